@@ -1,0 +1,24 @@
+# Every third-party dependency comes from Debian 12 packages (scripts/setup.sh).
+
+find_package(Threads REQUIRED)
+find_package(OpenSSL 3.0 REQUIRED)
+find_package(Boost 1.81 REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(spdlog 1.10 REQUIRED)
+find_package(yaml-cpp 0.7 REQUIRED)
+find_package(CLI11 2.1 REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(PostgreSQL REQUIRED)
+find_package(LibXml2 REQUIRED)
+
+if(ROADSIDE_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+
+# Boost.Asio/Beast are header-only here; one definition set for all users.
+add_library(roadside_asio INTERFACE)
+target_link_libraries(roadside_asio INTERFACE Boost::headers OpenSSL::SSL OpenSSL::Crypto Threads::Threads)
+target_compile_definitions(roadside_asio INTERFACE
+  BOOST_ASIO_NO_DEPRECATED
+  BOOST_BEAST_USE_STD_STRING_VIEW
+  BOOST_ASIO_DISABLE_BOOST_COROUTINE)

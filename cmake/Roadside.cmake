@@ -1,0 +1,41 @@
+# Shared compile settings and the helpers every module uses.
+
+add_library(roadside_warnings INTERFACE)
+target_compile_options(roadside_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wcast-align
+  -Wunused -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough
+  $<$<BOOL:${ROADSIDE_WERROR}>:-Werror>)
+
+# Sanitizer presets set ROADSIDE_SANITIZE to "address,undefined" or "thread".
+set(ROADSIDE_SANITIZE "" CACHE STRING "Sanitizers to build with (-fsanitize=...)")
+if(ROADSIDE_SANITIZE)
+  add_compile_options(-fsanitize=${ROADSIDE_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=${ROADSIDE_SANITIZE})
+endif()
+
+# roadside_module(NAME SOURCES ... DEPS ...)
+# One folder = one static library `roadside_<name>` with include root src/.
+function(roadside_module name)
+  cmake_parse_arguments(M "" "" "SOURCES;DEPS" ${ARGN})
+  add_library(roadside_${name} STATIC ${M_SOURCES})
+  add_library(roadside::${name} ALIAS roadside_${name})
+  target_include_directories(roadside_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(roadside_${name} PUBLIC ${M_DEPS} PRIVATE roadside_warnings)
+endfunction()
+
+# roadside_unit_test(NAME SOURCES ... DEPS ... [LABELS ...] [PROPERTIES ...])
+# A GoogleTest binary beside the code it tests, registered test by test with ctest.
+function(roadside_unit_test name)
+  if(NOT ROADSIDE_BUILD_TESTS)
+    return()
+  endif()
+  cmake_parse_arguments(T "" "" "SOURCES;DEPS;LABELS;PROPERTIES" ${ARGN})
+  add_executable(${name} ${T_SOURCES})
+  target_link_libraries(${name} PRIVATE ${T_DEPS} roadside_test_support GTest::gmock GTest::gtest_main roadside_warnings)
+  if(NOT T_LABELS)
+    set(T_LABELS unit)
+  endif()
+  gtest_discover_tests(${name}
+    DISCOVERY_TIMEOUT 60
+    PROPERTIES LABELS "${T_LABELS}" TIMEOUT 120 ${T_PROPERTIES})
+endfunction()

@@ -1,0 +1,47 @@
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "base/clock.h"
+#include "base/random.h"
+
+namespace roadside {
+namespace {
+
+TEST(Clock, ManualClockMovesOnlyWhenTold) {
+  ManualClock clock(Clock::time_point(std::chrono::seconds(1'800'000'000)));
+  const auto t0 = clock.now();
+  const auto s0 = clock.steady_now();
+  EXPECT_EQ(clock.now(), t0);
+  clock.advance(std::chrono::seconds(90));
+  EXPECT_EQ(clock.now() - t0, std::chrono::seconds(90));
+  EXPECT_EQ(clock.steady_now() - s0, std::chrono::seconds(90));
+  EXPECT_EQ(format_rfc3339(clock.now()), "2027-01-15T08:01:30.000Z");
+}
+
+TEST(Clock, Rfc3339KeepsMilliseconds) {
+  Clock::time_point t(std::chrono::milliseconds(1'700'000'000'123));
+  EXPECT_EQ(format_rfc3339(t), "2023-11-14T22:13:20.123Z");
+}
+
+TEST(Random, SeededIsDeterministicAndSystemIsNot) {
+  SeededRandom a(42), b(42), c(43);
+  EXPECT_EQ(a.bytes(33), b.bytes(33));
+  EXPECT_NE(SeededRandom(42).bytes(16), c.bytes(16));
+  EXPECT_NE(Random::system().bytes(16), Random::system().bytes(16));
+}
+
+TEST(Random, UuidsAreVersion4AndDistinct) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 100; ++i) {
+    const std::string u = Random::system().uuid();
+    ASSERT_EQ(u.size(), 36u);
+    EXPECT_EQ(u[14], '4');
+    EXPECT_NE(std::string("89ab").find(u[19]), std::string::npos);
+    seen.insert(u);
+  }
+  EXPECT_EQ(seen.size(), 100u);
+}
+
+}  // namespace
+}  // namespace roadside

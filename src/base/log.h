@@ -1,0 +1,51 @@
+// Logging: one JSON object per line on stdout, so container runtimes and log shippers
+// need no parsing rules. The level comes from XROAD_LOG_LEVEL (via config).
+//
+//   log::info("listening", {{"component", "health"}, {"port", 5588}});
+//   -> {"time":"2026-11-22T11:30:04.123Z","level":"info","msg":"listening","component":"health","port":5588}
+//
+// The audit log is a separate stream of security-relevant events (logins, configuration
+// changes, key operations), written as JSON lines with "log":"audit" to stdout or a file.
+// Never pass secrets (PINs, passwords, keys) in fields.
+#pragma once
+
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "base/result.h"
+
+namespace roadside::log {
+
+enum class Level { trace, debug, info, warn, error, off };
+
+// Accepts X-Road's names, case-insensitively: TRACE, DEBUG, INFO, WARN, ERROR, ALL (= TRACE), OFF.
+Result<Level> parse_level(std::string_view text);
+std::string_view to_string(Level level) noexcept;
+
+using Fields = nlohmann::json;
+
+// Sets the level and where the logs go. Before it is called, logs go to stdout at INFO.
+// `audit_target` is "stdout" or a file path (appended to).
+Status init(Level level, const std::string& audit_target = "stdout");
+void set_level(Level level);
+Level level();
+// Sends both streams to `out` (tests).
+void redirect_for_testing(std::ostream& out);
+
+void write(Level level, std::string_view msg, const Fields& fields = Fields::object());
+inline void trace(std::string_view m, const Fields& f = Fields::object()) { write(Level::trace, m, f); }
+inline void debug(std::string_view m, const Fields& f = Fields::object()) { write(Level::debug, m, f); }
+inline void info(std::string_view m, const Fields& f = Fields::object()) { write(Level::info, m, f); }
+inline void warn(std::string_view m, const Fields& f = Fields::object()) { write(Level::warn, m, f); }
+inline void error(std::string_view m, const Fields& f = Fields::object()) { write(Level::error, m, f); }
+
+// One audit record: what happened, who did it ("system" for the server itself), details.
+void audit(std::string_view event, std::string_view user, const Fields& data = Fields::object());
+
+void flush();
+
+}  // namespace roadside::log
