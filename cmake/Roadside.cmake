@@ -3,7 +3,7 @@
 add_library(roadside_warnings INTERFACE)
 target_compile_options(roadside_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wcast-align
-  -Wunused -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough
+  -Wno-missing-field-initializers -Wunused -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough
   $<$<BOOL:${ROADSIDE_WERROR}>:-Werror>)
 
 # Sanitizer presets set ROADSIDE_SANITIZE to "address,undefined" or "thread".

@@ -1,0 +1,64 @@
+// The one table of Roadside's options. Add an option here and it is loadable from YAML, its
+// environment variable and `--set`, validated, shown by `roadside config show` and listed
+// in docs/configuration.md (regenerate with `roadside config docs`).
+#include "config/config.h"
+
+namespace roadside::config {
+
+const std::vector<Option>& options() {
+  static const std::vector<Option> table = {
+      {"data_dir", Type::string, "/var/lib/roadside", "ROADSIDE_DATA_DIR", "--data-dir",
+       "Directory for the embedded database, caches and message-log archives. Must be writable."},
+      {"node.role", Type::choice, "standalone", "ROADSIDE_NODE_ROLE", "",
+       "Cluster role of this node.", false, 0, 0, "standalone|primary|secondary"},
+
+      {"log.level", Type::choice, "INFO", "XROAD_LOG_LEVEL", "--log-level",
+       "Log level of the JSON log on stdout.", false, 0, 0, "TRACE|DEBUG|INFO|WARN|ERROR|ALL|OFF"},
+      {"log.audit", Type::string, "stdout", "ROADSIDE_AUDIT_LOG", "",
+       "Where audit records go: \"stdout\" or a file path (appended)."},
+
+      {"listen.address", Type::string, "0.0.0.0", "ROADSIDE_LISTEN_ADDRESS", "",
+       "Address the server's listeners bind to."},
+      {"health.port", Type::integer, "5588", "ROADSIDE_HEALTH_PORT", "--health-port",
+       "Port of /livez, /readyz and /metrics; 0 picks a free port (logged at start).", false, 0, 65535},
+
+      {"database.kind", Type::choice, "auto", "ROADSIDE_DATABASE", "",
+       "Database: sqlite (embedded), postgresql, or auto (postgresql when database.host is set).", false, 0, 0,
+       "auto|sqlite|postgresql"},
+      {"database.sqlite_path", Type::string, "", "ROADSIDE_SQLITE_PATH", "",
+       "SQLite database file; empty means <data_dir>/roadside.db."},
+      {"database.host", Type::string, "", "XROAD_DB_HOST", "",
+       "PostgreSQL host name, address, or unix socket directory (starting with /)."},
+      {"database.port", Type::integer, "5432", "XROAD_DB_PORT", "", "PostgreSQL port.", false, 1, 65535},
+      {"database.user", Type::string, "roadside", "XROAD_DB_USER", "", "PostgreSQL user."},
+      {"database.password", Type::string, "", "XROAD_DB_PWD", "", "PostgreSQL password.", true},
+      {"database.name", Type::string, "roadside", "XROAD_DATABASE_NAME", "", "PostgreSQL database name."},
+      {"database.sslmode", Type::choice, "prefer", "ROADSIDE_DB_SSLMODE", "",
+       "libpq sslmode for PostgreSQL connections.", false, 0, 0, "disable|allow|prefer|require|verify-ca|verify-full"},
+      {"database.connect_timeout_s", Type::integer, "10", "ROADSIDE_DB_CONNECT_TIMEOUT", "",
+       "Seconds to wait for a database connection.", false, 1, 300},
+
+      {"token.pin", Type::string, "", "XROAD_TOKEN_PIN", "",
+       "PIN of the software token (autologin at start).", true},
+      {"admin.user", Type::string, "", "XROAD_ADMIN_USER", "", "Initial administrator created on first run."},
+      {"admin.password", Type::string, "", "XROAD_ADMIN_PASSWORD", "", "Password of the initial administrator.", true},
+
+      {"http.max_header_bytes", Type::integer, "16384", "ROADSIDE_HTTP_MAX_HEADER_BYTES", "",
+       "Largest request head (request line and headers) accepted; larger gets 431.", false, 1024, 1048576},
+      {"http.max_body_bytes", Type::integer, "10485760", "ROADSIDE_HTTP_MAX_BODY_BYTES", "",
+       "Largest request body accepted by the health and admin listeners; larger gets 413.", false, 0,
+       1099511627776},
+      {"http.header_timeout_ms", Type::integer, "10000", "ROADSIDE_HTTP_HEADER_TIMEOUT_MS", "",
+       "Time a client has to send a whole request head; slower gets 408.", false, 100, 600000},
+      {"http.body_timeout_ms", Type::integer, "30000", "ROADSIDE_HTTP_BODY_TIMEOUT_MS", "",
+       "Longest pause while reading a request body; longer gets 408.", false, 100, 3600000},
+      {"http.idle_timeout_ms", Type::integer, "60000", "ROADSIDE_HTTP_IDLE_TIMEOUT_MS", "",
+       "Keep-alive connections idle this long are closed.", false, 100, 3600000},
+
+      {"shutdown.drain_timeout_ms", Type::integer, "5000", "ROADSIDE_DRAIN_TIMEOUT_MS", "",
+       "On SIGTERM, time given to requests in flight before connections are cut.", false, 0, 600000},
+  };
+  return table;
+}
+
+}  // namespace roadside::config

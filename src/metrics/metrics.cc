@@ -1,0 +1,109 @@
+#include "metrics/metrics.h"
+
+#include <cmath>
+#include <cstdio>
+#include <stdexcept>
+
+namespace roadside::metrics {
+namespace {
+
+std::string escape_label(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '"') out += "\\\"";
+    else if (c == '\n') out += "\\n";
+    else out += c;
+  }
+  return out;
+}
+
+std::string render_labels(const Labels& labels) {
+  if (labels.empty()) return "";
+  std::string out = "{";
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    if (i) out += ',';
+    out += labels[i].first + "=\"" + escape_label(labels[i].second) + "\"";
+  }
+  return out + "}";
+}
+
+std::string format_value(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  if (v == std::floor(v) && std::fabs(v) < 1e15) return std::to_string(static_cast<long long>(v));
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+}  // namespace
+
+Registry::Series& Registry::series_for(const std::string& name, const std::string& help, const std::string& type,
+                                       const Labels& labels) {
+  Family& f = families_[name];
+  if (f.type.empty()) {
+    f.type = type;
+    f.help = help;
+  } else if (f.type != type) {
+    // Registering one name as two types is a programming error.
+    throw std::logic_error("metric " + name + " registered as " + f.type + " and " + type);
+  }
+  for (auto& s : f.series) {
+    if (s.labels == labels) return s;
+  }
+  f.series.push_back(Series{labels, nullptr, nullptr, nullptr});
+  return f.series.back();
+}
+
+Counter& Registry::counter(const std::string& name, const std::string& help, const Labels& labels) {
+  std::lock_guard lock(mu_);
+  Series& s = series_for(name, help, "counter", labels);
+  if (!s.counter) s.counter = std::make_unique<Counter>();
+  return *s.counter;
+}
+
+Gauge& Registry::gauge(const std::string& name, const std::string& help, const Labels& labels) {
+  std::lock_guard lock(mu_);
+  Series& s = series_for(name, help, "gauge", labels);
+  if (!s.gauge) s.gauge = std::make_unique<Gauge>();
+  return *s.gauge;
+}
+
+void Registry::gauge_fn(const std::string& name, const std::string& help, std::function<double()> read,
+                        const Labels& labels) {
+  std::lock_guard lock(mu_);
+  series_for(name, help, "gauge", labels).fn = std::move(read);
+}
+
+std::string Registry::render() const {
+  std::lock_guard lock(mu_);
+  std::string out;
+  for (const auto& [name, f] : families_) {
+    out += "# HELP " + name + " " + f.help + "\n";
+    out += "# TYPE " + name + " " + f.type + "\n";
+    for (const auto& s : f.series) {
+      double v = 0;
+      if (s.counter) v = static_cast<double>(s.counter->value());
+      else if (s.gauge) v = static_cast<double>(s.gauge->value());
+      else if (s.fn) v = s.fn();
+      out += name + render_labels(s.labels) + " " + format_value(v) + "\n";
+    }
+  }
+  return out;
+}
+
+double Registry::value(const std::string& name, const Labels& labels) const {
+  std::lock_guard lock(mu_);
+  auto it = families_.find(name);
+  if (it == families_.end()) return -1;
+  for (const auto& s : it->second.series) {
+    if (s.labels != labels) continue;
+    if (s.counter) return static_cast<double>(s.counter->value());
+    if (s.gauge) return static_cast<double>(s.gauge->value());
+    if (s.fn) return s.fn();
+  }
+  return -1;
+}
+
+}  // namespace roadside::metrics
