@@ -1,0 +1,278 @@
+#include "crypto/crypto.h"
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <cstring>
+
+namespace roadside::crypto {
+namespace {
+
+Error fail(errc e, std::string what) {
+  const unsigned long code = ERR_get_error();
+  if (code != 0) {
+    char buf[256];
+    ERR_error_string_n(code, buf, sizeof buf);
+    what += ": ";
+    what += buf;
+  }
+  ERR_clear_error();
+  return Error(make_error_code(e), std::move(what));
+}
+
+using BioPtr = std::unique_ptr<BIO, decltype(&BIO_free)>;
+BioPtr mem_bio(std::string_view data) {
+  return BioPtr(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())), &BIO_free);
+}
+BioPtr out_bio() { return BioPtr(BIO_new(BIO_s_mem()), &BIO_free); }
+std::string bio_string(BIO* b) {
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(b, &data);
+  return std::string(data, static_cast<std::size_t>(n));
+}
+
+std::shared_ptr<void> own_key(EVP_PKEY* k) { return std::shared_ptr<void>(k, [](void* p) { EVP_PKEY_free(static_cast<EVP_PKEY*>(p)); }); }
+std::shared_ptr<void> own_cert(X509* c) { return std::shared_ptr<void>(c, [](void* p) { X509_free(static_cast<X509*>(p)); }); }
+EVP_PKEY* pkey(const PrivateKey& k) { return static_cast<EVP_PKEY*>(k.native()); }
+X509* x509(const Certificate& c) { return static_cast<X509*>(c.native()); }
+
+std::string name_text(const X509_NAME* name) {
+  auto b = out_bio();
+  X509_NAME_print_ex(b.get(), name, 0, XN_FLAG_RFC2253);
+  return bio_string(b.get());
+}
+
+std::chrono::system_clock::time_point asn1_time(const ASN1_TIME* t) {
+  std::tm tm{};
+  ASN1_TIME_to_tm(t, &tm);
+  return std::chrono::system_clock::from_time_t(timegm(&tm));
+}
+
+std::string digest(const EVP_MD* md, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), out, &len, md, nullptr);
+  return std::string(reinterpret_cast<char*>(out), len);
+}
+
+bool add_ext(X509* cert, X509* issuer, int nid, const std::string& value) {
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
+  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str());
+  if (!ext) return false;
+  const bool ok = X509_add_ext(cert, ext, -1) == 1;
+  X509_EXTENSION_free(ext);
+  return ok;
+}
+
+}  // namespace
+
+const FaultCategory& crypto_category() noexcept {
+  static const TableCategory<errc> c("crypto", {
+                                                   {errc::bad_key, "internal_error", "invalid key"},
+                                                   {errc::bad_certificate, "incorrect_certificate", "invalid certificate"},
+                                                   {errc::operation_failed, "internal_error", "cryptographic operation failed"},
+                                               });
+  return c;
+}
+
+Result<PrivateKey> PrivateKey::generate(KeyType type) {
+  EVP_PKEY* k = nullptr;
+  switch (type) {
+    case KeyType::rsa2048: k = EVP_RSA_gen(2048); break;
+    case KeyType::rsa3072: k = EVP_RSA_gen(3072); break;
+    case KeyType::rsa4096: k = EVP_RSA_gen(4096); break;
+    case KeyType::ec_p256: k = EVP_EC_gen("P-256"); break;
+    case KeyType::ec_p384: k = EVP_EC_gen("P-384"); break;
+  }
+  if (!k) return fail(errc::operation_failed, "key generation failed");
+  return PrivateKey(own_key(k));
+}
+
+Result<PrivateKey> PrivateKey::from_pem(std::string_view pem) {
+  auto b = mem_bio(pem);
+  EVP_PKEY* k = PEM_read_bio_PrivateKey(b.get(), nullptr, nullptr, nullptr);
+  if (!k) return fail(errc::bad_key, "cannot read private key PEM");
+  return PrivateKey(own_key(k));
+}
+
+std::string PrivateKey::to_pem() const {
+  auto b = out_bio();
+  PEM_write_bio_PKCS8PrivateKey(b.get(), pkey(*this), nullptr, nullptr, 0, nullptr, nullptr);
+  return bio_string(b.get());
+}
+
+std::string PrivateKey::public_key_pem() const {
+  auto b = out_bio();
+  PEM_write_bio_PUBKEY(b.get(), pkey(*this));
+  return bio_string(b.get());
+}
+
+Result<Certificate> Certificate::from_pem(std::string_view pem) {
+  auto b = mem_bio(pem);
+  X509* c = PEM_read_bio_X509(b.get(), nullptr, nullptr, nullptr);
+  if (!c) return fail(errc::bad_certificate, "cannot read certificate PEM");
+  return Certificate(own_cert(c));
+}
+
+Result<Certificate> Certificate::from_der(std::string_view der) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  X509* c = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
+  if (!c) return fail(errc::bad_certificate, "cannot read DER certificate");
+  if (p != reinterpret_cast<const unsigned char*>(der.data()) + der.size()) {
+    X509_free(c);
+    return Error(make_error_code(errc::bad_certificate), "trailing bytes after DER certificate");
+  }
+  return Certificate(own_cert(c));
+}
+
+Result<std::vector<Certificate>> Certificate::all_from_pem(std::string_view pem) {
+  auto b = mem_bio(pem);
+  std::vector<Certificate> out;
+  while (X509* c = PEM_read_bio_X509(b.get(), nullptr, nullptr, nullptr)) out.push_back(Certificate(own_cert(c)));
+  ERR_clear_error();  // the end of the bundle reads as an error
+  if (out.empty()) return Error(make_error_code(errc::bad_certificate), "no certificate in PEM text");
+  return out;
+}
+
+std::string Certificate::to_pem() const {
+  auto b = out_bio();
+  PEM_write_bio_X509(b.get(), x509(*this));
+  return bio_string(b.get());
+}
+
+std::string Certificate::to_der() const {
+  unsigned char* buf = nullptr;
+  const int n = i2d_X509(x509(*this), &buf);
+  std::string out(reinterpret_cast<char*>(buf), static_cast<std::size_t>(n > 0 ? n : 0));
+  OPENSSL_free(buf);
+  return out;
+}
+
+std::string Certificate::subject() const { return name_text(X509_get_subject_name(x509(*this))); }
+std::string Certificate::issuer() const { return name_text(X509_get_issuer_name(x509(*this))); }
+
+std::string Certificate::serial_hex() const {
+  BIGNUM* bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x509(*this)), nullptr);
+  char* hex = BN_bn2hex(bn);
+  std::string out(hex);
+  OPENSSL_free(hex);
+  BN_free(bn);
+  return out;
+}
+
+std::chrono::system_clock::time_point Certificate::not_before() const { return asn1_time(X509_get0_notBefore(x509(*this))); }
+std::chrono::system_clock::time_point Certificate::not_after() const { return asn1_time(X509_get0_notAfter(x509(*this))); }
+std::string Certificate::sha1_hex() const { return to_hex(sha1(to_der())); }
+
+bool Certificate::matches_key(const PrivateKey& key) const {
+  return X509_check_private_key(x509(*this), pkey(key)) == 1;
+}
+
+Result<Certificate> issue_certificate(const CertificateSpec& spec, const PrivateKey& subject_key,
+                                      const Certificate* issuer, const PrivateKey& issuer_key) {
+  X509* raw = X509_new();
+  if (!raw) return fail(errc::operation_failed, "X509_new");
+  Certificate cert(own_cert(raw));
+  X509_set_version(raw, 2);
+
+  std::uint64_t serial = spec.serial;
+  if (serial == 0) {
+    RAND_bytes(reinterpret_cast<unsigned char*>(&serial), sizeof serial);
+    serial = (serial >> 1) | 1;  // positive, non-zero
+  }
+  ASN1_INTEGER_set_uint64(X509_get_serialNumber(raw), serial);
+
+  const auto nb = std::chrono::system_clock::to_time_t(spec.not_before);
+  ASN1_TIME_set(X509_getm_notBefore(raw), nb);
+  ASN1_TIME_set(X509_getm_notAfter(raw), nb + static_cast<time_t>(spec.validity.count()));
+
+  X509_NAME* name = X509_get_subject_name(raw);
+  auto add_entry = [&](const char* field, const std::string& v) {
+    if (!v.empty()) {
+      X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(v.c_str()), -1, -1, 0);
+    }
+  };
+  add_entry("C", spec.country);
+  add_entry("O", spec.organization);
+  add_entry("CN", spec.common_name);
+  X509_set_issuer_name(raw, issuer ? X509_get_subject_name(x509(*issuer)) : name);
+  if (X509_set_pubkey(raw, pkey(subject_key)) != 1) return fail(errc::bad_key, "cannot set public key");
+
+  X509* issuer_x509 = issuer ? x509(*issuer) : raw;
+  bool ok = add_ext(raw, issuer_x509, NID_subject_key_identifier, "hash") &&
+            add_ext(raw, issuer_x509, NID_authority_key_identifier, "keyid:always");
+  switch (spec.usage) {
+    case Usage::ca:
+      ok = ok && add_ext(raw, issuer_x509, NID_basic_constraints, "critical,CA:TRUE") &&
+           add_ext(raw, issuer_x509, NID_key_usage, "critical,keyCertSign,cRLSign");
+      break;
+    case Usage::tls_server:
+    case Usage::tls_client:
+    case Usage::tls_server_and_client: {
+      const char* eku = spec.usage == Usage::tls_server   ? "serverAuth"
+                        : spec.usage == Usage::tls_client ? "clientAuth"
+                                                          : "serverAuth,clientAuth";
+      ok = ok && add_ext(raw, issuer_x509, NID_basic_constraints, "critical,CA:FALSE") &&
+           add_ext(raw, issuer_x509, NID_key_usage, "critical,digitalSignature,keyEncipherment") &&
+           add_ext(raw, issuer_x509, NID_ext_key_usage, eku);
+      break;
+    }
+  }
+  std::string san;
+  for (const auto& d : spec.dns_names) san += (san.empty() ? "" : ",") + std::string("DNS:") + d;
+  for (const auto& ip : spec.ip_addresses) san += (san.empty() ? "" : ",") + std::string("IP:") + ip;
+  if (!san.empty()) ok = ok && add_ext(raw, issuer_x509, NID_subject_alt_name, san);
+  if (!ok) return fail(errc::operation_failed, "cannot add certificate extensions");
+
+  if (X509_sign(raw, pkey(issuer_key), EVP_sha256()) <= 0) return fail(errc::operation_failed, "cannot sign certificate");
+  return cert;
+}
+
+std::string sha1(std::string_view data) { return digest(EVP_sha1(), data); }
+std::string sha256(std::string_view data) { return digest(EVP_sha256(), data); }
+std::string sha512(std::string_view data) { return digest(EVP_sha512(), data); }
+
+std::string to_hex(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
+std::string base64_encode(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+Result<std::string> base64_decode(std::string_view text) {
+  std::string clean;
+  for (char c : text) {
+    if (c != '\n' && c != '\r' && c != ' ' && c != '\t') clean += c;
+  }
+  if (clean.size() % 4 != 0) return Error(make_error_code(errc::operation_failed), "base64 text has a bad length");
+  std::string out(clean.size() / 4 * 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(clean.data()), static_cast<int>(clean.size()));
+  if (n < 0) return Error(make_error_code(errc::operation_failed), "invalid base64 text");
+  std::size_t len = static_cast<std::size_t>(n);
+  if (!clean.empty() && clean.back() == '=') --len;
+  if (clean.size() > 1 && clean[clean.size() - 2] == '=') --len;
+  out.resize(len);
+  return out;
+}
+
+}  // namespace roadside::crypto

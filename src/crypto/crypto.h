@@ -1,0 +1,101 @@
+// The OpenSSL facade: keys, X.509 certificates and digests. OpenSSL types stay behind
+// these classes; no other module includes OpenSSL headers for cryptography.
+//
+// What is here now: generating keys, issuing certificates (a CA, TLS server and client
+// certificates), PEM/DER conversion and digests. Chains, OCSP and time-stamps come with
+// the trust layer.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/errc.h"
+#include "base/result.h"
+
+namespace roadside::crypto {
+
+enum class errc { bad_key = 1, bad_certificate, operation_failed };
+const FaultCategory& crypto_category() noexcept;
+inline std::error_code make_error_code(errc e) { return {static_cast<int>(e), crypto_category()}; }
+
+enum class KeyType { rsa2048, rsa3072, rsa4096, ec_p256, ec_p384 };
+
+class PrivateKey;
+class Certificate;
+struct CertificateSpec;
+Result<Certificate> issue_certificate(const CertificateSpec& spec, const PrivateKey& subject_key,
+                                      const Certificate* issuer, const PrivateKey& issuer_key);
+
+class PrivateKey {
+ public:
+  static Result<PrivateKey> generate(KeyType type);
+  // PKCS#8 or traditional PEM, unencrypted.
+  static Result<PrivateKey> from_pem(std::string_view pem);
+  std::string to_pem() const;         // PKCS#8 PEM
+  std::string public_key_pem() const;  // SubjectPublicKeyInfo PEM
+  void* native() const noexcept { return key_.get(); }  // EVP_PKEY*, for crypto/ internals
+
+ private:
+  explicit PrivateKey(std::shared_ptr<void> key) : key_(std::move(key)) {}
+  std::shared_ptr<void> key_;
+};
+
+class Certificate {
+ public:
+  static Result<Certificate> from_pem(std::string_view pem);
+  static Result<Certificate> from_der(std::string_view der);
+  // Every certificate in a PEM bundle, in order.
+  static Result<std::vector<Certificate>> all_from_pem(std::string_view pem);
+
+  std::string to_pem() const;
+  std::string to_der() const;
+  std::string subject() const;  // RFC 2253 text, e.g. "CN=ss1,O=Roadside"
+  std::string issuer() const;
+  std::string serial_hex() const;
+  std::chrono::system_clock::time_point not_before() const;
+  std::chrono::system_clock::time_point not_after() const;
+  // Lower-case hex SHA-1 of the DER encoding (X-Road's certificate hash for OCSP lookups).
+  std::string sha1_hex() const;
+  bool matches_key(const PrivateKey& key) const;
+  void* native() const noexcept { return cert_.get(); }  // X509*, for crypto/ internals
+
+ private:
+  explicit Certificate(std::shared_ptr<void> cert) : cert_(std::move(cert)) {}
+  std::shared_ptr<void> cert_;
+  friend Result<Certificate> issue_certificate(const CertificateSpec&, const PrivateKey&, const Certificate*,
+                                               const PrivateKey&);
+};
+
+enum class Usage { ca, tls_server, tls_client, tls_server_and_client };
+
+struct CertificateSpec {
+  std::string common_name;
+  std::string organization;
+  std::string country;             // two letters or empty
+  std::vector<std::string> dns_names;
+  std::vector<std::string> ip_addresses;
+  Usage usage = Usage::tls_server;
+  std::chrono::system_clock::time_point not_before = std::chrono::system_clock::now() - std::chrono::minutes(5);
+  std::chrono::seconds validity = std::chrono::hours(24 * 365);
+  std::uint64_t serial = 0;        // 0 = random
+};
+
+// Issues a certificate for `subject_key` signed by `issuer_key`; self-signed when
+// `issuer` is null (then `issuer_key` should be `subject_key`). SHA-256 signatures.
+Result<Certificate> issue_certificate(const CertificateSpec& spec, const PrivateKey& subject_key,
+                                      const Certificate* issuer, const PrivateKey& issuer_key);
+
+std::string sha1(std::string_view data);
+std::string sha256(std::string_view data);
+std::string sha512(std::string_view data);
+std::string to_hex(std::string_view bytes);
+std::string base64_encode(std::string_view bytes);
+Result<std::string> base64_decode(std::string_view text);
+
+}  // namespace roadside::crypto
+
+ROADSIDE_ERRC_ENUM(roadside::crypto::errc)

@@ -1,0 +1,64 @@
+#include "crypto/crypto.h"
+
+#include <gtest/gtest.h>
+
+namespace roadside::crypto {
+namespace {
+
+TEST(Crypto, IssuesACaAndALeafCertificate) {
+  auto ca_key = PrivateKey::generate(KeyType::ec_p256);
+  ASSERT_TRUE(ca_key.ok());
+  auto ca = issue_certificate({.common_name = "Test CA", .organization = "Roadside", .usage = Usage::ca}, *ca_key,
+                              nullptr, *ca_key);
+  ASSERT_TRUE(ca.ok()) << ca.error().to_string();
+  EXPECT_EQ(ca->subject(), "CN=Test CA,O=Roadside");
+  EXPECT_EQ(ca->issuer(), ca->subject());
+
+  auto leaf_key = PrivateKey::generate(KeyType::rsa2048);
+  ASSERT_TRUE(leaf_key.ok());
+  auto leaf = issue_certificate({.common_name = "localhost", .dns_names = {"localhost"}, .ip_addresses = {"127.0.0.1"},
+                                 .usage = Usage::tls_server, .serial = 42},
+                                *leaf_key, &*ca, *ca_key);
+  ASSERT_TRUE(leaf.ok()) << leaf.error().to_string();
+  EXPECT_EQ(leaf->issuer(), "CN=Test CA,O=Roadside");
+  EXPECT_EQ(leaf->serial_hex(), "2A");
+  EXPECT_TRUE(leaf->matches_key(*leaf_key));
+  EXPECT_FALSE(leaf->matches_key(*ca_key));
+  EXPECT_LT(leaf->not_before(), std::chrono::system_clock::now());
+  EXPECT_GT(leaf->not_after(), std::chrono::system_clock::now() + std::chrono::hours(24 * 300));
+
+  // PEM and DER round trips
+  auto again = Certificate::from_pem(leaf->to_pem());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->to_der(), leaf->to_der());
+  auto from_der = Certificate::from_der(leaf->to_der());
+  ASSERT_TRUE(from_der.ok());
+  EXPECT_EQ(from_der->sha1_hex(), leaf->sha1_hex());
+  EXPECT_EQ(leaf->sha1_hex().size(), 40u);
+  auto key_again = PrivateKey::from_pem(leaf_key->to_pem());
+  ASSERT_TRUE(key_again.ok());
+  EXPECT_TRUE(leaf->matches_key(*key_again));
+  auto bundle = Certificate::all_from_pem(leaf->to_pem() + ca->to_pem());
+  ASSERT_TRUE(bundle.ok());
+  EXPECT_EQ(bundle->size(), 2u);
+}
+
+TEST(Crypto, RejectsGarbage) {
+  EXPECT_FALSE(Certificate::from_pem("not a certificate").ok());
+  EXPECT_FALSE(Certificate::from_der(std::string("\x30\x03\x02\x01", 4)).ok());
+  EXPECT_FALSE(PrivateKey::from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n").ok());
+  EXPECT_FALSE(Certificate::all_from_pem("").ok());
+}
+
+TEST(Crypto, DigestsAndEncodings) {
+  EXPECT_EQ(to_hex(sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(to_hex(sha1("abc")), "a9993e364706816aba3e25717850c26c9cd0d89d");
+  EXPECT_EQ(sha512("abc").size(), 64u);
+  EXPECT_EQ(base64_encode("hello!?"), "aGVsbG8hPw==");
+  EXPECT_EQ(*base64_decode("aGVsbG8hPw=="), "hello!?");
+  EXPECT_EQ(*base64_decode("aGVs\nbG8h"), "hello!");
+  EXPECT_FALSE(base64_decode("abc").ok());
+}
+
+}  // namespace
+}  // namespace roadside::crypto
