@@ -20,5 +20,4 @@ add_library(roadside_asio INTERFACE)
 target_link_libraries(roadside_asio INTERFACE Boost::headers OpenSSL::SSL OpenSSL::Crypto Threads::Threads)
 target_compile_definitions(roadside_asio INTERFACE
   BOOST_ASIO_NO_DEPRECATED
-  BOOST_BEAST_USE_STD_STRING_VIEW
   BOOST_ASIO_DISABLE_BOOST_COROUTINE)

@@ -49,6 +49,8 @@ class [[nodiscard]] Result {
  public:
   using value_type = T;
 
+  // Holds an empty Error; exists for frameworks that need default construction (co_spawn).
+  Result() : v_(std::in_place_index<1>, Error()) {}
   Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT(google-explicit-constructor)
   Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT(google-explicit-constructor)
 

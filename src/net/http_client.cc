@@ -1,0 +1,249 @@
+#include "net/http_client.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <openssl/ssl.h>
+
+#include "net/errors.h"
+
+namespace roadside::net {
+namespace {
+
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+// Cancels a socket's operations when a deadline passes.
+class Watchdog {
+ public:
+  Watchdog(tcp::socket& socket, std::chrono::milliseconds d) : socket_(socket), timer_(socket.get_executor()) {
+    timer_.expires_after(d);
+    timer_.async_wait([this, alive = alive_](error_code ec) {
+      if (ec || !*alive) return;
+      fired_ = true;
+      error_code ignored;
+      socket_.cancel(ignored);
+    });
+  }
+  ~Watchdog() {
+    *alive_ = false;
+    timer_.cancel();
+  }
+  bool fired() const { return fired_; }
+
+ private:
+  tcp::socket& socket_;
+  asio::steady_timer timer_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  bool fired_ = false;
+};
+
+}  // namespace
+
+struct HttpClient::Conn {
+  explicit Conn(tcp::socket s) : plain(std::move(s)) {}
+  Conn(tcp::socket s, ssl::context& ctx) : tls(std::in_place, std::move(s), ctx) {}
+
+  tcp::socket& socket() { return tls ? tls->next_layer() : *plain; }
+
+  std::optional<tcp::socket> plain;
+  std::optional<ssl::stream<tcp::socket>> tls;
+  boost::beast::flat_buffer buffer;
+  PeerChain chain;
+  std::chrono::steady_clock::time_point last_used;
+};
+
+namespace {
+
+template <typename Stream>
+asio::awaitable<error_code> exchange(Stream& stream, boost::beast::flat_buffer& buffer,
+                                     http::request<http::string_body>& req, http::response_parser<http::string_body>& parser,
+                                     bool& got_bytes) {
+  auto [wec, wn] = co_await http::async_write(stream, req, kTuple);
+  if (wec) co_return wec;
+  auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, kTuple);
+  got_bytes = hn > 0 || parser.got_some();
+  if (hec) co_return hec;
+  auto [rec, rn] = co_await http::async_read(stream, buffer, parser, kTuple);
+  co_return rec;
+}
+
+bool retryable(const error_code& ec) {
+  return ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe || ec == http::error::partial_message || ec == ssl::error::stream_truncated;
+}
+
+}  // namespace
+
+HttpClient::HttpClient(asio::any_io_executor executor, ClientOptions options)
+    : executor_(std::move(executor)), options_(std::move(options)) {
+  auto ctx = make_client_context(options_.tls.value_or(TlsClientConfig{}));
+  if (ctx.ok()) {
+    tls_ctx_ = *ctx;
+  } else {
+    tls_status_ = std::move(ctx).error();
+  }
+}
+
+HttpClient::~HttpClient() = default;
+
+std::size_t HttpClient::connections_opened() const {
+  std::lock_guard lock(mu_);
+  return opened_;
+}
+
+std::size_t HttpClient::idle_connections() const {
+  std::lock_guard lock(mu_);
+  std::size_t n = 0;
+  for (const auto& [k, v] : pool_) n += v.size();
+  return n;
+}
+
+void HttpClient::clear_pool() {
+  std::lock_guard lock(mu_);
+  pool_.clear();
+}
+
+asio::awaitable<Result<std::unique_ptr<HttpClient::Conn>>> HttpClient::connect(Url url) {
+  const std::string where = url.authority();
+  tcp::resolver resolver(executor_);
+  auto [rec, endpoints] = co_await resolver.async_resolve(url.host, std::to_string(url.port), kTuple);
+  if (rec) co_return Error(make_error_code(errc::connect_failed), "cannot resolve " + url.host + ": " + rec.message());
+
+  tcp::socket socket(executor_);
+  {
+    Watchdog dog(socket, options_.connect_timeout);
+    auto [cec, ep] = co_await asio::async_connect(socket, endpoints, kTuple);
+    if (cec) {
+      if (dog.fired()) {
+        co_return Error(make_error_code(errc::timeout),
+                        "connecting to " + where + " took longer than " + std::to_string(options_.connect_timeout.count()) + " ms");
+      }
+      co_return Error(make_error_code(errc::connect_failed), "cannot connect to " + where + ": " + cec.message());
+    }
+  }
+  error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  {
+    std::lock_guard lock(mu_);
+    ++opened_;
+  }
+  if (!url.tls()) co_return std::make_unique<Conn>(std::move(socket));
+
+  if (!tls_status_.ok()) co_return tls_status_.error();
+  auto& ctx = *static_cast<ssl::context*>(tls_ctx_.get());
+  auto conn = std::make_unique<Conn>(std::move(socket), ctx);
+  SSL* native = conn->tls->native_handle();
+  const TlsClientConfig tls_cfg = options_.tls.value_or(TlsClientConfig{});
+  error_code ec;
+  asio::ip::make_address(url.host, ec);
+  if (ec) SSL_set_tlsext_host_name(native, url.host.c_str());  // SNI only for names, not addresses
+  if (tls_cfg.verify_server && tls_cfg.verify_hostname) {
+    conn->tls->set_verify_callback(ssl::host_name_verification(url.host));
+  }
+  {
+    Watchdog dog(conn->socket(), options_.connect_timeout);
+    auto [hec] = co_await conn->tls->async_handshake(ssl::stream_base::client, kTuple);
+    if (hec) {
+      co_return Error(make_error_code(dog.fired() ? errc::timeout : errc::tls_failed),
+                      "TLS handshake with " + where + " failed: " + (dog.fired() ? "timed out" : hec.message()));
+    }
+  }
+  conn->chain = peer_chain(native);
+  if (tls_cfg.check_peer) {
+    const std::string why = tls_cfg.check_peer(conn->chain);
+    if (!why.empty()) co_return Error(make_error_code(errc::tls_failed), "server " + where + " refused: " + why);
+  }
+  co_return conn;
+}
+
+asio::awaitable<Result<ClientResponse>> HttpClient::request(Url url, http::request<http::string_body> req) {
+  const std::string key = url.scheme + "://" + url.authority();
+  if (req.target().empty()) req.target(url.target);
+  if (req.find(http::field::host) == req.end()) {
+    const bool default_port = (url.tls() && url.port == 443) || (!url.tls() && url.port == 80);
+    req.set(http::field::host, default_port ? url.host : url.authority());
+  }
+  req.keep_alive(true);
+  req.prepare_payload();
+
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    std::unique_ptr<Conn> conn;
+    if (attempt == 0) {
+      std::lock_guard lock(mu_);
+      auto& idle = pool_[key];
+      const auto now = std::chrono::steady_clock::now();
+      while (!idle.empty()) {
+        auto c = std::move(idle.back());
+        idle.pop_back();
+        if (now - c->last_used < options_.idle_keep) {
+          conn = std::move(c);
+          break;
+        }
+      }
+    }
+    const bool reused = conn != nullptr;
+    if (!conn) {
+      auto fresh = co_await connect(url);
+      if (!fresh.ok()) co_return std::move(fresh).error();
+      conn = std::move(fresh).value();
+    }
+
+    http::response_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(options_.max_response_header_bytes));
+    parser.body_limit(options_.max_response_body_bytes);
+    bool got_bytes = false;
+    error_code ec;
+    bool timed_out = false;
+    {
+      Watchdog dog(conn->socket(), options_.request_timeout);
+      // (No co_await inside ?: — GCC 12 miscompiles it.)
+      if (conn->tls) {
+        ec = co_await exchange(*conn->tls, conn->buffer, req, parser, got_bytes);
+      } else {
+        ec = co_await exchange(*conn->plain, conn->buffer, req, parser, got_bytes);
+      }
+      timed_out = dog.fired();
+    }
+    if (ec) {
+      if (reused && !got_bytes && !timed_out && retryable(ec)) continue;  // stale pooled connection
+      if (timed_out) {
+        co_return Error(make_error_code(errc::timeout), "request to " + key + " took longer than " +
+                                                            std::to_string(options_.request_timeout.count()) + " ms");
+      }
+      if (ec == http::error::header_limit || ec == http::error::body_limit) {
+        co_return Error(make_error_code(errc::too_large), "response from " + key + " too large: " + ec.message());
+      }
+      if (retryable(ec)) co_return Error(make_error_code(errc::closed), key + " closed the connection: " + ec.message());
+      co_return Error(make_error_code(errc::protocol_error), "bad response from " + key + ": " + ec.message());
+    }
+    ClientResponse out{parser.release(), conn->chain, reused};
+    if (out.message.keep_alive() && !out.message.need_eof()) {
+      conn->last_used = std::chrono::steady_clock::now();
+      std::lock_guard lock(mu_);
+      auto& idle = pool_[key];
+      if (idle.size() < options_.max_idle_per_host) idle.push_back(std::move(conn));
+    }
+    co_return out;
+  }
+  co_return Error(make_error_code(errc::closed), key + " closed the connection twice");
+}
+
+asio::awaitable<Result<ClientResponse>> HttpClient::get(std::string url_text) {
+  auto url = Url::parse(url_text);
+  if (!url.ok()) co_return std::move(url).error();
+  http::request<http::string_body> req{http::verb::get, url->target, 11};
+  co_return co_await request(*url, std::move(req));
+}
+
+}  // namespace roadside::net

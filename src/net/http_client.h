@@ -1,0 +1,78 @@
+// An HTTP/1.1 client with keep-alive connection pooling, plain or TLS (with a client
+// certificate for mutual TLS). Every request has a connect timeout, a total timeout and
+// limits on the response head and body.
+//
+// A request on a pooled connection that the server closed in the meantime is retried once
+// on a new connection when nothing of the response had arrived.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "base/result.h"
+#include "net/tls.h"
+#include "net/url.h"
+
+namespace roadside::net {
+
+namespace http = boost::beast::http;
+namespace asio = boost::asio;
+
+struct ClientOptions {
+  std::chrono::milliseconds connect_timeout{5'000};
+  std::chrono::milliseconds request_timeout{30'000};  // writing the request and reading the whole response
+  std::size_t max_response_header_bytes = 64 * 1024;
+  std::uint64_t max_response_body_bytes = 64 * 1024 * 1024;
+  std::size_t max_idle_per_host = 16;
+  std::chrono::milliseconds idle_keep{30'000};  // pooled connections older than this are closed
+  std::optional<TlsClientConfig> tls;           // for https URLs; default: verify with system CAs
+};
+
+struct ClientResponse {
+  http::response<http::string_body> message;
+  PeerChain server_chain;  // https: the server's certificate chain, leaf first
+  bool reused_connection = false;
+};
+
+class HttpClient {
+ public:
+  HttpClient(asio::any_io_executor executor, ClientOptions options = {});
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // (Coroutine parameters are taken by value: a reference could dangle across a suspension.)
+  // Sends `request` to `url` (its target and Host are set from the URL when empty).
+  asio::awaitable<Result<ClientResponse>> request(Url url, http::request<http::string_body> request);
+  asio::awaitable<Result<ClientResponse>> get(std::string url);
+
+  std::size_t connections_opened() const;
+  std::size_t idle_connections() const;
+  // Closes all pooled connections.
+  void clear_pool();
+
+  struct Conn;
+
+ private:
+  asio::awaitable<Result<std::unique_ptr<Conn>>> connect(Url url);
+
+  asio::any_io_executor executor_;
+  ClientOptions options_;
+  std::shared_ptr<void> tls_ctx_;  // asio::ssl::context
+  Status tls_status_;
+  mutable std::mutex mu_;
+  std::map<std::string, std::vector<std::unique_ptr<Conn>>> pool_;
+  std::size_t opened_ = 0;
+};
+
+}  // namespace roadside::net

@@ -1,0 +1,592 @@
+#include "net/http_server.h"
+
+#include <future>
+#include <map>
+#include <mutex>
+
+#include <nlohmann/json.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/version.hpp>
+
+#include "base/log.h"
+#include "net/errors.h"
+
+namespace roadside::net {
+namespace {
+
+namespace beast = boost::beast;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+bool is_disconnect(const error_code& ec) {
+  return ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe || ec == ssl::error::stream_truncated || ec == asio::error::not_connected;
+}
+
+}  // namespace
+
+// Hooks a session needs from its server; also what stop() drives.
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  virtual void begin_shutdown() = 0;  // on the session's executor
+  virtual void force_close() = 0;     // on the session's executor
+  virtual asio::any_io_executor executor() = 0;
+};
+
+struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
+  Impl(asio::io_context& io_, ServerOptions opts_, Handler handler_, metrics::Registry& m)
+      : io(io_),
+        opts(std::move(opts_)),
+        handler(std::move(handler_)),
+        acceptor(asio::make_strand(io_)),
+        metrics(m),
+        connections_total(m.counter("roadside_http_connections_total", "Connections accepted", {{"listener", opts.name}})),
+        connections_open(m.gauge("roadside_http_connections_open", "Connections open now", {{"listener", opts.name}})),
+        requests_total(m.counter("roadside_http_requests_total", "Requests received (heads read)", {{"listener", opts.name}})),
+        idle_closed(m.counter("roadside_http_idle_closed_total", "Keep-alive connections closed after the idle timeout",
+                              {{"listener", opts.name}})) {
+    for (const char* reason : {"header_too_large", "body_too_large", "header_timeout", "body_timeout", "bad_request",
+                               "tls_handshake_failed", "peer_refused", "too_many_connections"}) {
+      rejected[reason] = &m.counter("roadside_http_rejected_total", "Requests or connections refused, by reason",
+                                    {{"listener", opts.name}, {"reason", reason}});
+    }
+  }
+
+  void reject_count(const std::string& reason) {
+    auto it = rejected.find(reason);
+    if (it != rejected.end()) it->second->inc();
+  }
+
+  asio::awaitable<void> accept_loop();
+
+  asio::io_context& io;
+  ServerOptions opts;
+  Handler handler;
+  std::shared_ptr<ssl::context> tls;
+  tcp::acceptor acceptor;
+  metrics::Registry& metrics;
+  metrics::Counter& connections_total;
+  metrics::Gauge& connections_open;
+  metrics::Counter& requests_total;
+  metrics::Counter& idle_closed;
+  std::map<std::string, metrics::Counter*> rejected;
+
+  std::mutex mu;
+  std::map<std::uint64_t, std::weak_ptr<SessionBase>> sessions;
+  std::uint64_t next_id = 0;
+  std::atomic<bool> stopping{false};
+  std::atomic<std::size_t> open{0};
+};
+
+namespace {
+
+template <typename Stream>
+class Session final : public SessionBase, public ServerExchange, public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  template <typename... Args>
+  Session(std::shared_ptr<HttpServer::Impl> server, std::uint64_t id, tcp::endpoint remote, Args&&... args)
+      : server_(std::move(server)), id_(id), stream_(std::forward<Args>(args)...), timer_(stream_.get_executor()) {
+    peer_.remote = remote;
+    peer_.tls = !std::is_same_v<Stream, tcp::socket>;
+  }
+
+  asio::any_io_executor executor() override { return stream_.get_executor(); }
+
+  tcp::socket& socket() {
+    if constexpr (std::is_same_v<Stream, tcp::socket>) return stream_;
+    else return stream_.next_layer();
+  }
+
+  void begin_shutdown() override {
+    stop_after_ = true;
+    if (idle_) {
+      error_code ec;
+      socket().cancel(ec);
+    }
+  }
+
+  void force_close() override {
+    error_code ec;
+    socket().shutdown(tcp::socket::shutdown_both, ec);
+    socket().close(ec);
+  }
+
+  // ---- ServerExchange ----
+  const http::request_header<>& request() const override { return parser_->get().base(); }
+  const PeerInfo& peer() const override { return peer_; }
+  bool responded() const override { return responded_; }
+
+  asio::awaitable<Result<std::size_t>> read_body(std::span<char> buf) override {
+    if (body_error_) co_return *body_error_;
+    if (parser_->is_done() || buf.empty()) co_return std::size_t{0};
+    if (!continue_sent_ && beast::iequals(request()[http::field::expect], "100-continue")) {
+      continue_sent_ = true;
+      http::response<http::empty_body> cont{http::status::continue_, request().version()};
+      arm(server_->opts.limits.write_timeout);
+      auto [ec, n] = co_await http::async_write(stream_, cont, kTuple);
+      disarm();
+      if (ec) co_return fail_body(errc::closed, "client went away: " + ec.message(), std::nullopt, "");
+    }
+    while (true) {
+      auto& body = parser_->get().body();
+      body.data = buf.data();
+      body.size = buf.size();
+      arm(server_->opts.limits.body_timeout);
+      auto [ec, n] = co_await http::async_read_some(stream_, buffer_, *parser_, kTuple);
+      disarm();
+      if (ec == http::error::need_buffer) ec = {};
+      const std::size_t got = buf.size() - parser_->get().body().size;
+      if (ec) {
+        if (timed_out_) {
+          co_return fail_body(errc::timeout,
+                              "request body paused longer than " +
+                                  std::to_string(server_->opts.limits.body_timeout.count()) + " ms",
+                              http::status::request_timeout, "body_timeout");
+        }
+        if (ec == http::error::body_limit) {
+          co_return fail_body(errc::too_large,
+                              "request body larger than " + std::to_string(server_->opts.limits.max_body_bytes) + " bytes",
+                              http::status::payload_too_large, "body_too_large");
+        }
+        if (is_disconnect(ec) || ec == http::error::partial_message) {
+          co_return fail_body(errc::closed, "client closed the connection during the body", std::nullopt, "");
+        }
+        co_return fail_body(errc::protocol_error, "malformed request body: " + ec.message(), http::status::bad_request,
+                            "bad_request");
+      }
+      if (got > 0 || parser_->is_done()) co_return got;
+    }
+  }
+
+  asio::awaitable<Status> respond(StringResponse res) override {
+    if (responded_ || response_started_) co_return Error(make_error_code(errc::protocol_error), "response already sent");
+    res.version(request_version_);
+    res.keep_alive(keep_alive_ && !stop_after_);
+    if (!res.has_content_length() && !res.chunked()) res.prepare_payload();
+    if (res.find(http::field::server) == res.end()) res.set(http::field::server, "Roadside");
+    responded_ = true;
+    arm(server_->opts.limits.write_timeout);
+    auto [ec, n] = co_await http::async_write(stream_, res, kTuple);
+    disarm();
+    if (ec) {
+      keep_alive_ = false;
+      co_return Error(make_error_code(timed_out_ ? errc::timeout : errc::closed), "writing response: " + ec.message());
+    }
+    keep_alive_ = keep_alive_ && res.keep_alive();
+    co_return Status{};
+  }
+
+  asio::awaitable<Status> start_response(http::response_header<> head) override {
+    if (responded_ || response_started_) co_return Error(make_error_code(errc::protocol_error), "response already sent");
+    response_started_ = true;
+    stream_res_.emplace(std::move(head));
+    stream_res_->version(request_version_);
+    if (!stream_res_->has_content_length()) stream_res_->chunked(true);
+    stream_res_->keep_alive(keep_alive_ && !stop_after_);
+    if (stream_res_->find(http::field::server) == stream_res_->end()) stream_res_->set(http::field::server, "Roadside");
+    serializer_.emplace(*stream_res_);
+    stream_res_->body().data = nullptr;
+    stream_res_->body().more = true;
+    arm(server_->opts.limits.write_timeout);
+    auto [ec, n] = co_await http::async_write_header(stream_, *serializer_, kTuple);
+    disarm();
+    if (ec) {
+      keep_alive_ = false;
+      co_return Error(make_error_code(errc::closed), "writing response head: " + ec.message());
+    }
+    co_return Status{};
+  }
+
+  asio::awaitable<Status> write_body(std::string_view data) override {
+    if (!serializer_) co_return Error(make_error_code(errc::protocol_error), "write_body before start_response");
+    if (data.empty()) co_return Status{};
+    stream_res_->body().data = const_cast<char*>(data.data());
+    stream_res_->body().size = data.size();
+    stream_res_->body().more = true;
+    arm(server_->opts.limits.write_timeout);
+    auto [ec, n] = co_await http::async_write(stream_, *serializer_, kTuple);
+    disarm();
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) {
+      keep_alive_ = false;
+      co_return Error(make_error_code(timed_out_ ? errc::timeout : errc::closed), "writing response body: " + ec.message());
+    }
+    co_return Status{};
+  }
+
+  asio::awaitable<Status> finish_response() override {
+    if (!serializer_) co_return Error(make_error_code(errc::protocol_error), "finish_response before start_response");
+    stream_res_->body().data = nullptr;
+    stream_res_->body().size = 0;
+    stream_res_->body().more = false;
+    arm(server_->opts.limits.write_timeout);
+    auto [ec, n] = co_await http::async_write(stream_, *serializer_, kTuple);
+    disarm();
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) {
+      keep_alive_ = false;
+      co_return Error(make_error_code(errc::closed), "finishing response: " + ec.message());
+    }
+    responded_ = true;
+    keep_alive_ = keep_alive_ && stream_res_->keep_alive();
+    co_return Status{};
+  }
+
+  // ---- the connection ----
+  asio::awaitable<void> run() {
+    try {
+      co_await serve();
+    } catch (const std::exception& e) {
+      log::error("http session failed", {{"listener", server_->opts.name}, {"error", e.what()}});
+    }
+    error_code ec;
+    socket().shutdown(tcp::socket::shutdown_both, ec);
+    socket().close(ec);
+    timer_.cancel();
+  }
+
+ private:
+  void arm(std::chrono::milliseconds d) {
+    timed_out_ = false;
+    timer_.expires_after(d);
+    timer_.async_wait([weak = this->weak_from_this(), gen = ++timer_gen_](error_code ec) {
+      auto self = weak.lock();
+      if (ec || !self || gen != self->timer_gen_) return;
+      self->timed_out_ = true;
+      error_code ignored;
+      self->socket().cancel(ignored);
+    });
+  }
+  void disarm() {
+    ++timer_gen_;
+    timer_.cancel();
+  }
+
+  Error fail_body(errc code, std::string detail, std::optional<http::status> status, const char* reason) {
+    keep_alive_ = false;
+    if (status) body_status_ = status;
+    if (reason && *reason) server_->reject_count(reason);
+    log::debug("request body refused", {{"listener", server_->opts.name}, {"remote", peer_.remote.address().to_string()},
+                                        {"reason", detail}});
+    body_error_ = Error(make_error_code(code), std::move(detail));
+    return *body_error_;
+  }
+
+  asio::awaitable<void> reject(http::status status, const char* reason, const std::string& detail) {
+    server_->reject_count(reason);
+    log::debug("request refused", {{"listener", server_->opts.name}, {"remote", peer_.remote.address().to_string()},
+                                   {"status", static_cast<int>(status)}, {"reason", detail}});
+    keep_alive_ = false;
+    nlohmann::json body = {{"status", static_cast<int>(status)}, {"error", reason}, {"message", detail}};
+    auto res = make_response(status, body.dump() + "\n", "application/json");
+    res.keep_alive(false);
+    res.prepare_payload();
+    arm(std::min(server_->opts.limits.write_timeout, std::chrono::milliseconds(5000)));
+    co_await http::async_write(stream_, res, kTuple);
+    disarm();
+  }
+
+  asio::awaitable<bool> handshake() {
+    if constexpr (std::is_same_v<Stream, tcp::socket>) {
+      co_return true;
+    } else {
+      arm(server_->opts.limits.header_timeout);
+      auto [ec] = co_await stream_.async_handshake(ssl::stream_base::server, kTuple);
+      disarm();
+      if (ec) {
+        server_->reject_count("tls_handshake_failed");
+        log::debug("TLS handshake failed", {{"listener", server_->opts.name},
+                                            {"remote", peer_.remote.address().to_string()},
+                                            {"reason", timed_out_ ? std::string("timed out") : ec.message()}});
+        co_return false;
+      }
+      peer_.chain = peer_chain(stream_.native_handle());
+      const auto& check = server_->opts.tls->check_peer;
+      if (check) {
+        const std::string why = check(peer_.chain);
+        if (!why.empty()) {
+          server_->reject_count("peer_refused");
+          log::info("TLS peer refused", {{"listener", server_->opts.name},
+                                         {"remote", peer_.remote.address().to_string()}, {"reason", why}});
+          co_return false;
+        }
+      }
+      co_return true;
+    }
+  }
+
+  asio::awaitable<void> serve() {
+    if (!co_await handshake()) co_return;
+    const auto& limits = server_->opts.limits;
+    while (!stop_after_) {
+      // Wait for the first byte of the next request: the idle (keep-alive) timeout.
+      if (buffer_.size() == 0) {
+        idle_ = true;
+        arm(limits.idle_timeout);
+        auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(4096), kTuple);
+        disarm();
+        idle_ = false;
+        if (ec) {
+          if (timed_out_) {
+            server_->idle_closed.inc();
+            log::debug("idle connection closed", {{"listener", server_->opts.name},
+                                                   {"remote", peer_.remote.address().to_string()}});
+          }
+          co_return;
+        }
+        buffer_.commit(n);
+      }
+      // The request head, from its first byte: the header timeout and size limit.
+      parser_.emplace();
+      parser_->header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+      parser_->body_limit(limits.max_body_bytes);
+      arm(limits.header_timeout);
+      auto [ec, n] = co_await http::async_read_header(stream_, buffer_, *parser_, kTuple);
+      disarm();
+      if (ec) {
+        if (timed_out_) {
+          co_await reject(http::status::request_timeout, "header_timeout",
+                          "request head not complete within " + std::to_string(limits.header_timeout.count()) + " ms");
+        } else if (ec == http::error::header_limit) {
+          co_await reject(http::status::request_header_fields_too_large, "header_too_large",
+                          "request head larger than " + std::to_string(limits.max_header_bytes) + " bytes");
+        } else if (ec == http::error::body_limit) {
+          co_await reject(http::status::payload_too_large, "body_too_large",
+                          "request body larger than " + std::to_string(limits.max_body_bytes) + " bytes");
+        } else if (!is_disconnect(ec) && ec != http::error::partial_message) {
+          co_await reject(http::status::bad_request, "bad_request", "malformed request: " + ec.message());
+        }
+        co_return;
+      }
+      server_->requests_total.inc();
+      request_version_ = parser_->get().version();
+      keep_alive_ = parser_->get().keep_alive();
+      responded_ = response_started_ = continue_sent_ = false;
+      body_error_.reset();
+      body_status_.reset();
+      stream_res_.reset();
+      serializer_.reset();
+
+      try {
+        co_await server_->handler(*this);
+      } catch (const std::exception& e) {
+        log::error("request handler failed", {{"listener", server_->opts.name}, {"error", e.what()}});
+      }
+      if (!responded_) {
+        if (response_started_) co_return;  // a streamed response broke off: only closing tells the client
+        const http::status status = body_status_.value_or(http::status::internal_server_error);
+        keep_alive_ = false;
+        nlohmann::json body = {{"status", static_cast<int>(status)},
+                               {"error", body_error_ ? body_error_->fault_code() : "internal_error"},
+                               {"message", body_error_ ? body_error_->detail() : "request not handled"}};
+        auto res = make_response(status, body.dump() + "\n", "application/json");
+        co_await respond(std::move(res));
+        co_return;
+      }
+      if (!parser_->is_done()) co_return;  // unread body: the connection cannot be reused
+      if (!keep_alive_) co_return;
+    }
+  }
+
+  std::shared_ptr<HttpServer::Impl> server_;
+  std::uint64_t id_;
+  Stream stream_;
+  asio::steady_timer timer_;
+  std::uint64_t timer_gen_ = 0;
+  bool timed_out_ = false;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::buffer_body>> parser_;
+  PeerInfo peer_;
+  unsigned request_version_ = 11;
+  bool idle_ = false;
+  bool stop_after_ = false;
+  bool keep_alive_ = false;
+  bool responded_ = false;
+  bool response_started_ = false;
+  bool continue_sent_ = false;
+  std::optional<Error> body_error_;
+  std::optional<http::status> body_status_;
+  std::optional<http::response<http::buffer_body>> stream_res_;
+  std::optional<http::response_serializer<http::buffer_body>> serializer_;
+
+ public:
+  std::uint64_t id() const { return id_; }
+};
+
+template <typename S>
+void start_session(const std::shared_ptr<HttpServer::Impl>& impl, std::shared_ptr<S> session) {
+  {
+    std::lock_guard lock(impl->mu);
+    impl->sessions[session->id()] = session;
+  }
+  impl->open++;
+  impl->connections_open.add(1);
+  asio::co_spawn(
+      session->executor(),
+      [impl, session]() -> asio::awaitable<void> {
+        co_await session->run();
+        {
+          std::lock_guard lock(impl->mu);
+          impl->sessions.erase(session->id());
+        }
+        impl->connections_open.add(-1);
+        impl->open--;
+      },
+      asio::detached);
+}
+
+}  // namespace
+
+asio::awaitable<void> HttpServer::Impl::accept_loop() {
+  auto self = shared_from_this();
+  while (!stopping) {
+    auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io), kTuple);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || stopping || !acceptor.is_open()) break;
+      log::warn("accept failed", {{"listener", opts.name}, {"error", ec.message()}});
+      // Out of file descriptors and the like: back off instead of spinning.
+      asio::steady_timer t(acceptor.get_executor(), std::chrono::milliseconds(50));
+      co_await t.async_wait(kTuple);
+      continue;
+    }
+    connections_total.inc();
+    error_code ep_ec;
+    const tcp::endpoint remote = socket.remote_endpoint(ep_ec);
+    if (open.load() >= opts.limits.max_connections) {
+      reject_count("too_many_connections");
+      socket.close(ep_ec);
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ep_ec);
+    const std::uint64_t id = ++next_id;
+    if (tls) {
+      start_session(self, std::make_shared<Session<ssl::stream<tcp::socket>>>(self, id, remote, std::move(socket), *tls));
+    } else {
+      start_session(self, std::make_shared<Session<tcp::socket>>(self, id, remote, std::move(socket)));
+    }
+  }
+}
+
+HttpServer::HttpServer(asio::io_context& io, ServerOptions options, Handler handler, metrics::Registry& metrics)
+    : options_(options), impl_(std::make_shared<Impl>(io, std::move(options), std::move(handler), metrics)) {}
+
+HttpServer::~HttpServer() {
+  impl_->stopping = true;
+  error_code ec;
+  impl_->acceptor.close(ec);
+}
+
+Status HttpServer::start() {
+  if (options_.tls) {
+    auto ctx = make_server_context(*options_.tls);
+    if (!ctx.ok()) return std::move(ctx).error().context("listener " + options_.name);
+    impl_->tls = *ctx;
+  }
+  error_code ec;
+  const auto address = asio::ip::make_address(options_.address, ec);
+  if (ec) {
+    return Error(make_error_code(errc::bad_url), "listener " + options_.name + ": bad address \"" + options_.address + "\"");
+  }
+  const tcp::endpoint ep(address, options_.port);
+  const std::string where = options_.address + ":" + std::to_string(options_.port);
+  auto& acc = impl_->acceptor;
+  acc.open(ep.protocol(), ec);
+  if (!ec) acc.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acc.bind(ep, ec);
+  if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Error(make_error_code(errc::connect_failed),
+                 "listener " + options_.name + " cannot listen on " + where + ": " + ec.message());
+  }
+  port_ = acc.local_endpoint().port();
+  asio::co_spawn(acc.get_executor(), impl_->accept_loop(), asio::detached);
+  return {};
+}
+
+std::size_t HttpServer::open_connections() const noexcept { return impl_->open.load(); }
+
+asio::awaitable<void> HttpServer::stop(std::chrono::milliseconds drain_deadline) {
+  auto impl = impl_;
+  impl->stopping = true;
+  asio::post(impl->acceptor.get_executor(), [impl] {
+    error_code ec;
+    impl->acceptor.close(ec);
+  });
+
+  auto each_session = [&](auto fn) {
+    std::vector<std::shared_ptr<SessionBase>> live;
+    {
+      std::lock_guard lock(impl->mu);
+      for (auto& [id, weak] : impl->sessions) {
+        if (auto s = weak.lock()) live.push_back(std::move(s));
+      }
+    }
+    for (auto& s : live) asio::post(s->executor(), [s, fn] { fn(*s); });
+  };
+  each_session([](SessionBase& s) { s.begin_shutdown(); });
+
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  const auto deadline = std::chrono::steady_clock::now() + drain_deadline;
+  while (impl->open.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    timer.expires_after(std::chrono::milliseconds(5));
+    co_await timer.async_wait(kTuple);
+  }
+  if (impl->open.load() > 0) {
+    log::warn("drain deadline passed; closing connections",
+              {{"listener", impl->opts.name}, {"connections", impl->open.load()}});
+    each_session([](SessionBase& s) { s.force_close(); });
+    const auto hard = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (impl->open.load() > 0 && std::chrono::steady_clock::now() < hard) {
+      timer.expires_after(std::chrono::milliseconds(5));
+      co_await timer.async_wait(kTuple);
+    }
+  }
+}
+
+void HttpServer::stop_blocking(std::chrono::milliseconds drain_deadline) {
+  std::promise<void> done;
+  asio::co_spawn(impl_->io, stop(drain_deadline), [&](std::exception_ptr) { done.set_value(); });
+  done.get_future().wait();
+}
+
+asio::awaitable<Result<std::string>> ServerExchange::read_body_all(std::size_t limit) {
+  std::string out;
+  char buf[16 * 1024];
+  while (true) {
+    auto n = co_await read_body(buf);
+    if (!n.ok()) co_return std::move(n).error();
+    if (*n == 0) co_return out;
+    if (out.size() + *n > limit) {
+      co_return Error(make_error_code(errc::too_large), "request body larger than " + std::to_string(limit) + " bytes");
+    }
+    out.append(buf, *n);
+  }
+}
+
+StringResponse make_response(http::status status, std::string body, std::string_view content_type, unsigned version) {
+  StringResponse res{status, version};
+  res.set(http::field::content_type, content_type);
+  res.set(http::field::server, "Roadside");
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+}  // namespace roadside::net

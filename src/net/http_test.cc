@@ -1,0 +1,515 @@
+// The HTTP server and client against each other and against raw sockets, over loopback,
+// with real TLS certificates made for the test.
+#include <gtest/gtest.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/asio/write.hpp>
+
+#include <thread>
+
+#include "crypto/crypto.h"
+#include "net/errors.h"
+#include "net/http_client.h"
+#include "net/http_server.h"
+
+namespace roadside::net {
+namespace {
+
+using namespace std::chrono_literals;
+using tcp = asio::ip::tcp;
+
+// An io_context running on two background threads for the duration of a test.
+class Loop {
+ public:
+  Loop() : guard_(io.get_executor()) {
+    for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { io.run(); });
+  }
+  ~Loop() {
+    guard_.reset();
+    io.stop();
+    for (auto& t : threads_) t.join();
+  }
+  template <typename T>
+  T run(asio::awaitable<T> aw) {
+    return asio::co_spawn(io, std::move(aw), asio::use_future).get();
+  }
+  asio::io_context io;
+
+ private:
+  asio::executor_work_guard<asio::io_context::executor_type> guard_;
+  std::vector<std::thread> threads_;
+};
+
+struct Pki {
+  crypto::PrivateKey ca_key = *crypto::PrivateKey::generate(crypto::KeyType::ec_p256);
+  crypto::Certificate ca = *crypto::issue_certificate({.common_name = "Test CA", .usage = crypto::Usage::ca}, ca_key,
+                                                      nullptr, ca_key);
+  crypto::PrivateKey server_key = *crypto::PrivateKey::generate(crypto::KeyType::ec_p256);
+  crypto::Certificate server = *crypto::issue_certificate(
+      {.common_name = "localhost", .dns_names = {"localhost"}, .ip_addresses = {"127.0.0.1"}}, server_key, &ca, ca_key);
+  crypto::PrivateKey client_key = *crypto::PrivateKey::generate(crypto::KeyType::ec_p256);
+  crypto::Certificate client = *crypto::issue_certificate(
+      {.common_name = "client-is", .usage = crypto::Usage::tls_client}, client_key, &ca, ca_key);
+  // A client certificate from a CA the server does not trust.
+  crypto::PrivateKey rogue_ca_key = *crypto::PrivateKey::generate(crypto::KeyType::ec_p256);
+  crypto::Certificate rogue_ca = *crypto::issue_certificate({.common_name = "Rogue CA", .usage = crypto::Usage::ca},
+                                                            rogue_ca_key, nullptr, rogue_ca_key);
+  crypto::Certificate rogue_client = *crypto::issue_certificate(
+      {.common_name = "rogue", .usage = crypto::Usage::tls_client}, client_key, &rogue_ca, rogue_ca_key);
+};
+
+const Pki& pki() {
+  static const Pki p;
+  return p;
+}
+
+asio::awaitable<void> echo_handler(ServerExchange& ex) {
+  const auto& req = ex.request();
+  if (req.target() == "/stream") {
+    // Reads the body piece by piece, then streams it back chunked in 64 KiB pieces. (Echoing
+    // while reading would deadlock against a client that writes its whole request first.)
+    std::string body;
+    char buf[8192];
+    while (true) {
+      auto n = co_await ex.read_body(buf);
+      if (!n.ok()) co_return;  // the server answers with the body error's status
+      if (*n == 0) break;
+      body.append(buf, *n);
+    }
+    http::response_header<> head;
+    head.result(http::status::ok);
+    head.set(http::field::content_type, "application/octet-stream");
+    if (!(co_await ex.start_response(std::move(head))).ok()) co_return;
+    for (std::size_t off = 0; off < body.size(); off += 65536) {
+      if (!(co_await ex.write_body(std::string_view(body).substr(off, 65536))).ok()) co_return;
+    }
+    co_await ex.finish_response();
+    co_return;
+  }
+  if (req.target() == "/slow") {
+    asio::steady_timer t(co_await asio::this_coro::executor, 300ms);
+    co_await t.async_wait(asio::use_awaitable);
+  }
+  if (req.target() == "/hang") {
+    asio::steady_timer t(co_await asio::this_coro::executor, 20s);
+    co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  if (req.target() == "/big") {
+    co_await ex.respond(make_response(http::status::ok, std::string(200'000, 'x')));
+    co_return;
+  }
+  auto body = co_await ex.read_body_all();
+  if (!body.ok()) co_return;
+  std::string who = "anonymous";
+  if (!ex.peer().chain.empty()) {
+    auto cert = crypto::Certificate::from_der(ex.peer().chain[0]);
+    if (cert.ok()) who = cert->subject();
+  }
+  co_await ex.respond(make_response(http::status::ok, std::string(req.method_string()) + " " + std::string(req.target()) +
+                                                          " " + std::to_string(body->size()) + " " + who));
+}
+
+
+// A server on loopback with a metrics registry, stopped at the end of the test.
+struct TestServer {
+  TestServer(Loop& loop, ServerOptions opts, Handler h = echo_handler)
+      : server(loop.io, std::move(opts), std::move(h), metrics) {
+    auto st = server.start();
+    EXPECT_TRUE(st.ok()) << st.error().to_string();
+  }
+  ~TestServer() { server.stop_blocking(1s); }
+  double rejected(const std::string& reason) const {
+    return metrics.value("roadside_http_rejected_total", {{"listener", "test"}, {"reason", reason}});
+  }
+  std::string url(const std::string& path, bool tls = false) const {
+    return std::string(tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(server.port()) + path;
+  }
+  metrics::Registry metrics;
+  HttpServer server;
+};
+
+ServerOptions options(ServerLimits limits = {}) {
+  ServerOptions o;
+  o.name = "test";
+  o.limits = limits;
+  return o;
+}
+
+// Sends raw bytes, then reads until the server closes (or 5 s pass). Returns what came back.
+std::string raw_exchange(unsigned short port, const std::string& bytes, std::chrono::milliseconds pause_after = 0ms) {
+  asio::io_context io;
+  tcp::socket s(io);
+  s.connect({asio::ip::make_address("127.0.0.1"), port});
+  if (!bytes.empty()) asio::write(s, asio::buffer(bytes));
+  if (pause_after.count()) std::this_thread::sleep_for(pause_after);
+  timeval tv{5, 0};
+  setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string out;
+  char buf[4096];
+  boost::system::error_code ec;
+  while (true) {
+    const std::size_t n = s.read_some(asio::buffer(buf), ec);
+    if (ec) break;
+    out.append(buf, n);
+  }
+  return out;
+}
+
+http::request<http::string_body> make_request(http::verb verb, const std::string& target, std::string body = {}) {
+  http::request<http::string_body> req{verb, target, 11};
+  req.body() = std::move(body);
+  return req;
+}
+
+TEST(HttpServer, KeepAliveReusesOneConnection) {
+  Loop loop;
+  TestServer srv(loop, options());
+  HttpClient client(loop.io.get_executor());
+  for (int i = 0; i < 3; ++i) {
+    auto r = loop.run(client.get(srv.url("/hello?x=1")));
+    ASSERT_TRUE(r.ok()) << r.error().to_string();
+    EXPECT_EQ(r->message.result(), http::status::ok);
+    EXPECT_EQ(r->message.body(), "GET /hello?x=1 0 anonymous");
+    EXPECT_EQ(r->reused_connection, i > 0);
+  }
+  EXPECT_EQ(client.connections_opened(), 1u);
+  EXPECT_EQ(srv.metrics.value("roadside_http_requests_total", {{"listener", "test"}}), 3);
+  EXPECT_EQ(srv.metrics.value("roadside_http_connections_total", {{"listener", "test"}}), 1);
+}
+
+TEST(HttpServer, StreamsLargeBodiesBothWays) {
+  Loop loop;
+  ServerLimits limits;
+  limits.max_body_bytes = 64 * 1024 * 1024;
+  TestServer srv(loop, options(limits));
+  ClientOptions co;
+  co.max_response_body_bytes = 64 * 1024 * 1024;
+  HttpClient client(loop.io.get_executor(), co);
+  std::string body(8 * 1024 * 1024 + 7, '\0');
+  for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>(i * 31 + (i >> 10));
+  auto r = loop.run(client.request(*Url::parse(srv.url("/stream")), make_request(http::verb::post, "/stream", body)));
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(r->message.result(), http::status::ok);
+  EXPECT_TRUE(r->message.chunked());
+  EXPECT_EQ(r->message.body().size(), body.size());
+  EXPECT_TRUE(r->message.body() == body);
+}
+
+TEST(HttpServer, OversizedHeadGets431AndIsCounted) {
+  Loop loop;
+  ServerLimits limits;
+  limits.max_header_bytes = 2048;
+  TestServer srv(loop, options(limits));
+  const std::string reply =
+      raw_exchange(srv.server.port(), "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(4096, 'a') + "\r\n\r\n");
+  EXPECT_EQ(reply.rfind("HTTP/1.1 431 ", 0), 0u) << reply;
+  EXPECT_NE(reply.find("request head larger than 2048 bytes"), std::string::npos) << reply;
+  EXPECT_EQ(srv.rejected("header_too_large"), 1);
+}
+
+TEST(HttpServer, OversizedBodyGets413WithOrWithoutContentLength) {
+  Loop loop;
+  ServerLimits limits;
+  limits.max_body_bytes = 1000;
+  TestServer srv(loop, options(limits));
+  const std::string declared = raw_exchange(srv.server.port(), "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n");
+  EXPECT_EQ(declared.rfind("HTTP/1.1 413 ", 0), 0u) << declared;
+  std::string chunked = "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 4; ++i) chunked += "190\r\n" + std::string(400, 'b') + "\r\n";
+  chunked += "0\r\n\r\n";
+  const std::string streamed = raw_exchange(srv.server.port(), chunked);
+  EXPECT_EQ(streamed.rfind("HTTP/1.1 413 ", 0), 0u) << streamed;
+  EXPECT_NE(streamed.find("larger than 1000 bytes"), std::string::npos) << streamed;
+  EXPECT_EQ(srv.rejected("body_too_large"), 2);
+}
+
+TEST(HttpServer, SlowHeadGets408) {
+  Loop loop;
+  ServerLimits limits;
+  limits.header_timeout = 300ms;
+  TestServer srv(loop, options(limits));
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::string reply = raw_exchange(srv.server.port(), "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+  const auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_EQ(reply.rfind("HTTP/1.1 408 ", 0), 0u) << reply;
+  EXPECT_NE(reply.find("not complete within 300 ms"), std::string::npos) << reply;
+  EXPECT_LT(took, 3s);
+  EXPECT_EQ(srv.rejected("header_timeout"), 1);
+}
+
+TEST(HttpServer, StalledBodyGets408) {
+  Loop loop;
+  ServerLimits limits;
+  limits.body_timeout = 300ms;
+  TestServer srv(loop, options(limits));
+  const std::string reply =
+      raw_exchange(srv.server.port(), "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly-part");
+  EXPECT_EQ(reply.rfind("HTTP/1.1 408 ", 0), 0u) << reply;
+  EXPECT_EQ(srv.rejected("body_timeout"), 1);
+}
+
+TEST(HttpServer, MalformedRequestGets400) {
+  Loop loop;
+  TestServer srv(loop, options());
+  const std::string reply = raw_exchange(srv.server.port(), "GARBAGE\r\n\r\n");
+  EXPECT_EQ(reply.rfind("HTTP/1.1 400 ", 0), 0u) << reply;
+  EXPECT_EQ(srv.rejected("bad_request"), 1);
+}
+
+TEST(HttpServer, IdleConnectionsAreClosedAndCounted) {
+  Loop loop;
+  ServerLimits limits;
+  limits.idle_timeout = 200ms;
+  TestServer srv(loop, options(limits));
+  const auto t0 = std::chrono::steady_clock::now();
+  // A complete request, then nothing: the answer, then the server closes after the idle timeout.
+  const std::string reply = raw_exchange(srv.server.port(), "GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
+  EXPECT_EQ(reply.rfind("HTTP/1.1 200 ", 0), 0u) << reply;
+  // A connection that never sends anything.
+  EXPECT_EQ(raw_exchange(srv.server.port(), ""), "");
+  EXPECT_EQ(srv.metrics.value("roadside_http_idle_closed_total", {{"listener", "test"}}), 2);
+}
+
+TEST(HttpServer, TooManyConnectionsAreRefused) {
+  Loop loop;
+  ServerLimits limits;
+  limits.max_connections = 1;
+  TestServer srv(loop, options(limits));
+  asio::io_context io;
+  tcp::socket first(io);
+  first.connect({asio::ip::make_address("127.0.0.1"), srv.server.port()});
+  for (int i = 0; i < 100 && srv.server.open_connections() < 1; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(raw_exchange(srv.server.port(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n"), "");
+  EXPECT_EQ(srv.rejected("too_many_connections"), 1);
+}
+
+// ---- TLS ----------------------------------------------------------------------------
+
+ServerOptions mtls_options(ClientAuth auth) {
+  ServerOptions o = options();
+  TlsServerConfig tls;
+  tls.cert_chain_pem = pki().server.to_pem();
+  tls.key_pem = pki().server_key.to_pem();
+  tls.client_auth = auth;
+  tls.client_ca_pem = pki().ca.to_pem();
+  o.tls = tls;
+  return o;
+}
+
+ClientOptions client_tls(bool with_cert, bool rogue = false) {
+  ClientOptions co;
+  TlsClientConfig tls;
+  tls.ca_pem = pki().ca.to_pem();
+  if (with_cert) {
+    tls.cert_chain_pem = rogue ? pki().rogue_client.to_pem() : pki().client.to_pem();
+    tls.key_pem = pki().client_key.to_pem();
+  }
+  co.tls = tls;
+  return co;
+}
+
+TEST(HttpTls, MutualTlsAcceptsATrustedClientCertificate) {
+  Loop loop;
+  TestServer srv(loop, mtls_options(ClientAuth::required));
+  HttpClient client(loop.io.get_executor(), client_tls(true));
+  auto r = loop.run(client.get(srv.url("/who", true)));
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(r->message.body(), "GET /who 0 CN=client-is");
+  ASSERT_FALSE(r->server_chain.empty());
+  EXPECT_EQ(crypto::Certificate::from_der(r->server_chain[0])->subject(), "CN=localhost");
+}
+
+TEST(HttpTls, MutualTlsRefusesClientsWithoutOrWithUntrustedCertificates) {
+  Loop loop;
+  TestServer srv(loop, mtls_options(ClientAuth::required));
+  HttpClient no_cert(loop.io.get_executor(), client_tls(false));
+  auto r = loop.run(no_cert.get(srv.url("/who", true)));
+  ASSERT_FALSE(r.ok());
+  HttpClient rogue(loop.io.get_executor(), client_tls(true, /*rogue=*/true));
+  auto r2 = loop.run(rogue.get(srv.url("/who", true)));
+  ASSERT_FALSE(r2.ok());
+  for (int i = 0; i < 100 && srv.rejected("tls_handshake_failed") < 2; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(srv.rejected("tls_handshake_failed"), 2);
+}
+
+TEST(HttpTls, OptionalClientAuthAcceptsAnonymousClients) {
+  Loop loop;
+  TestServer srv(loop, mtls_options(ClientAuth::optional));
+  HttpClient client(loop.io.get_executor(), client_tls(false));
+  auto r = loop.run(client.get(srv.url("/who", true)));
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(r->message.body(), "GET /who 0 anonymous");
+}
+
+TEST(HttpTls, PeerCheckDecidesWhenNoCaIsGiven) {
+  // X-Road style: any certificate passes TLS, then the peer is judged by its certificate.
+  Loop loop;
+  ServerOptions o = mtls_options(ClientAuth::required);
+  o.tls->client_ca_pem.clear();
+  const std::string allowed = pki().client.to_der();
+  o.tls->check_peer = [allowed](const PeerChain& chain) {
+    return !chain.empty() && chain[0] == allowed ? std::string() : std::string("certificate not registered");
+  };
+  TestServer srv(loop, o);
+  HttpClient good(loop.io.get_executor(), client_tls(true));
+  auto r = loop.run(good.get(srv.url("/who", true)));
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  HttpClient rogue(loop.io.get_executor(), client_tls(true, true));
+  EXPECT_FALSE(loop.run(rogue.get(srv.url("/who", true))).ok());
+  for (int i = 0; i < 100 && srv.rejected("peer_refused") < 1; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(srv.rejected("peer_refused"), 1);
+}
+
+TEST(HttpTls, ClientRefusesAnUntrustedServer) {
+  Loop loop;
+  TestServer srv(loop, mtls_options(ClientAuth::none));
+  ClientOptions co;
+  co.tls = TlsClientConfig{.ca_pem = pki().rogue_ca.to_pem()};
+  HttpClient client(loop.io.get_executor(), co);
+  auto r = loop.run(client.get(srv.url("/", true)));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), errc::tls_failed);
+  EXPECT_NE(r.error().detail().find("TLS handshake"), std::string::npos) << r.error().detail();
+}
+
+TEST(HttpTls, ClientChecksTheHostName) {
+  Loop loop;
+  ServerOptions o = mtls_options(ClientAuth::none);
+  auto key = *crypto::PrivateKey::generate(crypto::KeyType::ec_p256);
+  auto cert = *crypto::issue_certificate({.common_name = "ss.example", .dns_names = {"ss.example"}}, key, &pki().ca,
+                                         pki().ca_key);
+  o.tls->cert_chain_pem = cert.to_pem();
+  o.tls->key_pem = key.to_pem();
+  TestServer srv(loop, o);
+  HttpClient client(loop.io.get_executor(), client_tls(false));
+  auto r = loop.run(client.get(srv.url("/", true)));  // 127.0.0.1 is not in the certificate
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), errc::tls_failed);
+  ClientOptions no_host = client_tls(false);
+  no_host.tls->verify_hostname = false;
+  HttpClient lenient(loop.io.get_executor(), no_host);
+  auto ok = loop.run(lenient.get(srv.url("/", true)));
+  EXPECT_TRUE(ok.ok()) << ok.error().to_string();
+}
+
+// ---- client limits and pooling ----------------------------------------------------
+
+TEST(HttpClient, RequestTimeout) {
+  Loop loop;
+  TestServer srv(loop, options());
+  ClientOptions co;
+  co.request_timeout = 200ms;
+  HttpClient client(loop.io.get_executor(), co);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = loop.run(client.get(srv.url("/hang")));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), errc::timeout);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
+}
+
+TEST(HttpClient, ResponseBodyLimit) {
+  Loop loop;
+  TestServer srv(loop, options());
+  ClientOptions co;
+  co.max_response_body_bytes = 100'000;
+  HttpClient client(loop.io.get_executor(), co);
+  auto r = loop.run(client.get(srv.url("/big")));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), errc::too_large);
+}
+
+TEST(HttpClient, ConnectionRefused) {
+  Loop loop;
+  HttpClient client(loop.io.get_executor());
+  unsigned short port;
+  {
+    metrics::Registry m;
+    HttpServer s(loop.io, options(), echo_handler, m);
+    ASSERT_TRUE(s.start().ok());
+    port = s.port();
+    s.stop_blocking(100ms);
+  }
+  auto r = loop.run(client.get("http://127.0.0.1:" + std::to_string(port) + "/"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), errc::connect_failed);
+}
+
+TEST(HttpClient, RetriesOnceWhenAPooledConnectionWasClosed) {
+  Loop loop;
+  ServerLimits limits;
+  limits.idle_timeout = 100ms;
+  TestServer srv(loop, options(limits));
+  HttpClient client(loop.io.get_executor());
+  ASSERT_TRUE(loop.run(client.get(srv.url("/1"))).ok());
+  EXPECT_EQ(client.idle_connections(), 1u);
+  std::this_thread::sleep_for(400ms);  // the server closes the idle connection
+  auto r = loop.run(client.get(srv.url("/2")));
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_FALSE(r->reused_connection);
+  EXPECT_EQ(client.connections_opened(), 2u);
+}
+
+// ---- graceful shutdown ----------------------------------------------------------------
+
+TEST(HttpServer, StopLetsRequestsInFlightFinish) {
+  Loop loop;
+  metrics::Registry m;
+  HttpServer server(loop.io, options(), echo_handler, m);
+  ASSERT_TRUE(server.start().ok());
+  HttpClient client(loop.io.get_executor());
+  auto pending = asio::co_spawn(loop.io, client.get("http://127.0.0.1:" + std::to_string(server.port()) + "/slow"),
+                                asio::use_future);
+  for (int i = 0; i < 100 && server.open_connections() < 1; ++i) std::this_thread::sleep_for(5ms);
+  std::this_thread::sleep_for(50ms);
+  const auto t0 = std::chrono::steady_clock::now();
+  server.stop_blocking(5s);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
+  auto r = pending.get();
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(r->message.result(), http::status::ok);
+  EXPECT_FALSE(r->message.keep_alive());  // told to close
+  EXPECT_EQ(server.open_connections(), 0u);
+  // The listener is closed.
+  auto after = loop.run(client.get("http://127.0.0.1:" + std::to_string(server.port()) + "/"));
+  EXPECT_FALSE(after.ok());
+}
+
+TEST(HttpServer, StopCutsRequestsThatOutliveTheDeadline) {
+  Loop loop;
+  metrics::Registry m;
+  HttpServer server(loop.io, options(), echo_handler, m);
+  ASSERT_TRUE(server.start().ok());
+  HttpClient client(loop.io.get_executor());
+  auto pending = asio::co_spawn(loop.io, client.get("http://127.0.0.1:" + std::to_string(server.port()) + "/hang"),
+                                asio::use_future);
+  for (int i = 0; i < 100 && server.open_connections() < 1; ++i) std::this_thread::sleep_for(5ms);
+  const auto t0 = std::chrono::steady_clock::now();
+  server.stop_blocking(200ms);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
+  EXPECT_FALSE(pending.get().ok());
+}
+
+TEST(HttpServer, ListenErrorsNameTheAddress) {
+  Loop loop;
+  metrics::Registry m;
+  HttpServer a(loop.io, options(), echo_handler, m);
+  ASSERT_TRUE(a.start().ok());
+  ServerOptions o = options();
+  o.port = a.port();
+  o.name = "second";
+  HttpServer b(loop.io, o, echo_handler, m);
+  auto st = b.start();
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().detail().find("127.0.0.1:" + std::to_string(a.port())), std::string::npos) << st.error().detail();
+  a.stop_blocking(100ms);
+}
+
+}  // namespace
+}  // namespace roadside::net

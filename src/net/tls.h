@@ -1,0 +1,54 @@
+// TLS settings for servers and clients (OpenSSL 3 through Boost.Asio).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/ssl/context.hpp>
+
+#include "base/result.h"
+
+namespace roadside::net {
+
+// The peer's certificate chain as DER, leaf first. Empty when the peer sent none.
+using PeerChain = std::vector<std::string>;
+// An extra check of the peer after the handshake's own verification. Return an empty
+// string to accept, or the reason for refusing (logged and counted).
+using PeerCheck = std::function<std::string(const PeerChain& chain)>;
+
+enum class ClientAuth {
+  none,      // do not ask for a client certificate
+  optional,  // ask; accept connections without one
+  required,  // refuse the handshake without one
+};
+
+struct TlsServerConfig {
+  std::string cert_chain_pem;  // the server certificate first, then intermediates
+  std::string key_pem;
+  ClientAuth client_auth = ClientAuth::none;
+  // CAs a client certificate must chain to. Empty: any client certificate is accepted at the
+  // TLS layer and `check_peer` decides (X-Road authenticates peers by certificate hash).
+  std::string client_ca_pem;
+  PeerCheck check_peer;
+};
+
+struct TlsClientConfig {
+  // CAs the server certificate must chain to; empty with verify_server uses the system store.
+  std::string ca_pem;
+  bool verify_server = true;
+  bool verify_hostname = true;
+  std::string cert_chain_pem;  // client certificate for mutual TLS (optional)
+  std::string key_pem;
+  PeerCheck check_peer;
+};
+
+// TLS 1.2 and 1.3 only; no compression, no renegotiation.
+Result<std::shared_ptr<boost::asio::ssl::context>> make_server_context(const TlsServerConfig& cfg);
+Result<std::shared_ptr<boost::asio::ssl::context>> make_client_context(const TlsClientConfig& cfg);
+
+// The verified-or-not chain the peer presented on `ssl` (an SSL*).
+PeerChain peer_chain(void* ssl);
+
+}  // namespace roadside::net
