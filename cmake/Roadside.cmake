@@ -23,7 +23,8 @@ function(roadside_module name)
   target_link_libraries(roadside_${name} PUBLIC ${M_DEPS} PRIVATE roadside_warnings)
 endfunction()
 
-# roadside_unit_test(NAME SOURCES ... DEPS ... [LABELS ...] [PROPERTIES ...])
+# roadside_unit_test(NAME SOURCES ... DEPS ... [LABELS label] [PROPERTIES ...])
+# (One label, and no lists in PROPERTIES: gtest_discover_tests flattens them.)
 # A GoogleTest binary beside the code it tests, registered test by test with ctest.
 function(roadside_unit_test name)
   if(NOT ROADSIDE_BUILD_TESTS)

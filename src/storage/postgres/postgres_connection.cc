@@ -1,0 +1,182 @@
+// PostgreSQL implementation of storage::Connection, on libpq.
+#include <libpq-fe.h>
+
+#include <charconv>
+
+#include "storage/store.h"
+
+namespace roadside::storage {
+namespace {
+
+// Fixed key of the advisory lock that serializes migrations across nodes ("RDSDMIGR").
+constexpr long long kMigrationLockKey = 0x524453444d494752LL;
+
+// Type OIDs from pg_type.h.
+constexpr Oid kBoolOid = 16, kByteaOid = 17, kInt8Oid = 20, kInt2Oid = 21, kInt4Oid = 23, kFloat4Oid = 700,
+              kFloat8Oid = 701, kOidOid = 26;
+
+std::string hex_encode(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\\x";
+  for (unsigned char c : bytes) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
+std::string hex_decode(std::string_view text) {
+  if (text.substr(0, 2) != "\\x") return std::string(text);
+  auto nib = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
+  std::string out;
+  for (std::size_t i = 2; i + 1 < text.size(); i += 2) out += static_cast<char>(nib(text[i]) * 16 + nib(text[i + 1]));
+  return out;
+}
+
+// Rewrites "?" placeholders to "$1", "$2", ... outside quoted strings and identifiers.
+std::string to_dollar_params(std::string_view sql) {
+  std::string out;
+  int n = 0;
+  char quote = 0;
+  for (char c : sql) {
+    if (quote) {
+      if (c == quote) quote = 0;
+      out += c;
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+      out += c;
+    } else if (c == '?') {
+      out += '$' + std::to_string(++n);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+class PostgresConnection final : public Connection {
+ public:
+  PostgresConnection(PGconn* conn, std::string description) : conn_(conn), description_(std::move(description)) {}
+  ~PostgresConnection() override { PQfinish(conn_); }
+
+  Dialect dialect() const override { return Dialect::postgresql; }
+  std::string describe() const override { return description_; }
+
+  Result<std::vector<Row>> query(std::string_view sql, std::span<const Value> params) override {
+    const std::string text = to_dollar_params(sql);
+    std::vector<std::string> storage(params.size());
+    std::vector<const char*> values(params.size());
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      const Value& v = params[i];
+      if (std::holds_alternative<std::nullptr_t>(v)) {
+        values[i] = nullptr;
+        continue;
+      }
+      if (auto* p = std::get_if<std::int64_t>(&v)) storage[i] = std::to_string(*p);
+      else if (auto* d = std::get_if<double>(&v)) storage[i] = std::to_string(*d);
+      else if (auto* s = std::get_if<std::string>(&v)) storage[i] = *s;
+      else storage[i] = hex_encode(std::get<Blob>(v).bytes);
+      values[i] = storage[i].c_str();
+    }
+    PGresult* res = PQexecParams(conn_, text.c_str(), static_cast<int>(params.size()), nullptr, values.data(), nullptr,
+                                 nullptr, 0);
+    std::unique_ptr<PGresult, decltype(&PQclear)> guard(res, &PQclear);
+    const auto status = PQresultStatus(res);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return error(res);
+    std::vector<Row> rows;
+    const int nrows = PQntuples(res), ncols = PQnfields(res);
+    rows.reserve(static_cast<std::size_t>(nrows));
+    for (int r = 0; r < nrows; ++r) {
+      Row row;
+      row.reserve(static_cast<std::size_t>(ncols));
+      for (int c = 0; c < ncols; ++c) {
+        if (PQgetisnull(res, r, c)) {
+          row.emplace_back(nullptr);
+          continue;
+        }
+        const std::string_view cell(PQgetvalue(res, r, c), static_cast<std::size_t>(PQgetlength(res, r, c)));
+        switch (PQftype(res, c)) {
+          case kInt2Oid:
+          case kInt4Oid:
+          case kInt8Oid:
+          case kOidOid: {
+            std::int64_t n = 0;
+            std::from_chars(cell.data(), cell.data() + cell.size(), n);
+            row.emplace_back(n);
+            break;
+          }
+          case kBoolOid: row.emplace_back(std::int64_t{cell == "t" ? 1 : 0}); break;
+          case kFloat4Oid:
+          case kFloat8Oid: row.emplace_back(std::stod(std::string(cell))); break;
+          case kByteaOid: row.emplace_back(Blob{hex_decode(cell)}); break;
+          default: row.emplace_back(std::string(cell));
+        }
+      }
+      rows.push_back(std::move(row));
+    }
+    return rows;
+  }
+
+  Status execute_script(std::string_view sql) override {
+    // Simple-query protocol: several statements in one call, no parameters.
+    const std::string text(sql);
+    PGresult* res = PQexec(conn_, text.c_str());
+    std::unique_ptr<PGresult, decltype(&PQclear)> guard(res, &PQclear);
+    const auto status = PQresultStatus(res);
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY) return error(res);
+    return {};
+  }
+
+  Status begin_exclusive() override {
+    ROADSIDE_TRY_STATUS(execute_script("BEGIN"));
+    auto st = execute_script("SELECT pg_advisory_xact_lock(" + std::to_string(kMigrationLockKey) + ")");
+    if (!st.ok()) (void)execute_script("ROLLBACK");
+    return st;
+  }
+  Status begin() override { return execute_script("BEGIN"); }
+  Status commit() override { return execute_script("COMMIT"); }
+  Status rollback() override { return execute_script("ROLLBACK"); }
+
+ private:
+  Error error(PGresult* res) const {
+    const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+    std::string msg = res ? PQresultErrorMessage(res) : PQerrorMessage(conn_);
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    errc code = errc::query_failed;
+    if (PQstatus(conn_) != CONNECTION_OK) code = errc::connection_failed;
+    else if (state && std::string_view(state).substr(0, 2) == "23") code = errc::constraint_violation;
+    else if (state && (std::string_view(state) == "40P01" || std::string_view(state) == "55P03")) code = errc::busy;
+    return Error(make_error_code(code), description_ + ": " + msg);
+  }
+
+  PGconn* conn_;
+  std::string description_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Connection>> open_postgres(const PostgresOptions& o) {
+  const std::string port = std::to_string(o.port);
+  const std::string timeout = std::to_string(o.connect_timeout_s);
+  // Keywords and values are passed separately: no escaping, and the password never ends up
+  // in a connection string that could be logged.
+  const char* keys[] = {"host", "port", "user", "password", "dbname", "sslmode", "connect_timeout", "application_name",
+                        nullptr};
+  const char* values[] = {o.host.c_str(),     port.c_str(),     o.user.c_str(),    o.password.c_str(),
+                          o.database.c_str(), o.sslmode.c_str(), timeout.c_str(), "roadside", nullptr};
+  const std::string description =
+      "postgresql://" + o.user + "@" + (o.host.empty() ? "localhost" : o.host) + ":" + port + "/" + o.database;
+  PGconn* conn = PQconnectdbParams(keys, values, 0);
+  if (!conn || PQstatus(conn) != CONNECTION_OK) {
+    std::string msg = conn ? PQerrorMessage(conn) : "out of memory";
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    PQfinish(conn);
+    return Error(make_error_code(errc::connection_failed), "cannot connect to " + description + ": " + msg);
+  }
+  auto c = std::make_unique<PostgresConnection>(conn, description);
+  // Quiet NOTICEs ("relation already exists, skipping") would otherwise go to stderr.
+  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  return std::unique_ptr<Connection>(std::move(c));
+}
+
+}  // namespace roadside::storage

@@ -1,0 +1,308 @@
+// One suite, two databases: every test runs on SQLite and on a real PostgreSQL server
+// (started by ctest's "postgres" fixture; its address comes in ROADSIDE_TEST_PG_INFO).
+#include "storage/store.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include "base/random.h"
+#include "support/test_support.h"
+
+namespace roadside::storage {
+namespace {
+
+using roadside::testing::TempDir;
+
+struct PgServer {
+  std::string host;
+  int port = 0;
+};
+
+std::optional<PgServer> pg_server() {
+  const char* info = std::getenv("ROADSIDE_TEST_PG_INFO");
+  if (!info) return std::nullopt;
+  std::ifstream in(info);
+  std::string line;
+  if (!std::getline(in, line)) return std::nullopt;
+  std::smatch m;
+  if (!std::regex_search(line, m, std::regex(R"(host=(\S+) port=(\d+))"))) return std::nullopt;
+  return PgServer{m[1], std::stoi(m[2])};
+}
+
+PostgresOptions pg_options(const PgServer& s, const std::string& db) {
+  PostgresOptions o;
+  o.host = s.host;
+  o.port = s.port;
+  o.user = "postgres";
+  o.database = db;
+  o.sslmode = "disable";
+  return o;
+}
+
+// Migrations of a pretend newer Roadside, for upgrade tests.
+const Migration kNewerMigration{2, "widgets", "CREATE TABLE widgets (id INTEGER PRIMARY KEY, name TEXT NOT NULL);",
+                                "CREATE TABLE widgets (id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL);"};
+const Migration kBrokenMigration{2, "broken", "CREATE TABLE half_done (id INTEGER); SELECT * FROM no_such_table;",
+                                 "CREATE TABLE half_done (id INTEGER); SELECT * FROM no_such_table;"};
+
+std::vector<Migration> with(const Migration& extra) {
+  std::vector<Migration> list(migrations().begin(), migrations().end());
+  std::vector<Migration> out;
+  for (const auto& m : list) {
+    if (m.version < extra.version) out.push_back(m);
+  }
+  out.push_back(extra);
+  return out;
+}
+
+}  // namespace
+
+void PrintTo(Dialect d, std::ostream* os) { *os << to_string(d); }
+
+namespace {
+
+class StoreTest : public ::testing::TestWithParam<Dialect> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == Dialect::sqlite) return;
+    auto server = pg_server();
+    if (!server) {
+      if (std::getenv("ROADSIDE_TEST_PG_INFO")) FAIL() << "PostgreSQL test server not running (ctest fixture postgres)";
+      GTEST_SKIP() << "no PostgreSQL test server (run through ctest, which starts one)";
+    }
+    pg_ = *server;
+    db_name_ = "roadside_test_" + roadside::testing::TempDir().path().filename().string().substr(14);
+    for (auto& c : db_name_) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto admin = open_postgres(pg_options(pg_, "postgres"));
+    ASSERT_TRUE(admin.ok()) << admin.error().to_string();
+    ASSERT_TRUE((*admin)->execute_script("CREATE DATABASE " + db_name_).ok());
+  }
+
+  void TearDown() override {
+    if (GetParam() == Dialect::postgresql && !db_name_.empty()) {
+      auto admin = open_postgres(pg_options(pg_, "postgres"));
+      if (admin.ok()) (void)(*admin)->execute_script("DROP DATABASE IF EXISTS " + db_name_ + " WITH (FORCE)");
+    }
+  }
+
+  std::unique_ptr<Connection> open() {
+    auto c = GetParam() == Dialect::sqlite ? open_sqlite({dir_ / "roadside.db"}) : open_postgres(pg_options(pg_, db_name_));
+    EXPECT_TRUE(c.ok()) << c.error().to_string();
+    return c.ok() ? std::move(c).value() : nullptr;
+  }
+
+  Store store() { return Store(open()); }
+
+  TempDir dir_;
+  PgServer pg_;
+  std::string db_name_;
+};
+
+TEST_P(StoreTest, MigratesAFreshDatabaseOnce) {
+  Store s = store();
+  auto info = s.migrate();
+  ASSERT_TRUE(info.ok()) << info.error().to_string();
+  EXPECT_EQ(info->version, migrations().back().version);
+  EXPECT_EQ(info->applied_now.size(), migrations().size());
+  EXPECT_EQ(info->product_version, ROADSIDE_VERSION);
+  auto again = s.migrate();
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->applied_now.empty());
+  EXPECT_EQ(*s.schema_version(), migrations().back().version);
+  // Each applied migration is recorded with the product version that applied it.
+  auto rows = s.with_connection([](Connection& c) { return c.query("SELECT version, name, product_version FROM roadside_schema"); });
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), migrations().size());
+  EXPECT_EQ(as_text((*rows)[0][1]), std::string(migrations()[0].name));
+  EXPECT_EQ(as_text((*rows)[0][2]), ROADSIDE_VERSION);
+}
+
+TEST_P(StoreTest, UpgradesAnOlderSchema) {
+  {
+    Store old_binary = store();
+    ASSERT_TRUE(old_binary.migrate(migrations(), "0.0.9").ok());
+  }
+  Store new_binary = store();
+  const auto newer = with(kNewerMigration);
+  auto info = new_binary.migrate(newer, "0.2.0");
+  ASSERT_TRUE(info.ok()) << info.error().to_string();
+  EXPECT_EQ(info->applied_now, std::vector<int>{2});
+  EXPECT_EQ(info->version, 2);
+  auto ins = new_binary.with_connection([](Connection& c) {
+    const Value p[] = {std::string("gear")};
+    return c.query("INSERT INTO widgets (name) VALUES (?)", p);
+  });
+  EXPECT_TRUE(ins.ok()) << ins.error().to_string();
+}
+
+TEST_P(StoreTest, RefusesADatabaseNewerThanTheBinary) {
+  {
+    Store newer_binary = store();
+    ASSERT_TRUE(newer_binary.migrate(with(kNewerMigration), "0.2.0").ok());
+  }
+  Store older_binary = store();
+  auto info = older_binary.migrate(migrations(), "0.1.0");
+  ASSERT_FALSE(info.ok());
+  EXPECT_EQ(info.error().code(), errc::schema_too_new);
+  const std::string& d = info.error().detail();
+  EXPECT_NE(d.find("schema version 2"), std::string::npos) << d;
+  EXPECT_NE(d.find("written by Roadside 0.2.0"), std::string::npos) << d;
+  EXPECT_NE(d.find("knows schema versions up to 1"), std::string::npos) << d;
+  EXPECT_EQ(info.error().fault_code(), "database_error");
+  EXPECT_EQ(*older_binary.schema_version(), 2);  // untouched
+}
+
+TEST_P(StoreTest, AFailedMigrationChangesNothing) {
+  Store s = store();
+  ASSERT_TRUE(s.migrate().ok());
+  auto info = s.migrate(with(kBrokenMigration), "0.2.0");
+  ASSERT_FALSE(info.ok());
+  EXPECT_EQ(info.error().code(), errc::migration_failed);
+  EXPECT_NE(info.error().detail().find("migration 2 (broken) failed, nothing was changed"), std::string::npos)
+      << info.error().detail();
+  EXPECT_EQ(*s.schema_version(), 1);
+  auto probe = s.with_connection([](Connection& c) { return c.query("SELECT COUNT(*) FROM half_done"); });
+  EXPECT_FALSE(probe.ok());  // the first statement of the failed migration was rolled back too
+  EXPECT_TRUE(s.put_setting("still", "works").ok());
+}
+
+TEST_P(StoreTest, ConcurrentStartsApplyEachMigrationOnce) {
+  const auto newer = with(kNewerMigration);
+  constexpr int kNodes = 4;
+  std::vector<std::unique_ptr<Store>> nodes;
+  for (int i = 0; i < kNodes; ++i) nodes.push_back(std::make_unique<Store>(open()));
+  std::atomic<int> applied{0}, failures{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kNodes; ++i) {
+    threads.emplace_back([&, i] {
+      auto info = nodes[static_cast<std::size_t>(i)]->migrate(newer, "0.2.0");
+      if (!info.ok()) {
+        ADD_FAILURE() << info.error().to_string();
+        failures++;
+        return;
+      }
+      applied += static_cast<int>(info->applied_now.size());
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(applied.load(), 2);
+  auto rows = nodes[0]->with_connection([](Connection& c) { return c.query("SELECT COUNT(*) FROM roadside_schema"); });
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(as_int((*rows)[0][0]), 2);
+}
+
+TEST_P(StoreTest, Settings) {
+  Store s = store();
+  ASSERT_TRUE(s.migrate().ok());
+  EXPECT_EQ(*s.get_setting("missing"), std::nullopt);
+  ASSERT_TRUE(s.put_setting("instance.id", "abc").ok());
+  EXPECT_EQ(*s.get_setting("instance.id"), "abc");
+  ASSERT_TRUE(s.put_setting("instance.id", "def").ok());  // upsert
+  EXPECT_EQ(*s.get_setting("instance.id"), "def");
+  const std::string unicode = "Tallinn — Helsinki ✓ 'quoted' \"double\" ?";
+  ASSERT_TRUE(s.put_setting("text", unicode).ok());
+  EXPECT_EQ(*s.get_setting("text"), unicode);
+  EXPECT_EQ(*s.put_setting_if_absent("first", "one"), "one");
+  EXPECT_EQ(*s.put_setting_if_absent("first", "two"), "one");  // the first writer wins
+  ASSERT_TRUE(s.delete_setting("first").ok());
+  EXPECT_EQ(*s.get_setting("first"), std::nullopt);
+}
+
+TEST_P(StoreTest, ValuesRoundTrip) {
+  Store s = store();
+  ASSERT_TRUE(s.migrate().ok());
+  const std::string blob_bytes("\0\x01\xff\x7f" "binary\0data", 15);
+  auto rows = s.with_connection([&](Connection& c) -> Result<std::vector<Row>> {
+    const char* ddl = c.dialect() == Dialect::sqlite
+                          ? "CREATE TABLE t (i INTEGER, d REAL, s TEXT, b BLOB, n TEXT)"
+                          : "CREATE TABLE t (i BIGINT, d DOUBLE PRECISION, s TEXT, b BYTEA, n TEXT)";
+    ROADSIDE_TRY_STATUS(c.execute_script(ddl));
+    const Value p[] = {std::int64_t{-9223372036854775807LL}, 2.5, std::string("it's ? here"), Blob{blob_bytes}, nullptr};
+    ROADSIDE_TRY_STATUS(c.query("INSERT INTO t (i, d, s, b, n) VALUES (?, ?, ?, ?, ?)", p));
+    return c.query("SELECT i, d, s, b, n FROM t WHERE s = 'it''s ? here'");
+  });
+  ASSERT_TRUE(rows.ok()) << rows.error().to_string();
+  ASSERT_EQ(rows->size(), 1u);
+  const Row& r = (*rows)[0];
+  EXPECT_EQ(std::get<std::int64_t>(r[0]), -9223372036854775807LL);
+  EXPECT_DOUBLE_EQ(std::get<double>(r[1]), 2.5);
+  EXPECT_EQ(std::get<std::string>(r[2]), "it's ? here");
+  EXPECT_EQ(std::get<Blob>(r[3]).bytes, blob_bytes);
+  EXPECT_TRUE(std::holds_alternative<std::nullptr_t>(r[4]));
+}
+
+TEST_P(StoreTest, TransactionsRollBackOnError) {
+  Store s = store();
+  ASSERT_TRUE(s.migrate().ok());
+  auto st = s.transaction([](Connection& c) -> Status {
+    const Value p[] = {std::string("k"), std::string("v"), std::string("2026-01-01T00:00:00Z")};
+    ROADSIDE_TRY_STATUS(c.query("INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)", p));
+    return Error(make_error_code(errc::query_failed), "changed my mind");
+  });
+  EXPECT_FALSE(st.ok());
+  EXPECT_EQ(*s.get_setting("k"), std::nullopt);
+  ASSERT_TRUE(s.transaction([](Connection& c) -> Status {
+                 const Value p[] = {std::string("k"), std::string("v"), std::string("2026-01-01T00:00:00Z")};
+                 ROADSIDE_TRY_STATUS(c.query("INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)", p));
+                 return {};
+               }).ok());
+  EXPECT_EQ(*s.get_setting("k"), "v");
+}
+
+TEST_P(StoreTest, ConstraintViolationsAndBadSqlAreErrors) {
+  Store s = store();
+  ASSERT_TRUE(s.migrate().ok());
+  auto dup = s.with_connection([](Connection& c) -> Result<std::vector<Row>> {
+    const Value p[] = {std::string("k"), std::string("v"), std::string("2026-01-01T00:00:00Z")};
+    ROADSIDE_TRY_STATUS(c.query("INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)", p));
+    return c.query("INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)", p);
+  });
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.error().code(), errc::constraint_violation);
+  auto bad = s.with_connection([](Connection& c) { return c.query("SELEC nonsense"); });
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code(), errc::query_failed);
+  EXPECT_TRUE(s.ping().ok());
+}
+
+INSTANTIATE_TEST_SUITE_P(Databases, StoreTest, ::testing::Values(Dialect::sqlite, Dialect::postgresql),
+                         [](const auto& p) { return std::string(to_string(p.param)); });
+
+TEST(StoreOpen, SqliteErrorsNameThePath) {
+  auto c = open_sqlite({"/nonexistent-dir/roadside.db"});
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().code(), errc::connection_failed);
+  EXPECT_NE(c.error().detail().find("/nonexistent-dir/roadside.db"), std::string::npos) << c.error().detail();
+}
+
+TEST(StoreOpen, SqliteFileIsPrivate) {
+  TempDir dir;
+  auto c = open_sqlite({dir / "r.db"});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(std::filesystem::status(dir / "r.db").permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+}
+
+TEST(StoreOpen, PostgresErrorsNameTheServerButNotThePassword) {
+  PostgresOptions o;
+  o.host = "127.0.0.1";
+  o.port = roadside::testing::free_port();
+  o.user = "roadside";
+  o.password = "very-secret-password";
+  o.database = "roadside";
+  o.connect_timeout_s = 2;
+  auto c = open_postgres(o);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().code(), errc::connection_failed);
+  EXPECT_NE(c.error().detail().find("127.0.0.1:" + std::to_string(o.port)), std::string::npos) << c.error().detail();
+  EXPECT_EQ(c.error().detail().find("very-secret-password"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace roadside::storage
