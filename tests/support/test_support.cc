@@ -69,3 +69,147 @@ unsigned short free_port() {
 }
 
 }  // namespace roadside::testing
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <map>
+#include <thread>
+
+extern char** environ;
+
+namespace roadside::testing {
+
+Process::Process(const std::vector<std::string>& argv, const std::vector<std::pair<std::string, std::string>>& env,
+                 const std::filesystem::path& output)
+    : output_(output) {
+  std::map<std::string, std::string> vars;
+  for (char** e = environ; *e; ++e) {
+    std::string kv(*e);
+    const auto eq = kv.find('=');
+    if (eq != std::string::npos) vars[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  for (const auto& [k, v] : env) vars[k] = v;
+  std::vector<std::string> env_strings;
+  for (const auto& [k, v] : vars) env_strings.push_back(k + "=" + v);
+
+  // Truncate here, not in the child: a reader must never see a previous run's output.
+  write_file(output, "");
+  pid_ = ::fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    const int fd = ::open(output.c_str(), O_WRONLY | O_APPEND);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    std::vector<char*> args, envp;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    for (const auto& e : env_strings) envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
+    ::execve(args[0], args.data(), envp.data());
+    ::_exit(127);
+  }
+}
+
+Process::~Process() {
+  if (!status_) {
+    ::kill(pid_, SIGKILL);
+    int st = 0;
+    ::waitpid(pid_, &st, 0);
+  }
+}
+
+void Process::signal(int signo) const { ::kill(pid_, signo); }
+
+std::optional<int> Process::wait(std::chrono::milliseconds timeout) {
+  if (status_) return status_;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    int st = 0;
+    const pid_t r = ::waitpid(pid_, &st, WNOHANG);
+    if (r == pid_) {
+      status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+      return status_;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+std::string Process::output() const {
+  try {
+    return read_file(output_);
+  } catch (...) {
+    return "";
+  }
+}
+
+bool Process::wait_for_output(const std::string& needle, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (output().find(needle) != std::string::npos) return true;
+    if (wait(std::chrono::milliseconds(0))) return output().find(needle) != std::string::npos;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return false;
+}
+
+std::filesystem::path roadside_binary() { return binary_dir() / "src" / "cli" / "roadside"; }
+
+namespace {
+
+int connect_loopback(unsigned short port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+}  // namespace
+
+std::string raw_request(unsigned short port, const std::string& bytes, std::chrono::milliseconds timeout) {
+  const int fd = connect_loopback(port);
+  if (fd < 0) return "";
+  std::size_t sent = 0;
+  while (sent < bytes.size()) {
+    const ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;
+    sent += static_cast<std::size_t>(n);
+  }
+  std::string out;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  char buf[8192];
+  while (true) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+std::optional<HttpReply> http_get(unsigned short port, const std::string& path, std::chrono::milliseconds timeout) {
+  const std::string reply =
+      raw_request(port, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", timeout);
+  if (reply.rfind("HTTP/1.1 ", 0) != 0 || reply.size() < 12) return std::nullopt;
+  HttpReply r;
+  r.status = std::stoi(reply.substr(9, 3));
+  const auto body = reply.find("\r\n\r\n");
+  if (body != std::string::npos) r.body = reply.substr(body + 4);
+  return r;
+}
+
+}  // namespace roadside::testing

@@ -1,9 +1,12 @@
 // Helpers shared by the test suites: temporary directories, the X-Road vectors, free ports.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace roadside::testing {
 
@@ -41,3 +44,44 @@ unsigned short free_port();
   auto var##_opt = ::roadside::testing::vectors_dir();                                       \
   if (!var##_opt) GTEST_SKIP() << "X-Road test vectors not found (set ROADSIDE_VECTORS_DIR)"; \
   const std::filesystem::path var = *var##_opt
+
+namespace roadside::testing {
+
+// A child process (the roadside binary under test) with its stdout and stderr in a file.
+class Process {
+ public:
+  // `env` entries are added to (or replace) this process's environment.
+  Process(const std::vector<std::string>& argv, const std::vector<std::pair<std::string, std::string>>& env,
+          const std::filesystem::path& output);
+  ~Process();  // kills the child if it still runs
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  int pid() const { return pid_; }
+  void signal(int signo) const;
+  // The exit code (or 128 + signal) if the process ended within `timeout`.
+  std::optional<int> wait(std::chrono::milliseconds timeout);
+  // Everything the process wrote so far.
+  std::string output() const;
+  // Waits until the output contains `needle`; false on timeout or exit.
+  bool wait_for_output(const std::string& needle, std::chrono::milliseconds timeout);
+
+ private:
+  int pid_ = -1;
+  std::optional<int> status_;
+  std::filesystem::path output_;
+};
+
+// The built roadside binary.
+std::filesystem::path roadside_binary();
+
+// A blocking HTTP GET on 127.0.0.1 (for process-level tests): status code and body.
+struct HttpReply {
+  int status = 0;
+  std::string body;
+};
+std::optional<HttpReply> http_get(unsigned short port, const std::string& path, std::chrono::milliseconds timeout);
+// Sends raw bytes and reads until the server closes the connection.
+std::string raw_request(unsigned short port, const std::string& bytes, std::chrono::milliseconds timeout);
+
+}  // namespace roadside::testing

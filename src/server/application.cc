@@ -1,0 +1,197 @@
+#include "server/application.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/random.h"
+#include "metrics/metrics.h"
+#include "net/http_server.h"
+#include "server/health.h"
+#include "server/readiness.h"
+#include "storage/store.h"
+
+namespace roadside::server {
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+
+struct Application::State {
+  asio::io_context io;
+  metrics::Registry metrics;
+  Readiness readiness;
+  std::unique_ptr<storage::Store> store;
+  std::unique_ptr<net::HttpServer> health;
+  std::atomic<bool> stopping{false};
+};
+
+namespace {
+
+Status prepare_data_dir(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) {
+    fs::create_directories(dir, ec);
+    if (ec) {
+      return Error(std::make_error_code(std::errc::io_error),
+                   "data directory " + dir.string() + " cannot be created: " + ec.message() +
+                       " (set --data-dir or ROADSIDE_DATA_DIR to a writable directory)");
+    }
+    fs::permissions(dir, fs::perms::owner_all, ec);
+  }
+  if (!fs::is_directory(dir, ec)) {
+    return Error(std::make_error_code(std::errc::not_a_directory), "data directory " + dir.string() + " is not a directory");
+  }
+  if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+    return Error(std::make_error_code(std::errc::permission_denied),
+                 "data directory " + dir.string() + " is not writable by this user (uid " + std::to_string(::getuid()) +
+                     "); set --data-dir or ROADSIDE_DATA_DIR to a writable directory");
+  }
+  return {};
+}
+
+Result<std::unique_ptr<storage::Connection>> open_database(const config::Config& c) {
+  std::string kind = c.str("database.kind");
+  if (kind == "auto") kind = c.is_set("database.host") ? "postgresql" : "sqlite";
+  if (kind == "sqlite") {
+    fs::path path = c.str("database.sqlite_path");
+    if (path.empty()) path = fs::path(c.str("data_dir")) / "roadside.db";
+    return storage::open_sqlite({path});
+  }
+  storage::PostgresOptions o;
+  o.host = c.str("database.host");
+  o.port = static_cast<int>(c.integer("database.port"));
+  o.user = c.str("database.user");
+  o.password = c.str("database.password");
+  o.database = c.str("database.name");
+  o.sslmode = c.str("database.sslmode");
+  o.connect_timeout_s = static_cast<int>(c.integer("database.connect_timeout_s"));
+  return storage::open_postgres(o);
+}
+
+net::ServerLimits http_limits(const config::Config& c) {
+  net::ServerLimits l;
+  l.max_header_bytes = static_cast<std::size_t>(c.integer("http.max_header_bytes"));
+  l.max_body_bytes = static_cast<std::uint64_t>(c.integer("http.max_body_bytes"));
+  l.header_timeout = std::chrono::milliseconds(c.integer("http.header_timeout_ms"));
+  l.body_timeout = std::chrono::milliseconds(c.integer("http.body_timeout_ms"));
+  l.idle_timeout = std::chrono::milliseconds(c.integer("http.idle_timeout_ms"));
+  return l;
+}
+
+}  // namespace
+
+Application::Application(config::Config config) : config_(std::move(config)), state_(std::make_unique<State>()) {}
+Application::~Application() = default;
+
+int Application::run() {
+  State& s = *state_;
+  const auto started = std::chrono::steady_clock::now();
+  log::info("starting", {{"version", ROADSIDE_VERSION}, {"pid", ::getpid()}, {"uid", ::getuid()}});
+  for (const auto& w : config_.warnings()) log::warn(w);
+
+  // 1. Data directory and database.
+  const fs::path data_dir = config_.str("data_dir");
+  if (auto st = prepare_data_dir(data_dir); !st.ok()) {
+    log::error("cannot start", {{"component", "storage"}, {"error", st.error().detail()}});
+    return 1;
+  }
+  auto conn = open_database(config_);
+  if (!conn.ok()) {
+    log::error("cannot start", {{"component", "storage"}, {"error", conn.error().detail()}});
+    return 1;
+  }
+  s.store = std::make_unique<storage::Store>(std::move(conn).value());
+  auto schema = s.store->migrate();
+  if (!schema.ok()) {
+    log::error("cannot start", {{"component", "storage"}, {"error", schema.error().detail()}});
+    return 1;
+  }
+  auto instance = s.store->put_setting_if_absent("instance.id", Random::system().uuid());
+  if (!instance.ok()) {
+    log::error("cannot start", {{"component", "storage"}, {"error", instance.error().detail()}});
+    return 1;
+  }
+  log::info("database ready", {{"database", s.store->describe()},
+                               {"schema_version", schema->version},
+                               {"instance_id", *instance},
+                               {"first_run", schema->applied_now.size() == storage::migrations().size()}});
+  storage::Store* store = s.store.get();
+  s.readiness.add("storage", [store]() -> std::optional<std::string> {
+    auto st = store->ping();
+    if (!st.ok()) return "database unreachable: " + st.error().detail();
+    return std::nullopt;
+  });
+  // Until the global configuration client exists this node cannot process messages.
+  s.readiness.add("globalconf", []() -> std::optional<std::string> {
+    return std::string("no valid global configuration loaded (the configuration client is not part of this version)");
+  });
+
+  // 2. Metrics and the health listener.
+  register_process_metrics(s.metrics);
+  net::ServerOptions health_opts;
+  health_opts.name = "health";
+  health_opts.address = config_.str("listen.address");
+  health_opts.port = static_cast<unsigned short>(config_.integer("health.port"));
+  health_opts.limits = http_limits(config_);
+  s.health = std::make_unique<net::HttpServer>(s.io, health_opts, make_health_handler(s.readiness, s.metrics), s.metrics);
+  if (auto st = s.health->start(); !st.ok()) {
+    log::error("cannot start", {{"component", "health"}, {"error", st.error().detail()}});
+    return 1;
+  }
+  const std::string host = health_opts.address == "0.0.0.0" ? "127.0.0.1" : health_opts.address;
+  const std::string base = "http://" + host + ":" + std::to_string(s.health->port());
+  log::info("listening", {{"component", "health"}, {"address", health_opts.address}, {"port", s.health->port()}});
+
+  // 3. Stop on SIGTERM/SIGINT.
+  asio::signal_set signals(s.io, SIGTERM, SIGINT);
+  const auto drain = std::chrono::milliseconds(config_.integer("shutdown.drain_timeout_ms"));
+  std::function<void(const boost::system::error_code&, int)> on_signal;
+  on_signal = [&](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    if (s.stopping.exchange(true)) {
+      log::warn("second stop signal: stopping now", {{"signal", signo}});
+      s.io.stop();
+      return;
+    }
+    log::info("stopping", {{"signal", signo == SIGTERM ? "SIGTERM" : "SIGINT"}, {"drain_timeout_ms", drain.count()}});
+    signals.async_wait(on_signal);
+    asio::co_spawn(
+        s.io,
+        [&]() -> asio::awaitable<void> {
+          co_await s.health->stop(drain);
+          s.io.stop();
+        },
+        asio::detached);
+  };
+  signals.async_wait(on_signal);
+
+  log::info("started", {{"version", ROADSIDE_VERSION},
+                        {"startup_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                           std::chrono::steady_clock::now() - started)
+                                           .count()},
+                        {"endpoints",
+                         {{"livez", base + "/livez"}, {"readyz", base + "/readyz"}, {"metrics", base + "/metrics"}}}});
+
+  const unsigned threads = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&] { s.io.run(); });
+  s.io.run();
+  for (auto& t : pool) t.join();
+
+  s.health.reset();
+  s.store.reset();
+  log::info("stopped");
+  log::flush();
+  return 0;
+}
+
+}  // namespace roadside::server

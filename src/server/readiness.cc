@@ -1,0 +1,23 @@
+#include "server/readiness.h"
+
+namespace roadside::server {
+
+void Readiness::add(std::string component, Check check) {
+  std::lock_guard lock(mu_);
+  checks_.emplace_back(std::move(component), std::move(check));
+}
+
+std::vector<Readiness::Reason> Readiness::reasons() const {
+  std::vector<std::pair<std::string, Check>> checks;
+  {
+    std::lock_guard lock(mu_);
+    checks = checks_;
+  }
+  std::vector<Reason> out;
+  for (const auto& [component, check] : checks) {
+    if (auto why = check()) out.push_back({component, *why});
+  }
+  return out;
+}
+
+}  // namespace roadside::server

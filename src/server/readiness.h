@@ -1,0 +1,30 @@
+// Readiness: whether this node can process messages now. Components register checks;
+// /readyz answers 200 when none reports a reason, else 503 with every reason.
+#pragma once
+
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace roadside::server {
+
+class Readiness {
+ public:
+  // `check` returns std::nullopt when its component is ready, else why it is not.
+  using Check = std::function<std::optional<std::string>()>;
+  void add(std::string component, Check check);
+
+  struct Reason {
+    std::string component;
+    std::string reason;
+  };
+  std::vector<Reason> reasons() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<std::pair<std::string, Check>> checks_;
+};
+
+}  // namespace roadside::server

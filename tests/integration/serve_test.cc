@@ -1,0 +1,319 @@
+// `roadside serve` as a real process: start-up time, health endpoints, limits counted in
+// /metrics, SIGTERM, configuration precedence and errors, both databases.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include <fstream>
+#include <regex>
+
+#include <nlohmann/json.hpp>
+
+#include "storage/store.h"
+#include "support/test_support.h"
+
+namespace roadside::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using Env = std::vector<std::pair<std::string, std::string>>;
+
+std::optional<unsigned short> logged_port(const std::string& output) {
+  std::smatch m;
+  if (std::regex_search(output, m, std::regex(R"("msg":"listening".*"port":(\d+))"))) {
+    return static_cast<unsigned short>(std::stoi(m[1]));
+  }
+  return std::nullopt;
+}
+
+struct Server {
+  Server(TempDir& dir, std::vector<std::string> extra = {}, Env env = {})
+      : process(args(dir, std::move(extra)), env, dir / "serve.log") {}
+  static std::vector<std::string> args(TempDir& dir, std::vector<std::string> extra) {
+    std::vector<std::string> a = {roadside_binary().string(), "serve", "--data-dir", (dir / "data").string(),
+                                  "--health-port", "0"};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  }
+  // Waits for the "listening" line and returns the health port.
+  unsigned short port() {
+    if (!port_) {
+      EXPECT_TRUE(process.wait_for_output("\"msg\":\"started\"", 10s)) << process.output();
+      port_ = logged_port(process.output());
+    }
+    return port_.value_or(0);
+  }
+  Process process;
+  std::optional<unsigned short> port_;
+};
+
+double metric(const std::string& text, const std::string& series) {
+  const auto pos = text.find("\n" + series + " ");
+  if (pos == std::string::npos) return -1;
+  return std::stod(text.substr(pos + series.size() + 2));
+}
+
+TEST(Serve, LivezAnswersWithinASecondAndSigtermExitsZeroWithinASecond) {
+  TempDir dir;
+  const auto t0 = std::chrono::steady_clock::now();
+  Server server(dir);
+  std::optional<HttpReply> live;
+  while (std::chrono::steady_clock::now() - t0 < 5s) {
+    if (auto p = logged_port(server.process.output())) {
+      live = http_get(*p, "/livez", 1s);
+      if (live && live->status == 200) break;
+    }
+    std::this_thread::sleep_for(5ms);
+  }
+  const auto to_live = std::chrono::steady_clock::now() - t0;
+  ASSERT_TRUE(live.has_value()) << server.process.output();
+  EXPECT_EQ(live->status, 200);
+  EXPECT_EQ(nlohmann::json::parse(live->body)["status"], "alive");
+  EXPECT_LT(to_live, 1s) << std::chrono::duration_cast<std::chrono::milliseconds>(to_live).count() << " ms";
+  std::cout << "[ figures  ] /livez 200 after "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(to_live).count() << " ms\n";
+  EXPECT_TRUE(std::filesystem::exists(dir / "data" / "roadside.db"));
+
+  const auto t1 = std::chrono::steady_clock::now();
+  server.process.signal(SIGTERM);
+  auto code = server.process.wait(5s);
+  const auto to_exit = std::chrono::steady_clock::now() - t1;
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 0) << server.process.output();
+  EXPECT_LT(to_exit, 1s);
+  std::cout << "[ figures  ] exit 0 after SIGTERM in "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(to_exit).count() << " ms\n";
+  EXPECT_NE(server.process.output().find("\"msg\":\"stopped\""), std::string::npos);
+  // The health port is closed.
+  EXPECT_FALSE(http_get(server.port(), "/livez", 500ms).has_value());
+}
+
+TEST(Serve, EveryLogLineIsJson) {
+  TempDir dir;
+  Server server(dir);
+  ASSERT_NE(server.port(), 0);
+  server.process.signal(SIGINT);
+  ASSERT_EQ(server.process.wait(5s), 0);
+  std::istringstream lines(server.process.output());
+  int n = 0;
+  for (std::string line; std::getline(lines, line); ++n) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << line;
+    EXPECT_TRUE(j.contains("time") && j.contains("level") && j.contains("msg")) << line;
+  }
+  EXPECT_GE(n, 4);
+}
+
+TEST(Serve, ReadyzIs503WithAReasonUntilMessagesCanFlow) {
+  TempDir dir;
+  Server server(dir);
+  auto r = http_get(server.port(), "/readyz", 2s);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 503);
+  auto j = nlohmann::json::parse(r->body);
+  EXPECT_EQ(j["status"], "not_ready");
+  ASSERT_FALSE(j["reasons"].empty());
+  EXPECT_EQ(j["reasons"][0]["component"], "globalconf");
+}
+
+TEST(Serve, LimitsCutOffAbusiveClientsAndCountThemInMetrics) {
+  TempDir dir;
+  Server server(dir, {"--set", "http.max_header_bytes=2048", "--set", "http.header_timeout_ms=300", "--set",
+                      "http.idle_timeout_ms=300"});
+  const unsigned short port = server.port();
+  ASSERT_NE(port, 0);
+  const std::string big = raw_request(port, "GET /livez HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(4096, 'p') + "\r\n\r\n", 3s);
+  EXPECT_EQ(big.rfind("HTTP/1.1 431", 0), 0u) << big;
+  const std::string slow = raw_request(port, "GET /livez HTTP/1.1\r\nHost: x\r\n", 3s);
+  EXPECT_EQ(slow.rfind("HTTP/1.1 408", 0), 0u) << slow;
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(raw_request(port, "", 3s), "");  // idle: closed by the server
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
+
+  auto m = http_get(port, "/metrics", 2s);
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(metric(m->body, R"(roadside_http_rejected_total{listener="health",reason="header_too_large"})"), 1) << m->body;
+  EXPECT_EQ(metric(m->body, R"(roadside_http_rejected_total{listener="health",reason="header_timeout"})"), 1);
+  EXPECT_GE(metric(m->body, R"(roadside_http_idle_closed_total{listener="health"})"), 1);
+  EXPECT_GT(metric(m->body, "process_resident_memory_bytes"), 0);
+}
+
+TEST(Serve, OversizedBodiesGet413) {
+  TempDir dir;
+  Server server(dir, {"--set", "http.max_body_bytes=1000"});
+  const std::string reply =
+      raw_request(server.port(), "POST /livez HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n", 3s);
+  EXPECT_EQ(reply.rfind("HTTP/1.1 413", 0), 0u) << reply;
+  auto m = http_get(server.port(), "/metrics", 2s);
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(metric(m->body, R"(roadside_http_rejected_total{listener="health",reason="body_too_large"})"), 1);
+}
+
+TEST(Serve, KeepsItsIdentityAcrossRestarts) {
+  TempDir dir;
+  std::string first_id;
+  for (int run = 0; run < 2; ++run) {
+    Server server(dir);
+    ASSERT_NE(server.port(), 0);
+    std::smatch m;
+    const std::string out = server.process.output();
+    ASSERT_TRUE(std::regex_search(out, m, std::regex(R"re("first_run":(true|false),"instance_id":"([0-9a-f-]+)")re"))) << out;
+    EXPECT_EQ(m[1].str(), run == 0 ? "true" : "false");
+    if (run == 0) first_id = m[2];
+    else EXPECT_EQ(m[2].str(), first_id);
+    server.process.signal(SIGTERM);
+    ASSERT_EQ(server.process.wait(5s), 0);
+  }
+}
+
+TEST(Serve, StartupErrorsAreClearAndExitNonZero) {
+  TempDir dir;
+  {
+    Process p({roadside_binary().string(), "serve", "--data-dir", "/dev/null/roadside", "--health-port", "0"}, {},
+              dir / "a.log");
+    EXPECT_EQ(p.wait(5s), 1);
+    EXPECT_NE(p.output().find("data directory /dev/null/roadside cannot be created"), std::string::npos) << p.output();
+  }
+  {
+    Server holder(dir);
+    const unsigned short taken = holder.port();
+    TempDir other;
+    Process p({roadside_binary().string(), "serve", "--data-dir", (other / "d").string(), "--health-port",
+               std::to_string(taken)},
+              {}, dir / "b.log");
+    EXPECT_EQ(p.wait(5s), 1);
+    EXPECT_NE(p.output().find("cannot listen on 0.0.0.0:" + std::to_string(taken)), std::string::npos) << p.output();
+  }
+  {
+    Process p({roadside_binary().string(), "serve", "--data-dir", (dir / "c").string()}, {{"XROAD_DB_PORT", "54x"}},
+              dir / "c.log");
+    EXPECT_EQ(p.wait(5s), 2);
+    EXPECT_NE(p.output().find("database.port (from XROAD_DB_PORT): \"54x\" is not an integer"), std::string::npos)
+        << p.output();
+  }
+}
+
+TEST(Serve, RefusesADatabaseFromANewerRoadside) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "data");
+  {
+    storage::Store store(std::move(storage::open_sqlite({dir / "data" / "roadside.db"})).value());
+    std::vector<storage::Migration> newer(storage::migrations().begin(), storage::migrations().end());
+    newer.push_back({static_cast<int>(newer.size()) + 1, "future", "CREATE TABLE future (id INTEGER);",
+                     "CREATE TABLE future (id INTEGER);"});
+    ASSERT_TRUE(store.migrate(newer, "9.9.9").ok());
+  }
+  Server server(dir);
+  EXPECT_EQ(server.process.wait(5s), 1);
+  EXPECT_NE(server.process.output().find("written by Roadside 9.9.9"), std::string::npos) << server.process.output();
+}
+
+TEST(Serve, RunsOnPostgreSQL) {
+  const char* info = std::getenv("ROADSIDE_TEST_PG_INFO");
+  if (!info) GTEST_SKIP() << "no PostgreSQL test server (run through ctest)";
+  std::ifstream in(info);
+  std::string line;
+  std::getline(in, line);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(line, m, std::regex(R"(host=(\S+) port=(\d+))"))) << line;
+  const std::string port = m[2];
+  const std::string db = "roadside_serve_" + std::to_string(::getpid());
+  {
+    storage::PostgresOptions admin{"127.0.0.1", std::stoi(port), "postgres", "", "postgres", "disable"};
+    auto c = storage::open_postgres(admin);
+    ASSERT_TRUE(c.ok()) << c.error().to_string();
+    ASSERT_TRUE((*c)->execute_script("CREATE DATABASE " + db).ok());
+  }
+  TempDir dir;
+  Server server(dir, {"--set", "database.sslmode=disable"},
+                {{"XROAD_DB_HOST", "127.0.0.1"}, {"XROAD_DB_PORT", port}, {"XROAD_DB_USER", "postgres"},
+                 {"XROAD_DB_PWD", "not-needed-with-trust"}, {"XROAD_DATABASE_NAME", db}});
+  auto live = http_get(server.port(), "/livez", 2s);
+  ASSERT_TRUE(live.has_value()) << server.process.output();
+  EXPECT_EQ(live->status, 200);
+  const std::string out = server.process.output();
+  EXPECT_NE(out.find("postgresql://postgres@127.0.0.1:" + port + "/" + db), std::string::npos) << out;
+  EXPECT_EQ(out.find("not-needed-with-trust"), std::string::npos);  // the password never reaches the log
+  EXPECT_FALSE(std::filesystem::exists(dir / "data" / "roadside.db"));
+  server.process.signal(SIGTERM);
+  EXPECT_EQ(server.process.wait(5s), 0);
+}
+
+// ---- roadside config show ----------------------------------------------------------
+
+TEST(ConfigShow, FileThenEnvironmentThenFlagsWithSecretsRedacted) {
+  TempDir dir;
+  write_file(dir / "roadside.yaml",
+             "log:\n  level: debug\ndatabase:\n  port: 1111\n  host: db.file\n  name: filedb\nhealth:\n  port: 2222\n");
+  Process p({roadside_binary().string(), "config", "show", "--format", "json", "--config", (dir / "roadside.yaml").string(),
+             "--health-port", "4444"},
+            {{"XROAD_DB_PORT", "3333"}, {"XROAD_DB_HOST", "db.env"}, {"XROAD_TOKEN_PIN", "pin-1234-secret"},
+             {"XROAD_DB_PWD", "db-secret-pw"}, {"XROAD_ADMIN_PASSWORD", "admin-secret-pw"}, {"XROAD_ADMIN_USER", "xrd"}},
+            dir / "show.log");
+  ASSERT_EQ(p.wait(5s), 0) << p.output();
+  const std::string out = p.output();
+  for (const char* secret : {"pin-1234-secret", "db-secret-pw", "admin-secret-pw"}) {
+    EXPECT_EQ(out.find(secret), std::string::npos) << secret;
+  }
+  auto j = nlohmann::json::parse(out);
+  EXPECT_EQ(j["log.level"]["value"], "DEBUG");         // file
+  EXPECT_EQ(j["log.level"]["source"], "file");
+  EXPECT_EQ(j["database.name"]["value"], "filedb");    // file
+  EXPECT_EQ(j["database.port"]["value"], 3333);        // env beats file
+  EXPECT_EQ(j["database.port"]["origin"], "XROAD_DB_PORT");
+  EXPECT_EQ(j["database.host"]["value"], "db.env");
+  EXPECT_EQ(j["health.port"]["value"], 4444);          // flag beats file
+  EXPECT_EQ(j["health.port"]["source"], "flag");
+  EXPECT_EQ(j["token.pin"]["value"], "<redacted>");
+  EXPECT_EQ(j["database.password"]["value"], "<redacted>");
+  EXPECT_EQ(j["admin.password"]["value"], "<redacted>");
+  EXPECT_EQ(j["admin.user"]["value"], "xrd");
+  EXPECT_EQ(j["database.user"]["source"], "default");
+
+  // --set beats the environment too, and the YAML form says where each value came from.
+  Process y({roadside_binary().string(), "config", "show", "--config", (dir / "roadside.yaml").string(), "--set",
+             "database.port=5555"},
+            {{"XROAD_DB_PORT", "3333"}, {"XROAD_TOKEN_PIN", "pin-1234-secret"}}, dir / "show.yaml");
+  ASSERT_EQ(y.wait(5s), 0) << y.output();
+  const std::string yaml = y.output();
+  EXPECT_EQ(yaml.find("pin-1234-secret"), std::string::npos);
+  EXPECT_NE(yaml.find("port: 5555"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("# flag: --set database.port"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("pin: \"<redacted>\""), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("# file: " + (dir / "roadside.yaml").string() + ":2"), std::string::npos) << yaml;
+}
+
+TEST(ConfigShow, ErrorsNameTheCulprit) {
+  TempDir dir;
+  write_file(dir / "bad.yaml", "databse:\n  port: 1\n");
+  Process p({roadside_binary().string(), "config", "show", "--config", (dir / "bad.yaml").string()}, {},
+            dir / "bad.log");
+  EXPECT_EQ(p.wait(5s), 2);
+  EXPECT_NE(p.output().find("unknown option \"databse.port\""), std::string::npos) << p.output();
+  Process e({roadside_binary().string(), "config", "show"}, {{"XROAD_DB_PASSWORD", "x"}}, dir / "env.log");
+  EXPECT_EQ(e.wait(5s), 2);
+  EXPECT_NE(e.output().find("XROAD_DB_PASSWORD (did you mean XROAD_DB_PWD?)"), std::string::npos) << e.output();
+}
+
+TEST(ConfigDocs, TheReferenceInDocsIsCurrent) {
+  TempDir dir;
+  Process p({roadside_binary().string(), "config", "docs"}, {}, dir / "docs.md");
+  ASSERT_EQ(p.wait(5s), 0);
+  EXPECT_EQ(p.output(), read_file(source_dir() / "docs" / "configuration.md"))
+      << "docs/configuration.md is stale: regenerate it with `roadside config docs > docs/configuration.md`";
+}
+
+TEST(Cli, VersionAndHelp) {
+  TempDir dir;
+  Process v({roadside_binary().string(), "version"}, {}, dir / "v.log");
+  EXPECT_EQ(v.wait(5s), 0);
+  EXPECT_EQ(v.output(), "roadside " ROADSIDE_VERSION "\n");
+  Process h({roadside_binary().string(), "--help"}, {}, dir / "h.log");
+  EXPECT_EQ(h.wait(5s), 0);
+  for (const char* sub : {"serve", "config", "version"}) EXPECT_NE(h.output().find(sub), std::string::npos) << sub;
+  Process bad({roadside_binary().string(), "frobnicate"}, {}, dir / "bad.log");
+  EXPECT_NE(bad.wait(5s).value_or(0), 0);
+}
+
+}  // namespace
+}  // namespace roadside::testing
