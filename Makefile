@@ -1,0 +1,45 @@
+# The two commands a newcomer needs are `make demo` and `make test`; each installs what
+# is missing (scripts/setup.sh), configures and builds first.
+
+PRESET ?= dev
+BUILD  := build/$(PRESET)
+CTEST_ARGS ?=
+
+.PHONY: all setup configure build test test-asan test-tsan demo format tidy docs clean
+
+all: build
+
+setup:
+	@bash scripts/setup.sh
+
+$(BUILD)/build.ninja: CMakeLists.txt CMakePresets.json
+	cmake --preset $(PRESET)
+
+configure: setup $(BUILD)/build.ninja
+
+build: configure
+	cmake --build --preset $(PRESET)
+
+test: build
+	ctest --preset $(PRESET) $(CTEST_ARGS)
+
+# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer, and ThreadSanitizer.
+test-asan:
+	$(MAKE) test PRESET=asan
+test-tsan:
+	$(MAKE) test PRESET=tsan
+
+demo: build
+	@bash scripts/demo.sh $(BUILD)/src/cli/roadside
+
+format:
+	git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+tidy: configure
+	git ls-files 'src/*.cc' | xargs clang-tidy -p $(BUILD) --quiet
+
+docs: build
+	$(BUILD)/src/cli/roadside config docs > docs/configuration.md
+
+clean:
+	rm -rf build .demo
