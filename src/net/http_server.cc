@@ -217,33 +217,13 @@ class Session final : public SessionBase, public ServerExchange, public std::ena
   asio::awaitable<Status> write_body(std::string_view data) override {
     if (!serializer_) co_return Error(make_error_code(errc::protocol_error), "write_body before start_response");
     if (data.empty()) co_return Status{};
-    stream_res_->body().data = const_cast<char*>(data.data());
-    stream_res_->body().size = data.size();
-    stream_res_->body().more = true;
-    arm(server_->opts.limits.write_timeout);
-    auto [ec, n] = co_await http::async_write(stream_, *serializer_, kTuple);
-    disarm();
-    if (ec == http::error::need_buffer) ec = {};
-    if (ec) {
-      keep_alive_ = false;
-      co_return Error(make_error_code(timed_out_ ? errc::timeout : errc::closed), "writing response body: " + ec.message());
-    }
-    co_return Status{};
+    co_return co_await write_piece(data, /*more=*/true, "writing response body");
   }
 
   asio::awaitable<Status> finish_response() override {
     if (!serializer_) co_return Error(make_error_code(errc::protocol_error), "finish_response before start_response");
-    stream_res_->body().data = nullptr;
-    stream_res_->body().size = 0;
-    stream_res_->body().more = false;
-    arm(server_->opts.limits.write_timeout);
-    auto [ec, n] = co_await http::async_write(stream_, *serializer_, kTuple);
-    disarm();
-    if (ec == http::error::need_buffer) ec = {};
-    if (ec) {
-      keep_alive_ = false;
-      co_return Error(make_error_code(errc::closed), "finishing response: " + ec.message());
-    }
+    auto st = co_await write_piece({}, /*more=*/false, "finishing response");
+    if (!st.ok()) co_return st;
     responded_ = true;
     keep_alive_ = keep_alive_ && stream_res_->keep_alive();
     co_return Status{};
@@ -253,6 +233,7 @@ class Session final : public SessionBase, public ServerExchange, public std::ena
   asio::awaitable<void> run() {
     try {
       co_await serve();
+      if (linger_) co_await linger_close();
     } catch (const std::exception& e) {
       log::error("http session failed", {{"listener", server_->opts.name}, {"error", e.what()}});
     }
@@ -279,6 +260,41 @@ class Session final : public SessionBase, public ServerExchange, public std::ena
     timer_.cancel();
   }
 
+  // Sends one piece of a streamed body (the last one when !more) through the serializer.
+  asio::awaitable<Status> write_piece(std::string_view data, bool more, const char* what) {
+    auto& body = stream_res_->body();
+    body.data = data.empty() ? nullptr : const_cast<char*>(data.data());
+    body.size = data.size();
+    body.more = more;
+    arm(server_->opts.limits.write_timeout);
+    auto [ec, n] = co_await http::async_write(stream_, *serializer_, kTuple);
+    disarm();
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) {
+      keep_alive_ = false;
+      co_return Error(make_error_code(timed_out_ ? errc::timeout : errc::closed), std::string(what) + ": " + ec.message());
+    }
+    co_return Status{};
+  }
+
+  // After refusing a request whose body was not read, closing at once would make the kernel
+  // reset the connection, and the client could lose the refusal. Send FIN, then read and
+  // discard what the client still sends, for a short, bounded while (as nginx's lingering close).
+  asio::awaitable<void> linger_close() {
+    error_code ec;
+    socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) co_return;
+    arm(std::chrono::milliseconds(500));
+    char buf[4096];
+    std::size_t total = 0;
+    while (total < 1024 * 1024) {
+      auto [rec, n] = co_await socket().async_read_some(asio::buffer(buf), kTuple);
+      if (rec) break;
+      total += n;
+    }
+    disarm();
+  }
+
   Error fail_body(errc code, std::string detail, std::optional<http::status> status, const char* reason) {
     keep_alive_ = false;
     if (status) body_status_ = status;
@@ -294,6 +310,7 @@ class Session final : public SessionBase, public ServerExchange, public std::ena
     log::debug("request refused", {{"listener", server_->opts.name}, {"remote", peer_.remote.address().to_string()},
                                    {"status", static_cast<int>(status)}, {"reason", detail}});
     keep_alive_ = false;
+    linger_ = true;
     nlohmann::json body = {{"status", static_cast<int>(status)}, {"error", reason}, {"message", detail}};
     auto res = make_response(status, body.dump() + "\n", "application/json");
     res.keep_alive(false);
@@ -393,6 +410,7 @@ class Session final : public SessionBase, public ServerExchange, public std::ena
         if (response_started_) co_return;  // a streamed response broke off: only closing tells the client
         const http::status status = body_status_.value_or(http::status::internal_server_error);
         keep_alive_ = false;
+        linger_ = !parser_->is_done();
         nlohmann::json body = {{"status", static_cast<int>(status)},
                                {"error", body_error_ ? body_error_->fault_code() : "internal_error"},
                                {"message", body_error_ ? body_error_->detail() : "request not handled"}};
@@ -400,7 +418,10 @@ class Session final : public SessionBase, public ServerExchange, public std::ena
         co_await respond(std::move(res));
         co_return;
       }
-      if (!parser_->is_done()) co_return;  // unread body: the connection cannot be reused
+      if (!parser_->is_done()) {  // unread body: the connection cannot be reused
+        linger_ = true;
+        co_return;
+      }
       if (!keep_alive_) co_return;
     }
   }
@@ -421,6 +442,7 @@ class Session final : public SessionBase, public ServerExchange, public std::ena
   bool responded_ = false;
   bool response_started_ = false;
   bool continue_sent_ = false;
+  bool linger_ = false;
   std::optional<Error> body_error_;
   std::optional<http::status> body_status_;
   std::optional<http::response<http::buffer_body>> stream_res_;

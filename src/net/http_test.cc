@@ -17,6 +17,7 @@
 #include "net/errors.h"
 #include "net/http_client.h"
 #include "net/http_server.h"
+#include "support/test_support.h"
 
 namespace roadside::net {
 namespace {
@@ -141,24 +142,9 @@ ServerOptions options(ServerLimits limits = {}) {
   return o;
 }
 
-// Sends raw bytes, then reads until the server closes (or 5 s pass). Returns what came back.
-std::string raw_exchange(unsigned short port, const std::string& bytes, std::chrono::milliseconds pause_after = 0ms) {
-  asio::io_context io;
-  tcp::socket s(io);
-  s.connect({asio::ip::make_address("127.0.0.1"), port});
-  if (!bytes.empty()) asio::write(s, asio::buffer(bytes));
-  if (pause_after.count()) std::this_thread::sleep_for(pause_after);
-  timeval tv{5, 0};
-  setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  std::string out;
-  char buf[4096];
-  boost::system::error_code ec;
-  while (true) {
-    const std::size_t n = s.read_some(asio::buffer(buf), ec);
-    if (ec) break;
-    out.append(buf, n);
-  }
-  return out;
+// Sends raw bytes, then reads until the server closes (or 5 s pass).
+std::string raw_exchange(unsigned short port, const std::string& bytes) {
+  return roadside::testing::raw_request(port, bytes, 5s);
 }
 
 http::request<http::string_body> make_request(http::verb verb, const std::string& target, std::string body = {}) {
@@ -227,6 +213,19 @@ TEST(HttpServer, OversizedBodyGets413WithOrWithoutContentLength) {
   EXPECT_EQ(streamed.rfind("HTTP/1.1 413 ", 0), 0u) << streamed;
   EXPECT_NE(streamed.find("larger than 1000 bytes"), std::string::npos) << streamed;
   EXPECT_EQ(srv.rejected("body_too_large"), 2);
+}
+
+TEST(HttpServer, RefusalOfAnOversizedUploadArrives) {
+  // The client pushes an 8 MiB body the server will not read; the 413 must still arrive.
+  Loop loop;
+  ServerLimits limits;
+  limits.max_body_bytes = 1000;
+  TestServer srv(loop, options(limits));
+  for (int i = 0; i < 5; ++i) {
+    const std::string reply = raw_exchange(
+        srv.server.port(), "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\n\r\n" + std::string(8 << 20, 'z'));
+    EXPECT_EQ(reply.rfind("HTTP/1.1 413 ", 0), 0u) << "attempt " << i << ": " << reply.substr(0, 200);
+  }
 }
 
 TEST(HttpServer, SlowHeadGets408) {
