@@ -5,7 +5,7 @@ PRESET ?= dev
 BUILD  := build/$(PRESET)
 CTEST_ARGS ?=
 
-.PHONY: all setup configure build test test-asan test-tsan demo format tidy docs clean
+.PHONY: all setup configure build test test-asan test-tsan test-clang demo format tidy docs clean
 
 all: build
 
@@ -28,6 +28,9 @@ test-asan:
 	$(MAKE) test PRESET=asan
 test-tsan:
 	$(MAKE) test PRESET=tsan
+# The same with clang 14 instead of g++ 12 (catches what one compiler misses).
+test-clang:
+	$(MAKE) test PRESET=clang
 
 demo: build
 	@bash scripts/demo.sh $(BUILD)/src/cli/roadside

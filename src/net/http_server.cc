@@ -415,7 +415,7 @@ class Session final : public SessionBase, public ServerExchange, public std::ena
                                {"error", body_error_ ? body_error_->fault_code() : "internal_error"},
                                {"message", body_error_ ? body_error_->detail() : "request not handled"}};
         auto res = make_response(status, body.dump() + "\n", "application/json");
-        co_await respond(std::move(res));
+        (void)co_await respond(std::move(res));  // the connection closes next either way
         co_return;
       }
       if (!parser_->is_done()) {  // unread body: the connection cannot be reused
@@ -510,9 +510,13 @@ HttpServer::HttpServer(asio::io_context& io, ServerOptions options, Handler hand
     : options_(options), impl_(std::make_shared<Impl>(io, std::move(options), std::move(handler), metrics)) {}
 
 HttpServer::~HttpServer() {
-  impl_->stopping = true;
-  error_code ec;
-  impl_->acceptor.close(ec);
+  // The acceptor belongs to its strand: close it there (a no-op if stop() already did).
+  if (!impl_->stopping.exchange(true)) {
+    asio::post(impl_->acceptor.get_executor(), [impl = impl_] {
+      error_code ec;
+      impl->acceptor.close(ec);
+    });
+  }
 }
 
 Status HttpServer::start() {

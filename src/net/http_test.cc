@@ -90,7 +90,7 @@ asio::awaitable<void> echo_handler(ServerExchange& ex) {
     for (std::size_t off = 0; off < body.size(); off += 65536) {
       if (!(co_await ex.write_body(std::string_view(body).substr(off, 65536))).ok()) co_return;
     }
-    co_await ex.finish_response();
+    (void)co_await ex.finish_response();
     co_return;
   }
   if (req.target() == "/slow") {
@@ -102,7 +102,7 @@ asio::awaitable<void> echo_handler(ServerExchange& ex) {
     co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
   }
   if (req.target() == "/big") {
-    co_await ex.respond(make_response(http::status::ok, std::string(200'000, 'x')));
+    (void)co_await ex.respond(make_response(http::status::ok, std::string(200'000, 'x')));
     co_return;
   }
   auto body = co_await ex.read_body_all();
@@ -112,7 +112,7 @@ asio::awaitable<void> echo_handler(ServerExchange& ex) {
     auto cert = crypto::Certificate::from_der(ex.peer().chain[0]);
     if (cert.ok()) who = cert->subject();
   }
-  co_await ex.respond(make_response(http::status::ok, std::string(req.method_string()) + " " + std::string(req.target()) +
+  (void)co_await ex.respond(make_response(http::status::ok, std::string(req.method_string()) + " " + std::string(req.target()) +
                                                           " " + std::to_string(body->size()) + " " + who));
 }
 

@@ -53,7 +53,7 @@ net::Handler make_health_handler(const Readiness& readiness, const metrics::Regi
       res.body().clear();
       res.content_length(length);
     }
-    co_await ex.respond(std::move(res));
+    (void)co_await ex.respond(std::move(res));  // a failed write closes the connection; nothing else to do
   };
 }
 
