@@ -9,8 +9,6 @@ const std::vector<Option>& options() {
   static const std::vector<Option> table = {
       {"data_dir", Type::string, "/var/lib/roadside", "ROADSIDE_DATA_DIR", "--data-dir",
        "Directory for the embedded database, caches and message-log archives. Must be writable."},
-      {"node.role", Type::choice, "standalone", "ROADSIDE_NODE_ROLE", "",
-       "Cluster role of this node.", false, 0, 0, "standalone|primary|secondary"},
 
       {"log.level", Type::choice, "INFO", "XROAD_LOG_LEVEL", "--log-level",
        "Log level of the JSON log on stdout.", false, 0, 0, "TRACE|DEBUG|INFO|WARN|ERROR|ALL|OFF"},

@@ -115,10 +115,14 @@ int Application::run() {
     log::error("cannot start", {{"component", "storage"}, {"error", schema.error().detail()}});
     return 1;
   }
-  auto instance = s.store->put_setting_if_absent("instance.id", Random::system().uuid());
+  const std::string new_id = Random::system().uuid();
+  auto instance = s.store->put_setting_if_absent("instance.id", new_id);
   if (!instance.ok()) {
     log::error("cannot start", {{"component", "storage"}, {"error", instance.error().detail()}});
     return 1;
+  }
+  if (*instance == new_id) {
+    log::audit("Initialize server instance", "system", {{"instance_id", *instance}, {"database", s.store->describe()}});
   }
   log::info("database ready", {{"database", s.store->describe()},
                                {"schema_version", schema->version},

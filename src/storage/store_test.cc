@@ -271,6 +271,26 @@ TEST_P(StoreTest, ConstraintViolationsAndBadSqlAreErrors) {
   EXPECT_TRUE(s.ping().ok());
 }
 
+TEST_P(StoreTest, RecoversWhenTheServerDropsTheConnection) {
+  if (GetParam() != Dialect::postgresql) GTEST_SKIP() << "PostgreSQL only: SQLite has no server";
+  Store s = store();
+  ASSERT_TRUE(s.migrate().ok());
+  ASSERT_TRUE(s.put_setting("k", "v").ok());
+  auto admin = open_postgres(pg_options(pg_, "postgres"));
+  ASSERT_TRUE(admin.ok());
+  const Value db[] = {db_name_};
+  ASSERT_TRUE((*admin)->query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ? AND "
+                              "pid <> pg_backend_pid()", db).ok());
+  auto broken = s.ping();  // the first statement meets the dead connection
+  if (!broken.ok()) {
+    EXPECT_EQ(broken.error().code(), errc::connection_failed) << broken.error().to_string();
+  }
+  EXPECT_TRUE(s.ping().ok());
+  auto v = s.get_setting("k");
+  ASSERT_TRUE(v.ok()) << v.error().to_string();
+  EXPECT_EQ(*v, "v");
+}
+
 INSTANTIATE_TEST_SUITE_P(Databases, StoreTest, ::testing::Values(Dialect::sqlite, Dialect::postgresql),
                          [](const auto& p) { return std::string(to_string(p.param)); });
 

@@ -159,6 +159,8 @@ TEST(Serve, KeepsItsIdentityAcrossRestarts) {
     const std::string out = server.process.output();
     ASSERT_TRUE(std::regex_search(out, m, std::regex(R"re("first_run":(true|false),"instance_id":"([0-9a-f-]+)")re"))) << out;
     EXPECT_EQ(m[1].str(), run == 0 ? "true" : "false");
+    // The audit log records the first initialization only.
+    EXPECT_EQ(out.find("\"log\":\"audit\",\"msg\":\"Initialize server instance\"") != std::string::npos, run == 0) << out;
     if (run == 0) first_id = m[2];
     else EXPECT_EQ(m[2].str(), first_id);
     server.process.signal(SIGTERM);

@@ -63,6 +63,7 @@ class PostgresConnection final : public Connection {
   std::string describe() const override { return description_; }
 
   Result<std::vector<Row>> query(std::string_view sql, std::span<const Value> params) override {
+    reconnect_if_broken();
     const std::string text = to_dollar_params(sql);
     std::vector<std::string> storage(params.size());
     std::vector<const char*> values(params.size());
@@ -119,6 +120,7 @@ class PostgresConnection final : public Connection {
 
   Status execute_script(std::string_view sql) override {
     // Simple-query protocol: several statements in one call, no parameters.
+    reconnect_if_broken();
     const std::string text(sql);
     PGresult* res = PQexec(conn_, text.c_str());
     std::unique_ptr<PGresult, decltype(&PQclear)> guard(res, &PQclear);
@@ -138,6 +140,13 @@ class PostgresConnection final : public Connection {
   Status rollback() override { return execute_script("ROLLBACK"); }
 
  private:
+  // A connection that broke (server restart, failover, idle kill) is re-established before
+  // the next statement; the statement that met the break has already failed and is not
+  // retried, since it may have run.
+  void reconnect_if_broken() {
+    if (PQstatus(conn_) == CONNECTION_BAD) PQreset(conn_);
+  }
+
   Error error(PGresult* res) const {
     const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
     std::string msg = res ? PQresultErrorMessage(res) : PQerrorMessage(conn_);
