@@ -32,4 +32,62 @@ std::string format_rfc3339(Clock::time_point t) {
   return buf;
 }
 
+std::optional<Clock::time_point> parse_rfc3339(std::string_view t) {
+  auto num = [&](std::size_t pos, std::size_t len, int& out) {
+    if (pos + len > t.size()) return false;
+    out = 0;
+    for (std::size_t i = pos; i < pos + len; ++i) {
+      if (t[i] < '0' || t[i] > '9') return false;
+      out = out * 10 + (t[i] - '0');
+    }
+    return true;
+  };
+  int y, mo, d, h, mi, s;
+  if (!num(0, 4, y) || t.size() < 20 || t[4] != '-' || !num(5, 2, mo) || t[7] != '-' || !num(8, 2, d) ||
+      (t[10] != 'T' && t[10] != 't' && t[10] != ' ') || !num(11, 2, h) || t[13] != ':' || !num(14, 2, mi) ||
+      t[16] != ':' || !num(17, 2, s)) {
+    return std::nullopt;
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return std::nullopt;
+  std::size_t pos = 19;
+  std::chrono::nanoseconds frac{0};
+  if (pos < t.size() && t[pos] == '.') {
+    ++pos;
+    long long scale = 100'000'000, ns = 0;
+    const std::size_t start = pos;
+    while (pos < t.size() && t[pos] >= '0' && t[pos] <= '9') {
+      ns += (t[pos] - '0') * scale;
+      scale /= 10;
+      ++pos;
+    }
+    if (pos == start) return std::nullopt;
+    frac = std::chrono::nanoseconds(ns);
+  }
+  if (pos >= t.size()) return std::nullopt;
+  int offset_min = 0;
+  if (t[pos] == 'Z' || t[pos] == 'z') {
+    ++pos;
+  } else if (t[pos] == '+' || t[pos] == '-') {
+    const int sign = t[pos] == '+' ? 1 : -1;
+    int oh = 0, om = 0;
+    if (!num(pos + 1, 2, oh)) return std::nullopt;
+    pos += 3;
+    if (pos < t.size() && t[pos] == ':') ++pos;
+    if (pos < t.size()) {
+      if (!num(pos, 2, om)) return std::nullopt;
+      pos += 2;
+    }
+    offset_min = sign * (oh * 60 + om);
+  } else {
+    return std::nullopt;
+  }
+  if (pos != t.size()) return std::nullopt;
+  const std::chrono::year_month_day ymd{std::chrono::year(y), std::chrono::month(static_cast<unsigned>(mo)),
+                                        std::chrono::day(static_cast<unsigned>(d))};
+  if (!ymd.ok()) return std::nullopt;
+  auto tp = std::chrono::sys_days(ymd) + std::chrono::hours(h) + std::chrono::minutes(mi) + std::chrono::seconds(s) -
+            std::chrono::minutes(offset_min);
+  return std::chrono::time_point_cast<Clock::time_point::duration>(tp + frac);
+}
+
 }  // namespace roadside

@@ -3,7 +3,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace roadside {
 
@@ -42,5 +44,7 @@ class ManualClock final : public Clock {
 
 // RFC 3339 UTC with millisecond precision: "2026-11-22T11:30:04.123Z".
 std::string format_rfc3339(Clock::time_point t);
+// Reads "YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH[:MM]|-HH[:MM])"; std::nullopt if malformed.
+std::optional<Clock::time_point> parse_rfc3339(std::string_view text);
 
 }  // namespace roadside

@@ -24,6 +24,20 @@ TEST(Clock, Rfc3339KeepsMilliseconds) {
   EXPECT_EQ(format_rfc3339(t), "2023-11-14T22:13:20.123Z");
 }
 
+TEST(Clock, ParsesRfc3339) {
+  auto t = parse_rfc3339("2035-11-11T03:07:40Z");
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(format_rfc3339(*t), "2035-11-11T03:07:40.000Z");
+  EXPECT_EQ(format_rfc3339(*parse_rfc3339("2023-11-14T22:13:20.123Z")), "2023-11-14T22:13:20.123Z");
+  EXPECT_EQ(*parse_rfc3339("2026-01-01T02:00:00+02:00"), *parse_rfc3339("2026-01-01T00:00:00Z"));
+  EXPECT_EQ(*parse_rfc3339("2026-01-01T00:00:00-0130"), *parse_rfc3339("2026-01-01T01:30:00Z"));
+  EXPECT_EQ(*parse_rfc3339("2026-01-01T02:00:00+02"), *parse_rfc3339("2026-01-01T00:00:00Z"));
+  for (const char* bad : {"", "2026-01-01", "2026-01-01T00:00:00", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z",
+                          "2026-01-01T00:00:00Zjunk", "2026-01-01T25:00:00Z", "2026-01-01T00:00:00.Z"}) {
+    EXPECT_FALSE(parse_rfc3339(bad).has_value()) << bad;
+  }
+}
+
 TEST(Random, SeededIsDeterministicAndSystemIsNot) {
   SeededRandom a(42), b(42), c(43);
   EXPECT_EQ(a.bytes(33), b.bytes(33));

@@ -9,6 +9,7 @@
 #include <openssl/x509v3.h>
 
 #include <cstring>
+#include <optional>
 
 namespace roadside::crypto {
 namespace {
@@ -78,6 +79,8 @@ const FaultCategory& crypto_category() noexcept {
                                                    {errc::bad_key, "internal_error", "invalid key"},
                                                    {errc::bad_certificate, "incorrect_certificate", "invalid certificate"},
                                                    {errc::operation_failed, "internal_error", "cryptographic operation failed"},
+                                                   {errc::invalid_signature, "invalid_signature_value", "signature does not verify"},
+                                                   {errc::unsupported_algorithm, "invalid_signature_value", "unsupported algorithm"},
                                                });
   return c;
 }
@@ -233,6 +236,83 @@ Result<Certificate> issue_certificate(const CertificateSpec& spec, const Private
 
   if (X509_sign(raw, pkey(issuer_key), EVP_sha256()) <= 0) return fail(errc::operation_failed, "cannot sign certificate");
   return cert;
+}
+
+namespace {
+
+const EVP_MD* digest_for(std::string_view uri) {
+  if (uri == kSha512Uri) return EVP_sha512();
+  if (uri == kSha256Uri) return EVP_sha256();
+  if (uri == "http://www.w3.org/2001/04/xmldsig-more#sha384") return EVP_sha384();
+  if (uri == kSha1Uri) return EVP_sha1();
+  return nullptr;
+}
+
+struct SigAlg {
+  const EVP_MD* md;
+  int key_type;  // EVP_PKEY_RSA or EVP_PKEY_EC
+};
+
+std::optional<SigAlg> signature_alg(std::string_view uri) {
+  if (uri == kRsaSha512Uri) return SigAlg{EVP_sha512(), EVP_PKEY_RSA};
+  if (uri == kRsaSha256Uri) return SigAlg{EVP_sha256(), EVP_PKEY_RSA};
+  if (uri == "http://www.w3.org/2000/09/xmldsig#rsa-sha1") return SigAlg{EVP_sha1(), EVP_PKEY_RSA};
+  if (uri == kEcdsaSha512Uri) return SigAlg{EVP_sha512(), EVP_PKEY_EC};
+  if (uri == kEcdsaSha256Uri) return SigAlg{EVP_sha256(), EVP_PKEY_EC};
+  if (uri == "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384") return SigAlg{EVP_sha384(), EVP_PKEY_EC};
+  return std::nullopt;
+}
+
+using MdCtx = std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>;
+
+}  // namespace
+
+Result<std::string> digest(std::string_view algorithm_uri, std::string_view data) {
+  const EVP_MD* md = digest_for(algorithm_uri);
+  if (!md) return Error(make_error_code(errc::unsupported_algorithm), "unsupported digest algorithm " + std::string(algorithm_uri));
+  return digest(md, data);
+}
+
+Status verify_signature(const Certificate& signer, std::string_view algorithm_uri, std::string_view data,
+                        std::string_view signature) {
+  auto alg = signature_alg(algorithm_uri);
+  if (!alg) {
+    return Error(make_error_code(errc::unsupported_algorithm), "unsupported signature algorithm " + std::string(algorithm_uri));
+  }
+  EVP_PKEY* key = X509_get0_pubkey(x509(signer));
+  if (!key || EVP_PKEY_get_base_id(key) != alg->key_type) {
+    return Error(make_error_code(errc::invalid_signature),
+                 "the certificate's key does not match the signature algorithm " + std::string(algorithm_uri));
+  }
+  MdCtx ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  if (EVP_DigestVerifyInit(ctx.get(), nullptr, alg->md, nullptr, key) != 1) {
+    return fail(errc::operation_failed, "signature verification setup failed");
+  }
+  const int rc = EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
+                                  reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  ERR_clear_error();
+  if (rc != 1) return Error(make_error_code(errc::invalid_signature), "signature does not verify");
+  return {};
+}
+
+Result<std::string> sign(const PrivateKey& key, std::string_view algorithm_uri, std::string_view data) {
+  auto alg = signature_alg(algorithm_uri);
+  if (!alg) {
+    return Error(make_error_code(errc::unsupported_algorithm), "unsupported signature algorithm " + std::string(algorithm_uri));
+  }
+  MdCtx ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  if (EVP_DigestSignInit(ctx.get(), nullptr, alg->md, nullptr, pkey(key)) != 1) {
+    return fail(errc::bad_key, "signing setup failed");
+  }
+  std::size_t len = 0;
+  const auto* in = reinterpret_cast<const unsigned char*>(data.data());
+  if (EVP_DigestSign(ctx.get(), nullptr, &len, in, data.size()) != 1) return fail(errc::operation_failed, "signing failed");
+  std::string out(len, '\0');
+  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len, in, data.size()) != 1) {
+    return fail(errc::operation_failed, "signing failed");
+  }
+  out.resize(len);
+  return out;
 }
 
 std::string sha1(std::string_view data) { return digest(EVP_sha1(), data); }

@@ -18,7 +18,7 @@
 
 namespace roadside::crypto {
 
-enum class errc { bad_key = 1, bad_certificate, operation_failed };
+enum class errc { bad_key = 1, bad_certificate, operation_failed, invalid_signature, unsupported_algorithm };
 const FaultCategory& crypto_category() noexcept;
 inline std::error_code make_error_code(errc e) { return {static_cast<int>(e), crypto_category()}; }
 
@@ -88,6 +88,25 @@ struct CertificateSpec {
 // `issuer` is null (then `issuer_key` should be `subject_key`). SHA-256 signatures.
 Result<Certificate> issue_certificate(const CertificateSpec& spec, const PrivateKey& subject_key,
                                       const Certificate* issuer, const PrivateKey& issuer_key);
+
+// XML-DSig / XML-Enc algorithm URIs X-Road uses.
+inline constexpr std::string_view kSha1Uri = "http://www.w3.org/2000/09/xmldsig#sha1";
+inline constexpr std::string_view kSha256Uri = "http://www.w3.org/2001/04/xmlenc#sha256";
+inline constexpr std::string_view kSha512Uri = "http://www.w3.org/2001/04/xmlenc#sha512";
+inline constexpr std::string_view kRsaSha256Uri = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+inline constexpr std::string_view kRsaSha512Uri = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512";
+inline constexpr std::string_view kEcdsaSha256Uri = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256";
+inline constexpr std::string_view kEcdsaSha512Uri = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512";
+
+// The digest of `data` by algorithm URI (SHA-1, SHA-256, SHA-384, SHA-512).
+Result<std::string> digest(std::string_view algorithm_uri, std::string_view data);
+
+// Verifies a PKCS#1 v1.5 RSA or DER-encoded ECDSA `signature` over `data` with the public
+// key of `signer`, by signature algorithm URI. errc::invalid_signature when it does not verify.
+Status verify_signature(const Certificate& signer, std::string_view algorithm_uri, std::string_view data,
+                        std::string_view signature);
+// Signs `data` (the counterpart, for tests and the configuration publisher).
+Result<std::string> sign(const PrivateKey& key, std::string_view algorithm_uri, std::string_view data);
 
 std::string sha1(std::string_view data);
 std::string sha256(std::string_view data);

@@ -62,3 +62,36 @@ TEST(Crypto, DigestsAndEncodings) {
 
 }  // namespace
 }  // namespace roadside::crypto
+
+namespace roadside::crypto {
+namespace {
+
+TEST(Crypto, SignAndVerifyRsaAndEcdsa) {
+  for (auto [type, alg] : {std::pair{KeyType::rsa2048, kRsaSha512Uri}, std::pair{KeyType::ec_p256, kEcdsaSha512Uri},
+                           std::pair{KeyType::ec_p256, kEcdsaSha256Uri}}) {
+    auto key = *PrivateKey::generate(type);
+    auto cert = *issue_certificate({.common_name = "signer"}, key, nullptr, key);
+    auto sig = sign(key, alg, "the signed bytes");
+    ASSERT_TRUE(sig.ok()) << sig.error().to_string();
+    EXPECT_TRUE(verify_signature(cert, alg, "the signed bytes", *sig).ok());
+    auto tampered = verify_signature(cert, alg, "the signed byteS", *sig);
+    ASSERT_FALSE(tampered.ok());
+    EXPECT_EQ(tampered.error().fault_code(), "invalid_signature_value");
+    std::string bad_sig = *sig;
+    bad_sig[bad_sig.size() / 2] ^= 1;
+    EXPECT_FALSE(verify_signature(cert, alg, "the signed bytes", bad_sig).ok());
+  }
+  auto rsa = *PrivateKey::generate(KeyType::rsa2048);
+  auto rsa_cert = *issue_certificate({.common_name = "rsa"}, rsa, nullptr, rsa);
+  EXPECT_FALSE(verify_signature(rsa_cert, kEcdsaSha512Uri, "x", "y").ok());  // wrong key type
+  EXPECT_EQ(verify_signature(rsa_cert, "urn:nope", "x", "y").error().code(), errc::unsupported_algorithm);
+}
+
+TEST(Crypto, DigestByUri) {
+  EXPECT_EQ(to_hex(*digest(kSha256Uri, "abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(digest(kSha512Uri, "abc")->size(), 64u);
+  EXPECT_FALSE(digest("http://example.org/md5", "abc").ok());
+}
+
+}  // namespace
+}  // namespace roadside::crypto

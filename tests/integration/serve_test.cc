@@ -319,3 +319,80 @@ TEST(Cli, VersionAndHelp) {
 
 }  // namespace
 }  // namespace roadside::testing
+
+// ---- roadside verify-globalconf ------------------------------------------------------
+
+namespace roadside::testing {
+namespace {
+
+std::string last_line(const std::string& text) {
+  std::string t = text;
+  while (!t.empty() && t.back() == '\n') t.pop_back();
+  return t.substr(t.rfind('\n') == std::string::npos ? 0 : t.rfind('\n') + 1);
+}
+
+struct GcRun {
+  std::optional<int> code;
+  std::string output;
+};
+
+GcRun verify_gc(TempDir& dir, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {roadside_binary().string(), "verify-globalconf"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  Process p(argv, {}, dir / "gc.log");
+  GcRun r;
+  r.code = p.wait(10s);
+  r.output = p.output();
+  return r;
+}
+
+TEST(VerifyGlobalconf, AcceptsXRoadsDirectoryAndRejectsTampering) {
+  ROADSIDE_REQUIRE_VECTORS(vectors);
+  const auto gc = vectors / "xroad" / "globalconf";
+  const std::string anchor = (gc / "configuration_anchor_CS_internal.xml").string();
+  TempDir dir;
+
+  auto ok = verify_gc(dir, {"--anchor", anchor, (gc / "public" / "V6" / "internalconf").string()});
+  EXPECT_EQ(ok.code, 0) << ok.output;
+  EXPECT_NE(ok.output.find("valid: instance DEV, version 6"), std::string::npos) << ok.output;
+
+  auto expired = verify_gc(dir, {"--anchor", anchor, (gc / "public" / "V6" / "internalconf").string(), "--at",
+                                 "2035-11-11T03:07:41Z"});
+  EXPECT_EQ(expired.code, 1);
+  EXPECT_EQ(last_line(expired.output), "global_conf_outdated") << expired.output;
+
+  // A copy of the public folder with one byte of shared-params changed.
+  std::filesystem::copy(gc / "public", dir / "public", std::filesystem::copy_options::recursive);
+  const auto shared = dir / "public" / "V6" / "20251110170000548026000" / "shared-params.xml";
+  std::filesystem::permissions(shared, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  std::string bytes = read_file(shared);
+  bytes[1000] = bytes[1000] == 'a' ? 'b' : 'a';
+  write_file(shared, bytes);
+  auto part = verify_gc(dir, {"--anchor", anchor, (dir / "public" / "V6" / "internalconf").string()});
+  EXPECT_EQ(part.code, 1);
+  EXPECT_EQ(last_line(part.output), "invalid_signature_value") << part.output;
+  EXPECT_NE(part.output.find("shared-params.xml"), std::string::npos);
+
+  // The untouched parts, given with --parts, still verify.
+  auto parts_flag = verify_gc(dir, {"--anchor", anchor, (dir / "public" / "V6" / "internalconf").string(), "--parts",
+                                    (gc / "public").string()});
+  EXPECT_EQ(parts_flag.code, 0) << parts_flag.output;
+
+  // One character of the signature changed.
+  const auto directory = dir / "public" / "V6" / "internalconf";
+  std::filesystem::permissions(directory, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  std::string d = read_file(directory);
+  const auto at = d.rfind("==") - 20;
+  d[at] = d[at] == 'Q' ? 'R' : 'Q';
+  write_file(directory, d);
+  auto sig = verify_gc(dir, {"--anchor", anchor, directory.string(), "--parts", (gc / "public").string()});
+  EXPECT_EQ(sig.code, 1);
+  EXPECT_EQ(last_line(sig.output), "invalid_signature_value") << sig.output;
+
+  auto missing = verify_gc(dir, {"--anchor", anchor, (dir / "nope").string()});
+  EXPECT_EQ(missing.code, 1);
+  EXPECT_EQ(last_line(missing.output), "io_error") << missing.output;
+}
+
+}  // namespace
+}  // namespace roadside::testing

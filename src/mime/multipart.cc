@@ -1,0 +1,123 @@
+#include "mime/multipart.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace roadside::mime {
+namespace {
+
+Error malformed(std::string detail) { return Error(make_error_code(errc::malformed), std::move(detail)); }
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+}  // namespace
+
+const FaultCategory& mime_category() noexcept {
+  static const TableCategory<errc> c("mime", {{errc::malformed, "mime_parsing_failed", "malformed MIME"}});
+  return c;
+}
+
+std::optional<std::string> Headers::get(std::string_view name) const {
+  for (const auto& h : list) {
+    if (iequals(h.name, name)) return h.value;
+  }
+  return std::nullopt;
+}
+
+Result<std::pair<Headers, std::string_view>> parse_headers(std::string_view text, std::size_t max_headers) {
+  Headers headers;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const std::size_t eol = text.find("\r\n", pos);
+    const std::string_view line = text.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
+    pos = eol == std::string_view::npos ? text.size() : eol + 2;
+    if (line.empty()) return std::pair{std::move(headers), text.substr(pos)};
+    if ((line[0] == ' ' || line[0] == '\t') && !headers.list.empty()) {  // folded continuation
+      headers.list.back().value += " " + std::string(trim(line));
+      continue;
+    }
+    const std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos || colon == 0) {
+      return malformed("header line without a name: \"" + std::string(line.substr(0, 80)) + "\"");
+    }
+    if (headers.list.size() >= max_headers) return malformed("more than " + std::to_string(max_headers) + " headers");
+    headers.list.push_back({std::string(trim(line.substr(0, colon))), std::string(trim(line.substr(colon + 1)))});
+  }
+  return std::pair{std::move(headers), std::string_view()};
+}
+
+HeaderValue HeaderValue::parse(std::string_view text) {
+  HeaderValue out;
+  std::size_t semi = text.find(';');
+  out.value = lower(trim(text.substr(0, semi)));
+  while (semi != std::string_view::npos) {
+    text.remove_prefix(semi + 1);
+    // Find the end of this parameter, honouring quotes.
+    std::size_t end = 0;
+    bool quoted = false;
+    for (; end < text.size(); ++end) {
+      if (text[end] == '"') quoted = !quoted;
+      else if (text[end] == ';' && !quoted) break;
+    }
+    const std::string_view param = trim(text.substr(0, end));
+    semi = end < text.size() ? end : std::string_view::npos;
+    const std::size_t eq = param.find('=');
+    if (eq == std::string_view::npos) continue;
+    std::string_view v = trim(param.substr(eq + 1));
+    if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front()) v = v.substr(1, v.size() - 2);
+    out.params[lower(trim(param.substr(0, eq)))] = std::string(v);
+  }
+  return out;
+}
+
+Result<std::vector<Part>> parse_multipart(std::string_view body, std::string_view boundary, std::size_t max_parts) {
+  if (boundary.empty() || boundary.size() > 200) return malformed("bad multipart boundary");
+  const std::string dash = "--" + std::string(boundary);
+  const std::string delimiter = "\r\n" + dash;
+  // The first delimiter may start the body (no CRLF before it).
+  std::size_t pos;
+  if (body.substr(0, dash.size()) == dash) {
+    pos = dash.size();
+  } else {
+    pos = body.find(delimiter);
+    if (pos == std::string_view::npos) return malformed("multipart body has no boundary \"" + std::string(boundary) + "\"");
+    pos += delimiter.size();
+  }
+  std::vector<Part> parts;
+  while (true) {
+    if (body.substr(pos, 2) == "--") return parts;  // close delimiter
+    // The rest of the delimiter line (transport padding), then CRLF.
+    const std::size_t eol = body.find("\r\n", pos);
+    if (eol == std::string_view::npos) return malformed("multipart body ends inside a delimiter line");
+    if (!trim(body.substr(pos, eol - pos)).empty()) return malformed("junk after a multipart boundary");
+    const std::size_t start = eol + 2;
+    const std::size_t next = body.find(delimiter, start);
+    if (next == std::string_view::npos) return malformed("multipart body has no close delimiter");
+    if (parts.size() >= max_parts) return malformed("more than " + std::to_string(max_parts) + " parts");
+    Part part;
+    part.raw = body.substr(start, next - start);
+    ROADSIDE_TRY(auto hb, parse_headers(part.raw));
+    part.headers = std::move(hb.first);
+    part.body = hb.second;
+    parts.push_back(std::move(part));
+    pos = next + delimiter.size();
+  }
+}
+
+}  // namespace roadside::mime

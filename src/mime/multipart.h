@@ -1,0 +1,56 @@
+// MIME header blocks and multipart bodies (RFC 2045/2046), parsed over bytes in memory
+// with exact offsets, so callers can hash or verify the very bytes a part spans.
+// (The streaming reader for message bodies comes with the message exchange.)
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/errc.h"
+#include "base/result.h"
+
+namespace roadside::mime {
+
+enum class errc { malformed = 1 };
+const FaultCategory& mime_category() noexcept;
+inline std::error_code make_error_code(errc e) { return {static_cast<int>(e), mime_category()}; }
+
+struct Header {
+  std::string name;
+  std::string value;
+};
+
+class Headers {
+ public:
+  std::vector<Header> list;
+  // The first value of `name`, compared case-insensitively.
+  std::optional<std::string> get(std::string_view name) const;
+};
+
+// Reads header lines ("Name: value" CRLF ...) up to an empty line or the end of `text`.
+// Returns the headers and the bytes after the empty line (the body; empty if none).
+Result<std::pair<Headers, std::string_view>> parse_headers(std::string_view text, std::size_t max_headers = 100);
+
+// "type/subtype; a=b; c=\"d\"" -> type (lower case) and parameters (names lower case).
+struct HeaderValue {
+  std::string value;
+  std::map<std::string, std::string> params;
+  static HeaderValue parse(std::string_view text);
+};
+
+struct Part {
+  Headers headers;
+  std::string_view raw;   // headers and body, exactly as between the delimiters
+  std::string_view body;  // after the header block
+};
+
+// Splits a multipart body at "--boundary" delimiters. Preamble and epilogue are ignored;
+// the close delimiter "--boundary--" is required.
+Result<std::vector<Part>> parse_multipart(std::string_view body, std::string_view boundary, std::size_t max_parts = 1000);
+
+}  // namespace roadside::mime
+
+ROADSIDE_ERRC_ENUM(roadside::mime::errc)

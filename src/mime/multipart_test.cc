@@ -1,0 +1,45 @@
+#include "mime/multipart.h"
+
+#include <gtest/gtest.h>
+
+namespace roadside::mime {
+namespace {
+
+TEST(Mime, HeadersAndParameters) {
+  auto h = parse_headers("Content-Type: multipart/mixed; charset=UTF-8; boundary=abc\r\nX-A:  1 \r\n folded\r\n\r\nbody");
+  ASSERT_TRUE(h.ok());
+  EXPECT_EQ(h->first.get("content-type"), "multipart/mixed; charset=UTF-8; boundary=abc");
+  EXPECT_EQ(h->first.get("x-a"), "1 folded");
+  EXPECT_EQ(h->second, "body");
+  auto v = HeaderValue::parse("Multipart/Related; charset=UTF-8; boundary=\"a;b\"; instance='DEV'");
+  EXPECT_EQ(v.value, "multipart/related");
+  EXPECT_EQ(v.params["boundary"], "a;b");
+  EXPECT_EQ(v.params["instance"], "DEV");
+  EXPECT_FALSE(parse_headers("no colon here\r\n\r\n").ok());
+}
+
+TEST(Mime, MultipartKeepsExactBytes) {
+  const std::string body =
+      "preamble\r\n--B\r\nA: 1\r\n\r\nfirst\r\n--B\r\nB: 2\r\n\r\nsecond\r\nline\r\n--B\r\nC: 3\r\n\r\n--B--\r\nepilogue";
+  auto parts = parse_multipart(body, "B");
+  ASSERT_TRUE(parts.ok()) << parts.error().to_string();
+  ASSERT_EQ(parts->size(), 3u);
+  EXPECT_EQ((*parts)[0].body, "first");
+  EXPECT_EQ((*parts)[0].raw, "A: 1\r\n\r\nfirst");
+  EXPECT_EQ((*parts)[1].body, "second\r\nline");
+  EXPECT_EQ((*parts)[2].headers.get("C"), "3");
+  EXPECT_EQ((*parts)[2].body, "");
+}
+
+TEST(Mime, MalformedMultipart) {
+  EXPECT_FALSE(parse_multipart("--B\r\nA: 1\r\n\r\nno end", "B").ok());
+  EXPECT_FALSE(parse_multipart("nothing", "B").ok());
+  EXPECT_FALSE(parse_multipart("--B", "B").ok());
+  EXPECT_FALSE(parse_multipart("--B\r\n", "").ok());
+  auto e = parse_multipart("--Bjunk\r\n\r\n--B--", "B");
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.error().fault_code(), "mime_parsing_failed");
+}
+
+}  // namespace
+}  // namespace roadside::mime

@@ -1,0 +1,93 @@
+#include "xml/dom.h"
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "base/errors.h"
+
+namespace roadside::xml {
+namespace {
+
+const xmlNode* N(const void* p) { return static_cast<const xmlNode*>(p); }
+std::string_view S(const xmlChar* s) { return s ? std::string_view(reinterpret_cast<const char*>(s)) : std::string_view(); }
+
+}  // namespace
+
+std::string_view Element::name() const { return S(N(node_)->name); }
+std::string_view Element::ns() const { return N(node_)->ns ? S(N(node_)->ns->href) : std::string_view(); }
+
+std::string Element::text() const {
+  xmlChar* c = xmlNodeGetContent(N(node_));
+  std::string out(S(c));
+  xmlFree(c);
+  return out;
+}
+
+std::optional<std::string> Element::attribute(std::string_view name, std::string_view ns) const {
+  const std::string n(name), s(ns);
+  xmlChar* v = ns.empty() ? xmlGetNoNsProp(N(node_), reinterpret_cast<const xmlChar*>(n.c_str()))
+                          : xmlGetNsProp(N(node_), reinterpret_cast<const xmlChar*>(n.c_str()),
+                                         reinterpret_cast<const xmlChar*>(s.c_str()));
+  if (!v) return std::nullopt;
+  std::string out(S(v));
+  xmlFree(v);
+  return out;
+}
+
+std::vector<Element> Element::children() const {
+  std::vector<Element> out;
+  for (const xmlNode* c = N(node_)->children; c; c = c->next) {
+    if (c->type == XML_ELEMENT_NODE) out.emplace_back(c);
+  }
+  return out;
+}
+
+std::vector<Element> Element::children(std::string_view name) const {
+  std::vector<Element> out;
+  for (const auto& c : children()) {
+    if (c.name() == name) out.push_back(c);
+  }
+  return out;
+}
+
+std::optional<Element> Element::child(std::string_view name) const {
+  for (const xmlNode* c = N(node_)->children; c; c = c->next) {
+    if (c->type == XML_ELEMENT_NODE && S(c->name) == name) return Element(c);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> Element::child_text(std::string_view name) const {
+  auto c = child(name);
+  if (!c) return std::nullopt;
+  return c->text();
+}
+
+Result<Document> Document::parse(std::string_view bytes, std::size_t max_bytes) {
+  static const bool init = [] {
+    xmlInitParser();
+    return true;
+  }();
+  (void)init;
+  if (bytes.size() > max_bytes) {
+    return make_error(base::errc::invalid_argument, "XML document larger than " + std::to_string(max_bytes) + " bytes");
+  }
+  xmlDoc* doc = xmlReadMemory(bytes.data(), static_cast<int>(bytes.size()), nullptr, nullptr,
+                              XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
+  if (!doc) {
+    const xmlError* e = xmlGetLastError();
+    std::string why = e && e->message ? e->message : "parse error";
+    while (!why.empty() && why.back() == '\n') why.pop_back();
+    return make_error(base::errc::invalid_argument,
+                      "not well-formed XML" + (e ? " (line " + std::to_string(e->line) + ": " + why + ")" : ""));
+  }
+  if (!xmlDocGetRootElement(doc)) {
+    xmlFreeDoc(doc);
+    return make_error(base::errc::invalid_argument, "XML document has no root element");
+  }
+  return Document(std::shared_ptr<void>(doc, [](void* d) { xmlFreeDoc(static_cast<xmlDoc*>(d)); }));
+}
+
+Element Document::root() const { return Element(xmlDocGetRootElement(static_cast<xmlDoc*>(doc_.get()))); }
+
+}  // namespace roadside::xml

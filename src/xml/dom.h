@@ -1,0 +1,44 @@
+// A small read-only DOM over libxml2, for the XML documents Roadside reads (anchors,
+// global configuration parts). Parsing never touches the network, loads DTDs or
+// substitutes entities, and refuses documents over a size limit.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+
+namespace roadside::xml {
+
+class Element {
+ public:
+  std::string_view name() const;       // local name
+  std::string_view ns() const;         // namespace URI, "" if none
+  std::string text() const;            // concatenated text content
+  std::optional<std::string> attribute(std::string_view name, std::string_view ns = {}) const;
+  std::vector<Element> children() const;                     // element children, in order
+  std::vector<Element> children(std::string_view name) const;  // ... with this local name
+  std::optional<Element> child(std::string_view name) const;   // the first with this local name
+  // Text of the first child with this local name, or std::nullopt.
+  std::optional<std::string> child_text(std::string_view name) const;
+
+  explicit Element(const void* node) : node_(node) {}
+
+ private:
+  const void* node_;  // xmlNode*
+};
+
+class Document {
+ public:
+  static Result<Document> parse(std::string_view bytes, std::size_t max_bytes = 16 * 1024 * 1024);
+  Element root() const;
+
+ private:
+  explicit Document(std::shared_ptr<void> doc) : doc_(std::move(doc)) {}
+  std::shared_ptr<void> doc_;
+};
+
+}  // namespace roadside::xml
