@@ -13,6 +13,7 @@
 
 namespace roadside::xml {
 
+// A view of one element; valid while its Document lives.
 class Element {
  public:
   std::string_view name() const;       // local name
@@ -26,6 +27,7 @@ class Element {
   std::optional<std::string> child_text(std::string_view name) const;
 
   explicit Element(const void* node) : node_(node) {}
+  const void* native() const { return node_; }  // xmlNode*, for xml/ internals
 
  private:
   const void* node_;  // xmlNode*

@@ -80,7 +80,11 @@ Result<XRoadId> identifier_from_xml(std::string_view xml) {
   if (!doc) return invalid("identifier is not well-formed XML");
   const xmlNode* root = xmlDocGetRootElement(doc.get());
   if (!root) return invalid("identifier XML has no element");
+  return identifier_from_element(Element(root));
+}
 
+Result<XRoadId> identifier_from_element(const Element& element) {
+  const xmlNode* root = static_cast<const xmlNode*>(element.native());
   const xmlChar* type_attr = xmlGetNsProp(root, X("objectType"), X(kIdentifiersNs));
   if (!type_attr) return invalid("identifier element <" + std::string(S(root->name)) + "> has no id:objectType attribute");
   const std::string type_text(S(type_attr));

@@ -14,6 +14,7 @@
 
 #include "base/identifiers.h"
 #include "base/result.h"
+#include "xml/dom.h"
 
 namespace roadside::xml {
 
@@ -33,5 +34,7 @@ std::string identifier_to_xml(const XRoadId& id, ElementName element = {});
 
 // Reads an identifier from a document whose root element is the identifier element.
 Result<XRoadId> identifier_from_xml(std::string_view xml);
+// Reads an identifier from an element of a parsed document (a SOAP header, shared-params).
+Result<XRoadId> identifier_from_element(const Element& element);
 
 }  // namespace roadside::xml

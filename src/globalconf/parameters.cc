@@ -1,0 +1,287 @@
+#include "globalconf/parameters.h"
+
+#include <map>
+
+#include "xml/dom.h"
+#include "xml/identifier_xml.h"
+
+namespace roadside::globalconf {
+namespace {
+
+Error malformed(std::string detail) { return Error(make_error_code(errc::malformed), std::move(detail)); }
+
+Result<crypto::Certificate> decode_certificate(const std::string& base64, std::string_view where) {
+  auto bytes = crypto::base64_decode(base64);
+  if (!bytes.ok()) return malformed(std::string(where) + ": not base64");
+  // Shared parameters carry base64 of DER, or (in recent versions) base64 of PEM text.
+  auto cert = bytes->rfind("-----BEGIN", 0) == 0 ? crypto::Certificate::from_pem(*bytes)
+                                                  : crypto::Certificate::from_der(*bytes);
+  if (!cert.ok()) return malformed(std::string(where) + ": " + cert.error().detail());
+  return cert;
+}
+
+Result<std::string> required_text(const xml::Element& e, std::string_view name, std::string_view where) {
+  auto t = e.child_text(name);
+  if (!t || t->empty()) return malformed(std::string(where) + " has no " + std::string(name));
+  return *t;
+}
+
+Result<int> integer(const std::string& text, std::string_view what) {
+  try {
+    std::size_t pos = 0;
+    const int v = std::stoi(text, &pos);
+    if (pos == text.size()) return v;
+  } catch (...) {
+  }
+  return malformed(std::string(what) + " \"" + text + "\" is not an integer");
+}
+
+Result<CaCertificate> parse_ca_cert(const xml::Element& e, std::string_view where) {
+  ROADSIDE_TRY(std::string cert_text, required_text(e, "cert", where));
+  ROADSIDE_TRY(crypto::Certificate cert, decode_certificate(cert_text, std::string(where) + " cert"));
+  CaCertificate out{std::move(cert), {}};
+  for (const auto& o : e.children("ocsp")) {
+    OcspResponder r;
+    ROADSIDE_TRY(r.url, required_text(o, "url", std::string(where) + " ocsp"));
+    if (auto c = o.child_text("cert"); c && !c->empty()) {
+      ROADSIDE_TRY(crypto::Certificate oc, decode_certificate(*c, std::string(where) + " ocsp cert"));
+      r.cert = std::move(oc);
+    }
+    r.cost_type = o.child_text("costType").value_or("");
+    out.ocsp.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<xml::Document> parse_conf(std::string_view xml, std::string_view what) {
+  auto doc = xml::Document::parse(xml, 64 * 1024 * 1024);
+  if (!doc.ok()) return malformed(std::string(what) + ": " + doc.error().detail());
+  if (doc->root().name() != "conf") {
+    return malformed(std::string(what) + ": root element is <" + std::string(doc->root().name()) + ">, not <conf>");
+  }
+  return doc;
+}
+
+}  // namespace
+
+Result<SharedParameters> SharedParameters::parse(std::string_view xml) {
+  ROADSIDE_TRY(xml::Document doc, parse_conf(xml, "shared parameters"));
+  const xml::Element root = doc.root();
+  SharedParameters sp;
+  ROADSIDE_TRY(sp.instance, required_text(root, "instanceIdentifier", "shared parameters"));
+
+  for (const auto& s : root.children("source")) {
+    ConfigurationSource src;
+    src.address = s.child_text("address").value_or("");
+    for (const auto& c : s.children("internalVerificationCert")) {
+      ROADSIDE_TRY(crypto::Certificate cert, decode_certificate(c.text(), "source internalVerificationCert"));
+      src.internal_verification_certs.push_back(std::move(cert));
+    }
+    for (const auto& c : s.children("externalVerificationCert")) {
+      ROADSIDE_TRY(crypto::Certificate cert, decode_certificate(c.text(), "source externalVerificationCert"));
+      src.external_verification_certs.push_back(std::move(cert));
+    }
+    sp.sources.push_back(std::move(src));
+  }
+
+  for (const auto& ca : root.children("approvedCA")) {
+    ROADSIDE_TRY(std::string name, required_text(ca, "name", "approvedCA"));
+    const std::string where = "approvedCA " + name;
+    auto top_element = ca.child("topCA");
+    if (!top_element) return malformed(where + " has no topCA");
+    ROADSIDE_TRY(CaCertificate top, parse_ca_cert(*top_element, where + " topCA"));
+    ApprovedCa a{std::move(name), ca.child_text("authenticationOnly").value_or("false") == "true", std::move(top), {},
+                 ca.child_text("certificateProfileInfo").value_or("")};
+    for (const auto& i : ca.children("intermediateCA")) {
+      ROADSIDE_TRY(CaCertificate ic, parse_ca_cert(i, where + " intermediateCA"));
+      a.intermediates.push_back(std::move(ic));
+    }
+    sp.approved_cas.push_back(std::move(a));
+  }
+
+  for (const auto& t : root.children("approvedTSA")) {
+    ROADSIDE_TRY(std::string name, required_text(t, "name", "approvedTSA"));
+    ROADSIDE_TRY(std::string url, required_text(t, "url", "approvedTSA " + name));
+    ROADSIDE_TRY(std::string cert_text, required_text(t, "cert", "approvedTSA " + name));
+    ROADSIDE_TRY(crypto::Certificate cert, decode_certificate(cert_text, "approvedTSA " + name + " cert"));
+    sp.approved_tsas.push_back({std::move(name), std::move(url), std::move(cert), t.child_text("costType").value_or("")});
+  }
+
+  // Members and subsystems carry id attributes that servers refer to (IDREF).
+  std::map<std::string, XRoadId> by_ref;
+  for (const auto& m : root.children("member")) {
+    auto cls = m.child("memberClass");
+    const std::string member_class = cls ? cls->child_text("code").value_or("") : "";
+    ROADSIDE_TRY(std::string code, required_text(m, "memberCode", "member"));
+    auto id = XRoadId::member(sp.instance, member_class, code);
+    if (!id.ok()) return malformed("member " + member_class + "/" + code + ": " + id.error().detail());
+    Member member{*id, m.child_text("name").value_or(""), {}};
+    if (auto ref = m.attribute("id")) by_ref.emplace(*ref, *id);
+    for (const auto& s : m.children("subsystem")) {
+      ROADSIDE_TRY(std::string sub_code, required_text(s, "subsystemCode", "subsystem of " + id->to_string()));
+      auto sub = XRoadId::subsystem(sp.instance, member_class, code, sub_code);
+      if (!sub.ok()) return malformed("subsystem " + sub_code + " of " + id->to_string() + ": " + sub.error().detail());
+      if (auto ref = s.attribute("id")) by_ref.emplace(*ref, *sub);
+      member.subsystems.push_back(std::move(sub).value());
+    }
+    sp.members.push_back(std::move(member));
+  }
+
+  for (const auto& s : root.children("securityServer")) {
+    ROADSIDE_TRY(std::string owner_ref, required_text(s, "owner", "securityServer"));
+    auto owner = by_ref.find(owner_ref);
+    if (owner == by_ref.end() || owner->second.type() != ObjectType::member) {
+      return malformed("securityServer owner \"" + owner_ref + "\" is not a member id");
+    }
+    ROADSIDE_TRY(std::string code, required_text(s, "serverCode", "securityServer of " + owner->second.to_string()));
+    auto id = XRoadId::server(sp.instance, owner->second.member_class(), owner->second.member_code(), code);
+    if (!id.ok()) return malformed("securityServer " + code + ": " + id.error().detail());
+    SecurityServer server{*id, s.child_text("address").value_or(""), {}, {}, false, ""};
+    for (const auto& h : s.children("authCertHash")) {
+      auto hash = crypto::base64_decode(h.text());
+      if (!hash.ok()) return malformed(id->to_string() + " authCertHash is not base64");
+      server.auth_cert_hashes.push_back(std::move(hash).value());
+    }
+    for (const auto& c : s.children("client")) {
+      auto client = by_ref.find(c.text());
+      if (client == by_ref.end()) return malformed(id->to_string() + " client \"" + c.text() + "\" is not a member or subsystem id");
+      server.clients.push_back(client->second);
+    }
+    if (auto m = s.child("inMaintenanceMode")) {
+      server.in_maintenance = true;
+      server.maintenance_message = m->child_text("message").value_or("");
+    }
+    sp.security_servers.push_back(std::move(server));
+  }
+
+  for (const auto& g : root.children("globalGroup")) {
+    ROADSIDE_TRY(std::string code, required_text(g, "groupCode", "globalGroup"));
+    auto id = XRoadId::global_group(sp.instance, code);
+    if (!id.ok()) return malformed("globalGroup " + code + ": " + id.error().detail());
+    GlobalGroup group{*id, g.child_text("description").value_or(""), {}};
+    for (const auto& m : g.children("groupMember")) {
+      auto member = xml::identifier_from_element(m);
+      if (!member.ok()) return malformed(id->to_string() + " groupMember: " + member.error().detail());
+      group.members.push_back(std::move(member).value());
+    }
+    sp.global_groups.push_back(std::move(group));
+  }
+
+  if (auto settings = root.child("globalSettings")) {
+    for (const auto& c : settings->children("memberClass")) sp.member_classes.push_back(c.child_text("code").value_or(""));
+    if (auto f = settings->child_text("ocspFreshnessSeconds")) {
+      ROADSIDE_TRY(sp.ocsp_freshness_seconds, integer(*f, "ocspFreshnessSeconds"));
+    }
+  }
+  return sp;
+}
+
+}  // namespace roadside::globalconf
+
+namespace roadside::globalconf {
+
+bool SharedParameters::has_client(const XRoadId& client) const {
+  for (const auto& m : members) {
+    if (m.id == client) return true;
+    for (const auto& s : m.subsystems) {
+      if (s == client) return true;
+    }
+  }
+  return false;
+}
+
+const Member* SharedParameters::member(const XRoadId& member_id) const {
+  for (const auto& m : members) {
+    if (m.id == member_id) return &m;
+  }
+  return nullptr;
+}
+
+const SecurityServer* SharedParameters::security_server(const XRoadId& server_id) const {
+  for (const auto& s : security_servers) {
+    if (s.id == server_id) return &s;
+  }
+  return nullptr;
+}
+
+std::vector<const SecurityServer*> SharedParameters::servers_hosting(const XRoadId& client) const {
+  std::vector<const SecurityServer*> out;
+  for (const auto& s : security_servers) {
+    for (const auto& c : s.clients) {
+      if (c == client) {
+        out.push_back(&s);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+const SecurityServer* SharedParameters::server_by_auth_cert_hash(std::string_view hash) const {
+  for (const auto& s : security_servers) {
+    for (const auto& h : s.auth_cert_hashes) {
+      if (h == hash) return &s;
+    }
+  }
+  return nullptr;
+}
+
+bool SharedParameters::is_global_group_member(const XRoadId& client, const XRoadId& group) const {
+  for (const auto& g : global_groups) {
+    if (g.id != group) continue;
+    for (const auto& m : g.members) {
+      if (m == client) return true;
+    }
+  }
+  return false;
+}
+
+const ApprovedCa* SharedParameters::ca_by_subject(std::string_view subject) const {
+  for (const auto& ca : approved_cas) {
+    if (ca.top.cert.subject() == subject) return &ca;
+    for (const auto& i : ca.intermediates) {
+      if (i.cert.subject() == subject) return &ca;
+    }
+  }
+  return nullptr;
+}
+
+Result<PrivateParameters> PrivateParameters::parse(std::string_view xml) {
+  ROADSIDE_TRY(xml::Document doc, parse_conf(xml, "private parameters"));
+  const xml::Element root = doc.root();
+  PrivateParameters pp;
+  ROADSIDE_TRY(pp.instance, required_text(root, "instanceIdentifier", "private parameters"));
+  if (auto ms = root.child("managementService")) {
+    pp.auth_cert_reg_service_address = ms->child_text("authCertRegServiceAddress").value_or("");
+    if (auto c = ms->child_text("authCertRegServiceCert"); c && !c->empty()) {
+      ROADSIDE_TRY(crypto::Certificate cert, decode_certificate(*c, "authCertRegServiceCert"));
+      pp.auth_cert_reg_service_cert = std::move(cert);
+    }
+    if (auto p = ms->child("managementRequestServiceProviderId")) {
+      auto id = xml::identifier_from_element(*p);
+      if (!id.ok()) return malformed("managementRequestServiceProviderId: " + id.error().detail());
+      pp.management_service_provider = std::move(id).value();
+    }
+  }
+  if (auto t = root.child_text("timeStampingIntervalSeconds")) {
+    ROADSIDE_TRY(pp.timestamping_interval_seconds, integer(*t, "timeStampingIntervalSeconds"));
+  }
+  // Federation anchors have the anchor's shape; their own parser reads them.
+  for (const auto& a : root.children("configurationAnchor")) {
+    Anchor anchor;
+    anchor.instance = a.child_text("instanceIdentifier").value_or("");
+    for (const auto& s : a.children("source")) {
+      Anchor::Source src;
+      src.download_url = s.child_text("downloadURL").value_or("");
+      for (const auto& c : s.children("verificationCert")) {
+        ROADSIDE_TRY(crypto::Certificate cert, decode_certificate(c.text(), "federation anchor verificationCert"));
+        src.verification_certs.push_back(std::move(cert));
+      }
+      anchor.sources.push_back(std::move(src));
+    }
+    pp.federation_anchors.push_back(std::move(anchor));
+  }
+  return pp;
+}
+
+}  // namespace roadside::globalconf

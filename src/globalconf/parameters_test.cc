@@ -1,0 +1,105 @@
+// Shared and private parameters of X-Road's DEV instance (vectors/xroad/globalconf and asic/trust).
+#include "globalconf/parameters.h"
+
+#include <gtest/gtest.h>
+
+#include "support/test_support.h"
+
+namespace roadside::globalconf {
+namespace {
+
+using roadside::testing::read_file;
+
+XRoadId id(const char* text) { return *XRoadId::parse(text); }
+
+TEST(SharedParameters, ReadsTheV6DevInstance) {
+  ROADSIDE_REQUIRE_VECTORS(vectors);
+  const auto file = vectors / "xroad" / "globalconf" / "public" / "V6" / "20251110170000548026000" / "shared-params.xml";
+  auto sp = SharedParameters::parse(read_file(file));
+  ASSERT_TRUE(sp.ok()) << sp.error().to_string();
+  EXPECT_EQ(sp->instance, "DEV");
+  ASSERT_EQ(sp->sources.size(), 1u);
+  EXPECT_EQ(sp->sources[0].address, "cs");
+  EXPECT_EQ(sp->sources[0].internal_verification_certs.size(), 1u);
+
+  ASSERT_EQ(sp->approved_cas.size(), 2u);
+  const ApprovedCa& ca = sp->approved_cas[0];
+  EXPECT_EQ(ca.name, "Test CA");
+  EXPECT_FALSE(ca.authentication_only);
+  EXPECT_EQ(ca.certificate_profile_info, "ee.ria.xroad.common.certificateprofile.impl.FiVRKCertificateProfileInfoProvider");
+  ASSERT_EQ(ca.top.ocsp.size(), 1u);
+  EXPECT_EQ(ca.top.ocsp[0].url, "http://testca:8888");
+  EXPECT_TRUE(ca.top.ocsp[0].cert.has_value());  // given as base64 of PEM text
+  EXPECT_EQ(ca.top.ocsp[0].cost_type, "FREE");
+  EXPECT_EQ(sp->ca_by_subject(ca.top.cert.subject()), &ca);
+
+  ASSERT_EQ(sp->approved_tsas.size(), 1u);
+  EXPECT_EQ(sp->approved_tsas[0].url, "http://testca:8899");
+
+  EXPECT_TRUE(sp->has_client(id("MEMBER:DEV/COM/1234")));
+  EXPECT_TRUE(sp->has_client(id("SUBSYSTEM:DEV/COM/1234/test-consumer")));
+  EXPECT_FALSE(sp->has_client(id("SUBSYSTEM:DEV/COM/1234/nope")));
+  EXPECT_EQ(sp->member(id("MEMBER:DEV/COM/4321"))->name, "Test client");
+
+  ASSERT_EQ(sp->security_servers.size(), 2u);
+  const SecurityServer* ss0 = sp->security_server(id("SERVER:DEV/COM/1234/SS0"));
+  ASSERT_NE(ss0, nullptr);
+  EXPECT_EQ(ss0->address, "ss0");
+  ASSERT_EQ(ss0->auth_cert_hashes.size(), 1u);
+  EXPECT_EQ(ss0->auth_cert_hashes[0].size(), 32u);  // SHA-256 in v3+
+  EXPECT_EQ(sp->server_by_auth_cert_hash(ss0->auth_cert_hashes[0]), ss0);
+  EXPECT_FALSE(ss0->in_maintenance);
+
+  // SUBSYSTEM:DEV/COM/4321/TestClient is a client of both servers.
+  auto hosts = sp->servers_hosting(id("SUBSYSTEM:DEV/COM/4321/TestClient"));
+  ASSERT_EQ(hosts.size(), 2u);
+  EXPECT_EQ(sp->servers_hosting(id("SUBSYSTEM:DEV/COM/1234/test-consumer"))[0]->id.to_string(), "SERVER:DEV/COM/4321/SS1");
+
+  EXPECT_TRUE(sp->is_global_group_member(id("MEMBER:DEV/COM/4321"), id("GLOBALGROUP:DEV/security-server-owners")));
+  EXPECT_FALSE(sp->is_global_group_member(id("SUBSYSTEM:DEV/COM/4321/TestClient"), id("GLOBALGROUP:DEV/security-server-owners")));
+  EXPECT_EQ(sp->member_classes, (std::vector<std::string>{"COM", "GOV", "ORG"}));
+  EXPECT_GT(sp->ocsp_freshness_seconds, 0);
+}
+
+TEST(SharedParameters, ReadsTheAsicTrustParameters) {
+  ROADSIDE_REQUIRE_VECTORS(vectors);
+  auto sp = SharedParameters::parse(read_file(vectors / "xroad" / "asic" / "trust" / "DEV" / "shared-params.xml"));
+  ASSERT_TRUE(sp.ok()) << sp.error().to_string();
+  EXPECT_FALSE(sp->approved_cas.empty());
+  EXPECT_FALSE(sp->approved_tsas.empty());
+}
+
+TEST(PrivateParameters, ReadsTheV6DevInstance) {
+  ROADSIDE_REQUIRE_VECTORS(vectors);
+  const auto file = vectors / "xroad" / "globalconf" / "public" / "V6" / "20251110170000548026000" / "private-params.xml";
+  auto pp = PrivateParameters::parse(read_file(file));
+  ASSERT_TRUE(pp.ok()) << pp.error().to_string();
+  EXPECT_EQ(pp->instance, "DEV");
+  EXPECT_EQ(pp->timestamping_interval_seconds, 60);
+  EXPECT_EQ(pp->auth_cert_reg_service_address, "https://cs:4001/managementservice/");
+  EXPECT_TRUE(pp->auth_cert_reg_service_cert.has_value());
+  ASSERT_TRUE(pp->management_service_provider.has_value());
+  EXPECT_EQ(pp->management_service_provider->to_string(), "SUBSYSTEM:DEV/COM/1234/MANAGEMENT");
+}
+
+TEST(SharedParameters, MalformedInputNamesTheProblem) {
+  const std::string head = "<conf xmlns=\"http://x-road.eu/xsd/xroad.xsd\"><instanceIdentifier>DEV</instanceIdentifier>";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"<other/>", "not <conf>"},
+      {"<conf/>", "no instanceIdentifier"},
+      {head + "<approvedTSA><name>T</name><url>http://t</url><cert>AAAA</cert></approvedTSA></conf>", "approvedTSA T cert"},
+      {head + "<securityServer><owner>nobody</owner><serverCode>SS</serverCode></securityServer></conf>",
+       "owner \"nobody\" is not a member id"},
+      {head + "<member id=\"m\"><memberClass><code>COM</code></memberClass><memberCode>1 2</memberCode></member></conf>",
+       "member COM/1 2"},
+  };
+  for (const auto& [xml, expect] : cases) {
+    auto sp = SharedParameters::parse(xml);
+    ASSERT_FALSE(sp.ok()) << xml;
+    EXPECT_EQ(sp.error().fault_code(), "malformed_global_conf");
+    EXPECT_NE(sp.error().detail().find(expect), std::string::npos) << sp.error().detail();
+  }
+}
+
+}  // namespace
+}  // namespace roadside::globalconf
