@@ -1,0 +1,177 @@
+#include "xml/hashchain.h"
+
+#include <map>
+#include <set>
+
+#include "crypto/crypto.h"
+#include "xml/dom.h"
+
+namespace roadside::xml {
+namespace {
+
+constexpr std::string_view kHashChainNs = "http://cyber.ee/hashchain";
+constexpr std::size_t kMaxSteps = 100'000;
+
+Error bad(errc e, std::string detail) { return Error(make_error_code(e), std::move(detail)); }
+
+void der_length(std::string& out, std::size_t n) {
+  if (n < 128) {
+    out += static_cast<char>(n);
+    return;
+  }
+  std::string bytes;
+  for (; n; n >>= 8) bytes.insert(bytes.begin(), static_cast<char>(n & 0xff));
+  out += static_cast<char>(0x80 | bytes.size());
+  out += bytes;
+}
+
+std::string tlv(unsigned char tag, std::string_view value) {
+  std::string out(1, static_cast<char>(tag));
+  der_length(out, value.size());
+  out += value;
+  return out;
+}
+
+std::optional<std::string> digest_method_of(const Element& e) {
+  auto m = e.child("DigestMethod");
+  if (!m) return std::nullopt;
+  return m->attribute("Algorithm");
+}
+
+Result<std::string> digest_value(const Element& e, std::string_view where) {
+  auto v = e.child_text("DigestValue");
+  if (!v) return bad(errc::invalid_hash_chain, std::string(where) + " has no DigestValue");
+  auto bytes = crypto::base64_decode(*v);
+  if (!bytes.ok()) return bad(errc::invalid_hash_chain, std::string(where) + " DigestValue is not base64");
+  return std::move(bytes).value();
+}
+
+std::string fragment(std::string_view uri) {
+  const auto hash = uri.find('#');
+  return hash == std::string_view::npos ? std::string() : std::string(uri.substr(hash + 1));
+}
+
+struct Chain {
+  std::string default_method;
+  std::map<std::string, Element> steps;
+  std::map<std::string, std::string> computed;  // memo
+  std::set<std::string> in_progress;            // cycle detection
+  std::set<std::string> referenced_inputs;
+  const HashChainCheck* check = nullptr;
+
+  Result<std::string> step_value(const std::string& id, int depth) {
+    if (auto it = computed.find(id); it != computed.end()) return it->second;
+    auto s = steps.find(id);
+    if (s == steps.end()) return bad(errc::invalid_hash_chain_ref, "hash chain has no step \"" + id + "\"");
+    if (depth > 1000 || in_progress.count(id)) return bad(errc::invalid_hash_chain, "hash chain step " + id + " is cyclic");
+    in_progress.insert(id);
+    std::vector<std::pair<std::string, std::string>> items;
+    for (const auto& item : s->second.children()) {
+      const std::string method = digest_method_of(item).value_or(default_method);
+      if (method.empty()) return bad(errc::invalid_hash_chain, "hash chain step " + id + " has no digest method");
+      if (item.name() == "HashValue") {
+        ROADSIDE_TRY(std::string d, digest_value(item, "HashValue in " + id));
+        items.emplace_back(std::move(d), method);
+      } else if (item.name() == "StepRef") {
+        const auto uri = item.attribute("URI").value_or("");
+        if (uri.empty() || uri[0] != '#') {
+          return bad(errc::invalid_hash_chain_ref, "StepRef \"" + uri + "\" in " + id + " is not a local reference");
+        }
+        ROADSIDE_TRY(std::string d, step_value(uri.substr(1), depth + 1));
+        items.emplace_back(std::move(d), method);
+      } else if (item.name() == "DataRef") {
+        const auto uri = item.attribute("URI").value_or("");
+        ROADSIDE_TRY(std::string d, digest_value(item, "DataRef " + uri));
+        if (check && check->resolve) {
+          auto data = check->resolve(uri);
+          if (!data) return bad(errc::invalid_hash_chain_ref, "DataRef \"" + uri + "\" refers to no part");
+          auto actual = crypto::digest(method, *data);
+          if (!actual.ok()) return bad(errc::invalid_hash_chain, actual.error().detail());
+          if (*actual != d) return bad(errc::invalid_hash_chain_ref, "the digest of " + uri + " does not match its DataRef");
+          referenced_inputs.insert(uri);
+        }
+        items.emplace_back(std::move(d), method);
+      } else {
+        return bad(errc::invalid_hash_chain, "unexpected <" + std::string(item.name()) + "> in hash step " + id);
+      }
+    }
+    ROADSIDE_TRY(std::string value, hash_step(items, default_method.empty() ? items.front().second : default_method));
+    in_progress.erase(id);
+    computed[id] = value;
+    return value;
+  }
+};
+
+}  // namespace
+
+const FaultCategory& xml_category() noexcept {
+  static const TableCategory<errc> c(
+      "xml", {
+                 {errc::invalid_hash_chain, "malformed_signature.invalid_hash_chain", "invalid hash chain"},
+                 {errc::invalid_hash_chain_ref, "malformed_signature.invalid_hash_chain_ref", "invalid hash chain reference"},
+                 {errc::hash_chain_unused_inputs, "malformed_signature.hashchain_unused_inputs", "hash chain leaves inputs unused"},
+             });
+  return c;
+}
+
+Result<std::string> hash_step(const std::vector<std::pair<std::string, std::string>>& items, std::string_view method) {
+  if (items.empty()) return bad(errc::invalid_hash_chain, "empty hash step");
+  std::string seq;
+  for (const auto& [digest, uri] : items) {
+    seq += tlv(0x30, tlv(0x04, digest) + tlv(0x0c, uri) + tlv(0x30, ""));
+  }
+  auto d = crypto::digest(method, tlv(0x30, seq));
+  if (!d.ok()) return bad(errc::invalid_hash_chain, d.error().detail());
+  return d;
+}
+
+Result<HashChainResult> HashChainResult::parse(std::string_view xml) {
+  auto doc = Document::parse(xml, 1024 * 1024);
+  if (!doc.ok()) return bad(errc::invalid_hash_chain, "hash chain result: " + doc.error().detail());
+  const Element root = doc->root();
+  if (root.name() != "HashChainResult" || root.ns() != kHashChainNs) {
+    return bad(errc::invalid_hash_chain, "not a HashChainResult document");
+  }
+  HashChainResult r;
+  r.uri = root.attribute("URI").value_or("");
+  if (r.uri.empty()) return bad(errc::invalid_hash_chain, "HashChainResult has no URI");
+  auto method = digest_method_of(root);
+  if (!method) return bad(errc::invalid_hash_chain, "HashChainResult has no DigestMethod");
+  r.digest_method = *method;
+  ROADSIDE_TRY(r.digest, digest_value(root, "HashChainResult"));
+  return r;
+}
+
+Status verify_hash_chain(std::string_view result_xml, std::string_view chain_xml, const HashChainCheck& check) {
+  ROADSIDE_TRY(HashChainResult result, HashChainResult::parse(result_xml));
+  auto doc = Document::parse(chain_xml, 16 * 1024 * 1024);
+  if (!doc.ok()) return bad(errc::invalid_hash_chain, "hash chain: " + doc.error().detail());
+  const Element root = doc->root();
+  if (root.name() != "HashChain" || root.ns() != kHashChainNs) return bad(errc::invalid_hash_chain, "not a HashChain document");
+  Chain chain;
+  chain.check = &check;
+  if (auto d = root.child("DefaultDigestMethod")) chain.default_method = d->attribute("Algorithm").value_or("");
+  for (const auto& s : root.children("HashStep")) {
+    if (chain.steps.size() >= kMaxSteps) return bad(errc::invalid_hash_chain, "hash chain has too many steps");
+    const auto id = s.attribute("id").value_or("");
+    if (id.empty() || !chain.steps.emplace(id, s).second) {
+      return bad(errc::invalid_hash_chain, "hash step without a unique id (\"" + id + "\")");
+    }
+  }
+  const std::string top = fragment(result.uri);
+  if (top.empty()) return bad(errc::invalid_hash_chain_ref, "HashChainResult URI \"" + result.uri + "\" names no step");
+  if (chain.default_method.empty()) chain.default_method = result.digest_method;
+  ROADSIDE_TRY(std::string value, chain.step_value(top, 0));
+  if (value != result.digest) {
+    return bad(errc::invalid_hash_chain, "the hash chain's top (" + crypto::base64_encode(value) +
+                                             ") differs from the HashChainResult (" + crypto::base64_encode(result.digest) + ")");
+  }
+  for (const auto& input : check.all_inputs) {
+    if (!chain.referenced_inputs.count(input)) {
+      return bad(errc::hash_chain_unused_inputs, "no DataRef of the hash chain covers " + input);
+    }
+  }
+  return {};
+}
+
+}  // namespace roadside::xml

@@ -1,0 +1,97 @@
+#include "xml/hashchain.h"
+
+#include <gtest/gtest.h>
+
+#include "crypto/crypto.h"
+#include "support/test_support.h"
+
+namespace roadside::xml {
+namespace {
+
+using roadside::testing::read_file;
+
+constexpr const char* kSha256 = "http://www.w3.org/2001/04/xmlenc#sha256";
+
+TEST(HashChain, ReproducesTheTopOfXRoadsChain) {
+  ROADSIDE_REQUIRE_VECTORS(vectors);
+  const auto dir = vectors / "xroad" / "hashchain";
+  auto st = verify_hash_chain(read_file(dir / "hc-verifier2-hashchainresult.xml"), read_file(dir / "hc-verifier2-hashchain.xml"));
+  EXPECT_TRUE(st.ok()) << st.error().to_string();
+
+  // Any changed digest changes the top.
+  std::string chain = read_file(dir / "hc-verifier2-hashchain.xml");
+  chain.replace(chain.find("DA=="), 4, "Dw==");  // 0x0c -> 0x0f
+  auto bad = verify_hash_chain(read_file(dir / "hc-verifier2-hashchainresult.xml"), chain);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().fault_code(), "malformed_signature.invalid_hash_chain");
+}
+
+// A two-part message chained as X-Road does: one step over the parts' digests.
+std::pair<std::string, std::string> make_chain(const std::string& message, const std::string& attachment) {
+  const std::string dm = crypto::sha256(message), da = crypto::sha256(attachment);
+  const std::string top = *hash_step({{dm, kSha256}, {da, kSha256}}, kSha256);
+  const std::string result = std::string("<h:HashChainResult xmlns:h=\"http://cyber.ee/hashchain\" ") +
+                             "xmlns=\"http://www.w3.org/2000/09/xmldsig#\" URI=\"/sig-hashchain.xml#STEP0\">" +
+                             "<DigestMethod Algorithm=\"" + kSha256 + "\"/><DigestValue>" + crypto::base64_encode(top) +
+                             "</DigestValue></h:HashChainResult>";
+  const std::string chain = std::string("<h:HashChain xmlns:h=\"http://cyber.ee/hashchain\" ") +
+                            "xmlns=\"http://www.w3.org/2000/09/xmldsig#\"><h:DefaultDigestMethod Algorithm=\"" + kSha256 +
+                            "\"/><h:HashStep id=\"STEP0\"><h:DataRef URI=\"/message.xml\"><DigestValue>" +
+                            crypto::base64_encode(dm) + "</DigestValue></h:DataRef><h:DataRef URI=\"/attachment1\">" +
+                            "<DigestValue>" + crypto::base64_encode(da) + "</DigestValue></h:DataRef></h:HashStep></h:HashChain>";
+  return {result, chain};
+}
+
+TEST(HashChain, ChecksDataReferencesAgainstTheParts) {
+  const auto [result, chain] = make_chain("<soap/>", "attachment bytes");
+  std::map<std::string, std::string> parts = {{"/message.xml", "<soap/>"}, {"/attachment1", "attachment bytes"}};
+  HashChainCheck check;
+  check.resolve = [&](std::string_view uri) -> std::optional<std::string> {
+    auto it = parts.find(std::string(uri));
+    return it == parts.end() ? std::nullopt : std::optional<std::string>(it->second);
+  };
+  check.all_inputs = {"/message.xml", "/attachment1"};
+  EXPECT_TRUE(verify_hash_chain(result, chain, check).ok());
+
+  parts["/attachment1"] = "tampered bytes";
+  auto tampered = verify_hash_chain(result, chain, check);
+  ASSERT_FALSE(tampered.ok());
+  EXPECT_EQ(tampered.error().fault_code(), "malformed_signature.invalid_hash_chain_ref");
+
+  parts["/attachment1"] = "attachment bytes";
+  check.all_inputs.push_back("/attachment2");
+  auto unused = verify_hash_chain(result, chain, check);
+  ASSERT_FALSE(unused.ok());
+  EXPECT_EQ(unused.error().fault_code(), "malformed_signature.hashchain_unused_inputs");
+
+  parts.erase("/attachment1");
+  check.all_inputs.pop_back();
+  auto missing = verify_hash_chain(result, chain, check);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().fault_code(), "malformed_signature.invalid_hash_chain_ref");
+}
+
+TEST(HashChain, MalformedChains) {
+  const std::string ns = "xmlns:h=\"http://cyber.ee/hashchain\" xmlns=\"http://www.w3.org/2000/09/xmldsig#\"";
+  const std::string result = "<h:HashChainResult " + ns + " URI=\"/c.xml#S0\"><DigestMethod Algorithm=\"" + kSha256 +
+                             "\"/><DigestValue>AA==</DigestValue></h:HashChainResult>";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"<h:HashChain " + ns + "/>", "no step \"S0\""},
+      {"<h:HashChain " + ns + "><h:HashStep id=\"S0\"><h:StepRef URI=\"#S0\"/></h:HashStep></h:HashChain>", "cyclic"},
+      {"<h:HashChain " + ns + "><h:HashStep id=\"S0\"><h:StepRef URI=\"other.xml#S1\"/></h:HashStep></h:HashChain>",
+       "not a local reference"},
+      {"<h:HashChain " + ns + "><h:HashStep id=\"S0\"><h:Bogus/></h:HashStep></h:HashChain>", "unexpected <Bogus>"},
+      {"<h:HashChain " + ns + "><h:HashStep id=\"S0\"/><h:HashStep id=\"S0\"/></h:HashChain>", "unique id"},
+      {"<other/>", "not a HashChain"},
+      {"<", "not well-formed"},
+  };
+  for (const auto& [chain, expect] : cases) {
+    auto st = verify_hash_chain(result, chain);
+    ASSERT_FALSE(st.ok()) << chain;
+    EXPECT_NE(st.error().detail().find(expect), std::string::npos) << st.error().detail();
+  }
+  EXPECT_FALSE(verify_hash_chain("<x/>", "<y/>").ok());
+}
+
+}  // namespace
+}  // namespace roadside::xml
