@@ -10,6 +10,10 @@ find_package(CLI11 2.1 REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(PostgreSQL REQUIRED)
 find_package(LibXml2 REQUIRED)
+# libzip via pkg-config: Debian's CMake package for it requires the zipcmp/zipmerge/ziptool
+# binaries, which nothing here needs.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)
 
 if(ROADSIDE_BUILD_TESTS)
   find_package(GTest REQUIRED)

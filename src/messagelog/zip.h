@@ -1,0 +1,47 @@
+// Zip archives in memory (libzip), with limits against zip bombs: ASiC-E containers and
+// message-log archives are zips.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/errc.h"
+#include "base/result.h"
+
+namespace roadside::messagelog {
+
+enum class errc {
+  malformed = 1,     // not a readable zip / container / archive
+  too_large,         // over an entry or total size limit
+  invalid_linking,   // the archive's linking chain does not verify
+  unreadable,        // a file could not be read
+};
+const FaultCategory& messagelog_category() noexcept;
+inline std::error_code make_error_code(errc e) { return {static_cast<int>(e), messagelog_category()}; }
+
+struct ZipEntry {
+  std::string name;
+  std::string data;
+  bool deflated = false;
+};
+
+struct ZipLimits {
+  std::size_t max_entries = 10'000;
+  std::uint64_t max_entry_bytes = 1ull << 30;  // uncompressed
+  std::uint64_t max_total_bytes = 4ull << 30;  // uncompressed, all entries
+};
+
+struct ZipFile {
+  std::vector<ZipEntry> entries;  // in the archive's order
+  std::string comment;
+
+  static Result<ZipFile> read(std::string_view bytes, const ZipLimits& limits = {});
+  // Writes every entry deflated, in order, with the archive comment.
+  Result<std::string> write() const;
+  const ZipEntry* find(std::string_view name) const;
+};
+
+}  // namespace roadside::messagelog
+
+ROADSIDE_ERRC_ENUM(roadside::messagelog::errc)
