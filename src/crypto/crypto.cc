@@ -3,6 +3,7 @@
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
@@ -81,6 +82,8 @@ const FaultCategory& crypto_category() noexcept {
                                                    {errc::operation_failed, "internal_error", "cryptographic operation failed"},
                                                    {errc::invalid_signature, "invalid_signature_value", "signature does not verify"},
                                                    {errc::unsupported_algorithm, "invalid_signature_value", "unsupported algorithm"},
+                                                   {errc::incorrect_validation_info, "incorrect_validation_info", "OCSP response not acceptable"},
+                                                   {errc::cert_validation, "cert_validation", "certificate not valid"},
                                                });
   return c;
 }
@@ -216,6 +219,20 @@ Result<Certificate> issue_certificate(const CertificateSpec& spec, const Private
       ok = ok && add_ext(raw, issuer_x509, NID_basic_constraints, "critical,CA:TRUE") &&
            add_ext(raw, issuer_x509, NID_key_usage, "critical,keyCertSign,cRLSign");
       break;
+    case Usage::signing:
+      ok = ok && add_ext(raw, issuer_x509, NID_basic_constraints, "critical,CA:FALSE") &&
+           add_ext(raw, issuer_x509, NID_key_usage, "critical,nonRepudiation");
+      break;
+    case Usage::ocsp_signing:
+      ok = ok && add_ext(raw, issuer_x509, NID_basic_constraints, "critical,CA:FALSE") &&
+           add_ext(raw, issuer_x509, NID_key_usage, "critical,digitalSignature") &&
+           add_ext(raw, issuer_x509, NID_ext_key_usage, "OCSPSigning");
+      break;
+    case Usage::timestamping:
+      ok = ok && add_ext(raw, issuer_x509, NID_basic_constraints, "critical,CA:FALSE") &&
+           add_ext(raw, issuer_x509, NID_key_usage, "critical,digitalSignature,nonRepudiation") &&
+           add_ext(raw, issuer_x509, NID_ext_key_usage, "critical,timeStamping");
+      break;
     case Usage::tls_server:
     case Usage::tls_client:
     case Usage::tls_server_and_client: {
@@ -312,6 +329,107 @@ Result<std::string> sign(const PrivateKey& key, std::string_view algorithm_uri, 
     return fail(errc::operation_failed, "signing failed");
   }
   out.resize(len);
+  return out;
+}
+
+namespace {
+
+Error ocsp_bad(std::string detail) {
+  ERR_clear_error();
+  return Error(make_error_code(errc::incorrect_validation_info), "OCSP response: " + std::move(detail));
+}
+
+std::chrono::system_clock::time_point gentime(const ASN1_GENERALIZEDTIME* t) { return asn1_time(t); }
+
+}  // namespace
+
+Result<std::string> make_ocsp_request(const Certificate& cert, const Certificate& issuer) {
+  std::unique_ptr<OCSP_REQUEST, decltype(&OCSP_REQUEST_free)> req(OCSP_REQUEST_new(), &OCSP_REQUEST_free);
+  OCSP_CERTID* id = OCSP_cert_to_id(EVP_sha1(), x509(cert), x509(issuer));
+  if (!req || !id || !OCSP_request_add0_id(req.get(), id)) {
+    if (id) OCSP_CERTID_free(id);
+    return fail(errc::operation_failed, "cannot build OCSP request");
+  }
+  unsigned char* buf = nullptr;
+  const int n = i2d_OCSP_REQUEST(req.get(), &buf);
+  if (n <= 0) return fail(errc::operation_failed, "cannot encode OCSP request");
+  std::string out(reinterpret_cast<char*>(buf), static_cast<std::size_t>(n));
+  OPENSSL_free(buf);
+  return out;
+}
+
+Result<OcspResult> verify_ocsp_response(std::string_view der, const Certificate& cert, const Certificate& issuer,
+                                        const OcspCheck& check) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  std::unique_ptr<OCSP_RESPONSE, decltype(&OCSP_RESPONSE_free)> resp(
+      d2i_OCSP_RESPONSE(nullptr, &p, static_cast<long>(der.size())), &OCSP_RESPONSE_free);
+  if (!resp) return ocsp_bad("not a DER OCSPResponse");
+  const int rs = OCSP_response_status(resp.get());
+  if (rs != OCSP_RESPONSE_STATUS_SUCCESSFUL) return ocsp_bad(std::string("responder said ") + OCSP_response_status_str(rs));
+  std::unique_ptr<OCSP_BASICRESP, decltype(&OCSP_BASICRESP_free)> basic(OCSP_response_get1_basic(resp.get()),
+                                                                        &OCSP_BASICRESP_free);
+  if (!basic) return ocsp_bad("not a basic response");
+
+  // 1. The CertID matches (SHA-1, as X-Road asks).
+  std::unique_ptr<OCSP_CERTID, decltype(&OCSP_CERTID_free)> id(OCSP_cert_to_id(EVP_sha1(), x509(cert), x509(issuer)),
+                                                                &OCSP_CERTID_free);
+  int status = -1, reason = -1;
+  ASN1_GENERALIZEDTIME *rev = nullptr, *this_upd = nullptr, *next_upd = nullptr;
+  if (!id || OCSP_resp_find_status(basic.get(), id.get(), &status, &reason, &rev, &this_upd, &next_upd) != 1) {
+    return ocsp_bad("it is not about certificate " + cert.subject() + " (CertID does not match)");
+  }
+
+  // 2. The responder, by ResponderID, among the configured responders, the CA and the response's certificates.
+  auto free_stack = [](STACK_OF(X509)* st) { sk_X509_free(st); };
+  std::unique_ptr<STACK_OF(X509), decltype(free_stack)> candidates(sk_X509_new_null(), free_stack);
+  for (const auto& r : check.trusted_responders) sk_X509_push(candidates.get(), x509(r));
+  sk_X509_push(candidates.get(), x509(issuer));
+  X509* signer = nullptr;
+  if (OCSP_resp_get0_signer(basic.get(), &signer, candidates.get()) != 1 || !signer) {
+    return ocsp_bad("its responder certificate is not known");
+  }
+
+  // 3. The signature (by the same signer; its chain is judged by rule 4, not by OpenSSL).
+  std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store(X509_STORE_new(), &X509_STORE_free);
+  if (OCSP_basic_verify(basic.get(), candidates.get(), store.get(), OCSP_NOVERIFY) != 1) {
+    return ocsp_bad("its signature does not verify");
+  }
+
+  // 4. The responder is authorized for this CA.
+  bool authorized = X509_cmp(signer, x509(issuer)) == 0;
+  for (const auto& r : check.trusted_responders) authorized = authorized || X509_cmp(signer, x509(r)) == 0;
+  if (!authorized && X509_check_issued(x509(issuer), signer) == X509_V_OK &&
+      X509_verify(signer, X509_get0_pubkey(x509(issuer))) == 1 && (X509_get_extension_flags(signer) & EXFLAG_XKUSAGE) &&
+      (X509_get_extended_key_usage(signer) & XKU_OCSP_SIGN)) {
+    authorized = true;
+  }
+  if (!authorized) return ocsp_bad("its responder " + name_text(X509_get_subject_name(signer)) + " is not authorized for " + issuer.subject());
+
+  OcspResult out;
+  out.responder_subject = name_text(X509_get_subject_name(signer));
+  out.this_update = gentime(this_upd);
+  if (next_upd) out.next_update = gentime(next_upd);
+  if (rev) out.revocation_time = gentime(rev);
+  out.status = status == V_OCSP_CERTSTATUS_GOOD ? CertStatus::good
+               : status == V_OCSP_CERTSTATUS_REVOKED ? CertStatus::revoked
+                                                      : CertStatus::unknown;
+
+  // 5. Freshness, 6. nextUpdate.
+  if (out.this_update < check.now - check.freshness) {
+    return ocsp_bad("it is older than the allowed " + std::to_string(check.freshness.count()) + " s (thisUpdate " +
+                    std::to_string(std::chrono::duration_cast<std::chrono::seconds>(check.now - out.this_update).count()) +
+                    " s ago)");
+  }
+  if (check.verify_next_update && out.next_update && *out.next_update < check.now) {
+    return ocsp_bad("its nextUpdate has passed");
+  }
+  // 7. The status.
+  if (out.status != CertStatus::good) {
+    return Error(make_error_code(errc::cert_validation),
+                 "OCSP response says certificate " + cert.subject() + " is " +
+                     (out.status == CertStatus::revoked ? "revoked" : "unknown"));
+  }
+  ERR_clear_error();
   return out;
 }
 

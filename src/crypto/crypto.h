@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,7 +19,7 @@
 
 namespace roadside::crypto {
 
-enum class errc { bad_key = 1, bad_certificate, operation_failed, invalid_signature, unsupported_algorithm };
+enum class errc { bad_key = 1, bad_certificate, operation_failed, invalid_signature, unsupported_algorithm, incorrect_validation_info, cert_validation };
 const FaultCategory& crypto_category() noexcept;
 inline std::error_code make_error_code(errc e) { return {static_cast<int>(e), crypto_category()}; }
 
@@ -70,7 +71,15 @@ class Certificate {
                                                const PrivateKey&);
 };
 
-enum class Usage { ca, tls_server, tls_client, tls_server_and_client };
+enum class Usage {
+  ca,
+  tls_server,
+  tls_client,
+  tls_server_and_client,  // X-Road authentication certificates
+  signing,                // X-Road signing certificates (nonRepudiation)
+  ocsp_signing,           // delegated OCSP responders (EKU OCSPSigning)
+  timestamping,           // TSAs (EKU timeStamping, critical)
+};
 
 struct CertificateSpec {
   std::string common_name;
@@ -107,6 +116,38 @@ Status verify_signature(const Certificate& signer, std::string_view algorithm_ur
                         std::string_view signature);
 // Signs `data` (the counterpart, for tests and the configuration publisher).
 Result<std::string> sign(const PrivateKey& key, std::string_view algorithm_uri, std::string_view data);
+
+// ---- OCSP (RFC 6960) as X-Road uses it ----------------------------------------------
+
+// An unsigned OCSP request for `cert`: SHA-1 CertID, no nonce (DER).
+Result<std::string> make_ocsp_request(const Certificate& cert, const Certificate& issuer);
+
+enum class CertStatus { good, revoked, unknown };
+
+struct OcspResult {
+  CertStatus status = CertStatus::unknown;
+  std::chrono::system_clock::time_point this_update;
+  std::optional<std::chrono::system_clock::time_point> next_update;
+  std::optional<std::chrono::system_clock::time_point> revocation_time;
+  std::string responder_subject;
+};
+
+struct OcspCheck {
+  std::chrono::system_clock::time_point now;
+  std::chrono::seconds freshness{3600};  // shared-params ocspFreshnessSeconds
+  bool verify_next_update = true;        // optional globalconf part NEXTUPDATE
+  // Responder certificates the global configuration lists for the certificate's CA.
+  std::vector<Certificate> trusted_responders;
+};
+
+// Verifies a DER OCSPResponse for `cert` by X-Road's rules (OcspVerifier): the CertID
+// matches; the responder is found by ResponderID; the signature verifies; the responder
+// is authorized (listed in the configuration, the CA itself, or issued by the CA with EKU
+// OCSPSigning); thisUpdate is within the freshness; nextUpdate (if checked) has not passed;
+// and the status is good. Errors: incorrect_validation_info, or cert_validation when the
+// certificate is revoked or unknown. On success returns what the response said.
+Result<OcspResult> verify_ocsp_response(std::string_view der, const Certificate& cert, const Certificate& issuer,
+                                        const OcspCheck& check);
 
 std::string sha1(std::string_view data);
 std::string sha256(std::string_view data);

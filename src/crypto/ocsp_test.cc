@@ -1,0 +1,150 @@
+// OCSP requests and X-Road's response rules, against the OpenSSL command-line responder
+// (`openssl ocsp -index`), an implementation Roadside did not write.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "crypto/crypto.h"
+#include "support/test_support.h"
+
+namespace roadside::crypto {
+namespace {
+
+using namespace std::chrono_literals;
+using roadside::testing::read_file;
+using roadside::testing::TempDir;
+using roadside::testing::write_file;
+
+struct Pki {
+  PrivateKey ca_key = *PrivateKey::generate(KeyType::rsa2048);
+  Certificate ca = *issue_certificate({.common_name = "Test CA", .usage = Usage::ca}, ca_key, nullptr, ca_key);
+  PrivateKey ocsp_key = *PrivateKey::generate(KeyType::ec_p256);
+  Certificate ocsp = *issue_certificate({.common_name = "Test OCSP", .usage = Usage::ocsp_signing}, ocsp_key, &ca, ca_key);
+  PrivateKey rogue_key = *PrivateKey::generate(KeyType::ec_p256);
+  Certificate rogue = *issue_certificate({.common_name = "Rogue OCSP", .usage = Usage::ocsp_signing}, rogue_key, nullptr,
+                                         rogue_key);
+  PrivateKey leaf_key = *PrivateKey::generate(KeyType::ec_p256);
+  Certificate good = *issue_certificate({.common_name = "1234", .usage = Usage::signing, .serial = 0x1001}, leaf_key, &ca,
+                                        ca_key);
+  Certificate revoked = *issue_certificate({.common_name = "4321", .usage = Usage::signing, .serial = 0x1002}, leaf_key,
+                                           &ca, ca_key);
+};
+
+const Pki& pki() {
+  static const Pki p;
+  return p;
+}
+
+int run(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()); }
+
+// Asks `openssl ocsp` (as the responder, signing with `signer`) about `cert`, using a
+// request Roadside made. Returns the DER response.
+std::string openssl_respond(TempDir& dir, const Certificate& cert, const Certificate& signer, const PrivateKey& signer_key,
+                            const std::string& extra = "-ndays 1") {
+  write_file(dir / "ca.pem", pki().ca.to_pem());
+  write_file(dir / "signer.pem", signer.to_pem());
+  write_file(dir / "signer.key", signer_key.to_pem());
+  write_file(dir / "index.txt",
+             "V\t350101000000Z\t\t" + pki().good.serial_hex() + "\tunknown\t/CN=1234\n" +
+                 "R\t350101000000Z\t250101000000Z\t" + pki().revoked.serial_hex() + "\tunknown\t/CN=4321\n");
+  auto req = make_ocsp_request(cert, pki().ca);
+  EXPECT_TRUE(req.ok());
+  write_file(dir / "req.der", *req);
+  const std::string d = dir.path().string();
+  EXPECT_EQ(run("openssl ocsp -index " + d + "/index.txt -rsigner " + d + "/signer.pem -rkey " + d + "/signer.key -CA " +
+                d + "/ca.pem -reqin " + d + "/req.der -respout " + d + "/resp.der " + extra),
+            0);
+  return read_file(dir / "resp.der");
+}
+
+OcspCheck at(std::chrono::system_clock::time_point now, std::vector<Certificate> trusted = {}) {
+  OcspCheck c;
+  c.now = now;
+  c.trusted_responders = std::move(trusted);
+  return c;
+}
+
+TEST(Ocsp, RequestIsSha1WithoutNonceAsOpenSslReadsIt) {
+  TempDir dir;
+  auto req = make_ocsp_request(pki().good, pki().ca);
+  ASSERT_TRUE(req.ok());
+  write_file(dir / "req.der", *req);
+  const std::string text_file = (dir / "req.txt").string();
+  ASSERT_EQ(std::system(("openssl ocsp -reqin " + (dir / "req.der").string() + " -req_text > " + text_file).c_str()), 0);
+  const std::string text = read_file(dir / "req.txt");
+  EXPECT_NE(text.find("Hash Algorithm: sha1"), std::string::npos) << text;
+  EXPECT_NE(text.find("Serial Number: " + pki().good.serial_hex()), std::string::npos) << text;
+  EXPECT_EQ(text.find("Nonce"), std::string::npos) << text;
+}
+
+TEST(Ocsp, GoodFromADelegatedResponder) {
+  TempDir dir;
+  const std::string resp = openssl_respond(dir, pki().good, pki().ocsp, pki().ocsp_key);
+  auto r = verify_ocsp_response(resp, pki().good, pki().ca, at(std::chrono::system_clock::now()));
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(r->status, CertStatus::good);
+  EXPECT_EQ(r->responder_subject, "CN=Test OCSP");
+  EXPECT_TRUE(r->next_update.has_value());
+}
+
+TEST(Ocsp, GoodFromTheCaItself) {
+  TempDir dir;
+  const std::string resp = openssl_respond(dir, pki().good, pki().ca, pki().ca_key);
+  EXPECT_TRUE(verify_ocsp_response(resp, pki().good, pki().ca, at(std::chrono::system_clock::now())).ok());
+}
+
+TEST(Ocsp, RevokedIsACertValidationError) {
+  TempDir dir;
+  const std::string resp = openssl_respond(dir, pki().revoked, pki().ocsp, pki().ocsp_key);
+  auto r = verify_ocsp_response(resp, pki().revoked, pki().ca, at(std::chrono::system_clock::now()));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().fault_code(), "cert_validation");
+  EXPECT_NE(r.error().detail().find("revoked"), std::string::npos);
+}
+
+TEST(Ocsp, AResponseAboutAnotherCertificateIsRefused) {
+  TempDir dir;
+  const std::string resp = openssl_respond(dir, pki().good, pki().ocsp, pki().ocsp_key);
+  auto r = verify_ocsp_response(resp, pki().revoked, pki().ca, at(std::chrono::system_clock::now()));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().fault_code(), "incorrect_validation_info");
+  EXPECT_NE(r.error().detail().find("CertID"), std::string::npos);
+}
+
+TEST(Ocsp, AnUnauthorizedResponderIsRefusedUnlessTheConfigurationListsIt) {
+  TempDir dir;
+  const std::string resp = openssl_respond(dir, pki().good, pki().rogue, pki().rogue_key);
+  auto r = verify_ocsp_response(resp, pki().good, pki().ca, at(std::chrono::system_clock::now()));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().detail().find("not authorized"), std::string::npos) << r.error().detail();
+  EXPECT_TRUE(verify_ocsp_response(resp, pki().good, pki().ca, at(std::chrono::system_clock::now(), {pki().rogue})).ok());
+}
+
+TEST(Ocsp, FreshnessAndNextUpdate) {
+  TempDir dir;
+  const std::string resp = openssl_respond(dir, pki().good, pki().ocsp, pki().ocsp_key);
+  const auto now = std::chrono::system_clock::now();
+  auto stale = verify_ocsp_response(resp, pki().good, pki().ca, at(now + 2h));  // freshness 3600 s
+  ASSERT_FALSE(stale.ok());
+  EXPECT_NE(stale.error().detail().find("older than the allowed 3600 s"), std::string::npos) << stale.error().detail();
+  OcspCheck lenient = at(now + 48h);
+  lenient.freshness = std::chrono::hours(72);
+  auto expired = verify_ocsp_response(resp, pki().good, pki().ca, lenient);
+  ASSERT_FALSE(expired.ok());
+  EXPECT_NE(expired.error().detail().find("nextUpdate has passed"), std::string::npos);
+  lenient.verify_next_update = false;
+  EXPECT_TRUE(verify_ocsp_response(resp, pki().good, pki().ca, lenient).ok());
+}
+
+TEST(Ocsp, TamperedAndGarbageResponses) {
+  TempDir dir;
+  std::string resp = openssl_respond(dir, pki().good, pki().ocsp, pki().ocsp_key);
+  resp[resp.size() / 3] ^= 0x01;
+  EXPECT_FALSE(verify_ocsp_response(resp, pki().good, pki().ca, at(std::chrono::system_clock::now())).ok());
+  auto garbage = verify_ocsp_response("garbage", pki().good, pki().ca, at(std::chrono::system_clock::now()));
+  ASSERT_FALSE(garbage.ok());
+  EXPECT_EQ(garbage.error().fault_code(), "incorrect_validation_info");
+}
+
+}  // namespace
+}  // namespace roadside::crypto

@@ -1,0 +1,58 @@
+// The OCSP response X-Road embedded in its own signed messages verifies by X-Road's rules
+// against the CA and responder the instance's shared parameters name.
+#include <gtest/gtest.h>
+
+#include "globalconf/parameters.h"
+#include "messagelog/zip.h"
+#include "support/test_support.h"
+#include "xml/dom.h"
+
+namespace roadside::messagelog {
+namespace {
+
+using roadside::testing::read_file;
+
+// The first element with this local name, depth-first.
+std::optional<xml::Element> find(const xml::Element& e, std::string_view name) {
+  if (e.name() == name) return e;
+  for (const auto& c : e.children()) {
+    if (auto f = find(c, name)) return f;
+  }
+  return std::nullopt;
+}
+
+TEST(AsicVectors, EmbeddedOcspResponsesVerifyByXRoadsRules) {
+  ROADSIDE_REQUIRE_VECTORS(vectors);
+  auto trust = globalconf::SharedParameters::parse(read_file(vectors / "xroad" / "asic" / "trust" / "DEV" / "shared-params.xml"));
+  ASSERT_TRUE(trust.ok()) << trust.error().to_string();
+  for (const char* name : {"valid-signed-message.asice", "valid-signed-hashchain.asice", "valid-batch-ts.asice"}) {
+    SCOPED_TRACE(name);
+    auto zip = ZipFile::read(read_file(vectors / "xroad" / "asic" / name));
+    ASSERT_TRUE(zip.ok());
+    auto doc = xml::Document::parse(zip->find("META-INF/signatures.xml")->data);
+    ASSERT_TRUE(doc.ok());
+    auto cert_el = find(doc->root(), "X509Certificate");
+    auto ocsp_el = find(doc->root(), "EncapsulatedOCSPValue");
+    ASSERT_TRUE(cert_el && ocsp_el);
+    auto signer = crypto::Certificate::from_der(*crypto::base64_decode(cert_el->text()));
+    ASSERT_TRUE(signer.ok());
+    const globalconf::ApprovedCa* ca = trust->ca_by_subject(signer->issuer());
+    ASSERT_NE(ca, nullptr) << signer->issuer();
+    crypto::OcspCheck check;
+    check.now = std::chrono::system_clock::now();
+    check.freshness = std::chrono::hours(24 * 365 * 30);  // these responses are old; freshness is tested elsewhere
+    check.verify_next_update = false;
+    for (const auto& o : ca->top.ocsp) {
+      if (o.cert) check.trusted_responders.push_back(*o.cert);
+    }
+    const std::string ocsp = *crypto::base64_decode(ocsp_el->text());
+    auto r = crypto::verify_ocsp_response(ocsp, *signer, ca->top.cert, check);
+    ASSERT_TRUE(r.ok()) << r.error().to_string();
+    EXPECT_EQ(r->status, crypto::CertStatus::good);
+    // The same response does not vouch for the CA's own certificate.
+    EXPECT_FALSE(crypto::verify_ocsp_response(ocsp, ca->top.cert, ca->top.cert, check).ok());
+  }
+}
+
+}  // namespace
+}  // namespace roadside::messagelog
