@@ -54,5 +54,43 @@ TEST(AsicVectors, EmbeddedOcspResponsesVerifyByXRoadsRules) {
   }
 }
 
+std::vector<crypto::Certificate> approved_tsas(const globalconf::SharedParameters& sp) {
+  std::vector<crypto::Certificate> out;
+  for (const auto& t : sp.approved_tsas) out.push_back(t.cert);
+  return out;
+}
+
+TEST(AsicVectors, BatchTimestampCoversTsHashChainResult) {
+  ROADSIDE_REQUIRE_VECTORS(vectors);
+  auto trust = globalconf::SharedParameters::parse(read_file(vectors / "xroad" / "asic" / "trust" / "DEV" / "shared-params.xml"));
+  ASSERT_TRUE(trust.ok());
+  auto zip = ZipFile::read(read_file(vectors / "xroad" / "asic" / "valid-batch-ts.asice"));
+  ASSERT_TRUE(zip.ok());
+  const ZipEntry* token = zip->find("META-INF/timestamp.tst");
+  const ZipEntry* result = zip->find("ts-hashchainresult.xml");
+  ASSERT_TRUE(token && result);
+  auto info = crypto::verify_timestamp_token(token->data, result->data, approved_tsas(*trust));
+  ASSERT_TRUE(info.ok()) << info.error().to_string();
+  // Not over the ASiC manifest, whatever ASiC-E suggests.
+  EXPECT_FALSE(crypto::verify_timestamp_token(token->data, zip->find("META-INF/ASiCManifest.xml")->data,
+                                              approved_tsas(*trust)).ok());
+}
+
+TEST(AsicVectors, SignatureTimestampCoversTheRawSignatureValue) {
+  ROADSIDE_REQUIRE_VECTORS(vectors);
+  auto trust = globalconf::SharedParameters::parse(read_file(vectors / "xroad" / "asic" / "trust" / "DEV" / "shared-params.xml"));
+  ASSERT_TRUE(trust.ok());
+  auto zip = ZipFile::read(read_file(vectors / "xroad" / "asic" / "valid-signed-message.asice"));
+  ASSERT_TRUE(zip.ok());
+  auto doc = xml::Document::parse(zip->find("META-INF/signatures.xml")->data);
+  ASSERT_TRUE(doc.ok());
+  auto value = find(doc->root(), "SignatureValue");
+  auto stamp = find(doc->root(), "EncapsulatedTimeStamp");
+  ASSERT_TRUE(value && stamp);
+  const std::string signature = *crypto::base64_decode(value->text());
+  auto info = crypto::verify_timestamp_token(*crypto::base64_decode(stamp->text()), signature, approved_tsas(*trust));
+  ASSERT_TRUE(info.ok()) << info.error().to_string();
+}
+
 }  // namespace
 }  // namespace roadside::messagelog

@@ -1,0 +1,80 @@
+// RFC 3161 requests and token verification, against `openssl ts -reply` as the TSA and
+// against the tokens in X-Road's own containers.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "crypto/crypto.h"
+#include "support/test_support.h"
+
+namespace roadside::crypto {
+namespace {
+
+using roadside::testing::read_file;
+using roadside::testing::TempDir;
+using roadside::testing::write_file;
+
+struct Tsa {
+  PrivateKey ca_key = *PrivateKey::generate(KeyType::rsa2048);
+  Certificate ca = *issue_certificate({.common_name = "Test CA", .usage = Usage::ca}, ca_key, nullptr, ca_key);
+  PrivateKey tsa_key = *PrivateKey::generate(KeyType::rsa2048);
+  Certificate tsa = *issue_certificate({.common_name = "Test TSA", .usage = Usage::timestamping}, tsa_key, &ca, ca_key);
+};
+
+const Tsa& tsa() {
+  static const Tsa t;
+  return t;
+}
+
+// openssl ts -reply answers Roadside's request for `data`; returns the DER response.
+std::string openssl_tsa_reply(TempDir& dir, std::string_view data) {
+  write_file(dir / "tsa.pem", tsa().tsa.to_pem());
+  write_file(dir / "tsa.key", tsa().tsa_key.to_pem());
+  write_file(dir / "serial", "01\n");
+  write_file(dir / "ts.cnf", "[ tsa ]\ndefault_tsa = t\n[ t ]\nserial = " + (dir / "serial").string() +
+                                 "\nsigner_digest = sha256\ndefault_policy = 1.2.3.4.1\ndigests = sha256, sha512\n"
+                                 "ess_cert_id_alg = sha256\n");
+  write_file(dir / "req.tsq", *make_timestamp_request(data));
+  const std::string d = dir.path().string();
+  const std::string cmd = "openssl ts -reply -config " + d + "/ts.cnf -queryfile " + d + "/req.tsq -inkey " + d +
+                          "/tsa.key -signer " + d + "/tsa.pem -out " + d + "/resp.tsr >/dev/null 2>&1";
+  EXPECT_EQ(std::system(cmd.c_str()), 0);
+  return read_file(dir / "resp.tsr");
+}
+
+TEST(Timestamp, RequestIsSha512WithoutNonceOrCertReq) {
+  TempDir dir;
+  write_file(dir / "req.tsq", *make_timestamp_request("data to stamp"));
+  const std::string out = (dir / "req.txt").string();
+  ASSERT_EQ(std::system(("openssl ts -query -in " + (dir / "req.tsq").string() + " -text > " + out).c_str()), 0);
+  const std::string text = read_file(out);
+  EXPECT_NE(text.find("Hash Algorithm: sha512"), std::string::npos) << text;
+  EXPECT_NE(text.find("Nonce: unspecified"), std::string::npos) << text;
+  EXPECT_NE(text.find("Certificate required: no"), std::string::npos) << text;
+  EXPECT_NE(text.find(to_hex(sha512("data to stamp")).substr(0, 2)), std::string::npos);
+}
+
+TEST(Timestamp, TokensFromAnIndependentTsaVerify) {
+  TempDir dir;
+  const std::string resp = openssl_tsa_reply(dir, "ts-hashchainresult bytes");
+  auto token = timestamp_token_from_response(resp);
+  ASSERT_TRUE(token.ok()) << token.error().to_string();
+  auto info = verify_timestamp_token(*token, "ts-hashchainresult bytes", {tsa().tsa});
+  ASSERT_TRUE(info.ok()) << info.error().to_string();
+  EXPECT_EQ(info->tsa_subject, "CN=Test TSA");
+  EXPECT_LT(std::chrono::abs(info->gen_time - std::chrono::system_clock::now()), std::chrono::minutes(5));
+
+  auto other_data = verify_timestamp_token(*token, "other bytes", {tsa().tsa});
+  ASSERT_FALSE(other_data.ok());
+  EXPECT_NE(other_data.error().detail().find("imprint differs"), std::string::npos);
+  auto unapproved = verify_timestamp_token(*token, "ts-hashchainresult bytes", {tsa().ca});
+  ASSERT_FALSE(unapproved.ok());
+  EXPECT_NE(unapproved.error().detail().find("not signed by an approved"), std::string::npos);
+  std::string tampered = *token;
+  tampered[tampered.size() - 20] ^= 1;  // inside the signature
+  EXPECT_FALSE(verify_timestamp_token(tampered, "ts-hashchainresult bytes", {tsa().tsa}).ok());
+  EXPECT_FALSE(timestamp_token_from_response("garbage").ok());
+}
+
+}  // namespace
+}  // namespace roadside::crypto
