@@ -1,0 +1,55 @@
+// The global configuration client: downloads the signed directory from the anchor's
+// sources (probing versions 6 down to 2, first that is not 404), verifies it, fetches
+// only the parts whose hash changed, and keeps the last valid configuration on disk so a
+// restart works offline until it expires.
+//
+// On-disk layout under the cache folder:
+//   current -> gen-<n>           symlink, swapped atomically after a complete download
+//   gen-<n>/directory            the verified directory file
+//   gen-<n>/parts/<location>     each part at its Content-location path
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "base/clock.h"
+#include "globalconf/directory.h"
+#include "net/http_client.h"
+
+namespace roadside::globalconf {
+
+inline constexpr int kNewestVersion = 6;
+inline constexpr int kOldestVersion = 2;
+
+struct Snapshot {
+  SignedDirectory directory;
+  std::string source_url;   // where it came from ("" when loaded from the cache)
+  int version = 0;
+  std::filesystem::path parts_root;  // Content-location paths are relative to this folder
+  std::vector<std::string> downloaded_parts;  // locations fetched this time (unchanged ones were reused)
+  // The bytes of a part by content identifier (SHARED-PARAMETERS, PRIVATE-PARAMETERS, ...).
+  Result<std::string> part(std::string_view content_identifier) const;
+};
+
+class ConfigurationClient {
+ public:
+  ConfigurationClient(net::HttpClient& http, Anchor anchor, std::filesystem::path cache_dir, Clock& clock = Clock::system());
+
+  // One refresh: download, verify, store. On failure the previous snapshot stays.
+  boost::asio::awaitable<Result<Snapshot>> update();
+  // The last stored configuration, verified again (signature, expiry, parts).
+  Result<Snapshot> load_cached() const;
+
+ private:
+  boost::asio::awaitable<Result<std::pair<std::string, int>>> fetch_directory(const std::string& url);
+
+  net::HttpClient& http_;
+  Anchor anchor_;
+  std::filesystem::path cache_;
+  Clock& clock_;
+};
+
+}  // namespace roadside::globalconf
