@@ -183,6 +183,64 @@ bool Certificate::matches_key(const PrivateKey& key) const {
   return X509_check_private_key(x509(*this), pkey(key)) == 1;
 }
 
+std::vector<std::pair<std::string, std::string>> Certificate::subject_entries() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  const X509_NAME* name = X509_get_subject_name(x509(*this));
+  for (int i = 0; i < X509_NAME_entry_count(name); ++i) {
+    const X509_NAME_ENTRY* e = X509_NAME_get_entry(name, i);
+    const int nid = OBJ_obj2nid(X509_NAME_ENTRY_get_object(e));
+    unsigned char* utf8 = nullptr;
+    const int len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(e));
+    if (len < 0) continue;
+    out.emplace_back(nid == NID_undef ? "" : OBJ_nid2sn(nid), std::string(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(len)));
+    OPENSSL_free(utf8);
+  }
+  return out;
+}
+
+std::string Certificate::subject_entry(std::string_view short_name) const {
+  for (auto& [k, v] : subject_entries()) {
+    if (k == short_name) return v;
+  }
+  return "";
+}
+
+bool Certificate::is_signing_cert() const {
+  X509* c = x509(*this);
+  return (X509_get_extension_flags(c) & EXFLAG_KUSAGE) && (X509_get_key_usage(c) & KU_NON_REPUDIATION);
+}
+
+bool Certificate::is_auth_cert() const {
+  X509* c = x509(*this);
+  const uint32_t flags = X509_get_extension_flags(c);
+  if ((flags & EXFLAG_XKUSAGE) && (X509_get_extended_key_usage(c) & XKU_SSL_CLIENT)) return true;
+  return (flags & EXFLAG_KUSAGE) && (X509_get_key_usage(c) & (KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT));
+}
+
+Status verify_chain(const Certificate& leaf, const std::vector<Certificate>& intermediates,
+                    const std::vector<Certificate>& trust_anchors, std::chrono::system_clock::time_point at) {
+  std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store(X509_STORE_new(), &X509_STORE_free);
+  for (const auto& a : trust_anchors) X509_STORE_add_cert(store.get(), x509(a));
+  auto free_stack = [](STACK_OF(X509)* st) { sk_X509_free(st); };
+  std::unique_ptr<STACK_OF(X509), decltype(free_stack)> chain(sk_X509_new_null(), free_stack);
+  for (const auto& i : intermediates) sk_X509_push(chain.get(), x509(i));
+  std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> ctx(X509_STORE_CTX_new(), &X509_STORE_CTX_free);
+  if (!ctx || X509_STORE_CTX_init(ctx.get(), store.get(), x509(leaf), chain.get()) != 1) {
+    return fail(errc::operation_failed, "cannot set up chain verification");
+  }
+  X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx.get()), std::chrono::system_clock::to_time_t(at));
+  // X-Road's CAs need not restrict purposes; revocation is OCSP's job (checked separately).
+  X509_VERIFY_PARAM_set_purpose(X509_STORE_CTX_get0_param(ctx.get()), X509_PURPOSE_ANY);
+  const int ok = X509_verify_cert(ctx.get());
+  if (ok != 1) {
+    const int err = X509_STORE_CTX_get_error(ctx.get());
+    ERR_clear_error();
+    return Error(make_error_code(errc::cert_validation),
+                 "certificate " + leaf.subject() + " does not chain to an approved CA: " + X509_verify_cert_error_string(err));
+  }
+  return {};
+}
+
 Result<Certificate> issue_certificate(const CertificateSpec& spec, const PrivateKey& subject_key,
                                       const Certificate* issuer, const PrivateKey& issuer_key) {
   X509* raw = X509_new();
@@ -210,6 +268,7 @@ Result<Certificate> issue_certificate(const CertificateSpec& spec, const Private
   add_entry("C", spec.country);
   add_entry("O", spec.organization);
   add_entry("CN", spec.common_name);
+  for (const auto& [field, value] : spec.subject_extra) add_entry(field.c_str(), value);
   X509_set_issuer_name(raw, issuer ? X509_get_subject_name(x509(*issuer)) : name);
   if (X509_set_pubkey(raw, pkey(subject_key)) != 1) return fail(errc::bad_key, "cannot set public key");
 

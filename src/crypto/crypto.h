@@ -62,6 +62,14 @@ class Certificate {
   // Lower-case hex SHA-1 of the DER encoding (X-Road's certificate hash for OCSP lookups).
   std::string sha1_hex() const;
   bool matches_key(const PrivateKey& key) const;
+  // Subject attributes in order, by OpenSSL short name ("C", "O", "CN", "serialNumber").
+  std::vector<std::pair<std::string, std::string>> subject_entries() const;
+  // The first subject attribute with this short name, or "".
+  std::string subject_entry(std::string_view short_name) const;
+  // X-Road's tests (CertUtils): a signing certificate has keyUsage nonRepudiation; an
+  // authentication certificate has EKU clientAuth or keyUsage digitalSignature/keyEncipherment.
+  bool is_signing_cert() const;
+  bool is_auth_cert() const;
   void* native() const noexcept { return cert_.get(); }  // X509*, for crypto/ internals
 
  private:
@@ -85,6 +93,7 @@ struct CertificateSpec {
   std::string common_name;
   std::string organization;
   std::string country;             // two letters or empty
+  std::vector<std::pair<std::string, std::string>> subject_extra;  // appended: {"serialNumber", "DEV/ss1/COM"}
   std::vector<std::string> dns_names;
   std::vector<std::string> ip_addresses;
   Usage usage = Usage::tls_server;
@@ -116,6 +125,11 @@ Status verify_signature(const Certificate& signer, std::string_view algorithm_ur
                         std::string_view signature);
 // Signs `data` (the counterpart, for tests and the configuration publisher).
 Result<std::string> sign(const PrivateKey& key, std::string_view algorithm_uri, std::string_view data);
+
+// Verifies that `leaf` chains to one of `trust_anchors` (approved top CAs) through
+// `intermediates`, with every certificate valid at `at`. errc::cert_validation otherwise.
+Status verify_chain(const Certificate& leaf, const std::vector<Certificate>& intermediates,
+                    const std::vector<Certificate>& trust_anchors, std::chrono::system_clock::time_point at);
 
 // ---- OCSP (RFC 6960) as X-Road uses it ----------------------------------------------
 

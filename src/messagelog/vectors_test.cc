@@ -5,7 +5,9 @@
 #include "globalconf/parameters.h"
 #include "messagelog/zip.h"
 #include "support/test_support.h"
+#include "globalconf/certificate_profile.h"
 #include "xml/dom.h"
+#include "xml/identifier_xml.h"
 
 namespace roadside::messagelog {
 namespace {
@@ -90,6 +92,35 @@ TEST(AsicVectors, SignatureTimestampCoversTheRawSignatureValue) {
   const std::string signature = *crypto::base64_decode(value->text());
   auto info = crypto::verify_timestamp_token(*crypto::base64_decode(stamp->text()), signature, approved_tsas(*trust));
   ASSERT_TRUE(info.ok()) << info.error().to_string();
+}
+
+TEST(AsicVectors, SignerChainsToTheApprovedCaAndIsTheClientMember) {
+  ROADSIDE_REQUIRE_VECTORS(vectors);
+  auto trust = globalconf::SharedParameters::parse(read_file(vectors / "xroad" / "asic" / "trust" / "DEV" / "shared-params.xml"));
+  ASSERT_TRUE(trust.ok());
+  auto zip = ZipFile::read(read_file(vectors / "xroad" / "asic" / "valid-signed-message.asice"));
+  ASSERT_TRUE(zip.ok());
+  auto sig = xml::Document::parse(zip->find("META-INF/signatures.xml")->data);
+  auto msg = xml::Document::parse(zip->find("message.xml")->data);
+  ASSERT_TRUE(sig.ok() && msg.ok());
+  auto signer = crypto::Certificate::from_der(*crypto::base64_decode(find(sig->root(), "X509Certificate")->text()));
+  ASSERT_TRUE(signer.ok());
+  EXPECT_TRUE(signer->is_signing_cert());
+
+  const globalconf::ApprovedCa* ca = trust->ca_by_subject(signer->issuer());
+  ASSERT_NE(ca, nullptr);
+  const auto now = std::chrono::system_clock::now();
+  EXPECT_TRUE(crypto::verify_chain(*signer, {}, {ca->top.cert}, now).ok());
+  auto wrong = crypto::verify_chain(*signer, {}, {trust->approved_tsas[0].cert}, now);
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error().fault_code(), "cert_validation");
+
+  // Verifier obligation 3: the signer is the member of the request's client.
+  auto member = globalconf::signing_cert_member(*signer, ca->certificate_profile_info);
+  ASSERT_TRUE(member.ok()) << member.error().to_string();
+  auto client = xml::identifier_from_element(*find(msg->root(), "client"));
+  ASSERT_TRUE(client.ok()) << client.error().to_string();
+  EXPECT_EQ(*member, client->owner_member()) << member->to_string() << " vs " << client->to_string();
 }
 
 }  // namespace
