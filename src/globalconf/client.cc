@@ -1,9 +1,9 @@
 #include "globalconf/client.h"
 
 #include <fstream>
-#include <sstream>
 
 #include "base/log.h"
+#include "globalconf/files.h"
 
 namespace roadside::globalconf {
 namespace fs = std::filesystem;
@@ -13,17 +13,6 @@ namespace {
 
 Error unreadable(std::string detail) { return Error(make_error_code(errc::unreadable), std::move(detail)); }
 
-Result<std::string> read_file(const fs::path& p, std::uintmax_t limit) {
-  std::error_code ec;
-  const auto size = fs::file_size(p, ec);
-  if (ec) return unreadable("cannot read " + p.string() + ": " + ec.message());
-  if (size > limit) return Error(make_error_code(errc::malformed), p.string() + " is too large");
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 Status write_file(const fs::path& p, std::string_view bytes) {
   std::error_code ec;
   fs::create_directories(p.parent_path(), ec);
@@ -32,18 +21,6 @@ Status write_file(const fs::path& p, std::string_view bytes) {
   out.flush();
   if (!out) return unreadable("cannot write " + p.string());
   return {};
-}
-
-// Content-location as a relative path, refusing anything that could leave the folder.
-Result<fs::path> safe_relative(const std::string& location) {
-  std::string rel = location;
-  while (!rel.empty() && rel.front() == '/') rel.erase(0, 1);
-  const fs::path p(rel);
-  for (const auto& seg : p) {
-    if (seg == ".." || seg == ".") return Error(make_error_code(errc::malformed), "unsafe Content-location \"" + location + "\"");
-  }
-  if (rel.empty()) return Error(make_error_code(errc::malformed), "empty Content-location");
-  return p;
 }
 
 // URI.resolve for the forms the central server uses: an absolute path keeps the scheme and
@@ -61,8 +38,8 @@ std::string resolve(const net::Url& base, const std::string& location) {
 Result<std::string> Snapshot::part(std::string_view content_identifier) const {
   for (const auto& p : directory.parts) {
     if (p.content_identifier != content_identifier) continue;
-    ROADSIDE_TRY(fs::path rel, safe_relative(p.content_location));
-    return read_file(parts_root / rel, 64 * 1024 * 1024);
+    ROADSIDE_TRY(fs::path rel, part_path(p.content_location));
+    return read_file_limited(parts_root / rel, kMaxPartBytes);
   }
   return Error(make_error_code(errc::malformed), "configuration has no " + std::string(content_identifier) + " part");
 }
@@ -123,13 +100,13 @@ boost::asio::awaitable<Result<Snapshot>> ConfigurationClient::update() {
     Snapshot snap{*dir, source.download_url, fetched->second, gen / "parts", {}};
     bool ok = true;
     for (const auto& part : dir->parts) {
-      auto rel = safe_relative(part.content_location);
+      auto rel = part_path(part.content_location);
       if (!rel.ok()) co_return rel.error();
       std::optional<std::string> bytes;
       if (previous) {
         for (const auto& old : previous->directory.parts) {
           if (old.content_location == part.content_location && old.hash == part.hash) {
-            auto b = read_file(previous->parts_root / *rel, 64 * 1024 * 1024);
+            auto b = read_file_limited(previous->parts_root / *rel, kMaxPartBytes);
             if (b.ok() && SignedDirectory::verify_part(part, *b).ok()) bytes = std::move(b).value();
           }
         }
@@ -181,7 +158,7 @@ boost::asio::awaitable<Result<Snapshot>> ConfigurationClient::update() {
 
 Result<Snapshot> ConfigurationClient::load_cached() const {
   const fs::path current = cache_ / "current";
-  ROADSIDE_TRY(std::string dir_bytes, read_file(current / "directory", kMaxDirectoryBytes));
+  ROADSIDE_TRY(std::string dir_bytes, read_file_limited(current / "directory", kMaxDirectoryBytes));
   ROADSIDE_TRY(SignedDirectory dir, SignedDirectory::parse(dir_bytes));
   const auto certs = anchor_.verification_certs();
   ROADSIDE_TRY_STATUS(dir.verify_signature(certs));
@@ -192,8 +169,8 @@ Result<Snapshot> ConfigurationClient::load_cached() const {
   Snapshot snap{std::move(dir), "", 0, gen / "parts", {}};
   snap.version = snap.directory.version;
   for (const auto& part : snap.directory.parts) {
-    ROADSIDE_TRY(fs::path rel, safe_relative(part.content_location));
-    ROADSIDE_TRY(std::string bytes, read_file(snap.parts_root / rel, 64 * 1024 * 1024));
+    ROADSIDE_TRY(fs::path rel, part_path(part.content_location));
+    ROADSIDE_TRY(std::string bytes, read_file_limited(snap.parts_root / rel, kMaxPartBytes));
     ROADSIDE_TRY_STATUS(SignedDirectory::verify_part(part, bytes));
   }
   return snap;

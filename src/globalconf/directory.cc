@@ -1,6 +1,7 @@
 #include "globalconf/directory.h"
 
 #include "base/clock.h"
+#include "globalconf/files.h"
 #include "mime/multipart.h"
 #include "xml/dom.h"
 
@@ -9,13 +10,6 @@ namespace {
 
 Error malformed(std::string detail) { return Error(make_error_code(errc::malformed), std::move(detail)); }
 Error invalid(std::string detail) { return Error(make_error_code(errc::invalid_signature), std::move(detail)); }
-
-// Anchors and shared-params carry certificates as base64 of DER, or as base64 of PEM text.
-Result<crypto::Certificate> decode_certificate(std::string_view base64) {
-  ROADSIDE_TRY(std::string bytes, crypto::base64_decode(base64));
-  if (bytes.rfind("-----BEGIN", 0) == 0) return crypto::Certificate::from_pem(bytes);
-  return crypto::Certificate::from_der(bytes);
-}
 
 Result<std::string> required(const mime::Headers& h, std::string_view name, std::string_view where) {
   auto v = h.get(name);
@@ -42,6 +36,10 @@ Result<Anchor> Anchor::parse(std::string_view xml) {
   if (root.name() != "configurationAnchor") {
     return malformed("configuration anchor: root element is <" + std::string(root.name()) + ">, not <configurationAnchor>");
   }
+  return from_element(root);
+}
+
+Result<Anchor> Anchor::from_element(const xml::Element& root) {
   Anchor a;
   a.instance = root.child_text("instanceIdentifier").value_or("");
   if (a.instance.empty()) return malformed("configuration anchor has no instanceIdentifier");
@@ -51,9 +49,8 @@ Result<Anchor> Anchor::parse(std::string_view xml) {
     src.download_url = s.child_text("downloadURL").value_or("");
     if (src.download_url.empty()) return malformed("configuration anchor source has no downloadURL");
     for (const auto& c : s.children("verificationCert")) {
-      auto cert = decode_certificate(c.text());
-      if (!cert.ok()) return malformed("configuration anchor verificationCert: " + cert.error().detail());
-      src.verification_certs.push_back(std::move(cert).value());
+      ROADSIDE_TRY(crypto::Certificate cert, decode_certificate(c.text(), "configuration anchor verificationCert"));
+      src.verification_certs.push_back(std::move(cert));
     }
     if (src.verification_certs.empty()) return malformed("configuration anchor source " + src.download_url + " has no verificationCert");
     a.sources.push_back(std::move(src));

@@ -20,6 +20,7 @@
 #include "base/errc.h"
 #include "base/result.h"
 #include "crypto/crypto.h"
+#include "xml/dom.h"
 
 namespace roadside::globalconf {
 
@@ -34,6 +35,8 @@ inline std::error_code make_error_code(errc e) { return {static_cast<int>(e), gl
 
 // Directories larger than this are refused before parsing.
 inline constexpr std::size_t kMaxDirectoryBytes = 1024 * 1024;
+// Configuration parts (shared parameters and the like) larger than this are refused.
+inline constexpr std::size_t kMaxPartBytes = 64 * 1024 * 1024;
 
 struct Anchor {
   struct Source {
@@ -45,6 +48,8 @@ struct Anchor {
   std::vector<Source> sources;
 
   static Result<Anchor> parse(std::string_view xml);
+  // An anchor element inside another document (private parameters' federation anchors).
+  static Result<Anchor> from_element(const xml::Element& element);
   // Every verification certificate of every source.
   std::vector<crypto::Certificate> verification_certs() const;
 };

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "globalconf/files.h"
 #include "xml/dom.h"
 #include "xml/identifier_xml.h"
 
@@ -9,16 +10,6 @@ namespace roadside::globalconf {
 namespace {
 
 Error malformed(std::string detail) { return Error(make_error_code(errc::malformed), std::move(detail)); }
-
-Result<crypto::Certificate> decode_certificate(const std::string& base64, std::string_view where) {
-  auto bytes = crypto::base64_decode(base64);
-  if (!bytes.ok()) return malformed(std::string(where) + ": not base64");
-  // Shared parameters carry base64 of DER, or (in recent versions) base64 of PEM text.
-  auto cert = bytes->rfind("-----BEGIN", 0) == 0 ? crypto::Certificate::from_pem(*bytes)
-                                                  : crypto::Certificate::from_der(*bytes);
-  if (!cert.ok()) return malformed(std::string(where) + ": " + cert.error().detail());
-  return cert;
-}
 
 Result<std::string> required_text(const xml::Element& e, std::string_view name, std::string_view where) {
   auto t = e.child_text(name);
@@ -54,7 +45,7 @@ Result<CaCertificate> parse_ca_cert(const xml::Element& e, std::string_view wher
 }
 
 Result<xml::Document> parse_conf(std::string_view xml, std::string_view what) {
-  auto doc = xml::Document::parse(xml, 64 * 1024 * 1024);
+  auto doc = xml::Document::parse(xml, kMaxPartBytes);
   if (!doc.ok()) return malformed(std::string(what) + ": " + doc.error().detail());
   if (doc->root().name() != "conf") {
     return malformed(std::string(what) + ": root element is <" + std::string(doc->root().name()) + ">, not <conf>");
@@ -266,20 +257,10 @@ Result<PrivateParameters> PrivateParameters::parse(std::string_view xml) {
   if (auto t = root.child_text("timeStampingIntervalSeconds")) {
     ROADSIDE_TRY(pp.timestamping_interval_seconds, integer(*t, "timeStampingIntervalSeconds"));
   }
-  // Federation anchors have the anchor's shape; their own parser reads them.
   for (const auto& a : root.children("configurationAnchor")) {
-    Anchor anchor;
-    anchor.instance = a.child_text("instanceIdentifier").value_or("");
-    for (const auto& s : a.children("source")) {
-      Anchor::Source src;
-      src.download_url = s.child_text("downloadURL").value_or("");
-      for (const auto& c : s.children("verificationCert")) {
-        ROADSIDE_TRY(crypto::Certificate cert, decode_certificate(c.text(), "federation anchor verificationCert"));
-        src.verification_certs.push_back(std::move(cert));
-      }
-      anchor.sources.push_back(std::move(src));
-    }
-    pp.federation_anchors.push_back(std::move(anchor));
+    auto anchor = Anchor::from_element(a);
+    if (!anchor.ok()) return std::move(anchor).error().context("private parameters federation anchor");
+    pp.federation_anchors.push_back(std::move(anchor).value());
   }
   return pp;
 }
