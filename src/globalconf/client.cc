@@ -65,8 +65,10 @@ boost::asio::awaitable<Result<std::pair<std::string, int>>> ConfigurationClient:
 boost::asio::awaitable<Result<Snapshot>> ConfigurationClient::update() {
   std::optional<Error> last_error;
   const auto certs = anchor_.verification_certs();
-  std::optional<Snapshot> previous;
-  if (auto cached = load_cached(); cached.ok()) previous = std::move(cached).value();
+  // The configuration in use, read from disk once (after a restart), then kept in memory.
+  if (!current_) {
+    if (auto cached = load_cached(); cached.ok()) current_ = std::move(cached).value();
+  }
 
   for (const auto& source : anchor_.sources) {
     auto fetched = co_await fetch_directory(source.download_url);
@@ -88,6 +90,16 @@ boost::asio::awaitable<Result<Snapshot>> ConfigurationClient::update() {
       continue;
     }
 
+    // The usual case every refresh: nothing changed, nothing to fetch or write.
+    if (current_ && current_->directory.signed_bytes == dir->signed_bytes &&
+        current_->directory.signature == dir->signature) {
+      Snapshot same = *current_;
+      same.source_url = source.download_url;
+      same.version = fetched->second;
+      same.downloaded_parts.clear();
+      co_return same;
+    }
+
     // A new generation: unchanged parts are copied from the previous one, others downloaded.
     const auto base = net::Url::parse(source.download_url);
     if (!base.ok()) co_return base.error();
@@ -103,10 +115,10 @@ boost::asio::awaitable<Result<Snapshot>> ConfigurationClient::update() {
       auto rel = part_path(part.content_location);
       if (!rel.ok()) co_return rel.error();
       std::optional<std::string> bytes;
-      if (previous) {
-        for (const auto& old : previous->directory.parts) {
+      if (current_) {
+        for (const auto& old : current_->directory.parts) {
           if (old.content_location == part.content_location && old.hash == part.hash) {
-            auto b = read_file_limited(previous->parts_root / *rel, kMaxPartBytes);
+            auto b = read_file_limited(current_->parts_root / *rel, kMaxPartBytes);
             if (b.ok() && SignedDirectory::verify_part(part, *b).ok()) bytes = std::move(b).value();
           }
         }
@@ -146,6 +158,7 @@ boost::asio::awaitable<Result<Snapshot>> ConfigurationClient::update() {
     for (const auto& entry : fs::directory_iterator(cache_, ec)) {
       if (entry.path().filename().string().rfind("gen-", 0) == 0 && entry.path() != gen) fs::remove_all(entry.path(), ec);
     }
+    current_ = snap;
     log::info("global configuration updated", {{"instance", anchor_.instance},
                                                {"source", source.download_url},
                                                {"version", snap.version},

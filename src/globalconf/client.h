@@ -38,7 +38,8 @@ class ConfigurationClient {
  public:
   ConfigurationClient(net::HttpClient& http, Anchor anchor, std::filesystem::path cache_dir, Clock& clock = Clock::system());
 
-  // One refresh: download, verify, store. On failure the previous snapshot stays.
+  // One refresh: download, verify, store. On failure the previous snapshot stays. When the
+  // directory is unchanged (the usual case) nothing is fetched beyond it and nothing written.
   boost::asio::awaitable<Result<Snapshot>> update();
   // The last stored configuration, verified again (signature, expiry, parts).
   Result<Snapshot> load_cached() const;
@@ -50,6 +51,7 @@ class ConfigurationClient {
   Anchor anchor_;
   std::filesystem::path cache_;
   Clock& clock_;
+  std::optional<Snapshot> current_;  // the configuration in use
 };
 
 }  // namespace roadside::globalconf

@@ -134,10 +134,12 @@ TEST_F(ClientTest, DownloadsVerifiesAndStores) {
   ASSERT_TRUE(sp.ok());
   EXPECT_EQ(sp->instance, "DEV");
 
-  // Unchanged parts are not downloaded again.
+  // An unchanged directory fetches no part and writes no new generation.
+  const auto generation = std::filesystem::canonical(cache_.path() / "current");
   auto again = update(client);
   ASSERT_TRUE(again.ok()) << again.error().to_string();
   EXPECT_TRUE(again->downloaded_parts.empty());
+  EXPECT_EQ(std::filesystem::canonical(cache_.path() / "current"), generation);
   EXPECT_EQ(central_->hits("/V6/20251110170000548026000/shared-params.xml"), 1);
   EXPECT_EQ(central_->hits("/internalconf?version=6"), 2);
 }
