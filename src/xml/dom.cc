@@ -63,12 +63,16 @@ std::optional<std::string> Element::child_text(std::string_view name) const {
   return c->text();
 }
 
-Result<Document> Document::parse(std::string_view bytes, std::size_t max_bytes) {
+void ensure_initialized() {
   static const bool init = [] {
     xmlInitParser();
     return true;
   }();
   (void)init;
+}
+
+Result<Document> Document::parse(std::string_view bytes, std::size_t max_bytes) {
+  ensure_initialized();
   if (bytes.size() > max_bytes) {
     return make_error(base::errc::invalid_argument, "XML document larger than " + std::to_string(max_bytes) + " bytes");
   }

@@ -33,6 +33,9 @@ class Element {
   const void* node_;  // xmlNode*
 };
 
+// Initializes libxml2 once per process; every entry point of this module calls it first.
+void ensure_initialized();
+
 class Document {
  public:
   static Result<Document> parse(std::string_view bytes, std::size_t max_bytes = 16 * 1024 * 1024);

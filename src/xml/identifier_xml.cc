@@ -34,20 +34,12 @@ constexpr std::array<std::pair<std::string_view, PartField>, 8> kChildren{{
     {"serverCode", &XRoadId::Parts::server_code},
 }};
 
-void init_once() {
-  static const bool done = [] {
-    xmlInitParser();
-    return true;
-  }();
-  (void)done;
-}
-
 bool in_ns(const xmlNode* n, std::string_view ns) { return n->ns && S(n->ns->href) == ns; }
 
 }  // namespace
 
 std::string identifier_to_xml(const XRoadId& id, ElementName element) {
-  init_once();
+  ensure_initialized();
   DocPtr doc(xmlNewDoc(X("1.0")));
   xmlNode* root = xmlNewDocNode(doc.get(), nullptr, X(std::string(element.local)), nullptr);
   xmlDocSetRootElement(doc.get(), root);
@@ -73,14 +65,9 @@ Result<XRoadId> identifier_from_xml(std::string_view xml) {
   if (xml.size() > kMaxIdentifierXml) {
     return invalid("identifier XML is larger than " + std::to_string(kMaxIdentifierXml) + " bytes");
   }
-  init_once();
-  // No network, no DTD loading, no entity substitution: untrusted input.
-  DocPtr doc(xmlReadMemory(xml.data(), static_cast<int>(xml.size()), nullptr, nullptr,
-                           XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA));
-  if (!doc) return invalid("identifier is not well-formed XML");
-  const xmlNode* root = xmlDocGetRootElement(doc.get());
-  if (!root) return invalid("identifier XML has no element");
-  return identifier_from_element(Element(root));
+  auto doc = Document::parse(xml, kMaxIdentifierXml);
+  if (!doc.ok()) return invalid("identifier is " + doc.error().detail());
+  return identifier_from_element(doc->root());
 }
 
 Result<XRoadId> identifier_from_element(const Element& element) {
