@@ -114,12 +114,12 @@ std::string_view known_mistake(std::string_view name) {
   return {};
 }
 
-void flatten(const YAML::Node& node, const std::string& prefix, const std::string& file,
+void flatten(const YAML::Node& node, const std::string& prefix,
              std::vector<std::tuple<std::string, YAML::Node, int>>& out) {
   for (const auto& kv : node) {
     const std::string key = prefix.empty() ? kv.first.as<std::string>() : prefix + "." + kv.first.as<std::string>();
     if (kv.second.IsMap() && !find_option(key)) {
-      flatten(kv.second, key, file, out);
+      flatten(kv.second, key, out);
     } else {
       out.emplace_back(key, kv.second, kv.first.Mark().line + 1);
     }
@@ -205,7 +205,7 @@ Result<Config> Config::load(const Inputs& in) {
       if (!root.IsMap()) return Error(make_error_code(errc::bad_file), file + ": expected a mapping of options");
       std::vector<std::tuple<std::string, YAML::Node, int>> entries;
       try {
-        flatten(root, "", file, entries);
+        flatten(root, "", entries);
       } catch (const YAML::Exception& e) {
         return Error(make_error_code(errc::bad_file), file + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
       }

@@ -400,8 +400,6 @@ Error ocsp_bad(std::string detail) {
   return Error(make_error_code(errc::incorrect_validation_info), "OCSP response: " + std::move(detail));
 }
 
-std::chrono::system_clock::time_point gentime(const ASN1_GENERALIZEDTIME* t) { return asn1_time(t); }
-
 }  // namespace
 
 Result<std::string> make_ocsp_request(const Certificate& cert, const Certificate& issuer) {
@@ -468,9 +466,9 @@ Result<OcspResult> verify_ocsp_response(std::string_view der, const Certificate&
 
   OcspResult out;
   out.responder_subject = name_text(X509_get_subject_name(signer));
-  out.this_update = gentime(this_upd);
-  if (next_upd) out.next_update = gentime(next_upd);
-  if (rev) out.revocation_time = gentime(rev);
+  out.this_update = asn1_time(this_upd);
+  if (next_upd) out.next_update = asn1_time(next_upd);
+  if (rev) out.revocation_time = asn1_time(rev);
   out.status = status == V_OCSP_CERTSTATUS_GOOD ? CertStatus::good
                : status == V_OCSP_CERTSTATUS_REVOKED ? CertStatus::revoked
                                                       : CertStatus::unknown;

@@ -56,7 +56,6 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         opts(std::move(opts_)),
         handler(std::move(handler_)),
         acceptor(asio::make_strand(io_)),
-        metrics(m),
         connections_total(m.counter("roadside_http_connections_total", "Connections accepted", {{"listener", opts.name}})),
         connections_open(m.gauge("roadside_http_connections_open", "Connections open now", {{"listener", opts.name}})),
         requests_total(m.counter("roadside_http_requests_total", "Requests received (heads read)", {{"listener", opts.name}})),
@@ -81,7 +80,6 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   Handler handler;
   std::shared_ptr<ssl::context> tls;
   tcp::acceptor acceptor;
-  metrics::Registry& metrics;
   metrics::Counter& connections_total;
   metrics::Gauge& connections_open;
   metrics::Counter& requests_total;
@@ -507,7 +505,9 @@ asio::awaitable<void> HttpServer::Impl::accept_loop() {
 }
 
 HttpServer::HttpServer(asio::io_context& io, ServerOptions options, Handler handler, metrics::Registry& metrics)
-    : options_(options), impl_(std::make_shared<Impl>(io, std::move(options), std::move(handler), metrics)) {}
+    : impl_(std::make_shared<Impl>(io, std::move(options), std::move(handler), metrics)) {}
+
+const std::string& HttpServer::name() const noexcept { return impl_->opts.name; }
 
 HttpServer::~HttpServer() {
   // The acceptor belongs to its strand: close it there (a no-op if stop() already did).
@@ -520,18 +520,19 @@ HttpServer::~HttpServer() {
 }
 
 Status HttpServer::start() {
-  if (options_.tls) {
-    auto ctx = make_server_context(*options_.tls);
-    if (!ctx.ok()) return std::move(ctx).error().context("listener " + options_.name);
+  const ServerOptions& opts = impl_->opts;
+  if (opts.tls) {
+    auto ctx = make_server_context(*opts.tls);
+    if (!ctx.ok()) return std::move(ctx).error().context("listener " + opts.name);
     impl_->tls = *ctx;
   }
   error_code ec;
-  const auto address = asio::ip::make_address(options_.address, ec);
+  const auto address = asio::ip::make_address(opts.address, ec);
   if (ec) {
-    return Error(make_error_code(errc::bad_url), "listener " + options_.name + ": bad address \"" + options_.address + "\"");
+    return Error(make_error_code(errc::bad_url), "listener " + opts.name + ": bad address \"" + opts.address + "\"");
   }
-  const tcp::endpoint ep(address, options_.port);
-  const std::string where = options_.address + ":" + std::to_string(options_.port);
+  const tcp::endpoint ep(address, opts.port);
+  const std::string where = opts.address + ":" + std::to_string(opts.port);
   auto& acc = impl_->acceptor;
   acc.open(ep.protocol(), ec);
   if (!ec) acc.set_option(tcp::acceptor::reuse_address(true), ec);
@@ -539,7 +540,7 @@ Status HttpServer::start() {
   if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
     return Error(make_error_code(errc::connect_failed),
-                 "listener " + options_.name + " cannot listen on " + where + ": " + ec.message());
+                 "listener " + opts.name + " cannot listen on " + where + ": " + ec.message());
   }
   port_ = acc.local_endpoint().port();
   asio::co_spawn(acc.get_executor(), impl_->accept_loop(), asio::detached);

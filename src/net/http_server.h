@@ -106,7 +106,7 @@ class HttpServer {
   // Binds and starts accepting. Errors name the address and the cause (port in use).
   Status start();
   unsigned short port() const noexcept { return port_; }
-  const std::string& name() const noexcept { return options_.name; }
+  const std::string& name() const noexcept;
 
   // Graceful stop, see the file comment. Completes when every connection is gone.
   asio::awaitable<void> stop(std::chrono::milliseconds drain_deadline);
@@ -118,7 +118,6 @@ class HttpServer {
   struct Impl;
 
  private:
-  ServerOptions options_;
   unsigned short port_ = 0;
   std::shared_ptr<Impl> impl_;
 };

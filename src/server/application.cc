@@ -121,13 +121,14 @@ int Application::run() {
     log::error("cannot start", {{"component", "storage"}, {"error", instance.error().detail()}});
     return 1;
   }
-  if (*instance == new_id) {
+  const bool first_run = *instance == new_id;  // this start created the instance
+  if (first_run) {
     log::audit("Initialize server instance", "system", {{"instance_id", *instance}, {"database", s.store->describe()}});
   }
   log::info("database ready", {{"database", s.store->describe()},
                                {"schema_version", schema->version},
                                {"instance_id", *instance},
-                               {"first_run", schema->applied_now.size() == storage::migrations().size()}});
+                               {"first_run", first_run}});
   storage::Store* store = s.store.get();
   s.readiness.add("storage", [store]() -> std::optional<std::string> {
     auto st = store->ping();
