@@ -39,6 +39,12 @@ bool is_disconnect(const error_code& ec) {
          ec == asio::error::broken_pipe || ec == ssl::error::stream_truncated || ec == asio::error::not_connected;
 }
 
+// The server's own refusals: {"status", "error", "message"} as JSON.
+StringResponse error_response(http::status status, std::string_view error, std::string_view message) {
+  const nlohmann::json body = {{"status", static_cast<int>(status)}, {"error", error}, {"message", message}};
+  return make_response(status, body.dump() + "\n", "application/json");
+}
+
 }  // namespace
 
 // Hooks a session needs from its server; also what stop() drives.
@@ -309,8 +315,7 @@ class Session final : public SessionBase, public ServerExchange, public std::ena
                                    {"status", static_cast<int>(status)}, {"reason", detail}});
     keep_alive_ = false;
     linger_ = true;
-    nlohmann::json body = {{"status", static_cast<int>(status)}, {"error", reason}, {"message", detail}};
-    auto res = make_response(status, body.dump() + "\n", "application/json");
+    auto res = error_response(status, reason, detail);
     res.keep_alive(false);
     res.prepare_payload();
     arm(std::min(server_->opts.limits.write_timeout, std::chrono::milliseconds(5000)));
@@ -409,10 +414,8 @@ class Session final : public SessionBase, public ServerExchange, public std::ena
         const http::status status = body_status_.value_or(http::status::internal_server_error);
         keep_alive_ = false;
         linger_ = !parser_->is_done();
-        nlohmann::json body = {{"status", static_cast<int>(status)},
-                               {"error", body_error_ ? body_error_->fault_code() : "internal_error"},
-                               {"message", body_error_ ? body_error_->detail() : "request not handled"}};
-        auto res = make_response(status, body.dump() + "\n", "application/json");
+        auto res = error_response(status, body_error_ ? body_error_->fault_code() : "internal_error",
+                                  body_error_ ? body_error_->detail() : "request not handled");
         (void)co_await respond(std::move(res));  // the connection closes next either way
         co_return;
       }
