@@ -7,6 +7,8 @@
 #include <openssl/pkcs7.h>
 #include <openssl/ts.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+#include <openssl/ecdsa.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -155,13 +157,19 @@ std::string Certificate::to_pem() const {
   return bio_string(b.get());
 }
 
-std::string Certificate::to_der() const {
+namespace {
+
+std::string x509_der(X509* x) {
   unsigned char* buf = nullptr;
-  const int n = i2d_X509(x509(*this), &buf);
+  const int n = i2d_X509(x, &buf);
   std::string out(reinterpret_cast<char*>(buf), static_cast<std::size_t>(n > 0 ? n : 0));
   OPENSSL_free(buf);
   return out;
 }
+
+}  // namespace
+
+std::string Certificate::to_der() const { return x509_der(x509(*this)); }
 
 std::string Certificate::subject() const { return name_text(X509_get_subject_name(x509(*this))); }
 std::string Certificate::issuer() const { return name_text(X509_get_issuer_name(x509(*this))); }
@@ -390,6 +398,73 @@ Result<std::string> sign(const PrivateKey& key, std::string_view algorithm_uri, 
     return fail(errc::operation_failed, "signing failed");
   }
   out.resize(len);
+  return out;
+}
+
+namespace {
+
+// r || s, each padded to `half` bytes, from a DER ECDSA-Sig-Value.
+Result<std::string> ecdsa_raw(std::string_view der, std::size_t half) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  std::unique_ptr<ECDSA_SIG, decltype(&ECDSA_SIG_free)> sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())),
+                                                             &ECDSA_SIG_free);
+  if (!sig) return fail(errc::invalid_signature, "not a DER ECDSA signature");
+  std::string out(2 * half, '\0');
+  auto* o = reinterpret_cast<unsigned char*>(out.data());
+  if (BN_bn2binpad(ECDSA_SIG_get0_r(sig.get()), o, static_cast<int>(half)) < 0 ||
+      BN_bn2binpad(ECDSA_SIG_get0_s(sig.get()), o + half, static_cast<int>(half)) < 0) {
+    return fail(errc::invalid_signature, "ECDSA signature larger than the curve order");
+  }
+  return out;
+}
+
+std::size_t ec_half(const EVP_PKEY* key) { return static_cast<std::size_t>(EVP_PKEY_get_bits(key) + 7) / 8; }
+
+}  // namespace
+
+Result<std::string> ecdsa_der_to_raw(std::string_view der, const Certificate& signer) {
+  EVP_PKEY* key = X509_get0_pubkey(x509(signer));
+  if (!key || EVP_PKEY_get_base_id(key) != EVP_PKEY_EC) return fail(errc::bad_key, "not an EC key");
+  return ecdsa_raw(der, ec_half(key));
+}
+
+Result<std::string> sign_xmldsig(const PrivateKey& key, std::string_view algorithm_uri, std::string_view data) {
+  ROADSIDE_TRY(std::string sig, sign(key, algorithm_uri, data));
+  if (EVP_PKEY_get_base_id(pkey(key)) != EVP_PKEY_EC) return sig;
+  return ecdsa_raw(sig, ec_half(pkey(key)));
+}
+
+PrivateKey PrivateKey::adopt(void* evp_pkey) {
+  return PrivateKey(std::shared_ptr<void>(evp_pkey, [](void* k) { EVP_PKEY_free(static_cast<EVP_PKEY*>(k)); }));
+}
+
+Result<Pkcs12Contents> load_pkcs12(std::string_view der, const std::string& password) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  std::unique_ptr<PKCS12, decltype(&PKCS12_free)> p12(d2i_PKCS12(nullptr, &p, static_cast<long>(der.size())), &PKCS12_free);
+  if (!p12) return fail(errc::bad_key, "not a PKCS#12 file");
+  EVP_PKEY* key = nullptr;
+  X509* cert = nullptr;
+  STACK_OF(X509)* ca = nullptr;
+  if (PKCS12_parse(p12.get(), password.c_str(), &key, &cert, &ca) != 1) {
+    return fail(errc::bad_key, "cannot open the PKCS#12 file (wrong PIN?)");
+  }
+  if (!key) {
+    X509_free(cert);
+    sk_X509_pop_free(ca, X509_free);
+    return fail(errc::bad_key, "the PKCS#12 file holds no private key");
+  }
+  Pkcs12Contents out{PrivateKey::adopt(key), {}};
+  auto wrap = [](X509* x) { return Certificate::from_der(x509_der(x)); };
+  if (cert) {
+    auto c = wrap(cert);
+    X509_free(cert);
+    if (c.ok()) out.certificates.push_back(std::move(c).value());
+  }
+  for (int i = 0; ca && i < sk_X509_num(ca); ++i) {
+    auto c = wrap(sk_X509_value(ca, i));
+    if (c.ok()) out.certificates.push_back(std::move(c).value());
+  }
+  sk_X509_pop_free(ca, X509_free);
   return out;
 }
 

@@ -33,6 +33,8 @@ Result<Certificate> issue_certificate(const CertificateSpec& spec, const Private
 
 class PrivateKey {
  public:
+  // Takes ownership of an EVP_PKEY* (for crypto/ internals).
+  static PrivateKey adopt(void* evp_pkey);
   static Result<PrivateKey> generate(KeyType type);
   // PKCS#8 or traditional PEM, unencrypted.
   static Result<PrivateKey> from_pem(std::string_view pem);
@@ -125,6 +127,20 @@ Status verify_signature(const Certificate& signer, std::string_view algorithm_ur
                         std::string_view signature);
 // Signs `data` (the counterpart, for tests and the configuration publisher).
 Result<std::string> sign(const PrivateKey& key, std::string_view algorithm_uri, std::string_view data);
+
+// XML-DSig writes an ECDSA signature as the raw concatenation r || s, each as long as the
+// curve order (X-Road's Signatures.useRawFormat); RSA signatures are the same in both forms.
+Result<std::string> ecdsa_der_to_raw(std::string_view der, const Certificate& signer);
+Result<std::string> sign_xmldsig(const PrivateKey& key, std::string_view algorithm_uri, std::string_view data);
+
+// A PKCS#12 file's private key and certificates (X-Road software-token key files; the
+// password is the token PIN). errc::bad_key when the password is wrong or the file is not
+// PKCS#12.
+struct Pkcs12Contents {
+  PrivateKey key;
+  std::vector<Certificate> certificates;  // the key's certificate first, when present
+};
+Result<Pkcs12Contents> load_pkcs12(std::string_view der, const std::string& password);
 
 // Verifies that `leaf` chains to one of `trust_anchors` (approved top CAs) through
 // `intermediates`, with every certificate valid at `at`. errc::cert_validation otherwise.

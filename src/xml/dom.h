@@ -40,6 +40,7 @@ class Document {
  public:
   static Result<Document> parse(std::string_view bytes, std::size_t max_bytes = 16 * 1024 * 1024);
   Element root() const;
+  const std::shared_ptr<void>& native() const { return doc_; }  // xmlDoc*, for xml/ internals
 
  private:
   explicit Document(std::shared_ptr<void> doc) : doc_(std::move(doc)) {}

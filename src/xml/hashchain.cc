@@ -84,6 +84,10 @@ struct Chain {
         ROADSIDE_TRY(std::string d, digest_value(item, "DataRef " + uri));
         if (check && check->resolve) {
           auto data = check->resolve(uri);
+          if (!data && check->allow_missing_parts) {
+            items.emplace_back(std::move(d), method);
+            continue;
+          }
           if (!data) return bad(errc::invalid_hash_chain_ref, "DataRef \"" + uri + "\" refers to no part");
           auto actual = crypto::digest(method, *data);
           if (!actual.ok()) return bad(errc::invalid_hash_chain, actual.error().detail());
@@ -103,16 +107,6 @@ struct Chain {
 };
 
 }  // namespace
-
-const FaultCategory& xml_category() noexcept {
-  static const TableCategory<errc> c(
-      "xml", {
-                 {errc::invalid_hash_chain, "malformed_signature.invalid_hash_chain", "invalid hash chain"},
-                 {errc::invalid_hash_chain_ref, "malformed_signature.invalid_hash_chain_ref", "invalid hash chain reference"},
-                 {errc::hash_chain_unused_inputs, "malformed_signature.hashchain_unused_inputs", "hash chain leaves inputs unused"},
-             });
-  return c;
-}
 
 Result<std::string> hash_step(const std::vector<std::pair<std::string, std::string>>& items, std::string_view method) {
   if (items.empty()) return bad(errc::invalid_hash_chain, "empty hash step");

@@ -13,18 +13,10 @@
 #include <string>
 #include <string_view>
 
-#include "base/errc.h"
 #include "base/result.h"
+#include "xml/errors.h"
 
 namespace roadside::xml {
-
-enum class errc {
-  invalid_hash_chain = 1,  // malformed, or the computed top differs from the result
-  invalid_hash_chain_ref,  // a reference that does not resolve, or a data digest that does not match
-  hash_chain_unused_inputs,  // a data part that no DataRef covers
-};
-const FaultCategory& xml_category() noexcept;
-inline std::error_code make_error_code(errc e) { return {static_cast<int>(e), xml_category()}; }
 
 struct HashChainResult {
   std::string uri;            // "/sig-hashchain.xml#STEP0"
@@ -42,6 +34,9 @@ struct HashChainCheck {
   // `all_inputs` must be referenced by some DataRef.
   PartResolver resolve;
   std::vector<std::string> all_inputs;
+  // A DataRef whose part `resolve` does not have is left unchecked rather than refused: a
+  // message log may keep a message without its attachments.
+  bool allow_missing_parts = false;
 };
 
 // Verifies `chain_xml` against `result_xml`: recomputes the top step and compares it with
@@ -52,5 +47,3 @@ Status verify_hash_chain(std::string_view result_xml, std::string_view chain_xml
 Result<std::string> hash_step(const std::vector<std::pair<std::string, std::string>>& items, std::string_view method);
 
 }  // namespace roadside::xml
-
-ROADSIDE_ERRC_ENUM(roadside::xml::errc)
