@@ -8,7 +8,7 @@
 #include "base/log.h"
 #include "base/clock.h"
 #include "config/config.h"
-#include "globalconf/verify.h"
+#include "cli/verify.h"
 #include "server/application.h"
 
 namespace {
@@ -111,14 +111,25 @@ int main(int argc, char** argv) {
 
   auto* version = app.add_subcommand("version", "Print the version");
 
-  std::string gc_anchor, gc_directory, gc_parts, gc_at;
+  roadside::cli::VerifyGlobalconfArgs gc;
   auto* verify_gc = app.add_subcommand("verify-globalconf",
                                        "Verify a signed global configuration directory and its parts against an anchor");
-  verify_gc->add_option("--anchor", gc_anchor, "Configuration anchor XML")->required();
-  verify_gc->add_option("directory", gc_directory, "Directory file (e.g. public/V6/internalconf)")->required();
-  verify_gc->add_option("--parts", gc_parts,
+  verify_gc->add_option("--anchor", gc.anchor, "Configuration anchor XML")->required();
+  verify_gc->add_option("directory", gc.directory, "Directory file (e.g. public/V6/internalconf)")->required();
+  verify_gc->add_option("--parts", gc.parts,
                         "Folder that Content-location paths are relative to (default: the directory file's grandparent)");
-  verify_gc->add_option("--at", gc_at, "Check expiry at this RFC 3339 time instead of now");
+  verify_gc->add_option("--at", gc.at, "Check expiry at this RFC 3339 time instead of now");
+
+  std::string trust, target, previous_digest;
+  auto* verify_asic = app.add_subcommand("verify-asic", "Verify a signed message container (ASiC-E) from the message log");
+  verify_asic->add_option("--trust", trust, "The instance's shared-params.xml (approved CAs, OCSP responders, TSAs)")->required();
+  verify_asic->add_option("container", target, "The .asice file")->required();
+  auto* verify_archive = app.add_subcommand("verify-archive",
+                                            "Verify a message-log archive: its linking chain and every container in it");
+  verify_archive->add_option("--trust", trust, "The instance's shared-params.xml")->required();
+  verify_archive->add_option("archive", target, "The archive .zip")->required();
+  verify_archive->add_option("--previous-digest", previous_digest,
+                             "The last digest of the previous archive, which this one must continue (hex)");
 
   try {
     app.parse(argc, argv);
@@ -130,29 +141,9 @@ int main(int argc, char** argv) {
     std::cout << "roadside " << ROADSIDE_VERSION << "\n";
     return 0;
   }
-  if (*verify_gc) {
-    // Exit 0 when valid; otherwise 1 with the X-Road error code on the last line of stderr.
-    auto fail = [](const std::string& detail, const std::string& code) {
-      std::cerr << "roadside: " << detail << "\n" << code << "\n";
-      return 1;
-    };
-    auto now = std::chrono::system_clock::now();
-    if (!gc_at.empty()) {
-      auto at = roadside::parse_rfc3339(gc_at);
-      if (!at) return fail("--at \"" + gc_at + "\" is not an RFC 3339 date-time", "internal_error");
-      now = *at;
-    }
-    const std::filesystem::path dir_file(gc_directory);
-    const std::filesystem::path parts =
-        gc_parts.empty() ? std::filesystem::absolute(dir_file).parent_path().parent_path() : std::filesystem::path(gc_parts);
-    auto verified = roadside::globalconf::verify_directory_files(gc_anchor, dir_file, parts, now);
-    if (!verified.ok()) return fail(verified.error().detail(), verified.error().fault_code());
-    const auto& d = verified->directory;
-    std::cout << "valid: instance " << verified->anchor.instance << ", version " << d.version << ", expires "
-              << roadside::format_rfc3339(d.expires) << ", " << d.parts.size() << " parts\n";
-    for (const auto& p : d.parts) std::cout << "  " << p.content_identifier << " " << p.content_location << "\n";
-    return 0;
-  }
+  if (*verify_gc) return roadside::cli::verify_globalconf(gc);
+  if (*verify_asic) return roadside::cli::verify_asic(trust, target);
+  if (*verify_archive) return roadside::cli::verify_archive(trust, target, previous_digest);
   if (*docs) {
     std::cout << options_markdown();
     return 0;

@@ -88,6 +88,7 @@ const FaultCategory& crypto_category() noexcept {
                                                    {errc::unsupported_algorithm, "invalid_signature_value", "unsupported algorithm"},
                                                    {errc::incorrect_validation_info, "incorrect_validation_info", "OCSP response not acceptable"},
                                                    {errc::cert_validation, "cert_validation", "certificate not valid"},
+                                                   {errc::wrong_password, "pin_incorrect", "wrong password"},
                                                });
   return c;
 }
@@ -185,6 +186,11 @@ std::string Certificate::serial_hex() const {
 
 std::chrono::system_clock::time_point Certificate::not_before() const { return asn1_time(X509_get0_notBefore(x509(*this))); }
 std::chrono::system_clock::time_point Certificate::not_after() const { return asn1_time(X509_get0_notAfter(x509(*this))); }
+bool Certificate::is_ec_key() const {
+  const EVP_PKEY* key = X509_get0_pubkey(x509(*this));
+  return key && EVP_PKEY_get_base_id(key) == EVP_PKEY_EC;
+}
+
 std::string Certificate::sha1_hex() const { return to_hex(sha1(to_der())); }
 
 bool Certificate::matches_key(const PrivateKey& key) const {
@@ -445,8 +451,11 @@ Result<Pkcs12Contents> load_pkcs12(std::string_view der, const std::string& pass
   EVP_PKEY* key = nullptr;
   X509* cert = nullptr;
   STACK_OF(X509)* ca = nullptr;
+  if (PKCS12_mac_present(p12.get()) && PKCS12_verify_mac(p12.get(), password.c_str(), -1) != 1) {
+    return fail(errc::wrong_password, "the password does not open the PKCS#12 file");
+  }
   if (PKCS12_parse(p12.get(), password.c_str(), &key, &cert, &ca) != 1) {
-    return fail(errc::bad_key, "cannot open the PKCS#12 file (wrong PIN?)");
+    return fail(errc::bad_key, "cannot open the PKCS#12 file");
   }
   if (!key) {
     X509_free(cert);

@@ -19,7 +19,7 @@
 
 namespace roadside::crypto {
 
-enum class errc { bad_key = 1, bad_certificate, operation_failed, invalid_signature, unsupported_algorithm, incorrect_validation_info, cert_validation };
+enum class errc { bad_key = 1, bad_certificate, operation_failed, invalid_signature, unsupported_algorithm, incorrect_validation_info, cert_validation, wrong_password };
 const FaultCategory& crypto_category() noexcept;
 inline std::error_code make_error_code(errc e) { return {static_cast<int>(e), crypto_category()}; }
 
@@ -64,6 +64,7 @@ class Certificate {
   // Lower-case hex SHA-1 of the DER encoding (X-Road's certificate hash for OCSP lookups).
   std::string sha1_hex() const;
   bool matches_key(const PrivateKey& key) const;
+  bool is_ec_key() const;  // an EC public key (else RSA)
   // Subject attributes in order, by OpenSSL short name ("C", "O", "CN", "serialNumber").
   std::vector<std::pair<std::string, std::string>> subject_entries() const;
   // The first subject attribute with this short name, or "".

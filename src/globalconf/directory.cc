@@ -25,6 +25,7 @@ const FaultCategory& globalconf_category() noexcept {
                                                        {errc::invalid_signature, "invalid_signature_value", "global configuration does not verify"},
                                                        {errc::outdated, "global_conf_outdated", "global configuration expired"},
                                                        {errc::unreadable, "io_error", "cannot read global configuration"},
+                                                       {errc::incorrect_certificate, "incorrect_certificate", "signer certificate not acceptable"},
                                                    });
   return c;
 }

@@ -169,3 +169,34 @@ Status verify_hash_chain(std::string_view result_xml, std::string_view chain_xml
 }
 
 }  // namespace roadside::xml
+
+namespace roadside::xml {
+
+Result<BuiltHashChain> build_hash_chain(const std::vector<std::pair<std::string, std::string>>& parts,
+                                        std::string_view digest_method, std::string_view chain_uri) {
+  if (parts.empty()) return bad(errc::invalid_hash_chain, "a hash chain needs at least one part");
+  const std::string method(digest_method);
+  std::vector<std::pair<std::string, std::string>> items;
+  std::string refs;
+  for (const auto& [uri, data] : parts) {
+    if (uri.empty() || uri.find_first_of("<>&\"") != std::string::npos) {
+      return bad(errc::invalid_hash_chain_ref, "unusable part URI \"" + uri + "\"");
+    }
+    ROADSIDE_TRY(std::string d, crypto::digest(method, data));
+    refs += "        <ns2:DataRef URI=\"" + uri + "\">\n            <DigestValue>" + crypto::base64_encode(d) +
+            "</DigestValue>\n        </ns2:DataRef>\n";
+    items.emplace_back(std::move(d), method);
+  }
+  ROADSIDE_TRY(std::string top, hash_step(items, method));
+  constexpr std::string_view kHead = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n";
+  constexpr std::string_view kNs = "xmlns=\"http://www.w3.org/2000/09/xmldsig#\" xmlns:ns2=\"http://cyber.ee/hashchain\"";
+  BuiltHashChain out;
+  out.result = std::string(kHead) + "<ns2:HashChainResult URI=\"" + std::string(chain_uri) + "#STEP0\" " + std::string(kNs) +
+               ">\n    <DigestMethod Algorithm=\"" + method + "\"/>\n    <DigestValue>" + crypto::base64_encode(top) +
+               "</DigestValue>\n</ns2:HashChainResult>\n";
+  out.chain = std::string(kHead) + "<ns2:HashChain " + std::string(kNs) + ">\n    <ns2:DefaultDigestMethod Algorithm=\"" +
+              method + "\"/>\n    <ns2:HashStep id=\"STEP0\">\n" + refs + "    </ns2:HashStep>\n</ns2:HashChain>\n";
+  return out;
+}
+
+}  // namespace roadside::xml

@@ -95,3 +95,36 @@ TEST(HashChain, MalformedChains) {
 
 }  // namespace
 }  // namespace roadside::xml
+
+namespace roadside::xml {
+namespace {
+
+TEST(HashChain, BuiltChainsVerifyAndCoverEveryPart) {
+  const std::vector<std::pair<std::string, std::string>> parts = {
+      {"/message.xml", "<Envelope/>"}, {"/attachment1", "one"}, {"/attachment2", std::string("\0two", 4)}};
+  auto built = build_hash_chain(parts, crypto::kSha512Uri);
+  ASSERT_TRUE(built.ok()) << built.error().to_string();
+  EXPECT_NE(built->result.find("URI=\"/sig-hashchain.xml#STEP0\""), std::string::npos);
+  HashChainCheck check;
+  check.resolve = [&](std::string_view uri) -> std::optional<std::string> {
+    for (const auto& [u, d] : parts) {
+      if (u == uri) return d;
+    }
+    return std::nullopt;
+  };
+  check.all_inputs = {"/message.xml", "/attachment1", "/attachment2"};
+  auto st = verify_hash_chain(built->result, built->chain, check);
+  EXPECT_TRUE(st.ok()) << st.error().to_string();
+
+  // A fourth part the chain does not cover is refused.
+  check.all_inputs.push_back("/attachment3");
+  auto unused = verify_hash_chain(built->result, built->chain, check);
+  ASSERT_FALSE(unused.ok());
+  EXPECT_EQ(unused.error().fault_code(), "malformed_signature.hashchain_unused_inputs");
+
+  EXPECT_FALSE(build_hash_chain({}, crypto::kSha512Uri).ok());
+  EXPECT_FALSE(build_hash_chain({{"/a\"b", "x"}}, crypto::kSha512Uri).ok());
+}
+
+}  // namespace
+}  // namespace roadside::xml

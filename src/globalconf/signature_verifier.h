@@ -1,0 +1,51 @@
+// Verifies a signed X-Road message against the trust the global configuration gives, as
+// X-Road's SignatureVerifier does (xroad-protocols.md §3.6, verifier obligations 2-5):
+//   - the hash chain, for a batch signature, and that every part of the message is signed;
+//   - XML-DSig core validation of the XAdES document;
+//   - the signer certificate is a signing certificate of an approved CA, chains to it and
+//     has a good OCSP response (one embedded in the signature) at the time of checking;
+//   - the certificate profile of that CA maps the certificate to the member expected to
+//     sign (the client for a request, the service provider for a response).
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/identifiers.h"
+#include "crypto/crypto.h"
+#include "globalconf/parameters.h"
+#include "xml/xades.h"
+
+namespace roadside::globalconf {
+
+struct SignedMessage {
+  // The message's parts by URI: "/message.xml", "/attachment1", ...
+  xml::PartResolver parts;
+  // Every part the message has, each of which the signature must cover.
+  std::vector<std::string> part_uris;
+  // For a batch signature: sig-hashchainresult.xml and sig-hashchain.xml as transmitted.
+  std::optional<std::string> hash_chain_result;
+  std::optional<std::string> hash_chain;
+  // A message log may keep a message without its attachments; their digests are then taken
+  // from the signature unchecked.
+  bool allow_missing_parts = false;
+};
+
+struct SignerCheck {
+  XRoadId expected_signer;  // a member or subsystem; its member must own the certificate
+  std::chrono::system_clock::time_point at;  // when the certificate and OCSP must be valid
+};
+
+struct VerifiedSignature {
+  XRoadId signer_member;
+  const ApprovedCa* ca = nullptr;
+  crypto::OcspResult ocsp;
+};
+
+Result<VerifiedSignature> verify_signed_message(const xml::XadesSignature& signature, const SignedMessage& message,
+                                                const SharedParameters& trust, const SignerCheck& check);
+
+}  // namespace roadside::globalconf

@@ -1,0 +1,80 @@
+// The signer's key configuration (keyconf.xml, namespace http://x-road.eu/xsd/xroad.xsd) and
+// the software token: a folder of <keyId>.p12 files whose password is the token PIN
+// (xroad-protocols.md §8.1). The certificates live in keyconf.xml; the PKCS#12 files hold
+// the keys (with a placeholder certificate).
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/errc.h"
+#include "base/identifiers.h"
+#include "base/result.h"
+#include "crypto/crypto.h"
+
+namespace roadside::signer {
+
+enum class errc {
+  malformed_keyconf = 1,  // keyconf.xml is not what the signer writes
+  key_not_found,          // no key (or key file) with that id, or none for that member
+  cert_not_found,         // no active certificate for the member
+  pin_incorrect,          // the PIN does not open the key file
+};
+const FaultCategory& signer_category() noexcept;
+inline std::error_code make_error_code(errc e) { return {static_cast<int>(e), signer_category()}; }
+
+enum class KeyUsage { signing, authentication };
+
+struct KeyconfCert {
+  std::string id;  // SHA-1 hex of the certificate, as the signer names it
+  bool active = false;
+  std::optional<XRoadId> member;  // signing certificates are bound to a member
+  crypto::Certificate cert;
+  std::string status;  // "registered", "saved", ...
+};
+
+struct KeyconfKey {
+  KeyUsage usage = KeyUsage::signing;
+  std::string key_id;
+  std::string friendly_name;
+  std::string sign_mechanism;  // CKM_RSA_PKCS, CKM_ECDSA, ...
+  std::vector<KeyconfCert> certs;
+};
+
+struct KeyconfDevice {
+  std::string type;  // "softToken" or a PKCS#11 module
+  std::string id;
+  std::vector<KeyconfKey> keys;
+};
+
+struct Keyconf {
+  std::vector<KeyconfDevice> devices;
+
+  static Result<Keyconf> parse(std::string_view xml);
+
+  struct Found {
+    const KeyconfDevice* device;
+    const KeyconfKey* key;
+    const KeyconfCert* cert;
+  };
+  // The signing key with an active certificate bound to `member`.
+  Result<Found> signing_key(const XRoadId& member) const;
+};
+
+struct SigningIdentity {
+  std::string key_id;
+  crypto::PrivateKey key;
+  crypto::Certificate cert;
+  XRoadId member;
+};
+
+// Opens `member`'s signing key from a software token folder (keyconf.xml + <keyId>.p12)
+// with `pin`, and checks that the key is the certificate's.
+Result<SigningIdentity> open_soft_token_signing_key(const std::filesystem::path& token_dir, const std::string& pin,
+                                                    const XRoadId& member);
+
+}  // namespace roadside::signer
+
+ROADSIDE_ERRC_ENUM(roadside::signer::errc)
