@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "crypto/crypto.h"
+#include "support/openssl_tools.h"
 #include "support/test_support.h"
 
 namespace roadside::crypto {
@@ -35,26 +36,18 @@ const Pki& pki() {
   return p;
 }
 
-int run(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()); }
 
 // Asks `openssl ocsp` (as the responder, signing with `signer`) about `cert`, using a
 // request Roadside made. Returns the DER response.
 std::string openssl_respond(TempDir& dir, const Certificate& cert, const Certificate& signer, const PrivateKey& signer_key,
                             const std::string& extra = "-ndays 1") {
-  write_file(dir / "ca.pem", pki().ca.to_pem());
-  write_file(dir / "signer.pem", signer.to_pem());
-  write_file(dir / "signer.key", signer_key.to_pem());
-  write_file(dir / "index.txt",
-             "V\t350101000000Z\t\t" + pki().good.serial_hex() + "\tunknown\t/CN=1234\n" +
-                 "R\t350101000000Z\t250101000000Z\t" + pki().revoked.serial_hex() + "\tunknown\t/CN=4321\n");
+  roadside::testing::OcspResponder r{pki().ca.to_pem(), signer.to_pem(), signer_key.to_pem(),
+                                     "V\t350101000000Z\t\t" + pki().good.serial_hex() + "\tunknown\t/CN=1234\n" +
+                                         "R\t350101000000Z\t250101000000Z\t" + pki().revoked.serial_hex() +
+                                         "\tunknown\t/CN=4321\n"};
   auto req = make_ocsp_request(cert, pki().ca);
   EXPECT_TRUE(req.ok());
-  write_file(dir / "req.der", *req);
-  const std::string d = dir.path().string();
-  EXPECT_EQ(run("openssl ocsp -index " + d + "/index.txt -rsigner " + d + "/signer.pem -rkey " + d + "/signer.key -CA " +
-                d + "/ca.pem -reqin " + d + "/req.der -respout " + d + "/resp.der " + extra),
-            0);
-  return read_file(dir / "resp.der");
+  return roadside::testing::openssl_ocsp_respond(dir, r, *req, extra);
 }
 
 OcspCheck at(std::chrono::system_clock::time_point now, std::vector<Certificate> trusted = {}) {

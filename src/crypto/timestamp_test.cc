@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "crypto/crypto.h"
+#include "support/openssl_tools.h"
 #include "support/test_support.h"
 
 namespace roadside::crypto {
@@ -28,18 +29,7 @@ const Tsa& tsa() {
 
 // openssl ts -reply answers Roadside's request for `data`; returns the DER response.
 std::string openssl_tsa_reply(TempDir& dir, std::string_view data) {
-  write_file(dir / "tsa.pem", tsa().tsa.to_pem());
-  write_file(dir / "tsa.key", tsa().tsa_key.to_pem());
-  write_file(dir / "serial", "01\n");
-  write_file(dir / "ts.cnf", "[ tsa ]\ndefault_tsa = t\n[ t ]\nserial = " + (dir / "serial").string() +
-                                 "\nsigner_digest = sha256\ndefault_policy = 1.2.3.4.1\ndigests = sha256, sha512\n"
-                                 "ess_cert_id_alg = sha256\n");
-  write_file(dir / "req.tsq", *make_timestamp_request(data));
-  const std::string d = dir.path().string();
-  const std::string cmd = "openssl ts -reply -config " + d + "/ts.cnf -queryfile " + d + "/req.tsq -inkey " + d +
-                          "/tsa.key -signer " + d + "/tsa.pem -out " + d + "/resp.tsr >/dev/null 2>&1";
-  EXPECT_EQ(std::system(cmd.c_str()), 0);
-  return read_file(dir / "resp.tsr");
+  return roadside::testing::openssl_ts_reply(dir, tsa().tsa.to_pem(), tsa().tsa_key.to_pem(), *make_timestamp_request(data));
 }
 
 TEST(Timestamp, RequestIsSha512WithoutNonceOrCertReq) {
