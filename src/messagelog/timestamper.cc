@@ -1,0 +1,36 @@
+#include "messagelog/timestamper.h"
+
+namespace roadside::messagelog {
+namespace {
+
+namespace http = boost::beast::http;
+
+Error tsa_failed(std::string detail) {
+  return Error(make_error_code(crypto::errc::incorrect_validation_info), "time-stamping authority: " + std::move(detail));
+}
+
+}  // namespace
+
+boost::asio::awaitable<Result<Timestamp>> request_timestamp(net::HttpClient& client, std::string url, std::string data,
+                                                            std::vector<crypto::Certificate> tsa_certs) {
+  auto query = crypto::make_timestamp_request(data);
+  if (!query.ok()) co_return query.error();
+  auto parsed = net::Url::parse(url);
+  if (!parsed.ok()) co_return parsed.error();
+  http::request<http::string_body> req{http::verb::post, "", 11};
+  req.set(http::field::content_type, "application/timestamp-query");
+  req.body() = std::move(query).value();
+  req.prepare_payload();
+  auto response = co_await client.request(std::move(parsed).value(), std::move(req));
+  if (!response.ok()) co_return response.error();
+  const auto& msg = response->message;
+  if (msg.result() != http::status::ok) co_return tsa_failed(url + " answered HTTP " + std::to_string(msg.result_int()));
+  if (msg.body().size() > kMaxTimestampReplyBytes) co_return tsa_failed(url + " sent an oversized reply");
+  auto token = crypto::timestamp_token_from_response(msg.body());
+  if (!token.ok()) co_return tsa_failed(token.error().detail());
+  auto info = crypto::verify_timestamp_token(*token, data, tsa_certs);
+  if (!info.ok()) co_return info.error();
+  co_return Timestamp{std::move(token).value(), std::move(info).value()};
+}
+
+}  // namespace roadside::messagelog

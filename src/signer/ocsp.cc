@@ -1,0 +1,93 @@
+#include "signer/ocsp.h"
+
+#include <fstream>
+
+#include "base/errors.h"
+#include "globalconf/files.h"
+
+namespace roadside::signer {
+namespace {
+
+namespace fs = std::filesystem;
+namespace http = boost::beast::http;
+
+Error not_ocsp(std::string detail) {
+  return Error(make_error_code(crypto::errc::incorrect_validation_info), "OCSP responder: " + std::move(detail));
+}
+
+bool is_hex_name(const std::string& s) { return s.size() == 40 && s.find_first_not_of("0123456789abcdef") == std::string::npos; }
+
+}  // namespace
+
+boost::asio::awaitable<Result<std::string>> fetch_ocsp_response(net::HttpClient& http, std::string url,
+                                                                 crypto::Certificate cert, crypto::Certificate issuer) {
+  auto request = crypto::make_ocsp_request(cert, issuer);
+  if (!request.ok()) co_return request.error();
+  auto parsed = net::Url::parse(url);
+  if (!parsed.ok()) co_return parsed.error();
+  http::request<http::string_body> req{http::verb::post, "", 11};
+  req.set(http::field::content_type, "application/ocsp-request");
+  req.set(http::field::accept, "application/ocsp-response");
+  req.body() = std::move(request).value();
+  req.prepare_payload();
+  auto response = co_await http.request(std::move(parsed).value(), std::move(req));
+  if (!response.ok()) co_return response.error();
+  const auto& msg = response->message;
+  if (msg.result() != http::status::ok) co_return not_ocsp(url + " answered HTTP " + std::to_string(msg.result_int()));
+  if (msg.body().empty() || msg.body().size() > kMaxOcspResponseBytes) {
+    co_return not_ocsp(url + " sent a body of " + std::to_string(msg.body().size()) + " bytes");
+  }
+  co_return msg.body();
+}
+
+OcspCache::OcspCache(fs::path dir) : dir_(std::move(dir)) {}
+
+std::size_t OcspCache::load() {
+  if (dir_.empty()) return 0;
+  std::error_code ec;
+  std::size_t loaded = 0;
+  for (const auto& e : fs::directory_iterator(dir_, ec)) {
+    const std::string stem = e.path().stem().string();
+    if (e.path().extension() != ".ocsp" || !is_hex_name(stem)) continue;
+    auto der = globalconf::read_file_limited(e.path(), kMaxOcspResponseBytes);
+    if (!der.ok() || der->empty()) continue;
+    std::lock_guard lock(mu_);
+    by_hash_[stem] = std::move(der).value();
+    ++loaded;
+  }
+  return loaded;
+}
+
+std::optional<std::string> OcspCache::get(const crypto::Certificate& cert) const {
+  std::lock_guard lock(mu_);
+  auto it = by_hash_.find(cert.sha1_hex());
+  if (it == by_hash_.end()) return std::nullopt;
+  return it->second;
+}
+
+Status OcspCache::put(const crypto::Certificate& cert, std::string der) {
+  const std::string hash = cert.sha1_hex();
+  if (!dir_.empty()) {
+    std::error_code ec;
+    fs::create_directories(dir_, ec);
+    const fs::path tmp = dir_ / (hash + ".ocsp.tmp");
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      out.write(der.data(), static_cast<std::streamsize>(der.size()));
+      out.flush();
+      if (!out) return Error(make_error_code(base::errc::io_error), "cannot write " + tmp.string());
+    }
+    fs::rename(tmp, dir_ / (hash + ".ocsp"), ec);
+    if (ec) return Error(make_error_code(base::errc::io_error), "cannot store " + hash + ".ocsp: " + ec.message());
+  }
+  std::lock_guard lock(mu_);
+  by_hash_[hash] = std::move(der);
+  return {};
+}
+
+std::size_t OcspCache::size() const {
+  std::lock_guard lock(mu_);
+  return by_hash_.size();
+}
+
+}  // namespace roadside::signer

@@ -1,0 +1,48 @@
+// OCSP responses for the signer's certificates: fetched from the CA's responder as X-Road's
+// signer does (POST of an unsigned request, SHA-1 CertID, no nonce, Content-Type
+// application/ocsp-request; xroad-protocols.md §8.3) and cached in memory and on disk
+// (<dir>/<certificate SHA-1 hex>.ocsp, DER), so a restart can sign before the responder
+// answers again.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "crypto/crypto.h"
+#include "net/http_client.h"
+
+namespace roadside::signer {
+
+inline constexpr std::size_t kMaxOcspResponseBytes = 1 << 20;
+
+// Asks the responder at `url` about `cert`; returns the DER OCSPResponse, not yet verified
+// (crypto::verify_ocsp_response does that with the configuration's rules).
+// Errors: net errors for transport failures; crypto::errc::incorrect_validation_info when the
+// answer is not an OCSP response.
+boost::asio::awaitable<Result<std::string>> fetch_ocsp_response(net::HttpClient& http, std::string url,
+                                                                 crypto::Certificate cert, crypto::Certificate issuer);
+
+class OcspCache {
+ public:
+  // `dir` is created when missing; an empty path keeps the cache in memory only.
+  explicit OcspCache(std::filesystem::path dir);
+
+  // Loads every cached response from disk; unreadable files are skipped and counted.
+  std::size_t load();
+  std::optional<std::string> get(const crypto::Certificate& cert) const;
+  // Stores a response (already verified by the caller): in memory, then atomically on disk.
+  Status put(const crypto::Certificate& cert, std::string der);
+  std::size_t size() const;
+
+ private:
+  std::filesystem::path dir_;
+  mutable std::mutex mu_;
+  std::map<std::string, std::string> by_hash_;  // certificate SHA-1 hex -> DER
+};
+
+}  // namespace roadside::signer
