@@ -4,6 +4,7 @@
 
 #include "base/log.h"
 #include "globalconf/files.h"
+#include "globalconf/parameters.h"
 
 namespace roadside::globalconf {
 namespace fs = std::filesystem;
@@ -22,6 +23,18 @@ Status write_file(const fs::path& p, std::string_view bytes) {
   if (!out) return unreadable("cannot write " + p.string());
   return {};
 }
+
+// Writes `p` whole or not at all: a temporary file renamed over it.
+Status write_file_atomically(const fs::path& p, std::string_view bytes) {
+  const fs::path tmp = p.string() + ".tmp";
+  ROADSIDE_TRY_STATUS(write_file(tmp, bytes));
+  std::error_code ec;
+  fs::rename(tmp, p, ec);
+  if (ec) return unreadable("cannot replace " + p.string() + ": " + ec.message());
+  return {};
+}
+
+constexpr std::string_view kLearnedCerts = "learned-verification-certs.pem";
 
 // URI.resolve for the forms the central server uses: an absolute path keeps the scheme and
 // authority of the download URL; an absolute URL stays as it is.
@@ -45,7 +58,46 @@ Result<std::string> Snapshot::part(std::string_view content_identifier) const {
 }
 
 ConfigurationClient::ConfigurationClient(net::HttpClient& http, Anchor anchor, fs::path cache_dir, Clock& clock)
-    : http_(http), anchor_(std::move(anchor)), cache_(std::move(cache_dir)), clock_(clock) {}
+    : http_(http), anchor_(std::move(anchor)), cache_(std::move(cache_dir)), clock_(clock) {
+  if (auto pem = read_file_limited(cache_ / kLearnedCerts, 16 << 20); pem.ok()) {
+    if (auto certs = crypto::Certificate::all_from_pem(*pem); certs.ok()) learned_ = std::move(certs).value();
+  }
+}
+
+std::vector<crypto::Certificate> ConfigurationClient::trusted_certs() const {
+  auto certs = anchor_.verification_certs();
+  certs.insert(certs.end(), learned_.begin(), learned_.end());
+  return certs;
+}
+
+void ConfigurationClient::learn_sources(const Snapshot& snapshot) {
+  auto bytes = snapshot.part("SHARED-PARAMETERS");
+  if (!bytes.ok()) return;
+  auto params = SharedParameters::parse(*bytes);
+  if (!params.ok() || params->instance != anchor_.instance) return;
+  std::vector<crypto::Certificate> certs;
+  std::string pem;
+  for (const auto& source : params->sources) {
+    for (const auto& c : source.internal_verification_certs) {
+      certs.push_back(c);
+      pem += c.to_pem();
+    }
+  }
+  auto same = [](const std::vector<crypto::Certificate>& a, const std::vector<crypto::Certificate>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (a[i].to_der() != b[i].to_der()) return false;
+    }
+    return true;
+  };
+  if (same(certs, learned_)) return;
+  if (auto st = write_file_atomically(cache_ / kLearnedCerts, pem); !st.ok()) {
+    log::warn("cannot store the configuration's verification certificates", {{"error", st.error().to_string()}});
+  }
+  learned_ = std::move(certs);
+  log::info("global configuration verification certificates updated",
+            {{"instance", anchor_.instance}, {"certificates", learned_.size()}});
+}
 
 boost::asio::awaitable<Result<std::pair<std::string, int>>> ConfigurationClient::fetch_directory(const std::string& url) {
   for (int v = kNewestVersion; v >= kOldestVersion; --v) {
@@ -64,11 +116,11 @@ boost::asio::awaitable<Result<std::pair<std::string, int>>> ConfigurationClient:
 
 boost::asio::awaitable<Result<Snapshot>> ConfigurationClient::update() {
   std::optional<Error> last_error;
-  const auto certs = anchor_.verification_certs();
   // The configuration in use, read from disk once (after a restart), then kept in memory.
   if (!current_) {
     if (auto cached = load_cached(); cached.ok()) current_ = std::move(cached).value();
   }
+  const auto certs = trusted_certs();
 
   for (const auto& source : anchor_.sources) {
     auto fetched = co_await fetch_directory(source.download_url);
@@ -159,6 +211,7 @@ boost::asio::awaitable<Result<Snapshot>> ConfigurationClient::update() {
       if (entry.path().filename().string().rfind("gen-", 0) == 0 && entry.path() != gen) fs::remove_all(entry.path(), ec);
     }
     current_ = snap;
+    learn_sources(snap);
     log::info("global configuration updated", {{"instance", anchor_.instance},
                                                {"source", source.download_url},
                                                {"version", snap.version},
@@ -173,7 +226,7 @@ Result<Snapshot> ConfigurationClient::load_cached() const {
   const fs::path current = cache_ / "current";
   ROADSIDE_TRY(std::string dir_bytes, read_file_limited(current / "directory", kMaxDirectoryBytes));
   ROADSIDE_TRY(SignedDirectory dir, SignedDirectory::parse(dir_bytes));
-  const auto certs = anchor_.verification_certs();
+  const auto certs = trusted_certs();
   ROADSIDE_TRY_STATUS(dir.verify_signature(certs));
   ROADSIDE_TRY_STATUS(dir.check_not_expired(clock_.now()));
   std::error_code ec;

@@ -7,6 +7,13 @@
 //   current -> gen-<n>           symlink, swapped atomically after a complete download
 //   gen-<n>/directory            the verified directory file
 //   gen-<n>/parts/<location>     each part at its Content-location path
+//   learned-verification-certs.pem   see below
+//
+// Signing-key rollover: a Central Server announces its next signing key by listing its
+// certificate among its sources' internalVerificationCert in the instance's shared
+// parameters. The client trusts, besides the anchor's certificates, those listed in the
+// last configuration of its own instance that verified, and keeps them on disk, so a
+// directory signed with the new key verifies (also after a restart) without a new anchor.
 #pragma once
 
 #include <filesystem>
@@ -43,8 +50,13 @@ class ConfigurationClient {
   boost::asio::awaitable<Result<Snapshot>> update();
   // The last stored configuration, verified again (signature, expiry, parts).
   Result<Snapshot> load_cached() const;
+  // The anchor's verification certificates and those learned from the configuration.
+  std::vector<crypto::Certificate> trusted_certs() const;
 
  private:
+  // Takes the verification certificates the snapshot's shared parameters list (own instance).
+  void learn_sources(const Snapshot& snapshot);
+
   boost::asio::awaitable<Result<std::pair<std::string, int>>> fetch_directory(const std::string& url);
 
   net::HttpClient& http_;
@@ -52,6 +64,7 @@ class ConfigurationClient {
   std::filesystem::path cache_;
   Clock& clock_;
   std::optional<Snapshot> current_;  // the configuration in use
+  std::vector<crypto::Certificate> learned_;
 };
 
 }  // namespace roadside::globalconf

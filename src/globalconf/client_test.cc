@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "globalconf/parameters.h"
+#include "globalconf/publish.h"
 #include "net/http_server.h"
 #include "support/test_support.h"
 
@@ -229,6 +230,53 @@ TEST_F(ClientTest, AnExpiredDirectoryIsNotTaken) {
   auto r = update(client);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().fault_code(), "global_conf_outdated");
+}
+
+TEST_F(ClientTest, SigningKeyRolloverThroughSharedParameters) {
+  start_central();
+  const auto key_dir = gc_ / "signing-key";
+  const auto old_key = *crypto::PrivateKey::from_pem(read_file(key_dir / "internal.key"));
+  const auto old_cert = *crypto::Certificate::from_pem(read_file(key_dir / "internal.crt"));
+  const auto new_key = *crypto::PrivateKey::generate(crypto::KeyType::ec_p256);
+  const auto new_cert =
+      *crypto::issue_certificate({.common_name = "internalSigningKey2", .usage = crypto::Usage::ca}, new_key, nullptr, new_key);
+
+  // The Central Server announces its next key in the shared parameters, signed with the old one.
+  const auto gen = gc_ / "public" / "V6" / "20251110170000548026000";
+  std::string shared = read_file(gen / "shared-params.xml");
+  const std::string marker = "<internalVerificationCert>";
+  shared.insert(shared.find(marker), marker + crypto::base64_encode(new_cert.to_der()) + "</internalVerificationCert>\n        ");
+  const std::vector<PublishedPart> parts = {{"SHARED-PARAMETERS", "DEV", "/V6/gen-2/shared-params.xml", shared},
+                                            {"PRIVATE-PARAMETERS", "DEV", "/V6/gen-2/private-params.xml",
+                                             read_file(gen / "private-params.xml")}};
+  for (const auto& p : parts) central_->override_body(p.content_location, p.bytes);
+  const DirectorySpec spec{parts, std::chrono::system_clock::now() + std::chrono::hours(24), 6};
+  central_->override_body("/internalconf?version=6", *build_signed_directory(spec, old_key, old_cert));
+
+  net::HttpClient http(io_.get_executor());
+  {
+    ConfigurationClient client(http, anchor({central_->url()}), cache_.path());
+    auto announced = update(client);
+    ASSERT_TRUE(announced.ok()) << announced.error().to_string();
+    EXPECT_EQ(client.trusted_certs().size(), 3u);  // the anchor's, and the two listed
+
+    // Then it signs with the new key; the anchor knows nothing of it.
+    DirectorySpec next = spec;
+    next.signature_algorithm = std::string(crypto::kEcdsaSha512Uri);
+    central_->override_body("/internalconf?version=6", *build_signed_directory(next, new_key, new_cert));
+    auto rolled = update(client);
+    ASSERT_TRUE(rolled.ok()) << rolled.error().to_string();
+  }
+  // After a restart the cached configuration, signed with the new key, still verifies.
+  ConfigurationClient restarted(http, anchor({central_->url()}), cache_.path());
+  EXPECT_TRUE(restarted.load_cached().ok());
+
+  // A server that never saw the announcement refuses the new key.
+  TempDir fresh;
+  ConfigurationClient stranger(http, anchor({central_->url()}), fresh.path());
+  auto refused = update(stranger);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().fault_code(), "invalid_signature_value");
 }
 
 }  // namespace
