@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <variant>
 
 #include "base/clock.h"
 #include "globalconf/files.h"
@@ -29,6 +30,19 @@ Result<globalconf::SharedParameters> load_trust(const std::string& path) {
   auto params = globalconf::SharedParameters::parse(xml);
   if (!params.ok()) return Error(params.error().code(), path + ": " + params.error().detail());
   return params;
+}
+
+// The trust and the file to check, or the exit code of the failure (already reported).
+struct Inputs {
+  globalconf::SharedParameters trust;
+  std::string bytes;
+};
+std::variant<Inputs, int> load_inputs(const std::string& trust_path, const std::string& path, std::uintmax_t limit) {
+  auto trust = load_trust(trust_path);
+  if (!trust.ok()) return fail(trust.error());
+  auto bytes = globalconf::read_file_limited(path, limit);
+  if (!bytes.ok()) return fail(bytes.error(), path);
+  return Inputs{std::move(trust).value(), std::move(bytes).value()};
 }
 
 const char* timestamp_kind(messagelog::AsicVerification::Timestamp t) {
@@ -73,13 +87,12 @@ int verify_globalconf(const VerifyGlobalconfArgs& args) {
 }
 
 int verify_asic(const std::string& trust_path, const std::string& path) {
-  auto trust = load_trust(trust_path);
-  if (!trust.ok()) return fail(trust.error());
-  auto bytes = globalconf::read_file_limited(path, kMaxContainerBytes);
-  if (!bytes.ok()) return fail(bytes.error(), path);
-  auto container = messagelog::AsicContainer::read(*bytes);
+  auto in = load_inputs(trust_path, path, kMaxContainerBytes);
+  if (const int* code = std::get_if<int>(&in)) return *code;
+  const auto& [trust, bytes] = std::get<Inputs>(in);
+  auto container = messagelog::AsicContainer::read(bytes);
   if (!container.ok()) return fail(container.error(), path);
-  auto v = messagelog::verify_asic(*container, *trust);
+  auto v = messagelog::verify_asic(*container, trust);
   if (!v.ok()) return fail(v.error(), path);
   std::cout << "valid: " << path << "\n";
   print(*v, std::cout);
@@ -87,11 +100,10 @@ int verify_asic(const std::string& trust_path, const std::string& path) {
 }
 
 int verify_archive(const std::string& trust_path, const std::string& path, const std::string& previous_digest) {
-  auto trust = load_trust(trust_path);
-  if (!trust.ok()) return fail(trust.error());
-  auto bytes = globalconf::read_file_limited(path, kMaxArchiveBytes);
-  if (!bytes.ok()) return fail(bytes.error(), path);
-  auto zip = messagelog::ZipFile::read(*bytes);
+  auto in = load_inputs(trust_path, path, kMaxArchiveBytes);
+  if (const int* code = std::get_if<int>(&in)) return *code;
+  const auto& [trust, bytes] = std::get<Inputs>(in);
+  auto zip = messagelog::ZipFile::read(bytes);
   if (!zip.ok()) return fail(zip.error(), path);
   std::optional<std::string> previous;
   if (!previous_digest.empty()) previous = previous_digest;
@@ -101,7 +113,7 @@ int verify_archive(const std::string& trust_path, const std::string& path, const
     const messagelog::ZipEntry* entry = zip->find(e.file);
     auto container = messagelog::AsicContainer::read(entry->data);
     if (!container.ok()) return fail(container.error(), path + ": " + e.file);
-    auto v = messagelog::verify_asic(*container, *trust);
+    auto v = messagelog::verify_asic(*container, trust);
     if (!v.ok()) return fail(v.error(), path + ": " + e.file);
     std::cerr << "valid: " << e.file << "\n";
   }

@@ -15,13 +15,7 @@ boost::asio::awaitable<Result<Timestamp>> request_timestamp(net::HttpClient& cli
                                                             std::vector<crypto::Certificate> tsa_certs) {
   auto query = crypto::make_timestamp_request(data);
   if (!query.ok()) co_return query.error();
-  auto parsed = net::Url::parse(url);
-  if (!parsed.ok()) co_return parsed.error();
-  http::request<http::string_body> req{http::verb::post, "", 11};
-  req.set(http::field::content_type, "application/timestamp-query");
-  req.body() = std::move(query).value();
-  req.prepare_payload();
-  auto response = co_await client.request(std::move(parsed).value(), std::move(req));
+  auto response = co_await client.post(url, "application/timestamp-query", std::move(query).value());
   if (!response.ok()) co_return response.error();
   const auto& msg = response->message;
   if (msg.result() != http::status::ok) co_return tsa_failed(url + " answered HTTP " + std::to_string(msg.result_int()));

@@ -246,4 +246,16 @@ asio::awaitable<Result<ClientResponse>> HttpClient::get(std::string url_text) {
   co_return co_await request(*url, std::move(req));
 }
 
+asio::awaitable<Result<ClientResponse>> HttpClient::post(std::string url_text, std::string content_type, std::string body,
+                                                         std::string accept) {
+  auto url = Url::parse(url_text);
+  if (!url.ok()) co_return std::move(url).error();
+  http::request<http::string_body> req{http::verb::post, url->target, 11};
+  req.set(http::field::content_type, content_type);
+  if (!accept.empty()) req.set(http::field::accept, accept);
+  req.body() = std::move(body);
+  req.prepare_payload();
+  co_return co_await request(*url, std::move(req));
+}
+
 }  // namespace roadside::net

@@ -55,6 +55,9 @@ class HttpClient {
   // Sends `request` to `url` (its target and Host are set from the URL when empty).
   asio::awaitable<Result<ClientResponse>> request(Url url, http::request<http::string_body> request);
   asio::awaitable<Result<ClientResponse>> get(std::string url);
+  // A POST of `body` as `content_type`, with an Accept header when `accept` is not empty.
+  asio::awaitable<Result<ClientResponse>> post(std::string url, std::string content_type, std::string body,
+                                               std::string accept = {});
 
   std::size_t connections_opened() const;
   std::size_t idle_connections() const;

@@ -23,14 +23,7 @@ boost::asio::awaitable<Result<std::string>> fetch_ocsp_response(net::HttpClient&
                                                                  crypto::Certificate cert, crypto::Certificate issuer) {
   auto request = crypto::make_ocsp_request(cert, issuer);
   if (!request.ok()) co_return request.error();
-  auto parsed = net::Url::parse(url);
-  if (!parsed.ok()) co_return parsed.error();
-  http::request<http::string_body> req{http::verb::post, "", 11};
-  req.set(http::field::content_type, "application/ocsp-request");
-  req.set(http::field::accept, "application/ocsp-response");
-  req.body() = std::move(request).value();
-  req.prepare_payload();
-  auto response = co_await http.request(std::move(parsed).value(), std::move(req));
+  auto response = co_await http.post(url, "application/ocsp-request", std::move(request).value(), "application/ocsp-response");
   if (!response.ok()) co_return response.error();
   const auto& msg = response->message;
   if (msg.result() != http::status::ok) co_return not_ocsp(url + " answered HTTP " + std::to_string(msg.result_int()));

@@ -250,15 +250,9 @@ TEST_F(RoadsideSigned, SoftTokenSignatureVerifiesAgainstTheV6Configuration) {
 
 // The JDK's verifier (../shared/tools/jdk-xades-verify, or $ROADSIDE_TOOLS_DIR).
 std::optional<std::filesystem::path> jdk_verifier() {
-  std::filesystem::path tools;
-  if (const char* env = std::getenv("ROADSIDE_TOOLS_DIR"); env && *env) {
-    tools = env;
-  } else {
-    tools = source_dir().parent_path() / "shared" / "tools";
-  }
-  const auto file = tools / "jdk-xades-verify" / "XadesVerify.java";
-  if (!std::filesystem::exists(file) || run_command("java -version") != 0) return std::nullopt;
-  return file;
+  auto tools = tools_dir();
+  if (!tools || run_command("java -version") != 0) return std::nullopt;
+  return *tools / "jdk-xades-verify" / "XadesVerify.java";
 }
 
 TEST_F(RoadsideSigned, IndependentVerifiersAcceptRoadsideSignatures) {

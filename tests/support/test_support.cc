@@ -41,16 +41,24 @@ std::string read_file(const std::filesystem::path& p) {
 std::filesystem::path source_dir() { return ROADSIDE_SOURCE_DIR; }
 std::filesystem::path binary_dir() { return ROADSIDE_BINARY_DIR; }
 
-std::optional<std::filesystem::path> vectors_dir() {
+namespace {
+
+// $variable, else ../shared/<name> beside the source tree; std::nullopt unless it holds `probe`.
+std::optional<std::filesystem::path> shared_dir(const char* variable, const char* name, const char* probe) {
   std::filesystem::path dir;
-  if (const char* env = std::getenv("ROADSIDE_VECTORS_DIR"); env && *env) {
+  if (const char* env = std::getenv(variable); env && *env) {
     dir = env;
   } else {
-    dir = source_dir().parent_path() / "shared" / "vectors";
+    dir = source_dir().parent_path() / "shared" / name;
   }
-  if (std::filesystem::is_directory(dir / "xroad")) return dir;
+  if (std::filesystem::exists(dir / probe)) return dir;
   return std::nullopt;
 }
+
+}  // namespace
+
+std::optional<std::filesystem::path> vectors_dir() { return shared_dir("ROADSIDE_VECTORS_DIR", "vectors", "xroad"); }
+std::optional<std::filesystem::path> tools_dir() { return shared_dir("ROADSIDE_TOOLS_DIR", "tools", "jdk-xades-verify"); }
 
 unsigned short free_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);

@@ -30,6 +30,9 @@ std::string read_file(const std::filesystem::path& p);
 // The X-Road test vectors: $ROADSIDE_VECTORS_DIR, else ../shared/vectors relative to the
 // source tree. std::nullopt when absent (a user's clone): callers GTEST_SKIP with a message.
 std::optional<std::filesystem::path> vectors_dir();
+// The independent tools (jdk-xades-verify, ...): $ROADSIDE_TOOLS_DIR, else ../shared/tools
+// relative to the source tree; std::nullopt when absent.
+std::optional<std::filesystem::path> tools_dir();
 
 // The root of the source tree and the build tree (for locating the roadside binary).
 std::filesystem::path source_dir();
