@@ -55,7 +55,7 @@ Result<ArchiveCheck> verify_archive_linking(const ZipFile& archive, const std::o
   for (const auto& e : li.entries) {
     const ZipEntry* file = archive.find(e.file);
     if (!file) return invalid("linkinginfo lists " + e.file + ", which the archive does not hold");
-    digest = crypto::to_hex(crypto::sha512(digest + crypto::to_hex(crypto::sha512(file->data))));
+    digest = chain_digest(digest, file->data);
     if (digest != e.digest) return invalid("the chain digest of " + e.file + " does not match linkinginfo");
     listed.insert(e.file);
   }
@@ -63,6 +63,34 @@ Result<ArchiveCheck> verify_archive_linking(const ZipFile& archive, const std::o
     if (e.name != "linkinginfo" && !listed.count(e.name)) return invalid("archive holds " + e.name + ", which linkinginfo does not list");
   }
   return ArchiveCheck{std::move(li), digest};
+}
+
+std::string chain_digest(const std::string& previous_hex, std::string_view file) {
+  return crypto::to_hex(crypto::sha512(previous_hex + crypto::to_hex(crypto::sha512(file))));
+}
+
+Result<WrittenArchive> write_archive(const std::vector<ArchivedContainer>& containers, const std::string& previous_digest,
+                                     const std::string& previous_archive) {
+  if (previous_digest.empty() != previous_archive.empty()) {
+    return Error(make_error_code(errc::malformed), "a previous archive needs both its digest and its name");
+  }
+  auto plain = [](const std::string& s) { return !s.empty() && s.find_first_of(" \r\n/") == std::string::npos && s != "linkinginfo"; };
+  ZipFile zip;
+  std::set<std::string> names;
+  std::string info = (previous_digest.empty() ? "-" : previous_digest) + " " +
+                     (previous_archive.empty() ? "-" : previous_archive) + " SHA-512\n";
+  std::string digest = previous_digest;
+  for (const auto& c : containers) {
+    if (!plain(c.name) || !names.insert(c.name).second) {
+      return Error(make_error_code(errc::malformed), "container name \"" + c.name + "\" is empty, repeated or not a plain name");
+    }
+    digest = chain_digest(digest, c.bytes);
+    info += digest + " " + c.name + "\n";
+    zip.entries.push_back({c.name, c.bytes, true});
+  }
+  zip.entries.push_back({"linkinginfo", info, true});
+  ROADSIDE_TRY(std::string bytes, zip.write());
+  return WrittenArchive{std::move(bytes), digest};
 }
 
 }  // namespace roadside::messagelog

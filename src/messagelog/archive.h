@@ -38,4 +38,22 @@ struct ArchiveCheck {
 // archive's first line.
 Result<ArchiveCheck> verify_archive_linking(const ZipFile& archive, const std::optional<std::string>& previous_digest = {});
 
+struct ArchivedContainer {
+  std::string name;   // "<queryId>-request-<seq>.asice"
+  std::string bytes;  // the container
+};
+
+struct WrittenArchive {
+  std::string zip;
+  std::string last_digest;  // hex: the next archive's previous digest
+};
+
+// Writes an archive as X-Road's LogArchiveWriter does: the containers, then linkinginfo
+// chaining them to the previous archive (none for the first).
+Result<WrittenArchive> write_archive(const std::vector<ArchivedContainer>& containers,
+                                     const std::string& previous_digest = {}, const std::string& previous_archive = {});
+
+// D_i from D_(i-1) and a container's bytes.
+std::string chain_digest(const std::string& previous_hex, std::string_view file);
+
 }  // namespace roadside::messagelog

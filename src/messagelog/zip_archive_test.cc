@@ -125,3 +125,37 @@ TEST(Archive, DetectsTamperingMissingAndExtraContainers) {
 
 }  // namespace
 }  // namespace roadside::messagelog
+
+namespace roadside::messagelog {
+namespace {
+
+TEST(Archive, WrittenArchivesChainAndVerify) {
+  ROADSIDE_REQUIRE_VECTORS(vectors);
+  // X-Road's first archive rewritten from its container gives X-Road's digest.
+  auto original = ZipFile::read(read_file(vectors / "xroad" / "archive" / "message-archive-0.zip"));
+  ASSERT_TRUE(original.ok());
+  const ZipEntry& container = original->entries.front();
+  auto first = write_archive({{container.name, container.data}});
+  ASSERT_TRUE(first.ok()) << first.error().to_string();
+  EXPECT_EQ(first->last_digest,
+            "9011ab557706b5050584d6888af7b390e5350f4edad296bd7a582aa51732aac7f49a4ec44dd361027945ade0de8b8cf607fb7b7d11f17b05"
+            "60d44b965c358eaa");
+  EXPECT_EQ(ZipFile::read(first->zip)->find("linkinginfo")->data, original->find("linkinginfo")->data);
+
+  // The next archive continues from it.
+  auto second = write_archive({{"a-request-1.asice", "one"}, {"a-response-2.asice", "two"}}, first->last_digest, "mlog-1.zip");
+  ASSERT_TRUE(second.ok());
+  auto check = verify_archive_linking(*ZipFile::read(second->zip), first->last_digest);
+  ASSERT_TRUE(check.ok()) << check.error().to_string();
+  EXPECT_EQ(check->last_digest, second->last_digest);
+  EXPECT_EQ(check->linking.previous_archive, "mlog-1.zip");
+  EXPECT_FALSE(verify_archive_linking(*ZipFile::read(second->zip), std::string(128, '0')).ok());
+
+  EXPECT_FALSE(write_archive({{"x", "1"}, {"x", "2"}}).ok());
+  EXPECT_FALSE(write_archive({{"linkinginfo", "1"}}).ok());
+  EXPECT_FALSE(write_archive({{"a b", "1"}}).ok());
+  EXPECT_FALSE(write_archive({}, "abc").ok());
+}
+
+}  // namespace
+}  // namespace roadside::messagelog
