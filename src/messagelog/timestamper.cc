@@ -1,5 +1,7 @@
 #include "messagelog/timestamper.h"
 
+#include "xml/hashchain.h"
+
 namespace roadside::messagelog {
 namespace {
 
@@ -25,6 +27,13 @@ boost::asio::awaitable<Result<Timestamp>> request_timestamp(net::HttpClient& cli
   auto info = crypto::verify_timestamp_token(*token, data, tsa_certs);
   if (!info.ok()) co_return info.error();
   co_return Timestamp{std::move(token).value(), std::move(info).value()};
+}
+
+Result<BatchTimestampChains> batch_timestamp_chains(const std::vector<std::string>& signatures) {
+  std::vector<xml::HashTreeInput> inputs;
+  for (const auto& s : signatures) inputs.push_back({{"/META-INF/signatures.xml", s}});
+  ROADSIDE_TRY(xml::BuiltHashTree tree, xml::build_hash_tree(inputs, crypto::kSha512Uri, "/ts-hashchain.xml"));
+  return BatchTimestampChains{std::move(tree.result), std::move(tree.chains)};
 }
 
 }  // namespace roadside::messagelog

@@ -25,4 +25,13 @@ struct Timestamp {
 boost::asio::awaitable<Result<Timestamp>> request_timestamp(net::HttpClient& http, std::string url, std::string data,
                                                             std::vector<crypto::Certificate> tsa_certs);
 
+// A batch time-stamp's hash tree over the signature documents of several log records:
+// the time-stamp goes over `result` (ts-hashchainresult.xml); record i keeps `chains[i]`
+// (ts-hashchain.xml), whose DataRef /META-INF/signatures.xml covers its signature.
+struct BatchTimestampChains {
+  std::string result;
+  std::vector<std::string> chains;
+};
+Result<BatchTimestampChains> batch_timestamp_chains(const std::vector<std::string>& signatures);
+
 }  // namespace roadside::messagelog

@@ -4,31 +4,56 @@
 
 namespace roadside::signer {
 
-Result<SignedMessageParts> sign_message(const MessageParts& parts, const SigningMaterial& m,
-                                        std::chrono::system_clock::time_point now) {
+namespace {
+
+xml::XadesSpec spec_for(const SigningMaterial& m, std::chrono::system_clock::time_point now) {
   xml::XadesSpec spec;
   spec.signature_method = std::string(m.cert.is_ec_key() ? crypto::kEcdsaSha512Uri : crypto::kRsaSha512Uri);
   spec.digest_method = std::string(crypto::kSha512Uri);
   spec.extra_certs = m.intermediates;
   spec.ocsp_responses = m.ocsp_responses;
   spec.signing_time = now;
-  SignedMessageParts out;
-  if (parts.attachments.empty()) {
-    spec.references.push_back({"", "/message.xml", spec.digest_method, crypto::sha512(parts.message)});
-  } else {
-    std::vector<std::pair<std::string, std::string>> items{{"/message.xml", parts.message}};
-    for (std::size_t i = 0; i < parts.attachments.size(); ++i) {
-      items.emplace_back("/attachment" + std::to_string(i + 1), parts.attachments[i]);
-    }
-    ROADSIDE_TRY(xml::BuiltHashChain chain, xml::build_hash_chain(items, spec.digest_method));
-    spec.references.push_back({"", "/sig-hashchainresult.xml", spec.digest_method, crypto::sha512(chain.result)});
-    spec.mime_type = "application/hash-chain-result";
-    out.hash_chain_result = std::move(chain.result);
-    out.hash_chain = std::move(chain.chain);
+  return spec;
+}
+
+Result<std::string> sign_spec(const xml::XadesSpec& spec, const SigningMaterial& m) {
+  return xml::build_xades(spec, m.cert, [&](std::string_view data) { return crypto::sign_xmldsig(m.key, spec.signature_method, data); });
+}
+
+}  // namespace
+
+Result<SignedMessageParts> sign_message(const MessageParts& parts, const SigningMaterial& m,
+                                        std::chrono::system_clock::time_point now) {
+  if (!parts.attachments.empty()) {
+    ROADSIDE_TRY(std::vector<SignedMessageParts> one, sign_batch({parts}, m, now));
+    return std::move(one.front());
   }
-  ROADSIDE_TRY(out.signature, xml::build_xades(spec, m.cert, [&](std::string_view data) {
-                 return crypto::sign_xmldsig(m.key, spec.signature_method, data);
-               }));
+  xml::XadesSpec spec = spec_for(m, now);
+  spec.references.push_back({"", "/message.xml", spec.digest_method, crypto::sha512(parts.message)});
+  SignedMessageParts out;
+  ROADSIDE_TRY(out.signature, sign_spec(spec, m));
+  return out;
+}
+
+Result<std::vector<SignedMessageParts>> sign_batch(const std::vector<MessageParts>& messages, const SigningMaterial& m,
+                                                   std::chrono::system_clock::time_point now) {
+  if (messages.size() == 1 && messages[0].attachments.empty()) {
+    ROADSIDE_TRY(SignedMessageParts one, sign_message(messages[0], m, now));
+    return std::vector<SignedMessageParts>{std::move(one)};
+  }
+  xml::XadesSpec spec = spec_for(m, now);
+  std::vector<xml::HashTreeInput> inputs;
+  for (const auto& msg : messages) {
+    xml::HashTreeInput in{{"/message.xml", msg.message}};
+    for (std::size_t i = 0; i < msg.attachments.size(); ++i) in.emplace_back("/attachment" + std::to_string(i + 1), msg.attachments[i]);
+    inputs.push_back(std::move(in));
+  }
+  ROADSIDE_TRY(xml::BuiltHashTree tree, xml::build_hash_tree(inputs, spec.digest_method, "/sig-hashchain.xml"));
+  spec.references.push_back({"", "/sig-hashchainresult.xml", spec.digest_method, crypto::sha512(tree.result)});
+  spec.mime_type = "application/hash-chain-result";
+  ROADSIDE_TRY(std::string signature, sign_spec(spec, m));
+  std::vector<SignedMessageParts> out;
+  for (auto& chain : tree.chains) out.push_back({signature, tree.result, std::move(chain)});
   return out;
 }
 

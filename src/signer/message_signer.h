@@ -36,4 +36,10 @@ struct SigningMaterial {
 Result<SignedMessageParts> sign_message(const MessageParts& parts, const SigningMaterial& material,
                                         std::chrono::system_clock::time_point now);
 
+// One signature for several messages signed with the same key at once (X-Road's batch
+// signer): a hash tree over the messages; each gets the shared signature and result and its
+// own chain. A single one-part message is signed as sign_message does.
+Result<std::vector<SignedMessageParts>> sign_batch(const std::vector<MessageParts>& messages, const SigningMaterial& material,
+                                                   std::chrono::system_clock::time_point now);
+
 }  // namespace roadside::signer

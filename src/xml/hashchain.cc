@@ -172,31 +172,122 @@ Status verify_hash_chain(std::string_view result_xml, std::string_view chain_xml
 
 namespace roadside::xml {
 
+namespace {
+
+// A node of the tree: a single-part input (a DataRef item) or a step over its children
+// (the parts of a multi-part input, or two subtrees).
+struct TreeNode {
+  std::string value;  // the digest the parent step takes: the part's digest, or this step's value
+  std::string uri;    // DataRef URI, for a single-part leaf
+  std::vector<std::pair<std::string, std::string>> data_refs;  // (URI, digest), for a multi-part leaf step
+  std::vector<std::size_t> children;                          // node indexes, for an inner step
+  bool is_step() const { return uri.empty(); }
+};
+
+std::string b64(std::string_view bytes) { return crypto::base64_encode(bytes); }
+
+constexpr std::string_view kXmlHead = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n";
+constexpr std::string_view kChainNs = "xmlns=\"http://www.w3.org/2000/09/xmldsig#\" xmlns:ns2=\"http://cyber.ee/hashchain\"";
+
+bool usable_uri(const std::string& uri) { return !uri.empty() && uri.find_first_of("<>&\"") == std::string::npos; }
+
+}  // namespace
+
+Result<BuiltHashTree> build_hash_tree(const std::vector<HashTreeInput>& inputs, std::string_view digest_method,
+                                      std::string_view chain_uri) {
+  if (inputs.empty()) return bad(errc::invalid_hash_chain, "a hash tree needs at least one input");
+  const std::string method(digest_method);
+  std::vector<TreeNode> nodes;
+  std::vector<std::size_t> leaves;
+  for (const auto& input : inputs) {
+    if (input.empty()) return bad(errc::invalid_hash_chain, "a hash tree input without parts");
+    TreeNode n;
+    for (const auto& [uri, data] : input) {
+      if (!usable_uri(uri)) return bad(errc::invalid_hash_chain_ref, "unusable part URI \"" + uri + "\"");
+      ROADSIDE_TRY(std::string d, crypto::digest(method, data));
+      n.data_refs.emplace_back(uri, std::move(d));
+    }
+    if (n.data_refs.size() == 1) {
+      n.uri = n.data_refs[0].first;
+      n.value = n.data_refs[0].second;
+    } else {
+      std::vector<std::pair<std::string, std::string>> items;
+      for (const auto& r : n.data_refs) items.emplace_back(r.second, method);
+      ROADSIDE_TRY(n.value, hash_step(items, method));
+    }
+    leaves.push_back(nodes.size());
+    nodes.push_back(std::move(n));
+  }
+  auto make_step = [&](std::vector<std::size_t> children) -> Result<std::size_t> {
+    std::vector<std::pair<std::string, std::string>> items;
+    for (auto c : children) items.emplace_back(nodes[c].value, method);
+    TreeNode n;
+    ROADSIDE_TRY(n.value, hash_step(items, method));
+    n.children = std::move(children);
+    nodes.push_back(std::move(n));
+    return nodes.size() - 1;
+  };
+  std::vector<std::size_t> level = leaves;
+  while (level.size() > 1) {
+    std::vector<std::size_t> up;
+    for (std::size_t i = 0; i + 1 < level.size(); i += 2) {
+      ROADSIDE_TRY(std::size_t step, make_step({level[i], level[i + 1]}));
+      up.push_back(step);
+    }
+    if (level.size() % 2) up.push_back(level.back());
+    level = std::move(up);
+  }
+  std::size_t root = level[0];
+  if (!nodes[root].is_step()) {
+    ROADSIDE_TRY(root, make_step({root}));
+  }
+
+  BuiltHashTree out;
+  out.result = std::string(kXmlHead) + "<ns2:HashChainResult URI=\"" + std::string(chain_uri) + "#STEP0\" " +
+               std::string(kChainNs) + ">\n    <DigestMethod Algorithm=\"" + method + "\"/>\n    <DigestValue>" +
+               b64(nodes[root].value) + "</DigestValue>\n</ns2:HashChainResult>\n";
+  // Parents, to walk from a leaf up to the root.
+  std::vector<std::size_t> parent(nodes.size(), SIZE_MAX);
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    for (auto c : nodes[i].children) parent[c] = i;
+  }
+  for (std::size_t leaf : leaves) {
+    std::vector<std::size_t> path;  // root first, down to the leaf's own node
+    for (std::size_t n = leaf; n != SIZE_MAX; n = parent[n]) path.insert(path.begin(), n);
+    std::string steps;
+    int step_no = 0;
+    for (std::size_t k = 0; k < path.size(); ++k) {
+      const TreeNode& n = nodes[path[k]];
+      if (!n.is_step()) break;  // a single-part leaf is a DataRef in the step above
+      std::string items;
+      if (n.children.empty()) {
+        for (const auto& [uri, d] : n.data_refs) {
+          items += "        <ns2:DataRef URI=\"" + uri + "\">\n            <DigestValue>" + b64(d) + "</DigestValue>\n        </ns2:DataRef>\n";
+        }
+      }
+      for (auto c : n.children) {
+        const TreeNode& child = nodes[c];
+        if (k + 1 < path.size() && c == path[k + 1]) {
+          items += child.is_step() ? "        <ns2:StepRef URI=\"#STEP" + std::to_string(step_no + 1) + "\"/>\n"
+                                   : "        <ns2:DataRef URI=\"" + child.uri + "\">\n            <DigestValue>" +
+                                         b64(child.value) + "</DigestValue>\n        </ns2:DataRef>\n";
+        } else {
+          items += "        <ns2:HashValue>\n            <DigestValue>" + b64(child.value) + "</DigestValue>\n        </ns2:HashValue>\n";
+        }
+      }
+      steps += "    <ns2:HashStep id=\"STEP" + std::to_string(step_no++) + "\">\n" + items + "    </ns2:HashStep>\n";
+    }
+    out.chains.push_back(std::string(kXmlHead) + "<ns2:HashChain " + std::string(kChainNs) +
+                         ">\n    <ns2:DefaultDigestMethod Algorithm=\"" + method + "\"/>\n" + steps + "</ns2:HashChain>\n");
+  }
+  return out;
+}
+
 Result<BuiltHashChain> build_hash_chain(const std::vector<std::pair<std::string, std::string>>& parts,
                                         std::string_view digest_method, std::string_view chain_uri) {
   if (parts.empty()) return bad(errc::invalid_hash_chain, "a hash chain needs at least one part");
-  const std::string method(digest_method);
-  std::vector<std::pair<std::string, std::string>> items;
-  std::string refs;
-  for (const auto& [uri, data] : parts) {
-    if (uri.empty() || uri.find_first_of("<>&\"") != std::string::npos) {
-      return bad(errc::invalid_hash_chain_ref, "unusable part URI \"" + uri + "\"");
-    }
-    ROADSIDE_TRY(std::string d, crypto::digest(method, data));
-    refs += "        <ns2:DataRef URI=\"" + uri + "\">\n            <DigestValue>" + crypto::base64_encode(d) +
-            "</DigestValue>\n        </ns2:DataRef>\n";
-    items.emplace_back(std::move(d), method);
-  }
-  ROADSIDE_TRY(std::string top, hash_step(items, method));
-  constexpr std::string_view kHead = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n";
-  constexpr std::string_view kNs = "xmlns=\"http://www.w3.org/2000/09/xmldsig#\" xmlns:ns2=\"http://cyber.ee/hashchain\"";
-  BuiltHashChain out;
-  out.result = std::string(kHead) + "<ns2:HashChainResult URI=\"" + std::string(chain_uri) + "#STEP0\" " + std::string(kNs) +
-               ">\n    <DigestMethod Algorithm=\"" + method + "\"/>\n    <DigestValue>" + crypto::base64_encode(top) +
-               "</DigestValue>\n</ns2:HashChainResult>\n";
-  out.chain = std::string(kHead) + "<ns2:HashChain " + std::string(kNs) + ">\n    <ns2:DefaultDigestMethod Algorithm=\"" +
-              method + "\"/>\n    <ns2:HashStep id=\"STEP0\">\n" + refs + "    </ns2:HashStep>\n</ns2:HashChain>\n";
-  return out;
+  ROADSIDE_TRY(BuiltHashTree tree, build_hash_tree({parts}, digest_method, chain_uri));
+  return BuiltHashChain{std::move(tree.result), std::move(tree.chains[0])};
 }
 
 }  // namespace roadside::xml

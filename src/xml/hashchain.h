@@ -53,6 +53,19 @@ struct BuiltHashChain {
 Result<BuiltHashChain> build_hash_chain(const std::vector<std::pair<std::string, std::string>>& parts,
                                         std::string_view digest_method, std::string_view chain_uri = "/sig-hashchain.xml");
 
+// A hash tree over several inputs, as X-Road's batch signer and batch time-stamper build it:
+// one result for all, and for each input the chain of steps from the top down to it (the
+// other branches as HashValues). An input is one or more (URI, bytes) parts: one part is a
+// DataRef in its parent step; several get a step of their own. Pairs are formed level by
+// level, an odd node moving up as it is.
+struct BuiltHashTree {
+  std::string result;               // the HashChainResult, URI "<chain_uri>#STEP0"
+  std::vector<std::string> chains;  // the HashChain of each input, in input order
+};
+using HashTreeInput = std::vector<std::pair<std::string, std::string>>;
+Result<BuiltHashTree> build_hash_tree(const std::vector<HashTreeInput>& inputs, std::string_view digest_method,
+                                      std::string_view chain_uri);
+
 // The value of one step from its items' (digest, method URI) pairs; exposed for building chains.
 Result<std::string> hash_step(const std::vector<std::pair<std::string, std::string>>& items, std::string_view method);
 

@@ -128,3 +128,51 @@ TEST(HashChain, BuiltChainsVerifyAndCoverEveryPart) {
 
 }  // namespace
 }  // namespace roadside::xml
+
+namespace roadside::xml {
+namespace {
+
+// Every input's chain leads to the one result, for trees of every shape up to 9 inputs,
+// mixing single-part and multi-part inputs.
+TEST(HashChain, BuiltTreesGiveEveryInputAChainToTheTop) {
+  for (std::size_t n = 1; n <= 9; ++n) {
+    SCOPED_TRACE(n);
+    std::vector<HashTreeInput> inputs;
+    for (std::size_t i = 0; i < n; ++i) {
+      HashTreeInput in{{"/message.xml", "message " + std::to_string(i)}};
+      if (i % 3 == 1) in.emplace_back("/attachment1", "attachment of " + std::to_string(i));
+      inputs.push_back(in);
+    }
+    auto tree = build_hash_tree(inputs, crypto::kSha512Uri, "/ts-hashchain.xml");
+    ASSERT_TRUE(tree.ok()) << tree.error().to_string();
+    ASSERT_EQ(tree->chains.size(), n);
+    for (std::size_t i = 0; i < n; ++i) {
+      HashChainCheck check;
+      check.resolve = [&](std::string_view uri) -> std::optional<std::string> {
+        for (const auto& [u, d] : inputs[i]) {
+          if (u == uri) return d;
+        }
+        return std::nullopt;
+      };
+      for (const auto& p : inputs[i]) check.all_inputs.push_back(p.first);
+      auto st = verify_hash_chain(tree->result, tree->chains[i], check);
+      EXPECT_TRUE(st.ok()) << i << ": " << st.error().to_string() << "\n" << tree->chains[i];
+      // Another input's data does not fit this chain.
+      if (n > 1) {
+        const auto& other = inputs[(i + 1) % n];
+        check.resolve = [&](std::string_view uri) -> std::optional<std::string> {
+          for (const auto& [u, d] : other) {
+            if (u == uri) return d;
+          }
+          return std::string("none");
+        };
+        EXPECT_FALSE(verify_hash_chain(tree->result, tree->chains[i], check).ok()) << i;
+      }
+    }
+  }
+  EXPECT_FALSE(build_hash_tree({}, crypto::kSha512Uri, "/x").ok());
+  EXPECT_FALSE(build_hash_tree({{}}, crypto::kSha512Uri, "/x").ok());
+}
+
+}  // namespace
+}  // namespace roadside::xml

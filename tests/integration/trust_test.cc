@@ -9,6 +9,7 @@
 
 #include "crypto/crypto.h"
 #include "messagelog/asic.h"
+#include "messagelog/timestamper.h"
 #include "messagelog/zip.h"
 #include "signer/keyconf.h"
 #include "signer/message_signer.h"
@@ -326,6 +327,70 @@ TEST_F(RoadsideSigned, IndependentVerifiersAcceptRoadsideSignatures) {
     EXPECT_EQ(r.code, 0) << r.output;
     EXPECT_NE(r.output.find("time-stamp: signature time-stamp"), std::string::npos) << r.output;
   }
+}
+
+// X-Road's batch signer and batch time-stamper: one ECDSA signature over three messages
+// (a hash tree), then one time-stamp over the three signature documents.
+TEST_F(RoadsideSigned, BatchSignedAndBatchTimestampedMessagesVerify) {
+  const auto id = ec_key();
+  const std::vector<signer::MessageParts> messages = {
+      {soap_request("1234"), {}}, {soap_request("1234") + " ", {"an attachment"}}, {soap_request("1234") + "  ", {}}};
+  auto signed_parts = signer::sign_batch(messages, {id.key, id.cert, {ocsp_for(id.cert)}, {}}, std::chrono::system_clock::now());
+  ASSERT_TRUE(signed_parts.ok()) << signed_parts.error().to_string();
+  ASSERT_EQ(signed_parts->size(), 3u);
+  EXPECT_EQ((*signed_parts)[0].signature, (*signed_parts)[2].signature);  // one signature for all
+  EXPECT_NE((*signed_parts)[0].hash_chain, (*signed_parts)[2].hash_chain);  // each its own chain
+
+  std::vector<std::string> signatures;
+  for (const auto& p : *signed_parts) signatures.push_back(p.signature);
+  auto chains = messagelog::batch_timestamp_chains(signatures);
+  ASSERT_TRUE(chains.ok()) << chains.error().to_string();
+  const std::string token = timestamp_for(chains->result);
+  const std::string f = dir_.path().string();
+  write_file(dir_ / "ts-hashchainresult.xml", chains->result);
+  write_file(dir_ / "token.der", token);
+  write_file(dir_ / "ca.pem", ca_pem_);
+  write_file(dir_ / "tsa.pem", tsa_pem_);
+  std::string out;
+  EXPECT_EQ(run_command("openssl ts -verify -data " + f + "/ts-hashchainresult.xml -in " + f + "/token.der -token_in -CAfile " + f +
+                            "/ca.pem -untrusted " + f + "/tsa.pem",
+                        &out),
+            0)
+      << out;
+
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    SCOPED_TRACE(i);
+    messagelog::AsicContainer c;
+    c.parts.message = messages[i].message;
+    c.parts.attachments = messages[i].attachments;
+    c.parts.signature = (*signed_parts)[i].signature;
+    c.parts.sig_hash_chain_result = (*signed_parts)[i].hash_chain_result;
+    c.parts.sig_hash_chain = (*signed_parts)[i].hash_chain;
+    c.parts.ts_hash_chain_result = chains->result;
+    c.parts.ts_hash_chain = chains->chains[i];
+    c.parts.timestamp = token;
+    auto r = roadside({"verify-asic", "--trust", v6_trust(), write("batch-" + std::to_string(i) + ".asice", *c.write())});
+    EXPECT_EQ(r.code, 0) << r.output;
+    EXPECT_NE(r.output.find("time-stamp: batch time-stamp"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("with a hash chain"), std::string::npos) << r.output;
+
+    // Another record's time-stamp chain does not cover this signature.
+    auto foreign = messagelog::batch_timestamp_chains({c.parts.signature, "<another signature/>"});
+    c.parts.ts_hash_chain_result = foreign->result;
+    c.parts.ts_hash_chain = foreign->chains[1];
+    auto wrong = roadside({"verify-asic", "--trust", v6_trust(), write("batch-wrong.asice", *c.write())});
+    EXPECT_EQ(wrong.code, 1);
+    EXPECT_EQ(last_line(wrong.output), "malformed_signature.invalid_hash_chain_ref") << wrong.output;
+  }
+
+  // The JDK's verifier on the shared signature (its one reference is the hash-chain result).
+  const auto jdk = jdk_verifier();
+  if (!jdk) GTEST_SKIP() << "java or jdk-xades-verify not found (set ROADSIDE_TOOLS_DIR; needs a JDK)";
+  const auto folder = dir_.path() / "batch-jdk";
+  std::filesystem::create_directories(folder);
+  write_file(folder / "signatures.xml", (*signed_parts)[0].signature);
+  write_file(folder / "sig-hashchainresult.xml", *(*signed_parts)[0].hash_chain_result);
+  EXPECT_EQ(run_command("java " + jdk->string() + " " + (folder / "signatures.xml").string() + " " + folder.string(), &out), 0) << out;
 }
 
 }  // namespace
