@@ -27,8 +27,9 @@ std::string boundary() {
 Result<std::string> build_signed_directory(const DirectorySpec& spec, const crypto::PrivateKey& key,
                                            const crypto::Certificate& cert) {
   const std::string outer = boundary(), inner = boundary();
+  // Version 2 directories carry no Version header.
   std::string signed_part = "--" + inner + "\r\nExpire-date: " + expire_date(spec.expires) +
-                            "\r\nVersion: " + std::to_string(spec.version) + "\r\n\r\n";
+                            (spec.version > 2 ? "\r\nVersion: " + std::to_string(spec.version) : std::string()) + "\r\n\r\n";
   for (const auto& p : spec.parts) {
     signed_part += "--" + inner + "\r\nContent-type: application/octet-stream\r\nContent-transfer-encoding: base64\r\n" +
                    "Content-identifier: " + p.content_identifier + (p.instance.empty() ? "" : "; instance='" + p.instance + "'") +

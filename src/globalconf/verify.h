@@ -20,4 +20,9 @@ Result<VerifiedDirectory> verify_directory_files(const std::filesystem::path& an
                                                  const std::filesystem::path& parts_root,
                                                  std::chrono::system_clock::time_point now);
 
+// The same with an anchor already read.
+Result<VerifiedDirectory> verify_directory_files_with_anchor(const Anchor& anchor, const std::filesystem::path& directory_file,
+                                                             const std::filesystem::path& parts_root,
+                                                             std::chrono::system_clock::time_point now);
+
 }  // namespace roadside::globalconf

@@ -14,6 +14,7 @@
 #include "signer/keyconf.h"
 #include "signer/message_signer.h"
 #include "support/openssl_tools.h"
+#include "testbed/publisher.h"
 #include "support/test_support.h"
 #include "xml/xades.h"
 
@@ -142,6 +143,26 @@ TEST_F(Trust, VerifyArchivePrintsTheLastDigestAndChecksEveryContainer) {
   // (this container is signed through a hash chain, so its DataRef is what breaks)
   EXPECT_EQ(last_line(tampered.output), "malformed_signature.invalid_hash_chain_ref") << tampered.output;
   EXPECT_NE(tampered.output.find(container->name), std::string::npos) << tampered.output;
+}
+
+// ---- the test instance's configuration publisher with X-Road's signing key ----------------
+
+TEST_F(Trust, PublisherWithXRoadsKeyWritesWhatXRoadsAnchorAccepts) {
+  const auto gc = x_ / "globalconf";
+  const auto gen = gc / "public" / "V6" / "20251110170000548026000";
+  testbed::PublisherConfig config{dir_.path() / "public", "DEV", {2, 3, 4, 5, 6}, std::chrono::hours(24),
+                                  {{"SHARED-PARAMETERS", "shared-params.xml", read_file(gen / "shared-params.xml")},
+                                   {"PRIVATE-PARAMETERS", "private-params.xml", read_file(gen / "private-params.xml")}}};
+  testbed::ConfigurationPublisher publisher(std::move(config),
+                                            *crypto::PrivateKey::from_pem(read_file(gc / "signing-key" / "internal.key")),
+                                            *crypto::Certificate::from_pem(read_file(gc / "signing-key" / "internal.crt")));
+  ASSERT_TRUE(publisher.publish(std::chrono::system_clock::now()).ok());
+  for (int v = 2; v <= 6; ++v) {
+    const std::string dir = (dir_.path() / "public" / ("V" + std::to_string(v)) / "internalconf").string();
+    auto r = roadside({"verify-globalconf", "--anchor", (gc / "configuration_anchor_CS_internal.xml").string(), dir});
+    EXPECT_EQ(r.code, 0) << v << "\n" << r.output;
+    EXPECT_NE(r.output.find("valid: instance DEV, version " + std::to_string(v) + ", "), std::string::npos) << r.output;
+  }
 }
 
 // ---- messages Roadside signs -----------------------------------------------------------
