@@ -20,6 +20,11 @@ const std::vector<Option>& options() {
       {"health.port", Type::integer, "5588", "ROADSIDE_HEALTH_PORT", "--health-port",
        "Port of /livez, /readyz and /metrics; 0 picks a free port (logged at start).", false, 0, 65535},
 
+      {"globalconf.anchor", Type::string, "", "ROADSIDE_GLOBALCONF_ANCHOR", "",
+       "Configuration anchor file of the instance (as exported by its Central Server); empty: no global configuration is downloaded."},
+      {"globalconf.refresh_interval_s", Type::integer, "60", "ROADSIDE_GLOBALCONF_REFRESH_S", "",
+       "Seconds between global configuration downloads (X-Road's default is 60).", false, 5, 86400},
+
       {"database.kind", Type::choice, "auto", "ROADSIDE_DATABASE", "",
        "Database: sqlite (embedded), postgresql, or auto (postgresql when database.host is set).", false, 0, 0,
        "auto|sqlite|postgresql"},

@@ -60,6 +60,32 @@ Result<Anchor> Anchor::from_element(const xml::Element& root) {
   return a;
 }
 
+std::string Anchor::to_xml() const {
+  auto escape = [](const std::string& t) {
+    std::string out;
+    for (char c : t) {
+      if (c == '&') out += "&amp;";
+      else if (c == '<') out += "&lt;";
+      else if (c == '>') out += "&gt;";
+      else out += c;
+    }
+    return out;
+  };
+  std::string out =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+      "<ns3:configurationAnchor xmlns:ns2=\"http://x-road.eu/xsd/identifiers\" xmlns:ns3=\"http://x-road.eu/xsd/xroad.xsd\">\n";
+  if (generated_at) out += "    <generatedAt>" + format_rfc3339(*generated_at) + "</generatedAt>\n";
+  out += "    <instanceIdentifier>" + escape(instance) + "</instanceIdentifier>\n";
+  for (const auto& s : sources) {
+    out += "    <source>\n        <downloadURL>" + escape(s.download_url) + "</downloadURL>\n";
+    for (const auto& c : s.verification_certs) {
+      out += "        <verificationCert>" + crypto::base64_encode(c.to_der()) + "</verificationCert>\n";
+    }
+    out += "    </source>\n";
+  }
+  return out + "</ns3:configurationAnchor>\n";
+}
+
 std::vector<crypto::Certificate> Anchor::verification_certs() const {
   std::vector<crypto::Certificate> out;
   for (const auto& s : sources) out.insert(out.end(), s.verification_certs.begin(), s.verification_certs.end());

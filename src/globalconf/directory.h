@@ -53,6 +53,8 @@ struct Anchor {
   static Result<Anchor> from_element(const xml::Element& element);
   // Every verification certificate of every source.
   std::vector<crypto::Certificate> verification_certs() const;
+  // The anchor file as a Central Server exports it.
+  std::string to_xml() const;
 };
 
 struct DirectoryPart {

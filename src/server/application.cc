@@ -17,6 +17,8 @@
 #include "base/random.h"
 #include "metrics/metrics.h"
 #include "net/http_server.h"
+#include "globalconf/files.h"
+#include "server/globalconf_service.h"
 #include "server/health.h"
 #include "server/readiness.h"
 #include "storage/store.h"
@@ -31,6 +33,7 @@ struct Application::State {
   Readiness readiness;
   std::unique_ptr<storage::Store> store;
   std::unique_ptr<net::HttpServer> health;
+  std::unique_ptr<GlobalconfService> globalconf;
   std::atomic<bool> stopping{false};
 };
 
@@ -135,9 +138,29 @@ int Application::run() {
     if (!st.ok()) return "database unreachable: " + st.error().detail();
     return std::nullopt;
   });
-  // Until the global configuration client exists this node cannot process messages.
-  s.readiness.add("globalconf", []() -> std::optional<std::string> {
-    return std::string("no valid global configuration loaded (the configuration client is not part of this version)");
+  // The global configuration: from the anchor, refreshed in the background.
+  const std::string anchor_file = config_.str("globalconf.anchor");
+  if (anchor_file.empty()) {
+    s.readiness.add("globalconf", []() -> std::optional<std::string> {
+      return std::string("no configuration anchor (set globalconf.anchor or ROADSIDE_GLOBALCONF_ANCHOR)");
+    });
+  } else {
+    auto xml = globalconf::read_file_limited(anchor_file, 1024 * 1024);
+    auto anchor = xml.ok() ? globalconf::Anchor::parse(*xml) : Result<globalconf::Anchor>(xml.error());
+    if (!anchor.ok()) {
+      log::error("cannot start", {{"component", "globalconf"}, {"anchor", anchor_file}, {"error", anchor.error().detail()}});
+      return 1;
+    }
+    log::info("configuration anchor", {{"instance", anchor->instance}, {"sources", anchor->sources.size()}});
+    s.globalconf = std::make_unique<GlobalconfService>(s.io, std::move(anchor).value(), data_dir / "globalconf",
+                                                       std::chrono::seconds(config_.integer("globalconf.refresh_interval_s")),
+                                                       s.metrics);
+    GlobalconfService* gc = s.globalconf.get();
+    s.readiness.add("globalconf", [gc] { return gc->not_ready(); });
+  }
+  // Until the message exchange exists this node cannot process messages.
+  s.readiness.add("proxy", []() -> std::optional<std::string> {
+    return std::string("the message exchange is not part of this version");
   });
 
   // 2. Metrics and the health listener.
@@ -156,6 +179,8 @@ int Application::run() {
   const std::string base = "http://" + host + ":" + std::to_string(s.health->port());
   log::info("listening", {{"component", "health"}, {"address", health_opts.address}, {"port", s.health->port()}});
 
+  if (s.globalconf) s.globalconf->start();
+
   // 3. Stop on SIGTERM/SIGINT.
   asio::signal_set signals(s.io, SIGTERM, SIGINT);
   const auto drain = std::chrono::milliseconds(config_.integer("shutdown.drain_timeout_ms"));
@@ -172,6 +197,7 @@ int Application::run() {
     asio::co_spawn(
         s.io,
         [&]() -> asio::awaitable<void> {
+          if (s.globalconf) s.globalconf->stop();
           co_await s.health->stop(drain);
           s.io.stop();
         },
@@ -192,6 +218,7 @@ int Application::run() {
   s.io.run();
   for (auto& t : pool) t.join();
 
+  s.globalconf.reset();
   s.health.reset();
   s.store.reset();
   log::info("stopped");

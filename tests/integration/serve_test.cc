@@ -9,7 +9,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <boost/asio/executor_work_guard.hpp>
+
 #include "storage/store.h"
+#include "globalconf/directory.h"
+#include "testbed/publisher.h"
 #include "support/test_support.h"
 
 namespace roadside::testing {
@@ -114,6 +118,61 @@ TEST(Serve, ReadyzIs503WithAReasonUntilMessagesCanFlow) {
   EXPECT_EQ(j["status"], "not_ready");
   ASSERT_FALSE(j["reasons"].empty());
   EXPECT_EQ(j["reasons"][0]["component"], "globalconf");
+}
+
+// A Central Server stand-in (the testbed's publisher) on loopback, and roadside serve with its
+// anchor: the configuration is downloaded, verified, counted, and used after a restart
+// while the Central Server is away.
+TEST(Serve, DownloadsTheGlobalConfigurationAndKeepsItOffline) {
+  TempDir dir;
+  boost::asio::io_context io;
+  auto guard = boost::asio::make_work_guard(io);
+  std::thread thread([&] { io.run(); });
+  metrics::Registry registry;
+  auto key = *crypto::PrivateKey::generate(crypto::KeyType::ec_p256);
+  auto cert = *crypto::issue_certificate({.common_name = "TB signing", .usage = crypto::Usage::ca}, key, nullptr, key);
+  const std::string shared =
+      "<ns2:conf xmlns:ns2=\"http://x-road.eu/xsd/xroad.xsd\"><instanceIdentifier>TB</instanceIdentifier></ns2:conf>";
+  testbed::ConfigurationPublisher publisher({dir / "public", "TB", {6}, std::chrono::hours(1),
+                                             {{"SHARED-PARAMETERS", "shared-params.xml", shared}}},
+                                            key, cert);
+  auto central = std::make_unique<testbed::PublisherServer>(io, publisher, net::ServerOptions{}, registry);
+  ASSERT_TRUE(central->start().ok());
+  write_file(dir / "anchor.xml", roadside::globalconf::Anchor{"TB", std::nullopt, {{central->url(), {cert}}}}.to_xml());
+  {
+    Server server(dir, {"--set", "globalconf.anchor=" + (dir / "anchor.xml").string()});
+    ASSERT_TRUE(server.process.wait_for_output("\"msg\":\"global configuration updated\"", 10s)) << server.process.output();
+    auto m = http_get(server.port(), "/metrics", 2s);
+    ASSERT_TRUE(m.has_value());
+    EXPECT_GE(metric(m->body, "roadside_globalconf_updates_total{result=\"ok\"}"), 1) << m->body;
+    EXPECT_EQ(metric(m->body, "roadside_globalconf_version"), 6) << m->body;
+    EXPECT_GT(metric(m->body, "roadside_globalconf_expires_timestamp_seconds"), 0) << m->body;
+    // Only the message exchange, which is not there yet, keeps it from being ready.
+    auto r = http_get(server.port(), "/readyz", 2s);
+    ASSERT_TRUE(r.has_value());
+    auto j = nlohmann::json::parse(r->body);
+    ASSERT_EQ(j["reasons"].size(), 1u) << r->body;
+    EXPECT_EQ(j["reasons"][0]["component"], "proxy");
+    server.process.signal(SIGTERM);
+    EXPECT_EQ(server.process.wait(5s), 0);
+  }
+  central->stop_blocking(std::chrono::seconds(1));
+  {
+    Server offline(dir, {"--set", "globalconf.anchor=" + (dir / "anchor.xml").string()});
+    EXPECT_TRUE(offline.process.wait_for_output("global configuration loaded from the cache", 10s)) << offline.process.output();
+    EXPECT_TRUE(offline.process.wait_for_output("global configuration download failed", 10s)) << offline.process.output();
+    auto r = http_get(offline.port(), "/readyz", 2s);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(nlohmann::json::parse(r->body)["reasons"].size(), 1u) << r->body;
+  }
+  // A broken anchor is a clear start-up error.
+  write_file(dir / "bad-anchor.xml", "<configurationAnchor/>");
+  Server bad(dir, {"--set", "globalconf.anchor=" + (dir / "bad-anchor.xml").string()});
+  EXPECT_EQ(bad.process.wait(5s), 1);
+  EXPECT_NE(bad.process.output().find("instanceIdentifier"), std::string::npos) << bad.process.output();
+  guard.reset();
+  io.stop();
+  thread.join();
 }
 
 TEST(Serve, LimitsCutOffAbusiveClientsAndCountThemInMetrics) {
