@@ -477,6 +477,18 @@ Result<Pkcs12Contents> load_pkcs12(std::string_view der, const std::string& pass
   return out;
 }
 
+Result<std::string> write_pkcs12(const PrivateKey& key, const Certificate& cert, const std::string& password,
+                                 const std::string& friendly_name) {
+  std::unique_ptr<PKCS12, decltype(&PKCS12_free)> p12(
+      PKCS12_create(password.c_str(), friendly_name.c_str(), pkey(key), x509(cert), nullptr, 0, 0, 0, 0, 0), &PKCS12_free);
+  if (!p12) return fail(errc::operation_failed, "cannot create the PKCS#12 file");
+  unsigned char* buf = nullptr;
+  const int n = i2d_PKCS12(p12.get(), &buf);
+  std::string out(reinterpret_cast<char*>(buf), static_cast<std::size_t>(n > 0 ? n : 0));
+  OPENSSL_free(buf);
+  return out;
+}
+
 namespace {
 
 Error ocsp_bad(std::string detail) {

@@ -142,6 +142,9 @@ struct Pkcs12Contents {
   std::vector<Certificate> certificates;  // the key's certificate first, when present
 };
 Result<Pkcs12Contents> load_pkcs12(std::string_view der, const std::string& password);
+// A PKCS#12 file (DER) holding `key` and `cert` under `password`, as a software token keeps a key.
+Result<std::string> write_pkcs12(const PrivateKey& key, const Certificate& cert, const std::string& password,
+                                 const std::string& friendly_name);
 
 // Verifies that `leaf` chains to one of `trust_anchors` (approved top CAs) through
 // `intermediates`, with every certificate valid at `at`. errc::cert_validation otherwise.

@@ -1,5 +1,9 @@
 #include "signer/keyconf.h"
 
+#include <sys/stat.h>
+
+#include <fstream>
+
 #include "globalconf/files.h"
 #include "xml/dom.h"
 #include "xml/identifier_xml.h"
@@ -67,6 +71,54 @@ Result<Keyconf> Keyconf::parse(std::string_view text) {
     out.devices.push_back(std::move(device));
   }
   return out;
+}
+
+std::string Keyconf::to_xml() const {
+  auto esc = [](const std::string& t) {
+    std::string out;
+    for (char c : t) out += c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;" : std::string(1, c);
+    return out;
+  };
+  std::string out =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+      "<ns3:keyConf xmlns:ns2=\"http://x-road.eu/xsd/identifiers\" xmlns:ns3=\"http://x-road.eu/xsd/xroad.xsd\">\n";
+  for (const auto& d : devices) {
+    out += "    <device>\n        <deviceType>" + esc(d.type) + "</deviceType>\n        <friendlyName>" + esc(d.type) + "-" +
+           esc(d.id) + "</friendlyName>\n        <id>" + esc(d.id) + "</id>\n        <pinIndex>0</pinIndex>\n";
+    for (const auto& k : d.keys) {
+      out += std::string("        <key usage=\"") + (k.usage == KeyUsage::signing ? "SIGNING" : "AUTHENTICATION") + "\">\n" +
+             "            <friendlyName>" + esc(k.friendly_name) + "</friendlyName>\n            <label>" + esc(k.friendly_name) +
+             "</label>\n            <keyId>" + esc(k.key_id) + "</keyId>\n";
+      for (const auto& c : k.certs) {
+        out += "            <cert active=\"" + std::string(c.active ? "true" : "false") + "\" id=\"" + esc(c.id) + "\">\n";
+        if (c.member) out += "                " + xml::identifier_to_xml(*c.member, {"", "memberId", ""}) + "\n";
+        out += "                <contents>" + crypto::base64_encode(c.cert.to_der()) + "</contents>\n                <status>" +
+               esc(c.status) + "</status>\n            </cert>\n";
+      }
+      out += "            <signMechanismName>" + esc(k.sign_mechanism) + "</signMechanismName>\n        </key>\n";
+    }
+    out += "    </device>\n";
+  }
+  return out + "</ns3:keyConf>\n";
+}
+
+Status write_soft_token_key(const std::filesystem::path& token_dir, const std::string& key_id, const crypto::PrivateKey& key,
+                            const std::string& pin) {
+  if (key_id.empty() || key_id.find_first_of("/\\.") != std::string::npos) {
+    return bad(errc::malformed_keyconf, "key id \"" + key_id + "\" is not a file name");
+  }
+  ROADSIDE_TRY(crypto::Certificate holder,
+               crypto::issue_certificate({.common_name = "KeyHolder", .usage = crypto::Usage::signing}, key, nullptr, key));
+  ROADSIDE_TRY(std::string p12, crypto::write_pkcs12(key, holder, pin, key_id));
+  std::error_code ec;
+  std::filesystem::create_directories(token_dir, ec);
+  const auto file = token_dir / (key_id + ".p12");
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  ::chmod(file.c_str(), 0600);
+  out.write(p12.data(), static_cast<std::streamsize>(p12.size()));
+  out.flush();
+  if (!out) return bad(errc::key_not_found, "cannot write " + file.string());
+  return {};
 }
 
 Result<Keyconf::Found> Keyconf::signing_key(const XRoadId& member) const {

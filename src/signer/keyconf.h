@@ -53,6 +53,8 @@ struct Keyconf {
   std::vector<KeyconfDevice> devices;
 
   static Result<Keyconf> parse(std::string_view xml);
+  // keyconf.xml as X-Road's signer writes it.
+  std::string to_xml() const;
 
   struct Found {
     const KeyconfDevice* device;
@@ -69,6 +71,11 @@ struct SigningIdentity {
   crypto::Certificate cert;
   XRoadId member;
 };
+
+// Adds `key` to a software token folder: <key_id>.p12 under `pin` (with a placeholder
+// certificate, as X-Road's signer does); the caller records the key in keyconf.xml.
+Status write_soft_token_key(const std::filesystem::path& token_dir, const std::string& key_id, const crypto::PrivateKey& key,
+                            const std::string& pin);
 
 // Opens `member`'s signing key from a software token folder (keyconf.xml + <keyId>.p12)
 // with `pin`, and checks that the key is the certificate's.

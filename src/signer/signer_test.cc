@@ -49,5 +49,32 @@ TEST(SoftToken, OpensTheSigningKeyWithThePin) {
   EXPECT_EQ(wrong.error().to_string().find("Secret12345"), std::string::npos);
 }
 
+TEST(SoftToken, WrittenTokensOpenAsXRoadsDo) {
+  ROADSIDE_REQUIRE_VECTORS(vectors);
+  // X-Road's keyconf.xml read, written and read again says the same.
+  auto conf = Keyconf::parse(read_file(vectors / "xroad" / "pki" / "softtoken" / "keyconf.xml"));
+  ASSERT_TRUE(conf.ok());
+  auto again = Keyconf::parse(conf->to_xml());
+  ASSERT_TRUE(again.ok()) << again.error().to_string() << "\n" << conf->to_xml();
+  ASSERT_EQ(again->devices[0].keys.size(), 3u);
+  EXPECT_EQ(again->devices[0].keys[2].certs[0].member, conf->devices[0].keys[2].certs[0].member);
+  EXPECT_EQ(again->devices[0].keys[2].certs[0].cert.to_der(), conf->devices[0].keys[2].certs[0].cert.to_der());
+
+  // A token written here opens with its PIN, and only with it.
+  roadside::testing::TempDir dir;
+  auto key = *crypto::PrivateKey::generate(crypto::KeyType::ec_p256);
+  auto cert = *crypto::issue_certificate({.common_name = "1234", .usage = crypto::Usage::signing}, key, nullptr, key);
+  Keyconf mine;
+  mine.devices.push_back({"softToken", "0", {{KeyUsage::signing, "AB12", "Sign key", "CKM_ECDSA",
+                                              {{cert.sha1_hex(), true, member("1234"), cert, "registered"}}}}});
+  roadside::testing::write_file(dir / "keyconf.xml", mine.to_xml());
+  ASSERT_TRUE(write_soft_token_key(dir.path(), "AB12", key, "a-pin-0123").ok());
+  auto opened = open_soft_token_signing_key(dir.path(), "a-pin-0123", member("1234"));
+  ASSERT_TRUE(opened.ok()) << opened.error().to_string();
+  EXPECT_TRUE(opened->cert.matches_key(opened->key));
+  EXPECT_EQ(open_soft_token_signing_key(dir.path(), "wrong", member("1234")).error().fault_code(), "pin_incorrect");
+  EXPECT_FALSE(write_soft_token_key(dir.path(), "../x", key, "p").ok());
+}
+
 }  // namespace
 }  // namespace roadside::signer

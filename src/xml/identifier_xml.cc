@@ -46,7 +46,7 @@ std::string identifier_to_xml(const XRoadId& id, ElementName element) {
   xmlNs* id_ns = xmlNewNs(root, X(kIdentifiersNs), X("id"));
   if (element.ns == kIdentifiersNs) {
     xmlSetNs(root, id_ns);
-  } else {
+  } else if (!element.ns.empty()) {
     xmlSetNs(root, xmlNewNs(root, X(std::string(element.ns)), X(std::string(element.prefix))));
   }
   xmlNewNsProp(root, id_ns, X("objectType"), X(std::string(to_string(id.type()))));

@@ -29,7 +29,8 @@ struct ElementName {
   std::string_view ns = kIdentifiersNs;
 };
 
-// A standalone element (no XML declaration) holding `id`.
+// A standalone element (no XML declaration) holding `id`; an empty `ns` gives an unqualified
+// element (as in keyconf.xml's memberId and shared-params' groupMember).
 std::string identifier_to_xml(const XRoadId& id, ElementName element = {});
 
 // Reads an identifier from a document whose root element is the identifier element.
