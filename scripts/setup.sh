@@ -12,7 +12,7 @@ PACKAGES=(
   libsqlite3-dev sqlite3 libpq-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libyaml-cpp-dev libcli11-dev libzip-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev postgresql-15 curl python3 procps
+  libgtest-dev libgmock-dev libbenchmark-dev postgresql-15 curl python3 procps libxml2-utils
   # independent verifiers the interoperability tests run (the JDK XML-signature API)
   openjdk-17-jdk-headless
 )

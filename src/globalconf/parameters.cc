@@ -265,4 +265,118 @@ Result<PrivateParameters> PrivateParameters::parse(std::string_view xml) {
   return pp;
 }
 
+namespace {
+
+std::string esc(std::string_view t) {
+  std::string out;
+  for (char c : t) out += c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;" : std::string(1, c);
+  return out;
+}
+std::string cert_b64(const crypto::Certificate& c) { return crypto::base64_encode(c.to_der()); }
+std::string el(std::string_view indent, std::string_view name, std::string_view text) {
+  return std::string(indent) + "<" + std::string(name) + ">" + esc(text) + "</" + std::string(name) + ">\n";
+}
+std::string id_el(std::string_view indent, const XRoadId& id, std::string_view name) {
+  // The identifiers namespace is declared on the root as ns2.
+  std::string out = std::string(indent) + "<" + std::string(name) + " ns2:objectType=\"" + std::string(to_string(id.type())) + "\">";
+  auto part = [&](std::string_view tag, std::string_view v) {
+    if (!v.empty()) out += "<ns2:" + std::string(tag) + ">" + esc(v) + "</ns2:" + std::string(tag) + ">";
+  };
+  part("xRoadInstance", id.instance());
+  part("memberClass", id.member_class());
+  part("memberCode", id.member_code());
+  part("subsystemCode", id.subsystem_code());
+  part("groupCode", id.group_code());
+  part("serverCode", id.server_code());
+  return out + "</" + std::string(name) + ">\n";
+}
+constexpr std::string_view kHead =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+    "<ns3:conf xmlns:ns2=\"http://x-road.eu/xsd/identifiers\" xmlns:ns3=\"http://x-road.eu/xsd/xroad.xsd\">\n";
+
+std::string ca_cert_xml(std::string_view tag, const CaCertificate& c) {
+  std::string out = "        <" + std::string(tag) + ">\n" + el("            ", "cert", cert_b64(c.cert));
+  for (const auto& o : c.ocsp) {
+    out += "            <ocsp>\n" + el("                ", "url", o.url);
+    if (o.cert) out += el("                ", "cert", cert_b64(*o.cert));
+    out += el("                ", "costType", o.cost_type.empty() ? "FREE" : o.cost_type) + "            </ocsp>\n";
+  }
+  return out + "        </" + std::string(tag) + ">\n";
+}
+
+}  // namespace
+
+std::string SharedParameters::to_xml() const {
+  std::string out(kHead);
+  out += el("    ", "instanceIdentifier", instance);
+  for (const auto& s : sources) {
+    out += "    <source>\n" + el("        ", "address", s.address);
+    for (const auto& c : s.internal_verification_certs) out += el("        ", "internalVerificationCert", cert_b64(c));
+    for (const auto& c : s.external_verification_certs) out += el("        ", "externalVerificationCert", cert_b64(c));
+    out += "    </source>\n";
+  }
+  for (const auto& ca : approved_cas) {
+    out += "    <approvedCA>\n" + el("        ", "name", ca.name) +
+           el("        ", "authenticationOnly", ca.authentication_only ? "true" : "false") + ca_cert_xml("topCA", ca.top);
+    for (const auto& i : ca.intermediates) out += ca_cert_xml("intermediateCA", i);
+    out += el("        ", "certificateProfileInfo", ca.certificate_profile_info) + "    </approvedCA>\n";
+  }
+  for (const auto& t : approved_tsas) {
+    out += "    <approvedTSA>\n" + el("        ", "name", t.name) + el("        ", "url", t.url) +
+           el("        ", "cert", cert_b64(t.cert)) + el("        ", "costType", t.cost_type.empty() ? "FREE" : t.cost_type) +
+           "    </approvedTSA>\n";
+  }
+  // Members and subsystems get document ids that security servers refer to.
+  std::map<XRoadId, std::string> ids;
+  int next = 0;
+  for (const auto& m : members) {
+    const std::string mid = "id" + std::to_string(next++);
+    ids.emplace(m.id, mid);
+    out += "    <member id=\"" + mid + "\">\n        <memberClass>\n" + el("            ", "code", m.id.member_class()) +
+           el("            ", "description", m.id.member_class()) + "        </memberClass>\n" +
+           el("        ", "memberCode", m.id.member_code()) + el("        ", "name", m.name);
+    for (const auto& sub : m.subsystems) {
+      const std::string sid = "id" + std::to_string(next++);
+      ids.emplace(sub, sid);
+      out += "        <subsystem id=\"" + sid + "\">\n" + el("            ", "subsystemCode", sub.subsystem_code()) +
+             "        </subsystem>\n";
+    }
+    out += "    </member>\n";
+  }
+  for (const auto& s : security_servers) {
+    auto owner = ids.find(s.id.owner_member());
+    out += "    <securityServer>\n" + el("        ", "owner", owner == ids.end() ? "" : owner->second) +
+           el("        ", "serverCode", s.id.server_code()) + el("        ", "address", s.address);
+    for (const auto& h : s.auth_cert_hashes) out += el("        ", "authCertHash", crypto::base64_encode(h));
+    for (const auto& c : s.clients) {
+      if (auto it = ids.find(c); it != ids.end()) out += el("        ", "client", it->second);
+    }
+    out += "    </securityServer>\n";
+  }
+  for (const auto& g : global_groups) {
+    out += "    <globalGroup>\n" + el("        ", "groupCode", g.id.group_code()) + el("        ", "description", g.description);
+    for (const auto& m : g.members) out += id_el("        ", m, "groupMember");
+    out += "    </globalGroup>\n";
+  }
+  out += "    <globalSettings>\n";
+  for (const auto& c : member_classes) {
+    out += "        <memberClass>\n" + el("            ", "code", c) + el("            ", "description", c) + "        </memberClass>\n";
+  }
+  out += el("        ", "ocspFreshnessSeconds", std::to_string(ocsp_freshness_seconds)) + "    </globalSettings>\n";
+  return out + "</ns3:conf>\n";
+}
+
+std::string PrivateParameters::to_xml() const {
+  std::string out(kHead);
+  out += el("    ", "instanceIdentifier", instance);
+  if (!auth_cert_reg_service_address.empty() || management_service_provider) {
+    out += "    <managementService>\n" + el("        ", "authCertRegServiceAddress", auth_cert_reg_service_address);
+    if (auth_cert_reg_service_cert) out += el("        ", "authCertRegServiceCert", cert_b64(*auth_cert_reg_service_cert));
+    if (management_service_provider) out += id_el("        ", *management_service_provider, "managementRequestServiceProviderId");
+    out += "    </managementService>\n";
+  }
+  out += el("    ", "timeStampingIntervalSeconds", std::to_string(timestamping_interval_seconds));
+  return out + "</ns3:conf>\n";
+}
+
 }  // namespace roadside::globalconf

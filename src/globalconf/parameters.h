@@ -71,6 +71,8 @@ struct ConfigurationSource {
 class SharedParameters {
  public:
   static Result<SharedParameters> parse(std::string_view xml);
+  // The V6 document (shared-params.xml) a Central Server publishes for this model.
+  std::string to_xml() const;
 
   std::string instance;
   std::vector<ConfigurationSource> sources;
@@ -104,6 +106,8 @@ struct PrivateParameters {
   int timestamping_interval_seconds = 60;
 
   static Result<PrivateParameters> parse(std::string_view xml);
+  // private-params.xml for this model (federation anchors are not written).
+  std::string to_xml() const;
 };
 
 }  // namespace roadside::globalconf

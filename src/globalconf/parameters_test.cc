@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "support/openssl_tools.h"
 #include "support/test_support.h"
 
 namespace roadside::globalconf {
@@ -99,6 +100,65 @@ TEST(SharedParameters, MalformedInputNamesTheProblem) {
     EXPECT_EQ(sp.error().fault_code(), "malformed_global_conf");
     EXPECT_NE(sp.error().detail().find(expect), std::string::npos) << sp.error().detail();
   }
+}
+
+}  // namespace
+}  // namespace roadside::globalconf
+
+namespace roadside::globalconf {
+namespace {
+
+// What to_xml() writes reads back the same, and X-Road's own schemas accept it (xmllint).
+TEST(Parameters, WrittenParametersRoundTripAndValidateAgainstXRoadsSchemas) {
+  ROADSIDE_REQUIRE_VECTORS(vectors);
+  const auto gen = vectors / "xroad" / "globalconf" / "public" / "V6" / "20251110170000548026000";
+  auto shared = SharedParameters::parse(roadside::testing::read_file(gen / "shared-params.xml"));
+  ASSERT_TRUE(shared.ok());
+  const std::string xml = shared->to_xml();
+  auto again = SharedParameters::parse(xml);
+  ASSERT_TRUE(again.ok()) << again.error().to_string() << "\n" << xml;
+  EXPECT_EQ(again->instance, shared->instance);
+  ASSERT_EQ(again->members.size(), shared->members.size());
+  EXPECT_EQ(again->members[0].subsystems, shared->members[0].subsystems);
+  ASSERT_EQ(again->security_servers.size(), shared->security_servers.size());
+  EXPECT_EQ(again->security_servers[1].clients, shared->security_servers[1].clients);
+  EXPECT_EQ(again->security_servers[0].auth_cert_hashes, shared->security_servers[0].auth_cert_hashes);
+  EXPECT_EQ(again->security_servers[0].address, shared->security_servers[0].address);
+  ASSERT_EQ(again->approved_cas.size(), shared->approved_cas.size());
+  EXPECT_EQ(again->approved_cas[0].top.cert.to_der(), shared->approved_cas[0].top.cert.to_der());
+  EXPECT_EQ(again->approved_cas[0].top.ocsp[0].url, shared->approved_cas[0].top.ocsp[0].url);
+  EXPECT_EQ(again->approved_cas[0].certificate_profile_info, shared->approved_cas[0].certificate_profile_info);
+  ASSERT_EQ(again->approved_tsas.size(), shared->approved_tsas.size());
+  EXPECT_EQ(again->approved_tsas[0].url, shared->approved_tsas[0].url);
+  ASSERT_EQ(again->global_groups.size(), shared->global_groups.size());
+  EXPECT_EQ(again->global_groups[0].members, shared->global_groups[0].members);
+  EXPECT_EQ(again->ocsp_freshness_seconds, shared->ocsp_freshness_seconds);
+  EXPECT_EQ(again->sources[0].internal_verification_certs.size(), shared->sources[0].internal_verification_certs.size());
+
+  auto priv = PrivateParameters::parse(roadside::testing::read_file(gen / "private-params.xml"));
+  ASSERT_TRUE(priv.ok());
+  auto priv_again = PrivateParameters::parse(priv->to_xml());
+  ASSERT_TRUE(priv_again.ok()) << priv_again.error().to_string();
+  EXPECT_EQ(priv_again->management_service_provider, priv->management_service_provider);
+  EXPECT_EQ(priv_again->auth_cert_reg_service_address, priv->auth_cert_reg_service_address);
+  EXPECT_EQ(priv_again->timestamping_interval_seconds, priv->timestamping_interval_seconds);
+
+  if (roadside::testing::run_command("xmllint --version") != 0) GTEST_SKIP() << "xmllint not installed (libxml2-utils)";
+  roadside::testing::TempDir dir;
+  roadside::testing::write_file(dir / "shared.xml", xml);
+  roadside::testing::write_file(dir / "private.xml", priv->to_xml());
+  const auto xsd = vectors / "xroad" / "xsd" / "globalconf";
+  std::string out;
+  EXPECT_EQ(roadside::testing::run_command("xmllint --noout --schema " + (xsd / "v6" / "shared-parameters.xsd").string() + " " +
+                                               (dir / "shared.xml").string(),
+                                           &out),
+            0)
+      << out;
+  EXPECT_EQ(roadside::testing::run_command("xmllint --noout --schema " + (xsd / "v3" / "private-parameters.xsd").string() + " " +
+                                               (dir / "private.xml").string(),
+                                           &out),
+            0)
+      << out;
 }
 
 }  // namespace
