@@ -9,6 +9,8 @@
 #include "base/clock.h"
 #include "config/config.h"
 #include "cli/verify.h"
+#include "testbed/instance.h"
+#include "testbed/runner.h"
 #include "server/application.h"
 
 namespace {
@@ -131,6 +133,20 @@ int main(int argc, char** argv) {
   verify_archive->add_option("--previous-digest", previous_digest,
                              "The last digest of the previous archive, which this one must continue (hex)");
 
+  roadside::testbed::InitOptions tb;
+  std::string tb_dir;
+  auto* testbed = app.add_subcommand("testbed", "A local X-Road instance: test CA, OCSP, TSA, configuration, servers");
+  testbed->require_subcommand(1);
+  auto* tb_init = testbed->add_subcommand("init", "Create an instance in a folder (writes DIR/instance.json)");
+  tb_init->add_option("--dir", tb_dir, "Folder for the instance")->required();
+  tb_init->add_option("--instance", tb.instance, "Instance identifier")->capture_default_str();
+  tb_init->add_option("--servers", tb.servers, "Number of security servers (1 to 20)")->capture_default_str();
+  tb_init->add_flag("--ecdsa", tb.ecdsa, "ECDSA (P-256) keys instead of RSA 2048");
+  auto* tb_up = testbed->add_subcommand("up", "Run the instance in the foreground until SIGTERM");
+  tb_up->add_option("--dir", tb_dir, "Folder of the instance")->required();
+  auto* tb_down = testbed->add_subcommand("down", "Stop an instance running in the background");
+  tb_down->add_option("--dir", tb_dir, "Folder of the instance")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -141,6 +157,24 @@ int main(int argc, char** argv) {
     std::cout << "roadside " << ROADSIDE_VERSION << "\n";
     return 0;
   }
+  if (*tb_init) {
+    if (const char* pin = std::getenv("XROAD_TOKEN_PIN"); pin && *pin) tb.pin = pin;
+    tb.dir = tb_dir;
+    auto made = roadside::testbed::init_instance(tb);
+    if (!made.ok()) {
+      std::cerr << "roadside: " << made.error().detail() << "\n" << made.error().fault_code() << "\n";
+      return 1;
+    }
+    std::cout << "instance " << (*made)["instance"].get<std::string>() << " created in " << tb_dir << " with "
+              << (*made)["servers"].size() << " servers\n  run it:  roadside testbed up --dir " << tb_dir
+              << "\n  contract: " << (std::filesystem::path(tb_dir) / "instance.json").string() << "\n";
+    return 0;
+  }
+  if (*tb_up) {
+    (void)roadside::log::init(roadside::log::Level::info);
+    return roadside::testbed::run_instance(tb_dir);
+  }
+  if (*tb_down) return roadside::testbed::stop_instance(tb_dir);
   if (*verify_gc) return roadside::cli::verify_globalconf(gc);
   if (*verify_asic) return roadside::cli::verify_asic(trust, target);
   if (*verify_archive) return roadside::cli::verify_archive(trust, target, previous_digest);

@@ -51,11 +51,6 @@ struct Server {
   std::optional<unsigned short> port_;
 };
 
-double metric(const std::string& text, const std::string& series) {
-  const auto pos = text.find("\n" + series + " ");
-  if (pos == std::string::npos) return -1;
-  return std::stod(text.substr(pos + series.size() + 2));
-}
 
 TEST(Serve, LivezAnswersWithinASecondAndSigtermExitsZeroWithinASecond) {
   TempDir dir;

@@ -220,4 +220,10 @@ std::optional<HttpReply> http_get(unsigned short port, const std::string& path, 
   return r;
 }
 
+double metric(const std::string& text, const std::string& series) {
+  const auto pos = text.find("\n" + series + " ");
+  if (pos == std::string::npos) return -1;
+  return std::stod(text.substr(pos + series.size() + 2));
+}
+
 }  // namespace roadside::testing

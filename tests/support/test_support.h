@@ -84,6 +84,9 @@ struct HttpReply {
   std::string body;
 };
 std::optional<HttpReply> http_get(unsigned short port, const std::string& path, std::chrono::milliseconds timeout);
+
+// The value of one series in a Prometheus text page (`name{labels}` as written), or -1.
+double metric(const std::string& text, const std::string& series);
 // Sends raw bytes and reads until the server closes the connection.
 std::string raw_request(unsigned short port, const std::string& bytes, std::chrono::milliseconds timeout);
 

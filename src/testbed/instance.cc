@@ -1,0 +1,258 @@
+#include "testbed/instance.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+
+#include "base/clock.h"
+#include "base/errors.h"
+#include "base/random.h"
+#include "globalconf/certificate_profile.h"
+#include "globalconf/directory.h"
+#include "globalconf/files.h"
+#include "globalconf/parameters.h"
+#include "signer/keyconf.h"
+#include "testbed/ca.h"
+
+namespace roadside::testbed {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+Error bad(std::string detail) { return Error(make_error_code(base::errc::invalid_argument), std::move(detail)); }
+Error io(std::string detail) { return Error(make_error_code(base::errc::io_error), std::move(detail)); }
+
+Status write(const fs::path& p, const std::string& bytes, bool secret = false) {
+  std::error_code ec;
+  fs::create_directories(p.parent_path(), ec);
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  if (secret) ::chmod(p.c_str(), 0600);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  out.flush();
+  if (!out) return io("cannot write " + p.string());
+  return {};
+}
+
+// A port nothing listens on now at `address` (`preferred` when that one is free), and not
+// handed out before by this init.
+Result<unsigned short> pick_port(const std::string& address, std::set<std::pair<std::string, unsigned short>>& taken,
+                                 unsigned short preferred = 0) {
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return io("socket() failed");
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(attempt == 0 ? preferred : 0);
+    ::inet_pton(AF_INET, address.c_str(), &a.sin_addr);
+    const int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    socklen_t len = sizeof a;
+    const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+                    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0;
+    ::close(fd);
+    if (!ok) continue;
+    const unsigned short port = ntohs(a.sin_port);
+    if (taken.insert({address, port}).second) return port;
+  }
+  return io("no free port on " + address);
+}
+
+std::string random_pin() {
+  static constexpr std::string_view kAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+  std::string out;
+  for (unsigned char c : Random::system().bytes(16)) out += kAlphabet[c % kAlphabet.size()];
+  return out + "-7a";  // upper, lower, digit and other: passes X-Road's PIN policy
+}
+
+
+
+std::string upper(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// Key ids as X-Road's signer makes them: 40 upper-case hex digits.
+std::string key_id() { return upper(crypto::to_hex(Random::system().bytes(20))); }
+
+}  // namespace
+
+Result<std::string> token_pin(const fs::path& dir) {
+  if (const char* env = std::getenv("XROAD_TOKEN_PIN"); env && *env) return std::string(env);
+  auto pin = globalconf::read_file_limited(dir / "secrets" / "token-pin", 4096);
+  if (!pin.ok()) return bad("no token PIN: set XROAD_TOKEN_PIN or keep " + (dir / "secrets" / "token-pin").string());
+  std::string p = std::move(pin).value();
+  while (!p.empty() && (p.back() == '\n' || p.back() == '\r')) p.pop_back();
+  return p;
+}
+
+Result<json> init_instance(const InitOptions& o) {
+  if (o.servers < 1 || o.servers > 20) return bad("--servers must be 1 to 20, not " + std::to_string(o.servers));
+  ROADSIDE_TRY(XRoadId probe, XRoadId::member(o.instance, "COM", "1001"));
+  (void)probe;
+  const fs::path dir = fs::absolute(o.dir);
+  if (fs::exists(dir / "instance.json")) return bad(dir.string() + " already holds an instance (instance.json); use another folder");
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return io("cannot create " + dir.string() + ": " + ec.message());
+
+  std::set<std::pair<std::string, unsigned short>> taken;
+  ROADSIDE_TRY(unsigned short publisher_port, pick_port("127.0.0.1", taken));
+  ROADSIDE_TRY(unsigned short authority_port, pick_port("127.0.0.1", taken));
+  ROADSIDE_TRY(unsigned short services_port, pick_port("127.0.0.1", taken));
+  const std::string loop = "http://127.0.0.1:";
+  const std::string globalconf_url = loop + std::to_string(publisher_port) + "/internalconf";
+  const std::string ocsp_url = loop + std::to_string(authority_port) + "/ocsp";
+  const std::string tsa_url = loop + std::to_string(authority_port) + "/tsa";
+  const std::string services_url = loop + std::to_string(services_port);
+  const auto key_type = o.ecdsa ? crypto::KeyType::ec_p256 : crypto::KeyType::rsa2048;
+
+  // The authorities and the configuration signing key.
+  ROADSIDE_TRY(std::unique_ptr<TestCa> ca, TestCa::create(dir / "ca", o.instance + " Test CA", o.ecdsa));
+  ROADSIDE_TRY(crypto::PrivateKey conf_key, crypto::PrivateKey::generate(key_type));
+  ROADSIDE_TRY(crypto::Certificate conf_cert,
+               crypto::issue_certificate({.common_name = o.instance + " internal configuration signing", .usage = crypto::Usage::ca,
+                                          .validity = std::chrono::hours(24 * 365 * 20)},
+                                         conf_key, nullptr, conf_key));
+  ROADSIDE_TRY_STATUS(write(dir / "globalconf" / "signing.key", conf_key.to_pem(), true));
+  ROADSIDE_TRY_STATUS(write(dir / "globalconf" / "signing.pem", conf_cert.to_pem()));
+
+  std::string pin = o.pin;
+  if (pin.empty()) {
+    pin = random_pin();
+    ROADSIDE_TRY_STATUS(write(dir / "secrets" / "token-pin", pin + "\n", true));
+    ::chmod((dir / "secrets").c_str(), 0700);
+  }
+
+  globalconf::SharedParameters shared;
+  shared.instance = o.instance;
+  shared.sources.push_back({"127.0.0.1", {conf_cert}, {}});
+  globalconf::ApprovedCa approved{o.instance + " Test CA", false, {ca->ca(), {{ocsp_url, ca->ocsp(), "FREE"}}}, {},
+                                  std::string(globalconf::kFiVrkProfile)};
+  shared.approved_cas.push_back(approved);
+  shared.approved_tsas.push_back({o.instance + " Test TSA", tsa_url, ca->tsa(), "FREE"});
+  shared.member_classes = {"COM"};
+  shared.ocsp_freshness_seconds = 600;
+  globalconf::GlobalGroup owners{*XRoadId::global_group(o.instance, "security-server-owners"), "Security server owners", {}};
+
+  json servers = json::array();
+  std::vector<XRoadId> client_subsystems;
+  for (int i = 1; i <= o.servers; ++i) {
+    const std::string code = std::to_string(1000 + i), server_code = "ss" + std::to_string(i);
+    ROADSIDE_TRY(XRoadId member, XRoadId::member(o.instance, "COM", code));
+    ROADSIDE_TRY(XRoadId server, XRoadId::server(o.instance, "COM", code, server_code));
+    ROADSIDE_TRY(XRoadId client, XRoadId::subsystem(o.instance, "COM", code, "CLIENT"));
+    ROADSIDE_TRY(XRoadId service, XRoadId::subsystem(o.instance, "COM", code, "SERVICE"));
+    std::vector<XRoadId> subsystems = {client, service};
+    if (i == 1) subsystems.push_back(*XRoadId::subsystem(o.instance, "COM", code, "MANAGEMENT"));
+    shared.members.push_back({member, "Member " + std::to_string(i), subsystems});
+    client_subsystems.push_back(client);
+    owners.members.push_back(member);
+
+    // One loopback address per server, so each can have X-Road's port 5500.
+    const std::string address = "127.0.0." + std::to_string(i + 1);
+    ROADSIDE_TRY(unsigned short server_port, pick_port(address, taken, 5500));
+    ROADSIDE_TRY(unsigned short health_port, pick_port("127.0.0.1", taken));
+    ROADSIDE_TRY(unsigned short client_http, pick_port("127.0.0.1", taken));
+    ROADSIDE_TRY(unsigned short client_https, pick_port("127.0.0.1", taken));
+    ROADSIDE_TRY(unsigned short admin_port, pick_port("127.0.0.1", taken));
+
+    // The token: an authentication key and the member's signing key.
+    const fs::path sdir = dir / "servers" / server_code;
+    ROADSIDE_TRY(crypto::PrivateKey auth_key, crypto::PrivateKey::generate(key_type));
+    ROADSIDE_TRY(crypto::Certificate auth_cert, ca->issue_auth(server, auth_key));
+    ROADSIDE_TRY(crypto::PrivateKey sign_key, crypto::PrivateKey::generate(key_type));
+    ROADSIDE_TRY(crypto::Certificate sign_cert, ca->issue_signing(member, server_code, "Member " + std::to_string(i), sign_key));
+    const std::string auth_id = key_id(), sign_id = key_id();
+    const std::string mechanism = o.ecdsa ? "CKM_ECDSA" : "CKM_RSA_PKCS";
+    signer::Keyconf keyconf;
+    keyconf.devices.push_back(
+        {"softToken", "0",
+         {{signer::KeyUsage::authentication, auth_id, "Auth key", mechanism,
+           {{upper(auth_cert.sha1_hex()), true, std::nullopt, auth_cert, "registered"}}},
+          {signer::KeyUsage::signing, sign_id, "Sign key", mechanism, {{upper(sign_cert.sha1_hex()), true, member, sign_cert, "registered"}}}}});
+    ROADSIDE_TRY_STATUS(write(sdir / "token" / "keyconf.xml", keyconf.to_xml()));
+    ROADSIDE_TRY_STATUS(signer::write_soft_token_key(sdir / "token", auth_id, auth_key, pin));
+    ROADSIDE_TRY_STATUS(signer::write_soft_token_key(sdir / "token", sign_id, sign_key, pin));
+
+    globalconf::SecurityServer ss{server, address, {crypto::sha256(auth_cert.to_der())}, {member, client, service}};
+    shared.security_servers.push_back(ss);
+
+    const std::string yaml = "# roadside serve --config " + (sdir / "roadside.yaml").string() + "  (written by roadside testbed init)\n" +
+                             "data_dir: " + (sdir / "data").string() + "\nlisten:\n  address: 127.0.0.1\nhealth:\n  port: " +
+                             std::to_string(health_port) + "\nglobalconf:\n  anchor: " + (dir / "anchor.xml").string() +
+                             "\n  refresh_interval_s: 10\n";
+    ROADSIDE_TRY_STATUS(write(sdir / "roadside.yaml", yaml));
+    json clients = json::array();
+    for (const auto& c : ss.clients) clients.push_back(c.to_string());
+    servers.push_back({{"id", server.to_string()},
+                       {"owner", member.to_string()},
+                       {"address", address},
+                       {"config", (sdir / "roadside.yaml").string()},
+                       {"token", (sdir / "token").string()},
+                       {"log", (sdir / "serve.log").string()},
+                       {"client_http", "127.0.0.1:" + std::to_string(client_http)},
+                       {"client_https", "127.0.0.1:" + std::to_string(client_https)},
+                       {"server_port", server_port},
+                       {"health_url", loop + std::to_string(health_port)},
+                       {"admin_url", "https://127.0.0.1:" + std::to_string(admin_port)},
+                       {"clients", clients}});
+  }
+  shared.global_groups.push_back(owners);
+
+  // Example services, provided by the last member's SERVICE subsystem, open to every CLIENT.
+  const std::string provider = std::to_string(1000 + o.servers);
+  json allowed = json::array();
+  for (const auto& c : client_subsystems) allowed.push_back(c.to_string());
+  json services = json::array(
+      {{{"id", XRoadId::service(o.instance, "COM", provider, "SERVICE", "echo", "")->to_string()},
+        {"type", "REST"},
+        {"url", services_url + "/echo"},
+        {"allowed_clients", allowed}},
+       {{"id", XRoadId::service(o.instance, "COM", provider, "SERVICE", "getRandom", "v1")->to_string()},
+        {"type", "SOAP"},
+        {"url", services_url + "/soap"},
+        {"wsdl", services_url + "/soap?wsdl"},
+        {"allowed_clients", allowed}}});
+
+  globalconf::PrivateParameters priv;
+  priv.instance = o.instance;
+  priv.auth_cert_reg_service_address = "http://127.0.0.1:" + std::to_string(publisher_port) + "/managementservice/";
+  priv.management_service_provider = *XRoadId::subsystem(o.instance, "COM", "1001", "MANAGEMENT");
+  priv.timestamping_interval_seconds = 60;
+  ROADSIDE_TRY_STATUS(write(dir / "globalconf" / "shared-params.xml", shared.to_xml()));
+  ROADSIDE_TRY_STATUS(write(dir / "globalconf" / "private-params.xml", priv.to_xml()));
+  globalconf::Anchor anchor{o.instance, std::chrono::system_clock::now(), {{globalconf_url, {conf_cert}}}};
+  ROADSIDE_TRY_STATUS(write(dir / "anchor.xml", anchor.to_xml()));
+
+  json instance = {{"instance", o.instance},
+                   {"anchor", (dir / "anchor.xml").string()},
+                   {"globalconf_url", globalconf_url},
+                   {"ca", {{"cert", (dir / "ca" / "ca.pem").string()}, {"ocsp_url", ocsp_url}}},
+                   {"tsa_url", tsa_url},
+                   {"tsa_cert", (dir / "ca" / "tsa.pem").string()},
+                   {"servers", servers},
+                   {"services", services},
+                   {"token_pin_env", "XROAD_TOKEN_PIN"},
+                   {"ports", {{"publisher", publisher_port}, {"authorities", authority_port}, {"services", services_port}}}};
+  ROADSIDE_TRY_STATUS(write(dir / "instance.json", instance.dump(2) + "\n"));
+  return instance;
+}
+
+Result<json> read_instance(const fs::path& dir) {
+  ROADSIDE_TRY(std::string text, globalconf::read_file_limited(dir / "instance.json", 1 << 20));
+  json j = json::parse(text, nullptr, false);
+  if (!j.is_object()) return bad((dir / "instance.json").string() + " is not a JSON object");
+  for (const char* key : {"instance", "anchor", "globalconf_url", "ca", "tsa_url", "servers", "services", "ports"}) {
+    if (!j.contains(key)) return bad((dir / "instance.json").string() + " has no \"" + key + "\"");
+  }
+  return j;
+}
+
+}  // namespace roadside::testbed

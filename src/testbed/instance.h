@@ -1,0 +1,39 @@
+// A local X-Road instance for developers and CI (DESIGN.md §4).
+//
+// init_instance() creates it in a folder:
+//   instance.json               the contract tests and tools read (see docs/testbed.md)
+//   anchor.xml                  the configuration anchor every server trusts
+//   ca/                         the test CA, its OCSP responder and TSA (testbed/ca.h)
+//   globalconf/                 the configuration signing key and the parameters published
+//   servers/<code>/roadside.yaml, token/ (keyconf.xml + PKCS#12 keys), data/
+//   secrets/token-pin           the token PIN, unless XROAD_TOKEN_PIN was set at init (0600)
+// All listeners are on loopback; their ports are chosen free at init and kept in instance.json.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "base/result.h"
+
+namespace roadside::testbed {
+
+struct InitOptions {
+  std::filesystem::path dir;
+  std::string instance = "DEV";
+  int servers = 2;  // 1 to 20
+  bool ecdsa = false;
+  std::string pin;  // empty: a random one, kept in secrets/token-pin
+};
+
+// Creates the instance. Refuses a folder that already holds one.
+Result<nlohmann::json> init_instance(const InitOptions& options);
+
+// Reads DIR/instance.json and checks it has what `up` needs.
+Result<nlohmann::json> read_instance(const std::filesystem::path& dir);
+
+// The token PIN: $XROAD_TOKEN_PIN, else DIR/secrets/token-pin.
+Result<std::string> token_pin(const std::filesystem::path& dir);
+
+}  // namespace roadside::testbed

@@ -1,0 +1,16 @@
+// `roadside testbed up` and `down`: runs an instance made by `testbed init` in the foreground
+// (the CA's OCSP responder and TSA, the configuration publisher, the example services, and one
+// `roadside serve` child per server, each logging to its folder's serve.log) until SIGTERM or
+// SIGINT, then stops the children and the listeners. DIR/testbed.pid marks it running.
+#pragma once
+
+#include <filesystem>
+
+namespace roadside::testbed {
+
+// Exit code: 0 after a clean stop, 1 when it cannot start (the reason is logged).
+int run_instance(const std::filesystem::path& dir);
+// Sends SIGTERM to a running `up` and waits (up to 30 s) until it has stopped.
+int stop_instance(const std::filesystem::path& dir);
+
+}  // namespace roadside::testbed

@@ -1,0 +1,144 @@
+#include "testbed/services.h"
+
+#include <nlohmann/json.hpp>
+
+#include "base/random.h"
+#include "xml/dom.h"
+
+namespace roadside::testbed {
+namespace {
+
+namespace http = boost::beast::http;
+constexpr std::size_t kMaxBody = 1 << 20;
+
+// The request's Envelope start tag and X-Road header, as bytes (so every namespace the
+// header uses stays declared), and the Envelope's prefix; the response reuses both.
+struct SoapHead {
+  std::string head;    // "<SOAP-ENV:Envelope ...>...<SOAP-ENV:Header>...</SOAP-ENV:Header>"
+  std::string prefix;  // "SOAP-ENV"
+};
+
+std::optional<SoapHead> soap_head(const std::string& envelope) {
+  auto doc = xml::Document::parse(envelope, kMaxBody);
+  if (!doc.ok() || doc->root().name() != "Envelope" || !doc->root().child("Header") || !doc->root().child("Body")) {
+    return std::nullopt;
+  }
+  const auto env = envelope.find(":Envelope");
+  const auto env_open = env == std::string::npos ? env : envelope.rfind('<', env);
+  const auto name = envelope.find(":Header");
+  if (env_open == std::string::npos || name == std::string::npos) return std::nullopt;
+  const auto open = envelope.rfind('<', name);
+  const std::string end_tag = "</" + envelope.substr(open + 1, name - open - 1) + ":Header>";
+  const auto close = envelope.find(end_tag, name);
+  if (close == std::string::npos) return std::nullopt;
+  return SoapHead{envelope.substr(env_open, close + end_tag.size() - env_open), envelope.substr(env_open + 1, env - env_open - 1)};
+}
+
+}  // namespace
+
+std::string get_random_wsdl(const std::string& endpoint) {
+  return R"(<?xml version="1.0" encoding="UTF-8"?>
+<wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/"
+    xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:xrd="http://x-road.eu/xsd/xroad.xsd"
+    xmlns:id="http://x-road.eu/xsd/identifiers" xmlns:tns="http://test.x-road.global/producer"
+    name="testService" targetNamespace="http://test.x-road.global/producer">
+  <wsdl:types>
+    <xsd:schema elementFormDefault="qualified" targetNamespace="http://test.x-road.global/producer">
+      <xsd:import namespace="http://x-road.eu/xsd/xroad.xsd" schemaLocation="http://x-road.eu/xsd/xroad.xsd"/>
+      <xsd:element name="getRandom"><xsd:complexType><xsd:sequence/></xsd:complexType></xsd:element>
+      <xsd:element name="getRandomResponse"><xsd:complexType><xsd:sequence>
+        <xsd:element name="data" type="xsd:string"/>
+      </xsd:sequence></xsd:complexType></xsd:element>
+    </xsd:schema>
+  </wsdl:types>
+  <wsdl:message name="requestheader">
+    <wsdl:part name="client" element="xrd:client"/><wsdl:part name="service" element="xrd:service"/>
+    <wsdl:part name="id" element="xrd:id"/><wsdl:part name="protocolVersion" element="xrd:protocolVersion"/>
+  </wsdl:message>
+  <wsdl:message name="getRandom"><wsdl:part name="body" element="tns:getRandom"/></wsdl:message>
+  <wsdl:message name="getRandomResponse"><wsdl:part name="body" element="tns:getRandomResponse"/></wsdl:message>
+  <wsdl:portType name="testServicePortType">
+    <wsdl:operation name="getRandom">
+      <wsdl:input message="tns:getRandom"/><wsdl:output message="tns:getRandomResponse"/>
+    </wsdl:operation>
+  </wsdl:portType>
+  <wsdl:binding name="testServiceBinding" type="tns:testServicePortType">
+    <soap:binding style="document" transport="http://schemas.xmlsoap.org/soap/http"/>
+    <wsdl:operation name="getRandom">
+      <soap:operation soapAction="" style="document"/>
+      <xrd:version>v1</xrd:version>
+      <wsdl:input>
+        <soap:body parts="body" use="literal"/>
+        <soap:header message="tns:requestheader" part="client" use="literal"/>
+        <soap:header message="tns:requestheader" part="service" use="literal"/>
+        <soap:header message="tns:requestheader" part="id" use="literal"/>
+        <soap:header message="tns:requestheader" part="protocolVersion" use="literal"/>
+      </wsdl:input>
+      <wsdl:output>
+        <soap:body parts="body" use="literal"/>
+        <soap:header message="tns:requestheader" part="client" use="literal"/>
+        <soap:header message="tns:requestheader" part="service" use="literal"/>
+        <soap:header message="tns:requestheader" part="id" use="literal"/>
+        <soap:header message="tns:requestheader" part="protocolVersion" use="literal"/>
+      </wsdl:output>
+    </wsdl:operation>
+  </wsdl:binding>
+  <wsdl:service name="testService">
+    <wsdl:port binding="tns:testServiceBinding" name="testServicePort">
+      <soap:address location=")" +
+         endpoint + R"("/>
+    </wsdl:port>
+  </wsdl:service>
+</wsdl:definitions>
+)";
+}
+
+ExampleServices::ExampleServices(boost::asio::io_context& io, net::ServerOptions options, metrics::Registry& metrics)
+    : server_(io, std::move(options), [this](net::ServerExchange& ex) { return handle(ex); }, metrics) {}
+
+boost::asio::awaitable<void> ExampleServices::handle(net::ServerExchange& ex) {
+  const std::string target(ex.request().target());
+  const std::string path = target.substr(0, target.find('?'));
+  const std::string query = target.find('?') == std::string::npos ? "" : target.substr(target.find('?') + 1);
+  auto body = co_await ex.read_body_all(kMaxBody);
+  if (!body.ok()) co_return;
+  if (path == "/echo" || path.rfind("/echo/", 0) == 0) {
+    nlohmann::json headers = nlohmann::json::object();
+    for (const auto& f : ex.request()) headers[std::string(f.name_string())] = std::string(f.value());
+    nlohmann::json j = {{"method", std::string(ex.request().method_string())},
+                        {"path", path},
+                        {"query", query},
+                        {"headers", headers},
+                        {"body", *body}};
+    (void)co_await ex.respond(net::make_response(http::status::ok, j.dump() + "\n", "application/json"));
+    co_return;
+  }
+  if (path == "/soap" && ex.request().method() == http::verb::get && query == "wsdl") {
+    const std::string host(ex.request()[http::field::host]);
+    (void)co_await ex.respond(net::make_response(http::status::ok, get_random_wsdl("http://" + host + "/soap"), "text/xml"));
+    co_return;
+  }
+  if (path == "/soap" && ex.request().method() == http::verb::post) {
+    auto head = soap_head(*body);
+    if (!head) {
+      const std::string fault =
+          "<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\"><SOAP-ENV:Body><SOAP-ENV:Fault>"
+          "<faultcode>SOAP-ENV:Client</faultcode><faultstring>not a SOAP request with a header</faultstring>"
+          "</SOAP-ENV:Fault></SOAP-ENV:Body></SOAP-ENV:Envelope>";
+      (void)co_await ex.respond(net::make_response(http::status::internal_server_error, fault, "text/xml; charset=utf-8"));
+      co_return;
+    }
+    const auto r = Random::system().bytes(4);
+    const std::uint32_t n = (static_cast<std::uint32_t>(static_cast<unsigned char>(r[0])) << 8) |
+                            static_cast<unsigned char>(r[1]);
+    const std::string& p = head->prefix;
+    const std::string response = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + head->head + "<" + p +
+                                 ":Body><ns1:getRandomResponse xmlns:ns1=\"http://test.x-road.global/producer\"><ns1:data>" +
+                                 std::to_string(n) + "</ns1:data></ns1:getRandomResponse></" + p + ":Body></" + p + ":Envelope>\n";
+    (void)co_await ex.respond(net::make_response(http::status::ok, response, "text/xml; charset=utf-8"));
+    co_return;
+  }
+  (void)co_await ex.respond(net::make_response(http::status::not_found, "not found\n"));
+}
+
+}  // namespace roadside::testbed

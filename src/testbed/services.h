@@ -1,0 +1,32 @@
+// The test instance's example services, behind one loopback listener:
+//   /echo[/...]   REST: answers any method with JSON describing the request (method, path,
+//                 query, headers, body)
+//   POST /soap    SOAP getRandom: answers with the request's X-Road header and a random number
+//   GET /soap?wsdl  its WSDL
+#pragma once
+
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+
+#include "metrics/metrics.h"
+#include "net/http_server.h"
+
+namespace roadside::testbed {
+
+class ExampleServices {
+ public:
+  ExampleServices(boost::asio::io_context& io, net::ServerOptions options, metrics::Registry& metrics);
+  Status start() { return server_.start(); }
+  void stop_blocking(std::chrono::milliseconds grace) { server_.stop_blocking(grace); }
+  unsigned short port() const { return server_.port(); }
+
+ private:
+  boost::asio::awaitable<void> handle(net::ServerExchange& ex);
+  net::HttpServer server_;
+};
+
+// The WSDL of getRandom, with `endpoint` as its address.
+std::string get_random_wsdl(const std::string& endpoint);
+
+}  // namespace roadside::testbed
