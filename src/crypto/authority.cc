@@ -1,5 +1,7 @@
 #include "crypto/authority.h"
 
+#include "crypto/openssl.h"
+
 #include <openssl/err.h>
 #include <openssl/ocsp.h>
 #include <openssl/ts.h>
@@ -15,15 +17,14 @@ Error failed(std::string what) {
   return Error(make_error_code(errc::operation_failed), std::move(what));
 }
 
-X509* x509(const Certificate& c) { return static_cast<X509*>(c.native()); }
-EVP_PKEY* pkey(const PrivateKey& k) { return static_cast<EVP_PKEY*>(k.native()); }
+using detail::der;
+using detail::pkey;
+using detail::x509;
 
-std::string ocsp_der(OCSP_RESPONSE* resp) {
-  unsigned char* buf = nullptr;
-  const int n = i2d_OCSP_RESPONSE(resp, &buf);
-  std::string out(reinterpret_cast<char*>(buf), static_cast<std::size_t>(n > 0 ? n : 0));
-  OPENSSL_free(buf);
-  return out;
+Result<std::string> ocsp_der(OCSP_RESPONSE* resp) {
+  auto out = der(resp, i2d_OCSP_RESPONSE);
+  if (!out) return failed("cannot encode the OCSP response");
+  return std::move(*out);
 }
 
 Result<std::string> ocsp_status_only(int status) {
@@ -142,13 +143,10 @@ Result<std::string> make_timestamp_response(std::string_view request_der, const 
   std::unique_ptr<BIO, decltype(&BIO_free)> in(BIO_new_mem_buf(request_der.data(), static_cast<int>(request_der.size())),
                                                &BIO_free);
   std::unique_ptr<TS_RESP, decltype(&TS_RESP_free)> resp(TS_RESP_create_response(ctx.get(), in.get()), &TS_RESP_free);
-  if (!resp) return failed("cannot create the time-stamp response");
-  unsigned char* buf = nullptr;
-  const int n = i2d_TS_RESP(resp.get(), &buf);
-  std::string out(reinterpret_cast<char*>(buf), static_cast<std::size_t>(n > 0 ? n : 0));
-  OPENSSL_free(buf);
+  auto out = resp ? der(resp.get(), i2d_TS_RESP) : std::nullopt;
+  if (!out) return failed("cannot create the time-stamp response");
   ERR_clear_error();
-  return out;
+  return std::move(*out);
 }
 
 }  // namespace roadside::crypto

@@ -1,5 +1,7 @@
 #include "crypto/crypto.h"
 
+#include "crypto/openssl.h"
+
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -44,8 +46,9 @@ std::string bio_string(BIO* b) {
 
 std::shared_ptr<void> own_key(EVP_PKEY* k) { return std::shared_ptr<void>(k, [](void* p) { EVP_PKEY_free(static_cast<EVP_PKEY*>(p)); }); }
 std::shared_ptr<void> own_cert(X509* c) { return std::shared_ptr<void>(c, [](void* p) { X509_free(static_cast<X509*>(p)); }); }
-EVP_PKEY* pkey(const PrivateKey& k) { return static_cast<EVP_PKEY*>(k.native()); }
-X509* x509(const Certificate& c) { return static_cast<X509*>(c.native()); }
+using detail::der;
+using detail::pkey;
+using detail::x509;
 
 std::string name_text(const X509_NAME* name) {
   auto b = out_bio();
@@ -160,13 +163,7 @@ std::string Certificate::to_pem() const {
 
 namespace {
 
-std::string x509_der(X509* x) {
-  unsigned char* buf = nullptr;
-  const int n = i2d_X509(x, &buf);
-  std::string out(reinterpret_cast<char*>(buf), static_cast<std::size_t>(n > 0 ? n : 0));
-  OPENSSL_free(buf);
-  return out;
-}
+std::string x509_der(X509* x) { return der(x, i2d_X509).value_or(""); }
 
 }  // namespace
 
@@ -410,9 +407,9 @@ Result<std::string> sign(const PrivateKey& key, std::string_view algorithm_uri, 
 namespace {
 
 // r || s, each padded to `half` bytes, from a DER ECDSA-Sig-Value.
-Result<std::string> ecdsa_raw(std::string_view der, std::size_t half) {
-  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
-  std::unique_ptr<ECDSA_SIG, decltype(&ECDSA_SIG_free)> sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())),
+Result<std::string> ecdsa_raw(std::string_view sig_der, std::size_t half) {
+  const auto* p = reinterpret_cast<const unsigned char*>(sig_der.data());
+  std::unique_ptr<ECDSA_SIG, decltype(&ECDSA_SIG_free)> sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(sig_der.size())),
                                                              &ECDSA_SIG_free);
   if (!sig) return fail(errc::invalid_signature, "not a DER ECDSA signature");
   std::string out(2 * half, '\0');
@@ -427,12 +424,6 @@ Result<std::string> ecdsa_raw(std::string_view der, std::size_t half) {
 std::size_t ec_half(const EVP_PKEY* key) { return static_cast<std::size_t>(EVP_PKEY_get_bits(key) + 7) / 8; }
 
 }  // namespace
-
-Result<std::string> ecdsa_der_to_raw(std::string_view der, const Certificate& signer) {
-  EVP_PKEY* key = X509_get0_pubkey(x509(signer));
-  if (!key || EVP_PKEY_get_base_id(key) != EVP_PKEY_EC) return fail(errc::bad_key, "not an EC key");
-  return ecdsa_raw(der, ec_half(key));
-}
 
 Result<std::string> sign_xmldsig(const PrivateKey& key, std::string_view algorithm_uri, std::string_view data) {
   ROADSIDE_TRY(std::string sig, sign(key, algorithm_uri, data));
@@ -481,12 +472,9 @@ Result<std::string> write_pkcs12(const PrivateKey& key, const Certificate& cert,
                                  const std::string& friendly_name) {
   std::unique_ptr<PKCS12, decltype(&PKCS12_free)> p12(
       PKCS12_create(password.c_str(), friendly_name.c_str(), pkey(key), x509(cert), nullptr, 0, 0, 0, 0, 0), &PKCS12_free);
-  if (!p12) return fail(errc::operation_failed, "cannot create the PKCS#12 file");
-  unsigned char* buf = nullptr;
-  const int n = i2d_PKCS12(p12.get(), &buf);
-  std::string out(reinterpret_cast<char*>(buf), static_cast<std::size_t>(n > 0 ? n : 0));
-  OPENSSL_free(buf);
-  return out;
+  auto out = p12 ? der(p12.get(), i2d_PKCS12) : std::nullopt;
+  if (!out) return fail(errc::operation_failed, "cannot create the PKCS#12 file");
+  return std::move(*out);
 }
 
 namespace {
@@ -505,12 +493,9 @@ Result<std::string> make_ocsp_request(const Certificate& cert, const Certificate
     if (id) OCSP_CERTID_free(id);
     return fail(errc::operation_failed, "cannot build OCSP request");
   }
-  unsigned char* buf = nullptr;
-  const int n = i2d_OCSP_REQUEST(req.get(), &buf);
-  if (n <= 0) return fail(errc::operation_failed, "cannot encode OCSP request");
-  std::string out(reinterpret_cast<char*>(buf), static_cast<std::size_t>(n));
-  OPENSSL_free(buf);
-  return out;
+  auto out = der(req.get(), i2d_OCSP_REQUEST);
+  if (!out) return fail(errc::operation_failed, "cannot encode OCSP request");
+  return std::move(*out);
 }
 
 Result<OcspResult> verify_ocsp_response(std::string_view der, const Certificate& cert, const Certificate& issuer,
@@ -601,12 +586,9 @@ Result<std::string> make_timestamp_request(std::string_view data) {
       !TS_REQ_set_cert_req(req.get(), 0)) {
     return fail(errc::operation_failed, "cannot build time-stamp request");
   }
-  unsigned char* buf = nullptr;
-  const int n = i2d_TS_REQ(req.get(), &buf);
-  if (n <= 0) return fail(errc::operation_failed, "cannot encode time-stamp request");
-  std::string out(reinterpret_cast<char*>(buf), static_cast<std::size_t>(n));
-  OPENSSL_free(buf);
-  return out;
+  auto out = der(req.get(), i2d_TS_REQ);
+  if (!out) return fail(errc::operation_failed, "cannot encode time-stamp request");
+  return std::move(*out);
 }
 
 Result<std::string> timestamp_token_from_response(std::string_view response_der) {
@@ -621,12 +603,9 @@ Result<std::string> timestamp_token_from_response(std::string_view response_der)
   }
   PKCS7* token = TS_RESP_get_token(resp.get());
   if (!token) return fail(errc::incorrect_validation_info, "time-stamp response has no token");
-  unsigned char* buf = nullptr;
-  const int n = i2d_PKCS7(token, &buf);
-  if (n <= 0) return fail(errc::operation_failed, "cannot encode time-stamp token");
-  std::string out(reinterpret_cast<char*>(buf), static_cast<std::size_t>(n));
-  OPENSSL_free(buf);
-  return out;
+  auto out = der(token, i2d_PKCS7);
+  if (!out) return fail(errc::operation_failed, "cannot encode time-stamp token");
+  return std::move(*out);
 }
 
 Result<TimestampInfo> verify_timestamp_token(std::string_view token_der, std::string_view data,

@@ -131,7 +131,6 @@ Result<std::string> sign(const PrivateKey& key, std::string_view algorithm_uri, 
 
 // XML-DSig writes an ECDSA signature as the raw concatenation r || s, each as long as the
 // curve order (X-Road's Signatures.useRawFormat); RSA signatures are the same in both forms.
-Result<std::string> ecdsa_der_to_raw(std::string_view der, const Certificate& signer);
 Result<std::string> sign_xmldsig(const PrivateKey& key, std::string_view algorithm_uri, std::string_view data);
 
 // A PKCS#12 file's private key and certificates (X-Road software-token key files; the
