@@ -61,16 +61,7 @@ Result<Anchor> Anchor::from_element(const xml::Element& root) {
 }
 
 std::string Anchor::to_xml() const {
-  auto escape = [](const std::string& t) {
-    std::string out;
-    for (char c : t) {
-      if (c == '&') out += "&amp;";
-      else if (c == '<') out += "&lt;";
-      else if (c == '>') out += "&gt;";
-      else out += c;
-    }
-    return out;
-  };
+  using xml::escape;
   std::string out =
       "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
       "<ns3:configurationAnchor xmlns:ns2=\"http://x-road.eu/xsd/identifiers\" xmlns:ns3=\"http://x-road.eu/xsd/xroad.xsd\">\n";

@@ -267,20 +267,16 @@ Result<PrivateParameters> PrivateParameters::parse(std::string_view xml) {
 
 namespace {
 
-std::string esc(std::string_view t) {
-  std::string out;
-  for (char c : t) out += c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;" : std::string(1, c);
-  return out;
-}
+using xml::escape;
 std::string cert_b64(const crypto::Certificate& c) { return crypto::base64_encode(c.to_der()); }
 std::string el(std::string_view indent, std::string_view name, std::string_view text) {
-  return std::string(indent) + "<" + std::string(name) + ">" + esc(text) + "</" + std::string(name) + ">\n";
+  return std::string(indent) + "<" + std::string(name) + ">" + escape(text) + "</" + std::string(name) + ">\n";
 }
 std::string id_el(std::string_view indent, const XRoadId& id, std::string_view name) {
   // The identifiers namespace is declared on the root as ns2.
   std::string out = std::string(indent) + "<" + std::string(name) + " ns2:objectType=\"" + std::string(to_string(id.type())) + "\">";
   auto part = [&](std::string_view tag, std::string_view v) {
-    if (!v.empty()) out += "<ns2:" + std::string(tag) + ">" + esc(v) + "</ns2:" + std::string(tag) + ">";
+    if (!v.empty()) out += "<ns2:" + std::string(tag) + ">" + escape(v) + "</ns2:" + std::string(tag) + ">";
   };
   part("xRoadInstance", id.instance());
   part("memberClass", id.member_class());

@@ -74,28 +74,24 @@ Result<Keyconf> Keyconf::parse(std::string_view text) {
 }
 
 std::string Keyconf::to_xml() const {
-  auto esc = [](const std::string& t) {
-    std::string out;
-    for (char c : t) out += c == '&' ? "&amp;" : c == '<' ? "&lt;" : c == '>' ? "&gt;" : std::string(1, c);
-    return out;
-  };
+  using xml::escape;
   std::string out =
       "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
       "<ns3:keyConf xmlns:ns2=\"http://x-road.eu/xsd/identifiers\" xmlns:ns3=\"http://x-road.eu/xsd/xroad.xsd\">\n";
   for (const auto& d : devices) {
-    out += "    <device>\n        <deviceType>" + esc(d.type) + "</deviceType>\n        <friendlyName>" + esc(d.type) + "-" +
-           esc(d.id) + "</friendlyName>\n        <id>" + esc(d.id) + "</id>\n        <pinIndex>0</pinIndex>\n";
+    out += "    <device>\n        <deviceType>" + escape(d.type) + "</deviceType>\n        <friendlyName>" + escape(d.type) + "-" +
+           escape(d.id) + "</friendlyName>\n        <id>" + escape(d.id) + "</id>\n        <pinIndex>0</pinIndex>\n";
     for (const auto& k : d.keys) {
       out += std::string("        <key usage=\"") + (k.usage == KeyUsage::signing ? "SIGNING" : "AUTHENTICATION") + "\">\n" +
-             "            <friendlyName>" + esc(k.friendly_name) + "</friendlyName>\n            <label>" + esc(k.friendly_name) +
-             "</label>\n            <keyId>" + esc(k.key_id) + "</keyId>\n";
+             "            <friendlyName>" + escape(k.friendly_name) + "</friendlyName>\n            <label>" + escape(k.friendly_name) +
+             "</label>\n            <keyId>" + escape(k.key_id) + "</keyId>\n";
       for (const auto& c : k.certs) {
-        out += "            <cert active=\"" + std::string(c.active ? "true" : "false") + "\" id=\"" + esc(c.id) + "\">\n";
+        out += "            <cert active=\"" + std::string(c.active ? "true" : "false") + "\" id=\"" + escape(c.id) + "\">\n";
         if (c.member) out += "                " + xml::identifier_to_xml(*c.member, {"", "memberId", ""}) + "\n";
         out += "                <contents>" + crypto::base64_encode(c.cert.to_der()) + "</contents>\n                <status>" +
-               esc(c.status) + "</status>\n            </cert>\n";
+               escape(c.status) + "</status>\n            </cert>\n";
       }
-      out += "            <signMechanismName>" + esc(k.sign_mechanism) + "</signMechanismName>\n        </key>\n";
+      out += "            <signMechanismName>" + escape(k.sign_mechanism) + "</signMechanismName>\n        </key>\n";
     }
     out += "    </device>\n";
   }

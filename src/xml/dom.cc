@@ -63,6 +63,21 @@ std::optional<std::string> Element::child_text(std::string_view name) const {
   return c->text();
 }
 
+std::string escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
 void ensure_initialized() {
   static const bool init = [] {
     xmlInitParser();

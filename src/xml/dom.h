@@ -33,6 +33,9 @@ class Element {
   const void* node_;  // xmlNode*
 };
 
+// `text` escaped for XML character data and attribute values (&, <, >, ").
+std::string escape(std::string_view text);
+
 // Initializes libxml2 once per process; every entry point of this module calls it first.
 void ensure_initialized();
 
