@@ -1,6 +1,5 @@
 #include "globalconf/client.h"
 
-#include <fstream>
 
 #include "base/log.h"
 #include "globalconf/files.h"
@@ -13,26 +12,6 @@ namespace http = boost::beast::http;
 namespace {
 
 Error unreadable(std::string detail) { return Error(make_error_code(errc::unreadable), std::move(detail)); }
-
-Status write_file(const fs::path& p, std::string_view bytes) {
-  std::error_code ec;
-  fs::create_directories(p.parent_path(), ec);
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  out.flush();
-  if (!out) return unreadable("cannot write " + p.string());
-  return {};
-}
-
-// Writes `p` whole or not at all: a temporary file renamed over it.
-Status write_file_atomically(const fs::path& p, std::string_view bytes) {
-  const fs::path tmp = p.string() + ".tmp";
-  ROADSIDE_TRY_STATUS(write_file(tmp, bytes));
-  std::error_code ec;
-  fs::rename(tmp, p, ec);
-  if (ec) return unreadable("cannot replace " + p.string() + ": " + ec.message());
-  return {};
-}
 
 constexpr std::string_view kLearnedCerts = "learned-verification-certs.pem";
 
@@ -192,13 +171,13 @@ boost::asio::awaitable<Result<Snapshot>> ConfigurationClient::update() {
         bytes = std::move(r->message.body());
         snap.downloaded_parts.push_back(part.content_location);
       }
-      if (auto st = write_file(snap.parts_root / *rel, *bytes); !st.ok()) co_return st.error();
+      if (auto st = write_file_atomically(snap.parts_root / *rel, *bytes); !st.ok()) co_return st.error();
     }
     if (!ok) {
       fs::remove_all(gen, ec);
       continue;
     }
-    if (auto st = write_file(gen / "directory", fetched->first); !st.ok()) co_return st.error();
+    if (auto st = write_file_atomically(gen / "directory", fetched->first); !st.ok()) co_return st.error();
 
     // Swap the "current" link atomically; then remove older generations.
     const fs::path tmp_link = cache_ / "current.tmp";

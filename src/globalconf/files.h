@@ -16,6 +16,11 @@ namespace roadside::globalconf {
 // (errc::unreadable).
 Result<std::string> read_file_limited(const std::filesystem::path& path, std::uintmax_t limit);
 
+// Writes `path` whole or not at all: a temporary file beside it, flushed to disk, renamed
+// over it. Parent folders are created. A secret file is mode 0600 from its creation on.
+enum class FileMode { normal, secret };
+Status write_file_atomically(const std::filesystem::path& path, std::string_view bytes, FileMode mode = FileMode::normal);
+
 // A Content-location as a path relative to the parts folder; refuses empty locations and
 // any "." or ".." segment, which could leave the folder.
 Result<std::filesystem::path> part_path(std::string_view content_location);

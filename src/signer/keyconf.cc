@@ -1,8 +1,6 @@
 #include "signer/keyconf.h"
 
-#include <sys/stat.h>
 
-#include <fstream>
 
 #include "globalconf/files.h"
 #include "xml/dom.h"
@@ -106,15 +104,7 @@ Status write_soft_token_key(const std::filesystem::path& token_dir, const std::s
   ROADSIDE_TRY(crypto::Certificate holder,
                crypto::issue_certificate({.common_name = "KeyHolder", .usage = crypto::Usage::signing}, key, nullptr, key));
   ROADSIDE_TRY(std::string p12, crypto::write_pkcs12(key, holder, pin, key_id));
-  std::error_code ec;
-  std::filesystem::create_directories(token_dir, ec);
-  const auto file = token_dir / (key_id + ".p12");
-  std::ofstream out(file, std::ios::binary | std::ios::trunc);
-  ::chmod(file.c_str(), 0600);
-  out.write(p12.data(), static_cast<std::streamsize>(p12.size()));
-  out.flush();
-  if (!out) return bad(errc::key_not_found, "cannot write " + file.string());
-  return {};
+  return globalconf::write_file_atomically(token_dir / (key_id + ".p12"), p12, globalconf::FileMode::secret);
 }
 
 Result<Keyconf::Found> Keyconf::signing_key(const XRoadId& member) const {

@@ -1,8 +1,6 @@
 #include "signer/ocsp.h"
 
-#include <fstream>
 
-#include "base/errors.h"
 #include "globalconf/files.h"
 
 namespace roadside::signer {
@@ -60,19 +58,7 @@ std::optional<std::string> OcspCache::get(const crypto::Certificate& cert) const
 
 Status OcspCache::put(const crypto::Certificate& cert, std::string der) {
   const std::string hash = cert.sha1_hex();
-  if (!dir_.empty()) {
-    std::error_code ec;
-    fs::create_directories(dir_, ec);
-    const fs::path tmp = dir_ / (hash + ".ocsp.tmp");
-    {
-      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-      out.write(der.data(), static_cast<std::streamsize>(der.size()));
-      out.flush();
-      if (!out) return Error(make_error_code(base::errc::io_error), "cannot write " + tmp.string());
-    }
-    fs::rename(tmp, dir_ / (hash + ".ocsp"), ec);
-    if (ec) return Error(make_error_code(base::errc::io_error), "cannot store " + hash + ".ocsp: " + ec.message());
-  }
+  if (!dir_.empty()) ROADSIDE_TRY_STATUS(globalconf::write_file_atomically(dir_ / (hash + ".ocsp"), der));
   std::lock_guard lock(mu_);
   by_hash_[hash] = std::move(der);
   return {};

@@ -1,8 +1,6 @@
 #include "testbed/ca.h"
 
-#include <sys/stat.h>
 
-#include <fstream>
 
 #include <nlohmann/json.hpp>
 
@@ -18,18 +16,7 @@ namespace fs = std::filesystem;
 Error io(std::string detail) { return Error(make_error_code(base::errc::io_error), std::move(detail)); }
 
 Status write(const fs::path& p, const std::string& bytes, bool secret) {
-  const fs::path tmp = p.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (secret) ::chmod(tmp.c_str(), 0600);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) return io("cannot write " + tmp.string());
-  }
-  std::error_code ec;
-  fs::rename(tmp, p, ec);
-  if (ec) return io("cannot replace " + p.string() + ": " + ec.message());
-  return {};
+  return globalconf::write_file_atomically(p, bytes, secret ? globalconf::FileMode::secret : globalconf::FileMode::normal);
 }
 
 Result<std::string> read(const fs::path& p) { return globalconf::read_file_limited(p, 1 << 20); }

@@ -7,7 +7,6 @@
 #include <arpa/inet.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <set>
 
 #include "base/clock.h"
@@ -30,14 +29,7 @@ Error bad(std::string detail) { return Error(make_error_code(base::errc::invalid
 Error io(std::string detail) { return Error(make_error_code(base::errc::io_error), std::move(detail)); }
 
 Status write(const fs::path& p, const std::string& bytes, bool secret = false) {
-  std::error_code ec;
-  fs::create_directories(p.parent_path(), ec);
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  if (secret) ::chmod(p.c_str(), 0600);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  out.flush();
-  if (!out) return io("cannot write " + p.string());
-  return {};
+  return globalconf::write_file_atomically(p, bytes, secret ? globalconf::FileMode::secret : globalconf::FileMode::normal);
 }
 
 // A port nothing listens on now at `address` (`preferred` when that one is free), and not

@@ -1,6 +1,5 @@
 #include "testbed/publisher.h"
 
-#include <fstream>
 
 #include "base/errors.h"
 #include "base/log.h"
@@ -15,21 +14,6 @@ namespace fs = std::filesystem;
 namespace http = boost::beast::http;
 
 Error io(std::string detail) { return Error(make_error_code(base::errc::io_error), std::move(detail)); }
-
-Status write_atomically(const fs::path& p, const std::string& bytes) {
-  std::error_code ec;
-  fs::create_directories(p.parent_path(), ec);
-  const fs::path tmp = p.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) return io("cannot write " + tmp.string());
-  }
-  fs::rename(tmp, p, ec);
-  if (ec) return io("cannot replace " + p.string() + ": " + ec.message());
-  return {};
-}
 
 // "20251110170000548026000": UTC date and time, then nanoseconds, as Central Servers name
 // their generations.
@@ -72,11 +56,11 @@ Status ConfigurationPublisher::publish(std::chrono::system_clock::time_point now
     for (const auto& p : config_.parts) {
       const std::string location = "/V" + std::to_string(version) + "/" + gen + "/" + p.file_name;
       ROADSIDE_TRY(fs::path rel, globalconf::part_path(location));
-      ROADSIDE_TRY_STATUS(write_atomically(config_.public_dir / rel, p.bytes));
+      ROADSIDE_TRY_STATUS(globalconf::write_file_atomically(config_.public_dir / rel, p.bytes));
       spec.parts.push_back({p.content_identifier, config_.instance, location, p.bytes});
     }
     ROADSIDE_TRY(std::string directory, globalconf::build_signed_directory(spec, key_, cert_));
-    ROADSIDE_TRY_STATUS(write_atomically(vdir / "internalconf", directory));
+    ROADSIDE_TRY_STATUS(globalconf::write_file_atomically(vdir / "internalconf", directory));
     // Keep this generation and the one before it; older ones go.
     std::vector<fs::path> gens;
     std::error_code ec;
