@@ -24,24 +24,21 @@ Result<std::string> sign_spec(const xml::XadesSpec& spec, const SigningMaterial&
 
 Result<SignedMessageParts> sign_message(const MessageParts& parts, const SigningMaterial& m,
                                         std::chrono::system_clock::time_point now) {
-  if (!parts.attachments.empty()) {
-    ROADSIDE_TRY(std::vector<SignedMessageParts> one, sign_batch({parts}, m, now));
-    return std::move(one.front());
-  }
-  xml::XadesSpec spec = spec_for(m, now);
-  spec.references.push_back({"", "/message.xml", spec.digest_method, crypto::sha512(parts.message)});
-  SignedMessageParts out;
-  ROADSIDE_TRY(out.signature, sign_spec(spec, m));
-  return out;
+  ROADSIDE_TRY(std::vector<SignedMessageParts> one, sign_batch({parts}, m, now));
+  return std::move(one.front());
 }
 
 Result<std::vector<SignedMessageParts>> sign_batch(const std::vector<MessageParts>& messages, const SigningMaterial& m,
                                                    std::chrono::system_clock::time_point now) {
-  if (messages.size() == 1 && messages[0].attachments.empty()) {
-    ROADSIDE_TRY(SignedMessageParts one, sign_message(messages[0], m, now));
-    return std::vector<SignedMessageParts>{std::move(one)};
-  }
+  if (messages.empty()) return Error(make_error_code(xml::errc::invalid_hash_chain), "nothing to sign");
   xml::XadesSpec spec = spec_for(m, now);
+  // One message of one part: a single reference to it, no hash chain.
+  if (messages.size() == 1 && messages[0].attachments.empty()) {
+    spec.references.push_back({"", "/message.xml", spec.digest_method, crypto::sha512(messages[0].message)});
+    SignedMessageParts out;
+    ROADSIDE_TRY(out.signature, sign_spec(spec, m));
+    return std::vector<SignedMessageParts>{std::move(out)};
+  }
   std::vector<xml::HashTreeInput> inputs;
   for (const auto& msg : messages) {
     xml::HashTreeInput in{{"/message.xml", msg.message}};

@@ -64,9 +64,4 @@ Status OcspCache::put(const crypto::Certificate& cert, std::string der) {
   return {};
 }
 
-std::size_t OcspCache::size() const {
-  std::lock_guard lock(mu_);
-  return by_hash_.size();
-}
-
 }  // namespace roadside::signer

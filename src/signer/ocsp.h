@@ -37,7 +37,6 @@ class OcspCache {
   std::optional<std::string> get(const crypto::Certificate& cert) const;
   // Stores a response (already verified by the caller): in memory, then atomically on disk.
   Status put(const crypto::Certificate& cert, std::string der);
-  std::size_t size() const;
 
  private:
   std::filesystem::path dir_;

@@ -283,11 +283,4 @@ Result<BuiltHashTree> build_hash_tree(const std::vector<HashTreeInput>& inputs, 
   return out;
 }
 
-Result<BuiltHashChain> build_hash_chain(const std::vector<std::pair<std::string, std::string>>& parts,
-                                        std::string_view digest_method, std::string_view chain_uri) {
-  if (parts.empty()) return bad(errc::invalid_hash_chain, "a hash chain needs at least one part");
-  ROADSIDE_TRY(BuiltHashTree tree, build_hash_tree({parts}, digest_method, chain_uri));
-  return BuiltHashChain{std::move(tree.result), std::move(tree.chains[0])};
-}
-
 }  // namespace roadside::xml

@@ -43,16 +43,6 @@ struct HashChainCheck {
 // the result's digest, and checks the data references as `check` says.
 Status verify_hash_chain(std::string_view result_xml, std::string_view chain_xml, const HashChainCheck& check = {});
 
-// The hash chain of one message with several parts (a SOAP message with attachments, a
-// REST header part with a body), as X-Road writes it for a batch signature: one step over
-// the parts' digests. `parts` are (URI, bytes) pairs such as ("/message.xml", ...).
-struct BuiltHashChain {
-  std::string result;  // sig-hashchainresult.xml, URI "<chain_uri>#STEP0"
-  std::string chain;   // sig-hashchain.xml
-};
-Result<BuiltHashChain> build_hash_chain(const std::vector<std::pair<std::string, std::string>>& parts,
-                                        std::string_view digest_method, std::string_view chain_uri = "/sig-hashchain.xml");
-
 // A hash tree over several inputs, as X-Road's batch signer and batch time-stamper build it:
 // one result for all, and for each input the chain of steps from the top down to it (the
 // other branches as HashValues). An input is one or more (URI, bytes) parts: one part is a

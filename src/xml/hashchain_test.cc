@@ -102,8 +102,10 @@ namespace {
 TEST(HashChain, BuiltChainsVerifyAndCoverEveryPart) {
   const std::vector<std::pair<std::string, std::string>> parts = {
       {"/message.xml", "<Envelope/>"}, {"/attachment1", "one"}, {"/attachment2", std::string("\0two", 4)}};
-  auto built = build_hash_chain(parts, crypto::kSha512Uri);
-  ASSERT_TRUE(built.ok()) << built.error().to_string();
+  // One message with several parts: a tree of one input.
+  auto tree = build_hash_tree({parts}, crypto::kSha512Uri, "/sig-hashchain.xml");
+  ASSERT_TRUE(tree.ok()) << tree.error().to_string();
+  const BuiltHashTree* built = &*tree;
   EXPECT_NE(built->result.find("URI=\"/sig-hashchain.xml#STEP0\""), std::string::npos);
   HashChainCheck check;
   check.resolve = [&](std::string_view uri) -> std::optional<std::string> {
@@ -113,17 +115,17 @@ TEST(HashChain, BuiltChainsVerifyAndCoverEveryPart) {
     return std::nullopt;
   };
   check.all_inputs = {"/message.xml", "/attachment1", "/attachment2"};
-  auto st = verify_hash_chain(built->result, built->chain, check);
+  auto st = verify_hash_chain(built->result, built->chains[0], check);
   EXPECT_TRUE(st.ok()) << st.error().to_string();
 
   // A fourth part the chain does not cover is refused.
   check.all_inputs.push_back("/attachment3");
-  auto unused = verify_hash_chain(built->result, built->chain, check);
+  auto unused = verify_hash_chain(built->result, built->chains[0], check);
   ASSERT_FALSE(unused.ok());
   EXPECT_EQ(unused.error().fault_code(), "malformed_signature.hashchain_unused_inputs");
 
-  EXPECT_FALSE(build_hash_chain({}, crypto::kSha512Uri).ok());
-  EXPECT_FALSE(build_hash_chain({{"/a\"b", "x"}}, crypto::kSha512Uri).ok());
+  EXPECT_FALSE(build_hash_tree({{}}, crypto::kSha512Uri, "/sig-hashchain.xml").ok());
+  EXPECT_FALSE(build_hash_tree({{{"/a\"b", "x"}}}, crypto::kSha512Uri, "/sig-hashchain.xml").ok());
 }
 
 }  // namespace
