@@ -379,11 +379,6 @@ TEST(Cli, VersionAndHelp) {
 namespace roadside::testing {
 namespace {
 
-std::string last_line(const std::string& text) {
-  std::string t = text;
-  while (!t.empty() && t.back() == '\n') t.pop_back();
-  return t.substr(t.rfind('\n') == std::string::npos ? 0 : t.rfind('\n') + 1);
-}
 
 struct GcRun {
   std::optional<int> code;

@@ -23,11 +23,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string last_line(const std::string& text) {
-  std::string t = text;
-  while (!t.empty() && t.back() == '\n') t.pop_back();
-  return t.substr(t.rfind('\n') == std::string::npos ? 0 : t.rfind('\n') + 1);
-}
 
 struct Run {
   int code = -1;

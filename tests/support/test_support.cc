@@ -220,6 +220,13 @@ std::optional<HttpReply> http_get(unsigned short port, const std::string& path, 
   return r;
 }
 
+std::string last_line(const std::string& text) {
+  std::string t = text;
+  while (!t.empty() && t.back() == '\n') t.pop_back();
+  const auto nl = t.rfind('\n');
+  return nl == std::string::npos ? t : t.substr(nl + 1);
+}
+
 double metric(const std::string& text, const std::string& series) {
   const auto pos = text.find("\n" + series + " ");
   if (pos == std::string::npos) return -1;

@@ -85,6 +85,9 @@ struct HttpReply {
 };
 std::optional<HttpReply> http_get(unsigned short port, const std::string& path, std::chrono::milliseconds timeout);
 
+// The last line of a command's output (the X-Road error code of a failed verify-* run).
+std::string last_line(const std::string& text);
+
 // The value of one series in a Prometheus text page (`name{labels}` as written), or -1.
 double metric(const std::string& text, const std::string& series);
 // Sends raw bytes and reads until the server closes the connection.
