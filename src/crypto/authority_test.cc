@@ -2,6 +2,8 @@
 // `ocsp` and `ts` commands.
 #include "crypto/authority.h"
 
+#include "crypto/test_pki.h"
+
 #include <gtest/gtest.h>
 
 #include "support/openssl_tools.h"
@@ -10,29 +12,12 @@
 namespace roadside::crypto {
 namespace {
 
+const roadside::testing::TestPki& authority() { return roadside::testing::test_pki(); }
+
 using roadside::testing::run_command;
 using roadside::testing::TempDir;
 using roadside::testing::write_file;
 
-struct Authority {
-  PrivateKey ca_key = *PrivateKey::generate(KeyType::rsa2048);
-  Certificate ca = *issue_certificate({.common_name = "Authority CA", .usage = Usage::ca}, ca_key, nullptr, ca_key);
-  PrivateKey ocsp_key = *PrivateKey::generate(KeyType::ec_p256);
-  Certificate ocsp = *issue_certificate({.common_name = "Authority OCSP", .usage = Usage::ocsp_signing}, ocsp_key, &ca, ca_key);
-  PrivateKey tsa_key = *PrivateKey::generate(KeyType::ec_p256);
-  Certificate tsa = *issue_certificate({.common_name = "Authority TSA", .usage = Usage::timestamping}, tsa_key, &ca, ca_key);
-  PrivateKey leaf_key = *PrivateKey::generate(KeyType::ec_p256);
-  Certificate good = *issue_certificate({.common_name = "good", .usage = Usage::signing, .serial = 0x2001}, leaf_key, &ca, ca_key);
-  Certificate revoked = *issue_certificate({.common_name = "revoked", .usage = Usage::signing, .serial = 0x2002}, leaf_key, &ca,
-                                           ca_key);
-  Certificate stranger = *issue_certificate({.common_name = "stranger", .usage = Usage::signing, .serial = 0x2003}, leaf_key,
-                                            nullptr, leaf_key);
-};
-
-const Authority& authority() {
-  static const Authority a;
-  return a;
-}
 
 std::optional<OcspAnswer> lookup(const std::string& serial) {
   if (serial == authority().good.serial_hex()) return OcspAnswer{CertStatus::good, {}};

@@ -5,36 +5,20 @@
 #include <cstdlib>
 
 #include "crypto/crypto.h"
+#include "crypto/test_pki.h"
 #include "support/openssl_tools.h"
 #include "support/test_support.h"
 
 namespace roadside::crypto {
 namespace {
 
+const roadside::testing::TestPki& pki() { return roadside::testing::test_pki(); }
+
 using namespace std::chrono_literals;
 using roadside::testing::read_file;
 using roadside::testing::TempDir;
 using roadside::testing::write_file;
 
-struct Pki {
-  PrivateKey ca_key = *PrivateKey::generate(KeyType::rsa2048);
-  Certificate ca = *issue_certificate({.common_name = "Test CA", .usage = Usage::ca}, ca_key, nullptr, ca_key);
-  PrivateKey ocsp_key = *PrivateKey::generate(KeyType::ec_p256);
-  Certificate ocsp = *issue_certificate({.common_name = "Test OCSP", .usage = Usage::ocsp_signing}, ocsp_key, &ca, ca_key);
-  PrivateKey rogue_key = *PrivateKey::generate(KeyType::ec_p256);
-  Certificate rogue = *issue_certificate({.common_name = "Rogue OCSP", .usage = Usage::ocsp_signing}, rogue_key, nullptr,
-                                         rogue_key);
-  PrivateKey leaf_key = *PrivateKey::generate(KeyType::ec_p256);
-  Certificate good = *issue_certificate({.common_name = "1234", .usage = Usage::signing, .serial = 0x1001}, leaf_key, &ca,
-                                        ca_key);
-  Certificate revoked = *issue_certificate({.common_name = "4321", .usage = Usage::signing, .serial = 0x1002}, leaf_key,
-                                           &ca, ca_key);
-};
-
-const Pki& pki() {
-  static const Pki p;
-  return p;
-}
 
 
 // Asks `openssl ocsp` (as the responder, signing with `signer`) about `cert`, using a

@@ -5,27 +5,19 @@
 #include <cstdlib>
 
 #include "crypto/crypto.h"
+#include "crypto/test_pki.h"
 #include "support/openssl_tools.h"
 #include "support/test_support.h"
 
 namespace roadside::crypto {
 namespace {
 
+const roadside::testing::TestPki& tsa() { return roadside::testing::test_pki(); }
+
 using roadside::testing::read_file;
 using roadside::testing::TempDir;
 using roadside::testing::write_file;
 
-struct Tsa {
-  PrivateKey ca_key = *PrivateKey::generate(KeyType::rsa2048);
-  Certificate ca = *issue_certificate({.common_name = "Test CA", .usage = Usage::ca}, ca_key, nullptr, ca_key);
-  PrivateKey tsa_key = *PrivateKey::generate(KeyType::rsa2048);
-  Certificate tsa = *issue_certificate({.common_name = "Test TSA", .usage = Usage::timestamping}, tsa_key, &ca, ca_key);
-};
-
-const Tsa& tsa() {
-  static const Tsa t;
-  return t;
-}
 
 // openssl ts -reply answers Roadside's request for `data`; returns the DER response.
 std::string openssl_tsa_reply(TempDir& dir, std::string_view data) {
