@@ -52,6 +52,10 @@ class XRoadId {
     friend bool operator==(const Parts&, const Parts&) = default;
   };
 
+  // An empty placeholder (a MEMBER without parts), only for aggregates that are filled in
+  // later; every factory below returns a well-formed identifier.
+  XRoadId() = default;
+
   // Validates that `parts` has exactly the parts `type` requires and allows, all well formed.
   static Result<XRoadId> create(ObjectType type, Parts parts);
 

@@ -30,16 +30,49 @@ Status check_coverage(const xml::XadesSignature& sig, const SignedMessage& m) {
   return {};
 }
 
-// The certificate that issued `cert` among the CA's top and intermediate certificates.
-const CaCertificate* issuer_of(const ApprovedCa& ca, const crypto::Certificate& cert) {
-  if (ca.top.cert.subject() == cert.issuer()) return &ca.top;
-  for (const auto& i : ca.intermediates) {
-    if (i.cert.subject() == cert.issuer()) return &i;
+}  // namespace
+
+Result<IssuerOf> find_issuer(const crypto::Certificate& cert, const SharedParameters& trust) {
+  const ApprovedCa* ca = trust.ca_by_subject(cert.issuer());
+  if (!ca) return cert_invalid("the issuer " + cert.issuer() + " of " + cert.subject() + " is not an approved CA");
+  if (ca->top.cert.subject() == cert.issuer()) return IssuerOf{ca, &ca->top};
+  for (const auto& i : ca->intermediates) {
+    if (i.cert.subject() == cert.issuer()) return IssuerOf{ca, &i};
   }
-  return nullptr;
+  return cert_invalid("no certificate of CA " + ca->name + " issued " + cert.subject());
 }
 
-}  // namespace
+crypto::OcspCheck ocsp_check_for(const IssuerOf& issuer, const SharedParameters& trust, std::chrono::system_clock::time_point at) {
+  crypto::OcspCheck ocsp;
+  ocsp.now = at;
+  ocsp.freshness = std::chrono::seconds(trust.ocsp_freshness_seconds);
+  for (const auto* source : {&issuer.ca->top, issuer.cert}) {
+    for (const auto& o : source->ocsp) {
+      if (o.cert) ocsp.trusted_responders.push_back(*o.cert);
+    }
+  }
+  return ocsp;
+}
+
+Result<CertificateStatus> verify_certificate(const crypto::Certificate& cert, const std::vector<crypto::Certificate>& extra_intermediates,
+                                             const std::vector<std::string>& ocsp_responses, const SharedParameters& trust,
+                                             std::chrono::system_clock::time_point at) {
+  ROADSIDE_TRY(IssuerOf issuer, find_issuer(cert, trust));
+  std::vector<crypto::Certificate> intermediates = extra_intermediates;
+  for (const auto& i : issuer.ca->intermediates) intermediates.push_back(i.cert);
+  ROADSIDE_TRY_STATUS(crypto::verify_chain(cert, intermediates, {issuer.ca->top.cert}, at));
+  if (ocsp_responses.empty()) {
+    return Error(make_error_code(crypto::errc::incorrect_validation_info), "no OCSP response for " + cert.subject());
+  }
+  const crypto::OcspCheck ocsp = ocsp_check_for(issuer, trust, at);
+  std::optional<Error> first_error;
+  for (const auto& der : ocsp_responses) {
+    auto r = crypto::verify_ocsp_response(der, cert, issuer.cert->cert, ocsp);
+    if (r.ok()) return CertificateStatus{issuer.ca, issuer.cert, std::move(r).value()};
+    if (!first_error) first_error = r.error();
+  }
+  return *first_error;
+}
 
 Result<VerifiedSignature> verify_signed_message(const xml::XadesSignature& sig, const SignedMessage& m,
                                                 const SharedParameters& trust, const SignerCheck& check) {
@@ -59,37 +92,9 @@ Result<VerifiedSignature> verify_signed_message(const xml::XadesSignature& sig, 
   if (!signer.is_signing_cert()) {
     return incorrect("the signer certificate " + signer.subject() + " is not a signing certificate (no nonRepudiation)");
   }
-  const ApprovedCa* ca = trust.ca_by_subject(signer.issuer());
-  if (!ca) return cert_invalid("the signer certificate's issuer " + signer.issuer() + " is not an approved CA");
-  if (ca->authentication_only) return cert_invalid("CA " + ca->name + " issues authentication certificates only");
-  const CaCertificate* issuer = issuer_of(*ca, signer);
-  if (!issuer) return cert_invalid("no certificate of CA " + ca->name + " issued " + signer.subject());
-  std::vector<crypto::Certificate> intermediates = sig.extra_certs;
-  for (const auto& i : ca->intermediates) intermediates.push_back(i.cert);
-  ROADSIDE_TRY_STATUS(crypto::verify_chain(signer, intermediates, {ca->top.cert}, check.at));
-
-  crypto::OcspCheck ocsp;
-  ocsp.now = check.at;
-  ocsp.freshness = std::chrono::seconds(trust.ocsp_freshness_seconds);
-  for (const auto* source : {&ca->top, issuer}) {
-    for (const auto& o : source->ocsp) {
-      if (o.cert) ocsp.trusted_responders.push_back(*o.cert);
-    }
-  }
-  if (sig.ocsp_responses.empty()) {
-    return Error(make_error_code(crypto::errc::incorrect_validation_info), "the signature carries no OCSP response");
-  }
-  std::optional<Error> first_error;
-  std::optional<crypto::OcspResult> status;
-  for (const auto& der : sig.ocsp_responses) {
-    auto r = crypto::verify_ocsp_response(der, signer, issuer->cert, ocsp);
-    if (r.ok()) {
-      status = std::move(r).value();
-      break;
-    }
-    if (!first_error) first_error = r.error();
-  }
-  if (!status) return *first_error;
+  ROADSIDE_TRY(CertificateStatus status, verify_certificate(signer, sig.extra_certs, sig.ocsp_responses, trust, check.at));
+  if (status.ca->authentication_only) return cert_invalid("CA " + status.ca->name + " issues authentication certificates only");
+  const ApprovedCa* ca = status.ca;
 
   // Obligation 3: the certificate belongs to the member that should have signed.
   ROADSIDE_TRY(XRoadId member, signing_cert_member(signer, ca->certificate_profile_info));
@@ -97,7 +102,7 @@ Result<VerifiedSignature> verify_signed_message(const xml::XadesSignature& sig, 
     return incorrect("the message is signed by " + member.to_string() + ", not by " +
                      check.expected_signer.owner_member().to_string());
   }
-  return VerifiedSignature{std::move(member), ca, *status};
+  return VerifiedSignature{std::move(member), ca, status.ocsp};
 }
 
 }  // namespace roadside::globalconf

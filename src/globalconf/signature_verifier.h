@@ -45,6 +45,27 @@ struct VerifiedSignature {
   crypto::OcspResult ocsp;
 };
 
+// The approved CA that issued `cert`, and which of its certificates did.
+struct IssuerOf {
+  const ApprovedCa* ca = nullptr;
+  const CaCertificate* cert = nullptr;
+};
+Result<IssuerOf> find_issuer(const crypto::Certificate& cert, const SharedParameters& trust);
+// X-Road's OCSP rules for certificates of that CA at `at` (freshness, listed responders).
+crypto::OcspCheck ocsp_check_for(const IssuerOf& issuer, const SharedParameters& trust, std::chrono::system_clock::time_point at);
+
+struct CertificateStatus {
+  const ApprovedCa* ca = nullptr;
+  const CaCertificate* issuer = nullptr;
+  crypto::OcspResult ocsp;
+};
+// A certificate is trusted at `at` when it chains to an approved CA (through the CA's
+// intermediates and `extra_intermediates`) and one of `ocsp_responses` says it is good by
+// X-Road's rules. Used for signers and for authentication certificates on TLS.
+Result<CertificateStatus> verify_certificate(const crypto::Certificate& cert, const std::vector<crypto::Certificate>& extra_intermediates,
+                                             const std::vector<std::string>& ocsp_responses, const SharedParameters& trust,
+                                             std::chrono::system_clock::time_point at);
+
 Result<VerifiedSignature> verify_signed_message(const xml::XadesSignature& signature, const SignedMessage& message,
                                                 const SharedParameters& trust, const SignerCheck& check);
 

@@ -40,6 +40,8 @@ const FaultCategory& signer_category() noexcept {
                                                    {errc::key_not_found, "key_not_found", "key not found"},
                                                    {errc::cert_not_found, "cert_not_found", "certificate not found"},
                                                    {errc::pin_incorrect, "pin_incorrect", "PIN incorrect"},
+                                                   {errc::token_not_active, "token_not_active", "token not active"},
+                                                   {errc::ocsp_unavailable, "cert_validation", "no OCSP response for an own certificate"},
                                                });
   return c;
 }

@@ -21,6 +21,8 @@ enum class errc {
   key_not_found,          // no key (or key file) with that id, or none for that member
   cert_not_found,         // no active certificate for the member
   pin_incorrect,          // the PIN does not open the key file
+  token_not_active,       // the token is not logged in (no PIN given yet)
+  ocsp_unavailable,       // no valid OCSP response for an own certificate yet
 };
 const FaultCategory& signer_category() noexcept;
 inline std::error_code make_error_code(errc e) { return {static_cast<int>(e), signer_category()}; }

@@ -24,6 +24,48 @@ CREATE TABLE settings (
   updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 )sql"},
+    // The server's configuration (owner, clients, services, access rights) as a history of
+    // applied revisions, and the software token's keys: PKCS#12 under the token PIN, so the
+    // database plus the PIN is the server's whole identity.
+    Migration{2, "server configuration and token keys",
+              R"sql(
+CREATE TABLE server_configuration (
+  revision   INTEGER PRIMARY KEY,
+  document   TEXT NOT NULL,
+  digest     TEXT NOT NULL,
+  source     TEXT NOT NULL,
+  applied_at TEXT NOT NULL
+);
+CREATE TABLE token_keys (
+  key_id        TEXT PRIMARY KEY,
+  token_id      TEXT NOT NULL,
+  usage         TEXT NOT NULL CHECK (usage IN ('SIGNING', 'AUTHENTICATION')),
+  member_id     TEXT,
+  friendly_name TEXT NOT NULL,
+  certificate   BLOB NOT NULL,
+  key_pkcs12    BLOB NOT NULL,
+  created_at    TEXT NOT NULL
+);
+)sql",
+              R"sql(
+CREATE TABLE server_configuration (
+  revision   BIGINT PRIMARY KEY,
+  document   TEXT NOT NULL,
+  digest     TEXT NOT NULL,
+  source     TEXT NOT NULL,
+  applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE TABLE token_keys (
+  key_id        TEXT PRIMARY KEY,
+  token_id      TEXT NOT NULL,
+  usage         TEXT NOT NULL CHECK (usage IN ('SIGNING', 'AUTHENTICATION')),
+  member_id     TEXT,
+  friendly_name TEXT NOT NULL,
+  certificate   BYTEA NOT NULL,
+  key_pkcs12    BYTEA NOT NULL,
+  created_at    TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+)sql"},
 };
 
 }  // namespace

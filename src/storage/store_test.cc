@@ -45,9 +45,10 @@ PostgresOptions pg_options(const PgServer& s, const std::string& db) {
 }
 
 // Migrations of a pretend newer Roadside, for upgrade tests.
-const Migration kNewerMigration{2, "widgets", "CREATE TABLE widgets (id INTEGER PRIMARY KEY, name TEXT NOT NULL);",
+const int kLatest = migrations().back().version;
+const Migration kNewerMigration{kLatest + 1, "widgets", "CREATE TABLE widgets (id INTEGER PRIMARY KEY, name TEXT NOT NULL);",
                                 "CREATE TABLE widgets (id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL);"};
-const Migration kBrokenMigration{2, "broken", "CREATE TABLE half_done (id INTEGER); SELECT * FROM no_such_table;",
+const Migration kBrokenMigration{kLatest + 1, "broken", "CREATE TABLE half_done (id INTEGER); SELECT * FROM no_such_table;",
                                  "CREATE TABLE half_done (id INTEGER); SELECT * FROM no_such_table;"};
 
 std::vector<Migration> with(const Migration& extra) {
@@ -131,8 +132,8 @@ TEST_P(StoreTest, UpgradesAnOlderSchema) {
   const auto newer = with(kNewerMigration);
   auto info = new_binary.migrate(newer, "0.2.0");
   ASSERT_TRUE(info.ok()) << info.error().to_string();
-  EXPECT_EQ(info->applied_now, std::vector<int>{2});
-  EXPECT_EQ(info->version, 2);
+  EXPECT_EQ(info->applied_now, std::vector<int>{kLatest + 1});
+  EXPECT_EQ(info->version, kLatest + 1);
   auto ins = new_binary.with_connection([](Connection& c) {
     const Value p[] = {std::string("gear")};
     return c.query("INSERT INTO widgets (name) VALUES (?)", p);
@@ -150,11 +151,11 @@ TEST_P(StoreTest, RefusesADatabaseNewerThanTheBinary) {
   ASSERT_FALSE(info.ok());
   EXPECT_EQ(info.error().code(), errc::schema_too_new);
   const std::string& d = info.error().detail();
-  EXPECT_NE(d.find("schema version 2"), std::string::npos) << d;
+  EXPECT_NE(d.find("schema version " + std::to_string(kLatest + 1)), std::string::npos) << d;
   EXPECT_NE(d.find("written by Roadside 0.2.0"), std::string::npos) << d;
-  EXPECT_NE(d.find("knows schema versions up to 1"), std::string::npos) << d;
+  EXPECT_NE(d.find("knows schema versions up to " + std::to_string(kLatest)), std::string::npos) << d;
   EXPECT_EQ(info.error().fault_code(), "database_error");
-  EXPECT_EQ(*older_binary.schema_version(), 2);  // untouched
+  EXPECT_EQ(*older_binary.schema_version(), kLatest + 1);  // untouched
 }
 
 TEST_P(StoreTest, AFailedMigrationChangesNothing) {
@@ -163,9 +164,10 @@ TEST_P(StoreTest, AFailedMigrationChangesNothing) {
   auto info = s.migrate(with(kBrokenMigration), "0.2.0");
   ASSERT_FALSE(info.ok());
   EXPECT_EQ(info.error().code(), errc::migration_failed);
-  EXPECT_NE(info.error().detail().find("migration 2 (broken) failed, nothing was changed"), std::string::npos)
+  EXPECT_NE(info.error().detail().find("migration " + std::to_string(kLatest + 1) + " (broken) failed, nothing was changed"),
+            std::string::npos)
       << info.error().detail();
-  EXPECT_EQ(*s.schema_version(), 1);
+  EXPECT_EQ(*s.schema_version(), kLatest);
   auto probe = s.with_connection([](Connection& c) { return c.query("SELECT COUNT(*) FROM half_done"); });
   EXPECT_FALSE(probe.ok());  // the first statement of the failed migration was rolled back too
   EXPECT_TRUE(s.put_setting("still", "works").ok());
@@ -191,10 +193,10 @@ TEST_P(StoreTest, ConcurrentStartsApplyEachMigrationOnce) {
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(failures.load(), 0);
-  EXPECT_EQ(applied.load(), 2);
+  EXPECT_EQ(applied.load(), kLatest + 1);
   auto rows = nodes[0]->with_connection([](Connection& c) { return c.query("SELECT COUNT(*) FROM roadside_schema"); });
   ASSERT_TRUE(rows.ok());
-  EXPECT_EQ(as_int((*rows)[0][0]), 2);
+  EXPECT_EQ(as_int((*rows)[0][0]), kLatest + 1);
 }
 
 TEST_P(StoreTest, Settings) {

@@ -1,0 +1,120 @@
+#include "serverconf/serverconf.h"
+
+#include <gtest/gtest.h>
+
+#include "support/test_support.h"
+
+namespace roadside::serverconf {
+namespace {
+
+constexpr std::string_view kConf = R"(
+owner: DEV/COM/1002
+server_code: ss2
+clients:
+  - id: DEV/COM/1002/SERVICE
+    connection: sslnoauth
+    local_groups:
+      - code: friends
+        members: [DEV/COM/1003/CLIENT]
+    services:
+      - code: echo
+        url: http://127.0.0.1:8000/echo
+        timeout_s: 5
+      - code: getRandom
+        version: v1
+        type: WSDL
+        url: http://127.0.0.1:8000/soap
+    access:
+      - service: echo
+        subjects: [DEV/COM/1001/CLIENT]
+        method: GET
+        path: /pets/*
+      - service: echo
+        subjects: ["LOCALGROUP:friends", "GLOBALGROUP:DEV/owners"]
+      - service: getRandom
+        version: v1
+        subjects: [DEV/COM/1001/CLIENT]
+)";
+
+XRoadId id(const std::string& text) { return *XRoadId::parse(text); }
+
+TEST(ServerConf, ParsesTheDeclarativeFile) {
+  auto c = ServerConf::parse_yaml(kConf);
+  ASSERT_TRUE(c.ok()) << c.error().to_string();
+  EXPECT_EQ(c->server_id().to_string(), "SERVER:DEV/COM/1002/ss2");
+  ASSERT_EQ(c->clients.size(), 1u);
+  EXPECT_EQ(c->clients[0].is_auth, IsAuth::sslnoauth);
+  ASSERT_EQ(c->services.size(), 2u);
+  EXPECT_EQ(c->services[0].timeout, std::chrono::seconds(5));
+  EXPECT_EQ(c->services[1].wsdl_url, "http://127.0.0.1:8000/soap?wsdl");
+  EXPECT_EQ(c->access.size(), 4u);
+  auto back = ServerConf::from_json(c->to_json());
+  ASSERT_TRUE(back.ok()) << back.error().to_string();
+  EXPECT_EQ(back->to_json(), c->to_json());
+}
+
+TEST(ServerConf, AccessRightsByMemberGroupAndEndpoint) {
+  auto c = ServerConf::parse_yaml(kConf);
+  ASSERT_TRUE(c.ok());
+  const XRoadId echo = id("SERVICE:DEV/COM/1002/SERVICE/echo");
+  const XRoadId random = id("SERVICE:DEV/COM/1002//getRandom/v1");
+  const XRoadId client1 = id("SUBSYSTEM:DEV/COM/1001/CLIENT"), client3 = id("SUBSYSTEM:DEV/COM/1003/CLIENT");
+  EXPECT_TRUE(c->allowed(client1, echo, "GET", "/pets/1", nullptr));
+  EXPECT_TRUE(c->allowed(client1, echo, "GET", "/pets/1?x=/a/b", nullptr));
+  EXPECT_FALSE(c->allowed(client1, echo, "POST", "/pets/1", nullptr));
+  EXPECT_FALSE(c->allowed(client1, echo, "GET", "/pets/1/toys", nullptr));
+  EXPECT_TRUE(c->allowed(client3, echo, "DELETE", "/anything/at/all", nullptr));  // local group, whole service
+  EXPECT_FALSE(c->allowed(id("SUBSYSTEM:DEV/COM/1004/CLIENT"), echo, "GET", "/", nullptr));
+  globalconf::SharedParameters shared;
+  shared.global_groups.push_back({id("GLOBALGROUP:DEV/owners"), "", {id("SUBSYSTEM:DEV/COM/1004/CLIENT")}});
+  EXPECT_TRUE(c->allowed(id("SUBSYSTEM:DEV/COM/1004/CLIENT"), echo, "GET", "/", &shared));
+  (void)random;
+}
+
+TEST(ServerConf, ErrorsNameTheKeyAtFault) {
+  struct Case {
+    std::string yaml, expected;
+  };
+  const Case cases[] = {
+      {"owner: DEV/COM/1\n", "server_code is missing"},
+      {"owner: DEV/COM/1/SUB\nserver_code: a\n", "owner must be a member"},
+      {"owner: DEV/COM/1\nserver_code: a\nclients:\n  - id: DEV/COM/1/A\n    connection: maybe\n", "clients[0].connection must be"},
+      {"owner: DEV/COM/1\nserver_code: a\nclients:\n  - id: DEV/COM/1/A\n    connection: SSLAUTH\n", "needs is_certificates"},
+      {"owner: DEV/COM/1\nserver_code: a\nclients:\n  - id: DEV/COM/1/A\n    access:\n      - service: nope\n        subjects: [DEV/COM/2]\n",
+       "has no service \"nope\""},
+      {"owner: DEV/COM/1\nserver_code: a\nclients:\n  - id: DEV/COM/1/A\n    services:\n      - code: x\n        url: ftp://h/\n",
+       "url must be an http"},
+      {"owner: DEV/COM/1\nserver_code: a\ncolour: red\n", "unknown key \"colour\""},
+      {"owner: [\n", "not valid YAML"},
+  };
+  for (const auto& c : cases) {
+    auto r = ServerConf::parse_yaml(c.yaml);
+    ASSERT_FALSE(r.ok()) << c.yaml;
+    EXPECT_NE(r.error().detail().find(c.expected), std::string::npos) << r.error().detail();
+    EXPECT_EQ(r.error().fault_code(), "invalid_conf");
+  }
+}
+
+TEST(ServerConf, ApplyingTheSameDocumentTwiceAddsOneRevision) {
+  testing::TempDir dir;
+  auto conn = storage::open_sqlite({dir / "db"});
+  ASSERT_TRUE(conn.ok());
+  storage::Store store(std::move(conn).value());
+  ASSERT_TRUE(store.migrate().ok());
+  EXPECT_EQ(load_latest(store).error().code(), errc::no_conf);
+  auto c = ServerConf::parse_yaml(kConf);
+  ASSERT_TRUE(c.ok());
+  auto first = apply(store, *c, "test");
+  ASSERT_TRUE(first.ok()) << first.error().to_string();
+  EXPECT_EQ(*first, std::make_pair(std::int64_t{1}, true));
+  EXPECT_EQ(*apply(store, *c, "test"), std::make_pair(std::int64_t{1}, false));
+  c->services[0].timeout = std::chrono::seconds(9);
+  EXPECT_EQ(*apply(store, *c, "test"), std::make_pair(std::int64_t{2}, true));
+  EXPECT_EQ(*latest_revision(store), 2);
+  auto latest = load_latest(store);
+  ASSERT_TRUE(latest.ok());
+  EXPECT_EQ(latest->conf->services[0].timeout, std::chrono::seconds(9));
+}
+
+}  // namespace
+}  // namespace roadside::serverconf
