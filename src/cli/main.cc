@@ -24,6 +24,7 @@ struct ConfigFlags {
   std::string data_dir;
   std::optional<int> health_port;
   std::string log_level;
+  std::string server_conf;
   std::vector<std::string> sets;
 
   void add_to(CLI::App& cmd) {
@@ -32,6 +33,10 @@ struct ConfigFlags {
     cmd.add_option("--health-port", health_port, "Health listener port; 0 picks a free one (env ROADSIDE_HEALTH_PORT)");
     cmd.add_option("--log-level", log_level, "TRACE, DEBUG, INFO, WARN, ERROR or OFF (env XROAD_LOG_LEVEL)");
     cmd.add_option("--set", sets, "Set any option: --set database.port=5433 (repeatable)");
+  }
+  void add_server_conf_to(CLI::App& cmd) {
+    cmd.add_option("--server-conf", server_conf,
+                   "Server configuration YAML applied to the database at start (env ROADSIDE_SERVER_CONF)");
   }
 
   roadside::Result<Config> load() const {
@@ -53,6 +58,7 @@ struct ConfigFlags {
     if (!data_dir.empty()) in.flags.emplace_back("data_dir", data_dir);
     if (health_port) in.flags.emplace_back("health.port", std::to_string(*health_port));
     if (!log_level.empty()) in.flags.emplace_back("log.level", log_level);
+    if (!server_conf.empty()) in.flags.emplace_back("server_conf.file", server_conf);
     return Config::load(in);
   }
 };
@@ -101,6 +107,13 @@ int main(int argc, char** argv) {
   ConfigFlags serve_flags;
   auto* serve = app.add_subcommand("serve", "Run the Security Server until SIGTERM");
   serve_flags.add_to(*serve);
+  serve_flags.add_server_conf_to(*serve);
+
+  ConfigFlags apply_flags;
+  std::string apply_file;
+  auto* apply = app.add_subcommand("apply", "Apply a server configuration YAML to the database (idempotent); running servers take it within seconds");
+  apply_flags.add_to(*apply);
+  apply->add_option("file", apply_file, "The server configuration (docs/server-configuration.md)")->required();
 
   auto* config_cmd = app.add_subcommand("config", "Inspect the configuration");
   config_cmd->require_subcommand(1);
@@ -187,6 +200,12 @@ int main(int argc, char** argv) {
     if (!cfg.ok()) return config_error(cfg.error());
     std::cout << (format == "json" ? cfg->show_json() + "\n" : cfg->show_yaml());
     return 0;
+  }
+  if (*apply) {
+    auto cfg = apply_flags.load();
+    if (!cfg.ok()) return config_error(cfg.error());
+    (void)roadside::log::init(roadside::log::Level::warn);
+    return roadside::server::apply_server_conf(*cfg, apply_file);
   }
   if (*serve) {
     auto cfg = serve_flags.load();

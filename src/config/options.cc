@@ -43,6 +43,29 @@ const std::vector<Option>& options() {
 
       {"token.pin", Type::string, "", "XROAD_TOKEN_PIN", "",
        "PIN of the software token (autologin at start).", true},
+      {"token.import_dir", Type::string, "", "ROADSIDE_TOKEN_IMPORT_DIR", "",
+       "A software-token folder (keyconf.xml and <keyId>.p12, as X-Road's signer keeps it) whose keys are copied into the database at start; keys already there are kept."},
+
+      {"server_conf.file", Type::string, "", "ROADSIDE_SERVER_CONF", "--server-conf",
+       "Declarative server configuration (owner, clients, services, access rights; docs/server-configuration.md) applied to the database at start. Re-applying an unchanged file changes nothing."},
+      {"server_conf.poll_interval_s", Type::integer, "5", "ROADSIDE_SERVER_CONF_POLL_S", "",
+       "Seconds between checks for a newer server configuration in the database (applied by roadside apply or another node).", false, 1, 3600},
+
+      {"proxy.client_port", Type::integer, "8080", "ROADSIDE_CLIENT_PORT", "",
+       "Port of the client proxy for information systems (HTTP); 0 picks a free port.", false, 0, 65535},
+      {"proxy.server_address", Type::string, "", "ROADSIDE_SERVER_ADDRESS", "",
+       "Address the server proxy (from other Security Servers) binds to; empty means listen.address."},
+      {"proxy.server_port", Type::integer, "5500", "ROADSIDE_SERVER_PORT", "",
+       "Port of the server proxy, which other Security Servers call over mutual TLS.", false, 0, 65535},
+      {"proxy.peer_port", Type::integer, "5500", "ROADSIDE_PEER_PORT", "",
+       "Port of other Security Servers' server proxies (X-Road uses 5500 everywhere).", false, 1, 65535},
+      {"proxy.ocsp_responder_port", Type::integer, "5577", "ROADSIDE_OCSP_RESPONDER_PORT", "",
+       "Port of the OCSP responder that serves this server's OCSP responses to peers; 0 picks a free port.", false, 0, 65535},
+      {"proxy.max_message_bytes", Type::integer, "67108864", "ROADSIDE_MAX_MESSAGE_BYTES", "",
+       "Largest message (body and attachments) the proxies accept.", false, 1024, 1099511627776},
+
+      {"ocsp.check_interval_s", Type::integer, "60", "ROADSIDE_OCSP_CHECK_S", "",
+       "Seconds between checks of this server's own OCSP responses; a response is fetched again when half its freshness has passed.", false, 5, 3600},
       {"admin.user", Type::string, "", "XROAD_ADMIN_USER", "", "Initial administrator created on first run."},
       {"admin.password", Type::string, "", "XROAD_ADMIN_PASSWORD", "", "Password of the initial administrator.", true},
 

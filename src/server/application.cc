@@ -18,6 +18,7 @@
 #include "metrics/metrics.h"
 #include "net/http_server.h"
 #include "globalconf/files.h"
+#include "server/exchange.h"
 #include "server/globalconf_service.h"
 #include "server/health.h"
 #include "server/readiness.h"
@@ -34,6 +35,7 @@ struct Application::State {
   std::unique_ptr<storage::Store> store;
   std::unique_ptr<net::HttpServer> health;
   std::unique_ptr<GlobalconfService> globalconf;
+  std::unique_ptr<MessageExchange> exchange;
   std::atomic<bool> stopping{false};
 };
 
@@ -158,10 +160,6 @@ int Application::run() {
     GlobalconfService* gc = s.globalconf.get();
     s.readiness.add("globalconf", [gc] { return gc->not_ready(); });
   }
-  // Until the message exchange exists this node cannot process messages.
-  s.readiness.add("proxy", []() -> std::optional<std::string> {
-    return std::string("the message exchange is not part of this version");
-  });
 
   // 2. Metrics and the health listener.
   register_process_metrics(s.metrics);
@@ -181,6 +179,15 @@ int Application::run() {
 
   if (s.globalconf) s.globalconf->start();
 
+  // The message exchange: token, signer, server configuration, proxies.
+  s.exchange = std::make_unique<MessageExchange>(s.io, config_, *s.store, s.globalconf.get(), s.metrics, s.readiness);
+  if (auto st = s.exchange->start(); !st.ok()) {
+    log::error("cannot start", {{"component", "exchange"}, {"error", st.error().detail()}});
+    return 1;
+  }
+  nlohmann::json endpoints = {{"livez", base + "/livez"}, {"readyz", base + "/readyz"}, {"metrics", base + "/metrics"}};
+  for (const auto& [name, url] : s.exchange->endpoints()) endpoints[name] = url;
+
   // 3. Stop on SIGTERM/SIGINT.
   asio::signal_set signals(s.io, SIGTERM, SIGINT);
   const auto drain = std::chrono::milliseconds(config_.integer("shutdown.drain_timeout_ms"));
@@ -198,6 +205,7 @@ int Application::run() {
         s.io,
         [&]() -> asio::awaitable<void> {
           if (s.globalconf) s.globalconf->stop();
+          co_await s.exchange->stop(drain);
           co_await s.health->stop(drain);
           s.io.stop();
         },
@@ -209,8 +217,7 @@ int Application::run() {
                         {"startup_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
                                            std::chrono::steady_clock::now() - started)
                                            .count()},
-                        {"endpoints",
-                         {{"livez", base + "/livez"}, {"readyz", base + "/readyz"}, {"metrics", base + "/metrics"}}}});
+                        {"endpoints", endpoints}});
 
   const unsigned threads = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
   std::vector<std::thread> pool;
@@ -218,11 +225,51 @@ int Application::run() {
   s.io.run();
   for (auto& t : pool) t.join();
 
+  s.exchange.reset();
   s.globalconf.reset();
   s.health.reset();
   s.store.reset();
   log::info("stopped");
   log::flush();
+  return 0;
+}
+
+int apply_server_conf(const config::Config& config, const std::string& file) {
+  auto text = globalconf::read_file_limited(file, 16 << 20);
+  if (!text.ok()) {
+    std::fprintf(stderr, "roadside: %s\n", text.error().detail().c_str());
+    return 1;
+  }
+  auto conf = serverconf::ServerConf::parse_yaml(*text);
+  if (!conf.ok()) {
+    std::fprintf(stderr, "roadside: %s: %s\n%s\n", file.c_str(), conf.error().detail().c_str(), conf.error().fault_code().c_str());
+    return 1;
+  }
+  if (auto st = prepare_data_dir(config.str("data_dir")); !st.ok()) {
+    std::fprintf(stderr, "roadside: %s\n", st.error().detail().c_str());
+    return 1;
+  }
+  auto conn = open_database(config);
+  if (!conn.ok()) {
+    std::fprintf(stderr, "roadside: %s\n", conn.error().detail().c_str());
+    return 1;
+  }
+  storage::Store store(std::move(conn).value());
+  if (auto schema = store.migrate(); !schema.ok()) {
+    std::fprintf(stderr, "roadside: %s\n", schema.error().detail().c_str());
+    return 1;
+  }
+  auto applied = serverconf::apply(store, *conf, file);
+  if (!applied.ok()) {
+    std::fprintf(stderr, "roadside: %s\n", applied.error().detail().c_str());
+    return 1;
+  }
+  if (applied->second) {
+    log::audit("Apply server configuration", "system", {{"file", file}, {"revision", applied->first}});
+    std::printf("applied %s as revision %lld to %s\n", file.c_str(), static_cast<long long>(applied->first), store.describe().c_str());
+  } else {
+    std::printf("unchanged: %s is revision %lld already\n", file.c_str(), static_cast<long long>(applied->first));
+  }
   return 0;
 }
 

@@ -30,4 +30,9 @@ class Application {
   std::unique_ptr<State> state_;
 };
 
+// `roadside apply FILE`: validates the server configuration and stores it as a new revision
+// in the configured database (nothing when unchanged). Prints what happened; exit code 0 on
+// success, 1 on an error (named on stderr).
+int apply_server_conf(const config::Config& config, const std::string& file);
+
 }  // namespace roadside::server

@@ -26,6 +26,14 @@ GlobalconfService::GlobalconfService(asio::io_context& io, globalconf::Anchor an
       version_gauge_(metrics.gauge("roadside_globalconf_version", "Version of the global configuration in use (0: none)")) {}
 
 void GlobalconfService::take(const globalconf::Snapshot& snap) {
+  auto xml = snap.part("SHARED-PARAMETERS");
+  auto parsed = xml.ok() ? globalconf::SharedParameters::parse(*xml) : Result<globalconf::SharedParameters>(xml.error());
+  if (!parsed.ok()) {
+    log::error("global configuration without usable shared parameters", {{"error", parsed.error().to_string()}});
+  } else {
+    std::lock_guard lock(mu_);
+    shared_ = std::make_shared<const globalconf::SharedParameters>(std::move(parsed).value());
+  }
   const auto expires = std::chrono::duration_cast<std::chrono::seconds>(snap.directory.expires.time_since_epoch()).count();
   expires_ = expires;
   expires_gauge_.set(expires);
@@ -65,6 +73,12 @@ asio::awaitable<void> GlobalconfService::loop() {
     boost::system::error_code ec;
     co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
+}
+
+std::shared_ptr<const globalconf::SharedParameters> GlobalconfService::shared() const {
+  if (not_ready()) return nullptr;
+  std::lock_guard lock(mu_);
+  return shared_;
 }
 
 std::optional<std::string> GlobalconfService::not_ready() const {

@@ -17,6 +17,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "globalconf/client.h"
+#include "globalconf/parameters.h"
 #include "metrics/metrics.h"
 #include "net/http_client.h"
 
@@ -31,6 +32,8 @@ class GlobalconfService {
   void stop();
   // std::nullopt when a valid configuration is loaded, else why not.
   std::optional<std::string> not_ready() const;
+  // The own instance's shared parameters while the configuration is valid, else null.
+  std::shared_ptr<const globalconf::SharedParameters> shared() const;
 
  private:
   boost::asio::awaitable<void> loop();
@@ -44,6 +47,7 @@ class GlobalconfService {
   std::atomic<std::int64_t> expires_{0};  // seconds since the epoch, 0: none
   mutable std::mutex mu_;
   std::string last_error_;
+  std::shared_ptr<const globalconf::SharedParameters> shared_;  // GUARDED_BY(mu_)
   metrics::Counter& ok_;
   metrics::Counter& failed_;
   metrics::Gauge& expires_gauge_;

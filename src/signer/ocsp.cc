@@ -2,6 +2,7 @@
 
 
 #include "globalconf/files.h"
+#include "globalconf/signature_verifier.h"
 
 namespace roadside::signer {
 namespace {
@@ -49,9 +50,11 @@ std::size_t OcspCache::load() {
   return loaded;
 }
 
-std::optional<std::string> OcspCache::get(const crypto::Certificate& cert) const {
+std::optional<std::string> OcspCache::get(const crypto::Certificate& cert) const { return get_by_hash(cert.sha1_hex()); }
+
+std::optional<std::string> OcspCache::get_by_hash(const std::string& sha1_hex) const {
   std::lock_guard lock(mu_);
-  auto it = by_hash_.find(cert.sha1_hex());
+  auto it = by_hash_.find(sha1_hex);
   if (it == by_hash_.end()) return std::nullopt;
   return it->second;
 }
@@ -62,6 +65,61 @@ Status OcspCache::put(const crypto::Certificate& cert, std::string der) {
   std::lock_guard lock(mu_);
   by_hash_[hash] = std::move(der);
   return {};
+}
+
+Result<std::string> OcspManager::fresh_response(const crypto::Certificate& cert, const globalconf::SharedParameters& shared,
+                                                std::chrono::system_clock::time_point now) const {
+  auto der = cache_.get(cert);
+  if (!der) {
+    return Error(make_error_code(crypto::errc::incorrect_validation_info), "no OCSP response for " + cert.subject() + " yet");
+  }
+  ROADSIDE_TRY(globalconf::IssuerOf issuer, globalconf::find_issuer(cert, shared));
+  ROADSIDE_TRY_STATUS(crypto::verify_ocsp_response(*der, cert, issuer.cert->cert, globalconf::ocsp_check_for(issuer, shared, now)));
+  return *der;
+}
+
+boost::asio::awaitable<Status> OcspManager::refresh(std::vector<crypto::Certificate> own,
+                                                    std::shared_ptr<const globalconf::SharedParameters> shared) {
+  Status first;
+  const auto now = std::chrono::system_clock::now();
+  for (const auto& cert : own) {
+    // Still fresh for more than half the freshness period: keep it.
+    const auto half = std::chrono::seconds(shared->ocsp_freshness_seconds / 2);
+    if (fresh_response(cert, *shared, now + half).ok()) continue;
+    auto issuer = globalconf::find_issuer(cert, *shared);
+    if (!issuer.ok()) {
+      if (first.ok()) first = issuer.error();
+      continue;
+    }
+    std::vector<const globalconf::OcspResponder*> responders;
+    for (const auto& r : issuer->cert->ocsp) responders.push_back(&r);
+    if (issuer->cert != &issuer->ca->top) {
+      for (const auto& r : issuer->ca->top.ocsp) responders.push_back(&r);
+    }
+    Status this_cert = Error(make_error_code(crypto::errc::incorrect_validation_info),
+                             "CA " + issuer->ca->name + " lists no OCSP responder for " + cert.subject());
+    for (const auto* responder : responders) {
+      auto der = co_await fetch_ocsp_response(http_, responder->url, cert, issuer->cert->cert);
+      if (!der.ok()) {
+        this_cert = Error(der.error().code(), responder->url + ": " + der.error().detail());
+        continue;
+      }
+      auto checked = crypto::verify_ocsp_response(*der, cert, issuer->cert->cert,
+                                                  globalconf::ocsp_check_for(*issuer, *shared, std::chrono::system_clock::now()));
+      if (!checked.ok()) {
+        this_cert = Error(checked.error().code(), responder->url + ": " + checked.error().detail());
+        continue;
+      }
+      if (auto st = cache_.put(cert, std::move(der).value()); !st.ok()) {
+        this_cert = st;
+        continue;
+      }
+      this_cert = {};
+      break;
+    }
+    if (!this_cert.ok() && first.ok()) first = this_cert;
+  }
+  co_return first;
 }
 
 }  // namespace roadside::signer

@@ -14,6 +14,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "crypto/crypto.h"
+#include "globalconf/parameters.h"
 #include "net/http_client.h"
 
 namespace roadside::signer {
@@ -35,6 +36,8 @@ class OcspCache {
   // Loads every cached response from disk; unreadable files are skipped and counted.
   std::size_t load();
   std::optional<std::string> get(const crypto::Certificate& cert) const;
+  // By the certificate's lower-case hex SHA-1 (X-Road's OCSP download channel).
+  std::optional<std::string> get_by_hash(const std::string& sha1_hex) const;
   // Stores a response (already verified by the caller): in memory, then atomically on disk.
   Status put(const crypto::Certificate& cert, std::string der);
 
@@ -42,6 +45,29 @@ class OcspCache {
   std::filesystem::path dir_;
   mutable std::mutex mu_;
   std::map<std::string, std::string> by_hash_;  // certificate SHA-1 hex -> DER
+};
+
+// OCSP responses for this server's own certificates (the authentication certificate and the
+// signing certificates): fetched from the issuing CA's responders listed in the global
+// configuration, verified by X-Road's rules before they are kept, refreshed when half of
+// their freshness has passed, and cached on disk. Signatures embed them; the transport
+// sends the authentication certificate's; the OCSP responder (port 5577) serves them.
+class OcspManager {
+ public:
+  OcspManager(net::HttpClient& http, OcspCache& cache) : http_(http), cache_(cache) {}
+
+  // Makes sure every certificate in `own` has a fresh verified response. Returns the first
+  // failure (the others are still tried); logged by the caller.
+  boost::asio::awaitable<Status> refresh(std::vector<crypto::Certificate> own,
+                                         std::shared_ptr<const globalconf::SharedParameters> shared);
+  // The cached response for `cert` if it is good and fresh at `now` under `shared`'s rules.
+  // crypto::errc::incorrect_validation_info (or cert_validation when revoked) otherwise.
+  Result<std::string> fresh_response(const crypto::Certificate& cert, const globalconf::SharedParameters& shared,
+                                     std::chrono::system_clock::time_point now) const;
+
+ private:
+  net::HttpClient& http_;
+  OcspCache& cache_;
 };
 
 }  // namespace roadside::signer

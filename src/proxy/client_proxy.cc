@@ -1,0 +1,307 @@
+#include "proxy/client_proxy.h"
+
+#include <boost/beast/http/field.hpp>
+#include <nlohmann/json.hpp>
+
+#include "base/log.h"
+#include "base/random.h"
+#include "globalconf/signature_verifier.h"
+#include "proxy/rest.h"
+#include "proxy/transport.h"
+#include "xml/dom.h"
+#include "xml/identifier_xml.h"
+#include "xml/xades.h"
+
+namespace roadside::proxy {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+
+namespace {
+
+Error fail(errc e, std::string detail) { return Error(make_error_code(e), std::move(detail)); }
+
+HeaderList headers_of(const http::request_header<>& req) {
+  HeaderList out;
+  for (const auto& f : req) out.push_back({std::string(f.name_string()), std::string(f.value())});
+  return out;
+}
+
+// The query parameter `name` of a target, or "".
+std::string query_param(std::string_view target, std::string_view name) {
+  const auto q = target.find('?');
+  if (q == std::string_view::npos) return {};
+  std::string_view rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    const auto amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    const auto eq = pair.find('=');
+    if (pair.substr(0, eq) == name) return std::string(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return {};
+}
+
+// The IS connection meets the client's mode (X-Road's IsAuthentication).
+Status check_is_connection(const serverconf::Client& client, const net::PeerInfo& peer) {
+  if (client.is_auth == serverconf::IsAuth::noauth) return {};
+  if (!peer.tls) {
+    return fail(errc::ssl_auth_failed, "client " + client.id.to_string() + " must connect over HTTPS (mode " +
+                                           std::string(serverconf::to_string(client.is_auth)) + ")");
+  }
+  if (client.is_auth == serverconf::IsAuth::sslnoauth) return {};
+  if (peer.chain.empty()) {
+    return fail(errc::ssl_auth_failed, "client " + client.id.to_string() + " must present a TLS certificate (mode SSLAUTH)");
+  }
+  for (const auto& cert : client.is_certs) {
+    if (cert.to_der() == peer.chain.front()) return {};
+  }
+  return fail(errc::ssl_auth_failed, "the TLS certificate presented is not one of client " + client.id.to_string() + "'s");
+}
+
+}  // namespace
+
+ClientProxy::ClientProxy(asio::io_context& io, ProxyContext ctx)
+    : io_(io),
+      ctx_(std::move(ctx)),
+      ok_(ctx_.metrics->counter("roadside_messages_total", "Messages processed, by proxy and result", {{"proxy", "client"}, {"result", "ok"}})),
+      failed_(ctx_.metrics->counter("roadside_messages_total", "Messages processed, by proxy and result",
+                                    {{"proxy", "client"}, {"result", "fault"}})) {}
+
+Result<std::shared_ptr<net::HttpClient>> ClientProxy::peer_client() {
+  auto key = ctx_.token->auth_key();
+  if (!key.ok()) return key.error();
+  std::lock_guard lock(mu_);
+  if (peer_client_ && peer_client_key_ == (*key)->info.key_id) return peer_client_;
+  net::ClientOptions o;
+  o.max_response_body_bytes = ctx_.max_message_bytes;
+  o.request_timeout = std::chrono::seconds(300);
+  net::TlsClientConfig tls;
+  tls.verify_server = false;  // X-Road authenticates servers by registered certificate hash, below
+  tls.verify_hostname = false;
+  tls.cert_chain_pem = (*key)->info.cert.to_pem();
+  tls.key_pem = (*key)->key.to_pem();
+  auto shared_fn = ctx_.shared;
+  tls.check_peer = [shared_fn](const net::PeerChain& chain) -> std::string {
+    if (chain.empty()) return "the server presented no certificate";
+    auto shared = shared_fn();
+    if (!shared) return "no valid global configuration to check the server against";
+    auto server = registered_peer(chain.front(), *shared);
+    return server.ok() ? std::string() : server.error().detail();
+  };
+  o.tls = tls;
+  peer_client_ = std::make_shared<net::HttpClient>(io_.get_executor(), o);
+  peer_client_key_ = (*key)->info.key_id;
+  return peer_client_;
+}
+
+asio::awaitable<void> ClientProxy::handle(net::ServerExchange& ex) {
+  const auto& req = ex.request();
+  const std::string target(req.target());
+  const std::string accept(req[http::field::accept]);
+  Result<net::StringResponse> result = Error();
+  const bool rest = target.rfind("/r1/", 0) == 0;
+  if (rest) {
+    result = co_await process_rest(ex);
+  } else if (req.method() == http::verb::get && (target == "/listClients" || target.rfind("/listClients?", 0) == 0)) {
+    result = list_clients(ex);
+  } else {
+    result = fail(errc::bad_request, "not an X-Road request: REST requests go to /r1/..., SOAP requests are POSTed (SOAP comes with a later version)");
+  }
+  if (ex.responded()) co_return;
+  if (result.ok()) {
+    ok_.inc();
+    co_await ex.respond(std::move(result).value());
+    co_return;
+  }
+  failed_.inc();
+  const Fault f = make_fault(result.error(), Side::client_proxy);
+  log::warn("request failed", {{"component", "clientproxy"},
+                               {"code", f.code},
+                               {"error", f.message},
+                               {"detail", f.detail},
+                               {"target", target.substr(0, 256)}});
+  co_await ex.respond(rest_error_response(f, accept, req.version()));
+}
+
+Result<net::StringResponse> ClientProxy::list_clients(net::ServerExchange& ex) {
+  auto shared = ctx_.shared();
+  if (!shared) return fail(errc::global_conf_outdated, ctx_.globalconf_problem().value_or("no valid global configuration"));
+  const std::string target(ex.request().target());
+  const std::string instance = query_param(target, "xRoadInstance");
+  if (!instance.empty() && instance != shared->instance) {
+    return fail(errc::bad_request, "instance " + instance + " is not known here (federation is not supported yet)");
+  }
+  const bool json = std::string(ex.request()[http::field::accept]).find("application/json") != std::string::npos;
+  nlohmann::json members = nlohmann::json::array();
+  std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><xrd:clientList xmlns:xrd=\"http://x-road.eu/xsd/xroad.xsd\" "
+                    "xmlns:id=\"http://x-road.eu/xsd/identifiers\">";
+  auto add = [&](const XRoadId& id, const std::string& name, const std::string& subsystem_name) {
+    if (json) {
+      nlohmann::json jid = {{"member_class", id.member_class()}, {"member_code", id.member_code()},
+                            {"object_type", to_string(id.type())}, {"xroad_instance", id.instance()}};
+      if (id.type() == ObjectType::subsystem) jid["subsystem_code"] = id.subsystem_code();
+      nlohmann::json m = {{"id", jid}, {"name", name}};
+      if (!subsystem_name.empty()) m["subsystem_name"] = subsystem_name;
+      members.push_back(m);
+      return;
+    }
+    xml += "<xrd:member>" + xml::identifier_to_xml(id, {"xrd", "id", xml::kXRoadNs}) + "<xrd:name>" + xml::escape(name) + "</xrd:name>";
+    if (!subsystem_name.empty()) xml += "<xrd:subsystemName>" + xml::escape(subsystem_name) + "</xrd:subsystemName>";
+    xml += "</xrd:member>";
+  };
+  for (const auto& m : shared->members) {
+    add(m.id, m.name, "");
+    for (const auto& s : m.subsystems) add(s, m.name, "");
+  }
+  if (json) return net::make_response(http::status::ok, nlohmann::json{{"member", members}}.dump(), "application/json; charset=utf-8",
+                                      ex.request().version());
+  xml += "</xrd:clientList>";
+  return net::make_response(http::status::ok, std::move(xml), "text/xml; charset=utf-8", ex.request().version());
+}
+
+asio::awaitable<Result<net::StringResponse>> ClientProxy::process_rest(net::ServerExchange& ex) {
+  const auto& req = ex.request();
+  const std::string target_text(req.target());
+  auto target = parse_rest_target(target_text);
+  if (!target.ok()) co_return fail(errc::bad_request, "the request path names no service: " + target.error().detail());
+  HeaderList headers = headers_of(req);
+  const auto client_text = last_header(headers, "X-Road-Client");
+  if (!client_text) co_return fail(errc::missing_header_field, "the X-Road-Client header is missing");
+  auto client = parse_rest_client(*client_text);
+  if (!client.ok()) co_return fail(errc::bad_request, "X-Road-Client: " + client.error().detail());
+
+  auto conf = ctx_.serverconf();
+  if (!conf) co_return fail(errc::server_not_configured, "this server has no configuration applied");
+  const serverconf::Client* local = conf->client(*client);
+  if (!local) co_return fail(errc::unknown_member, "client " + client->to_string() + " is not hosted by this security server");
+  if (auto st = check_is_connection(*local, ex.peer()); !st.ok()) co_return st.error();
+
+  auto shared = ctx_.shared();
+  if (!shared) co_return fail(errc::global_conf_outdated, ctx_.globalconf_problem().value_or("no valid global configuration"));
+  const XRoadId provider = target->service.service_provider();
+  if (!shared->has_client(provider)) co_return fail(errc::unknown_member, "service provider " + provider.to_string() + " is not in the global configuration");
+  std::vector<const globalconf::SecurityServer*> servers;
+  bool maintenance = false;
+  for (const auto* s : shared->servers_hosting(provider)) {
+    if (s->in_maintenance) {
+      maintenance = true;
+      continue;
+    }
+    if (!s->address.empty()) servers.push_back(s);
+  }
+  if (servers.empty()) {
+    if (maintenance) co_return fail(errc::maintenance_mode, "every security server of " + provider.to_string() + " is in maintenance mode");
+    co_return fail(errc::unknown_member, "no security server hosts " + provider.to_string());
+  }
+
+  // The keys: the client's member signs; the authentication key opens the connection.
+  auto signing_key = ctx_.token->signing_key(*client);
+  if (!signing_key.ok()) co_return signing_key.error();
+  auto http = peer_client();
+  if (!http.ok()) co_return http.error();
+  auto auth = ctx_.token->auth_key();
+  if (!auth.ok()) co_return auth.error();
+  auto auth_ocsp = ctx_.ocsp->fresh_response((*auth)->info.cert, *shared, std::chrono::system_clock::now());
+  if (!auth_ocsp.ok()) co_return auth_ocsp.error();
+
+  auto body = co_await ex.read_body_all(ctx_.max_message_bytes);
+  if (!body.ok()) co_return body.error();
+
+  // The request header part: the IS's headers without hop-by-hop ones, then X-Road's ids.
+  HeaderList part_headers;
+  for (auto& h : headers) {
+    if (!is_skipped_header(h.name)) part_headers.push_back(std::move(h));
+  }
+  remove_header(part_headers, "x-road-request-hash");
+  remove_header(part_headers, "x-road-request-id");
+  const std::string request_id = Random::system().uuid();
+  part_headers.push_back({"x-road-request-id", request_id});
+  std::string message_id = last_header(part_headers, "x-road-id").value_or("");
+  if (message_id.empty()) {
+    remove_header(part_headers, "x-road-id");
+    message_id = std::string(shared->instance) + "-" + Random::system().uuid();
+    part_headers.push_back({"x-road-id", message_id});
+  }
+  RestRequestHead head{std::string(req.method_string()), target_text, std::move(part_headers)};
+
+  TransportMessage request;
+  request.ocsp_responses.push_back(*auth_ocsp);
+  request.message_type = std::string(kRestRequestType);
+  request.message = head.serialize();
+  if (!body->empty()) request.body = std::move(body).value();
+  signer::MessageParts parts{request.message, {}};
+  if (request.body) parts.attachments.push_back(*request.body);
+  auto signed_parts = co_await ctx_.signer->sign(*signing_key, std::move(parts));
+  if (!signed_parts.ok()) co_return signed_parts.error();
+  request.signature = std::move(signed_parts).value();
+  const std::string request_hash =
+      rest_request_hash(request.message, request.body ? std::optional<std::string_view>(*request.body) : std::nullopt);
+  const EncodedMessage encoded = encode_transport(request);
+
+  // Send it to the provider's servers in turn until one answers.
+  Result<net::ClientResponse> answer = Error();
+  const globalconf::SecurityServer* contacted = nullptr;
+  for (const auto* server : servers) {
+    net::Url url{"https", server->address, ctx_.peer_port, "/"};
+    http::request<http::string_body> post{http::verb::post, "/", 11};
+    post.set(http::field::content_type, encoded.content_type);
+    post.set(kHashAlgorithmHeader, "SHA-512");
+    post.set("x-proxy-version", kXRoadProtocolVersion);
+    post.set("x-road-request-id", request_id);
+    post.set("x-road-message-type", "REST");
+    post.body() = encoded.body;
+    post.prepare_payload();
+    answer = co_await (*http)->request(url, std::move(post));
+    contacted = server;
+    if (answer.ok()) break;
+    log::warn("security server unreachable, trying the next", {{"server", server->id.to_string()}, {"error", answer.error().detail()}});
+  }
+  if (!answer.ok()) {
+    co_return Error(answer.error().code(), "no security server of " + provider.to_string() + " answered: " + answer.error().detail());
+  }
+  // The server that answered is one of the provider's.
+  auto peer = registered_peer(answer->server_chain.empty() ? std::string() : answer->server_chain.front(), *shared);
+  if (!peer.ok()) co_return peer.error();
+  if (!((*peer)->id == contacted->id)) {
+    co_return fail(errc::ssl_auth_failed, "the server at " + contacted->address + " authenticated as " + (*peer)->id.to_string() +
+                                              ", not as " + contacted->id.to_string());
+  }
+
+  const std::string content_type(answer->message[http::field::content_type]);
+  if (mime_type_of(content_type) == "text/xml") {
+    auto fault = parse_soap_fault(answer->message.body());
+    if (!fault) co_return fail(errc::invalid_message, "the provider's server answered HTTP " + std::to_string(answer->message.result_int()) + " without a message");
+    log::warn("provider's server refused the request", {{"code", fault->code}, {"error", fault->message}, {"detail", fault->detail}});
+    co_return rest_error_response(*fault, std::string(req[http::field::accept]), req.version());
+  }
+  auto response = decode_transport(content_type, answer->message.body());
+  if (!response.ok()) co_return response.error();
+  if (response->fault) co_return rest_error_response(*response->fault, std::string(req[http::field::accept]), req.version());
+  if (mime_type_of(response->message_type) != kRestResponseType) {
+    co_return fail(errc::invalid_message, "the response carries \"" + response->message_type + "\", not a REST response");
+  }
+  auto sig = xml::XadesSignature::parse(response->signature.signature);
+  if (!sig.ok()) co_return sig.error();
+  globalconf::SignedMessage sm{[&](std::string_view uri) { return response->part(uri); }, response->part_uris(),
+                               response->signature.hash_chain_result, response->signature.hash_chain};
+  auto verified = globalconf::verify_signed_message(*sig, sm, *shared, {provider, std::chrono::system_clock::now()});
+  if (!verified.ok()) co_return verified.error();
+  auto rh = RestResponseHead::parse(response->message);
+  if (!rh.ok()) co_return rh.error();
+  if (last_header(rh->headers, "x-road-request-hash").value_or("") != request_hash) {
+    co_return fail(errc::inconsistent_response, "the response's X-Road-Request-Hash does not match the request");
+  }
+
+  net::StringResponse out{static_cast<http::status>(rh->status), req.version()};
+  out.reason(rh->reason);
+  for (const auto& h : rh->headers) {
+    if (!is_skipped_header(h.name)) out.insert(h.name, h.value);
+  }
+  if (response->body) out.body() = std::move(*response->body);
+  out.prepare_payload();
+  co_return out;
+}
+
+}  // namespace roadside::proxy

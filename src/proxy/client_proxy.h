@@ -1,0 +1,46 @@
+// The client proxy (ports 8080/8443): takes requests from information systems and sends them
+// to the provider's Security Server. Its data path for a REST request (/r1/...):
+//   the service from the path, the client from X-Road-Client -> the client is hosted here and
+//   its IS connected as its mode demands (NOAUTH, SSLNOAUTH, SSLAUTH) -> a valid global
+//   configuration -> the provider's servers (not in maintenance), tried in order
+//   -> the REST header part (X-Road-Id, X-Road-Request-Id added) and body, signed for the
+//   client's member by the batch signer -> mutual TLS on the authentication key, the peer's
+//   certificate registered for a server hosting the provider
+//   -> the response: signed by the provider, X-Road-Request-Hash matches -> to the IS.
+// Errors go to the IS as REST error JSON/XML with X-Road-Error (client.* 400, server.* 500).
+// GET /listClients answers with the instance's members and subsystems.
+#pragma once
+
+#include <memory>
+#include <mutex>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "net/http_client.h"
+#include "net/http_server.h"
+#include "proxy/context.h"
+
+namespace roadside::proxy {
+
+class ClientProxy {
+ public:
+  ClientProxy(boost::asio::io_context& io, ProxyContext ctx);
+  boost::asio::awaitable<void> handle(net::ServerExchange& ex);
+
+ private:
+  boost::asio::awaitable<Result<net::StringResponse>> process_rest(net::ServerExchange& ex);
+  Result<net::StringResponse> list_clients(net::ServerExchange& ex);
+  // The mutual-TLS client on the current authentication key (rebuilt when the key changes).
+  Result<std::shared_ptr<net::HttpClient>> peer_client();
+
+  boost::asio::io_context& io_;
+  ProxyContext ctx_;
+  std::mutex mu_;
+  std::shared_ptr<net::HttpClient> peer_client_;  // GUARDED_BY(mu_)
+  std::string peer_client_key_;                   // key id it was built for; GUARDED_BY(mu_)
+  metrics::Counter& ok_;
+  metrics::Counter& failed_;
+};
+
+}  // namespace roadside::proxy

@@ -1,0 +1,22 @@
+#include "proxy/context.h"
+
+#include "crypto/crypto.h"
+#include "proxy/errors.h"
+
+namespace roadside::proxy {
+
+Result<const globalconf::SecurityServer*> registered_peer(const std::string& cert_der, const globalconf::SharedParameters& shared) {
+  auto cert = crypto::Certificate::from_der(cert_der);
+  if (!cert.ok()) return Error(make_error_code(errc::ssl_auth_failed), "the peer's TLS certificate cannot be read");
+  if (!cert->is_auth_cert()) {
+    return Error(make_error_code(errc::ssl_auth_failed), "the peer's TLS certificate " + cert->subject() + " is not an authentication certificate");
+  }
+  const auto* server = shared.server_by_auth_cert_hash(crypto::sha256(cert_der));
+  if (!server) {
+    return Error(make_error_code(errc::ssl_auth_failed),
+                 "the peer's authentication certificate " + cert->subject() + " is not registered for any security server");
+  }
+  return server;
+}
+
+}  // namespace roadside::proxy

@@ -1,0 +1,138 @@
+#include "proxy/errors.h"
+
+#include <nlohmann/json.hpp>
+
+#include "base/random.h"
+#include "xml/dom.h"
+
+namespace roadside::proxy {
+
+const FaultCategory& proxy_category() noexcept {
+  static const TableCategory<errc> c("proxy", {
+                                                  {errc::bad_request, "bad_request", "malformed request"},
+                                                  {errc::missing_header_field, "missing_header_field", "missing header field"},
+                                                  {errc::invalid_protocol_version, "invalid_protocol_version", "invalid protocol version"},
+                                                  {errc::invalid_soap, "invalid_soap", "invalid SOAP message"},
+                                                  {errc::invalid_content_type, "invalid_content_type", "invalid content type"},
+                                                  {errc::ssl_auth_failed, "ssl_authentication_failed", "TLS authentication failed"},
+                                                  {errc::unknown_member, "unknown_member", "unknown member"},
+                                                  {errc::unknown_service, "unknown_service", "unknown service"},
+                                                  {errc::access_denied, "access_denied", "access denied"},
+                                                  {errc::service_failed, "service_failed", "service failed"},
+                                                  {errc::invalid_message, "invalid_message", "invalid message"},
+                                                  {errc::inconsistent_response, "inconsistent_response", "inconsistent response"},
+                                                  {errc::maintenance_mode, "maintenance_mode", "maintenance mode"},
+                                                  {errc::global_conf_outdated, "global_conf_outdated", "global configuration outdated"},
+                                                  {errc::server_not_configured, "server_not_configured", "server not configured"},
+                                                  {errc::missing_signature, "missing_signature", "missing signature"},
+                                              });
+  return c;
+}
+
+bool is_client_error(const Error& e) {
+  if (e.code().category() != proxy_category()) return false;
+  switch (static_cast<errc>(e.code().value())) {
+    case errc::bad_request:
+    case errc::missing_header_field:
+    case errc::invalid_protocol_version:
+    case errc::invalid_soap:
+    case errc::invalid_content_type:
+    case errc::ssl_auth_failed: return true;
+    default: return false;
+  }
+}
+
+Fault make_fault(const Error& e, Side side) {
+  Fault f;
+  const std::string own = e.fault_code();
+  if (own.rfind("server.", 0) == 0 || own.rfind("client.", 0) == 0) {
+    f.code = own;  // already complete (a peer's fault passed on)
+  } else if (side == Side::client_proxy && is_client_error(e)) {
+    f.code = "client." + own;
+  } else {
+    f.code = std::string(side == Side::client_proxy ? "server.clientproxy." : "server.serverproxy.") + own;
+  }
+  f.message = e.detail();
+  f.detail = Random::system().uuid();
+  return f;
+}
+
+unsigned fault_status(std::string_view code) { return code.rfind("server.", 0) == 0 || code.rfind("Server.", 0) == 0 ? 500 : 400; }
+
+std::string soap_fault_xml(const Fault& f) {
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?><SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\">"
+         "<SOAP-ENV:Body><SOAP-ENV:Fault><faultcode>" +
+         xml::escape(f.code) + "</faultcode><faultstring>" + xml::escape(f.message) +
+         "</faultstring><faultactor></faultactor><detail><faultDetail xmlns=\"\">" + xml::escape(f.detail) +
+         "</faultDetail></detail></SOAP-ENV:Fault></SOAP-ENV:Body></SOAP-ENV:Envelope>";
+}
+
+std::optional<Fault> parse_soap_fault(std::string_view text) {
+  auto doc = xml::Document::parse(text, 1 << 20);
+  if (!doc.ok()) return std::nullopt;
+  const xml::Element root = doc->root();
+  if (root.name() != "Envelope") return std::nullopt;
+  auto body = root.child("Body");
+  if (!body) return std::nullopt;
+  auto fault = body->child("Fault");
+  if (!fault) return std::nullopt;
+  Fault f;
+  f.code = normalize_fault_code(fault->child_text("faultcode").value_or(""));
+  f.message = fault->child_text("faultstring").value_or("");
+  if (auto d = fault->child("detail")) f.detail = d->child_text("faultDetail").value_or("");
+  return f;
+}
+
+namespace {
+
+bool accepts_xml_only(std::string_view accept) {
+  const bool xml = accept.find("xml") != std::string_view::npos;
+  const bool json = accept.find("json") != std::string_view::npos || accept.find("*/*") != std::string_view::npos;
+  return xml && !json;
+}
+
+}  // namespace
+
+net::StringResponse rest_error_response(const Fault& f, std::string_view accept, unsigned version) {
+  std::string body, type;
+  if (accepts_xml_only(accept)) {
+    body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><error><type>" + xml::escape(f.code) + "</type><message>" +
+           xml::escape(f.message) + "</message><detail>" + xml::escape(f.detail) + "</detail></error>";
+    type = "application/xml; charset=utf-8";
+  } else {
+    body = nlohmann::json{{"type", f.code}, {"message", f.message}, {"detail", f.detail}}.dump();
+    type = "application/json; charset=utf-8";
+  }
+  auto r = net::make_response(static_cast<net::http::status>(fault_status(f.code)), std::move(body), type, version);
+  r.set("X-Road-Error", f.code);
+  return r;
+}
+
+net::StringResponse soap_error_response(const Fault& f, unsigned version) {
+  auto r = net::make_response(net::http::status::internal_server_error, soap_fault_xml(f), "text/xml; charset=utf-8", version);
+  return r;
+}
+
+std::string normalize_fault_code(std::string_view code) {
+  std::string out;
+  bool prev_lower = false;
+  for (char c : code) {
+    if (c == '.') {
+      out += '.';
+      prev_lower = false;
+      continue;
+    }
+    const bool upper = std::isupper(static_cast<unsigned char>(c)) != 0;
+    if (upper && prev_lower) out += '_';
+    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    prev_lower = !upper && std::isalnum(static_cast<unsigned char>(c));
+  }
+  // 7.7's "Server.ServerProxy" and "Server.ClientProxy" are single words in 7.8.
+  for (auto [from, to] : {std::pair<std::string_view, std::string_view>{"server_proxy", "serverproxy"}, {"client_proxy", "clientproxy"},
+                          {"op_monitor", "opmonitor"}}) {
+    for (auto pos = out.find(from); pos != std::string::npos; pos = out.find(from, pos)) out.replace(pos, from.size(), to);
+  }
+  return out;
+}
+
+}  // namespace roadside::proxy

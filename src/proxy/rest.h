@@ -1,0 +1,56 @@
+// The REST message protocol's pieces that travel between Security Servers
+// (xroad-protocols.md §2, §3.5): the serialized request and response header parts, the
+// headers X-Road never forwards, and the request hash.
+//
+//   request part:  VERB CRLF rawPath[?rawQuery] CRLF (Name:Value CRLF)*
+//   response part: status CRLF reason CRLF (Name:Value CRLF)*
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+
+namespace roadside::proxy {
+
+struct HeaderField {
+  std::string name;
+  std::string value;
+};
+using HeaderList = std::vector<HeaderField>;
+
+// The last value of `name` (case-insensitive), as X-Road reads repeated X-Road-* headers.
+std::optional<std::string> last_header(const HeaderList& headers, std::string_view name);
+// Removes every header called `name` (case-insensitive).
+void remove_header(HeaderList& headers, std::string_view name);
+// Hop-by-hop and connection headers X-Road drops in both directions (RestMessage.SKIPPED_HEADERS).
+bool is_skipped_header(std::string_view name);
+
+inline constexpr std::size_t kMaxHeaderPartBytes = 256 * 1024;
+
+struct RestRequestHead {
+  std::string method;
+  std::string target;  // "/r1/INSTANCE/CLASS/MEMBER/SUB/SERVICE[/path][?query]" as the IS sent it
+  HeaderList headers;
+
+  std::string serialize() const;
+  // errc::invalid_message when the part is not a request header part.
+  static Result<RestRequestHead> parse(std::string_view part);
+};
+
+struct RestResponseHead {
+  unsigned status = 200;
+  std::string reason;
+  HeaderList headers;
+
+  std::string serialize() const;
+  static Result<RestResponseHead> parse(std::string_view part);
+};
+
+// X-Road-Request-Hash: base64 SHA-512(SHA-512(header part) || SHA-512(body)) with a body,
+// base64 SHA-512(header part) without one.
+std::string rest_request_hash(std::string_view header_part, std::optional<std::string_view> body);
+
+}  // namespace roadside::proxy

@@ -1,0 +1,203 @@
+#include "proxy/server_proxy.h"
+
+#include <boost/beast/http/field.hpp>
+
+#include "base/log.h"
+#include "globalconf/signature_verifier.h"
+#include "proxy/rest.h"
+#include "proxy/transport.h"
+#include "xml/xades.h"
+
+namespace roadside::proxy {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+
+namespace {
+
+Error fail(errc e, std::string detail) { return Error(make_error_code(e), std::move(detail)); }
+
+// The headers the provider's server adds to every REST response (and drops from the service's).
+constexpr std::array<std::string_view, 5> kResponseXRoadHeaders = {"x-road-id", "x-road-client", "x-road-service",
+                                                                   "x-road-request-id", "x-road-request-hash"};
+
+}  // namespace
+
+ServerProxy::ServerProxy(asio::io_context& io, ProxyContext ctx)
+    : io_(io),
+      ctx_(std::move(ctx)),
+      ok_(ctx_.metrics->counter("roadside_messages_total", "Messages processed, by proxy and result", {{"proxy", "server"}, {"result", "ok"}})),
+      failed_(ctx_.metrics->counter("roadside_messages_total", "Messages processed, by proxy and result",
+                                    {{"proxy", "server"}, {"result", "fault"}})) {}
+
+std::string ServerProxy::check_peer(const net::PeerChain& chain) const {
+  if (chain.empty()) return "no client certificate";
+  auto shared = ctx_.shared();
+  if (!shared) return "no valid global configuration to check the peer against";
+  auto server = registered_peer(chain.front(), *shared);
+  return server.ok() ? std::string() : server.error().detail();
+}
+
+net::HttpClient& ServerProxy::service_client(std::chrono::milliseconds timeout) {
+  std::lock_guard lock(mu_);
+  auto& c = service_clients_[timeout.count()];
+  if (!c) {
+    net::ClientOptions o;
+    o.request_timeout = timeout;
+    o.connect_timeout = std::min(timeout, std::chrono::milliseconds(10'000));
+    o.max_response_body_bytes = ctx_.max_message_bytes;
+    c = std::make_unique<net::HttpClient>(io_.get_executor(), o);
+  }
+  return *c;
+}
+
+asio::awaitable<void> ServerProxy::handle(net::ServerExchange& ex) {
+  const auto started = std::chrono::steady_clock::now();
+  auto result = co_await process(ex);
+  if (ex.responded()) co_return;
+  if (result.ok()) {
+    ok_.inc();
+    co_await ex.respond(std::move(result).value());
+    co_return;
+  }
+  failed_.inc();
+  const Fault f = make_fault(result.error(), Side::server_proxy);
+  log::warn("request refused", {{"component", "serverproxy"},
+                                {"code", f.code},
+                                {"error", f.message},
+                                {"detail", f.detail},
+                                {"peer", ex.peer().remote.address().to_string()},
+                                {"ms", std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()}});
+  auto r = net::make_response(http::status::internal_server_error, soap_fault_xml(f), "text/xml; charset=UTF-8", ex.request().version());
+  co_await ex.respond(std::move(r));
+}
+
+asio::awaitable<Result<net::StringResponse>> ServerProxy::process(net::ServerExchange& ex) {
+  const auto& req = ex.request();
+  if (req.method() != http::verb::post) co_return fail(errc::invalid_message, "the server proxy accepts only POST");
+  auto shared = ctx_.shared();
+  if (!shared) co_return fail(errc::global_conf_outdated, ctx_.globalconf_problem().value_or("no valid global configuration"));
+  auto conf = ctx_.serverconf();
+  if (!conf) co_return fail(errc::server_not_configured, "this server has no configuration applied");
+
+  // The peer: its TLS certificate is registered (checked at the handshake too).
+  const auto& chain = ex.peer().chain;
+  if (chain.empty()) co_return fail(errc::ssl_auth_failed, "the peer presented no authentication certificate");
+  auto peer = registered_peer(chain.front(), *shared);
+  if (!peer.ok()) co_return peer.error();
+
+  auto body = co_await ex.read_body_all(ctx_.max_message_bytes);
+  if (!body.ok()) co_return body.error();
+  auto request = decode_transport(std::string(req[http::field::content_type]), *body);
+  if (!request.ok()) co_return request.error();
+
+  // The peer's certificate is good: its OCSP responses travel in the request.
+  auto auth_cert = crypto::Certificate::from_der(chain.front());
+  auto status = globalconf::verify_certificate(*auth_cert, {}, request->ocsp_responses, *shared, std::chrono::system_clock::now());
+  if (!status.ok()) co_return fail(errc::ssl_auth_failed, "the peer's authentication certificate: " + status.error().detail());
+
+  const auto type = mime_type_of(request->message_type);
+  if (type == kRestRequestType) co_return co_await process_rest(ex, *request, shared, conf);
+  co_return fail(errc::invalid_message, "this server does not take \"" + type + "\" messages yet");
+  (void)*peer;
+}
+
+asio::awaitable<Result<net::StringResponse>> ServerProxy::process_rest(net::ServerExchange& ex, TransportMessage& request,
+                                                                        std::shared_ptr<const globalconf::SharedParameters> shared,
+                                                                        std::shared_ptr<const serverconf::ServerConf> conf) {
+  auto head = RestRequestHead::parse(request.message);
+  if (!head.ok()) co_return head.error();
+  auto target = parse_rest_target(head->target);
+  if (!target.ok()) co_return fail(errc::invalid_message, "the request names no service: " + target.error().detail());
+  const auto client_text = last_header(head->headers, "X-Road-Client");
+  if (!client_text) co_return fail(errc::missing_header_field, "the request has no X-Road-Client header");
+  auto client = parse_rest_client(*client_text);
+  if (!client.ok()) co_return fail(errc::invalid_message, "X-Road-Client: " + client.error().detail());
+
+  // The sending server hosts the client.
+  const auto* peer = *registered_peer(ex.peer().chain.front(), *shared);
+  const bool hosts = peer->id.owner_member() == client->owner_member() ||
+                     std::find(peer->clients.begin(), peer->clients.end(), *client) != peer->clients.end();
+  if (!hosts) {
+    co_return fail(errc::ssl_auth_failed, "security server " + peer->id.to_string() + " does not host client " + client->to_string());
+  }
+
+  // The signature is the client's.
+  auto sig = xml::XadesSignature::parse(request.signature.signature);
+  if (!sig.ok()) co_return sig.error();
+  globalconf::SignedMessage sm{[&](std::string_view uri) { return request.part(uri); }, request.part_uris(),
+                               request.signature.hash_chain_result, request.signature.hash_chain};
+  auto verified = globalconf::verify_signed_message(*sig, sm, *shared, {*client, std::chrono::system_clock::now()});
+  if (!verified.ok()) co_return verified.error();
+
+  // The service and the right to call it.
+  const serverconf::Service* service = conf->service(target->service);
+  if (!service) co_return fail(errc::unknown_service, "unknown service " + target->service.to_string());
+  const std::string path = target->path.empty() ? "/" : target->path;
+  if (!conf->allowed(*client, target->service, head->method, path, shared.get())) {
+    co_return fail(errc::access_denied, "request is not allowed: " + client->to_string() + " may not call " +
+                                            target->service.to_string() + " " + head->method + " " + path);
+  }
+
+  // Call the service.
+  auto url = net::Url::parse(service->url);
+  if (!url.ok()) co_return fail(errc::service_failed, "the service URL " + service->url + " is not usable");
+  std::string base = url->target;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  url->target = base + target->path + (target->query.empty() ? "" : "?" + target->query);
+  if (url->target.empty()) url->target = "/";
+  http::request<http::string_body> call;
+  auto verb = http::string_to_verb(head->method);
+  if (verb == http::verb::unknown) co_return fail(errc::invalid_message, "unknown HTTP method " + head->method);
+  call.method(verb);
+  call.version(11);
+  for (const auto& h : head->headers) {
+    if (!is_skipped_header(h.name)) call.insert(h.name, h.value);
+  }
+  if (request.body) call.body() = *request.body;
+  if (request.body || verb == http::verb::post || verb == http::verb::put || verb == http::verb::patch) call.prepare_payload();
+  auto answer = co_await service_client(service->timeout).request(*url, std::move(call));
+  if (!answer.ok()) {
+    co_return Error(make_error_code(errc::service_failed),
+                    "service " + service->id.to_string() + " at " + service->url + " failed: " + answer.error().detail() + " (" +
+                        answer.error().fault_code() + ")");
+  }
+
+  // The response header part, X-Road's headers last.
+  RestResponseHead rh;
+  rh.status = answer->message.result_int();
+  rh.reason = std::string(answer->message.reason());
+  for (const auto& f : answer->message) {
+    const std::string name(f.name_string());
+    bool xroad = false;
+    for (auto x : kResponseXRoadHeaders) xroad = xroad || boost::beast::iequals(name, x);
+    if (!xroad && !is_skipped_header(name)) rh.headers.push_back({name, std::string(f.value())});
+  }
+  const std::string request_hash = rest_request_hash(request.message, request.body ? std::optional<std::string_view>(*request.body) : std::nullopt);
+  rh.headers.push_back({"x-road-id", last_header(head->headers, "x-road-id").value_or("")});
+  rh.headers.push_back({"x-road-client", *client_text});
+  rh.headers.push_back({"x-road-service", *to_rest_path(target->service)});
+  rh.headers.push_back({"x-road-request-id", last_header(head->headers, "x-road-request-id").value_or("")});
+  rh.headers.push_back({"x-road-request-hash", request_hash});
+
+  TransportMessage response;
+  response.message_type = std::string(kRestResponseType);
+  response.message = rh.serialize();
+  if (!answer->message.body().empty()) response.body = std::move(answer->message.body());
+
+  // Signed by the provider.
+  auto key = ctx_.token->signing_key(target->service.service_provider());
+  if (!key.ok()) co_return key.error();
+  signer::MessageParts parts{response.message, {}};
+  if (response.body) parts.attachments.push_back(*response.body);
+  auto signed_parts = co_await ctx_.signer->sign(*key, std::move(parts));
+  if (!signed_parts.ok()) co_return signed_parts.error();
+  response.signature = std::move(signed_parts).value();
+
+  EncodedMessage encoded = encode_transport(response);
+  auto r = net::make_response(http::status::ok, std::move(encoded.body), encoded.content_type, ex.request().version());
+  r.set(kHashAlgorithmHeader, "SHA-512");
+  co_return r;
+}
+
+}  // namespace roadside::proxy

@@ -1,0 +1,49 @@
+// The server proxy (port 5500): takes transport messages from other Security Servers over
+// mutual TLS and answers them. Its data path for one request:
+//   TLS peer: an authentication certificate registered for a Security Server
+//   -> decode the multipart message -> the peer's OCSP parts prove its certificate good
+//   -> the signature: the client's member signed it, chain and OCSP at the CA
+//   -> the service exists here and the client may call it (access rights)
+//   -> call the service (its timeout; redirects are not followed; hop-by-hop headers dropped)
+//   -> the response header part with X-Road-Request-Hash -> signed by the provider -> reply.
+// A failure anywhere is answered with a SOAP fault (text/xml), code server.serverproxy.*.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "net/http_client.h"
+#include "net/http_server.h"
+#include "proxy/context.h"
+#include "proxy/transport.h"
+
+namespace roadside::proxy {
+
+class ServerProxy {
+ public:
+  ServerProxy(boost::asio::io_context& io, ProxyContext ctx);
+  boost::asio::awaitable<void> handle(net::ServerExchange& ex);
+
+  // The TLS peer check for the listener: a registered authentication certificate.
+  std::string check_peer(const net::PeerChain& chain) const;
+
+ private:
+  boost::asio::awaitable<Result<net::StringResponse>> process(net::ServerExchange& ex);
+  boost::asio::awaitable<Result<net::StringResponse>> process_rest(net::ServerExchange& ex, TransportMessage& request,
+                                                                    std::shared_ptr<const globalconf::SharedParameters> shared,
+                                                                    std::shared_ptr<const serverconf::ServerConf> conf);
+  net::HttpClient& service_client(std::chrono::milliseconds timeout);
+
+  boost::asio::io_context& io_;
+  ProxyContext ctx_;
+  std::mutex mu_;
+  std::map<std::int64_t, std::unique_ptr<net::HttpClient>> service_clients_;  // by timeout (ms)
+  metrics::Counter& ok_;
+  metrics::Counter& failed_;
+};
+
+}  // namespace roadside::proxy

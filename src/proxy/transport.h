@@ -1,0 +1,55 @@
+// The message transport protocol between Security Servers (xroad-protocols.md §3.3-3.4): a
+// multipart/mixed body whose parts are, in order,
+//   application/ocsp-response *       (requests) OCSP responses for the sender's auth certificate
+//   the message                       application/x-road-rest-request | -response (REST), text/xml (SOAP)
+//   application/x-road-rest-body ?    (REST) the body
+//   application/hash-chain-result, application/hash-chain ?   (batch signatures)
+//   signature/bdoc-1.0/ts             the XAdES signature -- or a text/xml SOAP fault instead
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "proxy/errors.h"
+#include "signer/message_signer.h"
+
+namespace roadside::proxy {
+
+inline constexpr std::string_view kOcspResponseType = "application/ocsp-response";
+inline constexpr std::string_view kRestRequestType = "application/x-road-rest-request";
+inline constexpr std::string_view kRestResponseType = "application/x-road-rest-response";
+inline constexpr std::string_view kRestBodyType = "application/x-road-rest-body";
+inline constexpr std::string_view kHashChainResultType = "application/hash-chain-result";
+inline constexpr std::string_view kHashChainType = "application/hash-chain";
+inline constexpr std::string_view kSignatureType = "signature/bdoc-1.0/ts";
+inline constexpr std::string_view kHashAlgorithmHeader = "x-hash-algorithm";
+
+struct TransportMessage {
+  std::vector<std::string> ocsp_responses;  // DER
+  std::string message_type;                 // Content-Type of the message part
+  std::string message;                      // the message part's bytes (what /message.xml names)
+  std::optional<std::string> body;          // REST body (/attachment1)
+  signer::SignedMessageParts signature;
+  std::optional<Fault> fault;  // a fault sent in place of the signature
+
+  // The bytes of a signed part by URI, for the signature verifier.
+  std::optional<std::string> part(std::string_view uri) const;
+  std::vector<std::string> part_uris() const;
+};
+
+// The media type of a Content-Type value, lower case, without parameters.
+std::string mime_type_of(std::string_view content_type);
+
+// "multipart/mixed; charset=UTF-8; boundary=xtop<random>" and the body.
+struct EncodedMessage {
+  std::string content_type;
+  std::string body;
+};
+EncodedMessage encode_transport(const TransportMessage& m);
+
+// errc::invalid_message (or invalid_content_type) naming what is wrong.
+Result<TransportMessage> decode_transport(std::string_view content_type, std::string_view body);
+
+}  // namespace roadside::proxy

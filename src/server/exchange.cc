@@ -1,0 +1,257 @@
+#include "server/exchange.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "base/log.h"
+#include "globalconf/files.h"
+#include "proxy/ocsp_responder.h"
+
+namespace roadside::server {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+
+namespace {
+
+Error start_error(std::string detail) { return Error(std::make_error_code(std::errc::invalid_argument), std::move(detail)); }
+
+std::string url_of(const std::string& scheme, const std::string& address, unsigned short port) {
+  return scheme + "://" + (address == "0.0.0.0" ? "127.0.0.1" : address) + ":" + std::to_string(port);
+}
+
+}  // namespace
+
+MessageExchange::MessageExchange(asio::io_context& io, const config::Config& config, storage::Store& store,
+                                 GlobalconfService* globalconf, metrics::Registry& metrics, Readiness& readiness)
+    : io_(io),
+      config_(config),
+      store_(store),
+      globalconf_(globalconf),
+      metrics_(metrics),
+      readiness_(readiness),
+      token_(store),
+      ocsp_http_(io.get_executor()),
+      ocsp_cache_(fs::path(config.str("data_dir")) / "ocsp"),
+      ocsp_(ocsp_http_, ocsp_cache_),
+      timer_(io) {}
+
+MessageExchange::~MessageExchange() = default;
+
+std::vector<crypto::Certificate> MessageExchange::own_certificates() const {
+  std::vector<crypto::Certificate> out;
+  if (auto keys = token_.keys(); keys.ok()) {
+    for (const auto& k : *keys) out.push_back(k.cert);
+  }
+  return out;
+}
+
+void MessageExchange::reload_serverconf() {
+  auto latest = serverconf::latest_revision(store_);
+  if (!latest.ok()) {
+    log::warn("cannot read the server configuration", {{"error", latest.error().to_string()}});
+    return;
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (*latest == revision_) return;
+  }
+  auto rev = serverconf::load_latest(store_);
+  if (!rev.ok()) {
+    log::error("cannot load the server configuration", {{"error", rev.error().to_string()}});
+    return;
+  }
+  log::info("server configuration in use",
+            {{"revision", rev->number}, {"server", rev->conf->server_id().to_string()}, {"clients", rev->conf->clients.size()},
+             {"services", rev->conf->services.size()}, {"access_rights", rev->conf->access.size()}});
+  std::lock_guard lock(mu_);
+  conf_ = rev->conf;
+  revision_ = rev->number;
+}
+
+Status MessageExchange::start() {
+  // The token: import a folder, then log in with the PIN.
+  if (const std::string dir = config_.str("token.import_dir"); !dir.empty()) {
+    auto added = token_.import_folder(dir);
+    if (!added.ok()) return start_error("token.import_dir " + dir + ": " + added.error().detail());
+    log::info("software token imported", {{"folder", dir}, {"keys_added", *added}});
+  }
+  if (const std::string pin = config_.str("token.pin"); !pin.empty()) {
+    if (auto st = token_.login(pin); !st.ok()) {
+      log::error("token login failed", {{"code", st.error().fault_code()}, {"error", st.error().detail()}});
+    } else {
+      log::audit("Log in to token", "system", {{"token", "0"}, {"autologin", true}});
+      log::info("token logged in", {{"keys", own_certificates().size()}});
+    }
+  } else {
+    log::warn("no token PIN: the server cannot sign until the token is logged in (set XROAD_TOKEN_PIN)");
+  }
+  ocsp_cache_.load();
+
+  // The server configuration.
+  if (const std::string file = config_.str("server_conf.file"); !file.empty()) {
+    auto text = globalconf::read_file_limited(file, 16 << 20);
+    if (!text.ok()) return start_error("server_conf.file: " + text.error().detail());
+    auto conf = serverconf::ServerConf::parse_yaml(*text);
+    if (!conf.ok()) return start_error("server configuration " + file + ": " + conf.error().detail());
+    auto applied = serverconf::apply(store_, *conf, file);
+    if (!applied.ok()) return start_error("server configuration " + file + ": " + applied.error().detail());
+    if (applied->second) log::audit("Apply server configuration", "system", {{"file", file}, {"revision", applied->first}});
+  }
+  reload_serverconf();
+
+  readiness_.add("token", [this] { return token_.not_ready(); });
+  readiness_.add("serverconf", [this]() -> std::optional<std::string> {
+    std::lock_guard lock(mu_);
+    if (conf_) return std::nullopt;
+    return std::string("no server configuration applied (roadside apply FILE, or serve --server-conf FILE)");
+  });
+  readiness_.add("ocsp", [this]() -> std::optional<std::string> {
+    std::lock_guard lock(mu_);
+    if (ocsp_problem_.empty()) return std::nullopt;
+    return "own certificates' OCSP: " + ocsp_problem_;
+  });
+
+  // The proxies.
+  proxy::ProxyContext ctx;
+  GlobalconfService* gc = globalconf_;
+  ctx.shared = [gc]() -> std::shared_ptr<const globalconf::SharedParameters> { return gc ? gc->shared() : nullptr; };
+  ctx.globalconf_problem = [gc]() -> std::optional<std::string> {
+    return gc ? gc->not_ready() : std::optional<std::string>("no configuration anchor");
+  };
+  ctx.serverconf = [this] {
+    std::lock_guard lock(mu_);
+    return conf_;
+  };
+  ctx.token = &token_;
+  ctx.ocsp = &ocsp_;
+  ctx.metrics = &metrics_;
+  ctx.peer_port = static_cast<unsigned short>(config_.integer("proxy.peer_port"));
+  ctx.max_message_bytes = static_cast<std::uint64_t>(config_.integer("proxy.max_message_bytes"));
+  auto shared_fn = ctx.shared;
+  signer_ = std::make_unique<signer::BatchSigner>(
+      io_.get_executor(),
+      [this, shared_fn](const crypto::Certificate& cert) -> Result<std::vector<std::string>> {
+        auto shared = shared_fn();
+        if (!shared) return Error(make_error_code(signer::errc::ocsp_unavailable), "no valid global configuration");
+        ROADSIDE_TRY(std::string der, ocsp_.fresh_response(cert, *shared, std::chrono::system_clock::now()));
+        return std::vector<std::string>{std::move(der)};
+      },
+      metrics_);
+  ctx.signer = signer_.get();
+  client_proxy_ = std::make_unique<proxy::ClientProxy>(io_, ctx);
+  server_proxy_ = std::make_unique<proxy::ServerProxy>(io_, ctx);
+
+  const std::string address = config_.str("listen.address");
+  net::ServerLimits limits;
+  limits.max_body_bytes = ctx.max_message_bytes;
+  limits.body_timeout = std::chrono::milliseconds(config_.integer("http.body_timeout_ms"));
+  limits.header_timeout = std::chrono::milliseconds(config_.integer("http.header_timeout_ms"));
+  limits.idle_timeout = std::chrono::milliseconds(config_.integer("http.idle_timeout_ms"));
+  limits.max_header_bytes = static_cast<std::size_t>(config_.integer("http.max_header_bytes"));
+
+  net::ServerOptions client_opts{"clientproxy", address, static_cast<unsigned short>(config_.integer("proxy.client_port")), limits, std::nullopt};
+  client_listener_ = std::make_unique<net::HttpServer>(
+      io_, client_opts, [this](net::ServerExchange& ex) { return client_proxy_->handle(ex); }, metrics_);
+  if (auto st = client_listener_->start(); !st.ok()) return start_error("client proxy: " + st.error().detail());
+
+  net::ServerOptions ocsp_opts{"ocsp", address, static_cast<unsigned short>(config_.integer("proxy.ocsp_responder_port")), {}, std::nullopt};
+  ocsp_listener_ = std::make_unique<net::HttpServer>(io_, ocsp_opts, proxy::make_ocsp_responder(ocsp_cache_), metrics_);
+  if (auto st = ocsp_listener_->start(); !st.ok()) return start_error("OCSP responder: " + st.error().detail());
+
+  // The server proxy authenticates with the authentication key: it needs the token.
+  auto auth = token_.auth_key();
+  if (auth.ok()) {
+    std::string server_address = config_.str("proxy.server_address");
+    if (server_address.empty()) server_address = address;
+    net::TlsServerConfig tls;
+    tls.cert_chain_pem = (*auth)->info.cert.to_pem();
+    tls.key_pem = (*auth)->key.to_pem();
+    tls.client_auth = net::ClientAuth::required;
+    proxy::ServerProxy* sp = server_proxy_.get();
+    tls.check_peer = [sp](const net::PeerChain& chain) { return sp->check_peer(chain); };
+    net::ServerOptions server_opts{"serverproxy", server_address, static_cast<unsigned short>(config_.integer("proxy.server_port")), limits, tls};
+    server_listener_ = std::make_unique<net::HttpServer>(io_, server_opts, [sp](net::ServerExchange& ex) { return sp->handle(ex); }, metrics_);
+    if (auto st = server_listener_->start(); !st.ok()) return start_error("server proxy: " + st.error().detail());
+  }
+  readiness_.add("proxy", [this]() -> std::optional<std::string> {
+    if (server_listener_) return std::nullopt;
+    return std::string("the server proxy is not listening: it needs the token's authentication key (log in with the PIN)");
+  });
+
+  asio::co_spawn(io_, background(), asio::detached);
+  return {};
+}
+
+std::vector<std::pair<std::string, std::string>> MessageExchange::endpoints() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  const std::string address = config_.str("listen.address");
+  if (client_listener_) out.emplace_back("clientproxy", url_of("http", address, client_listener_->port()));
+  if (server_listener_) {
+    std::string server_address = config_.str("proxy.server_address");
+    out.emplace_back("serverproxy", url_of("https", server_address.empty() ? address : server_address, server_listener_->port()));
+  }
+  if (ocsp_listener_) out.emplace_back("ocsp", url_of("http", address, ocsp_listener_->port()));
+  return out;
+}
+
+asio::awaitable<void> MessageExchange::refresh_ocsp() {
+  auto shared = globalconf_ ? globalconf_->shared() : nullptr;
+  std::string problem;
+  if (!shared) {
+    problem = "no valid global configuration to find the CA's OCSP responders";
+  } else if (!token_.active()) {
+    problem = "the token is not logged in";
+  } else {
+    auto st = co_await ocsp_.refresh(own_certificates(), shared);
+    if (!st.ok()) {
+      problem = st.error().detail();
+      log::warn("OCSP fetch failed", {{"error", problem}});
+    }
+  }
+  std::lock_guard lock(mu_);
+  if (problem.empty() && !ocsp_problem_.empty()) log::info("own certificates have fresh OCSP responses");
+  ocsp_problem_ = problem;
+}
+
+asio::awaitable<void> MessageExchange::background() {
+  const auto poll = std::chrono::seconds(config_.integer("server_conf.poll_interval_s"));
+  const auto ocsp_interval = std::chrono::seconds(config_.integer("ocsp.check_interval_s"));
+  auto next_poll = std::chrono::steady_clock::now() + poll;
+  auto next_ocsp = std::chrono::steady_clock::now();
+  while (!stopped_) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= next_poll) {
+      reload_serverconf();
+      next_poll = now + poll;
+    }
+    bool retry_soon = false;
+    {
+      std::lock_guard lock(mu_);
+      retry_soon = !ocsp_problem_.empty();
+    }
+    if (now >= next_ocsp) {
+      co_await refresh_ocsp();
+      std::lock_guard lock(mu_);
+      // Until own certificates have responses, try again every few seconds.
+      next_ocsp = now + (ocsp_problem_.empty() ? ocsp_interval : std::min(ocsp_interval, std::chrono::seconds(2)));
+    } else if (retry_soon && next_ocsp - now > std::chrono::seconds(2)) {
+      next_ocsp = now + std::chrono::seconds(2);
+    }
+    timer_.expires_after(std::chrono::seconds(1));
+    boost::system::error_code ec;
+    co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+asio::awaitable<void> MessageExchange::stop(std::chrono::milliseconds drain) {
+  stopped_ = true;
+  timer_.cancel();
+  if (client_listener_) co_await client_listener_->stop(drain);
+  if (server_listener_) co_await server_listener_->stop(drain);
+  if (ocsp_listener_) co_await ocsp_listener_->stop(drain);
+}
+
+}  // namespace roadside::server

@@ -1,0 +1,77 @@
+// The message exchange inside `serve`: the software token (keys from the database, autologin
+// from XROAD_TOKEN_PIN), the OCSP manager for own certificates, the batch signer, the server
+// configuration (applied from --server-conf, new revisions taken while running), and the
+// three listeners: client proxy, server proxy (mutual TLS on the authentication key) and the
+// OCSP responder.
+//
+// Readiness: "token" (logged in), "serverconf" (a configuration applied), "ocsp" (own
+// certificates have fresh OCSP responses), "proxy" (the server proxy listens).
+#pragma once
+
+#include <atomic>
+#include <memory>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "config/config.h"
+#include "metrics/metrics.h"
+#include "net/http_client.h"
+#include "net/http_server.h"
+#include "proxy/client_proxy.h"
+#include "proxy/server_proxy.h"
+#include "server/globalconf_service.h"
+#include "server/readiness.h"
+#include "signer/batch_signer.h"
+#include "signer/ocsp.h"
+#include "signer/token.h"
+#include "storage/store.h"
+
+namespace roadside::server {
+
+class MessageExchange {
+ public:
+  MessageExchange(boost::asio::io_context& io, const config::Config& config, storage::Store& store, GlobalconfService* globalconf,
+                  metrics::Registry& metrics, Readiness& readiness);
+  ~MessageExchange();
+
+  // Imports and logs in to the token, applies the server configuration file, starts the
+  // listeners and the background loops. An error here stops the server from starting.
+  Status start();
+  boost::asio::awaitable<void> stop(std::chrono::milliseconds drain);
+  // "name url" lines for the started log line.
+  std::vector<std::pair<std::string, std::string>> endpoints() const;
+
+ private:
+  boost::asio::awaitable<void> background();
+  boost::asio::awaitable<void> refresh_ocsp();
+  void reload_serverconf();
+  std::vector<crypto::Certificate> own_certificates() const;
+
+  boost::asio::io_context& io_;
+  const config::Config& config_;
+  storage::Store& store_;
+  GlobalconfService* globalconf_;
+  metrics::Registry& metrics_;
+  Readiness& readiness_;
+
+  signer::SoftToken token_;
+  net::HttpClient ocsp_http_;
+  signer::OcspCache ocsp_cache_;
+  signer::OcspManager ocsp_;
+  std::unique_ptr<signer::BatchSigner> signer_;
+  std::unique_ptr<proxy::ClientProxy> client_proxy_;
+  std::unique_ptr<proxy::ServerProxy> server_proxy_;
+  std::unique_ptr<net::HttpServer> client_listener_;
+  std::unique_ptr<net::HttpServer> server_listener_;
+  std::unique_ptr<net::HttpServer> ocsp_listener_;
+  boost::asio::steady_timer timer_;
+  std::atomic<bool> stopped_{false};
+
+  mutable std::mutex mu_;
+  std::shared_ptr<const serverconf::ServerConf> conf_;  // GUARDED_BY(mu_)
+  std::int64_t revision_ = 0;                           // GUARDED_BY(mu_)
+  std::string ocsp_problem_ = "not checked yet";        // GUARDED_BY(mu_)
+};
+
+}  // namespace roadside::server

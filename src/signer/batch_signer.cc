@@ -1,0 +1,88 @@
+#include "signer/batch_signer.h"
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "base/log.h"
+
+namespace roadside::signer {
+
+namespace asio = boost::asio;
+
+BatchSigner::BatchSigner(asio::any_io_executor executor, OcspLookup ocsp, metrics::Registry& metrics, std::size_t max_batch)
+    : executor_(std::move(executor)),
+      ocsp_(std::move(ocsp)),
+      max_batch_(max_batch),
+      signatures_(metrics.counter("roadside_signatures_total", "Private-key signatures made for messages")),
+      messages_(metrics.counter("roadside_signed_messages_total", "Messages covered by those signatures")) {}
+
+asio::awaitable<Result<SignedMessageParts>> BatchSigner::sign(std::shared_ptr<const OpenKey> key, MessageParts parts) {
+  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Result<SignedMessageParts>)>(
+      [this, key = std::move(key), parts = std::move(parts)](auto handler) mutable {
+        asio::any_io_executor ex = asio::get_associated_executor(handler, executor_);
+        enqueue(std::move(key), std::move(parts), Handler(std::move(handler)), std::move(ex));
+      },
+      asio::use_awaitable);
+}
+
+void BatchSigner::enqueue(std::shared_ptr<const OpenKey> key, MessageParts parts, Handler done, asio::any_io_executor ex) {
+  const std::string id = key->info.key_id;
+  bool start = false;
+  {
+    std::lock_guard lock(mu_);
+    Queue& q = queues_[id];
+    q.key = std::move(key);
+    q.jobs.push_back({std::move(parts), std::move(done), std::move(ex)});
+    if (!q.running) {
+      q.running = true;
+      start = true;
+    }
+  }
+  if (start) asio::post(executor_, [this, id] { drain(id); });
+}
+
+void BatchSigner::drain(const std::string& key_id) {
+  for (;;) {
+    std::vector<Job> batch;
+    std::shared_ptr<const OpenKey> key;
+    {
+      std::lock_guard lock(mu_);
+      Queue& q = queues_[key_id];
+      if (q.jobs.empty()) {
+        q.running = false;
+        return;
+      }
+      key = q.key;
+      while (!q.jobs.empty() && batch.size() < max_batch_) {
+        batch.push_back(std::move(q.jobs.front()));
+        q.jobs.pop_front();
+      }
+    }
+    Result<std::vector<SignedMessageParts>> signed_parts = Error();
+    auto ocsp = ocsp_(key->info.cert);
+    if (!ocsp.ok()) {
+      signed_parts = std::move(ocsp).error();
+    } else {
+      std::vector<MessageParts> messages;
+      messages.reserve(batch.size());
+      for (auto& j : batch) messages.push_back(std::move(j.parts));
+      SigningMaterial material{key->key, key->info.cert, std::move(ocsp).value(), {}};
+      signed_parts = sign_batch(messages, material, std::chrono::system_clock::now());
+      if (signed_parts.ok()) {
+        signatures_.inc();
+        messages_.inc(batch.size());
+      }
+    }
+    if (!signed_parts.ok()) log::warn("signing failed", {{"key_id", key_id}, {"messages", batch.size()}, {"error", signed_parts.error().to_string()}});
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      Result<SignedMessageParts> r = signed_parts.ok() ? Result<SignedMessageParts>(std::move((*signed_parts)[i]))
+                                                       : Result<SignedMessageParts>(signed_parts.error());
+      auto handler = std::move(batch[i].done);
+      asio::post(batch[i].executor, [h = std::move(handler), r = std::move(r)]() mutable { std::move(h)(std::move(r)); });
+    }
+  }
+}
+
+}  // namespace roadside::signer

@@ -1,0 +1,62 @@
+// Signs messages as X-Road's batch signer does: requests for the same key that arrive while
+// a signature is being made wait, and the next signature covers all of them at once (a hash
+// tree over the messages, each getting its own chain; sign_batch). Under load one private-key
+// operation serves many messages; a lone message is signed at once.
+//
+//   roadside_signatures_total        private-key signatures made
+//   roadside_signed_messages_total   messages those signatures cover
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "metrics/metrics.h"
+#include "signer/message_signer.h"
+#include "signer/token.h"
+
+namespace roadside::signer {
+
+// What a signature needs besides the key: the OCSP responses for its certificate (fresh at
+// signing time), looked up when the batch is signed.
+using OcspLookup = std::function<Result<std::vector<std::string>>(const crypto::Certificate& cert)>;
+
+class BatchSigner {
+ public:
+  BatchSigner(boost::asio::any_io_executor executor, OcspLookup ocsp, metrics::Registry& metrics, std::size_t max_batch = 256);
+
+  // Signs `parts` with `key`, together with whatever else is waiting for the same key.
+  boost::asio::awaitable<Result<SignedMessageParts>> sign(std::shared_ptr<const OpenKey> key, MessageParts parts);
+
+ private:
+  using Handler = boost::asio::any_completion_handler<void(Result<SignedMessageParts>)>;
+  struct Job {
+    MessageParts parts;
+    Handler done;
+    boost::asio::any_io_executor executor;  // where the waiting coroutine resumes
+  };
+  struct Queue {
+    std::shared_ptr<const OpenKey> key;
+    std::deque<Job> jobs;
+    bool running = false;
+  };
+  void enqueue(std::shared_ptr<const OpenKey> key, MessageParts parts, Handler done, boost::asio::any_io_executor ex);
+  void drain(const std::string& key_id);
+
+  boost::asio::any_io_executor executor_;
+  OcspLookup ocsp_;
+  std::size_t max_batch_;
+  std::mutex mu_;
+  std::map<std::string, Queue> queues_;  // by key id; GUARDED_BY(mu_)
+  metrics::Counter& signatures_;
+  metrics::Counter& messages_;
+};
+
+}  // namespace roadside::signer
