@@ -29,6 +29,9 @@ enum class errc {
   unknown_service,           // the service does not exist on the provider's server
   access_denied,             // the client may not call the service
   service_failed,            // the service could not be called (see the cause)
+  service_network_error,     // ... it could not be reached, or did not answer in time
+  service_tls_failed,        // ... its TLS failed
+  service_invalid_response,  // ... its answer was not a usable HTTP response
   invalid_message,           // a transport message that cannot be decoded
   inconsistent_response,     // the response does not answer the request (request hash)
   maintenance_mode,          // the provider's servers are all in maintenance

@@ -158,9 +158,12 @@ asio::awaitable<Result<net::StringResponse>> ServerProxy::process_rest(net::Serv
   if (request.body || verb == http::verb::post || verb == http::verb::put || verb == http::verb::patch) call.prepare_payload();
   auto answer = co_await service_client(service->timeout).request(*url, std::move(call));
   if (!answer.ok()) {
-    co_return Error(make_error_code(errc::service_failed),
-                    "service " + service->id.to_string() + " at " + service->url + " failed: " + answer.error().detail() + " (" +
-                        answer.error().fault_code() + ")");
+    const std::string cause = answer.error().fault_code();
+    const errc e = cause == "network_error"               ? errc::service_network_error
+                   : cause == "ssl_authentication_failed" ? errc::service_tls_failed
+                   : cause == "invalid_message"           ? errc::service_invalid_response
+                                                          : errc::service_failed;
+    co_return fail(e, "service " + service->id.to_string() + " at " + service->url + " failed: " + answer.error().detail());
   }
 
   // The response header part, X-Road's headers last.

@@ -18,13 +18,25 @@ BatchSigner::BatchSigner(asio::any_io_executor executor, OcspLookup ocsp, metric
       signatures_(metrics.counter("roadside_signatures_total", "Private-key signatures made for messages")),
       messages_(metrics.counter("roadside_signed_messages_total", "Messages covered by those signatures")) {}
 
+// The async operation's initiation, as a named type: GCC 12 destroys the captures of a lambda
+// temporary inside a co_await expression twice.
+struct BatchSigner::Initiation {
+  BatchSigner* self;
+  std::shared_ptr<const OpenKey> key;
+  MessageParts parts;
+
+  template <typename Handler>
+  void operator()(Handler&& handler) {
+    asio::any_io_executor ex = asio::get_associated_executor(handler, self->executor_);
+    self->enqueue(std::move(key), std::move(parts), BatchSigner::Handler(std::forward<Handler>(handler)), std::move(ex));
+  }
+};
+
 asio::awaitable<Result<SignedMessageParts>> BatchSigner::sign(std::shared_ptr<const OpenKey> key, MessageParts parts) {
-  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Result<SignedMessageParts>)>(
-      [this, key = std::move(key), parts = std::move(parts)](auto handler) mutable {
-        asio::any_io_executor ex = asio::get_associated_executor(handler, executor_);
-        enqueue(std::move(key), std::move(parts), Handler(std::move(handler)), std::move(ex));
-      },
-      asio::use_awaitable);
+  Initiation init{this, std::move(key), std::move(parts)};
+  auto result = co_await asio::async_initiate<decltype(asio::use_awaitable), void(Result<SignedMessageParts>)>(std::move(init),
+                                                                                                          asio::use_awaitable);
+  co_return result;
 }
 
 void BatchSigner::enqueue(std::shared_ptr<const OpenKey> key, MessageParts parts, Handler done, asio::any_io_executor ex) {

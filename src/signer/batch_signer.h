@@ -36,6 +36,7 @@ class BatchSigner {
   boost::asio::awaitable<Result<SignedMessageParts>> sign(std::shared_ptr<const OpenKey> key, MessageParts parts);
 
  private:
+  struct Initiation;
   using Handler = boost::asio::any_completion_handler<void(Result<SignedMessageParts>)>;
   struct Job {
     MessageParts parts;

@@ -56,6 +56,26 @@ Result<unsigned short> pick_port(const std::string& address, std::set<std::pair<
   return io("no free port on " + address);
 }
 
+// One port free on every address (X-Road contacts every server on the same port): 5500 when
+// it is free everywhere.
+Result<unsigned short> pick_common_port(const std::vector<std::string>& addresses,
+                                        std::set<std::pair<std::string, unsigned short>>& taken) {
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    std::set<std::pair<std::string, unsigned short>> trial = taken;
+    ROADSIDE_TRY(unsigned short port, pick_port(addresses.front(), trial, attempt == 0 ? 5500 : 0));
+    if (attempt == 0 && port != 5500) continue;
+    bool everywhere = true;
+    for (std::size_t i = 1; i < addresses.size() && everywhere; ++i) {
+      auto p = pick_port(addresses[i], trial, port);
+      everywhere = p.ok() && *p == port;
+    }
+    if (!everywhere) continue;
+    for (const auto& a : addresses) taken.insert({a, port});
+    return port;
+  }
+  return io("no port is free on every server address");
+}
+
 std::string random_pin() {
   static constexpr std::string_view kAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
   std::string out;
@@ -135,6 +155,16 @@ Result<json> init_instance(const InitOptions& o) {
 
   json servers = json::array();
   std::vector<XRoadId> client_subsystems;
+  std::vector<std::string> addresses;
+  for (int i = 1; i <= o.servers; ++i) addresses.push_back("127.0.0." + std::to_string(i + 1));
+  ROADSIDE_TRY(unsigned short server_port, pick_common_port(addresses, taken));
+  for (int i = 1; i <= o.servers; ++i) {
+    ROADSIDE_TRY(XRoadId client, XRoadId::subsystem(o.instance, "COM", std::to_string(1000 + i), "CLIENT"));
+    client_subsystems.push_back(client);
+  }
+  const std::string provider = std::to_string(1000 + o.servers);
+  std::string subjects;
+  for (const auto& c : client_subsystems) subjects += (subjects.empty() ? "" : ", ") + c.to_string();
   for (int i = 1; i <= o.servers; ++i) {
     const std::string code = std::to_string(1000 + i), server_code = "ss" + std::to_string(i);
     ROADSIDE_TRY(XRoadId member, XRoadId::member(o.instance, "COM", code));
@@ -144,16 +174,15 @@ Result<json> init_instance(const InitOptions& o) {
     std::vector<XRoadId> subsystems = {client, service};
     if (i == 1) subsystems.push_back(*XRoadId::subsystem(o.instance, "COM", code, "MANAGEMENT"));
     shared.members.push_back({member, "Member " + std::to_string(i), subsystems});
-    client_subsystems.push_back(client);
     owners.members.push_back(member);
 
     // One loopback address per server, so each can have X-Road's port 5500.
     const std::string address = "127.0.0." + std::to_string(i + 1);
-    ROADSIDE_TRY(unsigned short server_port, pick_port(address, taken, 5500));
     ROADSIDE_TRY(unsigned short health_port, pick_port("127.0.0.1", taken));
     ROADSIDE_TRY(unsigned short client_http, pick_port("127.0.0.1", taken));
     ROADSIDE_TRY(unsigned short client_https, pick_port("127.0.0.1", taken));
     ROADSIDE_TRY(unsigned short admin_port, pick_port("127.0.0.1", taken));
+    ROADSIDE_TRY(unsigned short ocsp_port, pick_port("127.0.0.1", taken));
 
     // The token: an authentication key and the member's signing key.
     const fs::path sdir = dir / "servers" / server_code;
@@ -179,27 +208,45 @@ Result<json> init_instance(const InitOptions& o) {
     const std::string yaml = "# roadside serve --config " + (sdir / "roadside.yaml").string() + "  (written by roadside testbed init)\n" +
                              "data_dir: " + (sdir / "data").string() + "\nlisten:\n  address: 127.0.0.1\nhealth:\n  port: " +
                              std::to_string(health_port) + "\nglobalconf:\n  anchor: " + (dir / "anchor.xml").string() +
-                             "\n  refresh_interval_s: 10\n";
+                             "\n  refresh_interval_s: 10\ntoken:\n  import_dir: " + (sdir / "token").string() +
+                             "\nserver_conf:\n  file: " + (sdir / "server-conf.yaml").string() +
+                             "\n  poll_interval_s: 2\nproxy:\n  client_port: " + std::to_string(client_http) +
+                             "\n  server_address: " + address + "\n  server_port: " + std::to_string(server_port) +
+                             "\n  peer_port: " + std::to_string(server_port) + "\n  ocsp_responder_port: " + std::to_string(ocsp_port) +
+                             "\nocsp:\n  check_interval_s: 30\n";
     ROADSIDE_TRY_STATUS(write(sdir / "roadside.yaml", yaml));
+
+    // What the server hosts: its member and subsystems; the last one provides the example services.
+    std::string conf = "# roadside apply " + (sdir / "server-conf.yaml").string() + "  (written by roadside testbed init)\n" +
+                       "owner: " + member.to_string() + "\nserver_code: " + server_code + "\nclients:\n  - id: " + member.to_string() +
+                       "\n  - id: " + client.to_string() + "\n    connection: NOAUTH\n  - id: " + service.to_string() + "\n";
+    if (code == provider) {
+      conf += "    services:\n      - code: echo\n        type: REST\n        url: " + services_url + "/echo\n        timeout_s: 30\n" +
+              "      - code: getRandom\n        version: v1\n        type: WSDL\n        url: " + services_url + "/soap\n" +
+              "    access:\n      - service: echo\n        subjects: [" + subjects + "]\n" +
+              "      - service: getRandom\n        version: v1\n        subjects: [" + subjects + "]\n";
+    }
+    ROADSIDE_TRY_STATUS(write(sdir / "server-conf.yaml", conf));
     json clients = json::array();
     for (const auto& c : ss.clients) clients.push_back(c.to_string());
     servers.push_back({{"id", server.to_string()},
                        {"owner", member.to_string()},
                        {"address", address},
                        {"config", (sdir / "roadside.yaml").string()},
+                       {"server_conf", (sdir / "server-conf.yaml").string()},
                        {"token", (sdir / "token").string()},
                        {"log", (sdir / "serve.log").string()},
                        {"client_http", "127.0.0.1:" + std::to_string(client_http)},
                        {"client_https", "127.0.0.1:" + std::to_string(client_https)},
                        {"server_port", server_port},
                        {"health_url", loop + std::to_string(health_port)},
+                       {"ocsp_responder", loop + std::to_string(ocsp_port)},
                        {"admin_url", "https://127.0.0.1:" + std::to_string(admin_port)},
                        {"clients", clients}});
   }
   shared.global_groups.push_back(owners);
 
   // Example services, provided by the last member's SERVICE subsystem, open to every CLIENT.
-  const std::string provider = std::to_string(1000 + o.servers);
   json allowed = json::array();
   for (const auto& c : client_subsystems) allowed.push_back(c.to_string());
   json services = json::array(

@@ -1,0 +1,294 @@
+// The message exchange end to end: a two-server testbed instance (two `roadside serve`
+// processes, the test CA's OCSP responder, the configuration publisher, the example services)
+// and curl as the information system. Every request goes IS -> ss1's client proxy -> mutual
+// TLS -> ss2's server proxy -> the example service and back, signed and verified both ways.
+#include <gtest/gtest.h>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "support/openssl_tools.h"
+#include "support/test_support.h"
+
+namespace roadside::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+struct Instance {
+  TempDir dir;
+  json contract;
+  std::unique_ptr<Process> up;
+  std::string client_proxy;  // ss1's client proxy, "127.0.0.1:PORT"
+  std::string ss1_health, ss2_health;
+};
+
+Instance* instance = nullptr;
+
+unsigned short port_of(const std::string& url) { return static_cast<unsigned short>(std::stoi(url.substr(url.rfind(':') + 1))); }
+
+bool ready(const std::string& health_url) {
+  auto r = http_get(port_of(health_url), "/readyz", 1s);
+  return r && r->status == 200;
+}
+
+struct Reply {
+  int status = 0;
+  std::string headers;
+  std::string body;
+};
+
+// Runs curl against ss1's client proxy; `args` go before the URL.
+Reply curl(const std::string& args, const std::string& path) {
+  TempDir tmp;
+  const std::string cmd = "curl -s -m 30 -D " + (tmp / "h").string() + " -o " + (tmp / "b").string() + " -w '%{http_code}' " + args +
+                          " 'http://" + instance->client_proxy + path + "'";
+  std::string out;
+  run_command(cmd, &out);
+  Reply r;
+  r.status = std::atoi(last_line(out).c_str());
+  r.headers = std::filesystem::exists(tmp / "h") ? read_file(tmp / "h") : "";
+  r.body = std::filesystem::exists(tmp / "b") ? read_file(tmp / "b") : "";
+  return r;
+}
+
+std::string header(const Reply& r, const std::string& name) {
+  std::istringstream in(r.headers);
+  for (std::string line; std::getline(in, line);) {
+    if (line.size() > name.size() && strncasecmp(line.c_str(), (name + ":").c_str(), name.size() + 1) == 0) {
+      std::string v = line.substr(name.size() + 1);
+      while (!v.empty() && (v.front() == ' ')) v.erase(0, 1);
+      while (!v.empty() && (v.back() == '\r' || v.back() == '\n')) v.pop_back();
+      return v;
+    }
+  }
+  return {};
+}
+
+class Exchange : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    instance = new Instance;
+    const std::string d = (instance->dir / "tb").string();
+    std::string out;
+    ASSERT_EQ(run_command(roadside_binary().string() + " testbed init --dir " + d + " --servers 2", &out), 0) << out;
+    instance->contract = json::parse(read_file(instance->dir / "tb" / "instance.json"));
+    instance->client_proxy = instance->contract["servers"][0]["client_http"];
+    instance->ss1_health = instance->contract["servers"][0]["health_url"];
+    instance->ss2_health = instance->contract["servers"][1]["health_url"];
+    instance->up = std::make_unique<Process>(std::vector<std::string>{roadside_binary().string(), "testbed", "up", "--dir", d},
+                                             std::vector<std::pair<std::string, std::string>>{}, instance->dir / "up.log");
+    ASSERT_TRUE(instance->up->wait_for_output("\"msg\":\"testbed is up\"", 30s)) << instance->up->output();
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (!(ready(instance->ss1_health) && ready(instance->ss2_health)) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(100ms);
+    }
+    ASSERT_TRUE(ready(instance->ss1_health)) << read_file(instance->dir / "tb" / "servers" / "ss1" / "serve.log");
+    ASSERT_TRUE(ready(instance->ss2_health)) << read_file(instance->dir / "tb" / "servers" / "ss2" / "serve.log");
+  }
+  static void TearDownTestSuite() {
+    if (instance && instance->up) {
+      instance->up->signal(SIGTERM);
+      instance->up->wait(30s);
+    }
+    delete instance;
+    instance = nullptr;
+  }
+  void SetUp() override {
+    if (!instance || !instance->up) GTEST_SKIP() << "the instance did not start";
+  }
+
+  static std::string server_log(int n) {
+    return read_file(instance->dir / "tb" / "servers" / ("ss" + std::to_string(n)) / "serve.log");
+  }
+};
+
+const std::string kClient = "-H 'X-Road-Client: DEV/COM/1001/CLIENT'";
+const std::string kEcho = "/r1/DEV/COM/1002/SERVICE/echo";
+
+TEST_F(Exchange, RestMethodsWithQueryHeadersAndBodiesArriveAndComeBackVerified) {
+  struct Case {
+    std::string method;
+    std::string body;
+  };
+  for (const Case& c : {Case{"GET", ""}, Case{"POST", "{\"pet\":\"cat\"}"}, Case{"PUT", "name=rex&age=3"}, Case{"DELETE", ""}}) {
+    std::string args = kClient + " -X " + c.method + " -H 'X-Custom: keeps its value' -H 'Content-Type: application/json'";
+    if (!c.body.empty()) args += " --data-binary '" + c.body + "'";
+    Reply r = curl(args, kEcho + "/pets/1%2F2?q=a%20b&x=1");
+    ASSERT_EQ(r.status, 200) << c.method << "\n" << r.headers << r.body << server_log(1).substr(0, 4000);
+    auto j = json::parse(r.body);
+    EXPECT_EQ(j["method"], c.method);
+    EXPECT_EQ(j["path"], "/echo/pets/1%2F2");
+    EXPECT_EQ(j["query"], "q=a%20b&x=1");
+    EXPECT_EQ(j["body"], c.body);
+    EXPECT_EQ(j["headers"]["X-Custom"], "keeps its value");
+    EXPECT_EQ(j["headers"]["X-Road-Client"], "DEV/COM/1001/CLIENT");
+    // X-Road's response headers: the ids and the request hash the consumer checked.
+    EXPECT_EQ(header(r, "x-road-client"), "DEV/COM/1001/CLIENT");
+    EXPECT_EQ(header(r, "x-road-service"), "DEV/COM/1002/SERVICE/echo");
+    EXPECT_EQ(header(r, "x-road-id").rfind("DEV-", 0), 0u) << r.headers;
+    EXPECT_EQ(header(r, "x-road-request-hash").size(), 88u) << r.headers;  // base64 of SHA-512
+    EXPECT_EQ(header(r, "x-road-request-id"), j["headers"]["x-road-request-id"]);
+  }
+  // A message id the IS chose is kept.
+  Reply r = curl(kClient + " -H 'X-Road-Id: my-own-id-1'", kEcho);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(header(r, "x-road-id"), "my-own-id-1");
+}
+
+TEST_F(Exchange, ALargerBodyArrivesWhole) {
+  TempDir tmp;
+  std::string body(512 * 1024, 'x');
+  for (std::size_t i = 0; i < body.size(); i += 97) body[i] = static_cast<char>('a' + (i / 97) % 26);
+  write_file(tmp / "body", body);
+  Reply r = curl(kClient + " -H 'Content-Type: text/plain' --data-binary @" + (tmp / "body").string(), kEcho + "/upload");
+  ASSERT_EQ(r.status, 200) << r.body.substr(0, 500);
+  EXPECT_EQ(json::parse(r.body)["body"], body);
+}
+
+struct Refusal {
+  std::string name, args, path;
+  int status;
+  std::string code;
+};
+
+TEST_F(Exchange, RefusalsCarryTheFaultCodeAndStatus) {
+  const Refusal cases[] = {
+      {"unknown client", "-H 'X-Road-Client: DEV/COM/1001/NOSUCH'", kEcho, 500, "server.clientproxy.unknown_member"},
+      {"unknown member", kClient, "/r1/DEV/COM/7777/SERVICE/echo", 500, "server.clientproxy.unknown_member"},
+      {"unknown service", kClient, "/r1/DEV/COM/1002/SERVICE/nosuch", 500, "server.serverproxy.unknown_service"},
+      {"access denied", "-H 'X-Road-Client: DEV/COM/1001/SERVICE'", kEcho, 500, "server.serverproxy.access_denied"},
+      {"missing header", "", kEcho, 400, "client.missing_header_field"},
+      {"malformed client header", "-H 'X-Road-Client: DEV/COM'", kEcho, 400, "client.bad_request"},
+      {"malformed service path", kClient, "/r1/DEV/COM", 400, "client.bad_request"},
+  };
+  for (const auto& c : cases) {
+    Reply r = curl(c.args, c.path);
+    EXPECT_EQ(r.status, c.status) << c.name << ": " << r.body;
+    EXPECT_EQ(header(r, "X-Road-Error"), c.code) << c.name << ": " << r.headers;
+    auto j = json::parse(r.body, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << c.name << ": " << r.body;
+    EXPECT_EQ(j["type"], c.code) << c.name;
+    EXPECT_FALSE(j["message"].get<std::string>().empty()) << c.name;
+    EXPECT_EQ(j["detail"].get<std::string>().size(), 36u) << c.name;  // a UUID
+  }
+  // Accept: application/xml gets the same error as XML.
+  Reply x = curl("-H 'Accept: application/xml'", kEcho);
+  EXPECT_EQ(x.status, 400);
+  EXPECT_NE(x.body.find("<type>client.missing_header_field</type>"), std::string::npos) << x.body;
+}
+
+// A listener that accepts connections and never answers: a service that hangs.
+struct SilentService {
+  int fd = -1;
+  unsigned short port = 0;
+  SilentService() {
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::listen(fd, 16);
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    port = ntohs(a.sin_port);
+  }
+  ~SilentService() { ::close(fd); }
+};
+
+TEST_F(Exchange, ConfigurationChangesTakeEffectWithoutARestart) {
+  // ss2 gets two more services: one on a closed port, one that never answers (1 s timeout).
+  SilentService silent;
+  const auto& ss2 = instance->contract["servers"][1];
+  std::string conf = read_file(ss2["server_conf"].get<std::string>());
+  const std::string closed_port = std::to_string(free_port());
+  const auto services = conf.find("    services:\n");
+  ASSERT_NE(services, std::string::npos) << conf;
+  conf.insert(services + 14, "      - code: down\n        url: http://127.0.0.1:" + closed_port +
+                                 "/\n      - code: slow\n        url: http://127.0.0.1:" + std::to_string(silent.port) +
+                                 "/\n        timeout_s: 1\n");
+  conf += "      - service: down\n        subjects: [DEV/COM/1001/CLIENT]\n      - service: slow\n        subjects: [DEV/COM/1001/CLIENT]\n";
+  TempDir tmp;
+  write_file(tmp / "conf.yaml", conf);
+  std::string out;
+  ASSERT_EQ(run_command(roadside_binary().string() + " apply --config " + ss2["config"].get<std::string>() + " " +
+                            (tmp / "conf.yaml").string(),
+                        &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("as revision 2"), std::string::npos) << out;
+  ASSERT_EQ(run_command(roadside_binary().string() + " apply --config " + ss2["config"].get<std::string>() + " " +
+                            (tmp / "conf.yaml").string(),
+                        &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("unchanged"), std::string::npos) << out;
+
+  // Within the poll interval (2 s in the testbed) ss2 knows the new services.
+  Reply r;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  do {
+    r = curl(kClient, "/r1/DEV/COM/1002/SERVICE/down");
+    if (header(r, "X-Road-Error") != "server.serverproxy.unknown_service") break;
+    std::this_thread::sleep_for(200ms);
+  } while (std::chrono::steady_clock::now() < deadline);
+  EXPECT_EQ(r.status, 500) << r.body;
+  EXPECT_EQ(header(r, "X-Road-Error"), "server.serverproxy.service_failed.network_error") << r.body;
+
+  const auto t0 = std::chrono::steady_clock::now();
+  r = curl(kClient, "/r1/DEV/COM/1002/SERVICE/slow");
+  const auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_EQ(r.status, 500) << r.body;
+  EXPECT_EQ(header(r, "X-Road-Error"), "server.serverproxy.service_failed.network_error") << r.body;
+  EXPECT_NE(r.body.find("took longer than 1000 ms"), std::string::npos) << r.body;
+  EXPECT_LT(took, 10s);
+  EXPECT_NE(server_log(2).find("\"msg\":\"server configuration in use\""), std::string::npos);
+}
+
+TEST_F(Exchange, ListClientsAnswersInXmlAndJson) {
+  Reply x = curl("", "/listClients");
+  ASSERT_EQ(x.status, 200) << x.body;
+  EXPECT_NE(x.body.find("<xrd:clientList"), std::string::npos) << x.body;
+  EXPECT_NE(x.body.find("<id:subsystemCode>SERVICE</id:subsystemCode>"), std::string::npos) << x.body;
+  Reply j = curl("-H 'Accept: application/json'", "/listClients");
+  ASSERT_EQ(j.status, 200) << j.body;
+  auto members = json::parse(j.body)["member"];
+  int subsystems = 0;
+  for (const auto& m : members) subsystems += m["id"]["object_type"] == "SUBSYSTEM";
+  EXPECT_EQ(members.size(), 2u + 5u);  // 2 members; CLIENT and SERVICE each, and ss1's MANAGEMENT
+  EXPECT_EQ(subsystems, 5);
+  Reply other = curl("", "/listClients?xRoadInstance=OTHER");
+  EXPECT_EQ(other.status, 400);
+}
+
+TEST_F(Exchange, ConcurrentRequestsShareSignaturesAndAllVerify) {
+  auto before = http_get(port_of(instance->ss1_health), "/metrics", 2s);
+  ASSERT_TRUE(before.has_value());
+  const double sig0 = metric(before->body, "roadside_signatures_total");
+  const double msg0 = metric(before->body, "roadside_signed_messages_total");
+  // 200 requests, 50 at a time.
+  std::string urls;
+  for (int i = 0; i < 200; ++i) urls += " -o /dev/null 'http://" + instance->client_proxy + kEcho + "/n/" + std::to_string(i) + "'";
+  std::string out;
+  run_command("curl -s -Z --parallel-max 50 -m 60 " + kClient + " -w '%{http_code}\\n'" + urls, &out);
+  int ok = 0;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) ok += line == "200";
+  EXPECT_EQ(ok, 200) << out;
+  auto after = http_get(port_of(instance->ss1_health), "/metrics", 2s);
+  ASSERT_TRUE(after.has_value());
+  const double signatures = metric(after->body, "roadside_signatures_total") - sig0;
+  const double messages = metric(after->body, "roadside_signed_messages_total") - msg0;
+  EXPECT_EQ(messages, 200);
+  EXPECT_LT(signatures, messages) << "no batch covered more than one message";
+  std::cout << "[ figures  ] 200 concurrent requests signed with " << signatures << " signatures on ss1\n";
+}
+
+}  // namespace
+}  // namespace roadside::testing
