@@ -30,14 +30,6 @@ ServerProxy::ServerProxy(asio::io_context& io, ProxyContext ctx)
       failed_(ctx_.metrics->counter("roadside_messages_total", "Messages processed, by proxy and result",
                                     {{"proxy", "server"}, {"result", "fault"}})) {}
 
-std::string ServerProxy::check_peer(const net::PeerChain& chain) const {
-  if (chain.empty()) return "no client certificate";
-  auto shared = ctx_.shared();
-  if (!shared) return "no valid global configuration to check the peer against";
-  auto server = registered_peer(chain.front(), *shared);
-  return server.ok() ? std::string() : server.error().detail();
-}
-
 net::HttpClient& ServerProxy::service_client(std::chrono::milliseconds timeout) {
   std::lock_guard lock(mu_);
   auto& c = service_clients_[timeout.count()];

@@ -28,9 +28,6 @@ class ServerProxy {
   ServerProxy(boost::asio::io_context& io, ProxyContext ctx);
   boost::asio::awaitable<void> handle(net::ServerExchange& ex);
 
-  // The TLS peer check for the listener: a registered authentication certificate.
-  std::string check_peer(const net::PeerChain& chain) const;
-
  private:
   boost::asio::awaitable<Result<net::StringResponse>> process(net::ServerExchange& ex);
   boost::asio::awaitable<Result<net::StringResponse>> process_rest(net::ServerExchange& ex, TransportMessage& request,

@@ -169,9 +169,10 @@ Status MessageExchange::start() {
     net::TlsServerConfig tls;
     tls.cert_chain_pem = (*auth)->info.cert.to_pem();
     tls.key_pem = (*auth)->key.to_pem();
+    // A client certificate is required; whether it is a registered authentication
+    // certificate is checked per request, so a refused peer gets a fault that says why.
     tls.client_auth = net::ClientAuth::required;
     proxy::ServerProxy* sp = server_proxy_.get();
-    tls.check_peer = [sp](const net::PeerChain& chain) { return sp->check_peer(chain); };
     net::ServerOptions server_opts{"serverproxy", server_address, static_cast<unsigned short>(config_.integer("proxy.server_port")), limits, tls};
     server_listener_ = std::make_unique<net::HttpServer>(io_, server_opts, [sp](net::ServerExchange& ex) { return sp->handle(ex); }, metrics_);
     if (auto st = server_listener_->start(); !st.ok()) return start_error("server proxy: " + st.error().detail());

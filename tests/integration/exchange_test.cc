@@ -10,10 +10,18 @@
 #include <arpa/inet.h>
 
 #include <nlohmann/json.hpp>
+#include <map>
+#include <set>
 #include <thread>
 
+#include "mime/multipart.h"
+#include "proxy/errors.h"
+#include "proxy/rest.h"
+#include "proxy/transport.h"
+#include "signer/token.h"
 #include "support/openssl_tools.h"
 #include "support/test_support.h"
+#include "testbed/ca.h"
 
 namespace roadside::testing {
 namespace {
@@ -288,6 +296,144 @@ TEST_F(Exchange, ConcurrentRequestsShareSignaturesAndAllVerify) {
   EXPECT_EQ(messages, 200);
   EXPECT_LT(signatures, messages) << "no batch covered more than one message";
   std::cout << "[ figures  ] 200 concurrent requests signed with " << signatures << " signatures on ss1\n";
+}
+
+// ---- A server proxy's view: transport messages crafted with ss1's keys, sent with curl ----
+
+// ss1's token opened from a copy in a scratch database, its OCSP responses from the CA.
+struct Ss1Keys {
+  TempDir dir;
+  std::unique_ptr<storage::Store> store;
+  std::unique_ptr<signer::SoftToken> token;
+  std::shared_ptr<const signer::OpenKey> auth, signing;
+  std::string auth_ocsp, signing_ocsp;
+
+  static std::string ocsp_for(const crypto::Certificate& cert, const std::string& name, const TempDir& dir) {
+    const auto& c = instance->contract;
+    write_file(dir / (name + ".pem"), cert.to_pem());
+    std::string out;
+    EXPECT_EQ(run_command("openssl ocsp -issuer " + c["ca"]["cert"].get<std::string>() + " -cert " + (dir / (name + ".pem")).string() +
+                              " -url " + c["ca"]["ocsp_url"].get<std::string>() + " -respout " + (dir / (name + ".ocsp")).string() +
+                              " -noverify",
+                          &out),
+              0)
+        << out;
+    return read_file(dir / (name + ".ocsp"));
+  }
+
+  Ss1Keys() {
+    store = std::make_unique<storage::Store>(std::move(storage::open_sqlite({dir / "keys.db"})).value());
+    EXPECT_TRUE(store->migrate().ok());
+    token = std::make_unique<signer::SoftToken>(*store);
+    EXPECT_TRUE(token->import_folder(instance->contract["servers"][0]["token"].get<std::string>()).ok());
+    std::string pin = read_file(instance->dir / "tb" / "secrets" / "token-pin");
+    pin.pop_back();
+    EXPECT_TRUE(token->login(pin).ok());
+    auth = *token->auth_key();
+    signing = *token->signing_key(*XRoadId::member("DEV", "COM", "1001"));
+    write_file(dir / "auth.pem", auth->info.cert.to_pem());
+    write_file(dir / "auth.key", auth->key.to_pem());
+    auth_ocsp = ocsp_for(auth->info.cert, "auth", dir);
+    signing_ocsp = ocsp_for(signing->info.cert, "signing", dir);
+  }
+};
+
+// A REST request from DEV/COM/1001/CLIENT to the echo service, signed with ss1's key.
+proxy::EncodedMessage crafted_request(const Ss1Keys& keys) {
+  proxy::RestRequestHead head{"POST", kEcho + "/crafted",
+                              {{"X-Road-Client", "DEV/COM/1001/CLIENT"},
+                               {"Content-Type", "text/plain"},
+                               {"x-road-request-id", "c5a8a6a4-1f0e-4a51-9d35-5f0d5bb0a001"},
+                               {"x-road-id", "DEV-crafted"}}};
+  proxy::TransportMessage m;
+  m.ocsp_responses.push_back(keys.auth_ocsp);
+  m.message_type = std::string(proxy::kRestRequestType);
+  m.message = head.serialize();
+  m.body = "a body worth protecting";
+  signer::SigningMaterial material{keys.signing->key, keys.signing->info.cert, {keys.signing_ocsp}, {}};
+  auto signed_parts = signer::sign_message({m.message, {*m.body}}, material, std::chrono::system_clock::now());
+  EXPECT_TRUE(signed_parts.ok());
+  m.signature = *signed_parts;
+  return proxy::encode_transport(m);
+}
+
+// POSTs a transport message to ss2's server proxy with curl, authenticated with `cert`/`key`.
+Reply post_to_ss2(const proxy::EncodedMessage& msg, const std::filesystem::path& cert, const std::filesystem::path& key) {
+  TempDir tmp;
+  write_file(tmp / "msg", msg.body);
+  const auto& ss2 = instance->contract["servers"][1];
+  const std::string url = "https://" + ss2["address"].get<std::string>() + ":" + std::to_string(ss2["server_port"].get<int>()) + "/";
+  std::string out;
+  run_command("curl -s -k -m 30 --cert " + cert.string() + " --key " + key.string() + " -D " + (tmp / "h").string() + " -o " +
+                  (tmp / "b").string() + " -w '%{http_code}' -H 'Content-Type: " + msg.content_type +
+                  "' -H 'x-road-message-type: REST' -H 'x-hash-algorithm: SHA-512' --data-binary @" + (tmp / "msg").string() + " " + url,
+              &out);
+  Reply r;
+  r.status = std::atoi(last_line(out).c_str());
+  r.headers = std::filesystem::exists(tmp / "h") ? read_file(tmp / "h") : "";
+  r.body = std::filesystem::exists(tmp / "b") ? read_file(tmp / "b") : "";
+  return r;
+}
+
+TEST_F(Exchange, AFlippedByteInAnyPartOfTheTransportMessageIsRefused) {
+  Ss1Keys keys;
+  const proxy::EncodedMessage msg = crafted_request(keys);
+  // Untouched, ss2 accepts it: the crafted message is a valid one.
+  Reply ok = post_to_ss2(msg, keys.dir / "auth.pem", keys.dir / "auth.key");
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_NE(ok.body.find("a body worth protecting"), std::string::npos);
+
+  const std::string boundary = msg.content_type.substr(msg.content_type.find("boundary=") + 9);
+  auto parts = mime::parse_multipart(msg.body, boundary);
+  ASSERT_TRUE(parts.ok());
+  ASSERT_EQ(parts->size(), 6u);  // OCSP, header part, body, hash-chain result, hash chain, signature
+  for (std::size_t i = 0; i < parts->size(); ++i) {
+    const auto& part = parts->at(i);
+    proxy::EncodedMessage tampered = msg;
+    const std::string type = part.headers.get("content-type").value_or("");
+    // The middle of each part; in the OCSP response a byte of its signed data (the
+    // certificates that follow it are not signed, and X-Road does not read them either).
+    const std::size_t offset = type == proxy::kOcspResponseType ? 60 : part.body.size() / 2;
+    const std::size_t at = static_cast<std::size_t>(part.body.data() - msg.body.data()) + offset;
+    tampered.body[at] = static_cast<char>(tampered.body[at] ^ 0x01);
+    Reply r = post_to_ss2(tampered, keys.dir / "auth.pem", keys.dir / "auth.key");
+    EXPECT_EQ(r.status, 500) << type << ": " << r.body.substr(0, 300);
+    auto fault = proxy::parse_soap_fault(r.body);
+    ASSERT_TRUE(fault.has_value()) << type << ": " << r.body;
+    // What each part's damage is reported as (the signature's middle byte may fall in its
+    // structure, its certificate or its value).
+    const std::map<std::string, std::set<std::string>> expected = {
+        {"application/ocsp-response", {"ssl_authentication_failed"}},
+        {"application/x-road-rest-request", {"invalid_message", "malformed_signature.invalid_hash_chain_ref"}},
+        {"application/x-road-rest-body", {"malformed_signature.invalid_hash_chain_ref"}},
+        {"application/hash-chain-result", {"malformed_signature.invalid_hash_chain", "invalid_signature_value"}},
+        {"application/hash-chain", {"malformed_signature.invalid_hash_chain_ref", "malformed_signature.invalid_hash_chain"}},
+        {"signature/bdoc-1.0/ts", {"malformed_signature", "invalid_signature_value", "incorrect_certificate"}},
+    };
+    ASSERT_TRUE(expected.contains(type)) << type;
+    EXPECT_TRUE(fault->code.rfind("server.serverproxy.", 0) == 0 && expected.at(type).contains(fault->code.substr(19)))
+        << type << ": " << fault->code;
+    std::cout << "[ figures  ] flipped byte in " << type << " -> " << fault->code << "\n";
+  }
+}
+
+TEST_F(Exchange, APeerWithAnUnregisteredAuthenticationCertificateIsRefused) {
+  // A real authentication certificate of the instance's CA, for a server nobody registered.
+  auto ca = testbed::TestCa::load(instance->dir / "tb" / "ca");
+  ASSERT_TRUE(ca.ok()) << ca.error().to_string();
+  auto key = *crypto::PrivateKey::generate(crypto::KeyType::ec_p256);
+  auto cert = (*ca)->issue_auth(*XRoadId::server("DEV", "COM", "1001", "rogue"), key);
+  ASSERT_TRUE(cert.ok());
+  TempDir tmp;
+  write_file(tmp / "rogue.pem", cert->to_pem());
+  write_file(tmp / "rogue.key", key.to_pem());
+  Ss1Keys keys;
+  Reply r = post_to_ss2(crafted_request(keys), tmp / "rogue.pem", tmp / "rogue.key");
+  EXPECT_EQ(r.status, 500) << r.body;
+  auto fault = proxy::parse_soap_fault(r.body);
+  ASSERT_TRUE(fault.has_value()) << r.body;
+  EXPECT_EQ(fault->code, "server.serverproxy.ssl_authentication_failed");
+  EXPECT_NE(fault->message.find("not registered"), std::string::npos) << fault->message;
 }
 
 }  // namespace
