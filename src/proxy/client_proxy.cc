@@ -47,17 +47,17 @@ std::string query_param(std::string_view target, std::string_view name) {
 Status check_is_connection(const serverconf::Client& client, const net::PeerInfo& peer) {
   if (client.is_auth == serverconf::IsAuth::noauth) return {};
   if (!peer.tls) {
-    return fail(errc::ssl_auth_failed, "client " + client.id.to_string() + " must connect over HTTPS (mode " +
+    return fail(errc::is_auth_failed, "client " + client.id.to_string() + " must connect over HTTPS (mode " +
                                            std::string(serverconf::to_string(client.is_auth)) + ")");
   }
   if (client.is_auth == serverconf::IsAuth::sslnoauth) return {};
   if (peer.chain.empty()) {
-    return fail(errc::ssl_auth_failed, "client " + client.id.to_string() + " must present a TLS certificate (mode SSLAUTH)");
+    return fail(errc::is_auth_failed, "client " + client.id.to_string() + " must present a TLS certificate (mode SSLAUTH)");
   }
   for (const auto& cert : client.is_certs) {
     if (cert.to_der() == peer.chain.front()) return {};
   }
-  return fail(errc::ssl_auth_failed, "the TLS certificate presented is not one of client " + client.id.to_string() + "'s");
+  return fail(errc::is_auth_failed, "the TLS certificate presented is not one of client " + client.id.to_string() + "'s");
 }
 
 }  // namespace
@@ -106,8 +106,10 @@ asio::awaitable<void> ClientProxy::handle(net::ServerExchange& ex) {
     result = co_await process_rest(ex);
   } else if (req.method() == http::verb::get && (target == "/listClients" || target.rfind("/listClients?", 0) == 0)) {
     result = list_clients(ex);
+  } else if (req.method() == http::verb::post) {
+    result = co_await process_soap(ex);
   } else {
-    result = fail(errc::bad_request, "not an X-Road request: REST requests go to /r1/..., SOAP requests are POSTed (SOAP comes with a later version)");
+    result = fail(errc::bad_request, "not an X-Road request: REST requests go to /r1/..., SOAP requests are POSTed");
   }
   if (ex.responded()) co_return;
   if (result.ok()) {
@@ -122,7 +124,10 @@ asio::awaitable<void> ClientProxy::handle(net::ServerExchange& ex) {
                                {"error", f.message},
                                {"detail", f.detail},
                                {"target", target.substr(0, 256)}});
-  co_await ex.respond(rest_error_response(f, accept, req.version()));
+  // (A named response: GCC 12 destroys temporaries of a conditional inside co_await twice.)
+  net::StringResponse refusal =
+      rest || req.method() != http::verb::post ? rest_error_response(f, accept, req.version()) : soap_error_response(f, req.version());
+  co_await ex.respond(std::move(refusal));
 }
 
 Result<net::StringResponse> ClientProxy::list_clients(net::ServerExchange& ex) {
@@ -161,26 +166,20 @@ Result<net::StringResponse> ClientProxy::list_clients(net::ServerExchange& ex) {
   return net::make_response(http::status::ok, std::move(xml), "text/xml; charset=utf-8", ex.request().version());
 }
 
-asio::awaitable<Result<net::StringResponse>> ClientProxy::process_rest(net::ServerExchange& ex) {
-  const auto& req = ex.request();
-  const std::string target_text(req.target());
-  auto target = parse_rest_target(target_text);
-  if (!target.ok()) co_return fail(errc::bad_request, "the request path names no service: " + target.error().detail());
-  HeaderList headers = headers_of(req);
-  const auto client_text = last_header(headers, "X-Road-Client");
-  if (!client_text) co_return fail(errc::missing_header_field, "the X-Road-Client header is missing");
-  auto client = parse_rest_client(*client_text);
-  if (!client.ok()) co_return fail(errc::bad_request, "X-Road-Client: " + client.error().detail());
+Result<const serverconf::Client*> ClientProxy::local_client(const XRoadId& client, const net::PeerInfo& peer,
+                                                              std::shared_ptr<const serverconf::ServerConf>& conf) {
+  conf = ctx_.serverconf();
+  if (!conf) return fail(errc::server_not_configured, "this server has no configuration applied");
+  const serverconf::Client* local = conf->client(client);
+  if (!local) return fail(errc::unknown_member, "client " + client.to_string() + " is not hosted by this security server");
+  ROADSIDE_TRY_STATUS(check_is_connection(*local, peer));
+  return local;
+}
 
-  auto conf = ctx_.serverconf();
-  if (!conf) co_return fail(errc::server_not_configured, "this server has no configuration applied");
-  const serverconf::Client* local = conf->client(*client);
-  if (!local) co_return fail(errc::unknown_member, "client " + client->to_string() + " is not hosted by this security server");
-  if (auto st = check_is_connection(*local, ex.peer()); !st.ok()) co_return st.error();
-
+asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(TransportMessage request, XRoadId client, XRoadId provider,
+                                                                       std::string request_id, HeaderList http_headers) {
   auto shared = ctx_.shared();
   if (!shared) co_return fail(errc::global_conf_outdated, ctx_.globalconf_problem().value_or("no valid global configuration"));
-  const XRoadId provider = target->service.service_provider();
   if (!shared->has_client(provider)) co_return fail(errc::unknown_member, "service provider " + provider.to_string() + " is not in the global configuration");
   std::vector<const globalconf::SecurityServer*> servers;
   bool maintenance = false;
@@ -197,7 +196,7 @@ asio::awaitable<Result<net::StringResponse>> ClientProxy::process_rest(net::Serv
   }
 
   // The keys: the client's member signs; the authentication key opens the connection.
-  auto signing_key = ctx_.token->signing_key(*client);
+  auto signing_key = ctx_.token->signing_key(client);
   if (!signing_key.ok()) co_return signing_key.error();
   auto http = peer_client();
   if (!http.ok()) co_return http.error();
@@ -205,39 +204,14 @@ asio::awaitable<Result<net::StringResponse>> ClientProxy::process_rest(net::Serv
   if (!auth.ok()) co_return auth.error();
   auto auth_ocsp = ctx_.ocsp->fresh_response((*auth)->info.cert, *shared, std::chrono::system_clock::now());
   if (!auth_ocsp.ok()) co_return auth_ocsp.error();
-
-  auto body = co_await ex.read_body_all(ctx_.max_message_bytes);
-  if (!body.ok()) co_return body.error();
-
-  // The request header part: the IS's headers without hop-by-hop ones, then X-Road's ids.
-  HeaderList part_headers;
-  for (auto& h : headers) {
-    if (!is_skipped_header(h.name)) part_headers.push_back(std::move(h));
-  }
-  remove_header(part_headers, "x-road-request-hash");
-  remove_header(part_headers, "x-road-request-id");
-  const std::string request_id = Random::system().uuid();
-  part_headers.push_back({"x-road-request-id", request_id});
-  std::string message_id = last_header(part_headers, "x-road-id").value_or("");
-  if (message_id.empty()) {
-    remove_header(part_headers, "x-road-id");
-    message_id = std::string(shared->instance) + "-" + Random::system().uuid();
-    part_headers.push_back({"x-road-id", message_id});
-  }
-  RestRequestHead head{std::string(req.method_string()), target_text, std::move(part_headers)};
-
-  TransportMessage request;
   request.ocsp_responses.push_back(*auth_ocsp);
-  request.message_type = std::string(kRestRequestType);
-  request.message = head.serialize();
-  if (!body->empty()) request.body = std::move(body).value();
+
   signer::MessageParts parts{request.message, {}};
   if (request.body) parts.attachments.push_back(*request.body);
+  for (const auto& a : request.attachments) parts.attachments.push_back(a.body);
   auto signed_parts = co_await ctx_.signer->sign(*signing_key, std::move(parts));
   if (!signed_parts.ok()) co_return signed_parts.error();
   request.signature = std::move(signed_parts).value();
-  const std::string request_hash =
-      rest_request_hash(request.message, request.body ? std::optional<std::string_view>(*request.body) : std::nullopt);
   const EncodedMessage encoded = encode_transport(request);
 
   // Send it to the provider's servers in turn until one answers.
@@ -250,7 +224,7 @@ asio::awaitable<Result<net::StringResponse>> ClientProxy::process_rest(net::Serv
     post.set(kHashAlgorithmHeader, "SHA-512");
     post.set("x-proxy-version", kXRoadProtocolVersion);
     post.set("x-road-request-id", request_id);
-    post.set("x-road-message-type", "REST");
+    for (const auto& h : http_headers) post.set(h.name, h.value);
     post.body() = encoded.body;
     post.prepare_payload();
     answer = co_await (*http)->request(url, std::move(post));
@@ -269,26 +243,82 @@ asio::awaitable<Result<net::StringResponse>> ClientProxy::process_rest(net::Serv
                                               ", not as " + contacted->id.to_string());
   }
 
+  PeerAnswer out;
+  out.original_content_type = std::string(answer->message["x-original-content-type"]);
   const std::string content_type(answer->message[http::field::content_type]);
   if (mime_type_of(content_type) == "text/xml") {
     auto fault = parse_soap_fault(answer->message.body());
     if (!fault) co_return fail(errc::invalid_message, "the provider's server answered HTTP " + std::to_string(answer->message.result_int()) + " without a message");
     log::warn("provider's server refused the request", {{"code", fault->code}, {"error", fault->message}, {"detail", fault->detail}});
-    co_return rest_error_response(*fault, std::string(req[http::field::accept]), req.version());
+    out.fault = std::move(fault);
+    co_return out;
   }
   auto response = decode_transport(content_type, answer->message.body());
   if (!response.ok()) co_return response.error();
-  if (response->fault) co_return rest_error_response(*response->fault, std::string(req[http::field::accept]), req.version());
-  if (mime_type_of(response->message_type) != kRestResponseType) {
-    co_return fail(errc::invalid_message, "the response carries \"" + response->message_type + "\", not a REST response");
+  if (response->fault) {
+    out.fault = response->fault;
+    co_return out;
   }
   auto sig = xml::XadesSignature::parse(response->signature.signature);
   if (!sig.ok()) co_return sig.error();
-  globalconf::SignedMessage sm{[&](std::string_view uri) { return response->part(uri); }, response->part_uris(),
-                               response->signature.hash_chain_result, response->signature.hash_chain};
+  const TransportMessage& rm = *response;
+  globalconf::SignedMessage sm{[&rm](std::string_view uri) { return rm.part(uri); }, rm.part_uris(), rm.signature.hash_chain_result,
+                               rm.signature.hash_chain};
   auto verified = globalconf::verify_signed_message(*sig, sm, *shared, {provider, std::chrono::system_clock::now()});
   if (!verified.ok()) co_return verified.error();
-  auto rh = RestResponseHead::parse(response->message);
+  out.message = std::move(response).value();
+  co_return out;
+}
+
+asio::awaitable<Result<net::StringResponse>> ClientProxy::process_rest(net::ServerExchange& ex) {
+  const auto& req = ex.request();
+  const std::string target_text(req.target());
+  auto target = parse_rest_target(target_text);
+  if (!target.ok()) co_return fail(errc::bad_request, "the request path names no service: " + target.error().detail());
+  HeaderList headers = headers_of(req);
+  const auto client_text = last_header(headers, "X-Road-Client");
+  if (!client_text) co_return fail(errc::missing_header_field, "the X-Road-Client header is missing");
+  auto client = parse_rest_client(*client_text);
+  if (!client.ok()) co_return fail(errc::bad_request, "X-Road-Client: " + client.error().detail());
+  std::shared_ptr<const serverconf::ServerConf> conf;
+  if (auto local = local_client(*client, ex.peer(), conf); !local.ok()) co_return local.error();
+  auto shared = ctx_.shared();
+  if (!shared) co_return fail(errc::global_conf_outdated, ctx_.globalconf_problem().value_or("no valid global configuration"));
+
+  auto body = co_await ex.read_body_all(ctx_.max_message_bytes);
+  if (!body.ok()) co_return body.error();
+
+  // The request header part: the IS's headers without hop-by-hop ones, then X-Road's ids.
+  HeaderList part_headers;
+  for (auto& h : headers) {
+    if (!is_skipped_header(h.name)) part_headers.push_back(std::move(h));
+  }
+  remove_header(part_headers, "x-road-request-hash");
+  remove_header(part_headers, "x-road-request-id");
+  const std::string request_id = Random::system().uuid();
+  part_headers.push_back({"x-road-request-id", request_id});
+  if (last_header(part_headers, "x-road-id").value_or("").empty()) {
+    remove_header(part_headers, "x-road-id");
+    part_headers.push_back({"x-road-id", std::string(shared->instance) + "-" + Random::system().uuid()});
+  }
+  RestRequestHead head{std::string(req.method_string()), target_text, std::move(part_headers)};
+
+  TransportMessage request;
+  request.message_type = std::string(kRestRequestType);
+  request.message = head.serialize();
+  if (!body->empty()) request.body = std::move(body).value();
+  const std::string request_hash =
+      rest_request_hash(request.message, request.body ? std::optional<std::string_view>(*request.body) : std::nullopt);
+  HeaderList http_headers;
+  http_headers.push_back({"x-road-message-type", "REST"});
+  auto answer = co_await exchange(std::move(request), *client, target->service.service_provider(), request_id, std::move(http_headers));
+  if (!answer.ok()) co_return answer.error();
+  if (answer->fault) co_return rest_error_response(*answer->fault, std::string(req[http::field::accept]), req.version());
+  TransportMessage& response = answer->message;
+  if (mime_type_of(response.message_type) != kRestResponseType) {
+    co_return fail(errc::invalid_message, "the response carries \"" + response.message_type + "\", not a REST response");
+  }
+  auto rh = RestResponseHead::parse(response.message);
   if (!rh.ok()) co_return rh.error();
   if (last_header(rh->headers, "x-road-request-hash").value_or("") != request_hash) {
     co_return fail(errc::inconsistent_response, "the response's X-Road-Request-Hash does not match the request");
@@ -299,8 +329,58 @@ asio::awaitable<Result<net::StringResponse>> ClientProxy::process_rest(net::Serv
   for (const auto& h : rh->headers) {
     if (!is_skipped_header(h.name)) out.insert(h.name, h.value);
   }
-  if (response->body) out.body() = std::move(*response->body);
+  if (response.body) out.body() = std::move(*response.body);
   out.prepare_payload();
+  co_return out;
+}
+
+asio::awaitable<Result<net::StringResponse>> ClientProxy::process_soap(net::ServerExchange& ex) {
+  const auto& req = ex.request();
+  auto body = co_await ex.read_body_all(ctx_.max_message_bytes);
+  if (!body.ok()) co_return body.error();
+  const std::string content_type(req[http::field::content_type]);
+  auto message = split_soap_message(content_type, std::move(body).value());
+  if (!message.ok()) co_return message.error();
+  auto env = parse_soap(message->soap, true);
+  if (!env.ok()) co_return env.error();
+  const XRoadId client = *env->header.client;
+  const XRoadId service = *env->header.service;
+  std::shared_ptr<const serverconf::ServerConf> conf;
+  if (auto local = local_client(client, ex.peer(), conf); !local.ok()) co_return local.error();
+
+  TransportMessage request;
+  request.message_type = message->soap_content_type;
+  request.message = message->soap;
+  request.attachments = message->attachments;
+  const std::string request_id = Random::system().uuid();
+  HeaderList http_headers;
+  http_headers.push_back({"x-original-content-type", content_type});
+  if (auto action = req.find("SOAPAction"); action != req.end()) http_headers.push_back({"x-original-soapaction", std::string(action->value())});
+  auto answer = co_await exchange(std::move(request), client, service.service_provider(), request_id, std::move(http_headers));
+  if (!answer.ok()) co_return answer.error();
+  if (answer->fault) co_return soap_error_response(*answer->fault, req.version());
+
+  // The response answers this request: same client, service and id, and the request's hash.
+  TransportMessage& response = answer->message;
+  auto renv = parse_soap(response.message, false);
+  if (!renv.ok()) co_return fail(errc::invalid_message, "the provider's response is not a usable SOAP message: " + renv.error().detail());
+  if (!renv->is_fault) {
+    if (!renv->header.request_hash) co_return fail(errc::inconsistent_response, "the response has no requestHash");
+    if (*renv->header.request_hash != soap_request_hash(message->soap)) {
+      co_return fail(errc::inconsistent_response, "the response's requestHash does not match the request");
+    }
+    if (!(renv->header.client == env->header.client) || !(renv->header.service == env->header.service) || renv->header.id != env->header.id) {
+      co_return fail(errc::inconsistent_response, "the response's client, service or id differ from the request's");
+    }
+  }
+  SoapMessage out_message;
+  out_message.content_type = answer->original_content_type.empty() ? response.message_type : answer->original_content_type;
+  out_message.soap_content_type = response.message_type;
+  out_message.soap = std::move(response.message);
+  out_message.attachments = std::move(response.attachments);
+  out_message.multipart = !out_message.attachments.empty() || mime_type_of(out_message.content_type) == "multipart/related";
+  auto out = net::make_response(renv->is_fault ? http::status::internal_server_error : http::status::ok, join_soap_message(out_message),
+                                out_message.multipart ? out_message.content_type : out_message.soap_content_type, req.version());
   co_return out;
 }
 

@@ -20,6 +20,7 @@
 #include "net/http_client.h"
 #include "net/http_server.h"
 #include "proxy/context.h"
+#include "proxy/transport.h"
 
 namespace roadside::proxy {
 
@@ -29,7 +30,20 @@ class ClientProxy {
   boost::asio::awaitable<void> handle(net::ServerExchange& ex);
 
  private:
+  // What the provider's server answered: a verified message, or a fault it sent.
+  struct PeerAnswer {
+    std::optional<Fault> fault;
+    TransportMessage message;
+    std::string original_content_type;  // x-original-content-type (SOAP)
+  };
+  // Signs `request` for `client`, sends it to a server of `provider` and verifies the answer.
+  boost::asio::awaitable<Result<PeerAnswer>> exchange(TransportMessage request, XRoadId client, XRoadId provider,
+                                                      std::string request_id, HeaderList http_headers);
+  // The client is hosted here and its IS connected as its mode demands.
+  Result<const serverconf::Client*> local_client(const XRoadId& client, const net::PeerInfo& peer,
+                                                 std::shared_ptr<const serverconf::ServerConf>& conf);
   boost::asio::awaitable<Result<net::StringResponse>> process_rest(net::ServerExchange& ex);
+  boost::asio::awaitable<Result<net::StringResponse>> process_soap(net::ServerExchange& ex);
   Result<net::StringResponse> list_clients(net::ServerExchange& ex);
   // The mutual-TLS client on the current authentication key (rebuilt when the key changes).
   Result<std::shared_ptr<net::HttpClient>> peer_client();

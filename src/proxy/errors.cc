@@ -15,6 +15,7 @@ const FaultCategory& proxy_category() noexcept {
                                                   {errc::invalid_soap, "invalid_soap", "invalid SOAP message"},
                                                   {errc::invalid_content_type, "invalid_content_type", "invalid content type"},
                                                   {errc::ssl_auth_failed, "ssl_authentication_failed", "TLS authentication failed"},
+                                                  {errc::is_auth_failed, "ssl_authentication_failed", "IS TLS authentication failed"},
                                                   {errc::unknown_member, "unknown_member", "unknown member"},
                                                   {errc::unknown_service, "unknown_service", "unknown service"},
                                                   {errc::access_denied, "access_denied", "access denied"},
@@ -28,6 +29,10 @@ const FaultCategory& proxy_category() noexcept {
                                                   {errc::global_conf_outdated, "global_conf_outdated", "global configuration outdated"},
                                                   {errc::server_not_configured, "server_not_configured", "server not configured"},
                                                   {errc::missing_signature, "missing_signature", "missing signature"},
+                                                  {errc::missing_header, "missing_header", "missing header"},
+                                                  {errc::invalid_body, "invalid_body", "invalid body"},
+                                                  {errc::missing_soap, "missing_soap", "missing SOAP message"},
+                                                  {errc::mime_parsing_failed, "mime_parsing_failed", "MIME parsing failed"},
                                               });
   return c;
 }
@@ -40,7 +45,11 @@ bool is_client_error(const Error& e) {
     case errc::invalid_protocol_version:
     case errc::invalid_soap:
     case errc::invalid_content_type:
-    case errc::ssl_auth_failed: return true;
+    case errc::is_auth_failed:
+    case errc::missing_header:
+    case errc::invalid_body:
+    case errc::missing_soap:
+    case errc::mime_parsing_failed: return true;
     default: return false;
   }
 }

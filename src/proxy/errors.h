@@ -24,7 +24,8 @@ enum class errc {
   invalid_protocol_version,  // client: SOAP protocolVersion is not 4.x
   invalid_soap,              // client: not a SOAP 1.1 message X-Road accepts
   invalid_content_type,      // client or peer: unexpected Content-Type
-  ssl_auth_failed,           // the IS's or the peer's TLS certificate is not acceptable
+  ssl_auth_failed,           // a peer Security Server's TLS certificate is not acceptable
+  is_auth_failed,            // client: the IS's connection does not meet its client's mode
   unknown_member,            // the client is not hosted here, or the provider is unknown
   unknown_service,           // the service does not exist on the provider's server
   access_denied,             // the client may not call the service
@@ -38,6 +39,10 @@ enum class errc {
   global_conf_outdated,      // no valid global configuration
   server_not_configured,     // no server configuration applied
   missing_signature,         // a transport message without a signature
+  missing_header,            // client: a SOAP message without the X-Road header
+  invalid_body,              // client: the SOAP Body is not one element named like the service
+  missing_soap,              // client: no SOAP message in the request
+  mime_parsing_failed,       // client: a multipart request that cannot be read
 };
 const FaultCategory& proxy_category() noexcept;
 inline std::error_code make_error_code(errc e) { return {static_cast<int>(e), proxy_category()}; }

@@ -5,6 +5,7 @@
 #include "base/log.h"
 #include "globalconf/signature_verifier.h"
 #include "proxy/rest.h"
+#include "proxy/soap.h"
 #include "proxy/transport.h"
 #include "xml/xades.h"
 
@@ -90,8 +91,109 @@ asio::awaitable<Result<net::StringResponse>> ServerProxy::process(net::ServerExc
 
   const auto type = mime_type_of(request->message_type);
   if (type == kRestRequestType) co_return co_await process_rest(ex, *request, shared, conf);
-  co_return fail(errc::invalid_message, "this server does not take \"" + type + "\" messages yet");
-  (void)*peer;
+  if (type == "text/xml" || type == "application/xop+xml") co_return co_await process_soap(ex, *request, shared, conf);
+  co_return fail(errc::invalid_message, "a transport message carrying \"" + type + "\" is neither SOAP nor REST");
+}
+
+Status ServerProxy::verify_sender(net::ServerExchange& ex, const TransportMessage& request, const XRoadId& client,
+                                  const globalconf::SharedParameters& shared) {
+  // The sending server hosts the client.
+  ROADSIDE_TRY(const globalconf::SecurityServer* peer, registered_peer(ex.peer().chain.front(), shared));
+  const bool hosts = peer->id.owner_member() == client.owner_member() ||
+                     std::find(peer->clients.begin(), peer->clients.end(), client) != peer->clients.end();
+  if (!hosts) return fail(errc::ssl_auth_failed, "security server " + peer->id.to_string() + " does not host client " + client.to_string());
+  // The signature is the client's.
+  ROADSIDE_TRY(xml::XadesSignature sig, xml::XadesSignature::parse(request.signature.signature));
+  globalconf::SignedMessage sm{[&](std::string_view uri) { return request.part(uri); }, request.part_uris(),
+                               request.signature.hash_chain_result, request.signature.hash_chain};
+  ROADSIDE_TRY_STATUS(globalconf::verify_signed_message(sig, sm, shared, {client, std::chrono::system_clock::now()}));
+  return {};
+}
+
+asio::awaitable<Result<TransportMessage>> ServerProxy::sign_response(TransportMessage response, XRoadId provider) {
+  auto key = ctx_.token->signing_key(provider);
+  if (!key.ok()) co_return key.error();
+  signer::MessageParts parts{response.message, {}};
+  if (response.body) parts.attachments.push_back(*response.body);
+  for (const auto& a : response.attachments) parts.attachments.push_back(a.body);
+  auto signed_parts = co_await ctx_.signer->sign(*key, std::move(parts));
+  if (!signed_parts.ok()) co_return signed_parts.error();
+  response.signature = std::move(signed_parts).value();
+  co_return response;
+}
+
+asio::awaitable<Result<net::StringResponse>> ServerProxy::process_soap(net::ServerExchange& ex, TransportMessage& request,
+                                                                        std::shared_ptr<const globalconf::SharedParameters> shared,
+                                                                        std::shared_ptr<const serverconf::ServerConf> conf) {
+  auto env = parse_soap(request.message, true);
+  if (!env.ok()) co_return env.error();
+  const XRoadId client = *env->header.client;
+  const XRoadId service_id = *env->header.service;
+  if (auto st = verify_sender(ex, request, client, *shared); !st.ok()) co_return st.error();
+  const serverconf::Service* service = conf->service(service_id);
+  if (!service) co_return fail(errc::unknown_service, "unknown service " + service_id.to_string());
+  if (!conf->allowed(client, service_id, "", "", shared.get())) {
+    co_return fail(errc::access_denied, "request is not allowed: " + client.to_string() + " may not call " + service_id.to_string());
+  }
+
+  // Call the service with the message as the client's IS sent it.
+  const auto& req = ex.request();
+  SoapMessage outgoing;
+  outgoing.content_type = std::string(req["x-original-content-type"]);
+  if (outgoing.content_type.empty()) outgoing.content_type = request.message_type;
+  outgoing.soap_content_type = request.message_type;
+  outgoing.soap = request.message;
+  outgoing.attachments = request.attachments;
+  outgoing.multipart = !outgoing.attachments.empty() || mime_type_of(outgoing.content_type) == "multipart/related";
+  if (!outgoing.multipart) outgoing.content_type = outgoing.soap_content_type;
+  auto url = net::Url::parse(service->url);
+  if (!url.ok()) co_return fail(errc::service_failed, "the service URL " + service->url + " is not usable");
+  http::request<http::string_body> call{http::verb::post, url->target, 11};
+  call.set(http::field::content_type, outgoing.content_type);
+  if (auto action = req.find("x-original-soapaction"); action != req.end()) call.set("SOAPAction", action->value());
+  call.body() = join_soap_message(outgoing);
+  call.prepare_payload();
+  auto answer = co_await service_client(service->timeout).request(*url, std::move(call));
+  if (!answer.ok()) co_return service_error(*service, answer.error());
+
+  const std::string answer_type(answer->message[http::field::content_type]);
+  auto incoming = split_soap_message(answer_type, std::move(answer->message.body()));
+  if (!incoming.ok()) {
+    co_return fail(errc::service_invalid_response, "service " + service_id.to_string() + " answered HTTP " +
+                                                       std::to_string(answer->message.result_int()) + " without a SOAP message: " +
+                                                       incoming.error().detail());
+  }
+  auto renv = parse_soap(incoming->soap, false);
+  if (!renv.ok()) {
+    co_return fail(errc::service_invalid_response, "service " + service_id.to_string() + " answered with a malformed SOAP message: " +
+                                                       renv.error().detail());
+  }
+  TransportMessage response;
+  response.message_type = incoming->soap_content_type;
+  response.attachments = std::move(incoming->attachments);
+  if (renv->is_fault) {
+    response.message = std::move(incoming->soap);
+  } else {
+    auto with_hash = insert_request_hash(incoming->soap, soap_request_hash(request.message));
+    if (!with_hash.ok()) co_return fail(errc::service_invalid_response, "service " + service_id.to_string() + ": " + with_hash.error().detail());
+    response.message = std::move(with_hash).value();
+  }
+  auto signed_response = co_await sign_response(std::move(response), service_id.service_provider());
+  if (!signed_response.ok()) co_return signed_response.error();
+  EncodedMessage encoded = encode_transport(*signed_response);
+  auto r = net::make_response(http::status::ok, std::move(encoded.body), encoded.content_type, req.version());
+  r.set(kHashAlgorithmHeader, "SHA-512");
+  r.set("x-original-content-type", answer_type);
+  co_return r;
+}
+
+Error ServerProxy::service_error(const serverconf::Service& service, const Error& cause) {
+  const std::string code = cause.fault_code();
+  const errc e = code == "network_error"               ? errc::service_network_error
+                 : code == "ssl_authentication_failed" ? errc::service_tls_failed
+                 : code == "invalid_message"           ? errc::service_invalid_response
+                                                       : errc::service_failed;
+  return fail(e, "service " + service.id.to_string() + " at " + service.url + " failed: " + cause.detail());
 }
 
 asio::awaitable<Result<net::StringResponse>> ServerProxy::process_rest(net::ServerExchange& ex, TransportMessage& request,
@@ -106,21 +208,7 @@ asio::awaitable<Result<net::StringResponse>> ServerProxy::process_rest(net::Serv
   auto client = parse_rest_client(*client_text);
   if (!client.ok()) co_return fail(errc::invalid_message, "X-Road-Client: " + client.error().detail());
 
-  // The sending server hosts the client.
-  const auto* peer = *registered_peer(ex.peer().chain.front(), *shared);
-  const bool hosts = peer->id.owner_member() == client->owner_member() ||
-                     std::find(peer->clients.begin(), peer->clients.end(), *client) != peer->clients.end();
-  if (!hosts) {
-    co_return fail(errc::ssl_auth_failed, "security server " + peer->id.to_string() + " does not host client " + client->to_string());
-  }
-
-  // The signature is the client's.
-  auto sig = xml::XadesSignature::parse(request.signature.signature);
-  if (!sig.ok()) co_return sig.error();
-  globalconf::SignedMessage sm{[&](std::string_view uri) { return request.part(uri); }, request.part_uris(),
-                               request.signature.hash_chain_result, request.signature.hash_chain};
-  auto verified = globalconf::verify_signed_message(*sig, sm, *shared, {*client, std::chrono::system_clock::now()});
-  if (!verified.ok()) co_return verified.error();
+  if (auto st = verify_sender(ex, request, *client, *shared); !st.ok()) co_return st.error();
 
   // The service and the right to call it.
   const serverconf::Service* service = conf->service(target->service);
@@ -149,14 +237,7 @@ asio::awaitable<Result<net::StringResponse>> ServerProxy::process_rest(net::Serv
   if (request.body) call.body() = *request.body;
   if (request.body || verb == http::verb::post || verb == http::verb::put || verb == http::verb::patch) call.prepare_payload();
   auto answer = co_await service_client(service->timeout).request(*url, std::move(call));
-  if (!answer.ok()) {
-    const std::string cause = answer.error().fault_code();
-    const errc e = cause == "network_error"               ? errc::service_network_error
-                   : cause == "ssl_authentication_failed" ? errc::service_tls_failed
-                   : cause == "invalid_message"           ? errc::service_invalid_response
-                                                          : errc::service_failed;
-    co_return fail(e, "service " + service->id.to_string() + " at " + service->url + " failed: " + answer.error().detail());
-  }
+  if (!answer.ok()) co_return service_error(*service, answer.error());
 
   // The response header part, X-Road's headers last.
   RestResponseHead rh;
@@ -181,15 +262,9 @@ asio::awaitable<Result<net::StringResponse>> ServerProxy::process_rest(net::Serv
   if (!answer->message.body().empty()) response.body = std::move(answer->message.body());
 
   // Signed by the provider.
-  auto key = ctx_.token->signing_key(target->service.service_provider());
-  if (!key.ok()) co_return key.error();
-  signer::MessageParts parts{response.message, {}};
-  if (response.body) parts.attachments.push_back(*response.body);
-  auto signed_parts = co_await ctx_.signer->sign(*key, std::move(parts));
-  if (!signed_parts.ok()) co_return signed_parts.error();
-  response.signature = std::move(signed_parts).value();
-
-  EncodedMessage encoded = encode_transport(response);
+  auto signed_response = co_await sign_response(std::move(response), target->service.service_provider());
+  if (!signed_response.ok()) co_return signed_response.error();
+  EncodedMessage encoded = encode_transport(*signed_response);
   auto r = net::make_response(http::status::ok, std::move(encoded.body), encoded.content_type, ex.request().version());
   r.set(kHashAlgorithmHeader, "SHA-512");
   co_return r;

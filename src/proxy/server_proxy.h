@@ -33,6 +33,14 @@ class ServerProxy {
   boost::asio::awaitable<Result<net::StringResponse>> process_rest(net::ServerExchange& ex, TransportMessage& request,
                                                                     std::shared_ptr<const globalconf::SharedParameters> shared,
                                                                     std::shared_ptr<const serverconf::ServerConf> conf);
+  boost::asio::awaitable<Result<net::StringResponse>> process_soap(net::ServerExchange& ex, TransportMessage& request,
+                                                                    std::shared_ptr<const globalconf::SharedParameters> shared,
+                                                                    std::shared_ptr<const serverconf::ServerConf> conf);
+  // The sending server hosts `client`, and the message is signed by `client`'s member.
+  Status verify_sender(net::ServerExchange& ex, const TransportMessage& request, const XRoadId& client,
+                       const globalconf::SharedParameters& shared);
+  boost::asio::awaitable<Result<TransportMessage>> sign_response(TransportMessage response, XRoadId provider);
+  static Error service_error(const serverconf::Service& service, const Error& cause);
   net::HttpClient& service_client(std::chrono::milliseconds timeout);
 
   boost::asio::io_context& io_;

@@ -23,12 +23,20 @@ void add_part(std::string& out, const std::string& boundary, std::string_view ty
 std::optional<std::string> TransportMessage::part(std::string_view uri) const {
   if (uri == "/message.xml") return message;
   if (uri == "/attachment1" && body) return *body;
+  constexpr std::string_view kPrefix = "/attachment";
+  if (uri.rfind(kPrefix, 0) == 0 && !attachments.empty()) {
+    const std::string n(uri.substr(kPrefix.size()));
+    if (n.empty() || n.size() > 6 || n.find_first_not_of("0123456789") != std::string::npos || n[0] == '0') return std::nullopt;
+    const std::size_t i = std::stoul(n);
+    if (i >= 1 && i <= attachments.size()) return attachments[i - 1].body;
+  }
   return std::nullopt;
 }
 
 std::vector<std::string> TransportMessage::part_uris() const {
   std::vector<std::string> out = {"/message.xml"};
   if (body) out.push_back("/attachment1");
+  for (std::size_t i = 0; i < attachments.size(); ++i) out.push_back("/attachment" + std::to_string(i + 1));
   return out;
 }
 
@@ -45,6 +53,18 @@ EncodedMessage encode_transport(const TransportMessage& m) {
   }
   add_part(out, boundary, m.message_type, m.message, first);
   if (m.body) add_part(out, boundary, kRestBodyType, *m.body, false);
+  if (!m.attachments.empty()) {
+    const std::string inner = "xatt" + crypto::to_hex(Random::system().bytes(16));
+    std::string nested;
+    for (std::size_t i = 0; i < m.attachments.size(); ++i) {
+      if (i > 0) nested += "\r\n";
+      nested += "--" + inner + "\r\n";
+      for (const auto& h : m.attachments[i].headers) nested += h.name + ": " + h.value + "\r\n";
+      nested += "\r\n" + m.attachments[i].body;
+    }
+    nested += "\r\n--" + inner + "--";
+    add_part(out, boundary, "multipart/mixed; charset=UTF-8; boundary=" + inner, nested, false);
+  }
   if (m.fault) {
     add_part(out, boundary, "text/xml; charset=UTF-8", soap_fault_xml(*m.fault), false);
   } else {
@@ -77,6 +97,19 @@ Result<TransportMessage> decode_transport(std::string_view content_type, std::st
   m.message = std::string(parts->at(i).body);
   ++i;
   if (i < parts->size() && type_of(i) == kRestBodyType) m.body = std::string(parts->at(i++).body);
+  if (i < parts->size() && type_of(i) == "multipart/mixed") {
+    const auto inner = mime::HeaderValue::parse(parts->at(i).headers.get("content-type").value_or(""));
+    auto b = inner.params.find("boundary");
+    if (b == inner.params.end() || b->second.empty()) return invalid("the attachments part has no boundary");
+    auto nested = mime::parse_multipart(parts->at(i).body, b->second);
+    if (!nested.ok()) return invalid("the attachments part is not valid multipart: " + nested.error().detail());
+    for (const auto& a : *nested) {
+      HeaderList headers;
+      for (const auto& h : a.headers.list) headers.push_back({h.name, h.value});
+      m.attachments.push_back({std::move(headers), std::string(a.body)});
+    }
+    ++i;
+  }
   if (i + 1 < parts->size() && type_of(i) == kHashChainResultType) {
     if (type_of(i + 1) != kHashChainType) return invalid("a hash-chain-result part is not followed by its hash chain");
     m.signature.hash_chain_result = std::string(parts->at(i).body);

@@ -3,6 +3,7 @@
 //   application/ocsp-response *       (requests) OCSP responses for the sender's auth certificate
 //   the message                       application/x-road-rest-request | -response (REST), text/xml (SOAP)
 //   application/x-road-rest-body ?    (REST) the body
+//   multipart/mixed ?                 (SOAP) the attachments, each with its own MIME headers
 //   application/hash-chain-result, application/hash-chain ?   (batch signatures)
 //   signature/bdoc-1.0/ts             the XAdES signature -- or a text/xml SOAP fault instead
 #pragma once
@@ -13,6 +14,7 @@
 
 #include "base/result.h"
 #include "proxy/errors.h"
+#include "proxy/soap.h"
 #include "signer/message_signer.h"
 
 namespace roadside::proxy {
@@ -31,6 +33,7 @@ struct TransportMessage {
   std::string message_type;                 // Content-Type of the message part
   std::string message;                      // the message part's bytes (what /message.xml names)
   std::optional<std::string> body;          // REST body (/attachment1)
+  std::vector<Attachment> attachments;      // SOAP attachments (/attachment1..N), in a nested multipart
   signer::SignedMessageParts signature;
   std::optional<Fault> fault;  // a fault sent in place of the signature
 

@@ -1,5 +1,8 @@
 #include "testbed/services.h"
 
+#include "crypto/crypto.h"
+#include "mime/multipart.h"
+
 #include <nlohmann/json.hpp>
 
 #include "base/random.h"
@@ -43,8 +46,32 @@ std::string get_random_wsdl(const std::string& endpoint) {
     xmlns:id="http://x-road.eu/xsd/identifiers" xmlns:tns="http://test.x-road.global/producer"
     name="testService" targetNamespace="http://test.x-road.global/producer">
   <wsdl:types>
+    <!-- The X-Road header elements inline, so SOAP clients need nothing from the network. -->
+    <xsd:schema elementFormDefault="qualified" targetNamespace="http://x-road.eu/xsd/identifiers">
+      <xsd:complexType name="XRoadIdentifierType">
+        <xsd:sequence>
+          <xsd:element name="xRoadInstance" type="xsd:string" minOccurs="0"/>
+          <xsd:element name="memberClass" type="xsd:string" minOccurs="0"/>
+          <xsd:element name="memberCode" type="xsd:string" minOccurs="0"/>
+          <xsd:element name="subsystemCode" type="xsd:string" minOccurs="0"/>
+          <xsd:element name="groupCode" type="xsd:string" minOccurs="0"/>
+          <xsd:element name="serviceCode" type="xsd:string" minOccurs="0"/>
+          <xsd:element name="serviceVersion" type="xsd:string" minOccurs="0"/>
+          <xsd:element name="serverCode" type="xsd:string" minOccurs="0"/>
+        </xsd:sequence>
+        <xsd:attribute ref="id:objectType" use="required"/>
+      </xsd:complexType>
+      <xsd:attribute name="objectType" type="xsd:string"/>
+    </xsd:schema>
+    <xsd:schema elementFormDefault="qualified" targetNamespace="http://x-road.eu/xsd/xroad.xsd">
+      <xsd:import namespace="http://x-road.eu/xsd/identifiers"/>
+      <xsd:element name="client" type="id:XRoadIdentifierType"/>
+      <xsd:element name="service" type="id:XRoadIdentifierType"/>
+      <xsd:element name="id" type="xsd:string"/>
+      <xsd:element name="protocolVersion" type="xsd:string"/>
+    </xsd:schema>
     <xsd:schema elementFormDefault="qualified" targetNamespace="http://test.x-road.global/producer">
-      <xsd:import namespace="http://x-road.eu/xsd/xroad.xsd" schemaLocation="http://x-road.eu/xsd/xroad.xsd"/>
+      <xsd:import namespace="http://x-road.eu/xsd/xroad.xsd"/>
       <xsd:element name="getRandom"><xsd:complexType><xsd:sequence/></xsd:complexType></xsd:element>
       <xsd:element name="getRandomResponse"><xsd:complexType><xsd:sequence>
         <xsd:element name="data" type="xsd:string"/>
@@ -119,7 +146,23 @@ boost::asio::awaitable<void> ExampleServices::handle(net::ServerExchange& ex) {
     co_return;
   }
   if (path == "/soap" && ex.request().method() == http::verb::post) {
-    auto head = soap_head(*body);
+    // SwA and MTOM: the envelope is the first part; the attachments are echoed back.
+    std::string envelope = *body;
+    std::vector<mime::Part> attachments;
+    std::string root_type = "text/xml; charset=utf-8";
+    const auto ct = mime::HeaderValue::parse(std::string(ex.request()[http::field::content_type]));
+    const bool multipart = ct.value == "multipart/related" && ct.params.count("boundary");
+    std::optional<std::vector<mime::Part>> parts;
+    if (multipart) {
+      auto parsed = mime::parse_multipart(*body, ct.params.at("boundary"));
+      if (parsed.ok() && !parsed->empty()) {
+        parts = std::move(parsed).value();
+        envelope = std::string(parts->front().body);
+        root_type = parts->front().headers.get("content-type").value_or(root_type);
+        attachments.assign(parts->begin() + 1, parts->end());
+      }
+    }
+    auto head = soap_head(envelope);
     if (!head) {
       const std::string fault =
           "<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\"><SOAP-ENV:Body><SOAP-ENV:Fault>"
@@ -135,7 +178,22 @@ boost::asio::awaitable<void> ExampleServices::handle(net::ServerExchange& ex) {
     const std::string response = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + head->head + "<" + p +
                                  ":Body><ns1:getRandomResponse xmlns:ns1=\"http://test.x-road.global/producer\"><ns1:data>" +
                                  std::to_string(n) + "</ns1:data></ns1:getRandomResponse></" + p + ":Body></" + p + ":Envelope>\n";
-    (void)co_await ex.respond(net::make_response(http::status::ok, response, "text/xml; charset=utf-8"));
+    if (!parts) {
+      (void)co_await ex.respond(net::make_response(http::status::ok, response, "text/xml; charset=utf-8"));
+      co_return;
+    }
+    const std::string boundary = "example-" + crypto::to_hex(Random::system().bytes(8));
+    std::string out = "--" + boundary + "\r\nContent-Type: " + root_type + "\r\nContent-ID: <response>\r\n\r\n" + response + "\r\n";
+    for (const auto& a : attachments) {
+      out += "--" + boundary + "\r\n";
+      for (const auto& h : a.headers.list) out += h.name + ": " + h.value + "\r\n";
+      out += "\r\n" + std::string(a.body) + "\r\n";
+    }
+    out += "--" + boundary + "--\r\n";
+    const std::string type = mime::HeaderValue::parse(root_type).value;
+    std::string content_type = "multipart/related; type=\"" + type + "\"; start=\"<response>\"; boundary=\"" + boundary + "\"";
+    if (type == "application/xop+xml") content_type += "; start-info=\"text/xml\"";
+    (void)co_await ex.respond(net::make_response(http::status::ok, std::move(out), content_type));
     co_return;
   }
   (void)co_await ex.respond(net::make_response(http::status::not_found, "not found\n"));

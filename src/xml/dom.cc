@@ -15,6 +15,9 @@ std::string_view S(const xmlChar* s) { return s ? std::string_view(reinterpret_c
 
 std::string_view Element::name() const { return S(N(node_)->name); }
 std::string_view Element::ns() const { return N(node_)->ns ? S(N(node_)->ns->href) : std::string_view(); }
+std::string_view Element::prefix() const {
+  return N(node_)->ns && N(node_)->ns->prefix ? S(N(node_)->ns->prefix) : std::string_view();
+}
 
 std::string Element::text() const {
   xmlChar* c = xmlNodeGetContent(N(node_));

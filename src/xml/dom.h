@@ -18,6 +18,7 @@ class Element {
  public:
   std::string_view name() const;       // local name
   std::string_view ns() const;         // namespace URI, "" if none
+  std::string_view prefix() const;     // namespace prefix as written, "" if none
   std::string text() const;            // concatenated text content
   std::optional<std::string> attribute(std::string_view name, std::string_view ns = {}) const;
   std::vector<Element> children() const;                     // element children, in order

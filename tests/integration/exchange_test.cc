@@ -14,6 +14,7 @@
 #include <set>
 #include <thread>
 
+#include "crypto/crypto.h"
 #include "mime/multipart.h"
 #include "proxy/errors.h"
 #include "proxy/rest.h"
@@ -296,6 +297,137 @@ TEST_F(Exchange, ConcurrentRequestsShareSignaturesAndAllVerify) {
   EXPECT_EQ(messages, 200);
   EXPECT_LT(signatures, messages) << "no batch covered more than one message";
   std::cout << "[ figures  ] 200 concurrent requests signed with " << signatures << " signatures on ss1\n";
+}
+
+// ---- SOAP ----------------------------------------------------------------------------
+
+std::string soap_request(const std::string& id, const std::string& client_subsystem = "CLIENT") {
+  return "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+         "<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\" xmlns:xrd=\"http://x-road.eu/xsd/xroad.xsd\" "
+         "xmlns:id=\"http://x-road.eu/xsd/identifiers\">\n  <SOAP-ENV:Header>\n"
+         "    <xrd:client id:objectType=\"SUBSYSTEM\"><id:xRoadInstance>DEV</id:xRoadInstance><id:memberClass>COM</id:memberClass>"
+         "<id:memberCode>1001</id:memberCode><id:subsystemCode>" + client_subsystem + "</id:subsystemCode></xrd:client>\n"
+         "    <xrd:service id:objectType=\"SERVICE\"><id:xRoadInstance>DEV</id:xRoadInstance><id:memberClass>COM</id:memberClass>"
+         "<id:memberCode>1002</id:memberCode><id:subsystemCode>SERVICE</id:subsystemCode><id:serviceCode>getRandom</id:serviceCode>"
+         "<id:serviceVersion>v1</id:serviceVersion></xrd:service>\n"
+         "    <xrd:userId>EE12345678901</xrd:userId>\n    <xrd:id>" + id + "</xrd:id>\n    <xrd:protocolVersion>4.0</xrd:protocolVersion>\n"
+         "  </SOAP-ENV:Header>\n  <SOAP-ENV:Body><ns1:getRandom xmlns:ns1=\"http://test.x-road.global/producer\"/></SOAP-ENV:Body>\n"
+         "</SOAP-ENV:Envelope>\n";
+}
+
+std::string b64_sha512(const std::string& bytes) { return crypto::base64_encode(crypto::sha512(bytes)); }
+
+// The requestHash of a SOAP response (between its tags), or "".
+std::string request_hash_in(const std::string& xml) {
+  const auto open = xml.find("requestHash algorithmId=");
+  if (open == std::string::npos) return {};
+  const auto start = xml.find('>', open) + 1;
+  return xml.substr(start, xml.find('<', start) - start);
+}
+
+TEST_F(Exchange, SoapRequestWithCurlGetsAVerifiedAnswerWithTheRequestHash) {
+  TempDir tmp;
+  const std::string soap = soap_request("curl-1");
+  write_file(tmp / "req.xml", soap);
+  Reply r = curl("-H 'Content-Type: text/xml; charset=utf-8' -H 'SOAPAction: \"\"' --data-binary @" + (tmp / "req.xml").string(), "/");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("<ns1:getRandomResponse"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("<xrd:id>curl-1</xrd:id>"), std::string::npos) << r.body;
+  // requestHash comes right after id and is the SHA-512 of the request as sent.
+  EXPECT_EQ(request_hash_in(r.body), b64_sha512(soap)) << r.body;
+  EXPECT_LT(r.body.find("<xrd:id>"), r.body.find("<xrd:requestHash"));
+  EXPECT_LT(r.body.find("<xrd:requestHash"), r.body.find("<xrd:protocolVersion>"));
+}
+
+// A multipart/related request with one binary attachment; `root_type` text/xml (SwA) or
+// application/xop+xml (MTOM). The example service echoes attachments back.
+void check_attachments(const std::string& root_type, const std::string& type_param) {
+  TempDir tmp;
+  const std::string soap = soap_request("att-1");
+  std::string attachment = "binary\r\n--not-a-boundary\r\n";
+  for (int i = 0; i < 256; ++i) attachment += static_cast<char>(i);
+  const std::string boundary = "MIME_boundary_test";
+  std::string body = "--" + boundary + "\r\nContent-Type: " + root_type + "\r\nContent-ID: <root>\r\n\r\n" + soap + "\r\n--" +
+                     boundary + "\r\nContent-Type: application/octet-stream\r\nContent-ID: <att1@example.org>\r\n\r\n" + attachment +
+                     "\r\n--" + boundary + "--\r\n";
+  write_file(tmp / "req", body);
+  Reply r = curl("-H 'Content-Type: multipart/related; type=\"" + type_param + "\"; start=\"<root>\"; boundary=" + boundary +
+                     "' --data-binary @" + (tmp / "req").string(),
+                 "/");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string ct = header(r, "Content-Type");
+  ASSERT_EQ(ct.rfind("multipart/related", 0), 0u) << r.headers;
+  auto value = mime::HeaderValue::parse(ct);
+  auto parts = mime::parse_multipart(r.body, value.params["boundary"]);
+  ASSERT_TRUE(parts.ok()) << r.body;
+  ASSERT_EQ(parts->size(), 2u);
+  EXPECT_EQ(mime::HeaderValue::parse(parts->at(0).headers.get("content-type").value_or("")).value,
+            mime::HeaderValue::parse(root_type).value);
+  EXPECT_EQ(request_hash_in(std::string(parts->at(0).body)), b64_sha512(soap));  // the SOAP part only
+  EXPECT_EQ(parts->at(1).body, attachment);                                      // every byte back
+  EXPECT_EQ(parts->at(1).headers.get("content-id").value_or(""), "<att1@example.org>");
+}
+
+TEST_F(Exchange, SoapWithAttachmentsSwaAndMtomCarryEveryByte) {
+  check_attachments("text/xml; charset=UTF-8", "text/xml");
+  check_attachments("application/xop+xml; charset=UTF-8; type=\"text/xml\"", "application/xop+xml");
+}
+
+TEST_F(Exchange, ZeepCallsGetRandomFromTheWsdl) {
+  const std::string wsdl = instance->contract["services"][1]["wsdl"];
+  const std::string script = (source_dir() / "tests" / "integration" / "zeep_client.py").string();
+  std::string out;
+  ASSERT_EQ(run_command("/usr/bin/python3 " + script + " '" + wsdl + "' http://" + instance->client_proxy +
+                            "/ DEV/COM/1001/CLIENT DEV/COM/1002/SERVICE/getRandom/v1",
+                        &out),
+            0)
+      << out;
+  auto j = json::parse(last_line(out), nullptr, false);
+  ASSERT_TRUE(j.is_object()) << out;
+  EXPECT_FALSE(j["data"].get<std::string>().empty());
+  EXPECT_EQ(j["id"], j["sent_id"]);
+  EXPECT_EQ(j["requestHash"].get<std::string>().size(), 88u) << out;
+}
+
+TEST_F(Exchange, SoapRefusalsAreSoapFaults) {
+  TempDir tmp;
+  write_file(tmp / "denied.xml", soap_request("denied-1", "SERVICE"));  // 1001/SERVICE may not call getRandom
+  Reply denied = curl("-H 'Content-Type: text/xml' --data-binary @" + (tmp / "denied.xml").string(), "/");
+  EXPECT_EQ(denied.status, 500);
+  auto fault = proxy::parse_soap_fault(denied.body);
+  ASSERT_TRUE(fault.has_value()) << denied.body;
+  EXPECT_EQ(fault->code, "server.serverproxy.access_denied");
+  Reply json_type = curl("-H 'Content-Type: application/json' --data-binary '{}'", "/");
+  fault = proxy::parse_soap_fault(json_type.body);
+  ASSERT_TRUE(fault.has_value()) << json_type.body;
+  EXPECT_EQ(fault->code, "client.invalid_content_type");
+}
+
+// X-Road's own malformed IS queries (vectors/xroad/is-queries), each refused with its code.
+TEST_F(Exchange, MalformedSoapQueriesFromXRoadsTestsAreRefused) {
+  ROADSIDE_REQUIRE_VECTORS(vectors);
+  const std::map<std::string, std::string> expected = {
+      {"empty.query", "client.missing_soap"},
+      {"no-header.query", "client.missing_header"},
+      {"faulty-header.query", "client.missing_header_field"},
+      {"missing-protocolVersion.query", "client.missing_header_field"},
+      {"wrong-protocolVersion.query", "client.invalid_protocol_version"},
+      {"malformed-body1.query", "client.invalid_body"},
+      {"no-soap.query", "client.mime_parsing_failed"},
+      // Well-formed, but for instance EE, which this server does not host.
+      {"simple.query", "server.clientproxy.unknown_member"},
+  };
+  for (const auto& [file, code] : expected) {
+    const auto path = vectors / "xroad" / "is-queries" / file;
+    const bool multipart = read_file(path).rfind("--", 0) == 0;
+    const std::string type = multipart ? "multipart/related; type=\"text/xml\"; boundary=jetty771207119h3h10dty" : "text/xml; charset=utf-8";
+    Reply r = curl("-H 'Content-Type: " + type + "' --data-binary @" + path.string(), "/");
+    EXPECT_EQ(r.status, 500) << file;
+    auto fault = proxy::parse_soap_fault(r.body);
+    ASSERT_TRUE(fault.has_value()) << file << ": " << r.body;
+    EXPECT_EQ(fault->code, code) << file << ": " << fault->message;
+    EXPECT_FALSE(fault->message.empty()) << file;
+  }
 }
 
 // ---- A server proxy's view: transport messages crafted with ss1's keys, sent with curl ----

@@ -1,0 +1,75 @@
+// The SOAP message protocol (PR-MESS 4.0, xroad-protocols.md §1): SOAP 1.1 envelopes with
+// X-Road headers, plain or with attachments (SwA multipart/related, or MTOM with an
+// application/xop+xml root part), and the provider's requestHash.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/identifiers.h"
+#include "base/result.h"
+#include "proxy/rest.h"
+
+namespace roadside::proxy {
+
+inline constexpr std::string_view kSoapEnvNs = "http://schemas.xmlsoap.org/soap/envelope/";
+inline constexpr std::size_t kMaxSoapBytes = 64 * 1024 * 1024;
+
+struct SoapHeader {
+  std::optional<XRoadId> client;
+  std::optional<XRoadId> service;
+  std::optional<XRoadId> security_server;
+  std::string id;
+  std::string user_id;
+  std::string issue;
+  std::string protocol_version;
+  std::optional<std::string> request_hash;  // responses
+};
+
+struct SoapEnvelope {
+  SoapHeader header;
+  bool has_header = false;
+  bool is_fault = false;
+  std::string body_element;  // local name of the Body's one child
+};
+
+// Reads the envelope and its X-Road headers. A request must have client, service, id and
+// protocolVersion 4.x, and a body whose element is named like the service code.
+// Errors (errc): invalid_soap (not a SOAP 1.1 envelope), missing_header, missing_header_field,
+// invalid_protocol_version, invalid_body.
+Result<SoapEnvelope> parse_soap(std::string_view xml, bool request);
+
+// One attachment: its MIME headers as sent and its bytes.
+struct Attachment {
+  HeaderList headers;
+  std::string body;
+};
+
+// A SOAP message as an IS or a service sends it: the envelope part and the attachments.
+struct SoapMessage {
+  std::string content_type;       // of the whole HTTP body (text/xml, multipart/related; ...)
+  std::string soap_content_type;  // of the envelope part
+  HeaderList soap_part_headers;   // the envelope part's MIME headers (multipart only)
+  std::string soap;               // the envelope's bytes
+  std::vector<Attachment> attachments;
+  bool multipart = false;
+};
+
+// Splits an HTTP body by its Content-Type: text/xml, or multipart/related (SwA, MTOM) whose
+// root part (the start parameter, else the first) is the envelope.
+// Errors: invalid_content_type, missing_soap, invalid_soap.
+Result<SoapMessage> split_soap_message(std::string_view content_type, std::string body);
+// The HTTP body back: the envelope alone, or a multipart/related body with `content_type`'s
+// boundary, every part with its original headers.
+std::string join_soap_message(const SoapMessage& m);
+
+// Inserts <prefix:requestHash algorithmId="...sha512">hash</prefix:requestHash> right after the
+// header's id element, with its prefix and indentation, removing any requestHash the service
+// put there (PR-MESS §2.2).
+Result<std::string> insert_request_hash(std::string_view xml, std::string_view hash_base64);
+
+// base64 SHA-512 of the request's SOAP part: what requestHash must say.
+std::string soap_request_hash(std::string_view soap);
+
+}  // namespace roadside::proxy
