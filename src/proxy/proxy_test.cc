@@ -1,0 +1,215 @@
+// The message exchange's codecs over bytes: REST header parts, SOAP headers and requestHash,
+// transport messages and fault codes. No sockets here (see tests/integration/exchange_test.cc).
+#include <gtest/gtest.h>
+
+#include "crypto/crypto.h"
+#include "proxy/errors.h"
+#include "proxy/rest.h"
+#include "proxy/soap.h"
+#include "proxy/transport.h"
+#include "support/test_support.h"
+
+namespace roadside::proxy {
+namespace {
+
+TEST(RestHead, XRoadsRequestHeaderPartReadsAndWritesBackByteForByte) {
+  ROADSIDE_REQUIRE_VECTORS(vectors);
+  const std::string part = testing::read_file(vectors / "xroad" / "signatures" / "non-batch-rest-request" / "message.xml");
+  auto head = RestRequestHead::parse(part);
+  ASSERT_TRUE(head.ok()) << head.error().to_string();
+  EXPECT_EQ(head->method, "POST");
+  EXPECT_EQ(head->target, "/r1/DEV/COM/1234/TestService/mock1");
+  EXPECT_EQ(last_header(head->headers, "x-road-client"), "DEV/COM/4321/TestClient");
+  EXPECT_EQ(last_header(head->headers, "X-ROAD-ID"), "DEV-7012d0aa-a51d-4200-94ed-1e68f43bccfc");
+  EXPECT_EQ(head->serialize(), part);
+}
+
+TEST(RestHead, ResponsePartAndMalformedParts) {
+  RestResponseHead r{404, "Not Found", {{"Content-Type", "application/json"}, {"x-road-request-hash", "abc="}}};
+  const std::string bytes = r.serialize();
+  EXPECT_EQ(bytes, "404\r\nNot Found\r\nContent-Type:application/json\r\nx-road-request-hash:abc=\r\n");
+  auto back = RestResponseHead::parse(bytes);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->status, 404u);
+  EXPECT_EQ(back->serialize(), bytes);
+  for (const char* bad : {"", "GET\r\n", "GET\r\n/x", "GET\r\nno-slash\r\n", "GET\r\n/x\r\n:novalue\r\n", "GET\r\n/x\r\nline\r\n"}) {
+    auto h = RestRequestHead::parse(bad);
+    ASSERT_FALSE(h.ok()) << bad;
+    EXPECT_EQ(h.error().fault_code(), "invalid_message");
+  }
+  for (const char* bad : {"20\r\nOK\r\n", "999\r\nX\r\n", "abc\r\nX\r\n"}) EXPECT_FALSE(RestResponseHead::parse(bad).ok()) << bad;
+}
+
+TEST(RestHead, RequestHashIsOverTheHeaderPartAndTheBody) {
+  const std::string part = "GET\r\n/r1/A/B/C/D/e\r\n";
+  EXPECT_EQ(rest_request_hash(part, std::nullopt), crypto::base64_encode(crypto::sha512(part)));
+  EXPECT_EQ(rest_request_hash(part, std::string_view("body")),
+            crypto::base64_encode(crypto::sha512(crypto::sha512(part) + crypto::sha512("body"))));
+  EXPECT_TRUE(is_skipped_header("Transfer-Encoding"));
+  EXPECT_TRUE(is_skipped_header("host"));
+  EXPECT_FALSE(is_skipped_header("X-Road-Client"));
+}
+
+constexpr std::string_view kSoap = R"(<?xml version="1.0" encoding="utf-8"?>
+<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xrd="http://x-road.eu/xsd/xroad.xsd" xmlns:id="http://x-road.eu/xsd/identifiers">
+    <SOAP-ENV:Header>
+        <xrd:client id:objectType="MEMBER"><id:xRoadInstance>EE</id:xRoadInstance><id:memberClass>COM</id:memberClass><id:memberCode>1</id:memberCode></xrd:client>
+        <xrd:service id:objectType="SERVICE"><id:xRoadInstance>EE</id:xRoadInstance><id:memberClass>COM</id:memberClass><id:memberCode>2</id:memberCode><id:serviceCode>getState</id:serviceCode></xrd:service>
+        <xrd:id>abc</xrd:id>
+        <xrd:requestHash algorithmId="http://www.w3.org/2001/04/xmlenc#sha512">from-the-service</xrd:requestHash>
+        <xrd:protocolVersion>4.0</xrd:protocolVersion>
+    </SOAP-ENV:Header>
+    <SOAP-ENV:Body><xrd:getState/></SOAP-ENV:Body>
+</SOAP-ENV:Envelope>)";
+
+TEST(Soap, HeadersAreReadAndTheRequestHashReplacesTheServicesOwn) {
+  auto env = parse_soap(kSoap, true);
+  ASSERT_TRUE(env.ok()) << env.error().to_string();
+  EXPECT_EQ(env->header.client->to_string(), "MEMBER:EE/COM/1");
+  EXPECT_EQ(env->header.service->to_string(), "SERVICE:EE/COM/2/getState");
+  EXPECT_EQ(env->header.id, "abc");
+  EXPECT_EQ(env->body_element, "getState");
+  auto with = insert_request_hash(kSoap, "HASH==");
+  ASSERT_TRUE(with.ok()) << with.error().to_string();
+  EXPECT_EQ(with->find("from-the-service"), std::string::npos) << *with;
+  EXPECT_NE(with->find("        <xrd:id>abc</xrd:id>\n        <xrd:requestHash algorithmId=\"http://www.w3.org/2001/04/xmlenc#sha512\">"
+                       "HASH==</xrd:requestHash>\n        <xrd:protocolVersion>"),
+            std::string::npos)
+      << *with;
+  auto again = parse_soap(*with, false);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->header.request_hash, "HASH==");
+}
+
+TEST(Soap, ARequestHashBesideAnIdThatDeclaresItsOwnPrefixIsDeclaredToo) {
+  // zeep declares the namespace on each header element.
+  const std::string zeep =
+      "<soap-env:Envelope xmlns:soap-env=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap-env:Header>"
+      "<ns4:id xmlns:ns4=\"http://x-road.eu/xsd/xroad.xsd\">x1</ns4:id></soap-env:Header><soap-env:Body><a/></soap-env:Body>"
+      "</soap-env:Envelope>";
+  auto with = insert_request_hash(zeep, "H");
+  ASSERT_TRUE(with.ok());
+  auto env = parse_soap(*with, false);
+  ASSERT_FALSE(env.ok());  // no client: but the requestHash must have been read first
+  auto doc = insert_request_hash(*with, "H2");
+  ASSERT_TRUE(doc.ok());
+  EXPECT_NE(doc->find("<ns4:requestHash xmlns:ns4=\"http://x-road.eu/xsd/xroad.xsd\" algorithmId="), std::string::npos) << *doc;
+  EXPECT_EQ(doc->find(">H<"), std::string::npos) << "the first hash is replaced";
+}
+
+TEST(Soap, RefusalsNameTheirCause) {
+  struct Case {
+    std::string xml;
+    std::string code;
+  };
+  const std::string env = "<e:Envelope xmlns:e=\"http://schemas.xmlsoap.org/soap/envelope/\">";
+  const Case cases[] = {
+      {"", "invalid_soap"},
+      {"<not-closed>", "invalid_soap"},
+      {"<Envelope/>", "invalid_soap"},
+      {env + "<e:Body><x/></e:Body></e:Envelope>", "missing_header"},
+      {env + "<e:Header/><e:Body><x/></e:Body></e:Envelope>", "missing_header_field"},
+  };
+  for (const auto& c : cases) {
+    auto r = parse_soap(c.xml, true);
+    ASSERT_FALSE(r.ok()) << c.xml;
+    EXPECT_EQ(r.error().fault_code(), c.code) << c.xml << ": " << r.error().detail();
+  }
+  std::string wrong_version(kSoap);
+  wrong_version.replace(wrong_version.find(">4.0<"), 5, ">3.1<");
+  EXPECT_EQ(parse_soap(wrong_version, true).error().fault_code(), "invalid_protocol_version");
+  std::string other_body(kSoap);
+  other_body.replace(other_body.find("<xrd:getState/>"), 15, "<xrd:setState/>");
+  EXPECT_EQ(parse_soap(other_body, true).error().fault_code(), "invalid_body");
+}
+
+TEST(Soap, MultipartMessagesSplitAndJoinBack) {
+  const std::string body =
+      "--b1\r\nContent-Type: text/xml\r\nContent-ID: <r>\r\n\r\n" + std::string(kSoap) + "\r\n--b1\r\nContent-Type: image/png\r\n\r\n\x89PNG\r\n--b1--\r\n";
+  auto m = split_soap_message("multipart/related; type=\"text/xml\"; start=\"<r>\"; boundary=b1", body);
+  ASSERT_TRUE(m.ok()) << m.error().to_string();
+  EXPECT_EQ(m->soap, kSoap);
+  ASSERT_EQ(m->attachments.size(), 1u);
+  EXPECT_EQ(m->attachments[0].body, "\x89PNG");
+  EXPECT_EQ(join_soap_message(*m), body);
+  EXPECT_EQ(split_soap_message("application/soap+xml", "x").error().fault_code(), "invalid_content_type");
+  EXPECT_EQ(split_soap_message("text/xml", "").error().fault_code(), "missing_soap");
+  EXPECT_EQ(split_soap_message("multipart/related; boundary=b1", "--b1\r\nbroken").error().fault_code(), "mime_parsing_failed");
+}
+
+TEST(Transport, MessagesRoundTripWithEveryPart) {
+  TransportMessage m;
+  m.ocsp_responses = {"ocsp-1", std::string("\x30\x82\r\n--xtop", 9)};
+  m.message_type = "text/xml; charset=UTF-8";
+  m.message = std::string(kSoap);
+  m.attachments = {{{{"Content-Type", "image/png"}, {"Content-ID", "<a1>"}}, "\x89PNG\r\n\r\n"}, {{{"Content-Type", "text/plain"}}, ""}};
+  m.signature.hash_chain_result = "<hcr/>";
+  m.signature.hash_chain = "<hc/>";
+  m.signature.signature = "<sig/>";
+  const EncodedMessage encoded = encode_transport(m);
+  EXPECT_EQ(encoded.content_type.rfind("multipart/mixed; charset=UTF-8; boundary=xtop", 0), 0u);
+  auto back = decode_transport(encoded.content_type, encoded.body);
+  ASSERT_TRUE(back.ok()) << back.error().to_string();
+  EXPECT_EQ(back->ocsp_responses, m.ocsp_responses);
+  EXPECT_EQ(back->message, m.message);
+  ASSERT_EQ(back->attachments.size(), 2u);
+  EXPECT_EQ(back->attachments[0].body, m.attachments[0].body);
+  EXPECT_EQ(last_header(back->attachments[0].headers, "content-id"), "<a1>");
+  EXPECT_EQ(back->attachments[1].body, "");
+  EXPECT_EQ(back->signature.hash_chain_result, "<hcr/>");
+  EXPECT_EQ(back->signature.signature, "<sig/>");
+  EXPECT_EQ(back->part("/attachment2"), "");
+  EXPECT_FALSE(back->part("/attachment3").has_value());
+  EXPECT_FALSE(back->part("/attachment01").has_value());
+  EXPECT_EQ(back->part_uris(), (std::vector<std::string>{"/message.xml", "/attachment1", "/attachment2"}));
+}
+
+TEST(Transport, LateFaultsAndBrokenMessages) {
+  TransportMessage m;
+  m.message_type = std::string(kRestResponseType);
+  m.message = "200\r\nOK\r\n";
+  m.fault = Fault{"server.serverproxy.internal_error", "it broke", "d-1"};
+  const EncodedMessage e = encode_transport(m);
+  auto back = decode_transport(e.content_type, e.body);
+  ASSERT_TRUE(back.ok()) << back.error().to_string();
+  ASSERT_TRUE(back->fault.has_value());
+  EXPECT_EQ(back->fault->code, "server.serverproxy.internal_error");
+  EXPECT_EQ(decode_transport("text/plain", "x").error().fault_code(), "invalid_content_type");
+  EXPECT_EQ(decode_transport("multipart/mixed", "x").error().fault_code(), "invalid_message");
+  EXPECT_EQ(decode_transport("multipart/mixed; boundary=b", "--b\r\ncontent-type: text/plain\r\n\r\nx\r\n--b--\r\n").error().fault_code(),
+            "missing_signature");
+}
+
+TEST(Faults, CodesGetTheirPrefixAndStatus) {
+  auto f = make_fault(Error(make_error_code(errc::missing_header_field), "no client"), Side::client_proxy);
+  EXPECT_EQ(f.code, "client.missing_header_field");
+  EXPECT_EQ(fault_status(f.code), 400u);
+  EXPECT_EQ(f.detail.size(), 36u);
+  f = make_fault(Error(make_error_code(errc::access_denied), "no"), Side::server_proxy);
+  EXPECT_EQ(f.code, "server.serverproxy.access_denied");
+  EXPECT_EQ(fault_status(f.code), 500u);
+  f = make_fault(Error(make_error_code(errc::unknown_member), "who"), Side::client_proxy);
+  EXPECT_EQ(f.code, "server.clientproxy.unknown_member");
+  auto r = rest_error_response(f, "application/json");
+  EXPECT_EQ(r.result_int(), 500);
+  EXPECT_EQ(r["X-Road-Error"], "server.clientproxy.unknown_member");
+  EXPECT_NE(r.body().find("\"type\":\"server.clientproxy.unknown_member\""), std::string::npos);
+  auto x = rest_error_response(f, "application/xml");
+  EXPECT_NE(x.body().find("<type>server.clientproxy.unknown_member</type>"), std::string::npos);
+  auto parsed = parse_soap_fault(soap_fault_xml(f));
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_EQ(parsed->code, f.code);
+  EXPECT_EQ(parsed->message, "who");
+}
+
+TEST(Faults, PeersCodesInEitherFormReadAsTheNewOne) {
+  EXPECT_EQ(normalize_fault_code("Server.ServerProxy.AccessDenied"), "server.serverproxy.access_denied");
+  EXPECT_EQ(normalize_fault_code("Server.ClientProxy.UnknownMember"), "server.clientproxy.unknown_member");
+  EXPECT_EQ(normalize_fault_code("Server.ClientProxy.ServiceFailed.MissingBody"), "server.clientproxy.service_failed.missing_body");
+  EXPECT_EQ(normalize_fault_code("Client.InvalidSoap"), "client.invalid_soap");
+  EXPECT_EQ(normalize_fault_code("server.serverproxy.service_failed.network_error"), "server.serverproxy.service_failed.network_error");
+  EXPECT_EQ(normalize_fault_code("Server.ServerProxy.OpMonitor.Foo"), "server.serverproxy.opmonitor.foo");
+}
+
+}  // namespace
+}  // namespace roadside::proxy
