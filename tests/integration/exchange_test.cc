@@ -9,6 +9,8 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 #include <map>
 #include <set>
@@ -23,6 +25,8 @@
 #include "support/openssl_tools.h"
 #include "support/test_support.h"
 #include "testbed/ca.h"
+#include "testbed/publisher.h"
+#include "globalconf/directory.h"
 
 namespace roadside::testing {
 namespace {
@@ -430,6 +434,123 @@ TEST_F(Exchange, MalformedSoapQueriesFromXRoadsTestsAreRefused) {
   }
 }
 
+// ---- Not ready: no PIN, an expired global configuration ---------------------------------
+
+// One more `roadside serve` with ss1's configuration (its token folder, server configuration
+// and anchor), its own data directory and free ports; `extra` and `env` adjust it.
+struct ExtraServer {
+  TempDir dir;
+  std::unique_ptr<Process> process;
+  json endpoints;
+
+  ExtraServer(std::vector<std::string> extra, std::vector<std::pair<std::string, std::string>> env) {
+    std::vector<std::string> args = {roadside_binary().string(), "serve", "--config",
+                                     instance->contract["servers"][0]["config"].get<std::string>(), "--data-dir", (dir / "data").string(),
+                                     "--health-port", "0", "--set", "proxy.client_port=0", "--set", "proxy.ocsp_responder_port=0",
+                                     "--set", "proxy.server_port=0"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    process = std::make_unique<Process>(args, env, dir / "serve.log");
+    if (!process->wait_for_output("\"msg\":\"started\"", 15s)) return;
+    std::istringstream lines(process->output());
+    for (std::string line; std::getline(lines, line);) {
+      auto j = json::parse(line, nullptr, false);
+      if (j.is_object() && j.value("msg", "") == "started") endpoints = j["endpoints"];
+    }
+  }
+  std::string client_proxy() const {
+    const std::string url = endpoints.value("clientproxy", "");
+    return url.substr(url.find("//") + 2);
+  }
+  std::optional<HttpReply> readyz() const { return http_get(port_of(endpoints.value("readyz", ":0")), "/readyz", 2s); }
+};
+
+Reply curl_at(const std::string& client_proxy, const std::string& args, const std::string& path) {
+  const std::string saved = instance->client_proxy;
+  instance->client_proxy = client_proxy;
+  Reply r = curl(args, path);
+  instance->client_proxy = saved;
+  return r;
+}
+
+TEST_F(Exchange, WithoutThePinTheServerIsNotReadyAndRefusesWithTokenNotActive) {
+  ExtraServer no_pin({}, {{"XROAD_TOKEN_PIN", ""}});
+  ASSERT_FALSE(no_pin.endpoints.is_null()) << no_pin.process->output();
+  EXPECT_TRUE(no_pin.process->wait_for_output("no token PIN", 1s));
+  auto ready = no_pin.readyz();
+  ASSERT_TRUE(ready.has_value());
+  EXPECT_EQ(ready->status, 503);
+  EXPECT_NE(ready->body.find("\"component\":\"token\""), std::string::npos) << ready->body;
+  EXPECT_NE(ready->body.find("token_not_active"), std::string::npos) << ready->body;
+  // Wait for the global configuration, so the refusal is the token's.
+  const auto deadline = std::chrono::steady_clock::now() + 15s;
+  while (no_pin.process->output().find("global configuration updated") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(100ms);
+  }
+  Reply r = curl_at(no_pin.client_proxy(), kClient, kEcho);
+  EXPECT_EQ(r.status, 500) << r.body;
+  EXPECT_EQ(header(r, "X-Road-Error"), "server.clientproxy.token_not_active") << r.body;
+
+  // With the PIN in XROAD_TOKEN_PIN the same database logs in at start.
+  std::string pin = read_file(instance->dir / "tb" / "secrets" / "token-pin");
+  pin.pop_back();
+  no_pin.process->signal(SIGTERM);
+  ASSERT_EQ(no_pin.process->wait(10s), 0);
+  no_pin.process = std::make_unique<Process>(
+      std::vector<std::string>{roadside_binary().string(), "serve", "--config", instance->contract["servers"][0]["config"].get<std::string>(),
+                               "--data-dir", (no_pin.dir / "data").string(), "--health-port", "0", "--set", "proxy.client_port=0", "--set",
+                               "proxy.ocsp_responder_port=0", "--set", "proxy.server_port=0"},
+      std::vector<std::pair<std::string, std::string>>{{"XROAD_TOKEN_PIN", pin}}, no_pin.dir / "serve2.log");
+  EXPECT_TRUE(no_pin.process->wait_for_output("\"msg\":\"token logged in\"", 15s)) << no_pin.process->output();
+  EXPECT_EQ(no_pin.process->output().find(pin), std::string::npos) << "the PIN must never be logged";
+}
+
+TEST_F(Exchange, AnExpiredGlobalConfigurationStopsTraffic) {
+  // A Central Server stand-in that signs ss1's instance configuration valid for 4 s.
+  boost::asio::io_context io;
+  auto guard = boost::asio::make_work_guard(io);
+  std::thread thread([&] { io.run(); });
+  metrics::Registry registry;
+  const auto tb = instance->dir / "tb";
+  auto key = crypto::PrivateKey::from_pem(read_file(tb / "globalconf" / "signing.key"));
+  auto cert = crypto::Certificate::from_pem(read_file(tb / "globalconf" / "signing.pem"));
+  ASSERT_TRUE(key.ok() && cert.ok());
+  TempDir pub;
+  testbed::ConfigurationPublisher publisher({pub / "public", "DEV", {6}, std::chrono::seconds(4),
+                                             {{"SHARED-PARAMETERS", "shared-params.xml", read_file(tb / "globalconf" / "shared-params.xml")},
+                                              {"PRIVATE-PARAMETERS", "private-params.xml", read_file(tb / "globalconf" / "private-params.xml")}}},
+                                            *key, *cert);
+  auto central = std::make_unique<testbed::PublisherServer>(io, publisher, net::ServerOptions{}, registry, 1s);
+  ASSERT_TRUE(central->start().ok());
+  write_file(pub / "anchor.xml", globalconf::Anchor{"DEV", std::nullopt, {{central->url(), {*cert}}}}.to_xml());
+  std::string pin = read_file(tb / "secrets" / "token-pin");
+  pin.pop_back();
+  ExtraServer server({"--set", "globalconf.anchor=" + (pub / "anchor.xml").string(), "--set", "globalconf.refresh_interval_s=5"},
+                     {{"XROAD_TOKEN_PIN", pin}});
+  ASSERT_FALSE(server.endpoints.is_null()) << server.process->output();
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (!(server.readyz() && server.readyz()->status == 200) && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(100ms);
+  Reply ok = curl_at(server.client_proxy(), kClient, kEcho);
+  ASSERT_EQ(ok.status, 200) << ok.body << server.process->output();
+
+  // The Central Server goes away; within seconds the configuration has expired.
+  central->stop_blocking(1s);
+  Reply r;
+  deadline = std::chrono::steady_clock::now() + 20s;
+  do {
+    std::this_thread::sleep_for(500ms);
+    r = curl_at(server.client_proxy(), kClient, kEcho);
+  } while (r.status == 200 && std::chrono::steady_clock::now() < deadline);
+  EXPECT_EQ(r.status, 500) << r.body;
+  EXPECT_EQ(header(r, "X-Road-Error"), "server.clientproxy.global_conf_outdated") << r.body;
+  auto ready = server.readyz();
+  ASSERT_TRUE(ready.has_value());
+  EXPECT_EQ(ready->status, 503);
+  EXPECT_NE(ready->body.find("expired"), std::string::npos) << ready->body;
+  guard.reset();
+  io.stop();
+  thread.join();
+}
+
 // ---- A server proxy's view: transport messages crafted with ss1's keys, sent with curl ----
 
 // ss1's token opened from a copy in a scratch database, its OCSP responses from the CA.
@@ -566,6 +687,26 @@ TEST_F(Exchange, APeerWithAnUnregisteredAuthenticationCertificateIsRefused) {
   ASSERT_TRUE(fault.has_value()) << r.body;
   EXPECT_EQ(fault->code, "server.serverproxy.ssl_authentication_failed");
   EXPECT_NE(fault->message.find("not registered"), std::string::npos) << fault->message;
+}
+
+TEST_F(Exchange, ASignatureWhoseCertificateIsRevokedIsRefused) {
+  Ss1Keys keys;
+  // The OCSP responder's answer for ss1's signing certificate, saying revoked.
+  const auto ca_dir = instance->dir / "tb" / "ca";
+  OcspResponder revoked{read_file(ca_dir / "ca.pem"), read_file(ca_dir / "ocsp.pem"), read_file(ca_dir / "ocsp.key"),
+                        "R\t450101000000Z\t250101000000Z\t" + keys.signing->info.cert.serial_hex() + "\tunknown\t/CN=1001\n"};
+  auto ca = crypto::Certificate::from_pem(read_file(ca_dir / "ca.pem"));
+  ASSERT_TRUE(ca.ok());
+  auto request = crypto::make_ocsp_request(keys.signing->info.cert, *ca);
+  ASSERT_TRUE(request.ok());
+  TempDir tmp;
+  keys.signing_ocsp = openssl_ocsp_respond(tmp, revoked, *request);
+  Reply r = post_to_ss2(crafted_request(keys), keys.dir / "auth.pem", keys.dir / "auth.key");
+  EXPECT_EQ(r.status, 500) << r.body;
+  auto fault = proxy::parse_soap_fault(r.body);
+  ASSERT_TRUE(fault.has_value()) << r.body;
+  EXPECT_EQ(fault->code, "server.serverproxy.cert_validation") << fault->message;
+  EXPECT_NE(fault->message.find("revoked"), std::string::npos) << fault->message;
 }
 
 }  // namespace
