@@ -114,7 +114,7 @@ asio::awaitable<void> ClientProxy::handle(net::ServerExchange& ex) {
   if (ex.responded()) co_return;
   if (result.ok()) {
     ok_.inc();
-    co_await ex.respond(std::move(result).value());
+    (void)co_await ex.respond(std::move(result).value());
     co_return;
   }
   failed_.inc();
@@ -127,7 +127,7 @@ asio::awaitable<void> ClientProxy::handle(net::ServerExchange& ex) {
   // (A named response: GCC 12 destroys temporaries of a conditional inside co_await twice.)
   net::StringResponse refusal =
       rest || req.method() != http::verb::post ? rest_error_response(f, accept, req.version()) : soap_error_response(f, req.version());
-  co_await ex.respond(std::move(refusal));
+  (void)co_await ex.respond(std::move(refusal));
 }
 
 Result<net::StringResponse> ClientProxy::list_clients(net::ServerExchange& ex) {

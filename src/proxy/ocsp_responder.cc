@@ -12,11 +12,11 @@ net::Handler make_ocsp_responder(signer::OcspCache& cache) {
   return [&cache](net::ServerExchange& ex) -> asio::awaitable<void> {
     const auto& req = ex.request();
     if (req.method() == http::verb::head) {
-      co_await ex.respond(net::make_response(http::status::ok, "", "text/plain", req.version()));
+      (void)co_await ex.respond(net::make_response(http::status::ok, "", "text/plain", req.version()));
       co_return;
     }
     if (req.method() != http::verb::get) {
-      co_await ex.respond(net::make_response(http::status::method_not_allowed, "GET or HEAD\n", "text/plain", req.version()));
+      (void)co_await ex.respond(net::make_response(http::status::method_not_allowed, "GET or HEAD\n", "text/plain", req.version()));
       co_return;
     }
     const std::string target(req.target());
@@ -30,7 +30,7 @@ net::Handler make_ocsp_responder(signer::OcspCache& cache) {
       rest.remove_prefix(amp + 1);
     }
     if (hashes.empty() || hashes.size() > 100) {
-      co_await ex.respond(net::make_response(http::status::bad_request, "name 1 to 100 certificates: ?cert=<sha1 hex>\n", "text/plain", req.version()));
+      (void)co_await ex.respond(net::make_response(http::status::bad_request, "name 1 to 100 certificates: ?cert=<sha1 hex>\n", "text/plain", req.version()));
       co_return;
     }
     const std::string boundary = "xtop" + crypto::to_hex(Random::system().bytes(12));
@@ -39,14 +39,14 @@ net::Handler make_ocsp_responder(signer::OcspCache& cache) {
       for (auto& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       auto der = cache.get_by_hash(h);
       if (!der) {
-        co_await ex.respond(net::make_response(http::status::internal_server_error, "no OCSP response for certificate " + h + "\n",
+        (void)co_await ex.respond(net::make_response(http::status::internal_server_error, "no OCSP response for certificate " + h + "\n",
                                                "text/plain", req.version()));
         co_return;
       }
       body += "--" + boundary + "\r\ncontent-type: application/ocsp-response\r\n\r\n" + *der + "\r\n";
     }
     body += "--" + boundary + "--\r\n";
-    co_await ex.respond(net::make_response(
+    (void)co_await ex.respond(net::make_response(
         http::status::ok, std::move(body),
         "multipart/related; type=\"application/ocsp-response\"; charset=UTF-8; boundary=" + boundary, req.version()));
   };

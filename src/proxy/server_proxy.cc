@@ -50,7 +50,7 @@ asio::awaitable<void> ServerProxy::handle(net::ServerExchange& ex) {
   if (ex.responded()) co_return;
   if (result.ok()) {
     ok_.inc();
-    co_await ex.respond(std::move(result).value());
+    (void)co_await ex.respond(std::move(result).value());
     co_return;
   }
   failed_.inc();
@@ -62,7 +62,7 @@ asio::awaitable<void> ServerProxy::handle(net::ServerExchange& ex) {
                                 {"peer", ex.peer().remote.address().to_string()},
                                 {"ms", std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()}});
   auto r = net::make_response(http::status::internal_server_error, soap_fault_xml(f), "text/xml; charset=UTF-8", ex.request().version());
-  co_await ex.respond(std::move(r));
+  (void)co_await ex.respond(std::move(r));
 }
 
 asio::awaitable<Result<net::StringResponse>> ServerProxy::process(net::ServerExchange& ex) {
