@@ -3,6 +3,10 @@
 #include <boost/beast/http/field.hpp>
 
 #include "base/log.h"
+#include "xml/dom.h"
+#include "xml/identifier_xml.h"
+#include "crypto/crypto.h"
+#include "base/random.h"
 #include "globalconf/signature_verifier.h"
 #include "proxy/rest.h"
 #include "proxy/soap.h"
@@ -130,39 +134,15 @@ asio::awaitable<Result<net::StringResponse>> ServerProxy::process_soap(net::Serv
   const XRoadId client = *env->header.client;
   const XRoadId service_id = *env->header.service;
   if (auto st = verify_sender(ex, request, client, *shared); !st.ok()) co_return st.error();
+
+  Result<SoapMessage> incoming = Error();
   const serverconf::Service* service = conf->service(service_id);
-  if (!service) co_return fail(errc::unknown_service, "unknown service " + service_id.to_string());
-  if (!conf->allowed(client, service_id, "", "", shared.get())) {
-    co_return fail(errc::access_denied, "request is not allowed: " + client.to_string() + " may not call " + service_id.to_string());
+  if (!service && is_soap_metaservice(service_id.service_code())) {
+    incoming = co_await soap_metaservice(request, client, service_id, shared, conf);
+  } else {
+    incoming = co_await call_soap_service(ex, request, client, service_id, shared, conf);
   }
-
-  // Call the service with the message as the client's IS sent it.
-  const auto& req = ex.request();
-  SoapMessage outgoing;
-  outgoing.content_type = std::string(req["x-original-content-type"]);
-  if (outgoing.content_type.empty()) outgoing.content_type = request.message_type;
-  outgoing.soap_content_type = request.message_type;
-  outgoing.soap = request.message;
-  outgoing.attachments = request.attachments;
-  outgoing.multipart = !outgoing.attachments.empty() || mime_type_of(outgoing.content_type) == "multipart/related";
-  if (!outgoing.multipart) outgoing.content_type = outgoing.soap_content_type;
-  auto url = net::Url::parse(service->url);
-  if (!url.ok()) co_return fail(errc::service_failed, "the service URL " + service->url + " is not usable");
-  http::request<http::string_body> call{http::verb::post, url->target, 11};
-  call.set(http::field::content_type, outgoing.content_type);
-  if (auto action = req.find("x-original-soapaction"); action != req.end()) call.set("SOAPAction", action->value());
-  call.body() = join_soap_message(outgoing);
-  call.prepare_payload();
-  auto answer = co_await service_client(service->timeout).request(*url, std::move(call));
-  if (!answer.ok()) co_return service_error(*service, answer.error());
-
-  const std::string answer_type(answer->message[http::field::content_type]);
-  auto incoming = split_soap_message(answer_type, std::move(answer->message.body()));
-  if (!incoming.ok()) {
-    co_return fail(errc::service_invalid_response, "service " + service_id.to_string() + " answered HTTP " +
-                                                       std::to_string(answer->message.result_int()) + " without a SOAP message: " +
-                                                       incoming.error().detail());
-  }
+  if (!incoming.ok()) co_return incoming.error();
   auto renv = parse_soap(incoming->soap, false);
   if (!renv.ok()) {
     co_return fail(errc::service_invalid_response, "service " + service_id.to_string() + " answered with a malformed SOAP message: " +
@@ -181,10 +161,48 @@ asio::awaitable<Result<net::StringResponse>> ServerProxy::process_soap(net::Serv
   auto signed_response = co_await sign_response(std::move(response), service_id.service_provider());
   if (!signed_response.ok()) co_return signed_response.error();
   EncodedMessage encoded = encode_transport(*signed_response);
-  auto r = net::make_response(http::status::ok, std::move(encoded.body), encoded.content_type, req.version());
+  auto r = net::make_response(http::status::ok, std::move(encoded.body), encoded.content_type, ex.request().version());
   r.set(kHashAlgorithmHeader, "SHA-512");
-  r.set("x-original-content-type", answer_type);
+  r.set("x-original-content-type", incoming->content_type);
   co_return r;
+}
+
+asio::awaitable<Result<SoapMessage>> ServerProxy::call_soap_service(net::ServerExchange& ex, TransportMessage& request, XRoadId client,
+                                                                     XRoadId service_id,
+                                                                     std::shared_ptr<const globalconf::SharedParameters> shared,
+                                                                     std::shared_ptr<const serverconf::ServerConf> conf) {
+  const serverconf::Service* service = conf->service(service_id);
+  if (!service) co_return fail(errc::unknown_service, "unknown service " + service_id.to_string());
+  if (!conf->allowed(client, service_id, "", "", shared.get())) {
+    co_return fail(errc::access_denied, "request is not allowed: " + client.to_string() + " may not call " + service_id.to_string());
+  }
+  // The message as the client's IS sent it.
+  const auto& req = ex.request();
+  SoapMessage outgoing;
+  outgoing.content_type = std::string(req["x-original-content-type"]);
+  if (outgoing.content_type.empty()) outgoing.content_type = request.message_type;
+  outgoing.soap_content_type = request.message_type;
+  outgoing.soap = request.message;
+  outgoing.attachments = request.attachments;
+  outgoing.multipart = !outgoing.attachments.empty() || mime_type_of(outgoing.content_type) == "multipart/related";
+  if (!outgoing.multipart) outgoing.content_type = outgoing.soap_content_type;
+  auto url = net::Url::parse(service->url);
+  if (!url.ok()) co_return fail(errc::service_failed, "the service URL " + service->url + " is not usable");
+  http::request<http::string_body> call{http::verb::post, url->target, 11};
+  call.set(http::field::content_type, outgoing.content_type);
+  if (auto action = req.find("x-original-soapaction"); action != req.end()) call.set("SOAPAction", action->value());
+  call.body() = join_soap_message(outgoing);
+  call.prepare_payload();
+  auto answer = co_await service_client(service->timeout).request(*url, std::move(call));
+  if (!answer.ok()) co_return service_error(*service, answer.error());
+  const std::string answer_type(answer->message[http::field::content_type]);
+  auto incoming = split_soap_message(answer_type, std::move(answer->message.body()));
+  if (!incoming.ok()) {
+    co_return fail(errc::service_invalid_response, "service " + service_id.to_string() + " answered HTTP " +
+                                                       std::to_string(answer->message.result_int()) + " without a SOAP message: " +
+                                                       incoming.error().detail());
+  }
+  co_return incoming;
 }
 
 Error ServerProxy::service_error(const serverconf::Service& service, const Error& cause) {
@@ -194,6 +212,131 @@ Error ServerProxy::service_error(const serverconf::Service& service, const Error
                  : code == "invalid_message"           ? errc::service_invalid_response
                                                        : errc::service_failed;
   return fail(e, "service " + service.id.to_string() + " at " + service.url + " failed: " + cause.detail());
+}
+
+asio::awaitable<Result<SoapMessage>> ServerProxy::soap_metaservice(TransportMessage& request, XRoadId client, XRoadId service_id,
+                                                                    std::shared_ptr<const globalconf::SharedParameters> shared,
+                                                                    std::shared_ptr<const serverconf::ServerConf> conf) {
+  const XRoadId provider = service_id.service_provider();
+  const std::string code(service_id.service_code());
+  SoapMessage out;
+  out.soap_content_type = "text/xml; charset=UTF-8";
+  out.content_type = out.soap_content_type;
+  if (code == "listMethods" || code == "allowedMethods") {
+    const auto services = listed_services(*conf, provider, true, code == "allowedMethods" ? &client : nullptr, shared.get());
+    auto envelope = soap_response_envelope(request.message, soap_service_list(code, services));
+    if (!envelope.ok()) co_return envelope.error();
+    out.soap = std::move(envelope).value();
+    co_return out;
+  }
+  // getWsdl: the WSDL of a service the client may call, as an attachment.
+  auto wanted = get_wsdl_target(request.message);
+  if (!wanted.ok()) co_return wanted.error();
+  auto target = XRoadId::service(provider.instance(), provider.member_class(), provider.member_code(), provider.subsystem_code(),
+                                 wanted->first, wanted->second);
+  if (!target.ok()) co_return fail(errc::invalid_body, "getWsdl: " + target.error().detail());
+  const serverconf::Service* service = conf->service(*target);
+  if (!service || service->type != serverconf::ServiceType::wsdl) co_return fail(errc::unknown_service, "unknown service " + target->to_string());
+  if (!conf->allowed(client, *target, "", "", shared.get())) {
+    co_return fail(errc::access_denied, "request is not allowed: " + client.to_string() + " may not call " + target->to_string());
+  }
+  auto wsdl = co_await service_client(service->timeout).get(service->wsdl_url);
+  if (!wsdl.ok()) co_return service_error(*service, wsdl.error());
+  if (wsdl->message.result_int() != 200) {
+    co_return fail(errc::service_invalid_response, "the WSDL of " + target->to_string() + " at " + service->wsdl_url + " answered HTTP " +
+                                                       std::to_string(wsdl->message.result_int()));
+  }
+  std::string body = "<xrd:getWsdlResponse xmlns:xrd=\"" + std::string(xml::kXRoadNs) + "\"><xrd:serviceCode>" + xml::escape(wanted->first) +
+                     "</xrd:serviceCode>";
+  if (!wanted->second.empty()) body += "<xrd:serviceVersion>" + xml::escape(wanted->second) + "</xrd:serviceVersion>";
+  body += "</xrd:getWsdlResponse>";
+  auto envelope = soap_response_envelope(request.message, body);
+  if (!envelope.ok()) co_return envelope.error();
+  out.soap = std::move(envelope).value();
+  out.multipart = true;
+  out.content_type = "multipart/related; type=\"text/xml\"; charset=UTF-8; boundary=xatt" + crypto::to_hex(Random::system().bytes(12));
+  out.soap_part_headers = {{"Content-Type", out.soap_content_type}};
+  out.attachments.push_back({{{"Content-Type", "text/xml; charset=UTF-8"}, {"Content-ID", "<wsdl>"}},
+                             rewrite_wsdl_endpoints(std::move(wsdl->message.body()))});
+  co_return out;
+}
+
+asio::awaitable<Result<net::ClientResponse>> ServerProxy::rest_metaservice(RestTarget target, XRoadId client,
+                                                                            std::shared_ptr<const globalconf::SharedParameters> shared,
+                                                                            std::shared_ptr<const serverconf::ServerConf> conf) {
+  const XRoadId provider = target.service.service_provider();
+  const std::string code(target.service.service_code());
+  net::ClientResponse out;
+  out.message.result(http::status::ok);
+  out.message.version(11);
+  if (code == "listMethods" || code == "allowedMethods") {
+    const auto services = listed_services(*conf, provider, false, code == "allowedMethods" ? &client : nullptr, shared.get());
+    out.message.set(http::field::content_type, "application/json");
+    out.message.body() = rest_service_list(services);
+    co_return out;
+  }
+  // getOpenAPI?serviceCode=CODE: the description of a service the client may call.
+  std::string wanted;
+  for (std::string_view rest = target.query; !rest.empty();) {
+    const auto amp = rest.find('&');
+    const auto pair = rest.substr(0, amp);
+    if (pair.rfind("serviceCode=", 0) == 0) wanted = std::string(pair.substr(12));
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  auto decoded = percent_decode(wanted);
+  if (wanted.empty() || !decoded.ok()) co_return fail(errc::bad_request, "getOpenAPI needs ?serviceCode=CODE");
+  auto id = XRoadId::service(provider.instance(), provider.member_class(), provider.member_code(), provider.subsystem_code(), *decoded);
+  if (!id.ok()) co_return fail(errc::bad_request, "getOpenAPI: " + id.error().detail());
+  const serverconf::Service* service = conf->service(*id);
+  if (!service || service->type == serverconf::ServiceType::wsdl) co_return fail(errc::unknown_service, "unknown service " + id->to_string());
+  if (service->openapi_url.empty()) co_return fail(errc::unknown_service, "service " + id->to_string() + " has no OpenAPI description");
+  if (!conf->allowed(client, *id, "", "", shared.get())) {
+    co_return fail(errc::access_denied, "request is not allowed: " + client.to_string() + " may not call " + id->to_string());
+  }
+  auto description = co_await service_client(service->timeout).get(service->openapi_url);
+  if (!description.ok()) co_return service_error(*service, description.error());
+  if (description->message.result_int() != 200) {
+    co_return fail(errc::service_invalid_response, "the OpenAPI description of " + id->to_string() + " answered HTTP " +
+                                                       std::to_string(description->message.result_int()));
+  }
+  std::string type(description->message[http::field::content_type]);
+  out.message.set(http::field::content_type, type.empty() ? "application/json" : type);
+  out.message.body() = std::move(description->message.body());
+  co_return out;
+}
+
+asio::awaitable<Result<net::ClientResponse>> ServerProxy::call_rest_service(RestRequestHead head, RestTarget target,
+                                                                             TransportMessage& request, XRoadId client,
+                                                                             std::shared_ptr<const globalconf::SharedParameters> shared,
+                                                                             std::shared_ptr<const serverconf::ServerConf> conf) {
+  // The service and the right to call it.
+  const serverconf::Service* service = conf->service(target.service);
+  if (!service) co_return fail(errc::unknown_service, "unknown service " + target.service.to_string());
+  const std::string path = target.path.empty() ? "/" : target.path;
+  if (!conf->allowed(client, target.service, head.method, path, shared.get())) {
+    co_return fail(errc::access_denied, "request is not allowed: " + client.to_string() + " may not call " + target.service.to_string() +
+                                            " " + head.method + " " + path);
+  }
+  auto url = net::Url::parse(service->url);
+  if (!url.ok()) co_return fail(errc::service_failed, "the service URL " + service->url + " is not usable");
+  std::string base = url->target;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  url->target = base + target.path + (target.query.empty() ? "" : "?" + target.query);
+  if (url->target.empty()) url->target = "/";
+  http::request<http::string_body> call;
+  auto verb = http::string_to_verb(head.method);
+  if (verb == http::verb::unknown) co_return fail(errc::invalid_message, "unknown HTTP method " + head.method);
+  call.method(verb);
+  call.version(11);
+  for (const auto& h : head.headers) {
+    if (!is_skipped_header(h.name)) call.insert(h.name, h.value);
+  }
+  if (request.body) call.body() = *request.body;
+  if (request.body || verb == http::verb::post || verb == http::verb::put || verb == http::verb::patch) call.prepare_payload();
+  auto answer = co_await service_client(service->timeout).request(*url, std::move(call));
+  if (!answer.ok()) co_return service_error(*service, answer.error());
+  co_return answer;
 }
 
 asio::awaitable<Result<net::StringResponse>> ServerProxy::process_rest(net::ServerExchange& ex, TransportMessage& request,
@@ -210,34 +353,13 @@ asio::awaitable<Result<net::StringResponse>> ServerProxy::process_rest(net::Serv
 
   if (auto st = verify_sender(ex, request, *client, *shared); !st.ok()) co_return st.error();
 
-  // The service and the right to call it.
-  const serverconf::Service* service = conf->service(target->service);
-  if (!service) co_return fail(errc::unknown_service, "unknown service " + target->service.to_string());
-  const std::string path = target->path.empty() ? "/" : target->path;
-  if (!conf->allowed(*client, target->service, head->method, path, shared.get())) {
-    co_return fail(errc::access_denied, "request is not allowed: " + client->to_string() + " may not call " +
-                                            target->service.to_string() + " " + head->method + " " + path);
+  Result<net::ClientResponse> answer = Error();
+  if (!conf->service(target->service) && is_rest_metaservice(target->service.service_code())) {
+    answer = co_await rest_metaservice(*target, *client, shared, conf);
+  } else {
+    answer = co_await call_rest_service(*head, *target, request, *client, shared, conf);
   }
-
-  // Call the service.
-  auto url = net::Url::parse(service->url);
-  if (!url.ok()) co_return fail(errc::service_failed, "the service URL " + service->url + " is not usable");
-  std::string base = url->target;
-  while (!base.empty() && base.back() == '/') base.pop_back();
-  url->target = base + target->path + (target->query.empty() ? "" : "?" + target->query);
-  if (url->target.empty()) url->target = "/";
-  http::request<http::string_body> call;
-  auto verb = http::string_to_verb(head->method);
-  if (verb == http::verb::unknown) co_return fail(errc::invalid_message, "unknown HTTP method " + head->method);
-  call.method(verb);
-  call.version(11);
-  for (const auto& h : head->headers) {
-    if (!is_skipped_header(h.name)) call.insert(h.name, h.value);
-  }
-  if (request.body) call.body() = *request.body;
-  if (request.body || verb == http::verb::post || verb == http::verb::put || verb == http::verb::patch) call.prepare_payload();
-  auto answer = co_await service_client(service->timeout).request(*url, std::move(call));
-  if (!answer.ok()) co_return service_error(*service, answer.error());
+  if (!answer.ok()) co_return answer.error();
 
   // The response header part, X-Road's headers last.
   RestResponseHead rh;

@@ -19,6 +19,9 @@
 #include "net/http_client.h"
 #include "net/http_server.h"
 #include "proxy/context.h"
+#include "proxy/metaservices.h"
+#include "proxy/rest.h"
+#include "proxy/soap.h"
 #include "proxy/transport.h"
 
 namespace roadside::proxy {
@@ -36,6 +39,20 @@ class ServerProxy {
   boost::asio::awaitable<Result<net::StringResponse>> process_soap(net::ServerExchange& ex, TransportMessage& request,
                                                                     std::shared_ptr<const globalconf::SharedParameters> shared,
                                                                     std::shared_ptr<const serverconf::ServerConf> conf);
+  boost::asio::awaitable<Result<SoapMessage>> call_soap_service(net::ServerExchange& ex, TransportMessage& request, XRoadId client,
+                                                                XRoadId service_id, std::shared_ptr<const globalconf::SharedParameters> shared,
+                                                                std::shared_ptr<const serverconf::ServerConf> conf);
+  boost::asio::awaitable<Result<net::ClientResponse>> call_rest_service(RestRequestHead head, RestTarget target, TransportMessage& request,
+                                                                        XRoadId client,
+                                                                        std::shared_ptr<const globalconf::SharedParameters> shared,
+                                                                        std::shared_ptr<const serverconf::ServerConf> conf);
+  // Metaservices the provider's server answers itself (metaservices.h).
+  boost::asio::awaitable<Result<SoapMessage>> soap_metaservice(TransportMessage& request, XRoadId client, XRoadId service_id,
+                                                               std::shared_ptr<const globalconf::SharedParameters> shared,
+                                                               std::shared_ptr<const serverconf::ServerConf> conf);
+  boost::asio::awaitable<Result<net::ClientResponse>> rest_metaservice(RestTarget target, XRoadId client,
+                                                                       std::shared_ptr<const globalconf::SharedParameters> shared,
+                                                                       std::shared_ptr<const serverconf::ServerConf> conf);
   // The sending server hosts `client`, and the message is signed by `client`'s member.
   Status verify_sender(net::ServerExchange& ex, const TransportMessage& request, const XRoadId& client,
                        const globalconf::SharedParameters& shared);

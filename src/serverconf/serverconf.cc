@@ -403,6 +403,23 @@ std::vector<const Service*> ServerConf::services_of(const XRoadId& provider) con
   return out;
 }
 
+bool ServerConf::subject_matches(const XRoadId& subject, const XRoadId& caller, const XRoadId& provider,
+                                 const globalconf::SharedParameters* shared) const {
+  switch (subject.type()) {
+    case ObjectType::member:
+    case ObjectType::subsystem: return subject == caller;
+    case ObjectType::global_group: return shared && shared->is_global_group_member(caller, subject);
+    case ObjectType::local_group:
+      for (const auto& g : local_groups) {
+        if (g.owner == provider && g.code == subject.group_code()) {
+          return std::find(g.members.begin(), g.members.end(), caller) != g.members.end();
+        }
+      }
+      return false;
+    default: return false;
+  }
+}
+
 bool ServerConf::allowed(const XRoadId& caller, const XRoadId& service_id, std::string_view method, std::string_view path,
                          const globalconf::SharedParameters* shared) const {
   const XRoadId provider = service_id.service_provider();
@@ -410,21 +427,7 @@ bool ServerConf::allowed(const XRoadId& caller, const XRoadId& service_id, std::
     if (!(a.service == service_id)) continue;
     // SOAP calls (no method) are allowed per service; REST calls per endpoint.
     if (!method.empty() && !a.endpoint.matches(method, path.empty() ? "/" : path)) continue;
-    bool subject_ok = false;
-    switch (a.subject.type()) {
-      case ObjectType::member:
-      case ObjectType::subsystem: subject_ok = a.subject == caller; break;
-      case ObjectType::global_group: subject_ok = shared && shared->is_global_group_member(caller, a.subject); break;
-      case ObjectType::local_group:
-        for (const auto& g : local_groups) {
-          if (g.owner == provider && g.code == a.subject.group_code()) {
-            subject_ok = std::find(g.members.begin(), g.members.end(), caller) != g.members.end();
-          }
-        }
-        break;
-      default: break;
-    }
-    if (subject_ok) return true;
+    if (subject_matches(a.subject, caller, provider, shared)) return true;
   }
   return false;
 }

@@ -101,8 +101,13 @@ class ServerConf {
   std::vector<const Service*> services_of(const XRoadId& provider) const;
   // Whether `caller` may call `service` (for REST, this method and path), directly, through a
   // global group (per the global configuration) or through a local group of the provider.
+  // With an empty `method`: whether any access right of the service is the caller's.
   bool allowed(const XRoadId& caller, const XRoadId& service, std::string_view method, std::string_view path,
                const globalconf::SharedParameters* shared) const;
+
+ private:
+  bool subject_matches(const XRoadId& subject, const XRoadId& caller, const XRoadId& provider,
+                       const globalconf::SharedParameters* shared) const;
 };
 
 // The newest applied revision, or errc::no_conf.

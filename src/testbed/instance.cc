@@ -221,7 +221,9 @@ Result<json> init_instance(const InitOptions& o) {
                        "owner: " + member.to_string() + "\nserver_code: " + server_code + "\nclients:\n  - id: " + member.to_string() +
                        "\n  - id: " + client.to_string() + "\n    connection: NOAUTH\n  - id: " + service.to_string() + "\n";
     if (code == provider) {
-      conf += "    services:\n      - code: echo\n        type: REST\n        url: " + services_url + "/echo\n        timeout_s: 30\n" +
+      conf += "    services:\n      - code: echo\n        type: OPENAPI\n        url: " + services_url + "/echo\n        timeout_s: 30\n" +
+              "        openapi: " + services_url + "/openapi.json\n        endpoints:\n          - {method: GET, path: /**}\n" +
+              "          - {method: POST, path: /**}\n" +
               "      - code: getRandom\n        version: v1\n        type: WSDL\n        url: " + services_url + "/soap\n" +
               "    access:\n      - service: echo\n        subjects: [" + subjects + "]\n" +
               "      - service: getRandom\n        version: v1\n        subjects: [" + subjects + "]\n";
@@ -253,6 +255,7 @@ Result<json> init_instance(const InitOptions& o) {
       {{{"id", XRoadId::service(o.instance, "COM", provider, "SERVICE", "echo", "")->to_string()},
         {"type", "REST"},
         {"url", services_url + "/echo"},
+        {"openapi", services_url + "/openapi.json"},
         {"allowed_clients", allowed}},
        {{"id", XRoadId::service(o.instance, "COM", provider, "SERVICE", "getRandom", "v1")->to_string()},
         {"type", "SOAP"},

@@ -39,6 +39,14 @@ std::optional<SoapHead> soap_head(const std::string& envelope) {
 
 }  // namespace
 
+std::string echo_openapi() {
+  return R"({"openapi":"3.0.3","info":{"title":"echo","version":"1.0","description":"Answers any request with JSON describing it."},)"
+         R"("paths":{"/{path}":{"parameters":[{"name":"path","in":"path","required":true,"schema":{"type":"string"}}],)"
+         R"("get":{"responses":{"200":{"description":"the request","content":{"application/json":{"schema":{"type":"object"}}}}}},)"
+         R"("post":{"requestBody":{"content":{"*/*":{"schema":{"type":"string"}}}},)"
+         R"("responses":{"200":{"description":"the request","content":{"application/json":{"schema":{"type":"object"}}}}}}}}})";
+}
+
 std::string get_random_wsdl(const std::string& endpoint) {
   return R"(<?xml version="1.0" encoding="UTF-8"?>
 <wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/"
@@ -138,6 +146,10 @@ boost::asio::awaitable<void> ExampleServices::handle(net::ServerExchange& ex) {
                         {"headers", headers},
                         {"body", *body}};
     (void)co_await ex.respond(net::make_response(http::status::ok, j.dump() + "\n", "application/json"));
+    co_return;
+  }
+  if (path == "/openapi.json" && ex.request().method() == http::verb::get) {
+    (void)co_await ex.respond(net::make_response(http::status::ok, echo_openapi(), "application/json"));
     co_return;
   }
   if (path == "/soap" && ex.request().method() == http::verb::get && query == "wsdl") {

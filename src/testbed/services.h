@@ -3,6 +3,7 @@
 //                 query, headers, body)
 //   POST /soap    SOAP getRandom: answers with the request's X-Road header and a random number
 //   GET /soap?wsdl  its WSDL
+//   GET /openapi.json  the echo service's OpenAPI description
 #pragma once
 
 #include <string>
@@ -25,6 +26,9 @@ class ExampleServices {
   boost::asio::awaitable<void> handle(net::ServerExchange& ex);
   net::HttpServer server_;
 };
+
+// The OpenAPI 3 description of the echo service (GET /openapi.json).
+std::string echo_openapi();
 
 // The WSDL of getRandom, with `endpoint` as its address.
 std::string get_random_wsdl(const std::string& endpoint);

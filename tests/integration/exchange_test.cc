@@ -434,6 +434,81 @@ TEST_F(Exchange, MalformedSoapQueriesFromXRoadsTestsAreRefused) {
   }
 }
 
+// ---- Metaservices ----------------------------------------------------------------------
+
+std::string soap_metaservice_request(const std::string& code, const std::string& client_subsystem, const std::string& body) {
+  std::string soap = soap_request("meta-" + code, client_subsystem);
+  soap.replace(soap.find("<id:serviceCode>getRandom</id:serviceCode><id:serviceVersion>v1</id:serviceVersion>"),
+               std::string("<id:serviceCode>getRandom</id:serviceCode><id:serviceVersion>v1</id:serviceVersion>").size(),
+               "<id:serviceCode>" + code + "</id:serviceCode>");
+  const auto body_start = soap.find("<SOAP-ENV:Body>") + 15;
+  soap.replace(body_start, soap.find("</SOAP-ENV:Body>") - body_start, body);
+  return soap;
+}
+
+Reply post_soap(const std::string& soap) {
+  TempDir tmp;
+  write_file(tmp / "req.xml", soap);
+  return curl("-H 'Content-Type: text/xml; charset=utf-8' --data-binary @" + (tmp / "req.xml").string(), "/");
+}
+
+TEST_F(Exchange, SoapMetaservicesListAllowAndDescribe) {
+  Reply list = post_soap(soap_metaservice_request("listMethods", "CLIENT", "<xrd:listMethods/>"));
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_NE(list.body.find("listMethodsResponse"), std::string::npos) << list.body;
+  EXPECT_NE(list.body.find("<id:serviceCode>getRandom</id:serviceCode>"), std::string::npos) << list.body;
+  EXPECT_EQ(list.body.find("<id:serviceCode>echo</id:serviceCode>"), std::string::npos) << "REST services are not SOAP methods";
+  EXPECT_EQ(request_hash_in(list.body).size(), 88u) << list.body;
+
+  Reply allowed = post_soap(soap_metaservice_request("allowedMethods", "CLIENT", "<xrd:allowedMethods/>"));
+  ASSERT_EQ(allowed.status, 200) << allowed.body;
+  EXPECT_NE(allowed.body.find("<id:serviceCode>getRandom</id:serviceCode>"), std::string::npos) << allowed.body;
+  Reply none = post_soap(soap_metaservice_request("allowedMethods", "SERVICE", "<xrd:allowedMethods/>"));
+  ASSERT_EQ(none.status, 200) << none.body;
+  EXPECT_EQ(none.body.find("<id:serviceCode>"), none.body.rfind("<id:serviceCode>allowedMethods</id:serviceCode>")) << none.body;
+
+  Reply wsdl = post_soap(soap_metaservice_request(
+      "getWsdl", "CLIENT", "<xrd:getWsdl><xrd:serviceCode>getRandom</xrd:serviceCode><xrd:serviceVersion>v1</xrd:serviceVersion></xrd:getWsdl>"));
+  ASSERT_EQ(wsdl.status, 200) << wsdl.body;
+  auto type = mime::HeaderValue::parse(header(wsdl, "Content-Type"));
+  ASSERT_EQ(type.value, "multipart/related") << wsdl.headers;
+  auto parts = mime::parse_multipart(wsdl.body, type.params["boundary"]);
+  ASSERT_TRUE(parts.ok() && parts->size() == 2u) << wsdl.body;
+  EXPECT_NE(parts->at(0).body.find("<xrd:serviceCode>getRandom</xrd:serviceCode>"), std::string::npos);
+  EXPECT_NE(parts->at(1).body.find("wsdl:definitions"), std::string::npos);
+  EXPECT_NE(parts->at(1).body.find("location=\"http://example.org/xroad-endpoint\""), std::string::npos) << parts->at(1).body;
+  Reply denied = post_soap(soap_metaservice_request(
+      "getWsdl", "SERVICE", "<xrd:getWsdl><xrd:serviceCode>getRandom</xrd:serviceCode><xrd:serviceVersion>v1</xrd:serviceVersion></xrd:getWsdl>"));
+  auto fault = proxy::parse_soap_fault(denied.body);
+  ASSERT_TRUE(fault.has_value()) << denied.body;
+  EXPECT_EQ(fault->code, "server.serverproxy.access_denied");
+}
+
+TEST_F(Exchange, RestMetaservicesListAllowAndDescribe) {
+  Reply list = curl(kClient, "/r1/DEV/COM/1002/SERVICE/listMethods");
+  ASSERT_EQ(list.status, 200) << list.body;
+  auto services = json::parse(list.body)["service"];
+  ASSERT_EQ(services.size(), 1u) << list.body;
+  EXPECT_EQ(services[0]["service_code"], "echo");
+  EXPECT_EQ(services[0]["service_type"], "OPENAPI");
+  EXPECT_EQ(services[0]["object_type"], "SERVICE");
+  EXPECT_EQ(services[0]["endpoint_list"].size(), 2u);
+  EXPECT_EQ(header(list, "x-road-request-hash").size(), 88u);
+
+  Reply allowed = curl(kClient, "/r1/DEV/COM/1002/SERVICE/allowedMethods");
+  ASSERT_EQ(allowed.status, 200);
+  EXPECT_EQ(json::parse(allowed.body)["service"].size(), 1u);
+  Reply none = curl("-H 'X-Road-Client: DEV/COM/1001/SERVICE'", "/r1/DEV/COM/1002/SERVICE/allowedMethods");
+  ASSERT_EQ(none.status, 200);
+  EXPECT_EQ(json::parse(none.body)["service"].size(), 0u);
+
+  Reply openapi = curl(kClient, "/r1/DEV/COM/1002/SERVICE/getOpenAPI?serviceCode=echo");
+  ASSERT_EQ(openapi.status, 200) << openapi.body;
+  EXPECT_EQ(json::parse(openapi.body)["openapi"], "3.0.3");
+  Reply unknown = curl(kClient, "/r1/DEV/COM/1002/SERVICE/getOpenAPI?serviceCode=nosuch");
+  EXPECT_EQ(header(unknown, "X-Road-Error"), "server.serverproxy.unknown_service");
+}
+
 // ---- Not ready: no PIN, an expired global configuration ---------------------------------
 
 // One more `roadside serve` with ss1's configuration (its token folder, server configuration

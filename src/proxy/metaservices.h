@@ -1,0 +1,38 @@
+// Metaservices the provider's Security Server answers itself (xroad-protocols.md §5):
+//   SOAP  listMethods, allowedMethods (xrd:service lists), getWsdl (the WSDL as an attachment,
+//         its endpoint addresses rewritten to http://example.org/xroad-endpoint)
+//   REST  listMethods, allowedMethods (JSON service lists with endpoints), getOpenAPI
+// A configured service with the same code takes precedence.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "globalconf/parameters.h"
+#include "serverconf/serverconf.h"
+
+namespace roadside::proxy {
+
+bool is_soap_metaservice(std::string_view service_code);
+bool is_rest_metaservice(std::string_view service_code);
+
+// The provider's services of the given kind (SOAP: WSDL services; REST: REST and OpenAPI),
+// all of them, or only those `caller` may call when it is given.
+std::vector<const serverconf::Service*> listed_services(const serverconf::ServerConf& conf, const XRoadId& provider, bool soap,
+                                                        const XRoadId* caller, const globalconf::SharedParameters* shared);
+
+// <xrd:listMethodsResponse> / <xrd:allowedMethodsResponse> with one xrd:service each.
+std::string soap_service_list(std::string_view metaservice, const std::vector<const serverconf::Service*>& services);
+// {"service":[{"member_class",...,"service_type","endpoint_list":[...]}]}
+std::string rest_service_list(const std::vector<const serverconf::Service*>& services);
+
+// A response envelope for `request` (its Envelope start tag and Header copied) with `body_xml`.
+Result<std::string> soap_response_envelope(std::string_view request, std::string_view body_xml);
+// The getWsdl request's serviceCode and serviceVersion.
+Result<std::pair<std::string, std::string>> get_wsdl_target(std::string_view request);
+// Every soap:address/soap12:address location set to http://example.org/xroad-endpoint.
+std::string rewrite_wsdl_endpoints(std::string wsdl);
+
+}  // namespace roadside::proxy
