@@ -27,22 +27,6 @@ HeaderList headers_of(const http::request_header<>& req) {
   return out;
 }
 
-// The query parameter `name` of a target, or "".
-std::string query_param(std::string_view target, std::string_view name) {
-  const auto q = target.find('?');
-  if (q == std::string_view::npos) return {};
-  std::string_view rest = target.substr(q + 1);
-  while (!rest.empty()) {
-    const auto amp = rest.find('&');
-    const std::string_view pair = rest.substr(0, amp);
-    const auto eq = pair.find('=');
-    if (pair.substr(0, eq) == name) return std::string(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
-    if (amp == std::string_view::npos) break;
-    rest.remove_prefix(amp + 1);
-  }
-  return {};
-}
-
 // The IS connection meets the client's mode (X-Road's IsAuthentication).
 Status check_is_connection(const serverconf::Client& client, const net::PeerInfo& peer) {
   if (client.is_auth == serverconf::IsAuth::noauth) return {};
@@ -134,7 +118,9 @@ Result<net::StringResponse> ClientProxy::list_clients(net::ServerExchange& ex) {
   auto shared = ctx_.shared();
   if (!shared) return fail(errc::global_conf_outdated, ctx_.globalconf_problem().value_or("no valid global configuration"));
   const std::string target(ex.request().target());
-  const std::string instance = query_param(target, "xRoadInstance");
+  const auto q = target.find('?');
+  const auto instances = query_params(q == std::string::npos ? std::string_view() : std::string_view(target).substr(q + 1), "xRoadInstance");
+  const std::string instance = instances.empty() ? std::string() : instances.front();
   if (!instance.empty() && instance != shared->instance) {
     return fail(errc::bad_request, "instance " + instance + " is not known here (federation is not supported yet)");
   }

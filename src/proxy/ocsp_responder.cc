@@ -2,6 +2,7 @@
 
 #include "base/random.h"
 #include "crypto/crypto.h"
+#include "proxy/rest.h"
 
 namespace roadside::proxy {
 
@@ -20,15 +21,8 @@ net::Handler make_ocsp_responder(signer::OcspCache& cache) {
       co_return;
     }
     const std::string target(req.target());
-    std::vector<std::string> hashes;
     const auto q = target.find('?');
-    for (std::string_view rest = q == std::string::npos ? std::string_view() : std::string_view(target).substr(q + 1); !rest.empty();) {
-      const auto amp = rest.find('&');
-      const auto pair = rest.substr(0, amp);
-      if (pair.rfind("cert=", 0) == 0) hashes.emplace_back(pair.substr(5));
-      if (amp == std::string_view::npos) break;
-      rest.remove_prefix(amp + 1);
-    }
+    std::vector<std::string> hashes = query_params(q == std::string::npos ? std::string_view() : std::string_view(target).substr(q + 1), "cert");
     if (hashes.empty() || hashes.size() > 100) {
       (void)co_await ex.respond(net::make_response(http::status::bad_request, "name 1 to 100 certificates: ?cert=<sha1 hex>\n", "text/plain", req.version()));
       co_return;

@@ -110,6 +110,19 @@ Result<RestResponseHead> RestResponseHead::parse(std::string_view part) {
   return h;
 }
 
+std::vector<std::string> query_params(std::string_view query, std::string_view name) {
+  std::vector<std::string> out;
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    const auto eq = pair.find('=');
+    if (pair.substr(0, eq) == name) out.emplace_back(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return out;
+}
+
 std::string rest_request_hash(std::string_view header_part, std::optional<std::string_view> body) {
   if (!body) return crypto::base64_encode(crypto::sha512(header_part));
   return crypto::base64_encode(crypto::sha512(crypto::sha512(header_part) + crypto::sha512(*body)));

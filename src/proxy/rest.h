@@ -49,6 +49,10 @@ struct RestResponseHead {
   static Result<RestResponseHead> parse(std::string_view part);
 };
 
+// The raw (still percent-encoded) values of query parameter `name` in `query` (the text after
+// "?"), in order.
+std::vector<std::string> query_params(std::string_view query, std::string_view name);
+
 // X-Road-Request-Hash: base64 SHA-512(SHA-512(header part) || SHA-512(body)) with a body,
 // base64 SHA-512(header part) without one.
 std::string rest_request_hash(std::string_view header_part, std::optional<std::string_view> body);

@@ -276,14 +276,8 @@ asio::awaitable<Result<net::ClientResponse>> ServerProxy::rest_metaservice(RestT
     co_return out;
   }
   // getOpenAPI?serviceCode=CODE: the description of a service the client may call.
-  std::string wanted;
-  for (std::string_view rest = target.query; !rest.empty();) {
-    const auto amp = rest.find('&');
-    const auto pair = rest.substr(0, amp);
-    if (pair.rfind("serviceCode=", 0) == 0) wanted = std::string(pair.substr(12));
-    if (amp == std::string_view::npos) break;
-    rest.remove_prefix(amp + 1);
-  }
+  const auto codes = query_params(target.query, "serviceCode");
+  const std::string wanted = codes.empty() ? std::string() : codes.front();
   auto decoded = percent_decode(wanted);
   if (wanted.empty() || !decoded.ok()) co_return fail(errc::bad_request, "getOpenAPI needs ?serviceCode=CODE");
   auto id = XRoadId::service(provider.instance(), provider.member_class(), provider.member_code(), provider.subsystem_code(), *decoded);

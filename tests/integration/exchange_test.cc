@@ -784,5 +784,36 @@ TEST_F(Exchange, ASignatureWhoseCertificateIsRevokedIsRefused) {
   EXPECT_NE(fault->message.find("revoked"), std::string::npos) << fault->message;
 }
 
+TEST_F(Exchange, TheOcspResponderServesOwnResponsesToPeers) {
+  Ss1Keys keys;
+  const std::string url = instance->contract["servers"][0]["ocsp_responder"];
+  const unsigned short port = port_of(url);
+  // HEAD is the heartbeat.
+  std::string out;
+  EXPECT_EQ(run_command("curl -s -I -m 5 -o /dev/null -w '%{http_code}' " + url + "/", &out), 0);
+  EXPECT_EQ(last_line(out), "200");
+  // Both own certificates, by SHA-1: a multipart/related of OCSP responses that verify.
+  auto r = http_get(port, "/?cert=" + keys.signing->info.cert.sha1_hex() + "&cert=" + keys.auth->info.cert.sha1_hex(), 2s);
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->status, 200) << r->body;
+  const auto boundary_at = r->body.find("--") + 2;
+  const std::string boundary = r->body.substr(boundary_at, r->body.find("\r\n") - boundary_at);
+  auto parts = mime::parse_multipart(r->body, boundary);
+  ASSERT_TRUE(parts.ok() && parts->size() == 2u) << r->body.substr(0, 200);
+  TempDir tmp;
+  write_file(tmp / "resp.der", std::string(parts->at(0).body));
+  const auto& ca = instance->contract["ca"]["cert"].get_ref<const std::string&>();
+  EXPECT_EQ(run_command("openssl ocsp -respin " + (tmp / "resp.der").string() + " -CAfile " + ca + " -issuer " + ca + " -cert " +
+                            (keys.dir / "signing.pem").string(),
+                        &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("signing.pem: good"), std::string::npos) << out;
+  // A certificate it has no response for: 500, as X-Road answers.
+  auto unknown = http_get(port, "/?cert=0000000000000000000000000000000000000000", 2s);
+  ASSERT_TRUE(unknown.has_value());
+  EXPECT_EQ(unknown->status, 500);
+}
+
 }  // namespace
 }  // namespace roadside::testing
