@@ -97,7 +97,9 @@ asio::awaitable<void> ClientProxy::handle(net::ServerExchange& ex) {
   }
   if (ex.responded()) co_return;
   if (result.ok()) {
-    ok_.inc();
+    // A fault the provider's server or the service sent is passed on, and counted as one.
+    const bool fault = result->count("X-Road-Error") > 0 || (!rest && result->result() == http::status::internal_server_error);
+    (fault ? failed_ : ok_).inc();
     (void)co_await ex.respond(std::move(result).value());
     co_return;
   }
