@@ -53,6 +53,9 @@ const std::vector<Option>& options() {
 
       {"proxy.client_port", Type::integer, "8080", "ROADSIDE_CLIENT_PORT", "",
        "Port of the client proxy for information systems (HTTP); 0 picks a free port.", false, 0, 65535},
+      {"proxy.client_tls_port", Type::integer, "8443", "ROADSIDE_CLIENT_TLS_PORT", "",
+       "Port of the client proxy over HTTPS (the server's internal TLS certificate; information systems may present theirs for SSLAUTH); 0 picks a free port.",
+       false, 0, 65535},
       {"proxy.server_address", Type::string, "", "ROADSIDE_SERVER_ADDRESS", "",
        "Address the server proxy (from other Security Servers) binds to; empty means listen.address."},
       {"proxy.server_port", Type::integer, "5500", "ROADSIDE_SERVER_PORT", "",

@@ -40,6 +40,30 @@ MessageExchange::MessageExchange(asio::io_context& io, const config::Config& con
 
 MessageExchange::~MessageExchange() = default;
 
+Result<std::pair<std::string, std::string>> MessageExchange::internal_tls() {
+  // Made once per instance and kept in the database, so every node of a cluster and every
+  // restart presents the same certificate; nodes starting together agree on the first one.
+  constexpr std::string_view kSetting = "internal_tls.pem";
+  auto stored = store_.get_setting(kSetting);
+  if (!stored.ok()) return stored.error();
+  std::string pem;
+  if (*stored) {
+    pem = **stored;
+  } else {
+    ROADSIDE_TRY(crypto::PrivateKey key, crypto::PrivateKey::generate(crypto::KeyType::ec_p256));
+    ROADSIDE_TRY(crypto::Certificate cert,
+                 crypto::issue_certificate({.common_name = "Roadside internal TLS", .dns_names = {"localhost"},
+                                            .ip_addresses = {"127.0.0.1"}, .usage = crypto::Usage::tls_server,
+                                            .validity = std::chrono::hours(24 * 365 * 20)},
+                                           key, nullptr, key));
+    ROADSIDE_TRY(pem, store_.put_setting_if_absent(kSetting, key.to_pem() + cert.to_pem()));
+    log::audit("Generate internal TLS key", "system", {{"certificate", cert.subject()}, {"sha1", cert.sha1_hex()}});
+  }
+  const auto cert_at = pem.find("-----BEGIN CERTIFICATE-----");
+  if (cert_at == std::string::npos) return Error(std::make_error_code(std::errc::invalid_argument), "the stored internal TLS key has no certificate");
+  return std::make_pair(pem.substr(0, cert_at), pem.substr(cert_at));
+}
+
 std::vector<crypto::Certificate> MessageExchange::own_certificates() const {
   std::vector<crypto::Certificate> out;
   if (auto keys = token_.keys(); keys.ok()) {
@@ -157,6 +181,19 @@ Status MessageExchange::start() {
       io_, client_opts, [this](net::ServerExchange& ex) { return client_proxy_->handle(ex); }, metrics_);
   if (auto st = client_listener_->start(); !st.ok()) return start_error("client proxy: " + st.error().detail());
 
+  // HTTPS for information systems, on this instance's internal TLS certificate.
+  auto internal = internal_tls();
+  if (!internal.ok()) return start_error("internal TLS certificate: " + internal.error().detail());
+  net::TlsServerConfig is_tls;
+  is_tls.cert_chain_pem = internal->second;
+  is_tls.key_pem = internal->first;
+  is_tls.client_auth = net::ClientAuth::optional;  // SSLAUTH clients present theirs; the client proxy checks it
+  net::ServerOptions client_tls_opts{"clientproxy_tls", address, static_cast<unsigned short>(config_.integer("proxy.client_tls_port")),
+                                     limits, is_tls};
+  client_tls_listener_ = std::make_unique<net::HttpServer>(
+      io_, client_tls_opts, [this](net::ServerExchange& ex) { return client_proxy_->handle(ex); }, metrics_);
+  if (auto st = client_tls_listener_->start(); !st.ok()) return start_error("client proxy (HTTPS): " + st.error().detail());
+
   net::ServerOptions ocsp_opts{"ocsp", address, static_cast<unsigned short>(config_.integer("proxy.ocsp_responder_port")), {}, std::nullopt};
   ocsp_listener_ = std::make_unique<net::HttpServer>(io_, ocsp_opts, proxy::make_ocsp_responder(ocsp_cache_), metrics_);
   if (auto st = ocsp_listener_->start(); !st.ok()) return start_error("OCSP responder: " + st.error().detail());
@@ -190,6 +227,7 @@ std::vector<std::pair<std::string, std::string>> MessageExchange::endpoints() co
   std::vector<std::pair<std::string, std::string>> out;
   const std::string address = config_.str("listen.address");
   if (client_listener_) out.emplace_back("clientproxy", url_of("http", address, client_listener_->port()));
+  if (client_tls_listener_) out.emplace_back("clientproxy_tls", url_of("https", address, client_tls_listener_->port()));
   if (server_listener_) {
     std::string server_address = config_.str("proxy.server_address");
     out.emplace_back("serverproxy", url_of("https", server_address.empty() ? address : server_address, server_listener_->port()));
@@ -251,6 +289,7 @@ asio::awaitable<void> MessageExchange::stop(std::chrono::milliseconds drain) {
   stopped_ = true;
   timer_.cancel();
   if (client_listener_) co_await client_listener_->stop(drain);
+  if (client_tls_listener_) co_await client_tls_listener_->stop(drain);
   if (server_listener_) co_await server_listener_->stop(drain);
   if (ocsp_listener_) co_await ocsp_listener_->stop(drain);
 }

@@ -1,7 +1,7 @@
 // The message exchange inside `serve`: the software token (keys from the database, autologin
 // from XROAD_TOKEN_PIN), the OCSP manager for own certificates, the batch signer, the server
 // configuration (applied from --server-conf, new revisions taken while running), and the
-// three listeners: client proxy, server proxy (mutual TLS on the authentication key) and the
+// listeners: client proxy (HTTP and HTTPS), server proxy (mutual TLS on the authentication key) and the
 // OCSP responder.
 //
 // Readiness: "token" (logged in), "serverconf" (a configuration applied), "ocsp" (own
@@ -47,6 +47,8 @@ class MessageExchange {
   boost::asio::awaitable<void> refresh_ocsp();
   void reload_serverconf();
   std::vector<crypto::Certificate> own_certificates() const;
+  // The instance's internal TLS key and certificate (PEM), made on first use.
+  Result<std::pair<std::string, std::string>> internal_tls();
 
   boost::asio::io_context& io_;
   const config::Config& config_;
@@ -63,6 +65,7 @@ class MessageExchange {
   std::unique_ptr<proxy::ClientProxy> client_proxy_;
   std::unique_ptr<proxy::ServerProxy> server_proxy_;
   std::unique_ptr<net::HttpServer> client_listener_;
+  std::unique_ptr<net::HttpServer> client_tls_listener_;
   std::unique_ptr<net::HttpServer> server_listener_;
   std::unique_ptr<net::HttpServer> ocsp_listener_;
   boost::asio::steady_timer timer_;

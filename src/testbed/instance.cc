@@ -210,7 +210,7 @@ Result<json> init_instance(const InitOptions& o) {
                              std::to_string(health_port) + "\nglobalconf:\n  anchor: " + (dir / "anchor.xml").string() +
                              "\n  refresh_interval_s: 10\ntoken:\n  import_dir: " + (sdir / "token").string() +
                              "\nserver_conf:\n  file: " + (sdir / "server-conf.yaml").string() +
-                             "\n  poll_interval_s: 2\nproxy:\n  client_port: " + std::to_string(client_http) +
+                             "\n  poll_interval_s: 2\nproxy:\n  client_port: " + std::to_string(client_http) + "\n  client_tls_port: " + std::to_string(client_https) +
                              "\n  server_address: " + address + "\n  server_port: " + std::to_string(server_port) +
                              "\n  peer_port: " + std::to_string(server_port) + "\n  ocsp_responder_port: " + std::to_string(ocsp_port) +
                              "\nocsp:\n  check_interval_s: 30\n";

@@ -264,6 +264,63 @@ TEST_F(Exchange, ConfigurationChangesTakeEffectWithoutARestart) {
   EXPECT_NE(server_log(2).find("\"msg\":\"server configuration in use\""), std::string::npos);
 }
 
+TEST_F(Exchange, InformationSystemsConnectAsTheirClientsModeDemands) {
+  // ss1's CLIENT subsystem now takes only HTTPS with one known IS certificate.
+  TempDir tmp;
+  auto make_cert = [&](const std::string& name) {
+    auto key = *crypto::PrivateKey::generate(crypto::KeyType::ec_p256);
+    auto cert = *crypto::issue_certificate({.common_name = name, .usage = crypto::Usage::tls_client}, key, nullptr, key);
+    write_file(tmp / (name + ".pem"), cert.to_pem());
+    write_file(tmp / (name + ".key"), key.to_pem());
+  };
+  make_cert("portal");
+  make_cert("stranger");
+  const auto& ss1 = instance->contract["servers"][0];
+  std::string conf = read_file(ss1["server_conf"].get<std::string>());
+  const std::string noauth = "CLIENT\n    connection: NOAUTH\n";
+  ASSERT_NE(conf.find(noauth), std::string::npos) << conf;
+  conf.replace(conf.find(noauth), noauth.size(),
+               "CLIENT\n    connection: SSLAUTH\n    is_certificates: [" + (tmp / "portal.pem").string() + "]\n");
+  write_file(tmp / "conf.yaml", conf);
+  std::string out;
+  ASSERT_EQ(run_command(roadside_binary().string() + " apply --config " + ss1["config"].get<std::string>() + " " + (tmp / "conf.yaml").string(),
+                        &out),
+            0)
+      << out;
+  Reply r;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  do {
+    r = curl(kClient, kEcho);
+    if (r.status != 200) break;
+    std::this_thread::sleep_for(200ms);
+  } while (std::chrono::steady_clock::now() < deadline);
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(header(r, "X-Road-Error"), "client.ssl_authentication_failed") << r.body;
+  EXPECT_NE(r.body.find("HTTPS"), std::string::npos) << r.body;
+
+  const std::string https = "https://" + ss1["client_https"].get<std::string>() + kEcho;
+  auto over_https = [&](const std::string& cert_args) {
+    TempDir t;
+    std::string o;
+    run_command("curl -s -k -m 30 " + cert_args + " " + kClient + " -D " + (t / "h").string() + " -o " + (t / "b").string() +
+                    " -w '%{http_code}' '" + https + "'",
+                &o);
+    Reply reply;
+    reply.status = std::atoi(last_line(o).c_str());
+    reply.headers = std::filesystem::exists(t / "h") ? read_file(t / "h") : "";
+    reply.body = std::filesystem::exists(t / "b") ? read_file(t / "b") : "";
+    return reply;
+  };
+  Reply no_cert = over_https("");
+  EXPECT_EQ(no_cert.status, 400) << no_cert.body;
+  EXPECT_EQ(header(no_cert, "X-Road-Error"), "client.ssl_authentication_failed");
+  Reply stranger = over_https("--cert " + (tmp / "stranger.pem").string() + " --key " + (tmp / "stranger.key").string());
+  EXPECT_EQ(stranger.status, 400) << stranger.body;
+  EXPECT_NE(stranger.body.find("not one of"), std::string::npos) << stranger.body;
+  Reply portal = over_https("--cert " + (tmp / "portal.pem").string() + " --key " + (tmp / "portal.key").string());
+  EXPECT_EQ(portal.status, 200) << portal.body;
+}
+
 TEST_F(Exchange, ListClientsAnswersInXmlAndJson) {
   Reply x = curl("", "/listClients");
   ASSERT_EQ(x.status, 200) << x.body;
@@ -521,7 +578,7 @@ struct ExtraServer {
   ExtraServer(std::vector<std::string> extra, std::vector<std::pair<std::string, std::string>> env) {
     std::vector<std::string> args = {roadside_binary().string(), "serve", "--config",
                                      instance->contract["servers"][0]["config"].get<std::string>(), "--data-dir", (dir / "data").string(),
-                                     "--health-port", "0", "--set", "proxy.client_port=0", "--set", "proxy.ocsp_responder_port=0",
+                                     "--health-port", "0", "--set", "proxy.client_port=0", "--set", "proxy.client_tls_port=0", "--set", "proxy.ocsp_responder_port=0",
                                      "--set", "proxy.server_port=0"};
     args.insert(args.end(), extra.begin(), extra.end());
     process = std::make_unique<Process>(args, env, dir / "serve.log");
@@ -572,7 +629,7 @@ TEST_F(Exchange, WithoutThePinTheServerIsNotReadyAndRefusesWithTokenNotActive) {
   ASSERT_EQ(no_pin.process->wait(10s), 0);
   no_pin.process = std::make_unique<Process>(
       std::vector<std::string>{roadside_binary().string(), "serve", "--config", instance->contract["servers"][0]["config"].get<std::string>(),
-                               "--data-dir", (no_pin.dir / "data").string(), "--health-port", "0", "--set", "proxy.client_port=0", "--set",
+                               "--data-dir", (no_pin.dir / "data").string(), "--health-port", "0", "--set", "proxy.client_port=0", "--set", "proxy.client_tls_port=0", "--set",
                                "proxy.ocsp_responder_port=0", "--set", "proxy.server_port=0"},
       std::vector<std::pair<std::string, std::string>>{{"XROAD_TOKEN_PIN", pin}}, no_pin.dir / "serve2.log");
   EXPECT_TRUE(no_pin.process->wait_for_output("\"msg\":\"token logged in\"", 15s)) << no_pin.process->output();
