@@ -161,7 +161,8 @@ TEST(Serve, DownloadsTheGlobalConfigurationAndKeepsItOffline) {
     EXPECT_TRUE(offline.process.wait_for_output("global configuration download failed", 10s)) << offline.process.output();
     auto r = http_get(offline.port(), "/readyz", 2s);
     ASSERT_TRUE(r.has_value());
-    for (const auto& reason : nlohmann::json::parse(r->body)["reasons"]) EXPECT_NE(reason["component"], "globalconf") << r->body;
+    const auto offline_ready = nlohmann::json::parse(r->body);
+    for (const auto& reason : offline_ready["reasons"]) EXPECT_NE(reason["component"], "globalconf") << r->body;
   }
   // A broken anchor is a clear start-up error.
   write_file(dir / "bad-anchor.xml", "<configurationAnchor/>");
