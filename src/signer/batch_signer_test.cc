@@ -83,7 +83,12 @@ TEST(BatchSigner, AMissingOcspResponseFailsEveryMessageOfTheBatch) {
       metrics);
   Result<SignedMessageParts> result;
   boost::asio::co_spawn(
-      io, [&]() -> boost::asio::awaitable<void> { result = co_await signer.sign(open, {"<m/>", {}}); }, boost::asio::detached);
+      io,
+      [&]() -> boost::asio::awaitable<void> {
+        MessageParts parts{"<m/>", {}};  // named: GCC 12 mishandles braced temporaries in co_await
+        result = co_await signer.sign(open, std::move(parts));
+      },
+      boost::asio::detached);
   io.run();
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().code(), errc::ocsp_unavailable);
