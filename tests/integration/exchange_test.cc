@@ -618,7 +618,12 @@ TEST_F(Exchange, WithoutThePinTheServerIsNotReadyAndRefusesWithTokenNotActive) {
   while (no_pin.process->output().find("global configuration updated") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(100ms);
   }
+  // (The log line comes a moment before the configuration is in use.)
   Reply r = curl_at(no_pin.client_proxy(), kClient, kEcho);
+  for (int i = 0; i < 100 && header(r, "X-Road-Error") == "server.clientproxy.global_conf_outdated"; ++i) {
+    std::this_thread::sleep_for(100ms);
+    r = curl_at(no_pin.client_proxy(), kClient, kEcho);
+  }
   EXPECT_EQ(r.status, 500) << r.body;
   EXPECT_EQ(header(r, "X-Road-Error"), "server.clientproxy.token_not_active") << r.body;
 

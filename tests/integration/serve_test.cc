@@ -138,11 +138,10 @@ TEST(Serve, DownloadsTheGlobalConfigurationAndKeepsItOffline) {
   {
     Server server(dir, {"--set", "globalconf.anchor=" + (dir / "anchor.xml").string()});
     ASSERT_TRUE(server.process.wait_for_output("\"msg\":\"global configuration updated\"", 10s)) << server.process.output();
-    auto m = http_get(server.port(), "/metrics", 2s);
-    ASSERT_TRUE(m.has_value());
-    EXPECT_GE(metric(m->body, "roadside_globalconf_updates_total{result=\"ok\"}"), 1) << m->body;
-    EXPECT_EQ(metric(m->body, "roadside_globalconf_version"), 6) << m->body;
-    EXPECT_GT(metric(m->body, "roadside_globalconf_expires_timestamp_seconds"), 0) << m->body;
+    const std::string m = metrics_when(server.port(), "roadside_globalconf_version", 6, 10s);
+    EXPECT_GE(metric(m, "roadside_globalconf_updates_total{result=\"ok\"}"), 1) << m;
+    EXPECT_EQ(metric(m, "roadside_globalconf_version"), 6) << m;
+    EXPECT_GT(metric(m, "roadside_globalconf_expires_timestamp_seconds"), 0) << m;
     // What keeps it from being ready is the message exchange's set-up (no token, no server
     // configuration), not the global configuration.
     auto r = http_get(server.port(), "/readyz", 2s);

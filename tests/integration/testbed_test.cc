@@ -102,10 +102,11 @@ TEST(Testbed, InitAndUpStartATwoServerInstance) {
     auto live = http_get(health, "/livez", 2s);
     ASSERT_TRUE(live.has_value());
     EXPECT_EQ(live->status, 200);
-    auto m = http_get(health, "/metrics", 2s);
-    ASSERT_TRUE(m.has_value());
-    EXPECT_GE(metric(m->body, "roadside_globalconf_updates_total{result=\"ok\"}"), 1) << m->body;
-    EXPECT_EQ(metric(m->body, "roadside_globalconf_version"), 6);
+    // (The log line comes before the metrics are set.)
+    const std::string metrics = metrics_when(health, "roadside_globalconf_version", 6, 10s);
+    const auto* m = &metrics;
+    EXPECT_GE(metric(*m, "roadside_globalconf_updates_total{result=\"ok\"}"), 1) << *m;
+    EXPECT_EQ(metric(*m, "roadside_globalconf_version"), 6);
   }
 
   // The example REST service.

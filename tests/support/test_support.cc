@@ -233,4 +233,14 @@ double metric(const std::string& text, const std::string& series) {
   return std::stod(text.substr(pos + series.size() + 2));
 }
 
+std::string metrics_when(unsigned short port, const std::string& series, double value, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string body;
+  for (;;) {
+    if (auto m = http_get(port, "/metrics", std::chrono::seconds(2))) body = m->body;
+    if (metric(body, series) == value || std::chrono::steady_clock::now() >= deadline) return body;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
 }  // namespace roadside::testing

@@ -90,6 +90,9 @@ std::string last_line(const std::string& text);
 
 // The value of one series in a Prometheus text page (`name{labels}` as written), or -1.
 double metric(const std::string& text, const std::string& series);
+// GET /metrics on `port` until `series` reads `value` (log lines may come before their
+// metrics are set) or `timeout` passes; returns the last /metrics body.
+std::string metrics_when(unsigned short port, const std::string& series, double value, std::chrono::milliseconds timeout);
 // Sends raw bytes and reads until the server closes the connection.
 std::string raw_request(unsigned short port, const std::string& bytes, std::chrono::milliseconds timeout);
 
