@@ -84,12 +84,13 @@ asio::awaitable<void> ClientProxy::handle(net::ServerExchange& ex) {
   const auto& req = ex.request();
   const std::string target(req.target());
   const std::string accept(req[http::field::accept]);
-  Result<net::StringResponse> result = Error();
+  Result<Answer> result = Error();
   const bool rest = target.rfind("/r1/", 0) == 0;
   if (rest) {
     result = co_await process_rest(ex);
   } else if (req.method() == http::verb::get && (target == "/listClients" || target.rfind("/listClients?", 0) == 0)) {
-    result = list_clients(ex);
+    auto list = list_clients(ex);
+    result = list.ok() ? Result<Answer>(Answer{std::move(list).value(), false}) : Result<Answer>(list.error());
   } else if (req.method() == http::verb::post) {
     result = co_await process_soap(ex);
   } else {
@@ -97,10 +98,8 @@ asio::awaitable<void> ClientProxy::handle(net::ServerExchange& ex) {
   }
   if (ex.responded()) co_return;
   if (result.ok()) {
-    // A fault the provider's server or the service sent is passed on, and counted as one.
-    const bool fault = result->count("X-Road-Error") > 0 || (!rest && result->result() == http::status::internal_server_error);
-    (fault ? failed_ : ok_).inc();
-    (void)co_await ex.respond(std::move(result).value());
+    (result->fault ? failed_ : ok_).inc();
+    (void)co_await ex.respond(std::move(result->response));
     co_return;
   }
   failed_.inc();
@@ -154,14 +153,12 @@ Result<net::StringResponse> ClientProxy::list_clients(net::ServerExchange& ex) {
   return net::make_response(http::status::ok, std::move(xml), "text/xml; charset=utf-8", ex.request().version());
 }
 
-Result<const serverconf::Client*> ClientProxy::local_client(const XRoadId& client, const net::PeerInfo& peer,
-                                                              std::shared_ptr<const serverconf::ServerConf>& conf) {
-  conf = ctx_.serverconf();
+Status ClientProxy::check_local_client(const XRoadId& client, const net::PeerInfo& peer) const {
+  const auto conf = ctx_.serverconf();
   if (!conf) return fail(errc::server_not_configured, "this server has no configuration applied");
   const serverconf::Client* local = conf->client(client);
   if (!local) return fail(errc::unknown_member, "client " + client.to_string() + " is not hosted by this security server");
-  ROADSIDE_TRY_STATUS(check_is_connection(*local, peer));
-  return local;
+  return check_is_connection(*local, peer);
 }
 
 asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(TransportMessage request, XRoadId client, XRoadId provider,
@@ -190,7 +187,7 @@ asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(Transport
   if (!http.ok()) co_return http.error();
   auto auth = ctx_.token->auth_key();
   if (!auth.ok()) co_return auth.error();
-  auto auth_ocsp = ctx_.ocsp->fresh_response((*auth)->info.cert, *shared, std::chrono::system_clock::now());
+  auto auth_ocsp = ctx_.ocsp->fresh_response((*auth)->info.cert, shared, std::chrono::system_clock::now());
   if (!auth_ocsp.ok()) co_return auth_ocsp.error();
   request.ocsp_responses.push_back(*auth_ocsp);
 
@@ -226,8 +223,8 @@ asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(Transport
   // The server that answered is one of the provider's.
   auto peer = registered_peer(answer->server_chain.empty() ? std::string() : answer->server_chain.front(), *shared);
   if (!peer.ok()) co_return peer.error();
-  if (!((*peer)->id == contacted->id)) {
-    co_return fail(errc::ssl_auth_failed, "the server at " + contacted->address + " authenticated as " + (*peer)->id.to_string() +
+  if (!(peer->server->id == contacted->id)) {
+    co_return fail(errc::ssl_auth_failed, "the server at " + contacted->address + " authenticated as " + peer->server->id.to_string() +
                                               ", not as " + contacted->id.to_string());
   }
 
@@ -258,7 +255,7 @@ asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(Transport
   co_return out;
 }
 
-asio::awaitable<Result<net::StringResponse>> ClientProxy::process_rest(net::ServerExchange& ex) {
+asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_rest(net::ServerExchange& ex) {
   const auto& req = ex.request();
   const std::string target_text(req.target());
   auto target = parse_rest_target(target_text);
@@ -268,8 +265,7 @@ asio::awaitable<Result<net::StringResponse>> ClientProxy::process_rest(net::Serv
   if (!client_text) co_return fail(errc::missing_header_field, "the X-Road-Client header is missing");
   auto client = parse_rest_client(*client_text);
   if (!client.ok()) co_return fail(errc::bad_request, "X-Road-Client: " + client.error().detail());
-  std::shared_ptr<const serverconf::ServerConf> conf;
-  if (auto local = local_client(*client, ex.peer(), conf); !local.ok()) co_return local.error();
+  if (auto st = check_local_client(*client, ex.peer()); !st.ok()) co_return st.error();
   auto shared = ctx_.shared();
   if (!shared) co_return fail(errc::global_conf_outdated, ctx_.globalconf_problem().value_or("no valid global configuration"));
 
@@ -301,7 +297,7 @@ asio::awaitable<Result<net::StringResponse>> ClientProxy::process_rest(net::Serv
   http_headers.push_back({"x-road-message-type", "REST"});
   auto answer = co_await exchange(std::move(request), *client, target->service.service_provider(), request_id, std::move(http_headers));
   if (!answer.ok()) co_return answer.error();
-  if (answer->fault) co_return rest_error_response(*answer->fault, std::string(req[http::field::accept]), req.version());
+  if (answer->fault) co_return Answer{rest_error_response(*answer->fault, std::string(req[http::field::accept]), req.version()), true};
   TransportMessage& response = answer->message;
   if (mime_type_of(response.message_type) != kRestResponseType) {
     co_return fail(errc::invalid_message, "the response carries \"" + response.message_type + "\", not a REST response");
@@ -319,10 +315,10 @@ asio::awaitable<Result<net::StringResponse>> ClientProxy::process_rest(net::Serv
   }
   if (response.body) out.body() = std::move(*response.body);
   out.prepare_payload();
-  co_return out;
+  co_return Answer{std::move(out), false};
 }
 
-asio::awaitable<Result<net::StringResponse>> ClientProxy::process_soap(net::ServerExchange& ex) {
+asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_soap(net::ServerExchange& ex) {
   const auto& req = ex.request();
   auto body = co_await ex.read_body_all(ctx_.max_message_bytes);
   if (!body.ok()) co_return body.error();
@@ -333,8 +329,7 @@ asio::awaitable<Result<net::StringResponse>> ClientProxy::process_soap(net::Serv
   if (!env.ok()) co_return env.error();
   const XRoadId client = *env->header.client;
   const XRoadId service = *env->header.service;
-  std::shared_ptr<const serverconf::ServerConf> conf;
-  if (auto local = local_client(client, ex.peer(), conf); !local.ok()) co_return local.error();
+  if (auto st = check_local_client(client, ex.peer()); !st.ok()) co_return st.error();
 
   TransportMessage request;
   request.message_type = message->soap_content_type;
@@ -346,7 +341,7 @@ asio::awaitable<Result<net::StringResponse>> ClientProxy::process_soap(net::Serv
   if (auto action = req.find("SOAPAction"); action != req.end()) http_headers.push_back({"x-original-soapaction", std::string(action->value())});
   auto answer = co_await exchange(std::move(request), client, service.service_provider(), request_id, std::move(http_headers));
   if (!answer.ok()) co_return answer.error();
-  if (answer->fault) co_return soap_error_response(*answer->fault, req.version());
+  if (answer->fault) co_return Answer{soap_error_response(*answer->fault, req.version()), true};
 
   // The response answers this request: same client, service and id, and the request's hash.
   TransportMessage& response = answer->message;
@@ -369,7 +364,7 @@ asio::awaitable<Result<net::StringResponse>> ClientProxy::process_soap(net::Serv
   out_message.multipart = !out_message.attachments.empty() || mime_type_of(out_message.content_type) == "multipart/related";
   auto out = net::make_response(renv->is_fault ? http::status::internal_server_error : http::status::ok, join_soap_message(out_message),
                                 out_message.multipart ? out_message.content_type : out_message.soap_content_type, req.version());
-  co_return out;
+  co_return Answer{std::move(out), renv->is_fault};  // a service's own SOAP fault counts as one
 }
 
 }  // namespace roadside::proxy

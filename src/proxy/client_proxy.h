@@ -40,10 +40,14 @@ class ClientProxy {
   boost::asio::awaitable<Result<PeerAnswer>> exchange(TransportMessage request, XRoadId client, XRoadId provider,
                                                       std::string request_id, HeaderList http_headers);
   // The client is hosted here and its IS connected as its mode demands.
-  Result<const serverconf::Client*> local_client(const XRoadId& client, const net::PeerInfo& peer,
-                                                 std::shared_ptr<const serverconf::ServerConf>& conf);
-  boost::asio::awaitable<Result<net::StringResponse>> process_rest(net::ServerExchange& ex);
-  boost::asio::awaitable<Result<net::StringResponse>> process_soap(net::ServerExchange& ex);
+  Status check_local_client(const XRoadId& client, const net::PeerInfo& peer) const;
+  // A response for the IS, and whether it carries a fault (the provider's or the service's).
+  struct Answer {
+    net::StringResponse response;
+    bool fault = false;
+  };
+  boost::asio::awaitable<Result<Answer>> process_rest(net::ServerExchange& ex);
+  boost::asio::awaitable<Result<Answer>> process_soap(net::ServerExchange& ex);
   Result<net::StringResponse> list_clients(net::ServerExchange& ex);
   // The mutual-TLS client on the current authentication key (rebuilt when the key changes).
   Result<std::shared_ptr<net::HttpClient>> peer_client();

@@ -5,7 +5,7 @@
 
 namespace roadside::proxy {
 
-Result<const globalconf::SecurityServer*> registered_peer(const std::string& cert_der, const globalconf::SharedParameters& shared) {
+Result<RegisteredPeer> registered_peer(const std::string& cert_der, const globalconf::SharedParameters& shared) {
   auto cert = crypto::Certificate::from_der(cert_der);
   if (!cert.ok()) return Error(make_error_code(errc::ssl_auth_failed), "the peer's TLS certificate cannot be read");
   if (!cert->is_auth_cert()) {
@@ -16,7 +16,7 @@ Result<const globalconf::SecurityServer*> registered_peer(const std::string& cer
     return Error(make_error_code(errc::ssl_auth_failed),
                  "the peer's authentication certificate " + cert->subject() + " is not registered for any security server");
   }
-  return server;
+  return RegisteredPeer{server, std::move(cert).value()};
 }
 
 }  // namespace roadside::proxy

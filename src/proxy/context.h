@@ -38,7 +38,11 @@ struct ProxyContext {
 
 // Checks a peer Security Server's authentication certificate on TLS: an authentication
 // certificate whose SHA-256 hash the global configuration registers for a server. Returns
-// that server, or an Error (errc::ssl_auth_failed) naming why not.
-Result<const globalconf::SecurityServer*> registered_peer(const std::string& cert_der, const globalconf::SharedParameters& shared);
+// that server and the certificate, or an Error (errc::ssl_auth_failed) naming why not.
+struct RegisteredPeer {
+  const globalconf::SecurityServer* server;
+  crypto::Certificate cert;
+};
+Result<RegisteredPeer> registered_peer(const std::string& cert_der, const globalconf::SharedParameters& shared);
 
 }  // namespace roadside::proxy

@@ -89,23 +89,22 @@ asio::awaitable<Result<net::StringResponse>> ServerProxy::process(net::ServerExc
   if (!request.ok()) co_return request.error();
 
   // The peer's certificate is good: its OCSP responses travel in the request.
-  auto auth_cert = crypto::Certificate::from_der(chain.front());
-  auto status = globalconf::verify_certificate(*auth_cert, {}, request->ocsp_responses, *shared, std::chrono::system_clock::now());
+  auto status = globalconf::verify_certificate(peer->cert, {}, request->ocsp_responses, *shared, std::chrono::system_clock::now());
   if (!status.ok()) co_return fail(errc::ssl_auth_failed, "the peer's authentication certificate: " + status.error().detail());
 
   const auto type = mime_type_of(request->message_type);
-  if (type == kRestRequestType) co_return co_await process_rest(ex, *request, shared, conf);
-  if (type == "text/xml" || type == "application/xop+xml") co_return co_await process_soap(ex, *request, shared, conf);
+  const globalconf::SecurityServer* sender = peer->server;
+  if (type == kRestRequestType) co_return co_await process_rest(ex, *request, sender, shared, conf);
+  if (type == "text/xml" || type == "application/xop+xml") co_return co_await process_soap(ex, *request, sender, shared, conf);
   co_return fail(errc::invalid_message, "a transport message carrying \"" + type + "\" is neither SOAP nor REST");
 }
 
-Status ServerProxy::verify_sender(net::ServerExchange& ex, const TransportMessage& request, const XRoadId& client,
+Status ServerProxy::verify_sender(const TransportMessage& request, const XRoadId& client, const globalconf::SecurityServer& sender,
                                   const globalconf::SharedParameters& shared) {
   // The sending server hosts the client.
-  ROADSIDE_TRY(const globalconf::SecurityServer* peer, registered_peer(ex.peer().chain.front(), shared));
-  const bool hosts = peer->id.owner_member() == client.owner_member() ||
-                     std::find(peer->clients.begin(), peer->clients.end(), client) != peer->clients.end();
-  if (!hosts) return fail(errc::ssl_auth_failed, "security server " + peer->id.to_string() + " does not host client " + client.to_string());
+  const bool hosts = sender.id.owner_member() == client.owner_member() ||
+                     std::find(sender.clients.begin(), sender.clients.end(), client) != sender.clients.end();
+  if (!hosts) return fail(errc::ssl_auth_failed, "security server " + sender.id.to_string() + " does not host client " + client.to_string());
   // The signature is the client's.
   ROADSIDE_TRY(xml::XadesSignature sig, xml::XadesSignature::parse(request.signature.signature));
   globalconf::SignedMessage sm{[&](std::string_view uri) { return request.part(uri); }, request.part_uris(),
@@ -127,13 +126,14 @@ asio::awaitable<Result<TransportMessage>> ServerProxy::sign_response(TransportMe
 }
 
 asio::awaitable<Result<net::StringResponse>> ServerProxy::process_soap(net::ServerExchange& ex, TransportMessage& request,
+                                                                        const globalconf::SecurityServer* sender,
                                                                         std::shared_ptr<const globalconf::SharedParameters> shared,
                                                                         std::shared_ptr<const serverconf::ServerConf> conf) {
   auto env = parse_soap(request.message, true);
   if (!env.ok()) co_return env.error();
   const XRoadId client = *env->header.client;
   const XRoadId service_id = *env->header.service;
-  if (auto st = verify_sender(ex, request, client, *shared); !st.ok()) co_return st.error();
+  if (auto st = verify_sender(request, client, *sender, *shared); !st.ok()) co_return st.error();
 
   Result<SoapMessage> incoming = Error();
   const serverconf::Service* service = conf->service(service_id);
@@ -334,6 +334,7 @@ asio::awaitable<Result<net::ClientResponse>> ServerProxy::call_rest_service(Rest
 }
 
 asio::awaitable<Result<net::StringResponse>> ServerProxy::process_rest(net::ServerExchange& ex, TransportMessage& request,
+                                                                        const globalconf::SecurityServer* sender,
                                                                         std::shared_ptr<const globalconf::SharedParameters> shared,
                                                                         std::shared_ptr<const serverconf::ServerConf> conf) {
   auto head = RestRequestHead::parse(request.message);
@@ -345,7 +346,7 @@ asio::awaitable<Result<net::StringResponse>> ServerProxy::process_rest(net::Serv
   auto client = parse_rest_client(*client_text);
   if (!client.ok()) co_return fail(errc::invalid_message, "X-Road-Client: " + client.error().detail());
 
-  if (auto st = verify_sender(ex, request, *client, *shared); !st.ok()) co_return st.error();
+  if (auto st = verify_sender(request, *client, *sender, *shared); !st.ok()) co_return st.error();
 
   Result<net::ClientResponse> answer = Error();
   if (!conf->service(target->service) && is_rest_metaservice(target->service.service_code())) {

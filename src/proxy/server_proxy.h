@@ -34,9 +34,11 @@ class ServerProxy {
  private:
   boost::asio::awaitable<Result<net::StringResponse>> process(net::ServerExchange& ex);
   boost::asio::awaitable<Result<net::StringResponse>> process_rest(net::ServerExchange& ex, TransportMessage& request,
+                                                                    const globalconf::SecurityServer* sender,
                                                                     std::shared_ptr<const globalconf::SharedParameters> shared,
                                                                     std::shared_ptr<const serverconf::ServerConf> conf);
   boost::asio::awaitable<Result<net::StringResponse>> process_soap(net::ServerExchange& ex, TransportMessage& request,
+                                                                    const globalconf::SecurityServer* sender,
                                                                     std::shared_ptr<const globalconf::SharedParameters> shared,
                                                                     std::shared_ptr<const serverconf::ServerConf> conf);
   boost::asio::awaitable<Result<SoapMessage>> call_soap_service(net::ServerExchange& ex, TransportMessage& request, XRoadId client,
@@ -54,7 +56,8 @@ class ServerProxy {
                                                                        std::shared_ptr<const globalconf::SharedParameters> shared,
                                                                        std::shared_ptr<const serverconf::ServerConf> conf);
   // The sending server hosts `client`, and the message is signed by `client`'s member.
-  Status verify_sender(net::ServerExchange& ex, const TransportMessage& request, const XRoadId& client,
+  // (`sender` is the server the TLS peer's certificate is registered for.)
+  Status verify_sender(const TransportMessage& request, const XRoadId& client, const globalconf::SecurityServer& sender,
                        const globalconf::SharedParameters& shared);
   boost::asio::awaitable<Result<TransportMessage>> sign_response(TransportMessage response, XRoadId provider);
   static Error service_error(const serverconf::Service& service, const Error& cause);

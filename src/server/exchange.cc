@@ -160,7 +160,7 @@ Status MessageExchange::start() {
       [this, shared_fn](const crypto::Certificate& cert) -> Result<std::vector<std::string>> {
         auto shared = shared_fn();
         if (!shared) return Error(make_error_code(signer::errc::ocsp_unavailable), "no valid global configuration");
-        ROADSIDE_TRY(std::string der, ocsp_.fresh_response(cert, *shared, std::chrono::system_clock::now()));
+        ROADSIDE_TRY(std::string der, ocsp_.fresh_response(cert, shared, std::chrono::system_clock::now()));
         return std::vector<std::string>{std::move(der)};
       },
       metrics_);

@@ -26,13 +26,27 @@ GlobalconfService::GlobalconfService(asio::io_context& io, globalconf::Anchor an
       version_gauge_(metrics.gauge("roadside_globalconf_version", "Version of the global configuration in use (0: none)")) {}
 
 void GlobalconfService::take(const globalconf::Snapshot& snap) {
-  auto xml = snap.part("SHARED-PARAMETERS");
-  auto parsed = xml.ok() ? globalconf::SharedParameters::parse(*xml) : Result<globalconf::SharedParameters>(xml.error());
-  if (!parsed.ok()) {
-    log::error("global configuration without usable shared parameters", {{"error", parsed.error().to_string()}});
-  } else {
+  // Read the shared parameters again only when their hash in the directory changed: most
+  // refreshes bring the same ones, and what was verified against them stays valid.
+  std::string hash;
+  for (const auto& p : snap.directory.parts) {
+    if (p.content_identifier == "SHARED-PARAMETERS") hash = p.hash;
+  }
+  bool unchanged = false;
+  {
     std::lock_guard lock(mu_);
-    shared_ = std::make_shared<const globalconf::SharedParameters>(std::move(parsed).value());
+    unchanged = shared_ && !hash.empty() && hash == shared_hash_;
+  }
+  if (!unchanged) {
+    auto xml = snap.part("SHARED-PARAMETERS");
+    auto parsed = xml.ok() ? globalconf::SharedParameters::parse(*xml) : Result<globalconf::SharedParameters>(xml.error());
+    if (!parsed.ok()) {
+      log::error("global configuration without usable shared parameters", {{"error", parsed.error().to_string()}});
+    } else {
+      std::lock_guard lock(mu_);
+      shared_ = std::make_shared<const globalconf::SharedParameters>(std::move(parsed).value());
+      shared_hash_ = hash;
+    }
   }
   const auto expires = std::chrono::duration_cast<std::chrono::seconds>(snap.directory.expires.time_since_epoch()).count();
   expires_ = expires;

@@ -48,6 +48,7 @@ class GlobalconfService {
   mutable std::mutex mu_;
   std::string last_error_;
   std::shared_ptr<const globalconf::SharedParameters> shared_;  // GUARDED_BY(mu_)
+  std::string shared_hash_;  // the directory's hash of the part shared_ was read from; GUARDED_BY(mu_)
   metrics::Counter& ok_;
   metrics::Counter& failed_;
   metrics::Gauge& expires_gauge_;

@@ -78,15 +78,13 @@ std::string upper(std::string s) {
   return s;
 }
 
-// An identifier in the text form, with the type prefix optional where `implied` says what
-// a prefix-less "A/B/C[/D]" is (a client: 3 parts MEMBER, 4 SUBSYSTEM).
+// An identifier in the text form; without a type prefix, a client as X-Road-Client writes it
+// ("A/B/C" a member, "A/B/C/D" a subsystem).
 Result<XRoadId> parse_id(const std::string& text, std::string_view where) {
   auto id = XRoadId::parse(text);
   if (id.ok()) return id;
   if (text.find(':') == std::string::npos) {
-    const auto n = std::count(text.begin(), text.end(), '/');
-    auto c = XRoadId::parse((n == 2 ? "MEMBER:" : "SUBSYSTEM:") + text);
-    if (c.ok()) return c;
+    if (auto client = parse_rest_client(text); client.ok()) return client;
   }
   return invalid(std::string(where) + ": \"" + text + "\" is not an X-Road identifier (" + id.error().detail() + ")");
 }

@@ -122,24 +122,33 @@ Result<Keyconf::Found> Keyconf::signing_key(const XRoadId& member) const {
   return bad(errc::cert_not_found, "no active signing certificate for " + owner.to_string());
 }
 
+Result<Keyconf> read_keyconf(const std::filesystem::path& token_dir) {
+  ROADSIDE_TRY(std::string xml, globalconf::read_file_limited(token_dir / "keyconf.xml", kMaxKeyconfBytes));
+  return Keyconf::parse(xml);
+}
+
+Result<std::string> read_soft_token_key_file(const std::filesystem::path& token_dir, const std::string& key_id) {
+  if (key_id.empty() || key_id.find_first_of("/\\.") != std::string::npos) {
+    return bad(errc::malformed_keyconf, "key id \"" + key_id + "\" is not a file name");
+  }
+  const auto file = token_dir / (key_id + ".p12");
+  auto p12 = globalconf::read_file_limited(file, kMaxKeyFileBytes);
+  if (!p12.ok()) return bad(errc::key_not_found, "key file " + file.string() + ": " + p12.error().detail());
+  return p12;
+}
+
 Result<SigningIdentity> open_soft_token_signing_key(const std::filesystem::path& token_dir, const std::string& pin,
                                                     const XRoadId& member) {
-  ROADSIDE_TRY(std::string xml, globalconf::read_file_limited(token_dir / "keyconf.xml", kMaxKeyconfBytes));
-  ROADSIDE_TRY(Keyconf conf, Keyconf::parse(xml));
+  ROADSIDE_TRY(Keyconf conf, read_keyconf(token_dir));
   ROADSIDE_TRY(Keyconf::Found found, conf.signing_key(member));
   if (found.device->type != "softToken") {
     return bad(errc::key_not_found, "the signing key of " + member.to_string() + " is on device " + found.device->type);
   }
-  if (found.key->key_id.find_first_of("/\\.") != std::string::npos) {
-    return bad(errc::malformed_keyconf, "key id \"" + found.key->key_id + "\" is not a file name");
-  }
-  const auto file = token_dir / (found.key->key_id + ".p12");
-  auto p12 = globalconf::read_file_limited(file, kMaxKeyFileBytes);
-  if (!p12.ok()) return bad(errc::key_not_found, "key file " + file.string() + ": " + p12.error().detail());
-  auto contents = crypto::load_pkcs12(*p12, pin);
+  ROADSIDE_TRY(std::string p12, read_soft_token_key_file(token_dir, found.key->key_id));
+  auto contents = crypto::load_pkcs12(p12, pin);
   if (!contents.ok()) {
     const bool wrong_pin = contents.error().code() == crypto::errc::wrong_password;
-    return bad(wrong_pin ? errc::pin_incorrect : errc::key_not_found, "key file " + file.string() + ": " + contents.error().detail());
+    return bad(wrong_pin ? errc::pin_incorrect : errc::key_not_found, "key " + found.key->key_id + ": " + contents.error().detail());
   }
   if (!found.cert->cert.matches_key(contents->key)) {
     return bad(errc::key_not_found, "key " + found.key->key_id + " is not the key of its certificate " + found.cert->id);

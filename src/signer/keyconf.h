@@ -74,6 +74,12 @@ struct SigningIdentity {
   XRoadId member;
 };
 
+// A software-token folder as X-Road's signer keeps it: its keyconf.xml, and the PKCS#12 file
+// of one key (still encrypted under the PIN). errc::malformed_keyconf for a key id that is not
+// a file name; errc::key_not_found when the file cannot be read.
+Result<Keyconf> read_keyconf(const std::filesystem::path& token_dir);
+Result<std::string> read_soft_token_key_file(const std::filesystem::path& token_dir, const std::string& key_id);
+
 // Adds `key` to a software token folder: <key_id>.p12 under `pin` (with a placeholder
 // certificate, as X-Road's signer does); the caller records the key in keyconf.xml.
 Status write_soft_token_key(const std::filesystem::path& token_dir, const std::string& key_id, const crypto::PrivateKey& key,

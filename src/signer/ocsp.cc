@@ -67,14 +67,30 @@ Status OcspCache::put(const crypto::Certificate& cert, std::string der) {
   return {};
 }
 
-Result<std::string> OcspManager::fresh_response(const crypto::Certificate& cert, const globalconf::SharedParameters& shared,
+Result<std::string> OcspManager::fresh_response(const crypto::Certificate& cert,
+                                                const std::shared_ptr<const globalconf::SharedParameters>& shared,
                                                 std::chrono::system_clock::time_point now) const {
-  auto der = cache_.get(cert);
+  const std::string id = cert.sha1_hex();
+  auto der = cache_.get_by_hash(id);
   if (!der) {
     return Error(make_error_code(crypto::errc::incorrect_validation_info), "no OCSP response for " + cert.subject() + " yet");
   }
-  ROADSIDE_TRY(globalconf::IssuerOf issuer, globalconf::find_issuer(cert, shared));
-  ROADSIDE_TRY_STATUS(crypto::verify_ocsp_response(*der, cert, issuer.cert->cert, globalconf::ocsp_check_for(issuer, shared, now)));
+  {
+    std::lock_guard lock(mu_);
+    auto it = verified_.find(id);
+    if (it != verified_.end() && it->second.der == *der && it->second.under.lock() == shared) {
+      // The time rules of X-Road's OcspVerifier (freshness, nextUpdate), as verify_ocsp_response applies them.
+      const auto& r = it->second.result;
+      const bool fresh = r.this_update >= now - std::chrono::seconds(shared->ocsp_freshness_seconds) &&
+                         (!r.next_update || *r.next_update >= now);
+      if (fresh) return *der;
+    }
+  }
+  ROADSIDE_TRY(globalconf::IssuerOf issuer, globalconf::find_issuer(cert, *shared));
+  ROADSIDE_TRY(crypto::OcspResult result,
+               crypto::verify_ocsp_response(*der, cert, issuer.cert->cert, globalconf::ocsp_check_for(issuer, *shared, now)));
+  std::lock_guard lock(mu_);
+  verified_[id] = Verified{*der, std::move(result), shared};
   return *der;
 }
 
@@ -85,7 +101,7 @@ boost::asio::awaitable<Status> OcspManager::refresh(std::vector<crypto::Certific
   for (const auto& cert : own) {
     // Still fresh for more than half the freshness period: keep it.
     const auto half = std::chrono::seconds(shared->ocsp_freshness_seconds / 2);
-    if (fresh_response(cert, *shared, now + half).ok()) continue;
+    if (fresh_response(cert, shared, now + half).ok()) continue;
     auto issuer = globalconf::find_issuer(cert, *shared);
     if (!issuer.ok()) {
       if (first.ok()) first = issuer.error();

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -62,12 +63,21 @@ class OcspManager {
                                          std::shared_ptr<const globalconf::SharedParameters> shared);
   // The cached response for `cert` if it is good and fresh at `now` under `shared`'s rules.
   // crypto::errc::incorrect_validation_info (or cert_validation when revoked) otherwise.
-  Result<std::string> fresh_response(const crypto::Certificate& cert, const globalconf::SharedParameters& shared,
+  // Every signature and every request asks, so the response's signature and responder are
+  // verified once per response and configuration; only its times are checked each call.
+  Result<std::string> fresh_response(const crypto::Certificate& cert, const std::shared_ptr<const globalconf::SharedParameters>& shared,
                                      std::chrono::system_clock::time_point now) const;
 
  private:
+  struct Verified {
+    std::string der;
+    crypto::OcspResult result;
+    std::weak_ptr<const globalconf::SharedParameters> under;  // the configuration it was verified with
+  };
   net::HttpClient& http_;
   OcspCache& cache_;
+  mutable std::mutex mu_;
+  mutable std::map<std::string, Verified> verified_;  // by certificate SHA-1 hex; GUARDED_BY(mu_)
 };
 
 }  // namespace roadside::signer

@@ -2,14 +2,10 @@
 
 #include "base/clock.h"
 #include "base/log.h"
-#include "globalconf/files.h"
 
 namespace roadside::signer {
 
 namespace {
-
-constexpr std::uintmax_t kMaxKeyconfBytes = 16 << 20;
-constexpr std::uintmax_t kMaxKeyFileBytes = 1 << 20;
 
 Error bad(errc e, std::string detail) { return Error(make_error_code(e), std::move(detail)); }
 
@@ -33,8 +29,7 @@ Result<TokenKeyInfo> key_info(const storage::Row& r) {
 }  // namespace
 
 Result<int> SoftToken::import_folder(const std::filesystem::path& dir) {
-  ROADSIDE_TRY(std::string xml, globalconf::read_file_limited(dir / "keyconf.xml", kMaxKeyconfBytes));
-  ROADSIDE_TRY(Keyconf conf, Keyconf::parse(xml));
+  ROADSIDE_TRY(Keyconf conf, read_keyconf(dir));
   int added = 0;
   for (const auto& device : conf.devices) {
     if (device.type != "softToken") continue;
@@ -44,19 +39,14 @@ Result<int> SoftToken::import_folder(const std::filesystem::path& dir) {
         if (c.active) active = &c;
       }
       if (!active) continue;  // a key without a certificate cannot be used yet
-      if (key.key_id.empty() || key.key_id.find_first_of("/\\.") != std::string::npos) {
-        return bad(errc::malformed_keyconf, "key id \"" + key.key_id + "\" is not a file name");
-      }
-      const auto file = dir / (key.key_id + ".p12");
-      auto p12 = globalconf::read_file_limited(file, kMaxKeyFileBytes);
-      if (!p12.ok()) return bad(errc::key_not_found, "key file " + file.string() + ": " + p12.error().detail());
+      ROADSIDE_TRY(std::string p12, read_soft_token_key_file(dir, key.key_id));
       const storage::Value params[] = {key.key_id,
                                        device.id,
                                        std::string(usage_text(key.usage)),
                                        active->member ? storage::Value(active->member->to_string()) : storage::Value(nullptr),
                                        key.friendly_name,
                                        storage::Blob{active->cert.to_der()},
-                                       storage::Blob{*p12},
+                                       storage::Blob{p12},
                                        format_rfc3339(Clock::system().now())};
       auto inserted = store_.with_connection([&](storage::Connection& c) -> Result<bool> {
         const storage::Value id[] = {key.key_id};
@@ -122,12 +112,6 @@ Status SoftToken::login(const std::string& pin) {
   active_ = true;
   last_error_.clear();
   return {};
-}
-
-void SoftToken::logout() {
-  std::lock_guard lock(mu_);
-  open_.clear();
-  active_ = false;
 }
 
 bool SoftToken::active() const {

@@ -51,7 +51,6 @@ class SoftToken {
   // Opens every key with `pin`. errc::pin_incorrect when the PIN does not open them (the PIN
   // is never logged); errc::key_not_found when the token holds no key.
   Status login(const std::string& pin);
-  void logout();
   bool active() const;
   // Why signing is not possible now, or std::nullopt.
   std::optional<std::string> not_ready() const;
