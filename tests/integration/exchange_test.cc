@@ -57,19 +57,21 @@ struct Reply {
   std::string body;
 };
 
-// Runs curl against ss1's client proxy; `args` go before the URL.
-Reply curl(const std::string& args, const std::string& path) {
+// Runs curl on `url`; `args` go before it. The status, headers and body it got.
+Reply curl_url(const std::string& args, const std::string& url) {
   TempDir tmp;
-  const std::string cmd = "curl -s -m 30 -D " + (tmp / "h").string() + " -o " + (tmp / "b").string() + " -w '%{http_code}' " + args +
-                          " 'http://" + instance->client_proxy + path + "'";
   std::string out;
-  run_command(cmd, &out);
+  run_command("curl -s -m 30 -D " + (tmp / "h").string() + " -o " + (tmp / "b").string() + " -w '%{http_code}' " + args + " '" + url + "'",
+              &out);
   Reply r;
   r.status = std::atoi(last_line(out).c_str());
   r.headers = std::filesystem::exists(tmp / "h") ? read_file(tmp / "h") : "";
   r.body = std::filesystem::exists(tmp / "b") ? read_file(tmp / "b") : "";
   return r;
 }
+
+// The same against ss1's client proxy, at `path`.
+Reply curl(const std::string& args, const std::string& path) { return curl_url(args, "http://" + instance->client_proxy + path); }
 
 std::string header(const Reply& r, const std::string& name) {
   std::istringstream in(r.headers);
@@ -299,18 +301,7 @@ TEST_F(Exchange, InformationSystemsConnectAsTheirClientsModeDemands) {
   EXPECT_NE(r.body.find("HTTPS"), std::string::npos) << r.body;
 
   const std::string https = "https://" + ss1["client_https"].get<std::string>() + kEcho;
-  auto over_https = [&](const std::string& cert_args) {
-    TempDir t;
-    std::string o;
-    run_command("curl -s -k -m 30 " + cert_args + " " + kClient + " -D " + (t / "h").string() + " -o " + (t / "b").string() +
-                    " -w '%{http_code}' '" + https + "'",
-                &o);
-    Reply reply;
-    reply.status = std::atoi(last_line(o).c_str());
-    reply.headers = std::filesystem::exists(t / "h") ? read_file(t / "h") : "";
-    reply.body = std::filesystem::exists(t / "b") ? read_file(t / "b") : "";
-    return reply;
-  };
+  auto over_https = [&](const std::string& cert_args) { return curl_url("-k " + cert_args + " " + kClient, https); };
   Reply no_cert = over_https("");
   EXPECT_EQ(no_cert.status, 400) << no_cert.body;
   EXPECT_EQ(header(no_cert, "X-Road-Error"), "client.ssl_authentication_failed");
@@ -576,10 +567,7 @@ struct ExtraServer {
   json endpoints;
 
   ExtraServer(std::vector<std::string> extra, std::vector<std::pair<std::string, std::string>> env) {
-    std::vector<std::string> args = {roadside_binary().string(), "serve", "--config",
-                                     instance->contract["servers"][0]["config"].get<std::string>(), "--data-dir", (dir / "data").string(),
-                                     "--health-port", "0", "--set", "proxy.client_port=0", "--set", "proxy.client_tls_port=0", "--set", "proxy.ocsp_responder_port=0",
-                                     "--set", "proxy.server_port=0"};
+    std::vector<std::string> args = serve_args();
     args.insert(args.end(), extra.begin(), extra.end());
     process = std::make_unique<Process>(args, env, dir / "serve.log");
     if (!process->wait_for_output("\"msg\":\"started\"", 15s)) return;
@@ -589,6 +577,11 @@ struct ExtraServer {
       if (j.is_object() && j.value("msg", "") == "started") endpoints = j["endpoints"];
     }
   }
+  std::vector<std::string> serve_args() const {
+    return {roadside_binary().string(), "serve", "--config", instance->contract["servers"][0]["config"].get<std::string>(),
+            "--data-dir", (dir / "data").string(), "--health-port", "0", "--set", "proxy.client_port=0", "--set",
+            "proxy.client_tls_port=0", "--set", "proxy.ocsp_responder_port=0", "--set", "proxy.server_port=0"};
+  }
   std::string client_proxy() const {
     const std::string url = endpoints.value("clientproxy", "");
     return url.substr(url.find("//") + 2);
@@ -597,11 +590,7 @@ struct ExtraServer {
 };
 
 Reply curl_at(const std::string& client_proxy, const std::string& args, const std::string& path) {
-  const std::string saved = instance->client_proxy;
-  instance->client_proxy = client_proxy;
-  Reply r = curl(args, path);
-  instance->client_proxy = saved;
-  return r;
+  return curl_url(args, "http://" + client_proxy + path);
 }
 
 TEST_F(Exchange, WithoutThePinTheServerIsNotReadyAndRefusesWithTokenNotActive) {
@@ -632,11 +621,8 @@ TEST_F(Exchange, WithoutThePinTheServerIsNotReadyAndRefusesWithTokenNotActive) {
   pin.pop_back();
   no_pin.process->signal(SIGTERM);
   ASSERT_EQ(no_pin.process->wait(10s), 0);
-  no_pin.process = std::make_unique<Process>(
-      std::vector<std::string>{roadside_binary().string(), "serve", "--config", instance->contract["servers"][0]["config"].get<std::string>(),
-                               "--data-dir", (no_pin.dir / "data").string(), "--health-port", "0", "--set", "proxy.client_port=0", "--set", "proxy.client_tls_port=0", "--set",
-                               "proxy.ocsp_responder_port=0", "--set", "proxy.server_port=0"},
-      std::vector<std::pair<std::string, std::string>>{{"XROAD_TOKEN_PIN", pin}}, no_pin.dir / "serve2.log");
+  no_pin.process = std::make_unique<Process>(no_pin.serve_args(), std::vector<std::pair<std::string, std::string>>{{"XROAD_TOKEN_PIN", pin}},
+                                             no_pin.dir / "serve2.log");
   EXPECT_TRUE(no_pin.process->wait_for_output("\"msg\":\"token logged in\"", 15s)) << no_pin.process->output();
   EXPECT_EQ(no_pin.process->output().find(pin), std::string::npos) << "the PIN must never be logged";
 }
@@ -753,16 +739,9 @@ Reply post_to_ss2(const proxy::EncodedMessage& msg, const std::filesystem::path&
   write_file(tmp / "msg", msg.body);
   const auto& ss2 = instance->contract["servers"][1];
   const std::string url = "https://" + ss2["address"].get<std::string>() + ":" + std::to_string(ss2["server_port"].get<int>()) + "/";
-  std::string out;
-  run_command("curl -s -k -m 30 --cert " + cert.string() + " --key " + key.string() + " -D " + (tmp / "h").string() + " -o " +
-                  (tmp / "b").string() + " -w '%{http_code}' -H 'Content-Type: " + msg.content_type +
-                  "' -H 'x-road-message-type: REST' -H 'x-hash-algorithm: SHA-512' --data-binary @" + (tmp / "msg").string() + " " + url,
-              &out);
-  Reply r;
-  r.status = std::atoi(last_line(out).c_str());
-  r.headers = std::filesystem::exists(tmp / "h") ? read_file(tmp / "h") : "";
-  r.body = std::filesystem::exists(tmp / "b") ? read_file(tmp / "b") : "";
-  return r;
+  return curl_url("-k --cert " + cert.string() + " --key " + key.string() + " -H 'Content-Type: " + msg.content_type +
+                      "' -H 'x-road-message-type: REST' -H 'x-hash-algorithm: SHA-512' --data-binary @" + (tmp / "msg").string(),
+                  url);
 }
 
 TEST_F(Exchange, AFlippedByteInAnyPartOfTheTransportMessageIsRefused) {
