@@ -5,7 +5,7 @@ PRESET ?= dev
 BUILD  := build/$(PRESET)
 CTEST_ARGS ?=
 
-.PHONY: all setup configure build test test-asan test-tsan test-clang demo format tidy docs clean
+.PHONY: all setup configure build test test-asan test-tsan test-clang demo bench format tidy docs clean
 
 all: build
 
@@ -34,6 +34,11 @@ test-clang:
 
 demo: build
 	@bash scripts/demo.sh $(BUILD)/src/cli/roadside
+
+# Requests/s, latency, RSS and CPU through Roadside beside nginx and a direct call (bench/).
+bench:
+	$(MAKE) build PRESET=release
+	/usr/bin/python3 bench/exchange/run.py build/release/src/cli/roadside
 
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i

@@ -13,6 +13,8 @@ PACKAGES=(
   libyaml-cpp-dev libcli11-dev libzip-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev postgresql-15 curl python3 procps libxml2-utils
+  # make bench: the load generator and the reverse proxy Roadside is measured against
+  wrk nginx-light
   # a real SOAP client for the message exchange tests
   python3-zeep
   # independent verifiers the interoperability tests run (the JDK XML-signature API)

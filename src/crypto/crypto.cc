@@ -2,6 +2,7 @@
 
 #include "crypto/openssl.h"
 
+#include <utility>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -17,6 +18,7 @@
 
 #include <cstring>
 #include <optional>
+#include <utility>
 
 namespace roadside::crypto {
 namespace {
@@ -360,6 +362,39 @@ Result<std::string> digest(std::string_view algorithm_uri, std::string_view data
   const EVP_MD* md = digest_for(algorithm_uri);
   if (!md) return Error(make_error_code(errc::unsupported_algorithm), "unsupported digest algorithm " + std::string(algorithm_uri));
   return digest(md, data);
+}
+
+Hasher::Hasher(void* ctx, const void* md) : ctx_(ctx), md_(md) {
+  EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), static_cast<const EVP_MD*>(md_), nullptr);
+}
+Hasher::Hasher(Hasher&& o) noexcept : ctx_(std::exchange(o.ctx_, nullptr)), md_(o.md_) {}
+Hasher& Hasher::operator=(Hasher&& o) noexcept {
+  if (this != &o) {
+    EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_));
+    ctx_ = std::exchange(o.ctx_, nullptr);
+    md_ = o.md_;
+  }
+  return *this;
+}
+Hasher::~Hasher() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+
+Result<Hasher> Hasher::create(std::string_view algorithm_uri) {
+  const EVP_MD* md = digest_for(algorithm_uri);
+  if (!md) return Error(make_error_code(errc::unsupported_algorithm), "unsupported digest algorithm " + std::string(algorithm_uri));
+  return Hasher(EVP_MD_CTX_new(), md);
+}
+
+Hasher Hasher::sha256() { return Hasher(EVP_MD_CTX_new(), EVP_sha256()); }
+
+void Hasher::update(std::string_view data) { EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data.data(), data.size()); }
+
+std::string Hasher::finish() {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  auto* ctx = static_cast<EVP_MD_CTX*>(ctx_);
+  EVP_DigestFinal_ex(ctx, out, &len);
+  EVP_DigestInit_ex(ctx, static_cast<const EVP_MD*>(md_), nullptr);
+  return std::string(reinterpret_cast<char*>(out), len);
 }
 
 Status verify_signature(const Certificate& signer, std::string_view algorithm_uri, std::string_view data,

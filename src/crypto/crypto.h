@@ -122,6 +122,26 @@ inline constexpr std::string_view kEcdsaSha512Uri = "http://www.w3.org/2001/04/x
 // The digest of `data` by algorithm URI (SHA-1, SHA-256, SHA-384, SHA-512).
 Result<std::string> digest(std::string_view algorithm_uri, std::string_view data);
 
+// A digest computed over data that arrives in pieces (a streamed body).
+class Hasher {
+ public:
+  // errc::unsupported_algorithm for a URI digest() does not know.
+  static Result<Hasher> create(std::string_view algorithm_uri);
+  static Hasher sha256();
+  Hasher(Hasher&&) noexcept;
+  Hasher& operator=(Hasher&&) noexcept;
+  ~Hasher();
+
+  void update(std::string_view data);
+  // The digest of everything given so far; the hasher starts over afterwards.
+  std::string finish();
+
+ private:
+  explicit Hasher(void* ctx, const void* md);
+  void* ctx_ = nullptr;       // EVP_MD_CTX
+  const void* md_ = nullptr;  // EVP_MD
+};
+
 // Verifies a PKCS#1 v1.5 RSA or DER-encoded ECDSA `signature` over `data` with the public
 // key of `signer`, by signature algorithm URI. errc::invalid_signature when it does not verify.
 Status verify_signature(const Certificate& signer, std::string_view algorithm_uri, std::string_view data,

@@ -60,6 +60,25 @@ TEST(Crypto, DigestsAndEncodings) {
   EXPECT_FALSE(base64_decode("abc").ok());
 }
 
+TEST(Crypto, HasherGivesTheDigestOfThePiecesTogether) {
+  auto h = Hasher::create(kSha512Uri);
+  ASSERT_TRUE(h.ok());
+  h->update("a");
+  h->update("");
+  h->update("bc");
+  EXPECT_EQ(h->finish(), sha512("abc"));
+  h->update("abc");  // starts over after finish()
+  EXPECT_EQ(h->finish(), sha512("abc"));
+  Hasher moved = std::move(*h);
+  moved.update("x");
+  EXPECT_EQ(moved.finish(), sha512("x"));
+  auto s = Hasher::sha256();
+  s.update("ab");
+  s.update("c");
+  EXPECT_EQ(to_hex(s.finish()), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(Hasher::create("urn:no-such-digest").error().code(), make_error_code(errc::unsupported_algorithm));
+}
+
 }  // namespace
 }  // namespace roadside::crypto
 

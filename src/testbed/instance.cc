@@ -224,8 +224,10 @@ Result<json> init_instance(const InitOptions& o) {
       conf += "    services:\n      - code: echo\n        type: OPENAPI\n        url: " + services_url + "/echo\n        timeout_s: 30\n" +
               "        openapi: " + services_url + "/openapi.json\n        endpoints:\n          - {method: GET, path: /**}\n" +
               "          - {method: POST, path: /**}\n" +
+              "      - code: bytes\n        type: REST\n        url: " + services_url + "/bytes\n        timeout_s: 300\n" +
               "      - code: getRandom\n        version: v1\n        type: WSDL\n        url: " + services_url + "/soap\n" +
               "    access:\n      - service: echo\n        subjects: [" + subjects + "]\n" +
+              "      - service: bytes\n        subjects: [" + subjects + "]\n" +
               "      - service: getRandom\n        version: v1\n        subjects: [" + subjects + "]\n";
     }
     ROADSIDE_TRY_STATUS(write(sdir / "server-conf.yaml", conf));
@@ -261,6 +263,10 @@ Result<json> init_instance(const InitOptions& o) {
         {"type", "SOAP"},
         {"url", services_url + "/soap"},
         {"wsdl", services_url + "/soap?wsdl"},
+        {"allowed_clients", allowed}},
+       {{"id", XRoadId::service(o.instance, "COM", provider, "SERVICE", "bytes", "")->to_string()},
+        {"type", "REST"},
+        {"url", services_url + "/bytes"},
         {"allowed_clients", allowed}}});
 
   globalconf::PrivateParameters priv;

@@ -134,7 +134,9 @@ int run_instance(const fs::path& dir_in) {
                      {{"SHARED-PARAMETERS", "shared-params.xml", *shared}, {"PRIVATE-PARAMETERS", "private-params.xml", *priv}}};
   ConfigurationPublisher publisher(std::move(pc), *key, *cert);
   PublisherServer central(io, publisher, loopback("publisher", ports["publisher"].get<unsigned short>()), metrics);
-  ExampleServices services(io, loopback("services", ports["services"].get<unsigned short>()), metrics);
+  auto services_options = loopback("services", ports["services"].get<unsigned short>());
+  services_options.limits.max_body_bytes = 2ull << 30;  // /bytes takes large bodies; /echo keeps its own limit
+  ExampleServices services(io, std::move(services_options), metrics);
   if (auto st = authorities.start(); !st.ok()) return fail("authorities", st.error().detail());
   if (auto st = central.start(); !st.ok()) return fail("publisher", st.error().detail());
   if (auto st = services.start(); !st.ok()) return fail("services", st.error().detail());

@@ -13,6 +13,54 @@ namespace {
 
 namespace http = boost::beast::http;
 constexpr std::size_t kMaxBody = 1 << 20;
+constexpr std::uint64_t kMaxBytes = 2ull << 30;  // /bytes: the largest body it sends or takes
+
+// GET /bytes/N: N bytes of a fixed pattern, streamed. POST or PUT /bytes[/...]: reads the
+// body in pieces and answers {"size": N, "sha256": hex} -- a service for large messages that
+// holds none of them in memory.
+boost::asio::awaitable<void> serve_bytes(net::ServerExchange& ex, std::string_view path) {
+  const auto method = ex.request().method();
+  if (method == http::verb::get) {
+    const std::string n(path.substr(std::min(path.size(), std::string_view("/bytes/").size())));
+    std::uint64_t size = 0;
+    const bool number = !n.empty() && n.size() <= 10 && n.find_first_not_of("0123456789") == std::string::npos;
+    if (number) size = std::stoull(n);
+    if (!number || size > kMaxBytes) {
+      (void)co_await ex.respond(net::make_response(http::status::bad_request, "GET /bytes/N with N at most 2 GiB\n"));
+      co_return;
+    }
+    http::response_header<> head;
+    head.result(http::status::ok);
+    head.set(http::field::content_type, "application/octet-stream");
+    head.set(http::field::content_length, std::to_string(size));
+    if (!(co_await ex.start_response(std::move(head))).ok()) co_return;
+    std::string block(64 * 1024, '\0');
+    for (std::size_t i = 0; i < block.size(); ++i) block[i] = static_cast<char>('a' + i % 26);
+    for (std::uint64_t sent = 0; sent < size;) {
+      const std::size_t len = static_cast<std::size_t>(std::min<std::uint64_t>(block.size(), size - sent));
+      if (!(co_await ex.write_body(std::string_view(block).substr(0, len))).ok()) co_return;
+      sent += len;
+    }
+    (void)co_await ex.finish_response();
+    co_return;
+  }
+  if (method != http::verb::post && method != http::verb::put) {
+    (void)co_await ex.respond(net::make_response(http::status::method_not_allowed, "GET, POST or PUT\n"));
+    co_return;
+  }
+  auto hasher = crypto::Hasher::sha256();
+  std::string buf(64 * 1024, '\0');
+  std::uint64_t size = 0;
+  for (;;) {
+    auto n = co_await ex.read_body(buf);
+    if (!n.ok()) co_return;  // the server answers 408 / 413
+    if (*n == 0) break;
+    hasher.update(std::string_view(buf).substr(0, *n));
+    size += *n;
+  }
+  nlohmann::json j = {{"size", size}, {"sha256", crypto::to_hex(hasher.finish())}};
+  (void)co_await ex.respond(net::make_response(http::status::ok, j.dump() + "\n", "application/json"));
+}
 
 // The request's Envelope start tag and X-Road header, as bytes (so every namespace the
 // header uses stays declared), and the Envelope's prefix; the response reuses both.
@@ -135,6 +183,10 @@ boost::asio::awaitable<void> ExampleServices::handle(net::ServerExchange& ex) {
   const std::string target(ex.request().target());
   const std::string path = target.substr(0, target.find('?'));
   const std::string query = target.find('?') == std::string::npos ? "" : target.substr(target.find('?') + 1);
+  if (path == "/bytes" || path.rfind("/bytes/", 0) == 0) {
+    co_await serve_bytes(ex, path);
+    co_return;
+  }
   auto body = co_await ex.read_body_all(kMaxBody);
   if (!body.ok()) co_return;
   if (path == "/echo" || path.rfind("/echo/", 0) == 0) {

@@ -1,6 +1,8 @@
 // The test instance's example services, behind one loopback listener:
 //   /echo[/...]   REST: answers any method with JSON describing the request (method, path,
 //                 query, headers, body)
+//   GET /bytes/N  REST: N bytes (up to 2 GiB), streamed
+//   POST|PUT /bytes[/...]  REST: reads the body in pieces, answers {"size":N,"sha256":hex}
 //   POST /soap    SOAP getRandom: answers with the request's X-Road header and a random number
 //   GET /soap?wsdl  its WSDL
 //   GET /openapi.json  the echo service's OpenAPI description

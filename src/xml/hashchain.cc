@@ -237,7 +237,8 @@ Result<BuiltHashTree> build_hash_tree(const std::vector<HashTreeInput>& inputs, 
     if (level.size() % 2) up.push_back(level.back());
     level = std::move(up);
   }
-  std::size_t root = level[0];
+  if (level.empty()) return bad(errc::invalid_hash_chain, "a hash tree needs at least one input");
+  std::size_t root = level.front();
   if (!nodes[root].is_step()) {
     ROADSIDE_TRY(root, make_step({root}));
   }

@@ -536,7 +536,9 @@ TEST_F(Exchange, RestMetaservicesListAllowAndDescribe) {
   Reply list = curl(kClient, "/r1/DEV/COM/1002/SERVICE/listMethods");
   ASSERT_EQ(list.status, 200) << list.body;
   auto services = json::parse(list.body)["service"];
-  ASSERT_EQ(services.size(), 1u) << list.body;
+  ASSERT_EQ(services.size(), 2u) << list.body;
+  EXPECT_EQ(services[1]["service_code"], "bytes");
+  EXPECT_EQ(services[1]["service_type"], "REST");
   EXPECT_EQ(services[0]["service_code"], "echo");
   EXPECT_EQ(services[0]["service_type"], "OPENAPI");
   EXPECT_EQ(services[0]["object_type"], "SERVICE");
@@ -545,7 +547,7 @@ TEST_F(Exchange, RestMetaservicesListAllowAndDescribe) {
 
   Reply allowed = curl(kClient, "/r1/DEV/COM/1002/SERVICE/allowedMethods");
   ASSERT_EQ(allowed.status, 200);
-  EXPECT_EQ(json::parse(allowed.body)["service"].size(), 1u);
+  EXPECT_EQ(json::parse(allowed.body)["service"].size(), 2u);  // echo and bytes
   Reply none = curl("-H 'X-Road-Client: DEV/COM/1001/SERVICE'", "/r1/DEV/COM/1002/SERVICE/allowedMethods");
   ASSERT_EQ(none.status, 200);
   EXPECT_EQ(json::parse(none.body)["service"].size(), 0u);

@@ -45,9 +45,10 @@ TEST(Testbed, InitAndUpStartATwoServerInstance) {
     }
   }
   EXPECT_EQ(j["servers"][0]["id"], "SERVER:DEV/COM/1001/ss1");
-  ASSERT_EQ(j["services"].size(), 2u);
+  ASSERT_EQ(j["services"].size(), 3u);
   EXPECT_EQ(j["services"][0]["type"], "REST");
   EXPECT_EQ(j["services"][1]["type"], "SOAP");
+  EXPECT_EQ(j["services"][2]["type"], "REST");
   for (const auto& s : j["services"]) EXPECT_EQ(s["allowed_clients"].size(), 2u);
 
   Process up({roadside_binary().string(), "testbed", "up", "--dir", d}, {}, dir / "up.log");

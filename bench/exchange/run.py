@@ -1,0 +1,380 @@
+#!/usr/bin/python3
+"""bench/exchange (`make bench`): what a message costs through Roadside.
+
+One loopback machine, three chains to the same service (the testbed's /bytes service):
+  direct    wrk -> service
+  nginx     wrk -> nginx (HTTP) -> mutual TLS -> nginx -> service   (the bare cost of two TLS proxy hops)
+  roadside  wrk -> consumer server (client proxy) -> mutual TLS, signed and verified both ways
+            -> provider server (server proxy) -> service
+and two requests, keep-alive: GET with a 1 KiB response, POST with a 10 KiB body.
+
+Each chain and request runs BENCH_ROUNDS times, interleaved, for BENCH_SECONDS each at full
+load; the table quotes medians. Then each chain runs at half of Roadside's peak rate (wrk
+paced with delay()) to measure the latency a server adds at a sane load. Each server's peak
+RSS (sampled every 100 ms) and CPU (share of one core) are taken while it is under load.
+
+Environment: BENCH_SECONDS (8), BENCH_ROUNDS (3), BENCH_CONNECTIONS (16), BENCH_THREADS (2),
+BENCH_DIR (build/bench).
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
+THREADS = int(os.environ.get("BENCH_THREADS", "2"))
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def die(msg):
+    print("bench: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def free_port():
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_ready(url, proc, what, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            die(f"{what} exited while starting (code {proc.returncode})")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except Exception:
+            pass
+        time.sleep(0.1)
+    die(f"{what} did not become ready at {url} within {timeout} s")
+
+
+# --- process statistics -------------------------------------------------------------------
+
+def children_of(pid):
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                out.append(int(entry))
+        except OSError:
+            pass
+    return out
+
+
+def cpu_ticks(pids):
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime + stime
+        except OSError:
+            pass
+    return total
+
+
+def rss_kib(pids):
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+class Sampler:
+    """Peak RSS and CPU time of process groups while a load runs."""
+
+    def __init__(self, groups):
+        self.groups = groups  # name -> list of pids
+        self.peak = {name: 0 for name in groups}
+        self.stop = threading.Event()
+
+    def __enter__(self):
+        self.start_ticks = {n: cpu_ticks(p) for n, p in self.groups.items()}
+        self.start = time.time()
+        self.thread = threading.Thread(target=self.run)
+        self.thread.start()
+        return self
+
+    def run(self):
+        while not self.stop.is_set():
+            for name, pids in self.groups.items():
+                self.peak[name] = max(self.peak[name], rss_kib(pids))
+            self.stop.wait(0.1)
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+        elapsed = time.time() - self.start
+        self.cpu = {n: 100.0 * (cpu_ticks(p) - self.start_ticks[n]) / CLK_TCK / elapsed for n, p in self.groups.items()}
+
+
+# --- wrk -------------------------------------------------------------------------------------
+
+def to_ms(text):
+    m = re.match(r"([\d.]+)(us|ms|s)", text)
+    value, unit = float(m.group(1)), m.group(2)
+    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+
+def wrk(url, headers, script, seconds, connections=CONNECTIONS, threads=THREADS, env=None):
+    cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency", "-s", script]
+    for h in headers:
+        cmd += ["-H", h]
+    cmd.append(url)
+    out = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=seconds + 60)
+    if out.returncode != 0:
+        die("wrk failed: " + out.stderr)
+    text = out.stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+    p50 = to_ms(re.search(r"\s50%\s+(\S+)", text).group(1))
+    p99 = to_ms(re.search(r"\s99%\s+(\S+)", text).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    errors = re.search(r"Socket errors: (.*)", text)
+    return {"rps": rps, "p50": p50, "p99": p99, "non2xx": int(bad.group(1)) if bad else 0,
+            "socket_errors": errors.group(1) if errors else "", "raw": text}
+
+
+# --- the chains ------------------------------------------------------------------------------
+
+def start_testbed(roadside, d):
+    inst = os.path.join(d, "instance")
+    subprocess.run([roadside, "testbed", "init", "--dir", inst, "--servers", "2"], check=True, stdout=subprocess.DEVNULL)
+    log = open(os.path.join(d, "testbed.log"), "w")
+    up = subprocess.Popen([roadside, "testbed", "up", "--dir", inst], stdout=log, stderr=subprocess.STDOUT,
+                          start_new_session=True)
+    j = json.load(open(os.path.join(inst, "instance.json")))
+    for s in j["servers"]:
+        wait_ready(s["health_url"] + "/readyz", up, "testbed server " + s["id"], timeout=90)
+    servers = {}
+    for name, s in zip(("consumer", "provider"), j["servers"]):
+        pids = [int(p) for p in subprocess.run(["pgrep", "-f", "serve --config " + s["config"]], capture_output=True,
+                                               text=True).stdout.split()]
+        if len(pids) != 1:
+            die(f"cannot tell the {name} server's process (pgrep found {pids})")
+        servers[name] = pids
+    service = [s for s in j["services"] if s["id"].endswith("/bytes")][0]["url"]
+    return up, j, servers, service
+
+
+NGINX_COMMON = """daemon off;
+worker_processes 2;
+pid {d}/{name}.pid;
+error_log {d}/{name}-error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  client_body_temp_path {d}/{name}-tmp/body;
+  proxy_temp_path {d}/{name}-tmp/proxy;
+  fastcgi_temp_path {d}/{name}-tmp/fastcgi;
+  uwsgi_temp_path {d}/{name}-tmp/uwsgi;
+  scgi_temp_path {d}/{name}-tmp/scgi;
+  client_body_buffer_size 64k;
+  keepalive_requests 1000000;
+{body}
+}}
+"""
+
+
+def start_nginx(d, service):
+    """Two nginx in a row with mutual TLS between them, keep-alive on every hop."""
+    pki = os.path.join(d, "pki")
+    os.makedirs(pki, exist_ok=True)
+
+    def ssl(*args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True, cwd=pki)
+
+    ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=bench CA")
+    for name in ("front", "back"):
+        ssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={name}")
+        with open(os.path.join(pki, f"{name}.ext"), "w") as f:
+            f.write(f"subjectAltName=DNS:{name}\n")
+        ssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out",
+            f"{name}.pem", "-days", "2", "-extfile", f"{name}.ext")
+    front_port, back_port = free_port(), free_port()
+    svc = re.match(r"https?://([^/]+)", service).group(1)
+    back = f"""  upstream service {{ server {svc}; keepalive 64; }}
+  server {{
+    listen 127.0.0.1:{back_port} ssl;
+    ssl_certificate {pki}/back.pem;
+    ssl_certificate_key {pki}/back.key;
+    ssl_client_certificate {pki}/ca.pem;
+    ssl_verify_client on;
+    location / {{ proxy_pass http://service; proxy_http_version 1.1; proxy_set_header Connection ""; }}
+  }}"""
+    front = f"""  upstream back {{ server 127.0.0.1:{back_port}; keepalive 64; }}
+  server {{
+    listen 127.0.0.1:{front_port};
+    location / {{
+      proxy_pass https://back;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_ssl_certificate {pki}/front.pem;
+      proxy_ssl_certificate_key {pki}/front.key;
+      proxy_ssl_trusted_certificate {pki}/ca.pem;
+      proxy_ssl_verify on;
+      proxy_ssl_name back;
+      proxy_ssl_session_reuse on;
+    }}
+  }}"""
+    procs, groups = [], {}
+    for name, body in (("nginx-back", back), ("nginx-front", front)):
+        for t in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
+            os.makedirs(os.path.join(d, f"{name}-tmp", t), exist_ok=True)
+        os.chmod(d, 0o755)
+        conf = os.path.join(d, f"{name}.conf")
+        with open(conf, "w") as f:
+            f.write(NGINX_COMMON.format(d=d, name=name, body=body))
+        p = subprocess.Popen(["nginx", "-p", d, "-c", conf], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        procs.append(p)
+    time.sleep(0.5)
+    for p in procs:
+        if p.poll() is not None:
+            die("nginx exited: " + p.stderr.read().decode())
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{front_port}/bytes/16", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except Exception:
+            time.sleep(0.1)
+    else:
+        die("the nginx chain does not answer; see " + d + "/nginx-*-error.log")
+    groups["nginx front"] = [procs[1].pid] + children_of(procs[1].pid)
+    groups["nginx back"] = [procs[0].pid] + children_of(procs[0].pid)
+    return procs, groups, f"http://127.0.0.1:{front_port}"
+
+
+def main():
+    if len(sys.argv) != 2:
+        die("usage: run.py ROADSIDE_BINARY")
+    roadside = os.path.abspath(sys.argv[1])
+    for tool in ("wrk", "nginx", "openssl", "pgrep"):
+        if not shutil.which(tool) and not os.path.exists("/usr/sbin/" + tool):
+            die(f"{tool} is missing; run `make setup` (scripts/setup.sh installs it)")
+    d = os.path.abspath(os.environ.get("BENCH_DIR", "build/bench"))
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+
+    up, inst, roadside_groups, service = start_testbed(roadside, d)
+    nginx_procs = []
+    try:
+        nginx_procs, nginx_groups, nginx_url = start_nginx(d, service)
+        consumer = inst["servers"][0]
+        plain = lambda id: id.split(":", 1)[-1]  # "SUBSYSTEM:DEV/COM/1002/SERVICE" -> "DEV/COM/1002/SERVICE"
+        provider_subsystem = plain(inst["servers"][1]["clients"][-1])
+        client_subsystem = plain([c for c in consumer["clients"] if c.endswith("/CLIENT")][0])
+        roadside_base = f"http://{consumer['client_http']}/r1/{provider_subsystem}/bytes"
+        chains = {
+            "direct": (service, [], {}),
+            "nginx": (nginx_url + "/bytes", [], nginx_groups),
+            "roadside": (roadside_base, ["X-Road-Client: " + client_subsystem], roadside_groups),
+        }
+        requests = {
+            "GET 1 KiB": ("/1024", os.path.join(HERE, "get.lua")),
+            "POST 10 KiB": ("", os.path.join(HERE, "post.lua")),
+        }
+        # Warm-up: pools, sessions, caches.
+        for chain, (base, headers, _) in chains.items():
+            for req, (suffix, script) in requests.items():
+                res = wrk(base + suffix, headers, script, 2)
+                if res["non2xx"]:
+                    die(f"{chain} {req}: {res['non2xx']} non-2xx answers in the warm-up; see {d}/instance/servers/*/serve.log")
+
+        results = {}  # (chain, req) -> list of runs
+        peaks = {}  # (server, req) -> (rss KiB, cpu %)
+        for r in range(ROUNDS):
+            for req, (suffix, script) in requests.items():
+                for chain, (base, headers, groups) in chains.items():
+                    with Sampler(groups) as s:
+                        res = wrk(base + suffix, headers, script, SECONDS)
+                    if res["non2xx"] or res["socket_errors"]:
+                        die(f"{chain} {req}: {res['non2xx']} non-2xx answers, socket errors: {res['socket_errors']}\n{res['raw']}")
+                    results.setdefault((chain, req), []).append(res)
+                    for name in groups:
+                        rss, cpu = peaks.get((name, req), (0, 0.0))
+                        peaks[(name, req)] = (max(rss, s.peak[name]), max(cpu, s.cpu[name]))
+                    print(f"  round {r + 1}/{ROUNDS} {req:12} {chain:9} {res['rps']:9.0f} req/s  p50 {res['p50']:6.2f} ms  p99 {res['p99']:6.2f} ms", flush=True)
+
+        med = {k: {m: statistics.median(x[m] for x in v) for m in ("rps", "p50", "p99")} for k, v in results.items()}
+
+        # Half of Roadside's peak rate, the same offered load on every chain.
+        paced = {}
+        pace_connections = 8
+        for req, (suffix, script) in requests.items():
+            rate = med[("roadside", req)]["rps"] / 2
+            delay_ms = max(0.0, pace_connections * 1000.0 / rate - med[("direct", req)]["p50"])
+            for chain, (base, headers, _) in chains.items():
+                res = wrk(base + suffix, headers, script, SECONDS, connections=pace_connections, threads=1,
+                          env={"BENCH_DELAY_MS": f"{delay_ms:.3f}"})
+                paced[(chain, req)] = res
+
+        print()
+        print(f"bench/exchange: {ROUNDS} rounds x {SECONDS} s, {CONNECTIONS} connections, {THREADS} wrk threads; "
+              f"{os.cpu_count()} CPUs; medians")
+        print()
+        print(f"| request     | chain    |   req/s |  p50 ms |  p99 ms | at 50% of Roadside peak: req/s, p50, p99 ms |")
+        print(f"|-------------|----------|--------:|--------:|--------:|---------------------------------------------|")
+        for req in requests:
+            for chain in chains:
+                m, p = med[(chain, req)], paced[(chain, req)]
+                print(f"| {req:11} | {chain:8} | {m['rps']:7.0f} | {m['p50']:7.2f} | {m['p99']:7.2f} | "
+                      f"{p['rps']:7.0f}, {p['p50']:6.2f}, {p['p99']:6.2f}{'':17} |")
+        print()
+        print("| request     | Roadside/nginx req/s (target >= 0.5) | p99 added by Roadside at 50% of its peak (target <= 5 ms) |")
+        print("|-------------|--------------------------------------|------------------------------------------------------------|")
+        for req in requests:
+            ratio = med[("roadside", req)]["rps"] / med[("nginx", req)]["rps"]
+            added = paced[("roadside", req)]["p99"] - paced[("direct", req)]["p99"]
+            print(f"| {req:11} | {ratio:36.2f} | {added:55.2f} ms |")
+        print()
+        print("| server            | request     | peak RSS MiB (target <= 64) | CPU % of one core |")
+        print("|-------------------|-------------|-----------------------------|-------------------|")
+        for (name, req), (rss, cpu) in sorted(peaks.items()):
+            print(f"| {name:17} | {req:11} | {rss / 1024:27.1f} | {cpu:17.0f} |")
+        print()
+        print("nginx rows add up the master and its 2 workers; each Roadside server is one process.")
+    finally:
+        for p in nginx_procs:
+            p.send_signal(signal.SIGQUIT)
+        for p in nginx_procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        up.send_signal(signal.SIGTERM)
+        try:
+            up.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(up.pid, signal.SIGKILL)
+
+
+if __name__ == "__main__":
+    main()
