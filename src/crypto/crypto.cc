@@ -18,6 +18,8 @@
 
 #include <cstring>
 #include <optional>
+#include <unordered_map>
+#include <mutex>
 #include <utility>
 
 namespace roadside::crypto {
@@ -137,7 +139,43 @@ Result<Certificate> Certificate::from_pem(std::string_view pem) {
   return Certificate(own_cert(c));
 }
 
+namespace {
+
+// Parsed certificates by their DER. OpenSSL 3 decodes a certificate's public key through its
+// provider decoders, which costs more than verifying a signature; a Security Server meets the
+// same few certificates (its peers', the CAs', the OCSP responders') in every message, so each
+// is parsed once. Certificates are immutable once parsed and shared read-only.
+class CertificateCache {
+ public:
+  static constexpr std::size_t kMaxEntries = 512;
+
+  std::shared_ptr<void> find(std::string_view der) {
+    std::lock_guard lock(mu_);
+    auto it = map_.find(std::string(der));
+    return it == map_.end() ? nullptr : it->second;
+  }
+  void add(std::string_view der, std::shared_ptr<void> cert) {
+    std::lock_guard lock(mu_);
+    if (map_.size() >= kMaxEntries) map_.erase(map_.begin());  // any one: the hot ones come back at once
+    map_.emplace(std::string(der), std::move(cert));
+  }
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<std::string, std::shared_ptr<void>> map_;
+};
+
+CertificateCache& certificate_cache() {
+  static CertificateCache* cache = new CertificateCache;  // never destroyed: used until exit
+  return *cache;
+}
+
+}  // namespace
+
 Result<Certificate> Certificate::from_der(std::string_view der) {
+  if (der.size() <= 64 * 1024) {
+    if (auto cached = certificate_cache().find(der)) return Certificate(std::move(cached));
+  }
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
   X509* c = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
   if (!c) return fail(errc::bad_certificate, "cannot read DER certificate");
@@ -145,7 +183,9 @@ Result<Certificate> Certificate::from_der(std::string_view der) {
     X509_free(c);
     return Error(make_error_code(errc::bad_certificate), "trailing bytes after DER certificate");
   }
-  return Certificate(own_cert(c));
+  auto cert = own_cert(c);
+  if (der.size() <= 64 * 1024) certificate_cache().add(der, cert);
+  return Certificate(std::move(cert));
 }
 
 Result<std::vector<Certificate>> Certificate::all_from_pem(std::string_view pem) {
@@ -533,8 +573,11 @@ Result<std::string> make_ocsp_request(const Certificate& cert, const Certificate
   return std::move(*out);
 }
 
-Result<OcspResult> verify_ocsp_response(std::string_view der, const Certificate& cert, const Certificate& issuer,
-                                        const OcspCheck& check) {
+namespace {
+
+// Rules 1-4 of verify_ocsp_response: what does not depend on the time of the check.
+Result<OcspResult> verify_ocsp_signature(std::string_view der, const Certificate& cert, const Certificate& issuer,
+                                         const OcspCheck& check) {
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
   std::unique_ptr<OCSP_RESPONSE, decltype(&OCSP_RESPONSE_free)> resp(
       d2i_OCSP_RESPONSE(nullptr, &p, static_cast<long>(der.size())), &OCSP_RESPONSE_free);
@@ -588,6 +631,52 @@ Result<OcspResult> verify_ocsp_response(std::string_view der, const Certificate&
   out.status = status == V_OCSP_CERTSTATUS_GOOD ? CertStatus::good
                : status == V_OCSP_CERTSTATUS_REVOKED ? CertStatus::revoked
                                                       : CertStatus::unknown;
+  ERR_clear_error();
+  return out;
+}
+
+// Responses whose rules 1-4 passed, by the response and the certificates they were checked
+// against. Peers send the same response with every message until it is refreshed; parsing
+// and verifying it each time cost more than the rest of the message's checks.
+class OcspCache {
+ public:
+  static constexpr std::size_t kMaxEntries = 1024;
+
+  std::optional<OcspResult> find(const std::string& key) {
+    std::lock_guard lock(mu_);
+    auto it = map_.find(key);
+    if (it == map_.end()) return std::nullopt;
+    return it->second;
+  }
+  void add(std::string key, OcspResult r) {
+    std::lock_guard lock(mu_);
+    if (map_.size() >= kMaxEntries) map_.erase(map_.begin());
+    map_.emplace(std::move(key), std::move(r));
+  }
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<std::string, OcspResult> map_;
+};
+
+OcspCache& ocsp_cache() {
+  static OcspCache* cache = new OcspCache;  // never destroyed: used until exit
+  return *cache;
+}
+
+}  // namespace
+
+Result<OcspResult> verify_ocsp_response(std::string_view der, const Certificate& cert, const Certificate& issuer,
+                                        const OcspCheck& check) {
+  std::string key = sha256(der) + sha256(x509_der(x509(cert))) + sha256(x509_der(x509(issuer)));
+  for (const auto& r : check.trusted_responders) key += sha256(x509_der(x509(r)));
+  OcspResult out;
+  if (auto cached = ocsp_cache().find(key)) {
+    out = std::move(*cached);
+  } else {
+    ROADSIDE_TRY(out, verify_ocsp_signature(der, cert, issuer, check));
+    ocsp_cache().add(std::move(key), out);
+  }
 
   // 5. Freshness, 6. nextUpdate.
   if (out.this_update < check.now - check.freshness) {

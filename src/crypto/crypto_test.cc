@@ -50,6 +50,21 @@ TEST(Crypto, RejectsGarbage) {
   EXPECT_FALSE(Certificate::all_from_pem("").ok());
 }
 
+TEST(Crypto, ACertificateReadTwiceIsParsedOnce) {
+  auto key = *PrivateKey::generate(KeyType::ec_p256);
+  auto cert = *issue_certificate({.common_name = "cached"}, key, nullptr, key);
+  const std::string der = cert.to_der();
+  auto a = Certificate::from_der(der);
+  auto b = Certificate::from_der(der);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->native(), b->native());  // one parsed certificate, shared
+  EXPECT_EQ(b->subject(), "CN=cached");
+  EXPECT_TRUE(b->matches_key(key));
+  // The cache does not change what is refused.
+  EXPECT_FALSE(Certificate::from_der(der + "x").ok());
+  EXPECT_FALSE(Certificate::from_der(der.substr(0, der.size() - 1)).ok());
+}
+
 TEST(Crypto, DigestsAndEncodings) {
   EXPECT_EQ(to_hex(sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(to_hex(sha1("abc")), "a9993e364706816aba3e25717850c26c9cd0d89d");

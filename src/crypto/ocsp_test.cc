@@ -113,6 +113,27 @@ TEST(Ocsp, FreshnessAndNextUpdate) {
   EXPECT_TRUE(verify_ocsp_response(resp, pki().good, pki().ca, lenient).ok());
 }
 
+TEST(Ocsp, AResponseCheckedBeforeIsStillJudgedByTheTimeAndStatusOfEachCheck) {
+  TempDir dir;
+  const std::string good = openssl_respond(dir, pki().good, pki().ocsp, pki().ocsp_key);
+  const auto now = std::chrono::system_clock::now();
+  ASSERT_TRUE(verify_ocsp_response(good, pki().good, pki().ca, at(now)).ok());
+  ASSERT_TRUE(verify_ocsp_response(good, pki().good, pki().ca, at(now)).ok());  // from the cache
+  auto stale = verify_ocsp_response(good, pki().good, pki().ca, at(now + 2h));
+  ASSERT_FALSE(stale.ok());
+  EXPECT_NE(stale.error().detail().find("older than the allowed"), std::string::npos) << stale.error().detail();
+  // The same response about another certificate, or with another issuer, is not taken from the cache.
+  EXPECT_FALSE(verify_ocsp_response(good, pki().revoked, pki().ca, at(now)).ok());
+  EXPECT_FALSE(verify_ocsp_response(good, pki().good, pki().rogue, at(now)).ok());
+
+  const std::string revoked = openssl_respond(dir, pki().revoked, pki().ocsp, pki().ocsp_key);
+  for (int i = 0; i < 2; ++i) {
+    auto r = verify_ocsp_response(revoked, pki().revoked, pki().ca, at(now));
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().detail().find("revoked"), std::string::npos);
+  }
+}
+
 TEST(Ocsp, TamperedAndGarbageResponses) {
   TempDir dir;
   std::string resp = openssl_respond(dir, pki().good, pki().ocsp, pki().ocsp_key);
