@@ -2,7 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,16 +34,15 @@ struct Child {
 };
 
 // Starts `roadside serve --config CONFIG` with the PIN in its environment and its output
-// appended to `log_file`.
+// appended to `log_file`. The server gets SIGTERM when this process dies, however it dies:
+// a killed testbed leaves no servers holding its ports.
 Result<pid_t> spawn_server(const std::string& config, const std::string& log_file, const std::string& pin) {
   char self[4096];
   const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
   if (n <= 0) return Error(std::make_error_code(std::errc::io_error), "cannot find the roadside binary (/proc/self/exe)");
   self[n] = '\0';
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0640);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  const int log_fd = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (log_fd < 0) return Error(std::error_code(errno, std::generic_category()), "cannot open " + log_file);
   std::vector<std::string> env_store;
   for (char** e = environ; *e; ++e) {
     if (std::string_view(*e).rfind("XROAD_TOKEN_PIN=", 0) != 0) env_store.emplace_back(*e);
@@ -54,10 +53,20 @@ Result<pid_t> spawn_server(const std::string& config, const std::string& log_fil
   envp.push_back(nullptr);
   std::string a0 = self, a1 = "serve", a2 = "--config", a3 = config;
   char* argv[] = {a0.data(), a1.data(), a2.data(), a3.data(), nullptr};
-  pid_t pid = -1;
-  const int rc = ::posix_spawn(&pid, self, &actions, nullptr, argv, envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return Error(std::error_code(rc, std::generic_category()), "cannot start roadside serve for " + config);
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    // Only async-signal-safe calls from here on: the parent has other threads.
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) ::_exit(1);  // the parent died before prctl took effect
+    ::dup2(log_fd, 1);
+    ::dup2(log_fd, 2);
+    ::execve(self, argv, envp.data());
+    ::_exit(127);
+  }
+  const int fork_errno = errno;
+  ::close(log_fd);
+  if (pid < 0) return Error(std::error_code(fork_errno, std::generic_category()), "cannot start roadside serve for " + config);
   return pid;
 }
 

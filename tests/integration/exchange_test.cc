@@ -127,6 +127,43 @@ class Exchange : public ::testing::Test {
 const std::string kClient = "-H 'X-Road-Client: DEV/COM/1001/CLIENT'";
 const std::string kEcho = "/r1/DEV/COM/1002/SERVICE/echo";
 
+// Applies `conf` to server `n` (0: ss1, 1: ss2). When the test ends it applies the server's
+// own configuration file again and waits until the instance answers as it did before, so
+// the tests of this binary can share one instance.
+class ConfChange {
+ public:
+  ConfChange(int n, const std::string& conf) : server_(instance->contract["servers"][n]) {
+    write_file(tmp_ / "conf.yaml", conf);
+    status_ = apply((tmp_ / "conf.yaml").string());
+  }
+  ~ConfChange() {
+    if (apply(server_["server_conf"].get<std::string>()) != 0) {
+      ADD_FAILURE() << "cannot restore the configuration: " << out_;
+      return;
+    }
+    const auto deadline = std::chrono::steady_clock::now() + 15s;
+    do {
+      Reply r = curl(kClient, "/r1/DEV/COM/1002/SERVICE/listMethods");
+      if (r.status == 200 && json::parse(r.body, nullptr, false).value("service", json::array()).size() == 2) return;
+      std::this_thread::sleep_for(200ms);
+    } while (std::chrono::steady_clock::now() < deadline);
+    ADD_FAILURE() << "the instance did not return to its own configuration";
+  }
+  int status() const { return status_; }
+  const std::string& output() const { return out_; }
+  // Applies the changed file again (it must be unchanged then).
+  int reapply() { return apply((tmp_ / "conf.yaml").string()); }
+
+ private:
+  int apply(const std::string& file) {
+    return run_command(roadside_binary().string() + " apply --config " + server_["config"].get<std::string>() + " " + file, &out_);
+  }
+  json server_;
+  TempDir tmp_;
+  std::string out_;
+  int status_ = -1;
+};
+
 TEST_F(Exchange, RestMethodsWithQueryHeadersAndBodiesArriveAndComeBackVerified) {
   struct Case {
     std::string method;
@@ -229,21 +266,11 @@ TEST_F(Exchange, ConfigurationChangesTakeEffectWithoutARestart) {
                                  "/\n      - code: slow\n        url: http://127.0.0.1:" + std::to_string(silent.port) +
                                  "/\n        timeout_s: 1\n");
   conf += "      - service: down\n        subjects: [DEV/COM/1001/CLIENT]\n      - service: slow\n        subjects: [DEV/COM/1001/CLIENT]\n";
-  TempDir tmp;
-  write_file(tmp / "conf.yaml", conf);
-  std::string out;
-  ASSERT_EQ(run_command(roadside_binary().string() + " apply --config " + ss2["config"].get<std::string>() + " " +
-                            (tmp / "conf.yaml").string(),
-                        &out),
-            0)
-      << out;
-  EXPECT_NE(out.find("as revision 2"), std::string::npos) << out;
-  ASSERT_EQ(run_command(roadside_binary().string() + " apply --config " + ss2["config"].get<std::string>() + " " +
-                            (tmp / "conf.yaml").string(),
-                        &out),
-            0)
-      << out;
-  EXPECT_NE(out.find("unchanged"), std::string::npos) << out;
+  ConfChange change(1, conf);
+  ASSERT_EQ(change.status(), 0) << change.output();
+  EXPECT_NE(change.output().find("as revision"), std::string::npos) << change.output();
+  ASSERT_EQ(change.reapply(), 0) << change.output();
+  EXPECT_NE(change.output().find("unchanged"), std::string::npos) << change.output();
 
   // Within the poll interval (2 s in the testbed) ss2 knows the new services.
   Reply r;
@@ -283,12 +310,8 @@ TEST_F(Exchange, InformationSystemsConnectAsTheirClientsModeDemands) {
   ASSERT_NE(conf.find(noauth), std::string::npos) << conf;
   conf.replace(conf.find(noauth), noauth.size(),
                "CLIENT\n    connection: SSLAUTH\n    is_certificates: [" + (tmp / "portal.pem").string() + "]\n");
-  write_file(tmp / "conf.yaml", conf);
-  std::string out;
-  ASSERT_EQ(run_command(roadside_binary().string() + " apply --config " + ss1["config"].get<std::string>() + " " + (tmp / "conf.yaml").string(),
-                        &out),
-            0)
-      << out;
+  ConfChange change(0, conf);
+  ASSERT_EQ(change.status(), 0) << change.output();
   Reply r;
   const auto deadline = std::chrono::steady_clock::now() + 10s;
   do {

@@ -82,6 +82,7 @@ unsigned short free_port() {
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include <map>
@@ -106,9 +107,13 @@ Process::Process(const std::vector<std::string>& argv, const std::vector<std::pa
 
   // Truncate here, not in the child: a reader must never see a previous run's output.
   write_file(output, "");
+  const pid_t parent = ::getpid();
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
+    // A test that crashes leaves no process behind holding ports.
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) ::_exit(1);
     const int fd = ::open(output.c_str(), O_WRONLY | O_APPEND);
     ::dup2(fd, 1);
     ::dup2(fd, 2);
