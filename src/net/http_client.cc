@@ -1,5 +1,7 @@
 #include "net/http_client.h"
 
+#include <atomic>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -7,7 +9,10 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
@@ -48,6 +53,44 @@ class Watchdog {
   bool fired_ = false;
 };
 
+// Cancels a socket's operations when no progress was made for a while.
+class IdleWatchdog {
+ public:
+  IdleWatchdog(tcp::socket& socket, std::chrono::milliseconds idle) : socket_(socket), timer_(socket.get_executor()), idle_(idle) {
+    progress();
+    arm(idle_);
+  }
+  ~IdleWatchdog() {
+    *alive_ = false;
+    timer_.cancel();
+  }
+  void progress() { last_.store(std::chrono::steady_clock::now().time_since_epoch().count()); }
+  bool fired() const { return fired_.load(); }
+
+ private:
+  void arm(std::chrono::steady_clock::duration d) {
+    timer_.expires_after(d);
+    timer_.async_wait([this, alive = alive_](error_code ec) {
+      if (ec || !*alive) return;
+      const auto since = std::chrono::steady_clock::now().time_since_epoch() - std::chrono::steady_clock::duration(last_.load());
+      if (since < idle_) {
+        arm(idle_ - since);
+        return;
+      }
+      fired_ = true;
+      error_code ignored;
+      socket_.cancel(ignored);
+    });
+  }
+
+  tcp::socket& socket_;
+  asio::steady_timer timer_;
+  std::chrono::steady_clock::duration idle_;
+  std::atomic<std::chrono::steady_clock::rep> last_{0};
+  std::atomic<bool> fired_{false};
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
 }  // namespace
 
 struct HttpClient::Conn {
@@ -76,6 +119,47 @@ asio::awaitable<error_code> exchange(Stream& stream, boost::beast::flat_buffer& 
   if (hec) co_return hec;
   auto [rec, rn] = co_await http::async_read(stream, buffer, parser, kTuple);
   co_return rec;
+}
+
+// send(): the head, the body from its pieces, then the response head and its body into `sink`.
+template <typename Stream>
+asio::awaitable<error_code> exchange_streamed(Stream& stream, boost::beast::flat_buffer& buffer, http::request<http::empty_body>& head,
+                                              const std::vector<Payload>& body, http::response_parser<http::buffer_body>& parser,
+                                              bool& got_bytes, IdleWatchdog& dog, PayloadBuilder& sink, Status& sink_status) {
+  http::request_serializer<http::empty_body> serializer(head);
+  auto [wec, wn] = co_await http::async_write_header(stream, serializer, kTuple);
+  if (wec) co_return wec;
+  std::vector<char> chunk(64 * 1024);
+  for (const auto& piece : body) {
+    for (std::uint64_t pos = 0; pos < piece.size();) {
+      auto n = piece.read_at(pos, chunk);
+      if (!n.ok() || *n == 0) {
+        sink_status = n.ok() ? Status(Error(make_error_code(errc::closed), "a spooled body ended early")) : Status(n.error());
+        co_return asio::error::operation_aborted;
+      }
+      auto [bec, bn] = co_await asio::async_write(stream, asio::buffer(chunk.data(), *n), kTuple);
+      if (bec) co_return bec;
+      dog.progress();
+      pos += *n;
+    }
+  }
+  auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, kTuple);
+  got_bytes = hn > 0 || parser.got_some();
+  if (hec) co_return hec;
+  dog.progress();
+  while (!parser.is_done()) {
+    parser.get().body().data = chunk.data();
+    parser.get().body().size = chunk.size();
+    auto [rec, rn] = co_await http::async_read(stream, buffer, parser, kTuple);
+    if (rec == http::error::need_buffer) rec = {};
+    if (rec) co_return rec;
+    dog.progress();
+    const std::size_t got = chunk.size() - parser.get().body().size;
+    if (got == 0) continue;
+    sink_status = sink.append(std::string_view(chunk.data(), got));
+    if (!sink_status.ok()) co_return asio::error::operation_aborted;
+  }
+  co_return error_code{};
 }
 
 bool retryable(const error_code& ec) {
@@ -178,26 +262,10 @@ asio::awaitable<Result<ClientResponse>> HttpClient::request(Url url, http::reque
   req.prepare_payload();
 
   for (int attempt = 0; attempt < 2; ++attempt) {
-    std::unique_ptr<Conn> conn;
-    if (attempt == 0) {
-      std::lock_guard lock(mu_);
-      auto& idle = pool_[key];
-      const auto now = std::chrono::steady_clock::now();
-      while (!idle.empty()) {
-        auto c = std::move(idle.back());
-        idle.pop_back();
-        if (now - c->last_used < options_.idle_keep) {
-          conn = std::move(c);
-          break;
-        }
-      }
-    }
-    const bool reused = conn != nullptr;
-    if (!conn) {
-      auto fresh = co_await connect(url);
-      if (!fresh.ok()) co_return std::move(fresh).error();
-      conn = std::move(fresh).value();
-    }
+    bool reused = false;
+    auto acquired = co_await acquire(url, key, attempt == 0, reused);
+    if (!acquired.ok()) co_return std::move(acquired).error();
+    std::unique_ptr<Conn> conn = std::move(acquired).value();
 
     http::response_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(options_.max_response_header_bytes));
@@ -228,12 +296,105 @@ asio::awaitable<Result<ClientResponse>> HttpClient::request(Url url, http::reque
       co_return Error(make_error_code(errc::protocol_error), "bad response from " + key + ": " + ec.message());
     }
     ClientResponse out{parser.release(), conn->chain, reused};
-    if (out.message.keep_alive() && !out.message.need_eof()) {
-      conn->last_used = std::chrono::steady_clock::now();
-      std::lock_guard lock(mu_);
-      auto& idle = pool_[key];
-      if (idle.size() < options_.max_idle_per_host) idle.push_back(std::move(conn));
+    if (out.message.keep_alive() && !out.message.need_eof()) release(key, std::move(conn));
+    co_return out;
+  }
+  co_return Error(make_error_code(errc::closed), key + " closed the connection twice");
+}
+
+asio::awaitable<Result<std::unique_ptr<HttpClient::Conn>>> HttpClient::acquire(const Url& url, const std::string& key, bool pooled,
+                                                                              bool& reused) {
+  if (pooled) {
+    std::lock_guard lock(mu_);
+    auto& idle = pool_[key];
+    const auto now = std::chrono::steady_clock::now();
+    while (!idle.empty()) {
+      auto c = std::move(idle.back());
+      idle.pop_back();
+      if (now - c->last_used < options_.idle_keep) {
+        reused = true;
+        co_return std::move(c);
+      }
     }
+  }
+  reused = false;
+  co_return co_await connect(url);
+}
+
+void HttpClient::release(const std::string& key, std::unique_ptr<Conn> conn) {
+  conn->last_used = std::chrono::steady_clock::now();
+  std::lock_guard lock(mu_);
+  auto& idle = pool_[key];
+  if (idle.size() < options_.max_idle_per_host) idle.push_back(std::move(conn));
+}
+
+asio::awaitable<Result<ClientResponse>> HttpClient::send(Url url, http::request_header<> head_in, std::vector<Payload> body,
+                                                         std::filesystem::path spool_dir, std::uint64_t in_memory_limit) {
+  const std::string key = url.scheme + "://" + url.authority();
+  http::request<http::empty_body> head(std::move(head_in));
+  if (head.target().empty()) head.target(url.target);
+  if (head.find(http::field::host) == head.end()) {
+    const bool default_port = (url.tls() && url.port == 443) || (!url.tls() && url.port == 80);
+    head.set(http::field::host, default_port ? url.host : url.authority());
+  }
+  head.keep_alive(true);
+  std::uint64_t length = 0;
+  for (const auto& p : body) length += p.size();
+  const bool has_body = length > 0 || head.method() == http::verb::post || head.method() == http::verb::put ||
+                        head.method() == http::verb::patch;
+  head.erase(http::field::transfer_encoding);
+  if (has_body) {
+    head.set(http::field::content_length, std::to_string(length));
+  } else {
+    head.erase(http::field::content_length);
+  }
+
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    bool reused = false;
+    auto acquired = co_await acquire(url, key, attempt == 0, reused);
+    if (!acquired.ok()) co_return std::move(acquired).error();
+    std::unique_ptr<Conn> conn = std::move(acquired).value();
+
+    http::response_parser<http::buffer_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(options_.max_response_header_bytes));
+    parser.body_limit(options_.max_response_body_bytes);
+    PayloadBuilder sink(spool_dir, in_memory_limit);
+    Status sink_status;
+    bool got_bytes = false;
+    error_code ec;
+    bool timed_out = false;
+    {
+      IdleWatchdog dog(conn->socket(), options_.request_timeout);
+      // (No co_await inside ?: — GCC 12 miscompiles it.)
+      if (conn->tls) {
+        ec = co_await exchange_streamed(*conn->tls, conn->buffer, head, body, parser, got_bytes, dog, sink, sink_status);
+      } else {
+        ec = co_await exchange_streamed(*conn->plain, conn->buffer, head, body, parser, got_bytes, dog, sink, sink_status);
+      }
+      timed_out = dog.fired();
+    }
+    if (!sink_status.ok()) co_return sink_status.error();
+    if (ec) {
+      if (reused && !got_bytes && !timed_out && retryable(ec)) continue;  // stale pooled connection
+      if (timed_out) {
+        co_return Error(make_error_code(errc::timeout), "request to " + key + " made no progress for " +
+                                                            std::to_string(options_.request_timeout.count()) + " ms");
+      }
+      if (ec == http::error::header_limit || ec == http::error::body_limit) {
+        co_return Error(make_error_code(errc::too_large), "response from " + key + " too large: " + ec.message());
+      }
+      if (retryable(ec)) co_return Error(make_error_code(errc::closed), key + " closed the connection: " + ec.message());
+      co_return Error(make_error_code(errc::protocol_error), "bad response from " + key + ": " + ec.message());
+    }
+    const bool keep = parser.get().keep_alive() && !parser.get().need_eof();
+    ClientResponse out{http::response<http::string_body>(std::move(parser.get().base())), conn->chain, reused};
+    Payload payload = std::move(sink).finish();
+    if (payload.in_memory()) {
+      out.message.body() = std::move(payload.bytes());
+    } else {
+      out.spooled_body = std::move(payload);
+    }
+    if (keep) release(key, std::move(conn));
     co_return out;
   }
   co_return Error(make_error_code(errc::closed), key + " closed the connection twice");

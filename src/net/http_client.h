@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -20,6 +21,7 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include "base/result.h"
+#include "net/payload.h"
 #include "net/tls.h"
 #include "net/url.h"
 
@@ -39,9 +41,10 @@ struct ClientOptions {
 };
 
 struct ClientResponse {
-  http::response<http::string_body> message;
+  http::response<http::string_body> message;  // (with send(): the head, and the body when kept in memory)
   PeerChain server_chain;  // https: the server's certificate chain, leaf first
   bool reused_connection = false;
+  std::optional<Payload> spooled_body;  // send(): a body over the in-memory limit, in a spool file
 };
 
 class HttpClient {
@@ -59,6 +62,13 @@ class HttpClient {
   asio::awaitable<Result<ClientResponse>> post(std::string url, std::string content_type, std::string body,
                                                std::string accept = {});
 
+  // A request whose body is sent from `body` (pieces in order; Content-Length is their sum)
+  // and whose response body is kept in memory up to `in_memory_limit` and spooled to a file
+  // under `spool_dir` beyond it (up to max_response_body_bytes). Its time limit is
+  // request_timeout without progress, not in total: large bodies take the time they need.
+  asio::awaitable<Result<ClientResponse>> send(Url url, http::request_header<> head, std::vector<Payload> body,
+                                               std::filesystem::path spool_dir, std::uint64_t in_memory_limit);
+
   std::size_t connections_opened() const;
   std::size_t idle_connections() const;
   // Closes all pooled connections.
@@ -68,6 +78,9 @@ class HttpClient {
 
  private:
   asio::awaitable<Result<std::unique_ptr<Conn>>> connect(Url url);
+  // A pooled connection to `key`, or a new one.
+  asio::awaitable<Result<std::unique_ptr<Conn>>> acquire(const Url& url, const std::string& key, bool pooled, bool& reused);
+  void release(const std::string& key, std::unique_ptr<Conn> conn);
 
   asio::any_io_executor executor_;
   ClientOptions options_;

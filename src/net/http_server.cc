@@ -1,5 +1,7 @@
 #include "net/http_server.h"
 
+#include <algorithm>
+
 #include <future>
 #include <map>
 #include <mutex>
@@ -608,6 +610,47 @@ asio::awaitable<Result<std::string>> ServerExchange::read_body_all(std::size_t l
     }
     out.append(buf, *n);
   }
+}
+
+asio::awaitable<Result<Payload>> ServerExchange::read_body_payload(std::uint64_t limit, std::filesystem::path spool_dir,
+                                                                   std::uint64_t in_memory_limit) {
+  PayloadBuilder out(std::move(spool_dir), in_memory_limit);
+  std::vector<char> buf(64 * 1024);
+  while (true) {
+    auto n = co_await read_body(buf);
+    if (!n.ok()) co_return std::move(n).error();
+    if (*n == 0) co_return std::move(out).finish();
+    if (out.size() + *n > limit) {
+      co_return Error(make_error_code(errc::too_large), "request body larger than " + std::to_string(limit) + " bytes");
+    }
+    auto st = out.append(std::string_view(buf.data(), *n));
+    if (!st.ok()) co_return st.error();
+  }
+}
+
+asio::awaitable<Status> ServerExchange::respond_payload(http::response_header<> head, std::vector<Payload> body) {
+  std::uint64_t length = 0;
+  for (const auto& p : body) length += p.size();
+  if (length <= 64 * 1024 && std::all_of(body.begin(), body.end(), [](const Payload& p) { return p.in_memory(); })) {
+    StringResponse whole(std::move(head));
+    for (const auto& p : body) whole.body() += p.bytes();
+    whole.prepare_payload();
+    co_return co_await respond(std::move(whole));
+  }
+  head.erase(http::field::transfer_encoding);
+  head.set(http::field::content_length, std::to_string(length));
+  if (auto st = co_await start_response(std::move(head)); !st.ok()) co_return st;
+  std::vector<char> buf(64 * 1024);
+  for (const auto& p : body) {
+    for (std::uint64_t pos = 0; pos < p.size();) {
+      auto n = p.read_at(pos, buf);
+      if (!n.ok()) co_return n.error();
+      if (*n == 0) co_return Error(make_error_code(errc::closed), "a spooled body ended early");
+      if (auto st = co_await write_body(std::string_view(buf.data(), *n)); !st.ok()) co_return st;
+      pos += *n;
+    }
+  }
+  co_return co_await finish_response();
 }
 
 StringResponse make_response(http::status status, std::string body, std::string_view content_type, unsigned version) {

@@ -18,12 +18,14 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -33,6 +35,7 @@
 
 #include "base/result.h"
 #include "metrics/metrics.h"
+#include "net/payload.h"
 #include "net/tls.h"
 
 namespace roadside::net {
@@ -79,6 +82,10 @@ class ServerExchange {
   virtual asio::awaitable<Result<std::size_t>> read_body(std::span<char> buf) = 0;
   // The whole body, refusing bodies over min(limit, the listener's body limit).
   asio::awaitable<Result<std::string>> read_body_all(std::size_t limit = SIZE_MAX);
+  // The whole body, in memory up to `in_memory_limit` and in a spool file under `spool_dir`
+  // beyond it; refusing bodies over min(limit, the listener's body limit).
+  asio::awaitable<Result<Payload>> read_body_payload(std::uint64_t limit, std::filesystem::path spool_dir,
+                                                     std::uint64_t in_memory_limit);
 
   // A complete response. Content-Length is set from the body.
   virtual asio::awaitable<Status> respond(StringResponse response) = 0;
@@ -87,6 +94,8 @@ class ServerExchange {
   virtual asio::awaitable<Status> start_response(http::response_header<> head) = 0;
   virtual asio::awaitable<Status> write_body(std::string_view data) = 0;
   virtual asio::awaitable<Status> finish_response() = 0;
+  // A response whose body is `body`'s pieces in order, with their total as Content-Length.
+  asio::awaitable<Status> respond_payload(http::response_header<> head, std::vector<Payload> body);
 
   virtual bool responded() const = 0;
 };

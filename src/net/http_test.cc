@@ -187,6 +187,64 @@ TEST(HttpServer, StreamsLargeBodiesBothWays) {
   EXPECT_TRUE(r->message.body() == body);
 }
 
+// Reads the body into a payload (spooled past 1 MiB) and answers with it, twice over, as a
+// response of payload pieces.
+asio::awaitable<void> spool_handler(ServerExchange& ex, std::filesystem::path dir) {
+  auto body = co_await ex.read_body_payload(64 * 1024 * 1024, dir, 1024 * 1024);
+  if (!body.ok()) co_return;
+  http::response_header<> head;
+  head.result(http::status::ok);
+  head.set("x-spooled", body->in_memory() ? "no" : "yes");
+  std::vector<Payload> pieces = {*body, Payload("|"), body->slice(1, 3)};
+  (void)co_await ex.respond_payload(std::move(head), std::move(pieces));
+}
+
+TEST(HttpClient, SendsAndReceivesSpooledBodiesInPieces) {
+  roadside::testing::TempDir dir;
+  Loop loop;
+  ServerLimits limits;
+  limits.max_body_bytes = 64 * 1024 * 1024;
+  TestServer srv(loop, options(limits), [&](ServerExchange& ex) { return spool_handler(ex, dir / "server"); });
+  ClientOptions co;
+  co.max_response_body_bytes = 64 * 1024 * 1024;
+  HttpClient client(loop.io.get_executor(), co);
+
+  // A 5 MiB body from a spool file, sent in two pieces.
+  PayloadBuilder builder(dir / "client", 1024);
+  std::string expected;
+  for (std::size_t i = 0; i < 5 * 1024 * 1024; ++i) expected.push_back(static_cast<char>('a' + (i * 7 + (i >> 12)) % 26));
+  for (std::size_t off = 0; off < expected.size(); off += 100'000) ASSERT_TRUE(builder.append(std::string_view(expected).substr(off, 100'000)).ok());
+  Payload body = std::move(builder).finish();
+  ASSERT_FALSE(body.in_memory());
+  ASSERT_EQ(body.size(), expected.size());
+  EXPECT_EQ(*body.read_all(UINT64_MAX), expected);
+  EXPECT_EQ(body.read_all(10).error().code(), make_error_code(errc::too_large));
+
+  http::request_header<> head;
+  head.method(http::verb::post);
+  head.target("/spool");
+  for (int i = 0; i < 2; ++i) {  // the second on the pooled connection
+    auto r = loop.run(client.send(*Url::parse(srv.url("/spool")), head, {body.slice(0, 1000), body.slice(1000, UINT64_MAX)},
+                                  dir / "client", 1024 * 1024));
+    ASSERT_TRUE(r.ok()) << r.error().to_string();
+    EXPECT_EQ(r->message["x-spooled"], "yes");
+    ASSERT_TRUE(r->spooled_body.has_value());
+    EXPECT_TRUE(r->message.body().empty());
+    EXPECT_EQ(r->spooled_body->size(), expected.size() + 4);
+    EXPECT_TRUE(*r->spooled_body->read_all(UINT64_MAX) == expected + "|" + expected.substr(1, 3));
+    EXPECT_EQ(r->reused_connection, i == 1);
+  }
+  // Small bodies stay in memory on both sides.
+  auto small = loop.run(client.send(*Url::parse(srv.url("/spool")), head, {Payload("hello")}, dir / "client", 1024 * 1024));
+  ASSERT_TRUE(small.ok()) << small.error().to_string();
+  EXPECT_EQ(small->message["x-spooled"], "no");
+  EXPECT_FALSE(small->spooled_body.has_value());
+  EXPECT_EQ(small->message.body(), "hello|ell");
+  // Spool files have no names: nothing is left in the folders.
+  EXPECT_TRUE(std::filesystem::is_empty(dir / "client"));
+  EXPECT_TRUE(std::filesystem::is_empty(dir / "server"));
+}
+
 TEST(HttpServer, OversizedHeadGets431AndIsCounted) {
   Loop loop;
   ServerLimits limits;

@@ -1,0 +1,128 @@
+#include "net/payload.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "net/errors.h"
+
+namespace roadside::net {
+
+namespace {
+
+constexpr std::size_t kPiece = 64 * 1024;
+
+Error io_error(int err, std::string what) {
+  return Error(std::error_code(err, std::generic_category()), std::move(what) + ": " + std::strerror(err));
+}
+
+}  // namespace
+
+Result<std::shared_ptr<SpoolFile>> SpoolFile::create(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Error(ec, "cannot create the spool folder " + dir.string() + ": " + ec.message());
+  int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+    // A file system without O_TMPFILE: a named file, unlinked at once.
+    std::string name = (dir / "spool-XXXXXX").string();
+    fd = ::mkostemp(name.data(), O_CLOEXEC);
+    if (fd >= 0) ::unlink(name.c_str());
+  }
+  if (fd < 0) return io_error(errno, "cannot create a spool file in " + dir.string());
+  return std::shared_ptr<SpoolFile>(new SpoolFile(fd, dir));
+}
+
+SpoolFile::~SpoolFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Status SpoolFile::append(std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = ::pwrite(fd_, data.data(), data.size(), static_cast<off_t>(size_));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return io_error(errno, "cannot write to a spool file in " + dir_.string());
+    }
+    size_ += static_cast<std::uint64_t>(n);
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return {};
+}
+
+Result<std::size_t> SpoolFile::read_at(std::uint64_t offset, std::span<char> buf) const {
+  for (;;) {
+    const ssize_t n = ::pread(fd_, buf.data(), buf.size(), static_cast<off_t>(offset));
+    if (n >= 0) return static_cast<std::size_t>(n);
+    if (errno != EINTR) return io_error(errno, "cannot read a spool file in " + dir_.string());
+  }
+}
+
+Result<std::size_t> Payload::read_at(std::uint64_t offset, std::span<char> buf) const {
+  if (offset >= size()) return std::size_t{0};
+  const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), size() - offset));
+  if (!file_) {
+    std::memcpy(buf.data(), bytes_.data() + offset, n);
+    return n;
+  }
+  return file_->read_at(offset_ + offset, buf.first(n));
+}
+
+Payload Payload::slice(std::uint64_t offset, std::uint64_t length) const {
+  offset = std::min(offset, size());
+  length = std::min(length, size() - offset);
+  if (!file_) return Payload(bytes_.substr(static_cast<std::size_t>(offset), static_cast<std::size_t>(length)));
+  return Payload(file_, offset_ + offset, length);
+}
+
+Status Payload::for_each_piece(const std::function<Status(std::string_view)>& f) const {
+  if (!file_) return bytes_.empty() ? Status{} : f(bytes_);
+  std::string buf(static_cast<std::size_t>(std::min<std::uint64_t>(kPiece, length_)), '\0');
+  for (std::uint64_t done = 0; done < length_;) {
+    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), length_ - done));
+    ROADSIDE_TRY(std::size_t n, file_->read_at(offset_ + done, std::span<char>(buf.data(), want)));
+    if (n == 0) return Error(make_error_code(errc::closed), "a spool file ended early");
+    ROADSIDE_TRY_STATUS(f(std::string_view(buf.data(), n)));
+    done += n;
+  }
+  return {};
+}
+
+Result<std::string> Payload::read_all(std::uint64_t limit) const {
+  if (size() > limit) {
+    return Error(make_error_code(errc::too_large), "a body of " + std::to_string(size()) + " bytes is over the limit of " +
+                                                      std::to_string(limit) + " bytes for this use");
+  }
+  if (!file_) return bytes_;
+  std::string out;
+  out.reserve(static_cast<std::size_t>(length_));
+  ROADSIDE_TRY_STATUS(for_each_piece([&out](std::string_view piece) -> Status {
+    out.append(piece);
+    return {};
+  }));
+  return out;
+}
+
+Status PayloadBuilder::append(std::string_view data) {
+  if (!file_ && bytes_.size() + data.size() <= limit_) {
+    bytes_.append(data);
+    return {};
+  }
+  if (!file_) {
+    ROADSIDE_TRY(file_, SpoolFile::create(dir_));
+    ROADSIDE_TRY_STATUS(file_->append(bytes_));
+    std::string().swap(bytes_);
+  }
+  return file_->append(data);
+}
+
+Payload PayloadBuilder::finish() && {
+  if (!file_) return Payload(std::move(bytes_));
+  const std::uint64_t size = file_->size();
+  return Payload(std::move(file_), 0, size);
+}
+
+}  // namespace roadside::net

@@ -1,0 +1,87 @@
+// Message bodies that may not fit in memory. A body over a size limit goes to a spool file:
+// a temporary file with no name (O_TMPFILE, or unlinked at once), so it disappears with its
+// last reader, even when the process is killed. A Payload is the body as the code passes it
+// around: bytes in memory, or a range of a spool file read in pieces.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+
+namespace roadside::net {
+
+class SpoolFile {
+ public:
+  // A new empty file in `dir` (created when missing). Errors name the folder and the cause.
+  static Result<std::shared_ptr<SpoolFile>> create(const std::filesystem::path& dir);
+  ~SpoolFile();
+  SpoolFile(const SpoolFile&) = delete;
+  SpoolFile& operator=(const SpoolFile&) = delete;
+
+  Status append(std::string_view data);
+  std::uint64_t size() const noexcept { return size_; }
+  // Reads up to buf.size() bytes at `offset`; 0 at the end.
+  Result<std::size_t> read_at(std::uint64_t offset, std::span<char> buf) const;
+
+ private:
+  SpoolFile(int fd, std::filesystem::path dir) : fd_(fd), dir_(std::move(dir)) {}
+  int fd_ = -1;
+  std::filesystem::path dir_;
+  std::uint64_t size_ = 0;
+};
+
+class Payload {
+ public:
+  Payload() = default;
+  explicit Payload(std::string bytes) : bytes_(std::move(bytes)) {}
+  Payload(std::shared_ptr<const SpoolFile> file, std::uint64_t offset, std::uint64_t length)
+      : file_(std::move(file)), offset_(offset), length_(length) {}
+
+  bool in_memory() const noexcept { return file_ == nullptr; }
+  // The bytes of an in-memory payload (empty for a spooled one).
+  const std::string& bytes() const noexcept { return bytes_; }
+  std::string& bytes() noexcept { return bytes_; }
+  std::uint64_t size() const noexcept { return file_ ? length_ : bytes_.size(); }
+  bool empty() const noexcept { return size() == 0; }
+  // Reads up to buf.size() bytes at `offset` within the payload; 0 at its end.
+  Result<std::size_t> read_at(std::uint64_t offset, std::span<char> buf) const;
+  // A part of this payload (offset and length within it).
+  Payload slice(std::uint64_t offset, std::uint64_t length) const;
+
+  // Calls `f` with the bytes in order, in pieces of at most 64 KiB for a spooled payload;
+  // stops at the first error `f` returns.
+  Status for_each_piece(const std::function<Status(std::string_view)>& f) const;
+  // All bytes in memory, refusing payloads over `limit` (errc::too_large).
+  Result<std::string> read_all(std::uint64_t limit) const;
+
+ private:
+  std::string bytes_;
+  std::shared_ptr<const SpoolFile> file_;
+  std::uint64_t offset_ = 0;
+  std::uint64_t length_ = 0;
+};
+
+// Collects a body that arrives in pieces: in memory up to `in_memory_limit`, then in a spool
+// file under `spool_dir`.
+class PayloadBuilder {
+ public:
+  PayloadBuilder(std::filesystem::path spool_dir, std::uint64_t in_memory_limit)
+      : dir_(std::move(spool_dir)), limit_(in_memory_limit) {}
+  Status append(std::string_view data);
+  std::uint64_t size() const noexcept { return file_ ? file_->size() : bytes_.size(); }
+  Payload finish() &&;
+
+ private:
+  std::filesystem::path dir_;
+  std::uint64_t limit_;
+  std::string bytes_;
+  std::shared_ptr<SpoolFile> file_;
+};
+
+}  // namespace roadside::net
