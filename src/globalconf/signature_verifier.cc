@@ -19,6 +19,7 @@ Status check_coverage(const xml::XadesSignature& sig, const SignedMessage& m) {
     }
     xml::HashChainCheck hc;
     hc.resolve = m.parts;
+    hc.digest = m.part_digests;
     hc.all_inputs = m.part_uris;
     hc.allow_missing_parts = m.allow_missing_parts;
     return xml::verify_hash_chain(*m.hash_chain_result, *m.hash_chain, hc);

@@ -32,6 +32,9 @@ struct SignedMessage {
   // A message log may keep a message without its attachments; their digests are then taken
   // from the signature unchecked.
   bool allow_missing_parts = false;
+  // When set, the digests of parts by URI and method, in place of `parts` for the hash chain
+  // (parts kept in spool files).
+  xml::PartDigester part_digests;
 };
 
 struct SignerCheck {

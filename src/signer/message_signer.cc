@@ -33,7 +33,7 @@ Result<std::vector<SignedMessageParts>> sign_batch(const std::vector<MessagePart
   if (messages.empty()) return Error(make_error_code(xml::errc::invalid_hash_chain), "nothing to sign");
   xml::XadesSpec spec = spec_for(m, now);
   // One message of one part: a single reference to it, no hash chain.
-  if (messages.size() == 1 && messages[0].attachments.empty()) {
+  if (messages.size() == 1 && messages[0].attachments.empty() && messages[0].attachment_digests.empty()) {
     spec.references.push_back({"", "/message.xml", spec.digest_method, crypto::sha512(messages[0].message)});
     SignedMessageParts out;
     ROADSIDE_TRY(out.signature, sign_spec(spec, m));
@@ -41,11 +41,20 @@ Result<std::vector<SignedMessageParts>> sign_batch(const std::vector<MessagePart
   }
   std::vector<xml::HashTreeInput> inputs;
   for (const auto& msg : messages) {
-    xml::HashTreeInput in{{"/message.xml", msg.message}};
-    for (std::size_t i = 0; i < msg.attachments.size(); ++i) in.emplace_back("/attachment" + std::to_string(i + 1), msg.attachments[i]);
+    xml::HashTreeInput in{{"/message.xml", crypto::sha512(msg.message)}};
+    if (!msg.attachment_digests.empty()) {
+      for (std::size_t i = 0; i < msg.attachment_digests.size(); ++i) {
+        in.emplace_back("/attachment" + std::to_string(i + 1), msg.attachment_digests[i]);
+      }
+    } else {
+      for (std::size_t i = 0; i < msg.attachments.size(); ++i) {
+        in.emplace_back("/attachment" + std::to_string(i + 1), crypto::sha512(msg.attachments[i]));
+      }
+    }
     inputs.push_back(std::move(in));
   }
-  ROADSIDE_TRY(xml::BuiltHashTree tree, xml::build_hash_tree(inputs, spec.digest_method, "/sig-hashchain.xml"));
+  // (The digest method is SHA-512, see spec_for.)
+  ROADSIDE_TRY(xml::BuiltHashTree tree, xml::build_hash_tree_from_digests(inputs, spec.digest_method, "/sig-hashchain.xml"));
   spec.references.push_back({"", "/sig-hashchainresult.xml", spec.digest_method, crypto::sha512(tree.result)});
   spec.mime_type = "application/hash-chain-result";
   ROADSIDE_TRY(std::string signature, sign_spec(spec, m));

@@ -17,6 +17,9 @@ namespace roadside::signer {
 struct MessageParts {
   std::string message;                   // the SOAP message or REST header part, as sent
   std::vector<std::string> attachments;  // attachment1..N, or the REST body
+  // When not empty: the SHA-512 digests of attachment1..N in place of `attachments` (parts
+  // digested as they streamed by, too large to hold in memory).
+  std::vector<std::string> attachment_digests;
 };
 
 struct SignedMessageParts {

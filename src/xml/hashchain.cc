@@ -82,16 +82,20 @@ struct Chain {
       } else if (item.name() == "DataRef") {
         const auto uri = item.attribute("URI").value_or("");
         ROADSIDE_TRY(std::string d, digest_value(item, "DataRef " + uri));
-        if (check && check->resolve) {
-          auto data = check->resolve(uri);
-          if (!data && check->allow_missing_parts) {
+        if (check && (check->resolve || check->digest)) {
+          std::optional<Result<std::string>> actual;
+          if (check->digest) {
+            actual = check->digest(uri, method);
+          } else if (auto data = check->resolve(uri)) {
+            actual = crypto::digest(method, *data);
+          }
+          if (!actual && check->allow_missing_parts) {
             items.emplace_back(std::move(d), method);
             continue;
           }
-          if (!data) return bad(errc::invalid_hash_chain_ref, "DataRef \"" + uri + "\" refers to no part");
-          auto actual = crypto::digest(method, *data);
-          if (!actual.ok()) return bad(errc::invalid_hash_chain, actual.error().detail());
-          if (*actual != d) return bad(errc::invalid_hash_chain_ref, "the digest of " + uri + " does not match its DataRef");
+          if (!actual) return bad(errc::invalid_hash_chain_ref, "DataRef \"" + uri + "\" refers to no part");
+          if (!actual->ok()) return bad(errc::invalid_hash_chain, actual->error().detail());
+          if (**actual != d) return bad(errc::invalid_hash_chain_ref, "the digest of " + uri + " does not match its DataRef");
           referenced_inputs.insert(uri);
         }
         items.emplace_back(std::move(d), method);
@@ -195,6 +199,20 @@ bool usable_uri(const std::string& uri) { return !uri.empty() && uri.find_first_
 
 Result<BuiltHashTree> build_hash_tree(const std::vector<HashTreeInput>& inputs, std::string_view digest_method,
                                       std::string_view chain_uri) {
+  std::vector<HashTreeInput> digests;
+  for (const auto& input : inputs) {
+    HashTreeInput d;
+    for (const auto& [uri, data] : input) {
+      ROADSIDE_TRY(std::string digest, crypto::digest(digest_method, data));
+      d.emplace_back(uri, std::move(digest));
+    }
+    digests.push_back(std::move(d));
+  }
+  return build_hash_tree_from_digests(digests, digest_method, chain_uri);
+}
+
+Result<BuiltHashTree> build_hash_tree_from_digests(const std::vector<HashTreeInput>& inputs, std::string_view digest_method,
+                                                   std::string_view chain_uri) {
   if (inputs.empty()) return bad(errc::invalid_hash_chain, "a hash tree needs at least one input");
   const std::string method(digest_method);
   std::vector<TreeNode> nodes;
@@ -202,10 +220,9 @@ Result<BuiltHashTree> build_hash_tree(const std::vector<HashTreeInput>& inputs, 
   for (const auto& input : inputs) {
     if (input.empty()) return bad(errc::invalid_hash_chain, "a hash tree input without parts");
     TreeNode n;
-    for (const auto& [uri, data] : input) {
+    for (const auto& [uri, digest] : input) {
       if (!usable_uri(uri)) return bad(errc::invalid_hash_chain_ref, "unusable part URI \"" + uri + "\"");
-      ROADSIDE_TRY(std::string d, crypto::digest(method, data));
-      n.data_refs.emplace_back(uri, std::move(d));
+      n.data_refs.emplace_back(uri, digest);
     }
     if (n.data_refs.size() == 1) {
       n.uri = n.data_refs[0].first;

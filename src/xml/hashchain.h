@@ -29,10 +29,16 @@ struct HashChainResult {
 // std::nullopt when there is no such part.
 using PartResolver = std::function<std::optional<std::string>(std::string_view uri)>;
 
+// The digest of a part by its URI and a digest method URI, for parts too large to hand over
+// as bytes: std::nullopt when there is no such part.
+using PartDigester = std::function<std::optional<Result<std::string>>(std::string_view uri, std::string_view method)>;
+
 struct HashChainCheck {
   // When set, every DataRef's digest is checked against its part, and every URI in
   // `all_inputs` must be referenced by some DataRef.
   PartResolver resolve;
+  // When set, used instead of `resolve`.
+  PartDigester digest;
   std::vector<std::string> all_inputs;
   // A DataRef whose part `resolve` does not have is left unchecked rather than refused: a
   // message log may keep a message without its attachments.
@@ -55,6 +61,9 @@ struct BuiltHashTree {
 using HashTreeInput = std::vector<std::pair<std::string, std::string>>;
 Result<BuiltHashTree> build_hash_tree(const std::vector<HashTreeInput>& inputs, std::string_view digest_method,
                                       std::string_view chain_uri);
+// The same from (URI, digest by `digest_method`) pairs: parts digested as they streamed by.
+Result<BuiltHashTree> build_hash_tree_from_digests(const std::vector<HashTreeInput>& digests, std::string_view digest_method,
+                                                   std::string_view chain_uri);
 
 // The value of one step from its items' (digest, method URI) pairs; exposed for building chains.
 Result<std::string> hash_step(const std::vector<std::pair<std::string, std::string>>& items, std::string_view method);

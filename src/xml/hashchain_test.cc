@@ -71,6 +71,42 @@ TEST(HashChain, ChecksDataReferencesAgainstTheParts) {
   EXPECT_EQ(missing.error().fault_code(), "malformed_signature.invalid_hash_chain_ref");
 }
 
+TEST(HashChain, PartsGivenByTheirDigestsVerifyLikeBytes) {
+  const auto [result, chain] = make_chain("<soap/>", "attachment bytes");
+  std::map<std::string, std::string> parts = {{"/message.xml", "<soap/>"}, {"/attachment1", "attachment bytes"}};
+  HashChainCheck check;
+  std::vector<std::string> asked;
+  check.digest = [&](std::string_view uri, std::string_view method) -> std::optional<Result<std::string>> {
+    asked.emplace_back(uri);
+    auto it = parts.find(std::string(uri));
+    if (it == parts.end()) return std::nullopt;
+    return crypto::digest(method, it->second);
+  };
+  check.all_inputs = {"/message.xml", "/attachment1"};
+  EXPECT_TRUE(verify_hash_chain(result, chain, check).ok());
+  EXPECT_EQ(asked.size(), 2u);
+  parts["/attachment1"] = "tampered bytes";
+  auto tampered = verify_hash_chain(result, chain, check);
+  ASSERT_FALSE(tampered.ok());
+  EXPECT_EQ(tampered.error().fault_code(), "malformed_signature.invalid_hash_chain_ref");
+  parts.erase("/attachment1");
+  EXPECT_FALSE(verify_hash_chain(result, chain, check).ok());
+
+  // A tree built from digests is the tree built from the bytes.
+  const std::vector<HashTreeInput> bytes = {{{"/message.xml", "<a/>"}, {"/attachment1", "body"}}, {{"/message.xml", "<b/>"}}};
+  std::vector<HashTreeInput> digests;
+  for (const auto& in : bytes) {
+    HashTreeInput d;
+    for (const auto& [uri, data] : in) d.emplace_back(uri, *crypto::digest(crypto::kSha512Uri, data));
+    digests.push_back(d);
+  }
+  auto from_bytes = build_hash_tree(bytes, crypto::kSha512Uri, "/sig-hashchain.xml");
+  auto from_digests = build_hash_tree_from_digests(digests, crypto::kSha512Uri, "/sig-hashchain.xml");
+  ASSERT_TRUE(from_bytes.ok() && from_digests.ok());
+  EXPECT_EQ(from_bytes->result, from_digests->result);
+  EXPECT_EQ(from_bytes->chains, from_digests->chains);
+}
+
 TEST(HashChain, MalformedChains) {
   const std::string ns = "xmlns:h=\"http://cyber.ee/hashchain\" xmlns=\"http://www.w3.org/2000/09/xmldsig#\"";
   const std::string result = "<h:HashChainResult " + ns + " URI=\"/c.xml#S0\"><DigestMethod Algorithm=\"" + kSha256 +

@@ -259,6 +259,15 @@ TEST_F(RoadsideSigned, SoftTokenSignatureVerifiesAgainstTheV6Configuration) {
   EXPECT_EQ(chained.code, 0) << chained.output;
   EXPECT_NE(chained.output.find("with a hash chain"), std::string::npos) << chained.output;
 
+  // Attachments given by their digests (as streamed bodies are) sign the same way; the digests,
+  // not the bytes, are what gets signed.
+  signer::MessageParts digested{soap_request("1234"), {"attachment bytes", "two"}, {crypto::sha512("attachment bytes"), crypto::sha512("two")}};
+  auto by_digest = roadside({"verify-asic", "--trust", v6_trust(), write("digested.asice", *sign(id, digested).write())});
+  EXPECT_EQ(by_digest.code, 0) << by_digest.output;
+  digested.attachment_digests[1] = crypto::sha512("not two");
+  auto wrong = roadside({"verify-asic", "--trust", v6_trust(), write("wrong-digest.asice", *sign(id, digested).write())});
+  EXPECT_EQ(wrong.code, 1) << wrong.output;
+
   // A request in the name of DEV/COM/4321 signed with DEV/COM/1234's key.
   auto impostor = roadside({"verify-asic", "--trust", v6_trust(), write("impostor.asice", *sign(id, {soap_request("4321"), {}}).write())});
   EXPECT_EQ(impostor.code, 1);
