@@ -64,8 +64,10 @@ const std::vector<Option>& options() {
        "Port of other Security Servers' server proxies (X-Road uses 5500 everywhere).", false, 1, 65535},
       {"proxy.ocsp_responder_port", Type::integer, "5577", "ROADSIDE_OCSP_RESPONDER_PORT", "",
        "Port of the OCSP responder that serves this server's OCSP responses to peers; 0 picks a free port.", false, 0, 65535},
-      {"proxy.max_message_bytes", Type::integer, "67108864", "ROADSIDE_MAX_MESSAGE_BYTES", "",
-       "Largest message (body and attachments) the proxies accept.", false, 1024, 1099511627776},
+      {"proxy.max_message_bytes", Type::integer, "2147483648", "ROADSIDE_MAX_MESSAGE_BYTES", "",
+       "Largest message the proxies accept. A REST body over 1 MiB streams through an unnamed file in "
+       "<data_dir>/spool while it is hashed and passed on; SOAP messages with their attachments are parsed in "
+       "memory and limited to 64 MiB.", false, 1024, 1099511627776},
 
       {"ocsp.check_interval_s", Type::integer, "60", "ROADSIDE_OCSP_CHECK_S", "",
        "Seconds between checks of this server's own OCSP responses; a response is fetched again when half its freshness has passed.", false, 5, 3600},

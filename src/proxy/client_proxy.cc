@@ -90,7 +90,7 @@ asio::awaitable<void> ClientProxy::handle(net::ServerExchange& ex) {
     result = co_await process_rest(ex);
   } else if (req.method() == http::verb::get && (target == "/listClients" || target.rfind("/listClients?", 0) == 0)) {
     auto list = list_clients(ex);
-    result = list.ok() ? Result<Answer>(Answer{std::move(list).value(), false}) : Result<Answer>(list.error());
+    result = list.ok() ? Result<Answer>(Answer{Reply::of(std::move(list).value()), false}) : Result<Answer>(list.error());
   } else if (req.method() == http::verb::post) {
     result = co_await process_soap(ex);
   } else {
@@ -99,7 +99,7 @@ asio::awaitable<void> ClientProxy::handle(net::ServerExchange& ex) {
   if (ex.responded()) co_return;
   if (result.ok()) {
     (result->fault ? failed_ : ok_).inc();
-    (void)co_await ex.respond(std::move(result->response));
+    (void)co_await ex.respond_payload(std::move(result->response.head), std::move(result->response.body));
     co_return;
   }
   failed_.inc();
@@ -192,8 +192,9 @@ asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(Transport
   request.ocsp_responses.push_back(*auth_ocsp);
 
   signer::MessageParts parts{request.message, {}};
-  if (request.body) parts.attachments.push_back(*request.body);
-  for (const auto& a : request.attachments) parts.attachments.push_back(a.body);
+  auto digests = request.attachment_digests();
+  if (!digests.ok()) co_return digests.error();
+  parts.attachment_digests = std::move(digests).value();
   auto signed_parts = co_await ctx_.signer->sign(*signing_key, std::move(parts));
   if (!signed_parts.ok()) co_return signed_parts.error();
   request.signature = std::move(signed_parts).value();
@@ -204,15 +205,16 @@ asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(Transport
   const globalconf::SecurityServer* contacted = nullptr;
   for (const auto* server : servers) {
     net::Url url{"https", server->address, ctx_.peer_port, "/"};
-    http::request<http::string_body> post{http::verb::post, "/", 11};
+    http::request_header<> post;
+    post.method(http::verb::post);
+    post.target("/");
+    post.version(11);
     post.set(http::field::content_type, encoded.content_type);
     post.set(kHashAlgorithmHeader, "SHA-512");
     post.set("x-proxy-version", kXRoadProtocolVersion);
     post.set("x-road-request-id", request_id);
     for (const auto& h : http_headers) post.set(h.name, h.value);
-    post.body() = encoded.body;
-    post.prepare_payload();
-    answer = co_await (*http)->request(url, std::move(post));
+    answer = co_await (*http)->send(url, std::move(post), encoded.pieces, ctx_.spool_dir, kSpoolAbove);
     contacted = server;
     if (answer.ok()) break;
     log::warn("security server unreachable, trying the next", {{"server", server->id.to_string()}, {"error", answer.error().detail()}});
@@ -231,14 +233,17 @@ asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(Transport
   PeerAnswer out;
   out.original_content_type = std::string(answer->message["x-original-content-type"]);
   const std::string content_type(answer->message[http::field::content_type]);
+  net::Payload answer_body = answer->spooled_body ? std::move(*answer->spooled_body) : net::Payload(std::move(answer->message.body()));
   if (mime_type_of(content_type) == "text/xml") {
-    auto fault = parse_soap_fault(answer->message.body());
+    auto fault_xml = answer_body.read_all(kMaxParsedBytes);
+    if (!fault_xml.ok()) co_return fail(errc::invalid_message, "the provider's server answered with a SOAP fault too large to read");
+    auto fault = parse_soap_fault(*fault_xml);
     if (!fault) co_return fail(errc::invalid_message, "the provider's server answered HTTP " + std::to_string(answer->message.result_int()) + " without a message");
     log::warn("provider's server refused the request", {{"code", fault->code}, {"error", fault->message}, {"detail", fault->detail}});
     out.fault = std::move(fault);
     co_return out;
   }
-  auto response = decode_transport(content_type, answer->message.body());
+  auto response = decode_transport(content_type, answer_body, kMaxParsedBytes);
   if (!response.ok()) co_return response.error();
   if (response->fault) {
     out.fault = response->fault;
@@ -249,6 +254,7 @@ asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(Transport
   const TransportMessage& rm = *response;
   globalconf::SignedMessage sm{[&rm](std::string_view uri) { return rm.part(uri); }, rm.part_uris(), rm.signature.hash_chain_result,
                                rm.signature.hash_chain};
+  sm.part_digests = [&rm](std::string_view uri, std::string_view method) { return rm.part_digest(uri, method); };
   auto verified = globalconf::verify_signed_message(*sig, sm, *shared, {provider, std::chrono::system_clock::now()});
   if (!verified.ok()) co_return verified.error();
   out.message = std::move(response).value();
@@ -269,7 +275,7 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_rest(net::Serv
   auto shared = ctx_.shared();
   if (!shared) co_return fail(errc::global_conf_outdated, ctx_.globalconf_problem().value_or("no valid global configuration"));
 
-  auto body = co_await ex.read_body_all(ctx_.max_message_bytes);
+  auto body = co_await ex.read_body_payload(ctx_.max_message_bytes, ctx_.spool_dir, kSpoolAbove);
   if (!body.ok()) co_return body.error();
 
   // The request header part: the IS's headers without hop-by-hop ones, then X-Road's ids.
@@ -290,14 +296,21 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_rest(net::Serv
   TransportMessage request;
   request.message_type = std::string(kRestRequestType);
   request.message = head.serialize();
-  if (!body->empty()) request.body = std::move(body).value();
-  const std::string request_hash =
-      rest_request_hash(request.message, request.body ? std::optional<std::string_view>(*request.body) : std::nullopt);
+  std::optional<std::string> body_digest;
+  if (!body->empty()) {
+    auto d = payload_digest(*body, crypto::kSha512Uri);
+    if (!d.ok()) co_return d.error();
+    body_digest = std::move(d).value();
+    request.body = std::move(body).value();
+  }
+  const std::string request_hash = rest_request_hash_of_digest(request.message, body_digest);
   HeaderList http_headers;
   http_headers.push_back({"x-road-message-type", "REST"});
   auto answer = co_await exchange(std::move(request), *client, target->service.service_provider(), request_id, std::move(http_headers));
   if (!answer.ok()) co_return answer.error();
-  if (answer->fault) co_return Answer{rest_error_response(*answer->fault, std::string(req[http::field::accept]), req.version()), true};
+  if (answer->fault) {
+    co_return Answer{Reply::of(rest_error_response(*answer->fault, std::string(req[http::field::accept]), req.version())), true};
+  }
   TransportMessage& response = answer->message;
   if (mime_type_of(response.message_type) != kRestResponseType) {
     co_return fail(errc::invalid_message, "the response carries \"" + response.message_type + "\", not a REST response");
@@ -308,19 +321,20 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_rest(net::Serv
     co_return fail(errc::inconsistent_response, "the response's X-Road-Request-Hash does not match the request");
   }
 
-  net::StringResponse out{static_cast<http::status>(rh->status), req.version()};
-  out.reason(rh->reason);
+  Reply out;
+  out.head.result(static_cast<http::status>(rh->status));
+  out.head.version(req.version());
+  out.head.reason(rh->reason);
   for (const auto& h : rh->headers) {
-    if (!is_skipped_header(h.name)) out.insert(h.name, h.value);
+    if (!is_skipped_header(h.name)) out.head.insert(h.name, h.value);
   }
-  if (response.body) out.body() = std::move(*response.body);
-  out.prepare_payload();
+  if (response.body) out.body.push_back(std::move(*response.body));
   co_return Answer{std::move(out), false};
 }
 
 asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_soap(net::ServerExchange& ex) {
   const auto& req = ex.request();
-  auto body = co_await ex.read_body_all(ctx_.max_message_bytes);
+  auto body = co_await ex.read_body_all(std::min(ctx_.max_message_bytes, kMaxParsedBytes));
   if (!body.ok()) co_return body.error();
   const std::string content_type(req[http::field::content_type]);
   auto message = split_soap_message(content_type, std::move(body).value());
@@ -341,7 +355,7 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_soap(net::Serv
   if (auto action = req.find("SOAPAction"); action != req.end()) http_headers.push_back({"x-original-soapaction", std::string(action->value())});
   auto answer = co_await exchange(std::move(request), client, service.service_provider(), request_id, std::move(http_headers));
   if (!answer.ok()) co_return answer.error();
-  if (answer->fault) co_return Answer{soap_error_response(*answer->fault, req.version()), true};
+  if (answer->fault) co_return Answer{Reply::of(soap_error_response(*answer->fault, req.version())), true};
 
   // The response answers this request: same client, service and id, and the request's hash.
   TransportMessage& response = answer->message;
@@ -364,7 +378,7 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_soap(net::Serv
   out_message.multipart = !out_message.attachments.empty() || mime_type_of(out_message.content_type) == "multipart/related";
   auto out = net::make_response(renv->is_fault ? http::status::internal_server_error : http::status::ok, join_soap_message(out_message),
                                 out_message.multipart ? out_message.content_type : out_message.soap_content_type, req.version());
-  co_return Answer{std::move(out), renv->is_fault};  // a service's own SOAP fault counts as one
+  co_return Answer{Reply::of(std::move(out)), renv->is_fault};  // a service's own SOAP fault counts as one
 }
 
 }  // namespace roadside::proxy

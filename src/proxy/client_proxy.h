@@ -43,7 +43,7 @@ class ClientProxy {
   Status check_local_client(const XRoadId& client, const net::PeerInfo& peer) const;
   // A response for the IS, and whether it carries a fault (the provider's or the service's).
   struct Answer {
-    net::StringResponse response;
+    Reply response;
     bool fault = false;
   };
   boost::asio::awaitable<Result<Answer>> process_rest(net::ServerExchange& ex);

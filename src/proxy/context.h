@@ -2,6 +2,7 @@
 // services; the application wires it, tests fill it in directly.
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -9,6 +10,7 @@
 
 #include "globalconf/parameters.h"
 #include "metrics/metrics.h"
+#include "net/http_server.h"
 #include "serverconf/serverconf.h"
 #include "signer/batch_signer.h"
 #include "signer/ocsp.h"
@@ -33,7 +35,27 @@ struct ProxyContext {
   metrics::Registry* metrics = nullptr;
   // Port of the server proxies of other Security Servers (X-Road: 5500 everywhere).
   unsigned short peer_port = 5500;
+  // The largest message taken (a body streams through spool files, never whole in memory).
   std::uint64_t max_message_bytes = 64 * 1024 * 1024;
+  // Where bodies over kSpoolAbove wait while they are hashed, verified and passed on.
+  std::filesystem::path spool_dir = std::filesystem::temp_directory_path() / "roadside-spool";
+};
+
+// Bodies up to this size stay in memory; larger ones go to spool files.
+inline constexpr std::uint64_t kSpoolAbove = 1024 * 1024;
+// The largest part that must be parsed in memory: a SOAP message with its attachments, a
+// REST header part, a signature.
+inline constexpr std::uint64_t kMaxParsedBytes = 64 * 1024 * 1024;
+
+// A response to send: its head and its body as pieces (a spooled body is one of them).
+struct Reply {
+  net::http::response_header<> head;
+  std::vector<net::Payload> body;
+  static Reply of(net::StringResponse r) {
+    Reply out{std::move(r.base()), {}};
+    out.body.emplace_back(std::move(r.body()));
+    return out;
+  }
 };
 
 // Checks a peer Security Server's authentication certificate on TLS: an authentication

@@ -148,7 +148,7 @@ TEST(Transport, MessagesRoundTripWithEveryPart) {
   m.signature.signature = "<sig/>";
   const EncodedMessage encoded = encode_transport(m);
   EXPECT_EQ(encoded.content_type.rfind("multipart/mixed; charset=UTF-8; boundary=xtop", 0), 0u);
-  auto back = decode_transport(encoded.content_type, encoded.body);
+  auto back = decode_transport(encoded.content_type, encoded.joined());
   ASSERT_TRUE(back.ok()) << back.error().to_string();
   EXPECT_EQ(back->ocsp_responses, m.ocsp_responses);
   EXPECT_EQ(back->message, m.message);
@@ -164,13 +164,72 @@ TEST(Transport, MessagesRoundTripWithEveryPart) {
   EXPECT_EQ(back->part_uris(), (std::vector<std::string>{"/message.xml", "/attachment1", "/attachment2"}));
 }
 
+// A transport message written to a spool file, as the server proxy receives a large one.
+net::Payload spooled(const std::filesystem::path& dir, const std::vector<net::Payload>& pieces) {
+  net::PayloadBuilder b(dir, 0);
+  for (const auto& p : pieces) {
+    EXPECT_TRUE(p.for_each_piece([&b](std::string_view piece) { return b.append(piece); }).ok());
+  }
+  return std::move(b).finish();
+}
+
+TEST(Transport, ASpooledRestBodyTravelsAsASliceOfItsFile) {
+  roadside::testing::TempDir dir;
+  std::string body;
+  for (std::size_t i = 0; i < 3 * 1024 * 1024 + 17; ++i) body.push_back(static_cast<char>(i * 131 + (i >> 9)));
+  body += "\r\n--xto";  // near-delimiters inside the body do not end it
+  net::PayloadBuilder b(dir / "a", 1024);
+  ASSERT_TRUE(b.append(body).ok());
+  TransportMessage m;
+  m.ocsp_responses = {"ocsp-1"};
+  m.message_type = std::string(kRestRequestType);
+  m.message = "POST\r\n/r1/DEV/COM/1/S/bytes\r\n";
+  m.body = std::move(b).finish();
+  ASSERT_FALSE(m.body->in_memory());
+  m.signature.hash_chain_result = "<hcr/>";
+  m.signature.hash_chain = "<hc/>";
+  m.signature.signature = "<sig/>";
+  const EncodedMessage encoded = encode_transport(m);
+  ASSERT_EQ(encoded.pieces.size(), 3u);  // before the body, the body from its file, after it
+  EXPECT_FALSE(encoded.pieces[1].in_memory());
+
+  const net::Payload received = spooled(dir / "b", encoded.pieces);
+  ASSERT_FALSE(received.in_memory());
+  auto back = decode_transport(encoded.content_type, received, 1024 * 1024);
+  ASSERT_TRUE(back.ok()) << back.error().to_string();
+  EXPECT_EQ(back->ocsp_responses, m.ocsp_responses);
+  EXPECT_EQ(back->message, m.message);
+  ASSERT_TRUE(back->body.has_value());
+  EXPECT_FALSE(back->body->in_memory());
+  EXPECT_TRUE(*back->body->read_all(UINT64_MAX) == body);
+  EXPECT_EQ(back->signature.signature, "<sig/>");
+  EXPECT_EQ(back->signature.hash_chain, "<hc/>");
+  // The verifier gets the body's digest, not its bytes.
+  EXPECT_FALSE(back->part("/attachment1").has_value());
+  EXPECT_EQ(**back->part_digest("/attachment1", crypto::kSha512Uri), crypto::sha512(body));
+  EXPECT_EQ(**back->part_digest("/message.xml", crypto::kSha512Uri), crypto::sha512(m.message));
+  EXPECT_EQ(*back->attachment_digests(), std::vector<std::string>{crypto::sha512(body)});
+  // The same bytes decode the same way from memory.
+  auto in_memory = decode_transport(encoded.content_type, encoded.joined());
+  ASSERT_TRUE(in_memory.ok());
+  EXPECT_TRUE(in_memory->body->bytes() == body);
+
+  // Parts that must be parsed are held to their limit.
+  auto small_limit = decode_transport(encoded.content_type, received, 4);
+  ASSERT_FALSE(small_limit.ok());
+  EXPECT_EQ(small_limit.error().fault_code(), "invalid_message");
+  // A message cut short has no close delimiter.
+  const net::Payload cut = received.slice(0, received.size() - 10);
+  EXPECT_EQ(decode_transport(encoded.content_type, spooled(dir / "c", {cut}), 1024 * 1024).error().fault_code(), "invalid_message");
+}
+
 TEST(Transport, LateFaultsAndBrokenMessages) {
   TransportMessage m;
   m.message_type = std::string(kRestResponseType);
   m.message = "200\r\nOK\r\n";
   m.fault = Fault{"server.serverproxy.internal_error", "it broke", "d-1"};
   const EncodedMessage e = encode_transport(m);
-  auto back = decode_transport(e.content_type, e.body);
+  auto back = decode_transport(e.content_type, e.joined());
   ASSERT_TRUE(back.ok()) << back.error().to_string();
   ASSERT_TRUE(back->fault.has_value());
   EXPECT_EQ(back->fault->code, "server.serverproxy.internal_error");

@@ -124,8 +124,12 @@ std::vector<std::string> query_params(std::string_view query, std::string_view n
 }
 
 std::string rest_request_hash(std::string_view header_part, std::optional<std::string_view> body) {
-  if (!body) return crypto::base64_encode(crypto::sha512(header_part));
-  return crypto::base64_encode(crypto::sha512(crypto::sha512(header_part) + crypto::sha512(*body)));
+  return rest_request_hash_of_digest(header_part, body ? std::optional<std::string>(crypto::sha512(*body)) : std::nullopt);
+}
+
+std::string rest_request_hash_of_digest(std::string_view header_part, const std::optional<std::string>& body_sha512) {
+  if (!body_sha512) return crypto::base64_encode(crypto::sha512(header_part));
+  return crypto::base64_encode(crypto::sha512(crypto::sha512(header_part) + *body_sha512));
 }
 
 }  // namespace roadside::proxy

@@ -56,5 +56,7 @@ std::vector<std::string> query_params(std::string_view query, std::string_view n
 // X-Road-Request-Hash: base64 SHA-512(SHA-512(header part) || SHA-512(body)) with a body,
 // base64 SHA-512(header part) without one.
 std::string rest_request_hash(std::string_view header_part, std::optional<std::string_view> body);
+// The same from the body's SHA-512 digest (a streamed body).
+std::string rest_request_hash_of_digest(std::string_view header_part, const std::optional<std::string>& body_sha512);
 
 }  // namespace roadside::proxy

@@ -54,7 +54,7 @@ asio::awaitable<void> ServerProxy::handle(net::ServerExchange& ex) {
   if (ex.responded()) co_return;
   if (result.ok()) {
     ok_.inc();
-    (void)co_await ex.respond(std::move(result).value());
+    (void)co_await ex.respond_payload(std::move(result->head), std::move(result->body));
     co_return;
   }
   failed_.inc();
@@ -69,7 +69,7 @@ asio::awaitable<void> ServerProxy::handle(net::ServerExchange& ex) {
   (void)co_await ex.respond(std::move(r));
 }
 
-asio::awaitable<Result<net::StringResponse>> ServerProxy::process(net::ServerExchange& ex) {
+asio::awaitable<Result<Reply>> ServerProxy::process(net::ServerExchange& ex) {
   const auto& req = ex.request();
   if (req.method() != http::verb::post) co_return fail(errc::invalid_message, "the server proxy accepts only POST");
   auto shared = ctx_.shared();
@@ -83,9 +83,9 @@ asio::awaitable<Result<net::StringResponse>> ServerProxy::process(net::ServerExc
   auto peer = registered_peer(chain.front(), *shared);
   if (!peer.ok()) co_return peer.error();
 
-  auto body = co_await ex.read_body_all(ctx_.max_message_bytes);
+  auto body = co_await ex.read_body_payload(ctx_.max_message_bytes, ctx_.spool_dir, kSpoolAbove);
   if (!body.ok()) co_return body.error();
-  auto request = decode_transport(std::string(req[http::field::content_type]), *body);
+  auto request = decode_transport(std::string(req[http::field::content_type]), *body, kMaxParsedBytes);
   if (!request.ok()) co_return request.error();
 
   // The peer's certificate is good: its OCSP responses travel in the request.
@@ -95,7 +95,11 @@ asio::awaitable<Result<net::StringResponse>> ServerProxy::process(net::ServerExc
   const auto type = mime_type_of(request->message_type);
   const globalconf::SecurityServer* sender = peer->server;
   if (type == kRestRequestType) co_return co_await process_rest(ex, *request, sender, shared, conf);
-  if (type == "text/xml" || type == "application/xop+xml") co_return co_await process_soap(ex, *request, sender, shared, conf);
+  if (type == "text/xml" || type == "application/xop+xml") {
+    auto soap = co_await process_soap(ex, *request, sender, shared, conf);
+    if (!soap.ok()) co_return soap.error();
+    co_return Reply::of(std::move(soap).value());
+  }
   co_return fail(errc::invalid_message, "a transport message carrying \"" + type + "\" is neither SOAP nor REST");
 }
 
@@ -109,6 +113,7 @@ Status ServerProxy::verify_sender(const TransportMessage& request, const XRoadId
   ROADSIDE_TRY(xml::XadesSignature sig, xml::XadesSignature::parse(request.signature.signature));
   globalconf::SignedMessage sm{[&](std::string_view uri) { return request.part(uri); }, request.part_uris(),
                                request.signature.hash_chain_result, request.signature.hash_chain};
+  sm.part_digests = [&](std::string_view uri, std::string_view method) { return request.part_digest(uri, method); };
   ROADSIDE_TRY_STATUS(globalconf::verify_signed_message(sig, sm, shared, {client, std::chrono::system_clock::now()}));
   return {};
 }
@@ -117,8 +122,9 @@ asio::awaitable<Result<TransportMessage>> ServerProxy::sign_response(TransportMe
   auto key = ctx_.token->signing_key(provider);
   if (!key.ok()) co_return key.error();
   signer::MessageParts parts{response.message, {}};
-  if (response.body) parts.attachments.push_back(*response.body);
-  for (const auto& a : response.attachments) parts.attachments.push_back(a.body);
+  auto digests = response.attachment_digests();
+  if (!digests.ok()) co_return digests.error();
+  parts.attachment_digests = std::move(digests).value();
   auto signed_parts = co_await ctx_.signer->sign(*key, std::move(parts));
   if (!signed_parts.ok()) co_return signed_parts.error();
   response.signature = std::move(signed_parts).value();
@@ -161,7 +167,7 @@ asio::awaitable<Result<net::StringResponse>> ServerProxy::process_soap(net::Serv
   auto signed_response = co_await sign_response(std::move(response), service_id.service_provider());
   if (!signed_response.ok()) co_return signed_response.error();
   EncodedMessage encoded = encode_transport(*signed_response);
-  auto r = net::make_response(http::status::ok, std::move(encoded.body), encoded.content_type, ex.request().version());
+  auto r = net::make_response(http::status::ok, encoded.joined(), encoded.content_type, ex.request().version());
   r.set(kHashAlgorithmHeader, "SHA-512");
   r.set("x-original-content-type", incoming->content_type);
   co_return r;
@@ -318,7 +324,7 @@ asio::awaitable<Result<net::ClientResponse>> ServerProxy::call_rest_service(Rest
   while (!base.empty() && base.back() == '/') base.pop_back();
   url->target = base + target.path + (target.query.empty() ? "" : "?" + target.query);
   if (url->target.empty()) url->target = "/";
-  http::request<http::string_body> call;
+  http::request_header<> call;
   auto verb = http::string_to_verb(head.method);
   if (verb == http::verb::unknown) co_return fail(errc::invalid_message, "unknown HTTP method " + head.method);
   call.method(verb);
@@ -326,14 +332,14 @@ asio::awaitable<Result<net::ClientResponse>> ServerProxy::call_rest_service(Rest
   for (const auto& h : head.headers) {
     if (!is_skipped_header(h.name)) call.insert(h.name, h.value);
   }
-  if (request.body) call.body() = *request.body;
-  if (request.body || verb == http::verb::post || verb == http::verb::put || verb == http::verb::patch) call.prepare_payload();
-  auto answer = co_await service_client(service->timeout).request(*url, std::move(call));
+  std::vector<net::Payload> body;
+  if (request.body) body.push_back(*request.body);
+  auto answer = co_await service_client(service->timeout).send(*url, std::move(call), std::move(body), ctx_.spool_dir, kSpoolAbove);
   if (!answer.ok()) co_return service_error(*service, answer.error());
   co_return answer;
 }
 
-asio::awaitable<Result<net::StringResponse>> ServerProxy::process_rest(net::ServerExchange& ex, TransportMessage& request,
+asio::awaitable<Result<Reply>> ServerProxy::process_rest(net::ServerExchange& ex, TransportMessage& request,
                                                                         const globalconf::SecurityServer* sender,
                                                                         std::shared_ptr<const globalconf::SharedParameters> shared,
                                                                         std::shared_ptr<const serverconf::ServerConf> conf) {
@@ -366,7 +372,13 @@ asio::awaitable<Result<net::StringResponse>> ServerProxy::process_rest(net::Serv
     for (auto x : kResponseXRoadHeaders) xroad = xroad || boost::beast::iequals(name, x);
     if (!xroad && !is_skipped_header(name)) rh.headers.push_back({name, std::string(f.value())});
   }
-  const std::string request_hash = rest_request_hash(request.message, request.body ? std::optional<std::string_view>(*request.body) : std::nullopt);
+  std::optional<std::string> body_digest;
+  if (request.body) {
+    auto d = payload_digest(*request.body, crypto::kSha512Uri);
+    if (!d.ok()) co_return d.error();
+    body_digest = std::move(d).value();
+  }
+  const std::string request_hash = rest_request_hash_of_digest(request.message, body_digest);
   rh.headers.push_back({"x-road-id", last_header(head->headers, "x-road-id").value_or("")});
   rh.headers.push_back({"x-road-client", *client_text});
   rh.headers.push_back({"x-road-service", *to_rest_path(target->service)});
@@ -376,14 +388,23 @@ asio::awaitable<Result<net::StringResponse>> ServerProxy::process_rest(net::Serv
   TransportMessage response;
   response.message_type = std::string(kRestResponseType);
   response.message = rh.serialize();
-  if (!answer->message.body().empty()) response.body = std::move(answer->message.body());
+  if (answer->spooled_body) {
+    response.body = std::move(*answer->spooled_body);
+  } else if (!answer->message.body().empty()) {
+    response.body = net::Payload(std::move(answer->message.body()));
+  }
 
   // Signed by the provider.
   auto signed_response = co_await sign_response(std::move(response), target->service.service_provider());
   if (!signed_response.ok()) co_return signed_response.error();
   EncodedMessage encoded = encode_transport(*signed_response);
-  auto r = net::make_response(http::status::ok, std::move(encoded.body), encoded.content_type, ex.request().version());
-  r.set(kHashAlgorithmHeader, "SHA-512");
+  Reply r;
+  r.head.result(http::status::ok);
+  r.head.version(ex.request().version());
+  r.head.set(http::field::content_type, encoded.content_type);
+  r.head.set(http::field::server, "Roadside");
+  r.head.set(kHashAlgorithmHeader, "SHA-512");
+  r.body = std::move(encoded.pieces);
   co_return r;
 }
 

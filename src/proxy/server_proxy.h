@@ -32,8 +32,8 @@ class ServerProxy {
   boost::asio::awaitable<void> handle(net::ServerExchange& ex);
 
  private:
-  boost::asio::awaitable<Result<net::StringResponse>> process(net::ServerExchange& ex);
-  boost::asio::awaitable<Result<net::StringResponse>> process_rest(net::ServerExchange& ex, TransportMessage& request,
+  boost::asio::awaitable<Result<Reply>> process(net::ServerExchange& ex);
+  boost::asio::awaitable<Result<Reply>> process_rest(net::ServerExchange& ex, TransportMessage& request,
                                                                     const globalconf::SecurityServer* sender,
                                                                     std::shared_ptr<const globalconf::SharedParameters> shared,
                                                                     std::shared_ptr<const serverconf::ServerConf> conf);

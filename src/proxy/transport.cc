@@ -22,7 +22,10 @@ void add_part(std::string& out, const std::string& boundary, std::string_view ty
 
 std::optional<std::string> TransportMessage::part(std::string_view uri) const {
   if (uri == "/message.xml") return message;
-  if (uri == "/attachment1" && body) return *body;
+  if (uri == "/attachment1" && body) {
+    if (!body->in_memory()) return std::nullopt;
+    return body->bytes();
+  }
   constexpr std::string_view kPrefix = "/attachment";
   if (uri.rfind(kPrefix, 0) == 0 && !attachments.empty()) {
     const std::string n(uri.substr(kPrefix.size()));
@@ -31,6 +34,33 @@ std::optional<std::string> TransportMessage::part(std::string_view uri) const {
     if (i >= 1 && i <= attachments.size()) return attachments[i - 1].body;
   }
   return std::nullopt;
+}
+
+std::optional<Result<std::string>> TransportMessage::part_digest(std::string_view uri, std::string_view method) const {
+  if (uri == "/attachment1" && body) return payload_digest(*body, method);
+  auto bytes = part(uri);
+  if (!bytes) return std::nullopt;
+  return crypto::digest(method, *bytes);
+}
+
+Result<std::vector<std::string>> TransportMessage::attachment_digests() const {
+  std::vector<std::string> out;
+  if (body) {
+    ROADSIDE_TRY(std::string d, payload_digest(*body, crypto::kSha512Uri));
+    out.push_back(std::move(d));
+  }
+  for (const auto& a : attachments) out.push_back(crypto::sha512(a.body));
+  return out;
+}
+
+Result<std::string> payload_digest(const net::Payload& p, std::string_view method) {
+  if (p.in_memory()) return crypto::digest(method, p.bytes());
+  ROADSIDE_TRY(crypto::Hasher h, crypto::Hasher::create(method));
+  ROADSIDE_TRY_STATUS(p.for_each_piece([&h](std::string_view piece) -> Status {
+    h.update(piece);
+    return {};
+  }));
+  return h.finish();
 }
 
 std::vector<std::string> TransportMessage::part_uris() const {
@@ -44,15 +74,24 @@ std::string mime_type_of(std::string_view content_type) { return mime::HeaderVal
 
 EncodedMessage encode_transport(const TransportMessage& m) {
   const std::string boundary = "xtop" + crypto::to_hex(Random::system().bytes(16));
+  EncodedMessage encoded{"multipart/mixed; charset=UTF-8; boundary=" + boundary, {}};
   std::string out;
-  out.reserve(m.message.size() + (m.body ? m.body->size() : 0) + m.signature.signature.size() + 4096);
+  out.reserve(m.message.size() + (m.body && m.body->in_memory() ? m.body->size() : 0) + m.signature.signature.size() + 4096);
   bool first = true;
   for (const auto& ocsp : m.ocsp_responses) {
     add_part(out, boundary, kOcspResponseType, ocsp, first);
     first = false;
   }
   add_part(out, boundary, m.message_type, m.message, first);
-  if (m.body) add_part(out, boundary, kRestBodyType, *m.body, false);
+  if (m.body && m.body->in_memory()) {
+    add_part(out, boundary, kRestBodyType, m.body->bytes(), false);
+  } else if (m.body) {
+    // A spooled body is sent from its file, between the pieces before and after it.
+    add_part(out, boundary, kRestBodyType, "", false);
+    encoded.pieces.emplace_back(std::move(out));
+    encoded.pieces.push_back(*m.body);
+    out.clear();
+  }
   if (!m.attachments.empty()) {
     const std::string inner = "xatt" + crypto::to_hex(Random::system().bytes(16));
     std::string nested;
@@ -75,33 +114,122 @@ EncodedMessage encode_transport(const TransportMessage& m) {
     add_part(out, boundary, kSignatureType, m.signature.signature, false);
   }
   out += "\r\n--" + boundary + "--\r\n";
-  return {"multipart/mixed; charset=UTF-8; boundary=" + boundary, std::move(out)};
+  encoded.pieces.emplace_back(std::move(out));
+  return encoded;
 }
 
-Result<TransportMessage> decode_transport(std::string_view content_type, std::string_view body) {
-  const auto ct = mime::HeaderValue::parse(content_type);
-  if (ct.value != "multipart/mixed") {
-    return Error(make_error_code(errc::invalid_content_type), "a transport message must be multipart/mixed, not \"" + ct.value + "\"");
-  }
-  auto boundary = ct.params.find("boundary");
-  if (boundary == ct.params.end() || boundary->second.empty()) return invalid("the transport message's Content-Type has no boundary");
-  auto parts = mime::parse_multipart(body, boundary->second);
-  if (!parts.ok()) return invalid("the transport message is not valid multipart: " + parts.error().detail());
+std::string EncodedMessage::joined() const {
+  std::string out;
+  for (const auto& p : pieces) out += p.read_all(UINT64_MAX).value_or("");
+  return out;
+}
 
+namespace {
+
+// One part of a multipart payload: its headers and its body, a slice of the payload.
+struct PayloadPart {
+  mime::Headers headers;
+  net::Payload body;
+};
+
+// parse_multipart over a payload that may be spooled: delimiters are found by reading it in
+// pieces; only the part headers are read into memory.
+Result<std::vector<PayloadPart>> parse_multipart_payload(const net::Payload& body, const std::string& boundary) {
+  constexpr std::size_t kMaxParts = 1000;
+  constexpr std::size_t kMaxHeaderBlock = 16 * 1024;
+  const std::string dash = "--" + boundary;
+  const std::string delimiter = "\r\n" + dash;
+  // Where each delimiter starts ("--boundary" at offset 0 counts as one).
+  std::vector<std::uint64_t> found;
+  std::vector<std::uint64_t> ends;  // just after each delimiter
+  {
+    std::string window;
+    std::uint64_t window_start = 0;
+    std::vector<char> buf(64 * 1024);
+    for (std::uint64_t pos = 0;;) {
+      auto n = body.read_at(pos, buf);
+      if (!n.ok()) return n.error();
+      if (*n == 0) break;
+      window.append(buf.data(), *n);
+      pos += *n;
+      std::size_t from = 0;
+      for (std::size_t at; (at = window.find(delimiter, from)) != std::string::npos; from = at + delimiter.size()) {
+        found.push_back(window_start + at);
+        ends.push_back(window_start + at + delimiter.size());
+        if (found.size() > kMaxParts + 1) return invalid("the transport message has more than " + std::to_string(kMaxParts) + " parts");
+      }
+      // Keep what could be the start of a delimiter cut by the piece boundary.
+      const std::size_t keep = std::min(window.size() - std::min(window.size(), from), delimiter.size() - 1);
+      window_start += window.size() - keep;
+      window.erase(0, window.size() - keep);
+    }
+  }
+  char head[sizeof("--") + 256];
+  auto start = body.read_at(0, std::span<char>(head, std::min<std::size_t>(sizeof head, dash.size())));
+  if (!start.ok()) return start.error();
+  if (*start == dash.size() && std::string_view(head, dash.size()) == dash) {
+    found.insert(found.begin(), 0);
+    ends.insert(ends.begin(), dash.size());
+  }
+  if (found.empty()) return invalid("the transport message is not valid multipart: no boundary \"" + boundary + "\"");
+
+  std::vector<PayloadPart> parts;
+  std::string block(kMaxHeaderBlock, '\0');
+  for (std::size_t i = 0;; ++i) {
+    if (i + 1 >= found.size()) {
+      // The last delimiter must be the close delimiter.
+      auto n = body.read_at(ends[i], std::span<char>(block.data(), 2));
+      if (!n.ok()) return n.error();
+      if (*n == 2 && block.compare(0, 2, "--") == 0) return parts;
+      return invalid("the transport message is not valid multipart: no close delimiter");
+    }
+    auto n = body.read_at(ends[i], std::span<char>(block.data(), static_cast<std::size_t>(std::min<std::uint64_t>(block.size(), found[i + 1] - ends[i]))));
+    if (!n.ok()) return n.error();
+    const std::string_view text(block.data(), *n);
+    if (text.substr(0, 2) == "--") return invalid("the transport message has content after its close delimiter");
+    const std::size_t eol = text.find("\r\n");
+    if (eol == std::string_view::npos || text.substr(0, eol).find_first_not_of(" \t") != std::string_view::npos) {
+      return invalid("the transport message is not valid multipart: junk after a boundary");
+    }
+    const std::size_t blank = text.substr(eol).find("\r\n\r\n");
+    const std::size_t header_end = blank == std::string_view::npos ? std::string_view::npos : eol + blank + 4;
+    const bool no_headers = text.substr(eol + 2, 2) == "\r\n";
+    const std::size_t body_start = no_headers ? eol + 4 : header_end;
+    if (body_start == std::string_view::npos) return invalid("a part's headers are over " + std::to_string(kMaxHeaderBlock) + " bytes");
+    auto hb = mime::parse_headers(text.substr(eol + 2, body_start - eol - 2));
+    if (!hb.ok()) return invalid("the transport message is not valid multipart: " + hb.error().detail());
+    PayloadPart part;
+    part.headers = std::move(hb->first);
+    part.body = body.slice(ends[i] + body_start, found[i + 1] - ends[i] - body_start);
+    parts.push_back(std::move(part));
+  }
+}
+
+Result<TransportMessage> decode_parts(std::vector<PayloadPart> parts, std::uint64_t max_in_memory_part) {
   TransportMessage m;
   std::size_t i = 0;
-  auto type_of = [&](std::size_t k) { return mime::HeaderValue::parse(parts->at(k).headers.get("content-type").value_or("")).value; };
-  for (; i < parts->size() && type_of(i) == kOcspResponseType; ++i) m.ocsp_responses.emplace_back(parts->at(i).body);
-  if (i == parts->size()) return invalid("the transport message has no message part");
-  m.message_type = parts->at(i).headers.get("content-type").value_or("");
-  m.message = std::string(parts->at(i).body);
+  auto type_of = [&](std::size_t k) { return mime::HeaderValue::parse(parts.at(k).headers.get("content-type").value_or("")).value; };
+  auto bytes_of = [&](std::size_t k) -> Result<std::string> {
+    auto b = parts.at(k).body.read_all(max_in_memory_part);
+    if (!b.ok()) return invalid("a " + type_of(k) + " part of " + std::to_string(parts.at(k).body.size()) + " bytes is over the limit of " +
+                                std::to_string(max_in_memory_part) + " bytes for parts that are parsed");
+    return b;
+  };
+  for (; i < parts.size() && type_of(i) == kOcspResponseType; ++i) {
+    ROADSIDE_TRY(std::string ocsp, bytes_of(i));
+    m.ocsp_responses.push_back(std::move(ocsp));
+  }
+  if (i == parts.size()) return invalid("the transport message has no message part");
+  m.message_type = parts.at(i).headers.get("content-type").value_or("");
+  ROADSIDE_TRY(m.message, bytes_of(i));
   ++i;
-  if (i < parts->size() && type_of(i) == kRestBodyType) m.body = std::string(parts->at(i++).body);
-  if (i < parts->size() && type_of(i) == "multipart/mixed") {
-    const auto inner = mime::HeaderValue::parse(parts->at(i).headers.get("content-type").value_or(""));
+  if (i < parts.size() && type_of(i) == kRestBodyType) m.body = std::move(parts.at(i++).body);
+  if (i < parts.size() && type_of(i) == "multipart/mixed") {
+    const auto inner = mime::HeaderValue::parse(parts.at(i).headers.get("content-type").value_or(""));
     auto b = inner.params.find("boundary");
     if (b == inner.params.end() || b->second.empty()) return invalid("the attachments part has no boundary");
-    auto nested = mime::parse_multipart(parts->at(i).body, b->second);
+    ROADSIDE_TRY(std::string nested_bytes, bytes_of(i));
+    auto nested = mime::parse_multipart(nested_bytes, b->second);
     if (!nested.ok()) return invalid("the attachments part is not valid multipart: " + nested.error().detail());
     for (const auto& a : *nested) {
       HeaderList headers;
@@ -110,25 +238,54 @@ Result<TransportMessage> decode_transport(std::string_view content_type, std::st
     }
     ++i;
   }
-  if (i + 1 < parts->size() && type_of(i) == kHashChainResultType) {
+  if (i + 1 < parts.size() && type_of(i) == kHashChainResultType) {
     if (type_of(i + 1) != kHashChainType) return invalid("a hash-chain-result part is not followed by its hash chain");
-    m.signature.hash_chain_result = std::string(parts->at(i).body);
-    m.signature.hash_chain = std::string(parts->at(i + 1).body);
+    ROADSIDE_TRY(m.signature.hash_chain_result, bytes_of(i));
+    ROADSIDE_TRY(m.signature.hash_chain, bytes_of(i + 1));
     i += 2;
   }
-  if (i == parts->size()) return Error(make_error_code(errc::missing_signature), "the transport message has no signature part");
+  if (i == parts.size()) return Error(make_error_code(errc::missing_signature), "the transport message has no signature part");
   const std::string last = type_of(i);
   if (last == kSignatureType) {
-    m.signature.signature = std::string(parts->at(i).body);
+    ROADSIDE_TRY(m.signature.signature, bytes_of(i));
   } else if (last == "text/xml") {
-    auto fault = parse_soap_fault(parts->at(i).body);
+    ROADSIDE_TRY(std::string xml, bytes_of(i));
+    auto fault = parse_soap_fault(xml);
     if (!fault) return invalid("the transport message ends with a text/xml part that is not a SOAP fault");
     m.fault = std::move(fault);
   } else {
     return invalid("unexpected part \"" + last + "\" in the transport message");
   }
-  if (i + 1 != parts->size()) return invalid("the transport message has parts after its signature");
+  if (i + 1 != parts.size()) return invalid("the transport message has parts after its signature");
   return m;
+}
+
+Result<std::string> transport_boundary(std::string_view content_type) {
+  const auto ct = mime::HeaderValue::parse(content_type);
+  if (ct.value != "multipart/mixed") {
+    return Error(make_error_code(errc::invalid_content_type), "a transport message must be multipart/mixed, not \"" + ct.value + "\"");
+  }
+  auto boundary = ct.params.find("boundary");
+  if (boundary == ct.params.end() || boundary->second.empty()) return invalid("the transport message's Content-Type has no boundary");
+  return boundary->second;
+}
+
+}  // namespace
+
+Result<TransportMessage> decode_transport(std::string_view content_type, std::string_view body) {
+  ROADSIDE_TRY(std::string boundary, transport_boundary(content_type));
+  auto parts = mime::parse_multipart(body, boundary);
+  if (!parts.ok()) return invalid("the transport message is not valid multipart: " + parts.error().detail());
+  std::vector<PayloadPart> list;
+  for (const auto& p : *parts) list.push_back({p.headers, net::Payload(std::string(p.body))});
+  return decode_parts(std::move(list), UINT64_MAX);
+}
+
+Result<TransportMessage> decode_transport(std::string_view content_type, const net::Payload& body, std::uint64_t max_in_memory_part) {
+  if (body.in_memory()) return decode_transport(content_type, std::string_view(body.bytes()));
+  ROADSIDE_TRY(std::string boundary, transport_boundary(content_type));
+  ROADSIDE_TRY(std::vector<PayloadPart> parts, parse_multipart_payload(body, boundary));
+  return decode_parts(std::move(parts), max_in_memory_part);
 }
 
 }  // namespace roadside::proxy

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "net/payload.h"
 #include "proxy/errors.h"
 #include "proxy/soap.h"
 #include "signer/message_signer.h"
@@ -32,27 +33,41 @@ struct TransportMessage {
   std::vector<std::string> ocsp_responses;  // DER
   std::string message_type;                 // Content-Type of the message part
   std::string message;                      // the message part's bytes (what /message.xml names)
-  std::optional<std::string> body;          // REST body (/attachment1)
+  std::optional<net::Payload> body;         // REST body (/attachment1), in memory or spooled
   std::vector<Attachment> attachments;      // SOAP attachments (/attachment1..N), in a nested multipart
   signer::SignedMessageParts signature;
   std::optional<Fault> fault;  // a fault sent in place of the signature
 
-  // The bytes of a signed part by URI, for the signature verifier.
+  // The bytes of a signed part by URI, for the signature verifier (none for a spooled body).
   std::optional<std::string> part(std::string_view uri) const;
+  // The digest of a part by URI and digest method, a spooled body read in pieces.
+  std::optional<Result<std::string>> part_digest(std::string_view uri, std::string_view method) const;
   std::vector<std::string> part_uris() const;
+  // The SHA-512 digests of attachment1..N (the REST body or the SOAP attachments), for the signer.
+  Result<std::vector<std::string>> attachment_digests() const;
 };
+
+// The digest of a payload by digest method URI, reading a spooled one in pieces.
+Result<std::string> payload_digest(const net::Payload& p, std::string_view method);
 
 // The media type of a Content-Type value, lower case, without parameters.
 std::string mime_type_of(std::string_view content_type);
 
-// "multipart/mixed; charset=UTF-8; boundary=xtop<random>" and the body.
+// "multipart/mixed; charset=UTF-8; boundary=xtop<random>" and the body, as pieces to send in
+// order (a spooled REST body is one of them).
 struct EncodedMessage {
   std::string content_type;
-  std::string body;
+  std::vector<net::Payload> pieces;
+  // The whole body in memory (tests; messages without spooled parts).
+  std::string joined() const;
 };
 EncodedMessage encode_transport(const TransportMessage& m);
 
 // errc::invalid_message (or invalid_content_type) naming what is wrong.
 Result<TransportMessage> decode_transport(std::string_view content_type, std::string_view body);
+// The same from a payload that may be spooled: the REST body stays where it is (a slice of
+// the payload); the other parts, which must be parsed, are read into memory when no larger
+// than `max_in_memory_part` (errc::invalid_message beyond).
+Result<TransportMessage> decode_transport(std::string_view content_type, const net::Payload& body, std::uint64_t max_in_memory_part);
 
 }  // namespace roadside::proxy

@@ -154,6 +154,7 @@ Status MessageExchange::start() {
   ctx.metrics = &metrics_;
   ctx.peer_port = static_cast<unsigned short>(config_.integer("proxy.peer_port"));
   ctx.max_message_bytes = static_cast<std::uint64_t>(config_.integer("proxy.max_message_bytes"));
+  ctx.spool_dir = fs::path(config_.str("data_dir")) / "spool";
   auto shared_fn = ctx.shared;
   signer_ = std::make_unique<signer::BatchSigner>(
       io_.get_executor(),
