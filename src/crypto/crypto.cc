@@ -141,32 +141,36 @@ Result<Certificate> Certificate::from_pem(std::string_view pem) {
 
 namespace {
 
+// A map from a key to a value, safe to share between threads, that forgets an entry when it
+// is full. The caches below hold what is costly to compute and the same every time.
+template <typename V>
+class BoundedCache {
+ public:
+  explicit BoundedCache(std::size_t max_entries) : max_(max_entries) {}
+  std::optional<V> find(const std::string& key) {
+    std::lock_guard lock(mu_);
+    auto it = map_.find(key);
+    if (it == map_.end()) return std::nullopt;
+    return it->second;
+  }
+  void add(std::string key, V value) {
+    std::lock_guard lock(mu_);
+    if (map_.size() >= max_) map_.erase(map_.begin());  // any one: the hot ones come back at once
+    map_.insert_or_assign(std::move(key), std::move(value));
+  }
+
+ private:
+  const std::size_t max_;
+  std::mutex mu_;
+  std::unordered_map<std::string, V> map_;
+};
+
 // Parsed certificates by their DER. OpenSSL 3 decodes a certificate's public key through its
 // provider decoders, which costs more than verifying a signature; a Security Server meets the
 // same few certificates (its peers', the CAs', the OCSP responders') in every message, so each
 // is parsed once. Certificates are immutable once parsed and shared read-only.
-class CertificateCache {
- public:
-  static constexpr std::size_t kMaxEntries = 512;
-
-  std::shared_ptr<void> find(std::string_view der) {
-    std::lock_guard lock(mu_);
-    auto it = map_.find(std::string(der));
-    return it == map_.end() ? nullptr : it->second;
-  }
-  void add(std::string_view der, std::shared_ptr<void> cert) {
-    std::lock_guard lock(mu_);
-    if (map_.size() >= kMaxEntries) map_.erase(map_.begin());  // any one: the hot ones come back at once
-    map_.emplace(std::string(der), std::move(cert));
-  }
-
- private:
-  std::mutex mu_;
-  std::unordered_map<std::string, std::shared_ptr<void>> map_;
-};
-
-CertificateCache& certificate_cache() {
-  static CertificateCache* cache = new CertificateCache;  // never destroyed: used until exit
+BoundedCache<std::shared_ptr<void>>& certificate_cache() {
+  static auto* cache = new BoundedCache<std::shared_ptr<void>>(512);  // never destroyed: used until exit
   return *cache;
 }
 
@@ -174,7 +178,7 @@ CertificateCache& certificate_cache() {
 
 Result<Certificate> Certificate::from_der(std::string_view der) {
   if (der.size() <= 64 * 1024) {
-    if (auto cached = certificate_cache().find(der)) return Certificate(std::move(cached));
+    if (auto cached = certificate_cache().find(std::string(der))) return Certificate(std::move(*cached));
   }
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
   X509* c = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
@@ -184,7 +188,7 @@ Result<Certificate> Certificate::from_der(std::string_view der) {
     return Error(make_error_code(errc::bad_certificate), "trailing bytes after DER certificate");
   }
   auto cert = own_cert(c);
-  if (der.size() <= 64 * 1024) certificate_cache().add(der, cert);
+  if (der.size() <= 64 * 1024) certificate_cache().add(std::string(der), cert);
   return Certificate(std::move(cert));
 }
 
@@ -270,8 +274,26 @@ bool Certificate::is_auth_cert() const {
   return (flags & EXFLAG_KUSAGE) && (X509_get_key_usage(c) & (KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT));
 }
 
+namespace {
+
+// Chains that verified, by their certificates, with the time window in which every
+// certificate of the chain is valid: a peer's chain is the same in every message.
+using ValidityWindow = std::pair<std::chrono::system_clock::time_point, std::chrono::system_clock::time_point>;
+BoundedCache<ValidityWindow>& chain_cache() {
+  static auto* cache = new BoundedCache<ValidityWindow>(1024);  // never destroyed: used until exit
+  return *cache;
+}
+
+}  // namespace
+
 Status verify_chain(const Certificate& leaf, const std::vector<Certificate>& intermediates,
                     const std::vector<Certificate>& trust_anchors, std::chrono::system_clock::time_point at) {
+  std::string key = sha256(x509_der(x509(leaf))) + "|";
+  for (const auto& i : intermediates) key += sha256(x509_der(x509(i)));
+  key += "|";
+  for (const auto& a : trust_anchors) key += sha256(x509_der(x509(a)));
+  if (auto window = chain_cache().find(key); window && at >= window->first && at <= window->second) return {};
+
   std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store(X509_STORE_new(), &X509_STORE_free);
   for (const auto& a : trust_anchors) X509_STORE_add_cert(store.get(), x509(a));
   auto free_stack = [](STACK_OF(X509)* st) { sk_X509_free(st); };
@@ -291,6 +313,14 @@ Status verify_chain(const Certificate& leaf, const std::vector<Certificate>& int
     return Error(make_error_code(errc::cert_validation),
                  "certificate " + leaf.subject() + " does not chain to an approved CA: " + X509_verify_cert_error_string(err));
   }
+  ValidityWindow window{std::chrono::system_clock::time_point::min(), std::chrono::system_clock::time_point::max()};
+  STACK_OF(X509)* built = X509_STORE_CTX_get0_chain(ctx.get());
+  for (int i = 0; built && i < sk_X509_num(built); ++i) {
+    X509* c = sk_X509_value(built, i);
+    window.first = std::max(window.first, asn1_time(X509_get0_notBefore(c)));
+    window.second = std::min(window.second, asn1_time(X509_get0_notAfter(c)));
+  }
+  chain_cache().add(std::move(key), window);
   return {};
 }
 
@@ -638,29 +668,8 @@ Result<OcspResult> verify_ocsp_signature(std::string_view der, const Certificate
 // Responses whose rules 1-4 passed, by the response and the certificates they were checked
 // against. Peers send the same response with every message until it is refreshed; parsing
 // and verifying it each time cost more than the rest of the message's checks.
-class OcspCache {
- public:
-  static constexpr std::size_t kMaxEntries = 1024;
-
-  std::optional<OcspResult> find(const std::string& key) {
-    std::lock_guard lock(mu_);
-    auto it = map_.find(key);
-    if (it == map_.end()) return std::nullopt;
-    return it->second;
-  }
-  void add(std::string key, OcspResult r) {
-    std::lock_guard lock(mu_);
-    if (map_.size() >= kMaxEntries) map_.erase(map_.begin());
-    map_.emplace(std::move(key), std::move(r));
-  }
-
- private:
-  std::mutex mu_;
-  std::unordered_map<std::string, OcspResult> map_;
-};
-
-OcspCache& ocsp_cache() {
-  static OcspCache* cache = new OcspCache;  // never destroyed: used until exit
+BoundedCache<OcspResult>& ocsp_cache() {
+  static auto* cache = new BoundedCache<OcspResult>(1024);  // never destroyed: used until exit
   return *cache;
 }
 

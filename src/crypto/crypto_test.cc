@@ -65,6 +65,29 @@ TEST(Crypto, ACertificateReadTwiceIsParsedOnce) {
   EXPECT_FALSE(Certificate::from_der(der.substr(0, der.size() - 1)).ok());
 }
 
+TEST(Crypto, AChainVerifiedBeforeIsStillJudgedAtEachTimeAndAgainstItsAnchors) {
+  using namespace std::chrono_literals;
+  auto ca_key = *PrivateKey::generate(KeyType::ec_p256);
+  auto ca = *issue_certificate({.common_name = "CA", .usage = Usage::ca}, ca_key, nullptr, ca_key);
+  auto other_key = *PrivateKey::generate(KeyType::ec_p256);
+  auto other = *issue_certificate({.common_name = "Other CA", .usage = Usage::ca}, other_key, nullptr, other_key);
+  auto key = *PrivateKey::generate(KeyType::ec_p256);
+  CertificateSpec spec{.common_name = "leaf"};
+  spec.validity = std::chrono::hours(24);
+  auto leaf = *issue_certificate(spec, key, &ca, ca_key);
+  const auto now = std::chrono::system_clock::now();
+  EXPECT_TRUE(verify_chain(leaf, {}, {ca}, now).ok());
+  EXPECT_TRUE(verify_chain(leaf, {}, {ca}, now + 1h).ok());  // from the cache
+  // Past the leaf's notAfter, or before its notBefore: refused though the chain was seen.
+  auto late = verify_chain(leaf, {}, {ca}, now + 48h);
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.error().code(), make_error_code(errc::cert_validation));
+  EXPECT_FALSE(verify_chain(leaf, {}, {ca}, now - 1h).ok());
+  // Other anchors, other answer.
+  EXPECT_FALSE(verify_chain(leaf, {}, {other}, now).ok());
+  EXPECT_TRUE(verify_chain(leaf, {}, {other, ca}, now).ok());
+}
+
 TEST(Crypto, DigestsAndEncodings) {
   EXPECT_EQ(to_hex(sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(to_hex(sha1("abc")), "a9993e364706816aba3e25717850c26c9cd0d89d");
