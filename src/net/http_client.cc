@@ -3,7 +3,10 @@
 #include <atomic>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/ssl/stream.hpp>
@@ -417,6 +420,60 @@ asio::awaitable<Result<ClientResponse>> HttpClient::post(std::string url_text, s
   req.body() = std::move(body);
   req.prepare_payload();
   co_return co_await request(*url, std::move(req));
+}
+
+namespace {
+
+struct ConnectRace {
+  explicit ConnectRace(asio::strand<asio::any_io_executor> s) : strand(s), done(s) {}
+  asio::strand<asio::any_io_executor> strand;
+  asio::steady_timer done;  // cancelled by the first connection, or by the last failure
+  std::optional<std::size_t> winner;
+  std::size_t pending = 0;
+  bool finished = false;  // the race is decided: runners still resolving do not connect
+  std::vector<std::shared_ptr<tcp::socket>> sockets;
+};
+
+// One runner of the race (on the race's strand, like everything that touches it).
+asio::awaitable<void> race_one(std::shared_ptr<ConnectRace> race, std::size_t index, std::string host, unsigned short port) {
+  tcp::resolver resolver(race->strand);
+  auto [rec, endpoints] = co_await resolver.async_resolve(host, std::to_string(port), kTuple);
+  bool connected = false;
+  if (!rec && !race->finished) {
+    auto socket = std::make_shared<tcp::socket>(race->strand);
+    race->sockets.push_back(socket);
+    auto [cec, ep] = co_await asio::async_connect(*socket, endpoints, kTuple);
+    connected = !cec;
+  }
+  if (connected && !race->winner) {
+    race->winner = index;
+    race->done.cancel();
+  }
+  if (--race->pending == 0) race->done.cancel();
+}
+
+asio::awaitable<std::optional<std::size_t>> run_race(std::shared_ptr<ConnectRace> race, std::vector<std::string> hosts, unsigned short port,
+                                                     std::chrono::milliseconds timeout) {
+  race->pending = hosts.size();
+  race->done.expires_after(timeout);
+  for (std::size_t i = 0; i < hosts.size(); ++i) asio::co_spawn(race->strand, race_one(race, i, hosts[i], port), asio::detached);
+  co_await race->done.async_wait(kTuple);
+  race->finished = true;
+  for (auto& socket : race->sockets) {
+    error_code ignored;
+    socket->close(ignored);  // the losers stop; the winner's probe connection is not kept
+  }
+  co_return race->winner;
+}
+
+}  // namespace
+
+asio::awaitable<std::optional<std::size_t>> fastest_connect(asio::any_io_executor executor, std::vector<std::string> hosts,
+                                                            unsigned short port, std::chrono::milliseconds timeout) {
+  if (hosts.empty()) co_return std::nullopt;
+  auto race = std::make_shared<ConnectRace>(asio::make_strand(executor));
+  auto strand = race->strand;
+  co_return co_await asio::co_spawn(strand, run_race(race, std::move(hosts), port, timeout), asio::use_awaitable);
 }
 
 }  // namespace roadside::net

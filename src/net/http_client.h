@@ -91,4 +91,10 @@ class HttpClient {
   std::size_t opened_ = 0;
 };
 
+// The index of the host (of `hosts`, all on `port`) that accepts a TCP connection first, or
+// std::nullopt when none does within `timeout`. The connections are closed again: X-Road's
+// "fastest connect" among a provider's servers.
+asio::awaitable<std::optional<std::size_t>> fastest_connect(asio::any_io_executor executor, std::vector<std::string> hosts,
+                                                            unsigned short port, std::chrono::milliseconds timeout);
+
 }  // namespace roadside::net

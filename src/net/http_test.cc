@@ -245,6 +245,25 @@ TEST(HttpClient, SendsAndReceivesSpooledBodiesInPieces) {
   EXPECT_TRUE(std::filesystem::is_empty(dir / "server"));
 }
 
+TEST(HttpClient, FastestConnectPicksTheAddressThatAnswers) {
+  Loop loop;
+  // Something listens on 127.0.0.3 only; 127.0.0.2, listed first, refuses the same port.
+  asio::io_context io;
+  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.3"), 0));
+  const unsigned short port = acceptor.local_endpoint().port();
+  auto first = loop.run(fastest_connect(loop.io.get_executor(), {"127.0.0.2", "127.0.0.3"}, port, 2s));
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(*first, 1u);
+  auto only = loop.run(fastest_connect(loop.io.get_executor(), {"127.0.0.3"}, port, 2s));
+  EXPECT_EQ(only, std::optional<std::size_t>(0));
+  // Nobody answers: no winner, and no waiting for the timeout when every attempt has failed.
+  const auto t0 = std::chrono::steady_clock::now();
+  auto none = loop.run(fastest_connect(loop.io.get_executor(), {"127.0.0.2", "127.0.0.4"}, port, 5s));
+  EXPECT_FALSE(none.has_value());
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 4s);
+  EXPECT_FALSE(loop.run(fastest_connect(loop.io.get_executor(), {}, port, 1s)).has_value());
+}
+
 TEST(HttpServer, OversizedHeadGets431AndIsCounted) {
   Loop loop;
   ServerLimits limits;

@@ -1,5 +1,7 @@
 #include "proxy/client_proxy.h"
 
+#include <algorithm>
+
 #include <boost/beast/http/field.hpp>
 #include <nlohmann/json.hpp>
 
@@ -153,6 +155,38 @@ Result<net::StringResponse> ClientProxy::list_clients(net::ServerExchange& ex) {
   return net::make_response(http::status::ok, std::move(xml), "text/xml; charset=utf-8", ex.request().version());
 }
 
+namespace {
+
+// The same key for the same addresses in any order.
+std::string address_set_key(std::vector<std::string> addresses) {
+  std::sort(addresses.begin(), addresses.end());
+  std::string key;
+  for (const auto& a : addresses) key += a + " ";
+  return key;
+}
+
+constexpr auto kFastestKept = std::chrono::hours(1);
+
+}  // namespace
+
+std::optional<std::string> ClientProxy::fastest_server(const std::string& key) {
+  std::lock_guard lock(mu_);
+  auto it = fastest_.find(key);
+  if (it == fastest_.end() || std::chrono::steady_clock::now() - it->second.second > kFastestKept) return std::nullopt;
+  return it->second.first;
+}
+
+void ClientProxy::remember_fastest(const std::string& key, const std::string& address) {
+  std::lock_guard lock(mu_);
+  if (fastest_.size() > 10'000) fastest_.clear();
+  fastest_[key] = {address, std::chrono::steady_clock::now()};
+}
+
+void ClientProxy::forget_fastest(const std::string& key) {
+  std::lock_guard lock(mu_);
+  fastest_.erase(key);
+}
+
 Status ClientProxy::check_local_client(const XRoadId& client, const net::PeerInfo& peer) const {
   const auto conf = ctx_.serverconf();
   if (!conf) return fail(errc::server_not_configured, "this server has no configuration applied");
@@ -178,6 +212,26 @@ asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(Transport
   if (servers.empty()) {
     if (maintenance) co_return fail(errc::maintenance_mode, "every security server of " + provider.to_string() + " is in maintenance mode");
     co_return fail(errc::unknown_member, "no security server hosts " + provider.to_string());
+  }
+  // Several servers: the one that accepted a connection first leads (X-Road's fastest
+  // connect), remembered for an hour; the others follow as fallbacks.
+  std::string fastest_key;
+  if (servers.size() > 1) {
+    std::vector<std::string> addresses;
+    for (const auto* s : servers) addresses.push_back(s->address);
+    fastest_key = address_set_key(addresses);
+    const std::string& key = fastest_key;
+    std::optional<std::string> fastest = fastest_server(key);
+    if (!fastest) {
+      auto winner = co_await net::fastest_connect(io_.get_executor(), addresses, ctx_.peer_port, std::chrono::seconds(5));
+      if (winner) {
+        fastest = addresses[*winner];
+        remember_fastest(key, *fastest);
+      }
+    }
+    if (fastest) {
+      std::stable_partition(servers.begin(), servers.end(), [&](const globalconf::SecurityServer* s) { return s->address == *fastest; });
+    }
   }
 
   // The keys: the client's member signs; the authentication key opens the connection.
@@ -218,6 +272,7 @@ asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(Transport
     contacted = server;
     if (answer.ok()) break;
     log::warn("security server unreachable, trying the next", {{"server", server->id.to_string()}, {"error", answer.error().detail()}});
+    if (!fastest_key.empty() && server == servers.front()) forget_fastest(fastest_key);
   }
   if (!answer.ok()) {
     co_return Error(answer.error().code(), "no security server of " + provider.to_string() + " answered: " + answer.error().detail());

@@ -2,7 +2,8 @@
 // to the provider's Security Server. Its data path for a REST request (/r1/...):
 //   the service from the path, the client from X-Road-Client -> the client is hosted here and
 //   its IS connected as its mode demands (NOAUTH, SSLNOAUTH, SSLAUTH) -> a valid global
-//   configuration -> the provider's servers (not in maintenance), tried in order
+//   configuration -> the provider's servers (not in maintenance): the one that accepted a TCP
+//   connection first (fastest connect, remembered for an hour), then the others in turn
 //   -> the REST header part (X-Road-Id, X-Road-Request-Id added) and body, signed for the
 //   client's member by the batch signer -> mutual TLS on the authentication key, the peer's
 //   certificate registered for a server hosting the provider
@@ -11,6 +12,7 @@
 // GET /listClients answers with the instance's members and subsystems.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <mutex>
 
@@ -52,9 +54,15 @@ class ClientProxy {
   // The mutual-TLS client on the current authentication key (rebuilt when the key changes).
   Result<std::shared_ptr<net::HttpClient>> peer_client();
 
+  // X-Road's fastest connect: the address that answered first among a set of servers.
+  std::optional<std::string> fastest_server(const std::string& key);
+  void remember_fastest(const std::string& key, const std::string& address);
+  void forget_fastest(const std::string& key);
+
   boost::asio::io_context& io_;
   ProxyContext ctx_;
   std::mutex mu_;
+  std::map<std::string, std::pair<std::string, std::chrono::steady_clock::time_point>> fastest_;  // GUARDED_BY(mu_)
   std::shared_ptr<net::HttpClient> peer_client_;  // GUARDED_BY(mu_)
   std::string peer_client_key_;                   // key id it was built for; GUARDED_BY(mu_)
   metrics::Counter& ok_;
