@@ -7,6 +7,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/ssl/stream.hpp>
@@ -31,10 +32,11 @@ using tcp = asio::ip::tcp;
 using boost::system::error_code;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
-// Cancels a socket's operations when a deadline passes.
+// Cancels a socket's operations when a deadline passes. Its timer runs on the executor of
+// the coroutine that uses the socket (a connection's strand), never beside it.
 class Watchdog {
  public:
-  Watchdog(tcp::socket& socket, std::chrono::milliseconds d) : socket_(socket), timer_(socket.get_executor()) {
+  Watchdog(tcp::socket& socket, asio::any_io_executor executor, std::chrono::milliseconds d) : socket_(socket), timer_(executor) {
     timer_.expires_after(d);
     timer_.async_wait([this, alive = alive_](error_code ec) {
       if (ec || !*alive) return;
@@ -56,10 +58,12 @@ class Watchdog {
   bool fired_ = false;
 };
 
-// Cancels a socket's operations when no progress was made for a while.
+// Cancels a socket's operations when no progress was made for a while (on the coroutine's
+// executor, like Watchdog).
 class IdleWatchdog {
  public:
-  IdleWatchdog(tcp::socket& socket, std::chrono::milliseconds idle) : socket_(socket), timer_(socket.get_executor()), idle_(idle) {
+  IdleWatchdog(tcp::socket& socket, asio::any_io_executor executor, std::chrono::milliseconds idle)
+      : socket_(socket), timer_(executor), idle_(idle) {
     progress();
     arm(idle_);
   }
@@ -202,6 +206,7 @@ void HttpClient::clear_pool() {
 }
 
 asio::awaitable<Result<std::unique_ptr<HttpClient::Conn>>> HttpClient::connect(Url url) {
+  const asio::any_io_executor here = co_await asio::this_coro::executor;
   const std::string where = url.authority();
   tcp::resolver resolver(executor_);
   auto [rec, endpoints] = co_await resolver.async_resolve(url.host, std::to_string(url.port), kTuple);
@@ -209,7 +214,7 @@ asio::awaitable<Result<std::unique_ptr<HttpClient::Conn>>> HttpClient::connect(U
 
   tcp::socket socket(executor_);
   {
-    Watchdog dog(socket, options_.connect_timeout);
+    Watchdog dog(socket, here, options_.connect_timeout);
     auto [cec, ep] = co_await asio::async_connect(socket, endpoints, kTuple);
     if (cec) {
       if (dog.fired()) {
@@ -239,7 +244,7 @@ asio::awaitable<Result<std::unique_ptr<HttpClient::Conn>>> HttpClient::connect(U
     conn->tls->set_verify_callback(ssl::host_name_verification(url.host));
   }
   {
-    Watchdog dog(conn->socket(), options_.connect_timeout);
+    Watchdog dog(conn->socket(), here, options_.connect_timeout);
     auto [hec] = co_await conn->tls->async_handshake(ssl::stream_base::client, kTuple);
     if (hec) {
       co_return Error(make_error_code(dog.fired() ? errc::timeout : errc::tls_failed),
@@ -255,6 +260,7 @@ asio::awaitable<Result<std::unique_ptr<HttpClient::Conn>>> HttpClient::connect(U
 }
 
 asio::awaitable<Result<ClientResponse>> HttpClient::request(Url url, http::request<http::string_body> req) {
+  const asio::any_io_executor here = co_await asio::this_coro::executor;
   const std::string key = url.scheme + "://" + url.authority();
   if (req.target().empty()) req.target(url.target);
   if (req.find(http::field::host) == req.end()) {
@@ -277,7 +283,7 @@ asio::awaitable<Result<ClientResponse>> HttpClient::request(Url url, http::reque
     error_code ec;
     bool timed_out = false;
     {
-      Watchdog dog(conn->socket(), options_.request_timeout);
+      Watchdog dog(conn->socket(), here, options_.request_timeout);
       // (No co_await inside ?: — GCC 12 miscompiles it.)
       if (conn->tls) {
         ec = co_await exchange(*conn->tls, conn->buffer, req, parser, got_bytes);
@@ -333,6 +339,7 @@ void HttpClient::release(const std::string& key, std::unique_ptr<Conn> conn) {
 
 asio::awaitable<Result<ClientResponse>> HttpClient::send(Url url, http::request_header<> head_in, std::vector<Payload> body,
                                                          std::filesystem::path spool_dir, std::uint64_t in_memory_limit) {
+  const asio::any_io_executor here = co_await asio::this_coro::executor;
   const std::string key = url.scheme + "://" + url.authority();
   http::request<http::empty_body> head(std::move(head_in));
   if (head.target().empty()) head.target(url.target);
@@ -367,7 +374,7 @@ asio::awaitable<Result<ClientResponse>> HttpClient::send(Url url, http::request_
     error_code ec;
     bool timed_out = false;
     {
-      IdleWatchdog dog(conn->socket(), options_.request_timeout);
+      IdleWatchdog dog(conn->socket(), here, options_.request_timeout);
       // (No co_await inside ?: — GCC 12 miscompiles it.)
       if (conn->tls) {
         ec = co_await exchange_streamed(*conn->tls, conn->buffer, head, body, parser, got_bytes, dog, sink, sink_status);
