@@ -3,6 +3,9 @@
 #include <cstdio>
 #include <iostream>
 
+#include <termios.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 
 #include "base/log.h"
@@ -12,6 +15,7 @@
 #include "testbed/instance.h"
 #include "testbed/runner.h"
 #include "server/application.h"
+#include "server/control.h"
 
 namespace {
 
@@ -62,6 +66,27 @@ struct ConfigFlags {
     return Config::load(in);
   }
 };
+
+// A line from standard input, not echoed when it is a terminal.
+std::string read_secret_line(const char* prompt) {
+  const bool tty = ::isatty(STDIN_FILENO) == 1;
+  termios old{};
+  if (tty) {
+    std::cerr << prompt << std::flush;
+    ::tcgetattr(STDIN_FILENO, &old);
+    termios quiet = old;
+    quiet.c_lflag &= static_cast<tcflag_t>(~ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  }
+  std::string line;
+  std::getline(std::cin, line);
+  if (tty) {
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &old);
+    std::cerr << "\n";
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
 
 int config_error(const roadside::Error& e) {
   std::cerr << "roadside: configuration error: " << e.detail() << "\n";
@@ -147,6 +172,13 @@ int main(int argc, char** argv) {
                              "The last digest of the previous archive, which this one must continue (hex)");
 
   roadside::testbed::InitOptions tb;
+  ConfigFlags token_flags;
+  auto* token = app.add_subcommand("token", "The software token of a running server");
+  token->require_subcommand(1);
+  auto* token_login = token->add_subcommand(
+      "login", "Log the running server in to its token: the PIN from XROAD_TOKEN_PIN or the first line of standard input");
+  token_flags.add_to(*token_login);
+
   std::string tb_dir;
   auto* testbed = app.add_subcommand("testbed", "A local X-Road instance: test CA, OCSP, TSA, configuration, servers");
   testbed->require_subcommand(1);
@@ -188,6 +220,23 @@ int main(int argc, char** argv) {
     return roadside::testbed::run_instance(tb_dir);
   }
   if (*tb_down) return roadside::testbed::stop_instance(tb_dir);
+  if (*token_login) {
+    auto cfg = token_flags.load();
+    if (!cfg.ok()) return config_error(cfg.error());
+    std::string pin = cfg->str("token.pin");
+    if (pin.empty()) pin = read_secret_line("PIN: ");
+    const auto socket = std::filesystem::path(cfg->str("data_dir")) / "control.sock";
+    auto answer = roadside::server::control_request(socket, "token-login", pin, std::chrono::seconds(30));
+    std::fill(pin.begin(), pin.end(), '\0');
+    if (!answer.ok()) {
+      std::cerr << "roadside: " << answer.error().detail() << " (is `roadside serve` running with data_dir " << cfg->str("data_dir")
+                << "?)\n";
+      return 1;
+    }
+    const bool ok = answer->rfind("ok:", 0) == 0;
+    (ok ? std::cout : std::cerr) << *answer << "\n";
+    return ok ? 0 : 1;
+  }
   if (*verify_gc) return roadside::cli::verify_globalconf(gc);
   if (*verify_asic) return roadside::cli::verify_asic(trust, target);
   if (*verify_archive) return roadside::cli::verify_archive(trust, target, previous_digest);

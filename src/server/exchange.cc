@@ -126,6 +126,12 @@ Status MessageExchange::start() {
   }
   reload_serverconf();
 
+  control_ = std::make_unique<ControlSocket>(io_, fs::path(config_.str("data_dir")) / "control.sock",
+                                             [this](const std::string& command, const std::string& argument) {
+                                               return control_command(command, argument);
+                                             });
+  if (auto st = control_->start(); !st.ok()) return start_error(st.error().detail());
+
   readiness_.add("token", [this] { return token_.not_ready(); });
   readiness_.add("serverconf", [this]() -> std::optional<std::string> {
     std::lock_guard lock(mu_);
@@ -199,23 +205,10 @@ Status MessageExchange::start() {
   ocsp_listener_ = std::make_unique<net::HttpServer>(io_, ocsp_opts, proxy::make_ocsp_responder(ocsp_cache_), metrics_);
   if (auto st = ocsp_listener_->start(); !st.ok()) return start_error("OCSP responder: " + st.error().detail());
 
-  // The server proxy authenticates with the authentication key: it needs the token.
-  auto auth = token_.auth_key();
-  if (auth.ok()) {
-    std::string server_address = config_.str("proxy.server_address");
-    if (server_address.empty()) server_address = address;
-    net::TlsServerConfig tls;
-    tls.cert_chain_pem = (*auth)->info.cert.to_pem();
-    tls.key_pem = (*auth)->key.to_pem();
-    // A client certificate is required; whether it is a registered authentication
-    // certificate is checked per request, so a refused peer gets a fault that says why.
-    tls.client_auth = net::ClientAuth::required;
-    proxy::ServerProxy* sp = server_proxy_.get();
-    net::ServerOptions server_opts{"serverproxy", server_address, static_cast<unsigned short>(config_.integer("proxy.server_port")), limits, tls};
-    server_listener_ = std::make_unique<net::HttpServer>(io_, server_opts, [sp](net::ServerExchange& ex) { return sp->handle(ex); }, metrics_);
-    if (auto st = server_listener_->start(); !st.ok()) return start_error("server proxy: " + st.error().detail());
-  }
+  server_limits_ = limits;
+  if (token_.auth_key().ok()) ROADSIDE_TRY_STATUS(start_server_proxy());
   readiness_.add("proxy", [this]() -> std::optional<std::string> {
+    std::lock_guard lock(mu_);
     if (server_listener_) return std::nullopt;
     return std::string("the server proxy is not listening: it needs the token's authentication key (log in with the PIN)");
   });
@@ -224,14 +217,40 @@ Status MessageExchange::start() {
   return {};
 }
 
+Status MessageExchange::start_server_proxy() {
+  // The server proxy authenticates with the authentication key: it needs the token.
+  ROADSIDE_TRY(auto auth, token_.auth_key());
+  std::lock_guard lock(mu_);
+  if (server_listener_) return {};
+  const std::string address = config_.str("listen.address");
+  std::string server_address = config_.str("proxy.server_address");
+  if (server_address.empty()) server_address = address;
+  net::TlsServerConfig tls;
+  tls.cert_chain_pem = auth->info.cert.to_pem();
+  tls.key_pem = auth->key.to_pem();
+  // A client certificate is required; whether it is a registered authentication
+  // certificate is checked per request, so a refused peer gets a fault that says why.
+  tls.client_auth = net::ClientAuth::required;
+  proxy::ServerProxy* sp = server_proxy_.get();
+  net::ServerOptions server_opts{"serverproxy", server_address, static_cast<unsigned short>(config_.integer("proxy.server_port")),
+                                 server_limits_, tls};
+  auto listener = std::make_unique<net::HttpServer>(io_, server_opts, [sp](net::ServerExchange& ex) { return sp->handle(ex); }, metrics_);
+  if (auto st = listener->start(); !st.ok()) return start_error("server proxy: " + st.error().detail());
+  server_listener_ = std::move(listener);
+  return {};
+}
+
 std::vector<std::pair<std::string, std::string>> MessageExchange::endpoints() const {
   std::vector<std::pair<std::string, std::string>> out;
   const std::string address = config_.str("listen.address");
   if (client_listener_) out.emplace_back("clientproxy", url_of("http", address, client_listener_->port()));
   if (client_tls_listener_) out.emplace_back("clientproxy_tls", url_of("https", address, client_tls_listener_->port()));
-  if (server_listener_) {
-    std::string server_address = config_.str("proxy.server_address");
-    out.emplace_back("serverproxy", url_of("https", server_address.empty() ? address : server_address, server_listener_->port()));
+  {
+    std::lock_guard lock(mu_);
+    if (server_listener_) {
+      std::string server_address = config_.str("proxy.server_address");
+      out.emplace_back("serverproxy", url_of("https", server_address.empty() ? address : server_address, server_listener_->port()));
+    }
   }
   if (ocsp_listener_) out.emplace_back("ocsp", url_of("http", address, ocsp_listener_->port()));
   return out;
@@ -286,12 +305,34 @@ asio::awaitable<void> MessageExchange::background() {
   }
 }
 
+std::string MessageExchange::control_command(const std::string& command, const std::string& argument) {
+  if (command != "token-login") return "error: unknown command \"" + command.substr(0, 64) + "\"";
+  if (argument.empty()) return "error: no PIN given";
+  if (auto st = token_.login(argument); !st.ok()) {
+    log::warn("token login failed", {{"code", st.error().fault_code()}, {"error", st.error().detail()}, {"via", "control socket"}});
+    return "error: " + st.error().detail();
+  }
+  log::audit("Log in to token", "control socket", {{"token", "0"}});
+  log::info("token logged in", {{"keys", own_certificates().size()}, {"via", "control socket"}});
+  if (auto st = start_server_proxy(); !st.ok()) {
+    log::error("server proxy cannot start", {{"error", st.error().detail()}});
+    return "error: logged in, but the server proxy cannot start: " + st.error().detail();
+  }
+  return "ok: token logged in";
+}
+
 asio::awaitable<void> MessageExchange::stop(std::chrono::milliseconds drain) {
   stopped_ = true;
   timer_.cancel();
+  if (control_) control_->stop();
   if (client_listener_) co_await client_listener_->stop(drain);
   if (client_tls_listener_) co_await client_tls_listener_->stop(drain);
-  if (server_listener_) co_await server_listener_->stop(drain);
+  net::HttpServer* server_listener = nullptr;
+  {
+    std::lock_guard lock(mu_);
+    server_listener = server_listener_.get();
+  }
+  if (server_listener) co_await server_listener->stop(drain);
   if (ocsp_listener_) co_await ocsp_listener_->stop(drain);
 }
 

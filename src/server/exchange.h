@@ -4,6 +4,8 @@
 // listeners: client proxy (HTTP and HTTPS), server proxy (mutual TLS on the authentication key) and the
 // OCSP responder.
 //
+// `roadside token login` reaches a running server through the control socket.
+//
 // Readiness: "token" (logged in), "serverconf" (a configuration applied), "ocsp" (own
 // certificates have fresh OCSP responses), "proxy" (the server proxy listens).
 #pragma once
@@ -20,6 +22,7 @@
 #include "net/http_server.h"
 #include "proxy/client_proxy.h"
 #include "proxy/server_proxy.h"
+#include "server/control.h"
 #include "server/globalconf_service.h"
 #include "server/readiness.h"
 #include "signer/batch_signer.h"
@@ -45,8 +48,13 @@ class MessageExchange {
  private:
   boost::asio::awaitable<void> background();
   boost::asio::awaitable<void> refresh_ocsp();
+  // A command from the control socket: "ok: ..." or "error: ...".
+  std::string control_command(const std::string& command, const std::string& argument);
   void reload_serverconf();
   std::vector<crypto::Certificate> own_certificates() const;
+  // The server proxy's listener, once the token's authentication key is open (at start, or
+  // at a later login). Idempotent.
+  Status start_server_proxy();
   // The instance's internal TLS key and certificate (PEM), made on first use.
   Result<std::pair<std::string, std::string>> internal_tls();
 
@@ -66,8 +74,10 @@ class MessageExchange {
   std::unique_ptr<proxy::ServerProxy> server_proxy_;
   std::unique_ptr<net::HttpServer> client_listener_;
   std::unique_ptr<net::HttpServer> client_tls_listener_;
-  std::unique_ptr<net::HttpServer> server_listener_;
+  std::unique_ptr<net::HttpServer> server_listener_;  // GUARDED_BY(mu_): started at a login too
+  net::ServerLimits server_limits_;
   std::unique_ptr<net::HttpServer> ocsp_listener_;
+  std::unique_ptr<ControlSocket> control_;  // <data_dir>/control.sock: `roadside token login`
   boost::asio::steady_timer timer_;
   std::atomic<bool> stopped_{false};
 

@@ -717,9 +717,30 @@ TEST_F(Exchange, WithoutThePinTheServerIsNotReadyAndRefusesWithTokenNotActive) {
   EXPECT_EQ(r.status, 500) << r.body;
   EXPECT_EQ(header(r, "X-Road-Error"), "server.clientproxy.token_not_active") << r.body;
 
-  // With the PIN in XROAD_TOKEN_PIN the same database logs in at start.
+  // `roadside token login` logs the running server in through its control socket.
   std::string pin = read_file(instance->dir / "tb" / "secrets" / "token-pin");
   pin.pop_back();
+  const std::string login = roadside_binary().string() + " token login --config " + instance->contract["servers"][0]["config"].get<std::string>() +
+                            " --data-dir " + (no_pin.dir / "data").string();
+  std::string out;
+  EXPECT_EQ(run_command("echo wrong-pin | XROAD_TOKEN_PIN= " + login, &out), 1) << out;
+  EXPECT_NE(out.find("error: the PIN does not open key"), std::string::npos) << out;
+  EXPECT_EQ(no_pin.readyz()->status, 503);
+  EXPECT_EQ(run_command("echo '" + pin + "' | XROAD_TOKEN_PIN= " + login, &out), 0) << out;
+  EXPECT_NE(out.find("ok: token logged in"), std::string::npos) << out;
+  EXPECT_TRUE(no_pin.process->wait_for_output("\"via\":\"control socket\"", 5s)) << no_pin.process->output();
+  // Ready once its own certificates' OCSP responses are fetched (retried every 2 s).
+  const auto ready_by = std::chrono::steady_clock::now() + 20s;
+  while (no_pin.readyz().value_or(HttpReply{}).status != 200 && std::chrono::steady_clock::now() < ready_by) std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(no_pin.readyz().value_or(HttpReply{}).status, 200) << no_pin.readyz().value_or(HttpReply{}).body;
+  r = curl_at(no_pin.client_proxy(), kClient, kEcho);
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(no_pin.process->output().find(pin), std::string::npos) << "the PIN must never be logged";
+  EXPECT_EQ(run_command("echo x | XROAD_TOKEN_PIN= " + roadside_binary().string() + " token login --data-dir " + (no_pin.dir / "nowhere").string(), &out),
+            1);
+  EXPECT_NE(out.find("no server answers on the control socket"), std::string::npos) << out;
+
+  // With the PIN in XROAD_TOKEN_PIN the same database logs in at start.
   no_pin.process->signal(SIGTERM);
   ASSERT_EQ(no_pin.process->wait(10s), 0);
   no_pin.process = std::make_unique<Process>(no_pin.serve_args(), std::vector<std::pair<std::string, std::string>>{{"XROAD_TOKEN_PIN", pin}},

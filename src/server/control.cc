@@ -1,0 +1,146 @@
+#include "server/control.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "base/log.h"
+
+namespace roadside::server {
+
+namespace asio = boost::asio;
+using local = asio::local::stream_protocol;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kMaxRequest = 4096;
+
+struct ControlSocket::Impl {
+  // On a strand: the accept loop, each request and its timer never run side by side.
+  Impl(asio::io_context& io, Handler h) : acceptor(asio::make_strand(io)), handler(std::move(h)) {}
+  local::acceptor acceptor;
+  Handler handler;
+
+  asio::awaitable<void> serve(local::socket socket) {
+    // A client gets 5 s to send its request.
+    asio::steady_timer timer(socket.get_executor(), std::chrono::seconds(5));
+    timer.async_wait([&socket](boost::system::error_code ec) {
+      if (!ec) socket.close(ec);
+    });
+    std::string request;
+    auto [ec, n] = co_await asio::async_read_until(socket, asio::dynamic_buffer(request, kMaxRequest), "\n", kTuple);
+    std::string answer;
+    if (!ec) {
+      const std::string command = request.substr(0, request.find('\n'));
+      request.erase(0, command.size() + 1);
+      if (request.find('\n') == std::string::npos) {
+        auto [ec2, n2] = co_await asio::async_read_until(socket, asio::dynamic_buffer(request, kMaxRequest), "\n", kTuple);
+        if (ec2) request.clear();
+      }
+      const std::string argument = request.substr(0, request.find('\n'));
+      answer = handler(command, argument);
+      std::fill(request.begin(), request.end(), '\0');  // the PIN leaves memory with the request
+    } else {
+      answer = "error: incomplete request";
+    }
+    timer.cancel();
+    answer += "\n";
+    (void)co_await asio::async_write(socket, asio::buffer(answer), kTuple);
+    boost::system::error_code ignored;
+    socket.close(ignored);
+  }
+
+  // (`self` keeps this alive while the loop runs.)
+  static asio::awaitable<void> accept_loop(std::shared_ptr<Impl> self) {
+    for (;;) {
+      auto [ec, socket] = co_await self->acceptor.async_accept(kTuple);
+      if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) co_return;
+      if (ec) continue;
+      co_await self->serve(std::move(socket));  // one at a time: commands are rare
+    }
+  }
+};
+
+ControlSocket::ControlSocket(asio::io_context& io, std::filesystem::path path, Handler handler)
+    : path_(std::move(path)), impl_(std::make_shared<Impl>(io, std::move(handler))) {}
+
+ControlSocket::~ControlSocket() { stop(); }
+
+Status ControlSocket::start() {
+  if (path_.string().size() >= sizeof(sockaddr_un{}.sun_path)) {
+    return Error(std::make_error_code(std::errc::filename_too_long), "the control socket path " + path_.string() + " is too long");
+  }
+  std::error_code fec;
+  std::filesystem::remove(path_, fec);  // a stale socket from a process that died
+  boost::system::error_code ec;
+  const mode_t old = ::umask(0077);  // owner-only from the start
+  impl_->acceptor.open(local(), ec);
+  if (!ec) impl_->acceptor.bind(local::endpoint(path_.string()), ec);
+  ::umask(old);
+  if (!ec) impl_->acceptor.listen(4, ec);
+  if (ec) return Error(std::error_code(ec.value(), std::generic_category()), "cannot open the control socket " + path_.string() + ": " + ec.message());
+  ::chmod(path_.c_str(), 0600);
+  asio::co_spawn(impl_->acceptor.get_executor(), Impl::accept_loop(impl_), asio::detached);
+  return {};
+}
+
+void ControlSocket::stop() {
+  if (!impl_->acceptor.is_open()) return;
+  boost::system::error_code ec;
+  impl_->acceptor.close(ec);
+  std::error_code fec;
+  std::filesystem::remove(path_, fec);
+}
+
+Result<std::string> control_request(const std::filesystem::path& path, const std::string& command, const std::string& argument,
+                                    std::chrono::milliseconds timeout) {
+  auto fail = [&](const std::string& what) {
+    return Error(std::error_code(errno, std::generic_category()), what + " " + path.string() + ": " + std::strerror(errno));
+  };
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.string().size() >= sizeof addr.sun_path) {
+    return Error(std::make_error_code(std::errc::filename_too_long), "the control socket path " + path.string() + " is too long");
+  }
+  std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return fail("cannot create a socket for");
+  timeval tv{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+    auto e = fail("no server answers on the control socket");
+    ::close(fd);
+    return e;
+  }
+  std::string request = command + "\n" + argument + "\n";
+  const bool sent = ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size());
+  std::fill(request.begin(), request.end(), '\0');
+  if (!sent) {
+    auto e = fail("cannot send to the control socket");
+    ::close(fd);
+    return e;
+  }
+  std::string answer;
+  char buf[512];
+  for (ssize_t n; answer.find('\n') == std::string::npos && (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) answer.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  if (answer.find('\n') == std::string::npos) {
+    return Error(std::make_error_code(std::errc::timed_out), "the server did not answer on " + path.string());
+  }
+  return answer.substr(0, answer.find('\n'));
+}
+
+}  // namespace roadside::server

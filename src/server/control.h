@@ -1,0 +1,43 @@
+// Commands to a running server from its own host or container, over a Unix socket in the
+// data directory (<data_dir>/control.sock, owner-only: whoever can use it can read the
+// database anyway). One request per connection: a command line and an argument line; one
+// answer line, "ok: ..." or "error: ...". Today's command: token-login (the PIN as argument),
+// what `roadside token login` sends.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "base/result.h"
+
+namespace roadside::server {
+
+class ControlSocket {
+ public:
+  // Answers a command and its argument with an "ok: ..." or "error: ..." line.
+  using Handler = std::function<std::string(const std::string& command, const std::string& argument)>;
+  ControlSocket(boost::asio::io_context& io, std::filesystem::path path, Handler handler);
+  ~ControlSocket();
+  // Binds the socket (a stale one from an earlier run is replaced) and starts accepting.
+  Status start();
+  void stop();
+  const std::filesystem::path& path() const { return path_; }
+
+  struct Impl;
+
+ private:
+  std::filesystem::path path_;
+  std::shared_ptr<Impl> impl_;
+};
+
+// Sends one command to the server behind `path` and returns its answer line.
+Result<std::string> control_request(const std::filesystem::path& path, const std::string& command, const std::string& argument,
+                                    std::chrono::milliseconds timeout);
+
+}  // namespace roadside::server
