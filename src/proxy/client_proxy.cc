@@ -353,10 +353,10 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_rest(net::Serv
   request.message = head.serialize();
   std::optional<std::string> body_digest;
   if (!body->empty()) {
-    auto d = payload_digest(*body, crypto::kSha512Uri);
+    request.body = std::move(body).value();
+    auto d = request.body_digest(crypto::kSha512Uri);  // kept for the signer
     if (!d.ok()) co_return d.error();
     body_digest = std::move(d).value();
-    request.body = std::move(body).value();
   }
   const std::string request_hash = rest_request_hash_of_digest(request.message, body_digest);
   HeaderList http_headers;

@@ -374,7 +374,7 @@ asio::awaitable<Result<Reply>> ServerProxy::process_rest(net::ServerExchange& ex
   }
   std::optional<std::string> body_digest;
   if (request.body) {
-    auto d = payload_digest(*request.body, crypto::kSha512Uri);
+    auto d = request.body_digest(crypto::kSha512Uri);  // known from the signature check
     if (!d.ok()) co_return d.error();
     body_digest = std::move(d).value();
   }

@@ -37,7 +37,7 @@ std::optional<std::string> TransportMessage::part(std::string_view uri) const {
 }
 
 std::optional<Result<std::string>> TransportMessage::part_digest(std::string_view uri, std::string_view method) const {
-  if (uri == "/attachment1" && body) return payload_digest(*body, method);
+  if (uri == "/attachment1" && body) return body_digest(method);
   auto bytes = part(uri);
   if (!bytes) return std::nullopt;
   return crypto::digest(method, *bytes);
@@ -46,11 +46,21 @@ std::optional<Result<std::string>> TransportMessage::part_digest(std::string_vie
 Result<std::vector<std::string>> TransportMessage::attachment_digests() const {
   std::vector<std::string> out;
   if (body) {
-    ROADSIDE_TRY(std::string d, payload_digest(*body, crypto::kSha512Uri));
+    ROADSIDE_TRY(std::string d, body_digest(crypto::kSha512Uri));
     out.push_back(std::move(d));
   }
   for (const auto& a : attachments) out.push_back(crypto::sha512(a.body));
   return out;
+}
+
+Result<std::string> TransportMessage::body_digest(std::string_view method) const {
+  if (!body) return Error(make_error_code(errc::invalid_message), "the message has no body");
+  for (const auto& [m, d] : body_digests_) {
+    if (m == method) return d;
+  }
+  ROADSIDE_TRY(std::string d, payload_digest(*body, method));
+  body_digests_.emplace_back(std::string(method), d);
+  return d;
 }
 
 Result<std::string> payload_digest(const net::Payload& p, std::string_view method) {

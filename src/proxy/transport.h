@@ -45,6 +45,11 @@ struct TransportMessage {
   std::vector<std::string> part_uris() const;
   // The SHA-512 digests of attachment1..N (the REST body or the SOAP attachments), for the signer.
   Result<std::vector<std::string>> attachment_digests() const;
+  // The REST body's digest by method, computed once (a spooled body is read from disk for it).
+  Result<std::string> body_digest(std::string_view method) const;
+
+ private:
+  mutable std::vector<std::pair<std::string, std::string>> body_digests_;  // (method, digest)
 };
 
 // The digest of a payload by digest method URI, reading a spooled one in pieces.
