@@ -14,6 +14,7 @@
 #include "storage/store.h"
 #include "globalconf/directory.h"
 #include "testbed/publisher.h"
+#include "support/openssl_tools.h"
 #include "support/test_support.h"
 
 namespace roadside::testing {
@@ -265,6 +266,37 @@ TEST(Serve, RefusesADatabaseFromANewerRoadside) {
   Server server(dir);
   EXPECT_EQ(server.process.wait(5s), 1);
   EXPECT_NE(server.process.output().find("written by Roadside 9.9.9"), std::string::npos) << server.process.output();
+}
+
+TEST(Serve, UpgradesADatabaseOfSchemaVersion1) {
+  // The database an earlier Roadside wrote, as it is kept in tests/fixtures.
+  TempDir dir;
+  std::filesystem::create_directories(dir / "data");
+  const auto fixture = source_dir() / "tests" / "fixtures" / "sqlite-schema-1-roadside-0.1.0.sql";
+  std::string out;
+  ASSERT_EQ(run_command("sqlite3 " + (dir / "data" / "roadside.db").string() + " < " + fixture.string(), &out), 0) << out;
+
+  Server server(dir);
+  ASSERT_NE(server.port(), 0);
+  const std::string log = server.process.output();
+  const int latest = static_cast<int>(storage::migrations().size());
+  EXPECT_NE(log.find("\"msg\":\"database migrated\""), std::string::npos) << log;
+  // The same server: its identity is the one the earlier version made, and no first run.
+  EXPECT_NE(log.find("\"first_run\":false,\"instance_id\":\"cc8d2dca-2f40-41cc-bc87-d36a25e12847\""), std::string::npos) << log;
+  EXPECT_NE(log.find("\"schema_version\":" + std::to_string(latest)), std::string::npos) << log;
+  server.process.signal(SIGTERM);
+  ASSERT_EQ(server.process.wait(5s), 0);
+
+  // Each version is recorded with the product that applied it.
+  storage::Store store(std::move(storage::open_sqlite({dir / "data" / "roadside.db"})).value());
+  auto rows = store.with_connection([](storage::Connection& c) { return c.query("SELECT version, product_version FROM roadside_schema ORDER BY version"); });
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), static_cast<std::size_t>(latest));
+  EXPECT_EQ(storage::as_text((*rows)[0][1]), "0.1.0");
+  EXPECT_EQ(storage::as_text((*rows)[latest - 1][1]), ROADSIDE_VERSION);
+  // The tables of later versions are usable.
+  auto revisions = store.with_connection([](storage::Connection& c) { return c.query("SELECT COUNT(*) FROM server_configuration"); });
+  EXPECT_TRUE(revisions.ok()) << revisions.error().to_string();
 }
 
 TEST(Serve, RunsOnPostgreSQL) {
