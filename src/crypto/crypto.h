@@ -222,6 +222,12 @@ struct TimestampInfo {
 Result<TimestampInfo> verify_timestamp_token(std::string_view token_der, std::string_view data,
                                              const std::vector<Certificate>& tsa_certs);
 
+// A password kept for checking later: "pbkdf2-sha256$<iterations>$<salt>$<hash>" (base64),
+// PBKDF2-HMAC-SHA256 with 600000 iterations and a random 16-byte salt.
+std::string hash_password(std::string_view password);
+// Whether `password` matches a hash_password() result (false for anything malformed).
+bool verify_password(std::string_view password, std::string_view hash);
+
 std::string sha1(std::string_view data);
 std::string sha256(std::string_view data);
 std::string sha512(std::string_view data);

@@ -88,6 +88,21 @@ TEST(Crypto, AChainVerifiedBeforeIsStillJudgedAtEachTimeAndAgainstItsAnchors) {
   EXPECT_TRUE(verify_chain(leaf, {}, {other, ca}, now).ok());
 }
 
+TEST(Crypto, PasswordHashesAreSaltedAndCheckable) {
+  const std::string a = hash_password("correct horse");
+  const std::string b = hash_password("correct horse");
+  EXPECT_EQ(a.rfind("pbkdf2-sha256$600000$", 0), 0u) << a;
+  EXPECT_NE(a, b);  // a salt of its own each time
+  EXPECT_EQ(a.find("correct horse"), std::string::npos);
+  EXPECT_TRUE(verify_password("correct horse", a));
+  EXPECT_TRUE(verify_password("correct horse", b));
+  EXPECT_FALSE(verify_password("correct horse!", a));
+  EXPECT_FALSE(verify_password("", a));
+  EXPECT_FALSE(verify_password("correct horse", ""));
+  EXPECT_FALSE(verify_password("correct horse", "pbkdf2-sha256$x$y$z"));
+  EXPECT_FALSE(verify_password("correct horse", a.substr(0, a.size() - 4)));
+}
+
 TEST(Crypto, DigestsAndEncodings) {
   EXPECT_EQ(to_hex(sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(to_hex(sha1("abc")), "a9993e364706816aba3e25717850c26c9cd0d89d");

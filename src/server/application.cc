@@ -15,6 +15,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/random.h"
+#include "crypto/crypto.h"
 #include "metrics/metrics.h"
 #include "net/http_server.h"
 #include "globalconf/files.h"
@@ -25,6 +26,35 @@
 #include "storage/store.h"
 
 namespace roadside::server {
+
+namespace {
+
+// The first administrator, from XROAD_ADMIN_USER and XROAD_ADMIN_PASSWORD, when the database
+// has none yet (a first start; nodes starting together create one). The password is kept only
+// as a salted PBKDF2 hash, so two servers given the same password keep different hashes.
+Status create_initial_admin(storage::Store& store, const config::Config& config) {
+  const std::string user = config.str("admin.user");
+  if (user.empty()) return {};
+  std::string password = config.str("admin.password");
+  if (password.empty()) {
+    log::warn("admin.user is set without admin.password (XROAD_ADMIN_PASSWORD): no administrator created", {{"user", user}});
+    return {};
+  }
+  const std::string hash = crypto::hash_password(password);
+  std::fill(password.begin(), password.end(), '\0');
+  auto created = store.with_connection([&](storage::Connection& c) {
+    const storage::Value params[] = {user, hash};
+    return c.query(
+        "INSERT INTO administrators (name, password_hash) SELECT ?, ? WHERE NOT EXISTS (SELECT 1 FROM administrators) "
+        "ON CONFLICT (name) DO NOTHING RETURNING name",
+        params);
+  });
+  if (!created.ok()) return Error(created.error().code(), "cannot create the initial administrator: " + created.error().detail());
+  if (!created->empty()) log::audit("Create initial administrator", "system", {{"user", user}});
+  return {};
+}
+
+}  // namespace
 namespace asio = boost::asio;
 namespace fs = std::filesystem;
 
@@ -129,6 +159,10 @@ int Application::run() {
   const bool first_run = *instance == new_id;  // this start created the instance
   if (first_run) {
     log::audit("Initialize server instance", "system", {{"instance_id", *instance}, {"database", s.store->describe()}});
+  }
+  if (auto st = create_initial_admin(*s.store, config_); !st.ok()) {
+    log::error("cannot start", {{"component", "storage"}, {"error", st.error().detail()}});
+    return 1;
   }
   log::info("database ready", {{"database", s.store->describe()},
                                {"schema_version", schema->version},

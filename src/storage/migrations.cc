@@ -66,6 +66,23 @@ CREATE TABLE token_keys (
   created_at    TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 )sql"},
+    // Administrators of the admin API; the first one comes from XROAD_ADMIN_USER and
+    // XROAD_ADMIN_PASSWORD on the first start. Passwords are kept as PBKDF2 hashes.
+    Migration{3, "administrators",
+              R"sql(
+CREATE TABLE administrators (
+  name          TEXT PRIMARY KEY,
+  password_hash TEXT NOT NULL,
+  created_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+)sql",
+              R"sql(
+CREATE TABLE administrators (
+  name          TEXT PRIMARY KEY,
+  password_hash TEXT NOT NULL,
+  created_at    TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+)sql"},
 };
 
 }  // namespace

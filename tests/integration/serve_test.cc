@@ -11,6 +11,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 
+#include "crypto/crypto.h"
 #include "storage/store.h"
 #include "globalconf/directory.h"
 #include "testbed/publisher.h"
@@ -299,22 +300,105 @@ TEST(Serve, UpgradesADatabaseOfSchemaVersion1) {
   EXPECT_TRUE(revisions.ok()) << revisions.error().to_string();
 }
 
-TEST(Serve, RunsOnPostgreSQL) {
-  const char* info = std::getenv("ROADSIDE_TEST_PG_INFO");
-  if (!info) GTEST_SKIP() << "no PostgreSQL test server (run through ctest)";
-  std::ifstream in(info);
+// A new database on ctest's PostgreSQL server, named `prefix` and this process's id, and
+// the options that reach it; std::nullopt (with a test failure) when it cannot be made.
+std::optional<storage::PostgresOptions> new_pg_database(const std::string& prefix) {
+  std::ifstream in(std::getenv("ROADSIDE_TEST_PG_INFO"));
   std::string line;
   std::getline(in, line);
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(line, m, std::regex(R"(host=(\S+) port=(\d+))"))) << line;
-  const std::string port = m[2];
-  const std::string db = "roadside_serve_" + std::to_string(::getpid());
-  {
-    storage::PostgresOptions admin{"127.0.0.1", std::stoi(port), "postgres", "", "postgres", "disable"};
-    auto c = storage::open_postgres(admin);
-    ASSERT_TRUE(c.ok()) << c.error().to_string();
-    ASSERT_TRUE((*c)->execute_script("CREATE DATABASE " + db).ok());
+  if (!std::regex_search(line, m, std::regex(R"(host=(\S+) port=(\d+))"))) {
+    ADD_FAILURE() << "unreadable PostgreSQL info: " << line;
+    return std::nullopt;
   }
+  storage::PostgresOptions o{"127.0.0.1", std::stoi(m[2]), "postgres", "", "postgres", "disable"};
+  auto c = storage::open_postgres(o);
+  if (!c.ok()) {
+    ADD_FAILURE() << c.error().to_string();
+    return std::nullopt;
+  }
+  o.database = prefix + std::to_string(::getpid());
+  if (auto st = (*c)->execute_script("CREATE DATABASE " + o.database); !st.ok()) {
+    ADD_FAILURE() << st.error().to_string();
+    return std::nullopt;
+  }
+  return o;
+}
+
+// The secrets a first start made, as the database keeps them.
+struct Secrets {
+  std::string instance_id, internal_tls, admin_hash;
+};
+Secrets secrets_of(storage::Store& store) {
+  Secrets s;
+  s.instance_id = store.get_setting("instance.id").value_or(std::nullopt).value_or("");
+  s.internal_tls = store.get_setting("internal_tls.pem").value_or(std::nullopt).value_or("");
+  auto rows = store.with_connection([](storage::Connection& c) { return c.query("SELECT name, password_hash FROM administrators"); });
+  if (rows.ok() && rows->size() == 1) s.admin_hash = storage::as_text((*rows)[0][1]).value_or("");
+  return s;
+}
+
+const Env kAdmin = {{"XROAD_ADMIN_USER", "xrd"}, {"XROAD_ADMIN_PASSWORD", "the same for both"}};
+
+TEST(Serve, TwoServersFromScratchHaveSecretsOfTheirOwn) {
+  std::vector<Secrets> found;
+  for (int n = 0; n < 2; ++n) {
+    TempDir dir;
+    {
+      Server server(dir, {}, kAdmin);
+      ASSERT_NE(server.port(), 0);
+      EXPECT_NE(server.process.output().find("\"msg\":\"Create initial administrator\""), std::string::npos) << server.process.output();
+      EXPECT_EQ(server.process.output().find("the same for both"), std::string::npos) << "the password must never be logged";
+      server.process.signal(SIGTERM);
+      ASSERT_EQ(server.process.wait(5s), 0);
+    }
+    storage::Store store(std::move(storage::open_sqlite({dir / "data" / "roadside.db"})).value());
+    found.push_back(secrets_of(store));
+    EXPECT_FALSE(found.back().instance_id.empty());
+    EXPECT_NE(found.back().internal_tls.find("PRIVATE KEY"), std::string::npos);
+    EXPECT_TRUE(crypto::verify_password("the same for both", found.back().admin_hash)) << found.back().admin_hash;
+  }
+  EXPECT_NE(found[0].instance_id, found[1].instance_id);
+  EXPECT_NE(found[0].internal_tls, found[1].internal_tls);
+  EXPECT_NE(found[0].admin_hash, found[1].admin_hash);  // same password, different salts
+}
+
+// A new host (a new, empty data directory) on the same database is the same server.
+TEST(Serve, TheDatabaseAloneCarriesTheIdentityToANewHost) {
+  if (!std::getenv("ROADSIDE_TEST_PG_INFO")) GTEST_SKIP() << "no PostgreSQL test server (run through ctest)";
+  const auto admin = new_pg_database("roadside_identity_");
+  ASSERT_TRUE(admin.has_value());
+  const std::string port = std::to_string(admin->port);
+  const std::string db = admin->database;
+  Env env = {{"XROAD_DB_HOST", "127.0.0.1"}, {"XROAD_DB_PORT", port}, {"XROAD_DB_USER", "postgres"}, {"XROAD_DATABASE_NAME", db}};
+  env.insert(env.end(), kAdmin.begin(), kAdmin.end());
+  std::vector<Secrets> found;
+  for (int host = 0; host < 2; ++host) {
+    TempDir dir;  // each start on an empty data directory
+    {
+      Server server(dir, {"--set", "database.sslmode=disable"}, env);
+      ASSERT_NE(server.port(), 0) << server.process.output();
+      const std::string out = server.process.output();
+      EXPECT_NE(out.find(host == 0 ? "\"first_run\":true" : "\"first_run\":false"), std::string::npos) << out;
+      EXPECT_EQ(out.find("Create initial administrator") != std::string::npos, host == 0) << out;
+      server.process.signal(SIGTERM);
+      ASSERT_EQ(server.process.wait(5s), 0);
+    }
+    storage::Store store(std::move(storage::open_postgres(*admin)).value());
+    found.push_back(secrets_of(store));
+  }
+  EXPECT_FALSE(found[0].internal_tls.empty());
+  EXPECT_EQ(found[0].instance_id, found[1].instance_id);
+  EXPECT_EQ(found[0].internal_tls, found[1].internal_tls);
+  EXPECT_EQ(found[0].admin_hash, found[1].admin_hash);
+}
+
+TEST(Serve, RunsOnPostgreSQL) {
+  if (!std::getenv("ROADSIDE_TEST_PG_INFO")) GTEST_SKIP() << "no PostgreSQL test server (run through ctest)";
+  const auto created = new_pg_database("roadside_serve_");
+  ASSERT_TRUE(created.has_value());
+  const std::string port = std::to_string(created->port);
+  const std::string db = created->database;
   TempDir dir;
   Server server(dir, {"--set", "database.sslmode=disable"},
                 {{"XROAD_DB_HOST", "127.0.0.1"}, {"XROAD_DB_PORT", port}, {"XROAD_DB_USER", "postgres"},
