@@ -67,30 +67,31 @@ def wait_ready(url, proc, what, timeout=60):
 
 # --- process statistics -------------------------------------------------------------------
 
+def stat_fields(pid):
+    """The fields of /proc/PID/stat after the command name (state first), or None when gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
 def children_of(pid):
     out = []
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            if int(fields[1]) == pid:
+        if entry.isdigit():
+            fields = stat_fields(entry)
+            if fields and int(fields[1]) == pid:
                 out.append(int(entry))
-        except OSError:
-            pass
     return out
 
 
 def cpu_ticks(pids):
     total = 0
     for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
+        fields = stat_fields(pid)
+        if fields:
             total += int(fields[11]) + int(fields[12])  # utime + stime
-        except OSError:
-            pass
     return total
 
 

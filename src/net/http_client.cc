@@ -174,6 +174,28 @@ bool retryable(const error_code& ec) {
          ec == asio::error::broken_pipe || ec == http::error::partial_message || ec == ssl::error::stream_truncated;
 }
 
+// Target and Host from the URL when the head has none; keep-alive.
+template <typename Message>
+void prepare_head(const Url& url, Message& head) {
+  if (head.target().empty()) head.target(url.target);
+  if (head.find(http::field::host) == head.end()) {
+    const bool default_port = (url.tls() && url.port == 443) || (!url.tls() && url.port == 80);
+    head.set(http::field::host, default_port ? url.host : url.authority());
+  }
+  head.keep_alive(true);
+}
+
+// What a failed exchange with `key` is, for the caller; `timeout` says how the watchdog ran
+// out (empty when it did not).
+Error exchange_error(const error_code& ec, const std::string& key, const std::string& timeout) {
+  if (!timeout.empty()) return Error(make_error_code(errc::timeout), "request to " + key + " " + timeout);
+  if (ec == http::error::header_limit || ec == http::error::body_limit) {
+    return Error(make_error_code(errc::too_large), "response from " + key + " too large: " + ec.message());
+  }
+  if (retryable(ec)) return Error(make_error_code(errc::closed), key + " closed the connection: " + ec.message());
+  return Error(make_error_code(errc::protocol_error), "bad response from " + key + ": " + ec.message());
+}
+
 }  // namespace
 
 HttpClient::HttpClient(asio::any_io_executor executor, ClientOptions options)
@@ -262,12 +284,7 @@ asio::awaitable<Result<std::unique_ptr<HttpClient::Conn>>> HttpClient::connect(U
 asio::awaitable<Result<ClientResponse>> HttpClient::request(Url url, http::request<http::string_body> req) {
   const asio::any_io_executor here = co_await asio::this_coro::executor;
   const std::string key = url.scheme + "://" + url.authority();
-  if (req.target().empty()) req.target(url.target);
-  if (req.find(http::field::host) == req.end()) {
-    const bool default_port = (url.tls() && url.port == 443) || (!url.tls() && url.port == 80);
-    req.set(http::field::host, default_port ? url.host : url.authority());
-  }
-  req.keep_alive(true);
+  prepare_head(url, req);
   req.prepare_payload();
 
   for (int attempt = 0; attempt < 2; ++attempt) {
@@ -294,15 +311,7 @@ asio::awaitable<Result<ClientResponse>> HttpClient::request(Url url, http::reque
     }
     if (ec) {
       if (reused && !got_bytes && !timed_out && retryable(ec)) continue;  // stale pooled connection
-      if (timed_out) {
-        co_return Error(make_error_code(errc::timeout), "request to " + key + " took longer than " +
-                                                            std::to_string(options_.request_timeout.count()) + " ms");
-      }
-      if (ec == http::error::header_limit || ec == http::error::body_limit) {
-        co_return Error(make_error_code(errc::too_large), "response from " + key + " too large: " + ec.message());
-      }
-      if (retryable(ec)) co_return Error(make_error_code(errc::closed), key + " closed the connection: " + ec.message());
-      co_return Error(make_error_code(errc::protocol_error), "bad response from " + key + ": " + ec.message());
+      co_return exchange_error(ec, key, timed_out ? "took longer than " + std::to_string(options_.request_timeout.count()) + " ms" : "");
     }
     ClientResponse out{parser.release(), conn->chain, reused};
     if (out.message.keep_alive() && !out.message.need_eof()) release(key, std::move(conn));
@@ -342,12 +351,7 @@ asio::awaitable<Result<ClientResponse>> HttpClient::send(Url url, http::request_
   const asio::any_io_executor here = co_await asio::this_coro::executor;
   const std::string key = url.scheme + "://" + url.authority();
   http::request<http::empty_body> head(std::move(head_in));
-  if (head.target().empty()) head.target(url.target);
-  if (head.find(http::field::host) == head.end()) {
-    const bool default_port = (url.tls() && url.port == 443) || (!url.tls() && url.port == 80);
-    head.set(http::field::host, default_port ? url.host : url.authority());
-  }
-  head.keep_alive(true);
+  prepare_head(url, head);
   std::uint64_t length = 0;
   for (const auto& p : body) length += p.size();
   const bool has_body = length > 0 || head.method() == http::verb::post || head.method() == http::verb::put ||
@@ -386,15 +390,7 @@ asio::awaitable<Result<ClientResponse>> HttpClient::send(Url url, http::request_
     if (!sink_status.ok()) co_return sink_status.error();
     if (ec) {
       if (reused && !got_bytes && !timed_out && retryable(ec)) continue;  // stale pooled connection
-      if (timed_out) {
-        co_return Error(make_error_code(errc::timeout), "request to " + key + " made no progress for " +
-                                                            std::to_string(options_.request_timeout.count()) + " ms");
-      }
-      if (ec == http::error::header_limit || ec == http::error::body_limit) {
-        co_return Error(make_error_code(errc::too_large), "response from " + key + " too large: " + ec.message());
-      }
-      if (retryable(ec)) co_return Error(make_error_code(errc::closed), key + " closed the connection: " + ec.message());
-      co_return Error(make_error_code(errc::protocol_error), "bad response from " + key + ": " + ec.message());
+      co_return exchange_error(ec, key, timed_out ? "made no progress for " + std::to_string(options_.request_timeout.count()) + " ms" : "");
     }
     const bool keep = parser.get().keep_alive() && !parser.get().need_eof();
     ClientResponse out{http::response<http::string_body>(std::move(parser.get().base())), conn->chain, reused};

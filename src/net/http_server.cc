@@ -599,17 +599,10 @@ void HttpServer::stop_blocking(std::chrono::milliseconds drain_deadline) {
 }
 
 asio::awaitable<Result<std::string>> ServerExchange::read_body_all(std::size_t limit) {
-  std::string out;
-  char buf[16 * 1024];
-  while (true) {
-    auto n = co_await read_body(buf);
-    if (!n.ok()) co_return std::move(n).error();
-    if (*n == 0) co_return out;
-    if (out.size() + *n > limit) {
-      co_return Error(make_error_code(errc::too_large), "request body larger than " + std::to_string(limit) + " bytes");
-    }
-    out.append(buf, *n);
-  }
+  // In memory up to the limit itself: no spool file is ever made.
+  auto body = co_await read_body_payload(limit, {}, limit);
+  if (!body.ok()) co_return std::move(body).error();
+  co_return std::move(body->bytes());
 }
 
 asio::awaitable<Result<Payload>> ServerExchange::read_body_payload(std::uint64_t limit, std::filesystem::path spool_dir,

@@ -220,13 +220,12 @@ asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(Transport
     std::vector<std::string> addresses;
     for (const auto* s : servers) addresses.push_back(s->address);
     fastest_key = address_set_key(addresses);
-    const std::string& key = fastest_key;
-    std::optional<std::string> fastest = fastest_server(key);
+    std::optional<std::string> fastest = fastest_server(fastest_key);
     if (!fastest) {
       auto winner = co_await net::fastest_connect(io_.get_executor(), addresses, ctx_.peer_port, std::chrono::seconds(5));
       if (winner) {
         fastest = addresses[*winner];
-        remember_fastest(key, *fastest);
+        remember_fastest(fastest_key, *fastest);
       }
     }
     if (fastest) {
