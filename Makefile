@@ -5,7 +5,7 @@ PRESET ?= dev
 BUILD  := build/$(PRESET)
 CTEST_ARGS ?=
 
-.PHONY: all setup configure build test test-asan test-tsan test-clang demo bench format tidy docs clean
+.PHONY: all setup configure build test test-asan test-tsan test-clang test-container test-kubernetes demo bench format tidy docs clean
 
 all: build
 
@@ -31,6 +31,14 @@ test-tsan:
 # The same with clang 14 instead of g++ 12 (catches what one compiler misses).
 test-clang:
 	$(MAKE) test PRESET=clang
+
+# The container image built with podman and run as operators would (tests/container/run.sh).
+test-container: build
+	bash tests/container/run.sh $(BUILD)/src/cli/roadside
+
+# Every Kubernetes overlay rendered by kustomize and validated (tests/kubernetes/run.sh).
+test-kubernetes:
+	bash tests/kubernetes/run.sh
 
 demo: build
 	@bash scripts/demo.sh $(BUILD)/src/cli/roadside

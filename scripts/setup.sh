@@ -15,8 +15,13 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev postgresql-15 curl python3 procps libxml2-utils
   # make bench: the load generator and the reverse proxy Roadside is measured against
   wrk nginx-light
+  # the cluster test's load balancer (TCP mode, TLS passthrough, HTTP health checks)
+  haproxy
   # a real SOAP client for the message exchange tests
   python3-zeep
+  # make test-container: podman with runc (crun refuses this host's hybrid cgroups), and
+  # debootstrap for a Debian base image made locally (no registry is used)
+  podman runc buildah debootstrap
   # independent verifiers the interoperability tests run (the JDK XML-signature API)
   openjdk-17-jdk-headless
 )

@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "base/clock.h"
 #include "config/config.h"
+#include "cli/healthcheck.h"
 #include "cli/verify.h"
 #include "testbed/instance.h"
 #include "testbed/runner.h"
@@ -171,6 +172,16 @@ int main(int argc, char** argv) {
   verify_archive->add_option("--previous-digest", previous_digest,
                              "The last digest of the previous archive, which this one must continue (hex)");
 
+  ConfigFlags health_flags;
+  std::string health_path = "/livez", health_url;
+  int health_timeout_ms = 3000;
+  auto* healthcheck = app.add_subcommand(
+      "healthcheck", "Ask this server's health listener (listen.address or loopback, health.port) for /livez; exit 0 on 200 (the image's HEALTHCHECK)");
+  health_flags.add_to(*healthcheck);
+  healthcheck->add_option("--path", health_path, "/livez or /readyz")->check(CLI::IsMember({"/livez", "/readyz"}))->capture_default_str();
+  healthcheck->add_option("--url", health_url, "Probe this URL instead (http://host:port/path)");
+  healthcheck->add_option("--timeout-ms", health_timeout_ms, "Time limit")->check(CLI::Range(100, 60000))->capture_default_str();
+
   roadside::testbed::InitOptions tb;
   ConfigFlags token_flags;
   auto* token = app.add_subcommand("token", "The software token of a running server");
@@ -178,6 +189,13 @@ int main(int argc, char** argv) {
   auto* token_login = token->add_subcommand(
       "login", "Log the running server in to its token: the PIN from XROAD_TOKEN_PIN or the first line of standard input");
   token_flags.add_to(*token_login);
+
+  ConfigFlags maintenance_flags;
+  std::string maintenance_state;
+  auto* maintenance = app.add_subcommand(
+      "maintenance", "Maintenance mode of the running server: on makes /readyz answer 503 so load balancers drain it");
+  maintenance_flags.add_to(*maintenance);
+  maintenance->add_option("state", maintenance_state, "on or off")->required()->check(CLI::IsMember({"on", "off"}));
 
   std::string tb_dir;
   auto* testbed = app.add_subcommand("testbed", "A local X-Road instance: test CA, OCSP, TSA, configuration, servers");
@@ -189,6 +207,9 @@ int main(int argc, char** argv) {
   tb_init->add_flag("--ecdsa", tb.ecdsa, "ECDSA (P-256) keys instead of RSA 2048");
   auto* tb_up = testbed->add_subcommand("up", "Run the instance in the foreground until SIGTERM");
   tb_up->add_option("--dir", tb_dir, "Folder of the instance")->required();
+  bool tb_no_servers = false;
+  tb_up->add_flag("--no-servers", tb_no_servers,
+                  "Run the CA, OCSP, TSA, publisher and services only; the servers run elsewhere (containers)");
   auto* tb_down = testbed->add_subcommand("down", "Stop an instance running in the background");
   tb_down->add_option("--dir", tb_dir, "Folder of the instance")->required();
 
@@ -217,17 +238,21 @@ int main(int argc, char** argv) {
   }
   if (*tb_up) {
     (void)roadside::log::init(roadside::log::Level::info);
-    return roadside::testbed::run_instance(tb_dir);
+    return roadside::testbed::run_instance(tb_dir, !tb_no_servers);
   }
   if (*tb_down) return roadside::testbed::stop_instance(tb_dir);
-  if (*token_login) {
-    auto cfg = token_flags.load();
+  if (*token_login || *maintenance) {
+    auto cfg = (*token_login ? token_flags : maintenance_flags).load();
     if (!cfg.ok()) return config_error(cfg.error());
-    std::string pin = cfg->str("token.pin");
-    if (pin.empty()) pin = read_secret_line("PIN: ");
+    std::string command = "maintenance", argument = maintenance_state;
+    if (*token_login) {
+      command = "token-login";
+      argument = cfg->str("token.pin");
+      if (argument.empty()) argument = read_secret_line("PIN: ");
+    }
     const auto socket = std::filesystem::path(cfg->str("data_dir")) / "control.sock";
-    auto answer = roadside::server::control_request(socket, "token-login", pin, std::chrono::seconds(30));
-    std::fill(pin.begin(), pin.end(), '\0');
+    auto answer = roadside::server::control_request(socket, command, argument, std::chrono::seconds(30));
+    std::fill(argument.begin(), argument.end(), '\0');
     if (!answer.ok()) {
       std::cerr << "roadside: " << answer.error().detail() << " (is `roadside serve` running with data_dir " << cfg->str("data_dir")
                 << "?)\n";
@@ -236,6 +261,22 @@ int main(int argc, char** argv) {
     const bool ok = answer->rfind("ok:", 0) == 0;
     (ok ? std::cout : std::cerr) << *answer << "\n";
     return ok ? 0 : 1;
+  }
+  if (*healthcheck) {
+    if (health_url.empty()) {
+      auto cfg = health_flags.load();
+      if (!cfg.ok()) return config_error(cfg.error());
+      const auto port = cfg->integer("health.port");
+      if (port == 0) {
+        std::cerr << "roadside: healthcheck: health.port is 0 (a free port picked at start); give --url\n";
+        return 2;
+      }
+      std::string host = cfg->str("listen.address");
+      if (host.empty() || host == "0.0.0.0" || host == "::") host = "127.0.0.1";
+      if (host.find(':') != std::string::npos) host = "[" + host + "]";
+      health_url = "http://" + host + ":" + std::to_string(port) + health_path;
+    }
+    return roadside::cli::healthcheck(health_url, std::chrono::milliseconds(health_timeout_ms));
   }
   if (*verify_gc) return roadside::cli::verify_globalconf(gc);
   if (*verify_asic) return roadside::cli::verify_asic(trust, target);

@@ -10,6 +10,16 @@ const std::vector<Option>& options() {
       {"data_dir", Type::string, "/var/lib/roadside", "ROADSIDE_DATA_DIR", "--data-dir",
        "Directory for the embedded database, caches and message-log archives. Must be writable."},
 
+      {"variant", Type::choice, "full", "ROADSIDE_VARIANT", "",
+       "slim runs the proxies, signer, OCSP and global configuration only; full adds the message log and "
+       "monitoring as they arrive (today both run the same components). The container images set it.", false, 0, 0,
+       "slim|full"},
+
+      {"node.role", Type::choice, "standalone", "ROADSIDE_NODE_ROLE", "",
+       "standalone: one server. primary or secondary: a node of a cluster on one PostgreSQL database; configuration "
+       "is changed on the primary only, and secondaries refuse changes and follow the database (docs/cluster.md).",
+       false, 0, 0, "standalone|primary|secondary"},
+
       {"log.level", Type::choice, "INFO", "XROAD_LOG_LEVEL", "--log-level",
        "Log level of the JSON log on stdout.", false, 0, 0, "TRACE|DEBUG|INFO|WARN|ERROR|ALL|OFF"},
       {"log.audit", Type::string, "stdout", "ROADSIDE_AUDIT_LOG", "",

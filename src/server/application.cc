@@ -23,6 +23,7 @@
 #include "server/globalconf_service.h"
 #include "server/health.h"
 #include "server/readiness.h"
+#include "storage/cluster.h"
 #include "storage/store.h"
 
 namespace roadside::server {
@@ -93,14 +94,13 @@ Status prepare_data_dir(const fs::path& dir) {
   return {};
 }
 
-Result<std::unique_ptr<storage::Connection>> open_database(const config::Config& c) {
+std::string database_kind(const config::Config& c) {
   std::string kind = c.str("database.kind");
   if (kind == "auto") kind = c.is_set("database.host") ? "postgresql" : "sqlite";
-  if (kind == "sqlite") {
-    fs::path path = c.str("database.sqlite_path");
-    if (path.empty()) path = fs::path(c.str("data_dir")) / "roadside.db";
-    return storage::open_sqlite({path});
-  }
+  return kind;
+}
+
+storage::PostgresOptions postgres_options(const config::Config& c) {
   storage::PostgresOptions o;
   o.host = c.str("database.host");
   o.port = static_cast<int>(c.integer("database.port"));
@@ -109,7 +109,27 @@ Result<std::unique_ptr<storage::Connection>> open_database(const config::Config&
   o.database = c.str("database.name");
   o.sslmode = c.str("database.sslmode");
   o.connect_timeout_s = static_cast<int>(c.integer("database.connect_timeout_s"));
-  return storage::open_postgres(o);
+  return o;
+}
+
+Result<std::unique_ptr<storage::Connection>> open_database(const config::Config& c) {
+  if (database_kind(c) == "sqlite") {
+    fs::path path = c.str("database.sqlite_path");
+    if (path.empty()) path = fs::path(c.str("data_dir")) / "roadside.db";
+    return storage::open_sqlite({path});
+  }
+  return storage::open_postgres(postgres_options(c));
+}
+
+// A primary or secondary shares its database with the other nodes: only PostgreSQL can.
+Status check_role(const config::Config& c) {
+  const std::string role = c.str("node.role");
+  if (role != "standalone" && database_kind(c) != "postgresql") {
+    return Error(std::make_error_code(std::errc::invalid_argument),
+                 "node.role " + role + " needs the cluster's PostgreSQL database (database.host / XROAD_DB_HOST); "
+                 "SQLite serves one standalone node");
+  }
+  return {};
 }
 
 net::ServerLimits http_limits(const config::Config& c) {
@@ -130,7 +150,7 @@ Application::~Application() = default;
 int Application::run() {
   State& s = *state_;
   const auto started = std::chrono::steady_clock::now();
-  log::info("starting", {{"version", ROADSIDE_VERSION}, {"pid", ::getpid()}, {"uid", ::getuid()}});
+  log::info("starting", {{"version", ROADSIDE_VERSION}, {"pid", ::getpid()}, {"uid", ::getuid()}, {"variant", config_.str("variant")}});
   for (const auto& w : config_.warnings()) log::warn(w);
 
   // 1. Data directory and database.
@@ -139,6 +159,12 @@ int Application::run() {
     log::error("cannot start", {{"component", "storage"}, {"error", st.error().detail()}});
     return 1;
   }
+  if (auto st = check_role(config_); !st.ok()) {
+    log::error("cannot start", {{"component", "cluster"}, {"error", st.error().detail()}});
+    return 1;
+  }
+  const std::string role = config_.str("node.role");
+  const bool secondary = role == "secondary";
   auto conn = open_database(config_);
   if (!conn.ok()) {
     log::error("cannot start", {{"component", "storage"}, {"error", conn.error().detail()}});
@@ -150,8 +176,19 @@ int Application::run() {
     log::error("cannot start", {{"component", "storage"}, {"error", schema.error().detail()}});
     return 1;
   }
+  // The instance: made by the first start (a secondary never makes one: it serves the
+  // primary's, so it waits for the primary to have started once).
   const std::string new_id = Random::system().uuid();
-  auto instance = s.store->put_setting_if_absent("instance.id", new_id);
+  Result<std::string> instance = std::string();
+  if (secondary) {
+    auto existing = s.store->get_setting("instance.id");
+    if (!existing.ok()) instance = existing.error();
+    else if (!*existing) instance = Error(std::make_error_code(std::errc::resource_unavailable_try_again),
+                                          "the database holds no server yet: start the primary (node.role=primary) first");
+    else instance = **existing;
+  } else {
+    instance = s.store->put_setting_if_absent("instance.id", new_id);
+  }
   if (!instance.ok()) {
     log::error("cannot start", {{"component", "storage"}, {"error", instance.error().detail()}});
     return 1;
@@ -160,11 +197,14 @@ int Application::run() {
   if (first_run) {
     log::audit("Initialize server instance", "system", {{"instance_id", *instance}, {"database", s.store->describe()}});
   }
-  if (auto st = create_initial_admin(*s.store, config_); !st.ok()) {
-    log::error("cannot start", {{"component", "storage"}, {"error", st.error().detail()}});
-    return 1;
+  if (!secondary) {
+    if (auto st = create_initial_admin(*s.store, config_); !st.ok()) {
+      log::error("cannot start", {{"component", "storage"}, {"error", st.error().detail()}});
+      return 1;
+    }
   }
   log::info("database ready", {{"database", s.store->describe()},
+                               {"node_role", role},
                                {"schema_version", schema->version},
                                {"instance_id", *instance},
                                {"first_run", first_run}});
@@ -215,6 +255,20 @@ int Application::run() {
 
   // The message exchange: token, signer, server configuration, proxies.
   s.exchange = std::make_unique<MessageExchange>(s.io, config_, *s.store, s.globalconf.get(), s.metrics, s.readiness);
+  if (role != "standalone") {
+    // A node of a cluster: a connection of its own for the OCSP lease, one for change
+    // notifications.
+    const auto pg = postgres_options(config_);
+    auto lease_conn = storage::open_postgres(pg);
+    auto listener = storage::listen_postgres(pg, std::string(storage::kConfigChannel));
+    if (!lease_conn.ok() || !listener.ok()) {
+      log::error("cannot start", {{"component", "cluster"},
+                                  {"error", (!lease_conn.ok() ? lease_conn.error() : listener.error()).detail()}});
+      return 1;
+    }
+    s.exchange->join_cluster(std::make_unique<storage::Lease>(std::move(lease_conn).value(), storage::kOcspLeaseKey),
+                             std::move(listener).value());
+  }
   if (auto st = s.exchange->start(); !st.ok()) {
     log::error("cannot start", {{"component", "exchange"}, {"error", st.error().detail()}});
     return 1;
@@ -282,6 +336,13 @@ int apply_server_conf(const config::Config& config, const std::string& file) {
   if (auto st = prepare_data_dir(config.str("data_dir")); !st.ok()) {
     std::fprintf(stderr, "roadside: %s\n", st.error().detail().c_str());
     return 1;
+  }
+  if (config.str("node.role") == "secondary") {
+    std::fprintf(stderr,
+                 "roadside: this node is a secondary (node.role): its configuration comes from the primary; "
+                 "apply %s on the primary\n",
+                 file.c_str());
+    return 3;
   }
   auto conn = open_database(config);
   if (!conn.ok()) {

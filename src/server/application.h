@@ -32,7 +32,8 @@ class Application {
 
 // `roadside apply FILE`: validates the server configuration and stores it as a new revision
 // in the configured database (nothing when unchanged). Prints what happened; exit code 0 on
-// success, 1 on an error (named on stderr).
+// success, 1 on an error (named on stderr), 3 when this node is a secondary (configuration is
+// changed on the primary only).
 int apply_server_conf(const config::Config& config, const std::string& file);
 
 }  // namespace roadside::server

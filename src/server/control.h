@@ -1,8 +1,8 @@
 // Commands to a running server from its own host or container, over a Unix socket in the
 // data directory (<data_dir>/control.sock, owner-only: whoever can use it can read the
 // database anyway). One request per connection: a command line and an argument line; one
-// answer line, "ok: ..." or "error: ...". Today's command: token-login (the PIN as argument),
-// what `roadside token login` sends.
+// answer line, "ok: ..." or "error: ...". Commands: token-login (the PIN as argument, what
+// `roadside token login` sends) and maintenance (on or off, from `roadside maintenance`).
 #pragma once
 
 #include <chrono>

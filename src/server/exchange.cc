@@ -2,6 +2,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -36,9 +37,81 @@ MessageExchange::MessageExchange(asio::io_context& io, const config::Config& con
       ocsp_http_(io.get_executor()),
       ocsp_cache_(fs::path(config.str("data_dir")) / "ocsp"),
       ocsp_(ocsp_http_, ocsp_cache_),
-      timer_(io) {}
+      timer_(io),
+      secondary_(config.str("node.role") == "secondary") {}
 
-MessageExchange::~MessageExchange() = default;
+MessageExchange::~MessageExchange() {
+  stopped_ = true;
+  if (listener_.joinable()) listener_.join();
+}
+
+void MessageExchange::join_cluster(std::unique_ptr<storage::Lease> ocsp_lease, std::unique_ptr<storage::ChangeListener> changes) {
+  ocsp_lease_ = std::move(ocsp_lease);
+  changes_ = std::move(changes);
+}
+
+// A thread that waits for the primary's change notifications and has the new revision
+// loaded at once; the background loop's polling covers a broken listener.
+void MessageExchange::listen_for_changes() {
+  if (!changes_) return;
+  notifications_ = &metrics_.counter("roadside_config_notifications_total",
+                                     "Configuration change notifications received from the database");
+  log::info("following configuration changes", {{"channel", std::string(storage::kConfigChannel)}});
+  listener_ = std::thread([this] {
+    bool reported = false;
+    while (!stopped_) {
+      auto got = changes_->wait(std::chrono::milliseconds(500));
+      if (!got.ok()) {
+        if (!reported) log::warn("configuration change listener lost its connection; polling until it is back", {{"error", got.error().detail()}});
+        reported = true;
+        for (int i = 0; i < 20 && !stopped_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        continue;
+      }
+      if (reported) log::info("configuration change listener connected again");
+      reported = false;
+      if (*got) {
+        log::debug("configuration change notified");
+        notifications_->inc();
+        asio::post(io_, [this] { reload_serverconf(); });
+      }
+    }
+  });
+}
+
+void MessageExchange::import_shared_ocsp(const std::vector<crypto::Certificate>& own) {
+  auto rows = store_.with_connection([](storage::Connection& c) { return c.query("SELECT certificate_sha1, response FROM ocsp_responses"); });
+  if (!rows.ok()) {
+    log::warn("cannot read the cluster's OCSP responses", {{"error", rows.error().detail()}});
+    return;
+  }
+  for (const auto& row : *rows) {
+    const auto id = storage::as_text(row[0]);
+    const auto* der = std::get_if<storage::Blob>(&row[1]);
+    if (!id || !der) continue;
+    for (const auto& cert : own) {
+      if (cert.sha1_hex() != *id) continue;
+      if (ocsp_cache_.get_by_hash(*id) == der->bytes) break;
+      // Verified before use like a fetched one: fresh_response checks it under the rules.
+      if (auto st = ocsp_cache_.put(cert, der->bytes); !st.ok()) log::warn("cannot cache an OCSP response", {{"error", st.error().detail()}});
+      break;
+    }
+  }
+}
+
+void MessageExchange::export_shared_ocsp(const std::vector<crypto::Certificate>& own) {
+  for (const auto& cert : own) {
+    auto der = ocsp_cache_.get(cert);
+    if (!der) continue;
+    auto done = store_.with_connection([&](storage::Connection& c) {
+      const storage::Value params[] = {cert.sha1_hex(), storage::Blob{*der}};
+      return c.query(
+          "INSERT INTO ocsp_responses (certificate_sha1, response) VALUES (?, ?) ON CONFLICT (certificate_sha1) DO UPDATE "
+          "SET response = excluded.response, updated_at = excluded.updated_at WHERE ocsp_responses.response <> excluded.response",
+          params);
+    });
+    if (!done.ok()) log::warn("cannot share an OCSP response with the cluster", {{"error", done.error().detail()}});
+  }
+}
 
 Result<std::pair<std::string, std::string>> MessageExchange::internal_tls() {
   // Made once per instance and kept in the database, so every node of a cluster and every
@@ -96,8 +169,11 @@ void MessageExchange::reload_serverconf() {
 }
 
 Status MessageExchange::start() {
-  // The token: import a folder, then log in with the PIN.
-  if (const std::string dir = config_.str("token.import_dir"); !dir.empty()) {
+  // The token: import a folder, then log in with the PIN. (A secondary only reads what the
+  // primary put in the database.)
+  if (const std::string dir = config_.str("token.import_dir"); !dir.empty() && secondary_) {
+    log::info("token.import_dir is imported by the primary; this secondary uses the keys in the database", {{"folder", dir}});
+  } else if (!dir.empty()) {
     auto added = token_.import_folder(dir);
     if (!added.ok()) return start_error("token.import_dir " + dir + ": " + added.error().detail());
     log::info("software token imported", {{"folder", dir}, {"keys_added", *added}});
@@ -115,7 +191,9 @@ Status MessageExchange::start() {
   ocsp_cache_.load();
 
   // The server configuration.
-  if (const std::string file = config_.str("server_conf.file"); !file.empty()) {
+  if (const std::string file = config_.str("server_conf.file"); !file.empty() && secondary_) {
+    log::info("server_conf.file is applied by the primary; this secondary follows the database", {{"file", file}});
+  } else if (!file.empty()) {
     auto text = globalconf::read_file_limited(file, 16 << 20);
     if (!text.ok()) return start_error("server_conf.file: " + text.error().detail());
     auto conf = serverconf::ServerConf::parse_yaml(*text);
@@ -125,6 +203,13 @@ Status MessageExchange::start() {
     if (applied->second) log::audit("Apply server configuration", "system", {{"file", file}, {"revision", applied->first}});
   }
   reload_serverconf();
+  listen_for_changes();
+  metrics_.gauge_fn("roadside_server_conf_revision", "Revision of the server configuration in use", [this] {
+    std::lock_guard lock(mu_);
+    return static_cast<double>(revision_);
+  });
+  metrics_.gauge_fn("roadside_ocsp_lease_held", "1 when this node fetches the OCSP responses (for its cluster)",
+                    [this] { return ocsp_lease_held_ ? 1.0 : 0.0; });
 
   control_ = std::make_unique<ControlSocket>(io_, fs::path(config_.str("data_dir")) / "control.sock",
                                              [this](const std::string& command, const std::string& argument) {
@@ -132,6 +217,10 @@ Status MessageExchange::start() {
                                              });
   if (auto st = control_->start(); !st.ok()) return start_error(st.error().detail());
 
+  readiness_.add("maintenance", [this]() -> std::optional<std::string> {
+    if (!maintenance_) return std::nullopt;
+    return std::string("maintenance mode (roadside maintenance off)");
+  });
   readiness_.add("token", [this] { return token_.not_ready(); });
   readiness_.add("serverconf", [this]() -> std::optional<std::string> {
     std::lock_guard lock(mu_);
@@ -264,10 +353,27 @@ asio::awaitable<void> MessageExchange::refresh_ocsp() {
   } else if (!token_.active()) {
     problem = "the token is not logged in";
   } else {
-    auto st = co_await ocsp_.refresh(own_certificates(), shared);
-    if (!st.ok()) {
-      problem = st.error().detail();
-      log::warn("OCSP fetch failed", {{"error", problem}});
+    const auto own = own_certificates();
+    if (ocsp_lease_) import_shared_ocsp(own);
+    const bool fetcher = !ocsp_lease_ || ocsp_lease_->hold();
+    if (ocsp_lease_ && fetcher != ocsp_lease_held_.exchange(fetcher)) {
+      log::info(fetcher ? "this node now fetches the cluster's OCSP responses" : "another node fetches the cluster's OCSP responses");
+    }
+    if (fetcher) {
+      auto st = co_await ocsp_.refresh(own, shared);
+      if (!st.ok()) {
+        problem = st.error().detail();
+        log::warn("OCSP fetch failed", {{"error", problem}});
+      }
+      if (ocsp_lease_) export_shared_ocsp(own);
+    } else {
+      const auto now = std::chrono::system_clock::now();
+      for (const auto& cert : own) {
+        if (auto fresh = ocsp_.fresh_response(cert, shared, now); !fresh.ok()) {
+          problem = "waiting for the node that fetches OCSP responses: " + fresh.error().detail();
+          break;
+        }
+      }
     }
   }
   std::lock_guard lock(mu_);
@@ -306,6 +412,15 @@ asio::awaitable<void> MessageExchange::background() {
 }
 
 std::string MessageExchange::control_command(const std::string& command, const std::string& argument) {
+  if (command == "maintenance") {
+    if (argument != "on" && argument != "off") return "error: maintenance takes on or off";
+    const bool on = argument == "on";
+    if (maintenance_.exchange(on) != on) {
+      log::audit(on ? "Enable maintenance mode" : "Disable maintenance mode", "control socket");
+      log::info(on ? "maintenance mode: /readyz answers 503" : "maintenance mode off");
+    }
+    return on ? "ok: maintenance mode on: /readyz answers 503 until `roadside maintenance off`" : "ok: maintenance mode off";
+  }
   if (command != "token-login") return "error: unknown command \"" + command.substr(0, 64) + "\"";
   if (argument.empty()) return "error: no PIN given";
   if (auto st = token_.login(argument); !st.ok()) {
@@ -323,6 +438,7 @@ std::string MessageExchange::control_command(const std::string& command, const s
 
 asio::awaitable<void> MessageExchange::stop(std::chrono::milliseconds drain) {
   stopped_ = true;
+  if (listener_.joinable()) listener_.join();
   timer_.cancel();
   if (control_) control_->stop();
   if (client_listener_) co_await client_listener_->stop(drain);

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <memory>
+#include <thread>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -28,6 +29,7 @@
 #include "signer/batch_signer.h"
 #include "signer/ocsp.h"
 #include "signer/token.h"
+#include "storage/cluster.h"
 #include "storage/store.h"
 
 namespace roadside::server {
@@ -42,6 +44,10 @@ class MessageExchange {
   // listeners and the background loops. An error here stops the server from starting.
   Status start();
   boost::asio::awaitable<void> stop(std::chrono::milliseconds drain);
+  // A node of a cluster (before start()): `ocsp_lease` makes one node at a time fetch the
+  // OCSP responses of the shared certificates (the others take them from the database), and
+  // `changes` wakes this node when the primary commits a configuration change.
+  void join_cluster(std::unique_ptr<storage::Lease> ocsp_lease, std::unique_ptr<storage::ChangeListener> changes);
   // "name url" lines for the started log line.
   std::vector<std::pair<std::string, std::string>> endpoints() const;
 
@@ -51,6 +57,11 @@ class MessageExchange {
   // A command from the control socket: "ok: ..." or "error: ...".
   std::string control_command(const std::string& command, const std::string& argument);
   void reload_serverconf();
+  // The cluster's shared OCSP responses: read into this node's cache, and written by the
+  // node that holds the lease.
+  void import_shared_ocsp(const std::vector<crypto::Certificate>& own);
+  void export_shared_ocsp(const std::vector<crypto::Certificate>& own);
+  void listen_for_changes();
   std::vector<crypto::Certificate> own_certificates() const;
   // The server proxy's listener, once the token's authentication key is open (at start, or
   // at a later login). Idempotent.
@@ -80,6 +91,13 @@ class MessageExchange {
   std::unique_ptr<ControlSocket> control_;  // <data_dir>/control.sock: `roadside token login`
   boost::asio::steady_timer timer_;
   std::atomic<bool> stopped_{false};
+  const bool secondary_;
+  std::atomic<bool> maintenance_{false};  // `roadside maintenance on`: /readyz says 503 on purpose
+  std::unique_ptr<storage::Lease> ocsp_lease_;
+  std::atomic<bool> ocsp_lease_held_{false};
+  std::unique_ptr<storage::ChangeListener> changes_;
+  std::thread listener_;
+  metrics::Counter* notifications_ = nullptr;
 
   mutable std::mutex mu_;
   std::shared_ptr<const serverconf::ServerConf> conf_;  // GUARDED_BY(mu_)

@@ -8,6 +8,7 @@
 
 #include "base/clock.h"
 #include "globalconf/files.h"
+#include "storage/cluster.h"
 
 namespace roadside::serverconf {
 
@@ -467,6 +468,8 @@ Result<std::pair<std::int64_t, bool>> apply(storage::Store& store, const ServerC
     const storage::Value params[] = {latest + 1, document, digest, std::string(source), format_rfc3339(Clock::system().now())};
     ROADSIDE_TRY_STATUS(
         c.query("INSERT INTO server_configuration (revision, document, digest, source, applied_at) VALUES (?, ?, ?, ?, ?)", params));
+    // The other nodes of a cluster learn of it when this commits (they poll as well).
+    ROADSIDE_TRY_STATUS(storage::notify(c, storage::kConfigChannel, std::to_string(latest + 1)));
     out = {latest + 1, true};
     return {};
   });

@@ -83,6 +83,23 @@ CREATE TABLE administrators (
   created_at    TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 )sql"},
+    // OCSP responses for this server's own certificates, shared by the nodes of a cluster:
+    // the node holding the OCSP lease fetches them, every node reads them from here.
+    Migration{4, "ocsp_responses",
+              R"sql(
+CREATE TABLE ocsp_responses (
+  certificate_sha1 TEXT PRIMARY KEY,
+  response         BLOB NOT NULL,
+  updated_at       TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+)sql",
+              R"sql(
+CREATE TABLE ocsp_responses (
+  certificate_sha1 TEXT PRIMARY KEY,
+  response         BYTEA NOT NULL,
+  updated_at       TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+)sql"},
 };
 
 }  // namespace

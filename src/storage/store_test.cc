@@ -1,6 +1,7 @@
 // One suite, two databases: every test runs on SQLite and on a real PostgreSQL server
 // (started by ctest's "postgres" fixture; its address comes in ROADSIDE_TEST_PG_INFO).
 #include "storage/store.h"
+#include "storage/cluster.h"
 
 #include <gtest/gtest.h>
 
@@ -291,6 +292,54 @@ TEST_P(StoreTest, RecoversWhenTheServerDropsTheConnection) {
   auto v = s.get_setting("k");
   ASSERT_TRUE(v.ok()) << v.error().to_string();
   EXPECT_EQ(*v, "v");
+}
+
+// One node holds a lease at a time; when its session ends, the next node to ask takes it.
+TEST_P(StoreTest, ALeaseIsHeldByOneNodeUntilItsSessionEnds) {
+  auto a = std::make_unique<Lease>(open(), kOcspLeaseKey);
+  Lease b(open(), kOcspLeaseKey);
+  EXPECT_TRUE(a->hold());
+  EXPECT_TRUE(a->hold());  // kept, not taken twice
+  if (GetParam() == Dialect::sqlite) {
+    EXPECT_TRUE(b.hold());  // one node: always its own
+    return;
+  }
+  EXPECT_FALSE(b.hold());
+  Lease other_job(open(), kOcspLeaseKey + 1);
+  EXPECT_TRUE(other_job.hold());  // another key is another lease
+  a.reset();                      // the holder dies: its session and lock go
+  EXPECT_TRUE(b.hold());
+  EXPECT_TRUE(b.held());
+}
+
+// A change committed on one connection wakes a listener on another; a rolled-back one does not.
+TEST_P(StoreTest, ChangeNotificationsArriveOnCommitOnly) {
+  if (GetParam() == Dialect::sqlite) GTEST_SKIP() << "SQLite serves one node: nothing to notify";
+  auto listener = listen_postgres(pg_options(pg_, db_name_), std::string(kConfigChannel));
+  ASSERT_TRUE(listener.ok()) << listener.error().to_string();
+  auto writer = open();
+  auto quiet = (*listener)->wait(std::chrono::milliseconds(100));
+  ASSERT_TRUE(quiet.ok());
+  EXPECT_FALSE(*quiet);
+
+  ASSERT_TRUE(writer->begin().ok());
+  ASSERT_TRUE(notify(*writer, kConfigChannel, "7").ok());
+  auto before_commit = (*listener)->wait(std::chrono::milliseconds(200));
+  ASSERT_TRUE(before_commit.ok());
+  EXPECT_FALSE(*before_commit);
+  ASSERT_TRUE(writer->commit().ok());
+  const auto sent = std::chrono::steady_clock::now();
+  auto after_commit = (*listener)->wait(std::chrono::seconds(5));
+  ASSERT_TRUE(after_commit.ok());
+  EXPECT_TRUE(*after_commit);
+  EXPECT_LT(std::chrono::steady_clock::now() - sent, std::chrono::seconds(1));
+
+  ASSERT_TRUE(writer->begin().ok());
+  ASSERT_TRUE(notify(*writer, kConfigChannel, "8").ok());
+  ASSERT_TRUE(writer->rollback().ok());
+  auto after_rollback = (*listener)->wait(std::chrono::milliseconds(300));
+  ASSERT_TRUE(after_rollback.ok());
+  EXPECT_FALSE(*after_rollback);
 }
 
 INSTANTIATE_TEST_SUITE_P(Databases, StoreTest, ::testing::Values(Dialect::sqlite, Dialect::postgresql),

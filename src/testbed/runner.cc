@@ -104,7 +104,7 @@ net::ServerOptions loopback(const std::string& name, unsigned short port) {
 
 }  // namespace
 
-int run_instance(const fs::path& dir_in) {
+int run_instance(const fs::path& dir_in, bool with_servers) {
   const fs::path dir = fs::absolute(dir_in);
   auto fail = [](const std::string& what, const std::string& why) {
     log::error("testbed cannot start", {{"component", what}, {"error", why}});
@@ -152,6 +152,7 @@ int run_instance(const fs::path& dir_in) {
 
   std::vector<Child> children;
   for (const auto& s : j["servers"]) {
+    if (!with_servers) break;
     auto pid = spawn_server(s["config"].get<std::string>(), s["log"].get<std::string>(), *pin);
     if (!pid.ok()) {
       stop_children(children);

@@ -8,8 +8,10 @@
 
 namespace roadside::testbed {
 
-// Exit code: 0 after a clean stop, 1 when it cannot start (the reason is logged).
-int run_instance(const std::filesystem::path& dir);
+// Exit code: 0 after a clean stop, 1 when it cannot start (the reason is logged). With
+// `with_servers` false it runs the authorities, publisher and services only, for servers
+// started elsewhere (containers, another host) from the same instance folder.
+int run_instance(const std::filesystem::path& dir, bool with_servers = true);
 // Sends SIGTERM to a running `up` and waits (up to 30 s) until it has stopped.
 int stop_instance(const std::filesystem::path& dir);
 

@@ -1,8 +1,13 @@
 // PostgreSQL implementation of storage::Connection, on libpq.
 #include <libpq-fe.h>
 
+#include <poll.h>
+
+#include <cerrno>
+
 #include <charconv>
 
+#include "storage/cluster.h"
 #include "storage/store.h"
 
 namespace roadside::storage {
@@ -162,19 +167,15 @@ class PostgresConnection final : public Connection {
   std::string description_;
 };
 
-}  // namespace
-
-Result<std::unique_ptr<Connection>> open_postgres(const PostgresOptions& o) {
+// A libpq connection made from `o`, or why not. Keywords and values are passed separately: no
+// escaping, and the password never ends up in a connection string that could be logged.
+Result<PGconn*> connect(const PostgresOptions& o, const std::string& description) {
   const std::string port = std::to_string(o.port);
   const std::string timeout = std::to_string(o.connect_timeout_s);
-  // Keywords and values are passed separately: no escaping, and the password never ends up
-  // in a connection string that could be logged.
   const char* keys[] = {"host", "port", "user", "password", "dbname", "sslmode", "connect_timeout", "application_name",
                         nullptr};
   const char* values[] = {o.host.c_str(),     port.c_str(),     o.user.c_str(),    o.password.c_str(),
                           o.database.c_str(), o.sslmode.c_str(), timeout.c_str(), "roadside", nullptr};
-  const std::string description =
-      "postgresql://" + o.user + "@" + (o.host.empty() ? "localhost" : o.host) + ":" + port + "/" + o.database;
   PGconn* conn = PQconnectdbParams(keys, values, 0);
   if (!conn || PQstatus(conn) != CONNECTION_OK) {
     std::string msg = conn ? PQerrorMessage(conn) : "out of memory";
@@ -182,10 +183,79 @@ Result<std::unique_ptr<Connection>> open_postgres(const PostgresOptions& o) {
     PQfinish(conn);
     return Error(make_error_code(errc::connection_failed), "cannot connect to " + description + ": " + msg);
   }
-  auto c = std::make_unique<PostgresConnection>(conn, description);
   // Quiet NOTICEs ("relation already exists, skipping") would otherwise go to stderr.
   PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
-  return std::unique_ptr<Connection>(std::move(c));
+  return conn;
+}
+
+std::string describe(const PostgresOptions& o) {
+  return "postgresql://" + o.user + "@" + (o.host.empty() ? "localhost" : o.host) + ":" + std::to_string(o.port) + "/" +
+         o.database;
+}
+
+class PostgresListener final : public ChangeListener {
+ public:
+  PostgresListener(PostgresOptions options, std::string channel)
+      : options_(std::move(options)), channel_(std::move(channel)), description_(describe(options_)) {}
+  ~PostgresListener() override { PQfinish(conn_); }
+
+  Status start() {
+    if (conn_) PQfinish(conn_);
+    conn_ = nullptr;
+    ROADSIDE_TRY(conn_, connect(options_, description_));
+    char* quoted = PQescapeIdentifier(conn_, channel_.data(), channel_.size());
+    const std::string sql = "LISTEN " + std::string(quoted ? quoted : "\"\"");
+    PQfreemem(quoted);
+    PGresult* res = PQexec(conn_, sql.c_str());
+    const bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    PQclear(res);
+    if (!ok) return Error(make_error_code(errc::query_failed), description_ + ": LISTEN " + channel_ + ": " + PQerrorMessage(conn_));
+    return {};
+  }
+
+  Result<bool> wait(std::chrono::milliseconds timeout) override {
+    if (!conn_ || PQstatus(conn_) != CONNECTION_OK) {
+      if (auto st = start(); !st.ok()) return st.error();
+    }
+    if (drain()) return true;
+    pollfd fd{PQsocket(conn_), POLLIN, 0};
+    const int n = ::poll(&fd, 1, static_cast<int>(timeout.count()));
+    if (n < 0 && errno != EINTR) return Error(std::error_code(errno, std::generic_category()), "poll on " + description_);
+    if (n > 0 && PQconsumeInput(conn_) == 0) {
+      return Error(make_error_code(errc::connection_failed), description_ + ": " + PQerrorMessage(conn_));
+    }
+    return drain();
+  }
+
+ private:
+  // Consumes every notification already received; true when there was one.
+  bool drain() {
+    bool any = false;
+    while (PGnotify* n = PQnotifies(conn_)) {
+      any = true;
+      PQfreemem(n);
+    }
+    return any;
+  }
+
+  PostgresOptions options_;
+  std::string channel_;
+  std::string description_;
+  PGconn* conn_ = nullptr;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ChangeListener>> listen_postgres(const PostgresOptions& options, std::string channel) {
+  auto l = std::make_unique<PostgresListener>(options, std::move(channel));
+  ROADSIDE_TRY_STATUS(l->start());
+  return std::unique_ptr<ChangeListener>(std::move(l));
+}
+
+Result<std::unique_ptr<Connection>> open_postgres(const PostgresOptions& o) {
+  const std::string description = describe(o);
+  ROADSIDE_TRY(PGconn * conn, connect(o, description));
+  return std::unique_ptr<Connection>(std::make_unique<PostgresConnection>(conn, description));
 }
 
 }  // namespace roadside::storage
