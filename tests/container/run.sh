@@ -56,6 +56,32 @@ done
 podman image inspect --format '{{json .Config.Healthcheck}}' localhost/roadside:slim | grep -q healthcheck \
   && pass "the image has a HEALTHCHECK (roadside healthcheck)" || fail "the image has no HEALTHCHECK"
 
+# The Debian package from the same build stage, installed on a fresh Debian 12 (its
+# dependencies come from the mirror), and the systemd unit checked by systemd-analyze.
+podman build --pull=never --format docker -f deploy/container/Containerfile --target build -t localhost/roadside-build:test . \
+  > "$W/build-stage.log" 2>&1 || { tail -20 "$W/build-stage.log"; fail "the build stage"; exit 1; }
+podman run --rm -v "$W:/out" localhost/roadside-build:test sh -c 'cp /build/roadside_*.deb /out/' \
+  && DEB=$(ls "$W"/roadside_*.deb) && pass "the build made $(basename "$DEB") ($(( $(stat -c %s "$DEB") / 1024 / 1024 )) MiB)" \
+  || fail "no .deb from the build stage"
+if podman run --rm -v "$W:/pkg:ro" "$BASE_IMAGE" bash -c '
+    set -e
+    apt-get update -q > /dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /pkg/roadside_*.deb > /dev/null
+    roadside version
+    test "$(stat -c %U:%a /var/lib/roadside)" = roadside:700
+    test "$(stat -c %G:%a /etc/roadside/secrets.env)" = roadside:640
+    test -f /usr/lib/systemd/system/roadside.service
+    id roadside' > "$W/deb-install.log" 2>&1; then
+  pass "apt-get install of the .deb on a fresh Debian 12: $(head -1 "$W/deb-install.log"), user roadside, /var/lib/roadside 0700"
+else
+  tail -20 "$W/deb-install.log"; fail "installing the .deb on a fresh Debian 12"
+fi
+sed "s|/usr/bin/roadside|$ROADSIDE|" deploy/systemd/roadside.service > "$W/roadside.service"
+if command -v systemd-analyze > /dev/null; then
+  systemd-analyze verify "$W/roadside.service" > "$W/unit.log" 2>&1 && pass "systemd-analyze verify roadside.service" \
+    || { cat "$W/unit.log"; fail "systemd-analyze verify roadside.service"; }
+fi
+
 # An example information system: curl in a Debian image, calling through its sidecar.
 podman build --pull=never -f tests/container/example-app/Containerfile -t localhost/roadside-example-app:test \
   tests/container/example-app > "$W/build-app.log" 2>&1 || { tail -20 "$W/build-app.log"; fail "example app image"; exit 1; }
@@ -77,7 +103,8 @@ run_server() {  # run_server N VARIANT: server N of the instance as a container
   local n=$1 variant=$2 name=${SS[$1]}
   mkdir -p "$W/data-ss$((n + 1))"
   chown 10001:10001 "$W/data-ss$((n + 1))"
-  podman run -d --name "$name" --network host --read-only \
+  # (--health-interval disable: no systemd timer on a CI host; `podman healthcheck run` below)
+  podman run -d --name "$name" --network host --read-only --health-interval disable \
     -v "$INST:$INST:ro" -v "$W/data-ss$((n + 1)):/var/lib/roadside" \
     -e ROADSIDE_CONFIG="$INST/servers/ss$((n + 1))/roadside.yaml" -e ROADSIDE_DATA_DIR=/var/lib/roadside \
     -e XROAD_TOKEN_PIN localhost/roadside:$variant > /dev/null

@@ -370,17 +370,30 @@ TEST(Serve, TheDatabaseAloneCarriesTheIdentityToANewHost) {
   ASSERT_TRUE(admin.has_value());
   const std::string port = std::to_string(admin->port);
   const std::string db = admin->database;
-  Env env = {{"XROAD_DB_HOST", "127.0.0.1"}, {"XROAD_DB_PORT", port}, {"XROAD_DB_USER", "postgres"}, {"XROAD_DATABASE_NAME", db}};
+  // A software token (an authentication and a signing key, as X-Road's signer keeps them),
+  // imported on the first host only; the second has the database and the PIN, nothing else.
+  TempDir instance;
+  const std::string pin = "identity-pin-1234";
+  Process init({roadside_binary().string(), "testbed", "init", "--dir", (instance / "i").string(), "--servers", "1"},
+               {{"XROAD_TOKEN_PIN", pin}}, instance / "init.log");
+  ASSERT_EQ(init.wait(60s), 0) << init.output();
+  Env env = {{"XROAD_DB_HOST", "127.0.0.1"}, {"XROAD_DB_PORT", port}, {"XROAD_DB_USER", "postgres"}, {"XROAD_DATABASE_NAME", db},
+             {"XROAD_TOKEN_PIN", pin}};
   env.insert(env.end(), kAdmin.begin(), kAdmin.end());
   std::vector<Secrets> found;
   for (int host = 0; host < 2; ++host) {
     TempDir dir;  // each start on an empty data directory
+    Env host_env = env;
+    if (host == 0) host_env.emplace_back("ROADSIDE_TOKEN_IMPORT_DIR", (instance / "i" / "servers" / "ss1" / "token").string());
     {
-      Server server(dir, {"--set", "database.sslmode=disable"}, env);
+      Server server(dir, {"--set", "database.sslmode=disable"}, host_env);
       ASSERT_NE(server.port(), 0) << server.process.output();
+      ASSERT_TRUE(server.process.wait_for_output("\"token logged in\"", 10s)) << server.process.output();
       const std::string out = server.process.output();
       EXPECT_NE(out.find(host == 0 ? "\"first_run\":true" : "\"first_run\":false"), std::string::npos) << out;
       EXPECT_EQ(out.find("Create initial administrator") != std::string::npos, host == 0) << out;
+      EXPECT_EQ(out.find("software token imported") != std::string::npos, host == 0) << out;
+      EXPECT_NE(out.find("\"msg\":\"token logged in\",\"keys\":2"), std::string::npos) << out;  // both keys open
       server.process.signal(SIGTERM);
       ASSERT_EQ(server.process.wait(5s), 0);
     }
@@ -391,6 +404,45 @@ TEST(Serve, TheDatabaseAloneCarriesTheIdentityToANewHost) {
   EXPECT_EQ(found[0].instance_id, found[1].instance_id);
   EXPECT_EQ(found[0].internal_tls, found[1].internal_tls);
   EXPECT_EQ(found[0].admin_hash, found[1].admin_hash);
+}
+
+// ---- cluster roles ---------------------------------------------------------------------
+
+TEST(Serve, AClusterRoleNeedsPostgreSQL) {
+  TempDir dir;
+  Server server(dir, {"--set", "node.role=secondary"});
+  EXPECT_EQ(server.process.wait(5s), 1);
+  EXPECT_NE(server.process.output().find("node.role secondary needs the cluster's PostgreSQL database"), std::string::npos)
+      << server.process.output();
+}
+
+TEST(Serve, ASecondaryDoesNotStartBeforeThePrimaryMadeTheInstance) {
+  if (!std::getenv("ROADSIDE_TEST_PG_INFO")) GTEST_SKIP() << "no PostgreSQL test server (run through ctest)";
+  const auto pg = new_pg_database("roadside_secondary_");
+  ASSERT_TRUE(pg.has_value());
+  const Env env = {{"XROAD_DB_HOST", "127.0.0.1"}, {"XROAD_DB_PORT", std::to_string(pg->port)}, {"XROAD_DB_USER", "postgres"},
+                   {"XROAD_DATABASE_NAME", pg->database}};
+  TempDir dir;
+  {
+    Server secondary(dir, {"--set", "database.sslmode=disable", "--set", "node.role=secondary"}, env);
+    EXPECT_EQ(secondary.process.wait(10s), 1);
+    EXPECT_NE(secondary.process.output().find("start the primary (node.role=primary) first"), std::string::npos)
+        << secondary.process.output();
+  }
+  storage::Store store(std::move(storage::open_postgres(*pg)).value());
+  EXPECT_FALSE(*store.get_setting("instance.id"));  // it made nothing
+  {
+    Server primary(dir, {"--set", "database.sslmode=disable", "--set", "node.role=primary"}, env);
+    ASSERT_NE(primary.port(), 0) << primary.process.output();
+    primary.process.signal(SIGTERM);
+    ASSERT_EQ(primary.process.wait(5s), 0);
+  }
+  TempDir other;
+  Server secondary(other, {"--set", "database.sslmode=disable", "--set", "node.role=secondary"}, env);
+  ASSERT_NE(secondary.port(), 0) << secondary.process.output();
+  EXPECT_NE(secondary.process.output().find("\"node_role\":\"secondary\""), std::string::npos) << secondary.process.output();
+  secondary.process.signal(SIGTERM);
+  EXPECT_EQ(secondary.process.wait(5s), 0);
 }
 
 TEST(Serve, RunsOnPostgreSQL) {
