@@ -90,6 +90,30 @@ TEST(Serve, LivezAnswersWithinASecondAndSigtermExitsZeroWithinASecond) {
   EXPECT_FALSE(http_get(server.port(), "/livez", 500ms).has_value());
 }
 
+// The image's HEALTHCHECK: exit 0 when /livez answers, 1 with the reason when nothing does.
+TEST(Serve, HealthcheckAsksTheRunningServer) {
+  TempDir dir;
+  Server server(dir);
+  const unsigned short port = server.port();
+  ASSERT_NE(port, 0) << server.process.output();
+  std::string out;
+  EXPECT_EQ(run_command(roadside_binary().string() + " healthcheck --health-port " + std::to_string(port) + " 2>&1", &out), 0)
+      << out;
+  EXPECT_NE(out.find("alive"), std::string::npos) << out;
+  // /readyz is 503 here (no token, no configuration): not ready, and it says why.
+  EXPECT_EQ(run_command(roadside_binary().string() + " healthcheck --path /readyz --health-port " + std::to_string(port) + " 2>&1",
+                        &out),
+            1)
+      << out;
+  EXPECT_NE(out.find("answered 503"), std::string::npos) << out;
+  server.process.signal(SIGTERM);
+  ASSERT_EQ(server.process.wait(5s), 0);
+  EXPECT_EQ(run_command(roadside_binary().string() + " healthcheck --timeout-ms 500 --health-port " + std::to_string(port) + " 2>&1",
+                        &out),
+            1);
+  EXPECT_NE(out.find("cannot connect"), std::string::npos) << out;
+}
+
 TEST(Serve, EveryLogLineIsJson) {
   TempDir dir;
   Server server(dir);
