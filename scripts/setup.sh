@@ -20,8 +20,9 @@ PACKAGES=(
   # a real SOAP client for the message exchange tests
   python3-zeep
   # make test-container: podman with runc (crun refuses this host's hybrid cgroups), and
-  # debootstrap for a Debian base image made locally (no registry is used)
-  podman runc buildah debootstrap
+  # debootstrap for a Debian base image made locally (no registry is used), catatonit for
+  # the infra container of `podman kube play`
+  podman runc buildah debootstrap catatonit
   # independent verifiers the interoperability tests run (the JDK XML-signature API)
   openjdk-17-jdk-headless
 )
