@@ -1,5 +1,7 @@
 #include "server/exchange.h"
 
+#include <algorithm>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -382,30 +384,40 @@ asio::awaitable<void> MessageExchange::refresh_ocsp() {
 }
 
 asio::awaitable<void> MessageExchange::background() {
+  using std::chrono::milliseconds;
   const auto poll = std::chrono::seconds(config_.integer("server_conf.poll_interval_s"));
-  const auto ocsp_interval = std::chrono::seconds(config_.integer("ocsp.check_interval_s"));
+  const milliseconds ocsp_interval = std::chrono::seconds(config_.integer("ocsp.check_interval_s"));
+  constexpr milliseconds kFirstRetry{250}, kMaxRetry{2000};
   auto next_poll = std::chrono::steady_clock::now() + poll;
   auto next_ocsp = std::chrono::steady_clock::now();
+  // Until own certificates have fresh responses (at start the global configuration is still
+  // on its way), try again soon: after 250 ms, doubling to every 2 s.
+  milliseconds retry = kFirstRetry;
   while (!stopped_) {
     const auto now = std::chrono::steady_clock::now();
     if (now >= next_poll) {
       reload_serverconf();
       next_poll = now + poll;
     }
-    bool retry_soon = false;
+    bool problem = false;
     {
       std::lock_guard lock(mu_);
-      retry_soon = !ocsp_problem_.empty();
+      problem = !ocsp_problem_.empty();
     }
+    if (problem && next_ocsp - now > kMaxRetry) next_ocsp = now + retry;
     if (now >= next_ocsp) {
       co_await refresh_ocsp();
       std::lock_guard lock(mu_);
-      // Until own certificates have responses, try again every few seconds.
-      next_ocsp = now + (ocsp_problem_.empty() ? ocsp_interval : std::min(ocsp_interval, std::chrono::seconds(2)));
-    } else if (retry_soon && next_ocsp - now > std::chrono::seconds(2)) {
-      next_ocsp = now + std::chrono::seconds(2);
+      if (ocsp_problem_.empty()) {
+        next_ocsp = now + ocsp_interval;
+        retry = kFirstRetry;
+      } else {
+        next_ocsp = now + std::min(retry, ocsp_interval);
+        retry = std::min(retry * 2, kMaxRetry);
+      }
     }
-    timer_.expires_after(std::chrono::seconds(1));
+    const auto until = std::chrono::duration_cast<milliseconds>(std::min(next_ocsp, next_poll) - std::chrono::steady_clock::now());
+    timer_.expires_after(std::clamp(until, milliseconds(50), milliseconds(1000)));
     boost::system::error_code ec;
     co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
