@@ -27,11 +27,14 @@ now_ms() { date +%s%3N; }
 W=$CONTAINER_WORK/test
 SS=(rs-test-ss1 rs-test-ss2)
 POD=rs-test-sidecar
-cleanup() {
-  set +e
-  podman kube down "$W/sidecar-pod.yaml" > /dev/null 2>&1
-  podman rm -f -t 2 "${SS[@]}" > /dev/null 2>&1
-  [ -n "${TESTBED_PID:-}" ] && kill "$TESTBED_PID" 2> /dev/null && wait "$TESTBED_PID" 2> /dev/null
+cleanup() {  # (each name on its own: podman rm stops at the first name it cannot find)
+  podman kube down "$W/sidecar-pod.yaml" > /dev/null 2>&1 || true
+  for c in "${SS[@]}"; do podman rm -f -i -t 2 "$c" > /dev/null 2>&1 || true; done
+  if [ -n "${TESTBED_PID:-}" ]; then
+    kill "$TESTBED_PID" 2> /dev/null || true
+    wait "$TESTBED_PID" 2> /dev/null || true
+    TESTBED_PID=
+  fi
 }
 trap cleanup EXIT
 cleanup
@@ -139,7 +142,7 @@ else
   exit 1
 fi
 
-code=$(curl -s -o "$W/echo.json" -w '%{http_code}' -H 'X-Road-Client: DEV/COM/1001/CLIENT' -H 'X-Demo: 1' "$ECHO_URL")
+code=$(curl -s -o "$W/echo.json" -w '%{http_code}' -H 'X-Road-Client: DEV/COM/1001/CLIENT' -H 'X-Demo: 1' "$ECHO_URL" || true)
 if [ "$code" = 200 ] && grep -q '"/echo/container"' "$W/echo.json" && grep -q 'x=1' "$W/echo.json"; then
   pass "a REST request passed through two containers (ss1 slim -> ss2 full -> echo)"
 else
@@ -214,6 +217,11 @@ uid=$(awk '/^Uid:/ {print $2}' "/proc/$(podman inspect --format '{{.State.Pid}}'
 [ "$uid" = 10001 ] && pass "the sidecar runs as UID 10001" || fail "the sidecar runs as UID $uid"
 [ "$(podman inspect --format '{{.HostConfig.ReadonlyRootfs}}' $POD-roadside)" = true ] \
   && pass "the sidecar's root filesystem is read-only" || fail "the sidecar's root filesystem is writable"
+
+# Nothing of the test may be left running.
+cleanup
+left=$(podman ps -a --filter name=rs-test --format '{{.Names}}' | tr '\n' ' ')
+[ -z "$left" ] && pass "the test's containers and Pod are gone" || fail "left running: $left"
 
 echo
 if [ "$failures" -eq 0 ]; then echo "container tests: all passed"; else echo "container tests: $failures failed"; exit 1; fi
