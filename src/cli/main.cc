@@ -11,6 +11,7 @@
 #include "base/log.h"
 #include "base/clock.h"
 #include "config/config.h"
+#include "net/url.h"
 #include "cli/healthcheck.h"
 #include "cli/verify.h"
 #include "testbed/instance.h"
@@ -87,6 +88,20 @@ std::string read_secret_line(const char* prompt) {
   }
   if (!line.empty() && line.back() == '\r') line.pop_back();
   return line;
+}
+
+// One command to the running server through <data_dir>/control.sock; its answer printed.
+int control(const Config& cfg, const std::string& command, const std::string& argument) {
+  const auto socket = std::filesystem::path(cfg.str("data_dir")) / "control.sock";
+  auto answer = roadside::server::control_request(socket, command, argument, std::chrono::seconds(30));
+  if (!answer.ok()) {
+    std::cerr << "roadside: " << answer.error().detail() << " (is `roadside serve` running with data_dir " << cfg.str("data_dir")
+              << "?)\n";
+    return 1;
+  }
+  const bool ok = answer->rfind("ok:", 0) == 0;
+  (ok ? std::cout : std::cerr) << *answer << "\n";
+  return ok ? 0 : 1;
 }
 
 int config_error(const roadside::Error& e) {
@@ -241,26 +256,19 @@ int main(int argc, char** argv) {
     return roadside::testbed::run_instance(tb_dir, !tb_no_servers);
   }
   if (*tb_down) return roadside::testbed::stop_instance(tb_dir);
-  if (*token_login || *maintenance) {
-    auto cfg = (*token_login ? token_flags : maintenance_flags).load();
+  if (*token_login) {
+    auto cfg = token_flags.load();
     if (!cfg.ok()) return config_error(cfg.error());
-    std::string command = "maintenance", argument = maintenance_state;
-    if (*token_login) {
-      command = "token-login";
-      argument = cfg->str("token.pin");
-      if (argument.empty()) argument = read_secret_line("PIN: ");
-    }
-    const auto socket = std::filesystem::path(cfg->str("data_dir")) / "control.sock";
-    auto answer = roadside::server::control_request(socket, command, argument, std::chrono::seconds(30));
-    std::fill(argument.begin(), argument.end(), '\0');
-    if (!answer.ok()) {
-      std::cerr << "roadside: " << answer.error().detail() << " (is `roadside serve` running with data_dir " << cfg->str("data_dir")
-                << "?)\n";
-      return 1;
-    }
-    const bool ok = answer->rfind("ok:", 0) == 0;
-    (ok ? std::cout : std::cerr) << *answer << "\n";
-    return ok ? 0 : 1;
+    std::string pin = cfg->str("token.pin");
+    if (pin.empty()) pin = read_secret_line("PIN: ");
+    const int rc = control(*cfg, "token-login", pin);
+    std::fill(pin.begin(), pin.end(), '\0');
+    return rc;
+  }
+  if (*maintenance) {
+    auto cfg = maintenance_flags.load();
+    if (!cfg.ok()) return config_error(cfg.error());
+    return control(*cfg, "maintenance", maintenance_state);
   }
   if (*healthcheck) {
     if (health_url.empty()) {
@@ -271,10 +279,8 @@ int main(int argc, char** argv) {
         std::cerr << "roadside: healthcheck: health.port is 0 (a free port picked at start); give --url\n";
         return 2;
       }
-      std::string host = cfg->str("listen.address");
-      if (host.empty() || host == "0.0.0.0" || host == "::") host = "127.0.0.1";
-      if (host.find(':') != std::string::npos) host = "[" + host + "]";
-      health_url = "http://" + host + ":" + std::to_string(port) + health_path;
+      health_url = roadside::net::local_base_url("http", cfg->str("listen.address"), static_cast<unsigned short>(port)) +
+                   health_path;
     }
     return roadside::cli::healthcheck(health_url, std::chrono::milliseconds(health_timeout_ms));
   }

@@ -18,6 +18,12 @@ std::string Url::authority() const {
 
 std::string Url::to_string() const { return scheme + "://" + authority() + target; }
 
+std::string local_base_url(std::string_view scheme, std::string_view listen_address, unsigned short port) {
+  const bool wildcard = listen_address.empty() || listen_address == "0.0.0.0" || listen_address == "::";
+  const Url u{std::string(scheme), wildcard ? std::string("127.0.0.1") : std::string(listen_address), port, "/"};
+  return u.scheme + "://" + u.authority();
+}
+
 Result<Url> Url::parse(std::string_view text) {
   Url u;
   const auto sep = text.find("://");

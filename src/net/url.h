@@ -21,4 +21,8 @@ struct Url {
   static Result<Url> parse(std::string_view text);
 };
 
+// "scheme://host:port" of a listener bound to `listen_address`, as a process on this host
+// reaches it: a wildcard address (empty, 0.0.0.0, ::) becomes loopback.
+std::string local_base_url(std::string_view scheme, std::string_view listen_address, unsigned short port);
+
 }  // namespace roadside::net

@@ -34,3 +34,17 @@ TEST(Url, RejectsWhatItCannotUse) {
 
 }  // namespace
 }  // namespace roadside::net
+
+namespace roadside::net {
+namespace {
+
+TEST(LocalBaseUrl, AWildcardListenAddressIsReachedOnLoopback) {
+  EXPECT_EQ(local_base_url("http", "0.0.0.0", 5588), "http://127.0.0.1:5588");
+  EXPECT_EQ(local_base_url("http", "::", 5588), "http://127.0.0.1:5588");
+  EXPECT_EQ(local_base_url("https", "", 8443), "https://127.0.0.1:8443");
+  EXPECT_EQ(local_base_url("http", "127.0.0.3", 80), "http://127.0.0.3:80");
+  EXPECT_EQ(local_base_url("http", "::1", 5588), "http://[::1]:5588");
+}
+
+}  // namespace
+}  // namespace roadside::net

@@ -18,6 +18,7 @@
 #include "crypto/crypto.h"
 #include "metrics/metrics.h"
 #include "net/http_server.h"
+#include "net/url.h"
 #include "globalconf/files.h"
 #include "server/exchange.h"
 #include "server/globalconf_service.h"
@@ -121,6 +122,17 @@ Result<std::unique_ptr<storage::Connection>> open_database(const config::Config&
   return storage::open_postgres(postgres_options(c));
 }
 
+// The instance a secondary serves: the primary's. A secondary never makes one, so it does not
+// start before the primary has started once.
+Result<std::string> existing_instance(storage::Store& store) {
+  ROADSIDE_TRY(auto id, store.get_setting("instance.id"));
+  if (!id) {
+    return Error(std::make_error_code(std::errc::resource_unavailable_try_again),
+                 "the database holds no server yet: start the primary (node.role=primary) first");
+  }
+  return *std::move(id);
+}
+
 // A primary or secondary shares its database with the other nodes: only PostgreSQL can.
 Status check_role(const config::Config& c) {
   const std::string role = c.str("node.role");
@@ -176,19 +188,8 @@ int Application::run() {
     log::error("cannot start", {{"component", "storage"}, {"error", schema.error().detail()}});
     return 1;
   }
-  // The instance: made by the first start (a secondary never makes one: it serves the
-  // primary's, so it waits for the primary to have started once).
   const std::string new_id = Random::system().uuid();
-  Result<std::string> instance = std::string();
-  if (secondary) {
-    auto existing = s.store->get_setting("instance.id");
-    if (!existing.ok()) instance = existing.error();
-    else if (!*existing) instance = Error(std::make_error_code(std::errc::resource_unavailable_try_again),
-                                          "the database holds no server yet: start the primary (node.role=primary) first");
-    else instance = **existing;
-  } else {
-    instance = s.store->put_setting_if_absent("instance.id", new_id);
-  }
+  auto instance = secondary ? existing_instance(*s.store) : s.store->put_setting_if_absent("instance.id", new_id);
   if (!instance.ok()) {
     log::error("cannot start", {{"component", "storage"}, {"error", instance.error().detail()}});
     return 1;
@@ -247,8 +248,7 @@ int Application::run() {
     log::error("cannot start", {{"component", "health"}, {"error", st.error().detail()}});
     return 1;
   }
-  const std::string host = health_opts.address == "0.0.0.0" ? "127.0.0.1" : health_opts.address;
-  const std::string base = "http://" + host + ":" + std::to_string(s.health->port());
+  const std::string base = net::local_base_url("http", health_opts.address, s.health->port());
   log::info("listening", {{"component", "health"}, {"address", health_opts.address}, {"port", s.health->port()}});
 
   if (s.globalconf) s.globalconf->start();

@@ -1,6 +1,7 @@
 #include "server/exchange.h"
 
 #include <algorithm>
+#include <map>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -20,10 +21,6 @@ namespace fs = std::filesystem;
 namespace {
 
 Error start_error(std::string detail) { return Error(std::make_error_code(std::errc::invalid_argument), std::move(detail)); }
-
-std::string url_of(const std::string& scheme, const std::string& address, unsigned short port) {
-  return scheme + "://" + (address == "0.0.0.0" ? "127.0.0.1" : address) + ":" + std::to_string(port);
-}
 
 }  // namespace
 
@@ -86,17 +83,16 @@ void MessageExchange::import_shared_ocsp(const std::vector<crypto::Certificate>&
     log::warn("cannot read the cluster's OCSP responses", {{"error", rows.error().detail()}});
     return;
   }
+  std::map<std::string, std::string, std::less<>> shared;  // certificate SHA-1 hex -> DER
   for (const auto& row : *rows) {
     const auto id = storage::as_text(row[0]);
-    const auto* der = std::get_if<storage::Blob>(&row[1]);
-    if (!id || !der) continue;
-    for (const auto& cert : own) {
-      if (cert.sha1_hex() != *id) continue;
-      if (ocsp_cache_.get_by_hash(*id) == der->bytes) break;
-      // Verified before use like a fetched one: fresh_response checks it under the rules.
-      if (auto st = ocsp_cache_.put(cert, der->bytes); !st.ok()) log::warn("cannot cache an OCSP response", {{"error", st.error().detail()}});
-      break;
-    }
+    if (const auto* der = std::get_if<storage::Blob>(&row[1]); id && der) shared.emplace(*id, der->bytes);
+  }
+  for (const auto& cert : own) {
+    const auto it = shared.find(cert.sha1_hex());
+    if (it == shared.end() || ocsp_cache_.get_by_hash(it->first) == it->second) continue;
+    // Verified before use like a fetched one: fresh_response checks it under the rules.
+    if (auto st = ocsp_cache_.put(cert, it->second); !st.ok()) log::warn("cannot cache an OCSP response", {{"error", st.error().detail()}});
   }
 }
 
@@ -334,16 +330,16 @@ Status MessageExchange::start_server_proxy() {
 std::vector<std::pair<std::string, std::string>> MessageExchange::endpoints() const {
   std::vector<std::pair<std::string, std::string>> out;
   const std::string address = config_.str("listen.address");
-  if (client_listener_) out.emplace_back("clientproxy", url_of("http", address, client_listener_->port()));
-  if (client_tls_listener_) out.emplace_back("clientproxy_tls", url_of("https", address, client_tls_listener_->port()));
+  if (client_listener_) out.emplace_back("clientproxy", net::local_base_url("http", address, client_listener_->port()));
+  if (client_tls_listener_) out.emplace_back("clientproxy_tls", net::local_base_url("https", address, client_tls_listener_->port()));
   {
     std::lock_guard lock(mu_);
     if (server_listener_) {
       std::string server_address = config_.str("proxy.server_address");
-      out.emplace_back("serverproxy", url_of("https", server_address.empty() ? address : server_address, server_listener_->port()));
+      out.emplace_back("serverproxy", net::local_base_url("https", server_address.empty() ? address : server_address, server_listener_->port()));
     }
   }
-  if (ocsp_listener_) out.emplace_back("ocsp", url_of("http", address, ocsp_listener_->port()));
+  if (ocsp_listener_) out.emplace_back("ocsp", net::local_base_url("http", address, ocsp_listener_->port()));
   return out;
 }
 

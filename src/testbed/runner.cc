@@ -151,8 +151,8 @@ int run_instance(const fs::path& dir_in, bool with_servers) {
   if (auto st = services.start(); !st.ok()) return fail("services", st.error().detail());
 
   std::vector<Child> children;
-  for (const auto& s : j["servers"]) {
-    if (!with_servers) break;
+  const nlohmann::json servers = with_servers ? j["servers"] : nlohmann::json::array();
+  for (const auto& s : servers) {
     auto pid = spawn_server(s["config"].get<std::string>(), s["log"].get<std::string>(), *pin);
     if (!pid.ok()) {
       stop_children(children);
