@@ -1,5 +1,6 @@
 #include "globalconf/parameters.h"
 
+#include <algorithm>
 #include <map>
 
 #include "globalconf/files.h"
@@ -195,15 +196,14 @@ const SecurityServer* SharedParameters::security_server(const XRoadId& server_id
   return nullptr;
 }
 
+bool SecurityServer::hosts(const XRoadId& client) const {
+  return id.owner_member() == client || std::find(clients.begin(), clients.end(), client) != clients.end();
+}
+
 std::vector<const SecurityServer*> SharedParameters::servers_hosting(const XRoadId& client) const {
   std::vector<const SecurityServer*> out;
   for (const auto& s : security_servers) {
-    for (const auto& c : s.clients) {
-      if (c == client) {
-        out.push_back(&s);
-        break;
-      }
-    }
+    if (s.hosts(client)) out.push_back(&s);
   }
   return out;
 }

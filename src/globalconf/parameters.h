@@ -54,6 +54,10 @@ struct SecurityServer {
   std::vector<XRoadId> clients;               // MEMBER or SUBSYSTEM
   bool in_maintenance = false;
   std::string maintenance_message;
+
+  // Whether the server hosts `client`: its owner member itself, or a client it lists
+  // (X-Road's SharedParametersCache: exactly these, never any subsystem of the owner).
+  bool hosts(const XRoadId& client) const;
 };
 
 struct GlobalGroup {
@@ -88,7 +92,7 @@ class SharedParameters {
   bool has_client(const XRoadId& client) const;
   const Member* member(const XRoadId& member_id) const;
   const SecurityServer* security_server(const XRoadId& server_id) const;
-  // Servers that list `client` among their clients (where its services may be).
+  // Servers that host `client` (SecurityServer::hosts: where its services may be).
   std::vector<const SecurityServer*> servers_hosting(const XRoadId& client) const;
   // The server whose authentication certificate has this (raw) hash.
   const SecurityServer* server_by_auth_cert_hash(std::string_view hash) const;

@@ -161,5 +161,20 @@ TEST(Parameters, WrittenParametersRoundTripAndValidateAgainstXRoadsSchemas) {
       << out;
 }
 
+
+// 13. The "hosts the client" check: the owner member itself or a listed client, never another
+// subsystem of the owner (X-Road's SharedParametersCache).
+TEST(HostsTheClient, OnlyTheOwnerMemberAndTheListedClients) {
+  SecurityServer ss{id("SERVER:DEV/COM/1001/ss1"), "127.0.0.2", {}, {id("SUBSYSTEM:DEV/COM/1001/CLIENT")}};
+  EXPECT_TRUE(ss.hosts(id("MEMBER:DEV/COM/1001")));
+  EXPECT_TRUE(ss.hosts(id("SUBSYSTEM:DEV/COM/1001/CLIENT")));
+  EXPECT_FALSE(ss.hosts(id("SUBSYSTEM:DEV/COM/1001/MANAGEMENT")));
+  EXPECT_FALSE(ss.hosts(id("SUBSYSTEM:DEV/COM/1002/CLIENT")));
+  SharedParameters shared;
+  shared.security_servers.push_back(ss);
+  EXPECT_EQ(shared.servers_hosting(id("MEMBER:DEV/COM/1001")).size(), 1u);
+  EXPECT_TRUE(shared.servers_hosting(id("SUBSYSTEM:DEV/COM/1001/MANAGEMENT")).empty());
+}
+
 }  // namespace
 }  // namespace roadside::globalconf

@@ -320,6 +320,9 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_rest(net::Serv
   const std::string target_text(req.target());
   auto target = parse_rest_target(target_text);
   if (!target.ok()) co_return fail(errc::bad_request, "the request path names no service: " + target.error().detail());
+  // Refused here what the provider's server would refuse (it normalises the path again).
+  if (auto path = normalize_service_path(target->path); !path.ok()) co_return path.error();
+  if (auto st = check_query(target->query); !st.ok()) co_return st.error();
   HeaderList headers = headers_of(req);
   const auto client_text = last_header(headers, "X-Road-Client");
   if (!client_text) co_return fail(errc::missing_header_field, "the X-Road-Client header is missing");

@@ -33,6 +33,7 @@ const FaultCategory& proxy_category() noexcept {
                                                   {errc::invalid_body, "invalid_body", "invalid body"},
                                                   {errc::missing_soap, "missing_soap", "missing SOAP message"},
                                                   {errc::mime_parsing_failed, "mime_parsing_failed", "MIME parsing failed"},
+                                                  {errc::service_type, "service_type", "wrong service type"},
                                               });
   return c;
 }

@@ -43,6 +43,7 @@ enum class errc {
   invalid_body,              // client: the SOAP Body is not one element named like the service
   missing_soap,              // client: no SOAP message in the request
   mime_parsing_failed,       // client: a multipart request that cannot be read
+  service_type,              // a SOAP request names a REST service, or a REST request a SOAP one
 };
 const FaultCategory& proxy_category() noexcept;
 inline std::error_code make_error_code(errc e) { return {static_cast<int>(e), proxy_category()}; }

@@ -1,13 +1,12 @@
 #include "proxy/metaservices.h"
 
-#include <regex>
-
 #include <nlohmann/json.hpp>
 
 #include "proxy/errors.h"
 #include "proxy/soap.h"
 #include "xml/dom.h"
 #include "xml/identifier_xml.h"
+#include "xml/markup.h"
 
 namespace roadside::proxy {
 
@@ -56,21 +55,27 @@ std::string rest_service_list(const std::vector<const serverconf::Service*>& ser
 }
 
 Result<std::string> soap_response_envelope(std::string_view request, std::string_view body_xml) {
-  const std::string s(request);
-  std::smatch env;
-  if (!std::regex_search(s, env, std::regex("<([A-Za-z_][A-Za-z0-9_.-]*:)?Envelope[\\s>]"))) {
+  // The Envelope's start tag and its Header element, found in one linear pass over the tags.
+  std::optional<xml::Tag> envelope;
+  std::size_t header_begin = std::string_view::npos, header_end = std::string_view::npos;
+  const bool well_formed = xml::scan_tags(request, [&](const xml::Tag& t) {
+    if (!envelope) {
+      envelope = t;
+      return t.kind == xml::Tag::Kind::start;
+    }
+    if (t.depth != 1 || t.local_name() != "Header") return true;
+    if (t.kind != xml::Tag::Kind::end) header_begin = t.begin;
+    if (t.kind != xml::Tag::Kind::start) header_end = t.end;
+    return t.kind == xml::Tag::Kind::start;
+  });
+  if (!well_formed || !envelope || envelope->local_name() != "Envelope" || envelope->kind != xml::Tag::Kind::start) {
     return bad(errc::invalid_soap, "no Envelope start tag in the request");
   }
-  const std::string prefix = env[1].str();
-  const std::size_t env_start = static_cast<std::size_t>(env.position(0));
-  const std::size_t env_end = s.find('>', env_start);
-  const std::size_t header_start = s.find("<" + prefix + "Header", env_end);
-  const std::string header_close = "</" + prefix + "Header>";
-  const std::size_t header_end = s.find(header_close, header_start);
-  if (header_start == std::string::npos || header_end == std::string::npos) return bad(errc::missing_header, "no Header in the request");
-  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + s.substr(env_start, env_end + 1 - env_start) +
-         s.substr(header_start, header_end + header_close.size() - header_start) + "<" + prefix + "Body>" + std::string(body_xml) + "</" +
-         prefix + "Body></" + prefix + "Envelope>";
+  if (header_begin == std::string_view::npos || header_end == std::string_view::npos) return bad(errc::missing_header, "no Header in the request");
+  const std::string prefix = envelope->prefix().empty() ? std::string() : std::string(envelope->prefix()) + ":";
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + std::string(request.substr(envelope->begin, envelope->end - envelope->begin)) +
+         std::string(request.substr(header_begin, header_end - header_begin)) + "<" + prefix + "Body>" + std::string(body_xml) + "</" + prefix +
+         "Body></" + prefix + "Envelope>";
 }
 
 Result<std::pair<std::string, std::string>> get_wsdl_target(std::string_view request) {
@@ -84,9 +89,24 @@ Result<std::pair<std::string, std::string>> get_wsdl_target(std::string_view req
   return std::make_pair(*code, call->child_text("serviceVersion").value_or(""));
 }
 
-std::string rewrite_wsdl_endpoints(std::string wsdl) {
-  static const std::regex address("(<[A-Za-z0-9_.-]+:address\\s[^>]*location\\s*=\\s*\")[^\"]*(\")");
-  return std::regex_replace(wsdl, address, "$1http://example.org/xroad-endpoint$2");
+Result<std::string> rewrite_wsdl_endpoints(std::string_view wsdl) {
+  auto doc = xml::Document::parse(wsdl, kMaxSoapBytes);
+  if (!doc.ok()) return bad(errc::service_invalid_response, "the WSDL is not usable XML: " + doc.error().detail());
+  constexpr std::string_view kEndpoint = "http://example.org/xroad-endpoint";
+  std::string out;
+  out.reserve(wsdl.size());
+  std::size_t copied = 0;
+  xml::scan_tags(wsdl, [&](const xml::Tag& t) {
+    if (t.kind == xml::Tag::Kind::end || t.local_name() != "address" || t.prefix().empty()) return true;
+    auto value = xml::attribute_value_range(wsdl.substr(t.begin, t.end - t.begin), "location");
+    if (!value) return true;
+    out.append(wsdl.substr(copied, t.begin + value->first - copied));
+    out.append(kEndpoint);
+    copied = t.begin + value->second;
+    return true;
+  });
+  out.append(wsdl.substr(copied));
+  return out;
 }
 
 }  // namespace roadside::proxy

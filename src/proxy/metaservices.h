@@ -29,10 +29,13 @@ std::string soap_service_list(std::string_view metaservice, const std::vector<co
 std::string rest_service_list(const std::vector<const serverconf::Service*>& services);
 
 // A response envelope for `request` (its Envelope start tag and Header copied) with `body_xml`.
+// Linear in the request's size (no regex: the request comes from an information system).
 Result<std::string> soap_response_envelope(std::string_view request, std::string_view body_xml);
 // The getWsdl request's serviceCode and serviceVersion.
 Result<std::pair<std::string, std::string>> get_wsdl_target(std::string_view request);
 // Every soap:address/soap12:address location set to http://example.org/xroad-endpoint.
-std::string rewrite_wsdl_endpoints(std::string wsdl);
+// The WSDL comes from a service, so it is parsed first: a DOCTYPE or malformed XML is
+// errc::service_invalid_response.
+Result<std::string> rewrite_wsdl_endpoints(std::string_view wsdl);
 
 }  // namespace roadside::proxy

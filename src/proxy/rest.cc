@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "base/identifiers.h"
 #include "crypto/crypto.h"
 #include "proxy/errors.h"
 
@@ -18,7 +19,31 @@ bool iequals(std::string_view a, std::string_view b) {
 
 Error invalid(std::string detail) { return Error(make_error_code(errc::invalid_message), std::move(detail)); }
 
-// Splits the part into CRLF-terminated lines; the first two are the start lines.
+// Bytes that never appear raw in a request target: they would split or end it downstream.
+bool is_forbidden_in_target(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u <= 0x20 || u == 0x7f || c == '#';
+}
+
+// RFC 9110 token characters: what a method or a header name is made of.
+bool is_token(std::string_view s) {
+  static constexpr std::string_view kSpecials = "!#$%&'*+-.^_`|~";
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || kSpecials.find(c) != std::string_view::npos;
+  });
+}
+
+// A header value or reason phrase: no control character but HTAB (so no CR, LF or NUL that
+// would end or split a line downstream).
+bool is_field_text(std::string_view s) {
+  return std::none_of(s.begin(), s.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return (u < 0x20 && c != '\t') || u == 0x7f;
+  });
+}
+
+// Splits the part into CRLF-terminated lines; the first two are the start lines. A bare CR
+// or LF inside a line is refused, never taken as a line end.
 Result<std::vector<std::string_view>> lines_of(std::string_view part, std::string_view what) {
   if (part.size() > kMaxHeaderPartBytes) return invalid(std::string(what) + " is over " + std::to_string(kMaxHeaderPartBytes) + " bytes");
   std::vector<std::string_view> lines;
@@ -26,7 +51,9 @@ Result<std::vector<std::string_view>> lines_of(std::string_view part, std::strin
   while (pos < part.size()) {
     const auto end = part.find("\r\n", pos);
     if (end == std::string_view::npos) return invalid(std::string(what) + ": a line does not end with CRLF");
-    lines.push_back(part.substr(pos, end - pos));
+    const std::string_view line = part.substr(pos, end - pos);
+    if (line.find_first_of("\r\n") != std::string_view::npos) return invalid(std::string(what) + ": a bare CR or LF inside a line");
+    lines.push_back(line);
     pos = end + 2;
   }
   if (lines.size() < 2) return invalid(std::string(what) + " has no start lines");
@@ -38,7 +65,10 @@ Result<HeaderList> headers_of(const std::vector<std::string_view>& lines, std::s
   for (std::size_t i = 2; i < lines.size(); ++i) {
     const auto colon = lines[i].find(':');
     if (colon == 0 || colon == std::string_view::npos) return invalid(std::string(what) + ": header line without a name");
-    out.push_back({std::string(lines[i].substr(0, colon)), std::string(lines[i].substr(colon + 1))});
+    const std::string_view name = lines[i].substr(0, colon), value = lines[i].substr(colon + 1);
+    if (!is_token(name)) return invalid(std::string(what) + ": a header name with a byte not allowed in it");
+    if (!is_field_text(value)) return invalid(std::string(what) + ": header " + std::string(name) + " has a control character in its value");
+    out.push_back({std::string(name), std::string(value)});
   }
   return out;
 }
@@ -84,8 +114,11 @@ Result<RestRequestHead> RestRequestHead::parse(std::string_view part) {
   RestRequestHead h;
   h.method = std::string(lines[0]);
   h.target = std::string(lines[1]);
-  if (h.method.empty() || h.method.find(' ') != std::string::npos) return invalid("the REST request header part has no method");
+  if (!is_token(h.method)) return invalid("the REST request header part has no method");
   if (h.target.empty() || h.target.front() != '/') return invalid("the REST request header part has no path");
+  if (std::any_of(h.target.begin(), h.target.end(), is_forbidden_in_target)) {
+    return invalid("the REST request header part's path has a space or control character");
+  }
   ROADSIDE_TRY(h.headers, headers_of(lines, "the REST request header part"));
   return h;
 }
@@ -104,10 +137,67 @@ Result<RestResponseHead> RestResponseHead::parse(std::string_view part) {
     return invalid("the REST response header part has no status code");
   }
   h.status = static_cast<unsigned>(std::stoi(code));
-  if (h.status < 100 || h.status > 599) return invalid("the REST response header part has status " + code);
+  // 1xx is never a final answer: a service's interim response must not pass as one.
+  if (h.status < 200 || h.status > 599) return invalid("the REST response header part has status " + code);
+  if (!is_field_text(lines[1])) return invalid("the REST response header part's reason has a control character");
   h.reason = std::string(lines[1]);
   ROADSIDE_TRY(h.headers, headers_of(lines, "the REST response header part"));
   return h;
+}
+
+namespace {
+
+Error bad_request(std::string detail) { return Error(make_error_code(errc::bad_request), std::move(detail)); }
+
+}  // namespace
+
+Result<ServicePath> normalize_service_path(std::string_view raw) {
+  if (!raw.empty() && raw.front() != '/') return bad_request("the service path must start with /");
+  std::vector<std::pair<std::string_view, std::string>> segments;  // as sent, decoded
+  bool trailing_slash = false;
+  std::size_t i = 0;
+  while (i < raw.size()) {
+    const std::size_t end = std::min(raw.find('/', i + 1), raw.size());
+    const std::string_view segment = raw.substr(i + 1, end - i - 1);
+    i = end;
+    trailing_slash = i == raw.size() && segment.empty();
+    if (segment.empty()) continue;
+    for (char c : segment) {
+      if (is_forbidden_in_target(c)) return bad_request("the service path has a byte not allowed in a path (0x" + crypto::to_hex(std::string(1, c)) + ")");
+    }
+    auto decoded = percent_decode(segment);
+    if (!decoded.ok()) return bad_request("the service path has a malformed percent escape");
+    for (char c : *decoded) {
+      if (c == '/' || c == '\\' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+        return bad_request("the service path has an encoded slash or control character in a segment");
+      }
+    }
+    if (*decoded == ".") continue;
+    if (*decoded == "..") {
+      if (segments.empty()) return bad_request("the service path climbs above the service's base with \"..\"");
+      segments.pop_back();
+      continue;
+    }
+    segments.emplace_back(segment, std::move(decoded).value());
+  }
+  ServicePath out;
+  for (const auto& [sent, decoded] : segments) {
+    out.forwarded += "/" + std::string(sent);
+    out.decoded += "/" + decoded;
+  }
+  if (trailing_slash && !segments.empty()) {
+    out.forwarded += '/';
+    out.decoded += '/';
+  }
+  if (out.forwarded.empty() && !raw.empty()) out.forwarded = out.decoded = "/";
+  return out;
+}
+
+Status check_query(std::string_view raw_query) {
+  for (char c : raw_query) {
+    if (is_forbidden_in_target(c)) return bad_request("the query has a byte not allowed in a URL");
+  }
+  return {};
 }
 
 std::vector<std::string> query_params(std::string_view query, std::string_view name) {

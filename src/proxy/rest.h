@@ -49,6 +49,20 @@ struct RestResponseHead {
   static Result<RestResponseHead> parse(std::string_view part);
 };
 
+// A REST service's path as the access check sees it and as the service receives it: the
+// same path, so a right for GET /public/** never reaches /admin.
+struct ServicePath {
+  std::string forwarded;  // "/a/b" still percent-encoded as sent; dot and empty segments resolved
+  std::string decoded;    // the same segments percent-decoded, for access rights
+};
+// Normalises the path after the service code ("" or "/..."). A trailing slash is kept.
+// errc::bad_request when a byte is not allowed in a path (space, control, '#'), an escape is
+// malformed, a segment decodes to '/', '\\' or a control character (an encoded slash), or a
+// ".." would climb above the service's base.
+Result<ServicePath> normalize_service_path(std::string_view raw_path);
+// errc::bad_request when a query has a byte not allowed in a URL (space, control, '#').
+Status check_query(std::string_view raw_query);
+
 // The raw (still percent-encoded) values of query parameter `name` in `query` (the text after
 // "?"), in order.
 std::vector<std::string> query_params(std::string_view query, std::string_view name);

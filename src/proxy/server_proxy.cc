@@ -105,10 +105,8 @@ asio::awaitable<Result<Reply>> ServerProxy::process(net::ServerExchange& ex) {
 
 Status ServerProxy::verify_sender(const TransportMessage& request, const XRoadId& client, const globalconf::SecurityServer& sender,
                                   const globalconf::SharedParameters& shared) {
-  // The sending server hosts the client.
-  const bool hosts = sender.id.owner_member() == client.owner_member() ||
-                     std::find(sender.clients.begin(), sender.clients.end(), client) != sender.clients.end();
-  if (!hosts) return fail(errc::ssl_auth_failed, "security server " + sender.id.to_string() + " does not host client " + client.to_string());
+  // The sending server hosts the client: exactly this client, in the global configuration.
+  if (!sender.hosts(client)) return fail(errc::ssl_auth_failed, "security server " + sender.id.to_string() + " does not host client " + client.to_string());
   // The signature is the client's.
   ROADSIDE_TRY(xml::XadesSignature sig, xml::XadesSignature::parse(request.signature.signature));
   globalconf::SignedMessage sm{[&](std::string_view uri) { return request.part(uri); }, request.part_uris(),
@@ -179,6 +177,10 @@ asio::awaitable<Result<SoapMessage>> ServerProxy::call_soap_service(net::ServerE
                                                                      std::shared_ptr<const serverconf::ServerConf> conf) {
   const serverconf::Service* service = conf->service(service_id);
   if (!service) co_return fail(errc::unknown_service, "unknown service " + service_id.to_string());
+  // A REST service's rights are per method and path: a SOAP call has neither (X-Road refuses it).
+  if (service->type != serverconf::ServiceType::wsdl) {
+    co_return fail(errc::service_type, "service " + service_id.to_string() + " is a REST service and cannot be called using SOAP");
+  }
   if (!conf->allowed(client, service_id, "", "", shared.get())) {
     co_return fail(errc::access_denied, "request is not allowed: " + client.to_string() + " may not call " + service_id.to_string());
   }
@@ -256,6 +258,8 @@ asio::awaitable<Result<SoapMessage>> ServerProxy::soap_metaservice(TransportMess
                      "</xrd:serviceCode>";
   if (!wanted->second.empty()) body += "<xrd:serviceVersion>" + xml::escape(wanted->second) + "</xrd:serviceVersion>";
   body += "</xrd:getWsdlResponse>";
+  auto rewritten = rewrite_wsdl_endpoints(wsdl->message.body());
+  if (!rewritten.ok()) co_return fail(errc::service_invalid_response, "the WSDL of " + target->to_string() + ": " + rewritten.error().detail());
   auto envelope = soap_response_envelope(request.message, body);
   if (!envelope.ok()) co_return envelope.error();
   out.soap = std::move(envelope).value();
@@ -263,7 +267,7 @@ asio::awaitable<Result<SoapMessage>> ServerProxy::soap_metaservice(TransportMess
   out.content_type = "multipart/related; type=\"text/xml\"; charset=UTF-8; boundary=xatt" + crypto::to_hex(Random::system().bytes(12));
   out.soap_part_headers = {{"Content-Type", out.soap_content_type}};
   out.attachments.push_back({{{"Content-Type", "text/xml; charset=UTF-8"}, {"Content-ID", "<wsdl>"}},
-                             rewrite_wsdl_endpoints(std::move(wsdl->message.body()))});
+                             std::move(rewritten).value()});
   co_return out;
 }
 
@@ -313,16 +317,23 @@ asio::awaitable<Result<net::ClientResponse>> ServerProxy::call_rest_service(Rest
   // The service and the right to call it.
   const serverconf::Service* service = conf->service(target.service);
   if (!service) co_return fail(errc::unknown_service, "unknown service " + target.service.to_string());
-  const std::string path = target.path.empty() ? "/" : target.path;
-  if (!conf->allowed(client, target.service, head.method, path, shared.get())) {
+  if (service->type == serverconf::ServiceType::wsdl) {
+    co_return fail(errc::service_type, "service " + target.service.to_string() + " is a SOAP service and cannot be called using REST");
+  }
+  // One normalised path for the access check and the service's URL.
+  auto path = normalize_service_path(target.path);
+  if (!path.ok()) co_return path.error();
+  if (auto st = check_query(target.query); !st.ok()) co_return st.error();
+  const std::string checked = path->decoded.empty() ? "/" : path->decoded;
+  if (!conf->allowed(client, target.service, head.method, checked, shared.get())) {
     co_return fail(errc::access_denied, "request is not allowed: " + client.to_string() + " may not call " + target.service.to_string() +
-                                            " " + head.method + " " + path);
+                                            " " + head.method + " " + checked);
   }
   auto url = net::Url::parse(service->url);
   if (!url.ok()) co_return fail(errc::service_failed, "the service URL " + service->url + " is not usable");
   std::string base = url->target;
   while (!base.empty() && base.back() == '/') base.pop_back();
-  url->target = base + target.path + (target.query.empty() ? "" : "?" + target.query);
+  url->target = base + path->forwarded + (target.query.empty() ? "" : "?" + target.query);
   if (url->target.empty()) url->target = "/";
   http::request_header<> call;
   auto verb = http::string_to_verb(head.method);
@@ -336,6 +347,10 @@ asio::awaitable<Result<net::ClientResponse>> ServerProxy::call_rest_service(Rest
   if (request.body) body.push_back(*request.body);
   auto answer = co_await service_client(service->timeout).send(*url, std::move(call), std::move(body), ctx_.spool_dir, kSpoolAbove);
   if (!answer.ok()) co_return service_error(*service, answer.error());
+  if (answer->message.result_int() < 200) {
+    co_return fail(errc::service_invalid_response, "service " + service->id.to_string() + " answered with the interim status " +
+                                                       std::to_string(answer->message.result_int()));
+  }
   co_return answer;
 }
 

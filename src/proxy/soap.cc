@@ -1,12 +1,13 @@
 #include "proxy/soap.h"
 
-#include <regex>
+#include <algorithm>
 
 #include "crypto/crypto.h"
 #include "mime/multipart.h"
 #include "proxy/errors.h"
 #include "xml/dom.h"
 #include "xml/identifier_xml.h"
+#include "xml/markup.h"
 
 namespace roadside::proxy {
 
@@ -156,10 +157,64 @@ std::string join_soap_message(const SoapMessage& m) {
 
 std::string soap_request_hash(std::string_view soap) { return crypto::base64_encode(crypto::sha512(soap)); }
 
+namespace {
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+// The start of the whitespace that ends just before `at`, no further back than `floor`.
+std::size_t whitespace_before(std::string_view s, std::size_t at, std::size_t floor) {
+  while (at > floor && is_space(s[at - 1])) --at;
+  return at;
+}
+
+// Where the header's elements are in the response's text.
+struct HeaderLayout {
+  std::size_t header_open_end = std::string_view::npos;  // just past <P:Header ...>
+  std::optional<xml::Tag> id_start;                       // the id element's start (or empty) tag
+  std::size_t id_end = std::string_view::npos;            // just past the id element
+  std::vector<std::pair<std::size_t, std::size_t>> request_hashes;  // each requestHash element
+};
+
+// One linear pass over the tags: the Envelope's Header (depth 1), and in it (depth 2) the
+// id and any requestHash with the id's prefix.
+Result<HeaderLayout> header_layout(std::string_view s, std::string_view prefix) {
+  HeaderLayout out;
+  bool in_header = false, header_done = false;
+  std::optional<std::size_t> hash_begin;
+  const std::string id_name = std::string(prefix) + "id", hash_name = std::string(prefix) + "requestHash";
+  const bool well_formed = xml::scan_tags(s, [&](const xml::Tag& t) {
+    if (t.depth == 1 && t.local_name() == "Header") {
+      if (t.kind == xml::Tag::Kind::start && !header_done) {
+        in_header = true;
+        out.header_open_end = t.end;
+      } else {
+        in_header = false;
+        header_done = true;
+      }
+      return !header_done;
+    }
+    if (!in_header || t.depth != 2) return true;
+    if (t.qname == id_name) {
+      if (t.kind != xml::Tag::Kind::end && !out.id_start) out.id_start = t;
+      if (t.kind != xml::Tag::Kind::start && out.id_end == std::string_view::npos) out.id_end = t.end;
+    } else if (t.qname == hash_name) {
+      if (t.kind == xml::Tag::Kind::start) hash_begin = t.begin;
+      if (t.kind == xml::Tag::Kind::empty) out.request_hashes.emplace_back(t.begin, t.end);
+      if (t.kind == xml::Tag::Kind::end && hash_begin) out.request_hashes.emplace_back(*hash_begin, t.end);
+    }
+    return true;
+  });
+  if (!well_formed || !header_done) return bad(errc::invalid_soap, "the response's Header was not found in its text");
+  if (!out.id_start || out.id_end == std::string_view::npos) return bad(errc::invalid_soap, "the id header's tags were not found");
+  return out;
+}
+
+}  // namespace
+
 Result<std::string> insert_request_hash(std::string_view xml_text, std::string_view hash_base64) {
   // The prefix the header's id element uses for the X-Road namespace.
   auto doc = xml::Document::parse(xml_text, kMaxSoapBytes);
-  if (!doc.ok()) return bad(errc::invalid_soap, "the response is not well-formed XML");
+  if (!doc.ok()) return bad(errc::invalid_soap, "the response is not well-formed XML: " + doc.error().detail());
   std::optional<xml::Element> id;
   if (auto header = doc->root().child("Header")) {
     for (const auto& h : header->children()) {
@@ -167,69 +222,40 @@ Result<std::string> insert_request_hash(std::string_view xml_text, std::string_v
     }
   }
   if (!id) return bad(errc::missing_header_field, "the response has no id header to put the requestHash after");
-  const std::string prefix = id->prefix().empty() ? std::string() : std::string(id->prefix()) + ":";
+  const std::string p(id->prefix());
+  const std::string prefix = p.empty() ? std::string() : p + ":";
+  ROADSIDE_TRY(HeaderLayout layout, header_layout(xml_text, prefix));
 
-  std::string s(xml_text);
-  const std::regex header_open("<([A-Za-z_][A-Za-z0-9_.-]*:)?Header[\\s>]");
-  std::smatch hm;
-  if (!std::regex_search(s, hm, header_open)) return bad(errc::invalid_soap, "no Header start tag in the response");
-  const std::size_t header_start = static_cast<std::size_t>(hm.position(0));
-  const std::string header_close = "</" + hm[1].str() + "Header>";
-  std::size_t header_end = s.find(header_close, header_start);
-  if (header_end == std::string::npos) return bad(errc::invalid_soap, "no Header end tag in the response");
+  // The requestHash goes after the id, indented like it; when the id element declares its own
+  // prefix (as zeep writes it), so does the requestHash.
+  const std::string_view id_tag = xml_text.substr(layout.id_start->begin, layout.id_start->end - layout.id_start->begin);
+  const std::string declaration = p.empty() ? "xmlns" : "xmlns:" + p;
+  const std::string own_ns = xml::attribute_value_range(id_tag, declaration) ? " " + declaration + "=\"" + std::string(xml::kXRoadNs) + "\"" : "";
+  const std::size_t indent_from = whitespace_before(xml_text, layout.id_start->begin, layout.header_open_end);
+  const std::string inserted = std::string(xml_text.substr(indent_from, layout.id_start->begin - indent_from)) + "<" + prefix + "requestHash" +
+                               own_ns + " algorithmId=\"" + std::string(crypto::kSha512Uri) + "\">" + std::string(hash_base64) + "</" +
+                               prefix + "requestHash>";
 
-  // Drop any requestHash the service sent.
-  for (;;) {
-    const std::string open = "<" + prefix + "requestHash";
-    std::size_t at = s.find(open, header_start);
-    if (at == std::string::npos || at > header_end) break;
-    std::size_t end = s.find('>', at);
-    if (end == std::string::npos) break;
-    if (s[end - 1] != '/') {
-      const std::string close = "</" + prefix + "requestHash>";
-      end = s.find(close, at);
-      if (end == std::string::npos || end > header_end) return bad(errc::invalid_soap, "an unterminated requestHash");
-      end += close.size() - 1;
-    }
-    std::size_t from = at;
-    while (from > header_start && (s[from - 1] == ' ' || s[from - 1] == '\t' || s[from - 1] == '\r' || s[from - 1] == '\n')) --from;
-    s.erase(from, end + 1 - from);
-    header_end = s.find(header_close, header_start);
+  // Edits in text order: the insertion, and every requestHash the service sent dropped with
+  // the whitespace before it.
+  struct Edit {
+    std::size_t from, to;
+    std::string_view with;
+  };
+  std::vector<Edit> edits{{layout.id_end, layout.id_end, inserted}};
+  for (const auto& [from, to] : layout.request_hashes) edits.push_back({whitespace_before(xml_text, from, layout.header_open_end), to, {}});
+  std::sort(edits.begin(), edits.end(), [](const Edit& a, const Edit& b) { return a.from != b.from ? a.from < b.from : a.to < b.to; });
+  std::string out;
+  out.reserve(xml_text.size() + inserted.size());
+  std::size_t at = 0;
+  for (const auto& e : edits) {
+    const std::size_t from = std::max(e.from, at);
+    out.append(xml_text.substr(at, from - at));
+    out.append(e.with);
+    at = std::max(at, e.to);
   }
-
-  // The id element: "<P:id>" or "<P:id attr...>", up to "</P:id>".
-  std::size_t id_at = header_start;
-  for (;;) {
-    id_at = s.find("<" + prefix + "id", id_at);
-    if (id_at == std::string::npos || id_at > header_end) return bad(errc::invalid_soap, "the id header's tag was not found");
-    const char next = s[id_at + 1 + prefix.size() + 2];
-    if (next == '>' || next == ' ' || next == '\t' || next == '\r' || next == '\n' || next == '/') break;
-    ++id_at;
-  }
-  std::size_t id_end;
-  const std::size_t gt = s.find('>', id_at);
-  if (s[gt - 1] == '/') {
-    id_end = gt + 1;
-  } else {
-    const std::string close = "</" + prefix + "id>";
-    id_end = s.find(close, gt);
-    if (id_end == std::string::npos) return bad(errc::invalid_soap, "the id header is not closed");
-    id_end += close.size();
-  }
-  std::size_t indent_from = id_at;
-  while (indent_from > header_start && (s[indent_from - 1] == ' ' || s[indent_from - 1] == '\t' || s[indent_from - 1] == '\r' ||
-                                         s[indent_from - 1] == '\n')) {
-    --indent_from;
-  }
-  const std::string indent = s.substr(indent_from, id_at - indent_from);
-  // When the id element declares its own prefix (as zeep writes it), so must the requestHash.
-  const std::string id_start_tag = s.substr(id_at, gt - id_at);
-  const std::string declaration = prefix.empty() ? "xmlns=" : "xmlns:" + prefix.substr(0, prefix.size() - 1) + "=";
-  const std::string own_ns =
-      id_start_tag.find(declaration) != std::string::npos ? " " + declaration + "\"" + std::string(xml::kXRoadNs) + "\"" : "";
-  s.insert(id_end, indent + "<" + prefix + "requestHash" + own_ns + " algorithmId=\"" + std::string(crypto::kSha512Uri) + "\">" +
-                       std::string(hash_base64) + "</" + prefix + "requestHash>");
-  return s;
+  out.append(xml_text.substr(at));
+  return out;
 }
 
 }  // namespace roadside::proxy

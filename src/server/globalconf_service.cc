@@ -41,12 +41,17 @@ void GlobalconfService::take(const globalconf::Snapshot& snap) {
     auto xml = snap.part("SHARED-PARAMETERS");
     auto parsed = xml.ok() ? globalconf::SharedParameters::parse(*xml) : Result<globalconf::SharedParameters>(xml.error());
     if (!parsed.ok()) {
-      log::error("global configuration without usable shared parameters", {{"error", parsed.error().to_string()}});
-    } else {
+      // The parameters in use keep the expiry of the configuration they came from: a newer
+      // directory whose parameters cannot be read must not make old trust look fresh.
+      log::error("global configuration without usable shared parameters; the previous ones stay until they expire",
+                 {{"error", parsed.error().to_string()}});
       std::lock_guard lock(mu_);
-      shared_ = std::make_shared<const globalconf::SharedParameters>(std::move(parsed).value());
-      shared_hash_ = hash;
+      last_error_ = "the newest configuration's shared parameters are unusable: " + parsed.error().detail();
+      return;
     }
+    std::lock_guard lock(mu_);
+    shared_ = std::make_shared<const globalconf::SharedParameters>(std::move(parsed).value());
+    shared_hash_ = hash;
   }
   const auto expires = std::chrono::duration_cast<std::chrono::seconds>(snap.directory.expires.time_since_epoch()).count();
   expires_ = expires;
@@ -72,9 +77,11 @@ asio::awaitable<void> GlobalconfService::loop() {
     auto snap = co_await client_.update();
     if (snap.ok()) {
       ok_.inc();
+      {
+        std::lock_guard lock(mu_);
+        last_error_.clear();
+      }
       take(*snap);
-      std::lock_guard lock(mu_);
-      last_error_.clear();
     } else {
       failed_.inc();
       log::warn("global configuration download failed",

@@ -34,10 +34,12 @@ class GlobalconfService {
   std::optional<std::string> not_ready() const;
   // The own instance's shared parameters while the configuration is valid, else null.
   std::shared_ptr<const globalconf::SharedParameters> shared() const;
+  // Puts a verified snapshot in use: its shared parameters and its expiry. When its shared
+  // parameters cannot be read, nothing changes: the previous ones stay with their own expiry.
+  void take(const globalconf::Snapshot& snap);
 
  private:
   boost::asio::awaitable<void> loop();
-  void take(const globalconf::Snapshot& snap);
 
   net::HttpClient http_;
   globalconf::ConfigurationClient client_;

@@ -278,7 +278,7 @@ json endpoint_json(const Endpoint& e) { return {{"method", e.method}, {"path", e
 
 bool Endpoint::matches(std::string_view m, std::string_view p) const {
   if (method != "*" && method != m) return false;
-  return match_segments(split_path(path), 0, split_path(p.substr(0, p.find('?'))), 0);
+  return match_segments(split_path(path), 0, split_path(p), 0);
 }
 
 Result<ServerConf> ServerConf::parse_yaml(std::string_view yaml) {

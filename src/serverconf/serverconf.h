@@ -47,6 +47,8 @@ std::string_view to_string(ServiceType t) noexcept;
 struct Endpoint {
   std::string method = "*";
   std::string path = "/**";
+  // `path` is the request's decoded, normalised path without its query
+  // (proxy::normalize_service_path): every byte of it is matched, '?' included.
   bool matches(std::string_view method, std::string_view path) const;
 };
 

@@ -1,6 +1,7 @@
-// A small read-only DOM over libxml2, for the XML documents Roadside reads (anchors,
-// global configuration parts). Parsing never touches the network, loads DTDs or
-// substitutes entities, and refuses documents over a size limit.
+// A small read-only DOM over libxml2, for every XML document Roadside reads (SOAP messages,
+// WSDLs, anchors, global configuration parts, signatures). Parsing never touches the
+// network, refuses a document type declaration (so no entity is ever declared or expanded),
+// and refuses documents over a size limit.
 #pragma once
 
 #include <memory>
@@ -42,6 +43,7 @@ void ensure_initialized();
 
 class Document {
  public:
+  // errc::invalid_argument: over max_bytes, not well-formed, a DOCTYPE, or no root element.
   static Result<Document> parse(std::string_view bytes, std::size_t max_bytes = 16 * 1024 * 1024);
   Element root() const;
   const std::shared_ptr<void>& native() const { return doc_; }  // xmlDoc*, for xml/ internals

@@ -12,7 +12,9 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
+#include <atomic>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 #include <thread>
@@ -173,11 +175,11 @@ TEST_F(Exchange, RestMethodsWithQueryHeadersAndBodiesArriveAndComeBackVerified) 
   for (const Case& c : {Case{"GET", ""}, Case{"POST", "{\"pet\":\"cat\"}"}, Case{"PUT", "name=rex&age=3"}, Case{"DELETE", ""}}) {
     std::string args = kClient + " -X " + c.method + " -H 'X-Custom: keeps its value' -H 'Content-Type: application/json'";
     if (!c.body.empty()) args += " --data-binary '" + c.body + "'";
-    Reply r = curl(args, kEcho + "/pets/1%2F2?q=a%20b&x=1");
+    Reply r = curl(args, kEcho + "/pets/1%3A2?q=a%20b&x=1");
     ASSERT_EQ(r.status, 200) << c.method << "\n" << r.headers << r.body << server_log(1).substr(0, 4000);
     auto j = json::parse(r.body);
     EXPECT_EQ(j["method"], c.method);
-    EXPECT_EQ(j["path"], "/echo/pets/1%2F2");
+    EXPECT_EQ(j["path"], "/echo/pets/1%3A2");
     EXPECT_EQ(j["query"], "q=a%20b&x=1");
     EXPECT_EQ(j["body"], c.body);
     EXPECT_EQ(j["headers"]["X-Custom"], "keeps its value");
@@ -983,6 +985,144 @@ TEST_F(Exchange, TheOcspResponderServesOwnResponsesToPeers) {
   auto unknown = http_get(port, "/?cert=0000000000000000000000000000000000000000", 2s);
   ASSERT_TRUE(unknown.has_value());
   EXPECT_EQ(unknown->status, 500);
+}
+
+
+// ---- The hardening review's findings, through running servers (src/proxy/hardening_test.cc
+// has the same attacks on the codecs alone).
+
+// Runs `attack` while another thread keeps calling the echo service: every one of those
+// calls must succeed (the server keeps serving while it refuses the attack).
+void while_serving(const std::function<void()>& attack) {
+  std::atomic<bool> done{false};
+  std::atomic<int> ok{0}, failed{0};
+  std::string last_failure;
+  std::thread others([&] {
+    while (!done) {
+      Reply r = curl(kClient, kEcho + "/meanwhile");
+      if (r.status == 200) {
+        ++ok;
+      } else {
+        ++failed;
+        last_failure = std::to_string(r.status) + " " + r.body;
+      }
+    }
+  });
+  attack();
+  done = true;
+  others.join();
+  EXPECT_GT(ok.load(), 0);
+  EXPECT_EQ(failed.load(), 0) << last_failure;
+  EXPECT_EQ(curl(kClient, kEcho + "/after").status, 200);
+}
+
+// 1. Entity expansion: 1 MB declared once and referenced 1,000 times in an identifier is
+// refused at the DOCTYPE, before the client is even read.
+TEST_F(Exchange, EntityExpansionEndsInAFaultWhileOtherRequestsAreServed) {
+  std::string laughs = "<?xml version=\"1.0\"?>\n<!DOCTYPE SOAP-ENV:Envelope [<!ENTITY k \"" + std::string(1024 * 1024, 'x') +
+                       "\"><!ENTITY e \"";
+  for (int i = 0; i < 1000; ++i) laughs += "&k;";
+  laughs += "\">]>\n";
+  std::string soap = soap_request("laughs-1");
+  soap.replace(0, soap.find("<SOAP-ENV:Envelope"), laughs);
+  soap.replace(soap.find("<id:memberCode>1001</id:memberCode>"), 35, "<id:memberCode>&e;</id:memberCode>");
+  while_serving([&] {
+    for (int i = 0; i < 3; ++i) {
+      Reply r = post_soap(soap);
+      EXPECT_EQ(r.status, 500) << r.body.substr(0, 500);
+      auto fault = proxy::parse_soap_fault(r.body);
+      ASSERT_TRUE(fault.has_value()) << r.body.substr(0, 500);
+      EXPECT_EQ(fault->code, "client.invalid_soap");
+      EXPECT_NE(fault->message.find("DOCTYPE"), std::string::npos) << fault->message;
+    }
+  });
+}
+
+// 2. No std::regex on untrusted text: a metaservice request with 8 MB of markup-like comment
+// before its Envelope is answered (the provider's server builds the answer on the request's
+// envelope), where a backtracking regex used to overflow the stack.
+TEST_F(Exchange, RegexOnUntrustedTextALongCommentIsAnsweredWhileOtherRequestsAreServed) {
+  const std::string request = soap_metaservice_request("listMethods", "CLIENT", "<xrd:listMethods/>");
+  const auto envelope = request.find("<SOAP-ENV:Envelope");
+  const std::string padded = request.substr(0, envelope) + "<!-- <" + std::string(8 * 1024 * 1024, 'a') + " -->\n" + request.substr(envelope);
+  while_serving([&] {
+    Reply r = post_soap(padded);
+    ASSERT_EQ(r.status, 200) << r.body.substr(0, 500);
+    EXPECT_NE(r.body.find("listMethodsResponse"), std::string::npos) << r.body.substr(0, 500);
+    EXPECT_EQ(r.body.find("aaaa"), std::string::npos);
+    EXPECT_EQ(request_hash_in(r.body), b64_sha512(padded));
+  });
+}
+
+// 3. Dot segments and encoded slashes: with a right for GET /public/** only, no spelling of a
+// path outside it reaches the service.
+TEST_F(Exchange, RestPathDotSegmentsNeverReachBeyondTheRight) {
+  std::string conf = read_file(instance->contract["servers"][1]["server_conf"].get<std::string>());
+  conf += "      - service: echo\n        method: GET\n        path: /public/**\n        subjects: [SUBSYSTEM:DEV/COM/1001/SERVICE]\n";
+  ConfChange change(1, conf);
+  ASSERT_EQ(change.status(), 0) << change.output();
+  const std::string as_service = "--path-as-is -H 'X-Road-Client: DEV/COM/1001/SERVICE'";
+  Reply r;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  do {
+    r = curl(as_service, kEcho + "/public/x");
+    if (r.status == 200) break;
+    std::this_thread::sleep_for(200ms);
+  } while (std::chrono::steady_clock::now() < deadline);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["path"], "/echo/public/x");
+  r = curl(as_service, kEcho + "/public/./y//z");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["path"], "/echo/public/y/z") << "the service gets the path the right was checked on";
+
+  const Refusal cases[] = {
+      {"dot segments", as_service, kEcho + "/public/../admin", 500, "server.serverproxy.access_denied"},
+      {"encoded dot segments", as_service, kEcho + "/public/%2e%2E/admin", 500, "server.serverproxy.access_denied"},
+      {"deeper dot segments", as_service, kEcho + "/public/x/../../admin", 500, "server.serverproxy.access_denied"},
+      {"above the base", as_service, kEcho + "/public/../../admin", 400, "client.bad_request"},
+      {"encoded slashes", as_service, kEcho + "/public/x%2F..%2F..%2Fadmin", 400, "client.bad_request"},
+      {"another method", as_service + " -X POST", kEcho + "/public/x", 500, "server.serverproxy.access_denied"},
+  };
+  for (const auto& c : cases) {
+    Reply refused = curl(c.args, c.path);
+    EXPECT_EQ(refused.status, c.status) << c.name << ": " << refused.body;
+    EXPECT_EQ(header(refused, "X-Road-Error"), c.code) << c.name << ": " << refused.body;
+  }
+}
+
+// 6. A SOAP request naming a REST service is refused as X-Road does, not let through on a
+// right that was given per method and path.
+TEST_F(Exchange, ASoapRequestNamingARestServiceIsRefusedWithServiceType) {
+  Reply r = post_soap(soap_metaservice_request("echo", "CLIENT", "<xrd:echo/>"));
+  EXPECT_EQ(r.status, 500) << r.body;
+  auto fault = proxy::parse_soap_fault(r.body);
+  ASSERT_TRUE(fault.has_value()) << r.body;
+  EXPECT_EQ(fault->code, "server.serverproxy.service_type") << fault->message;
+}
+
+// 13. The "hosts the client" check: ss1's owner is member 1001, but the global configuration
+// does not list 1001/MANAGEMENT among ss1's clients, so ss2 refuses requests made for it.
+TEST_F(Exchange, HostsTheClientOnlyAClientTheGlobalConfigurationListsForThePeer) {
+  const std::string management = "SUBSYSTEM:DEV/COM/1001/MANAGEMENT";
+  std::string ss1 = read_file(instance->contract["servers"][0]["server_conf"].get<std::string>());
+  ss1.insert(ss1.find("clients:\n") + 9, "  - id: " + management + "\n    connection: NOAUTH\n");
+  std::string ss2 = read_file(instance->contract["servers"][1]["server_conf"].get<std::string>());
+  ss2 += "      - service: echo\n        subjects: [" + management + "]\n";
+  ConfChange change1(0, ss1);
+  ASSERT_EQ(change1.status(), 0) << change1.output();
+  ConfChange change2(1, ss2);
+  ASSERT_EQ(change2.status(), 0) << change2.output();
+  Reply r;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  do {
+    r = curl("-H 'X-Road-Client: DEV/COM/1001/MANAGEMENT'", kEcho);
+    const std::string code = header(r, "X-Road-Error");
+    if (code != "server.clientproxy.unknown_member" && code != "server.serverproxy.access_denied") break;
+    std::this_thread::sleep_for(200ms);
+  } while (std::chrono::steady_clock::now() < deadline);
+  EXPECT_EQ(r.status, 500) << r.body;
+  EXPECT_EQ(header(r, "X-Road-Error"), "server.serverproxy.ssl_authentication_failed") << r.body;
+  EXPECT_NE(r.body.find("does not host client"), std::string::npos) << r.body;
 }
 
 }  // namespace

@@ -1,0 +1,174 @@
+// The message path against hostile input: each suite is named after a finding of the
+// hardening review (docs/security.md lists the checks). No sockets here; the same attacks
+// through running servers are in tests/integration/exchange_test.cc.
+#include <gtest/gtest.h>
+
+#include "proxy/errors.h"
+#include "proxy/metaservices.h"
+#include "proxy/rest.h"
+#include "proxy/soap.h"
+#include "proxy/transport.h"
+
+namespace roadside::proxy {
+namespace {
+
+constexpr std::string_view kEnvelopeStart =
+    R"(<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xrd="http://x-road.eu/xsd/xroad.xsd" xmlns:id="http://x-road.eu/xsd/identifiers">)";
+constexpr std::string_view kHeaderAndBody = R"(
+    <SOAP-ENV:Header>
+        <xrd:client id:objectType="MEMBER"><id:xRoadInstance>EE</id:xRoadInstance><id:memberClass>COM</id:memberClass><id:memberCode>&e;</id:memberCode></xrd:client>
+        <xrd:service id:objectType="SERVICE"><id:xRoadInstance>EE</id:xRoadInstance><id:memberClass>COM</id:memberClass><id:memberCode>2</id:memberCode><id:serviceCode>listMethods</id:serviceCode></xrd:service>
+        <xrd:id>abc</xrd:id>
+        <xrd:protocolVersion>4.0</xrd:protocolVersion>
+    </SOAP-ENV:Header>
+    <SOAP-ENV:Body><xrd:listMethods/></SOAP-ENV:Body>
+</SOAP-ENV:Envelope>)";
+
+// A SOAP message whose memberCode is entity &e;, declared in a DOCTYPE as `entity_text`.
+std::string soap_with_entity(const std::string& entity_text) {
+  return "<?xml version=\"1.0\"?>\n<!DOCTYPE SOAP-ENV:Envelope [<!ENTITY e \"" + entity_text + "\">]>\n" +
+         std::string(kEnvelopeStart) + std::string(kHeaderAndBody);
+}
+
+std::string plain_soap() {
+  std::string s = std::string(kEnvelopeStart) + std::string(kHeaderAndBody);
+  s.replace(s.find("&e;"), 3, "1");
+  return s;
+}
+
+// 1. Entity expansion: a DOCTYPE is refused when the parser meets it, in requests from
+// information systems, responses from services, transport messages and WSDLs.
+TEST(EntityExpansion, ADoctypeIsRefusedBeforeAnyEntityIsRead) {
+  // 1 KiB referenced 1,000 times from a second entity: 1 MB if it were ever expanded.
+  const std::string kib(1024, 'x');
+  std::string message =
+      "<?xml version=\"1.0\"?>\n<!DOCTYPE SOAP-ENV:Envelope [<!ENTITY k \"" + kib + "\"><!ENTITY e \"";
+  for (int i = 0; i < 1000; ++i) message += "&k;";
+  message += "\">]>\n" + std::string(kEnvelopeStart) + std::string(kHeaderAndBody);
+  for (bool request : {true, false}) {
+    auto env = parse_soap(message, request);
+    ASSERT_FALSE(env.ok());
+    EXPECT_EQ(env.error().fault_code(), "invalid_soap");
+    EXPECT_NE(env.error().detail().find("DOCTYPE"), std::string::npos) << env.error().detail();
+  }
+  // Even a harmless-looking one: X-Road refuses every DOCTYPE in SOAP.
+  auto harmless = parse_soap(soap_with_entity("1"), true);
+  ASSERT_FALSE(harmless.ok());
+  EXPECT_EQ(harmless.error().fault_code(), "invalid_soap");
+  EXPECT_TRUE(parse_soap(plain_soap(), true).ok());
+  // A service's response is edited with the DOM too.
+  EXPECT_EQ(insert_request_hash(soap_with_entity("1"), "H").error().fault_code(), "invalid_soap");
+  // A WSDL fetched from a service.
+  const std::string wsdl =
+      "<!DOCTYPE d [<!ENTITY e \"x\">]><d:definitions xmlns:d=\"http://schemas.xmlsoap.org/wsdl/\">&e;</d:definitions>";
+  auto rewritten = rewrite_wsdl_endpoints(wsdl);
+  ASSERT_FALSE(rewritten.ok());
+  EXPECT_EQ(rewritten.error().fault_code(), "service_failed.invalid_message");
+}
+
+// 2. No std::regex on untrusted text: the metaservice envelope, the requestHash insertion
+// and the WSDL rewrite scan linearly, so megabytes of comments or attributes cost a pass, not
+// a stack frame per character.
+TEST(RegexOnUntrustedText, MegabytesBeforeTheEnvelopeOrInAnAttributeAreOnePass) {
+  const std::string long_name = "<!-- <" + std::string(8 * 1024 * 1024, 'a') + " -->\n";
+  const std::string request = long_name + plain_soap();
+  auto envelope = soap_response_envelope(request, "<xrd:listMethodsResponse/>");
+  ASSERT_TRUE(envelope.ok()) << envelope.error().to_string();
+  EXPECT_EQ(envelope->find("aaaa"), std::string::npos);
+  EXPECT_NE(envelope->find("<SOAP-ENV:Body><xrd:listMethodsResponse/></SOAP-ENV:Body></SOAP-ENV:Envelope>"),
+            std::string::npos);
+  EXPECT_NE(envelope->find("<xrd:id>abc</xrd:id>"), std::string::npos);
+
+  auto with_hash = insert_request_hash(request, "H==");
+  ASSERT_TRUE(with_hash.ok()) << with_hash.error().to_string();
+  EXPECT_NE(with_hash->find("<xrd:id>abc</xrd:id>\n        <xrd:requestHash"), std::string::npos);
+
+  const std::string wsdl =
+      "<d:definitions xmlns:d=\"http://schemas.xmlsoap.org/wsdl/\" xmlns:s=\"http://schemas.xmlsoap.org/wsdl/soap/\">"
+      "<s:address big=\"" +
+      std::string(8 * 1024 * 1024, 'b') + "\" location=\"http://10.0.0.7:8080/internal\"/></d:definitions>";
+  auto rewritten = rewrite_wsdl_endpoints(wsdl);
+  ASSERT_TRUE(rewritten.ok()) << rewritten.error().to_string();
+  EXPECT_EQ(rewritten->find("10.0.0.7"), std::string::npos);
+  EXPECT_NE(rewritten->find("location=\"http://example.org/xroad-endpoint\"/>"), std::string::npos);
+}
+
+TEST(RegexOnUntrustedText, TagsInsideCommentsAndCdataAreNotTakenForTheHeader) {
+  std::string soap = plain_soap();
+  soap.insert(soap.find("<SOAP-ENV:Header>"), "<!-- <SOAP-ENV:Header><xrd:id>fake</xrd:id></SOAP-ENV:Header> -->");
+  soap.insert(soap.find("<xrd:id>"), "<xrd:userId><![CDATA[<xrd:id>cdata</xrd:id>]]></xrd:userId>");
+  auto with_hash = insert_request_hash(soap, "H==");
+  ASSERT_TRUE(with_hash.ok()) << with_hash.error().to_string();
+  EXPECT_NE(with_hash->find("<xrd:id>abc</xrd:id>\n        <xrd:requestHash"), std::string::npos) << *with_hash;
+  auto env = parse_soap(*with_hash, false);
+  ASSERT_TRUE(env.ok()) << env.error().to_string();
+  EXPECT_EQ(env->header.request_hash, "H==");
+  auto envelope = soap_response_envelope(soap, "<x/>");
+  ASSERT_TRUE(envelope.ok());
+  EXPECT_EQ(envelope->find("fake"), std::string::npos) << *envelope;
+}
+
+// 3. Dot segments and encoded slashes: one normalised path for the access check and the
+// service's URL; a path that climbs above the base or hides a slash is refused.
+TEST(RestPathDotSegments, OnePathForTheRightAndTheService) {
+  struct Case {
+    std::string raw, forwarded, decoded;
+  };
+  const Case ok[] = {
+      {"", "", ""},
+      {"/", "/", "/"},
+      {"/public/x", "/public/x", "/public/x"},
+      {"/public/../admin", "/admin", "/admin"},
+      {"/public/%2e%2E/admin", "/admin", "/admin"},
+      {"/public/./x/", "/public/x/", "/public/x/"},
+      {"//public///x", "/public/x", "/public/x"},
+      {"/a%20b/c%3Fd", "/a%20b/c%3Fd", "/a b/c?d"},
+      {"/public/..", "/", "/"},
+  };
+  for (const auto& c : ok) {
+    auto p = normalize_service_path(c.raw);
+    ASSERT_TRUE(p.ok()) << c.raw << ": " << p.error().to_string();
+    EXPECT_EQ(p->forwarded, c.forwarded) << c.raw;
+    EXPECT_EQ(p->decoded, c.decoded) << c.raw;
+  }
+  for (const char* bad : {"/..", "/public/../../admin", "/%2e%2e/admin", "/public%2F..%2F..%2Fadmin", "/a%5cb",
+                          "/a%00b", "/a%0d%0ab", "/a b", "/a\tb", "/a#b", "/a%zz", "/a%2", "public"}) {
+    auto p = normalize_service_path(bad);
+    ASSERT_FALSE(p.ok()) << bad;
+    EXPECT_EQ(p.error().fault_code(), "bad_request") << bad;
+  }
+  EXPECT_TRUE(check_query("a=1&b=%20").ok());
+  for (const char* bad : {"a= 1", "a=\r\nX: y", "a#b", "a=\x7f"})
+    EXPECT_EQ(check_query(bad).error().fault_code(), "bad_request") << bad;
+}
+
+// 5. Header injection: a header part from a peer with a bare CR or LF, a name that is not a
+// token, a control character in a value or the path, or a 1xx status is refused.
+TEST(HeaderInjection, BareLineEndsControlsAndInterimStatusesAreRefused) {
+  const std::string ok = "GET\r\n/r1/DEV/COM/1/S/echo/a\r\nX-A: b\tc\r\n";
+  ASSERT_TRUE(RestRequestHead::parse(ok).ok());
+  for (const std::string bad : {
+           "GET\r\n/r1/DEV/COM/1/S/echo\r\nX-A: b\nX-Injected: yes\r\n",  // bare LF in a value
+           "GET\r\n/r1/DEV/COM/1/S/echo\r\nX-A: b\rX-Injected: yes\r\n",  // bare CR
+           "GET\r\n/r1/DEV/COM/1/S/echo\nHost: evil\r\n",                 // bare LF in the path line
+           "GET\r\n/r1/DEV/COM/1/S/echo/a b HTTP/1.1\r\n",                // space in the path
+           "GET\r\n/r1/DEV/COM/1/S/echo/a\x01\r\n",                       // control in the path
+           "GET\r\n/r1/DEV/COM/1/S/echo\r\nX A: b\r\n",                   // space in a name
+           "GET\r\n/r1/DEV/COM/1/S/echo\r\nX-A: b\x00c\r\n",              // NUL in a value
+           "G\nET\r\n/r1/DEV/COM/1/S/echo\r\n",                           // not a method
+       }) {
+    auto h = RestRequestHead::parse(bad);
+    ASSERT_FALSE(h.ok()) << bad;
+    EXPECT_EQ(h.error().fault_code(), "invalid_message") << bad;
+  }
+  EXPECT_TRUE(RestResponseHead::parse("200\r\nOK\r\nX-A: b\r\n").ok());
+  for (const std::string bad : {"100\r\nContinue\r\n", "101\r\nSwitching Protocols\r\nUpgrade: h2c\r\n",
+                                "200\r\nOK\rX\r\n", "200\r\nOK\r\nX-A: b\nSet-Cookie: s=1\r\n"}) {
+    auto h = RestResponseHead::parse(bad);
+    ASSERT_FALSE(h.ok()) << bad;
+    EXPECT_EQ(h.error().fault_code(), "invalid_message") << bad;
+  }
+}
+
+}  // namespace
+}  // namespace roadside::proxy
