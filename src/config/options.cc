@@ -73,7 +73,11 @@ const std::vector<Option>& options() {
       {"proxy.peer_port", Type::integer, "5500", "ROADSIDE_PEER_PORT", "",
        "Port of other Security Servers' server proxies (X-Road uses 5500 everywhere).", false, 1, 65535},
       {"proxy.ocsp_responder_port", Type::integer, "5577", "ROADSIDE_OCSP_RESPONDER_PORT", "",
-       "Port of the OCSP responder that serves this server's OCSP responses to peers; 0 picks a free port.", false, 0, 65535},
+       "Port of the OCSP responder that serves this server's OCSP responses to peers (on proxy.server_address); 0 picks a free port.",
+       false, 0, 65535},
+      {"proxy.peer_ocsp_port", Type::integer, "5577", "ROADSIDE_PEER_OCSP_PORT", "",
+       "Port of other Security Servers' OCSP responders, where the client proxy gets the OCSP status of a provider's "
+       "authentication certificate (X-Road uses 5577 everywhere).", false, 1, 65535},
       {"proxy.max_message_bytes", Type::integer, "2147483648", "ROADSIDE_MAX_MESSAGE_BYTES", "",
        "Largest message the proxies accept. A REST body over 1 MiB streams through an unnamed file in "
        "<data_dir>/spool while it is hashed and passed on; SOAP messages with their attachments are parsed in "

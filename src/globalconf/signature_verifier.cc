@@ -86,7 +86,7 @@ Result<VerifiedSignature> verify_signed_message(const xml::XadesSignature& sig, 
     };
   }
   // Obligation 4: the signature value (and every reference digest).
-  ROADSIDE_TRY_STATUS(sig.verify_core(resolve));
+  ROADSIDE_TRY_STATUS(sig.verify_core(resolve, sig.is_batch() ? xml::PartOpener() : m.part_streams));
 
   // Obligation 5: the signer's certificate, its chain and its OCSP status.
   const crypto::Certificate& signer = sig.signing_cert;

@@ -35,6 +35,9 @@ struct SignedMessage {
   // When set, the digests of parts by URI and method, in place of `parts` for the hash chain
   // (parts kept in spool files).
   xml::PartDigester part_digests;
+  // When set, readers of parts that `parts` does not hold, for a single message's signature
+  // that references them directly (X-Road signs a REST body as its own reference).
+  xml::PartOpener part_streams;
 };
 
 struct SignerCheck {

@@ -12,6 +12,7 @@ const FaultCategory& net_category() noexcept {
                                                 {errc::closed, "network_error", "connection closed"},
                                                 {errc::cancelled, "network_error", "cancelled"},
                                                 {errc::bad_url, "internal_error", "invalid URL"},
+                                                {errc::connect_timeout, "network_error", "connect timed out"},
                                             });
   return c;
 }

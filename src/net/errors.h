@@ -14,6 +14,7 @@ enum class errc {
   closed,           // the peer closed the connection early
   cancelled,        // the operation was cancelled (shutdown)
   bad_url,          // a URL that cannot be used
+  connect_timeout,  // no connection (TCP or TLS handshake) within the connect timeout
 };
 
 const FaultCategory& net_category() noexcept;

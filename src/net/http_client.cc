@@ -1,5 +1,7 @@
 #include "net/http_client.h"
 
+#include <poll.h>
+
 #include <atomic>
 
 #include <boost/asio/as_tuple.hpp>
@@ -169,6 +171,18 @@ asio::awaitable<error_code> exchange_streamed(Stream& stream, boost::beast::flat
   co_return error_code{};
 }
 
+// An idle pooled connection the server has closed (or written to: an idle HTTP/1.1
+// connection carries nothing) is readable; a live one is not. Checked before a request is
+// written on it, because once a byte of a request may have reached the server the request is
+// never sent again.
+bool still_open(tcp::socket& socket) {
+  pollfd p{socket.native_handle(), POLLIN | POLLRDHUP, 0};
+  return ::poll(&p, 1, 0) == 0;
+}
+
+// Only a request without effects may be sent again after it may have arrived (RFC 9110 §9.2.1).
+bool is_safe(http::verb method) { return method == http::verb::get || method == http::verb::head || method == http::verb::options; }
+
 bool retryable(const error_code& ec) {
   return ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
          ec == asio::error::broken_pipe || ec == http::error::partial_message || ec == ssl::error::stream_truncated;
@@ -240,7 +254,7 @@ asio::awaitable<Result<std::unique_ptr<HttpClient::Conn>>> HttpClient::connect(U
     auto [cec, ep] = co_await asio::async_connect(socket, endpoints, kTuple);
     if (cec) {
       if (dog.fired()) {
-        co_return Error(make_error_code(errc::timeout),
+        co_return Error(make_error_code(errc::connect_timeout),
                         "connecting to " + where + " took longer than " + std::to_string(options_.connect_timeout.count()) + " ms");
       }
       co_return Error(make_error_code(errc::connect_failed), "cannot connect to " + where + ": " + cec.message());
@@ -269,7 +283,7 @@ asio::awaitable<Result<std::unique_ptr<HttpClient::Conn>>> HttpClient::connect(U
     Watchdog dog(conn->socket(), here, options_.connect_timeout);
     auto [hec] = co_await conn->tls->async_handshake(ssl::stream_base::client, kTuple);
     if (hec) {
-      co_return Error(make_error_code(dog.fired() ? errc::timeout : errc::tls_failed),
+      co_return Error(make_error_code(dog.fired() ? errc::connect_timeout : errc::tls_failed),
                       "TLS handshake with " + where + " failed: " + (dog.fired() ? "timed out" : hec.message()));
     }
   }
@@ -310,7 +324,8 @@ asio::awaitable<Result<ClientResponse>> HttpClient::request(Url url, http::reque
       timed_out = dog.fired();
     }
     if (ec) {
-      if (reused && !got_bytes && !timed_out && retryable(ec)) continue;  // stale pooled connection
+      // A pooled connection that closed under a safe request: the request is sent again.
+      if (reused && !got_bytes && !timed_out && retryable(ec) && is_safe(req.method())) continue;
       co_return exchange_error(ec, key, timed_out ? "took longer than " + std::to_string(options_.request_timeout.count()) + " ms" : "");
     }
     ClientResponse out{parser.release(), conn->chain, reused};
@@ -329,7 +344,7 @@ asio::awaitable<Result<std::unique_ptr<HttpClient::Conn>>> HttpClient::acquire(c
     while (!idle.empty()) {
       auto c = std::move(idle.back());
       idle.pop_back();
-      if (now - c->last_used < options_.idle_keep) {
+      if (now - c->last_used < options_.idle_keep && still_open(c->socket())) {
         reused = true;
         co_return std::move(c);
       }
@@ -389,7 +404,7 @@ asio::awaitable<Result<ClientResponse>> HttpClient::send(Url url, http::request_
     }
     if (!sink_status.ok()) co_return sink_status.error();
     if (ec) {
-      if (reused && !got_bytes && !timed_out && retryable(ec)) continue;  // stale pooled connection
+      if (reused && !got_bytes && !timed_out && retryable(ec) && is_safe(head.method())) continue;
       co_return exchange_error(ec, key, timed_out ? "made no progress for " + std::to_string(options_.request_timeout.count()) + " ms" : "");
     }
     const bool keep = parser.get().keep_alive() && !parser.get().need_eof();
@@ -470,6 +485,12 @@ asio::awaitable<std::optional<std::size_t>> run_race(std::shared_ptr<ConnectRace
 }
 
 }  // namespace
+
+bool failed_before_sending(const Error& e) {
+  if (e.code().category() != net_category()) return false;
+  const auto c = static_cast<errc>(e.code().value());
+  return c == errc::connect_failed || c == errc::connect_timeout || c == errc::tls_failed;
+}
 
 asio::awaitable<std::optional<std::size_t>> fastest_connect(asio::any_io_executor executor, std::vector<std::string> hosts,
                                                             unsigned short port, std::chrono::milliseconds timeout) {

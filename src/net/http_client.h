@@ -2,8 +2,10 @@
 // certificate for mutual TLS). Every request has a connect timeout, a total timeout and
 // limits on the response head and body.
 //
-// A request on a pooled connection that the server closed in the meantime is retried once
-// on a new connection when nothing of the response had arrived.
+// A pooled connection is checked before use: one the server closed while it was idle is
+// dropped and a new one opened. A request is sent again only when it is safe (GET, HEAD,
+// OPTIONS) and its pooled connection closed before any of the response arrived; any other
+// request is never sent twice once a byte of it may have reached the server.
 #pragma once
 
 #include <chrono>
@@ -90,6 +92,10 @@ class HttpClient {
   std::map<std::string, std::vector<std::unique_ptr<Conn>>> pool_;
   std::size_t opened_ = 0;
 };
+
+// Whether the request failed before any byte of it was written (no connection, a refused
+// or failed TLS handshake): only then may it go to another server.
+bool failed_before_sending(const Error& e);
 
 // The index of the host (of `hosts`, all on `port`) that accepts a TCP connection first, or
 // std::nullopt when none does within `timeout`. The connections are closed again: X-Road's

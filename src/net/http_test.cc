@@ -11,6 +11,11 @@
 #include <boost/asio/use_future.hpp>
 #include <boost/asio/write.hpp>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <thread>
 
 #include "crypto/crypto.h"
@@ -517,7 +522,7 @@ TEST(HttpClient, ConnectionRefused) {
   EXPECT_EQ(r.error().code(), errc::connect_failed);
 }
 
-TEST(HttpClient, RetriesOnceWhenAPooledConnectionWasClosed) {
+TEST(HttpClient, APooledConnectionTheServerClosedIsNotUsed) {
   Loop loop;
   ServerLimits limits;
   limits.idle_timeout = 100ms;
@@ -530,6 +535,112 @@ TEST(HttpClient, RetriesOnceWhenAPooledConnectionWasClosed) {
   ASSERT_TRUE(r.ok()) << r.error().to_string();
   EXPECT_FALSE(r->reused_connection);
   EXPECT_EQ(client.connections_opened(), 2u);
+}
+
+// A server on raw sockets that counts the requests it reads: it answers the first on each
+// connection and keeps the connection, then reads the next one whole and closes without
+// answering (a service that took the request and died).
+class ReadsThenDies {
+ public:
+  ReadsThenDies() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::listen(fd_, 8);
+    socklen_t len = sizeof a;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~ReadsThenDies() {
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
+  int requests() const { return requests_; }
+
+ private:
+  // Reads one request with a Content-Length body; false when the client closed first.
+  bool read_request(int c) {
+    std::string in;
+    char buf[4096];
+    for (;;) {
+      const auto end = in.find("\r\n\r\n");
+      if (end != std::string::npos) {
+        const auto cl = in.find("Content-Length: ");
+        const std::size_t body = cl == std::string::npos ? 0 : std::stoul(in.substr(cl + 16));
+        if (in.size() >= end + 4 + body) return true;
+      }
+      const auto n = ::recv(c, buf, sizeof buf, 0);
+      if (n <= 0) return false;
+      in.append(buf, static_cast<std::size_t>(n));
+    }
+  }
+  void serve() {
+    for (;;) {
+      const int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      timeval tv{5, 0};
+      ::setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      if (read_request(c)) {
+        ++requests_;
+        const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok";
+        (void)::send(c, ok.data(), ok.size(), MSG_NOSIGNAL);
+        if (read_request(c)) ++requests_;
+      }
+      ::close(c);
+    }
+  }
+  int fd_ = -1;
+  unsigned short port_ = 0;
+  std::atomic<int> requests_{0};
+  std::thread thread_;
+};
+
+// 8. Requests delivered twice: a POST whose pooled connection closes after the request was
+// sent is not sent again on a new connection (the service may have acted on it).
+TEST(RequestsDeliveredTwice, APostIsNeverSentAgainOnceItMayHaveArrived) {
+  Loop loop;
+  ReadsThenDies service;
+  HttpClient client(loop.io.get_executor());
+  auto post = [&] {
+    auto url = Url::parse(service.url());
+    return loop.run(client.request(*url, make_request(http::verb::post, "/", "order=1")));
+  };
+  ASSERT_TRUE(post().ok());
+  auto second = post();
+  ASSERT_FALSE(second.ok()) << "the second POST was answered";
+  EXPECT_EQ(second.error().code(), errc::closed) << second.error().to_string();
+  EXPECT_FALSE(failed_before_sending(second.error())) << "a caller must not send it elsewhere either";
+  EXPECT_EQ(service.requests(), 2) << "the POST reached the service twice";
+
+  // The same through send() (the proxies' streamed bodies).
+  ReadsThenDies streamed;
+  auto url = Url::parse(streamed.url());
+  auto send_post = [&] {
+    http::request_header<> head;
+    head.method(http::verb::post);
+    head.version(11);
+    std::vector<Payload> body;
+    body.emplace_back(std::string("order=2"));
+    return loop.run(client.send(*url, std::move(head), std::move(body), std::filesystem::temp_directory_path(), 1 << 20));
+  };
+  ASSERT_TRUE(send_post().ok());
+  EXPECT_FALSE(send_post().ok());
+  EXPECT_EQ(streamed.requests(), 2);
+}
+
+TEST(RequestsDeliveredTwice, OnlyAFailureToConnectMayGoToAnotherServer) {
+  Loop loop;
+  HttpClient client(loop.io.get_executor());
+  auto refused = loop.run(client.get("http://127.0.0.1:1/"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(failed_before_sending(refused.error()));
+  EXPECT_FALSE(failed_before_sending(Error(make_error_code(errc::timeout), "request took too long")));
+  EXPECT_FALSE(failed_before_sending(Error(make_error_code(errc::protocol_error), "bad response")));
 }
 
 // ---- graceful shutdown ----------------------------------------------------------------

@@ -8,6 +8,7 @@
 #include "base/log.h"
 #include "base/random.h"
 #include "globalconf/signature_verifier.h"
+#include "net/errors.h"
 #include "proxy/rest.h"
 #include "proxy/transport.h"
 #include "xml/dom.h"
@@ -48,9 +49,22 @@ Status check_is_connection(const serverconf::Client& client, const net::PeerInfo
 
 }  // namespace
 
+namespace {
+
+net::ClientOptions ocsp_fetch_options() {
+  net::ClientOptions o;
+  o.connect_timeout = std::chrono::seconds(5);
+  o.request_timeout = std::chrono::seconds(10);
+  o.max_response_body_bytes = 1024 * 1024;
+  return o;
+}
+
+}  // namespace
+
 ClientProxy::ClientProxy(asio::io_context& io, ProxyContext ctx)
     : io_(io),
       ctx_(std::move(ctx)),
+      ocsp_client_(io.get_executor(), ocsp_fetch_options()),
       ok_(ctx_.metrics->counter("roadside_messages_total", "Messages processed, by proxy and result", {{"proxy", "client"}, {"result", "ok"}})),
       failed_(ctx_.metrics->counter("roadside_messages_total", "Messages processed, by proxy and result",
                                     {{"proxy", "client"}, {"result", "fault"}})) {}
@@ -64,17 +78,15 @@ Result<std::shared_ptr<net::HttpClient>> ClientProxy::peer_client() {
   o.max_response_body_bytes = ctx_.max_message_bytes;
   o.request_timeout = std::chrono::seconds(300);
   net::TlsClientConfig tls;
-  tls.verify_server = false;  // X-Road authenticates servers by registered certificate hash, below
+  tls.verify_server = false;  // X-Road authenticates servers by their registered certificates (PeerTrust)
   tls.verify_hostname = false;
   tls.cert_chain_pem = (*key)->info.cert.to_pem();
   tls.key_pem = (*key)->key.to_pem();
   auto shared_fn = ctx_.shared;
-  tls.check_peer = [shared_fn](const net::PeerChain& chain) -> std::string {
-    if (chain.empty()) return "the server presented no certificate";
+  tls.check_peer = [shared_fn, trust = peer_trust_](const net::PeerChain& chain) -> std::string {
     auto shared = shared_fn();
     if (!shared) return "no valid global configuration to check the server against";
-    auto server = registered_peer(chain.front(), *shared);
-    return server.ok() ? std::string() : server.error().detail();
+    return trust->check(chain, *shared, std::chrono::system_clock::now());
   };
   o.tls = tls;
   peer_client_ = std::make_shared<net::HttpClient>(io_.get_executor(), o);
@@ -254,24 +266,18 @@ asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(Transport
   const EncodedMessage encoded = encode_transport(request);
 
   // Send it to the provider's servers in turn until one answers.
+  http_headers.push_back({"x-road-request-id", request_id});
   Result<net::ClientResponse> answer = Error();
   const globalconf::SecurityServer* contacted = nullptr;
   for (const auto* server : servers) {
-    net::Url url{"https", server->address, ctx_.peer_port, "/"};
-    http::request_header<> post;
-    post.method(http::verb::post);
-    post.target("/");
-    post.version(11);
-    post.set(http::field::content_type, encoded.content_type);
-    post.set(kHashAlgorithmHeader, "SHA-512");
-    post.set("x-proxy-version", kXRoadProtocolVersion);
-    post.set("x-road-request-id", request_id);
-    for (const auto& h : http_headers) post.set(h.name, h.value);
-    answer = co_await (*http)->send(url, std::move(post), encoded.pieces, ctx_.spool_dir, kSpoolAbove);
+    answer = co_await send_to(server, &encoded, &http_headers, *http);
     contacted = server;
     if (answer.ok()) break;
-    log::warn("security server unreachable, trying the next", {{"server", server->id.to_string()}, {"error", answer.error().detail()}});
     if (!fastest_key.empty() && server == servers.front()) forget_fastest(fastest_key);
+    // Failover happens at connect time only (as X-Road's): once a byte of the request may
+    // have reached a server, another server must not get it too.
+    if (!net::failed_before_sending(answer.error())) break;
+    log::warn("security server unreachable, trying the next", {{"server", server->id.to_string()}, {"error", answer.error().detail()}});
   }
   if (!answer.ok()) {
     co_return Error(answer.error().code(), "no security server of " + provider.to_string() + " answered: " + answer.error().detail());
@@ -305,14 +311,53 @@ asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(Transport
   }
   auto sig = xml::XadesSignature::parse(response->signature.signature);
   if (!sig.ok()) co_return sig.error();
-  const TransportMessage& rm = *response;
-  globalconf::SignedMessage sm{[&rm](std::string_view uri) { return rm.part(uri); }, rm.part_uris(), rm.signature.hash_chain_result,
-                               rm.signature.hash_chain};
-  sm.part_digests = [&rm](std::string_view uri, std::string_view method) { return rm.part_digest(uri, method); };
-  auto verified = globalconf::verify_signed_message(*sig, sm, *shared, {provider, std::chrono::system_clock::now()});
+  auto verified = globalconf::verify_signed_message(*sig, response->signed_message(), *shared, {provider, std::chrono::system_clock::now()});
   if (!verified.ok()) co_return verified.error();
   out.message = std::move(response).value();
   co_return out;
+}
+
+asio::awaitable<Result<net::ClientResponse>> ClientProxy::send_to(const globalconf::SecurityServer* server, const EncodedMessage* encoded,
+                                                                  const HeaderList* headers, std::shared_ptr<net::HttpClient> http) {
+  const net::Url url{"https", server->address, ctx_.peer_port, "/"};
+  auto head = [&] {
+    http::request_header<> post;
+    post.method(http::verb::post);
+    post.target("/");
+    post.version(11);
+    post.set(http::field::content_type, encoded->content_type);
+    post.set(kHashAlgorithmHeader, "SHA-512");
+    post.set("x-proxy-version", kXRoadProtocolVersion);
+    for (const auto& h : *headers) post.set(h.name, h.value);
+    return post;
+  };
+  // (Named arguments: GCC 12 destroys some temporaries of a co_await expression twice.)
+  http::request_header<> first = head();
+  auto answer = co_await http->send(url, std::move(first), encoded->pieces, ctx_.spool_dir, kSpoolAbove);
+  if (answer.ok() || answer.error().code() != net::make_error_code(net::errc::tls_failed)) co_return answer;
+  auto pending = peer_trust_->take_pending(*server);
+  if (!pending) co_return answer;
+  auto responses = co_await fetch_peer_ocsp(server, *pending);
+  if (!responses.ok()) co_return responses.error();
+  peer_trust_->store(*pending, std::move(responses).value());
+  http::request_header<> again = head();
+  co_return co_await http->send(url, std::move(again), encoded->pieces, ctx_.spool_dir, kSpoolAbove);
+}
+
+asio::awaitable<Result<std::vector<std::string>>> ClientProxy::fetch_peer_ocsp(const globalconf::SecurityServer* server,
+                                                                               crypto::Certificate cert) {
+  const std::string url = "http://" + net::Url{"http", server->address, ctx_.peer_ocsp_port, "/"}.authority() + "/?cert=" + cert.sha1_hex();
+  auto got = co_await ocsp_client_.get(url);
+  if (!got.ok() || got->message.result_int() != 200) {
+    const std::string why = got.ok() ? "HTTP " + std::to_string(got->message.result_int()) : got.error().detail();
+    log::warn("no OCSP status from the provider's server", {{"server", server->id.to_string()}, {"error", why}});
+    // (The code stays a connect-time failure: nothing was sent, another server may be tried.)
+    co_return Error(net::make_error_code(net::errc::tls_failed),
+                    "the OCSP status of security server " + server->id.to_string() + "'s authentication certificate is unknown: " + why);
+  }
+  auto responses = ocsp_responses_of(std::string(got->message[http::field::content_type]), got->message.body());
+  if (!responses.ok()) co_return Error(net::make_error_code(net::errc::tls_failed), responses.error().detail());
+  co_return responses;
 }
 
 asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_rest(net::ServerExchange& ex) {

@@ -6,7 +6,9 @@
 //   connection first (fastest connect, remembered for an hour), then the others in turn
 //   -> the REST header part (X-Road-Id, X-Road-Request-Id added) and body, signed for the
 //   client's member by the batch signer -> mutual TLS on the authentication key, the peer's
-//   certificate registered for a server hosting the provider
+//   certificate registered for a server hosting the provider, chained to an approved CA,
+//   valid, and good by an OCSP response its server serves (PeerTrust); a failure to connect
+//   moves on to the next server, any later failure does not (a request is never sent twice)
 //   -> the response: signed by the provider, X-Road-Request-Hash matches -> to the IS.
 // Errors go to the IS as REST error JSON/XML with X-Road-Error (client.* 400, server.* 500).
 // GET /listClients answers with the instance's members and subsystems.
@@ -22,6 +24,7 @@
 #include "net/http_client.h"
 #include "net/http_server.h"
 #include "proxy/context.h"
+#include "proxy/peer_trust.h"
 #include "proxy/transport.h"
 
 namespace roadside::proxy {
@@ -58,6 +61,13 @@ class ClientProxy {
   std::optional<std::string> fastest_server(const std::string& key);
   void remember_fastest(const std::string& key, const std::string& address);
   void forget_fastest(const std::string& key);
+  // Sends the encoded request to `server`; when the handshake was refused for want of a
+  // usable OCSP status, fetches the server's responses from its OCSP responder and connects
+  // once more.
+  boost::asio::awaitable<Result<net::ClientResponse>> send_to(const globalconf::SecurityServer* server, const EncodedMessage* encoded,
+                                                              const HeaderList* headers, std::shared_ptr<net::HttpClient> http);
+  // The OCSP responses `server`'s responder (X-Road's port 5577) serves for `cert`.
+  boost::asio::awaitable<Result<std::vector<std::string>>> fetch_peer_ocsp(const globalconf::SecurityServer* server, crypto::Certificate cert);
 
   boost::asio::io_context& io_;
   ProxyContext ctx_;
@@ -65,6 +75,8 @@ class ClientProxy {
   std::map<std::string, std::pair<std::string, std::chrono::steady_clock::time_point>> fastest_;  // GUARDED_BY(mu_)
   std::shared_ptr<net::HttpClient> peer_client_;  // GUARDED_BY(mu_)
   std::string peer_client_key_;                   // key id it was built for; GUARDED_BY(mu_)
+  std::shared_ptr<PeerTrust> peer_trust_ = std::make_shared<PeerTrust>();
+  net::HttpClient ocsp_client_;
   metrics::Counter& ok_;
   metrics::Counter& failed_;
 };

@@ -35,6 +35,8 @@ struct ProxyContext {
   metrics::Registry* metrics = nullptr;
   // Port of the server proxies of other Security Servers (X-Road: 5500 everywhere).
   unsigned short peer_port = 5500;
+  // Port of other Security Servers' OCSP responders (X-Road: 5577 everywhere).
+  unsigned short peer_ocsp_port = 5577;
   // The largest message taken (a body streams through spool files, never whole in memory).
   std::uint64_t max_message_bytes = 64 * 1024 * 1024;
   // Where bodies over kSpoolAbove wait while they are hashed, verified and passed on.

@@ -3,11 +3,15 @@
 // through running servers are in tests/integration/exchange_test.cc.
 #include <gtest/gtest.h>
 
+#include "globalconf/parameters.h"
+#include "globalconf/signature_verifier.h"
 #include "proxy/errors.h"
 #include "proxy/metaservices.h"
 #include "proxy/rest.h"
 #include "proxy/soap.h"
 #include "proxy/transport.h"
+#include "support/test_support.h"
+#include "xml/xades.h"
 
 namespace roadside::proxy {
 namespace {
@@ -168,6 +172,41 @@ TEST(HeaderInjection, BareLineEndsControlsAndInterimStatusesAreRefused) {
     ASSERT_FALSE(h.ok()) << bad;
     EXPECT_EQ(h.error().fault_code(), "invalid_message") << bad;
   }
+}
+
+// 11. Large REST bodies from Java peers: X-Road signs a single message's body as a reference
+// of its own; a body in a spool file is read in pieces while the signature is checked.
+TEST(JavaPeersLargeRestBody, ASpooledBodyVerifiesAgainstXRoadsOwnSignature) {
+  ROADSIDE_REQUIRE_VECTORS(vectors);
+  const auto src = vectors / "xroad" / "signatures" / "non-batch-rest-request";
+  auto shared = globalconf::SharedParameters::parse(
+      testing::read_file(vectors / "xroad" / "asic" / "trust" / "DEV" / "shared-params.xml"));
+  ASSERT_TRUE(shared.ok()) << shared.error().to_string();
+  const std::string body = testing::read_file(src / "attachment1");
+  testing::TempDir dir;
+  auto file = net::SpoolFile::create(dir.path());
+  ASSERT_TRUE(file.ok()) << file.error().to_string();
+  ASSERT_TRUE((*file)->append(body).ok());
+
+  TransportMessage m;
+  m.message = testing::read_file(src / "message.xml");
+  m.body = net::Payload(*file, 0, body.size());
+  ASSERT_FALSE(m.body->in_memory());
+  const std::string signatures = testing::read_file(src / "signatures.xml");
+  auto sig = xml::XadesSignature::parse(signatures);
+  ASSERT_TRUE(sig.ok()) << sig.error().to_string();
+  ASSERT_FALSE(sig->is_batch());
+  const XRoadId client = *XRoadId::parse("SUBSYSTEM:DEV/COM/4321/TestClient");
+  auto verified = globalconf::verify_signed_message(*sig, m.signed_message(), *shared, {client, sig->signing_time});
+  EXPECT_TRUE(verified.ok()) << verified.error().to_string();
+
+  // A changed byte in the spool file is caught.
+  auto other = net::SpoolFile::create(dir.path());
+  ASSERT_TRUE((*other)->append("{\"test\":false}").ok());
+  m.body = net::Payload(*other, 0, 14);
+  auto tampered = globalconf::verify_signed_message(*sig, m.signed_message(), *shared, {client, sig->signing_time});
+  ASSERT_FALSE(tampered.ok());
+  EXPECT_EQ(tampered.error().fault_code(), "invalid_signature_value");
 }
 
 }  // namespace

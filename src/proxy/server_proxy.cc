@@ -109,10 +109,7 @@ Status ServerProxy::verify_sender(const TransportMessage& request, const XRoadId
   if (!sender.hosts(client)) return fail(errc::ssl_auth_failed, "security server " + sender.id.to_string() + " does not host client " + client.to_string());
   // The signature is the client's.
   ROADSIDE_TRY(xml::XadesSignature sig, xml::XadesSignature::parse(request.signature.signature));
-  globalconf::SignedMessage sm{[&](std::string_view uri) { return request.part(uri); }, request.part_uris(),
-                               request.signature.hash_chain_result, request.signature.hash_chain};
-  sm.part_digests = [&](std::string_view uri, std::string_view method) { return request.part_digest(uri, method); };
-  ROADSIDE_TRY_STATUS(globalconf::verify_signed_message(sig, sm, shared, {client, std::chrono::system_clock::now()}));
+  ROADSIDE_TRY_STATUS(globalconf::verify_signed_message(sig, request.signed_message(), shared, {client, std::chrono::system_clock::now()}));
   return {};
 }
 

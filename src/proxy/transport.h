@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "globalconf/signature_verifier.h"
 #include "net/payload.h"
 #include "proxy/errors.h"
 #include "proxy/soap.h"
@@ -43,6 +44,11 @@ struct TransportMessage {
   // The digest of a part by URI and digest method, a spooled body read in pieces.
   std::optional<Result<std::string>> part_digest(std::string_view uri, std::string_view method) const;
   std::vector<std::string> part_uris() const;
+  // A reader of a part that part() does not hold (a spooled body), for the signature verifier.
+  std::optional<xml::PartReader> open_part(std::string_view uri) const;
+  // The message as the signature verifier takes it: parts, digests and readers, batch or
+  // single signature alike. Valid while this message lives.
+  globalconf::SignedMessage signed_message() const;
   // The SHA-512 digests of attachment1..N (the REST body or the SOAP attachments), for the signer.
   Result<std::vector<std::string>> attachment_digests() const;
   // The REST body's digest by method, computed once (a spooled body is read from disk for it).

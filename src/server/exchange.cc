@@ -246,6 +246,7 @@ Status MessageExchange::start() {
   ctx.ocsp = &ocsp_;
   ctx.metrics = &metrics_;
   ctx.peer_port = static_cast<unsigned short>(config_.integer("proxy.peer_port"));
+  ctx.peer_ocsp_port = static_cast<unsigned short>(config_.integer("proxy.peer_ocsp_port"));
   ctx.max_message_bytes = static_cast<std::uint64_t>(config_.integer("proxy.max_message_bytes"));
   ctx.spool_dir = fs::path(config_.str("data_dir")) / "spool";
   auto shared_fn = ctx.shared;
@@ -288,7 +289,9 @@ Status MessageExchange::start() {
       io_, client_tls_opts, [this](net::ServerExchange& ex) { return client_proxy_->handle(ex); }, metrics_);
   if (auto st = client_tls_listener_->start(); !st.ok()) return start_error("client proxy (HTTPS): " + st.error().detail());
 
-  net::ServerOptions ocsp_opts{"ocsp", address, static_cast<unsigned short>(config_.integer("proxy.ocsp_responder_port")), {}, std::nullopt};
+  // Peers fetch OCSP responses from the address they reach the server proxy on.
+  const std::string peer_facing = config_.str("proxy.server_address").empty() ? address : config_.str("proxy.server_address");
+  net::ServerOptions ocsp_opts{"ocsp", peer_facing, static_cast<unsigned short>(config_.integer("proxy.ocsp_responder_port")), {}, std::nullopt};
   ocsp_listener_ = std::make_unique<net::HttpServer>(io_, ocsp_opts, proxy::make_ocsp_responder(ocsp_cache_), metrics_);
   if (auto st = ocsp_listener_->start(); !st.ok()) return start_error("OCSP responder: " + st.error().detail());
 
@@ -330,16 +333,14 @@ Status MessageExchange::start_server_proxy() {
 std::vector<std::pair<std::string, std::string>> MessageExchange::endpoints() const {
   std::vector<std::pair<std::string, std::string>> out;
   const std::string address = config_.str("listen.address");
+  const std::string peer_facing = config_.str("proxy.server_address").empty() ? address : config_.str("proxy.server_address");
   if (client_listener_) out.emplace_back("clientproxy", net::local_base_url("http", address, client_listener_->port()));
   if (client_tls_listener_) out.emplace_back("clientproxy_tls", net::local_base_url("https", address, client_tls_listener_->port()));
   {
     std::lock_guard lock(mu_);
-    if (server_listener_) {
-      std::string server_address = config_.str("proxy.server_address");
-      out.emplace_back("serverproxy", net::local_base_url("https", server_address.empty() ? address : server_address, server_listener_->port()));
-    }
+    if (server_listener_) out.emplace_back("serverproxy", net::local_base_url("https", peer_facing, server_listener_->port()));
   }
-  if (ocsp_listener_) out.emplace_back("ocsp", net::local_base_url("http", address, ocsp_listener_->port()));
+  if (ocsp_listener_) out.emplace_back("ocsp", net::local_base_url("http", peer_facing, ocsp_listener_->port()));
   return out;
 }
 

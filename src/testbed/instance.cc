@@ -59,11 +59,11 @@ Result<unsigned short> pick_port(const std::string& address, std::set<std::pair<
 // One port free on every address (X-Road contacts every server on the same port): 5500 when
 // it is free everywhere.
 Result<unsigned short> pick_common_port(const std::vector<std::string>& addresses,
-                                        std::set<std::pair<std::string, unsigned short>>& taken) {
+                                        std::set<std::pair<std::string, unsigned short>>& taken, unsigned short preferred) {
   for (int attempt = 0; attempt < 50; ++attempt) {
     std::set<std::pair<std::string, unsigned short>> trial = taken;
-    ROADSIDE_TRY(unsigned short port, pick_port(addresses.front(), trial, attempt == 0 ? 5500 : 0));
-    if (attempt == 0 && port != 5500) continue;
+    ROADSIDE_TRY(unsigned short port, pick_port(addresses.front(), trial, attempt == 0 ? preferred : 0));
+    if (attempt == 0 && port != preferred) continue;
     bool everywhere = true;
     for (std::size_t i = 1; i < addresses.size() && everywhere; ++i) {
       auto p = pick_port(addresses[i], trial, port);
@@ -157,7 +157,9 @@ Result<json> init_instance(const InitOptions& o) {
   std::vector<XRoadId> client_subsystems;
   std::vector<std::string> addresses;
   for (int i = 1; i <= o.servers; ++i) addresses.push_back("127.0.0." + std::to_string(i + 1));
-  ROADSIDE_TRY(unsigned short server_port, pick_common_port(addresses, taken));
+  // Like X-Road's 5500 and 5577: the same ports on every server's address, so peers find them.
+  ROADSIDE_TRY(unsigned short server_port, pick_common_port(addresses, taken, 5500));
+  ROADSIDE_TRY(unsigned short ocsp_port, pick_common_port(addresses, taken, 5577));
   for (int i = 1; i <= o.servers; ++i) {
     ROADSIDE_TRY(XRoadId client, XRoadId::subsystem(o.instance, "COM", std::to_string(1000 + i), "CLIENT"));
     client_subsystems.push_back(client);
@@ -182,7 +184,6 @@ Result<json> init_instance(const InitOptions& o) {
     ROADSIDE_TRY(unsigned short client_http, pick_port("127.0.0.1", taken));
     ROADSIDE_TRY(unsigned short client_https, pick_port("127.0.0.1", taken));
     ROADSIDE_TRY(unsigned short admin_port, pick_port("127.0.0.1", taken));
-    ROADSIDE_TRY(unsigned short ocsp_port, pick_port("127.0.0.1", taken));
 
     // The token: an authentication key and the member's signing key.
     const fs::path sdir = dir / "servers" / server_code;
@@ -213,6 +214,7 @@ Result<json> init_instance(const InitOptions& o) {
                              "\n  poll_interval_s: 2\nproxy:\n  client_port: " + std::to_string(client_http) + "\n  client_tls_port: " + std::to_string(client_https) +
                              "\n  server_address: " + address + "\n  server_port: " + std::to_string(server_port) +
                              "\n  peer_port: " + std::to_string(server_port) + "\n  ocsp_responder_port: " + std::to_string(ocsp_port) +
+                             "\n  peer_ocsp_port: " + std::to_string(ocsp_port) +
                              "\nocsp:\n  check_interval_s: 30\n";
     ROADSIDE_TRY_STATUS(write(sdir / "roadside.yaml", yaml));
 
@@ -244,7 +246,8 @@ Result<json> init_instance(const InitOptions& o) {
                        {"client_https", "127.0.0.1:" + std::to_string(client_https)},
                        {"server_port", server_port},
                        {"health_url", loop + std::to_string(health_port)},
-                       {"ocsp_responder", loop + std::to_string(ocsp_port)},
+                       {"ocsp_responder", "http://" + address + ":" + std::to_string(ocsp_port)},
+                       {"ocsp_port", ocsp_port},
                        {"admin_url", "https://127.0.0.1:" + std::to_string(admin_port)},
                        {"clients", clients}});
   }

@@ -35,28 +35,33 @@ const xmlChar* X(const std::string& s) { return X(s.c_str()); }
 // ---- xmlsec1: initialised once; its only input channel is the current PartResolver ----
 
 thread_local const PartResolver* t_resolver = nullptr;
+thread_local const PartOpener* t_opener = nullptr;
 thread_local std::string t_unresolved;  // the last reference URI no part answered
 thread_local std::string t_xmlsec_error;
 
+// A part xmlsec reads while it digests it: bytes in memory, or a reader of a large part.
 struct PartStream {
   std::string data;
   std::size_t pos = 0;
+  PartReader reader;
 };
 
 int part_match(const char* uri) { return t_resolver != nullptr && uri != nullptr && uri[0] == '/'; }
 
 void* part_open(const char* uri) {
-  auto data = (*t_resolver)(uri);
-  if (!data) {
-    t_unresolved = uri;
-    return nullptr;
+  if (auto data = (*t_resolver)(uri)) return new PartStream{std::move(*data), 0, {}};
+  if (t_opener && *t_opener) {
+    if (auto reader = (*t_opener)(uri)) return new PartStream{{}, 0, std::move(*reader)};
   }
-  return new PartStream{std::move(*data)};
+  t_unresolved = uri;
+  return nullptr;
 }
 
 int part_read(void* context, char* buffer, int len) {
   auto* s = static_cast<PartStream*>(context);
-  const std::size_t n = std::min(static_cast<std::size_t>(len < 0 ? 0 : len), s->data.size() - s->pos);
+  const std::size_t want = static_cast<std::size_t>(len < 0 ? 0 : len);
+  if (s->reader) return static_cast<int>(s->reader(buffer, want));
+  const std::size_t n = std::min(want, s->data.size() - s->pos);
   std::memcpy(buffer, s->data.data() + s->pos, n);
   s->pos += n;
   return static_cast<int>(n);
@@ -89,12 +94,16 @@ bool xmlsec_ready() {
 }
 
 struct ResolverScope {
-  explicit ResolverScope(const PartResolver* r) {
+  ResolverScope(const PartResolver* r, const PartOpener* o) {
     t_resolver = r;
+    t_opener = o;
     t_unresolved.clear();
     t_xmlsec_error.clear();
   }
-  ~ResolverScope() { t_resolver = nullptr; }
+  ~ResolverScope() {
+    t_resolver = nullptr;
+    t_opener = nullptr;
+  }
   ResolverScope(const ResolverScope&) = delete;
   ResolverScope& operator=(const ResolverScope&) = delete;
 };
@@ -316,7 +325,7 @@ Result<XadesSignature> XadesSignature::parse(std::string_view xml) {
   return out;
 }
 
-Status XadesSignature::verify_core(const PartResolver& resolve) const {
+Status XadesSignature::verify_core(const PartResolver& resolve, const PartOpener& open) const {
   if (!xmlsec_ready()) return failure("xmlsec1 could not be initialised");
   std::unique_ptr<xmlSecDSigCtx, decltype(&xmlSecDSigCtxDestroy)> ctx(xmlSecDSigCtxCreate(nullptr), &xmlSecDSigCtxDestroy);
   if (!ctx) return failure("cannot create an xmlsec signature context");
@@ -345,7 +354,7 @@ Status XadesSignature::verify_core(const PartResolver& resolve) const {
     return failure("xmlsec: cannot set the key");
   }
 
-  ResolverScope scope(&resolve);
+  ResolverScope scope(&resolve, &open);
   const int rc = xmlSecDSigCtxVerify(ctx.get(), static_cast<xmlNode*>(signature_node_));
   if (!t_unresolved.empty()) return invalid("reference " + t_unresolved + " names a part the message does not have");
   if (rc < 0) return invalid("the signature cannot be checked (" + t_xmlsec_error + ")");

@@ -66,8 +66,10 @@ class XadesSignature {
 
   // XML-DSig core validation: every reference's digest, then the signature value over the
   // canonical SignedInfo with the KeyInfo certificate's key. Data references resolve
-  // through `resolve`. errc::invalid_signature_value when something does not verify.
-  Status verify_core(const PartResolver& resolve) const;
+  // through `resolve`, or, for parts it does not hold (a body in a spool file), are read in
+  // pieces through `open` while they are digested. errc::invalid_signature_value when
+  // something does not verify.
+  Status verify_core(const PartResolver& resolve, const PartOpener& open = {}) const;
 
  private:
   friend Result<std::string> add_signature_timestamp(std::string_view xml, std::string_view token_der);

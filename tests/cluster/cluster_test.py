@@ -5,6 +5,7 @@ Security Server identity behind HAProxy (TCP mode, TLS passed through, health ch
 
   ss1 (standalone, client) --TLS--> HAProxy 127.0.0.3:PORT --> secondary A 127.0.0.12:PORT
                                                            \\-> secondary B 127.0.0.13:PORT
+  (and the same for the OCSP responders' port, where ss1 gets ss2's OCSP status)
   primary 127.0.0.11:PORT (not behind HAProxy: it takes configuration changes)
 
 Checks, in order:
@@ -142,6 +143,7 @@ def main():
         instance = json.load(f)
     ss1, ss2 = instance["servers"]
     port = ss2["server_port"]
+    ocsp_port = ss2["ocsp_port"]  # each node serves its OCSP responses on its own address, like 5577
     client = "http://" + ss1["client_http"]
     echo = client + "/r1/DEV/COM/1002/SERVICE/echo/cluster"
     xclient = {"X-Road-Client": "DEV/COM/1001/CLIENT"}
@@ -161,7 +163,7 @@ def main():
         args = [ROADSIDE, "serve", "--config", ss2["config"], "--data-dir", os.path.join(work, name), "--health-port", str(hp),
                 "--set", f"node.role={role}", "--set", f"proxy.server_address={address}",
                 "--set", f"proxy.client_port={free_port()}", "--set", f"proxy.client_tls_port={free_port()}",
-                "--set", "proxy.ocsp_responder_port=0", "--set", "server_conf.poll_interval_s=60"] + pg
+                "--set", "server_conf.poll_interval_s=60"] + pg
         start(name, args, env)
         if name == "primary":  # secondaries serve what the primary has put in the database
             if not wait_for(lambda: http(health["primary"] + "/readyz")[0] == 200, 30):
@@ -190,6 +192,16 @@ backend secondaries
   default-server inter 300ms fall 2 rise 2
   server a 127.0.0.12:{port} check addr 127.0.0.1 port {health['secondary-a'].rsplit(':', 1)[1]}
   server b 127.0.0.13:{port} check addr 127.0.0.1 port {health['secondary-b'].rsplit(':', 1)[1]}
+frontend ss2-ocsp
+  bind 127.0.0.3:{ocsp_port}
+  default_backend secondaries-ocsp
+backend secondaries-ocsp
+  balance roundrobin
+  option httpchk GET /readyz
+  http-check expect status 200
+  default-server inter 300ms fall 2 rise 2
+  server a 127.0.0.12:{ocsp_port} check addr 127.0.0.1 port {health['secondary-a'].rsplit(':', 1)[1]}
+  server b 127.0.0.13:{ocsp_port} check addr 127.0.0.1 port {health['secondary-b'].rsplit(':', 1)[1]}
 """)
     start("haproxy", ["haproxy", "-db", "-f", cfg])
 

@@ -751,6 +751,23 @@ TEST_F(Exchange, WithoutThePinTheServerIsNotReadyAndRefusesWithTokenNotActive) {
   EXPECT_EQ(no_pin.process->output().find(pin), std::string::npos) << "the PIN must never be logged";
 }
 
+// 4. The provider's authentication certificate is validated by the client proxy, with the OCSP
+// status the provider's server serves: a consumer that cannot get that status refuses to send.
+TEST_F(Exchange, ProviderAuthCertWithoutAnOcspStatusFromItsServerIsRefused) {
+  std::string pin = read_file(instance->dir / "tb" / "secrets" / "token-pin");
+  while (!pin.empty() && pin.back() == '\n') pin.pop_back();
+  ExtraServer blind({"--set", "proxy.peer_ocsp_port=" + std::to_string(free_port())}, {{"XROAD_TOKEN_PIN", pin}});
+  ASSERT_FALSE(blind.endpoints.is_null()) << blind.process->output();
+  const auto deadline = std::chrono::steady_clock::now() + 15s;
+  while (!(blind.readyz() && blind.readyz()->status == 200) && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(100ms);
+  Reply r = curl_at(blind.client_proxy(), kClient, kEcho);
+  EXPECT_EQ(r.status, 500) << r.body;
+  EXPECT_EQ(header(r, "X-Road-Error"), "server.clientproxy.ssl_authentication_failed") << r.body;
+  EXPECT_NE(r.body.find("OCSP status"), std::string::npos) << r.body;
+  // The instance's own ss1 gets ss2's status from ss2's responder and goes through.
+  EXPECT_EQ(curl(kClient, kEcho).status, 200);
+}
+
 TEST_F(Exchange, AnExpiredGlobalConfigurationStopsTraffic) {
   // A Central Server stand-in that signs ss1's instance configuration valid for 4 s.
   boost::asio::io_context io;
@@ -959,14 +976,13 @@ TEST_F(Exchange, ASignatureWhoseCertificateIsRevokedIsRefused) {
 TEST_F(Exchange, TheOcspResponderServesOwnResponsesToPeers) {
   Ss1Keys keys;
   const std::string url = instance->contract["servers"][0]["ocsp_responder"];
-  const unsigned short port = port_of(url);
   // HEAD is the heartbeat.
   std::string out;
   EXPECT_EQ(run_command("curl -s -I -m 5 -o /dev/null -w '%{http_code}' " + url + "/", &out), 0);
   EXPECT_EQ(last_line(out), "200");
   // Both own certificates, by SHA-1: a multipart/related of OCSP responses that verify.
-  auto r = http_get(port, "/?cert=" + keys.signing->info.cert.sha1_hex() + "&cert=" + keys.auth->info.cert.sha1_hex(), 2s);
-  ASSERT_TRUE(r.has_value());
+  // (On ss1's own address, as peers reach it.)
+  std::optional<Reply> r = curl_url("", url + "/?cert=" + keys.signing->info.cert.sha1_hex() + "&cert=" + keys.auth->info.cert.sha1_hex());
   ASSERT_EQ(r->status, 200) << r->body;
   const auto boundary_at = r->body.find("--") + 2;
   const std::string boundary = r->body.substr(boundary_at, r->body.find("\r\n") - boundary_at);
@@ -982,9 +998,8 @@ TEST_F(Exchange, TheOcspResponderServesOwnResponsesToPeers) {
       << out;
   EXPECT_NE(out.find("signing.pem: good"), std::string::npos) << out;
   // A certificate it has no response for: 500, as X-Road answers.
-  auto unknown = http_get(port, "/?cert=0000000000000000000000000000000000000000", 2s);
-  ASSERT_TRUE(unknown.has_value());
-  EXPECT_EQ(unknown->status, 500);
+  Reply unknown = curl_url("", url + "/?cert=0000000000000000000000000000000000000000");
+  EXPECT_EQ(unknown.status, 500);
 }
 
 

@@ -1,0 +1,78 @@
+#include "proxy/peer_trust.h"
+
+#include "globalconf/signature_verifier.h"
+#include "mime/multipart.h"
+#include "proxy/context.h"
+#include "proxy/errors.h"
+
+namespace roadside::proxy {
+
+std::string PeerTrust::check(const net::PeerChain& chain, const globalconf::SharedParameters& shared,
+                             std::chrono::system_clock::time_point now) {
+  if (chain.empty()) return "the server presented no certificate";
+  auto peer = registered_peer(chain.front(), shared);
+  if (!peer.ok()) return peer.error().detail();
+  std::vector<crypto::Certificate> intermediates;
+  for (std::size_t i = 1; i < chain.size(); ++i) {
+    if (auto c = crypto::Certificate::from_der(chain[i]); c.ok()) intermediates.push_back(std::move(c).value());
+  }
+  std::vector<std::string> responses;
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = responses_.find(peer->cert.sha1_hex()); it != responses_.end()) responses = it->second;
+  }
+  auto status = globalconf::verify_certificate(peer->cert, intermediates, responses, shared, now);
+  if (status.ok()) return {};
+  // Fresh responses from the server may settle it (a first contact, or stale ones); a
+  // certificate that is expired or revoked stays refused after they come.
+  std::lock_guard lock(mu_);
+  if (pending_.size() >= kMaxCertificates) pending_.clear();
+  pending_.insert_or_assign(chain.front(), peer->cert);
+  return "the server's authentication certificate " + peer->cert.subject() +
+         " is not valid: " + status.error().detail();
+}
+
+std::optional<crypto::Certificate> PeerTrust::take_pending(const globalconf::SecurityServer& server) {
+  std::lock_guard lock(mu_);
+  for (auto it = pending_.begin(); it != pending_.end(); ++it) {
+    const std::string sha256 = crypto::sha256(it->first), sha1 = crypto::sha1(it->first);
+    for (const auto& h : server.auth_cert_hashes) {
+      if (h == sha256 || h == sha1) {
+        crypto::Certificate cert = it->second;
+        pending_.erase(it);
+        return cert;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+void PeerTrust::store(const crypto::Certificate& cert, std::vector<std::string> responses) {
+  std::lock_guard lock(mu_);
+  if (responses_.size() >= kMaxCertificates) responses_.clear();
+  responses_.insert_or_assign(cert.sha1_hex(), std::move(responses));
+}
+
+Result<std::vector<std::string>> ocsp_responses_of(std::string_view content_type, std::string_view body) {
+  auto fail = [](std::string why) { return Error(make_error_code(errc::ssl_auth_failed), std::move(why)); };
+  const auto type = mime::HeaderValue::parse(content_type);
+  std::vector<std::string> out;
+  if (type.value == "application/ocsp-response") {
+    out.emplace_back(body);
+    return out;
+  }
+  auto boundary = type.params.find("boundary");
+  if (type.value != "multipart/related" || boundary == type.params.end()) {
+    return fail("the OCSP responder answered \"" + type.value + "\", not OCSP responses");
+  }
+  auto parts = mime::parse_multipart(body, boundary->second, 16);
+  if (!parts.ok()) return fail("the OCSP responder's answer cannot be read: " + parts.error().detail());
+  for (const auto& p : *parts) {
+    if (mime::HeaderValue::parse(p.headers.get("content-type").value_or("")).value == "application/ocsp-response")
+      out.emplace_back(p.body);
+  }
+  if (out.empty()) return fail("the OCSP responder's answer holds no OCSP response");
+  return out;
+}
+
+}  // namespace roadside::proxy

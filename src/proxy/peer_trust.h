@@ -1,0 +1,54 @@
+// The client proxy's trust in a provider's Security Server, judged at the TLS handshake as
+// X-Road's client proxy does: the server's authentication certificate is registered for a
+// server in the global configuration, chains to an approved CA, is within its validity, and
+// an OCSP response that the server itself serves (X-Road's port 5577) says it is good.
+//
+// The handshake check cannot wait for the network, so the OCSP responses are kept here: a
+// handshake with a certificate that has none (or only stale ones) is refused and the
+// certificate remembered as pending; the client proxy then fetches responses from that
+// server's responder, stores them and connects again. Nothing of a request has been sent by
+// then, so connecting again never delivers a request twice.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crypto/crypto.h"
+#include "globalconf/parameters.h"
+#include "net/tls.h"
+
+namespace roadside::proxy {
+
+class PeerTrust {
+ public:
+  // At most this many certificates are remembered (a global configuration lists fewer servers).
+  static constexpr std::size_t kMaxCertificates = 10'000;
+
+  // The TLS check: "" when `chain`'s leaf is trusted at `now`, else why not. A registered
+  // certificate refused for want of a usable OCSP status is remembered as pending.
+  std::string check(const net::PeerChain& chain, const globalconf::SharedParameters& shared,
+                    std::chrono::system_clock::time_point now);
+
+  // A certificate of `server` (by the hashes the configuration registers for it) that a
+  // refused handshake left pending, taken out of the pending set.
+  std::optional<crypto::Certificate> take_pending(const globalconf::SecurityServer& server);
+
+  // Keeps `responses` (DER OCSP responses) for `cert`, replacing what was kept.
+  void store(const crypto::Certificate& cert, std::vector<std::string> responses);
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::vector<std::string>> responses_;  // by certificate SHA-1 hex; GUARDED_BY(mu_)
+  std::map<std::string, crypto::Certificate> pending_;         // by certificate DER; GUARDED_BY(mu_)
+};
+
+// The OCSP responses in a responder's answer to GET /?cert=<sha1 hex>: a multipart/related
+// body of application/ocsp-response parts (xroad-protocols.md §3.2).
+// errc::ssl_auth_failed when the answer carries none.
+Result<std::vector<std::string>> ocsp_responses_of(std::string_view content_type, std::string_view body);
+
+}  // namespace roadside::proxy

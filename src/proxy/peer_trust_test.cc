@@ -1,0 +1,100 @@
+// 4. The provider's authentication certificate, as the client proxy judges it at the TLS
+// handshake: registered, chained to an approved CA, within its validity, and good by an OCSP
+// response from the provider's server (tests/integration/exchange_test.cc fetches them).
+#include "proxy/peer_trust.h"
+
+#include <gtest/gtest.h>
+
+#include "crypto/authority.h"
+#include "globalconf/certificate_profile.h"
+
+namespace roadside::proxy {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Pki {
+  crypto::PrivateKey ca_key = *crypto::PrivateKey::generate(crypto::KeyType::ec_p256);
+  crypto::Certificate ca =
+      *crypto::issue_certificate({.common_name = "CA", .usage = crypto::Usage::ca}, ca_key, nullptr, ca_key);
+  crypto::PrivateKey ocsp_key = *crypto::PrivateKey::generate(crypto::KeyType::ec_p256);
+  crypto::Certificate ocsp =
+      *crypto::issue_certificate({.common_name = "OCSP", .usage = crypto::Usage::ocsp_signing}, ocsp_key, &ca, ca_key);
+  crypto::PrivateKey key = *crypto::PrivateKey::generate(crypto::KeyType::ec_p256);
+
+  crypto::Certificate auth(std::uint64_t serial,
+                           std::chrono::system_clock::time_point not_before = std::chrono::system_clock::now() - 5min,
+                           std::chrono::seconds validity = 24h) {
+    return *crypto::issue_certificate({.common_name = "ss2",
+                                       .usage = crypto::Usage::tls_server_and_client,
+                                       .not_before = not_before,
+                                       .validity = validity,
+                                       .serial = serial},
+                                      key, &ca, ca_key);
+  }
+  // The responder's answer for `cert`, made at `at`.
+  std::string response(const crypto::Certificate& cert, crypto::CertStatus status,
+                       std::chrono::system_clock::time_point at = std::chrono::system_clock::now()) {
+    auto request = crypto::make_ocsp_request(cert, ca);
+    auto lookup = [&](const std::string&) -> std::optional<crypto::OcspAnswer> {
+      return crypto::OcspAnswer{status, at - 1h};
+    };
+    return *crypto::make_ocsp_response(*request, lookup, {ca, ocsp, ocsp_key}, at, 1h);
+  }
+};
+
+TEST(ProviderAuthCertValidation, RegisteredChainedValidAndGoodByOcspOrRefused) {
+  Pki pki;
+  const auto now = std::chrono::system_clock::now();
+  const crypto::Certificate good = pki.auth(1), revoked = pki.auth(2), expired = pki.auth(3, now - 72h, 24h),
+                            unregistered = pki.auth(4);
+  globalconf::SharedParameters shared;
+  shared.ocsp_freshness_seconds = 600;
+  shared.approved_cas.push_back(
+      {"CA", false, {pki.ca, {{"http://ocsp.example", pki.ocsp, "FREE"}}}, {}, std::string(globalconf::kFiVrkProfile)});
+  globalconf::SecurityServer ss2{*XRoadId::server("DEV", "COM", "1002", "ss2"), "127.0.0.3", {}, {}};
+  for (const auto* c : {&good, &revoked, &expired}) ss2.auth_cert_hashes.push_back(crypto::sha256(c->to_der()));
+  shared.security_servers.push_back(ss2);
+  PeerTrust trust;
+
+  // No OCSP status yet: refused, and the certificate waits for its server's responses.
+  EXPECT_NE(trust.check({good.to_der()}, shared, now).find("no OCSP response"), std::string::npos);
+  auto pending = trust.take_pending(ss2);
+  ASSERT_TRUE(pending.has_value());
+  EXPECT_EQ(pending->to_der(), good.to_der());
+  EXPECT_FALSE(trust.take_pending(ss2).has_value()) << "taken once";
+  trust.store(good, {pki.response(good, crypto::CertStatus::good)});
+  EXPECT_EQ(trust.check({good.to_der()}, shared, now), "");
+
+  // Revoked, by its own server's response.
+  trust.store(revoked, {pki.response(revoked, crypto::CertStatus::revoked)});
+  EXPECT_NE(trust.check({revoked.to_der()}, shared, now).find("revoked"), std::string::npos)
+      << trust.check({revoked.to_der()}, shared, now);
+
+  // Expired, with a good OCSP response.
+  trust.store(expired, {pki.response(expired, crypto::CertStatus::good)});
+  EXPECT_NE(trust.check({expired.to_der()}, shared, now), "");
+
+  // A stale response is no status at all: refused and pending again.
+  trust.store(good, {pki.response(good, crypto::CertStatus::good, now - 20min)});
+  EXPECT_NE(trust.check({good.to_der()}, shared, now), "");
+  EXPECT_TRUE(trust.take_pending(ss2).has_value());
+
+  // Not registered for any server: refused, nothing to fetch.
+  EXPECT_NE(trust.check({unregistered.to_der()}, shared, now).find("not registered"), std::string::npos);
+  EXPECT_EQ(trust.check({}, shared, now), "the server presented no certificate");
+}
+
+TEST(ProviderAuthCertValidation, TheResponderAnswerIsMultipartOcspResponses) {
+  auto two = ocsp_responses_of("multipart/related; type=\"application/ocsp-response\"; boundary=b",
+                               "--b\r\ncontent-type: application/ocsp-response\r\n\r\nONE\r\n--b\r\ncontent-type: "
+                               "application/ocsp-response\r\n\r\nTWO\r\n--b--\r\n");
+  ASSERT_TRUE(two.ok()) << two.error().to_string();
+  EXPECT_EQ(*two, (std::vector<std::string>{"ONE", "TWO"}));
+  EXPECT_EQ(ocsp_responses_of("text/plain", "no").error().fault_code(), "ssl_authentication_failed");
+  EXPECT_FALSE(
+      ocsp_responses_of("multipart/related; boundary=b", "--b\r\ncontent-type: text/plain\r\n\r\nx\r\n--b--\r\n").ok());
+}
+
+}  // namespace
+}  // namespace roadside::proxy
