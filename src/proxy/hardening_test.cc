@@ -209,5 +209,24 @@ TEST(JavaPeersLargeRestBody, ASpooledBodyVerifiesAgainstXRoadsOwnSignature) {
   EXPECT_EQ(tampered.error().fault_code(), "invalid_signature_value");
 }
 
+
+// 18. A transport message with both a REST body and SOAP attachments is refused: both would
+// be /attachment1 to the signature.
+TEST(RestBodyAndSoapAttachments, TogetherAreRefused) {
+  TransportMessage m;
+  m.message_type = std::string(kRestRequestType);
+  m.message = "POST\r\n/r1/DEV/COM/1/S/echo\r\n";
+  m.body = net::Payload(std::string("{}"));
+  m.attachments.push_back({{{"Content-Type", "text/plain"}}, "attached"});
+  m.signature.signature = "<signature/>";
+  const EncodedMessage e = encode_transport(m);
+  auto back = decode_transport(e.content_type, e.joined());
+  ASSERT_FALSE(back.ok()) << "decoded with " << back->attachments.size() << " attachments";
+  EXPECT_EQ(back.error().fault_code(), "invalid_message");
+  m.attachments.clear();
+  const EncodedMessage body_only = encode_transport(m);
+  EXPECT_TRUE(decode_transport(body_only.content_type, body_only.joined()).ok());
+}
+
 }  // namespace
 }  // namespace roadside::proxy

@@ -253,6 +253,8 @@ Result<TransportMessage> decode_parts(std::vector<PayloadPart> parts, std::uint6
   ++i;
   if (i < parts.size() && type_of(i) == kRestBodyType) m.body = std::move(parts.at(i++).body);
   if (i < parts.size() && type_of(i) == "multipart/mixed") {
+    // /attachment1 would name both: a REST body and SOAP attachments never travel together.
+    if (m.body) return invalid("the transport message has both a REST body and SOAP attachments");
     const auto inner = mime::HeaderValue::parse(parts.at(i).headers.get("content-type").value_or(""));
     auto b = inner.params.find("boundary");
     if (b == inner.params.end() || b->second.empty()) return invalid("the attachments part has no boundary");
