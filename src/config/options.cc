@@ -78,6 +78,15 @@ const std::vector<Option>& options() {
       {"proxy.peer_ocsp_port", Type::integer, "5577", "ROADSIDE_PEER_OCSP_PORT", "",
        "Port of other Security Servers' OCSP responders, where the client proxy gets the OCSP status of a provider's "
        "authentication certificate (X-Road uses 5577 everywhere).", false, 1, 65535},
+      {"proxy.soap_memory_bytes", Type::integer, "536870912", "ROADSIDE_SOAP_MEMORY_BYTES", "",
+       "Memory all SOAP requests being read or processed may hold together (they are read whole before their client "
+       "is known); beyond it a request is refused (internal_error, \"server busy\").", false, 1048576, 1099511627776},
+      {"proxy.spool_quota_bytes", Type::integer, "8589934592", "ROADSIDE_SPOOL_QUOTA_BYTES", "",
+       "Bytes all spool files (REST bodies over 1 MiB in <data_dir>/spool) may hold together; a body past it is refused (io_error).",
+       false, 1048576, 1099511627776},
+      {"proxy.spool_min_free_bytes", Type::integer, "1073741824", "ROADSIDE_SPOOL_MIN_FREE_BYTES", "",
+       "Free space a spool file never eats into on its file system (the database may share it); a body that would is refused (io_error).",
+       false, 0, 1099511627776},
       {"proxy.max_message_bytes", Type::integer, "2147483648", "ROADSIDE_MAX_MESSAGE_BYTES", "",
        "Largest message the proxies accept. A REST body over 1 MiB streams through an unnamed file in "
        "<data_dir>/spool while it is hashed and passed on; SOAP messages with their attachments are parsed in "
@@ -99,6 +108,11 @@ const std::vector<Option>& options() {
        "Longest pause while reading a request body; longer gets 408.", false, 100, 3600000},
       {"http.idle_timeout_ms", Type::integer, "60000", "ROADSIDE_HTTP_IDLE_TIMEOUT_MS", "",
        "Keep-alive connections idle this long are closed.", false, 100, 3600000},
+      {"http.min_body_rate", Type::integer, "1024", "ROADSIDE_HTTP_MIN_BODY_RATE", "",
+       "Slowest average rate (bytes/s) a request body may arrive at, after its first 10 s; slower gets 408. 0: no minimum.",
+       false, 0, 1073741824},
+      {"http.max_connections", Type::integer, "1024", "ROADSIDE_HTTP_MAX_CONNECTIONS", "",
+       "Open connections each listener keeps; more are accepted and closed at once (and counted).", false, 1, 1000000},
 
       {"shutdown.drain_timeout_ms", Type::integer, "5000", "ROADSIDE_DRAIN_TIMEOUT_MS", "",
        "On SIGTERM, time given to requests in flight before connections are cut.", false, 0, 600000},

@@ -13,6 +13,8 @@ const FaultCategory& net_category() noexcept {
                                                 {errc::cancelled, "network_error", "cancelled"},
                                                 {errc::bad_url, "internal_error", "invalid URL"},
                                                 {errc::connect_timeout, "network_error", "connect timed out"},
+                                                {errc::no_space, "io_error", "no spool space"},
+                                                {errc::overloaded, "internal_error", "server busy"},
                                             });
   return c;
 }

@@ -15,6 +15,8 @@ enum class errc {
   cancelled,        // the operation was cancelled (shutdown)
   bad_url,          // a URL that cannot be used
   connect_timeout,  // no connection (TCP or TLS handshake) within the connect timeout
+  no_space,         // a spool file would pass its quota or the free space kept on its disk
+  overloaded,       // the server holds as much of unauthenticated requests as it may
 };
 
 const FaultCategory& net_category() noexcept;

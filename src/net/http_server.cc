@@ -69,7 +69,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         requests_total(m.counter("roadside_http_requests_total", "Requests received (heads read)", {{"listener", opts.name}})),
         idle_closed(m.counter("roadside_http_idle_closed_total", "Keep-alive connections closed after the idle timeout",
                               {{"listener", opts.name}})) {
-    for (const char* reason : {"header_too_large", "body_too_large", "header_timeout", "body_timeout", "bad_request",
+    for (const char* reason : {"header_too_large", "body_too_large", "header_timeout", "body_timeout", "body_too_slow", "bad_request",
                                "tls_handshake_failed", "peer_refused", "too_many_connections"}) {
       rejected[reason] = &m.counter("roadside_http_rejected_total", "Requests or connections refused, by reason",
                                     {{"listener", opts.name}, {"reason", reason}});
@@ -150,6 +150,7 @@ class Session final : public SessionBase, public ServerExchange, public std::ena
       disarm();
       if (ec) co_return fail_body(errc::closed, "client went away: " + ec.message(), std::nullopt, "");
     }
+    if (!body_started_) body_started_ = std::chrono::steady_clock::now();
     while (true) {
       auto& body = parser_->get().body();
       body.data = buf.data();
@@ -177,8 +178,24 @@ class Session final : public SessionBase, public ServerExchange, public std::ena
         co_return fail_body(errc::protocol_error, "malformed request body: " + ec.message(), http::status::bad_request,
                             "bad_request");
       }
+      body_received_ += got;
+      if (too_slow()) {
+        co_return fail_body(errc::timeout,
+                            "request body arrives slower than " + std::to_string(server_->opts.limits.min_body_rate) + " bytes/s",
+                            http::status::request_timeout, "body_too_slow");
+      }
       if (got > 0 || parser_->is_done()) co_return got;
     }
+  }
+
+  // Whether the body so far came at less than the minimum average rate, past the grace time.
+  bool too_slow() const {
+    const auto& l = server_->opts.limits;
+    if (l.min_body_rate == 0 || !body_started_ || parser_->is_done()) return false;
+    const auto elapsed = std::chrono::steady_clock::now() - *body_started_;
+    if (elapsed < l.min_body_rate_grace) return false;
+    const double seconds = std::chrono::duration<double>(elapsed).count();
+    return static_cast<double>(body_received_) < static_cast<double>(l.min_body_rate) * seconds;
   }
 
   asio::awaitable<Status> respond(StringResponse res) override {
@@ -403,6 +420,8 @@ class Session final : public SessionBase, public ServerExchange, public std::ena
       responded_ = response_started_ = continue_sent_ = false;
       body_error_.reset();
       body_status_.reset();
+      body_started_.reset();
+      body_received_ = 0;
       stream_res_.reset();
       serializer_.reset();
 
@@ -448,6 +467,8 @@ class Session final : public SessionBase, public ServerExchange, public std::ena
   bool linger_ = false;
   std::optional<Error> body_error_;
   std::optional<http::status> body_status_;
+  std::optional<std::chrono::steady_clock::time_point> body_started_;  // the first read of this request's body
+  std::uint64_t body_received_ = 0;
   std::optional<http::response<http::buffer_body>> stream_res_;
   std::optional<http::response_serializer<http::buffer_body>> serializer_;
 
@@ -598,11 +619,26 @@ void HttpServer::stop_blocking(std::chrono::milliseconds drain_deadline) {
   done.get_future().wait();
 }
 
-asio::awaitable<Result<std::string>> ServerExchange::read_body_all(std::size_t limit) {
-  // In memory up to the limit itself: no spool file is ever made.
-  auto body = co_await read_body_payload(limit, {}, limit);
-  if (!body.ok()) co_return std::move(body).error();
-  co_return std::move(body->bytes());
+asio::awaitable<Result<std::string>> ServerExchange::read_body_all(std::size_t limit, BudgetShare* memory) {
+  if (!memory) {
+    // In memory up to the limit itself: no spool file is ever made.
+    auto body = co_await read_body_payload(limit, {}, limit);
+    if (!body.ok()) co_return std::move(body).error();
+    co_return std::move(body->bytes());
+  }
+  std::string out;
+  std::vector<char> buf(64 * 1024);
+  while (true) {
+    auto n = co_await read_body(buf);
+    if (!n.ok()) co_return std::move(n).error();
+    if (*n == 0) co_return out;
+    if (out.size() + *n > limit) co_return Error(make_error_code(errc::too_large), "request body larger than " + std::to_string(limit) + " bytes");
+    if (!memory->grow(*n)) {
+      co_return Error(make_error_code(errc::overloaded), "the server holds as many request bodies in memory as it may (" +
+                                                             std::to_string(memory->taken()) + " bytes of this one); try again later");
+    }
+    out.append(buf.data(), *n);
+  }
 }
 
 asio::awaitable<Result<Payload>> ServerExchange::read_body_payload(std::uint64_t limit, std::filesystem::path spool_dir,

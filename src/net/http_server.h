@@ -52,7 +52,11 @@ struct ServerLimits {
   std::chrono::milliseconds body_timeout{30'000};    // longest pause while reading the body
   std::chrono::milliseconds idle_timeout{60'000};    // keep-alive wait for the next request
   std::chrono::milliseconds write_timeout{30'000};   // longest pause while writing
-  std::size_t max_connections = 4096;                // more are accepted and closed at once
+  // After min_body_rate_grace, a body must have arrived at this average rate at least (bytes
+  // per second; 0: no minimum): a trickle that pauses just under body_timeout is cut (408).
+  std::uint64_t min_body_rate = 1024;
+  std::chrono::milliseconds min_body_rate_grace{10'000};
+  std::size_t max_connections = 1024;  // more are accepted and closed at once
 };
 
 struct ServerOptions {
@@ -80,8 +84,11 @@ class ServerExchange {
   // Reads the next piece of the body into `buf`; 0 means the body is complete.
   // Errors: errc::too_large (over the body limit), errc::timeout, errc::closed.
   virtual asio::awaitable<Result<std::size_t>> read_body(std::span<char> buf) = 0;
-  // The whole body, refusing bodies over min(limit, the listener's body limit).
-  asio::awaitable<Result<std::string>> read_body_all(std::size_t limit = SIZE_MAX);
+  // The whole body, refusing bodies over min(limit, the listener's body limit). With `memory`,
+  // every byte read is taken from its budget first: when the budget is spent the read stops
+  // with errc::overloaded (a cap on what unauthenticated requests hold in memory together).
+  // (Pointer parameters: coroutine parameters are taken by value.)
+  asio::awaitable<Result<std::string>> read_body_all(std::size_t limit = SIZE_MAX, BudgetShare* memory = nullptr);
   // The whole body, in memory up to `in_memory_limit` and in a spool file under `spool_dir`
   // beyond it; refusing bodies over min(limit, the listener's body limit).
   asio::awaitable<Result<Payload>> read_body_payload(std::uint64_t limit, std::filesystem::path spool_dir,

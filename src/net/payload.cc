@@ -1,6 +1,7 @@
 #include "net/payload.h"
 
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,11 +16,49 @@ namespace {
 
 constexpr std::size_t kPiece = 64 * 1024;
 
+ByteBudget& spool_budget() {
+  static ByteBudget budget(SpoolLimits{}.quota_bytes);
+  return budget;
+}
+std::atomic<std::uint64_t> g_min_free{SpoolLimits{}.min_free_bytes};
+
+Error no_space(std::string what) { return Error(make_error_code(errc::no_space), std::move(what)); }
+
+// Free bytes for unprivileged writers on the file system of `fd`, or max when unknown.
+std::uint64_t free_bytes(int fd) {
+  struct statvfs st {};
+  if (::fstatvfs(fd, &st) != 0) return UINT64_MAX;
+  return static_cast<std::uint64_t>(st.f_bavail) * st.f_frsize;
+}
+
 Error io_error(int err, std::string what) {
   return Error(std::error_code(err, std::generic_category()), std::move(what) + ": " + std::strerror(err));
 }
 
 }  // namespace
+
+bool ByteBudget::try_take(std::uint64_t n) {
+  std::uint64_t used = used_.load();
+  do {
+    if (used + n > limit_.load() || used + n < used) return false;
+  } while (!used_.compare_exchange_weak(used, used + n));
+  return true;
+}
+
+void ByteBudget::give_back(std::uint64_t n) { used_ -= n; }
+
+bool BudgetShare::grow(std::uint64_t n) {
+  if (!budget_.try_take(n)) return false;
+  taken_ += n;
+  return true;
+}
+
+void set_spool_limits(const SpoolLimits& limits) {
+  spool_budget().set_limit(limits.quota_bytes);
+  g_min_free = limits.min_free_bytes;
+}
+
+std::uint64_t spooled_bytes() { return spool_budget().used(); }
 
 Result<std::shared_ptr<SpoolFile>> SpoolFile::create(const std::filesystem::path& dir) {
   std::error_code ec;
@@ -38,13 +77,24 @@ Result<std::shared_ptr<SpoolFile>> SpoolFile::create(const std::filesystem::path
 
 SpoolFile::~SpoolFile() {
   if (fd_ >= 0) ::close(fd_);
+  spool_budget().give_back(size_);
 }
 
 Status SpoolFile::append(std::string_view data) {
+  if (free_bytes(fd_) < g_min_free.load() + data.size()) {
+    return no_space("the spool folder " + dir_.string() + " keeps " + std::to_string(g_min_free.load()) +
+                    " bytes free for the database and the system; the body does not fit");
+  }
+  if (!spool_budget().try_take(data.size())) {
+    return no_space("the spool quota of " + std::to_string(spool_budget().limit()) + " bytes is in use by other bodies");
+  }
+  const std::uint64_t taken = data.size();
+  const std::uint64_t before = size_;
   while (!data.empty()) {
     const ssize_t n = ::pwrite(fd_, data.data(), data.size(), static_cast<off_t>(size_));
     if (n < 0) {
       if (errno == EINTR) continue;
+      spool_budget().give_back(taken - (size_ - before));
       return io_error(errno, "cannot write to a spool file in " + dir_.string());
     }
     size_ += static_cast<std::uint64_t>(n);

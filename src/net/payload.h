@@ -4,6 +4,7 @@
 // around: bytes in memory, or a range of a spool file read in pieces.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -15,6 +16,49 @@
 #include "base/result.h"
 
 namespace roadside::net {
+
+// A shared allowance of bytes (of memory, or of disk) that holders take from and give back.
+// Thread-safe.
+class ByteBudget {
+ public:
+  explicit ByteBudget(std::uint64_t limit) : limit_(limit) {}
+  // Takes `n` bytes; false (and nothing taken) when that would pass the limit.
+  bool try_take(std::uint64_t n);
+  void give_back(std::uint64_t n);
+  std::uint64_t used() const { return used_.load(); }
+  std::uint64_t limit() const { return limit_.load(); }
+  void set_limit(std::uint64_t limit) { limit_ = limit; }
+
+ private:
+  std::atomic<std::uint64_t> limit_;
+  std::atomic<std::uint64_t> used_{0};
+};
+
+// What one holder took from a ByteBudget, given back when it is destroyed.
+class BudgetShare {
+ public:
+  explicit BudgetShare(ByteBudget& budget) : budget_(budget) {}
+  ~BudgetShare() { budget_.give_back(taken_); }
+  BudgetShare(const BudgetShare&) = delete;
+  BudgetShare& operator=(const BudgetShare&) = delete;
+  bool grow(std::uint64_t n);  // takes n more, or false
+  std::uint64_t taken() const { return taken_; }
+
+ private:
+  ByteBudget& budget_;
+  std::uint64_t taken_ = 0;
+};
+
+// Limits on all spool files of the process together: a quota of bytes, and free space left
+// on the spool folder's file system (the database may live on it). A write past either is
+// refused with errc::no_space; nothing is half-written.
+struct SpoolLimits {
+  std::uint64_t quota_bytes = 8ull << 30;
+  std::uint64_t min_free_bytes = 1ull << 30;
+};
+void set_spool_limits(const SpoolLimits& limits);
+// Bytes in all spool files now.
+std::uint64_t spooled_bytes();
 
 class SpoolFile {
  public:

@@ -436,7 +436,10 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_rest(net::Serv
 
 asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_soap(net::ServerExchange& ex) {
   const auto& req = ex.request();
-  auto body = co_await ex.read_body_all(std::min(ctx_.max_message_bytes, kMaxParsedBytes));
+  // The client is in the body: until it is known, what this request holds counts against
+  // the shared SOAP memory budget (and stays counted while the message is processed).
+  net::BudgetShare held(*ctx_.soap_memory);
+  auto body = co_await ex.read_body_all(std::min(ctx_.max_message_bytes, kMaxParsedBytes), &held);
   if (!body.ok()) co_return body.error();
   const std::string content_type(req[http::field::content_type]);
   auto message = split_soap_message(content_type, std::move(body).value());

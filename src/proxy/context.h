@@ -39,6 +39,9 @@ struct ProxyContext {
   unsigned short peer_ocsp_port = 5577;
   // The largest message taken (a body streams through spool files, never whole in memory).
   std::uint64_t max_message_bytes = 64 * 1024 * 1024;
+  // SOAP messages are parsed in memory, and read whole before their client is known: all
+  // being read or processed at once share this many bytes (errc::overloaded beyond).
+  std::shared_ptr<net::ByteBudget> soap_memory = std::make_shared<net::ByteBudget>(512ull << 20);
   // Where bodies over kSpoolAbove wait while they are hashed, verified and passed on.
   std::filesystem::path spool_dir = std::filesystem::temp_directory_path() / "roadside-spool";
 };

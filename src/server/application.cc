@@ -144,15 +144,6 @@ Status check_role(const config::Config& c) {
   return {};
 }
 
-net::ServerLimits http_limits(const config::Config& c) {
-  net::ServerLimits l;
-  l.max_header_bytes = static_cast<std::size_t>(c.integer("http.max_header_bytes"));
-  l.max_body_bytes = static_cast<std::uint64_t>(c.integer("http.max_body_bytes"));
-  l.header_timeout = std::chrono::milliseconds(c.integer("http.header_timeout_ms"));
-  l.body_timeout = std::chrono::milliseconds(c.integer("http.body_timeout_ms"));
-  l.idle_timeout = std::chrono::milliseconds(c.integer("http.idle_timeout_ms"));
-  return l;
-}
 
 }  // namespace
 

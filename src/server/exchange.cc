@@ -24,6 +24,18 @@ Error start_error(std::string detail) { return Error(std::make_error_code(std::e
 
 }  // namespace
 
+net::ServerLimits http_limits(const config::Config& c) {
+  net::ServerLimits l;
+  l.max_header_bytes = static_cast<std::size_t>(c.integer("http.max_header_bytes"));
+  l.max_body_bytes = static_cast<std::uint64_t>(c.integer("http.max_body_bytes"));
+  l.header_timeout = std::chrono::milliseconds(c.integer("http.header_timeout_ms"));
+  l.body_timeout = std::chrono::milliseconds(c.integer("http.body_timeout_ms"));
+  l.idle_timeout = std::chrono::milliseconds(c.integer("http.idle_timeout_ms"));
+  l.min_body_rate = static_cast<std::uint64_t>(c.integer("http.min_body_rate"));
+  l.max_connections = static_cast<std::size_t>(c.integer("http.max_connections"));
+  return l;
+}
+
 MessageExchange::MessageExchange(asio::io_context& io, const config::Config& config, storage::Store& store,
                                  GlobalconfService* globalconf, metrics::Registry& metrics, Readiness& readiness)
     : io_(io),
@@ -247,6 +259,9 @@ Status MessageExchange::start() {
   ctx.metrics = &metrics_;
   ctx.peer_port = static_cast<unsigned short>(config_.integer("proxy.peer_port"));
   ctx.peer_ocsp_port = static_cast<unsigned short>(config_.integer("proxy.peer_ocsp_port"));
+  ctx.soap_memory = std::make_shared<net::ByteBudget>(static_cast<std::uint64_t>(config_.integer("proxy.soap_memory_bytes")));
+  net::set_spool_limits({static_cast<std::uint64_t>(config_.integer("proxy.spool_quota_bytes")),
+                         static_cast<std::uint64_t>(config_.integer("proxy.spool_min_free_bytes"))});
   ctx.max_message_bytes = static_cast<std::uint64_t>(config_.integer("proxy.max_message_bytes"));
   ctx.spool_dir = fs::path(config_.str("data_dir")) / "spool";
   auto shared_fn = ctx.shared;
@@ -264,12 +279,8 @@ Status MessageExchange::start() {
   server_proxy_ = std::make_unique<proxy::ServerProxy>(io_, ctx);
 
   const std::string address = config_.str("listen.address");
-  net::ServerLimits limits;
+  net::ServerLimits limits = http_limits(config_);
   limits.max_body_bytes = ctx.max_message_bytes;
-  limits.body_timeout = std::chrono::milliseconds(config_.integer("http.body_timeout_ms"));
-  limits.header_timeout = std::chrono::milliseconds(config_.integer("http.header_timeout_ms"));
-  limits.idle_timeout = std::chrono::milliseconds(config_.integer("http.idle_timeout_ms"));
-  limits.max_header_bytes = static_cast<std::size_t>(config_.integer("http.max_header_bytes"));
 
   net::ServerOptions client_opts{"clientproxy", address, static_cast<unsigned short>(config_.integer("proxy.client_port")), limits, std::nullopt};
   client_listener_ = std::make_unique<net::HttpServer>(

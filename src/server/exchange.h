@@ -34,6 +34,10 @@
 
 namespace roadside::server {
 
+// Every listener's limits from the http.* options (sizes, timeouts, minimum body rate,
+// connection count).
+net::ServerLimits http_limits(const config::Config& c);
+
 class MessageExchange {
  public:
   MessageExchange(boost::asio::io_context& io, const config::Config& config, storage::Store& store, GlobalconfService* globalconf,
