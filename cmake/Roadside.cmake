@@ -34,6 +34,22 @@ if(ROADSIDE_SANITIZE)
   endif()
 endif()
 
+# Hardening for the builds that ship (the release preset, the image's Release build): glibc's
+# checked string and memory functions (_FORTIFY_SOURCE=3 needs optimization, so not in Debug),
+# canaries on frames with arrays or address-taken locals, a position-independent executable
+# for ASLR, and full RELRO (the GOT read-only after start-up, every symbol bound at load).
+# Debug and sanitizer builds skip it: ASan replaces the checked functions and has its own
+# canaries, and a debugger is happier without them.
+option(ROADSIDE_HARDEN "Hardened compile and link flags in optimized builds" ON)
+if(ROADSIDE_HARDEN AND NOT ROADSIDE_SANITIZE AND NOT CMAKE_BUILD_TYPE STREQUAL "Debug")
+  set(CMAKE_POSITION_INDEPENDENT_CODE ON)
+  include(CheckPIESupported)
+  check_pie_supported()
+  add_compile_options(-fstack-protector-strong -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3)
+  add_link_options(-Wl,-z,relro,-z,now)
+  set(ROADSIDE_HARDENED ON)
+endif()
+
 # roadside_module(NAME SOURCES ... DEPS ...)
 # One folder = one static library `roadside_<name>` with include root src/.
 function(roadside_module name)

@@ -191,7 +191,7 @@ int main(int argc, char** argv) {
   std::string health_path = "/livez", health_url;
   int health_timeout_ms = 3000;
   auto* healthcheck = app.add_subcommand(
-      "healthcheck", "Ask this server's health listener (listen.address or loopback, health.port) for /livez; exit 0 on 200 (the image's HEALTHCHECK)");
+      "healthcheck", "Ask this server's health listener (health.address or loopback, health.port) for /livez; exit 0 on 200 (the image's HEALTHCHECK)");
   health_flags.add_to(*healthcheck);
   healthcheck->add_option("--path", health_path, "/livez or /readyz")->check(CLI::IsMember({"/livez", "/readyz"}))->capture_default_str();
   healthcheck->add_option("--url", health_url, "Probe this URL instead (http://host:port/path)");
@@ -279,7 +279,7 @@ int main(int argc, char** argv) {
         std::cerr << "roadside: healthcheck: health.port is 0 (a free port picked at start); give --url\n";
         return 2;
       }
-      health_url = roadside::net::local_base_url("http", cfg->str("listen.address"), static_cast<unsigned short>(port)) +
+      health_url = roadside::net::local_base_url("http", cfg->str("health.address"), static_cast<unsigned short>(port)) +
                    health_path;
     }
     return roadside::cli::healthcheck(health_url, std::chrono::milliseconds(health_timeout_ms));

@@ -138,7 +138,8 @@ TEST(Config, ShowRedactsSecretsAndNamesSources) {
   EXPECT_EQ(j["health.port"]["origin"], "--health-port");
   EXPECT_EQ(j["database.host"]["value"], "");  // unset secrets and values show empty
   const std::string yaml = c->show_yaml();
-  EXPECT_NE(yaml.find("health:\n  port: 0"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("health:\n  address: \"127.0.0.1\""), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("\n  port: 0 "), std::string::npos) << yaml;
   EXPECT_NE(yaml.find("# flag: --health-port"), std::string::npos) << yaml;
 }
 

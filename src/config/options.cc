@@ -27,6 +27,9 @@ const std::vector<Option>& options() {
 
       {"listen.address", Type::string, "0.0.0.0", "ROADSIDE_LISTEN_ADDRESS", "",
        "Address the server's listeners bind to."},
+      {"health.address", Type::string, "127.0.0.1", "ROADSIDE_HEALTH_ADDRESS", "",
+       "Address of /livez, /readyz and /metrics. Loopback by default: they describe the server to whoever reaches them. "
+       "Set 0.0.0.0 where probes or a scraper come over the network (the Kubernetes manifests do)."},
       {"health.port", Type::integer, "5588", "ROADSIDE_HEALTH_PORT", "--health-port",
        "Port of /livez, /readyz and /metrics; 0 picks a free port (logged at start).", false, 0, 65535},
 

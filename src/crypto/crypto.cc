@@ -687,7 +687,14 @@ Result<OcspResult> verify_ocsp_response(std::string_view der, const Certificate&
     ocsp_cache().add(std::move(key), out);
   }
 
-  // 5. Freshness, 6. nextUpdate.
+  // 5. Freshness, 6. nextUpdate. A thisUpdate ahead of our clock by more than skew would
+  // keep the response "fresh" past the configured freshness (X-Road's verifier does not look).
+  constexpr std::chrono::seconds kMaxClockSkew{60};
+  if (out.this_update > check.now + kMaxClockSkew) {
+    return ocsp_bad("its thisUpdate is in the future (" +
+                    std::to_string(std::chrono::duration_cast<std::chrono::seconds>(out.this_update - check.now).count()) +
+                    " s ahead of this server's clock)");
+  }
   if (out.this_update < check.now - check.freshness) {
     return ocsp_bad("it is older than the allowed " + std::to_string(check.freshness.count()) + " s (thisUpdate " +
                     std::to_string(std::chrono::duration_cast<std::chrono::seconds>(check.now - out.this_update).count()) +

@@ -196,7 +196,8 @@ struct OcspCheck {
 // Verifies a DER OCSPResponse for `cert` by X-Road's rules (OcspVerifier): the CertID
 // matches; the responder is found by ResponderID; the signature verifies; the responder
 // is authorized (listed in the configuration, the CA itself, or issued by the CA with EKU
-// OCSPSigning); thisUpdate is within the freshness; nextUpdate (if checked) has not passed;
+// OCSPSigning); thisUpdate is within the freshness and at most 60 s (clock skew) after
+// `now`; nextUpdate (if checked) has not passed;
 // and the status is good. Errors: incorrect_validation_info, or cert_validation when the
 // certificate is revoked or unknown. On success returns what the response said.
 Result<OcspResult> verify_ocsp_response(std::string_view der, const Certificate& cert, const Certificate& issuer,

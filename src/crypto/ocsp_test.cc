@@ -134,6 +134,22 @@ TEST(Ocsp, AResponseCheckedBeforeIsStillJudgedByTheTimeAndStatusOfEachCheck) {
   }
 }
 
+// Issue 13, item 15: a response "from the future" would stay fresh for longer than the
+// configuration's freshness allows; only clock skew of up to a minute is tolerated.
+TEST(OcspThisUpdateInTheFuture, IsRefusedBeyondAMinuteOfClockSkew) {
+  TempDir dir;
+  const std::string resp = openssl_respond(dir, pki().good, pki().ocsp, pki().ocsp_key);
+  const auto now = std::chrono::system_clock::now();
+  // Checked two minutes before the responder's thisUpdate (this server's clock behind).
+  auto ahead = verify_ocsp_response(resp, pki().good, pki().ca, at(now - 2min));
+  ASSERT_FALSE(ahead.ok());
+  EXPECT_EQ(ahead.error().fault_code(), "incorrect_validation_info");
+  EXPECT_NE(ahead.error().detail().find("thisUpdate is in the future"), std::string::npos) << ahead.error().detail();
+  // Thirty seconds of skew is fine.
+  auto skewed = verify_ocsp_response(resp, pki().good, pki().ca, at(now - 30s));
+  EXPECT_TRUE(skewed.ok()) << skewed.error().to_string();
+}
+
 TEST(Ocsp, TamperedAndGarbageResponses) {
   TempDir dir;
   std::string resp = openssl_respond(dir, pki().good, pki().ocsp, pki().ocsp_key);

@@ -22,6 +22,15 @@ Status base_setup(ssl::context& ctx) {
   return {};
 }
 
+Status set_ciphers(ssl::context& ctx, const std::string& list) {
+  if (list.empty()) return {};
+  if (SSL_CTX_set_cipher_list(ctx.native_handle(), list.c_str()) != 1) {
+    ERR_clear_error();
+    return Error(make_error_code(errc::tls_failed), "no usable cipher suite in \"" + list + "\"");
+  }
+  return {};
+}
+
 Status load_identity(ssl::context& ctx, const std::string& chain, const std::string& key) {
   boost::system::error_code ec;
   ctx.use_certificate_chain(boost::asio::buffer(chain), ec);
@@ -41,6 +50,8 @@ Result<std::shared_ptr<ssl::context>> make_server_context(const TlsServerConfig&
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
   ROADSIDE_TRY_STATUS(base_setup(*ctx));
   ROADSIDE_TRY_STATUS(load_identity(*ctx, cfg.cert_chain_pem, cfg.key_pem));
+  ROADSIDE_TRY_STATUS(set_ciphers(*ctx, cfg.cipher_list));
+  SSL_CTX_set_options(ctx->native_handle(), SSL_OP_CIPHER_SERVER_PREFERENCE);  // GCM before CBC
   boost::system::error_code ec;
   if (cfg.client_auth != ClientAuth::none) {
     ssl::verify_mode mode = ssl::verify_peer;
@@ -64,6 +75,7 @@ Result<std::shared_ptr<ssl::context>> make_server_context(const TlsServerConfig&
 Result<std::shared_ptr<ssl::context>> make_client_context(const TlsClientConfig& cfg) {
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
   ROADSIDE_TRY_STATUS(base_setup(*ctx));
+  ROADSIDE_TRY_STATUS(set_ciphers(*ctx, cfg.cipher_list));
   boost::system::error_code ec;
   if (!cfg.cert_chain_pem.empty()) ROADSIDE_TRY_STATUS(load_identity(*ctx, cfg.cert_chain_pem, cfg.key_pem));
   if (cfg.verify_server) {

@@ -18,6 +18,16 @@ using PeerChain = std::vector<std::string>;
 // string to accept, or the reason for refusing (logged and counted).
 using PeerCheck = std::function<std::string(const PeerChain& chain)>;
 
+// The TLS 1.2 cipher suites between Security Servers (5500 both ways) and on the client
+// proxy's HTTPS port: ECDHE key exchange only, AES-GCM first. The two CBC-SHA384 suites are
+// X-Road's own default (`proxy.xroad-tls-ciphers`: TLS_ECDHE_{RSA,ECDSA}_WITH_AES_256_CBC_SHA384),
+// which Java Security Servers offer and accept over TLS 1.2; without them Roadside could not
+// talk to one. No RSA key exchange, no DHE, no SHA-1 MACs. TLS 1.3 keeps OpenSSL's suites
+// (all AEAD).
+inline constexpr const char* kXRoadTls12Ciphers =
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-SHA384:ECDHE-RSA-AES256-SHA384";
+
 enum class ClientAuth {
   none,      // do not ask for a client certificate
   optional,  // ask; accept connections without one
@@ -32,6 +42,9 @@ struct TlsServerConfig {
   // TLS layer and `check_peer` decides (X-Road authenticates peers by certificate hash).
   std::string client_ca_pem;
   PeerCheck check_peer;
+  // OpenSSL cipher list for TLS 1.2, in the server's order of preference. Every server of
+  // Roadside's faces Security Servers or information systems: X-Road's list by default.
+  std::string cipher_list = kXRoadTls12Ciphers;
 };
 
 struct TlsClientConfig {
@@ -42,6 +55,9 @@ struct TlsClientConfig {
   std::string cert_chain_pem;  // client certificate for mutual TLS (optional)
   std::string key_pem;
   PeerCheck check_peer;
+  // OpenSSL cipher list for TLS 1.2; empty: OpenSSL's default (services, responders, the
+  // Central Server). kXRoadTls12Ciphers towards other Security Servers.
+  std::string cipher_list;
 };
 
 // TLS 1.2 and 1.3 only; no compression, no renegotiation.

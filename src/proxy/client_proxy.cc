@@ -82,6 +82,7 @@ Result<std::shared_ptr<net::HttpClient>> ClientProxy::peer_client() {
   tls.verify_hostname = false;
   tls.cert_chain_pem = (*key)->info.cert.to_pem();
   tls.key_pem = (*key)->key.to_pem();
+  tls.cipher_list = net::kXRoadTls12Ciphers;
   auto shared_fn = ctx_.shared;
   tls.check_peer = [shared_fn, trust = peer_trust_](const net::PeerChain& chain) -> std::string {
     auto shared = shared_fn();

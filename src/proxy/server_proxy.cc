@@ -8,6 +8,7 @@
 #include "crypto/crypto.h"
 #include "base/random.h"
 #include "globalconf/signature_verifier.h"
+#include "net/errors.h"
 #include "proxy/rest.h"
 #include "proxy/soap.h"
 #include "proxy/transport.h"
@@ -26,7 +27,46 @@ Error fail(errc e, std::string detail) { return Error(make_error_code(e), std::m
 constexpr std::array<std::string_view, 5> kResponseXRoadHeaders = {"x-road-id", "x-road-client", "x-road-service",
                                                                    "x-road-request-id", "x-road-request-hash"};
 
+// A failed call to a service, in words that name no URL or address (net errors name both).
+std::string failure_kind(const Error& cause, std::chrono::milliseconds timeout) {
+  if (cause.code().category() != net::net_category()) return "the call failed";
+  switch (static_cast<net::errc>(cause.code().value())) {
+    case net::errc::timeout: return "it made no progress for " + std::to_string(timeout.count()) + " ms";
+    case net::errc::connect_failed: return "no connection could be made";
+    case net::errc::tls_failed: return "the TLS handshake failed";
+    case net::errc::protocol_error: return "its answer was not a valid HTTP response";
+    case net::errc::too_large: return "its answer was over the size limit";
+    case net::errc::closed: return "it closed the connection";
+    case net::errc::cancelled: return "the call was cancelled";
+    case net::errc::bad_url: return "its URL is not usable";
+    case net::errc::connect_timeout: return "no connection could be made in time";
+    case net::errc::no_space: return "its answer did not fit in the spool space";
+    case net::errc::overloaded: return "this server is busy";
+  }
+  return "the call failed";
+}
+
+// Faults go to another member's server: an error outside X-Road's fault codes (an I/O error
+// naming a file of this server) is sent as a plain internal error, its text only logged.
+Fault fault_for_peer(const Fault& logged, const Error& e) {
+  if (dynamic_cast<const FaultCategory*>(&e.code().category())) return logged;
+  Fault sent = logged;
+  sent.message = "internal error of the provider's Security Server (logged as fault " + logged.detail + ")";
+  return sent;
+}
+
 }  // namespace
+
+Error service_error(const serverconf::Service& service, const Error& cause) {
+  const std::string code = cause.fault_code();
+  const errc e = code == "network_error"               ? errc::service_network_error
+                 : code == "ssl_authentication_failed" ? errc::service_tls_failed
+                 : code == "invalid_message"           ? errc::service_invalid_response
+                                                       : errc::service_failed;
+  log::warn("service call failed", {{"component", "serverproxy"}, {"service", service.id.to_string()}, {"url", service.url},
+                                    {"error", cause.detail()}});
+  return fail(e, "service " + service.id.to_string() + " failed: " + failure_kind(cause, service.timeout));
+}
 
 ServerProxy::ServerProxy(asio::io_context& io, ProxyContext ctx)
     : io_(io),
@@ -65,7 +105,8 @@ asio::awaitable<void> ServerProxy::handle(net::ServerExchange& ex) {
                                 {"detail", f.detail},
                                 {"peer", ex.peer().remote.address().to_string()},
                                 {"ms", std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()}});
-  auto r = net::make_response(http::status::internal_server_error, soap_fault_xml(f), "text/xml; charset=UTF-8", ex.request().version());
+  auto r = net::make_response(http::status::internal_server_error, soap_fault_xml(fault_for_peer(f, result.error())),
+                              "text/xml; charset=UTF-8", ex.request().version());
   (void)co_await ex.respond(std::move(r));
 }
 
@@ -77,7 +118,9 @@ asio::awaitable<Result<Reply>> ServerProxy::process(net::ServerExchange& ex) {
   auto conf = ctx_.serverconf();
   if (!conf) co_return fail(errc::server_not_configured, "this server has no configuration applied");
 
-  // The peer: its TLS certificate is registered (checked at the handshake too).
+  // The peer: its TLS certificate is registered. The handshake only made it present one (the
+  // 5500 listener has no CA and no check_peer, so any certificate passes TLS): it is judged
+  // here, so a refused peer gets a fault that says why.
   const auto& chain = ex.peer().chain;
   if (chain.empty()) co_return fail(errc::ssl_auth_failed, "the peer presented no authentication certificate");
   auto peer = registered_peer(chain.front(), *shared);
@@ -192,7 +235,7 @@ asio::awaitable<Result<SoapMessage>> ServerProxy::call_soap_service(net::ServerE
   outgoing.multipart = !outgoing.attachments.empty() || mime_type_of(outgoing.content_type) == "multipart/related";
   if (!outgoing.multipart) outgoing.content_type = outgoing.soap_content_type;
   auto url = net::Url::parse(service->url);
-  if (!url.ok()) co_return fail(errc::service_failed, "the service URL " + service->url + " is not usable");
+  if (!url.ok()) co_return service_error(*service, url.error());
   http::request<http::string_body> call{http::verb::post, url->target, 11};
   call.set(http::field::content_type, outgoing.content_type);
   if (auto action = req.find("x-original-soapaction"); action != req.end()) call.set("SOAPAction", action->value());
@@ -208,15 +251,6 @@ asio::awaitable<Result<SoapMessage>> ServerProxy::call_soap_service(net::ServerE
                                                        incoming.error().detail());
   }
   co_return incoming;
-}
-
-Error ServerProxy::service_error(const serverconf::Service& service, const Error& cause) {
-  const std::string code = cause.fault_code();
-  const errc e = code == "network_error"               ? errc::service_network_error
-                 : code == "ssl_authentication_failed" ? errc::service_tls_failed
-                 : code == "invalid_message"           ? errc::service_invalid_response
-                                                       : errc::service_failed;
-  return fail(e, "service " + service.id.to_string() + " at " + service.url + " failed: " + cause.detail());
 }
 
 asio::awaitable<Result<SoapMessage>> ServerProxy::soap_metaservice(TransportMessage& request, XRoadId client, XRoadId service_id,
@@ -248,7 +282,7 @@ asio::awaitable<Result<SoapMessage>> ServerProxy::soap_metaservice(TransportMess
   auto wsdl = co_await service_client(service->timeout).get(service->wsdl_url);
   if (!wsdl.ok()) co_return service_error(*service, wsdl.error());
   if (wsdl->message.result_int() != 200) {
-    co_return fail(errc::service_invalid_response, "the WSDL of " + target->to_string() + " at " + service->wsdl_url + " answered HTTP " +
+    co_return fail(errc::service_invalid_response, "the WSDL of " + target->to_string() + " answered HTTP " +
                                                        std::to_string(wsdl->message.result_int()));
   }
   std::string body = "<xrd:getWsdlResponse xmlns:xrd=\"" + std::string(xml::kXRoadNs) + "\"><xrd:serviceCode>" + xml::escape(wanted->first) +
@@ -327,7 +361,7 @@ asio::awaitable<Result<net::ClientResponse>> ServerProxy::call_rest_service(Rest
                                             " " + head.method + " " + checked);
   }
   auto url = net::Url::parse(service->url);
-  if (!url.ok()) co_return fail(errc::service_failed, "the service URL " + service->url + " is not usable");
+  if (!url.ok()) co_return service_error(*service, url.error());
   std::string base = url->target;
   while (!base.empty() && base.back() == '/') base.pop_back();
   url->target = base + path->forwarded + (target.query.empty() ? "" : "?" + target.query);

@@ -60,7 +60,6 @@ class ServerProxy {
   Status verify_sender(const TransportMessage& request, const XRoadId& client, const globalconf::SecurityServer& sender,
                        const globalconf::SharedParameters& shared);
   boost::asio::awaitable<Result<TransportMessage>> sign_response(TransportMessage response, XRoadId provider);
-  static Error service_error(const serverconf::Service& service, const Error& cause);
   net::HttpClient& service_client(std::chrono::milliseconds timeout);
 
   boost::asio::io_context& io_;
@@ -70,5 +69,10 @@ class ServerProxy {
   metrics::Counter& ok_;
   metrics::Counter& failed_;
 };
+
+// The error for a failed call to `service`: its fault goes to the client's Security Server,
+// another member's, so it names the service and the kind of failure (from `cause`'s code)
+// but never the service's URL or address. The full cause is logged here.
+Error service_error(const serverconf::Service& service, const Error& cause);
 
 }  // namespace roadside::proxy

@@ -201,11 +201,7 @@ int Application::run() {
                                {"instance_id", *instance},
                                {"first_run", first_run}});
   storage::Store* store = s.store.get();
-  s.readiness.add("storage", [store]() -> std::optional<std::string> {
-    auto st = store->ping();
-    if (!st.ok()) return "database unreachable: " + st.error().detail();
-    return std::nullopt;
-  });
+  s.readiness.add("storage", database_check([store] { return store->ping(); }));
   // The global configuration: from the anchor, refreshed in the background.
   const std::string anchor_file = config_.str("globalconf.anchor");
   if (anchor_file.empty()) {
@@ -229,10 +225,7 @@ int Application::run() {
 
   // 2. Metrics and the health listener.
   register_process_metrics(s.metrics);
-  net::ServerOptions health_opts;
-  health_opts.name = "health";
-  health_opts.address = config_.str("listen.address");
-  health_opts.port = static_cast<unsigned short>(config_.integer("health.port"));
+  net::ServerOptions health_opts = health_listener_options(config_);
   health_opts.limits = http_limits(config_);
   s.health = std::make_unique<net::HttpServer>(s.io, health_opts, make_health_handler(s.readiness, s.metrics), s.metrics);
   if (auto st = s.health->start(); !st.ok()) {

@@ -29,15 +29,21 @@ constexpr std::size_t kMaxRequest = 4096;
 
 struct ControlSocket::Impl {
   // On a strand: the accept loop, each request and its timer never run side by side.
-  Impl(asio::io_context& io, Handler h) : acceptor(asio::make_strand(io)), handler(std::move(h)) {}
+  Impl(asio::io_context& io, Handler h, std::chrono::milliseconds timeout)
+      : acceptor(asio::make_strand(io)), handler(std::move(h)), request_timeout(timeout) {}
   local::acceptor acceptor;
   Handler handler;
+  std::chrono::milliseconds request_timeout;
 
-  asio::awaitable<void> serve(local::socket socket) {
-    // A client gets 5 s to send its request.
-    asio::steady_timer timer(socket.get_executor(), std::chrono::seconds(5));
-    timer.async_wait([&socket](boost::system::error_code ec) {
-      if (!ec) socket.close(ec);
+  asio::awaitable<void> serve(local::socket accepted) {
+    // A client gets request_timeout to send its request. The timer's handler shares the
+    // socket: cancel() cannot recall a handler already queued (the timer expired as the
+    // request arrived), and that handler may run after this coroutine has ended.
+    auto socket_ptr = std::make_shared<local::socket>(std::move(accepted));
+    local::socket& socket = *socket_ptr;
+    asio::steady_timer timer(socket.get_executor(), request_timeout);
+    timer.async_wait([socket_ptr](boost::system::error_code ec) {
+      if (!ec) socket_ptr->close(ec);
     });
     std::string request;
     auto [ec, n] = co_await asio::async_read_until(socket, asio::dynamic_buffer(request, kMaxRequest), "\n", kTuple);
@@ -73,8 +79,8 @@ struct ControlSocket::Impl {
   }
 };
 
-ControlSocket::ControlSocket(asio::io_context& io, std::filesystem::path path, Handler handler)
-    : path_(std::move(path)), impl_(std::make_shared<Impl>(io, std::move(handler))) {}
+ControlSocket::ControlSocket(asio::io_context& io, std::filesystem::path path, Handler handler, std::chrono::milliseconds request_timeout)
+    : path_(std::move(path)), impl_(std::make_shared<Impl>(io, std::move(handler), request_timeout)) {}
 
 ControlSocket::~ControlSocket() { stop(); }
 

@@ -22,7 +22,9 @@ class ControlSocket {
  public:
   // Answers a command and its argument with an "ok: ..." or "error: ..." line.
   using Handler = std::function<std::string(const std::string& command, const std::string& argument)>;
-  ControlSocket(boost::asio::io_context& io, std::filesystem::path path, Handler handler);
+  // A client has `request_timeout` to send its request; then its connection is closed.
+  ControlSocket(boost::asio::io_context& io, std::filesystem::path path, Handler handler,
+                std::chrono::milliseconds request_timeout = std::chrono::seconds(5));
   ~ControlSocket();
   // Binds the socket (a stale one from an earlier run is replaced) and starts accepting.
   Status start();

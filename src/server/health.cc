@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/log.h"
+
 namespace roadside::server {
 namespace http = boost::beast::http;
 
@@ -54,6 +56,35 @@ net::Handler make_health_handler(const Readiness& readiness, const metrics::Regi
       res.content_length(length);
     }
     (void)co_await ex.respond(std::move(res));  // a failed write closes the connection; nothing else to do
+  };
+}
+
+net::ServerOptions health_listener_options(const config::Config& config) {
+  net::ServerOptions o;
+  o.name = "health";
+  o.address = config.str("health.address");
+  o.port = static_cast<unsigned short>(config.integer("health.port"));
+  return o;
+}
+
+Readiness::Check database_check(std::function<Status()> ping) {
+  struct Last {
+    std::mutex mu;
+    std::string error;  // GUARDED_BY(mu)
+  };
+  auto last = std::make_shared<Last>();
+  return [ping = std::move(ping), last]() -> std::optional<std::string> {
+    const Status st = ping();
+    std::lock_guard lock(last->mu);
+    if (st.ok()) {
+      last->error.clear();
+      return std::nullopt;
+    }
+    if (st.error().detail() != last->error) {
+      last->error = st.error().detail();
+      log::warn("the database does not answer", {{"component", "storage"}, {"error", last->error}});
+    }
+    return "database unreachable (" + st.error().code().message() + "; the cause is in the server's log)";
   };
 }
 

@@ -8,6 +8,7 @@
 // Other paths get 404, other methods 405; HEAD works like GET without a body.
 #pragma once
 
+#include "config/config.h"
 #include "metrics/metrics.h"
 #include "net/http_server.h"
 #include "server/readiness.h"
@@ -15,6 +16,15 @@
 namespace roadside::server {
 
 net::Handler make_health_handler(const Readiness& readiness, const metrics::Registry& metrics);
+
+// The health listener's name, address (health.address: loopback unless set) and port
+// (health.port); the caller adds the HTTP limits.
+net::ServerOptions health_listener_options(const config::Config& config);
+
+// The readiness check of the database, over `ping`. The reason it gives names the kind of
+// failure only: the error's text names the database's host and user, so it goes to the log
+// (when it first appears or changes), not into /readyz.
+Readiness::Check database_check(std::function<Status()> ping);
 
 // Process-level series: resident memory, CPU seconds, open file descriptors, start time,
 // build info.

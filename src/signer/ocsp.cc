@@ -122,7 +122,11 @@ boost::asio::awaitable<Status> OcspManager::refresh(std::vector<crypto::Certific
       }
       auto checked = crypto::verify_ocsp_response(*der, cert, issuer->cert->cert,
                                                   globalconf::ocsp_check_for(*issuer, *shared, std::chrono::system_clock::now()));
-      if (!checked.ok()) {
+      // cert_validation: a valid, fresh answer that the certificate is revoked or unknown. It
+      // is the CA's word, as a good one would be: it replaces the cached response at once
+      // (signing stops, port 5577 serves it) and no other responder is asked to overrule it.
+      const bool definitive = checked.ok() || checked.error().code() == crypto::errc::cert_validation;
+      if (!definitive) {
         this_cert = Error(checked.error().code(), responder->url + ": " + checked.error().detail());
         continue;
       }
@@ -130,7 +134,7 @@ boost::asio::awaitable<Status> OcspManager::refresh(std::vector<crypto::Certific
         this_cert = st;
         continue;
       }
-      this_cert = {};
+      this_cert = checked.ok() ? Status() : Status(checked.error());
       break;
     }
     if (!this_cert.ok() && first.ok()) first = this_cert;

@@ -360,6 +360,9 @@ TEST_F(Exchange, ConfigurationChangesTakeEffectWithoutARestart) {
   } while (std::chrono::steady_clock::now() < deadline);
   EXPECT_EQ(r.status, 500) << r.body;
   EXPECT_EQ(header(r, "X-Road-Error"), "server.serverproxy.service_failed.network_error") << r.body;
+  // Faults to another member's server name the service, not its address (issue 13, item 16).
+  EXPECT_EQ(r.body.find("127.0.0.1:" + closed_port), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("no connection could be made"), std::string::npos) << r.body;
 
   const auto t0 = std::chrono::steady_clock::now();
   r = curl(kClient, "/r1/DEV/COM/1002/SERVICE/slow");
@@ -367,6 +370,7 @@ TEST_F(Exchange, ConfigurationChangesTakeEffectWithoutARestart) {
   EXPECT_EQ(r.status, 500) << r.body;
   EXPECT_EQ(header(r, "X-Road-Error"), "server.serverproxy.service_failed.network_error") << r.body;
   EXPECT_NE(r.body.find("made no progress for 1000 ms"), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("127.0.0.1:" + std::to_string(silent.port)), std::string::npos) << r.body;
   EXPECT_LT(took, 10s);
   EXPECT_NE(server_log(2).find("\"msg\":\"server configuration in use\""), std::string::npos);
 }
