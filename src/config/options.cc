@@ -53,6 +53,9 @@ const std::vector<Option>& options() {
        "libpq sslmode for PostgreSQL connections.", false, 0, 0, "disable|allow|prefer|require|verify-ca|verify-full"},
       {"database.connect_timeout_s", Type::integer, "10", "ROADSIDE_DB_CONNECT_TIMEOUT", "",
        "Seconds to wait for a database connection.", false, 1, 300},
+      {"database.statement_timeout_ms", Type::integer, "10000", "ROADSIDE_DB_STATEMENT_TIMEOUT_MS", "",
+       "Longest a PostgreSQL statement may run, and about how long a database host that stops answering goes unnoticed "
+       "(TCP keepalives and user timeout); 0: no statement limit.", false, 0, 3600000},
 
       {"token.pin", Type::string, "", "XROAD_TOKEN_PIN", "",
        "PIN of the software token (autologin at start).", true},

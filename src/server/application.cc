@@ -20,6 +20,7 @@
 #include "net/http_server.h"
 #include "net/url.h"
 #include "globalconf/files.h"
+#include "server/database_probe.h"
 #include "server/exchange.h"
 #include "server/globalconf_service.h"
 #include "server/health.h"
@@ -65,6 +66,7 @@ struct Application::State {
   metrics::Registry metrics;
   Readiness readiness;
   std::unique_ptr<storage::Store> store;
+  std::unique_ptr<DatabaseProbe> database_probe;  // before the store goes
   std::unique_ptr<net::HttpServer> health;
   std::unique_ptr<GlobalconfService> globalconf;
   std::unique_ptr<MessageExchange> exchange;
@@ -110,6 +112,7 @@ storage::PostgresOptions postgres_options(const config::Config& c) {
   o.database = c.str("database.name");
   o.sslmode = c.str("database.sslmode");
   o.connect_timeout_s = static_cast<int>(c.integer("database.connect_timeout_s"));
+  o.statement_timeout_ms = static_cast<int>(c.integer("database.statement_timeout_ms"));
   return o;
 }
 
@@ -201,7 +204,10 @@ int Application::run() {
                                {"instance_id", *instance},
                                {"first_run", first_run}});
   storage::Store* store = s.store.get();
-  s.readiness.add("storage", database_check([store] { return store->ping(); }));
+  // /readyz reads the probe's last answer: a database that stops answering never holds up
+  // the health listener or the proxies sharing its threads.
+  s.database_probe = std::make_unique<DatabaseProbe>(database_check([store] { return store->ping(); }));
+  s.readiness.add("storage", [probe = s.database_probe.get()] { return probe->status(); });
   // The global configuration: from the anchor, refreshed in the background.
   const std::string anchor_file = config_.str("globalconf.anchor");
   if (anchor_file.empty()) {
@@ -300,6 +306,7 @@ int Application::run() {
   s.exchange.reset();
   s.globalconf.reset();
   s.health.reset();
+  s.database_probe.reset();
   s.store.reset();
   log::info("stopped");
   log::flush();

@@ -45,15 +45,23 @@ MessageExchange::MessageExchange(asio::io_context& io, const config::Config& con
       metrics_(metrics),
       readiness_(readiness),
       token_(store),
-      ocsp_http_(io.get_executor()),
+      ocsp_http_(db_io_.get_executor()),
       ocsp_cache_(fs::path(config.str("data_dir")) / "ocsp"),
       ocsp_(ocsp_http_, ocsp_cache_),
-      timer_(io),
+      timer_(db_io_),
       secondary_(config.str("node.role") == "secondary") {}
 
 MessageExchange::~MessageExchange() {
   stopped_ = true;
   if (listener_.joinable()) listener_.join();
+  stop_database_thread();
+}
+
+void MessageExchange::stop_database_thread() {
+  if (!db_thread_.joinable()) return;
+  asio::post(db_io_, [this] { timer_.cancel(); });
+  db_work_.reset();
+  db_thread_.join();
 }
 
 void MessageExchange::join_cluster(std::unique_ptr<storage::Lease> ocsp_lease, std::unique_ptr<storage::ChangeListener> changes) {
@@ -83,7 +91,7 @@ void MessageExchange::listen_for_changes() {
       if (*got) {
         log::debug("configuration change notified");
         notifications_->inc();
-        asio::post(io_, [this] { reload_serverconf(); });
+        asio::post(db_io_, [this] { reload_serverconf(); });
       }
     }
   });
@@ -156,6 +164,7 @@ std::vector<crypto::Certificate> MessageExchange::own_certificates() const {
 }
 
 void MessageExchange::reload_serverconf() {
+  if (stopped_) return;  // stopping: no new wait on the database
   auto latest = serverconf::latest_revision(store_);
   if (!latest.ok()) {
     log::warn("cannot read the server configuration", {{"error", latest.error().to_string()}});
@@ -221,7 +230,9 @@ Status MessageExchange::start() {
   metrics_.gauge_fn("roadside_ocsp_lease_held", "1 when this node fetches the OCSP responses (for its cluster)",
                     [this] { return ocsp_lease_held_ ? 1.0 : 0.0; });
 
-  control_ = std::make_unique<ControlSocket>(io_, fs::path(config_.str("data_dir")) / "control.sock",
+  db_work_.emplace(db_io_.get_executor());
+  db_thread_ = std::thread([this] { db_io_.run(); });
+  control_ = std::make_unique<ControlSocket>(db_io_, fs::path(config_.str("data_dir")) / "control.sock",
                                              [this](const std::string& command, const std::string& argument) {
                                                return control_command(command, argument);
                                              });
@@ -314,7 +325,7 @@ Status MessageExchange::start() {
     return std::string("the server proxy is not listening: it needs the token's authentication key (log in with the PIN)");
   });
 
-  asio::co_spawn(io_, background(), asio::detached);
+  asio::co_spawn(db_io_, background(), asio::detached);
   return {};
 }
 
@@ -459,7 +470,7 @@ std::string MessageExchange::control_command(const std::string& command, const s
 asio::awaitable<void> MessageExchange::stop(std::chrono::milliseconds drain) {
   stopped_ = true;
   if (listener_.joinable()) listener_.join();
-  timer_.cancel();
+  asio::post(db_io_, [this] { timer_.cancel(); });
   if (control_) control_->stop();
   if (client_listener_) co_await client_listener_->stop(drain);
   if (client_tls_listener_) co_await client_tls_listener_->stop(drain);

@@ -12,8 +12,10 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <thread>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -67,6 +69,8 @@ class MessageExchange {
   void export_shared_ocsp(const std::vector<crypto::Certificate>& own);
   void listen_for_changes();
   std::vector<crypto::Certificate> own_certificates() const;
+  // Lets the database thread finish its work and joins it.
+  void stop_database_thread();
   // The server proxy's listener, once the token's authentication key is open (at start, or
   // at a later login). Idempotent.
   Status start_server_proxy();
@@ -79,6 +83,13 @@ class MessageExchange {
   GlobalconfService* globalconf_;
   metrics::Registry& metrics_;
   Readiness& readiness_;
+
+  // The database thread: everything that talks to the database after start (configuration
+  // reloads, the cluster's OCSP sharing, token login from the control socket) and the OCSP
+  // fetches run here, so a database that stops answering never holds up the proxies' threads.
+  boost::asio::io_context db_io_{1};
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> db_work_;
+  std::thread db_thread_;
 
   signer::SoftToken token_;
   net::HttpClient ocsp_http_;
@@ -93,7 +104,7 @@ class MessageExchange {
   net::ServerLimits server_limits_;
   std::unique_ptr<net::HttpServer> ocsp_listener_;
   std::unique_ptr<ControlSocket> control_;  // <data_dir>/control.sock: `roadside token login`
-  boost::asio::steady_timer timer_;
+  boost::asio::steady_timer timer_;  // on db_io_
   std::atomic<bool> stopped_{false};
   const bool secondary_;
   std::atomic<bool> maintenance_{false};  // `roadside maintenance on`: /readyz says 503 on purpose

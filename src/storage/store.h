@@ -85,6 +85,10 @@ struct PostgresOptions {
   std::string database;
   std::string sslmode = "prefer";
   int connect_timeout_s = 10;
+  // Every statement ends within this (server-side statement_timeout; 0: none), and a server
+  // that stops answering is noticed by TCP keepalives and the TCP user timeout (libpq), so no
+  // caller waits on a silent database for longer than about this.
+  int statement_timeout_ms = 10'000;
 };
 Result<std::unique_ptr<Connection>> open_postgres(const PostgresOptions& options);
 

@@ -205,7 +205,7 @@ backend secondaries-ocsp
 """)
     start("haproxy", ["haproxy", "-db", "-f", cfg])
 
-    def haproxy_up():
+    def haproxy_up(backend="secondaries"):
         try:
             with socket.socket(socket.AF_UNIX) as s:
                 s.connect(os.path.join(work, "haproxy.sock"))
@@ -215,12 +215,12 @@ backend secondaries-ocsp
                     data += chunk
         except OSError:
             return set()
-        rows = [line.split(",") for line in data.decode().splitlines() if line.startswith("secondaries,")]
+        rows = [line.split(",") for line in data.decode().splitlines() if line.startswith(backend + ",")]
         return {r[1] for r in rows if r[17] == "UP" and r[1] in ("a", "b")}
 
     ready = all(wait_for(lambda n=n: http(health[n] + "/readyz")[0] == 200, 30) for n in ("secondary-a", "secondary-b")) and \
         wait_for(lambda: http(ss1_health() + "/readyz")[0] == 200, 30) and \
-        wait_for(lambda: haproxy_up() == {"a", "b"}, 10)  # HAProxy has seen both pass their checks
+        wait_for(lambda: haproxy_up() == {"a", "b"} and haproxy_up("secondaries-ocsp") == {"a", "b"}, 10)  # both pass their checks
     if not ready:
         for n in ("ss1", "secondary-a", "secondary-b"):
             print(f"--- {n}\n{tail(n)}")

@@ -3,8 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <poll.h>
+#include <netinet/in.h>
 
+#include <atomic>
 #include <fstream>
+#include <thread>
 #include <regex>
 
 #include <nlohmann/json.hpp>
@@ -267,7 +273,7 @@ TEST(Serve, StartupErrorsAreClearAndExitNonZero) {
                std::to_string(taken)},
               {}, dir / "b.log");
     EXPECT_EQ(p.wait(5s), 1);
-    EXPECT_NE(p.output().find("cannot listen on 0.0.0.0:" + std::to_string(taken)), std::string::npos) << p.output();
+    EXPECT_NE(p.output().find("cannot listen on 127.0.0.1:" + std::to_string(taken)), std::string::npos) << p.output();
   }
   {
     Process p({roadside_binary().string(), "serve", "--data-dir", (dir / "c").string()}, {{"XROAD_DB_PORT", "54x"}},
@@ -467,6 +473,138 @@ TEST(Serve, ASecondaryDoesNotStartBeforeThePrimaryMadeTheInstance) {
   EXPECT_NE(secondary.process.output().find("\"node_role\":\"secondary\""), std::string::npos) << secondary.process.output();
   secondary.process.signal(SIGTERM);
   EXPECT_EQ(secondary.process.wait(5s), 0);
+}
+
+// A TCP relay to PostgreSQL that can stop passing bytes while keeping every connection open:
+// a database host that stops answering, as the server sees it.
+class SilentRelay {
+ public:
+  explicit SilentRelay(unsigned short target) : target_(target) {
+    listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a = loopback(0);
+    ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::listen(listen_fd_, 16);
+    socklen_t len = sizeof a;
+    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    accept_thread_ = std::thread([this] { accept_loop(); });
+  }
+  ~SilentRelay() {
+    stop_ = true;
+    ::shutdown(listen_fd_, SHUT_RDWR);
+    ::close(listen_fd_);
+    accept_thread_.join();
+    for (auto& t : pipes_) t.join();
+  }
+  unsigned short port() const { return port_; }
+  void go_silent() { silent_ = true; }
+
+ private:
+  static sockaddr_in loopback(unsigned short port) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
+    return a;
+  }
+  void accept_loop() {
+    while (!stop_) {
+      const int client = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (client < 0) return;
+      const int server = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      sockaddr_in a = loopback(target_);
+      if (::connect(server, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        ::close(client);
+        ::close(server);
+        continue;
+      }
+      pipes_.emplace_back([this, client, server] { pipe(client, server); });
+    }
+  }
+  // Passes bytes both ways until either side closes; when silent, holds them.
+  void pipe(int a, int b) {
+    char buf[16384];
+    while (!stop_) {
+      if (silent_) {
+        std::this_thread::sleep_for(50ms);
+        continue;
+      }
+      pollfd p[2] = {{a, POLLIN, 0}, {b, POLLIN, 0}};
+      if (::poll(p, 2, 50) <= 0) continue;
+      bool closed = false;
+      for (int i = 0; i < 2 && !closed && !silent_; ++i) {
+        if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        const auto n = ::recv(p[i].fd, buf, sizeof buf, 0);
+        if (n <= 0 || ::send(p[1 - i].fd, buf, static_cast<std::size_t>(n), MSG_NOSIGNAL) != n) closed = true;
+      }
+      if (closed) break;
+    }
+    ::close(a);
+    ::close(b);
+  }
+  unsigned short target_, port_ = 0;
+  int listen_fd_ = -1;
+  std::atomic<bool> stop_{false}, silent_{false};
+  std::thread accept_thread_;
+  std::vector<std::thread> pipes_;
+};
+
+// 9. The database on the I/O threads: with its PostgreSQL host silent, the server's health
+// endpoints and proxies go on answering at once, /readyz says the database is not answering,
+// and database calls end at their deadline.
+TEST(Serve, DatabaseOnTheIoThreadsASilentDatabaseHoldsUpNeitherHealthNorProxies) {
+  if (!std::getenv("ROADSIDE_TEST_PG_INFO")) GTEST_SKIP() << "no PostgreSQL test server (run through ctest)";
+  const auto pg = new_pg_database("roadside_silent_");
+  ASSERT_TRUE(pg.has_value());
+  SilentRelay relay(static_cast<unsigned short>(pg->port));
+  const Env env = {{"XROAD_DB_HOST", "127.0.0.1"}, {"XROAD_DB_PORT", std::to_string(relay.port())}, {"XROAD_DB_USER", "postgres"},
+                   {"XROAD_DATABASE_NAME", pg->database}};
+  TempDir dir;
+  // (Reconnecting to a silent host takes database.connect_timeout_s: 2 s here, so stopping
+  // the server at the end does not wait long on it.)
+  Server server(dir,
+                {"--set", "database.sslmode=disable", "--set", "database.statement_timeout_ms=2000", "--set",
+                 "database.connect_timeout_s=2", "--set", "server_conf.poll_interval_s=1"},
+                env);
+  const unsigned short health = server.port();
+  ASSERT_NE(health, 0) << server.process.output();
+  std::string client_proxy;
+  {
+    std::istringstream lines(server.process.output());
+    for (std::string line; std::getline(lines, line);) {
+      auto j = nlohmann::json::parse(line, nullptr, false);
+      if (j.is_object() && j.value("msg", "") == "started") client_proxy = j["endpoints"].value("clientproxy", "");
+    }
+  }
+  ASSERT_FALSE(client_proxy.empty()) << server.process.output();
+  const unsigned short client_port = static_cast<unsigned short>(std::stoi(client_proxy.substr(client_proxy.rfind(':') + 1)));
+
+  relay.go_silent();
+  const auto t0 = std::chrono::steady_clock::now();
+  bool reported = false;
+  while (std::chrono::steady_clock::now() - t0 < 12s) {
+    const auto asked = std::chrono::steady_clock::now();
+    auto live = http_get(health, "/livez", 1s);
+    auto ready = http_get(health, "/readyz", 1s);
+    auto proxy = http_get(client_port, "/listClients", 1s);
+    ASSERT_TRUE(live.has_value()) << "/livez did not answer within 1 s of the database going silent";
+    ASSERT_TRUE(ready.has_value()) << "/readyz did not answer within 1 s";
+    ASSERT_TRUE(proxy.has_value()) << "the client proxy did not answer within 1 s";
+    EXPECT_EQ(live->status, 200);
+    EXPECT_LT(std::chrono::steady_clock::now() - asked, 2s);
+    if (ready->body.find("the database has not answered") != std::string::npos ||
+        ready->body.find("database unreachable") != std::string::npos) {
+      reported = true;
+      EXPECT_EQ(ready->status, 503);
+      EXPECT_EQ(ready->body.find("127.0.0.1"), std::string::npos) << ready->body;
+    }
+    std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_TRUE(reported) << "/readyz never said the database is not answering";
+  // The database calls themselves end at their deadline (2 s + 2 s) and say so in the log.
+  EXPECT_TRUE(server.process.wait_for_output("no answer within 4000 ms", 10s)) << server.process.output();
+  server.process.signal(SIGTERM);
+  EXPECT_EQ(server.process.wait(20s), 0) << server.process.output();
 }
 
 TEST(Serve, RunsOnPostgreSQL) {

@@ -2,8 +2,10 @@
 #include <libpq-fe.h>
 
 #include <poll.h>
+#include <sys/socket.h>
 
 #include <cerrno>
+#include <chrono>
 
 #include <charconv>
 
@@ -61,7 +63,8 @@ std::string to_dollar_params(std::string_view sql) {
 
 class PostgresConnection final : public Connection {
  public:
-  PostgresConnection(PGconn* conn, std::string description) : conn_(conn), description_(std::move(description)) {}
+  PostgresConnection(PGconn* conn, std::string description, std::chrono::milliseconds deadline)
+      : conn_(conn), description_(std::move(description)), deadline_(deadline) {}
   ~PostgresConnection() override { PQfinish(conn_); }
 
   Dialect dialect() const override { return Dialect::postgresql; }
@@ -84,8 +87,9 @@ class PostgresConnection final : public Connection {
       else storage[i] = hex_encode(std::get<Blob>(v).bytes);
       values[i] = storage[i].c_str();
     }
-    PGresult* res = PQexecParams(conn_, text.c_str(), static_cast<int>(params.size()), nullptr, values.data(), nullptr,
-                                 nullptr, 0);
+    PGresult* res = run([&] {
+      return PQsendQueryParams(conn_, text.c_str(), static_cast<int>(params.size()), nullptr, values.data(), nullptr, nullptr, 0);
+    });
     std::unique_ptr<PGresult, decltype(&PQclear)> guard(res, &PQclear);
     const auto status = PQresultStatus(res);
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return error(res);
@@ -127,7 +131,7 @@ class PostgresConnection final : public Connection {
     // Simple-query protocol: several statements in one call, no parameters.
     reconnect_if_broken();
     const std::string text(sql);
-    PGresult* res = PQexec(conn_, text.c_str());
+    PGresult* res = run([&] { return PQsendQuery(conn_, text.c_str()); });
     std::unique_ptr<PGresult, decltype(&PQclear)> guard(res, &PQclear);
     const auto status = PQresultStatus(res);
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY) return error(res);
@@ -152,10 +156,53 @@ class PostgresConnection final : public Connection {
     if (PQstatus(conn_) == CONNECTION_BAD) PQreset(conn_);
   }
 
+  // Sends a statement with `send` and waits for its result, at most deadline_ (the server's
+  // statement_timeout plus a margin) even when the server or the path to it goes silent:
+  // then the connection is shut down (re-established before the next statement) and the
+  // call fails. Returns the first error result, else the last result; null when none came.
+  template <typename Send>
+  PGresult* run(Send send) {
+    if (!send()) return nullptr;
+    const auto until = std::chrono::steady_clock::now() + deadline_;
+    PGresult* kept = nullptr;
+    for (;;) {
+      while (PQisBusy(conn_)) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+        pollfd p{PQsocket(conn_), POLLIN, 0};
+        const int ready = deadline_.count() > 0 ? ::poll(&p, 1, static_cast<int>(std::max<std::int64_t>(left.count(), 0))) : ::poll(&p, 1, -1);
+        if (ready == 0) {
+          timed_out_ = true;
+          ::shutdown(PQsocket(conn_), SHUT_RDWR);  // libpq now sees a broken connection
+        }
+        if (ready < 0 && errno == EINTR) continue;
+        if (!PQconsumeInput(conn_)) break;
+      }
+      PGresult* r = PQgetResult(conn_);
+      if (!r) break;
+      const auto st = PQresultStatus(r);
+      const bool failed = st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY;
+      const bool kept_failed = kept && PQresultStatus(kept) != PGRES_COMMAND_OK && PQresultStatus(kept) != PGRES_TUPLES_OK &&
+                               PQresultStatus(kept) != PGRES_EMPTY_QUERY;
+      if (kept_failed || (!failed && PQstatus(conn_) == CONNECTION_BAD)) {
+        PQclear(r);
+      } else {
+        PQclear(kept);
+        kept = r;
+      }
+      if (PQstatus(conn_) == CONNECTION_BAD) break;
+    }
+    return kept;
+  }
+
   Error error(PGresult* res) const {
     const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
     std::string msg = res ? PQresultErrorMessage(res) : PQerrorMessage(conn_);
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    if (timed_out_) {
+      timed_out_ = false;
+      return Error(make_error_code(errc::connection_failed),
+                   description_ + ": no answer within " + std::to_string(deadline_.count()) + " ms; the connection is dropped");
+    }
     errc code = errc::query_failed;
     if (PQstatus(conn_) != CONNECTION_OK) code = errc::connection_failed;
     else if (state && std::string_view(state).substr(0, 2) == "23") code = errc::constraint_violation;
@@ -165,6 +212,8 @@ class PostgresConnection final : public Connection {
 
   PGconn* conn_;
   std::string description_;
+  std::chrono::milliseconds deadline_;
+  mutable bool timed_out_ = false;  // the last statement met the deadline (reported once by error())
 };
 
 // A libpq connection made from `o`, or why not. Keywords and values are passed separately: no
@@ -172,10 +221,17 @@ class PostgresConnection final : public Connection {
 Result<PGconn*> connect(const PostgresOptions& o, const std::string& description) {
   const std::string port = std::to_string(o.port);
   const std::string timeout = std::to_string(o.connect_timeout_s);
-  const char* keys[] = {"host", "port", "user", "password", "dbname", "sslmode", "connect_timeout", "application_name",
-                        nullptr};
-  const char* values[] = {o.host.c_str(),     port.c_str(),     o.user.c_str(),    o.password.c_str(),
-                          o.database.c_str(), o.sslmode.c_str(), timeout.c_str(), "roadside", nullptr};
+  // A statement limit on the server, and on the client side TCP keepalives (first probe after
+  // 5 s idle, 3 probes 2 s apart) and a TCP user timeout, so a host that stops answering is
+  // detected within seconds instead of the kernel's two hours.
+  const std::string statement = "-c statement_timeout=" + std::to_string(o.statement_timeout_ms);
+  const std::string user_timeout = std::to_string(o.statement_timeout_ms > 0 ? o.statement_timeout_ms : 30'000);
+  const char* keys[] = {"host",           "port",          "user",           "password",           "dbname",
+                        "sslmode",        "connect_timeout", "application_name", "options",          "keepalives",
+                        "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout", nullptr};
+  const char* values[] = {o.host.c_str(), port.c_str(),    o.user.c_str(),   o.password.c_str(),   o.database.c_str(),
+                          o.sslmode.c_str(), timeout.c_str(), "roadside",      statement.c_str(),    "1",
+                          "5",            "2",             "3",              user_timeout.c_str(), nullptr};
   PGconn* conn = PQconnectdbParams(keys, values, 0);
   if (!conn || PQstatus(conn) != CONNECTION_OK) {
     std::string msg = conn ? PQerrorMessage(conn) : "out of memory";
@@ -255,7 +311,10 @@ Result<std::unique_ptr<ChangeListener>> listen_postgres(const PostgresOptions& o
 Result<std::unique_ptr<Connection>> open_postgres(const PostgresOptions& o) {
   const std::string description = describe(o);
   ROADSIDE_TRY(PGconn * conn, connect(o, description));
-  return std::unique_ptr<Connection>(std::make_unique<PostgresConnection>(conn, description));
+  // The client waits a little longer than the server's own statement limit, so a slow
+  // statement ends with the server's clean error and only a silent server hits this one.
+  const auto deadline = std::chrono::milliseconds(o.statement_timeout_ms > 0 ? o.statement_timeout_ms + 2000 : 0);
+  return std::unique_ptr<Connection>(std::make_unique<PostgresConnection>(conn, description, deadline));
 }
 
 }  // namespace roadside::storage

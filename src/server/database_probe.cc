@@ -1,0 +1,43 @@
+#include "server/database_probe.h"
+
+namespace roadside::server {
+
+DatabaseProbe::DatabaseProbe(Readiness::Check check, std::chrono::milliseconds interval,
+                             std::chrono::milliseconds stuck_after)
+    : check_(std::move(check)), interval_(interval), stuck_after_(stuck_after), thread_([this] { run(); }) {}
+
+DatabaseProbe::~DatabaseProbe() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+std::optional<std::string> DatabaseProbe::status() const {
+  std::lock_guard lock(mu_);
+  if (running_since_) {
+    const auto waited = std::chrono::steady_clock::now() - *running_since_;
+    if (waited > stuck_after_) {
+      return "the database has not answered for " +
+             std::to_string(std::chrono::duration_cast<std::chrono::seconds>(waited).count()) + " s";
+    }
+  }
+  return last_;
+}
+
+void DatabaseProbe::run() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    running_since_ = std::chrono::steady_clock::now();
+    lock.unlock();
+    std::optional<std::string> answer = check_();
+    lock.lock();
+    running_since_.reset();
+    last_ = std::move(answer);
+    wake_.wait_for(lock, interval_, [this] { return stopping_; });
+  }
+}
+
+}  // namespace roadside::server
