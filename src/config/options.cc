@@ -25,8 +25,9 @@ const std::vector<Option>& options() {
       {"log.audit", Type::string, "stdout", "ROADSIDE_AUDIT_LOG", "",
        "Where audit records go: \"stdout\" or a file path (appended)."},
 
-      {"listen.address", Type::string, "0.0.0.0", "ROADSIDE_LISTEN_ADDRESS", "",
-       "Address the server's listeners bind to."},
+      {"listen.address", Type::string, "127.0.0.1", "ROADSIDE_LISTEN_ADDRESS", "",
+       "Address the client proxy (8080, 8443) binds to: loopback, for an information system beside the server (the "
+       "sidecar); 0.0.0.0 when information systems on other hosts or Pods call it."},
       {"health.address", Type::string, "127.0.0.1", "ROADSIDE_HEALTH_ADDRESS", "",
        "Address of /livez, /readyz and /metrics. Loopback by default: they describe the server to whoever reaches them. "
        "Set 0.0.0.0 where probes or a scraper come over the network (the Kubernetes manifests do)."},
@@ -72,8 +73,9 @@ const std::vector<Option>& options() {
       {"proxy.client_tls_port", Type::integer, "8443", "ROADSIDE_CLIENT_TLS_PORT", "",
        "Port of the client proxy over HTTPS (the server's internal TLS certificate; information systems may present theirs for SSLAUTH); 0 picks a free port.",
        false, 0, 65535},
-      {"proxy.server_address", Type::string, "", "ROADSIDE_SERVER_ADDRESS", "",
-       "Address the server proxy (from other Security Servers) binds to; empty means listen.address."},
+      {"proxy.server_address", Type::string, "0.0.0.0", "ROADSIDE_SERVER_ADDRESS", "",
+       "Address the server proxy (5500) and the OCSP responder (5577), which other Security Servers call, bind to; "
+       "empty means listen.address."},
       {"proxy.server_port", Type::integer, "5500", "ROADSIDE_SERVER_PORT", "",
        "Port of the server proxy, which other Security Servers call over mutual TLS.", false, 0, 65535},
       {"proxy.peer_port", Type::integer, "5500", "ROADSIDE_PEER_PORT", "",

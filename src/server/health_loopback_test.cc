@@ -18,9 +18,8 @@ namespace {
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
 
-TEST(HealthOnLoopback, TheDefaultConfigurationBindsLoopbackEvenWhenTheListenersDoNot) {
+TEST(HealthOnLoopback, TheDefaultConfigurationBindsLoopback) {
   const config::Config defaults = config::Config::defaults();
-  EXPECT_EQ(defaults.str("listen.address"), "0.0.0.0");
   EXPECT_EQ(health_listener_options(defaults).address, "127.0.0.1");
   EXPECT_EQ(health_listener_options(defaults).port, 5588);
 
@@ -31,6 +30,16 @@ TEST(HealthOnLoopback, TheDefaultConfigurationBindsLoopbackEvenWhenTheListenersD
   ASSERT_TRUE(loaded.ok()) << loaded.error().to_string();
   EXPECT_EQ(health_listener_options(*loaded).address, "0.0.0.0");
 
+}
+
+// Issue 13, item 10: no listener on all addresses unless it must be: the client proxy is on
+// loopback by default (the sidecar); only what other Security Servers call (5500, 5577) is
+// on every address.
+TEST(UnauthenticatedResourceUse, OnlyThePeerFacingListenersAreOnAllAddressesByDefault) {
+  const config::Config defaults = config::Config::defaults();
+  EXPECT_EQ(defaults.str("listen.address"), "127.0.0.1");
+  EXPECT_EQ(defaults.str("proxy.server_address"), "0.0.0.0");
+  EXPECT_EQ(defaults.integer("http.max_connections"), 1024);
 }
 
 TEST(HealthOnLoopback, ReadyzNamesNoDatabaseHostOrUser) {
