@@ -345,12 +345,8 @@ TEST(UnauthenticatedResourceUse, ATrickledBodyGets408) {
   limits.min_body_rate = 100;
   limits.min_body_rate_grace = 1s;
   TestServer srv(loop, options(limits));
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(srv.server.port());
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  const int fd = roadside::testing::connect_loopback(srv.server.port());
+  ASSERT_GE(fd, 0);
   const std::string head = "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n";
   ASSERT_EQ(::send(fd, head.data(), head.size(), MSG_NOSIGNAL), static_cast<ssize_t>(head.size()));
   std::string reply;
@@ -634,18 +630,7 @@ TEST(HttpClient, APooledConnectionTheServerClosedIsNotUsed) {
 // answering (a service that took the request and died).
 class ReadsThenDies {
  public:
-  ReadsThenDies() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    ::listen(fd_, 8);
-    socklen_t len = sizeof a;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
-    thread_ = std::thread([this] { serve(); });
-  }
+  ReadsThenDies() : fd_(roadside::testing::listen_loopback(port_)) { thread_ = std::thread([this] { serve(); }); }
   ~ReadsThenDies() {
     ::shutdown(fd_, SHUT_RDWR);
     ::close(fd_);
@@ -686,8 +671,8 @@ class ReadsThenDies {
       ::close(c);
     }
   }
-  int fd_ = -1;
   unsigned short port_ = 0;
+  int fd_ = -1;
   std::atomic<int> requests_{0};
   std::thread thread_;
 };

@@ -16,37 +16,20 @@ std::size_t past(std::string_view text, std::size_t from, std::string_view termi
   return at == std::string_view::npos ? at : at + terminator.size();
 }
 
-// The offset just past the '>' closing a tag that starts at `from`, skipping quoted values.
-std::size_t past_tag(std::string_view text, std::size_t from) {
+// The offset just past the '>' that closes the markup starting at `from`, skipping quoted
+// values and, in a DOCTYPE (`subset`), the internal subset in brackets with '>' inside.
+std::size_t past_close(std::string_view text, std::size_t from, bool subset) {
   char quote = 0;
+  bool in_subset = false;
   for (std::size_t i = from; i < text.size(); ++i) {
     const char c = text[i];
     if (quote) {
       if (c == quote) quote = 0;
     } else if (c == '"' || c == '\'') {
       quote = c;
-    } else if (c == '>') {
-      return i + 1;
-    }
-  }
-  return std::string_view::npos;
-}
-
-// A DOCTYPE may hold an internal subset in brackets, with quoted strings and '>' inside.
-std::size_t past_doctype(std::string_view text, std::size_t from) {
-  char quote = 0;
-  bool subset = false;
-  for (std::size_t i = from; i < text.size(); ++i) {
-    const char c = text[i];
-    if (quote) {
-      if (c == quote) quote = 0;
-    } else if (c == '"' || c == '\'') {
-      quote = c;
-    } else if (c == '[') {
-      subset = true;
-    } else if (c == ']') {
-      subset = false;
-    } else if (c == '>' && !subset) {
+    } else if (subset && (c == '[' || c == ']')) {
+      in_subset = c == '[';
+    } else if (c == '>' && !in_subset) {
       return i + 1;
     }
   }
@@ -78,13 +61,13 @@ bool scan_tags(std::string_view text, const std::function<bool(const Tag&)>& vis
     } else if (rest.starts_with("<?")) {
       next = past(text, i + 2, "?>");
     } else if (rest.starts_with("<!")) {
-      next = past_doctype(text, i + 2);
+      next = past_close(text, i + 2, /*subset=*/true);
     } else {
       const bool closing = rest.starts_with("</");
       const std::size_t name_at = i + (closing ? 2 : 1);
       std::size_t name_end = name_at;
       while (name_end < text.size() && !ends_name(text[name_end])) ++name_end;
-      next = past_tag(text, name_end);
+      next = past_close(text, name_end, /*subset=*/false);
       if (next == std::string_view::npos) return false;
       Tag tag{Tag::Kind::start, text.substr(name_at, name_end - name_at), i, next, depth};
       if (closing) {

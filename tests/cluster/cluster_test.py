@@ -169,7 +169,22 @@ def main():
             if not wait_for(lambda: http(health["primary"] + "/readyz")[0] == 200, 30):
                 raise SystemExit("primary not ready:\n" + tail("primary") + http(health["primary"] + "/readyz")[1])
 
-    # HAProxy: TCP, TLS passed through, health checks on /readyz.
+    # HAProxy: TCP, TLS passed through, health checks on /readyz; the server proxies' port
+    # and the OCSP responders' port alike.
+    def balanced(frontend, backend, listen_port):
+        check = lambda n: health[n].rsplit(":", 1)[1]
+        return f"""frontend {frontend}
+  bind 127.0.0.3:{listen_port}
+  default_backend {backend}
+backend {backend}
+  balance roundrobin
+  option httpchk GET /readyz
+  http-check expect status 200
+  default-server inter 300ms fall 2 rise 2
+  server a 127.0.0.12:{listen_port} check addr 127.0.0.1 port {check('secondary-a')}
+  server b 127.0.0.13:{listen_port} check addr 127.0.0.1 port {check('secondary-b')}
+"""
+
     cfg = os.path.join(work, "haproxy.cfg")
     with open(cfg, "w") as f:
         f.write(f"""global
@@ -182,27 +197,7 @@ defaults
   timeout server 60s
   retries 3
   option redispatch
-frontend ss2
-  bind 127.0.0.3:{port}
-  default_backend secondaries
-backend secondaries
-  balance roundrobin
-  option httpchk GET /readyz
-  http-check expect status 200
-  default-server inter 300ms fall 2 rise 2
-  server a 127.0.0.12:{port} check addr 127.0.0.1 port {health['secondary-a'].rsplit(':', 1)[1]}
-  server b 127.0.0.13:{port} check addr 127.0.0.1 port {health['secondary-b'].rsplit(':', 1)[1]}
-frontend ss2-ocsp
-  bind 127.0.0.3:{ocsp_port}
-  default_backend secondaries-ocsp
-backend secondaries-ocsp
-  balance roundrobin
-  option httpchk GET /readyz
-  http-check expect status 200
-  default-server inter 300ms fall 2 rise 2
-  server a 127.0.0.12:{ocsp_port} check addr 127.0.0.1 port {health['secondary-a'].rsplit(':', 1)[1]}
-  server b 127.0.0.13:{ocsp_port} check addr 127.0.0.1 port {health['secondary-b'].rsplit(':', 1)[1]}
-""")
+{balanced("ss2", "secondaries", port)}{balanced("ss2-ocsp", "secondaries-ocsp", ocsp_port)}""")
     start("haproxy", ["haproxy", "-db", "-f", cfg])
 
     def haproxy_up(backend="secondaries"):

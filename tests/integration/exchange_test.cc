@@ -318,17 +318,7 @@ TEST_F(Exchange, RefusalsCarryTheFaultCodeAndStatus) {
 struct SilentService {
   int fd = -1;
   unsigned short port = 0;
-  SilentService() {
-    fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    ::listen(fd, 16);
-    socklen_t len = sizeof a;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    port = ntohs(a.sin_port);
-  }
+  SilentService() { fd = listen_loopback(port); }
   ~SilentService() { ::close(fd); }
 };
 

@@ -479,14 +479,7 @@ TEST(Serve, ASecondaryDoesNotStartBeforeThePrimaryMadeTheInstance) {
 // a database host that stops answering, as the server sees it.
 class SilentRelay {
  public:
-  explicit SilentRelay(unsigned short target) : target_(target) {
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a = loopback(0);
-    ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    ::listen(listen_fd_, 16);
-    socklen_t len = sizeof a;
-    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
+  explicit SilentRelay(unsigned short target) : target_(target), listen_fd_(listen_loopback(port_)) {
     accept_thread_ = std::thread([this] { accept_loop(); });
   }
   ~SilentRelay() {
@@ -500,22 +493,13 @@ class SilentRelay {
   void go_silent() { silent_ = true; }
 
  private:
-  static sockaddr_in loopback(unsigned short port) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(port);
-    return a;
-  }
   void accept_loop() {
     while (!stop_) {
       const int client = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
       if (client < 0) return;
-      const int server = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      sockaddr_in a = loopback(target_);
-      if (::connect(server, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+      const int server = connect_loopback(target_);
+      if (server < 0) {
         ::close(client);
-        ::close(server);
         continue;
       }
       pipes_.emplace_back([this, client, server] { pipe(client, server); });
@@ -543,7 +527,7 @@ class SilentRelay {
     ::close(b);
   }
   unsigned short target_, port_ = 0;
-  int listen_fd_ = -1;
+  int listen_fd_;
   std::atomic<bool> stop_{false}, silent_{false};
   std::thread accept_thread_;
   std::vector<std::thread> pipes_;

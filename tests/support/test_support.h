@@ -95,5 +95,9 @@ double metric(const std::string& text, const std::string& series);
 std::string metrics_when(unsigned short port, const std::string& series, double value, std::chrono::milliseconds timeout);
 // Sends raw bytes and reads until the server closes the connection.
 std::string raw_request(unsigned short port, const std::string& bytes, std::chrono::milliseconds timeout);
+// A TCP socket connected to 127.0.0.1:`port`, or -1.
+int connect_loopback(unsigned short port);
+// A TCP socket listening on 127.0.0.1 at a port the system picks (written to `port`), or -1.
+int listen_loopback(unsigned short& port);
 
 }  // namespace roadside::testing
