@@ -114,9 +114,10 @@ TEST(KeysAtRest, ImportWithThePinNeverStoresThePkcs12) {
   auto store = open_store(data);
   SoftToken token(*store);
   ASSERT_EQ(*token.import_folder(folder.dir.path(), kPin), 2);
-  expect_all_sealed(*store, folder);
+  ASSERT_NO_FATAL_FAILURE(expect_all_sealed(*store, folder));
   // One derivation for the token: both keys share the salt, not the nonce.
   const auto keys = stored_keys(*store);
+  ASSERT_TRUE(keys[0].wrapped && keys[1].wrapped);
   auto a = *crypto::read_wrapped_key_header(*keys[0].wrapped);
   auto b = *crypto::read_wrapped_key_header(*keys[1].wrapped);
   EXPECT_EQ(a.salt, b.salt);
@@ -141,7 +142,9 @@ TEST(KeysAtRest, WrongPinAndAlteredKeysAreRefusedAsPinIncorrect) {
   EXPECT_FALSE(token.active());
 
   // One byte of the sealed signing key changed in the database: the right PIN no longer opens it.
-  auto sealed = *stored_keys(*store)[1].wrapped;
+  const auto stored = stored_keys(*store);
+  ASSERT_TRUE(stored.size() == 2 && stored[1].wrapped) << "the key is not stored sealed";
+  std::string sealed = *stored[1].wrapped;
   sealed[sealed.size() - 20] = static_cast<char>(sealed[sealed.size() - 20] ^ 0x40);
   ASSERT_TRUE(store->with_connection([&](storage::Connection& c) {
                      const storage::Value params[] = {storage::Blob{sealed}, std::string("BB02")};
