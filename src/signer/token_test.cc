@@ -79,7 +79,7 @@ void expect_all_sealed(storage::Store& store, const TokenFolder& folder) {
     auto h = crypto::read_wrapped_key_header(*k.wrapped);
     ASSERT_TRUE(h.ok()) << h.error().to_string();
     EXPECT_EQ(h->kdf.kdf, crypto::Kdf::scrypt);
-    EXPECT_GE(h->kdf.n, std::uint64_t{1} << 17);
+    EXPECT_GE(h->kdf.n, std::uint64_t{1} << 15);
     EXPECT_GE(h->kdf.r, 8u);
     EXPECT_GE(h->kdf.n * h->kdf.r * h->kdf.p, crypto::kKeyWrapMinWork);
     EXPECT_EQ(h->salt.size(), 16u);
