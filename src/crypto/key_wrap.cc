@@ -1,5 +1,7 @@
 #include "crypto/key_wrap.h"
 
+#include <memory>
+
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -7,8 +9,6 @@
 #include <openssl/kdf.h>
 #include <openssl/params.h>
 #include <openssl/x509.h>
-
-#include <memory>
 
 #include "crypto/openssl.h"
 
@@ -58,18 +58,21 @@ std::string header_bytes(const KdfParams& k, std::string_view salt, std::string_
 
 Status check_params(const KdfParams& k) {
   if (k.kdf != Kdf::scrypt) return bad(errc::bad_key, "wrapped key: unknown KDF");
-  if (k.n < 2 || (k.n & (k.n - 1)) != 0 || k.r == 0 || k.p == 0) return bad(errc::bad_key, "wrapped key: invalid scrypt parameters");
+  if (k.n < 2 || (k.n & (k.n - 1)) != 0 || k.r == 0 || k.p == 0)
+    return bad(errc::bad_key, "wrapped key: invalid scrypt parameters");
   // Bounded before multiplying: N <= 2^32, r and p <= 2^16 keep 128*N*r*p from overflowing.
   if (k.n > (std::uint64_t{1} << 32) || k.r > 0xffff || k.p > 0xffff || k.memory_bytes() > kKeyWrapMaxMemory) {
-    return bad(errc::bad_key, "wrapped key: scrypt parameters ask for more than " +
-                                  std::to_string(kKeyWrapMaxMemory >> 20) + " MiB");
+    return bad(errc::bad_key,
+               "wrapped key: scrypt parameters ask for more than " + std::to_string(kKeyWrapMaxMemory >> 20) + " MiB");
   }
   if (k.n * k.r * k.p < kKeyWrapMinWork) return bad(errc::bad_key, "wrapped key: scrypt work factor below the floor");
   return {};
 }
 
-Status scrypt(std::string_view pin, std::string_view salt, const KdfParams& k, unsigned char* out, std::size_t out_len) {
-  std::unique_ptr<EVP_KDF, decltype(&EVP_KDF_free)> kdf(EVP_KDF_fetch(nullptr, OSSL_KDF_NAME_SCRYPT, nullptr), &EVP_KDF_free);
+Status scrypt(std::string_view pin, std::string_view salt, const KdfParams& k, unsigned char* out,
+              std::size_t out_len) {
+  std::unique_ptr<EVP_KDF, decltype(&EVP_KDF_free)> kdf(EVP_KDF_fetch(nullptr, OSSL_KDF_NAME_SCRYPT, nullptr),
+                                                        &EVP_KDF_free);
   if (!kdf) return bad(errc::unsupported_algorithm, "scrypt is not available in this OpenSSL");
   std::unique_ptr<EVP_KDF_CTX, decltype(&EVP_KDF_CTX_free)> ctx(EVP_KDF_CTX_new(kdf.get()), &EVP_KDF_CTX_free);
   if (!ctx) return bad(errc::operation_failed, "cannot create a scrypt context");
@@ -97,7 +100,9 @@ using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)
 
 }  // namespace
 
-bool is_wrapped_key(std::string_view bytes) { return bytes.substr(0, kWrappedKeyMagic.size()) == kWrappedKeyMagic; }
+bool is_wrapped_key(std::string_view bytes) {
+  return bytes.substr(0, kWrappedKeyMagic.size()) == kWrappedKeyMagic;
+}
 
 Result<WrappedKeyHeader> read_wrapped_key_header(std::string_view envelope) {
   if (!is_wrapped_key(envelope)) return bad(errc::bad_key, "not a wrapped key");
@@ -115,7 +120,9 @@ Result<WrappedKeyHeader> read_wrapped_key_header(std::string_view envelope) {
   return h;
 }
 
-KeyWrapKey::~KeyWrapKey() { OPENSSL_cleanse(key_.data(), key_.size()); }
+KeyWrapKey::~KeyWrapKey() {
+  OPENSSL_cleanse(key_.data(), key_.size());
+}
 
 Result<KeyWrapKey> KeyWrapKey::derive(std::string_view pin, Random& random, const KdfParams& params) {
   ROADSIDE_TRY_STATUS(check_params(params));
@@ -138,7 +145,7 @@ bool KeyWrapKey::derived_like(std::string_view envelope) const {
 
 Result<std::string> KeyWrapKey::wrap(const PrivateKey& key, Random& random) const {
   std::unique_ptr<PKCS8_PRIV_KEY_INFO, decltype(&PKCS8_PRIV_KEY_INFO_free)> p8(EVP_PKEY2PKCS8(detail::pkey(key)),
-                                                                                &PKCS8_PRIV_KEY_INFO_free);
+                                                                               &PKCS8_PRIV_KEY_INFO_free);
   const int der_len = p8 ? i2d_PKCS8_PRIV_KEY_INFO(p8.get(), nullptr) : -1;
   if (der_len <= 0) return bad(errc::bad_key, "cannot encode the private key as PKCS#8");
   SecretBytes plain(static_cast<std::size_t>(der_len));
@@ -156,7 +163,8 @@ Result<std::string> KeyWrapKey::wrap(const PrivateKey& key, Random& random) cons
   int fin = 0;
   if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(kNonceSize), nullptr) != 1 ||
-      EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, key_.data(), reinterpret_cast<const unsigned char*>(nonce.data())) != 1 ||
+      EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, key_.data(),
+                         reinterpret_cast<const unsigned char*>(nonce.data())) != 1 ||
       EVP_EncryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(out.data()),
                         static_cast<int>(header_size)) != 1 ||
       EVP_EncryptUpdate(ctx.get(), ct, &len, plain.data(), static_cast<int>(plain.bytes.size())) != 1 ||
@@ -181,7 +189,8 @@ Result<PrivateKey> KeyWrapKey::unwrap(std::string_view envelope) const {
   int fin = 0;
   if (!ctx || EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(kNonceSize), nullptr) != 1 ||
-      EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, key_.data(), reinterpret_cast<const unsigned char*>(h.nonce.data())) != 1 ||
+      EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, key_.data(),
+                         reinterpret_cast<const unsigned char*>(h.nonce.data())) != 1 ||
       EVP_DecryptUpdate(ctx.get(), nullptr, &len, bytes, static_cast<int>(kHeaderSize)) != 1 ||
       EVP_DecryptUpdate(ctx.get(), plain.data(), &len, bytes + kHeaderSize, static_cast<int>(ct_len)) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(kTagSize), tag.data()) != 1) {

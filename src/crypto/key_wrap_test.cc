@@ -1,12 +1,12 @@
 // Issue 13, item 12 (keys at rest): keys sealed under scrypt and AES-256-GCM.
 #include "crypto/key_wrap.h"
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 namespace roadside::crypto {
 namespace {
@@ -88,8 +88,8 @@ TEST(KeysAtRest, UnwrapTime) {
     ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
   }
   std::sort(ms.begin(), ms.end());
-  std::printf("unwrap (scrypt N=2^15 r=8 p=4 + AES-256-GCM): median %.0f ms, min %.0f ms, max %.0f ms of 5\n", ms[2], ms[0],
-              ms[4]);
+  std::printf("unwrap (scrypt N=2^15 r=8 p=4 + AES-256-GCM): median %.0f ms, min %.0f ms, max %.0f ms of 5\n", ms[2],
+              ms[0], ms[4]);
   RecordProperty("unwrap_median_ms", static_cast<int>(ms[2]));
 }
 

@@ -2,9 +2,9 @@
 // once it has the PIN; keys are sealed under scrypt and AES-256-GCM.
 #include "signer/token.h"
 
-#include <gtest/gtest.h>
-
 #include <array>
+
+#include <gtest/gtest.h>
 
 #include "crypto/key_wrap.h"
 #include "signer/keyconf.h"
@@ -17,7 +17,9 @@ using roadside::testing::TempDir;
 
 constexpr const char* kPin = "a-pin-0123";
 
-XRoadId member(const char* code) { return *XRoadId::member("DEV", "COM", code); }
+XRoadId member(const char* code) {
+  return *XRoadId::member("DEV", "COM", code);
+}
 
 // A software-token folder as X-Road's signer writes it: a signing and an authentication key,
 // each in <keyId>.p12 under kPin.
@@ -27,16 +29,23 @@ struct TokenFolder {
 
   TokenFolder() {
     auto sign_key = *crypto::PrivateKey::generate(crypto::KeyType::ec_p256);
-    auto sign_cert = *crypto::issue_certificate({.common_name = "1234", .usage = crypto::Usage::signing}, sign_key, nullptr, sign_key);
+    auto sign_cert = *crypto::issue_certificate({.common_name = "1234", .usage = crypto::Usage::signing}, sign_key,
+                                                nullptr, sign_key);
     auto auth_key = *crypto::PrivateKey::generate(crypto::KeyType::rsa2048);
-    auto auth_cert =
-        *crypto::issue_certificate({.common_name = "ss1", .usage = crypto::Usage::tls_server_and_client}, auth_key, nullptr, auth_key);
+    auto auth_cert = *crypto::issue_certificate({.common_name = "ss1", .usage = crypto::Usage::tls_server_and_client},
+                                                auth_key, nullptr, auth_key);
     Keyconf conf;
     conf.devices.push_back({"softToken",
                             "0",
-                            {{KeyUsage::authentication, "AA01", "Auth key", "CKM_RSA_PKCS",
+                            {{KeyUsage::authentication,
+                              "AA01",
+                              "Auth key",
+                              "CKM_RSA_PKCS",
                               {{auth_cert.sha1_hex(), true, std::nullopt, auth_cert, "registered"}}},
-                             {KeyUsage::signing, "BB02", "Sign key", "CKM_ECDSA",
+                             {KeyUsage::signing,
+                              "BB02",
+                              "Sign key",
+                              "CKM_ECDSA",
                               {{sign_cert.sha1_hex(), true, member("1234"), sign_cert, "registered"}}}}});
     roadside::testing::write_file(dir / "keyconf.xml", conf.to_xml());
     EXPECT_TRUE(write_soft_token_key(dir.path(), "AA01", auth_key, kPin).ok());
@@ -45,7 +54,8 @@ struct TokenFolder {
   }
 };
 
-std::unique_ptr<storage::Store> open_store(const TempDir& dir, std::span<const storage::Migration> migrations = storage::migrations()) {
+std::unique_ptr<storage::Store> open_store(const TempDir& dir,
+                                           std::span<const storage::Migration> migrations = storage::migrations()) {
   auto conn = storage::open_sqlite({dir / "roadside.db"});
   EXPECT_TRUE(conn.ok()) << conn.error().to_string();
   auto store = std::make_unique<storage::Store>(std::move(conn).value());
@@ -146,10 +156,12 @@ TEST(KeysAtRest, WrongPinAndAlteredKeysAreRefusedAsPinIncorrect) {
   ASSERT_TRUE(stored.size() == 2 && stored[1].wrapped) << "the key is not stored sealed";
   std::string sealed = *stored[1].wrapped;
   sealed[sealed.size() - 20] = static_cast<char>(sealed[sealed.size() - 20] ^ 0x40);
-  ASSERT_TRUE(store->with_connection([&](storage::Connection& c) {
-                     const storage::Value params[] = {storage::Blob{sealed}, std::string("BB02")};
-                     return c.query("UPDATE token_keys SET key_wrapped = ? WHERE key_id = ?", params);
-                   }).ok());
+  ASSERT_TRUE(store
+                  ->with_connection([&](storage::Connection& c) {
+                    const storage::Value params[] = {storage::Blob{sealed}, std::string("BB02")};
+                    return c.query("UPDATE token_keys SET key_wrapped = ? WHERE key_id = ?", params);
+                  })
+                  .ok());
   auto altered = token.login(kPin);
   ASSERT_FALSE(altered.ok());
   EXPECT_EQ(altered.error().code(), errc::pin_incorrect);
@@ -170,12 +182,15 @@ void insert_as_schema_4(storage::Store& store, const TokenFolder& folder) {
                                      storage::Blob{cert.cert.to_der()},
                                      storage::Blob{*read_soft_token_key_file(folder.dir.path(), key.key_id)},
                                      std::string("2026-01-01T00:00:00Z")};
-    ASSERT_TRUE(store.with_connection([&](storage::Connection& c) {
-                       return c.query(
-                           "INSERT INTO token_keys (key_id, token_id, usage, member_id, friendly_name, certificate, key_pkcs12, "
-                           "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                           params);
-                     }).ok());
+    ASSERT_TRUE(
+        store
+            .with_connection([&](storage::Connection& c) {
+              return c.query(
+                  "INSERT INTO token_keys (key_id, token_id, usage, member_id, friendly_name, certificate, key_pkcs12, "
+                  "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                  params);
+            })
+            .ok());
   }
 }
 
@@ -221,7 +236,9 @@ TEST(KeysAtRest, AFailedSealingKeepsEveryKeyAsItWas) {
     EXPECT_TRUE(k.pkcs12.has_value());
     EXPECT_FALSE(k.wrapped.has_value());
   }
-  ASSERT_TRUE(store->with_connection([](storage::Connection& c) { return c.execute_script("DROP TRIGGER refuse_bb02;"); }).ok());
+  ASSERT_TRUE(
+      store->with_connection([](storage::Connection& c) { return c.execute_script("DROP TRIGGER refuse_bb02;"); })
+          .ok());
   ASSERT_TRUE(SoftToken(*store).login(kPin).ok());
   expect_all_sealed(*store, folder);
 }
