@@ -25,6 +25,18 @@ TEST(Config, DefaultsComeFromTheTable) {
   }
 }
 
+// Issue 13, item 12: the database's sslmode is decided by whether a CA is configured
+// (storage::effective_sslmode), not prefer whatever the deployment.
+TEST(KeysAtRest, DatabaseSslModeDefaultsToAutoAndTakesACaFromTheEnvironment) {
+  EXPECT_EQ(Config::defaults().str("database.sslmode"), "auto");
+  Inputs in;
+  in.env = {{"ROADSIDE_DB_SSLROOTCERT", "/etc/roadside/db-ca.pem"}};
+  auto c = Config::load(in);
+  ASSERT_TRUE(c.ok()) << c.error().to_string();
+  EXPECT_EQ(c->str("database.sslrootcert"), "/etc/roadside/db-ca.pem");
+  EXPECT_EQ(c->str("database.sslmode"), "auto");
+}
+
 TEST(Config, PrecedenceIsDefaultsThenFileThenEnvThenFlags) {
   TempDir dir;
   write_file(dir / "roadside.yaml",

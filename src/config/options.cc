@@ -50,8 +50,14 @@ const std::vector<Option>& options() {
       {"database.user", Type::string, "roadside", "XROAD_DB_USER", "", "PostgreSQL user."},
       {"database.password", Type::string, "", "XROAD_DB_PWD", "", "PostgreSQL password.", true},
       {"database.name", Type::string, "roadside", "XROAD_DATABASE_NAME", "", "PostgreSQL database name."},
-      {"database.sslmode", Type::choice, "prefer", "ROADSIDE_DB_SSLMODE", "",
-       "libpq sslmode for PostgreSQL connections.", false, 0, 0, "disable|allow|prefer|require|verify-ca|verify-full"},
+      {"database.sslmode", Type::choice, "auto", "ROADSIDE_DB_SSLMODE", "",
+       "libpq sslmode for PostgreSQL connections. auto: verify-full when database.sslrootcert is set, prefer otherwise. "
+       "Only verify-ca and verify-full authenticate the server; with prefer or require anyone on the network path can "
+       "read and change the traffic, and with prefer also turn TLS off (docs/database.md).",
+       false, 0, 0, "auto|disable|allow|prefer|require|verify-ca|verify-full"},
+      {"database.sslrootcert", Type::string, "", "ROADSIDE_DB_SSLROOTCERT", "",
+       "PEM file of the CA certificate(s) the PostgreSQL server's certificate must chain to (libpq sslrootcert). "
+       "Setting it makes the default sslmode verify-full."},
       {"database.connect_timeout_s", Type::integer, "10", "ROADSIDE_DB_CONNECT_TIMEOUT", "",
        "Seconds to wait for a database connection.", false, 1, 300},
       {"database.statement_timeout_ms", Type::integer, "10000", "ROADSIDE_DB_STATEMENT_TIMEOUT_MS", "",

@@ -111,6 +111,7 @@ storage::PostgresOptions postgres_options(const config::Config& c) {
   o.password = c.str("database.password");
   o.database = c.str("database.name");
   o.sslmode = c.str("database.sslmode");
+  o.sslrootcert = c.str("database.sslrootcert");
   o.connect_timeout_s = static_cast<int>(c.integer("database.connect_timeout_s"));
   o.statement_timeout_ms = static_cast<int>(c.integer("database.statement_timeout_ms"));
   return o;
@@ -197,6 +198,12 @@ int Application::run() {
       log::error("cannot start", {{"component", "storage"}, {"error", st.error().detail()}});
       return 1;
     }
+  }
+  if (database_kind(config_) == "postgresql" && !storage::verifies_server(postgres_options(config_))) {
+    log::warn("the database connection does not authenticate the server: anyone on the network path to it can read "
+              "and change what Roadside stores, or turn TLS off; set database.sslrootcert (then sslmode is verify-full) "
+              "or database.sslmode=verify-full (docs/database.md)",
+              {{"sslmode", storage::effective_sslmode(postgres_options(config_))}});
   }
   log::info("database ready", {{"database", s.store->describe()},
                                {"node_role", role},

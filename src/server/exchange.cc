@@ -193,7 +193,9 @@ Status MessageExchange::start() {
   if (const std::string dir = config_.str("token.import_dir"); !dir.empty() && secondary_) {
     log::info("token.import_dir is imported by the primary; this secondary uses the keys in the database", {{"folder", dir}});
   } else if (!dir.empty()) {
-    auto added = token_.import_folder(dir);
+    // With the PIN at hand the keys are sealed as they come in, and their .p12 never reaches
+    // the database.
+    auto added = token_.import_folder(dir, config_.str("token.pin"));
     if (!added.ok()) return start_error("token.import_dir " + dir + ": " + added.error().detail());
     log::info("software token imported", {{"folder", dir}, {"keys_added", *added}});
   }

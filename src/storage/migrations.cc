@@ -100,6 +100,34 @@ CREATE TABLE ocsp_responses (
   updated_at       TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 )sql"},
+    // Keys at rest: a key is kept sealed under the PIN with scrypt and AES-256-GCM
+    // (crypto/key_wrap.h) in key_wrapped; key_pkcs12 holds an imported PKCS#12 file only until
+    // the first login with the PIN, which seals the key and clears it. One of the two is
+    // always there. (SQLite cannot drop a NOT NULL: the table is copied.)
+    Migration{5, "token keys sealed at rest",
+              R"sql(
+CREATE TABLE token_keys_v5 (
+  key_id        TEXT PRIMARY KEY,
+  token_id      TEXT NOT NULL,
+  usage         TEXT NOT NULL CHECK (usage IN ('SIGNING', 'AUTHENTICATION')),
+  member_id     TEXT,
+  friendly_name TEXT NOT NULL,
+  certificate   BLOB NOT NULL,
+  key_pkcs12    BLOB,
+  key_wrapped   BLOB,
+  created_at    TEXT NOT NULL,
+  CHECK (key_pkcs12 IS NOT NULL OR key_wrapped IS NOT NULL)
+);
+INSERT INTO token_keys_v5 (key_id, token_id, usage, member_id, friendly_name, certificate, key_pkcs12, created_at)
+  SELECT key_id, token_id, usage, member_id, friendly_name, certificate, key_pkcs12, created_at FROM token_keys;
+DROP TABLE token_keys;
+ALTER TABLE token_keys_v5 RENAME TO token_keys;
+)sql",
+              R"sql(
+ALTER TABLE token_keys ALTER COLUMN key_pkcs12 DROP NOT NULL;
+ALTER TABLE token_keys ADD COLUMN key_wrapped BYTEA;
+ALTER TABLE token_keys ADD CONSTRAINT token_keys_key_present CHECK (key_pkcs12 IS NOT NULL OR key_wrapped IS NOT NULL);
+)sql"},
 };
 
 }  // namespace

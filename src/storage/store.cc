@@ -55,6 +55,17 @@ std::optional<std::string> as_text(const Value& v) {
   return std::nullopt;
 }
 
+std::string effective_sslmode(const PostgresOptions& o) {
+  if (o.sslmode != "auto") return o.sslmode;
+  return o.sslrootcert.empty() ? "prefer" : "verify-full";
+}
+
+bool verifies_server(const PostgresOptions& o) {
+  if (o.host.empty() || o.host.front() == '/') return true;  // a unix socket
+  const std::string mode = effective_sslmode(o);
+  return mode == "verify-ca" || mode == "verify-full";
+}
+
 std::string_view to_string(Dialect d) noexcept { return d == Dialect::sqlite ? "sqlite" : "postgresql"; }
 
 Store::Store(std::unique_ptr<Connection> connection) : conn_(std::move(connection)) {}

@@ -83,7 +83,9 @@ struct PostgresOptions {
   std::string user;
   std::string password;
   std::string database;
-  std::string sslmode = "prefer";
+  // libpq's sslmode, or "auto": verify-full when sslrootcert names a CA, prefer otherwise.
+  std::string sslmode = "auto";
+  std::string sslrootcert;  // PEM file of the CA(s) the server's certificate must chain to
   int connect_timeout_s = 10;
   // Every statement ends within this (server-side statement_timeout; 0: none), and a server
   // that stops answering is noticed by TCP keepalives and the TCP user timeout (libpq), so no
@@ -91,6 +93,12 @@ struct PostgresOptions {
   int statement_timeout_ms = 10'000;
 };
 Result<std::unique_ptr<Connection>> open_postgres(const PostgresOptions& options);
+// The sslmode libpq is given for `options` ("auto" resolved).
+std::string effective_sslmode(const PostgresOptions& options);
+// Whether the connection authenticates the server: verify-ca or verify-full over TCP (libpq
+// uses no TLS on a unix socket, which the kernel already authenticates). Anything else lets a
+// host on the network path read and change the traffic (docs/database.md).
+bool verifies_server(const PostgresOptions& options);
 
 struct Migration {
   int version;

@@ -345,6 +345,71 @@ TEST_P(StoreTest, ChangeNotificationsArriveOnCommitOnly) {
 INSTANTIATE_TEST_SUITE_P(Databases, StoreTest, ::testing::Values(Dialect::sqlite, Dialect::postgresql),
                          [](const auto& p) { return std::string(to_string(p.param)); });
 
+// Issue 13, item 12 (keys at rest). Schema 5 keeps keys stored by schema 4 (PKCS#12) as they
+// are, sealed ones beside them, and never a row with neither.
+class KeysAtRest : public StoreTest {};
+
+TEST_P(KeysAtRest, Schema5KeepsImportedKeysAndRefusesARowWithoutAKey) {
+  {
+    Store old = store();
+    ASSERT_TRUE(old.migrate(migrations().first(4), "0.1.0").ok());
+    const Value params[] = {std::string("AA01"), Blob{"cert"}, Blob{"p12-bytes"}, std::string("2026-01-01T00:00:00Z")};
+    ASSERT_TRUE(old.with_connection([&](Connection& c) {
+                     return c.query(
+                         "INSERT INTO token_keys (key_id, token_id, usage, member_id, friendly_name, certificate, key_pkcs12, "
+                         "created_at) VALUES (?, '0', 'SIGNING', NULL, 'Sign key', ?, ?, ?)",
+                         params);
+                   }).ok());
+  }
+  Store s = store();
+  auto info = s.migrate();
+  ASSERT_TRUE(info.ok()) << info.error().to_string();
+  auto rows = s.with_connection([](Connection& c) {
+    return c.query("SELECT key_id, certificate, key_pkcs12, key_wrapped FROM token_keys");
+  });
+  ASSERT_TRUE(rows.ok()) << rows.error().to_string();
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ(as_text((*rows)[0][1]), "cert");
+  EXPECT_EQ(as_text((*rows)[0][2]), "p12-bytes");
+  EXPECT_FALSE(as_text((*rows)[0][3]).has_value());
+
+  // Sealing replaces the PKCS#12 form; clearing both is refused.
+  auto sealed = s.with_connection([](Connection& c) {
+    const Value params[] = {Blob{"roadside-key-v1..."}};
+    return c.query("UPDATE token_keys SET key_wrapped = ?, key_pkcs12 = NULL WHERE key_id = 'AA01'", params);
+  });
+  ASSERT_TRUE(sealed.ok()) << sealed.error().to_string();
+  auto neither = s.with_connection([](Connection& c) { return c.query("UPDATE token_keys SET key_wrapped = NULL"); });
+  ASSERT_FALSE(neither.ok());
+  EXPECT_EQ(neither.error().code(), errc::constraint_violation) << neither.error().to_string();
+}
+
+INSTANTIATE_TEST_SUITE_P(Databases, KeysAtRest, ::testing::Values(Dialect::sqlite, Dialect::postgresql),
+                         [](const auto& p) { return std::string(to_string(p.param)); });
+
+// PostgreSQL connections authenticate the server whenever a CA is configured.
+TEST(KeysAtRest, SslModeAutoIsVerifyFullWithACaAndPreferWithout) {
+  PostgresOptions o;
+  o.host = "db.example.org";
+  EXPECT_EQ(o.sslmode, "auto");
+  EXPECT_EQ(effective_sslmode(o), "prefer");
+  EXPECT_FALSE(verifies_server(o));
+  o.sslrootcert = "/etc/roadside/db-ca.pem";
+  EXPECT_EQ(effective_sslmode(o), "verify-full");
+  EXPECT_TRUE(verifies_server(o));
+  // An explicit mode is taken as it is.
+  o.sslmode = "require";
+  EXPECT_EQ(effective_sslmode(o), "require");
+  EXPECT_FALSE(verifies_server(o));
+  o.sslmode = "verify-ca";
+  EXPECT_TRUE(verifies_server(o));
+  o.sslmode = "disable";
+  EXPECT_FALSE(verifies_server(o));
+  // libpq uses no TLS on a unix socket; the kernel knows the server.
+  o.host = "/var/run/postgresql";
+  EXPECT_TRUE(verifies_server(o));
+}
+
 TEST(StoreOpen, SqliteErrorsNameThePath) {
   auto c = open_sqlite({"/nonexistent-dir/roadside.db"});
   ASSERT_FALSE(c.ok());

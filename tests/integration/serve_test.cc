@@ -429,6 +429,16 @@ TEST(Serve, TheDatabaseAloneCarriesTheIdentityToANewHost) {
     }
     storage::Store store(std::move(storage::open_postgres(*admin)).value());
     found.push_back(secrets_of(store));
+    // Keys at rest (issue 13, item 12): imported with the PIN, the keys went in sealed; no
+    // .p12 is in the database.
+    auto keys = store.with_connection(
+        [](storage::Connection& c) { return c.query("SELECT key_pkcs12 IS NULL, key_wrapped FROM token_keys"); });
+    ASSERT_TRUE(keys.ok()) << keys.error().to_string();
+    ASSERT_EQ(keys->size(), 2u);
+    for (const auto& row : *keys) {
+      EXPECT_EQ(storage::as_text(row[0]), "1") << "a PKCS#12 file is in the database";
+      EXPECT_EQ(storage::as_text(row[1]).value_or("").substr(0, 15), "roadside-key-v1");
+    }
   }
   EXPECT_FALSE(found[0].internal_tls.empty());
   EXPECT_EQ(found[0].instance_id, found[1].instance_id);
@@ -607,6 +617,8 @@ TEST(Serve, RunsOnPostgreSQL) {
   const std::string out = server.process.output();
   EXPECT_NE(out.find("postgresql://postgres@127.0.0.1:" + port + "/" + db), std::string::npos) << out;
   EXPECT_EQ(out.find("not-needed-with-trust"), std::string::npos);  // the password never reaches the log
+  // An unauthenticated database connection is not silent (issue 13, item 12).
+  EXPECT_NE(out.find("the database connection does not authenticate the server"), std::string::npos) << out;
   EXPECT_FALSE(std::filesystem::exists(dir / "data" / "roadside.db"));
   server.process.signal(SIGTERM);
   EXPECT_EQ(server.process.wait(5s), 0);

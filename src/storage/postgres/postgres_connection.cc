@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include <charconv>
+#include <vector>
 
 #include "storage/cluster.h"
 #include "storage/store.h"
@@ -226,13 +227,20 @@ Result<PGconn*> connect(const PostgresOptions& o, const std::string& description
   // detected within seconds instead of the kernel's two hours.
   const std::string statement = "-c statement_timeout=" + std::to_string(o.statement_timeout_ms);
   const std::string user_timeout = std::to_string(o.statement_timeout_ms > 0 ? o.statement_timeout_ms : 30'000);
-  const char* keys[] = {"host",           "port",          "user",           "password",           "dbname",
-                        "sslmode",        "connect_timeout", "application_name", "options",          "keepalives",
-                        "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout", nullptr};
-  const char* values[] = {o.host.c_str(), port.c_str(),    o.user.c_str(),   o.password.c_str(),   o.database.c_str(),
-                          o.sslmode.c_str(), timeout.c_str(), "roadside",      statement.c_str(),    "1",
-                          "5",            "2",             "3",              user_timeout.c_str(), nullptr};
-  PGconn* conn = PQconnectdbParams(keys, values, 0);
+  const std::string sslmode = effective_sslmode(o);
+  std::vector<const char*> keys = {"host",           "port",          "user",           "password",           "dbname",
+                                   "sslmode",        "connect_timeout", "application_name", "options",          "keepalives",
+                                   "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout"};
+  std::vector<const char*> values = {o.host.c_str(),  port.c_str(),    o.user.c_str(),   o.password.c_str(),   o.database.c_str(),
+                                     sslmode.c_str(), timeout.c_str(), "roadside",       statement.c_str(),    "1",
+                                     "5",             "2",             "3",              user_timeout.c_str()};
+  if (!o.sslrootcert.empty()) {
+    keys.push_back("sslrootcert");
+    values.push_back(o.sslrootcert.c_str());
+  }
+  keys.push_back(nullptr);
+  values.push_back(nullptr);
+  PGconn* conn = PQconnectdbParams(keys.data(), values.data(), 0);
   if (!conn || PQstatus(conn) != CONNECTION_OK) {
     std::string msg = conn ? PQerrorMessage(conn) : "out of memory";
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
