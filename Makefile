@@ -5,7 +5,7 @@ PRESET ?= dev
 BUILD  := build/$(PRESET)
 CTEST_ARGS ?=
 
-.PHONY: all setup configure build test test-asan test-tsan test-clang test-container test-kubernetes demo bench format tidy docs clean
+.PHONY: all setup configure build test test-asan test-tsan test-clang test-container test-kubernetes demo bench fuzz format tidy docs clean
 
 all: build
 
@@ -47,6 +47,11 @@ demo: build
 bench:
 	$(MAKE) build PRESET=release
 	/usr/bin/python3 bench/exchange/run.py build/release/src/cli/roadside
+
+# Every libFuzzer target for FUZZ_SECONDS each (default 600), one after another, built with
+# clang in build/fuzz (tests/fuzz/run.sh). Not in `make test` or CI: the seven take over an hour.
+fuzz: setup
+	bash tests/fuzz/run.sh
 
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i

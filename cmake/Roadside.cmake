@@ -34,6 +34,34 @@ if(ROADSIDE_SANITIZE)
   endif()
 endif()
 
+# libFuzzer builds (clang, tests/fuzz): the libraries are compiled with ASan+UBSan and with
+# the fuzzer's coverage counters, not only the target's own file, or libFuzzer would see no
+# edge inside the parsers it is meant to explore. Only the fuzz targets link libFuzzer's main.
+# Files with coroutines (the network and the proxies' handlers, which no fuzz target calls)
+# are compiled plain: clang 14 fails on them at -O2 with sanitizers and debug information
+# ("Cannot represent a difference across sections").
+option(ROADSIDE_FUZZ "Build libFuzzer targets (clang only)" OFF)
+if(ROADSIDE_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "ROADSIDE_FUZZ needs clang (CXX=clang++ CC=clang)")
+  endif()
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+function(roadside_fuzz_flags)
+  if(NOT ROADSIDE_FUZZ)
+    return()
+  endif()
+  foreach(source IN LISTS ARGN)
+    file(READ ${CMAKE_CURRENT_SOURCE_DIR}/${source} text)
+    if(text MATCHES "co_await|co_return")
+      set_property(SOURCE ${source} APPEND PROPERTY COMPILE_OPTIONS -fno-sanitize=all -g0)
+    else()
+      set_property(SOURCE ${source} APPEND PROPERTY COMPILE_OPTIONS -fsanitize=fuzzer-no-link)
+    endif()
+  endforeach()
+endfunction()
+
 # Hardening for the builds that ship (the release preset, the image's Release build): glibc's
 # checked string and memory functions (_FORTIFY_SOURCE=3 needs optimization, so not in Debug),
 # canaries on frames with arrays or address-taken locals, a position-independent executable
@@ -41,7 +69,7 @@ endif()
 # Debug and sanitizer builds skip it: ASan replaces the checked functions and has its own
 # canaries, and a debugger is happier without them.
 option(ROADSIDE_HARDEN "Hardened compile and link flags in optimized builds" ON)
-if(ROADSIDE_HARDEN AND NOT ROADSIDE_SANITIZE AND NOT CMAKE_BUILD_TYPE STREQUAL "Debug")
+if(ROADSIDE_HARDEN AND NOT ROADSIDE_SANITIZE AND NOT ROADSIDE_FUZZ AND NOT CMAKE_BUILD_TYPE STREQUAL "Debug")
   set(CMAKE_POSITION_INDEPENDENT_CODE ON)
   include(CheckPIESupported)
   check_pie_supported()
@@ -55,6 +83,7 @@ endif()
 function(roadside_module name)
   cmake_parse_arguments(M "" "" "SOURCES;DEPS" ${ARGN})
   add_library(roadside_${name} STATIC ${M_SOURCES})
+  roadside_fuzz_flags(${M_SOURCES})
   add_library(roadside::${name} ALIAS roadside_${name})
   target_include_directories(roadside_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
   target_link_libraries(roadside_${name} PUBLIC ${M_DEPS} PRIVATE roadside_warnings)

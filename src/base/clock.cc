@@ -85,9 +85,18 @@ std::optional<Clock::time_point> parse_rfc3339(std::string_view t) {
   const std::chrono::year_month_day ymd{std::chrono::year(y), std::chrono::month(static_cast<unsigned>(mo)),
                                         std::chrono::day(static_cast<unsigned>(d))};
   if (!ymd.ok()) return std::nullopt;
-  auto tp = std::chrono::sys_days(ymd) + std::chrono::hours(h) + std::chrono::minutes(mi) + std::chrono::seconds(s) -
-            std::chrono::minutes(offset_min);
-  return std::chrono::time_point_cast<Clock::time_point::duration>(tp + frac);
+  const std::chrono::sys_seconds tp = std::chrono::sys_days(ymd) + std::chrono::hours(h) + std::chrono::minutes(mi) +
+                                      std::chrono::seconds(s) - std::chrono::minutes(offset_min);
+  // Clock::time_point counts nanoseconds in 64 bits (years 1678 to 2262): a time outside them
+  // (a signing time of year 4052 in a peer's signature) cannot be one, and converting it
+  // would overflow.
+  using std::chrono::floor;
+  using std::chrono::seconds;
+  if (tp <= floor<seconds>(Clock::time_point::min()) + seconds(1) ||
+      tp >= floor<seconds>(Clock::time_point::max()) - seconds(1)) {
+    return std::nullopt;
+  }
+  return std::chrono::time_point_cast<Clock::time_point::duration>(tp) + frac;
 }
 
 }  // namespace roadside

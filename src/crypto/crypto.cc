@@ -60,10 +60,20 @@ std::string name_text(const X509_NAME* name) {
   return bio_string(b.get());
 }
 
+// system_clock counts nanoseconds in 64 bits (years 1678 to 2262); ASN.1 times reach year
+// 9999 (RFC 5280's "no expiry" notAfter is 99991231235959Z), and from_time_t would overflow on
+// them. Times past the range are its ends: a CA valid until 9999 is valid for as long as we
+// can count.
 std::chrono::system_clock::time_point asn1_time(const ASN1_TIME* t) {
+  using Clock = std::chrono::system_clock;
   std::tm tm{};
   ASN1_TIME_to_tm(t, &tm);
-  return std::chrono::system_clock::from_time_t(timegm(&tm));
+  const std::chrono::sys_seconds at{std::chrono::seconds(timegm(&tm))};
+  const auto first = std::chrono::ceil<std::chrono::seconds>(Clock::time_point::min());
+  const auto last = std::chrono::floor<std::chrono::seconds>(Clock::time_point::max());
+  if (at <= first) return Clock::time_point::min();
+  if (at >= last) return Clock::time_point::max();
+  return std::chrono::time_point_cast<Clock::duration>(at);
 }
 
 std::string digest(const EVP_MD* md, std::string_view data) {

@@ -50,6 +50,18 @@ TEST(Crypto, RejectsGarbage) {
   EXPECT_FALSE(Certificate::all_from_pem("").ok());
 }
 
+TEST(Crypto, ANotAfterPastWhatTheClockCountsIsTheClocksEnd) {
+  // A CA valid until year 9000 (beyond 2262, where 64-bit nanoseconds end) must read as valid
+  // for ever, not as a time that overflowed into the past.
+  auto key = *PrivateKey::generate(KeyType::ec_p256);
+  auto cert = issue_certificate({.common_name = "Long-lived CA", .usage = Usage::ca,
+                                 .validity = std::chrono::hours(24LL * 365 * 7000)},
+                                key, nullptr, key);
+  ASSERT_TRUE(cert.ok()) << cert.error().to_string();
+  EXPECT_EQ(cert->not_after(), std::chrono::system_clock::time_point::max());
+  EXPECT_LT(cert->not_before(), std::chrono::system_clock::now());
+}
+
 TEST(Crypto, ACertificateReadTwiceIsParsedOnce) {
   auto key = *PrivateKey::generate(KeyType::ec_p256);
   auto cert = *issue_certificate({.common_name = "cached"}, key, nullptr, key);

@@ -146,6 +146,22 @@ TEST(RestPathDotSegments, OnePathForTheRightAndTheService) {
     EXPECT_EQ(check_query(bad).error().fault_code(), "bad_request") << bad;
 }
 
+// 3. A dot segment with path parameters: Tomcat, Jetty and Spring read "/public/..;/admin"
+// as "/admin", which the access check would have judged as a path under /public.
+TEST(RestPathDotSegments, ADotSegmentWithParametersIsRefused) {
+  for (const char* bad :
+       {"/public/..;/admin", "/public/..;x=1/admin", "/public/%2e%2e;/admin", "/public/..%3B/admin", "/public/.;/x"}) {
+    auto p = normalize_service_path(bad);
+    ASSERT_FALSE(p.ok()) << bad;
+    EXPECT_EQ(p.error().fault_code(), "bad_request") << bad;
+  }
+  auto p = normalize_service_path("/public/a;v=1/..;x");
+  EXPECT_FALSE(p.ok());
+  p = normalize_service_path("/public/a;v=1/.../b;");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->decoded, "/public/a;v=1/.../b;");
+}
+
 // 5. Header injection: a header part from a peer with a bare CR or LF, a name that is not a
 // token, a control character in a value or the path, or a 1xx status is refused.
 TEST(HeaderInjection, BareLineEndsControlsAndInterimStatusesAreRefused) {

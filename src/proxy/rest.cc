@@ -172,6 +172,13 @@ Result<ServicePath> normalize_service_path(std::string_view raw) {
         return bad_request("the service path has an encoded slash or control character in a segment");
       }
     }
+    // A dot segment with path parameters ("..;x=1"): Tomcat, Jetty and Spring drop the
+    // parameters and then resolve the dots, so the service would get a path above the one
+    // the access check saw.
+    const std::string_view bare = std::string_view(*decoded).substr(0, decoded->find(';'));
+    if ((bare == "." || bare == "..") && bare.size() != decoded->size()) {
+      return bad_request("the service path has a dot segment with parameters (\"" + std::string(bare) + ";\"), which services resolve");
+    }
     if (*decoded == ".") continue;
     if (*decoded == "..") {
       if (segments.empty()) return bad_request("the service path climbs above the service's base with \"..\"");

@@ -57,7 +57,8 @@ struct ServicePath {
 };
 // Normalises the path after the service code ("" or "/..."). A trailing slash is kept.
 // errc::bad_request when a byte is not allowed in a path (space, control, '#'), an escape is
-// malformed, a segment decodes to '/', '\\' or a control character (an encoded slash), or a
+// malformed, a segment decodes to '/', '\\' or a control character (an encoded slash), a
+// segment is "." or ".." with parameters ("..;x", which Java services resolve as ".."), or a
 // ".." would climb above the service's base.
 Result<ServicePath> normalize_service_path(std::string_view raw_path);
 // errc::bad_request when a query has a byte not allowed in a URL (space, control, '#').

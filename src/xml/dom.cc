@@ -81,12 +81,27 @@ std::string escape(std::string_view text) {
   return out;
 }
 
+namespace {
+
+void ignore_error(void*, const char*, ...) {}
+
+}  // namespace
+
 void ensure_initialized() {
   static const bool init = [] {
     xmlInitParser();
+    xmlThrDefSetGenericErrorFunc(nullptr, ignore_error);
+    return true;
+  }();
+  // libxml2 reports encoding and I/O errors on its generic channel, stderr by default, even
+  // with XML_PARSE_NOERROR: text from untrusted input outside the JSON log. Each call's
+  // result carries the error; the channel stays silent (its handler is per thread).
+  thread_local const bool quiet = [] {
+    xmlSetGenericErrorFunc(nullptr, ignore_error);
     return true;
   }();
   (void)init;
+  (void)quiet;
 }
 
 namespace {

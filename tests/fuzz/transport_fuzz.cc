@@ -1,16 +1,37 @@
-// Fuzz target: what a Security Server reads from peers and information systems -- transport
-// messages (multipart with nested attachments), REST header parts, SOAP envelopes and their
-// X-Road headers, SOAP faults. The input is split at the first NUL byte into a Content-Type
-// and a body; every parser must refuse or accept cleanly, never crash or loop.
+// Fuzz target: what a Security Server reads from peers, information systems and services --
+// transport messages (multipart with nested attachments), REST header parts, SOAP envelopes
+// and their X-Road headers, SOAP faults, the SOAP metaservices' edits of a request or a WSDL,
+// a service response's requestHash insertion, and a peer OCSP responder's answer. The input
+// is split at the first NUL byte into a Content-Type and a body; every parser must refuse or
+// accept cleanly, never crash or loop. The byte-offset editors must also keep well-formed
+// XML well-formed: what they return for a document the parser accepts parses again.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "fuzz_checks.h"
 #include "proxy/errors.h"
+#include "proxy/metaservices.h"
+#include "proxy/peer_trust.h"
 #include "proxy/rest.h"
 #include "proxy/soap.h"
 #include "proxy/transport.h"
+#include "xml/dom.h"
+
+namespace {
+
+using roadside::fuzz::check;
+
+// Checks that an edit of `input` is XML again whenever `input` was (ASCII markup only: the
+// edits work on bytes).
+void check_edit_keeps_xml(std::string_view input, const roadside::Result<std::string>& edited) {
+  if (!edited.ok() || !roadside::fuzz::ascii_compatible(input)) return;
+  if (!roadside::xml::Document::parse(input).ok()) return;
+  check(roadside::xml::Document::parse(*edited).ok());
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace roadside::proxy;
@@ -28,9 +49,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)RestRequestHead::parse(body);
   (void)parse_soap(body, false);
   (void)parse_soap_fault(body);
-  (void)insert_request_hash(body, "hash");
+  auto hashed = insert_request_hash(body, "aGFzaA==");
+  check_edit_keeps_xml(body, hashed);
   auto soap = split_soap_message(content_type, std::string(body));
   if (soap.ok()) (void)join_soap_message(*soap);
   (void)normalize_fault_code(body.substr(0, 256));
+
+  // The SOAP metaservices: a response built on the request's Envelope and Header, the
+  // getWsdl target, and a service's WSDL with its addresses replaced.
+  check_edit_keeps_xml(body, soap_response_envelope(body, "<r/>"));
+  (void)get_wsdl_target(body);
+  check_edit_keeps_xml(body, rewrite_wsdl_endpoints(body));
+
+  // A provider's OCSP responder answering the client proxy.
+  if (auto responses = ocsp_responses_of(content_type, body); responses.ok()) check(!responses->empty());
   return 0;
 }

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang (build/fuzz) and runs each for FUZZ_SECONDS
+# (default 600), one after another, on a copy of its corpus, so a run's new inputs never
+# land in the repository by accident. `make fuzz` runs every target; name some to narrow:
+#   FUZZ_SECONDS=60 tests/fuzz/run.sh markup_fuzz rest_path_fuzz
+# Needs clang 14 and libFuzzer (Debian: clang-14, libclang-rt-14-dev). A crash stops that
+# target's run and leaves crash-<sha1> in build/fuzz/runs/<target>/; the summary lists it.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+seconds=${FUZZ_SECONDS:-600}
+build=${FUZZ_BUILD:-build/fuzz}
+all=(identifiers_fuzz directory_fuzz hashchain_fuzz xades_fuzz transport_fuzz markup_fuzz rest_path_fuzz)
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
+
+# The corpus directory of each target and the longest input worth trying.
+corpus_of() { local t=${1%_fuzz}; [ "$t" = rest_path ] && t=rest; echo "tests/fuzz/corpus/$t"; }
+max_len_of() {
+  case $1 in
+    identifiers_fuzz | rest_path_fuzz) echo 4096 ;;
+    xades_fuzz | transport_fuzz | markup_fuzz) echo 16384 ;;
+    *) echo 8192 ;;
+  esac
+}
+
+if [ ! -f "$build/build.ninja" ]; then
+  CXX=${CXX:-clang++} CC=${CC:-clang} cmake -B "$build" -G Ninja -DROADSIDE_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+fi
+cmake --build "$build" --target "${targets[@]}"
+
+summary=()
+for t in "${targets[@]}"; do
+  work="$build/runs/$t"
+  rm -rf "$work" && mkdir -p "$work/corpus"
+  cp -r "$(corpus_of "$t")/." "$work/corpus/"
+  echo "== $t: ${seconds}s on $(corpus_of "$t")"
+  status=0
+  (cd "$work" && "$OLDPWD/$build/tests/fuzz/$t" -max_total_time="$seconds" -rss_limit_mb=4096 -timeout=25 \
+    -max_len="$(max_len_of "$t")" -print_final_stats=1 corpus) >"$work/log" 2>&1 || status=$?
+  stats=$(grep -E '^stat::(number_of_executed_units|average_exec_per_sec)' "$work/log" | awk '{printf "%s ", $2}' || true)
+  cov=$(grep -Eo 'cov: [0-9]+ ft: [0-9]+' "$work/log" | tail -1 || true)
+  crashes=$(cd "$work" && find . -maxdepth 1 \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) -printf '%f ')
+  summary+=("$t: execs/exec-per-s ${stats:-?}| $cov | exit $status | ${crashes:-no crash}")
+done
+printf '%s\n' "${summary[@]}"
