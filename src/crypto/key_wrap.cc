@@ -98,6 +98,23 @@ Status scrypt(std::string_view pin, std::string_view salt, const KdfParams& k, u
 
 using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
 
+// An AES-256-GCM context (`encrypt`, or decrypt) keyed with `key` and `nonce`, with `aad`
+// already taken in; null when OpenSSL refuses.
+CipherCtx gcm_begin(bool encrypt, const unsigned char* key, std::string_view nonce, const unsigned char* aad,
+                    std::size_t aad_len) {
+  CipherCtx ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
+  int len = 0;
+  const int enc = encrypt ? 1 : 0;
+  if (!ctx || EVP_CipherInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr, enc) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(nonce.size()), nullptr) != 1 ||
+      EVP_CipherInit_ex(ctx.get(), nullptr, nullptr, key, reinterpret_cast<const unsigned char*>(nonce.data()), enc) !=
+          1 ||
+      EVP_CipherUpdate(ctx.get(), nullptr, &len, aad, static_cast<int>(aad_len)) != 1) {
+    return CipherCtx(nullptr, &EVP_CIPHER_CTX_free);
+  }
+  return ctx;
+}
+
 }  // namespace
 
 bool is_wrapped_key(std::string_view bytes) {
@@ -158,16 +175,10 @@ Result<std::string> KeyWrapKey::wrap(const PrivateKey& key, Random& random) cons
   out.resize(header_size + plain.bytes.size() + kTagSize);
   auto* ct = reinterpret_cast<unsigned char*>(out.data()) + header_size;
 
-  CipherCtx ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
+  CipherCtx ctx = gcm_begin(true, key_.data(), nonce, reinterpret_cast<const unsigned char*>(out.data()), header_size);
   int len = 0;
   int fin = 0;
-  if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(kNonceSize), nullptr) != 1 ||
-      EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, key_.data(),
-                         reinterpret_cast<const unsigned char*>(nonce.data())) != 1 ||
-      EVP_EncryptUpdate(ctx.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(out.data()),
-                        static_cast<int>(header_size)) != 1 ||
-      EVP_EncryptUpdate(ctx.get(), ct, &len, plain.data(), static_cast<int>(plain.bytes.size())) != 1 ||
+  if (!ctx || EVP_EncryptUpdate(ctx.get(), ct, &len, plain.data(), static_cast<int>(plain.bytes.size())) != 1 ||
       EVP_EncryptFinal_ex(ctx.get(), ct + len, &fin) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(kTagSize), ct + plain.bytes.size()) != 1) {
     return bad(errc::operation_failed, "cannot seal the private key");
@@ -184,15 +195,10 @@ Result<PrivateKey> KeyWrapKey::unwrap(std::string_view envelope) const {
   std::array<unsigned char, kTagSize> tag{};
   std::copy(bytes + kHeaderSize + ct_len, bytes + envelope.size(), tag.begin());
 
-  CipherCtx ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
+  CipherCtx ctx = gcm_begin(false, key_.data(), h.nonce, bytes, kHeaderSize);
   int len = 0;
   int fin = 0;
-  if (!ctx || EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(kNonceSize), nullptr) != 1 ||
-      EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, key_.data(),
-                         reinterpret_cast<const unsigned char*>(h.nonce.data())) != 1 ||
-      EVP_DecryptUpdate(ctx.get(), nullptr, &len, bytes, static_cast<int>(kHeaderSize)) != 1 ||
-      EVP_DecryptUpdate(ctx.get(), plain.data(), &len, bytes + kHeaderSize, static_cast<int>(ct_len)) != 1 ||
+  if (!ctx || EVP_DecryptUpdate(ctx.get(), plain.data(), &len, bytes + kHeaderSize, static_cast<int>(ct_len)) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(kTagSize), tag.data()) != 1) {
     return bad(errc::operation_failed, "cannot open the wrapped key");
   }

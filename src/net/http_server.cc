@@ -622,7 +622,9 @@ void HttpServer::stop_blocking(std::chrono::milliseconds drain_deadline) {
 asio::awaitable<Result<std::string>> ServerExchange::read_body_all(std::size_t limit, BudgetShare* memory) {
   if (!memory) {
     // In memory up to the limit itself: no spool file is ever made.
-    auto body = co_await read_body_payload(limit, {}, limit);
+    // (A named argument: GCC 12 destroys braced temporaries of a co_await expression twice.)
+    std::filesystem::path no_spool;
+    auto body = co_await read_body_payload(limit, std::move(no_spool), limit);
     if (!body.ok()) co_return std::move(body).error();
     co_return std::move(body->bytes());
   }

@@ -1,5 +1,7 @@
 #include "proxy/errors.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "base/random.h"
@@ -140,12 +142,23 @@ std::string normalize_fault_code(std::string_view code) {
     out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     prev_lower = !upper && std::isalnum(static_cast<unsigned char>(c));
   }
-  // 7.7's "Server.ServerProxy" and "Server.ClientProxy" are single words in 7.8.
-  for (auto [from, to] : {std::pair<std::string_view, std::string_view>{"server_proxy", "serverproxy"}, {"client_proxy", "clientproxy"},
-                          {"op_monitor", "opmonitor"}}) {
-    for (auto pos = out.find(from); pos != std::string::npos; pos = out.find(from, pos)) out.replace(pos, from.size(), to);
+  // 7.7's "Server.ServerProxy" and "Server.ClientProxy" are single words in 7.8. One pass:
+  // the code comes from a peer and may be long.
+  static constexpr std::pair<std::string_view, std::string_view> kJoined[] = {
+      {"server_proxy", "serverproxy"}, {"client_proxy", "clientproxy"}, {"op_monitor", "opmonitor"}};
+  std::string joined;
+  joined.reserve(out.size());
+  const std::string_view rest_of(out);
+  for (std::size_t i = 0; i < out.size();) {
+    const auto* hit = std::find_if(std::begin(kJoined), std::end(kJoined), [&](const auto& j) { return rest_of.substr(i).starts_with(j.first); });
+    if (hit == std::end(kJoined)) {
+      joined += out[i++];
+    } else {
+      joined += hit->second;
+      i += hit->first.size();
+    }
   }
-  return out;
+  return joined;
 }
 
 }  // namespace roadside::proxy

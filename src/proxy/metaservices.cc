@@ -24,7 +24,7 @@ std::vector<const serverconf::Service*> listed_services(const serverconf::Server
   std::vector<const serverconf::Service*> out;
   for (const auto* s : conf.services_of(provider)) {
     if ((s->type == serverconf::ServiceType::wsdl) != soap) continue;
-    if (caller && !conf.allowed(*caller, s->id, "", "", shared)) continue;
+    if (caller && !conf.allowed_service(*caller, s->id, shared)) continue;
     out.push_back(s);
   }
   return out;

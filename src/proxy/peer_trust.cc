@@ -23,11 +23,14 @@ std::string PeerTrust::check(const net::PeerChain& chain, const globalconf::Shar
   }
   auto status = globalconf::verify_certificate(peer->cert, intermediates, responses, shared, now);
   if (status.ok()) return {};
-  // Fresh responses from the server may settle it (a first contact, or stale ones); a
-  // certificate that is expired or revoked stays refused after they come.
-  std::lock_guard lock(mu_);
-  if (pending_.size() >= kMaxCertificates) pending_.clear();
-  pending_.insert_or_assign(chain.front(), peer->cert);
+  // Only a missing or unusable OCSP status (a first contact, stale responses) can be settled
+  // by fresh responses from the server; an expired, revoked or unchained certificate stays
+  // refused whatever they say, so nothing is fetched for it.
+  if (status.error().code() == crypto::make_error_code(crypto::errc::incorrect_validation_info)) {
+    std::lock_guard lock(mu_);
+    if (pending_.size() >= kMaxCertificates) pending_.clear();
+    pending_.insert_or_assign(chain.front(), peer->cert);
+  }
   return "the server's authentication certificate " + peer->cert.subject() +
          " is not valid: " + status.error().detail();
 }

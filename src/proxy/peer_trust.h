@@ -29,7 +29,8 @@ class PeerTrust {
   static constexpr std::size_t kMaxCertificates = 10'000;
 
   // The TLS check: "" when `chain`'s leaf is trusted at `now`, else why not. A registered
-  // certificate refused for want of a usable OCSP status is remembered as pending.
+  // certificate refused for want of a usable OCSP status (none, or stale) is remembered as
+  // pending; one refused for any other cause is not.
   std::string check(const net::PeerChain& chain, const globalconf::SharedParameters& shared,
                     std::chrono::system_clock::time_point now);
 

@@ -221,7 +221,7 @@ asio::awaitable<Result<SoapMessage>> ServerProxy::call_soap_service(net::ServerE
   if (service->type != serverconf::ServiceType::wsdl) {
     co_return fail(errc::service_type, "service " + service_id.to_string() + " is a REST service and cannot be called using SOAP");
   }
-  if (!conf->allowed(client, service_id, "", "", shared.get())) {
+  if (!conf->allowed_service(client, service_id, shared.get())) {
     co_return fail(errc::access_denied, "request is not allowed: " + client.to_string() + " may not call " + service_id.to_string());
   }
   // The message as the client's IS sent it.
@@ -276,7 +276,7 @@ asio::awaitable<Result<SoapMessage>> ServerProxy::soap_metaservice(TransportMess
   if (!target.ok()) co_return fail(errc::invalid_body, "getWsdl: " + target.error().detail());
   const serverconf::Service* service = conf->service(*target);
   if (!service || service->type != serverconf::ServiceType::wsdl) co_return fail(errc::unknown_service, "unknown service " + target->to_string());
-  if (!conf->allowed(client, *target, "", "", shared.get())) {
+  if (!conf->allowed_service(client, *target, shared.get())) {
     co_return fail(errc::access_denied, "request is not allowed: " + client.to_string() + " may not call " + target->to_string());
   }
   auto wsdl = co_await service_client(service->timeout).get(service->wsdl_url);
@@ -326,7 +326,7 @@ asio::awaitable<Result<net::ClientResponse>> ServerProxy::rest_metaservice(RestT
   const serverconf::Service* service = conf->service(*id);
   if (!service || service->type == serverconf::ServiceType::wsdl) co_return fail(errc::unknown_service, "unknown service " + id->to_string());
   if (service->openapi_url.empty()) co_return fail(errc::unknown_service, "service " + id->to_string() + " has no OpenAPI description");
-  if (!conf->allowed(client, *id, "", "", shared.get())) {
+  if (!conf->allowed_service(client, *id, shared.get())) {
     co_return fail(errc::access_denied, "request is not allowed: " + client.to_string() + " may not call " + id->to_string());
   }
   auto description = co_await service_client(service->timeout).get(service->openapi_url);

@@ -159,11 +159,9 @@ std::string soap_request_hash(std::string_view soap) { return crypto::base64_enc
 
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
 // The start of the whitespace that ends just before `at`, no further back than `floor`.
 std::size_t whitespace_before(std::string_view s, std::size_t at, std::size_t floor) {
-  while (at > floor && is_space(s[at - 1])) --at;
+  while (at > floor && xml::is_space(s[at - 1])) --at;
   return at;
 }
 

@@ -232,14 +232,6 @@ Status MessageExchange::start() {
   metrics_.gauge_fn("roadside_ocsp_lease_held", "1 when this node fetches the OCSP responses (for its cluster)",
                     [this] { return ocsp_lease_held_ ? 1.0 : 0.0; });
 
-  db_work_.emplace(db_io_.get_executor());
-  db_thread_ = std::thread([this] { db_io_.run(); });
-  control_ = std::make_unique<ControlSocket>(db_io_, fs::path(config_.str("data_dir")) / "control.sock",
-                                             [this](const std::string& command, const std::string& argument) {
-                                               return control_command(command, argument);
-                                             });
-  if (auto st = control_->start(); !st.ok()) return start_error(st.error().detail());
-
   readiness_.add("maintenance", [this]() -> std::optional<std::string> {
     if (!maintenance_) return std::nullopt;
     return std::string("maintenance mode (roadside maintenance off)");
@@ -314,8 +306,8 @@ Status MessageExchange::start() {
   if (auto st = client_tls_listener_->start(); !st.ok()) return start_error("client proxy (HTTPS): " + st.error().detail());
 
   // Peers fetch OCSP responses from the address they reach the server proxy on.
-  const std::string peer_facing = config_.str("proxy.server_address").empty() ? address : config_.str("proxy.server_address");
-  net::ServerOptions ocsp_opts{"ocsp", peer_facing, static_cast<unsigned short>(config_.integer("proxy.ocsp_responder_port")), {}, std::nullopt};
+  net::ServerOptions ocsp_opts{"ocsp", peer_facing_address(), static_cast<unsigned short>(config_.integer("proxy.ocsp_responder_port")),
+                               http_limits(config_), std::nullopt};
   ocsp_listener_ = std::make_unique<net::HttpServer>(io_, ocsp_opts, proxy::make_ocsp_responder(ocsp_cache_), metrics_);
   if (auto st = ocsp_listener_->start(); !st.ok()) return start_error("OCSP responder: " + st.error().detail());
 
@@ -327,8 +319,22 @@ Status MessageExchange::start() {
     return std::string("the server proxy is not listening: it needs the token's authentication key (log in with the PIN)");
   });
 
+  // Last, once everything they use exists: the database thread, the control socket it serves
+  // (a login there starts the server proxy) and the background loop.
+  control_ = std::make_unique<ControlSocket>(db_io_, fs::path(config_.str("data_dir")) / "control.sock",
+                                             [this](const std::string& command, const std::string& argument) {
+                                               return control_command(command, argument);
+                                             });
+  if (auto st = control_->start(); !st.ok()) return start_error(st.error().detail());
+  db_work_.emplace(db_io_.get_executor());
+  db_thread_ = std::thread([this] { db_io_.run(); });
   asio::co_spawn(db_io_, background(), asio::detached);
   return {};
+}
+
+std::string MessageExchange::peer_facing_address() const {
+  const std::string server_address = config_.str("proxy.server_address");
+  return server_address.empty() ? config_.str("listen.address") : server_address;
 }
 
 Status MessageExchange::start_server_proxy() {
@@ -336,9 +342,7 @@ Status MessageExchange::start_server_proxy() {
   ROADSIDE_TRY(auto auth, token_.auth_key());
   std::lock_guard lock(mu_);
   if (server_listener_) return {};
-  const std::string address = config_.str("listen.address");
-  std::string server_address = config_.str("proxy.server_address");
-  if (server_address.empty()) server_address = address;
+  const std::string server_address = peer_facing_address();
   net::TlsServerConfig tls;
   tls.cert_chain_pem = auth->info.cert.to_pem();
   tls.key_pem = auth->key.to_pem();
@@ -357,7 +361,7 @@ Status MessageExchange::start_server_proxy() {
 std::vector<std::pair<std::string, std::string>> MessageExchange::endpoints() const {
   std::vector<std::pair<std::string, std::string>> out;
   const std::string address = config_.str("listen.address");
-  const std::string peer_facing = config_.str("proxy.server_address").empty() ? address : config_.str("proxy.server_address");
+  const std::string peer_facing = peer_facing_address();
   if (client_listener_) out.emplace_back("clientproxy", net::local_base_url("http", address, client_listener_->port()));
   if (client_tls_listener_) out.emplace_back("clientproxy_tls", net::local_base_url("https", address, client_tls_listener_->port()));
   {

@@ -74,6 +74,8 @@ class MessageExchange {
   // The server proxy's listener, once the token's authentication key is open (at start, or
   // at a later login). Idempotent.
   Status start_server_proxy();
+  // Where the listeners other Security Servers call bind: proxy.server_address, else listen.address.
+  std::string peer_facing_address() const;
   // The instance's internal TLS key and certificate (PEM), made on first use.
   Result<std::pair<std::string, std::string>> internal_tls();
 

@@ -419,16 +419,23 @@ bool ServerConf::subject_matches(const XRoadId& subject, const XRoadId& caller, 
   }
 }
 
-bool ServerConf::allowed(const XRoadId& caller, const XRoadId& service_id, std::string_view method, std::string_view path,
-                         const globalconf::SharedParameters* shared) const {
+bool ServerConf::has_right(const XRoadId& caller, const XRoadId& service_id, const globalconf::SharedParameters* shared,
+                           const std::function<bool(const Endpoint&)>& endpoint_ok) const {
   const XRoadId provider = service_id.service_provider();
   for (const auto& a : access) {
-    if (!(a.service == service_id)) continue;
-    // SOAP calls (no method) are allowed per service; REST calls per endpoint.
-    if (!method.empty() && !a.endpoint.matches(method, path.empty() ? "/" : path)) continue;
-    if (subject_matches(a.subject, caller, provider, shared)) return true;
+    if (a.service == service_id && endpoint_ok(a.endpoint) && subject_matches(a.subject, caller, provider, shared)) return true;
   }
   return false;
+}
+
+bool ServerConf::allowed_service(const XRoadId& caller, const XRoadId& service_id, const globalconf::SharedParameters* shared) const {
+  return has_right(caller, service_id, shared, [](const Endpoint&) { return true; });
+}
+
+bool ServerConf::allowed(const XRoadId& caller, const XRoadId& service_id, std::string_view method, std::string_view path,
+                         const globalconf::SharedParameters* shared) const {
+  const std::string_view p = path.empty() ? "/" : path;
+  return has_right(caller, service_id, shared, [&](const Endpoint& e) { return e.matches(method, p); });
 }
 
 Result<std::int64_t> latest_revision(storage::Store& store) {

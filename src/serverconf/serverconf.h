@@ -10,6 +10,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -101,13 +102,19 @@ class ServerConf {
   const Service* service(const XRoadId& id) const;
   // Services `client` may call (metaservice allowedMethods), or all of the provider's.
   std::vector<const Service*> services_of(const XRoadId& provider) const;
-  // Whether `caller` may call `service` (for REST, this method and path), directly, through a
-  // global group (per the global configuration) or through a local group of the provider.
-  // With an empty `method`: whether any access right of the service is the caller's.
+  // Whether `caller` has a right to `service` at all (a SOAP service; metaservices listing or
+  // describing it), directly, through a global group (per the global configuration) or
+  // through a local group of the provider.
+  bool allowed_service(const XRoadId& caller, const XRoadId& service, const globalconf::SharedParameters* shared) const;
+  // Whether `caller` may call REST `service` with this method on this (decoded, normalised)
+  // path: a right whose endpoint matches both.
   bool allowed(const XRoadId& caller, const XRoadId& service, std::string_view method, std::string_view path,
                const globalconf::SharedParameters* shared) const;
 
  private:
+  // Whether a right to `service` whose endpoint passes `endpoint_ok` is the caller's.
+  bool has_right(const XRoadId& caller, const XRoadId& service, const globalconf::SharedParameters* shared,
+                 const std::function<bool(const Endpoint&)>& endpoint_ok) const;
   bool subject_matches(const XRoadId& subject, const XRoadId& caller, const XRoadId& provider,
                        const globalconf::SharedParameters* shared) const;
 };

@@ -1,11 +1,13 @@
 #include "xml/markup.h"
 
 namespace roadside::xml {
-namespace {
 
 bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
+
+namespace {
+
 bool ends_name(char c) {
   return is_space(c) || c == '>' || c == '/';
 }

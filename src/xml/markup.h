@@ -17,6 +17,9 @@
 
 namespace roadside::xml {
 
+// XML's white space (S): space, tab, CR, LF.
+bool is_space(char c);
+
 struct Tag {
   enum class Kind { start, end, empty };  // <a ...>, </a>, <a .../>
   Kind kind;
