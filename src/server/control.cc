@@ -12,6 +12,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -99,13 +100,19 @@ Status ControlSocket::start() {
   if (ec) return Error(std::error_code(ec.value(), std::generic_category()), "cannot open the control socket " + path_.string() + ": " + ec.message());
   ::chmod(path_.c_str(), 0600);
   asio::co_spawn(impl_->acceptor.get_executor(), Impl::accept_loop(impl_), asio::detached);
+  started_ = true;
   return {};
 }
 
 void ControlSocket::stop() {
-  if (!impl_->acceptor.is_open()) return;
-  boost::system::error_code ec;
-  impl_->acceptor.close(ec);
+  if (!started_.exchange(false)) return;
+  // The acceptor belongs to its strand: the accept loop may be on another thread this moment,
+  // so the close is posted there rather than done here. No client can reach the socket once
+  // its path is gone, whether or not the close has run yet.
+  asio::post(impl_->acceptor.get_executor(), [impl = impl_] {
+    boost::system::error_code ec;
+    impl->acceptor.close(ec);
+  });
   std::error_code fec;
   std::filesystem::remove(path_, fec);
 }

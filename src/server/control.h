@@ -5,6 +5,7 @@
 // `roadside token login` sends) and maintenance (on or off, from `roadside maintenance`).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -28,6 +29,8 @@ class ControlSocket {
   ~ControlSocket();
   // Binds the socket (a stale one from an earlier run is replaced) and starts accepting.
   Status start();
+  // Stops accepting and removes the socket's path. Safe from any thread, while the
+  // io_context runs or after; a command being answered is answered.
   void stop();
   const std::filesystem::path& path() const { return path_; }
 
@@ -36,6 +39,7 @@ class ControlSocket {
  private:
   std::filesystem::path path_;
   std::shared_ptr<Impl> impl_;
+  std::atomic<bool> started_{false};
 };
 
 // Sends one command to the server behind `path` and returns its answer line.
