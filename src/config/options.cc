@@ -94,7 +94,8 @@ const std::vector<Option>& options() {
        "authentication certificate (X-Road uses 5577 everywhere).", false, 1, 65535},
       {"proxy.soap_memory_bytes", Type::integer, "536870912", "ROADSIDE_SOAP_MEMORY_BYTES", "",
        "Memory all SOAP requests being read or processed may hold together (they are read whole before their client "
-       "is known); beyond it a request is refused (internal_error, \"server busy\").", false, 1048576, 1099511627776},
+       "is known); each counts four times its length (its copies and DOM); beyond it a request is refused "
+       "(internal_error, \"server busy\").", false, 1048576, 1099511627776},
       {"proxy.spool_quota_bytes", Type::integer, "8589934592", "ROADSIDE_SPOOL_QUOTA_BYTES", "",
        "Bytes all spool files (REST bodies over 1 MiB in <data_dir>/spool) may hold together; a body past it is refused (io_error).",
        false, 1048576, 1099511627776},

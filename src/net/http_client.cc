@@ -288,8 +288,8 @@ asio::awaitable<Result<std::unique_ptr<HttpClient::Conn>>> HttpClient::connect(U
     }
   }
   conn->chain = peer_chain(native);
-  if (tls_cfg.check_peer) {
-    const std::string why = tls_cfg.check_peer(conn->chain);
+  if (tls_cfg.check_server) {
+    const std::string why = tls_cfg.check_server(conn->chain, url.host);
     if (!why.empty()) co_return Error(make_error_code(errc::tls_failed), "server " + where + " refused: " + why);
   }
   co_return conn;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <limits>
 #include <thread>
 
 #include "crypto/crypto.h"
@@ -393,6 +394,22 @@ TEST(UnauthenticatedResourceUse, SpoolFilesStayWithinTheirQuotaAndLeaveFreeSpace
   EXPECT_EQ(full.error().code(), errc::no_space);
   EXPECT_NE(full.error().detail().find("free"), std::string::npos) << full.error().detail();
   set_spool_limits({});
+}
+
+// A body read into memory is copied and parsed after: with a weight, each byte read counts
+// that many times, so the budget bounds the memory the requests will hold, not their length.
+TEST(UnauthenticatedResourceUse, AWeightedShareCountsEachByteItsWeightTimes) {
+  ByteBudget budget(4096);
+  {
+    BudgetShare held(budget, 4);
+    EXPECT_TRUE(held.grow(1000));
+    EXPECT_EQ(held.taken(), 4000u);
+    EXPECT_EQ(budget.used(), 4000u);
+    EXPECT_FALSE(held.grow(25)) << "100 more bytes would pass the limit";
+    EXPECT_EQ(held.taken(), 4000u) << "nothing taken by a refused grow";
+    EXPECT_FALSE(held.grow(std::numeric_limits<std::uint64_t>::max() / 2)) << "no overflow";
+  }
+  EXPECT_EQ(budget.used(), 0u);
 }
 
 TEST(UnauthenticatedResourceUse, BodiesReadBeforeTheirClientIsKnownShareAMemoryBudget) {

@@ -1,5 +1,6 @@
 #include "net/payload.h"
 
+
 #include <fcntl.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -7,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 
 #include "net/errors.h"
 
@@ -48,6 +50,8 @@ bool ByteBudget::try_take(std::uint64_t n) {
 void ByteBudget::give_back(std::uint64_t n) { used_ -= n; }
 
 bool BudgetShare::grow(std::uint64_t n) {
+  if (n > std::numeric_limits<std::uint64_t>::max() / weight_) return false;
+  n *= weight_;
   if (!budget_.try_take(n)) return false;
   taken_ += n;
   return true;

@@ -34,18 +34,21 @@ class ByteBudget {
   std::atomic<std::uint64_t> used_{0};
 };
 
-// What one holder took from a ByteBudget, given back when it is destroyed.
+// What one holder took from a ByteBudget, given back when it is destroyed. With a weight,
+// each byte grown takes `weight` bytes of the budget: a body read into memory is copied and
+// parsed afterwards, and what counts is all the memory it will hold, not its length.
 class BudgetShare {
  public:
-  explicit BudgetShare(ByteBudget& budget) : budget_(budget) {}
+  explicit BudgetShare(ByteBudget& budget, unsigned weight = 1) : budget_(budget), weight_(weight == 0 ? 1 : weight) {}
   ~BudgetShare() { budget_.give_back(taken_); }
   BudgetShare(const BudgetShare&) = delete;
   BudgetShare& operator=(const BudgetShare&) = delete;
-  bool grow(std::uint64_t n);  // takes n more, or false
+  bool grow(std::uint64_t n);  // takes n × weight more, or false (and nothing taken)
   std::uint64_t taken() const { return taken_; }
 
  private:
   ByteBudget& budget_;
+  unsigned weight_;
   std::uint64_t taken_ = 0;
 };
 

@@ -17,6 +17,9 @@ using PeerChain = std::vector<std::string>;
 // An extra check of the peer after the handshake's own verification. Return an empty
 // string to accept, or the reason for refusing (logged and counted).
 using PeerCheck = std::function<std::string(const PeerChain& chain)>;
+// The client's check of a server after the handshake, knowing the host it dialled (the URL's
+// host, as written): a pooled connection is reused only for the same host.
+using ServerCheck = std::function<std::string(const PeerChain& chain, const std::string& host)>;
 
 // The TLS 1.2 cipher suites between Security Servers (5500 both ways) and on the client
 // proxy's HTTPS port: ECDHE key exchange only, AES-GCM first. The two CBC-SHA384 suites are
@@ -54,7 +57,7 @@ struct TlsClientConfig {
   bool verify_hostname = true;
   std::string cert_chain_pem;  // client certificate for mutual TLS (optional)
   std::string key_pem;
-  PeerCheck check_peer;
+  ServerCheck check_server;
   // OpenSSL cipher list for TLS 1.2; empty: OpenSSL's default (services, responders, the
   // Central Server). kXRoadTls12Ciphers towards other Security Servers.
   std::string cipher_list;

@@ -84,10 +84,10 @@ Result<std::shared_ptr<net::HttpClient>> ClientProxy::peer_client() {
   tls.key_pem = (*key)->key.to_pem();
   tls.cipher_list = net::kXRoadTls12Ciphers;
   auto shared_fn = ctx_.shared;
-  tls.check_peer = [shared_fn, trust = peer_trust_](const net::PeerChain& chain) -> std::string {
+  tls.check_server = [shared_fn, trust = peer_trust_](const net::PeerChain& chain, const std::string& host) -> std::string {
     auto shared = shared_fn();
     if (!shared) return "no valid global configuration to check the server against";
-    return trust->check(chain, *shared, std::chrono::system_clock::now());
+    return trust->check(chain, *shared, std::chrono::system_clock::now(), host);
   };
   o.tls = tls;
   peer_client_ = std::make_shared<net::HttpClient>(io_.get_executor(), o);
@@ -336,7 +336,7 @@ asio::awaitable<Result<net::ClientResponse>> ClientProxy::send_to(const globalco
   http::request_header<> first = head();
   auto answer = co_await http->send(url, std::move(first), encoded->pieces, ctx_.spool_dir, kSpoolAbove);
   if (answer.ok() || answer.error().code() != net::make_error_code(net::errc::tls_failed)) co_return answer;
-  auto pending = peer_trust_->take_pending(*server);
+  auto pending = peer_trust_->pending(*server);
   if (!pending) co_return answer;
   auto responses = co_await fetch_peer_ocsp(server, *pending);
   if (!responses.ok()) co_return responses.error();
@@ -438,8 +438,10 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_rest(net::Serv
 asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_soap(net::ServerExchange& ex) {
   const auto& req = ex.request();
   // The client is in the body: until it is known, what this request holds counts against
-  // the shared SOAP memory budget (and stays counted while the message is processed).
-  net::BudgetShare held(*ctx_.soap_memory);
+  // the shared SOAP memory budget (and stays counted while the message is processed). Each
+  // byte counts kSoapMemoryWeight times: the body, the SOAP part split from it, its DOM and
+  // the transport message built from it are alive together.
+  net::BudgetShare held(*ctx_.soap_memory, kSoapMemoryWeight);
   auto body = co_await ex.read_body_all(std::min(ctx_.max_message_bytes, kMaxParsedBytes), &held);
   if (!body.ok()) co_return body.error();
   const std::string content_type(req[http::field::content_type]);

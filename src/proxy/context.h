@@ -51,6 +51,11 @@ inline constexpr std::uint64_t kSpoolAbove = 1024 * 1024;
 // The largest part that must be parsed in memory: a SOAP message with its attachments, a
 // REST header part, a signature.
 inline constexpr std::uint64_t kMaxParsedBytes = 64 * 1024 * 1024;
+// How many times its length a SOAP request counts against ProxyContext::soap_memory while the
+// client proxy reads and processes it: the body, the SOAP part split from it, its DOM and the
+// transport message are alive together (an estimate for typical SOAP; an element-dense
+// message's DOM is larger, which the 64 MiB cap on a parsed message bounds).
+inline constexpr unsigned kSoapMemoryWeight = 4;
 
 // A response to send: its head and its body as pieces (a spooled body is one of them).
 struct Reply {

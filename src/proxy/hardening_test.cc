@@ -112,6 +112,26 @@ TEST(RegexOnUntrustedText, TagsInsideCommentsAndCdataAreNotTakenForTheHeader) {
   EXPECT_EQ(envelope->find("fake"), std::string::npos) << *envelope;
 }
 
+// 2. The WSDL rewrite scans bytes; the parser must read the same document or refuse it. A
+// UTF-16 WSDL (the scan sees no tags) and an address element without a prefix kept the
+// service's internal URL.
+TEST(RegexOnUntrustedText, EveryWsdlAddressIsRewrittenOrTheWsdlRefused) {
+  const std::string utf8 =
+      "<definitions xmlns=\"http://schemas.xmlsoap.org/wsdl/\"><service><port><address xmlns=\"http://schemas.xmlsoap.org/wsdl/soap/\" "
+      "location=\"http://10.0.0.7:8080/a\"/></port><port><s12:address xmlns:s12=\"http://schemas.xmlsoap.org/wsdl/soap12/\" "
+      "location='http://10.0.0.7:8080/b'/></port></service></definitions>";
+  auto rewritten = rewrite_wsdl_endpoints(utf8);
+  ASSERT_TRUE(rewritten.ok()) << rewritten.error().to_string();
+  EXPECT_EQ(rewritten->find("10.0.0.7"), std::string::npos) << *rewritten;
+
+  std::string utf16 = "\xFF\xFE";
+  for (char c : utf8) utf16 += std::string{c, '\0'};
+  auto refused = rewrite_wsdl_endpoints(utf16);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().fault_code(), "service_failed.invalid_message");
+  EXPECT_NE(refused.error().detail().find("UTF-8"), std::string::npos) << refused.error().detail();
+}
+
 // 3. Dot segments and encoded slashes: one normalised path for the access check and the
 // service's URL; a path that climbs above the base or hides a slash is refused.
 TEST(RestPathDotSegments, OnePathForTheRightAndTheService) {
@@ -147,13 +167,20 @@ TEST(RestPathDotSegments, OnePathForTheRightAndTheService) {
 }
 
 // 3. A dot segment with path parameters: Tomcat, Jetty and Spring read "/public/..;/admin"
-// as "/admin", which the access check would have judged as a path under /public.
+// as "/admin", which the access check would have judged as a path under /public. So would
+// a service that decodes "%252e%252e" once more.
 TEST(RestPathDotSegments, ADotSegmentWithParametersIsRefused) {
   for (const char* bad :
        {"/public/..;/admin", "/public/..;x=1/admin", "/public/%2e%2e;/admin", "/public/..%3B/admin", "/public/.;/x"}) {
     auto p = normalize_service_path(bad);
     ASSERT_FALSE(p.ok()) << bad;
     EXPECT_EQ(p.error().fault_code(), "bad_request") << bad;
+  }
+  // Encoded twice: a service that decodes again would see "..".
+  for (const char* bad : {"/public/%252e%252e/admin", "/public/%252E%252E%252Fadmin", "/public/100%25"}) {
+    auto twice = normalize_service_path(bad);
+    ASSERT_FALSE(twice.ok()) << bad;
+    EXPECT_EQ(twice.error().fault_code(), "bad_request") << bad;
   }
   auto p = normalize_service_path("/public/a;v=1/..;x");
   EXPECT_FALSE(p.ok());

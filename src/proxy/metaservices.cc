@@ -97,7 +97,9 @@ Result<std::string> rewrite_wsdl_endpoints(std::string_view wsdl) {
   out.reserve(wsdl.size());
   std::size_t copied = 0;
   xml::scan_tags(wsdl, [&](const xml::Tag& t) {
-    if (t.kind == xml::Tag::Kind::end || t.local_name() != "address" || t.prefix().empty()) return true;
+    // Every address element's location, whatever its prefix or namespace (soap:, soap12:,
+    // http:, a default namespace): the point is that no internal URL leaves this server.
+    if (t.kind == xml::Tag::Kind::end || t.local_name() != "address") return true;
     auto value = xml::attribute_value_range(wsdl.substr(t.begin, t.end - t.begin), "location");
     if (!value) return true;
     out.append(wsdl.substr(copied, t.begin + value->first - copied));

@@ -33,7 +33,8 @@ std::string rest_service_list(const std::vector<const serverconf::Service*>& ser
 Result<std::string> soap_response_envelope(std::string_view request, std::string_view body_xml);
 // The getWsdl request's serviceCode and serviceVersion.
 Result<std::pair<std::string, std::string>> get_wsdl_target(std::string_view request);
-// Every soap:address/soap12:address location set to http://example.org/xroad-endpoint.
+// Every address element's location (soap:, soap12:, http:, unprefixed) set to
+// http://example.org/xroad-endpoint, so no internal URL of the service leaves this server.
 // The WSDL comes from a service, so it is parsed first: a DOCTYPE or malformed XML is
 // errc::service_invalid_response.
 Result<std::string> rewrite_wsdl_endpoints(std::string_view wsdl);

@@ -2,7 +2,10 @@
 // member's) name the service and the kind of failure, never the service's URL or address.
 #include <gtest/gtest.h>
 
+#include "base/errors.h"
 #include "net/errors.h"
+#include "storage/store.h"
+#include "xml/errors.h"
 #include "proxy/errors.h"
 #include "proxy/server_proxy.h"
 
@@ -49,6 +52,29 @@ TEST(FaultsToPeers, AFailedServiceCallNamesTheServiceAndTheKindOfFailureButNoAdd
     const Fault f = make_fault(e, Side::server_proxy);
     EXPECT_EQ(f.message.find("10.20.30.40"), std::string::npos) << f.message;
   }
+}
+
+TEST(FaultsToPeers, ErrorsAboutThisServerReachThePeerAsAnInternalErrorWithoutTheirText) {
+  const std::vector<Error> internal = {
+      Error(net::make_error_code(net::errc::no_space), "the spool folder /var/lib/roadside/spool has 12 MiB free"),
+      Error(storage::make_error_code(storage::errc::connection_failed), "db.internal:5432 (user roadside): connection refused"),
+      Error(std::make_error_code(std::errc::permission_denied), "cannot open /var/lib/roadside/keys"),
+  };
+  for (const auto& e : internal) {
+    const Fault logged = make_fault(e, Side::server_proxy);
+    const Fault sent = fault_for_peer(logged, e);
+    EXPECT_EQ(sent.code, logged.code);
+    EXPECT_EQ(sent.detail, logged.detail);
+    EXPECT_EQ(sent.message.find("/var/lib"), std::string::npos) << sent.message;
+    EXPECT_EQ(sent.message.find("db.internal"), std::string::npos) << sent.message;
+    EXPECT_NE(sent.message.find(logged.detail), std::string::npos) << sent.message;
+  }
+  // Errors about the peer's own message keep their text: it is what the peer must mend.
+  const Error bad_xml(xml::make_error_code(xml::errc::malformed_signature), "the signature has no SignedInfo");
+  const Fault logged = make_fault(bad_xml, Side::server_proxy);
+  EXPECT_EQ(fault_for_peer(logged, bad_xml).message, logged.message);
+  const Error refused(make_error_code(errc::access_denied), "DEV/COM/1001 may not use DEV/COM/1002/SERVICE/x");
+  EXPECT_EQ(fault_for_peer(make_fault(refused, Side::server_proxy), refused).message, make_fault(refused, Side::server_proxy).message);
 }
 
 }  // namespace

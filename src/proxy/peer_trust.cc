@@ -1,5 +1,7 @@
 #include "proxy/peer_trust.h"
 
+#include <boost/algorithm/string/predicate.hpp>
+
 #include "globalconf/signature_verifier.h"
 #include "mime/multipart.h"
 #include "proxy/context.h"
@@ -8,10 +10,14 @@
 namespace roadside::proxy {
 
 std::string PeerTrust::check(const net::PeerChain& chain, const globalconf::SharedParameters& shared,
-                             std::chrono::system_clock::time_point now) {
+                             std::chrono::system_clock::time_point now, const std::string& dialled_host) {
   if (chain.empty()) return "the server presented no certificate";
   auto peer = registered_peer(chain.front(), shared);
   if (!peer.ok()) return peer.error().detail();
+  if (!boost::algorithm::iequals(peer->server->address, dialled_host)) {
+    return "the server at " + dialled_host + " presented the authentication certificate of security server " +
+           peer->server->id.to_string() + " (at " + peer->server->address + ")";
+  }
   std::vector<crypto::Certificate> intermediates;
   for (std::size_t i = 1; i < chain.size(); ++i) {
     if (auto c = crypto::Certificate::from_der(chain[i]); c.ok()) intermediates.push_back(std::move(c).value());
@@ -35,16 +41,12 @@ std::string PeerTrust::check(const net::PeerChain& chain, const globalconf::Shar
          " is not valid: " + status.error().detail();
 }
 
-std::optional<crypto::Certificate> PeerTrust::take_pending(const globalconf::SecurityServer& server) {
+std::optional<crypto::Certificate> PeerTrust::pending(const globalconf::SecurityServer& server) {
   std::lock_guard lock(mu_);
-  for (auto it = pending_.begin(); it != pending_.end(); ++it) {
-    const std::string sha256 = crypto::sha256(it->first), sha1 = crypto::sha1(it->first);
+  for (const auto& [der, cert] : pending_) {
+    const std::string sha256 = crypto::sha256(der), sha1 = crypto::sha1(der);
     for (const auto& h : server.auth_cert_hashes) {
-      if (h == sha256 || h == sha1) {
-        crypto::Certificate cert = it->second;
-        pending_.erase(it);
-        return cert;
-      }
+      if (h == sha256 || h == sha1) return cert;
     }
   }
   return std::nullopt;
@@ -52,6 +54,7 @@ std::optional<crypto::Certificate> PeerTrust::take_pending(const globalconf::Sec
 
 void PeerTrust::store(const crypto::Certificate& cert, std::vector<std::string> responses) {
   std::lock_guard lock(mu_);
+  pending_.erase(cert.to_der());
   if (responses_.size() >= kMaxCertificates) responses_.clear();
   responses_.insert_or_assign(cert.sha1_hex(), std::move(responses));
 }

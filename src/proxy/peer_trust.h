@@ -28,17 +28,21 @@ class PeerTrust {
   // At most this many certificates are remembered (a global configuration lists fewer servers).
   static constexpr std::size_t kMaxCertificates = 10'000;
 
-  // The TLS check: "" when `chain`'s leaf is trusted at `now`, else why not. A registered
-  // certificate refused for want of a usable OCSP status (none, or stale) is remembered as
-  // pending; one refused for any other cause is not.
+  // The TLS check: "" when `chain`'s leaf is trusted at `now` as the certificate of the
+  // server at `dialled_host` (a certificate registered for another server is refused: the
+  // request must not reach a server the client did not choose), else why not. A certificate
+  // refused for want of a usable OCSP status (none, or stale) is remembered as pending until
+  // responses for it are stored; one refused for any other cause is not.
   std::string check(const net::PeerChain& chain, const globalconf::SharedParameters& shared,
-                    std::chrono::system_clock::time_point now);
+                    std::chrono::system_clock::time_point now, const std::string& dialled_host);
 
   // A certificate of `server` (by the hashes the configuration registers for it) that a
-  // refused handshake left pending, taken out of the pending set.
-  std::optional<crypto::Certificate> take_pending(const globalconf::SecurityServer& server);
+  // refused handshake left pending. Every request that met the refusal gets it, so requests
+  // made side by side each fetch responses; none fails for another's fetch.
+  std::optional<crypto::Certificate> pending(const globalconf::SecurityServer& server);
 
-  // Keeps `responses` (DER OCSP responses) for `cert`, replacing what was kept.
+  // Keeps `responses` (DER OCSP responses) for `cert`, replacing what was kept; `cert` is
+  // pending no more.
   void store(const crypto::Certificate& cert, std::vector<std::string> responses);
 
  private:

@@ -43,6 +43,8 @@ struct Pki {
   }
 };
 
+constexpr const char* kAt = "127.0.0.3";  // the address ss2 is registered at
+
 TEST(ProviderAuthCertValidation, RegisteredChainedValidAndGoodByOcspOrRefused) {
   Pki pki;
   const auto now = std::chrono::system_clock::now();
@@ -58,31 +60,56 @@ TEST(ProviderAuthCertValidation, RegisteredChainedValidAndGoodByOcspOrRefused) {
   PeerTrust trust;
 
   // No OCSP status yet: refused, and the certificate waits for its server's responses.
-  EXPECT_NE(trust.check({good.to_der()}, shared, now).find("no OCSP response"), std::string::npos);
-  auto pending = trust.take_pending(ss2);
+  EXPECT_NE(trust.check({good.to_der()}, shared, now, kAt).find("no OCSP response"), std::string::npos);
+  auto pending = trust.pending(ss2);
   ASSERT_TRUE(pending.has_value());
   EXPECT_EQ(pending->to_der(), good.to_der());
-  EXPECT_FALSE(trust.take_pending(ss2).has_value()) << "taken once";
+  // Every request that met the refusal may fetch: a second one side by side is not left out.
+  EXPECT_TRUE(trust.pending(ss2).has_value());
   trust.store(good, {pki.response(good, crypto::CertStatus::good)});
-  EXPECT_EQ(trust.check({good.to_der()}, shared, now), "");
+  EXPECT_FALSE(trust.pending(ss2).has_value()) << "stored, so no longer pending";
+  EXPECT_EQ(trust.check({good.to_der()}, shared, now, kAt), "");
 
   // Revoked, by its own server's response.
   trust.store(revoked, {pki.response(revoked, crypto::CertStatus::revoked)});
-  EXPECT_NE(trust.check({revoked.to_der()}, shared, now).find("revoked"), std::string::npos)
-      << trust.check({revoked.to_der()}, shared, now);
+  EXPECT_NE(trust.check({revoked.to_der()}, shared, now, kAt).find("revoked"), std::string::npos)
+      << trust.check({revoked.to_der()}, shared, now, kAt);
 
   // Expired, with a good OCSP response.
   trust.store(expired, {pki.response(expired, crypto::CertStatus::good)});
-  EXPECT_NE(trust.check({expired.to_der()}, shared, now), "");
+  EXPECT_NE(trust.check({expired.to_der()}, shared, now, kAt), "");
 
   // A stale response is no status at all: refused and pending again.
   trust.store(good, {pki.response(good, crypto::CertStatus::good, now - 20min)});
-  EXPECT_NE(trust.check({good.to_der()}, shared, now), "");
-  EXPECT_TRUE(trust.take_pending(ss2).has_value());
+  EXPECT_NE(trust.check({good.to_der()}, shared, now, kAt), "");
+  EXPECT_TRUE(trust.pending(ss2).has_value());
 
   // Not registered for any server: refused, nothing to fetch.
-  EXPECT_NE(trust.check({unregistered.to_der()}, shared, now).find("not registered"), std::string::npos);
-  EXPECT_EQ(trust.check({}, shared, now), "the server presented no certificate");
+  EXPECT_NE(trust.check({unregistered.to_der()}, shared, now, kAt).find("not registered"), std::string::npos);
+  EXPECT_EQ(trust.check({}, shared, now, kAt), "the server presented no certificate");
+}
+
+// A certificate registered for one server, presented by whatever answers at another server's
+// address (a DNS or routing attack, a member's misconfigured balancer): refused at the
+// handshake, before any byte of the request is sent there.
+TEST(ProviderAuthCertValidation, ACertificateOfAnotherServerIsRefusedAtTheHandshake) {
+  Pki pki;
+  const auto now = std::chrono::system_clock::now();
+  const crypto::Certificate ss3_cert = pki.auth(7);
+  globalconf::SharedParameters shared;
+  shared.ocsp_freshness_seconds = 600;
+  shared.approved_cas.push_back(
+      {"CA", false, {pki.ca, {{"http://ocsp.example", pki.ocsp, "FREE"}}}, {}, std::string(globalconf::kFiVrkProfile)});
+  shared.security_servers.push_back({*XRoadId::server("DEV", "COM", "1002", "ss2"), "ss2.example", {}, {}});
+  globalconf::SecurityServer ss3{*XRoadId::server("DEV", "ORG", "1003", "ss3"), "ss3.example", {}, {}};
+  ss3.auth_cert_hashes.push_back(crypto::sha256(ss3_cert.to_der()));
+  shared.security_servers.push_back(ss3);
+  PeerTrust trust;
+  trust.store(ss3_cert, {pki.response(ss3_cert, crypto::CertStatus::good)});
+  EXPECT_EQ(trust.check({ss3_cert.to_der()}, shared, now, "SS3.example"), "") << "host names compare without case";
+  const std::string why = trust.check({ss3_cert.to_der()}, shared, now, "ss2.example");
+  EXPECT_NE(why.find("DEV/ORG/1003/ss3"), std::string::npos) << why;
+  EXPECT_NE(why.find("ss2.example"), std::string::npos) << why;
 }
 
 TEST(ProviderAuthCertValidation, TheResponderAnswerIsMultipartOcspResponses) {

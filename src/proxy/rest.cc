@@ -172,6 +172,10 @@ Result<ServicePath> normalize_service_path(std::string_view raw) {
         return bad_request("the service path has an encoded slash or control character in a segment");
       }
     }
+    // An encoded percent sign ("%252e%252e"): a service or a proxy before it that decodes
+    // once more would see "..", a path the access check never judged (Spring's firewall
+    // refuses it for the same reason).
+    if (decoded->find('%') != std::string::npos) return bad_request("the service path has an encoded percent sign (\"%25\")");
     // A dot segment with path parameters ("..;x=1"): Tomcat, Jetty and Spring drop the
     // parameters and then resolve the dots, so the service would get a path above the one
     // the access check saw.

@@ -3,7 +3,9 @@
 #include <boost/beast/http/field.hpp>
 
 #include "base/log.h"
+#include "mime/multipart.h"
 #include "xml/dom.h"
+#include "xml/errors.h"
 #include "xml/identifier_xml.h"
 #include "crypto/crypto.h"
 #include "base/random.h"
@@ -46,16 +48,20 @@ std::string failure_kind(const Error& cause, std::chrono::milliseconds timeout) 
   return "the call failed";
 }
 
-// Faults go to another member's server: an error outside X-Road's fault codes (an I/O error
-// naming a file of this server) is sent as a plain internal error, its text only logged.
-Fault fault_for_peer(const Fault& logged, const Error& e) {
-  if (dynamic_cast<const FaultCategory*>(&e.code().category())) return logged;
+}  // namespace
+
+Fault fault_for_peer(const Fault& logged, const Error& cause) {
+  // The modules whose errors speak of the message itself; the others (the network, storage,
+  // files, configuration) speak of this server: a spool folder, a database, a backend address.
+  const std::error_category& c = cause.code().category();
+  if (&c == &proxy_category() || &c == &xml::xml_category() || &c == &mime::mime_category() ||
+      &c == &crypto::crypto_category() || &c == &globalconf::globalconf_category()) {
+    return logged;
+  }
   Fault sent = logged;
   sent.message = "internal error of the provider's Security Server (logged as fault " + logged.detail + ")";
   return sent;
 }
-
-}  // namespace
 
 Error service_error(const serverconf::Service& service, const Error& cause) {
   const std::string code = cause.fault_code();

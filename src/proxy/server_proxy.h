@@ -75,4 +75,10 @@ class ServerProxy {
 // but never the service's URL or address. The full cause is logged here.
 Error service_error(const serverconf::Service& service, const Error& cause);
 
+// The fault sent to the client's Security Server for `logged` (made from `cause`): as logged
+// when the cause is about the message (the proxy, XML, MIME, signature and global
+// configuration checks), else an internal error whose text names only the logged fault's id:
+// errors of the network, storage and files name this server's folders, databases and hosts.
+Fault fault_for_peer(const Fault& logged, const Error& cause);
+
 }  // namespace roadside::proxy

@@ -24,6 +24,7 @@ std::optional<std::string> DatabaseProbe::status() const {
              std::to_string(std::chrono::duration_cast<std::chrono::seconds>(waited).count()) + " s";
     }
   }
+  if (!answered_) return std::string("the database has not answered yet");
   return last_;
 }
 
@@ -36,6 +37,7 @@ void DatabaseProbe::run() {
     lock.lock();
     running_since_.reset();
     last_ = std::move(answer);
+    answered_ = true;
     wake_.wait_for(lock, interval_, [this] { return stopping_; });
   }
 }

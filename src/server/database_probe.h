@@ -25,7 +25,8 @@ class DatabaseProbe {
   DatabaseProbe(const DatabaseProbe&) = delete;
   DatabaseProbe& operator=(const DatabaseProbe&) = delete;
 
-  // The last answer, or why there is none in time; never blocks on the database.
+  // The last answer, or why there is none in time (none yet counts as not ready); never
+  // blocks on the database.
   std::optional<std::string> status() const;
 
  private:
@@ -37,6 +38,7 @@ class DatabaseProbe {
   std::condition_variable wake_;
   bool stopping_ = false;                                               // GUARDED_BY(mu_)
   std::optional<std::string> last_;                                     // GUARDED_BY(mu_)
+  bool answered_ = false;                                               // GUARDED_BY(mu_)
   std::optional<std::chrono::steady_clock::time_point> running_since_;  // GUARDED_BY(mu_)
   std::thread thread_;
 };

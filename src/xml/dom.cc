@@ -3,7 +3,12 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
+#include <optional>
+
+#include <boost/algorithm/string/predicate.hpp>
+
 #include "base/errors.h"
+#include "xml/markup.h"
 
 namespace roadside::xml {
 namespace {
@@ -112,6 +117,20 @@ namespace {
 // when the text is read).
 void refuse_doctype(void* ctx, const xmlChar*, const xmlChar*, const xmlChar*) { xmlStopParser(static_cast<xmlParserCtxtPtr>(ctx)); }
 
+// The encoding named in the XML declaration, if the document starts with one that names it.
+std::optional<std::string_view> declared_encoding(std::string_view bytes) {
+  if (bytes.substr(0, 6) != "<?xml " && bytes.substr(0, 6) != "<?xml\t" && bytes.substr(0, 6) != "<?xml\n" &&
+      bytes.substr(0, 6) != "<?xml\r") {
+    return std::nullopt;
+  }
+  const std::size_t end = bytes.substr(0, 1024).find("?>");
+  if (end == std::string_view::npos) return std::nullopt;  // not a declaration libxml2 accepts either
+  const std::string_view declaration = bytes.substr(0, end);
+  const auto range = attribute_value_range(declaration, "encoding");
+  if (!range) return std::nullopt;
+  return declaration.substr(range->first, range->second - range->first);
+}
+
 }  // namespace
 
 Result<Document> Document::parse(std::string_view bytes, std::size_t max_bytes) {
@@ -121,9 +140,22 @@ Result<Document> Document::parse(std::string_view bytes, std::size_t max_bytes) 
   }
   std::unique_ptr<xmlParserCtxt, void (*)(xmlParserCtxtPtr)> ctxt(xmlNewParserCtxt(), xmlFreeParserCtxt);
   if (!ctxt) return make_error(base::errc::invalid_argument, "cannot make an XML parser (out of memory)");
+  // X-Road's messages are UTF-8, and so is every byte-level scan of a document here (the
+  // metaservice envelope, the request hash, the WSDL rewrite): the bytes are read as UTF-8
+  // whatever their declaration says, so the parser and the scans never see two different
+  // documents in one. UTF-16 or UTF-32 (a byte-order mark, or NULs between ASCII) is refused
+  // by name; any other byte that is not UTF-8 is a well-formedness error.
+  if (bytes.size() >= 2 && (bytes.substr(0, 2) == "\xFE\xFF" || bytes.substr(0, 2) == "\xFF\xFE" ||
+                            bytes.substr(0, 4).find('\0') != std::string_view::npos)) {
+    return make_error(base::errc::invalid_argument, "the XML document is not UTF-8 (it is UTF-16 or UTF-32); X-Road's messages are UTF-8");
+  }
+  if (auto declared = declared_encoding(bytes); declared && !boost::algorithm::iequals(*declared, "UTF-8")) {
+    return make_error(base::errc::invalid_argument,
+                      "the XML document declares encoding \"" + std::string(declared->substr(0, 40)) + "\"; X-Road's messages are UTF-8");
+  }
   ctxt->sax->internalSubset = refuse_doctype;
-  xmlDoc* doc = xmlCtxtReadMemory(ctxt.get(), bytes.data(), static_cast<int>(bytes.size()), nullptr, nullptr,
-                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
+  xmlDoc* doc = xmlCtxtReadMemory(ctxt.get(), bytes.data(), static_cast<int>(bytes.size()), nullptr, "UTF-8",
+                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA | XML_PARSE_IGNORE_ENC);
   if (ctxt->errNo == XML_ERR_USER_STOP) {
     if (doc) xmlFreeDoc(doc);
     return make_error(base::errc::invalid_argument, "the XML document has a DOCTYPE (document type declarations are not allowed)");

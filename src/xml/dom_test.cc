@@ -17,5 +17,24 @@ TEST(Document, ParseErrorsStayOffStderr) {
   EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
 }
 
+// X-Road's messages are UTF-8, and the byte-level scans beside the parser read them so: a
+// document in another encoding would be one document to the parser and another to a scan.
+TEST(Document, OnlyUtf8IsRead) {
+  const std::string utf16_bom("\xFF\xFE<\0a\0/\0>\0", 8);
+  const std::string utf16_plain("<\0a\0/\0>\0", 6);
+  for (const std::string& bad : {utf16_bom, utf16_plain, std::string("<?xml version='1.0' encoding='ISO-8859-1'?><a>\xE9</a>"),
+                                 std::string("<?xml version=\"1.0\" encoding=\"UTF-16\"?><a/>"), std::string("<a>\xE9t\xE9</a>")}) {
+    auto d = Document::parse(bad);
+    ASSERT_FALSE(d.ok()) << bad;
+    EXPECT_EQ(d.error().fault_code(), "internal_error") << d.error().detail();
+  }
+  EXPECT_NE(Document::parse(utf16_bom).error().detail().find("not UTF-8"), std::string::npos);
+  EXPECT_NE(Document::parse("<?xml version=\"1.0\" encoding=\"latin1\"?><a/>").error().detail().find("\"latin1\""), std::string::npos);
+  for (const char* good : {"<?xml version=\"1.0\" encoding=\"utf-8\"?><a>\xC3\xA9</a>", "<?xml version='1.0'?><a/>", "<a/>"}) {
+    auto d = Document::parse(good);
+    ASSERT_TRUE(d.ok()) << good << ": " << d.error().detail();
+  }
+}
+
 }  // namespace
 }  // namespace roadside::xml

@@ -762,6 +762,25 @@ TEST_F(Exchange, ProviderAuthCertWithoutAnOcspStatusFromItsServerIsRefused) {
   EXPECT_EQ(curl(kClient, kEcho).status, 200);
 }
 
+// Requests side by side on a first contact with the provider's server: every one meets the
+// refused handshake (no OCSP status of ss2's certificate yet); each must get the status and
+// go through, none fail because another request took the fetch.
+TEST_F(Exchange, ProviderAuthCertFirstContactServesRequestsSideBySide) {
+  std::string pin = read_file(instance->dir / "tb" / "secrets" / "token-pin");
+  while (!pin.empty() && pin.back() == '\n') pin.pop_back();
+  ExtraServer fresh({}, {{"XROAD_TOKEN_PIN", pin}});
+  ASSERT_FALSE(fresh.endpoints.is_null()) << fresh.process->output();
+  const auto deadline = std::chrono::steady_clock::now() + 15s;
+  while (!(fresh.readyz() && fresh.readyz()->status == 200) && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(100ms);
+  std::vector<Reply> replies(8);
+  std::vector<std::thread> threads;
+  for (auto& r : replies) threads.emplace_back([&r, &fresh] { r = curl_at(fresh.client_proxy(), kClient, kEcho); });
+  for (auto& t : threads) t.join();
+  for (const auto& r : replies) {
+    EXPECT_EQ(r.status, 200) << header(r, "X-Road-Error") << " " << r.body;
+  }
+}
+
 TEST_F(Exchange, AnExpiredGlobalConfigurationStopsTraffic) {
   // A Central Server stand-in that signs ss1's instance configuration valid for 4 s.
   boost::asio::io_context io;
