@@ -1,6 +1,7 @@
 #include "storage/store.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "base/clock.h"
 #include "base/log.h"
@@ -61,7 +62,10 @@ std::string effective_sslmode(const PostgresOptions& o) {
 }
 
 bool verifies_server(const PostgresOptions& o) {
-  if (o.host.empty() || o.host.front() == '/') return true;  // a unix socket
+  // libpq takes an empty host from PGHOST, and without one uses its unix socket.
+  const char* env_host = o.host.empty() ? std::getenv("PGHOST") : nullptr;
+  const std::string host = env_host ? env_host : o.host;
+  if (host.empty() || host.front() == '/') return true;  // a unix socket
   const std::string mode = effective_sslmode(o);
   return mode == "verify-ca" || mode == "verify-full";
 }

@@ -408,6 +408,16 @@ TEST(KeysAtRest, SslModeAutoIsVerifyFullWithACaAndPreferWithout) {
   // libpq uses no TLS on a unix socket; the kernel knows the server.
   o.host = "/var/run/postgresql";
   EXPECT_TRUE(verifies_server(o));
+  // No host: libpq takes PGHOST, a network host as often as not.
+  o.host.clear();
+  o.sslmode = "prefer";
+  const char* was = std::getenv("PGHOST");
+  const std::optional<std::string> saved = was ? std::optional<std::string>(was) : std::nullopt;
+  ::setenv("PGHOST", "db.example.org", 1);
+  EXPECT_FALSE(verifies_server(o));
+  ::unsetenv("PGHOST");
+  EXPECT_TRUE(verifies_server(o));
+  if (saved) ::setenv("PGHOST", saved->c_str(), 1);
 }
 
 TEST(StoreOpen, SqliteErrorsNameThePath) {
