@@ -241,7 +241,7 @@ void HttpClient::clear_pool() {
   pool_.clear();
 }
 
-asio::awaitable<Result<std::unique_ptr<HttpClient::Conn>>> HttpClient::connect(Url url) {
+asio::awaitable<Result<std::unique_ptr<HttpClient::Conn>>> HttpClient::connect(Url url, std::string expected_peer) {
   const asio::any_io_executor here = co_await asio::this_coro::executor;
   const std::string where = url.authority();
   tcp::resolver resolver(executor_);
@@ -289,7 +289,7 @@ asio::awaitable<Result<std::unique_ptr<HttpClient::Conn>>> HttpClient::connect(U
   }
   conn->chain = peer_chain(native);
   if (tls_cfg.check_server) {
-    const std::string why = tls_cfg.check_server(conn->chain, url.host);
+    const std::string why = tls_cfg.check_server(conn->chain, expected_peer.empty() ? url.host : expected_peer);
     if (!why.empty()) co_return Error(make_error_code(errc::tls_failed), "server " + where + " refused: " + why);
   }
   co_return conn;
@@ -336,7 +336,7 @@ asio::awaitable<Result<ClientResponse>> HttpClient::request(Url url, http::reque
 }
 
 asio::awaitable<Result<std::unique_ptr<HttpClient::Conn>>> HttpClient::acquire(const Url& url, const std::string& key, bool pooled,
-                                                                              bool& reused) {
+                                                                              bool& reused, const std::string& expected_peer) {
   if (pooled) {
     std::lock_guard lock(mu_);
     auto& idle = pool_[key];
@@ -351,7 +351,7 @@ asio::awaitable<Result<std::unique_ptr<HttpClient::Conn>>> HttpClient::acquire(c
     }
   }
   reused = false;
-  co_return co_await connect(url);
+  co_return co_await connect(url, expected_peer);
 }
 
 void HttpClient::release(const std::string& key, std::unique_ptr<Conn> conn) {
@@ -362,9 +362,10 @@ void HttpClient::release(const std::string& key, std::unique_ptr<Conn> conn) {
 }
 
 asio::awaitable<Result<ClientResponse>> HttpClient::send(Url url, http::request_header<> head_in, std::vector<Payload> body,
-                                                         std::filesystem::path spool_dir, std::uint64_t in_memory_limit) {
+                                                         std::filesystem::path spool_dir, std::uint64_t in_memory_limit,
+                                                         std::string expected_peer) {
   const asio::any_io_executor here = co_await asio::this_coro::executor;
-  const std::string key = url.scheme + "://" + url.authority();
+  const std::string key = url.scheme + "://" + url.authority() + (expected_peer.empty() ? "" : " " + expected_peer);
   http::request<http::empty_body> head(std::move(head_in));
   prepare_head(url, head);
   std::uint64_t length = 0;
@@ -380,7 +381,7 @@ asio::awaitable<Result<ClientResponse>> HttpClient::send(Url url, http::request_
 
   for (int attempt = 0; attempt < 2; ++attempt) {
     bool reused = false;
-    auto acquired = co_await acquire(url, key, attempt == 0, reused);
+    auto acquired = co_await acquire(url, key, attempt == 0, reused, expected_peer);
     if (!acquired.ok()) co_return std::move(acquired).error();
     std::unique_ptr<Conn> conn = std::move(acquired).value();
 

@@ -68,8 +68,12 @@ class HttpClient {
   // and whose response body is kept in memory up to `in_memory_limit` and spooled to a file
   // under `spool_dir` beyond it (up to max_response_body_bytes). Its time limit is
   // request_timeout without progress, not in total: large bodies take the time they need.
+  // With `expected_peer`, the connection is to that peer only: TlsClientConfig::check_server
+  // judges the server against it (instead of the URL's host), and pooled connections are kept
+  // apart by it, so one checked for another peer at the same address is never reused.
   asio::awaitable<Result<ClientResponse>> send(Url url, http::request_header<> head, std::vector<Payload> body,
-                                               std::filesystem::path spool_dir, std::uint64_t in_memory_limit);
+                                               std::filesystem::path spool_dir, std::uint64_t in_memory_limit,
+                                               std::string expected_peer = {});
 
   std::size_t connections_opened() const;
   std::size_t idle_connections() const;
@@ -79,9 +83,11 @@ class HttpClient {
   struct Conn;
 
  private:
-  asio::awaitable<Result<std::unique_ptr<Conn>>> connect(Url url);
+  // (`expected_peer`: see send(); empty, the URL's host.)
+  asio::awaitable<Result<std::unique_ptr<Conn>>> connect(Url url, std::string expected_peer);
   // A pooled connection to `key`, or a new one.
-  asio::awaitable<Result<std::unique_ptr<Conn>>> acquire(const Url& url, const std::string& key, bool pooled, bool& reused);
+  asio::awaitable<Result<std::unique_ptr<Conn>>> acquire(const Url& url, const std::string& key, bool pooled, bool& reused,
+                                                         const std::string& expected_peer = {});
   void release(const std::string& key, std::unique_ptr<Conn> conn);
 
   asio::any_io_executor executor_;

@@ -408,6 +408,10 @@ TEST(UnauthenticatedResourceUse, AWeightedShareCountsEachByteItsWeightTimes) {
     EXPECT_FALSE(held.grow(25)) << "100 more bytes would pass the limit";
     EXPECT_EQ(held.taken(), 4000u) << "nothing taken by a refused grow";
     EXPECT_FALSE(held.grow(std::numeric_limits<std::uint64_t>::max() / 2)) << "no overflow";
+    held.shrink_to(2000);  // what is parsed is gone: half of it given back
+    EXPECT_EQ(budget.used(), 2000u);
+    held.shrink_to(3000);  // never grows
+    EXPECT_EQ(held.taken(), 2000u);
   }
   EXPECT_EQ(budget.used(), 0u);
 }

@@ -57,6 +57,12 @@ bool BudgetShare::grow(std::uint64_t n) {
   return true;
 }
 
+void BudgetShare::shrink_to(std::uint64_t bytes) {
+  if (bytes >= taken_) return;
+  budget_.give_back(taken_ - bytes);
+  taken_ = bytes;
+}
+
 void set_spool_limits(const SpoolLimits& limits) {
   spool_budget().set_limit(limits.quota_bytes);
   g_min_free = limits.min_free_bytes;

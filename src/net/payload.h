@@ -44,6 +44,7 @@ class BudgetShare {
   BudgetShare(const BudgetShare&) = delete;
   BudgetShare& operator=(const BudgetShare&) = delete;
   bool grow(std::uint64_t n);  // takes n × weight more, or false (and nothing taken)
+  void shrink_to(std::uint64_t bytes);  // gives back what it holds beyond `bytes` of the budget
   std::uint64_t taken() const { return taken_; }
 
  private:

@@ -17,9 +17,10 @@ using PeerChain = std::vector<std::string>;
 // An extra check of the peer after the handshake's own verification. Return an empty
 // string to accept, or the reason for refusing (logged and counted).
 using PeerCheck = std::function<std::string(const PeerChain& chain)>;
-// The client's check of a server after the handshake, knowing the host it dialled (the URL's
-// host, as written): a pooled connection is reused only for the same host.
-using ServerCheck = std::function<std::string(const PeerChain& chain, const std::string& host)>;
+// The client's check of a server after the handshake, knowing which server it expects: the
+// peer named to HttpClient::send, else the URL's host as written. A pooled connection is
+// reused only for the same expected server.
+using ServerCheck = std::function<std::string(const PeerChain& chain, const std::string& expected)>;
 
 // The TLS 1.2 cipher suites between Security Servers (5500 both ways) and on the client
 // proxy's HTTPS port: ECDHE key exchange only, AES-GCM first. The two CBC-SHA384 suites are

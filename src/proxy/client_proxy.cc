@@ -84,10 +84,10 @@ Result<std::shared_ptr<net::HttpClient>> ClientProxy::peer_client() {
   tls.key_pem = (*key)->key.to_pem();
   tls.cipher_list = net::kXRoadTls12Ciphers;
   auto shared_fn = ctx_.shared;
-  tls.check_server = [shared_fn, trust = peer_trust_](const net::PeerChain& chain, const std::string& host) -> std::string {
+  tls.check_server = [shared_fn, trust = peer_trust_](const net::PeerChain& chain, const std::string& server) -> std::string {
     auto shared = shared_fn();
     if (!shared) return "no valid global configuration to check the server against";
-    return trust->check(chain, *shared, std::chrono::system_clock::now(), host);
+    return trust->check(chain, *shared, std::chrono::system_clock::now(), server);
   };
   o.tls = tls;
   peer_client_ = std::make_shared<net::HttpClient>(io_.get_executor(), o);
@@ -333,16 +333,24 @@ asio::awaitable<Result<net::ClientResponse>> ClientProxy::send_to(const globalco
     return post;
   };
   // (Named arguments: GCC 12 destroys some temporaries of a co_await expression twice.)
+  // The connection is to this server only: its certificate must be registered for it.
+  const std::string expected = server->id.to_string();
+  const std::uint64_t generation = peer_trust_->generation();
   http::request_header<> first = head();
-  auto answer = co_await http->send(url, std::move(first), encoded->pieces, ctx_.spool_dir, kSpoolAbove);
+  auto answer = co_await http->send(url, std::move(first), encoded->pieces, ctx_.spool_dir, kSpoolAbove, expected);
   if (answer.ok() || answer.error().code() != net::make_error_code(net::errc::tls_failed)) co_return answer;
+  // Refused at the handshake, so nothing was sent. For want of an OCSP status: fetch it from
+  // the server's responder and connect again; or, when another request stored responses
+  // since this one connected, just connect again.
   auto pending = peer_trust_->pending(*server);
-  if (!pending) co_return answer;
-  auto responses = co_await fetch_peer_ocsp(server, *pending);
-  if (!responses.ok()) co_return responses.error();
-  peer_trust_->store(*pending, std::move(responses).value());
+  if (!pending && peer_trust_->generation() == generation) co_return answer;
+  if (pending) {
+    auto responses = co_await fetch_peer_ocsp(server, *pending);
+    if (!responses.ok()) co_return responses.error();
+    peer_trust_->store(*pending, std::move(responses).value());
+  }
   http::request_header<> again = head();
-  co_return co_await http->send(url, std::move(again), encoded->pieces, ctx_.spool_dir, kSpoolAbove);
+  co_return co_await http->send(url, std::move(again), encoded->pieces, ctx_.spool_dir, kSpoolAbove, expected);
 }
 
 asio::awaitable<Result<std::vector<std::string>>> ClientProxy::fetch_peer_ocsp(const globalconf::SecurityServer* server,
@@ -439,8 +447,8 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_soap(net::Serv
   const auto& req = ex.request();
   // The client is in the body: until it is known, what this request holds counts against
   // the shared SOAP memory budget (and stays counted while the message is processed). Each
-  // byte counts kSoapMemoryWeight times: the body, the SOAP part split from it, its DOM and
-  // the transport message built from it are alive together.
+  // byte counts kSoapMemoryWeight times while it is read, split and parsed; once the DOM is
+  // gone, twice (the transport message and its encoding) until the answer is back.
   net::BudgetShare held(*ctx_.soap_memory, kSoapMemoryWeight);
   auto body = co_await ex.read_body_all(std::min(ctx_.max_message_bytes, kMaxParsedBytes), &held);
   if (!body.ok()) co_return body.error();
@@ -452,11 +460,13 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_soap(net::Serv
   const XRoadId client = *env->header.client;
   const XRoadId service = *env->header.service;
   if (auto st = check_local_client(client, ex.peer()); !st.ok()) co_return st.error();
+  const std::string request_hash = soap_request_hash(message->soap);
 
   TransportMessage request;
   request.message_type = message->soap_content_type;
-  request.message = message->soap;
-  request.attachments = message->attachments;
+  request.message = std::move(message->soap);
+  request.attachments = std::move(message->attachments);
+  held.shrink_to(2 * held.taken() / kSoapMemoryWeight);
   const std::string request_id = Random::system().uuid();
   HeaderList http_headers;
   http_headers.push_back({"x-original-content-type", content_type});
@@ -471,7 +481,7 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_soap(net::Serv
   if (!renv.ok()) co_return fail(errc::invalid_message, "the provider's response is not a usable SOAP message: " + renv.error().detail());
   if (!renv->is_fault) {
     if (!renv->header.request_hash) co_return fail(errc::inconsistent_response, "the response has no requestHash");
-    if (*renv->header.request_hash != soap_request_hash(message->soap)) {
+    if (*renv->header.request_hash != request_hash) {
       co_return fail(errc::inconsistent_response, "the response's requestHash does not match the request");
     }
     if (!(renv->header.client == env->header.client) || !(renv->header.service == env->header.service) || renv->header.id != env->header.id) {

@@ -177,13 +177,18 @@ TEST(RestPathDotSegments, ADotSegmentWithParametersIsRefused) {
     EXPECT_EQ(p.error().fault_code(), "bad_request") << bad;
   }
   // Encoded twice: a service that decodes again would see "..".
-  for (const char* bad : {"/public/%252e%252e/admin", "/public/%252E%252E%252Fadmin", "/public/100%25"}) {
+  // Overlong UTF-8 dots, a lone continuation byte, a surrogate: not UTF-8, refused.
+  for (const char* bad : {"/public/%252e%252e/admin", "/public/%252E%252E%252Fadmin", "/public/100%25", "/public/%C0%AE%C0%AE/admin",
+                          "/public/%E0%80%AE", "/public/%80", "/public/%ED%A0%80", "/public/%F4%90%80%80", "/public/%C3"}) {
     auto twice = normalize_service_path(bad);
     ASSERT_FALSE(twice.ok()) << bad;
     EXPECT_EQ(twice.error().fault_code(), "bad_request") << bad;
   }
   auto p = normalize_service_path("/public/a;v=1/..;x");
   EXPECT_FALSE(p.ok());
+  p = normalize_service_path("/public/%C3%A9t%C3%A9/%F0%9F%98%80");
+  ASSERT_TRUE(p.ok()) << p.error().to_string();
+  EXPECT_EQ(p->decoded, "/public/\xC3\xA9t\xC3\xA9/\xF0\x9F\x98\x80");
   p = normalize_service_path("/public/a;v=1/.../b;");
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p->decoded, "/public/a;v=1/.../b;");

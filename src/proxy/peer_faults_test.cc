@@ -69,6 +69,12 @@ TEST(FaultsToPeers, ErrorsAboutThisServerReachThePeerAsAnInternalErrorWithoutThe
     EXPECT_EQ(sent.message.find("db.internal"), std::string::npos) << sent.message;
     EXPECT_NE(sent.message.find(logged.detail), std::string::npos) << sent.message;
   }
+  // Why the global configuration is outdated stays here too.
+  const Error outdated(make_error_code(errc::global_conf_outdated),
+                       "cannot replace /var/lib/roadside/globalconf/current: cannot connect to cs.internal:80");
+  const Fault outdated_sent = fault_for_peer(make_fault(outdated, Side::server_proxy), outdated);
+  EXPECT_EQ(outdated_sent.code, "server.serverproxy.global_conf_outdated");
+  EXPECT_EQ(outdated_sent.message, "the provider's Security Server has no valid global configuration");
   // Errors about the peer's own message keep their text: it is what the peer must mend.
   const Error bad_xml(xml::make_error_code(xml::errc::malformed_signature), "the signature has no SignedInfo");
   const Fault logged = make_fault(bad_xml, Side::server_proxy);

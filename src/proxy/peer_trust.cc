@@ -1,7 +1,5 @@
 #include "proxy/peer_trust.h"
 
-#include <boost/algorithm/string/predicate.hpp>
-
 #include "globalconf/signature_verifier.h"
 #include "mime/multipart.h"
 #include "proxy/context.h"
@@ -10,13 +8,12 @@
 namespace roadside::proxy {
 
 std::string PeerTrust::check(const net::PeerChain& chain, const globalconf::SharedParameters& shared,
-                             std::chrono::system_clock::time_point now, const std::string& dialled_host) {
+                             std::chrono::system_clock::time_point now, const std::string& expected_server) {
   if (chain.empty()) return "the server presented no certificate";
   auto peer = registered_peer(chain.front(), shared);
   if (!peer.ok()) return peer.error().detail();
-  if (!boost::algorithm::iequals(peer->server->address, dialled_host)) {
-    return "the server at " + dialled_host + " presented the authentication certificate of security server " +
-           peer->server->id.to_string() + " (at " + peer->server->address + ")";
+  if (peer->server->id.to_string() != expected_server) {
+    return "the server called as " + expected_server + " presented the authentication certificate of " + peer->server->id.to_string();
   }
   std::vector<crypto::Certificate> intermediates;
   for (std::size_t i = 1; i < chain.size(); ++i) {
@@ -57,6 +54,7 @@ void PeerTrust::store(const crypto::Certificate& cert, std::vector<std::string> 
   pending_.erase(cert.to_der());
   if (responses_.size() >= kMaxCertificates) responses_.clear();
   responses_.insert_or_assign(cert.sha1_hex(), std::move(responses));
+  ++generation_;
 }
 
 Result<std::vector<std::string>> ocsp_responses_of(std::string_view content_type, std::string_view body) {

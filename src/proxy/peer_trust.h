@@ -10,7 +10,9 @@
 // then, so connecting again never delivers a request twice.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -29,12 +31,13 @@ class PeerTrust {
   static constexpr std::size_t kMaxCertificates = 10'000;
 
   // The TLS check: "" when `chain`'s leaf is trusted at `now` as the certificate of the
-  // server at `dialled_host` (a certificate registered for another server is refused: the
-  // request must not reach a server the client did not choose), else why not. A certificate
-  // refused for want of a usable OCSP status (none, or stale) is remembered as pending until
+  // server `expected_server` (its identifier, XRoadId::to_string), else why not. A
+  // certificate registered for another server is refused (the request must not reach a
+  // server the client did not choose, even one at the same address). A certificate refused
+  // for want of a usable OCSP status (none, or stale) is remembered as pending until
   // responses for it are stored; one refused for any other cause is not.
   std::string check(const net::PeerChain& chain, const globalconf::SharedParameters& shared,
-                    std::chrono::system_clock::time_point now, const std::string& dialled_host);
+                    std::chrono::system_clock::time_point now, const std::string& expected_server);
 
   // A certificate of `server` (by the hashes the configuration registers for it) that a
   // refused handshake left pending. Every request that met the refusal gets it, so requests
@@ -45,10 +48,15 @@ class PeerTrust {
   // pending no more.
   void store(const crypto::Certificate& cert, std::vector<std::string> responses);
 
+  // Counts store() calls: a request refused before another stored responses (so it finds
+  // nothing pending) sees it move, and connects again.
+  std::uint64_t generation() const { return generation_.load(); }
+
  private:
   std::mutex mu_;
   std::map<std::string, std::vector<std::string>> responses_;  // by certificate SHA-1 hex; GUARDED_BY(mu_)
   std::map<std::string, crypto::Certificate> pending_;         // by certificate DER; GUARDED_BY(mu_)
+  std::atomic<std::uint64_t> generation_{0};
 };
 
 // The OCSP responses in a responder's answer to GET /?cert=<sha1 hex>: a multipart/related

@@ -43,7 +43,7 @@ struct Pki {
   }
 };
 
-constexpr const char* kAt = "127.0.0.3";  // the address ss2 is registered at
+constexpr const char* kAt = "SERVER:DEV/COM/1002/ss2";  // the server expected
 
 TEST(ProviderAuthCertValidation, RegisteredChainedValidAndGoodByOcspOrRefused) {
   Pki pki;
@@ -89,9 +89,9 @@ TEST(ProviderAuthCertValidation, RegisteredChainedValidAndGoodByOcspOrRefused) {
   EXPECT_EQ(trust.check({}, shared, now, kAt), "the server presented no certificate");
 }
 
-// A certificate registered for one server, presented by whatever answers at another server's
-// address (a DNS or routing attack, a member's misconfigured balancer): refused at the
-// handshake, before any byte of the request is sent there.
+// A certificate registered for one server, presented by whatever answers where the client
+// called another (a DNS or routing attack, a member that registered its server at another's
+// address): refused at the handshake, before any byte of the request is sent there.
 TEST(ProviderAuthCertValidation, ACertificateOfAnotherServerIsRefusedAtTheHandshake) {
   Pki pki;
   const auto now = std::chrono::system_clock::now();
@@ -100,16 +100,28 @@ TEST(ProviderAuthCertValidation, ACertificateOfAnotherServerIsRefusedAtTheHandsh
   shared.ocsp_freshness_seconds = 600;
   shared.approved_cas.push_back(
       {"CA", false, {pki.ca, {{"http://ocsp.example", pki.ocsp, "FREE"}}}, {}, std::string(globalconf::kFiVrkProfile)});
-  shared.security_servers.push_back({*XRoadId::server("DEV", "COM", "1002", "ss2"), "ss2.example", {}, {}});
-  globalconf::SecurityServer ss3{*XRoadId::server("DEV", "ORG", "1003", "ss3"), "ss3.example", {}, {}};
+  // Both registered at one address.
+  shared.security_servers.push_back({*XRoadId::server("DEV", "COM", "1002", "ss2"), "ss.example", {}, {}});
+  globalconf::SecurityServer ss3{*XRoadId::server("DEV", "ORG", "1003", "ss3"), "ss.example", {}, {}};
   ss3.auth_cert_hashes.push_back(crypto::sha256(ss3_cert.to_der()));
   shared.security_servers.push_back(ss3);
   PeerTrust trust;
   trust.store(ss3_cert, {pki.response(ss3_cert, crypto::CertStatus::good)});
-  EXPECT_EQ(trust.check({ss3_cert.to_der()}, shared, now, "SS3.example"), "") << "host names compare without case";
-  const std::string why = trust.check({ss3_cert.to_der()}, shared, now, "ss2.example");
+  EXPECT_EQ(trust.check({ss3_cert.to_der()}, shared, now, ss3.id.to_string()), "");
+  const std::string why = trust.check({ss3_cert.to_der()}, shared, now, XRoadId::server("DEV", "COM", "1002", "ss2")->to_string());
   EXPECT_NE(why.find("DEV/ORG/1003/ss3"), std::string::npos) << why;
-  EXPECT_NE(why.find("ss2.example"), std::string::npos) << why;
+  EXPECT_NE(why.find("DEV/COM/1002/ss2"), std::string::npos) << why;
+}
+
+// A request refused before another stored the responses finds nothing pending; the
+// generation tells it to connect again rather than fail.
+TEST(ProviderAuthCertValidation, StoringMovesTheGeneration) {
+  Pki pki;
+  PeerTrust trust;
+  const auto before = trust.generation();
+  const crypto::Certificate cert = pki.auth(9);
+  trust.store(cert, {pki.response(cert, crypto::CertStatus::good)});
+  EXPECT_GT(trust.generation(), before);
 }
 
 TEST(ProviderAuthCertValidation, TheResponderAnswerIsMultipartOcspResponses) {

@@ -149,6 +149,36 @@ namespace {
 
 Error bad_request(std::string detail) { return Error(make_error_code(errc::bad_request), std::move(detail)); }
 
+// Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing past U+10FFFF.
+bool is_utf8(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    std::size_t n = 0;
+    std::uint32_t cp = 0, min = 0;
+    if (b < 0x80) {
+      ++i;
+      continue;
+    } else if ((b & 0xE0) == 0xC0) {
+      n = 1, cp = b & 0x1F, min = 0x80;
+    } else if ((b & 0xF0) == 0xE0) {
+      n = 2, cp = b & 0x0F, min = 0x800;
+    } else if ((b & 0xF8) == 0xF0) {
+      n = 3, cp = b & 0x07, min = 0x10000;
+    } else {
+      return false;
+    }
+    if (i + n >= s.size()) return false;
+    for (std::size_t k = 1; k <= n; ++k) {
+      const auto c = static_cast<unsigned char>(s[i + k]);
+      if ((c & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (c & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
 }  // namespace
 
 Result<ServicePath> normalize_service_path(std::string_view raw) {
@@ -172,6 +202,9 @@ Result<ServicePath> normalize_service_path(std::string_view raw) {
         return bad_request("the service path has an encoded slash or control character in a segment");
       }
     }
+    // Not UTF-8 (overlong forms such as "%C0%AE" are dots to some old decoders): rights and
+    // services read paths as UTF-8, so every reader must see the same characters.
+    if (!is_utf8(*decoded)) return bad_request("the service path has a segment that is not UTF-8 when decoded");
     // An encoded percent sign ("%252e%252e"): a service or a proxy before it that decodes
     // once more would see "..", a path the access check never judged (Spring's firewall
     // refuses it for the same reason).

@@ -53,12 +53,18 @@ std::string failure_kind(const Error& cause, std::chrono::milliseconds timeout) 
 Fault fault_for_peer(const Fault& logged, const Error& cause) {
   // The modules whose errors speak of the message itself; the others (the network, storage,
   // files, configuration) speak of this server: a spool folder, a database, a backend address.
+  Fault sent = logged;
+  // Why this server's configuration is outdated names its cache folder and its Central
+  // Servers; the peer learns only that it is (and this is said before the peer is checked).
+  if (cause.code() == make_error_code(errc::global_conf_outdated)) {
+    sent.message = "the provider's Security Server has no valid global configuration";
+    return sent;
+  }
   const std::error_category& c = cause.code().category();
   if (&c == &proxy_category() || &c == &xml::xml_category() || &c == &mime::mime_category() ||
       &c == &crypto::crypto_category() || &c == &globalconf::globalconf_category()) {
     return logged;
   }
-  Fault sent = logged;
   sent.message = "internal error of the provider's Security Server (logged as fault " + logged.detail + ")";
   return sent;
 }

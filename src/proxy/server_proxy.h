@@ -79,6 +79,8 @@ Error service_error(const serverconf::Service& service, const Error& cause);
 // when the cause is about the message (the proxy, XML, MIME, signature and global
 // configuration checks), else an internal error whose text names only the logged fault's id:
 // errors of the network, storage and files name this server's folders, databases and hosts.
+// An outdated global configuration is said in a fixed sentence (its cause names folders and
+// Central Servers).
 Fault fault_for_peer(const Fault& logged, const Error& cause);
 
 }  // namespace roadside::proxy

@@ -54,6 +54,8 @@ MessageExchange::MessageExchange(asio::io_context& io, const config::Config& con
 MessageExchange::~MessageExchange() {
   stopped_ = true;
   if (listener_.joinable()) listener_.join();
+  // (A pending accept would keep the database thread's loop running: stop() may not have run.)
+  if (control_) control_->stop();
   stop_database_thread();
 }
 
