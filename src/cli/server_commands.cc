@@ -1,0 +1,158 @@
+// serve, apply, token login, maintenance, healthcheck.
+#include <termios.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <iostream>
+#include <memory>
+
+#include "base/log.h"
+#include "cli/command.h"
+#include "cli/healthcheck.h"
+#include "net/url.h"
+#include "server/application.h"
+#include "server/control.h"
+
+namespace roadside::cli {
+namespace {
+
+// A line from standard input, not echoed when it is a terminal.
+std::string read_secret_line(const char* prompt) {
+  const bool tty = ::isatty(STDIN_FILENO) == 1;
+  termios old{};
+  if (tty) {
+    std::cerr << prompt << std::flush;
+    ::tcgetattr(STDIN_FILENO, &old);
+    termios quiet = old;
+    quiet.c_lflag &= static_cast<tcflag_t>(~ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  }
+  std::string line;
+  std::getline(std::cin, line);
+  if (tty) {
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &old);
+    std::cerr << "\n";
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+// One command to the running server through <data_dir>/control.sock; its answer printed.
+int control(const config::Config& cfg, const std::string& command, const std::string& argument) {
+  const auto socket = std::filesystem::path(cfg.str("data_dir")) / "control.sock";
+  auto answer = server::control_request(socket, command, argument, std::chrono::seconds(30));
+  if (!answer.ok()) {
+    std::cerr << "roadside: " << answer.error().detail() << " (is `roadside serve` running with data_dir " << cfg.str("data_dir")
+              << "?)\n";
+    return 1;
+  }
+  const bool ok = answer->rfind("ok:", 0) == 0;
+  (ok ? std::cout : std::cerr) << *answer << "\n";
+  return ok ? 0 : 1;
+}
+
+void add_serve(CLI::App& app, Commands& out) {
+  auto flags = std::make_shared<ConfigFlags>();
+  auto* cmd = app.add_subcommand("serve", "Run the Security Server until SIGTERM");
+  flags->add_to(*cmd);
+  flags->add_server_conf_to(*cmd);
+  out.push_back({cmd, [flags] {
+                   auto cfg = flags->load();
+                   if (!cfg.ok()) return config_error(cfg.error());
+                   auto level = log::parse_level(cfg->str("log.level"));
+                   if (auto st = log::init(level.value_or(log::Level::info), cfg->str("log.audit")); !st.ok()) return config_error(st.error());
+                   server::Application application(std::move(cfg).value());
+                   return application.run();
+                 }});
+}
+
+void add_apply(CLI::App& app, Commands& out) {
+  struct State {
+    ConfigFlags flags;
+    std::string file;
+  };
+  auto s = std::make_shared<State>();
+  auto* cmd = app.add_subcommand("apply", "Apply a server configuration YAML to the database (idempotent); running servers take it within seconds");
+  s->flags.add_to(*cmd);
+  cmd->add_option("file", s->file, "The server configuration (docs/server-configuration.md)")->required();
+  out.push_back({cmd, [s] {
+                   auto cfg = s->flags.load();
+                   if (!cfg.ok()) return config_error(cfg.error());
+                   (void)log::init(log::Level::warn);
+                   return server::apply_server_conf(*cfg, s->file);
+                 }});
+}
+
+void add_token_login(CLI::App& app, Commands& out) {
+  auto flags = std::make_shared<ConfigFlags>();
+  auto* token = app.add_subcommand("token", "The software token of a running server");
+  token->require_subcommand(1);
+  auto* login = token->add_subcommand("login", "Log the running server in to its token: the PIN from XROAD_TOKEN_PIN or the first line of standard input");
+  flags->add_to(*login);
+  out.push_back({login, [flags] {
+                   auto cfg = flags->load();
+                   if (!cfg.ok()) return config_error(cfg.error());
+                   std::string pin = cfg->str("token.pin");
+                   if (pin.empty()) pin = read_secret_line("PIN: ");
+                   const int rc = control(*cfg, "token-login", pin);
+                   std::fill(pin.begin(), pin.end(), '\0');
+                   return rc;
+                 }});
+}
+
+void add_maintenance(CLI::App& app, Commands& out) {
+  struct State {
+    ConfigFlags flags;
+    std::string state;
+  };
+  auto s = std::make_shared<State>();
+  auto* cmd = app.add_subcommand("maintenance", "Maintenance mode of the running server: on makes /readyz answer 503 so load balancers drain it");
+  s->flags.add_to(*cmd);
+  cmd->add_option("state", s->state, "on or off")->required()->check(CLI::IsMember({"on", "off"}));
+  out.push_back({cmd, [s] {
+                   auto cfg = s->flags.load();
+                   if (!cfg.ok()) return config_error(cfg.error());
+                   return control(*cfg, "maintenance", s->state);
+                 }});
+}
+
+void add_healthcheck(CLI::App& app, Commands& out) {
+  struct State {
+    ConfigFlags flags;
+    std::string path = "/livez", url;
+    int timeout_ms = 3000;
+  };
+  auto s = std::make_shared<State>();
+  auto* cmd = app.add_subcommand(
+      "healthcheck", "Ask this server's health listener (health.address or loopback, health.port) for /livez; exit 0 on 200 (the image's HEALTHCHECK)");
+  s->flags.add_to(*cmd);
+  cmd->add_option("--path", s->path, "/livez or /readyz")->check(CLI::IsMember({"/livez", "/readyz"}))->capture_default_str();
+  cmd->add_option("--url", s->url, "Probe this URL instead (http://host:port/path)");
+  cmd->add_option("--timeout-ms", s->timeout_ms, "Time limit")->check(CLI::Range(100, 60000))->capture_default_str();
+  out.push_back({cmd, [s] {
+                   std::string url = s->url;
+                   if (url.empty()) {
+                     auto cfg = s->flags.load();
+                     if (!cfg.ok()) return config_error(cfg.error());
+                     const auto port = cfg->integer("health.port");
+                     if (port == 0) {
+                       std::cerr << "roadside: healthcheck: health.port is 0 (a free port picked at start); give --url\n";
+                       return 2;
+                     }
+                     url = net::local_base_url("http", cfg->str("health.address"), static_cast<unsigned short>(port)) + s->path;
+                   }
+                   return healthcheck(url, std::chrono::milliseconds(s->timeout_ms));
+                 }});
+}
+
+}  // namespace
+
+void add_server_commands(CLI::App& app, Commands& out) {
+  add_serve(app, out);
+  add_apply(app, out);
+  add_healthcheck(app, out);
+  add_token_login(app, out);
+  add_maintenance(app, out);
+}
+
+}  // namespace roadside::cli
