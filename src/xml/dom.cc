@@ -149,6 +149,11 @@ Result<Document> Document::parse(std::string_view bytes, std::size_t max_bytes) 
                             bytes.substr(0, 4).find('\0') != std::string_view::npos)) {
     return make_error(base::errc::invalid_argument, "the XML document is not UTF-8 (it is UTF-16 or UTF-32); X-Road's messages are UTF-8");
   }
+  // XML allows no NUL, and libxml2 takes one for the end of the input: whatever follows it
+  // would be unseen by the parser and seen by the byte-level scans.
+  if (const auto nul = bytes.find('\0'); nul != std::string_view::npos) {
+    return make_error(base::errc::invalid_argument, "the XML document has a NUL byte at offset " + std::to_string(nul) + " (XML allows none)");
+  }
   if (auto declared = declared_encoding(bytes); declared && !boost::algorithm::iequals(*declared, "UTF-8")) {
     return make_error(base::errc::invalid_argument,
                       "the XML document declares encoding \"" + std::string(declared->substr(0, 40)) + "\"; X-Road's messages are UTF-8");
