@@ -66,21 +66,32 @@ void add_serve(CLI::App& app, Commands& out) {
                  }});
 }
 
-void add_apply(CLI::App& app, Commands& out) {
+// A subcommand that loads the configuration and takes one positional argument.
+CLI::Option* add_with_argument(CLI::App& app, Commands& out, const std::string& name, const std::string& help,
+                               const std::string& argument, const std::string& argument_help,
+                               std::function<int(const config::Config&, const std::string&)> run) {
   struct State {
     ConfigFlags flags;
-    std::string file;
+    std::string argument;
   };
   auto s = std::make_shared<State>();
-  auto* cmd = app.add_subcommand("apply", "Apply a server configuration YAML to the database (idempotent); running servers take it within seconds");
+  auto* cmd = app.add_subcommand(name, help);
   s->flags.add_to(*cmd);
-  cmd->add_option("file", s->file, "The server configuration (docs/server-configuration.md)")->required();
-  out.push_back({cmd, [s] {
+  auto* option = cmd->add_option(argument, s->argument, argument_help)->required();
+  out.push_back({cmd, [s, run = std::move(run)] {
                    auto cfg = s->flags.load();
                    if (!cfg.ok()) return config_error(cfg.error());
-                   (void)log::init(log::Level::warn);
-                   return server::apply_server_conf(*cfg, s->file);
+                   return run(*cfg, s->argument);
                  }});
+  return option;
+}
+
+void add_apply(CLI::App& app, Commands& out) {
+  add_with_argument(app, out, "apply", "Apply a server configuration YAML to the database (idempotent); running servers take it within seconds",
+                    "file", "The server configuration (docs/server-configuration.md)", [](const config::Config& cfg, const std::string& file) {
+                      (void)log::init(log::Level::warn);
+                      return server::apply_server_conf(cfg, file);
+                    });
 }
 
 void add_token_login(CLI::App& app, Commands& out) {
@@ -101,19 +112,10 @@ void add_token_login(CLI::App& app, Commands& out) {
 }
 
 void add_maintenance(CLI::App& app, Commands& out) {
-  struct State {
-    ConfigFlags flags;
-    std::string state;
-  };
-  auto s = std::make_shared<State>();
-  auto* cmd = app.add_subcommand("maintenance", "Maintenance mode of the running server: on makes /readyz answer 503 so load balancers drain it");
-  s->flags.add_to(*cmd);
-  cmd->add_option("state", s->state, "on or off")->required()->check(CLI::IsMember({"on", "off"}));
-  out.push_back({cmd, [s] {
-                   auto cfg = s->flags.load();
-                   if (!cfg.ok()) return config_error(cfg.error());
-                   return control(*cfg, "maintenance", s->state);
-                 }});
+  add_with_argument(app, out, "maintenance", "Maintenance mode of the running server: on makes /readyz answer 503 so load balancers drain it",
+                    "state", "on or off",
+                    [](const config::Config& cfg, const std::string& state) { return control(cfg, "maintenance", state); })
+      ->check(CLI::IsMember({"on", "off"}));
 }
 
 void add_healthcheck(CLI::App& app, Commands& out) {
