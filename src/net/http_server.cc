@@ -575,42 +575,28 @@ Status HttpServer::start() {
 
 std::size_t HttpServer::open_connections() const noexcept { return impl_->open.load(); }
 
-namespace {
-
-// Runs `fn` on each live session, on the session's own executor.
-template <typename Fn>
-void each_session(HttpServer::Impl& impl, Fn fn) {
-  std::vector<std::shared_ptr<SessionBase>> live;
-  {
-    std::lock_guard lock(impl.mu);
-    for (auto& [id, weak] : impl.sessions) {
-      if (auto s = weak.lock()) live.push_back(std::move(s));
-    }
-  }
-  for (auto& s : live) asio::post(s->executor(), [s, fn] { fn(*s); });
-}
-
-}  // namespace
-
-void HttpServer::close() {
+asio::awaitable<void> HttpServer::stop(std::chrono::milliseconds drain_deadline) {
   auto impl = impl_;
-  if (impl->stopping.exchange(true)) return;
+  impl->stopping = true;
   asio::post(impl->acceptor.get_executor(), [impl] {
     error_code ec;
     impl->acceptor.close(ec);
   });
-  each_session(*impl, [](SessionBase& s) { s.begin_shutdown(); });
-}
 
-asio::awaitable<void> HttpServer::stop(std::chrono::milliseconds drain_deadline) {
-  co_await stop(std::chrono::steady_clock::now() + drain_deadline);
-}
+  auto each_session = [&](auto fn) {
+    std::vector<std::shared_ptr<SessionBase>> live;
+    {
+      std::lock_guard lock(impl->mu);
+      for (auto& [id, weak] : impl->sessions) {
+        if (auto s = weak.lock()) live.push_back(std::move(s));
+      }
+    }
+    for (auto& s : live) asio::post(s->executor(), [s, fn] { fn(*s); });
+  };
+  each_session([](SessionBase& s) { s.begin_shutdown(); });
 
-asio::awaitable<void> HttpServer::stop(std::chrono::steady_clock::time_point deadline) {
-  auto impl = impl_;
-  close();
-  auto each = [&](auto fn) { each_session(*impl, fn); };
   asio::steady_timer timer(co_await asio::this_coro::executor);
+  const auto deadline = std::chrono::steady_clock::now() + drain_deadline;
   while (impl->open.load() > 0 && std::chrono::steady_clock::now() < deadline) {
     timer.expires_after(std::chrono::milliseconds(5));
     co_await timer.async_wait(kTuple);
@@ -618,11 +604,8 @@ asio::awaitable<void> HttpServer::stop(std::chrono::steady_clock::time_point dea
   if (impl->open.load() > 0) {
     log::warn("drain deadline passed; closing connections",
               {{"listener", impl->opts.name}, {"connections", impl->open.load()}});
-    each([](SessionBase& s) { s.force_close(); });
-    // Cut connections end when their handler next touches the socket; a handler that does
-    // not gets until 2 s past the deadline (the same bound for every listener stopped under
-    // that deadline, so stopping several never adds up).
-    const auto hard = deadline + std::chrono::seconds(2);
+    each_session([](SessionBase& s) { s.force_close(); });
+    const auto hard = std::chrono::steady_clock::now() + std::chrono::seconds(2);
     while (impl->open.load() > 0 && std::chrono::steady_clock::now() < hard) {
       timer.expires_after(std::chrono::milliseconds(5));
       co_await timer.async_wait(kTuple);

@@ -13,7 +13,7 @@
 //
 // stop(deadline): closes the listener, closes idle connections at once, lets requests in
 // flight finish (their responses carry "Connection: close") and cuts whatever is left when
-// the deadline passes; a handler that ignores the cut has 2 s more.
+// the deadline passes.
 #pragma once
 
 #include <atomic>
@@ -124,13 +124,7 @@ class HttpServer {
   unsigned short port() const noexcept { return port_; }
   const std::string& name() const noexcept;
 
-  // The first half of a stop: no new connections, idle ones closed, requests in flight told
-  // to finish. Returns at once; idempotent. A server stopping several listeners closes them
-  // all first, so they drain side by side under one deadline.
-  void close();
-  // Graceful stop, see the file comment: close(), then wait for the connections until
-  // `deadline`, then cut them. Completes when every connection is gone.
-  asio::awaitable<void> stop(std::chrono::steady_clock::time_point deadline);
+  // Graceful stop, see the file comment. Completes when every connection is gone.
   asio::awaitable<void> stop(std::chrono::milliseconds drain_deadline);
   // Blocking form for callers outside the io_context's threads.
   void stop_blocking(std::chrono::milliseconds drain_deadline);

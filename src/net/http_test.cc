@@ -781,40 +781,6 @@ TEST(HttpServer, StopCutsRequestsThatOutliveTheDeadline) {
   EXPECT_FALSE(pending.get().ok());
 }
 
-// Listeners with requests in flight, closed together, drain side by side under one deadline
-// (a server stopping them one after another took a deadline each).
-asio::awaitable<void> stop_together(HttpServer* a, HttpServer* b, std::chrono::milliseconds drain) {
-  const auto deadline = std::chrono::steady_clock::now() + drain;
-  a->close();
-  b->close();
-  co_await a->stop(deadline);
-  co_await b->stop(deadline);
-}
-
-TEST(HttpServer, ListenersClosedTogetherDrainUnderOneDeadline) {
-  Loop loop;
-  metrics::Registry m;
-  ServerOptions second = options();
-  second.name = "second";
-  HttpServer a(loop.io, options(), echo_handler, m), b(loop.io, second, echo_handler, m);
-  ASSERT_TRUE(a.start().ok());
-  ASSERT_TRUE(b.start().ok());
-  HttpClient client(loop.io.get_executor());
-  auto to_a = asio::co_spawn(loop.io, client.get("http://127.0.0.1:" + std::to_string(a.port()) + "/hang"), asio::use_future);
-  auto to_b = asio::co_spawn(loop.io, client.get("http://127.0.0.1:" + std::to_string(b.port()) + "/hang"), asio::use_future);
-  for (int i = 0; i < 200 && (a.open_connections() < 1 || b.open_connections() < 1); ++i) std::this_thread::sleep_for(5ms);
-  ASSERT_EQ(a.open_connections() + b.open_connections(), 2u);
-  const auto t0 = std::chrono::steady_clock::now();
-  asio::co_spawn(loop.io, stop_together(&a, &b, 600ms), asio::use_future).get();
-  const auto took = std::chrono::steady_clock::now() - t0;
-  // (/hang's handler never touches its socket again, so each cut connection waits out the
-  // 2 s after the deadline that stop() gives a handler: one such wait for both listeners.)
-  EXPECT_GE(took, 550ms) << "the requests in flight had until the deadline";
-  EXPECT_LT(took, 3300ms) << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms: a deadline (and a cut) each";
-  EXPECT_FALSE(to_a.get().ok());
-  EXPECT_FALSE(to_b.get().ok());
-}
-
 TEST(HttpServer, ListenErrorsNameTheAddress) {
   Loop loop;
   metrics::Registry m;

@@ -289,11 +289,9 @@ int Application::run() {
     asio::co_spawn(
         s.io,
         [&]() -> asio::awaitable<void> {
-          // One deadline for the whole drain, however many listeners have requests in flight.
-          const auto deadline = std::chrono::steady_clock::now() + drain;
           if (s.globalconf) s.globalconf->stop();
-          co_await s.exchange->stop(deadline);
-          co_await s.health->stop(deadline);
+          co_await s.exchange->stop(drain);
+          co_await s.health->stop(drain);
           s.io.stop();
         },
         asio::detached);

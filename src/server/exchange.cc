@@ -475,20 +475,20 @@ std::string MessageExchange::control_command(const std::string& command, const s
   return "ok: token logged in";
 }
 
-asio::awaitable<void> MessageExchange::stop(std::chrono::steady_clock::time_point deadline) {
+asio::awaitable<void> MessageExchange::stop(std::chrono::milliseconds drain) {
   stopped_ = true;
   if (listener_.joinable()) listener_.join();
   asio::post(db_io_, [this] { timer_.cancel(); });
   if (control_) control_->stop();
-  std::vector<net::HttpServer*> listeners;
+  if (client_listener_) co_await client_listener_->stop(drain);
+  if (client_tls_listener_) co_await client_tls_listener_->stop(drain);
+  net::HttpServer* server_listener = nullptr;
   {
     std::lock_guard lock(mu_);
-    for (auto* l : {client_listener_.get(), client_tls_listener_.get(), server_listener_.get(), ocsp_listener_.get()}) {
-      if (l) listeners.push_back(l);
-    }
+    server_listener = server_listener_.get();
   }
-  for (auto* l : listeners) l->close();  // all of them first: they drain side by side
-  for (auto* l : listeners) co_await l->stop(deadline);
+  if (server_listener) co_await server_listener->stop(drain);
+  if (ocsp_listener_) co_await ocsp_listener_->stop(drain);
 }
 
 }  // namespace roadside::server

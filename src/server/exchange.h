@@ -49,9 +49,7 @@ class MessageExchange {
   // Imports and logs in to the token, applies the server configuration file, starts the
   // listeners and the background loops. An error here stops the server from starting.
   Status start();
-  // Closes every listener at once, then lets requests in flight finish until `deadline`
-  // (one deadline for all: they drain side by side) and cuts what is left.
-  boost::asio::awaitable<void> stop(std::chrono::steady_clock::time_point deadline);
+  boost::asio::awaitable<void> stop(std::chrono::milliseconds drain);
   // A node of a cluster (before start()): `ocsp_lease` makes one node at a time fetch the
   // OCSP responses of the shared certificates (the others take them from the database), and
   // `changes` wakes this node when the primary commits a configuration change.
