@@ -32,7 +32,9 @@ std::string PeerTrust::check(const net::PeerChain& chain, const globalconf::Shar
   if (status.error().code() == crypto::make_error_code(crypto::errc::incorrect_validation_info)) {
     std::lock_guard lock(mu_);
     if (pending_.size() >= kMaxCertificates) pending_.clear();
-    pending_.insert_or_assign(chain.front(), peer->cert);
+    if (!pending_.contains(chain.front())) {
+      pending_.emplace(chain.front(), Pending{peer->cert, crypto::sha256(chain.front()), crypto::sha1(chain.front())});
+    }
   }
   return "the server's authentication certificate " + peer->cert.subject() +
          " is not valid: " + status.error().detail();
@@ -40,10 +42,9 @@ std::string PeerTrust::check(const net::PeerChain& chain, const globalconf::Shar
 
 std::optional<crypto::Certificate> PeerTrust::pending(const globalconf::SecurityServer& server) {
   std::lock_guard lock(mu_);
-  for (const auto& [der, cert] : pending_) {
-    const std::string sha256 = crypto::sha256(der), sha1 = crypto::sha1(der);
+  for (const auto& [der, p] : pending_) {
     for (const auto& h : server.auth_cert_hashes) {
-      if (h == sha256 || h == sha1) return cert;
+      if (h == p.sha256 || h == p.sha1) return p.cert;
     }
   }
   return std::nullopt;

@@ -55,7 +55,11 @@ class PeerTrust {
  private:
   std::mutex mu_;
   std::map<std::string, std::vector<std::string>> responses_;  // by certificate SHA-1 hex; GUARDED_BY(mu_)
-  std::map<std::string, crypto::Certificate> pending_;         // by certificate DER; GUARDED_BY(mu_)
+  struct Pending {
+    crypto::Certificate cert;
+    std::string sha256, sha1;  // of the DER, as a configuration may register either
+  };
+  std::map<std::string, Pending> pending_;  // by certificate DER; GUARDED_BY(mu_)
   std::atomic<std::uint64_t> generation_{0};
 };
 

@@ -143,16 +143,17 @@ Result<Document> Document::parse(std::string_view bytes, std::size_t max_bytes) 
   // X-Road's messages are UTF-8, and so is every byte-level scan of a document here (the
   // metaservice envelope, the request hash, the WSDL rewrite): the bytes are read as UTF-8
   // whatever their declaration says, so the parser and the scans never see two different
-  // documents in one. UTF-16 or UTF-32 (a byte-order mark, or NULs between ASCII) is refused
-  // by name; any other byte that is not UTF-8 is a well-formedness error.
-  if (bytes.size() >= 2 && (bytes.substr(0, 2) == "\xFE\xFF" || bytes.substr(0, 2) == "\xFF\xFE" ||
-                            bytes.substr(0, 4).find('\0') != std::string_view::npos)) {
+  // documents in one. A UTF-16 byte-order mark is refused by name; any other byte that is not
+  // UTF-8 is a well-formedness error.
+  if (bytes.substr(0, 2) == "\xFE\xFF" || bytes.substr(0, 2) == "\xFF\xFE") {
     return make_error(base::errc::invalid_argument, "the XML document is not UTF-8 (it is UTF-16 or UTF-32); X-Road's messages are UTF-8");
   }
-  // XML allows no NUL, and libxml2 takes one for the end of the input: whatever follows it
-  // would be unseen by the parser and seen by the byte-level scans.
+  // XML allows no NUL (UTF-16 and UTF-32 text without a byte-order mark has them), and
+  // libxml2 takes one for the end of the input: whatever follows it would be unseen by the
+  // parser and seen by the byte-level scans.
   if (const auto nul = bytes.find('\0'); nul != std::string_view::npos) {
-    return make_error(base::errc::invalid_argument, "the XML document has a NUL byte at offset " + std::to_string(nul) + " (XML allows none)");
+    return make_error(base::errc::invalid_argument, "the XML document has a NUL byte at offset " + std::to_string(nul) +
+                                                        " (XML allows none; is it UTF-16?)");
   }
   if (auto declared = declared_encoding(bytes); declared && !boost::algorithm::iequals(*declared, "UTF-8")) {
     return make_error(base::errc::invalid_argument,
