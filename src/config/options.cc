@@ -130,7 +130,7 @@ const std::vector<Option>& options() {
        "Open connections each listener keeps; more are accepted and closed at once (and counted).", false, 1, 1000000},
 
       {"shutdown.drain_timeout_ms", Type::integer, "5000", "ROADSIDE_DRAIN_TIMEOUT_MS", "",
-       "On SIGTERM, time given to requests in flight before connections are cut.", false, 0, 600000},
+       "On SIGTERM, time given to requests in flight, on all listeners together, before connections are cut.", false, 0, 600000},
   };
   return table;
 }

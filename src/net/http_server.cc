@@ -575,42 +575,67 @@ Status HttpServer::start() {
 
 std::size_t HttpServer::open_connections() const noexcept { return impl_->open.load(); }
 
-asio::awaitable<void> HttpServer::stop(std::chrono::milliseconds drain_deadline) {
-  auto impl = impl_;
-  impl->stopping = true;
-  asio::post(impl->acceptor.get_executor(), [impl] {
-    error_code ec;
-    impl->acceptor.close(ec);
-  });
+namespace {
 
-  auto each_session = [&](auto fn) {
-    std::vector<std::shared_ptr<SessionBase>> live;
-    {
-      std::lock_guard lock(impl->mu);
-      for (auto& [id, weak] : impl->sessions) {
-        if (auto s = weak.lock()) live.push_back(std::move(s));
-      }
+template <typename Fn>
+void each_session(HttpServer::Impl& impl, Fn fn) {
+  std::vector<std::shared_ptr<SessionBase>> live;
+  {
+    std::lock_guard lock(impl.mu);
+    for (auto& [id, weak] : impl.sessions) {
+      if (auto s = weak.lock()) live.push_back(std::move(s));
     }
-    for (auto& s : live) asio::post(s->executor(), [s, fn] { fn(*s); });
-  };
-  each_session([](SessionBase& s) { s.begin_shutdown(); });
+  }
+  for (auto& s : live) asio::post(s->executor(), [s, fn] { fn(*s); });
+}
 
-  asio::steady_timer timer(co_await asio::this_coro::executor);
-  const auto deadline = std::chrono::steady_clock::now() + drain_deadline;
-  while (impl->open.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+std::size_t open_on(const std::vector<std::shared_ptr<HttpServer::Impl>>& impls) {
+  std::size_t n = 0;
+  for (const auto& impl : impls) n += impl->open.load();
+  return n;
+}
+
+// Waits on `timer` until no connection is open on `impls`, `until` passes or `hurry` is set.
+asio::awaitable<void> wait_closed(asio::steady_timer& timer, const std::vector<std::shared_ptr<HttpServer::Impl>>& impls,
+                                  std::chrono::steady_clock::time_point until, const std::atomic<bool>* hurry) {
+  while (open_on(impls) > 0 && std::chrono::steady_clock::now() < until && !(hurry && *hurry)) {
     timer.expires_after(std::chrono::milliseconds(5));
     co_await timer.async_wait(kTuple);
   }
-  if (impl->open.load() > 0) {
-    log::warn("drain deadline passed; closing connections",
-              {{"listener", impl->opts.name}, {"connections", impl->open.load()}});
-    each_session([](SessionBase& s) { s.force_close(); });
-    const auto hard = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-    while (impl->open.load() > 0 && std::chrono::steady_clock::now() < hard) {
-      timer.expires_after(std::chrono::milliseconds(5));
-      co_await timer.async_wait(kTuple);
-    }
+}
+
+}  // namespace
+
+asio::awaitable<void> HttpServer::stop(std::chrono::milliseconds drain_deadline) {
+  // (A named argument: GCC 12 mishandles braced temporaries in a co_await expression.)
+  std::vector<HttpServer*> self{this};
+  co_await stop_all(std::move(self), drain_deadline);
+}
+
+asio::awaitable<void> HttpServer::stop_all(std::vector<HttpServer*> servers, std::chrono::milliseconds drain_deadline,
+                                           const std::atomic<bool>* hurry) {
+  const auto deadline = std::chrono::steady_clock::now() + drain_deadline;
+  std::vector<std::shared_ptr<Impl>> impls;
+  for (HttpServer* server : servers) {
+    if (server) impls.push_back(server->impl_);
   }
+  for (const auto& impl : impls) {
+    impl->stopping = true;
+    asio::post(impl->acceptor.get_executor(), [impl] {
+      error_code ec;
+      impl->acceptor.close(ec);
+    });
+    each_session(*impl, [](SessionBase& s) { s.begin_shutdown(); });
+  }
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  co_await wait_closed(timer, impls, deadline, hurry);
+  if (open_on(impls) == 0) co_return;
+  for (const auto& impl : impls) {
+    if (impl->open.load() == 0) continue;
+    log::warn("drain deadline passed; closing connections", {{"listener", impl->opts.name}, {"connections", impl->open.load()}});
+    each_session(*impl, [](SessionBase& s) { s.force_close(); });
+  }
+  co_await wait_closed(timer, impls, std::chrono::steady_clock::now() + kCutWait, hurry);
 }
 
 void HttpServer::stop_blocking(std::chrono::milliseconds drain_deadline) {

@@ -124,8 +124,17 @@ class HttpServer {
   unsigned short port() const noexcept { return port_; }
   const std::string& name() const noexcept;
 
-  // Graceful stop, see the file comment. Completes when every connection is gone.
+  // Graceful stop, see the file comment. Completes when every connection is gone, or at
+  // most kCutWait after the deadline (a handler that ignores its cut connection).
   asio::awaitable<void> stop(std::chrono::milliseconds drain_deadline);
+  // Stops several listeners as one: every one closes first, all their connections drain
+  // until one deadline, and what is left on any of them is cut together. Takes about one
+  // deadline, not one per listener. Null entries are skipped. When `hurry` turns true (a
+  // second stop signal), the drain and the wait after the cut end at once.
+  static asio::awaitable<void> stop_all(std::vector<HttpServer*> servers, std::chrono::milliseconds drain_deadline,
+                                        const std::atomic<bool>* hurry = nullptr);
+  // How long stop waits for cut connections to go.
+  static constexpr std::chrono::seconds kCutWait{2};
   // Blocking form for callers outside the io_context's threads.
   void stop_blocking(std::chrono::milliseconds drain_deadline);
 

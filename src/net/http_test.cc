@@ -781,6 +781,38 @@ TEST(HttpServer, StopCutsRequestsThatOutliveTheDeadline) {
   EXPECT_FALSE(pending.get().ok());
 }
 
+// Listeners stopped together share one drain deadline and one wait after their cut, so
+// two listeners with hung requests stop in about the time of one (one after the other took
+// two deadlines and two cut waits).
+TEST(HttpServer, StopAllDrainsEveryListenerUnderOneDeadline) {
+  Loop loop;
+  metrics::Registry m;
+  ServerOptions second = options();
+  second.name = "test2";
+  HttpServer a(loop.io, options(), echo_handler, m);
+  HttpServer b(loop.io, second, echo_handler, m);
+  ASSERT_TRUE(a.start().ok());
+  ASSERT_TRUE(b.start().ok());
+  HttpClient client(loop.io.get_executor());
+  auto hung_a = asio::co_spawn(loop.io, client.get("http://127.0.0.1:" + std::to_string(a.port()) + "/hang"), asio::use_future);
+  auto hung_b = asio::co_spawn(loop.io, client.get("http://127.0.0.1:" + std::to_string(b.port()) + "/hang"), asio::use_future);
+  for (int i = 0; i < 200 && a.open_connections() + b.open_connections() < 2; ++i) std::this_thread::sleep_for(5ms);
+  ASSERT_EQ(a.open_connections() + b.open_connections(), 2u);
+  std::this_thread::sleep_for(50ms);  // both requests are in their handlers
+
+  const auto t0 = std::chrono::steady_clock::now();
+  loop.run(HttpServer::stop_all({&a, &b}, 500ms));
+  const auto took = std::chrono::steady_clock::now() - t0;
+  // One deadline (0.5 s) and one cut wait (2 s); one after the other it was 5 s.
+  EXPECT_LT(took, 500ms + HttpServer::kCutWait + 1300ms) << std::chrono::duration_cast<std::chrono::milliseconds>(took).count();
+  EXPECT_GE(took, 500ms);
+  EXPECT_FALSE(hung_a.get().ok());
+  EXPECT_FALSE(hung_b.get().ok());
+  // Both closed.
+  EXPECT_FALSE(loop.run(client.get("http://127.0.0.1:" + std::to_string(a.port()) + "/")).ok());
+  EXPECT_FALSE(loop.run(client.get("http://127.0.0.1:" + std::to_string(b.port()) + "/")).ok());
+}
+
 TEST(HttpServer, ListenErrorsNameTheAddress) {
   Loop loop;
   metrics::Registry m;

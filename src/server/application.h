@@ -1,14 +1,17 @@
-// The Roadside server process: one object that wires the components, starts them in
-// order and stops them in reverse order.
+// The Roadside server process: wires the components (component.h), starts them in order and
+// stops them on SIGTERM or SIGINT.
 //
-// Start:  data directory -> database (open, migrate, first-run identity) -> health
-//         listener -> "started" log line with every endpoint.
-// Stop:   on SIGTERM or SIGINT: listeners close, requests in flight get until
-//         shutdown.drain_timeout_ms, then the database closes; exit code 0.
-//         A second signal cuts the drain short.
+// Start, in order: database (data directory, schema, identity) -> global configuration ->
+//   health listener -> cluster links (a cluster's nodes) -> database thread -> token ->
+//   server configuration -> OCSP refresh -> proxies -> control socket; then the "started"
+//   log line with every endpoint. A component that cannot start is named in a "cannot start"
+//   line, the ones started before it stop, and the exit code is 1.
+// Stop: every listener closes at once; requests in flight get until
+//   shutdown.drain_timeout_ms, then what is left is cut (listeners.h); then the components
+//   stop in reverse order and the database closes; exit code 0. A second signal cuts the
+//   drain short.
 #pragma once
 
-#include <atomic>
 #include <memory>
 
 #include "config/config.h"

@@ -2,28 +2,35 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "globalconf/files.h"
 
 namespace roadside::server {
 
 namespace asio = boost::asio;
 
-GlobalconfService::GlobalconfService(asio::io_context& io, globalconf::Anchor anchor, std::filesystem::path cache_dir,
-                                     std::chrono::seconds interval, metrics::Registry& metrics)
-    : http_(io.get_executor()),
-      client_(http_, std::move(anchor), std::move(cache_dir)),
-      interval_(interval),
+GlobalconfOptions GlobalconfOptions::from(const config::Config& c) {
+  return {c.str("globalconf.anchor"), std::filesystem::path(c.str("data_dir")) / "globalconf",
+          std::chrono::seconds(c.integer("globalconf.refresh_interval_s"))};
+}
+
+GlobalconfService::GlobalconfService(asio::io_context& io, GlobalconfOptions options, metrics::Registry& metrics,
+                                     Readiness& readiness)
+    : options_(std::move(options)),
+      http_(io.get_executor()),
       timer_(io),
-      ok_(metrics.counter("roadside_globalconf_updates_total", "Global configuration downloads by result", {{"result", "ok"}})),
-      failed_(metrics.counter("roadside_globalconf_updates_total", "Global configuration downloads by result",
-                              {{"result", "failed"}})),
-      expires_gauge_(metrics.gauge("roadside_globalconf_expires_timestamp_seconds",
-                                   "Expiry of the global configuration in use (Unix time; 0: none)")),
-      version_gauge_(metrics.gauge("roadside_globalconf_version", "Version of the global configuration in use (0: none)")) {}
+      metrics_{metrics.counter("roadside_globalconf_updates_total", "Global configuration downloads by result", {{"result", "ok"}}),
+               metrics.counter("roadside_globalconf_updates_total", "Global configuration downloads by result", {{"result", "failed"}}),
+               metrics.gauge("roadside_globalconf_expires_timestamp_seconds",
+                             "Expiry of the global configuration in use (Unix time; 0: none)"),
+               metrics.gauge("roadside_globalconf_version", "Version of the global configuration in use (0: none)")} {
+  readiness.add("globalconf", [this] { return not_ready(); });
+}
 
 void GlobalconfService::take(const globalconf::Snapshot& snap) {
   // Read the shared parameters again only when their hash in the directory changed: most
@@ -35,7 +42,7 @@ void GlobalconfService::take(const globalconf::Snapshot& snap) {
   bool unchanged = false;
   {
     std::lock_guard lock(mu_);
-    unchanged = shared_ && !hash.empty() && hash == shared_hash_;
+    unchanged = in_use_.shared && !hash.empty() && hash == in_use_.shared_hash;
   }
   if (!unchanged) {
     auto xml = snap.part("SHARED-PARAMETERS");
@@ -46,51 +53,63 @@ void GlobalconfService::take(const globalconf::Snapshot& snap) {
       log::error("global configuration without usable shared parameters; the previous ones stay until they expire",
                  {{"error", parsed.error().to_string()}});
       std::lock_guard lock(mu_);
-      last_error_ = "the newest configuration's shared parameters are unusable: " + parsed.error().detail();
+      in_use_.last_error = "the newest configuration's shared parameters are unusable: " + parsed.error().detail();
       return;
     }
     std::lock_guard lock(mu_);
-    shared_ = std::make_shared<const globalconf::SharedParameters>(std::move(parsed).value());
-    shared_hash_ = hash;
+    in_use_.shared = std::make_shared<const globalconf::SharedParameters>(std::move(parsed).value());
+    in_use_.shared_hash = hash;
   }
   const auto expires = std::chrono::duration_cast<std::chrono::seconds>(snap.directory.expires.time_since_epoch()).count();
   expires_ = expires;
-  expires_gauge_.set(expires);
-  version_gauge_.set(snap.version);
+  metrics_.expires.set(expires);
+  metrics_.version.set(snap.version);
 }
 
-void GlobalconfService::start() {
-  if (auto cached = client_.load_cached(); cached.ok()) {
+Status GlobalconfService::start() {
+  if (options_.anchor_file.empty()) {
+    log::warn("no configuration anchor (set globalconf.anchor or ROADSIDE_GLOBALCONF_ANCHOR): no global configuration, "
+              "nothing is trusted");
+    return {};
+  }
+  auto xml = globalconf::read_file_limited(options_.anchor_file, 1024 * 1024);
+  auto anchor = xml.ok() ? globalconf::Anchor::parse(*xml) : Result<globalconf::Anchor>(xml.error());
+  if (!anchor.ok()) return Error(anchor.error().code(), "configuration anchor " + options_.anchor_file + ": " + anchor.error().detail());
+  log::info("configuration anchor", {{"instance", anchor->instance}, {"sources", anchor->sources.size()}});
+  client_ = std::make_unique<globalconf::ConfigurationClient>(http_, std::move(anchor).value(), options_.cache_dir);
+  if (auto cached = client_->load_cached(); cached.ok()) {
     take(*cached);
     log::info("global configuration loaded from the cache", {{"expires", format_rfc3339(cached->directory.expires)}});
   }
   asio::co_spawn(timer_.get_executor(), loop(), asio::detached);
+  return {};
 }
 
-void GlobalconfService::stop() {
+asio::awaitable<void> GlobalconfService::stop() {
   stopped_ = true;
   asio::post(timer_.get_executor(), [this] { timer_.cancel(); });
+  co_return;
 }
 
 asio::awaitable<void> GlobalconfService::loop() {
   while (!stopped_) {
-    auto snap = co_await client_.update();
+    auto snap = co_await client_->update();
     if (snap.ok()) {
-      ok_.inc();
+      metrics_.ok.inc();
       {
         std::lock_guard lock(mu_);
-        last_error_.clear();
+        in_use_.last_error.clear();
       }
       take(*snap);
     } else {
-      failed_.inc();
+      metrics_.failed.inc();
       log::warn("global configuration download failed",
                 {{"error", snap.error().to_string()}, {"code", std::string(snap.error().fault_code())}});
       std::lock_guard lock(mu_);
-      last_error_ = snap.error().detail();
+      in_use_.last_error = snap.error().detail();
     }
     if (stopped_) break;
-    timer_.expires_after(interval_);
+    timer_.expires_after(options_.refresh_interval);
     boost::system::error_code ec;
     co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
@@ -99,16 +118,17 @@ asio::awaitable<void> GlobalconfService::loop() {
 std::shared_ptr<const globalconf::SharedParameters> GlobalconfService::shared() const {
   if (not_ready()) return nullptr;
   std::lock_guard lock(mu_);
-  return shared_;
+  return in_use_.shared;
 }
 
 std::optional<std::string> GlobalconfService::not_ready() const {
+  if (options_.anchor_file.empty()) return std::string("no configuration anchor (set globalconf.anchor or ROADSIDE_GLOBALCONF_ANCHOR)");
   const auto expires = expires_.load();
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   if (expires != 0 && now < expires) return std::nullopt;
   std::lock_guard lock(mu_);
   std::string why = expires == 0 ? "no valid global configuration loaded yet" : "the global configuration has expired";
-  if (!last_error_.empty()) why += " (last download: " + last_error_ + ")";
+  if (!in_use_.last_error.empty()) why += " (last download: " + in_use_.last_error + ")";
   return why;
 }
 

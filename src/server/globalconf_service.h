@@ -16,20 +16,34 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "config/config.h"
 #include "globalconf/client.h"
 #include "globalconf/parameters.h"
 #include "metrics/metrics.h"
 #include "net/http_client.h"
+#include "server/component.h"
+#include "server/readiness.h"
 
 namespace roadside::server {
 
-class GlobalconfService {
+struct GlobalconfOptions {
+  std::string anchor_file;  // globalconf.anchor; empty: none configured (never ready)
+  std::filesystem::path cache_dir;
+  std::chrono::seconds refresh_interval{};
+
+  static GlobalconfOptions from(const config::Config& config);
+};
+
+class GlobalconfService final : public Component {
  public:
-  GlobalconfService(boost::asio::io_context& io, globalconf::Anchor anchor, std::filesystem::path cache_dir,
-                    std::chrono::seconds interval, metrics::Registry& metrics);
-  // Loads the cache and starts the refresh loop on the io_context.
-  void start();
-  void stop();
+  // Registers the "globalconf" readiness check and the metrics.
+  GlobalconfService(boost::asio::io_context& io, GlobalconfOptions options, metrics::Registry& metrics, Readiness& readiness);
+
+  std::string_view name() const override { return "globalconf"; }
+  // Reads the anchor (an unreadable one stops the start; none configured is logged and the
+  // server runs without trust), loads the cache and starts the refresh loop on the io_context.
+  Status start() override;
+  boost::asio::awaitable<void> stop() override;
   // std::nullopt when a valid configuration is loaded, else why not.
   std::optional<std::string> not_ready() const;
   // The own instance's shared parameters while the configuration is valid, else null.
@@ -41,20 +55,28 @@ class GlobalconfService {
  private:
   boost::asio::awaitable<void> loop();
 
+  // What is in use; GUARDED_BY(mu_).
+  struct InUse {
+    std::shared_ptr<const globalconf::SharedParameters> shared;
+    std::string shared_hash;  // the directory's hash of the part `shared` was read from
+    std::string last_error;
+  };
+  struct Metrics {
+    metrics::Counter& ok;
+    metrics::Counter& failed;
+    metrics::Gauge& expires;
+    metrics::Gauge& version;
+  };
+
+  const GlobalconfOptions options_;
   net::HttpClient http_;
-  globalconf::ConfigurationClient client_;
-  std::chrono::seconds interval_;
+  std::unique_ptr<globalconf::ConfigurationClient> client_;  // made at start, from the anchor
   boost::asio::steady_timer timer_;
   std::atomic<bool> stopped_{false};
   std::atomic<std::int64_t> expires_{0};  // seconds since the epoch, 0: none
   mutable std::mutex mu_;
-  std::string last_error_;
-  std::shared_ptr<const globalconf::SharedParameters> shared_;  // GUARDED_BY(mu_)
-  std::string shared_hash_;  // the directory's hash of the part shared_ was read from; GUARDED_BY(mu_)
-  metrics::Counter& ok_;
-  metrics::Counter& failed_;
-  metrics::Gauge& expires_gauge_;
-  metrics::Gauge& version_gauge_;
+  InUse in_use_;  // GUARDED_BY(mu_)
+  Metrics metrics_;
 };
 
 }  // namespace roadside::server

@@ -12,12 +12,12 @@ namespace {
 TEST(StaleTrust, UnreadableNewSharedParametersDoNotExtendTheOldExpiry) {
   ROADSIDE_REQUIRE_VECTORS(vectors);
   const auto gc = vectors / "xroad" / "globalconf";
-  auto anchor = globalconf::Anchor::parse(testing::read_file(gc / "configuration_anchor_CS_internal.xml"));
-  ASSERT_TRUE(anchor.ok()) << anchor.error().to_string();
   testing::TempDir dir;
   boost::asio::io_context io;
   metrics::Registry metrics;
-  GlobalconfService service(io, *anchor, dir / "cache", std::chrono::seconds(60), metrics);
+  Readiness readiness;
+  GlobalconfService service(io, {(gc / "configuration_anchor_CS_internal.xml").string(), dir / "cache", std::chrono::seconds(60)},
+                            metrics, readiness);
 
   std::filesystem::create_directories(dir / "parts");
   testing::write_file(dir / "parts" / "good.xml",

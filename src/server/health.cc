@@ -67,6 +67,15 @@ net::ServerOptions health_listener_options(const config::Config& config) {
   return o;
 }
 
+Health::Health(net::ServerOptions options, Listeners& listeners, const Readiness& readiness, metrics::Registry& metrics)
+    : options_(std::move(options)), listeners_(listeners), readiness_(readiness), metrics_(metrics) {}
+
+Status Health::start() {
+  register_process_metrics(metrics_);
+  ROADSIDE_TRY_STATUS(listeners_.add(options_, make_health_handler(readiness_, metrics_)));
+  return {};
+}
+
 Readiness::Check database_check(std::function<Status()> ping) {
   struct Last {
     std::mutex mu;

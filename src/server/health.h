@@ -11,6 +11,8 @@
 #include "config/config.h"
 #include "metrics/metrics.h"
 #include "net/http_server.h"
+#include "server/component.h"
+#include "server/listeners.h"
 #include "server/readiness.h"
 
 namespace roadside::server {
@@ -20,6 +22,22 @@ net::Handler make_health_handler(const Readiness& readiness, const metrics::Regi
 // The health listener's name, address (health.address: loopback unless set) and port
 // (health.port); the caller adds the HTTP limits.
 net::ServerOptions health_listener_options(const config::Config& config);
+
+// The health listener and the process metrics, as a component.
+class Health final : public Component {
+ public:
+  Health(net::ServerOptions options, Listeners& listeners, const Readiness& readiness, metrics::Registry& metrics);
+
+  std::string_view name() const override { return "health"; }
+  // Registers the process metrics and starts the listener.
+  Status start() override;
+
+ private:
+  net::ServerOptions options_;
+  Listeners& listeners_;
+  const Readiness& readiness_;
+  metrics::Registry& metrics_;
+};
 
 // The readiness check of the database, over `ping`. The reason it gives names the kind of
 // failure only: the error's text names the database's host and user, so it goes to the log

@@ -14,6 +14,7 @@
 #include <regex>
 
 #include <nlohmann/json.hpp>
+#include <openssl/ssl.h>
 
 #include <boost/asio/executor_work_guard.hpp>
 
@@ -94,6 +95,99 @@ TEST(Serve, LivezAnswersWithinASecondAndSigtermExitsZeroWithinASecond) {
   EXPECT_NE(server.process.output().find("\"msg\":\"stopped\""), std::string::npos);
   // The health port is closed.
   EXPECT_FALSE(http_get(server.port(), "/livez", 500ms).has_value());
+}
+
+// A request held open over TLS: the head and part of the body sent, the rest never.
+class TlsHeldRequest {
+ public:
+  TlsHeldRequest(unsigned short port, const std::string& bytes)
+      : fd_(connect_loopback(port)), ctx_(SSL_CTX_new(TLS_client_method())), ssl_(SSL_new(ctx_)) {
+    SSL_set_fd(ssl_, fd_);
+    sent_ = fd_ >= 0 && SSL_connect(ssl_) == 1 && SSL_write(ssl_, bytes.data(), static_cast<int>(bytes.size())) == static_cast<int>(bytes.size());
+  }
+  ~TlsHeldRequest() {
+    SSL_free(ssl_);
+    SSL_CTX_free(ctx_);
+    if (fd_ >= 0) ::close(fd_);
+  }
+  TlsHeldRequest(const TlsHeldRequest&) = delete;
+  TlsHeldRequest& operator=(const TlsHeldRequest&) = delete;
+  bool sent() const { return sent_; }
+
+ private:
+  int fd_;
+  SSL_CTX* ctx_;
+  SSL* ssl_;
+  bool sent_ = false;
+};
+
+// SIGTERM with requests in flight on two listeners that outlive the drain deadline, while
+// clients keep sending: the process exits 0 within one deadline (both listeners drain
+// together), not one deadline per listener.
+TEST(Serve, SigtermUnderLoadExitsWithinOneDrainDeadline) {
+  TempDir dir;
+  constexpr auto kDrain = 2000ms;
+  Server server(dir, {"--set", "shutdown.drain_timeout_ms=2000", "--set", "http.min_body_rate=0", "--set", "http.body_timeout_ms=60000"});
+  const unsigned short health = server.port();
+  ASSERT_NE(health, 0) << server.process.output();
+  nlohmann::json endpoints;
+  std::istringstream lines(server.process.output());
+  for (std::string line; std::getline(lines, line);) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_object() && j.value("msg", "") == "started") endpoints = j["endpoints"];
+  }
+  auto port_of = [](const std::string& url) { return static_cast<unsigned short>(std::stoi(url.substr(url.rfind(':') + 1))); };
+  const unsigned short plain = port_of(endpoints.value("clientproxy", ":0"));
+  const unsigned short tls = port_of(endpoints.value("clientproxy_tls", ":0"));
+  ASSERT_NE(plain, 0) << endpoints.dump();
+  ASSERT_NE(tls, 0) << endpoints.dump();
+
+  // Four requests on each client proxy listener, their bodies never finished.
+  const std::string partial = "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: 100000\r\n\r\n<Envelope";
+  std::vector<int> held_plain;
+  std::vector<std::unique_ptr<TlsHeldRequest>> held_tls;
+  for (int i = 0; i < 4; ++i) {
+    const int fd = connect_loopback(plain);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::send(fd, partial.data(), partial.size(), MSG_NOSIGNAL), static_cast<ssize_t>(partial.size()));
+    held_plain.push_back(fd);
+    held_tls.push_back(std::make_unique<TlsHeldRequest>(tls, partial));
+    ASSERT_TRUE(held_tls.back()->sent());
+  }
+  metrics_when(health, "roadside_http_requests_total{listener=\"clientproxy\"}", 4, 5s);
+  const std::string m = metrics_when(health, "roadside_http_requests_total{listener=\"clientproxy_tls\"}", 4, 5s);
+  ASSERT_EQ(metric(m, "roadside_http_requests_total{listener=\"clientproxy_tls\"}"), 4) << m;
+
+  // Clients keep sending small requests until the listeners close.
+  std::atomic<bool> done{false};
+  std::atomic<int> answered{0};
+  std::thread load([&] {
+    while (!done) {
+      if (http_get(plain, "/listClients", 500ms)) answered++;
+      if (http_get(health, "/livez", 500ms)) answered++;
+    }
+  });
+  std::this_thread::sleep_for(200ms);
+
+  const auto t0 = std::chrono::steady_clock::now();
+  server.process.signal(SIGTERM);
+  auto code = server.process.wait(15s);
+  const auto took = std::chrono::steady_clock::now() - t0;
+  done = true;
+  load.join();
+  for (int fd : held_plain) ::close(fd);
+  ASSERT_TRUE(code.has_value()) << server.process.output();
+  EXPECT_EQ(*code, 0) << server.process.output();
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(took).count();
+  std::cout << "[ figures  ] exit 0 after SIGTERM under load in " << ms << " ms (drain deadline " << kDrain.count()
+            << " ms, 8 requests held on 2 listeners, " << answered.load() << " small requests answered)\n";
+  EXPECT_GE(took, kDrain - 100ms) << "the held requests were given the drain";
+  EXPECT_LT(took, kDrain + 1000ms) << "one drain deadline for every listener";
+  EXPECT_GT(answered.load(), 0);
+  const std::string out = server.process.output();
+  EXPECT_NE(out.find(R"("msg":"drain deadline passed; closing connections","connections":4,"listener":"clientproxy")"), std::string::npos) << out;
+  EXPECT_NE(out.find(R"("msg":"drain deadline passed; closing connections","connections":4,"listener":"clientproxy_tls")"), std::string::npos) << out;
+  EXPECT_NE(out.find("\"msg\":\"stopped\""), std::string::npos);
 }
 
 // The image's HEALTHCHECK: exit 0 when /livez answers, 1 with the reason when nothing does.

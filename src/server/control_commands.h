@@ -1,0 +1,50 @@
+// What the control socket (control.h) does in a running server:
+//   token-login PIN      logs in to the token; the server proxy starts once the
+//                        authentication key is open (`roadside token login`)
+//   maintenance on|off   /readyz answers 503 on purpose while on (`roadside maintenance`)
+// Commands run on the database thread: a login reads and writes the database.
+//
+// Readiness "maintenance": not in maintenance mode.
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+
+#include "server/component.h"
+#include "server/control.h"
+#include "server/proxies.h"
+#include "server/readiness.h"
+#include "server/token_service.h"
+
+namespace roadside::server {
+
+class ControlCommands final : public Component {
+ public:
+  // The socket at `path` is served on `db_io` (the database thread).
+  ControlCommands(boost::asio::io_context& db_io, std::filesystem::path path, TokenService& token, Proxies& proxies,
+                  Readiness& readiness);
+
+  std::string_view name() const override { return "control"; }
+  // Binds the socket (errors name its path).
+  Status start() override;
+  // Stops accepting and removes the socket's path.
+  boost::asio::awaitable<void> stop() override;
+
+  // Answers one command: "ok: ..." or "error: ...".
+  std::string answer(const std::string& command, const std::string& argument);
+
+ private:
+  std::string login(const std::string& pin);
+  std::string maintenance(const std::string& argument);
+
+  TokenService& token_;
+  Proxies& proxies_;
+  std::atomic<bool> maintenance_{false};
+  ControlSocket socket_;
+};
+
+}  // namespace roadside::server

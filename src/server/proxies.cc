@@ -1,0 +1,153 @@
+#include "server/proxies.h"
+
+#include "base/log.h"
+#include "crypto/crypto.h"
+#include "proxy/ocsp_responder.h"
+
+namespace roadside::server {
+
+namespace {
+
+Error start_error(std::string detail) { return Error(std::make_error_code(std::errc::invalid_argument), std::move(detail)); }
+
+unsigned short port(const config::Config& c, const char* key) { return static_cast<unsigned short>(c.integer(key)); }
+
+}  // namespace
+
+net::ServerLimits http_limits(const config::Config& c) {
+  net::ServerLimits l;
+  l.max_header_bytes = static_cast<std::size_t>(c.integer("http.max_header_bytes"));
+  l.max_body_bytes = static_cast<std::uint64_t>(c.integer("http.max_body_bytes"));
+  l.header_timeout = std::chrono::milliseconds(c.integer("http.header_timeout_ms"));
+  l.body_timeout = std::chrono::milliseconds(c.integer("http.body_timeout_ms"));
+  l.idle_timeout = std::chrono::milliseconds(c.integer("http.idle_timeout_ms"));
+  l.min_body_rate = static_cast<std::uint64_t>(c.integer("http.min_body_rate"));
+  l.max_connections = static_cast<std::size_t>(c.integer("http.max_connections"));
+  return l;
+}
+
+ProxyOptions ProxyOptions::from(const config::Config& c) {
+  ProxyOptions o;
+  o.address = c.str("listen.address");
+  o.peer_facing_address = c.str("proxy.server_address");
+  if (o.peer_facing_address.empty()) o.peer_facing_address = o.address;
+  o.client_port = port(c, "proxy.client_port");
+  o.client_tls_port = port(c, "proxy.client_tls_port");
+  o.server_port = port(c, "proxy.server_port");
+  o.ocsp_responder_port = port(c, "proxy.ocsp_responder_port");
+  o.peer_port = port(c, "proxy.peer_port");
+  o.peer_ocsp_port = port(c, "proxy.peer_ocsp_port");
+  o.limits = http_limits(c);
+  o.max_message_bytes = static_cast<std::uint64_t>(c.integer("proxy.max_message_bytes"));
+  o.soap_memory_bytes = static_cast<std::uint64_t>(c.integer("proxy.soap_memory_bytes"));
+  o.spool = {static_cast<std::uint64_t>(c.integer("proxy.spool_quota_bytes")),
+             static_cast<std::uint64_t>(c.integer("proxy.spool_min_free_bytes"))};
+  o.spool_dir = std::filesystem::path(c.str("data_dir")) / "spool";
+  return o;
+}
+
+Result<std::pair<std::string, std::string>> internal_tls(storage::Store& store) {
+  constexpr std::string_view kSetting = "internal_tls.pem";
+  ROADSIDE_TRY(auto stored, store.get_setting(kSetting));
+  std::string pem;
+  if (stored) {
+    pem = *stored;
+  } else {
+    ROADSIDE_TRY(crypto::PrivateKey key, crypto::PrivateKey::generate(crypto::KeyType::ec_p256));
+    ROADSIDE_TRY(crypto::Certificate cert,
+                 crypto::issue_certificate({.common_name = "Roadside internal TLS", .dns_names = {"localhost"},
+                                            .ip_addresses = {"127.0.0.1"}, .usage = crypto::Usage::tls_server,
+                                            .validity = std::chrono::hours(24 * 365 * 20)},
+                                           key, nullptr, key));
+    ROADSIDE_TRY(pem, store.put_setting_if_absent(kSetting, key.to_pem() + cert.to_pem()));
+    log::audit("Generate internal TLS key", "system", {{"certificate", cert.subject()}, {"sha1", cert.sha1_hex()}});
+  }
+  const auto cert_at = pem.find("-----BEGIN CERTIFICATE-----");
+  if (cert_at == std::string::npos) return Error(std::make_error_code(std::errc::invalid_argument), "the stored internal TLS key has no certificate");
+  return std::make_pair(pem.substr(0, cert_at), pem.substr(cert_at));
+}
+
+Proxies::Proxies(boost::asio::io_context& io, ProxyOptions options, storage::Store& store, TokenService& token, OcspRefresher& ocsp,
+                 GlobalconfService& globalconf, ServerConfFollower& serverconf, Listeners& listeners, metrics::Registry& metrics,
+                 Readiness& readiness)
+    : io_(io), options_(std::move(options)), store_(store), listeners_(listeners), ocsp_cache_(ocsp.cache()) {
+  ctx_.shared = [&globalconf] { return globalconf.shared(); };
+  ctx_.globalconf_problem = [&globalconf] { return globalconf.not_ready(); };
+  ctx_.serverconf = [&serverconf] { return serverconf.current(); };
+  ctx_.token = &token.token();
+  ctx_.ocsp = &ocsp.manager();
+  ctx_.metrics = &metrics;
+  ctx_.peer_port = options_.peer_port;
+  ctx_.peer_ocsp_port = options_.peer_ocsp_port;
+  ctx_.soap_memory = std::make_shared<net::ByteBudget>(options_.soap_memory_bytes);
+  ctx_.max_message_bytes = options_.max_message_bytes;
+  ctx_.spool_dir = options_.spool_dir;
+  readiness.add("proxy", [this]() -> std::optional<std::string> {
+    if (listeners_.has("serverproxy")) return std::nullopt;
+    return std::string("the server proxy is not listening: it needs the token's authentication key (log in with the PIN)");
+  });
+}
+
+Proxies::~Proxies() = default;
+
+Status Proxies::start() {
+  net::set_spool_limits(options_.spool);
+  signer::OcspManager* ocsp = ctx_.ocsp;
+  auto shared = ctx_.shared;
+  signer_ = std::make_unique<signer::BatchSigner>(
+      io_.get_executor(),
+      [ocsp, shared](const crypto::Certificate& cert) -> Result<std::vector<std::string>> {
+        auto params = shared();
+        if (!params) return Error(make_error_code(signer::errc::ocsp_unavailable), "no valid global configuration");
+        ROADSIDE_TRY(std::string der, ocsp->fresh_response(cert, params, std::chrono::system_clock::now()));
+        return std::vector<std::string>{std::move(der)};
+      },
+      *ctx_.metrics);
+  ctx_.signer = signer_.get();
+  client_proxy_ = std::make_unique<proxy::ClientProxy>(io_, ctx_);
+  server_proxy_ = std::make_unique<proxy::ServerProxy>(io_, ctx_);
+
+  net::ServerLimits limits = options_.limits;
+  limits.max_body_bytes = options_.max_message_bytes;
+  proxy::ClientProxy* cp = client_proxy_.get();
+  auto client_handler = [cp](net::ServerExchange& ex) { return cp->handle(ex); };
+  ROADSIDE_TRY_STATUS(listeners_.add({"clientproxy", options_.address, options_.client_port, limits, std::nullopt}, client_handler));
+
+  // HTTPS for information systems, on this instance's internal TLS certificate.
+  auto internal = internal_tls(store_);
+  if (!internal.ok()) return start_error("internal TLS certificate: " + internal.error().detail());
+  net::TlsServerConfig is_tls;
+  is_tls.cert_chain_pem = internal->second;
+  is_tls.key_pem = internal->first;
+  is_tls.client_auth = net::ClientAuth::optional;  // SSLAUTH clients present theirs; the client proxy checks it
+  ROADSIDE_TRY_STATUS(listeners_.add({"clientproxy_tls", options_.address, options_.client_tls_port, limits, is_tls}, client_handler));
+
+  // Peers fetch OCSP responses from the address they reach the server proxy on.
+  ROADSIDE_TRY_STATUS(listeners_.add(
+      {"ocsp", options_.peer_facing_address, options_.ocsp_responder_port, options_.limits, std::nullopt},
+      proxy::make_ocsp_responder(ocsp_cache_)));
+
+  if (ctx_.token->auth_key().ok()) ROADSIDE_TRY_STATUS(start_server_proxy());
+  return {};
+}
+
+Status Proxies::start_server_proxy() {
+  // The server proxy authenticates with the authentication key: it needs the token.
+  ROADSIDE_TRY(auto auth, ctx_.token->auth_key());
+  std::lock_guard lock(server_mu_);
+  if (listeners_.has("serverproxy")) return {};
+  net::TlsServerConfig tls;
+  tls.cert_chain_pem = auth->info.cert.to_pem();
+  tls.key_pem = auth->key.to_pem();
+  // A client certificate is required; whether it is a registered authentication
+  // certificate is checked per request, so a refused peer gets a fault that says why.
+  tls.client_auth = net::ClientAuth::required;
+  net::ServerLimits limits = options_.limits;
+  limits.max_body_bytes = options_.max_message_bytes;
+  proxy::ServerProxy* sp = server_proxy_.get();
+  ROADSIDE_TRY_STATUS(listeners_.add({"serverproxy", options_.peer_facing_address, options_.server_port, limits, tls},
+                                     [sp](net::ServerExchange& ex) { return sp->handle(ex); }));
+  return {};
+}
+
+}  // namespace roadside::server

@@ -1,0 +1,84 @@
+// The message path as a component: the batch signer, the client proxy (HTTP and HTTPS for
+// information systems, on the instance's internal TLS certificate), the server proxy (mutual
+// TLS on the token's authentication key; it starts once the token is logged in, at start or
+// at a later login) and the OCSP responder other Security Servers fetch this server's
+// responses from. Their listeners belong to `Listeners`, which stops them together.
+//
+// Readiness "proxy": the server proxy listens.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+
+#include <boost/asio/io_context.hpp>
+
+#include "config/config.h"
+#include "net/http_server.h"
+#include "net/payload.h"
+#include "proxy/client_proxy.h"
+#include "proxy/server_proxy.h"
+#include "server/component.h"
+#include "server/globalconf_service.h"
+#include "server/listeners.h"
+#include "server/ocsp_refresher.h"
+#include "server/serverconf_follower.h"
+#include "server/token_service.h"
+#include "signer/batch_signer.h"
+
+namespace roadside::server {
+
+// Every listener's limits from the http.* options (sizes, timeouts, minimum body rate,
+// connection count).
+net::ServerLimits http_limits(const config::Config& c);
+
+struct ProxyOptions {
+  std::string address;              // listen.address: where information systems connect
+  std::string peer_facing_address;  // proxy.server_address, else listen.address: where peers connect
+  unsigned short client_port = 0, client_tls_port = 0, server_port = 0, ocsp_responder_port = 0;
+  unsigned short peer_port = 0, peer_ocsp_port = 0;  // of other Security Servers
+  net::ServerLimits limits;  // the http.* limits; the proxies' bodies up to max_message_bytes
+  std::uint64_t max_message_bytes = 0;
+  std::uint64_t soap_memory_bytes = 0;
+  net::SpoolLimits spool;
+  std::filesystem::path spool_dir;
+
+  static ProxyOptions from(const config::Config& config);
+};
+
+// The instance's internal TLS key and certificate (PEM: key, certificate), made on first use
+// and kept in the database, so every node of a cluster and every restart presents the same
+// certificate; nodes starting together agree on the first one.
+Result<std::pair<std::string, std::string>> internal_tls(storage::Store& store);
+
+class Proxies final : public Component {
+ public:
+  Proxies(boost::asio::io_context& io, ProxyOptions options, storage::Store& store, TokenService& token, OcspRefresher& ocsp,
+          GlobalconfService& globalconf, ServerConfFollower& serverconf, Listeners& listeners, metrics::Registry& metrics,
+          Readiness& readiness);
+  ~Proxies() override;
+
+  std::string_view name() const override { return "proxy"; }
+  // Builds the signer and the proxies and starts their listeners (the server proxy's when
+  // the token's authentication key is open).
+  Status start() override;
+  // The server proxy's listener, once the token's authentication key is open (at start, or
+  // after a later login). Does nothing when it listens already.
+  Status start_server_proxy();
+
+ private:
+  boost::asio::io_context& io_;
+  const ProxyOptions options_;
+  storage::Store& store_;
+  Listeners& listeners_;
+  signer::OcspCache& ocsp_cache_;  // served to peers by the OCSP responder
+  proxy::ProxyContext ctx_;
+  std::unique_ptr<signer::BatchSigner> signer_;
+  std::unique_ptr<proxy::ClientProxy> client_proxy_;
+  std::unique_ptr<proxy::ServerProxy> server_proxy_;
+  std::mutex server_mu_;  // one start of the server proxy at a time
+};
+
+}  // namespace roadside::server
