@@ -49,7 +49,8 @@ bench:
 	/usr/bin/python3 bench/exchange/run.py build/release/src/cli/roadside
 
 # Every libFuzzer target for FUZZ_SECONDS each (default 600), one after another, built with
-# clang in build/fuzz (tests/fuzz/run.sh). Not in `make test` or CI: the seven take over an hour.
+# clang in build/fuzz (tests/fuzz/run.sh). Not in `make test` or CI: the ten take over an hour
+# and a half.
 fuzz: setup
 	bash tests/fuzz/run.sh
 

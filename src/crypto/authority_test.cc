@@ -84,6 +84,24 @@ TEST(OcspResponder, GarbageGetsMalformedRequest) {
   EXPECT_EQ(st.error().fault_code(), "incorrect_validation_info");
 }
 
+// A signed thisUpdate centuries before this server's clock is refused as too old, and the
+// message gives its age (ocsp_fuzz, corpus/ocsp/this-update-1700: the difference of the time
+// points, in nanoseconds, overflowed past 292 years).
+TEST(OcspResponder, ThisUpdateCenturiesAgoIsRefusedWithItsAge) {
+  using std::chrono::sys_days;
+  using std::chrono::year;
+  const auto& a = authority();
+  auto resp = make_ocsp_response(*make_ocsp_request(a.good, a.ca), lookup, {a.ca, a.ocsp, a.ocsp_key},
+                                 sys_days{year{1700} / 1 / 1}, std::chrono::hours(1));
+  ASSERT_TRUE(resp.ok());
+  OcspCheck check;
+  check.now = sys_days{year{2026} / 1 / 1};
+  auto r = verify_ocsp_response(*resp, a.good, a.ca, check);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().fault_code(), "incorrect_validation_info");
+  EXPECT_NE(r.error().detail().find("(thisUpdate 10287561600 s ago)"), std::string::npos) << r.error().detail();
+}
+
 TEST(Tsa, TokensVerifyHereAndInOpenSsl) {
   const auto& a = authority();
   const std::string data = "the signature value";

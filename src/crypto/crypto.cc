@@ -683,6 +683,15 @@ BoundedCache<OcspResult>& ocsp_cache() {
   return *cache;
 }
 
+// The whole seconds from `from` to `to`, for messages. Subtracting the time points in the
+// clock's nanoseconds overflows when they are over 292 years apart, as a thisUpdate that a
+// responder signed for the year 1700 is from today.
+long long seconds_between(std::chrono::system_clock::time_point from, std::chrono::system_clock::time_point to) {
+  using std::chrono::floor;
+  using std::chrono::seconds;
+  return (floor<seconds>(to.time_since_epoch()) - floor<seconds>(from.time_since_epoch())).count();
+}
+
 }  // namespace
 
 Result<OcspResult> verify_ocsp_response(std::string_view der, const Certificate& cert, const Certificate& issuer,
@@ -701,14 +710,12 @@ Result<OcspResult> verify_ocsp_response(std::string_view der, const Certificate&
   // keep the response "fresh" past the configured freshness (X-Road's verifier does not look).
   constexpr std::chrono::seconds kMaxClockSkew{60};
   if (out.this_update > check.now + kMaxClockSkew) {
-    return ocsp_bad("its thisUpdate is in the future (" +
-                    std::to_string(std::chrono::duration_cast<std::chrono::seconds>(out.this_update - check.now).count()) +
+    return ocsp_bad("its thisUpdate is in the future (" + std::to_string(seconds_between(check.now, out.this_update)) +
                     " s ahead of this server's clock)");
   }
   if (out.this_update < check.now - check.freshness) {
     return ocsp_bad("it is older than the allowed " + std::to_string(check.freshness.count()) + " s (thisUpdate " +
-                    std::to_string(std::chrono::duration_cast<std::chrono::seconds>(check.now - out.this_update).count()) +
-                    " s ago)");
+                    std::to_string(seconds_between(out.this_update, check.now)) + " s ago)");
   }
   if (check.verify_next_update && out.next_update && *out.next_update < check.now) {
     return ocsp_bad("its nextUpdate has passed");
@@ -748,6 +755,10 @@ Result<std::string> timestamp_token_from_response(std::string_view response_der)
   if (!resp) return fail(errc::incorrect_validation_info, "not a DER TimeStampResp");
   const long status = ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(TS_RESP_get_status_info(resp.get())));
   if (status != TS_STATUS_GRANTED && status != TS_STATUS_GRANTED_WITH_MODS) {
+    // A status too large for a long reads as -1 and leaves an error queued, which the next
+    // fail() in this thread would report as its own (timestamp_fuzz,
+    // corpus/timestamp/status-too-large-for-a-long).
+    ERR_clear_error();
     return Error(make_error_code(errc::incorrect_validation_info),
                  "time-stamp authority refused the request (status " + std::to_string(status) + ")");
   }

@@ -58,5 +58,16 @@ TEST(Timestamp, TokensFromAnIndependentTsaVerify) {
   EXPECT_FALSE(timestamp_token_from_response("garbage").ok());
 }
 
+// A refused response leaves no OpenSSL error behind for the next call to report as its own
+// (timestamp_fuzz, corpus/timestamp/status-too-large-for-a-long).
+TEST(Timestamp, ARefusalLeavesNoErrorForTheNextCall) {
+  const std::string status_too_large("\x30\x0d\x30\x0b\x02\x09\x01\0\0\0\0\0\0\0\0", 15);  // PKIStatus 2^64
+  const std::string alone = verify_timestamp_token("garbage", "data", {}).error().detail();
+  auto refused = timestamp_token_from_response(status_too_large);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().detail().find("refused"), std::string::npos) << refused.error().detail();
+  EXPECT_EQ(verify_timestamp_token("garbage", "data", {}).error().detail(), alone);
+}
+
 }  // namespace
 }  // namespace roadside::crypto

@@ -37,7 +37,9 @@ struct ZipFile {
   std::string comment;
 
   static Result<ZipFile> read(std::string_view bytes, const ZipLimits& limits = {});
-  // Writes every entry deflated, in order, with the archive comment.
+  // Writes every entry deflated, in order, with the archive comment. errc::malformed when
+  // libzip cannot keep one of them: names and the comment must be UTF-8 (libzip's rule),
+  // names unique, the comment at most 65535 bytes.
   Result<std::string> write() const;
   const ZipEntry* find(std::string_view name) const;
 };

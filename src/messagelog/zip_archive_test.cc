@@ -60,6 +60,20 @@ TEST(Zip, WritesWhatItReadsBack) {
   }
 }
 
+// libzip keeps only a UTF-8 comment of up to 65535 bytes; a zip written without the comment
+// asked for would pass for the one asked for (asic_fuzz, corpus/asic/zip-comment-not-utf8).
+TEST(Zip, RefusesToWriteAZipWithoutItsComment) {
+  for (const std::string& comment : {std::string("mimetype=application/vnd.etsi.\xf5/\xd5" "0-e+zip"), std::string(70'000, 'c')}) {
+    ZipFile z;
+    z.comment = comment;
+    z.entries = {{"mimetype", "application/vnd.etsi.asic-e+zip", true}};
+    auto bytes = z.write();
+    ASSERT_FALSE(bytes.ok()) << comment.size();
+    EXPECT_EQ(bytes.error().code(), errc::malformed);
+    EXPECT_NE(bytes.error().detail().find("comment"), std::string::npos) << bytes.error().detail();
+  }
+}
+
 TEST(Zip, RejectsGarbageAndBombs) {
   EXPECT_FALSE(ZipFile::read("not a zip").ok());
   EXPECT_FALSE(ZipFile::read("").ok());
