@@ -632,7 +632,8 @@ asio::awaitable<void> HttpServer::stop_all(std::vector<HttpServer*> servers, std
   if (open_on(impls) == 0) co_return;
   for (const auto& impl : impls) {
     if (impl->open.load() == 0) continue;
-    log::warn("drain deadline passed; closing connections", {{"listener", impl->opts.name}, {"connections", impl->open.load()}});
+    log::warn(hurry && *hurry ? "stop hurried; closing connections" : "drain deadline passed; closing connections",
+              {{"listener", impl->opts.name}, {"connections", impl->open.load()}});
     each_session(*impl, [](SessionBase& s) { s.force_close(); });
   }
   co_await wait_closed(timer, impls, std::chrono::steady_clock::now() + kCutWait, hurry);

@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -32,32 +34,47 @@ namespace roadside::server {
 
 namespace asio = boost::asio;
 
+// An io_context that can drop what still waits on it (suspended handlers hold pointers into
+// the components) before the components are destroyed; its destructor does the same, later.
+class IoContext : public asio::io_context {
+ public:
+  using asio::io_context::shutdown;
+};
+
 struct Application::State {
-  asio::io_context io;
+  IoContext io;
   metrics::Registry metrics;
   Readiness readiness;
   Listeners listeners{io, metrics};
-  std::vector<std::unique_ptr<Component>> started;  // in start order
-  std::atomic<bool> stopping{false};
+  std::vector<std::unique_ptr<Component>> started;  // in start order; the last one may have failed
+  std::atomic<int> stop_signals{0};
 
-  // Makes a component and starts it; a failure is logged with the component's name.
+  // Once the io_context has stopped: what waits on it goes first, then the components, in
+  // reverse order.
+  ~State() {
+    io.shutdown();
+    while (!started.empty()) started.pop_back();
+  }
+
+  // Makes a component and starts it; a failure is logged with the component's name. A
+  // component that failed is kept too, so the stop that follows undoes its half-done start.
   template <typename C, typename... Args>
   Result<C*> start(Args&&... args) {
-    auto component = std::make_unique<C>(std::forward<Args>(args)...);
+    started.push_back(std::make_unique<C>(std::forward<Args>(args)...));
+    C* component = static_cast<C*>(started.back().get());
     if (auto st = component->start(); !st.ok()) {
       log::error("cannot start", {{"component", std::string(component->name())}, {"error", st.error().detail()}});
       return st.error();
     }
-    C* raw = component.get();
-    started.push_back(std::move(component));
-    return raw;
+    return component;
   }
 
   Status start_all(const config::Config& config);
 
-  // Every listener closes and drains under the one deadline, then the components stop in
-  // reverse order.
+  // The components stop taking work, every listener closes and drains under the one
+  // deadline, then the components stop in reverse order.
   asio::awaitable<void> stop(std::chrono::milliseconds drain) {
+    for (auto it = started.rbegin(); it != started.rend(); ++it) (*it)->close();
     co_await listeners.stop(drain);
     for (auto it = started.rbegin(); it != started.rend(); ++it) co_await (*it)->stop();
   }
@@ -104,9 +121,10 @@ int Application::run() {
   const auto drain = std::chrono::milliseconds(config_.integer("shutdown.drain_timeout_ms"));
   // Nothing is served until every component has started: the io_context runs after.
   if (!s.start_all(config_).ok()) {
-    // The components started so far stop, in reverse order, on this thread.
+    // The components started so far (and the one that failed) stop, on this thread.
     asio::co_spawn(s.io, s.stop(std::chrono::milliseconds(0)), [&](std::exception_ptr) { s.io.stop(); });
     s.io.run();
+    state_.reset();
     log::flush();
     return 1;
   }
@@ -119,21 +137,27 @@ int Application::run() {
     for (const char* path : {"livez", "readyz", "metrics"}) endpoints[path] = url + "/" + path;
   }
 
-  // Stop on SIGTERM/SIGINT; a second one stops at once.
-  asio::signal_set signals(s.io, SIGTERM, SIGINT);
+  // Stop on SIGTERM/SIGINT; a second one cuts the drain short, a third exits at once.
+  std::optional<asio::signal_set> signals(std::in_place, s.io, SIGTERM, SIGINT);
   std::function<void(const boost::system::error_code&, int)> on_signal;
   on_signal = [&](const boost::system::error_code& ec, int signo) {
     if (ec) return;
-    if (s.stopping.exchange(true)) {
-      log::warn("second stop signal: cutting the drain short", {{"signal", signo}});
+    const int n = ++s.stop_signals;
+    if (n == 1) {
+      log::info("stopping", {{"signal", signo == SIGTERM ? "SIGTERM" : "SIGINT"}, {"drain_timeout_ms", drain.count()}});
+      asio::co_spawn(s.io, s.stop(drain), [&](std::exception_ptr) { s.io.stop(); });
+    } else if (n == 2) {
+      log::warn("second stop signal: requests still in flight are cut now", {{"signal", signo}});
       s.listeners.hurry();
-      return;
+    } else {
+      // The stop waits on something that does not end (a database statement, a fetch).
+      log::error("third stop signal: exiting without finishing the stop", {{"signal", signo}});
+      log::flush();
+      std::_Exit(1);
     }
-    log::info("stopping", {{"signal", signo == SIGTERM ? "SIGTERM" : "SIGINT"}, {"drain_timeout_ms", drain.count()}});
-    signals.async_wait(on_signal);
-    asio::co_spawn(s.io, s.stop(drain), [&](std::exception_ptr) { s.io.stop(); });
+    signals->async_wait(on_signal);
   };
-  signals.async_wait(on_signal);
+  signals->async_wait(on_signal);
 
   log::info("started", {{"version", ROADSIDE_VERSION},
                         {"startup_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -146,7 +170,8 @@ int Application::run() {
   s.io.run();
   for (auto& t : pool) t.join();
 
-  while (!s.started.empty()) s.started.pop_back();  // in reverse order
+  signals.reset();
+  state_.reset();  // what still waited on the io_context, then the components in reverse order
   log::info("stopped");
   log::flush();
   return 0;

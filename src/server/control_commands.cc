@@ -19,10 +19,7 @@ ControlCommands::ControlCommands(boost::asio::io_context& db_io, std::filesystem
 
 Status ControlCommands::start() { return socket_.start(); }
 
-boost::asio::awaitable<void> ControlCommands::stop() {
-  socket_.stop();
-  co_return;
-}
+void ControlCommands::close() { socket_.stop(); }
 
 std::string ControlCommands::answer(const std::string& command, const std::string& argument) {
   if (command == "maintenance") return maintenance(argument);

@@ -31,8 +31,9 @@ class ControlCommands final : public Component {
   std::string_view name() const override { return "control"; }
   // Binds the socket (errors name its path).
   Status start() override;
-  // Stops accepting and removes the socket's path.
-  boost::asio::awaitable<void> stop() override;
+  // Stops accepting and removes the socket's path, before the listeners drain: no login
+  // starts a server proxy during a stop.
+  void close() override;
 
   // Answers one command: "ok: ..." or "error: ...".
   std::string answer(const std::string& command, const std::string& argument);

@@ -124,7 +124,11 @@ Status Database::start() {
                options_.secondary() ? existing_instance(*store_) : store_->put_setting_if_absent("instance.id", new_id));
   const bool first_run = instance == new_id;  // this start created the instance
   if (first_run) log::audit("Initialize server instance", "system", {{"instance_id", instance}, {"database", store_->describe()}});
-  if (!options_.secondary()) ROADSIDE_TRY_STATUS(create_initial_admin(*store_, options_.admin_user, options_.admin_password));
+  if (!options_.secondary()) {
+    auto admin = create_initial_admin(*store_, options_.admin_user, std::move(options_.admin_password));
+    options_.admin_password.clear();  // its one use is over
+    ROADSIDE_TRY_STATUS(admin);
+  }
   if (options_.kind == "postgresql" && !storage::verifies_server(options_.postgres)) {
     log::warn("the database connection does not authenticate the server: anyone on the network path to it can read "
               "and change what Roadside stores, or turn TLS off; set database.sslrootcert (then sslmode is verify-full) "

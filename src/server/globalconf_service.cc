@@ -3,6 +3,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -23,7 +24,7 @@ GlobalconfService::GlobalconfService(asio::io_context& io, GlobalconfOptions opt
                                      Readiness& readiness)
     : options_(std::move(options)),
       http_(io.get_executor()),
-      timer_(io),
+      timer_(asio::make_strand(io)),  // the loop and stop()'s cancel never run side by side
       metrics_{metrics.counter("roadside_globalconf_updates_total", "Global configuration downloads by result", {{"result", "ok"}}),
                metrics.counter("roadside_globalconf_updates_total", "Global configuration downloads by result", {{"result", "failed"}}),
                metrics.gauge("roadside_globalconf_expires_timestamp_seconds",

@@ -72,7 +72,8 @@ Status ServerConfFollower::start() {
 asio::awaitable<void> ServerConfFollower::stop() {
   stopped_ = true;
   asio::post(timer_.get_executor(), [this] { timer_.cancel(); });
-  // The LISTEN thread notices within one wait (0.5 s).
+  // The LISTEN thread notices after its current wait: 0.5 s, or a reconnect that takes up to
+  // database.connect_timeout_s while the database is away.
   if (listen_thread_.joinable()) listen_thread_.join();
   co_return;
 }
