@@ -106,4 +106,26 @@ Result<VerifiedSignature> verify_signed_message(const xml::XadesSignature& sig, 
   return VerifiedSignature{std::move(member), ca, status.ocsp};
 }
 
+namespace {
+
+class XRoadTrust final : public Trust {
+ public:
+  Result<VerifiedSignature> verify_message(const std::string& signature, const SignedMessage& message, const SharedParameters& trust,
+                                           const SignerCheck& check) const override {
+    ROADSIDE_TRY(xml::XadesSignature sig, xml::XadesSignature::parse(signature));
+    return verify_signed_message(sig, message, trust, check);
+  }
+  Result<CertificateStatus> verify_certificate(const crypto::Certificate& cert, const std::vector<std::string>& ocsp_responses,
+                                               const SharedParameters& trust, std::chrono::system_clock::time_point at) const override {
+    return globalconf::verify_certificate(cert, {}, ocsp_responses, trust, at);
+  }
+};
+
+}  // namespace
+
+const Trust& Trust::xroad() {
+  static const XRoadTrust trust;
+  return trust;
+}
+
 }  // namespace roadside::globalconf

@@ -75,4 +75,20 @@ Result<CertificateStatus> verify_certificate(const crypto::Certificate& cert, co
 Result<VerifiedSignature> verify_signed_message(const xml::XadesSignature& signature, const SignedMessage& message,
                                                 const SharedParameters& trust, const SignerCheck& check);
 
+// The checks above as the message path uses them: X-Road's rules (Trust::xroad()), or a fake
+// in the proxies' unit tests.
+class Trust {
+ public:
+  virtual ~Trust() = default;
+  // A message signed by `signature` (the XAdES document as sent; parsed here).
+  virtual Result<VerifiedSignature> verify_message(const std::string& signature, const SignedMessage& message,
+                                                   const SharedParameters& trust, const SignerCheck& check) const = 0;
+  // verify_certificate, without extra intermediates.
+  virtual Result<CertificateStatus> verify_certificate(const crypto::Certificate& cert, const std::vector<std::string>& ocsp_responses,
+                                                       const SharedParameters& trust, std::chrono::system_clock::time_point at) const = 0;
+
+  // X-Road's rules: the functions above.
+  static const Trust& xroad();
+};
+
 }  // namespace roadside::globalconf

@@ -7,8 +7,8 @@
 
 #include "base/log.h"
 #include "base/random.h"
-#include "globalconf/signature_verifier.h"
 #include "net/errors.h"
+#include "proxy/peer_transport.h"
 #include "proxy/rest.h"
 #include "proxy/transport.h"
 #include "xml/dom.h"
@@ -49,65 +49,26 @@ Status check_is_connection(const serverconf::Client& client, const net::PeerInfo
 
 }  // namespace
 
-namespace {
-
-net::ClientOptions ocsp_fetch_options() {
-  net::ClientOptions o;
-  o.connect_timeout = std::chrono::seconds(5);
-  o.request_timeout = std::chrono::seconds(10);
-  o.max_response_body_bytes = 1024 * 1024;
-  return o;
-}
-
-}  // namespace
-
-ClientProxy::ClientProxy(asio::io_context& io, ProxyContext ctx)
-    : io_(io),
-      ctx_(std::move(ctx)),
-      ocsp_client_(io.get_executor(), ocsp_fetch_options()),
+ClientProxy::ClientProxy(asio::io_context&, ProxyContext ctx)
+    : ctx_(std::move(ctx)),
       ok_(ctx_.metrics->counter("roadside_messages_total", "Messages processed, by proxy and result", {{"proxy", "client"}, {"result", "ok"}})),
       failed_(ctx_.metrics->counter("roadside_messages_total", "Messages processed, by proxy and result",
                                     {{"proxy", "client"}, {"result", "fault"}})) {}
-
-Result<std::shared_ptr<net::HttpClient>> ClientProxy::peer_client() {
-  auto key = ctx_.token->auth_key();
-  if (!key.ok()) return key.error();
-  std::lock_guard lock(mu_);
-  if (peer_client_ && peer_client_key_ == (*key)->info.key_id) return peer_client_;
-  net::ClientOptions o;
-  o.max_response_body_bytes = ctx_.max_message_bytes;
-  o.request_timeout = std::chrono::seconds(300);
-  net::TlsClientConfig tls;
-  tls.verify_server = false;  // X-Road authenticates servers by their registered certificates (PeerTrust)
-  tls.verify_hostname = false;
-  tls.cert_chain_pem = (*key)->info.cert.to_pem();
-  tls.key_pem = (*key)->key.to_pem();
-  tls.cipher_list = net::kXRoadTls12Ciphers;
-  auto shared_fn = ctx_.shared;
-  tls.check_server = [shared_fn, trust = peer_trust_](const net::PeerChain& chain, const std::string& server) -> std::string {
-    auto shared = shared_fn();
-    if (!shared) return "no valid global configuration to check the server against";
-    return trust->check(chain, *shared, std::chrono::system_clock::now(), server);
-  };
-  o.tls = tls;
-  peer_client_ = std::make_shared<net::HttpClient>(io_.get_executor(), o);
-  peer_client_key_ = (*key)->info.key_id;
-  return peer_client_;
-}
 
 asio::awaitable<void> ClientProxy::handle(net::ServerExchange& ex) {
   const auto& req = ex.request();
   const std::string target(req.target());
   const std::string accept(req[http::field::accept]);
   Result<Answer> result = Error();
+  const Snapshot snap = ctx_.snapshot();
   const bool rest = target.rfind("/r1/", 0) == 0;
   if (rest) {
-    result = co_await process_rest(ex);
+    result = co_await process_rest(ex, &snap);
   } else if (req.method() == http::verb::get && (target == "/listClients" || target.rfind("/listClients?", 0) == 0)) {
-    auto list = list_clients(ex);
+    auto list = list_clients(ex, snap);
     result = list.ok() ? Result<Answer>(Answer{Reply::of(std::move(list).value()), false}) : Result<Answer>(list.error());
   } else if (req.method() == http::verb::post) {
-    result = co_await process_soap(ex);
+    result = co_await process_soap(ex, &snap);
   } else {
     result = fail(errc::bad_request, "not an X-Road request: REST requests go to /r1/..., SOAP requests are POSTed");
   }
@@ -130,9 +91,9 @@ asio::awaitable<void> ClientProxy::handle(net::ServerExchange& ex) {
   (void)co_await ex.respond(std::move(refusal));
 }
 
-Result<net::StringResponse> ClientProxy::list_clients(net::ServerExchange& ex) {
-  auto shared = ctx_.shared();
-  if (!shared) return fail(errc::global_conf_outdated, ctx_.globalconf_problem().value_or("no valid global configuration"));
+Result<net::StringResponse> ClientProxy::list_clients(net::ServerExchange& ex, const Snapshot& snap) {
+  const auto& shared = snap.shared;
+  if (!shared) return fail(errc::global_conf_outdated, snap.globalconf_problem);
   const std::string target(ex.request().target());
   const auto q = target.find('?');
   const auto instances = query_params(q == std::string::npos ? std::string_view() : std::string_view(target).substr(q + 1), "xRoadInstance");
@@ -185,14 +146,14 @@ constexpr auto kFastestKept = std::chrono::hours(1);
 std::optional<std::string> ClientProxy::fastest_server(const std::string& key) {
   std::lock_guard lock(mu_);
   auto it = fastest_.find(key);
-  if (it == fastest_.end() || std::chrono::steady_clock::now() - it->second.second > kFastestKept) return std::nullopt;
+  if (it == fastest_.end() || ctx_.clock->steady_now() - it->second.second > kFastestKept) return std::nullopt;
   return it->second.first;
 }
 
 void ClientProxy::remember_fastest(const std::string& key, const std::string& address) {
   std::lock_guard lock(mu_);
   if (fastest_.size() > 10'000) fastest_.clear();
-  fastest_[key] = {address, std::chrono::steady_clock::now()};
+  fastest_[key] = {address, ctx_.clock->steady_now()};
 }
 
 void ClientProxy::forget_fastest(const std::string& key) {
@@ -200,18 +161,17 @@ void ClientProxy::forget_fastest(const std::string& key) {
   fastest_.erase(key);
 }
 
-Status ClientProxy::check_local_client(const XRoadId& client, const net::PeerInfo& peer) const {
-  const auto conf = ctx_.serverconf();
+Status ClientProxy::check_local_client(const Snapshot& snap, const XRoadId& client, const net::PeerInfo& peer) const {
+  const auto& conf = snap.conf;
   if (!conf) return fail(errc::server_not_configured, "this server has no configuration applied");
   const serverconf::Client* local = conf->client(client);
   if (!local) return fail(errc::unknown_member, "client " + client.to_string() + " is not hosted by this security server");
   return check_is_connection(*local, peer);
 }
 
-asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(TransportMessage request, XRoadId client, XRoadId provider,
-                                                                       std::string request_id, HeaderList http_headers) {
-  auto shared = ctx_.shared();
-  if (!shared) co_return fail(errc::global_conf_outdated, ctx_.globalconf_problem().value_or("no valid global configuration"));
+asio::awaitable<Result<std::vector<const globalconf::SecurityServer*>>> ClientProxy::servers_of(const Snapshot* snap, XRoadId provider) {
+  const auto& shared = snap->shared;
+  if (!shared) co_return fail(errc::global_conf_outdated, snap->globalconf_problem);
   if (!shared->has_client(provider)) co_return fail(errc::unknown_member, "service provider " + provider.to_string() + " is not in the global configuration");
   std::vector<const globalconf::SecurityServer*> servers;
   bool maintenance = false;
@@ -226,34 +186,45 @@ asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(Transport
     if (maintenance) co_return fail(errc::maintenance_mode, "every security server of " + provider.to_string() + " is in maintenance mode");
     co_return fail(errc::unknown_member, "no security server hosts " + provider.to_string());
   }
+  if (servers.size() == 1) co_return servers;
   // Several servers: the one that accepted a connection first leads (X-Road's fastest
   // connect), remembered for an hour; the others follow as fallbacks.
+  std::vector<std::string> addresses;
+  for (const auto* s : servers) addresses.push_back(s->address);
+  const std::string key = address_set_key(addresses);
+  std::optional<std::string> fastest = fastest_server(key);
+  if (!fastest) {
+    auto winner = co_await ctx_.peers->fastest(addresses);
+    if (winner) {
+      fastest = addresses[*winner];
+      remember_fastest(key, *fastest);
+    }
+  }
+  if (fastest) {
+    std::stable_partition(servers.begin(), servers.end(), [&](const globalconf::SecurityServer* s) { return s->address == *fastest; });
+  }
+  co_return servers;
+}
+
+asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(const Snapshot* snap, TransportMessage request, XRoadId client,
+                                                                       XRoadId provider, std::string request_id, HeaderList http_headers) {
+  auto in_order = co_await servers_of(snap, provider);
+  if (!in_order.ok()) co_return in_order.error();
+  const std::vector<const globalconf::SecurityServer*> servers = std::move(in_order).value();
+  const auto& shared = snap->shared;
   std::string fastest_key;
   if (servers.size() > 1) {
     std::vector<std::string> addresses;
     for (const auto* s : servers) addresses.push_back(s->address);
     fastest_key = address_set_key(addresses);
-    std::optional<std::string> fastest = fastest_server(fastest_key);
-    if (!fastest) {
-      auto winner = co_await net::fastest_connect(io_.get_executor(), addresses, ctx_.peer_port, std::chrono::seconds(5));
-      if (winner) {
-        fastest = addresses[*winner];
-        remember_fastest(fastest_key, *fastest);
-      }
-    }
-    if (fastest) {
-      std::stable_partition(servers.begin(), servers.end(), [&](const globalconf::SecurityServer* s) { return s->address == *fastest; });
-    }
   }
 
   // The keys: the client's member signs; the authentication key opens the connection.
-  auto signing_key = ctx_.token->signing_key(client);
+  auto signing_key = ctx_.keys->signing_key(client);
   if (!signing_key.ok()) co_return signing_key.error();
-  auto http = peer_client();
-  if (!http.ok()) co_return http.error();
-  auto auth = ctx_.token->auth_key();
+  auto auth = ctx_.keys->auth_key();
   if (!auth.ok()) co_return auth.error();
-  auto auth_ocsp = ctx_.ocsp->fresh_response((*auth)->info.cert, shared, std::chrono::system_clock::now());
+  auto auth_ocsp = ctx_.ocsp->fresh_response((*auth)->info.cert, shared, snap->now);
   if (!auth_ocsp.ok()) co_return auth_ocsp.error();
   request.ocsp_responses.push_back(*auth_ocsp);
 
@@ -271,7 +242,7 @@ asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(Transport
   Result<net::ClientResponse> answer = Error();
   const globalconf::SecurityServer* contacted = nullptr;
   for (const auto* server : servers) {
-    answer = co_await send_to(server, &encoded, &http_headers, *http);
+    answer = co_await ctx_.peers->send(server, &encoded, &http_headers);
     contacted = server;
     if (answer.ok()) break;
     if (!fastest_key.empty() && server == servers.front()) forget_fastest(fastest_key);
@@ -310,66 +281,13 @@ asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(Transport
     out.fault = response->fault;
     co_return out;
   }
-  auto sig = xml::XadesSignature::parse(response->signature.signature);
-  if (!sig.ok()) co_return sig.error();
-  auto verified = globalconf::verify_signed_message(*sig, response->signed_message(), *shared, {provider, std::chrono::system_clock::now()});
+  auto verified = ctx_.trust->verify_message(response->signature.signature, response->signed_message(), *shared, {provider, snap->now});
   if (!verified.ok()) co_return verified.error();
   out.message = std::move(response).value();
   co_return out;
 }
 
-asio::awaitable<Result<net::ClientResponse>> ClientProxy::send_to(const globalconf::SecurityServer* server, const EncodedMessage* encoded,
-                                                                  const HeaderList* headers, std::shared_ptr<net::HttpClient> http) {
-  const net::Url url{"https", server->address, ctx_.peer_port, "/"};
-  auto head = [&] {
-    http::request_header<> post;
-    post.method(http::verb::post);
-    post.target("/");
-    post.version(11);
-    post.set(http::field::content_type, encoded->content_type);
-    post.set(kHashAlgorithmHeader, "SHA-512");
-    post.set("x-proxy-version", kXRoadProtocolVersion);
-    for (const auto& h : *headers) post.set(h.name, h.value);
-    return post;
-  };
-  // (Named arguments: GCC 12 destroys some temporaries of a co_await expression twice.)
-  // The connection is to this server only: its certificate must be registered for it.
-  const std::string expected = server->id.to_string();
-  const std::uint64_t generation = peer_trust_->generation();
-  http::request_header<> first = head();
-  auto answer = co_await http->send(url, std::move(first), encoded->pieces, ctx_.spool_dir, kSpoolAbove, expected);
-  if (answer.ok() || answer.error().code() != net::make_error_code(net::errc::tls_failed)) co_return answer;
-  // Refused at the handshake, so nothing was sent. For want of an OCSP status: fetch it from
-  // the server's responder and connect again; or, when another request stored responses
-  // since this one connected, just connect again.
-  auto pending = peer_trust_->pending(*server);
-  if (!pending && peer_trust_->generation() == generation) co_return answer;
-  if (pending) {
-    auto responses = co_await fetch_peer_ocsp(server, *pending);
-    if (!responses.ok()) co_return responses.error();
-    peer_trust_->store(*pending, std::move(responses).value());
-  }
-  http::request_header<> again = head();
-  co_return co_await http->send(url, std::move(again), encoded->pieces, ctx_.spool_dir, kSpoolAbove, expected);
-}
-
-asio::awaitable<Result<std::vector<std::string>>> ClientProxy::fetch_peer_ocsp(const globalconf::SecurityServer* server,
-                                                                               crypto::Certificate cert) {
-  const std::string url = "http://" + net::Url{"http", server->address, ctx_.peer_ocsp_port, "/"}.authority() + "/?cert=" + cert.sha1_hex();
-  auto got = co_await ocsp_client_.get(url);
-  if (!got.ok() || got->message.result_int() != 200) {
-    const std::string why = got.ok() ? "HTTP " + std::to_string(got->message.result_int()) : got.error().detail();
-    log::warn("no OCSP status from the provider's server", {{"server", server->id.to_string()}, {"error", why}});
-    // (The code stays a connect-time failure: nothing was sent, another server may be tried.)
-    co_return Error(net::make_error_code(net::errc::tls_failed),
-                    "the OCSP status of security server " + server->id.to_string() + "'s authentication certificate is unknown: " + why);
-  }
-  auto responses = ocsp_responses_of(std::string(got->message[http::field::content_type]), got->message.body());
-  if (!responses.ok()) co_return Error(net::make_error_code(net::errc::tls_failed), responses.error().detail());
-  co_return responses;
-}
-
-asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_rest(net::ServerExchange& ex) {
+asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_rest(net::ServerExchange& ex, const Snapshot* snap) {
   const auto& req = ex.request();
   const std::string target_text(req.target());
   auto target = parse_rest_target(target_text);
@@ -382,9 +300,9 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_rest(net::Serv
   if (!client_text) co_return fail(errc::missing_header_field, "the X-Road-Client header is missing");
   auto client = parse_rest_client(*client_text);
   if (!client.ok()) co_return fail(errc::bad_request, "X-Road-Client: " + client.error().detail());
-  if (auto st = check_local_client(*client, ex.peer()); !st.ok()) co_return st.error();
-  auto shared = ctx_.shared();
-  if (!shared) co_return fail(errc::global_conf_outdated, ctx_.globalconf_problem().value_or("no valid global configuration"));
+  if (auto st = check_local_client(*snap, *client, ex.peer()); !st.ok()) co_return st.error();
+  const auto& shared = snap->shared;
+  if (!shared) co_return fail(errc::global_conf_outdated, snap->globalconf_problem);
 
   auto body = co_await ex.read_body_payload(ctx_.max_message_bytes, ctx_.spool_dir, kSpoolAbove);
   if (!body.ok()) co_return body.error();
@@ -417,7 +335,7 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_rest(net::Serv
   const std::string request_hash = rest_request_hash_of_digest(request.message, body_digest);
   HeaderList http_headers;
   http_headers.push_back({"x-road-message-type", "REST"});
-  auto answer = co_await exchange(std::move(request), *client, target->service.service_provider(), request_id, std::move(http_headers));
+  auto answer = co_await exchange(snap, std::move(request), *client, target->service.service_provider(), request_id, std::move(http_headers));
   if (!answer.ok()) co_return answer.error();
   if (answer->fault) {
     co_return Answer{Reply::of(rest_error_response(*answer->fault, std::string(req[http::field::accept]), req.version())), true};
@@ -443,7 +361,7 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_rest(net::Serv
   co_return Answer{std::move(out), false};
 }
 
-asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_soap(net::ServerExchange& ex) {
+asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_soap(net::ServerExchange& ex, const Snapshot* snap) {
   const auto& req = ex.request();
   // The client is in the body: until it is known, what this request holds counts against
   // the shared SOAP memory budget (and stays counted while the message is processed). Each
@@ -459,7 +377,7 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_soap(net::Serv
   if (!env.ok()) co_return env.error();
   const XRoadId client = *env->header.client;
   const XRoadId service = *env->header.service;
-  if (auto st = check_local_client(client, ex.peer()); !st.ok()) co_return st.error();
+  if (auto st = check_local_client(*snap, client, ex.peer()); !st.ok()) co_return st.error();
   const std::string request_hash = soap_request_hash(message->soap);
 
   TransportMessage request;
@@ -471,7 +389,7 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_soap(net::Serv
   HeaderList http_headers;
   http_headers.push_back({"x-original-content-type", content_type});
   if (auto action = req.find("SOAPAction"); action != req.end()) http_headers.push_back({"x-original-soapaction", std::string(action->value())});
-  auto answer = co_await exchange(std::move(request), client, service.service_provider(), request_id, std::move(http_headers));
+  auto answer = co_await exchange(snap, std::move(request), client, service.service_provider(), request_id, std::move(http_headers));
   if (!answer.ok()) co_return answer.error();
   if (answer->fault) co_return Answer{Reply::of(soap_error_response(*answer->fault, req.version())), true};
 

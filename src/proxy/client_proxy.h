@@ -24,7 +24,6 @@
 #include "net/http_client.h"
 #include "net/http_server.h"
 #include "proxy/context.h"
-#include "proxy/peer_trust.h"
 #include "proxy/transport.h"
 
 namespace roadside::proxy {
@@ -42,41 +41,31 @@ class ClientProxy {
     std::string original_content_type;  // x-original-content-type (SOAP)
   };
   // Signs `request` for `client`, sends it to a server of `provider` and verifies the answer.
-  boost::asio::awaitable<Result<PeerAnswer>> exchange(TransportMessage request, XRoadId client, XRoadId provider,
+  // (Pointer parameters: coroutine parameters are copied; `snap` lives in handle()'s frame.)
+  boost::asio::awaitable<Result<PeerAnswer>> exchange(const Snapshot* snap, TransportMessage request, XRoadId client, XRoadId provider,
                                                       std::string request_id, HeaderList http_headers);
+  // The provider's servers that are not in maintenance, the fastest to connect first.
+  boost::asio::awaitable<Result<std::vector<const globalconf::SecurityServer*>>> servers_of(const Snapshot* snap, XRoadId provider);
   // The client is hosted here and its IS connected as its mode demands.
-  Status check_local_client(const XRoadId& client, const net::PeerInfo& peer) const;
+  Status check_local_client(const Snapshot& snap, const XRoadId& client, const net::PeerInfo& peer) const;
   // A response for the IS, and whether it carries a fault (the provider's or the service's).
   struct Answer {
     Reply response;
     bool fault = false;
   };
-  boost::asio::awaitable<Result<Answer>> process_rest(net::ServerExchange& ex);
-  boost::asio::awaitable<Result<Answer>> process_soap(net::ServerExchange& ex);
-  Result<net::StringResponse> list_clients(net::ServerExchange& ex);
-  // The mutual-TLS client on the current authentication key (rebuilt when the key changes).
-  Result<std::shared_ptr<net::HttpClient>> peer_client();
+  boost::asio::awaitable<Result<Answer>> process_rest(net::ServerExchange& ex, const Snapshot* snap);
+  boost::asio::awaitable<Result<Answer>> process_soap(net::ServerExchange& ex, const Snapshot* snap);
+  Result<net::StringResponse> list_clients(net::ServerExchange& ex, const Snapshot& snap);
 
-  // X-Road's fastest connect: the address that answered first among a set of servers.
+  // X-Road's fastest connect: the address that answered first among a set of servers,
+  // remembered for an hour.
   std::optional<std::string> fastest_server(const std::string& key);
   void remember_fastest(const std::string& key, const std::string& address);
   void forget_fastest(const std::string& key);
-  // Sends the encoded request to `server`; when the handshake was refused for want of a
-  // usable OCSP status, fetches the server's responses from its OCSP responder and connects
-  // once more.
-  boost::asio::awaitable<Result<net::ClientResponse>> send_to(const globalconf::SecurityServer* server, const EncodedMessage* encoded,
-                                                              const HeaderList* headers, std::shared_ptr<net::HttpClient> http);
-  // The OCSP responses `server`'s responder (X-Road's port 5577) serves for `cert`.
-  boost::asio::awaitable<Result<std::vector<std::string>>> fetch_peer_ocsp(const globalconf::SecurityServer* server, crypto::Certificate cert);
 
-  boost::asio::io_context& io_;
   ProxyContext ctx_;
   std::mutex mu_;
   std::map<std::string, std::pair<std::string, std::chrono::steady_clock::time_point>> fastest_;  // GUARDED_BY(mu_)
-  std::shared_ptr<net::HttpClient> peer_client_;  // GUARDED_BY(mu_)
-  std::string peer_client_key_;                   // key id it was built for; GUARDED_BY(mu_)
-  std::shared_ptr<PeerTrust> peer_trust_ = std::make_shared<PeerTrust>();
-  net::HttpClient ocsp_client_;
   metrics::Counter& ok_;
   metrics::Counter& failed_;
 };

@@ -5,6 +5,15 @@
 
 namespace roadside::proxy {
 
+Snapshot ProxyContext::snapshot() const {
+  Snapshot s;
+  s.shared = shared();
+  if (!s.shared) s.globalconf_problem = globalconf_problem().value_or("no valid global configuration");
+  s.conf = serverconf();
+  s.now = clock->now();
+  return s;
+}
+
 Result<RegisteredPeer> registered_peer(const std::string& cert_der, const globalconf::SharedParameters& shared) {
   auto cert = crypto::Certificate::from_der(cert_der);
   if (!cert.ok()) return Error(make_error_code(errc::ssl_auth_failed), "the peer's TLS certificate cannot be read");

@@ -8,7 +8,9 @@
 #include <optional>
 #include <string>
 
+#include "base/clock.h"
 #include "globalconf/parameters.h"
+#include "globalconf/signature_verifier.h"
 #include "metrics/metrics.h"
 #include "net/http_server.h"
 #include "serverconf/serverconf.h"
@@ -22,6 +24,18 @@ namespace roadside::proxy {
 // it against their minimum supported client version).
 inline constexpr std::string_view kXRoadProtocolVersion = "7.8.1";
 
+// What one request is processed against, taken once when it arrives, so every step of it
+// sees the same configurations and the same time.
+struct Snapshot {
+  std::shared_ptr<const globalconf::SharedParameters> shared;  // null: no valid global configuration
+  std::string globalconf_problem;                               // why, when `shared` is null
+  std::shared_ptr<const serverconf::ServerConf> conf;           // null: none applied
+  std::chrono::system_clock::time_point now;
+};
+
+class PeerTransport;
+class ServiceTransport;
+
 struct ProxyContext {
   // The own instance's shared parameters from a valid global configuration, or null.
   std::function<std::shared_ptr<const globalconf::SharedParameters>()> shared;
@@ -29,14 +43,14 @@ struct ProxyContext {
   std::function<std::optional<std::string>()> globalconf_problem;
   // The newest server configuration, or null when none is applied.
   std::function<std::shared_ptr<const serverconf::ServerConf>()> serverconf;
-  signer::SoftToken* token = nullptr;
-  signer::BatchSigner* signer = nullptr;
-  signer::OcspManager* ocsp = nullptr;
+  const Clock* clock = &Clock::system();
+  const signer::KeySource* keys = nullptr;
+  signer::Signer* signer = nullptr;
+  const signer::OcspSource* ocsp = nullptr;
+  const globalconf::Trust* trust = &globalconf::Trust::xroad();
+  std::shared_ptr<PeerTransport> peers;        // the client proxy's way to providers' servers
+  std::shared_ptr<ServiceTransport> services;  // the server proxy's way to services
   metrics::Registry* metrics = nullptr;
-  // Port of the server proxies of other Security Servers (X-Road: 5500 everywhere).
-  unsigned short peer_port = 5500;
-  // Port of other Security Servers' OCSP responders (X-Road: 5577 everywhere).
-  unsigned short peer_ocsp_port = 5577;
   // The largest message taken (a body streams through spool files, never whole in memory).
   std::uint64_t max_message_bytes = 64 * 1024 * 1024;
   // SOAP messages are parsed in memory, and read whole before their client is known: all
@@ -44,6 +58,9 @@ struct ProxyContext {
   std::shared_ptr<net::ByteBudget> soap_memory = std::make_shared<net::ByteBudget>(512ull << 20);
   // Where bodies over kSpoolAbove wait while they are hashed, verified and passed on.
   std::filesystem::path spool_dir = std::filesystem::temp_directory_path() / "roadside-spool";
+
+  // The configurations in use and the time, now.
+  Snapshot snapshot() const;
 };
 
 // Bodies up to this size stay in memory; larger ones go to spool files.

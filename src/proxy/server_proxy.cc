@@ -9,9 +9,9 @@
 #include "xml/identifier_xml.h"
 #include "crypto/crypto.h"
 #include "base/random.h"
-#include "globalconf/signature_verifier.h"
 #include "net/errors.h"
 #include "proxy/rest.h"
+#include "proxy/service_transport.h"
 #include "proxy/soap.h"
 #include "proxy/transport.h"
 #include "xml/xades.h"
@@ -48,6 +48,19 @@ std::string failure_kind(const Error& cause, std::chrono::milliseconds timeout) 
   return "the call failed";
 }
 
+// The access check, in one place for every way a service is reached: `client` may call
+// `service` (a REST service: `method` on the normalised `path`), by the rights of the server
+// configuration in `snap` (global groups from its global configuration).
+Status check_access(const Snapshot& snap, const XRoadId& client, const XRoadId& service, const std::string& method = {},
+                    const std::string& path = {}) {
+  const bool allowed = method.empty() ? snap.conf->allowed_service(client, service, snap.shared.get())
+                                      : snap.conf->allowed(client, service, method, path, snap.shared.get());
+  if (allowed) return {};
+  std::string what = client.to_string() + " may not call " + service.to_string();
+  if (!method.empty()) what += " " + method + " " + path;
+  return fail(errc::access_denied, "request is not allowed: " + what);
+}
+
 }  // namespace
 
 Fault fault_for_peer(const Fault& logged, const Error& cause) {
@@ -80,28 +93,14 @@ Error service_error(const serverconf::Service& service, const Error& cause) {
   return fail(e, "service " + service.id.to_string() + " failed: " + failure_kind(cause, service.timeout));
 }
 
-ServerProxy::ServerProxy(asio::io_context& io, ProxyContext ctx)
-    : io_(io),
-      ctx_(std::move(ctx)),
+ServerProxy::ServerProxy(asio::io_context&, ProxyContext ctx)
+    : ctx_(std::move(ctx)),
       ok_(ctx_.metrics->counter("roadside_messages_total", "Messages processed, by proxy and result", {{"proxy", "server"}, {"result", "ok"}})),
       failed_(ctx_.metrics->counter("roadside_messages_total", "Messages processed, by proxy and result",
                                     {{"proxy", "server"}, {"result", "fault"}})) {}
 
-net::HttpClient& ServerProxy::service_client(std::chrono::milliseconds timeout) {
-  std::lock_guard lock(mu_);
-  auto& c = service_clients_[timeout.count()];
-  if (!c) {
-    net::ClientOptions o;
-    o.request_timeout = timeout;
-    o.connect_timeout = std::min(timeout, std::chrono::milliseconds(10'000));
-    o.max_response_body_bytes = ctx_.max_message_bytes;
-    c = std::make_unique<net::HttpClient>(io_.get_executor(), o);
-  }
-  return *c;
-}
-
 asio::awaitable<void> ServerProxy::handle(net::ServerExchange& ex) {
-  const auto started = std::chrono::steady_clock::now();
+  const auto started = ctx_.clock->steady_now();
   auto result = co_await process(ex);
   if (ex.responded()) co_return;
   if (result.ok()) {
@@ -116,7 +115,7 @@ asio::awaitable<void> ServerProxy::handle(net::ServerExchange& ex) {
                                 {"error", f.message},
                                 {"detail", f.detail},
                                 {"peer", ex.peer().remote.address().to_string()},
-                                {"ms", std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()}});
+                                {"ms", std::chrono::duration_cast<std::chrono::milliseconds>(ctx_.clock->steady_now() - started).count()}});
   auto r = net::make_response(http::status::internal_server_error, soap_fault_xml(fault_for_peer(f, result.error())),
                               "text/xml; charset=UTF-8", ex.request().version());
   (void)co_await ex.respond(std::move(r));
@@ -125,17 +124,16 @@ asio::awaitable<void> ServerProxy::handle(net::ServerExchange& ex) {
 asio::awaitable<Result<Reply>> ServerProxy::process(net::ServerExchange& ex) {
   const auto& req = ex.request();
   if (req.method() != http::verb::post) co_return fail(errc::invalid_message, "the server proxy accepts only POST");
-  auto shared = ctx_.shared();
-  if (!shared) co_return fail(errc::global_conf_outdated, ctx_.globalconf_problem().value_or("no valid global configuration"));
-  auto conf = ctx_.serverconf();
-  if (!conf) co_return fail(errc::server_not_configured, "this server has no configuration applied");
+  const Snapshot snap = ctx_.snapshot();
+  if (!snap.shared) co_return fail(errc::global_conf_outdated, snap.globalconf_problem);
+  if (!snap.conf) co_return fail(errc::server_not_configured, "this server has no configuration applied");
 
   // The peer: its TLS certificate is registered. The handshake only made it present one (the
   // 5500 listener has no CA and no check_peer, so any certificate passes TLS): it is judged
   // here, so a refused peer gets a fault that says why.
   const auto& chain = ex.peer().chain;
   if (chain.empty()) co_return fail(errc::ssl_auth_failed, "the peer presented no authentication certificate");
-  auto peer = registered_peer(chain.front(), *shared);
+  auto peer = registered_peer(chain.front(), *snap.shared);
   if (!peer.ok()) co_return peer.error();
 
   auto body = co_await ex.read_body_payload(ctx_.max_message_bytes, ctx_.spool_dir, kSpoolAbove);
@@ -144,14 +142,14 @@ asio::awaitable<Result<Reply>> ServerProxy::process(net::ServerExchange& ex) {
   if (!request.ok()) co_return request.error();
 
   // The peer's certificate is good: its OCSP responses travel in the request.
-  auto status = globalconf::verify_certificate(peer->cert, {}, request->ocsp_responses, *shared, std::chrono::system_clock::now());
+  auto status = ctx_.trust->verify_certificate(peer->cert, request->ocsp_responses, *snap.shared, snap.now);
   if (!status.ok()) co_return fail(errc::ssl_auth_failed, "the peer's authentication certificate: " + status.error().detail());
 
   const auto type = mime_type_of(request->message_type);
   const globalconf::SecurityServer* sender = peer->server;
-  if (type == kRestRequestType) co_return co_await process_rest(ex, *request, sender, shared, conf);
+  if (type == kRestRequestType) co_return co_await process_rest(ex, *request, sender, &snap);
   if (type == "text/xml" || type == "application/xop+xml") {
-    auto soap = co_await process_soap(ex, *request, sender, shared, conf);
+    auto soap = co_await process_soap(ex, *request, sender, &snap);
     if (!soap.ok()) co_return soap.error();
     co_return Reply::of(std::move(soap).value());
   }
@@ -159,17 +157,16 @@ asio::awaitable<Result<Reply>> ServerProxy::process(net::ServerExchange& ex) {
 }
 
 Status ServerProxy::verify_sender(const TransportMessage& request, const XRoadId& client, const globalconf::SecurityServer& sender,
-                                  const globalconf::SharedParameters& shared) {
+                                  const Snapshot& snap) const {
   // The sending server hosts the client: exactly this client, in the global configuration.
   if (!sender.hosts(client)) return fail(errc::ssl_auth_failed, "security server " + sender.id.to_string() + " does not host client " + client.to_string());
   // The signature is the client's.
-  ROADSIDE_TRY(xml::XadesSignature sig, xml::XadesSignature::parse(request.signature.signature));
-  ROADSIDE_TRY_STATUS(globalconf::verify_signed_message(sig, request.signed_message(), shared, {client, std::chrono::system_clock::now()}));
+  ROADSIDE_TRY_STATUS(ctx_.trust->verify_message(request.signature.signature, request.signed_message(), *snap.shared, {client, snap.now}));
   return {};
 }
 
 asio::awaitable<Result<TransportMessage>> ServerProxy::sign_response(TransportMessage response, XRoadId provider) {
-  auto key = ctx_.token->signing_key(provider);
+  auto key = ctx_.keys->signing_key(provider);
   if (!key.ok()) co_return key.error();
   signer::MessageParts parts{response.message, {}};
   auto digests = response.attachment_digests();
@@ -183,20 +180,19 @@ asio::awaitable<Result<TransportMessage>> ServerProxy::sign_response(TransportMe
 
 asio::awaitable<Result<net::StringResponse>> ServerProxy::process_soap(net::ServerExchange& ex, TransportMessage& request,
                                                                         const globalconf::SecurityServer* sender,
-                                                                        std::shared_ptr<const globalconf::SharedParameters> shared,
-                                                                        std::shared_ptr<const serverconf::ServerConf> conf) {
+                                                                        const Snapshot* snap) {
   auto env = parse_soap(request.message, true);
   if (!env.ok()) co_return env.error();
   const XRoadId client = *env->header.client;
   const XRoadId service_id = *env->header.service;
-  if (auto st = verify_sender(request, client, *sender, *shared); !st.ok()) co_return st.error();
+  if (auto st = verify_sender(request, client, *sender, *snap); !st.ok()) co_return st.error();
 
   Result<SoapMessage> incoming = Error();
-  const serverconf::Service* service = conf->service(service_id);
+  const serverconf::Service* service = snap->conf->service(service_id);
   if (!service && is_soap_metaservice(service_id.service_code())) {
-    incoming = co_await soap_metaservice(request, client, service_id, shared, conf);
+    incoming = co_await soap_metaservice(request, client, service_id, snap);
   } else {
-    incoming = co_await call_soap_service(ex, request, client, service_id, shared, conf);
+    incoming = co_await call_soap_service(ex, request, client, service_id, snap);
   }
   if (!incoming.ok()) co_return incoming.error();
   auto renv = parse_soap(incoming->soap, false);
@@ -225,17 +221,14 @@ asio::awaitable<Result<net::StringResponse>> ServerProxy::process_soap(net::Serv
 
 asio::awaitable<Result<SoapMessage>> ServerProxy::call_soap_service(net::ServerExchange& ex, TransportMessage& request, XRoadId client,
                                                                      XRoadId service_id,
-                                                                     std::shared_ptr<const globalconf::SharedParameters> shared,
-                                                                     std::shared_ptr<const serverconf::ServerConf> conf) {
-  const serverconf::Service* service = conf->service(service_id);
+                                                                     const Snapshot* snap) {
+  const serverconf::Service* service = snap->conf->service(service_id);
   if (!service) co_return fail(errc::unknown_service, "unknown service " + service_id.to_string());
   // A REST service's rights are per method and path: a SOAP call has neither (X-Road refuses it).
   if (service->type != serverconf::ServiceType::wsdl) {
     co_return fail(errc::service_type, "service " + service_id.to_string() + " is a REST service and cannot be called using SOAP");
   }
-  if (!conf->allowed_service(client, service_id, shared.get())) {
-    co_return fail(errc::access_denied, "request is not allowed: " + client.to_string() + " may not call " + service_id.to_string());
-  }
+  if (auto st = check_access(*snap, client, service_id); !st.ok()) co_return st.error();
   // The message as the client's IS sent it.
   const auto& req = ex.request();
   SoapMessage outgoing;
@@ -253,7 +246,7 @@ asio::awaitable<Result<SoapMessage>> ServerProxy::call_soap_service(net::ServerE
   if (auto action = req.find("x-original-soapaction"); action != req.end()) call.set("SOAPAction", action->value());
   call.body() = join_soap_message(outgoing);
   call.prepare_payload();
-  auto answer = co_await service_client(service->timeout).request(*url, std::move(call));
+  auto answer = co_await ctx_.services->request(*url, std::move(call), service->timeout);
   if (!answer.ok()) co_return service_error(*service, answer.error());
   const std::string answer_type(answer->message[http::field::content_type]);
   auto incoming = split_soap_message(answer_type, std::move(answer->message.body()));
@@ -266,15 +259,14 @@ asio::awaitable<Result<SoapMessage>> ServerProxy::call_soap_service(net::ServerE
 }
 
 asio::awaitable<Result<SoapMessage>> ServerProxy::soap_metaservice(TransportMessage& request, XRoadId client, XRoadId service_id,
-                                                                    std::shared_ptr<const globalconf::SharedParameters> shared,
-                                                                    std::shared_ptr<const serverconf::ServerConf> conf) {
+                                                                    const Snapshot* snap) {
   const XRoadId provider = service_id.service_provider();
   const std::string code(service_id.service_code());
   SoapMessage out;
   out.soap_content_type = "text/xml; charset=UTF-8";
   out.content_type = out.soap_content_type;
   if (code == "listMethods" || code == "allowedMethods") {
-    const auto services = listed_services(*conf, provider, true, code == "allowedMethods" ? &client : nullptr, shared.get());
+    const auto services = listed_services(*snap->conf, provider, true, code == "allowedMethods" ? &client : nullptr, snap->shared.get());
     auto envelope = soap_response_envelope(request.message, soap_service_list(code, services));
     if (!envelope.ok()) co_return envelope.error();
     out.soap = std::move(envelope).value();
@@ -286,12 +278,10 @@ asio::awaitable<Result<SoapMessage>> ServerProxy::soap_metaservice(TransportMess
   auto target = XRoadId::service(provider.instance(), provider.member_class(), provider.member_code(), provider.subsystem_code(),
                                  wanted->first, wanted->second);
   if (!target.ok()) co_return fail(errc::invalid_body, "getWsdl: " + target.error().detail());
-  const serverconf::Service* service = conf->service(*target);
+  const serverconf::Service* service = snap->conf->service(*target);
   if (!service || service->type != serverconf::ServiceType::wsdl) co_return fail(errc::unknown_service, "unknown service " + target->to_string());
-  if (!conf->allowed_service(client, *target, shared.get())) {
-    co_return fail(errc::access_denied, "request is not allowed: " + client.to_string() + " may not call " + target->to_string());
-  }
-  auto wsdl = co_await service_client(service->timeout).get(service->wsdl_url);
+  if (auto st = check_access(*snap, client, *target); !st.ok()) co_return st.error();
+  auto wsdl = co_await ctx_.services->get(service->wsdl_url, service->timeout);
   if (!wsdl.ok()) co_return service_error(*service, wsdl.error());
   if (wsdl->message.result_int() != 200) {
     co_return fail(errc::service_invalid_response, "the WSDL of " + target->to_string() + " answered HTTP " +
@@ -315,15 +305,14 @@ asio::awaitable<Result<SoapMessage>> ServerProxy::soap_metaservice(TransportMess
 }
 
 asio::awaitable<Result<net::ClientResponse>> ServerProxy::rest_metaservice(RestTarget target, XRoadId client,
-                                                                            std::shared_ptr<const globalconf::SharedParameters> shared,
-                                                                            std::shared_ptr<const serverconf::ServerConf> conf) {
+                                                                            const Snapshot* snap) {
   const XRoadId provider = target.service.service_provider();
   const std::string code(target.service.service_code());
   net::ClientResponse out;
   out.message.result(http::status::ok);
   out.message.version(11);
   if (code == "listMethods" || code == "allowedMethods") {
-    const auto services = listed_services(*conf, provider, false, code == "allowedMethods" ? &client : nullptr, shared.get());
+    const auto services = listed_services(*snap->conf, provider, false, code == "allowedMethods" ? &client : nullptr, snap->shared.get());
     out.message.set(http::field::content_type, "application/json");
     out.message.body() = rest_service_list(services);
     co_return out;
@@ -335,13 +324,11 @@ asio::awaitable<Result<net::ClientResponse>> ServerProxy::rest_metaservice(RestT
   if (wanted.empty() || !decoded.ok()) co_return fail(errc::bad_request, "getOpenAPI needs ?serviceCode=CODE");
   auto id = XRoadId::service(provider.instance(), provider.member_class(), provider.member_code(), provider.subsystem_code(), *decoded);
   if (!id.ok()) co_return fail(errc::bad_request, "getOpenAPI: " + id.error().detail());
-  const serverconf::Service* service = conf->service(*id);
+  const serverconf::Service* service = snap->conf->service(*id);
   if (!service || service->type == serverconf::ServiceType::wsdl) co_return fail(errc::unknown_service, "unknown service " + id->to_string());
   if (service->openapi_url.empty()) co_return fail(errc::unknown_service, "service " + id->to_string() + " has no OpenAPI description");
-  if (!conf->allowed_service(client, *id, shared.get())) {
-    co_return fail(errc::access_denied, "request is not allowed: " + client.to_string() + " may not call " + id->to_string());
-  }
-  auto description = co_await service_client(service->timeout).get(service->openapi_url);
+  if (auto st = check_access(*snap, client, *id); !st.ok()) co_return st.error();
+  auto description = co_await ctx_.services->get(service->openapi_url, service->timeout);
   if (!description.ok()) co_return service_error(*service, description.error());
   if (description->message.result_int() != 200) {
     co_return fail(errc::service_invalid_response, "the OpenAPI description of " + id->to_string() + " answered HTTP " +
@@ -355,10 +342,9 @@ asio::awaitable<Result<net::ClientResponse>> ServerProxy::rest_metaservice(RestT
 
 asio::awaitable<Result<net::ClientResponse>> ServerProxy::call_rest_service(RestRequestHead head, RestTarget target,
                                                                              TransportMessage& request, XRoadId client,
-                                                                             std::shared_ptr<const globalconf::SharedParameters> shared,
-                                                                             std::shared_ptr<const serverconf::ServerConf> conf) {
+                                                                             const Snapshot* snap) {
   // The service and the right to call it.
-  const serverconf::Service* service = conf->service(target.service);
+  const serverconf::Service* service = snap->conf->service(target.service);
   if (!service) co_return fail(errc::unknown_service, "unknown service " + target.service.to_string());
   if (service->type == serverconf::ServiceType::wsdl) {
     co_return fail(errc::service_type, "service " + target.service.to_string() + " is a SOAP service and cannot be called using REST");
@@ -368,10 +354,7 @@ asio::awaitable<Result<net::ClientResponse>> ServerProxy::call_rest_service(Rest
   if (!path.ok()) co_return path.error();
   if (auto st = check_query(target.query); !st.ok()) co_return st.error();
   const std::string checked = path->decoded.empty() ? "/" : path->decoded;
-  if (!conf->allowed(client, target.service, head.method, checked, shared.get())) {
-    co_return fail(errc::access_denied, "request is not allowed: " + client.to_string() + " may not call " + target.service.to_string() +
-                                            " " + head.method + " " + checked);
-  }
+  if (auto st = check_access(*snap, client, target.service, head.method, checked); !st.ok()) co_return st.error();
   auto url = net::Url::parse(service->url);
   if (!url.ok()) co_return service_error(*service, url.error());
   std::string base = url->target;
@@ -388,7 +371,7 @@ asio::awaitable<Result<net::ClientResponse>> ServerProxy::call_rest_service(Rest
   }
   std::vector<net::Payload> body;
   if (request.body) body.push_back(*request.body);
-  auto answer = co_await service_client(service->timeout).send(*url, std::move(call), std::move(body), ctx_.spool_dir, kSpoolAbove);
+  auto answer = co_await ctx_.services->send(*url, std::move(call), std::move(body), service->timeout);
   if (!answer.ok()) co_return service_error(*service, answer.error());
   if (answer->message.result_int() < 200) {
     co_return fail(errc::service_invalid_response, "service " + service->id.to_string() + " answered with the interim status " +
@@ -399,8 +382,7 @@ asio::awaitable<Result<net::ClientResponse>> ServerProxy::call_rest_service(Rest
 
 asio::awaitable<Result<Reply>> ServerProxy::process_rest(net::ServerExchange& ex, TransportMessage& request,
                                                                         const globalconf::SecurityServer* sender,
-                                                                        std::shared_ptr<const globalconf::SharedParameters> shared,
-                                                                        std::shared_ptr<const serverconf::ServerConf> conf) {
+                                                                        const Snapshot* snap) {
   auto head = RestRequestHead::parse(request.message);
   if (!head.ok()) co_return head.error();
   auto target = parse_rest_target(head->target);
@@ -410,13 +392,13 @@ asio::awaitable<Result<Reply>> ServerProxy::process_rest(net::ServerExchange& ex
   auto client = parse_rest_client(*client_text);
   if (!client.ok()) co_return fail(errc::invalid_message, "X-Road-Client: " + client.error().detail());
 
-  if (auto st = verify_sender(request, *client, *sender, *shared); !st.ok()) co_return st.error();
+  if (auto st = verify_sender(request, *client, *sender, *snap); !st.ok()) co_return st.error();
 
   Result<net::ClientResponse> answer = Error();
-  if (!conf->service(target->service) && is_rest_metaservice(target->service.service_code())) {
-    answer = co_await rest_metaservice(*target, *client, shared, conf);
+  if (!snap->conf->service(target->service) && is_rest_metaservice(target->service.service_code())) {
+    answer = co_await rest_metaservice(*target, *client, snap);
   } else {
-    answer = co_await call_rest_service(*head, *target, request, *client, shared, conf);
+    answer = co_await call_rest_service(*head, *target, request, *client, snap);
   }
   if (!answer.ok()) co_return answer.error();
 

@@ -35,37 +35,26 @@ class ServerProxy {
   boost::asio::awaitable<Result<Reply>> process(net::ServerExchange& ex);
   boost::asio::awaitable<Result<Reply>> process_rest(net::ServerExchange& ex, TransportMessage& request,
                                                                     const globalconf::SecurityServer* sender,
-                                                                    std::shared_ptr<const globalconf::SharedParameters> shared,
-                                                                    std::shared_ptr<const serverconf::ServerConf> conf);
+                                                                    const Snapshot* snap);
   boost::asio::awaitable<Result<net::StringResponse>> process_soap(net::ServerExchange& ex, TransportMessage& request,
                                                                     const globalconf::SecurityServer* sender,
-                                                                    std::shared_ptr<const globalconf::SharedParameters> shared,
-                                                                    std::shared_ptr<const serverconf::ServerConf> conf);
+                                                                    const Snapshot* snap);
   boost::asio::awaitable<Result<SoapMessage>> call_soap_service(net::ServerExchange& ex, TransportMessage& request, XRoadId client,
-                                                                XRoadId service_id, std::shared_ptr<const globalconf::SharedParameters> shared,
-                                                                std::shared_ptr<const serverconf::ServerConf> conf);
+                                                                XRoadId service_id, const Snapshot* snap);
   boost::asio::awaitable<Result<net::ClientResponse>> call_rest_service(RestRequestHead head, RestTarget target, TransportMessage& request,
                                                                         XRoadId client,
-                                                                        std::shared_ptr<const globalconf::SharedParameters> shared,
-                                                                        std::shared_ptr<const serverconf::ServerConf> conf);
+                                                                        const Snapshot* snap);
   // Metaservices the provider's server answers itself (metaservices.h).
   boost::asio::awaitable<Result<SoapMessage>> soap_metaservice(TransportMessage& request, XRoadId client, XRoadId service_id,
-                                                               std::shared_ptr<const globalconf::SharedParameters> shared,
-                                                               std::shared_ptr<const serverconf::ServerConf> conf);
+                                                               const Snapshot* snap);
   boost::asio::awaitable<Result<net::ClientResponse>> rest_metaservice(RestTarget target, XRoadId client,
-                                                                       std::shared_ptr<const globalconf::SharedParameters> shared,
-                                                                       std::shared_ptr<const serverconf::ServerConf> conf);
+                                                                       const Snapshot* snap);
   // The sending server hosts `client`, and the message is signed by `client`'s member.
   // (`sender` is the server the TLS peer's certificate is registered for.)
   Status verify_sender(const TransportMessage& request, const XRoadId& client, const globalconf::SecurityServer& sender,
-                       const globalconf::SharedParameters& shared);
+                       const Snapshot& snap) const;
   boost::asio::awaitable<Result<TransportMessage>> sign_response(TransportMessage response, XRoadId provider);
-  net::HttpClient& service_client(std::chrono::milliseconds timeout);
-
-  boost::asio::io_context& io_;
   ProxyContext ctx_;
-  std::mutex mu_;
-  std::map<std::int64_t, std::unique_ptr<net::HttpClient>> service_clients_;  // by timeout (ms)
   metrics::Counter& ok_;
   metrics::Counter& failed_;
 };

@@ -3,6 +3,8 @@
 #include "base/log.h"
 #include "crypto/crypto.h"
 #include "proxy/ocsp_responder.h"
+#include "proxy/peer_transport.h"
+#include "proxy/service_transport.h"
 
 namespace roadside::server {
 
@@ -74,14 +76,16 @@ Proxies::Proxies(boost::asio::io_context& io, ProxyOptions options, storage::Sto
   ctx_.shared = [&globalconf] { return globalconf.shared(); };
   ctx_.globalconf_problem = [&globalconf] { return globalconf.not_ready(); };
   ctx_.serverconf = [&serverconf] { return serverconf.current(); };
-  ctx_.token = &token.token();
+  ctx_.keys = &token.token();
   ctx_.ocsp = &ocsp.manager();
   ctx_.metrics = &metrics;
-  ctx_.peer_port = options_.peer_port;
-  ctx_.peer_ocsp_port = options_.peer_ocsp_port;
   ctx_.soap_memory = std::make_shared<net::ByteBudget>(options_.soap_memory_bytes);
   ctx_.max_message_bytes = options_.max_message_bytes;
   ctx_.spool_dir = options_.spool_dir;
+  ctx_.peers = std::make_shared<proxy::TlsPeerTransport>(
+      io, token.token(), ctx_.shared,
+      proxy::PeerTransportOptions{options_.peer_port, options_.peer_ocsp_port, options_.max_message_bytes, options_.spool_dir});
+  ctx_.services = std::make_shared<proxy::HttpServiceTransport>(io, options_.max_message_bytes, options_.spool_dir, proxy::kSpoolAbove);
   readiness.add("proxy", [this]() -> std::optional<std::string> {
     if (listeners_.has("serverproxy")) return std::nullopt;
     return std::string("the server proxy is not listening: it needs the token's authentication key (log in with the PIN)");
@@ -92,7 +96,7 @@ Proxies::~Proxies() = default;
 
 Status Proxies::start() {
   net::set_spool_limits(options_.spool);
-  signer::OcspManager* ocsp = ctx_.ocsp;
+  const signer::OcspSource* ocsp = ctx_.ocsp;
   auto shared = ctx_.shared;
   signer_ = std::make_unique<signer::BatchSigner>(
       io_.get_executor(),
@@ -127,13 +131,13 @@ Status Proxies::start() {
       {"ocsp", options_.peer_facing_address, options_.ocsp_responder_port, options_.limits, std::nullopt},
       proxy::make_ocsp_responder(ocsp_cache_)));
 
-  if (ctx_.token->auth_key().ok()) ROADSIDE_TRY_STATUS(start_server_proxy());
+  if (ctx_.keys->auth_key().ok()) ROADSIDE_TRY_STATUS(start_server_proxy());
   return {};
 }
 
 Status Proxies::start_server_proxy() {
   // The server proxy authenticates with the authentication key: it needs the token.
-  ROADSIDE_TRY(auto auth, ctx_.token->auth_key());
+  ROADSIDE_TRY(auto auth, ctx_.keys->auth_key());
   std::lock_guard lock(server_mu_);
   if (listeners_.has("serverproxy")) return {};
   net::TlsServerConfig tls;

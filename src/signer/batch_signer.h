@@ -28,12 +28,20 @@ namespace roadside::signer {
 // signing time), looked up when the batch is signed.
 using OcspLookup = std::function<Result<std::vector<std::string>>(const crypto::Certificate& cert)>;
 
-class BatchSigner {
+// What the message path signs with (BatchSigner; a fake in unit tests).
+class Signer {
+ public:
+  virtual ~Signer() = default;
+  // Signs `parts` with `key` (XAdES, with the key certificate's OCSP response).
+  virtual boost::asio::awaitable<Result<SignedMessageParts>> sign(std::shared_ptr<const OpenKey> key, MessageParts parts) = 0;
+};
+
+class BatchSigner final : public Signer {
  public:
   BatchSigner(boost::asio::any_io_executor executor, OcspLookup ocsp, metrics::Registry& metrics, std::size_t max_batch = 256);
 
   // Signs `parts` with `key`, together with whatever else is waiting for the same key.
-  boost::asio::awaitable<Result<SignedMessageParts>> sign(std::shared_ptr<const OpenKey> key, MessageParts parts);
+  boost::asio::awaitable<Result<SignedMessageParts>> sign(std::shared_ptr<const OpenKey> key, MessageParts parts) override;
 
  private:
   struct Initiation;

@@ -53,7 +53,19 @@ class OcspCache {
 // configuration, verified by X-Road's rules before they are kept, refreshed when half of
 // their freshness has passed, and cached on disk. Signatures embed them; the transport
 // sends the authentication certificate's; the OCSP responder (port 5577) serves them.
-class OcspManager {
+// Where the message path takes fresh OCSP responses for its own certificates from
+// (OcspManager; a fake in unit tests).
+class OcspSource {
+ public:
+  virtual ~OcspSource() = default;
+  // A response for `cert` that is good and fresh at `now` under `shared`'s rules, or
+  // crypto::errc::incorrect_validation_info (cert_validation when revoked).
+  virtual Result<std::string> fresh_response(const crypto::Certificate& cert,
+                                             const std::shared_ptr<const globalconf::SharedParameters>& shared,
+                                             std::chrono::system_clock::time_point now) const = 0;
+};
+
+class OcspManager final : public OcspSource {
  public:
   OcspManager(net::HttpClient& http, OcspCache& cache) : http_(http), cache_(cache) {}
 
@@ -66,7 +78,7 @@ class OcspManager {
   // Every signature and every request asks, so the response's signature and responder are
   // verified once per response and configuration; only its times are checked each call.
   Result<std::string> fresh_response(const crypto::Certificate& cert, const std::shared_ptr<const globalconf::SharedParameters>& shared,
-                                     std::chrono::system_clock::time_point now) const;
+                                     std::chrono::system_clock::time_point now) const override;
 
  private:
   struct Verified {

@@ -43,7 +43,18 @@ struct OpenKey {
   crypto::PrivateKey key;
 };
 
-class SoftToken {
+// Where the message path takes its keys from (SoftToken; a fake in unit tests).
+class KeySource {
+ public:
+  virtual ~KeySource() = default;
+  // The signing key for `member`'s messages (a subsystem signs with its member's key).
+  // errc::token_not_active before login, errc::key_not_found without such a key.
+  virtual Result<std::shared_ptr<const OpenKey>> signing_key(const XRoadId& member) const = 0;
+  // The authentication key (TLS between Security Servers); the same errors.
+  virtual Result<std::shared_ptr<const OpenKey>> auth_key() const = 0;
+};
+
+class SoftToken final : public KeySource {
  public:
   explicit SoftToken(storage::Store& store, Random& random = Random::system()) : store_(store), random_(random) {}
 
@@ -66,9 +77,9 @@ class SoftToken {
 
   // The signing key for `member`'s messages (a subsystem signs with its member's key).
   // errc::token_not_active before login, errc::key_not_found without such a key.
-  Result<std::shared_ptr<const OpenKey>> signing_key(const XRoadId& member) const;
+  Result<std::shared_ptr<const OpenKey>> signing_key(const XRoadId& member) const override;
   // The authentication key (TLS between Security Servers).
-  Result<std::shared_ptr<const OpenKey>> auth_key() const;
+  Result<std::shared_ptr<const OpenKey>> auth_key() const override;
 
  private:
   // Seals `keys` (opened from PKCS#12 by a login) and clears their key_pkcs12, in one

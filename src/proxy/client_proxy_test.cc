@@ -1,0 +1,438 @@
+// The client proxy over fakes (proxy_fakes.h): no sockets, no keys on disk, no peers. Every
+// fault code the client proxy produces is produced here, as the information system sees it
+// (X-Road-Error of a REST error, faultcode of a SOAP fault), together with what it must not
+// do (a request sent twice, a signature made for a refused request).
+#include "proxy/client_proxy.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "base/clock.h"
+#include "crypto/crypto.h"
+#include "proxy/proxy_fakes.h"
+#include "proxy/rest.h"
+#include "proxy/soap.h"
+
+namespace roadside::proxy {
+namespace {
+
+using namespace fakes;
+using http::verb;
+
+XRoadId id(std::string_view text) { return XRoadId::parse(text).value(); }
+
+constexpr std::string_view kServerConf = R"(
+owner: EE/COM/1
+server_code: ss1
+clients:
+  - id: EE/COM/1/CLIENT
+    connection: noauth
+  - id: EE/COM/1/TLS
+    connection: sslnoauth
+  - id: EE/COM/1/CERT
+    connection: sslauth
+    is_certificates:
+      - |
+)";
+
+// The server configuration, with the SSLAUTH client's IS certificate.
+std::string server_conf(const crypto::Certificate& is_cert) {
+  std::string yaml(kServerConf);
+  std::istringstream pem(is_cert.to_pem());
+  for (std::string line; std::getline(pem, line);) yaml += "        " + line + "\n";
+  return yaml;
+}
+
+const std::string kRestTarget = "/r1/EE/COM/2/SERVICE/echo/pets?limit=1";
+
+// The client's identifier parts inside <xrd:client> (instance to subsystem code).
+constexpr std::string_view kClient =
+    "EE</id:xRoadInstance><id:memberClass>COM</id:memberClass><id:memberCode>1</id:memberCode><id:subsystemCode>CLIENT";
+
+std::string soap_request(std::string_view client = kClient, std::string_view protocol = "4.0", std::string_view body = "<m:getState xmlns:m=\"urn:m\"/>") {
+  return std::string(R"(<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xrd="http://x-road.eu/xsd/xroad.xsd" xmlns:id="http://x-road.eu/xsd/identifiers"><SOAP-ENV:Header>)") +
+         R"(<xrd:client id:objectType="SUBSYSTEM"><id:xRoadInstance>)" + std::string(client) + R"(</id:subsystemCode></xrd:client>)" +
+         R"(<xrd:service id:objectType="SERVICE"><id:xRoadInstance>EE</id:xRoadInstance><id:memberClass>COM</id:memberClass><id:memberCode>2</id:memberCode><id:subsystemCode>SERVICE</id:subsystemCode><id:serviceCode>getState</id:serviceCode></xrd:service>)" +
+         R"(<xrd:id>abc</xrd:id><xrd:protocolVersion>)" + std::string(protocol) + R"(</xrd:protocolVersion></SOAP-ENV:Header><SOAP-ENV:Body>)" +
+         std::string(body) + "</SOAP-ENV:Body></SOAP-ENV:Envelope>";
+}
+
+// A signed transport message as the provider's server sends it.
+net::ClientResponse signed_answer(TransportMessage response, const std::string& auth_der) {
+  response.signature.signature = "<signature/>";
+  const EncodedMessage encoded = encode_transport(response);
+  return http_answer(200, encoded.content_type, encoded.joined(), {auth_der});
+}
+
+class ClientProxyTest : public ::testing::Test {
+ protected:
+  ClientProxyTest() {
+    shared->instance = "EE";
+    shared->members = {{id("MEMBER:EE/COM/1"), "Client", {id("SUBSYSTEM:EE/COM/1/CLIENT")}},
+                       {id("MEMBER:EE/COM/2"), "Provider", {id("SUBSYSTEM:EE/COM/2/SERVICE")}}};
+    for (const char* code : {"ss2", "ss3"}) {
+      globalconf::SecurityServer s;
+      s.id = id(std::string("SERVER:EE/COM/2/") + code);
+      s.address = std::string(code) + ".example";
+      s.clients = {id("SUBSYSTEM:EE/COM/2/SERVICE")};
+      s.auth_cert_hashes = {crypto::sha256(code == std::string("ss2") ? ss2_auth->info.cert.to_der() : ss3_auth->info.cert.to_der())};
+      shared->security_servers.push_back(std::move(s));
+    }
+    auto parsed = serverconf::ServerConf::parse_yaml(server_conf(is_key->info.cert));
+    EXPECT_TRUE(parsed.ok()) << parsed.error().to_string();
+    conf = std::make_shared<serverconf::ServerConf>(std::move(parsed).value());
+    ctx.shared = [this] { return globalconf_on ? std::shared_ptr<const globalconf::SharedParameters>(shared) : nullptr; };
+    ctx.globalconf_problem = [] { return std::optional<std::string>("the configuration expired"); };
+    ctx.serverconf = [this] { return serverconf_on ? std::shared_ptr<const serverconf::ServerConf>(conf) : nullptr; };
+    ctx.clock = &clock;
+    ctx.keys = &keys;
+    ctx.signer = &signer;
+    ctx.ocsp = &ocsp;
+    ctx.trust = &trust;
+    ctx.peers = peers;
+    ctx.metrics = &metrics;
+    // By default each server answers a REST request as a provider does.
+    peers->answer = [this](const globalconf::SecurityServer& server, const TransportMessage& request) -> Result<net::ClientResponse> {
+      return rest_answer(server, request);
+    };
+  }
+
+  Result<net::ClientResponse> rest_answer(const globalconf::SecurityServer& server, const TransportMessage& request,
+                                          std::string hash = {}) {
+    std::optional<std::string> digest;
+    if (request.body) digest = request.body_digest(crypto::kSha512Uri).value();
+    if (hash.empty()) hash = rest_request_hash_of_digest(request.message, digest);
+    RestResponseHead head{200, "OK", {{"Content-Type", "application/json"}, {"x-road-request-hash", hash}}};
+    TransportMessage response;
+    response.message_type = std::string(kRestResponseType);
+    response.message = head.serialize();
+    response.body = net::Payload(std::string("{\"pets\":[]}"));
+    return signed_answer(std::move(response), auth_der_of(server));
+  }
+
+  // The SOAP response of a provider: the request's header, its requestHash, `edit` applied.
+  Result<net::ClientResponse> soap_answer(const globalconf::SecurityServer& server, const TransportMessage& request,
+                                          const std::function<std::string(std::string)>& edit = {}) {
+    std::string response = request.message;
+    response.replace(response.find("<m:getState"), std::string("<m:getState xmlns:m=\"urn:m\"/>").size(),
+                     "<m:getStateResponse xmlns:m=\"urn:m\"/>");
+    response = insert_request_hash(response, soap_request_hash(request.message)).value();
+    if (edit) response = edit(response);
+    TransportMessage out;
+    out.message_type = "text/xml; charset=UTF-8";
+    out.message = response;
+    return signed_answer(std::move(out), auth_der_of(server));
+  }
+
+  std::string auth_der_of(const globalconf::SecurityServer& server) const {
+    return server.id.to_string() == "SERVER:EE/COM/2/ss2" ? ss2_auth->info.cert.to_der() : ss3_auth->info.cert.to_der();
+  }
+
+  FakeExchange rest(std::vector<std::pair<std::string, std::string>> headers = {{"X-Road-Client", "EE/COM/1/CLIENT"}},
+                    std::string target = kRestTarget, net::PeerInfo peer = {}) {
+    return FakeExchange(verb::get, std::move(target), std::move(headers), "", std::move(peer));
+  }
+  FakeExchange soap(std::string body = soap_request(), std::string content_type = "text/xml; charset=UTF-8") {
+    return FakeExchange(verb::post, "/", {{"Content-Type", content_type}}, std::move(body));
+  }
+
+  // Runs `ex` through a client proxy made now (after the test changed the context).
+  FakeExchange& handle(FakeExchange& ex) {
+    ClientProxy proxy(io, ctx);
+    run(io, proxy, ex);
+    return ex;
+  }
+  // The fault code the IS got: X-Road-Error of a REST error, else the SOAP faultcode.
+  static std::string fault_of(const FakeExchange& ex) {
+    if (!ex.header("X-Road-Error").empty()) return ex.header("X-Road-Error");
+    const auto start = ex.body().find("<faultcode>");
+    if (start == std::string::npos) return "";
+    const auto end = ex.body().find("</faultcode>", start);
+    return ex.body().substr(start + 11, end - start - 11);
+  }
+  std::string fault(FakeExchange ex) { return fault_of(handle(ex)); }
+
+  boost::asio::io_context io;
+  metrics::Registry metrics;
+  ManualClock clock;
+  FakeKeys keys;
+  FakeSigner signer;
+  FakeOcsp ocsp;
+  FakeTrust trust;
+  std::shared_ptr<FakePeers> peers = std::make_shared<FakePeers>();
+  std::shared_ptr<const signer::OpenKey> is_key = make_key("information system", crypto::Usage::tls_client);
+  std::shared_ptr<const signer::OpenKey> ss2_auth = make_key("ss2", crypto::Usage::tls_server_and_client);
+  std::shared_ptr<const signer::OpenKey> ss3_auth = make_key("ss3", crypto::Usage::tls_server_and_client);
+  std::shared_ptr<globalconf::SharedParameters> shared = std::make_shared<globalconf::SharedParameters>();
+  std::shared_ptr<serverconf::ServerConf> conf;
+  bool globalconf_on = true, serverconf_on = true;
+  ProxyContext ctx;
+};
+
+TEST_F(ClientProxyTest, ARestRequestIsSignedSentOnceAndItsVerifiedAnswerPassedOn) {
+  peers->fastest_index = 1;  // ss3 connects first
+  FakeExchange ex = rest();
+  handle(ex);
+  EXPECT_EQ(ex.status(), 200u) << ex.body();
+  EXPECT_EQ(ex.body(), "{\"pets\":[]}");
+  EXPECT_EQ(ex.header("Content-Type"), "application/json");
+  EXPECT_EQ(peers->contacted, std::vector<std::string>{"SERVER:EE/COM/2/ss3"});
+  EXPECT_EQ(signer.calls, 1);
+  // The answer was checked as the provider's, at the request's time.
+  ASSERT_EQ(trust.signers.size(), 1u);
+  EXPECT_EQ(trust.signers[0].to_string(), "SUBSYSTEM:EE/COM/2/SERVICE");
+  EXPECT_EQ(trust.asked_at[0], clock.now());
+}
+
+TEST_F(ClientProxyTest, ASoapRequestGetsTheProvidersResponse) {
+  peers->answer = [this](const globalconf::SecurityServer& s, const TransportMessage& r) { return soap_answer(s, r); };
+  FakeExchange ex = soap();
+  handle(ex);
+  EXPECT_EQ(ex.status(), 200u) << ex.body();
+  EXPECT_NE(ex.body().find("getStateResponse"), std::string::npos) << ex.body();
+}
+
+// ---- the information system's faults: client.* (HTTP 400) ------------------------------
+
+TEST_F(ClientProxyTest, BadRequest) {
+  EXPECT_EQ(fault(FakeExchange(verb::get, "/nothing", {}, "")), "client.bad_request");
+  EXPECT_EQ(fault(rest({{"X-Road-Client", "EE/COM/1/CLIENT"}}, "/r1/EE/COM")), "client.bad_request");
+  EXPECT_EQ(fault(rest({{"X-Road-Client", "EE/COM"}})), "client.bad_request");
+  EXPECT_EQ(fault(rest({{"X-Road-Client", "EE/COM/1/CLIENT"}}, "/r1/EE/COM/2/SERVICE/echo/%2e%2e/admin")), "client.bad_request");
+  EXPECT_EQ(fault(FakeExchange(verb::get, "/listClients?xRoadInstance=OTHER", {}, "")), "client.bad_request");
+  EXPECT_EQ(peers->contacted.size(), 0u);
+}
+
+TEST_F(ClientProxyTest, MissingHeaderField) {
+  FakeExchange ex = rest({});
+  handle(ex);
+  EXPECT_EQ(fault_of(ex), "client.missing_header_field");
+  EXPECT_EQ(ex.status(), 400u);
+  std::string without_id = soap_request();
+  without_id.erase(without_id.find("<xrd:id>abc</xrd:id>"), 20);
+  EXPECT_EQ(fault(soap(without_id)), "client.missing_header_field");
+  // An identifier without its member code.
+  EXPECT_EQ(fault(soap(soap_request("EE</id:xRoadInstance><id:memberClass>COM</id:memberClass><id:subsystemCode>CLIENT"))),
+            "client.bad_request");
+}
+
+TEST_F(ClientProxyTest, IsAuthenticationModes) {
+  // SSLNOAUTH over plain HTTP; SSLAUTH without a certificate, and with another one.
+  EXPECT_EQ(fault(rest({{"X-Road-Client", "EE/COM/1/TLS"}})), "client.ssl_authentication_failed");
+  net::PeerInfo tls;
+  tls.tls = true;
+  EXPECT_EQ(fault(rest({{"X-Road-Client", "EE/COM/1/CERT"}}, kRestTarget, tls)), "client.ssl_authentication_failed");
+  tls.chain = {make_key("stranger", crypto::Usage::tls_client)->info.cert.to_der()};
+  EXPECT_EQ(fault(rest({{"X-Road-Client", "EE/COM/1/CERT"}}, kRestTarget, tls)), "client.ssl_authentication_failed");
+  // Over HTTPS the SSLNOAUTH client passes.
+  FakeExchange ok = rest({{"X-Road-Client", "EE/COM/1/TLS"}}, kRestTarget, tls);
+  EXPECT_EQ(handle(ok).status(), 200u) << ok.body();
+}
+
+TEST_F(ClientProxyTest, SoapMessagesTheClientProxyCannotUse) {
+  EXPECT_EQ(fault(soap(soap_request(), "application/json")), "client.invalid_content_type");
+  EXPECT_EQ(fault(soap("", "text/xml")), "client.missing_soap");
+  EXPECT_EQ(fault(soap("--b\r\nContent-Type: text/plain\r\n\r\nx\r\n--b--\r\n", "multipart/related; boundary=b; type=\"text/xml\"")),
+            "client.invalid_content_type");
+  EXPECT_EQ(fault(soap("garbage", "multipart/related; boundary=b")), "client.mime_parsing_failed");
+  EXPECT_EQ(fault(soap("<not-xml")), "client.invalid_soap");
+  EXPECT_EQ(fault(soap(R"(<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/"><SOAP-ENV:Body/></SOAP-ENV:Envelope>)")),
+            "client.missing_header");
+  EXPECT_EQ(fault(soap(soap_request(kClient, "3.1"))), "client.invalid_protocol_version");
+  EXPECT_EQ(fault(soap(soap_request(kClient, "4.0", "<a/><b/>"))), "client.invalid_body");
+  EXPECT_EQ(signer.calls, 0);
+}
+
+// ---- this server's faults: server.clientproxy.* (HTTP 500) -----------------------------
+
+TEST_F(ClientProxyTest, ServerNotConfigured) {
+  serverconf_on = false;
+  EXPECT_EQ(fault(rest()), "server.clientproxy.server_not_configured");
+  EXPECT_EQ(fault(soap()), "server.clientproxy.server_not_configured");
+}
+
+TEST_F(ClientProxyTest, UnknownMember) {
+  EXPECT_EQ(fault(rest({{"X-Road-Client", "EE/COM/9/OTHER"}})), "server.clientproxy.unknown_member");  // not hosted here
+  EXPECT_EQ(fault(rest({{"X-Road-Client", "EE/COM/1/CLIENT"}}, "/r1/EE/COM/7/NOBODY/echo")), "server.clientproxy.unknown_member");
+  shared->security_servers.clear();  // known, but hosted nowhere
+  EXPECT_EQ(fault(rest()), "server.clientproxy.unknown_member");
+}
+
+TEST_F(ClientProxyTest, GlobalConfOutdated) {
+  globalconf_on = false;
+  FakeExchange ex = rest();
+  handle(ex);
+  EXPECT_EQ(fault_of(ex), "server.clientproxy.global_conf_outdated");
+  EXPECT_EQ(ex.status(), 500u);
+  EXPECT_NE(ex.body().find("the configuration expired"), std::string::npos) << ex.body();
+  EXPECT_EQ(fault(soap()), "server.clientproxy.global_conf_outdated");
+  EXPECT_EQ(fault(FakeExchange(verb::get, "/listClients", {}, "")), "server.clientproxy.global_conf_outdated");
+}
+
+TEST_F(ClientProxyTest, MaintenanceMode) {
+  for (auto& s : shared->security_servers) s.in_maintenance = true;
+  EXPECT_EQ(fault(rest()), "server.clientproxy.maintenance_mode");
+  EXPECT_EQ(peers->contacted.size(), 0u);
+}
+
+TEST_F(ClientProxyTest, TheTokenIsNotLoggedIn) {
+  keys.refuse = Error(make_error_code(signer::errc::token_not_active), "the token is not logged in");
+  EXPECT_EQ(fault(rest()), "server.clientproxy.token_not_active");
+  EXPECT_EQ(peers->contacted.size(), 0u);
+}
+
+TEST_F(ClientProxyTest, NoFreshOcspResponseForTheOwnAuthenticationCertificate) {
+  ocsp.refuse = Error(make_error_code(crypto::errc::incorrect_validation_info), "no fresh response");
+  EXPECT_EQ(fault(rest()), "server.clientproxy.incorrect_validation_info");
+  EXPECT_EQ(signer.calls, 0);
+}
+
+TEST_F(ClientProxyTest, TheSignerFails) {
+  signer.refuse = Error(make_error_code(signer::errc::ocsp_unavailable), "no OCSP response for the signing certificate");
+  EXPECT_EQ(fault(rest()), "server.clientproxy.cert_validation");
+  EXPECT_EQ(peers->contacted.size(), 0u);
+}
+
+TEST_F(ClientProxyTest, NetworkErrorAfterTryingEveryServerThatWasNotReached) {
+  peers->answer = [](const globalconf::SecurityServer&, const TransportMessage&) -> Result<net::ClientResponse> {
+    return Error(net::make_error_code(net::errc::connect_failed), "connection refused");
+  };
+  EXPECT_EQ(fault(rest()), "server.clientproxy.network_error");
+  EXPECT_EQ(peers->contacted.size(), 2u);  // both servers, as nothing was sent
+}
+
+TEST_F(ClientProxyTest, ARequestThatMayHaveReachedAServerIsNotSentToAnother) {
+  peers->answer = [](const globalconf::SecurityServer&, const TransportMessage&) -> Result<net::ClientResponse> {
+    return Error(net::make_error_code(net::errc::timeout), "no answer in 300 s");
+  };
+  EXPECT_EQ(fault(rest()), "server.clientproxy.network_error");
+  EXPECT_EQ(peers->contacted.size(), 1u);
+}
+
+TEST_F(ClientProxyTest, AnUnreachableServerIsSkippedForTheNext) {
+  peers->answer = [this](const globalconf::SecurityServer& s, const TransportMessage& r) -> Result<net::ClientResponse> {
+    if (s.id.to_string() == "SERVER:EE/COM/2/ss2") return Error(net::make_error_code(net::errc::connect_failed), "refused");
+    return rest_answer(s, r);
+  };
+  FakeExchange ex = rest();
+  EXPECT_EQ(handle(ex).status(), 200u) << ex.body();
+  EXPECT_EQ(peers->contacted, (std::vector<std::string>{"SERVER:EE/COM/2/ss2", "SERVER:EE/COM/2/ss3"}));
+}
+
+TEST_F(ClientProxyTest, SslAuthenticationFailedWhenAnotherServerAnswers) {
+  // ss2 is sent the request and ss3's certificate answers; then no certificate at all.
+  peers->fastest_index = 0;
+  peers->answer = [this](const globalconf::SecurityServer&, const TransportMessage& r) -> Result<net::ClientResponse> {
+    return rest_answer(shared->security_servers[1], r);
+  };
+  EXPECT_EQ(fault(rest()), "server.clientproxy.ssl_authentication_failed");
+  EXPECT_EQ(peers->contacted, std::vector<std::string>{"SERVER:EE/COM/2/ss2"});
+  peers->answer = [](const globalconf::SecurityServer&, const TransportMessage&) -> Result<net::ClientResponse> {
+    return http_answer(200, "text/xml", "<x/>", {});
+  };
+  EXPECT_EQ(fault(rest()), "server.clientproxy.ssl_authentication_failed");
+}
+
+TEST_F(ClientProxyTest, InvalidMessageFromTheProvidersServer) {
+  // text/xml that is not a SOAP fault; a transport message without a signature; a SOAP
+  // response to a REST request.
+  peers->answer = [this](const globalconf::SecurityServer& s, const TransportMessage&) -> Result<net::ClientResponse> {
+    return http_answer(500, "text/xml", "<html/>", {auth_der_of(s)});
+  };
+  EXPECT_EQ(fault(rest()), "server.clientproxy.invalid_message");
+  peers->answer = [this](const globalconf::SecurityServer& s, const TransportMessage&) -> Result<net::ClientResponse> {
+    return http_answer(200, "multipart/mixed; boundary=x", "--x\r\n\r\n--x--\r\n", {auth_der_of(s)});
+  };
+  EXPECT_EQ(fault(rest()), "server.clientproxy.missing_signature");
+  peers->answer = [this](const globalconf::SecurityServer& s, const TransportMessage&) {
+    TransportMessage soap_response;
+    soap_response.message_type = "text/xml; charset=UTF-8";
+    soap_response.message = "<x/>";
+    return Result<net::ClientResponse>(signed_answer(std::move(soap_response), auth_der_of(s)));
+  };
+  EXPECT_EQ(fault(rest()), "server.clientproxy.invalid_message");
+  // A REST response to a SOAP request.
+  peers->answer = [this](const globalconf::SecurityServer& s, const TransportMessage& r) { return rest_answer(s, r); };
+  EXPECT_EQ(fault(soap()), "server.clientproxy.invalid_message");
+}
+
+TEST_F(ClientProxyTest, TheProvidersSignatureIsRefused) {
+  trust.refuse_message = Error(make_error_code(crypto::errc::invalid_signature), "the signature does not verify");
+  EXPECT_EQ(fault(rest()), "server.clientproxy.invalid_signature_value");
+}
+
+TEST_F(ClientProxyTest, InconsistentResponse) {
+  peers->answer = [this](const globalconf::SecurityServer& s, const TransportMessage& r) { return rest_answer(s, r, "another-hash"); };
+  EXPECT_EQ(fault(rest()), "server.clientproxy.inconsistent_response");
+  // SOAP: no requestHash, another one, another id.
+  const std::vector<std::function<std::string(std::string)>> edits = {
+      [](std::string m) {
+        const auto a = m.find("<xrd:requestHash");
+        return m.erase(a, m.find("</xrd:requestHash>") + 18 - a);
+      },
+      [](std::string m) {
+        const auto a = m.find(">", m.find("<xrd:requestHash")) + 1;
+        return m.replace(a, m.find("</xrd:requestHash>") - a, "b3RoZXI=");
+      },
+      [](std::string m) { return m.replace(m.find("<xrd:id>abc"), 11, "<xrd:id>xyz"); },
+  };
+  for (const auto& edit : edits) {
+    peers->answer = [&](const globalconf::SecurityServer& s, const TransportMessage& r) { return soap_answer(s, r, edit); };
+    EXPECT_EQ(fault(soap()), "server.clientproxy.inconsistent_response");
+  }
+}
+
+TEST_F(ClientProxyTest, TheProvidersFaultReachesTheIsAsItWasSent) {
+  peers->answer = [this](const globalconf::SecurityServer& s, const TransportMessage&) -> Result<net::ClientResponse> {
+    return http_answer(500, "text/xml", soap_fault_xml({"server.serverproxy.access_denied", "not allowed", "id-1"}), {auth_der_of(s)});
+  };
+  FakeExchange ex = rest();
+  EXPECT_EQ(fault_of(handle(ex)), "server.serverproxy.access_denied");
+  EXPECT_EQ(ex.status(), 500u);
+  EXPECT_EQ(fault(soap()), "server.serverproxy.access_denied");
+}
+
+TEST_F(ClientProxyTest, SoapMessagesShareOneMemoryBudget) {
+  ctx.soap_memory = std::make_shared<net::ByteBudget>(64);  // less than one message
+  EXPECT_EQ(fault(soap()), "server.clientproxy.internal_error");
+  EXPECT_EQ(ctx.soap_memory->used(), 0u);  // and given back
+}
+
+TEST_F(ClientProxyTest, ARequestOverTheLargestMessage) {
+  ctx.max_message_bytes = 16;
+  EXPECT_EQ(fault(soap()), "server.clientproxy.invalid_message");
+}
+
+// One snapshot per request: the configuration seen at its start is the one used throughout,
+// even when a newer one (here: none) arrives while the request is on its way.
+TEST_F(ClientProxyTest, ARequestUsesTheConfigurationItStartedWith) {
+  peers->answer = [this](const globalconf::SecurityServer& s, const TransportMessage& r) {
+    globalconf_on = false;  // the configuration expires while the provider answers
+    return rest_answer(s, r);
+  };
+  FakeExchange ex = rest();
+  EXPECT_EQ(handle(ex).status(), 200u) << ex.body();
+}
+
+TEST_F(ClientProxyTest, TheFastestServerIsRememberedForAnHour) {
+  peers->fastest_index = 1;
+  FakeExchange a = rest();
+  handle(a);
+  FakeExchange b = rest();
+  handle(b);  // a new proxy: a new memory
+  EXPECT_EQ(peers->fastest_asked, 2);
+  ClientProxy proxy(io, ctx);
+  for (int i = 0; i < 2; ++i) {
+    FakeExchange ex = rest();
+    run(io, proxy, ex);
+  }
+  EXPECT_EQ(peers->fastest_asked, 3);  // asked once by this proxy
+  clock.advance(std::chrono::minutes(61));
+  FakeExchange later = rest();
+  run(io, proxy, later);
+  EXPECT_EQ(peers->fastest_asked, 4);  // forgotten after an hour
+}
+
+}  // namespace
+}  // namespace roadside::proxy

@@ -1,0 +1,220 @@
+// Fakes for the proxies' unit tests (test code only): an HTTP exchange without a socket, and
+// the services a proxy uses (keys, signer, OCSP source, trust checks, peer and service
+// transports), each answering what the test tells it to and recording what it was asked.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include "crypto/crypto.h"
+#include "globalconf/signature_verifier.h"
+#include "net/errors.h"
+#include "net/http_server.h"
+#include "proxy/context.h"
+#include "proxy/errors.h"
+#include "proxy/peer_transport.h"
+#include "proxy/service_transport.h"
+#include "proxy/transport.h"
+#include "signer/batch_signer.h"
+#include "signer/ocsp.h"
+#include "signer/token.h"
+
+namespace roadside::proxy::fakes {
+
+namespace http = boost::beast::http;
+
+// One request as a client sent it, and the response the handler gave.
+class FakeExchange final : public net::ServerExchange {
+ public:
+  FakeExchange(http::verb method, std::string target, std::vector<std::pair<std::string, std::string>> headers, std::string body,
+               net::PeerInfo peer = {})
+      : body_(std::move(body)), peer_(std::move(peer)) {
+    request_.method(method);
+    request_.target(target);
+    request_.version(11);
+    for (auto& [name, value] : headers) request_.set(name, value);
+  }
+
+  const http::request_header<>& request() const override { return request_; }
+  const net::PeerInfo& peer() const override { return peer_; }
+  boost::asio::awaitable<Result<std::size_t>> read_body(std::span<char> buf) override {
+    const std::size_t n = std::min(buf.size(), body_.size() - read_);
+    std::copy_n(body_.data() + read_, n, buf.data());
+    read_ += n;
+    co_return n;
+  }
+  boost::asio::awaitable<Status> respond(net::StringResponse response) override {
+    head_ = response.base();
+    out_ = std::move(response.body());
+    responded_ = true;
+    co_return Status{};
+  }
+  boost::asio::awaitable<Status> start_response(http::response_header<> head) override {
+    head_ = std::move(head);
+    responded_ = true;
+    co_return Status{};
+  }
+  boost::asio::awaitable<Status> write_body(std::string_view data) override {
+    out_.append(data);
+    co_return Status{};
+  }
+  boost::asio::awaitable<Status> finish_response() override { co_return Status{}; }
+  bool responded() const override { return responded_; }
+
+  unsigned status() const { return head_.result_int(); }
+  std::string header(std::string_view name) const { return std::string(head_[name]); }
+  const std::string& body() const { return out_; }
+
+ private:
+  http::request_header<> request_;
+  std::string body_;
+  std::size_t read_ = 0;
+  net::PeerInfo peer_;
+  http::response_header<> head_;
+  std::string out_;
+  bool responded_ = false;
+};
+
+// A key and a self-signed certificate of the usage given.
+inline std::shared_ptr<const signer::OpenKey> make_key(const std::string& name, crypto::Usage usage) {
+  auto key = crypto::PrivateKey::generate(crypto::KeyType::ec_p256).value();
+  auto cert = crypto::issue_certificate({.common_name = name, .usage = usage}, key, nullptr, key).value();
+  signer::TokenKeyInfo info{name, signer::KeyUsage::signing, std::nullopt, name, std::move(cert)};
+  if (usage == crypto::Usage::tls_server_and_client) info.usage = signer::KeyUsage::authentication;
+  return std::make_shared<const signer::OpenKey>(signer::OpenKey{std::move(info), std::move(key)});
+}
+
+class FakeKeys final : public signer::KeySource {
+ public:
+  std::shared_ptr<const signer::OpenKey> signing = make_key("signing", crypto::Usage::signing);
+  std::shared_ptr<const signer::OpenKey> auth = make_key("auth", crypto::Usage::tls_server_and_client);
+  std::optional<Error> refuse;  // every key refused with this
+
+  Result<std::shared_ptr<const signer::OpenKey>> signing_key(const XRoadId&) const override {
+    if (refuse) return *refuse;
+    return signing;
+  }
+  Result<std::shared_ptr<const signer::OpenKey>> auth_key() const override {
+    if (refuse) return *refuse;
+    return auth;
+  }
+};
+
+class FakeSigner final : public signer::Signer {
+ public:
+  std::optional<Error> refuse;
+  int calls = 0;
+  boost::asio::awaitable<Result<signer::SignedMessageParts>> sign(std::shared_ptr<const signer::OpenKey>, signer::MessageParts) override {
+    ++calls;
+    if (refuse) co_return *refuse;
+    co_return signer::SignedMessageParts{"<signature/>", std::nullopt, std::nullopt};
+  }
+};
+
+class FakeOcsp final : public signer::OcspSource {
+ public:
+  std::optional<Error> refuse;
+  Result<std::string> fresh_response(const crypto::Certificate&, const std::shared_ptr<const globalconf::SharedParameters>&,
+                                     std::chrono::system_clock::time_point) const override {
+    if (refuse) return *refuse;
+    return std::string("ocsp-response");
+  }
+};
+
+// Trust checks that pass, unless told to refuse; they record the time they were asked at.
+class FakeTrust final : public globalconf::Trust {
+ public:
+  std::optional<Error> refuse_message, refuse_certificate;
+  mutable std::vector<std::chrono::system_clock::time_point> asked_at;
+  mutable std::vector<XRoadId> signers;  // the member each message was checked for
+
+  Result<globalconf::VerifiedSignature> verify_message(const std::string&, const globalconf::SignedMessage&,
+                                                       const globalconf::SharedParameters&,
+                                                       const globalconf::SignerCheck& check) const override {
+    asked_at.push_back(check.at);
+    signers.push_back(check.expected_signer);
+    if (refuse_message) return *refuse_message;
+    return globalconf::VerifiedSignature{check.expected_signer, nullptr, {}};
+  }
+  Result<globalconf::CertificateStatus> verify_certificate(const crypto::Certificate&, const std::vector<std::string>&,
+                                                           const globalconf::SharedParameters&,
+                                                           std::chrono::system_clock::time_point at) const override {
+    asked_at.push_back(at);
+    if (refuse_certificate) return *refuse_certificate;
+    return globalconf::CertificateStatus{};
+  }
+};
+
+// The provider's servers: `answer` gets the decoded request and the server it was sent to.
+class FakePeers final : public PeerTransport {
+ public:
+  std::function<Result<net::ClientResponse>(const globalconf::SecurityServer&, const TransportMessage&)> answer;
+  std::vector<std::string> contacted;  // server ids, in order
+  std::optional<std::size_t> fastest_index;
+  int fastest_asked = 0;
+
+  boost::asio::awaitable<Result<net::ClientResponse>> send(const globalconf::SecurityServer* server, const EncodedMessage* encoded,
+                                                           const HeaderList*) override {
+    contacted.push_back(server->id.to_string());
+    auto request = decode_transport(encoded->content_type, encoded->joined());
+    if (!request.ok()) co_return request.error();
+    co_return answer(*server, *request);
+  }
+  boost::asio::awaitable<std::optional<std::size_t>> fastest(std::vector<std::string>) override {
+    ++fastest_asked;
+    co_return fastest_index;
+  }
+};
+
+// The services: `answer` gets the URL and the request (its body joined).
+class FakeServices final : public ServiceTransport {
+ public:
+  std::function<Result<net::ClientResponse>(const std::string& url, const std::string& method, const std::string& body)> answer;
+  std::vector<std::string> called;  // URLs, in order
+
+  boost::asio::awaitable<Result<net::ClientResponse>> request(net::Url url, http::request<http::string_body> request,
+                                                              std::chrono::milliseconds) override {
+    called.push_back(url.to_string());
+    co_return answer(url.to_string(), std::string(request.method_string()), request.body());
+  }
+  boost::asio::awaitable<Result<net::ClientResponse>> send(net::Url url, http::request_header<> head, std::vector<net::Payload> body,
+                                                           std::chrono::milliseconds) override {
+    called.push_back(url.to_string());
+    std::string joined;
+    for (const auto& p : body) joined += p.read_all(1 << 20).value_or("");
+    co_return answer(url.to_string(), std::string(head.method_string()), joined);
+  }
+  boost::asio::awaitable<Result<net::ClientResponse>> get(std::string url, std::chrono::milliseconds) override {
+    called.push_back(url);
+    co_return answer(url, "GET", "");
+  }
+};
+
+// An HTTP response a peer or service sends.
+inline net::ClientResponse http_answer(unsigned status, std::string content_type, std::string body, net::PeerChain chain = {}) {
+  net::ClientResponse r;
+  r.message.result(status);
+  r.message.version(11);
+  if (!content_type.empty()) r.message.set(http::field::content_type, content_type);
+  r.message.body() = std::move(body);
+  r.server_chain = std::move(chain);
+  return r;
+}
+
+// Runs a proxy's handler to its end.
+template <typename Proxy>
+void run(boost::asio::io_context& io, Proxy& proxy, FakeExchange& ex) {
+  auto done = boost::asio::co_spawn(io, proxy.handle(ex), boost::asio::use_future);
+  io.restart();
+  io.run();
+  done.get();
+}
+
+}  // namespace roadside::proxy::fakes
