@@ -144,13 +144,7 @@ class ClientProxyTest : public ::testing::Test {
     return ex;
   }
   // The fault code the IS got: X-Road-Error of a REST error, else the SOAP faultcode.
-  static std::string fault_of(const FakeExchange& ex) {
-    if (!ex.header("X-Road-Error").empty()) return ex.header("X-Road-Error");
-    const auto start = ex.body().find("<faultcode>");
-    if (start == std::string::npos) return "";
-    const auto end = ex.body().find("</faultcode>", start);
-    return ex.body().substr(start + 11, end - start - 11);
-  }
+  static std::string fault_of(const FakeExchange& ex) { return fault_code_of(ex); }
   std::string fault(FakeExchange ex) { return fault_of(handle(ex)); }
 
   boost::asio::io_context io;

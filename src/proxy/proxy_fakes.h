@@ -208,6 +208,16 @@ inline net::ClientResponse http_answer(unsigned status, std::string content_type
   return r;
 }
 
+// The fault code a response carries: X-Road-Error of a REST error, else a SOAP faultcode;
+// "" when it carries none.
+inline std::string fault_code_of(const FakeExchange& ex) {
+  if (!ex.header("X-Road-Error").empty()) return ex.header("X-Road-Error");
+  const auto start = ex.body().find("<faultcode>");
+  if (start == std::string::npos) return "";
+  const auto end = ex.body().find("</faultcode>", start);
+  return ex.body().substr(start + 11, end - start - 11);
+}
+
 // Runs a proxy's handler to its end.
 template <typename Proxy>
 void run(boost::asio::io_context& io, Proxy& proxy, FakeExchange& ex) {

@@ -1,0 +1,386 @@
+// The server proxy over fakes (proxy_fakes.h): no sockets, no keys on disk, no services.
+// Every fault code the server proxy sends a client's Security Server is produced here (the
+// faultcode of the SOAP fault it answers with), together with what it must not do (call a
+// service for a refused request, sign a refused answer).
+#include "proxy/server_proxy.h"
+
+#include <gtest/gtest.h>
+
+#include "base/clock.h"
+#include "crypto/crypto.h"
+#include "proxy/proxy_fakes.h"
+#include "proxy/rest.h"
+#include "proxy/soap.h"
+
+namespace roadside::proxy {
+namespace {
+
+using namespace fakes;
+using http::verb;
+
+XRoadId id(std::string_view text) { return XRoadId::parse(text).value(); }
+
+constexpr std::string_view kServerConf = R"(
+owner: EE/COM/2
+server_code: ss2
+clients:
+  - id: EE/COM/2/SERVICE
+    connection: noauth
+    services:
+      - code: echo
+        url: http://backend.example/api
+      - code: described
+        type: OPENAPI
+        url: http://backend.example/described
+        openapi: http://backend.example/openapi.json
+      - code: getState
+        version: v1
+        type: WSDL
+        url: http://backend.example/soap
+      - code: secret
+        url: http://backend.example/secret
+      - code: hidden
+        version: v1
+        type: WSDL
+        url: http://backend.example/hidden
+    access:
+      - service: echo
+        subjects: [EE/COM/1/CLIENT]
+      - service: described
+        subjects: [EE/COM/1/CLIENT]
+      - service: getState
+        version: v1
+        subjects: [EE/COM/1/CLIENT]
+)";
+
+// A SOAP request from EE/COM/1/CLIENT to EE/COM/2/SERVICE's `service`, `body` in its Body.
+// The WSDL services (getState, hidden) are version v1.
+std::string soap_message(std::string_view service, std::string_view body, std::string_view client = "CLIENT") {
+  return std::string(R"(<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xrd="http://x-road.eu/xsd/xroad.xsd" xmlns:id="http://x-road.eu/xsd/identifiers"><SOAP-ENV:Header>)") +
+         R"(<xrd:client id:objectType="SUBSYSTEM"><id:xRoadInstance>EE</id:xRoadInstance><id:memberClass>COM</id:memberClass><id:memberCode>1</id:memberCode><id:subsystemCode>)" +
+         std::string(client) + R"(</id:subsystemCode></xrd:client>)" +
+         R"(<xrd:service id:objectType="SERVICE"><id:xRoadInstance>EE</id:xRoadInstance><id:memberClass>COM</id:memberClass><id:memberCode>2</id:memberCode><id:subsystemCode>SERVICE</id:subsystemCode><id:serviceCode>)" +
+         std::string(service) + "</id:serviceCode>" +
+         (service == "getState" || service == "hidden" ? "<id:serviceVersion>v1</id:serviceVersion>" : "") + "</xrd:service>" +
+         R"(<xrd:id>abc</xrd:id><xrd:protocolVersion>4.0</xrd:protocolVersion></SOAP-ENV:Header><SOAP-ENV:Body>)" + std::string(body) +
+         "</SOAP-ENV:Body></SOAP-ENV:Envelope>";
+}
+
+class ServerProxyTest : public ::testing::Test {
+ protected:
+  ServerProxyTest() {
+    shared->instance = "EE";
+    shared->members = {{id("MEMBER:EE/COM/1"), "Client", {id("SUBSYSTEM:EE/COM/1/CLIENT"), id("SUBSYSTEM:EE/COM/1/OTHER")}},
+                       {id("MEMBER:EE/COM/2"), "Provider", {id("SUBSYSTEM:EE/COM/2/SERVICE")}}};
+    add_server("SERVER:EE/COM/1/ss1", ss1_auth->info.cert, {id("SUBSYSTEM:EE/COM/1/CLIENT"), id("SUBSYSTEM:EE/COM/1/OTHER")});
+    add_server("SERVER:EE/COM/9/ss9", ss9_auth->info.cert, {});
+    auto parsed = serverconf::ServerConf::parse_yaml(kServerConf);
+    EXPECT_TRUE(parsed.ok()) << parsed.error().to_string();
+    conf = std::make_shared<serverconf::ServerConf>(std::move(parsed).value());
+    ctx.shared = [this] { return globalconf_on ? std::shared_ptr<const globalconf::SharedParameters>(shared) : nullptr; };
+    ctx.globalconf_problem = [] { return std::optional<std::string>("no configuration downloaded from /var/lib/roadside"); };
+    ctx.serverconf = [this] { return serverconf_on ? std::shared_ptr<const serverconf::ServerConf>(conf) : nullptr; };
+    ctx.clock = &clock;
+    ctx.keys = &keys;
+    ctx.signer = &signer;
+    ctx.ocsp = &ocsp;
+    ctx.trust = &trust;
+    ctx.services = services;
+    ctx.metrics = &metrics;
+    // The services answer as services do: JSON for REST, the SOAP response for SOAP.
+    services->answer = [](const std::string& url, const std::string&, const std::string& body) -> Result<net::ClientResponse> {
+      if (url.find("/soap") == std::string::npos) return http_answer(200, "application/json", "{\"ok\":1}");
+      std::string response = body;
+      response.replace(response.find("<m:getState xmlns:m=\"urn:m\"/>"), 29, "<m:getStateResponse xmlns:m=\"urn:m\"/>");
+      return http_answer(200, "text/xml; charset=UTF-8", response);
+    };
+  }
+
+  void add_server(std::string_view server_id, const crypto::Certificate& auth, std::vector<XRoadId> clients) {
+    globalconf::SecurityServer s;
+    s.id = id(server_id);
+    s.address = "peer.example";
+    s.auth_cert_hashes = {crypto::sha256(auth.to_der())};
+    s.clients = std::move(clients);
+    shared->security_servers.push_back(std::move(s));
+  }
+
+  // A request as the client's Security Server sends it: signed, its TLS certificate ss1's.
+  FakeExchange transport(TransportMessage message, bool signed_message = true, net::PeerChain chain = {}) {
+    message.signature.signature = "<signature/>";
+    message.ocsp_responses = {"ocsp-of-ss1"};
+    const EncodedMessage encoded = encode_transport(message);
+    std::string body = encoded.joined();
+    if (!signed_message) {  // the signature part cut out
+      const auto at = body.rfind("\r\n--", body.find(kSignatureType));
+      body.erase(at, body.rfind("\r\n--") - at);
+    }
+    net::PeerInfo peer;
+    peer.tls = true;
+    peer.chain = chain.empty() ? net::PeerChain{ss1_auth->info.cert.to_der()} : std::move(chain);
+    return FakeExchange(verb::post, "/", {{"Content-Type", encoded.content_type}}, std::move(body), std::move(peer));
+  }
+  FakeExchange rest(std::string target = "/r1/EE/COM/2/SERVICE/echo/pets", std::string client = "EE/COM/1/CLIENT",
+                    std::string method = "GET") {
+    RestRequestHead head{std::move(method), std::move(target), {{"X-Road-Client", std::move(client)}, {"x-road-id", "EE-1"}}};
+    TransportMessage m;
+    m.message_type = std::string(kRestRequestType);
+    m.message = head.serialize();
+    return transport(std::move(m));
+  }
+  FakeExchange soap(std::string_view service = "getState", std::string_view body = "<m:getState xmlns:m=\"urn:m\"/>",
+                    std::string_view client = "CLIENT") {
+    TransportMessage m;
+    m.message_type = "text/xml; charset=UTF-8";
+    m.message = soap_message(service, body, client);
+    return transport(std::move(m));
+  }
+
+  FakeExchange& handle(FakeExchange& ex) {
+    ServerProxy proxy(io, ctx);
+    run(io, proxy, ex);
+    return ex;
+  }
+  std::string fault(FakeExchange ex) { return fault_code_of(handle(ex)); }
+  // The signed answer, decoded.
+  TransportMessage answer_of(const FakeExchange& ex) {
+    auto m = decode_transport(ex.header("Content-Type"), ex.body());
+    EXPECT_TRUE(m.ok()) << ex.status() << " " << ex.body();
+    return m.ok() ? std::move(m).value() : TransportMessage{};
+  }
+  void services_fail(net::errc e) {
+    services->answer = [e](const std::string&, const std::string&, const std::string&) -> Result<net::ClientResponse> {
+      return Error(net::make_error_code(e), "http://backend.example:80/api: 10.0.0.7 refused");
+    };
+  }
+
+  boost::asio::io_context io;
+  metrics::Registry metrics;
+  ManualClock clock;
+  FakeKeys keys;
+  FakeSigner signer;
+  FakeOcsp ocsp;
+  FakeTrust trust;
+  std::shared_ptr<FakeServices> services = std::make_shared<FakeServices>();
+  std::shared_ptr<const signer::OpenKey> ss1_auth = make_key("ss1", crypto::Usage::tls_server_and_client);
+  std::shared_ptr<const signer::OpenKey> ss9_auth = make_key("ss9", crypto::Usage::tls_server_and_client);
+  std::shared_ptr<globalconf::SharedParameters> shared = std::make_shared<globalconf::SharedParameters>();
+  std::shared_ptr<serverconf::ServerConf> conf;
+  bool globalconf_on = true, serverconf_on = true;
+  ProxyContext ctx;
+};
+
+TEST_F(ServerProxyTest, ARestRequestReachesItsServiceAndTheAnswerIsSignedWithTheRequestHash) {
+  FakeExchange ex = rest();
+  handle(ex);
+  ASSERT_EQ(ex.status(), 200u) << ex.body();
+  ASSERT_EQ(services->called.size(), 1u);
+  EXPECT_NE(services->called[0].find("backend.example"), std::string::npos);
+  EXPECT_NE(services->called[0].find("/api/pets"), std::string::npos) << services->called[0];
+  TransportMessage answer = answer_of(ex);
+  auto head = RestResponseHead::parse(answer.message);
+  ASSERT_TRUE(head.ok()) << answer.message;
+  EXPECT_EQ(head->status, 200u);
+  EXPECT_FALSE(last_header(head->headers, "x-road-request-hash").value_or("").empty());
+  EXPECT_EQ(last_header(head->headers, "x-road-client"), "EE/COM/1/CLIENT");
+  EXPECT_EQ(signer.calls, 1);
+  // The request's signature and the peer's certificate were checked at the request's time.
+  ASSERT_EQ(trust.signers.size(), 1u);
+  EXPECT_EQ(trust.signers[0].to_string(), "SUBSYSTEM:EE/COM/1/CLIENT");
+  for (auto at : trust.asked_at) EXPECT_EQ(at, clock.now());
+}
+
+TEST_F(ServerProxyTest, ASoapRequestGetsItsServicesAnswerWithTheRequestHash) {
+  FakeExchange ex = soap();
+  handle(ex);
+  ASSERT_EQ(ex.status(), 200u) << ex.body();
+  TransportMessage answer = answer_of(ex);
+  EXPECT_NE(answer.message.find("getStateResponse"), std::string::npos) << answer.message;
+  EXPECT_NE(answer.message.find("<xrd:requestHash"), std::string::npos) << answer.message;
+}
+
+TEST_F(ServerProxyTest, MetaservicesAreAnsweredHere) {
+  FakeExchange list = soap("listMethods", "<xrd:listMethods/>");
+  EXPECT_EQ(handle(list).status(), 200u) << list.body();
+  EXPECT_NE(answer_of(list).message.find("getState"), std::string::npos);
+  FakeExchange allowed = rest("/r1/EE/COM/2/SERVICE/allowedMethods");
+  EXPECT_EQ(handle(allowed).status(), 200u) << allowed.body();
+  EXPECT_TRUE(services->called.empty());
+}
+
+// ---- every fault the server proxy answers with: server.serverproxy.* ------------------
+
+TEST_F(ServerProxyTest, InvalidMessage) {
+  EXPECT_EQ(fault(FakeExchange(verb::get, "/", {}, "")), "server.serverproxy.invalid_message");
+  TransportMessage other;
+  other.message_type = "application/json";
+  other.message = "{}";
+  EXPECT_EQ(fault(transport(other)), "server.serverproxy.invalid_message");
+  EXPECT_EQ(fault(rest("/r1/EE/COM")), "server.serverproxy.invalid_message");
+  EXPECT_EQ(fault(rest("/r1/EE/COM/2/SERVICE/echo", "EE/COM")), "server.serverproxy.invalid_message");
+  EXPECT_EQ(fault(rest("/r1/EE/COM/2/SERVICE/echo", "EE/COM/1/CLIENT", "BREW")), "server.serverproxy.invalid_message");
+  EXPECT_EQ(fault(FakeExchange(verb::post, "/", {{"Content-Type", "multipart/mixed; boundary=x"}}, "junk",
+                               {{}, true, {ss1_auth->info.cert.to_der()}})),
+            "server.serverproxy.invalid_message");
+  EXPECT_EQ(fault(FakeExchange(verb::post, "/", {{"Content-Type", "multipart/related; boundary=x"}}, "junk",
+                               {{}, true, {ss1_auth->info.cert.to_der()}})),
+            "server.serverproxy.invalid_content_type");
+  EXPECT_TRUE(services->called.empty());
+}
+
+TEST_F(ServerProxyTest, GlobalConfOutdatedSaysSoWithoutNamingThisServersFolders) {
+  globalconf_on = false;
+  FakeExchange ex = rest();
+  handle(ex);
+  EXPECT_EQ(fault_code_of(ex), "server.serverproxy.global_conf_outdated");
+  EXPECT_EQ(ex.body().find("/var/lib/roadside"), std::string::npos) << ex.body();
+}
+
+TEST_F(ServerProxyTest, ServerNotConfigured) {
+  serverconf_on = false;
+  EXPECT_EQ(fault(rest()), "server.serverproxy.server_not_configured");
+}
+
+TEST_F(ServerProxyTest, SslAuthenticationFailed) {
+  // No certificate; one registered for no server; not an authentication certificate; one
+  // without a good OCSP status; the sending server does not host the client.
+  FakeExchange none = rest();
+  EXPECT_EQ(fault(FakeExchange(verb::post, "/", {{"Content-Type", "text/xml"}}, "", {{}, true, {}})),
+            "server.serverproxy.ssl_authentication_failed");
+  TransportMessage m;
+  m.message_type = std::string(kRestRequestType);
+  m.message = RestRequestHead{"GET", "/r1/EE/COM/2/SERVICE/echo", {{"X-Road-Client", "EE/COM/1/CLIENT"}}}.serialize();
+  EXPECT_EQ(fault(transport(m, true, {make_key("stranger", crypto::Usage::tls_server_and_client)->info.cert.to_der()})),
+            "server.serverproxy.ssl_authentication_failed");
+  EXPECT_EQ(fault(transport(m, true, {make_key("signer", crypto::Usage::signing)->info.cert.to_der()})),
+            "server.serverproxy.ssl_authentication_failed");
+  trust.refuse_certificate = Error(make_error_code(crypto::errc::incorrect_validation_info), "no good OCSP response");
+  EXPECT_EQ(fault(rest()), "server.serverproxy.ssl_authentication_failed");
+  trust.refuse_certificate.reset();
+  EXPECT_EQ(fault(transport(m, true, {ss9_auth->info.cert.to_der()})), "server.serverproxy.ssl_authentication_failed");
+  EXPECT_TRUE(services->called.empty());
+}
+
+TEST_F(ServerProxyTest, MissingSignature) {
+  TransportMessage m;
+  m.message_type = std::string(kRestRequestType);
+  m.message = RestRequestHead{"GET", "/r1/EE/COM/2/SERVICE/echo", {{"X-Road-Client", "EE/COM/1/CLIENT"}}}.serialize();
+  EXPECT_EQ(fault(transport(m, false)), "server.serverproxy.missing_signature");
+}
+
+TEST_F(ServerProxyTest, TheClientsSignatureIsRefused) {
+  trust.refuse_message = Error(make_error_code(crypto::errc::invalid_signature), "the signature does not verify");
+  EXPECT_EQ(fault(rest()), "server.serverproxy.invalid_signature_value");
+  EXPECT_EQ(fault(soap()), "server.serverproxy.invalid_signature_value");
+  EXPECT_TRUE(services->called.empty());
+}
+
+TEST_F(ServerProxyTest, MissingHeaderField) {
+  TransportMessage m;
+  m.message_type = std::string(kRestRequestType);
+  m.message = RestRequestHead{"GET", "/r1/EE/COM/2/SERVICE/echo", {}}.serialize();
+  EXPECT_EQ(fault(transport(m)), "server.serverproxy.missing_header_field");
+}
+
+TEST_F(ServerProxyTest, SoapTheServerProxyCannotUse) {
+  TransportMessage m;
+  m.message_type = "text/xml";
+  m.message = "<not-xml";
+  EXPECT_EQ(fault(transport(m)), "server.serverproxy.invalid_soap");
+  EXPECT_EQ(fault(soap("getState", "<a/><b/>")), "server.serverproxy.invalid_body");
+  m.message = R"(<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/"><SOAP-ENV:Body/></SOAP-ENV:Envelope>)";
+  EXPECT_EQ(fault(transport(m)), "server.serverproxy.missing_header");
+  std::string old_version = soap_message("getState", "<m:getState xmlns:m=\"urn:m\"/>");
+  old_version.replace(old_version.find(">4.0<"), 5, ">3.1<");
+  m.message = old_version;
+  EXPECT_EQ(fault(transport(m)), "server.serverproxy.invalid_protocol_version");
+}
+
+TEST_F(ServerProxyTest, UnknownServiceAndServiceType) {
+  EXPECT_EQ(fault(rest("/r1/EE/COM/2/SERVICE/nothing")), "server.serverproxy.unknown_service");
+  EXPECT_EQ(fault(soap("nothing", "<m:nothing xmlns:m=\"urn:m\"/>")), "server.serverproxy.unknown_service");
+  EXPECT_EQ(fault(rest("/r1/EE/COM/2/SERVICE/getOpenAPI?serviceCode=echo")), "server.serverproxy.unknown_service");  // no description
+  EXPECT_EQ(fault(soap("getWsdl", "<xrd:getWsdl><xrd:serviceCode>nothing</xrd:serviceCode></xrd:getWsdl>")),
+            "server.serverproxy.unknown_service");
+  // (A WSDL service always has a version in YAML, and a REST path names none: one without.)
+  serverconf::Service unversioned;
+  unversioned.id = id("SERVICE:EE/COM/2/SERVICE/legacy");
+  unversioned.type = serverconf::ServiceType::wsdl;
+  unversioned.url = "http://backend.example/legacy";
+  conf->services.push_back(unversioned);
+  EXPECT_EQ(fault(rest("/r1/EE/COM/2/SERVICE/legacy")), "server.serverproxy.service_type");
+  EXPECT_EQ(fault(soap("echo", "<m:echo xmlns:m=\"urn:m\"/>")), "server.serverproxy.service_type");
+  EXPECT_TRUE(services->called.empty());
+}
+
+TEST_F(ServerProxyTest, AccessDeniedOnEveryWayToAService) {
+  EXPECT_EQ(fault(rest("/r1/EE/COM/2/SERVICE/secret")), "server.serverproxy.access_denied");
+  EXPECT_EQ(fault(rest("/r1/EE/COM/2/SERVICE/echo", "EE/COM/1/OTHER")), "server.serverproxy.access_denied");
+  EXPECT_EQ(fault(soap("hidden", "<m:hidden xmlns:m=\"urn:m\"/>")), "server.serverproxy.access_denied");
+  EXPECT_EQ(fault(soap("getState", "<m:getState xmlns:m=\"urn:m\"/>", "OTHER")), "server.serverproxy.access_denied");
+  EXPECT_EQ(fault(soap("getWsdl", "<xrd:getWsdl><xrd:serviceCode>hidden</xrd:serviceCode><xrd:serviceVersion>v1</xrd:serviceVersion></xrd:getWsdl>")),
+            "server.serverproxy.access_denied");
+  EXPECT_EQ(fault(rest("/r1/EE/COM/2/SERVICE/getOpenAPI?serviceCode=described", "EE/COM/1/OTHER")), "server.serverproxy.access_denied");
+  EXPECT_TRUE(services->called.empty());
+  EXPECT_EQ(signer.calls, 0);
+}
+
+TEST_F(ServerProxyTest, BadRequest) {
+  EXPECT_EQ(fault(rest("/r1/EE/COM/2/SERVICE/getOpenAPI")), "server.serverproxy.bad_request");
+  EXPECT_EQ(fault(rest("/r1/EE/COM/2/SERVICE/echo/%2e%2e/secret")), "server.serverproxy.bad_request");
+}
+
+TEST_F(ServerProxyTest, ServiceFailuresNameTheKindButNoAddress) {
+  const std::vector<std::pair<net::errc, std::string>> cases = {
+      {net::errc::connect_failed, "server.serverproxy.service_failed.network_error"},
+      {net::errc::timeout, "server.serverproxy.service_failed.network_error"},
+      {net::errc::tls_failed, "server.serverproxy.service_failed.ssl_authentication_failed"},
+      {net::errc::protocol_error, "server.serverproxy.service_failed.invalid_message"},
+      {net::errc::bad_url, "server.serverproxy.service_failed"},
+  };
+  for (const auto& [e, code] : cases) {
+    services_fail(e);
+    FakeExchange ex = rest();
+    EXPECT_EQ(fault_code_of(handle(ex)), code);
+    EXPECT_EQ(ex.body().find("10.0.0.7"), std::string::npos) << ex.body();
+    EXPECT_EQ(fault(soap()), code);
+  }
+}
+
+TEST_F(ServerProxyTest, AServiceAnswerThatCannotBeUsed) {
+  services->answer = [](const std::string&, const std::string&, const std::string&) -> Result<net::ClientResponse> {
+    return http_answer(100, "", "");
+  };
+  EXPECT_EQ(fault(rest()), "server.serverproxy.service_failed.invalid_message");
+  services->answer = [](const std::string&, const std::string&, const std::string&) -> Result<net::ClientResponse> {
+    return http_answer(200, "application/json", "{}");
+  };
+  EXPECT_EQ(fault(soap()), "server.serverproxy.service_failed.invalid_message");
+  services->answer = [](const std::string&, const std::string&, const std::string&) -> Result<net::ClientResponse> {
+    return http_answer(200, "text/xml", "<not-a-soap-message/>");
+  };
+  EXPECT_EQ(fault(soap()), "server.serverproxy.service_failed.invalid_message");
+  services->answer = [](const std::string&, const std::string&, const std::string&) -> Result<net::ClientResponse> {
+    return http_answer(404, "text/html", "gone");
+  };
+  EXPECT_EQ(fault(soap("getWsdl", "<xrd:getWsdl><xrd:serviceCode>getState</xrd:serviceCode><xrd:serviceVersion>v1</xrd:serviceVersion></xrd:getWsdl>")),
+            "server.serverproxy.service_failed.invalid_message");
+  EXPECT_EQ(fault(rest("/r1/EE/COM/2/SERVICE/getOpenAPI?serviceCode=described")), "server.serverproxy.service_failed.invalid_message");
+  EXPECT_EQ(signer.calls, 0);
+}
+
+TEST_F(ServerProxyTest, TheAnswerCannotBeSigned) {
+  keys.refuse = Error(make_error_code(signer::errc::token_not_active), "the token is not logged in");
+  EXPECT_EQ(fault(rest()), "server.serverproxy.token_not_active");
+  keys.refuse.reset();
+  signer.refuse = Error(make_error_code(signer::errc::ocsp_unavailable), "no OCSP response for the signing certificate");
+  EXPECT_EQ(fault(soap()), "server.serverproxy.cert_validation");
+  // An error about this server itself reaches the peer as an internal error, its text kept here.
+  signer.refuse = Error(std::make_error_code(std::errc::io_error), "cannot write /var/lib/roadside/spool/x");
+  FakeExchange ex = soap();
+  EXPECT_EQ(fault_code_of(handle(ex)), "server.serverproxy.internal_error");
+  EXPECT_EQ(ex.body().find("/var/lib/roadside"), std::string::npos) << ex.body();
+}
+
+}  // namespace
+}  // namespace roadside::proxy
