@@ -115,9 +115,10 @@ class XRoadTrust final : public Trust {
     ROADSIDE_TRY(xml::XadesSignature sig, xml::XadesSignature::parse(signature));
     return verify_signed_message(sig, message, trust, check);
   }
-  Result<CertificateStatus> verify_certificate(const crypto::Certificate& cert, const std::vector<std::string>& ocsp_responses,
-                                               const SharedParameters& trust, std::chrono::system_clock::time_point at) const override {
-    return globalconf::verify_certificate(cert, {}, ocsp_responses, trust, at);
+  Result<CertificateStatus> verify_certificate(const crypto::Certificate& cert, const std::vector<crypto::Certificate>& extra_intermediates,
+                                               const std::vector<std::string>& ocsp_responses, const SharedParameters& trust,
+                                               std::chrono::system_clock::time_point at) const override {
+    return globalconf::verify_certificate(cert, extra_intermediates, ocsp_responses, trust, at);
   }
 };
 

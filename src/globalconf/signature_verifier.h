@@ -83,9 +83,11 @@ class Trust {
   // A message signed by `signature` (the XAdES document as sent; parsed here).
   virtual Result<VerifiedSignature> verify_message(const std::string& signature, const SignedMessage& message,
                                                    const SharedParameters& trust, const SignerCheck& check) const = 0;
-  // verify_certificate, without extra intermediates.
-  virtual Result<CertificateStatus> verify_certificate(const crypto::Certificate& cert, const std::vector<std::string>& ocsp_responses,
-                                                       const SharedParameters& trust, std::chrono::system_clock::time_point at) const = 0;
+  // verify_certificate.
+  virtual Result<CertificateStatus> verify_certificate(const crypto::Certificate& cert,
+                                                       const std::vector<crypto::Certificate>& extra_intermediates,
+                                                       const std::vector<std::string>& ocsp_responses, const SharedParameters& trust,
+                                                       std::chrono::system_clock::time_point at) const = 0;
 
   // X-Road's rules: the functions above.
   static const Trust& xroad();

@@ -255,12 +255,9 @@ asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(const Sna
     co_return Error(answer.error().code(), "no security server of " + provider.to_string() + " answered: " + answer.error().detail());
   }
   // The server that answered is one of the provider's.
-  auto peer = registered_peer(answer->server_chain.empty() ? std::string() : answer->server_chain.front(), *shared);
+  // (The TLS handshake made the whole check_peer; this binds the answer to the server asked.)
+  auto peer = registered_peer(answer->server_chain.empty() ? std::string() : answer->server_chain.front(), *shared, &contacted->id);
   if (!peer.ok()) co_return peer.error();
-  if (!(peer->server->id == contacted->id)) {
-    co_return fail(errc::ssl_auth_failed, "the server at " + contacted->address + " authenticated as " + peer->server->id.to_string() +
-                                              ", not as " + contacted->id.to_string());
-  }
 
   PeerAnswer out;
   out.original_content_type = std::string(answer->message["x-original-content-type"]);

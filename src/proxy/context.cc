@@ -14,7 +14,7 @@ Snapshot ProxyContext::snapshot() const {
   return s;
 }
 
-Result<RegisteredPeer> registered_peer(const std::string& cert_der, const globalconf::SharedParameters& shared) {
+Result<RegisteredPeer> registered_peer(const std::string& cert_der, const globalconf::SharedParameters& shared, const XRoadId* expected) {
   auto cert = crypto::Certificate::from_der(cert_der);
   if (!cert.ok()) return Error(make_error_code(errc::ssl_auth_failed), "the peer's TLS certificate cannot be read");
   if (!cert->is_auth_cert()) {
@@ -25,7 +25,28 @@ Result<RegisteredPeer> registered_peer(const std::string& cert_der, const global
     return Error(make_error_code(errc::ssl_auth_failed),
                  "the peer's authentication certificate " + cert->subject() + " is not registered for any security server");
   }
+  if (expected && !(server->id == *expected)) {
+    return Error(make_error_code(errc::ssl_auth_failed), "the server called as " + expected->to_string() +
+                                                             " presented the authentication certificate of " + server->id.to_string());
+  }
   return RegisteredPeer{server, std::move(cert).value()};
+}
+
+Result<RegisteredPeer> check_peer(const net::PeerChain& chain, const std::vector<std::string>& ocsp_responses,
+                                  const globalconf::SharedParameters& shared, const globalconf::Trust& trust,
+                                  std::chrono::system_clock::time_point at, const XRoadId* expected) {
+  if (chain.empty()) return Error(make_error_code(errc::ssl_auth_failed), "the peer presented no authentication certificate");
+  ROADSIDE_TRY(RegisteredPeer peer, registered_peer(chain.front(), shared, expected));
+  std::vector<crypto::Certificate> intermediates;
+  for (std::size_t i = 1; i < chain.size(); ++i) {
+    if (auto c = crypto::Certificate::from_der(chain[i]); c.ok()) intermediates.push_back(std::move(c).value());
+  }
+  auto status = trust.verify_certificate(peer.cert, intermediates, ocsp_responses, shared, at);
+  if (!status.ok()) {
+    return Error(status.error().code(), "the authentication certificate " + peer.cert.subject() + " of security server " +
+                                            peer.server->id.to_string() + " is not valid: " + status.error().detail());
+  }
+  return peer;
 }
 
 }  // namespace roadside::proxy

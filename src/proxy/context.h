@@ -85,13 +85,25 @@ struct Reply {
   }
 };
 
-// Checks a peer Security Server's authentication certificate on TLS: an authentication
-// certificate whose SHA-256 hash the global configuration registers for a server. Returns
-// that server and the certificate, or an Error (errc::ssl_auth_failed) naming why not.
+// The peer check, for both directions of TLS between Security Servers, in two steps:
+//
+// registered_peer: the certificate is an authentication certificate whose hash the global
+// configuration registers for a server (for `expected`, when given). Returns that server and
+// the certificate, or errc::ssl_auth_failed naming why not. Cheap: the server proxy asks it
+// before it reads a request.
+//
+// check_peer: registered_peer for the chain's leaf, then the certificate is trusted at `at`:
+// chained to an approved CA (through the chain's other certificates) and good by one of
+// `ocsp_responses`. A trust failure keeps its own code (crypto::errc::incorrect_validation_info
+// when no usable OCSP status was given, which fresh responses may settle).
 struct RegisteredPeer {
   const globalconf::SecurityServer* server;
   crypto::Certificate cert;
 };
-Result<RegisteredPeer> registered_peer(const std::string& cert_der, const globalconf::SharedParameters& shared);
+Result<RegisteredPeer> registered_peer(const std::string& cert_der, const globalconf::SharedParameters& shared,
+                                       const XRoadId* expected = nullptr);
+Result<RegisteredPeer> check_peer(const net::PeerChain& chain, const std::vector<std::string>& ocsp_responses,
+                                  const globalconf::SharedParameters& shared, const globalconf::Trust& trust,
+                                  std::chrono::system_clock::time_point at, const XRoadId* expected = nullptr);
 
 }  // namespace roadside::proxy

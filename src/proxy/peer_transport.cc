@@ -25,8 +25,13 @@ net::ClientOptions ocsp_fetch_options() {
 
 TlsPeerTransport::TlsPeerTransport(asio::io_context& io, const signer::KeySource& keys,
                                    std::function<std::shared_ptr<const globalconf::SharedParameters>()> shared,
-                                   PeerTransportOptions options)
-    : io_(io), keys_(keys), shared_(std::move(shared)), options_(std::move(options)), ocsp_client_(io.get_executor(), ocsp_fetch_options()) {}
+                                   PeerTransportOptions options, const Clock& clock)
+    : io_(io),
+      keys_(keys),
+      shared_(std::move(shared)),
+      options_(std::move(options)),
+      clock_(clock),
+      ocsp_client_(io.get_executor(), ocsp_fetch_options()) {}
 
 Result<std::shared_ptr<net::HttpClient>> TlsPeerTransport::client() {
   ROADSIDE_TRY(auto key, keys_.auth_key());
@@ -41,10 +46,11 @@ Result<std::shared_ptr<net::HttpClient>> TlsPeerTransport::client() {
   tls.cert_chain_pem = key->info.cert.to_pem();
   tls.key_pem = key->key.to_pem();
   tls.cipher_list = net::kXRoadTls12Ciphers;
-  tls.check_server = [shared_fn = shared_, trust = trust_](const net::PeerChain& chain, const std::string& server) -> std::string {
+  tls.check_server = [shared_fn = shared_, trust = trust_, clock = &clock_](const net::PeerChain& chain,
+                                                                            const std::string& server) -> std::string {
     auto shared = shared_fn();
     if (!shared) return "no valid global configuration to check the server against";
-    return trust->check(chain, *shared, std::chrono::system_clock::now(), server);
+    return trust->check(chain, *shared, clock->now(), server);
   };
   o.tls = tls;
   client_ = std::make_shared<net::HttpClient>(io_.get_executor(), o);

@@ -19,6 +19,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "base/clock.h"
 #include "globalconf/parameters.h"
 #include "net/http_client.h"
 #include "proxy/peer_trust.h"
@@ -52,7 +53,8 @@ class TlsPeerTransport final : public PeerTransport {
  public:
   // `shared` gives the global configuration the peers' certificates are checked against.
   TlsPeerTransport(boost::asio::io_context& io, const signer::KeySource& keys,
-                   std::function<std::shared_ptr<const globalconf::SharedParameters>()> shared, PeerTransportOptions options);
+                   std::function<std::shared_ptr<const globalconf::SharedParameters>()> shared, PeerTransportOptions options,
+                   const Clock& clock = Clock::system());
 
   boost::asio::awaitable<Result<net::ClientResponse>> send(const globalconf::SecurityServer* server, const EncodedMessage* encoded,
                                                            const HeaderList* headers) override;
@@ -68,6 +70,7 @@ class TlsPeerTransport final : public PeerTransport {
   const signer::KeySource& keys_;
   std::function<std::shared_ptr<const globalconf::SharedParameters>()> shared_;
   const PeerTransportOptions options_;
+  const Clock& clock_;
   std::shared_ptr<PeerTrust> trust_ = std::make_shared<PeerTrust>();
   net::HttpClient ocsp_client_;
   std::mutex mu_;

@@ -10,34 +10,27 @@ namespace roadside::proxy {
 std::string PeerTrust::check(const net::PeerChain& chain, const globalconf::SharedParameters& shared,
                              std::chrono::system_clock::time_point now, const std::string& expected_server) {
   if (chain.empty()) return "the server presented no certificate";
-  auto peer = registered_peer(chain.front(), shared);
-  if (!peer.ok()) return peer.error().detail();
-  if (peer->server->id.to_string() != expected_server) {
-    return "the server called as " + expected_server + " presented the authentication certificate of " + peer->server->id.to_string();
-  }
-  std::vector<crypto::Certificate> intermediates;
-  for (std::size_t i = 1; i < chain.size(); ++i) {
-    if (auto c = crypto::Certificate::from_der(chain[i]); c.ok()) intermediates.push_back(std::move(c).value());
-  }
+  auto expected = XRoadId::parse(expected_server);
+  if (!expected.ok()) return "the server called has no usable identifier: " + expected_server.substr(0, 256);
   std::vector<std::string> responses;
   {
     std::lock_guard lock(mu_);
-    if (auto it = responses_.find(peer->cert.sha1_hex()); it != responses_.end()) responses = it->second;
+    if (auto it = responses_.find(crypto::to_hex(crypto::sha1(chain.front()))); it != responses_.end()) responses = it->second;
   }
-  auto status = globalconf::verify_certificate(peer->cert, intermediates, responses, shared, now);
-  if (status.ok()) return {};
+  auto peer = check_peer(chain, responses, shared, globalconf::Trust::xroad(), now, &*expected);
+  if (peer.ok()) return {};
   // Only a missing or unusable OCSP status (a first contact, stale responses) can be settled
   // by fresh responses from the server; an expired, revoked or unchained certificate stays
   // refused whatever they say, so nothing is fetched for it.
-  if (status.error().code() == crypto::make_error_code(crypto::errc::incorrect_validation_info)) {
+  if (peer.error().code() == crypto::make_error_code(crypto::errc::incorrect_validation_info)) {
+    auto cert = crypto::Certificate::from_der(chain.front());
     std::lock_guard lock(mu_);
     if (pending_.size() >= kMaxCertificates) pending_.clear();
-    if (!pending_.contains(chain.front())) {
-      pending_.emplace(chain.front(), Pending{peer->cert, crypto::sha256(chain.front()), crypto::sha1(chain.front())});
+    if (cert.ok() && !pending_.contains(chain.front())) {
+      pending_.emplace(chain.front(), Pending{*cert, crypto::sha256(chain.front()), crypto::sha1(chain.front())});
     }
   }
-  return "the server's authentication certificate " + peer->cert.subject() +
-         " is not valid: " + status.error().detail();
+  return peer.error().detail();
 }
 
 std::optional<crypto::Certificate> PeerTrust::pending(const globalconf::SecurityServer& server) {

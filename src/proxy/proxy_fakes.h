@@ -143,8 +143,8 @@ class FakeTrust final : public globalconf::Trust {
     if (refuse_message) return *refuse_message;
     return globalconf::VerifiedSignature{check.expected_signer, nullptr, {}};
   }
-  Result<globalconf::CertificateStatus> verify_certificate(const crypto::Certificate&, const std::vector<std::string>&,
-                                                           const globalconf::SharedParameters&,
+  Result<globalconf::CertificateStatus> verify_certificate(const crypto::Certificate&, const std::vector<crypto::Certificate>&,
+                                                           const std::vector<std::string>&, const globalconf::SharedParameters&,
                                                            std::chrono::system_clock::time_point at) const override {
     asked_at.push_back(at);
     if (refuse_certificate) return *refuse_certificate;

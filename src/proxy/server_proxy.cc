@@ -128,8 +128,9 @@ asio::awaitable<Result<Reply>> ServerProxy::process(net::ServerExchange& ex) {
   if (!snap.shared) co_return fail(errc::global_conf_outdated, snap.globalconf_problem);
   if (!snap.conf) co_return fail(errc::server_not_configured, "this server has no configuration applied");
 
-  // The peer: its TLS certificate is registered. The handshake only made it present one (the
-  // 5500 listener has no CA and no check_peer, so any certificate passes TLS): it is judged
+  // The peer: its TLS certificate is registered (asked before the body is read; the whole
+  // check_peer once the request's OCSP responses are known). The handshake only made it
+  // present one (the 5500 listener has no CA, so any certificate passes TLS): it is judged
   // here, so a refused peer gets a fault that says why.
   const auto& chain = ex.peer().chain;
   if (chain.empty()) co_return fail(errc::ssl_auth_failed, "the peer presented no authentication certificate");
@@ -142,8 +143,8 @@ asio::awaitable<Result<Reply>> ServerProxy::process(net::ServerExchange& ex) {
   if (!request.ok()) co_return request.error();
 
   // The peer's certificate is good: its OCSP responses travel in the request.
-  auto status = ctx_.trust->verify_certificate(peer->cert, request->ocsp_responses, *snap.shared, snap.now);
-  if (!status.ok()) co_return fail(errc::ssl_auth_failed, "the peer's authentication certificate: " + status.error().detail());
+  peer = check_peer(chain, request->ocsp_responses, *snap.shared, *ctx_.trust, snap.now);
+  if (!peer.ok()) co_return fail(errc::ssl_auth_failed, peer.error().detail());
 
   const auto type = mime_type_of(request->message_type);
   const globalconf::SecurityServer* sender = peer->server;

@@ -21,8 +21,9 @@ GlobalconfOptions GlobalconfOptions::from(const config::Config& c) {
 }
 
 GlobalconfService::GlobalconfService(asio::io_context& io, GlobalconfOptions options, metrics::Registry& metrics,
-                                     Readiness& readiness)
+                                     Readiness& readiness, const Clock& clock)
     : options_(std::move(options)),
+      clock_(clock),
       http_(io.get_executor()),
       timer_(asio::make_strand(io)),  // the loop and stop()'s cancel never run side by side
       metrics_{metrics.counter("roadside_globalconf_updates_total", "Global configuration downloads by result", {{"result", "ok"}}),
@@ -125,7 +126,7 @@ std::shared_ptr<const globalconf::SharedParameters> GlobalconfService::shared() 
 std::optional<std::string> GlobalconfService::not_ready() const {
   if (options_.anchor_file.empty()) return std::string("no configuration anchor (set globalconf.anchor or ROADSIDE_GLOBALCONF_ANCHOR)");
   const auto expires = expires_.load();
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
   if (expires != 0 && now < expires) return std::nullopt;
   std::lock_guard lock(mu_);
   std::string why = expires == 0 ? "no valid global configuration loaded yet" : "the global configuration has expired";

@@ -16,6 +16,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "base/clock.h"
 #include "config/config.h"
 #include "globalconf/client.h"
 #include "globalconf/parameters.h"
@@ -37,7 +38,9 @@ struct GlobalconfOptions {
 class GlobalconfService final : public Component {
  public:
   // Registers the "globalconf" readiness check and the metrics.
-  GlobalconfService(boost::asio::io_context& io, GlobalconfOptions options, metrics::Registry& metrics, Readiness& readiness);
+  // `clock` says when the configuration in use has expired.
+  GlobalconfService(boost::asio::io_context& io, GlobalconfOptions options, metrics::Registry& metrics, Readiness& readiness,
+                    const Clock& clock = Clock::system());
 
   std::string_view name() const override { return "globalconf"; }
   // Reads the anchor (an unreadable one stops the start; none configured is logged and the
@@ -69,6 +72,7 @@ class GlobalconfService final : public Component {
   };
 
   const GlobalconfOptions options_;
+  const Clock& clock_;
   net::HttpClient http_;
   std::unique_ptr<globalconf::ConfigurationClient> client_;  // made at start, from the anchor
   boost::asio::steady_timer timer_;

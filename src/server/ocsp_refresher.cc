@@ -62,13 +62,13 @@ bool SharedOcspResponses::fetcher() {
 }
 
 OcspRefresher::OcspRefresher(asio::io_context& db_io, TokenService& token, GlobalconfService& globalconf, OcspOptions options,
-                             std::unique_ptr<SharedOcspResponses> shared, metrics::Registry& metrics, Readiness& readiness)
+                             std::unique_ptr<SharedOcspResponses> shared, metrics::Registry& metrics, Readiness& readiness,
+                             const Clock& clock)
     : token_(token),
       globalconf_(globalconf),
       options_(std::move(options)),
-      http_(db_io.get_executor()),
-      cache_(options_.cache_dir),
-      manager_(http_, cache_),
+      own_(db_io, options_.cache_dir, clock),
+      clock_(clock),
       shared_(std::move(shared)),
       timer_(db_io) {
   metrics.gauge_fn("roadside_ocsp_lease_held", "1 when this node fetches the OCSP responses (for its cluster)",
@@ -81,7 +81,7 @@ OcspRefresher::OcspRefresher(asio::io_context& db_io, TokenService& token, Globa
 }
 
 Status OcspRefresher::start() {
-  cache_.load();
+  own_.cache.load();
   asio::co_spawn(timer_.get_executor(), loop(), asio::detached);
   return {};
 }
@@ -129,18 +129,18 @@ asio::awaitable<void> OcspRefresher::refresh() {
     problem = "the token is not logged in";
   } else {
     const auto own = token_.certificates();
-    if (shared_) shared_->import_into(cache_, own);
+    if (shared_) shared_->import_into(own_.cache, own);
     if (!shared_ || shared_->fetcher()) {
-      auto st = co_await manager_.refresh(own, shared);
+      auto st = co_await own_.manager.refresh(own, shared);
       if (!st.ok()) {
         problem = st.error().detail();
         log::warn("OCSP fetch failed", {{"error", problem}});
       }
-      if (shared_) shared_->export_from(cache_, own);
+      if (shared_) shared_->export_from(own_.cache, own);
     } else {
-      const auto now = std::chrono::system_clock::now();
+      const auto now = clock_.now();
       for (const auto& cert : own) {
-        if (auto fresh = manager_.fresh_response(cert, shared, now); !fresh.ok()) {
+        if (auto fresh = own_.manager.fresh_response(cert, shared, now); !fresh.ok()) {
           problem = "waiting for the node that fetches OCSP responses: " + fresh.error().detail();
           break;
         }

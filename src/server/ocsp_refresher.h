@@ -64,15 +64,16 @@ class OcspRefresher final : public Component {
   // `db_io` runs the loop and its fetches (the database thread). `shared` is a cluster
   // node's, null for a standalone node.
   OcspRefresher(boost::asio::io_context& db_io, TokenService& token, GlobalconfService& globalconf, OcspOptions options,
-                std::unique_ptr<SharedOcspResponses> shared, metrics::Registry& metrics, Readiness& readiness);
+                std::unique_ptr<SharedOcspResponses> shared, metrics::Registry& metrics, Readiness& readiness,
+                const Clock& clock = Clock::system());
 
   std::string_view name() const override { return "ocsp"; }
   // Loads the cache and starts the loop.
   Status start() override;
   boost::asio::awaitable<void> stop() override;
 
-  signer::OcspManager& manager() { return manager_; }
-  signer::OcspCache& cache() { return cache_; }
+  signer::OcspManager& manager() { return own_.manager; }
+  signer::OcspCache& cache() { return own_.cache; }
 
  private:
   boost::asio::awaitable<void> loop();
@@ -83,9 +84,17 @@ class OcspRefresher final : public Component {
   TokenService& token_;
   GlobalconfService& globalconf_;
   const OcspOptions options_;
-  net::HttpClient http_;  // on the database thread
-  signer::OcspCache cache_;
-  signer::OcspManager manager_;
+  // Own responses: fetched over `http` (on the database thread), kept in `cache`, handed out
+  // fresh by `manager`.
+  struct Own {
+    Own(boost::asio::io_context& db_io, const std::filesystem::path& dir, const Clock& clock)
+        : http(db_io.get_executor()), cache(dir), manager(http, cache, clock) {}
+    net::HttpClient http;
+    signer::OcspCache cache;
+    signer::OcspManager manager;
+  };
+  Own own_;
+  const Clock& clock_;
   std::unique_ptr<SharedOcspResponses> shared_;
   boost::asio::steady_timer timer_;  // on the database thread
   std::atomic<bool> stopped_{false};

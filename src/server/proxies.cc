@@ -84,7 +84,8 @@ Proxies::Proxies(boost::asio::io_context& io, ProxyOptions options, storage::Sto
   ctx_.spool_dir = options_.spool_dir;
   ctx_.peers = std::make_shared<proxy::TlsPeerTransport>(
       io, token.token(), ctx_.shared,
-      proxy::PeerTransportOptions{options_.peer_port, options_.peer_ocsp_port, options_.max_message_bytes, options_.spool_dir});
+      proxy::PeerTransportOptions{options_.peer_port, options_.peer_ocsp_port, options_.max_message_bytes, options_.spool_dir},
+      *ctx_.clock);
   ctx_.services = std::make_shared<proxy::HttpServiceTransport>(io, options_.max_message_bytes, options_.spool_dir, proxy::kSpoolAbove);
   readiness.add("proxy", [this]() -> std::optional<std::string> {
     if (listeners_.has("serverproxy")) return std::nullopt;
@@ -97,16 +98,17 @@ Proxies::~Proxies() = default;
 Status Proxies::start() {
   net::set_spool_limits(options_.spool);
   const signer::OcspSource* ocsp = ctx_.ocsp;
+  const Clock* clock = ctx_.clock;
   auto shared = ctx_.shared;
   signer_ = std::make_unique<signer::BatchSigner>(
       io_.get_executor(),
-      [ocsp, shared](const crypto::Certificate& cert) -> Result<std::vector<std::string>> {
+      [ocsp, shared, clock](const crypto::Certificate& cert) -> Result<std::vector<std::string>> {
         auto params = shared();
         if (!params) return Error(make_error_code(signer::errc::ocsp_unavailable), "no valid global configuration");
-        ROADSIDE_TRY(std::string der, ocsp->fresh_response(cert, params, std::chrono::system_clock::now()));
+        ROADSIDE_TRY(std::string der, ocsp->fresh_response(cert, params, clock->now()));
         return std::vector<std::string>{std::move(der)};
       },
-      *ctx_.metrics);
+      *ctx_.metrics, 256, *ctx_.clock);
   ctx_.signer = signer_.get();
   client_proxy_ = std::make_unique<proxy::ClientProxy>(io_, ctx_);
   server_proxy_ = std::make_unique<proxy::ServerProxy>(io_, ctx_);

@@ -11,12 +11,14 @@ namespace roadside::signer {
 
 namespace asio = boost::asio;
 
-BatchSigner::BatchSigner(asio::any_io_executor executor, OcspLookup ocsp, metrics::Registry& metrics, std::size_t max_batch)
+BatchSigner::BatchSigner(asio::any_io_executor executor, OcspLookup ocsp, metrics::Registry& metrics, std::size_t max_batch,
+                         const Clock& clock)
     : executor_(std::move(executor)),
       ocsp_(std::move(ocsp)),
       max_batch_(max_batch),
       signatures_(metrics.counter("roadside_signatures_total", "Private-key signatures made for messages")),
-      messages_(metrics.counter("roadside_signed_messages_total", "Messages covered by those signatures")) {}
+      messages_(metrics.counter("roadside_signed_messages_total", "Messages covered by those signatures")),
+      clock_(clock) {}
 
 // The async operation's initiation, as a named type: GCC 12 destroys the captures of a lambda
 // temporary inside a co_await expression twice.
@@ -81,7 +83,7 @@ void BatchSigner::drain(const std::string& key_id) {
       messages.reserve(batch.size());
       for (auto& j : batch) messages.push_back(std::move(j.parts));
       SigningMaterial material{key->key, key->info.cert, std::move(ocsp).value(), {}};
-      signed_parts = sign_batch(messages, material, std::chrono::system_clock::now());
+      signed_parts = sign_batch(messages, material, clock_.now());
       if (signed_parts.ok()) {
         signatures_.inc();
         messages_.inc(batch.size());

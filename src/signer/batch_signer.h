@@ -18,6 +18,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include "base/clock.h"
 #include "metrics/metrics.h"
 #include "signer/message_signer.h"
 #include "signer/token.h"
@@ -38,7 +39,9 @@ class Signer {
 
 class BatchSigner final : public Signer {
  public:
-  BatchSigner(boost::asio::any_io_executor executor, OcspLookup ocsp, metrics::Registry& metrics, std::size_t max_batch = 256);
+  // Signatures carry `clock`'s time as their signing time.
+  BatchSigner(boost::asio::any_io_executor executor, OcspLookup ocsp, metrics::Registry& metrics, std::size_t max_batch = 256,
+              const Clock& clock = Clock::system());
 
   // Signs `parts` with `key`, together with whatever else is waiting for the same key.
   boost::asio::awaitable<Result<SignedMessageParts>> sign(std::shared_ptr<const OpenKey> key, MessageParts parts) override;
@@ -66,6 +69,7 @@ class BatchSigner final : public Signer {
   std::map<std::string, Queue> queues_;  // by key id; GUARDED_BY(mu_)
   metrics::Counter& signatures_;
   metrics::Counter& messages_;
+  const Clock& clock_;
 };
 
 }  // namespace roadside::signer

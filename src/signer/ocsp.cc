@@ -97,7 +97,7 @@ Result<std::string> OcspManager::fresh_response(const crypto::Certificate& cert,
 boost::asio::awaitable<Status> OcspManager::refresh(std::vector<crypto::Certificate> own,
                                                     std::shared_ptr<const globalconf::SharedParameters> shared) {
   Status first;
-  const auto now = std::chrono::system_clock::now();
+  const auto now = clock_.now();
   for (const auto& cert : own) {
     // Still fresh for more than half the freshness period: keep it.
     const auto half = std::chrono::seconds(shared->ocsp_freshness_seconds / 2);
@@ -121,7 +121,7 @@ boost::asio::awaitable<Status> OcspManager::refresh(std::vector<crypto::Certific
         continue;
       }
       auto checked = crypto::verify_ocsp_response(*der, cert, issuer->cert->cert,
-                                                  globalconf::ocsp_check_for(*issuer, *shared, std::chrono::system_clock::now()));
+                                                  globalconf::ocsp_check_for(*issuer, *shared, clock_.now()));
       // cert_validation: a valid, fresh answer that the certificate is revoked or unknown. It
       // is the CA's word, as a good one would be: it replaces the cached response at once
       // (signing stops, port 5577 serves it) and no other responder is asked to overrule it.

@@ -14,6 +14,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "base/clock.h"
 #include "crypto/crypto.h"
 #include "globalconf/parameters.h"
 #include "net/http_client.h"
@@ -67,7 +68,8 @@ class OcspSource {
 
 class OcspManager final : public OcspSource {
  public:
-  OcspManager(net::HttpClient& http, OcspCache& cache) : http_(http), cache_(cache) {}
+  // `clock` says when a fetched response is checked (fresh_response is told the time).
+  OcspManager(net::HttpClient& http, OcspCache& cache, const Clock& clock = Clock::system()) : http_(http), cache_(cache), clock_(clock) {}
 
   // Makes sure every certificate in `own` has a fresh verified response. Returns the first
   // failure (the others are still tried); logged by the caller.
@@ -88,6 +90,7 @@ class OcspManager final : public OcspSource {
   };
   net::HttpClient& http_;
   OcspCache& cache_;
+  const Clock& clock_;
   mutable std::mutex mu_;
   mutable std::map<std::string, Verified> verified_;  // by certificate SHA-1 hex; GUARDED_BY(mu_)
 };

@@ -28,7 +28,6 @@
 #include "support/openssl_tools.h"
 #include "support/test_support.h"
 #include "testbed/ca.h"
-#include "testbed/publisher.h"
 #include "globalconf/directory.h"
 
 namespace roadside::testing {
@@ -784,52 +783,8 @@ TEST_F(Exchange, ProviderAuthCertFirstContactServesRequestsSideBySide) {
   }
 }
 
-TEST_F(Exchange, AnExpiredGlobalConfigurationStopsTraffic) {
-  // A Central Server stand-in that signs ss1's instance configuration valid for 4 s.
-  boost::asio::io_context io;
-  auto guard = boost::asio::make_work_guard(io);
-  std::thread thread([&] { io.run(); });
-  metrics::Registry registry;
-  const auto tb = instance->dir / "tb";
-  auto key = crypto::PrivateKey::from_pem(read_file(tb / "globalconf" / "signing.key"));
-  auto cert = crypto::Certificate::from_pem(read_file(tb / "globalconf" / "signing.pem"));
-  ASSERT_TRUE(key.ok() && cert.ok());
-  TempDir pub;
-  testbed::ConfigurationPublisher publisher({pub / "public", "DEV", {6}, std::chrono::seconds(4),
-                                             {{"SHARED-PARAMETERS", "shared-params.xml", read_file(tb / "globalconf" / "shared-params.xml")},
-                                              {"PRIVATE-PARAMETERS", "private-params.xml", read_file(tb / "globalconf" / "private-params.xml")}}},
-                                            *key, *cert);
-  auto central = std::make_unique<testbed::PublisherServer>(io, publisher, net::ServerOptions{}, registry, 1s);
-  ASSERT_TRUE(central->start().ok());
-  write_file(pub / "anchor.xml", globalconf::Anchor{"DEV", std::nullopt, {{central->url(), {*cert}}}}.to_xml());
-  std::string pin = read_file(tb / "secrets" / "token-pin");
-  pin.pop_back();
-  ExtraServer server({"--set", "globalconf.anchor=" + (pub / "anchor.xml").string(), "--set", "globalconf.refresh_interval_s=5"},
-                     {{"XROAD_TOKEN_PIN", pin}});
-  ASSERT_FALSE(server.endpoints.is_null()) << server.process->output();
-  auto deadline = std::chrono::steady_clock::now() + 20s;
-  while (!(server.readyz() && server.readyz()->status == 200) && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(100ms);
-  Reply ok = curl_at(server.client_proxy(), kClient, kEcho);
-  ASSERT_EQ(ok.status, 200) << ok.body << server.process->output();
-
-  // The Central Server goes away; within seconds the configuration has expired.
-  central->stop_blocking(1s);
-  Reply r;
-  deadline = std::chrono::steady_clock::now() + 20s;
-  do {
-    std::this_thread::sleep_for(500ms);
-    r = curl_at(server.client_proxy(), kClient, kEcho);
-  } while (r.status == 200 && std::chrono::steady_clock::now() < deadline);
-  EXPECT_EQ(r.status, 500) << r.body;
-  EXPECT_EQ(header(r, "X-Road-Error"), "server.clientproxy.global_conf_outdated") << r.body;
-  auto ready = server.readyz();
-  ASSERT_TRUE(ready.has_value());
-  EXPECT_EQ(ready->status, 503);
-  EXPECT_NE(ready->body.find("expired"), std::string::npos) << ready->body;
-  guard.reset();
-  io.stop();
-  thread.join();
-}
+// An expired global configuration stopping traffic is tested on a manual clock
+// (GlobalconfExpiry.AnExpiredGlobalConfigurationStopsTraffic), not by waiting for one here.
 
 // ---- A server proxy's view: transport messages crafted with ss1's keys, sent with curl ----
 
