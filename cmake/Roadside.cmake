@@ -5,6 +5,9 @@ target_compile_options(roadside_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wcast-align
   -Wno-missing-field-initializers -Wunused -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough
   $<$<BOOL:${ROADSIDE_WERROR}>:-Werror>)
+# Clang checks what base/thread_annotations.h declares: guarded state read or written
+# without its lock does not compile (the clang build, `make test-clang`, runs in CI).
+target_compile_options(roadside_warnings INTERFACE $<$<CXX_COMPILER_ID:Clang>:-Wthread-safety>)
 # Optimized builds (the release preset, benchmarks): GCC 12's inliner reports false
 # null-dereference and maybe-uninitialized warnings inside Boost.Asio and libstdc++, and the
 # coroutine-frame mismatched-new-delete described below, and (at -O3, the image's build) a false

@@ -36,7 +36,7 @@ Result<std::string> Snapshot::part(std::string_view content_identifier) const {
   return Error(make_error_code(errc::malformed), "configuration has no " + std::string(content_identifier) + " part");
 }
 
-ConfigurationClient::ConfigurationClient(net::HttpClient& http, Anchor anchor, fs::path cache_dir, Clock& clock)
+ConfigurationClient::ConfigurationClient(net::HttpClient& http, Anchor anchor, fs::path cache_dir, const Clock& clock)
     : http_(http), anchor_(std::move(anchor)), cache_(std::move(cache_dir)), clock_(clock) {
   if (auto pem = read_file_limited(cache_ / kLearnedCerts, 16 << 20); pem.ok()) {
     if (auto certs = crypto::Certificate::all_from_pem(*pem); certs.ok()) learned_ = std::move(certs).value();

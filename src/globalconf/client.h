@@ -43,7 +43,7 @@ struct Snapshot {
 
 class ConfigurationClient {
  public:
-  ConfigurationClient(net::HttpClient& http, Anchor anchor, std::filesystem::path cache_dir, Clock& clock = Clock::system());
+  ConfigurationClient(net::HttpClient& http, Anchor anchor, std::filesystem::path cache_dir, const Clock& clock = Clock::system());
 
   // One refresh: download, verify, store. On failure the previous snapshot stays. When the
   // directory is unchanged (the usual case) nothing is fetched beyond it and nothing written.
@@ -62,7 +62,7 @@ class ConfigurationClient {
   net::HttpClient& http_;
   Anchor anchor_;
   std::filesystem::path cache_;
-  Clock& clock_;
+  const Clock& clock_;
   std::optional<Snapshot> current_;  // the configuration in use
   std::vector<crypto::Certificate> learned_;
 };

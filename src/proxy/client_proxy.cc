@@ -144,20 +144,20 @@ constexpr auto kFastestKept = std::chrono::hours(1);
 }  // namespace
 
 std::optional<std::string> ClientProxy::fastest_server(const std::string& key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = fastest_.find(key);
   if (it == fastest_.end() || ctx_.clock->steady_now() - it->second.second > kFastestKept) return std::nullopt;
   return it->second.first;
 }
 
 void ClientProxy::remember_fastest(const std::string& key, const std::string& address) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (fastest_.size() > 10'000) fastest_.clear();
   fastest_[key] = {address, ctx_.clock->steady_now()};
 }
 
 void ClientProxy::forget_fastest(const std::string& key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   fastest_.erase(key);
 }
 
@@ -224,7 +224,7 @@ asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(const Sna
   if (!signing_key.ok()) co_return signing_key.error();
   auto auth = ctx_.keys->auth_key();
   if (!auth.ok()) co_return auth.error();
-  auto auth_ocsp = ctx_.ocsp->fresh_response((*auth)->info.cert, shared, snap->now);
+  auto auth_ocsp = ctx_.ocsp->fresh_response((*auth)->info.cert, shared, ctx_.clock->now());
   if (!auth_ocsp.ok()) co_return auth_ocsp.error();
   request.ocsp_responses.push_back(*auth_ocsp);
 
@@ -273,12 +273,18 @@ asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(const Sna
     co_return out;
   }
   auto response = decode_transport(content_type, answer_body, kMaxParsedBytes);
-  if (!response.ok()) co_return response.error();
+  if (!response.ok()) {
+    // The provider's server is at fault, never the IS: a wrong content type is invalid_message.
+    if (response.error().code() == make_error_code(errc::missing_signature)) co_return response.error();
+    co_return fail(errc::invalid_message, "the provider's server answered with an unusable message: " + response.error().detail());
+  }
   if (response->fault) {
     out.fault = response->fault;
     co_return out;
   }
-  auto verified = ctx_.trust->verify_message(response->signature.signature, response->signed_message(), *shared, {provider, snap->now});
+  // At the time the answer came back: a long call may outlive the OCSP responses it started with.
+  auto verified = ctx_.trust->verify_message(response->signature.signature, response->signed_message(), *shared,
+                                             {provider, ctx_.clock->now()});
   if (!verified.ok()) co_return verified.error();
   out.message = std::move(response).value();
   co_return out;

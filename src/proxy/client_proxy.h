@@ -21,6 +21,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "base/thread_annotations.h"
 #include "net/http_client.h"
 #include "net/http_server.h"
 #include "proxy/context.h"
@@ -64,8 +65,8 @@ class ClientProxy {
   void forget_fastest(const std::string& key);
 
   ProxyContext ctx_;
-  std::mutex mu_;
-  std::map<std::string, std::pair<std::string, std::chrono::steady_clock::time_point>> fastest_;  // GUARDED_BY(mu_)
+  Mutex mu_;
+  std::map<std::string, std::pair<std::string, std::chrono::steady_clock::time_point>> fastest_ GUARDED_BY(mu_);
   metrics::Counter& ok_;
   metrics::Counter& failed_;
 };

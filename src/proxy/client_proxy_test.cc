@@ -172,6 +172,7 @@ TEST_F(ClientProxyTest, ARestRequestIsSignedSentOnceAndItsVerifiedAnswerPassedOn
   EXPECT_EQ(ex.body(), "{\"pets\":[]}");
   EXPECT_EQ(ex.header("Content-Type"), "application/json");
   EXPECT_EQ(peers->contacted, std::vector<std::string>{"SERVER:EE/COM/2/ss3"});
+  EXPECT_EQ(peers->ocsp_sent, std::vector<std::vector<std::string>>{{"ocsp-response"}});  // the own auth certificate's
   EXPECT_EQ(signer.calls, 1);
   // The answer was checked as the provider's, at the request's time.
   ASSERT_EQ(trust.signers.size(), 1u);
@@ -185,6 +186,19 @@ TEST_F(ClientProxyTest, ASoapRequestGetsTheProvidersResponse) {
   handle(ex);
   EXPECT_EQ(ex.status(), 200u) << ex.body();
   EXPECT_NE(ex.body().find("getStateResponse"), std::string::npos) << ex.body();
+}
+
+// A long call: the answer is checked at the time it came back, not when the request arrived.
+TEST_F(ClientProxyTest, TheAnswerIsCheckedWhenItArrives) {
+  const auto arrived = clock.now();
+  peers->answer = [this](const globalconf::SecurityServer& s, const TransportMessage& r) {
+    clock.advance(std::chrono::seconds(90));
+    return rest_answer(s, r);
+  };
+  FakeExchange ex = rest();
+  EXPECT_EQ(handle(ex).status(), 200u) << ex.body();
+  ASSERT_EQ(trust.asked_at.size(), 1u);
+  EXPECT_EQ(trust.asked_at[0], arrived + std::chrono::seconds(90));
 }
 
 // ---- the information system's faults: client.* (HTTP 400) ------------------------------
@@ -270,9 +284,11 @@ TEST_F(ClientProxyTest, MaintenanceMode) {
   EXPECT_EQ(peers->contacted.size(), 0u);
 }
 
-TEST_F(ClientProxyTest, TheTokenIsNotLoggedIn) {
+TEST_F(ClientProxyTest, TheTokenIsNotLoggedInOrHasNoKeyForTheClient) {
   keys.refuse = Error(make_error_code(signer::errc::token_not_active), "the token is not logged in");
   EXPECT_EQ(fault(rest()), "server.clientproxy.token_not_active");
+  keys.refuse = Error(make_error_code(signer::errc::key_not_found), "no signing key for EE/COM/1");
+  EXPECT_EQ(fault(rest()), "server.clientproxy.key_not_found");
   EXPECT_EQ(peers->contacted.size(), 0u);
 }
 
@@ -346,6 +362,13 @@ TEST_F(ClientProxyTest, InvalidMessageFromTheProvidersServer) {
     return Result<net::ClientResponse>(signed_answer(std::move(soap_response), auth_der_of(s)));
   };
   EXPECT_EQ(fault(rest()), "server.clientproxy.invalid_message");
+  // A content type no transport message has: the provider's fault, not the IS's.
+  peers->answer = [this](const globalconf::SecurityServer& s, const TransportMessage&) -> Result<net::ClientResponse> {
+    return http_answer(200, "text/html", "<html/>", {auth_der_of(s)});
+  };
+  FakeExchange html = rest();
+  EXPECT_EQ(fault_of(handle(html)), "server.clientproxy.invalid_message");
+  EXPECT_EQ(html.status(), 500u);
   // A REST response to a SOAP request.
   peers->answer = [this](const globalconf::SecurityServer& s, const TransportMessage& r) { return rest_answer(s, r); };
   EXPECT_EQ(fault(soap()), "server.clientproxy.invalid_message");
@@ -354,6 +377,8 @@ TEST_F(ClientProxyTest, InvalidMessageFromTheProvidersServer) {
 TEST_F(ClientProxyTest, TheProvidersSignatureIsRefused) {
   trust.refuse_message = Error(make_error_code(crypto::errc::invalid_signature), "the signature does not verify");
   EXPECT_EQ(fault(rest()), "server.clientproxy.invalid_signature_value");
+  trust.refuse_message = Error(make_error_code(crypto::errc::bad_certificate), "signed by another member");
+  EXPECT_EQ(fault(rest()), "server.clientproxy.incorrect_certificate");
 }
 
 TEST_F(ClientProxyTest, InconsistentResponse) {

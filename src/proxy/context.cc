@@ -37,8 +37,11 @@ Result<RegisteredPeer> check_peer(const net::PeerChain& chain, const std::vector
                                   std::chrono::system_clock::time_point at, const XRoadId* expected) {
   if (chain.empty()) return Error(make_error_code(errc::ssl_auth_failed), "the peer presented no authentication certificate");
   ROADSIDE_TRY(RegisteredPeer peer, registered_peer(chain.front(), shared, expected));
+  // The peer's own intermediates (a CA may issue through ones the configuration does not
+  // list): a handful at most; the rest of a long chain is ignored.
+  constexpr std::size_t kMaxIntermediates = 4;
   std::vector<crypto::Certificate> intermediates;
-  for (std::size_t i = 1; i < chain.size(); ++i) {
+  for (std::size_t i = 1; i < chain.size() && i <= kMaxIntermediates; ++i) {
     if (auto c = crypto::Certificate::from_der(chain[i]); c.ok()) intermediates.push_back(std::move(c).value());
   }
   auto status = trust.verify_certificate(peer.cert, intermediates, ocsp_responses, shared, at);

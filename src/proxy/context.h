@@ -24,8 +24,11 @@ namespace roadside::proxy {
 // it against their minimum supported client version).
 inline constexpr std::string_view kXRoadProtocolVersion = "7.8.1";
 
-// What one request is processed against, taken once when it arrives, so every step of it
-// sees the same configurations and the same time.
+// What one request is processed against, taken once when it arrives: the proxy's own steps
+// (selecting servers, the access and peer checks, parsing) see the same configurations.
+// `now` is when it arrived; a check of something that comes later (the provider's answer)
+// uses the clock at that moment. The signer's OCSP lookup and the TLS handshake's peer check
+// ask for the configuration in use when they run.
 struct Snapshot {
   std::shared_ptr<const globalconf::SharedParameters> shared;  // null: no valid global configuration
   std::string globalconf_problem;                               // why, when `shared` is null

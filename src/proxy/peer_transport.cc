@@ -35,7 +35,7 @@ TlsPeerTransport::TlsPeerTransport(asio::io_context& io, const signer::KeySource
 
 Result<std::shared_ptr<net::HttpClient>> TlsPeerTransport::client() {
   ROADSIDE_TRY(auto key, keys_.auth_key());
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (client_ && client_key_ == key->info.key_id) return client_;
   net::ClientOptions o;
   o.max_response_body_bytes = options_.max_message_bytes;

@@ -19,6 +19,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "base/thread_annotations.h"
 #include "base/clock.h"
 #include "globalconf/parameters.h"
 #include "net/http_client.h"
@@ -73,9 +74,9 @@ class TlsPeerTransport final : public PeerTransport {
   const Clock& clock_;
   std::shared_ptr<PeerTrust> trust_ = std::make_shared<PeerTrust>();
   net::HttpClient ocsp_client_;
-  std::mutex mu_;
-  std::shared_ptr<net::HttpClient> client_;  // GUARDED_BY(mu_)
-  std::string client_key_;                   // the key id it was built for; GUARDED_BY(mu_)
+  Mutex mu_;
+  std::shared_ptr<net::HttpClient> client_ GUARDED_BY(mu_);
+  std::string client_key_ GUARDED_BY(mu_);  // the key id it was built for
 };
 
 }  // namespace roadside::proxy

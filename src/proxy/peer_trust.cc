@@ -12,29 +12,30 @@ std::string PeerTrust::check(const net::PeerChain& chain, const globalconf::Shar
   if (chain.empty()) return "the server presented no certificate";
   auto expected = XRoadId::parse(expected_server);
   if (!expected.ok()) return "the server called has no usable identifier: " + expected_server.substr(0, 256);
+  // Responses are kept by the certificate's SHA-1 and pending certificates by their DER, both
+  // as the parsed certificate gives them (store() is handed a parsed one).
+  auto cert = crypto::Certificate::from_der(chain.front());
   std::vector<std::string> responses;
-  {
-    std::lock_guard lock(mu_);
-    if (auto it = responses_.find(crypto::to_hex(crypto::sha1(chain.front()))); it != responses_.end()) responses = it->second;
+  if (cert.ok()) {
+    MutexLock lock(mu_);
+    if (auto it = responses_.find(cert->sha1_hex()); it != responses_.end()) responses = it->second;
   }
   auto peer = check_peer(chain, responses, shared, globalconf::Trust::xroad(), now, &*expected);
   if (peer.ok()) return {};
   // Only a missing or unusable OCSP status (a first contact, stale responses) can be settled
   // by fresh responses from the server; an expired, revoked or unchained certificate stays
   // refused whatever they say, so nothing is fetched for it.
-  if (peer.error().code() == crypto::make_error_code(crypto::errc::incorrect_validation_info)) {
-    auto cert = crypto::Certificate::from_der(chain.front());
-    std::lock_guard lock(mu_);
+  if (cert.ok() && peer.error().code() == crypto::make_error_code(crypto::errc::incorrect_validation_info)) {
+    const std::string der = cert->to_der();
+    MutexLock lock(mu_);
     if (pending_.size() >= kMaxCertificates) pending_.clear();
-    if (cert.ok() && !pending_.contains(chain.front())) {
-      pending_.emplace(chain.front(), Pending{*cert, crypto::sha256(chain.front()), crypto::sha1(chain.front())});
-    }
+    if (!pending_.contains(der)) pending_.emplace(der, Pending{*cert, crypto::sha256(der), crypto::sha1(der)});
   }
   return peer.error().detail();
 }
 
 std::optional<crypto::Certificate> PeerTrust::pending(const globalconf::SecurityServer& server) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   for (const auto& [der, p] : pending_) {
     for (const auto& h : server.auth_cert_hashes) {
       if (h == p.sha256 || h == p.sha1) return p.cert;
@@ -44,7 +45,7 @@ std::optional<crypto::Certificate> PeerTrust::pending(const globalconf::Security
 }
 
 void PeerTrust::store(const crypto::Certificate& cert, std::vector<std::string> responses) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   pending_.erase(cert.to_der());
   if (responses_.size() >= kMaxCertificates) responses_.clear();
   responses_.insert_or_assign(cert.sha1_hex(), std::move(responses));

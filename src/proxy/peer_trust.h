@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "base/thread_annotations.h"
 #include "crypto/crypto.h"
 #include "globalconf/parameters.h"
 #include "net/tls.h"
@@ -53,13 +54,13 @@ class PeerTrust {
   std::uint64_t generation() const { return generation_.load(); }
 
  private:
-  std::mutex mu_;
-  std::map<std::string, std::vector<std::string>> responses_;  // by certificate SHA-1 hex; GUARDED_BY(mu_)
+  Mutex mu_;
+  std::map<std::string, std::vector<std::string>> responses_ GUARDED_BY(mu_);  // by certificate SHA-1 hex
   struct Pending {
     crypto::Certificate cert;
     std::string sha256, sha1;  // of the DER, as a configuration may register either
   };
-  std::map<std::string, Pending> pending_;  // by certificate DER; GUARDED_BY(mu_)
+  std::map<std::string, Pending> pending_ GUARDED_BY(mu_);  // by certificate DER
   std::atomic<std::uint64_t> generation_{0};
 };
 

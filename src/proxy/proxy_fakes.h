@@ -69,6 +69,7 @@ class FakeExchange final : public net::ServerExchange {
   bool responded() const override { return responded_; }
 
   unsigned status() const { return head_.result_int(); }
+  std::size_t bytes_read() const { return read_; }
   std::string header(std::string_view name) const { return std::string(head_[name]); }
   const std::string& body() const { return out_; }
 
@@ -134,6 +135,7 @@ class FakeTrust final : public globalconf::Trust {
   std::optional<Error> refuse_message, refuse_certificate;
   mutable std::vector<std::chrono::system_clock::time_point> asked_at;
   mutable std::vector<XRoadId> signers;  // the member each message was checked for
+  mutable std::vector<std::vector<std::string>> ocsp_seen;  // the responses each certificate was checked with
 
   Result<globalconf::VerifiedSignature> verify_message(const std::string&, const globalconf::SignedMessage&,
                                                        const globalconf::SharedParameters&,
@@ -144,9 +146,10 @@ class FakeTrust final : public globalconf::Trust {
     return globalconf::VerifiedSignature{check.expected_signer, nullptr, {}};
   }
   Result<globalconf::CertificateStatus> verify_certificate(const crypto::Certificate&, const std::vector<crypto::Certificate>&,
-                                                           const std::vector<std::string>&, const globalconf::SharedParameters&,
+                                                           const std::vector<std::string>& ocsp, const globalconf::SharedParameters&,
                                                            std::chrono::system_clock::time_point at) const override {
     asked_at.push_back(at);
+    ocsp_seen.push_back(ocsp);
     if (refuse_certificate) return *refuse_certificate;
     return globalconf::CertificateStatus{};
   }
@@ -157,6 +160,7 @@ class FakePeers final : public PeerTransport {
  public:
   std::function<Result<net::ClientResponse>(const globalconf::SecurityServer&, const TransportMessage&)> answer;
   std::vector<std::string> contacted;  // server ids, in order
+  std::vector<std::vector<std::string>> ocsp_sent;  // the OCSP responses each request carried
   std::optional<std::size_t> fastest_index;
   int fastest_asked = 0;
 
@@ -165,6 +169,7 @@ class FakePeers final : public PeerTransport {
     contacted.push_back(server->id.to_string());
     auto request = decode_transport(encoded->content_type, encoded->joined());
     if (!request.ok()) co_return request.error();
+    ocsp_sent.push_back(request->ocsp_responses);
     co_return answer(*server, *request);
   }
   boost::asio::awaitable<std::optional<std::size_t>> fastest(std::vector<std::string>) override {

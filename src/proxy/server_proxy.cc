@@ -49,16 +49,22 @@ std::string failure_kind(const Error& cause, std::chrono::milliseconds timeout) 
 }
 
 // The access check, in one place for every way a service is reached: `client` may call
-// `service` (a REST service: `method` on the normalised `path`), by the rights of the server
-// configuration in `snap` (global groups from its global configuration).
-Status check_access(const Snapshot& snap, const XRoadId& client, const XRoadId& service, const std::string& method = {},
-                    const std::string& path = {}) {
-  const bool allowed = method.empty() ? snap.conf->allowed_service(client, service, snap.shared.get())
-                                      : snap.conf->allowed(client, service, method, path, snap.shared.get());
-  if (allowed) return {};
-  std::string what = client.to_string() + " may not call " + service.to_string();
-  if (!method.empty()) what += " " + method + " " + path;
-  return fail(errc::access_denied, "request is not allowed: " + what);
+// `service` by the rights of the server configuration in `snap` (global groups from its
+// global configuration). A SOAP service, getWsdl and getOpenAPI ask for the service as a
+// whole; a REST call for its method on its normalised path.
+Error access_denied(const XRoadId& client, const XRoadId& service, const std::string& what = {}) {
+  return fail(errc::access_denied, "request is not allowed: " + client.to_string() + " may not call " + service.to_string() + what);
+}
+
+Status check_service_access(const Snapshot& snap, const XRoadId& client, const XRoadId& service) {
+  if (snap.conf->allowed_service(client, service, snap.shared.get())) return {};
+  return access_denied(client, service);
+}
+
+Status check_rest_access(const Snapshot& snap, const XRoadId& client, const XRoadId& service, const std::string& method,
+                         const std::string& path) {
+  if (snap.conf->allowed(client, service, method, path, snap.shared.get())) return {};
+  return access_denied(client, service, " " + method + " " + path);
 }
 
 }  // namespace
@@ -129,7 +135,7 @@ asio::awaitable<Result<Reply>> ServerProxy::process(net::ServerExchange& ex) {
   if (!snap.conf) co_return fail(errc::server_not_configured, "this server has no configuration applied");
 
   // The peer: its TLS certificate is registered (asked before the body is read; the whole
-  // check_peer once the request's OCSP responses are known). The handshake only made it
+  // peer check, proxy::check_peer, once the request's OCSP responses are known). The handshake only made it
   // present one (the 5500 listener has no CA, so any certificate passes TLS): it is judged
   // here, so a refused peer gets a fault that says why.
   const auto& chain = ex.peer().chain;
@@ -229,7 +235,7 @@ asio::awaitable<Result<SoapMessage>> ServerProxy::call_soap_service(net::ServerE
   if (service->type != serverconf::ServiceType::wsdl) {
     co_return fail(errc::service_type, "service " + service_id.to_string() + " is a REST service and cannot be called using SOAP");
   }
-  if (auto st = check_access(*snap, client, service_id); !st.ok()) co_return st.error();
+  if (auto st = check_service_access(*snap, client, service_id); !st.ok()) co_return st.error();
   // The message as the client's IS sent it.
   const auto& req = ex.request();
   SoapMessage outgoing;
@@ -281,7 +287,7 @@ asio::awaitable<Result<SoapMessage>> ServerProxy::soap_metaservice(TransportMess
   if (!target.ok()) co_return fail(errc::invalid_body, "getWsdl: " + target.error().detail());
   const serverconf::Service* service = snap->conf->service(*target);
   if (!service || service->type != serverconf::ServiceType::wsdl) co_return fail(errc::unknown_service, "unknown service " + target->to_string());
-  if (auto st = check_access(*snap, client, *target); !st.ok()) co_return st.error();
+  if (auto st = check_service_access(*snap, client, *target); !st.ok()) co_return st.error();
   auto wsdl = co_await ctx_.services->get(service->wsdl_url, service->timeout);
   if (!wsdl.ok()) co_return service_error(*service, wsdl.error());
   if (wsdl->message.result_int() != 200) {
@@ -328,7 +334,7 @@ asio::awaitable<Result<net::ClientResponse>> ServerProxy::rest_metaservice(RestT
   const serverconf::Service* service = snap->conf->service(*id);
   if (!service || service->type == serverconf::ServiceType::wsdl) co_return fail(errc::unknown_service, "unknown service " + id->to_string());
   if (service->openapi_url.empty()) co_return fail(errc::unknown_service, "service " + id->to_string() + " has no OpenAPI description");
-  if (auto st = check_access(*snap, client, *id); !st.ok()) co_return st.error();
+  if (auto st = check_service_access(*snap, client, *id); !st.ok()) co_return st.error();
   auto description = co_await ctx_.services->get(service->openapi_url, service->timeout);
   if (!description.ok()) co_return service_error(*service, description.error());
   if (description->message.result_int() != 200) {
@@ -355,7 +361,7 @@ asio::awaitable<Result<net::ClientResponse>> ServerProxy::call_rest_service(Rest
   if (!path.ok()) co_return path.error();
   if (auto st = check_query(target.query); !st.ok()) co_return st.error();
   const std::string checked = path->decoded.empty() ? "/" : path->decoded;
-  if (auto st = check_access(*snap, client, target.service, head.method, checked); !st.ok()) co_return st.error();
+  if (auto st = check_rest_access(*snap, client, target.service, head.method, checked); !st.ok()) co_return st.error();
   auto url = net::Url::parse(service->url);
   if (!url.ok()) co_return service_error(*service, url.error());
   std::string base = url->target;

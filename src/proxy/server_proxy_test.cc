@@ -187,7 +187,9 @@ TEST_F(ServerProxyTest, ARestRequestReachesItsServiceAndTheAnswerIsSignedWithThe
   // The request's signature and the peer's certificate were checked at the request's time.
   ASSERT_EQ(trust.signers.size(), 1u);
   EXPECT_EQ(trust.signers[0].to_string(), "SUBSYSTEM:EE/COM/1/CLIENT");
+  ASSERT_EQ(trust.asked_at.size(), 2u);  // the peer's certificate, the client's signature
   for (auto at : trust.asked_at) EXPECT_EQ(at, clock.now());
+  EXPECT_EQ(trust.ocsp_seen, std::vector<std::vector<std::string>>{{"ocsp-of-ss1"}});  // the OCSP the request carried
 }
 
 TEST_F(ServerProxyTest, ASoapRequestGetsItsServicesAnswerWithTheRequestHash) {
@@ -233,6 +235,7 @@ TEST_F(ServerProxyTest, GlobalConfOutdatedSaysSoWithoutNamingThisServersFolders)
   FakeExchange ex = rest();
   handle(ex);
   EXPECT_EQ(fault_code_of(ex), "server.serverproxy.global_conf_outdated");
+  EXPECT_EQ(ex.bytes_read(), 0u);
   EXPECT_EQ(ex.body().find("/var/lib/roadside"), std::string::npos) << ex.body();
 }
 
@@ -244,14 +247,14 @@ TEST_F(ServerProxyTest, ServerNotConfigured) {
 TEST_F(ServerProxyTest, SslAuthenticationFailed) {
   // No certificate; one registered for no server; not an authentication certificate; one
   // without a good OCSP status; the sending server does not host the client.
-  FakeExchange none = rest();
   EXPECT_EQ(fault(FakeExchange(verb::post, "/", {{"Content-Type", "text/xml"}}, "", {{}, true, {}})),
             "server.serverproxy.ssl_authentication_failed");
   TransportMessage m;
   m.message_type = std::string(kRestRequestType);
   m.message = RestRequestHead{"GET", "/r1/EE/COM/2/SERVICE/echo", {{"X-Road-Client", "EE/COM/1/CLIENT"}}}.serialize();
-  EXPECT_EQ(fault(transport(m, true, {make_key("stranger", crypto::Usage::tls_server_and_client)->info.cert.to_der()})),
-            "server.serverproxy.ssl_authentication_failed");
+  FakeExchange stranger = transport(m, true, {make_key("stranger", crypto::Usage::tls_server_and_client)->info.cert.to_der()});
+  EXPECT_EQ(fault_code_of(handle(stranger)), "server.serverproxy.ssl_authentication_failed");
+  EXPECT_EQ(stranger.bytes_read(), 0u);  // refused before its body is read
   EXPECT_EQ(fault(transport(m, true, {make_key("signer", crypto::Usage::signing)->info.cert.to_der()})),
             "server.serverproxy.ssl_authentication_failed");
   trust.refuse_certificate = Error(make_error_code(crypto::errc::incorrect_validation_info), "no good OCSP response");
@@ -272,6 +275,10 @@ TEST_F(ServerProxyTest, TheClientsSignatureIsRefused) {
   trust.refuse_message = Error(make_error_code(crypto::errc::invalid_signature), "the signature does not verify");
   EXPECT_EQ(fault(rest()), "server.serverproxy.invalid_signature_value");
   EXPECT_EQ(fault(soap()), "server.serverproxy.invalid_signature_value");
+  trust.refuse_message = Error(make_error_code(crypto::errc::bad_certificate), "signed by another member");
+  EXPECT_EQ(fault(rest()), "server.serverproxy.incorrect_certificate");
+  trust.refuse_message = Error(make_error_code(crypto::errc::incorrect_validation_info), "no good OCSP for the signer");
+  EXPECT_EQ(fault(rest()), "server.serverproxy.incorrect_validation_info");
   EXPECT_TRUE(services->called.empty());
 }
 
@@ -372,6 +379,8 @@ TEST_F(ServerProxyTest, AServiceAnswerThatCannotBeUsed) {
 TEST_F(ServerProxyTest, TheAnswerCannotBeSigned) {
   keys.refuse = Error(make_error_code(signer::errc::token_not_active), "the token is not logged in");
   EXPECT_EQ(fault(rest()), "server.serverproxy.token_not_active");
+  keys.refuse = Error(make_error_code(signer::errc::key_not_found), "no signing key for EE/COM/2");
+  EXPECT_EQ(fault(rest()), "server.serverproxy.key_not_found");
   keys.refuse.reset();
   signer.refuse = Error(make_error_code(signer::errc::ocsp_unavailable), "no OCSP response for the signing certificate");
   EXPECT_EQ(fault(soap()), "server.serverproxy.cert_validation");

@@ -9,7 +9,7 @@ HttpServiceTransport::HttpServiceTransport(asio::io_context& io, std::uint64_t m
     : io_(io), max_message_bytes_(max_message_bytes), spool_dir_(std::move(spool_dir)), in_memory_limit_(in_memory_limit) {}
 
 net::HttpClient& HttpServiceTransport::client(std::chrono::milliseconds timeout) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto& c = clients_[timeout.count()];
   if (!c) {
     net::ClientOptions o;

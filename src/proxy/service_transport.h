@@ -16,6 +16,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "base/thread_annotations.h"
 #include "net/http_client.h"
 
 namespace roadside::proxy {
@@ -53,8 +54,8 @@ class HttpServiceTransport final : public ServiceTransport {
   const std::uint64_t max_message_bytes_;
   const std::filesystem::path spool_dir_;
   const std::uint64_t in_memory_limit_;
-  std::mutex mu_;
-  std::map<std::int64_t, std::unique_ptr<net::HttpClient>> clients_;  // by timeout (ms); GUARDED_BY(mu_)
+  Mutex mu_;
+  std::map<std::int64_t, std::unique_ptr<net::HttpClient>> clients_ GUARDED_BY(mu_);  // by timeout (ms)
 };
 
 }  // namespace roadside::proxy

@@ -8,7 +8,7 @@ DatabaseProbe::DatabaseProbe(Readiness::Check check, std::chrono::milliseconds i
 
 DatabaseProbe::~DatabaseProbe() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
   wake_.notify_all();
@@ -16,7 +16,7 @@ DatabaseProbe::~DatabaseProbe() {
 }
 
 std::optional<std::string> DatabaseProbe::status() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (running_since_) {
     const auto waited = std::chrono::steady_clock::now() - *running_since_;
     if (waited > stuck_after_) {
@@ -29,16 +29,17 @@ std::optional<std::string> DatabaseProbe::status() const {
 }
 
 void DatabaseProbe::run() {
-  std::unique_lock lock(mu_);
   while (!stopping_) {
-    running_since_ = std::chrono::steady_clock::now();
-    lock.unlock();
-    std::optional<std::string> answer = check_();
-    lock.lock();
+    {
+      MutexLock lock(mu_);
+      running_since_ = std::chrono::steady_clock::now();
+    }
+    std::optional<std::string> answer = check_();  // may block: without the lock
+    MutexLock lock(mu_);
     running_since_.reset();
     last_ = std::move(answer);
     answered_ = true;
-    wake_.wait_for(lock, interval_, [this] { return stopping_; });
+    wake_.wait_for(mu_, interval_, [this] { return stopping_.load(); });
   }
 }
 

@@ -4,6 +4,7 @@
 // turns /readyz to 503 within seconds while /livez, /readyz and the proxies go on answering.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -11,6 +12,7 @@
 #include <string>
 #include <thread>
 
+#include "base/thread_annotations.h"
 #include "server/readiness.h"
 
 namespace roadside::server {
@@ -34,12 +36,12 @@ class DatabaseProbe {
 
   Readiness::Check check_;
   const std::chrono::milliseconds interval_, stuck_after_;
-  mutable std::mutex mu_;
-  std::condition_variable wake_;
-  bool stopping_ = false;                                               // GUARDED_BY(mu_)
-  std::optional<std::string> last_;                                     // GUARDED_BY(mu_)
-  bool answered_ = false;                                               // GUARDED_BY(mu_)
-  std::optional<std::chrono::steady_clock::time_point> running_since_;  // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::condition_variable_any wake_;
+  std::atomic<bool> stopping_{false};  // set under mu_, so the wait cannot miss it
+  std::optional<std::string> last_ GUARDED_BY(mu_);
+  bool answered_ GUARDED_BY(mu_) = false;
+  std::optional<std::chrono::steady_clock::time_point> running_since_ GUARDED_BY(mu_);
   std::thread thread_;
 };
 

@@ -43,7 +43,7 @@ void GlobalconfService::take(const globalconf::Snapshot& snap) {
   }
   bool unchanged = false;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     unchanged = in_use_.shared && !hash.empty() && hash == in_use_.shared_hash;
   }
   if (!unchanged) {
@@ -54,11 +54,11 @@ void GlobalconfService::take(const globalconf::Snapshot& snap) {
       // directory whose parameters cannot be read must not make old trust look fresh.
       log::error("global configuration without usable shared parameters; the previous ones stay until they expire",
                  {{"error", parsed.error().to_string()}});
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       in_use_.last_error = "the newest configuration's shared parameters are unusable: " + parsed.error().detail();
       return;
     }
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     in_use_.shared = std::make_shared<const globalconf::SharedParameters>(std::move(parsed).value());
     in_use_.shared_hash = hash;
   }
@@ -78,7 +78,7 @@ Status GlobalconfService::start() {
   auto anchor = xml.ok() ? globalconf::Anchor::parse(*xml) : Result<globalconf::Anchor>(xml.error());
   if (!anchor.ok()) return Error(anchor.error().code(), "configuration anchor " + options_.anchor_file + ": " + anchor.error().detail());
   log::info("configuration anchor", {{"instance", anchor->instance}, {"sources", anchor->sources.size()}});
-  client_ = std::make_unique<globalconf::ConfigurationClient>(http_, std::move(anchor).value(), options_.cache_dir);
+  client_ = std::make_unique<globalconf::ConfigurationClient>(http_, std::move(anchor).value(), options_.cache_dir, clock_);
   if (auto cached = client_->load_cached(); cached.ok()) {
     take(*cached);
     log::info("global configuration loaded from the cache", {{"expires", format_rfc3339(cached->directory.expires)}});
@@ -99,7 +99,7 @@ asio::awaitable<void> GlobalconfService::loop() {
     if (snap.ok()) {
       metrics_.ok.inc();
       {
-        std::lock_guard lock(mu_);
+        MutexLock lock(mu_);
         in_use_.last_error.clear();
       }
       take(*snap);
@@ -107,7 +107,7 @@ asio::awaitable<void> GlobalconfService::loop() {
       metrics_.failed.inc();
       log::warn("global configuration download failed",
                 {{"error", snap.error().to_string()}, {"code", std::string(snap.error().fault_code())}});
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       in_use_.last_error = snap.error().detail();
     }
     if (stopped_) break;
@@ -119,7 +119,7 @@ asio::awaitable<void> GlobalconfService::loop() {
 
 std::shared_ptr<const globalconf::SharedParameters> GlobalconfService::shared() const {
   if (not_ready()) return nullptr;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return in_use_.shared;
 }
 
@@ -128,7 +128,7 @@ std::optional<std::string> GlobalconfService::not_ready() const {
   const auto expires = expires_.load();
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
   if (expires != 0 && now < expires) return std::nullopt;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::string why = expires == 0 ? "no valid global configuration loaded yet" : "the global configuration has expired";
   if (!in_use_.last_error.empty()) why += " (last download: " + in_use_.last_error + ")";
   return why;

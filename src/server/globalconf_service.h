@@ -16,6 +16,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "base/thread_annotations.h"
 #include "base/clock.h"
 #include "config/config.h"
 #include "globalconf/client.h"
@@ -78,8 +79,8 @@ class GlobalconfService final : public Component {
   boost::asio::steady_timer timer_;
   std::atomic<bool> stopped_{false};
   std::atomic<std::int64_t> expires_{0};  // seconds since the epoch, 0: none
-  mutable std::mutex mu_;
-  InUse in_use_;  // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  InUse in_use_ GUARDED_BY(mu_);
   Metrics metrics_;
 };
 

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/log.h"
+#include "base/thread_annotations.h"
 
 namespace roadside::server {
 namespace http = boost::beast::http;
@@ -78,13 +79,13 @@ Status Health::start() {
 
 Readiness::Check database_check(std::function<Status()> ping) {
   struct Last {
-    std::mutex mu;
-    std::string error;  // GUARDED_BY(mu)
+    Mutex mu;
+    std::string error GUARDED_BY(mu);
   };
   auto last = std::make_shared<Last>();
   return [ping = std::move(ping), last]() -> std::optional<std::string> {
     const Status st = ping();
-    std::lock_guard lock(last->mu);
+    MutexLock lock(last->mu);
     if (st.ok()) {
       last->error.clear();
       return std::nullopt;

@@ -12,7 +12,7 @@ Result<unsigned short> Listeners::add(net::ServerOptions options, net::Handler h
   const std::string name = options.name;
   const std::string address = options.address;
   auto server = std::make_unique<net::HttpServer>(io_, std::move(options), std::move(handler), metrics_);
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   // Started under the lock, so a stop that has begun never misses a listener.
   if (stopping_) return Error(std::make_error_code(std::errc::operation_canceled), "listener " + name + ": the server is stopping");
   ROADSIDE_TRY_STATUS(server->start());
@@ -23,7 +23,7 @@ Result<unsigned short> Listeners::add(net::ServerOptions options, net::Handler h
 }
 
 bool Listeners::has(const std::string& name) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   for (const auto& e : entries_) {
     if (e.server->name() == name) return true;
   }
@@ -31,7 +31,7 @@ bool Listeners::has(const std::string& name) const {
 }
 
 std::vector<std::pair<std::string, std::string>> Listeners::endpoints() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& e : entries_) out.emplace_back(e.server->name(), e.url);
   return out;
@@ -40,7 +40,7 @@ std::vector<std::pair<std::string, std::string>> Listeners::endpoints() const {
 boost::asio::awaitable<void> Listeners::stop(std::chrono::milliseconds drain) {
   std::vector<net::HttpServer*> servers;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
     for (const auto& e : entries_) servers.push_back(e.server.get());
   }

@@ -16,6 +16,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "base/thread_annotations.h"
 #include "base/result.h"
 #include "metrics/metrics.h"
 #include "net/http_server.h"
@@ -47,9 +48,9 @@ class Listeners {
 
   boost::asio::io_context& io_;
   metrics::Registry& metrics_;
-  mutable std::mutex mu_;
-  std::vector<Entry> entries_;  // GUARDED_BY(mu_)
-  bool stopping_ = false;       // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::vector<Entry> entries_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
   std::atomic<bool> hurry_{false};
 };
 

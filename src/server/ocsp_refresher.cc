@@ -93,7 +93,7 @@ asio::awaitable<void> OcspRefresher::stop() {
 }
 
 std::string OcspRefresher::problem() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return problem_;
 }
 
@@ -147,7 +147,7 @@ asio::awaitable<void> OcspRefresher::refresh() {
       }
     }
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (problem.empty() && !problem_.empty()) log::info("own certificates have fresh OCSP responses");
   problem_ = problem;
 }

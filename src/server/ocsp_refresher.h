@@ -21,6 +21,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "base/thread_annotations.h"
 #include "config/config.h"
 #include "metrics/metrics.h"
 #include "net/http_client.h"
@@ -98,8 +99,8 @@ class OcspRefresher final : public Component {
   std::unique_ptr<SharedOcspResponses> shared_;
   boost::asio::steady_timer timer_;  // on the database thread
   std::atomic<bool> stopped_{false};
-  mutable std::mutex mu_;
-  std::string problem_ = "not checked yet";  // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::string problem_ GUARDED_BY(mu_) = "not checked yet";
 };
 
 }  // namespace roadside::server

@@ -3,14 +3,14 @@
 namespace roadside::server {
 
 void Readiness::add(std::string component, Check check) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   checks_.emplace_back(std::move(component), std::move(check));
 }
 
 std::vector<Readiness::Reason> Readiness::reasons() const {
   std::vector<std::pair<std::string, Check>> checks;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     checks = checks_;
   }
   std::vector<Reason> out;

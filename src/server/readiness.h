@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "base/thread_annotations.h"
+
 namespace roadside::server {
 
 class Readiness {
@@ -23,8 +25,8 @@ class Readiness {
   std::vector<Reason> reasons() const;
 
  private:
-  mutable std::mutex mu_;
-  std::vector<std::pair<std::string, Check>> checks_;
+  mutable Mutex mu_;
+  std::vector<std::pair<std::string, Check>> checks_ GUARDED_BY(mu_);
 };
 
 }  // namespace roadside::server

@@ -33,11 +33,11 @@ ServerConfFollower::ServerConfFollower(storage::Store& store, asio::io_context& 
                                       "Configuration change notifications received from the database");
   }
   metrics.gauge_fn("roadside_server_conf_revision", "Revision of the server configuration in use", [this] {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return static_cast<double>(revision_);
   });
   readiness.add("serverconf", [this]() -> std::optional<std::string> {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (conf_) return std::nullopt;
     return std::string("no server configuration applied (roadside apply FILE, or serve --server-conf FILE)");
   });
@@ -79,7 +79,7 @@ asio::awaitable<void> ServerConfFollower::stop() {
 }
 
 std::shared_ptr<const serverconf::ServerConf> ServerConfFollower::current() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return conf_;
 }
 
@@ -91,7 +91,7 @@ void ServerConfFollower::reload() {
     return;
   }
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (*latest == revision_) return;
   }
   auto rev = serverconf::load_latest(store_);
@@ -102,7 +102,7 @@ void ServerConfFollower::reload() {
   log::info("server configuration in use",
             {{"revision", rev->number}, {"server", rev->conf->server_id().to_string()}, {"clients", rev->conf->clients.size()},
              {"services", rev->conf->services.size()}, {"access_rights", rev->conf->access.size()}});
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   conf_ = rev->conf;
   revision_ = rev->number;
 }

@@ -19,6 +19,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "base/thread_annotations.h"
 #include "config/config.h"
 #include "metrics/metrics.h"
 #include "server/component.h"
@@ -68,9 +69,9 @@ class ServerConfFollower final : public Component {
   metrics::Counter* notifications_ = nullptr;  // with changes_
   std::thread listen_thread_;
   std::atomic<bool> stopped_{false};
-  mutable std::mutex mu_;
-  std::shared_ptr<const serverconf::ServerConf> conf_;  // GUARDED_BY(mu_)
-  std::int64_t revision_ = 0;                           // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::shared_ptr<const serverconf::ServerConf> conf_ GUARDED_BY(mu_);
+  std::int64_t revision_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace roadside::server
