@@ -65,7 +65,7 @@ net::ClientResponse signed_answer(TransportMessage response, const std::string& 
   return http_answer(200, encoded.content_type, encoded.joined(), {auth_der});
 }
 
-class ClientProxyTest : public ::testing::Test {
+class ClientProxyTest : public ::testing::Test, protected FakeWorld {
  protected:
   ClientProxyTest() {
     shared->instance = "EE";
@@ -82,16 +82,8 @@ class ClientProxyTest : public ::testing::Test {
     auto parsed = serverconf::ServerConf::parse_yaml(server_conf(is_key->info.cert));
     EXPECT_TRUE(parsed.ok()) << parsed.error().to_string();
     conf = std::make_shared<serverconf::ServerConf>(std::move(parsed).value());
-    ctx.shared = [this] { return globalconf_on ? std::shared_ptr<const globalconf::SharedParameters>(shared) : nullptr; };
-    ctx.globalconf_problem = [] { return std::optional<std::string>("the configuration expired"); };
-    ctx.serverconf = [this] { return serverconf_on ? std::shared_ptr<const serverconf::ServerConf>(conf) : nullptr; };
-    ctx.clock = &clock;
-    ctx.keys = &keys;
-    ctx.signer = &signer;
-    ctx.ocsp = &ocsp;
-    ctx.trust = &trust;
+    globalconf_problem = "the configuration expired";
     ctx.peers = peers;
-    ctx.metrics = &metrics;
     // By default each server answers a REST request as a provider does.
     peers->answer = [this](const globalconf::SecurityServer& server, const TransportMessage& request) -> Result<net::ClientResponse> {
       return rest_answer(server, request);
@@ -147,21 +139,10 @@ class ClientProxyTest : public ::testing::Test {
   static std::string fault_of(const FakeExchange& ex) { return fault_code_of(ex); }
   std::string fault(FakeExchange ex) { return fault_of(handle(ex)); }
 
-  boost::asio::io_context io;
-  metrics::Registry metrics;
-  ManualClock clock;
-  FakeKeys keys;
-  FakeSigner signer;
-  FakeOcsp ocsp;
-  FakeTrust trust;
   std::shared_ptr<FakePeers> peers = std::make_shared<FakePeers>();
   std::shared_ptr<const signer::OpenKey> is_key = make_key("information system", crypto::Usage::tls_client);
   std::shared_ptr<const signer::OpenKey> ss2_auth = make_key("ss2", crypto::Usage::tls_server_and_client);
   std::shared_ptr<const signer::OpenKey> ss3_auth = make_key("ss3", crypto::Usage::tls_server_and_client);
-  std::shared_ptr<globalconf::SharedParameters> shared = std::make_shared<globalconf::SharedParameters>();
-  std::shared_ptr<serverconf::ServerConf> conf;
-  bool globalconf_on = true, serverconf_on = true;
-  ProxyContext ctx;
 };
 
 TEST_F(ClientProxyTest, ARestRequestIsSignedSentOnceAndItsVerifiedAnswerPassedOn) {

@@ -223,6 +223,35 @@ inline std::string fault_code_of(const FakeExchange& ex) {
   return ex.body().substr(start + 11, end - start - 11);
 }
 
+// What the tests of both proxies share: the fakes, the two configurations (each can be
+// switched off), and a ProxyContext wired to them.
+struct FakeWorld {
+  FakeWorld() {
+    ctx.shared = [this] { return globalconf_on ? std::shared_ptr<const globalconf::SharedParameters>(shared) : nullptr; };
+    ctx.globalconf_problem = [this] { return std::optional<std::string>(globalconf_problem); };
+    ctx.serverconf = [this] { return serverconf_on ? std::shared_ptr<const serverconf::ServerConf>(conf) : nullptr; };
+    ctx.clock = &clock;
+    ctx.keys = &keys;
+    ctx.signer = &signer;
+    ctx.ocsp = &ocsp;
+    ctx.trust = &trust;
+    ctx.metrics = &metrics;
+  }
+
+  boost::asio::io_context io;
+  metrics::Registry metrics;
+  ManualClock clock;
+  FakeKeys keys;
+  FakeSigner signer;
+  FakeOcsp ocsp;
+  FakeTrust trust;
+  std::shared_ptr<globalconf::SharedParameters> shared = std::make_shared<globalconf::SharedParameters>();
+  std::shared_ptr<serverconf::ServerConf> conf;
+  bool globalconf_on = true, serverconf_on = true;
+  std::string globalconf_problem = "the global configuration has expired";
+  ProxyContext ctx;
+};
+
 // Runs a proxy's handler to its end.
 template <typename Proxy>
 void run(boost::asio::io_context& io, Proxy& proxy, FakeExchange& ex) {

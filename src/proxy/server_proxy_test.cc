@@ -66,7 +66,7 @@ std::string soap_message(std::string_view service, std::string_view body, std::s
          "</SOAP-ENV:Body></SOAP-ENV:Envelope>";
 }
 
-class ServerProxyTest : public ::testing::Test {
+class ServerProxyTest : public ::testing::Test, protected FakeWorld {
  protected:
   ServerProxyTest() {
     shared->instance = "EE";
@@ -77,16 +77,8 @@ class ServerProxyTest : public ::testing::Test {
     auto parsed = serverconf::ServerConf::parse_yaml(kServerConf);
     EXPECT_TRUE(parsed.ok()) << parsed.error().to_string();
     conf = std::make_shared<serverconf::ServerConf>(std::move(parsed).value());
-    ctx.shared = [this] { return globalconf_on ? std::shared_ptr<const globalconf::SharedParameters>(shared) : nullptr; };
-    ctx.globalconf_problem = [] { return std::optional<std::string>("no configuration downloaded from /var/lib/roadside"); };
-    ctx.serverconf = [this] { return serverconf_on ? std::shared_ptr<const serverconf::ServerConf>(conf) : nullptr; };
-    ctx.clock = &clock;
-    ctx.keys = &keys;
-    ctx.signer = &signer;
-    ctx.ocsp = &ocsp;
-    ctx.trust = &trust;
+    globalconf_problem = "no configuration downloaded from /var/lib/roadside";
     ctx.services = services;
-    ctx.metrics = &metrics;
     // The services answer as services do: JSON for REST, the SOAP response for SOAP.
     services->answer = [](const std::string& url, const std::string&, const std::string& body) -> Result<net::ClientResponse> {
       if (url.find("/soap") == std::string::npos) return http_answer(200, "application/json", "{\"ok\":1}");
@@ -154,20 +146,9 @@ class ServerProxyTest : public ::testing::Test {
     };
   }
 
-  boost::asio::io_context io;
-  metrics::Registry metrics;
-  ManualClock clock;
-  FakeKeys keys;
-  FakeSigner signer;
-  FakeOcsp ocsp;
-  FakeTrust trust;
   std::shared_ptr<FakeServices> services = std::make_shared<FakeServices>();
   std::shared_ptr<const signer::OpenKey> ss1_auth = make_key("ss1", crypto::Usage::tls_server_and_client);
   std::shared_ptr<const signer::OpenKey> ss9_auth = make_key("ss9", crypto::Usage::tls_server_and_client);
-  std::shared_ptr<globalconf::SharedParameters> shared = std::make_shared<globalconf::SharedParameters>();
-  std::shared_ptr<serverconf::ServerConf> conf;
-  bool globalconf_on = true, serverconf_on = true;
-  ProxyContext ctx;
 };
 
 TEST_F(ServerProxyTest, ARestRequestReachesItsServiceAndTheAnswerIsSignedWithTheRequestHash) {
