@@ -6,6 +6,7 @@ set -euo pipefail
 PACKAGES=(
   # toolchain
   build-essential cmake ninja-build pkg-config git clang clang-format clang-tidy
+  clang-tidy-14  # scripts/tidy.sh calls clang-tidy-14 and run-clang-tidy-14 by name
   libclang-rt-14-dev
   # libraries (DESIGN.md §6)
   libboost1.81-dev libssl-dev openssl libxml2-dev libxmlsec1-dev libxmlsec1-openssl

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <compare>
 #include <vector>
 
 #include "base/errors.h"
@@ -282,7 +283,7 @@ XRoadId XRoadId::service_provider() const {
 }
 
 std::strong_ordering operator<=>(const XRoadId& a, const XRoadId& b) {
-  if (auto c = a.type_ <=> b.type_; c != 0) return c;
+  if (auto c = a.type_ <=> b.type_; std::is_neq(c)) return c;
   return a.to_string() <=> b.to_string();
 }
 

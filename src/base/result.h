@@ -109,10 +109,13 @@ Error make_error(E e, std::string detail) {
 // Propagates an error: `ROADSIDE_TRY(auto x, parse(s));` or `ROADSIDE_TRY_STATUS(store.put(k, v));`
 #define ROADSIDE_CONCAT_INNER(a, b) a##b
 #define ROADSIDE_CONCAT(a, b) ROADSIDE_CONCAT_INNER(a, b)
+// `tmp` is a name and `decl` a declaration (`auto x`): neither can be parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define ROADSIDE_TRY_IMPL(tmp, decl, expr) \
   auto tmp = (expr);                       \
   if (!tmp.ok()) return std::move(tmp).error(); \
   decl = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)
 #define ROADSIDE_TRY(decl, expr) ROADSIDE_TRY_IMPL(ROADSIDE_CONCAT(roadside_try_, __LINE__), decl, expr)
 #define ROADSIDE_TRY_STATUS(expr)                                   \
   do {                                                              \

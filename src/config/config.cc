@@ -1,5 +1,7 @@
 #include "config/config.h"
 
+#include <unistd.h>  // environ
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -9,8 +11,6 @@
 
 #include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
-
-extern char** environ;
 
 namespace roadside::config {
 namespace {

@@ -84,8 +84,9 @@ Result<std::string> make_ocsp_response(std::string_view request_der,
       status = V_OCSP_CERTSTATUS_REVOKED;
       revoked = asn1(answer->revocation_time);
     }
-    if (!OCSP_basic_add1_status(basic.get(), id, status, status == V_OCSP_CERTSTATUS_REVOKED ? OCSP_REVOKED_STATUS_UNSPECIFIED : 0,
-                                revoked.get(), this_update.get(), next_update.get())) {
+    // The reason is read only for a revoked status.
+    if (!OCSP_basic_add1_status(basic.get(), id, status, OCSP_REVOKED_STATUS_UNSPECIFIED, revoked.get(),
+                                this_update.get(), next_update.get())) {
       return failed("cannot add an OCSP status");
     }
   }

@@ -207,7 +207,7 @@ Result<PrivateKey> KeyWrapKey::unwrap(std::string_view envelope) const {
   }
   const unsigned char* p = plain.data();
   std::unique_ptr<PKCS8_PRIV_KEY_INFO, decltype(&PKCS8_PRIV_KEY_INFO_free)> p8(
-      d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, static_cast<long>(len + fin)), &PKCS8_PRIV_KEY_INFO_free);
+      d2i_PKCS8_PRIV_KEY_INFO(nullptr, &p, static_cast<long>(len) + fin), &PKCS8_PRIV_KEY_INFO_free);
   EVP_PKEY* pkey = p8 ? EVP_PKCS82PKEY(p8.get()) : nullptr;
   if (!pkey) return bad(errc::bad_key, "the wrapped key is not a PKCS#8 private key");
   return PrivateKey::adopt(pkey);

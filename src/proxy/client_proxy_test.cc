@@ -372,7 +372,7 @@ TEST_F(ClientProxyTest, InconsistentResponse) {
         return m.erase(a, m.find("</xrd:requestHash>") + 18 - a);
       },
       [](std::string m) {
-        const auto a = m.find(">", m.find("<xrd:requestHash")) + 1;
+        const auto a = m.find('>', m.find("<xrd:requestHash")) + 1;
         return m.replace(a, m.find("</xrd:requestHash>") - a, "b3RoZXI=");
       },
       [](std::string m) { return m.replace(m.find("<xrd:id>abc"), 11, "<xrd:id>xyz"); },

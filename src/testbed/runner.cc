@@ -20,8 +20,6 @@
 #include "testbed/publisher.h"
 #include "testbed/services.h"
 
-extern char** environ;
-
 namespace roadside::testbed {
 namespace {
 
