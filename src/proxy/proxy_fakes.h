@@ -30,6 +30,9 @@ namespace roadside::proxy::fakes {
 
 namespace http = boost::beast::http;
 
+// An identifier the test spells out ("SUBSYSTEM:EE/COM/1/CLIENT").
+inline XRoadId id(std::string_view text) { return XRoadId::parse(text).value(); }
+
 // One request as a client sent it, and the response the handler gave.
 class FakeExchange final : public net::ServerExchange {
  public:

@@ -18,8 +18,6 @@ namespace {
 using namespace fakes;
 using http::verb;
 
-XRoadId id(std::string_view text) { return XRoadId::parse(text).value(); }
-
 constexpr std::string_view kServerConf = R"(
 owner: EE/COM/2
 server_code: ss2
