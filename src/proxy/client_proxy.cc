@@ -169,7 +169,7 @@ Status ClientProxy::check_local_client(const Snapshot& snap, const XRoadId& clie
   return check_is_connection(*local, peer);
 }
 
-asio::awaitable<Result<std::vector<const globalconf::SecurityServer*>>> ClientProxy::servers_of(const Snapshot* snap, XRoadId provider) {
+asio::awaitable<Result<ClientProxy::Servers>> ClientProxy::servers_of(const Snapshot* snap, XRoadId provider) {
   const auto& shared = snap->shared;
   if (!shared) co_return fail(errc::global_conf_outdated, snap->globalconf_problem);
   if (!shared->has_client(provider)) co_return fail(errc::unknown_member, "service provider " + provider.to_string() + " is not in the global configuration");
@@ -186,7 +186,7 @@ asio::awaitable<Result<std::vector<const globalconf::SecurityServer*>>> ClientPr
     if (maintenance) co_return fail(errc::maintenance_mode, "every security server of " + provider.to_string() + " is in maintenance mode");
     co_return fail(errc::unknown_member, "no security server hosts " + provider.to_string());
   }
-  if (servers.size() == 1) co_return servers;
+  if (servers.size() == 1) co_return Servers{std::move(servers), {}};
   // Several servers: the one that accepted a connection first leads (X-Road's fastest
   // connect), remembered for an hour; the others follow as fallbacks.
   std::vector<std::string> addresses;
@@ -203,21 +203,16 @@ asio::awaitable<Result<std::vector<const globalconf::SecurityServer*>>> ClientPr
   if (fastest) {
     std::stable_partition(servers.begin(), servers.end(), [&](const globalconf::SecurityServer* s) { return s->address == *fastest; });
   }
-  co_return servers;
+  co_return Servers{std::move(servers), key};
 }
 
 asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(const Snapshot* snap, TransportMessage request, XRoadId client,
                                                                        XRoadId provider, std::string request_id, HeaderList http_headers) {
   auto in_order = co_await servers_of(snap, provider);
   if (!in_order.ok()) co_return in_order.error();
-  const std::vector<const globalconf::SecurityServer*> servers = std::move(in_order).value();
+  const std::vector<const globalconf::SecurityServer*>& servers = in_order->list;
+  const std::string& fastest_key = in_order->fastest_key;
   const auto& shared = snap->shared;
-  std::string fastest_key;
-  if (servers.size() > 1) {
-    std::vector<std::string> addresses;
-    for (const auto* s : servers) addresses.push_back(s->address);
-    fastest_key = address_set_key(addresses);
-  }
 
   // The keys: the client's member signs; the authentication key opens the connection.
   auto signing_key = ctx_.keys->signing_key(client);
@@ -255,7 +250,7 @@ asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(const Sna
     co_return Error(answer.error().code(), "no security server of " + provider.to_string() + " answered: " + answer.error().detail());
   }
   // The server that answered is one of the provider's.
-  // (The TLS handshake made the whole check_peer; this binds the answer to the server asked.)
+  // (The TLS handshake made the whole peer check; this binds the answer to the server asked.)
   auto peer = registered_peer(answer->server_chain.empty() ? std::string() : answer->server_chain.front(), *shared, &contacted->id);
   if (!peer.ok()) co_return peer.error();
 

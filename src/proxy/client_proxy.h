@@ -45,8 +45,13 @@ class ClientProxy {
   // (Pointer parameters: coroutine parameters are copied; `snap` lives in handle()'s frame.)
   boost::asio::awaitable<Result<PeerAnswer>> exchange(const Snapshot* snap, TransportMessage request, XRoadId client, XRoadId provider,
                                                       std::string request_id, HeaderList http_headers);
-  // The provider's servers that are not in maintenance, the fastest to connect first.
-  boost::asio::awaitable<Result<std::vector<const globalconf::SecurityServer*>>> servers_of(const Snapshot* snap, XRoadId provider);
+  // The provider's servers that are not in maintenance, the fastest to connect first, and the
+  // key its fastest one is remembered under (empty for a single server).
+  struct Servers {
+    std::vector<const globalconf::SecurityServer*> list;
+    std::string fastest_key;
+  };
+  boost::asio::awaitable<Result<Servers>> servers_of(const Snapshot* snap, XRoadId provider);
   // The client is hosted here and its IS connected as its mode demands.
   Status check_local_client(const Snapshot& snap, const XRoadId& client, const net::PeerInfo& peer) const;
   // A response for the IS, and whether it carries a fault (the provider's or the service's).

@@ -32,11 +32,8 @@ Result<RegisteredPeer> registered_peer(const std::string& cert_der, const global
   return RegisteredPeer{server, std::move(cert).value()};
 }
 
-Result<RegisteredPeer> check_peer(const net::PeerChain& chain, const std::vector<std::string>& ocsp_responses,
-                                  const globalconf::SharedParameters& shared, const globalconf::Trust& trust,
-                                  std::chrono::system_clock::time_point at, const XRoadId* expected) {
-  if (chain.empty()) return Error(make_error_code(errc::ssl_auth_failed), "the peer presented no authentication certificate");
-  ROADSIDE_TRY(RegisteredPeer peer, registered_peer(chain.front(), shared, expected));
+Status trust_peer(const RegisteredPeer& peer, const net::PeerChain& chain, const std::vector<std::string>& ocsp_responses,
+                  const globalconf::SharedParameters& shared, const globalconf::Trust& trust, std::chrono::system_clock::time_point at) {
   // The peer's own intermediates (a CA may issue through ones the configuration does not
   // list): a handful at most; the rest of a long chain is ignored.
   constexpr std::size_t kMaxIntermediates = 4;
@@ -49,7 +46,7 @@ Result<RegisteredPeer> check_peer(const net::PeerChain& chain, const std::vector
     return Error(status.error().code(), "the authentication certificate " + peer.cert.subject() + " of security server " +
                                             peer.server->id.to_string() + " is not valid: " + status.error().detail());
   }
-  return peer;
+  return {};
 }
 
 }  // namespace roadside::proxy

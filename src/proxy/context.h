@@ -95,18 +95,18 @@ struct Reply {
 // the certificate, or errc::ssl_auth_failed naming why not. Cheap: the server proxy asks it
 // before it reads a request.
 //
-// check_peer: registered_peer for the chain's leaf, then the certificate is trusted at `at`:
-// chained to an approved CA (through the chain's other certificates) and good by one of
-// `ocsp_responses`. A trust failure keeps its own code (crypto::errc::incorrect_validation_info
-// when no usable OCSP status was given, which fresh responses may settle).
+// trust_peer: the registered peer (from the leaf of `chain`) is trusted at `at`: its
+// certificate chained to an approved CA (through the chain's other certificates) and good by
+// one of `ocsp_responses`. A trust failure keeps its own code
+// (crypto::errc::incorrect_validation_info when no usable OCSP status was given, which fresh
+// responses may settle). The two steps share one parse of the certificate.
 struct RegisteredPeer {
   const globalconf::SecurityServer* server;
   crypto::Certificate cert;
 };
 Result<RegisteredPeer> registered_peer(const std::string& cert_der, const globalconf::SharedParameters& shared,
                                        const XRoadId* expected = nullptr);
-Result<RegisteredPeer> check_peer(const net::PeerChain& chain, const std::vector<std::string>& ocsp_responses,
-                                  const globalconf::SharedParameters& shared, const globalconf::Trust& trust,
-                                  std::chrono::system_clock::time_point at, const XRoadId* expected = nullptr);
+Status trust_peer(const RegisteredPeer& peer, const net::PeerChain& chain, const std::vector<std::string>& ocsp_responses,
+                  const globalconf::SharedParameters& shared, const globalconf::Trust& trust, std::chrono::system_clock::time_point at);
 
 }  // namespace roadside::proxy

@@ -12,26 +12,27 @@ std::string PeerTrust::check(const net::PeerChain& chain, const globalconf::Shar
   if (chain.empty()) return "the server presented no certificate";
   auto expected = XRoadId::parse(expected_server);
   if (!expected.ok()) return "the server called has no usable identifier: " + expected_server.substr(0, 256);
+  auto peer = registered_peer(chain.front(), shared, &*expected);
+  if (!peer.ok()) return peer.error().detail();
   // Responses are kept by the certificate's SHA-1 and pending certificates by their DER, both
   // as the parsed certificate gives them (store() is handed a parsed one).
-  auto cert = crypto::Certificate::from_der(chain.front());
   std::vector<std::string> responses;
-  if (cert.ok()) {
+  {
     MutexLock lock(mu_);
-    if (auto it = responses_.find(cert->sha1_hex()); it != responses_.end()) responses = it->second;
+    if (auto it = responses_.find(peer->cert.sha1_hex()); it != responses_.end()) responses = it->second;
   }
-  auto peer = check_peer(chain, responses, shared, globalconf::Trust::xroad(), now, &*expected);
-  if (peer.ok()) return {};
+  auto trusted = trust_peer(*peer, chain, responses, shared, globalconf::Trust::xroad(), now);
+  if (trusted.ok()) return {};
   // Only a missing or unusable OCSP status (a first contact, stale responses) can be settled
   // by fresh responses from the server; an expired, revoked or unchained certificate stays
   // refused whatever they say, so nothing is fetched for it.
-  if (cert.ok() && peer.error().code() == crypto::make_error_code(crypto::errc::incorrect_validation_info)) {
-    const std::string der = cert->to_der();
+  if (trusted.error().code() == crypto::make_error_code(crypto::errc::incorrect_validation_info)) {
+    const std::string der = peer->cert.to_der();
     MutexLock lock(mu_);
     if (pending_.size() >= kMaxCertificates) pending_.clear();
-    if (!pending_.contains(der)) pending_.emplace(der, Pending{*cert, crypto::sha256(der), crypto::sha1(der)});
+    if (!pending_.contains(der)) pending_.emplace(der, Pending{peer->cert, crypto::sha256(der), crypto::sha1(der)});
   }
-  return peer.error().detail();
+  return trusted.error().detail();
 }
 
 std::optional<crypto::Certificate> PeerTrust::pending(const globalconf::SecurityServer& server) {

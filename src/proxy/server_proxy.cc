@@ -135,7 +135,7 @@ asio::awaitable<Result<Reply>> ServerProxy::process(net::ServerExchange& ex) {
   if (!snap.conf) co_return fail(errc::server_not_configured, "this server has no configuration applied");
 
   // The peer: its TLS certificate is registered (asked before the body is read; the whole
-  // peer check, proxy::check_peer, once the request's OCSP responses are known). The handshake only made it
+  // peer check, proxy::trust_peer, once the request's OCSP responses are known). The handshake only made it
   // present one (the 5500 listener has no CA, so any certificate passes TLS): it is judged
   // here, so a refused peer gets a fault that says why.
   const auto& chain = ex.peer().chain;
@@ -149,8 +149,9 @@ asio::awaitable<Result<Reply>> ServerProxy::process(net::ServerExchange& ex) {
   if (!request.ok()) co_return request.error();
 
   // The peer's certificate is good: its OCSP responses travel in the request.
-  peer = check_peer(chain, request->ocsp_responses, *snap.shared, *ctx_.trust, snap.now);
-  if (!peer.ok()) co_return fail(errc::ssl_auth_failed, peer.error().detail());
+  if (auto trusted = trust_peer(*peer, chain, request->ocsp_responses, *snap.shared, *ctx_.trust, snap.now); !trusted.ok()) {
+    co_return fail(errc::ssl_auth_failed, trusted.error().detail());
+  }
 
   const auto type = mime_type_of(request->message_type);
   const globalconf::SecurityServer* sender = peer->server;

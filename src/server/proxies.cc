@@ -41,6 +41,8 @@ ProxyOptions ProxyOptions::from(const config::Config& c) {
   o.peer_ocsp_port = port(c, "proxy.peer_ocsp_port");
   o.limits = http_limits(c);
   o.max_message_bytes = static_cast<std::uint64_t>(c.integer("proxy.max_message_bytes"));
+  o.proxy_limits = o.limits;
+  o.proxy_limits.max_body_bytes = o.max_message_bytes;
   o.soap_memory_bytes = static_cast<std::uint64_t>(c.integer("proxy.soap_memory_bytes"));
   o.spool = {static_cast<std::uint64_t>(c.integer("proxy.spool_quota_bytes")),
              static_cast<std::uint64_t>(c.integer("proxy.spool_min_free_bytes"))};
@@ -113,8 +115,7 @@ Status Proxies::start() {
   client_proxy_ = std::make_unique<proxy::ClientProxy>(io_, ctx_);
   server_proxy_ = std::make_unique<proxy::ServerProxy>(io_, ctx_);
 
-  net::ServerLimits limits = options_.limits;
-  limits.max_body_bytes = options_.max_message_bytes;
+  const net::ServerLimits& limits = options_.proxy_limits;
   proxy::ClientProxy* cp = client_proxy_.get();
   auto client_handler = [cp](net::ServerExchange& ex) { return cp->handle(ex); };
   ROADSIDE_TRY_STATUS(listeners_.add({"clientproxy", options_.address, options_.client_port, limits, std::nullopt}, client_handler));
@@ -148,10 +149,8 @@ Status Proxies::start_server_proxy() {
   // A client certificate is required; whether it is a registered authentication
   // certificate is checked per request, so a refused peer gets a fault that says why.
   tls.client_auth = net::ClientAuth::required;
-  net::ServerLimits limits = options_.limits;
-  limits.max_body_bytes = options_.max_message_bytes;
   proxy::ServerProxy* sp = server_proxy_.get();
-  ROADSIDE_TRY_STATUS(listeners_.add({"serverproxy", options_.peer_facing_address, options_.server_port, limits, tls},
+  ROADSIDE_TRY_STATUS(listeners_.add({"serverproxy", options_.peer_facing_address, options_.server_port, options_.proxy_limits, tls},
                                      [sp](net::ServerExchange& ex) { return sp->handle(ex); }));
   return {};
 }

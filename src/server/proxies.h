@@ -39,7 +39,8 @@ struct ProxyOptions {
   std::string peer_facing_address;  // proxy.server_address, else listen.address: where peers connect
   unsigned short client_port = 0, client_tls_port = 0, server_port = 0, ocsp_responder_port = 0;
   unsigned short peer_port = 0, peer_ocsp_port = 0;  // of other Security Servers
-  net::ServerLimits limits;  // the http.* limits; the proxies' bodies up to max_message_bytes
+  net::ServerLimits limits;        // the http.* limits (the OCSP responder's)
+  net::ServerLimits proxy_limits;  // the same with bodies up to max_message_bytes (the proxies')
   std::uint64_t max_message_bytes = 0;
   std::uint64_t soap_memory_bytes = 0;
   net::SpoolLimits spool;
