@@ -27,6 +27,7 @@ import json
 import os
 import re
 import signal
+import random
 import socket
 import subprocess
 import sys
@@ -57,9 +58,18 @@ def die_with_parent():
 
 
 def free_port(address="127.0.0.1"):
-    with socket.socket() as s:
-        s.bind((address, 0))
-        return s.getsockname()[1]
+    # Below the kernel's ephemeral range (32768 and up on Linux): a port the system hands out
+    # for bind(0) can be taken by any outgoing connection (to PostgreSQL, between nodes)
+    # before the node that was given it listens on it.
+    for _ in range(1000):
+        port = random.randrange(20000, 32000)
+        with socket.socket() as s:
+            try:
+                s.bind((address, port))
+            except OSError:
+                continue
+            return port
+    raise SystemExit("no free port below the ephemeral range")
 
 
 def http(url, headers=None, timeout=10):
