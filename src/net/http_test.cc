@@ -441,7 +441,8 @@ TEST(UnauthenticatedResourceUse, BodiesReadBeforeTheirClientIsKnownShareAMemoryB
   auto big = loop.run(client.post(srv.url("/"), "text/xml", std::string(8000, 'x')));
   ASSERT_TRUE(big.ok());
   EXPECT_EQ(big->message.result_int(), 503) << big->message.body();
-  EXPECT_EQ(budget->used(), 0u) << "every request gave its share back";
+  // The handler gives its share back when it ends, which may be just after its answer was read.
+  EXPECT_TRUE(roadside::testing::eventually([&] { return budget->used() == 0; }, 2s)) << budget->used() << " bytes still held";
 }
 
 TEST(HttpServer, MalformedRequestGets400) {

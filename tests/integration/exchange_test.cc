@@ -217,18 +217,6 @@ std::uint64_t peak_rss(int server) {
   return at == std::string::npos ? 0 : std::stoull(status.substr(at + 6)) * 1024;
 }
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-#else
-constexpr bool kSanitized = false;
-#endif
-
 TEST_F(Exchange, A100MiBBodyStreamsBothWaysInBoundedMemory) {
   constexpr std::size_t kSize = 100 * 1024 * 1024;
   TempDir tmp;

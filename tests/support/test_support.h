@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -40,6 +41,29 @@ std::filesystem::path binary_dir();
 
 // A TCP port on 127.0.0.1 that was free a moment ago.
 unsigned short free_port();
+
+// True when `done` holds, checked every few milliseconds until `timeout` passes. For what
+// another thread finishes after the test saw its effect (a handler's state released after
+// its answer was read).
+bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout);
+
+// True in an AddressSanitizer or ThreadSanitizer build, which runs several times slower:
+// latency bounds written for the product's own build are stretched there, never dropped.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+inline constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+inline constexpr bool kSanitized = true;
+#else
+inline constexpr bool kSanitized = false;
+#endif
+#else
+inline constexpr bool kSanitized = false;
+#endif
+// `bound`, times three in a sanitizer build.
+constexpr std::chrono::milliseconds latency_bound(std::chrono::milliseconds bound) {
+  return kSanitized ? bound * 3 : bound;
+}
 
 }  // namespace roadside::testing
 
