@@ -9,10 +9,13 @@ enum class errc {
   invalid_identifier = 1,  // an X-Road identifier that is malformed or has forbidden characters
   invalid_argument,        // a value outside what a function accepts
   io_error,                // a file or OS call failed
+  too_large,               // a file over the size its reader accepts
 };
 
 const FaultCategory& base_category() noexcept;
-inline std::error_code make_error_code(errc e) { return {static_cast<int>(e), base_category()}; }
+inline std::error_code make_error_code(errc e) {
+  return {static_cast<int>(e), base_category()};
+}
 
 }  // namespace roadside::base
 

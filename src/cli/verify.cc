@@ -5,7 +5,8 @@
 #include <variant>
 
 #include "base/clock.h"
-#include "globalconf/files.h"
+#include "base/files.h"
+#include "globalconf/parts.h"
 #include "globalconf/verify.h"
 #include "messagelog/archive.h"
 #include "messagelog/asic.h"
@@ -26,7 +27,7 @@ int fail(const Error& e, const std::string& context = {}) {
 }
 
 Result<globalconf::SharedParameters> load_trust(const std::string& path) {
-  ROADSIDE_TRY(std::string xml, globalconf::read_file_limited(path, kMaxTrustBytes));
+  ROADSIDE_TRY(std::string xml, globalconf::read_conf_file(path, kMaxTrustBytes));
   auto params = globalconf::SharedParameters::parse(xml);
   if (!params.ok()) return Error(params.error().code(), path + ": " + params.error().detail());
   return params;
@@ -40,16 +41,19 @@ struct Inputs {
 std::variant<Inputs, int> load_inputs(const std::string& trust_path, const std::string& path, std::uintmax_t limit) {
   auto trust = load_trust(trust_path);
   if (!trust.ok()) return fail(trust.error());
-  auto bytes = globalconf::read_file_limited(path, limit);
+  auto bytes = read_file_limited(path, limit);
   if (!bytes.ok()) return fail(bytes.error(), path);
   return Inputs{std::move(trust).value(), std::move(bytes).value()};
 }
 
 const char* timestamp_kind(messagelog::AsicVerification::Timestamp t) {
   switch (t) {
-    case messagelog::AsicVerification::Timestamp::signature: return "signature time-stamp";
-    case messagelog::AsicVerification::Timestamp::batch: return "batch time-stamp";
-    case messagelog::AsicVerification::Timestamp::none: break;
+    case messagelog::AsicVerification::Timestamp::signature:
+      return "signature time-stamp";
+    case messagelog::AsicVerification::Timestamp::batch:
+      return "batch time-stamp";
+    case messagelog::AsicVerification::Timestamp::none:
+      break;
   }
   return "none";
 }
@@ -75,8 +79,9 @@ int verify_globalconf(const VerifyGlobalconfArgs& args) {
     now = *at;
   }
   const std::filesystem::path dir_file(args.directory);
-  const std::filesystem::path parts =
-      args.parts.empty() ? std::filesystem::absolute(dir_file).parent_path().parent_path() : std::filesystem::path(args.parts);
+  const std::filesystem::path parts = args.parts.empty()
+                                          ? std::filesystem::absolute(dir_file).parent_path().parent_path()
+                                          : std::filesystem::path(args.parts);
   auto verified = globalconf::verify_directory_files(args.anchor, dir_file, parts, now);
   if (!verified.ok()) return fail(verified.error());
   const auto& d = verified->directory;
@@ -117,7 +122,8 @@ int verify_archive(const std::string& trust_path, const std::string& path, const
     if (!v.ok()) return fail(v.error(), path + ": " + e.file);
     std::cerr << "valid: " << e.file << "\n";
   }
-  std::cerr << "valid: " << path << ": linking chain and " << linking->linking.entries.size() << (linking->linking.entries.size() == 1 ? " container\n" : " containers\n");
+  std::cerr << "valid: " << path << ": linking chain and " << linking->linking.entries.size()
+            << (linking->linking.entries.size() == 1 ? " container\n" : " containers\n");
   std::cout << linking->last_digest << "\n";
   return 0;
 }

@@ -1,20 +1,32 @@
-// Internal to crypto/: the OpenSSL handles behind the public types, and DER encoding of
-// OpenSSL objects. Not for other modules.
+// Internal to crypto/: the OpenSSL handles behind the public types, DER encoding of OpenSSL
+// objects, and the helpers the facade's files share (errors from OpenSSL's queue, memory
+// BIOs, names, times, digests). Not for other modules.
 #pragma once
 
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <openssl/bio.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include <optional>
-#include <string>
-
-#include "crypto/crypto.h"
+#include "base/result.h"
+#include "crypto/certificate.h"
+#include "crypto/errors.h"
+#include "crypto/keys.h"
 
 namespace roadside::crypto::detail {
 
-inline EVP_PKEY* pkey(const PrivateKey& k) { return static_cast<EVP_PKEY*>(k.native()); }
-inline X509* x509(const Certificate& c) { return static_cast<X509*>(c.native()); }
+inline EVP_PKEY* pkey(const PrivateKey& k) {
+  return static_cast<EVP_PKEY*>(k.native());
+}
+inline X509* x509(const Certificate& c) {
+  return static_cast<X509*>(c.native());
+}
 
 // The DER encoding of `obj` by its i2d_ function (i2d_X509, i2d_OCSP_RESPONSE, ...);
 // std::nullopt when OpenSSL cannot encode it.
@@ -27,5 +39,31 @@ std::optional<std::string> der(T* obj, I2d i2d) {
   OPENSSL_free(buf);
   return out;
 }
+
+// A certificate's DER encoding; "" when OpenSSL cannot encode it.
+std::string x509_der(X509* x);
+
+// An error `e` saying `what`, with OpenSSL's reason appended when its error queue holds
+// one; the queue is cleared.
+Error fail(errc e, std::string what);
+
+using BioPtr = std::unique_ptr<BIO, decltype(&BIO_free)>;
+// A read-only memory BIO over `data`, which must outlive it.
+BioPtr mem_bio(std::string_view data);
+// An empty memory BIO to write into; bio_string() gives what was written.
+BioPtr out_bio();
+std::string bio_string(BIO* b);
+
+// An X.509 name as RFC 2253 text ("CN=ss1,O=Roadside").
+std::string name_text(const X509_NAME* name);
+
+// system_clock counts nanoseconds in 64 bits (years 1678 to 2262); ASN.1 times reach year
+// 9999 (RFC 5280's "no expiry" notAfter is 99991231235959Z), and from_time_t would overflow on
+// them. Times past the range are its ends: a CA valid until 9999 is valid for as long as we
+// can count.
+std::chrono::system_clock::time_point asn1_time(const ASN1_TIME* t);
+
+// The digest of `data` by `md`.
+std::string digest(const EVP_MD* md, std::string_view data);
 
 }  // namespace roadside::crypto::detail

@@ -1,9 +1,9 @@
 #include "globalconf/client.h"
 
-
+#include "base/files.h"
 #include "base/log.h"
-#include "globalconf/files.h"
 #include "globalconf/parameters.h"
+#include "globalconf/parts.h"
 
 namespace roadside::globalconf {
 namespace fs = std::filesystem;
@@ -11,7 +11,9 @@ namespace http = boost::beast::http;
 
 namespace {
 
-Error unreadable(std::string detail) { return Error(make_error_code(errc::unreadable), std::move(detail)); }
+Error unreadable(std::string detail) {
+  return Error(make_error_code(errc::unreadable), std::move(detail));
+}
 
 constexpr std::string_view kLearnedCerts = "learned-verification-certs.pem";
 
@@ -31,14 +33,14 @@ Result<std::string> Snapshot::part(std::string_view content_identifier) const {
   for (const auto& p : directory.parts) {
     if (p.content_identifier != content_identifier) continue;
     ROADSIDE_TRY(fs::path rel, part_path(p.content_location));
-    return read_file_limited(parts_root / rel, kMaxPartBytes);
+    return read_conf_file(parts_root / rel, kMaxPartBytes);
   }
   return Error(make_error_code(errc::malformed), "configuration has no " + std::string(content_identifier) + " part");
 }
 
 ConfigurationClient::ConfigurationClient(net::HttpClient& http, Anchor anchor, fs::path cache_dir, const Clock& clock)
     : http_(http), anchor_(std::move(anchor)), cache_(std::move(cache_dir)), clock_(clock) {
-  if (auto pem = read_file_limited(cache_ / kLearnedCerts, 16 << 20); pem.ok()) {
+  if (auto pem = read_conf_file(cache_ / kLearnedCerts, 16 << 20); pem.ok()) {
     if (auto certs = crypto::Certificate::all_from_pem(*pem); certs.ok()) learned_ = std::move(certs).value();
   }
 }
@@ -78,9 +80,11 @@ void ConfigurationClient::learn_sources(const Snapshot& snapshot) {
             {{"instance", anchor_.instance}, {"certificates", learned_.size()}});
 }
 
-boost::asio::awaitable<Result<std::pair<std::string, int>>> ConfigurationClient::fetch_directory(const std::string& url) {
+boost::asio::awaitable<Result<std::pair<std::string, int>>> ConfigurationClient::fetch_directory(
+    const std::string& url) {
   for (int v = kNewestVersion; v >= kOldestVersion; --v) {
-    const std::string versioned = url + (url.find('?') == std::string::npos ? "?" : "&") + "version=" + std::to_string(v);
+    const std::string versioned =
+        url + (url.find('?') == std::string::npos ? "?" : "&") + "version=" + std::to_string(v);
     auto r = co_await http_.get(versioned);
     if (!r.ok()) co_return std::move(r).error().context(versioned);
     if (r->message.result() == http::status::not_found) continue;
@@ -136,9 +140,10 @@ boost::asio::awaitable<Result<Snapshot>> ConfigurationClient::update() {
     if (!base.ok()) co_return base.error();
     std::error_code ec;
     fs::create_directories(cache_, ec);
-    const fs::path gen = cache_ / ("gen-" + std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                                                clock_.now().time_since_epoch())
-                                                                .count()));
+    const fs::path gen =
+        cache_ /
+        ("gen-" +
+         std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(clock_.now().time_since_epoch()).count()));
     fs::remove_all(gen, ec);
     Snapshot snap{*dir, source.download_url, fetched->second, gen / "parts", {}};
     bool ok = true;
@@ -149,7 +154,7 @@ boost::asio::awaitable<Result<Snapshot>> ConfigurationClient::update() {
       if (current_) {
         for (const auto& old : current_->directory.parts) {
           if (old.content_location == part.content_location && old.hash == part.hash) {
-            auto b = read_file_limited(current_->parts_root / *rel, kMaxPartBytes);
+            auto b = read_conf_file(current_->parts_root / *rel, kMaxPartBytes);
             if (b.ok() && SignedDirectory::verify_part(part, *b).ok()) bytes = std::move(b).value();
           }
         }
@@ -187,7 +192,8 @@ boost::asio::awaitable<Result<Snapshot>> ConfigurationClient::update() {
     fs::rename(tmp_link, cache_ / "current", ec);
     if (ec) co_return unreadable("cannot replace " + (cache_ / "current").string() + ": " + ec.message());
     for (const auto& entry : fs::directory_iterator(cache_, ec)) {
-      if (entry.path().filename().string().rfind("gen-", 0) == 0 && entry.path() != gen) fs::remove_all(entry.path(), ec);
+      if (entry.path().filename().string().rfind("gen-", 0) == 0 && entry.path() != gen)
+        fs::remove_all(entry.path(), ec);
     }
     current_ = snap;
     learn_sources(snap);
@@ -203,7 +209,7 @@ boost::asio::awaitable<Result<Snapshot>> ConfigurationClient::update() {
 
 Result<Snapshot> ConfigurationClient::load_cached() const {
   const fs::path current = cache_ / "current";
-  ROADSIDE_TRY(std::string dir_bytes, read_file_limited(current / "directory", kMaxDirectoryBytes));
+  ROADSIDE_TRY(std::string dir_bytes, read_conf_file(current / "directory", kMaxDirectoryBytes));
   ROADSIDE_TRY(SignedDirectory dir, SignedDirectory::parse(dir_bytes));
   const auto certs = trusted_certs();
   ROADSIDE_TRY_STATUS(dir.verify_signature(certs));
@@ -215,7 +221,7 @@ Result<Snapshot> ConfigurationClient::load_cached() const {
   snap.version = snap.directory.version;
   for (const auto& part : snap.directory.parts) {
     ROADSIDE_TRY(fs::path rel, part_path(part.content_location));
-    ROADSIDE_TRY(std::string bytes, read_file_limited(snap.parts_root / rel, kMaxPartBytes));
+    ROADSIDE_TRY(std::string bytes, read_conf_file(snap.parts_root / rel, kMaxPartBytes));
     ROADSIDE_TRY_STATUS(SignedDirectory::verify_part(part, bytes));
   }
   return snap;

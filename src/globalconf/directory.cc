@@ -1,15 +1,19 @@
 #include "globalconf/directory.h"
 
 #include "base/clock.h"
-#include "globalconf/files.h"
+#include "globalconf/parts.h"
 #include "mime/multipart.h"
 #include "xml/dom.h"
 
 namespace roadside::globalconf {
 namespace {
 
-Error malformed(std::string detail) { return Error(make_error_code(errc::malformed), std::move(detail)); }
-Error invalid(std::string detail) { return Error(make_error_code(errc::invalid_signature), std::move(detail)); }
+Error malformed(std::string detail) {
+  return Error(make_error_code(errc::malformed), std::move(detail));
+}
+Error invalid(std::string detail) {
+  return Error(make_error_code(errc::invalid_signature), std::move(detail));
+}
 
 Result<std::string> required(const mime::Headers& h, std::string_view name, std::string_view where) {
   auto v = h.get(name);
@@ -20,13 +24,13 @@ Result<std::string> required(const mime::Headers& h, std::string_view name, std:
 }  // namespace
 
 const FaultCategory& globalconf_category() noexcept {
-  static const TableCategory<errc> c("globalconf", {
-                                                       {errc::malformed, "malformed_global_conf", "malformed global configuration"},
-                                                       {errc::invalid_signature, "invalid_signature_value", "global configuration does not verify"},
-                                                       {errc::outdated, "global_conf_outdated", "global configuration expired"},
-                                                       {errc::unreadable, "io_error", "cannot read global configuration"},
-                                                       {errc::incorrect_certificate, "incorrect_certificate", "signer certificate not acceptable"},
-                                                   });
+  static const TableCategory<errc> c(
+      "globalconf", {
+                        {errc::malformed, "malformed_global_conf", "malformed global configuration"},
+                        {errc::invalid_signature, "invalid_signature_value", "global configuration does not verify"},
+                        {errc::outdated, "global_conf_outdated", "global configuration expired"},
+                        {errc::unreadable, "io_error", "cannot read global configuration"},
+                    });
   return c;
 }
 
@@ -35,7 +39,8 @@ Result<Anchor> Anchor::parse(std::string_view xml) {
   if (!doc.ok()) return malformed("configuration anchor: " + doc.error().detail());
   const xml::Element root = doc->root();
   if (root.name() != "configurationAnchor") {
-    return malformed("configuration anchor: root element is <" + std::string(root.name()) + ">, not <configurationAnchor>");
+    return malformed("configuration anchor: root element is <" + std::string(root.name()) +
+                     ">, not <configurationAnchor>");
   }
   return from_element(root);
 }
@@ -53,7 +58,8 @@ Result<Anchor> Anchor::from_element(const xml::Element& root) {
       ROADSIDE_TRY(crypto::Certificate cert, decode_certificate(c.text(), "configuration anchor verificationCert"));
       src.verification_certs.push_back(std::move(cert));
     }
-    if (src.verification_certs.empty()) return malformed("configuration anchor source " + src.download_url + " has no verificationCert");
+    if (src.verification_certs.empty())
+      return malformed("configuration anchor source " + src.download_url + " has no verificationCert");
     a.sources.push_back(std::move(src));
   }
   if (a.sources.empty()) return malformed("configuration anchor has no source");
@@ -64,7 +70,8 @@ std::string Anchor::to_xml() const {
   using xml::escape;
   std::string out =
       "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
-      "<ns3:configurationAnchor xmlns:ns2=\"http://x-road.eu/xsd/identifiers\" xmlns:ns3=\"http://x-road.eu/xsd/xroad.xsd\">\n";
+      "<ns3:configurationAnchor xmlns:ns2=\"http://x-road.eu/xsd/identifiers\" "
+      "xmlns:ns3=\"http://x-road.eu/xsd/xroad.xsd\">\n";
   if (generated_at) out += "    <generatedAt>" + format_rfc3339(*generated_at) + "</generatedAt>\n";
   out += "    <instanceIdentifier>" + escape(instance) + "</instanceIdentifier>\n";
   for (const auto& s : sources) {
@@ -95,7 +102,8 @@ Result<SignedDirectory> SignedDirectory::parse(std::string_view file) {
   }
   auto outer = mime::parse_multipart(top->second, outer_type.params.at("boundary"));
   if (!outer.ok()) return malformed("directory: " + outer.error().detail());
-  if (outer->size() != 2) return malformed("directory must have 2 parts (content, signature), has " + std::to_string(outer->size()));
+  if (outer->size() != 2)
+    return malformed("directory must have 2 parts (content, signature), has " + std::to_string(outer->size()));
 
   SignedDirectory d;
   // Part 1: the signed content.
@@ -131,12 +139,14 @@ Result<SignedDirectory> SignedDirectory::parse(std::string_view file) {
     ROADSIDE_TRY(std::string ident, required(p.headers, "Content-identifier", where));
     const auto id = mime::HeaderValue::parse(ident);
     part.content_identifier = std::string(ident.substr(0, ident.find(';')));
-    while (!part.content_identifier.empty() && part.content_identifier.back() == ' ') part.content_identifier.pop_back();
+    while (!part.content_identifier.empty() && part.content_identifier.back() == ' ')
+      part.content_identifier.pop_back();
     if (auto inst = id.params.find("instance"); inst != id.params.end()) part.instance = inst->second;
     ROADSIDE_TRY(part.content_location, required(p.headers, "Content-location", where));
     ROADSIDE_TRY(part.hash_algorithm, required(p.headers, "Hash-algorithm-id", where));
     auto hash = crypto::base64_decode(p.body);
-    if (!hash.ok() || hash->empty()) return malformed(where + " (" + part.content_identifier + ") has no valid base64 hash");
+    if (!hash.ok() || hash->empty())
+      return malformed(where + " (" + part.content_identifier + ") has no valid base64 hash");
     part.hash = std::move(hash).value();
     d.parts.push_back(std::move(part));
   }
@@ -150,7 +160,8 @@ Result<SignedDirectory> SignedDirectory::parse(std::string_view file) {
   if (!cert_hash_bytes.ok()) return malformed("directory Verification-certificate-hash is not base64");
   d.verification_cert_hash = std::move(cert_hash_bytes).value();
   auto alg = cert_hash_value.params.find("hash-algorithm-id");
-  d.verification_cert_hash_algorithm = alg != cert_hash_value.params.end() ? alg->second : std::string(crypto::kSha1Uri);
+  d.verification_cert_hash_algorithm =
+      alg != cert_hash_value.params.end() ? alg->second : std::string(crypto::kSha1Uri);
   auto signature = crypto::base64_decode(sig.body);
   if (!signature.ok() || signature->empty()) return malformed("directory signature is not valid base64");
   d.signature = std::move(signature).value();
@@ -163,7 +174,8 @@ Status SignedDirectory::verify_signature(std::span<const crypto::Certificate> ce
     if (!hash.ok()) return malformed("Verification-certificate-hash: " + hash.error().detail());
     if (*hash != verification_cert_hash) continue;
     auto st = crypto::verify_signature(cert, signature_algorithm, signed_bytes, signature);
-    if (!st.ok()) return invalid("directory signature does not verify with " + cert.subject() + ": " + st.error().detail());
+    if (!st.ok())
+      return invalid("directory signature does not verify with " + cert.subject() + ": " + st.error().detail());
     return {};
   }
   return invalid("no trusted verification certificate matches the directory's Verification-certificate-hash " +
@@ -172,8 +184,8 @@ Status SignedDirectory::verify_signature(std::span<const crypto::Certificate> ce
 
 Status SignedDirectory::check_not_expired(std::chrono::system_clock::time_point now) const {
   if (now > expires) {
-    return Error(make_error_code(errc::outdated), "global configuration expired at " + format_rfc3339(expires) +
-                                                      " (now " + format_rfc3339(now) + ")");
+    return Error(make_error_code(errc::outdated),
+                 "global configuration expired at " + format_rfc3339(expires) + " (now " + format_rfc3339(now) + ")");
   }
   return {};
 }

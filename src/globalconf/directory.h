@@ -29,10 +29,11 @@ enum class errc {
   invalid_signature,  // the signature or a part hash does not verify, or no certificate matches
   outdated,           // the directory has expired
   unreadable,         // a file could not be read
-  incorrect_certificate,  // a message's signer is not who the message says, or not a signing certificate
 };
 const FaultCategory& globalconf_category() noexcept;
-inline std::error_code make_error_code(errc e) { return {static_cast<int>(e), globalconf_category()}; }
+inline std::error_code make_error_code(errc e) {
+  return {static_cast<int>(e), globalconf_category()};
+}
 
 // Directories larger than this are refused before parsing.
 inline constexpr std::size_t kMaxDirectoryBytes = 1024 * 1024;

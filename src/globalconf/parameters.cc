@@ -3,14 +3,16 @@
 #include <algorithm>
 #include <map>
 
-#include "globalconf/files.h"
+#include "globalconf/parts.h"
 #include "xml/dom.h"
 #include "xml/identifier_xml.h"
 
 namespace roadside::globalconf {
 namespace {
 
-Error malformed(std::string detail) { return Error(make_error_code(errc::malformed), std::move(detail)); }
+Error malformed(std::string detail) {
+  return Error(make_error_code(errc::malformed), std::move(detail));
+}
 
 Result<std::string> required_text(const xml::Element& e, std::string_view name, std::string_view where) {
   auto t = e.child_text(name);
@@ -82,7 +84,10 @@ Result<SharedParameters> SharedParameters::parse(std::string_view xml) {
     auto top_element = ca.child("topCA");
     if (!top_element) return malformed(where + " has no topCA");
     ROADSIDE_TRY(CaCertificate top, parse_ca_cert(*top_element, where + " topCA"));
-    ApprovedCa a{std::move(name), ca.child_text("authenticationOnly").value_or("false") == "true", std::move(top), {},
+    ApprovedCa a{std::move(name),
+                 ca.child_text("authenticationOnly").value_or("false") == "true",
+                 std::move(top),
+                 {},
                  ca.child_text("certificateProfileInfo").value_or("")};
     for (const auto& i : ca.children("intermediateCA")) {
       ROADSIDE_TRY(CaCertificate ic, parse_ca_cert(i, where + " intermediateCA"));
@@ -96,7 +101,8 @@ Result<SharedParameters> SharedParameters::parse(std::string_view xml) {
     ROADSIDE_TRY(std::string url, required_text(t, "url", "approvedTSA " + name));
     ROADSIDE_TRY(std::string cert_text, required_text(t, "cert", "approvedTSA " + name));
     ROADSIDE_TRY(crypto::Certificate cert, decode_certificate(cert_text, "approvedTSA " + name + " cert"));
-    sp.approved_tsas.push_back({std::move(name), std::move(url), std::move(cert), t.child_text("costType").value_or("")});
+    sp.approved_tsas.push_back(
+        {std::move(name), std::move(url), std::move(cert), t.child_text("costType").value_or("")});
   }
 
   // Members and subsystems carry id attributes that servers refer to (IDREF).
@@ -136,7 +142,8 @@ Result<SharedParameters> SharedParameters::parse(std::string_view xml) {
     }
     for (const auto& c : s.children("client")) {
       auto client = by_ref.find(c.text());
-      if (client == by_ref.end()) return malformed(id->to_string() + " client \"" + c.text() + "\" is not a member or subsystem id");
+      if (client == by_ref.end())
+        return malformed(id->to_string() + " client \"" + c.text() + "\" is not a member or subsystem id");
       server.clients.push_back(client->second);
     }
     if (auto m = s.child("inMaintenanceMode")) {
@@ -160,7 +167,8 @@ Result<SharedParameters> SharedParameters::parse(std::string_view xml) {
   }
 
   if (auto settings = root.child("globalSettings")) {
-    for (const auto& c : settings->children("memberClass")) sp.member_classes.push_back(c.child_text("code").value_or(""));
+    for (const auto& c : settings->children("memberClass"))
+      sp.member_classes.push_back(c.child_text("code").value_or(""));
     if (auto f = settings->child_text("ocspFreshnessSeconds")) {
       ROADSIDE_TRY(sp.ocsp_freshness_seconds, integer(*f, "ocspFreshnessSeconds"));
     }
@@ -268,13 +276,16 @@ Result<PrivateParameters> PrivateParameters::parse(std::string_view xml) {
 namespace {
 
 using xml::escape;
-std::string cert_b64(const crypto::Certificate& c) { return crypto::base64_encode(c.to_der()); }
+std::string cert_b64(const crypto::Certificate& c) {
+  return crypto::base64_encode(c.to_der());
+}
 std::string el(std::string_view indent, std::string_view name, std::string_view text) {
   return std::string(indent) + "<" + std::string(name) + ">" + escape(text) + "</" + std::string(name) + ">\n";
 }
 std::string id_el(std::string_view indent, const XRoadId& id, std::string_view name) {
   // The identifiers namespace is declared on the root as ns2.
-  std::string out = std::string(indent) + "<" + std::string(name) + " ns2:objectType=\"" + std::string(to_string(id.type())) + "\">";
+  std::string out =
+      std::string(indent) + "<" + std::string(name) + " ns2:objectType=\"" + std::string(to_string(id.type())) + "\">";
   auto part = [&](std::string_view tag, std::string_view v) {
     if (!v.empty()) out += "<ns2:" + std::string(tag) + ">" + escape(v) + "</ns2:" + std::string(tag) + ">";
   };
@@ -313,14 +324,15 @@ std::string SharedParameters::to_xml() const {
   }
   for (const auto& ca : approved_cas) {
     out += "    <approvedCA>\n" + el("        ", "name", ca.name) +
-           el("        ", "authenticationOnly", ca.authentication_only ? "true" : "false") + ca_cert_xml("topCA", ca.top);
+           el("        ", "authenticationOnly", ca.authentication_only ? "true" : "false") +
+           ca_cert_xml("topCA", ca.top);
     for (const auto& i : ca.intermediates) out += ca_cert_xml("intermediateCA", i);
     out += el("        ", "certificateProfileInfo", ca.certificate_profile_info) + "    </approvedCA>\n";
   }
   for (const auto& t : approved_tsas) {
     out += "    <approvedTSA>\n" + el("        ", "name", t.name) + el("        ", "url", t.url) +
-           el("        ", "cert", cert_b64(t.cert)) + el("        ", "costType", t.cost_type.empty() ? "FREE" : t.cost_type) +
-           "    </approvedTSA>\n";
+           el("        ", "cert", cert_b64(t.cert)) +
+           el("        ", "costType", t.cost_type.empty() ? "FREE" : t.cost_type) + "    </approvedTSA>\n";
   }
   // Members and subsystems get document ids that security servers refer to.
   std::map<XRoadId, std::string> ids;
@@ -328,9 +340,10 @@ std::string SharedParameters::to_xml() const {
   for (const auto& m : members) {
     const std::string mid = "id" + std::to_string(next++);
     ids.emplace(m.id, mid);
-    out += "    <member id=\"" + mid + "\">\n        <memberClass>\n" + el("            ", "code", m.id.member_class()) +
-           el("            ", "description", m.id.member_class()) + "        </memberClass>\n" +
-           el("        ", "memberCode", m.id.member_code()) + el("        ", "name", m.name);
+    out += "    <member id=\"" + mid + "\">\n        <memberClass>\n" +
+           el("            ", "code", m.id.member_class()) + el("            ", "description", m.id.member_class()) +
+           "        </memberClass>\n" + el("        ", "memberCode", m.id.member_code()) +
+           el("        ", "name", m.name);
     for (const auto& sub : m.subsystems) {
       const std::string sid = "id" + std::to_string(next++);
       ids.emplace(sub, sid);
@@ -350,13 +363,15 @@ std::string SharedParameters::to_xml() const {
     out += "    </securityServer>\n";
   }
   for (const auto& g : global_groups) {
-    out += "    <globalGroup>\n" + el("        ", "groupCode", g.id.group_code()) + el("        ", "description", g.description);
+    out += "    <globalGroup>\n" + el("        ", "groupCode", g.id.group_code()) +
+           el("        ", "description", g.description);
     for (const auto& m : g.members) out += id_el("        ", m, "groupMember");
     out += "    </globalGroup>\n";
   }
   out += "    <globalSettings>\n";
   for (const auto& c : member_classes) {
-    out += "        <memberClass>\n" + el("            ", "code", c) + el("            ", "description", c) + "        </memberClass>\n";
+    out += "        <memberClass>\n" + el("            ", "code", c) + el("            ", "description", c) +
+           "        </memberClass>\n";
   }
   out += el("        ", "ocspFreshnessSeconds", std::to_string(ocsp_freshness_seconds)) + "    </globalSettings>\n";
   return out + "</ns3:conf>\n";
@@ -367,8 +382,10 @@ std::string PrivateParameters::to_xml() const {
   out += el("    ", "instanceIdentifier", instance);
   if (!auth_cert_reg_service_address.empty() || management_service_provider) {
     out += "    <managementService>\n" + el("        ", "authCertRegServiceAddress", auth_cert_reg_service_address);
-    if (auth_cert_reg_service_cert) out += el("        ", "authCertRegServiceCert", cert_b64(*auth_cert_reg_service_cert));
-    if (management_service_provider) out += id_el("        ", *management_service_provider, "managementRequestServiceProviderId");
+    if (auth_cert_reg_service_cert)
+      out += el("        ", "authCertRegServiceCert", cert_b64(*auth_cert_reg_service_cert));
+    if (management_service_provider)
+      out += id_el("        ", *management_service_provider, "managementRequestServiceProviderId");
     out += "    </managementService>\n";
   }
   out += el("    ", "timeStampingIntervalSeconds", std::to_string(timestamping_interval_seconds));

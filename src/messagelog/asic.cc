@@ -1,7 +1,7 @@
 #include "messagelog/asic.h"
 
 #include "base/clock.h"
-#include "globalconf/signature_verifier.h"
+#include "trust/verifier.h"
 #include "xml/dom.h"
 #include "xml/identifier_xml.h"
 #include "xml/xades.h"
@@ -9,7 +9,9 @@
 namespace roadside::messagelog {
 namespace {
 
-Error malformed(std::string detail) { return Error(make_error_code(errc::malformed), std::move(detail)); }
+Error malformed(std::string detail) {
+  return Error(make_error_code(errc::malformed), std::move(detail));
+}
 
 constexpr std::string_view kMessage = "message.xml";
 constexpr std::string_view kSignatures = "META-INF/signatures.xml";
@@ -31,23 +33,27 @@ std::optional<std::string> entry(const ZipFile& zip, std::string_view name) {
 std::string manifest(const AsicParts& p) {
   std::string out =
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      "<manifest:manifest xmlns:manifest=\"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0\" manifest:version=\"1.2\">\n"
+      "<manifest:manifest xmlns:manifest=\"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0\" "
+      "manifest:version=\"1.2\">\n"
       "    <manifest:file-entry manifest:media-type=\"application/vnd.etsi.asic-e+zip\" manifest:full-path=\"/\"/>\n";
   auto add = [&](std::string_view type, const std::string& path) {
-    out += "    <manifest:file-entry manifest:media-type=\"" + std::string(type) + "\" manifest:full-path=\"" + path + "\"/>\n";
+    out += "    <manifest:file-entry manifest:media-type=\"" + std::string(type) + "\" manifest:full-path=\"" + path +
+           "\"/>\n";
   };
   add("text/xml", std::string(kMessage));
   if (p.sig_hash_chain_result) add("text/xml", std::string(kSigHashChainResult));
   if (p.sig_hash_chain) add("text/xml", std::string(kSigHashChain));
   if (p.ts_hash_chain_result) add("text/xml", std::string(kTsHashChainResult));
   if (p.ts_hash_chain) add("text/xml", std::string(kTsHashChain));
-  for (std::size_t i = 1; i <= p.attachments.size(); ++i) add("application/octet-stream", "attachment" + std::to_string(i));
+  for (std::size_t i = 1; i <= p.attachments.size(); ++i)
+    add("application/octet-stream", "attachment" + std::to_string(i));
   return out + "</manifest:manifest>\n";
 }
 
 std::string asic_manifest(const std::string& ts_result) {
   return "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
-         "<asic:ASiCManifest xmlns:asic=\"http://uri.etsi.org/2918/v1.2.1#\" xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">\n"
+         "<asic:ASiCManifest xmlns:asic=\"http://uri.etsi.org/2918/v1.2.1#\" "
+         "xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">\n"
          "<asic:SigReference URI=\"META-INF/timestamp.tst\" MimeType=\"vnd.etsi.timestamp-token\"/>\n"
          "<asic:DataObjectReference URI=\"ts-hashchainresult.xml\" MimeType=\"text/xml\">\n"
          "<ds:DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha512\" />\n"
@@ -72,8 +78,8 @@ std::optional<std::string> rest_header(std::string_view part, std::string_view n
     const auto colon = l.find(':');
     if (colon == std::string_view::npos) continue;
     const std::string_view n = l.substr(0, colon);
-    if (n.size() == name.size() &&
-        std::equal(n.begin(), n.end(), name.begin(), [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+    if (n.size() == name.size() && std::equal(n.begin(), n.end(), name.begin(),
+                                              [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
       return std::string(l.substr(colon + 1));
     }
   }
@@ -109,7 +115,9 @@ std::optional<xml::Element> first_child_element(const xml::Element& e, std::stri
 
 }  // namespace
 
-XRoadId MessageRoute::signer() const { return request || !service ? client : service->owner_member(); }
+XRoadId MessageRoute::signer() const {
+  return request || !service ? client : service->owner_member();
+}
 
 Result<MessageRoute> message_route(std::string_view message) {
   const auto first = message.find_first_not_of(" \t\r\n");
@@ -120,7 +128,8 @@ Result<MessageRoute> message_route(std::string_view message) {
   const xml::Element envelope = doc->root();
   auto header = first_child_element(envelope, "Header");
   auto body = first_child_element(envelope, "Body");
-  if (envelope.name() != "Envelope" || !header || !body) return malformed("message.xml is not a SOAP message with a header");
+  if (envelope.name() != "Envelope" || !header || !body)
+    return malformed("message.xml is not a SOAP message with a header");
   auto client = first_child_element(*header, "client");
   if (!client) return malformed("the SOAP header has no client");
   ROADSIDE_TRY(XRoadId client_id, xml::identifier_from_element(*client));
@@ -138,7 +147,8 @@ Result<AsicContainer> AsicContainer::read(std::string_view zip_bytes) {
   auto zip = ZipFile::read(zip_bytes);
   if (!zip.ok()) return malformed("not an ASiC-E container: " + zip.error().detail());
   auto mimetype = entry(*zip, "mimetype");
-  if (!mimetype || *mimetype != kAsicMimeType) return malformed("not an ASiC-E container: no mimetype " + std::string(kAsicMimeType));
+  if (!mimetype || *mimetype != kAsicMimeType)
+    return malformed("not an ASiC-E container: no mimetype " + std::string(kAsicMimeType));
   AsicContainer c;
   auto message = entry(*zip, kMessage);
   auto signature = entry(*zip, kSignatures);
@@ -162,7 +172,9 @@ Result<AsicContainer> AsicContainer::read(std::string_view zip_bytes) {
 Result<std::string> AsicContainer::write() const {
   ZipFile zip;
   zip.comment = "mimetype=" + std::string(kAsicMimeType);
-  auto add = [&](std::string_view name, const std::string& data) { zip.entries.push_back({std::string(name), data, true}); };
+  auto add = [&](std::string_view name, const std::string& data) {
+    zip.entries.push_back({std::string(name), data, true});
+  };
   add("mimetype", std::string(kAsicMimeType));
   add(kMessage, parts.message);
   add(kSignatures, parts.signature);
@@ -175,7 +187,8 @@ Result<std::string> AsicContainer::write() const {
     add(kAsicManifest, asic_manifest(*parts.ts_hash_chain_result));
     add(kTimestamp, *parts.timestamp);
   }
-  for (std::size_t i = 0; i < parts.attachments.size(); ++i) add("attachment" + std::to_string(i + 1), parts.attachments[i]);
+  for (std::size_t i = 0; i < parts.attachments.size(); ++i)
+    add("attachment" + std::to_string(i + 1), parts.attachments[i]);
   return zip.write();
 }
 
@@ -193,7 +206,8 @@ Result<AsicVerification> verify_asic(const AsicContainer& container, const globa
   for (const auto& t : trust.approved_tsas) tsas.push_back(t.cert);
   if (sig.signature_timestamp) {
     // A time-stamp of this signature alone: over the raw SignatureValue bytes.
-    ROADSIDE_TRY(crypto::TimestampInfo ts, crypto::verify_timestamp_token(*sig.signature_timestamp, sig.signature_value, tsas));
+    ROADSIDE_TRY(crypto::TimestampInfo ts,
+                 crypto::verify_timestamp_token(*sig.signature_timestamp, sig.signature_value, tsas));
     out.timestamp = AsicVerification::Timestamp::signature;
     out.timestamp_time = ts.gen_time;
     out.tsa_subject = ts.tsa_subject;
@@ -213,12 +227,13 @@ Result<AsicVerification> verify_asic(const AsicContainer& container, const globa
     out.tsa_subject = ts.tsa_subject;
   }
 
-  globalconf::SignedMessage m;
+  trust::SignedMessage m;
   m.parts = [&](std::string_view uri) -> std::optional<std::string> {
     if (uri == "/message.xml") return p.message;
     if (uri.starts_with("/attachment")) {
       const std::string n(uri.substr(11));
-      if (n.empty() || n.size() > 5 || n.find_first_not_of("0123456789") != std::string::npos || n[0] == '0') return std::nullopt;
+      if (n.empty() || n.size() > 5 || n.find_first_not_of("0123456789") != std::string::npos || n[0] == '0')
+        return std::nullopt;
       const std::size_t i = std::stoul(n);
       if (i >= 1 && i <= p.attachments.size()) return p.attachments[i - 1];
     }
@@ -230,7 +245,7 @@ Result<AsicVerification> verify_asic(const AsicContainer& container, const globa
   m.hash_chain = p.sig_hash_chain;
   m.allow_missing_parts = true;  // the log may have kept the message without its attachments
   const auto at = out.timestamp_time.value_or(sig.signing_time);
-  ROADSIDE_TRY(globalconf::VerifiedSignature v, globalconf::verify_signed_message(sig, m, trust, {expected, at}));
+  ROADSIDE_TRY(trust::VerifiedSignature v, trust::verify_signed_message(sig, m, trust, {expected, at}));
   out.signer_member = v.signer_member;
   out.ocsp = v.ocsp;
   return out;

@@ -3,11 +3,11 @@
 // and identity, and verify_asic as a whole.
 #include <gtest/gtest.h>
 
-#include "globalconf/certificate_profile.h"
 #include "globalconf/parameters.h"
 #include "messagelog/asic.h"
 #include "messagelog/zip.h"
 #include "support/test_support.h"
+#include "trust/certificate_profile.h"
 #include "xml/dom.h"
 #include "xml/identifier_xml.h"
 
@@ -32,7 +32,9 @@ struct Container {
 
   std::string entry(std::string_view name) const { return zip.find(name)->data; }
   // The base64 content of the first element with this name in the signature document, decoded.
-  std::string decoded(std::string_view element) const { return *crypto::base64_decode(find(signatures.root(), element)->text()); }
+  std::string decoded(std::string_view element) const {
+    return *crypto::base64_decode(find(signatures.root(), element)->text());
+  }
   crypto::Certificate signer() const { return *crypto::Certificate::from_der(decoded("X509Certificate")); }
 };
 
@@ -120,7 +122,7 @@ TEST_F(AsicVectors, SignerChainsToTheApprovedCaAndIsTheClientMember) {
   EXPECT_EQ(wrong.error().fault_code(), "cert_validation");
 
   // Verifier obligation 3: the signer is the member of the request's client.
-  auto member = globalconf::signing_cert_member(signer, ca->certificate_profile_info);
+  auto member = trust::signing_cert_member(signer, ca->certificate_profile_info);
   ASSERT_TRUE(member.ok()) << member.error().to_string();
   auto message = xml::Document::parse(c.entry("message.xml"));
   ASSERT_TRUE(message.ok());
@@ -171,9 +173,9 @@ TEST_F(AsicVectors, ReadWriteKeepsXRoadsLayout) {
     names.push_back(e.name);
     EXPECT_TRUE(e.deflated) << e.name;
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"mimetype", "message.xml", "META-INF/signatures.xml", "ts-hashchainresult.xml",
-                                             "ts-hashchain.xml", "META-INF/manifest.xml", "META-INF/ASiCManifest.xml",
-                                             "META-INF/timestamp.tst"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"mimetype", "message.xml", "META-INF/signatures.xml",
+                                             "ts-hashchainresult.xml", "ts-hashchain.xml", "META-INF/manifest.xml",
+                                             "META-INF/ASiCManifest.xml", "META-INF/timestamp.tst"}));
   EXPECT_EQ(zip->comment, "mimetype=application/vnd.etsi.asic-e+zip");
   // The rewritten container still verifies, and its ASiC manifest says what X-Road's does.
   auto again = AsicContainer::read(*bytes);

@@ -10,13 +10,13 @@
 
 #include "base/clock.h"
 #include "globalconf/parameters.h"
-#include "globalconf/signature_verifier.h"
 #include "metrics/metrics.h"
 #include "net/http_server.h"
 #include "serverconf/serverconf.h"
 #include "signer/batch_signer.h"
 #include "signer/ocsp.h"
 #include "signer/token.h"
+#include "trust/verifier.h"
 
 namespace roadside::proxy {
 
@@ -31,8 +31,8 @@ inline constexpr std::string_view kXRoadProtocolVersion = "7.8.1";
 // ask for the configuration in use when they run.
 struct Snapshot {
   std::shared_ptr<const globalconf::SharedParameters> shared;  // null: no valid global configuration
-  std::string globalconf_problem;                               // why, when `shared` is null
-  std::shared_ptr<const serverconf::ServerConf> conf;           // null: none applied
+  std::string globalconf_problem;                              // why, when `shared` is null
+  std::shared_ptr<const serverconf::ServerConf> conf;          // null: none applied
   std::chrono::system_clock::time_point now;
 };
 
@@ -50,7 +50,7 @@ struct ProxyContext {
   const signer::KeySource* keys = nullptr;
   signer::Signer* signer = nullptr;
   const signer::OcspSource* ocsp = nullptr;
-  const globalconf::Trust* trust = &globalconf::Trust::xroad();
+  const trust::Trust* trust = &trust::Trust::xroad();
   std::shared_ptr<PeerTransport> peers;        // the client proxy's way to providers' servers
   std::shared_ptr<ServiceTransport> services;  // the server proxy's way to services
   metrics::Registry* metrics = nullptr;
@@ -106,7 +106,8 @@ struct RegisteredPeer {
 };
 Result<RegisteredPeer> registered_peer(const std::string& cert_der, const globalconf::SharedParameters& shared,
                                        const XRoadId* expected = nullptr);
-Status trust_peer(const RegisteredPeer& peer, const net::PeerChain& chain, const std::vector<std::string>& ocsp_responses,
-                  const globalconf::SharedParameters& shared, const globalconf::Trust& trust, std::chrono::system_clock::time_point at);
+Status trust_peer(const RegisteredPeer& peer, const net::PeerChain& chain,
+                  const std::vector<std::string>& ocsp_responses, const globalconf::SharedParameters& shared,
+                  const trust::Trust& trust, std::chrono::system_clock::time_point at);
 
 }  // namespace roadside::proxy

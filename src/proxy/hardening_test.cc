@@ -4,13 +4,13 @@
 #include <gtest/gtest.h>
 
 #include "globalconf/parameters.h"
-#include "globalconf/signature_verifier.h"
 #include "proxy/errors.h"
 #include "proxy/metaservices.h"
 #include "proxy/rest.h"
 #include "proxy/soap.h"
 #include "proxy/transport.h"
 #include "support/test_support.h"
+#include "trust/verifier.h"
 #include "xml/xades.h"
 
 namespace roadside::proxy {
@@ -117,8 +117,10 @@ TEST(RegexOnUntrustedText, TagsInsideCommentsAndCdataAreNotTakenForTheHeader) {
 // service's internal URL.
 TEST(RegexOnUntrustedText, EveryWsdlAddressIsRewrittenOrTheWsdlRefused) {
   const std::string utf8 =
-      "<definitions xmlns=\"http://schemas.xmlsoap.org/wsdl/\"><service><port><address xmlns=\"http://schemas.xmlsoap.org/wsdl/soap/\" "
-      "location=\"http://10.0.0.7:8080/a\"/></port><port><s12:address xmlns:s12=\"http://schemas.xmlsoap.org/wsdl/soap12/\" "
+      "<definitions xmlns=\"http://schemas.xmlsoap.org/wsdl/\"><service><port><address "
+      "xmlns=\"http://schemas.xmlsoap.org/wsdl/soap/\" "
+      "location=\"http://10.0.0.7:8080/a\"/></port><port><s12:address "
+      "xmlns:s12=\"http://schemas.xmlsoap.org/wsdl/soap12/\" "
       "location='http://10.0.0.7:8080/b'/></port></service></definitions>";
   auto rewritten = rewrite_wsdl_endpoints(utf8);
   ASSERT_TRUE(rewritten.ok()) << rewritten.error().to_string();
@@ -178,8 +180,9 @@ TEST(RestPathDotSegments, ADotSegmentWithParametersIsRefused) {
   }
   // Encoded twice: a service that decodes again would see "..".
   // Overlong UTF-8 dots, a lone continuation byte, a surrogate: not UTF-8, refused.
-  for (const char* bad : {"/public/%252e%252e/admin", "/public/%252E%252E%252Fadmin", "/public/100%25", "/public/%C0%AE%C0%AE/admin",
-                          "/public/%E0%80%AE", "/public/%80", "/public/%ED%A0%80", "/public/%F4%90%80%80", "/public/%C3"}) {
+  for (const char* bad :
+       {"/public/%252e%252e/admin", "/public/%252E%252E%252Fadmin", "/public/100%25", "/public/%C0%AE%C0%AE/admin",
+        "/public/%E0%80%AE", "/public/%80", "/public/%ED%A0%80", "/public/%F4%90%80%80", "/public/%C3"}) {
     auto twice = normalize_service_path(bad);
     ASSERT_FALSE(twice.ok()) << bad;
     EXPECT_EQ(twice.error().fault_code(), "bad_request") << bad;
@@ -245,18 +248,17 @@ TEST(JavaPeersLargeRestBody, ASpooledBodyVerifiesAgainstXRoadsOwnSignature) {
   ASSERT_TRUE(sig.ok()) << sig.error().to_string();
   ASSERT_FALSE(sig->is_batch());
   const XRoadId client = *XRoadId::parse("SUBSYSTEM:DEV/COM/4321/TestClient");
-  auto verified = globalconf::verify_signed_message(*sig, m.signed_message(), *shared, {client, sig->signing_time});
+  auto verified = trust::verify_signed_message(*sig, m.signed_message(), *shared, {client, sig->signing_time});
   EXPECT_TRUE(verified.ok()) << verified.error().to_string();
 
   // A changed byte in the spool file is caught.
   auto other = net::SpoolFile::create(dir.path());
   ASSERT_TRUE((*other)->append("{\"test\":false}").ok());
   m.body = net::Payload(*other, 0, 14);
-  auto tampered = globalconf::verify_signed_message(*sig, m.signed_message(), *shared, {client, sig->signing_time});
+  auto tampered = trust::verify_signed_message(*sig, m.signed_message(), *shared, {client, sig->signing_time});
   ASSERT_FALSE(tampered.ok());
   EXPECT_EQ(tampered.error().fault_code(), "invalid_signature_value");
 }
-
 
 // 18. A transport message with both a REST body and SOAP attachments is refused: both would
 // be /attachment1 to the signature.

@@ -1,9 +1,9 @@
 #include "proxy/peer_trust.h"
 
-#include "globalconf/signature_verifier.h"
 #include "mime/multipart.h"
 #include "proxy/context.h"
 #include "proxy/errors.h"
+#include "trust/verifier.h"
 
 namespace roadside::proxy {
 
@@ -21,7 +21,7 @@ std::string PeerTrust::check(const net::PeerChain& chain, const globalconf::Shar
     MutexLock lock(mu_);
     if (auto it = responses_.find(peer->cert.sha1_hex()); it != responses_.end()) responses = it->second;
   }
-  auto trusted = trust_peer(*peer, chain, responses, shared, globalconf::Trust::xroad(), now);
+  auto trusted = trust_peer(*peer, chain, responses, shared, trust::Trust::xroad(), now);
   if (trusted.ok()) return {};
   // Only a missing or unusable OCSP status (a first contact, stale responses) can be settled
   // by fresh responses from the server; an expired, revoked or unchained certificate stays

@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "crypto/authority.h"
-#include "globalconf/certificate_profile.h"
+#include "trust/certificate_profile.h"
 
 namespace roadside::proxy {
 namespace {
@@ -53,7 +53,7 @@ TEST(ProviderAuthCertValidation, RegisteredChainedValidAndGoodByOcspOrRefused) {
   globalconf::SharedParameters shared;
   shared.ocsp_freshness_seconds = 600;
   shared.approved_cas.push_back(
-      {"CA", false, {pki.ca, {{"http://ocsp.example", pki.ocsp, "FREE"}}}, {}, std::string(globalconf::kFiVrkProfile)});
+      {"CA", false, {pki.ca, {{"http://ocsp.example", pki.ocsp, "FREE"}}}, {}, std::string(trust::kFiVrkProfile)});
   globalconf::SecurityServer ss2{*XRoadId::server("DEV", "COM", "1002", "ss2"), "127.0.0.3", {}, {}};
   for (const auto* c : {&good, &revoked, &expired}) ss2.auth_cert_hashes.push_back(crypto::sha256(c->to_der()));
   shared.security_servers.push_back(ss2);
@@ -99,7 +99,7 @@ TEST(ProviderAuthCertValidation, ACertificateOfAnotherServerIsRefusedAtTheHandsh
   globalconf::SharedParameters shared;
   shared.ocsp_freshness_seconds = 600;
   shared.approved_cas.push_back(
-      {"CA", false, {pki.ca, {{"http://ocsp.example", pki.ocsp, "FREE"}}}, {}, std::string(globalconf::kFiVrkProfile)});
+      {"CA", false, {pki.ca, {{"http://ocsp.example", pki.ocsp, "FREE"}}}, {}, std::string(trust::kFiVrkProfile)});
   // Both registered at one address.
   shared.security_servers.push_back({*XRoadId::server("DEV", "COM", "1002", "ss2"), "ss.example", {}, {}});
   globalconf::SecurityServer ss3{*XRoadId::server("DEV", "ORG", "1003", "ss3"), "ss.example", {}, {}};
@@ -108,7 +108,8 @@ TEST(ProviderAuthCertValidation, ACertificateOfAnotherServerIsRefusedAtTheHandsh
   PeerTrust trust;
   trust.store(ss3_cert, {pki.response(ss3_cert, crypto::CertStatus::good)});
   EXPECT_EQ(trust.check({ss3_cert.to_der()}, shared, now, ss3.id.to_string()), "");
-  const std::string why = trust.check({ss3_cert.to_der()}, shared, now, XRoadId::server("DEV", "COM", "1002", "ss2")->to_string());
+  const std::string why =
+      trust.check({ss3_cert.to_der()}, shared, now, XRoadId::server("DEV", "COM", "1002", "ss2")->to_string());
   EXPECT_NE(why.find("DEV/ORG/1003/ss3"), std::string::npos) << why;
   EXPECT_NE(why.find("DEV/COM/1002/ss2"), std::string::npos) << why;
 }

@@ -14,7 +14,6 @@
 #include <boost/asio/use_future.hpp>
 
 #include "crypto/crypto.h"
-#include "globalconf/signature_verifier.h"
 #include "net/errors.h"
 #include "net/http_server.h"
 #include "proxy/context.h"
@@ -25,19 +24,22 @@
 #include "signer/batch_signer.h"
 #include "signer/ocsp.h"
 #include "signer/token.h"
+#include "trust/verifier.h"
 
 namespace roadside::proxy::fakes {
 
 namespace http = boost::beast::http;
 
 // An identifier the test spells out ("SUBSYSTEM:EE/COM/1/CLIENT").
-inline XRoadId id(std::string_view text) { return XRoadId::parse(text).value(); }
+inline XRoadId id(std::string_view text) {
+  return XRoadId::parse(text).value();
+}
 
 // One request as a client sent it, and the response the handler gave.
 class FakeExchange final : public net::ServerExchange {
  public:
-  FakeExchange(http::verb method, std::string target, std::vector<std::pair<std::string, std::string>> headers, std::string body,
-               net::PeerInfo peer = {})
+  FakeExchange(http::verb method, std::string target, std::vector<std::pair<std::string, std::string>> headers,
+               std::string body, net::PeerInfo peer = {})
       : body_(std::move(body)), peer_(std::move(peer)) {
     request_.method(method);
     request_.target(target);
@@ -115,7 +117,8 @@ class FakeSigner final : public signer::Signer {
  public:
   std::optional<Error> refuse;
   int calls = 0;
-  boost::asio::awaitable<Result<signer::SignedMessageParts>> sign(std::shared_ptr<const signer::OpenKey>, signer::MessageParts) override {
+  boost::asio::awaitable<Result<signer::SignedMessageParts>> sign(std::shared_ptr<const signer::OpenKey>,
+                                                                  signer::MessageParts) override {
     ++calls;
     if (refuse) co_return *refuse;
     co_return signer::SignedMessageParts{"<signature/>", std::nullopt, std::nullopt};
@@ -125,7 +128,8 @@ class FakeSigner final : public signer::Signer {
 class FakeOcsp final : public signer::OcspSource {
  public:
   std::optional<Error> refuse;
-  Result<std::string> fresh_response(const crypto::Certificate&, const std::shared_ptr<const globalconf::SharedParameters>&,
+  Result<std::string> fresh_response(const crypto::Certificate&,
+                                     const std::shared_ptr<const globalconf::SharedParameters>&,
                                      std::chrono::system_clock::time_point) const override {
     if (refuse) return *refuse;
     return std::string("ocsp-response");
@@ -133,28 +137,30 @@ class FakeOcsp final : public signer::OcspSource {
 };
 
 // Trust checks that pass, unless told to refuse; they record the time they were asked at.
-class FakeTrust final : public globalconf::Trust {
+class FakeTrust final : public trust::Trust {
  public:
   std::optional<Error> refuse_message, refuse_certificate;
   mutable std::vector<std::chrono::system_clock::time_point> asked_at;
-  mutable std::vector<XRoadId> signers;  // the member each message was checked for
+  mutable std::vector<XRoadId> signers;                     // the member each message was checked for
   mutable std::vector<std::vector<std::string>> ocsp_seen;  // the responses each certificate was checked with
 
-  Result<globalconf::VerifiedSignature> verify_message(const std::string&, const globalconf::SignedMessage&,
-                                                       const globalconf::SharedParameters&,
-                                                       const globalconf::SignerCheck& check) const override {
+  Result<trust::VerifiedSignature> verify_message(const std::string&, const trust::SignedMessage&,
+                                                  const globalconf::SharedParameters&,
+                                                  const trust::SignerCheck& check) const override {
     asked_at.push_back(check.at);
     signers.push_back(check.expected_signer);
     if (refuse_message) return *refuse_message;
-    return globalconf::VerifiedSignature{check.expected_signer, nullptr, {}};
+    return trust::VerifiedSignature{check.expected_signer, nullptr, {}};
   }
-  Result<globalconf::CertificateStatus> verify_certificate(const crypto::Certificate&, const std::vector<crypto::Certificate>&,
-                                                           const std::vector<std::string>& ocsp, const globalconf::SharedParameters&,
-                                                           std::chrono::system_clock::time_point at) const override {
+  Result<trust::CertificateStatus> verify_certificate(const crypto::Certificate&,
+                                                      const std::vector<crypto::Certificate>&,
+                                                      const std::vector<std::string>& ocsp,
+                                                      const globalconf::SharedParameters&,
+                                                      std::chrono::system_clock::time_point at) const override {
     asked_at.push_back(at);
     ocsp_seen.push_back(ocsp);
     if (refuse_certificate) return *refuse_certificate;
-    return globalconf::CertificateStatus{};
+    return trust::CertificateStatus{};
   }
 };
 
@@ -162,13 +168,13 @@ class FakeTrust final : public globalconf::Trust {
 class FakePeers final : public PeerTransport {
  public:
   std::function<Result<net::ClientResponse>(const globalconf::SecurityServer&, const TransportMessage&)> answer;
-  std::vector<std::string> contacted;  // server ids, in order
+  std::vector<std::string> contacted;               // server ids, in order
   std::vector<std::vector<std::string>> ocsp_sent;  // the OCSP responses each request carried
   std::optional<std::size_t> fastest_index;
   int fastest_asked = 0;
 
-  boost::asio::awaitable<Result<net::ClientResponse>> send(const globalconf::SecurityServer* server, const EncodedMessage* encoded,
-                                                           const HeaderList*) override {
+  boost::asio::awaitable<Result<net::ClientResponse>> send(const globalconf::SecurityServer* server,
+                                                           const EncodedMessage* encoded, const HeaderList*) override {
     contacted.push_back(server->id.to_string());
     auto request = decode_transport(encoded->content_type, encoded->joined());
     if (!request.ok()) co_return request.error();
@@ -184,7 +190,8 @@ class FakePeers final : public PeerTransport {
 // The services: `answer` gets the URL and the request (its body joined).
 class FakeServices final : public ServiceTransport {
  public:
-  std::function<Result<net::ClientResponse>(const std::string& url, const std::string& method, const std::string& body)> answer;
+  std::function<Result<net::ClientResponse>(const std::string& url, const std::string& method, const std::string& body)>
+      answer;
   std::vector<std::string> called;  // URLs, in order
 
   boost::asio::awaitable<Result<net::ClientResponse>> request(net::Url url, http::request<http::string_body> request,
@@ -192,7 +199,8 @@ class FakeServices final : public ServiceTransport {
     called.push_back(url.to_string());
     co_return answer(url.to_string(), std::string(request.method_string()), request.body());
   }
-  boost::asio::awaitable<Result<net::ClientResponse>> send(net::Url url, http::request_header<> head, std::vector<net::Payload> body,
+  boost::asio::awaitable<Result<net::ClientResponse>> send(net::Url url, http::request_header<> head,
+                                                           std::vector<net::Payload> body,
                                                            std::chrono::milliseconds) override {
     called.push_back(url.to_string());
     std::string joined;
@@ -206,7 +214,8 @@ class FakeServices final : public ServiceTransport {
 };
 
 // An HTTP response a peer or service sends.
-inline net::ClientResponse http_answer(unsigned status, std::string content_type, std::string body, net::PeerChain chain = {}) {
+inline net::ClientResponse http_answer(unsigned status, std::string content_type, std::string body,
+                                       net::PeerChain chain = {}) {
   net::ClientResponse r;
   r.message.result(status);
   r.message.version(11);
@@ -230,7 +239,9 @@ inline std::string fault_code_of(const FakeExchange& ex) {
 // switched off), and a ProxyContext wired to them.
 struct FakeWorld {
   FakeWorld() {
-    ctx.shared = [this] { return globalconf_on ? std::shared_ptr<const globalconf::SharedParameters>(shared) : nullptr; };
+    ctx.shared = [this] {
+      return globalconf_on ? std::shared_ptr<const globalconf::SharedParameters>(shared) : nullptr;
+    };
     ctx.globalconf_problem = [this] { return std::optional<std::string>(globalconf_problem); };
     ctx.serverconf = [this] { return serverconf_on ? std::shared_ptr<const serverconf::ServerConf>(conf) : nullptr; };
     ctx.clock = &clock;

@@ -8,9 +8,12 @@ namespace roadside::proxy {
 
 namespace {
 
-Error invalid(std::string detail) { return Error(make_error_code(errc::invalid_message), std::move(detail)); }
+Error invalid(std::string detail) {
+  return Error(make_error_code(errc::invalid_message), std::move(detail));
+}
 
-void add_part(std::string& out, const std::string& boundary, std::string_view type, std::string_view bytes, bool first) {
+void add_part(std::string& out, const std::string& boundary, std::string_view type, std::string_view bytes,
+              bool first) {
   if (!first) out += "\r\n";
   out += "--" + boundary + "\r\ncontent-type: ";
   out += type;
@@ -29,7 +32,8 @@ std::optional<std::string> TransportMessage::part(std::string_view uri) const {
   constexpr std::string_view kPrefix = "/attachment";
   if (uri.rfind(kPrefix, 0) == 0 && !attachments.empty()) {
     const std::string n(uri.substr(kPrefix.size()));
-    if (n.empty() || n.size() > 6 || n.find_first_not_of("0123456789") != std::string::npos || n[0] == '0') return std::nullopt;
+    if (n.empty() || n.size() > 6 || n.find_first_not_of("0123456789") != std::string::npos || n[0] == '0')
+      return std::nullopt;
     const std::size_t i = std::stoul(n);
     if (i >= 1 && i <= attachments.size()) return attachments[i - 1].body;
   }
@@ -53,9 +57,9 @@ std::optional<xml::PartReader> TransportMessage::open_part(std::string_view uri)
   };
 }
 
-globalconf::SignedMessage TransportMessage::signed_message() const {
-  globalconf::SignedMessage sm{[this](std::string_view uri) { return part(uri); }, part_uris(), signature.hash_chain_result,
-                               signature.hash_chain};
+trust::SignedMessage TransportMessage::signed_message() const {
+  trust::SignedMessage sm{[this](std::string_view uri) { return part(uri); }, part_uris(), signature.hash_chain_result,
+                          signature.hash_chain};
   sm.part_digests = [this](std::string_view uri, std::string_view method) { return part_digest(uri, method); };
   sm.part_streams = [this](std::string_view uri) { return open_part(uri); };
   return sm;
@@ -98,13 +102,16 @@ std::vector<std::string> TransportMessage::part_uris() const {
   return out;
 }
 
-std::string mime_type_of(std::string_view content_type) { return mime::HeaderValue::parse(content_type).value; }
+std::string mime_type_of(std::string_view content_type) {
+  return mime::HeaderValue::parse(content_type).value;
+}
 
 EncodedMessage encode_transport(const TransportMessage& m) {
   const std::string boundary = "xtop" + crypto::to_hex(Random::system().bytes(16));
   EncodedMessage encoded{"multipart/mixed; charset=UTF-8; boundary=" + boundary, {}};
   std::string out;
-  out.reserve(m.message.size() + (m.body && m.body->in_memory() ? m.body->size() : 0) + m.signature.signature.size() + 4096);
+  out.reserve(m.message.size() + (m.body && m.body->in_memory() ? m.body->size() : 0) + m.signature.signature.size() +
+              4096);
   bool first = true;
   for (const auto& ocsp : m.ocsp_responses) {
     add_part(out, boundary, kOcspResponseType, ocsp, first);
@@ -184,7 +191,8 @@ Result<std::vector<PayloadPart>> parse_multipart_payload(const net::Payload& bod
       for (std::size_t at; (at = window.find(delimiter, from)) != std::string::npos; from = at + delimiter.size()) {
         found.push_back(window_start + at);
         ends.push_back(window_start + at + delimiter.size());
-        if (found.size() > kMaxParts + 1) return invalid("the transport message has more than " + std::to_string(kMaxParts) + " parts");
+        if (found.size() > kMaxParts + 1)
+          return invalid("the transport message has more than " + std::to_string(kMaxParts) + " parts");
       }
       // Keep what could be the start of a delimiter cut by the piece boundary.
       const std::size_t keep = std::min(window.size() - std::min(window.size(), from), delimiter.size() - 1);
@@ -211,7 +219,8 @@ Result<std::vector<PayloadPart>> parse_multipart_payload(const net::Payload& bod
       if (*n == 2 && block.compare(0, 2, "--") == 0) return parts;
       return invalid("the transport message is not valid multipart: no close delimiter");
     }
-    auto n = body.read_at(ends[i], std::span<char>(block.data(), static_cast<std::size_t>(std::min<std::uint64_t>(block.size(), found[i + 1] - ends[i]))));
+    auto n = body.read_at(ends[i], std::span<char>(block.data(), static_cast<std::size_t>(std::min<std::uint64_t>(
+                                                                     block.size(), found[i + 1] - ends[i]))));
     if (!n.ok()) return n.error();
     const std::string_view text(block.data(), *n);
     if (text.substr(0, 2) == "--") return invalid("the transport message has content after its close delimiter");
@@ -223,7 +232,8 @@ Result<std::vector<PayloadPart>> parse_multipart_payload(const net::Payload& bod
     const std::size_t header_end = blank == std::string_view::npos ? std::string_view::npos : eol + blank + 4;
     const bool no_headers = text.substr(eol + 2, 2) == "\r\n";
     const std::size_t body_start = no_headers ? eol + 4 : header_end;
-    if (body_start == std::string_view::npos) return invalid("a part's headers are over " + std::to_string(kMaxHeaderBlock) + " bytes");
+    if (body_start == std::string_view::npos)
+      return invalid("a part's headers are over " + std::to_string(kMaxHeaderBlock) + " bytes");
     auto hb = mime::parse_headers(text.substr(eol + 2, body_start - eol - 2));
     if (!hb.ok()) return invalid("the transport message is not valid multipart: " + hb.error().detail());
     PayloadPart part;
@@ -236,11 +246,15 @@ Result<std::vector<PayloadPart>> parse_multipart_payload(const net::Payload& bod
 Result<TransportMessage> decode_parts(std::vector<PayloadPart> parts, std::uint64_t max_in_memory_part) {
   TransportMessage m;
   std::size_t i = 0;
-  auto type_of = [&](std::size_t k) { return mime::HeaderValue::parse(parts.at(k).headers.get("content-type").value_or("")).value; };
+  auto type_of = [&](std::size_t k) {
+    return mime::HeaderValue::parse(parts.at(k).headers.get("content-type").value_or("")).value;
+  };
   auto bytes_of = [&](std::size_t k) -> Result<std::string> {
     auto b = parts.at(k).body.read_all(max_in_memory_part);
-    if (!b.ok()) return invalid("a " + type_of(k) + " part of " + std::to_string(parts.at(k).body.size()) + " bytes is over the limit of " +
-                                std::to_string(max_in_memory_part) + " bytes for parts that are parsed");
+    if (!b.ok())
+      return invalid("a " + type_of(k) + " part of " + std::to_string(parts.at(k).body.size()) +
+                     " bytes is over the limit of " + std::to_string(max_in_memory_part) +
+                     " bytes for parts that are parsed");
     return b;
   };
   for (; i < parts.size() && type_of(i) == kOcspResponseType; ++i) {
@@ -274,7 +288,8 @@ Result<TransportMessage> decode_parts(std::vector<PayloadPart> parts, std::uint6
     ROADSIDE_TRY(m.signature.hash_chain, bytes_of(i + 1));
     i += 2;
   }
-  if (i == parts.size()) return Error(make_error_code(errc::missing_signature), "the transport message has no signature part");
+  if (i == parts.size())
+    return Error(make_error_code(errc::missing_signature), "the transport message has no signature part");
   const std::string last = type_of(i);
   if (last == kSignatureType) {
     ROADSIDE_TRY(m.signature.signature, bytes_of(i));
@@ -293,10 +308,12 @@ Result<TransportMessage> decode_parts(std::vector<PayloadPart> parts, std::uint6
 Result<std::string> transport_boundary(std::string_view content_type) {
   const auto ct = mime::HeaderValue::parse(content_type);
   if (ct.value != "multipart/mixed") {
-    return Error(make_error_code(errc::invalid_content_type), "a transport message must be multipart/mixed, not \"" + ct.value + "\"");
+    return Error(make_error_code(errc::invalid_content_type),
+                 "a transport message must be multipart/mixed, not \"" + ct.value + "\"");
   }
   auto boundary = ct.params.find("boundary");
-  if (boundary == ct.params.end() || boundary->second.empty()) return invalid("the transport message's Content-Type has no boundary");
+  if (boundary == ct.params.end() || boundary->second.empty())
+    return invalid("the transport message's Content-Type has no boundary");
   return boundary->second;
 }
 
@@ -311,7 +328,8 @@ Result<TransportMessage> decode_transport(std::string_view content_type, std::st
   return decode_parts(std::move(list), UINT64_MAX);
 }
 
-Result<TransportMessage> decode_transport(std::string_view content_type, const net::Payload& body, std::uint64_t max_in_memory_part) {
+Result<TransportMessage> decode_transport(std::string_view content_type, const net::Payload& body,
+                                          std::uint64_t max_in_memory_part) {
   if (body.in_memory()) return decode_transport(content_type, std::string_view(body.bytes()));
   ROADSIDE_TRY(std::string boundary, transport_boundary(content_type));
   ROADSIDE_TRY(std::vector<PayloadPart> parts, parse_multipart_payload(body, boundary));

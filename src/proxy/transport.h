@@ -13,11 +13,11 @@
 #include <vector>
 
 #include "base/result.h"
-#include "globalconf/signature_verifier.h"
 #include "net/payload.h"
 #include "proxy/errors.h"
 #include "proxy/soap.h"
 #include "signer/message_signer.h"
+#include "trust/verifier.h"
 
 namespace roadside::proxy {
 
@@ -48,7 +48,7 @@ struct TransportMessage {
   std::optional<xml::PartReader> open_part(std::string_view uri) const;
   // The message as the signature verifier takes it: parts, digests and readers, batch or
   // single signature alike. Valid while this message lives.
-  globalconf::SignedMessage signed_message() const;
+  trust::SignedMessage signed_message() const;
   // The SHA-512 digests of attachment1..N (the REST body or the SOAP attachments), for the signer.
   Result<std::vector<std::string>> attachment_digests() const;
   // The REST body's digest by method, computed once (a spooled body is read from disk for it).
@@ -79,6 +79,7 @@ Result<TransportMessage> decode_transport(std::string_view content_type, std::st
 // The same from a payload that may be spooled: the REST body stays where it is (a slice of
 // the payload); the other parts, which must be parsed, are read into memory when no larger
 // than `max_in_memory_part` (errc::invalid_message beyond).
-Result<TransportMessage> decode_transport(std::string_view content_type, const net::Payload& body, std::uint64_t max_in_memory_part);
+Result<TransportMessage> decode_transport(std::string_view content_type, const net::Payload& body,
+                                          std::uint64_t max_in_memory_part);
 
 }  // namespace roadside::proxy

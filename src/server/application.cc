@@ -1,7 +1,5 @@
 #include "server/application.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <optional>
@@ -12,9 +10,10 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <unistd.h>
 
+#include "base/files.h"
 #include "base/log.h"
-#include "globalconf/files.h"
 #include "metrics/metrics.h"
 #include "server/cluster_links.h"
 #include "server/component.h"
@@ -81,9 +80,10 @@ struct Application::State {
 };
 
 Status Application::State::start_all(const config::Config& config) {
-  ROADSIDE_TRY(Database* database, start<Database>(DatabaseOptions::from(config), readiness));
+  ROADSIDE_TRY(Database * database, start<Database>(DatabaseOptions::from(config), readiness));
   storage::Store& store = database->store();
-  ROADSIDE_TRY(GlobalconfService* globalconf, start<GlobalconfService>(io, GlobalconfOptions::from(config), metrics, readiness));
+  ROADSIDE_TRY(GlobalconfService * globalconf,
+               start<GlobalconfService>(io, GlobalconfOptions::from(config), metrics, readiness));
   net::ServerOptions health = health_listener_options(config);
   health.limits = http_limits(config);
   ROADSIDE_TRY_STATUS(start<Health>(health, listeners, readiness, metrics));
@@ -91,22 +91,23 @@ Status Application::State::start_all(const config::Config& config) {
   std::unique_ptr<storage::Lease> ocsp_lease;
   std::unique_ptr<storage::ChangeListener> changes;
   if (database->options().clustered()) {
-    ROADSIDE_TRY(ClusterLinks* links, start<ClusterLinks>(database->options().postgres));
+    ROADSIDE_TRY(ClusterLinks * links, start<ClusterLinks>(database->options().postgres));
     ocsp_lease = links->take_ocsp_lease();
     changes = links->take_changes();
   }
-  ROADSIDE_TRY(DatabaseThread* db_thread, start<DatabaseThread>());
+  ROADSIDE_TRY(DatabaseThread * db_thread, start<DatabaseThread>());
   asio::io_context& db_io = db_thread->io();
-  ROADSIDE_TRY(TokenService* token, start<TokenService>(store, TokenOptions::from(config), readiness));
-  ROADSIDE_TRY(ServerConfFollower* serverconf, start<ServerConfFollower>(store, db_io, ServerConfOptions::from(config),
-                                                                         std::move(changes), metrics, readiness));
+  ROADSIDE_TRY(TokenService * token, start<TokenService>(store, TokenOptions::from(config), readiness));
+  ROADSIDE_TRY(ServerConfFollower * serverconf, start<ServerConfFollower>(store, db_io, ServerConfOptions::from(config),
+                                                                          std::move(changes), metrics, readiness));
   auto shared_ocsp = ocsp_lease ? std::make_unique<SharedOcspResponses>(store, std::move(ocsp_lease)) : nullptr;
-  ROADSIDE_TRY(OcspRefresher* ocsp, start<OcspRefresher>(db_io, *token, *globalconf, OcspOptions::from(config),
-                                                         std::move(shared_ocsp), metrics, readiness));
-  ROADSIDE_TRY(Proxies* proxies, start<Proxies>(io, ProxyOptions::from(config), store, *token, *ocsp, *globalconf, *serverconf,
-                                                listeners, metrics, readiness));
+  ROADSIDE_TRY(OcspRefresher * ocsp, start<OcspRefresher>(db_io, *token, *globalconf, OcspOptions::from(config),
+                                                          std::move(shared_ocsp), metrics, readiness));
+  ROADSIDE_TRY(Proxies * proxies, start<Proxies>(io, ProxyOptions::from(config), store, *token, *ocsp, *globalconf,
+                                                 *serverconf, listeners, metrics, readiness));
   // Last, once everything it uses runs: a login there starts the server proxy.
-  ROADSIDE_TRY_STATUS(start<ControlCommands>(db_io, database->options().data_dir / "control.sock", *token, *proxies, readiness));
+  ROADSIDE_TRY_STATUS(
+      start<ControlCommands>(db_io, database->options().data_dir / "control.sock", *token, *proxies, readiness));
   return {};
 }
 
@@ -116,7 +117,9 @@ Application::~Application() = default;
 int Application::run() {
   State& s = *state_;
   const auto started = std::chrono::steady_clock::now();
-  log::info("starting", {{"version", ROADSIDE_VERSION}, {"pid", ::getpid()}, {"uid", ::getuid()}, {"variant", config_.str("variant")}});
+  log::info(
+      "starting",
+      {{"version", ROADSIDE_VERSION}, {"pid", ::getpid()}, {"uid", ::getuid()}, {"variant", config_.str("variant")}});
   for (const auto& w : config_.warnings()) log::warn(w);
   const auto drain = std::chrono::milliseconds(config_.integer("shutdown.drain_timeout_ms"));
   // Nothing is served until every component has started: the io_context runs after.
@@ -159,11 +162,12 @@ int Application::run() {
   };
   signals->async_wait(on_signal);
 
-  log::info("started", {{"version", ROADSIDE_VERSION},
-                        {"startup_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
-                                           std::chrono::steady_clock::now() - started)
-                                           .count()},
-                        {"endpoints", endpoints}});
+  log::info(
+      "started",
+      {{"version", ROADSIDE_VERSION},
+       {"startup_ms",
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()},
+       {"endpoints", endpoints}});
   const unsigned threads = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
   std::vector<std::thread> pool;
   for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&] { s.io.run(); });
@@ -182,7 +186,7 @@ int apply_server_conf(const config::Config& config, const std::string& file) {
     std::fprintf(stderr, "roadside: %s\n", why.c_str());
     return 1;
   };
-  auto text = globalconf::read_file_limited(file, 16 << 20);
+  auto text = read_file_limited(file, 16 << 20);
   if (!text.ok()) return fail(text.error().detail());
   auto conf = serverconf::ServerConf::parse_yaml(*text);
   if (!conf.ok()) return fail(file + ": " + conf.error().detail() + "\n" + conf.error().fault_code());
@@ -203,7 +207,8 @@ int apply_server_conf(const config::Config& config, const std::string& file) {
   if (!applied.ok()) return fail(applied.error().detail());
   if (applied->second) {
     log::audit("Apply server configuration", "system", {{"file", file}, {"revision", applied->first}});
-    std::printf("applied %s as revision %lld to %s\n", file.c_str(), static_cast<long long>(applied->first), store.describe().c_str());
+    std::printf("applied %s as revision %lld to %s\n", file.c_str(), static_cast<long long>(applied->first),
+                store.describe().c_str());
   } else {
     std::printf("unchanged: %s is revision %lld already\n", file.c_str(), static_cast<long long>(applied->first));
   }

@@ -3,13 +3,13 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "base/clock.h"
 #include "base/log.h"
-#include "globalconf/files.h"
+#include "globalconf/parts.h"
 
 namespace roadside::server {
 
@@ -26,8 +26,10 @@ GlobalconfService::GlobalconfService(asio::io_context& io, GlobalconfOptions opt
       clock_(clock),
       http_(io.get_executor()),
       timer_(asio::make_strand(io)),  // the loop and stop()'s cancel never run side by side
-      metrics_{metrics.counter("roadside_globalconf_updates_total", "Global configuration downloads by result", {{"result", "ok"}}),
-               metrics.counter("roadside_globalconf_updates_total", "Global configuration downloads by result", {{"result", "failed"}}),
+      metrics_{metrics.counter("roadside_globalconf_updates_total", "Global configuration downloads by result",
+                               {{"result", "ok"}}),
+               metrics.counter("roadside_globalconf_updates_total", "Global configuration downloads by result",
+                               {{"result", "failed"}}),
                metrics.gauge("roadside_globalconf_expires_timestamp_seconds",
                              "Expiry of the global configuration in use (Unix time; 0: none)"),
                metrics.gauge("roadside_globalconf_version", "Version of the global configuration in use (0: none)")} {
@@ -48,7 +50,8 @@ void GlobalconfService::take(const globalconf::Snapshot& snap) {
   }
   if (!unchanged) {
     auto xml = snap.part("SHARED-PARAMETERS");
-    auto parsed = xml.ok() ? globalconf::SharedParameters::parse(*xml) : Result<globalconf::SharedParameters>(xml.error());
+    auto parsed =
+        xml.ok() ? globalconf::SharedParameters::parse(*xml) : Result<globalconf::SharedParameters>(xml.error());
     if (!parsed.ok()) {
       // The parameters in use keep the expiry of the configuration they came from: a newer
       // directory whose parameters cannot be read must not make old trust look fresh.
@@ -62,7 +65,8 @@ void GlobalconfService::take(const globalconf::Snapshot& snap) {
     in_use_.shared = std::make_shared<const globalconf::SharedParameters>(std::move(parsed).value());
     in_use_.shared_hash = hash;
   }
-  const auto expires = std::chrono::duration_cast<std::chrono::seconds>(snap.directory.expires.time_since_epoch()).count();
+  const auto expires =
+      std::chrono::duration_cast<std::chrono::seconds>(snap.directory.expires.time_since_epoch()).count();
   expires_ = expires;
   metrics_.expires.set(expires);
   metrics_.version.set(snap.version);
@@ -70,15 +74,19 @@ void GlobalconfService::take(const globalconf::Snapshot& snap) {
 
 Status GlobalconfService::start() {
   if (options_.anchor_file.empty()) {
-    log::warn("no configuration anchor (set globalconf.anchor or ROADSIDE_GLOBALCONF_ANCHOR): no global configuration, "
-              "nothing is trusted");
+    log::warn(
+        "no configuration anchor (set globalconf.anchor or ROADSIDE_GLOBALCONF_ANCHOR): no global configuration, "
+        "nothing is trusted");
     return {};
   }
-  auto xml = globalconf::read_file_limited(options_.anchor_file, 1024 * 1024);
+  auto xml = globalconf::read_conf_file(options_.anchor_file, 1024 * 1024);
   auto anchor = xml.ok() ? globalconf::Anchor::parse(*xml) : Result<globalconf::Anchor>(xml.error());
-  if (!anchor.ok()) return Error(anchor.error().code(), "configuration anchor " + options_.anchor_file + ": " + anchor.error().detail());
+  if (!anchor.ok())
+    return Error(anchor.error().code(),
+                 "configuration anchor " + options_.anchor_file + ": " + anchor.error().detail());
   log::info("configuration anchor", {{"instance", anchor->instance}, {"sources", anchor->sources.size()}});
-  client_ = std::make_unique<globalconf::ConfigurationClient>(http_, std::move(anchor).value(), options_.cache_dir, clock_);
+  client_ =
+      std::make_unique<globalconf::ConfigurationClient>(http_, std::move(anchor).value(), options_.cache_dir, clock_);
   if (auto cached = client_->load_cached(); cached.ok()) {
     take(*cached);
     log::info("global configuration loaded from the cache", {{"expires", format_rfc3339(cached->directory.expires)}});
@@ -124,7 +132,8 @@ std::shared_ptr<const globalconf::SharedParameters> GlobalconfService::shared() 
 }
 
 std::optional<std::string> GlobalconfService::not_ready() const {
-  if (options_.anchor_file.empty()) return std::string("no configuration anchor (set globalconf.anchor or ROADSIDE_GLOBALCONF_ANCHOR)");
+  if (options_.anchor_file.empty())
+    return std::string("no configuration anchor (set globalconf.anchor or ROADSIDE_GLOBALCONF_ANCHOR)");
   const auto expires = expires_.load();
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
   if (expires != 0 && now < expires) return std::nullopt;

@@ -6,8 +6,8 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "base/files.h"
 #include "base/log.h"
-#include "globalconf/files.h"
 
 namespace roadside::server {
 
@@ -15,7 +15,9 @@ namespace asio = boost::asio;
 
 namespace {
 
-Error start_error(const Error& cause, const std::string& what) { return Error(cause.code(), what + ": " + cause.detail()); }
+Error start_error(const Error& cause, const std::string& what) {
+  return Error(cause.code(), what + ": " + cause.detail());
+}
 
 }  // namespace
 
@@ -52,13 +54,14 @@ Status ServerConfFollower::start() {
   if (const std::string& file = options_.file; !file.empty() && options_.secondary) {
     log::info("server_conf.file is applied by the primary; this secondary follows the database", {{"file", file}});
   } else if (!file.empty()) {
-    auto text = globalconf::read_file_limited(file, 16 << 20);
+    auto text = read_file_limited(file, 16 << 20);
     if (!text.ok()) return start_error(text.error(), "server_conf.file");
     auto conf = serverconf::ServerConf::parse_yaml(*text);
     if (!conf.ok()) return start_error(conf.error(), "server configuration " + file);
     auto applied = serverconf::apply(store_, *conf, file);
     if (!applied.ok()) return start_error(applied.error(), "server configuration " + file);
-    if (applied->second) log::audit("Apply server configuration", "system", {{"file", file}, {"revision", applied->first}});
+    if (applied->second)
+      log::audit("Apply server configuration", "system", {{"file", file}, {"revision", applied->first}});
   }
   reload();
   if (changes_) {
@@ -99,9 +102,11 @@ void ServerConfFollower::reload() {
     log::error("cannot load the server configuration", {{"error", rev.error().to_string()}});
     return;
   }
-  log::info("server configuration in use",
-            {{"revision", rev->number}, {"server", rev->conf->server_id().to_string()}, {"clients", rev->conf->clients.size()},
-             {"services", rev->conf->services.size()}, {"access_rights", rev->conf->access.size()}});
+  log::info("server configuration in use", {{"revision", rev->number},
+                                            {"server", rev->conf->server_id().to_string()},
+                                            {"clients", rev->conf->clients.size()},
+                                            {"services", rev->conf->services.size()},
+                                            {"access_rights", rev->conf->access.size()}});
   MutexLock lock(mu_);
   conf_ = rev->conf;
   revision_ = rev->number;
@@ -121,7 +126,9 @@ void ServerConfFollower::follow_notifications() {
   while (!stopped_) {
     auto got = changes_->wait(std::chrono::milliseconds(500));
     if (!got.ok()) {
-      if (!reported) log::warn("configuration change listener lost its connection; polling until it is back", {{"error", got.error().detail()}});
+      if (!reported)
+        log::warn("configuration change listener lost its connection; polling until it is back",
+                  {{"error", got.error().detail()}});
       reported = true;
       for (int i = 0; i < 20 && !stopped_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
       continue;

@@ -1,8 +1,7 @@
 #include "signer/ocsp.h"
 
-
-#include "globalconf/files.h"
-#include "globalconf/signature_verifier.h"
+#include "base/files.h"
+#include "trust/verifier.h"
 
 namespace roadside::signer {
 namespace {
@@ -14,15 +13,18 @@ Error not_ocsp(std::string detail) {
   return Error(make_error_code(crypto::errc::incorrect_validation_info), "OCSP responder: " + std::move(detail));
 }
 
-bool is_hex_name(const std::string& s) { return s.size() == 40 && s.find_first_not_of("0123456789abcdef") == std::string::npos; }
+bool is_hex_name(const std::string& s) {
+  return s.size() == 40 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
 
 }  // namespace
 
 boost::asio::awaitable<Result<std::string>> fetch_ocsp_response(net::HttpClient& http, std::string url,
-                                                                 crypto::Certificate cert, crypto::Certificate issuer) {
+                                                                crypto::Certificate cert, crypto::Certificate issuer) {
   auto request = crypto::make_ocsp_request(cert, issuer);
   if (!request.ok()) co_return request.error();
-  auto response = co_await http.post(url, "application/ocsp-request", std::move(request).value(), "application/ocsp-response");
+  auto response =
+      co_await http.post(url, "application/ocsp-request", std::move(request).value(), "application/ocsp-response");
   if (!response.ok()) co_return response.error();
   const auto& msg = response->message;
   if (msg.result() != http::status::ok) co_return not_ocsp(url + " answered HTTP " + std::to_string(msg.result_int()));
@@ -41,7 +43,7 @@ std::size_t OcspCache::load() {
   for (const auto& e : fs::directory_iterator(dir_, ec)) {
     const std::string stem = e.path().stem().string();
     if (e.path().extension() != ".ocsp" || !is_hex_name(stem)) continue;
-    auto der = globalconf::read_file_limited(e.path(), kMaxOcspResponseBytes);
+    auto der = read_file_limited(e.path(), kMaxOcspResponseBytes);
     if (!der.ok() || der->empty()) continue;
     std::lock_guard lock(mu_);
     by_hash_[stem] = std::move(der).value();
@@ -50,7 +52,9 @@ std::size_t OcspCache::load() {
   return loaded;
 }
 
-std::optional<std::string> OcspCache::get(const crypto::Certificate& cert) const { return get_by_hash(cert.sha1_hex()); }
+std::optional<std::string> OcspCache::get(const crypto::Certificate& cert) const {
+  return get_by_hash(cert.sha1_hex());
+}
 
 std::optional<std::string> OcspCache::get_by_hash(const std::string& sha1_hex) const {
   std::lock_guard lock(mu_);
@@ -61,7 +65,7 @@ std::optional<std::string> OcspCache::get_by_hash(const std::string& sha1_hex) c
 
 Status OcspCache::put(const crypto::Certificate& cert, std::string der) {
   const std::string hash = cert.sha1_hex();
-  if (!dir_.empty()) ROADSIDE_TRY_STATUS(globalconf::write_file_atomically(dir_ / (hash + ".ocsp"), der));
+  if (!dir_.empty()) ROADSIDE_TRY_STATUS(write_file_atomically(dir_ / (hash + ".ocsp"), der));
   std::lock_guard lock(mu_);
   by_hash_[hash] = std::move(der);
   return {};
@@ -73,7 +77,8 @@ Result<std::string> OcspManager::fresh_response(const crypto::Certificate& cert,
   const std::string id = cert.sha1_hex();
   auto der = cache_.get_by_hash(id);
   if (!der) {
-    return Error(make_error_code(crypto::errc::incorrect_validation_info), "no OCSP response for " + cert.subject() + " yet");
+    return Error(make_error_code(crypto::errc::incorrect_validation_info),
+                 "no OCSP response for " + cert.subject() + " yet");
   }
   {
     std::lock_guard lock(mu_);
@@ -86,9 +91,9 @@ Result<std::string> OcspManager::fresh_response(const crypto::Certificate& cert,
       if (fresh) return *der;
     }
   }
-  ROADSIDE_TRY(globalconf::IssuerOf issuer, globalconf::find_issuer(cert, *shared));
-  ROADSIDE_TRY(crypto::OcspResult result,
-               crypto::verify_ocsp_response(*der, cert, issuer.cert->cert, globalconf::ocsp_check_for(issuer, *shared, now)));
+  ROADSIDE_TRY(trust::IssuerOf issuer, trust::find_issuer(cert, *shared));
+  ROADSIDE_TRY(crypto::OcspResult result, crypto::verify_ocsp_response(*der, cert, issuer.cert->cert,
+                                                                       trust::ocsp_check_for(issuer, *shared, now)));
   std::lock_guard lock(mu_);
   verified_[id] = Verified{*der, std::move(result), shared};
   return *der;
@@ -102,7 +107,7 @@ boost::asio::awaitable<Status> OcspManager::refresh(std::vector<crypto::Certific
     // Still fresh for more than half the freshness period: keep it.
     const auto half = std::chrono::seconds(shared->ocsp_freshness_seconds / 2);
     if (fresh_response(cert, shared, now + half).ok()) continue;
-    auto issuer = globalconf::find_issuer(cert, *shared);
+    auto issuer = trust::find_issuer(cert, *shared);
     if (!issuer.ok()) {
       if (first.ok()) first = issuer.error();
       continue;
@@ -121,7 +126,7 @@ boost::asio::awaitable<Status> OcspManager::refresh(std::vector<crypto::Certific
         continue;
       }
       auto checked = crypto::verify_ocsp_response(*der, cert, issuer->cert->cert,
-                                                  globalconf::ocsp_check_for(*issuer, *shared, clock_.now()));
+                                                  trust::ocsp_check_for(*issuer, *shared, clock_.now()));
       // cert_validation: a valid, fresh answer that the certificate is revoked or unknown. It
       // is the CA's word, as a good one would be: it replaces the cached response at once
       // (signing stops, port 5577 serves it) and no other responder is asked to overrule it.

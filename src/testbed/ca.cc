@@ -1,25 +1,27 @@
 #include "testbed/ca.h"
 
-
-
 #include <nlohmann/json.hpp>
 
 #include "base/clock.h"
 #include "base/errors.h"
-#include "globalconf/files.h"
+#include "base/files.h"
 
 namespace roadside::testbed {
 namespace {
 
 namespace fs = std::filesystem;
 
-Error io(std::string detail) { return Error(make_error_code(base::errc::io_error), std::move(detail)); }
-
-Status write(const fs::path& p, const std::string& bytes, bool secret) {
-  return globalconf::write_file_atomically(p, bytes, secret ? globalconf::FileMode::secret : globalconf::FileMode::normal);
+Error io(std::string detail) {
+  return Error(make_error_code(base::errc::io_error), std::move(detail));
 }
 
-Result<std::string> read(const fs::path& p) { return globalconf::read_file_limited(p, 1 << 20); }
+Status write(const fs::path& p, const std::string& bytes, bool secret) {
+  return write_file_atomically(p, bytes, secret ? FileMode::secret : FileMode::normal);
+}
+
+Result<std::string> read(const fs::path& p) {
+  return read_file_limited(p, 1 << 20);
+}
 
 }  // namespace
 
@@ -28,8 +30,11 @@ Result<std::unique_ptr<TestCa>> TestCa::create(const fs::path& dir, const std::s
   ROADSIDE_TRY(crypto::PrivateKey ca_key, crypto::PrivateKey::generate(type));
   const auto now = std::chrono::system_clock::now() - std::chrono::minutes(5);
   const auto years = std::chrono::hours(24 * 365 * 20);
-  crypto::CertificateSpec spec{.common_name = name, .organization = "Roadside testbed", .usage = crypto::Usage::ca,
-                               .not_before = now, .validity = years};
+  crypto::CertificateSpec spec{.common_name = name,
+                               .organization = "Roadside testbed",
+                               .usage = crypto::Usage::ca,
+                               .not_before = now,
+                               .validity = years};
   ROADSIDE_TRY(crypto::Certificate ca, crypto::issue_certificate(spec, ca_key, nullptr, ca_key));
   ROADSIDE_TRY(crypto::PrivateKey ocsp_key, crypto::PrivateKey::generate(type));
   spec.common_name = name + " OCSP";
@@ -43,9 +48,12 @@ Result<std::unique_ptr<TestCa>> TestCa::create(const fs::path& dir, const std::s
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return io("cannot create " + dir.string() + ": " + ec.message());
-  for (const auto& [file, text, secret] : {std::tuple{"ca.pem", ca.to_pem(), false}, {"ca.key", ca_key.to_pem(), true},
-                                           {"ocsp.pem", ocsp.to_pem(), false}, {"ocsp.key", ocsp_key.to_pem(), true},
-                                           {"tsa.pem", tsa.to_pem(), false}, {"tsa.key", tsa_key.to_pem(), true}}) {
+  for (const auto& [file, text, secret] : {std::tuple{"ca.pem", ca.to_pem(), false},
+                                           {"ca.key", ca_key.to_pem(), true},
+                                           {"ocsp.pem", ocsp.to_pem(), false},
+                                           {"ocsp.key", ocsp_key.to_pem(), true},
+                                           {"tsa.pem", tsa.to_pem(), false},
+                                           {"tsa.key", tsa_key.to_pem(), true}}) {
     ROADSIDE_TRY_STATUS(write(dir / file, text, secret));
   }
   std::unique_ptr<TestCa> out(new TestCa(dir, std::move(ca_key), std::move(ca), std::move(ocsp_key), std::move(ocsp),
@@ -108,7 +116,8 @@ Result<crypto::Certificate> TestCa::issue_signing(const XRoadId& member, const s
   spec.country = "FI";
   spec.organization = organization;
   spec.common_name = std::string(m.member_code());
-  spec.subject_extra = {{"serialNumber", std::string(m.instance()) + "/" + server_code + "/" + std::string(m.member_class())}};
+  spec.subject_extra = {
+      {"serialNumber", std::string(m.instance()) + "/" + server_code + "/" + std::string(m.member_class())}};
   spec.usage = crypto::Usage::signing;
   return issue(std::move(spec), key);
 }
@@ -118,8 +127,8 @@ Result<crypto::Certificate> TestCa::issue_auth(const XRoadId& server, const cryp
   spec.country = "FI";
   spec.organization = std::string(server.member_code());
   spec.common_name = std::string(server.server_code());
-  spec.subject_extra = {{"serialNumber", std::string(server.instance()) + "/" + std::string(server.server_code()) + "/" +
-                                             std::string(server.member_class())}};
+  spec.subject_extra = {{"serialNumber", std::string(server.instance()) + "/" + std::string(server.server_code()) +
+                                             "/" + std::string(server.member_class())}};
   spec.dns_names = {"localhost"};
   spec.ip_addresses = {"127.0.0.1"};
   spec.usage = crypto::Usage::tls_server_and_client;

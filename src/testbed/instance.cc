@@ -1,23 +1,23 @@
 #include "testbed/instance.h"
 
+#include <cstdlib>
+#include <set>
+
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <arpa/inet.h>
-
-#include <cstdlib>
-#include <set>
 
 #include "base/clock.h"
 #include "base/errors.h"
+#include "base/files.h"
 #include "base/random.h"
-#include "globalconf/certificate_profile.h"
 #include "globalconf/directory.h"
-#include "globalconf/files.h"
 #include "globalconf/parameters.h"
 #include "signer/keyconf.h"
 #include "testbed/ca.h"
+#include "trust/certificate_profile.h"
 
 namespace roadside::testbed {
 namespace {
@@ -25,11 +25,15 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-Error bad(std::string detail) { return Error(make_error_code(base::errc::invalid_argument), std::move(detail)); }
-Error io(std::string detail) { return Error(make_error_code(base::errc::io_error), std::move(detail)); }
+Error bad(std::string detail) {
+  return Error(make_error_code(base::errc::invalid_argument), std::move(detail));
+}
+Error io(std::string detail) {
+  return Error(make_error_code(base::errc::io_error), std::move(detail));
+}
 
 Status write(const fs::path& p, const std::string& bytes, bool secret = false) {
-  return globalconf::write_file_atomically(p, bytes, secret ? globalconf::FileMode::secret : globalconf::FileMode::normal);
+  return write_file_atomically(p, bytes, secret ? FileMode::secret : FileMode::normal);
 }
 
 // A port nothing listens on now at `address` (`preferred` when that one is free), and not
@@ -59,7 +63,8 @@ Result<unsigned short> pick_port(const std::string& address, std::set<std::pair<
 // One port free on every address (X-Road contacts every server on the same port): 5500 when
 // it is free everywhere.
 Result<unsigned short> pick_common_port(const std::vector<std::string>& addresses,
-                                        std::set<std::pair<std::string, unsigned short>>& taken, unsigned short preferred) {
+                                        std::set<std::pair<std::string, unsigned short>>& taken,
+                                        unsigned short preferred) {
   for (int attempt = 0; attempt < 50; ++attempt) {
     std::set<std::pair<std::string, unsigned short>> trial = taken;
     ROADSIDE_TRY(unsigned short port, pick_port(addresses.front(), trial, attempt == 0 ? preferred : 0));
@@ -83,21 +88,21 @@ std::string random_pin() {
   return out + "-7a";  // upper, lower, digit and other: passes X-Road's PIN policy
 }
 
-
-
 std::string upper(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
 }
 
 // Key ids as X-Road's signer makes them: 40 upper-case hex digits.
-std::string key_id() { return upper(crypto::to_hex(Random::system().bytes(20))); }
+std::string key_id() {
+  return upper(crypto::to_hex(Random::system().bytes(20)));
+}
 
 }  // namespace
 
 Result<std::string> token_pin(const fs::path& dir) {
   if (const char* env = std::getenv("XROAD_TOKEN_PIN"); env && *env) return std::string(env);
-  auto pin = globalconf::read_file_limited(dir / "secrets" / "token-pin", 4096);
+  auto pin = read_file_limited(dir / "secrets" / "token-pin", 4096);
   if (!pin.ok()) return bad("no token PIN: set XROAD_TOKEN_PIN or keep " + (dir / "secrets" / "token-pin").string());
   std::string p = std::move(pin).value();
   while (!p.empty() && (p.back() == '\n' || p.back() == '\r')) p.pop_back();
@@ -109,7 +114,8 @@ Result<json> init_instance(const InitOptions& o) {
   ROADSIDE_TRY(XRoadId probe, XRoadId::member(o.instance, "COM", "1001"));
   (void)probe;
   const fs::path dir = fs::absolute(o.dir);
-  if (fs::exists(dir / "instance.json")) return bad(dir.string() + " already holds an instance (instance.json); use another folder");
+  if (fs::exists(dir / "instance.json"))
+    return bad(dir.string() + " already holds an instance (instance.json); use another folder");
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return io("cannot create " + dir.string() + ": " + ec.message());
@@ -129,7 +135,8 @@ Result<json> init_instance(const InitOptions& o) {
   ROADSIDE_TRY(std::unique_ptr<TestCa> ca, TestCa::create(dir / "ca", o.instance + " Test CA", o.ecdsa));
   ROADSIDE_TRY(crypto::PrivateKey conf_key, crypto::PrivateKey::generate(key_type));
   ROADSIDE_TRY(crypto::Certificate conf_cert,
-               crypto::issue_certificate({.common_name = o.instance + " internal configuration signing", .usage = crypto::Usage::ca,
+               crypto::issue_certificate({.common_name = o.instance + " internal configuration signing",
+                                          .usage = crypto::Usage::ca,
                                           .validity = std::chrono::hours(24 * 365 * 20)},
                                          conf_key, nullptr, conf_key));
   ROADSIDE_TRY_STATUS(write(dir / "globalconf" / "signing.key", conf_key.to_pem(), true));
@@ -145,13 +152,17 @@ Result<json> init_instance(const InitOptions& o) {
   globalconf::SharedParameters shared;
   shared.instance = o.instance;
   shared.sources.push_back({"127.0.0.1", {conf_cert}, {}});
-  globalconf::ApprovedCa approved{o.instance + " Test CA", false, {ca->ca(), {{ocsp_url, ca->ocsp(), "FREE"}}}, {},
-                                  std::string(globalconf::kFiVrkProfile)};
+  globalconf::ApprovedCa approved{o.instance + " Test CA",
+                                  false,
+                                  {ca->ca(), {{ocsp_url, ca->ocsp(), "FREE"}}},
+                                  {},
+                                  std::string(trust::kFiVrkProfile)};
   shared.approved_cas.push_back(approved);
   shared.approved_tsas.push_back({o.instance + " Test TSA", tsa_url, ca->tsa(), "FREE"});
   shared.member_classes = {"COM"};
   shared.ocsp_freshness_seconds = 600;
-  globalconf::GlobalGroup owners{*XRoadId::global_group(o.instance, "security-server-owners"), "Security server owners", {}};
+  globalconf::GlobalGroup owners{
+      *XRoadId::global_group(o.instance, "security-server-owners"), "Security server owners", {}};
 
   json servers = json::array();
   std::vector<XRoadId> client_subsystems;
@@ -190,15 +201,23 @@ Result<json> init_instance(const InitOptions& o) {
     ROADSIDE_TRY(crypto::PrivateKey auth_key, crypto::PrivateKey::generate(key_type));
     ROADSIDE_TRY(crypto::Certificate auth_cert, ca->issue_auth(server, auth_key));
     ROADSIDE_TRY(crypto::PrivateKey sign_key, crypto::PrivateKey::generate(key_type));
-    ROADSIDE_TRY(crypto::Certificate sign_cert, ca->issue_signing(member, server_code, "Member " + std::to_string(i), sign_key));
+    ROADSIDE_TRY(crypto::Certificate sign_cert,
+                 ca->issue_signing(member, server_code, "Member " + std::to_string(i), sign_key));
     const std::string auth_id = key_id(), sign_id = key_id();
     const std::string mechanism = o.ecdsa ? "CKM_ECDSA" : "CKM_RSA_PKCS";
     signer::Keyconf keyconf;
-    keyconf.devices.push_back(
-        {"softToken", "0",
-         {{signer::KeyUsage::authentication, auth_id, "Auth key", mechanism,
-           {{upper(auth_cert.sha1_hex()), true, std::nullopt, auth_cert, "registered"}}},
-          {signer::KeyUsage::signing, sign_id, "Sign key", mechanism, {{upper(sign_cert.sha1_hex()), true, member, sign_cert, "registered"}}}}});
+    keyconf.devices.push_back({"softToken",
+                               "0",
+                               {{signer::KeyUsage::authentication,
+                                 auth_id,
+                                 "Auth key",
+                                 mechanism,
+                                 {{upper(auth_cert.sha1_hex()), true, std::nullopt, auth_cert, "registered"}}},
+                                {signer::KeyUsage::signing,
+                                 sign_id,
+                                 "Sign key",
+                                 mechanism,
+                                 {{upper(sign_cert.sha1_hex()), true, member, sign_cert, "registered"}}}}});
     ROADSIDE_TRY_STATUS(write(sdir / "token" / "keyconf.xml", keyconf.to_xml()));
     ROADSIDE_TRY_STATUS(signer::write_soft_token_key(sdir / "token", auth_id, auth_key, pin));
     ROADSIDE_TRY_STATUS(signer::write_soft_token_key(sdir / "token", sign_id, sign_key, pin));
@@ -206,29 +225,34 @@ Result<json> init_instance(const InitOptions& o) {
     globalconf::SecurityServer ss{server, address, {crypto::sha256(auth_cert.to_der())}, {member, client, service}};
     shared.security_servers.push_back(ss);
 
-    const std::string yaml = "# roadside serve --config " + (sdir / "roadside.yaml").string() + "  (written by roadside testbed init)\n" +
-                             "data_dir: " + (sdir / "data").string() + "\nlisten:\n  address: 127.0.0.1\nhealth:\n  port: " +
-                             std::to_string(health_port) + "\nglobalconf:\n  anchor: " + (dir / "anchor.xml").string() +
+    const std::string yaml = "# roadside serve --config " + (sdir / "roadside.yaml").string() +
+                             "  (written by roadside testbed init)\n" + "data_dir: " + (sdir / "data").string() +
+                             "\nlisten:\n  address: 127.0.0.1\nhealth:\n  port: " + std::to_string(health_port) +
+                             "\nglobalconf:\n  anchor: " + (dir / "anchor.xml").string() +
                              "\n  refresh_interval_s: 10\ntoken:\n  import_dir: " + (sdir / "token").string() +
                              "\nserver_conf:\n  file: " + (sdir / "server-conf.yaml").string() +
-                             "\n  poll_interval_s: 2\nproxy:\n  client_port: " + std::to_string(client_http) + "\n  client_tls_port: " + std::to_string(client_https) +
-                             "\n  server_address: " + address + "\n  server_port: " + std::to_string(server_port) +
-                             "\n  peer_port: " + std::to_string(server_port) + "\n  ocsp_responder_port: " + std::to_string(ocsp_port) +
-                             "\n  peer_ocsp_port: " + std::to_string(ocsp_port) +
-                             "\nocsp:\n  check_interval_s: 30\n";
+                             "\n  poll_interval_s: 2\nproxy:\n  client_port: " + std::to_string(client_http) +
+                             "\n  client_tls_port: " + std::to_string(client_https) + "\n  server_address: " + address +
+                             "\n  server_port: " + std::to_string(server_port) +
+                             "\n  peer_port: " + std::to_string(server_port) +
+                             "\n  ocsp_responder_port: " + std::to_string(ocsp_port) +
+                             "\n  peer_ocsp_port: " + std::to_string(ocsp_port) + "\nocsp:\n  check_interval_s: 30\n";
     ROADSIDE_TRY_STATUS(write(sdir / "roadside.yaml", yaml));
 
     // What the server hosts: its member and subsystems; the last one provides the example services.
-    std::string conf = "# roadside apply " + (sdir / "server-conf.yaml").string() + "  (written by roadside testbed init)\n" +
-                       "owner: " + member.to_string() + "\nserver_code: " + server_code + "\nclients:\n  - id: " + member.to_string() +
-                       "\n  - id: " + client.to_string() + "\n    connection: NOAUTH\n  - id: " + service.to_string() + "\n";
+    std::string conf =
+        "# roadside apply " + (sdir / "server-conf.yaml").string() + "  (written by roadside testbed init)\n" +
+        "owner: " + member.to_string() + "\nserver_code: " + server_code + "\nclients:\n  - id: " + member.to_string() +
+        "\n  - id: " + client.to_string() + "\n    connection: NOAUTH\n  - id: " + service.to_string() + "\n";
     if (code == provider) {
-      conf += "    services:\n      - code: echo\n        type: OPENAPI\n        url: " + services_url + "/echo\n        timeout_s: 30\n" +
-              "        openapi: " + services_url + "/openapi.json\n        endpoints:\n          - {method: GET, path: /**}\n" +
+      conf += "    services:\n      - code: echo\n        type: OPENAPI\n        url: " + services_url +
+              "/echo\n        timeout_s: 30\n" + "        openapi: " + services_url +
+              "/openapi.json\n        endpoints:\n          - {method: GET, path: /**}\n" +
               "          - {method: POST, path: /**}\n" +
-              "      - code: bytes\n        type: REST\n        url: " + services_url + "/bytes\n        timeout_s: 300\n" +
-              "      - code: getRandom\n        version: v1\n        type: WSDL\n        url: " + services_url + "/soap\n" +
-              "    access:\n      - service: echo\n        subjects: [" + subjects + "]\n" +
+              "      - code: bytes\n        type: REST\n        url: " + services_url +
+              "/bytes\n        timeout_s: 300\n" +
+              "      - code: getRandom\n        version: v1\n        type: WSDL\n        url: " + services_url +
+              "/soap\n" + "    access:\n      - service: echo\n        subjects: [" + subjects + "]\n" +
               "      - service: bytes\n        subjects: [" + subjects + "]\n" +
               "      - service: getRandom\n        version: v1\n        subjects: [" + subjects + "]\n";
     }
@@ -256,21 +280,21 @@ Result<json> init_instance(const InitOptions& o) {
   // Example services, provided by the last member's SERVICE subsystem, open to every CLIENT.
   json allowed = json::array();
   for (const auto& c : client_subsystems) allowed.push_back(c.to_string());
-  json services = json::array(
-      {{{"id", XRoadId::service(o.instance, "COM", provider, "SERVICE", "echo", "")->to_string()},
-        {"type", "REST"},
-        {"url", services_url + "/echo"},
-        {"openapi", services_url + "/openapi.json"},
-        {"allowed_clients", allowed}},
-       {{"id", XRoadId::service(o.instance, "COM", provider, "SERVICE", "getRandom", "v1")->to_string()},
-        {"type", "SOAP"},
-        {"url", services_url + "/soap"},
-        {"wsdl", services_url + "/soap?wsdl"},
-        {"allowed_clients", allowed}},
-       {{"id", XRoadId::service(o.instance, "COM", provider, "SERVICE", "bytes", "")->to_string()},
-        {"type", "REST"},
-        {"url", services_url + "/bytes"},
-        {"allowed_clients", allowed}}});
+  json services =
+      json::array({{{"id", XRoadId::service(o.instance, "COM", provider, "SERVICE", "echo", "")->to_string()},
+                    {"type", "REST"},
+                    {"url", services_url + "/echo"},
+                    {"openapi", services_url + "/openapi.json"},
+                    {"allowed_clients", allowed}},
+                   {{"id", XRoadId::service(o.instance, "COM", provider, "SERVICE", "getRandom", "v1")->to_string()},
+                    {"type", "SOAP"},
+                    {"url", services_url + "/soap"},
+                    {"wsdl", services_url + "/soap?wsdl"},
+                    {"allowed_clients", allowed}},
+                   {{"id", XRoadId::service(o.instance, "COM", provider, "SERVICE", "bytes", "")->to_string()},
+                    {"type", "REST"},
+                    {"url", services_url + "/bytes"},
+                    {"allowed_clients", allowed}}});
 
   globalconf::PrivateParameters priv;
   priv.instance = o.instance;
@@ -282,22 +306,23 @@ Result<json> init_instance(const InitOptions& o) {
   globalconf::Anchor anchor{o.instance, std::chrono::system_clock::now(), {{globalconf_url, {conf_cert}}}};
   ROADSIDE_TRY_STATUS(write(dir / "anchor.xml", anchor.to_xml()));
 
-  json instance = {{"instance", o.instance},
-                   {"anchor", (dir / "anchor.xml").string()},
-                   {"globalconf_url", globalconf_url},
-                   {"ca", {{"cert", (dir / "ca" / "ca.pem").string()}, {"ocsp_url", ocsp_url}}},
-                   {"tsa_url", tsa_url},
-                   {"tsa_cert", (dir / "ca" / "tsa.pem").string()},
-                   {"servers", servers},
-                   {"services", services},
-                   {"token_pin_env", "XROAD_TOKEN_PIN"},
-                   {"ports", {{"publisher", publisher_port}, {"authorities", authority_port}, {"services", services_port}}}};
+  json instance = {
+      {"instance", o.instance},
+      {"anchor", (dir / "anchor.xml").string()},
+      {"globalconf_url", globalconf_url},
+      {"ca", {{"cert", (dir / "ca" / "ca.pem").string()}, {"ocsp_url", ocsp_url}}},
+      {"tsa_url", tsa_url},
+      {"tsa_cert", (dir / "ca" / "tsa.pem").string()},
+      {"servers", servers},
+      {"services", services},
+      {"token_pin_env", "XROAD_TOKEN_PIN"},
+      {"ports", {{"publisher", publisher_port}, {"authorities", authority_port}, {"services", services_port}}}};
   ROADSIDE_TRY_STATUS(write(dir / "instance.json", instance.dump(2) + "\n"));
   return instance;
 }
 
 Result<json> read_instance(const fs::path& dir) {
-  ROADSIDE_TRY(std::string text, globalconf::read_file_limited(dir / "instance.json", 1 << 20));
+  ROADSIDE_TRY(std::string text, read_file_limited(dir / "instance.json", 1 << 20));
   json j = json::parse(text, nullptr, false);
   if (!j.is_object()) return bad((dir / "instance.json").string() + " is not a JSON object");
   for (const char* key : {"instance", "anchor", "globalconf_url", "ca", "tsa_url", "servers", "services", "ports"}) {

@@ -1,10 +1,10 @@
 #include "testbed/publisher.h"
 
-
 #include "base/errors.h"
+#include "base/files.h"
 #include "base/log.h"
 #include "globalconf/directory.h"
-#include "globalconf/files.h"
+#include "globalconf/parts.h"
 #include "globalconf/publish.h"
 
 namespace roadside::testbed {
@@ -13,7 +13,9 @@ namespace {
 namespace fs = std::filesystem;
 namespace http = boost::beast::http;
 
-Error io(std::string detail) { return Error(make_error_code(base::errc::io_error), std::move(detail)); }
+Error io(std::string detail) {
+  return Error(make_error_code(base::errc::io_error), std::move(detail));
+}
 
 // "20251110170000548026000": UTC date and time, then nanoseconds, as Central Servers name
 // their generations.
@@ -56,11 +58,11 @@ Status ConfigurationPublisher::publish(std::chrono::system_clock::time_point now
     for (const auto& p : config_.parts) {
       const std::string location = "/V" + std::to_string(version) + "/" + gen + "/" + p.file_name;
       ROADSIDE_TRY(fs::path rel, globalconf::part_path(location));
-      ROADSIDE_TRY_STATUS(globalconf::write_file_atomically(config_.public_dir / rel, p.bytes));
+      ROADSIDE_TRY_STATUS(write_file_atomically(config_.public_dir / rel, p.bytes));
       spec.parts.push_back({p.content_identifier, config_.instance, location, p.bytes});
     }
     ROADSIDE_TRY(std::string directory, globalconf::build_signed_directory(spec, key_, cert_));
-    ROADSIDE_TRY_STATUS(globalconf::write_file_atomically(vdir / "internalconf", directory));
+    ROADSIDE_TRY_STATUS(write_file_atomically(vdir / "internalconf", directory));
     // Keep this generation and the one before it; older ones go.
     std::vector<fs::path> gens;
     std::error_code ec;
@@ -71,17 +73,19 @@ Status ConfigurationPublisher::publish(std::chrono::system_clock::time_point now
     for (std::size_t i = 0; i + 2 < gens.size(); ++i) fs::remove_all(gens[i], ec);
   }
   signed_at_ = now;
-  log::info("configuration published", {{"instance", config_.instance}, {"generation", gen},
-                                         {"expires_in_s", static_cast<std::int64_t>(config_.validity.count())}});
+  log::info("configuration published", {{"instance", config_.instance},
+                                        {"generation", gen},
+                                        {"expires_in_s", static_cast<std::int64_t>(config_.validity.count())}});
   return {};
 }
 
-PublisherServer::PublisherServer(boost::asio::io_context& io, ConfigurationPublisher& publisher, net::ServerOptions options,
-                                 metrics::Registry& metrics, std::chrono::milliseconds tick)
+PublisherServer::PublisherServer(boost::asio::io_context& io, ConfigurationPublisher& publisher,
+                                 net::ServerOptions options, metrics::Registry& metrics, std::chrono::milliseconds tick)
     : publisher_(publisher),
       tick_(tick),
       timer_(io),
-      server_(io, std::move(options), [this](net::ServerExchange& ex) { return handle(ex); }, metrics) {}
+      server_(
+          io, std::move(options), [this](net::ServerExchange& ex) { return handle(ex); }, metrics) {}
 
 Status PublisherServer::start() {
   ROADSIDE_TRY_STATUS(publisher_.publish(std::chrono::system_clock::now()));
@@ -113,8 +117,12 @@ void PublisherServer::stop_blocking(std::chrono::milliseconds grace) {
   server_.stop_blocking(grace);
 }
 
-unsigned short PublisherServer::port() const { return server_.port(); }
-std::string PublisherServer::url() const { return "http://127.0.0.1:" + std::to_string(port()) + "/internalconf"; }
+unsigned short PublisherServer::port() const {
+  return server_.port();
+}
+std::string PublisherServer::url() const {
+  return "http://127.0.0.1:" + std::to_string(port()) + "/internalconf";
+}
 
 boost::asio::awaitable<void> PublisherServer::handle(net::ServerExchange& ex) {
   const std::string target(ex.request().target());
@@ -132,7 +140,7 @@ boost::asio::awaitable<void> PublisherServer::handle(net::ServerExchange& ex) {
   }
   std::optional<std::string> body;
   if (file && fs::is_regular_file(*file)) {
-    if (auto b = globalconf::read_file_limited(*file, globalconf::kMaxPartBytes); b.ok()) body = std::move(b).value();
+    if (auto b = read_file_limited(*file, globalconf::kMaxPartBytes); b.ok()) body = std::move(b).value();
   }
   if (!body) {
     (void)co_await ex.respond(net::make_response(http::status::not_found, "not found\n"));

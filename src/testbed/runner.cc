@@ -1,20 +1,19 @@
 #include "testbed/runner.h"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <fstream>
 #include <iostream>
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "base/files.h"
 #include "base/log.h"
-#include "globalconf/files.h"
 #include "testbed/authorities.h"
 #include "testbed/instance.h"
 #include "testbed/publisher.h"
@@ -37,7 +36,8 @@ struct Child {
 Result<pid_t> spawn_server(const std::string& config, const std::string& log_file, const std::string& pin) {
   char self[4096];
   const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n <= 0) return Error(std::make_error_code(std::errc::io_error), "cannot find the roadside binary (/proc/self/exe)");
+  if (n <= 0)
+    return Error(std::make_error_code(std::errc::io_error), "cannot find the roadside binary (/proc/self/exe)");
   self[n] = '\0';
   const int log_fd = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   if (log_fd < 0) return Error(std::error_code(errno, std::generic_category()), "cannot open " + log_file);
@@ -64,7 +64,8 @@ Result<pid_t> spawn_server(const std::string& config, const std::string& log_fil
   }
   const int fork_errno = errno;
   ::close(log_fd);
-  if (pid < 0) return Error(std::error_code(fork_errno, std::generic_category()), "cannot start roadside serve for " + config);
+  if (pid < 0)
+    return Error(std::error_code(fork_errno, std::generic_category()), "cannot start roadside serve for " + config);
   return pid;
 }
 
@@ -78,7 +79,8 @@ void stop_children(std::vector<Child>& children) {
       int status = 0;
       const pid_t r = ::waitpid(c.pid, &status, WNOHANG);
       if (r == c.pid || r < 0) {
-        log::info("server stopped", {{"server", c.name}, {"exit", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)}});
+        log::info("server stopped",
+                  {{"server", c.name}, {"exit", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)}});
         c.pid = -1;
       } else if (std::chrono::steady_clock::now() > deadline) {
         log::warn("server did not stop in time; killing it", {{"server", c.name}});
@@ -114,31 +116,38 @@ int run_instance(const fs::path& dir_in, bool with_servers) {
   auto pin = token_pin(dir);
   if (!pin.ok()) return fail("token", pin.error().detail());
   if (fs::exists(dir / "testbed.pid")) {
-    auto text = globalconf::read_file_limited(dir / "testbed.pid", 64);
+    auto text = read_file_limited(dir / "testbed.pid", 64);
     if (text.ok() && ::kill(std::atoi(text->c_str()), 0) == 0) {
-      return fail("instance", "already running as pid " + *text + " (roadside testbed down --dir " + dir.string() + ")");
+      return fail("instance",
+                  "already running as pid " + *text + " (roadside testbed down --dir " + dir.string() + ")");
     }
   }
 
   auto ca = TestCa::load(dir / "ca");
   if (!ca.ok()) return fail("ca", ca.error().detail());
-  auto key_pem = globalconf::read_file_limited(dir / "globalconf" / "signing.key", 1 << 20);
-  auto cert_pem = globalconf::read_file_limited(dir / "globalconf" / "signing.pem", 1 << 20);
-  auto shared = globalconf::read_file_limited(dir / "globalconf" / "shared-params.xml", 64 << 20);
-  auto priv = globalconf::read_file_limited(dir / "globalconf" / "private-params.xml", 64 << 20);
+  auto key_pem = read_file_limited(dir / "globalconf" / "signing.key", 1 << 20);
+  auto cert_pem = read_file_limited(dir / "globalconf" / "signing.pem", 1 << 20);
+  auto shared = read_file_limited(dir / "globalconf" / "shared-params.xml", 64 << 20);
+  auto priv = read_file_limited(dir / "globalconf" / "private-params.xml", 64 << 20);
   if (!key_pem.ok() || !cert_pem.ok() || !shared.ok() || !priv.ok()) {
-    return fail("globalconf", "the configuration signing key or parameters under " + (dir / "globalconf").string() + " are missing");
+    return fail("globalconf",
+                "the configuration signing key or parameters under " + (dir / "globalconf").string() + " are missing");
   }
   auto key = crypto::PrivateKey::from_pem(*key_pem);
   auto cert = crypto::Certificate::from_pem(*cert_pem);
-  if (!key.ok() || !cert.ok()) return fail("globalconf", "the configuration signing key or certificate is not readable");
+  if (!key.ok() || !cert.ok())
+    return fail("globalconf", "the configuration signing key or certificate is not readable");
 
   asio::io_context io;
   metrics::Registry metrics;
   const auto& ports = j["ports"];
   AuthorityServer authorities(io, **ca, loopback("authorities", ports["authorities"].get<unsigned short>()), metrics);
-  PublisherConfig pc{dir / "public", j["instance"].get<std::string>(), {2, 3, 4, 5, 6}, std::chrono::seconds(600),
-                     {{"SHARED-PARAMETERS", "shared-params.xml", *shared}, {"PRIVATE-PARAMETERS", "private-params.xml", *priv}}};
+  PublisherConfig pc{
+      dir / "public",
+      j["instance"].get<std::string>(),
+      {2, 3, 4, 5, 6},
+      std::chrono::seconds(600),
+      {{"SHARED-PARAMETERS", "shared-params.xml", *shared}, {"PRIVATE-PARAMETERS", "private-params.xml", *priv}}};
   ConfigurationPublisher publisher(std::move(pc), *key, *cert);
   PublisherServer central(io, publisher, loopback("publisher", ports["publisher"].get<unsigned short>()), metrics);
   auto services_options = loopback("services", ports["services"].get<unsigned short>());
@@ -157,7 +166,8 @@ int run_instance(const fs::path& dir_in, bool with_servers) {
       return fail("servers", pid.error().detail());
     }
     children.push_back({s["id"].get<std::string>(), *pid});
-    log::info("server started", {{"server", s["id"].get<std::string>()}, {"pid", *pid}, {"log", s["log"].get<std::string>()}});
+    log::info("server started",
+              {{"server", s["id"].get<std::string>()}, {"pid", *pid}, {"log", s["log"].get<std::string>()}});
   }
   {
     std::ofstream pidfile(dir / "testbed.pid", std::ios::trunc);
@@ -185,7 +195,8 @@ int run_instance(const fs::path& dir_in, bool with_servers) {
       for (auto& c : children) {
         int status = 0;
         if (c.pid > 0 && ::waitpid(c.pid, &status, WNOHANG) == c.pid) {
-          log::error("server exited", {{"server", c.name}, {"exit", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)}});
+          log::error("server exited",
+                     {{"server", c.name}, {"exit", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)}});
           c.pid = -1;
         }
       }
@@ -212,7 +223,7 @@ int run_instance(const fs::path& dir_in, bool with_servers) {
 }
 
 int stop_instance(const fs::path& dir) {
-  auto text = globalconf::read_file_limited(dir / "testbed.pid", 64);
+  auto text = read_file_limited(dir / "testbed.pid", 64);
   if (!text.ok()) {
     std::cerr << "roadside: no testbed is running from " << dir.string() << " (no testbed.pid)\n";
     return 1;

@@ -5,8 +5,8 @@
 #include <string>
 
 #include "crypto/crypto.h"
-#include "globalconf/certificate_profile.h"
 #include "globalconf/parameters.h"
+#include "trust/certificate_profile.h"
 
 namespace roadside::fuzz {
 
@@ -17,7 +17,7 @@ inline globalconf::SharedParameters fuzz_trust(const crypto::Certificate& ca, co
   p.member_classes = {"COM"};
   p.approved_cas.push_back({.name = "Fuzz CA",
                             .top = {ca, {{.url = "http://ocsp.fuzz", .cert = ocsp}}},
-                            .certificate_profile_info = std::string(globalconf::kFiVrkProfile)});
+                            .certificate_profile_info = std::string(trust::kFiVrkProfile)});
   p.approved_tsas.push_back({.name = "Fuzz TSA", .url = "http://tsa.fuzz", .cert = tsa});
   return p;
 }

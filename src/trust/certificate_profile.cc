@@ -1,11 +1,13 @@
-#include "globalconf/certificate_profile.h"
+#include "trust/certificate_profile.h"
 
 #include <vector>
 
-namespace roadside::globalconf {
+namespace roadside::trust {
 namespace {
 
-Error bad(std::string detail) { return Error(make_error_code(crypto::errc::cert_validation), std::move(detail)); }
+Error bad(std::string detail) {
+  return Error(make_error_code(crypto::errc::cert_validation), std::move(detail));
+}
 
 }  // namespace
 
@@ -24,12 +26,13 @@ Result<XRoadId> signing_cert_member(const crypto::Certificate& cert, std::string
     start = slash + 1;
   }
   if (parts.size() != 3 || code.empty()) {
-    return bad("signing certificate " + cert.subject() +
-               " does not follow the FiVRK profile (serialNumber=<instance>/<serverCode>/<memberClass>, CN=<memberCode>)");
+    return bad(
+        "signing certificate " + cert.subject() +
+        " does not follow the FiVRK profile (serialNumber=<instance>/<serverCode>/<memberClass>, CN=<memberCode>)");
   }
   auto id = XRoadId::member(parts[0], parts[2], code);
   if (!id.ok()) return bad("signing certificate " + cert.subject() + ": " + id.error().detail());
   return id;
 }
 
-}  // namespace roadside::globalconf
+}  // namespace roadside::trust

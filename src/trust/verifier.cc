@@ -1,15 +1,19 @@
-#include "globalconf/signature_verifier.h"
+#include "trust/verifier.h"
 
 #include <algorithm>
 
-#include "globalconf/certificate_profile.h"
-#include "globalconf/directory.h"
+#include "trust/certificate_profile.h"
+#include "trust/errors.h"
 
-namespace roadside::globalconf {
+namespace roadside::trust {
 namespace {
 
-Error incorrect(std::string detail) { return Error(make_error_code(errc::incorrect_certificate), std::move(detail)); }
-Error cert_invalid(std::string detail) { return Error(make_error_code(crypto::errc::cert_validation), std::move(detail)); }
+Error incorrect(std::string detail) {
+  return Error(make_error_code(errc::incorrect_certificate), std::move(detail));
+}
+Error cert_invalid(std::string detail) {
+  return Error(make_error_code(crypto::errc::cert_validation), std::move(detail));
+}
 
 // Obligation 2: the hash chain ties the signed result to the message's parts.
 Status check_coverage(const xml::XadesSignature& sig, const SignedMessage& m) {
@@ -25,7 +29,8 @@ Status check_coverage(const xml::XadesSignature& sig, const SignedMessage& m) {
     return xml::verify_hash_chain(*m.hash_chain_result, *m.hash_chain, hc);
   }
   for (const auto& uri : m.part_uris) {
-    const bool covered = std::any_of(sig.references.begin(), sig.references.end(), [&](const auto& r) { return r.uri == uri; });
+    const bool covered =
+        std::any_of(sig.references.begin(), sig.references.end(), [&](const auto& r) { return r.uri == uri; });
     if (!covered) return Error(make_error_code(xml::errc::invalid_signature_value), "part " + uri + " is not signed");
   }
   return {};
@@ -33,8 +38,8 @@ Status check_coverage(const xml::XadesSignature& sig, const SignedMessage& m) {
 
 }  // namespace
 
-Result<IssuerOf> find_issuer(const crypto::Certificate& cert, const SharedParameters& trust) {
-  const ApprovedCa* ca = trust.ca_by_subject(cert.issuer());
+Result<IssuerOf> find_issuer(const crypto::Certificate& cert, const globalconf::SharedParameters& trust) {
+  const globalconf::ApprovedCa* ca = trust.ca_by_subject(cert.issuer());
   if (!ca) return cert_invalid("the issuer " + cert.issuer() + " of " + cert.subject() + " is not an approved CA");
   if (ca->top.cert.subject() == cert.issuer()) return IssuerOf{ca, &ca->top};
   for (const auto& i : ca->intermediates) {
@@ -43,7 +48,8 @@ Result<IssuerOf> find_issuer(const crypto::Certificate& cert, const SharedParame
   return cert_invalid("no certificate of CA " + ca->name + " issued " + cert.subject());
 }
 
-crypto::OcspCheck ocsp_check_for(const IssuerOf& issuer, const SharedParameters& trust, std::chrono::system_clock::time_point at) {
+crypto::OcspCheck ocsp_check_for(const IssuerOf& issuer, const globalconf::SharedParameters& trust,
+                                 std::chrono::system_clock::time_point at) {
   crypto::OcspCheck ocsp;
   ocsp.now = at;
   ocsp.freshness = std::chrono::seconds(trust.ocsp_freshness_seconds);
@@ -55,8 +61,10 @@ crypto::OcspCheck ocsp_check_for(const IssuerOf& issuer, const SharedParameters&
   return ocsp;
 }
 
-Result<CertificateStatus> verify_certificate(const crypto::Certificate& cert, const std::vector<crypto::Certificate>& extra_intermediates,
-                                             const std::vector<std::string>& ocsp_responses, const SharedParameters& trust,
+Result<CertificateStatus> verify_certificate(const crypto::Certificate& cert,
+                                             const std::vector<crypto::Certificate>& extra_intermediates,
+                                             const std::vector<std::string>& ocsp_responses,
+                                             const globalconf::SharedParameters& trust,
                                              std::chrono::system_clock::time_point at) {
   ROADSIDE_TRY(IssuerOf issuer, find_issuer(cert, trust));
   std::vector<crypto::Certificate> intermediates = extra_intermediates;
@@ -76,7 +84,7 @@ Result<CertificateStatus> verify_certificate(const crypto::Certificate& cert, co
 }
 
 Result<VerifiedSignature> verify_signed_message(const xml::XadesSignature& sig, const SignedMessage& m,
-                                                const SharedParameters& trust, const SignerCheck& check) {
+                                                const globalconf::SharedParameters& trust, const SignerCheck& check) {
   ROADSIDE_TRY_STATUS(check_coverage(sig, m));
   xml::PartResolver resolve = m.parts;
   if (sig.is_batch()) {
@@ -91,11 +99,14 @@ Result<VerifiedSignature> verify_signed_message(const xml::XadesSignature& sig, 
   // Obligation 5: the signer's certificate, its chain and its OCSP status.
   const crypto::Certificate& signer = sig.signing_cert;
   if (!signer.is_signing_cert()) {
-    return incorrect("the signer certificate " + signer.subject() + " is not a signing certificate (no nonRepudiation)");
+    return incorrect("the signer certificate " + signer.subject() +
+                     " is not a signing certificate (no nonRepudiation)");
   }
-  ROADSIDE_TRY(CertificateStatus status, verify_certificate(signer, sig.extra_certs, sig.ocsp_responses, trust, check.at));
-  if (status.ca->authentication_only) return cert_invalid("CA " + status.ca->name + " issues authentication certificates only");
-  const ApprovedCa* ca = status.ca;
+  ROADSIDE_TRY(CertificateStatus status,
+               verify_certificate(signer, sig.extra_certs, sig.ocsp_responses, trust, check.at));
+  if (status.ca->authentication_only)
+    return cert_invalid("CA " + status.ca->name + " issues authentication certificates only");
+  const globalconf::ApprovedCa* ca = status.ca;
 
   // Obligation 3: the certificate belongs to the member that should have signed.
   ROADSIDE_TRY(XRoadId member, signing_cert_member(signer, ca->certificate_profile_info));
@@ -110,15 +121,18 @@ namespace {
 
 class XRoadTrust final : public Trust {
  public:
-  Result<VerifiedSignature> verify_message(const std::string& signature, const SignedMessage& message, const SharedParameters& trust,
+  Result<VerifiedSignature> verify_message(const std::string& signature, const SignedMessage& message,
+                                           const globalconf::SharedParameters& trust,
                                            const SignerCheck& check) const override {
     ROADSIDE_TRY(xml::XadesSignature sig, xml::XadesSignature::parse(signature));
     return verify_signed_message(sig, message, trust, check);
   }
-  Result<CertificateStatus> verify_certificate(const crypto::Certificate& cert, const std::vector<crypto::Certificate>& extra_intermediates,
-                                               const std::vector<std::string>& ocsp_responses, const SharedParameters& trust,
+  Result<CertificateStatus> verify_certificate(const crypto::Certificate& cert,
+                                               const std::vector<crypto::Certificate>& extra_intermediates,
+                                               const std::vector<std::string>& ocsp_responses,
+                                               const globalconf::SharedParameters& trust,
                                                std::chrono::system_clock::time_point at) const override {
-    return globalconf::verify_certificate(cert, extra_intermediates, ocsp_responses, trust, at);
+    return trust::verify_certificate(cert, extra_intermediates, ocsp_responses, trust, at);
   }
 };
 
@@ -129,4 +143,4 @@ const Trust& Trust::xroad() {
   return trust;
 }
 
-}  // namespace roadside::globalconf
+}  // namespace roadside::trust

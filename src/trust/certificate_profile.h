@@ -11,7 +11,7 @@
 #include "base/result.h"
 #include "crypto/crypto.h"
 
-namespace roadside::globalconf {
+namespace roadside::trust {
 
 inline constexpr std::string_view kFiVrkProfile =
     "ee.ria.xroad.common.certificateprofile.impl.FiVRKCertificateProfileInfoProvider";
@@ -19,4 +19,4 @@ inline constexpr std::string_view kFiVrkProfile =
 // The MEMBER a signing certificate belongs to. Errors name the profile and the subject.
 Result<XRoadId> signing_cert_member(const crypto::Certificate& cert, std::string_view profile_class);
 
-}  // namespace roadside::globalconf
+}  // namespace roadside::trust

@@ -1,14 +1,17 @@
-#include "globalconf/certificate_profile.h"
+#include "trust/certificate_profile.h"
 
 #include <gtest/gtest.h>
 
-namespace roadside::globalconf {
+namespace roadside::trust {
 namespace {
 
 crypto::Certificate signing_cert(std::vector<std::pair<std::string, std::string>> extra, std::string cn = "4321") {
   static const auto key = *crypto::PrivateKey::generate(crypto::KeyType::ec_p256);
-  return *crypto::issue_certificate({.common_name = cn, .organization = "Test client", .country = "FI",
-                                     .subject_extra = std::move(extra), .usage = crypto::Usage::signing},
+  return *crypto::issue_certificate({.common_name = cn,
+                                     .organization = "Test client",
+                                     .country = "FI",
+                                     .subject_extra = std::move(extra),
+                                     .usage = crypto::Usage::signing},
                                     key, nullptr, key);
 }
 
@@ -28,11 +31,12 @@ TEST(CertificateProfile, RefusesWhatDoesNotFit) {
     ASSERT_FALSE(member.ok());
     EXPECT_EQ(member.error().fault_code(), "cert_validation");
   }
-  auto other = signing_cert_member(signing_cert({{"serialNumber", "DEV/ss2/COM"}}),
-                                   "ee.ria.xroad.common.certificateprofile.impl.SkKlass3CertificateProfileInfoProvider");
+  auto other =
+      signing_cert_member(signing_cert({{"serialNumber", "DEV/ss2/COM"}}),
+                          "ee.ria.xroad.common.certificateprofile.impl.SkKlass3CertificateProfileInfoProvider");
   ASSERT_FALSE(other.ok());
   EXPECT_NE(other.error().detail().find("not supported"), std::string::npos);
 }
 
 }  // namespace
-}  // namespace roadside::globalconf
+}  // namespace roadside::trust

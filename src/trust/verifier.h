@@ -19,7 +19,7 @@
 #include "globalconf/parameters.h"
 #include "xml/xades.h"
 
-namespace roadside::globalconf {
+namespace roadside::trust {
 
 struct SignedMessage {
   // The message's parts by URI: "/message.xml", "/attachment1", ...
@@ -41,39 +41,42 @@ struct SignedMessage {
 };
 
 struct SignerCheck {
-  XRoadId expected_signer;  // a member or subsystem; its member must own the certificate
+  XRoadId expected_signer;                   // a member or subsystem; its member must own the certificate
   std::chrono::system_clock::time_point at;  // when the certificate and OCSP must be valid
 };
 
 struct VerifiedSignature {
   XRoadId signer_member;
-  const ApprovedCa* ca = nullptr;
+  const globalconf::ApprovedCa* ca = nullptr;
   crypto::OcspResult ocsp;
 };
 
 // The approved CA that issued `cert`, and which of its certificates did.
 struct IssuerOf {
-  const ApprovedCa* ca = nullptr;
-  const CaCertificate* cert = nullptr;
+  const globalconf::ApprovedCa* ca = nullptr;
+  const globalconf::CaCertificate* cert = nullptr;
 };
-Result<IssuerOf> find_issuer(const crypto::Certificate& cert, const SharedParameters& trust);
+Result<IssuerOf> find_issuer(const crypto::Certificate& cert, const globalconf::SharedParameters& trust);
 // X-Road's OCSP rules for certificates of that CA at `at` (freshness, listed responders).
-crypto::OcspCheck ocsp_check_for(const IssuerOf& issuer, const SharedParameters& trust, std::chrono::system_clock::time_point at);
+crypto::OcspCheck ocsp_check_for(const IssuerOf& issuer, const globalconf::SharedParameters& trust,
+                                 std::chrono::system_clock::time_point at);
 
 struct CertificateStatus {
-  const ApprovedCa* ca = nullptr;
-  const CaCertificate* issuer = nullptr;
+  const globalconf::ApprovedCa* ca = nullptr;
+  const globalconf::CaCertificate* issuer = nullptr;
   crypto::OcspResult ocsp;
 };
 // A certificate is trusted at `at` when it chains to an approved CA (through the CA's
 // intermediates and `extra_intermediates`) and one of `ocsp_responses` says it is good by
 // X-Road's rules. Used for signers and for authentication certificates on TLS.
-Result<CertificateStatus> verify_certificate(const crypto::Certificate& cert, const std::vector<crypto::Certificate>& extra_intermediates,
-                                             const std::vector<std::string>& ocsp_responses, const SharedParameters& trust,
+Result<CertificateStatus> verify_certificate(const crypto::Certificate& cert,
+                                             const std::vector<crypto::Certificate>& extra_intermediates,
+                                             const std::vector<std::string>& ocsp_responses,
+                                             const globalconf::SharedParameters& trust,
                                              std::chrono::system_clock::time_point at);
 
 Result<VerifiedSignature> verify_signed_message(const xml::XadesSignature& signature, const SignedMessage& message,
-                                                const SharedParameters& trust, const SignerCheck& check);
+                                                const globalconf::SharedParameters& trust, const SignerCheck& check);
 
 // The checks above as the message path uses them: X-Road's rules (Trust::xroad()), or a fake
 // in the proxies' unit tests.
@@ -82,15 +85,17 @@ class Trust {
   virtual ~Trust() = default;
   // A message signed by `signature` (the XAdES document as sent; parsed here).
   virtual Result<VerifiedSignature> verify_message(const std::string& signature, const SignedMessage& message,
-                                                   const SharedParameters& trust, const SignerCheck& check) const = 0;
+                                                   const globalconf::SharedParameters& trust,
+                                                   const SignerCheck& check) const = 0;
   // verify_certificate.
   virtual Result<CertificateStatus> verify_certificate(const crypto::Certificate& cert,
                                                        const std::vector<crypto::Certificate>& extra_intermediates,
-                                                       const std::vector<std::string>& ocsp_responses, const SharedParameters& trust,
+                                                       const std::vector<std::string>& ocsp_responses,
+                                                       const globalconf::SharedParameters& trust,
                                                        std::chrono::system_clock::time_point at) const = 0;
 
   // X-Road's rules: the functions above.
   static const Trust& xroad();
 };
 
-}  // namespace roadside::globalconf
+}  // namespace roadside::trust

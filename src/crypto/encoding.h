@@ -1,0 +1,17 @@
+// Bytes as text: lower-case hex and base64.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "base/result.h"
+#include "crypto/errors.h"
+
+namespace roadside::crypto {
+
+std::string to_hex(std::string_view bytes);  // lower case, two digits a byte
+std::string base64_encode(std::string_view bytes);
+// Whitespace in `text` is skipped; errc::operation_failed when the rest is not base64.
+Result<std::string> base64_decode(std::string_view text);
+
+}  // namespace roadside::crypto

@@ -1,0 +1,117 @@
+#include "crypto/signature.h"
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <openssl/bn.h>
+#include <openssl/ecdsa.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "crypto/openssl.h"
+
+namespace roadside::crypto {
+namespace {
+
+using detail::fail;
+using detail::pkey;
+using detail::x509;
+
+struct SigAlg {
+  const EVP_MD* md;
+  int key_type;  // EVP_PKEY_RSA or EVP_PKEY_EC
+};
+
+std::optional<SigAlg> signature_alg(std::string_view uri) {
+  if (uri == kRsaSha512Uri) return SigAlg{EVP_sha512(), EVP_PKEY_RSA};
+  if (uri == kRsaSha256Uri) return SigAlg{EVP_sha256(), EVP_PKEY_RSA};
+  if (uri == "http://www.w3.org/2000/09/xmldsig#rsa-sha1") return SigAlg{EVP_sha1(), EVP_PKEY_RSA};
+  if (uri == kEcdsaSha512Uri) return SigAlg{EVP_sha512(), EVP_PKEY_EC};
+  if (uri == kEcdsaSha256Uri) return SigAlg{EVP_sha256(), EVP_PKEY_EC};
+  if (uri == "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384") return SigAlg{EVP_sha384(), EVP_PKEY_EC};
+  return std::nullopt;
+}
+
+using MdCtx = std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>;
+
+}  // namespace
+
+Status verify_signature(const Certificate& signer, std::string_view algorithm_uri, std::string_view data,
+                        std::string_view signature) {
+  auto alg = signature_alg(algorithm_uri);
+  if (!alg) {
+    return Error(make_error_code(errc::unsupported_algorithm),
+                 "unsupported signature algorithm " + std::string(algorithm_uri));
+  }
+  EVP_PKEY* key = X509_get0_pubkey(x509(signer));
+  if (!key || EVP_PKEY_get_base_id(key) != alg->key_type) {
+    return Error(make_error_code(errc::invalid_signature),
+                 "the certificate's key does not match the signature algorithm " + std::string(algorithm_uri));
+  }
+  MdCtx ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  if (EVP_DigestVerifyInit(ctx.get(), nullptr, alg->md, nullptr, key) != 1) {
+    return fail(errc::operation_failed, "signature verification setup failed");
+  }
+  const int rc = EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
+                                  reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  ERR_clear_error();
+  if (rc != 1) return Error(make_error_code(errc::invalid_signature), "signature does not verify");
+  return {};
+}
+
+Result<std::string> sign(const PrivateKey& key, std::string_view algorithm_uri, std::string_view data) {
+  auto alg = signature_alg(algorithm_uri);
+  if (!alg) {
+    return Error(make_error_code(errc::unsupported_algorithm),
+                 "unsupported signature algorithm " + std::string(algorithm_uri));
+  }
+  MdCtx ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  if (EVP_DigestSignInit(ctx.get(), nullptr, alg->md, nullptr, pkey(key)) != 1) {
+    return fail(errc::bad_key, "signing setup failed");
+  }
+  std::size_t len = 0;
+  const auto* in = reinterpret_cast<const unsigned char*>(data.data());
+  if (EVP_DigestSign(ctx.get(), nullptr, &len, in, data.size()) != 1)
+    return fail(errc::operation_failed, "signing failed");
+  std::string out(len, '\0');
+  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len, in, data.size()) != 1) {
+    return fail(errc::operation_failed, "signing failed");
+  }
+  out.resize(len);
+  return out;
+}
+
+namespace {
+
+// r || s, each padded to `half` bytes, from a DER ECDSA-Sig-Value.
+Result<std::string> ecdsa_raw(std::string_view sig_der, std::size_t half) {
+  const auto* p = reinterpret_cast<const unsigned char*>(sig_der.data());
+  std::unique_ptr<ECDSA_SIG, decltype(&ECDSA_SIG_free)> sig(
+      d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(sig_der.size())), &ECDSA_SIG_free);
+  if (!sig) return fail(errc::invalid_signature, "not a DER ECDSA signature");
+  std::string out(2 * half, '\0');
+  auto* o = reinterpret_cast<unsigned char*>(out.data());
+  if (BN_bn2binpad(ECDSA_SIG_get0_r(sig.get()), o, static_cast<int>(half)) < 0 ||
+      BN_bn2binpad(ECDSA_SIG_get0_s(sig.get()), o + half, static_cast<int>(half)) < 0) {
+    return fail(errc::invalid_signature, "ECDSA signature larger than the curve order");
+  }
+  return out;
+}
+
+std::size_t ec_half(const EVP_PKEY* key) {
+  return static_cast<std::size_t>(EVP_PKEY_get_bits(key) + 7) / 8;
+}
+
+}  // namespace
+
+Result<std::string> sign_xmldsig(const PrivateKey& key, std::string_view algorithm_uri, std::string_view data) {
+  ROADSIDE_TRY(std::string sig, sign(key, algorithm_uri, data));
+  if (EVP_PKEY_get_base_id(pkey(key)) != EVP_PKEY_EC) return sig;
+  return ecdsa_raw(sig, ec_half(pkey(key)));
+}
+
+}  // namespace roadside::crypto

@@ -1,0 +1,122 @@
+// ServerConf::to_json and from_json: the canonical JSON form, as the database keeps it.
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "base/identifiers.h"
+#include "crypto/certificate.h"
+#include "serverconf/internal.h"
+#include "serverconf/model.h"
+
+namespace roadside::serverconf {
+namespace {
+
+using detail::invalid;
+using nlohmann::json;
+
+json endpoint_json(const Endpoint& e) {
+  return {{"method", e.method}, {"path", e.path}};
+}
+
+}  // namespace
+
+std::string ServerConf::to_json() const {
+  json j;
+  j["owner"] = owner.to_string();
+  j["server_code"] = server_code;
+  j["clients"] = json::array();
+  for (const auto& c : clients) {
+    json certs = json::array();
+    for (const auto& cert : c.is_certs) certs.push_back(cert.to_pem());
+    j["clients"].push_back(
+        {{"id", c.id.to_string()}, {"connection", to_string(c.is_auth)}, {"is_certificates", certs}});
+  }
+  j["services"] = json::array();
+  for (const auto& s : services) {
+    json eps = json::array();
+    for (const auto& e : s.endpoints) eps.push_back(endpoint_json(e));
+    j["services"].push_back({{"id", s.id.to_string()},
+                             {"type", to_string(s.type)},
+                             {"url", s.url},
+                             {"timeout_ms", s.timeout.count()},
+                             {"wsdl", s.wsdl_url},
+                             {"openapi", s.openapi_url},
+                             {"endpoints", eps}});
+  }
+  j["local_groups"] = json::array();
+  for (const auto& g : local_groups) {
+    json members = json::array();
+    for (const auto& m : g.members) members.push_back(m.to_string());
+    j["local_groups"].push_back(
+        {{"owner", g.owner.to_string()}, {"code", g.code}, {"description", g.description}, {"members", members}});
+  }
+  j["access"] = json::array();
+  for (const auto& a : access) {
+    j["access"].push_back({{"subject", a.subject.to_string()},
+                           {"service", a.service.to_string()},
+                           {"endpoint", endpoint_json(a.endpoint)}});
+  }
+  return j.dump();
+}
+
+Result<ServerConf> ServerConf::from_json(std::string_view text) {
+  const json j = json::parse(text, nullptr, false);
+  if (!j.is_object()) return invalid("stored server configuration is not JSON");
+  try {
+    ServerConf c;
+    ROADSIDE_TRY(c.owner, XRoadId::parse(j.at("owner").get<std::string>()));
+    c.server_code = j.at("server_code").get<std::string>();
+    for (const auto& cj : j.at("clients")) {
+      Client cl;
+      ROADSIDE_TRY(cl.id, XRoadId::parse(cj.at("id").get<std::string>()));
+      const auto mode = cj.at("connection").get<std::string>();
+      cl.is_auth = mode == "SSLAUTH" ? IsAuth::sslauth : mode == "SSLNOAUTH" ? IsAuth::sslnoauth : IsAuth::noauth;
+      for (const auto& pem : cj.at("is_certificates")) {
+        ROADSIDE_TRY(crypto::Certificate cert, crypto::Certificate::from_pem(pem.get<std::string>()));
+        cl.is_certs.push_back(std::move(cert));
+      }
+      c.clients.push_back(std::move(cl));
+    }
+    for (const auto& sj : j.at("services")) {
+      Service s;
+      ROADSIDE_TRY(s.id, XRoadId::parse(sj.at("id").get<std::string>()));
+      const auto type = sj.at("type").get<std::string>();
+      s.type = type == "WSDL" ? ServiceType::wsdl : type == "OPENAPI" ? ServiceType::openapi : ServiceType::rest;
+      s.url = sj.at("url").get<std::string>();
+      s.timeout = std::chrono::milliseconds(sj.at("timeout_ms").get<std::int64_t>());
+      s.wsdl_url = sj.at("wsdl").get<std::string>();
+      s.openapi_url = sj.at("openapi").get<std::string>();
+      for (const auto& e : sj.at("endpoints"))
+        s.endpoints.push_back({e.at("method").get<std::string>(), e.at("path").get<std::string>()});
+      c.services.push_back(std::move(s));
+    }
+    for (const auto& gj : j.at("local_groups")) {
+      LocalGroup g;
+      ROADSIDE_TRY(g.owner, XRoadId::parse(gj.at("owner").get<std::string>()));
+      g.code = gj.at("code").get<std::string>();
+      g.description = gj.at("description").get<std::string>();
+      for (const auto& m : gj.at("members")) {
+        ROADSIDE_TRY(XRoadId id, XRoadId::parse(m.get<std::string>()));
+        g.members.push_back(id);
+      }
+      c.local_groups.push_back(std::move(g));
+    }
+    for (const auto& aj : j.at("access")) {
+      ROADSIDE_TRY(XRoadId subject, XRoadId::parse(aj.at("subject").get<std::string>()));
+      ROADSIDE_TRY(XRoadId service, XRoadId::parse(aj.at("service").get<std::string>()));
+      c.access.push_back(
+          {subject,
+           service,
+           {aj.at("endpoint").at("method").get<std::string>(), aj.at("endpoint").at("path").get<std::string>()}});
+    }
+    return c;
+  } catch (const json::exception& e) {
+    return invalid(std::string("stored server configuration is incomplete: ") + e.what());
+  }
+}
+
+}  // namespace roadside::serverconf

@@ -1,0 +1,124 @@
+// The Security Server's own configuration: its owner, the clients (members and subsystems)
+// it hosts with their information systems' connection mode, their services, local groups
+// and access rights. Until the admin API exists it comes from a declarative YAML file
+// (docs/server-configuration.md) that `roadside apply FILE` or `serve --server-conf FILE`
+// writes to the database; re-applying the same file changes nothing.
+//
+// Here: the configuration as a value (what the YAML file says, and its canonical JSON form in
+// the database) and the access checks made against it. Its history in the database is
+// revisions.h's.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/errc.h"
+#include "base/identifiers.h"
+#include "base/result.h"
+#include "crypto/certificate.h"
+#include "globalconf/parameters.h"
+
+namespace roadside::serverconf {
+
+enum class errc {
+  invalid_conf = 1,  // the YAML file does not describe a valid configuration
+  no_conf,           // nothing applied yet
+};
+const FaultCategory& serverconf_category() noexcept;
+inline std::error_code make_error_code(errc e) {
+  return {static_cast<int>(e), serverconf_category()};
+}
+
+// How a client's information systems connect to the client proxy (X-Road's IS auth modes).
+enum class IsAuth {
+  noauth,     // HTTP or HTTPS, no client certificate
+  sslnoauth,  // HTTPS only, no client certificate needed
+  sslauth,    // HTTPS with a client certificate listed in is_certs
+};
+std::string_view to_string(IsAuth a) noexcept;
+
+enum class ServiceType { rest, openapi, wsdl };
+std::string_view to_string(ServiceType t) noexcept;
+
+// A REST endpoint pattern: method ("*" for any) and path ("/pets/*", "/**"; "*" matches one
+// segment, "**" any number of them).
+struct Endpoint {
+  std::string method = "*";
+  std::string path = "/**";
+  // `path` is the request's decoded, normalised path without its query
+  // (proxy::normalize_service_path): every byte of it is matched, '?' included.
+  bool matches(std::string_view method, std::string_view path) const;
+};
+
+struct Service {
+  XRoadId id;  // SERVICE
+  ServiceType type = ServiceType::rest;
+  std::string url;  // REST: base URL the path is appended to; SOAP: the service address
+  std::chrono::milliseconds timeout{60'000};
+  std::string wsdl_url;     // WSDL services: where the WSDL is read from (getWsdl)
+  std::string openapi_url;  // OPENAPI services: where the description is read from (getOpenAPI)
+  std::vector<Endpoint> endpoints;
+};
+
+struct AccessRight {
+  XRoadId subject;  // MEMBER, SUBSYSTEM, GLOBALGROUP or LOCALGROUP
+  XRoadId service;  // SERVICE
+  Endpoint endpoint;
+};
+
+struct LocalGroup {
+  XRoadId owner;  // the client the group belongs to
+  std::string code;
+  std::string description;
+  std::vector<XRoadId> members;
+};
+
+struct Client {
+  XRoadId id;  // MEMBER or SUBSYSTEM
+  IsAuth is_auth = IsAuth::noauth;
+  std::vector<crypto::Certificate> is_certs;  // SSLAUTH: the information systems' TLS certificates
+};
+
+class ServerConf {
+ public:
+  // Parses the YAML document. errc::invalid_conf names the key at fault.
+  static Result<ServerConf> parse_yaml(std::string_view yaml);
+  // The canonical JSON form (what the database keeps) and back.
+  std::string to_json() const;
+  static Result<ServerConf> from_json(std::string_view json);
+
+  XRoadId owner;  // MEMBER
+  std::string server_code;
+  std::vector<Client> clients;
+  std::vector<Service> services;
+  std::vector<LocalGroup> local_groups;
+  std::vector<AccessRight> access;
+
+  XRoadId server_id() const;
+  const Client* client(const XRoadId& id) const;
+  const Service* service(const XRoadId& id) const;
+  // Services `client` may call (metaservice allowedMethods), or all of the provider's.
+  std::vector<const Service*> services_of(const XRoadId& provider) const;
+  // Whether `caller` has a right to `service` at all (a SOAP service; metaservices listing or
+  // describing it), directly, through a global group (per the global configuration) or
+  // through a local group of the provider.
+  bool allowed_service(const XRoadId& caller, const XRoadId& service, const globalconf::SharedParameters* shared) const;
+  // Whether `caller` may call REST `service` with this method on this (decoded, normalised)
+  // path: a right whose endpoint matches both.
+  bool allowed(const XRoadId& caller, const XRoadId& service, std::string_view method, std::string_view path,
+               const globalconf::SharedParameters* shared) const;
+
+ private:
+  // Whether a right to `service` whose endpoint passes `endpoint_ok` is the caller's.
+  bool has_right(const XRoadId& caller, const XRoadId& service, const globalconf::SharedParameters* shared,
+                 const std::function<bool(const Endpoint&)>& endpoint_ok) const;
+  bool subject_matches(const XRoadId& subject, const XRoadId& caller, const XRoadId& provider,
+                       const globalconf::SharedParameters* shared) const;
+};
+
+}  // namespace roadside::serverconf
+
+ROADSIDE_ERRC_ENUM(roadside::serverconf::errc)

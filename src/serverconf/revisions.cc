@@ -1,0 +1,66 @@
+#include "serverconf/revisions.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "base/clock.h"
+#include "crypto/digest.h"
+#include "crypto/encoding.h"
+#include "storage/cluster.h"
+
+namespace roadside::serverconf {
+
+Result<std::int64_t> latest_revision(storage::Store& store) {
+  auto rows = store.with_connection(
+      [](storage::Connection& c) { return c.query("SELECT MAX(revision) FROM server_configuration"); });
+  if (!rows.ok()) return rows.error();
+  if (rows->empty()) return std::int64_t{0};
+  return storage::as_int((*rows)[0][0]).value_or(0);
+}
+
+Result<Revision> load_latest(storage::Store& store) {
+  auto rows = store.with_connection([](storage::Connection& c) {
+    return c.query("SELECT revision, document FROM server_configuration ORDER BY revision DESC LIMIT 1");
+  });
+  if (!rows.ok()) return rows.error();
+  if (rows->empty()) {
+    return Error(make_error_code(errc::no_conf),
+                 "no server configuration has been applied (roadside apply FILE, or serve --server-conf FILE)");
+  }
+  ROADSIDE_TRY(ServerConf conf, ServerConf::from_json(storage::as_text((*rows)[0][1]).value_or("")));
+  return Revision{storage::as_int((*rows)[0][0]).value_or(0), std::make_shared<const ServerConf>(std::move(conf))};
+}
+
+Result<std::pair<std::int64_t, bool>> apply(storage::Store& store, const ServerConf& conf, std::string_view source) {
+  const std::string document = conf.to_json();
+  const std::string digest = crypto::to_hex(crypto::sha256(document));
+  std::pair<std::int64_t, bool> out{0, false};
+  auto done = store.transaction([&](storage::Connection& c) -> Status {
+    ROADSIDE_TRY(auto rows,
+                 c.query("SELECT revision, digest FROM server_configuration ORDER BY revision DESC LIMIT 1"));
+    std::int64_t latest = 0;
+    if (!rows.empty()) {
+      latest = storage::as_int(rows[0][0]).value_or(0);
+      if (storage::as_text(rows[0][1]).value_or("") == digest) {
+        out = {latest, false};
+        return {};
+      }
+    }
+    const storage::Value params[] = {latest + 1, document, digest, std::string(source),
+                                     format_rfc3339(Clock::system().now())};
+    ROADSIDE_TRY_STATUS(c.query(
+        "INSERT INTO server_configuration (revision, document, digest, source, applied_at) VALUES (?, ?, ?, ?, ?)",
+        params));
+    // The other nodes of a cluster learn of it when this commits (they poll as well).
+    ROADSIDE_TRY_STATUS(storage::notify(c, storage::kConfigChannel, std::to_string(latest + 1)));
+    out = {latest + 1, true};
+    return {};
+  });
+  if (!done.ok()) return std::move(done).error();
+  return out;
+}
+
+}  // namespace roadside::serverconf
