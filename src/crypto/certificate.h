@@ -49,7 +49,7 @@ class Certificate {
   // authentication certificate has EKU clientAuth or keyUsage digitalSignature/keyEncipherment.
   bool is_signing_cert() const;
   bool is_auth_cert() const;
-  void* native() const noexcept { return cert_.get(); }  // X509*, for crypto/ internals
+  void* native() const noexcept { return cert_.get(); }  // X509*, for crypto/ internals and testbed/authority.cc
 
  private:
   explicit Certificate(std::shared_ptr<void> cert) : cert_(std::move(cert)) {}

@@ -1,5 +1,5 @@
 // OCSP (RFC 6960) as X-Road uses it: requests for a certificate's status, and responses
-// verified by X-Road's rules (OcspVerifier). Answering requests is authority.h's.
+// verified by X-Road's rules (OcspVerifier). Answering requests is the test instance's (testbed/authority.h).
 #pragma once
 
 #include <chrono>

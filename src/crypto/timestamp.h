@@ -1,5 +1,5 @@
 // Time-stamps (RFC 3161) as X-Road uses them: requests, the token out of a response, and
-// tokens verified against the approved TSAs. Answering requests is authority.h's.
+// tokens verified against the approved TSAs. Answering requests is the test instance's (testbed/authority.h).
 #pragma once
 
 #include <chrono>

@@ -1,20 +1,19 @@
 // The configuration client against a real HTTP server publishing X-Road's V6 DEV directory.
 #include "globalconf/client.h"
 
-#include <gtest/gtest.h>
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/use_future.hpp>
-
 #include <map>
 #include <mutex>
 #include <thread>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/use_future.hpp>
+#include <gtest/gtest.h>
+
 #include "globalconf/parameters.h"
-#include "globalconf/publish.h"
 #include "net/http_server.h"
 #include "support/test_support.h"
+#include "testbed/publish.h"
 
 namespace roadside::globalconf {
 namespace {
@@ -23,13 +22,18 @@ namespace asio = boost::asio;
 namespace http = boost::beast::http;
 using roadside::testing::read_file;
 using roadside::testing::TempDir;
+using testbed::build_signed_directory;
+using testbed::DirectorySpec;
+using testbed::PublishedPart;
 
 // A stand-in central server: /internalconf?version=N and the parts under /V6/.
 class CentralServer {
  public:
   CentralServer(asio::io_context& io, std::filesystem::path public_dir, std::set<int> versions)
-      : public_(std::move(public_dir)), versions_(std::move(versions)),
-        server_(io, options(), [this](net::ServerExchange& ex) { return handle(ex); }, metrics_) {
+      : public_(std::move(public_dir)),
+        versions_(std::move(versions)),
+        server_(
+            io, options(), [this](net::ServerExchange& ex) { return handle(ex); }, metrics_) {
     EXPECT_TRUE(server_.start().ok());
   }
   ~CentralServer() { server_.stop_blocking(std::chrono::seconds(1)); }
@@ -98,7 +102,9 @@ class ClientTest : public ::testing::Test {
     if (thread_.joinable()) thread_.join();
   }
 
-  void start_central(std::set<int> versions = {6}) { central_ = std::make_unique<CentralServer>(io_, gc_ / "public", versions); }
+  void start_central(std::set<int> versions = {6}) {
+    central_ = std::make_unique<CentralServer>(io_, gc_ / "public", versions);
+  }
 
   // X-Road's anchor with its download URLs pointed at our central server.
   Anchor anchor(const std::vector<std::string>& urls) {
@@ -238,17 +244,18 @@ TEST_F(ClientTest, SigningKeyRolloverThroughSharedParameters) {
   const auto old_key = *crypto::PrivateKey::from_pem(read_file(key_dir / "internal.key"));
   const auto old_cert = *crypto::Certificate::from_pem(read_file(key_dir / "internal.crt"));
   const auto new_key = *crypto::PrivateKey::generate(crypto::KeyType::ec_p256);
-  const auto new_cert =
-      *crypto::issue_certificate({.common_name = "internalSigningKey2", .usage = crypto::Usage::ca}, new_key, nullptr, new_key);
+  const auto new_cert = *crypto::issue_certificate({.common_name = "internalSigningKey2", .usage = crypto::Usage::ca},
+                                                   new_key, nullptr, new_key);
 
   // The Central Server announces its next key in the shared parameters, signed with the old one.
   const auto gen = gc_ / "public" / "V6" / "20251110170000548026000";
   std::string shared = read_file(gen / "shared-params.xml");
   const std::string marker = "<internalVerificationCert>";
-  shared.insert(shared.find(marker), marker + crypto::base64_encode(new_cert.to_der()) + "</internalVerificationCert>\n        ");
-  const std::vector<PublishedPart> parts = {{"SHARED-PARAMETERS", "DEV", "/V6/gen-2/shared-params.xml", shared},
-                                            {"PRIVATE-PARAMETERS", "DEV", "/V6/gen-2/private-params.xml",
-                                             read_file(gen / "private-params.xml")}};
+  shared.insert(shared.find(marker),
+                marker + crypto::base64_encode(new_cert.to_der()) + "</internalVerificationCert>\n        ");
+  const std::vector<PublishedPart> parts = {
+      {"SHARED-PARAMETERS", "DEV", "/V6/gen-2/shared-params.xml", shared},
+      {"PRIVATE-PARAMETERS", "DEV", "/V6/gen-2/private-params.xml", read_file(gen / "private-params.xml")}};
   for (const auto& p : parts) central_->override_body(p.content_location, p.bytes);
   const DirectorySpec spec{parts, std::chrono::system_clock::now() + std::chrono::hours(24), 6};
   central_->override_body("/internalconf?version=6", *build_signed_directory(spec, old_key, old_cert));

@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "crypto/authority.h"
+#include "testbed/authority.h"
 #include "trust/certificate_profile.h"
 
 namespace roadside::proxy {
@@ -36,10 +36,10 @@ struct Pki {
   std::string response(const crypto::Certificate& cert, crypto::CertStatus status,
                        std::chrono::system_clock::time_point at = std::chrono::system_clock::now()) {
     auto request = crypto::make_ocsp_request(cert, ca);
-    auto lookup = [&](const std::string&) -> std::optional<crypto::OcspAnswer> {
-      return crypto::OcspAnswer{status, at - 1h};
+    auto lookup = [&](const std::string&) -> std::optional<testbed::OcspAnswer> {
+      return testbed::OcspAnswer{status, at - 1h};
     };
-    return *crypto::make_ocsp_response(*request, lookup, {ca, ocsp, ocsp_key}, at, 1h);
+    return *testbed::make_ocsp_response(*request, lookup, {ca, ocsp, ocsp_key}, at, 1h);
   }
 };
 

@@ -1,18 +1,17 @@
 // Issue 13, item 15: what a refresh of this server's own OCSP responses keeps. A responder's
 // "revoked" replaces a cached "good" response at once, even one that is still fresh.
-#include <gtest/gtest.h>
+#include <atomic>
+#include <thread>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/use_future.hpp>
+#include <gtest/gtest.h>
 
-#include <atomic>
-#include <thread>
-
-#include "crypto/authority.h"
 #include "crypto/test_pki.h"
 #include "net/http_server.h"
 #include "signer/ocsp.h"
+#include "testbed/authority.h"
 
 namespace roadside::signer {
 namespace {
@@ -21,13 +20,16 @@ namespace asio = boost::asio;
 namespace http = boost::beast::http;
 using namespace std::chrono_literals;
 
-const roadside::testing::TestPki& pki() { return roadside::testing::test_pki(); }
+const roadside::testing::TestPki& pki() {
+  return roadside::testing::test_pki();
+}
 
 // The CA's OCSP responder (its delegated responder certificate), answering `status`.
 class Responder {
  public:
   explicit Responder(asio::io_context& io)
-      : server_(io, net::ServerOptions{}, [this](net::ServerExchange& ex) { return handle(ex); }, metrics_) {
+      : server_(
+            io, net::ServerOptions{}, [this](net::ServerExchange& ex) { return handle(ex); }, metrics_) {
     EXPECT_TRUE(server_.start().ok());
   }
   ~Responder() { server_.stop_blocking(1s); }
@@ -38,12 +40,12 @@ class Responder {
   asio::awaitable<void> handle(net::ServerExchange& ex) {
     auto request = co_await ex.read_body_all(1 << 16);
     const crypto::CertStatus answer = status.load();
-    auto lookup = [answer](const std::string&) -> std::optional<crypto::OcspAnswer> {
-      return crypto::OcspAnswer{answer, std::chrono::system_clock::now() - 1h};
+    auto lookup = [answer](const std::string&) -> std::optional<testbed::OcspAnswer> {
+      return testbed::OcspAnswer{answer, std::chrono::system_clock::now() - 1h};
     };
-    const crypto::OcspResponderKey key{pki().ca, pki().ocsp, pki().ocsp_key};
+    const testbed::OcspResponderKey key{pki().ca, pki().ocsp, pki().ocsp_key};
     const std::string asked = request.ok() ? *request : std::string();
-    auto der = crypto::make_ocsp_response(asked, lookup, key, std::chrono::system_clock::now(), 1h);
+    auto der = testbed::make_ocsp_response(asked, lookup, key, std::chrono::system_clock::now(), 1h);
     // Named first: GCC 12 destroys a ?: temporary inside a co_await expression twice.
     auto reply = net::make_response(http::status::ok, der.ok() ? *der : std::string(), "application/ocsp-response");
     (void)co_await ex.respond(std::move(reply));
@@ -71,8 +73,11 @@ class OcspRevokedReplacesGood : public ::testing::Test {
   // A good response the responder made `age` ago, as if fetched then.
   std::string good_response_made(std::chrono::seconds age) {
     auto request = crypto::make_ocsp_request(pki().good, pki().ca);
-    auto good = [](const std::string&) -> std::optional<crypto::OcspAnswer> { return crypto::OcspAnswer{crypto::CertStatus::good, {}}; };
-    return *crypto::make_ocsp_response(*request, good, {pki().ca, pki().ocsp, pki().ocsp_key}, std::chrono::system_clock::now() - age, 2h);
+    auto good = [](const std::string&) -> std::optional<testbed::OcspAnswer> {
+      return testbed::OcspAnswer{crypto::CertStatus::good, {}};
+    };
+    return *testbed::make_ocsp_response(*request, good, {pki().ca, pki().ocsp, pki().ocsp_key},
+                                        std::chrono::system_clock::now() - age, 2h);
   }
   Status refresh() {
     std::vector<crypto::Certificate> own{pki().good};

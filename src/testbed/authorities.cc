@@ -17,14 +17,26 @@ AuthorityServer::AuthorityServer(boost::asio::io_context& io, TestCa& ca, net::S
       ocsp_validity_(ocsp_validity),
       // Serials stay unique across restarts: they start from the time in microseconds.
       tsa_serial_(static_cast<std::uint64_t>(
-          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count())),
-      server_(io, std::move(options), [this](net::ServerExchange& ex) { return handle(ex); }, metrics) {}
+          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+              .count())),
+      server_(
+          io, std::move(options), [this](net::ServerExchange& ex) { return handle(ex); }, metrics) {}
 
-Status AuthorityServer::start() { return server_.start(); }
-void AuthorityServer::stop_blocking(std::chrono::milliseconds grace) { server_.stop_blocking(grace); }
-unsigned short AuthorityServer::port() const { return server_.port(); }
-std::string AuthorityServer::ocsp_url() const { return "http://127.0.0.1:" + std::to_string(port()) + "/ocsp"; }
-std::string AuthorityServer::tsa_url() const { return "http://127.0.0.1:" + std::to_string(port()) + "/tsa"; }
+Status AuthorityServer::start() {
+  return server_.start();
+}
+void AuthorityServer::stop_blocking(std::chrono::milliseconds grace) {
+  server_.stop_blocking(grace);
+}
+unsigned short AuthorityServer::port() const {
+  return server_.port();
+}
+std::string AuthorityServer::ocsp_url() const {
+  return "http://127.0.0.1:" + std::to_string(port()) + "/ocsp";
+}
+std::string AuthorityServer::tsa_url() const {
+  return "http://127.0.0.1:" + std::to_string(port()) + "/tsa";
+}
 
 boost::asio::awaitable<void> AuthorityServer::handle(net::ServerExchange& ex) {
   const std::string target(ex.request().target());
@@ -57,7 +69,7 @@ boost::asio::awaitable<void> AuthorityServer::handle(net::ServerExchange& ex) {
   }
   const auto now = std::chrono::system_clock::now();
   if (target == "/tsa") {
-    auto resp = crypto::make_timestamp_response(request, ca_.tsa(), ca_.tsa_key(), tsa_serial_++, now);
+    auto resp = make_timestamp_response(request, ca_.tsa(), ca_.tsa_key(), tsa_serial_++, now);
     if (!resp.ok()) {
       log::error("time-stamp response failed", {{"error", resp.error().to_string()}});
       (void)co_await reply(http::status::internal_server_error, "time-stamping failed\n", "text/plain");
@@ -66,7 +78,7 @@ boost::asio::awaitable<void> AuthorityServer::handle(net::ServerExchange& ex) {
     (void)co_await reply(http::status::ok, std::move(resp).value(), "application/timestamp-reply");
     co_return;
   }
-  auto resp = crypto::make_ocsp_response(
+  auto resp = make_ocsp_response(
       request, [this](const std::string& serial) { return ca_.status(serial); }, ca_.ocsp_key(), now, ocsp_validity_);
   if (!resp.ok()) {
     log::error("OCSP response failed", {{"error", resp.error().to_string()}});

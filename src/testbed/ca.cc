@@ -145,12 +145,12 @@ Status TestCa::revoke(const crypto::Certificate& cert, std::chrono::system_clock
   return save_issued();
 }
 
-std::optional<crypto::OcspAnswer> TestCa::status(const std::string& serial_hex) const {
+std::optional<OcspAnswer> TestCa::status(const std::string& serial_hex) const {
   std::lock_guard lock(mu_);
   auto it = issued_.find(serial_hex);
   if (it == issued_.end()) return std::nullopt;
-  if (it->second.revoked) return crypto::OcspAnswer{crypto::CertStatus::revoked, *it->second.revoked};
-  return crypto::OcspAnswer{crypto::CertStatus::good, {}};
+  if (it->second.revoked) return OcspAnswer{crypto::CertStatus::revoked, *it->second.revoked};
+  return OcspAnswer{crypto::CertStatus::good, {}};
 }
 
 }  // namespace roadside::testbed

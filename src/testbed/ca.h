@@ -12,8 +12,8 @@
 #include <string>
 
 #include "base/identifiers.h"
-#include "crypto/authority.h"
 #include "crypto/crypto.h"
+#include "testbed/authority.h"
 
 namespace roadside::testbed {
 
@@ -27,7 +27,7 @@ class TestCa {
   const crypto::Certificate& ocsp() const { return ocsp_; }
   const crypto::Certificate& tsa() const { return tsa_; }
   const crypto::PrivateKey& tsa_key() const { return tsa_key_; }
-  crypto::OcspResponderKey ocsp_key() const { return {ca_, ocsp_, ocsp_key_}; }
+  OcspResponderKey ocsp_key() const { return {ca_, ocsp_, ocsp_key_}; }
 
   // A signing certificate (nonRepudiation) for `member`, in the subject form of X-Road's
   // FiVRK profile: C=FI, O=<organization>, serialNumber=<instance>/<server code>/<class>, CN=<code>.
@@ -37,13 +37,18 @@ class TestCa {
   Result<crypto::Certificate> issue_auth(const XRoadId& server, const crypto::PrivateKey& key);
   Status revoke(const crypto::Certificate& cert, std::chrono::system_clock::time_point at);
   // What the OCSP responder says about a serial: good, revoked, or unknown (std::nullopt).
-  std::optional<crypto::OcspAnswer> status(const std::string& serial_hex) const;
+  std::optional<OcspAnswer> status(const std::string& serial_hex) const;
 
  private:
   TestCa(std::filesystem::path dir, crypto::PrivateKey ca_key, crypto::Certificate ca, crypto::PrivateKey ocsp_key,
          crypto::Certificate ocsp, crypto::PrivateKey tsa_key, crypto::Certificate tsa)
-      : dir_(std::move(dir)), ca_key_(std::move(ca_key)), ca_(std::move(ca)), ocsp_key_(std::move(ocsp_key)),
-        ocsp_(std::move(ocsp)), tsa_key_(std::move(tsa_key)), tsa_(std::move(tsa)) {}
+      : dir_(std::move(dir)),
+        ca_key_(std::move(ca_key)),
+        ca_(std::move(ca)),
+        ocsp_key_(std::move(ocsp_key)),
+        ocsp_(std::move(ocsp)),
+        tsa_key_(std::move(tsa_key)),
+        tsa_(std::move(tsa)) {}
   Result<crypto::Certificate> issue(crypto::CertificateSpec spec, const crypto::PrivateKey& key);
   Status save_issued() const;  // callers hold mu_
 

@@ -5,7 +5,7 @@
 #include "base/log.h"
 #include "globalconf/directory.h"
 #include "globalconf/parts.h"
-#include "globalconf/publish.h"
+#include "testbed/publish.h"
 
 namespace roadside::testbed {
 namespace {
@@ -54,14 +54,14 @@ Status ConfigurationPublisher::publish(std::chrono::system_clock::time_point now
   for (int version : config_.versions) {
     if (version < 2 || version > 6) return io("configuration version " + std::to_string(version) + " is not 2 to 6");
     const fs::path vdir = config_.public_dir / ("V" + std::to_string(version));
-    globalconf::DirectorySpec spec{{}, now + config_.validity, version, algorithm};
+    DirectorySpec spec{{}, now + config_.validity, version, algorithm};
     for (const auto& p : config_.parts) {
       const std::string location = "/V" + std::to_string(version) + "/" + gen + "/" + p.file_name;
       ROADSIDE_TRY(fs::path rel, globalconf::part_path(location));
       ROADSIDE_TRY_STATUS(write_file_atomically(config_.public_dir / rel, p.bytes));
       spec.parts.push_back({p.content_identifier, config_.instance, location, p.bytes});
     }
-    ROADSIDE_TRY(std::string directory, globalconf::build_signed_directory(spec, key_, cert_));
+    ROADSIDE_TRY(std::string directory, build_signed_directory(spec, key_, cert_));
     ROADSIDE_TRY_STATUS(write_file_atomically(vdir / "internalconf", directory));
     // Keep this generation and the one before it; older ones go.
     std::vector<fs::path> gens;

@@ -15,7 +15,6 @@
 #include <string>
 #include <vector>
 
-#include "crypto/authority.h"
 #include "crypto/crypto.h"
 #include "fuzz_trust.h"
 #include "messagelog/archive.h"
@@ -23,6 +22,7 @@
 #include "messagelog/timestamper.h"
 #include "messagelog/zip.h"
 #include "signer/message_signer.h"
+#include "testbed/authority.h"
 #include "xml/xades.h"
 
 namespace {
@@ -109,14 +109,14 @@ std::string certs_header(const Pki& pki) {
   return out + "\n}  // namespace roadside::fuzz::seeds\n";
 }
 
-using Lookup = std::function<std::optional<crypto::OcspAnswer>(const std::string& serial_hex)>;
+using Lookup = std::function<std::optional<testbed::OcspAnswer>(const std::string& serial_hex)>;
 
 // The CA's answers: good for `good`, revoked (a month before the seeds) for `revoked`.
 Lookup ca_records(const Pki& pki) {
-  return [&pki](const std::string& serial) -> std::optional<crypto::OcspAnswer> {
-    if (serial == pki.good.serial_hex()) return crypto::OcspAnswer{crypto::CertStatus::good, {}};
+  return [&pki](const std::string& serial) -> std::optional<testbed::OcspAnswer> {
+    if (serial == pki.good.serial_hex()) return testbed::OcspAnswer{crypto::CertStatus::good, {}};
     if (serial == pki.revoked.serial_hex())
-      return crypto::OcspAnswer{crypto::CertStatus::revoked, kSeedTime - 24h * 30};
+      return testbed::OcspAnswer{crypto::CertStatus::revoked, kSeedTime - 24h * 30};
     return std::nullopt;
   };
 }
@@ -126,7 +126,7 @@ std::string ocsp_response(const Pki& pki, const Certificate& cert, const Certifi
                           Time now = kSeedTime, std::chrono::seconds validity = 1h, Lookup lookup = {}) {
   const std::string request = must(crypto::make_ocsp_request(cert, pki.ca), "OCSP request");
   return must(
-      crypto::make_ocsp_response(request, lookup ? lookup : ca_records(pki), {pki.ca, responder, key}, now, validity),
+      testbed::make_ocsp_response(request, lookup ? lookup : ca_records(pki), {pki.ca, responder, key}, now, validity),
       "OCSP response");
 }
 
@@ -139,12 +139,12 @@ void write_ocsp_seeds(const std::filesystem::path& dir, const Pki& pki) {
   write(dir / "good-by-listed-responder", ocsp_response(pki, pki.good, pki.rogue, pki.rogue_key));
   write(dir / "revoked", ocsp_response(pki, pki.revoked, pki.ocsp, pki.ocsp_key));
   write(dir / "unknown", ocsp_response(pki, pki.good, pki.ocsp, pki.ocsp_key, kSeedTime, 1h,
-                                       [](const std::string&) { return std::optional<crypto::OcspAnswer>(); }));
+                                       [](const std::string&) { return std::optional<testbed::OcspAnswer>(); }));
   write(dir / "next-update-before-this-update", ocsp_response(pki, pki.good, pki.ocsp, pki.ocsp_key, kSeedTime, -2h));
   write(dir / "this-update-1700", ocsp_response(pki, pki.good, pki.ocsp, pki.ocsp_key, kYear1700));
   write(dir / "this-update-2200", ocsp_response(pki, pki.good, pki.ocsp, pki.ocsp_key, kYear2200));
-  write(dir / "malformed-request", must(crypto::make_ocsp_response("not a request", ca_records(pki),
-                                                                   {pki.ca, pki.ocsp, pki.ocsp_key}, kSeedTime, 1h),
+  write(dir / "malformed-request", must(testbed::make_ocsp_response("not a request", ca_records(pki),
+                                                                    {pki.ca, pki.ocsp, pki.ocsp_key}, kSeedTime, 1h),
                                         "OCSP malformedRequest"));
   write(dir / "truncated", first_half(good));
   write(dir / "empty", "");
@@ -152,8 +152,8 @@ void write_ocsp_seeds(const std::filesystem::path& dir, const Pki& pki) {
 
 // The TSA's DER answer to a request over `data`.
 std::string timestamp_response(const Pki& pki, std::string_view data, Time now = kSeedTime) {
-  return must(crypto::make_timestamp_response(must(crypto::make_timestamp_request(data), "time-stamp request"), pki.tsa,
-                                              pki.tsa_key, 1, now),
+  return must(testbed::make_timestamp_response(must(crypto::make_timestamp_request(data), "time-stamp request"),
+                                               pki.tsa, pki.tsa_key, 1, now),
               "time-stamp response");
 }
 
@@ -171,7 +171,7 @@ void write_timestamp_seeds(const std::filesystem::path& dir, const Pki& pki) {
   write(dir / "granted-over-other-data", timestamp_response(pki, "other data"));
   write(dir / "gen-time-1700", timestamp_response(pki, kStampedData, kYear1700));
   write(dir / "rejected-bad-request",
-        must(crypto::make_timestamp_response("not a request", pki.tsa, pki.tsa_key, 2, kSeedTime),
+        must(testbed::make_timestamp_response("not a request", pki.tsa, pki.tsa_key, 2, kSeedTime),
              "time-stamp rejection"));
   write(dir / "truncated", first_half(granted));
   write(dir / "empty", "");

@@ -4,7 +4,9 @@
 CONTRIBUTING's layout table lists the modules under src/ in order, each with the modules it
 may use. This check fails when:
   - a product file of a module (not *_test.cc) includes a module its row does not list;
-  - a test file includes a module that comes after its own (tests may also use tests/support);
+  - a test file includes a module that comes after its own (tests may also use tests/support
+    and testbed's stand-ins for authorities and a Central Server, below);
+  - a stand-in includes a module other than base and crypto;
   - a row lists a module that is not before it (a cycle could follow), or one that is unknown;
   - a folder under src/ has no row, or a row has no folder.
 
@@ -18,6 +20,12 @@ import sys
 import tempfile
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([a-z_0-9]+)/', re.MULTILINE)
+INCLUDE_PATH = re.compile(r'^\s*#\s*include\s+"([a-z_0-9]+/[a-z_0-9./]+)"', re.MULTILINE)
+# Code only the test instance needs, which tests of every module use to stand in for a CA's
+# OCSP responder and TSA or a Central Server. It may use only these modules, so a test that
+# includes it reaches nothing after its own module through it.
+STAND_INS = {"testbed/authority.h", "testbed/publish.h"}
+STAND_IN_USES = {"base", "crypto"}
 ROW = re.compile(r"^\|\s*`([a-z_0-9]+)`\s*\|\s*([^|]*)\|")
 
 
@@ -67,10 +75,17 @@ def check(repo):
             with open(path, encoding="utf-8", errors="replace") as f:
                 text = f.read()
             is_test = path.endswith("_test.cc")
+            rel = os.path.relpath(path, repo)
+            stand_in = os.path.splitext(os.path.relpath(path, src))[0] + ".h" in STAND_INS
+            if is_test:
+                text = "\n".join(line for line in text.splitlines()
+                                  if not any(m.group(1) in STAND_INS for m in INCLUDE_PATH.finditer(line)))
             for used in sorted(set(INCLUDE.findall(text))):
+                if stand_in and not is_test and used != m and used not in STAND_IN_USES:
+                    problems.append(f"{rel}: a stand-in includes {used}/; stand-ins may use only "
+                                    + " and ".join(sorted(STAND_IN_USES)))
                 if used == m:
                     continue
-                rel = os.path.relpath(path, repo)
                 if is_test:
                     if used == "support" or (used in order and order[used] < order[m]):
                         continue
@@ -95,7 +110,12 @@ def self_test():
         if not any("src/base/forbidden.cc: base includes server/" in p for p in found):
             print("self-test: a forbidden include (base -> server) was not caught")
             return 1
-    print("self-test: a forbidden include (base -> server) is caught")
+        with open(os.path.join(tmp, "src", "testbed", "publish.cc"), "a") as f:
+            f.write('#include "globalconf/client.h"\n')
+        if not any("src/testbed/publish.cc: a stand-in includes globalconf/" in p for p in check(tmp)):
+            print("self-test: a stand-in using globalconf was not caught")
+            return 1
+    print("self-test: a forbidden include (base -> server) is caught, and a stand-in using globalconf")
     return 0
 
 

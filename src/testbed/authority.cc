@@ -1,25 +1,43 @@
-#include "crypto/authority.h"
+#include "testbed/authority.h"
 
-#include "crypto/openssl.h"
+#include <memory>
 
 #include <openssl/err.h>
 #include <openssl/ocsp.h>
 #include <openssl/ts.h>
 #include <openssl/x509.h>
 
-#include <memory>
-
-namespace roadside::crypto {
+namespace roadside::testbed {
 namespace {
+
+using crypto::Certificate;
+using crypto::CertStatus;
+using crypto::PrivateKey;
 
 Error failed(std::string what) {
   ERR_clear_error();
-  return Error(make_error_code(errc::operation_failed), std::move(what));
+  return Error(make_error_code(crypto::errc::operation_failed), std::move(what));
 }
 
-using detail::der;
-using detail::pkey;
-using detail::x509;
+// The OpenSSL objects behind crypto's types: this file answers as an authority, which the
+// crypto facade (a client of authorities) does not offer.
+X509* x509(const Certificate& c) {
+  return static_cast<X509*>(c.native());
+}
+EVP_PKEY* pkey(const PrivateKey& k) {
+  return static_cast<EVP_PKEY*>(k.native());
+}
+
+// `obj` in DER by its i2d_ function; std::nullopt when OpenSSL cannot encode it.
+template <typename T>
+std::optional<std::string> der(const T* obj, int (*i2d)(const T*, unsigned char**)) {
+  const int n = i2d(obj, nullptr);
+  if (n <= 0) return std::nullopt;
+  std::string out(static_cast<std::size_t>(n), '\0');
+  auto* p = reinterpret_cast<unsigned char*>(out.data());
+  if (i2d(obj, &p) != n) return std::nullopt;
+  return out;
+}
 
 Result<std::string> ocsp_der(OCSP_RESPONSE* resp) {
   auto out = der(resp, i2d_OCSP_RESPONSE);
@@ -50,10 +68,9 @@ std::string serial_hex_of(const ASN1_INTEGER* serial) {
 
 }  // namespace
 
-Result<std::string> make_ocsp_response(std::string_view request_der,
-                                       const std::function<std::optional<OcspAnswer>(const std::string& serial_hex)>& lookup,
-                                       const OcspResponderKey& key, std::chrono::system_clock::time_point now,
-                                       std::chrono::seconds validity) {
+Result<std::string> make_ocsp_response(
+    std::string_view request_der, const std::function<std::optional<OcspAnswer>(const std::string& serial_hex)>& lookup,
+    const OcspResponderKey& key, std::chrono::system_clock::time_point now, std::chrono::seconds validity) {
   const auto* p = reinterpret_cast<const unsigned char*>(request_der.data());
   std::unique_ptr<OCSP_REQUEST, decltype(&OCSP_REQUEST_free)> req(
       d2i_OCSP_REQUEST(nullptr, &p, static_cast<long>(request_der.size())), &OCSP_REQUEST_free);
@@ -73,7 +90,7 @@ Result<std::string> make_ocsp_response(std::string_view request_der,
     std::optional<OcspAnswer> answer;
     if (md) {
       std::unique_ptr<OCSP_CERTID, decltype(&OCSP_CERTID_free)> ours(OCSP_cert_to_id(md, nullptr, x509(key.issuer)),
-                                                                      &OCSP_CERTID_free);
+                                                                     &OCSP_CERTID_free);
       // Same issuer name and key hash: a certificate of this CA.
       if (ours && OCSP_id_issuer_cmp(ours.get(), id) == 0) answer = lookup(serial_hex_of(serial));
     }
@@ -127,22 +144,26 @@ int tsa_time(TS_RESP_CTX* /*ctx*/, void* data, long* sec, long* usec) {
 
 }  // namespace
 
-Result<std::string> make_timestamp_response(std::string_view request_der, const Certificate& tsa, const PrivateKey& tsa_key,
-                                            std::uint64_t serial, std::chrono::system_clock::time_point now) {
+Result<std::string> make_timestamp_response(std::string_view request_der, const Certificate& tsa,
+                                            const PrivateKey& tsa_key, std::uint64_t serial,
+                                            std::chrono::system_clock::time_point now) {
   std::unique_ptr<TS_RESP_CTX, decltype(&TS_RESP_CTX_free)> ctx(TS_RESP_CTX_new(), &TS_RESP_CTX_free);
-  std::unique_ptr<ASN1_OBJECT, decltype(&ASN1_OBJECT_free)> policy(OBJ_txt2obj("1.2.3.4.1", 1)  /* a test policy */, &ASN1_OBJECT_free);
+  std::unique_ptr<ASN1_OBJECT, decltype(&ASN1_OBJECT_free)> policy(OBJ_txt2obj("1.2.3.4.1", 1) /* a test policy */,
+                                                                   &ASN1_OBJECT_free);
   TsaCallbacks cb{serial, now};
   if (!ctx || !policy || TS_RESP_CTX_set_signer_cert(ctx.get(), x509(tsa)) != 1 ||
-      TS_RESP_CTX_set_signer_key(ctx.get(), pkey(tsa_key)) != 1 || TS_RESP_CTX_set_def_policy(ctx.get(), policy.get()) != 1 ||
-      TS_RESP_CTX_set_signer_digest(ctx.get(), EVP_sha256()) != 1 || TS_RESP_CTX_set_ess_cert_id_digest(ctx.get(), EVP_sha256()) != 1) {
+      TS_RESP_CTX_set_signer_key(ctx.get(), pkey(tsa_key)) != 1 ||
+      TS_RESP_CTX_set_def_policy(ctx.get(), policy.get()) != 1 ||
+      TS_RESP_CTX_set_signer_digest(ctx.get(), EVP_sha256()) != 1 ||
+      TS_RESP_CTX_set_ess_cert_id_digest(ctx.get(), EVP_sha256()) != 1) {
     return failed("cannot set up the time-stamping authority (is its certificate for time-stamping?)");
   }
   for (const EVP_MD* md : {EVP_sha256(), EVP_sha384(), EVP_sha512()}) TS_RESP_CTX_add_md(ctx.get(), md);
   TS_RESP_CTX_set_accuracy(ctx.get(), 1, 0, 0);
   TS_RESP_CTX_set_serial_cb(ctx.get(), tsa_serial, &cb);
   TS_RESP_CTX_set_time_cb(ctx.get(), tsa_time, &cb);
-  std::unique_ptr<BIO, decltype(&BIO_free)> in(BIO_new_mem_buf(request_der.data(), static_cast<int>(request_der.size())),
-                                               &BIO_free);
+  std::unique_ptr<BIO, decltype(&BIO_free)> in(
+      BIO_new_mem_buf(request_der.data(), static_cast<int>(request_der.size())), &BIO_free);
   std::unique_ptr<TS_RESP, decltype(&TS_RESP_free)> resp(TS_RESP_create_response(ctx.get(), in.get()), &TS_RESP_free);
   auto out = resp ? der(resp.get(), i2d_TS_RESP) : std::nullopt;
   if (!out) return failed("cannot create the time-stamp response");
@@ -150,4 +171,4 @@ Result<std::string> make_timestamp_response(std::string_view request_der, const 
   return std::move(*out);
 }
 
-}  // namespace roadside::crypto
+}  // namespace roadside::testbed

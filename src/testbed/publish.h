@@ -1,6 +1,7 @@
 // Writing a signed configuration directory as a Central Server publishes it
 // (xroad-protocols.md §4.3): what the test instance's configuration publisher serves, and
-// what tests use to stand in for a Central Server.
+// what tests use to stand in for a Central Server. It uses only base and crypto, so any
+// module's tests may use it (CONTRIBUTING.md).
 #pragma once
 
 #include <chrono>
@@ -10,7 +11,7 @@
 #include "base/result.h"
 #include "crypto/crypto.h"
 
-namespace roadside::globalconf {
+namespace roadside::testbed {
 
 struct PublishedPart {
   std::string content_identifier;  // SHARED-PARAMETERS, PRIVATE-PARAMETERS, ...
@@ -31,4 +32,4 @@ struct DirectorySpec {
 Result<std::string> build_signed_directory(const DirectorySpec& spec, const crypto::PrivateKey& key,
                                            const crypto::Certificate& cert);
 
-}  // namespace roadside::globalconf
+}  // namespace roadside::testbed

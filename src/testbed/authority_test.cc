@@ -1,23 +1,24 @@
 // Roadside's OCSP responder and TSA answers, read by Roadside's client side and by OpenSSL's
 // `ocsp` and `ts` commands.
-#include "crypto/authority.h"
-
-#include "crypto/test_pki.h"
+#include "testbed/authority.h"
 
 #include <gtest/gtest.h>
 
+#include "crypto/test_pki.h"
 #include "support/openssl_tools.h"
 #include "support/test_support.h"
 
-namespace roadside::crypto {
+namespace roadside::testbed {
+using namespace crypto;  // NOLINT(google-build-using-namespace): the facade this answers
 namespace {
 
-const roadside::testing::TestPki& authority() { return roadside::testing::test_pki(); }
+const roadside::testing::TestPki& authority() {
+  return roadside::testing::test_pki();
+}
 
 using roadside::testing::run_command;
 using roadside::testing::TempDir;
 using roadside::testing::write_file;
-
 
 std::optional<OcspAnswer> lookup(const std::string& serial) {
   if (serial == authority().good.serial_hex()) return OcspAnswer{CertStatus::good, {}};
@@ -29,8 +30,8 @@ std::optional<OcspAnswer> lookup(const std::string& serial) {
 
 Result<std::string> answer(const Certificate& cert, const Certificate& issuer) {
   const auto& a = authority();
-  return make_ocsp_response(*make_ocsp_request(cert, issuer), lookup, {a.ca, a.ocsp, a.ocsp_key}, std::chrono::system_clock::now(),
-                            std::chrono::hours(1));
+  return make_ocsp_response(*make_ocsp_request(cert, issuer), lookup, {a.ca, a.ocsp, a.ocsp_key},
+                            std::chrono::system_clock::now(), std::chrono::hours(1));
 }
 
 TEST(OcspResponder, AnswersGoodRevokedAndUnknown) {
@@ -59,15 +60,15 @@ TEST(OcspResponder, AnswersGoodRevokedAndUnknown) {
   write_file(dir / "revoked.der", *answer(a.revoked, a.ca));
   const std::string d = dir.path().string();
   std::string out;
-  EXPECT_EQ(run_command("openssl ocsp -respin " + d + "/good.der -CAfile " + d + "/ca.pem -issuer " + d + "/ca.pem -cert " + d +
-                            "/good.pem",
+  EXPECT_EQ(run_command("openssl ocsp -respin " + d + "/good.der -CAfile " + d + "/ca.pem -issuer " + d +
+                            "/ca.pem -cert " + d + "/good.pem",
                         &out),
             0)
       << out;
   EXPECT_NE(out.find("Response verify OK"), std::string::npos) << out;
   EXPECT_NE(out.find("good.pem: good"), std::string::npos) << out;
-  run_command("openssl ocsp -respin " + d + "/revoked.der -CAfile " + d + "/ca.pem -issuer " + d + "/ca.pem -cert " + d +
-                  "/revoked.pem",
+  run_command("openssl ocsp -respin " + d + "/revoked.der -CAfile " + d + "/ca.pem -issuer " + d + "/ca.pem -cert " +
+                  d + "/revoked.pem",
               &out);
   EXPECT_NE(out.find("revoked.pem: revoked"), std::string::npos) << out;
 }
@@ -105,7 +106,8 @@ TEST(OcspResponder, ThisUpdateCenturiesAgoIsRefusedWithItsAge) {
 TEST(Tsa, TokensVerifyHereAndInOpenSsl) {
   const auto& a = authority();
   const std::string data = "the signature value";
-  auto resp = make_timestamp_response(*make_timestamp_request(data), a.tsa, a.tsa_key, 7, std::chrono::system_clock::now());
+  auto resp =
+      make_timestamp_response(*make_timestamp_request(data), a.tsa, a.tsa_key, 7, std::chrono::system_clock::now());
   ASSERT_TRUE(resp.ok()) << resp.error().to_string();
   auto token = timestamp_token_from_response(*resp);
   ASSERT_TRUE(token.ok()) << token.error().to_string();
@@ -120,8 +122,8 @@ TEST(Tsa, TokensVerifyHereAndInOpenSsl) {
   write_file(dir / "tsa.pem", a.tsa.to_pem());
   const std::string d = dir.path().string();
   std::string out;
-  EXPECT_EQ(run_command("openssl ts -verify -data " + d + "/data -in " + d + "/resp.tsr -CAfile " + d + "/ca.pem -untrusted " + d +
-                            "/tsa.pem",
+  EXPECT_EQ(run_command("openssl ts -verify -data " + d + "/data -in " + d + "/resp.tsr -CAfile " + d +
+                            "/ca.pem -untrusted " + d + "/tsa.pem",
                         &out),
             0)
       << out;
@@ -134,4 +136,4 @@ TEST(Tsa, TokensVerifyHereAndInOpenSsl) {
 }
 
 }  // namespace
-}  // namespace roadside::crypto
+}  // namespace roadside::testbed
