@@ -1,6 +1,6 @@
 // MIME header blocks and multipart bodies (RFC 2045/2046), parsed over bytes in memory
 // with exact offsets, so callers can hash or verify the very bytes a part spans.
-// (The streaming reader for message bodies comes with the message exchange.)
+// Bodies too large for memory are read by multipart_stream.h.
 #pragma once
 
 #include <map>

@@ -3,6 +3,7 @@
 #include "base/random.h"
 #include "crypto/crypto.h"
 #include "mime/multipart.h"
+#include "mime/multipart_stream.h"
 
 namespace roadside::proxy {
 
@@ -167,80 +168,17 @@ struct PayloadPart {
   net::Payload body;
 };
 
-// parse_multipart over a payload that may be spooled: delimiters are found by reading it in
-// pieces; only the part headers are read into memory.
+// The parts of a payload that may be spooled: read in pieces, only the part headers in memory.
 Result<std::vector<PayloadPart>> parse_multipart_payload(const net::Payload& body, const std::string& boundary) {
-  constexpr std::size_t kMaxParts = 1000;
-  constexpr std::size_t kMaxHeaderBlock = 16 * 1024;
-  const std::string dash = "--" + boundary;
-  const std::string delimiter = "\r\n" + dash;
-  // Where each delimiter starts ("--boundary" at offset 0 counts as one).
-  std::vector<std::uint64_t> found;
-  std::vector<std::uint64_t> ends;  // just after each delimiter
-  {
-    std::string window;
-    std::uint64_t window_start = 0;
-    std::vector<char> buf(64 * 1024);
-    for (std::uint64_t pos = 0;;) {
-      auto n = body.read_at(pos, buf);
-      if (!n.ok()) return n.error();
-      if (*n == 0) break;
-      window.append(buf.data(), *n);
-      pos += *n;
-      std::size_t from = 0;
-      for (std::size_t at; (at = window.find(delimiter, from)) != std::string::npos; from = at + delimiter.size()) {
-        found.push_back(window_start + at);
-        ends.push_back(window_start + at + delimiter.size());
-        if (found.size() > kMaxParts + 1)
-          return invalid("the transport message has more than " + std::to_string(kMaxParts) + " parts");
-      }
-      // Keep what could be the start of a delimiter cut by the piece boundary.
-      const std::size_t keep = std::min(window.size() - std::min(window.size(), from), delimiter.size() - 1);
-      window_start += window.size() - keep;
-      window.erase(0, window.size() - keep);
-    }
+  auto read = [&body](std::uint64_t offset, std::span<char> into) { return body.read_at(offset, into); };
+  auto ranges = mime::parse_multipart_stream(read, boundary);
+  if (!ranges.ok()) {
+    if (ranges.error().code() != make_error_code(mime::errc::malformed)) return std::move(ranges).error();
+    return invalid("the transport message is not valid multipart: " + ranges.error().detail());
   }
-  char head[sizeof("--") + 256];
-  auto start = body.read_at(0, std::span<char>(head, std::min<std::size_t>(sizeof head, dash.size())));
-  if (!start.ok()) return start.error();
-  if (*start == dash.size() && std::string_view(head, dash.size()) == dash) {
-    found.insert(found.begin(), 0);
-    ends.insert(ends.begin(), dash.size());
-  }
-  if (found.empty()) return invalid("the transport message is not valid multipart: no boundary \"" + boundary + "\"");
-
   std::vector<PayloadPart> parts;
-  std::string block(kMaxHeaderBlock, '\0');
-  for (std::size_t i = 0;; ++i) {
-    if (i + 1 >= found.size()) {
-      // The last delimiter must be the close delimiter.
-      auto n = body.read_at(ends[i], std::span<char>(block.data(), 2));
-      if (!n.ok()) return n.error();
-      if (*n == 2 && block.compare(0, 2, "--") == 0) return parts;
-      return invalid("the transport message is not valid multipart: no close delimiter");
-    }
-    auto n = body.read_at(ends[i], std::span<char>(block.data(), static_cast<std::size_t>(std::min<std::uint64_t>(
-                                                                     block.size(), found[i + 1] - ends[i]))));
-    if (!n.ok()) return n.error();
-    const std::string_view text(block.data(), *n);
-    if (text.substr(0, 2) == "--") return invalid("the transport message has content after its close delimiter");
-    const std::size_t eol = text.find("\r\n");
-    if (eol == std::string_view::npos || text.substr(0, eol).find_first_not_of(" \t") != std::string_view::npos) {
-      return invalid("the transport message is not valid multipart: junk after a boundary");
-    }
-    const std::size_t blank = text.substr(eol).find("\r\n\r\n");
-    const std::size_t header_end = blank == std::string_view::npos ? std::string_view::npos : eol + blank + 4;
-    const bool no_headers = text.substr(eol + 2, 2) == "\r\n";
-    const std::size_t body_start = no_headers ? eol + 4 : header_end;
-    if (body_start == std::string_view::npos)
-      return invalid("a part's headers are over " + std::to_string(kMaxHeaderBlock) + " bytes");
-    auto hb = mime::parse_headers(text.substr(eol + 2, body_start - eol - 2));
-    if (!hb.ok()) return invalid("the transport message is not valid multipart: " + hb.error().detail());
-    PayloadPart part;
-    part.headers = std::move(hb->first);
-    part.body = body.slice(ends[i] + body_start, found[i + 1] - ends[i] - body_start);
-    parts.push_back(std::move(part));
-  }
+  for (auto& r : *ranges) parts.push_back({std::move(r.headers), body.slice(r.body_offset, r.body_size)});
+  return parts;
 }
 
 Result<TransportMessage> decode_parts(std::vector<PayloadPart> parts, std::uint64_t max_in_memory_part) {

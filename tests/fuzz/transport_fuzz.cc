@@ -1,16 +1,20 @@
 // Fuzz target: what a Security Server reads from peers, information systems and services --
-// transport messages (multipart with nested attachments), REST header parts, SOAP envelopes
+// transport messages (multipart with nested attachments, in memory and read in pieces as
+// when spooled), REST header parts, SOAP envelopes
 // and their X-Road headers, SOAP faults, the SOAP metaservices' edits of a request or a WSDL,
 // a service response's requestHash insertion, and a peer OCSP responder's answer. The input
 // is split at the first NUL byte into a Content-Type and a body; every parser must refuse or
 // accept cleanly, never crash or loop. The byte-offset editors must also keep well-formed
 // XML well-formed: what they return for a document the parser accepts parses again.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "fuzz_checks.h"
+#include "mime/multipart.h"
+#include "mime/multipart_stream.h"
 #include "proxy/errors.h"
 #include "proxy/metaservices.h"
 #include "proxy/peer_trust.h"
@@ -31,15 +35,39 @@ void check_edit_keeps_xml(std::string_view input, const roadside::Result<std::st
   check(roadside::xml::Document::parse(*edited).ok());
 }
 
+// The parser for spooled bodies, reading a few bytes at a time, finds the parts the
+// in-memory parser finds in every body both accept, and accepts nothing the other refuses
+// but for what follows a close delimiter.
+void check_stream_agrees(std::string_view content_type, std::string_view body) {
+  const auto boundary = roadside::mime::HeaderValue::parse(content_type).params["boundary"];
+  auto read = [body](std::uint64_t offset, std::span<char> into) -> roadside::Result<std::size_t> {
+    if (offset >= body.size()) return std::size_t{0};
+    const std::size_t n = std::min<std::size_t>({into.size(), 5, body.size() - offset});
+    std::copy_n(body.data() + offset, n, into.data());
+    return n;
+  };
+  auto streamed = roadside::mime::parse_multipart_stream(read, boundary);
+  if (!streamed.ok()) return;
+  auto in_memory = roadside::mime::parse_multipart(body, boundary);
+  check(in_memory.ok());
+  check(in_memory->size() == streamed->size());
+  for (std::size_t i = 0; i < streamed->size(); ++i) {
+    const auto& p = (*streamed)[i];
+    check(body.substr(p.body_offset, p.body_size) == (*in_memory)[i].body);
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace roadside::proxy;
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   const auto nul = input.find('\0');
-  const std::string_view content_type = nul == std::string_view::npos ? std::string_view("multipart/mixed; boundary=b") : input.substr(0, nul);
+  const std::string_view content_type =
+      nul == std::string_view::npos ? std::string_view("multipart/mixed; boundary=b") : input.substr(0, nul);
   const std::string_view body = nul == std::string_view::npos ? input : input.substr(nul + 1);
   auto m = decode_transport(content_type, body);
+  check_stream_agrees(content_type, body);
   if (m.ok()) {
     (void)RestRequestHead::parse(m->message);
     (void)RestResponseHead::parse(m->message);

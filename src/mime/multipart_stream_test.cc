@@ -1,0 +1,94 @@
+#include "mime/multipart_stream.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace roadside::mime {
+namespace {
+
+// Reads `body` at most `piece` bytes at a time, as a spool file may; counts the reads.
+struct Reader {
+  std::string body;
+  std::size_t piece = 7;
+  int reads = 0;
+  ReadAt at() {
+    return [this](std::uint64_t offset, std::span<char> into) -> Result<std::size_t> {
+      ++reads;
+      if (offset >= body.size()) return std::size_t{0};
+      const std::size_t n = std::min({into.size(), piece, body.size() - static_cast<std::size_t>(offset)});
+      std::memcpy(into.data(), body.data() + offset, n);
+      return n;
+    };
+  }
+  std::string_view bytes(const PartRange& p) const { return std::string_view(body).substr(p.body_offset, p.body_size); }
+};
+
+TEST(MultipartStream, PartsAgreeWithTheInMemoryParserWhateverTheReadSize) {
+  const std::string body =
+      "preamble\r\n--B\r\nA: 1\r\n\r\nfirst\r\n--B  \r\nB: 2\r\n\r\nsecond\r\nline\r\n--B\r\n\r\n\r\n--B--\r\nepilogue";
+  for (std::size_t piece : {1u, 2u, 3u, 5u, 7u, 64u * 1024u}) {
+    Reader r{body, piece};
+    auto parts = parse_multipart_stream(r.at(), "B");
+    ASSERT_TRUE(parts.ok()) << piece << ": " << parts.error().to_string();
+    auto in_memory = parse_multipart(body, "B");
+    ASSERT_TRUE(in_memory.ok());
+    ASSERT_EQ(parts->size(), in_memory->size()) << piece;
+    for (std::size_t i = 0; i < parts->size(); ++i) {
+      EXPECT_EQ(r.bytes((*parts)[i]), (*in_memory)[i].body) << piece << " part " << i;
+    }
+    EXPECT_EQ((*parts)[0].headers.get("a"), "1");
+    EXPECT_EQ((*parts)[1].headers.get("b"), "2");
+    EXPECT_EQ(r.bytes((*parts)[2]), "");
+  }
+}
+
+TEST(MultipartStream, ABodyStartingWithItsDelimiterHasNoPreamble) {
+  Reader r{"--B\r\nA: 1\r\n\r\nx\r\n--B--"};
+  auto parts = parse_multipart_stream(r.at(), "B");
+  ASSERT_TRUE(parts.ok()) << parts.error().to_string();
+  ASSERT_EQ(parts->size(), 1u);
+  EXPECT_EQ(r.bytes((*parts)[0]), "x");
+}
+
+void expect_malformed(const std::string& body, const std::string& says, const StreamLimits& limits = {}) {
+  Reader r{body};
+  auto parts = parse_multipart_stream(r.at(), "B", limits);
+  ASSERT_FALSE(parts.ok()) << body;
+  EXPECT_EQ(parts.error().code(), make_error_code(errc::malformed));
+  EXPECT_NE(parts.error().detail().find(says), std::string::npos) << parts.error().detail();
+}
+
+TEST(MultipartStream, MalformedBodiesAreRefusedNamingTheProblem) {
+  expect_malformed("nothing here", "no boundary");
+  expect_malformed("--B\r\nA: 1\r\n\r\nno end", "no close delimiter");
+  expect_malformed("--Bjunk\r\n\r\nx\r\n--B--", "junk after");
+  expect_malformed("--B\r\nA: 1\r\n\r\nx\r\n--B--\r\n--B\r\n\r\ny\r\n--B--", "after its close delimiter");
+  expect_malformed("--B\r\nno colon\r\n\r\nx\r\n--B--", "");
+}
+
+TEST(MultipartStream, LimitsOnPartsAndHeadersHoldWhateverTheBodySize) {
+  std::string many = "--B";
+  for (int i = 0; i < 5; ++i) many += "\r\n\r\nx\r\n--B";
+  many += "--";
+  expect_malformed(many, "more than 3 parts", {.max_parts = 3});
+  expect_malformed("--B\r\nA: " + std::string(100, 'a') + "\r\n\r\nx\r\n--B--", "headers are over 64",
+                   {.max_header_block = 64});
+  Reader empty{""};
+  EXPECT_FALSE(parse_multipart_stream(empty.at(), "").ok());
+  EXPECT_FALSE(parse_multipart_stream(empty.at(), std::string(201, 'b')).ok());
+}
+
+TEST(MultipartStream, AFailedReadPassesItsErrorThrough) {
+  const auto failing = [](std::uint64_t, std::span<char>) -> Result<std::size_t> {
+    return Error(std::make_error_code(std::errc::io_error), "disk gone");
+  };
+  auto parts = parse_multipart_stream(failing, "B");
+  ASSERT_FALSE(parts.ok());
+  EXPECT_EQ(parts.error().code(), std::make_error_code(std::errc::io_error));
+}
+
+}  // namespace
+}  // namespace roadside::mime
