@@ -102,14 +102,17 @@ void ServerConfFollower::reload() {
     log::error("cannot load the server configuration", {{"error", rev.error().to_string()}});
     return;
   }
+  {
+    MutexLock lock(mu_);
+    conf_ = rev->conf;
+    revision_ = rev->number;
+  }
+  // Logged once requests see it, so a reader of the log (an operator, a test) may rely on it.
   log::info("server configuration in use", {{"revision", rev->number},
                                             {"server", rev->conf->server_id().to_string()},
                                             {"clients", rev->conf->clients.size()},
                                             {"services", rev->conf->services.size()},
                                             {"access_rights", rev->conf->access.size()}});
-  MutexLock lock(mu_);
-  conf_ = rev->conf;
-  revision_ = rev->number;
 }
 
 asio::awaitable<void> ServerConfFollower::poll() {

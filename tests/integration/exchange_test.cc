@@ -88,6 +88,9 @@ std::string header(const Reply& r, const std::string& name) {
   return {};
 }
 
+// What server `n` (1: ss1, 2: ss2) has logged.
+std::string server_log(int n) { return read_file(instance->dir / "tb" / "servers" / ("ss" + std::to_string(n)) / "serve.log"); }
+
 class Exchange : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -120,21 +123,17 @@ class Exchange : public ::testing::Test {
   void SetUp() override {
     if (!instance || !instance->up) GTEST_SKIP() << "the instance did not start";
   }
-
-  static std::string server_log(int n) {
-    return read_file(instance->dir / "tb" / "servers" / ("ss" + std::to_string(n)) / "serve.log");
-  }
 };
 
 const std::string kClient = "-H 'X-Road-Client: DEV/COM/1001/CLIENT'";
 const std::string kEcho = "/r1/DEV/COM/1002/SERVICE/echo";
 
 // Applies `conf` to server `n` (0: ss1, 1: ss2). When the test ends it applies the server's
-// own configuration file again and waits until the instance answers as it did before, so
-// the tests of this binary can share one instance.
+// own configuration file again and waits until the server logs that it uses it, so the
+// tests of this binary can share one instance in any order.
 class ConfChange {
  public:
-  ConfChange(int n, const std::string& conf) : server_(instance->contract["servers"][n]) {
+  ConfChange(int n, const std::string& conf) : server_(instance->contract["servers"][n]), n_(n) {
     write_file(tmp_ / "conf.yaml", conf);
     status_ = apply((tmp_ / "conf.yaml").string());
   }
@@ -143,13 +142,17 @@ class ConfChange {
       ADD_FAILURE() << "cannot restore the configuration: " << out_;
       return;
     }
+    // Waiting for a reply that looks as before is not enough: a change of access rights
+    // alone leaves every listing the same while the changed rights still apply.
+    const long long restored = revision_of(out_);
     const auto deadline = std::chrono::steady_clock::now() + 15s;
-    do {
-      Reply r = curl(kClient, "/r1/DEV/COM/1002/SERVICE/listMethods");
-      if (r.status == 200 && json::parse(r.body, nullptr, false).value("service", json::array()).size() == 2) return;
-      std::this_thread::sleep_for(200ms);
-    } while (std::chrono::steady_clock::now() < deadline);
-    ADD_FAILURE() << "the instance did not return to its own configuration";
+    while (!in_use(restored)) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        ADD_FAILURE() << "the server did not take its own configuration (revision " << restored << ") again";
+        return;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
   }
   int status() const { return status_; }
   const std::string& output() const { return out_; }
@@ -160,7 +163,25 @@ class ConfChange {
   int apply(const std::string& file) {
     return run_command(roadside_binary().string() + " apply --config " + server_["config"].get<std::string>() + " " + file, &out_);
   }
+  // The revision `roadside apply` reports ("applied F as revision N ..." or "unchanged: F is
+  // revision N already").
+  static long long revision_of(const std::string& apply_output) {
+    const auto at = apply_output.find("revision ");
+    return at == std::string::npos ? -1 : std::atoll(apply_output.c_str() + at + 9);
+  }
+  // Whether the server has logged that it uses `revision` (it logs so once requests see it).
+  bool in_use(long long revision) const {
+    std::istringstream lines(server_log(n_ + 1));
+    for (std::string line; std::getline(lines, line);) {
+      const auto j = json::parse(line, nullptr, false);
+      if (j.is_object() && j.value("msg", "") == "server configuration in use" && j.value("revision", -2LL) == revision) {
+        return true;
+      }
+    }
+    return false;
+  }
   json server_;
+  int n_;
   TempDir tmp_;
   std::string out_;
   int status_ = -1;
