@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <mutex>
 
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/ostream_sink.h>
@@ -11,6 +10,7 @@
 
 #include "base/clock.h"
 #include "base/errors.h"
+#include "base/thread_annotations.h"
 
 namespace roadside::log {
 namespace {
@@ -20,7 +20,10 @@ struct Loggers {
   std::shared_ptr<spdlog::logger> audit;
 };
 
-std::mutex g_mu;
+// Serializes init() and redirect_for_testing(), which replace the loggers. It guards no
+// annotated state: write() and audit() read the loggers without it, as before, since both
+// replacements happen before other threads log (at start-up, in a test's set-up).
+Mutex g_mu;
 
 std::shared_ptr<spdlog::logger> make_logger(const std::string& name, spdlog::sink_ptr sink) {
   auto logger = std::make_shared<spdlog::logger>(name, std::move(sink));
@@ -95,7 +98,7 @@ std::string_view to_string(Level level) noexcept {
 }
 
 Status init(Level lvl, const std::string& audit_target) {
-  std::lock_guard lock(g_mu);
+  MutexLock lock(g_mu);
   Loggers& l = loggers();
   l.main->set_level(to_spd(lvl));
   if (audit_target != "stdout" && !audit_target.empty()) {
@@ -124,7 +127,7 @@ Level level() {
 }
 
 void redirect_for_testing(std::ostream& out) {
-  std::lock_guard lock(g_mu);
+  MutexLock lock(g_mu);
   auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out, /*force_flush=*/true);
   Loggers& l = loggers();
   const auto lvl = l.main->level();

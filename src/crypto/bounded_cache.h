@@ -2,11 +2,12 @@
 #pragma once
 
 #include <cstddef>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
+
+#include "base/thread_annotations.h"
 
 namespace roadside::crypto::detail {
 
@@ -18,21 +19,21 @@ class BoundedCache {
  public:
   explicit BoundedCache(std::size_t max_entries) : max_(max_entries) {}
   std::optional<V> find(const std::string& key) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = map_.find(key);
     if (it == map_.end()) return std::nullopt;
     return it->second;
   }
   void add(std::string key, V value) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (map_.size() >= max_) map_.erase(map_.begin());  // any one: the hot ones come back at once
     map_.insert_or_assign(std::move(key), std::move(value));
   }
 
  private:
   const std::size_t max_;
-  std::mutex mu_;
-  std::unordered_map<std::string, V> map_;
+  Mutex mu_;
+  std::unordered_map<std::string, V> map_ GUARDED_BY(mu_);
 };
 
 }  // namespace roadside::crypto::detail

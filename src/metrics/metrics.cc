@@ -58,14 +58,14 @@ Registry::Series& Registry::series_for(const std::string& name, const std::strin
 }
 
 Counter& Registry::counter(const std::string& name, const std::string& help, const Labels& labels) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Series& s = series_for(name, help, "counter", labels);
   if (!s.counter) s.counter = std::make_unique<Counter>();
   return *s.counter;
 }
 
 Gauge& Registry::gauge(const std::string& name, const std::string& help, const Labels& labels) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Series& s = series_for(name, help, "gauge", labels);
   if (!s.gauge) s.gauge = std::make_unique<Gauge>();
   return *s.gauge;
@@ -73,12 +73,12 @@ Gauge& Registry::gauge(const std::string& name, const std::string& help, const L
 
 void Registry::gauge_fn(const std::string& name, const std::string& help, std::function<double()> read,
                         const Labels& labels) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   series_for(name, help, "gauge", labels).fn = std::move(read);
 }
 
 std::string Registry::render() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::string out;
   for (const auto& [name, f] : families_) {
     out += "# HELP " + name + " " + f.help + "\n";
@@ -95,7 +95,7 @@ std::string Registry::render() const {
 }
 
 double Registry::value(const std::string& name, const Labels& labels) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = families_.find(name);
   if (it == families_.end()) return -1;
   for (const auto& s : it->second.series) {

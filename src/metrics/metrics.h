@@ -14,10 +14,11 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "base/thread_annotations.h"
 
 namespace roadside::metrics {
 
@@ -70,10 +71,11 @@ class Registry {
     std::string type;  // "counter" or "gauge"
     std::vector<Series> series;
   };
-  Series& series_for(const std::string& name, const std::string& help, const std::string& type, const Labels& labels);
+  Series& series_for(const std::string& name, const std::string& help, const std::string& type, const Labels& labels)
+      REQUIRES(mu_);
 
-  mutable std::mutex mu_;
-  std::map<std::string, Family> families_;
+  mutable Mutex mu_;
+  std::map<std::string, Family> families_ GUARDED_BY(mu_);
 };
 
 }  // namespace roadside::metrics

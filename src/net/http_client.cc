@@ -225,19 +225,19 @@ HttpClient::HttpClient(asio::any_io_executor executor, ClientOptions options)
 HttpClient::~HttpClient() = default;
 
 std::size_t HttpClient::connections_opened() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return opened_;
 }
 
 std::size_t HttpClient::idle_connections() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   std::size_t n = 0;
   for (const auto& [k, v] : pool_) n += v.size();
   return n;
 }
 
 void HttpClient::clear_pool() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   pool_.clear();
 }
 
@@ -263,7 +263,7 @@ asio::awaitable<Result<std::unique_ptr<HttpClient::Conn>>> HttpClient::connect(U
   error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     ++opened_;
   }
   if (!url.tls()) co_return std::make_unique<Conn>(std::move(socket));
@@ -338,7 +338,7 @@ asio::awaitable<Result<ClientResponse>> HttpClient::request(Url url, http::reque
 asio::awaitable<Result<std::unique_ptr<HttpClient::Conn>>> HttpClient::acquire(const Url& url, const std::string& key, bool pooled,
                                                                               bool& reused, const std::string& expected_peer) {
   if (pooled) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto& idle = pool_[key];
     const auto now = std::chrono::steady_clock::now();
     while (!idle.empty()) {
@@ -356,7 +356,7 @@ asio::awaitable<Result<std::unique_ptr<HttpClient::Conn>>> HttpClient::acquire(c
 
 void HttpClient::release(const std::string& key, std::unique_ptr<Conn> conn) {
   conn->last_used = std::chrono::steady_clock::now();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto& idle = pool_[key];
   if (idle.size() < options_.max_idle_per_host) idle.push_back(std::move(conn));
 }

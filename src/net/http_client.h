@@ -12,7 +12,6 @@
 #include <filesystem>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +22,7 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include "base/result.h"
+#include "base/thread_annotations.h"
 #include "net/payload.h"
 #include "net/tls.h"
 #include "net/url.h"
@@ -94,9 +94,9 @@ class HttpClient {
   ClientOptions options_;
   std::shared_ptr<void> tls_ctx_;  // asio::ssl::context
   Status tls_status_;
-  mutable std::mutex mu_;
-  std::map<std::string, std::vector<std::unique_ptr<Conn>>> pool_;
-  std::size_t opened_ = 0;
+  mutable Mutex mu_;
+  std::map<std::string, std::vector<std::unique_ptr<Conn>>> pool_ GUARDED_BY(mu_);  // idle connections by key
+  std::size_t opened_ GUARDED_BY(mu_) = 0;
 };
 
 // Whether the request failed before any byte of it was written (no connection, a refused

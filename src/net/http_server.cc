@@ -4,7 +4,6 @@
 
 #include <future>
 #include <map>
-#include <mutex>
 
 #include <nlohmann/json.hpp>
 
@@ -25,6 +24,7 @@
 #include <boost/beast/version.hpp>
 
 #include "base/log.h"
+#include "base/thread_annotations.h"
 #include "net/errors.h"
 
 namespace roadside::net {
@@ -94,8 +94,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   metrics::Counter& idle_closed;
   std::map<std::string, metrics::Counter*> rejected;
 
-  std::mutex mu;
-  std::map<std::uint64_t, std::weak_ptr<SessionBase>> sessions;
+  Mutex mu;
+  std::map<std::uint64_t, std::weak_ptr<SessionBase>> sessions GUARDED_BY(mu);
   std::uint64_t next_id = 0;
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> open{0};
@@ -479,7 +479,7 @@ class Session final : public SessionBase, public ServerExchange, public std::ena
 template <typename S>
 void start_session(const std::shared_ptr<HttpServer::Impl>& impl, std::shared_ptr<S> session) {
   {
-    std::lock_guard lock(impl->mu);
+    MutexLock lock(impl->mu);
     impl->sessions[session->id()] = session;
   }
   impl->open++;
@@ -489,7 +489,7 @@ void start_session(const std::shared_ptr<HttpServer::Impl>& impl, std::shared_pt
       [impl, session]() -> asio::awaitable<void> {
         co_await session->run();
         {
-          std::lock_guard lock(impl->mu);
+          MutexLock lock(impl->mu);
           impl->sessions.erase(session->id());
         }
         impl->connections_open.add(-1);
@@ -581,7 +581,7 @@ template <typename Fn>
 void each_session(HttpServer::Impl& impl, Fn fn) {
   std::vector<std::shared_ptr<SessionBase>> live;
   {
-    std::lock_guard lock(impl.mu);
+    MutexLock lock(impl.mu);
     for (auto& [id, weak] : impl.sessions) {
       if (auto s = weak.lock()) live.push_back(std::move(s));
     }

@@ -141,7 +141,7 @@ Status Proxies::start() {
 Status Proxies::start_server_proxy() {
   // The server proxy authenticates with the authentication key: it needs the token.
   ROADSIDE_TRY(auto auth, ctx_.keys->auth_key());
-  std::lock_guard lock(server_mu_);
+  MutexLock lock(server_mu_);
   if (listeners_.has("serverproxy")) return {};
   net::TlsServerConfig tls;
   tls.cert_chain_pem = auth->info.cert.to_pem();

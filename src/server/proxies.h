@@ -9,12 +9,12 @@
 
 #include <filesystem>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <utility>
 
 #include <boost/asio/io_context.hpp>
 
+#include "base/thread_annotations.h"
 #include "config/config.h"
 #include "net/http_server.h"
 #include "net/payload.h"
@@ -79,7 +79,7 @@ class Proxies final : public Component {
   std::unique_ptr<signer::BatchSigner> signer_;
   std::unique_ptr<proxy::ClientProxy> client_proxy_;
   std::unique_ptr<proxy::ServerProxy> server_proxy_;
-  std::mutex server_mu_;  // one start of the server proxy at a time
+  Mutex server_mu_;  // one start of the server proxy at a time (guards no member)
 };
 
 }  // namespace roadside::server

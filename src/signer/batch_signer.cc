@@ -45,7 +45,7 @@ void BatchSigner::enqueue(std::shared_ptr<const OpenKey> key, MessageParts parts
   const std::string id = key->info.key_id;
   bool start = false;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     Queue& q = queues_[id];
     q.key = std::move(key);
     q.jobs.push_back({std::move(parts), std::move(done), std::move(ex)});
@@ -62,7 +62,7 @@ void BatchSigner::drain(const std::string& key_id) {
     std::vector<Job> batch;
     std::shared_ptr<const OpenKey> key;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       Queue& q = queues_[key_id];
       if (q.jobs.empty()) {
         q.running = false;

@@ -12,13 +12,13 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
 #include "base/clock.h"
+#include "base/thread_annotations.h"
 #include "metrics/metrics.h"
 #include "signer/message_signer.h"
 #include "signer/token.h"
@@ -65,8 +65,8 @@ class BatchSigner final : public Signer {
   boost::asio::any_io_executor executor_;
   OcspLookup ocsp_;
   std::size_t max_batch_;
-  std::mutex mu_;
-  std::map<std::string, Queue> queues_;  // by key id; GUARDED_BY(mu_)
+  Mutex mu_;
+  std::map<std::string, Queue> queues_ GUARDED_BY(mu_);  // by key id
   metrics::Counter& signatures_;
   metrics::Counter& messages_;
   const Clock& clock_;

@@ -45,7 +45,7 @@ std::size_t OcspCache::load() {
     if (e.path().extension() != ".ocsp" || !is_hex_name(stem)) continue;
     auto der = read_file_limited(e.path(), kMaxOcspResponseBytes);
     if (!der.ok() || der->empty()) continue;
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     by_hash_[stem] = std::move(der).value();
     ++loaded;
   }
@@ -57,7 +57,7 @@ std::optional<std::string> OcspCache::get(const crypto::Certificate& cert) const
 }
 
 std::optional<std::string> OcspCache::get_by_hash(const std::string& sha1_hex) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = by_hash_.find(sha1_hex);
   if (it == by_hash_.end()) return std::nullopt;
   return it->second;
@@ -66,7 +66,7 @@ std::optional<std::string> OcspCache::get_by_hash(const std::string& sha1_hex) c
 Status OcspCache::put(const crypto::Certificate& cert, std::string der) {
   const std::string hash = cert.sha1_hex();
   if (!dir_.empty()) ROADSIDE_TRY_STATUS(write_file_atomically(dir_ / (hash + ".ocsp"), der));
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   by_hash_[hash] = std::move(der);
   return {};
 }
@@ -81,7 +81,7 @@ Result<std::string> OcspManager::fresh_response(const crypto::Certificate& cert,
                  "no OCSP response for " + cert.subject() + " yet");
   }
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = verified_.find(id);
     if (it != verified_.end() && it->second.der == *der && it->second.under.lock() == shared) {
       // The time rules of X-Road's OcspVerifier (freshness, nextUpdate), as verify_ocsp_response applies them.
@@ -94,7 +94,7 @@ Result<std::string> OcspManager::fresh_response(const crypto::Certificate& cert,
   ROADSIDE_TRY(trust::IssuerOf issuer, trust::find_issuer(cert, *shared));
   ROADSIDE_TRY(crypto::OcspResult result, crypto::verify_ocsp_response(*der, cert, issuer.cert->cert,
                                                                        trust::ocsp_check_for(issuer, *shared, now)));
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   verified_[id] = Verified{*der, std::move(result), shared};
   return *der;
 }

@@ -8,13 +8,13 @@
 #include <filesystem>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
 
 #include "base/clock.h"
+#include "base/thread_annotations.h"
 #include "crypto/crypto.h"
 #include "globalconf/parameters.h"
 #include "net/http_client.h"
@@ -45,8 +45,8 @@ class OcspCache {
 
  private:
   std::filesystem::path dir_;
-  mutable std::mutex mu_;
-  std::map<std::string, std::string> by_hash_;  // certificate SHA-1 hex -> DER
+  mutable Mutex mu_;
+  std::map<std::string, std::string> by_hash_ GUARDED_BY(mu_);  // certificate SHA-1 hex -> DER
 };
 
 // OCSP responses for this server's own certificates (the authentication certificate and the
@@ -91,8 +91,8 @@ class OcspManager final : public OcspSource {
   net::HttpClient& http_;
   OcspCache& cache_;
   const Clock& clock_;
-  mutable std::mutex mu_;
-  mutable std::map<std::string, Verified> verified_;  // by certificate SHA-1 hex; GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  mutable std::map<std::string, Verified> verified_ GUARDED_BY(mu_);  // by certificate SHA-1 hex
 };
 
 }  // namespace roadside::signer

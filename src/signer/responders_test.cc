@@ -6,9 +6,9 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/use_future.hpp>
 
-#include <mutex>
 #include <thread>
 
+#include "base/thread_annotations.h"
 #include "messagelog/timestamper.h"
 #include "net/http_server.h"
 #include "signer/ocsp.h"
@@ -46,7 +46,7 @@ class Responders {
   ~Responders() { server_.stop_blocking(std::chrono::seconds(1)); }
   std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(server_.port()) + path; }
   std::string content_type() {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return content_type_;
   }
 
@@ -54,7 +54,7 @@ class Responders {
   asio::awaitable<void> handle(net::ServerExchange& ex) {
     const std::string target(ex.request().target());
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       content_type_ = std::string(ex.request()[http::field::content_type]);
     }
     auto body = co_await ex.read_body_all(1 << 20);
@@ -82,8 +82,8 @@ class Responders {
   const Pki& pki_;
   TempDir dir_;
   metrics::Registry metrics_;
-  std::mutex mu_;
-  std::string content_type_;
+  Mutex mu_;
+  std::string content_type_ GUARDED_BY(mu_);
   net::HttpServer server_;
 };
 

@@ -119,7 +119,7 @@ Status SoftToken::login(const std::string& pin) {
   });
   if (!rows.ok()) return rows.error();
   auto fail = [&](Error e) -> Status {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     last_error_ = e.detail();
     return e;
   };
@@ -172,7 +172,7 @@ Status SoftToken::login(const std::string& pin) {
                 {{"keys", imported.size()}});
     }
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   open_ = std::move(opened);
   active_ = true;
   last_error_.clear();
@@ -206,12 +206,12 @@ Status SoftToken::seal_imported(const std::vector<std::shared_ptr<const OpenKey>
 }
 
 bool SoftToken::active() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return active_;
 }
 
 std::optional<std::string> SoftToken::not_ready() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (active_) return std::nullopt;
   return "token_not_active: the software token is not logged in (set XROAD_TOKEN_PIN, or roadside token login)" +
          (last_error_.empty() ? std::string() : "; last login: " + last_error_);
@@ -219,7 +219,7 @@ std::optional<std::string> SoftToken::not_ready() const {
 
 Result<std::shared_ptr<const OpenKey>> SoftToken::signing_key(const XRoadId& member) const {
   const XRoadId owner = member.owner_member();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!active_) return bad(errc::token_not_active, "the token is not logged in; cannot sign for " + owner.to_string());
   for (const auto& k : open_) {
     if (k->info.usage == KeyUsage::signing && k->info.member && *k->info.member == owner) return k;
@@ -228,7 +228,7 @@ Result<std::shared_ptr<const OpenKey>> SoftToken::signing_key(const XRoadId& mem
 }
 
 Result<std::shared_ptr<const OpenKey>> SoftToken::auth_key() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!active_) return bad(errc::token_not_active, "the token is not logged in; no authentication key");
   for (const auto& k : open_) {
     if (k->info.usage == KeyUsage::authentication) return k;

@@ -15,7 +15,6 @@
 
 #include <filesystem>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +22,7 @@
 #include "base/identifiers.h"
 #include "base/random.h"
 #include "base/result.h"
+#include "base/thread_annotations.h"
 #include "crypto/crypto.h"
 #include "crypto/key_wrap.h"
 #include "signer/keyconf.h"
@@ -89,10 +89,10 @@ class SoftToken final : public KeySource {
 
   storage::Store& store_;
   Random& random_;
-  mutable std::mutex mu_;
-  std::vector<std::shared_ptr<const OpenKey>> open_;  // GUARDED_BY(mu_)
-  bool active_ = false;                               // GUARDED_BY(mu_)
-  std::string last_error_;                            // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::vector<std::shared_ptr<const OpenKey>> open_ GUARDED_BY(mu_);
+  bool active_ GUARDED_BY(mu_) = false;
+  std::string last_error_ GUARDED_BY(mu_);
 };
 
 }  // namespace roadside::signer

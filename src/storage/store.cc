@@ -72,10 +72,11 @@ bool verifies_server(const PostgresOptions& o) {
 
 std::string_view to_string(Dialect d) noexcept { return d == Dialect::sqlite ? "sqlite" : "postgresql"; }
 
-Store::Store(std::unique_ptr<Connection> connection) : conn_(std::move(connection)) {}
+Store::Store(std::unique_ptr<Connection> connection)
+    : dialect_(connection->dialect()), description_(connection->describe()), conn_(std::move(connection)) {}
 
 Result<SchemaInfo> Store::migrate(std::span<const Migration> known, std::string_view product_version) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Connection& c = *conn_;
   for (std::size_t i = 0; i < known.size(); ++i) {
     if (known[i].version != static_cast<int>(i) + 1) {
@@ -131,7 +132,7 @@ Result<SchemaInfo> Store::migrate(std::span<const Migration> known, std::string_
 }
 
 Result<int> Store::schema_version() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto rows = conn_->query("SELECT MAX(version) FROM roadside_schema");
   if (!rows.ok()) return std::move(rows).error();
   if (rows->empty()) return 0;
@@ -139,7 +140,7 @@ Result<int> Store::schema_version() {
 }
 
 Result<std::optional<std::string>> Store::get_setting(std::string_view key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const Value params[] = {std::string(key)};
   ROADSIDE_TRY(auto rows, conn_->query("SELECT value FROM settings WHERE key = ?", params));
   if (rows.empty()) return std::optional<std::string>();
@@ -147,7 +148,7 @@ Result<std::optional<std::string>> Store::get_setting(std::string_view key) {
 }
 
 Status Store::put_setting(std::string_view key, std::string_view value) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const Value params[] = {std::string(key), std::string(value), now_text()};
   ROADSIDE_TRY_STATUS(conn_->query(
       "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) "
@@ -157,7 +158,7 @@ Status Store::put_setting(std::string_view key, std::string_view value) {
 }
 
 Result<std::string> Store::put_setting_if_absent(std::string_view key, std::string_view value) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const Value params[] = {std::string(key), std::string(value), now_text()};
   ROADSIDE_TRY_STATUS(
       conn_->query("INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING", params));
@@ -168,14 +169,14 @@ Result<std::string> Store::put_setting_if_absent(std::string_view key, std::stri
 }
 
 Status Store::delete_setting(std::string_view key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const Value params[] = {std::string(key)};
   ROADSIDE_TRY_STATUS(conn_->query("DELETE FROM settings WHERE key = ?", params));
   return {};
 }
 
 Status Store::transaction(const std::function<Status(Connection&)>& fn) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   ROADSIDE_TRY_STATUS(conn_->begin());
   Status st = fn(*conn_);
   if (!st.ok()) {
@@ -186,7 +187,7 @@ Status Store::transaction(const std::function<Status(Connection&)>& fn) {
 }
 
 Status Store::ping() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   ROADSIDE_TRY_STATUS(conn_->query("SELECT 1"));
   return {};
 }

@@ -15,7 +15,6 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -25,6 +24,7 @@
 
 #include "base/errc.h"
 #include "base/result.h"
+#include "base/thread_annotations.h"
 
 namespace roadside::storage {
 
@@ -138,17 +138,20 @@ class Store {
   // Runs `fn` with the connection, serialized with other users of this store.
   template <typename F>
   auto with_connection(F&& fn) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return fn(*conn_);
   }
 
   Status ping();
-  Dialect dialect() const { return conn_->dialect(); }
-  std::string describe() const { return conn_->describe(); }
+  Dialect dialect() const { return dialect_; }
+  std::string describe() const { return description_; }
 
  private:
-  std::mutex mu_;
-  std::unique_ptr<Connection> conn_;
+  // The connection's, read once: they never change, and reading them needs no lock.
+  const Dialect dialect_;
+  const std::string description_;
+  Mutex mu_;
+  std::unique_ptr<Connection> conn_ PT_GUARDED_BY(mu_);  // the pointer is set once; the connection is not thread-safe
 };
 
 }  // namespace roadside::storage
