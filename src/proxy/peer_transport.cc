@@ -25,12 +25,13 @@ net::ClientOptions ocsp_fetch_options() {
 
 TlsPeerTransport::TlsPeerTransport(asio::io_context& io, const signer::KeySource& keys,
                                    std::function<std::shared_ptr<const globalconf::SharedParameters>()> shared,
-                                   PeerTransportOptions options, const Clock& clock)
+                                   PeerTransportOptions options, const Clock& clock, const trust::Trust& rules)
     : io_(io),
       keys_(keys),
       shared_(std::move(shared)),
       options_(std::move(options)),
       clock_(clock),
+      trust_(std::make_shared<PeerTrust>(rules)),
       ocsp_client_(io.get_executor(), ocsp_fetch_options()) {}
 
 Result<std::shared_ptr<net::HttpClient>> TlsPeerTransport::client() {

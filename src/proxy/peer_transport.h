@@ -52,10 +52,11 @@ struct PeerTransportOptions {
 
 class TlsPeerTransport final : public PeerTransport {
  public:
-  // `shared` gives the global configuration the peers' certificates are checked against.
+  // `shared` gives the global configuration the peers' certificates are checked against,
+  // by `rules` (which must outlive this object).
   TlsPeerTransport(boost::asio::io_context& io, const signer::KeySource& keys,
                    std::function<std::shared_ptr<const globalconf::SharedParameters>()> shared, PeerTransportOptions options,
-                   const Clock& clock = Clock::system());
+                   const Clock& clock = Clock::system(), const trust::Trust& rules = trust::Trust::xroad());
 
   boost::asio::awaitable<Result<net::ClientResponse>> send(const globalconf::SecurityServer* server, const EncodedMessage* encoded,
                                                            const HeaderList* headers) override;
@@ -72,7 +73,7 @@ class TlsPeerTransport final : public PeerTransport {
   std::function<std::shared_ptr<const globalconf::SharedParameters>()> shared_;
   const PeerTransportOptions options_;
   const Clock& clock_;
-  std::shared_ptr<PeerTrust> trust_ = std::make_shared<PeerTrust>();
+  std::shared_ptr<PeerTrust> trust_;
   net::HttpClient ocsp_client_;
   Mutex mu_;
   std::shared_ptr<net::HttpClient> client_ GUARDED_BY(mu_);

@@ -3,7 +3,6 @@
 #include "mime/multipart.h"
 #include "proxy/context.h"
 #include "proxy/errors.h"
-#include "trust/verifier.h"
 
 namespace roadside::proxy {
 
@@ -21,7 +20,7 @@ std::string PeerTrust::check(const net::PeerChain& chain, const globalconf::Shar
     MutexLock lock(mu_);
     if (auto it = responses_.find(peer->cert.sha1_hex()); it != responses_.end()) responses = it->second;
   }
-  auto trusted = trust_peer(*peer, chain, responses, shared, trust::Trust::xroad(), now);
+  auto trusted = trust_peer(*peer, chain, responses, shared, rules_, now);
   if (trusted.ok()) return {};
   // Only a missing or unusable OCSP status (a first contact, stale responses) can be settled
   // by fresh responses from the server; an expired, revoked or unchained certificate stays

@@ -23,11 +23,16 @@
 #include "crypto/crypto.h"
 #include "globalconf/parameters.h"
 #include "net/tls.h"
+#include "trust/verifier.h"
 
 namespace roadside::proxy {
 
 class PeerTrust {
  public:
+  // Certificates are judged by `rules` (X-Road's unless a test stands in), which must
+  // outlive this object.
+  explicit PeerTrust(const trust::Trust& rules = trust::Trust::xroad()) : rules_(rules) {}
+
   // At most this many certificates are remembered (a global configuration lists fewer servers).
   static constexpr std::size_t kMaxCertificates = 10'000;
 
@@ -54,6 +59,7 @@ class PeerTrust {
   std::uint64_t generation() const { return generation_.load(); }
 
  private:
+  const trust::Trust& rules_;
   Mutex mu_;
   std::map<std::string, std::vector<std::string>> responses_ GUARDED_BY(mu_);  // by certificate SHA-1 hex
   struct Pending {

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "proxy/proxy_fakes.h"
 #include "testbed/authority.h"
 #include "trust/certificate_profile.h"
 
@@ -112,6 +113,27 @@ TEST(ProviderAuthCertValidation, ACertificateOfAnotherServerIsRefusedAtTheHandsh
       trust.check({ss3_cert.to_der()}, shared, now, XRoadId::server("DEV", "COM", "1002", "ss2")->to_string());
   EXPECT_NE(why.find("DEV/ORG/1003/ss3"), std::string::npos) << why;
   EXPECT_NE(why.find("DEV/COM/1002/ss2"), std::string::npos) << why;
+}
+
+// The handshake check judges by the rules it is given: a test's, or X-Road's by default.
+TEST(ProviderAuthCertValidation, TheRulesGivenJudgeNotAlwaysXRoads) {
+  Pki pki;
+  const auto now = std::chrono::system_clock::now();
+  const crypto::Certificate cert = pki.auth(11);
+  globalconf::SharedParameters shared;  // no approved CA: X-Road's rules refuse every certificate
+  globalconf::SecurityServer ss2{*XRoadId::server("DEV", "COM", "1002", "ss2"), "127.0.0.3", {}, {}};
+  ss2.auth_cert_hashes.push_back(crypto::sha256(cert.to_der()));
+  shared.security_servers.push_back(ss2);
+
+  EXPECT_NE(PeerTrust().check({cert.to_der()}, shared, now, kAt), "");
+  fakes::FakeTrust rules;
+  PeerTrust trust(rules);
+  trust.store(cert, {"the stored response"});
+  EXPECT_EQ(trust.check({cert.to_der()}, shared, now, kAt), "");
+  ASSERT_EQ(rules.ocsp_seen.size(), 1u);
+  EXPECT_EQ(rules.ocsp_seen[0], std::vector<std::string>{"the stored response"});
+  rules.refuse_certificate = Error(make_error_code(crypto::errc::cert_validation), "refused by the test's rules");
+  EXPECT_NE(trust.check({cert.to_der()}, shared, now, kAt).find("refused by the test's rules"), std::string::npos);
 }
 
 // A request refused before another stored the responses finds nothing pending; the
