@@ -46,7 +46,7 @@ demo: build
 # Requests/s, latency, RSS and CPU through Roadside beside nginx and a direct call (bench/).
 bench:
 	$(MAKE) build PRESET=release
-	/usr/bin/python3 bench/exchange/run.py build/release/src/cli/roadside
+	/usr/bin/python3 bench/exchange/run.py build/release/src/cli/roadside $(BENCH_BASELINE)
 
 # Every libFuzzer target for FUZZ_SECONDS each (default 600), one after another, built with
 # clang in build/fuzz (tests/fuzz/run.sh). Not in `make test` or CI: the ten take over an hour

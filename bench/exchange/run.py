@@ -274,9 +274,11 @@ def start_nginx(d, service):
 
 
 def main():
-    if len(sys.argv) != 2:
-        die("usage: run.py ROADSIDE_BINARY")
+    if len(sys.argv) not in (2, 3):
+        die("usage: run.py ROADSIDE_BINARY [BASELINE_BINARY]")
     roadside = os.path.abspath(sys.argv[1])
+    # An older build to compare with, side by side: its own instance, a chain of its own.
+    baseline = os.path.abspath(sys.argv[2]) if len(sys.argv) == 3 else None
     for tool in ("wrk", "nginx", "openssl", "pgrep"):
         if not shutil.which(tool) and not os.path.exists("/usr/sbin/" + tool):
             die(f"{tool} is missing; run `make setup` (scripts/setup.sh installs it)")
@@ -286,7 +288,12 @@ def main():
 
     up, inst, roadside_groups, service = start_testbed(roadside, d)
     nginx_procs = []
+    base_up = None
     try:
+        if baseline:
+            os.makedirs(os.path.join(d, "baseline"))
+            base_up, base_inst, base_groups, _ = start_testbed(baseline, os.path.join(d, "baseline"))
+            base_groups = {"baseline " + k: v for k, v in base_groups.items()}
         nginx_procs, nginx_groups, nginx_url = start_nginx(d, service)
         consumer = inst["servers"][0]
         plain = lambda id: id.split(":", 1)[-1]  # "SUBSYSTEM:DEV/COM/1002/SERVICE" -> "DEV/COM/1002/SERVICE"
@@ -298,6 +305,9 @@ def main():
             "nginx": (nginx_url + "/bytes", [], nginx_groups),
             "roadside": (roadside_base, ["X-Road-Client: " + client_subsystem], roadside_groups),
         }
+        if baseline:
+            chains["baseline"] = (f"http://{base_inst['servers'][0]['client_http']}/r1/{provider_subsystem}/bytes",
+                                  ["X-Road-Client: " + client_subsystem], base_groups)
         requests = {
             "GET 1 KiB": ("/1024", os.path.join(HERE, "get.lua")),
             "POST 10 KiB": ("", os.path.join(HERE, "post.lua")),
@@ -355,6 +365,15 @@ def main():
             ratio = med[("roadside", req)]["rps"] / med[("nginx", req)]["rps"]
             added = paced[("roadside", req)]["p99"] - paced[("direct", req)]["p99"]
             print(f"| {req:11} | {ratio:36.2f} | {added:55.2f} ms |")
+        if baseline:
+            print()
+            print(f"baseline: {baseline}")
+            print("| request     | roadside/baseline req/s | p50 ms roadside, baseline | p99 ms roadside, baseline |")
+            print("|-------------|-------------------------|---------------------------|---------------------------|")
+            for req in requests:
+                m, b = med[("roadside", req)], med[("baseline", req)]
+                print(f"| {req:11} | {m['rps'] / b['rps']:23.2f} | {m['p50']:12.2f}, {b['p50']:12.2f} | "
+                      f"{m['p99']:12.2f}, {b['p99']:12.2f} |")
         print()
         print("| server            | request     | peak RSS MiB (target <= 64) | CPU % of one core |")
         print("|-------------------|-------------|-----------------------------|-------------------|")
@@ -370,11 +389,14 @@ def main():
                 p.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 p.kill()
-        up.send_signal(signal.SIGTERM)
-        try:
-            up.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(up.pid, signal.SIGKILL)
+        for u in (up, base_up):
+            if u is None:
+                continue
+            u.send_signal(signal.SIGTERM)
+            try:
+                u.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(u.pid, signal.SIGKILL)
 
 
 if __name__ == "__main__":
