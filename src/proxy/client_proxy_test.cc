@@ -1,7 +1,9 @@
 // The client proxy over fakes (proxy_fakes.h): no sockets, no keys on disk, no peers. Every
 // fault code the client proxy produces is produced here, as the information system sees it
 // (X-Road-Error of a REST error, faultcode of a SOAP fault), together with what it must not
-// do (a request sent twice, a signature made for a refused request).
+// do (a request sent twice, a signature made for a refused request). The provider's signature
+// is checked by a fake, except at the end, where X-Road's own rules check genuine signatures
+// that a test breaks.
 #include "proxy/client_proxy.h"
 
 #include <gtest/gtest.h>
@@ -13,6 +15,9 @@
 #include "proxy/proxy_fakes.h"
 #include "proxy/rest.h"
 #include "proxy/soap.h"
+#include "signer/message_signer.h"
+#include "support/test_support.h"
+#include "testbed/authority.h"
 
 namespace roadside::proxy {
 namespace {
@@ -56,11 +61,26 @@ std::string soap_request(std::string_view client = kClient, std::string_view pro
          std::string(body) + "</SOAP-ENV:Body></SOAP-ENV:Envelope>";
 }
 
-// A signed transport message as the provider's server sends it.
-net::ClientResponse signed_answer(TransportMessage response, const std::string& auth_der) {
-  response.signature.signature = "<signature/>";
+// A transport message as the provider's server sends it, signature and all.
+net::ClientResponse answer_as_sent(const TransportMessage& response, const std::string& auth_der) {
   const EncodedMessage encoded = encode_transport(response);
   return http_answer(200, encoded.content_type, encoded.joined(), {auth_der});
+}
+
+// A signed transport message as the provider's server sends it (for the fake trust).
+net::ClientResponse signed_answer(TransportMessage response, const std::string& auth_der) {
+  response.signature.signature = "<signature/>";
+  return answer_as_sent(response, auth_der);
+}
+
+// A good OCSP response for `cert` from the test PKI's responder, made at `at`.
+std::string good_ocsp(const crypto::Certificate& cert, std::chrono::system_clock::time_point at) {
+  const auto& pki = testing::test_pki();
+  const std::string request = crypto::make_ocsp_request(cert, pki.ca).value();
+  auto good = [](const std::string&) { return std::optional(testbed::OcspAnswer{crypto::CertStatus::good, {}}); };
+  auto response =
+      testbed::make_ocsp_response(request, good, {pki.ca, pki.ocsp, pki.ocsp_key}, at, std::chrono::hours(1));
+  return response.value();
 }
 
 class ClientProxyTest : public ::testing::Test, protected FakeWorld {
@@ -88,8 +108,8 @@ class ClientProxyTest : public ::testing::Test, protected FakeWorld {
     };
   }
 
-  Result<net::ClientResponse> rest_answer(const globalconf::SecurityServer& server, const TransportMessage& request,
-                                          std::string hash = {}) {
+  // The provider's REST response to `request` (unsigned), with `hash` as its request hash.
+  static TransportMessage rest_response(const TransportMessage& request, std::string hash = {}) {
     std::optional<std::string> digest;
     if (request.body) digest = request.body_digest(crypto::kSha512Uri).value();
     if (hash.empty()) hash = rest_request_hash_of_digest(request.message, digest);
@@ -98,7 +118,32 @@ class ClientProxyTest : public ::testing::Test, protected FakeWorld {
     response.message_type = std::string(kRestResponseType);
     response.message = head.serialize();
     response.body = net::Payload(std::string("{\"pets\":[]}"));
-    return signed_answer(std::move(response), auth_der_of(server));
+    return response;
+  }
+  Result<net::ClientResponse> rest_answer(const globalconf::SecurityServer& server, const TransportMessage& request,
+                                          std::string hash = {}) {
+    return signed_answer(rest_response(request, std::move(hash)), auth_der_of(server));
+  }
+
+  // From now on the provider's signatures are checked by X-Road's rules, not the fake trust:
+  // its member EE/COM/2 signs with a key of the test PKI's CA, which the configuration
+  // approves, good by the CA's OCSP responder now.
+  void trust_by_xroads_rules() {
+    clock.set(std::chrono::system_clock::now());  // the test CA issues from the real time, not 2023
+    approve_test_ca(*shared);
+    ctx.trust = &trust::Trust::xroad();
+  }
+  // `response` signed by the provider's member as its batch signer does; with `batch_with`,
+  // in one batch with those messages (a hash tree, each message getting its own chain).
+  TransportMessage signed_by_provider(TransportMessage response, std::vector<signer::MessageParts> batch_with = {}) {
+    const std::vector<std::string> ocsp_responses = {good_ocsp(provider_key->info.cert, clock.now())};
+    signer::MessageParts parts{response.message, {}, response.attachment_digests().value()};
+    batch_with.insert(batch_with.begin(), std::move(parts));
+    auto signed_parts =
+        signer::sign_batch(batch_with, {provider_key->key, provider_key->info.cert, ocsp_responses, {}}, clock.now());
+    EXPECT_TRUE(signed_parts.ok()) << signed_parts.error().to_string();
+    if (signed_parts.ok()) response.signature = std::move(signed_parts->front());
+    return response;
   }
 
   // The SOAP response of a provider: the request's header, its requestHash, `edit` applied.
@@ -141,6 +186,7 @@ class ClientProxyTest : public ::testing::Test, protected FakeWorld {
   std::shared_ptr<const signer::OpenKey> is_key = make_key("information system", crypto::Usage::tls_client);
   std::shared_ptr<const signer::OpenKey> ss2_auth = make_key("ss2", crypto::Usage::tls_server_and_client);
   std::shared_ptr<const signer::OpenKey> ss3_auth = make_key("ss3", crypto::Usage::tls_server_and_client);
+  std::shared_ptr<const signer::OpenKey> provider_key = member_signing_key(id("MEMBER:EE/COM/2"), "ss2");
 };
 
 TEST_F(ClientProxyTest, ARestRequestIsSignedSentOnceAndItsVerifiedAnswerPassedOn) {
@@ -430,6 +476,92 @@ TEST_F(ClientProxyTest, TheFastestServerIsRememberedForAnHour) {
   FakeExchange later = rest();
   run(io, proxy, later);
   EXPECT_EQ(peers->fastest_asked, 4);  // forgotten after an hour
+}
+
+// ---- the provider's signature by X-Road's rules (trust::Trust::xroad()) -------------------
+// Genuine signatures by signer::sign_batch (what the batch signer signs with), then broken.
+
+TEST_F(ClientProxyTest, AGenuineSignatureOfTheProviderPassesXRoadsRules) {
+  trust_by_xroads_rules();
+  peers->answer = [this](const globalconf::SecurityServer& s, const TransportMessage& r) {
+    return Result<net::ClientResponse>(answer_as_sent(signed_by_provider(rest_response(r)), auth_der_of(s)));
+  };
+  FakeExchange ex = rest();
+  EXPECT_EQ(handle(ex).status(), 200u) << ex.body();
+  EXPECT_EQ(ex.body(), "{\"pets\":[]}");
+  // Signed by another member: refused by the same rules.
+  provider_key = member_signing_key(id("MEMBER:EE/COM/1"), "ss1");
+  EXPECT_EQ(fault(rest()), "server.clientproxy.incorrect_certificate");
+}
+
+TEST_F(ClientProxyTest, MalformedSignatureWithoutTheSigningCertificateXadesRequires) {
+  trust_by_xroads_rules();
+  peers->answer = [this](const globalconf::SecurityServer& s, const TransportMessage& r) {
+    TransportMessage response = signed_by_provider(rest_response(r));
+    response.signature.signature = without_element(response.signature.signature, "xades:SigningCertificate");
+    return Result<net::ClientResponse>(answer_as_sent(response, auth_der_of(s)));
+  };
+  EXPECT_EQ(fault(rest()), "server.clientproxy.malformed_signature");
+}
+
+// The batch's other message, a HashValue in this answer's chain, altered: the chain's top is
+// no longer the result the signature covers.
+TEST_F(ClientProxyTest, InvalidHashChainWhenAnotherMessageOfTheBatchIsAltered) {
+  trust_by_xroads_rules();
+  peers->answer = [this](const globalconf::SecurityServer& s, const TransportMessage& r) {
+    TransportMessage response = signed_by_provider(rest_response(r), {{"another response", {}, {}}});
+    response.signature.hash_chain = with_other_digest_after(*response.signature.hash_chain, "<ns2:HashValue>");
+    return Result<net::ClientResponse>(answer_as_sent(response, auth_der_of(s)));
+  };
+  EXPECT_EQ(fault(rest()), "server.clientproxy.malformed_signature.invalid_hash_chain");
+}
+
+// The body changed after it was signed: its DataRef's digest no longer matches it.
+TEST_F(ClientProxyTest, InvalidHashChainRefWhenTheBodyChangedAfterSigning) {
+  trust_by_xroads_rules();
+  peers->answer = [this](const globalconf::SecurityServer& s, const TransportMessage& r) {
+    TransportMessage response = signed_by_provider(rest_response(r));
+    response.body = net::Payload(std::string("{\"pets\":[\"rex\"]}"));
+    return Result<net::ClientResponse>(answer_as_sent(response, auth_der_of(s)));
+  };
+  EXPECT_EQ(fault(rest()), "server.clientproxy.malformed_signature.invalid_hash_chain_ref");
+}
+
+// A message signed in a batch without a body, sent with one: no DataRef covers the body.
+TEST_F(ClientProxyTest, HashChainUnusedInputsWhenABodyIsAddedToASignedMessage) {
+  trust_by_xroads_rules();
+  peers->answer = [this](const globalconf::SecurityServer& s, const TransportMessage& r) {
+    TransportMessage without_body = rest_response(r);
+    without_body.body.reset();
+    TransportMessage response = signed_by_provider(std::move(without_body), {{"another response", {}, {}}});
+    response.body = net::Payload(std::string("{\"pets\":[]}"));
+    return Result<net::ClientResponse>(answer_as_sent(response, auth_der_of(s)));
+  };
+  EXPECT_EQ(fault(rest()), "server.clientproxy.malformed_signature.hashchain_unused_inputs");
+}
+
+// ---- this server's files --------------------------------------------------------------
+
+// A REST body over 1 MiB waits in a spool file; one that does not fit the spool's limits
+// (proxy.spool_quota_bytes, proxy.spool_min_free_bytes: free space on its file system) is
+// refused before anything is signed or sent.
+TEST_F(ClientProxyTest, IoErrorWhenTheRequestBodyDoesNotFitTheSpool) {
+  testing::TempDir spool;
+  ctx.spool_dir = spool.path();
+  const std::string body(2 * kSpoolAbove, 'x');
+  const net::SpoolLimits quota_in_use{.quota_bytes = kSpoolAbove, .min_free_bytes = 0};
+  const net::SpoolLimits disk_full{.min_free_bytes = UINT64_MAX / 4};  // more free space kept than any disk has
+  for (const auto& limits : {quota_in_use, disk_full}) {
+    SpoolLimitsForTest spool_limits(limits);
+    FakeExchange ex(verb::post, kRestTarget,
+                    {{"X-Road-Client", "EE/COM/1/CLIENT"}, {"Content-Type", "application/json"}}, body);
+    handle(ex);
+    EXPECT_EQ(fault_of(ex), "server.clientproxy.io_error") << ex.body();
+    EXPECT_EQ(ex.status(), 500u);
+    EXPECT_EQ(net::spooled_bytes(), 0u);
+  }
+  EXPECT_EQ(signer.calls, 0);
+  EXPECT_EQ(peers->contacted.size(), 0u);
 }
 
 }  // namespace

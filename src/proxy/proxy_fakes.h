@@ -1,6 +1,10 @@
 // Fakes for the proxies' unit tests (test code only): an HTTP exchange without a socket, and
 // the services a proxy uses (keys, signer, OCSP source, trust checks, peer and service
 // transports), each answering what the test tells it to and recording what it was asked.
+// For the tests that check signatures by X-Road's own rules instead of the fake trust: keys
+// from the test PKI's CA, the CA approved in a configuration, and edits that break a signed
+// message. (Their OCSP responses come from testbed/authority.h, which only *_test.cc files
+// may include.)
 #pragma once
 
 #include <functional>
@@ -14,8 +18,10 @@
 #include <boost/asio/use_future.hpp>
 
 #include "crypto/crypto.h"
+#include "crypto/test_pki.h"
 #include "net/errors.h"
 #include "net/http_server.h"
+#include "net/payload.h"
 #include "proxy/context.h"
 #include "proxy/errors.h"
 #include "proxy/peer_transport.h"
@@ -24,6 +30,7 @@
 #include "signer/batch_signer.h"
 #include "signer/ocsp.h"
 #include "signer/token.h"
+#include "trust/certificate_profile.h"
 #include "trust/verifier.h"
 
 namespace roadside::proxy::fakes {
@@ -264,6 +271,68 @@ struct FakeWorld {
   bool globalconf_on = true, serverconf_on = true;
   std::string globalconf_problem = "the global configuration has expired";
   ProxyContext ctx;
+};
+
+// ---- genuine signatures, for X-Road's own rules (trust::Trust::xroad()) -------------------
+
+// The test PKI's CA (crypto/test_pki.h) approved in `shared`, with its OCSP responder and
+// X-Road's FiVRK certificate profile: what it issues passes X-Road's trust rules.
+inline void approve_test_ca(globalconf::SharedParameters& shared) {
+  const auto& pki = testing::test_pki();
+  shared.approved_cas.push_back(
+      {"Test CA", false, {pki.ca, {{"http://ocsp.example", pki.ocsp, "FREE"}}}, {}, std::string(trust::kFiVrkProfile)});
+}
+
+// A new key with a certificate the test PKI's CA issues to `spec`.
+inline std::shared_ptr<const signer::OpenKey> key_from_test_ca(const crypto::CertificateSpec& spec) {
+  const auto& pki = testing::test_pki();
+  auto key = crypto::PrivateKey::generate(crypto::KeyType::ec_p256).value();
+  auto cert = crypto::issue_certificate(spec, key, &pki.ca, pki.ca_key).value();
+  signer::TokenKeyInfo info{spec.common_name, signer::KeyUsage::signing, std::nullopt, spec.common_name,
+                            std::move(cert)};
+  if (spec.usage == crypto::Usage::tls_server_and_client) info.usage = signer::KeyUsage::authentication;
+  return std::make_shared<const signer::OpenKey>(signer::OpenKey{std::move(info), std::move(key)});
+}
+
+// The signing key of `member` on its server `server_code`: its certificate's subject is what
+// the FiVRK profile maps back to the member (serialNumber instance/server/class, CN code).
+inline std::shared_ptr<const signer::OpenKey> member_signing_key(const XRoadId& member, std::string_view server_code) {
+  const std::string serial =
+      std::string(member.instance()) + "/" + std::string(server_code) + "/" + std::string(member.member_class());
+  return key_from_test_ca({.common_name = std::string(member.member_code()),
+                           .organization = "Test member",
+                           .country = "FI",
+                           .subject_extra = {{"serialNumber", serial}},
+                           .usage = crypto::Usage::signing});
+}
+
+// `xml` without its first <name>...</name> element (unchanged when it has none).
+inline std::string without_element(std::string xml, std::string_view name) {
+  const std::string open = "<" + std::string(name) + ">", close = "</" + std::string(name) + ">";
+  const auto start = xml.find(open);
+  const auto end = xml.find(close, start);
+  if (start == std::string::npos || end == std::string::npos) return xml;
+  return xml.erase(start, end + close.size() - start);
+}
+
+// `xml` with another value in the first <DigestValue> after `marker` (unchanged without one).
+inline std::string with_other_digest_after(std::string xml, std::string_view marker) {
+  const auto at = xml.find(marker);
+  const auto value = at == std::string::npos ? at : xml.find("<DigestValue>", at);
+  if (value == std::string::npos) return xml;
+  char& first = xml[value + std::string_view("<DigestValue>").size()];
+  first = first == 'A' ? 'B' : 'A';
+  return xml;
+}
+
+// The spool limits (proxy.spool_quota_bytes, proxy.spool_min_free_bytes) for one test; they
+// are the process's, so the defaults come back after it.
+class SpoolLimitsForTest {
+ public:
+  explicit SpoolLimitsForTest(const net::SpoolLimits& limits) { net::set_spool_limits(limits); }
+  ~SpoolLimitsForTest() { net::set_spool_limits({}); }
+  SpoolLimitsForTest(const SpoolLimitsForTest&) = delete;
+  SpoolLimitsForTest& operator=(const SpoolLimitsForTest&) = delete;
 };
 
 // Runs a proxy's handler to its end.

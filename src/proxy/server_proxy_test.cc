@@ -1,7 +1,9 @@
 // The server proxy over fakes (proxy_fakes.h): no sockets, no keys on disk, no services.
 // Every fault code the server proxy sends a client's Security Server is produced here (the
 // faultcode of the SOAP fault it answers with), together with what it must not do (call a
-// service for a refused request, sign a refused answer).
+// service for a refused request, sign a refused answer). The client's signature and the peer's
+// certificate are checked by a fake, except at the end, where X-Road's own rules check
+// genuine signatures that a test breaks.
 #include "proxy/server_proxy.h"
 
 #include <gtest/gtest.h>
@@ -11,6 +13,9 @@
 #include "proxy/proxy_fakes.h"
 #include "proxy/rest.h"
 #include "proxy/soap.h"
+#include "signer/message_signer.h"
+#include "support/test_support.h"
+#include "testbed/authority.h"
 
 namespace roadside::proxy {
 namespace {
@@ -64,6 +69,16 @@ std::string soap_message(std::string_view service, std::string_view body, std::s
          "</SOAP-ENV:Body></SOAP-ENV:Envelope>";
 }
 
+// A good OCSP response for `cert` from the test PKI's responder, made at `at`.
+std::string good_ocsp(const crypto::Certificate& cert, std::chrono::system_clock::time_point at) {
+  const auto& pki = testing::test_pki();
+  const std::string request = crypto::make_ocsp_request(cert, pki.ca).value();
+  auto good = [](const std::string&) { return std::optional(testbed::OcspAnswer{crypto::CertStatus::good, {}}); };
+  auto response =
+      testbed::make_ocsp_response(request, good, {pki.ca, pki.ocsp, pki.ocsp_key}, at, std::chrono::hours(1));
+  return response.value();
+}
+
 class ServerProxyTest : public ::testing::Test, protected FakeWorld {
  protected:
   ServerProxyTest() {
@@ -99,6 +114,12 @@ class ServerProxyTest : public ::testing::Test, protected FakeWorld {
   FakeExchange transport(TransportMessage message, bool signed_message = true, net::PeerChain chain = {}) {
     message.signature.signature = "<signature/>";
     message.ocsp_responses = {"ocsp-of-ss1"};
+    return sent(message, signed_message,
+                chain.empty() ? net::PeerChain{ss1_auth->info.cert.to_der()} : std::move(chain));
+  }
+  // `message` as a server whose TLS certificate chain is `chain` sends it, signature and all
+  // (cut out when not `signed_message`).
+  static FakeExchange sent(const TransportMessage& message, bool signed_message, net::PeerChain chain) {
     const EncodedMessage encoded = encode_transport(message);
     std::string body = encoded.joined();
     if (!signed_message) {  // the signature part cut out
@@ -107,7 +128,7 @@ class ServerProxyTest : public ::testing::Test, protected FakeWorld {
     }
     net::PeerInfo peer;
     peer.tls = true;
-    peer.chain = chain.empty() ? net::PeerChain{ss1_auth->info.cert.to_der()} : std::move(chain);
+    peer.chain = std::move(chain);
     return FakeExchange(verb::post, "/", {{"Content-Type", encoded.content_type}}, std::move(body), std::move(peer));
   }
   FakeExchange rest(std::string target = "/r1/EE/COM/2/SERVICE/echo/pets", std::string client = "EE/COM/1/CLIENT",
@@ -144,9 +165,52 @@ class ServerProxyTest : public ::testing::Test, protected FakeWorld {
     };
   }
 
+  // From now on the peer's certificate and the client's signature are checked by X-Road's
+  // rules, not the fake trust: ss1 also has a TLS key of the test PKI's CA, which the
+  // configuration approves, and the client's member EE/COM/1 signs with one of its keys; each
+  // is good by the CA's OCSP responder now.
+  void trust_by_xroads_rules() {
+    clock.set(std::chrono::system_clock::now());  // the test CA issues from the real time, not 2023
+    approve_test_ca(*shared);
+    shared->security_servers[0].auth_cert_hashes.push_back(crypto::sha256(ss1_tls_key->info.cert.to_der()));
+    ctx.trust = &trust::Trust::xroad();
+  }
+  // A REST request of EE/COM/1/CLIENT that POSTs `body` to the echo service (unsigned).
+  static TransportMessage rest_post(std::string body) {
+    RestRequestHead head{
+        "POST",
+        "/r1/EE/COM/2/SERVICE/echo/pets",
+        {{"X-Road-Client", "EE/COM/1/CLIENT"}, {"x-road-id", "EE-1"}, {"Content-Type", "application/json"}}};
+    TransportMessage m;
+    m.message_type = std::string(kRestRequestType);
+    m.message = head.serialize();
+    if (!body.empty()) m.body = net::Payload(std::move(body));
+    return m;
+  }
+  // `request` signed by the client's member as its batch signer does; with `batch_with`, in
+  // one batch with those messages (a hash tree, each message getting its own chain).
+  TransportMessage signed_by_client(TransportMessage request, std::vector<signer::MessageParts> batch_with = {}) {
+    const std::vector<std::string> ocsp_responses = {good_ocsp(client_key->info.cert, clock.now())};
+    signer::MessageParts parts{request.message, {}, request.attachment_digests().value()};
+    batch_with.insert(batch_with.begin(), std::move(parts));
+    auto signed_parts =
+        signer::sign_batch(batch_with, {client_key->key, client_key->info.cert, ocsp_responses, {}}, clock.now());
+    EXPECT_TRUE(signed_parts.ok()) << signed_parts.error().to_string();
+    if (signed_parts.ok()) request.signature = std::move(signed_parts->front());
+    return request;
+  }
+  // `request` as ss1 sends it over TLS with its CA-issued key, that key's OCSP response in it.
+  FakeExchange from_ss1(TransportMessage request) {
+    request.ocsp_responses = {good_ocsp(ss1_tls_key->info.cert, clock.now())};
+    return sent(request, true, {ss1_tls_key->info.cert.to_der()});
+  }
+
   std::shared_ptr<FakeServices> services = std::make_shared<FakeServices>();
   std::shared_ptr<const signer::OpenKey> ss1_auth = make_key("ss1", crypto::Usage::tls_server_and_client);
   std::shared_ptr<const signer::OpenKey> ss9_auth = make_key("ss9", crypto::Usage::tls_server_and_client);
+  std::shared_ptr<const signer::OpenKey> ss1_tls_key =
+      key_from_test_ca({.common_name = "ss1", .usage = crypto::Usage::tls_server_and_client});
+  std::shared_ptr<const signer::OpenKey> client_key = member_signing_key(id("MEMBER:EE/COM/1"), "ss1");
 };
 
 TEST_F(ServerProxyTest, ARestRequestReachesItsServiceAndTheAnswerIsSignedWithTheRequestHash) {
@@ -368,6 +432,79 @@ TEST_F(ServerProxyTest, TheAnswerCannotBeSigned) {
   FakeExchange ex = soap();
   EXPECT_EQ(fault_code_of(handle(ex)), "server.serverproxy.internal_error");
   EXPECT_EQ(ex.body().find("/var/lib/roadside"), std::string::npos) << ex.body();
+}
+
+// ---- the client's signature by X-Road's rules (trust::Trust::xroad()) ---------------------
+// Genuine signatures by signer::sign_batch (what the batch signer signs with), then broken.
+
+TEST_F(ServerProxyTest, AGenuineSignatureOfTheClientPassesXRoadsRules) {
+  trust_by_xroads_rules();
+  FakeExchange ex = from_ss1(signed_by_client(rest_post("{\"name\":\"rex\"}")));
+  EXPECT_EQ(handle(ex).status(), 200u) << ex.body();
+  ASSERT_EQ(services->called.size(), 1u);
+  // Signed by another member: refused by the same rules.
+  client_key = member_signing_key(id("MEMBER:EE/COM/2"), "ss2");
+  EXPECT_EQ(fault(from_ss1(signed_by_client(rest_post("{\"name\":\"rex\"}")))),
+            "server.serverproxy.incorrect_certificate");
+  EXPECT_EQ(services->called.size(), 1u);
+}
+
+TEST_F(ServerProxyTest, MalformedSignatureWithoutTheSigningCertificateXadesRequires) {
+  trust_by_xroads_rules();
+  TransportMessage request = signed_by_client(rest_post("{\"name\":\"rex\"}"));
+  request.signature.signature = without_element(request.signature.signature, "xades:SigningCertificate");
+  EXPECT_EQ(fault(from_ss1(request)), "server.serverproxy.malformed_signature");
+  EXPECT_TRUE(services->called.empty());
+}
+
+// The batch's other message, a HashValue in this request's chain, altered: the chain's top is
+// no longer the result the signature covers.
+TEST_F(ServerProxyTest, InvalidHashChainWhenAnotherMessageOfTheBatchIsAltered) {
+  trust_by_xroads_rules();
+  TransportMessage request = signed_by_client(rest_post("{\"name\":\"rex\"}"), {{"another request", {}, {}}});
+  request.signature.hash_chain = with_other_digest_after(*request.signature.hash_chain, "<ns2:HashValue>");
+  EXPECT_EQ(fault(from_ss1(request)), "server.serverproxy.malformed_signature.invalid_hash_chain");
+  EXPECT_TRUE(services->called.empty());
+}
+
+// The body changed after it was signed: its DataRef's digest no longer matches it.
+TEST_F(ServerProxyTest, InvalidHashChainRefWhenTheBodyChangedAfterSigning) {
+  trust_by_xroads_rules();
+  TransportMessage request = signed_by_client(rest_post("{\"name\":\"rex\"}"));
+  request.body = net::Payload(std::string("{\"name\":\"rex\",\"admin\":true}"));
+  EXPECT_EQ(fault(from_ss1(request)), "server.serverproxy.malformed_signature.invalid_hash_chain_ref");
+  EXPECT_TRUE(services->called.empty());
+}
+
+// A message signed in a batch without a body, sent with one: no DataRef covers the body.
+TEST_F(ServerProxyTest, HashChainUnusedInputsWhenABodyIsAddedToASignedMessage) {
+  trust_by_xroads_rules();
+  TransportMessage request = signed_by_client(rest_post(""), {{"another request", {}, {}}});
+  request.body = net::Payload(std::string("{\"name\":\"rex\"}"));
+  EXPECT_EQ(fault(from_ss1(request)), "server.serverproxy.malformed_signature.hashchain_unused_inputs");
+  EXPECT_TRUE(services->called.empty());
+}
+
+// ---- this server's files --------------------------------------------------------------
+
+// A request over 1 MiB waits in a spool file; one that does not fit the spool's limits
+// (proxy.spool_quota_bytes, proxy.spool_min_free_bytes: free space on its file system) is
+// refused, and the fault names no folder of this server.
+TEST_F(ServerProxyTest, IoErrorWhenTheRequestDoesNotFitTheSpool) {
+  testing::TempDir spool;
+  ctx.spool_dir = spool.path();
+  const net::SpoolLimits quota_in_use{.quota_bytes = kSpoolAbove, .min_free_bytes = 0};
+  const net::SpoolLimits disk_full{.min_free_bytes = UINT64_MAX / 4};  // more free space kept than any disk has
+  for (const auto& limits : {quota_in_use, disk_full}) {
+    SpoolLimitsForTest spool_limits(limits);
+    TransportMessage request = rest_post(std::string(2 * kSpoolAbove, 'x'));
+    FakeExchange ex = transport(std::move(request));
+    handle(ex);
+    EXPECT_EQ(fault_code_of(ex), "server.serverproxy.io_error") << ex.body();
+    EXPECT_EQ(ex.body().find(spool.path().string()), std::string::npos) << ex.body();
+    EXPECT_EQ(net::spooled_bytes(), 0u);
+  }
+  EXPECT_TRUE(services->called.empty());
 }
 
 }  // namespace
