@@ -8,6 +8,7 @@
 #include "xml/errors.h"
 #include "proxy/errors.h"
 #include "proxy/server_proxy.h"
+#include "trust/errors.h"
 
 namespace roadside::proxy {
 namespace {
@@ -79,6 +80,11 @@ TEST(FaultsToPeers, ErrorsAboutThisServerReachThePeerAsAnInternalErrorWithoutThe
   const Error bad_xml(xml::make_error_code(xml::errc::malformed_signature), "the signature has no SignedInfo");
   const Fault logged = make_fault(bad_xml, Side::server_proxy);
   EXPECT_EQ(fault_for_peer(logged, bad_xml).message, logged.message);
+  const Error not_its_signer(trust::make_error_code(trust::errc::incorrect_certificate),
+                             "the message's client DEV/COM/1001 is not the member of its signing certificate");
+  const Fault not_its_signer_logged = make_fault(not_its_signer, Side::server_proxy);
+  EXPECT_EQ(not_its_signer_logged.code, "server.serverproxy.incorrect_certificate");
+  EXPECT_EQ(fault_for_peer(not_its_signer_logged, not_its_signer).message, not_its_signer_logged.message);
   const Error refused(make_error_code(errc::access_denied), "DEV/COM/1001 may not use DEV/COM/1002/SERVICE/x");
   EXPECT_EQ(fault_for_peer(make_fault(refused, Side::server_proxy), refused).message, make_fault(refused, Side::server_proxy).message);
 }

@@ -15,6 +15,7 @@
 #include "proxy/soap.h"
 #include "proxy/transport.h"
 #include "xml/xades.h"
+#include "trust/errors.h"
 
 namespace roadside::proxy {
 
@@ -81,7 +82,7 @@ Fault fault_for_peer(const Fault& logged, const Error& cause) {
   }
   const std::error_category& c = cause.code().category();
   if (&c == &proxy_category() || &c == &xml::xml_category() || &c == &mime::mime_category() ||
-      &c == &crypto::crypto_category() || &c == &globalconf::globalconf_category()) {
+      &c == &crypto::crypto_category() || &c == &globalconf::globalconf_category() || &c == &trust::trust_category()) {
     return logged;
   }
   sent.message = "internal error of the provider's Security Server (logged as fault " + logged.detail + ")";
