@@ -1,79 +1,96 @@
 #include "base/files.h"
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/errors.h"
 
 namespace roadside {
+namespace {
 
-Result<std::string> read_file_limited(const std::filesystem::path& path, std::uintmax_t limit) {
-  using base::errc;
-  auto too_large = [&] {
-    return Error(make_error_code(errc::too_large),
-                 path.string() + " is larger than " + std::to_string(limit) + " bytes");
-  };
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(path, ec);
-  if (ec) return Error(make_error_code(errc::io_error), "cannot read " + path.string() + ": " + ec.message());
-  if (size > limit) return too_large();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error(make_error_code(errc::io_error), "cannot read " + path.string() + ": " + std::strerror(errno));
-  // The file may grow between the size check and the read: never read past the limit.
-  std::string bytes(static_cast<std::size_t>(size) + 1, '\0');
-  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (in.bad()) return Error(make_error_code(errc::io_error), "cannot read " + path.string());
-  bytes.resize(static_cast<std::size_t>(in.gcount()));
-  if (bytes.size() > limit) return too_large();
-  return bytes;
+Error io_error(const std::filesystem::path& path, const std::string& what, int err) {
+  return Error(make_error_code(base::errc::io_error),
+               "cannot " + what + " " + path.string() + ": " + std::strerror(err));
 }
 
-Status write_file_atomically(const std::filesystem::path& path, std::string_view bytes, FileMode mode) {
-  auto failed = [&](const std::string& what) {
-    return Error(make_error_code(base::errc::io_error),
-                 "cannot " + what + " " + path.string() + ": " + std::strerror(errno));
-  };
-  std::error_code ec;
-  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
-  const std::string tmp = path.string() + ".tmp";
-  // A temporary file left by a crash keeps its mode through O_CREAT: start from none, and
-  // create exclusively so a secret is never written into a file others can read.
-  ::unlink(tmp.c_str());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode == FileMode::secret ? 0600 : 0644);
-  if (fd < 0) return failed("create a temporary file for");
+// Closes a descriptor when it goes out of scope.
+struct Fd {
+  int fd;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+// Writes all of `bytes` to `fd`; errno on failure.
+bool write_all(int fd, std::string_view bytes) {
   std::size_t done = 0;
   while (done < bytes.size()) {
     const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const Error e = failed("write");
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return e;
-    }
+    if (n <= 0) return false;
     done += static_cast<std::size_t>(n);
   }
-  if (::fsync(fd) != 0) {
-    const Error e = failed("flush");
-    ::close(fd);
+  return true;
+}
+
+}  // namespace
+
+Result<std::string> read_file_limited(const std::filesystem::path& path, std::uintmax_t limit) {
+  // One open file for the checks and the read: a file replaced, grown or swapped for a FIFO
+  // between a check by name and the read cannot be read in part or block the reader.
+  const Fd f{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)};
+  if (f.fd < 0) return io_error(path, "read", errno);
+  struct stat st {};
+  if (::fstat(f.fd, &st) != 0) return io_error(path, "read", errno);
+  if (!S_ISREG(st.st_mode)) {
+    return Error(make_error_code(base::errc::io_error), "cannot read " + path.string() + ": not a regular file");
+  }
+  auto too_large = [&] {
+    return Error(make_error_code(base::errc::too_large),
+                 path.string() + " is larger than " + std::to_string(limit) + " bytes");
+  };
+  if (static_cast<std::uintmax_t>(st.st_size) > limit) return too_large();
+  // Read to the end, never past the limit: the file may still grow while it is read.
+  std::string bytes;
+  bytes.reserve(static_cast<std::size_t>(st.st_size));
+  char buf[64 * 1024];
+  for (;;) {
+    const ssize_t n = ::read(f.fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return io_error(path, "read", errno);
+    if (n == 0) return bytes;
+    if (bytes.size() + static_cast<std::size_t>(n) > limit) return too_large();
+    bytes.append(buf, static_cast<std::size_t>(n));
+  }
+}
+
+Status write_file_atomically(const std::filesystem::path& path, std::string_view bytes, FileMode mode) {
+  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Error(make_error_code(base::errc::io_error), "cannot create " + dir.string() + ": " + ec.message());
+  // A temporary name of its own, so two writers never write into one file, created 0600
+  // (mkostemp) and opened up only for a file that is not secret.
+  std::string tmp = path.string() + ".XXXXXX";
+  const Fd f{::mkostemp(tmp.data(), O_CLOEXEC)};
+  if (f.fd < 0) return io_error(path, "create a temporary file for", errno);
+  auto fail = [&](const std::string& what) {
+    const Error e = io_error(path, what, errno);
     ::unlink(tmp.c_str());
     return e;
-  }
-  if (::close(fd) != 0) {
-    const Error e = failed("close");
-    ::unlink(tmp.c_str());
-    return e;
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    const Error e = failed("replace");
-    ::unlink(tmp.c_str());
-    return e;
-  }
+  };
+  if (mode == FileMode::normal && ::fchmod(f.fd, 0644) != 0) return fail("set the mode of");
+  if (!write_all(f.fd, bytes)) return fail("write");
+  if (::fsync(f.fd) != 0) return fail("flush");
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("replace");
+  // The rename is durable once the folder is.
+  const Fd d{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+  if (d.fd < 0 || ::fsync(d.fd) != 0) return io_error(dir, "flush the folder of", errno);
   return {};
 }
 

@@ -11,13 +11,17 @@
 
 namespace roadside {
 
-// The whole file. A file over `limit` bytes is refused with base::errc::too_large, an
-// unreadable one with base::errc::io_error; the detail names the file.
+// The whole file, read through one open descriptor: a file over `limit` bytes (or growing
+// past it while read) is refused with base::errc::too_large; an unreadable one, or one that
+// is not a regular file (a FIFO, a device, a folder), with base::errc::io_error. The detail
+// names the file.
 Result<std::string> read_file_limited(const std::filesystem::path& path, std::uintmax_t limit);
 
-// Writes `path` whole or not at all: a temporary file beside it, flushed to disk, renamed
-// over it. Parent folders are created. A secret file is mode 0600 from its creation on.
-// Failures are base::errc::io_error naming the file and the OS error.
+// Writes `path` whole or not at all: a temporary file of its own beside it, flushed to
+// disk, renamed over it, and the folder flushed so the rename survives a power loss. Parent
+// folders are created. A secret file is mode 0600 from its creation on; others are 0644. A
+// symbolic link at `path` is replaced, not written through. Failures are
+// base::errc::io_error naming the file and the OS error; a failed write leaves the old file.
 enum class FileMode { normal, secret };
 Status write_file_atomically(const std::filesystem::path& path, std::string_view bytes,
                              FileMode mode = FileMode::normal);

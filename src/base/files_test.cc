@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "base/errors.h"
@@ -57,17 +58,40 @@ TEST_F(Files, AWriteCreatesFoldersAndReplacesTheFileWhole) {
   EXPECT_FALSE(fs::exists(path.string() + ".tmp"));
 }
 
-TEST_F(Files, ASecretIsNeverReadableByOthersEvenOverALeftoverTemporaryFile) {
+TEST_F(Files, ASecretIsNeverReadableByOthersAndOtherFilesBesideItAreLeftAlone) {
   const auto path = dir_ / "key";
   fs::create_directories(dir_);
   {
-    std::ofstream leftover(path.string() + ".tmp");
-    leftover << "from a crash";
+    std::ofstream other(path.string() + ".tmp");
+    other << "someone else's";
   }
   fs::permissions(path.string() + ".tmp", fs::perms::all);
   ASSERT_TRUE(write_file_atomically(path, "secret", FileMode::secret).ok());
   EXPECT_EQ(mode_of(path), 0600u);
   EXPECT_EQ(read_file_limited(path, 100).value(), "secret");
+  EXPECT_EQ(read_file_limited(path.string() + ".tmp", 100).value(), "someone else's");
+  ASSERT_TRUE(write_file_atomically(dir_ / "plain", "x").ok());
+  EXPECT_EQ(mode_of(dir_ / "plain"), 0644u);
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()), 3) << "no temporary file is left";
+}
+
+TEST_F(Files, AFifoIsRefusedWithoutWaitingForAWriter) {
+  fs::create_directories(dir_);
+  ASSERT_EQ(::mkfifo((dir_ / "fifo").c_str(), 0600), 0);
+  auto r = read_file_limited(dir_ / "fifo", 100);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), make_error_code(base::errc::io_error));
+  EXPECT_NE(r.error().detail().find("not a regular file"), std::string::npos) << r.error().detail();
+}
+
+TEST_F(Files, AFileWhoseSizeIsUnknownBeforehandIsStillReadWithinTheLimit) {
+  // /proc files say they are empty and are not.
+  auto status = read_file_limited("/proc/self/status", 1 << 20);
+  ASSERT_TRUE(status.ok()) << status.error().detail();
+  EXPECT_NE(status->find("Name:"), std::string::npos);
+  auto capped = read_file_limited("/proc/self/status", 10);
+  ASSERT_FALSE(capped.ok());
+  EXPECT_EQ(capped.error().code(), make_error_code(base::errc::too_large));
 }
 
 TEST_F(Files, AWriteIntoAnUnwritablePlaceIsAnIoError) {

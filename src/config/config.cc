@@ -12,6 +12,8 @@
 #include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include "base/files.h"
+
 namespace roadside::config {
 namespace {
 
@@ -192,11 +194,13 @@ Result<Config> Config::load(const Inputs& in) {
   // 1. YAML file
   if (in.file) {
     const std::string file = in.file->string();
-    std::ifstream f(*in.file);
-    if (!f) return Error(make_error_code(errc::bad_file), "cannot read configuration file " + file);
+    // The operator's own file, but read within a limit like every other file.
+    constexpr std::uintmax_t kMaxConfigFile = 1 << 20;
+    auto text = read_file_limited(*in.file, kMaxConfigFile);
+    if (!text.ok()) return Error(make_error_code(errc::bad_file), "cannot read configuration file: " + text.error().detail());
     YAML::Node root;
     try {
-      root = YAML::Load(f);
+      root = YAML::Load(*text);
     } catch (const YAML::Exception& e) {
       return Error(make_error_code(errc::bad_file),
                    file + ":" + std::to_string(e.mark.line + 1) + ": not valid YAML: " + e.msg);
