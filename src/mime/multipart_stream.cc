@@ -16,6 +16,7 @@ Result<std::size_t> read_full(const ReadAt& read, std::uint64_t offset, std::spa
   while (done < into.size()) {
     ROADSIDE_TRY(std::size_t n, read(offset + done, into.subspan(done)));
     if (n == 0) break;
+    if (n > into.size() - done) return malformed("the body's reader gave more bytes than asked for");
     done += n;
   }
   return done;
@@ -43,6 +44,7 @@ Result<Delimiters> find_delimiters(const ReadAt& read, const std::string& dash, 
   for (std::uint64_t pos = 0;;) {
     ROADSIDE_TRY(std::size_t got, read(pos, piece));
     if (got == 0) return found;
+    if (got > piece.size()) return malformed("the body's reader gave more bytes than asked for");
     window.append(piece.data(), got);
     pos += got;
     std::size_t from = 0;
@@ -77,6 +79,8 @@ Result<std::vector<PartRange>> parse_multipart_stream(const ReadAt& read, std::s
       if (n == 2 && std::string_view(close, 2) == "--") return parts;
       return malformed("multipart body has no close delimiter");
     }
+    // Delimiters overlap only when the boundary holds CR or LF, which RFC 2046 forbids.
+    if (d.starts[i + 1] < d.ends[i]) return malformed("multipart delimiters overlap");
     const std::uint64_t span = d.starts[i + 1] - d.ends[i];
     ROADSIDE_TRY(std::size_t n,
                  read_full(read, d.ends[i], std::span(block).first(std::min<std::uint64_t>(block.size(), span))));

@@ -30,7 +30,10 @@ struct StreamLimits {
 
 // Splits a multipart body at "--boundary" delimiters as parse_multipart does: a preamble is
 // ignored, the close delimiter "--boundary--" is required, and nothing but an epilogue
-// without delimiters may follow it. Memory stays within the limits whatever the body's size.
+// without delimiters may follow it. Stricter than parse_multipart in three ways: padding
+// after a delimiter is spaces and tabs only, a part with headers ends them with a blank
+// line, and a part's headers fit in max_header_block. Memory stays within the limits
+// whatever the body's size.
 // Errors: errc::malformed naming what is wrong; a failed read passes its error through.
 Result<std::vector<PartRange>> parse_multipart_stream(const ReadAt& read, std::string_view boundary,
                                                       const StreamLimits& limits = {});

@@ -81,6 +81,18 @@ TEST(MultipartStream, LimitsOnPartsAndHeadersHoldWhateverTheBodySize) {
   EXPECT_FALSE(parse_multipart_stream(empty.at(), std::string(201, 'b')).ok());
 }
 
+TEST(MultipartStream, ABoundaryThatOverlapsItselfOrAReaderThatOverrunsIsRefused) {
+  // A boundary with CR LF in it (RFC 2046 forbids them) can make delimiters overlap.
+  Reader overlapping{"--x\r\n--x\r\n--x\r\n--x--"};
+  auto parts = parse_multipart_stream(overlapping.at(), "x\r\n--x");
+  ASSERT_FALSE(parts.ok());
+  EXPECT_EQ(parts.error().code(), make_error_code(errc::malformed));
+  const auto overrun = [](std::uint64_t, std::span<char> into) -> Result<std::size_t> { return into.size() + 1; };
+  auto over = parse_multipart_stream(overrun, "B");
+  ASSERT_FALSE(over.ok());
+  EXPECT_NE(over.error().detail().find("more bytes than asked"), std::string::npos) << over.error().detail();
+}
+
 TEST(MultipartStream, AFailedReadPassesItsErrorThrough) {
   const auto failing = [](std::uint64_t, std::span<char>) -> Result<std::size_t> {
     return Error(std::make_error_code(std::errc::io_error), "disk gone");

@@ -77,9 +77,14 @@ def check(repo):
             is_test = path.endswith("_test.cc")
             rel = os.path.relpath(path, repo)
             stand_in = os.path.splitext(os.path.relpath(path, src))[0] + ".h" in STAND_INS
-            if is_test:
+            if stand_in and not is_test:
+                for inc in INCLUDE_PATH.findall(text):
+                    if inc.startswith(m + "/") and inc not in STAND_INS:
+                        problems.append(f"{rel}: a stand-in includes {inc}, which is not a stand-in")
+            # A test may use the stand-ins only where what they use comes before its module.
+            if is_test and all(order[u] < order[m] for u in STAND_IN_USES):
                 text = "\n".join(line for line in text.splitlines()
-                                  if not any(m.group(1) in STAND_INS for m in INCLUDE_PATH.finditer(line)))
+                                  if not any(inc.group(1) in STAND_INS for inc in INCLUDE_PATH.finditer(line)))
             for used in sorted(set(INCLUDE.findall(text))):
                 if stand_in and not is_test and used != m and used not in STAND_IN_USES:
                     problems.append(f"{rel}: a stand-in includes {used}/; stand-ins may use only "
@@ -112,10 +117,19 @@ def self_test():
             return 1
         with open(os.path.join(tmp, "src", "testbed", "publish.cc"), "a") as f:
             f.write('#include "globalconf/client.h"\n')
-        if not any("src/testbed/publish.cc: a stand-in includes globalconf/" in p for p in check(tmp)):
-            print("self-test: a stand-in using globalconf was not caught")
-            return 1
-    print("self-test: a forbidden include (base -> server) is caught, and a stand-in using globalconf")
+        with open(os.path.join(tmp, "src", "testbed", "authority.h"), "a") as f:
+            f.write('#include "testbed/instance.h"\n')
+        with open(os.path.join(tmp, "src", "base", "stand_in_test.cc"), "w") as f:
+            f.write('#include "testbed/authority.h"\n')
+        found = check(tmp)
+        for expected, what in (("src/testbed/publish.cc: a stand-in includes globalconf/", "a stand-in using globalconf"),
+                               ("src/testbed/authority.h: a stand-in includes testbed/instance.h", "a stand-in using the rest of testbed"),
+                               ("src/base/stand_in_test.cc: a test of base includes testbed/", "a test of base using a stand-in on crypto")):
+            if not any(expected in p for p in found):
+                print(f"self-test: {what} was not caught")
+                return 1
+    print("self-test: a forbidden include (base -> server) is caught, and so are stand-ins that reach past base and crypto"
+          " or into the rest of testbed, and a stand-in in a test of a module before crypto")
     return 0
 
 
