@@ -80,7 +80,7 @@ Status write_file_atomically(const std::filesystem::path& path, std::string_view
   const Fd f{::mkostemp(tmp.data(), O_CLOEXEC)};
   if (f.fd < 0) return io_error(path, "create a temporary file for", errno);
   auto fail = [&](const std::string& what) {
-    const Error e = io_error(path, what, errno);
+    Error e = io_error(path, what, errno);
     ::unlink(tmp.c_str());
     return e;
   };
