@@ -17,7 +17,6 @@
 #include "proxy/soap.h"
 #include "signer/message_signer.h"
 #include "support/test_support.h"
-#include "testbed/authority.h"
 
 namespace roadside::proxy {
 namespace {
@@ -73,16 +72,6 @@ net::ClientResponse signed_answer(TransportMessage response, const std::string& 
   return answer_as_sent(response, auth_der);
 }
 
-// A good OCSP response for `cert` from the test PKI's responder, made at `at`.
-std::string good_ocsp(const crypto::Certificate& cert, std::chrono::system_clock::time_point at) {
-  const auto& pki = testing::test_pki();
-  const std::string request = crypto::make_ocsp_request(cert, pki.ca).value();
-  auto good = [](const std::string&) { return std::optional(testbed::OcspAnswer{crypto::CertStatus::good, {}}); };
-  auto response =
-      testbed::make_ocsp_response(request, good, {pki.ca, pki.ocsp, pki.ocsp_key}, at, std::chrono::hours(1));
-  return response.value();
-}
-
 class ClientProxyTest : public ::testing::Test, protected FakeWorld {
  protected:
   ClientProxyTest() {
@@ -136,14 +125,7 @@ class ClientProxyTest : public ::testing::Test, protected FakeWorld {
   // `response` signed by the provider's member as its batch signer does; with `batch_with`,
   // in one batch with those messages (a hash tree, each message getting its own chain).
   TransportMessage signed_by_provider(TransportMessage response, std::vector<signer::MessageParts> batch_with = {}) {
-    const std::vector<std::string> ocsp_responses = {good_ocsp(provider_key->info.cert, clock.now())};
-    signer::MessageParts parts{response.message, {}, response.attachment_digests().value()};
-    batch_with.insert(batch_with.begin(), std::move(parts));
-    auto signed_parts =
-        signer::sign_batch(batch_with, {provider_key->key, provider_key->info.cert, ocsp_responses, {}}, clock.now());
-    EXPECT_TRUE(signed_parts.ok()) << signed_parts.error().to_string();
-    if (signed_parts.ok()) response.signature = std::move(signed_parts->front());
-    return response;
+    return signed_as_batch(std::move(response), *provider_key, clock.now(), std::move(batch_with));
   }
 
   // The SOAP response of a provider: the request's header, its requestHash, `edit` applied.

@@ -28,6 +28,7 @@
 #include "proxy/service_transport.h"
 #include "proxy/transport.h"
 #include "signer/batch_signer.h"
+#include "signer/message_signer.h"
 #include "signer/ocsp.h"
 #include "signer/token.h"
 #include "trust/certificate_profile.h"
@@ -305,6 +306,16 @@ inline std::shared_ptr<const signer::OpenKey> member_signing_key(const XRoadId& 
                            .subject_extra = {{"serialNumber", serial}},
                            .usage = crypto::Usage::signing});
 }
+
+// Defined in proxy_fakes_test.cc: they answer as the test PKI's OCSP responder, and only
+// test sources may use testbed's stand-ins (CONTRIBUTING.md).
+// A good OCSP response for `cert` from the test PKI's responder, made at `at`.
+std::string good_ocsp(const crypto::Certificate& cert, std::chrono::system_clock::time_point at);
+// `m` signed by `key` at `at` as a batch signer does, with a good OCSP response for the key's
+// certificate; with `batch_with`, in one batch with those messages (a hash tree, each
+// message getting its own chain).
+TransportMessage signed_as_batch(TransportMessage m, const signer::OpenKey& key, std::chrono::system_clock::time_point at,
+                                 std::vector<signer::MessageParts> batch_with = {});
 
 // `xml` without its first <name>...</name> element (unchanged when it has none).
 inline std::string without_element(std::string xml, std::string_view name) {

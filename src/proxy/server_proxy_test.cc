@@ -15,7 +15,6 @@
 #include "proxy/soap.h"
 #include "signer/message_signer.h"
 #include "support/test_support.h"
-#include "testbed/authority.h"
 
 namespace roadside::proxy {
 namespace {
@@ -67,16 +66,6 @@ std::string soap_message(std::string_view service, std::string_view body, std::s
          (service == "getState" || service == "hidden" ? "<id:serviceVersion>v1</id:serviceVersion>" : "") + "</xrd:service>" +
          R"(<xrd:id>abc</xrd:id><xrd:protocolVersion>4.0</xrd:protocolVersion></SOAP-ENV:Header><SOAP-ENV:Body>)" + std::string(body) +
          "</SOAP-ENV:Body></SOAP-ENV:Envelope>";
-}
-
-// A good OCSP response for `cert` from the test PKI's responder, made at `at`.
-std::string good_ocsp(const crypto::Certificate& cert, std::chrono::system_clock::time_point at) {
-  const auto& pki = testing::test_pki();
-  const std::string request = crypto::make_ocsp_request(cert, pki.ca).value();
-  auto good = [](const std::string&) { return std::optional(testbed::OcspAnswer{crypto::CertStatus::good, {}}); };
-  auto response =
-      testbed::make_ocsp_response(request, good, {pki.ca, pki.ocsp, pki.ocsp_key}, at, std::chrono::hours(1));
-  return response.value();
 }
 
 class ServerProxyTest : public ::testing::Test, protected FakeWorld {
@@ -190,14 +179,7 @@ class ServerProxyTest : public ::testing::Test, protected FakeWorld {
   // `request` signed by the client's member as its batch signer does; with `batch_with`, in
   // one batch with those messages (a hash tree, each message getting its own chain).
   TransportMessage signed_by_client(TransportMessage request, std::vector<signer::MessageParts> batch_with = {}) {
-    const std::vector<std::string> ocsp_responses = {good_ocsp(client_key->info.cert, clock.now())};
-    signer::MessageParts parts{request.message, {}, request.attachment_digests().value()};
-    batch_with.insert(batch_with.begin(), std::move(parts));
-    auto signed_parts =
-        signer::sign_batch(batch_with, {client_key->key, client_key->info.cert, ocsp_responses, {}}, clock.now());
-    EXPECT_TRUE(signed_parts.ok()) << signed_parts.error().to_string();
-    if (signed_parts.ok()) request.signature = std::move(signed_parts->front());
-    return request;
+    return signed_as_batch(std::move(request), *client_key, clock.now(), std::move(batch_with));
   }
   // `request` as ss1 sends it over TLS with its CA-issued key, that key's OCSP response in it.
   FakeExchange from_ss1(TransportMessage request) {
