@@ -15,10 +15,6 @@ Error io(std::string detail) {
   return Error(make_error_code(base::errc::io_error), std::move(detail));
 }
 
-Status write(const fs::path& p, const std::string& bytes, bool secret) {
-  return write_file_atomically(p, bytes, secret ? FileMode::secret : FileMode::normal);
-}
-
 Result<std::string> read(const fs::path& p) {
   return read_file_limited(p, 1 << 20);
 }
@@ -45,16 +41,14 @@ Result<std::unique_ptr<TestCa>> TestCa::create(const fs::path& dir, const std::s
   spec.usage = crypto::Usage::timestamping;
   ROADSIDE_TRY(crypto::Certificate tsa, crypto::issue_certificate(spec, tsa_key, &ca, ca_key));
 
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return io("cannot create " + dir.string() + ": " + ec.message());
-  for (const auto& [file, text, secret] : {std::tuple{"ca.pem", ca.to_pem(), false},
-                                           {"ca.key", ca_key.to_pem(), true},
-                                           {"ocsp.pem", ocsp.to_pem(), false},
-                                           {"ocsp.key", ocsp_key.to_pem(), true},
-                                           {"tsa.pem", tsa.to_pem(), false},
-                                           {"tsa.key", tsa_key.to_pem(), true}}) {
-    ROADSIDE_TRY_STATUS(write(dir / file, text, secret));
+  // The keys are secrets from their creation on; write_file_atomically makes the folder.
+  for (const auto& [file, text, mode] : {std::tuple{"ca.pem", ca.to_pem(), FileMode::normal},
+                                         {"ca.key", ca_key.to_pem(), FileMode::secret},
+                                         {"ocsp.pem", ocsp.to_pem(), FileMode::normal},
+                                         {"ocsp.key", ocsp_key.to_pem(), FileMode::secret},
+                                         {"tsa.pem", tsa.to_pem(), FileMode::normal},
+                                         {"tsa.key", tsa_key.to_pem(), FileMode::secret}}) {
+    ROADSIDE_TRY_STATUS(write_file_atomically(dir / file, text, mode));
   }
   std::unique_ptr<TestCa> out(new TestCa(dir, std::move(ca_key), std::move(ca), std::move(ocsp_key), std::move(ocsp),
                                          std::move(tsa_key), std::move(tsa)));
@@ -97,7 +91,7 @@ Status TestCa::save_issued() const {
     j[serial] = {{"subject", i.subject}};
     if (i.revoked) j[serial]["revoked"] = format_rfc3339(*i.revoked);
   }
-  return write(dir_ / "issued.json", j.dump(2) + "\n", false);
+  return write_file_atomically(dir_ / "issued.json", j.dump(2) + "\n");
 }
 
 Result<crypto::Certificate> TestCa::issue(crypto::CertificateSpec spec, const crypto::PrivateKey& key) {

@@ -32,10 +32,6 @@ Error io(std::string detail) {
   return Error(make_error_code(base::errc::io_error), std::move(detail));
 }
 
-Status write(const fs::path& p, const std::string& bytes, bool secret = false) {
-  return write_file_atomically(p, bytes, secret ? FileMode::secret : FileMode::normal);
-}
-
 // A port nothing listens on now at `address` (`preferred` when that one is free), and not
 // handed out before by this init.
 Result<unsigned short> pick_port(const std::string& address, std::set<std::pair<std::string, unsigned short>>& taken,
@@ -139,13 +135,13 @@ Result<json> init_instance(const InitOptions& o) {
                                           .usage = crypto::Usage::ca,
                                           .validity = std::chrono::hours(24 * 365 * 20)},
                                          conf_key, nullptr, conf_key));
-  ROADSIDE_TRY_STATUS(write(dir / "globalconf" / "signing.key", conf_key.to_pem(), true));
-  ROADSIDE_TRY_STATUS(write(dir / "globalconf" / "signing.pem", conf_cert.to_pem()));
+  ROADSIDE_TRY_STATUS(write_file_atomically(dir / "globalconf" / "signing.key", conf_key.to_pem(), FileMode::secret));
+  ROADSIDE_TRY_STATUS(write_file_atomically(dir / "globalconf" / "signing.pem", conf_cert.to_pem()));
 
   std::string pin = o.pin;
   if (pin.empty()) {
     pin = random_pin();
-    ROADSIDE_TRY_STATUS(write(dir / "secrets" / "token-pin", pin + "\n", true));
+    ROADSIDE_TRY_STATUS(write_file_atomically(dir / "secrets" / "token-pin", pin + "\n", FileMode::secret));
     ::chmod((dir / "secrets").c_str(), 0700);
   }
 
@@ -218,7 +214,7 @@ Result<json> init_instance(const InitOptions& o) {
                                  "Sign key",
                                  mechanism,
                                  {{upper(sign_cert.sha1_hex()), true, member, sign_cert, "registered"}}}}});
-    ROADSIDE_TRY_STATUS(write(sdir / "token" / "keyconf.xml", keyconf.to_xml()));
+    ROADSIDE_TRY_STATUS(write_file_atomically(sdir / "token" / "keyconf.xml", keyconf.to_xml()));
     ROADSIDE_TRY_STATUS(signer::write_soft_token_key(sdir / "token", auth_id, auth_key, pin));
     ROADSIDE_TRY_STATUS(signer::write_soft_token_key(sdir / "token", sign_id, sign_key, pin));
 
@@ -237,7 +233,7 @@ Result<json> init_instance(const InitOptions& o) {
                              "\n  peer_port: " + std::to_string(server_port) +
                              "\n  ocsp_responder_port: " + std::to_string(ocsp_port) +
                              "\n  peer_ocsp_port: " + std::to_string(ocsp_port) + "\nocsp:\n  check_interval_s: 30\n";
-    ROADSIDE_TRY_STATUS(write(sdir / "roadside.yaml", yaml));
+    ROADSIDE_TRY_STATUS(write_file_atomically(sdir / "roadside.yaml", yaml));
 
     // What the server hosts: its member and subsystems; the last one provides the example services.
     std::string conf =
@@ -256,7 +252,7 @@ Result<json> init_instance(const InitOptions& o) {
               "      - service: bytes\n        subjects: [" + subjects + "]\n" +
               "      - service: getRandom\n        version: v1\n        subjects: [" + subjects + "]\n";
     }
-    ROADSIDE_TRY_STATUS(write(sdir / "server-conf.yaml", conf));
+    ROADSIDE_TRY_STATUS(write_file_atomically(sdir / "server-conf.yaml", conf));
     json clients = json::array();
     for (const auto& c : ss.clients) clients.push_back(c.to_string());
     servers.push_back({{"id", server.to_string()},
@@ -301,10 +297,10 @@ Result<json> init_instance(const InitOptions& o) {
   priv.auth_cert_reg_service_address = "http://127.0.0.1:" + std::to_string(publisher_port) + "/managementservice/";
   priv.management_service_provider = *XRoadId::subsystem(o.instance, "COM", "1001", "MANAGEMENT");
   priv.timestamping_interval_seconds = 60;
-  ROADSIDE_TRY_STATUS(write(dir / "globalconf" / "shared-params.xml", shared.to_xml()));
-  ROADSIDE_TRY_STATUS(write(dir / "globalconf" / "private-params.xml", priv.to_xml()));
+  ROADSIDE_TRY_STATUS(write_file_atomically(dir / "globalconf" / "shared-params.xml", shared.to_xml()));
+  ROADSIDE_TRY_STATUS(write_file_atomically(dir / "globalconf" / "private-params.xml", priv.to_xml()));
   globalconf::Anchor anchor{o.instance, std::chrono::system_clock::now(), {{globalconf_url, {conf_cert}}}};
-  ROADSIDE_TRY_STATUS(write(dir / "anchor.xml", anchor.to_xml()));
+  ROADSIDE_TRY_STATUS(write_file_atomically(dir / "anchor.xml", anchor.to_xml()));
 
   json instance = {
       {"instance", o.instance},
@@ -317,7 +313,7 @@ Result<json> init_instance(const InitOptions& o) {
       {"services", services},
       {"token_pin_env", "XROAD_TOKEN_PIN"},
       {"ports", {{"publisher", publisher_port}, {"authorities", authority_port}, {"services", services_port}}}};
-  ROADSIDE_TRY_STATUS(write(dir / "instance.json", instance.dump(2) + "\n"));
+  ROADSIDE_TRY_STATUS(write_file_atomically(dir / "instance.json", instance.dump(2) + "\n"));
   return instance;
 }
 
