@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/random.h"
+#include "base/utf8.h"
 #include "xml/dom.h"
 
 namespace roadside::testbed {
@@ -13,6 +14,20 @@ namespace {
 
 namespace http = boost::beast::http;
 constexpr std::size_t kMaxBody = 1 << 20;
+constexpr std::size_t kMaxEchoBody = 16 << 20;
+
+// Text the echo can put into its JSON answer: no type, or a textual one, and UTF-8 bytes.
+// Anything else (application/octet-stream, images, text that is not UTF-8) is echoed as sent.
+bool is_echoed_as_json(std::string_view content_type, std::string_view body) {
+  const std::string type = mime::HeaderValue::parse(std::string(content_type)).value;
+  const auto ends_with = [&](std::string_view suffix) {
+    return type.size() >= suffix.size() && type.compare(type.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  const bool textual = type.empty() || type.rfind("text/", 0) == 0 || type == "application/json" ||
+                       type == "application/xml" || type == "application/x-www-form-urlencoded" ||
+                       ends_with("+json") || ends_with("+xml");
+  return textual && is_utf8(body);
+}
 constexpr std::uint64_t kMaxBytes = 2ull << 30;  // /bytes: the largest body it sends or takes
 
 // GET /bytes/N: N bytes of a fixed pattern, streamed. POST or PUT /bytes[/...]: reads the
@@ -187,9 +202,19 @@ boost::asio::awaitable<void> ExampleServices::handle(net::ServerExchange& ex) {
     co_await serve_bytes(ex, path);
     co_return;
   }
-  auto body = co_await ex.read_body_all(kMaxBody);
+  const bool echo = path == "/echo" || path.rfind("/echo/", 0) == 0;
+  auto body = co_await ex.read_body_all(echo ? kMaxEchoBody : kMaxBody);
   if (!body.ok()) co_return;
-  if (path == "/echo" || path.rfind("/echo/", 0) == 0) {
+  if (echo) {
+    const std::string content_type(ex.request()[http::field::content_type]);
+    if (!is_echoed_as_json(content_type, *body)) {
+      auto response = net::make_response(http::status::ok, std::move(body).value(),
+                                         content_type.empty() ? "application/octet-stream" : content_type);
+      response.set("X-Echo-Method", ex.request().method_string());
+      response.set("X-Echo-Path", path);
+      (void)co_await ex.respond(std::move(response));
+      co_return;
+    }
     nlohmann::json headers = nlohmann::json::object();
     for (const auto& f : ex.request()) headers[std::string(f.name_string())] = std::string(f.value());
     nlohmann::json j = {{"method", std::string(ex.request().method_string())},

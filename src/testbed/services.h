@@ -1,6 +1,8 @@
 // The test instance's example services, behind one loopback listener:
 //   /echo[/...]   REST: answers any method with JSON describing the request (method, path,
-//                 query, headers, body)
+//                 query, headers, body) when the body is UTF-8 text of a textual type (or none);
+//                 any other body (binary, non-UTF-8 text) comes back byte for byte, with its
+//                 Content-Type and X-Echo-Method / X-Echo-Path headers. Bodies up to 16 MiB.
 //   GET /bytes/N  REST: N bytes (up to 2 GiB), streamed
 //   POST|PUT /bytes[/...]  REST: reads the body in pieces, answers {"size":N,"sha256":hex}
 //   POST /soap    SOAP getRandom: answers with the request's X-Road header and a random number

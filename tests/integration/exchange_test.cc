@@ -227,6 +227,20 @@ TEST_F(Exchange, ALargerBodyArrivesWhole) {
   EXPECT_EQ(json::parse(r.body)["body"], body);
 }
 
+// Issue 15 item 7: the echo service put every body into JSON, so a binary body (not UTF-8)
+// ended in 500 "request not handled". Every byte value, NUL included, comes back as sent.
+TEST_F(Exchange, ABinaryMebibyteComesBackFromTheEchoByteForByte) {
+  TempDir tmp;
+  std::string body(1 << 20, '\0');
+  for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>((i * 131 + i / 251) & 0xFF);
+  write_file(tmp / "body", body);
+  Reply r = curl(kClient + " -H 'Content-Type: application/octet-stream' --data-binary @" + (tmp / "body").string(), kEcho + "/blob");
+  ASSERT_EQ(r.status, 200) << r.body.substr(0, 500);
+  EXPECT_EQ(header(r, "content-type"), "application/octet-stream");
+  EXPECT_EQ(header(r, "x-echo-path"), "/echo/blob");
+  EXPECT_TRUE(r.body == body) << "the echo changed the body (" << r.body.size() << " bytes back)";
+}
+
 // Peak resident memory of a testbed server's process (VmHWM), in bytes; 0 when unknown.
 std::uint64_t peak_rss(int server) {
   std::string out;
