@@ -7,6 +7,33 @@
 namespace roadside::cli {
 namespace {
 
+// The country profiles (config/profiles.cc): what each sets, with X-Road's parameter.
+std::string profiles_markdown() {
+  std::string out =
+      "\n## Country profiles\n\n"
+      "`profile` (`ROADSIDE_PROFILE`, `--set profile=fi`) applies the defaults of one of X-Road's country variant\n"
+      "packages (`xroad-securityserver-XX` and its `/etc/xroad/conf.d/override-securityserver-XX.ini`; the FI and EE\n"
+      "values are the \"FI-package value\" and \"EE-package value\" columns of X-Road's System Parameters guide).\n"
+      "A profile changes defaults only: an option set in the file, the environment or a flag keeps its value, and\n"
+      "`roadside config show` names the profile as the source of each value it gave.\n\n"
+      "| profile | option | value | X-Road parameter |\n"
+      "|---|---|---|---|\n";
+  for (const auto& p : config::profiles()) {
+    if (p.settings.empty()) out += "| `" + std::string(p.name) + "` | | | " + std::string(p.description) + " |\n";
+    for (const auto& s : p.settings) {
+      out += "| `" + std::string(p.name) + "` | `" + std::string(s.option) + "` | `" + std::string(s.value) + "` | " +
+             std::string(s.xroad) + " |\n";
+    }
+  }
+  out += "\n";
+  for (const auto& p : config::profiles()) {
+    out += "- `" + std::string(p.name) + "`: " + std::string(p.description);
+    if (!p.unmapped.empty()) out += " Not applied: " + std::string(p.unmapped);
+    out += "\n";
+  }
+  return out;
+}
+
 // The option table as docs/configuration.md.
 std::string options_markdown() {
   std::string out =
@@ -34,6 +61,7 @@ std::string options_markdown() {
     out += "| `" + std::string(o.name) + "` | " + type + " | " + cell(o.default_value) + " | " + cell(o.env) + " | " +
            cell(o.flag) + " | " + std::string(o.description) + " |\n";
   }
+  out += profiles_markdown();
   return out;
 }
 

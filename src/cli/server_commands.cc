@@ -1,4 +1,4 @@
-// serve, apply, token login, maintenance, healthcheck.
+// serve, apply, token login and logout, maintenance, healthcheck.
 #include <termios.h>
 #include <unistd.h>
 
@@ -94,7 +94,7 @@ void add_apply(CLI::App& app, Commands& out) {
                     });
 }
 
-void add_token_login(CLI::App& app, Commands& out) {
+void add_token(CLI::App& app, Commands& out) {
   auto flags = std::make_shared<ConfigFlags>();
   auto* token = app.add_subcommand("token", "The software token of a running server");
   token->require_subcommand(1);
@@ -109,10 +109,20 @@ void add_token_login(CLI::App& app, Commands& out) {
                    std::fill(pin.begin(), pin.end(), '\0');
                    return rc;
                  }});
+  auto logout_flags = std::make_shared<ConfigFlags>();
+  auto* logout = token->add_subcommand(
+      "logout", "Log the running server out of its token (X-Road's Log out): signing stops and the server is not ready until a login");
+  logout_flags->add_to(*logout);
+  out.push_back({logout, [logout_flags] {
+                   auto cfg = logout_flags->load();
+                   if (!cfg.ok()) return config_error(cfg.error());
+                   return control(*cfg, "token-logout", "");
+                 }});
 }
 
 void add_maintenance(CLI::App& app, Commands& out) {
-  add_with_argument(app, out, "maintenance", "Maintenance mode of the running server: on makes /readyz answer 503 so load balancers drain it",
+  add_with_argument(app, out, "maintenance", "Maintenance mode of the running server: on makes /readyz and X-Road's health check answer 503 "
+                    "so load balancers drain it",
                     "state", "on or off",
                     [](const config::Config& cfg, const std::string& state) { return control(cfg, "maintenance", state); })
       ->check(CLI::IsMember({"on", "off"}));
@@ -153,7 +163,7 @@ void add_server_commands(CLI::App& app, Commands& out) {
   add_serve(app, out);
   add_apply(app, out);
   add_healthcheck(app, out);
-  add_token_login(app, out);
+  add_token(app, out);
   add_maintenance(app, out);
 }
 

@@ -142,6 +142,7 @@ const FaultCategory& config_category() noexcept {
 std::string_view to_string(Source s) noexcept {
   switch (s) {
     case Source::default_value: return "default";
+    case Source::profile: return "profile";
     case Source::file: return "file";
     case Source::env: return "env";
     case Source::flag: return "flag";
@@ -262,6 +263,14 @@ Result<Config> Config::load(const Inputs& in) {
     if (const Option* o = find_option(name); o && !o->flag.empty()) origin = std::string(o->flag);
     ROADSIDE_TRY_STATUS(c.set(name, text, Source::flag, origin));
   }
+
+  // 4. The country profile, under everything set above
+  const Profile* profile = find_profile(c.str("profile"));
+  if (!profile) return invalid("profile: no such profile \"" + c.str("profile") + "\"");  // the choice list prevents it
+  for (const auto& s : profile->settings) {
+    if (c.value(s.option).source != Source::default_value) continue;
+    ROADSIDE_TRY_STATUS(c.set(s.option, s.value, Source::profile, std::string(profile->name)));
+  }
   return c;
 }
 
@@ -288,7 +297,7 @@ bool Config::boolean(std::string_view name) const { return str(name) == "true"; 
 std::string Config::show_yaml() const {
   // Nested sections in table order; each value with its source as a comment.
   std::ostringstream text;
-  text << "# Effective configuration (defaults < file < environment < flags). Secrets are redacted.\n";
+  text << "# Effective configuration (defaults < profile < file < environment < flags). Secrets are redacted.\n";
   std::vector<std::string> open;  // currently open section path
   for (const auto& o : options()) {
     std::vector<std::string> path;

@@ -1,5 +1,7 @@
 // Roadside's configuration: one typed table of options (options.cc), loaded in layers
-//   defaults < YAML file < environment (XROAD_* / ROADSIDE_*) < command-line flags.
+//   defaults < country profile < YAML file < environment (XROAD_* / ROADSIDE_*) < command-line flags.
+// The option `profile` (ee, fi, is, fo; set in any layer) names one of X-Road's country
+// variants (profiles.cc); its values replace only the defaults of the options it lists.
 //
 // An unknown key in the file, an unknown XROAD_*/ROADSIDE_* variable or a bad value is an
 // error that names the key, where it came from and what is allowed. Secrets (PIN, database
@@ -42,14 +44,32 @@ struct Option {
 const std::vector<Option>& options();
 const Option* find_option(std::string_view name);
 
-enum class Source { default_value, file, env, flag };
+enum class Source { default_value, profile, file, env, flag };
 std::string_view to_string(Source s) noexcept;
 
 struct Value {
   std::string text;    // normalized (choices in their canonical spelling)
   Source source = Source::default_value;
-  std::string origin;  // "config.yaml:12", "XROAD_DB_PORT", "--health-port"
+  std::string origin;  // "config.yaml:12", "XROAD_DB_PORT", "--health-port", "fi" (a profile)
 };
+
+// A country profile: X-Road's defaults for one country's variant package
+// (xroad-securityserver-XX, its /etc/xroad/conf.d/override-securityserver-XX.ini).
+struct ProfileSetting {
+  std::string_view option;  // a Roadside option
+  std::string_view value;   // its default under this profile
+  std::string_view xroad;   // X-Road's parameter: "[signer] key-length"
+};
+struct Profile {
+  std::string_view name;  // as the option `profile` takes it: "fi"
+  std::string_view description;
+  std::vector<ProfileSetting> settings;
+  std::string_view unmapped;  // what else X-Road's package changes, and why Roadside has no option for it
+};
+
+// Every profile, "none" (no country's changes) first.
+const std::vector<Profile>& profiles();
+const Profile* find_profile(std::string_view name);
 
 struct Inputs {
   std::optional<std::filesystem::path> file;
@@ -62,8 +82,10 @@ std::map<std::string, std::string> process_env();
 
 class Config {
  public:
+  // The layers in order; then the profile the result names gives its values to the options
+  // still at their default.
   static Result<Config> load(const Inputs& in);
-  // Defaults only (tests, tools).
+  // Defaults only, no profile (tests, tools).
   static Config defaults();
 
   // REQUIRES: `name` is an option of the given type.

@@ -155,5 +155,132 @@ TEST(Config, ShowRedactsSecretsAndNamesSources) {
   EXPECT_NE(yaml.find("# flag: --health-port"), std::string::npos) << yaml;
 }
 
+// Issue 15, item 6: country profiles. X-Road's variant packages (UG-SYSPAR's FI and EE
+// columns; the IS and FO packages' override files) change defaults, and only defaults.
+TEST(Profiles, EachProfileSetsItsCountrysDefaults) {
+  // Spot checks against X-Road's documents, independent of the table in profiles.cc.
+  struct Expect {
+    const char* profile;
+    std::vector<std::pair<const char*, const char*>> values;
+  };
+  const std::vector<Expect> expected = {
+      {"ee",
+       {{"proxy.client_port", "80"},
+        {"proxy.client_tls_port", "443"},
+        {"listen.address", "127.0.0.1"},
+        {"signer.key_length", "3072"},
+        {"token.enforce_pin_policy", "true"},
+        {"messagelog.max_loggable_body_bytes", "20971520"},
+        {"messagelog.body_logging", "true"},
+        {"messagelog.timestamp_failure_period_s", "14400"}}},
+      {"fi",
+       {{"messagelog.body_logging", "false"},
+        {"messagelog.timestamp_failure_period_s", "172800"},
+        {"signer.key_length", "3072"},
+        {"token.enforce_pin_policy", "true"},
+        {"proxy.client_tls_protocols", "TLSv1.2"},
+        {"proxy.client_port", "8080"},
+        {"messagelog.max_loggable_body_bytes", "10485760"}}},
+      {"is", {{"messagelog.body_logging", "false"}, {"messagelog.timestamp_failure_period_s", "18000"}, {"signer.key_length", "2048"}}},
+      {"fo",
+       {{"signer.key_length", "3072"}, {"token.enforce_pin_policy", "true"}, {"messagelog.body_logging", "true"}}},
+      {"none",
+       {{"signer.key_length", "2048"},
+        {"token.enforce_pin_policy", "false"},
+        {"messagelog.body_logging", "true"},
+        {"messagelog.timestamp_failure_period_s", "14400"},
+        {"messagelog.max_loggable_body_bytes", "10485760"},
+        {"proxy.client_port", "8080"},
+        {"proxy.client_tls_port", "8443"}}},
+  };
+  for (const auto& e : expected) {
+    auto c = Config::load({std::nullopt, {{"ROADSIDE_PROFILE", e.profile}}, {}});
+    ASSERT_TRUE(c.ok()) << e.profile << ": " << c.error().to_string();
+    EXPECT_EQ(c->str("profile"), e.profile);
+    for (const auto& [name, value] : e.values) EXPECT_EQ(c->str(name), value) << e.profile << " " << name;
+  }
+  auto fi = Config::load({std::nullopt, {{"ROADSIDE_PROFILE", "FI"}}, {}});  // choices match in any case
+  ASSERT_TRUE(fi.ok()) << fi.error().to_string();
+  EXPECT_FALSE(fi->boolean("messagelog.body_logging"));
+  EXPECT_EQ(fi->integer("messagelog.timestamp_failure_period_s"), 172800);
+  EXPECT_EQ(fi->integer("signer.key_length"), 3072);
+  EXPECT_EQ(fi->value("signer.key_length").source, Source::profile);
+  EXPECT_EQ(fi->value("signer.key_length").origin, "fi");
+  EXPECT_EQ(fi->value("database.port").source, Source::default_value);  // what the profile does not set
+  EXPECT_NE(fi->show_yaml().find("body_logging: false"), std::string::npos) << fi->show_yaml();
+  EXPECT_NE(fi->show_yaml().find("# profile: fi"), std::string::npos) << fi->show_yaml();
+  auto j = nlohmann::json::parse(fi->show_json());
+  EXPECT_EQ(j["messagelog.timestamp_failure_period_s"]["value"], 172800);
+  EXPECT_EQ(j["messagelog.timestamp_failure_period_s"]["source"], "profile");
+}
+
+TEST(Profiles, EverySettingOfEveryProfileTakesEffectAndIsAValidValue) {
+  const Option* choice = find_option("profile");
+  ASSERT_NE(choice, nullptr);
+  std::string names;
+  for (const auto& p : profiles()) names += (names.empty() ? "" : "|") + std::string(p.name);
+  EXPECT_EQ(names, choice->choices) << "the option's choices and the profile table disagree";
+  EXPECT_EQ(choice->default_value, "none");
+  EXPECT_TRUE(find_profile("none")->settings.empty());
+  for (const auto& p : profiles()) {
+    EXPECT_FALSE(p.description.empty()) << p.name;
+    auto c = Config::load({std::nullopt, {}, {{"profile", std::string(p.name)}}});
+    ASSERT_TRUE(c.ok()) << p.name << ": " << c.error().to_string();
+    for (const auto& s : p.settings) {
+      ASSERT_NE(find_option(s.option), nullptr) << p.name << " sets an unknown option " << s.option;
+      Config d = Config::defaults();
+      ASSERT_TRUE(d.set(s.option, s.value).ok()) << p.name << " " << s.option;
+      EXPECT_EQ(c->str(s.option), d.str(s.option)) << p.name << " " << s.option;
+      EXPECT_EQ(c->value(s.option).source, Source::profile) << p.name << " " << s.option;
+      EXPECT_FALSE(s.xroad.empty()) << p.name << " " << s.option;
+    }
+  }
+}
+
+TEST(Profiles, AnExplicitSettingBeatsTheProfileWhereverItComesFrom) {
+  TempDir dir;
+  // The profile from the file; its settings overridden by the file, the environment and a flag.
+  write_file(dir / "c.yaml", "profile: fi\nmessagelog:\n  body_logging: true\n");
+  Inputs in;
+  in.file = dir / "c.yaml";
+  in.env = {{"ROADSIDE_TIMESTAMP_FAILURE_PERIOD_S", "14400"}};
+  in.flags = {{"signer.key_length", "4096"}};
+  auto c = Config::load(in);
+  ASSERT_TRUE(c.ok()) << c.error().to_string();
+  EXPECT_TRUE(c->boolean("messagelog.body_logging"));
+  EXPECT_EQ(c->value("messagelog.body_logging").source, Source::file);
+  EXPECT_EQ(c->integer("messagelog.timestamp_failure_period_s"), 14400);  // explicitly X-Road's vanilla value
+  EXPECT_EQ(c->value("messagelog.timestamp_failure_period_s").source, Source::env);
+  EXPECT_EQ(c->integer("signer.key_length"), 4096);
+  EXPECT_EQ(c->value("signer.key_length").source, Source::flag);
+  EXPECT_TRUE(c->boolean("token.enforce_pin_policy"));  // not set: the profile's
+  EXPECT_EQ(c->value("token.enforce_pin_policy").source, Source::profile);
+
+  // The profile from a flag, over one in the environment; a port set in the file stays.
+  write_file(dir / "ports.yaml", "proxy:\n  client_port: 8080\n");
+  auto ee = Config::load({dir / "ports.yaml", {{"ROADSIDE_PROFILE", "fi"}}, {{"profile", "ee"}}});
+  ASSERT_TRUE(ee.ok()) << ee.error().to_string();
+  EXPECT_EQ(ee->str("profile"), "ee");
+  EXPECT_EQ(ee->integer("proxy.client_port"), 8080);
+  EXPECT_EQ(ee->value("proxy.client_port").source, Source::file);
+  EXPECT_EQ(ee->integer("proxy.client_tls_port"), 443);
+  EXPECT_TRUE(ee->boolean("messagelog.body_logging"));  // fi's setting is not applied
+}
+
+TEST(Profiles, AnUnknownProfileIsRefusedNamingTheAllowedOnes) {
+  auto env = Config::load({std::nullopt, {{"ROADSIDE_PROFILE", "se"}}, {}});
+  ASSERT_FALSE(env.ok());
+  EXPECT_EQ(env.error().code(), errc::invalid_value);
+  EXPECT_NE(env.error().detail().find("profile (from ROADSIDE_PROFILE): \"se\" is not one of none,ee,fi,is,fo"),
+            std::string::npos)
+      << env.error().detail();
+  TempDir dir;
+  write_file(dir / "c.yaml", "profile: estonia\n");
+  auto file = Config::load({dir / "c.yaml", {}, {}});
+  ASSERT_FALSE(file.ok());
+  EXPECT_NE(file.error().detail().find("\"estonia\" is not one of none,ee,fi,is,fo"), std::string::npos) << file.error().detail();
+  EXPECT_NE(file.error().detail().find("c.yaml:1"), std::string::npos) << file.error().detail();
+}
+
 }  // namespace
 }  // namespace roadside::config

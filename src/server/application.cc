@@ -86,7 +86,7 @@ Status Application::State::start_all(const config::Config& config) {
                start<GlobalconfService>(io, GlobalconfOptions::from(config), metrics, readiness));
   net::ServerOptions health = health_listener_options(config);
   health.limits = http_limits(config);
-  ROADSIDE_TRY_STATUS(start<Health>(health, listeners, readiness, metrics));
+  ROADSIDE_TRY_STATUS(start<Health>(health, XRoadHealthCheckOptions::from(config), listeners, readiness, metrics));
 
   std::unique_ptr<storage::Lease> ocsp_lease;
   std::unique_ptr<storage::ChangeListener> changes;
@@ -138,6 +138,7 @@ int Application::run() {
       continue;
     }
     for (const char* path : {"livez", "readyz", "metrics"}) endpoints[path] = url + "/" + path;
+    endpoints["xroad_health"] = url + "/";
   }
 
   // Stop on SIGTERM/SIGINT; a second one cuts the drain short, a third exits at once.

@@ -6,8 +6,12 @@ namespace roadside::server {
 
 ControlCommands::ControlCommands(boost::asio::io_context& db_io, std::filesystem::path path, TokenService& token, Proxies& proxies,
                                  Readiness& readiness)
+    : ControlCommands(db_io, std::move(path), token, [&proxies] { return proxies.start_server_proxy(); }, readiness) {}
+
+ControlCommands::ControlCommands(boost::asio::io_context& db_io, std::filesystem::path path, TokenService& token,
+                                 std::function<Status()> start_server_proxy, Readiness& readiness)
     : token_(token),
-      proxies_(proxies),
+      start_server_proxy_(std::move(start_server_proxy)),
       socket_(db_io, std::move(path), [this](const std::string& command, const std::string& argument) {
         return answer(command, argument);
       }) {
@@ -24,6 +28,7 @@ void ControlCommands::close() { socket_.stop(); }
 std::string ControlCommands::answer(const std::string& command, const std::string& argument) {
   if (command == "maintenance") return maintenance(argument);
   if (command == "token-login") return login(argument);
+  if (command == "token-logout") return logout();
   return "error: unknown command \"" + command.substr(0, 64) + "\"";
 }
 
@@ -32,19 +37,26 @@ std::string ControlCommands::maintenance(const std::string& argument) {
   const bool on = argument == "on";
   if (maintenance_.exchange(on) != on) {
     log::audit(on ? "Enable maintenance mode" : "Disable maintenance mode", "control socket");
-    log::info(on ? "maintenance mode: /readyz answers 503" : "maintenance mode off");
+    log::info(on ? "maintenance mode: /readyz and X-Road's health check answer 503" : "maintenance mode off");
   }
-  return on ? "ok: maintenance mode on: /readyz answers 503 until `roadside maintenance off`" : "ok: maintenance mode off";
+  return on ? "ok: maintenance mode on: /readyz and X-Road's health check answer 503 until `roadside maintenance off`"
+            : "ok: maintenance mode off";
 }
 
 std::string ControlCommands::login(const std::string& pin) {
   if (pin.empty()) return "error: no PIN given";
   if (auto st = token_.login(pin, "control socket"); !st.ok()) return "error: " + st.error().detail();
-  if (auto st = proxies_.start_server_proxy(); !st.ok()) {
+  if (auto st = start_server_proxy_(); !st.ok()) {
     log::error("server proxy cannot start", {{"error", st.error().detail()}});
     return "error: logged in, but the server proxy cannot start: " + st.error().detail();
   }
   return "ok: token logged in";
+}
+
+std::string ControlCommands::logout() {
+  if (!token_.logout("control socket")) return "ok: the token was not logged in";
+  return "ok: token logged out: signing refuses with token_not_active, and /readyz and X-Road's health check report "
+         "the token, until `roadside token login`";
 }
 
 }  // namespace roadside::server

@@ -1,14 +1,18 @@
 // What the control socket (control.h) does in a running server:
 //   token-login PIN      logs in to the token; the server proxy starts once the
 //                        authentication key is open (`roadside token login`)
-//   maintenance on|off   /readyz answers 503 on purpose while on (`roadside maintenance`)
+//   token-logout         logs the token out: signing refuses with token_not_active, /readyz
+//                        and X-Road's health check report the token (`roadside token logout`)
+//   maintenance on|off   /readyz and X-Road's health check (xroad_health.h) answer 503 on
+//                        purpose while on (`roadside maintenance`)
 // Commands run on the database thread: a login reads and writes the database.
 //
-// Readiness "maintenance": not in maintenance mode.
+// Readiness "maintenance": not in maintenance mode (X-Road's health check reads it too).
 #pragma once
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -27,6 +31,9 @@ class ControlCommands final : public Component {
   // The socket at `path` is served on `db_io` (the database thread).
   ControlCommands(boost::asio::io_context& db_io, std::filesystem::path path, TokenService& token, Proxies& proxies,
                   Readiness& readiness);
+  // The same with what starts the server proxy after a login given as a function (tests).
+  ControlCommands(boost::asio::io_context& db_io, std::filesystem::path path, TokenService& token,
+                  std::function<Status()> start_server_proxy, Readiness& readiness);
 
   std::string_view name() const override { return "control"; }
   // Binds the socket (errors name its path).
@@ -40,10 +47,11 @@ class ControlCommands final : public Component {
 
  private:
   std::string login(const std::string& pin);
+  std::string logout();
   std::string maintenance(const std::string& argument);
 
   TokenService& token_;
-  Proxies& proxies_;
+  std::function<Status()> start_server_proxy_;
   std::atomic<bool> maintenance_{false};
   ControlSocket socket_;
 };

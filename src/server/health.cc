@@ -23,15 +23,26 @@ net::StringResponse json_response(http::status status, const nlohmann::json& bod
   return res;
 }
 
+// X-Road's answer; like xroad-proxy's, it has no Content-Type.
+net::StringResponse xroad_response(XRoadHealthCheck::Answer answer) {
+  net::StringResponse res{answer.status, 11};
+  res.body() = std::move(answer.body);
+  res.prepare_payload();
+  return res;
+}
+
 }  // namespace
 
-net::Handler make_health_handler(const Readiness& readiness, const metrics::Registry& metrics) {
-  return [&readiness, &metrics](net::ServerExchange& ex) -> boost::asio::awaitable<void> {
+net::Handler make_health_handler(const Readiness& readiness, const metrics::Registry& metrics,
+                                 XRoadHealthCheck& xroad) {
+  return [&readiness, &metrics, &xroad](net::ServerExchange& ex) -> boost::asio::awaitable<void> {
     const auto& req = ex.request();
     const std::string_view path = std::string_view(req.target()).substr(0, req.target().find('?'));
     const bool head = req.method() == http::verb::head;
     net::StringResponse res;
-    if (req.method() != http::verb::get && !head) {
+    if (path != "/livez" && path != "/readyz" && path != "/metrics") {
+      res = xroad_response(xroad.answer());
+    } else if (req.method() != http::verb::get && !head) {
       res = json_response(http::status::method_not_allowed, {{"error", "method not allowed"}});
       res.set(http::field::allow, "GET, HEAD");
     } else if (path == "/livez") {
@@ -45,10 +56,8 @@ net::Handler make_health_handler(const Readiness& readiness, const metrics::Regi
         for (const auto& r : reasons) list.push_back({{"component", r.component}, {"reason", r.reason}});
         res = json_response(http::status::service_unavailable, {{"status", "not_ready"}, {"reasons", list}});
       }
-    } else if (path == "/metrics") {
-      res = net::make_response(http::status::ok, metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
     } else {
-      res = json_response(http::status::not_found, {{"error", "not found"}, {"paths", {"/livez", "/readyz", "/metrics"}}});
+      res = net::make_response(http::status::ok, metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
     }
     if (head) {
       res.prepare_payload();
@@ -68,12 +77,17 @@ net::ServerOptions health_listener_options(const config::Config& config) {
   return o;
 }
 
-Health::Health(net::ServerOptions options, Listeners& listeners, const Readiness& readiness, metrics::Registry& metrics)
-    : options_(std::move(options)), listeners_(listeners), readiness_(readiness), metrics_(metrics) {}
+Health::Health(net::ServerOptions options, XRoadHealthCheckOptions xroad, Listeners& listeners,
+               const Readiness& readiness, metrics::Registry& metrics)
+    : options_(std::move(options)),
+      listeners_(listeners),
+      readiness_(readiness),
+      metrics_(metrics),
+      xroad_(readiness, xroad) {}
 
 Status Health::start() {
   register_process_metrics(metrics_);
-  ROADSIDE_TRY_STATUS(listeners_.add(options_, make_health_handler(readiness_, metrics_)));
+  ROADSIDE_TRY_STATUS(listeners_.add(options_, make_health_handler(readiness_, metrics_, xroad_)));
   return {};
 }
 

@@ -54,13 +54,14 @@ TEST(HealthOnLoopback, ReadyzNamesNoDatabaseHostOrUser) {
   readiness.add("storage", database_check([cause] {
                   return Status(Error(storage::make_error_code(storage::errc::connection_failed), cause));
                 }));
+  XRoadHealthCheck xroad(readiness, {});
   net::ServerOptions o;
   o.name = "health";
-  auto server = std::make_unique<net::HttpServer>(io, o, make_health_handler(readiness, metrics), metrics);
+  auto server = std::make_unique<net::HttpServer>(io, o, make_health_handler(readiness, metrics, xroad), metrics);
   ASSERT_TRUE(server->start().ok());
 
   net::HttpClient client(io.get_executor());
-  for (const std::string path : {"/readyz", "/metrics"}) {
+  for (const std::string path : {"/readyz", "/metrics", "/"}) {
     auto url = *net::Url::parse("http://127.0.0.1:" + std::to_string(server->port()) + path);
     auto r = asio::co_spawn(io, client.request(url, http::request<http::string_body>{http::verb::get, path, 11}), asio::use_future).get();
     ASSERT_TRUE(r.ok()) << r.error().to_string();

@@ -22,7 +22,7 @@ class HealthTest : public ::testing::Test {
   HealthTest() : guard_(io_.get_executor()), thread_([this] { io_.run(); }) {
     net::ServerOptions o;
     o.name = "health";
-    server_ = std::make_unique<net::HttpServer>(io_, o, make_health_handler(readiness_, metrics_), metrics_);
+    server_ = std::make_unique<net::HttpServer>(io_, o, make_health_handler(readiness_, metrics_, xroad_), metrics_);
     EXPECT_TRUE(server_->start().ok());
   }
   ~HealthTest() override {
@@ -45,6 +45,8 @@ class HealthTest : public ::testing::Test {
   std::thread thread_;
   Readiness readiness_;
   metrics::Registry metrics_;
+  ManualClock clock_;
+  XRoadHealthCheck xroad_{readiness_, {}, clock_};
   std::unique_ptr<net::HttpServer> server_;
 };
 
@@ -91,11 +93,67 @@ TEST_F(HealthTest, MetricsInPrometheusFormat) {
   EXPECT_NE(body.find("roadside_http_requests_total{listener=\"health\"}"), std::string::npos);
 }
 
-TEST_F(HealthTest, UnknownPathsAndMethods) {
-  EXPECT_EQ(call(http::verb::get, "/nope").message.result(), http::status::not_found);
+TEST_F(HealthTest, OwnPathsTakeGetAndHeadOnly) {
   auto post = call(http::verb::post, "/livez");
   EXPECT_EQ(post.message.result(), http::status::method_not_allowed);
   EXPECT_EQ(post.message[http::field::allow], "GET, HEAD");
+  EXPECT_EQ(call(http::verb::delete_, "/readyz?x=1").message.result(), http::status::method_not_allowed);
+}
+
+// Issue 15, item 3: every other method and path is X-Road's health check (xroad_health.h).
+TEST_F(HealthTest, AnyOtherPathAndMethodIsXRoadsHealthCheck) {
+  bool token = true, globalconf = true, database = true, maintenance = false;
+  readiness_.add("globalconf", [&]() -> std::optional<std::string> {
+    return globalconf ? std::nullopt : std::optional<std::string>("the global configuration has expired");
+  });
+  readiness_.add("token", [&]() -> std::optional<std::string> {
+    return token ? std::nullopt : std::optional<std::string>("token_not_active: the software token is not logged in");
+  });
+  readiness_.add("storage", [&]() -> std::optional<std::string> {
+    return database ? std::nullopt : std::optional<std::string>("database unreachable");
+  });
+  readiness_.add("maintenance", [&]() -> std::optional<std::string> {
+    return maintenance ? std::optional<std::string>("maintenance mode") : std::nullopt;
+  });
+  const std::pair<http::verb, std::string> requests[] = {{http::verb::get, "/"},
+                                                         {http::verb::post, "/anything"},
+                                                         {http::verb::put, "/a/b?c=d"},
+                                                         {http::verb::get, "/livez/"}};
+  auto expect = [&](http::status status, const std::string& body) {
+    for (const auto& [verb, path] : requests) {
+      auto r = call(verb, path);
+      EXPECT_EQ(r.message.result(), status) << path;
+      EXPECT_EQ(r.message.body(), body) << path;
+      EXPECT_EQ(r.message[http::field::content_length], std::to_string(body.size())) << path;
+      EXPECT_EQ(r.message.count(http::field::content_type), 0u) << path << ": X-Road sends no Content-Type";
+    }
+    if (body.empty()) {  // (the test client reads a HEAD answer's Content-Length of body)
+      auto head = call(http::verb::head, "/");
+      EXPECT_EQ(head.message.result(), status);
+      EXPECT_EQ(head.message.body(), "");
+    }
+  };
+  expect(http::status::ok, "");
+  token = false;
+  clock_.advance(std::chrono::seconds(2));  // past the 2 s a pass is kept
+  expect(http::status::internal_server_error, "No certificate chain available in authentication key.\n");
+  token = true;
+  globalconf = false;
+  clock_.advance(std::chrono::seconds(30));  // past the 30 s a failure is kept
+  expect(http::status::internal_server_error, "Global configuration is expired\n");
+  globalconf = true;
+  database = false;
+  clock_.advance(std::chrono::seconds(30));
+  expect(http::status::internal_server_error, "Server Conf database did not respond as expected\n");
+  maintenance = true;
+  expect(http::status::service_unavailable, "Health check interface is in maintenance mode.");
+  maintenance = false;
+  database = true;
+  clock_.advance(std::chrono::seconds(30));
+  expect(http::status::ok, "");
+  // /readyz keeps Roadside's own answer.
+  token = false;
+  EXPECT_EQ(call(http::verb::get, "/readyz").message.result(), http::status::service_unavailable);
 }
 
 }  // namespace

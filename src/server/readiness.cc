@@ -20,4 +20,18 @@ std::vector<Readiness::Reason> Readiness::reasons() const {
   return out;
 }
 
+std::optional<std::string> Readiness::reason(std::string_view component) const {
+  std::vector<Check> checks;
+  {
+    MutexLock lock(mu_);
+    for (const auto& [name, check] : checks_) {
+      if (name == component) checks.push_back(check);
+    }
+  }
+  for (const auto& check : checks) {
+    if (auto why = check()) return why;
+  }
+  return std::nullopt;
+}
+
 }  // namespace roadside::server

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/thread_annotations.h"
@@ -23,6 +24,9 @@ class Readiness {
     std::string reason;
   };
   std::vector<Reason> reasons() const;
+  // Why `component` is not ready (the first of its checks that reports a reason); std::nullopt
+  // when it is ready or has no check. X-Road's health check (xroad_health.h) reads these.
+  std::optional<std::string> reason(std::string_view component) const;
 
  private:
   mutable Mutex mu_;

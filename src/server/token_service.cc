@@ -54,6 +54,17 @@ Status TokenService::login(const std::string& pin, const std::string& via) {
   return {};
 }
 
+bool TokenService::logout(const std::string& via) {
+  const bool was_active = token_.logout();
+  log::audit("Log out from token", via, {{"token", "0"}});
+  if (was_active) {
+    log::warn("token logged out: the server cannot sign until it is logged in again", {{"via", via}});
+  } else {
+    log::info("token logout: it was not logged in", {{"via", via}});
+  }
+  return was_active;
+}
+
 std::vector<crypto::Certificate> TokenService::certificates() const {
   std::vector<crypto::Certificate> out;
   if (auto keys = token_.keys(); keys.ok()) {

@@ -1,6 +1,7 @@
 // The software token as a component: at start it imports token.import_dir (a primary or
 // standalone node; with the PIN at hand the keys are sealed as they come in) and logs in with
-// token.pin (XROAD_TOKEN_PIN) when one is given. Later logins come from the control socket.
+// token.pin (XROAD_TOKEN_PIN) when one is given. Later logins and logouts come from the control
+// socket.
 // Readiness "token": logged in.
 #pragma once
 
@@ -33,6 +34,10 @@ class TokenService final : public Component {
 
   // Logs in with `pin`, logged and audited as coming `via` ("control socket").
   Status login(const std::string& pin, const std::string& via);
+  // Logs the token out (X-Road's "Log out from token"), audited as coming `via`: every key
+  // closes, signing refuses with token_not_active and readiness "token" reports it until the
+  // next login. Returns whether it was logged in.
+  bool logout(const std::string& via);
   // The certificates of the token's keys (empty when they cannot be read).
   std::vector<crypto::Certificate> certificates() const;
   signer::SoftToken& token() { return token_; }

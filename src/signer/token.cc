@@ -175,8 +175,19 @@ Status SoftToken::login(const std::string& pin) {
   MutexLock lock(mu_);
   open_ = std::move(opened);
   active_ = true;
+  logged_out_ = false;
   last_error_.clear();
   return {};
+}
+
+bool SoftToken::logout() {
+  MutexLock lock(mu_);
+  const bool was_active = active_;
+  open_.clear();
+  active_ = false;
+  logged_out_ = true;
+  last_error_.clear();
+  return was_active;
 }
 
 Status SoftToken::seal_imported(const std::vector<std::shared_ptr<const OpenKey>>& keys, const std::string& pin,
@@ -213,6 +224,9 @@ bool SoftToken::active() const {
 std::optional<std::string> SoftToken::not_ready() const {
   MutexLock lock(mu_);
   if (active_) return std::nullopt;
+  if (logged_out_ && last_error_.empty()) {
+    return std::string("token_not_active: the software token was logged out (roadside token logout); log in with roadside token login");
+  }
   return "token_not_active: the software token is not logged in (set XROAD_TOKEN_PIN, or roadside token login)" +
          (last_error_.empty() ? std::string() : "; last login: " + last_error_);
 }

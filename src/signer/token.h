@@ -5,7 +5,8 @@
 //
 // Keys get in by importing a software-token folder as X-Road's signer keeps it (keyconf.xml
 // and <keyId>.p12; `serve` with token.import_dir). login(PIN) opens every key (autologin at
-// start from XROAD_TOKEN_PIN); until then signing refuses with token_not_active.
+// start from XROAD_TOKEN_PIN); until then, and after logout(), signing refuses with
+// token_not_active.
 //
 // A .p12 file is only as strong as its KDF (X-Road's are 2,048 iterations), so it is not kept:
 // imported with the PIN, a key is sealed at once; imported without it (or from a database of
@@ -71,6 +72,10 @@ class SoftToken final : public KeySource {
   // no key. Keys still kept as PKCS#12 are then sealed, all in one transaction; if that fails
   // they stay as they were (logged) and the login still succeeds.
   Status login(const std::string& pin);
+  // Closes every key (X-Road's "Log out" of a token): signing_key() and auth_key() refuse with
+  // token_not_active until the next login. Keys already handed out stay usable by their
+  // holders. Returns whether the token was logged in.
+  bool logout();
   bool active() const;
   // Why signing is not possible now, or std::nullopt.
   std::optional<std::string> not_ready() const;
@@ -92,6 +97,7 @@ class SoftToken final : public KeySource {
   mutable Mutex mu_;
   std::vector<std::shared_ptr<const OpenKey>> open_ GUARDED_BY(mu_);
   bool active_ GUARDED_BY(mu_) = false;
+  bool logged_out_ GUARDED_BY(mu_) = false;  // by logout(), since the last login
   std::string last_error_ GUARDED_BY(mu_);
 };
 

@@ -73,7 +73,13 @@ for (const [obj, spec] of podSpecs) {
     if (!c.resources?.requests?.memory || !c.resources?.limits?.memory) problems.push(`${cat}: no memory request and limit`);
     if (c.name === "roadside") {
       if (c.livenessProbe?.httpGet?.path !== "/livez") problems.push(`${cat}: no liveness probe on /livez`);
-      if (c.readinessProbe?.httpGet?.path !== "/readyz") problems.push(`${cat}: no readiness probe on /readyz`);
+      // Roadside's /readyz, or X-Road's health check as the Sidecar manifest probes it: any path
+      // on the health port (5588) that is not one of Roadside's own.
+      const ready = c.readinessProbe?.httpGet;
+      if (!ready) problems.push(`${cat}: no readiness probe on /readyz`);
+      else if (["/livez", "/metrics"].includes(ready.path ?? "/")) problems.push(`${cat}: no readiness probe on /readyz`);
+      else if (ready.path !== "/readyz" && ![5588, "health"].includes(ready.port))
+        problems.push(`${cat}: readiness probe on ${ready.path ?? "/"} is not on the health port (5588), so not X-Road's health check`);
     }
   }
 }
