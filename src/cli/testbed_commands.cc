@@ -1,4 +1,5 @@
 // testbed init, up, down: a local X-Road instance (the testbed module).
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -7,15 +8,27 @@
 #include "base/log.h"
 #include "cli/command.h"
 #include "testbed/instance.h"
+#include "testbed/members.h"
 #include "testbed/runner.h"
 
 namespace roadside::cli {
+
+namespace {
+
+// Three parts are a member, four a subsystem (the server configuration's short form).
+std::string client_type(const std::string& text) {
+  return std::count(text.begin(), text.end(), '/') == 3 ? "SUBSYSTEM" : "MEMBER";
+}
+
+}  // namespace
 
 void add_testbed_commands(CLI::App& app, Commands& out) {
   struct State {
     testbed::InitOptions init;
     std::string dir;
     bool no_servers = false;
+    int server = 1;
+    std::vector<std::string> clients;
   };
   auto s = std::make_shared<State>();
   auto* tb = app.add_subcommand("testbed", "A local X-Road instance: test CA, OCSP, TSA, configuration, servers");
@@ -26,6 +39,10 @@ void add_testbed_commands(CLI::App& app, Commands& out) {
   init->add_option("--instance", s->init.instance, "Instance identifier")->capture_default_str();
   init->add_option("--servers", s->init.servers, "Number of security servers (1 to 20)")->capture_default_str();
   init->add_flag("--ecdsa", s->init.ecdsa, "ECDSA (P-256) keys instead of RSA 2048");
+  init->add_option("--profile", s->init.profile,
+                   "The CA's certificate profile: Basic, BasicACME, Ejbca, FiVRK, Fo, Is, SkEsteId, SkKlass3 (or "
+                   "X-Road's class name)")
+      ->capture_default_str();
   out.push_back({init, [s] {
                    if (const char* pin = std::getenv("XROAD_TOKEN_PIN"); pin && *pin) s->init.pin = pin;
                    s->init.dir = s->dir;
@@ -37,6 +54,23 @@ void add_testbed_commands(CLI::App& app, Commands& out) {
                    std::cout << "instance " << (*made)["instance"].get<std::string>() << " created in " << s->dir << " with "
                              << (*made)["servers"].size() << " servers\n  run it:  roadside testbed up --dir " << s->dir
                              << "\n  contract: " << (std::filesystem::path(s->dir) / "instance.json").string() << "\n";
+                   return 0;
+                 }});
+
+  auto* add = tb->add_subcommand("add-client", "Register members or subsystems as clients of a server, before `up`");
+  add->add_option("--dir", s->dir, "Folder of the instance")->required();
+  add->add_option("--server", s->server, "The server (1 for ss1, ...)")->capture_default_str();
+  add->add_option("ids", s->clients, "Members (INSTANCE/CLASS/CODE) or subsystems (INSTANCE/CLASS/CODE/SUBSYSTEM)")->required();
+  out.push_back({add, [s] {
+                   for (const std::string& text : s->clients) {
+                     auto id = XRoadId::parse(text.find(':') == std::string::npos ? client_type(text) + ":" + text : text);
+                     auto added = id.ok() ? testbed::add_client(s->dir, s->server, *id) : Result<nlohmann::json>(id.error());
+                     if (!added.ok()) {
+                       std::cerr << "roadside: " << text << ": " << added.error().detail() << "\n" << added.error().fault_code() << "\n";
+                       return 1;
+                     }
+                     std::cout << text << " is a client of ss" << s->server << "\n";
+                   }
                    return 0;
                  }});
 

@@ -1,4 +1,5 @@
 #include "crypto/certificate.h"
+#include "crypto/certificate_names.h"
 
 #include <algorithm>
 #include <chrono>
@@ -163,6 +164,26 @@ std::vector<std::pair<std::string, std::string>> Certificate::subject_entries() 
   return out;
 }
 
+std::vector<std::pair<std::string, std::string>> subject_attributes(const Certificate& cert) {
+  std::vector<std::pair<std::string, std::string>> out;
+  const X509_NAME* name = X509_get_subject_name(x509(cert));
+  for (int i = 0; i < X509_NAME_entry_count(name); ++i) {
+    const X509_NAME_ENTRY* e = X509_NAME_get_entry(name, i);
+    char oid[128];
+    const int oid_len = OBJ_obj2txt(oid, sizeof oid, X509_NAME_ENTRY_get_object(e), 1);
+    unsigned char* utf8 = nullptr;
+    const int len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(e));
+    if (len < 0 || oid_len <= 0 || oid_len >= static_cast<int>(sizeof oid)) {
+      OPENSSL_free(utf8);
+      continue;
+    }
+    out.emplace_back(std::string(oid, static_cast<std::size_t>(oid_len)),
+                     std::string(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(len)));
+    OPENSSL_free(utf8);
+  }
+  return out;
+}
+
 std::string Certificate::subject_entry(std::string_view short_name) const {
   for (auto& [k, v] : subject_entries()) {
     if (k == short_name) return v;
@@ -252,16 +273,27 @@ Result<Certificate> issue_certificate(const CertificateSpec& spec, const Private
   ASN1_TIME_set(X509_getm_notAfter(raw), nb + static_cast<time_t>(spec.validity.count()));
 
   X509_NAME* name = X509_get_subject_name(raw);
+  // OpenSSL's size table refuses what X-Road's profiles write (Ejbca's C is the instance
+  // identifier, "DEV"): such a value is then written as a PrintableString (UTF8String when
+  // it has other characters), as BouncyCastle would.
   auto add_entry = [&](const char* field, const std::string& v) {
-    if (!v.empty()) {
-      X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(v.c_str()), -1, -1,
-                                 0);
-    }
+    if (v.empty()) return true;
+    const auto* bytes = reinterpret_cast<const unsigned char*>(v.c_str());
+    if (X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8, bytes, -1, -1, 0) == 1) return true;
+    ERR_clear_error();
+    const bool printable = ASN1_PRINTABLE_type(bytes, static_cast<int>(v.size())) == V_ASN1_PRINTABLESTRING;
+    return X509_NAME_add_entry_by_txt(name, field, printable ? V_ASN1_PRINTABLESTRING : V_ASN1_UTF8STRING, bytes,
+                                      static_cast<int>(v.size()), -1, 0) == 1;
   };
-  add_entry("C", spec.country);
-  add_entry("O", spec.organization);
-  add_entry("CN", spec.common_name);
-  for (const auto& [field, value] : spec.subject_extra) add_entry(field.c_str(), value);
+  for (const auto& [field, value] : std::vector<std::pair<std::string, std::string>>{
+           {"C", spec.country}, {"O", spec.organization}, {"CN", spec.common_name}}) {
+    if (!add_entry(field.c_str(), value)) return fail(errc::operation_failed, "cannot write " + field + "=" + value);
+  }
+  for (const auto& [field, value] : spec.subject_extra) {
+    if (!add_entry(field.c_str(), value)) {
+      return fail(errc::operation_failed, "cannot write " + field + "=" + value + " in a certificate subject");
+    }
+  }
   X509_set_issuer_name(raw, issuer ? X509_get_subject_name(x509(*issuer)) : name);
   if (X509_set_pubkey(raw, pkey(subject_key)) != 1) return fail(errc::bad_key, "cannot set public key");
 

@@ -122,12 +122,12 @@ TEST_F(AsicVectors, SignerChainsToTheApprovedCaAndIsTheClientMember) {
   EXPECT_EQ(wrong.error().fault_code(), "cert_validation");
 
   // Verifier obligation 3: the signer is the member of the request's client.
-  auto member = trust::signing_cert_member(signer, ca->certificate_profile_info);
-  ASSERT_TRUE(member.ok()) << member.error().to_string();
   auto message = xml::Document::parse(c.entry("message.xml"));
   ASSERT_TRUE(message.ok());
   auto client = xml::identifier_from_element(*find(message->root(), "client"));
   ASSERT_TRUE(client.ok()) << client.error().to_string();
+  auto member = trust::signing_cert_member(signer, ca->certificate_profile_info, *client);
+  ASSERT_TRUE(member.ok()) << member.error().to_string();
   EXPECT_EQ(*member, client->owner_member()) << member->to_string() << " vs " << client->to_string();
 }
 

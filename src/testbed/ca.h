@@ -1,8 +1,10 @@
 // The test instance's certification authority: a CA certificate, a delegated OCSP responder
 // certificate (EKU OCSPSigning) and a TSA certificate (EKU timeStamping), issuing X-Road
-// authentication and signing certificates and revoking them. Its state lives in a folder:
+// authentication and signing certificates in one of X-Road's certificate profiles
+// (trust/certificate_profile.h) and revoking them. Its state lives in a folder:
 //   ca.pem ca.key  ocsp.pem ocsp.key  tsa.pem tsa.key   (keys 0600; a test instance only)
 //   issued.json   {"<serial hex>": {"subject": "...", "revoked": "<RFC 3339>"?}}
+//   profile       the profile's class name (FiVRK when absent)
 #pragma once
 
 #include <filesystem>
@@ -10,17 +12,21 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "base/identifiers.h"
 #include "crypto/crypto.h"
 #include "testbed/authority.h"
+#include "trust/certificate_profile.h"
 
 namespace roadside::testbed {
 
 class TestCa {
  public:
-  // A new CA (ECDSA P-256 keys with `ecdsa`, else RSA 2048), stored in `dir`.
-  static Result<std::unique_ptr<TestCa>> create(const std::filesystem::path& dir, const std::string& name, bool ecdsa);
+  // A new CA (ECDSA P-256 keys with `ecdsa`, else RSA 2048), stored in `dir`, issuing in
+  // the certificate profile of class `profile_class` (trust::CertificateProfile).
+  static Result<std::unique_ptr<TestCa>> create(const std::filesystem::path& dir, const std::string& name, bool ecdsa,
+                                                std::string_view profile_class = trust::kFiVrkProfile);
   static Result<std::unique_ptr<TestCa>> load(const std::filesystem::path& dir);
 
   const crypto::Certificate& ca() const { return ca_; }
@@ -29,20 +35,36 @@ class TestCa {
   const crypto::PrivateKey& tsa_key() const { return tsa_key_; }
   OcspResponderKey ocsp_key() const { return {ca_, ocsp_, ocsp_key_}; }
 
-  // A signing certificate (nonRepudiation) for `member`, in the subject form of X-Road's
-  // FiVRK profile: C=FI, O=<organization>, serialNumber=<instance>/<server code>/<class>, CN=<code>.
+  const trust::CertificateProfile& profile() const { return *profile_; }
+
+  // A signing certificate (nonRepudiation) for `member` (its owner member), whose CSR was made
+  // on server `server_code`; `organization` is the member's name. The subject is what X-Road's
+  // CSR form gives under the profile (subject_for); with FiVRK:
+  // C=FI, O=<organization>, serialNumber=<instance>/<server code>/<class>, CN=<code>.
   Result<crypto::Certificate> issue_signing(const XRoadId& member, const std::string& server_code,
                                             const std::string& organization, const crypto::PrivateKey& key);
-  // An authentication certificate (TLS client and server) for security server `server`.
-  Result<crypto::Certificate> issue_auth(const XRoadId& server, const crypto::PrivateKey& key);
+  // An authentication certificate (TLS client and server) for security server `server`, whose
+  // owner is named `owner_name` ("" for its member code).
+  Result<crypto::Certificate> issue_auth(const XRoadId& server, const crypto::PrivateKey& key,
+                                         const std::string& owner_name = "");
+  // The subject a certificate of `type` gets under `profile`: every field of X-Road's CSR form
+  // at its default; the fields the form leaves to the member filled as a member of this
+  // instance would (country: the instance's first two letters when it starts so, else XX;
+  // organization name: the member's name; server DNS name: the server code); then what a CA
+  // of that profile adds itself (SkKlass3: organizationIdentifier NTREE-/GO:EE-/NP:EE-<code>;
+  // SkEsteId, whose form has no fields: serialNumber=<member code>, CN=<name>).
+  static Result<trust::DistinguishedName> subject_for(const trust::CertificateProfile& profile, trust::CertType type,
+                                                      const trust::ProfileParameters& params);
   Status revoke(const crypto::Certificate& cert, std::chrono::system_clock::time_point at);
   // What the OCSP responder says about a serial: good, revoked, or unknown (std::nullopt).
   std::optional<OcspAnswer> status(const std::string& serial_hex) const;
 
  private:
   TestCa(std::filesystem::path dir, crypto::PrivateKey ca_key, crypto::Certificate ca, crypto::PrivateKey ocsp_key,
-         crypto::Certificate ocsp, crypto::PrivateKey tsa_key, crypto::Certificate tsa)
-      : dir_(std::move(dir)),
+         crypto::Certificate ocsp, crypto::PrivateKey tsa_key, crypto::Certificate tsa,
+         const trust::CertificateProfile* profile)
+      : profile_(profile),
+        dir_(std::move(dir)),
         ca_key_(std::move(ca_key)),
         ca_(std::move(ca)),
         ocsp_key_(std::move(ocsp_key)),
@@ -56,6 +78,7 @@ class TestCa {
     std::string subject;
     std::optional<std::chrono::system_clock::time_point> revoked;
   };
+  const trust::CertificateProfile* profile_;
   std::filesystem::path dir_;
   crypto::PrivateKey ca_key_;
   crypto::Certificate ca_;

@@ -107,7 +107,10 @@ Result<std::string> token_pin(const fs::path& dir) {
 
 Result<json> init_instance(const InitOptions& o) {
   if (o.servers < 1 || o.servers > 20) return bad("--servers must be 1 to 20, not " + std::to_string(o.servers));
-  ROADSIDE_TRY(XRoadId probe, XRoadId::member(o.instance, "COM", "1001"));
+  ROADSIDE_TRY(const trust::CertificateProfile* profile, trust::CertificateProfile::named(o.profile));
+  const std::string member_class =
+      profile->fixed_member_class().empty() ? "COM" : std::string(profile->fixed_member_class());
+  ROADSIDE_TRY(XRoadId probe, XRoadId::member(o.instance, member_class, "1001"));
   (void)probe;
   const fs::path dir = fs::absolute(o.dir);
   if (fs::exists(dir / "instance.json"))
@@ -128,7 +131,8 @@ Result<json> init_instance(const InitOptions& o) {
   const auto key_type = o.ecdsa ? crypto::KeyType::ec_p256 : crypto::KeyType::rsa2048;
 
   // The authorities and the configuration signing key.
-  ROADSIDE_TRY(std::unique_ptr<TestCa> ca, TestCa::create(dir / "ca", o.instance + " Test CA", o.ecdsa));
+  ROADSIDE_TRY(std::unique_ptr<TestCa> ca,
+               TestCa::create(dir / "ca", o.instance + " Test CA", o.ecdsa, profile->class_name()));
   ROADSIDE_TRY(crypto::PrivateKey conf_key, crypto::PrivateKey::generate(key_type));
   ROADSIDE_TRY(crypto::Certificate conf_cert,
                crypto::issue_certificate({.common_name = o.instance + " internal configuration signing",
@@ -148,14 +152,11 @@ Result<json> init_instance(const InitOptions& o) {
   globalconf::SharedParameters shared;
   shared.instance = o.instance;
   shared.sources.push_back({"127.0.0.1", {conf_cert}, {}});
-  globalconf::ApprovedCa approved{o.instance + " Test CA",
-                                  false,
-                                  {ca->ca(), {{ocsp_url, ca->ocsp(), "FREE"}}},
-                                  {},
-                                  std::string(trust::kFiVrkProfile)};
+  globalconf::ApprovedCa approved{
+      o.instance + " Test CA", false, {ca->ca(), {{ocsp_url, ca->ocsp(), "FREE"}}}, {}, profile->class_name()};
   shared.approved_cas.push_back(approved);
   shared.approved_tsas.push_back({o.instance + " Test TSA", tsa_url, ca->tsa(), "FREE"});
-  shared.member_classes = {"COM"};
+  shared.member_classes = {member_class};
   shared.ocsp_freshness_seconds = 600;
   globalconf::GlobalGroup owners{
       *XRoadId::global_group(o.instance, "security-server-owners"), "Security server owners", {}};
@@ -168,7 +169,7 @@ Result<json> init_instance(const InitOptions& o) {
   ROADSIDE_TRY(unsigned short server_port, pick_common_port(addresses, taken, 5500));
   ROADSIDE_TRY(unsigned short ocsp_port, pick_common_port(addresses, taken, 5577));
   for (int i = 1; i <= o.servers; ++i) {
-    ROADSIDE_TRY(XRoadId client, XRoadId::subsystem(o.instance, "COM", std::to_string(1000 + i), "CLIENT"));
+    ROADSIDE_TRY(XRoadId client, XRoadId::subsystem(o.instance, member_class, std::to_string(1000 + i), "CLIENT"));
     client_subsystems.push_back(client);
   }
   const std::string provider = std::to_string(1000 + o.servers);
@@ -176,12 +177,12 @@ Result<json> init_instance(const InitOptions& o) {
   for (const auto& c : client_subsystems) subjects += (subjects.empty() ? "" : ", ") + c.to_string();
   for (int i = 1; i <= o.servers; ++i) {
     const std::string code = std::to_string(1000 + i), server_code = "ss" + std::to_string(i);
-    ROADSIDE_TRY(XRoadId member, XRoadId::member(o.instance, "COM", code));
-    ROADSIDE_TRY(XRoadId server, XRoadId::server(o.instance, "COM", code, server_code));
-    ROADSIDE_TRY(XRoadId client, XRoadId::subsystem(o.instance, "COM", code, "CLIENT"));
-    ROADSIDE_TRY(XRoadId service, XRoadId::subsystem(o.instance, "COM", code, "SERVICE"));
+    ROADSIDE_TRY(XRoadId member, XRoadId::member(o.instance, member_class, code));
+    ROADSIDE_TRY(XRoadId server, XRoadId::server(o.instance, member_class, code, server_code));
+    ROADSIDE_TRY(XRoadId client, XRoadId::subsystem(o.instance, member_class, code, "CLIENT"));
+    ROADSIDE_TRY(XRoadId service, XRoadId::subsystem(o.instance, member_class, code, "SERVICE"));
     std::vector<XRoadId> subsystems = {client, service};
-    if (i == 1) subsystems.push_back(*XRoadId::subsystem(o.instance, "COM", code, "MANAGEMENT"));
+    if (i == 1) subsystems.push_back(*XRoadId::subsystem(o.instance, member_class, code, "MANAGEMENT"));
     shared.members.push_back({member, "Member " + std::to_string(i), subsystems});
     owners.members.push_back(member);
 
@@ -195,7 +196,7 @@ Result<json> init_instance(const InitOptions& o) {
     // The token: an authentication key and the member's signing key.
     const fs::path sdir = dir / "servers" / server_code;
     ROADSIDE_TRY(crypto::PrivateKey auth_key, crypto::PrivateKey::generate(key_type));
-    ROADSIDE_TRY(crypto::Certificate auth_cert, ca->issue_auth(server, auth_key));
+    ROADSIDE_TRY(crypto::Certificate auth_cert, ca->issue_auth(server, auth_key, "Member " + std::to_string(i)));
     ROADSIDE_TRY(crypto::PrivateKey sign_key, crypto::PrivateKey::generate(key_type));
     ROADSIDE_TRY(crypto::Certificate sign_cert,
                  ca->issue_signing(member, server_code, "Member " + std::to_string(i), sign_key));
@@ -276,26 +277,26 @@ Result<json> init_instance(const InitOptions& o) {
   // Example services, provided by the last member's SERVICE subsystem, open to every CLIENT.
   json allowed = json::array();
   for (const auto& c : client_subsystems) allowed.push_back(c.to_string());
-  json services =
-      json::array({{{"id", XRoadId::service(o.instance, "COM", provider, "SERVICE", "echo", "")->to_string()},
-                    {"type", "REST"},
-                    {"url", services_url + "/echo"},
-                    {"openapi", services_url + "/openapi.json"},
-                    {"allowed_clients", allowed}},
-                   {{"id", XRoadId::service(o.instance, "COM", provider, "SERVICE", "getRandom", "v1")->to_string()},
-                    {"type", "SOAP"},
-                    {"url", services_url + "/soap"},
-                    {"wsdl", services_url + "/soap?wsdl"},
-                    {"allowed_clients", allowed}},
-                   {{"id", XRoadId::service(o.instance, "COM", provider, "SERVICE", "bytes", "")->to_string()},
-                    {"type", "REST"},
-                    {"url", services_url + "/bytes"},
-                    {"allowed_clients", allowed}}});
+  json services = json::array(
+      {{{"id", XRoadId::service(o.instance, member_class, provider, "SERVICE", "echo", "")->to_string()},
+        {"type", "REST"},
+        {"url", services_url + "/echo"},
+        {"openapi", services_url + "/openapi.json"},
+        {"allowed_clients", allowed}},
+       {{"id", XRoadId::service(o.instance, member_class, provider, "SERVICE", "getRandom", "v1")->to_string()},
+        {"type", "SOAP"},
+        {"url", services_url + "/soap"},
+        {"wsdl", services_url + "/soap?wsdl"},
+        {"allowed_clients", allowed}},
+       {{"id", XRoadId::service(o.instance, member_class, provider, "SERVICE", "bytes", "")->to_string()},
+        {"type", "REST"},
+        {"url", services_url + "/bytes"},
+        {"allowed_clients", allowed}}});
 
   globalconf::PrivateParameters priv;
   priv.instance = o.instance;
   priv.auth_cert_reg_service_address = "http://127.0.0.1:" + std::to_string(publisher_port) + "/managementservice/";
-  priv.management_service_provider = *XRoadId::subsystem(o.instance, "COM", "1001", "MANAGEMENT");
+  priv.management_service_provider = *XRoadId::subsystem(o.instance, member_class, "1001", "MANAGEMENT");
   priv.timestamping_interval_seconds = 60;
   ROADSIDE_TRY_STATUS(write_file_atomically(dir / "globalconf" / "shared-params.xml", shared.to_xml()));
   ROADSIDE_TRY_STATUS(write_file_atomically(dir / "globalconf" / "private-params.xml", priv.to_xml()));
@@ -306,7 +307,11 @@ Result<json> init_instance(const InitOptions& o) {
       {"instance", o.instance},
       {"anchor", (dir / "anchor.xml").string()},
       {"globalconf_url", globalconf_url},
-      {"ca", {{"cert", (dir / "ca" / "ca.pem").string()}, {"ocsp_url", ocsp_url}}},
+      {"ca",
+       {{"cert", (dir / "ca" / "ca.pem").string()},
+        {"ocsp_url", ocsp_url},
+        {"profile", std::string(profile->name())},
+        {"profile_class", profile->class_name()}}},
       {"tsa_url", tsa_url},
       {"tsa_cert", (dir / "ca" / "tsa.pem").string()},
       {"servers", servers},

@@ -25,6 +25,11 @@ struct InitOptions {
   int servers = 2;  // 1 to 20
   bool ecdsa = false;
   std::string pin;  // empty: a random one, kept in secrets/token-pin
+  // The CA's certificate profile: X-Road's short name ("FiVRK", "Basic", ...) or class name.
+  // Its class is what shared-params names for the CA; a profile whose signing certificates
+  // always map to one member class (SkEsteId: PERSON, Test: BUSINESS) gives the members that
+  // class instead of COM.
+  std::string profile = "FiVRK";
 };
 
 // Creates the instance. Refuses a folder that already holds one.

@@ -109,7 +109,7 @@ Result<VerifiedSignature> verify_signed_message(const xml::XadesSignature& sig, 
   const globalconf::ApprovedCa* ca = status.ca;
 
   // Obligation 3: the certificate belongs to the member that should have signed.
-  ROADSIDE_TRY(XRoadId member, signing_cert_member(signer, ca->certificate_profile_info));
+  ROADSIDE_TRY(XRoadId member, signing_cert_member(signer, ca->certificate_profile_info, check.expected_signer));
   if (member != check.expected_signer.owner_member()) {
     return incorrect("the message is signed by " + member.to_string() + ", not by " +
                      check.expected_signer.owner_member().to_string());

@@ -1,0 +1,102 @@
+#include "testbed/members.h"
+
+#include <algorithm>
+
+#include "base/errors.h"
+#include "base/files.h"
+#include "base/random.h"
+#include "globalconf/parameters.h"
+#include "signer/keyconf.h"
+#include "testbed/ca.h"
+#include "testbed/instance.h"
+
+namespace roadside::testbed {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+Error bad(std::string detail) {
+  return Error(make_error_code(base::errc::invalid_argument), std::move(detail));
+}
+
+std::string upper_hex(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+template <typename T>
+bool contains(const std::vector<T>& v, const T& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+// Gives `member` a signing key and certificate in the token of server `server_code`, unless
+// the token has one for it already.
+Status ensure_signing_key(const fs::path& dir, const fs::path& token, const std::string& server_code,
+                          const XRoadId& member) {
+  ROADSIDE_TRY(signer::Keyconf keyconf, signer::read_keyconf(token));
+  if (keyconf.signing_key(member).ok()) return ok_status();
+  if (keyconf.devices.empty()) return bad(token.string() + "/keyconf.xml has no token");
+  ROADSIDE_TRY(std::unique_ptr<TestCa> ca, TestCa::load(dir / "ca"));
+  ROADSIDE_TRY(std::string pin, token_pin(dir));
+  const bool ec = ca->ca().is_ec_key();
+  ROADSIDE_TRY(crypto::PrivateKey key,
+               crypto::PrivateKey::generate(ec ? crypto::KeyType::ec_p256 : crypto::KeyType::rsa2048));
+  ROADSIDE_TRY(crypto::Certificate cert,
+               ca->issue_signing(member, server_code, std::string(member.member_code()), key));
+  const std::string key_id = upper_hex(crypto::to_hex(Random::system().bytes(20)));
+  ROADSIDE_TRY_STATUS(signer::write_soft_token_key(token, key_id, key, pin));
+  keyconf.devices.front().keys.push_back({signer::KeyUsage::signing,
+                                          key_id,
+                                          "Sign key " + member.to_string(),
+                                          ec ? "CKM_ECDSA" : "CKM_RSA_PKCS",
+                                          {{upper_hex(cert.sha1_hex()), true, member, cert, "registered"}}});
+  return write_file_atomically(token / "keyconf.xml", keyconf.to_xml());
+}
+
+}  // namespace
+
+Result<json> add_client(const fs::path& dir, int server, const XRoadId& client) {
+  if (client.type() != ObjectType::member && client.type() != ObjectType::subsystem)
+    return bad(client.to_string() + " is not a member or subsystem");
+  ROADSIDE_TRY(json instance, read_instance(dir));
+  if (client.instance() != instance["instance"].get<std::string>())
+    return bad(client.to_string() + " is not of instance " + instance["instance"].get<std::string>());
+  if (server < 1 || static_cast<std::size_t>(server) > instance["servers"].size())
+    return bad("the instance has no server " + std::to_string(server));
+  json& entry = instance["servers"][server - 1];
+  ROADSIDE_TRY(XRoadId server_id, XRoadId::parse(entry["id"].get<std::string>()));
+
+  const fs::path params_file = dir / "globalconf" / "shared-params.xml";
+  ROADSIDE_TRY(std::string params_xml, read_file_limited(params_file, 16 << 20));
+  ROADSIDE_TRY(globalconf::SharedParameters params, globalconf::SharedParameters::parse(params_xml));
+  ROADSIDE_TRY(XRoadId member, XRoadId::member(client.instance(), client.member_class(), client.member_code()));
+
+  const std::string member_class(member.member_class());
+  if (!contains(params.member_classes, member_class)) params.member_classes.push_back(member_class);
+  auto m = std::find_if(params.members.begin(), params.members.end(), [&](const auto& x) { return x.id == member; });
+  if (m == params.members.end()) {
+    params.members.push_back({member, std::string(member.member_code()), {}});
+    m = params.members.end() - 1;
+  }
+  if (client.type() == ObjectType::subsystem && !contains(m->subsystems, client)) m->subsystems.push_back(client);
+  auto ss = std::find_if(params.security_servers.begin(), params.security_servers.end(),
+                         [&](const auto& x) { return x.id == server_id; });
+  if (ss == params.security_servers.end()) return bad(params_file.string() + " has no " + server_id.to_string());
+  for (const XRoadId& id : {member, client}) {
+    if (id != ss->id.owner_member() && !contains(ss->clients, id)) ss->clients.push_back(id);
+  }
+
+  ROADSIDE_TRY_STATUS(
+      ensure_signing_key(dir, entry["token"].get<std::string>(), std::string(server_id.server_code()), member));
+  ROADSIDE_TRY_STATUS(write_file_atomically(params_file, params.to_xml()));
+  for (const XRoadId& id : {member, client}) {
+    const std::string text = id.to_string();
+    if (std::find(entry["clients"].begin(), entry["clients"].end(), text) == entry["clients"].end())
+      entry["clients"].push_back(text);
+  }
+  ROADSIDE_TRY_STATUS(write_file_atomically(dir / "instance.json", instance.dump(2) + "\n"));
+  return instance;
+}
+
+}  // namespace roadside::testbed
