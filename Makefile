@@ -5,7 +5,7 @@ PRESET ?= dev
 BUILD  := build/$(PRESET)
 CTEST_ARGS ?=
 
-.PHONY: all setup configure build test test-asan test-tsan test-clang test-container test-kubernetes demo bench fuzz format tidy docs clean
+.PHONY: all setup configure build test conformance test-asan test-tsan test-clang test-container test-kubernetes demo bench fuzz format tidy docs clean
 
 all: build
 
@@ -22,6 +22,11 @@ build: configure
 
 test: build
 	ctest --preset $(PRESET) $(CTEST_ARGS)
+
+# A proxy test suite in X-Road's manifest format run against Roadside (tests/conformance/):
+# X-Road's own (../shared/vectors/xroad/proxy-suite) by default, any such folder with SUITE=DIR.
+conformance: build
+	/usr/bin/python3 tests/conformance/run.py $(BUILD)/src/cli/roadside $(SUITE)
 
 # The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer, and ThreadSanitizer.
 test-asan:

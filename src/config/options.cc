@@ -14,6 +14,11 @@ const std::vector<Option>& options() {
        "slim runs the proxies, signer, OCSP and global configuration only; full adds the message log and "
        "monitoring as they arrive (today both run the same components). The container images set it.", false, 0, 0,
        "slim|full"},
+      {"profile", Type::choice, "none", "ROADSIDE_PROFILE", "",
+       "Country profile: the defaults of X-Road's variant package for Estonia (ee), Finland (fi), Iceland (is) or the "
+       "Faroe Islands (fo), xroad-securityserver-XX; none: X-Road's vanilla defaults. It changes only defaults: an "
+       "option set in the file, the environment or a flag wins. What each sets is listed under Country profiles below.",
+       false, 0, 0, "none|ee|fi|is|fo"},
 
       {"node.role", Type::choice, "standalone", "ROADSIDE_NODE_ROLE", "",
        "standalone: one server. primary or secondary: a node of a cluster on one PostgreSQL database; configuration "
@@ -29,10 +34,19 @@ const std::vector<Option>& options() {
        "Address the client proxy (8080, 8443) binds to: loopback, for an information system beside the server (the "
        "sidecar); 0.0.0.0 when information systems on other hosts or Pods call it."},
       {"health.address", Type::string, "127.0.0.1", "ROADSIDE_HEALTH_ADDRESS", "",
-       "Address of /livez, /readyz and /metrics. Loopback by default: they describe the server to whoever reaches them. "
-       "Set 0.0.0.0 where probes or a scraper come over the network (the Kubernetes manifests do)."},
+       "Address of /livez, /readyz, /metrics and X-Road's health check. Loopback by default: they describe the server "
+       "to whoever reaches them. Set 0.0.0.0 where probes or a scraper come over the network (the Kubernetes manifests do)."},
       {"health.port", Type::integer, "5588", "ROADSIDE_HEALTH_PORT", "--health-port",
-       "Port of /livez, /readyz and /metrics; 0 picks a free port (logged at start).", false, 0, 65535},
+       "Port of /livez, /readyz and /metrics; any other path, with any method, is X-Road's health check (X-Road's "
+       "health-check-port: 200 healthy, 500 with the failure, 503 in maintenance mode). 0 picks a free port (logged at "
+       "start).",
+       false, 0, 65535},
+      {"health.ok_cache_s", Type::integer, "2", "ROADSIDE_HEALTH_OK_CACHE_S", "",
+       "Seconds X-Road's health check keeps a passing result before it checks again (X-Road: 2; 0 checks every request).",
+       false, 0, 3600},
+      {"health.failure_cache_s", Type::integer, "30", "ROADSIDE_HEALTH_FAILURE_CACHE_S", "",
+       "Seconds X-Road's health check keeps a failure (its 500) before it checks again (X-Road: 30; 0 checks every request).",
+       false, 0, 3600},
 
       {"globalconf.anchor", Type::string, "", "ROADSIDE_GLOBALCONF_ANCHOR", "",
        "Configuration anchor file of the instance (as exported by its Central Server); empty: no global configuration is downloaded."},
@@ -68,6 +82,14 @@ const std::vector<Option>& options() {
        "PIN of the software token (autologin at start).", true},
       {"token.import_dir", Type::string, "", "ROADSIDE_TOKEN_IMPORT_DIR", "",
        "A software-token folder (keyconf.xml and <keyId>.p12, as X-Road's signer keeps it) whose keys are copied into the database at start; keys already there are kept."},
+      {"token.enforce_pin_policy", Type::boolean, "false", "ROADSIDE_TOKEN_PIN_POLICY", "",
+       "X-Road's [signer] enforce-token-pin-policy: a new software-token PIN must be at least 10 ASCII characters from "
+       "at least three classes (lower case, upper case, digits, others). Read when Roadside initializes tokens or "
+       "changes PINs (later components; nothing reads it yet)."},
+      {"signer.key_length", Type::choice, "2048", "ROADSIDE_SIGNER_KEY_LENGTH", "",
+       "X-Road's [signer] key-length: bits of the RSA authentication and signing keys the server generates. Read by "
+       "key generation (a later component; today keys are imported, token.import_dir).",
+       false, 0, 0, "2048|3072|4096"},
 
       {"server_conf.file", Type::string, "", "ROADSIDE_SERVER_CONF", "--server-conf",
        "Declarative server configuration (owner, clients, services, access rights; docs/server-configuration.md) applied to the database at start. Re-applying an unchanged file changes nothing."},
@@ -84,6 +106,11 @@ const std::vector<Option>& options() {
        "empty means listen.address."},
       {"proxy.server_port", Type::integer, "5500", "ROADSIDE_SERVER_PORT", "",
        "Port of the server proxy, which other Security Servers call over mutual TLS.", false, 0, 65535},
+      {"proxy.ssl_enabled", Type::boolean, "true", "ROADSIDE_PROXY_SSL_ENABLED", "",
+       "Mutual TLS between Security Servers (X-Road's proxy.ssl-enabled). false: the server proxy listens on plain HTTP and "
+       "the client proxy calls peers over it; no peer is authenticated, only messages' signatures are checked. For test "
+       "set-ups only (X-Road's proxy test suite runs so); never in production.",
+       false},
       {"proxy.peer_port", Type::integer, "5500", "ROADSIDE_PEER_PORT", "",
        "Port of other Security Servers' server proxies (X-Road uses 5500 everywhere).", false, 1, 65535},
       {"proxy.ocsp_responder_port", Type::integer, "5577", "ROADSIDE_OCSP_RESPONDER_PORT", "",
@@ -92,6 +119,27 @@ const std::vector<Option>& options() {
       {"proxy.peer_ocsp_port", Type::integer, "5577", "ROADSIDE_PEER_OCSP_PORT", "",
        "Port of other Security Servers' OCSP responders, where the client proxy gets the OCSP status of a provider's "
        "authentication certificate (X-Road uses 5577 everywhere).", false, 1, 65535},
+      {"proxy.xroad_tls_protocols", Type::string, "TLSv1.2", "ROADSIDE_XROAD_TLS_PROTOCOLS", "",
+       "TLS protocols between Security Servers (the server proxy's port and the client proxy's connections to peers), "
+       "comma-separated: TLSv1.2, TLSv1.3. X-Road fixes TLSv1.2 and has no parameter for it; TLSv1.3 reaches only "
+       "Roadside peers that allow it too, and needs TLS 1.3 suites in proxy.xroad_tls_ciphers."},
+      {"proxy.xroad_tls_ciphers", Type::string,
+       "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384,TLS_DHE_RSA_WITH_AES_256_CBC_SHA256,TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384",
+       "ROADSIDE_XROAD_TLS_CIPHERS", "",
+       "Cipher suites between Security Servers, comma-separated IANA names (or OpenSSL's) in order of preference; "
+       "X-Road's proxy.xroad-tls-ciphers, with its default. An unknown suite or one OpenSSL refuses stops the start."},
+      {"proxy.client_tls_protocols", Type::string, "TLSv1.2", "ROADSIDE_CLIENT_TLS_PROTOCOLS", "",
+       "TLS protocols towards information systems (the client proxy's HTTPS port) and services over HTTPS, "
+       "comma-separated: TLSv1.2, TLSv1.3 (X-Road's proxy.client-tls-protocols). TLSv1.3 needs TLS 1.3 suites in "
+       "proxy.client_tls_ciphers."},
+      {"proxy.client_tls_ciphers", Type::string,
+       "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,"
+       "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384,TLS_DHE_RSA_WITH_AES_128_GCM_SHA256,TLS_DHE_RSA_WITH_AES_128_CBC_SHA256,"
+       "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256,TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
+       "ROADSIDE_CLIENT_TLS_CIPHERS", "",
+       "Cipher suites towards information systems (the client proxy's HTTPS port) and services over HTTPS, "
+       "comma-separated IANA names (or OpenSSL's) in order of preference; X-Road's proxy.client-tls-ciphers, with "
+       "its default. Its suites are all RSA ones: the internal TLS key is RSA, and so must an HTTPS service's be."},
       {"proxy.soap_memory_bytes", Type::integer, "536870912", "ROADSIDE_SOAP_MEMORY_BYTES", "",
        "Memory all SOAP requests being read or processed may hold together (they are read whole before their client "
        "is known); each counts four times its length (its copies and DOM); beyond it a request is refused "
@@ -106,6 +154,20 @@ const std::vector<Option>& options() {
        "Largest message the proxies accept. A REST body over 1 MiB streams through an unnamed file in "
        "<data_dir>/spool while it is hashed and passed on; SOAP messages with their attachments are parsed in "
        "memory and limited to 64 MiB.", false, 1024, 1099511627776},
+
+      {"messagelog.body_logging", Type::boolean, "true", "ROADSIDE_MESSAGELOG_BODY_LOGGING", "",
+       "X-Road's [message-log] message-body-logging (formerly soap-body-logging): false logs messages without their "
+       "bodies (a SOAP body emptied, a REST body, path and query left out). Read by the message log (a later "
+       "component; nothing reads it yet)."},
+      {"messagelog.timestamp_failure_period_s", Type::integer, "14400", "ROADSIDE_TIMESTAMP_FAILURE_PERIOD_S", "",
+       "X-Road's [message-log] acceptable-timestamp-failure-period: seconds time-stamping may keep failing before the "
+       "message log, and so the server, stops taking messages; 0 disables the check. Read by the message log's "
+       "time-stamper (a later component; nothing reads it yet).",
+       false, 0, 31536000},
+      {"messagelog.max_loggable_body_bytes", Type::integer, "10485760", "ROADSIDE_MAX_LOGGABLE_BODY_BYTES", "",
+       "X-Road's [message-log] max-loggable-message-body-size: the largest REST body the message log keeps. Read by "
+       "the message log (a later component; nothing reads it yet).",
+       false, 1024, 1099511627776},
 
       {"ocsp.check_interval_s", Type::integer, "60", "ROADSIDE_OCSP_CHECK_S", "",
        "Seconds between checks of this server's own OCSP responses; a response is fetched again when half its freshness has passed.", false, 5, 3600},

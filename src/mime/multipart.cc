@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 namespace roadside::mime {
 namespace {
@@ -26,10 +27,30 @@ std::string lower(std::string_view s) {
   return out;
 }
 
+// A delimiter: "--boundary" at the start of a line, with the line break before it (CRLF, or
+// LF alone as mime4j and Jetty also take), which belongs to the delimiter, not the part.
+struct Delimiter {
+  std::size_t begin;  // the line break
+  std::size_t end;    // just after "--boundary"
+};
+
+// The first delimiter whose line break is at or after `from`. One pass over the text: each
+// "--boundary" not at a line start is stepped over.
+std::optional<Delimiter> next_delimiter(std::string_view body, std::string_view dash, std::size_t from) {
+  for (std::size_t at = body.find(dash, from); at != std::string_view::npos; at = body.find(dash, at + 1)) {
+    if (at == 0 || body[at - 1] != '\n' || at - 1 < from) continue;
+    std::size_t begin = at - 1;
+    if (begin > from && body[begin - 1] == '\r') --begin;
+    return Delimiter{begin, at + dash.size()};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 const FaultCategory& mime_category() noexcept {
-  static const TableCategory<errc> c("mime", {{errc::malformed, "mime_parsing_failed", "malformed MIME"}});
+  static const TableCategory<errc> c("mime", {{errc::malformed, "mime_parsing_failed", "malformed MIME"},
+                                              {errc::no_parts, "mime_parsing_failed", "no MIME parts"}});
   return c;
 }
 
@@ -44,9 +65,11 @@ Result<std::pair<Headers, std::string_view>> parse_headers(std::string_view text
   Headers headers;
   std::size_t pos = 0;
   while (pos < text.size()) {
-    const std::size_t eol = text.find("\r\n", pos);
-    const std::string_view line = text.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
-    pos = eol == std::string_view::npos ? text.size() : eol + 2;
+    // Lines end in CRLF, or LF alone (as mime4j and Jetty take them).
+    const std::size_t eol = text.find('\n', pos);
+    std::string_view line = text.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    pos = eol == std::string_view::npos ? text.size() : eol + 1;
     if (line.empty()) return std::pair{std::move(headers), text.substr(pos)};
     if ((line[0] == ' ' || line[0] == '\t') && !headers.list.empty()) {  // folded continuation
       headers.list.back().value += " " + std::string(trim(line));
@@ -89,34 +112,33 @@ HeaderValue HeaderValue::parse(std::string_view text) {
 Result<std::vector<Part>> parse_multipart(std::string_view body, std::string_view boundary, std::size_t max_parts) {
   if (boundary.empty() || boundary.size() > 200) return malformed("bad multipart boundary");
   const std::string dash = "--" + std::string(boundary);
-  const std::string delimiter = "\r\n" + dash;
-  // The first delimiter may start the body (no CRLF before it).
+  // The first delimiter may start the body (no line break before it).
   std::size_t pos;
   if (body.substr(0, dash.size()) == dash) {
     pos = dash.size();
   } else {
-    pos = body.find(delimiter);
-    if (pos == std::string_view::npos) return malformed("multipart body has no boundary \"" + std::string(boundary) + "\"");
-    pos += delimiter.size();
+    const auto first = next_delimiter(body, dash, 0);
+    if (!first) return Error(make_error_code(errc::no_parts), "multipart body has no boundary \"" + std::string(boundary) + "\"");
+    pos = first->end;
   }
   std::vector<Part> parts;
   while (true) {
     if (body.substr(pos, 2) == "--") return parts;  // close delimiter
-    // The rest of the delimiter line (transport padding), then CRLF.
-    const std::size_t eol = body.find("\r\n", pos);
+    // The rest of the delimiter line (transport padding), then its line break.
+    const std::size_t eol = body.find('\n', pos);
     if (eol == std::string_view::npos) return malformed("multipart body ends inside a delimiter line");
     if (!trim(body.substr(pos, eol - pos)).empty()) return malformed("junk after a multipart boundary");
-    const std::size_t start = eol + 2;
-    const std::size_t next = body.find(delimiter, start);
-    if (next == std::string_view::npos) return malformed("multipart body has no close delimiter");
+    const std::size_t start = eol + 1;
+    const auto next = next_delimiter(body, dash, start);
+    if (!next) return malformed("multipart body has no close delimiter");
     if (parts.size() >= max_parts) return malformed("more than " + std::to_string(max_parts) + " parts");
     Part part;
-    part.raw = body.substr(start, next - start);
+    part.raw = body.substr(start, next->begin - start);
     ROADSIDE_TRY(auto hb, parse_headers(part.raw));
     part.headers = std::move(hb.first);
     part.body = hb.second;
     parts.push_back(std::move(part));
-    pos = next + delimiter.size();
+    pos = next->end;
   }
 }
 

@@ -14,7 +14,10 @@
 
 namespace roadside::mime {
 
-enum class errc { malformed = 1 };
+enum class errc {
+  malformed = 1,
+  no_parts,  // not one delimiter of the boundary: an empty body, or another boundary
+};
 const FaultCategory& mime_category() noexcept;
 inline std::error_code make_error_code(errc e) { return {static_cast<int>(e), mime_category()}; }
 

@@ -67,7 +67,7 @@ Result<std::vector<PartRange>> parse_multipart_stream(const ReadAt& read, std::s
   if (boundary.empty() || boundary.size() > 200) return malformed("bad multipart boundary");
   const std::string dash = "--" + std::string(boundary);
   ROADSIDE_TRY(Delimiters d, find_delimiters(read, dash, limits.max_parts));
-  if (d.starts.empty()) return malformed("multipart body has no boundary \"" + std::string(boundary) + "\"");
+  if (d.starts.empty()) return Error(make_error_code(errc::no_parts), "multipart body has no boundary \"" + std::string(boundary) + "\"");
 
   std::vector<PartRange> parts;
   std::string block(limits.max_header_block, '\0');

@@ -31,6 +31,24 @@ TEST(Mime, MultipartKeepsExactBytes) {
   EXPECT_EQ((*parts)[2].body, "");
 }
 
+// X-Road's own test messages (and Jetty, mime4j) end lines in LF alone; they were refused as
+// "multipart body ends inside a delimiter line".
+TEST(Mime, MultipartWithBareLineFeeds) {
+  const std::string body = "--B\nContent-Type: text/xml\n\n<a/>\n\n--B\nX-A: 1\r\n\r\nmixed\r\n--B\nC: 3\n\nlast\n--B--\n";
+  auto parts = parse_multipart(body, "B");
+  ASSERT_TRUE(parts.ok()) << parts.error().to_string();
+  ASSERT_EQ(parts->size(), 3u);
+  EXPECT_EQ((*parts)[0].headers.get("content-type"), "text/xml");
+  EXPECT_EQ((*parts)[0].body, "<a/>\n");
+  EXPECT_EQ((*parts)[1].headers.get("x-a"), "1");
+  EXPECT_EQ((*parts)[1].body, "mixed");
+  EXPECT_EQ((*parts)[2].body, "last");
+  // "--B" inside a line is content, not a delimiter.
+  auto inside = parse_multipart("--B\n\nx --B y\n--B--", "B");
+  ASSERT_TRUE(inside.ok()) << inside.error().to_string();
+  EXPECT_EQ((*inside)[0].body, "x --B y");
+}
+
 TEST(Mime, MalformedMultipart) {
   EXPECT_FALSE(parse_multipart("--B\r\nA: 1\r\n\r\nno end", "B").ok());
   EXPECT_FALSE(parse_multipart("nothing", "B").ok());

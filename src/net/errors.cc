@@ -15,6 +15,7 @@ const FaultCategory& net_category() noexcept {
                                                 {errc::connect_timeout, "network_error", "connect timed out"},
                                                 {errc::no_space, "io_error", "no spool space"},
                                                 {errc::overloaded, "internal_error", "server busy"},
+                                                {errc::unknown_host, "unknown_host", "unknown host"},
                                             });
   return c;
 }

@@ -17,6 +17,7 @@ enum class errc {
   connect_timeout,  // no connection (TCP or TLS handshake) within the connect timeout
   no_space,         // a spool file would pass its quota or the free space kept on its disk
   overloaded,       // the server holds as much of unauthenticated requests as it may
+  unknown_host,     // the host name does not resolve (nothing was sent)
 };
 
 const FaultCategory& net_category() noexcept;

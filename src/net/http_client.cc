@@ -246,7 +246,7 @@ asio::awaitable<Result<std::unique_ptr<HttpClient::Conn>>> HttpClient::connect(U
   const std::string where = url.authority();
   tcp::resolver resolver(executor_);
   auto [rec, endpoints] = co_await resolver.async_resolve(url.host, std::to_string(url.port), kTuple);
-  if (rec) co_return Error(make_error_code(errc::connect_failed), "cannot resolve " + url.host + ": " + rec.message());
+  if (rec) co_return Error(make_error_code(errc::unknown_host), "cannot resolve " + url.host + ": " + rec.message());
 
   tcp::socket socket(executor_);
   {
@@ -295,15 +295,15 @@ asio::awaitable<Result<std::unique_ptr<HttpClient::Conn>>> HttpClient::connect(U
   co_return conn;
 }
 
-asio::awaitable<Result<ClientResponse>> HttpClient::request(Url url, http::request<http::string_body> req) {
+asio::awaitable<Result<ClientResponse>> HttpClient::request(Url url, http::request<http::string_body> req, std::string expected_peer) {
   const asio::any_io_executor here = co_await asio::this_coro::executor;
-  const std::string key = url.scheme + "://" + url.authority();
+  const std::string key = url.scheme + "://" + url.authority() + (expected_peer.empty() ? "" : " " + expected_peer);
   prepare_head(url, req);
   req.prepare_payload();
 
   for (int attempt = 0; attempt < 2; ++attempt) {
     bool reused = false;
-    auto acquired = co_await acquire(url, key, attempt == 0, reused);
+    auto acquired = co_await acquire(url, key, attempt == 0, reused, expected_peer);
     if (!acquired.ok()) co_return std::move(acquired).error();
     std::unique_ptr<Conn> conn = std::move(acquired).value();
 
@@ -490,7 +490,7 @@ asio::awaitable<std::optional<std::size_t>> run_race(std::shared_ptr<ConnectRace
 bool failed_before_sending(const Error& e) {
   if (e.code().category() != net_category()) return false;
   const auto c = static_cast<errc>(e.code().value());
-  return c == errc::connect_failed || c == errc::connect_timeout || c == errc::tls_failed;
+  return c == errc::connect_failed || c == errc::connect_timeout || c == errc::tls_failed || c == errc::unknown_host;
 }
 
 asio::awaitable<std::optional<std::size_t>> fastest_connect(asio::any_io_executor executor, std::vector<std::string> hosts,

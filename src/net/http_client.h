@@ -57,8 +57,9 @@ class HttpClient {
   HttpClient& operator=(const HttpClient&) = delete;
 
   // (Coroutine parameters are taken by value: a reference could dangle across a suspension.)
-  // Sends `request` to `url` (its target and Host are set from the URL when empty).
-  asio::awaitable<Result<ClientResponse>> request(Url url, http::request<http::string_body> request);
+  // Sends `request` to `url` (its target and Host are set from the URL when empty);
+  // `expected_peer` as with send().
+  asio::awaitable<Result<ClientResponse>> request(Url url, http::request<http::string_body> request, std::string expected_peer = {});
   asio::awaitable<Result<ClientResponse>> get(std::string url);
   // A POST of `body` as `content_type`, with an Accept header when `accept` is not empty.
   asio::awaitable<Result<ClientResponse>> post(std::string url, std::string content_type, std::string body,

@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/ssl/context.hpp>
@@ -18,19 +19,45 @@ using PeerChain = std::vector<std::string>;
 // string to accept, or the reason for refusing (logged and counted).
 using PeerCheck = std::function<std::string(const PeerChain& chain)>;
 // The client's check of a server after the handshake, knowing which server it expects: the
-// peer named to HttpClient::send, else the URL's host as written. A pooled connection is
+// peer named to HttpClient::send or request, else the URL's host as written. A pooled connection is
 // reused only for the same expected server.
 using ServerCheck = std::function<std::string(const PeerChain& chain, const std::string& expected)>;
 
-// The TLS 1.2 cipher suites between Security Servers (5500 both ways) and on the client
-// proxy's HTTPS port: ECDHE key exchange only, AES-GCM first. The two CBC-SHA384 suites are
-// X-Road's own default (`proxy.xroad-tls-ciphers`: TLS_ECDHE_{RSA,ECDSA}_WITH_AES_256_CBC_SHA384),
-// which Java Security Servers offer and accept over TLS 1.2; without them Roadside could not
-// talk to one. No RSA key exchange, no DHE, no SHA-1 MACs. TLS 1.3 keeps OpenSSL's suites
-// (all AEAD).
-inline constexpr const char* kXRoadTls12Ciphers =
-    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
-    "ECDHE-ECDSA-AES256-SHA384:ECDHE-RSA-AES256-SHA384";
+// TLS protocol versions Roadside speaks (never older than TLS 1.2).
+enum class TlsVersion { tls1_2, tls1_3 };
+
+// The protocol versions and cipher suites of one TLS endpoint.
+struct TlsPolicy {
+  TlsVersion min_version = TlsVersion::tls1_2;
+  TlsVersion max_version = TlsVersion::tls1_3;
+  // The suites allowed, in order of preference, by OpenSSL's names (TLS 1.3 suites start with
+  // "TLS_"); empty: OpenSSL's defaults.
+  std::vector<std::string> suites;
+};
+
+// X-Road's defaults (SystemProperties), in the syntax of its parameters: comma-separated JSSE
+// (IANA) names. Between Security Servers (server proxy 5500 and the client proxy towards it)
+// X-Road pins TLS 1.2 (CryptoUtils.SSL_PROTOCOL) and offers `proxy.xroad-tls-ciphers`; on the
+// client side (information systems -> client proxy 8443, server proxy -> services) it uses
+// `proxy.client-tls-protocols` and `proxy.client-tls-ciphers`. None has a TLS 1.3 suite.
+inline constexpr std::string_view kXRoadTlsProtocols = "TLSv1.2";
+inline constexpr std::string_view kXRoadTlsCiphers =
+    "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384,TLS_DHE_RSA_WITH_AES_256_CBC_SHA256,TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384";
+inline constexpr std::string_view kXRoadClientTlsProtocols = "TLSv1.2";
+inline constexpr std::string_view kXRoadClientTlsCiphers =
+    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,"
+    "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384,TLS_DHE_RSA_WITH_AES_128_GCM_SHA256,TLS_DHE_RSA_WITH_AES_128_CBC_SHA256,"
+    "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256,TLS_DHE_RSA_WITH_AES_256_GCM_SHA384";
+
+// A policy from X-Road's parameter syntax (items split at commas, blanks around them ignored):
+// `protocols` of TLSv1.2 and TLSv1.3; `ciphers` by IANA (JSSE) name as X-Road lists them, or by
+// OpenSSL's name, in order of preference. An unknown protocol or suite, a suite OpenSSL
+// refuses here (its security level), or an enabled protocol none of the suites serves is an
+// error (tls_failed) that names it.
+Result<TlsPolicy> parse_tls_policy(std::string_view protocols, std::string_view ciphers);
+// X-Road's defaults above, parsed.
+const TlsPolicy& xroad_tls_policy();
+const TlsPolicy& xroad_client_tls_policy();
 
 enum class ClientAuth {
   none,      // do not ask for a client certificate
@@ -46,9 +73,10 @@ struct TlsServerConfig {
   // TLS layer and `check_peer` decides (X-Road authenticates peers by certificate hash).
   std::string client_ca_pem;
   PeerCheck check_peer;
-  // OpenSSL cipher list for TLS 1.2, in the server's order of preference. Every server of
-  // Roadside's faces Security Servers or information systems: X-Road's list by default.
-  std::string cipher_list = kXRoadTls12Ciphers;
+  // Protocols and suites, in the server's order of preference. Every server of Roadside's
+  // faces Security Servers or information systems: X-Road's policy between Security Servers
+  // by default (the client proxy's HTTPS port sets the client-side one).
+  TlsPolicy policy = xroad_tls_policy();
 };
 
 struct TlsClientConfig {
@@ -59,12 +87,14 @@ struct TlsClientConfig {
   std::string cert_chain_pem;  // client certificate for mutual TLS (optional)
   std::string key_pem;
   ServerCheck check_server;
-  // OpenSSL cipher list for TLS 1.2; empty: OpenSSL's default (services, responders, the
-  // Central Server). kXRoadTls12Ciphers towards other Security Servers.
-  std::string cipher_list;
+  // Protocols and suites; OpenSSL's defaults unless set (responders, the Central Server).
+  // xroad_tls_policy() towards other Security Servers, xroad_client_tls_policy() towards services.
+  TlsPolicy policy;
 };
 
-// TLS 1.2 and 1.3 only; no compression, no renegotiation.
+// TLS 1.2 and 1.3 only (narrowed by the policy); no compression, no renegotiation. Errors
+// (tls_failed) name the part at fault: the identity, the policy, or (servers) a key that no
+// suite of the policy can be used with.
 Result<std::shared_ptr<boost::asio::ssl::context>> make_server_context(const TlsServerConfig& cfg);
 Result<std::shared_ptr<boost::asio::ssl::context>> make_client_context(const TlsClientConfig& cfg);
 

@@ -247,12 +247,19 @@ asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(const Sna
     log::warn("security server unreachable, trying the next", {{"server", server->id.to_string()}, {"error", answer.error().detail()}});
   }
   if (!answer.ok()) {
+    // The request may have reached the server: X-Road's io_error, under service_failed.
+    if (contacted && answer.error().code() == net::make_error_code(net::errc::closed)) {
+      co_return service_failed(errc::io_error, "the connection to " + contacted->id.to_string() + " broke: " + answer.error().detail());
+    }
     co_return Error(answer.error().code(), "no security server of " + provider.to_string() + " answered: " + answer.error().detail());
   }
   // The server that answered is one of the provider's.
-  // (The TLS handshake made the whole peer check; this binds the answer to the server asked.)
-  auto peer = registered_peer(answer->server_chain.empty() ? std::string() : answer->server_chain.front(), *shared, &contacted->id);
-  if (!peer.ok()) co_return peer.error();
+  // (The TLS handshake made the whole peer check; this binds the answer to the server asked.
+  // Without TLS between servers only the response's signature vouches for it.)
+  if (ctx_.peers_over_tls) {
+    auto peer = registered_peer(answer->server_chain.empty() ? std::string() : answer->server_chain.front(), *shared, &contacted->id);
+    if (!peer.ok()) co_return peer.error();
+  }
 
   PeerAnswer out;
   out.original_content_type = std::string(answer->message["x-original-content-type"]);
@@ -262,7 +269,12 @@ asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(const Sna
     auto fault_xml = answer_body.read_all(kMaxParsedBytes);
     if (!fault_xml.ok()) co_return fail(errc::invalid_message, "the provider's server answered with a SOAP fault too large to read");
     auto fault = parse_soap_fault(*fault_xml);
-    if (!fault) co_return fail(errc::invalid_message, "the provider's server answered HTTP " + std::to_string(answer->message.result_int()) + " without a message");
+    if (!fault) {
+      const std::string status = "the provider's server answered HTTP " + std::to_string(answer->message.result_int());
+      auto env = parse_soap(*fault_xml, false);
+      if (!env.ok()) co_return service_failed(env.error(), status + " with text/xml that is not a SOAP fault: ");
+      co_return service_failed(errc::invalid_message, status + " with a SOAP message that is not a fault");
+    }
     log::warn("provider's server refused the request", {{"code", fault->code}, {"error", fault->message}, {"detail", fault->detail}});
     out.fault = std::move(fault);
     co_return out;
@@ -271,7 +283,7 @@ asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(const Sna
   if (!response.ok()) {
     // The provider's server is at fault, never the IS: a wrong content type is invalid_message.
     if (response.error().code() == make_error_code(errc::missing_signature)) co_return response.error();
-    co_return fail(errc::invalid_message, "the provider's server answered with an unusable message: " + response.error().detail());
+    co_return service_failed(response.error(), "the provider's server answered with an unusable message: ");
   }
   if (response->fault) {
     out.fault = response->fault;
@@ -345,7 +357,7 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_rest(net::Serv
   auto rh = RestResponseHead::parse(response.message);
   if (!rh.ok()) co_return rh.error();
   if (last_header(rh->headers, "x-road-request-hash").value_or("") != request_hash) {
-    co_return fail(errc::inconsistent_response, "the response's X-Road-Request-Hash does not match the request");
+    co_return service_failed(errc::inconsistent_response, "the response's X-Road-Request-Hash does not match the request");
   }
 
   Reply out;
@@ -361,6 +373,13 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_rest(net::Serv
 
 asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_soap(net::ServerExchange& ex, const Snapshot* snap) {
   const auto& req = ex.request();
+  // SOAPAction, when sent and not empty, is a quoted string (SOAP 1.1 §6.1.1; X-Road refuses others).
+  if (auto action = req.find("SOAPAction"); action != req.end() && !action->value().empty()) {
+    const std::string_view v = action->value();
+    if (v.size() < 2 || v.front() != '"' || v.back() != '"') {
+      co_return fail(errc::invalid_soap_action, "the SOAPAction header must be a quoted string, not " + std::string(v.substr(0, 200)));
+    }
+  }
   // The client is in the body: until it is known, what this request holds counts against
   // the shared SOAP memory budget (and stays counted while the message is processed). Each
   // byte counts kSoapMemoryWeight times while it is read, split and parsed; once the DOM is
@@ -394,14 +413,14 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_soap(net::Serv
   // The response answers this request: same client, service and id, and the request's hash.
   TransportMessage& response = answer->message;
   auto renv = parse_soap(response.message, false);
-  if (!renv.ok()) co_return fail(errc::invalid_message, "the provider's response is not a usable SOAP message: " + renv.error().detail());
+  if (!renv.ok()) co_return service_failed(renv.error(), "the provider's response is not a usable SOAP message: ");
   if (!renv->is_fault) {
-    if (!renv->header.request_hash) co_return fail(errc::inconsistent_response, "the response has no requestHash");
+    if (!renv->header.request_hash) co_return service_failed(errc::inconsistent_response, "the response has no requestHash");
     if (*renv->header.request_hash != request_hash) {
-      co_return fail(errc::inconsistent_response, "the response's requestHash does not match the request");
+      co_return service_failed(errc::inconsistent_response, "the response's requestHash does not match the request");
     }
     if (!(renv->header.client == env->header.client) || !(renv->header.service == env->header.service) || renv->header.id != env->header.id) {
-      co_return fail(errc::inconsistent_response, "the response's client, service or id differ from the request's");
+      co_return service_failed(errc::inconsistent_response, "the response's client, service or id differ from the request's");
     }
   }
   SoapMessage out_message;

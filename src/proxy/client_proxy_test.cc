@@ -245,12 +245,24 @@ TEST_F(ClientProxyTest, IsAuthenticationModes) {
   EXPECT_EQ(handle(ok).status(), 200u) << ok.body();
 }
 
+// X-Road's SoapActionMalformedHeader: an unquoted SOAPAction was passed on to the service.
+TEST_F(ClientProxyTest, ASoapActionThatIsNotAQuotedStringIsRefused) {
+  for (const char* bad : {"http://example.org/action", "\"", "x\""}) {
+    FakeExchange ex(verb::post, "/", {{"Content-Type", "text/xml; charset=UTF-8"}, {"SOAPAction", bad}}, soap_request());
+    EXPECT_EQ(fault_of(handle(ex)), "client.invalid_soap_action") << bad;
+  }
+  for (const char* good : {"\"\"", "", "\"urn:get\""}) {
+    FakeExchange ex(verb::post, "/", {{"Content-Type", "text/xml; charset=UTF-8"}, {"SOAPAction", good}}, soap_request());
+    EXPECT_NE(fault_of(handle(ex)), "client.invalid_soap_action") << good;
+  }
+}
+
 TEST_F(ClientProxyTest, SoapMessagesTheClientProxyCannotUse) {
   EXPECT_EQ(fault(soap(soap_request(), "application/json")), "client.invalid_content_type");
-  EXPECT_EQ(fault(soap("", "text/xml")), "client.missing_soap");
+  EXPECT_EQ(fault(soap("", "text/xml")), "client.invalid_soap");  // X-Road's EmptyQuery
   EXPECT_EQ(fault(soap("--b\r\nContent-Type: text/plain\r\n\r\nx\r\n--b--\r\n", "multipart/related; boundary=b; type=\"text/xml\"")),
             "client.invalid_content_type");
-  EXPECT_EQ(fault(soap("garbage", "multipart/related; boundary=b")), "client.mime_parsing_failed");
+  EXPECT_EQ(fault(soap("garbage", "multipart/related; boundary=b")), "client.missing_soap");  // no delimiter at all: X-Road finds no SOAP part
   EXPECT_EQ(fault(soap("<not-xml")), "client.invalid_soap");
   EXPECT_EQ(fault(soap(R"(<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/"><SOAP-ENV:Body/></SOAP-ENV:Envelope>)")),
             "client.missing_header");
@@ -357,7 +369,7 @@ TEST_F(ClientProxyTest, InvalidMessageFromTheProvidersServer) {
   peers->answer = [this](const globalconf::SecurityServer& s, const TransportMessage&) -> Result<net::ClientResponse> {
     return http_answer(500, "text/xml", "<html/>", {auth_der_of(s)});
   };
-  EXPECT_EQ(fault(rest()), "server.clientproxy.invalid_message");
+  EXPECT_EQ(fault(rest()), "server.clientproxy.service_failed.invalid_soap");
   peers->answer = [this](const globalconf::SecurityServer& s, const TransportMessage&) -> Result<net::ClientResponse> {
     return http_answer(200, "multipart/mixed; boundary=x", "--x\r\n\r\n--x--\r\n", {auth_der_of(s)});
   };
@@ -374,11 +386,11 @@ TEST_F(ClientProxyTest, InvalidMessageFromTheProvidersServer) {
     return http_answer(200, "text/html", "<html/>", {auth_der_of(s)});
   };
   FakeExchange html = rest();
-  EXPECT_EQ(fault_of(handle(html)), "server.clientproxy.invalid_message");
+  EXPECT_EQ(fault_of(handle(html)), "server.clientproxy.service_failed.invalid_content_type");
   EXPECT_EQ(html.status(), 500u);
   // A REST response to a SOAP request.
   peers->answer = [this](const globalconf::SecurityServer& s, const TransportMessage& r) { return rest_answer(s, r); };
-  EXPECT_EQ(fault(soap()), "server.clientproxy.invalid_message");
+  EXPECT_EQ(fault(soap()), "server.clientproxy.service_failed.invalid_soap");
 }
 
 TEST_F(ClientProxyTest, TheProvidersSignatureIsRefused) {
@@ -390,7 +402,7 @@ TEST_F(ClientProxyTest, TheProvidersSignatureIsRefused) {
 
 TEST_F(ClientProxyTest, InconsistentResponse) {
   peers->answer = [this](const globalconf::SecurityServer& s, const TransportMessage& r) { return rest_answer(s, r, "another-hash"); };
-  EXPECT_EQ(fault(rest()), "server.clientproxy.inconsistent_response");
+  EXPECT_EQ(fault(rest()), "server.clientproxy.service_failed.inconsistent_response");
   // SOAP: no requestHash, another one, another id.
   const std::vector<std::function<std::string(std::string)>> edits = {
       [](std::string m) {
@@ -405,7 +417,7 @@ TEST_F(ClientProxyTest, InconsistentResponse) {
   };
   for (const auto& edit : edits) {
     peers->answer = [&](const globalconf::SecurityServer& s, const TransportMessage& r) { return soap_answer(s, r, edit); };
-    EXPECT_EQ(fault(soap()), "server.clientproxy.inconsistent_response");
+    EXPECT_EQ(fault(soap()), "server.clientproxy.service_failed.inconsistent_response");
   }
 }
 

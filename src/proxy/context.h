@@ -53,6 +53,9 @@ struct ProxyContext {
   const trust::Trust* trust = &trust::Trust::xroad();
   std::shared_ptr<PeerTransport> peers;        // the client proxy's way to providers' servers
   std::shared_ptr<ServiceTransport> services;  // the server proxy's way to services
+  // Whether servers talk over mutual TLS (X-Road's proxy.ssl-enabled). Without it the server
+  // proxy cannot tell which server called and checks the message's signature only.
+  bool peers_over_tls = true;
   metrics::Registry* metrics = nullptr;
   // The largest message taken (a body streams through spool files, never whole in memory).
   std::uint64_t max_message_bytes = 64 * 1024 * 1024;

@@ -36,8 +36,52 @@ const FaultCategory& proxy_category() noexcept {
                                                   {errc::missing_soap, "missing_soap", "missing SOAP message"},
                                                   {errc::mime_parsing_failed, "mime_parsing_failed", "MIME parsing failed"},
                                                   {errc::service_type, "service_type", "wrong service type"},
+                                                  {errc::invalid_http_method, "invalid_http_method", "invalid HTTP method"},
+                                                  {errc::invalid_soap_action, "invalid_soap_action", "invalid SOAPAction"},
+                                                  {errc::service_unknown_host, "service_failed.unknown_host", "unknown service host"},
+                                                  {errc::io_error, "io_error", "connection broken"},
+                                                  {errc::service_disabled, "service_disabled", "service disabled"},
+                                                  {errc::missing_body, "missing_body", "missing SOAP Body"},
                                               });
   return c;
+}
+
+namespace {
+
+// proxy errc values under "service_failed." (see service_failed()).
+class ServiceFailedCategory final : public FaultCategory {
+ public:
+  const char* name() const noexcept override { return "proxy.service_failed"; }
+  std::string message(int value) const override { return "service failed: " + proxy_category().message(value); }
+  std::string_view fault_code(int value) const noexcept override {
+    static const std::vector<std::string> codes = [] {
+      std::vector<std::string> out;
+      for (int v = 0; v <= static_cast<int>(kLastErrc); ++v) out.push_back("service_failed." + std::string(proxy_category().fault_code(v)));
+      return out;
+    }();
+    return value >= 0 && static_cast<std::size_t>(value) < codes.size() ? std::string_view(codes[value]) : std::string_view("service_failed");
+  }
+};
+
+}  // namespace
+
+const FaultCategory& service_failed_category() noexcept {
+  static const ServiceFailedCategory category;
+  return category;
+}
+
+Error service_failed(const Error& e, std::string_view context) {
+  const FaultCategory& category = service_failed_category();
+  std::string detail = std::string(context) + e.detail();
+  if (e.fault_code().rfind("service_failed", 0) == 0) return Error(e.code(), std::move(detail));
+  if (e.code().category() == proxy_category()) {
+    const auto value = static_cast<errc>(e.code().value());
+    // An answer whose multipart cannot be read, or has no SOAP part, is an invalid message.
+    if (value == errc::mime_parsing_failed || value == errc::missing_soap)
+      return Error(make_error_code(errc::service_invalid_response), std::move(detail));
+    return Error(std::error_code(e.code().value(), category), std::move(detail));
+  }
+  return Error(make_error_code(errc::service_invalid_response), std::move(detail));
 }
 
 bool is_client_error(const Error& e) {
@@ -52,6 +96,8 @@ bool is_client_error(const Error& e) {
     case errc::missing_header:
     case errc::invalid_body:
     case errc::missing_soap:
+    case errc::missing_body:
+    case errc::invalid_soap_action:
     case errc::mime_parsing_failed: return true;
     default: return false;
   }

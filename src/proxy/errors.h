@@ -44,9 +44,29 @@ enum class errc {
   missing_soap,              // client: no SOAP message in the request
   mime_parsing_failed,       // client: a multipart request that cannot be read
   service_type,              // a SOAP request names a REST service, or a REST request a SOAP one
+  invalid_http_method,       // the server proxy was called with another method than POST
+  invalid_soap_action,       // client: a SOAPAction header that is not a quoted string
+  service_unknown_host,      // the service's host name does not resolve
+  io_error,                  // the connection broke after the request was sent
+  service_disabled,          // the service is disabled on the provider's server
+  missing_body,              // client: a SOAP envelope without a Body
+  // (Keep missing_body last, or move kLastErrc: service_failed_category() covers up to it.)
 };
+inline constexpr errc kLastErrc = errc::missing_body;
 const FaultCategory& proxy_category() noexcept;
 inline std::error_code make_error_code(errc e) { return {static_cast<int>(e), proxy_category()}; }
+
+// What went wrong in the answer of the party called (the service, for the server proxy; the
+// provider's server, for the client proxy), as X-Road reports it: the same codes under
+// "service_failed." (server.serverproxy.service_failed.invalid_soap). An error that already
+// is a service_failed one is kept; a MIME error or a missing SOAP part becomes
+// service_failed.invalid_message.
+// `context` goes before the detail.
+Error service_failed(const Error& e, std::string_view context);
+const FaultCategory& service_failed_category() noexcept;
+inline Error service_failed(errc e, std::string detail) {
+  return Error(std::error_code(static_cast<int>(e), service_failed_category()), std::move(detail));
+}
 
 // True when the error is the information system's fault (prefix client., status 400).
 bool is_client_error(const Error& e);

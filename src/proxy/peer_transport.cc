@@ -46,14 +46,14 @@ Result<std::shared_ptr<net::HttpClient>> TlsPeerTransport::client() {
   tls.verify_hostname = false;
   tls.cert_chain_pem = key->info.cert.to_pem();
   tls.key_pem = key->key.to_pem();
-  tls.cipher_list = net::kXRoadTls12Ciphers;
+  tls.policy = options_.tls_policy;
   tls.check_server = [shared_fn = shared_, trust = trust_, clock = &clock_](const net::PeerChain& chain,
                                                                             const std::string& server) -> std::string {
     auto shared = shared_fn();
     if (!shared) return "no valid global configuration to check the server against";
     return trust->check(chain, *shared, clock->now(), server);
   };
-  o.tls = tls;
+  if (options_.tls) o.tls = tls;
   client_ = std::make_shared<net::HttpClient>(io_.get_executor(), o);
   client_key_ = key->info.key_id;
   return client_;
@@ -67,7 +67,7 @@ asio::awaitable<Result<net::ClientResponse>> TlsPeerTransport::send(const global
                                                                     const EncodedMessage* encoded, const HeaderList* headers) {
   auto http = client();
   if (!http.ok()) co_return http.error();
-  const net::Url url{"https", server->address, options_.peer_port, "/"};
+  const net::Url url{options_.tls ? "https" : "http", server->address, options_.peer_port, "/"};
   auto head = [&] {
     http::request_header<> post;
     post.method(http::verb::post);
@@ -81,7 +81,7 @@ asio::awaitable<Result<net::ClientResponse>> TlsPeerTransport::send(const global
   };
   // (Named arguments: GCC 12 destroys some temporaries of a co_await expression twice.)
   // The connection is to this server only: its certificate must be registered for it.
-  const std::string expected = server->id.to_string();
+  const std::string expected = options_.tls ? server->id.to_string() : std::string();
   const std::uint64_t generation = trust_->generation();
   http::request_header<> first = head();
   auto answer = co_await (*http)->send(url, std::move(first), encoded->pieces, options_.spool_dir, kSpoolAbove, expected);

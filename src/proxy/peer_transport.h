@@ -1,7 +1,7 @@
 // How the client proxy reaches the provider's Security Servers. PeerTransport is the seam the
 // client proxy's unit tests fake; TlsPeerTransport is the real one:
 //   - mutual TLS on the token's authentication key (the client rebuilt when the key changes),
-//     X-Road's TLS 1.2 cipher suites;
+//     X-Road's protocol (TLS 1.2) and cipher suites by default (PeerTransportOptions);
 //   - the server must authenticate as the server it was sent to: a certificate the global
 //     configuration registers for that server, chained to an approved CA and good by an OCSP
 //     response (PeerTrust); when the handshake was refused for want of one, the responses are
@@ -48,6 +48,10 @@ struct PeerTransportOptions {
   unsigned short peer_ocsp_port = 5577;  // and their OCSP responders (X-Road: 5577)
   std::uint64_t max_message_bytes = 64ull << 20;
   std::filesystem::path spool_dir;  // where response bodies over kSpoolAbove wait
+  // Protocols and suites towards the servers (X-Road: TLS 1.2 and proxy.xroad-tls-ciphers).
+  net::TlsPolicy tls_policy = net::xroad_tls_policy();
+  // Mutual TLS to the servers (X-Road's proxy.ssl-enabled); plain HTTP without, for tests.
+  bool tls = true;
 };
 
 class TlsPeerTransport final : public PeerTransport {

@@ -201,22 +201,26 @@ class FakeServices final : public ServiceTransport {
   std::function<Result<net::ClientResponse>(const std::string& url, const std::string& method, const std::string& body)>
       answer;
   std::vector<std::string> called;  // URLs, in order
+  std::vector<ServiceTls> tls;       // how each call's TLS certificate was to be judged
 
   boost::asio::awaitable<Result<net::ClientResponse>> request(net::Url url, http::request<http::string_body> request,
-                                                              std::chrono::milliseconds) override {
+                                                              std::chrono::milliseconds, ServiceTls t) override {
     called.push_back(url.to_string());
+    tls.push_back(std::move(t));
     co_return answer(url.to_string(), std::string(request.method_string()), request.body());
   }
   boost::asio::awaitable<Result<net::ClientResponse>> send(net::Url url, http::request_header<> head,
                                                            std::vector<net::Payload> body,
-                                                           std::chrono::milliseconds) override {
+                                                           std::chrono::milliseconds, ServiceTls t) override {
     called.push_back(url.to_string());
+    tls.push_back(std::move(t));
     std::string joined;
     for (const auto& p : body) joined += p.read_all(1 << 20).value_or("");
     co_return answer(url.to_string(), std::string(head.method_string()), joined);
   }
-  boost::asio::awaitable<Result<net::ClientResponse>> get(std::string url, std::chrono::milliseconds) override {
+  boost::asio::awaitable<Result<net::ClientResponse>> get(std::string url, std::chrono::milliseconds, ServiceTls t) override {
     called.push_back(url);
+    tls.push_back(std::move(t));
     co_return answer(url, "GET", "");
   }
 };

@@ -133,7 +133,7 @@ TEST(Soap, MultipartMessagesSplitAndJoinBack) {
   EXPECT_EQ(m->attachments[0].body, "\x89PNG");
   EXPECT_EQ(join_soap_message(*m), body);
   EXPECT_EQ(split_soap_message("application/soap+xml", "x").error().fault_code(), "invalid_content_type");
-  EXPECT_EQ(split_soap_message("text/xml", "").error().fault_code(), "missing_soap");
+  EXPECT_EQ(split_soap_message("text/xml", "").error().fault_code(), "invalid_soap");
   EXPECT_EQ(split_soap_message("multipart/related; boundary=b1", "--b1\r\nbroken").error().fault_code(), "mime_parsing_failed");
 }
 

@@ -45,6 +45,7 @@ std::string failure_kind(const Error& cause, std::chrono::milliseconds timeout) 
     case net::errc::connect_timeout: return "no connection could be made in time";
     case net::errc::no_space: return "its answer did not fit in the spool space";
     case net::errc::overloaded: return "this server is busy";
+    case net::errc::unknown_host: return "its host name does not resolve";
   }
   return "the call failed";
 }
@@ -81,7 +82,7 @@ Fault fault_for_peer(const Fault& logged, const Error& cause) {
     return sent;
   }
   const std::error_category& c = cause.code().category();
-  if (&c == &proxy_category() || &c == &xml::xml_category() || &c == &mime::mime_category() ||
+  if (&c == &proxy_category() || &c == &service_failed_category() || &c == &xml::xml_category() || &c == &mime::mime_category() ||
       &c == &crypto::crypto_category() || &c == &globalconf::globalconf_category() || &c == &trust::trust_category()) {
     return logged;
   }
@@ -92,6 +93,7 @@ Fault fault_for_peer(const Fault& logged, const Error& cause) {
 Error service_error(const serverconf::Service& service, const Error& cause) {
   const std::string code = cause.fault_code();
   const errc e = code == "network_error"               ? errc::service_network_error
+                 : code == "unknown_host"              ? errc::service_unknown_host
                  : code == "ssl_authentication_failed" ? errc::service_tls_failed
                  : code == "invalid_message"           ? errc::service_invalid_response
                                                        : errc::service_failed;
@@ -130,32 +132,45 @@ asio::awaitable<void> ServerProxy::handle(net::ServerExchange& ex) {
 
 asio::awaitable<Result<Reply>> ServerProxy::process(net::ServerExchange& ex) {
   const auto& req = ex.request();
-  if (req.method() != http::verb::post) co_return fail(errc::invalid_message, "the server proxy accepts only POST");
+  if (req.method() != http::verb::post) co_return fail(errc::invalid_http_method, "the server proxy accepts only POST");
   const Snapshot snap = ctx_.snapshot();
   if (!snap.shared) co_return fail(errc::global_conf_outdated, snap.globalconf_problem);
   if (!snap.conf) co_return fail(errc::server_not_configured, "this server has no configuration applied");
+  // A logged-out token cannot sign the answer: refuse before any service is called.
+  if (auto auth = ctx_.keys->auth_key(); !auth.ok()) co_return auth.error();
 
   // The peer: its TLS certificate is registered (asked before the body is read; the whole
   // peer check, proxy::trust_peer, once the request's OCSP responses are known). The handshake only made it
   // present one (the 5500 listener has no CA, so any certificate passes TLS): it is judged
   // here, so a refused peer gets a fault that says why.
+  // Without TLS between servers (X-Road's proxy.ssl-enabled=false, for tests) there is no
+  // peer to check: only the message's signature says who sent it.
   const auto& chain = ex.peer().chain;
-  if (chain.empty()) co_return fail(errc::ssl_auth_failed, "the peer presented no authentication certificate");
-  auto peer = registered_peer(chain.front(), *snap.shared);
-  if (!peer.ok()) co_return peer.error();
+  Result<RegisteredPeer> peer = Error();
+  if (ctx_.peers_over_tls) {
+    if (chain.empty()) co_return fail(errc::ssl_auth_failed, "the peer presented no authentication certificate");
+    peer = registered_peer(chain.front(), *snap.shared);
+    if (!peer.ok()) co_return peer.error();
+  }
 
   auto body = co_await ex.read_body_payload(ctx_.max_message_bytes, ctx_.spool_dir, kSpoolAbove);
   if (!body.ok()) co_return body.error();
   auto request = decode_transport(std::string(req[http::field::content_type]), *body, kMaxParsedBytes);
+  // (X-Road reports a message that is not multipart/mixed as service_failed.invalid_content_type.)
+  if (!request.ok() && request.error().code() == make_error_code(errc::invalid_content_type))
+    co_return service_failed(request.error(), "");
   if (!request.ok()) co_return request.error();
 
   // The peer's certificate is good: its OCSP responses travel in the request.
-  if (auto trusted = trust_peer(*peer, chain, request->ocsp_responses, *snap.shared, *ctx_.trust, snap.now); !trusted.ok()) {
-    co_return fail(errc::ssl_auth_failed, trusted.error().detail());
+  const globalconf::SecurityServer* sender = nullptr;
+  if (ctx_.peers_over_tls) {
+    if (auto trusted = trust_peer(*peer, chain, request->ocsp_responses, *snap.shared, *ctx_.trust, snap.now); !trusted.ok()) {
+      co_return fail(errc::ssl_auth_failed, trusted.error().detail());
+    }
+    sender = peer->server;
   }
 
   const auto type = mime_type_of(request->message_type);
-  const globalconf::SecurityServer* sender = peer->server;
   if (type == kRestRequestType) co_return co_await process_rest(ex, *request, sender, &snap);
   if (type == "text/xml" || type == "application/xop+xml") {
     auto soap = co_await process_soap(ex, *request, sender, &snap);
@@ -165,10 +180,12 @@ asio::awaitable<Result<Reply>> ServerProxy::process(net::ServerExchange& ex) {
   co_return fail(errc::invalid_message, "a transport message carrying \"" + type + "\" is neither SOAP nor REST");
 }
 
-Status ServerProxy::verify_sender(const TransportMessage& request, const XRoadId& client, const globalconf::SecurityServer& sender,
+Status ServerProxy::verify_sender(const TransportMessage& request, const XRoadId& client, const globalconf::SecurityServer* sender,
                                   const Snapshot& snap) const {
   // The sending server hosts the client: exactly this client, in the global configuration.
-  if (!sender.hosts(client)) return fail(errc::ssl_auth_failed, "security server " + sender.id.to_string() + " does not host client " + client.to_string());
+  // (No sender only without TLS between servers; with it, none is a bug: refuse.)
+  if (!sender && ctx_.peers_over_tls) return fail(errc::ssl_auth_failed, "the calling security server is not known");
+  if (sender && !sender->hosts(client)) return fail(errc::ssl_auth_failed, "security server " + sender->id.to_string() + " does not host client " + client.to_string());
   // The signature is the client's.
   ROADSIDE_TRY_STATUS(ctx_.trust->verify_message(request.signature.signature, request.signed_message(), *snap.shared, {client, snap.now}));
   return {};
@@ -194,7 +211,7 @@ asio::awaitable<Result<net::StringResponse>> ServerProxy::process_soap(net::Serv
   if (!env.ok()) co_return env.error();
   const XRoadId client = *env->header.client;
   const XRoadId service_id = *env->header.service;
-  if (auto st = verify_sender(request, client, *sender, *snap); !st.ok()) co_return st.error();
+  if (auto st = verify_sender(request, client, sender, *snap); !st.ok()) co_return st.error();
 
   Result<SoapMessage> incoming = Error();
   const serverconf::Service* service = snap->conf->service(service_id);
@@ -205,10 +222,7 @@ asio::awaitable<Result<net::StringResponse>> ServerProxy::process_soap(net::Serv
   }
   if (!incoming.ok()) co_return incoming.error();
   auto renv = parse_soap(incoming->soap, false);
-  if (!renv.ok()) {
-    co_return fail(errc::service_invalid_response, "service " + service_id.to_string() + " answered with a malformed SOAP message: " +
-                                                       renv.error().detail());
-  }
+  if (!renv.ok()) co_return service_failed(renv.error(), "service " + service_id.to_string() + " answered with a malformed SOAP message: ");
   TransportMessage response;
   response.message_type = incoming->soap_content_type;
   response.attachments = std::move(incoming->attachments);
@@ -255,14 +269,13 @@ asio::awaitable<Result<SoapMessage>> ServerProxy::call_soap_service(net::ServerE
   if (auto action = req.find("x-original-soapaction"); action != req.end()) call.set("SOAPAction", action->value());
   call.body() = join_soap_message(outgoing);
   call.prepare_payload();
-  auto answer = co_await ctx_.services->request(*url, std::move(call), service->timeout);
+  auto answer = co_await ctx_.services->request(*url, std::move(call), service->timeout, service_tls(*snap->conf, *service));
   if (!answer.ok()) co_return service_error(*service, answer.error());
   const std::string answer_type(answer->message[http::field::content_type]);
   auto incoming = split_soap_message(answer_type, std::move(answer->message.body()));
   if (!incoming.ok()) {
-    co_return fail(errc::service_invalid_response, "service " + service_id.to_string() + " answered HTTP " +
-                                                       std::to_string(answer->message.result_int()) + " without a SOAP message: " +
-                                                       incoming.error().detail());
+    co_return service_failed(incoming.error(), "service " + service_id.to_string() + " answered HTTP " +
+                                                   std::to_string(answer->message.result_int()) + " without a SOAP message: ");
   }
   co_return incoming;
 }
@@ -290,7 +303,7 @@ asio::awaitable<Result<SoapMessage>> ServerProxy::soap_metaservice(TransportMess
   const serverconf::Service* service = snap->conf->service(*target);
   if (!service || service->type != serverconf::ServiceType::wsdl) co_return fail(errc::unknown_service, "unknown service " + target->to_string());
   if (auto st = check_service_access(*snap, client, *target); !st.ok()) co_return st.error();
-  auto wsdl = co_await ctx_.services->get(service->wsdl_url, service->timeout);
+  auto wsdl = co_await ctx_.services->get(service->wsdl_url, service->timeout, service_tls(*snap->conf, *service));
   if (!wsdl.ok()) co_return service_error(*service, wsdl.error());
   if (wsdl->message.result_int() != 200) {
     co_return fail(errc::service_invalid_response, "the WSDL of " + target->to_string() + " answered HTTP " +
@@ -337,7 +350,7 @@ asio::awaitable<Result<net::ClientResponse>> ServerProxy::rest_metaservice(RestT
   if (!service || service->type == serverconf::ServiceType::wsdl) co_return fail(errc::unknown_service, "unknown service " + id->to_string());
   if (service->openapi_url.empty()) co_return fail(errc::unknown_service, "service " + id->to_string() + " has no OpenAPI description");
   if (auto st = check_service_access(*snap, client, *id); !st.ok()) co_return st.error();
-  auto description = co_await ctx_.services->get(service->openapi_url, service->timeout);
+  auto description = co_await ctx_.services->get(service->openapi_url, service->timeout, service_tls(*snap->conf, *service));
   if (!description.ok()) co_return service_error(*service, description.error());
   if (description->message.result_int() != 200) {
     co_return fail(errc::service_invalid_response, "the OpenAPI description of " + id->to_string() + " answered HTTP " +
@@ -380,7 +393,7 @@ asio::awaitable<Result<net::ClientResponse>> ServerProxy::call_rest_service(Rest
   }
   std::vector<net::Payload> body;
   if (request.body) body.push_back(*request.body);
-  auto answer = co_await ctx_.services->send(*url, std::move(call), std::move(body), service->timeout);
+  auto answer = co_await ctx_.services->send(*url, std::move(call), std::move(body), service->timeout, service_tls(*snap->conf, *service));
   if (!answer.ok()) co_return service_error(*service, answer.error());
   if (answer->message.result_int() < 200) {
     co_return fail(errc::service_invalid_response, "service " + service->id.to_string() + " answered with the interim status " +
@@ -401,7 +414,7 @@ asio::awaitable<Result<Reply>> ServerProxy::process_rest(net::ServerExchange& ex
   auto client = parse_rest_client(*client_text);
   if (!client.ok()) co_return fail(errc::invalid_message, "X-Road-Client: " + client.error().detail());
 
-  if (auto st = verify_sender(request, *client, *sender, *snap); !st.ok()) co_return st.error();
+  if (auto st = verify_sender(request, *client, sender, *snap); !st.ok()) co_return st.error();
 
   Result<net::ClientResponse> answer = Error();
   if (!snap->conf->service(target->service) && is_rest_metaservice(target->service.service_code())) {

@@ -50,8 +50,9 @@ class ServerProxy {
   boost::asio::awaitable<Result<net::ClientResponse>> rest_metaservice(RestTarget target, XRoadId client,
                                                                        const Snapshot* snap);
   // The sending server hosts `client`, and the message is signed by `client`'s member.
-  // (`sender` is the server the TLS peer's certificate is registered for.)
-  Status verify_sender(const TransportMessage& request, const XRoadId& client, const globalconf::SecurityServer& sender,
+  // (`sender` is the server the TLS peer's certificate is registered for; null without TLS
+  // between servers, when only the signature is checked.)
+  Status verify_sender(const TransportMessage& request, const XRoadId& client, const globalconf::SecurityServer* sender,
                        const Snapshot& snap) const;
   boost::asio::awaitable<Result<TransportMessage>> sign_response(TransportMessage response, XRoadId provider);
   ProxyContext ctx_;

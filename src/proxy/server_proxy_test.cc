@@ -238,7 +238,7 @@ TEST_F(ServerProxyTest, MetaservicesAreAnsweredHere) {
 // ---- every fault the server proxy answers with: server.serverproxy.* ------------------
 
 TEST_F(ServerProxyTest, InvalidMessage) {
-  EXPECT_EQ(fault(FakeExchange(verb::get, "/", {}, "")), "server.serverproxy.invalid_message");
+  EXPECT_EQ(fault(FakeExchange(verb::get, "/", {}, "")), "server.serverproxy.invalid_http_method");
   TransportMessage other;
   other.message_type = "application/json";
   other.message = "{}";
@@ -248,10 +248,10 @@ TEST_F(ServerProxyTest, InvalidMessage) {
   EXPECT_EQ(fault(rest("/r1/EE/COM/2/SERVICE/echo", "EE/COM/1/CLIENT", "BREW")), "server.serverproxy.invalid_message");
   EXPECT_EQ(fault(FakeExchange(verb::post, "/", {{"Content-Type", "multipart/mixed; boundary=x"}}, "junk",
                                {{}, true, {ss1_auth->info.cert.to_der()}})),
-            "server.serverproxy.invalid_message");
+            "server.serverproxy.missing_soap");  // X-Road's ServerProxyProcessingError
   EXPECT_EQ(fault(FakeExchange(verb::post, "/", {{"Content-Type", "multipart/related; boundary=x"}}, "junk",
                                {{}, true, {ss1_auth->info.cert.to_der()}})),
-            "server.serverproxy.invalid_content_type");
+            "server.serverproxy.service_failed.invalid_content_type");  // X-Road's InvalidContentTypeFromClientProxy
   EXPECT_TRUE(services->called.empty());
 }
 
@@ -387,11 +387,11 @@ TEST_F(ServerProxyTest, AServiceAnswerThatCannotBeUsed) {
   services->answer = [](const std::string&, const std::string&, const std::string&) -> Result<net::ClientResponse> {
     return http_answer(200, "application/json", "{}");
   };
-  EXPECT_EQ(fault(soap()), "server.serverproxy.service_failed.invalid_message");
+  EXPECT_EQ(fault(soap()), "server.serverproxy.service_failed.invalid_content_type");
   services->answer = [](const std::string&, const std::string&, const std::string&) -> Result<net::ClientResponse> {
     return http_answer(200, "text/xml", "<not-a-soap-message/>");
   };
-  EXPECT_EQ(fault(soap()), "server.serverproxy.service_failed.invalid_message");
+  EXPECT_EQ(fault(soap()), "server.serverproxy.service_failed.invalid_soap");
   services->answer = [](const std::string&, const std::string&, const std::string&) -> Result<net::ClientResponse> {
     return http_answer(404, "text/html", "gone");
   };
@@ -404,6 +404,9 @@ TEST_F(ServerProxyTest, AServiceAnswerThatCannotBeUsed) {
 TEST_F(ServerProxyTest, TheAnswerCannotBeSigned) {
   keys.refuse = Error(make_error_code(signer::errc::token_not_active), "the token is not logged in");
   EXPECT_EQ(fault(rest()), "server.serverproxy.token_not_active");
+  EXPECT_EQ(fault(soap()), "server.serverproxy.token_not_active");
+  // After `roadside token logout` the service was called and only the signing failed.
+  EXPECT_TRUE(services->called.empty()) << "a service was called for an answer that cannot be signed";
   keys.refuse = Error(make_error_code(signer::errc::key_not_found), "no signing key for EE/COM/2");
   EXPECT_EQ(fault(rest()), "server.serverproxy.key_not_found");
   keys.refuse.reset();

@@ -33,7 +33,7 @@ Result<SoapEnvelope> parse_soap(std::string_view text, bool request) {
     else if (child.name() == "Body" && !body) body = child;
     else return bad(errc::invalid_soap, "unexpected element " + std::string(child.name()) + " in the envelope");
   }
-  if (!body) return bad(errc::invalid_soap, "the envelope has no Body");
+  if (!body) return bad(errc::missing_body, "the envelope has no Body");
   const auto body_children = body->children();
   if (body_children.size() == 1 && body_children[0].name() == "Fault" && body_children[0].ns() == kSoapEnvNs) {
     env.is_fault = true;
@@ -95,7 +95,7 @@ Result<SoapMessage> split_soap_message(std::string_view content_type, std::strin
   if (ct.value == "text/xml") {
     m.soap_content_type = m.content_type;
     m.soap = std::move(body);
-    if (m.soap.empty()) return bad(errc::missing_soap, "the request has no SOAP message");
+    if (m.soap.empty()) return bad(errc::invalid_soap, "the SOAP message is empty");
     return m;
   }
   if (ct.value != "multipart/related") {
@@ -104,6 +104,9 @@ Result<SoapMessage> split_soap_message(std::string_view content_type, std::strin
   auto boundary = ct.params.find("boundary");
   if (boundary == ct.params.end() || boundary->second.empty()) return bad(errc::invalid_content_type, "the multipart Content-Type has no boundary");
   auto parts = mime::parse_multipart(body, boundary->second);
+  // No part at all (an empty body, or none of its boundary): X-Road finds no SOAP message.
+  if (!parts.ok() && parts.error().code() == make_error_code(mime::errc::no_parts))
+    return bad(errc::missing_soap, "the multipart message has no parts: " + parts.error().detail());
   if (!parts.ok()) return bad(errc::mime_parsing_failed, "the multipart message cannot be read: " + parts.error().detail());
   if (parts->empty()) return bad(errc::missing_soap, "the multipart message has no parts");
   std::size_t root = 0;

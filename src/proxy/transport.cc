@@ -173,6 +173,8 @@ Result<std::vector<PayloadPart>> parse_multipart_payload(const net::Payload& bod
   auto read = [&body](std::uint64_t offset, std::span<char> into) { return body.read_at(offset, into); };
   auto ranges = mime::parse_multipart_stream(read, boundary);
   if (!ranges.ok()) {
+    if (ranges.error().code() == make_error_code(mime::errc::no_parts))
+      return Error(make_error_code(errc::missing_soap), "the transport message has no parts: " + ranges.error().detail());
     if (ranges.error().code() != make_error_code(mime::errc::malformed)) return std::move(ranges).error();
     return invalid("the transport message is not valid multipart: " + ranges.error().detail());
   }
@@ -237,7 +239,7 @@ Result<TransportMessage> decode_parts(std::vector<PayloadPart> parts, std::uint6
     if (!fault) return invalid("the transport message ends with a text/xml part that is not a SOAP fault");
     m.fault = std::move(fault);
   } else {
-    return invalid("unexpected part \"" + last + "\" in the transport message");
+    return Error(make_error_code(errc::invalid_content_type), "unexpected part \"" + last + "\" in the transport message");
   }
   if (i + 1 != parts.size()) return invalid("the transport message has parts after its signature");
   return m;
@@ -260,6 +262,8 @@ Result<std::string> transport_boundary(std::string_view content_type) {
 Result<TransportMessage> decode_transport(std::string_view content_type, std::string_view body) {
   ROADSIDE_TRY(std::string boundary, transport_boundary(content_type));
   auto parts = mime::parse_multipart(body, boundary);
+  if (!parts.ok() && parts.error().code() == make_error_code(mime::errc::no_parts))
+    return Error(make_error_code(errc::missing_soap), "the transport message has no parts: " + parts.error().detail());
   if (!parts.ok()) return invalid("the transport message is not valid multipart: " + parts.error().detail());
   std::vector<PayloadPart> list;
   for (const auto& p : *parts) list.push_back({p.headers, net::Payload(std::string(p.body))});

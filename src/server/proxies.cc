@@ -47,27 +47,51 @@ ProxyOptions ProxyOptions::from(const config::Config& c) {
   o.spool = {static_cast<std::uint64_t>(c.integer("proxy.spool_quota_bytes")),
              static_cast<std::uint64_t>(c.integer("proxy.spool_min_free_bytes"))};
   o.spool_dir = std::filesystem::path(c.str("data_dir")) / "spool";
+  o.xroad_tls_protocols = c.str("proxy.xroad_tls_protocols");
+  o.xroad_tls_ciphers = c.str("proxy.xroad_tls_ciphers");
+  o.client_tls_protocols = c.str("proxy.client_tls_protocols");
+  o.client_tls_ciphers = c.str("proxy.client_tls_ciphers");
+  o.tls_between_servers = c.boolean("proxy.ssl_enabled");
   return o;
 }
 
 Result<std::pair<std::string, std::string>> internal_tls(storage::Store& store) {
   constexpr std::string_view kSetting = "internal_tls.pem";
   ROADSIDE_TRY(auto stored, store.get_setting(kSetting));
+  // X-Road's is RSA 2048 (generate_certificate.sh), for server and client use (it is the
+  // client certificate towards services too), 20 years.
+  auto generate = [] () -> Result<std::pair<std::string, crypto::Certificate>> {
+    ROADSIDE_TRY(crypto::PrivateKey key, crypto::PrivateKey::generate(crypto::KeyType::rsa2048));
+    ROADSIDE_TRY(crypto::Certificate cert,
+                 crypto::issue_certificate({.common_name = "Roadside internal TLS", .dns_names = {"localhost"},
+                                            .ip_addresses = {"127.0.0.1"}, .usage = crypto::Usage::tls_server_and_client,
+                                            .validity = std::chrono::hours(24 * 365 * 20)},
+                                           key, nullptr, key));
+    return std::make_pair(key.to_pem() + cert.to_pem(), std::move(cert));
+  };
   std::string pem;
   if (stored) {
     pem = *stored;
   } else {
-    ROADSIDE_TRY(crypto::PrivateKey key, crypto::PrivateKey::generate(crypto::KeyType::ec_p256));
-    ROADSIDE_TRY(crypto::Certificate cert,
-                 crypto::issue_certificate({.common_name = "Roadside internal TLS", .dns_names = {"localhost"},
-                                            .ip_addresses = {"127.0.0.1"}, .usage = crypto::Usage::tls_server,
-                                            .validity = std::chrono::hours(24 * 365 * 20)},
-                                           key, nullptr, key));
-    ROADSIDE_TRY(pem, store.put_setting_if_absent(kSetting, key.to_pem() + cert.to_pem()));
-    log::audit("Generate internal TLS key", "system", {{"certificate", cert.subject()}, {"sha1", cert.sha1_hex()}});
+    ROADSIDE_TRY(auto made, generate());
+    ROADSIDE_TRY(pem, store.put_setting_if_absent(kSetting, made.first));
+    log::audit("Generate internal TLS key", "system", {{"certificate", made.second.subject()}, {"sha1", made.second.sha1_hex()}});
   }
-  const auto cert_at = pem.find("-----BEGIN CERTIFICATE-----");
+  auto cert_at = pem.find("-----BEGIN CERTIFICATE-----");
   if (cert_at == std::string::npos) return Error(std::make_error_code(std::errc::invalid_argument), "the stored internal TLS key has no certificate");
+  // An EC key (Roadside made those before) fits none of X-Road's client-side suites: replaced.
+  // Nodes doing so together may each write one; every node then reads back the last.
+  if (auto old = crypto::Certificate::from_pem(pem.substr(cert_at)); old.ok() && old->is_ec_key()) {
+    ROADSIDE_TRY(auto made, generate());
+    ROADSIDE_TRY_STATUS(store.put_setting(kSetting, made.first));
+    log::audit("Replace internal TLS key", "system",
+               {{"reason", "an EC key fits none of X-Road's client-side cipher suites"}, {"old_sha1", old->sha1_hex()},
+                {"certificate", made.second.subject()}, {"sha1", made.second.sha1_hex()}});
+    ROADSIDE_TRY(auto reread, store.get_setting(kSetting));
+    pem = reread.value_or(made.first);
+    cert_at = pem.find("-----BEGIN CERTIFICATE-----");
+    if (cert_at == std::string::npos) return Error(std::make_error_code(std::errc::invalid_argument), "the stored internal TLS key has no certificate");
+  }
   return std::make_pair(pem.substr(0, cert_at), pem.substr(cert_at));
 }
 
@@ -84,11 +108,6 @@ Proxies::Proxies(boost::asio::io_context& io, ProxyOptions options, storage::Sto
   ctx_.soap_memory = std::make_shared<net::ByteBudget>(options_.soap_memory_bytes);
   ctx_.max_message_bytes = options_.max_message_bytes;
   ctx_.spool_dir = options_.spool_dir;
-  ctx_.peers = std::make_shared<proxy::TlsPeerTransport>(
-      io, token.token(), ctx_.shared,
-      proxy::PeerTransportOptions{options_.peer_port, options_.peer_ocsp_port, options_.max_message_bytes, options_.spool_dir},
-      *ctx_.clock);
-  ctx_.services = std::make_shared<proxy::HttpServiceTransport>(io, options_.max_message_bytes, options_.spool_dir, proxy::kSpoolAbove);
   readiness.add("proxy", [this]() -> std::optional<std::string> {
     if (listeners_.has("serverproxy")) return std::nullopt;
     return std::string("the server proxy is not listening: it needs the token's authentication key (log in with the PIN)");
@@ -98,6 +117,28 @@ Proxies::Proxies(boost::asio::io_context& io, ProxyOptions options, storage::Sto
 Proxies::~Proxies() = default;
 
 Status Proxies::start() {
+  // TLS as X-Road (or as the options say): a policy that cannot be used stops the start.
+  auto xroad_tls = net::parse_tls_policy(options_.xroad_tls_protocols, options_.xroad_tls_ciphers);
+  if (!xroad_tls.ok()) return start_error("proxy.xroad_tls_protocols/proxy.xroad_tls_ciphers: " + xroad_tls.error().detail());
+  auto client_tls = net::parse_tls_policy(options_.client_tls_protocols, options_.client_tls_ciphers);
+  if (!client_tls.ok()) return start_error("proxy.client_tls_protocols/proxy.client_tls_ciphers: " + client_tls.error().detail());
+  xroad_tls_ = *xroad_tls;
+  auto internal = internal_tls(store_);
+  if (!internal.ok()) return start_error("internal TLS certificate: " + internal.error().detail());
+
+  proxy::PeerTransportOptions peers{options_.peer_port, options_.peer_ocsp_port, options_.max_message_bytes, options_.spool_dir};
+  peers.tls_policy = xroad_tls_;
+  peers.tls = options_.tls_between_servers;
+  ctx_.peers_over_tls = options_.tls_between_servers;
+  if (!options_.tls_between_servers) {
+    log::warn("TLS between security servers is off (proxy.ssl_enabled=false): peers are not authenticated and messages travel in "
+              "clear text; for tests only",
+              {{"component", "proxies"}});
+  }
+  ctx_.peers = std::make_shared<proxy::TlsPeerTransport>(io_, *ctx_.keys, ctx_.shared, std::move(peers), *ctx_.clock);
+  // Services over HTTPS see the internal TLS certificate as the client's (X-Road's InternalKeyManager).
+  ctx_.services = std::make_shared<proxy::HttpServiceTransport>(io_, options_.max_message_bytes, options_.spool_dir, proxy::kSpoolAbove,
+                                                                proxy::ServiceTransportTls{internal->second, internal->first, *client_tls});
   net::set_spool_limits(options_.spool);
   const signer::OcspSource* ocsp = ctx_.ocsp;
   const Clock* clock = ctx_.clock;
@@ -121,11 +162,10 @@ Status Proxies::start() {
   ROADSIDE_TRY_STATUS(listeners_.add({"clientproxy", options_.address, options_.client_port, limits, std::nullopt}, client_handler));
 
   // HTTPS for information systems, on this instance's internal TLS certificate.
-  auto internal = internal_tls(store_);
-  if (!internal.ok()) return start_error("internal TLS certificate: " + internal.error().detail());
   net::TlsServerConfig is_tls;
   is_tls.cert_chain_pem = internal->second;
   is_tls.key_pem = internal->first;
+  is_tls.policy = *client_tls;
   is_tls.client_auth = net::ClientAuth::optional;  // SSLAUTH clients present theirs; the client proxy checks it
   ROADSIDE_TRY_STATUS(listeners_.add({"clientproxy_tls", options_.address, options_.client_tls_port, limits, is_tls}, client_handler));
 
@@ -149,8 +189,11 @@ Status Proxies::start_server_proxy() {
   // A client certificate is required; whether it is a registered authentication
   // certificate is checked per request, so a refused peer gets a fault that says why.
   tls.client_auth = net::ClientAuth::required;
+  tls.policy = xroad_tls_;
   proxy::ServerProxy* sp = server_proxy_.get();
-  ROADSIDE_TRY_STATUS(listeners_.add({"serverproxy", options_.peer_facing_address, options_.server_port, options_.proxy_limits, tls},
+  std::optional<net::TlsServerConfig> peer_tls;
+  if (options_.tls_between_servers) peer_tls = tls;
+  ROADSIDE_TRY_STATUS(listeners_.add({"serverproxy", options_.peer_facing_address, options_.server_port, options_.proxy_limits, peer_tls},
                                      [sp](net::ServerExchange& ex) { return sp->handle(ex); }));
   return {};
 }

@@ -2,7 +2,8 @@
 // information systems, on the instance's internal TLS certificate), the server proxy (mutual
 // TLS on the token's authentication key; it starts once the token is logged in, at start or
 // at a later login) and the OCSP responder other Security Servers fetch this server's
-// responses from. Their listeners belong to `Listeners`, which stops them together.
+// responses from. TLS between Security Servers and towards information systems and services
+// follows the proxy.xroad_tls_* and proxy.client_tls_* options (X-Road's lists by default). Their listeners belong to `Listeners`, which stops them together.
 //
 // Readiness "proxy": the server proxy listens.
 #pragma once
@@ -45,13 +46,19 @@ struct ProxyOptions {
   std::uint64_t soap_memory_bytes = 0;
   net::SpoolLimits spool;
   std::filesystem::path spool_dir;
+  // The TLS policies as the proxy.xroad_tls_* and proxy.client_tls_* options write them
+  // (parsed, and refused with the option's name, at start).
+  std::string xroad_tls_protocols, xroad_tls_ciphers;
+  std::string client_tls_protocols, client_tls_ciphers;
+  bool tls_between_servers = true;  // proxy.ssl_enabled
 
   static ProxyOptions from(const config::Config& config);
 };
 
 // The instance's internal TLS key and certificate (PEM: key, certificate), made on first use
 // and kept in the database, so every node of a cluster and every restart presents the same
-// certificate; nodes starting together agree on the first one.
+// certificate; nodes starting together agree on the first one. RSA 2048 as X-Road's (its
+// client-side suites are all RSA ones); an EC key an earlier Roadside made is replaced once.
 Result<std::pair<std::string, std::string>> internal_tls(storage::Store& store);
 
 class Proxies final : public Component {
@@ -79,6 +86,7 @@ class Proxies final : public Component {
   std::unique_ptr<signer::BatchSigner> signer_;
   std::unique_ptr<proxy::ClientProxy> client_proxy_;
   std::unique_ptr<proxy::ServerProxy> server_proxy_;
+  net::TlsPolicy xroad_tls_;   // between Security Servers (set by start())
   Mutex server_mu_;  // one start of the server proxy at a time (guards no member)
 };
 

@@ -39,13 +39,13 @@ std::string ServerConf::to_json() const {
   for (const auto& s : services) {
     json eps = json::array();
     for (const auto& e : s.endpoints) eps.push_back(endpoint_json(e));
-    j["services"].push_back({{"id", s.id.to_string()},
-                             {"type", to_string(s.type)},
-                             {"url", s.url},
-                             {"timeout_ms", s.timeout.count()},
-                             {"wsdl", s.wsdl_url},
-                             {"openapi", s.openapi_url},
-                             {"endpoints", eps}});
+    json sj = {{"id", s.id.to_string()},   {"type", to_string(s.type)},  {"url", s.url},
+               {"timeout_ms", s.timeout.count()}, {"wsdl", s.wsdl_url}, {"openapi", s.openapi_url},
+               {"endpoints", eps}};
+    // Only when off: a document without it (X-Road's default, and every revision stored before
+    // it existed) keeps its digest.
+    if (!s.tls_authentication) sj["tls_authentication"] = false;
+    j["services"].push_back(std::move(sj));
   }
   j["local_groups"] = json::array();
   for (const auto& g : local_groups) {
@@ -90,6 +90,7 @@ Result<ServerConf> ServerConf::from_json(std::string_view text) {
       s.timeout = std::chrono::milliseconds(sj.at("timeout_ms").get<std::int64_t>());
       s.wsdl_url = sj.at("wsdl").get<std::string>();
       s.openapi_url = sj.at("openapi").get<std::string>();
+      s.tls_authentication = sj.value("tls_authentication", true);
       for (const auto& e : sj.at("endpoints"))
         s.endpoints.push_back({e.at("method").get<std::string>(), e.at("path").get<std::string>()});
       c.services.push_back(std::move(s));

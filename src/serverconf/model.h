@@ -61,6 +61,10 @@ struct Service {
   std::string wsdl_url;     // WSDL services: where the WSDL is read from (getWsdl)
   std::string openapi_url;  // OPENAPI services: where the description is read from (getOpenAPI)
   std::vector<Endpoint> endpoints;
+  // HTTPS (the service and its description): whether the service's TLS certificate must be
+  // one of its provider's is_certs; otherwise any certificate is accepted. X-Road's per-service
+  // sslAuthentication ("Verify TLS certificate"), true when not set.
+  bool tls_authentication = true;
 };
 
 struct AccessRight {
@@ -79,7 +83,9 @@ struct LocalGroup {
 struct Client {
   XRoadId id;  // MEMBER or SUBSYSTEM
   IsAuth is_auth = IsAuth::noauth;
-  std::vector<crypto::Certificate> is_certs;  // SSLAUTH: the information systems' TLS certificates
+  // The information systems' TLS certificates: those SSLAUTH accepts at the client proxy, and
+  // those the client's services with tls_authentication must present.
+  std::vector<crypto::Certificate> is_certs;
 };
 
 class ServerConf {

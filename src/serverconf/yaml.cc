@@ -170,10 +170,15 @@ Result<ServerConf> parse_yaml_node(const YAML::Node& root) {
         if (*end != '\0' || t < 1 || t > 3600) return invalid(sw + ".timeout_s must be 1 to 3600 seconds");
         s.timeout = std::chrono::seconds(t);
       }
+      ROADSIDE_TRY(std::string tls_auth, scalar(sn["tls_authentication"], sw + ".tls_authentication", false));
+      if (tls_auth == "false" || tls_auth == "true") {
+        s.tls_authentication = tls_auth == "true";
+      } else if (!tls_auth.empty()) {
+        return invalid(sw + ".tls_authentication must be true or false, not \"" + tls_auth + "\"");
+      }
       ROADSIDE_TRY(s.wsdl_url, scalar(sn["wsdl"], sw + ".wsdl", false));
       ROADSIDE_TRY(s.openapi_url, scalar(sn["openapi"], sw + ".openapi", false));
       if (s.type == ServiceType::wsdl && s.wsdl_url.empty()) s.wsdl_url = s.url + "?wsdl";
-      if (s.type == ServiceType::wsdl && version.empty()) return invalid(sw + ": a WSDL service needs a version");
       if (s.type != ServiceType::wsdl && s.id.subsystem_code().empty())
         return invalid(sw + ": REST services belong to a subsystem");
       if (s.type != ServiceType::wsdl && !version.empty()) return invalid(sw + ": REST services have no version");

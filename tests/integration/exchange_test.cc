@@ -16,11 +16,14 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
 #include "crypto/crypto.h"
 #include "mime/multipart.h"
+#include "metrics/metrics.h"
+#include "net/http_server.h"
 #include "proxy/errors.h"
 #include "proxy/rest.h"
 #include "proxy/transport.h"
@@ -577,13 +580,13 @@ TEST_F(Exchange, SoapRefusalsAreSoapFaults) {
 TEST_F(Exchange, MalformedSoapQueriesFromXRoadsTestsAreRefused) {
   ROADSIDE_REQUIRE_VECTORS(vectors);
   const std::map<std::string, std::string> expected = {
-      {"empty.query", "client.missing_soap"},
+      {"empty.query", "client.invalid_soap"},  // as X-Road's EmptyQuery case (sent as text/xml)
       {"no-header.query", "client.missing_header"},
       {"faulty-header.query", "client.missing_header_field"},
       {"missing-protocolVersion.query", "client.missing_header_field"},
       {"wrong-protocolVersion.query", "client.invalid_protocol_version"},
       {"malformed-body1.query", "client.invalid_body"},
-      {"no-soap.query", "client.mime_parsing_failed"},
+      {"no-soap.query", "client.missing_soap"},  // its SOAP part is empty (LF line ends are read, as X-Road's)
       // Well-formed, but for instance EE, which this server does not host.
       {"simple.query", "server.clientproxy.unknown_member"},
   };
@@ -754,6 +757,39 @@ TEST_F(Exchange, WithoutThePinTheServerIsNotReadyAndRefusesWithTokenNotActive) {
   EXPECT_EQ(no_pin.readyz().value_or(HttpReply{}).status, 200) << no_pin.readyz().value_or(HttpReply{}).body;
   r = curl_at(no_pin.client_proxy(), kClient, kEcho);
   EXPECT_EQ(r.status, 200) << r.body;
+
+  // `roadside token logout` (X-Road's "Log out" of a token): the keys close, the server is not
+  // ready, X-Road's health check answers 500 with its token message, and it is audited.
+  const std::string logout = roadside_binary().string() + " token logout --config " +
+                             instance->contract["servers"][0]["config"].get<std::string>() + " --data-dir " + (no_pin.dir / "data").string();
+  EXPECT_EQ(run_command(logout, &out), 0) << out;
+  EXPECT_NE(out.find("ok: token logged out"), std::string::npos) << out;
+  EXPECT_TRUE(no_pin.process->wait_for_output(R"("log":"audit","msg":"Log out from token","data":{"token":"0"},"user":"control socket")", 5s))
+      << no_pin.process->output();
+  ready = no_pin.readyz();
+  ASSERT_TRUE(ready.has_value());
+  EXPECT_EQ(ready->status, 503) << ready->body;
+  EXPECT_NE(ready->body.find("\"component\":\"token\""), std::string::npos) << ready->body;
+  EXPECT_NE(ready->body.find("logged out"), std::string::npos) << ready->body;
+  // X-Road's check keeps a pass for 2 s.
+  const unsigned short health_port = port_of(no_pin.endpoints.value("readyz", ":0"));
+  std::optional<HttpReply> xroad = http_get(health_port, "/", 2s);
+  for (const auto until = std::chrono::steady_clock::now() + 10s; (!xroad || xroad->status != 500) && std::chrono::steady_clock::now() < until;) {
+    std::this_thread::sleep_for(100ms);
+    xroad = http_get(health_port, "/", 2s);
+  }
+  ASSERT_TRUE(xroad.has_value());
+  EXPECT_EQ(xroad->status, 500) << xroad->body;
+  EXPECT_EQ(xroad->body, "No certificate chain available in authentication key.\n");
+  r = curl_at(no_pin.client_proxy(), kClient, kEcho);
+  EXPECT_EQ(r.status, 500) << r.body;
+  EXPECT_EQ(header(r, "X-Road-Error"), "server.clientproxy.token_not_active") << r.body;
+  // A login makes it ready again.
+  EXPECT_EQ(run_command("echo '" + pin + "' | XROAD_TOKEN_PIN= " + login, &out), 0) << out;
+  const auto ready_again_by = std::chrono::steady_clock::now() + 20s;
+  while (no_pin.readyz().value_or(HttpReply{}).status != 200 && std::chrono::steady_clock::now() < ready_again_by) std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(no_pin.readyz().value_or(HttpReply{}).status, 200) << no_pin.readyz().value_or(HttpReply{}).body;
+  EXPECT_EQ(curl_at(no_pin.client_proxy(), kClient, kEcho).status, 200);
   EXPECT_EQ(no_pin.process->output().find(pin), std::string::npos) << "the PIN must never be logged";
   EXPECT_EQ(run_command("echo x | XROAD_TOKEN_PIN= " + roadside_binary().string() + " token login --data-dir " + (no_pin.dir / "nowhere").string(), &out),
             1);
@@ -1132,6 +1168,174 @@ TEST_F(Exchange, HostsTheClientOnlyAClientTheGlobalConfigurationListsForThePeer)
   EXPECT_EQ(r.status, 500) << r.body;
   EXPECT_EQ(header(r, "X-Road-Error"), "server.serverproxy.ssl_authentication_failed") << r.body;
   EXPECT_NE(r.body.find("does not host client"), std::string::npos) << r.body;
+}
+
+// ---- TLS as X-Road (issue 15, item 4) ------------------------------------------------
+
+// What `openssl s_client` with `args` agrees with `host_port`: "TLSv1.2 SUITE", or "" when the
+// handshake fails.
+std::string s_client(const std::string& host_port, const std::string& args, std::string* output = nullptr) {
+  std::string out;
+  const int rc = run_command("openssl s_client -connect " + host_port + " " + args + " </dev/null 2>&1", &out);
+  if (output) *output = out;
+  const auto at = out.find("New, TLSv");
+  if (rc != 0 || at == std::string::npos) return "";
+  const auto line = out.substr(at + 5, out.find('\n', at) - at - 5);  // "TLSv1.2, Cipher is X"
+  return line.substr(0, line.find(',')) + " " + line.substr(line.rfind(' ') + 1);
+}
+
+// The certificate `host_port` presents, as DER.
+std::string served_certificate(const std::string& host_port) {
+  std::string out;
+  s_client(host_port, "", &out);
+  const auto begin = out.find("-----BEGIN CERTIFICATE-----");
+  const auto end = out.find("-----END CERTIFICATE-----");
+  if (begin == std::string::npos || end == std::string::npos) return "";
+  auto cert = crypto::Certificate::from_pem(out.substr(begin, end + 25 - begin));
+  return cert.ok() ? cert->to_der() : "";
+}
+
+// A throwaway self-signed identity written to `dir`/`name`.pem and .key (RSA, as X-Road's
+// client-side suites want).
+crypto::Certificate write_identity(const TempDir& dir, const std::string& name) {
+  auto key = *crypto::PrivateKey::generate(crypto::KeyType::rsa2048);
+  auto cert = *crypto::issue_certificate({.common_name = name, .dns_names = {"localhost"}, .ip_addresses = {"127.0.0.1"},
+                                          .usage = crypto::Usage::tls_server_and_client},
+                                         key, nullptr, key);
+  write_file(dir / (name + ".pem"), cert.to_pem());
+  write_file(dir / (name + ".key"), key.to_pem());
+  return cert;
+}
+
+TEST_F(Exchange, TheServerProxyAndTheHttpsPortSpeakXRoadsProtocolsAndSuites) {
+  // The server proxy (ss2's, with the defaults): TLS 1.2 and proxy.xroad-tls-ciphers only. It
+  // wants a client certificate (any, to complete the handshake).
+  TempDir tmp;
+  write_identity(tmp, "peer");
+  const auto& ss2 = instance->contract["servers"][1];
+  const std::string server_proxy = ss2["address"].get<std::string>() + ":" + std::to_string(ss2["server_port"].get<int>());
+  const std::string cert = " -cert " + (tmp / "peer.pem").string() + " -key " + (tmp / "peer.key").string();
+  const std::string xroad = "ECDHE-RSA-AES256-SHA384:DHE-RSA-AES256-SHA256:ECDHE-ECDSA-AES256-SHA384";
+  EXPECT_EQ(s_client(server_proxy, "-tls1_3" + cert), "");
+  const std::string agreed = s_client(server_proxy, "-tls1_2 -cipher " + xroad + cert);
+  EXPECT_TRUE(agreed == "TLSv1.2 ECDHE-RSA-AES256-SHA384" || agreed == "TLSv1.2 ECDHE-ECDSA-AES256-SHA384") << agreed;
+  EXPECT_EQ(s_client(server_proxy, "-tls1_2 -cipher ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES256-GCM-SHA384" + cert), "");
+  EXPECT_EQ(s_client(server_proxy, "-tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256" + cert), "");
+
+  // The client proxy's HTTPS port: proxy.client-tls-protocols and proxy.client-tls-ciphers, on
+  // the RSA internal certificate.
+  const std::string https = instance->contract["servers"][0]["client_https"].get<std::string>();
+  EXPECT_EQ(s_client(https, "-tls1_3"), "");
+  EXPECT_EQ(s_client(https, "-tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256"), "TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256");
+  EXPECT_EQ(s_client(https, "-tls1_2 -cipher DHE-RSA-AES256-GCM-SHA384"), "TLSv1.2 DHE-RSA-AES256-GCM-SHA384");
+  EXPECT_EQ(s_client(https, "-tls1_2"), "TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256");  // X-Road's first
+  EXPECT_EQ(s_client(https, "-tls1_2 -cipher ECDHE-RSA-CHACHA20-POLY1305"), "");
+  EXPECT_EQ(s_client(https, "-tls1_2 -cipher ECDHE-RSA-AES256-SHA"), "");
+}
+
+// An HTTPS service on its own thread that answers JSON and remembers the client certificate
+// each request came with.
+class HttpsService {
+ public:
+  HttpsService(const std::filesystem::path& cert, const std::filesystem::path& key) : guard_(io_.get_executor()) {
+    net::ServerOptions o;
+    o.name = "https_service";
+    net::TlsServerConfig tls;
+    tls.cert_chain_pem = read_file(cert);
+    tls.key_pem = read_file(key);
+    tls.client_auth = net::ClientAuth::optional;
+    tls.policy = {};  // OpenSSL's defaults, as a service would have
+    o.tls = tls;
+    server_ = std::make_unique<net::HttpServer>(
+        io_, o,
+        [this](net::ServerExchange& ex) -> boost::asio::awaitable<void> {
+          {
+            std::lock_guard lock(mu_);
+            client_leaf_ = ex.peer().chain.empty() ? "" : ex.peer().chain.front();
+          }
+          ++requests_;
+          (void)co_await ex.read_body_all();
+          (void)co_await ex.respond(net::make_response(boost::beast::http::status::ok, "{\"secure\":true}", "application/json"));
+        },
+        metrics_);
+    EXPECT_TRUE(server_->start().ok());
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~HttpsService() {
+    server_->stop_blocking(1s);
+    guard_.reset();
+    io_.stop();
+    thread_.join();
+  }
+  std::string url() const { return "https://127.0.0.1:" + std::to_string(server_->port()); }
+  int requests() const { return requests_; }
+  std::string client_leaf() const {
+    std::lock_guard lock(mu_);
+    return client_leaf_;
+  }
+
+ private:
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
+  metrics::Registry metrics_;
+  std::unique_ptr<net::HttpServer> server_;
+  std::thread thread_;
+  mutable std::mutex mu_;
+  std::string client_leaf_;
+  std::atomic<int> requests_{0};
+};
+
+TEST_F(Exchange, HttpsServicesAreCheckedOnlyWhereTheirTlsAuthenticationSaysSo) {
+  // One self-signed HTTPS service behind three services of ss2: SERVICE/lenient does not check
+  // its certificate; SERVICE/strict does, and SERVICE's information-system certificates lack
+  // it; CLIENT/strict does, and CLIENT's include it.
+  TempDir tmp;
+  write_identity(tmp, "service");
+  write_identity(tmp, "other-is");
+  HttpsService service(tmp / "service.pem", tmp / "service.key");
+  const auto& ss2 = instance->contract["servers"][1];
+  std::string conf = read_file(ss2["server_conf"].get<std::string>());
+  // (The testbed writes the ids with their type: "SUBSYSTEM:DEV/COM/1002/CLIENT".)
+  const std::string client = "DEV/COM/1002/CLIENT\n    connection: NOAUTH\n";
+  ASSERT_NE(conf.find(client), std::string::npos) << conf;
+  conf.replace(conf.find(client), client.size(),
+               client + "    is_certificates: [" + (tmp / "service.pem").string() + "]\n    services:\n      - code: strict\n        url: " +
+                   service.url() + "/client\n    access:\n      - service: strict\n        subjects: [DEV/COM/1001/CLIENT]\n");
+  const std::string services = "DEV/COM/1002/SERVICE\n    services:\n";
+  ASSERT_NE(conf.find(services), std::string::npos) << conf;
+  conf.replace(conf.find(services), services.size(),
+               "DEV/COM/1002/SERVICE\n    is_certificates: [" + (tmp / "other-is.pem").string() +
+                   "]\n    services:\n      - code: lenient\n        url: " + service.url() +
+                   "/lenient\n        tls_authentication: false\n      - code: strict\n        url: " + service.url() +
+                   "/service\n        tls_authentication: true\n");
+  conf += "      - service: lenient\n        subjects: [DEV/COM/1001/CLIENT]\n      - service: strict\n        subjects: [DEV/COM/1001/CLIENT]\n";
+  ConfChange change(1, conf);
+  ASSERT_EQ(change.status(), 0) << change.output();
+
+  Reply lenient;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  do {
+    lenient = curl(kClient, "/r1/DEV/COM/1002/SERVICE/lenient/x");
+    if (header(lenient, "X-Road-Error") != "server.serverproxy.unknown_service") break;
+    std::this_thread::sleep_for(200ms);
+  } while (std::chrono::steady_clock::now() < deadline);
+  EXPECT_EQ(lenient.status, 200) << lenient.body;
+  EXPECT_EQ(lenient.body, "{\"secure\":true}");
+  ASSERT_EQ(service.requests(), 1);
+  // The service saw ss2's internal TLS certificate (the one its port 8443 serves) as the client's.
+  const std::string internal = served_certificate(ss2["client_https"].get<std::string>());
+  ASSERT_FALSE(internal.empty());
+  EXPECT_EQ(service.client_leaf(), internal);
+
+  Reply strict = curl(kClient, "/r1/DEV/COM/1002/SERVICE/strict/x");
+  EXPECT_EQ(strict.status, 500) << strict.body;
+  EXPECT_EQ(header(strict, "X-Road-Error"), "server.serverproxy.service_failed.ssl_authentication_failed") << strict.body;
+  EXPECT_EQ(service.requests(), 1);  // refused after the handshake, before the request
+  EXPECT_NE(server_log(2).find("not one of its provider's information-system certificates"), std::string::npos);
+
+  Reply trusted = curl(kClient, "/r1/DEV/COM/1002/CLIENT/strict/x");
+  EXPECT_EQ(trusted.status, 200) << trusted.body;
+  EXPECT_EQ(service.requests(), 2);
 }
 
 }  // namespace

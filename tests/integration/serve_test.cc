@@ -243,6 +243,15 @@ TEST(Serve, ReadyzIs503WithAReasonUntilMessagesCanFlow) {
   EXPECT_EQ(j["status"], "not_ready");
   ASSERT_FALSE(j["reasons"].empty());
   EXPECT_EQ(j["reasons"][0]["component"], "globalconf");
+  // X-Road's health check on the same port, any method and path: its first check fails.
+  auto xroad = http_get(server.port(), "/", 2s);
+  ASSERT_TRUE(xroad.has_value());
+  EXPECT_EQ(xroad->status, 500);
+  EXPECT_EQ(xroad->body, "Global configuration is expired\n");
+  const std::string post = raw_request(
+      server.port(), "POST /anything HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}", 2s);
+  EXPECT_EQ(post.rfind("HTTP/1.1 500", 0), 0u) << post;
+  EXPECT_TRUE(post.ends_with("\r\n\r\nGlobal configuration is expired\n")) << post;
 }
 
 // A Central Server stand-in (the testbed's publisher) on loopback, and roadside serve with its
@@ -279,6 +288,11 @@ TEST(Serve, DownloadsTheGlobalConfigurationAndKeepsItOffline) {
     ASSERT_FALSE(j["reasons"].empty()) << r->body;
     for (const auto& reason : j["reasons"]) EXPECT_NE(reason["component"], "globalconf") << r->body;
     EXPECT_NE(r->body.find("token_not_active"), std::string::npos) << r->body;
+    // X-Road's health check: the configuration passes, the token (not logged in) fails.
+    auto xroad = http_get(server.port(), "/", 2s);
+    ASSERT_TRUE(xroad.has_value());
+    EXPECT_EQ(xroad->status, 500);
+    EXPECT_EQ(xroad->body, "No certificate chain available in authentication key.\n");
     server.process.signal(SIGTERM);
     EXPECT_EQ(server.process.wait(5s), 0);
   }
@@ -401,6 +415,28 @@ TEST(Serve, ALateStartFailureStopsEveryComponentCleanly) {
   EXPECT_FALSE(std::filesystem::exists(dir / "data" / "control.sock"));
 }
 
+// TLS as X-Road's options write it (issue 15, item 4): a protocol or suite that cannot be used
+// stops the start with the option and the culprit named, not a listener no client can reach.
+// (The log is JSON: the quotes around the culprit come escaped.)
+TEST(Serve, AnUnusableTlsPolicyStopsTheStartNamingTheOption) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"proxy.xroad_tls_protocols=TLSv1.1", R"(proxy.xroad_tls_protocols/proxy.xroad_tls_ciphers: unknown TLS protocol \"TLSv1.1\")"},
+      {"proxy.client_tls_ciphers=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_NO_SUCH_SUITE",
+       R"(proxy.client_tls_protocols/proxy.client_tls_ciphers: unknown cipher suite \"TLS_NO_SUCH_SUITE\")"},
+      {"proxy.client_tls_protocols=TLSv1.2,TLSv1.3", "TLSv1.3 is enabled but none of the cipher suites is a TLS 1.3 suite"},
+  };
+  for (const auto& [setting, words] : cases) {
+    TempDir dir;
+    Server server(dir, {"--set", setting});
+    auto code = server.process.wait(10s);
+    ASSERT_TRUE(code.has_value()) << setting << ": " << server.process.output();
+    EXPECT_EQ(*code, 1) << server.process.output();
+    const std::string out = server.process.output();
+    EXPECT_NE(out.find(R"("msg":"cannot start","component":"proxy")"), std::string::npos) << out;
+    EXPECT_NE(out.find(words), std::string::npos) << setting << ": " << out;
+  }
+}
+
 TEST(Serve, RefusesADatabaseFromANewerRoadside) {
   TempDir dir;
   std::filesystem::create_directories(dir / "data");
@@ -508,6 +544,44 @@ TEST(Serve, TwoServersFromScratchHaveSecretsOfTheirOwn) {
   EXPECT_NE(found[0].instance_id, found[1].instance_id);
   EXPECT_NE(found[0].internal_tls, found[1].internal_tls);
   EXPECT_NE(found[0].admin_hash, found[1].admin_hash);  // same password, different salts
+}
+
+// The internal TLS key is RSA 2048 as X-Road's (its client-side suites on port 8443 are all RSA
+// ones); an EC key an earlier Roadside made is replaced at the next start.
+TEST(Serve, TheInternalTlsKeyIsRsaAndAnEarlierEcKeyIsReplaced) {
+  TempDir dir;
+  auto internal_cert = [&]() {
+    storage::Store store(std::move(storage::open_sqlite({dir / "data" / "roadside.db"})).value());
+    const std::string pem = secrets_of(store).internal_tls;
+    return crypto::Certificate::from_pem(pem.substr(std::min(pem.size(), pem.find("-----BEGIN CERTIFICATE-----"))));
+  };
+  auto run_once = [&]() {
+    Server server(dir);
+    EXPECT_NE(server.port(), 0);
+    server.process.signal(SIGTERM);
+    EXPECT_EQ(server.process.wait(5s), 0);
+    return server.process.output();
+  };
+  run_once();
+  auto first = internal_cert();
+  ASSERT_TRUE(first.ok());
+  EXPECT_FALSE(first->is_ec_key());
+  {
+    auto key = *crypto::PrivateKey::generate(crypto::KeyType::ec_p256);
+    auto cert = *crypto::issue_certificate({.common_name = "Roadside internal TLS", .usage = crypto::Usage::tls_server}, key, nullptr, key);
+    storage::Store store(std::move(storage::open_sqlite({dir / "data" / "roadside.db"})).value());
+    ASSERT_TRUE(store.put_setting("internal_tls.pem", key.to_pem() + cert.to_pem()).ok());
+  }
+  ASSERT_TRUE(internal_cert()->is_ec_key());
+  const std::string log = run_once();
+  EXPECT_NE(log.find("\"msg\":\"Replace internal TLS key\""), std::string::npos) << log;
+  auto replaced = internal_cert();
+  ASSERT_TRUE(replaced.ok());
+  EXPECT_FALSE(replaced->is_ec_key());
+  EXPECT_NE(replaced->to_der(), first->to_der());
+  // Once replaced, it stays.
+  EXPECT_EQ(run_once().find("Replace internal TLS key"), std::string::npos);
+  EXPECT_EQ(internal_cert()->to_der(), replaced->to_der());
 }
 
 // A new host (a new, empty data directory) on the same database is the same server.
