@@ -195,7 +195,7 @@ class Instance:
         m = re.search(r"revision (\d+)", out)
         revision = int(m.group(1)) if m else -1
         if n in self.procs:
-            wait_for(f"ss{n + 1} to use revision {revision}", lambda: self._in_use(n, revision), 20)
+            wait_for(f"ss{n + 1} to use revision {revision}", lambda: self._in_use(n, revision), 60)
         self.applied[n] = text
 
     def _in_use(self, n, revision):
@@ -260,7 +260,7 @@ class Instance:
             cmd = [self.binary, "serve", "--config", self.server(n)["config"], *self._flags(n, setup, stub)]
             self.procs[n] = subprocess.Popen(cmd, env=self.env, stdout=open(self._log(n), "ab"), stderr=subprocess.STDOUT)
         for n in (0, 1):
-            wait_for(f"ss{n + 1} to be ready", lambda n=n: self._ready(n), 60)
+            wait_for(f"ss{n + 1} to be ready", lambda n=n: self._ready(n), 180)
         self.setup = setup
 
     def _ready(self, n):
