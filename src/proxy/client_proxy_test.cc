@@ -234,12 +234,12 @@ TEST_F(ClientProxyTest, MissingHeaderField) {
 
 TEST_F(ClientProxyTest, IsAuthenticationModes) {
   // SSLNOAUTH over plain HTTP; SSLAUTH without a certificate, and with another one.
-  EXPECT_EQ(fault(rest({{"X-Road-Client", "EE/COM/1/TLS"}})), "client.ssl_authentication_failed");
+  EXPECT_EQ(fault(rest({{"X-Road-Client", "EE/COM/1/TLS"}})), "server.clientproxy.ssl_authentication_failed");
   net::PeerInfo tls;
   tls.tls = true;
-  EXPECT_EQ(fault(rest({{"X-Road-Client", "EE/COM/1/CERT"}}, kRestTarget, tls)), "client.ssl_authentication_failed");
+  EXPECT_EQ(fault(rest({{"X-Road-Client", "EE/COM/1/CERT"}}, kRestTarget, tls)), "server.clientproxy.ssl_authentication_failed");
   tls.chain = {make_key("stranger", crypto::Usage::tls_client)->info.cert.to_der()};
-  EXPECT_EQ(fault(rest({{"X-Road-Client", "EE/COM/1/CERT"}}, kRestTarget, tls)), "client.ssl_authentication_failed");
+  EXPECT_EQ(fault(rest({{"X-Road-Client", "EE/COM/1/CERT"}}, kRestTarget, tls)), "server.clientproxy.ssl_authentication_failed");
   // Over HTTPS the SSLNOAUTH client passes.
   FakeExchange ok = rest({{"X-Road-Client", "EE/COM/1/TLS"}}, kRestTarget, tls);
   EXPECT_EQ(handle(ok).status(), 200u) << ok.body();

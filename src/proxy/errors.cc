@@ -92,7 +92,6 @@ bool is_client_error(const Error& e) {
     case errc::invalid_protocol_version:
     case errc::invalid_soap:
     case errc::invalid_content_type:
-    case errc::is_auth_failed:
     case errc::missing_header:
     case errc::invalid_body:
     case errc::missing_soap:

@@ -25,7 +25,7 @@ enum class errc {
   invalid_soap,              // client: not a SOAP 1.1 message X-Road accepts
   invalid_content_type,      // client or peer: unexpected Content-Type
   ssl_auth_failed,           // a peer Security Server's TLS certificate is not acceptable
-  is_auth_failed,            // client: the IS's connection does not meet its client's mode
+  is_auth_failed,            // the IS's connection does not meet its client's mode (X-Road: server.clientproxy.)
   unknown_member,            // the client is not hosted here, or the provider is unknown
   unknown_service,           // the service does not exist on the provider's server
   access_denied,             // the client may not call the service

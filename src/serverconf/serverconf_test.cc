@@ -80,7 +80,6 @@ TEST(ServerConf, ErrorsNameTheKeyAtFault) {
       {"owner: DEV/COM/1\n", "server_code is missing"},
       {"owner: DEV/COM/1/SUB\nserver_code: a\n", "owner must be a member"},
       {"owner: DEV/COM/1\nserver_code: a\nclients:\n  - id: DEV/COM/1/A\n    connection: maybe\n", "clients[0].connection must be"},
-      {"owner: DEV/COM/1\nserver_code: a\nclients:\n  - id: DEV/COM/1/A\n    connection: SSLAUTH\n", "needs is_certificates"},
       {"owner: DEV/COM/1\nserver_code: a\nclients:\n  - id: DEV/COM/1/A\n    access:\n      - service: nope\n        subjects: [DEV/COM/2]\n",
        "has no service \"nope\""},
       {"owner: DEV/COM/1\nserver_code: a\nclients:\n  - id: DEV/COM/1/A\n    services:\n      - code: x\n        url: ftp://h/\n",

@@ -134,9 +134,8 @@ Result<ServerConf> parse_yaml_node(const YAML::Node& root) {
         return invalid(where + ".is_certificates: " + pem_or_file + " holds no PEM certificate");
       for (auto& cert : *certs) client.is_certs.push_back(std::move(cert));
     }
-    if (client.is_auth == IsAuth::sslauth && client.is_certs.empty()) {
-      return invalid(where + ": connection SSLAUTH needs is_certificates (the information systems' TLS certificates)");
-    }
+    // SSLAUTH without is_certificates is allowed, as X-Road allows it: every connection of the
+    // client's information systems is then refused until a certificate is added.
 
     const YAML::Node services = cn["services"];
     for (std::size_t k = 0; services && k < services.size(); ++k) {

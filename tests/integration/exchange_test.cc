@@ -416,17 +416,17 @@ TEST_F(Exchange, InformationSystemsConnectAsTheirClientsModeDemands) {
     if (r.status != 200) break;
     std::this_thread::sleep_for(200ms);
   } while (std::chrono::steady_clock::now() < deadline);
-  EXPECT_EQ(r.status, 400) << r.body;
-  EXPECT_EQ(header(r, "X-Road-Error"), "client.ssl_authentication_failed") << r.body;
+  EXPECT_EQ(r.status, 500) << r.body;
+  EXPECT_EQ(header(r, "X-Road-Error"), "server.clientproxy.ssl_authentication_failed") << r.body;
   EXPECT_NE(r.body.find("HTTPS"), std::string::npos) << r.body;
 
   const std::string https = "https://" + ss1["client_https"].get<std::string>() + kEcho;
   auto over_https = [&](const std::string& cert_args) { return curl_url("-k " + cert_args + " " + kClient, https); };
   Reply no_cert = over_https("");
-  EXPECT_EQ(no_cert.status, 400) << no_cert.body;
-  EXPECT_EQ(header(no_cert, "X-Road-Error"), "client.ssl_authentication_failed");
+  EXPECT_EQ(no_cert.status, 500) << no_cert.body;
+  EXPECT_EQ(header(no_cert, "X-Road-Error"), "server.clientproxy.ssl_authentication_failed");
   Reply stranger = over_https("--cert " + (tmp / "stranger.pem").string() + " --key " + (tmp / "stranger.key").string());
-  EXPECT_EQ(stranger.status, 400) << stranger.body;
+  EXPECT_EQ(stranger.status, 500) << stranger.body;
   EXPECT_NE(stranger.body.find("not one of"), std::string::npos) << stranger.body;
   Reply portal = over_https("--cert " + (tmp / "portal.pem").string() + " --key " + (tmp / "portal.key").string());
   EXPECT_EQ(portal.status, 200) << portal.body;
