@@ -26,25 +26,18 @@ const std::vector<Profile>& profiles() {
        "such check)."},
       {"fi",
        "Finland (xroad-securityserver-fi): no message bodies in the message log, time-stamping may fail for 48 hours, "
-       "3072-bit keys, the PIN policy, TLS 1.2 towards information systems.",
+       "3072-bit keys, the PIN policy.",
        {
            {"messagelog.body_logging", "false", "[message-log] message-body-logging"},
            {"messagelog.timestamp_failure_period_s", "172800", "[message-log] acceptable-timestamp-failure-period"},
            {"signer.key_length", "3072", "[signer] key-length"},
            {"token.enforce_pin_policy", "true", "[signer] enforce-token-pin-policy"},
-           {"proxy.client_tls_protocols", "TLSv1.2", "[proxy] client-tls-protocols"},
-           {"proxy.client_tls_ciphers",
-            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,TLS_ECDHE_RSA_WITH_AES_256_"
-            "GCM_SHA384,"
-            "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384,TLS_DHE_RSA_WITH_AES_128_GCM_SHA256,TLS_DHE_RSA_WITH_AES_128_CBC_"
-            "SHA256,"
-            "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256,TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
-            "[proxy] client-tls-ciphers"},
        },
        "Pooled connections between Security Servers ([proxy] server-connector-max-idle-time=120000, "
        "server-support-clients-pooled-connections, pool-enable-connection-reuse and the client-use-* connection "
        "settings): Roadside always keeps connections to peers alive and reuses them (http.idle_timeout_ms on its "
-       "side). client-timeout=30000 and csr-signature-digest-algorithm=SHA-256 are X-Road's vanilla values; "
+       "side). client-timeout=30000, csr-signature-digest-algorithm=SHA-256, client-tls-protocols=TLSv1.2 and "
+       "client-tls-ciphers (X-Road's eight suites) are X-Road's vanilla values, Roadside's defaults too; "
        "server-min-supported-client-version has no Roadside counterpart."},
       {"is",
        "Iceland (xroad-securityserver-is): no message bodies in the message log, time-stamping may fail for 5 hours.",

@@ -233,7 +233,7 @@ TEST(Transport, LateFaultsAndBrokenMessages) {
   ASSERT_TRUE(back.ok()) << back.error().to_string();
   ASSERT_TRUE(back->fault.has_value());
   EXPECT_EQ(back->fault->code, "server.serverproxy.internal_error");
-  EXPECT_EQ(decode_transport("text/plain", "x").error().fault_code(), "invalid_content_type");
+  EXPECT_EQ(decode_transport("text/plain", "x").error().fault_code(), "service_failed.invalid_content_type");  // not a transport message at all (X-Road's code)
   EXPECT_EQ(decode_transport("multipart/mixed", "x").error().fault_code(), "invalid_message");
   EXPECT_EQ(decode_transport("multipart/mixed; boundary=b", "--b\r\ncontent-type: text/plain\r\n\r\nx\r\n--b--\r\n").error().fault_code(),
             "missing_signature");

@@ -156,9 +156,6 @@ asio::awaitable<Result<Reply>> ServerProxy::process(net::ServerExchange& ex) {
   auto body = co_await ex.read_body_payload(ctx_.max_message_bytes, ctx_.spool_dir, kSpoolAbove);
   if (!body.ok()) co_return body.error();
   auto request = decode_transport(std::string(req[http::field::content_type]), *body, kMaxParsedBytes);
-  // (X-Road reports a message that is not multipart/mixed as service_failed.invalid_content_type.)
-  if (!request.ok() && request.error().code() == make_error_code(errc::invalid_content_type))
-    co_return service_failed(request.error(), "");
   if (!request.ok()) co_return request.error();
 
   // The peer's certificate is good: its OCSP responses travel in the request.

@@ -19,6 +19,7 @@
 #include "crypto/crypto.h"
 #include "net/errors.h"
 #include "net/http_server.h"
+#include "support/https_service.h"
 #include "support/test_support.h"
 
 namespace roadside::proxy {
@@ -53,59 +54,11 @@ std::string sha256_hex(const crypto::Certificate& c) {
   return crypto::to_hex(crypto::sha256(c.to_der()));
 }
 
-// An HTTPS service on its own thread: it asks for a client certificate (optional) and
-// remembers the one each request came with.
-class TlsService {
- public:
-  explicit TlsService(const Identity& id, net::TlsPolicy policy = {}) : guard_(io_.get_executor()) {
-    net::ServerOptions o;
-    o.name = "service";
-    net::TlsServerConfig tls;
-    tls.cert_chain_pem = id.cert.to_pem();
-    tls.key_pem = id.key.to_pem();
-    tls.client_auth = net::ClientAuth::optional;
-    tls.policy = std::move(policy);
-    o.tls = tls;
-    server_ = std::make_unique<net::HttpServer>(
-        io_, o,
-        [this](net::ServerExchange& ex) -> asio::awaitable<void> {
-          {
-            std::lock_guard lock(mu_);
-            client_leaf_ = ex.peer().chain.empty() ? "" : ex.peer().chain.front();
-          }
-          ++requests_;
-          (void)co_await ex.read_body_all();  // as a service does: an unread body would end the keep-alive
-          (void)co_await ex.respond(
-              net::make_response(http::status::ok, "served " + std::string(ex.request().target())));
-        },
-        metrics_);
-    EXPECT_TRUE(server_->start().ok());
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  ~TlsService() {
-    server_->stop_blocking(1s);
-    guard_.reset();
-    io_.stop();
-    thread_.join();
-  }
-  std::string url(const std::string& path = "/api") const {
-    return "https://127.0.0.1:" + std::to_string(server_->port()) + path;
-  }
-  int requests() const { return requests_; }
-  std::string client_leaf() const {
-    std::lock_guard lock(mu_);
-    return client_leaf_;
-  }
-
- private:
-  asio::io_context io_;
-  asio::executor_work_guard<asio::io_context::executor_type> guard_;
-  metrics::Registry metrics_;
-  std::unique_ptr<net::HttpServer> server_;
-  std::thread thread_;
-  mutable std::mutex mu_;
-  std::string client_leaf_;
-  std::atomic<int> requests_{0};
+// The service of these tests: a self-signed identity, answering "served <target>".
+struct TlsService : testing::HttpsService {
+  explicit TlsService(const Identity& id, net::TlsPolicy policy = {})
+      : HttpsService(id.cert.to_pem(), id.key.to_pem(), std::move(policy)) {}
+  std::string url(const std::string& path = "/api") const { return HttpsService::url(path); }
 };
 
 class ServiceTransportTest : public ::testing::Test {

@@ -247,9 +247,10 @@ Result<TransportMessage> decode_parts(std::vector<PayloadPart> parts, std::uint6
 
 Result<std::string> transport_boundary(std::string_view content_type) {
   const auto ct = mime::HeaderValue::parse(content_type);
+  // What the other server sent is not a transport message at all: X-Road reports it as
+  // service_failed.invalid_content_type, on either side.
   if (ct.value != "multipart/mixed") {
-    return Error(make_error_code(errc::invalid_content_type),
-                 "a transport message must be multipart/mixed, not \"" + ct.value + "\"");
+    return service_failed(errc::invalid_content_type, "a transport message must be multipart/mixed, not \"" + ct.value + "\"");
   }
   auto boundary = ct.params.find("boundary");
   if (boundary == ct.params.end() || boundary->second.empty())

@@ -1,10 +1,27 @@
 #include "signer/keyconf.h"
 
+#include <cctype>
+
 #include "base/files.h"
+#include "base/random.h"
 #include "xml/dom.h"
 #include "xml/identifier_xml.h"
 
 namespace roadside::signer {
+
+namespace {
+
+std::string upper(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+std::string new_key_id() { return upper(crypto::to_hex(Random::system().bytes(20))); }
+
+std::string cert_id(const crypto::Certificate& cert) { return upper(cert.sha1_hex()); }
+
 namespace {
 
 constexpr std::string_view kXroadNs = "http://x-road.eu/xsd/xroad.xsd";

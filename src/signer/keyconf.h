@@ -29,6 +29,11 @@ inline std::error_code make_error_code(errc e) { return {static_cast<int>(e), si
 
 enum class KeyUsage { signing, authentication };
 
+// Ids as X-Road's signer makes them: a new key's, 40 random upper-case hex digits; a
+// certificate's, the upper-case hex of its SHA-1.
+std::string new_key_id();
+std::string cert_id(const crypto::Certificate& cert);
+
 struct KeyconfCert {
   std::string id;  // SHA-1 hex of the certificate, as the signer names it
   bool active = false;

@@ -84,15 +84,6 @@ std::string random_pin() {
   return out + "-7a";  // upper, lower, digit and other: passes X-Road's PIN policy
 }
 
-std::string upper(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
-
-// Key ids as X-Road's signer makes them: 40 upper-case hex digits.
-std::string key_id() {
-  return upper(crypto::to_hex(Random::system().bytes(20)));
-}
 
 }  // namespace
 
@@ -200,7 +191,7 @@ Result<json> init_instance(const InitOptions& o) {
     ROADSIDE_TRY(crypto::PrivateKey sign_key, crypto::PrivateKey::generate(key_type));
     ROADSIDE_TRY(crypto::Certificate sign_cert,
                  ca->issue_signing(member, server_code, "Member " + std::to_string(i), sign_key));
-    const std::string auth_id = key_id(), sign_id = key_id();
+    const std::string auth_id = signer::new_key_id(), sign_id = signer::new_key_id();
     const std::string mechanism = o.ecdsa ? "CKM_ECDSA" : "CKM_RSA_PKCS";
     signer::Keyconf keyconf;
     keyconf.devices.push_back({"softToken",
@@ -209,12 +200,12 @@ Result<json> init_instance(const InitOptions& o) {
                                  auth_id,
                                  "Auth key",
                                  mechanism,
-                                 {{upper(auth_cert.sha1_hex()), true, std::nullopt, auth_cert, "registered"}}},
+                                 {{signer::cert_id(auth_cert), true, std::nullopt, auth_cert, "registered"}}},
                                 {signer::KeyUsage::signing,
                                  sign_id,
                                  "Sign key",
                                  mechanism,
-                                 {{upper(sign_cert.sha1_hex()), true, member, sign_cert, "registered"}}}}});
+                                 {{signer::cert_id(sign_cert), true, member, sign_cert, "registered"}}}}});
     ROADSIDE_TRY_STATUS(write_file_atomically(sdir / "token" / "keyconf.xml", keyconf.to_xml()));
     ROADSIDE_TRY_STATUS(signer::write_soft_token_key(sdir / "token", auth_id, auth_key, pin));
     ROADSIDE_TRY_STATUS(signer::write_soft_token_key(sdir / "token", sign_id, sign_key, pin));

@@ -4,7 +4,6 @@
 
 #include "base/errors.h"
 #include "base/files.h"
-#include "base/random.h"
 #include "globalconf/parameters.h"
 #include "signer/keyconf.h"
 #include "testbed/ca.h"
@@ -18,11 +17,6 @@ using nlohmann::json;
 
 Error bad(std::string detail) {
   return Error(make_error_code(base::errc::invalid_argument), std::move(detail));
-}
-
-std::string upper_hex(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
 }
 
 template <typename T>
@@ -44,13 +38,13 @@ Status ensure_signing_key(const fs::path& dir, const fs::path& token, const std:
                crypto::PrivateKey::generate(ec ? crypto::KeyType::ec_p256 : crypto::KeyType::rsa2048));
   ROADSIDE_TRY(crypto::Certificate cert,
                ca->issue_signing(member, server_code, std::string(member.member_code()), key));
-  const std::string key_id = upper_hex(crypto::to_hex(Random::system().bytes(20)));
+  const std::string key_id = signer::new_key_id();
   ROADSIDE_TRY_STATUS(signer::write_soft_token_key(token, key_id, key, pin));
   keyconf.devices.front().keys.push_back({signer::KeyUsage::signing,
                                           key_id,
                                           "Sign key " + member.to_string(),
                                           ec ? "CKM_ECDSA" : "CKM_RSA_PKCS",
-                                          {{upper_hex(cert.sha1_hex()), true, member, cert, "registered"}}});
+                                          {{signer::cert_id(cert), true, member, cert, "registered"}}});
   return write_file_atomically(token / "keyconf.xml", keyconf.to_xml());
 }
 

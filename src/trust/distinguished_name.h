@@ -1,7 +1,7 @@
 // Distinguished names as X-Road's certificate profiles read and write them: attributes by
 // dotted OID, the string forms of javax X500Principal (RFC 2253/1779) and BouncyCastle
 // X500Name with BCStyle keywords, and the attribute lookup the profiles' decoders use.
-// A hand-written parser, no std::regex: subject text may come from outside.
+// A hand-written linear scan (no regular expressions): subject text may come from outside.
 #pragma once
 
 #include <optional>

@@ -99,12 +99,8 @@ class Judge:
     @staticmethod
     def _parts(body, content_type):
         """[top-level headers, part 1 headers, ...] as email messages (#0 the top level)."""
-        import email.parser
-        import email.policy
-        head = b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n"
-        msg = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(head + body)
-        payload = msg.get_payload() if msg.is_multipart() else []
-        return [msg] + list(payload)
+        msg = suite.parse_mime(body, content_type)
+        return [msg] + (list(msg.get_payload()) if msg.is_multipart() else [])
 
     # ---- content of a message (either side) --------------------------------------------------
 

@@ -16,6 +16,7 @@ import subprocess
 import time
 import urllib.request
 
+import peers
 import suite
 
 # Answered by the server proxy itself (X-Road's metaservices), never by a service.
@@ -242,7 +243,6 @@ class Instance:
         if n == 0 and provider_side == "stub_server_proxy":
             flags += ["--set", f"proxy.peer_port={stub.port}"]
         if n == 0 and provider_side == "nothing_listening":
-            import peers
             flags += ["--set", f"proxy.peer_port={peers.closed_port(self.provider_address())}"]
         return flags
 

@@ -21,15 +21,13 @@ one of them passing does (take it off the list), so the list only shrinks.
 import hashlib
 import http.client
 import os
+import re
 import shutil
 import signal
-import socket
 import ssl
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -72,7 +70,6 @@ def request_of(case, qid):
 def generated(case, qid):
     """A multipart request whose attachment is one random block repeated, streamed (X-Road's
     AttachmentBig): the numbers come from the manifest's sentence."""
-    import re
     t = case.request_transform
     block = int(re.search(r"random (\d+)-byte block", t).group(1))
     times = int(re.search(r"repeated (\d+) times", t).group(1))

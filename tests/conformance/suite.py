@@ -67,13 +67,17 @@ def substitute_query_id(data: bytes, query_id: str) -> bytes:
 
 # ---- messages --------------------------------------------------------------------------------
 
+def parse_mime(body: bytes, content_type: str):
+    """The body with its Content-Type as an email.message.Message (parts in get_payload())."""
+    head = b"Content-Type: " + content_type.encode("latin-1") + b"\r\nMIME-Version: 1.0\r\n\r\n"
+    return email.parser.BytesParser(policy=email.policy.compat32).parsebytes(head + body)
+
+
 def split_message(body: bytes, content_type: str):
     """(SOAP part bytes, [attachment parts as email.message.Message]) of a SOAP message with
     or without attachments. Nested multiparts are flattened, as X-Road counts attachments."""
     if content_type and content_type.strip().lower().startswith("multipart/"):
-        head = b"Content-Type: " + content_type.encode("latin-1") + b"\r\nMIME-Version: 1.0\r\n\r\n"
-        msg = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(head + body)
-        parts = msg.get_payload()
+        parts = parse_mime(body, content_type).get_payload()
         if not isinstance(parts, list) or not parts:
             return None, []
         soap = parts[0].get_payload(decode=True)

@@ -29,6 +29,7 @@
 #include "proxy/transport.h"
 #include "signer/token.h"
 #include "support/openssl_tools.h"
+#include "support/https_service.h"
 #include "support/test_support.h"
 #include "testbed/ca.h"
 #include "globalconf/directory.h"
@@ -1233,58 +1234,6 @@ TEST_F(Exchange, TheServerProxyAndTheHttpsPortSpeakXRoadsProtocolsAndSuites) {
   EXPECT_EQ(s_client(https, "-tls1_2 -cipher ECDHE-RSA-AES256-SHA"), "");
 }
 
-// An HTTPS service on its own thread that answers JSON and remembers the client certificate
-// each request came with.
-class HttpsService {
- public:
-  HttpsService(const std::filesystem::path& cert, const std::filesystem::path& key) : guard_(io_.get_executor()) {
-    net::ServerOptions o;
-    o.name = "https_service";
-    net::TlsServerConfig tls;
-    tls.cert_chain_pem = read_file(cert);
-    tls.key_pem = read_file(key);
-    tls.client_auth = net::ClientAuth::optional;
-    tls.policy = {};  // OpenSSL's defaults, as a service would have
-    o.tls = tls;
-    server_ = std::make_unique<net::HttpServer>(
-        io_, o,
-        [this](net::ServerExchange& ex) -> boost::asio::awaitable<void> {
-          {
-            std::lock_guard lock(mu_);
-            client_leaf_ = ex.peer().chain.empty() ? "" : ex.peer().chain.front();
-          }
-          ++requests_;
-          (void)co_await ex.read_body_all();
-          (void)co_await ex.respond(net::make_response(boost::beast::http::status::ok, "{\"secure\":true}", "application/json"));
-        },
-        metrics_);
-    EXPECT_TRUE(server_->start().ok());
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  ~HttpsService() {
-    server_->stop_blocking(1s);
-    guard_.reset();
-    io_.stop();
-    thread_.join();
-  }
-  std::string url() const { return "https://127.0.0.1:" + std::to_string(server_->port()); }
-  int requests() const { return requests_; }
-  std::string client_leaf() const {
-    std::lock_guard lock(mu_);
-    return client_leaf_;
-  }
-
- private:
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
-  metrics::Registry metrics_;
-  std::unique_ptr<net::HttpServer> server_;
-  std::thread thread_;
-  mutable std::mutex mu_;
-  std::string client_leaf_;
-  std::atomic<int> requests_{0};
-};
-
 TEST_F(Exchange, HttpsServicesAreCheckedOnlyWhereTheirTlsAuthenticationSaysSo) {
   // One self-signed HTTPS service behind three services of ss2: SERVICE/lenient does not check
   // its certificate; SERVICE/strict does, and SERVICE's information-system certificates lack
@@ -1292,7 +1241,8 @@ TEST_F(Exchange, HttpsServicesAreCheckedOnlyWhereTheirTlsAuthenticationSaysSo) {
   TempDir tmp;
   write_identity(tmp, "service");
   write_identity(tmp, "other-is");
-  HttpsService service(tmp / "service.pem", tmp / "service.key");
+  HttpsService service(read_file(tmp / "service.pem"), read_file(tmp / "service.key"), {},
+                       [](const std::string&) { return std::string("{\"secure\":true}"); }, "application/json");
   const auto& ss2 = instance->contract["servers"][1];
   std::string conf = read_file(ss2["server_conf"].get<std::string>());
   // (The testbed writes the ids with their type: "SUBSYSTEM:DEV/COM/1002/CLIENT".)
