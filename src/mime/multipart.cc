@@ -126,7 +126,12 @@ Result<std::vector<Part>> parse_multipart(std::string_view body, std::string_vie
     if (body.substr(pos, 2) == "--") return parts;  // close delimiter
     // The rest of the delimiter line (transport padding), then its line break.
     const std::size_t eol = body.find('\n', pos);
-    if (eol == std::string_view::npos) return malformed("multipart body ends inside a delimiter line");
+    if (eol == std::string_view::npos) {
+      // The body ends with a delimiter that is not a close one: read as the end, as X-Road's
+      // MIME reader (mime4j) reads a message cut after its last part.
+      if (!parts.empty() && trim(body.substr(pos)).empty()) return parts;
+      return malformed("multipart body ends inside a delimiter line");
+    }
     if (!trim(body.substr(pos, eol - pos)).empty()) return malformed("junk after a multipart boundary");
     const std::size_t start = eol + 1;
     const auto next = next_delimiter(body, dash, start);

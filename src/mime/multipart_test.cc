@@ -47,6 +47,11 @@ TEST(Mime, MultipartWithBareLineFeeds) {
   auto inside = parse_multipart("--B\n\nx --B y\n--B--", "B");
   ASSERT_TRUE(inside.ok()) << inside.error().to_string();
   EXPECT_EQ((*inside)[0].body, "x --B y");
+  // A message cut right after its last delimiter (X-Road's soapfault-mtom.answer) ends there.
+  auto cut = parse_multipart("--B\nContent-Type: text/xml\n\n<a/>\n\n--B", "B");
+  ASSERT_TRUE(cut.ok()) << cut.error().to_string();
+  ASSERT_EQ(cut->size(), 1u);
+  EXPECT_EQ((*cut)[0].body, "<a/>\n");
 }
 
 TEST(Mime, MalformedMultipart) {

@@ -120,12 +120,13 @@ namespace {
 template <typename Stream>
 asio::awaitable<error_code> exchange(Stream& stream, boost::beast::flat_buffer& buffer,
                                      http::request<http::string_body>& req, http::response_parser<http::string_body>& parser,
-                                     bool& got_bytes) {
+                                     bool& got_bytes, const HeadCheck& check_head, Status& head_status) {
   auto [wec, wn] = co_await http::async_write(stream, req, kTuple);
   if (wec) co_return wec;
   auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, kTuple);
   got_bytes = hn > 0 || parser.got_some();
   if (hec) co_return hec;
+  if (check_head && !(head_status = check_head(parser.get())).ok()) co_return asio::error::operation_aborted;
   auto [rec, rn] = co_await http::async_read(stream, buffer, parser, kTuple);
   co_return rec;
 }
@@ -134,7 +135,8 @@ asio::awaitable<error_code> exchange(Stream& stream, boost::beast::flat_buffer& 
 template <typename Stream>
 asio::awaitable<error_code> exchange_streamed(Stream& stream, boost::beast::flat_buffer& buffer, http::request<http::empty_body>& head,
                                               const std::vector<Payload>& body, http::response_parser<http::buffer_body>& parser,
-                                              bool& got_bytes, IdleWatchdog& dog, PayloadBuilder& sink, Status& sink_status) {
+                                              bool& got_bytes, IdleWatchdog& dog, PayloadBuilder& sink, Status& sink_status,
+                                              const HeadCheck& check_head) {
   http::request_serializer<http::empty_body> serializer(head);
   auto [wec, wn] = co_await http::async_write_header(stream, serializer, kTuple);
   if (wec) co_return wec;
@@ -155,6 +157,7 @@ asio::awaitable<error_code> exchange_streamed(Stream& stream, boost::beast::flat
   auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, kTuple);
   got_bytes = hn > 0 || parser.got_some();
   if (hec) co_return hec;
+  if (check_head && !(sink_status = check_head(parser.get())).ok()) co_return asio::error::operation_aborted;
   dog.progress();
   while (!parser.is_done()) {
     parser.get().body().data = chunk.data();
@@ -295,7 +298,8 @@ asio::awaitable<Result<std::unique_ptr<HttpClient::Conn>>> HttpClient::connect(U
   co_return conn;
 }
 
-asio::awaitable<Result<ClientResponse>> HttpClient::request(Url url, http::request<http::string_body> req, std::string expected_peer) {
+asio::awaitable<Result<ClientResponse>> HttpClient::request(Url url, http::request<http::string_body> req, std::string expected_peer,
+                                                            HeadCheck check_head) {
   const asio::any_io_executor here = co_await asio::this_coro::executor;
   const std::string key = url.scheme + "://" + url.authority() + (expected_peer.empty() ? "" : " " + expected_peer);
   prepare_head(url, req);
@@ -311,18 +315,20 @@ asio::awaitable<Result<ClientResponse>> HttpClient::request(Url url, http::reque
     parser.header_limit(static_cast<std::uint32_t>(options_.max_response_header_bytes));
     parser.body_limit(options_.max_response_body_bytes);
     bool got_bytes = false;
+    Status head_status;
     error_code ec;
     bool timed_out = false;
     {
       Watchdog dog(conn->socket(), here, options_.request_timeout);
       // (No co_await inside ?: — GCC 12 miscompiles it.)
       if (conn->tls) {
-        ec = co_await exchange(*conn->tls, conn->buffer, req, parser, got_bytes);
+        ec = co_await exchange(*conn->tls, conn->buffer, req, parser, got_bytes, check_head, head_status);
       } else {
-        ec = co_await exchange(*conn->plain, conn->buffer, req, parser, got_bytes);
+        ec = co_await exchange(*conn->plain, conn->buffer, req, parser, got_bytes, check_head, head_status);
       }
       timed_out = dog.fired();
     }
+    if (!head_status.ok()) co_return head_status.error();
     if (ec) {
       // A pooled connection that closed under a safe request: the request is sent again.
       if (reused && !got_bytes && !timed_out && retryable(ec) && is_safe(req.method())) continue;
@@ -363,7 +369,7 @@ void HttpClient::release(const std::string& key, std::unique_ptr<Conn> conn) {
 
 asio::awaitable<Result<ClientResponse>> HttpClient::send(Url url, http::request_header<> head_in, std::vector<Payload> body,
                                                          std::filesystem::path spool_dir, std::uint64_t in_memory_limit,
-                                                         std::string expected_peer) {
+                                                         std::string expected_peer, HeadCheck check_head) {
   const asio::any_io_executor here = co_await asio::this_coro::executor;
   const std::string key = url.scheme + "://" + url.authority() + (expected_peer.empty() ? "" : " " + expected_peer);
   http::request<http::empty_body> head(std::move(head_in));
@@ -397,9 +403,9 @@ asio::awaitable<Result<ClientResponse>> HttpClient::send(Url url, http::request_
       IdleWatchdog dog(conn->socket(), here, options_.request_timeout);
       // (No co_await inside ?: — GCC 12 miscompiles it.)
       if (conn->tls) {
-        ec = co_await exchange_streamed(*conn->tls, conn->buffer, head, body, parser, got_bytes, dog, sink, sink_status);
+        ec = co_await exchange_streamed(*conn->tls, conn->buffer, head, body, parser, got_bytes, dog, sink, sink_status, check_head);
       } else {
-        ec = co_await exchange_streamed(*conn->plain, conn->buffer, head, body, parser, got_bytes, dog, sink, sink_status);
+        ec = co_await exchange_streamed(*conn->plain, conn->buffer, head, body, parser, got_bytes, dog, sink, sink_status, check_head);
       }
       timed_out = dog.fired();
     }

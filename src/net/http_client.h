@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -49,6 +50,10 @@ struct ClientResponse {
   std::optional<Payload> spooled_body;  // send(): a body over the in-memory limit, in a spool file
 };
 
+// Judges a response's head before its body is read: an error ends the request with that
+// error, and the connection is closed.
+using HeadCheck = std::function<Status(const http::response_header<>& head)>;
+
 class HttpClient {
  public:
   HttpClient(asio::any_io_executor executor, ClientOptions options = {});
@@ -58,8 +63,9 @@ class HttpClient {
 
   // (Coroutine parameters are taken by value: a reference could dangle across a suspension.)
   // Sends `request` to `url` (its target and Host are set from the URL when empty);
-  // `expected_peer` as with send().
-  asio::awaitable<Result<ClientResponse>> request(Url url, http::request<http::string_body> request, std::string expected_peer = {});
+  // `expected_peer` and `check_head` as with send().
+  asio::awaitable<Result<ClientResponse>> request(Url url, http::request<http::string_body> request, std::string expected_peer = {},
+                                                  HeadCheck check_head = {});
   asio::awaitable<Result<ClientResponse>> get(std::string url);
   // A POST of `body` as `content_type`, with an Accept header when `accept` is not empty.
   asio::awaitable<Result<ClientResponse>> post(std::string url, std::string content_type, std::string body,
@@ -72,9 +78,10 @@ class HttpClient {
   // With `expected_peer`, the connection is to that peer only: TlsClientConfig::check_server
   // judges the server against it (instead of the URL's host), and pooled connections are kept
   // apart by it, so one checked for another peer at the same address is never reused.
+  // With `check_head`, the response's head is judged before its body is read.
   asio::awaitable<Result<ClientResponse>> send(Url url, http::request_header<> head, std::vector<Payload> body,
                                                std::filesystem::path spool_dir, std::uint64_t in_memory_limit,
-                                               std::string expected_peer = {});
+                                               std::string expected_peer = {}, HeadCheck check_head = {});
 
   std::size_t connections_opened() const;
   std::size_t idle_connections() const;

@@ -732,6 +732,43 @@ TEST(RequestsDeliveredTwice, APostIsNeverSentAgainOnceItMayHaveArrived) {
   EXPECT_EQ(streamed.requests(), 2);
 }
 
+// A head that promises a body which never comes: the caller's check of the head decides
+// without waiting for the body (X-Road judges a service's Content-Type first).
+TEST(HttpClient, AHeadCheckDecidesBeforeTheBody) {
+  unsigned short port = 0;
+  const int fd = roadside::testing::listen_loopback(port);
+  std::thread server([fd] {
+    for (int i = 0; i < 2; ++i) {
+      const int c = ::accept(fd, nullptr, nullptr);
+      if (c < 0) return;
+      char buf[4096];
+      (void)::recv(c, buf, sizeof buf, 0);
+      const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n";
+      (void)::send(c, head.data(), head.size(), MSG_NOSIGNAL);
+      (void)::recv(c, buf, sizeof buf, 0);  // until the client gives up
+      ::close(c);
+    }
+  });
+  Loop loop;
+  ClientOptions options;
+  options.request_timeout = 1s;
+  HttpClient client(loop.io.get_executor(), options);
+  auto url = Url::parse("http://127.0.0.1:" + std::to_string(port) + "/");
+  auto waited = loop.run(client.request(*url, make_request(http::verb::post, "/", "x")));
+  ASSERT_FALSE(waited.ok());
+  EXPECT_EQ(waited.error().code(), errc::timeout) << waited.error().to_string();
+  HeadCheck typed = [](const http::response_header<>& head) -> Status {
+    if (head[http::field::content_type].empty()) return Error(make_error_code(errc::protocol_error), "no Content-Type");
+    return {};
+  };
+  auto judged = loop.run(client.request(*url, make_request(http::verb::post, "/", "x"), {}, typed));
+  ASSERT_FALSE(judged.ok());
+  EXPECT_EQ(judged.error().detail(), "no Content-Type");
+  ::shutdown(fd, SHUT_RDWR);
+  ::close(fd);
+  server.join();
+}
+
 TEST(RequestsDeliveredTwice, OnlyAFailureToConnectMayGoToAnotherServer) {
   Loop loop;
   HttpClient client(loop.io.get_executor());

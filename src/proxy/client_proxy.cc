@@ -141,6 +141,30 @@ std::string address_set_key(std::vector<std::string> addresses) {
 
 constexpr auto kFastestKept = std::chrono::hours(1);
 
+// The one server a request names (SOAP securityServer, REST X-Road-Security-Server), as
+// X-Road's ProviderSecurityServerResolver picks it: errc::unknown_member when no server hosts
+// `provider`; errc::invalid_security_server when the global configuration has no `target` with
+// an address, or `target` does not host `provider`; errc::maintenance_mode when it is in
+// maintenance. Servers are told apart by id, not address (two may share one).
+Result<const globalconf::SecurityServer*> targeted_server(const globalconf::SharedParameters& shared, const XRoadId& provider,
+                                                          const XRoadId& target) {
+  const auto hosting = shared.servers_hosting(provider);
+  if (hosting.empty()) return fail(errc::unknown_member, "no security server hosts " + provider.to_string());
+  const globalconf::SecurityServer* server = shared.security_server(target);
+  if (!server) return fail(errc::invalid_security_server, "could not find security server " + target.to_string() + " in the global configuration");
+  if (server->address.empty()) {
+    return fail(errc::invalid_security_server, "security server " + target.to_string() + " has no address in the global configuration");
+  }
+  if (std::find(hosting.begin(), hosting.end(), server) == hosting.end()) {
+    return fail(errc::invalid_security_server, "security server " + target.to_string() + " does not host " + provider.to_string());
+  }
+  if (server->in_maintenance) {
+    return fail(errc::maintenance_mode, "security server " + target.to_string() + " is in maintenance mode" +
+                                            (server->maintenance_message.empty() ? "" : ": " + server->maintenance_message));
+  }
+  return server;
+}
+
 }  // namespace
 
 std::optional<std::string> ClientProxy::fastest_server(const std::string& key) {
@@ -169,10 +193,17 @@ Status ClientProxy::check_local_client(const Snapshot& snap, const XRoadId& clie
   return check_is_connection(*local, peer);
 }
 
-asio::awaitable<Result<ClientProxy::Servers>> ClientProxy::servers_of(const Snapshot* snap, XRoadId provider) {
+asio::awaitable<Result<ClientProxy::Servers>> ClientProxy::servers_of(const Snapshot* snap, XRoadId provider,
+                                                                      std::optional<XRoadId> target_server) {
   const auto& shared = snap->shared;
   if (!shared) co_return fail(errc::global_conf_outdated, snap->globalconf_problem);
   if (!shared->has_client(provider)) co_return fail(errc::unknown_member, "service provider " + provider.to_string() + " is not in the global configuration");
+  if (target_server) {
+    // Only the server named, with no failover and no race for the fastest (X-Road's too).
+    auto server = targeted_server(*shared, provider, *target_server);
+    if (!server.ok()) co_return server.error();
+    co_return Servers{{*server}, {}};
+  }
   std::vector<const globalconf::SecurityServer*> servers;
   bool maintenance = false;
   for (const auto* s : shared->servers_hosting(provider)) {
@@ -207,8 +238,9 @@ asio::awaitable<Result<ClientProxy::Servers>> ClientProxy::servers_of(const Snap
 }
 
 asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(const Snapshot* snap, TransportMessage request, XRoadId client,
-                                                                       XRoadId provider, std::string request_id, HeaderList http_headers) {
-  auto in_order = co_await servers_of(snap, provider);
+                                                                       XRoadId provider, std::optional<XRoadId> target_server,
+                                                                       std::string request_id, HeaderList http_headers) {
+  auto in_order = co_await servers_of(snap, provider, std::move(target_server));
   if (!in_order.ok()) co_return in_order.error();
   const std::vector<const globalconf::SecurityServer*>& servers = in_order->list;
   const std::string& fastest_key = in_order->fastest_key;
@@ -310,6 +342,12 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_rest(net::Serv
   if (!client_text) co_return fail(errc::missing_header_field, "the X-Road-Client header is missing");
   auto client = parse_rest_client(*client_text);
   if (!client.ok()) co_return fail(errc::bad_request, "X-Road-Client: " + client.error().detail());
+  std::optional<XRoadId> target_server;  // PR-REST's X-Road-Security-Server: INSTANCE/CLASS/MEMBER/SERVERCODE
+  if (const auto server_text = last_header(headers, "X-Road-Security-Server")) {
+    auto server = parse_rest_path(ObjectType::server, *server_text);
+    if (!server.ok()) co_return fail(errc::bad_request, "X-Road-Security-Server: " + server.error().detail());
+    target_server = std::move(server).value();
+  }
   if (auto st = check_local_client(*snap, *client, ex.peer()); !st.ok()) co_return st.error();
   const auto& shared = snap->shared;
   if (!shared) co_return fail(errc::global_conf_outdated, snap->globalconf_problem);
@@ -345,7 +383,8 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_rest(net::Serv
   const std::string request_hash = rest_request_hash_of_digest(request.message, body_digest);
   HeaderList http_headers;
   http_headers.push_back({"x-road-message-type", "REST"});
-  auto answer = co_await exchange(snap, std::move(request), *client, target->service.service_provider(), request_id, std::move(http_headers));
+  auto answer = co_await exchange(snap, std::move(request), *client, target->service.service_provider(), std::move(target_server), request_id,
+                                  std::move(http_headers));
   if (!answer.ok()) co_return answer.error();
   if (answer->fault) {
     co_return Answer{Reply::of(rest_error_response(*answer->fault, std::string(req[http::field::accept]), req.version())), true};
@@ -399,6 +438,7 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_soap(net::Serv
 
   TransportMessage request;
   request.message_type = message->soap_content_type;
+  request.message_headers = std::move(message->soap_part_headers);
   request.message = std::move(message->soap);
   request.attachments = std::move(message->attachments);
   held.shrink_to(2 * held.taken() / kSoapMemoryWeight);
@@ -406,7 +446,8 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_soap(net::Serv
   HeaderList http_headers;
   http_headers.push_back({"x-original-content-type", content_type});
   if (auto action = req.find("SOAPAction"); action != req.end()) http_headers.push_back({"x-original-soapaction", std::string(action->value())});
-  auto answer = co_await exchange(snap, std::move(request), client, service.service_provider(), request_id, std::move(http_headers));
+  auto answer = co_await exchange(snap, std::move(request), client, service.service_provider(), env->header.security_server, request_id,
+                                  std::move(http_headers));
   if (!answer.ok()) co_return answer.error();
   if (answer->fault) co_return Answer{Reply::of(soap_error_response(*answer->fault, req.version())), true};
 
@@ -426,6 +467,7 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_soap(net::Serv
   SoapMessage out_message;
   out_message.content_type = answer->original_content_type.empty() ? response.message_type : answer->original_content_type;
   out_message.soap_content_type = response.message_type;
+  out_message.soap_part_headers = std::move(response.message_headers);
   out_message.soap = std::move(response.message);
   out_message.attachments = std::move(response.attachments);
   out_message.multipart = !out_message.attachments.empty() || mime_type_of(out_message.content_type) == "multipart/related";

@@ -3,7 +3,9 @@
 //   the service from the path, the client from X-Road-Client -> the client is hosted here and
 //   its IS connected as its mode demands (NOAUTH, SSLNOAUTH, SSLAUTH) -> a valid global
 //   configuration -> the provider's servers (not in maintenance): the one that accepted a TCP
-//   connection first (fastest connect, remembered for an hour), then the others in turn
+//   connection first (fastest connect, remembered for an hour), then the others in turn; or
+//   the one server X-Road-Security-Server (SOAP: the securityServer header) names, alone, if
+//   it hosts the provider (else server.clientproxy.invalid_security_server)
 //   -> the REST header part (X-Road-Id, X-Road-Request-Id added) and body, signed for the
 //   client's member by the batch signer -> mutual TLS on the authentication key, the peer's
 //   certificate registered for a server hosting the provider, chained to an approved CA,
@@ -41,17 +43,22 @@ class ClientProxy {
     TransportMessage message;
     std::string original_content_type;  // x-original-content-type (SOAP)
   };
-  // Signs `request` for `client`, sends it to a server of `provider` and verifies the answer.
+  // Signs `request` for `client`, sends it to a server of `provider` (to `target_server` alone
+  // when the request names one) and verifies the answer.
   // (Pointer parameters: coroutine parameters are copied; `snap` lives in handle()'s frame.)
   boost::asio::awaitable<Result<PeerAnswer>> exchange(const Snapshot* snap, TransportMessage request, XRoadId client, XRoadId provider,
-                                                      std::string request_id, HeaderList http_headers);
+                                                      std::optional<XRoadId> target_server, std::string request_id,
+                                                      HeaderList http_headers);
   // The provider's servers that are not in maintenance, the fastest to connect first, and the
-  // key its fastest one is remembered under (empty for a single server).
+  // key its fastest one is remembered under (empty for a single server). With `target_server`
+  // (X-Road's security server targeting: SOAP securityServer, REST X-Road-Security-Server) that
+  // server alone, if it hosts the provider and is not in maintenance:
+  // errc::invalid_security_server or errc::maintenance_mode otherwise.
   struct Servers {
     std::vector<const globalconf::SecurityServer*> list;
     std::string fastest_key;
   };
-  boost::asio::awaitable<Result<Servers>> servers_of(const Snapshot* snap, XRoadId provider);
+  boost::asio::awaitable<Result<Servers>> servers_of(const Snapshot* snap, XRoadId provider, std::optional<XRoadId> target_server);
   // The client is hosted here and its IS connected as its mode demands.
   Status check_local_client(const Snapshot& snap, const XRoadId& client, const net::PeerInfo& peer) const;
   // A response for the IS, and whether it carries a fault (the provider's or the service's).

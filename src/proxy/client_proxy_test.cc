@@ -472,6 +472,95 @@ TEST_F(ClientProxyTest, TheFastestServerIsRememberedForAnHour) {
   EXPECT_EQ(peers->fastest_asked, 4);  // forgotten after an hour
 }
 
+// ---- security server targeting (PR-TARGETSS, PR-REST's X-Road-Security-Server) ----------
+// A request that names one of the provider's servers goes to that one alone: no race for the
+// fastest, no failover. ss2 and ss3 both host the provider.
+
+// The securityServer header naming server `code` of member EE/COM/`member`.
+std::string security_server_xml(std::string_view member, std::string_view code) {
+  return R"(<xrd:securityServer id:objectType="SERVER"><id:xRoadInstance>EE</id:xRoadInstance><id:memberClass>COM</id:memberClass><id:memberCode>)" +
+         std::string(member) + "</id:memberCode><id:serverCode>" + std::string(code) + "</id:serverCode></xrd:securityServer>";
+}
+// soap_request() with `header` among its X-Road headers.
+std::string soap_request_with(const std::string& header) {
+  std::string request = soap_request();
+  return request.insert(request.find("<xrd:id>"), header);
+}
+// A REST request of EE/COM/1/CLIENT with X-Road-Security-Server: `server`.
+FakeExchange rest_to(const std::string& server) {
+  return FakeExchange(verb::get, kRestTarget, {{"X-Road-Client", "EE/COM/1/CLIENT"}, {"X-Road-Security-Server", server}}, "");
+}
+
+TEST_F(ClientProxyTest, ARequestThatNamesAServerGoesToThatServerEveryTime) {
+  for (const std::string named : {"ss2", "ss3", "ss2"}) {
+    peers->fastest_index = named == "ss2" ? 1 : 0;  // the other server would connect first
+    peers->contacted.clear();
+    FakeExchange ex = rest_to("EE/COM/2/" + named);
+    EXPECT_EQ(handle(ex).status(), 200u) << ex.body();
+    EXPECT_EQ(peers->contacted, std::vector<std::string>{"SERVER:EE/COM/2/" + named});
+  }
+  peers->answer = [this](const globalconf::SecurityServer& s, const TransportMessage& r) { return soap_answer(s, r); };
+  for (const std::string named : {"ss3", "ss2", "ss3"}) {
+    peers->fastest_index = named == "ss2" ? 1 : 0;
+    peers->contacted.clear();
+    FakeExchange ex = soap(soap_request_with(security_server_xml("2", named)));
+    EXPECT_EQ(handle(ex).status(), 200u) << ex.body();
+    EXPECT_EQ(peers->contacted, std::vector<std::string>{"SERVER:EE/COM/2/" + named});
+  }
+  EXPECT_EQ(peers->fastest_asked, 0);  // no race among the provider's servers
+}
+
+TEST_F(ClientProxyTest, ANamedServerThatCannotBeReachedIsNotReplacedByAnother) {
+  peers->answer = [](const globalconf::SecurityServer&, const TransportMessage&) -> Result<net::ClientResponse> {
+    return Error(net::make_error_code(net::errc::connect_failed), "connection refused");
+  };
+  EXPECT_EQ(fault(rest_to("EE/COM/2/ss3")), "server.clientproxy.network_error");
+  EXPECT_EQ(peers->contacted, std::vector<std::string>{"SERVER:EE/COM/2/ss3"});
+}
+
+TEST_F(ClientProxyTest, InvalidSecurityServerWhenTheNamedServerIsUnknownOrDoesNotHostTheProvider) {
+  // A server of the client's member, hosting the client only.
+  globalconf::SecurityServer ss1;
+  ss1.id = id("SERVER:EE/COM/1/ss1");
+  ss1.address = "ss1.example";
+  ss1.clients = {id("SUBSYSTEM:EE/COM/1/CLIENT")};
+  shared->security_servers.push_back(ss1);
+
+  FakeExchange unknown = rest_to("EE/COM/2/ss9");
+  EXPECT_EQ(fault_of(handle(unknown)), "server.clientproxy.invalid_security_server");
+  EXPECT_EQ(unknown.status(), 500u);
+  EXPECT_NE(unknown.body().find("could not find security server SERVER:EE/COM/2/ss9"), std::string::npos) << unknown.body();
+  FakeExchange elsewhere = rest_to("EE/COM/1/ss1");
+  EXPECT_EQ(fault_of(handle(elsewhere)), "server.clientproxy.invalid_security_server");
+  EXPECT_NE(elsewhere.body().find("SERVER:EE/COM/1/ss1 does not host SUBSYSTEM:EE/COM/2/SERVICE"), std::string::npos) << elsewhere.body();
+  EXPECT_EQ(fault(soap(soap_request_with(security_server_xml("2", "ss9")))), "server.clientproxy.invalid_security_server");
+  EXPECT_EQ(fault(soap(soap_request_with(security_server_xml("1", "ss1")))), "server.clientproxy.invalid_security_server");
+  EXPECT_EQ(signer.calls, 0);
+  EXPECT_EQ(peers->contacted.size(), 0u);
+}
+
+TEST_F(ClientProxyTest, MaintenanceModeWhenTheNamedServerIsInMaintenance) {
+  shared->security_servers[0].in_maintenance = true;  // ss2; ss3 would take the request
+  shared->security_servers[0].maintenance_message = "upgrading";
+  FakeExchange ex = rest_to("EE/COM/2/ss2");
+  EXPECT_EQ(fault_of(handle(ex)), "server.clientproxy.maintenance_mode");
+  EXPECT_NE(ex.body().find("upgrading"), std::string::npos) << ex.body();
+  EXPECT_EQ(peers->contacted.size(), 0u);
+}
+
+TEST_F(ClientProxyTest, AMalformedSecurityServerIsTheClientsFault) {
+  for (const char* bad : {"EE/COM/2", "EE/COM/2/ss2/extra", "", "EE/COM//ss2", "EE/COM/2/ss%2"}) {
+    FakeExchange ex = rest_to(bad);
+    EXPECT_EQ(fault_of(handle(ex)), "client.bad_request") << bad;
+    EXPECT_EQ(ex.status(), 400u) << bad;
+  }
+  // securityServer is a SERVER identifier (PR-TARGETSS), not a member.
+  const std::string member = R"(<xrd:securityServer id:objectType="MEMBER"><id:xRoadInstance>EE</id:xRoadInstance>)"
+                             R"(<id:memberClass>COM</id:memberClass><id:memberCode>2</id:memberCode></xrd:securityServer>)";
+  EXPECT_EQ(fault(soap(soap_request_with(member))), "client.bad_request");
+  EXPECT_EQ(peers->contacted.size(), 0u);
+}
+
 // ---- the provider's signature by X-Road's rules (trust::Trust::xroad()) -------------------
 // Genuine signatures by signer::sign_batch (what the batch signer signs with), then broken.
 

@@ -41,6 +41,8 @@ const FaultCategory& proxy_category() noexcept {
                                                   {errc::service_unknown_host, "service_failed.unknown_host", "unknown service host"},
                                                   {errc::io_error, "io_error", "connection broken"},
                                                   {errc::service_disabled, "service_disabled", "service disabled"},
+                                                  {errc::inconsistent_headers, "inconsistent_headers", "inconsistent headers"},
+                                                  {errc::invalid_security_server, "invalid_security_server", "invalid security server"},
                                                   {errc::missing_body, "missing_body", "missing SOAP Body"},
                                               });
   return c;
@@ -96,6 +98,7 @@ bool is_client_error(const Error& e) {
     case errc::invalid_body:
     case errc::missing_soap:
     case errc::missing_body:
+    case errc::inconsistent_headers:
     case errc::invalid_soap_action:
     case errc::mime_parsing_failed: return true;
     default: return false;

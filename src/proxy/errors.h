@@ -49,6 +49,8 @@ enum class errc {
   service_unknown_host,      // the service's host name does not resolve
   io_error,                  // the connection broke after the request was sent
   service_disabled,          // the service is disabled on the provider's server
+  inconsistent_headers,      // client: the SOAP Body's element does not start with the service code
+  invalid_security_server,   // the security server a request names is unknown or does not host its provider
   missing_body,              // client: a SOAP envelope without a Body
   // (Keep missing_body last, or move kLastErrc: service_failed_category() covers up to it.)
 };

@@ -204,10 +204,14 @@ class FakeServices final : public ServiceTransport {
   std::vector<ServiceTls> tls;       // how each call's TLS certificate was to be judged
 
   boost::asio::awaitable<Result<net::ClientResponse>> request(net::Url url, http::request<http::string_body> request,
-                                                              std::chrono::milliseconds, ServiceTls t) override {
+                                                              std::chrono::milliseconds, ServiceTls t, net::HeadCheck check_head) override {
     called.push_back(url.to_string());
     tls.push_back(std::move(t));
-    co_return answer(url.to_string(), std::string(request.method_string()), request.body());
+    auto r = answer(url.to_string(), std::string(request.method_string()), request.body());
+    if (r.ok() && check_head) {
+      if (auto st = check_head(r->message); !st.ok()) co_return st.error();
+    }
+    co_return r;
   }
   boost::asio::awaitable<Result<net::ClientResponse>> send(net::Url url, http::request_header<> head,
                                                            std::vector<net::Payload> body,

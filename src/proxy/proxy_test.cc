@@ -120,7 +120,23 @@ TEST(Soap, RefusalsNameTheirCause) {
   EXPECT_EQ(parse_soap(wrong_version, true).error().fault_code(), "invalid_protocol_version");
   std::string other_body(kSoap);
   other_body.replace(other_body.find("<xrd:getState/>"), 15, "<xrd:setState/>");
-  EXPECT_EQ(parse_soap(other_body, true).error().fault_code(), "invalid_body");
+  EXPECT_EQ(parse_soap(other_body, true).error().fault_code(), "inconsistent_headers");
+  // X-Road compares the start only: getStateResponse names getState too.
+  std::string response_named(kSoap);
+  response_named.replace(response_named.find("<xrd:getState/>"), 15, "<xrd:getStateResponse/>");
+  EXPECT_TRUE(parse_soap(response_named, true).ok());
+}
+
+// X-Road's SoapMessageDecoder: a part without Content-Type is invalid_content_type, the
+// envelope part as any other (its AttachmentFaulty and ServerProxyAttachmentError cases).
+TEST(Soap, EveryMimePartNeedsAContentType) {
+  const std::string soap_part = "--b1\r\nContent-Type: text/xml\r\n\r\n" + std::string(kSoap) + "\r\n";
+  auto untyped_attachment = split_soap_message("multipart/related; boundary=b1", soap_part + "--b1\r\nCont-Type: text/plain\r\n\r\nx\r\n--b1--\r\n");
+  ASSERT_FALSE(untyped_attachment.ok());
+  EXPECT_EQ(untyped_attachment.error().fault_code(), "invalid_content_type");
+  auto untyped_envelope = split_soap_message("multipart/related; boundary=b1", "--b1\r\nContent-ID: <r>\r\n\r\n" + std::string(kSoap) + "\r\n--b1--\r\n");
+  ASSERT_FALSE(untyped_envelope.ok());
+  EXPECT_EQ(untyped_envelope.error().fault_code(), "invalid_content_type");
 }
 
 TEST(Soap, MultipartMessagesSplitAndJoinBack) {

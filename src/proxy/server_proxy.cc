@@ -69,6 +69,13 @@ Status check_rest_access(const Snapshot& snap, const XRoadId& client, const XRoa
   return access_denied(client, service, " " + method + " " + path);
 }
 
+// After the access check, as X-Road's: a disabled service is refused with its notice, so
+// only a client that may call it learns why it is off.
+Status check_service_enabled(const serverconf::Service& service) {
+  if (!service.disabled) return {};
+  return fail(errc::service_disabled, "service " + service.id.to_string() + " is disabled: " + service.disabled_text());
+}
+
 }  // namespace
 
 Fault fault_for_peer(const Fault& logged, const Error& cause) {
@@ -209,6 +216,11 @@ asio::awaitable<Result<net::StringResponse>> ServerProxy::process_soap(net::Serv
   const XRoadId client = *env->header.client;
   const XRoadId service_id = *env->header.service;
   if (auto st = verify_sender(request, client, sender, *snap); !st.ok()) co_return st.error();
+  // A request that names its security server is for this one only (X-Road's verifySecurityServer).
+  if (env->header.security_server && !(*env->header.security_server == snap->conf->server_id())) {
+    co_return fail(errc::invalid_security_server, "the request is for security server " + env->header.security_server->to_string() +
+                                                      ", this is " + snap->conf->server_id().to_string());
+  }
 
   Result<SoapMessage> incoming = Error();
   const serverconf::Service* service = snap->conf->service(service_id);
@@ -222,6 +234,7 @@ asio::awaitable<Result<net::StringResponse>> ServerProxy::process_soap(net::Serv
   if (!renv.ok()) co_return service_failed(renv.error(), "service " + service_id.to_string() + " answered with a malformed SOAP message: ");
   TransportMessage response;
   response.message_type = incoming->soap_content_type;
+  response.message_headers = std::move(incoming->soap_part_headers);
   response.attachments = std::move(incoming->attachments);
   if (renv->is_fault) {
     response.message = std::move(incoming->soap);
@@ -249,12 +262,14 @@ asio::awaitable<Result<SoapMessage>> ServerProxy::call_soap_service(net::ServerE
     co_return fail(errc::service_type, "service " + service_id.to_string() + " is a REST service and cannot be called using SOAP");
   }
   if (auto st = check_service_access(*snap, client, service_id); !st.ok()) co_return st.error();
+  if (auto st = check_service_enabled(*service); !st.ok()) co_return st.error();
   // The message as the client's IS sent it.
   const auto& req = ex.request();
   SoapMessage outgoing;
   outgoing.content_type = std::string(req["x-original-content-type"]);
   if (outgoing.content_type.empty()) outgoing.content_type = request.message_type;
   outgoing.soap_content_type = request.message_type;
+  outgoing.soap_part_headers = request.message_headers;
   outgoing.soap = request.message;
   outgoing.attachments = request.attachments;
   outgoing.multipart = !outgoing.attachments.empty() || mime_type_of(outgoing.content_type) == "multipart/related";
@@ -266,7 +281,13 @@ asio::awaitable<Result<SoapMessage>> ServerProxy::call_soap_service(net::ServerE
   if (auto action = req.find("x-original-soapaction"); action != req.end()) call.set("SOAPAction", action->value());
   call.body() = join_soap_message(outgoing);
   call.prepare_payload();
-  auto answer = co_await ctx_.services->request(*url, std::move(call), service->timeout, service_tls(*snap->conf, *service));
+  // The answer's Content-Type is judged before its body is read (as X-Road's): a service
+  // that answers something else is not waited for.
+  auto soap_head = [](const http::response_header<>& head) { return check_soap_content_type(head[http::field::content_type]); };
+  auto answer = co_await ctx_.services->request(*url, std::move(call), service->timeout, service_tls(*snap->conf, *service), soap_head);
+  if (!answer.ok() && answer.error().code() == make_error_code(errc::invalid_content_type)) {
+    co_return service_failed(answer.error(), "service " + service_id.to_string() + " answered: ");
+  }
   if (!answer.ok()) co_return service_error(*service, answer.error());
   const std::string answer_type(answer->message[http::field::content_type]);
   auto incoming = split_soap_message(answer_type, std::move(answer->message.body()));
@@ -374,6 +395,7 @@ asio::awaitable<Result<net::ClientResponse>> ServerProxy::call_rest_service(Rest
   if (auto st = check_query(target.query); !st.ok()) co_return st.error();
   const std::string checked = path->decoded.empty() ? "/" : path->decoded;
   if (auto st = check_rest_access(*snap, client, target.service, head.method, checked); !st.ok()) co_return st.error();
+  if (auto st = check_service_enabled(*service); !st.ok()) co_return st.error();
   auto url = net::Url::parse(service->url);
   if (!url.ok()) co_return service_error(*service, url.error());
   std::string base = url->target;

@@ -357,6 +357,43 @@ TEST_F(ServerProxyTest, AccessDeniedOnEveryWayToAService) {
   EXPECT_EQ(signer.calls, 0);
 }
 
+TEST_F(ServerProxyTest, ADisabledServiceAnswersItsNoticeToThoseWhoMayCallIt) {
+  for (auto& service : conf->services) {
+    service.disabled = true;
+    service.disabled_notice = "Back on Monday";
+  }
+  FakeExchange soap_call = soap();
+  EXPECT_EQ(fault_code_of(handle(soap_call)), "server.serverproxy.service_disabled");
+  EXPECT_NE(soap_call.body().find("Back on Monday"), std::string::npos) << soap_call.body();
+  FakeExchange rest_call = rest();
+  EXPECT_EQ(fault_code_of(handle(rest_call)), "server.serverproxy.service_disabled");
+  EXPECT_NE(rest_call.body().find("Back on Monday"), std::string::npos) << rest_call.body();
+  // The access check comes first (X-Road's order), and the metaservices still list it.
+  EXPECT_EQ(fault(soap("getState", "<m:getState xmlns:m=\"urn:m\"/>", "OTHER")), "server.serverproxy.access_denied");
+  FakeExchange list = soap("listMethods", "<xrd:listMethods/>");
+  EXPECT_EQ(handle(list).status(), 200u) << list.body();
+  EXPECT_NE(answer_of(list).message.find("getState"), std::string::npos);
+  EXPECT_TRUE(services->called.empty());
+}
+
+// X-Road's verifySecurityServer: a SOAP request that names a security server is served only
+// by that one.
+TEST_F(ServerProxyTest, ARequestForAnotherSecurityServerIsRefused) {
+  auto naming = [&](std::string_view server_code) {
+    TransportMessage m;
+    m.message_type = "text/xml; charset=UTF-8";
+    m.message = soap_message("getState", "<m:getState xmlns:m=\"urn:m\"/>");
+    const std::string server = R"(<xrd:securityServer id:objectType="SERVER"><id:xRoadInstance>EE</id:xRoadInstance><id:memberClass>COM</id:memberClass><id:memberCode>2</id:memberCode><id:serverCode>)" +
+                               std::string(server_code) + "</id:serverCode></xrd:securityServer>";
+    m.message.insert(m.message.find("<xrd:id>"), server);
+    return transport(std::move(m));
+  };
+  EXPECT_EQ(fault(naming("ss3")), "server.serverproxy.invalid_security_server");
+  EXPECT_TRUE(services->called.empty());
+  FakeExchange here = naming("ss2");
+  EXPECT_EQ(handle(here).status(), 200u) << here.body();
+}
+
 TEST_F(ServerProxyTest, BadRequest) {
   EXPECT_EQ(fault(rest("/r1/EE/COM/2/SERVICE/getOpenAPI")), "server.serverproxy.bad_request");
   EXPECT_EQ(fault(rest("/r1/EE/COM/2/SERVICE/echo/%2e%2e/secret")), "server.serverproxy.bad_request");

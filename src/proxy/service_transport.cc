@@ -80,8 +80,9 @@ net::HttpClient& HttpServiceTransport::client(std::chrono::milliseconds timeout)
 }
 
 asio::awaitable<Result<net::ClientResponse>> HttpServiceTransport::request(net::Url url, net::http::request<net::http::string_body> request,
-                                                                           std::chrono::milliseconds timeout, ServiceTls tls) {
-  co_return co_await client(timeout).request(std::move(url), std::move(request), expected_peer(tls));
+                                                                           std::chrono::milliseconds timeout, ServiceTls tls,
+                                                                           net::HeadCheck check_head) {
+  co_return co_await client(timeout).request(std::move(url), std::move(request), expected_peer(tls), std::move(check_head));
 }
 
 asio::awaitable<Result<net::ClientResponse>> HttpServiceTransport::send(net::Url url, net::http::request_header<> head,

@@ -80,7 +80,7 @@ class ServiceTransportTest : public ::testing::Test {
   Result<net::ClientResponse> soap(const std::string& url, ServiceTls tls) {
     http::request<http::string_body> req{http::verb::post, "", 11};
     req.body() = "<soap/>";
-    return run(transport_.request(*net::Url::parse(url), std::move(req), 5s, std::move(tls)));
+    return run(transport_.request(*net::Url::parse(url), std::move(req), 5s, std::move(tls), {}));
   }
   Result<net::ClientResponse> get(const std::string& url, ServiceTls tls) {
     return run(transport_.get(url, 5s, std::move(tls)));

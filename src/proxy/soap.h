@@ -34,10 +34,13 @@ struct SoapEnvelope {
   std::string body_element;  // local name of the Body's one child
 };
 
-// Reads the envelope and its X-Road headers. A request must have client, service, id and
-// protocolVersion 4.x, and a body whose element is named like the service code.
+// Reads the envelope and its X-Road headers. A message that is not a fault must have client,
+// service, id and protocolVersion 4.x, and one Body element whose name starts with the service
+// code (getState, getStateResponse); a request, even when it is a fault. A request's securityServer (PR-TARGETSS,
+// optional) is a SERVER.
 // Errors (errc): invalid_soap (not a SOAP 1.1 envelope), missing_header, missing_header_field,
-// invalid_protocol_version, invalid_body.
+// bad_request (an identifier malformed or of the wrong type), invalid_protocol_version,
+// invalid_body, inconsistent_headers.
 Result<SoapEnvelope> parse_soap(std::string_view xml, bool request);
 
 // One attachment: its MIME headers as sent and its bytes.
@@ -50,18 +53,23 @@ struct Attachment {
 struct SoapMessage {
   std::string content_type;       // of the whole HTTP body (text/xml, multipart/related; ...)
   std::string soap_content_type;  // of the envelope part
-  HeaderList soap_part_headers;   // the envelope part's MIME headers (multipart only)
+  HeaderList soap_part_headers;   // the envelope part's MIME headers but Content-Type (multipart only)
   std::string soap;               // the envelope's bytes
   std::vector<Attachment> attachments;
   bool multipart = false;
 };
 
+// Whether `content_type` can be a SOAP message's: text/xml or multipart/related.
+// Error: invalid_content_type (none, or another type).
+Status check_soap_content_type(std::string_view content_type);
 // Splits an HTTP body by its Content-Type: text/xml, or multipart/related (SwA, MTOM) whose
-// root part (the start parameter, else the first) is the envelope.
+// root part (the start parameter, else the first) is the envelope. Every part must have a
+// Content-Type.
 // Errors: invalid_content_type, missing_soap, invalid_soap.
 Result<SoapMessage> split_soap_message(std::string_view content_type, std::string body);
 // The HTTP body back: the envelope alone, or a multipart/related body with `content_type`'s
-// boundary, every part with its original headers.
+// boundary, every part with its original headers (the envelope part's Content-Type is
+// soap_content_type; its Content-ID, when it has none, the start parameter's).
 std::string join_soap_message(const SoapMessage& m);
 
 // Inserts <prefix:requestHash algorithmId="...sha512">hash</prefix:requestHash> right after the

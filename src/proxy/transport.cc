@@ -13,12 +13,14 @@ Error invalid(std::string detail) {
   return Error(make_error_code(errc::invalid_message), std::move(detail));
 }
 
-void add_part(std::string& out, const std::string& boundary, std::string_view type, std::string_view bytes,
-              bool first) {
+void add_part(std::string& out, const std::string& boundary, std::string_view type, std::string_view bytes, bool first,
+              const HeaderList& more = {}) {
   if (!first) out += "\r\n";
   out += "--" + boundary + "\r\ncontent-type: ";
   out += type;
-  out += "\r\n\r\n";
+  out += "\r\n";
+  for (const auto& h : more) out += h.name + ": " + h.value + "\r\n";
+  out += "\r\n";
   out += bytes;
 }
 
@@ -118,7 +120,7 @@ EncodedMessage encode_transport(const TransportMessage& m) {
     add_part(out, boundary, kOcspResponseType, ocsp, first);
     first = false;
   }
-  add_part(out, boundary, m.message_type, m.message, first);
+  add_part(out, boundary, m.message_type, m.message, first, m.message_headers);
   if (m.body && m.body->in_memory()) {
     add_part(out, boundary, kRestBodyType, m.body->bytes(), false);
   } else if (m.body) {
@@ -203,6 +205,8 @@ Result<TransportMessage> decode_parts(std::vector<PayloadPart> parts, std::uint6
   }
   if (i == parts.size()) return invalid("the transport message has no message part");
   m.message_type = parts.at(i).headers.get("content-type").value_or("");
+  for (const auto& h : parts.at(i).headers.list) m.message_headers.push_back({h.name, h.value});
+  remove_header(m.message_headers, "content-type");
   ROADSIDE_TRY(m.message, bytes_of(i));
   ++i;
   if (i < parts.size() && type_of(i) == kRestBodyType) m.body = std::move(parts.at(i++).body);

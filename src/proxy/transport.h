@@ -33,6 +33,7 @@ inline constexpr std::string_view kHashAlgorithmHeader = "x-hash-algorithm";
 struct TransportMessage {
   std::vector<std::string> ocsp_responses;  // DER
   std::string message_type;                 // Content-Type of the message part
+  HeaderList message_headers;               // its other MIME headers (a SOAP part's Content-ID), not signed
   std::string message;                      // the message part's bytes (what /message.xml names)
   std::optional<net::Payload> body;         // REST body (/attachment1), in memory or spooled
   std::vector<Attachment> attachments;      // SOAP attachments (/attachment1..N), in a nested multipart

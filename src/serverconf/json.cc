@@ -42,9 +42,11 @@ std::string ServerConf::to_json() const {
     json sj = {{"id", s.id.to_string()},   {"type", to_string(s.type)},  {"url", s.url},
                {"timeout_ms", s.timeout.count()}, {"wsdl", s.wsdl_url}, {"openapi", s.openapi_url},
                {"endpoints", eps}};
-    // Only when off: a document without it (X-Road's default, and every revision stored before
-    // it existed) keeps its digest.
+    // Only when not the default: a document without them (and every revision stored before
+    // they existed) keeps its digest.
     if (!s.tls_authentication) sj["tls_authentication"] = false;
+    if (s.disabled) sj["disabled"] = true;
+    if (!s.disabled_notice.empty()) sj["disabled_notice"] = s.disabled_notice;
     j["services"].push_back(std::move(sj));
   }
   j["local_groups"] = json::array();
@@ -91,6 +93,8 @@ Result<ServerConf> ServerConf::from_json(std::string_view text) {
       s.wsdl_url = sj.at("wsdl").get<std::string>();
       s.openapi_url = sj.at("openapi").get<std::string>();
       s.tls_authentication = sj.value("tls_authentication", true);
+      s.disabled = sj.value("disabled", false);
+      s.disabled_notice = sj.value("disabled_notice", std::string());
       for (const auto& e : sj.at("endpoints"))
         s.endpoints.push_back({e.at("method").get<std::string>(), e.at("path").get<std::string>()});
       c.services.push_back(std::move(s));

@@ -54,6 +54,10 @@ XRoadId ServerConf::server_id() const {
   return *XRoadId::server(owner.instance(), owner.member_class(), owner.member_code(), server_code);
 }
 
+std::string Service::disabled_text() const {
+  return disabled_notice.empty() ? "Service '" + id.to_string() + "' is disabled" : disabled_notice;
+}
+
 const Client* ServerConf::client(const XRoadId& id) const {
   for (const auto& c : clients) {
     if (c.id == id) return &c;

@@ -65,6 +65,13 @@ struct Service {
   // one of its provider's is_certs; otherwise any certificate is accepted. X-Road's per-service
   // sslAuthentication ("Verify TLS certificate"), true when not set.
   bool tls_authentication = true;
+  // A disabled service exists and keeps its access rights, and the metaservices still list and
+  // describe it, but a call is refused with `disabled_notice` (X-Road's disabled service
+  // description and its "disabledNotice").
+  bool disabled = false;
+  std::string disabled_notice;  // empty: X-Road's "Service 'ID' is disabled"
+  // What a refused call is told: the notice, or X-Road's default. REQUIRES: disabled.
+  std::string disabled_text() const;
 };
 
 struct AccessRight {

@@ -53,6 +53,37 @@ TEST(ServerConf, ParsesTheDeclarativeFile) {
   EXPECT_EQ(back->to_json(), c->to_json());
 }
 
+TEST(ServerConf, AServiceIsDisabledWithANoticeThatSurvivesTheDatabase) {
+  const std::string yaml = std::string(kConf) + R"(
+  - id: DEV/COM/1002/OTHER
+    services:
+      - code: paused
+        url: http://127.0.0.1:8000/paused
+        disabled: true
+        disabled_notice: "Back on Monday"
+      - code: quiet
+        url: http://127.0.0.1:8000/quiet
+        disabled: true
+)";
+  auto c = ServerConf::parse_yaml(yaml);
+  ASSERT_TRUE(c.ok()) << c.error().to_string();
+  const Service* echo = c->service(id("SERVICE:DEV/COM/1002/SERVICE/echo"));
+  const Service* paused = c->service(id("SERVICE:DEV/COM/1002/OTHER/paused"));
+  const Service* quiet = c->service(id("SERVICE:DEV/COM/1002/OTHER/quiet"));
+  ASSERT_TRUE(echo && paused && quiet);
+  EXPECT_FALSE(echo->disabled);
+  EXPECT_TRUE(paused->disabled);
+  EXPECT_EQ(paused->disabled_text(), "Back on Monday");
+  EXPECT_EQ(quiet->disabled_text(), "Service 'SERVICE:DEV/COM/1002/OTHER/quiet' is disabled");  // X-Road's default
+  auto back = ServerConf::from_json(c->to_json());
+  ASSERT_TRUE(back.ok()) << back.error().to_string();
+  EXPECT_EQ(back->to_json(), c->to_json());
+  EXPECT_TRUE(back->service(paused->id)->disabled);
+  EXPECT_EQ(back->service(paused->id)->disabled_notice, "Back on Monday");
+  // An enabled service adds nothing to the stored form: older revisions keep their digest.
+  EXPECT_EQ(ServerConf::parse_yaml(kConf)->to_json().find("disabled"), std::string::npos);
+}
+
 TEST(ServerConf, AccessRightsByMemberGroupAndEndpoint) {
   auto c = ServerConf::parse_yaml(kConf);
   ASSERT_TRUE(c.ok());
@@ -84,6 +115,8 @@ TEST(ServerConf, ErrorsNameTheKeyAtFault) {
        "has no service \"nope\""},
       {"owner: DEV/COM/1\nserver_code: a\nclients:\n  - id: DEV/COM/1/A\n    services:\n      - code: x\n        url: ftp://h/\n",
        "url must be an http"},
+      {"owner: DEV/COM/1\nserver_code: a\nclients:\n  - id: DEV/COM/1/A\n    services:\n      - code: x\n        url: http://h/\n        disabled: yes\n",
+       "services[0].disabled must be true or false"},
       {"owner: DEV/COM/1\nserver_code: a\ncolour: red\n", "unknown key \"colour\""},
       {"owner: [\n", "not valid YAML"},
   };

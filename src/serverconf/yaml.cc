@@ -48,6 +48,14 @@ Result<std::string> scalar(const YAML::Node& n, std::string_view where, bool req
   return n.as<std::string>();
 }
 
+// true or false; `fallback` when the key is absent.
+Result<bool> boolean(const YAML::Node& n, std::string_view where, bool fallback) {
+  ROADSIDE_TRY(std::string text, scalar(n, where, false));
+  if (text.empty()) return fallback;
+  if (text == "true" || text == "false") return text == "true";
+  return invalid(std::string(where) + " must be true or false, not \"" + text + "\"");
+}
+
 Result<Endpoint> parse_endpoint(const YAML::Node& n, std::string_view where) {
   Endpoint e;
   if (!n.IsMap()) return invalid(std::string(where) + " must be a map with method and path");
@@ -169,12 +177,9 @@ Result<ServerConf> parse_yaml_node(const YAML::Node& root) {
         if (*end != '\0' || t < 1 || t > 3600) return invalid(sw + ".timeout_s must be 1 to 3600 seconds");
         s.timeout = std::chrono::seconds(t);
       }
-      ROADSIDE_TRY(std::string tls_auth, scalar(sn["tls_authentication"], sw + ".tls_authentication", false));
-      if (tls_auth == "false" || tls_auth == "true") {
-        s.tls_authentication = tls_auth == "true";
-      } else if (!tls_auth.empty()) {
-        return invalid(sw + ".tls_authentication must be true or false, not \"" + tls_auth + "\"");
-      }
+      ROADSIDE_TRY(s.tls_authentication, boolean(sn["tls_authentication"], sw + ".tls_authentication", true));
+      ROADSIDE_TRY(s.disabled, boolean(sn["disabled"], sw + ".disabled", false));
+      ROADSIDE_TRY(s.disabled_notice, scalar(sn["disabled_notice"], sw + ".disabled_notice", false));
       ROADSIDE_TRY(s.wsdl_url, scalar(sn["wsdl"], sw + ".wsdl", false));
       ROADSIDE_TRY(s.openapi_url, scalar(sn["openapi"], sw + ".openapi", false));
       if (s.type == ServiceType::wsdl && s.wsdl_url.empty()) s.wsdl_url = s.url + "?wsdl";

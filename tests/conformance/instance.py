@@ -3,8 +3,9 @@
 Two Roadside servers: ss1 hosts the clients that provide nothing, ss2 the providers (X-Road's
 runner has one server play both sides; two show the same over a real hop). Every client may
 call every service, as in X-Road's suite. A case changes this only as its `needs` sentences
-say (an access right taken away, a service address, a client's IS connection, TLS to the
-service), and the runner applies that with `roadside apply`, as an administrator would.
+say (an access right taken away, a disabled service, a service address, a WSDL service
+description, a client's IS connection, TLS to the service), and the runner applies that with
+`roadside apply`, as an administrator would.
 """
 
 import copy
@@ -26,6 +27,21 @@ METASERVICES = {"listMethods", "allowedMethods", "getWsdl", "getOpenAPI", "getSe
 def setup_of(case):
     """What the servers must run with for a case: (TLS between servers, provider side)."""
     return (case.tls_between_servers(), case.provider_side or "real_server_proxy")
+
+
+_DESCRIPTION = re.compile(r"client (\S+) with a WSDL service description at (\S+) containing services? "
+                          r"(\w+(?:(?:, | and )\w+)*)")
+
+
+def described_services(case):
+    """(provider, [service codes], description URL) of every WSDL service description the
+    case's `needs` give a client ("client P with a WSDL service description at URL containing
+    service S")."""
+    out = []
+    for need in case.needs or []:
+        for m in _DESCRIPTION.finditer(need):
+            out.append((m.group(1), re.split(r", | and ", m.group(3)), m.group(2).rstrip(".,;")))
+    return out
 
 
 def wait_for(what, probe, timeout_s):
@@ -67,7 +83,9 @@ class Instance:
         self.instance_id = instances.pop()
         self.env = dict(os.environ, XROAD_TOKEN_PIN="Conformance-1234")
         self.run("testbed", "init", "--dir", self.dir, "--instance", self.instance_id, "--servers", "2")
-        providers = {s[0] for s in services}
+        # Providers whose services only a case's needs describe are registered on ss2 too.
+        providers = {s[0] for s in services} | {d[0] for c in cases for d in described_services(c)}
+        self.clients = sorted(clients)
         on_ss2 = sorted(providers)
         on_ss1 = sorted(clients - providers)
         if on_ss1:
@@ -106,10 +124,17 @@ class Instance:
         for c in [s["owner"].split(":", 1)[1]] + [c for c in hosted]:
             clients.setdefault(c, {"connection": "NOAUTH", "is_certificates": [], "services": {}, "access": []})
         for provider, code, version in sorted(services):
-            svc = {"url": f"http://127.0.0.1:{self.mock_port}/{code}", "tls_authentication": None, "disabled": None}
-            clients[provider]["services"][(code, version)] = svc
-            clients[provider]["access"].append({"service": code, "version": version, "subjects": sorted(all_clients)})
+            self._offer(clients[provider], code, version, sorted(all_clients))
         return {"owner": s["owner"].split(":", 1)[1], "server_code": s["id"].split("/")[-1], "clients": clients}
+
+    def _offer(self, client, code, version, subjects):
+        """Service `code` of `client` (a model) at the mock service, every one of `subjects`
+        allowed to call it; its model."""
+        svc = {"url": f"http://127.0.0.1:{self.mock_port}/{code}", "tls_authentication": None, "disabled": None,
+               "wsdl": None}
+        client["services"][(code, version)] = svc
+        client["access"].append({"service": code, "version": version, "subjects": subjects})
+        return svc
 
     @staticmethod
     def _yaml(model):
@@ -127,6 +152,8 @@ class Instance:
                     if version:
                         out.append(f"        version: {version}")
                     out += ["        type: WSDL", f"        url: {svc['url']}", "        timeout_s: 300"]
+                    if svc["wsdl"] is not None:
+                        out.append(f"        wsdl: {svc['wsdl']}")
                     if svc["tls_authentication"] is not None:
                         out.append(f"        tls_authentication: {'true' if svc['tls_authentication'] else 'false'}")
                     if svc["disabled"] is not None:
@@ -174,6 +201,11 @@ class Instance:
                 conf["clients"][client]["connection"] = "SSLAUTH"
                 m = re.search(r"registers the client's TLS certificate \((certs/[\w.-]+)\)", need)
                 conf["clients"][client]["is_certificates"] = [self.cert_pem(m.group(1))] if m else []
+        for provider, codes, url in described_services(case):
+            hosted = ss2["clients"][provider]
+            for code in codes:
+                svc = hosted["services"].get((code, "")) or self._offer(hosted, code, "", self.clients)
+                svc["wsdl"] = url
         return confs
 
     @staticmethod

@@ -4,6 +4,8 @@ and the stub that stands in for a provider's server proxy. Both answer as the cu
 DummyServerProxy."""
 
 import http.server
+import mimetypes
+import re
 import socket
 import socketserver
 import threading
@@ -186,6 +188,71 @@ class StubServerProxy:
 
     def stop(self):
         self.server.shutdown()
+
+
+_SERVES_FILE = re.compile(r"HTTP server on ([\w.-]+):(\d+)\b.*? serving (\S+)")
+_URL = re.compile(r"https?://([\w.-]+):(\d+)(/[^\s,;)'\"]*)?")
+
+
+def file_servers(case):
+    """(host, port, file, paths) of every file server the case's `needs` ask for ("... HTTP
+    server on HOST:PORT ... serving FILE"): its paths are those the case's sentences give for
+    that host and port (none: every path)."""
+    text = " ".join((case.needs or []) + [case.response_behaviour or ""])
+    out = []
+    for need in case.needs or []:
+        m = _SERVES_FILE.search(need)
+        if m:
+            host, port, rel = m.group(1), int(m.group(2)), m.group(3).rstrip(".,;")
+            paths = {u.group(3) for u in _URL.finditer(text)
+                     if u.group(1) == host and int(u.group(2)) == port and u.group(3)}
+            out.append((host, port, rel, sorted(paths)))
+    return out
+
+
+def content_type_of(rel):
+    if rel.endswith((".wsdl", ".xml", ".xsd")):
+        return "text/xml; charset=UTF-8"
+    return mimetypes.guess_type(rel)[0] or "application/octet-stream"
+
+
+class FileServer:
+    """A fixed-port HTTP server that answers one file for any method (X-Road's WireMock
+    fixtures): at `paths` when given, else at every path; 404 elsewhere. Raises RuntimeError
+    naming the port when it cannot listen there (taken), so a case fails rather than waits."""
+
+    def __init__(self, host, port, data, content_type, paths=()):
+        outer = self
+        self.data, self.content_type, self.paths = data, content_type, set(paths)
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def handle_any(self):
+                outer.handle(self)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = handle_any
+
+        address = "127.0.0.1" if host == "localhost" else host
+        try:
+            self.server = _Server((address, port), Handler)
+        except OSError as e:
+            raise RuntimeError(f"cannot serve on {host}:{port}, which the case needs (fixed port): {e}") from e
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def handle(self, h):
+        read_body(h)
+        if self.paths and h.path.split("?")[0] not in self.paths:
+            _reply(h, 404, "text/plain", b"not found\n")
+            return
+        _reply(h, 200, self.content_type, self.data)
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 def closed_port(address="127.0.0.1"):

@@ -18,6 +18,7 @@ fixed yet: they still run and count as failed, and they do not make the exit sta
 one of them passing does (take it off the list), so the list only shrinks.
 """
 
+import contextlib
 import hashlib
 import http.client
 import os
@@ -135,6 +136,8 @@ def judge(case, judge_, answering, status, headers, body):
     header = suite.xroad_header(envelope)
     first = suite.soap_body_first(envelope)
     extra = judge_.client_side(case, headers, body, envelope, header)
+    if judge_.soap_checks_bypassed(case):
+        return "; ".join(extra) or None
     if first is not None and first.tag == f"{{{suite.SOAP_NS}}}Fault":
         code = (first.findtext("faultcode") or "").strip()
         string = (first.findtext("faultstring") or "").strip()
@@ -251,10 +254,14 @@ def run_case(case, inst, answering, judge_, stub):
     method, body, content_type, sent = request_of(case, qid)
     answering.start_case(case, qid, sent)
     url, tls = inst.target(case)
-    try:
-        status, headers, data = send(case, url, method, body, content_type, tls)
-    except (OSError, http.client.HTTPException) as e:
-        return f"no answer: {type(e).__name__}: {e}"
+    with contextlib.ExitStack() as fixtures:
+        for host, port, rel, paths in peers.file_servers(case):
+            server = peers.FileServer(host, port, case.read(rel), peers.content_type_of(rel), paths)
+            fixtures.callback(server.stop)
+        try:
+            status, headers, data = send(case, url, method, body, content_type, tls)
+        except (OSError, http.client.HTTPException) as e:
+            return f"no answer: {type(e).__name__}: {e}"
     return judge(case, judge_, answering, status, headers, data)
 
 

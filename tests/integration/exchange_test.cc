@@ -116,14 +116,7 @@ class Exchange : public ::testing::Test {
     ASSERT_TRUE(ready(instance->ss1_health)) << read_file(instance->dir / "tb" / "servers" / "ss1" / "serve.log");
     ASSERT_TRUE(ready(instance->ss2_health)) << read_file(instance->dir / "tb" / "servers" / "ss2" / "serve.log");
   }
-  static void TearDownTestSuite() {
-    if (instance && instance->up) {
-      instance->up->signal(SIGTERM);
-      instance->up->wait(30s);
-    }
-    delete instance;
-    instance = nullptr;
-  }
+  static void TearDownTestSuite() { stop_shared_instance(instance); }
   void SetUp() override {
     if (!instance || !instance->up) GTEST_SKIP() << "the instance did not start";
   }

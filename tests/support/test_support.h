@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -98,6 +99,18 @@ class Process {
   std::optional<int> status_;
   std::filesystem::path output_;
 };
+
+// Ends a suite's shared instance (any type with a `std::unique_ptr<Process> up`): SIGTERM, up
+// to 30 s for it to exit, then the instance is deleted and the pointer cleared.
+template <typename Instance>
+void stop_shared_instance(Instance*& instance) {
+  if (instance && instance->up) {
+    instance->up->signal(SIGTERM);
+    instance->up->wait(std::chrono::seconds(30));
+  }
+  delete instance;
+  instance = nullptr;
+}
 
 // The built roadside binary.
 std::filesystem::path roadside_binary();
