@@ -61,6 +61,24 @@ std::optional<std::string> Headers::get(std::string_view name) const {
   return std::nullopt;
 }
 
+namespace {
+
+constexpr std::size_t kMaxHeaderBytes = 16 * 1024;  // one header, folded lines joined
+
+// A byte no header may carry: a control byte (a lone CR or NUL would end or split a line in
+// another reader) but tab.
+bool is_header_control(char c) { return (static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f; }
+
+std::string to_hex_byte(char c) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  const auto b = static_cast<unsigned char>(c);
+  return {kDigits[b >> 4], kDigits[b & 15]};
+}
+
+bool is_name_byte(char c) { return c > 0x20 && c < 0x7f && c != ':'; }
+
+}  // namespace
+
 Result<std::pair<Headers, std::string_view>> parse_headers(std::string_view text, std::size_t max_headers) {
   Headers headers;
   std::size_t pos = 0;
@@ -71,16 +89,24 @@ Result<std::pair<Headers, std::string_view>> parse_headers(std::string_view text
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     pos = eol == std::string_view::npos ? text.size() : eol + 1;
     if (line.empty()) return std::pair{std::move(headers), text.substr(pos)};
+    if (auto bad = std::find_if(line.begin(), line.end(), is_header_control); bad != line.end()) {
+      return malformed("a header line has the control byte 0x" + to_hex_byte(*bad));
+    }
     if ((line[0] == ' ' || line[0] == '\t') && !headers.list.empty()) {  // folded continuation
-      headers.list.back().value += " " + std::string(trim(line));
+      auto& value = headers.list.back().value;
+      value += " " + std::string(trim(line));
+      if (value.size() > kMaxHeaderBytes) return malformed("a header is over " + std::to_string(kMaxHeaderBytes) + " bytes");
       continue;
     }
     const std::size_t colon = line.find(':');
     if (colon == std::string_view::npos || colon == 0) {
       return malformed("header line without a name: \"" + std::string(line.substr(0, 80)) + "\"");
     }
+    const std::string_view name = trim(line.substr(0, colon));
+    if (name.empty() || !std::all_of(name.begin(), name.end(), is_name_byte)) return malformed("a header name has a byte not allowed in one");
+    if (line.size() > kMaxHeaderBytes) return malformed("a header is over " + std::to_string(kMaxHeaderBytes) + " bytes");
     if (headers.list.size() >= max_headers) return malformed("more than " + std::to_string(max_headers) + " headers");
-    headers.list.push_back({std::string(trim(line.substr(0, colon))), std::string(trim(line.substr(colon + 1)))});
+    headers.list.push_back({std::string(name), std::string(trim(line.substr(colon + 1)))});
   }
   return std::pair{std::move(headers), std::string_view()};
 }

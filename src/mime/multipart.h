@@ -34,7 +34,10 @@ class Headers {
 };
 
 // Reads header lines ("Name: value" CRLF ...) up to an empty line or the end of `text`.
-// Returns the headers and the bytes after the empty line (the body; empty if none).
+// Returns the headers and the bytes after the empty line (the body; empty if none). Refused
+// (errc::malformed): a control byte but tab anywhere in a line (a lone CR, NUL), a name with
+// a byte outside printable ASCII, a header over 16 KiB with its folded lines, more than
+// `max_headers` headers. So no value read here can end or split a header line written out.
 Result<std::pair<Headers, std::string_view>> parse_headers(std::string_view text, std::size_t max_headers = 100);
 
 // "type/subtype; a=b; c=\"d\"" -> type (lower case) and parameters (names lower case).

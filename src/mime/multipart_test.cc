@@ -16,6 +16,13 @@ TEST(Mime, HeadersAndParameters) {
   EXPECT_EQ(v.params["boundary"], "a;b");
   EXPECT_EQ(v.params["instance"], "DEV");
   EXPECT_FALSE(parse_headers("no colon here\r\n\r\n").ok());
+  // Nothing that could end or split a line when the header is written out again.
+  EXPECT_FALSE(parse_headers(std::string("X: a\rContent-Type: text/xml\r\n\r\n")).ok());
+  EXPECT_FALSE(parse_headers(std::string("X: a\0b\r\n\r\n", 10)).ok());
+  EXPECT_FALSE(parse_headers("X Y: a\r\n\r\n").ok());
+  EXPECT_FALSE(parse_headers("X: " + std::string(17 * 1024, 'a') + "\r\n\r\n").ok());
+  EXPECT_FALSE(parse_headers("X: a\r\n" + std::string(" b\r\n") + " " + std::string(17 * 1024, 'c') + "\r\n\r\n").ok());
+  EXPECT_TRUE(parse_headers("X:\ta\tb\r\nY: \xc3\xa4\r\n\r\n").ok());
 }
 
 TEST(Mime, MultipartKeepsExactBytes) {

@@ -189,6 +189,39 @@ net::Payload spooled(const std::filesystem::path& dir, const std::vector<net::Pa
   return std::move(b).finish();
 }
 
+// The SOAP part's own MIME headers travel (X-Road's ProxyMessageEncoder writes them too), but
+// not Content-Length, and never an encoding that would make the service read other bytes than
+// those checked and signed.
+TEST(Transport, TheSoapPartsOwnHeadersTravelButNoEncoding) {
+  TransportMessage m;
+  m.message_type = "application/xop+xml; type=\"text/xml\"";
+  m.message_headers = {{"Content-ID", "<foo>"}, {"Content-Length", "5"}};
+  m.message = std::string(kSoap);
+  m.signature.signature = "<sig/>";
+  auto encoded = encode_transport(m);
+  auto back = decode_transport(encoded.content_type, encoded.joined());
+  ASSERT_TRUE(back.ok()) << back.error().to_string();
+  ASSERT_EQ(back->message_headers.size(), 1u);
+  EXPECT_EQ(back->message_headers[0].name, "Content-ID");
+  EXPECT_EQ(back->message_headers[0].value, "<foo>");
+
+  m.message_headers = {{"Content-Transfer-Encoding", "quoted-printable"}};
+  encoded = encode_transport(m);
+  auto encoded_part = decode_transport(encoded.content_type, encoded.joined());
+  ASSERT_FALSE(encoded_part.ok());
+  EXPECT_EQ(encoded_part.error().fault_code(), "invalid_message");
+
+  const std::string base64_root = "--b1\r\nContent-Type: text/xml\r\nContent-Transfer-Encoding: base64\r\n\r\n" + std::string(kSoap) + "\r\n--b1--\r\n";
+  auto from_is = split_soap_message("multipart/related; boundary=b1", base64_root);
+  ASSERT_FALSE(from_is.ok());
+  EXPECT_EQ(from_is.error().fault_code(), "invalid_content_type");
+  const std::string binary_root = "--b1\r\nContent-Type: text/xml\r\nContent-Transfer-Encoding: binary\r\nContent-ID: <r>\r\n\r\n" + std::string(kSoap) + "\r\n--b1--\r\n";
+  auto kept = split_soap_message("multipart/related; boundary=b1", binary_root);
+  ASSERT_TRUE(kept.ok()) << kept.error().to_string();
+  EXPECT_EQ(last_header(kept->soap_part_headers, "content-id"), "<r>");
+  EXPECT_FALSE(last_header(kept->soap_part_headers, "content-type"));
+}
+
 TEST(Transport, ASpooledRestBodyTravelsAsASliceOfItsFile) {
   roadside::testing::TempDir dir;
   std::string body;

@@ -216,10 +216,11 @@ asio::awaitable<Result<net::StringResponse>> ServerProxy::process_soap(net::Serv
   const XRoadId client = *env->header.client;
   const XRoadId service_id = *env->header.service;
   if (auto st = verify_sender(request, client, sender, *snap); !st.ok()) co_return st.error();
-  // A request that names its security server is for this one only (X-Road's verifySecurityServer).
+  // A request that names its security server is for this one only (X-Road's verifySecurityServer,
+  // which runs while the request is decoded: its code is under service_failed.).
   if (env->header.security_server && !(*env->header.security_server == snap->conf->server_id())) {
-    co_return fail(errc::invalid_security_server, "the request is for security server " + env->header.security_server->to_string() +
-                                                      ", this is " + snap->conf->server_id().to_string());
+    co_return service_failed(errc::invalid_security_server, "the request is for security server " + env->header.security_server->to_string() +
+                                                                ", this is " + snap->conf->server_id().to_string());
   }
 
   Result<SoapMessage> incoming = Error();

@@ -388,7 +388,7 @@ TEST_F(ServerProxyTest, ARequestForAnotherSecurityServerIsRefused) {
     m.message.insert(m.message.find("<xrd:id>"), server);
     return transport(std::move(m));
   };
-  EXPECT_EQ(fault(naming("ss3")), "server.serverproxy.invalid_security_server");
+  EXPECT_EQ(fault(naming("ss3")), "server.serverproxy.service_failed.invalid_security_server");
   EXPECT_TRUE(services->called.empty());
   FakeExchange here = naming("ss2");
   EXPECT_EQ(handle(here).status(), 200u) << here.body();

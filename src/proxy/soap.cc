@@ -69,7 +69,7 @@ Result<SoapEnvelope> parse_soap(std::string_view text, bool request) {
     return bad(errc::bad_request, "the client must be a MEMBER or SUBSYSTEM");
   }
   if (!env.header.service) return bad(errc::missing_header_field, "the SOAP header has no service");
-  if (env.header.service && env.header.service->type() != ObjectType::service) {
+  if (env.header.service->type() != ObjectType::service) {
     return bad(errc::bad_request, "the service must be a SERVICE identifier");
   }
   if (request && env.header.security_server && env.header.security_server->type() != ObjectType::server) {
@@ -86,11 +86,23 @@ Result<SoapEnvelope> parse_soap(std::string_view text, bool request) {
   env.body_element = std::string(body_children[0].name());
   // X-Road's SoapUtils.validateServiceName: the element starts with the service code
   // (getState, getStateResponse), in requests and responses alike.
-  if (!env.is_fault && env.header.service && !env.body_element.starts_with(env.header.service->service_code())) {
+  if (!env.is_fault && !env.body_element.starts_with(env.header.service->service_code())) {
     return bad(errc::inconsistent_headers, "the body element " + env.body_element + " does not start with the service code " +
                                                std::string(env.header.service->service_code()));
   }
   return env;
+}
+
+Result<HeaderList> envelope_part_headers(HeaderList headers) {
+  if (auto cte = last_header(headers, "content-transfer-encoding")) {
+    const auto encoding = mime::HeaderValue::parse(*cte).value;
+    if (encoding != "7bit" && encoding != "8bit" && encoding != "binary") {
+      return bad(errc::invalid_content_type, "the SOAP part's Content-Transfer-Encoding is " + encoding.substr(0, 40) + ", not 7bit, 8bit or binary");
+    }
+  }
+  remove_header(headers, "content-type");
+  remove_header(headers, "content-length");
+  return headers;
 }
 
 Status check_soap_content_type(std::string_view content_type) {
@@ -136,8 +148,7 @@ Result<SoapMessage> split_soap_message(std::string_view content_type, std::strin
     HeaderList headers;
     for (const auto& h : parts->at(i).headers.list) headers.push_back({h.name, h.value});
     if (i == root) {
-      remove_header(headers, "content-type");
-      m.soap_part_headers = std::move(headers);
+      ROADSIDE_TRY(m.soap_part_headers, envelope_part_headers(std::move(headers)));
       m.soap_content_type = *parts->at(i).headers.get("content-type");
       m.soap = std::string(parts->at(i).body);
     } else {

@@ -36,11 +36,11 @@ struct SoapEnvelope {
 
 // Reads the envelope and its X-Road headers. A message that is not a fault must have client,
 // service, id and protocolVersion 4.x, and one Body element whose name starts with the service
-// code (getState, getStateResponse); a request, even when it is a fault. A request's securityServer (PR-TARGETSS,
-// optional) is a SERVER.
+// code (getState, getStateResponse); so must a request that is a fault. A request's
+// securityServer (PR-TARGETSS, optional) is a SERVER.
 // Errors (errc): invalid_soap (not a SOAP 1.1 envelope), missing_header, missing_header_field,
-// bad_request (an identifier malformed or of the wrong type), invalid_protocol_version,
-// invalid_body, inconsistent_headers.
+// bad_request (an identifier of the wrong type, or malformed: in a response that one is
+// invalid_message), invalid_protocol_version, invalid_body, inconsistent_headers.
 Result<SoapEnvelope> parse_soap(std::string_view xml, bool request);
 
 // One attachment: its MIME headers as sent and its bytes.
@@ -59,6 +59,11 @@ struct SoapMessage {
   bool multipart = false;
 };
 
+// The envelope part's MIME headers that travel on (to the peer, the service, the IS): all
+// but Content-Type (soap_content_type says it) and Content-Length. errc::invalid_content_type
+// when its Content-Transfer-Encoding is not 7bit, 8bit or binary: the envelope is read as its
+// bytes are, so an encoded one would be read otherwise by the service than checked and signed.
+Result<HeaderList> envelope_part_headers(HeaderList headers);
 // Whether `content_type` can be a SOAP message's: text/xml or multipart/related.
 // Error: invalid_content_type (none, or another type).
 Status check_soap_content_type(std::string_view content_type);

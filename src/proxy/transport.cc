@@ -205,8 +205,11 @@ Result<TransportMessage> decode_parts(std::vector<PayloadPart> parts, std::uint6
   }
   if (i == parts.size()) return invalid("the transport message has no message part");
   m.message_type = parts.at(i).headers.get("content-type").value_or("");
-  for (const auto& h : parts.at(i).headers.list) m.message_headers.push_back({h.name, h.value});
-  remove_header(m.message_headers, "content-type");
+  HeaderList message_headers;
+  for (const auto& h : parts.at(i).headers.list) message_headers.push_back({h.name, h.value});
+  auto kept = envelope_part_headers(std::move(message_headers));
+  if (!kept.ok()) return invalid(kept.error().detail());
+  m.message_headers = std::move(kept).value();
   ROADSIDE_TRY(m.message, bytes_of(i));
   ++i;
   if (i < parts.size() && type_of(i) == kRestBodyType) m.body = std::move(parts.at(i++).body);
