@@ -61,6 +61,11 @@ bool SharedOcspResponses::fetcher() {
   return now_held;
 }
 
+std::string own_ocsp_problem(const Status& fetch, const std::string& stale) {
+  if (stale.empty()) return {};
+  return fetch.ok() ? stale : fetch.error().detail();
+}
+
 OcspRefresher::OcspRefresher(asio::io_context& db_io, TokenService& token, GlobalconfService& globalconf, OcspOptions options,
                              std::unique_ptr<SharedOcspResponses> shared, metrics::Registry& metrics, Readiness& readiness,
                              const Clock& clock)
@@ -130,21 +135,22 @@ asio::awaitable<void> OcspRefresher::refresh() {
   } else {
     const auto own = token_.certificates();
     if (shared_) shared_->import_into(own_.cache, own);
-    if (!shared_ || shared_->fetcher()) {
-      auto st = co_await own_.manager.refresh(own, shared);
-      if (!st.ok()) {
-        problem = st.error().detail();
-        log::warn("OCSP fetch failed", {{"error", problem}});
-      }
-      if (shared_) shared_->export_from(own_.cache, own);
-    } else {
+    // What matters is whether every own certificate has a fresh response now (as X-Road's
+    // health check asks its cache): a failed fetch while they still are is only a warning.
+    auto first_stale = [&]() -> std::string {
       const auto now = clock_.now();
       for (const auto& cert : own) {
-        if (auto fresh = own_.manager.fresh_response(cert, shared, now); !fresh.ok()) {
-          problem = "waiting for the node that fetches OCSP responses: " + fresh.error().detail();
-          break;
-        }
+        if (auto fresh = own_.manager.fresh_response(cert, shared, now); !fresh.ok()) return fresh.error().detail();
       }
+      return {};
+    };
+    if (!shared_ || shared_->fetcher()) {
+      auto st = co_await own_.manager.refresh(own, shared);
+      if (!st.ok()) log::warn("OCSP fetch failed", {{"error", st.error().detail()}});
+      problem = own_ocsp_problem(st, first_stale());
+      if (shared_) shared_->export_from(own_.cache, own);
+    } else if (const std::string stale = first_stale(); !stale.empty()) {
+      problem = "waiting for the node that fetches OCSP responses: " + stale;
     }
   }
   MutexLock lock(mu_);

@@ -60,6 +60,12 @@ class SharedOcspResponses {
   std::atomic<bool> held_{false};
 };
 
+// The readiness problem after a round that fetched (`fetch`) and then found `stale`, the
+// first own certificate without a fresh response ("" when every one has one): empty while
+// every response is fresh, even when the fetch failed (X-Road's health check asks its cache);
+// else the fetch's error, or the staleness when the fetch worked.
+std::string own_ocsp_problem(const Status& fetch, const std::string& stale);
+
 class OcspRefresher final : public Component {
  public:
   // `db_io` runs the loop and its fetches (the database thread). `shared` is a cluster
