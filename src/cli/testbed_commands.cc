@@ -5,6 +5,7 @@
 #include <iostream>
 #include <memory>
 
+#include "base/errors.h"
 #include "base/log.h"
 #include "cli/command.h"
 #include "testbed/instance.h"
@@ -18,6 +19,15 @@ namespace {
 // Three parts are a member, four a subsystem (the server configuration's short form).
 std::string client_type(const std::string& text) {
   return std::count(text.begin(), text.end(), '/') == 3 ? "SUBSYSTEM" : "MEMBER";
+}
+
+// A refused option or argument (base::errc::invalid_argument) exits 2 as configuration
+// errors do; anything else exits 1 with its code on the last line.
+int testbed_error(const Error& e, const std::string& context = {}) {
+  std::cerr << "roadside: " << context << e.detail() << "\n";
+  if (e.code() == base::make_error_code(base::errc::invalid_argument)) return 2;
+  std::cerr << e.fault_code() << "\n";
+  return 1;
 }
 
 }  // namespace
@@ -47,10 +57,7 @@ void add_testbed_commands(CLI::App& app, Commands& out) {
                    if (const char* pin = std::getenv("XROAD_TOKEN_PIN"); pin && *pin) s->init.pin = pin;
                    s->init.dir = s->dir;
                    auto made = testbed::init_instance(s->init);
-                   if (!made.ok()) {
-                     std::cerr << "roadside: " << made.error().detail() << "\n" << made.error().fault_code() << "\n";
-                     return 1;
-                   }
+                   if (!made.ok()) return testbed_error(made.error());
                    std::cout << "instance " << (*made)["instance"].get<std::string>() << " created in " << s->dir << " with "
                              << (*made)["servers"].size() << " servers\n  run it:  roadside testbed up --dir " << s->dir
                              << "\n  contract: " << (std::filesystem::path(s->dir) / "instance.json").string() << "\n";
@@ -65,10 +72,7 @@ void add_testbed_commands(CLI::App& app, Commands& out) {
                    for (const std::string& text : s->clients) {
                      auto id = XRoadId::parse(text.find(':') == std::string::npos ? client_type(text) + ":" + text : text);
                      auto added = id.ok() ? testbed::add_client(s->dir, s->server, *id) : Result<nlohmann::json>(id.error());
-                     if (!added.ok()) {
-                       std::cerr << "roadside: " << text << ": " << added.error().detail() << "\n" << added.error().fault_code() << "\n";
-                       return 1;
-                     }
+                     if (!added.ok()) return testbed_error(added.error(), text + ": ");
                      std::cout << text << " is a client of ss" << s->server << "\n";
                    }
                    return 0;

@@ -98,7 +98,9 @@ Result<std::string> token_pin(const fs::path& dir) {
 
 Result<json> init_instance(const InitOptions& o) {
   if (o.servers < 1 || o.servers > 20) return bad("--servers must be 1 to 20, not " + std::to_string(o.servers));
-  ROADSIDE_TRY(const trust::CertificateProfile* profile, trust::CertificateProfile::named(o.profile));
+  auto named = trust::CertificateProfile::named(o.profile);
+  if (!named.ok()) return bad("--profile: " + named.error().detail());  // the user's choice, not a CA's
+  const trust::CertificateProfile* profile = *named;
   const std::string member_class =
       profile->fixed_member_class().empty() ? "COM" : std::string(profile->fixed_member_class());
   ROADSIDE_TRY(XRoadId probe, XRoadId::member(o.instance, member_class, "1001"));

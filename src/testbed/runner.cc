@@ -1,5 +1,6 @@
 #include "testbed/runner.h"
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -186,8 +187,10 @@ int run_instance(const fs::path& dir_in, bool with_servers) {
     log::info("testbed stopping", {{"signal", signo == SIGTERM ? "SIGTERM" : "SIGINT"}});
     io.stop();
   });
-  // Report a server that exits on its own.
+  // Report a server that exits on its own; when every one has, the testbed ends too (exit 1):
+  // an instance without servers serves nobody, and a caller waiting on it would wait forever.
   asio::steady_timer watch(io);
+  int exit_code = 0;
   std::function<void()> check = [&] {
     watch.expires_after(std::chrono::milliseconds(500));
     watch.async_wait([&](const boost::system::error_code& ec) {
@@ -199,6 +202,12 @@ int run_instance(const fs::path& dir_in, bool with_servers) {
                      {{"server", c.name}, {"exit", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)}});
           c.pid = -1;
         }
+      }
+      if (!children.empty() && std::all_of(children.begin(), children.end(), [](const Child& c) { return c.pid < 0; })) {
+        log::error("every server exited; the testbed stops (the servers' logs say why)", {{"instance", dir.string()}});
+        exit_code = 1;
+        io.stop();
+        return;
       }
       check();
     });
@@ -219,7 +228,7 @@ int run_instance(const fs::path& dir_in, bool with_servers) {
   std::error_code ec;
   fs::remove(dir / "testbed.pid", ec);
   log::info("testbed stopped");
-  return 0;
+  return exit_code;
 }
 
 int stop_instance(const fs::path& dir) {

@@ -29,6 +29,10 @@ TEST(Testbed, InitAndUpStartATwoServerInstance) {
   std::string out;
   ASSERT_EQ(run_command(roadside_binary().string() + " testbed init --dir " + d + " --servers 2", &out), 0) << out;
   EXPECT_NE(run_command(roadside_binary().string() + " testbed init --dir " + d, &out), 0) << "a second init must refuse";
+  // An option it cannot take is the user's mistake: exit 2 naming it, as configuration errors.
+  EXPECT_EQ(run_command(roadside_binary().string() + " testbed init --dir " + d + "-bogus --profile Bogus", &out), 2) << out;
+  EXPECT_NE(out.find("unknown certificate profile \"Bogus\""), std::string::npos) << out;
+  EXPECT_EQ(out.find("internal_error"), std::string::npos) << out;
 
   // The contract.
   const json j = json::parse(read_file(dir / "tb" / "instance.json"));
@@ -120,6 +124,18 @@ TEST(Testbed, InitAndUpStartATwoServerInstance) {
   EXPECT_FALSE(http_get(port_of(j["servers"][0]["health_url"].get<std::string>()), "/livez", 500ms).has_value());
   EXPECT_FALSE(std::filesystem::exists(dir / "tb" / "testbed.pid"));
   EXPECT_NE(run_command(roadside_binary().string() + " testbed down --dir " + d, &out), 0);
+}
+
+// Servers that cannot start (here: a folder so deep their control socket's path does not fit
+// a Unix socket address) end the testbed with exit 1 instead of leaving it up with none.
+TEST(Testbed, UpEndsWhenEveryServerHasExited) {
+  TempDir dir;
+  const std::string d = (dir / std::string(100, 'd')).string();
+  std::string out;
+  ASSERT_EQ(run_command(roadside_binary().string() + " testbed init --dir " + d + " --servers 1", &out), 0) << out;
+  Process up({roadside_binary().string(), "testbed", "up", "--dir", d}, {}, dir / "up.log");
+  EXPECT_EQ(up.wait(kSanitized ? 60s : 20s), 1) << up.output();
+  EXPECT_NE(up.output().find("every server exited"), std::string::npos) << up.output();
 }
 
 }  // namespace
