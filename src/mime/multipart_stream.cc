@@ -83,11 +83,13 @@ class Candidates {
   std::deque<Candidate> found_;
 };
 
-// Where the header block of `text` ends: just past its first empty line (CRLF or LF, or a
-// last line of a lone CR, as parse_headers reads them), or npos when it has none.
-std::size_t header_block_end(std::string_view text) {
+// Where the header block of `text` ends: just past its first empty line (CRLF or LF, or, when
+// `text` is the whole part, a last line of a lone CR, as parse_headers reads them), or npos
+// when it has none.
+std::size_t header_block_end(std::string_view text, bool whole_part) {
   for (std::size_t pos = 0; pos < text.size();) {
     const std::size_t eol = text.find('\n', pos);
+    if (eol == std::string_view::npos && !whole_part) return std::string_view::npos;  // a line cut by the block's end
     std::string_view line = text.substr(pos, eol == std::string_view::npos ? std::string_view::npos : eol - pos);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) return eol == std::string_view::npos ? text.size() : eol + 1;
@@ -151,7 +153,7 @@ Result<std::vector<PartRange>> parse_multipart_stream(const ReadAt& read, std::s
 
     // The headers end at the first empty line, or with the part (a part of headers alone).
     const std::string_view in_block = text.substr(eol + 1, static_cast<std::size_t>(std::min<std::uint64_t>(part_size, n - eol - 1)));
-    std::size_t headers_end = header_block_end(in_block);
+    std::size_t headers_end = header_block_end(in_block, in_block.size() == part_size);
     if (headers_end == std::string_view::npos) {
       if (in_block.size() < part_size) {
         return malformed("a part's headers are over " + std::to_string(limits.max_header_block) + " bytes or not ended");

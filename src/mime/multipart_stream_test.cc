@@ -131,6 +131,8 @@ TEST(MultipartStream, LimitsOnPartsAndHeadersHoldWhateverTheBodySize) {
   expect_malformed(many, "more than 3 parts", {.max_parts = 3});
   expect_malformed("--B\r\nA: " + std::string(100, 'a') + "\r\n\r\nx\r\n--B--", "headers are over 64",
                    {.max_header_block = 64});
+  // A header block cut by the limit right after a CR is not taken for one ended by a blank line.
+  expect_malformed("--B\r\nA: 1\r\n\rX: y\r\n\r\nbody\r\n--B--", "headers are over 9", {.max_header_block = 9});
   Reader empty{""};
   EXPECT_FALSE(parse_multipart_stream(empty.at(), "").ok());
   EXPECT_FALSE(parse_multipart_stream(empty.at(), std::string(201, 'b')).ok());
