@@ -141,19 +141,20 @@ const std::vector<Option>& options() {
        "comma-separated IANA names (or OpenSSL's) in order of preference; X-Road's proxy.client-tls-ciphers, with "
        "its default. Its suites are all RSA ones: the internal TLS key is RSA, and so must an HTTPS service's be."},
       {"proxy.soap_memory_bytes", Type::integer, "536870912", "ROADSIDE_SOAP_MEMORY_BYTES", "",
-       "Memory all SOAP requests being read or processed may hold together (they are read whole before their client "
-       "is known); each counts four times its length (its copies and DOM); beyond it a request is refused "
+       "Memory all SOAP requests being read or processed may hold together (what they hold in memory before their "
+       "client is known: a body up to 1 MiB, or the envelope of a larger one, whose attachments are spooled); each "
+       "counts four times its length (its copies and DOM); beyond it a request is refused "
        "(internal_error, \"server busy\").", false, 1048576, 1099511627776},
       {"proxy.spool_quota_bytes", Type::integer, "8589934592", "ROADSIDE_SPOOL_QUOTA_BYTES", "",
-       "Bytes all spool files (REST bodies over 1 MiB in <data_dir>/spool) may hold together; a body past it is refused (io_error).",
+       "Bytes all spool files (REST bodies and SOAP messages over 1 MiB in <data_dir>/spool) may hold together; a body past it is refused (io_error).",
        false, 1048576, 1099511627776},
       {"proxy.spool_min_free_bytes", Type::integer, "1073741824", "ROADSIDE_SPOOL_MIN_FREE_BYTES", "",
        "Free space a spool file never eats into on its file system (the database may share it); a body that would is refused (io_error).",
        false, 0, 1099511627776},
       {"proxy.max_message_bytes", Type::integer, "2147483648", "ROADSIDE_MAX_MESSAGE_BYTES", "",
-       "Largest message the proxies accept. A REST body over 1 MiB streams through an unnamed file in "
-       "<data_dir>/spool while it is hashed and passed on; SOAP messages with their attachments are parsed in "
-       "memory and limited to 64 MiB.", false, 1024, 1099511627776},
+       "Largest message the proxies accept. A REST body or a SOAP message over 1 MiB streams through an unnamed file "
+       "in <data_dir>/spool while it is hashed and passed on; only a SOAP message's envelope is parsed in memory, "
+       "limited to 64 MiB.", false, 1024, 1099511627776},
 
       {"messagelog.body_logging", Type::boolean, "true", "ROADSIDE_MESSAGELOG_BODY_LOGGING", "",
        "X-Road's [message-log] message-body-logging (formerly soap-body-logging): false logs messages without their "

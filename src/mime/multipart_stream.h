@@ -1,5 +1,5 @@
-// Multipart bodies too large to hold in memory (a spooled REST body inside a transport
-// message): the body is read in pieces through a callback, and only the part headers are
+// Multipart bodies too large to hold in memory (a transport message with a spooled REST body
+// or SOAP attachments, a SOAP request with attachments): the body is read in pieces through a callback, and only the part headers are
 // kept. Parts are given as ranges of the body, so the caller can read or hash them later.
 #pragma once
 
@@ -28,12 +28,14 @@ struct StreamLimits {
   std::size_t max_header_block = 16 * 1024;  // one part's headers, with their blank line
 };
 
-// Splits a multipart body at "--boundary" delimiters as parse_multipart does: a preamble is
-// ignored, the close delimiter "--boundary--" is required, and nothing but an epilogue
-// without delimiters may follow it. Stricter than parse_multipart in three ways: padding
-// after a delimiter is spaces and tabs only, a part with headers ends them with a blank
-// line, and a part's headers fit in max_header_block. Memory stays within the limits
-// whatever the body's size.
+// Splits a multipart body at "--boundary" delimiters as parse_multipart does, with the same
+// parts: a preamble is ignored; lines end in CRLF or LF alone; the close delimiter
+// "--boundary--" ends the body (the epilogue after it is not read), or a body that ends right
+// after a delimiter line following at least one part ends there. Stricter than
+// parse_multipart in two ways: a boundary with CR or LF is refused, and the rest of a
+// delimiter line with a part's headers fit in max_header_block. Memory stays within the
+// limits whatever the body's size; the body is read once, in order, but for each part's
+// header block.
 // Errors: errc::malformed naming what is wrong; a failed read passes its error through.
 Result<std::vector<PartRange>> parse_multipart_stream(const ReadAt& read, std::string_view boundary,
                                                       const StreamLimits& limits = {});

@@ -67,8 +67,61 @@ TEST(MultipartStream, MalformedBodiesAreRefusedNamingTheProblem) {
   expect_malformed("nothing here", "no boundary");
   expect_malformed("--B\r\nA: 1\r\n\r\nno end", "no close delimiter");
   expect_malformed("--Bjunk\r\n\r\nx\r\n--B--", "junk after");
-  expect_malformed("--B\r\nA: 1\r\n\r\nx\r\n--B--\r\n--B\r\n\r\ny\r\n--B--", "after its close delimiter");
+  expect_malformed("--B \t x\r\n\r\nx\r\n--B--", "junk after");
+  expect_malformed("--B\r\nA: 1\r\n\r\nx\r\n--B x", "ends inside a delimiter line");
+  expect_malformed("--B", "ends inside a delimiter line");  // cut before any part
   expect_malformed("--B\r\nno colon\r\n\r\nx\r\n--B--", "");
+}
+
+// What parse_multipart takes from IS and services, so a message reads the same whether it
+// was held in memory or spooled: LF alone as a line end, a body cut right after its last
+// delimiter line, a part of headers alone, an epilogue holding delimiters.
+TEST(MultipartStream, LenientWhereTheInMemoryParserIs) {
+  const std::string bodies[] = {
+      "--B\nContent-Type: text/xml\n\n<a/>\n--B\nContent-Type: x\n\n\x89\r\n\n--B--\n",
+      "pre\n--B\r\nA: 1\r\n\r\nx\n--B\r\nB: 2\n\ny\r\n--B--",
+      "--B\r\nA: 1\r\n\r\nx\r\n--B\r\n",
+      "--B\r\nA: 1\r\n\r\nx\r\n--B \t",
+      "--B\r\nA: 1\r\nB: 2\r\n--B--",
+      "--B\r\nA: 1\r\n\r\nx\r\n--B--\r\n--B\r\n\r\ny\r\n--B--",
+      "--B\r\n--B\r\nA: 1\r\n\r\nx\r\n--B--",  // the delimiter right after a delimiter line is content
+      "--B\r\n\r\n\r\n--B\r\n\r\n--B--",
+  };
+  for (const auto& body : bodies) {
+    auto in_memory = parse_multipart(body, "B");
+    for (std::size_t piece : {1u, 3u, 64u * 1024u}) {
+      Reader r{body, piece};
+      auto parts = parse_multipart_stream(r.at(), "B");
+      ASSERT_EQ(parts.ok(), in_memory.ok()) << body << " (" << piece << "): " << (parts.ok() ? in_memory.error() : parts.error()).to_string();
+      if (!parts.ok()) continue;
+      ASSERT_EQ(parts->size(), in_memory->size()) << body;
+      for (std::size_t i = 0; i < parts->size(); ++i) {
+        EXPECT_EQ(r.bytes((*parts)[i]), (*in_memory)[i].body) << body << " part " << i;
+        ASSERT_EQ((*parts)[i].headers.list.size(), (*in_memory)[i].headers.list.size()) << body << " part " << i;
+        for (std::size_t h = 0; h < (*parts)[i].headers.list.size(); ++h) {
+          EXPECT_EQ((*parts)[i].headers.list[h].name, (*in_memory)[i].headers.list[h].name);
+          EXPECT_EQ((*parts)[i].headers.list[h].value, (*in_memory)[i].headers.list[h].value);
+        }
+      }
+    }
+  }
+  Reader lf{bodies[0]};
+  auto parts = parse_multipart_stream(lf.at(), "B");
+  ASSERT_TRUE(parts.ok()) << parts.error().to_string();
+  ASSERT_EQ(parts->size(), 2u);
+  EXPECT_EQ(lf.bytes((*parts)[0]), "<a/>");
+  EXPECT_EQ(lf.bytes((*parts)[1]), "\x89\r\n");
+}
+
+// The close delimiter ends the reading: a large epilogue is not read.
+TEST(MultipartStream, TheEpilogueIsNotRead) {
+  std::string body = "--B\r\nA: 1\r\n\r\nx\r\n--B--\r\n";
+  const std::size_t before = body.size();
+  body += std::string(1 << 20, 'e');
+  Reader r{body, 64 * 1024};
+  auto parts = parse_multipart_stream(r.at(), "B");
+  ASSERT_TRUE(parts.ok());
+  EXPECT_LT(r.reads, 8) << "read " << r.reads << " pieces for a body of " << before << " bytes before its epilogue";
 }
 
 TEST(MultipartStream, LimitsOnPartsAndHeadersHoldWhateverTheBodySize) {
@@ -78,6 +131,8 @@ TEST(MultipartStream, LimitsOnPartsAndHeadersHoldWhateverTheBodySize) {
   expect_malformed(many, "more than 3 parts", {.max_parts = 3});
   expect_malformed("--B\r\nA: " + std::string(100, 'a') + "\r\n\r\nx\r\n--B--", "headers are over 64",
                    {.max_header_block = 64});
+  // A header block cut by the limit right after a CR is not taken for one ended by a blank line.
+  expect_malformed("--B\r\nA: 1\r\n\rX: y\r\n\r\nbody\r\n--B--", "headers are over 9", {.max_header_block = 9});
   Reader empty{""};
   EXPECT_FALSE(parse_multipart_stream(empty.at(), "").ok());
   EXPECT_FALSE(parse_multipart_stream(empty.at(), std::string(201, 'b')).ok());

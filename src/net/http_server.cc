@@ -670,7 +670,7 @@ asio::awaitable<Result<std::string>> ServerExchange::read_body_all(std::size_t l
 }
 
 asio::awaitable<Result<Payload>> ServerExchange::read_body_payload(std::uint64_t limit, std::filesystem::path spool_dir,
-                                                                   std::uint64_t in_memory_limit) {
+                                                                   std::uint64_t in_memory_limit, BudgetShare* memory) {
   PayloadBuilder out(std::move(spool_dir), in_memory_limit);
   std::vector<char> buf(64 * 1024);
   while (true) {
@@ -680,8 +680,13 @@ asio::awaitable<Result<Payload>> ServerExchange::read_body_payload(std::uint64_t
     if (out.size() + *n > limit) {
       co_return Error(make_error_code(errc::too_large), "request body larger than " + std::to_string(limit) + " bytes");
     }
+    if (memory && !out.spooled() && out.size() + *n <= in_memory_limit && !memory->grow(*n)) {
+      co_return Error(make_error_code(errc::overloaded), "the server holds as many request bodies in memory as it may (" +
+                                                             std::to_string(memory->taken()) + " bytes of this one); try again later");
+    }
     auto st = out.append(std::string_view(buf.data(), *n));
     if (!st.ok()) co_return st.error();
+    if (memory && out.spooled()) memory->shrink_to(0);
   }
 }
 

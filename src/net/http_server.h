@@ -90,9 +90,11 @@ class ServerExchange {
   // (Pointer parameters: coroutine parameters are taken by value.)
   asio::awaitable<Result<std::string>> read_body_all(std::size_t limit = SIZE_MAX, BudgetShare* memory = nullptr);
   // The whole body, in memory up to `in_memory_limit` and in a spool file under `spool_dir`
-  // beyond it; refusing bodies over min(limit, the listener's body limit).
+  // beyond it; refusing bodies over min(limit, the listener's body limit). With `memory`, the
+  // bytes held in memory are taken from its budget first (errc::overloaded when it is spent),
+  // and given back when the body moves to the spool file.
   asio::awaitable<Result<Payload>> read_body_payload(std::uint64_t limit, std::filesystem::path spool_dir,
-                                                     std::uint64_t in_memory_limit);
+                                                     std::uint64_t in_memory_limit, BudgetShare* memory = nullptr);
 
   // A complete response. Content-Length is set from the body.
   virtual asio::awaitable<Status> respond(StringResponse response) = 0;

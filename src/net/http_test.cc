@@ -445,6 +445,43 @@ TEST(UnauthenticatedResourceUse, BodiesReadBeforeTheirClientIsKnownShareAMemoryB
   EXPECT_TRUE(roadside::testing::eventually([&] { return budget->used() == 0; }, 2s)) << budget->used() << " bytes still held";
 }
 
+// read_body_payload with a share: the bytes kept in memory are taken from the budget; a body
+// that moves to a spool file gives them back, so a body larger than what is left of the
+// budget still gets through (a SOAP request with large attachments).
+TEST(UnauthenticatedResourceUse, OnlyTheBytesOfABodyKeptInMemoryHoldAMemoryShare) {
+  Loop loop;
+  roadside::testing::TempDir dir;
+  auto budget = std::make_shared<ByteBudget>(3000);
+  const std::filesystem::path spool = dir.path();
+  TestServer srv(loop, options(), [budget, spool](ServerExchange& ex) -> asio::awaitable<void> {
+    BudgetShare held(*budget);
+    auto body = co_await ex.read_body_payload(1 << 20, spool, 2048, &held);
+    http::status status = http::status::ok;
+    std::string text;
+    if (body.ok()) {
+      text = std::to_string(body->size()) + (body->in_memory() ? " in memory, " : " spooled, ") + std::to_string(held.taken());
+    } else {
+      status = body.error().code() == make_error_code(errc::overloaded) ? http::status::service_unavailable : http::status::bad_request;
+      text = body.error().detail();
+    }
+    StringResponse answer = make_response(status, text, "text/plain");
+    (void)co_await ex.respond(std::move(answer));
+  });
+  HttpClient client(loop.io.get_executor());
+  auto small = loop.run(client.post(srv.url("/"), "text/xml", std::string(1000, 'x')));
+  ASSERT_TRUE(small.ok());
+  EXPECT_EQ(small->message.body(), "1000 in memory, 1000");
+  auto large = loop.run(client.post(srv.url("/"), "text/xml", std::string(8000, 'x')));
+  ASSERT_TRUE(large.ok());
+  EXPECT_EQ(large->message.body(), "8000 spooled, 0");
+  EXPECT_TRUE(roadside::testing::eventually([&] { return budget->used() == 0; }, 2s)) << budget->used() << " bytes still held";
+  BudgetShare others(*budget);
+  ASSERT_TRUE(others.grow(2500));
+  auto refused = loop.run(client.post(srv.url("/"), "text/xml", std::string(1000, 'x')));
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->message.result_int(), 503) << refused->message.body();
+}
+
 TEST(HttpServer, MalformedRequestGets400) {
   Loop loop;
   TestServer srv(loop, options());

@@ -123,6 +123,8 @@ class PayloadBuilder {
       : dir_(std::move(spool_dir)), limit_(in_memory_limit) {}
   Status append(std::string_view data);
   std::uint64_t size() const noexcept { return file_ ? file_->size() : bytes_.size(); }
+  // Whether the body has gone to a spool file (and holds no bytes in memory).
+  bool spooled() const noexcept { return file_ != nullptr; }
   Payload finish() &&;
 
  private:

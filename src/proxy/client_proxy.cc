@@ -419,15 +419,18 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_soap(net::Serv
       co_return fail(errc::invalid_soap_action, "the SOAPAction header must be a quoted string, not " + std::string(v.substr(0, 200)));
     }
   }
-  // The client is in the body: until it is known, what this request holds counts against
-  // the shared SOAP memory budget (and stays counted while the message is processed). Each
-  // byte counts kSoapMemoryWeight times while it is read, split and parsed; once the DOM is
-  // gone, twice (the transport message and its encoding) until the answer is back.
+  // The client is in the body: until it is known, what this request holds in memory counts
+  // against the shared SOAP memory budget (and stays counted while the message is processed).
+  // A body up to kSpoolAbove is read into memory, a larger one into a spool file, of which
+  // only the envelope is read into memory (the attachments are read in pieces when they are
+  // hashed and sent). Each byte in memory counts kSoapMemoryWeight times while it is read,
+  // split and parsed; once the DOM is gone, twice (the transport message and its encoding)
+  // until the answer is back.
   net::BudgetShare held(*ctx_.soap_memory, kSoapMemoryWeight);
-  auto body = co_await ex.read_body_all(std::min(ctx_.max_message_bytes, kMaxParsedBytes), &held);
+  auto body = co_await ex.read_body_payload(ctx_.max_message_bytes, ctx_.spool_dir, kSpoolAbove, &held);
   if (!body.ok()) co_return body.error();
   const std::string content_type(req[http::field::content_type]);
-  auto message = split_soap_message(content_type, std::move(body).value());
+  auto message = split_soap_message(content_type, std::move(body).value(), &held);
   if (!message.ok()) co_return message.error();
   auto env = parse_soap(message->soap, true);
   if (!env.ok()) co_return env.error();
@@ -471,9 +474,13 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_soap(net::Serv
   out_message.soap = std::move(response.message);
   out_message.attachments = std::move(response.attachments);
   out_message.multipart = !out_message.attachments.empty() || mime_type_of(out_message.content_type) == "multipart/related";
-  auto out = net::make_response(renv->is_fault ? http::status::internal_server_error : http::status::ok, join_soap_message(out_message),
-                                out_message.multipart ? out_message.content_type : out_message.soap_content_type, req.version());
-  co_return Answer{Reply::of(std::move(out)), renv->is_fault};  // a service's own SOAP fault counts as one
+  Reply out;
+  out.head.result(renv->is_fault ? http::status::internal_server_error : http::status::ok);
+  out.head.version(req.version());
+  out.head.set(http::field::content_type, out_message.multipart ? out_message.content_type : out_message.soap_content_type);
+  out.head.set(http::field::server, "Roadside");
+  out.body = soap_message_pieces(out_message);
+  co_return Answer{std::move(out), renv->is_fault};  // a service's own SOAP fault counts as one
 }
 
 }  // namespace roadside::proxy

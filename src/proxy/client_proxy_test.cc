@@ -647,5 +647,98 @@ TEST_F(ClientProxyTest, IoErrorWhenTheRequestBodyDoesNotFitTheSpool) {
   EXPECT_EQ(peers->contacted.size(), 0u);
 }
 
+// ---- large SOAP messages ------------------------------------------------------------------
+
+// Bytes that repeat only after a long while, so a misplaced slice shows.
+std::string pattern(std::size_t n) {
+  std::string out;
+  out.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) out.push_back(static_cast<char>(i * 131 + (i >> 9)));
+  return out;
+}
+
+// A SOAP request of `soap` with one binary attachment, as X-Road's AttachmentBig sends it.
+std::string with_attachment(const std::string& soap, const std::string& attachment) {
+  return "--b1\r\nContent-Type: text/xml; charset=UTF-8\r\n\r\n" + soap +
+         "\r\n--b1\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n" + attachment +
+         "\r\n--b1--\r\n";
+}
+constexpr std::string_view kWithAttachmentType = "multipart/related; type=\"text/xml\"; charset=UTF-8; boundary=b1";
+
+// A SOAP request with an attachment over 1 MiB: it waits in a spool file, only its envelope
+// is read into memory and counted against the SOAP memory budget, the attachment is digested
+// in pieces for the signer and sent from the file; the provider's large attachment comes back
+// to the IS from the client proxy's spool file in turn.
+TEST_F(ClientProxyTest, ALargeSoapAttachmentIsSpooledSignedAndSentFromItsFile) {
+  testing::TempDir spool;
+  ctx.spool_dir = spool.path();
+  // Room for the first MiB while it is read and for the envelope, not for the whole body.
+  ctx.soap_memory = std::make_shared<net::ByteBudget>(kSoapMemoryWeight * (kSpoolAbove + 64 * 1024));
+  const std::string attachment = pattern(3 * kSpoolAbove + 5);
+  const std::string answered = pattern(2 * kSpoolAbove + 1).substr(7);
+  std::uint64_t held_while_sent = 0;
+  peers->answer = [&](const globalconf::SecurityServer& s, const TransportMessage& r) -> Result<net::ClientResponse> {
+    held_while_sent = ctx.soap_memory->used();
+    EXPECT_EQ(r.attachments.size(), 1u);
+    if (r.attachments.size() != 1) return Error(net::make_error_code(net::errc::closed), "no attachment");
+    EXPECT_TRUE(r.attachments[0].body.bytes() == attachment);
+    EXPECT_EQ(last_header(r.attachments[0].headers, "Content-Transfer-Encoding"), "binary");
+    // The provider answers with an attachment of its own, which the client proxy spools.
+    auto answer = soap_answer(s, r);
+    if (!answer.ok()) return answer;
+    auto response = decode_transport(std::string(answer->message[http::field::content_type]), answer->message.body()).value();
+    response.attachments.push_back({{{"Content-Type", "application/octet-stream"}}, net::Payload(answered)});
+    net::ClientResponse out = signed_answer(std::move(response), auth_der_of(s));
+    out.message.set("x-original-content-type", std::string(kWithAttachmentType));
+    net::PayloadBuilder b(spool.path(), 0);
+    EXPECT_TRUE(b.append(out.message.body()).ok());
+    out.spooled_body = std::move(b).finish();
+    out.message.body().clear();
+    return out;
+  };
+  FakeExchange ex = soap(with_attachment(soap_request(), attachment), std::string(kWithAttachmentType));
+  handle(ex);
+  ASSERT_EQ(ex.status(), 200u) << ex.body().substr(0, 1000);
+  // Signed by its digest, sent from the file.
+  ASSERT_EQ(signer.asked.size(), 1u);
+  EXPECT_TRUE(signer.asked[0].attachments.empty());
+  EXPECT_EQ(signer.asked[0].attachment_digests, std::vector<std::string>{crypto::sha512(attachment)});
+  ASSERT_EQ(peers->sent.size(), 1u);
+  std::size_t from_file = 0;
+  for (const auto& piece : peers->sent[0].pieces) {
+    if (!piece.in_memory() && piece.size() == attachment.size() && piece.read_all(UINT64_MAX).value() == attachment) ++from_file;
+  }
+  EXPECT_EQ(from_file, 1u);
+  EXPECT_LE(held_while_sent, 2 * soap_request().size()) << "only the envelope is held, twice, while the request is sent";
+  EXPECT_EQ(ctx.soap_memory->used(), 0u);
+  // The answer reaches the IS with its attachment.
+  auto answer = split_soap_message(ex.header("Content-Type"), ex.body());
+  ASSERT_TRUE(answer.ok()) << answer.error().to_string();
+  EXPECT_NE(answer->soap.find("getStateResponse"), std::string::npos);
+  ASSERT_EQ(answer->attachments.size(), 1u);
+  EXPECT_TRUE(answer->attachments[0].body.bytes() == answered);
+}
+
+// A spooled SOAP request gets the codes a small one gets.
+TEST_F(ClientProxyTest, ALargeSoapRequestIsRefusedAsASmallOne) {
+  testing::TempDir spool;
+  ctx.spool_dir = spool.path();
+  const std::string filler(2 * kSpoolAbove, 'f');
+  const std::string type(kWithAttachmentType);
+  EXPECT_EQ(fault(soap(with_attachment(soap_request(), filler).substr(0, 3 * kSpoolAbove / 2), type)), "client.mime_parsing_failed");
+  std::string untyped = with_attachment(soap_request(), filler);
+  untyped.replace(untyped.find("Content-Type: application"), 12, "Content-Typo");
+  EXPECT_EQ(fault(soap(untyped, type)), "client.invalid_content_type");
+  EXPECT_EQ(fault(soap(with_attachment(" ", filler), type)), "client.missing_soap");
+  EXPECT_EQ(fault(soap(with_attachment(soap_request(kClient, "3.1"), filler), type)), "client.invalid_protocol_version");
+  EXPECT_EQ(fault(soap(filler, type)), "client.missing_soap");
+  ctx.max_message_bytes = 2 * kSpoolAbove;
+  EXPECT_EQ(fault(soap(with_attachment(soap_request(), filler), type)), "server.clientproxy.invalid_message");
+  EXPECT_EQ(signer.calls, 0);
+  EXPECT_EQ(peers->contacted.size(), 0u);
+  EXPECT_EQ(ctx.soap_memory->used(), 0u);
+  EXPECT_EQ(net::spooled_bytes(), 0u);
+}
+
 }  // namespace
 }  // namespace roadside::proxy

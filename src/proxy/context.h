@@ -59,8 +59,9 @@ struct ProxyContext {
   metrics::Registry* metrics = nullptr;
   // The largest message taken (a body streams through spool files, never whole in memory).
   std::uint64_t max_message_bytes = 64 * 1024 * 1024;
-  // SOAP messages are parsed in memory, and read whole before their client is known: all
-  // being read or processed at once share this many bytes (errc::overloaded beyond).
+  // SOAP envelopes are parsed in memory, and a SOAP request is read (its body up to
+  // kSpoolAbove, or the envelope of a spooled one) before its client is known: all being read
+  // or processed at once share this many bytes of memory (errc::overloaded beyond).
   std::shared_ptr<net::ByteBudget> soap_memory = std::make_shared<net::ByteBudget>(512ull << 20);
   // Where bodies over kSpoolAbove wait while they are hashed, verified and passed on.
   std::filesystem::path spool_dir = std::filesystem::temp_directory_path() / "roadside-spool";
@@ -71,13 +72,14 @@ struct ProxyContext {
 
 // Bodies up to this size stay in memory; larger ones go to spool files.
 inline constexpr std::uint64_t kSpoolAbove = 1024 * 1024;
-// The largest part that must be parsed in memory: a SOAP message with its attachments, a
-// REST header part, a signature.
+// The largest part that must be parsed in memory: a REST header part, a signature, the SOAP
+// envelope of a transport message (an IS's or a service's is held to kMaxSoapBytes).
 inline constexpr std::uint64_t kMaxParsedBytes = 64 * 1024 * 1024;
-// How many times its length a SOAP request counts against ProxyContext::soap_memory while the
-// client proxy reads and processes it: the body, the SOAP part split from it, its DOM and the
-// transport message are alive together (an estimate for typical SOAP; an element-dense
-// message's DOM is larger, which the 64 MiB cap on a parsed message bounds).
+// How many times what it holds in memory a SOAP request counts against
+// ProxyContext::soap_memory while the client proxy reads and processes it: the body (or a
+// spooled body's envelope), the SOAP part split from it, its DOM and the transport message
+// are alive together (an estimate for typical SOAP; an element-dense message's DOM is larger,
+// which the 64 MiB cap on a parsed message bounds).
 inline constexpr unsigned kSoapMemoryWeight = 4;
 
 // A response to send: its head and its body as pieces (a spooled body is one of them).

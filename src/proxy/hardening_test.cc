@@ -267,7 +267,7 @@ TEST(RestBodyAndSoapAttachments, TogetherAreRefused) {
   m.message_type = std::string(kRestRequestType);
   m.message = "POST\r\n/r1/DEV/COM/1/S/echo\r\n";
   m.body = net::Payload(std::string("{}"));
-  m.attachments.push_back({{{"Content-Type", "text/plain"}}, "attached"});
+  m.attachments.push_back({{{"Content-Type", "text/plain"}}, net::Payload("attached")});
   m.signature.signature = "<signature/>";
   const EncodedMessage e = encode_transport(m);
   auto back = decode_transport(e.content_type, e.joined());

@@ -125,9 +125,11 @@ class FakeSigner final : public signer::Signer {
  public:
   std::optional<Error> refuse;
   int calls = 0;
+  std::vector<signer::MessageParts> asked;  // what each call was to sign
   boost::asio::awaitable<Result<signer::SignedMessageParts>> sign(std::shared_ptr<const signer::OpenKey>,
-                                                                  signer::MessageParts) override {
+                                                                  signer::MessageParts parts) override {
     ++calls;
+    asked.push_back(std::move(parts));
     if (refuse) co_return *refuse;
     co_return signer::SignedMessageParts{"<signature/>", std::nullopt, std::nullopt};
   }
@@ -178,12 +180,14 @@ class FakePeers final : public PeerTransport {
   std::function<Result<net::ClientResponse>(const globalconf::SecurityServer&, const TransportMessage&)> answer;
   std::vector<std::string> contacted;               // server ids, in order
   std::vector<std::vector<std::string>> ocsp_sent;  // the OCSP responses each request carried
+  std::vector<EncodedMessage> sent;                 // each request as encoded, its pieces as given
   std::optional<std::size_t> fastest_index;
   int fastest_asked = 0;
 
   boost::asio::awaitable<Result<net::ClientResponse>> send(const globalconf::SecurityServer* server,
                                                            const EncodedMessage* encoded, const HeaderList*) override {
     contacted.push_back(server->id.to_string());
+    sent.push_back(*encoded);
     auto request = decode_transport(encoded->content_type, encoded->joined());
     if (!request.ok()) co_return request.error();
     ocsp_sent.push_back(request->ocsp_responses);
@@ -202,25 +206,23 @@ class FakeServices final : public ServiceTransport {
       answer;
   std::vector<std::string> called;  // URLs, in order
   std::vector<ServiceTls> tls;       // how each call's TLS certificate was to be judged
+  std::vector<http::request_header<>> heads;           // send(): each call's head
+  std::vector<std::vector<net::Payload>> sent;         // send(): each call's body, as the pieces given
 
-  boost::asio::awaitable<Result<net::ClientResponse>> request(net::Url url, http::request<http::string_body> request,
-                                                              std::chrono::milliseconds, ServiceTls t, net::HeadCheck check_head) override {
+  boost::asio::awaitable<Result<net::ClientResponse>> send(net::Url url, http::request_header<> head,
+                                                           std::vector<net::Payload> body, std::chrono::milliseconds, ServiceTls t,
+                                                           net::HeadCheck check_head) override {
     called.push_back(url.to_string());
     tls.push_back(std::move(t));
-    auto r = answer(url.to_string(), std::string(request.method_string()), request.body());
+    heads.push_back(head);
+    std::string joined;
+    for (const auto& p : body) joined += p.read_all(UINT64_MAX).value_or("");
+    sent.push_back(std::move(body));
+    auto r = answer(url.to_string(), std::string(head.method_string()), joined);
     if (r.ok() && check_head) {
       if (auto st = check_head(r->message); !st.ok()) co_return st.error();
     }
     co_return r;
-  }
-  boost::asio::awaitable<Result<net::ClientResponse>> send(net::Url url, http::request_header<> head,
-                                                           std::vector<net::Payload> body,
-                                                           std::chrono::milliseconds, ServiceTls t) override {
-    called.push_back(url.to_string());
-    tls.push_back(std::move(t));
-    std::string joined;
-    for (const auto& p : body) joined += p.read_all(1 << 20).value_or("");
-    co_return answer(url.to_string(), std::string(head.method_string()), joined);
   }
   boost::asio::awaitable<Result<net::ClientResponse>> get(std::string url, std::chrono::milliseconds, ServiceTls t) override {
     called.push_back(url);

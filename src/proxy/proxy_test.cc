@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "crypto/crypto.h"
+#include "net/errors.h"
 #include "proxy/errors.h"
 #include "proxy/rest.h"
 #include "proxy/soap.h"
@@ -146,11 +147,118 @@ TEST(Soap, MultipartMessagesSplitAndJoinBack) {
   ASSERT_TRUE(m.ok()) << m.error().to_string();
   EXPECT_EQ(m->soap, kSoap);
   ASSERT_EQ(m->attachments.size(), 1u);
-  EXPECT_EQ(m->attachments[0].body, "\x89PNG");
+  EXPECT_EQ(m->attachments[0].body.bytes(), "\x89PNG");
   EXPECT_EQ(join_soap_message(*m), body);
   EXPECT_EQ(split_soap_message("application/soap+xml", "x").error().fault_code(), "invalid_content_type");
   EXPECT_EQ(split_soap_message("text/xml", "").error().fault_code(), "invalid_soap");
   EXPECT_EQ(split_soap_message("multipart/related; boundary=b1", "--b1\r\nbroken").error().fault_code(), "mime_parsing_failed");
+}
+
+// Bytes that repeat only after a long while, so a misplaced slice shows.
+std::string pattern(std::size_t n) {
+  std::string out;
+  out.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) out.push_back(static_cast<char>(i * 131 + (i >> 9)));
+  return out;
+}
+
+// `bytes` in a spool file under `dir`, as a body over kSpoolAbove arrives.
+net::Payload in_spool_file(const std::filesystem::path& dir, std::string_view bytes) {
+  net::PayloadBuilder b(dir, 0);
+  EXPECT_TRUE(b.append(bytes).ok());
+  return std::move(b).finish();
+}
+
+// A SOAP request with a large attachment, as an IS streams it: the body in a spool file, the
+// envelope read from it into memory (and only the envelope counted against the memory
+// budget), the attachment a slice of the file that is sent on from there.
+TEST(Soap, ASpooledMultipartKeepsItsAttachmentsInTheFile) {
+  roadside::testing::TempDir dir;
+  const std::string attachment = pattern(3 * 1024 * 1024 + 17) + "\r\n--b";  // a near-delimiter inside
+  const std::string content_type = "multipart/related; type=\"text/xml\"; start=\"<r>\"; boundary=b1";
+  const std::string body = "--b1\r\nContent-Type: text/xml\r\nContent-ID: <r>\r\n\r\n" + std::string(kSoap) +
+                           "\r\n--b1\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n" +
+                           attachment + "\r\n--b1\r\nContent-Type: text/plain\r\n\r\nsmall\r\n--b1--\r\n";
+  net::ByteBudget budget(1 << 20);
+  std::optional<net::BudgetShare> held(std::in_place, budget, 4);
+  auto m = split_soap_message(content_type, in_spool_file(dir.path(), body), &*held);
+  ASSERT_TRUE(m.ok()) << m.error().to_string();
+  EXPECT_EQ(m->soap, kSoap);
+  EXPECT_EQ(held->taken(), 4 * kSoap.size());
+  ASSERT_EQ(m->attachments.size(), 2u);
+  EXPECT_FALSE(m->attachments[0].body.in_memory());
+  EXPECT_TRUE(m->attachments[0].body.read_all(UINT64_MAX).value() == attachment);
+  EXPECT_EQ(last_header(m->attachments[0].headers, "content-transfer-encoding"), "binary");
+  EXPECT_EQ(m->attachments[1].body.read_all(UINT64_MAX).value(), "small");
+  // It splits as the same body in memory does.
+  auto same = split_soap_message(content_type, body);
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(same->soap, m->soap);
+  EXPECT_EQ(same->soap_part_headers.size(), m->soap_part_headers.size());
+  ASSERT_EQ(same->attachments.size(), 2u);
+  EXPECT_TRUE(same->attachments[0].body.bytes() == attachment);
+  // Joined back, the attachment is one of the pieces, read from the file.
+  const auto pieces = soap_message_pieces(*m);
+  ASSERT_EQ(pieces.size(), 5u);  // each attachment, the small one too, between the pieces around it
+  EXPECT_FALSE(pieces[1].in_memory());
+  EXPECT_EQ(pieces[1].size(), attachment.size());
+  EXPECT_TRUE(join_soap_message(*m) == body);
+  // A spent budget refuses the envelope before it is read.
+  held.reset();
+  net::ByteBudget small(16);
+  net::BudgetShare none(small, 4);
+  auto refused = split_soap_message(content_type, in_spool_file(dir.path(), body), &none);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), net::make_error_code(net::errc::overloaded));
+  EXPECT_EQ(small.used(), 0u);
+}
+
+// A spooled body is refused as the same body in memory is, with the same codes.
+TEST(Soap, ASpooledMultipartIsRefusedAsOneInMemory) {
+  roadside::testing::TempDir dir;
+  const std::string filler(2 * 1024 * 1024, 'a');
+  const std::string envelope = "--b1\r\nContent-Type: text/xml\r\n\r\n" + std::string(kSoap) + "\r\n";
+  struct Case {
+    std::string content_type, body, code;
+  };
+  const Case cases[] = {
+      {"multipart/related; boundary=b1", envelope + "--b1\r\nCont-Type: text/plain\r\n\r\n" + filler + "\r\n--b1--\r\n",
+       "invalid_content_type"},
+      {"multipart/related; boundary=b1", "--b1\r\nContent-Type: image/png\r\n\r\n" + filler + "\r\n--b1--\r\n", "invalid_content_type"},
+      {"multipart/related; boundary=b1", "--b1\r\nContent-Type: text/xml\r\n\r\n \r\n--b1\r\nContent-Type: x/y\r\n\r\n" + filler + "\r\n--b1--",
+       "missing_soap"},
+      {"multipart/related; boundary=b1", envelope + "--b1\r\nContent-Type: x/y\r\n\r\n" + filler, "mime_parsing_failed"},
+      {"multipart/related; boundary=b1", filler, "missing_soap"},
+      {"multipart/related; boundary=b1", envelope + "--b1\r\n" + std::string(20 * 1024, 'h') + ": v\r\n\r\nx\r\n--b1--", "mime_parsing_failed"},
+  };
+  for (const auto& c : cases) {
+    auto spooled = split_soap_message(c.content_type, in_spool_file(dir.path(), c.body));
+    ASSERT_FALSE(spooled.ok()) << c.code;
+    EXPECT_EQ(spooled.error().fault_code(), c.code) << spooled.error().detail();
+    auto in_memory = split_soap_message(c.content_type, c.body);
+    ASSERT_FALSE(in_memory.ok()) << c.code;
+    EXPECT_EQ(in_memory.error().fault_code(), c.code) << in_memory.error().detail();
+  }
+  // LF alone as a line end, and a body cut right after its last delimiter line, as X-Road's
+  // MIME reader takes them.
+  const std::string lenient = "--b1\nContent-Type: text/xml\n\n" + std::string(kSoap) + "\n--b1\nContent-Type: x/y\n\n" + filler + "\n--b1";
+  auto spooled = split_soap_message("multipart/related; boundary=b1", in_spool_file(dir.path(), lenient));
+  ASSERT_TRUE(spooled.ok()) << spooled.error().to_string();
+  EXPECT_TRUE(split_soap_message("multipart/related; boundary=b1", lenient).ok());
+  EXPECT_EQ(spooled->soap, kSoap);
+  ASSERT_EQ(spooled->attachments.size(), 1u);
+  EXPECT_TRUE(spooled->attachments[0].body.read_all(UINT64_MAX).value() == filler);
+  // An envelope over kMaxSoapBytes is too large, refused before it is read.
+  auto huge = split_soap_message("text/xml", net::Payload(std::string(kMaxSoapBytes + 1, ' ')));
+  ASSERT_FALSE(huge.ok());
+  EXPECT_EQ(huge.error().code(), net::make_error_code(net::errc::too_large));
+  net::PayloadBuilder b(dir.path(), 0);
+  ASSERT_TRUE(b.append(envelope.substr(0, envelope.size() - 2)).ok());
+  ASSERT_TRUE(b.append(std::string(kMaxSoapBytes, ' ')).ok());
+  ASSERT_TRUE(b.append("\r\n--b1--\r\n").ok());
+  auto over = split_soap_message("multipart/related; boundary=b1", std::move(b).finish());
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.error().code(), net::make_error_code(net::errc::too_large));
 }
 
 TEST(Transport, MessagesRoundTripWithEveryPart) {
@@ -158,7 +266,8 @@ TEST(Transport, MessagesRoundTripWithEveryPart) {
   m.ocsp_responses = {"ocsp-1", std::string("\x30\x82\r\n--xtop", 9)};
   m.message_type = "text/xml; charset=UTF-8";
   m.message = std::string(kSoap);
-  m.attachments = {{{{"Content-Type", "image/png"}, {"Content-ID", "<a1>"}}, "\x89PNG\r\n\r\n"}, {{{"Content-Type", "text/plain"}}, ""}};
+  m.attachments = {{{{"Content-Type", "image/png"}, {"Content-ID", "<a1>"}}, net::Payload("\x89PNG\r\n\r\n")},
+                   {{{"Content-Type", "text/plain"}}, net::Payload("")}};
   m.signature.hash_chain_result = "<hcr/>";
   m.signature.hash_chain = "<hc/>";
   m.signature.signature = "<sig/>";
@@ -169,9 +278,9 @@ TEST(Transport, MessagesRoundTripWithEveryPart) {
   EXPECT_EQ(back->ocsp_responses, m.ocsp_responses);
   EXPECT_EQ(back->message, m.message);
   ASSERT_EQ(back->attachments.size(), 2u);
-  EXPECT_EQ(back->attachments[0].body, m.attachments[0].body);
+  EXPECT_EQ(back->attachments[0].body.bytes(), m.attachments[0].body.bytes());
   EXPECT_EQ(last_header(back->attachments[0].headers, "content-id"), "<a1>");
-  EXPECT_EQ(back->attachments[1].body, "");
+  EXPECT_EQ(back->attachments[1].body.bytes(), "");
   EXPECT_EQ(back->signature.hash_chain_result, "<hcr/>");
   EXPECT_EQ(back->signature.signature, "<sig/>");
   EXPECT_EQ(back->part("/attachment2"), "");
@@ -270,6 +379,66 @@ TEST(Transport, ASpooledRestBodyTravelsAsASliceOfItsFile) {
   // A message cut short has no close delimiter.
   const net::Payload cut = received.slice(0, received.size() - 10);
   EXPECT_EQ(decode_transport(encoded.content_type, spooled(dir / "c", {cut}), 1024 * 1024).error().fault_code(), "invalid_message");
+}
+
+// SOAP attachments in spool files travel as the REST body does: sent from their files, and
+// received as slices of the spooled transport message, digested and read in pieces.
+TEST(Transport, SpooledSoapAttachmentsTravelAsSlicesOfTheirFile) {
+  roadside::testing::TempDir dir;
+  const std::string big = pattern(2 * 1024 * 1024 + 3) + "\r\n--xatt";
+  const std::string other = "\r\n" + pattern(1024 * 1024 + 1);
+  TransportMessage m;
+  m.ocsp_responses = {"ocsp-1"};
+  m.message_type = "text/xml; charset=UTF-8";
+  m.message = std::string(kSoap);
+  m.attachments = {{{{"Content-Type", "application/octet-stream"}}, in_spool_file(dir / "a", big)},
+                   {{{"Content-Type", "text/plain"}, {"Content-ID", "<small>"}}, net::Payload("small")},
+                   {{{"Content-Type", "image/png"}}, in_spool_file(dir / "a", other)}};
+  m.signature.signature = "<sig/>";
+  const EncodedMessage encoded = encode_transport(m);
+  ASSERT_EQ(encoded.pieces.size(), 5u);  // each spooled attachment between the pieces around it
+  EXPECT_FALSE(encoded.pieces[1].in_memory());
+  EXPECT_FALSE(encoded.pieces[3].in_memory());
+
+  const net::Payload received = spooled(dir / "b", encoded.pieces);
+  auto back = decode_transport(encoded.content_type, received, 1024 * 1024);
+  ASSERT_TRUE(back.ok()) << back.error().to_string();
+  EXPECT_EQ(back->message, m.message);
+  EXPECT_EQ(back->signature.signature, "<sig/>");
+  ASSERT_EQ(back->attachments.size(), 3u);
+  EXPECT_FALSE(back->attachments[0].body.in_memory());
+  EXPECT_TRUE(back->attachments[0].body.read_all(UINT64_MAX).value() == big);
+  EXPECT_EQ(back->attachments[1].body.read_all(UINT64_MAX).value(), "small");
+  EXPECT_EQ(last_header(back->attachments[1].headers, "content-id"), "<small>");
+  EXPECT_TRUE(back->attachments[2].body.read_all(UINT64_MAX).value() == other);
+  // The verifier gets digests and readers of the attachments, slices of the spooled message
+  // however small, but no bytes.
+  EXPECT_FALSE(back->part("/attachment1").has_value());
+  EXPECT_FALSE(back->part("/attachment2").has_value());
+  EXPECT_EQ(**back->part_digest("/attachment2", crypto::kSha512Uri), crypto::sha512("small"));
+  EXPECT_EQ(**back->part_digest("/attachment1", crypto::kSha512Uri), crypto::sha512(big));
+  EXPECT_EQ(**back->part_digest("/attachment3", crypto::kSha512Uri), crypto::sha512(other));
+  EXPECT_EQ(*back->attachment_digests(), (std::vector<std::string>{crypto::sha512(big), crypto::sha512("small"), crypto::sha512(other)}));
+  auto reader = back->open_part("/attachment1");
+  ASSERT_TRUE(reader.has_value());
+  std::string read;
+  char buf[4096];
+  for (long n; (n = (*reader)(buf, sizeof buf)) > 0;) read.append(buf, static_cast<std::size_t>(n));
+  EXPECT_TRUE(read == big);
+  EXPECT_FALSE(back->open_part("/attachment4").has_value());
+  // The same bytes decode the same way from memory.
+  auto in_memory = decode_transport(encoded.content_type, encoded.joined());
+  ASSERT_TRUE(in_memory.ok()) << in_memory.error().to_string();
+  ASSERT_EQ(in_memory->attachments.size(), 3u);
+  EXPECT_TRUE(in_memory->attachments[0].body.bytes() == big);
+  EXPECT_EQ(in_memory->part("/attachment2"), "small");
+  EXPECT_FALSE(in_memory->open_part("/attachment2").has_value());
+  // A nested multipart cut short is refused.
+  const std::string joined = encoded.joined();
+  const std::string cut = joined.substr(0, joined.find("\r\n--xatt", joined.find(big) + big.size() + 4));
+  auto broken = decode_transport(encoded.content_type, in_spool_file(dir / "c", cut), 1024 * 1024);
+  ASSERT_FALSE(broken.ok());
+  EXPECT_EQ(broken.error().fault_code(), "invalid_message");
 }
 
 TEST(Transport, LateFaultsAndBrokenMessages) {

@@ -177,9 +177,7 @@ asio::awaitable<Result<Reply>> ServerProxy::process(net::ServerExchange& ex) {
   const auto type = mime_type_of(request->message_type);
   if (type == kRestRequestType) co_return co_await process_rest(ex, *request, sender, &snap);
   if (type == "text/xml" || type == "application/xop+xml") {
-    auto soap = co_await process_soap(ex, *request, sender, &snap);
-    if (!soap.ok()) co_return soap.error();
-    co_return Reply::of(std::move(soap).value());
+    co_return co_await process_soap(ex, *request, sender, &snap);
   }
   co_return fail(errc::invalid_message, "a transport message carrying \"" + type + "\" is neither SOAP nor REST");
 }
@@ -208,7 +206,7 @@ asio::awaitable<Result<TransportMessage>> ServerProxy::sign_response(TransportMe
   co_return response;
 }
 
-asio::awaitable<Result<net::StringResponse>> ServerProxy::process_soap(net::ServerExchange& ex, TransportMessage& request,
+asio::awaitable<Result<Reply>> ServerProxy::process_soap(net::ServerExchange& ex, TransportMessage& request,
                                                                         const globalconf::SecurityServer* sender,
                                                                         const Snapshot* snap) {
   auto env = parse_soap(request.message, true);
@@ -247,9 +245,14 @@ asio::awaitable<Result<net::StringResponse>> ServerProxy::process_soap(net::Serv
   auto signed_response = co_await sign_response(std::move(response), service_id.service_provider());
   if (!signed_response.ok()) co_return signed_response.error();
   EncodedMessage encoded = encode_transport(*signed_response);
-  auto r = net::make_response(http::status::ok, encoded.joined(), encoded.content_type, ex.request().version());
-  r.set(kHashAlgorithmHeader, "SHA-512");
-  r.set("x-original-content-type", incoming->content_type);
+  Reply r;
+  r.head.result(http::status::ok);
+  r.head.version(ex.request().version());
+  r.head.set(http::field::content_type, encoded.content_type);
+  r.head.set(http::field::server, "Roadside");
+  r.head.set(kHashAlgorithmHeader, "SHA-512");
+  r.head.set("x-original-content-type", incoming->content_type);
+  r.body = std::move(encoded.pieces);
   co_return r;
 }
 
@@ -277,21 +280,27 @@ asio::awaitable<Result<SoapMessage>> ServerProxy::call_soap_service(net::ServerE
   if (!outgoing.multipart) outgoing.content_type = outgoing.soap_content_type;
   auto url = net::Url::parse(service->url);
   if (!url.ok()) co_return service_error(*service, url.error());
-  http::request<http::string_body> call{http::verb::post, url->target, 11};
+  // The body from its pieces: the attachments from where they arrived (a spool file for a
+  // large message), never joined in memory.
+  http::request_header<> call;
+  call.method(http::verb::post);
+  call.target(url->target);
+  call.version(11);
   call.set(http::field::content_type, outgoing.content_type);
   if (auto action = req.find("x-original-soapaction"); action != req.end()) call.set("SOAPAction", action->value());
-  call.body() = join_soap_message(outgoing);
-  call.prepare_payload();
   // The answer's Content-Type is judged before its body is read (as X-Road's): a service
   // that answers something else is not waited for.
   auto soap_head = [](const http::response_header<>& head) { return check_soap_content_type(head[http::field::content_type]); };
-  auto answer = co_await ctx_.services->request(*url, std::move(call), service->timeout, service_tls(*snap->conf, *service), soap_head);
+  auto answer = co_await ctx_.services->send(*url, std::move(call), soap_message_pieces(outgoing), service->timeout,
+                                             service_tls(*snap->conf, *service), soap_head);
   if (!answer.ok() && answer.error().code() == make_error_code(errc::invalid_content_type)) {
     co_return service_failed(answer.error(), "service " + service_id.to_string() + " answered: ");
   }
   if (!answer.ok()) co_return service_error(*service, answer.error());
   const std::string answer_type(answer->message[http::field::content_type]);
-  auto incoming = split_soap_message(answer_type, std::move(answer->message.body()));
+  // An answer over kSpoolAbove waits in a spool file: its envelope is read, its attachments stay there.
+  net::Payload answer_body = answer->spooled_body ? std::move(*answer->spooled_body) : net::Payload(std::move(answer->message.body()));
+  auto incoming = split_soap_message(answer_type, std::move(answer_body));
   if (!incoming.ok()) {
     co_return service_failed(incoming.error(), "service " + service_id.to_string() + " answered HTTP " +
                                                    std::to_string(answer->message.result_int()) + " without a SOAP message: ");
@@ -341,7 +350,7 @@ asio::awaitable<Result<SoapMessage>> ServerProxy::soap_metaservice(TransportMess
   out.content_type = "multipart/related; type=\"text/xml\"; charset=UTF-8; boundary=xatt" + crypto::to_hex(Random::system().bytes(12));
   out.soap_part_headers = {{"Content-Type", out.soap_content_type}};
   out.attachments.push_back({{{"Content-Type", "text/xml; charset=UTF-8"}, {"Content-ID", "<wsdl>"}},
-                             std::move(rewritten).value()});
+                             net::Payload(std::move(rewritten).value())});
   co_return out;
 }
 

@@ -36,7 +36,7 @@ class ServerProxy {
   boost::asio::awaitable<Result<Reply>> process_rest(net::ServerExchange& ex, TransportMessage& request,
                                                                     const globalconf::SecurityServer* sender,
                                                                     const Snapshot* snap);
-  boost::asio::awaitable<Result<net::StringResponse>> process_soap(net::ServerExchange& ex, TransportMessage& request,
+  boost::asio::awaitable<Result<Reply>> process_soap(net::ServerExchange& ex, TransportMessage& request,
                                                                     const globalconf::SecurityServer* sender,
                                                                     const Snapshot* snap);
   boost::asio::awaitable<Result<SoapMessage>> call_soap_service(net::ServerExchange& ex, TransportMessage& request, XRoadId client,

@@ -529,5 +529,116 @@ TEST_F(ServerProxyTest, IoErrorWhenTheRequestDoesNotFitTheSpool) {
   EXPECT_TRUE(services->called.empty());
 }
 
+// ---- large SOAP messages ------------------------------------------------------------------
+
+// Bytes that repeat only after a long while, so a misplaced slice shows.
+std::string pattern(std::size_t n) {
+  std::string out;
+  out.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) out.push_back(static_cast<char>(i * 131 + (i >> 9)));
+  return out;
+}
+
+// A SOAP request to getState with an attachment over 1 MiB, signed by the client by X-Road's
+// rules, as ss1 sends it with the IS's Content-Type.
+class LargeSoapTest : public ServerProxyTest {
+ protected:
+  LargeSoapTest() {
+    ctx.spool_dir = spool.path();
+    trust_by_xroads_rules();
+    // The service answers with the envelope of what it got.
+    services->answer = [this](const std::string&, const std::string&, const std::string& body) -> Result<net::ClientResponse> {
+      auto got = split_soap_message(kIsType, body);
+      if (!got.ok()) return got.error();
+      received = std::move(got).value();
+      std::string response = received.soap;
+      response.replace(response.find("<m:getState xmlns:m=\"urn:m\"/>"), 29, "<m:getStateResponse xmlns:m=\"urn:m\"/>");
+      return http_answer(200, "text/xml; charset=UTF-8", response);
+    };
+  }
+  TransportMessage request() const {
+    TransportMessage m;
+    m.message_type = "text/xml; charset=UTF-8";
+    m.message = soap_message("getState", "<m:getState xmlns:m=\"urn:m\"/>");
+    m.attachments.push_back({{{"Content-Type", "application/octet-stream"}, {"Content-Transfer-Encoding", "binary"}}, net::Payload(attachment)});
+    return m;
+  }
+  FakeExchange sent_by_ss1(TransportMessage m) {
+    m.ocsp_responses = {good_ocsp(ss1_tls_key->info.cert, clock.now())};
+    const EncodedMessage encoded = encode_transport(m);
+    net::PeerInfo peer;
+    peer.tls = true;
+    peer.chain = {ss1_tls_key->info.cert.to_der()};
+    return FakeExchange(verb::post, "/", {{"Content-Type", encoded.content_type}, {"x-original-content-type", kIsType}}, encoded.joined(),
+                        std::move(peer));
+  }
+
+  static constexpr const char* kIsType = "multipart/related; type=\"text/xml\"; charset=UTF-8; boundary=isb";
+  testing::TempDir spool;
+  const std::string attachment = pattern(3 * kSpoolAbove + 11);
+  SoapMessage received;
+};
+
+// The attachment is checked against the client's signature in pieces and sent to the service
+// from the server proxy's spool file, byte for byte, with the IS's Content-Type and boundary.
+TEST_F(LargeSoapTest, AnAttachmentIsVerifiedInPiecesAndReachesTheServiceFromTheSpoolFile) {
+  FakeExchange ex = sent_by_ss1(signed_by_client(request()));
+  ASSERT_EQ(handle(ex).status(), 200u) << ex.body().substr(0, 1000);
+  EXPECT_FALSE(answer_of(ex).message.empty());
+  ASSERT_EQ(services->sent.size(), 1u);
+  EXPECT_EQ(services->heads[0][http::field::content_type], kIsType);
+  std::size_t from_file = 0;
+  for (const auto& piece : services->sent[0]) {
+    if (!piece.in_memory() && piece.read_all(UINT64_MAX).value() == attachment) ++from_file;
+  }
+  EXPECT_EQ(from_file, 1u);
+  ASSERT_EQ(received.attachments.size(), 1u);
+  EXPECT_TRUE(received.attachments[0].body.bytes() == attachment);
+  EXPECT_EQ(last_header(received.attachments[0].headers, "content-transfer-encoding"), "binary");
+  EXPECT_EQ(received.soap, request().message);
+  services->sent.clear();  // what the fake kept of the request: the spool file is gone with it
+  EXPECT_EQ(net::spooled_bytes(), 0u);
+}
+
+// A byte of the attachment changed after it was signed: its DataRef's digest no longer matches.
+TEST_F(LargeSoapTest, AnAttachmentChangedAfterSigningIsRefused) {
+  TransportMessage m = signed_by_client(request());
+  std::string changed = attachment;
+  changed[2 * kSpoolAbove] ^= 1;
+  m.attachments[0].body = net::Payload(changed);
+  EXPECT_EQ(fault(sent_by_ss1(std::move(m))), "server.serverproxy.malformed_signature.invalid_hash_chain_ref");
+  EXPECT_TRUE(services->called.empty());
+}
+
+// A service's answer over 1 MiB waits in a spool file, and its attachment goes back from it.
+TEST_F(LargeSoapTest, AServicesLargeAttachmentIsSignedAndSentFromTheSpoolFile) {
+  const std::string answered = pattern(2 * kSpoolAbove + 1).substr(3);
+  services->answer = [&](const std::string&, const std::string&, const std::string& body) -> Result<net::ClientResponse> {
+    auto got = split_soap_message(kIsType, body);
+    if (!got.ok()) return got.error();
+    SoapMessage response;
+    response.content_type = "multipart/related; type=\"text/xml\"; boundary=svc";
+    response.soap_content_type = "text/xml; charset=UTF-8";
+    response.soap = got->soap;
+    response.soap.replace(response.soap.find("<m:getState xmlns:m=\"urn:m\"/>"), 29, "<m:getStateResponse xmlns:m=\"urn:m\"/>");
+    response.attachments.push_back({{{"Content-Type", "application/octet-stream"}}, net::Payload(answered)});
+    response.multipart = true;
+    net::ClientResponse r = http_answer(200, response.content_type, "");
+    net::PayloadBuilder b(spool.path(), 0);
+    EXPECT_TRUE(b.append(join_soap_message(response)).ok());
+    r.spooled_body = std::move(b).finish();
+    return r;
+  };
+  FakeExchange ex = sent_by_ss1(signed_by_client(request()));
+  ASSERT_EQ(handle(ex).status(), 200u) << ex.body().substr(0, 1000);
+  EXPECT_EQ(ex.header("x-original-content-type"), "multipart/related; type=\"text/xml\"; boundary=svc");
+  TransportMessage answer = answer_of(ex);
+  ASSERT_EQ(answer.attachments.size(), 1u);
+  EXPECT_TRUE(answer.attachments[0].body.bytes() == answered);
+  EXPECT_NE(answer.message.find("getStateResponse"), std::string::npos);
+  services->sent.clear();
+  EXPECT_EQ(net::spooled_bytes(), 0u);
+}
+
 }  // namespace
 }  // namespace roadside::proxy

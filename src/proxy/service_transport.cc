@@ -79,17 +79,11 @@ net::HttpClient& HttpServiceTransport::client(std::chrono::milliseconds timeout)
   return *c;
 }
 
-asio::awaitable<Result<net::ClientResponse>> HttpServiceTransport::request(net::Url url, net::http::request<net::http::string_body> request,
-                                                                           std::chrono::milliseconds timeout, ServiceTls tls,
-                                                                           net::HeadCheck check_head) {
-  co_return co_await client(timeout).request(std::move(url), std::move(request), expected_peer(tls), std::move(check_head));
-}
-
 asio::awaitable<Result<net::ClientResponse>> HttpServiceTransport::send(net::Url url, net::http::request_header<> head,
                                                                         std::vector<net::Payload> body, std::chrono::milliseconds timeout,
-                                                                        ServiceTls tls) {
+                                                                        ServiceTls tls, net::HeadCheck check_head) {
   co_return co_await client(timeout).send(std::move(url), std::move(head), std::move(body), spool_dir_, in_memory_limit_,
-                                          expected_peer(tls));
+                                          expected_peer(tls), std::move(check_head));
 }
 
 asio::awaitable<Result<net::ClientResponse>> HttpServiceTransport::get(std::string url_text, std::chrono::milliseconds timeout,

@@ -40,16 +40,13 @@ ServiceTls service_tls(const serverconf::ServerConf& conf, const serverconf::Ser
 class ServiceTransport {
  public:
   virtual ~ServiceTransport() = default;
-  // A request whose answer is read into memory (SOAP services); `check_head` judges the
-  // answer's head before its body is read.
-  virtual boost::asio::awaitable<Result<net::ClientResponse>> request(net::Url url, net::http::request<net::http::string_body> request,
-                                                                      std::chrono::milliseconds timeout, ServiceTls tls,
-                                                                      net::HeadCheck check_head) = 0;
-  // A request whose body is sent from `body`'s pieces; an answer body over the in-memory
-  // limit waits in a spool file (REST services).
+  // A request whose body is sent from `body`'s pieces (a spooled REST body or SOAP
+  // attachment read in pieces); an answer body over the in-memory limit waits in a spool
+  // file. `check_head`, when given, judges the answer's head before its body is read (a SOAP
+  // service's Content-Type).
   virtual boost::asio::awaitable<Result<net::ClientResponse>> send(net::Url url, net::http::request_header<> head,
                                                                    std::vector<net::Payload> body, std::chrono::milliseconds timeout,
-                                                                   ServiceTls tls) = 0;
+                                                                   ServiceTls tls, net::HeadCheck check_head = {}) = 0;
   // A GET (WSDL and OpenAPI descriptions; X-Road judges their server as the service's).
   virtual boost::asio::awaitable<Result<net::ClientResponse>> get(std::string url, std::chrono::milliseconds timeout, ServiceTls tls) = 0;
 };
@@ -67,11 +64,9 @@ class HttpServiceTransport final : public ServiceTransport {
   HttpServiceTransport(boost::asio::io_context& io, std::uint64_t max_message_bytes, std::filesystem::path spool_dir,
                        std::uint64_t in_memory_limit, ServiceTransportTls tls = {});
 
-  boost::asio::awaitable<Result<net::ClientResponse>> request(net::Url url, net::http::request<net::http::string_body> request,
-                                                              std::chrono::milliseconds timeout, ServiceTls tls,
-                                                              net::HeadCheck check_head) override;
   boost::asio::awaitable<Result<net::ClientResponse>> send(net::Url url, net::http::request_header<> head, std::vector<net::Payload> body,
-                                                           std::chrono::milliseconds timeout, ServiceTls tls) override;
+                                                           std::chrono::milliseconds timeout, ServiceTls tls,
+                                                           net::HeadCheck check_head = {}) override;
   boost::asio::awaitable<Result<net::ClientResponse>> get(std::string url, std::chrono::milliseconds timeout, ServiceTls tls) override;
 
  private:

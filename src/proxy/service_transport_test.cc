@@ -78,9 +78,13 @@ class ServiceTransportTest : public ::testing::Test {
         transport_.send(*net::Url::parse(url), std::move(head), {net::Payload(std::string("{}"))}, 5s, std::move(tls)));
   }
   Result<net::ClientResponse> soap(const std::string& url, ServiceTls tls) {
-    http::request<http::string_body> req{http::verb::post, "", 11};
-    req.body() = "<soap/>";
-    return run(transport_.request(*net::Url::parse(url), std::move(req), 5s, std::move(tls), {}));
+    http::request_header<> head;
+    head.method(http::verb::post);
+    head.version(11);
+    head.set(http::field::content_type, "text/xml");
+    auto any_head = [](const http::response_header<>&) { return Status{}; };
+    return run(transport_.send(*net::Url::parse(url), std::move(head), {net::Payload(std::string("<soap/>"))}, 5s, std::move(tls),
+                               any_head));
   }
   Result<net::ClientResponse> get(const std::string& url, ServiceTls tls) {
     return run(transport_.get(url, 5s, std::move(tls)));

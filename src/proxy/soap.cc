@@ -4,6 +4,8 @@
 
 #include "crypto/crypto.h"
 #include "mime/multipart.h"
+#include "mime/multipart_stream.h"
+#include "net/errors.h"
 #include "proxy/errors.h"
 #include "xml/dom.h"
 #include "xml/identifier_xml.h"
@@ -114,24 +116,54 @@ Status check_soap_content_type(std::string_view content_type) {
   return {};
 }
 
+namespace {
+
+// The envelope part of a spooled body, read into memory within its limit and `memory`.
+Result<std::string> read_envelope(const net::Payload& part, net::BudgetShare* memory, bool spooled) {
+  if (part.size() > kMaxSoapBytes) {
+    return Error(net::make_error_code(net::errc::too_large), "the SOAP part of " + std::to_string(part.size()) +
+                                                                 " bytes is over the limit of " + std::to_string(kMaxSoapBytes) + " bytes");
+  }
+  if (memory && spooled && !memory->grow(part.size())) {
+    return Error(net::make_error_code(net::errc::overloaded), "the server holds as many SOAP messages in memory as it may; try again later");
+  }
+  return part.read_all(kMaxSoapBytes);
+}
+
+}  // namespace
+
 Result<SoapMessage> split_soap_message(std::string_view content_type, std::string body) {
+  return split_soap_message(content_type, net::Payload(std::move(body)));
+}
+
+Result<SoapMessage> split_soap_message(std::string_view content_type, net::Payload body, net::BudgetShare* memory) {
   if (auto st = check_soap_content_type(content_type); !st.ok()) return st.error();
   SoapMessage m;
   m.content_type = std::string(content_type);
+  const bool spooled = !body.in_memory();
   const auto ct = mime::HeaderValue::parse(content_type);
   if (ct.value == "text/xml") {
     m.soap_content_type = m.content_type;
-    m.soap = std::move(body);
+    if (spooled || body.size() > kMaxSoapBytes) {
+      ROADSIDE_TRY(m.soap, read_envelope(body, memory, spooled));
+    } else {
+      m.soap = std::move(body.bytes());
+    }
     if (m.soap.empty()) return bad(errc::invalid_soap, "the SOAP message is empty");
     return m;
   }
   auto boundary = ct.params.find("boundary");
   if (boundary == ct.params.end() || boundary->second.empty()) return bad(errc::invalid_content_type, "the multipart Content-Type has no boundary");
-  auto parts = mime::parse_multipart(body, boundary->second);
+  // One parser for a body in memory and a spooled one: a message is taken or refused alike
+  // whatever its size.
+  auto read = [&body](std::uint64_t offset, std::span<char> into) { return body.read_at(offset, into); };
+  auto parts = mime::parse_multipart_stream(read, boundary->second);
   // No part at all (an empty body, or none of its boundary): X-Road finds no SOAP message.
   if (!parts.ok() && parts.error().code() == make_error_code(mime::errc::no_parts))
     return bad(errc::missing_soap, "the multipart message has no parts: " + parts.error().detail());
-  if (!parts.ok()) return bad(errc::mime_parsing_failed, "the multipart message cannot be read: " + parts.error().detail());
+  if (!parts.ok() && parts.error().code() == make_error_code(mime::errc::malformed))
+    return bad(errc::mime_parsing_failed, "the multipart message cannot be read: " + parts.error().detail());
+  if (!parts.ok()) return std::move(parts).error();
   if (parts->empty()) return bad(errc::missing_soap, "the multipart message has no parts");
   std::size_t root = 0;
   if (auto start = ct.params.find("start"); start != ct.params.end()) {
@@ -145,33 +177,39 @@ Result<SoapMessage> split_soap_message(std::string_view content_type, std::strin
     if (!parts->at(i).headers.get("content-type")) {
       return bad(errc::invalid_content_type, "MIME part " + std::to_string(i + 1) + " has no Content-Type");
     }
+  }
+  for (std::size_t i = 0; i < parts->size(); ++i) {
     HeaderList headers;
     for (const auto& h : parts->at(i).headers.list) headers.push_back({h.name, h.value});
     if (i == root) {
       ROADSIDE_TRY(m.soap_part_headers, envelope_part_headers(std::move(headers)));
       m.soap_content_type = *parts->at(i).headers.get("content-type");
-      m.soap = std::string(parts->at(i).body);
     } else {
-      m.attachments.push_back({std::move(headers), std::string(parts->at(i).body)});
+      m.attachments.push_back({std::move(headers), body.slice(parts->at(i).body_offset, parts->at(i).body_size)});
     }
   }
   const auto root_type = mime::HeaderValue::parse(m.soap_content_type).value;
   if (root_type != "text/xml" && root_type != "application/xop+xml") {
     return bad(errc::invalid_content_type, "the root part is \"" + root_type + "\", not text/xml or application/xop+xml");
   }
+  ROADSIDE_TRY(m.soap, read_envelope(body.slice(parts->at(root).body_offset, parts->at(root).body_size), memory, spooled));
   if (m.soap.find_first_not_of(" \t\r\n") == std::string::npos) return bad(errc::missing_soap, "the SOAP part is empty");
   return m;
 }
 
-std::string join_soap_message(const SoapMessage& m) {
-  if (!m.multipart) return m.soap;
+std::vector<net::Payload> soap_message_pieces(const SoapMessage& m) {
+  std::vector<net::Payload> pieces;
+  if (!m.multipart) {
+    pieces.emplace_back(m.soap);
+    return pieces;
+  }
   const auto ct = mime::HeaderValue::parse(m.content_type);
   const std::string boundary = ct.params.count("boundary") ? ct.params.at("boundary") : std::string("xatt");
   std::string out;
-  auto part = [&](const HeaderList& headers, const std::string& bytes) {
+  auto part = [&](const HeaderList& headers) {
     out += "--" + boundary + "\r\n";
     for (const auto& h : headers) out += h.name + ": " + h.value + "\r\n";
-    out += "\r\n" + bytes + "\r\n";
+    out += "\r\n";
   };
   HeaderList root = m.soap_part_headers;
   remove_header(root, "content-type");
@@ -179,9 +217,28 @@ std::string join_soap_message(const SoapMessage& m) {
   if (auto start = ct.params.find("start"); start != ct.params.end() && !last_header(root, "content-id")) {
     root.push_back({"Content-ID", start->second});
   }
-  part(root, m.soap);
-  for (const auto& a : m.attachments) part(a.headers, a.body);
+  part(root);
+  out += m.soap + "\r\n";
+  for (const auto& a : m.attachments) {
+    part(a.headers);
+    if (a.body.in_memory()) {
+      out += a.body.bytes();
+    } else {
+      // A spooled attachment is sent from its file, between the pieces before and after it.
+      pieces.emplace_back(std::move(out));
+      out.clear();
+      pieces.push_back(a.body);
+    }
+    out += "\r\n";
+  }
   out += "--" + boundary + "--\r\n";
+  pieces.emplace_back(std::move(out));
+  return pieces;
+}
+
+std::string join_soap_message(const SoapMessage& m) {
+  std::string out;
+  for (const auto& p : soap_message_pieces(m)) out += p.read_all(UINT64_MAX).value_or("");
   return out;
 }
 

@@ -9,6 +9,7 @@
 
 #include "base/identifiers.h"
 #include "base/result.h"
+#include "net/payload.h"
 #include "proxy/rest.h"
 
 namespace roadside::proxy {
@@ -43,10 +44,11 @@ struct SoapEnvelope {
 // invalid_message), invalid_protocol_version, invalid_body, inconsistent_headers.
 Result<SoapEnvelope> parse_soap(std::string_view xml, bool request);
 
-// One attachment: its MIME headers as sent and its bytes.
+// One attachment: its MIME headers as sent and its bytes, in memory or a slice of a spooled
+// body (read in pieces, never whole).
 struct Attachment {
   HeaderList headers;
-  std::string body;
+  net::Payload body;
 };
 
 // A SOAP message as an IS or a service sends it: the envelope part and the attachments.
@@ -69,12 +71,22 @@ Result<HeaderList> envelope_part_headers(HeaderList headers);
 Status check_soap_content_type(std::string_view content_type);
 // Splits an HTTP body by its Content-Type: text/xml, or multipart/related (SwA, MTOM) whose
 // root part (the start parameter, else the first) is the envelope. Every part must have a
-// Content-Type.
-// Errors: invalid_content_type, missing_soap, invalid_soap.
+// Content-Type. The body may be spooled: the envelope is read into memory (at most
+// kMaxSoapBytes), its size first taken from `memory` when the body is spooled and `memory`
+// is given (the bytes of a body in memory are counted by whoever read it); the attachments
+// stay where they are, slices of `body`. A body in memory splits as the same body spooled.
+// Errors: invalid_content_type, missing_soap, invalid_soap, mime_parsing_failed;
+// net::errc::too_large (an envelope over kMaxSoapBytes), net::errc::overloaded (`memory`
+// spent); a failed read of a spool file passes its error through.
+Result<SoapMessage> split_soap_message(std::string_view content_type, net::Payload body, net::BudgetShare* memory = nullptr);
+// The same over bytes in memory.
 Result<SoapMessage> split_soap_message(std::string_view content_type, std::string body);
-// The HTTP body back: the envelope alone, or a multipart/related body with `content_type`'s
-// boundary, every part with its original headers (the envelope part's Content-Type is
-// soap_content_type; its Content-ID, when it has none, the start parameter's).
+// The HTTP body back as pieces to send in order (a spooled attachment is one of them): the
+// envelope alone, or a multipart/related body with `content_type`'s boundary, every part with
+// its original headers (the envelope part's Content-Type is soap_content_type; its
+// Content-ID, when it has none, the start parameter's).
+std::vector<net::Payload> soap_message_pieces(const SoapMessage& m);
+// The same body whole in memory (tests; messages without spooled attachments).
 std::string join_soap_message(const SoapMessage& m);
 
 // Inserts <prefix:requestHash algorithmId="...sha512">hash</prefix:requestHash> right after the

@@ -26,33 +26,38 @@ void add_part(std::string& out, const std::string& boundary, std::string_view ty
 
 }  // namespace
 
-std::optional<std::string> TransportMessage::part(std::string_view uri) const {
-  if (uri == "/message.xml") return message;
-  if (uri == "/attachment1" && body) {
-    if (!body->in_memory()) return std::nullopt;
-    return body->bytes();
-  }
+const net::Payload* TransportMessage::payload_of(std::string_view uri) const {
+  if (uri == "/attachment1" && body) return &*body;
   constexpr std::string_view kPrefix = "/attachment";
   if (uri.rfind(kPrefix, 0) == 0 && !attachments.empty()) {
     const std::string n(uri.substr(kPrefix.size()));
     if (n.empty() || n.size() > 6 || n.find_first_not_of("0123456789") != std::string::npos || n[0] == '0')
-      return std::nullopt;
+      return nullptr;
     const std::size_t i = std::stoul(n);
-    if (i >= 1 && i <= attachments.size()) return attachments[i - 1].body;
+    if (i >= 1 && i <= attachments.size()) return &attachments[i - 1].body;
   }
-  return std::nullopt;
+  return nullptr;
+}
+
+std::optional<std::string> TransportMessage::part(std::string_view uri) const {
+  if (uri == "/message.xml") return message;
+  const net::Payload* p = payload_of(uri);
+  if (!p || !p->in_memory()) return std::nullopt;
+  return p->bytes();
 }
 
 std::optional<Result<std::string>> TransportMessage::part_digest(std::string_view uri, std::string_view method) const {
   if (uri == "/attachment1" && body) return body_digest(method);
-  auto bytes = part(uri);
-  if (!bytes) return std::nullopt;
-  return crypto::digest(method, *bytes);
+  if (uri == "/message.xml") return crypto::digest(method, message);
+  const net::Payload* p = payload_of(uri);
+  if (!p) return std::nullopt;
+  return payload_digest(*p, method);
 }
 
 std::optional<xml::PartReader> TransportMessage::open_part(std::string_view uri) const {
-  if (uri != "/attachment1" || !body || body->in_memory()) return std::nullopt;
-  return [payload = *body, offset = std::uint64_t{0}](char* buf, std::size_t n) mutable -> long {
+  const net::Payload* p = payload_of(uri);
+  if (!p || p->in_memory()) return std::nullopt;
+  return [payload = *p, offset = std::uint64_t{0}](char* buf, std::size_t n) mutable -> long {
     auto got = payload.read_at(offset, std::span<char>(buf, n));
     if (!got.ok()) return -1;
     offset += *got;
@@ -74,7 +79,10 @@ Result<std::vector<std::string>> TransportMessage::attachment_digests() const {
     ROADSIDE_TRY(std::string d, body_digest(crypto::kSha512Uri));
     out.push_back(std::move(d));
   }
-  for (const auto& a : attachments) out.push_back(crypto::sha512(a.body));
+  for (const auto& a : attachments) {
+    ROADSIDE_TRY(std::string d, payload_digest(a.body, crypto::kSha512Uri));
+    out.push_back(std::move(d));
+  }
   return out;
 }
 
@@ -113,8 +121,9 @@ EncodedMessage encode_transport(const TransportMessage& m) {
   const std::string boundary = "xtop" + crypto::to_hex(Random::system().bytes(16));
   EncodedMessage encoded{"multipart/mixed; charset=UTF-8; boundary=" + boundary, {}};
   std::string out;
-  out.reserve(m.message.size() + (m.body && m.body->in_memory() ? m.body->size() : 0) + m.signature.signature.size() +
-              4096);
+  std::uint64_t in_memory = m.message.size() + (m.body && m.body->in_memory() ? m.body->size() : 0) + m.signature.signature.size();
+  for (const auto& a : m.attachments) in_memory += a.body.in_memory() ? a.body.size() : 0;
+  out.reserve(static_cast<std::size_t>(in_memory) + 4096);
   bool first = true;
   for (const auto& ocsp : m.ocsp_responses) {
     add_part(out, boundary, kOcspResponseType, ocsp, first);
@@ -131,16 +140,24 @@ EncodedMessage encode_transport(const TransportMessage& m) {
     out.clear();
   }
   if (!m.attachments.empty()) {
+    // A nested multipart; a spooled attachment is sent from its file, as the REST body.
     const std::string inner = "xatt" + crypto::to_hex(Random::system().bytes(16));
-    std::string nested;
+    add_part(out, boundary, "multipart/mixed; charset=UTF-8; boundary=" + inner, "", false);
     for (std::size_t i = 0; i < m.attachments.size(); ++i) {
-      if (i > 0) nested += "\r\n";
-      nested += "--" + inner + "\r\n";
-      for (const auto& h : m.attachments[i].headers) nested += h.name + ": " + h.value + "\r\n";
-      nested += "\r\n" + m.attachments[i].body;
+      if (i > 0) out += "\r\n";
+      out += "--" + inner + "\r\n";
+      for (const auto& h : m.attachments[i].headers) out += h.name + ": " + h.value + "\r\n";
+      out += "\r\n";
+      const net::Payload& body = m.attachments[i].body;
+      if (body.in_memory()) {
+        out += body.bytes();
+      } else {
+        encoded.pieces.emplace_back(std::move(out));
+        encoded.pieces.push_back(body);
+        out.clear();
+      }
     }
-    nested += "\r\n--" + inner + "--";
-    add_part(out, boundary, "multipart/mixed; charset=UTF-8; boundary=" + inner, nested, false);
+    out += "\r\n--" + inner + "--";
   }
   if (m.fault) {
     add_part(out, boundary, "text/xml; charset=UTF-8", soap_fault_xml(*m.fault), false);
@@ -185,6 +202,26 @@ Result<std::vector<PayloadPart>> parse_multipart_payload(const net::Payload& bod
   return parts;
 }
 
+// The SOAP attachments of a nested multipart part: in memory as parse_multipart splits it;
+// spooled, read in pieces, each attachment a slice of the payload.
+Result<std::vector<PayloadPart>> parse_attachments(const net::Payload& nested, const std::string& boundary) {
+  std::vector<PayloadPart> out;
+  if (nested.in_memory()) {
+    auto parts = mime::parse_multipart(nested.bytes(), boundary);
+    if (!parts.ok()) return invalid("the attachments part is not valid multipart: " + parts.error().detail());
+    for (const auto& p : *parts) out.push_back({p.headers, net::Payload(std::string(p.body))});
+    return out;
+  }
+  auto read = [&nested](std::uint64_t offset, std::span<char> into) { return nested.read_at(offset, into); };
+  auto ranges = mime::parse_multipart_stream(read, boundary);
+  if (!ranges.ok()) {
+    if (ranges.error().code().category() != mime::mime_category()) return std::move(ranges).error();
+    return invalid("the attachments part is not valid multipart: " + ranges.error().detail());
+  }
+  for (auto& r : *ranges) out.push_back({std::move(r.headers), nested.slice(r.body_offset, r.body_size)});
+  return out;
+}
+
 Result<TransportMessage> decode_parts(std::vector<PayloadPart> parts, std::uint64_t max_in_memory_part) {
   TransportMessage m;
   std::size_t i = 0;
@@ -219,13 +256,11 @@ Result<TransportMessage> decode_parts(std::vector<PayloadPart> parts, std::uint6
     const auto inner = mime::HeaderValue::parse(parts.at(i).headers.get("content-type").value_or(""));
     auto b = inner.params.find("boundary");
     if (b == inner.params.end() || b->second.empty()) return invalid("the attachments part has no boundary");
-    ROADSIDE_TRY(std::string nested_bytes, bytes_of(i));
-    auto nested = mime::parse_multipart(nested_bytes, b->second);
-    if (!nested.ok()) return invalid("the attachments part is not valid multipart: " + nested.error().detail());
-    for (const auto& a : *nested) {
+    ROADSIDE_TRY(std::vector<PayloadPart> nested, parse_attachments(parts.at(i).body, b->second));
+    for (auto& a : nested) {
       HeaderList headers;
       for (const auto& h : a.headers.list) headers.push_back({h.name, h.value});
-      m.attachments.push_back({std::move(headers), std::string(a.body)});
+      m.attachments.push_back({std::move(headers), std::move(a.body)});
     }
     ++i;
   }

@@ -36,16 +36,18 @@ struct TransportMessage {
   HeaderList message_headers;               // its other MIME headers (a SOAP part's Content-ID), not signed
   std::string message;                      // the message part's bytes (what /message.xml names)
   std::optional<net::Payload> body;         // REST body (/attachment1), in memory or spooled
-  std::vector<Attachment> attachments;      // SOAP attachments (/attachment1..N), in a nested multipart
+  std::vector<Attachment> attachments;      // SOAP attachments (/attachment1..N), in a nested multipart, in memory or spooled
   signer::SignedMessageParts signature;
   std::optional<Fault> fault;  // a fault sent in place of the signature
 
-  // The bytes of a signed part by URI, for the signature verifier (none for a spooled body).
+  // The bytes of a signed part by URI, for the signature verifier (none for a spooled body or
+  // attachment).
   std::optional<std::string> part(std::string_view uri) const;
-  // The digest of a part by URI and digest method, a spooled body read in pieces.
+  // The digest of a part by URI and digest method, a spooled body or attachment read in pieces.
   std::optional<Result<std::string>> part_digest(std::string_view uri, std::string_view method) const;
   std::vector<std::string> part_uris() const;
-  // A reader of a part that part() does not hold (a spooled body), for the signature verifier.
+  // A reader of a part that part() does not hold (a spooled body or attachment), for the
+  // signature verifier.
   std::optional<xml::PartReader> open_part(std::string_view uri) const;
   // The message as the signature verifier takes it: parts, digests and readers, batch or
   // single signature alike. Valid while this message lives.
@@ -56,6 +58,8 @@ struct TransportMessage {
   Result<std::string> body_digest(std::string_view method) const;
 
  private:
+  // The REST body or SOAP attachment a URI names (/attachment1..N), or null.
+  const net::Payload* payload_of(std::string_view uri) const;
   mutable std::vector<std::pair<std::string, std::string>> body_digests_;  // (method, digest)
 };
 
@@ -66,7 +70,7 @@ Result<std::string> payload_digest(const net::Payload& p, std::string_view metho
 std::string mime_type_of(std::string_view content_type);
 
 // "multipart/mixed; charset=UTF-8; boundary=xtop<random>" and the body, as pieces to send in
-// order (a spooled REST body is one of them).
+// order (a spooled REST body or SOAP attachment is one of them, sent from its file).
 struct EncodedMessage {
   std::string content_type;
   std::vector<net::Payload> pieces;
@@ -77,9 +81,9 @@ EncodedMessage encode_transport(const TransportMessage& m);
 
 // errc::invalid_message (or invalid_content_type) naming what is wrong.
 Result<TransportMessage> decode_transport(std::string_view content_type, std::string_view body);
-// The same from a payload that may be spooled: the REST body stays where it is (a slice of
-// the payload); the other parts, which must be parsed, are read into memory when no larger
-// than `max_in_memory_part` (errc::invalid_message beyond).
+// The same from a payload that may be spooled: the REST body and the SOAP attachments stay
+// where they are (slices of the payload); the other parts, which must be parsed, are read
+// into memory when no larger than `max_in_memory_part` (errc::invalid_message beyond).
 Result<TransportMessage> decode_transport(std::string_view content_type, const net::Payload& body,
                                           std::uint64_t max_in_memory_part);
 

@@ -506,13 +506,18 @@ TEST_F(Exchange, SoapRequestWithCurlGetsAVerifiedAnswerWithTheRequestHash) {
   EXPECT_LT(r.body.find("<xrd:requestHash"), r.body.find("<xrd:protocolVersion>"));
 }
 
-// A multipart/related request with one binary attachment; `root_type` text/xml (SwA) or
-// application/xop+xml (MTOM). The example service echoes attachments back.
-void check_attachments(const std::string& root_type, const std::string& type_param) {
-  TempDir tmp;
-  const std::string soap = soap_request("att-1");
+// A binary attachment: every byte value, and a line that looks like a delimiter.
+std::string small_attachment() {
   std::string attachment = "binary\r\n--not-a-boundary\r\n";
   for (int i = 0; i < 256; ++i) attachment += static_cast<char>(i);
+  return attachment;
+}
+
+// A multipart/related request with one binary attachment; `root_type` text/xml (SwA) or
+// application/xop+xml (MTOM). The example service echoes attachments back.
+void check_attachments(const std::string& root_type, const std::string& type_param, const std::string& attachment = small_attachment()) {
+  TempDir tmp;
+  const std::string soap = soap_request("att-1");
   const std::string boundary = "MIME_boundary_test";
   std::string body = "--" + boundary + "\r\nContent-Type: " + root_type + "\r\nContent-ID: <root>\r\n\r\n" + soap + "\r\n--" +
                      boundary + "\r\nContent-Type: application/octet-stream\r\nContent-ID: <att1@example.org>\r\n\r\n" + attachment +
@@ -531,13 +536,22 @@ void check_attachments(const std::string& root_type, const std::string& type_par
   EXPECT_EQ(mime::HeaderValue::parse(parts->at(0).headers.get("content-type").value_or("")).value,
             mime::HeaderValue::parse(root_type).value);
   EXPECT_EQ(request_hash_in(std::string(parts->at(0).body)), b64_sha512(soap));  // the SOAP part only
-  EXPECT_EQ(parts->at(1).body, attachment);                                      // every byte back
+  EXPECT_TRUE(parts->at(1).body == attachment) << parts->at(1).body.size() << " bytes back";  // every byte back
   EXPECT_EQ(parts->at(1).headers.get("content-id").value_or(""), "<att1@example.org>");
 }
 
 TEST_F(Exchange, SoapWithAttachmentsSwaAndMtomCarryEveryByte) {
   check_attachments("text/xml; charset=UTF-8", "text/xml");
   check_attachments("application/xop+xml; charset=UTF-8; type=\"text/xml\"", "application/xop+xml");
+}
+
+// An attachment over the 1 MiB a server keeps in memory: spooled by both servers, signed and
+// checked by its digest, sent on from the spool files, and back the same way.
+TEST_F(Exchange, ASoapAttachmentOverTheInMemoryLimitStreamsThroughBothServersAndBack) {
+  std::string attachment = small_attachment();
+  attachment.resize(12 << 20);
+  for (std::size_t i = 256 + 30; i < attachment.size(); ++i) attachment[i] = static_cast<char>(i * 131 + (i >> 9));
+  check_attachments("text/xml; charset=UTF-8", "text/xml", attachment);
 }
 
 TEST_F(Exchange, ZeepCallsGetRandomFromTheWsdl) {
