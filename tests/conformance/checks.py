@@ -44,9 +44,9 @@ class Judge:
         case = answering.case
         sentences = [c[len("service side:"):].strip() for c in case.checks or [] if c.startswith("service side:")]
         content_type = headers.get("Content-Type", "")
-        header, attachments = suite.header_of(body, content_type)
-        soap, _ = suite.split_message(body, content_type)
+        soap, attachments = suite.split_message(body, content_type)
         envelope = suite.parse_xml(soap)
+        header = suite.xroad_header(envelope)
         failures = []
         replaced = any("replaces the default consistency check" in s or "disables the default consistency check" in s
                        for s in case.checks or [])

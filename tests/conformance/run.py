@@ -37,7 +37,9 @@ import peers  # noqa: E402
 import suite  # noqa: E402
 import instance as tb  # noqa: E402
 
-CASE_TIMEOUT_S = 60  # X-Road's runner kills a case after 60 s
+# X-Road's runner kills a case after 60 s. Here a case that takes longer still counts (a
+# sanitizer build is slower), but its line says so.
+CASE_TIMEOUT_S = 60
 
 
 def default_suite():
@@ -74,7 +76,7 @@ def generated(case, qid):
     t = case.request_transform
     block = int(re.search(r"random (\d+)-byte block", t).group(1))
     times = int(re.search(r"repeated (\d+) times", t).group(1))
-    soap_file = re.search(r"= (queries/[\w.-]+)", t).group(1)
+    soap_file = case.request_soap_file()
     boundary = "conformance" + qid[:12]
     soap = suite.substitute_query_id(case.read(soap_file), qid)
     head = (f"--{boundary}\r\nContent-Type: text/xml; charset=UTF-8\r\n\r\n").encode() + soap + \
@@ -221,7 +223,8 @@ def main(argv):
             took = time.monotonic() - t0
             if result is None:
                 passed += 1
-                print(f"PASS {case.name} ({took:.1f} s)", flush=True)
+                late = f", over X-Road's {CASE_TIMEOUT_S} s limit" if took > CASE_TIMEOUT_S else ""
+                print(f"PASS {case.name} ({took:.1f} s{late})", flush=True)
                 if case.name in known:
                     unexpected.append(f"{case.name} passes: take it off the known failures")
             else:

@@ -6,10 +6,12 @@ here knows any case by name: identifiers come from the message files, per-case s
 configuration from the `needs` sentences, checks from the `checks` sentences.
 """
 
+import base64
 import email.parser
 import email.policy
 import json
 import os
+import quopri
 import re
 import xml.etree.ElementTree as ET
 
@@ -44,6 +46,14 @@ class Case:
         wanted = [self.request_file, self.response_file] + list(self.files or [])
         return sorted({f for f in wanted if f and not os.path.exists(self.file_path(f))} | set(self.missing_files or []))
 
+    def request_soap_file(self):
+        """The file the request's SOAP message comes from: the request file, or the one a
+        generated request's transform names ("part 1 ... = queries/x.query")."""
+        if self.request_file:
+            return self.request_file
+        m = re.search(r"= ((?:[\w.-]+/)*[\w.-]+\.query)", self.request_transform or "")
+        return m.group(1) if m else None
+
     def needs_text(self):
         return " ".join(self.needs or [])
 
@@ -75,26 +85,83 @@ def parse_mime(body: bytes, content_type: str):
 
 def split_message(body: bytes, content_type: str):
     """(SOAP part bytes, [attachment parts as email.message.Message]) of a SOAP message with
-    or without attachments. Nested multiparts are flattened, as X-Road counts attachments."""
+    or without attachments. Nested multiparts are flattened, as X-Road counts attachments.
+
+    The parts are found with bytes.find, not the email package: a message may carry hundreds
+    of megabytes (AttachmentBig), which the email parser reads line by line in Python."""
     if content_type and content_type.strip().lower().startswith("multipart/"):
-        parts = parse_mime(body, content_type).get_payload()
-        if not isinstance(parts, list) or not parts:
+        parts = _mime_parts(body, content_type)
+        if not parts:
             return None, []
-        soap = parts[0].get_payload(decode=True)
+        head, soap = parts[0]
+        cte = (head.get("Content-Transfer-Encoding") or "").strip().lower()
+        if cte == "base64":
+            soap = base64.b64decode(soap)
+        elif cte == "quoted-printable":
+            soap = quopri.decodestring(soap)
         attachments = []
-        for p in parts[1:]:
-            attachments.extend(leaves(p))
+        for part_head, part_body in parts[1:]:
+            attachments.extend(_leaves(part_head, part_body))
         return soap, attachments
     return body, []
 
 
-def leaves(part):
-    if part.is_multipart():
+def _boundary(content_type):
+    return parse_mime(b"", content_type).get_boundary()
+
+
+def _mime_parts(body: bytes, content_type: str):
+    """[(headers as email.message.Message, body bytes)] of a multipart body: LF or CRLF line
+    ends, preamble and epilogue ignored, a body cut after a delimiter ends there."""
+    boundary = _boundary(content_type)
+    if not boundary:
+        return []
+    delim = b"--" + boundary.encode("latin-1")
+    pos = 0 if body.startswith(delim) else body.find(b"\n" + delim) + 1
+    if pos == 0 and not body.startswith(delim):
+        return []
+    parts = []
+    while True:
+        pos += len(delim)
+        if body[pos:pos + 2] == b"--":
+            break
+        eol = body.find(b"\n", pos)
+        if eol < 0:
+            break
+        start = eol + 1
+        nxt = body.find(b"\n" + delim, start)
+        end = len(body) if nxt < 0 else nxt
+        if end > start and body[end - 1:end] == b"\r":
+            end -= 1
+        parts.append(_part(body[start:end]))
+        if nxt < 0:
+            break
+        pos = nxt + 1
+    return parts
+
+
+def _part(raw: bytes):
+    crlf, lf = raw.find(b"\r\n\r\n"), raw.find(b"\n\n")
+    if raw.startswith(b"\r\n") or raw.startswith(b"\n"):
+        split, skip = 0, 2 if raw.startswith(b"\r\n") else 1
+    elif crlf >= 0 and (lf < 0 or crlf < lf):
+        split, skip = crlf, 4
+    elif lf >= 0:
+        split, skip = lf, 2
+    else:
+        split, skip = len(raw), 0
+    head = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw[:split] + b"\n\n")
+    return head, raw[split + skip:]
+
+
+def _leaves(head, body):
+    if head.get_content_maintype() == "multipart":
         out = []
-        for p in part.get_payload():
-            out.extend(leaves(p))
+        for h, b in _mime_parts(body, head.get("Content-Type", "")):
+            out.extend(_leaves(h, b))
         return out
-    return [part]
+    head.set_payload(body)
+    return [head]
 
 
 def parse_xml(data):
@@ -164,9 +231,13 @@ def _client_text(p):
 def named_ids(case):
     """(client, (provider, service code, version)) a case's request names; None where its
     request has no such well-formed element."""
-    if not case.request_file or case.missing():
+    source = case.request_soap_file()
+    if not source or case.missing():
         return None, None
-    soap, _ = split_message(case.read(case.request_file), case.request_content_type or "text/xml")
+    if case.request_file:
+        soap, _ = split_message(case.read(source), case.request_content_type or "text/xml")
+    else:
+        soap = case.read(source)  # a generated request: the file is its SOAP part
     env = parse_xml(soap)
     if env is None:
         return None, None
