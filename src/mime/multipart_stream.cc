@@ -124,6 +124,7 @@ Result<std::vector<PartRange>> parse_multipart_stream(const ReadAt& read, std::s
 
   std::vector<PartRange> parts;
   std::string block(limits.max_header_block, '\0');
+  std::size_t header_bytes = 0;
   while (true) {
     // What follows a delimiter: "--" (the close delimiter; the epilogue is not read), or
     // transport padding and a line break, then the part's headers.
@@ -159,6 +160,10 @@ Result<std::vector<PartRange>> parse_multipart_stream(const ReadAt& read, std::s
         return malformed("a part's headers are over " + std::to_string(limits.max_header_block) + " bytes or not ended");
       }
       headers_end = in_block.size();
+    }
+    header_bytes += headers_end;
+    if (header_bytes > limits.max_total_headers) {
+      return malformed("the parts' headers are over " + std::to_string(limits.max_total_headers) + " bytes in all");
     }
     ROADSIDE_TRY(auto headers, parse_headers(in_block.substr(0, headers_end)));
     parts.push_back({std::move(headers.first), start + headers_end, part_size - headers_end});

@@ -26,6 +26,7 @@ struct PartRange {
 struct StreamLimits {
   std::size_t max_parts = 1000;
   std::size_t max_header_block = 16 * 1024;  // one part's headers, with their blank line
+  std::size_t max_total_headers = 1024 * 1024;  // all parts' header blocks together (what is kept)
 };
 
 // Splits a multipart body at "--boundary" delimiters as parse_multipart does, with the same
@@ -33,7 +34,8 @@ struct StreamLimits {
 // "--boundary--" ends the body (the epilogue after it is not read), or a body that ends right
 // after a delimiter line following at least one part ends there. Stricter than
 // parse_multipart in two ways: a boundary with CR or LF is refused, and the rest of a
-// delimiter line with a part's headers fit in max_header_block. Memory stays within the
+// delimiter line with a part's headers fit in max_header_block, and all header blocks in
+// max_total_headers (the headers kept: 1000 parts of 16 KiB would be 16 MiB). Memory stays within the
 // limits whatever the body's size; the body is read once, in order, but for each part's
 // header block.
 // Errors: errc::malformed naming what is wrong; a failed read passes its error through.

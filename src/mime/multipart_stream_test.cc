@@ -131,6 +131,11 @@ TEST(MultipartStream, LimitsOnPartsAndHeadersHoldWhateverTheBodySize) {
   expect_malformed(many, "more than 3 parts", {.max_parts = 3});
   expect_malformed("--B\r\nA: " + std::string(100, 'a') + "\r\n\r\nx\r\n--B--", "headers are over 64",
                    {.max_header_block = 64});
+  // Headers kept for all parts together: many parts each within its own limit still add up.
+  std::string headed = "--B";
+  for (int i = 0; i < 5; ++i) headed += "\r\nA: " + std::string(40, 'a') + "\r\n\r\nx\r\n--B";
+  headed += "--";
+  expect_malformed(headed, "headers are over 150 bytes in all", {.max_header_block = 64, .max_total_headers = 150});
   // A header block cut by the limit right after a CR is not taken for one ended by a blank line.
   expect_malformed("--B\r\nA: 1\r\n\rX: y\r\n\r\nbody\r\n--B--", "headers are over 9", {.max_header_block = 9});
   Reader empty{""};

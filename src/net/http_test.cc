@@ -416,23 +416,29 @@ TEST(UnauthenticatedResourceUse, AWeightedShareCountsEachByteItsWeightTimes) {
   EXPECT_EQ(budget.used(), 0u);
 }
 
+// A test handler's answer to a body it read: 200 with `ok_text`, or the error's detail with
+// 503 when the memory budget refused the body and 400 otherwise.
+asio::awaitable<void> answer_read(ServerExchange& ex, Status read, std::string ok_text) {
+  http::status status = http::status::ok;
+  if (!read.ok()) {
+    status = read.error().code() == make_error_code(errc::overloaded) ? http::status::service_unavailable : http::status::bad_request;
+    ok_text = read.error().detail();
+  }
+  StringResponse answer = make_response(status, ok_text, "text/plain");
+  (void)co_await ex.respond(std::move(answer));
+}
+
 TEST(UnauthenticatedResourceUse, BodiesReadBeforeTheirClientIsKnownShareAMemoryBudget) {
   Loop loop;
   auto budget = std::make_shared<ByteBudget>(4096);
   TestServer srv(loop, options(), [budget](ServerExchange& ex) -> asio::awaitable<void> {
     BudgetShare held(*budget);
     auto body = co_await ex.read_body_all(1 << 20, &held);
-    // (Named first: GCC 12 mishandles ?: inside a co_await expression.)
-    http::status status = http::status::ok;
+    Status read;  // (named first: GCC 12 mishandles ?: inside a co_await expression)
     std::string text;
-    if (body.ok()) {
-      text = std::to_string(body->size());
-    } else {
-      status = body.error().code() == make_error_code(errc::overloaded) ? http::status::service_unavailable : http::status::bad_request;
-      text = body.error().detail();
-    }
-    StringResponse answer = make_response(status, text, "text/plain");
-    (void)co_await ex.respond(std::move(answer));
+    if (body.ok()) text = std::to_string(body->size());
+    else read = body.error();
+    co_await answer_read(ex, std::move(read), std::move(text));
   });
   HttpClient client(loop.io.get_executor());
   auto small = loop.run(client.post(srv.url("/"), "text/xml", std::string(3000, 'x')));
@@ -456,16 +462,11 @@ TEST(UnauthenticatedResourceUse, OnlyTheBytesOfABodyKeptInMemoryHoldAMemoryShare
   TestServer srv(loop, options(), [budget, spool](ServerExchange& ex) -> asio::awaitable<void> {
     BudgetShare held(*budget);
     auto body = co_await ex.read_body_payload(1 << 20, spool, 2048, &held);
-    http::status status = http::status::ok;
+    Status read;
     std::string text;
-    if (body.ok()) {
-      text = std::to_string(body->size()) + (body->in_memory() ? " in memory, " : " spooled, ") + std::to_string(held.taken());
-    } else {
-      status = body.error().code() == make_error_code(errc::overloaded) ? http::status::service_unavailable : http::status::bad_request;
-      text = body.error().detail();
-    }
-    StringResponse answer = make_response(status, text, "text/plain");
-    (void)co_await ex.respond(std::move(answer));
+    if (body.ok()) text = std::to_string(body->size()) + (body->in_memory() ? " in memory, " : " spooled, ") + std::to_string(held.taken());
+    else read = body.error();
+    co_await answer_read(ex, std::move(read), std::move(text));
   });
   HttpClient client(loop.io.get_executor());
   auto small = loop.run(client.post(srv.url("/"), "text/xml", std::string(1000, 'x')));

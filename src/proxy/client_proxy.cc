@@ -426,10 +426,12 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_soap(net::Serv
   // hashed and sent). Each byte in memory counts kSoapMemoryWeight times while it is read,
   // split and parsed; once the DOM is gone, twice (the transport message and its encoding)
   // until the answer is back.
+  // A Content-Type no SOAP message has is refused before a byte of the body is read or spooled.
+  const std::string content_type(req[http::field::content_type]);
+  if (auto st = check_soap_content_type(content_type); !st.ok()) co_return st.error();
   net::BudgetShare held(*ctx_.soap_memory, kSoapMemoryWeight);
   auto body = co_await ex.read_body_payload(ctx_.max_message_bytes, ctx_.spool_dir, kSpoolAbove, &held);
   if (!body.ok()) co_return body.error();
-  const std::string content_type(req[http::field::content_type]);
   auto message = split_soap_message(content_type, std::move(body).value(), &held);
   if (!message.ok()) co_return message.error();
   auto env = parse_soap(message->soap, true);

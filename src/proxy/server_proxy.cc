@@ -76,6 +76,18 @@ Status check_service_enabled(const serverconf::Service& service) {
   return fail(errc::service_disabled, "service " + service.id.to_string() + " is disabled: " + service.disabled_text());
 }
 
+// The signed response to the client's server: 200, the transport message sent from its pieces.
+Reply signed_reply(EncodedMessage encoded, unsigned version) {
+  Reply r;
+  r.head.result(http::status::ok);
+  r.head.version(version);
+  r.head.set(http::field::content_type, encoded.content_type);
+  r.head.set(http::field::server, "Roadside");
+  r.head.set(kHashAlgorithmHeader, "SHA-512");
+  r.body = std::move(encoded.pieces);
+  return r;
+}
+
 }  // namespace
 
 Fault fault_for_peer(const Fault& logged, const Error& cause) {
@@ -244,15 +256,8 @@ asio::awaitable<Result<Reply>> ServerProxy::process_soap(net::ServerExchange& ex
   }
   auto signed_response = co_await sign_response(std::move(response), service_id.service_provider());
   if (!signed_response.ok()) co_return signed_response.error();
-  EncodedMessage encoded = encode_transport(*signed_response);
-  Reply r;
-  r.head.result(http::status::ok);
-  r.head.version(ex.request().version());
-  r.head.set(http::field::content_type, encoded.content_type);
-  r.head.set(http::field::server, "Roadside");
-  r.head.set(kHashAlgorithmHeader, "SHA-512");
+  Reply r = signed_reply(encode_transport(*signed_response), ex.request().version());
   r.head.set("x-original-content-type", incoming->content_type);
-  r.body = std::move(encoded.pieces);
   co_return r;
 }
 
@@ -488,15 +493,7 @@ asio::awaitable<Result<Reply>> ServerProxy::process_rest(net::ServerExchange& ex
   // Signed by the provider.
   auto signed_response = co_await sign_response(std::move(response), target->service.service_provider());
   if (!signed_response.ok()) co_return signed_response.error();
-  EncodedMessage encoded = encode_transport(*signed_response);
-  Reply r;
-  r.head.result(http::status::ok);
-  r.head.version(ex.request().version());
-  r.head.set(http::field::content_type, encoded.content_type);
-  r.head.set(http::field::server, "Roadside");
-  r.head.set(kHashAlgorithmHeader, "SHA-512");
-  r.body = std::move(encoded.pieces);
-  co_return r;
+  co_return signed_reply(encode_transport(*signed_response), ex.request().version());
 }
 
 }  // namespace roadside::proxy

@@ -1,6 +1,5 @@
 #include "testbed/runner.h"
 
-#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -187,10 +186,12 @@ int run_instance(const fs::path& dir_in, bool with_servers) {
     log::info("testbed stopping", {{"signal", signo == SIGTERM ? "SIGTERM" : "SIGINT"}});
     io.stop();
   });
-  // Report a server that exits on its own; when every one has, the testbed ends too (exit 1):
-  // an instance without servers serves nobody, and a caller waiting on it would wait forever.
+  // Report a server that exits on its own; when every one has failed (a non-zero exit), the
+  // testbed ends too (exit 1): an instance without servers serves nobody, and a caller waiting
+  // on it would wait forever. (Servers that exit 0 were stopped, as by `testbed down`.)
   asio::steady_timer watch(io);
   int exit_code = 0;
+  std::size_t failed = 0;
   std::function<void()> check = [&] {
     watch.expires_after(std::chrono::milliseconds(500));
     watch.async_wait([&](const boost::system::error_code& ec) {
@@ -198,12 +199,13 @@ int run_instance(const fs::path& dir_in, bool with_servers) {
       for (auto& c : children) {
         int status = 0;
         if (c.pid > 0 && ::waitpid(c.pid, &status, WNOHANG) == c.pid) {
-          log::error("server exited",
-                     {{"server", c.name}, {"exit", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)}});
+          const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+          log::error("server exited", {{"server", c.name}, {"exit", code}});
           c.pid = -1;
+          if (code != 0) ++failed;
         }
       }
-      if (!children.empty() && std::all_of(children.begin(), children.end(), [](const Child& c) { return c.pid < 0; })) {
+      if (!children.empty() && failed == children.size()) {
         log::error("every server exited; the testbed stops (the servers' logs say why)", {{"instance", dir.string()}});
         exit_code = 1;
         io.stop();

@@ -9,7 +9,7 @@
 namespace roadside::testbed {
 
 // Exit code: 0 after a clean stop, 1 when it cannot start or every server it started has
-// exited on its own (the reason is logged; the servers' in their logs). With
+// failed (exited non-zero; the reason is logged, the servers' in their logs). With
 // `with_servers` false it runs the authorities, publisher and services only, for servers
 // started elsewhere (containers, another host) from the same instance folder.
 int run_instance(const std::filesystem::path& dir, bool with_servers = true);
