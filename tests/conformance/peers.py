@@ -18,6 +18,21 @@ class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     allow_reuse_address = True
 
 
+def _handler_for(handle, methods=("GET", "POST")):
+    """An HTTP/1.1 request handler class, silent, that passes each request of `methods` to
+    handle(handler)."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+    for method in methods:
+        setattr(Handler, "do_" + method, lambda self: handle(self))
+    return Handler
+
+
 def read_body(handler):
     """The request body, by Content-Length or chunked transfer coding."""
     if handler.headers.get("Transfer-Encoding", "").lower() == "chunked":
@@ -102,21 +117,7 @@ class MockService:
     def __init__(self, answering, checks, tls=None):
         self.answering = answering
         self.checks = checks  # checks.service_side(answering, headers, body) -> [failures]
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                outer.handle(self)
-
-            def do_POST(self):
-                outer.handle(self)
-
-        self.server = _Server(("127.0.0.1", 0), Handler)
+        self.server = _Server(("127.0.0.1", 0), _handler_for(self.handle))
         if tls is not None:  # an ssl.SSLContext: X-Road's mock service on its TLS port
             self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.port = self.server.server_address[1]
@@ -156,21 +157,7 @@ class StubServerProxy:
 
     def __init__(self, answering, address):
         self.answering = answering
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                outer.handle(self)
-
-            def do_GET(self):
-                outer.handle(self)
-
-        self.server = _Server((address, 0), Handler)
+        self.server = _Server((address, 0), _handler_for(self.handle))
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -222,23 +209,11 @@ class FileServer:
     naming the port when it cannot listen there (taken), so a case fails rather than waits."""
 
     def __init__(self, host, port, data, content_type, paths=()):
-        outer = self
         self.data, self.content_type, self.paths = data, content_type, set(paths)
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def handle_any(self):
-                outer.handle(self)
-
-            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = handle_any
-
+        handler = _handler_for(self.handle, ("GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"))
         address = "127.0.0.1" if host == "localhost" else host
         try:
-            self.server = _Server((address, port), Handler)
+            self.server = _Server((address, port), handler)
         except OSError as e:
             raise RuntimeError(f"cannot serve on {host}:{port}, which the case needs (fixed port): {e}") from e
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
