@@ -458,7 +458,7 @@ TEST(UnauthenticatedResourceUse, OnlyTheBytesOfABodyKeptInMemoryHoldAMemoryShare
   Loop loop;
   roadside::testing::TempDir dir;
   auto budget = std::make_shared<ByteBudget>(3000);
-  const std::filesystem::path spool = dir.path();
+  const std::filesystem::path& spool = dir.path();
   TestServer srv(loop, options(), [budget, spool](ServerExchange& ex) -> asio::awaitable<void> {
     BudgetShare held(*budget);
     auto body = co_await ex.read_body_payload(1 << 20, spool, 2048, &held);
