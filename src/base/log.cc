@@ -143,9 +143,13 @@ void write(Level lvl, std::string_view msg, const Fields& fields) {
   logger->log(spd, render(to_string(lvl), msg, fields, nullptr));
 }
 
-void audit(std::string_view event, std::string_view user, const Fields& data) {
+void audit(std::string_view event, std::string_view user, const Fields& data, const Fields& context) {
   Fields f = Fields::object();
+  f["event"] = event;
   f["user"] = user;
+  if (context.is_object()) {
+    for (const auto& [k, v] : context.items()) f[k] = v;
+  }
   f["data"] = data;
   loggers().audit->info(render("info", event, f, "audit"));
 }

@@ -43,8 +43,12 @@ inline void info(std::string_view m, const Fields& f = Fields::object()) { write
 inline void warn(std::string_view m, const Fields& f = Fields::object()) { write(Level::warn, m, f); }
 inline void error(std::string_view m, const Fields& f = Fields::object()) { write(Level::error, m, f); }
 
-// One audit record: what happened, who did it ("system" for the server itself), details.
-void audit(std::string_view event, std::string_view user, const Fields& data = Fields::object());
+// One audit record: what happened (X-Road's event name, also under "event"), who did it
+// ("system" for the server itself), details. `context` adds top-level fields, as X-Road's
+// admin API does: "ipaddress", "auth" (ApiKey, HttpBasic, Local), "url", and for a failed
+// change "reason".
+void audit(std::string_view event, std::string_view user, const Fields& data = Fields::object(),
+           const Fields& context = Fields::object());
 
 void flush();
 

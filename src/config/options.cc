@@ -174,6 +174,33 @@ const std::vector<Option>& options() {
        "Seconds between checks of this server's own OCSP responses; a response is fetched again when half its freshness has passed.", false, 5, 3600},
       {"admin.user", Type::string, "", "XROAD_ADMIN_USER", "", "Initial administrator created on first run."},
       {"admin.password", Type::string, "", "XROAD_ADMIN_PASSWORD", "", "Password of the initial administrator.", true},
+      {"admin.password_hash", Type::string, "", "XROAD_ADMIN_PWD_HASH", "",
+       "An administrator's password as a hash instead (admin.user names them): Roadside's pbkdf2-sha256$... form, or a "
+       "crypt(3) hash as /etc/shadow keeps it ($6$, $5$, $y$; e.g. `openssl passwd -6`). Checked for HTTP Basic "
+       "authentication of the admin API's key management; never stored.",
+       true},
+      {"admin.address", Type::string, "127.0.0.1", "ROADSIDE_ADMIN_ADDRESS", "",
+       "Address of the admin API (HTTPS, X-Road's Security Server admin API under /api/v1). Loopback by default; "
+       "0.0.0.0 where administrators or scripts reach it over the network (the whitelists below still apply)."},
+      {"admin.port", Type::integer, "4000", "ROADSIDE_ADMIN_PORT", "",
+       "Port of the admin API (X-Road's 4000); 0 picks a free port (logged at start).", false, 0, 65535},
+      {"admin.key_management_whitelist", Type::string, "127.0.0.0/8, ::1", "ROADSIDE_ADMIN_KEY_MANAGEMENT_WHITELIST", "",
+       "Addresses and CIDR ranges that may manage API keys (/api/v1/api-keys) with HTTP Basic authentication "
+       "(X-Road's proxy-ui-api.key-management-api-whitelist)."},
+      {"admin.regular_whitelist", Type::string, "0.0.0.0/0, ::/0", "ROADSIDE_ADMIN_REGULAR_WHITELIST", "",
+       "Addresses and CIDR ranges that may call the rest of the admin API with an API key (X-Road's "
+       "proxy-ui-api.regular-api-whitelist)."},
+      {"admin.rate_limit_requests_per_second", Type::integer, "20", "ROADSIDE_ADMIN_RATE_PER_SECOND", "",
+       "Requests a second from one address before 429 (X-Road's rate-limit-requests-per-second).", false, 1, 1000000},
+      {"admin.rate_limit_requests_per_minute", Type::integer, "600", "ROADSIDE_ADMIN_RATE_PER_MINUTE", "",
+       "Requests a minute from one address before 429 (X-Road's rate-limit-requests-per-minute).", false, 1, 100000000},
+      {"admin.request_size_limit_regular", Type::integer, "50000", "ROADSIDE_ADMIN_REQUEST_SIZE_LIMIT", "",
+       "Largest request body in bytes, but for file uploads; larger gets 413 (X-Road's request-size-limit-regular, 50KB).",
+       false, 1024, 104857600},
+      {"admin.request_size_limit_binary_upload", Type::integer, "10000000", "ROADSIDE_ADMIN_UPLOAD_SIZE_LIMIT", "",
+       "Largest file upload in bytes (certificates, anchors); larger gets 413 (X-Road's "
+       "request-size-limit-binary-upload, 10MB).",
+       false, 1024, 1073741824},
 
       {"http.max_header_bytes", Type::integer, "16384", "ROADSIDE_HTTP_MAX_HEADER_BYTES", "",
        "Largest request head (request line and headers) accepted; larger gets 431.", false, 1024, 1048576},

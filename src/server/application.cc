@@ -15,6 +15,7 @@
 #include "base/files.h"
 #include "base/log.h"
 #include "metrics/metrics.h"
+#include "server/admin_api.h"
 #include "server/cluster_links.h"
 #include "server/component.h"
 #include "server/control_commands.h"
@@ -105,6 +106,12 @@ Status Application::State::start_all(const config::Config& config) {
                                                           std::move(shared_ocsp), metrics, readiness));
   ROADSIDE_TRY(Proxies * proxies, start<Proxies>(io, ProxyOptions::from(config), store, *token, *ocsp, *globalconf,
                                                  *serverconf, listeners, metrics, readiness));
+  auto admin_options = AdminOptions::from(config);
+  if (!admin_options.ok()) {
+    log::error("cannot start", {{"component", "admin_api"}, {"error", admin_options.error().detail()}});
+    return admin_options.error();
+  }
+  ROADSIDE_TRY_STATUS(start<AdminApi>(std::move(*admin_options), store, db_io, listeners));
   // Last, once everything it uses runs: a login there starts the server proxy.
   ROADSIDE_TRY_STATUS(
       start<ControlCommands>(db_io, database->options().data_dir / "control.sock", *token, *proxies, readiness));

@@ -128,6 +128,27 @@ ALTER TABLE token_keys ALTER COLUMN key_pkcs12 DROP NOT NULL;
 ALTER TABLE token_keys ADD COLUMN key_wrapped BYTEA;
 ALTER TABLE token_keys ADD CONSTRAINT token_keys_key_present CHECK (key_pkcs12 IS NOT NULL OR key_wrapped IS NOT NULL);
 )sql"},
+    // API keys of the admin API (X-Road's `Authorization: X-Road-ApiKey token=...`): only the
+    // SHA-256 of each key is kept, with the roles it grants and who created it.
+    Migration{6, "api keys",
+              R"sql(
+CREATE TABLE api_keys (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  key_hash   TEXT NOT NULL UNIQUE,
+  roles      TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+)sql",
+              R"sql(
+CREATE TABLE api_keys (
+  id         BIGSERIAL PRIMARY KEY,
+  key_hash   TEXT NOT NULL UNIQUE,
+  roles      TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+)sql"},
 };
 
 }  // namespace

@@ -218,6 +218,7 @@ Result<json> init_instance(const InitOptions& o) {
     const std::string yaml = "# roadside serve --config " + (sdir / "roadside.yaml").string() +
                              "  (written by roadside testbed init)\n" + "data_dir: " + (sdir / "data").string() +
                              "\nlisten:\n  address: 127.0.0.1\nhealth:\n  port: " + std::to_string(health_port) +
+                             "\nadmin:\n  port: " + std::to_string(admin_port) +
                              "\nglobalconf:\n  anchor: " + (dir / "anchor.xml").string() +
                              "\n  refresh_interval_s: 10\ntoken:\n  import_dir: " + (sdir / "token").string() +
                              "\nserver_conf:\n  file: " + (sdir / "server-conf.yaml").string() +

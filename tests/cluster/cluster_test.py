@@ -173,6 +173,7 @@ def main():
         args = [ROADSIDE, "serve", "--config", ss2["config"], "--data-dir", os.path.join(work, name), "--health-port", str(hp),
                 "--set", f"node.role={role}", "--set", f"proxy.server_address={address}",
                 "--set", f"proxy.client_port={free_port()}", "--set", f"proxy.client_tls_port={free_port()}",
+                "--set", "admin.port=0",
                 "--set", "server_conf.poll_interval_s=60"] + pg
         start(name, args, env)
         if name == "primary":  # secondaries serve what the primary has put in the database

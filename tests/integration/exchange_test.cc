@@ -710,7 +710,7 @@ struct ExtraServer {
   }
   std::vector<std::string> serve_args() const {
     return {roadside_binary().string(), "serve", "--config", instance->contract["servers"][0]["config"].get<std::string>(),
-            "--data-dir", (dir / "data").string(), "--health-port", "0", "--set", "proxy.client_port=0", "--set",
+            "--data-dir", (dir / "data").string(), "--health-port", "0", "--set", "admin.port=0", "--set", "proxy.client_port=0", "--set",
             "proxy.client_tls_port=0", "--set", "proxy.ocsp_responder_port=0", "--set", "proxy.server_port=0"};
   }
   std::string client_proxy() const {

@@ -44,7 +44,7 @@ struct Server {
       : process(args(dir, std::move(extra)), env, dir / "serve.log") {}
   static std::vector<std::string> args(TempDir& dir, std::vector<std::string> extra) {
     std::vector<std::string> a = {roadside_binary().string(), "serve", "--data-dir", (dir / "data").string(),
-                                  "--health-port", "0", "--set", "proxy.client_port=0", "--set", "proxy.client_tls_port=0", "--set", "proxy.server_port=0",
+                                  "--health-port", "0", "--set", "admin.port=0", "--set", "proxy.client_port=0", "--set", "proxy.client_tls_port=0", "--set", "proxy.server_port=0",
                                   "--set", "proxy.ocsp_responder_port=0"};
     a.insert(a.end(), extra.begin(), extra.end());
     return a;

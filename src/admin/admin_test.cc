@@ -1,0 +1,354 @@
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <gtest/gtest.h>
+
+#include "admin/address_list.h"
+#include "admin/administrators.h"
+#include "admin/api.h"
+#include "admin/api_keys.h"
+#include "admin/endpoints.h"
+#include "admin/http_front.h"
+#include "admin/rate_limiter.h"
+#include "admin/roles.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "crypto/encoding.h"
+#include "crypto/password.h"
+#include "support/openssl_tools.h"
+#include "support/test_support.h"
+
+namespace roadside::admin {
+namespace {
+
+using namespace std::chrono_literals;
+namespace ip = boost::asio::ip;
+
+std::unique_ptr<storage::Store> temp_store(const roadside::testing::TempDir& dir) {
+  auto conn = storage::open_sqlite({dir / "db"});
+  EXPECT_TRUE(conn.ok());
+  auto store = std::make_unique<storage::Store>(std::move(*conn));
+  EXPECT_TRUE(store->migrate().ok());
+  return store;
+}
+
+// The log, captured for one test and given back to stdout at its end (on failures too).
+struct CapturedLog {
+  CapturedLog() { log::redirect_for_testing(out); }
+  ~CapturedLog() { log::redirect_for_testing(std::cout); }
+  std::ostringstream out;
+};
+
+std::vector<nlohmann::json> json_lines(const std::string& text) {
+  std::vector<nlohmann::json> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
+  }
+  return out;
+}
+
+TEST(Roles, NamesRoundTripAndPermissionsFollowXRoad) {
+  const std::vector<std::string> names = {"XROAD_SECURITYSERVER_OBSERVER", "XROAD_REGISTRATION_OFFICER"};
+  auto roles = Roles::parse(names);
+  ASSERT_TRUE(roles);
+  EXPECT_EQ(roles->to_string(), "XROAD_REGISTRATION_OFFICER,XROAD_SECURITYSERVER_OBSERVER");
+  EXPECT_EQ(Roles::from_string(roles->to_string()), roles);
+  std::string unknown;
+  const std::vector<std::string> bad = {"XROAD_SECURITY_OFFICER", "ROOT"};
+  EXPECT_FALSE(Roles::parse(bad, &unknown));
+  EXPECT_EQ(unknown, "ROOT");
+
+  const Roles observer = Roles().add(Role::securityserver_observer);
+  EXPECT_TRUE(permits(observer, "view_clients"));
+  EXPECT_FALSE(permits(observer, "add_client"));
+  EXPECT_FALSE(permits(observer, "generate_key"));
+  EXPECT_TRUE(permits(Roles().add(Role::security_officer), "generate_auth_cert_req"));
+  EXPECT_FALSE(permits(Roles().add(Role::registration_officer), "generate_auth_cert_req"));
+  EXPECT_TRUE(permits(Roles().add(Role::registration_officer), "generate_sign_cert_req"));
+  EXPECT_FALSE(permits(Roles::all(), "no_such_permission"));
+}
+
+TEST(AddressList, MatchesAddressesAndRangesOfBothFamilies) {
+  auto list = AddressList::parse("127.0.0.0/8, ::1");
+  ASSERT_TRUE(list.ok()) << list.error().to_string();
+  EXPECT_TRUE(list->contains(ip::make_address("127.0.0.1")));
+  EXPECT_TRUE(list->contains(ip::make_address("127.255.1.2")));
+  EXPECT_TRUE(list->contains(ip::make_address("::1")));
+  EXPECT_TRUE(list->contains(ip::make_address("::ffff:127.0.0.1")));
+  EXPECT_FALSE(list->contains(ip::make_address("10.0.0.1")));
+  EXPECT_FALSE(list->contains(ip::make_address("::2")));
+  auto anywhere = AddressList::parse("0.0.0.0/0, ::/0");
+  ASSERT_TRUE(anywhere.ok());
+  EXPECT_TRUE(anywhere->contains(ip::make_address("192.0.2.7")));
+  EXPECT_TRUE(anywhere->contains(ip::make_address("2001:db8::1")));
+  auto narrow = AddressList::parse("192.0.2.128/25");
+  ASSERT_TRUE(narrow.ok());
+  EXPECT_TRUE(narrow->contains(ip::make_address("192.0.2.200")));
+  EXPECT_FALSE(narrow->contains(ip::make_address("192.0.2.100")));
+  for (const char* bad : {"localhost", "10.0.0.0/33", "::1/129", "10.0.0.0/x", "1.2.3.4/"}) {
+    auto parsed = AddressList::parse(bad);
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_NE(parsed.error().detail().find(bad), std::string::npos) << parsed.error().detail();
+  }
+}
+
+TEST(RateLimiter, AllowsXRoadsRatesPerAddressAndForgetsTheOldestAddress) {
+  ManualClock clock;
+  RateLimiter limiter({.per_second = 20, .per_minute = 600, .max_addresses = 2}, clock);
+  for (int i = 0; i < 20; ++i) EXPECT_TRUE(limiter.allow("a")) << i;
+  EXPECT_FALSE(limiter.allow("a"));
+  EXPECT_TRUE(limiter.allow("b"));  // another address has its own buckets
+  clock.advance(1s);
+  EXPECT_TRUE(limiter.allow("a"));
+  // The minute's bucket: 600 at once, then 10 a second (as X-Road's greedy refill), even when
+  // each second stays under 20: 2000 tries in 100 s get 600 + 100 * 10.
+  RateLimiter minute({.per_second = 20, .per_minute = 600, .max_addresses = 10}, clock);
+  int allowed = 0;
+  for (int s = 0; s < 100; ++s) {
+    for (int i = 0; i < 20; ++i) allowed += minute.allow("c") ? 1 : 0;
+    clock.advance(1s);
+  }
+  EXPECT_GE(allowed, 1590);
+  EXPECT_LE(allowed, 1610);
+  limiter.allow("c");
+  EXPECT_EQ(limiter.remembered(), 2u);
+}
+
+TEST(ApiKeys, KeepOnlyAHashAndAuthenticateUntilRevoked) {
+  roadside::testing::TempDir dir;
+  auto store = temp_store(dir);
+  ApiKeys keys(*store);
+  auto made = keys.create(Roles().add(Role::securityserver_observer), "admin");
+  ASSERT_TRUE(made.ok()) << made.error().to_string();
+  EXPECT_EQ(made->plaintext.size(), 36u);
+  auto found = keys.authenticate(made->plaintext);
+  ASSERT_TRUE(found.ok());
+  ASSERT_TRUE(*found);
+  EXPECT_EQ((*found)->id, made->key.id);
+  EXPECT_FALSE(*keys.authenticate(made->plaintext + "x"));
+  EXPECT_FALSE(*keys.authenticate(""));
+
+  // Nowhere in the database file is the key in clear.
+  store.reset();
+  const std::string file = roadside::testing::read_file(dir / "db");
+  EXPECT_EQ(file.find(made->plaintext), std::string::npos);
+  store = temp_store(dir);
+  ApiKeys reopened(*store);
+
+  auto updated = reopened.update(made->key.id, Roles().add(Role::system_administrator));
+  ASSERT_TRUE(updated.ok() && *updated);
+  EXPECT_TRUE((*updated)->roles.has(Role::system_administrator));
+  EXPECT_FALSE((*updated)->roles.has(Role::securityserver_observer));
+  EXPECT_FALSE(reopened.create(Roles(), "admin").ok());
+  auto revoked = reopened.revoke(made->key.id);
+  ASSERT_TRUE(revoked.ok() && *revoked);
+  EXPECT_FALSE(*reopened.authenticate(made->plaintext));
+  EXPECT_FALSE(*reopened.revoke(made->key.id));
+  EXPECT_TRUE(reopened.list()->empty());
+}
+
+TEST(Administrators, CheckTheStoredHashAndAConfiguredCryptHash) {
+  roadside::testing::TempDir dir;
+  auto store = temp_store(dir);
+  const std::array<storage::Value, 2> params = {std::string("admin"), crypto::hash_password("secret-1")};
+  ASSERT_TRUE(store
+                  ->with_connection([&](storage::Connection& c) {
+                    return c.query("INSERT INTO administrators (name, password_hash) VALUES (?, ?)", params);
+                  })
+                  .ok());
+  // sha512-crypt of "secret-2" with salt "saltsalt" (openssl passwd -6 -salt saltsalt secret-2).
+  std::string crypt_hash;
+  ASSERT_EQ(roadside::testing::run_command("openssl passwd -6 -salt saltsalt secret-2", &crypt_hash), 0);
+  ASSERT_TRUE(crypt_hash.starts_with("$6$saltsalt$")) << crypt_hash;
+  Administrators admins(*store, ConfiguredAdministrator{"ops", crypt_hash.substr(0, crypt_hash.find('\n'))});
+  EXPECT_TRUE(*admins.check("admin", "secret-1"));
+  EXPECT_FALSE(*admins.check("admin", "secret-2"));
+  EXPECT_TRUE(*admins.check("ops", "secret-2"));
+  EXPECT_FALSE(*admins.check("ops", "secret-1"));
+  EXPECT_FALSE(*admins.check("nobody", "secret-1"));
+  EXPECT_FALSE(password_matches("x", "plain-text"));
+}
+
+// Runs an Api request to completion on a private io_context.
+Response run(const Api& api, Request request) {
+  boost::asio::io_context io;
+  auto future = boost::asio::co_spawn(
+      io, [&]() -> asio::awaitable<Response> { co_return co_await api.handle(request); }, boost::asio::use_future);
+  io.run();
+  return future.get();
+}
+
+TEST(Api, EnforcesPermissionsRefusesChangesOnSecondariesAndAuditsChanges) {
+  roadside::testing::TempDir dir;
+  auto store = temp_store(dir);
+  ApiKeys keys(*store);
+  Api api;
+  add_api_key_routes(api, keys);
+  add_system_routes(api, {"STANDALONE"});
+  for (const auto& route : api.routes()) EXPECT_TRUE(known_permission(route.permission)) << route.path;
+
+  CapturedLog captured;
+  Request observer_post{.method = Verb::post, .path = "/api-keys", .body = R"(["XROAD_SECURITY_OFFICER"])"};
+  observer_post.caller = {"api-key-1", Roles().add(Role::securityserver_observer), AuthKind::api_key, "192.0.2.1"};
+  Response denied = run(api, observer_post);
+  EXPECT_EQ(denied.status, 403u);
+  EXPECT_EQ(nlohmann::json::parse(denied.body)["error"]["code"], "permission_denied");
+
+  Request observer_get{.method = Verb::get, .path = "/api-keys"};
+  observer_get.caller = observer_post.caller;
+  EXPECT_EQ(run(api, observer_get).status, 200u);
+  EXPECT_EQ(run(api, Request{.method = Verb::get, .path = "/no-such"}).status, 404u);
+  Request wrong_method{.method = Verb::patch, .path = "/system/version"};
+  wrong_method.caller.roles = Roles::all();
+  EXPECT_EQ(run(api, wrong_method).status, 405u);
+
+  Request create{.method = Verb::post, .path = "/api-keys", .body = R"(["XROAD_SECURITY_OFFICER"])"};
+  create.caller = {"admin", Roles().add(Role::system_administrator), AuthKind::http_basic, "127.0.0.1"};
+  Response created = run(api, create);
+  ASSERT_EQ(created.status, 200u) << created.body;
+  const auto body = nlohmann::json::parse(created.body);
+  const std::string key = body["key"];
+  EXPECT_EQ(body["roles"], nlohmann::json::array({"XROAD_SECURITY_OFFICER"}));
+
+  Request bad_role = create;
+  bad_role.body = R"(["XROAD_EVERYTHING"])";
+  Response refused = run(api, bad_role);
+  EXPECT_EQ(refused.status, 400u);
+  EXPECT_EQ(nlohmann::json::parse(refused.body)["error"]["metadata"], nlohmann::json::array({"XROAD_EVERYTHING"}));
+
+  auto lines = json_lines(captured.out.str());
+  std::vector<nlohmann::json> audits;
+  for (const auto& l : lines) {
+    if (l.value("log", "") == "audit") audits.push_back(l);
+  }
+  ASSERT_EQ(audits.size(), 2u) << captured.out.str();
+  EXPECT_EQ(audits[0]["event"], "API key create");
+  EXPECT_EQ(audits[0]["user"], "admin");
+  EXPECT_EQ(audits[0]["auth"], "HttpBasic");
+  EXPECT_EQ(audits[0]["ipaddress"], "127.0.0.1");
+  EXPECT_EQ(audits[0]["url"], "/api/v1/api-keys");
+  EXPECT_EQ(audits[0]["data"]["apiKeyRoles"], nlohmann::json::array({"XROAD_SECURITY_OFFICER"}));
+  EXPECT_EQ(audits[1]["event"], "API key create failed");
+  EXPECT_EQ(audits[1]["reason"], "invalid_role");
+  EXPECT_EQ(captured.out.str().find(key), std::string::npos) << "the key itself is never logged";
+
+  Api secondary(/*secondary=*/true);
+  add_api_key_routes(secondary, keys);
+  Response on_secondary = run(secondary, create);
+  EXPECT_EQ(on_secondary.status, 403u);
+  EXPECT_EQ(nlohmann::json::parse(on_secondary.body)["error"]["code"], "node_is_secondary");
+  observer_get.caller.roles = Roles().add(Role::system_administrator);
+  EXPECT_EQ(run(secondary, observer_get).status, 200u);
+}
+
+// The front on a real listener, spoken to with raw HTTP.
+struct Front {
+  explicit Front(FrontOptions options)
+      : store(temp_store(dir)),
+        keys(*store),
+        admins(*store),
+        front(api, keys, admins, std::move(options), work.get_executor()) {
+    const std::array<storage::Value, 2> params = {std::string("admin"), crypto::hash_password("pw")};
+    EXPECT_TRUE(store
+                    ->with_connection([&](storage::Connection& c) {
+                      return c.query("INSERT INTO administrators (name, password_hash) VALUES (?, ?)", params);
+                    })
+                    .ok());
+    add_api_key_routes(api, keys);
+    add_system_routes(api, {"STANDALONE"});
+    net::ServerOptions o;
+    o.name = "admin";
+    server = std::make_unique<net::HttpServer>(io, o, front.handler(), metrics);
+    EXPECT_TRUE(server->start().ok());
+    threads.emplace_back([this] { io.run(); });
+    threads.emplace_back([this] { work.run(); });
+  }
+  ~Front() {
+    server->stop_blocking(1s);
+    work_guard.reset();
+    io_guard.reset();
+    io.stop();
+    work.stop();
+    for (auto& t : threads) t.join();
+  }
+  // Status line and body of one request.
+  std::pair<int, std::string> call(const std::string& method, const std::string& target, const std::string& auth,
+                                   const std::string& body = "") {
+    std::string req = method + " " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n";
+    if (!auth.empty()) req += "Authorization: " + auth + "\r\n";
+    req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    const std::string reply = roadside::testing::raw_request(server->port(), req, 5s);
+    const int status = reply.size() > 12 ? std::stoi(reply.substr(9, 3)) : 0;
+    const auto split = reply.find("\r\n\r\n");
+    return {status, split == std::string::npos ? "" : reply.substr(split + 4)};
+  }
+
+  roadside::testing::TempDir dir;
+  std::unique_ptr<storage::Store> store;
+  ApiKeys keys;
+  Administrators admins;
+  Api api;
+  boost::asio::io_context io, work;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> io_guard{io.get_executor()},
+      work_guard{work.get_executor()};
+  HttpFront front;
+  metrics::Registry metrics;
+  std::unique_ptr<net::HttpServer> server;
+  std::vector<std::thread> threads;
+};
+
+FrontOptions loopback_options() {
+  return FrontOptions{.rate = {.per_second = 1000, .per_minute = 100000},
+                      .key_management_whitelist = *AddressList::parse("127.0.0.0/8, ::1"),
+                      .regular_whitelist = *AddressList::parse("0.0.0.0/0, ::/0")};
+}
+
+TEST(HttpFront, BasicAuthMakesAKeyAndTheKeyOpensTheApi) {
+  Front f(loopback_options());
+  const std::string basic = "Basic " + crypto::base64_encode("admin:pw");
+  auto [status, body] = f.call("POST", "/api/v1/api-keys", basic, R"(["XROAD_SECURITYSERVER_OBSERVER"])");
+  ASSERT_EQ(status, 200) << body;
+  const std::string key = nlohmann::json::parse(body)["key"];
+  EXPECT_EQ(f.call("POST", "/api/v1/api-keys", "Basic " + crypto::base64_encode("admin:wrong"), "[]").first, 401);
+  EXPECT_EQ(f.call("GET", "/api/v1/api-keys", "X-Road-ApiKey token=" + key).first, 401)
+      << "keys are managed with Basic only";
+
+  auto version = f.call("GET", "/api/v1/system/version", "X-Road-ApiKey token=" + key);
+  EXPECT_EQ(version.first, 200);
+  EXPECT_NE(version.second.find("Roadside"), std::string::npos);
+  EXPECT_EQ(f.call("GET", "/api/v1/system/version", "").first, 401);
+  EXPECT_EQ(f.call("GET", "/api/v1/system/version", "X-Road-ApiKey token=nope").first, 401);
+  EXPECT_EQ(f.call("GET", "/api/v1/system/version", basic).first, 401) << "Basic opens key management only";
+  EXPECT_EQ(f.call("GET", "/elsewhere", "X-Road-ApiKey token=" + key).first, 404);
+  auto spec = f.call("GET", "/api/openapi.yaml", "X-Road-ApiKey token=" + key);
+  EXPECT_EQ(spec.first, 200);
+  EXPECT_NE(spec.second.find("/system/node-type"), std::string::npos);
+  // An observer reads but does not change.
+  auto node = f.call("GET", "/api/v1/system/node-type", "X-Road-ApiKey token=" + key);
+  EXPECT_EQ(nlohmann::json::parse(node.second)["node_type"], "STANDALONE");
+}
+
+TEST(HttpFront, RefusesOutsideTheWhitelistPastTheRateAndOverTheBodyLimit) {
+  FrontOptions o = loopback_options();
+  o.key_management_whitelist = *AddressList::parse("192.0.2.0/24");
+  o.rate = {.per_second = 5, .per_minute = 600};
+  Front f(std::move(o));
+  const std::string basic = "Basic " + crypto::base64_encode("admin:pw");
+  EXPECT_EQ(f.call("GET", "/api/v1/api-keys", basic).first, 403);
+  auto made = f.keys.create(Roles::all(), "test");
+  ASSERT_TRUE(made.ok());
+  const std::string auth = "X-Road-ApiKey token=" + made->plaintext;
+  auto big = f.call("POST", "/api/v1/system/version", auth, std::string(60'000, ' '));
+  EXPECT_EQ(big.first, 413) << big.second;
+  int limited = 0;
+  for (int i = 0; i < 10; ++i) limited += f.call("GET", "/api/v1/system/version", auth).first == 429 ? 1 : 0;
+  EXPECT_GE(limited, 4);
+}
+
+}  // namespace
+}  // namespace roadside::admin

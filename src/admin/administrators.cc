@@ -1,0 +1,72 @@
+#include "admin/administrators.h"
+
+#include <array>
+#include <cstring>
+#include <memory>
+
+#include <crypt.h>
+
+#include "crypto/digest.h"
+#include "crypto/password.h"
+
+namespace roadside::admin {
+
+namespace {
+
+constexpr auto kRemember = std::chrono::minutes(1);
+constexpr std::size_t kMaxRemembered = 64;
+
+bool crypt_matches(std::string_view password, std::string_view hash) {
+  const std::string p(password), h(hash);
+  auto data = std::make_unique<crypt_data>();
+  std::memset(data.get(), 0, sizeof(crypt_data));
+  const char* out = crypt_r(p.c_str(), h.c_str(), data.get());
+  if (!out || out[0] == '*') return false;
+  const std::string_view computed(out);
+  // Constant time over the hash's length.
+  if (computed.size() != hash.size()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < hash.size(); ++i) diff |= static_cast<unsigned char>(computed[i] ^ hash[i]);
+  return diff == 0;
+}
+
+}  // namespace
+
+bool password_matches(std::string_view password, std::string_view hash) {
+  if (hash.starts_with("pbkdf2-")) return crypto::verify_password(password, hash);
+  if (hash.starts_with("$6$") || hash.starts_with("$5$") || hash.starts_with("$y$"))
+    return crypt_matches(password, hash);
+  return false;
+}
+
+Result<bool> Administrators::check(std::string_view name, std::string_view password) {
+  const std::string remembered = crypto::sha256(std::string(name) + '\0' + std::string(password));
+  const auto now = clock_.steady_now();
+  {
+    MutexLock lock(mu_);
+    auto it = recent_.find(remembered);
+    if (it != recent_.end() && now - it->second < kRemember) return true;
+  }
+  bool ok = false;
+  if (configured_ && configured_->name == name) {
+    ok = password_matches(password, configured_->password_hash);
+  } else {
+    const std::array<storage::Value, 1> params = {std::string(name)};
+    auto rows = store_.with_connection([&](storage::Connection& c) {
+      return c.query("SELECT password_hash FROM administrators WHERE name = ?", params);
+    });
+    if (!rows.ok()) return rows.error();
+    if (!rows->empty()) {
+      auto hash = storage::as_text(rows->front().at(0));
+      ok = hash && password_matches(password, *hash);
+    }
+  }
+  if (ok) {
+    MutexLock lock(mu_);
+    if (recent_.size() >= kMaxRemembered) recent_.clear();
+    recent_[remembered] = now;
+  }
+  return ok;
+}
+
+}  // namespace roadside::admin

@@ -1,0 +1,57 @@
+// The admin API over HTTPS, as X-Road's Security Server serves it on port 4000:
+//   - every answer carries `x-road-ui-correlation-id` (also in the log lines of the request);
+//   - requests past the rate limit of the caller's address get 429 (rate_limiter.h);
+//   - /api/v1/api-keys... (X-Road's key management) takes HTTP Basic authentication of an
+//     administrator (administrators.h), only from the key-management whitelist (loopback by
+//     default); every other path takes `Authorization: X-Road-ApiKey token=<key>`
+//     (api_keys.h) from the regular whitelist (anywhere by default); 401 without valid
+//     credentials, 403 from an address outside the whitelist;
+//   - bodies over X-Road's limits get 413: 50 KB, or 10 MB for the routes that upload files;
+//   - the rest is the Api's (api.h), run on `work`: the thread for work that waits on the
+//     database, so a slow database never holds up the proxies' threads.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "admin/address_list.h"
+#include "admin/administrators.h"
+#include "admin/api.h"
+#include "admin/api_keys.h"
+#include "admin/rate_limiter.h"
+#include "net/errors.h"
+#include "net/http_server.h"
+
+namespace roadside::admin {
+
+struct FrontOptions {
+  std::size_t regular_body_limit = 50 * 1000;        // X-Road's request-size-limit-regular, 50KB
+  std::size_t upload_body_limit = 10 * 1000 * 1000;  // request-size-limit-binary-upload, 10MB
+  RateLimits rate;
+  AddressList key_management_whitelist;  // X-Road's key-management-api-whitelist
+  AddressList regular_whitelist;         // regular-api-whitelist
+};
+
+class HttpFront {
+ public:
+  HttpFront(const Api& api, ApiKeys& keys, Administrators& administrators, FrontOptions options,
+            boost::asio::any_io_executor work);
+
+  // The listener's handler.
+  boost::asio::awaitable<void> serve(net::ServerExchange& exchange);
+  net::Handler handler();
+
+ private:
+  boost::asio::awaitable<Response> answer(net::ServerExchange& exchange, const std::string& correlation_id);
+
+  const Api& api_;
+  ApiKeys& keys_;
+  Administrators& administrators_;
+  FrontOptions options_;
+  boost::asio::any_io_executor work_;
+  RateLimiter limiter_;
+};
+
+}  // namespace roadside::admin

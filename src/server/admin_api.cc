@@ -1,0 +1,67 @@
+#include "server/admin_api.h"
+
+#include "admin/endpoints.h"
+#include "base/log.h"
+#include "server/proxies.h"
+
+namespace roadside::server {
+
+Result<AdminOptions> AdminOptions::from(const config::Config& c) {
+  AdminOptions o;
+  o.address = c.str("admin.address");
+  o.port = static_cast<unsigned short>(c.integer("admin.port"));
+  if (c.is_set("admin.password_hash")) {
+    if (!c.is_set("admin.user")) {
+      return Error(std::make_error_code(std::errc::invalid_argument),
+                   "admin.password_hash (XROAD_ADMIN_PWD_HASH) is set without admin.user (XROAD_ADMIN_USER) to name "
+                   "its administrator");
+    }
+    o.configured_administrator = admin::ConfiguredAdministrator{c.str("admin.user"), c.str("admin.password_hash")};
+  }
+  auto keys = admin::AddressList::parse(c.str("admin.key_management_whitelist"));
+  if (!keys.ok()) return Error(keys.error()).context("admin.key_management_whitelist");
+  auto regular = admin::AddressList::parse(c.str("admin.regular_whitelist"));
+  if (!regular.ok()) return Error(regular.error()).context("admin.regular_whitelist");
+  o.front.key_management_whitelist = std::move(*keys);
+  o.front.regular_whitelist = std::move(*regular);
+  o.front.rate.per_second = static_cast<double>(c.integer("admin.rate_limit_requests_per_second"));
+  o.front.rate.per_minute = static_cast<double>(c.integer("admin.rate_limit_requests_per_minute"));
+  o.front.regular_body_limit = static_cast<std::size_t>(c.integer("admin.request_size_limit_regular"));
+  o.front.upload_body_limit = static_cast<std::size_t>(c.integer("admin.request_size_limit_binary_upload"));
+  o.node_role = c.str("node.role");
+  return o;
+}
+
+AdminApi::AdminApi(AdminOptions options, storage::Store& store, boost::asio::io_context& work, Listeners& listeners)
+    : options_(std::move(options)), store_(store), work_(work), listeners_(listeners) {}
+
+AdminApi::~AdminApi() = default;
+
+Status AdminApi::start() {
+  auto tls = internal_tls(store_);
+  if (!tls.ok()) return Error(tls.error()).context("admin API: internal TLS certificate");
+  keys_ = std::make_unique<admin::ApiKeys>(store_);
+  administrators_ = std::make_unique<admin::Administrators>(store_, options_.configured_administrator);
+  const bool secondary = options_.node_role == "secondary";
+  api_ = std::make_unique<admin::Api>(secondary);
+  admin::add_api_key_routes(*api_, *keys_);
+  std::string node_type = options_.node_role;
+  for (char& ch : node_type) ch = static_cast<char>(ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch);
+  admin::add_system_routes(*api_, {node_type});
+  front_ = std::make_unique<admin::HttpFront>(*api_, *keys_, *administrators_, options_.front, work_.get_executor());
+
+  net::TlsServerConfig server_tls;
+  server_tls.key_pem = tls->first;
+  server_tls.cert_chain_pem = tls->second;
+  // Administrators' tools (curl, browsers, scripts) speak today's TLS, not X-Road's pinned
+  // policy between Security Servers.
+  server_tls.policy = net::TlsPolicy{};
+  net::ServerOptions listener{"admin", options_.address, options_.port, {}, server_tls};
+  listener.limits.max_body_bytes = std::max(options_.front.regular_body_limit, options_.front.upload_body_limit);
+  auto port = listeners_.add(std::move(listener), front_->handler());
+  if (!port.ok()) return port.error();
+  log::info("admin API listening", {{"address", options_.address}, {"port", *port}, {"node_type", node_type}});
+  return {};
+}
+
+}  // namespace roadside::server

@@ -1,0 +1,53 @@
+// The admin API as a component: X-Road's Security Server admin API over HTTPS (admin.port,
+// 4000) on the instance's internal TLS certificate, its requests run on the database thread
+// (admin/http_front.h). A secondary node of a cluster answers reads and refuses changes.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+
+#include "admin/administrators.h"
+#include "admin/api.h"
+#include "admin/api_keys.h"
+#include "admin/http_front.h"
+#include "config/config.h"
+#include "server/component.h"
+#include "server/listeners.h"
+#include "storage/store.h"
+
+namespace roadside::server {
+
+struct AdminOptions {
+  std::string address;
+  unsigned short port = 4000;
+  std::optional<admin::ConfiguredAdministrator> configured_administrator;  // admin.user + admin.password_hash
+  admin::FrontOptions front;
+  std::string node_role;  // node.role
+
+  // Errors name the option at fault (a whitelist entry that is no address).
+  static Result<AdminOptions> from(const config::Config& config);
+};
+
+class AdminApi final : public Component {
+ public:
+  AdminApi(AdminOptions options, storage::Store& store, boost::asio::io_context& work, Listeners& listeners);
+  ~AdminApi() override;
+
+  std::string_view name() const override { return "admin_api"; }
+  Status start() override;
+
+ private:
+  AdminOptions options_;
+  storage::Store& store_;
+  boost::asio::io_context& work_;
+  Listeners& listeners_;
+  std::unique_ptr<admin::ApiKeys> keys_;
+  std::unique_ptr<admin::Administrators> administrators_;
+  std::unique_ptr<admin::Api> api_;
+  std::unique_ptr<admin::HttpFront> front_;
+};
+
+}  // namespace roadside::server
