@@ -62,6 +62,8 @@ std::string PrivateKey::to_pem() const {
   return bio_string(b.get());
 }
 
+bool PrivateKey::is_ec_key() const { return EVP_PKEY_get_base_id(static_cast<EVP_PKEY*>(key_.get())) == EVP_PKEY_EC; }
+
 std::string PrivateKey::public_key_pem() const {
   auto b = out_bio();
   PEM_write_bio_PUBKEY(b.get(), pkey(*this));

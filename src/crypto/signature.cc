@@ -10,6 +10,7 @@
 #include <openssl/ecdsa.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include "crypto/openssl.h"
@@ -23,20 +24,34 @@ using detail::x509;
 
 struct SigAlg {
   const EVP_MD* md;
-  int key_type;  // EVP_PKEY_RSA or EVP_PKEY_EC
+  int key_type;      // EVP_PKEY_RSA or EVP_PKEY_EC
+  bool pss = false;  // RSASSA-PSS, MGF1 with the same digest, salt as long as the digest
 };
 
 std::optional<SigAlg> signature_alg(std::string_view uri) {
   if (uri == kRsaSha512Uri) return SigAlg{EVP_sha512(), EVP_PKEY_RSA};
   if (uri == kRsaSha256Uri) return SigAlg{EVP_sha256(), EVP_PKEY_RSA};
+  if (uri == kRsaSha384Uri) return SigAlg{EVP_sha384(), EVP_PKEY_RSA};
+  if (uri == kRsaPssSha256Uri) return SigAlg{EVP_sha256(), EVP_PKEY_RSA, true};
+  if (uri == kRsaPssSha384Uri) return SigAlg{EVP_sha384(), EVP_PKEY_RSA, true};
+  if (uri == kRsaPssSha512Uri) return SigAlg{EVP_sha512(), EVP_PKEY_RSA, true};
   if (uri == "http://www.w3.org/2000/09/xmldsig#rsa-sha1") return SigAlg{EVP_sha1(), EVP_PKEY_RSA};
   if (uri == kEcdsaSha512Uri) return SigAlg{EVP_sha512(), EVP_PKEY_EC};
   if (uri == kEcdsaSha256Uri) return SigAlg{EVP_sha256(), EVP_PKEY_EC};
-  if (uri == "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384") return SigAlg{EVP_sha384(), EVP_PKEY_EC};
+  if (uri == kEcdsaSha384Uri) return SigAlg{EVP_sha384(), EVP_PKEY_EC};
   return std::nullopt;
 }
 
 using MdCtx = std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)>;
+
+// PSS as BouncyCastle's SHA<n>withRSAandMGF1 (X-Road's names): MGF1 with the message digest
+// and a salt as long as the digest.
+bool set_padding(EVP_PKEY_CTX* pctx, const SigAlg& alg) {
+  if (!alg.pss) return true;
+  return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+         EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1 &&
+         EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, alg.md) == 1;
+}
 
 }  // namespace
 
@@ -53,7 +68,8 @@ Status verify_signature(const Certificate& signer, std::string_view algorithm_ur
                  "the certificate's key does not match the signature algorithm " + std::string(algorithm_uri));
   }
   MdCtx ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  if (EVP_DigestVerifyInit(ctx.get(), nullptr, alg->md, nullptr, key) != 1) {
+  EVP_PKEY_CTX* pctx = nullptr;
+  if (EVP_DigestVerifyInit(ctx.get(), &pctx, alg->md, nullptr, key) != 1 || !set_padding(pctx, *alg)) {
     return fail(errc::operation_failed, "signature verification setup failed");
   }
   const int rc = EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
@@ -70,7 +86,8 @@ Result<std::string> sign(const PrivateKey& key, std::string_view algorithm_uri, 
                  "unsupported signature algorithm " + std::string(algorithm_uri));
   }
   MdCtx ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  if (EVP_DigestSignInit(ctx.get(), nullptr, alg->md, nullptr, pkey(key)) != 1) {
+  EVP_PKEY_CTX* pctx = nullptr;
+  if (EVP_DigestSignInit(ctx.get(), &pctx, alg->md, nullptr, pkey(key)) != 1 || !set_padding(pctx, *alg)) {
     return fail(errc::bad_key, "signing setup failed");
   }
   std::size_t len = 0;

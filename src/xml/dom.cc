@@ -71,6 +71,23 @@ std::optional<std::string> Element::child_text(std::string_view name) const {
   return c->text();
 }
 
+bool Element::has_direct_text() const {
+  for (const xmlNode* c = N(node_)->children; c; c = c->next) {
+    if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && !xmlIsBlankNode(const_cast<xmlNode*>(c))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<std::pair<std::string, std::string>> Element::attributes() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const xmlAttr* a = N(node_)->properties; a; a = a->next) {
+    out.emplace_back(a->ns ? std::string(S(a->ns->href)) : std::string(), std::string(S(a->name)));
+  }
+  return out;
+}
+
 std::string escape(std::string_view text) {
   std::string out;
   out.reserve(text.size());

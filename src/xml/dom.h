@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -27,6 +28,12 @@ class Element {
   std::optional<Element> child(std::string_view name) const;   // the first with this local name
   // Text of the first child with this local name, or std::nullopt.
   std::optional<std::string> child_text(std::string_view name) const;
+  // Whether a direct child is text (or CDATA) other than whitespace: mixed content, which
+  // element-only schema types refuse.
+  bool has_direct_text() const;
+  // Every attribute as {namespace URI ("" if none), local name}; namespace declarations
+  // are not attributes.
+  std::vector<std::pair<std::string, std::string>> attributes() const;
 
   explicit Element(const void* node) : node_(node) {}
   const void* native() const { return node_; }  // xmlNode*, for xml/ internals

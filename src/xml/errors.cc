@@ -11,6 +11,7 @@ const FaultCategory& xml_category() noexcept {
                  {errc::malformed_signature, "malformed_signature", "malformed signature"},
                  {errc::invalid_signature_value, "invalid_signature_value", "signature is not valid"},
                  {errc::xml_failure, "internal_error", "XML processing failed"},
+                 {errc::schema_invalid, "invalid_xml", "not valid by its XML Schema"},
              });
   return c;
 }

@@ -12,6 +12,7 @@ enum class errc {
   malformed_signature,       // a signature document not shaped as X-Road's XAdES profile requires
   invalid_signature_value,   // a reference digest or the signature value does not verify
   xml_failure,               // libxml2 or xmlsec could not do what was asked
+  schema_invalid,            // a document or element that its XML Schema does not allow
 };
 const FaultCategory& xml_category() noexcept;
 inline std::error_code make_error_code(errc e) { return {static_cast<int>(e), xml_category()}; }
