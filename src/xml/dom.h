@@ -27,6 +27,10 @@ class Element {
   std::optional<Element> child(std::string_view name) const;   // the first with this local name
   // Text of the first child with this local name, or std::nullopt.
   std::optional<std::string> child_text(std::string_view name) const;
+  // The namespace URI `prefix` names where this element stands ("" asks for the default
+  // namespace), for attribute values that are qualified names (a WSDL's binding="tns:x");
+  // std::nullopt when no declaration in scope binds it.
+  std::optional<std::string> namespace_uri(std::string_view prefix) const;
 
   explicit Element(const void* node) : node_(node) {}
   const void* native() const { return node_; }  // xmlNode*, for xml/ internals
