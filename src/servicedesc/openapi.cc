@@ -310,9 +310,14 @@ Outcome<OpenApiDescription> parse_openapi(std::string_view bytes, std::string_vi
   } else {
     out.base_url = resolve_uri(source, written).value_or(written);
   }
+  // http or https with a host ("https:x" or "https:///x" is no address to send requests to);
+  // a URL whose scheme is a variable is left as it is.
   const std::string base_scheme = uri_scheme(out.base_url);
-  if (!base_scheme.empty() && base_scheme != "http" && base_scheme != "https") {
-    return parsing_error("the server URL " + out.base_url + " is not http or https");
+  const std::string_view after_scheme =
+      std::string_view(out.base_url).substr(std::min(out.base_url.size(), base_scheme.size()));
+  if (!base_scheme.empty() && ((base_scheme != "http" && base_scheme != "https") || !after_scheme.starts_with("://") ||
+                               after_scheme.size() == 3 || after_scheme[3] == '/')) {
+    return parsing_error("the server URL " + out.base_url + " is not an http or https URL with a host");
   }
   if (auto paths = reader.paths(); !paths.ok()) return parsing_error(paths.error().detail());
   out.endpoints = std::move(reader.endpoints);

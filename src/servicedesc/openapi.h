@@ -48,7 +48,7 @@ struct OpenApiLimits {
 //   openapi_parsing_error (metadata: the cause): `url` not http(s) ("Invalid protocol"), over
 //     a limit, not UTF-8, not JSON or YAML, a key twice in one mapping (duplicateendpoint.yaml:
 //     two "get" under one path), not a mapping, no "openapi" field, the same method and path
-//     twice once templates are '*', or a base URL that is not http(s).
+//     twice once templates are '*', or a base URL that is not http(s) with a host.
 //   unsupported_openapi_version: "openapi" neither 3.0.x nor 3.1.0 (X-Road's test: 3.1.1 is
 //     refused).
 Outcome<OpenApiDescription> parse_openapi(std::string_view bytes, std::string_view url,

@@ -161,8 +161,10 @@ TEST(ParseOpenApi, BaseUrlIsResolvedAgainstTheDocument) {
 }
 
 TEST(ParseOpenApi, NonHttpServerUrlIsAParsingError) {
-  for (const char* servers : {"servers: [{url: 'ftp://host/api'}]\n", "servers: [{url: 'file:///etc/passwd'}]\n",
-                              "servers: [{url: 'gopher://{h}/x'}]\n", "servers: [{url: 'https://a b/'}]\n"}) {
+  for (const char* servers :
+       {"servers: [{url: 'ftp://host/api'}]\n", "servers: [{url: 'file:///etc/passwd'}]\n",
+        "servers: [{url: 'gopher://{h}/x'}]\n", "servers: [{url: 'https://a b/'}]\n",
+        "servers: [{url: 'https:http://x/'}]\n", "servers: [{url: 'https:///x'}]\n", "servers: [{url: 'http://'}]\n"}) {
     auto r = parse(spec(servers, "  /a:\n    get: {responses: {}}\n"));
     ASSERT_FALSE(r.ok()) << servers;
     EXPECT_EQ(r.failure().fault_code(), "openapi_parsing_error") << servers;
