@@ -88,6 +88,18 @@ std::vector<std::pair<std::string, std::string>> Element::attributes() const {
   return out;
 }
 
+std::optional<std::string> Element::namespace_uri(std::string_view prefix) const {
+  // The "xml" prefix is bound by definition; asked for it, xmlSearchNs would add its
+  // declaration to the document, and a parsed Document is never written to (threads share it).
+  if (prefix == "xml") return std::string("http://www.w3.org/XML/1998/namespace");
+  const std::string p(prefix);
+  // For any other prefix xmlSearchNs only reads the tree; it takes a non-const node all the same.
+  auto* node = const_cast<xmlNode*>(N(node_));
+  const xmlNs* ns = xmlSearchNs(node->doc, node, p.empty() ? nullptr : reinterpret_cast<const xmlChar*>(p.c_str()));
+  if (!ns || !ns->href) return std::nullopt;
+  return std::string(S(ns->href));
+}
+
 std::string escape(std::string_view text) {
   std::string out;
   out.reserve(text.size());

@@ -34,6 +34,10 @@ class Element {
   // Every attribute as {namespace URI ("" if none), local name}; namespace declarations
   // are not attributes.
   std::vector<std::pair<std::string, std::string>> attributes() const;
+  // The namespace URI `prefix` names where this element stands ("" asks for the default
+  // namespace), for attribute values that are qualified names (a WSDL's binding="tns:x");
+  // std::nullopt when no declaration in scope binds it.
+  std::optional<std::string> namespace_uri(std::string_view prefix) const;
 
   explicit Element(const void* node) : node_(node) {}
   const void* native() const { return node_; }  // xmlNode*, for xml/ internals

@@ -42,5 +42,19 @@ TEST(Document, OnlyUtf8IsRead) {
   }
 }
 
+// A qualified name in an attribute value (a WSDL's binding="tns:name") means the namespace
+// its prefix is bound to where the element stands: declarations on ancestors count, inner
+// ones shadow outer ones, and an unbound prefix names nothing.
+TEST(Element, NamespaceUriResolvesPrefixesInScope) {
+  auto doc = Document::parse(R"(<a xmlns="urn:default" xmlns:t="urn:outer"><b xmlns:t="urn:inner"><c/></b><d/></a>)");
+  ASSERT_TRUE(doc.ok()) << doc.error().to_string();
+  const Element b = doc->root().children()[0], c = b.children()[0], d = doc->root().children()[1];
+  EXPECT_EQ(c.namespace_uri("t"), "urn:inner");
+  EXPECT_EQ(d.namespace_uri("t"), "urn:outer");
+  EXPECT_EQ(c.namespace_uri(""), "urn:default");
+  EXPECT_EQ(c.namespace_uri("none"), std::nullopt);
+  EXPECT_EQ(c.namespace_uri("xml"), "http://www.w3.org/XML/1998/namespace");
+}
+
 }  // namespace
 }  // namespace roadside::xml

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.."
 seconds=${FUZZ_SECONDS:-600}
 build=${FUZZ_BUILD:-build/fuzz}
 all=(identifiers_fuzz directory_fuzz hashchain_fuzz xades_fuzz transport_fuzz markup_fuzz rest_path_fuzz ocsp_fuzz timestamp_fuzz
-  asic_fuzz subject_fuzz management_fuzz)
+  asic_fuzz subject_fuzz management_fuzz wsdl_fuzz openapi_fuzz)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 
@@ -20,7 +20,7 @@ corpus_of() { local t=${1%_fuzz}; [ "$t" = rest_path ] && t=rest; echo "tests/fu
 max_len_of() {
   case $1 in
     identifiers_fuzz | rest_path_fuzz | ocsp_fuzz | timestamp_fuzz | subject_fuzz) echo 4096 ;;
-    xades_fuzz | transport_fuzz | markup_fuzz | asic_fuzz | management_fuzz) echo 16384 ;;
+    xades_fuzz | transport_fuzz | markup_fuzz | asic_fuzz | management_fuzz | wsdl_fuzz | openapi_fuzz) echo 16384 ;;
     *) echo 8192 ;;
   esac
 }
