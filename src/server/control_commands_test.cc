@@ -106,7 +106,7 @@ TEST(TokenLogout, ClosesTheKeysMakesTheServerNotReadyAndIsAudited) {
   EXPECT_EQ(answer.status, boost::beast::http::status::internal_server_error);
   EXPECT_EQ(answer.body, "No certificate chain available in authentication key.\n");
   EXPECT_NE(
-      logged.str().find(R"("log":"audit","msg":"Log out from token","data":{"token":"0"},"user":"control socket")"),
+      logged.str().find(R"("log":"audit","msg":"Log out from token","data":{"token":"0"},"event":"Log out from token","user":"control socket")"),
       std::string::npos)
       << logged.str();
 

@@ -1,10 +1,13 @@
 #include "signer/token.h"
 
-#include "base/clock.h"
-#include "base/log.h"
-
+#include <algorithm>
+#include <array>
 #include <optional>
 #include <variant>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "crypto/encoding.h"
 
 namespace roadside::signer {
 
@@ -12,24 +15,58 @@ namespace {
 
 Error bad(errc e, std::string detail) { return Error(make_error_code(e), std::move(detail)); }
 
-std::string_view usage_text(KeyUsage u) { return u == KeyUsage::signing ? "SIGNING" : "AUTHENTICATION"; }
+constexpr std::string_view kPinVerifier = "token.pin_verifier";
 
-constexpr std::string_view kKeyColumns = "key_id, usage, member_id, friendly_name, certificate";
+constexpr std::array<std::string_view, 5> kStatusNames = {"SAVED", "REGISTRATION_IN_PROGRESS", "REGISTERED",
+                                                          "DELETION_IN_PROGRESS", "GLOBAL_ERROR"};
 
-// A row of kKeyColumns.
-Result<TokenKeyInfo> key_info(const storage::Row& r) {
-  std::optional<XRoadId> member;
-  if (auto m = storage::as_text(r[2])) {
-    ROADSIDE_TRY(XRoadId id, XRoadId::parse(*m));
-    member = id;
+std::optional<KeyUsage> usage_of(const storage::Value& v) {
+  auto text = storage::as_text(v);
+  if (!text) return std::nullopt;
+  return *text == "SIGNING" ? KeyUsage::signing : KeyUsage::authentication;
+}
+
+Result<std::optional<XRoadId>> member_of(const storage::Value& v) {
+  auto text = storage::as_text(v);
+  if (!text) return std::optional<XRoadId>();
+  ROADSIDE_TRY(XRoadId id, XRoadId::parse(*text));
+  return std::optional<XRoadId>(id);
+}
+
+storage::Value member_value(const std::optional<XRoadId>& member) {
+  return member ? storage::Value(member->to_string()) : storage::Value(nullptr);
+}
+
+// keyconf.xml's states ("registered", "registration in progress", ...) as X-Road's enum.
+CertStatus keyconf_status(std::string_view text) {
+  std::string upper(text);
+  for (char& c : upper) c = c == ' ' ? '_' : static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+  return parse_cert_status(upper).value_or(CertStatus::saved);
+}
+
+// The certificate usable now among `certs` of one usage (and member): the newest active,
+// registered one.
+const TokenCert* newest_usable(const std::vector<const TokenCert*>& certs) {
+  const TokenCert* best = nullptr;
+  for (const TokenCert* c : certs) {
+    if (!c->active || c->status != CertStatus::registered) continue;
+    if (!best || c->cert.not_before() > best->cert.not_before()) best = c;
   }
-  ROADSIDE_TRY(crypto::Certificate cert, crypto::Certificate::from_der(storage::as_text(r[4]).value_or("")));
-  return TokenKeyInfo{storage::as_text(r[0]).value_or(""),
-                      storage::as_text(r[1]).value_or("") == "SIGNING" ? KeyUsage::signing : KeyUsage::authentication, member,
-                      storage::as_text(r[3]).value_or(""), std::move(cert)};
+  return best;
 }
 
 }  // namespace
+
+std::string_view cert_status_name(CertStatus status) noexcept { return kStatusNames[static_cast<std::size_t>(status)]; }
+
+std::optional<CertStatus> parse_cert_status(std::string_view name) noexcept {
+  for (std::size_t i = 0; i < kStatusNames.size(); ++i) {
+    if (kStatusNames[i] == name) return static_cast<CertStatus>(i);
+  }
+  return std::nullopt;
+}
+
+std::string_view key_usage_name(KeyUsage usage) noexcept { return usage == KeyUsage::signing ? "SIGNING" : "AUTHENTICATION"; }
 
 Result<int> SoftToken::import_folder(const std::filesystem::path& dir, const std::string& pin) {
   ROADSIDE_TRY(Keyconf conf, read_keyconf(dir));
@@ -38,11 +75,7 @@ Result<int> SoftToken::import_folder(const std::filesystem::path& dir, const std
   for (const auto& device : conf.devices) {
     if (device.type != "softToken") continue;
     for (const auto& key : device.keys) {
-      const KeyconfCert* active = nullptr;
-      for (const auto& c : key.certs) {
-        if (c.active) active = &c;
-      }
-      if (!active) continue;  // a key without a certificate cannot be used yet
+      if (key.certs.empty()) continue;  // a key without a certificate was never usable in X-Road either
       auto present = store_.with_connection([&](storage::Connection& c) {
         const storage::Value id[] = {key.key_id};
         return c.query("SELECT 1 FROM token_keys WHERE key_id = ?", id);
@@ -52,9 +85,10 @@ Result<int> SoftToken::import_folder(const std::filesystem::path& dir, const std
       ROADSIDE_TRY(std::string p12, read_soft_token_key_file(dir, key.key_id));
       storage::Value pkcs12 = storage::Blob{p12};
       storage::Value sealed = nullptr;
+      storage::Value public_key = storage::Blob{key.certs.front().cert.public_key_der()};
       if (!pin.empty()) {
         auto contents = crypto::load_pkcs12(p12, pin);
-        if (contents.ok() && active->cert.matches_key(contents->key)) {
+        if (contents.ok() && key.certs.front().cert.matches_key(contents->key)) {
           if (!kek) {
             ROADSIDE_TRY(crypto::KeyWrapKey derived, crypto::KeyWrapKey::derive(pin, random_));
             kek = std::move(derived);
@@ -67,55 +101,139 @@ Result<int> SoftToken::import_folder(const std::filesystem::path& dir, const std
                     {{"key_id", key.key_id}});
         }
       }
-      const storage::Value params[] = {key.key_id,
-                                       device.id,
-                                       std::string(usage_text(key.usage)),
-                                       active->member ? storage::Value(active->member->to_string()) : storage::Value(nullptr),
-                                       key.friendly_name,
-                                       storage::Blob{active->cert.to_der()},
-                                       pkcs12,
-                                       sealed,
+      const storage::Value params[] = {key.key_id,  device.id, std::string(key_usage_name(key.usage)), key.friendly_name,
+                                       public_key,  pkcs12,    sealed,
                                        format_rfc3339(Clock::system().now())};
-      auto inserted = store_.with_connection([&](storage::Connection& c) -> Result<bool> {
-        const storage::Value id[] = {key.key_id};
-        ROADSIDE_TRY(auto rows, c.query("SELECT 1 FROM token_keys WHERE key_id = ?", id));
-        if (!rows.empty()) return false;
+      auto inserted = store_.transaction([&](storage::Connection& c) -> Status {
         ROADSIDE_TRY_STATUS(c.query(
-            "INSERT INTO token_keys (key_id, token_id, usage, member_id, friendly_name, certificate, key_pkcs12, key_wrapped, "
-            "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO token_keys (key_id, token_id, usage, friendly_name, public_key, key_pkcs12, key_wrapped, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             params));
-        return true;
+        for (const auto& cert : key.certs) {
+          const storage::Value row[] = {key.key_id, member_value(cert.member), storage::Blob{cert.cert.to_der()},
+                                        std::int64_t{cert.active ? 1 : 0},
+                                        std::string(cert_status_name(keyconf_status(cert.status)))};
+          ROADSIDE_TRY_STATUS(c.query(
+              "INSERT INTO token_certificates (key_id, member_id, certificate, active, status) VALUES (?, ?, ?, ?, ?)", row));
+        }
+        return {};
       });
-      if (!inserted.ok()) return std::move(inserted).error();
-      if (*inserted) {
-        ++added;
-        log::audit("Import key", "system",
-                   {{"key_id", key.key_id},
-                    {"usage", usage_text(key.usage)},
-                    {"certificate", active->cert.subject()},
-                    {"sealed", std::holds_alternative<storage::Blob>(sealed)}});
-      }
+      if (!inserted.ok()) return inserted.error();
+      ++added;
+      log::audit("Import key", "system",
+                 {{"key_id", key.key_id},
+                  {"usage", key_usage_name(key.usage)},
+                  {"certificates", key.certs.size()},
+                  {"sealed", std::holds_alternative<storage::Blob>(sealed)}});
     }
   }
+  if (added > 0) ROADSIDE_TRY_STATUS(changed({}));
   return added;
 }
 
-Result<std::vector<TokenKeyInfo>> SoftToken::keys() const {
-  auto rows = store_.with_connection([](storage::Connection& c) {
-    return c.query("SELECT " + std::string(kKeyColumns) + " FROM token_keys ORDER BY key_id");
-  });
+Status SoftToken::initialize(const std::string& pin) {
+  if (pin.empty()) return bad(errc::pin_incorrect, "the token PIN cannot be empty");
+  ROADSIDE_TRY(bool done, initialized());
+  if (done) return bad(errc::pin_incorrect, "the software token already has a PIN");
+  ROADSIDE_TRY(crypto::KeyWrapKey kek, crypto::KeyWrapKey::derive(pin, random_));
+  ROADSIDE_TRY(crypto::PrivateKey verifier, crypto::PrivateKey::generate(crypto::KeyType::ec_p256));
+  ROADSIDE_TRY(std::string envelope, kek.wrap(verifier, random_));
+  ROADSIDE_TRY(std::string stored, store_.put_setting_if_absent(kPinVerifier, crypto::base64_encode(envelope)));
+  if (stored != crypto::base64_encode(envelope)) return bad(errc::pin_incorrect, "the software token already has a PIN");
+  log::audit("Initialize software token", "system");
+  return login(pin);
+}
+
+Result<bool> SoftToken::initialized() const {
+  ROADSIDE_TRY(auto verifier, store_.get_setting(kPinVerifier));
+  if (verifier) return true;
+  auto rows = store_.with_connection([](storage::Connection& c) { return c.query("SELECT 1 FROM token_keys LIMIT 1"); });
   if (!rows.ok()) return rows.error();
+  return !rows->empty();
+}
+
+Result<std::vector<TokenKey>> SoftToken::contents() const {
+  auto read = store_.with_connection([](storage::Connection& c) -> Result<std::array<std::vector<storage::Row>, 3>> {
+    std::array<std::vector<storage::Row>, 3> out;
+    ROADSIDE_TRY(out[0], c.query("SELECT key_id, usage, friendly_name, label, public_key FROM token_keys ORDER BY created_at, key_id"));
+    ROADSIDE_TRY(out[1], c.query("SELECT key_id, member_id, certificate, active, status FROM token_certificates ORDER BY cert_id"));
+    ROADSIDE_TRY(out[2], c.query("SELECT csr_id, key_id, usage, member_id, subject, profile, csr FROM token_csrs ORDER BY created_at, csr_id"));
+    return out;
+  });
+  if (!read.ok()) return read.error();
+  const auto& [key_rows, cert_rows, csr_rows] = *read;
+  std::vector<TokenKey> keys;
+  std::map<std::string, std::size_t> index;
+  for (const auto& r : key_rows) {
+    TokenKey k;
+    k.key_id = storage::as_text(r[0]).value_or("");
+    k.usage = usage_of(r[1]);
+    k.friendly_name = storage::as_text(r[2]).value_or("");
+    k.label = storage::as_text(r[3]).value_or("");
+    index[k.key_id] = keys.size();
+    keys.push_back(std::move(k));
+  }
+  for (const auto& r : cert_rows) {
+    auto at = index.find(storage::as_text(r[0]).value_or(""));
+    if (at == index.end()) continue;
+    ROADSIDE_TRY(auto member, member_of(r[1]));
+    ROADSIDE_TRY(crypto::Certificate cert, crypto::Certificate::from_der(storage::as_text(r[2]).value_or("")));
+    TokenKey& k = keys[at->second];
+    k.ec = cert.is_ec_key();
+    k.certs.push_back(TokenCert{k.key_id, std::move(member), std::move(cert), storage::as_int(r[3]).value_or(0) != 0,
+                                parse_cert_status(storage::as_text(r[4]).value_or("")).value_or(CertStatus::saved)});
+  }
+  for (const auto& r : csr_rows) {
+    auto at = index.find(storage::as_text(r[1]).value_or(""));
+    if (at == index.end()) continue;
+    ROADSIDE_TRY(auto member, member_of(r[3]));
+    keys[at->second].csrs.push_back(TokenCsr{storage::as_text(r[0]).value_or(""), keys[at->second].key_id,
+                                             usage_of(r[2]).value_or(KeyUsage::signing), std::move(member),
+                                             storage::as_text(r[4]).value_or(""), storage::as_text(r[5]).value_or(""),
+                                             storage::as_text(r[6]).value_or("")});
+  }
+  return keys;
+}
+
+std::vector<std::shared_ptr<const OpenKey>> SoftToken::usable(const std::vector<TokenKey>& contents,
+                                                              const std::map<std::string, crypto::PrivateKey>& opened) {
+  std::vector<std::shared_ptr<const OpenKey>> out;
+  for (const auto& k : contents) {
+    auto key = opened.find(k.key_id);
+    if (key == opened.end() || !k.usage) continue;
+    // One certificate per member for a signing key; one for an authentication key.
+    std::map<std::string, std::vector<const TokenCert*>> groups;
+    for (const auto& c : k.certs) {
+      if (*k.usage == KeyUsage::signing && !c.member) continue;
+      groups[c.member ? c.member->to_string() : std::string()].push_back(&c);
+    }
+    for (const auto& [member, certs] : groups) {
+      const TokenCert* use = newest_usable(certs);
+      if (!use) continue;
+      out.push_back(std::make_shared<const OpenKey>(
+          OpenKey{TokenKeyInfo{k.key_id, *k.usage, use->member, k.friendly_name, use->cert}, key->second}));
+    }
+  }
+  return out;
+}
+
+Result<std::vector<TokenKeyInfo>> SoftToken::keys() const {
+  ROADSIDE_TRY(auto all, contents());
   std::vector<TokenKeyInfo> out;
-  for (const auto& r : *rows) {
-    ROADSIDE_TRY(TokenKeyInfo k, key_info(r));
-    out.push_back(std::move(k));
+  for (const auto& k : all) {
+    if (!k.usage) continue;
+    std::map<std::string, std::vector<const TokenCert*>> groups;
+    for (const auto& c : k.certs) groups[c.member ? c.member->to_string() : std::string()].push_back(&c);
+    for (const auto& [member, certs] : groups) {
+      if (const TokenCert* use = newest_usable(certs)) out.push_back({k.key_id, *k.usage, use->member, k.friendly_name, use->cert});
+    }
   }
   return out;
 }
 
 Status SoftToken::login(const std::string& pin) {
   auto rows = store_.with_connection([](storage::Connection& c) {
-    return c.query("SELECT " + std::string(kKeyColumns) + ", key_pkcs12, key_wrapped FROM token_keys ORDER BY key_id");
+    return c.query("SELECT key_id, public_key, key_pkcs12, key_wrapped FROM token_keys ORDER BY key_id");
   });
   if (!rows.ok()) return rows.error();
   auto fail = [&](Error e) -> Status {
@@ -123,32 +241,46 @@ Status SoftToken::login(const std::string& pin) {
     last_error_ = e.detail();
     return e;
   };
-  if (rows->empty()) return fail(bad(errc::key_not_found, "the token holds no keys (import a software-token folder first)"));
-  std::vector<std::shared_ptr<const OpenKey>> opened;
-  std::vector<std::shared_ptr<const OpenKey>> imported;  // opened from PKCS#12: to be sealed
-  std::vector<crypto::KeyWrapKey> keks;                  // one derivation per salt (one per token, usually)
+  std::vector<crypto::KeyWrapKey> keks;  // one derivation per salt (one per token, usually)
+  // The key-encryption key of an envelope, derived once per salt.
+  auto kek_for = [&](std::string_view envelope) -> Result<const crypto::KeyWrapKey*> {
+    for (const auto& candidate : keks) {
+      if (candidate.derived_like(envelope)) return &candidate;
+    }
+    ROADSIDE_TRY(crypto::KeyWrapKey derived, crypto::KeyWrapKey::for_envelope(envelope, pin));
+    keks.push_back(std::move(derived));
+    return &keks.back();
+  };
+  auto verifier = store_.get_setting(kPinVerifier);
+  if (!verifier.ok()) return fail(verifier.error());
+  if (rows->empty() && !*verifier) {
+    return fail(bad(errc::key_not_found,
+                    "the token holds no keys and has no PIN (initialize the server, or import a software-token folder)"));
+  }
+  if (*verifier) {
+    auto envelope = crypto::base64_decode(**verifier);
+    Result<crypto::PrivateKey> opened = bad(errc::key_not_found, "the token's PIN verifier is not readable");
+    if (envelope.ok()) {
+      auto kek = kek_for(*envelope);
+      opened = kek.ok() ? (*kek)->unwrap(*envelope) : Result<crypto::PrivateKey>(kek.error());
+    }
+    if (!opened.ok()) {
+      const bool wrong_pin = opened.error().code() == crypto::errc::wrong_password;
+      return fail(bad(wrong_pin ? errc::pin_incorrect : errc::key_not_found,
+                      wrong_pin ? std::string("the PIN is not the token's") : opened.error().detail()));
+    }
+  }
+  std::map<std::string, crypto::PrivateKey> opened;
+  std::vector<std::pair<std::string, crypto::PrivateKey>> imported;  // opened from PKCS#12: to be sealed
+  std::vector<std::pair<std::string, std::string>> public_keys;      // to record where missing
   for (const auto& r : *rows) {
-    auto info = key_info(r);
-    if (!info.ok()) return fail(info.error());
-    TokenKeyInfo k = std::move(info).value();
-    Result<crypto::PrivateKey> key = bad(errc::key_not_found, "key " + k.key_id + " has no stored form");
-    const std::optional<std::string> sealed = storage::as_text(r[6]);
+    const std::string key_id = storage::as_text(r[0]).value_or("");
+    Result<crypto::PrivateKey> key = bad(errc::key_not_found, "key " + key_id + " has no stored form");
+    const std::optional<std::string> sealed = storage::as_text(r[3]);
     if (sealed) {
-      const crypto::KeyWrapKey* kek = nullptr;
-      for (const auto& candidate : keks) {
-        if (candidate.derived_like(*sealed)) kek = &candidate;
-      }
-      if (!kek) {
-        auto derived = crypto::KeyWrapKey::for_envelope(*sealed, pin);
-        if (derived.ok()) {
-          keks.push_back(std::move(derived).value());
-          kek = &keks.back();
-        } else {
-          key = derived.error();
-        }
-      }
-      if (kek) key = kek->unwrap(*sealed);
-    } else if (auto contents = crypto::load_pkcs12(storage::as_text(r[5]).value_or(""), pin); contents.ok()) {
+      auto kek = kek_for(*sealed);
+      key = kek.ok() ? (*kek)->unwrap(*sealed) : Result<crypto::PrivateKey>(kek.error());
+    } else if (auto contents = crypto::load_pkcs12(storage::as_text(r[2]).value_or(""), pin); contents.ok()) {
       key = contents->key;
     } else {
       key = contents.error();
@@ -156,15 +288,21 @@ Status SoftToken::login(const std::string& pin) {
     if (!key.ok()) {
       const bool wrong_pin = key.error().code() == crypto::errc::wrong_password;
       return fail(bad(wrong_pin ? errc::pin_incorrect : errc::key_not_found,
-                      wrong_pin ? "the PIN does not open key " + k.key_id + (sealed ? " (or its sealed form was altered)" : "")
-                                : "key " + k.key_id + ": " + key.error().detail()));
+                      wrong_pin ? "the PIN does not open key " + key_id + (sealed ? " (or its sealed form was altered)" : "")
+                                : "key " + key_id + ": " + key.error().detail()));
     }
-    if (!k.cert.matches_key(*key)) return fail(bad(errc::key_not_found, "key " + k.key_id + " is not the key of its certificate"));
-    opened.push_back(std::make_shared<const OpenKey>(OpenKey{std::move(k), std::move(key).value()}));
-    if (!sealed) imported.push_back(opened.back());
+    const std::optional<std::string> public_key = storage::as_text(r[1]);
+    if (public_key && *public_key != key->public_key_der()) {
+      return fail(bad(errc::key_not_found, "key " + key_id + " is not the key of its certificates"));
+    }
+    if (!public_key) public_keys.emplace_back(key_id, key->public_key_der());
+    if (!sealed) imported.emplace_back(key_id, *key);
+    opened.emplace(key_id, std::move(key).value());
   }
+  std::optional<crypto::KeyWrapKey> kek;
+  if (!keks.empty()) kek = keks.front();
   if (!imported.empty()) {
-    if (auto st = seal_imported(imported, pin, keks.empty() ? nullptr : &keks.front()); !st.ok()) {
+    if (auto st = seal_imported(imported, pin, kek ? &*kek : nullptr); !st.ok()) {
       log::warn("token keys kept as imported (PKCS#12): sealing them failed, the next login tries again",
                 {{"keys", imported.size()}, {"error", st.error().detail()}});
     } else {
@@ -172,8 +310,22 @@ Status SoftToken::login(const std::string& pin) {
                 {{"keys", imported.size()}});
     }
   }
+  if (!kek) {
+    auto derived = crypto::KeyWrapKey::derive(pin, random_);
+    if (!derived.ok()) return fail(derived.error());
+    kek = std::move(derived).value();
+  }
+  for (const auto& [key_id, der] : public_keys) {
+    const storage::Value params[] = {storage::Blob{der}, key_id};
+    (void)store_.with_connection(
+        [&](storage::Connection& c) { return c.query("UPDATE token_keys SET public_key = ? WHERE key_id = ?", params); });
+  }
+  auto all = contents();
+  if (!all.ok()) return fail(all.error());
   MutexLock lock(mu_);
-  open_ = std::move(opened);
+  open_ = usable(*all, opened);
+  opened_ = std::move(opened);
+  kek_ = std::move(kek);
   active_ = true;
   logged_out_ = false;
   last_error_.clear();
@@ -184,13 +336,225 @@ bool SoftToken::logout() {
   MutexLock lock(mu_);
   const bool was_active = active_;
   open_.clear();
+  opened_.clear();
+  kek_.reset();
   active_ = false;
   logged_out_ = true;
   last_error_.clear();
   return was_active;
 }
 
-Status SoftToken::seal_imported(const std::vector<std::shared_ptr<const OpenKey>>& keys, const std::string& pin,
+Status SoftToken::reload() {
+  ROADSIDE_TRY(auto all, contents());
+  std::map<std::string, std::string> sealed;  // keys not opened yet: their envelopes
+  {
+    MutexLock lock(mu_);
+    if (!active_) return {};
+    for (const auto& k : all) {
+      if (!opened_.contains(k.key_id)) sealed[k.key_id];
+    }
+  }
+  for (auto& [key_id, envelope] : sealed) {
+    const storage::Value id[] = {key_id};
+    auto rows = store_.with_connection(
+        [&](storage::Connection& c) { return c.query("SELECT key_wrapped FROM token_keys WHERE key_id = ?", id); });
+    if (rows.ok() && !rows->empty()) envelope = storage::as_text(rows->front()[0]).value_or("");
+  }
+  MutexLock lock(mu_);
+  if (!active_) return {};
+  for (const auto& [key_id, envelope] : sealed) {
+    if (envelope.empty() || !kek_ || !kek_->derived_like(envelope)) continue;  // opened at the next login
+    if (auto key = kek_->unwrap(envelope); key.ok()) opened_.emplace(key_id, std::move(key).value());
+  }
+  std::erase_if(opened_, [&](const auto& entry) {
+    return std::none_of(all.begin(), all.end(), [&](const TokenKey& k) { return k.key_id == entry.first; });
+  });
+  open_ = usable(all, opened_);
+  return {};
+}
+
+Status SoftToken::changed(Status result) {
+  if (!result.ok()) return result;
+  if (auto st = reload(); !st.ok()) log::warn("token: cannot read the keys again after a change", {{"error", st.error().detail()}});
+  return result;
+}
+
+Result<crypto::PrivateKey> SoftToken::opened_key(const std::string& key_id) const {
+  MutexLock lock(mu_);
+  if (!active_) return bad(errc::token_not_active, "the token is not logged in");
+  auto it = opened_.find(key_id);
+  if (it == opened_.end()) return bad(errc::key_not_found, "no key " + key_id + " in the token");
+  return it->second;
+}
+
+Result<TokenKey> SoftToken::generate_key(const std::string& label, crypto::KeyType type) {
+  std::optional<crypto::KeyWrapKey> kek;
+  {
+    MutexLock lock(mu_);
+    if (!active_ || !kek_) return bad(errc::token_not_active, "the token is not logged in; log in to generate a key");
+    kek = kek_;
+  }
+  ROADSIDE_TRY(crypto::PrivateKey key, crypto::PrivateKey::generate(type));
+  ROADSIDE_TRY(std::string envelope, kek->wrap(key, random_));
+  const std::string key_id = new_key_id();
+  const storage::Value params[] = {key_id,
+                                   std::string(kTokenId),
+                                   label.empty() ? key_id : label,
+                                   label,
+                                   storage::Blob{key.public_key_der()},
+                                   storage::Blob{envelope},
+                                   format_rfc3339(Clock::system().now())};
+  auto inserted = store_.with_connection([&](storage::Connection& c) {
+    return c.query(
+        "INSERT INTO token_keys (key_id, token_id, friendly_name, label, public_key, key_wrapped, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        params);
+  });
+  if (!inserted.ok()) return inserted.error();
+  {
+    MutexLock lock(mu_);
+    opened_.emplace(key_id, key);
+  }
+  TokenKey made{key_id, std::nullopt, label.empty() ? key_id : label, label, key.is_ec_key(), {}, {}};
+  return made;
+}
+
+Status SoftToken::rename_key(const std::string& key_id, const std::string& friendly_name) {
+  const storage::Value params[] = {friendly_name, key_id};
+  auto rows = store_.with_connection([&](storage::Connection& c) {
+    return c.query("UPDATE token_keys SET friendly_name = ? WHERE key_id = ? RETURNING key_id", params);
+  });
+  if (!rows.ok()) return rows.error();
+  if (rows->empty()) return bad(errc::key_not_found, "no key " + key_id + " in the token");
+  return changed({});
+}
+
+Status SoftToken::delete_key(const std::string& key_id) {
+  auto done = store_.transaction([&](storage::Connection& c) -> Status {
+    const storage::Value id[] = {key_id};
+    ROADSIDE_TRY(auto rows, c.query("DELETE FROM token_keys WHERE key_id = ? RETURNING key_id", id));
+    if (rows.empty()) return bad(errc::key_not_found, "no key " + key_id + " in the token");
+    ROADSIDE_TRY_STATUS(c.query("DELETE FROM token_certificates WHERE key_id = ?", id));
+    ROADSIDE_TRY_STATUS(c.query("DELETE FROM token_csrs WHERE key_id = ?", id));
+    return {};
+  });
+  return changed(done);
+}
+
+Status SoftToken::delete_csr(const std::string& csr_id) {
+  const storage::Value id[] = {csr_id};
+  auto rows = store_.with_connection(
+      [&](storage::Connection& c) { return c.query("DELETE FROM token_csrs WHERE csr_id = ? RETURNING csr_id", id); });
+  if (!rows.ok()) return rows.error();
+  if (rows->empty()) return bad(errc::key_not_found, "no CSR " + csr_id + " in the token");
+  return {};
+}
+
+Result<TokenCert> SoftToken::import_certificate(const crypto::Certificate& cert, const std::optional<XRoadId>& member) {
+  ROADSIDE_TRY(auto all, contents());
+  const std::string hash = cert.sha256_hex();
+  for (const auto& k : all) {
+    for (const auto& c : k.certs) {
+      if (c.hash() == hash) return bad(errc::cert_not_found, "the certificate is already in the token (key " + k.key_id + ")");
+    }
+  }
+  // The key with the certificate's public key.
+  const std::string public_key = cert.public_key_der();
+  auto rows = store_.with_connection(
+      [](storage::Connection& c) { return c.query("SELECT key_id, public_key FROM token_keys ORDER BY key_id"); });
+  if (!rows.ok()) return rows.error();
+  const TokenKey* key = nullptr;
+  for (const auto& r : *rows) {
+    if (storage::as_text(r[1]).value_or("") != public_key) continue;
+    const std::string id = storage::as_text(r[0]).value_or("");
+    for (const auto& k : all) {
+      if (k.key_id == id) key = &k;
+    }
+  }
+  if (!key) return bad(errc::key_not_found, "no key of the token has this certificate's public key (" + cert.subject() + ")");
+  const KeyUsage usage = key->usage.value_or(cert.is_auth_cert() ? KeyUsage::authentication : KeyUsage::signing);
+  std::optional<XRoadId> owner = member;
+  if (usage == KeyUsage::signing && !owner) {
+    for (const auto& csr : key->csrs) {
+      if (csr.usage == KeyUsage::signing && csr.member && csr.subject == cert.subject()) owner = csr.member;
+    }
+    for (const auto& csr : key->csrs) {
+      if (!owner && csr.usage == KeyUsage::signing && csr.member) owner = csr.member;
+    }
+  }
+  if (usage == KeyUsage::signing && !owner) {
+    return bad(errc::cert_not_found, "a signing certificate needs its member: the key has no CSR naming one");
+  }
+  if (usage == KeyUsage::authentication) owner.reset();
+  TokenCert made{key->key_id, owner, cert, usage == KeyUsage::signing,
+                 usage == KeyUsage::signing ? CertStatus::registered : CertStatus::saved};
+  auto done = store_.transaction([&](storage::Connection& c) -> Status {
+    const storage::Value row[] = {made.key_id, member_value(made.member), storage::Blob{cert.to_der()},
+                                  std::int64_t{made.active ? 1 : 0}, std::string(cert_status_name(made.status))};
+    ROADSIDE_TRY_STATUS(c.query(
+        "INSERT INTO token_certificates (key_id, member_id, certificate, active, status) VALUES (?, ?, ?, ?, ?)", row));
+    const storage::Value set_usage[] = {std::string(key_usage_name(usage)), made.key_id};
+    ROADSIDE_TRY_STATUS(c.query("UPDATE token_keys SET usage = ? WHERE key_id = ? AND usage IS NULL", set_usage));
+    // The CSRs this certificate answers.
+    const storage::Value csrs[] = {made.key_id, member_value(made.member)};
+    if (made.member) {
+      ROADSIDE_TRY_STATUS(c.query("DELETE FROM token_csrs WHERE key_id = ? AND member_id = ?", csrs));
+    } else {
+      ROADSIDE_TRY_STATUS(c.query("DELETE FROM token_csrs WHERE key_id = ? AND member_id IS NULL", std::span<const storage::Value>(csrs, 1)));
+    }
+    return {};
+  });
+  ROADSIDE_TRY_STATUS(changed(done));
+  return made;
+}
+
+namespace {
+
+// The row id of the certificate with X-Road's hash `hash` (any case), or key_not_found.
+Result<std::int64_t> cert_row(storage::Connection& c, const std::string& hash) {
+  std::string upper = hash;
+  for (char& ch : upper) ch = static_cast<char>(ch >= 'a' && ch <= 'f' ? ch - 'a' + 'A' : ch);
+  ROADSIDE_TRY(auto rows, c.query("SELECT cert_id, certificate FROM token_certificates"));
+  for (const auto& r : rows) {
+    auto cert = crypto::Certificate::from_der(storage::as_text(r[1]).value_or(""));
+    if (cert.ok() && cert->sha256_hex() == upper) return storage::as_int(r[0]).value_or(0);
+  }
+  return Error(make_error_code(errc::cert_not_found), "no certificate " + hash + " in the token");
+}
+
+}  // namespace
+
+Status SoftToken::set_active(const std::string& cert_hash, bool active) {
+  auto done = store_.transaction([&](storage::Connection& c) -> Status {
+    ROADSIDE_TRY(std::int64_t id, cert_row(c, cert_hash));
+    const storage::Value params[] = {std::int64_t{active ? 1 : 0}, id};
+    ROADSIDE_TRY_STATUS(c.query("UPDATE token_certificates SET active = ? WHERE cert_id = ?", params));
+    return {};
+  });
+  return changed(done);
+}
+
+Status SoftToken::set_status(const std::string& cert_hash, CertStatus status) {
+  auto done = store_.transaction([&](storage::Connection& c) -> Status {
+    ROADSIDE_TRY(std::int64_t id, cert_row(c, cert_hash));
+    const storage::Value params[] = {std::string(cert_status_name(status)), id};
+    ROADSIDE_TRY_STATUS(c.query("UPDATE token_certificates SET status = ? WHERE cert_id = ?", params));
+    return {};
+  });
+  return changed(done);
+}
+
+Status SoftToken::delete_certificate(const std::string& cert_hash) {
+  auto done = store_.transaction([&](storage::Connection& c) -> Status {
+    ROADSIDE_TRY(std::int64_t id, cert_row(c, cert_hash));
+    const storage::Value params[] = {id};
+    ROADSIDE_TRY_STATUS(c.query("DELETE FROM token_certificates WHERE cert_id = ?", params));
+    return {};
+  });
+  return changed(done);
+}
+
+Status SoftToken::seal_imported(const std::vector<std::pair<std::string, crypto::PrivateKey>>& keys, const std::string& pin,
                                 const crypto::KeyWrapKey* kek) {
   std::optional<crypto::KeyWrapKey> fresh;
   if (!kek || kek->params() != crypto::kKeyWrapKdf) {
@@ -199,12 +563,12 @@ Status SoftToken::seal_imported(const std::vector<std::shared_ptr<const OpenKey>
     kek = &*fresh;
   }
   std::vector<std::pair<std::string, std::string>> sealed;  // key id, envelope
-  for (const auto& k : keys) {
-    ROADSIDE_TRY(std::string bytes, kek->wrap(k->key, random_));
+  for (const auto& [key_id, key] : keys) {
+    ROADSIDE_TRY(std::string bytes, kek->wrap(key, random_));
     // Checked before the PKCS#12 form goes: the envelope opens to this very key.
     ROADSIDE_TRY(crypto::PrivateKey back, kek->unwrap(bytes));
-    if (!k->info.cert.matches_key(back)) return bad(errc::key_not_found, "key " + k->info.key_id + " does not survive sealing");
-    sealed.emplace_back(k->info.key_id, std::move(bytes));
+    if (back.public_key_der() != key.public_key_der()) return bad(errc::key_not_found, "key " + key_id + " does not survive sealing");
+    sealed.emplace_back(key_id, std::move(bytes));
   }
   return store_.transaction([&](storage::Connection& c) -> Status {
     for (const auto& [id, bytes] : sealed) {
@@ -235,19 +599,25 @@ Result<std::shared_ptr<const OpenKey>> SoftToken::signing_key(const XRoadId& mem
   const XRoadId owner = member.owner_member();
   MutexLock lock(mu_);
   if (!active_) return bad(errc::token_not_active, "the token is not logged in; cannot sign for " + owner.to_string());
+  std::shared_ptr<const OpenKey> best;
   for (const auto& k : open_) {
-    if (k->info.usage == KeyUsage::signing && k->info.member && *k->info.member == owner) return k;
+    if (k->info.usage != KeyUsage::signing || !k->info.member || *k->info.member != owner) continue;
+    if (!best || k->info.cert.not_before() > best->info.cert.not_before()) best = k;
   }
-  return bad(errc::key_not_found, "no signing key for " + owner.to_string() + " in the token");
+  if (best) return best;
+  return bad(errc::key_not_found, "no signing key with an active, registered certificate for " + owner.to_string() + " in the token");
 }
 
 Result<std::shared_ptr<const OpenKey>> SoftToken::auth_key() const {
   MutexLock lock(mu_);
   if (!active_) return bad(errc::token_not_active, "the token is not logged in; no authentication key");
+  std::shared_ptr<const OpenKey> best;
   for (const auto& k : open_) {
-    if (k->info.usage == KeyUsage::authentication) return k;
+    if (k->info.usage != KeyUsage::authentication) continue;
+    if (!best || k->info.cert.not_before() > best->info.cert.not_before()) best = k;
   }
-  return bad(errc::key_not_found, "no authentication key in the token");
+  if (best) return best;
+  return bad(errc::key_not_found, "no authentication key with an active, registered certificate in the token");
 }
 
 }  // namespace roadside::signer

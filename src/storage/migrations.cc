@@ -149,6 +149,78 @@ CREATE TABLE api_keys (
   created_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 )sql"},
+    // The token as X-Road's signer keeps it: a key may have no certificate yet (generated, its
+    // CSR at a CA), certificates of their own with X-Road's states, and CSRs. A key's usage is
+    // set by its first CSR; public_key (DER) lets a certificate find its key while the token is
+    // logged out. The certificates and members of today's keys move over as registered.
+    Migration{7, "token certificates and CSRs",
+              R"sql(
+CREATE TABLE token_certificates (
+  cert_id     INTEGER PRIMARY KEY AUTOINCREMENT,
+  key_id      TEXT NOT NULL,
+  member_id   TEXT,
+  certificate BLOB NOT NULL,
+  active      INTEGER NOT NULL,
+  status      TEXT NOT NULL,
+  created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+INSERT INTO token_certificates (key_id, member_id, certificate, active, status)
+  SELECT key_id, member_id, certificate, 1, 'REGISTERED' FROM token_keys;
+CREATE TABLE token_csrs (
+  csr_id      TEXT PRIMARY KEY,
+  key_id      TEXT NOT NULL,
+  usage       TEXT NOT NULL CHECK (usage IN ('SIGNING', 'AUTHENTICATION')),
+  member_id   TEXT,
+  subject     TEXT NOT NULL,
+  profile     TEXT NOT NULL,
+  csr         BLOB NOT NULL,
+  created_at  TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+CREATE TABLE token_keys_v7 (
+  key_id        TEXT PRIMARY KEY,
+  token_id      TEXT NOT NULL,
+  usage         TEXT CHECK (usage IN ('SIGNING', 'AUTHENTICATION')),
+  friendly_name TEXT NOT NULL,
+  label         TEXT NOT NULL DEFAULT '',
+  public_key    BLOB,
+  key_pkcs12    BLOB,
+  key_wrapped   BLOB,
+  created_at    TEXT NOT NULL,
+  CHECK (key_pkcs12 IS NOT NULL OR key_wrapped IS NOT NULL)
+);
+INSERT INTO token_keys_v7 (key_id, token_id, usage, friendly_name, key_pkcs12, key_wrapped, created_at)
+  SELECT key_id, token_id, usage, friendly_name, key_pkcs12, key_wrapped, created_at FROM token_keys;
+DROP TABLE token_keys;
+ALTER TABLE token_keys_v7 RENAME TO token_keys;
+)sql",
+              R"sql(
+CREATE TABLE token_certificates (
+  cert_id     BIGSERIAL PRIMARY KEY,
+  key_id      TEXT NOT NULL,
+  member_id   TEXT,
+  certificate BYTEA NOT NULL,
+  active      INTEGER NOT NULL,
+  status      TEXT NOT NULL,
+  created_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+INSERT INTO token_certificates (key_id, member_id, certificate, active, status)
+  SELECT key_id, member_id, certificate, 1, 'REGISTERED' FROM token_keys;
+CREATE TABLE token_csrs (
+  csr_id      TEXT PRIMARY KEY,
+  key_id      TEXT NOT NULL,
+  usage       TEXT NOT NULL CHECK (usage IN ('SIGNING', 'AUTHENTICATION')),
+  member_id   TEXT,
+  subject     TEXT NOT NULL,
+  profile     TEXT NOT NULL,
+  csr         BYTEA NOT NULL,
+  created_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+ALTER TABLE token_keys DROP COLUMN certificate;
+ALTER TABLE token_keys DROP COLUMN member_id;
+ALTER TABLE token_keys ALTER COLUMN usage DROP NOT NULL;
+ALTER TABLE token_keys ADD COLUMN label TEXT NOT NULL DEFAULT '';
+ALTER TABLE token_keys ADD COLUMN public_key BYTEA;
+)sql"},
 };
 
 }  // namespace

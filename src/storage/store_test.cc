@@ -367,7 +367,7 @@ TEST_P(KeysAtRest, Schema5KeepsImportedKeysAndRefusesARowWithoutAKey) {
                    }).ok());
   }
   Store s = store();
-  auto info = s.migrate();
+  auto info = s.migrate(migrations().first(5), "0.1.0");
   ASSERT_TRUE(info.ok()) << info.error().to_string();
   auto rows = s.with_connection([](Connection& c) {
     return c.query("SELECT key_id, certificate, key_pkcs12, key_wrapped FROM token_keys");
@@ -387,6 +387,45 @@ TEST_P(KeysAtRest, Schema5KeepsImportedKeysAndRefusesARowWithoutAKey) {
   auto neither = s.with_connection([](Connection& c) { return c.query("UPDATE token_keys SET key_wrapped = NULL"); });
   ASSERT_FALSE(neither.ok());
   EXPECT_EQ(neither.error().code(), errc::constraint_violation) << neither.error().to_string();
+}
+
+// Schema 7: a key's certificate moves to token_certificates (active, registered) with its member.
+TEST_P(KeysAtRest, Schema7MovesEachKeysCertificateToItsOwnTable) {
+  {
+    Store old = store();
+    ASSERT_TRUE(old.migrate(migrations().first(6), "0.1.0").ok());
+    const Value params[] = {std::string("AA01"), Blob{"cert-der"}, Blob{"sealed"}, std::string("2026-01-01T00:00:00Z")};
+    ASSERT_TRUE(old.with_connection([&](Connection& c) {
+                     return c.query(
+                         "INSERT INTO token_keys (key_id, token_id, usage, member_id, friendly_name, certificate, key_wrapped, "
+                         "created_at) VALUES (?, '0', 'SIGNING', 'MEMBER:DEV/COM/1234', 'Sign key', ?, ?, ?)",
+                         params);
+                   }).ok());
+  }
+  Store s = store();
+  ASSERT_TRUE(s.migrate().ok());
+  auto certs = s.with_connection([](Connection& c) {
+    return c.query("SELECT key_id, member_id, certificate, active, status FROM token_certificates");
+  });
+  ASSERT_TRUE(certs.ok()) << certs.error().to_string();
+  ASSERT_EQ(certs->size(), 1u);
+  EXPECT_EQ(as_text((*certs)[0][0]), "AA01");
+  EXPECT_EQ(as_text((*certs)[0][1]), "MEMBER:DEV/COM/1234");
+  EXPECT_EQ(as_text((*certs)[0][2]), "cert-der");
+  EXPECT_EQ(as_int((*certs)[0][3]), 1);
+  EXPECT_EQ(as_text((*certs)[0][4]), "REGISTERED");
+  auto keys = s.with_connection([](Connection& c) { return c.query("SELECT key_id, usage, key_wrapped, public_key FROM token_keys"); });
+  ASSERT_TRUE(keys.ok()) << keys.error().to_string();
+  ASSERT_EQ(keys->size(), 1u);
+  EXPECT_EQ(as_text((*keys)[0][1]), "SIGNING");
+  EXPECT_EQ(as_text((*keys)[0][2]), "sealed");
+  EXPECT_FALSE(as_text((*keys)[0][3]).has_value());
+  // A generated key has no usage until its CSR.
+  EXPECT_TRUE(s.with_connection([](Connection& c) {
+                 return c.query(
+                     "INSERT INTO token_keys (key_id, token_id, friendly_name, key_wrapped, created_at) "
+                     "VALUES ('BB02', '0', 'new', 'x', '2026-01-01T00:00:00Z')");
+               }).ok());
 }
 
 INSTANTIATE_TEST_SUITE_P(Databases, KeysAtRest, ::testing::Values(Dialect::sqlite, Dialect::postgresql),

@@ -772,7 +772,7 @@ TEST_F(Exchange, WithoutThePinTheServerIsNotReadyAndRefusesWithTokenNotActive) {
                              instance->contract["servers"][0]["config"].get<std::string>() + " --data-dir " + (no_pin.dir / "data").string();
   EXPECT_EQ(run_command(logout, &out), 0) << out;
   EXPECT_NE(out.find("ok: token logged out"), std::string::npos) << out;
-  EXPECT_TRUE(no_pin.process->wait_for_output(R"("log":"audit","msg":"Log out from token","data":{"token":"0"},"user":"control socket")", 5s))
+  EXPECT_TRUE(no_pin.process->wait_for_output(R"("log":"audit","msg":"Log out from token","data":{"token":"0"},"event":"Log out from token","user":"control socket")", 5s))
       << no_pin.process->output();
   ready = no_pin.readyz();
   ASSERT_TRUE(ready.has_value());
