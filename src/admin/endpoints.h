@@ -5,6 +5,7 @@
 
 #include "admin/api.h"
 #include "admin/api_keys.h"
+#include "admin/context.h"
 
 namespace roadside::admin {
 
@@ -14,6 +15,13 @@ void add_api_key_routes(Api& api, ApiKeys& keys);
 struct SystemFacts {
   std::string node_type;  // PRIMARY, SECONDARY or STANDALONE
 };
+// /tokens, /keys, /token-certificates: the software token's keys, CSRs and certificates.
+void add_token_routes(Api& api, ServerState& state);
+
+// /initialization, /initialization/status: the owner, the server code and the token's PIN of
+// a new server.
+void add_initialization_routes(Api& api, ServerState& state);
+
 // /system/version, /system/node-type, /openapi.yaml.
 void add_system_routes(Api& api, SystemFacts facts);
 

@@ -32,8 +32,12 @@ Result<AdminOptions> AdminOptions::from(const config::Config& c) {
   return o;
 }
 
-AdminApi::AdminApi(AdminOptions options, storage::Store& store, boost::asio::io_context& work, Listeners& listeners)
-    : options_(std::move(options)), store_(store), work_(work), listeners_(listeners) {}
+AdminApi::AdminApi(AdminOptions options, admin::ServerState state, boost::asio::io_context& work, Listeners& listeners)
+    : options_(std::move(options)),
+      state_(std::move(state)),
+      store_(state_.store),
+      work_(work),
+      listeners_(listeners) {}
 
 AdminApi::~AdminApi() = default;
 
@@ -45,6 +49,8 @@ Status AdminApi::start() {
   const bool secondary = options_.node_role == "secondary";
   api_ = std::make_unique<admin::Api>(secondary);
   admin::add_api_key_routes(*api_, *keys_);
+  admin::add_token_routes(*api_, state_);
+  admin::add_initialization_routes(*api_, state_);
   std::string node_type = options_.node_role;
   for (char& ch : node_type) ch = static_cast<char>(ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch);
   admin::add_system_routes(*api_, {node_type});

@@ -12,6 +12,7 @@
 #include "admin/administrators.h"
 #include "admin/api.h"
 #include "admin/api_keys.h"
+#include "admin/context.h"
 #include "admin/http_front.h"
 #include "config/config.h"
 #include "server/component.h"
@@ -33,7 +34,8 @@ struct AdminOptions {
 
 class AdminApi final : public Component {
  public:
-  AdminApi(AdminOptions options, storage::Store& store, boost::asio::io_context& work, Listeners& listeners);
+  // `state`: what the routes work on (the token, the global configuration, ...).
+  AdminApi(AdminOptions options, admin::ServerState state, boost::asio::io_context& work, Listeners& listeners);
   ~AdminApi() override;
 
   std::string_view name() const override { return "admin_api"; }
@@ -41,6 +43,7 @@ class AdminApi final : public Component {
 
  private:
   AdminOptions options_;
+  admin::ServerState state_;
   storage::Store& store_;
   boost::asio::io_context& work_;
   Listeners& listeners_;

@@ -111,7 +111,20 @@ Status Application::State::start_all(const config::Config& config) {
     log::error("cannot start", {{"component", "admin_api"}, {"error", admin_options.error().detail()}});
     return admin_options.error();
   }
-  ROADSIDE_TRY_STATUS(start<AdminApi>(std::move(*admin_options), store, db_io, listeners));
+  admin::ServerState admin_state{store, token->token()};
+  admin_state.shared = [globalconf] { return globalconf->shared(); };
+  admin_state.instance = [globalconf] { return globalconf->instance(); };
+  admin_state.server_id = [serverconf]() -> std::optional<XRoadId> {
+    auto conf = serverconf->current();
+    if (!conf) return std::nullopt;
+    return conf->server_id();
+  };
+  admin_state.ocsp_status = [ocsp](const crypto::Certificate& cert) {
+    // The cache holds only responses that verified as good.
+    return std::string(ocsp->cache().get(cert) ? "OCSP_RESPONSE_GOOD" : "OCSP_RESPONSE_UNKNOWN");
+  };
+  admin_state.certificates_changed = [ocsp] { ocsp->refresh_now(); };
+  ROADSIDE_TRY_STATUS(start<AdminApi>(std::move(*admin_options), std::move(admin_state), db_io, listeners));
   // Last, once everything it uses runs: a login there starts the server proxy.
   ROADSIDE_TRY_STATUS(
       start<ControlCommands>(db_io, database->options().data_dir / "control.sock", *token, *proxies, readiness));

@@ -85,6 +85,7 @@ Status GlobalconfService::start() {
     return Error(anchor.error().code(),
                  "configuration anchor " + options_.anchor_file + ": " + anchor.error().detail());
   log::info("configuration anchor", {{"instance", anchor->instance}, {"sources", anchor->sources.size()}});
+  instance_ = anchor->instance;
   client_ =
       std::make_unique<globalconf::ConfigurationClient>(http_, std::move(anchor).value(), options_.cache_dir, clock_);
   if (auto cached = client_->load_cached(); cached.ok()) {

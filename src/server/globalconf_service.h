@@ -50,6 +50,8 @@ class GlobalconfService final : public Component {
   boost::asio::awaitable<void> stop() override;
   // std::nullopt when a valid configuration is loaded, else why not.
   std::optional<std::string> not_ready() const;
+  // The anchor's instance identifier ("" without an anchor). Set by start().
+  const std::string& instance() const { return instance_; }
   // The own instance's shared parameters while the configuration is valid, else null.
   std::shared_ptr<const globalconf::SharedParameters> shared() const;
   // Puts a verified snapshot in use: its shared parameters and its expiry. When its shared
@@ -76,6 +78,7 @@ class GlobalconfService final : public Component {
   const Clock& clock_;
   net::HttpClient http_;
   std::unique_ptr<globalconf::ConfigurationClient> client_;  // made at start, from the anchor
+  std::string instance_;                                      // the anchor's, set at start
   boost::asio::steady_timer timer_;
   std::atomic<bool> stopped_{false};
   std::atomic<std::int64_t> expires_{0};  // seconds since the epoch, 0: none

@@ -125,6 +125,10 @@ asio::awaitable<void> OcspRefresher::loop() {
   }
 }
 
+void OcspRefresher::refresh_now() {
+  asio::post(timer_.get_executor(), [this] { timer_.cancel(); });
+}
+
 asio::awaitable<void> OcspRefresher::refresh() {
   auto shared = globalconf_.shared();
   std::string problem;

@@ -81,6 +81,8 @@ class OcspRefresher final : public Component {
 
   signer::OcspManager& manager() { return own_.manager; }
   signer::OcspCache& cache() { return own_.cache; }
+  // Starts the next round now (a certificate was imported or activated); safe from any thread.
+  void refresh_now();
 
  private:
   boost::asio::awaitable<void> loop();

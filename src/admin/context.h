@@ -1,0 +1,36 @@
+// What the admin API's routes work on: the server's state as the running server (or the CLI,
+// with no server running) has it.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "base/identifiers.h"
+#include "crypto/certificate.h"
+#include "globalconf/parameters.h"
+#include "signer/token.h"
+#include "storage/store.h"
+
+namespace roadside::admin {
+
+struct ServerState {
+  storage::Store& store;
+  signer::SoftToken& token;
+  // The global configuration in use; nullptr before the first download (or without an anchor).
+  std::function<std::shared_ptr<const globalconf::SharedParameters>()> shared = [] { return nullptr; };
+  // The instance identifier of the configuration anchor ("" without one).
+  std::function<std::string()> instance = [] { return std::string(); };
+  // This server's id (owner and server code) from its configuration; nullopt before
+  // initialization.
+  std::function<std::optional<XRoadId>()> server_id = [] { return std::nullopt; };
+  // X-Road's OCSP status of an own certificate (CertificateOcspStatus): "OCSP_RESPONSE_GOOD", ...
+  std::function<std::string(const crypto::Certificate&)> ocsp_status = [](const crypto::Certificate&) {
+    return std::string("OCSP_RESPONSE_UNKNOWN");
+  };
+  // Told after the token's certificates changed, so a new one's OCSP response is fetched at once.
+  std::function<void()> certificates_changed = [] {};
+};
+
+}  // namespace roadside::admin

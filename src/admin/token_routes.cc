@@ -1,0 +1,268 @@
+// /tokens, /keys and /token-certificates: the software token's keys, CSRs and certificates,
+// as X-Road's admin API has them.
+#include "admin/endpoints.h"
+#include "admin/ids.h"
+#include "admin/token_json.h"
+#include "base/log.h"
+
+namespace roadside::admin {
+
+using signer::KeyUsage;
+
+namespace {
+
+constexpr std::size_t kMaxLabel = 255;
+
+// The token's contents, or the error to answer.
+std::variant<std::vector<signer::TokenKey>, ApiError> read_token(const ServerState& state) {
+  auto keys = state.token.contents();
+  if (!keys.ok()) return internal_error(keys.error());
+  return std::move(keys).value();
+}
+
+const signer::TokenKey* find_key(const std::vector<signer::TokenKey>& keys, const std::string& id) {
+  for (const auto& k : keys) {
+    if (k.key_id == id) return &k;
+  }
+  return nullptr;
+}
+
+struct FoundCert {
+  const signer::TokenKey* key;
+  const signer::TokenCert* cert;
+};
+
+std::optional<FoundCert> find_cert(const std::vector<signer::TokenKey>& keys, std::string hash) {
+  for (char& c : hash) c = static_cast<char>(c >= 'a' && c <= 'f' ? c - 'a' + 'A' : c);
+  for (const auto& k : keys) {
+    for (const auto& c : k.certs) {
+      if (c.hash() == hash) return FoundCert{&k, &c};
+    }
+  }
+  return std::nullopt;
+}
+
+bool token_id_ok(const Request& r) {
+  return r.param("id") == signer::SoftToken::kTokenId;
+}
+
+// A signer error as X-Road's API answers it.
+ApiError token_error(const Error& e) {
+  if (e.code() == signer::errc::pin_incorrect) return bad_request("pin_incorrect", {}, e.detail());
+  if (e.code() == signer::errc::token_not_active) return ApiError{409, {"token_not_active", {}}, {}, e.detail()};
+  if (e.code() == signer::errc::key_not_found) return ApiError{404, {"key_not_found", {}}, {}, e.detail()};
+  if (e.code() == signer::errc::cert_not_found)
+    return ApiError{409, {"certificate_already_exists", {}}, {}, e.detail()};
+  return internal_error(e);
+}
+
+std::optional<std::string> string_field(const nlohmann::json& body, const char* name) {
+  if (!body.is_object() || !body.contains(name) || !body[name].is_string()) return std::nullopt;
+  return body[name].get<std::string>();
+}
+
+}  // namespace
+
+void add_token_routes(Api& api, ServerState& state) {
+  api.add({Verb::get, "/tokens", "view_keys",
+           [&state](Request&) -> asio::awaitable<HandlerResult> {
+             auto keys = read_token(state);
+             if (auto* e = std::get_if<ApiError>(&keys)) co_return *e;
+             co_return json_response(200, nlohmann::json::array({token_json(state, std::get<0>(keys))}));
+           },
+           false, "", false, "the tokens (Roadside has one: the software token, id 0)"});
+  api.add({Verb::get, "/tokens/{id}", "view_keys",
+           [&state](Request& r) -> asio::awaitable<HandlerResult> {
+             if (!token_id_ok(r)) co_return not_found("no such token");
+             auto keys = read_token(state);
+             if (auto* e = std::get_if<ApiError>(&keys)) co_return *e;
+             co_return json_response(200, token_json(state, std::get<0>(keys)));
+           },
+           false, "", false, "one token with its keys"});
+  api.add({Verb::put, "/tokens/{id}/login", "activate_deactivate_token",
+           [&state](Request& r) -> asio::awaitable<HandlerResult> {
+             if (!token_id_ok(r)) co_return not_found("no such token");
+             r.audit = {{"tokenId", r.param("id")}, {"tokenFriendlyName", "softToken-0"}};
+             auto body = r.json_body();
+             auto pin = body ? string_field(*body, "password") : std::nullopt;
+             if (!pin || pin->empty()) co_return bad_request("missing_parameter", {"password"});
+             if (auto st = state.token.login(*pin); !st.ok()) co_return token_error(st.error());
+             state.certificates_changed();
+             auto keys = read_token(state);
+             if (auto* e = std::get_if<ApiError>(&keys)) co_return *e;
+             co_return json_response(200, token_json(state, std::get<0>(keys)));
+           },
+           true, "Log in to token", false, "log in to the token with its PIN"});
+  api.add({Verb::put, "/tokens/{id}/logout", "activate_deactivate_token",
+           [&state](Request& r) -> asio::awaitable<HandlerResult> {
+             if (!token_id_ok(r)) co_return not_found("no such token");
+             r.audit = {{"tokenId", r.param("id")}, {"tokenFriendlyName", "softToken-0"}};
+             state.token.logout();
+             auto keys = read_token(state);
+             if (auto* e = std::get_if<ApiError>(&keys)) co_return *e;
+             co_return json_response(200, token_json(state, std::get<0>(keys)));
+           },
+           true, "Log out from token", false, "log out of the token: nothing is signed until the next login"});
+  api.add({Verb::post, "/tokens/{id}/keys", "generate_key",
+           [&state](Request& r) -> asio::awaitable<HandlerResult> {
+             if (!token_id_ok(r)) co_return not_found("no such token");
+             auto body = r.json_body();
+             const std::string label = body ? string_field(*body, "label").value_or("") : "";
+             if (label.size() > kMaxLabel) co_return bad_request("invalid_key_label", {}, "over 255 characters");
+             auto made = state.token.generate_key(label, crypto::KeyType::rsa2048);
+             if (!made.ok()) co_return token_error(made.error());
+             r.audit = {{"tokenId", r.param("id")}, {"keyId", made->key_id}, {"keyLabel", label}};
+             co_return json_response(201, key_json(state, *made));
+           },
+           true, "Generate key", false, "a new RSA 2048 key in the token (log in first)"});
+  api.add({Verb::get, "/keys/{id}", "view_keys",
+           [&state](Request& r) -> asio::awaitable<HandlerResult> {
+             auto keys = read_token(state);
+             if (auto* e = std::get_if<ApiError>(&keys)) co_return *e;
+             const auto* key = find_key(std::get<0>(keys), r.param("id"));
+             if (!key) co_return not_found("no such key");
+             co_return json_response(200, key_json(state, *key));
+           },
+           false, "", false, "one key with its certificates and CSRs"});
+  api.add({Verb::get, "/keys/{id}/possible-actions", "view_keys",
+           [&state](Request& r) -> asio::awaitable<HandlerResult> {
+             auto keys = read_token(state);
+             if (auto* e = std::get_if<ApiError>(&keys)) co_return *e;
+             const auto* key = find_key(std::get<0>(keys), r.param("id"));
+             if (!key) co_return not_found("no such key");
+             co_return json_response(200, key_actions(state, *key));
+           },
+           false, "", false, "what can be done with a key"});
+  api.add({Verb::patch, "/keys/{id}", "edit_key_friendly_name",
+           [&state](Request& r) -> asio::awaitable<HandlerResult> {
+             auto body = r.json_body();
+             auto name = body ? string_field(*body, "name") : std::nullopt;
+             if (!name || name->empty() || name->size() > kMaxLabel)
+               co_return bad_request("invalid_key_name", {"name"});
+             if (auto st = state.token.rename_key(r.param("id"), *name); !st.ok()) co_return token_error(st.error());
+             r.audit = {{"keyId", r.param("id")}, {"keyFriendlyName", *name}};
+             auto keys = read_token(state);
+             if (auto* e = std::get_if<ApiError>(&keys)) co_return *e;
+             const auto* key = find_key(std::get<0>(keys), r.param("id"));
+             if (!key) co_return not_found("no such key");
+             co_return json_response(200, key_json(state, *key));
+           },
+           true, "Set friendly name to key", false, "rename a key"});
+  api.add({Verb::delete_, "/keys/{id}", "delete_key",
+           [&state](Request& r) -> asio::awaitable<HandlerResult> {
+             auto keys = read_token(state);
+             if (auto* e = std::get_if<ApiError>(&keys)) co_return *e;
+             const auto* key = find_key(std::get<0>(keys), r.param("id"));
+             if (!key) co_return not_found("no such key");
+             const bool auth = key->usage == KeyUsage::authentication;
+             if (!permits(r.caller.roles, auth ? "delete_auth_key" : "delete_sign_key")) {
+               co_return ApiError{403, {"permission_denied", {auth ? "delete_auth_key" : "delete_sign_key"}}, {}, {}};
+             }
+             for (const auto& c : key->certs) {
+               if (auth && c.status == signer::CertStatus::registered && r.query["ignore_warnings"] != "true") {
+                 co_return ApiError{400, {"warnings_detected", {}}, {{"unregister_auth_cert", {c.hash()}}}, {}};
+               }
+             }
+             r.audit = {{"keyId", key->key_id},
+                        {"keyFriendlyName", key->friendly_name},
+                        {"keyUsage", key->usage ? std::string(signer::key_usage_name(*key->usage)) : ""}};
+             if (auto st = state.token.delete_key(key->key_id); !st.ok()) co_return token_error(st.error());
+             co_return empty_response(204);
+           },
+           true, "Delete key from token and configuration", false, "delete a key with its certificates and CSRs"});
+  api.add({Verb::delete_, "/keys/{id}/csrs/{csr_id}", "delete_key",
+           [&state](Request& r) -> asio::awaitable<HandlerResult> {
+             r.audit = {{"keyId", r.param("id")}, {"csrId", r.param("csr_id")}};
+             if (auto st = state.token.delete_csr(r.param("csr_id")); !st.ok()) co_return token_error(st.error());
+             co_return empty_response(204);
+           },
+           true, "Delete CSR", false, "delete a CSR"});
+  api.add({Verb::get, "/keys/{id}/csrs/{csr_id}/possible-actions", "view_keys",
+           [](Request&) -> asio::awaitable<HandlerResult> {
+             co_return json_response(200, nlohmann::json::array({"DELETE"}));
+           },
+           false, "", false, "what can be done with a CSR"});
+
+  api.add({Verb::post, "/token-certificates", "import_sign_cert",
+           [&state](Request& r) -> asio::awaitable<HandlerResult> {
+             auto cert = crypto::Certificate::from_der(r.body);
+             if (!cert.ok()) cert = crypto::Certificate::from_pem(r.body);
+             if (!cert.ok()) co_return bad_request("invalid_cert", {}, cert.error().detail());
+             const bool auth = cert->is_auth_cert();
+             if (auth && !permits(r.caller.roles, "import_auth_cert")) {
+               co_return ApiError{403, {"permission_denied", {"import_auth_cert"}}, {}, {}};
+             }
+             auto made = state.token.import_certificate(*cert);
+             if (!made.ok()) co_return token_error(made.error());
+             r.audit = {{"certHash", made->hash()},
+                        {"certHashAlgorithm", "SHA-256"},
+                        {"keyId", made->key_id},
+                        {"clientIdentifier", made->member ? api_id(*made->member) : ""}};
+             state.certificates_changed();
+             auto keys = read_token(state);
+             if (auto* e = std::get_if<ApiError>(&keys)) co_return *e;
+             auto found = find_cert(std::get<0>(keys), made->hash());
+             if (!found)
+               co_return internal_error(
+                   Error(std::make_error_code(std::errc::io_error), "imported certificate not found"));
+             co_return json_response(201, token_certificate_json(state, *found->key, *found->cert));
+           },
+           true, "Import certificate from file", true, "import a certificate (DER or PEM) for the key it belongs to"});
+  api.add({Verb::get, "/token-certificates/{hash}", "view_keys",
+           [&state](Request& r) -> asio::awaitable<HandlerResult> {
+             auto keys = read_token(state);
+             if (auto* e = std::get_if<ApiError>(&keys)) co_return *e;
+             auto found = find_cert(std::get<0>(keys), r.param("hash"));
+             if (!found) co_return not_found("no such certificate");
+             co_return json_response(200, token_certificate_json(state, *found->key, *found->cert));
+           },
+           false, "", false, "one certificate of the token"});
+  api.add({Verb::get, "/token-certificates/{hash}/possible-actions", "view_keys",
+           [&state](Request& r) -> asio::awaitable<HandlerResult> {
+             auto keys = read_token(state);
+             if (auto* e = std::get_if<ApiError>(&keys)) co_return *e;
+             auto found = find_cert(std::get<0>(keys), r.param("hash"));
+             if (!found) co_return not_found("no such certificate");
+             co_return json_response(200, certificate_actions(*found->key, *found->cert));
+           },
+           false, "", false, "what can be done with a certificate"});
+  for (const bool activate : {true, false}) {
+    api.add({Verb::put, activate ? "/token-certificates/{hash}/activate" : "/token-certificates/{hash}/disable",
+             "activate_disable_sign_cert",
+             [&state, activate](Request& r) -> asio::awaitable<HandlerResult> {
+               auto keys = read_token(state);
+               if (auto* e = std::get_if<ApiError>(&keys)) co_return *e;
+               auto found = find_cert(std::get<0>(keys), r.param("hash"));
+               if (!found) co_return not_found("no such certificate");
+               if (found->key->usage == KeyUsage::authentication &&
+                   !permits(r.caller.roles, "activate_disable_auth_cert")) {
+                 co_return ApiError{403, {"permission_denied", {"activate_disable_auth_cert"}}, {}, {}};
+               }
+               r.audit = {
+                   {"certHash", found->cert->hash()}, {"certHashAlgorithm", "SHA-256"}, {"keyId", found->key->key_id}};
+               if (auto st = state.token.set_active(found->cert->hash(), activate); !st.ok())
+                 co_return token_error(st.error());
+               state.certificates_changed();
+               co_return empty_response(204);
+             },
+             true, activate ? "Enable certificate" : "Disable certificate", false,
+             activate ? "use a certificate (the newest active one is used)" : "stop using a certificate"});
+  }
+  api.add(
+      {Verb::delete_, "/token-certificates/{hash}", "delete_sign_cert",
+       [&state](Request& r) -> asio::awaitable<HandlerResult> {
+         auto keys = read_token(state);
+         if (auto* e = std::get_if<ApiError>(&keys)) co_return *e;
+         auto found = find_cert(std::get<0>(keys), r.param("hash"));
+         if (!found) co_return not_found("no such certificate");
+         if (found->key->usage == KeyUsage::authentication && !permits(r.caller.roles, "delete_auth_cert")) {
+           co_return ApiError{403, {"permission_denied", {"delete_auth_cert"}}, {}, {}};
+         }
+         r.audit = {{"certHash", found->cert->hash()}, {"certHashAlgorithm", "SHA-256"}, {"keyId", found->key->key_id}};
+         if (auto st = state.token.delete_certificate(found->cert->hash()); !st.ok()) co_return token_error(st.error());
+         co_return empty_response(204);
+       },
+       true, "Delete certificate from configuration", false, "delete a certificate from the token"});
+}
+
+}  // namespace roadside::admin
