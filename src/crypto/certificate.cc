@@ -144,8 +144,23 @@ std::string Certificate::sha1_hex() const {
   return to_hex(sha1(to_der()));
 }
 
+std::string Certificate::sha256_hex() const {
+  std::string hex = to_hex(sha256(to_der()));
+  for (char& c : hex) c = static_cast<char>(c >= 'a' && c <= 'f' ? c - 'a' + 'A' : c);
+  return hex;
+}
+
 bool Certificate::matches_key(const PrivateKey& key) const {
   return X509_check_private_key(x509(*this), pkey(key)) == 1;
+}
+
+std::string Certificate::public_key_der() const {
+  unsigned char* der = nullptr;
+  const int n = i2d_PUBKEY(X509_get0_pubkey(x509(*this)), &der);
+  if (n <= 0) return {};
+  std::string out(reinterpret_cast<const char*>(der), static_cast<std::size_t>(n));
+  OPENSSL_free(der);
+  return out;
 }
 
 std::vector<std::pair<std::string, std::string>> Certificate::subject_entries() const {

@@ -40,6 +40,8 @@ class Certificate {
   // Lower-case hex SHA-1 of the DER encoding (X-Road's certificate hash for OCSP lookups).
   std::string sha1_hex() const;
   bool matches_key(const PrivateKey& key) const;
+  std::string public_key_der() const;  // SubjectPublicKeyInfo DER (compare with PrivateKey::public_key_der)
+  std::string sha256_hex() const;      // upper-case hex of the SHA-256 of the DER: X-Road's certificate hash
   bool is_ec_key() const;  // an EC public key (else RSA)
   // Subject attributes in order, by OpenSSL short name ("C", "O", "CN", "serialNumber").
   std::vector<std::pair<std::string, std::string>> subject_entries() const;

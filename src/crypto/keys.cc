@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
+#include <openssl/x509.h>
 
 #include "crypto/openssl.h"
 
@@ -68,6 +69,15 @@ std::string PrivateKey::public_key_pem() const {
   auto b = out_bio();
   PEM_write_bio_PUBKEY(b.get(), pkey(*this));
   return bio_string(b.get());
+}
+
+std::string PrivateKey::public_key_der() const {
+  unsigned char* der = nullptr;
+  const int n = i2d_PUBKEY(pkey(*this), &der);
+  if (n <= 0) return {};
+  std::string out(reinterpret_cast<const char*>(der), static_cast<std::size_t>(n));
+  OPENSSL_free(der);
+  return out;
 }
 
 PrivateKey PrivateKey::adopt(void* evp_pkey) {

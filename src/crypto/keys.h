@@ -22,6 +22,7 @@ class PrivateKey {
   static Result<PrivateKey> from_pem(std::string_view pem);
   std::string to_pem() const;                           // PKCS#8 PEM
   std::string public_key_pem() const;                   // SubjectPublicKeyInfo PEM
+  std::string public_key_der() const;                   // SubjectPublicKeyInfo DER
   bool is_ec_key() const;                               // an EC key (else RSA)
   void* native() const noexcept { return key_.get(); }  // EVP_PKEY*, for crypto/ internals and testbed/authority.cc
 
