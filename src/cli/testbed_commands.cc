@@ -1,4 +1,4 @@
-// testbed init, up, down: a local X-Road instance (the testbed module).
+// testbed init, add-client, sign-csr, up, down: a local X-Road instance (the testbed module).
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "base/errors.h"
+#include "base/files.h"
 #include "base/log.h"
 #include "cli/command.h"
 #include "testbed/instance.h"
@@ -39,6 +40,8 @@ void add_testbed_commands(CLI::App& app, Commands& out) {
     bool no_servers = false;
     int server = 1;
     std::vector<std::string> clients;
+    std::string usage, out, csr;
+    bool der = false;
   };
   auto s = std::make_shared<State>();
   auto* tb = app.add_subcommand("testbed", "A local X-Road instance: test CA, OCSP, TSA, configuration, servers");
@@ -75,6 +78,36 @@ void add_testbed_commands(CLI::App& app, Commands& out) {
                      if (!added.ok()) return testbed_error(added.error(), text + ": ");
                      std::cout << text << " is a client of ss" << s->server << "\n";
                    }
+                   return 0;
+                 }});
+
+  auto* sign = tb->add_subcommand("sign-csr", "The test CA signs a CSR (DER or PEM) as it would a Security Server's");
+  sign->add_option("--dir", s->dir, "Folder of the instance")->required();
+  sign->add_option("--usage", s->usage, "auth (authentication certificate) or sign (signing certificate)")->required();
+  sign->add_option("--out", s->out, "Write the certificate here (default: standard output)");
+  sign->add_flag("--der", s->der, "Write DER instead of PEM");
+  sign->add_option("csr", s->csr, "The CSR file, DER or PEM")->required();
+  out.push_back({sign, [s] {
+                   if (s->usage != "auth" && s->usage != "sign") {
+                     std::cerr << "roadside: --usage is auth or sign, not \"" << s->usage << "\"\n";
+                     return 2;
+                   }
+                   auto csr = read_file_limited(s->csr, crypto::CertificateRequest::kMaxBytes);
+                   if (!csr.ok()) {
+                     std::cerr << "roadside: " << s->csr << ": " << csr.error().detail() << "\n";
+                     return 2;
+                   }
+                   const auto type = s->usage == "auth" ? trust::CertType::auth : trust::CertType::sign;
+                   auto cert = testbed::sign_csr(s->dir, type, *csr);
+                   if (!cert.ok()) return testbed_error(cert.error(), s->csr + ": ");
+                   const std::string bytes = s->der ? cert->to_der() : cert->to_pem();
+                   if (s->out.empty()) {
+                     std::cout << bytes << std::flush;
+                     return 0;
+                   }
+                   if (auto st = write_file_atomically(s->out, bytes); !st.ok()) return testbed_error(st.error());
+                   std::cerr << "certificate " << cert->serial_hex() << " for " << cert->subject() << " written to "
+                             << s->out << "\n";
                    return 0;
                  }});
 

@@ -269,11 +269,15 @@ Status verify_chain(const Certificate& leaf, const std::vector<Certificate>& int
   return {};
 }
 
-Result<Certificate> issue_certificate(const CertificateSpec& spec, const PrivateKey& subject_key,
-                                      const Certificate* issuer, const PrivateKey& issuer_key) {
+Certificate detail::CertificateAccess::adopt(X509* x) {
+  return Certificate(own_cert(x));
+}
+
+Result<Certificate> detail::issue(const CertificateSpec& spec, EVP_PKEY* subject_key, const X509_NAME* subject_name,
+                                  const Certificate* issuer, const PrivateKey& issuer_key) {
   X509* raw = X509_new();
   if (!raw) return fail(errc::operation_failed, "X509_new");
-  Certificate cert(own_cert(raw));
+  Certificate cert = CertificateAccess::adopt(raw);
   X509_set_version(raw, 2);
 
   std::uint64_t serial = spec.serial;
@@ -300,17 +304,22 @@ Result<Certificate> issue_certificate(const CertificateSpec& spec, const Private
     return X509_NAME_add_entry_by_txt(name, field, printable ? V_ASN1_PRINTABLESTRING : V_ASN1_UTF8STRING, bytes,
                                       static_cast<int>(v.size()), -1, 0) == 1;
   };
-  for (const auto& [field, value] : std::vector<std::pair<std::string, std::string>>{
-           {"C", spec.country}, {"O", spec.organization}, {"CN", spec.common_name}}) {
-    if (!add_entry(field.c_str(), value)) return fail(errc::operation_failed, "cannot write " + field + "=" + value);
-  }
-  for (const auto& [field, value] : spec.subject_extra) {
-    if (!add_entry(field.c_str(), value)) {
-      return fail(errc::operation_failed, "cannot write " + field + "=" + value + " in a certificate subject");
+  if (subject_name) {
+    if (X509_set_subject_name(raw, subject_name) != 1) return fail(errc::operation_failed, "cannot copy the subject");
+    name = X509_get_subject_name(raw);
+  } else {
+    for (const auto& [field, value] : std::vector<std::pair<std::string, std::string>>{
+             {"C", spec.country}, {"O", spec.organization}, {"CN", spec.common_name}}) {
+      if (!add_entry(field.c_str(), value)) return fail(errc::operation_failed, "cannot write " + field + "=" + value);
+    }
+    for (const auto& [field, value] : spec.subject_extra) {
+      if (!add_entry(field.c_str(), value)) {
+        return fail(errc::operation_failed, "cannot write " + field + "=" + value + " in a certificate subject");
+      }
     }
   }
   X509_set_issuer_name(raw, issuer ? X509_get_subject_name(x509(*issuer)) : name);
-  if (X509_set_pubkey(raw, pkey(subject_key)) != 1) return fail(errc::bad_key, "cannot set public key");
+  if (X509_set_pubkey(raw, subject_key) != 1) return fail(errc::bad_key, "cannot set public key");
 
   X509* issuer_x509 = issuer ? x509(*issuer) : raw;
   bool ok = add_ext(raw, issuer_x509, NID_subject_key_identifier, "hash") &&
@@ -355,6 +364,24 @@ Result<Certificate> issue_certificate(const CertificateSpec& spec, const Private
   if (X509_sign(raw, pkey(issuer_key), EVP_sha256()) <= 0)
     return fail(errc::operation_failed, "cannot sign certificate");
   return cert;
+}
+
+Result<Certificate> issue_certificate(const CertificateSpec& spec, const PrivateKey& subject_key,
+                                      const Certificate* issuer, const PrivateKey& issuer_key) {
+  return detail::issue(spec, pkey(subject_key), nullptr, issuer, issuer_key);
+}
+
+Result<Certificate> issue_certificate_for_public_key(const CertificateSpec& spec,
+                                                     std::string_view subject_public_key_der, const Certificate& issuer,
+                                                     const PrivateKey& issuer_key) {
+  const auto* p = reinterpret_cast<const unsigned char*>(subject_public_key_der.data());
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(
+      d2i_PUBKEY(nullptr, &p, static_cast<long>(subject_public_key_der.size())), &EVP_PKEY_free);
+  if (!key) return fail(errc::bad_key, "cannot read the subject's public key (SubjectPublicKeyInfo DER)");
+  if (p != reinterpret_cast<const unsigned char*>(subject_public_key_der.data()) + subject_public_key_der.size()) {
+    return Error(make_error_code(errc::bad_key), "trailing bytes after the subject's public key");
+  }
+  return detail::issue(spec, key.get(), nullptr, &issuer, issuer_key);
 }
 
 }  // namespace roadside::crypto

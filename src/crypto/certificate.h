@@ -18,10 +18,9 @@
 
 namespace roadside::crypto {
 
-class Certificate;
-struct CertificateSpec;
-Result<Certificate> issue_certificate(const CertificateSpec& spec, const PrivateKey& subject_key,
-                                      const Certificate* issuer, const PrivateKey& issuer_key);
+namespace detail {
+struct CertificateAccess;
+}
 
 class Certificate {
  public:
@@ -56,8 +55,7 @@ class Certificate {
  private:
   explicit Certificate(std::shared_ptr<void> cert) : cert_(std::move(cert)) {}
   std::shared_ptr<void> cert_;
-  friend Result<Certificate> issue_certificate(const CertificateSpec&, const PrivateKey&, const Certificate*,
-                                               const PrivateKey&);
+  friend struct detail::CertificateAccess;  // crypto/openssl.h: wraps a handle made inside crypto/
 };
 
 enum class Usage {
@@ -87,6 +85,13 @@ struct CertificateSpec {
 // `issuer` is null (then `issuer_key` should be `subject_key`). SHA-256 signatures.
 Result<Certificate> issue_certificate(const CertificateSpec& spec, const PrivateKey& subject_key,
                                       const Certificate* issuer, const PrivateKey& issuer_key);
+// The same for a subject whose private key the issuer does not hold: `subject_public_key_der`
+// is its SubjectPublicKeyInfo (PrivateKey::public_key_der, CertificateRequest::public_key_der).
+// A CA issues this way from a CSR (csr.h has the overload that takes the request itself).
+// errc::bad_key when the DER is not a public key (trailing bytes included).
+Result<Certificate> issue_certificate_for_public_key(const CertificateSpec& spec,
+                                                     std::string_view subject_public_key_der, const Certificate& issuer,
+                                                     const PrivateKey& issuer_key);
 
 // Verifies that `leaf` chains to one of `trust_anchors` (approved top CAs) through
 // `intermediates`, with every certificate valid at `at`. errc::cert_validation otherwise.

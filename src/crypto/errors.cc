@@ -13,6 +13,7 @@ const FaultCategory& crypto_category() noexcept {
                     {errc::incorrect_validation_info, "incorrect_validation_info", "OCSP response not acceptable"},
                     {errc::cert_validation, "cert_validation", "certificate not valid"},
                     {errc::wrong_password, "pin_incorrect", "wrong password"},
+                    {errc::bad_certificate_request, "invalid_request", "invalid certificate request"},
                 });
   return c;
 }

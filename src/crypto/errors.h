@@ -13,7 +13,8 @@ enum class errc {
   unsupported_algorithm,
   incorrect_validation_info,
   cert_validation,
-  wrong_password
+  wrong_password,
+  bad_certificate_request  // a PKCS#10 request that cannot be read or whose signature does not verify
 };
 const FaultCategory& crypto_category() noexcept;
 inline std::error_code make_error_code(errc e) {

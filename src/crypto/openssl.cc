@@ -5,9 +5,11 @@
 #include <ctime>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <openssl/asn1.h>
 #include <openssl/err.h>
+#include <openssl/objects.h>
 
 namespace roadside::crypto::detail {
 
@@ -37,6 +39,32 @@ std::string bio_string(BIO* b) {
   char* data = nullptr;
   const long n = BIO_get_mem_data(b, &data);
   return std::string(data, static_cast<std::size_t>(n));
+}
+
+std::vector<std::pair<std::string, std::string>> name_entries(const X509_NAME* name, bool by_oid) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (int i = 0; i < X509_NAME_entry_count(name); ++i) {
+    const X509_NAME_ENTRY* e = X509_NAME_get_entry(name, i);
+    const ASN1_OBJECT* obj = X509_NAME_ENTRY_get_object(e);
+    std::string key;
+    if (by_oid) {
+      char oid[128];
+      const int n = OBJ_obj2txt(oid, sizeof oid, obj, 1);
+      if (n <= 0 || n >= static_cast<int>(sizeof oid)) continue;
+      key.assign(oid, static_cast<std::size_t>(n));
+    } else if (const int nid = OBJ_obj2nid(obj); nid != NID_undef) {
+      key = OBJ_nid2sn(nid);
+    }
+    unsigned char* utf8 = nullptr;
+    const int len = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(e));
+    if (len < 0) {
+      ERR_clear_error();
+      continue;
+    }
+    out.emplace_back(std::move(key), std::string(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(len)));
+    OPENSSL_free(utf8);
+  }
+  return out;
 }
 
 std::string name_text(const X509_NAME* name) {

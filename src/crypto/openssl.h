@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
@@ -42,6 +44,22 @@ std::optional<std::string> der(T* obj, I2d i2d) {
 
 // A certificate's DER encoding; "" when OpenSSL cannot encode it.
 std::string x509_der(X509* x);
+
+// Makes Certificates of handles built inside crypto/ (Certificate's constructor is private).
+struct CertificateAccess {
+  static Certificate adopt(X509* x);  // takes ownership
+};
+
+// Issues a certificate by `spec` for the public key `subject_key` (a private key's works too),
+// signed by `issuer_key` of `issuer` (self-signed when null). The subject is `subject_name`
+// when that is non-null, else the spec's names. (issue_certificate and its overloads.)
+Result<Certificate> issue(const CertificateSpec& spec, EVP_PKEY* subject_key, const X509_NAME* subject_name,
+                          const Certificate* issuer, const PrivateKey& issuer_key);
+
+// A name's attributes in order, by OpenSSL short name ("" for one it has no name for), or
+// with `by_oid` by dotted OID; values as UTF-8 (an attribute whose value cannot be converted
+// is left out).
+std::vector<std::pair<std::string, std::string>> name_entries(const X509_NAME* name, bool by_oid);
 
 // An error `e` saying `what`, with OpenSSL's reason appended when its error queue holds
 // one; the queue is cleared.

@@ -1,4 +1,5 @@
-// The test CA's OCSP responder and TSA over HTTP, as OpenSSL's clients and curl use them.
+// The test CA's OCSP responder, TSA and CSR signing over HTTP, as OpenSSL's clients and curl
+// use them.
 #include "testbed/authorities.h"
 
 #include <gtest/gtest.h>
@@ -24,7 +25,7 @@ class Authorities : public ::testing::TestWithParam<bool> {
     auto ca = TestCa::create(dir_.path() / "ca", "Testbed CA", GetParam());
     ASSERT_TRUE(ca.ok()) << ca.error().to_string();
     ca_ = std::move(ca).value();
-    server_ = std::make_unique<AuthorityServer>(io_, *ca_, net::ServerOptions{}, metrics_);
+    server_ = std::make_unique<AuthorityServer>(io_, *ca_, "DEV", net::ServerOptions{}, metrics_);
     ASSERT_TRUE(server_->start().ok());
     thread_ = std::thread([this] { io_.run(); });
     key_ = *crypto::PrivateKey::generate(crypto::KeyType::ec_p256);
@@ -129,6 +130,75 @@ TEST_P(Authorities, IssuedCertificatesFollowTheFiVrkProfile) {
   EXPECT_FALSE(auth->is_signing_cert());
   // Another CA's certificate cannot be revoked here.
   EXPECT_FALSE(ca_->revoke(ca_->ca(), std::chrono::system_clock::now()).ok());
+}
+
+TEST_P(Authorities, SignsCsrsPostedToItForTheOcspResponderToKnow) {
+  const auto key = *crypto::PrivateKey::generate(crypto::KeyType::rsa2048);
+  write_file(
+      dir_ / "sign.der",
+      *crypto::make_csr(key, {{"C", "FI"}, {"O", "Test member"}, {"serialNumber", "DEV/ss1/COM"}, {"CN", "1234"}}));
+  std::string out;
+  ASSERT_EQ(run_command("curl -sf -D " + d() + "/headers --data-binary @" + d() +
+                            "/sign.der -H 'Content-Type: application/pkcs10' -o " + d() + "/new.der '" +
+                            server_->sign_url() + "?usage=sign'",
+                        &out),
+            0)
+      << out;
+  EXPECT_NE(read_file(dir_ / "headers").find("Content-Type: application/pkix-cert"), std::string::npos)
+      << read_file(dir_ / "headers");
+  auto cert = crypto::Certificate::from_der(read_file(dir_ / "new.der"));
+  ASSERT_TRUE(cert.ok()) << cert.error().to_string();
+  EXPECT_TRUE(cert->matches_key(key));
+  EXPECT_TRUE(cert->is_signing_cert());
+  EXPECT_EQ(cert->subject(), cert_->subject());
+  write_file(dir_ / "new.pem", cert->to_pem());
+  EXPECT_EQ(run_command("openssl verify -CAfile " + d() + "/ca.pem " + d() + "/new.pem", &out), 0) << out;
+  EXPECT_EQ(run_command("openssl ocsp -issuer " + d() + "/ca.pem -cert " + d() + "/new.pem -url " +
+                            server_->ocsp_url() + " -CAfile " + d() + "/ca.pem",
+                        &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("new.pem: good"), std::string::npos) << out;
+
+  // PEM works too.
+  const auto ec = *crypto::PrivateKey::generate(crypto::KeyType::ec_p256);
+  auto auth_csr = crypto::CertificateRequest::from_der(
+      *crypto::make_csr(ec, {{"C", "FI"}, {"O", "Test member"}, {"serialNumber", "DEV/ss1/COM"}, {"CN", "ss1"}},
+                        {.key_usage = crypto::CsrKeyUsage::auth}));
+  ASSERT_TRUE(auth_csr.ok());
+  write_file(dir_ / "auth.pem", auth_csr->to_pem());
+  ASSERT_EQ(run_command("curl -sf --data-binary @" + d() + "/auth.pem -o " + d() + "/auth.der '" + server_->sign_url() +
+                            "?usage=auth'",
+                        &out),
+            0)
+      << out;
+  auto auth = crypto::Certificate::from_der(read_file(dir_ / "auth.der"));
+  ASSERT_TRUE(auth.ok()) << auth.error().to_string();
+  EXPECT_TRUE(auth->is_auth_cert());
+  EXPECT_TRUE(auth->matches_key(ec));
+
+  // Refusals say why, as text.
+  write_file(dir_ / "garbage", "not a CSR");
+  write_file(dir_ / "weak-subject.der", *crypto::make_csr(key, {{"CN", "1234"}}));
+  write_file(dir_ / "big", std::string(70 * 1024, 'x'));
+  auto status = [&](const std::string& args, const std::string& query) {
+    std::string code;
+    run_command("curl -s -o " + d() + "/body -w '%{http_code}' " + args + " '" + server_->sign_url() + query + "'",
+                &code);
+    return code;
+  };
+  EXPECT_EQ(status("--data-binary @" + d() + "/sign.der", "?usage=both"), "400");
+  EXPECT_NE(read_file(dir_ / "body").find("usage=auth or /sign?usage=sign"), std::string::npos)
+      << read_file(dir_ / "body");
+  EXPECT_EQ(status("--data-binary @" + d() + "/sign.der", ""), "400");
+  EXPECT_EQ(status("--data-binary @" + d() + "/garbage", "?usage=sign"), "400");
+  EXPECT_NE(read_file(dir_ / "body").find("not a CSR"), std::string::npos) << read_file(dir_ / "body");
+  EXPECT_EQ(status("--data-binary @" + d() + "/weak-subject.der", "?usage=sign"), "400");
+  EXPECT_NE(read_file(dir_ / "body").find("is missing"), std::string::npos) << read_file(dir_ / "body");
+  EXPECT_EQ(status("--data-binary @" + d() + "/big", "?usage=sign"), "413");
+  EXPECT_EQ(status("", "?usage=sign"), "405");
+  EXPECT_EQ(metrics_.value("roadside_testbed_csrs_total", {{"result", "signed"}}), 2);
+  EXPECT_EQ(metrics_.value("roadside_testbed_csrs_total", {{"result", "refused"}}), 4);
 }
 
 INSTANTIATE_TEST_SUITE_P(Keys, Authorities, ::testing::Values(false, true),

@@ -1,12 +1,19 @@
 #include "testbed/ca.h"
 
+#include <algorithm>
 #include <cctype>
+#include <set>
 
+#include <fcntl.h>
 #include <nlohmann/json.hpp>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/clock.h"
 #include "base/errors.h"
 #include "base/files.h"
+#include "base/log.h"
 
 namespace roadside::testbed {
 namespace {
@@ -19,6 +26,85 @@ Error io(std::string detail) {
 
 Result<std::string> read(const fs::path& p) {
   return read_file_limited(p, 1 << 20);
+}
+
+Error refused(std::string detail) {
+  return Error(make_error_code(base::errc::invalid_argument), std::move(detail));
+}
+
+// An exclusive lock on the CA folder's issued.lock while issued.json is read, changed and
+// written, against another process issuing from the same folder (flock: released on close).
+class IssuedLock {
+ public:
+  explicit IssuedLock(const fs::path& dir)
+      : fd_(::open((dir / "issued.lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600)) {}
+  ~IssuedLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  IssuedLock(const IssuedLock&) = delete;
+  IssuedLock& operator=(const IssuedLock&) = delete;
+  Status acquire(const fs::path& dir) const {
+    if (fd_ < 0 || ::flock(fd_, LOCK_EX) != 0) return io("cannot lock " + (dir / "issued.lock").string());
+    return {};
+  }
+
+ private:
+  int fd_;
+};
+
+// The attributes a CA of this profile writes into subjects itself (subject_for), which its
+// CSR form does not have.
+std::vector<std::string> added_by_ca(const trust::CertificateProfile& profile) {
+  if (profile.name() == "SkKlass3") return {std::string(trust::oid::kOrganizationIdentifier)};
+  if (profile.name() == "SkEsteId")
+    return {std::string(trust::oid::kSerialNumber), std::string(trust::oid::kCommonName)};
+  return {};
+}
+
+// "Country Code (C)", "Serial Number (serialNumber)": the label, with the id unless it says it.
+std::string field_name(const trust::SubjectField& field) {
+  const std::string id = "(" + field.id + ")";
+  return field.label.ends_with(id) ? field.label : field.label + " " + id;
+}
+
+// A subject a CSR brings, checked against the profile's CSR form for `type` (TestCa::sign_csr).
+Status check_form(const trust::CertificateProfile& profile, trust::CertType type, const trust::DistinguishedName& dn) {
+  // Which defaults the form fixes: those that do not change with the owner's identifiers.
+  const auto blank = profile.subject_fields(type, {});
+  const auto filled = profile.subject_fields(
+      type,
+      {.server = *XRoadId::server("I", "C", "M", "S"), .client = *XRoadId::member("I", "C", "M"), .member_name = "N"});
+  std::map<std::string, std::size_t> form;  // by OID: index into the form's fields
+  std::string names;
+  for (std::size_t i = 0; i < blank.size(); ++i) {
+    if (blank[i].id == "subjectAltName") continue;  // an extension, not the subject
+    const auto oid = trust::attribute_oid(blank[i].id);
+    if (!oid) continue;
+    form.emplace(*oid, i);
+    names += (names.empty() ? "" : ", ") + blank[i].id;
+  }
+  const auto extra = added_by_ca(profile);
+  std::set<std::string> seen;
+  for (const auto& a : dn) {
+    const std::string keyword = trust::attribute_keyword(a.oid);
+    if (!form.contains(a.oid) && std::find(extra.begin(), extra.end(), a.oid) == extra.end()) {
+      return refused(keyword + " is not a field of the profile's form (" + (names.empty() ? "none" : names) + ")");
+    }
+    if (!seen.insert(a.oid).second) return refused(keyword + " appears twice");
+  }
+  for (const auto& entry : form) {
+    const std::string& oid = entry.first;
+    const trust::SubjectField& field = blank[entry.second];
+    auto at = std::find_if(dn.begin(), dn.end(), [&](const trust::DnAttribute& a) { return a.oid == oid; });
+    if (at == dn.end()) return refused("the form's field " + field_name(field) + " is missing");
+    ROADSIDE_TRY_STATUS(profile.validate_subject_field(type, {}, field.id, at->value));
+    const bool fixed =
+        field.read_only && !field.default_value.empty() && field.default_value == filled[entry.second].default_value;
+    if (fixed && at->value != field.default_value) {
+      return refused(field_name(field) + " is " + field.default_value + " in this profile, not " + at->value);
+    }
+  }
+  return {};
 }
 
 // What a member of this instance would type into the CSR form's free fields.
@@ -142,15 +228,47 @@ Result<std::unique_ptr<TestCa>> TestCa::load(const fs::path& dir) {
   ROADSIDE_TRY(const trust::CertificateProfile* profile, trust::CertificateProfile::named(profile_class));
   std::unique_ptr<TestCa> out(new TestCa(dir, std::move(ca_key), std::move(ca), std::move(ocsp_key), std::move(ocsp),
                                          std::move(tsa_key), std::move(tsa), profile));
-  ROADSIDE_TRY(std::string issued, read(dir / "issued.json"));
-  auto j = nlohmann::json::parse(issued, nullptr, false);
-  if (!j.is_object()) return io(dir.string() + "/issued.json is not a JSON object");
-  for (const auto& [serial, v] : j.items()) {
-    Issued i{v.value("subject", ""), std::nullopt};
-    if (v.contains("revoked")) i.revoked = parse_rfc3339(v["revoked"].get<std::string>());
-    out->issued_[serial] = std::move(i);
-  }
+  std::lock_guard lock(out->mu_);
+  ROADSIDE_TRY_STATUS(out->refresh_issued());
   return out;
+}
+
+namespace {
+
+// What identifies one version of a file written by rename: its inode, size and mtime.
+template <typename Stamp>
+std::optional<Stamp> stamp_of(const fs::path& p) {
+  struct stat st {};
+  if (::stat(p.c_str(), &st) != 0) return std::nullopt;
+  return Stamp{static_cast<std::uint64_t>(st.st_ino), static_cast<std::uint64_t>(st.st_size),
+               static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+}
+
+}  // namespace
+
+Status TestCa::refresh_issued() const {
+  const fs::path file = dir_ / "issued.json";
+  const auto stamp = stamp_of<FileStamp>(file);
+  if (!stamp) return io("cannot read " + file.string());
+  if (issued_stamp_ == stamp) return {};
+  ROADSIDE_TRY(std::string text, read(file));
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object()) return io(file.string() + " is not a JSON object");
+  std::map<std::string, Issued> issued;
+  for (const auto& [serial, v] : j.items()) {
+    if (!v.is_object() || !v.contains("subject") || !v["subject"].is_string()) {
+      return io(file.string() + ": the entry of " + serial + " has no subject");
+    }
+    Issued i{v["subject"].get<std::string>(), std::nullopt};
+    if (v.contains("revoked")) {
+      i.revoked = v["revoked"].is_string() ? parse_rfc3339(v["revoked"].get<std::string>()) : std::nullopt;
+      if (!i.revoked) return io(file.string() + ": the revocation time of " + serial + " is not RFC 3339");
+    }
+    issued.emplace(serial, std::move(i));
+  }
+  issued_ = std::move(issued);
+  issued_stamp_ = stamp;
+  return {};
 }
 
 Status TestCa::save_issued() const {
@@ -159,16 +277,38 @@ Status TestCa::save_issued() const {
     j[serial] = {{"subject", i.subject}};
     if (i.revoked) j[serial]["revoked"] = format_rfc3339(*i.revoked);
   }
-  return write_file_atomically(dir_ / "issued.json", j.dump(2) + "\n");
+  ROADSIDE_TRY_STATUS(write_file_atomically(dir_ / "issued.json", j.dump(2) + "\n"));
+  issued_stamp_ = stamp_of<FileStamp>(dir_ / "issued.json");
+  return {};
 }
 
 Result<crypto::Certificate> TestCa::issue(crypto::CertificateSpec spec, const crypto::PrivateKey& key) {
-  spec.validity = std::chrono::hours(24 * 365 * 10);
+  spec.validity = kValidity;
   ROADSIDE_TRY(crypto::Certificate cert, crypto::issue_certificate(spec, key, &ca_, ca_key_));
+  return record(std::move(cert));
+}
+
+Result<crypto::Certificate> TestCa::record(crypto::Certificate cert) {
   std::lock_guard lock(mu_);
+  const IssuedLock file_lock(dir_);
+  ROADSIDE_TRY_STATUS(file_lock.acquire(dir_));
+  ROADSIDE_TRY_STATUS(refresh_issued());
   issued_[cert.serial_hex()] = Issued{cert.subject(), std::nullopt};
   ROADSIDE_TRY_STATUS(save_issued());
   return cert;
+}
+
+crypto::CertificateSpec TestCa::spec_for(trust::CertType type) {
+  crypto::CertificateSpec spec;
+  if (type == trust::CertType::sign) {
+    spec.usage = crypto::Usage::signing;
+  } else {
+    spec.dns_names = {"localhost"};
+    spec.ip_addresses = {"127.0.0.1"};
+    spec.usage = crypto::Usage::tls_server_and_client;
+  }
+  spec.validity = kValidity;
+  return spec;
 }
 
 Result<crypto::Certificate> TestCa::issue_signing(const XRoadId& member, const std::string& server_code,
@@ -177,9 +317,8 @@ Result<crypto::Certificate> TestCa::issue_signing(const XRoadId& member, const s
   ROADSIDE_TRY(XRoadId server, XRoadId::server(m.instance(), m.member_class(), m.member_code(), server_code));
   ROADSIDE_TRY(trust::DistinguishedName dn, subject_for(*profile_, trust::CertType::sign,
                                                         {.server = server, .client = m, .member_name = organization}));
-  crypto::CertificateSpec spec;
+  crypto::CertificateSpec spec = spec_for(trust::CertType::sign);
   for (auto& a : dn) spec.subject_extra.emplace_back(std::move(a.oid), std::move(a.value));
-  spec.usage = crypto::Usage::signing;
   return issue(std::move(spec), key);
 }
 
@@ -188,16 +327,51 @@ Result<crypto::Certificate> TestCa::issue_auth(const XRoadId& server, const cryp
   const std::string name = owner_name.empty() ? std::string(server.member_code()) : owner_name;
   ROADSIDE_TRY(trust::DistinguishedName dn,
                subject_for(*profile_, trust::CertType::auth, {.server = server, .member_name = name}));
-  crypto::CertificateSpec spec;
+  crypto::CertificateSpec spec = spec_for(trust::CertType::auth);
   for (auto& a : dn) spec.subject_extra.emplace_back(std::move(a.oid), std::move(a.value));
-  spec.dns_names = {"localhost"};
-  spec.ip_addresses = {"127.0.0.1"};
-  spec.usage = crypto::Usage::tls_server_and_client;
   return issue(std::move(spec), key);
+}
+
+Result<crypto::Certificate> TestCa::sign_csr(const crypto::CertificateRequest& csr, trust::CertType type,
+                                             std::string_view instance) {
+  const char* what = type == trust::CertType::sign ? "signing" : "authentication";
+  if (auto st = csr.verify(); !st.ok()) return refused("the CSR is refused: " + st.error().detail());
+  if (!(csr.is_rsa_key() && csr.key_bits() >= 2048) && !(csr.is_ec_key() && csr.key_bits() >= 256)) {
+    return refused("the CSR's key is neither RSA of 2048 bits or more nor EC of 256 bits or more");
+  }
+  trust::DistinguishedName dn;
+  for (auto& [oid, value] : csr.subject_attributes()) dn.push_back({std::move(oid), std::move(value)});
+  const std::string subject = "the CSR's subject \"" + csr.subject() + "\"";
+  if (dn.empty()) return refused("the CSR has no subject");
+  if (auto st = check_form(*profile_, type, dn); !st.ok()) {
+    return refused(subject + " is not what the " + std::string(profile_->name()) + " profile's " + what +
+                   " certificate form gives: " + st.error().detail());
+  }
+  if (type == trust::CertType::sign) {
+    auto anyone = XRoadId::member(instance, "X", "X");  // tells profiles that do not name it the instance
+    if (!anyone.ok()) return refused("the instance \"" + std::string(instance) + "\": " + anyone.error().detail());
+    auto member = profile_->subject_member(dn, {.client = *anyone});
+    auto id = member.ok() ? XRoadId::member(member->instance, member->member_class, member->member_code)
+                          : Result<XRoadId>(member.error());
+    if (!id.ok()) {
+      return refused(subject + " names no member as the " + std::string(profile_->name()) +
+                     " profile reads signing certificates: " + id.error().detail());
+    }
+    if (id->instance() != instance) {
+      return refused(subject + " names " + id->to_string() + ", a member of another instance than " +
+                     std::string(instance));
+    }
+  }
+  crypto::CertificateSpec spec = spec_for(type);
+  ROADSIDE_TRY(crypto::Certificate cert, crypto::issue_certificate(spec, csr, ca_, ca_key_));
+  return record(std::move(cert));
 }
 
 Status TestCa::revoke(const crypto::Certificate& cert, std::chrono::system_clock::time_point at) {
   std::lock_guard lock(mu_);
+  const IssuedLock file_lock(dir_);
+  ROADSIDE_TRY_STATUS(file_lock.acquire(dir_));
+  ROADSIDE_TRY_STATUS(refresh_issued());
   auto it = issued_.find(cert.serial_hex());
   if (it == issued_.end() || cert.issuer() != ca_.subject()) {
     return Error(make_error_code(base::errc::invalid_argument), "this CA did not issue " + cert.subject());
@@ -208,6 +382,9 @@ Status TestCa::revoke(const crypto::Certificate& cert, std::chrono::system_clock
 
 std::optional<OcspAnswer> TestCa::status(const std::string& serial_hex) const {
   std::lock_guard lock(mu_);
+  if (auto st = refresh_issued(); !st.ok()) {
+    log::warn("the test CA answers from what it knew", {{"error", st.error().detail()}});
+  }
   auto it = issued_.find(serial_hex);
   if (it == issued_.end()) return std::nullopt;
   if (it->second.revoked) return OcspAnswer{crypto::CertStatus::revoked, *it->second.revoked};

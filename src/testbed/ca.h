@@ -1,12 +1,18 @@
 // The test instance's certification authority: a CA certificate, a delegated OCSP responder
 // certificate (EKU OCSPSigning) and a TSA certificate (EKU timeStamping), issuing X-Road
 // authentication and signing certificates in one of X-Road's certificate profiles
-// (trust/certificate_profile.h) and revoking them. Its state lives in a folder:
+// (trust/certificate_profile.h), for keys it is given or for the CSRs Security Servers send
+// it, and revoking them. Its state lives in a folder:
 //   ca.pem ca.key  ocsp.pem ocsp.key  tsa.pem tsa.key   (keys 0600; a test instance only)
 //   issued.json   {"<serial hex>": {"subject": "...", "revoked": "<RFC 3339>"?}}
 //   profile       the profile's class name (FiVRK when absent)
+// Another process may issue from the same folder (`roadside testbed sign-csr` while `up`
+// runs): issued.json is read again whenever it changed on disk, before an answer and before
+// a change, so the running OCSP responder knows what the other issued.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -55,6 +61,20 @@ class TestCa {
   // SkEsteId, whose form has no fields: serialNumber=<member code>, CN=<name>).
   static Result<trust::DistinguishedName> subject_for(const trust::CertificateProfile& profile, trust::CertType type,
                                                       const trust::ProfileParameters& params);
+  // The certificate a Security Server's CSR asks for, as issue_signing/issue_auth issue them
+  // (the same extensions and validity), for the request's key and with the request's subject
+  // once the CA's profile accepts it for `type`:
+  //   - the request's signature verifies with its key, an RSA key of 2048 bits or more or an
+  //     EC key of 256 or more;
+  //   - every attribute of the subject is a field of the profile's CSR form for that type
+  //     (or one a CA of that profile adds itself: SkKlass3's organizationIdentifier,
+  //     SkEsteId's serialNumber and CN), none twice, every field of the form there and not
+  //     blank, and a read-only field the form fixes (FiVRK's C=FI) at its value;
+  //   - for a signing certificate, the profile reads a member of `instance` out of the
+  //     subject (what verification will do with every signature it makes).
+  // Anything else is refused as base::errc::invalid_argument saying why.
+  Result<crypto::Certificate> sign_csr(const crypto::CertificateRequest& csr, trust::CertType type,
+                                       std::string_view instance);
   Status revoke(const crypto::Certificate& cert, std::chrono::system_clock::time_point at);
   // What the OCSP responder says about a serial: good, revoked, or unknown (std::nullopt).
   std::optional<OcspAnswer> status(const std::string& serial_hex) const;
@@ -71,8 +91,14 @@ class TestCa {
         ocsp_(std::move(ocsp)),
         tsa_key_(std::move(tsa_key)),
         tsa_(std::move(tsa)) {}
+  // What a certificate of `type` gets besides its subject (usage, alternative names,
+  // validity): the same from issue_signing/issue_auth and sign_csr.
+  static crypto::CertificateSpec spec_for(trust::CertType type);
+  static constexpr std::chrono::hours kValidity{24 * 365 * 10};
   Result<crypto::Certificate> issue(crypto::CertificateSpec spec, const crypto::PrivateKey& key);
-  Status save_issued() const;  // callers hold mu_
+  Result<crypto::Certificate> record(crypto::Certificate cert);
+  Status save_issued() const;     // callers hold mu_
+  Status refresh_issued() const;  // callers hold mu_: issued.json again when it changed on disk
 
   struct Issued {
     std::string subject;
@@ -87,7 +113,15 @@ class TestCa {
   crypto::PrivateKey tsa_key_;
   crypto::Certificate tsa_;
   mutable std::mutex mu_;
-  std::map<std::string, Issued> issued_;  // by serial hex
+  // By serial hex; mutable because answering (status) first takes in what another process wrote.
+  mutable std::map<std::string, Issued> issued_;
+  // issued.json as last read or written: a rename (write_file_atomically) makes a new inode.
+  struct FileStamp {
+    std::uint64_t inode = 0, size = 0;
+    std::int64_t mtime_ns = 0;
+    friend bool operator==(const FileStamp&, const FileStamp&) = default;
+  };
+  mutable std::optional<FileStamp> issued_stamp_;
 };
 
 }  // namespace roadside::testbed

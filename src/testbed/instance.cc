@@ -326,4 +326,13 @@ Result<json> read_instance(const fs::path& dir) {
   return j;
 }
 
+Result<crypto::Certificate> sign_csr(const fs::path& dir, trust::CertType type, std::string_view csr) {
+  ROADSIDE_TRY(json j, read_instance(dir));
+  if (!j["instance"].is_string()) return bad((dir / "instance.json").string() + ": \"instance\" is not a string");
+  auto request = crypto::CertificateRequest::parse(csr);
+  if (!request.ok()) return bad("not a certificate signing request: " + request.error().detail());
+  ROADSIDE_TRY(std::unique_ptr<TestCa> ca, TestCa::load(dir / "ca"));
+  return ca->sign_csr(*request, type, j["instance"].get<std::string>());
+}
+
 }  // namespace roadside::testbed

@@ -12,10 +12,13 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
 #include "base/result.h"
+#include "crypto/crypto.h"
+#include "trust/certificate_profile.h"
 
 namespace roadside::testbed {
 
@@ -40,5 +43,11 @@ Result<nlohmann::json> read_instance(const std::filesystem::path& dir);
 
 // The token PIN: $XROAD_TOKEN_PIN, else DIR/secrets/token-pin.
 Result<std::string> token_pin(const std::filesystem::path& dir);
+
+// The instance's test CA signs a CSR (DER or PEM) for a certificate of `type`, as a CA would
+// for one of the instance's Security Servers (TestCa::sign_csr), whether or not `up` runs
+// (its OCSP responder learns of the certificate from the CA folder): `roadside testbed
+// sign-csr`. A CSR that cannot be read or is refused is base::errc::invalid_argument.
+Result<crypto::Certificate> sign_csr(const std::filesystem::path& dir, trust::CertType type, std::string_view csr);
 
 }  // namespace roadside::testbed

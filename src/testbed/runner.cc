@@ -141,7 +141,8 @@ int run_instance(const fs::path& dir_in, bool with_servers) {
   asio::io_context io;
   metrics::Registry metrics;
   const auto& ports = j["ports"];
-  AuthorityServer authorities(io, **ca, loopback("authorities", ports["authorities"].get<unsigned short>()), metrics);
+  AuthorityServer authorities(io, **ca, j["instance"].get<std::string>(),
+                              loopback("authorities", ports["authorities"].get<unsigned short>()), metrics);
   PublisherConfig pc{
       dir / "public",
       j["instance"].get<std::string>(),

@@ -1,10 +1,11 @@
 // Makes the seeds of the ocsp, timestamp and asic fuzz targets with Roadside's own code, and
-// the PKI that signs them (its certificates go to fuzz_pki_certs.h, for fuzz_pki.h):
-//   build/<preset>/tests/fuzz/fuzz_make_seeds tests/fuzz
-// Every run makes a new PKI, so it rewrites all of these seeds; commit them together with
-// fuzz_pki_certs.h. Inputs a fuzz run found stay beside the seeds under names of their own;
-// one that needs a valid signature to reach its code must be made here, as this-update-1700
-// is, or a new PKI leaves it stopped at the signature check.
+// the PKI that signs them (its certificates go to fuzz_pki_certs.h, for fuzz_pki.h), and the
+// seeds of the csr target (requests as make_csr and X-Road's signers make them):
+//   build/<preset>/tests/fuzz/fuzz_make_seeds tests/fuzz [pki] [csr]
+// (both when neither is named). Every pki run makes a new PKI, so it rewrites all of those
+// seeds; commit them together with fuzz_pki_certs.h. The csr seeds need no fixed PKI. Inputs a fuzz run found stay
+// beside the seeds under names of their own; one that needs a valid signature to reach its code must be made here, as
+// this-update-1700 is, or a new PKI leaves it stopped at the signature check.
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -211,7 +212,7 @@ void write_asic_seeds(const std::filesystem::path& dir, const Pki& pki) {
   const auto trust = roadside::fuzz::fuzz_trust(pki.ca, pki.ocsp, pki.tsa);
   const auto write_valid = [&](const std::string& name, const messagelog::AsicContainer& c) {
     must(messagelog::verify_asic(c, trust), "checking the " + name + " seed");
-    const std::string bytes = must(c.write(), "writing a container");
+    std::string bytes = must(c.write(), "writing a container");  // not const: returned by move
     write(dir / name, bytes);
     return bytes;
   };
@@ -255,19 +256,65 @@ void write_asic_seeds(const std::filesystem::path& dir, const Pki& pki) {
   write(dir / "empty", "");
 }
 
+// Requests a CA is sent: X-Road's subjects under the FiVRK and SkKlass3 profiles, with and
+// without the extensions newer signers ask for, DER and PEM, and the ways they go wrong.
+void write_csr_seeds(const std::filesystem::path& dir) {
+  const auto rsa = must(PrivateKey::generate(crypto::KeyType::rsa2048), "RSA key");
+  const auto ec = must(PrivateKey::generate(crypto::KeyType::ec_p256), "EC key");
+  const crypto::SubjectEntries fivrk{{"C", "FI"}, {"O", "Member 1"}, {"serialNumber", "DEV/ss1/COM"}, {"CN", "1001"}};
+  const std::string sign_rsa = must(crypto::make_csr(rsa, fivrk), "a signing CSR");
+  write(dir / "fivrk-sign-rsa", sign_rsa);
+  write(dir / "fivrk-auth-ec-extensions",
+        must(crypto::make_csr(ec, {{"C", "FI"}, {"O", "Member 1"}, {"serialNumber", "DEV/ss1/COM"}, {"CN", "ss1"}},
+                              {.key_usage = crypto::CsrKeyUsage::auth, .dns_name = "ss1.example.org"}),
+             "an authentication CSR"));
+  const std::string klass3 =
+      must(crypto::make_csr(ec, {{"serialNumber", "12345678"}, {"CN", "Jürgen Ä"}, {"2.5.4.97", "NTREE-12345678"}},
+                            {.digest_uri = crypto::kSha512Uri, .key_usage = crypto::CsrKeyUsage::sign}),
+           "an SkKlass3 CSR");
+  write(dir / "klass3-sign-ec-utf8", klass3);
+  write(dir / "pem", must(crypto::CertificateRequest::from_der(klass3), "reading a CSR").to_pem());
+  std::string tampered = sign_rsa;
+  tampered[tampered.find("Member 1")] = 'N';
+  write(dir / "tampered-subject", tampered);
+  std::string version2 = sign_rsa;
+  version2[version2.find(std::string("\x02\x01\x00", 3)) + 2] = 1;
+  write(dir / "version-2", version2);
+  write(dir / "trailing-byte", sign_rsa + std::string(1, '\0'));
+  write(dir / "truncated", first_half(sign_rsa));
+  write(dir / "empty", "");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::cerr << "usage: fuzz_make_seeds TESTS_FUZZ_DIR\n";
+  bool pki_seeds = argc == 2, csr_seeds = argc == 2, usage_error = argc < 2;
+  for (int i = 2; i < argc; ++i) {
+    const std::string_view what = argv[i];
+    if (what == "pki") {
+      pki_seeds = true;
+    } else if (what == "csr") {
+      csr_seeds = true;
+    } else {
+      usage_error = true;
+    }
+  }
+  if (usage_error) {
+    std::cerr << "usage: fuzz_make_seeds TESTS_FUZZ_DIR [pki] [csr]\n";
     return 2;
   }
   const std::filesystem::path dir = argv[1];
-  const Pki pki;
-  write_ocsp_seeds(dir / "corpus" / "ocsp", pki);
-  write_timestamp_seeds(dir / "corpus" / "timestamp", pki);
-  write_asic_seeds(dir / "corpus" / "asic", pki);
-  write(dir / "fuzz_pki_certs.h", certs_header(pki));
-  std::cout << "wrote the ocsp, timestamp and asic seeds and " << (dir / "fuzz_pki_certs.h").string() << "\n";
+  if (pki_seeds) {
+    const Pki pki;
+    write_ocsp_seeds(dir / "corpus" / "ocsp", pki);
+    write_timestamp_seeds(dir / "corpus" / "timestamp", pki);
+    write_asic_seeds(dir / "corpus" / "asic", pki);
+    write(dir / "fuzz_pki_certs.h", certs_header(pki));
+    std::cout << "wrote the ocsp, timestamp and asic seeds and " << (dir / "fuzz_pki_certs.h").string() << "\n";
+  }
+  if (csr_seeds) {
+    write_csr_seeds(dir / "corpus" / "csr");
+    std::cout << "wrote the csr seeds\n";
+  }
   return 0;
 }

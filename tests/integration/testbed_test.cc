@@ -2,14 +2,14 @@
 // authorities, publisher and servers all answer, checked with OpenSSL, curl and the servers'
 // own logs and metrics.
 #include <gtest/gtest.h>
-
+#include <nlohmann/json.hpp>
 #include <signal.h>
 
-#include <nlohmann/json.hpp>
-
+#include "crypto/crypto.h"
 #include "signer/keyconf.h"
 #include "support/openssl_tools.h"
 #include "support/test_support.h"
+#include "trust/certificate_profile.h"
 
 namespace roadside::testing {
 namespace {
@@ -136,6 +136,85 @@ TEST(Testbed, UpEndsWhenEveryServerHasExited) {
   Process up({roadside_binary().string(), "testbed", "up", "--dir", d}, {}, dir / "up.log");
   EXPECT_EQ(up.wait(kSanitized ? 60s : 20s), 1) << up.output();
   EXPECT_NE(up.output().find("every server exited"), std::string::npos) << up.output();
+}
+
+// `testbed sign-csr` as a Security Server's administrator uses it: the instance's CA signs
+// CSRs made from its profile's form (PEM or DER in, PEM or DER out), refuses what the profile
+// cannot use with exit 2 and a reason, and while `up` runs the OCSP responder knows what it
+// issued; the authorities' POST /sign does the same over HTTP.
+TEST(Testbed, SignCsrIssuesFromTheInstancesCa) {
+  TempDir dir;
+  const std::string d = (dir / "tb").string();
+  const std::string bin = roadside_binary().string() + " testbed sign-csr --dir " + d;
+  std::string out;
+  ASSERT_EQ(run_command(roadside_binary().string() + " testbed init --dir " + d + " --servers 1", &out), 0) << out;
+  const json j = json::parse(read_file(dir / "tb" / "instance.json"));
+  const std::string ca = j["ca"]["cert"].get<std::string>();
+  const auto path = [&](const char* name) { return (dir / name).string(); };
+
+  const auto key = *crypto::PrivateKey::generate(crypto::KeyType::ec_p256);
+  const crypto::SubjectEntries sign_subject{
+      {"C", "FI"}, {"O", "Member 1"}, {"serialNumber", "DEV/ss1/COM"}, {"CN", "1001"}};
+  write_file(dir / "sign.der", *crypto::make_csr(key, sign_subject));
+  ASSERT_EQ(run_command(bin + " --usage sign --out " + path("sign.pem") + " " + path("sign.der"), &out), 0) << out;
+  EXPECT_EQ(run_command("openssl verify -CAfile " + ca + " " + path("sign.pem"), &out), 0) << out;
+  auto sign = crypto::Certificate::from_pem(read_file(dir / "sign.pem"));
+  ASSERT_TRUE(sign.ok()) << sign.error().to_string();
+  EXPECT_TRUE(sign->matches_key(key));
+  EXPECT_TRUE(sign->is_signing_cert());
+  const XRoadId member = *XRoadId::member("DEV", "COM", "1001");
+  auto mapped = trust::signing_cert_member(*sign, j["ca"]["profile_class"].get<std::string>(), member);
+  ASSERT_TRUE(mapped.ok()) << mapped.error().to_string();
+  EXPECT_EQ(*mapped, member);
+
+  // PEM in, DER out on standard output.
+  auto auth_csr = crypto::CertificateRequest::from_der(
+      *crypto::make_csr(key, {{"C", "FI"}, {"O", "Member 1"}, {"serialNumber", "DEV/ss1/COM"}, {"CN", "ss1"}}));
+  ASSERT_TRUE(auth_csr.ok());
+  write_file(dir / "auth.csr", auth_csr->to_pem());
+  ASSERT_EQ(run_command(bin + " --usage auth --der " + path("auth.csr") + " > " + path("auth.der")), 0);
+  auto auth = crypto::Certificate::from_der(read_file(dir / "auth.der"));
+  ASSERT_TRUE(auth.ok()) << auth.error().to_string();
+  EXPECT_TRUE(auth->is_auth_cert());
+
+  // What it cannot sign is the user's mistake: exit 2 with the reason.
+  write_file(dir / "garbage.csr", "not a CSR");
+  write_file(dir / "cn-only.der", *crypto::make_csr(key, {{"CN", "1001"}}));
+  for (const auto& [args, why] : std::vector<std::pair<std::string, std::string>>{
+           {"--usage sign " + path("garbage.csr"), "not a certificate signing request"},
+           {"--usage sign " + path("cn-only.der"), "is missing"},
+           {"--usage both " + path("sign.der"), "--usage is auth or sign"},
+           {"--usage sign " + path("absent.der"), "absent.der"}}) {
+    EXPECT_EQ(run_command(bin + " " + args, &out), 2) << args << ": " << out;
+    EXPECT_NE(out.find(why), std::string::npos) << out;
+    EXPECT_EQ(out.find("internal_error"), std::string::npos) << out;
+  }
+
+  // While `up` runs, its OCSP responder knows what sign-csr issued, and /sign signs.
+  Process up({roadside_binary().string(), "testbed", "up", "--dir", d, "--no-servers"}, {}, dir / "up.log");
+  ASSERT_TRUE(up.wait_for_output("\"msg\":\"testbed is up\"", 20s)) << up.output();
+  const auto other = *crypto::PrivateKey::generate(crypto::KeyType::rsa2048);
+  write_file(dir / "other.der", *crypto::make_csr(other, sign_subject));
+  ASSERT_EQ(run_command(bin + " --usage sign --out " + path("other.pem") + " " + path("other.der"), &out), 0) << out;
+  const std::string ocsp_url = j["ca"]["ocsp_url"].get<std::string>();
+  EXPECT_EQ(
+      run_command("openssl ocsp -issuer " + ca + " -cert " + path("other.pem") + " -url " + ocsp_url + " -CAfile " + ca,
+                  &out),
+      0)
+      << out;
+  EXPECT_NE(out.find("other.pem: good"), std::string::npos) << out;
+  const std::string sign_url = ocsp_url.substr(0, ocsp_url.rfind('/')) + "/sign?usage=sign";
+  ASSERT_EQ(
+      run_command("curl -sf --data-binary @" + path("other.der") + " -o " + path("posted.der") + " '" + sign_url + "'",
+                  &out),
+      0)
+      << out;
+  auto posted = crypto::Certificate::from_der(read_file(dir / "posted.der"));
+  ASSERT_TRUE(posted.ok()) << posted.error().to_string();
+  EXPECT_TRUE(posted->matches_key(other));
+
+  EXPECT_EQ(run_command(roadside_binary().string() + " testbed down --dir " + d, &out), 0) << out;
+  EXPECT_EQ(up.wait(10s), 0) << up.output();
 }
 
 }  // namespace
