@@ -151,7 +151,14 @@ asio::awaitable<Response> Api::handle(Request& request) const {
     co_return error_response(known_path ? ApiError{405, {"method_not_allowed", {}}, {}, {}}
                                         : ApiError{404, {"resource_not_found", {}}, {}, {}});
   }
-  if (!permits(request.caller.roles, route->permission)) {
+  // "a|b": any of X-Road's permissions (the handler checks the one the request needs).
+  bool allowed = false;
+  for (std::string_view rest = route->permission; !rest.empty();) {
+    const auto bar = rest.find('|');
+    allowed = allowed || permits(request.caller.roles, rest.substr(0, bar));
+    rest = bar == std::string_view::npos ? std::string_view() : rest.substr(bar + 1);
+  }
+  if (!allowed) {
     log::info("admin API: permission denied",
               {{"user", request.caller.user}, {"path", route->path}, {"permission", route->permission}});
     co_return error_response(ApiError{403, {"permission_denied", {route->permission}}, {}, {}});
@@ -169,6 +176,11 @@ asio::awaitable<Response> Api::handle(Request& request) const {
   if (failed && failed->status >= 500) {
     log::error("admin API: request failed",
                {{"user", request.caller.user}, {"path", request.path}, {"error", failed->detail}});
+  } else if (failed) {
+    log::info("admin API: request refused", {{"user", request.caller.user},
+                                             {"path", request.path},
+                                             {"code", failed->error.code},
+                                             {"detail", failed->detail}});
   }
   if (route->changes && !route->event.empty()) {
     log::Fields context = {{"auth", auth_name(request.caller.auth)}, {"url", "/api/v1" + request.path}};

@@ -94,7 +94,7 @@ using Handler = std::function<asio::awaitable<HandlerResult>(Request&)>;
 struct Route {
   Verb method;
   std::string path;        // X-Road's template: "/tokens/{id}/login"
-  std::string permission;  // X-Road's permission (roles.h)
+  std::string permission;  // X-Road's permission (roles.h); "a|b": any of them
   Handler handler;
   bool changes = false;        // refused on secondaries; audited
   std::string event;           // X-Road's audit event name, for changes

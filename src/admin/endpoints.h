@@ -18,6 +18,10 @@ struct SystemFacts {
 // /tokens, /keys, /token-certificates: the software token's keys, CSRs and certificates.
 void add_token_routes(Api& api, ServerState& state);
 
+// /certificate-authorities, /keys/{id}/csrs, /tokens/{id}/keys-with-csrs: CSRs for the CAs of
+// global configuration, their subjects built by each CA's certificate profile.
+void add_csr_routes(Api& api, ServerState& state);
+
 // /initialization, /initialization/status: the owner, the server code and the token's PIN of
 // a new server.
 void add_initialization_routes(Api& api, ServerState& state);

@@ -18,6 +18,15 @@ std::string owner_of(const ServerState& state, const std::optional<XRoadId>& mem
   return server ? api_id(server->owner_member()) : std::string("-");
 }
 
+// X-Road's schema bounds its fields (a signature to 255 characters, a modulus to 1000, none
+// empty): a longer value is shown cut, ending "...", as the schema's own examples show them;
+// one the certificate does not have reads "none".
+std::string bounded(std::string text, std::size_t max) {
+  if (text.empty()) return "none";
+  if (text.size() > max) text = text.substr(0, max - 3) + "...";
+  return text;
+}
+
 }  // namespace
 
 nlohmann::json certificate_details_json(const crypto::Certificate& cert) {
@@ -31,16 +40,16 @@ nlohmann::json certificate_details_json(const crypto::Certificate& cert) {
                       {"serial", f.serial},
                       {"version", f.version},
                       {"signature_algorithm", f.signature_algorithm},
-                      {"signature", f.signature},
+                      {"signature", bounded(f.signature, 255)},
                       {"public_key_algorithm", f.public_key_algorithm},
-                      {"rsa_public_key_modulus", f.rsa_modulus},
+                      {"rsa_public_key_modulus", bounded(f.rsa_modulus, 1000)},
                       {"rsa_public_key_exponent", f.rsa_exponent},
                       {"hash", f.hash},
                       {"key_usages", f.key_usages},
-                      {"subject_alternative_names", f.subject_alternative_names}};
+                      {"subject_alternative_names", bounded(f.subject_alternative_names, 1000)}};
   if (f.public_key_algorithm == "EC") {
     j["ec_public_parameters"] = f.ec_parameters;
-    j["ec_public_key_point"] = f.ec_point;
+    j["ec_public_key_point"] = bounded(f.ec_point, 1000);
   }
   return j;
 }

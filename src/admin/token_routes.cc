@@ -46,10 +46,11 @@ bool token_id_ok(const Request& r) {
   return r.param("id") == signer::SoftToken::kTokenId;
 }
 
-// A signer error as X-Road's API answers it.
+// A signer error as X-Road's API answers it, with the statuses X-Road's document declares for
+// these operations (409 only where a certificate is imported twice).
 ApiError token_error(const Error& e) {
   if (e.code() == signer::errc::pin_incorrect) return bad_request("pin_incorrect", {}, e.detail());
-  if (e.code() == signer::errc::token_not_active) return ApiError{409, {"token_not_active", {}}, {}, e.detail()};
+  if (e.code() == signer::errc::token_not_active) return bad_request("token_not_active", {}, e.detail());
   if (e.code() == signer::errc::key_not_found) return ApiError{404, {"key_not_found", {}}, {}, e.detail()};
   if (e.code() == signer::errc::cert_not_found)
     return ApiError{409, {"certificate_already_exists", {}}, {}, e.detail()};

@@ -29,6 +29,7 @@
 #include "server/readiness.h"
 #include "server/serverconf_follower.h"
 #include "server/token_service.h"
+#include "serverconf/revisions.h"
 
 namespace roadside::server {
 
@@ -114,10 +115,11 @@ Status Application::State::start_all(const config::Config& config) {
   admin::ServerState admin_state{store, token->token()};
   admin_state.shared = [globalconf] { return globalconf->shared(); };
   admin_state.instance = [globalconf] { return globalconf->instance(); };
-  admin_state.server_id = [serverconf]() -> std::optional<XRoadId> {
-    auto conf = serverconf->current();
-    if (!conf) return std::nullopt;
-    return conf->server_id();
+  // From the database, not the follower's copy: an initialization is seen at once.
+  admin_state.server_id = [&store]() -> std::optional<XRoadId> {
+    auto latest = serverconf::load_latest(store);
+    if (!latest.ok() || latest->conf->server_code.empty()) return std::nullopt;
+    return latest->conf->server_id();
   };
   admin_state.ocsp_status = [ocsp](const crypto::Certificate& cert) {
     // The cache holds only responses that verified as good.

@@ -7,6 +7,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "crypto/csr.h"
 #include "crypto/encoding.h"
 
 namespace roadside::signer {
@@ -439,6 +440,38 @@ Status SoftToken::delete_key(const std::string& key_id) {
     return {};
   });
   return changed(done);
+}
+
+Result<TokenCsr> SoftToken::make_csr(const std::string& key_id, KeyUsage usage, const std::optional<XRoadId>& member,
+                                     const std::vector<std::pair<std::string, std::string>>& subject,
+                                     const std::string& profile, const std::string& dns_name) {
+  ROADSIDE_TRY(crypto::PrivateKey key, opened_key(key_id));
+  ROADSIDE_TRY(auto all, contents());
+  auto it = std::find_if(all.begin(), all.end(), [&](const TokenKey& k) { return k.key_id == key_id; });
+  if (it == all.end()) return bad(errc::key_not_found, "no key " + key_id + " in the token");
+  if (it->usage && *it->usage != usage) {
+    return bad(errc::key_not_found, "key " + key_id + " is a " + std::string(key_usage_name(*it->usage)) +
+                                        " key; a " + std::string(key_usage_name(usage)) + " CSR needs a key of its own");
+  }
+  if (usage == KeyUsage::signing && !member) return bad(errc::key_not_found, "a signing CSR needs the member it is for");
+  crypto::CsrOptions options;
+  options.key_usage = usage == KeyUsage::signing ? crypto::CsrKeyUsage::sign : crypto::CsrKeyUsage::auth;
+  options.dns_name = dns_name;
+  ROADSIDE_TRY(std::string der, crypto::make_csr(key, subject, options));
+  ROADSIDE_TRY(crypto::CertificateRequest request, crypto::CertificateRequest::from_der(der));
+  TokenCsr made{new_key_id(), key_id, usage, usage == KeyUsage::signing ? member : std::nullopt, request.subject(), profile,
+                std::move(der)};
+  auto done = store_.transaction([&](storage::Connection& c) -> Status {
+    const storage::Value row[] = {made.csr_id,  made.key_id,  std::string(key_usage_name(usage)), member_value(made.member),
+                                  made.subject, made.profile, storage::Blob{made.der}};
+    ROADSIDE_TRY_STATUS(c.query(
+        "INSERT INTO token_csrs (csr_id, key_id, usage, member_id, subject, profile, csr) VALUES (?, ?, ?, ?, ?, ?, ?)", row));
+    const storage::Value set_usage[] = {std::string(key_usage_name(usage)), key_id};
+    ROADSIDE_TRY_STATUS(c.query("UPDATE token_keys SET usage = ? WHERE key_id = ? AND usage IS NULL", set_usage));
+    return {};
+  });
+  ROADSIDE_TRY_STATUS(changed(done));
+  return made;
 }
 
 Status SoftToken::delete_csr(const std::string& csr_id) {

@@ -151,8 +151,10 @@ class SoftToken final : public KeySource {
   Status delete_key(const std::string& key_id);
   // A CSR for the key, signed by it (the token must be logged in): `subject` in order. The key
   // takes `usage` if it had none; errc::key_not_found for a key of the other usage.
+  // `dns_name`, when given, is asked for as the subjectAltName (X-Road's form field of that name).
   Result<TokenCsr> make_csr(const std::string& key_id, KeyUsage usage, const std::optional<XRoadId>& member,
-                            const std::vector<std::pair<std::string, std::string>>& subject, const std::string& profile);
+                            const std::vector<std::pair<std::string, std::string>>& subject, const std::string& profile,
+                            const std::string& dns_name = {});
   Status delete_csr(const std::string& csr_id);
   // Imports a certificate for the key whose public key it has (logged in or not). A signing
   // certificate takes the member of its key's CSR (or `member`), is active and registered; an

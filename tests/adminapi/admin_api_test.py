@@ -22,6 +22,7 @@ import tempfile
 import time
 import unittest
 import urllib.error
+import urllib.parse
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -90,6 +91,17 @@ class Server:
             return e.code, e.headers.get("Content-Type", ""), e.read()
 
 
+# One record of every exchange of every test, reported when they are done.
+SPEC = oc.Spec(SPEC_FILE) if os.path.exists(SPEC_FILE) else None
+COVERAGE = oc.Coverage(SPEC) if SPEC else None
+
+
+def tearDownModule():
+    if COVERAGE:
+        print()
+        COVERAGE.report()
+
+
 def read_bytes(path):
     with open(path, "rb") as f:
         return f.read()
@@ -113,8 +125,7 @@ class AdminApi(unittest.TestCase):
         testbed = os.path.join(cls.work.name, "tb")
         subprocess.run([ROADSIDE, "testbed", "init", "--dir", testbed], check=True, capture_output=True)
         cls.server = Server(cls.work.name, anchor=os.path.join(testbed, "anchor.xml"))
-        cls.spec = oc.Spec(SPEC_FILE)
-        cls.coverage = oc.Coverage(cls.spec)
+        cls.coverage = COVERAGE
         cls.keys = {}
         for role in ROLES:
             status, _, body = cls.server.call("POST", "/api/v1/api-keys", basic(), [role])
@@ -125,8 +136,6 @@ class AdminApi(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.server.stop()
-        print()
-        cls.coverage.report()
         cls.work.cleanup()
 
     def checked(self, method, path, auth, body=None, content_type="application/json"):
@@ -244,6 +253,105 @@ class AdminApi(unittest.TestCase):
         key = api_key(self.keys["XROAD_SYSTEM_ADMINISTRATOR"])
         status, _, _ = self.server.call("POST", "/api/v1/system/version", key, b"x" * 60_000, "application/json")
         self.assertEqual(status, 413)
+
+
+@unittest.skipUnless(os.path.exists(SPEC_FILE), "X-Road's admin-API document not found")
+class Onboarding(unittest.TestCase):
+    """A new server of a running testbed instance gets its keys and certificates over the API
+    alone: CSRs whose subjects the CA's profile builds, signed by the testbed CA, imported."""
+
+    def test_keys_csrs_and_certificates_from_an_empty_database(self):
+        with tempfile.TemporaryDirectory() as work:
+            testbed = os.path.join(work, "tb")
+            subprocess.run([ROADSIDE, "testbed", "init", "--dir", testbed], check=True, capture_output=True)
+            up_log = open(os.path.join(work, "up.log"), "w")
+            up = subprocess.Popen([ROADSIDE, "testbed", "up", "--dir", testbed, "--no-servers"], stdout=up_log,
+                                  stderr=subprocess.STDOUT)
+            server = None
+            try:
+                contract = json.loads(read_bytes(os.path.join(testbed, "instance.json")))
+                server = Server(work, anchor=contract["anchor"])
+                _, _, body = server.call("POST", "/api/v1/api-keys", basic(),
+                                         ["XROAD_SECURITY_OFFICER", "XROAD_REGISTRATION_OFFICER",
+                                          "XROAD_SYSTEM_ADMINISTRATOR"])
+                key = api_key(json.loads(body)["key"])
+
+                def call(method, path, body=None, content_type="application/json", expect=None):
+                    status, ctype, data = server.call(method, path, key, body, content_type)
+                    self.assertEqual(COVERAGE.check_response(method, path, status, ctype, data), [],
+                                     f"{method} {path} -> {status}: {data[:300]!r}")
+                    if expect is not None and status != expect:
+                        log = read_bytes(os.path.join(work, "serve.log")).decode(errors="replace")
+                        refused = [l for l in log.splitlines() if "admin API: request" in l]
+                        self.fail(f"{method} {path}: {status} {data[:300]!r}\n" + "\n".join(refused[-3:]))
+                    return data
+
+                self.assertEqual(server.call("POST", "/api/v1/initialization", key,
+                                             {"owner_member_class": "COM", "owner_member_code": "1001",
+                                              "security_server_code": "ssnew", "software_token_pin": "Secret-1234",
+                                              "ignore_warnings": True})[0], 201)
+                # The global configuration arrives: the testbed CA is listed.
+                deadline = time.time() + 30
+                while server.call("GET", "/api/v1/certificate-authorities", key)[0] != 200 and time.time() < deadline:
+                    time.sleep(0.2)
+                cas = json.loads(call("GET", "/api/v1/certificate-authorities?key_usage_type=SIGNING", expect=200))
+                ca = cas[0]["name"]
+                self.assertTrue(cas[0]["certificate_profile_info"].endswith("FiVRKCertificateProfileInfoProvider"))
+                fields = json.loads(call("GET", f"/api/v1/certificate-authorities/{urllib.parse.quote(ca)}/csr-subject-fields"
+                                                "?key_usage_type=SIGNING&member_id=DEV:COM:1001", expect=200))
+                values = {f["id"]: f.get("default_value") or "x" for f in fields}
+                values.update({"O": "Member 1", "subjectAltName": "ssnew.example.org"})
+                made = json.loads(call("POST", "/api/v1/tokens/0/keys-with-csrs",
+                                       {"key_label": "sign", "csr_generate_request": {
+                                           "key_usage_type": "SIGNING", "ca_name": ca, "csr_format": "DER",
+                                           "member_id": "DEV:COM:1001", "subject_field_values": values}}, expect=201))
+                self.assertEqual(made["key"]["usage"], "SIGNING")
+                pem = call("GET", f"/api/v1/keys/{made['key']['id']}/csrs/{made['csr_id']}?csr_format=PEM", expect=201)
+                csr_file = os.path.join(work, "sign.csr")
+                with open(csr_file, "wb") as f:
+                    f.write(pem)
+                verify = subprocess.run(["openssl", "req", "-verify", "-noout", "-subject", "-in", csr_file],
+                                        capture_output=True, text=True)
+                self.assertEqual(verify.returncode, 0, verify.stderr)
+                self.assertIn("serialNumber", verify.stdout + verify.stderr)
+
+                sign_url = contract["ca"]["ocsp_url"].rsplit("/", 1)[0] + "/sign"
+                def ca_signs(csr_der, usage):
+                    req = urllib.request.Request(f"{sign_url}?usage={usage}", data=csr_der, method="POST")
+                    with urllib.request.urlopen(req, timeout=10) as r:
+                        return r.read()
+                der = call("GET", f"/api/v1/keys/{made['key']['id']}/csrs/{made['csr_id']}?csr_format=DER", expect=201)
+                cert = ca_signs(der, "sign")
+                imported = json.loads(call("POST", "/api/v1/token-certificates", cert, "application/octet-stream", expect=201))
+                self.assertEqual((imported["status"], imported["active"], imported["owner_id"]),
+                                 ("REGISTERED", True, "DEV:COM:1001"))
+                key_now = json.loads(call("GET", f"/api/v1/keys/{made['key']['id']}", expect=200))
+                self.assertEqual(key_now["certificate_signing_requests"], [])  # answered by the certificate
+
+                auth_key = json.loads(call("POST", "/api/v1/tokens/0/keys", {"label": "auth"}, expect=201))
+                auth_fields = json.loads(call("GET", f"/api/v1/certificate-authorities/{urllib.parse.quote(ca)}"
+                                                     "/csr-subject-fields?key_usage_type=AUTHENTICATION", expect=200))
+                auth_csr = call("POST", f"/api/v1/keys/{auth_key['id']}/csrs",
+                                {"key_usage_type": "AUTHENTICATION", "ca_name": ca, "csr_format": "DER",
+                                 "subject_field_values": {f["id"]: f.get("default_value") or
+                                                          ("ssnew.example.org" if f["id"] == "subjectAltName" else "x")
+                                                          for f in auth_fields}},
+                                expect=201)
+                auth_cert = json.loads(call("POST", "/api/v1/token-certificates", ca_signs(auth_csr, "auth"),
+                                            "application/octet-stream", expect=201))
+                self.assertEqual((auth_cert["status"], auth_cert["active"]), ("SAVED", False))
+                self.assertIn("REGISTER", auth_cert["possible_actions"])
+                digest = auth_cert["certificate_details"]["hash"]
+                call("PUT", f"/api/v1/token-certificates/{digest}/activate", expect=204)
+                self.assertTrue(json.loads(call("GET", f"/api/v1/token-certificates/{digest}", expect=200))["active"])
+                # The same certificate twice is refused.
+                call("POST", "/api/v1/token-certificates", ca_signs(auth_csr, "auth"), "application/octet-stream")
+            finally:
+                if server:
+                    server.stop()
+                up.terminate()
+                up.wait(30)
+                up_log.close()
 
 
 @unittest.skipUnless(os.path.exists(SPEC_FILE), "X-Road's admin-API document not found")
