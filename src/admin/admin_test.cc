@@ -11,12 +11,15 @@
 #include "admin/administrators.h"
 #include "admin/api.h"
 #include "admin/api_keys.h"
+#include "admin/cert_states.h"
 #include "admin/endpoints.h"
 #include "admin/http_front.h"
 #include "admin/rate_limiter.h"
 #include "admin/roles.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "crypto/csr.h"
+#include "crypto/digest.h"
 #include "crypto/encoding.h"
 #include "crypto/password.h"
 #include "support/openssl_tools.h"
@@ -250,6 +253,44 @@ TEST(Api, EnforcesPermissionsRefusesChangesOnSecondariesAndAuditsChanges) {
   EXPECT_EQ(nlohmann::json::parse(on_secondary.body)["error"]["code"], "node_is_secondary");
   observer_get.caller.roles = Roles().add(Role::system_administrator);
   EXPECT_EQ(run(secondary, observer_get).status, 200u);
+}
+
+// An authentication certificate's state follows global configuration: registered once listed
+// for this server, global error when a registered one is no longer listed.
+TEST(CertStates, AuthenticationCertificatesFollowGlobalConfiguration) {
+  roadside::testing::TempDir dir;
+  auto store = temp_store(dir);
+  signer::SoftToken token(*store);
+  ASSERT_TRUE(token.initialize("pin-1").ok());
+  auto key = token.generate_key("auth", crypto::KeyType::ec_p256);
+  ASSERT_TRUE(key.ok());
+  auto csr = token.make_csr(key->key_id, signer::KeyUsage::authentication, std::nullopt, {{"CN", "ss9"}}, "FiVRK");
+  ASSERT_TRUE(csr.ok()) << csr.error().to_string();
+  auto request = crypto::CertificateRequest::from_der(csr->der);
+  ASSERT_TRUE(request.ok());
+  const auto ca_key = *crypto::PrivateKey::generate(crypto::KeyType::ec_p256);
+  const auto ca =
+      *crypto::issue_certificate({.common_name = "CA", .usage = crypto::Usage::ca}, ca_key, nullptr, ca_key);
+  auto cert = crypto::issue_certificate_for_public_key(
+      {.common_name = "ss9", .usage = crypto::Usage::tls_server_and_client}, request->public_key_der(), ca, ca_key);
+  ASSERT_TRUE(cert.ok()) << cert.error().to_string();
+  auto imported = token.import_certificate(*cert);
+  ASSERT_TRUE(imported.ok()) << imported.error().to_string();
+  ASSERT_EQ(imported->status, signer::CertStatus::saved);
+  EXPECT_TRUE((*token.contents())[0].csrs.empty()) << "the certificate answered the CSR";
+
+  const XRoadId server = *XRoadId::server("DEV", "COM", "1234", "ss9");
+  globalconf::SharedParameters shared;
+  shared.instance = "DEV";
+  EXPECT_EQ(*follow_global_configuration(token, shared, server), 0);
+  shared.security_servers.push_back({server, "ss9.example.org", {crypto::sha256(cert->to_der())}, {}});
+  EXPECT_EQ(*follow_global_configuration(token, shared, server), 1);
+  EXPECT_EQ((*token.contents())[0].certs[0].status, signer::CertStatus::registered);
+  EXPECT_EQ(*follow_global_configuration(token, shared, server), 0) << "nothing more to change";
+  // Another server listing it does not count.
+  shared.security_servers[0].id = *XRoadId::server("DEV", "COM", "1234", "other");
+  EXPECT_EQ(*follow_global_configuration(token, shared, server), 1);
+  EXPECT_EQ((*token.contents())[0].certs[0].status, signer::CertStatus::global_error);
 }
 
 // The front on a real listener, spoken to with raw HTTP.

@@ -6,6 +6,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+
+#include <boost/asio/awaitable.hpp>
 
 #include "base/identifiers.h"
 #include "crypto/certificate.h"
@@ -15,11 +18,24 @@
 
 namespace roadside::admin {
 
+namespace asio = boost::asio;
+
 struct ServerState {
   storage::Store& store;
   signer::SoftToken& token;
   // The global configuration in use; nullptr before the first download (or without an anchor).
   std::function<std::shared_ptr<const globalconf::SharedParameters>()> shared = [] { return nullptr; };
+  // The private parameters in use (the management service's addresses); nullptr without.
+  std::function<std::shared_ptr<const globalconf::PrivateParameters>()> private_params = [] { return nullptr; };
+  // A fresh OCSP response (DER) for an own certificate, or std::nullopt when none is at hand.
+  std::function<std::optional<std::string>(const crypto::Certificate&)> ocsp_response = [](const crypto::Certificate&) {
+    return std::nullopt;
+  };
+  // Sends an authCertReg request (HTTPS to the Central Server, its TLS certificate pinned to
+  // `server_cert`): the HTTP response's content type and body.
+  std::function<asio::awaitable<Result<std::pair<std::string, std::string>>>(
+      std::string url, crypto::Certificate server_cert, std::string content_type, std::string body)>
+      post_auth_cert_reg;
   // The instance identifier of the configuration anchor ("" without one).
   std::function<std::string()> instance = [] { return std::string(); };
   // This server's id (owner and server code) from its configuration; nullopt before

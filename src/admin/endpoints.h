@@ -22,6 +22,9 @@ void add_token_routes(Api& api, ServerState& state);
 // global configuration, their subjects built by each CA's certificate profile.
 void add_csr_routes(Api& api, ServerState& state);
 
+// PUT /token-certificates/{hash}/register: X-Road's authCertReg to the Central Server.
+void add_registration_routes(Api& api, ServerState& state);
+
 // /initialization, /initialization/status: the owner, the server code and the token's PIN of
 // a new server.
 void add_initialization_routes(Api& api, ServerState& state);

@@ -1,7 +1,15 @@
 #include "server/admin_api.h"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "admin/cert_states.h"
 #include "admin/endpoints.h"
 #include "base/log.h"
+#include "net/http_client.h"
 #include "server/proxies.h"
 
 namespace roadside::server {
@@ -37,13 +45,49 @@ AdminApi::AdminApi(AdminOptions options, admin::ServerState state, boost::asio::
       state_(std::move(state)),
       store_(state_.store),
       work_(work),
-      listeners_(listeners) {}
+      listeners_(listeners),
+      timer_(work.get_executor()) {}
 
 AdminApi::~AdminApi() = default;
+
+namespace {
+
+// An HTTPS POST to the Central Server whose TLS certificate must be `pinned` (X-Road: the one
+// the private parameters give), on `executor`.
+boost::asio::awaitable<Result<std::pair<std::string, std::string>>> post_pinned(boost::asio::any_io_executor executor,
+                                                                                std::string url,
+                                                                                crypto::Certificate pinned,
+                                                                                std::string content_type,
+                                                                                std::string body) {
+  net::ClientOptions options;
+  net::TlsClientConfig tls;
+  tls.verify_server = false;  // the certificate is pinned instead
+  tls.verify_hostname = false;
+  tls.check_server = [der = pinned.to_der()](const net::PeerChain& chain, const std::string&) {
+    return !chain.empty() && chain.front() == der
+               ? std::string()
+               : std::string("the server's TLS certificate is not the Central Server's in global configuration");
+  };
+  options.tls = std::move(tls);
+  options.max_response_body_bytes = 1 << 20;
+  net::HttpClient client(executor, std::move(options));
+  auto response = co_await client.post(std::move(url), std::move(content_type), std::move(body));
+  if (!response.ok()) co_return response.error();
+  co_return std::make_pair(std::string(response->message[boost::beast::http::field::content_type]),
+                           std::move(response->message.body()));
+}
+
+}  // namespace
 
 Status AdminApi::start() {
   auto tls = internal_tls(store_);
   if (!tls.ok()) return Error(tls.error()).context("admin API: internal TLS certificate");
+  if (!state_.post_auth_cert_reg) {
+    state_.post_auth_cert_reg = [executor = work_.get_executor()](std::string url, crypto::Certificate cert,
+                                                                  std::string content_type, std::string body) {
+      return post_pinned(executor, std::move(url), std::move(cert), std::move(content_type), std::move(body));
+    };
+  }
   keys_ = std::make_unique<admin::ApiKeys>(store_);
   administrators_ = std::make_unique<admin::Administrators>(store_, options_.configured_administrator);
   const bool secondary = options_.node_role == "secondary";
@@ -51,6 +95,8 @@ Status AdminApi::start() {
   admin::add_api_key_routes(*api_, *keys_);
   admin::add_token_routes(*api_, state_);
   admin::add_initialization_routes(*api_, state_);
+  admin::add_csr_routes(*api_, state_);
+  admin::add_registration_routes(*api_, state_);
   std::string node_type = options_.node_role;
   for (char& ch : node_type) ch = static_cast<char>(ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch);
   admin::add_system_routes(*api_, {node_type});
@@ -67,7 +113,34 @@ Status AdminApi::start() {
   auto port = listeners_.add(std::move(listener), front_->handler());
   if (!port.ok()) return port.error();
   log::info("admin API listening", {{"address", options_.address}, {"port", *port}, {"node_type", node_type}});
+  if (!secondary) boost::asio::co_spawn(work_, follow(), boost::asio::detached);
   return {};
+}
+
+boost::asio::awaitable<void> AdminApi::follow() {
+  while (!stopped_) {
+    auto shared = state_.shared();
+    auto server = state_.server_id();
+    if (shared && server) {
+      auto changed = admin::follow_global_configuration(state_.token, *shared, *server);
+      if (!changed.ok()) {
+        log::warn("cannot bring certificate states in line with global configuration",
+                  {{"error", changed.error().detail()}});
+      } else if (*changed > 0) {
+        state_.certificates_changed();
+      }
+    }
+    if (stopped_) break;  // (stop() set it before posting the cancel this wait would miss)
+    timer_.expires_after(std::chrono::seconds(5));
+    boost::system::error_code ec;
+    co_await timer_.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+  }
+}
+
+boost::asio::awaitable<void> AdminApi::stop() {
+  stopped_ = true;
+  boost::asio::post(timer_.get_executor(), [this] { timer_.cancel(); });
+  co_return;
 }
 
 }  // namespace roadside::server

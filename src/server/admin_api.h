@@ -3,11 +3,13 @@
 // (admin/http_front.h). A secondary node of a cluster answers reads and refuses changes.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "admin/administrators.h"
 #include "admin/api.h"
@@ -39,7 +41,10 @@ class AdminApi final : public Component {
   ~AdminApi() override;
 
   std::string_view name() const override { return "admin_api"; }
+  // Serves the API and starts following global configuration: every 5 s the authentication
+  // certificates' states are brought in line with it (admin/cert_states.h).
   Status start() override;
+  boost::asio::awaitable<void> stop() override;
 
  private:
   AdminOptions options_;
@@ -51,6 +56,10 @@ class AdminApi final : public Component {
   std::unique_ptr<admin::Administrators> administrators_;
   std::unique_ptr<admin::Api> api_;
   std::unique_ptr<admin::HttpFront> front_;
+  boost::asio::steady_timer timer_;  // on the work thread
+  std::atomic<bool> stopped_{false};
+
+  boost::asio::awaitable<void> follow();
 };
 
 }  // namespace roadside::server

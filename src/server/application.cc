@@ -125,7 +125,16 @@ Status Application::State::start_all(const config::Config& config) {
     // The cache holds only responses that verified as good.
     return std::string(ocsp->cache().get(cert) ? "OCSP_RESPONSE_GOOD" : "OCSP_RESPONSE_UNKNOWN");
   };
-  admin_state.certificates_changed = [ocsp] { ocsp->refresh_now(); };
+  admin_state.private_params = [globalconf] { return globalconf->private_params(); };
+  admin_state.ocsp_response = [ocsp](const crypto::Certificate& cert) { return ocsp->cache().get(cert); };
+  // A new or activated certificate: its OCSP response now, and the server proxy once an
+  // authentication key is usable.
+  admin_state.certificates_changed = [ocsp, proxies] {
+    ocsp->refresh_now();
+    if (auto st = proxies->start_server_proxy(); !st.ok()) {
+      log::debug("server proxy not started yet", {{"why", st.error().detail()}});
+    }
+  };
   ROADSIDE_TRY_STATUS(start<AdminApi>(std::move(*admin_options), std::move(admin_state), db_io, listeners));
   // Last, once everything it uses runs: a login there starts the server proxy.
   ROADSIDE_TRY_STATUS(

@@ -65,6 +65,16 @@ void GlobalconfService::take(const globalconf::Snapshot& snap) {
     in_use_.shared = std::make_shared<const globalconf::SharedParameters>(std::move(parsed).value());
     in_use_.shared_hash = hash;
   }
+  // Private parameters: read each time (they are small); a directory without usable ones keeps none.
+  auto private_xml = snap.part("PRIVATE-PARAMETERS");
+  auto private_parsed = private_xml.ok() ? globalconf::PrivateParameters::parse(*private_xml)
+                                         : Result<globalconf::PrivateParameters>(private_xml.error());
+  {
+    MutexLock lock(mu_);
+    in_use_.private_params = private_parsed.ok()
+                                 ? std::make_shared<const globalconf::PrivateParameters>(std::move(private_parsed).value())
+                                 : nullptr;
+  }
   const auto expires =
       std::chrono::duration_cast<std::chrono::seconds>(snap.directory.expires.time_since_epoch()).count();
   expires_ = expires;
@@ -130,6 +140,12 @@ std::shared_ptr<const globalconf::SharedParameters> GlobalconfService::shared() 
   if (not_ready()) return nullptr;
   MutexLock lock(mu_);
   return in_use_.shared;
+}
+
+std::shared_ptr<const globalconf::PrivateParameters> GlobalconfService::private_params() const {
+  if (not_ready()) return nullptr;
+  MutexLock lock(mu_);
+  return in_use_.private_params;
 }
 
 std::optional<std::string> GlobalconfService::not_ready() const {

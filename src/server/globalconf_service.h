@@ -54,6 +54,9 @@ class GlobalconfService final : public Component {
   const std::string& instance() const { return instance_; }
   // The own instance's shared parameters while the configuration is valid, else null.
   std::shared_ptr<const globalconf::SharedParameters> shared() const;
+  // The private parameters (the management service's addresses) under the same rule; null
+  // when the configuration has none or is not valid.
+  std::shared_ptr<const globalconf::PrivateParameters> private_params() const;
   // Puts a verified snapshot in use: its shared parameters and its expiry. When its shared
   // parameters cannot be read, nothing changes: the previous ones stay with their own expiry.
   void take(const globalconf::Snapshot& snap);
@@ -65,6 +68,7 @@ class GlobalconfService final : public Component {
   struct InUse {
     std::shared_ptr<const globalconf::SharedParameters> shared;
     std::string shared_hash;  // the directory's hash of the part `shared` was read from
+    std::shared_ptr<const globalconf::PrivateParameters> private_params;
     std::string last_error;
   };
   struct Metrics {

@@ -166,6 +166,11 @@ class SoftToken final : public KeySource {
   Status set_status(const std::string& cert_hash, CertStatus status);
   Status delete_certificate(const std::string& cert_hash);
 
+  // The opened private key `key_id` (the token logged in), whatever its certificates: what
+  // signs a management request (authCertReg with a key whose certificate is not registered yet).
+  // errc::token_not_active, errc::key_not_found.
+  Result<crypto::PrivateKey> opened_key(const std::string& key_id) const;
+
   // The signing key for `member`'s messages (a subsystem signs with its member's key): the
   // newest active, registered signing certificate of the member whose key is open.
   // errc::token_not_active before login, errc::key_not_found without such a key.
@@ -184,7 +189,6 @@ class SoftToken final : public KeySource {
                                                             const std::map<std::string, crypto::PrivateKey>& opened);
   // Runs reload() after a change, keeping the change's own result.
   Status changed(Status result);
-  Result<crypto::PrivateKey> opened_key(const std::string& key_id) const;
 
   storage::Store& store_;
   Random& random_;
