@@ -133,7 +133,8 @@ void add_testbed_commands(CLI::App& app, Commands& out) {
       return Error(base::make_error_code(base::errc::invalid_argument),
                    dir + " was made before the testbed had a management service (run testbed init again)");
     ROADSIDE_TRY(XRoadId provider, XRoadId::parse(j["central"].value("management_service", std::string())));
-    return testbed::ManagementDesk(std::filesystem::absolute(dir), j["central"].value("hold_requests", false), provider);
+    return testbed::ManagementDesk(std::filesystem::absolute(dir), j["central"].value("hold_requests", false),
+                                   provider);
   };
   auto* requests = tb->add_subcommand("requests", "List the management requests received, as JSON");
   requests->add_option("--dir", s->dir, "Folder of the instance")->required();

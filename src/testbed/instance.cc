@@ -146,13 +146,12 @@ Result<json> init_instance(const InitOptions& o) {
   // published as authCertRegServiceCert (X-Road's ManagementRequestClient compares the
   // server's certificate with it; no CA, no host name check).
   ROADSIDE_TRY(crypto::PrivateKey tls_key, crypto::PrivateKey::generate(key_type));
-  ROADSIDE_TRY(crypto::Certificate tls_cert,
-               crypto::issue_certificate({.common_name = o.instance + " central server",
-                                          .dns_names = {"localhost"},
-                                          .ip_addresses = {"127.0.0.1"},
-                                          .usage = crypto::Usage::tls_server,
-                                          .validity = std::chrono::hours(24 * 365 * 20)},
-                                         tls_key, nullptr, tls_key));
+  ROADSIDE_TRY(crypto::Certificate tls_cert, crypto::issue_certificate({.common_name = o.instance + " central server",
+                                                                        .dns_names = {"localhost"},
+                                                                        .ip_addresses = {"127.0.0.1"},
+                                                                        .usage = crypto::Usage::tls_server,
+                                                                        .validity = std::chrono::hours(24 * 365 * 20)},
+                                                                       tls_key, nullptr, tls_key));
   ROADSIDE_TRY_STATUS(write_file_atomically(dir / "central" / "tls.key", tls_key.to_pem(), FileMode::secret));
   ROADSIDE_TRY_STATUS(write_file_atomically(dir / "central" / "tls.pem", tls_cert.to_pem()));
 
@@ -340,33 +339,32 @@ Result<json> init_instance(const InitOptions& o) {
   globalconf::Anchor anchor{o.instance, std::chrono::system_clock::now(), {{globalconf_url, {conf_cert}}}};
   ROADSIDE_TRY_STATUS(write_file_atomically(dir / "anchor.xml", anchor.to_xml()));
 
-  json instance = {
-      {"instance", o.instance},
-      {"anchor", (dir / "anchor.xml").string()},
-      {"globalconf_url", globalconf_url},
-      {"ca",
-       {{"cert", (dir / "ca" / "ca.pem").string()},
-        {"ocsp_url", ocsp_url},
-        {"profile", std::string(profile->name())},
-        {"profile_class", profile->class_name()}}},
-      {"tsa_url", tsa_url},
-      {"tsa_cert", (dir / "ca" / "tsa.pem").string()},
-      {"servers", servers},
-      {"services", services},
-      {"token_pin_env", "XROAD_TOKEN_PIN"},
-      {"central",
-       {{"auth_cert_reg_url", auth_cert_reg_url},
-        {"management_url", management_url},
-        {"management_service", management_provider.to_string()},
-        {"tls_cert", (dir / "central" / "tls.pem").string()},
-        {"requests", (dir / "central" / "requests.json").string()},
-        {"hold_requests", o.hold_requests}}},
-      {"ports",
-       {{"publisher", publisher_port},
-        {"authorities", authority_port},
-        {"services", services_port},
-        {"central", central_port},
-        {"management", management_port}}}};
+  json instance = {{"instance", o.instance},
+                   {"anchor", (dir / "anchor.xml").string()},
+                   {"globalconf_url", globalconf_url},
+                   {"ca",
+                    {{"cert", (dir / "ca" / "ca.pem").string()},
+                     {"ocsp_url", ocsp_url},
+                     {"profile", std::string(profile->name())},
+                     {"profile_class", profile->class_name()}}},
+                   {"tsa_url", tsa_url},
+                   {"tsa_cert", (dir / "ca" / "tsa.pem").string()},
+                   {"servers", servers},
+                   {"services", services},
+                   {"token_pin_env", "XROAD_TOKEN_PIN"},
+                   {"central",
+                    {{"auth_cert_reg_url", auth_cert_reg_url},
+                     {"management_url", management_url},
+                     {"management_service", management_provider.to_string()},
+                     {"tls_cert", (dir / "central" / "tls.pem").string()},
+                     {"requests", (dir / "central" / "requests.json").string()},
+                     {"hold_requests", o.hold_requests}}},
+                   {"ports",
+                    {{"publisher", publisher_port},
+                     {"authorities", authority_port},
+                     {"services", services_port},
+                     {"central", central_port},
+                     {"management", management_port}}}};
   ROADSIDE_TRY_STATUS(write_file_atomically(dir / "instance.json", instance.dump(2) + "\n"));
   return instance;
 }

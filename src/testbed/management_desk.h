@@ -106,8 +106,8 @@ class ManagementDesk {
 
   // Records a verified request (and approves it unless held). Returns its record.
   Result<ManagementRecord> submit(const management::VerifiedRequest& request);
-  // Approves a held request and applies it. Errors: base::errc::not_found (no such id),
-  // base::errc::invalid_argument (already approved), apply_change's.
+  // Approves a held request and applies it. Errors: base::errc::invalid_argument (no such id,
+  // or approved already), apply_change's.
   Result<ManagementRecord> approve(std::int64_t id);
   Result<std::vector<ManagementRecord>> list() const;
   // The instance's current shared parameters.

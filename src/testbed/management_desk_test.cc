@@ -146,7 +146,7 @@ TEST_F(ManagementDeskTest, AuthCertRegIsVerifiedApprovedAppliedAndRepublished) {
   }
   EXPECT_TRUE(found);
 
-  // Sent again (a retry): recorded again, nothing changes; sent for another server: refused.
+  // Sent again (a retry): recorded again, nothing changes.
   EXPECT_EQ(desk.handle(request.content_type, request.body, true).status, 200u);
   EXPECT_EQ(shared().security_server(kNewServer)->auth_cert_hashes.size(), 1u);
 }

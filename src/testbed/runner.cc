@@ -174,9 +174,8 @@ int run_instance(const fs::path& dir_in, bool with_servers) {
     auto https = loopback("management-tls", ports["central"].get<unsigned short>());
     https.tls = net::TlsServerConfig{*tls_cert, *tls_key};
     https.tls->policy = net::TlsPolicy{};  // Security Servers' management clients use Java's defaults
-    management = std::make_unique<ManagementServer>(io, *desk, std::move(https),
-                                                    loopback("management", ports["management"].get<unsigned short>()),
-                                                    metrics);
+    management = std::make_unique<ManagementServer>(
+        io, *desk, std::move(https), loopback("management", ports["management"].get<unsigned short>()), metrics);
     if (auto st = management->start(); !st.ok()) return fail("management", st.error().detail());
   }
   // Republishes when shared-params.xml changes: an approval, by this process's management
@@ -256,14 +255,14 @@ int run_instance(const fs::path& dir_in, bool with_servers) {
       if (ec) return;
       if (std::string stamp = stamp_of(); stamp != shared_stamp) {
         auto text = read_file_limited(shared_file, 64 << 20);
-        auto parsed = text.ok() ? globalconf::SharedParameters::parse(*text)
-                                : Result<globalconf::SharedParameters>(text.error());
+        auto parsed =
+            text.ok() ? globalconf::SharedParameters::parse(*text) : Result<globalconf::SharedParameters>(text.error());
         if (!parsed.ok()) {
           log::error("shared-params.xml changed but cannot be read; publishing the previous one",
                      {{"error", parsed.error().detail()}});
         } else {
-          publisher.set_parts({{"SHARED-PARAMETERS", "shared-params.xml", *text},
-                               {"PRIVATE-PARAMETERS", "private-params.xml", *priv}});
+          publisher.set_parts(
+              {{"SHARED-PARAMETERS", "shared-params.xml", *text}, {"PRIVATE-PARAMETERS", "private-params.xml", *priv}});
           if (auto st = publisher.publish(std::chrono::system_clock::now()); st.ok()) {
             log::info("configuration republished", {{"reason", "shared-params.xml changed"}});
           } else {

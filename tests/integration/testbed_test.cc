@@ -269,8 +269,8 @@ TEST(Testbed, AuthCertRegIsHeldApprovedAndPublished) {
   const management::KeySigner owner_signer(signing->key), auth_signer(auth_key);
   const management::RequestBuilder builder(owner, *priv->management_service_provider);
   const std::string soap = *builder.auth_cert_reg(server, "127.0.0.9", auth_cert.to_der());
-  const auto request = *management::auth_cert_reg_request(soap, auth_cert.to_der(), auth_signer,
-                                                           {&owner_signer, signing->cert, ocsp});
+  const auto request =
+      *management::auth_cert_reg_request(soap, auth_cert.to_der(), auth_signer, {&owner_signer, signing->cert, ocsp});
   write_file(dir / "request.bin", request.body);
   auto post = [&](const std::string& file) {
     return run_command("curl -s --cacert " + (dir / "cs.pem").string() + " -o " + (dir / "answer.xml").string() +
