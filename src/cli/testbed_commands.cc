@@ -1,4 +1,5 @@
-// testbed init, add-client, sign-csr, up, down: a local X-Road instance (the testbed module).
+// testbed init, add-client, sign-csr, up, down, requests, approve: a local X-Road instance (the
+// testbed module).
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -10,6 +11,7 @@
 #include "base/log.h"
 #include "cli/command.h"
 #include "testbed/instance.h"
+#include "testbed/management_desk.h"
 #include "testbed/members.h"
 #include "testbed/runner.h"
 
@@ -42,6 +44,7 @@ void add_testbed_commands(CLI::App& app, Commands& out) {
     std::vector<std::string> clients;
     std::string usage, out, csr;
     bool der = false;
+    std::int64_t request_id = 0;
   };
   auto s = std::make_shared<State>();
   auto* tb = app.add_subcommand("testbed", "A local X-Road instance: test CA, OCSP, TSA, configuration, servers");
@@ -56,6 +59,8 @@ void add_testbed_commands(CLI::App& app, Commands& out) {
                    "The CA's certificate profile: Basic, BasicACME, Ejbca, FiVRK, Fo, Is, SkEsteId, SkKlass3 (or "
                    "X-Road's class name)")
       ->capture_default_str();
+  init->add_flag("--hold-requests", s->init.hold_requests,
+                 "Management requests X-Road's Central Server holds for approval wait for `testbed approve`");
   out.push_back({init, [s] {
                    if (const char* pin = std::getenv("XROAD_TOKEN_PIN"); pin && *pin) s->init.pin = pin;
                    s->init.dir = s->dir;
@@ -117,6 +122,42 @@ void add_testbed_commands(CLI::App& app, Commands& out) {
   out.push_back({up, [s] {
                    (void)log::init(log::Level::info);
                    return testbed::run_instance(s->dir, !s->no_servers);
+                 }});
+
+  // The management requests the instance's Central Server received (testbed/management_desk.h).
+  // `approve` works whether or not `up` runs: a running `up` republishes when it sees the
+  // shared parameters change.
+  auto open_desk = [](const std::string& dir) -> Result<testbed::ManagementDesk> {
+    ROADSIDE_TRY(nlohmann::json j, testbed::read_instance(dir));
+    if (!j.contains("central") || !j["central"].is_object())
+      return Error(base::make_error_code(base::errc::invalid_argument),
+                   dir + " was made before the testbed had a management service (run testbed init again)");
+    ROADSIDE_TRY(XRoadId provider, XRoadId::parse(j["central"].value("management_service", std::string())));
+    return testbed::ManagementDesk(std::filesystem::absolute(dir), j["central"].value("hold_requests", false),
+                                   provider);
+  };
+  auto* requests = tb->add_subcommand("requests", "List the management requests received, as JSON");
+  requests->add_option("--dir", s->dir, "Folder of the instance")->required();
+  out.push_back({requests, [s, open_desk] {
+                   auto desk = open_desk(s->dir);
+                   if (!desk.ok()) return testbed_error(desk.error());
+                   auto list = desk->list();
+                   if (!list.ok()) return testbed_error(list.error());
+                   nlohmann::json a = nlohmann::json::array();
+                   for (const auto& r : *list) a.push_back(testbed::to_json(r));
+                   std::cout << a.dump(2) << "\n";
+                   return 0;
+                 }});
+  auto* approve = tb->add_subcommand("approve", "Approve a held management request and apply it");
+  approve->add_option("--dir", s->dir, "Folder of the instance")->required();
+  approve->add_option("id", s->request_id, "The request's id (testbed requests)")->required();
+  out.push_back({approve, [s, open_desk] {
+                   auto desk = open_desk(s->dir);
+                   if (!desk.ok()) return testbed_error(desk.error());
+                   auto r = desk->approve(s->request_id);
+                   if (!r.ok()) return testbed_error(r.error());
+                   std::cout << testbed::to_json(*r).dump(2) << "\n";
+                   return 0;
                  }});
 
   auto* down = tb->add_subcommand("down", "Stop an instance running in the background");

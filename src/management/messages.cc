@@ -705,6 +705,19 @@ std::string build_response(const SoapRequest& request, std::int64_t request_id) 
   return envelope(request.header, std::string(service_code(body.type)) + "Response", body);
 }
 
+std::string build_fault(const Error& error) {
+  std::string text = error.detail();
+  if (text.size() > kMaxTextField) {
+    text.resize(kMaxTextField);
+    // Never end inside a UTF-8 sequence: drop a cut multi-byte character whole.
+    while (!text.empty() && (static_cast<unsigned char>(text.back()) & 0x80) != 0) text.pop_back();
+  }
+  return std::string("<?xml version=\"1.0\" encoding=\"UTF-8\"?><SOAP-ENV:Envelope xmlns:SOAP-ENV=\"") +
+         std::string(kSoapEnvNs) + "\"><SOAP-ENV:Body><SOAP-ENV:Fault><faultcode>" + xml::escape(error.fault_code()) +
+         "</faultcode><faultstring>" + xml::escape(text) +
+         "</faultstring><faultactor></faultactor></SOAP-ENV:Fault></SOAP-ENV:Body></SOAP-ENV:Envelope>";
+}
+
 // ---- reading a response ----------------------------------------------------------------------
 
 Result<ResponseInfo> parse_response(std::string_view content_type, std::string_view response,

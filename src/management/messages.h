@@ -159,6 +159,12 @@ Result<SoapRequest> parse_soap_request(std::string_view soap);
 // <requestId>. REQUIRES: `request` came from parse_soap_request or a builder.
 std::string build_response(const SoapRequest& request, std::int64_t request_id);
 
+// The central server's refusal (X-Road's SoapFault.createFaultXml, as its management service
+// answers with HTTP 500): faultcode is the error's fault code as the central server's
+// int-test .feature files expect it ("invalid_signature_value", "invalid_request"),
+// faultstring its detail (at most kMaxTextField bytes of it), faultactor empty.
+std::string build_fault(const Error& error);
+
 // A response as the Security Server reads it.
 struct ResponseInfo {
   RequestType type = RequestType::client_reg;

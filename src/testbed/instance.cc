@@ -15,6 +15,7 @@
 #include "base/random.h"
 #include "globalconf/directory.h"
 #include "globalconf/parameters.h"
+#include "management/messages.h"
 #include "signer/keyconf.h"
 #include "testbed/ca.h"
 #include "trust/certificate_profile.h"
@@ -116,11 +117,17 @@ Result<json> init_instance(const InitOptions& o) {
   ROADSIDE_TRY(unsigned short publisher_port, pick_port("127.0.0.1", taken));
   ROADSIDE_TRY(unsigned short authority_port, pick_port("127.0.0.1", taken));
   ROADSIDE_TRY(unsigned short services_port, pick_port("127.0.0.1", taken));
+  ROADSIDE_TRY(unsigned short central_port, pick_port("127.0.0.1", taken));
+  ROADSIDE_TRY(unsigned short management_port, pick_port("127.0.0.1", taken));
   const std::string loop = "http://127.0.0.1:";
   const std::string globalconf_url = loop + std::to_string(publisher_port) + "/internalconf";
   const std::string ocsp_url = loop + std::to_string(authority_port) + "/ocsp";
   const std::string tsa_url = loop + std::to_string(authority_port) + "/tsa";
   const std::string services_url = loop + std::to_string(services_port);
+  // X-Road's Central Server: authCertReg by HTTPS at 4001 /managementservice/; the other
+  // requests reach its management service through the provider's Security Server.
+  const std::string auth_cert_reg_url = "https://127.0.0.1:" + std::to_string(central_port) + "/managementservice/";
+  const std::string management_url = loop + std::to_string(management_port) + "/managementservice/manage/";
   const auto key_type = o.ecdsa ? crypto::KeyType::ec_p256 : crypto::KeyType::rsa2048;
 
   // The authorities and the configuration signing key.
@@ -134,6 +141,19 @@ Result<json> init_instance(const InitOptions& o) {
                                          conf_key, nullptr, conf_key));
   ROADSIDE_TRY_STATUS(write_file_atomically(dir / "globalconf" / "signing.key", conf_key.to_pem(), FileMode::secret));
   ROADSIDE_TRY_STATUS(write_file_atomically(dir / "globalconf" / "signing.pem", conf_cert.to_pem()));
+
+  // The management service's TLS identity: Security Servers trust exactly this certificate,
+  // published as authCertRegServiceCert (X-Road's ManagementRequestClient compares the
+  // server's certificate with it; no CA, no host name check).
+  ROADSIDE_TRY(crypto::PrivateKey tls_key, crypto::PrivateKey::generate(key_type));
+  ROADSIDE_TRY(crypto::Certificate tls_cert, crypto::issue_certificate({.common_name = o.instance + " central server",
+                                                                        .dns_names = {"localhost"},
+                                                                        .ip_addresses = {"127.0.0.1"},
+                                                                        .usage = crypto::Usage::tls_server,
+                                                                        .validity = std::chrono::hours(24 * 365 * 20)},
+                                                                       tls_key, nullptr, tls_key));
+  ROADSIDE_TRY_STATUS(write_file_atomically(dir / "central" / "tls.key", tls_key.to_pem(), FileMode::secret));
+  ROADSIDE_TRY_STATUS(write_file_atomically(dir / "central" / "tls.pem", tls_cert.to_pem()));
 
   std::string pin = o.pin;
   if (pin.empty()) {
@@ -175,7 +195,11 @@ Result<json> init_instance(const InitOptions& o) {
     ROADSIDE_TRY(XRoadId client, XRoadId::subsystem(o.instance, member_class, code, "CLIENT"));
     ROADSIDE_TRY(XRoadId service, XRoadId::subsystem(o.instance, member_class, code, "SERVICE"));
     std::vector<XRoadId> subsystems = {client, service};
-    if (i == 1) subsystems.push_back(*XRoadId::subsystem(o.instance, member_class, code, "MANAGEMENT"));
+    std::optional<XRoadId> management;
+    if (i == 1) {
+      management = *XRoadId::subsystem(o.instance, member_class, code, "MANAGEMENT");
+      subsystems.push_back(*management);
+    }
     shared.members.push_back({member, "Member " + std::to_string(i), subsystems});
     owners.members.push_back(member);
 
@@ -213,6 +237,7 @@ Result<json> init_instance(const InitOptions& o) {
     ROADSIDE_TRY_STATUS(signer::write_soft_token_key(sdir / "token", sign_id, sign_key, pin));
 
     globalconf::SecurityServer ss{server, address, {crypto::sha256(auth_cert.to_der())}, {member, client, service}};
+    if (management) ss.clients.push_back(*management);
     shared.security_servers.push_back(ss);
 
     const std::string yaml = "# roadside serve --config " + (sdir / "roadside.yaml").string() +
@@ -246,6 +271,21 @@ Result<json> init_instance(const InitOptions& o) {
               "/soap\n" + "    access:\n      - service: echo\n        subjects: [" + subjects + "]\n" +
               "      - service: bytes\n        subjects: [" + subjects + "]\n" +
               "      - service: getRandom\n        version: v1\n        subjects: [" + subjects + "]\n";
+    }
+    if (management) {
+      // The management service provider: the Central Server's services, open to every
+      // Security Server owner (X-Road's security-server-owners global group).
+      conf += "  - id: " + management->to_string() + "\n    services:\n";
+      std::string access;
+      for (const auto type : management::kRequestTypes) {
+        if (type == management::RequestType::auth_cert_reg) continue;  // sent to the Central Server directly
+        const std::string mcode(management::service_code(type));
+        conf += "      - code: " + mcode + "\n        type: WSDL\n        url: " + management_url +
+                "\n        wsdl: " + management_url + "?wsdl\n";
+        access += "      - service: " + mcode + "\n        subjects: [\"GLOBALGROUP:" + o.instance +
+                  "/security-server-owners\"]\n";
+      }
+      conf += "    access:\n" + access;
     }
     ROADSIDE_TRY_STATUS(write_file_atomically(sdir / "server-conf.yaml", conf));
     json clients = json::array();
@@ -289,29 +329,42 @@ Result<json> init_instance(const InitOptions& o) {
 
   globalconf::PrivateParameters priv;
   priv.instance = o.instance;
-  priv.auth_cert_reg_service_address = "http://127.0.0.1:" + std::to_string(publisher_port) + "/managementservice/";
-  priv.management_service_provider = *XRoadId::subsystem(o.instance, member_class, "1001", "MANAGEMENT");
+  priv.auth_cert_reg_service_address = auth_cert_reg_url;
+  priv.auth_cert_reg_service_cert = tls_cert;
+  const XRoadId management_provider = *XRoadId::subsystem(o.instance, member_class, "1001", "MANAGEMENT");
+  priv.management_service_provider = management_provider;
   priv.timestamping_interval_seconds = 60;
   ROADSIDE_TRY_STATUS(write_file_atomically(dir / "globalconf" / "shared-params.xml", shared.to_xml()));
   ROADSIDE_TRY_STATUS(write_file_atomically(dir / "globalconf" / "private-params.xml", priv.to_xml()));
   globalconf::Anchor anchor{o.instance, std::chrono::system_clock::now(), {{globalconf_url, {conf_cert}}}};
   ROADSIDE_TRY_STATUS(write_file_atomically(dir / "anchor.xml", anchor.to_xml()));
 
-  json instance = {
-      {"instance", o.instance},
-      {"anchor", (dir / "anchor.xml").string()},
-      {"globalconf_url", globalconf_url},
-      {"ca",
-       {{"cert", (dir / "ca" / "ca.pem").string()},
-        {"ocsp_url", ocsp_url},
-        {"profile", std::string(profile->name())},
-        {"profile_class", profile->class_name()}}},
-      {"tsa_url", tsa_url},
-      {"tsa_cert", (dir / "ca" / "tsa.pem").string()},
-      {"servers", servers},
-      {"services", services},
-      {"token_pin_env", "XROAD_TOKEN_PIN"},
-      {"ports", {{"publisher", publisher_port}, {"authorities", authority_port}, {"services", services_port}}}};
+  json instance = {{"instance", o.instance},
+                   {"anchor", (dir / "anchor.xml").string()},
+                   {"globalconf_url", globalconf_url},
+                   {"ca",
+                    {{"cert", (dir / "ca" / "ca.pem").string()},
+                     {"ocsp_url", ocsp_url},
+                     {"profile", std::string(profile->name())},
+                     {"profile_class", profile->class_name()}}},
+                   {"tsa_url", tsa_url},
+                   {"tsa_cert", (dir / "ca" / "tsa.pem").string()},
+                   {"servers", servers},
+                   {"services", services},
+                   {"token_pin_env", "XROAD_TOKEN_PIN"},
+                   {"central",
+                    {{"auth_cert_reg_url", auth_cert_reg_url},
+                     {"management_url", management_url},
+                     {"management_service", management_provider.to_string()},
+                     {"tls_cert", (dir / "central" / "tls.pem").string()},
+                     {"requests", (dir / "central" / "requests.json").string()},
+                     {"hold_requests", o.hold_requests}}},
+                   {"ports",
+                    {{"publisher", publisher_port},
+                     {"authorities", authority_port},
+                     {"services", services_port},
+                     {"central", central_port},
+                     {"management", management_port}}}};
   ROADSIDE_TRY_STATUS(write_file_atomically(dir / "instance.json", instance.dump(2) + "\n"));
   return instance;
 }

@@ -7,6 +7,8 @@
 //   globalconf/                 the configuration signing key and the parameters published
 //   servers/<code>/roadside.yaml, token/ (keyconf.xml + PKCS#12 keys), data/
 //   secrets/token-pin           the token PIN, unless XROAD_TOKEN_PIN was set at init (0600)
+//   central/tls.key, tls.pem    the management service's TLS identity (authCertRegServiceCert)
+//   central/requests.json       the management requests received (testbed/management_desk.h)
 // All listeners are on loopback; their ports are chosen free at init and kept in instance.json.
 #pragma once
 
@@ -33,12 +35,17 @@ struct InitOptions {
   // always map to one member class (SkEsteId: PERSON, Test: BUSINESS) gives the members that
   // class instead of COM.
   std::string profile = "FiVRK";
+  // Management requests that X-Road's Central Server holds for its administrator
+  // (registrations, owner and address changes, renames) wait for `testbed approve` instead of
+  // being approved as they arrive (testbed/management_desk.h).
+  bool hold_requests = false;
 };
 
 // Creates the instance. Refuses a folder that already holds one.
 Result<nlohmann::json> init_instance(const InitOptions& options);
 
-// Reads DIR/instance.json and checks it has what `up` needs.
+// Reads DIR/instance.json and checks it has what `up` needs. ("central", the management
+// service, is optional: instances made before it have none.)
 Result<nlohmann::json> read_instance(const std::filesystem::path& dir);
 
 // The token PIN: $XROAD_TOKEN_PIN, else DIR/secrets/token-pin.

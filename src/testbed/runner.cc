@@ -15,6 +15,7 @@
 #include "base/files.h"
 #include "base/log.h"
 #include "testbed/authorities.h"
+#include "testbed/central.h"
 #include "testbed/instance.h"
 #include "testbed/publisher.h"
 #include "testbed/services.h"
@@ -158,6 +159,36 @@ int run_instance(const fs::path& dir_in, bool with_servers) {
   if (auto st = central.start(); !st.ok()) return fail("publisher", st.error().detail());
   if (auto st = services.start(); !st.ok()) return fail("services", st.error().detail());
 
+  // The Central Server's management side, for instances that have one (made since it exists).
+  std::unique_ptr<ManagementDesk> desk;
+  std::unique_ptr<ManagementServer> management;
+  if (j.contains("central") && j["central"].is_object()) {
+    const auto& c = j["central"];
+    auto provider = XRoadId::parse(c.value("management_service", std::string()));
+    auto tls_key = read_file_limited(dir / "central" / "tls.key", 1 << 20);
+    auto tls_cert = read_file_limited(dir / "central" / "tls.pem", 1 << 20);
+    if (!provider.ok() || !tls_key.ok() || !tls_cert.ok() || !ports.contains("central") ||
+        !ports.contains("management"))
+      return fail("management", "instance.json's \"central\" or " + (dir / "central").string() + " is incomplete");
+    desk = std::make_unique<ManagementDesk>(dir, c.value("hold_requests", false), *provider);
+    auto https = loopback("management-tls", ports["central"].get<unsigned short>());
+    https.tls = net::TlsServerConfig{*tls_cert, *tls_key};
+    https.tls->policy = net::TlsPolicy{};  // Security Servers' management clients use Java's defaults
+    management = std::make_unique<ManagementServer>(
+        io, *desk, std::move(https), loopback("management", ports["management"].get<unsigned short>()), metrics);
+    if (auto st = management->start(); !st.ok()) return fail("management", st.error().detail());
+  }
+  // Republishes when shared-params.xml changes: an approval, by this process's management
+  // service or by `testbed approve` in another, rewrites it (under central/lock).
+  const fs::path shared_file = dir / "globalconf" / "shared-params.xml";
+  auto stamp_of = [&shared_file] {
+    std::error_code ec;
+    const auto t = fs::last_write_time(shared_file, ec);
+    const auto size = fs::file_size(shared_file, ec);
+    return std::to_string(t.time_since_epoch().count()) + "/" + std::to_string(ec ? 0 : size);
+  };
+  std::string shared_stamp = stamp_of();
+
   std::vector<Child> children;
   const nlohmann::json servers = with_servers ? j["servers"] : nlohmann::json::array();
   for (const auto& s : servers) {
@@ -175,6 +206,7 @@ int run_instance(const fs::path& dir_in, bool with_servers) {
     pidfile << ::getpid() << "\n";
   }
   log::info("testbed is up", {{"instance", j["instance"].get<std::string>()},
+                              {"management", management ? j["central"]["auth_cert_reg_url"].get<std::string>() : ""},
                               {"globalconf_url", j["globalconf_url"].get<std::string>()},
                               {"ocsp_url", authorities.ocsp_url()},
                               {"tsa_url", authorities.tsa_url()},
@@ -216,6 +248,33 @@ int run_instance(const fs::path& dir_in, bool with_servers) {
     });
   };
   check();
+  asio::steady_timer republish(io);
+  std::function<void()> watch_shared = [&] {
+    republish.expires_after(std::chrono::seconds(1));
+    republish.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      if (std::string stamp = stamp_of(); stamp != shared_stamp) {
+        auto text = read_file_limited(shared_file, 64 << 20);
+        auto parsed =
+            text.ok() ? globalconf::SharedParameters::parse(*text) : Result<globalconf::SharedParameters>(text.error());
+        if (!parsed.ok()) {
+          log::error("shared-params.xml changed but cannot be read; publishing the previous one",
+                     {{"error", parsed.error().detail()}});
+        } else {
+          publisher.set_parts(
+              {{"SHARED-PARAMETERS", "shared-params.xml", *text}, {"PRIVATE-PARAMETERS", "private-params.xml", *priv}});
+          if (auto st = publisher.publish(std::chrono::system_clock::now()); st.ok()) {
+            log::info("configuration republished", {{"reason", "shared-params.xml changed"}});
+          } else {
+            log::error("republishing failed", {{"error", st.error().detail()}});
+          }
+        }
+        shared_stamp = std::move(stamp);
+      }
+      watch_shared();
+    });
+  };
+  watch_shared();
   std::thread helper([&] { io.run(); });
   io.run();
   helper.join();
@@ -224,6 +283,7 @@ int run_instance(const fs::path& dir_in, bool with_servers) {
   io.restart();
   std::thread stopper([&] { io.run_for(std::chrono::seconds(3)); });
   services.stop_blocking(std::chrono::seconds(1));
+  if (management) management->stop_blocking(std::chrono::seconds(1));
   central.stop_blocking(std::chrono::seconds(1));
   authorities.stop_blocking(std::chrono::seconds(1));
   io.stop();

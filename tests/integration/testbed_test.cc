@@ -6,9 +6,14 @@
 #include <signal.h>
 
 #include "crypto/crypto.h"
+#include "globalconf/parameters.h"
+#include "management/messages.h"
+#include "management/signed_request.h"
 #include "signer/keyconf.h"
 #include "support/openssl_tools.h"
 #include "support/test_support.h"
+#include "testbed/authority.h"
+#include "testbed/ca.h"
 #include "trust/certificate_profile.h"
 
 namespace roadside::testing {
@@ -214,6 +219,99 @@ TEST(Testbed, SignCsrIssuesFromTheInstancesCa) {
   EXPECT_TRUE(posted->matches_key(other));
 
   EXPECT_EQ(run_command(roadside_binary().string() + " testbed down --dir " + d, &out), 0) << out;
+  EXPECT_EQ(up.wait(10s), 0) << up.output();
+}
+
+// The Central Server's management side through the binary: a new server's authCertReg by
+// HTTPS to the published authCertRegServiceAddress (the TLS certificate checked against the
+// published authCertRegServiceCert), held, approved by `testbed approve` from another process,
+// and the running `up` republishing shared parameters that list the new certificate's hash.
+TEST(Testbed, AuthCertRegIsHeldApprovedAndPublished) {
+  TempDir dir;
+  const std::string d = (dir / "tb").string();
+  const std::string bin = roadside_binary().string();
+  std::string out;
+  ASSERT_EQ(run_command(bin + " testbed init --dir " + d + " --servers 1 --ecdsa --hold-requests", &out), 0) << out;
+  const json j = json::parse(read_file(dir / "tb" / "instance.json"));
+  EXPECT_TRUE(j["central"]["hold_requests"].get<bool>());
+  Process up({bin, "testbed", "up", "--dir", d, "--no-servers"}, {}, dir / "up.log");
+  ASSERT_TRUE(up.wait_for_output("\"msg\":\"testbed is up\"", 20s)) << up.output();
+
+  // What a Security Server knows: the published private parameters.
+  auto published = [&](const std::string& name) {
+    std::string newest;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir / "tb" / "public" / "V6")) {
+      if (e.path().filename() == name && e.path().string() > newest) newest = e.path().string();
+    }
+    return newest.empty() ? std::string() : read_file(newest);
+  };
+  const auto priv = globalconf::PrivateParameters::parse(published("private-params.xml"));
+  ASSERT_TRUE(priv.ok()) << priv.error().to_string();
+  ASSERT_TRUE(priv->auth_cert_reg_service_cert.has_value());
+  ASSERT_TRUE(priv->management_service_provider.has_value());
+  write_file(dir / "cs.pem", priv->auth_cert_reg_service_cert->to_pem());
+
+  // A new server of member 1001: an auth key and certificate from the test CA, and the
+  // owner's signing key from ss1's token with a fresh OCSP response.
+  auto ca = std::move(testbed::TestCa::load(dir / "tb" / "ca")).value();
+  const XRoadId owner = *XRoadId::member("DEV", "COM", "1001");
+  const XRoadId server = *XRoadId::server("DEV", "COM", "1001", "ss7");
+  const auto auth_key = *crypto::PrivateKey::generate(crypto::KeyType::ec_p256);
+  const auto auth_cert = *ca->issue_auth(server, auth_key, "Member 1");
+  auto pin = read_file(dir / "tb" / "secrets" / "token-pin");
+  pin.pop_back();
+  auto signing = signer::open_soft_token_signing_key(j["servers"][0]["token"].get<std::string>(), pin, owner);
+  ASSERT_TRUE(signing.ok()) << signing.error().to_string();
+  const std::string ocsp = *testbed::make_ocsp_response(
+      *crypto::make_ocsp_request(signing->cert, ca->ca()),
+      [&](const std::string& serial) { return ca->status(serial); }, ca->ocsp_key(), std::chrono::system_clock::now(),
+      std::chrono::hours(1));
+  const management::KeySigner owner_signer(signing->key), auth_signer(auth_key);
+  const management::RequestBuilder builder(owner, *priv->management_service_provider);
+  const std::string soap = *builder.auth_cert_reg(server, "127.0.0.9", auth_cert.to_der());
+  const auto request =
+      *management::auth_cert_reg_request(soap, auth_cert.to_der(), auth_signer, {&owner_signer, signing->cert, ocsp});
+  write_file(dir / "request.bin", request.body);
+  auto post = [&](const std::string& file) {
+    return run_command("curl -s --cacert " + (dir / "cs.pem").string() + " -o " + (dir / "answer.xml").string() +
+                           " -w '%{http_code}' -H 'Content-Type: " + request.content_type + "' --data-binary @" +
+                           (dir / file).string() + " '" + priv->auth_cert_reg_service_address + "'",
+                       &out);
+  };
+  ASSERT_EQ(post("request.bin"), 0) << out;
+  EXPECT_EQ(out, "200");
+  auto answer = management::parse_response("text/xml", read_file(dir / "answer.xml"), soap);
+  ASSERT_TRUE(answer.ok()) << answer.error().to_string();
+  ASSERT_EQ(answer->request_id, 1);
+
+  // A tampered copy: X-Road's fault with HTTP 500.
+  std::string tampered = request.body;
+  tampered[tampered.find("127.0.0.9") + 8] = '8';
+  write_file(dir / "tampered.bin", tampered);
+  ASSERT_EQ(post("tampered.bin"), 0) << out;
+  EXPECT_EQ(out, "500");
+  EXPECT_NE(read_file(dir / "answer.xml").find("<faultcode>invalid_signature_value</faultcode>"), std::string::npos);
+
+  // Held: listed, not published.
+  ASSERT_EQ(run_command(bin + " testbed requests --dir " + d, &out), 0) << out;
+  json list = json::parse(out.substr(out.find('[')));
+  ASSERT_EQ(list.size(), 1u) << out;
+  EXPECT_EQ(list[0]["state"], "SUBMITTED_FOR_APPROVAL");
+  EXPECT_EQ(list[0]["server"], server.to_string());
+  const std::string hash = crypto::sha256(auth_cert.to_der());
+  auto lists_hash = [&] {
+    auto shared = globalconf::SharedParameters::parse(published("shared-params.xml"));
+    return shared.ok() && shared->server_by_auth_cert_hash(hash) != nullptr;
+  };
+  EXPECT_FALSE(lists_hash());
+
+  ASSERT_EQ(run_command(bin + " testbed approve --dir " + d + " 1", &out), 0) << out;
+  EXPECT_NE(out.find("\"APPROVED\""), std::string::npos) << out;
+  EXPECT_NE(run_command(bin + " testbed approve --dir " + d + " 1", &out), 0) << "approved already";
+  EXPECT_TRUE(eventually(lists_hash, 10s)) << up.output();
+  EXPECT_TRUE(up.wait_for_output("configuration republished", 5s)) << up.output();
+
+  EXPECT_EQ(run_command(bin + " testbed down --dir " + d, &out), 0) << out;
   EXPECT_EQ(up.wait(10s), 0) << up.output();
 }
 
