@@ -235,15 +235,19 @@ TEST(Api, EnforcesPermissionsRefusesChangesOnSecondariesAndAuditsChanges) {
   for (const auto& l : lines) {
     if (l.value("log", "") == "audit") audits.push_back(l);
   }
-  ASSERT_EQ(audits.size(), 2u) << captured.out.str();
-  EXPECT_EQ(audits[0]["event"], "API key create");
-  EXPECT_EQ(audits[0]["user"], "admin");
-  EXPECT_EQ(audits[0]["auth"], "HttpBasic");
-  EXPECT_EQ(audits[0]["ipaddress"], "127.0.0.1");
-  EXPECT_EQ(audits[0]["url"], "/api/v1/api-keys");
-  EXPECT_EQ(audits[0]["data"]["apiKeyRoles"], nlohmann::json::array({"XROAD_SECURITY_OFFICER"}));
-  EXPECT_EQ(audits[1]["event"], "API key create failed");
-  EXPECT_EQ(audits[1]["reason"], "invalid_role");
+  ASSERT_EQ(audits.size(), 3u) << captured.out.str();
+  // The observer's refused attempt is a change that failed, too.
+  EXPECT_EQ(audits[0]["event"], "API key create failed");
+  EXPECT_EQ(audits[0]["reason"], "permission_denied");
+  EXPECT_EQ(audits[0]["user"], "api-key-1");
+  EXPECT_EQ(audits[1]["event"], "API key create");
+  EXPECT_EQ(audits[1]["user"], "admin");
+  EXPECT_EQ(audits[1]["auth"], "HttpBasic");
+  EXPECT_EQ(audits[1]["ipaddress"], "127.0.0.1");
+  EXPECT_EQ(audits[1]["url"], "/api/v1/api-keys");
+  EXPECT_EQ(audits[1]["data"]["apiKeyRoles"], nlohmann::json::array({"XROAD_SECURITY_OFFICER"}));
+  EXPECT_EQ(audits[2]["event"], "API key create failed");
+  EXPECT_EQ(audits[2]["reason"], "invalid_role");
   EXPECT_EQ(captured.out.str().find(key), std::string::npos) << "the key itself is never logged";
 
   Api secondary(/*secondary=*/true);

@@ -161,6 +161,12 @@ asio::awaitable<Response> Api::handle(Request& request) const {
   if (!allowed) {
     log::info("admin API: permission denied",
               {{"user", request.caller.user}, {"path", route->path}, {"permission", route->permission}});
+    if (route->changes && !route->event.empty()) {
+      log::Fields context = {
+          {"auth", auth_name(request.caller.auth)}, {"url", "/api/v1" + request.path}, {"reason", "permission_denied"}};
+      if (!request.caller.address.empty()) context["ipaddress"] = request.caller.address;
+      log::audit(route->event + " failed", request.caller.user, log::Fields::object(), context);
+    }
     co_return error_response(ApiError{403, {"permission_denied", {route->permission}}, {}, {}});
   }
   if (route->changes && secondary_) {

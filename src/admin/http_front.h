@@ -27,8 +27,8 @@
 namespace roadside::admin {
 
 struct FrontOptions {
-  std::size_t regular_body_limit = 50 * 1000;        // X-Road's request-size-limit-regular, 50KB
-  std::size_t upload_body_limit = 10 * 1000 * 1000;  // request-size-limit-binary-upload, 10MB
+  std::size_t regular_body_limit = 50 * 1024;        // X-Road's request-size-limit-regular, 50KB (1 KB = 1024)
+  std::size_t upload_body_limit = 10 * 1024 * 1024;  // request-size-limit-binary-upload, 10MB
   RateLimits rate;
   AddressList key_management_whitelist;  // X-Road's key-management-api-whitelist
   AddressList regular_whitelist;         // regular-api-whitelist

@@ -16,6 +16,22 @@ namespace {
 
 constexpr std::size_t kMaxAddress = 255;
 
+std::string upper(std::string text) {
+  for (char& c : text) c = static_cast<char>(c >= 'a' && c <= 'f' ? c - 'a' + 'A' : c);
+  return text;
+}
+
+// The key and certificate with X-Road's hash `hash`, or nulls.
+std::pair<const signer::TokenKey*, const signer::TokenCert*> find(const std::vector<signer::TokenKey>& keys,
+                                                                  const std::string& hash) {
+  for (const auto& k : keys) {
+    for (const auto& c : k.certs) {
+      if (c.hash() == hash) return {&k, &c};
+    }
+  }
+  return {nullptr, nullptr};
+}
+
 }  // namespace
 
 void add_registration_routes(Api& api, ServerState& state) {
@@ -23,19 +39,14 @@ void add_registration_routes(Api& api, ServerState& state) {
       {Verb::put, "/token-certificates/{hash}/register", "send_auth_cert_reg_req",
        [&state](Request& r) -> asio::awaitable<HandlerResult> {
          const nlohmann::json body = r.json_body().value_or(nlohmann::json());
-         const std::string address = body.is_object() ? body.value("address", "") : "";
+         const std::string address = body.is_object() && body.contains("address") && body["address"].is_string()
+                                         ? body["address"].get<std::string>()
+                                         : "";
          if (address.empty() || address.size() > kMaxAddress) co_return bad_request("invalid_address", {address});
          auto keys = state.token.contents();
          if (!keys.ok()) co_return internal_error(keys.error());
-         std::string hash = r.param("hash");
-         for (char& c : hash) c = static_cast<char>(c >= 'a' && c <= 'f' ? c - 'a' + 'A' : c);
-         const signer::TokenKey* key = nullptr;
-         const signer::TokenCert* cert = nullptr;
-         for (const auto& k : *keys) {
-           for (const auto& c : k.certs) {
-             if (c.hash() == hash) key = &k, cert = &c;
-           }
-         }
+         const std::string hash = upper(r.param("hash"));
+         const auto [key, cert] = find(*keys, hash);
          if (!cert) co_return not_found("no such certificate");
          if (key->usage != signer::KeyUsage::authentication) co_return bad_request("cert_not_auth_cert", {hash});
          if (cert->status != signer::CertStatus::saved && cert->status != signer::CertStatus::global_error) {

@@ -4,6 +4,8 @@
 #include "admin/ids.h"
 #include "admin/token_json.h"
 #include "base/log.h"
+#include "trust/certificate_profile.h"
+#include "trust/verifier.h"
 
 namespace roadside::admin {
 
@@ -49,12 +51,69 @@ bool token_id_ok(const Request& r) {
 // A signer error as X-Road's API answers it, with the statuses X-Road's document declares for
 // these operations (409 only where a certificate is imported twice).
 ApiError token_error(const Error& e) {
-  if (e.code() == signer::errc::pin_incorrect) return bad_request("pin_incorrect", {}, e.detail());
-  if (e.code() == signer::errc::token_not_active) return bad_request("token_not_active", {}, e.detail());
-  if (e.code() == signer::errc::key_not_found) return ApiError{404, {"key_not_found", {}}, {}, e.detail()};
-  if (e.code() == signer::errc::cert_not_found)
-    return ApiError{409, {"certificate_already_exists", {}}, {}, e.detail()};
+  using signer::errc;
+  if (e.code() == errc::key_not_found) return ApiError{404, {"key_not_found", {}}, {}, e.detail()};
+  if (e.code() == errc::cert_not_found) return ApiError{404, {"certificate_not_found", {}}, {}, e.detail()};
+  if (e.code() == errc::csr_not_found) return ApiError{404, {"csr_not_found", {}}, {}, e.detail()};
+  if (e.code() == errc::cert_exists) return ApiError{409, {"certificate_already_exists", {}}, {}, e.detail()};
+  for (errc refused : {errc::pin_incorrect, errc::token_not_active, errc::key_usage_mismatch, errc::member_required}) {
+    if (e.code() == refused) return bad_request(e.fault_code(), {}, e.detail());
+  }
   return internal_error(e);
+}
+
+// What X-Road's signer checks before it imports a certificate: it chains to an approved CA of
+// global configuration and is valid now; it is an authentication or a signing certificate, of
+// the usage its key has; the caller may import that kind; a signing certificate's member is the
+// one the CA's certificate profile reads from it, and one the key made a CSR for (or the
+// server's owner). Returns that member (signing), or the error.
+std::variant<std::optional<XRoadId>, ApiError> check_import(const ServerState& state, const Request& r,
+                                                            const crypto::Certificate& cert) {
+  auto shared = state.shared();
+  if (!shared)
+    return bad_request("global_conf_outdated", {}, "no valid global configuration to check the certificate with");
+  auto issuer = trust::find_issuer(cert, *shared);
+  if (!issuer.ok()) return bad_request("certificate_not_approved", {}, issuer.error().detail());
+  std::vector<crypto::Certificate> intermediates;
+  for (const auto& i : issuer->ca->intermediates) intermediates.push_back(i.cert);
+  if (auto st = crypto::verify_chain(cert, intermediates, {issuer->ca->top.cert}, std::chrono::system_clock::now());
+      !st.ok()) {
+    return bad_request("certificate_not_approved", {}, st.error().detail());
+  }
+  if (!cert.is_auth_cert() && !cert.is_signing_cert())
+    return bad_request("wrong_cert_usage", {}, "neither authentication nor signing");
+  const bool auth = cert.is_auth_cert();
+  const char* permission = auth ? "import_auth_cert" : "import_sign_cert";
+  if (!permits(r.caller.roles, permission)) return ApiError{403, {"permission_denied", {permission}}, {}, {}};
+  auto keys = state.token.contents();
+  if (!keys.ok()) return internal_error(keys.error());
+  const std::string public_key = cert.public_key_der();
+  const signer::TokenKey* key = nullptr;
+  for (const auto& k : *keys) {
+    if (!k.public_key.empty() && k.public_key == public_key) key = &k;
+  }
+  if (!key) return ApiError{404, {"key_not_found", {}}, {}, "no key of the token has the certificate's public key"};
+  if (key->usage && (*key->usage == KeyUsage::authentication) != auth) {
+    return bad_request("wrong_cert_usage", {key->key_id}, "the key is of the other usage");
+  }
+  if (auth) return std::optional<XRoadId>();
+  // The member: the profile reads it, checked against the members the key's CSRs are for.
+  std::vector<XRoadId> expected;
+  for (const auto& csr : key->csrs) {
+    if (csr.member) expected.push_back(*csr.member);
+  }
+  if (expected.empty()) {
+    if (auto server = state.server_id()) expected.push_back(server->owner_member());
+  }
+  std::string why = "the key has no CSR naming a member";
+  for (const auto& member : expected) {
+    auto named = trust::signing_cert_member(cert, issuer->ca->certificate_profile_info, member);
+    if (named.ok() && named->owner_member() == member.owner_member())
+      return std::optional<XRoadId>(member.owner_member());
+    why = named.ok() ? "the certificate is for " + named->to_string() + ", not " + member.to_string()
+                     : named.error().detail();
+  }
+  return bad_request("member_mismatch", {}, why);
 }
 
 std::optional<std::string> string_field(const nlohmann::json& body, const char* name) {
@@ -161,7 +220,8 @@ void add_token_routes(Api& api, ServerState& state) {
              }
              for (const auto& c : key->certs) {
                if (auth && c.status == signer::CertStatus::registered && r.query["ignore_warnings"] != "true") {
-                 co_return ApiError{400, {"warnings_detected", {}}, {{"unregister_auth_cert", {c.hash()}}}, {}};
+                 co_return ApiError{
+                     400, {"warnings_detected", {}}, {{"auth_key_with_registered_cert_warning", {key->key_id}}}, {}};
                }
              }
              r.audit = {{"keyId", key->key_id},
@@ -171,10 +231,23 @@ void add_token_routes(Api& api, ServerState& state) {
              co_return empty_response(204);
            },
            true, "Delete key from token and configuration", false, "delete a key with its certificates and CSRs"});
-  api.add({Verb::delete_, "/keys/{id}/csrs/{csr_id}", "delete_key",
+  api.add({Verb::delete_, "/keys/{id}/csrs/{csr_id}", "delete_auth_cert|delete_sign_cert",
            [&state](Request& r) -> asio::awaitable<HandlerResult> {
-             r.audit = {{"keyId", r.param("id")}, {"csrId", r.param("csr_id")}};
-             if (auto st = state.token.delete_csr(r.param("csr_id")); !st.ok()) co_return token_error(st.error());
+             auto keys = read_token(state);
+             if (auto* e = std::get_if<ApiError>(&keys)) co_return *e;
+             const auto* key = find_key(std::get<0>(keys), r.param("id"));
+             if (!key) co_return not_found("no such key");
+             const signer::TokenCsr* csr = nullptr;
+             for (const auto& c : key->csrs) {
+               if (c.csr_id == r.param("csr_id")) csr = &c;
+             }
+             if (!csr) co_return ApiError{404, {"csr_not_found", {}}, {}, {}};
+             const char* permission = csr->usage == KeyUsage::authentication ? "delete_auth_cert" : "delete_sign_cert";
+             if (!permits(r.caller.roles, permission))
+               co_return ApiError{403, {"permission_denied", {permission}}, {}, {}};
+             r.audit = {{"keyId", key->key_id}, {"csrId", csr->csr_id}};
+             if (auto st = state.token.delete_csr(key->key_id, csr->csr_id); !st.ok())
+               co_return token_error(st.error());
              co_return empty_response(204);
            },
            true, "Delete CSR", false, "delete a CSR"});
@@ -189,11 +262,9 @@ void add_token_routes(Api& api, ServerState& state) {
              auto cert = crypto::Certificate::from_der(r.body);
              if (!cert.ok()) cert = crypto::Certificate::from_pem(r.body);
              if (!cert.ok()) co_return bad_request("invalid_cert", {}, cert.error().detail());
-             const bool auth = cert->is_auth_cert();
-             if (auth && !permits(r.caller.roles, "import_auth_cert")) {
-               co_return ApiError{403, {"permission_denied", {"import_auth_cert"}}, {}, {}};
-             }
-             auto made = state.token.import_certificate(*cert);
+             auto checked = check_import(state, r, *cert);
+             if (auto* e = std::get_if<ApiError>(&checked)) co_return *e;
+             auto made = state.token.import_certificate(*cert, std::get<std::optional<XRoadId>>(checked));
              if (!made.ok()) co_return token_error(made.error());
              r.audit = {{"certHash", made->hash()},
                         {"certHashAlgorithm", "SHA-256"},
@@ -258,6 +329,12 @@ void add_token_routes(Api& api, ServerState& state) {
          if (!found) co_return not_found("no such certificate");
          if (found->key->usage == KeyUsage::authentication && !permits(r.caller.roles, "delete_auth_cert")) {
            co_return ApiError{403, {"permission_denied", {"delete_auth_cert"}}, {}, {}};
+         }
+         if (found->key->usage == KeyUsage::authentication &&
+             (found->cert->status == signer::CertStatus::registered ||
+              found->cert->status == signer::CertStatus::registration_in_progress)) {
+           co_return bad_request("action_not_possible", {std::string(signer::cert_status_name(found->cert->status))},
+                                 "unregister the certificate first");
          }
          r.audit = {{"certHash", found->cert->hash()}, {"certHashAlgorithm", "SHA-256"}, {"keyId", found->key->key_id}};
          if (auto st = state.token.delete_certificate(found->cert->hash()); !st.ok()) co_return token_error(st.error());

@@ -194,10 +194,10 @@ const std::vector<Option>& options() {
        "Requests a second from one address before 429 (X-Road's rate-limit-requests-per-second).", false, 1, 1000000},
       {"admin.rate_limit_requests_per_minute", Type::integer, "600", "ROADSIDE_ADMIN_RATE_PER_MINUTE", "",
        "Requests a minute from one address before 429 (X-Road's rate-limit-requests-per-minute).", false, 1, 100000000},
-      {"admin.request_size_limit_regular", Type::integer, "50000", "ROADSIDE_ADMIN_REQUEST_SIZE_LIMIT", "",
+      {"admin.request_size_limit_regular", Type::integer, "51200", "ROADSIDE_ADMIN_REQUEST_SIZE_LIMIT", "",
        "Largest request body in bytes, but for file uploads; larger gets 413 (X-Road's request-size-limit-regular, 50KB).",
        false, 1024, 104857600},
-      {"admin.request_size_limit_binary_upload", Type::integer, "10000000", "ROADSIDE_ADMIN_UPLOAD_SIZE_LIMIT", "",
+      {"admin.request_size_limit_binary_upload", Type::integer, "10485760", "ROADSIDE_ADMIN_UPLOAD_SIZE_LIMIT", "",
        "Largest file upload in bytes (certificates, anchors); larger gets 413 (X-Road's "
        "request-size-limit-binary-upload, 10MB).",
        false, 1024, 1073741824},

@@ -113,15 +113,20 @@ Status AdminApi::start() {
   auto port = listeners_.add(std::move(listener), front_->handler());
   if (!port.ok()) return port.error();
   log::info("admin API listening", {{"address", options_.address}, {"port", *port}, {"node_type", node_type}});
-  if (!secondary) boost::asio::co_spawn(work_, follow(), boost::asio::detached);
+  follower_only_ = secondary;  // a secondary reads what the primary changes, and changes nothing
+  boost::asio::co_spawn(work_, follow(), boost::asio::detached);
   return {};
 }
 
 boost::asio::awaitable<void> AdminApi::follow() {
   while (!stopped_) {
+    // Another node (the primary of a cluster) may have changed the token's certificates.
+    if (auto st = state_.token.reload(); !st.ok()) {
+      log::warn("cannot read the token's keys and certificates again", {{"error", st.error().detail()}});
+    }
     auto shared = state_.shared();
     auto server = state_.server_id();
-    if (shared && server) {
+    if (shared && server && !follower_only_) {
       auto changed = admin::follow_global_configuration(state_.token, *shared, *server);
       if (!changed.ok()) {
         log::warn("cannot bring certificate states in line with global configuration",

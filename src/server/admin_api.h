@@ -41,8 +41,10 @@ class AdminApi final : public Component {
   ~AdminApi() override;
 
   std::string_view name() const override { return "admin_api"; }
-  // Serves the API and starts following global configuration: every 5 s the authentication
-  // certificates' states are brought in line with it (admin/cert_states.h).
+  // Serves the API and starts following: every 5 s the token's keys and certificates are read
+  // again (a cluster's other nodes see what the primary changed) and, on a primary or a
+  // standalone node, the authentication certificates' states are brought in line with global
+  // configuration (admin/cert_states.h).
   Status start() override;
   boost::asio::awaitable<void> stop() override;
 
@@ -58,6 +60,7 @@ class AdminApi final : public Component {
   std::unique_ptr<admin::HttpFront> front_;
   boost::asio::steady_timer timer_;  // on the work thread
   std::atomic<bool> stopped_{false};
+  bool follower_only_ = false;  // a secondary: reload the token, change no state
 
   boost::asio::awaitable<void> follow();
 };

@@ -60,6 +60,10 @@ const FaultCategory& signer_category() noexcept {
                     {errc::pin_incorrect, "pin_incorrect", "PIN incorrect"},
                     {errc::token_not_active, "token_not_active", "token not active"},
                     {errc::ocsp_unavailable, "cert_validation", "no OCSP response for an own certificate"},
+                    {errc::cert_exists, "certificate_already_exists", "certificate already in the token"},
+                    {errc::csr_not_found, "csr_not_found", "CSR not found"},
+                    {errc::key_usage_mismatch, "wrong_cert_usage", "key of the other usage"},
+                    {errc::member_required, "member_required", "signing needs a member"},
                 });
   return c;
 }

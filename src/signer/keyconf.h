@@ -23,6 +23,10 @@ enum class errc {
   pin_incorrect,          // the PIN does not open the key file
   token_not_active,       // the token is not logged in (no PIN given yet)
   ocsp_unavailable,       // no valid OCSP response for an own certificate yet
+  cert_exists,            // the certificate is in the token already
+  csr_not_found,          // no CSR with that id (for that key)
+  key_usage_mismatch,     // a key of one usage asked to take a CSR or certificate of the other
+  member_required,        // a signing CSR or certificate without the member it is for
 };
 const FaultCategory& signer_category() noexcept;
 inline std::error_code make_error_code(errc e) { return {static_cast<int>(e), signer_category()}; }

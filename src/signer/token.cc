@@ -49,8 +49,10 @@ CertStatus keyconf_status(std::string_view text) {
 // registered one.
 const TokenCert* newest_usable(const std::vector<const TokenCert*>& certs) {
   const TokenCert* best = nullptr;
+  const auto now = std::chrono::system_clock::now();
   for (const TokenCert* c : certs) {
     if (!c->active || c->status != CertStatus::registered) continue;
+    if (c->cert.not_before() > now || c->cert.not_after() < now) continue;  // not valid now
     if (!best || c->cert.not_before() > best->cert.not_before()) best = c;
   }
   return best;
@@ -171,6 +173,7 @@ Result<std::vector<TokenKey>> SoftToken::contents() const {
     k.usage = usage_of(r[1]);
     k.friendly_name = storage::as_text(r[2]).value_or("");
     k.label = storage::as_text(r[3]).value_or("");
+    k.public_key = storage::as_text(r[4]).value_or("");
     index[k.key_id] = keys.size();
     keys.push_back(std::move(k));
   }
@@ -450,10 +453,12 @@ Result<TokenCsr> SoftToken::make_csr(const std::string& key_id, KeyUsage usage, 
   auto it = std::find_if(all.begin(), all.end(), [&](const TokenKey& k) { return k.key_id == key_id; });
   if (it == all.end()) return bad(errc::key_not_found, "no key " + key_id + " in the token");
   if (it->usage && *it->usage != usage) {
-    return bad(errc::key_not_found, "key " + key_id + " is a " + std::string(key_usage_name(*it->usage)) +
+    return bad(errc::key_usage_mismatch, "key " + key_id + " is a " + std::string(key_usage_name(*it->usage)) +
                                         " key; a " + std::string(key_usage_name(usage)) + " CSR needs a key of its own");
   }
-  if (usage == KeyUsage::signing && !member) return bad(errc::key_not_found, "a signing CSR needs the member it is for");
+  if (usage == KeyUsage::signing && (!member || member->type() != ObjectType::member)) {
+    return bad(errc::member_required, "a signing CSR needs the member (not a subsystem) it is for");
+  }
   crypto::CsrOptions options;
   options.key_usage = usage == KeyUsage::signing ? crypto::CsrKeyUsage::sign : crypto::CsrKeyUsage::auth;
   options.dns_name = dns_name;
@@ -474,12 +479,13 @@ Result<TokenCsr> SoftToken::make_csr(const std::string& key_id, KeyUsage usage, 
   return made;
 }
 
-Status SoftToken::delete_csr(const std::string& csr_id) {
-  const storage::Value id[] = {csr_id};
-  auto rows = store_.with_connection(
-      [&](storage::Connection& c) { return c.query("DELETE FROM token_csrs WHERE csr_id = ? RETURNING csr_id", id); });
+Status SoftToken::delete_csr(const std::string& key_id, const std::string& csr_id) {
+  const storage::Value id[] = {csr_id, key_id};
+  auto rows = store_.with_connection([&](storage::Connection& c) {
+    return c.query("DELETE FROM token_csrs WHERE csr_id = ? AND key_id = ? RETURNING csr_id", id);
+  });
   if (!rows.ok()) return rows.error();
-  if (rows->empty()) return bad(errc::key_not_found, "no CSR " + csr_id + " in the token");
+  if (rows->empty()) return bad(errc::csr_not_found, "key " + key_id + " has no CSR " + csr_id);
   return {};
 }
 
@@ -488,7 +494,7 @@ Result<TokenCert> SoftToken::import_certificate(const crypto::Certificate& cert,
   const std::string hash = cert.sha256_hex();
   for (const auto& k : all) {
     for (const auto& c : k.certs) {
-      if (c.hash() == hash) return bad(errc::cert_not_found, "the certificate is already in the token (key " + k.key_id + ")");
+      if (c.hash() == hash) return bad(errc::cert_exists, "the certificate is already in the token (key " + k.key_id + ")");
     }
   }
   // The key with the certificate's public key.
@@ -506,6 +512,10 @@ Result<TokenCert> SoftToken::import_certificate(const crypto::Certificate& cert,
   }
   if (!key) return bad(errc::key_not_found, "no key of the token has this certificate's public key (" + cert.subject() + ")");
   const KeyUsage usage = key->usage.value_or(cert.is_auth_cert() ? KeyUsage::authentication : KeyUsage::signing);
+  if ((usage == KeyUsage::authentication) != cert.is_auth_cert()) {
+    return bad(errc::key_usage_mismatch, "key " + key->key_id + " is a " + std::string(key_usage_name(usage)) +
+                                             " key; the certificate is not one for it");
+  }
   std::optional<XRoadId> owner = member;
   if (usage == KeyUsage::signing && !owner) {
     for (const auto& csr : key->csrs) {
@@ -516,7 +526,7 @@ Result<TokenCert> SoftToken::import_certificate(const crypto::Certificate& cert,
     }
   }
   if (usage == KeyUsage::signing && !owner) {
-    return bad(errc::cert_not_found, "a signing certificate needs its member: the key has no CSR naming one");
+    return bad(errc::member_required, "a signing certificate needs its member: the key has no CSR naming one");
   }
   if (usage == KeyUsage::authentication) owner.reset();
   TokenCert made{key->key_id, owner, cert, usage == KeyUsage::signing,

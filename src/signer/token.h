@@ -72,6 +72,7 @@ struct TokenKey {
   std::string friendly_name;
   std::string label;
   bool ec = false;  // an EC key (else RSA); only known while the key is opened or has a certificate
+  std::string public_key;  // SubjectPublicKeyInfo DER; empty for an imported key until its first login
   std::vector<TokenCert> certs;
   std::vector<TokenCsr> csrs;
 };
@@ -155,12 +156,16 @@ class SoftToken final : public KeySource {
   Result<TokenCsr> make_csr(const std::string& key_id, KeyUsage usage, const std::optional<XRoadId>& member,
                             const std::vector<std::pair<std::string, std::string>>& subject, const std::string& profile,
                             const std::string& dns_name = {});
-  Status delete_csr(const std::string& csr_id);
+  // errc::csr_not_found when `key_id` has no CSR `csr_id`.
+  Status delete_csr(const std::string& key_id, const std::string& csr_id);
   // Imports a certificate for the key whose public key it has (logged in or not). A signing
   // certificate takes the member of its key's CSR (or `member`), is active and registered; an
   // authentication certificate is saved and inactive until it is registered and activated (as
   // X-Road's signer does). The CSRs of that key and member go. errc::key_not_found when no key
-  // of the token has its public key; errc::cert_not_found for a certificate already there.
+  // of the token has its public key; errc::cert_exists for a certificate already there;
+  // errc::key_usage_mismatch for an authentication certificate on a signing key or the reverse;
+  // errc::member_required for a signing certificate whose member is not known. The caller checks
+  // the certificate's chain and validity (the admin API does, against global configuration).
   Result<TokenCert> import_certificate(const crypto::Certificate& cert, const std::optional<XRoadId>& member = std::nullopt);
   Status set_active(const std::string& cert_hash, bool active);
   Status set_status(const std::string& cert_hash, CertStatus status);

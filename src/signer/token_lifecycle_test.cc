@@ -141,7 +141,7 @@ TEST(TokenLifecycle, ARenewedSigningCertificateIsUsedOnceActiveAndTheOldOneWhenI
   ASSERT_TRUE(other.login(kPin).ok());
   EXPECT_EQ((*other.signing_key(member()))->info.cert.serial_hex(), renewed.serial_hex());
 
-  EXPECT_EQ(token.import_certificate(renewed, member()).error().code(), errc::cert_not_found) << "already there";
+  EXPECT_EQ(token.import_certificate(renewed, member()).error().code(), errc::cert_exists) << "already there";
   const auto stranger_key = *crypto::PrivateKey::generate(crypto::KeyType::ec_p256);
   EXPECT_EQ(
       token.import_certificate(Folder::issue(stranger_key, crypto::Usage::signing, 1min), member()).error().code(),

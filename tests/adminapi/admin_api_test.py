@@ -12,6 +12,7 @@ authentication from outside the key-management whitelist 403.
 """
 import base64
 import json
+import shutil
 import os
 import re
 import socket
@@ -69,9 +70,15 @@ class Server:
         raise RuntimeError("roadside serve did not start its admin API:\n" + self.log.read())
 
     def stop(self):
+        if self.proc.poll() is not None:  # it ended by itself: say how
+            self.log.seek(0)
+            sys.stderr.write(f"roadside serve exited with {self.proc.returncode}; its log ends:\n" +
+                             "\n".join(self.log.read().splitlines()[-40:]) + "\n")
         self.proc.terminate()
         self.proc.wait(30)
         self.log.close()
+        if os.environ.get("ADMIN_TEST_KEEP_LOG"):
+            shutil.copy(self.log.name, os.environ["ADMIN_TEST_KEEP_LOG"])
 
     def call(self, method, path, auth=None, body=None, content_type="application/json"):
         """(status, content type, body bytes) of one request."""
@@ -270,7 +277,7 @@ class Onboarding(unittest.TestCase):
             server = None
             try:
                 contract = json.loads(read_bytes(os.path.join(testbed, "instance.json")))
-                server = Server(work, anchor=contract["anchor"])
+                server = Server(work, ["--set", "globalconf.refresh_interval_s=5"], anchor=contract["anchor"])
                 _, _, body = server.call("POST", "/api/v1/api-keys", basic(),
                                          ["XROAD_SECURITY_OFFICER", "XROAD_REGISTRATION_OFFICER",
                                           "XROAD_SYSTEM_ADMINISTRATOR"])
@@ -337,15 +344,38 @@ class Onboarding(unittest.TestCase):
                                                           ("ssnew.example.org" if f["id"] == "subjectAltName" else "x")
                                                           for f in auth_fields}},
                                 expect=201)
-                auth_cert = json.loads(call("POST", "/api/v1/token-certificates", ca_signs(auth_csr, "auth"),
-                                            "application/octet-stream", expect=201))
+                auth_der = ca_signs(auth_csr, "auth")
+                auth_cert = json.loads(call("POST", "/api/v1/token-certificates", auth_der, "application/octet-stream",
+                                            expect=201))
                 self.assertEqual((auth_cert["status"], auth_cert["active"]), ("SAVED", False))
                 self.assertIn("REGISTER", auth_cert["possible_actions"])
                 digest = auth_cert["certificate_details"]["hash"]
+                # The same certificate twice is refused.
+                call("POST", "/api/v1/token-certificates", auth_der, "application/octet-stream", expect=409)
+
+                # authCertReg to the testbed's Central Server (once the owner's signing
+                # certificate has its OCSP response), which approves it and republishes.
+                deadline = time.time() + 30
+                while True:
+                    status, _, data = server.call("PUT", f"/api/v1/token-certificates/{digest}/register", key,
+                                                  {"address": "127.0.0.9"})
+                    if status == 200 or time.time() > deadline or b"ocsp_response_unavailable" not in data:
+                        break
+                    time.sleep(0.5)
+                self.assertEqual(status, 200, data)
+                cert_now = json.loads(call("GET", f"/api/v1/token-certificates/{digest}", expect=200))
+                self.assertIn(cert_now["status"], ("REGISTRATION_IN_PROGRESS", "REGISTERED"))
+                deadline = time.time() + 60
+                while cert_now["status"] != "REGISTERED" and time.time() < deadline:
+                    time.sleep(1)
+                    cert_now = json.loads(call("GET", f"/api/v1/token-certificates/{digest}", expect=200))
+                self.assertEqual(cert_now["status"], "REGISTERED", "global configuration never listed the certificate")
                 call("PUT", f"/api/v1/token-certificates/{digest}/activate", expect=204)
                 self.assertTrue(json.loads(call("GET", f"/api/v1/token-certificates/{digest}", expect=200))["active"])
-                # The same certificate twice is refused.
-                call("POST", "/api/v1/token-certificates", ca_signs(auth_csr, "auth"), "application/octet-stream")
+                # A registered authentication certificate is not deleted before it is unregistered.
+                call("DELETE", f"/api/v1/token-certificates/{digest}", expect=400)
+                audit = read_bytes(os.path.join(work, "serve.log")).decode()
+                self.assertIn('"event":"Register authentication certificate"', audit)
             finally:
                 if server:
                     server.stop()
