@@ -16,11 +16,6 @@ namespace {
 
 constexpr std::size_t kMaxAddress = 255;
 
-std::string upper(std::string text) {
-  for (char& c : text) c = static_cast<char>(c >= 'a' && c <= 'f' ? c - 'a' + 'A' : c);
-  return text;
-}
-
 // The key and certificate with X-Road's hash `hash`, or nulls.
 std::pair<const signer::TokenKey*, const signer::TokenCert*> find(const std::vector<signer::TokenKey>& keys,
                                                                   const std::string& hash) {
@@ -45,7 +40,7 @@ void add_registration_routes(Api& api, ServerState& state) {
          if (address.empty() || address.size() > kMaxAddress) co_return bad_request("invalid_address", {address});
          auto keys = state.token.contents();
          if (!keys.ok()) co_return internal_error(keys.error());
-         const std::string hash = upper(r.param("hash"));
+         const std::string hash = signer::normalized_cert_hash(r.param("hash"));
          const auto [key, cert] = find(*keys, hash);
          if (!cert) co_return not_found("no such certificate");
          if (key->usage != signer::KeyUsage::authentication) co_return bad_request("cert_not_auth_cert", {hash});

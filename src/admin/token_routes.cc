@@ -35,7 +35,7 @@ struct FoundCert {
 };
 
 std::optional<FoundCert> find_cert(const std::vector<signer::TokenKey>& keys, std::string hash) {
-  for (char& c : hash) c = static_cast<char>(c >= 'a' && c <= 'f' ? c - 'a' + 'A' : c);
+  hash = signer::normalized_cert_hash(std::move(hash));
   for (const auto& k : keys) {
     for (const auto& c : k.certs) {
       if (c.hash() == hash) return FoundCert{&k, &c};

@@ -69,6 +69,11 @@ std::optional<CertStatus> parse_cert_status(std::string_view name) noexcept {
   return std::nullopt;
 }
 
+std::string normalized_cert_hash(std::string hash) {
+  for (char& c : hash) c = static_cast<char>(c >= 'a' && c <= 'f' ? c - 'a' + 'A' : c);
+  return hash;
+}
+
 std::string_view key_usage_name(KeyUsage usage) noexcept { return usage == KeyUsage::signing ? "SIGNING" : "AUTHENTICATION"; }
 
 Result<int> SoftToken::import_folder(const std::filesystem::path& dir, const std::string& pin) {
@@ -555,8 +560,7 @@ namespace {
 
 // The row id of the certificate with X-Road's hash `hash` (any case), or key_not_found.
 Result<std::int64_t> cert_row(storage::Connection& c, const std::string& hash) {
-  std::string upper = hash;
-  for (char& ch : upper) ch = static_cast<char>(ch >= 'a' && ch <= 'f' ? ch - 'a' + 'A' : ch);
+  const std::string upper = normalized_cert_hash(hash);
   ROADSIDE_TRY(auto rows, c.query("SELECT cert_id, certificate FROM token_certificates"));
   for (const auto& r : rows) {
     auto cert = crypto::Certificate::from_der(storage::as_text(r[1]).value_or(""));

@@ -43,6 +43,8 @@ enum class CertStatus { saved, registration_in_progress, registered, deletion_in
 std::string_view cert_status_name(CertStatus status) noexcept;  // "SAVED", ...
 std::optional<CertStatus> parse_cert_status(std::string_view name) noexcept;
 std::string_view key_usage_name(KeyUsage usage) noexcept;  // "SIGNING", "AUTHENTICATION"
+// A certificate hash as given (any case) in the form TokenCert::hash() has: upper-case hex.
+std::string normalized_cert_hash(std::string hash);
 
 // A certificate of a key in the token.
 struct TokenCert {

@@ -199,6 +199,8 @@ Result<json> init_instance(const InitOptions& o) {
     if (i == 1) {
       management = *XRoadId::subsystem(o.instance, member_class, code, "MANAGEMENT");
       subsystems.push_back(*management);
+      // A subsystem of the instance that no server hosts (X-Road's "hosts the client" check).
+      subsystems.push_back(*XRoadId::subsystem(o.instance, member_class, code, "SPARE"));
     }
     shared.members.push_back({member, "Member " + std::to_string(i), subsystems});
     owners.members.push_back(member);

@@ -436,8 +436,9 @@ TEST_F(Exchange, ListClientsAnswersInXmlAndJson) {
   auto members = json::parse(j.body)["member"];
   int subsystems = 0;
   for (const auto& m : members) subsystems += m["id"]["object_type"] == "SUBSYSTEM";
-  EXPECT_EQ(members.size(), 2u + 5u);  // 2 members; CLIENT and SERVICE each, and ss1's MANAGEMENT
-  EXPECT_EQ(subsystems, 5);
+  // 2 members; CLIENT and SERVICE each, and 1001's MANAGEMENT and SPARE
+  EXPECT_EQ(members.size(), 2u + 6u);
+  EXPECT_EQ(subsystems, 6);
   Reply other = curl("", "/listClients?xRoadInstance=OTHER");
   EXPECT_EQ(other.status, 400);
 }
@@ -1154,9 +1155,9 @@ TEST_F(Exchange, ASoapRequestNamingARestServiceIsRefusedWithServiceType) {
 }
 
 // 13. The "hosts the client" check: ss1's owner is member 1001, but the global configuration
-// does not list 1001/MANAGEMENT among ss1's clients, so ss2 refuses requests made for it.
+// does not list 1001/SPARE among ss1's clients, so ss2 refuses requests made for it.
 TEST_F(Exchange, HostsTheClientOnlyAClientTheGlobalConfigurationListsForThePeer) {
-  const std::string management = "SUBSYSTEM:DEV/COM/1001/MANAGEMENT";
+  const std::string management = "SUBSYSTEM:DEV/COM/1001/SPARE";
   std::string ss1 = read_file(instance->contract["servers"][0]["server_conf"].get<std::string>());
   ss1.insert(ss1.find("clients:\n") + 9, "  - id: " + management + "\n    connection: NOAUTH\n");
   std::string ss2 = read_file(instance->contract["servers"][1]["server_conf"].get<std::string>());
@@ -1168,7 +1169,7 @@ TEST_F(Exchange, HostsTheClientOnlyAClientTheGlobalConfigurationListsForThePeer)
   Reply r;
   const auto deadline = std::chrono::steady_clock::now() + 10s;
   do {
-    r = curl("-H 'X-Road-Client: DEV/COM/1001/MANAGEMENT'", kEcho);
+    r = curl("-H 'X-Road-Client: DEV/COM/1001/SPARE'", kEcho);
     const std::string code = header(r, "X-Road-Error");
     if (code != "server.clientproxy.unknown_member" && code != "server.serverproxy.access_denied") break;
     std::this_thread::sleep_for(200ms);
