@@ -81,7 +81,7 @@ const std::string& Request::param(const std::string& name) const {
 }
 
 Response json_response(unsigned status, const nlohmann::json& body) {
-  return Response{status, "application/json", body.dump(), {}};
+  return Response{status, "application/json", body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), {}};
 }
 
 Response empty_response(unsigned status) {

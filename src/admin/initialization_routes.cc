@@ -80,7 +80,8 @@ void add_initialization_routes(Api& api, ServerState& state) {
                  if (!shared->member(*owner)) warnings.push_back({"init_unregistered_member", {api_id(*owner)}});
                  if (shared->security_server(*server)) warnings.push_back({"init_server_id_exists", {api_id(*server)}});
                }
-               const bool ignore = body.is_object() && body.value("ignore_warnings", false);
+               const bool ignore = body.is_object() && body.contains("ignore_warnings") &&
+                                   body["ignore_warnings"].is_boolean() && body["ignore_warnings"].get<bool>();
                if (!warnings.empty() && !ignore)
                  co_return ApiError{400, {"warnings_detected", {}}, std::move(warnings), {}};
                conf.emplace();

@@ -256,6 +256,19 @@ class AdminApi(unittest.TestCase):
         self.assertNotIn(made["key"], audit)
         self.assertNotIn(PASSWORD, audit)
 
+    def test_hostile_bodies_get_400_not_a_crash(self):
+        self.initialize()
+        officer = api_key(self.keys["XROAD_SECURITY_OFFICER"])
+        deep = b'{"key_usage_type":"SIGNING","subject_field_values":' + b"[" * 20000 + b"]" * 20000 + b"}"
+        for body in (deep, b'{"key_usage_type": 7}', b'{"key_usage_type":"SIGNING","member_id":["x"]}', b"\xff\xfe",
+                     b'{"csr_generate_request": ' + b"[" * 20000 + b"]" * 20000 + b"}"):
+            for path in ("/api/v1/keys/NOPE/csrs", "/api/v1/tokens/0/keys-with-csrs"):
+                status, _ = self.checked("POST", path, officer, body)
+                self.assertEqual(status, 400, (path, body[:40]))
+        status, body = self.checked("POST", "/api/v1/initialization", self.admin, b'{"ignore_warnings": "yes"}')
+        self.assertIn(status, (400, 409))
+        self.assertEqual(self.checked("GET", "/api/v1/system/version", self.admin)[0], 200)  # still up
+
     def test_an_oversized_body_gets_413(self):
         key = api_key(self.keys["XROAD_SYSTEM_ADMINISTRATOR"])
         status, _, _ = self.server.call("POST", "/api/v1/system/version", key, b"x" * 60_000, "application/json")
