@@ -1,6 +1,6 @@
 // The admin API as X-Road's Security Server admin API (base path /api/v1) defines it,
-// independent of how a request arrives: over HTTPS with an API key (http_front.h), over the
-// owner-only control socket, or in-process from the CLI when no server runs. One route table;
+// independent of how a request arrives: today over HTTPS (http_front.h); the owner-only control
+// socket and the CLI without a running server are to use the same table. One route table;
 // each route names its method, its path template (X-Road's, with {parameters}), the X-Road
 // permission it needs (roles.h), whether it changes anything (refused on a cluster's
 // secondaries) and, for a change, X-Road's audit event name. After a change, one audit record
