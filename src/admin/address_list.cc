@@ -14,11 +14,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-ip::address unmapped(const ip::address& a) {
-  if (a.is_v6() && a.to_v6().is_v4_mapped()) return ip::make_address_v4(ip::v4_mapped, a.to_v6());
-  return a;
-}
-
 // Whether the first `prefix` bits of two addresses' bytes are equal.
 template <typename Bytes>
 bool same_prefix(const Bytes& a, const Bytes& b, unsigned prefix) {
@@ -32,6 +27,11 @@ bool same_prefix(const Bytes& a, const Bytes& b, unsigned prefix) {
 }
 
 }  // namespace
+
+ip::address unmapped(const ip::address& a) {
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) return ip::make_address_v4(ip::v4_mapped, a.to_v6());
+  return a;
+}
 
 Result<AddressList> AddressList::parse(std::string_view text) {
   AddressList list;

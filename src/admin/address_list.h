@@ -14,6 +14,9 @@
 
 namespace roadside::admin {
 
+// An IPv4 address seen as IPv6 (::ffff:a.b.c.d) as the IPv4 address it is; others as they are.
+boost::asio::ip::address unmapped(const boost::asio::ip::address& address);
+
 class AddressList {
  public:
   // Errors name the entry that is not an address or a range.

@@ -84,6 +84,18 @@ Response json_response(unsigned status, const nlohmann::json& body) {
   return Response{status, "application/json", body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), {}};
 }
 
+const nlohmann::json& json_member(const nlohmann::json& object, const std::string& name) {
+  static const nlohmann::json kNull;
+  if (!object.is_object()) return kNull;
+  auto it = object.find(name);
+  return it != object.end() ? *it : kNull;
+}
+
+std::string json_string(const nlohmann::json& object, const std::string& name, std::string fallback) {
+  const nlohmann::json& member = json_member(object, name);
+  return member.is_string() ? member.get<std::string>() : fallback;
+}
+
 Response empty_response(unsigned status) {
   return Response{status, "", "", {}};
 }
@@ -152,12 +164,7 @@ asio::awaitable<Response> Api::handle(Request& request) const {
                                         : ApiError{404, {"resource_not_found", {}}, {}, {}});
   }
   // "a|b": any of X-Road's permissions (the handler checks the one the request needs).
-  bool allowed = false;
-  for (std::string_view rest = route->permission; !rest.empty();) {
-    const auto bar = rest.find('|');
-    allowed = allowed || permits(request.caller.roles, rest.substr(0, bar));
-    rest = bar == std::string_view::npos ? std::string_view() : rest.substr(bar + 1);
-  }
+  const bool allowed = permits_any(request.caller.roles, route->permission);
   if (!allowed) {
     log::info("admin API: permission denied",
               {{"user", request.caller.user}, {"path", route->path}, {"permission", route->permission}});

@@ -63,6 +63,12 @@ struct Response {
 };
 
 Response json_response(unsigned status, const nlohmann::json& body);
+
+// Reading request bodies without a type error: a member of a JSON object by reference (a copy
+// of a deeply nested one would recurse), or null; a string member, or `fallback` when it is
+// absent or of another type.
+const nlohmann::json& json_member(const nlohmann::json& object, const std::string& name);
+std::string json_string(const nlohmann::json& object, const std::string& name, std::string fallback = {});
 Response empty_response(unsigned status = 204);
 
 // One warning or error of X-Road's error body: a code and its metadata.

@@ -84,35 +84,21 @@ struct CsrRequest {
 };
 
 // CsrGenerate, or X-Road's error.
-// A member of a JSON object by reference (a copy of a deeply nested value would recurse), or null.
-const nlohmann::json& member_or_null(const nlohmann::json& object, const char* name) {
-  static const nlohmann::json kNull;
-  if (!object.is_object()) return kNull;
-  auto it = object.find(name);
-  return it != object.end() ? *it : kNull;
-}
-
-// A string field of a JSON object, "" when absent or of another type (never a type error).
-std::string text_of(const nlohmann::json& object, const char* name, std::string fallback = {}) {
-  auto it = object.find(name);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : fallback;
-}
-
 std::variant<CsrRequest, ApiError> read_csr_generate(const nlohmann::json& body) {
   if (!body.is_object()) return bad_request("invalid_request_body", {}, "CsrGenerate is a JSON object");
   CsrRequest out;
-  auto usage = usage_named(text_of(body, "key_usage_type"));
+  auto usage = usage_named(json_string(body, "key_usage_type"));
   if (!usage) return bad_request("invalid_request_body", {"key_usage_type"});
   out.usage = *usage;
-  out.ca_name = text_of(body, "ca_name");
-  out.format = text_of(body, "csr_format", "PEM");
+  out.ca_name = json_string(body, "ca_name");
+  out.format = json_string(body, "csr_format", "PEM");
   if (out.format != "PEM" && out.format != "DER") return bad_request("invalid_request_body", {"csr_format"});
   if (out.usage == KeyUsage::signing) {
-    auto member = parse_client_id(text_of(body, "member_id"));
-    if (!member) return bad_request("invalid_member_id", {text_of(body, "member_id")});
+    auto member = parse_client_id(json_string(body, "member_id"));
+    if (!member) return bad_request("invalid_member_id", {json_string(body, "member_id")});
     out.member = member;
   }
-  const nlohmann::json& fields = member_or_null(body, "subject_field_values");
+  const nlohmann::json& fields = json_member(body, "subject_field_values");
   if (!fields.is_null() && (!fields.is_object() || fields.size() > 32))
     return bad_request("invalid_request_body", {"subject_field_values"});
   for (const auto& [id, value] : fields.items()) {
@@ -262,9 +248,9 @@ void add_csr_routes(Api& api, ServerState& state) {
              if (r.param("id") != signer::SoftToken::kTokenId) co_return not_found("no such token");
              auto body = r.json_body().value_or(nlohmann::json());
              if (!body.is_object()) co_return bad_request("invalid_request_body");
-             auto c = read_csr_generate(member_or_null(body, "csr_generate_request"));
+             auto c = read_csr_generate(json_member(body, "csr_generate_request"));
              if (auto* e = std::get_if<ApiError>(&c)) co_return *e;
-             auto key = state.token.generate_key(text_of(body, "key_label"), crypto::KeyType::rsa2048);
+             auto key = state.token.generate_key(json_string(body, "key_label"), crypto::KeyType::rsa2048);
              if (!key.ok()) co_return bad_request("token_not_active", {}, key.error().detail());
              auto made = generate(state, r, key->key_id, std::get<CsrRequest>(c));
              if (auto* e = std::get_if<ApiError>(&made)) {

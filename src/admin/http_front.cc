@@ -93,10 +93,7 @@ boost::asio::awaitable<void> HttpFront::serve(net::ServerExchange& exchange) {
 boost::asio::awaitable<Response> HttpFront::answer(net::ServerExchange& exchange, const std::string& id) {
   const auto& req = exchange.request();
   const auto remote = exchange.peer().remote.address();
-  const std::string address =
-      remote.is_v6() && remote.to_v6().is_v4_mapped()
-          ? boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, remote.to_v6()).to_string()
-          : remote.to_string();
+  const std::string address = unmapped(remote).to_string();
   if (!limiter_.allow(address)) {
     log::info("admin API: rate limit", {{"address", address}, {"correlation_id", id}});
     co_return error_response(refusal(429, "too_many_requests", "rate limit"));

@@ -30,11 +30,6 @@ Result<Progress> progress(ServerState& state) {
   return p;
 }
 
-std::string field(const nlohmann::json& body, const char* name) {
-  return body.is_object() && body.contains(name) && body[name].is_string() ? body[name].get<std::string>()
-                                                                           : std::string();
-}
-
 }  // namespace
 
 void add_initialization_routes(Api& api, ServerState& state) {
@@ -58,10 +53,10 @@ void add_initialization_routes(Api& api, ServerState& state) {
              if (p->owner && p->server_code && p->token)
                co_return ApiError{409, {"server_already_fully_initialized", {}}, {}, {}};
              const nlohmann::json body = r.json_body().value_or(nlohmann::json::object());
-             const std::string member_class = field(body, "owner_member_class"),
-                               member_code = field(body, "owner_member_code"),
-                               server_code = field(body, "security_server_code"),
-                               pin = field(body, "software_token_pin");
+             const std::string member_class = json_string(body, "owner_member_class"),
+                               member_code = json_string(body, "owner_member_code"),
+                               server_code = json_string(body, "security_server_code"),
+                               pin = json_string(body, "software_token_pin");
              std::vector<std::string> missing;
              if (!p->owner && member_class.empty()) missing.push_back("owner_member_class");
              if (!p->owner && member_code.empty()) missing.push_back("owner_member_code");

@@ -6,6 +6,7 @@
 // REGISTRATION_IN_PROGRESS until global configuration lists it (cert_states.h).
 #include "admin/endpoints.h"
 #include "admin/ids.h"
+#include "admin/token_json.h"
 #include "base/log.h"
 #include "management/messages.h"
 #include "management/signed_request.h"
@@ -16,17 +17,6 @@ namespace {
 
 constexpr std::size_t kMaxAddress = 255;
 
-// The key and certificate with X-Road's hash `hash`, or nulls.
-std::pair<const signer::TokenKey*, const signer::TokenCert*> find(const std::vector<signer::TokenKey>& keys,
-                                                                  const std::string& hash) {
-  for (const auto& k : keys) {
-    for (const auto& c : k.certs) {
-      if (c.hash() == hash) return {&k, &c};
-    }
-  }
-  return {nullptr, nullptr};
-}
-
 }  // namespace
 
 void add_registration_routes(Api& api, ServerState& state) {
@@ -34,15 +24,15 @@ void add_registration_routes(Api& api, ServerState& state) {
       {Verb::put, "/token-certificates/{hash}/register", "send_auth_cert_reg_req",
        [&state](Request& r) -> asio::awaitable<HandlerResult> {
          const nlohmann::json body = r.json_body().value_or(nlohmann::json());
-         const std::string address = body.is_object() && body.contains("address") && body["address"].is_string()
-                                         ? body["address"].get<std::string>()
-                                         : "";
+         const std::string address = json_string(body, "address");
          if (address.empty() || address.size() > kMaxAddress) co_return bad_request("invalid_address", {address});
          auto keys = state.token.contents();
          if (!keys.ok()) co_return internal_error(keys.error());
-         const std::string hash = signer::normalized_cert_hash(r.param("hash"));
-         const auto [key, cert] = find(*keys, hash);
-         if (!cert) co_return not_found("no such certificate");
+         const auto found = find_cert(*keys, r.param("hash"));
+         if (!found) co_return not_found("no such certificate");
+         const signer::TokenKey* key = found->key;
+         const signer::TokenCert* cert = found->cert;
+         const std::string hash = cert->hash();
          if (key->usage != signer::KeyUsage::authentication) co_return bad_request("cert_not_auth_cert", {hash});
          if (cert->status != signer::CertStatus::saved && cert->status != signer::CertStatus::global_error) {
            co_return bad_request("action_not_possible", {std::string(signer::cert_status_name(cert->status))});

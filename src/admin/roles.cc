@@ -219,6 +219,15 @@ bool permits(Roles roles, std::string_view permission) noexcept {
   return false;
 }
 
+bool permits_any(Roles roles, std::string_view permissions) noexcept {
+  for (std::string_view rest = permissions; !rest.empty();) {
+    const auto bar = rest.find('|');
+    if (permits(roles, rest.substr(0, bar))) return true;
+    rest = bar == std::string_view::npos ? std::string_view() : rest.substr(bar + 1);
+  }
+  return false;
+}
+
 bool known_permission(std::string_view permission) noexcept {
   return find(permission) != nullptr;
 }

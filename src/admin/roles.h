@@ -57,6 +57,8 @@ class Roles {
 // Whether one of `roles` grants `permission` (X-Road's permission names: "view_clients",
 // "generate_key", ...). A name X-Road does not have grants nothing.
 bool permits(Roles roles, std::string_view permission) noexcept;
+// Whether one of `roles` grants any of `permissions`, written "a|b|c".
+bool permits_any(Roles roles, std::string_view permissions) noexcept;
 // Whether X-Road has a permission of that name (routes are checked against it in tests).
 bool known_permission(std::string_view permission) noexcept;
 

@@ -54,6 +54,16 @@ nlohmann::json certificate_details_json(const crypto::Certificate& cert) {
   return j;
 }
 
+std::optional<FoundCert> find_cert(const std::vector<signer::TokenKey>& keys, const std::string& hash) {
+  const std::string wanted = signer::normalized_cert_hash(hash);
+  for (const auto& k : keys) {
+    for (const auto& c : k.certs) {
+      if (c.hash() == wanted) return FoundCert{&k, &c};
+    }
+  }
+  return std::nullopt;
+}
+
 nlohmann::json certificate_actions(const signer::TokenKey& key, const signer::TokenCert& cert) {
   nlohmann::json actions = nlohmann::json::array();
   actions.push_back(cert.active ? "DISABLE" : "ACTIVATE");

@@ -29,21 +29,6 @@ const signer::TokenKey* find_key(const std::vector<signer::TokenKey>& keys, cons
   return nullptr;
 }
 
-struct FoundCert {
-  const signer::TokenKey* key;
-  const signer::TokenCert* cert;
-};
-
-std::optional<FoundCert> find_cert(const std::vector<signer::TokenKey>& keys, std::string hash) {
-  hash = signer::normalized_cert_hash(std::move(hash));
-  for (const auto& k : keys) {
-    for (const auto& c : k.certs) {
-      if (c.hash() == hash) return FoundCert{&k, &c};
-    }
-  }
-  return std::nullopt;
-}
-
 bool token_id_ok(const Request& r) {
   return r.param("id") == signer::SoftToken::kTokenId;
 }
@@ -116,11 +101,6 @@ std::variant<std::optional<XRoadId>, ApiError> check_import(const ServerState& s
   return bad_request("member_mismatch", {}, why);
 }
 
-std::optional<std::string> string_field(const nlohmann::json& body, const char* name) {
-  if (!body.is_object() || !body.contains(name) || !body[name].is_string()) return std::nullopt;
-  return body[name].get<std::string>();
-}
-
 }  // namespace
 
 void add_token_routes(Api& api, ServerState& state) {
@@ -144,9 +124,9 @@ void add_token_routes(Api& api, ServerState& state) {
              if (!token_id_ok(r)) co_return not_found("no such token");
              r.audit = {{"tokenId", r.param("id")}, {"tokenFriendlyName", "softToken-0"}};
              auto body = r.json_body();
-             auto pin = body ? string_field(*body, "password") : std::nullopt;
-             if (!pin || pin->empty()) co_return bad_request("missing_parameter", {"password"});
-             if (auto st = state.token.login(*pin); !st.ok()) co_return token_error(st.error());
+             const std::string pin = json_string(body.value_or(nlohmann::json()), "password");
+             if (pin.empty()) co_return bad_request("missing_parameter", {"password"});
+             if (auto st = state.token.login(pin); !st.ok()) co_return token_error(st.error());
              state.certificates_changed();
              auto keys = read_token(state);
              if (auto* e = std::get_if<ApiError>(&keys)) co_return *e;
@@ -167,7 +147,7 @@ void add_token_routes(Api& api, ServerState& state) {
            [&state](Request& r) -> asio::awaitable<HandlerResult> {
              if (!token_id_ok(r)) co_return not_found("no such token");
              auto body = r.json_body();
-             const std::string label = body ? string_field(*body, "label").value_or("") : "";
+             const std::string label = json_string(body.value_or(nlohmann::json()), "label");
              if (label.size() > kMaxLabel) co_return bad_request("invalid_key_label", {}, "over 255 characters");
              auto made = state.token.generate_key(label, crypto::KeyType::rsa2048);
              if (!made.ok()) co_return token_error(made.error());
@@ -196,11 +176,10 @@ void add_token_routes(Api& api, ServerState& state) {
   api.add({Verb::patch, "/keys/{id}", "edit_key_friendly_name",
            [&state](Request& r) -> asio::awaitable<HandlerResult> {
              auto body = r.json_body();
-             auto name = body ? string_field(*body, "name") : std::nullopt;
-             if (!name || name->empty() || name->size() > kMaxLabel)
-               co_return bad_request("invalid_key_name", {"name"});
-             if (auto st = state.token.rename_key(r.param("id"), *name); !st.ok()) co_return token_error(st.error());
-             r.audit = {{"keyId", r.param("id")}, {"keyFriendlyName", *name}};
+             const std::string name = json_string(body.value_or(nlohmann::json()), "name");
+             if (name.empty() || name.size() > kMaxLabel) co_return bad_request("invalid_key_name", {"name"});
+             if (auto st = state.token.rename_key(r.param("id"), name); !st.ok()) co_return token_error(st.error());
+             r.audit = {{"keyId", r.param("id")}, {"keyFriendlyName", name}};
              auto keys = read_token(state);
              if (auto* e = std::get_if<ApiError>(&keys)) co_return *e;
              const auto* key = find_key(std::get<0>(keys), r.param("id"));

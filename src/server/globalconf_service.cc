@@ -65,15 +65,24 @@ void GlobalconfService::take(const globalconf::Snapshot& snap) {
     in_use_.shared = std::make_shared<const globalconf::SharedParameters>(std::move(parsed).value());
     in_use_.shared_hash = hash;
   }
-  // Private parameters: read each time (they are small); a directory without usable ones keeps none.
-  auto private_xml = snap.part("PRIVATE-PARAMETERS");
-  auto private_parsed = private_xml.ok() ? globalconf::PrivateParameters::parse(*private_xml)
-                                         : Result<globalconf::PrivateParameters>(private_xml.error());
+  // The private parameters likewise, read again only when their hash changed.
+  std::string private_hash;
+  for (const auto& p : snap.directory.parts) {
+    if (p.content_identifier == "PRIVATE-PARAMETERS") private_hash = p.hash;
+  }
+  bool private_unchanged = false;
   {
     MutexLock lock(mu_);
-    in_use_.private_params = private_parsed.ok()
-                                 ? std::make_shared<const globalconf::PrivateParameters>(std::move(private_parsed).value())
-                                 : nullptr;
+    private_unchanged = in_use_.private_params && !private_hash.empty() && private_hash == in_use_.private_hash;
+  }
+  if (!private_unchanged) {
+    auto xml = snap.part("PRIVATE-PARAMETERS");
+    auto parsed =
+        xml.ok() ? globalconf::PrivateParameters::parse(*xml) : Result<globalconf::PrivateParameters>(xml.error());
+    MutexLock lock(mu_);
+    in_use_.private_params =
+        parsed.ok() ? std::make_shared<const globalconf::PrivateParameters>(std::move(parsed).value()) : nullptr;
+    in_use_.private_hash = private_hash;
   }
   const auto expires =
       std::chrono::duration_cast<std::chrono::seconds>(snap.directory.expires.time_since_epoch()).count();

@@ -69,6 +69,7 @@ class GlobalconfService final : public Component {
     std::shared_ptr<const globalconf::SharedParameters> shared;
     std::string shared_hash;  // the directory's hash of the part `shared` was read from
     std::shared_ptr<const globalconf::PrivateParameters> private_params;
+    std::string private_hash;  // the directory's hash of the part `private_params` was read from
     std::string last_error;
   };
   struct Metrics {

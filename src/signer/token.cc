@@ -14,7 +14,9 @@ namespace roadside::signer {
 
 namespace {
 
-Error bad(errc e, std::string detail) { return Error(make_error_code(e), std::move(detail)); }
+Error bad(errc e, std::string detail) {
+  return Error(make_error_code(e), std::move(detail));
+}
 
 constexpr std::string_view kPinVerifier = "token.pin_verifier";
 
@@ -60,7 +62,9 @@ const TokenCert* newest_usable(const std::vector<const TokenCert*>& certs) {
 
 }  // namespace
 
-std::string_view cert_status_name(CertStatus status) noexcept { return kStatusNames[static_cast<std::size_t>(status)]; }
+std::string_view cert_status_name(CertStatus status) noexcept {
+  return kStatusNames[static_cast<std::size_t>(status)];
+}
 
 std::optional<CertStatus> parse_cert_status(std::string_view name) noexcept {
   for (std::size_t i = 0; i < kStatusNames.size(); ++i) {
@@ -74,7 +78,9 @@ std::string normalized_cert_hash(std::string hash) {
   return hash;
 }
 
-std::string_view key_usage_name(KeyUsage usage) noexcept { return usage == KeyUsage::signing ? "SIGNING" : "AUTHENTICATION"; }
+std::string_view key_usage_name(KeyUsage usage) noexcept {
+  return usage == KeyUsage::signing ? "SIGNING" : "AUTHENTICATION";
+}
 
 Result<int> SoftToken::import_folder(const std::filesystem::path& dir, const std::string& pin) {
   ROADSIDE_TRY(Keyconf conf, read_keyconf(dir));
@@ -109,20 +115,22 @@ Result<int> SoftToken::import_folder(const std::filesystem::path& dir, const std
                     {{"key_id", key.key_id}});
         }
       }
-      const storage::Value params[] = {key.key_id,  device.id, std::string(key_usage_name(key.usage)), key.friendly_name,
-                                       public_key,  pkcs12,    sealed,
-                                       format_rfc3339(Clock::system().now())};
+      const storage::Value params[] = {
+          key.key_id, device.id, std::string(key_usage_name(key.usage)), key.friendly_name, public_key,
+          pkcs12,     sealed,    format_rfc3339(Clock::system().now())};
       auto inserted = store_.transaction([&](storage::Connection& c) -> Status {
-        ROADSIDE_TRY_STATUS(c.query(
-            "INSERT INTO token_keys (key_id, token_id, usage, friendly_name, public_key, key_pkcs12, key_wrapped, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            params));
+        ROADSIDE_TRY_STATUS(
+            c.query("INSERT INTO token_keys (key_id, token_id, usage, friendly_name, public_key, key_pkcs12, "
+                    "key_wrapped, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    params));
         for (const auto& cert : key.certs) {
           const storage::Value row[] = {key.key_id, member_value(cert.member), storage::Blob{cert.cert.to_der()},
                                         std::int64_t{cert.active ? 1 : 0},
                                         std::string(cert_status_name(keyconf_status(cert.status)))};
           ROADSIDE_TRY_STATUS(c.query(
-              "INSERT INTO token_certificates (key_id, member_id, certificate, active, status) VALUES (?, ?, ?, ?, ?)", row));
+              "INSERT INTO token_certificates (key_id, member_id, certificate, active, status) VALUES (?, ?, ?, ?, ?)",
+              row));
         }
         return {};
       });
@@ -147,7 +155,8 @@ Status SoftToken::initialize(const std::string& pin) {
   ROADSIDE_TRY(crypto::PrivateKey verifier, crypto::PrivateKey::generate(crypto::KeyType::ec_p256));
   ROADSIDE_TRY(std::string envelope, kek.wrap(verifier, random_));
   ROADSIDE_TRY(std::string stored, store_.put_setting_if_absent(kPinVerifier, crypto::base64_encode(envelope)));
-  if (stored != crypto::base64_encode(envelope)) return bad(errc::pin_incorrect, "the software token already has a PIN");
+  if (stored != crypto::base64_encode(envelope))
+    return bad(errc::pin_incorrect, "the software token already has a PIN");
   log::audit("Initialize software token", "system");
   return login(pin);
 }
@@ -155,7 +164,8 @@ Status SoftToken::initialize(const std::string& pin) {
 Result<bool> SoftToken::initialized() const {
   ROADSIDE_TRY(auto verifier, store_.get_setting(kPinVerifier));
   if (verifier) return true;
-  auto rows = store_.with_connection([](storage::Connection& c) { return c.query("SELECT 1 FROM token_keys LIMIT 1"); });
+  auto rows =
+      store_.with_connection([](storage::Connection& c) { return c.query("SELECT 1 FROM token_keys LIMIT 1"); });
   if (!rows.ok()) return rows.error();
   return !rows->empty();
 }
@@ -163,9 +173,14 @@ Result<bool> SoftToken::initialized() const {
 Result<std::vector<TokenKey>> SoftToken::contents() const {
   auto read = store_.with_connection([](storage::Connection& c) -> Result<std::array<std::vector<storage::Row>, 3>> {
     std::array<std::vector<storage::Row>, 3> out;
-    ROADSIDE_TRY(out[0], c.query("SELECT key_id, usage, friendly_name, label, public_key FROM token_keys ORDER BY created_at, key_id"));
-    ROADSIDE_TRY(out[1], c.query("SELECT key_id, member_id, certificate, active, status FROM token_certificates ORDER BY cert_id"));
-    ROADSIDE_TRY(out[2], c.query("SELECT csr_id, key_id, usage, member_id, subject, profile, csr FROM token_csrs ORDER BY created_at, csr_id"));
+    ROADSIDE_TRY(
+        out[0],
+        c.query("SELECT key_id, usage, friendly_name, label, public_key FROM token_keys ORDER BY created_at, key_id"));
+    ROADSIDE_TRY(
+        out[1],
+        c.query("SELECT key_id, member_id, certificate, active, status FROM token_certificates ORDER BY cert_id"));
+    ROADSIDE_TRY(out[2], c.query("SELECT csr_id, key_id, usage, member_id, subject, profile, csr FROM token_csrs ORDER "
+                                 "BY created_at, csr_id"));
     return out;
   });
   if (!read.ok()) return read.error();
@@ -204,24 +219,34 @@ Result<std::vector<TokenKey>> SoftToken::contents() const {
   return keys;
 }
 
+namespace {
+
+// The certificates `key` is used with now: for a signing key the newest usable one of each
+// member, for an authentication key the newest usable one.
+std::vector<TokenKeyInfo> in_use(const TokenKey& key) {
+  std::vector<TokenKeyInfo> out;
+  if (!key.usage) return out;
+  std::map<std::string, std::vector<const TokenCert*>> groups;
+  for (const auto& c : key.certs) {
+    if (*key.usage == KeyUsage::signing && !c.member) continue;
+    groups[c.member ? c.member->to_string() : std::string()].push_back(&c);
+  }
+  for (const auto& [member, certs] : groups) {
+    if (const TokenCert* use = newest_usable(certs))
+      out.push_back({key.key_id, *key.usage, use->member, key.friendly_name, use->cert});
+  }
+  return out;
+}
+
+}  // namespace
+
 std::vector<std::shared_ptr<const OpenKey>> SoftToken::usable(const std::vector<TokenKey>& contents,
                                                               const std::map<std::string, crypto::PrivateKey>& opened) {
   std::vector<std::shared_ptr<const OpenKey>> out;
   for (const auto& k : contents) {
     auto key = opened.find(k.key_id);
-    if (key == opened.end() || !k.usage) continue;
-    // One certificate per member for a signing key; one for an authentication key.
-    std::map<std::string, std::vector<const TokenCert*>> groups;
-    for (const auto& c : k.certs) {
-      if (*k.usage == KeyUsage::signing && !c.member) continue;
-      groups[c.member ? c.member->to_string() : std::string()].push_back(&c);
-    }
-    for (const auto& [member, certs] : groups) {
-      const TokenCert* use = newest_usable(certs);
-      if (!use) continue;
-      out.push_back(std::make_shared<const OpenKey>(
-          OpenKey{TokenKeyInfo{k.key_id, *k.usage, use->member, k.friendly_name, use->cert}, key->second}));
-    }
+    if (key == opened.end()) continue;
+    for (auto& info : in_use(k)) out.push_back(std::make_shared<const OpenKey>(OpenKey{std::move(info), key->second}));
   }
   return out;
 }
@@ -230,12 +255,7 @@ Result<std::vector<TokenKeyInfo>> SoftToken::keys() const {
   ROADSIDE_TRY(auto all, contents());
   std::vector<TokenKeyInfo> out;
   for (const auto& k : all) {
-    if (!k.usage) continue;
-    std::map<std::string, std::vector<const TokenCert*>> groups;
-    for (const auto& c : k.certs) groups[c.member ? c.member->to_string() : std::string()].push_back(&c);
-    for (const auto& [member, certs] : groups) {
-      if (const TokenCert* use = newest_usable(certs)) out.push_back({k.key_id, *k.usage, use->member, k.friendly_name, use->cert});
-    }
+    for (auto& info : in_use(k)) out.push_back(std::move(info));
   }
   return out;
 }
@@ -263,8 +283,9 @@ Status SoftToken::login(const std::string& pin) {
   auto verifier = store_.get_setting(kPinVerifier);
   if (!verifier.ok()) return fail(verifier.error());
   if (rows->empty() && !*verifier) {
-    return fail(bad(errc::key_not_found,
-                    "the token holds no keys and has no PIN (initialize the server, or import a software-token folder)"));
+    return fail(
+        bad(errc::key_not_found,
+            "the token holds no keys and has no PIN (initialize the server, or import a software-token folder)"));
   }
   if (*verifier) {
     auto envelope = crypto::base64_decode(**verifier);
@@ -297,8 +318,9 @@ Status SoftToken::login(const std::string& pin) {
     if (!key.ok()) {
       const bool wrong_pin = key.error().code() == crypto::errc::wrong_password;
       return fail(bad(wrong_pin ? errc::pin_incorrect : errc::key_not_found,
-                      wrong_pin ? "the PIN does not open key " + key_id + (sealed ? " (or its sealed form was altered)" : "")
-                                : "key " + key_id + ": " + key.error().detail()));
+                      wrong_pin
+                          ? "the PIN does not open key " + key_id + (sealed ? " (or its sealed form was altered)" : "")
+                          : "key " + key_id + ": " + key.error().detail()));
     }
     const std::optional<std::string> public_key = storage::as_text(r[1]);
     if (public_key && *public_key != key->public_key_der()) {
@@ -326,8 +348,9 @@ Status SoftToken::login(const std::string& pin) {
   }
   for (const auto& [key_id, der] : public_keys) {
     const storage::Value params[] = {storage::Blob{der}, key_id};
-    (void)store_.with_connection(
-        [&](storage::Connection& c) { return c.query("UPDATE token_keys SET public_key = ? WHERE key_id = ?", params); });
+    (void)store_.with_connection([&](storage::Connection& c) {
+      return c.query("UPDATE token_keys SET public_key = ? WHERE key_id = ?", params);
+    });
   }
   auto all = contents();
   if (!all.ok()) return fail(all.error());
@@ -384,7 +407,8 @@ Status SoftToken::reload() {
 
 Status SoftToken::changed(Status result) {
   if (!result.ok()) return result;
-  if (auto st = reload(); !st.ok()) log::warn("token: cannot read the keys again after a change", {{"error", st.error().detail()}});
+  if (auto st = reload(); !st.ok())
+    log::warn("token: cannot read the keys again after a change", {{"error", st.error().detail()}});
   return result;
 }
 
@@ -459,7 +483,8 @@ Result<TokenCsr> SoftToken::make_csr(const std::string& key_id, KeyUsage usage, 
   if (it == all.end()) return bad(errc::key_not_found, "no key " + key_id + " in the token");
   if (it->usage && *it->usage != usage) {
     return bad(errc::key_usage_mismatch, "key " + key_id + " is a " + std::string(key_usage_name(*it->usage)) +
-                                        " key; a " + std::string(key_usage_name(usage)) + " CSR needs a key of its own");
+                                             " key; a " + std::string(key_usage_name(usage)) +
+                                             " CSR needs a key of its own");
   }
   if (usage == KeyUsage::signing && (!member || member->type() != ObjectType::member)) {
     return bad(errc::member_required, "a signing CSR needs the member (not a subsystem) it is for");
@@ -469,13 +494,19 @@ Result<TokenCsr> SoftToken::make_csr(const std::string& key_id, KeyUsage usage, 
   options.dns_name = dns_name;
   ROADSIDE_TRY(std::string der, crypto::make_csr(key, subject, options));
   ROADSIDE_TRY(crypto::CertificateRequest request, crypto::CertificateRequest::from_der(der));
-  TokenCsr made{new_key_id(), key_id, usage, usage == KeyUsage::signing ? member : std::nullopt, request.subject(), profile,
-                std::move(der)};
+  TokenCsr made{new_key_id(),      key_id,  usage,         usage == KeyUsage::signing ? member : std::nullopt,
+                request.subject(), profile, std::move(der)};
   auto done = store_.transaction([&](storage::Connection& c) -> Status {
-    const storage::Value row[] = {made.csr_id,  made.key_id,  std::string(key_usage_name(usage)), member_value(made.member),
-                                  made.subject, made.profile, storage::Blob{made.der}};
+    const storage::Value row[] = {made.csr_id,
+                                  made.key_id,
+                                  std::string(key_usage_name(usage)),
+                                  member_value(made.member),
+                                  made.subject,
+                                  made.profile,
+                                  storage::Blob{made.der}};
     ROADSIDE_TRY_STATUS(c.query(
-        "INSERT INTO token_csrs (csr_id, key_id, usage, member_id, subject, profile, csr) VALUES (?, ?, ?, ?, ?, ?, ?)", row));
+        "INSERT INTO token_csrs (csr_id, key_id, usage, member_id, subject, profile, csr) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        row));
     const storage::Value set_usage[] = {std::string(key_usage_name(usage)), key_id};
     ROADSIDE_TRY_STATUS(c.query("UPDATE token_keys SET usage = ? WHERE key_id = ? AND usage IS NULL", set_usage));
     return {};
@@ -499,7 +530,8 @@ Result<TokenCert> SoftToken::import_certificate(const crypto::Certificate& cert,
   const std::string hash = cert.sha256_hex();
   for (const auto& k : all) {
     for (const auto& c : k.certs) {
-      if (c.hash() == hash) return bad(errc::cert_exists, "the certificate is already in the token (key " + k.key_id + ")");
+      if (c.hash() == hash)
+        return bad(errc::cert_exists, "the certificate is already in the token (key " + k.key_id + ")");
     }
   }
   // The key with the certificate's public key.
@@ -515,7 +547,8 @@ Result<TokenCert> SoftToken::import_certificate(const crypto::Certificate& cert,
       if (k.key_id == id) key = &k;
     }
   }
-  if (!key) return bad(errc::key_not_found, "no key of the token has this certificate's public key (" + cert.subject() + ")");
+  if (!key)
+    return bad(errc::key_not_found, "no key of the token has this certificate's public key (" + cert.subject() + ")");
   const KeyUsage usage = key->usage.value_or(cert.is_auth_cert() ? KeyUsage::authentication : KeyUsage::signing);
   if ((usage == KeyUsage::authentication) != cert.is_auth_cert()) {
     return bad(errc::key_usage_mismatch, "key " + key->key_id + " is a " + std::string(key_usage_name(usage)) +
@@ -548,7 +581,8 @@ Result<TokenCert> SoftToken::import_certificate(const crypto::Certificate& cert,
     if (made.member) {
       ROADSIDE_TRY_STATUS(c.query("DELETE FROM token_csrs WHERE key_id = ? AND member_id = ?", csrs));
     } else {
-      ROADSIDE_TRY_STATUS(c.query("DELETE FROM token_csrs WHERE key_id = ? AND member_id IS NULL", std::span<const storage::Value>(csrs, 1)));
+      ROADSIDE_TRY_STATUS(c.query("DELETE FROM token_csrs WHERE key_id = ? AND member_id IS NULL",
+                                  std::span<const storage::Value>(csrs, 1)));
     }
     return {};
   });
@@ -601,8 +635,8 @@ Status SoftToken::delete_certificate(const std::string& cert_hash) {
   return changed(done);
 }
 
-Status SoftToken::seal_imported(const std::vector<std::pair<std::string, crypto::PrivateKey>>& keys, const std::string& pin,
-                                const crypto::KeyWrapKey* kek) {
+Status SoftToken::seal_imported(const std::vector<std::pair<std::string, crypto::PrivateKey>>& keys,
+                                const std::string& pin, const crypto::KeyWrapKey* kek) {
   std::optional<crypto::KeyWrapKey> fresh;
   if (!kek || kek->params() != crypto::kKeyWrapKdf) {
     ROADSIDE_TRY(crypto::KeyWrapKey derived, crypto::KeyWrapKey::derive(pin, random_));
@@ -614,14 +648,15 @@ Status SoftToken::seal_imported(const std::vector<std::pair<std::string, crypto:
     ROADSIDE_TRY(std::string bytes, kek->wrap(key, random_));
     // Checked before the PKCS#12 form goes: the envelope opens to this very key.
     ROADSIDE_TRY(crypto::PrivateKey back, kek->unwrap(bytes));
-    if (back.public_key_der() != key.public_key_der()) return bad(errc::key_not_found, "key " + key_id + " does not survive sealing");
+    if (back.public_key_der() != key.public_key_der())
+      return bad(errc::key_not_found, "key " + key_id + " does not survive sealing");
     sealed.emplace_back(key_id, std::move(bytes));
   }
   return store_.transaction([&](storage::Connection& c) -> Status {
     for (const auto& [id, bytes] : sealed) {
       const storage::Value params[] = {storage::Blob{bytes}, id};
-      ROADSIDE_TRY_STATUS(
-          c.query("UPDATE token_keys SET key_wrapped = ?, key_pkcs12 = NULL WHERE key_id = ? AND key_wrapped IS NULL", params));
+      ROADSIDE_TRY_STATUS(c.query(
+          "UPDATE token_keys SET key_wrapped = ?, key_pkcs12 = NULL WHERE key_id = ? AND key_wrapped IS NULL", params));
     }
     return {};
   });
@@ -636,7 +671,9 @@ std::optional<std::string> SoftToken::not_ready() const {
   MutexLock lock(mu_);
   if (active_) return std::nullopt;
   if (logged_out_ && last_error_.empty()) {
-    return std::string("token_not_active: the software token was logged out (roadside token logout); log in with roadside token login");
+    return std::string(
+        "token_not_active: the software token was logged out (roadside token logout); log in with roadside token "
+        "login");
   }
   return "token_not_active: the software token is not logged in (set XROAD_TOKEN_PIN, or roadside token login)" +
          (last_error_.empty() ? std::string() : "; last login: " + last_error_);
@@ -652,7 +689,8 @@ Result<std::shared_ptr<const OpenKey>> SoftToken::signing_key(const XRoadId& mem
     if (!best || k->info.cert.not_before() > best->info.cert.not_before()) best = k;
   }
   if (best) return best;
-  return bad(errc::key_not_found, "no signing key with an active, registered certificate for " + owner.to_string() + " in the token");
+  return bad(errc::key_not_found,
+             "no signing key with an active, registered certificate for " + owner.to_string() + " in the token");
 }
 
 Result<std::shared_ptr<const OpenKey>> SoftToken::auth_key() const {
