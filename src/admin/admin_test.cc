@@ -14,6 +14,7 @@
 #include "admin/cert_states.h"
 #include "admin/endpoints.h"
 #include "admin/http_front.h"
+#include "admin/local_calls.h"
 #include "admin/rate_limiter.h"
 #include "admin/roles.h"
 #include "base/clock.h"
@@ -261,6 +262,44 @@ TEST(Api, EnforcesPermissionsRefusesChangesOnSecondariesAndAuditsChanges) {
 
 // An authentication certificate's state follows global configuration: registered once listed
 // for this server, global error when a registered one is no longer listed.
+TEST(LocalCalls, RequestsAndAnswersRoundTripAndBadLinesAreRefused) {
+  LocalRequest request;
+  request.method = Verb::post;
+  request.path = "/keys/A%20B/csrs";
+  request.query = {{"csr_format", "DER"}};
+  request.content_type = "application/octet-stream";
+  request.body = std::string("\0\x01\xff binary", 10);
+  Caller caller = local_caller();
+  EXPECT_EQ(caller.auth, AuthKind::local);
+  EXPECT_FALSE(caller.user.empty());
+  EXPECT_TRUE(permits(caller.roles, "generate_sign_cert_req"));
+  auto decoded = decode_request(encode_request(request), caller);
+  ASSERT_TRUE(decoded.ok()) << decoded.error().detail();
+  EXPECT_EQ(decoded->method, Verb::post);
+  EXPECT_EQ(decoded->path, "/keys/A%20B/csrs");
+  EXPECT_EQ(decoded->query.at("csr_format"), "DER");
+  EXPECT_EQ(decoded->body, request.body);
+  EXPECT_EQ(decoded->caller.user, caller.user);
+
+  Response response{201, "application/pkcs10", std::string("\x30\x82\x00", 3), {}};
+  auto answer = decode_response(encode_response(response));
+  ASSERT_TRUE(answer.ok());
+  EXPECT_EQ(answer->status, 201u);
+  EXPECT_EQ(answer->body, response.body);
+
+  for (const char* bad :
+       {"", "[]", "{", R"({"method":"FETCH","path":"/x"})", R"({"method":"GET","path":"x"})",
+        R"({"method":"GET","path":"/x","query":{"a":1}})", R"({"method":"GET","path":"/x","body":"%%"})",
+        R"({"method":"GET","path":"/x","query":[1]})"}) {
+    auto refused = decode_request(bad, caller);
+    ASSERT_FALSE(refused.ok()) << bad;
+    EXPECT_EQ(refused.error().code(), std::make_error_code(std::errc::invalid_argument)) << bad;
+  }
+  EXPECT_FALSE(decode_response(R"({"status":99})").ok());
+  EXPECT_FALSE(decode_response(R"({"status":"200"})").ok());
+  EXPECT_FALSE(decode_request(std::string(kMaxLocalLine + 1, ' '), caller).ok());
+}
+
 TEST(CertStates, AuthenticationCertificatesFollowGlobalConfiguration) {
   roadside::testing::TempDir dir;
   auto store = temp_store(dir);

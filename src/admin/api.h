@@ -1,6 +1,6 @@
 // The admin API as X-Road's Security Server admin API (base path /api/v1) defines it,
-// independent of how a request arrives: today over HTTPS (http_front.h); the owner-only control
-// socket and the CLI without a running server are to use the same table. One route table;
+// independent of how a request arrives: over HTTPS (http_front.h), or from the CLI through the
+// owner-only control socket or in its own process (local_calls.h); one table for all. One route table;
 // each route names its method, its path template (X-Road's, with {parameters}), the X-Road
 // permission it needs (roles.h), whether it changes anything (refused on a cluster's
 // secondaries) and, for a change, X-Road's audit event name. After a change, one audit record

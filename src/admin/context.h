@@ -35,7 +35,11 @@ struct ServerState {
   // `server_cert`): the HTTP response's content type and body.
   std::function<asio::awaitable<Result<std::pair<std::string, std::string>>>(
       std::string url, crypto::Certificate server_cert, std::string content_type, std::string body)>
-      post_auth_cert_reg;
+      post_auth_cert_reg = [](std::string, crypto::Certificate, std::string,
+                              std::string) -> asio::awaitable<Result<std::pair<std::string, std::string>>> {
+    co_return Error(std::make_error_code(std::errc::operation_not_supported),
+                    "sending to the Central Server needs a running server");
+  };
   // The instance identifier of the configuration anchor ("" without one).
   std::function<std::string()> instance = [] { return std::string(); };
   // This server's id (owner and server code) from its configuration; nullopt before
@@ -48,5 +52,9 @@ struct ServerState {
   // Told after the token's certificates changed, so a new one's OCSP response is fetched at once.
   std::function<void()> certificates_changed = [] {};
 };
+
+// The server's id as the newest server configuration in `store` has it; nullopt before
+// initialization (what ServerState::server_id answers in a server and in the CLI).
+std::optional<XRoadId> stored_server_id(storage::Store& store);
 
 }  // namespace roadside::admin

@@ -32,4 +32,7 @@ void add_initialization_routes(Api& api, ServerState& state);
 // /system/version, /system/node-type, /openapi.yaml.
 void add_system_routes(Api& api, SystemFacts facts);
 
+// Every route above: the one table the HTTPS front and local callers (local_calls.h) share.
+void add_all_routes(Api& api, ServerState& state, ApiKeys& keys, SystemFacts facts);
+
 }  // namespace roadside::admin

@@ -29,6 +29,12 @@ void add_config_commands(CLI::App& app, Commands& out);
 void add_verify_commands(CLI::App& app, Commands& out);
 // testbed init, up, down.
 void add_testbed_commands(CLI::App& app, Commands& out);
+// init, keys, cas, csr, certs, register, api-keys, api: the admin API's operations
+// (server/local_admin.h).
+void add_admin_commands(CLI::App& app, Commands& out);
+
+// A line from standard input, not echoed when it is a terminal.
+std::string read_secret_line(const char* prompt);
 
 // The flags of every subcommand that loads the configuration.
 struct ConfigFlags {

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   roadside::cli::add_config_commands(app, commands);
   roadside::cli::add_verify_commands(app, commands);
   roadside::cli::add_testbed_commands(app, commands);
+  roadside::cli::add_admin_commands(app, commands);
   auto* version = app.add_subcommand("version", "Print the version");
   commands.push_back({version, [] {
                         std::cout << "roadside " << ROADSIDE_VERSION << "\n";

@@ -1,10 +1,10 @@
 // serve, apply, token login and logout, maintenance, healthcheck.
-#include <termios.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <iostream>
 #include <memory>
+
+#include <termios.h>
+#include <unistd.h>
 
 #include "base/log.h"
 #include "cli/command.h"
@@ -14,9 +14,7 @@
 #include "server/control.h"
 
 namespace roadside::cli {
-namespace {
 
-// A line from standard input, not echoed when it is a terminal.
 std::string read_secret_line(const char* prompt) {
   const bool tty = ::isatty(STDIN_FILENO) == 1;
   termios old{};
@@ -37,13 +35,15 @@ std::string read_secret_line(const char* prompt) {
   return line;
 }
 
+namespace {
+
 // One command to the running server through <data_dir>/control.sock; its answer printed.
 int control(const config::Config& cfg, const std::string& command, const std::string& argument) {
   const auto socket = std::filesystem::path(cfg.str("data_dir")) / "control.sock";
   auto answer = server::control_request(socket, command, argument, std::chrono::seconds(30));
   if (!answer.ok()) {
-    std::cerr << "roadside: " << answer.error().detail() << " (is `roadside serve` running with data_dir " << cfg.str("data_dir")
-              << "?)\n";
+    std::cerr << "roadside: " << answer.error().detail() << " (is `roadside serve` running with data_dir "
+              << cfg.str("data_dir") << "?)\n";
     return 1;
   }
   const bool ok = answer->rfind("ok:", 0) == 0;
@@ -60,7 +60,8 @@ void add_serve(CLI::App& app, Commands& out) {
                    auto cfg = flags->load();
                    if (!cfg.ok()) return config_error(cfg.error());
                    auto level = log::parse_level(cfg->str("log.level"));
-                   if (auto st = log::init(level.value_or(log::Level::info), cfg->str("log.audit")); !st.ok()) return config_error(st.error());
+                   if (auto st = log::init(level.value_or(log::Level::info), cfg->str("log.audit")); !st.ok())
+                     return config_error(st.error());
                    server::Application application(std::move(cfg).value());
                    return application.run();
                  }});
@@ -87,18 +88,23 @@ CLI::Option* add_with_argument(CLI::App& app, Commands& out, const std::string& 
 }
 
 void add_apply(CLI::App& app, Commands& out) {
-  add_with_argument(app, out, "apply", "Apply a server configuration YAML to the database (idempotent); running servers take it within seconds",
-                    "file", "The server configuration (docs/server-configuration.md)", [](const config::Config& cfg, const std::string& file) {
-                      (void)log::init(log::Level::warn);
-                      return server::apply_server_conf(cfg, file);
-                    });
+  add_with_argument(
+      app, out, "apply",
+      "Apply a server configuration YAML to the database (idempotent); running servers take it within seconds", "file",
+      "The server configuration (docs/server-configuration.md)",
+      [](const config::Config& cfg, const std::string& file) {
+        (void)log::init(log::Level::warn);
+        return server::apply_server_conf(cfg, file);
+      });
 }
 
 void add_token(CLI::App& app, Commands& out) {
   auto flags = std::make_shared<ConfigFlags>();
   auto* token = app.add_subcommand("token", "The software token of a running server");
   token->require_subcommand(1);
-  auto* login = token->add_subcommand("login", "Log the running server in to its token: the PIN from XROAD_TOKEN_PIN or the first line of standard input");
+  auto* login = token->add_subcommand(
+      "login",
+      "Log the running server in to its token: the PIN from XROAD_TOKEN_PIN or the first line of standard input");
   flags->add_to(*login);
   out.push_back({login, [flags] {
                    auto cfg = flags->load();
@@ -110,8 +116,9 @@ void add_token(CLI::App& app, Commands& out) {
                    return rc;
                  }});
   auto logout_flags = std::make_shared<ConfigFlags>();
-  auto* logout = token->add_subcommand(
-      "logout", "Log the running server out of its token (X-Road's Log out): signing stops and the server is not ready until a login");
+  auto* logout = token->add_subcommand("logout",
+                                       "Log the running server out of its token (X-Road's Log out): signing stops and "
+                                       "the server is not ready until a login");
   logout_flags->add_to(*logout);
   out.push_back({logout, [logout_flags] {
                    auto cfg = logout_flags->load();
@@ -121,10 +128,12 @@ void add_token(CLI::App& app, Commands& out) {
 }
 
 void add_maintenance(CLI::App& app, Commands& out) {
-  add_with_argument(app, out, "maintenance", "Maintenance mode of the running server: on makes /readyz and X-Road's health check answer 503 "
-                    "so load balancers drain it",
-                    "state", "on or off",
-                    [](const config::Config& cfg, const std::string& state) { return control(cfg, "maintenance", state); })
+  add_with_argument(
+      app, out, "maintenance",
+      "Maintenance mode of the running server: on makes /readyz and X-Road's health check answer 503 "
+      "so load balancers drain it",
+      "state", "on or off",
+      [](const config::Config& cfg, const std::string& state) { return control(cfg, "maintenance", state); })
       ->check(CLI::IsMember({"on", "off"}));
 }
 
@@ -135,26 +144,30 @@ void add_healthcheck(CLI::App& app, Commands& out) {
     int timeout_ms = 3000;
   };
   auto s = std::make_shared<State>();
-  auto* cmd = app.add_subcommand(
-      "healthcheck", "Ask this server's health listener (health.address or loopback, health.port) for /livez; exit 0 on 200 (the image's HEALTHCHECK)");
+  auto* cmd = app.add_subcommand("healthcheck",
+                                 "Ask this server's health listener (health.address or loopback, health.port) for "
+                                 "/livez; exit 0 on 200 (the image's HEALTHCHECK)");
   s->flags.add_to(*cmd);
-  cmd->add_option("--path", s->path, "/livez or /readyz")->check(CLI::IsMember({"/livez", "/readyz"}))->capture_default_str();
+  cmd->add_option("--path", s->path, "/livez or /readyz")
+      ->check(CLI::IsMember({"/livez", "/readyz"}))
+      ->capture_default_str();
   cmd->add_option("--url", s->url, "Probe this URL instead (http://host:port/path)");
   cmd->add_option("--timeout-ms", s->timeout_ms, "Time limit")->check(CLI::Range(100, 60000))->capture_default_str();
-  out.push_back({cmd, [s] {
-                   std::string url = s->url;
-                   if (url.empty()) {
-                     auto cfg = s->flags.load();
-                     if (!cfg.ok()) return config_error(cfg.error());
-                     const auto port = cfg->integer("health.port");
-                     if (port == 0) {
-                       std::cerr << "roadside: healthcheck: health.port is 0 (a free port picked at start); give --url\n";
-                       return 2;
-                     }
-                     url = net::local_base_url("http", cfg->str("health.address"), static_cast<unsigned short>(port)) + s->path;
-                   }
-                   return healthcheck(url, std::chrono::milliseconds(s->timeout_ms));
-                 }});
+  out.push_back(
+      {cmd, [s] {
+         std::string url = s->url;
+         if (url.empty()) {
+           auto cfg = s->flags.load();
+           if (!cfg.ok()) return config_error(cfg.error());
+           const auto port = cfg->integer("health.port");
+           if (port == 0) {
+             std::cerr << "roadside: healthcheck: health.port is 0 (a free port picked at start); give --url\n";
+             return 2;
+           }
+           url = net::local_base_url("http", cfg->str("health.address"), static_cast<unsigned short>(port)) + s->path;
+         }
+         return healthcheck(url, std::chrono::milliseconds(s->timeout_ms));
+       }});
 }
 
 }  // namespace

@@ -82,24 +82,17 @@ boost::asio::awaitable<Result<std::pair<std::string, std::string>>> post_pinned(
 Status AdminApi::start() {
   auto tls = internal_tls(store_);
   if (!tls.ok()) return Error(tls.error()).context("admin API: internal TLS certificate");
-  if (!state_.post_auth_cert_reg) {
-    state_.post_auth_cert_reg = [executor = work_.get_executor()](std::string url, crypto::Certificate cert,
-                                                                  std::string content_type, std::string body) {
-      return post_pinned(executor, std::move(url), std::move(cert), std::move(content_type), std::move(body));
-    };
-  }
+  state_.post_auth_cert_reg = [executor = work_.get_executor()](std::string url, crypto::Certificate cert,
+                                                                std::string content_type, std::string body) {
+    return post_pinned(executor, std::move(url), std::move(cert), std::move(content_type), std::move(body));
+  };
   keys_ = std::make_unique<admin::ApiKeys>(store_);
   administrators_ = std::make_unique<admin::Administrators>(store_, options_.configured_administrator);
   const bool secondary = options_.node_role == "secondary";
   api_ = std::make_unique<admin::Api>(secondary);
-  admin::add_api_key_routes(*api_, *keys_);
-  admin::add_token_routes(*api_, state_);
-  admin::add_initialization_routes(*api_, state_);
-  admin::add_csr_routes(*api_, state_);
-  admin::add_registration_routes(*api_, state_);
   std::string node_type = options_.node_role;
   for (char& ch : node_type) ch = static_cast<char>(ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch);
-  admin::add_system_routes(*api_, {node_type});
+  admin::add_all_routes(*api_, state_, *keys_, {node_type});
   front_ = std::make_unique<admin::HttpFront>(*api_, *keys_, *administrators_, options_.front, work_.get_executor());
 
   net::TlsServerConfig server_tls;
@@ -140,6 +133,14 @@ boost::asio::awaitable<void> AdminApi::follow() {
     boost::system::error_code ec;
     co_await timer_.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
   }
+}
+
+boost::asio::awaitable<admin::Response> AdminApi::call_local(std::string_view line, admin::Caller caller) {
+  if (!api_) co_return admin::json_response(503, {{"status", 503}, {"error", {{"code", "admin_api_not_started"}}}});
+  auto request = admin::decode_request(line, std::move(caller));
+  if (!request.ok())
+    co_return admin::error_response(admin::bad_request("invalid_request", {}, request.error().detail()));
+  co_return co_await api_->handle(*request);
 }
 
 boost::asio::awaitable<void> AdminApi::stop() {

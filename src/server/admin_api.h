@@ -16,6 +16,7 @@
 #include "admin/api_keys.h"
 #include "admin/context.h"
 #include "admin/http_front.h"
+#include "admin/local_calls.h"
 #include "config/config.h"
 #include "server/component.h"
 #include "server/listeners.h"
@@ -47,6 +48,9 @@ class AdminApi final : public Component {
   // configuration (admin/cert_states.h).
   Status start() override;
   boost::asio::awaitable<void> stop() override;
+  // A request of a local caller (admin/local_calls.h: one line of JSON) through the same route
+  // table; on the database thread, like the HTTPS front's requests.
+  boost::asio::awaitable<admin::Response> call_local(std::string_view line, admin::Caller caller);
 
  private:
   AdminOptions options_;

@@ -116,11 +116,7 @@ Status Application::State::start_all(const config::Config& config) {
   admin_state.shared = [globalconf] { return globalconf->shared(); };
   admin_state.instance = [globalconf] { return globalconf->instance(); };
   // From the database, not the follower's copy: an initialization is seen at once.
-  admin_state.server_id = [&store]() -> std::optional<XRoadId> {
-    auto latest = serverconf::load_latest(store);
-    if (!latest.ok() || latest->conf->server_code.empty()) return std::nullopt;
-    return latest->conf->server_id();
-  };
+  admin_state.server_id = [&store] { return admin::stored_server_id(store); };
   admin_state.ocsp_status = [ocsp](const crypto::Certificate& cert) {
     // The cache holds only responses that verified as good.
     return std::string(ocsp->cache().get(cert) ? "OCSP_RESPONSE_GOOD" : "OCSP_RESPONSE_UNKNOWN");
@@ -135,10 +131,10 @@ Status Application::State::start_all(const config::Config& config) {
       log::debug("server proxy not started yet", {{"why", st.error().detail()}});
     }
   };
-  ROADSIDE_TRY_STATUS(start<AdminApi>(std::move(*admin_options), std::move(admin_state), db_io, listeners));
+  ROADSIDE_TRY(AdminApi * admin, start<AdminApi>(std::move(*admin_options), std::move(admin_state), db_io, listeners));
   // Last, once everything it uses runs: a login there starts the server proxy.
-  ROADSIDE_TRY_STATUS(
-      start<ControlCommands>(db_io, database->options().data_dir / "control.sock", *token, *proxies, readiness));
+  ROADSIDE_TRY_STATUS(start<ControlCommands>(db_io, database->options().data_dir / "control.sock", *token, *proxies,
+                                             readiness, *admin));
   return {};
 }
 

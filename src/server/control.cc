@@ -1,10 +1,5 @@
 #include "server/control.h"
 
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 
@@ -18,6 +13,10 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "base/log.h"
 
@@ -26,15 +25,24 @@ namespace roadside::server {
 namespace asio = boost::asio;
 using local = asio::local::stream_protocol;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t kMaxRequest = 4096;
+constexpr std::size_t kMaxAnswer = 64u << 20;
 
 struct ControlSocket::Impl {
   // On a strand: the accept loop, each request and its timer never run side by side.
-  Impl(asio::io_context& io, Handler h, std::chrono::milliseconds timeout)
-      : acceptor(asio::make_strand(io)), handler(std::move(h)), request_timeout(timeout) {}
+  Impl(asio::io_context& io, Handler h, std::chrono::milliseconds timeout, std::size_t max)
+      : acceptor(asio::make_strand(io)), handler(std::move(h)), request_timeout(timeout), max_request(max) {}
   local::acceptor acceptor;
   Handler handler;
   std::chrono::milliseconds request_timeout;
+  std::size_t max_request;
+
+  static unsigned peer_uid(local::socket& socket) {
+    ucred cred{};
+    socklen_t size = sizeof cred;
+    if (::getsockopt(socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &size) != 0)
+      return static_cast<unsigned>(-1);
+    return cred.uid;
+  }
 
   asio::awaitable<void> serve(local::socket accepted) {
     // A client gets request_timeout to send its request. The timer's handler shares the
@@ -47,18 +55,21 @@ struct ControlSocket::Impl {
       if (!ec) socket_ptr->close(ec);
     });
     std::string request;
-    auto [ec, n] = co_await asio::async_read_until(socket, asio::dynamic_buffer(request, kMaxRequest), "\n", kTuple);
+    auto [ec, n] = co_await asio::async_read_until(socket, asio::dynamic_buffer(request, max_request), "\n", kTuple);
     std::string answer;
     if (!ec) {
       const std::string command = request.substr(0, request.find('\n'));
       request.erase(0, command.size() + 1);
       if (request.find('\n') == std::string::npos) {
-        auto [ec2, n2] = co_await asio::async_read_until(socket, asio::dynamic_buffer(request, kMaxRequest), "\n", kTuple);
+        auto [ec2, n2] =
+            co_await asio::async_read_until(socket, asio::dynamic_buffer(request, max_request), "\n", kTuple);
         if (ec2) request.clear();
       }
-      const std::string argument = request.substr(0, request.find('\n'));
-      answer = handler(command, argument);
+      // The request has been read: its handler may take longer than the reading deadline.
+      timer.cancel();
+      ControlRequest parsed{command, request.substr(0, request.find('\n')), peer_uid(socket)};
       std::fill(request.begin(), request.end(), '\0');  // the PIN leaves memory with the request
+      answer = co_await handler(std::move(parsed));
     } else {
       answer = "error: incomplete request";
     }
@@ -80,14 +91,18 @@ struct ControlSocket::Impl {
   }
 };
 
-ControlSocket::ControlSocket(asio::io_context& io, std::filesystem::path path, Handler handler, std::chrono::milliseconds request_timeout)
-    : path_(std::move(path)), impl_(std::make_shared<Impl>(io, std::move(handler), request_timeout)) {}
+ControlSocket::ControlSocket(asio::io_context& io, std::filesystem::path path, Handler handler,
+                             std::chrono::milliseconds request_timeout, std::size_t max_request)
+    : path_(std::move(path)), impl_(std::make_shared<Impl>(io, std::move(handler), request_timeout, max_request)) {}
 
-ControlSocket::~ControlSocket() { stop(); }
+ControlSocket::~ControlSocket() {
+  stop();
+}
 
 Status ControlSocket::start() {
   if (path_.string().size() >= sizeof(sockaddr_un{}.sun_path)) {
-    return Error(std::make_error_code(std::errc::filename_too_long), "the control socket path " + path_.string() + " is too long");
+    return Error(std::make_error_code(std::errc::filename_too_long),
+                 "the control socket path " + path_.string() + " is too long");
   }
   std::error_code fec;
   std::filesystem::remove(path_, fec);  // a stale socket from a process that died
@@ -97,7 +112,9 @@ Status ControlSocket::start() {
   if (!ec) impl_->acceptor.bind(local::endpoint(path_.string()), ec);
   ::umask(old);
   if (!ec) impl_->acceptor.listen(4, ec);
-  if (ec) return Error(std::error_code(ec.value(), std::generic_category()), "cannot open the control socket " + path_.string() + ": " + ec.message());
+  if (ec)
+    return Error(std::error_code(ec.value(), std::generic_category()),
+                 "cannot open the control socket " + path_.string() + ": " + ec.message());
   ::chmod(path_.c_str(), 0600);
   asio::co_spawn(impl_->acceptor.get_executor(), Impl::accept_loop(impl_), asio::detached);
   started_ = true;
@@ -117,15 +134,17 @@ void ControlSocket::stop() {
   std::filesystem::remove(path_, fec);
 }
 
-Result<std::string> control_request(const std::filesystem::path& path, const std::string& command, const std::string& argument,
-                                    std::chrono::milliseconds timeout) {
+Result<std::string> control_request(const std::filesystem::path& path, const std::string& command,
+                                    const std::string& argument, std::chrono::milliseconds timeout) {
   auto fail = [&](const std::string& what) {
-    return Error(std::error_code(errno, std::generic_category()), what + " " + path.string() + ": " + std::strerror(errno));
+    return Error(std::error_code(errno, std::generic_category()),
+                 what + " " + path.string() + ": " + std::strerror(errno));
   };
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   if (path.string().size() >= sizeof addr.sun_path) {
-    return Error(std::make_error_code(std::errc::filename_too_long), "the control socket path " + path.string() + " is too long");
+    return Error(std::make_error_code(std::errc::filename_too_long),
+                 "the control socket path " + path.string() + " is too long");
   }
   std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -147,8 +166,12 @@ Result<std::string> control_request(const std::filesystem::path& path, const std
     return e;
   }
   std::string answer;
-  char buf[512];
-  for (ssize_t n; answer.find('\n') == std::string::npos && (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) answer.append(buf, static_cast<std::size_t>(n));
+  std::string buf(64 * 1024, '\0');
+  for (ssize_t n; answer.size() < kMaxAnswer && (n = ::recv(fd, buf.data(), buf.size(), 0)) > 0;) {
+    const std::size_t before = answer.size();
+    answer.append(buf.data(), static_cast<std::size_t>(n));
+    if (answer.find('\n', before) != std::string::npos) break;
+  }
   ::close(fd);
   if (answer.find('\n') == std::string::npos) {
     return Error(std::make_error_code(std::errc::timed_out), "the server did not answer on " + path.string());

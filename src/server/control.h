@@ -2,7 +2,8 @@
 // data directory (<data_dir>/control.sock, owner-only: whoever can use it can read the
 // database anyway). One request per connection: a command line and an argument line; one
 // answer line, "ok: ..." or "error: ...". Commands: token-login (the PIN as argument, what
-// `roadside token login` sends) and maintenance (on or off, from `roadside maintenance`).
+// `roadside token login` sends), maintenance (on or off, from `roadside maintenance`) and api
+// (an admin API request of the CLI, admin/local_calls.h).
 #pragma once
 
 #include <atomic>
@@ -19,13 +20,21 @@
 
 namespace roadside::server {
 
+// One request: its command, its argument and who sent it (the peer's uid, SO_PEERCRED).
+struct ControlRequest {
+  std::string command;
+  std::string argument;
+  unsigned uid = 0;
+};
+
 class ControlSocket {
  public:
-  // Answers a command and its argument with an "ok: ..." or "error: ..." line.
-  using Handler = std::function<std::string(const std::string& command, const std::string& argument)>;
-  // A client has `request_timeout` to send its request; then its connection is closed.
+  // Answers a request with an "ok: ..." or "error: ..." line (no newline in it).
+  using Handler = std::function<boost::asio::awaitable<std::string>(ControlRequest)>;
+  // A client has `request_timeout` to send its request of at most `max_request` bytes; then its
+  // connection is closed.
   ControlSocket(boost::asio::io_context& io, std::filesystem::path path, Handler handler,
-                std::chrono::milliseconds request_timeout = std::chrono::seconds(5));
+                std::chrono::milliseconds request_timeout = std::chrono::seconds(5), std::size_t max_request = 4096);
   ~ControlSocket();
   // Binds the socket (a stale one from an earlier run is replaced) and starts accepting.
   Status start();
@@ -42,8 +51,9 @@ class ControlSocket {
   std::atomic<bool> started_{false};
 };
 
-// Sends one command to the server behind `path` and returns its answer line.
-Result<std::string> control_request(const std::filesystem::path& path, const std::string& command, const std::string& argument,
-                                    std::chrono::milliseconds timeout);
+// Sends one command to the server behind `path` and returns its answer line (at most 64 MiB).
+// errc::no_such_file_or_directory or errc::connection_refused: no server runs there.
+Result<std::string> control_request(const std::filesystem::path& path, const std::string& command,
+                                    const std::string& argument, std::chrono::milliseconds timeout);
 
 }  // namespace roadside::server

@@ -4,32 +4,44 @@
 
 namespace roadside::server {
 
-ControlCommands::ControlCommands(boost::asio::io_context& db_io, std::filesystem::path path, TokenService& token, Proxies& proxies,
-                                 Readiness& readiness)
-    : ControlCommands(db_io, std::move(path), token, [&proxies] { return proxies.start_server_proxy(); }, readiness) {}
+ControlCommands::ControlCommands(boost::asio::io_context& db_io, std::filesystem::path path, TokenService& token,
+                                 Proxies& proxies, Readiness& readiness, AdminApi& admin)
+    : ControlCommands(
+          db_io, std::move(path), token, [&proxies] { return proxies.start_server_proxy(); }, readiness) {
+  admin_ = &admin;
+}
 
 ControlCommands::ControlCommands(boost::asio::io_context& db_io, std::filesystem::path path, TokenService& token,
                                  std::function<Status()> start_server_proxy, Readiness& readiness)
     : token_(token),
       start_server_proxy_(std::move(start_server_proxy)),
-      socket_(db_io, std::move(path), [this](const std::string& command, const std::string& argument) {
-        return answer(command, argument);
-      }) {
+      socket_(
+          db_io, std::move(path), [this](ControlRequest request) { return answer(std::move(request)); },
+          std::chrono::seconds(5), admin::kMaxLocalLine + 64) {
   readiness.add("maintenance", [this]() -> std::optional<std::string> {
     if (!maintenance_) return std::nullopt;
     return std::string("maintenance mode (roadside maintenance off)");
   });
 }
 
-Status ControlCommands::start() { return socket_.start(); }
+Status ControlCommands::start() {
+  return socket_.start();
+}
 
-void ControlCommands::close() { socket_.stop(); }
+void ControlCommands::close() {
+  socket_.stop();
+}
 
-std::string ControlCommands::answer(const std::string& command, const std::string& argument) {
-  if (command == "maintenance") return maintenance(argument);
-  if (command == "token-login") return login(argument);
-  if (command == "token-logout") return logout();
-  return "error: unknown command \"" + command.substr(0, 64) + "\"";
+boost::asio::awaitable<std::string> ControlCommands::answer(ControlRequest request) {
+  const std::string& command = request.command;
+  if (command == "maintenance") co_return maintenance(request.argument);
+  if (command == "token-login") co_return login(request.argument);
+  if (command == "token-logout") co_return logout();
+  if (command == "api" && admin_ != nullptr) {
+    const admin::Response response = co_await admin_->call_local(request.argument, admin::local_caller(request.uid));
+    co_return "ok: " + admin::encode_response(response);
+  }
+  co_return "error: unknown command \"" + command.substr(0, 64) + "\"";
 }
 
 std::string ControlCommands::maintenance(const std::string& argument) {

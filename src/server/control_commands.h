@@ -5,6 +5,8 @@
 //                        and X-Road's health check report the token (`roadside token logout`)
 //   maintenance on|off   /readyz and X-Road's health check (xroad_health.h) answer 503 on
 //                        purpose while on (`roadside maintenance`)
+//   api REQUEST          an admin API request of the CLI (admin/local_calls.h) from the
+//                        socket's user, answered by the admin API's route table
 // Commands run on the database thread: a login reads and writes the database.
 //
 // Readiness "maintenance": not in maintenance mode (X-Road's health check reads it too).
@@ -18,6 +20,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "server/admin_api.h"
 #include "server/component.h"
 #include "server/control.h"
 #include "server/proxies.h"
@@ -30,7 +33,7 @@ class ControlCommands final : public Component {
  public:
   // The socket at `path` is served on `db_io` (the database thread).
   ControlCommands(boost::asio::io_context& db_io, std::filesystem::path path, TokenService& token, Proxies& proxies,
-                  Readiness& readiness);
+                  Readiness& readiness, AdminApi& admin);
   // The same with what starts the server proxy after a login given as a function (tests).
   ControlCommands(boost::asio::io_context& db_io, std::filesystem::path path, TokenService& token,
                   std::function<Status()> start_server_proxy, Readiness& readiness);
@@ -43,7 +46,7 @@ class ControlCommands final : public Component {
   void close() override;
 
   // Answers one command: "ok: ..." or "error: ...".
-  std::string answer(const std::string& command, const std::string& argument);
+  boost::asio::awaitable<std::string> answer(ControlRequest request);
 
  private:
   std::string login(const std::string& pin);
@@ -52,6 +55,7 @@ class ControlCommands final : public Component {
 
   TokenService& token_;
   std::function<Status()> start_server_proxy_;
+  AdminApi* admin_ = nullptr;
   std::atomic<bool> maintenance_{false};
   ControlSocket socket_;
 };

@@ -2,17 +2,17 @@
 // Clients that connect and vanish, or answer just at the deadline, many times over; under
 // ASan (the asan preset) a timer handler using the ended request's socket is a
 // heap-use-after-free.
-#include <gtest/gtest.h>
-
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
+#include "server/control.h"
 
 #include <atomic>
 #include <cstring>
 #include <thread>
 
-#include "server/control.h"
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include "support/test_support.h"
 
 namespace roadside::server {
@@ -38,12 +38,13 @@ TEST(ControlSocketTimer, ClientsThatVanishOrMeetTheDeadlineLeaveTheServerServing
   boost::asio::io_context io;
   std::atomic<int> handled{0};
   // A deadline of 1 ms: the timer expires while requests are being read, answered and closed.
-  ControlSocket control(io, dir.path() / "control.sock",
-                        [&](const std::string& command, const std::string&) {
-                          ++handled;
-                          return "ok: " + command;
-                        },
-                        1ms);
+  ControlSocket control(
+      io, dir.path() / "control.sock",
+      [&](ControlRequest request) -> boost::asio::awaitable<std::string> {
+        ++handled;
+        co_return "ok: " + request.command;
+      },
+      1ms);
   ASSERT_TRUE(control.start().ok());
   std::thread loop([&io] { io.run(); });
   for (int i = 0; i < 300; ++i) {

@@ -92,6 +92,12 @@ void GlobalconfService::take(const globalconf::Snapshot& snap) {
 }
 
 Status GlobalconfService::start() {
+  ROADSIDE_TRY_STATUS(open_cached());
+  if (client_) asio::co_spawn(timer_.get_executor(), loop(), asio::detached);
+  return {};
+}
+
+Status GlobalconfService::open_cached() {
   if (options_.anchor_file.empty()) {
     log::warn(
         "no configuration anchor (set globalconf.anchor or ROADSIDE_GLOBALCONF_ANCHOR): no global configuration, "
@@ -111,7 +117,6 @@ Status GlobalconfService::start() {
     take(*cached);
     log::info("global configuration loaded from the cache", {{"expires", format_rfc3339(cached->directory.expires)}});
   }
-  asio::co_spawn(timer_.get_executor(), loop(), asio::detached);
   return {};
 }
 

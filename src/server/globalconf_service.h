@@ -16,8 +16,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "base/thread_annotations.h"
 #include "base/clock.h"
+#include "base/thread_annotations.h"
 #include "config/config.h"
 #include "globalconf/client.h"
 #include "globalconf/parameters.h"
@@ -40,13 +40,16 @@ class GlobalconfService final : public Component {
  public:
   // Registers the "globalconf" readiness check and the metrics.
   // `clock` says when the configuration in use has expired.
-  GlobalconfService(boost::asio::io_context& io, GlobalconfOptions options, metrics::Registry& metrics, Readiness& readiness,
-                    const Clock& clock = Clock::system());
+  GlobalconfService(boost::asio::io_context& io, GlobalconfOptions options, metrics::Registry& metrics,
+                    Readiness& readiness, const Clock& clock = Clock::system());
 
   std::string_view name() const override { return "globalconf"; }
   // Reads the anchor (an unreadable one stops the start; none configured is logged and the
   // server runs without trust), loads the cache and starts the refresh loop on the io_context.
   Status start() override;
+  // What start() does without the refresh loop: the anchor and the cached configuration, for
+  // a command that reads them once (the CLI without a running server).
+  Status open_cached();
   boost::asio::awaitable<void> stop() override;
   // std::nullopt when a valid configuration is loaded, else why not.
   std::optional<std::string> not_ready() const;
@@ -83,7 +86,7 @@ class GlobalconfService final : public Component {
   const Clock& clock_;
   net::HttpClient http_;
   std::unique_ptr<globalconf::ConfigurationClient> client_;  // made at start, from the anchor
-  std::string instance_;                                      // the anchor's, set at start
+  std::string instance_;                                     // the anchor's, set at start
   boost::asio::steady_timer timer_;
   std::atomic<bool> stopped_{false};
   std::atomic<std::int64_t> expires_{0};  // seconds since the epoch, 0: none

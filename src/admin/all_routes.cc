@@ -1,0 +1,21 @@
+#include "admin/endpoints.h"
+#include "serverconf/revisions.h"
+
+namespace roadside::admin {
+
+void add_all_routes(Api& api, ServerState& state, ApiKeys& keys, SystemFacts facts) {
+  add_api_key_routes(api, keys);
+  add_token_routes(api, state);
+  add_initialization_routes(api, state);
+  add_csr_routes(api, state);
+  add_registration_routes(api, state);
+  add_system_routes(api, std::move(facts));
+}
+
+std::optional<XRoadId> stored_server_id(storage::Store& store) {
+  auto latest = serverconf::load_latest(store);
+  if (!latest.ok() || latest->conf->server_code.empty()) return std::nullopt;
+  return latest->conf->server_id();
+}
+
+}  // namespace roadside::admin

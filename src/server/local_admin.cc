@@ -1,0 +1,82 @@
+#include "server/local_admin.h"
+
+#include <cerrno>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "admin/api_keys.h"
+#include "admin/endpoints.h"
+#include "server/control.h"
+#include "server/database.h"
+#include "server/globalconf_service.h"
+#include "signer/token.h"
+
+namespace roadside::server {
+
+namespace {
+
+namespace asio = boost::asio;
+
+// Whether a control request failed only because no server listens on the socket.
+bool no_server(const Error& e) {
+  return e.code() == std::error_code(ENOENT, std::generic_category()) ||
+         e.code() == std::error_code(ECONNREFUSED, std::generic_category());
+}
+
+// Answers `line` on the database in this process.
+Result<admin::Response> in_process(const config::Config& config, const std::string& line) {
+  const DatabaseOptions options = DatabaseOptions::from(config);
+  ROADSIDE_TRY_STATUS(prepare_data_dir(options.data_dir));
+  ROADSIDE_TRY(auto conn, open_database(options));
+  storage::Store store(std::move(conn));
+  ROADSIDE_TRY_STATUS(store.migrate());
+
+  asio::io_context io;
+  metrics::Registry metrics;
+  Readiness readiness;
+  GlobalconfService globalconf(io, GlobalconfOptions::from(config), metrics, readiness);
+  ROADSIDE_TRY_STATUS(globalconf.open_cached());
+  signer::SoftToken token(store);
+  if (const std::string pin = config.str("token.pin"); !pin.empty()) (void)token.login(pin);
+
+  admin::ServerState state{store, token};
+  state.shared = [&globalconf] { return globalconf.shared(); };
+  state.private_params = [&globalconf] { return globalconf.private_params(); };
+  state.instance = [&globalconf] { return globalconf.instance(); };
+  state.server_id = [&store] { return admin::stored_server_id(store); };
+  admin::ApiKeys keys(store);
+  admin::Api api(options.secondary());
+  std::string node_type = options.role;
+  for (char& ch : node_type) ch = static_cast<char>(ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch);
+  admin::add_all_routes(api, state, keys, {node_type});
+
+  ROADSIDE_TRY(auto request, admin::decode_request(line, admin::local_caller()));
+  std::optional<admin::Response> answer;
+  asio::co_spawn(io, api.handle(request),
+                 [&answer](const std::exception_ptr&, admin::Response r) { answer = std::move(r); });
+  io.run();
+  if (!answer) return Error(std::make_error_code(std::errc::operation_canceled), "the admin API gave no answer");
+  return std::move(*answer);
+}
+
+}  // namespace
+
+Result<LocalAnswer> call_admin_api(const config::Config& config, const admin::LocalRequest& request) {
+  const std::string line = admin::encode_request(request);
+  const auto socket = std::filesystem::path(config.str("data_dir")) / "control.sock";
+  auto answer = control_request(socket, "api", line, std::chrono::seconds(120));
+  if (!answer.ok()) {
+    if (!no_server(answer.error())) return answer.error();
+    ROADSIDE_TRY(auto response, in_process(config, line));
+    return LocalAnswer{std::move(response), true};
+  }
+  if (answer->rfind("ok: ", 0) != 0) {
+    return Error(std::make_error_code(std::errc::protocol_error),
+                 "the running server answered: " + answer->substr(0, 300));
+  }
+  ROADSIDE_TRY(auto response, admin::decode_response(std::string_view(*answer).substr(4)));
+  return LocalAnswer{std::move(response), false};
+}
+
+}  // namespace roadside::server
