@@ -6,6 +6,8 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -131,6 +133,34 @@ std::optional<std::string> read_input(const std::string& path) {
   }
   bytes.assign(std::istreambuf_iterator<char>(in), {});
   return bytes;
+}
+
+// Commands on one resource: METHOD PREFIX/{id}SUFFIX with no body ("certs activate HASH").
+struct OnOne {
+  const char* name;
+  const char* help;
+  Verb method;
+  const char* suffix;
+};
+void add_on_one(CLI::App& parent, Commands& out, const std::string& prefix, const char* what,
+                std::initializer_list<OnOne> commands) {
+  struct State : Common {
+    std::string id;
+  };
+  for (const OnOne& one : commands) {
+    auto s = std::make_shared<State>();
+    auto* cmd = command(parent, one.name, one.help, s);
+    cmd->add_option("id", s->id, what)->required();
+    out.push_back({cmd, [s, one, prefix] {
+                     return run_and_print(*s, json_request(one.method, prefix + segment(s->id) + one.suffix));
+                   }});
+  }
+}
+
+// Runs `cmd` as the request `make` builds from its flags.
+template <typename State>
+void on_run(CLI::App* cmd, Commands& out, std::shared_ptr<State> s, std::function<LocalRequest(const State&)> make) {
+  out.push_back({cmd, [s, make = std::move(make)] { return run_and_print(*s, make(*s)); }});
 }
 
 // `init`: X-Road's initialization (owner, server code, the token's PIN).
@@ -326,24 +356,12 @@ void add_certs(CLI::App& app, Commands& out) {
                    r.body = std::move(*bytes);
                    return run_and_print(*imp, r);
                  }});
-  struct Simple {
-    const char* name;
-    const char* help;
-    Verb method;
-    const char* suffix;
-  };
-  for (const Simple& simple : {Simple{"show", "A certificate by its SHA-256 hash", Verb::get, ""},
-                               Simple{"activate", "Use a certificate", Verb::put, "/activate"},
-                               Simple{"disable", "Stop using a certificate", Verb::put, "/disable"},
-                               Simple{"delete", "Delete a certificate from the token", Verb::delete_, ""}}) {
-    auto s = std::make_shared<State>();
-    auto* cmd = command(*certs, simple.name, simple.help, s);
-    cmd->add_option("hash", s->argument, "The certificate's SHA-256 hash (hex)")->required();
-    out.push_back({cmd, [s, simple] {
-                     return run_and_print(*s, json_request(simple.method, "/token-certificates/" +
-                                                                              segment(s->argument) + simple.suffix));
-                   }});
-  }
+  add_on_one(*certs, out, "/token-certificates/", "The certificate's SHA-256 hash (hex)",
+             {{"show", "A certificate by its SHA-256 hash", Verb::get, ""},
+              {"activate", "Use a certificate", Verb::put, "/activate"},
+              {"disable", "Stop using a certificate", Verb::put, "/disable"},
+              {"unregister", "Unregister an authentication certificate (authCertDeletion)", Verb::put, "/unregister"},
+              {"delete", "Delete a certificate from the token", Verb::delete_, ""}});
   auto reg = std::make_shared<State>();
   auto* registration = command(app, "register",
                                "Register an authentication certificate with the Central Server (X-Road's authCertReg): "
@@ -421,6 +439,165 @@ void add_api(CLI::App& app, Commands& out) {
                  }});
 }
 
+// An X-Road identifier as X-Road's Client schema takes it: INSTANCE:CLASS:CODE[:SUBSYSTEM].
+std::optional<nlohmann::json> client_body(const std::string& id) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  for (std::size_t colon; (colon = id.find(':', start)) != std::string::npos; start = colon + 1) {
+    parts.push_back(id.substr(start, colon - start));
+  }
+  parts.push_back(id.substr(start));
+  if (parts.size() < 3 || parts.size() > 4) return std::nullopt;
+  nlohmann::json client = {{"instance_id", parts[0]}, {"member_class", parts[1]}, {"member_code", parts[2]}};
+  if (parts.size() == 4) client["subsystem_code"] = parts[3];
+  return client;
+}
+
+// `clients`: the members and subsystems this server hosts, and their registration.
+void add_clients(CLI::App& app, Commands& out) {
+  auto* clients = app.add_subcommand("clients", "The members and subsystems this server hosts");
+  clients->require_subcommand(1);
+  auto list = std::make_shared<Common>();
+  on_run<Common>(command(*clients, "list", "The clients of this server", list), out, list,
+                 [](const Common&) { return json_request(Verb::get, "/clients"); });
+  struct Add : Common {
+    std::string id, connection;
+    bool ignore_warnings = false;
+  };
+  auto add = std::make_shared<Add>();
+  auto* cmd = command(*clients, "add", "Add a member or subsystem (INSTANCE:CLASS:CODE[:SUBSYSTEM]) as a client", add);
+  cmd->add_option("id", add->id, "The client's id: DEV:COM:1234:SUB")->required();
+  cmd->add_option("--connection", add->connection, "HTTP, HTTPS_NO_AUTH or HTTPS")
+      ->check(CLI::IsMember({"HTTP", "HTTPS_NO_AUTH", "HTTPS"}));
+  cmd->add_flag("--ignore-warnings", add->ignore_warnings, "Add it although global configuration does not know it");
+  out.push_back({cmd, [add] {
+                   auto client = client_body(add->id);
+                   if (!client) {
+                     std::cerr << "roadside: a client id is INSTANCE:CLASS:CODE or INSTANCE:CLASS:CODE:SUBSYSTEM\n";
+                     return 2;
+                   }
+                   if (!add->connection.empty()) (*client)["connection_type"] = add->connection;
+                   return run_and_print(*add,
+                                        json_request(Verb::post, "/clients",
+                                                     {{"client", *client}, {"ignore_warnings", add->ignore_warnings}}));
+                 }});
+  add_on_one(*clients, out, "/clients/", "The client's id: DEV:COM:1234:SUB",
+             {{"show", "One client", Verb::get, ""},
+              {"register", "Register the client with the Central Server (clientReg)", Verb::put, "/register"},
+              {"unregister", "Unregister the client (clientDeletion)", Verb::put, "/unregister"},
+              {"make-owner", "Make the member this server's owner (ownerChange)", Verb::put, "/make-owner"},
+              {"disable", "Disable the subsystem (clientDisable)", Verb::put, "/disable"},
+              {"enable", "Enable the subsystem again (clientEnable)", Verb::put, "/enable"},
+              {"delete", "Delete the client from this server", Verb::delete_, ""}});
+}
+
+// `service-descriptions`: WSDL, OpenAPI 3 and REST descriptions of a client's services.
+void add_service_descriptions(CLI::App& app, Commands& out) {
+  auto* sd = app.add_subcommand("service-descriptions", "The service descriptions of a client's services");
+  sd->require_subcommand(1);
+  add_on_one(*sd, out, "/clients/", "The client's id",
+             {{"list", "A client's service descriptions", Verb::get, "/service-descriptions"}});
+  struct Add : Common {
+    std::string client, type = "WSDL", url, service_code;
+    bool ignore_warnings = false;
+  };
+  auto add = std::make_shared<Add>();
+  auto* cmd = command(*sd, "add", "Add a description by its URL: WSDL, OPENAPI3, or REST with --service-code", add);
+  cmd->add_option("client", add->client, "The client's id")->required();
+  cmd->add_option("url", add->url, "Where the description is (REST: the service's base URL)")->required();
+  cmd->add_option("--type", add->type, "WSDL, OPENAPI3 or REST")
+      ->check(CLI::IsMember({"WSDL", "OPENAPI3", "REST"}))
+      ->capture_default_str();
+  cmd->add_option("--service-code", add->service_code, "The REST service's code (OPENAPI3, REST)");
+  cmd->add_flag("--ignore-warnings", add->ignore_warnings, "Add it despite X-Road's warnings");
+  on_run<Add>(cmd, out, add, [](const Add& s) {
+    nlohmann::json body = {{"url", s.url}, {"type", s.type}, {"ignore_warnings", s.ignore_warnings}};
+    if (!s.service_code.empty()) body["rest_service_code"] = s.service_code;
+    return json_request(Verb::post, "/clients/" + segment(s.client) + "/service-descriptions", body);
+  });
+  add_on_one(*sd, out, "/service-descriptions/", "The description's id",
+             {{"show", "One service description", Verb::get, ""},
+              {"services", "The services of a description", Verb::get, "/services"},
+              {"refresh", "Read the description again from its URL", Verb::put, "/refresh"},
+              {"enable", "Enable the description's services", Verb::put, "/enable"},
+              {"delete", "Delete the description and its services", Verb::delete_, ""}});
+  struct Disable : Common {
+    std::string id, notice;
+  };
+  auto disable = std::make_shared<Disable>();
+  auto* off = command(*sd, "disable", "Disable the description's services: calls are refused with the notice", disable);
+  off->add_option("id", disable->id, "The description's id")->required();
+  off->add_option("--notice", disable->notice, "What a refused caller is told");
+  on_run<Disable>(off, out, disable, [](const Disable& s) {
+    return json_request(Verb::put, "/service-descriptions/" + segment(s.id) + "/disable",
+                        {{"disabled_notice", s.notice}});
+  });
+}
+
+// `access`: who may call a service (X-Road's service clients of a service).
+void add_access(CLI::App& app, Commands& out) {
+  auto* access = app.add_subcommand("access", "Access rights to a service");
+  access->require_subcommand(1);
+  add_on_one(*access, out, "/services/", "The service's id: DEV:COM:1234:SUB:code",
+             {{"list", "Who may call the service", Verb::get, "/service-clients"}});
+  struct Change : Common {
+    std::string service;
+    std::vector<std::string> subjects;
+  };
+  for (const auto& [name, help, suffix] :
+       {std::tuple{"add", "Let subsystems, global groups (INSTANCE:group) or local groups (their number) call it", ""},
+        std::tuple{"remove", "Take the right away again", "/delete"}}) {
+    auto s = std::make_shared<Change>();
+    auto* cmd = command(*access, name, help, s);
+    cmd->add_option("service", s->service, "The service's id: DEV:COM:1234:SUB:code")->required();
+    cmd->add_option("subjects", s->subjects, "Service clients: DEV:COM:1234:SUB, DEV:security-server-owners, 7")
+        ->required();
+    on_run<Change>(cmd, out, s, [suffix = std::string(suffix)](const Change& c) {
+      nlohmann::json items = nlohmann::json::array();
+      for (const auto& subject : c.subjects) items.push_back({{"id", subject}});
+      return json_request(Verb::post, "/services/" + segment(c.service) + "/service-clients" + suffix,
+                          {{"items", items}});
+    });
+  }
+}
+
+// `local-groups`: a client's local groups and their members.
+void add_local_groups(CLI::App& app, Commands& out) {
+  auto* groups = app.add_subcommand("local-groups", "A client's local groups");
+  groups->require_subcommand(1);
+  add_on_one(*groups, out, "/clients/", "The client's id",
+             {{"list", "A client's local groups", Verb::get, "/local-groups"}});
+  struct Add : Common {
+    std::string client, code, description;
+  };
+  auto add = std::make_shared<Add>();
+  auto* cmd = command(*groups, "add", "A new local group of a client", add);
+  cmd->add_option("client", add->client, "The client's id")->required();
+  cmd->add_option("code", add->code, "The group's code")->required();
+  cmd->add_option("--description", add->description, "What the group is")->required();
+  on_run<Add>(cmd, out, add, [](const Add& s) {
+    return json_request(Verb::post, "/clients/" + segment(s.client) + "/local-groups",
+                        {{"code", s.code}, {"description", s.description}});
+  });
+  add_on_one(
+      *groups, out, "/local-groups/", "The group's id",
+      {{"show", "One group with its members", Verb::get, ""}, {"delete", "Delete the group", Verb::delete_, ""}});
+  struct Members : Common {
+    std::string id;
+    std::vector<std::string> members;
+  };
+  for (const auto& [name, help, suffix] : {std::tuple{"add-members", "Add members to the group", "/members"},
+                                           std::tuple{"remove-members", "Remove members", "/members/delete"}}) {
+    auto s = std::make_shared<Members>();
+    auto* member_cmd = command(*groups, name, help, s);
+    member_cmd->add_option("id", s->id, "The group's id")->required();
+    member_cmd->add_option("members", s->members, "Members or subsystems: DEV:COM:1234:SUB")->required();
+    on_run<Members>(member_cmd, out, s, [suffix = std::string(suffix)](const Members& m) {
+      return json_request(Verb::post, "/local-groups/" + segment(m.id) + suffix, {{"items", m.members}});
+    });
+  }
+}
+
 }  // namespace
 
 void add_admin_commands(CLI::App& app, Commands& out) {
@@ -429,6 +606,10 @@ void add_admin_commands(CLI::App& app, Commands& out) {
   add_cas(app, out);
   add_csr(app, out);
   add_certs(app, out);
+  add_clients(app, out);
+  add_service_descriptions(app, out);
+  add_access(app, out);
+  add_local_groups(app, out);
   add_api_keys(app, out);
   add_api(app, out);
 }

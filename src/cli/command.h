@@ -29,7 +29,8 @@ void add_config_commands(CLI::App& app, Commands& out);
 void add_verify_commands(CLI::App& app, Commands& out);
 // testbed init, up, down.
 void add_testbed_commands(CLI::App& app, Commands& out);
-// init, keys, cas, csr, certs, register, api-keys, api: the admin API's operations
+// init, keys, cas, csr, certs, register, clients, service-descriptions, access, local-groups,
+// api-keys, api: the admin API's operations
 // (server/local_admin.h).
 void add_admin_commands(CLI::App& app, Commands& out);
 
