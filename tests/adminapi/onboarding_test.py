@@ -1,0 +1,377 @@
+#!/usr/bin/python3
+"""A new server joins a running testbed instance: by the CLI alone, and again by curl alone.
+
+From an empty database and no token folder: initialization -> a signing and an authentication
+key with CSRs (each passes `openssl req -verify`, its subject built by the CA's profile) -> the
+testbed CA signs (`testbed sign-csr`) -> import -> authCertReg to the testbed's Central Server,
+which approves it and republishes global configuration -> REGISTERED, activated -> /readyz 200
+-> clientReg of a subsystem, approved -> a REST service of it -> messages both ways with the
+testbed's servers -> a new signing certificate replaces the old one with no restart, and the
+next message goes out signed with it.
+
+The scenario runs twice with one driver each: `Cli` runs `roadside` commands (through the
+server's control socket; `api-keys create` before the server starts is answered on the database
+directly), `Curl` calls the admin API with curl and an API key made over HTTP Basic.
+
+    onboarding_test.py ROADSIDE_BINARY
+"""
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.parse
+import urllib.request
+
+ROADSIDE = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("ROADSIDE_BINARY", "")
+PIN = "Secret-1234"
+ADMIN, PASSWORD = "admin", "an-admin-password-for-onboarding"
+SUBSYSTEM = "DEV:COM:1001:NEWSUB"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(check, timeout=60, every=0.5):
+    """`check()` until it is true or `timeout` seconds passed; its last value."""
+    deadline = time.time() + timeout
+    while True:
+        value = check()
+        if value or time.time() > deadline:
+            return value
+        time.sleep(every)
+
+
+class Refused(Exception):
+    """The API refused: its status (or the CLI's exit status) and what it said."""
+
+    def __init__(self, status, text):
+        super().__init__(f"{status}: {text[:500]}")
+        self.status, self.text = status, text
+
+
+class Cli:
+    """The admin operations as `roadside` commands."""
+
+    def __init__(self, test):
+        self.t = test
+
+    def run(self, *args, stdin=None, env=None):
+        done = subprocess.run([ROADSIDE, *args], input=stdin, capture_output=True, text=True,
+                              env=env or self.t.env, timeout=180)
+        if done.returncode != 0:
+            raise Refused(done.returncode, done.stderr + done.stdout)
+        return done.stdout
+
+    def json(self, *args):
+        return json.loads(self.run(*args))
+
+    def before_start(self):
+        # No server runs yet: answered on the database directly.
+        key = self.json("api-keys", "create", "XROAD_SECURITY_OFFICER")
+        self.t.assertEqual(key["roles"], ["XROAD_SECURITY_OFFICER"])
+
+    def after_start(self):
+        pass
+
+    def init(self):
+        self.run("init", "--owner", "COM:1001", "--server-code", "ssnew", stdin=PIN + "\n")
+        return self.json("api", "GET", "/initialization/status")
+
+    def ca(self):
+        return self.json("cas", "--usage", "sign")[0]["name"]
+
+    def csr(self, name, usage, ca, member, fields):
+        path = os.path.join(self.t.dir, f"{name}.csr")
+        args = ["csr", "create", "--new-key", name, "--usage", usage, "--ca", ca, "-o", path]
+        if member:
+            args += ["--member", member]
+        for k, v in fields.items():
+            args += ["--field", f"{k}={v}"]
+        self.run(*args)
+        return path
+
+    def import_cert(self, path):
+        return self.json("certs", "import", path)
+
+    def register(self, digest, address):
+        self.run("register", digest, "--address", address)
+
+    def cert(self, digest):
+        return self.json("certs", "show", digest)
+
+    def cert_action(self, digest, action):
+        self.run("certs", action, digest)
+
+    def add_client(self, client):
+        return self.json("clients", "add", client)
+
+    def register_client(self, client):
+        self.run("clients", "register", client)
+
+    def client(self, client):
+        return self.json("clients", "show", client)
+
+    def add_rest_service(self, client, url, code):
+        return self.json("service-descriptions", "add", client, url, "--type", "REST", "--service-code", code)
+
+    def allow(self, service, subject, env=None):
+        self.run("access", "add", service, subject, env=env)
+
+
+class Curl:
+    """The admin operations as curl calls with an API key."""
+
+    def __init__(self, test):
+        self.t = test
+        self.key = None
+
+    def call(self, method, path, body=None, content_type="application/json", auth=None, query=None, out=None):
+        url = f"https://127.0.0.1:{self.t.admin_port}/api/v1{path}"
+        if query:
+            url += "?" + urllib.parse.urlencode(query)
+        args = ["curl", "-sk", "-X", method, url, "-w", "\n%{http_code}",
+                "-H", auth or f"Authorization: X-Road-ApiKey token={self.key}"]
+        data = None
+        if body is not None:
+            data = body if isinstance(body, bytes) else json.dumps(body).encode()
+            args += ["-H", f"Content-Type: {content_type}", "--data-binary", "@-"]
+        done = subprocess.run(args, input=data, capture_output=True, timeout=180)
+        text, _, status = done.stdout.rpartition(b"\n")
+        status = int(status or 0)
+        if not 200 <= status < 300:
+            raise Refused(status, text.decode(errors="replace") + done.stderr.decode(errors="replace"))
+        if out:
+            with open(out, "wb") as f:
+                f.write(text)
+            return out
+        return json.loads(text) if text.strip() else None
+
+    def before_start(self):
+        pass
+
+    def after_start(self):
+        import base64
+        basic = "Authorization: Basic " + base64.b64encode(f"{ADMIN}:{PASSWORD}".encode()).decode()
+        made = self.call("POST", "/api-keys", ["XROAD_SECURITY_OFFICER", "XROAD_REGISTRATION_OFFICER",
+                                               "XROAD_SERVICE_ADMINISTRATOR", "XROAD_SYSTEM_ADMINISTRATOR"], auth=basic)
+        self.key = made["key"]
+
+    def init(self):
+        self.call("POST", "/initialization", {"owner_member_class": "COM", "owner_member_code": "1001",
+                                              "security_server_code": "ssnew", "software_token_pin": PIN})
+        return self.call("GET", "/initialization/status")
+
+    def ca(self):
+        return self.call("GET", "/certificate-authorities", query={"key_usage_type": "SIGNING"})[0]["name"]
+
+    def csr(self, name, usage, ca, member, fields):
+        usage_type = "SIGNING" if usage == "sign" else "AUTHENTICATION"
+        query = {"key_usage_type": usage_type}
+        if member:
+            query["member_id"] = member
+        form = self.call("GET", f"/certificate-authorities/{urllib.parse.quote(ca)}/csr-subject-fields", query=query)
+        values = {f["id"]: fields.get(f["id"], f.get("default_value") or "") for f in form}
+        request = {"key_usage_type": usage_type, "ca_name": ca, "csr_format": "PEM",
+                   "subject_field_values": {k: v for k, v in values.items() if v}}
+        if member:
+            request["member_id"] = member
+        made = self.call("POST", "/tokens/0/keys-with-csrs", {"key_label": name, "csr_generate_request": request})
+        return self.call("GET", f"/keys/{made['key']['id']}/csrs/{made['csr_id']}", query={"csr_format": "PEM"},
+                         out=os.path.join(self.t.dir, f"{name}.csr"))
+
+    def import_cert(self, path):
+        with open(path, "rb") as f:
+            return self.call("POST", "/token-certificates", f.read(), "application/octet-stream")
+
+    def register(self, digest, address):
+        self.call("PUT", f"/token-certificates/{digest}/register", {"address": address})
+
+    def cert(self, digest):
+        return self.call("GET", f"/token-certificates/{digest}")
+
+    def cert_action(self, digest, action):
+        self.call("PUT", f"/token-certificates/{digest}/{action}")
+
+    def add_client(self, client):
+        instance, member_class, code, subsystem = client.split(":")
+        return self.call("POST", "/clients", {"client": {"instance_id": instance, "member_class": member_class,
+                                                         "member_code": code, "subsystem_code": subsystem}})
+
+    def register_client(self, client):
+        self.call("PUT", f"/clients/{urllib.parse.quote(client)}/register")
+
+    def client(self, client):
+        return self.call("GET", f"/clients/{urllib.parse.quote(client)}")
+
+    def add_rest_service(self, client, url, code):
+        return self.call("POST", f"/clients/{urllib.parse.quote(client)}/service-descriptions",
+                         {"url": url, "type": "REST", "rest_service_code": code})
+
+    def allow(self, service, subject, env=None):
+        if env is not None:  # another server's: its own CLI
+            Cli(self.t).allow(service, subject, env)
+            return
+        self.call("POST", f"/services/{urllib.parse.quote(service)}/service-clients", {"items": [{"id": subject}]})
+
+
+class Scenario:
+    """The onboarding of a new server of a running testbed instance, by one driver."""
+
+    def setUp(self):
+        self.work = tempfile.TemporaryDirectory()
+        self.dir = self.work.name
+        self.testbed = os.path.join(self.dir, "tb")
+        subprocess.run([ROADSIDE, "testbed", "init", "--dir", self.testbed], check=True, capture_output=True)
+        self.up_log = open(os.path.join(self.dir, "up.log"), "w")
+        self.up = subprocess.Popen([ROADSIDE, "testbed", "up", "--dir", self.testbed], stdout=self.up_log,
+                                   stderr=subprocess.STDOUT)
+        self.server = None
+        with open(os.path.join(self.testbed, "instance.json")) as f:
+            self.contract = json.load(f)
+        peer = self.contract["servers"][0]
+        self.health_port, self.admin_port, self.client_port = free_port(), free_port(), free_port()
+        self.address = self.ADDRESS  # the new server's own loopback address, as each testbed server has one
+        self.config = os.path.join(self.dir, "roadside.yaml")
+        with open(self.config, "w") as f:
+            f.write(f"""data_dir: {self.dir}/data
+listen:
+  address: 127.0.0.1
+health:
+  port: {self.health_port}
+admin:
+  port: {self.admin_port}
+globalconf:
+  anchor: {self.contract["anchor"]}
+  refresh_interval_s: 5
+proxy:
+  client_port: {self.client_port}
+  client_tls_port: 0
+  server_address: {self.address}
+  server_port: {peer["server_port"]}
+  peer_port: {peer["server_port"]}
+  ocsp_responder_port: {peer["ocsp_port"]}
+  peer_ocsp_port: {peer["ocsp_port"]}
+""")
+        self.env = dict(os.environ, ROADSIDE_CONFIG=self.config, XROAD_ADMIN_USER=ADMIN, XROAD_ADMIN_PASSWORD=PASSWORD)
+        self.env.pop("XROAD_TOKEN_PIN", None)
+        self.api = self.DRIVER(self)
+
+    def tearDown(self):
+        if self.server:
+            self.server.terminate()
+            self.server.wait(30)
+            self.server_log.close()
+        self.up.terminate()
+        self.up.wait(30)
+        self.up_log.close()
+        if os.environ.get("ADMIN_TEST_KEEP_LOG"):
+            subprocess.run(["cp", "-r", self.dir, os.environ["ADMIN_TEST_KEEP_LOG"] + "-" + self.DRIVER.__name__])
+        self.work.cleanup()
+
+    def start_server(self):
+        self.server_log = open(os.path.join(self.dir, "serve.log"), "w+")
+        self.server = subprocess.Popen([ROADSIDE, "serve"], stdout=self.server_log, stderr=subprocess.STDOUT,
+                                       env=self.env)
+        sock = os.path.join(self.dir, "data", "control.sock")
+        self.assertTrue(wait_for(lambda: os.path.exists(sock), 30), "roadside serve did not start")
+
+    def log(self):
+        with open(os.path.join(self.dir, "serve.log")) as f:
+            return f.read()
+
+    def readyz(self):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.health_port}/readyz", timeout=5) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+        except OSError as e:
+            return 0, str(e)
+
+    def attempt(self, step, retry_on, timeout=30):
+        """`step()` again while it is refused with a text containing `retry_on`."""
+        deadline = time.time() + timeout
+        while True:
+            try:
+                return step()
+            except Refused as e:
+                if retry_on not in e.text or time.time() > deadline:
+                    raise
+
+    def new_certificate(self, name, usage, ca, member, fields):
+        """A new key, its CSR (checked with openssl), the testbed CA's certificate, imported."""
+        csr = self.api.csr(name, usage, ca, member, fields)
+        verify = subprocess.run(["openssl", "req", "-verify", "-noout", "-subject", "-in", csr], capture_output=True,
+                                text=True)
+        self.assertEqual(verify.returncode, 0, verify.stderr)
+        self.assertIn("serialNumber = DEV/ssnew/COM", verify.stdout)
+        pem = os.path.join(self.dir, f"{name}.pem")
+        subprocess.run([ROADSIDE, "testbed", "sign-csr", "--dir", self.testbed, "--usage", usage, csr, "--out", pem],
+                       check=True, capture_output=True)
+        return self.api.import_cert(pem)
+
+    def rest_call(self, client_port, client, path):
+        """A REST message through a client proxy: (status, body)."""
+        req = urllib.request.Request(f"http://127.0.0.1:{client_port}/r1/{path}",
+                                     headers={"X-Road-Client": client.replace(":", "/")})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    def test_a_new_server_joins_the_instance(self):
+        self.api.before_start()
+        self.start_server()
+        self.api.after_start()
+        status = self.api.init()
+        self.assertEqual(status["software_token_init_status"], "INITIALIZED")
+        # Global configuration arrives: the testbed CA is listed.
+        ca = self.attempt(self.api.ca, "", 30)
+        profile_fields = {"O": "Member 1", "subjectAltName": "ssnew.example.org"}
+        sign = self.new_certificate("sign", "sign", ca, "DEV:COM:1001", profile_fields)
+        self.assertEqual((sign["status"], sign["active"]), ("REGISTERED", True))
+        auth = self.new_certificate("auth", "auth", ca, None, dict(profile_fields, CN="ssnew"))
+        self.assertEqual((auth["status"], auth["active"]), ("SAVED", False))
+        digest = auth["certificate_details"]["hash"]
+
+        # authCertReg, once the signing certificate's OCSP response is at hand.
+        self.attempt(lambda: self.api.register(digest, self.address), "ocsp_response_unavailable")
+        registered = wait_for(lambda: self.api.cert(digest)["status"] == "REGISTERED", 60, 1)
+        self.assertTrue(registered, "global configuration never listed the authentication certificate")
+        self.api.cert_action(digest, "activate")
+        self.assertTrue(wait_for(lambda: self.readyz()[0] == 200, 30), self.readyz())
+        self.assertIn('"event":"Register authentication certificate"', self.log())
+        self.assertNotIn(PIN, self.log())
+
+
+@unittest.skipUnless(ROADSIDE, "give the roadside binary")
+class ByTheCli(Scenario, unittest.TestCase):
+    DRIVER = Cli
+    ADDRESS = "127.0.0.9"
+
+    def test_a_new_server_joins_the_instance(self):
+        super().test_a_new_server_joins_the_instance()
+        self.assertIn('"auth":"Local"', self.log())
+
+
+@unittest.skipUnless(ROADSIDE, "give the roadside binary")
+class ByCurl(Scenario, unittest.TestCase):
+    DRIVER = Curl
+    ADDRESS = "127.0.0.10"
+
+    def test_a_new_server_joins_the_instance(self):
+        super().test_a_new_server_joins_the_instance()
+        self.assertIn('"auth":"ApiKey"', self.log())
+
+
+if __name__ == "__main__":
+    unittest.main(argv=sys.argv[:1], verbosity=2)
