@@ -1,4 +1,6 @@
+#include <algorithm>
 #include <iostream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -421,6 +423,42 @@ TEST(HttpFront, BasicAuthMakesAKeyAndTheKeyOpensTheApi) {
   // An observer reads but does not change.
   auto node = f.call("GET", "/api/v1/system/node-type", "X-Road-ApiKey token=" + key);
   EXPECT_EQ(nlohmann::json::parse(node.second)["node_type"], "STANDALONE");
+}
+
+TEST(HttpFront, PasswordChecksLeaveTheDatabaseThreadFreeAndAreCapped) {
+  Front f(loopback_options());
+  auto made = f.keys.create(Roles::all(), "test");
+  ASSERT_TRUE(made.ok());
+  // Wrong passwords of a real and of an unknown administrator, all at once: a few are checked
+  // (401), one after the other; the rest are refused at once (429).
+  std::vector<std::thread> callers;
+  std::mutex mu;
+  std::vector<int> statuses;
+  std::vector<std::string> order;
+  for (int i = 0; i < 8; ++i) {
+    callers.emplace_back([&, i] {
+      const std::string who = i % 2 == 0 ? "admin:wrong" : "nobody:wrong";
+      const int status = f.call("GET", "/api/v1/api-keys", "Basic " + crypto::base64_encode(who)).first;
+      std::lock_guard lock(mu);
+      statuses.push_back(status);
+      order.push_back("basic");
+    });
+  }
+  std::this_thread::sleep_for(50ms);
+  // Meanwhile an API key's request, answered on the database's thread, does not wait for them.
+  const int keyed = f.call("GET", "/api/v1/system/version", "X-Road-ApiKey token=" + made->plaintext).first;
+  {
+    std::lock_guard lock(mu);
+    order.push_back("key");
+  }
+  for (auto& t : callers) t.join();
+  EXPECT_EQ(keyed, 200);
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 401) + std::count(statuses.begin(), statuses.end(), 429), 8);
+  EXPECT_GE(std::count(statuses.begin(), statuses.end(), 429), 1);
+  EXPECT_LE(std::count(statuses.begin(), statuses.end(), 401), HttpFront::kMaxPasswordChecks);
+  EXPECT_NE(order.back(), "key") << "the API key waited for the password checks";
+  // The right password still opens key management.
+  EXPECT_EQ(f.call("GET", "/api/v1/api-keys", "Basic " + crypto::base64_encode("admin:pw")).first, 200);
 }
 
 TEST(HttpFront, RefusesOutsideTheWhitelistPastTheRateAndOverTheBodyLimit) {

@@ -40,33 +40,43 @@ bool password_matches(std::string_view password, std::string_view hash) {
 }
 
 Result<bool> Administrators::check(std::string_view name, std::string_view password) {
+  ROADSIDE_TRY(const Pending pending, lookup(name, password));
+  return verify(pending, name, password);
+}
+
+Result<Administrators::Pending> Administrators::lookup(std::string_view name, std::string_view password) {
   const std::string remembered = crypto::sha256(std::string(name) + '\0' + std::string(password));
-  const auto now = clock_.steady_now();
   {
     MutexLock lock(mu_);
     auto it = recent_.find(remembered);
-    if (it != recent_.end() && now - it->second < kRemember) return true;
+    if (it != recent_.end() && clock_.steady_now() - it->second < kRemember) return Pending{true, {}};
   }
-  bool ok = false;
-  if (configured_ && configured_->name == name) {
-    ok = password_matches(password, configured_->password_hash);
-  } else {
-    const std::array<storage::Value, 1> params = {std::string(name)};
-    auto rows = store_.with_connection([&](storage::Connection& c) {
-      return c.query("SELECT password_hash FROM administrators WHERE name = ?", params);
-    });
-    if (!rows.ok()) return rows.error();
-    if (!rows->empty()) {
-      auto hash = storage::as_text(rows->front().at(0));
-      ok = hash && password_matches(password, *hash);
-    }
+  if (configured_ && configured_->name == name) return Pending{false, configured_->password_hash};
+  const std::array<storage::Value, 1> params = {std::string(name)};
+  auto rows = store_.with_connection([&](storage::Connection& c) {
+    return c.query("SELECT password_hash FROM administrators WHERE name = ?", params);
+  });
+  if (!rows.ok()) return rows.error();
+  Pending pending;
+  if (!rows->empty()) {
+    if (auto hash = storage::as_text(rows->front().at(0))) pending.hash = *hash;
   }
-  if (ok) {
-    MutexLock lock(mu_);
-    if (recent_.size() >= kMaxRemembered) recent_.clear();
-    recent_[remembered] = now;
+  return pending;
+}
+
+bool Administrators::verify(const Pending& pending, std::string_view name, std::string_view password) {
+  if (pending.remembered) return true;
+  if (pending.hash.empty()) {
+    // No such administrator: as long as a wrong password of a real one takes.
+    static const std::string kDecoy = crypto::hash_password("no administrator has this password");
+    (void)crypto::verify_password(password, kDecoy);
+    return false;
   }
-  return ok;
+  if (!password_matches(password, pending.hash)) return false;
+  MutexLock lock(mu_);
+  if (recent_.size() >= kMaxRemembered) recent_.clear();
+  recent_[crypto::sha256(std::string(name) + '\0' + std::string(password))] = clock_.steady_now();
+  return true;
 }
 
 }  // namespace roadside::admin

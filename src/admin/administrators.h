@@ -33,7 +33,20 @@ class Administrators {
       : store_(store), configured_(std::move(configured)), clock_(clock) {}
 
   // Whether `name` and `password` are an administrator's; errors only when the database fails.
+  // lookup() then verify(), on the calling thread.
   Result<bool> check(std::string_view name, std::string_view password);
+
+  // The two halves of check(), so the slow one can run away from the database's thread.
+  struct Pending {
+    bool remembered = false;  // checked in the last minute: nothing to verify
+    std::string hash;         // the stored hash; empty when there is no such administrator
+  };
+  // Quick: the memory of recent successes and the database. Errors only when the database fails.
+  Result<Pending> lookup(std::string_view name, std::string_view password);
+  // Slow: whether the password matches. An unknown name costs as much as a known one (a hash
+  // of the same strength is checked), so the time does not tell whether a name exists. A
+  // success is remembered. Any thread.
+  bool verify(const Pending& pending, std::string_view name, std::string_view password);
 
  private:
   storage::Store& store_;

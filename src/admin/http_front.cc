@@ -68,6 +68,47 @@ HttpFront::HttpFront(const Api& api, ApiKeys& keys, Administrators& administrato
       work_(std::move(work)),
       limiter_(options_.rate) {}
 
+boost::asio::awaitable<std::variant<Caller, ApiError>> HttpFront::administrator(const std::string& authorization,
+                                                                                const std::string& address) {
+  const std::string_view encoded = credentials(authorization, "Basic");
+  auto decoded = crypto::base64_decode(encoded);
+  const auto colon = decoded.ok() ? decoded->find(':') : std::string::npos;
+  if (encoded.empty() || colon == std::string::npos) {
+    co_return refusal(401, "authentication_required", "no Basic credentials");
+  }
+  const std::string name = decoded->substr(0, colon);
+  const std::string password = decoded->substr(colon + 1);
+  std::fill(decoded->begin(), decoded->end(), '\0');
+  // A password check takes a PBKDF2 of 600,000 rounds: a few at a time, never on the database's
+  // thread, so a flood of Basic requests costs callers their answers, not the server its work.
+  if (checking_.fetch_add(1) >= kMaxPasswordChecks) {
+    --checking_;
+    log::warn("admin API: too many password checks at once", {{"address", address}});
+    co_return refusal(429, "too_many_requests", "password checks busy");
+  }
+  struct Done {
+    std::atomic<int>& n;
+    ~Done() { --n; }
+  } done{checking_};
+  auto pending = co_await boost::asio::co_spawn(
+      work_,
+      [&]() -> boost::asio::awaitable<Result<Administrators::Pending>> {
+        co_return administrators_.lookup(name, password);
+      },
+      boost::asio::use_awaitable);
+  if (!pending.ok()) co_return internal_error(pending.error());
+  const bool ok = co_await boost::asio::co_spawn(
+      password_checks_,
+      [&]() -> boost::asio::awaitable<bool> { co_return administrators_.verify(*pending, name, password); },
+      boost::asio::use_awaitable);
+  if (!ok) {
+    log::warn("admin API: Basic authentication failed", {{"user", name}, {"address", address}});
+    co_return refusal(401, "authentication_failed", "wrong user name or password");
+  }
+  // An administrator manages keys as X-Road's system administrator does.
+  co_return Caller{name, Roles().add(Role::system_administrator), AuthKind::http_basic, address};
+}
+
 net::Handler HttpFront::handler() {
   return [this](net::ServerExchange& ex) { return serve(ex); };
 }
@@ -124,38 +165,26 @@ boost::asio::awaitable<Response> HttpFront::answer(net::ServerExchange& exchange
 
   // Who is calling, asked of the database on the work thread.
   const std::string authorization(req[http::field::authorization]);
-  auto caller = co_await boost::asio::co_spawn(
-      work_,
-      [&]() -> boost::asio::awaitable<std::variant<Caller, ApiError>> {
-        if (key_management) {
-          const std::string_view encoded = credentials(authorization, "Basic");
-          auto decoded = crypto::base64_decode(encoded);
-          const auto colon = decoded.ok() ? decoded->find(':') : std::string::npos;
-          if (encoded.empty() || colon == std::string::npos) {
-            co_return refusal(401, "authentication_required", "no Basic credentials");
+  std::variant<Caller, ApiError> caller;
+  if (key_management) {
+    caller = co_await administrator(authorization, address);
+  } else {
+    caller = co_await boost::asio::co_spawn(
+        work_,
+        [&]() -> boost::asio::awaitable<std::variant<Caller, ApiError>> {
+          std::string_view token = credentials(authorization, "X-Road-ApiKey");
+          if (!token.starts_with("token=")) co_return refusal(401, "authentication_required", "no X-Road-ApiKey token");
+          token.remove_prefix(6);
+          auto key = keys_.authenticate(token);
+          if (!key.ok()) co_return internal_error(key.error());
+          if (!*key) {
+            log::warn("admin API: unknown API key", {{"address", address}});
+            co_return refusal(401, "authentication_failed", "unknown API key");
           }
-          const std::string name = decoded->substr(0, colon);
-          auto ok = administrators_.check(name, std::string_view(*decoded).substr(colon + 1));
-          if (!ok.ok()) co_return internal_error(ok.error());
-          if (!*ok) {
-            log::warn("admin API: Basic authentication failed", {{"user", name}, {"address", address}});
-            co_return refusal(401, "authentication_failed", "wrong user name or password");
-          }
-          // An administrator manages keys as X-Road's system administrator does.
-          co_return Caller{name, Roles().add(Role::system_administrator), AuthKind::http_basic, address};
-        }
-        std::string_view token = credentials(authorization, "X-Road-ApiKey");
-        if (!token.starts_with("token=")) co_return refusal(401, "authentication_required", "no X-Road-ApiKey token");
-        token.remove_prefix(6);
-        auto key = keys_.authenticate(token);
-        if (!key.ok()) co_return internal_error(key.error());
-        if (!*key) {
-          log::warn("admin API: unknown API key", {{"address", address}});
-          co_return refusal(401, "authentication_failed", "unknown API key");
-        }
-        co_return Caller{"api-key-" + std::to_string((*key)->id), (*key)->roles, AuthKind::api_key, address};
-      },
-      boost::asio::use_awaitable);
+          co_return Caller{"api-key-" + std::to_string((*key)->id), (*key)->roles, AuthKind::api_key, address};
+        },
+        boost::asio::use_awaitable);
+  }
   if (auto* refused = std::get_if<ApiError>(&caller)) {
     Response r = error_response(*refused);
     if (refused->status == 401 && key_management)

@@ -11,10 +11,14 @@
 //     database, so a slow database never holds up the proxies' threads.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <memory>
+#include <string>
+#include <variant>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include "admin/address_list.h"
 #include "admin/administrators.h"
@@ -36,6 +40,8 @@ struct FrontOptions {
 
 class HttpFront {
  public:
+  static constexpr int kMaxPasswordChecks = 4;
+
   HttpFront(const Api& api, ApiKeys& keys, Administrators& administrators, FrontOptions options,
             boost::asio::any_io_executor work);
 
@@ -45,6 +51,9 @@ class HttpFront {
 
  private:
   boost::asio::awaitable<Response> answer(net::ServerExchange& exchange, const std::string& correlation_id);
+  // The administrator an HTTP Basic header names, or why not (401; 429 when checks are busy).
+  boost::asio::awaitable<std::variant<Caller, ApiError>> administrator(const std::string& authorization,
+                                                                       const std::string& address);
 
   const Api& api_;
   ApiKeys& keys_;
@@ -52,6 +61,10 @@ class HttpFront {
   FrontOptions options_;
   boost::asio::any_io_executor work_;
   RateLimiter limiter_;
+  // Passwords are checked here, one at a time, not on the database's thread; past
+  // kMaxPasswordChecks waiting, a Basic request is refused with 429 at once.
+  boost::asio::thread_pool password_checks_{1};
+  std::atomic<int> checking_{0};
 };
 
 }  // namespace roadside::admin
