@@ -141,7 +141,8 @@ const Route* Api::match(Verb method, std::string_view path, std::map<std::string
     for (std::size_t i = 0; i < have.size() && ok; ++i) {
       if (have[i].size() > 2 && have[i].front() == '{' && have[i].back() == '}') {
         auto value = percent_decode(want[i]);
-        ok = value.has_value() && !value->empty();
+        // No X-Road identifier, hash or file name holds a '/': "%2F" is no way around a segment.
+        ok = value.has_value() && !value->empty() && value->find('/') == std::string::npos;
         if (ok) found.emplace(std::string(have[i].substr(1, have[i].size() - 2)), std::move(*value));
       } else {
         ok = have[i] == want[i];

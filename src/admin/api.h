@@ -116,7 +116,8 @@ class Api {
 
   // Adds a route; a route of the same method and path replaces nothing (programming error).
   void add(Route route);
-  // The route `method` and `path` match, with the template's parameters; nullptr when none.
+  // The route `method` and `path` match, with the template's parameters (each percent-decoded,
+  // not empty, without NUL or '/'); nullptr when none.
   // `path_matches` tells a path known for another method (405) from an unknown one (404).
   const Route* match(Verb method, std::string_view path, std::map<std::string, std::string>* params,
                      bool* path_matches = nullptr) const;

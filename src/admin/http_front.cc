@@ -14,7 +14,6 @@ namespace http = boost::beast::http;
 namespace {
 
 constexpr std::string_view kBase = "/api/v1";
-constexpr std::size_t kMaxQueryParameters = 64;
 
 ApiError refusal(unsigned status, std::string code, std::string detail) {
   return ApiError{status, {std::move(code), {}}, {}, std::move(detail)};
@@ -28,7 +27,8 @@ bool is_key_management(std::string_view path) {
   return path == "/api-keys" || path.starts_with("/api-keys/");
 }
 
-// "a=1&b=x%20y" -> {a: 1, b: "x y"}; nullopt for a bad escape or too many parameters.
+}  // namespace
+
 std::optional<std::map<std::string, std::string>> parse_query(std::string_view query) {
   std::map<std::string, std::string> out;
   while (!query.empty()) {
@@ -48,7 +48,6 @@ std::optional<std::map<std::string, std::string>> parse_query(std::string_view q
   return out;
 }
 
-// The credentials of an Authorization header of `scheme` ("Basic", "X-Road-ApiKey"), or empty.
 std::string_view credentials(std::string_view header, std::string_view scheme) {
   if (header.size() <= scheme.size() || header.substr(0, scheme.size()) != scheme || header[scheme.size()] != ' ')
     return {};
@@ -56,8 +55,6 @@ std::string_view credentials(std::string_view header, std::string_view scheme) {
   while (!header.empty() && header.front() == ' ') header.remove_prefix(1);
   return header;
 }
-
-}  // namespace
 
 HttpFront::HttpFront(const Api& api, ApiKeys& keys, Administrators& administrators, FrontOptions options,
                      boost::asio::any_io_executor work)

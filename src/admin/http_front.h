@@ -13,8 +13,11 @@
 
 #include <atomic>
 #include <cstddef>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -37,6 +40,14 @@ struct FrontOptions {
   AddressList key_management_whitelist;  // X-Road's key-management-api-whitelist
   AddressList regular_whitelist;         // regular-api-whitelist
 };
+
+// What the front reads of a request before anything else (untrusted bytes):
+// the query, "a=1&b=x%20y" -> {a: 1, b: "x y"}; nullopt for a bad escape, a NUL or more than
+// kMaxQueryParameters parameters.
+inline constexpr std::size_t kMaxQueryParameters = 64;
+std::optional<std::map<std::string, std::string>> parse_query(std::string_view query);
+// The credentials of an Authorization header of `scheme` ("Basic", "X-Road-ApiKey"), or empty.
+std::string_view credentials(std::string_view header, std::string_view scheme);
 
 class HttpFront {
  public:
