@@ -29,8 +29,10 @@ OrApiError<std::int64_t> read_management_answer(const Result<std::pair<std::stri
   if (!answer.ok()) return ApiError{500, {"management_request_failed", {}}, {}, answer.error().to_string()};
   auto response = management::parse_response(answer->first, answer->second, soap);
   if (!response.ok()) {
-    return ApiError{
-        500, {"management_request_failed", {response.error().fault_code()}}, {}, response.error().to_string()};
+    // X-Road's metadata: the SOAP fault's code (the Central Server's, or the proxies'), else why
+    // the answer could not be read.
+    const std::string code = management::response_fault_code(answer->second).value_or(response.error().fault_code());
+    return ApiError{500, {"management_request_failed", {code}}, {}, response.error().to_string()};
   }
   return response->request_id.value_or(0);
 }

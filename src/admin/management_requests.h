@@ -53,8 +53,9 @@ class MemberSignature {
 };
 
 // The Central Server's answer read against the request's SOAP part: its request id (0 when it
-// gives none). Errors: management_request_failed with the SOAP fault's code as metadata (none
-// when the request did not arrive).
+// gives none). Errors: management_request_failed with the SOAP fault's code as metadata (the
+// Central Server's or the proxies'; the reading error's fault code for an answer that is no
+// fault; none when the request could not be posted).
 OrApiError<std::int64_t> read_management_answer(const Result<std::pair<std::string, std::string>>& answer,
                                                 const std::string& soap);
 
