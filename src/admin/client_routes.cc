@@ -1,8 +1,9 @@
 // /clients as X-Road's admin API has them: the members and subsystems this server hosts (the
 // server configuration's clients, serverconf/model.h), with X-Road's client statuses, their
 // information systems' connection type and TLS certificates, and the management requests that
-// register and unregister them or make one the owner (clientReg, clientDeletion, ownerChange,
-// sent through the client proxy: management_requests.h). Every change is a new revision of the
+// register and unregister them, disable and enable a subsystem or make a member the owner
+// (clientReg, clientDeletion, clientDisable, clientEnable, ownerChange, sent through the client
+// proxy: management_requests.h). Every change is a new revision of the
 // server configuration, which the proxies follow without a restart.
 #include <algorithm>
 #include <cctype>
@@ -330,7 +331,7 @@ struct Outgoing {
   std::optional<MemberSignature> signer;  // none: a plain request (clientDeletion)
 };
 
-enum class ClientRequest { reg, deletion, owner_change };
+enum class ClientRequest { reg, deletion, owner_change, disable, enable };
 
 // Checks the client's status as X-Road does before each request and builds it.
 OrApiError<Outgoing> prepare(ServerState& state, const Request& r, ClientRequest type) {
@@ -357,6 +358,13 @@ OrApiError<Outgoing> prepare(ServerState& state, const Request& r, ClientRequest
       if (status != ClientStatus::registered && status != ClientStatus::registration_in_progress)
         return bad_request("action_not_possible", {status_name});
       break;
+    case ClientRequest::disable:
+    case ClientRequest::enable:
+      // PR-MSERV: a subsystem's, temporarily.
+      if (client.id.type() != ObjectType::subsystem) return bad_request("action_not_possible", {id});
+      if (status != (type == ClientRequest::disable ? ClientStatus::registered : ClientStatus::disabled))
+        return bad_request("action_not_possible", {status_name});
+      break;
     case ClientRequest::owner_change:
       if (client.id.type() != ObjectType::member) return bad_request("invalid_member_id", {id});
       if (client.id == c.owner) return bad_request("member_already_owner", {id});
@@ -368,6 +376,8 @@ OrApiError<Outgoing> prepare(ServerState& state, const Request& r, ClientRequest
   const ManagementTarget& to = std::get<ManagementTarget>(target);
   auto soap = type == ClientRequest::reg        ? to.builder.client_reg(to.server, client.id)
               : type == ClientRequest::deletion ? to.builder.client_deletion(to.server, client.id)
+              : type == ClientRequest::disable  ? to.builder.client_disable(to.server, client.id)
+              : type == ClientRequest::enable   ? to.builder.client_enable(to.server, client.id)
                                                 : to.builder.owner_change(to.server, client.id);
   if (!soap.ok()) return internal_error(soap.error());
   Outgoing out{client.id, std::move(*soap), std::nullopt};
@@ -516,6 +526,12 @@ void add_client_routes(Api& api, ServerState& state) {
   api.add(client_request_route(state, "/clients/{id}/make-owner", "send_owner_change_req",
                                ClientRequest::owner_change, std::nullopt, "Change owner",
                                "send X-Road's ownerChange through the client proxy"));
+  api.add(client_request_route(state, "/clients/{id}/disable", "disable_client", ClientRequest::disable,
+                               ClientStatus::disabling_in_progress, "Disable client",
+                               "send X-Road's clientDisable through the client proxy"));
+  api.add(client_request_route(state, "/clients/{id}/enable", "enable_client", ClientRequest::enable,
+                               ClientStatus::enabling_in_progress, "Enable client",
+                               "send X-Road's clientEnable through the client proxy"));
   api.add({Verb::get, "/clients/{id}/tls-certificates", "view_client_internal_certs", plain(state, list_tls_certs),
            false, "", false, "the client's information systems' TLS certificates"});
   api.add({Verb::post, "/clients/{id}/tls-certificates", "add_client_internal_cert", plain(state, add_tls_cert), true,

@@ -17,6 +17,11 @@ ClientStatus next_client_status(const serverconf::Client& client, const globalco
                      now == ClientStatus::global_error)) {
     return ClientStatus::registered;
   }
+  // Shared parameters say nothing of a client's enabled state (the Central Server carries
+  // clientDisable and clientEnable out at once): the next check with the client still listed
+  // completes them.
+  if (registered && now == ClientStatus::disabling_in_progress) return ClientStatus::disabled;
+  if (registered && now == ClientStatus::enabling_in_progress) return ClientStatus::registered;
   if (!registered && now == ClientStatus::registered) return ClientStatus::global_error;
   return now;
 }

@@ -2,7 +2,10 @@
 // them: a client the shared parameters list on this server (its owner, or one of its clients)
 // is REGISTERED when it was SAVED, REGISTRATION_IN_PROGRESS or GLOBAL_ERROR; a REGISTERED one
 // they no longer list is GLOBAL_ERROR. DELETION_IN_PROGRESS stays until the administrator
-// deletes the client (X-Road keeps it too); the disable and enable states wait as well.
+// deletes the client (X-Road keeps it too). Global configuration has no field for a client's
+// enabled state, and the Central Server carries clientDisable and clientEnable out at once: a
+// listed client DISABLING_IN_PROGRESS is DISABLED at the next check, ENABLING_IN_PROGRESS
+// REGISTERED (Roadside's reading; DISABLED stays DISABLED whatever the listing says).
 #pragma once
 
 #include <vector>

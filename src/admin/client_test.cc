@@ -54,8 +54,8 @@ TEST(ClientStates, FollowGlobalConfigurationAsXRoadsChecker) {
       {ClientStatus::registered, ClientStatus::registered, ClientStatus::global_error},
       {ClientStatus::deletion_in_progress, ClientStatus::deletion_in_progress, ClientStatus::deletion_in_progress},
       {ClientStatus::disabled, ClientStatus::disabled, ClientStatus::disabled},
-      {ClientStatus::disabling_in_progress, ClientStatus::disabling_in_progress, ClientStatus::disabling_in_progress},
-      {ClientStatus::enabling_in_progress, ClientStatus::enabling_in_progress, ClientStatus::enabling_in_progress},
+      {ClientStatus::disabling_in_progress, ClientStatus::disabled, ClientStatus::disabling_in_progress},
+      {ClientStatus::enabling_in_progress, ClientStatus::registered, ClientStatus::enabling_in_progress},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(std::string(serverconf::to_string(c.now)));
@@ -351,6 +351,22 @@ TEST(ClientRoutes, RegisterAndUnregisterSendClientRegAndClientDeletion) {
 
   // Global configuration lists it: REGISTERED.
   s.shared->security_servers[0].clients.push_back(kSub);
+  EXPECT_EQ(*follow_global_configuration(*s.store, *s.shared), 1);
+  EXPECT_EQ(s.status_of(kSub), ClientStatus::registered);
+
+  // Disabled and enabled again (subsystems only), each completed by the next check.
+  EXPECT_EQ(s.call(Verb::put, "/clients/DEV:COM:1234/disable").status, 400u);
+  EXPECT_EQ(s.call(Verb::put, "/clients/DEV:COM:1234:SUB/enable").status, 400u) << "not disabled";
+  s.sent.clear();
+  ASSERT_EQ(s.call(Verb::put, "/clients/DEV:COM:1234:SUB/disable").status, 204u);
+  EXPECT_EQ(s.status_of(kSub), ClientStatus::disabling_in_progress);
+  ASSERT_EQ(s.sent.size(), 1u);
+  EXPECT_EQ(management::parse_request(s.sent[0].first, s.sent[0].second)->request.body.type,
+            management::RequestType::client_disable);
+  EXPECT_EQ(*follow_global_configuration(*s.store, *s.shared), 1);
+  EXPECT_EQ(s.status_of(kSub), ClientStatus::disabled);
+  ASSERT_EQ(s.call(Verb::put, "/clients/DEV:COM:1234:SUB/enable").status, 204u);
+  EXPECT_EQ(s.status_of(kSub), ClientStatus::enabling_in_progress);
   EXPECT_EQ(*follow_global_configuration(*s.store, *s.shared), 1);
   EXPECT_EQ(s.status_of(kSub), ClientStatus::registered);
 

@@ -496,23 +496,21 @@ class Onboarding(unittest.TestCase):
             self.fail(f"clientReg: {status} {data[:300]!r}\n" + "\n".join(l for l in log[-400:] if "error" in l)[-3000:])
         self.assertIn(json.loads(call("GET", f"/api/v1/clients/{sub}", expect=200))["status"],
                       ("REGISTRATION_IN_PROGRESS", "REGISTERED"))
-        deadline = time.time() + 60
-        while json.loads(call("GET", f"/api/v1/clients/{sub}", expect=200))["status"] != "REGISTERED":
-            self.assertLess(time.time(), deadline, "global configuration never listed the subsystem")
-            time.sleep(1)
+
+        def wait_status(status, why):
+            deadline = time.time() + 60
+            while json.loads(call("GET", f"/api/v1/clients/{sub}", expect=200))["status"] != status:
+                self.assertLess(time.time(), deadline, why)
+                time.sleep(1)
+
+        wait_status("REGISTERED", "global configuration never listed the subsystem")
         call("PUT", f"/api/v1/clients/{sub}/register", expect=400)  # registered already
         call("DELETE", f"/api/v1/clients/{sub}", expect=400)  # not before it is unregistered
-
-        # What the Central Server received is valid by the WSDL and request.xsd.
-        received = json.loads(subprocess.run([ROADSIDE, "testbed", "requests", "--dir", testbed], check=True,
-                                             capture_output=True, text=True).stdout)
-        reg = [r for r in received if r["type"] == "clientReg" and r["client"].endswith("/NEWSUB")]
-        self.assertEqual(len(reg), 1, received)
-        soap = subprocess.run([ROADSIDE, "testbed", "requests", "--dir", testbed, "--soap", str(reg[0]["id"])],
-                              check=True, capture_output=True).stdout
-        schemas = os.path.join(work, "schemas")
-        os.makedirs(schemas)
-        self.assertEqual(management_soap_problems(soap, schemas), [], soap)
+        # Disabled and enabled again (the Central Server carries both out at once).
+        call("PUT", f"/api/v1/clients/{sub}/disable", expect=204)
+        wait_status("DISABLED", "the subsystem was never DISABLED")
+        call("PUT", f"/api/v1/clients/{sub}/enable", expect=204)
+        wait_status("REGISTERED", "the subsystem was never enabled again")
 
         # The information systems' TLS certificates.
         ca_der = subprocess.run(["openssl", "x509", "-in", contract["ca"]["cert"], "-outform", "DER"],
@@ -530,10 +528,30 @@ class Onboarding(unittest.TestCase):
         call("DELETE", f"/api/v1/clients/{sub}/tls-certificates/{digest}", expect=204)
         call("GET", f"/api/v1/clients/{sub}/tls-certificates/{digest}", expect=404)
         call("GET", "/api/v1/clients/DEV:COM:1001:NOSUCH", expect=404)
+
+        # clientDeletion (plain): DELETION_IN_PROGRESS until the administrator deletes it.
+        call("PUT", f"/api/v1/clients/{owner}/unregister", expect=400)
+        call("PUT", f"/api/v1/clients/{sub}/unregister", expect=204)
+        self.assertEqual(json.loads(call("GET", f"/api/v1/clients/{sub}", expect=200))["status"],
+                         "DELETION_IN_PROGRESS")
+        call("DELETE", f"/api/v1/clients/{sub}", expect=204)
+        call("GET", f"/api/v1/clients/{sub}", expect=404)
+
+        # What the Central Server received is valid by the WSDL and request.xsd.
+        received = json.loads(subprocess.run([ROADSIDE, "testbed", "requests", "--dir", testbed], check=True,
+                                             capture_output=True, text=True).stdout)
+        mine = [r for r in received if r.get("client", "").endswith("/NEWSUB")]
+        self.assertEqual([r["type"] for r in mine], ["clientReg", "clientDisable", "clientEnable", "clientDeletion"])
+        schemas = os.path.join(work, "schemas")
+        os.makedirs(schemas)
+        for r in mine:
+            soap = subprocess.run([ROADSIDE, "testbed", "requests", "--dir", testbed, "--soap", str(r["id"])],
+                                  check=True, capture_output=True).stdout
+            self.assertEqual(management_soap_problems(soap, schemas), [], soap)
         self.assertEqual(len(json.loads(call("GET", f"/api/v1/clients/{owner}/sign-certificates", expect=200))), 1)
         audit = read_bytes(os.path.join(work, "serve.log")).decode()
-        for event in ("Add client", "Register client", "Add internal TLS certificate",
-                      "Delete internal TLS certificate"):
+        for event in ("Add client", "Register client", "Disable client", "Enable client", "Unregister client",
+                      "Delete client", "Add internal TLS certificate", "Delete internal TLS certificate"):
             self.assertIn(f'"event":"{event}"', audit)
 
 
