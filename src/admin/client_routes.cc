@@ -26,7 +26,7 @@ using serverconf::ClientStatus;
 using serverconf::IsAuth;
 using serverconf::ServerConf;
 
-constexpr std::size_t kMaxFilter = 255;  // X-Road's maxLength of every /clients filter
+constexpr std::size_t kMaxFilter = 255;   // X-Road's maxLength of every /clients filter
 constexpr std::size_t kMaxIsCerts = 100;  // information-system certificates a client may have
 
 ApiError client_not_found(const std::string& id) {
@@ -348,9 +348,9 @@ OrApiError<Outgoing> prepare(ServerState& state, const Request& r, ClientRequest
     case ClientRequest::reg:
       if (client.id == c.owner) return bad_request("cannot_register_owner", {id});
       if (status != ClientStatus::saved) return bad_request("action_not_possible", {status_name});
-      if (auto shared = state.shared(); shared && std::find(shared->member_classes.begin(),
-                                                            shared->member_classes.end(),
-                                                            client.id.member_class()) == shared->member_classes.end())
+      if (auto shared = state.shared();
+          shared && std::find(shared->member_classes.begin(), shared->member_classes.end(), client.id.member_class()) ==
+                        shared->member_classes.end())
         return bad_request("invalid_member_class", {std::string(client.id.member_class())});
       break;
     case ClientRequest::deletion:
@@ -438,7 +438,8 @@ HandlerResult list_tls_certs(ServerState& state, Request& r) {
   auto client = path_client(std::get<ServerConf>(conf), r);
   if (auto* e = std::get_if<ApiError>(&client)) return std::move(*e);
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& cert : std::get<serverconf::Client*>(client)->is_certs) out.push_back(certificate_details_json(cert));
+  for (const auto& cert : std::get<serverconf::Client*>(client)->is_certs)
+    out.push_back(certificate_details_json(cert));
   return json_response(200, out);
 }
 
@@ -523,9 +524,8 @@ void add_client_routes(Api& api, ServerState& state) {
   api.add(client_request_route(state, "/clients/{id}/unregister", "send_client_del_req", ClientRequest::deletion,
                                ClientStatus::deletion_in_progress, "Unregister client",
                                "send X-Road's clientDeletion through the client proxy"));
-  api.add(client_request_route(state, "/clients/{id}/make-owner", "send_owner_change_req",
-                               ClientRequest::owner_change, std::nullopt, "Change owner",
-                               "send X-Road's ownerChange through the client proxy"));
+  api.add(client_request_route(state, "/clients/{id}/make-owner", "send_owner_change_req", ClientRequest::owner_change,
+                               std::nullopt, "Change owner", "send X-Road's ownerChange through the client proxy"));
   api.add(client_request_route(state, "/clients/{id}/disable", "disable_client", ClientRequest::disable,
                                ClientStatus::disabling_in_progress, "Disable client",
                                "send X-Road's clientDisable through the client proxy"));

@@ -52,9 +52,9 @@ Result<int> follow_global_configuration(storage::Store& store, const globalconf:
   if (changes.empty()) return 0;
   ROADSIDE_TRY_STATUS(serverconf::apply(store, conf, "global configuration: client statuses"));
   for (const auto& c : changes) {
-    log::info("client status follows global configuration", {{"client", api_id(c.client)},
-                                                              {"from", serverconf::to_string(c.from)},
-                                                              {"to", serverconf::to_string(c.to)}});
+    log::info(
+        "client status follows global configuration",
+        {{"client", api_id(c.client)}, {"from", serverconf::to_string(c.from)}, {"to", serverconf::to_string(c.to)}});
     log::audit("Client status changed", "system",
                {{"clientIdentifier", api_id(c.client)}, {"clientStatus", serverconf::to_string(c.to)}});
   }

@@ -25,8 +25,8 @@ struct ClientStatusChange {
 
 // The status `client` should have now that `shared` is the global configuration; the
 // client's own when nothing changes. `server` is this server's identifier.
-serverconf::ClientStatus next_client_status(const serverconf::Client& client, const globalconf::SharedParameters& shared,
-                                            const XRoadId& server);
+serverconf::ClientStatus next_client_status(const serverconf::Client& client,
+                                            const globalconf::SharedParameters& shared, const XRoadId& server);
 
 // Moves every client of `conf` to next_client_status. Returns what changed.
 std::vector<ClientStatusChange> follow_global_configuration(serverconf::ServerConf& conf,

@@ -93,8 +93,9 @@ TEST(ClientStates, StoredAsJsonAndYamlAndKeptByApply) {
   bad.replace(bad.find("DELETION_IN_PROGRESS"), 20, "NO_SUCH_STATUS_AT_ALL");
   EXPECT_FALSE(serverconf::ServerConf::from_json(bad).ok());
 
-  const std::string yaml = "owner: MEMBER:DEV/COM/1234\nserver_code: ss9\nclients:\n  - id: DEV/COM/1234\n"
-                           "  - id: DEV/COM/1234/SUB\n";
+  const std::string yaml =
+      "owner: MEMBER:DEV/COM/1234\nserver_code: ss9\nclients:\n  - id: DEV/COM/1234\n"
+      "  - id: DEV/COM/1234/SUB\n";
   auto parsed = serverconf::ServerConf::parse_yaml(yaml);
   ASSERT_TRUE(parsed.ok()) << parsed.error().to_string();
   EXPECT_FALSE(parsed->clients[1].status.has_value());
@@ -149,8 +150,9 @@ struct Server {
     state.instance = [] { return std::string("DEV"); };
     state.server_id = [] { return kServer; };
     state.ocsp_response = [](const crypto::Certificate&) { return std::optional<std::string>("ocsp-der"); };
-    state.post_management_request = [this](std::string content_type,
-                                           std::string body) -> asio::awaitable<Result<std::pair<std::string, std::string>>> {
+    state.post_management_request =
+        [this](std::string content_type,
+               std::string body) -> asio::awaitable<Result<std::pair<std::string, std::string>>> {
       sent.emplace_back(content_type, body);
       if (fault) co_return std::make_pair(std::string("text/xml"), *fault);
       auto request = management::parse_request(content_type, body);
@@ -389,6 +391,30 @@ TEST(ClientRoutes, RegisterAndUnregisterSendClientRegAndClientDeletion) {
             201u);
   EXPECT_EQ(Server::body(s.call(Verb::put, "/clients/DEV:COM:1234:SUB/register"))["error"]["code"],
             "management_request_failed");
+}
+
+TEST(ClientRoutes, MakeOwnerSendsOwnerChangeSignedByTheNewOwner) {
+  Server s;
+  const XRoadId other = *XRoadId::member("DEV", "GOV", "9");
+  s.shared->members.push_back({other, "Other Ltd", {}});
+  ASSERT_EQ(s.call(Verb::post, "/clients", R"({"client":{"member_class":"GOV","member_code":"9"}})").status, 201u);
+  EXPECT_EQ(Server::body(s.call(Verb::put, "/clients/DEV:GOV:9/make-owner"))["error"]["code"], "action_not_possible")
+      << "SAVED";
+  s.shared->security_servers[0].clients.push_back(other);
+  EXPECT_EQ(*follow_global_configuration(*s.store, *s.shared), 1);
+  auto unsigned_change = s.call(Verb::put, "/clients/DEV:GOV:9/make-owner");
+  EXPECT_EQ(Server::body(unsigned_change)["error"]["metadata"][0], "DEV:GOV:9") << "the new owner signs";
+  s.add_signing_key(other);
+  ASSERT_EQ(s.call(Verb::put, "/clients/DEV:GOV:9/make-owner").status, 204u);
+  ASSERT_EQ(s.sent.size(), 1u);
+  auto request = management::parse_request(s.sent[0].first, s.sent[0].second);
+  ASSERT_TRUE(request.ok()) << request.error().to_string();
+  EXPECT_EQ(request->request.body.type, management::RequestType::owner_change);
+  EXPECT_EQ(request->request.body.client, other);
+  EXPECT_EQ(request->request.header.client, kOwner) << "the header names the current owner";
+  EXPECT_EQ(s.status_of(other), ClientStatus::registered);
+  EXPECT_EQ(Server::body(s.call(Verb::put, "/clients/DEV:COM:1234/make-owner"))["error"]["code"],
+            "member_already_owner");
 }
 
 }  // namespace

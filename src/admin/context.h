@@ -41,7 +41,7 @@ struct ServerState {
   // management service provider's server and on to the Central Server. The HTTP response's
   // content type and body; an error when the client proxy cannot be reached.
   std::function<asio::awaitable<Result<std::pair<std::string, std::string>>>(std::string content_type,
-                                                                              std::string body)>
+                                                                             std::string body)>
       post_management_request;
   // The instance identifier of the configuration anchor ("" without one).
   std::function<std::string()> instance = [] { return std::string(); };

@@ -18,7 +18,8 @@ OrApiError<ManagementTarget> management_target(ServerState& state, bool auth_cer
 
 OrApiError<MemberSignature> MemberSignature::of(ServerState& state, const XRoadId& member) {
   auto key = state.token.signing_key(member.owner_member());
-  if (!key.ok()) return bad_request("no_owner_signing_certificate", {api_id(member.owner_member())}, key.error().detail());
+  if (!key.ok())
+    return bad_request("no_owner_signing_certificate", {api_id(member.owner_member())}, key.error().detail());
   auto ocsp = state.ocsp_response((*key)->info.cert);
   if (!ocsp) return bad_request("ocsp_response_unavailable", {(*key)->info.cert.sha256_hex()});
   return MemberSignature(std::move(*key), std::move(*ocsp));
