@@ -9,6 +9,7 @@ void add_all_routes(Api& api, ServerState& state, ApiKeys& keys, SystemFacts fac
   add_initialization_routes(api, state);
   add_csr_routes(api, state);
   add_registration_routes(api, state);
+  add_client_routes(api, state);
   add_system_routes(api, std::move(facts));
 }
 

@@ -40,6 +40,17 @@ struct ServerState {
     co_return Error(std::make_error_code(std::errc::operation_not_supported),
                     "sending to the Central Server needs a running server");
   };
+  // Sends a management request other than authCertReg as X-Road's Security Server does: an
+  // HTTP POST to this server's own client proxy (127.0.0.1), which carries it to the
+  // management service provider's server and on to the Central Server. The HTTP response's
+  // content type and body; an error when the client proxy cannot be reached.
+  std::function<asio::awaitable<Result<std::pair<std::string, std::string>>>(std::string content_type,
+                                                                             std::string body)>
+      post_management_request =
+          [](std::string, std::string) -> asio::awaitable<Result<std::pair<std::string, std::string>>> {
+    co_return Error(std::make_error_code(std::errc::operation_not_supported),
+                    "sending to the Central Server needs a running server");
+  };
   // The instance identifier of the configuration anchor ("" without one).
   std::function<std::string()> instance = [] { return std::string(); };
   // This server's id (owner and server code) from its configuration; nullopt before

@@ -25,6 +25,10 @@ void add_csr_routes(Api& api, ServerState& state);
 // PUT /token-certificates/{hash}/register: X-Road's authCertReg to the Central Server.
 void add_registration_routes(Api& api, ServerState& state);
 
+// /clients: the members and subsystems the server hosts, their status, connection type and TLS
+// certificates; clientReg, clientDeletion and ownerChange through the client proxy.
+void add_client_routes(Api& api, ServerState& state);
+
 // /initialization, /initialization/status: the owner, the server code and the token's PIN of
 // a new server.
 void add_initialization_routes(Api& api, ServerState& state);

@@ -82,7 +82,10 @@ void add_initialization_routes(Api& api, ServerState& state) {
                conf.emplace();
                conf->owner = *owner;
                conf->server_code = server_code;
-               conf->clients.push_back(serverconf::Client{*owner, serverconf::IsAuth::noauth, {}});
+               // SAVED as X-Road's: REGISTERED once global configuration lists the server
+               // (authCertReg), admin/client_states.h.
+               conf->clients.push_back(
+                   serverconf::Client{*owner, serverconf::IsAuth::noauth, {}, serverconf::ClientStatus::saved});
                r.audit = {{"ownerIdentifier", api_id(*owner)}, {"serverCode", server_code}};
              }
              if (!p->token) {

@@ -6,10 +6,9 @@
 // REGISTRATION_IN_PROGRESS until global configuration lists it (cert_states.h).
 #include "admin/endpoints.h"
 #include "admin/ids.h"
+#include "admin/management_requests.h"
 #include "admin/token_json.h"
 #include "base/log.h"
-#include "management/messages.h"
-#include "management/signed_request.h"
 
 namespace roadside::admin {
 
@@ -37,48 +36,33 @@ void add_registration_routes(Api& api, ServerState& state) {
          if (cert->status != signer::CertStatus::saved && cert->status != signer::CertStatus::global_error) {
            co_return bad_request("action_not_possible", {std::string(signer::cert_status_name(cert->status))});
          }
-         const auto server = state.server_id();
-         const auto priv = state.private_params();
-         if (!server) co_return bad_request("server_not_initialized");
-         if (!priv || priv->auth_cert_reg_service_address.empty() || !priv->auth_cert_reg_service_cert ||
-             !priv->management_service_provider) {
-           co_return bad_request("global_conf_outdated", {}, "no management service in the private parameters");
-         }
+         auto target = management_target(state, true);
+         if (auto* e = std::get_if<ApiError>(&target)) co_return std::move(*e);
+         auto& to = std::get<ManagementTarget>(target);
          // The owner's signing key, certificate and a fresh OCSP response for it.
-         auto owner = state.token.signing_key(server->owner_member());
-         if (!owner.ok())
-           co_return bad_request("no_owner_signing_certificate", {api_id(server->owner_member())},
-                                 owner.error().detail());
-         auto ocsp = state.ocsp_response((*owner)->info.cert);
-         if (!ocsp) co_return bad_request("ocsp_response_unavailable", {(*owner)->info.cert.sha256_hex()});
+         auto owner = MemberSignature::of(state, to.server.owner_member());
+         if (auto* e = std::get_if<ApiError>(&owner)) co_return std::move(*e);
          auto auth_key = state.token.opened_key(key->key_id);
          if (!auth_key.ok()) co_return bad_request("token_not_active", {}, auth_key.error().detail());
 
-         management::RequestBuilder builder(server->owner_member(), *priv->management_service_provider,
-                                            Random::system());
-         auto soap = builder.auth_cert_reg(*server, address, cert->cert.to_der());
+         auto soap = to.builder.auth_cert_reg(to.server, address, cert->cert.to_der());
          if (!soap.ok()) co_return internal_error(soap.error());
-         const management::KeySigner auth_signer(*auth_key), owner_signer((*owner)->key);
-         auto message =
-             management::auth_cert_reg_request(*soap, cert->cert.to_der(), auth_signer,
-                                               management::MemberSigning{&owner_signer, (*owner)->info.cert, *ocsp});
+         const management::KeySigner auth_signer(*auth_key);
+         auto message = management::auth_cert_reg_request(*soap, cert->cert.to_der(), auth_signer,
+                                                           std::get<MemberSignature>(owner).signing());
          if (!message.ok()) co_return internal_error(message.error());
-         auto answer =
-             co_await state.post_auth_cert_reg(priv->auth_cert_reg_service_address, *priv->auth_cert_reg_service_cert,
-                                               message->content_type, message->body);
-         if (!answer.ok()) co_return ApiError{500, {"management_request_failed", {}}, {}, answer.error().to_string()};
-         auto response = management::parse_response(answer->first, answer->second, *soap);
-         if (!response.ok()) {
-           co_return ApiError{
-               500, {"management_request_failed", {response.error().fault_code()}}, {}, response.error().to_string()};
-         }
+         auto answer = co_await state.post_auth_cert_reg(to.priv->auth_cert_reg_service_address,
+                                                         *to.priv->auth_cert_reg_service_cert, message->content_type,
+                                                         message->body);
+         auto request_id = read_management_answer(answer, *soap);
+         if (auto* e = std::get_if<ApiError>(&request_id)) co_return std::move(*e);
          if (auto st = state.token.set_status(hash, signer::CertStatus::registration_in_progress); !st.ok()) {
            co_return internal_error(st.error());
          }
          r.audit = {{"certHash", hash},
                     {"certHashAlgorithm", "SHA-256"},
                     {"address", address},
-                    {"managementRequestId", response->request_id.value_or(0)}};
+                    {"managementRequestId", std::get<std::int64_t>(request_id)}};
          co_return empty_response(200);
        },
        true, "Register authentication certificate", false,

@@ -40,6 +40,7 @@ void add_testbed_commands(CLI::App& app, Commands& out) {
     testbed::InitOptions init;
     std::string dir;
     bool no_servers = false;
+    std::int64_t soap_of = 0;  // requests --soap ID
     int server = 1;
     std::vector<std::string> clients;
     std::string usage, out, csr;
@@ -138,9 +139,16 @@ void add_testbed_commands(CLI::App& app, Commands& out) {
   };
   auto* requests = tb->add_subcommand("requests", "List the management requests received, as JSON");
   requests->add_option("--dir", s->dir, "Folder of the instance")->required();
+  requests->add_option("--soap", s->soap_of, "Print the SOAP part of this request as it arrived instead");
   out.push_back({requests, [s, open_desk] {
                    auto desk = open_desk(s->dir);
                    if (!desk.ok()) return testbed_error(desk.error());
+                   if (s->soap_of > 0) {
+                     auto soap = read_file_limited(desk->received_soap_path(s->soap_of), management::kMaxRequestBytes);
+                     if (!soap.ok()) return testbed_error(soap.error());
+                     std::cout << *soap;
+                     return 0;
+                   }
                    auto list = desk->list();
                    if (!list.ok()) return testbed_error(list.error());
                    nlohmann::json a = nlohmann::json::array();

@@ -720,6 +720,14 @@ std::string build_fault(const Error& error) {
 
 // ---- reading a response ----------------------------------------------------------------------
 
+std::optional<std::string> response_fault_code(std::string_view response) {
+  auto env = read_envelope(response);
+  if (!env.ok()) return std::nullopt;
+  const xml::Element& b = env->body_element;
+  if (b.ns() != kSoapEnvNs || b.name() != "Fault") return std::nullopt;
+  return b.child_text("faultcode").value_or("").substr(0, 200);
+}
+
 Result<ResponseInfo> parse_response(std::string_view content_type, std::string_view response,
                                     std::optional<std::string_view> request_soap) {
   std::string_view base = content_type.substr(0, content_type.find(';'));

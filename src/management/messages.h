@@ -184,4 +184,9 @@ struct ResponseInfo {
 Result<ResponseInfo> parse_response(std::string_view content_type, std::string_view response,
                                     std::optional<std::string_view> request_soap = std::nullopt);
 
+// The faultcode of an answer that is a SOAP fault (parse_response's errc::service_failed: the
+// Central Server's refusal, or the client proxy's when it could not deliver), at most 200
+// bytes; std::nullopt when `response` is no SOAP fault.
+std::optional<std::string> response_fault_code(std::string_view response);
+
 }  // namespace roadside::management

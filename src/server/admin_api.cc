@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "admin/cert_states.h"
+#include "admin/client_states.h"
 #include "admin/endpoints.h"
 #include "base/log.h"
 #include "net/http_client.h"
@@ -79,6 +80,21 @@ boost::asio::awaitable<Result<std::pair<std::string, std::string>>> post_pinned(
 
 }  // namespace
 
+boost::asio::awaitable<Result<std::pair<std::string, std::string>>> post_to_client_proxy(
+    boost::asio::any_io_executor executor, std::string url, std::string content_type, std::string body) {
+  if (url.empty()) {
+    co_return Error(std::make_error_code(std::errc::not_connected),
+                    "the client proxy does not listen (proxy.client_port): management requests go through it");
+  }
+  net::ClientOptions options;
+  options.max_response_body_bytes = 1 << 20;
+  net::HttpClient client(executor, std::move(options));
+  auto response = co_await client.post(std::move(url), std::move(content_type), std::move(body));
+  if (!response.ok()) co_return Error(response.error()).context("the client proxy");
+  co_return std::make_pair(std::string(response->message[boost::beast::http::field::content_type]),
+                           std::move(response->message.body()));
+}
+
 Status AdminApi::start() {
   auto tls = internal_tls(store_);
   if (!tls.ok()) return Error(tls.error()).context("admin API: internal TLS certificate");
@@ -126,6 +142,11 @@ boost::asio::awaitable<void> AdminApi::follow() {
                   {{"error", changed.error().detail()}});
       } else if (*changed > 0) {
         state_.certificates_changed();
+      }
+      // The proxies follow the new revision when a status changes.
+      if (auto clients = admin::follow_global_configuration(store_, *shared); !clients.ok()) {
+        log::warn("cannot bring client statuses in line with global configuration",
+                  {{"error", clients.error().detail()}});
       }
     }
     if (stopped_) break;  // (stop() set it before posting the cancel this wait would miss)

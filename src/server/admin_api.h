@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -35,6 +36,13 @@ struct AdminOptions {
   static Result<AdminOptions> from(const config::Config& config);
 };
 
+// A management request posted to this server's own client proxy at `url`
+// (Proxies::client_proxy_url), on `executor`: the answer's content type and body.
+// Errors: base::errc::unavailable-like io errors when `url` is empty (no client proxy) or it
+// cannot be reached.
+boost::asio::awaitable<Result<std::pair<std::string, std::string>>> post_to_client_proxy(
+    boost::asio::any_io_executor executor, std::string url, std::string content_type, std::string body);
+
 class AdminApi final : public Component {
  public:
   // `state`: what the routes work on (the token, the global configuration, ...).
@@ -44,8 +52,8 @@ class AdminApi final : public Component {
   std::string_view name() const override { return "admin_api"; }
   // Serves the API and starts following: every 5 s the token's keys and certificates are read
   // again (a cluster's other nodes see what the primary changed) and, on a primary or a
-  // standalone node, the authentication certificates' states are brought in line with global
-  // configuration (admin/cert_states.h).
+  // standalone node, the authentication certificates' states and the clients' statuses are
+  // brought in line with global configuration (admin/cert_states.h, admin/client_states.h).
   Status start() override;
   boost::asio::awaitable<void> stop() override;
   // A request of a local caller (admin/local_calls.h: one line of JSON) through the same route

@@ -122,6 +122,11 @@ Status Application::State::start_all(const config::Config& config) {
     return std::string(ocsp->cache().get(cert) ? "OCSP_RESPONSE_GOOD" : "OCSP_RESPONSE_UNKNOWN");
   };
   admin_state.private_params = [globalconf] { return globalconf->private_params(); };
+  // X-Road's Security Server sends management requests through its own client proxy.
+  admin_state.post_management_request = [proxies, executor = db_io.get_executor()](std::string content_type,
+                                                                                   std::string body) {
+    return post_to_client_proxy(executor, proxies->client_proxy_url(), std::move(content_type), std::move(body));
+  };
   admin_state.ocsp_response = [ocsp](const crypto::Certificate& cert) { return ocsp->cache().get(cert); };
   // A new or activated certificate: its OCSP response now, and the server proxy once an
   // authentication key is usable.

@@ -159,7 +159,9 @@ Status Proxies::start() {
   const net::ServerLimits& limits = options_.proxy_limits;
   proxy::ClientProxy* cp = client_proxy_.get();
   auto client_handler = [cp](net::ServerExchange& ex) { return cp->handle(ex); };
-  ROADSIDE_TRY_STATUS(listeners_.add({"clientproxy", options_.address, options_.client_port, limits, std::nullopt}, client_handler));
+  ROADSIDE_TRY(const unsigned short client_port,
+               listeners_.add({"clientproxy", options_.address, options_.client_port, limits, std::nullopt}, client_handler));
+  client_port_ = client_port;
 
   // HTTPS for information systems, on this instance's internal TLS certificate.
   net::TlsServerConfig is_tls;
@@ -176,6 +178,17 @@ Status Proxies::start() {
 
   if (ctx_.keys->auth_key().ok()) ROADSIDE_TRY_STATUS(start_server_proxy());
   return {};
+}
+
+std::string Proxies::client_proxy_url() const {
+  const unsigned short port = client_port_;
+  if (port == 0) return {};
+  // Where it listens, from this host: the loopback address when it listens on every address.
+  std::string host = options_.address;
+  if (host.empty() || host == "0.0.0.0") host = "127.0.0.1";
+  if (host == "::") host = "::1";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return "http://" + host + ":" + std::to_string(port) + "/";
 }
 
 Status Proxies::start_server_proxy() {

@@ -8,6 +8,7 @@
 // Readiness "proxy": the server proxy listens.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -75,6 +76,10 @@ class Proxies final : public Component {
   // The server proxy's listener, once the token's authentication key is open (at start, or
   // after a later login). Does nothing when it listens already.
   Status start_server_proxy();
+  // The client proxy's plain HTTP address as this host reaches it ("http://127.0.0.1:PORT/":
+  // the port it is bound to, so a configured 0 works too); "" before start(). Safe from any
+  // thread.
+  std::string client_proxy_url() const;
 
  private:
   boost::asio::io_context& io_;
@@ -87,6 +92,7 @@ class Proxies final : public Component {
   std::unique_ptr<proxy::ClientProxy> client_proxy_;
   std::unique_ptr<proxy::ServerProxy> server_proxy_;
   net::TlsPolicy xroad_tls_;   // between Security Servers (set by start())
+  std::atomic<unsigned short> client_port_{0};
   Mutex server_mu_;  // one start of the server proxy at a time (guards no member)
 };
 

@@ -32,8 +32,10 @@ std::string ServerConf::to_json() const {
   for (const auto& c : clients) {
     json certs = json::array();
     for (const auto& cert : c.is_certs) certs.push_back(cert.to_pem());
-    j["clients"].push_back(
-        {{"id", c.id.to_string()}, {"connection", to_string(c.is_auth)}, {"is_certificates", certs}});
+    json cj = {{"id", c.id.to_string()}, {"connection", to_string(c.is_auth)}, {"is_certificates", certs}};
+    // REGISTERED is not written: every revision stored before statuses existed keeps its digest.
+    if (c.status_or_registered() != ClientStatus::registered) cj["status"] = to_string(*c.status);
+    j["clients"].push_back(std::move(cj));
   }
   j["services"] = json::array();
   for (const auto& s : services) {
@@ -77,6 +79,8 @@ Result<ServerConf> ServerConf::from_json(std::string_view text) {
       ROADSIDE_TRY(cl.id, XRoadId::parse(cj.at("id").get<std::string>()));
       const auto mode = cj.at("connection").get<std::string>();
       cl.is_auth = mode == "SSLAUTH" ? IsAuth::sslauth : mode == "SSLNOAUTH" ? IsAuth::sslnoauth : IsAuth::noauth;
+      cl.status = client_status_from(cj.value("status", std::string("REGISTERED")));
+      if (!cl.status) return invalid("stored server configuration: unknown client status");
       for (const auto& pem : cj.at("is_certificates")) {
         ROADSIDE_TRY(crypto::Certificate cert, crypto::Certificate::from_pem(pem.get<std::string>()));
         cl.is_certs.push_back(std::move(cert));

@@ -30,6 +30,31 @@ std::string_view to_string(IsAuth a) noexcept {
   return "NOAUTH";
 }
 
+namespace {
+constexpr std::pair<ClientStatus, std::string_view> kClientStatuses[] = {
+    {ClientStatus::saved, "SAVED"},
+    {ClientStatus::registration_in_progress, "REGISTRATION_IN_PROGRESS"},
+    {ClientStatus::registered, "REGISTERED"},
+    {ClientStatus::deletion_in_progress, "DELETION_IN_PROGRESS"},
+    {ClientStatus::global_error, "GLOBAL_ERROR"},
+    {ClientStatus::disabling_in_progress, "DISABLING_IN_PROGRESS"},
+    {ClientStatus::disabled, "DISABLED"},
+    {ClientStatus::enabling_in_progress, "ENABLING_IN_PROGRESS"},
+};
+}  // namespace
+
+std::string_view to_string(ClientStatus s) noexcept {
+  for (const auto& [status, name] : kClientStatuses)
+    if (status == s) return name;
+  return "SAVED";
+}
+
+std::optional<ClientStatus> client_status_from(std::string_view name) noexcept {
+  for (const auto& [status, known] : kClientStatuses)
+    if (known == name) return status;
+  return std::nullopt;
+}
+
 std::string_view to_string(ServiceType t) noexcept {
   switch (t) {
     case ServiceType::rest:

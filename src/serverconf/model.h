@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -87,12 +88,34 @@ struct LocalGroup {
   std::vector<XRoadId> members;
 };
 
+// X-Road's ClientStatus: where a client is in its registration with the Central Server.
+// Global configuration moves it (admin/client_states.h): SAVED, REGISTRATION_IN_PROGRESS and
+// GLOBAL_ERROR become REGISTERED once the shared parameters list the client on this server; a
+// REGISTERED client they no longer list is GLOBAL_ERROR; the others wait for the administrator.
+enum class ClientStatus {
+  saved,
+  registration_in_progress,
+  registered,
+  deletion_in_progress,
+  global_error,
+  disabling_in_progress,
+  disabled,
+  enabling_in_progress,
+};
+std::string_view to_string(ClientStatus s) noexcept;  // X-Road's name: "REGISTRATION_IN_PROGRESS"
+std::optional<ClientStatus> client_status_from(std::string_view name) noexcept;
+
 struct Client {
   XRoadId id;  // MEMBER or SUBSYSTEM
   IsAuth is_auth = IsAuth::noauth;
   // The information systems' TLS certificates: those SSLAUTH accepts at the client proxy, and
   // those the client's services with tls_authentication must present.
   std::vector<crypto::Certificate> is_certs;
+  // Unset only in a document read from YAML without `status`: apply() (revisions.h) keeps the
+  // status the newest revision has for the client, or REGISTERED for a client new to it.
+  // Every stored revision has one.
+  std::optional<ClientStatus> status;
+  ClientStatus status_or_registered() const { return status.value_or(ClientStatus::registered); }
 };
 
 class ServerConf {

@@ -34,14 +34,37 @@ Result<Revision> load_latest(storage::Store& store) {
   return Revision{storage::as_int((*rows)[0][0]).value_or(0), std::make_shared<const ServerConf>(std::move(conf))};
 }
 
+namespace {
+
+// Clients without a status (a YAML document that names none) keep the one `previous` (the
+// newest stored document, "" when none) has for them; a client new to it is REGISTERED: an
+// operator who lists a client in the file says the server hosts it.
+Result<ServerConf> with_statuses(const ServerConf& conf, std::string_view previous) {
+  ServerConf out = conf;
+  std::optional<ServerConf> before;
+  for (auto& client : out.clients) {
+    if (client.status) continue;
+    if (!before && !previous.empty()) {
+      ROADSIDE_TRY(before, ServerConf::from_json(previous));
+    }
+    const Client* was = before ? before->client(client.id) : nullptr;
+    client.status = was ? was->status_or_registered() : ClientStatus::registered;
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<std::pair<std::int64_t, bool>> apply(storage::Store& store, const ServerConf& conf, std::string_view source) {
-  const std::string document = conf.to_json();
-  const std::string digest = crypto::to_hex(crypto::sha256(document));
   std::pair<std::int64_t, bool> out{0, false};
   auto done = store.transaction([&](storage::Connection& c) -> Status {
-    ROADSIDE_TRY(auto rows,
-                 c.query("SELECT revision, digest FROM server_configuration ORDER BY revision DESC LIMIT 1"));
+    ROADSIDE_TRY(auto rows, c.query("SELECT revision, digest, document FROM server_configuration ORDER BY revision "
+                                    "DESC LIMIT 1"));
     std::int64_t latest = 0;
+    ROADSIDE_TRY(const ServerConf complete,
+                 with_statuses(conf, rows.empty() ? std::string() : storage::as_text(rows[0][2]).value_or("")));
+    const std::string document = complete.to_json();
+    const std::string digest = crypto::to_hex(crypto::sha256(document));
     if (!rows.empty()) {
       latest = storage::as_int(rows[0][0]).value_or(0);
       if (storage::as_text(rows[0][1]).value_or("") == digest) {

@@ -105,7 +105,7 @@ Result<ServerConf> parse_yaml_node(const YAML::Node& root) {
     const std::string where = "clients[" + std::to_string(i) + "]";
     if (!cn.IsMap()) return invalid(where + " must be a map");
     for (const auto& kv : cn) {
-      static const std::set<std::string> kKeys = {"id",       "connection",   "is_certificates",
+      static const std::set<std::string> kKeys = {"id",       "connection",   "is_certificates", "status",
                                                   "services", "local_groups", "access"};
       if (!kKeys.contains(kv.first.as<std::string>()))
         return invalid(where + ": unknown key \"" + kv.first.as<std::string>() + "\"");
@@ -141,6 +141,13 @@ Result<ServerConf> parse_yaml_node(const YAML::Node& root) {
       if (!certs.ok() || certs->empty())
         return invalid(where + ".is_certificates: " + pem_or_file + " holds no PEM certificate");
       for (auto& cert : *certs) client.is_certs.push_back(std::move(cert));
+    }
+    ROADSIDE_TRY(std::string status, scalar(cn["status"], where + ".status", false));
+    if (!status.empty()) {
+      client.status = client_status_from(upper(status));
+      if (!client.status)
+        return invalid(where + ".status must be one of X-Road's client statuses (REGISTERED, SAVED, ...), not \"" +
+                       status + "\"");
     }
     // SSLAUTH without is_certificates is allowed, as X-Road allows it: every connection of the
     // client's information systems is then refused until a certificate is added.

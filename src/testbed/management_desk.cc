@@ -344,11 +344,20 @@ ManagementAnswer ManagementDesk::handle(std::string_view content_type, std::stri
     log::info("management request refused", {{"error", record.error().to_string()}});
     return fault(record.error());
   }
+  // The SOAP part as received, for whoever checks what a Security Server sent (`testbed
+  // requests --soap ID`, the schema tests); the request stands without it.
+  if (auto st = write_file_atomically(received_soap_path(record->id), verified->received.soap); !st.ok()) {
+    log::warn("cannot keep the request's SOAP part", {{"id", record->id}, {"error", st.error().detail()}});
+  }
   log::info("management request received", {{"id", record->id},
                                             {"type", std::string(management::service_code(type))},
                                             {"server", record->change.server.to_string()},
                                             {"state", std::string(state_name(record->state))}});
   return {200, "text/xml; charset=UTF-8", management::build_response(verified->received.request, record->id)};
+}
+
+std::filesystem::path ManagementDesk::received_soap_path(std::int64_t id) const {
+  return dir_ / "central" / "received" / (std::to_string(id) + ".xml");
 }
 
 Result<ManagementRecord> ManagementDesk::submit(const management::VerifiedRequest& request) {

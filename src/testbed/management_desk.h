@@ -5,6 +5,8 @@
 //
 // State, in the instance folder (kept across `up` runs, shared by every process that opens it):
 //   central/requests.json       every request received: id, type, state, fields (JSON)
+//   central/received/ID.xml     the SOAP part of request ID as it arrived (requests that
+//                               came over HTTP; `testbed requests --soap ID` prints it)
 //   central/lock                flock(2)ed while one process reads and rewrites the state
 //   globalconf/shared-params.xml  the shared parameters; approved changes are written here,
 //                               and `up` republishes when this file changes
@@ -114,6 +116,8 @@ class ManagementDesk {
   Result<globalconf::SharedParameters> shared_parameters() const;
 
   const std::filesystem::path& dir() const { return dir_; }
+  // Where handle() keeps the SOAP part of the request `id` as it arrived.
+  std::filesystem::path received_soap_path(std::int64_t id) const;
 
  private:
   std::filesystem::path dir_;

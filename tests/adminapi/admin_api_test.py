@@ -113,6 +113,54 @@ def read_bytes(path):
     with open(path, "rb") as f:
         return f.read()
 
+MANAGEMENT = os.path.join(VECTORS, "xroad", "management")
+XROAD_NS, ID_NS = "http://x-road.eu/xsd/xroad.xsd", "http://x-road.eu/xsd/identifiers"
+SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
+
+
+def wsdl_schemas(folder):
+    """managementservices.wsdl's two inline schemas as files in `folder` (the second imports the
+    first), as src/management/management_test.cc makes them: the XSD of the WSDL's messages."""
+    wsdl = read_bytes(os.path.join(MANAGEMENT, "managementservices.wsdl")).decode()
+    schemas = re.findall(r"<xsd:schema.*?</xsd:schema>", wsdl, re.S)
+    assert len(schemas) == 2, "managementservices.wsdl has not two inline schemas"
+    schemas = [x[:11] + ' xmlns:xsd="http://www.w3.org/2001/XMLSchema"' + x[11:] for x in schemas]
+    imp = '<xsd:import namespace="http://x-road.eu/xsd/identifiers"'
+    schemas[1] = schemas[1].replace(imp, imp + ' schemaLocation="wsdl-identifiers.xsd"', 1)
+    for name, text in (("wsdl-identifiers.xsd", schemas[0]), ("wsdl-xroad.xsd", schemas[1])):
+        with open(os.path.join(folder, name), "w") as f:
+            f.write(text)
+    return os.path.join(folder, "wsdl-xroad.xsd")
+
+
+def management_soap_problems(soap, folder):
+    """What xmllint finds wrong in a management request's SOAP part: its body element by
+    request.xsd and by the WSDL's schema, each header element by the WSDL's schema. [] when valid."""
+    from xml.dom import minidom
+    doc = minidom.parseString(soap)
+    env = doc.documentElement
+    elements = lambda parent: [n for n in parent.childNodes if n.nodeType == n.ELEMENT_NODE]
+    parts = {e.localName: e for e in elements(env) if e.namespaceURI == SOAP_NS}
+    body, header = elements(parts["Body"]), elements(parts["Header"])
+    problems = []
+    if [h.localName for h in header] != ["client", "service", "id", "protocolVersion"]:
+        problems.append("header elements: " + ", ".join(h.localName for h in header))
+    wsdl_xsd = wsdl_schemas(folder)
+    checks = [(body[0], os.path.join(MANAGEMENT, "xsd", "request.xsd")), (body[0], wsdl_xsd)]
+    checks += [(h, wsdl_xsd) for h in header]
+    for i, (element, xsd) in enumerate(checks):
+        # The element alone, with the namespaces its envelope declared.
+        element.setAttribute("xmlns:xroad", XROAD_NS)
+        element.setAttribute("xmlns:id", ID_NS)
+        path = os.path.join(folder, f"part{i}.xml")
+        with open(path, "w") as f:
+            f.write(element.toxml())
+        run = subprocess.run(["xmllint", "--noout", "--schema", xsd, path], capture_output=True, text=True)
+        if run.returncode != 0:
+            problems.append(f"{element.localName} by {os.path.basename(xsd)}: {run.stderr.strip()}")
+    return problems
+
+
 
 def basic(user=ADMIN, password=PASSWORD):
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
@@ -283,14 +331,20 @@ class Onboarding(unittest.TestCase):
     def test_keys_csrs_and_certificates_from_an_empty_database(self):
         with tempfile.TemporaryDirectory() as work:
             testbed = os.path.join(work, "tb")
-            subprocess.run([ROADSIDE, "testbed", "init", "--dir", testbed], check=True, capture_output=True)
+            subprocess.run([ROADSIDE, "testbed", "init", "--dir", testbed, "--servers", "1"], check=True,
+                           capture_output=True)
             up_log = open(os.path.join(work, "up.log"), "w")
-            up = subprocess.Popen([ROADSIDE, "testbed", "up", "--dir", testbed, "--no-servers"], stdout=up_log,
+            # ss1 runs: it hosts the management service provider, which carries the new
+            # server's clientReg on to the Central Server.
+            up = subprocess.Popen([ROADSIDE, "testbed", "up", "--dir", testbed], stdout=up_log,
                                   stderr=subprocess.STDOUT)
             server = None
             try:
                 contract = json.loads(read_bytes(os.path.join(testbed, "instance.json")))
-                server = Server(work, ["--set", "globalconf.refresh_interval_s=5"], anchor=contract["anchor"])
+                ss1 = contract["servers"][0]
+                server = Server(work, ["--set", "globalconf.refresh_interval_s=5",
+                                       "--set", f"proxy.peer_port={ss1['server_port']}",
+                                       "--set", f"proxy.peer_ocsp_port={ss1['ocsp_port']}"], anchor=contract["anchor"])
                 _, _, body = server.call("POST", "/api/v1/api-keys", basic(),
                                          ["XROAD_SECURITY_OFFICER", "XROAD_REGISTRATION_OFFICER",
                                           "XROAD_SYSTEM_ADMINISTRATOR"])
@@ -389,12 +443,116 @@ class Onboarding(unittest.TestCase):
                 call("DELETE", f"/api/v1/token-certificates/{digest}", expect=400)
                 audit = read_bytes(os.path.join(work, "serve.log")).decode()
                 self.assertIn('"event":"Register authentication certificate"', audit)
+
+                self.clients(call, server, key, testbed, contract, work)
             finally:
                 if server:
                     server.stop()
                 up.terminate()
                 up.wait(30)
                 up_log.close()
+
+
+    def clients(self, call, server, key, testbed, contract, work):
+        """A subsystem added, registered with clientReg through the client proxy and ss1 (the
+        testbed approves it), REGISTERED once global configuration lists it; its TLS
+        certificates; the clientReg the Central Server received valid by X-Road's schemas."""
+        owner = "DEV:COM:1001"
+        deadline = time.time() + 60
+        while json.loads(call("GET", f"/api/v1/clients/{owner}", expect=200))["status"] != "REGISTERED":
+            self.assertLess(time.time(), deadline, "the owner never became REGISTERED")
+            time.sleep(1)
+        sub = owner + ":NEWSUB"
+        new = {"client": {"member_class": "COM", "member_code": "1001", "subsystem_code": "NEWSUB",
+                          "connection_type": "HTTP"}}
+        added = json.loads(call("POST", "/api/v1/clients", new, expect=201))
+        self.assertEqual((added["id"], added["status"], added["connection_type"], added["owner"]),
+                         (sub, "SAVED", "HTTP", False))
+        self.assertEqual(json.loads(call("POST", "/api/v1/clients", new, expect=409))["error"]["code"],
+                         "client_already_exists")
+        wrong = {"client": {"member_class": "NOSUCH", "member_code": "1001", "subsystem_code": "X"}}
+        self.assertEqual(json.loads(call("POST", "/api/v1/clients", wrong, expect=400))["error"]["code"],
+                         "invalid_member_class")
+        listed = json.loads(call("GET", "/api/v1/clients?show_members=false", expect=200))
+        self.assertIn(sub, [c["id"] for c in listed])
+        self.assertNotIn(owner, [c["id"] for c in listed])
+        self.assertEqual([c["id"] for c in json.loads(call("GET", "/api/v1/clients?subsystem_code=newsub",
+                                                             expect=200))], [sub])
+        self.assertEqual(json.loads(call("PATCH", f"/api/v1/clients/{sub}", {"connection_type": "HTTPS_NO_AUTH"},
+                                         expect=200))["connection_type"], "HTTPS_NO_AUTH")
+        call("PUT", f"/api/v1/clients/{owner}/register", expect=400)  # the owner is registered by authCertReg
+
+        # clientReg: ss1 takes the new server's TLS once its own global configuration lists
+        # the new authentication certificate (it downloads every 10 s).
+        deadline = time.time() + 90
+        while True:
+            status, ctype, data = server.call("PUT", f"/api/v1/clients/{sub}/register", key)
+            if status == 204 or time.time() > deadline or b"management_request_failed" not in data:
+                break
+            time.sleep(2)
+        self.assertEqual(COVERAGE.check_response("PUT", f"/api/v1/clients/{sub}/register", status, ctype, data), [])
+        if status != 204:
+            log = read_bytes(os.path.join(work, "serve.log")).decode(errors="replace").splitlines()
+            self.fail(f"clientReg: {status} {data[:300]!r}\n" + "\n".join(l for l in log[-400:] if "error" in l)[-3000:])
+        self.assertIn(json.loads(call("GET", f"/api/v1/clients/{sub}", expect=200))["status"],
+                      ("REGISTRATION_IN_PROGRESS", "REGISTERED"))
+
+        def wait_status(status, why):
+            deadline = time.time() + 60
+            while json.loads(call("GET", f"/api/v1/clients/{sub}", expect=200))["status"] != status:
+                self.assertLess(time.time(), deadline, why)
+                time.sleep(1)
+
+        wait_status("REGISTERED", "global configuration never listed the subsystem")
+        call("PUT", f"/api/v1/clients/{sub}/register", expect=400)  # registered already
+        call("DELETE", f"/api/v1/clients/{sub}", expect=400)  # not before it is unregistered
+        # Disabled and enabled again (the Central Server carries both out at once).
+        call("PUT", f"/api/v1/clients/{sub}/disable", expect=204)
+        wait_status("DISABLED", "the subsystem was never DISABLED")
+        call("PUT", f"/api/v1/clients/{sub}/enable", expect=204)
+        wait_status("REGISTERED", "the subsystem was never enabled again")
+
+        # The information systems' TLS certificates.
+        ca_der = subprocess.run(["openssl", "x509", "-in", contract["ca"]["cert"], "-outform", "DER"],
+                                check=True, capture_output=True).stdout
+        cert = json.loads(call("POST", f"/api/v1/clients/{sub}/tls-certificates", ca_der,
+                               "application/octet-stream", expect=201))
+        digest = cert["hash"]
+        call("POST", f"/api/v1/clients/{sub}/tls-certificates", ca_der, "application/octet-stream", expect=409)
+        call("POST", f"/api/v1/clients/{sub}/tls-certificates", b"not a certificate", "application/octet-stream",
+             expect=400)
+        self.assertEqual([c["hash"] for c in json.loads(call("GET", f"/api/v1/clients/{sub}/tls-certificates",
+                                                                 expect=200))], [digest])
+        self.assertEqual(json.loads(call("GET", f"/api/v1/clients/{sub}/tls-certificates/{digest.lower()}",
+                                         expect=200))["hash"], digest)
+        call("DELETE", f"/api/v1/clients/{sub}/tls-certificates/{digest}", expect=204)
+        call("GET", f"/api/v1/clients/{sub}/tls-certificates/{digest}", expect=404)
+        call("GET", "/api/v1/clients/DEV:COM:1001:NOSUCH", expect=404)
+
+        # clientDeletion (plain): DELETION_IN_PROGRESS until the administrator deletes it.
+        call("PUT", f"/api/v1/clients/{owner}/unregister", expect=400)
+        call("PUT", f"/api/v1/clients/{sub}/unregister", expect=204)
+        self.assertEqual(json.loads(call("GET", f"/api/v1/clients/{sub}", expect=200))["status"],
+                         "DELETION_IN_PROGRESS")
+        call("DELETE", f"/api/v1/clients/{sub}", expect=204)
+        call("GET", f"/api/v1/clients/{sub}", expect=404)
+
+        # What the Central Server received is valid by the WSDL and request.xsd.
+        received = json.loads(subprocess.run([ROADSIDE, "testbed", "requests", "--dir", testbed], check=True,
+                                             capture_output=True, text=True).stdout)
+        mine = [r for r in received if r.get("client", "").endswith("/NEWSUB")]
+        self.assertEqual([r["type"] for r in mine], ["clientReg", "clientDisable", "clientEnable", "clientDeletion"])
+        schemas = os.path.join(work, "schemas")
+        os.makedirs(schemas)
+        for r in mine:
+            soap = subprocess.run([ROADSIDE, "testbed", "requests", "--dir", testbed, "--soap", str(r["id"])],
+                                  check=True, capture_output=True).stdout
+            self.assertEqual(management_soap_problems(soap, schemas), [], soap)
+        self.assertEqual(len(json.loads(call("GET", f"/api/v1/clients/{owner}/sign-certificates", expect=200))), 1)
+        audit = read_bytes(os.path.join(work, "serve.log")).decode()
+        for event in ("Add client", "Register client", "Disable client", "Enable client", "Unregister client",
+                      "Delete client", "Add internal TLS certificate", "Delete internal TLS certificate"):
+            self.assertIn(f'"event":"{event}"', audit)
 
 
 @unittest.skipUnless(os.path.exists(SPEC_FILE), "X-Road's admin-API document not found")
@@ -413,4 +571,4 @@ class Limits(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(argv=sys.argv[:1], verbosity=2)
+    unittest.main(argv=sys.argv[:1] + sys.argv[2:], verbosity=2)
