@@ -110,6 +110,9 @@ asio::awaitable<void> OcspRefresher::loop() {
   constexpr milliseconds kFirstRetry{250}, kMaxRetry{2000};
   milliseconds retry = kFirstRetry;
   while (!stopped_) {
+    // A refresh_now() from here on asks for another round: the one starting may have read the
+    // certificates before the new one was imported.
+    again_ = false;
     co_await refresh();
     milliseconds wait = interval;
     if (problem().empty()) {
@@ -119,6 +122,7 @@ asio::awaitable<void> OcspRefresher::loop() {
       retry = std::min(retry * 2, kMaxRetry);
     }
     if (stopped_) break;
+    if (again_) continue;  // asked while this round ran: the timer's cancel found nothing to wake
     timer_.expires_after(wait);
     boost::system::error_code ec;
     co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -126,6 +130,7 @@ asio::awaitable<void> OcspRefresher::loop() {
 }
 
 void OcspRefresher::refresh_now() {
+  again_ = true;
   asio::post(timer_.get_executor(), [this] { timer_.cancel(); });
 }
 

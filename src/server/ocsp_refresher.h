@@ -107,6 +107,7 @@ class OcspRefresher final : public Component {
   std::unique_ptr<SharedOcspResponses> shared_;
   boost::asio::steady_timer timer_;  // on the database thread
   std::atomic<bool> stopped_{false};
+  std::atomic<bool> again_{false};  // refresh_now() during a round: start the next at once
   mutable Mutex mu_;
   std::string problem_ GUARDED_BY(mu_) = "not checked yet";
 };

@@ -305,6 +305,7 @@ proxy:
             except Refused as e:
                 if retry_on not in e.text or time.time() > deadline:
                     raise
+            time.sleep(0.5)
 
     def new_certificate(self, name, usage, ca, member, fields):
         """A new key, its CSR (checked with openssl), the testbed CA's certificate, imported."""
@@ -344,12 +345,24 @@ proxy:
         digest = auth["certificate_details"]["hash"]
 
         # authCertReg, once the signing certificate's OCSP response is at hand.
-        self.attempt(lambda: self.api.register(digest, self.address), "ocsp_response_unavailable")
+        self.attempt(lambda: self.api.register(digest, self.address), "ocsp_response_unavailable", 60)
         registered = wait_for(lambda: self.api.cert(digest)["status"] == "REGISTERED", 60, 1)
         self.assertTrue(registered, "global configuration never listed the authentication certificate")
         self.api.cert_action(digest, "activate")
         self.assertTrue(wait_for(lambda: self.readyz()[0] == 200, 30), self.readyz())
         self.assertIn('"event":"Register authentication certificate"', self.log())
+
+        # clientReg of a subsystem, through this server's client proxy and ss1 to the Central
+        # Server, which approves it; global configuration then lists it here.
+        added = self.api.add_client(SUBSYSTEM)
+        self.assertEqual(added["status"], "SAVED")
+        # (ss1 refuses this server's TLS until its own copy of global configuration lists the
+        # new authentication certificate: X-Road's servers refresh it on their own schedule.)
+        self.attempt(lambda: self.api.register_client(SUBSYSTEM), "ssl_authentication_failed", 60)
+        self.assertIn(self.api.client(SUBSYSTEM)["status"], ("REGISTRATION_IN_PROGRESS", "REGISTERED"))
+        listed = wait_for(lambda: self.api.client(SUBSYSTEM)["status"] == "REGISTERED", 60, 1)
+        self.assertTrue(listed, "global configuration never listed the subsystem")
+        self.assertIn('"event":"Register client"', self.log())
         self.assertNotIn(PIN, self.log())
 
 
