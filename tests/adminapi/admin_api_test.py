@@ -511,6 +511,8 @@ class Onboarding(unittest.TestCase):
         wait_status("DISABLED", "the subsystem was never DISABLED")
         call("PUT", f"/api/v1/clients/{sub}/enable", expect=204)
         wait_status("REGISTERED", "the subsystem was never enabled again")
+        call("PUT", f"/api/v1/clients/{sub}/rename", {"client_name": "New subsystem"}, expect=204)
+        call("PUT", f"/api/v1/clients/{sub}/rename", {"client_name": "a/b"}, expect=400)
 
         # The information systems' TLS certificates.
         ca_der = subprocess.run(["openssl", "x509", "-in", contract["ca"]["cert"], "-outform", "DER"],
@@ -541,7 +543,8 @@ class Onboarding(unittest.TestCase):
         received = json.loads(subprocess.run([ROADSIDE, "testbed", "requests", "--dir", testbed], check=True,
                                              capture_output=True, text=True).stdout)
         mine = [r for r in received if r.get("client", "").endswith("/NEWSUB")]
-        self.assertEqual([r["type"] for r in mine], ["clientReg", "clientDisable", "clientEnable", "clientDeletion"])
+        self.assertEqual([r["type"] for r in mine], ["clientReg", "clientDisable", "clientEnable", "clientRename",
+                                                  "clientDeletion"])
         schemas = os.path.join(work, "schemas")
         os.makedirs(schemas)
         for r in mine:
