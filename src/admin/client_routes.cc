@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -186,10 +187,9 @@ HandlerResult find_clients(ServerState& state, Request& r) {
     }
   }
   nlohmann::json out = nlohmann::json::array();
-  std::vector<XRoadId> seen;
+  std::set<XRoadId> seen;
   for (const auto& id : candidates) {
-    if (std::find(seen.begin(), seen.end(), id) != seen.end()) continue;
-    seen.push_back(id);
+    if (!seen.insert(id).second) continue;
     const serverconf::Client* local = c.client(id);
     if (*exclude_local && local) continue;
     if (!*show_members && id.type() == ObjectType::member) continue;
