@@ -247,7 +247,7 @@ HandlerResult add_client(ServerState& state, Request& r) {
   if (shared && !shared->has_client(id->owner_member()) && !ignore_warnings) {
     return ApiError{400, {"warnings_detected", {}}, {{"unregistered_member", {api_id(id->owner_member())}}}, {}};
   }
-  // A registered client another revision forgot comes back as X-Road adds it: SAVED.
+  // SAVED, as X-Road adds it, until `register` (or global configuration listing it already).
   c.clients.push_back(serverconf::Client{*id, is_auth, {}, ClientStatus::saved});
   if (auto e = save(state, c, "add client " + api_id(*id))) return std::move(*e);
   r.audit = {{"clientIdentifier", api_id(*id)},
