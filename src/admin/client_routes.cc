@@ -1,13 +1,14 @@
 // /clients as X-Road's admin API has them: the members and subsystems this server hosts (the
 // server configuration's clients, serverconf/model.h), with X-Road's client statuses, their
 // information systems' connection type and TLS certificates, and the management requests that
-// register and unregister them, disable and enable a subsystem or make a member the owner
-// (clientReg, clientDeletion, clientDisable, clientEnable, ownerChange, sent through the client
-// proxy: management_requests.h). Every change is a new revision of the
+// register and unregister them, disable, enable or rename a subsystem or make a member the
+// owner (clientReg, clientDeletion, clientDisable, clientEnable, clientRename, ownerChange, sent
+// through the client proxy: management_requests.h). Every change is a new revision of the
 // server configuration, which the proxies follow without a restart.
 #include <algorithm>
 #include <cctype>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -186,10 +187,9 @@ HandlerResult find_clients(ServerState& state, Request& r) {
     }
   }
   nlohmann::json out = nlohmann::json::array();
-  std::vector<XRoadId> seen;
+  std::set<XRoadId> seen;
   for (const auto& id : candidates) {
-    if (std::find(seen.begin(), seen.end(), id) != seen.end()) continue;
-    seen.push_back(id);
+    if (!seen.insert(id).second) continue;
     const serverconf::Client* local = c.client(id);
     if (*exclude_local && local) continue;
     if (!*show_members && id.type() == ObjectType::member) continue;
@@ -247,7 +247,7 @@ HandlerResult add_client(ServerState& state, Request& r) {
   if (shared && !shared->has_client(id->owner_member()) && !ignore_warnings) {
     return ApiError{400, {"warnings_detected", {}}, {{"unregistered_member", {api_id(id->owner_member())}}}, {}};
   }
-  // A registered client another revision forgot comes back as X-Road adds it: SAVED.
+  // SAVED, as X-Road adds it, until `register` (or global configuration listing it already).
   c.clients.push_back(serverconf::Client{*id, is_auth, {}, ClientStatus::saved});
   if (auto e = save(state, c, "add client " + api_id(*id))) return std::move(*e);
   r.audit = {{"clientIdentifier", api_id(*id)},
@@ -331,7 +331,19 @@ struct Outgoing {
   std::optional<MemberSignature> signer;  // none: a plain request (clientDeletion)
 };
 
-enum class ClientRequest { reg, deletion, owner_change, disable, enable };
+enum class ClientRequest { reg, deletion, owner_change, disable, enable, rename };
+
+// X-Road's ClientName: 1 to 255 characters, none of : ; / \ % or a control character.
+std::optional<std::string> client_name(const Request& r) {
+  const nlohmann::json body = r.json_body().value_or(nlohmann::json::object());
+  std::string name = json_string(body, "client_name");
+  if (name.empty() || name.size() > kMaxFilter) return std::nullopt;
+  for (const char ch : name) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7f || ch == ':' || ch == ';' || ch == '/' || ch == '\\' || ch == '%') return std::nullopt;
+  }
+  return name;
+}
 
 // Checks the client's status as X-Road does before each request and builds it.
 OrApiError<Outgoing> prepare(ServerState& state, const Request& r, ClientRequest type) {
@@ -358,6 +370,10 @@ OrApiError<Outgoing> prepare(ServerState& state, const Request& r, ClientRequest
       if (status != ClientStatus::registered && status != ClientStatus::registration_in_progress)
         return bad_request("action_not_possible", {status_name});
       break;
+    case ClientRequest::rename:
+      if (client.id.type() != ObjectType::subsystem) return bad_request("action_not_possible", {id});
+      if (status != ClientStatus::registered) return bad_request("action_not_possible", {status_name});
+      break;
     case ClientRequest::disable:
     case ClientRequest::enable:
       // PR-MSERV: a subsystem's, temporarily.
@@ -371,6 +387,11 @@ OrApiError<Outgoing> prepare(ServerState& state, const Request& r, ClientRequest
       if (status != ClientStatus::registered) return bad_request("action_not_possible", {status_name});
       break;
   }
+  std::optional<std::string> name;
+  if (type == ClientRequest::rename) {
+    name = client_name(r);
+    if (!name) return bad_request("invalid_client_name");
+  }
   auto target = management_target(state);
   if (auto* e = std::get_if<ApiError>(&target)) return std::move(*e);
   const ManagementTarget& to = std::get<ManagementTarget>(target);
@@ -378,6 +399,7 @@ OrApiError<Outgoing> prepare(ServerState& state, const Request& r, ClientRequest
               : type == ClientRequest::deletion ? to.builder.client_deletion(to.server, client.id)
               : type == ClientRequest::disable  ? to.builder.client_disable(to.server, client.id)
               : type == ClientRequest::enable   ? to.builder.client_enable(to.server, client.id)
+              : type == ClientRequest::rename   ? to.builder.client_rename(to.server, client.id, name.value_or(""))
                                                 : to.builder.owner_change(to.server, client.id);
   if (!soap.ok()) return internal_error(soap.error());
   Outgoing out{client.id, std::move(*soap), std::nullopt};
@@ -532,6 +554,8 @@ void add_client_routes(Api& api, ServerState& state) {
   api.add(client_request_route(state, "/clients/{id}/enable", "enable_client", ClientRequest::enable,
                                ClientStatus::enabling_in_progress, "Enable client",
                                "send X-Road's clientEnable through the client proxy"));
+  api.add(client_request_route(state, "/clients/{id}/rename", "rename_subsystem", ClientRequest::rename, std::nullopt,
+                               "Rename client", "send X-Road's clientRename through the client proxy"));
   api.add({Verb::get, "/clients/{id}/tls-certificates", "view_client_internal_certs", plain(state, list_tls_certs),
            false, "", false, "the client's information systems' TLS certificates"});
   api.add({Verb::post, "/clients/{id}/tls-certificates", "add_client_internal_cert", plain(state, add_tls_cert), true,

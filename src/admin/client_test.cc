@@ -372,6 +372,19 @@ TEST(ClientRoutes, RegisterAndUnregisterSendClientRegAndClientDeletion) {
   EXPECT_EQ(*follow_global_configuration(*s.store, *s.shared), 1);
   EXPECT_EQ(s.status_of(kSub), ClientStatus::registered);
 
+  // Renamed: clientRename with the new name; a name X-Road refuses is not sent.
+  for (const char* bad : {R"({"client_name":""})", R"({"client_name":"a/b"})", R"({"client_name":"a\u0001"})",
+                          R"({"client_name":7})", "[]"}) {
+    EXPECT_EQ(Server::body(s.call(Verb::put, "/clients/DEV:COM:1234:SUB/rename", bad))["error"]["code"],
+              "invalid_client_name")
+        << bad;
+  }
+  s.sent.clear();
+  ASSERT_EQ(s.call(Verb::put, "/clients/DEV:COM:1234:SUB/rename", R"({"client_name":"New Name"})").status, 204u);
+  ASSERT_EQ(s.sent.size(), 1u);
+  EXPECT_EQ(management::parse_request(s.sent[0].first, s.sent[0].second)->request.body.subsystem_name, "New Name");
+  EXPECT_EQ(s.call(Verb::put, "/clients/DEV:COM:1234/rename", R"({"client_name":"x"})").status, 400u);
+
   EXPECT_EQ(Server::body(s.call(Verb::put, "/clients/DEV:COM:1234/unregister"))["error"]["code"],
             "cannot_unregister_owner");
   s.sent.clear();

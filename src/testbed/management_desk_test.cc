@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/files.h"
 #include "crypto/crypto.h"
 #include "globalconf/parameters.h"
 #include "management/signed_request.h"
@@ -117,6 +118,10 @@ TEST_F(ManagementDeskTest, AuthCertRegIsVerifiedApprovedAppliedAndRepublished) {
   ASSERT_TRUE(info.ok()) << info.error().to_string() << "\n" << answer.body;
   EXPECT_EQ(info->type, RequestType::auth_cert_reg);
   EXPECT_EQ(info->request_id, 1);
+  // Its SOAP part is kept as it arrived (`testbed requests --soap 1`).
+  auto kept = read_file_limited(desk.received_soap_path(1), 1 << 20);
+  ASSERT_TRUE(kept.ok()) << kept.error().to_string();
+  EXPECT_EQ(request.body.find(*kept), request.body.find("<?xml")) << *kept;
 
   const auto params = shared();
   const auto* server = params.security_server(kNewServer);
@@ -163,6 +168,7 @@ TEST_F(ManagementDeskTest, ATamperedRequestGetsXRoadsFault) {
   auto info = management::parse_response(answer.content_type, answer.body);
   EXPECT_EQ(info.error().fault_code(), "service_failed");
   EXPECT_TRUE(desk.list()->empty()) << "a refused request is not recorded";
+  EXPECT_FALSE(std::filesystem::exists(desk.received_soap_path(1))) << "nor kept";
   EXPECT_EQ(shared().security_server(kNewServer), nullptr);
 
   const ManagementAnswer empty = desk.handle("text/xml", "", true);

@@ -6,7 +6,8 @@ Starts a server on a fresh database with a first administrator, makes API keys o
 document with them, validates every answer with openapi_check, and prints how much of X-Road's
 document Roadside implements. Also: the database keeps no key in clear, a request without a
 valid key gets 401, an oversized body 413, requests past the rate 429, and Basic
-authentication from outside the key-management whitelist 403.
+authentication from outside the key-management whitelist 403. Onboarding runs a testbed
+instance with one server (needs xmllint for the management requests' schemas).
 
     admin_api_test.py ROADSIDE_BINARY
 """
@@ -326,7 +327,11 @@ class AdminApi(unittest.TestCase):
 @unittest.skipUnless(os.path.exists(SPEC_FILE), "X-Road's admin-API document not found")
 class Onboarding(unittest.TestCase):
     """A new server of a running testbed instance gets its keys and certificates over the API
-    alone: CSRs whose subjects the CA's profile builds, signed by the testbed CA, imported."""
+    alone: CSRs whose subjects the CA's profile builds, signed by the testbed CA, imported; its
+    authentication certificate registered (authCertReg); then a subsystem added and registered
+    (clientReg through its client proxy and ss1, the management service provider's server, to
+    the testbed's Central Server), disabled, enabled, renamed, unregistered and deleted, every
+    request the Central Server received valid by X-Road's WSDL and request.xsd."""
 
     def test_keys_csrs_and_certificates_from_an_empty_database(self):
         with tempfile.TemporaryDirectory() as work:
@@ -511,6 +516,8 @@ class Onboarding(unittest.TestCase):
         wait_status("DISABLED", "the subsystem was never DISABLED")
         call("PUT", f"/api/v1/clients/{sub}/enable", expect=204)
         wait_status("REGISTERED", "the subsystem was never enabled again")
+        call("PUT", f"/api/v1/clients/{sub}/rename", {"client_name": "New subsystem"}, expect=204)
+        call("PUT", f"/api/v1/clients/{sub}/rename", {"client_name": "a/b"}, expect=400)
 
         # The information systems' TLS certificates.
         ca_der = subprocess.run(["openssl", "x509", "-in", contract["ca"]["cert"], "-outform", "DER"],
@@ -541,7 +548,8 @@ class Onboarding(unittest.TestCase):
         received = json.loads(subprocess.run([ROADSIDE, "testbed", "requests", "--dir", testbed], check=True,
                                              capture_output=True, text=True).stdout)
         mine = [r for r in received if r.get("client", "").endswith("/NEWSUB")]
-        self.assertEqual([r["type"] for r in mine], ["clientReg", "clientDisable", "clientEnable", "clientDeletion"])
+        self.assertEqual([r["type"] for r in mine], ["clientReg", "clientDisable", "clientEnable", "clientRename",
+                                                  "clientDeletion"])
         schemas = os.path.join(work, "schemas")
         os.makedirs(schemas)
         for r in mine:
