@@ -36,6 +36,11 @@ struct ServerState {
   std::function<asio::awaitable<Result<std::pair<std::string, std::string>>>(
       std::string url, crypto::Certificate server_cert, std::string content_type, std::string body)>
       post_auth_cert_reg;
+  // Reads a service description (WSDL, OpenAPI) by HTTP GET, http or https (any server
+  // certificate, as X-Road reads them), no redirects, within the limits of the server's
+  // wiring (admin_api.cc: 10 MiB, X-Road's MAX_DESCRIPTION_SIZE, and a time limit). The body
+  // of a 2xx answer; an error naming the cause otherwise. Unset: every fetch fails.
+  std::function<asio::awaitable<Result<std::string>>(std::string url)> fetch;
   // The instance identifier of the configuration anchor ("" without one).
   std::function<std::string()> instance = [] { return std::string(); };
   // This server's id (owner and server code) from its configuration; nullopt before
