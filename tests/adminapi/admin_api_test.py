@@ -623,6 +623,15 @@ class ServiceDescriptions(CheckedCalls, unittest.TestCase):
         paths = [(e["method"], e["path"]) for e in refreshed["services"][0]["endpoints"]]
         for added_endpoint in codes["adding_endpoints"]:
             self.assertIn(tuple(added_endpoint.split(" ", 1)), paths)
+        # A new URL and a new service code; the type stays.
+        moved = self.serve("/pets2.yaml", "openapiparser/valid.yaml")
+        status, answer = self.call("PATCH", f"/service-descriptions/{sd}", {"type": "WSDL", "url": moved})
+        self.assertEqual((status, self.code(answer)), (400, "wrong_servicedescription_type"))
+        _, patched = self.call("PATCH", f"/service-descriptions/{sd}",
+                               {"type": "OPENAPI3", "url": moved, "rest_service_code": "pets",
+                                "new_rest_service_code": "pets2", "ignore_warnings": True}, expect=200)
+        self.assertEqual((patched["url"], patched["services"][0]["id"]), (moved, f"{self.CLIENT}:pets2"))
+        self.call("GET", f"/services/{self.CLIENT}:pets", expect=404)
         self.call("DELETE", f"/service-descriptions/{sd}", expect=204)
 
     def test_access_rights_and_local_groups(self):
