@@ -6,7 +6,9 @@ Starts a server on a fresh database with a first administrator, makes API keys o
 document with them, validates every answer with openapi_check, and prints how much of X-Road's
 document Roadside implements. Also: the database keeps no key in clear, a request without a
 valid key gets 401, an oversized body 413, requests past the rate 429, and Basic
-authentication from outside the key-management whitelist 403.
+authentication from outside the key-management whitelist 403. ServiceDescriptions serves
+X-Road's WSDL and OpenAPI files over a local HTTP server and adds, refreshes, disables and
+removes them, with their services, endpoints, access rights and local groups.
 
     admin_api_test.py ROADSIDE_BINARY
 """
