@@ -244,13 +244,14 @@ std::variant<nlohmann::json, ApiError> apply_reading(ServerState& state, const R
   if (auto* e = std::get_if<ApiError>(&loaded)) return *e;
   ServerConf& conf = std::get<ServerConf>(loaded);
   if (auto e = check_reading(conf, in)) return *e;
-  ServiceDescription added;
-  if (in.id == 0) {
-    added = {conf.new_id(), in.client, in.type, in.url, false, {}, {}};
-    conf.descriptions.push_back(added);
+  std::int64_t description = in.id;
+  if (description == 0) {
+    description = conf.new_id();
+    conf.descriptions.push_back({description, in.client, in.type, in.url, false, {}, {}});
   }
+  // (check_reading found it.)
   auto& d = *std::find_if(conf.descriptions.begin(), conf.descriptions.end(),
-                          [&](const ServiceDescription& x) { return x.id == (in.id == 0 ? added.id : in.id); });
+                          [description](const ServiceDescription& x) { return x.id == description; });
   const std::string old_url = d.url;
   r.audit = {{"clientIdentifier", api_id(in.client)}, {"url", old_url}, {"serviceType", to_string(in.type)}};
   std::optional<ApiError> failed;
