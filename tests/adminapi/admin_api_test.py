@@ -84,20 +84,25 @@ class Server:
 
     def call(self, method, path, auth=None, body=None, content_type="application/json"):
         """(status, content type, body bytes) of one request."""
-        ctx = ssl.create_default_context()
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-        data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
-        req = urllib.request.Request(f"https://127.0.0.1:{self.port}{path}", data=data, method=method)
-        if data is not None:
-            req.add_header("Content-Type", content_type)
-        if auth:
-            req.add_header("Authorization", auth)
-        try:
-            with urllib.request.urlopen(req, context=ctx, timeout=10) as r:
-                return r.status, r.headers.get("Content-Type", ""), r.read()
-        except urllib.error.HTTPError as e:
-            return e.code, e.headers.get("Content-Type", ""), e.read()
+        return https_call(f"https://127.0.0.1:{self.port}", method, path, auth, body, content_type)
+
+
+def https_call(base, method, path, auth=None, body=None, content_type="application/json"):
+    """(status, content type, body bytes) of one request to an admin API at `base`."""
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
+    req = urllib.request.Request(base + path, data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", content_type)
+    if auth:
+        req.add_header("Authorization", auth)
+    try:
+        with urllib.request.urlopen(req, context=ctx, timeout=10) as r:
+            return r.status, r.headers.get("Content-Type", ""), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get("Content-Type", ""), e.read()
 
 
 # One record of every exchange of every test, reported when they are done.
@@ -718,6 +723,71 @@ class ServiceDescriptions(CheckedCalls, unittest.TestCase):
                      ["not", "an", "object"]):
             status, _ = self.call("POST", f"/clients/{self.CLIENT}/service-descriptions", body)
             self.assertEqual(status, 400, body)
+
+
+@unittest.skipUnless(os.path.exists(SPEC_FILE), "X-Road's admin-API document not found")
+class DisabledService(unittest.TestCase):
+    """A service description disabled over the admin API of a testbed instance's provider: a
+    call through the other server's client proxy answers service_disabled with the notice."""
+
+    def test_a_disabled_service_answers_service_disabled_with_its_notice(self):
+        with tempfile.TemporaryDirectory() as work:
+            env = dict(os.environ, XROAD_ADMIN_USER=ADMIN, XROAD_ADMIN_PASSWORD=PASSWORD)
+            testbed = os.path.join(work, "tb")
+            subprocess.run([ROADSIDE, "testbed", "init", "--dir", testbed], check=True, capture_output=True, env=env)
+            up_log = open(os.path.join(work, "up.log"), "w+")
+            up = subprocess.Popen([ROADSIDE, "testbed", "up", "--dir", testbed], stdout=up_log, stderr=subprocess.STDOUT,
+                                  env=env)
+            try:
+                instance = json.loads(read_bytes(os.path.join(testbed, "instance.json")))
+                provider = next(s for s in instance["servers"] if "SUBSYSTEM:DEV/COM/1002/SERVICE" in s["clients"])
+                consumer = next(s for s in instance["servers"] if "SUBSYSTEM:DEV/COM/1001/CLIENT" in s["clients"])
+                echo = f"http://{consumer['client_http']}/r1/DEV/COM/1002/SERVICE/echo/hello"
+
+                def call_echo():
+                    req = urllib.request.Request(echo, headers={"X-Road-Client": "DEV/COM/1001/CLIENT"})
+                    try:
+                        with urllib.request.urlopen(req, timeout=10) as r:
+                            return r.status, r.read().decode("utf-8", "replace")
+                    except urllib.error.HTTPError as e:
+                        return e.code, e.read().decode("utf-8", "replace")
+                    except OSError as e:
+                        return 0, str(e)
+
+                def until(predicate, seconds):
+                    deadline = time.time() + seconds
+                    while time.time() < deadline:
+                        answer = call_echo()
+                        if predicate(answer):
+                            return answer
+                        time.sleep(0.5)
+                    up_log.seek(0)
+                    self.fail(f"{echo} answered {answer}; the testbed's log ends:\n" + up_log.read()[-3000:])
+
+                until(lambda a: a[0] == 200, 120)
+                admin = provider["admin_url"] + "/api/v1"
+                status, _, body = https_call(admin, "POST", "/api-keys", basic(), ["XROAD_SERVICE_ADMINISTRATOR"])
+                self.assertEqual(status, 200, body)
+                key = api_key(json.loads(body)["key"])
+
+                def checked(method, path, body=None):
+                    status, ctype, data = https_call(admin, method, path, key, body)
+                    self.assertEqual(COVERAGE.check_response(method, "/api/v1" + path, status, ctype, data), [])
+                    return status, json.loads(data) if data else None
+
+                _, descriptions = checked("GET", "/clients/DEV:COM:1002:SERVICE/service-descriptions")
+                [sd] = [d for d in descriptions if any(s["id"] == "DEV:COM:1002:SERVICE:echo" for s in d["services"])]
+                self.assertEqual(checked("PUT", f"/service-descriptions/{sd['id']}/disable",
+                                         {"disabled_notice": "Back on Monday"})[0], 204)
+                status, answer = until(lambda a: a[0] != 200, 30)
+                self.assertRegex(answer, r"(?i)service_?disabled")
+                self.assertIn("Back on Monday", answer)
+                self.assertEqual(checked("PUT", f"/service-descriptions/{sd['id']}/enable")[0], 204)
+                until(lambda a: a[0] == 200, 30)
+            finally:
+                up.terminate()
+                up.wait(60)
+                up_log.close()
 
 
 @unittest.skipUnless(os.path.exists(SPEC_FILE), "X-Road's admin-API document not found")
