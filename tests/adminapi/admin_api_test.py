@@ -8,7 +8,8 @@ document Roadside implements. Also: the database keeps no key in clear, a reques
 valid key gets 401, an oversized body 413, requests past the rate 429, and Basic
 authentication from outside the key-management whitelist 403. ServiceDescriptions serves
 X-Road's WSDL and OpenAPI files over a local HTTP server and adds, refreshes, disables and
-removes them, with their services, endpoints, access rights and local groups.
+removes them, with their services, endpoints, access rights and local groups; DisabledService
+disables one on a testbed instance's provider and calls it through the consumer's client proxy.
 
     admin_api_test.py ROADSIDE_BINARY
 """
