@@ -10,6 +10,9 @@ void add_all_routes(Api& api, ServerState& state, ApiKeys& keys, SystemFacts fac
   add_csr_routes(api, state);
   add_registration_routes(api, state);
   add_client_routes(api, state);
+  add_service_description_routes(api, state);
+  add_service_routes(api, state);
+  add_access_routes(api, state);
   add_system_routes(api, std::move(facts));
 }
 

@@ -51,6 +51,11 @@ struct ServerState {
     co_return Error(std::make_error_code(std::errc::operation_not_supported),
                     "sending to the Central Server needs a running server");
   };
+  // Reads a service description (WSDL, OpenAPI) by HTTP GET, http or https (any server
+  // certificate, as X-Road reads them), no redirects, within the limits of the server's
+  // wiring (admin_api.cc: 10 MiB, X-Road's MAX_DESCRIPTION_SIZE, and a time limit). The body
+  // of a 2xx answer; an error naming the cause otherwise. Unset: every fetch fails.
+  std::function<asio::awaitable<Result<std::string>>(std::string url)> fetch;
   // The instance identifier of the configuration anchor ("" without one).
   std::function<std::string()> instance = [] { return std::string(); };
   // This server's id (owner and server code) from its configuration; nullopt before

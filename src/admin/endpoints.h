@@ -33,6 +33,18 @@ void add_client_routes(Api& api, ServerState& state);
 // a new server.
 void add_initialization_routes(Api& api, ServerState& state);
 
+// /clients/{id}/service-descriptions, /service-descriptions, /services, /endpoints: a client's
+// WSDL, OpenAPI 3 and REST service descriptions read from their URLs (state.fetch), their
+// services and endpoints.
+void add_service_description_routes(Api& api, ServerState& state);
+
+// /services/{id} (address, timeout, TLS check), /services/{id}/endpoints, /endpoints/{id}.
+void add_service_routes(Api& api, ServerState& state);
+
+// Access rights (/services/{id}/service-clients, /endpoints/{id}/service-clients,
+// /clients/{id}/service-clients) and local groups (/clients/{id}/local-groups, /local-groups).
+void add_access_routes(Api& api, ServerState& state);
+
 // /system/version, /system/node-type, /openapi.yaml.
 void add_system_routes(Api& api, SystemFacts facts);
 

@@ -12,15 +12,22 @@ namespace roadside::proxy {
 
 namespace {
 
-Error bad(errc e, std::string detail) { return Error(make_error_code(e), std::move(detail)); }
+Error bad(errc e, std::string detail) {
+  return Error(make_error_code(e), std::move(detail));
+}
 
 }  // namespace
 
-bool is_soap_metaservice(std::string_view code) { return code == "listMethods" || code == "allowedMethods" || code == "getWsdl"; }
-bool is_rest_metaservice(std::string_view code) { return code == "listMethods" || code == "allowedMethods" || code == "getOpenAPI"; }
+bool is_soap_metaservice(std::string_view code) {
+  return code == "listMethods" || code == "allowedMethods" || code == "getWsdl";
+}
+bool is_rest_metaservice(std::string_view code) {
+  return code == "listMethods" || code == "allowedMethods" || code == "getOpenAPI";
+}
 
-std::vector<const serverconf::Service*> listed_services(const serverconf::ServerConf& conf, const XRoadId& provider, bool soap,
-                                                        const XRoadId* caller, const globalconf::SharedParameters* shared) {
+std::vector<const serverconf::Service*> listed_services(const serverconf::ServerConf& conf, const XRoadId& provider,
+                                                        bool soap, const XRoadId* caller,
+                                                        const globalconf::SharedParameters* shared) {
   std::vector<const serverconf::Service*> out;
   for (const auto* s : conf.services_of(provider)) {
     if ((s->type == serverconf::ServiceType::wsdl) != soap) continue;
@@ -31,8 +38,8 @@ std::vector<const serverconf::Service*> listed_services(const serverconf::Server
 }
 
 std::string soap_service_list(std::string_view metaservice, const std::vector<const serverconf::Service*>& services) {
-  std::string out = "<xrd:" + std::string(metaservice) + "Response xmlns:xrd=\"" + std::string(xml::kXRoadNs) + "\" xmlns:id=\"" +
-                    std::string(xml::kIdentifiersNs) + "\">";
+  std::string out = "<xrd:" + std::string(metaservice) + "Response xmlns:xrd=\"" + std::string(xml::kXRoadNs) +
+                    "\" xmlns:id=\"" + std::string(xml::kIdentifiersNs) + "\">";
   for (const auto* s : services) out += xml::identifier_to_xml(s->id, {"xrd", "service", xml::kXRoadNs});
   return out + "</xrd:" + std::string(metaservice) + "Response>";
 }
@@ -41,7 +48,9 @@ std::string rest_service_list(const std::vector<const serverconf::Service*>& ser
   nlohmann::json list = nlohmann::json::array();
   for (const auto* s : services) {
     nlohmann::json endpoints = nlohmann::json::array();
-    for (const auto& e : s->endpoints) endpoints.push_back({{"method", e.method}, {"path", e.path}});
+    for (const auto& e : s->endpoints) {
+      if (!e.is_base()) endpoints.push_back({{"method", e.method}, {"path", e.path}});  // as X-Road lists them
+    }
     list.push_back({{"member_class", s->id.member_class()},
                     {"member_code", s->id.member_code()},
                     {"object_type", "SERVICE"},
@@ -71,11 +80,13 @@ Result<std::string> soap_response_envelope(std::string_view request, std::string
   if (!well_formed || !envelope || envelope->local_name() != "Envelope" || envelope->kind != xml::Tag::Kind::start) {
     return bad(errc::invalid_soap, "no Envelope start tag in the request");
   }
-  if (header_begin == std::string_view::npos || header_end == std::string_view::npos) return bad(errc::missing_header, "no Header in the request");
+  if (header_begin == std::string_view::npos || header_end == std::string_view::npos)
+    return bad(errc::missing_header, "no Header in the request");
   const std::string prefix = envelope->prefix().empty() ? std::string() : std::string(envelope->prefix()) + ":";
-  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + std::string(request.substr(envelope->begin, envelope->end - envelope->begin)) +
-         std::string(request.substr(header_begin, header_end - header_begin)) + "<" + prefix + "Body>" + std::string(body_xml) + "</" + prefix +
-         "Body></" + prefix + "Envelope>";
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" +
+         std::string(request.substr(envelope->begin, envelope->end - envelope->begin)) +
+         std::string(request.substr(header_begin, header_end - header_begin)) + "<" + prefix + "Body>" +
+         std::string(body_xml) + "</" + prefix + "Body></" + prefix + "Envelope>";
 }
 
 Result<std::pair<std::string, std::string>> get_wsdl_target(std::string_view request) {

@@ -78,6 +78,28 @@ boost::asio::awaitable<Result<std::pair<std::string, std::string>>> post_pinned(
                            std::move(response->message.body()));
 }
 
+// A service description read over HTTP(S): X-Road's limits (10 MiB, MAX_DESCRIPTION_SIZE) and
+// its trust (any server certificate: the description is checked, not its server); the
+// request is bounded in time so that a route waiting for it ends.
+boost::asio::awaitable<Result<std::string>> fetch_description(boost::asio::any_io_executor executor, std::string url) {
+  net::ClientOptions options;
+  options.connect_timeout = std::chrono::seconds(10);
+  options.request_timeout = std::chrono::seconds(30);
+  options.max_response_body_bytes = 10 * 1024 * 1024;
+  net::TlsClientConfig tls;
+  tls.verify_server = false;
+  tls.verify_hostname = false;
+  options.tls = std::move(tls);
+  net::HttpClient client(executor, std::move(options));
+  auto response = co_await client.get(std::move(url));
+  if (!response.ok()) co_return response.error();
+  const unsigned status = response->message.result_int();
+  if (status < 200 || status > 299) {
+    co_return Error(std::make_error_code(std::errc::io_error), "the server answered HTTP " + std::to_string(status));
+  }
+  co_return std::move(response->message.body());
+}
+
 }  // namespace
 
 boost::asio::awaitable<Result<std::pair<std::string, std::string>>> post_to_client_proxy(
@@ -102,6 +124,11 @@ Status AdminApi::start() {
                                                                 std::string content_type, std::string body) {
     return post_pinned(executor, std::move(url), std::move(cert), std::move(content_type), std::move(body));
   };
+  if (!state_.fetch) {
+    state_.fetch = [executor = work_.get_executor()](std::string url) {
+      return fetch_description(executor, std::move(url));
+    };
+  }
   keys_ = std::make_unique<admin::ApiKeys>(store_);
   administrators_ = std::make_unique<admin::Administrators>(store_, options_.configured_administrator);
   const bool secondary = options_.node_role == "secondary";

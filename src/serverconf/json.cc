@@ -19,7 +19,23 @@ using detail::invalid;
 using nlohmann::json;
 
 json endpoint_json(const Endpoint& e) {
-  return {{"method", e.method}, {"path", e.path}};
+  json j = {{"method", e.method}, {"path", e.path}};
+  if (e.id != 0) j["id"] = e.id;
+  if (e.generated) j["generated"] = true;
+  return j;
+}
+
+Endpoint endpoint_from(const json& e) {
+  Endpoint out{e.at("method").get<std::string>(), e.at("path").get<std::string>()};
+  out.id = e.value("id", std::int64_t{0});
+  out.generated = e.value("generated", false);
+  return out;
+}
+
+DescriptionType description_type(const std::string& text) {
+  return text == "OPENAPI3" ? DescriptionType::openapi3
+         : text == "REST"   ? DescriptionType::rest
+                            : DescriptionType::wsdl;
 }
 
 }  // namespace
@@ -41,29 +57,51 @@ std::string ServerConf::to_json() const {
   for (const auto& s : services) {
     json eps = json::array();
     for (const auto& e : s.endpoints) eps.push_back(endpoint_json(e));
-    json sj = {{"id", s.id.to_string()},   {"type", to_string(s.type)},  {"url", s.url},
-               {"timeout_ms", s.timeout.count()}, {"wsdl", s.wsdl_url}, {"openapi", s.openapi_url},
-               {"endpoints", eps}};
+    json sj = {
+        {"id", s.id.to_string()}, {"type", to_string(s.type)}, {"url", s.url},    {"timeout_ms", s.timeout.count()},
+        {"wsdl", s.wsdl_url},     {"openapi", s.openapi_url},  {"endpoints", eps}};
     // Only when not the default: a document without them (and every revision stored before
     // they existed) keeps its digest.
     if (!s.tls_authentication) sj["tls_authentication"] = false;
     if (s.disabled) sj["disabled"] = true;
     if (!s.disabled_notice.empty()) sj["disabled_notice"] = s.disabled_notice;
+    if (s.description != 0) sj["description"] = s.description;
+    if (!s.title.empty()) sj["title"] = s.title;
     j["services"].push_back(std::move(sj));
   }
   j["local_groups"] = json::array();
   for (const auto& g : local_groups) {
     json members = json::array();
     for (const auto& m : g.members) members.push_back(m.to_string());
-    j["local_groups"].push_back(
-        {{"owner", g.owner.to_string()}, {"code", g.code}, {"description", g.description}, {"members", members}});
+    json gj = {{"owner", g.owner.to_string()}, {"code", g.code}, {"description", g.description}, {"members", members}};
+    if (g.id != 0) gj["id"] = g.id;
+    if (!g.updated_at.empty()) gj["updated_at"] = g.updated_at;
+    if (!g.joined.empty()) {
+      gj["joined"] = json::object();
+      for (const auto& [member, at] : g.joined) gj["joined"][member.to_string()] = at;
+    }
+    j["local_groups"].push_back(std::move(gj));
   }
   j["access"] = json::array();
   for (const auto& a : access) {
-    j["access"].push_back({{"subject", a.subject.to_string()},
-                           {"service", a.service.to_string()},
-                           {"endpoint", endpoint_json(a.endpoint)}});
+    json aj = {{"subject", a.subject.to_string()},
+               {"service", a.service.to_string()},
+               {"endpoint", endpoint_json(a.endpoint)}};
+    if (!a.given_at.empty()) aj["given_at"] = a.given_at;
+    j["access"].push_back(std::move(aj));
   }
+  // Only when there are any: a document without them keeps its digest.
+  if (!descriptions.empty()) {
+    j["descriptions"] = json::array();
+    for (const auto& d : descriptions) {
+      json dj = {{"id", d.id}, {"client", d.client.to_string()}, {"type", to_string(d.type)}, {"url", d.url}};
+      if (d.disabled) dj["disabled"] = true;
+      if (!d.disabled_notice.empty()) dj["disabled_notice"] = d.disabled_notice;
+      if (!d.refreshed_at.empty()) dj["refreshed_at"] = d.refreshed_at;
+      j["descriptions"].push_back(std::move(dj));
+    }
+  }
+  if (last_id != 0) j["last_id"] = last_id;
   return j.dump();
 }
 
@@ -99,8 +137,9 @@ Result<ServerConf> ServerConf::from_json(std::string_view text) {
       s.tls_authentication = sj.value("tls_authentication", true);
       s.disabled = sj.value("disabled", false);
       s.disabled_notice = sj.value("disabled_notice", std::string());
-      for (const auto& e : sj.at("endpoints"))
-        s.endpoints.push_back({e.at("method").get<std::string>(), e.at("path").get<std::string>()});
+      s.description = sj.value("description", std::int64_t{0});
+      s.title = sj.value("title", std::string());
+      for (const auto& e : sj.at("endpoints")) s.endpoints.push_back(endpoint_from(e));
       c.services.push_back(std::move(s));
     }
     for (const auto& gj : j.at("local_groups")) {
@@ -112,16 +151,36 @@ Result<ServerConf> ServerConf::from_json(std::string_view text) {
         ROADSIDE_TRY(XRoadId id, XRoadId::parse(m.get<std::string>()));
         g.members.push_back(id);
       }
+      g.id = gj.value("id", std::int64_t{0});
+      g.updated_at = gj.value("updated_at", std::string());
+      if (gj.contains("joined")) {
+        for (const auto& [member, at] : gj.at("joined").items()) {
+          ROADSIDE_TRY(XRoadId id, XRoadId::parse(member));
+          g.joined[id] = at.get<std::string>();
+        }
+      }
       c.local_groups.push_back(std::move(g));
     }
     for (const auto& aj : j.at("access")) {
       ROADSIDE_TRY(XRoadId subject, XRoadId::parse(aj.at("subject").get<std::string>()));
       ROADSIDE_TRY(XRoadId service, XRoadId::parse(aj.at("service").get<std::string>()));
-      c.access.push_back(
-          {subject,
-           service,
-           {aj.at("endpoint").at("method").get<std::string>(), aj.at("endpoint").at("path").get<std::string>()}});
+      c.access.push_back({subject, service, endpoint_from(aj.at("endpoint")), aj.value("given_at", std::string())});
     }
+    if (j.contains("descriptions")) {
+      for (const auto& dj : j.at("descriptions")) {
+        ServiceDescription d;
+        d.id = dj.at("id").get<std::int64_t>();
+        ROADSIDE_TRY(d.client, XRoadId::parse(dj.at("client").get<std::string>()));
+        d.type = description_type(dj.at("type").get<std::string>());
+        d.url = dj.at("url").get<std::string>();
+        d.disabled = dj.value("disabled", false);
+        d.disabled_notice = dj.value("disabled_notice", std::string());
+        d.refreshed_at = dj.value("refreshed_at", std::string());
+        c.descriptions.push_back(std::move(d));
+      }
+    }
+    c.last_id = j.value("last_id", std::int64_t{0});
+    c.assign_ids();
     return c;
   } catch (const json::exception& e) {
     return invalid(std::string("stored server configuration is incomplete: ") + e.what());

@@ -1,5 +1,6 @@
 #include "serverconf/model.h"
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -67,6 +68,18 @@ std::string_view to_string(ServiceType t) noexcept {
   return "REST";
 }
 
+std::string_view to_string(DescriptionType t) noexcept {
+  switch (t) {
+    case DescriptionType::wsdl:
+      return "WSDL";
+    case DescriptionType::openapi3:
+      return "OPENAPI3";
+    case DescriptionType::rest:
+      return "REST";
+  }
+  return "WSDL";
+}
+
 namespace detail {
 
 Error invalid(std::string detail) {
@@ -101,6 +114,92 @@ std::vector<const Service*> ServerConf::services_of(const XRoadId& provider) con
   std::vector<const Service*> out;
   for (const auto& s : services) {
     if (s.id.service_provider() == provider) out.push_back(&s);
+  }
+  return out;
+}
+
+}  // namespace roadside::serverconf
+
+namespace roadside::serverconf {
+
+namespace {
+
+// The description a service of a YAML file belongs to: its WSDL's or its OpenAPI
+// description's URL for the client, or a REST service's own.
+DescriptionType description_type(ServiceType t) {
+  switch (t) {
+    case ServiceType::wsdl:
+      return DescriptionType::wsdl;
+    case ServiceType::openapi:
+      return DescriptionType::openapi3;
+    case ServiceType::rest:
+      return DescriptionType::rest;
+  }
+  return DescriptionType::rest;
+}
+
+std::string description_url(const Service& s) {
+  switch (s.type) {
+    case ServiceType::wsdl:
+      return s.wsdl_url;
+    case ServiceType::openapi:
+      return s.openapi_url.empty() ? s.url : s.openapi_url;
+    case ServiceType::rest:
+      return s.url;
+  }
+  return s.url;
+}
+
+}  // namespace
+
+void ServerConf::assign_ids() {
+  for (const auto& d : descriptions) last_id = std::max(last_id, d.id);
+  for (const auto& g : local_groups) last_id = std::max(last_id, g.id);
+  for (const auto& s : services) {
+    for (const auto& e : s.endpoints) last_id = std::max(last_id, e.id);
+  }
+  for (auto& d : descriptions) {
+    if (d.id == 0) d.id = new_id();
+  }
+  for (auto& s : services) {
+    const bool known = std::any_of(descriptions.begin(), descriptions.end(),
+                                   [&](const ServiceDescription& d) { return d.id == s.description && d.id != 0; });
+    if (!known) {
+      const XRoadId client = s.id.service_provider();
+      const DescriptionType type = description_type(s.type);
+      const std::string url = description_url(s);
+      auto shared = std::find_if(descriptions.begin(), descriptions.end(), [&](const ServiceDescription& d) {
+        return type != DescriptionType::rest && d.type == type && d.client == client && d.url == url;
+      });
+      if (shared == descriptions.end()) {
+        descriptions.push_back({new_id(), client, type, url, s.disabled, s.disabled_notice, {}});
+        s.description = descriptions.back().id;
+      } else {
+        s.description = shared->id;
+        shared->disabled = shared->disabled && s.disabled;
+        if (shared->disabled_notice.empty()) shared->disabled_notice = s.disabled_notice;
+      }
+    }
+    for (auto& e : s.endpoints) {
+      if (e.id == 0) e.id = new_id();
+    }
+  }
+  for (auto& g : local_groups) {
+    if (g.id == 0) g.id = new_id();
+  }
+}
+
+const ServiceDescription* ServerConf::description(std::int64_t id) const {
+  for (const auto& d : descriptions) {
+    if (d.id == id) return &d;
+  }
+  return nullptr;
+}
+
+std::vector<const Service*> ServerConf::services_of_description(std::int64_t id) const {
+  std::vector<const Service*> out;
+  for (const auto& s : services) {
+    if (s.description == id) out.push_back(&s);
   }
   return out;
 }

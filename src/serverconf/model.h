@@ -10,7 +10,9 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -49,13 +51,40 @@ std::string_view to_string(ServiceType t) noexcept;
 struct Endpoint {
   std::string method = "*";
   std::string path = "/**";
+  // A service's endpoint (not an access right's pattern): its id, and whether it was read from
+  // the service's description (X-Road's "generated": the base endpoint "* /**" of a REST
+  // service and an OpenAPI description's operations), which the admin API may not change.
+  std::int64_t id = 0;
+  bool generated = false;
   // `path` is the request's decoded, normalised path without its query
   // (proxy::normalize_service_path): every byte of it is matched, '?' included.
   bool matches(std::string_view method, std::string_view path) const;
+  // X-Road's base endpoint ("*" "**"): a right to it is a right to the whole service, and the
+  // metaservices do not list it.
+  bool is_base() const { return method == "*" && path == "/**"; }
+};
+
+// X-Road's service description: where a client's services come from. A WSDL (its services),
+// an OpenAPI 3 description (one REST service with its operations as endpoints) or a REST
+// service's base URL. Disabling one disables its services: the admin API keeps each service's
+// `disabled` and `disabled_notice` (what the proxies read) equal to its description's.
+enum class DescriptionType { wsdl, openapi3, rest };
+std::string_view to_string(DescriptionType t) noexcept;  // "WSDL", "OPENAPI3", "REST"
+
+struct ServiceDescription {
+  std::int64_t id = 0;  // unique among descriptions, endpoints and local groups; kept across revisions
+  XRoadId client;       // MEMBER or SUBSYSTEM
+  DescriptionType type = DescriptionType::wsdl;
+  std::string url;
+  bool disabled = false;
+  std::string disabled_notice;
+  std::string refreshed_at;  // RFC 3339 with milliseconds, when it was last read; empty: unknown
 };
 
 struct Service {
-  XRoadId id;  // SERVICE
+  XRoadId id;                    // SERVICE
+  std::int64_t description = 0;  // its ServiceDescription's id
+  std::string title;             // from the WSDL (<xroad:title>); may be empty
   ServiceType type = ServiceType::rest;
   std::string url;  // REST: base URL the path is appended to; SOAP: the service address
   std::chrono::milliseconds timeout{60'000};
@@ -79,6 +108,7 @@ struct AccessRight {
   XRoadId subject;  // MEMBER, SUBSYSTEM, GLOBALGROUP or LOCALGROUP
   XRoadId service;  // SERVICE
   Endpoint endpoint;
+  std::string given_at;  // RFC 3339, when the admin API added it; empty: unknown
 };
 
 struct LocalGroup {
@@ -86,6 +116,9 @@ struct LocalGroup {
   std::string code;
   std::string description;
   std::vector<XRoadId> members;
+  std::int64_t id = 0;                    // see ServiceDescription::id
+  std::string updated_at;                 // RFC 3339; empty: unknown
+  std::map<XRoadId, std::string> joined;  // when members were added (RFC 3339), where known
 };
 
 // X-Road's ClientStatus: where a client is in its registration with the Central Server.
@@ -132,6 +165,20 @@ class ServerConf {
   std::vector<Service> services;
   std::vector<LocalGroup> local_groups;
   std::vector<AccessRight> access;
+  std::vector<ServiceDescription> descriptions;
+  std::int64_t last_id = 0;  // the highest id given to a description, an endpoint or a local group
+
+  // Gives what the YAML file (or a revision stored before descriptions existed) leaves out:
+  // every service a description (a client's services of one WSDL or OpenAPI URL share one, a
+  // REST service has its own, disabled when all its services are), and every description,
+  // service endpoint and local group an id above last_id. A no-op on what the admin API wrote;
+  // parse_yaml and from_json call it, so the same YAML file gives the same ids every time.
+  void assign_ids();
+  // A new id, above every id given so far.
+  std::int64_t new_id() { return ++last_id; }
+  const ServiceDescription* description(std::int64_t id) const;
+  // The services of description `id`, in order.
+  std::vector<const Service*> services_of_description(std::int64_t id) const;
 
   XRoadId server_id() const;
   const Client* client(const XRoadId& id) const;

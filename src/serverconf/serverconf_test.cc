@@ -1,6 +1,9 @@
 #include "serverconf/serverconf.h"
 
+#include <set>
+
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "support/test_support.h"
 
@@ -36,7 +39,9 @@ clients:
         subjects: [DEV/COM/1001/CLIENT]
 )";
 
-XRoadId id(const std::string& text) { return *XRoadId::parse(text); }
+XRoadId id(const std::string& text) {
+  return *XRoadId::parse(text);
+}
 
 TEST(ServerConf, ParsesTheDeclarativeFile) {
   auto c = ServerConf::parse_yaml(kConf);
@@ -84,6 +89,74 @@ TEST(ServerConf, AServiceIsDisabledWithANoticeThatSurvivesTheDatabase) {
   EXPECT_EQ(ServerConf::parse_yaml(kConf)->to_json().find("disabled"), std::string::npos);
 }
 
+// What the YAML file leaves out (descriptions, ids) is given the same way every time, and an
+// older revision without them gets them when read.
+TEST(ServerConf, ServicesGetDescriptionsAndStableIds) {
+  const std::string yaml = std::string(kConf) + R"(
+  - id: DEV/COM/1002/OTHER
+    services:
+      - code: getTime
+        version: v1
+        type: WSDL
+        url: http://127.0.0.1:8000/soap
+      - code: getDate
+        version: v1
+        type: WSDL
+        url: http://127.0.0.1:8000/soap
+      - code: other
+        url: http://127.0.0.1:8000/other
+        disabled: true
+)";
+  auto c = ServerConf::parse_yaml(yaml);
+  ASSERT_TRUE(c.ok()) << c.error().to_string();
+  ASSERT_EQ(c->services.size(), 5u);
+  // The two services of one WSDL of a client share a description; each REST service has its own.
+  EXPECT_EQ(c->services[2].description, c->services[3].description);
+  EXPECT_NE(c->services[1].description, c->services[2].description);  // the same URL, another client
+  EXPECT_NE(c->services[0].description, c->services[4].description);
+  ASSERT_EQ(c->descriptions.size(), 4u);
+  const auto* wsdl = c->description(c->services[2].description);
+  ASSERT_TRUE(wsdl);
+  EXPECT_EQ(wsdl->type, DescriptionType::wsdl);
+  EXPECT_EQ(wsdl->url, "http://127.0.0.1:8000/soap?wsdl");
+  EXPECT_EQ(c->services_of_description(wsdl->id).size(), 2u);
+  EXPECT_TRUE(c->description(c->services[4].description)->disabled);
+  EXPECT_FALSE(c->description(c->services[0].description)->disabled);
+  std::set<std::int64_t> ids;
+  for (const auto& d : c->descriptions) ids.insert(d.id);
+  for (const auto& g : c->local_groups) ids.insert(g.id);
+  EXPECT_EQ(ids.size(), 5u);
+  EXPECT_EQ(c->last_id, 5);
+  EXPECT_EQ(ServerConf::parse_yaml(yaml)->to_json(), c->to_json());
+  auto back = ServerConf::from_json(c->to_json());
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->to_json(), c->to_json());
+  EXPECT_EQ(back->new_id(), 6);
+
+  // A revision stored before descriptions existed.
+  auto old = nlohmann::json::parse(c->to_json());
+  old.erase("descriptions");
+  old.erase("last_id");
+  for (auto& s : old["services"]) s.erase("description");
+  for (auto& g : old["local_groups"]) g.erase("id");
+  auto read = ServerConf::from_json(old.dump());
+  ASSERT_TRUE(read.ok()) << read.error().to_string();
+  EXPECT_EQ(read->to_json(), c->to_json());
+}
+
+TEST(ServerConf, HostileStoredFormsAreErrorsNotCrashes) {
+  auto c = ServerConf::parse_yaml(kConf);
+  ASSERT_TRUE(c.ok());
+  for (const char* change : {R"({"descriptions": 1})", R"({"descriptions": [{"id": "x"}]})",
+                             R"({"descriptions": [{"id": 1, "client": "nonsense", "type": "WSDL", "url": ""}]})",
+                             R"({"last_id": "many"})", R"({"local_groups": [{"owner": 1}]})"}) {
+    auto j = nlohmann::json::parse(c->to_json());
+    j.merge_patch(nlohmann::json::parse(change));
+    auto r = ServerConf::from_json(j.dump());
+    EXPECT_FALSE(r.ok()) << change;
+  }
+}
+
 TEST(ServerConf, AccessRightsByMemberGroupAndEndpoint) {
   auto c = ServerConf::parse_yaml(kConf);
   ASSERT_TRUE(c.ok());
@@ -110,12 +183,16 @@ TEST(ServerConf, ErrorsNameTheKeyAtFault) {
   const Case cases[] = {
       {"owner: DEV/COM/1\n", "server_code is missing"},
       {"owner: DEV/COM/1/SUB\nserver_code: a\n", "owner must be a member"},
-      {"owner: DEV/COM/1\nserver_code: a\nclients:\n  - id: DEV/COM/1/A\n    connection: maybe\n", "clients[0].connection must be"},
-      {"owner: DEV/COM/1\nserver_code: a\nclients:\n  - id: DEV/COM/1/A\n    access:\n      - service: nope\n        subjects: [DEV/COM/2]\n",
+      {"owner: DEV/COM/1\nserver_code: a\nclients:\n  - id: DEV/COM/1/A\n    connection: maybe\n",
+       "clients[0].connection must be"},
+      {"owner: DEV/COM/1\nserver_code: a\nclients:\n  - id: DEV/COM/1/A\n    access:\n      - service: nope\n        "
+       "subjects: [DEV/COM/2]\n",
        "has no service \"nope\""},
-      {"owner: DEV/COM/1\nserver_code: a\nclients:\n  - id: DEV/COM/1/A\n    services:\n      - code: x\n        url: ftp://h/\n",
+      {"owner: DEV/COM/1\nserver_code: a\nclients:\n  - id: DEV/COM/1/A\n    services:\n      - code: x\n        url: "
+       "ftp://h/\n",
        "url must be an http"},
-      {"owner: DEV/COM/1\nserver_code: a\nclients:\n  - id: DEV/COM/1/A\n    services:\n      - code: x\n        url: http://h/\n        disabled: yes\n",
+      {"owner: DEV/COM/1\nserver_code: a\nclients:\n  - id: DEV/COM/1/A\n    services:\n      - code: x\n        url: "
+       "http://h/\n        disabled: yes\n",
        "services[0].disabled must be true or false"},
       {"owner: DEV/COM/1\nserver_code: a\ncolour: red\n", "unknown key \"colour\""},
       {"owner: [\n", "not valid YAML"},

@@ -259,6 +259,7 @@ Result<ServerConf> parse_yaml_node(const YAML::Node& root) {
       }
     }
   }
+  c.assign_ids();
   return c;
 }
 

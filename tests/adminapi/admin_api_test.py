@@ -7,7 +7,10 @@ document with them, validates every answer with openapi_check, and prints how mu
 document Roadside implements. Also: the database keeps no key in clear, a request without a
 valid key gets 401, an oversized body 413, requests past the rate 429, and Basic
 authentication from outside the key-management whitelist 403. Onboarding runs a testbed
-instance with one server (needs xmllint for the management requests' schemas).
+instance with one server (needs xmllint for the management requests' schemas). ServiceDescriptions serves
+X-Road's WSDL and OpenAPI files over a local HTTP server and adds, refreshes, disables and
+removes them, with their services, endpoints, access rights and local groups; DisabledService
+disables one on a testbed instance's provider and calls it through the consumer's client proxy.
 
     admin_api_test.py ROADSIDE_BINARY
 """
@@ -83,20 +86,25 @@ class Server:
 
     def call(self, method, path, auth=None, body=None, content_type="application/json"):
         """(status, content type, body bytes) of one request."""
-        ctx = ssl.create_default_context()
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-        data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
-        req = urllib.request.Request(f"https://127.0.0.1:{self.port}{path}", data=data, method=method)
-        if data is not None:
-            req.add_header("Content-Type", content_type)
-        if auth:
-            req.add_header("Authorization", auth)
-        try:
-            with urllib.request.urlopen(req, context=ctx, timeout=10) as r:
-                return r.status, r.headers.get("Content-Type", ""), r.read()
-        except urllib.error.HTTPError as e:
-            return e.code, e.headers.get("Content-Type", ""), e.read()
+        return https_call(f"https://127.0.0.1:{self.port}", method, path, auth, body, content_type)
+
+
+def https_call(base, method, path, auth=None, body=None, content_type="application/json"):
+    """(status, content type, body bytes) of one request to an admin API at `base`."""
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
+    req = urllib.request.Request(base + path, data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", content_type)
+    if auth:
+        req.add_header("Authorization", auth)
+    try:
+        with urllib.request.urlopen(req, context=ctx, timeout=10) as r:
+            return r.status, r.headers.get("Content-Type", ""), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get("Content-Type", ""), e.read()
 
 
 # One record of every exchange of every test, reported when they are done.
@@ -171,9 +179,20 @@ def api_key(key):
     return f"X-Road-ApiKey token={key}"
 
 
+class CheckedCalls:
+    """`checked`: a call whose answer X-Road's document judges (needs self.server, self.coverage)."""
+
+    def checked(self, method, path, auth, body=None, content_type="application/json"):
+        """Calls, validates the answer by X-Road's document, and returns (status, body)."""
+        status, ctype, data = self.server.call(method, path, auth, body, content_type)
+        problems = self.coverage.check_response(method, path, status, ctype, data)
+        self.assertEqual(problems, [], f"{method} {path} -> {status}: {data[:300]!r}")
+        return status, data
+
+
 @unittest.skipUnless(os.path.exists(SPEC_FILE), f"X-Road's admin-API document not found at {SPEC_FILE} "
                      "(set ROADSIDE_VECTORS_DIR)")
-class AdminApi(unittest.TestCase):
+class AdminApi(CheckedCalls, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.work = tempfile.TemporaryDirectory()
@@ -193,13 +212,6 @@ class AdminApi(unittest.TestCase):
     def tearDownClass(cls):
         cls.server.stop()
         cls.work.cleanup()
-
-    def checked(self, method, path, auth, body=None, content_type="application/json"):
-        """Calls, validates the answer by X-Road's document, and returns (status, body)."""
-        status, ctype, data = self.server.call(method, path, auth, body, content_type)
-        problems = self.coverage.check_response(method, path, status, ctype, data)
-        self.assertEqual(problems, [], f"{method} {path} -> {status}: {data[:300]!r}")
-        return status, data
 
     def test_a_new_server_is_initialized_once(self):
         status, body = self.checked("GET", "/api/v1/initialization/status", self.admin)
@@ -457,7 +469,6 @@ class Onboarding(unittest.TestCase):
                 up.wait(30)
                 up_log.close()
 
-
     def clients(self, call, server, key, testbed, contract, work):
         """A subsystem added, registered with clientReg through the client proxy and ss1 (the
         testbed approves it), REGISTERED once global configuration lists it; its TLS
@@ -562,8 +573,390 @@ class Onboarding(unittest.TestCase):
                       "Delete client", "Add internal TLS certificate", "Delete internal TLS certificate"):
             self.assertIn(f'"event":"{event}"', audit)
 
+ADMIN_VECTORS = os.path.join(VECTORS, "xroad", "admin-api")
+# X-Road's WSDLs (wsdl/admin-service, wsdl/wsdlvalidator-addon) and what the admin API makes of
+# each (the servicedesc tests read the same files): None accepted, else X-Road's error code.
+WSDL_EXPECTED = {
+    "admin-service/valid.wsdl": None, "admin-service/testservice.wsdl": None, "admin-service/warning.wsdl": None,
+    "admin-service/error.wsdl": None, "admin-service/valid-getrandom.wsdl": None,
+    "admin-service/valid-smallattachment.wsdl": None, "admin-service/valid-additional-services.wsdl": None,
+    "admin-service/invalid.wsdl": "invalid_wsdl", "admin-service/fault.xml": "invalid_wsdl",
+    "admin-service/xxe.wsdl": "invalid_wsdl", "admin-service/invalid-serviceurl.wsdl": "invalid_service_url",
+    "admin-service/invalid-servicecode-colon.wsdl": "invalid_wsdl_service_identifier",
+    "admin-service/invalid-servicecode-all.wsdl": "invalid_wsdl_service_identifier",
+    "admin-service/invalid-serviceversion-percent.wsdl": "invalid_wsdl_service_identifier",
+    # Without X-Road's external validator (an add-on) its test WSDLs are read as any other.
+    "wsdlvalidator-addon/error.wsdl": None, "wsdlvalidator-addon/testservice.wsdl": None,
+    "wsdlvalidator-addon/warn.wsdl": None, "wsdlvalidator-addon/warnanderror.wsdl": None,
+    "wsdlvalidator-addon/xroad6.wsdl": None,
+}
+OPENAPI_EXPECTED = {
+    "valid.yaml": None, "valid.json": None, "v310.yaml": None, "v310.json": None, "valid_modified.yaml": None,
+    "warnings.yml": "warnings_detected", "duplicateendpoint.yaml": "openapi_parsing_error",
+    "invalid_version.yaml": "unsupported_openapi_version", "invalid_version.json": "unsupported_openapi_version",
+}
+@unittest.skipUnless(os.path.exists(SPEC_FILE), "X-Road's admin-API document not found")
+
+
+class Served:
+    """Files over HTTP on 127.0.0.1 from a dict that a test may change (python's http.server)."""
+
+    def __init__(self):
+        import http.server
+        import threading
+        files = self.files = {}
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                body = files.get(self.path)
+                self.send_response(200 if body is not None else 404)
+                self.send_header("Content-Length", str(len(body or b"")))
+                self.end_headers()
+                self.wfile.write(body or b"")
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@unittest.skipUnless(os.path.exists(SPEC_FILE) and os.path.isdir(os.path.join(ADMIN_VECTORS, "wsdl")),
+                     "X-Road's admin-API document or its WSDL and OpenAPI files not found")
+class ServiceDescriptions(CheckedCalls, unittest.TestCase):
+    """A client's WSDL, OpenAPI 3 and REST descriptions read from a local HTTP server, their
+    services and endpoints, access rights and local groups, each answer judged by X-Road's
+    document."""
+    CLIENT = "DEV:COM:9999:SVC"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.work = tempfile.TemporaryDirectory()
+        testbed = os.path.join(cls.work.name, "tb")
+        subprocess.run([ROADSIDE, "testbed", "init", "--dir", testbed], check=True, capture_output=True)
+        conf = os.path.join(cls.work.name, "server.yaml")
+        with open(conf, "w") as f:
+            f.write("owner: DEV/COM/9999\nserver_code: ssnew\nclients:\n  - id: DEV/COM/9999\n  - id: DEV/COM/9999/SVC\n")
+        # Many calls in a row: past X-Road's rate limit they would get 429.
+        cls.server = Server(cls.work.name, ["--server-conf", conf, "--set", "admin.rate_limit_requests_per_second=1000",
+                                            "--set", "admin.rate_limit_requests_per_minute=100000"],
+                            anchor=os.path.join(testbed, "anchor.xml"))
+        cls.coverage = COVERAGE
+        status, _, body = cls.server.call("POST", "/api/v1/api-keys", basic(), ["XROAD_SERVICE_ADMINISTRATOR"])
+        assert status == 200, (status, body)
+        cls.admin = api_key(json.loads(body)["key"])
+        status, _, body = cls.server.call("POST", "/api/v1/api-keys", basic(), ["XROAD_SECURITYSERVER_OBSERVER"])
+        cls.observer = api_key(json.loads(body)["key"])
+        cls.served = Served()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.served.stop()
+        cls.server.stop()
+        cls.work.cleanup()
+
+    def call(self, method, path, body=None, expect=None, auth=None):
+        status, data = self.checked(method, "/api/v1" + path, auth or self.admin, body)
+        answer = json.loads(data) if data else None
+        if expect is not None:
+            self.assertEqual(status, expect, f"{method} {path}: {data[:400]!r}")
+        return status, answer
+
+    def serve(self, path, vector):
+        self.served.files[path] = read_bytes(os.path.join(ADMIN_VECTORS, vector))
+        return self.served.url(path)
+
+    def add(self, url, kind="WSDL", code=None, ignore=False):
+        body = {"url": url, "type": kind, "ignore_warnings": ignore}
+        if code:
+            body["rest_service_code"] = code
+        return self.call("POST", f"/clients/{self.CLIENT}/service-descriptions", body)
+
+    def code(self, answer):
+        return answer["error"]["code"]
+
+    def test_every_wsdl_of_xroad_is_accepted_or_refused_with_its_code(self):
+        for name, expected in sorted(WSDL_EXPECTED.items()):
+            with self.subTest(name):
+                url = self.serve("/" + name, os.path.join("wsdl", name))
+                status, answer = self.add(url)
+                if expected is None:
+                    self.assertEqual(status, 201, answer)
+                    self.assertEqual((answer["type"], answer["url"], answer["client_id"]), ("WSDL", url, self.CLIENT))
+                    self.assertTrue(answer["services"], name)
+                    for service in answer["services"]:
+                        self.assertTrue(service["id"].startswith(self.CLIENT + ":"))
+                        self.assertEqual(service["id"], self.CLIENT + ":" + service["full_service_code"])
+                    self.call("DELETE", f"/service-descriptions/{answer['id']}", expect=204)
+                else:
+                    self.assertEqual((status, self.code(answer)), (400, expected), answer)
+        for name in os.listdir(os.path.join(ADMIN_VECTORS, "wsdl", "admin-service")):
+            if name.endswith((".wsdl", ".xml")):
+                self.assertIn("admin-service/" + name, WSDL_EXPECTED, "a WSDL of X-Road's without an expectation")
+
+    def test_a_wsdl_gives_its_services_and_versions_and_a_refresh_tells_what_changed(self):
+        url = self.serve("/refresh.wsdl", "wsdl/admin-service/valid-getrandom.wsdl")
+        _, added = self.add(url)
+        self.assertEqual([s["full_service_code"] for s in added["services"]], ["xroadGetRandom.v1"])
+        sd = added["id"]
+        _, services = self.call("GET", f"/service-descriptions/{sd}/services", expect=200)
+        self.assertEqual(services[0]["service_code"], "xroadGetRandom")
+        # The same services from another URL, the same URL again.
+        other = self.serve("/other.wsdl", "wsdl/admin-service/valid.wsdl")
+        status, answer = self.add(other)
+        self.assertEqual((status, self.code(answer)), (409, "service_already_exists"))
+        self.assertEqual(answer["error"]["metadata"], ["xroadGetRandom.v1", url])
+        status, answer = self.add(url)
+        self.assertEqual((status, self.code(answer)), (409, "url_already_exists"))
+        status, answer = self.add(self.served.url("/missing.wsdl"))
+        self.assertEqual((status, self.code(answer)), (400, "wsdl_download_failed"))
+
+        self.served.files["/refresh.wsdl"] = read_bytes(os.path.join(ADMIN_VECTORS, "wsdl/admin-service/valid.wsdl"))
+        status, answer = self.call("PUT", f"/service-descriptions/{sd}/refresh", {"ignore_warnings": False})
+        self.assertEqual((status, self.code(answer)), (400, "warnings_detected"))
+        self.assertEqual(answer["warnings"], [{"code": "adding_services",
+                                               "metadata": ["xroadSmallAttachment.v1", "xroadBigAttachment.v1"]}])
+        _, refreshed = self.call("PUT", f"/service-descriptions/{sd}/refresh", {"ignore_warnings": True}, expect=200)
+        self.assertEqual(refreshed["id"], sd)
+        self.assertEqual(len(refreshed["services"]), 3)
+        self.served.files["/refresh.wsdl"] = read_bytes(os.path.join(ADMIN_VECTORS, "wsdl/admin-service/valid-getrandom.wsdl"))
+        status, answer = self.call("PUT", f"/service-descriptions/{sd}/refresh", {})
+        self.assertEqual(answer["warnings"], [{"code": "deleting_services",
+                                               "metadata": ["xroadSmallAttachment.v1", "xroadBigAttachment.v1"]}])
+        self.call("PUT", f"/service-descriptions/{sd}/refresh", {"ignore_warnings": True}, expect=200)
+
+        # Disabled with a notice: the revision the proxies read has it, and the server proxy
+        # refuses a call with service_disabled and the notice (proxy/server_proxy_test.cc).
+        self.call("PUT", f"/service-descriptions/{sd}/disable", {"disabled_notice": "Back on Monday"}, expect=204)
+        _, now = self.call("GET", f"/service-descriptions/{sd}", expect=200)
+        self.assertEqual((now["disabled"], now["disabled_notice"]), (True, "Back on Monday"))
+        self.call("PUT", f"/service-descriptions/{sd}/enable", expect=204)
+        self.assertFalse(self.call("GET", f"/service-descriptions/{sd}", expect=200)[1]["disabled"])
+
+        # A service's address, timeout and TLS check.
+        service_id = f"{self.CLIENT}:xroadGetRandom.v1"
+        _, service = self.call("PATCH", f"/services/{service_id}",
+                               {"url": "https://127.0.0.1:9/ws", "timeout": 30, "ssl_auth": False}, expect=200)
+        self.assertEqual((service["url"], service["timeout"], service["ssl_auth"]), ("https://127.0.0.1:9/ws", 30, False))
+        status, answer = self.call("PATCH", f"/services/{service_id}", {"url": "ftp://x", "timeout": 30, "ssl_auth": True})
+        self.assertEqual(status, 400)
+        self.assertEqual(self.call("PATCH", f"/services/{service_id}", {"url": "http://a/", "timeout": 30,
+                                                                        "ssl_auth": True}, auth=self.observer)[0], 403)
+        self.call("DELETE", f"/service-descriptions/{sd}", expect=204)
+        self.call("GET", f"/service-descriptions/{sd}", expect=404)
+
+    def test_every_openapi_file_of_xroad_is_accepted_or_refused_with_its_code(self):
+        for n, (name, expected) in enumerate(sorted(OPENAPI_EXPECTED.items())):
+            with self.subTest(name):
+                url = self.serve("/oas/" + name, os.path.join("openapiparser", name))
+                status, answer = self.add(url, "OPENAPI3", f"oas{n}")
+                if expected is None:
+                    self.assertEqual(status, 201, answer)
+                    self.assertEqual(answer["type"], "OPENAPI3")
+                    [service] = answer["services"]
+                    self.assertEqual(service["full_service_code"], f"oas{n}")
+                    endpoints = service["endpoints"]
+                    self.assertEqual((endpoints[0]["method"], endpoints[0]["path"], endpoints[0]["generated"]),
+                                     ("*", "**", True))
+                    self.assertGreater(len(endpoints), 1)
+                    self.assertTrue(all(e["generated"] for e in endpoints))
+                    self.call("DELETE", f"/service-descriptions/{answer['id']}", expect=204)
+                else:
+                    self.assertEqual((status, self.code(answer)), (400, expected), answer)
+                    if expected == "warnings_detected":
+                        self.assertEqual(answer["warnings"][0]["code"], "openapi_validation_warnings")
+                        _, added = self.add(url, "OPENAPI3", f"oas{n}", ignore=True)
+                        self.call("DELETE", f"/service-descriptions/{added['id']}", expect=204)
+
+    def test_an_openapi_refresh_tells_which_endpoints_come_and_go(self):
+        url = self.serve("/pets.yaml", "openapiparser/valid.yaml")
+        status, added = self.add(url, "OPENAPI3", "pets")
+        self.assertEqual(status, 201, added)
+        sd = added["id"]
+        status, answer = self.add(self.served.url("/x"), "REST", "pets")
+        self.assertEqual((status, self.code(answer)), (409, "service_code_already_exists"))
+        generated = added["services"][0]["endpoints"][1]
+        status, answer = self.call("DELETE", f"/endpoints/{generated['id']}")
+        self.assertEqual((status, self.code(answer)), (400, "illegal_generated_endpoint_remove"))
+        status, answer = self.call("PATCH", f"/endpoints/{generated['id']}", {"method": "GET", "path": "/x"})
+        self.assertEqual((status, self.code(answer)), (400, "illegal_generated_endpoint_update"))
+        self.served.files["/pets.yaml"] = read_bytes(os.path.join(ADMIN_VECTORS, "openapiparser/valid_modified.yaml"))
+        status, answer = self.call("PUT", f"/service-descriptions/{sd}/refresh", {"ignore_warnings": False})
+        self.assertEqual((status, self.code(answer)), (400, "warnings_detected"))
+        codes = {w["code"]: w["metadata"] for w in answer["warnings"]}
+        self.assertIn("adding_endpoints", codes)
+        _, refreshed = self.call("PUT", f"/service-descriptions/{sd}/refresh", {"ignore_warnings": True}, expect=200)
+        paths = [(e["method"], e["path"]) for e in refreshed["services"][0]["endpoints"]]
+        for added_endpoint in codes["adding_endpoints"]:
+            self.assertIn(tuple(added_endpoint.split(" ", 1)), paths)
+        # A new URL and a new service code; the type stays.
+        moved = self.serve("/pets2.yaml", "openapiparser/valid.yaml")
+        status, answer = self.call("PATCH", f"/service-descriptions/{sd}", {"type": "WSDL", "url": moved})
+        self.assertEqual((status, self.code(answer)), (400, "wrong_servicedescription_type"))
+        _, patched = self.call("PATCH", f"/service-descriptions/{sd}",
+                               {"type": "OPENAPI3", "url": moved, "rest_service_code": "pets",
+                                "new_rest_service_code": "pets2", "ignore_warnings": True}, expect=200)
+        self.assertEqual((patched["url"], patched["services"][0]["id"]), (moved, f"{self.CLIENT}:pets2"))
+        self.call("GET", f"/services/{self.CLIENT}:pets", expect=404)
+        self.call("DELETE", f"/service-descriptions/{sd}", expect=204)
+
+    def test_access_rights_and_local_groups(self):
+        _, rest = self.add(self.served.url("/rest"), "REST", "orders")
+        sd = rest["id"]
+        service = f"{self.CLIENT}:orders"
+        _, endpoint = self.call("POST", f"/services/{service}/endpoints",
+                                {"service_code": "orders", "method": "POST", "path": "/orders"}, expect=201)
+        self.assertFalse(endpoint["generated"])
+        status, answer = self.call("POST", f"/services/{service}/endpoints",
+                                   {"service_code": "orders", "method": "POST", "path": "/orders"})
+        self.assertEqual((status, self.code(answer)), (409, "endpoint_already_exists"))
+        _, moved = self.call("PATCH", f"/endpoints/{endpoint['id']}", {"method": "PUT", "path": "/orders/*"}, expect=200)
+        self.assertEqual((moved["method"], moved["path"]), ("PUT", "/orders/*"))
+
+        _, group = self.call("POST", f"/clients/{self.CLIENT}/local-groups",
+                             {"code": "partners", "description": "Our partners"}, expect=201)
+        status, answer = self.call("POST", f"/clients/{self.CLIENT}/local-groups", {"code": "partners", "description": "x"})
+        self.assertEqual((status, self.code(answer)), (409, "local_group_code_already_exists"))
+        _, members = self.call("POST", f"/local-groups/{group['id']}/members", {"items": ["DEV:COM:1001:CLI"]}, expect=201)
+        self.assertEqual(members["items"], ["DEV:COM:1001:CLI"])
+        status, answer = self.call("POST", f"/local-groups/{group['id']}/members", {"items": ["DEV:COM:1001:CLI"]})
+        self.assertEqual((status, self.code(answer)), (409, "local_group_member_already_exists"))
+        _, group = self.call("GET", f"/local-groups/{group['id']}", expect=200)
+        self.assertEqual((group["member_count"], group["members"][0]["id"]), (1, "DEV:COM:1001:CLI"))
+        self.call("PATCH", f"/local-groups/{group['id']}", {"description": "Partners"}, expect=200)
+        _, groups = self.call("GET", f"/clients/{self.CLIENT}/local-groups", expect=200)
+        self.assertEqual([g["description"] for g in groups], ["Partners"])
+
+        # Rights to the service, to one endpoint, and by subject.
+        _, given = self.call("POST", f"/services/{service}/service-clients",
+                             {"items": [{"id": "DEV:COM:1002:CLI", "service_client_type": "SUBSYSTEM"},
+                                        {"id": group["id"], "service_client_type": "LOCALGROUP"}]}, expect=201)
+        self.assertEqual({c["service_client_type"] for c in given}, {"SUBSYSTEM", "LOCALGROUP"})
+        status, answer = self.call("POST", f"/services/{service}/service-clients",
+                                   {"items": [{"id": "DEV:COM:1002:CLI", "service_client_type": "SUBSYSTEM"}]})
+        self.assertEqual((status, self.code(answer)), (409, "duplicate_accessright"))
+        _, clients = self.call("GET", f"/services/{service}/service-clients", expect=200)
+        self.assertEqual(len(clients), 2)
+        self.assertEqual(self.call("GET", f"/services/{service}", expect=200)[1]["subjects_count"], 2)
+        self.call("POST", f"/endpoints/{endpoint['id']}/service-clients",
+                  {"items": [{"id": "DEV:COM:1003:CLI", "service_client_type": "SUBSYSTEM"}]}, expect=201)
+        _, on_endpoint = self.call("GET", f"/endpoints/{endpoint['id']}/service-clients", expect=200)
+        self.assertEqual([c["id"] for c in on_endpoint], ["DEV:COM:1003:CLI"])
+        _, subjects = self.call("GET", f"/clients/{self.CLIENT}/service-clients", expect=200)
+        self.assertEqual(len(subjects), 2)  # rights to whole services, as X-Road lists them
+        self.call("GET", f"/clients/{self.CLIENT}/service-clients/DEV:COM:1002:CLI", expect=200)
+        _, rights = self.call("GET", f"/clients/{self.CLIENT}/service-clients/DEV:COM:1002:CLI/access-rights", expect=200)
+        self.assertEqual([r["service_code"] for r in rights], ["orders"])
+        self.call("POST", f"/clients/{self.CLIENT}/service-clients/DEV:COM:1002:CLI/access-rights/delete",
+                  {"items": [{"service_code": "orders"}]}, expect=204)
+        self.call("POST", f"/clients/{self.CLIENT}/service-clients/DEV:COM:1002:CLI/access-rights",
+                  {"items": [{"service_code": "orders"}]}, expect=201)
+        self.call("POST", f"/services/{service}/service-clients/delete",
+                  {"items": [{"id": "DEV:COM:1002:CLI", "service_client_type": "SUBSYSTEM"}]}, expect=204)
+        status, answer = self.call("POST", f"/services/{service}/service-clients/delete",
+                                   {"items": [{"id": "DEV:COM:1002:CLI", "service_client_type": "SUBSYSTEM"}]})
+        self.assertEqual((status, self.code(answer)), (404, "accessright_not_found"))
+        self.call("POST", f"/endpoints/{endpoint['id']}/service-clients/delete",
+                  {"items": [{"id": "DEV:COM:1003:CLI", "service_client_type": "SUBSYSTEM"}]}, expect=204)
+
+        self.call("POST", f"/local-groups/{group['id']}/members/delete", {"items": ["DEV:COM:1001:CLI"]}, expect=204)
+        self.call("DELETE", f"/local-groups/{group['id']}", expect=204)
+        self.call("GET", f"/local-groups/{group['id']}", expect=404)
+        self.call("DELETE", f"/endpoints/{endpoint['id']}", expect=204)
+        self.call("DELETE", f"/service-descriptions/{sd}", expect=204)
+        # Every change was audited under X-Road's event name.
+        log = read_bytes(os.path.join(self.work.name, "serve.log")).decode()
+        for event in ("Add service description", "Add rest endpoint", "Edit rest endpoint", "Add group",
+                      "Add members to group", "Add access rights to service", "Remove access rights from service",
+                      "Add access rights to subject", "Remove access rights from subject", "Delete group",
+                      "Delete service description"):
+            self.assertIn(f'"event":"{event}"', log)
+
+    def test_hostile_requests_get_a_4xx(self):
+        for path in ("/service-descriptions/-1", "/service-descriptions/99999999999999999999", "/endpoints/abc",
+                     "/local-groups/1e3", "/services/DEV:COM", f"/clients/{self.CLIENT}x/service-descriptions"):
+            status, _ = self.call("GET", path)
+            self.assertIn(status, (400, 404), path)
+        for body in ({"url": "ftp://x", "type": "WSDL"}, {"url": "http://x", "type": "SOAP"},
+                     {"url": "http://x", "type": "REST", "rest_service_code": "a/b"}, {"url": 5, "type": "WSDL"},
+                     ["not", "an", "object"]):
+            status, _ = self.call("POST", f"/clients/{self.CLIENT}/service-descriptions", body)
+            self.assertEqual(status, 400, body)
+
 
 @unittest.skipUnless(os.path.exists(SPEC_FILE), "X-Road's admin-API document not found")
+class DisabledService(unittest.TestCase):
+    """A service description disabled over the admin API of a testbed instance's provider: a
+    call through the other server's client proxy answers service_disabled with the notice."""
+
+    def test_a_disabled_service_answers_service_disabled_with_its_notice(self):
+        with tempfile.TemporaryDirectory() as work:
+            env = dict(os.environ, XROAD_ADMIN_USER=ADMIN, XROAD_ADMIN_PASSWORD=PASSWORD)
+            testbed = os.path.join(work, "tb")
+            subprocess.run([ROADSIDE, "testbed", "init", "--dir", testbed], check=True, capture_output=True, env=env)
+            up_log = open(os.path.join(work, "up.log"), "w+")
+            up = subprocess.Popen([ROADSIDE, "testbed", "up", "--dir", testbed], stdout=up_log, stderr=subprocess.STDOUT,
+                                  env=env)
+            try:
+                instance = json.loads(read_bytes(os.path.join(testbed, "instance.json")))
+                provider = next(s for s in instance["servers"] if "SUBSYSTEM:DEV/COM/1002/SERVICE" in s["clients"])
+                consumer = next(s for s in instance["servers"] if "SUBSYSTEM:DEV/COM/1001/CLIENT" in s["clients"])
+                echo = f"http://{consumer['client_http']}/r1/DEV/COM/1002/SERVICE/echo/hello"
+
+                def call_echo():
+                    req = urllib.request.Request(echo, headers={"X-Road-Client": "DEV/COM/1001/CLIENT"})
+                    try:
+                        with urllib.request.urlopen(req, timeout=10) as r:
+                            return r.status, r.read().decode("utf-8", "replace")
+                    except urllib.error.HTTPError as e:
+                        return e.code, e.read().decode("utf-8", "replace")
+                    except OSError as e:
+                        return 0, str(e)
+
+                def until(predicate, seconds):
+                    deadline = time.time() + seconds
+                    while time.time() < deadline:
+                        answer = call_echo()
+                        if predicate(answer):
+                            return answer
+                        time.sleep(0.5)
+                    up_log.seek(0)
+                    self.fail(f"{echo} answered {answer}; the testbed's log ends:\n" + up_log.read()[-3000:])
+
+                until(lambda a: a[0] == 200, 120)
+                admin = provider["admin_url"] + "/api/v1"
+                status, _, body = https_call(admin, "POST", "/api-keys", basic(), ["XROAD_SERVICE_ADMINISTRATOR"])
+                self.assertEqual(status, 200, body)
+                key = api_key(json.loads(body)["key"])
+
+                def checked(method, path, body=None):
+                    status, ctype, data = https_call(admin, method, path, key, body)
+                    self.assertEqual(COVERAGE.check_response(method, "/api/v1" + path, status, ctype, data), [])
+                    return status, json.loads(data) if data else None
+
+                _, descriptions = checked("GET", "/clients/DEV:COM:1002:SERVICE/service-descriptions")
+                [sd] = [d for d in descriptions if any(s["id"] == "DEV:COM:1002:SERVICE:echo" for s in d["services"])]
+                self.assertEqual(checked("PUT", f"/service-descriptions/{sd['id']}/disable",
+                                         {"disabled_notice": "Back on Monday"})[0], 204)
+                status, answer = until(lambda a: a[0] != 200, 30)
+                self.assertRegex(answer, r"(?i)service_?disabled")
+                self.assertIn("Back on Monday", answer)
+                self.assertEqual(checked("PUT", f"/service-descriptions/{sd['id']}/enable")[0], 204)
+                until(lambda a: a[0] == 200, 30)
+            finally:
+                up.terminate()
+                up.wait(60)
+                up_log.close()
+
+
 class Limits(unittest.TestCase):
     def test_past_the_rate_429_and_basic_outside_the_whitelist_403(self):
         with tempfile.TemporaryDirectory() as work:
