@@ -80,6 +80,11 @@ struct ServerState {
   std::function<Status()> new_internal_tls = [] {
     return Status(Error(std::make_error_code(std::errc::operation_not_supported), "no internal TLS key here"));
   };
+  // Stores `pem` (the key, then the certificate and its chain) as the internal TLS key and
+  // certificate; the listeners present it from their next start.
+  std::function<Status(const std::string& pem)> store_internal_tls = [](const std::string&) {
+    return Status(Error(std::make_error_code(std::errc::operation_not_supported), "no internal TLS key here"));
+  };
 };
 
 // The server's id as the newest server configuration in `store` has it; nullopt before

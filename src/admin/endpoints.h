@@ -32,7 +32,7 @@ void add_initialization_routes(Api& api, ServerState& state);
 // /system/anchor, its download and previews: the configuration anchor (anchor_file.h).
 void add_anchor_routes(Api& api, ServerState& state);
 
-// /system/certificate and its export: the internal TLS key and certificate.
+// /system/certificate, its export, CSR and import: the internal TLS key and certificate.
 void add_internal_tls_routes(Api& api, ServerState& state);
 
 // /timestamping-services (approved) and /system/timestamping-services (configured).

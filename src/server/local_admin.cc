@@ -51,6 +51,7 @@ Result<admin::Response> in_process(const config::Config& config, const std::stri
   state.anchor_file = config.str("globalconf.anchor");
   state.internal_tls = [&store] { return internal_tls(store); };
   state.new_internal_tls = [&store] { return replace_internal_tls(store); };
+  state.store_internal_tls = [&store](const std::string& pem) { return store_internal_tls(store, pem); };
   admin::ApiKeys keys(store);
   admin::Api api(options.secondary());
   std::string node_type = options.role;

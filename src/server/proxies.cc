@@ -75,8 +75,11 @@ Result<std::pair<std::string, crypto::Certificate>> generate_internal_tls() {
 
 Status replace_internal_tls(storage::Store& store) {
   ROADSIDE_TRY(auto made, generate_internal_tls());
-  ROADSIDE_TRY_STATUS(store.put_setting(kInternalTlsSetting, made.first));
-  return {};
+  return store_internal_tls(store, made.first);
+}
+
+Status store_internal_tls(storage::Store& store, std::string_view pem) {
+  return store.put_setting(kInternalTlsSetting, pem);
 }
 
 Result<std::pair<std::string, std::string>> internal_tls(storage::Store& store) {

@@ -327,7 +327,52 @@ class AdminApi(unittest.TestCase):
         self.assertEqual(self.checked("POST", "/api/v1/system/certificate", self.admin)[0], 204)
         after = json.loads(self.checked("GET", "/api/v1/system/certificate", observer)[1])
         self.assertNotEqual(after["hash"], before["hash"])
+        # A CSR for the (new) key; the certificate in use again, or one for another key, is refused.
+        status, body = self.checked("POST", "/api/v1/system/certificate/csr", self.admin,
+                                    {"name": "C=FI, O=Roadside Test, CN=ss.example"})
+        self.assertEqual(status, 201)
+        csr_der = body
+        subject = subprocess.run(["openssl", "req", "-inform", "DER", "-noout", "-subject"], input=csr_der,
+                                 capture_output=True, check=True).stdout.decode()
+        self.assertIn("ss.example", subject)
+        # A CA issues a certificate for it, which is imported with the CA's certificate as its chain.
+        with tempfile.TemporaryDirectory() as ca:
+            def path(name):
+                return os.path.join(ca, name)
+            with open(path("req.der"), "wb") as f:
+                f.write(csr_der)
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path("ca.key"),
+                            "-out", path("ca.pem"), "-subj", "/CN=Test TLS CA", "-days", "2"], check=True,
+                           capture_output=True)
+            subprocess.run(["openssl", "req", "-inform", "DER", "-in", path("req.der"), "-out", path("req.pem")],
+                           check=True, capture_output=True)
+            subprocess.run(["openssl", "x509", "-req", "-in", path("req.pem"), "-CA", path("ca.pem"), "-CAkey",
+                            path("ca.key"), "-CAcreateserial", "-out", path("issued.pem"), "-days", "2"],
+                           check=True, capture_output=True)
+            issued = read_bytes(path("issued.pem")) + read_bytes(path("ca.pem"))
+        status, body = self.checked("POST", "/api/v1/system/certificate/import", self.admin, issued,
+                                    "application/octet-stream")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(json.loads(body)["issuer_common_name"], "Test TLS CA")
+        self.assertEqual(json.loads(self.checked("GET", "/api/v1/system/certificate", observer)[1])["issuer_common_name"],
+                         "Test TLS CA")
+        for bad in ({"name": "NOPE=x"}, {"name": ""}, {}, {"name": "CN=" + "x" * 300}):
+            status, body = self.checked("POST", "/api/v1/system/certificate/csr", self.admin, bad)
+            self.assertEqual((status, json.loads(body)["error"]["code"]), (400, "invalid_distinguished_name"), bad)
+        octets = "application/octet-stream"
+        status, archive = self.checked("GET", "/api/v1/system/certificate/export", self.admin)
+        with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
+            current = tar.extractfile("cert.pem").read()
+        status, body = self.checked("POST", "/api/v1/system/certificate/import", self.admin, current, octets)
+        self.assertEqual((status, json.loads(body)["error"]["code"]), (400, "certificate_already_exists"))
+        status, body = self.checked("POST", "/api/v1/system/certificate/import", self.admin, der, octets)
+        self.assertEqual((status, json.loads(body)["error"]["code"]), (400, "key_not_found"))
+        for bad in (b"", b"junk", b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"):
+            status, body = self.checked("POST", "/api/v1/system/certificate/import", self.admin, bad, octets)
+            self.assertEqual((status, json.loads(body)["error"]["code"]), (400, "invalid_cert"), bad)
         audit = read_bytes(os.path.join(self.work.name, "serve.log")).decode()
+        self.assertIn('"event":"Generate certificate request for TLS"', audit)
+        self.assertIn('"event":"Import TLS certificate from file"', audit)
         self.assertIn('"event":"Generate new internal TLS key and certificate"', audit)
 
     def test_only_an_approved_timestamping_service_is_added(self):
