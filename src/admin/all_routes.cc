@@ -13,6 +13,11 @@ void add_all_routes(Api& api, ServerState& state, ApiKeys& keys, SystemFacts fac
   add_service_description_routes(api, state);
   add_service_routes(api, state);
   add_access_routes(api, state);
+  add_anchor_routes(api, state);
+  add_internal_tls_routes(api, state);
+  add_timestamping_routes(api, state);
+  add_server_status_routes(api, state);
+  add_diagnostics_routes(api, state);
   add_system_routes(api, std::move(facts));
 }
 

@@ -10,6 +10,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "base/clock.h"
 #include "base/identifiers.h"
 #include "crypto/certificate.h"
 #include "globalconf/parameters.h"
@@ -19,6 +20,15 @@
 namespace roadside::admin {
 
 namespace asio = boost::asio;
+
+// What a background job (the global configuration's download, the OCSP round) last did, for
+// /diagnostics. `known` is false where no server runs (the CLI on its own).
+struct JobStatus {
+  bool known = false;
+  std::optional<Clock::time_point> last;  // the last attempt; none yet
+  std::optional<Clock::time_point> next;  // the next one, as planned
+  std::string error;                      // why the last attempt failed; "" when it worked
+};
 
 struct ServerState {
   storage::Store& store;
@@ -67,6 +77,30 @@ struct ServerState {
   };
   // Told after the token's certificates changed, so a new one's OCSP response is fetched at once.
   std::function<void()> certificates_changed = [] {};
+  // The configuration anchor file (globalconf.anchor); "" when none is configured.
+  std::string anchor_file;
+  // Told after the anchor file was replaced: the running server reads it again and downloads
+  // the configuration with it at once. Without a server, the next start reads it.
+  std::function<void()> anchor_replaced = [] {};
+  // The global configuration download's last round.
+  std::function<JobStatus()> globalconf_status = [] { return JobStatus{}; };
+  // The OCSP refresher's last round for the own certificates.
+  std::function<JobStatus()> ocsp_round = [] { return JobStatus{}; };
+  // The internal TLS key and certificate (PEM: key, certificate), made on first use.
+  std::function<Result<std::pair<std::string, std::string>>()> internal_tls = [] {
+    return Result<std::pair<std::string, std::string>>(
+        Error(std::make_error_code(std::errc::operation_not_supported), "no internal TLS key here"));
+  };
+  // Replaces the internal TLS key and certificate with a new pair; the listeners present it
+  // from their next start.
+  std::function<Status()> new_internal_tls = [] {
+    return Status(Error(std::make_error_code(std::errc::operation_not_supported), "no internal TLS key here"));
+  };
+  // Stores `pem` (the key, then the certificate and its chain) as the internal TLS key and
+  // certificate; the listeners present it from their next start.
+  std::function<Status(const std::string& pem)> store_internal_tls = [](const std::string&) {
+    return Status(Error(std::make_error_code(std::errc::operation_not_supported), "no internal TLS key here"));
+  };
 };
 
 // The server's id as the newest server configuration in `store` has it; nullopt before

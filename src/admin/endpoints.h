@@ -45,6 +45,21 @@ void add_service_routes(Api& api, ServerState& state);
 // /clients/{id}/service-clients) and local groups (/clients/{id}/local-groups, /local-groups).
 void add_access_routes(Api& api, ServerState& state);
 
+// /system/anchor, its download and previews: the configuration anchor (anchor_file.h).
+void add_anchor_routes(Api& api, ServerState& state);
+
+// /system/certificate, its export, CSR and import: the internal TLS key and certificate.
+void add_internal_tls_routes(Api& api, ServerState& state);
+
+// /timestamping-services (approved) and /system/timestamping-services (configured).
+void add_timestamping_routes(Api& api, ServerState& state);
+
+// GET /system/server-address and GET /system/maintenance-mode, from global configuration.
+void add_server_status_routes(Api& api, ServerState& state);
+
+// /diagnostics: the global configuration's and OCSP's last rounds, add-ons, memory.
+void add_diagnostics_routes(Api& api, ServerState& state);
+
 // /system/version, /system/node-type, /openapi.yaml.
 void add_system_routes(Api& api, SystemFacts facts);
 

@@ -18,6 +18,7 @@ const EVP_MD* digest_for(std::string_view uri) {
   if (uri == kSha256Uri) return EVP_sha256();
   if (uri == "http://www.w3.org/2001/04/xmldsig-more#sha384") return EVP_sha384();
   if (uri == kSha1Uri) return EVP_sha1();
+  if (uri == "http://www.w3.org/2001/04/xmldsig-more#sha224") return EVP_sha224();
   return nullptr;
 }
 

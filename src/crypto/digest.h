@@ -15,7 +15,8 @@ inline constexpr std::string_view kSha1Uri = "http://www.w3.org/2000/09/xmldsig#
 inline constexpr std::string_view kSha256Uri = "http://www.w3.org/2001/04/xmlenc#sha256";
 inline constexpr std::string_view kSha512Uri = "http://www.w3.org/2001/04/xmlenc#sha512";
 
-// The digest of `data` by algorithm URI (SHA-1, SHA-256, SHA-384, SHA-512).
+// The digest of `data` by algorithm URI (SHA-1, SHA-224 (xmldsig-more#sha224: X-Road's anchor
+// hash), SHA-256, SHA-384, SHA-512).
 Result<std::string> digest(std::string_view algorithm_uri, std::string_view data);
 
 // A digest computed over data that arrives in pieces (a streamed body).

@@ -136,6 +136,19 @@ Status Application::State::start_all(const config::Config& config) {
       log::debug("server proxy not started yet", {{"why", st.error().detail()}});
     }
   };
+  admin_state.anchor_file = config.str("globalconf.anchor");
+  admin_state.anchor_replaced = [globalconf] { globalconf->reload_anchor(); };
+  admin_state.globalconf_status = [globalconf] {
+    auto round = globalconf->last_round();
+    return admin::JobStatus{true, round.last, round.next, round.error};
+  };
+  admin_state.ocsp_round = [ocsp] {
+    auto round = ocsp->last_round();
+    return admin::JobStatus{true, round.last, round.next, round.problem};
+  };
+  admin_state.internal_tls = [&store] { return internal_tls(store); };
+  admin_state.new_internal_tls = [&store] { return replace_internal_tls(store); };
+  admin_state.store_internal_tls = [&store](const std::string& pem) { return store_internal_tls(store, pem); };
   ROADSIDE_TRY(AdminApi * admin, start<AdminApi>(std::move(*admin_options), std::move(admin_state), db_io, listeners));
   // Last, once everything it uses runs: a login there starts the server proxy.
   ROADSIDE_TRY_STATUS(start<ControlCommands>(db_io, database->options().data_dir / "control.sock", *token, *proxies,

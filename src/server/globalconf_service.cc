@@ -97,6 +97,16 @@ Status GlobalconfService::start() {
   return {};
 }
 
+Result<globalconf::Anchor> GlobalconfService::read_anchor() const {
+  auto xml = globalconf::read_conf_file(options_.anchor_file, 1024 * 1024);
+  auto anchor = xml.ok() ? globalconf::Anchor::parse(*xml) : Result<globalconf::Anchor>(xml.error());
+  if (!anchor.ok())
+    return Error(anchor.error().code(),
+                 "configuration anchor " + options_.anchor_file + ": " + anchor.error().detail());
+  log::info("configuration anchor", {{"instance", anchor->instance}, {"sources", anchor->sources.size()}});
+  return anchor;
+}
+
 Status GlobalconfService::open_cached() {
   if (options_.anchor_file.empty()) {
     log::warn(
@@ -104,20 +114,41 @@ Status GlobalconfService::open_cached() {
         "nothing is trusted");
     return {};
   }
-  auto xml = globalconf::read_conf_file(options_.anchor_file, 1024 * 1024);
-  auto anchor = xml.ok() ? globalconf::Anchor::parse(*xml) : Result<globalconf::Anchor>(xml.error());
-  if (!anchor.ok())
-    return Error(anchor.error().code(),
-                 "configuration anchor " + options_.anchor_file + ": " + anchor.error().detail());
-  log::info("configuration anchor", {{"instance", anchor->instance}, {"sources", anchor->sources.size()}});
-  instance_ = anchor->instance;
-  client_ =
-      std::make_unique<globalconf::ConfigurationClient>(http_, std::move(anchor).value(), options_.cache_dir, clock_);
+  ROADSIDE_TRY(auto anchor, read_anchor());
+  instance_ = anchor.instance;
+  client_ = std::make_unique<globalconf::ConfigurationClient>(http_, std::move(anchor), options_.cache_dir, clock_);
   if (auto cached = client_->load_cached(); cached.ok()) {
     take(*cached);
     log::info("global configuration loaded from the cache", {{"expires", format_rfc3339(cached->directory.expires)}});
   }
   return {};
+}
+
+void GlobalconfService::reload_anchor() {
+  reload_anchor_ = true;
+  asio::post(timer_.get_executor(), [this] { timer_.cancel(); });
+}
+
+void GlobalconfService::use_new_anchor() {
+  auto anchor = read_anchor();
+  if (!anchor.ok()) {
+    log::error("the new configuration anchor cannot be used; the previous one stays",
+               {{"error", anchor.error().to_string()}});
+    return;
+  }
+  if (anchor->instance != instance_) {
+    // instance() is read without a lock: it never changes while the server runs.
+    log::error("the new configuration anchor is of another instance; the previous one stays until a restart",
+               {{"instance", anchor->instance}});
+    return;
+  }
+  client_ =
+      std::make_unique<globalconf::ConfigurationClient>(http_, std::move(anchor).value(), options_.cache_dir, clock_);
+}
+
+GlobalconfService::Round GlobalconfService::last_round() const {
+  MutexLock lock(mu_);
+  return {in_use_.last_attempt, in_use_.next_attempt, in_use_.last_error};
 }
 
 asio::awaitable<void> GlobalconfService::stop() {
@@ -128,6 +159,13 @@ asio::awaitable<void> GlobalconfService::stop() {
 
 asio::awaitable<void> GlobalconfService::loop() {
   while (!stopped_) {
+    // Between downloads only: no update() of the client in use is in flight.
+    if (reload_anchor_.exchange(false)) use_new_anchor();
+    {
+      MutexLock lock(mu_);
+      in_use_.last_attempt = clock_.now();
+      in_use_.next_attempt = clock_.now() + options_.refresh_interval;
+    }
     auto snap = co_await client_->update();
     if (snap.ok()) {
       metrics_.ok.inc();

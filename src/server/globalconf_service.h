@@ -60,12 +60,26 @@ class GlobalconfService final : public Component {
   // The private parameters (the management service's addresses) under the same rule; null
   // when the configuration has none or is not valid.
   std::shared_ptr<const globalconf::PrivateParameters> private_params() const;
+  // Reads the anchor file again (it was replaced: PUT /system/anchor) and downloads with it at
+  // once; an unusable anchor, or one of another instance, is logged and the previous stays.
+  // Safe from any thread.
+  void reload_anchor();
+  // The download loop's last round: when it began, when the next is due, its error ("" if it
+  // worked). No times before the first round.
+  struct Round {
+    std::optional<Clock::time_point> last, next;
+    std::string error;
+  };
+  Round last_round() const;
   // Puts a verified snapshot in use: its shared parameters and its expiry. When its shared
   // parameters cannot be read, nothing changes: the previous ones stay with their own expiry.
   void take(const globalconf::Snapshot& snap);
 
  private:
   boost::asio::awaitable<void> loop();
+  Result<globalconf::Anchor> read_anchor() const;
+  // On the loop's strand, between downloads: a new client with the anchor file's anchor.
+  void use_new_anchor();
 
   // What is in use; GUARDED_BY(mu_).
   struct InUse {
@@ -74,6 +88,7 @@ class GlobalconfService final : public Component {
     std::shared_ptr<const globalconf::PrivateParameters> private_params;
     std::string private_hash;  // the directory's hash of the part `private_params` was read from
     std::string last_error;
+    std::optional<Clock::time_point> last_attempt, next_attempt;
   };
   struct Metrics {
     metrics::Counter& ok;
@@ -89,6 +104,7 @@ class GlobalconfService final : public Component {
   std::string instance_;                                     // the anchor's, set at start
   boost::asio::steady_timer timer_;
   std::atomic<bool> stopped_{false};
+  std::atomic<bool> reload_anchor_{false};
   std::atomic<std::int64_t> expires_{0};  // seconds since the epoch, 0: none
   mutable Mutex mu_;
   InUse in_use_ GUARDED_BY(mu_);

@@ -1,5 +1,7 @@
 #include "server/globalconf_service.h"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <gtest/gtest.h>
 
 #include "proxy/client_proxy.h"
@@ -102,6 +104,65 @@ TEST(GlobalconfExpiry, AnExpiredGlobalConfigurationStopsTraffic) {
   ASSERT_EQ(reasons.size(), 1u);
   EXPECT_EQ(reasons[0].component, "globalconf");
   EXPECT_NE(reasons[0].reason.find("expired"), std::string::npos) << reasons[0].reason;
+}
+
+// PUT /system/anchor: the running download loop takes the replaced anchor file at once (its
+// next round goes to the new anchor's source); one of another instance is not taken.
+TEST(AnchorReload, TheLoopDownloadsWithTheReplacedAnchor) {
+  ROADSIDE_REQUIRE_VECTORS(vectors);
+  const auto gc = vectors / "xroad" / "globalconf";
+  testing::TempDir dir;
+  const std::string original = testing::read_file(gc / "configuration_anchor_CS_internal.xml");
+  const auto anchor = dir / "anchor.xml";
+  testing::write_file(anchor, original);
+  boost::asio::io_context io;
+  metrics::Registry metrics;
+  Readiness readiness;
+  GlobalconfService service(io, {anchor.string(), dir / "cache", std::chrono::seconds(3600)}, metrics, readiness);
+  ASSERT_TRUE(service.start().ok());
+  auto round_after = [&](std::optional<Clock::time_point> before) {
+    for (int i = 0; i < 200; ++i) {
+      io.run_for(std::chrono::milliseconds(50));
+      const auto round = service.last_round();
+      if (round.last && round.last != before && !round.error.empty()) return round;
+    }
+    return service.last_round();
+  };
+  const auto first = round_after(std::nullopt);
+  ASSERT_TRUE(first.last.has_value());
+  EXPECT_TRUE(first.next.has_value());
+
+  // The same instance, its source on a port where nothing listens.
+  std::string moved = original;
+  for (std::string from : {"http://cs/internalconf", "https://cs/internalconf"}) {
+    for (auto at = moved.find(from); at != std::string::npos; at = moved.find(from)) {
+      moved.replace(at, from.size(), "http://127.0.0.1:1/moved");
+    }
+  }
+  testing::write_file(anchor, moved);
+  service.reload_anchor();
+  const auto second = round_after(first.last);
+  ASSERT_NE(second.last, first.last) << "the loop did not wake";
+  EXPECT_NE(second.error.find("127.0.0.1"), std::string::npos) << second.error;
+  EXPECT_EQ(service.instance(), "DEV");
+
+  // Another instance's anchor (or an unreadable one) is not taken: the previous one stays.
+  std::string foreign = original;
+  foreign.replace(foreign.find("<instanceIdentifier>DEV<"), 24, "<instanceIdentifier>XYZ<");
+  testing::write_file(anchor, foreign);
+  service.reload_anchor();
+  const auto third = round_after(second.last);
+  ASSERT_NE(third.last, second.last);
+  EXPECT_NE(third.error.find("127.0.0.1"), std::string::npos) << third.error;
+  testing::write_file(anchor, "not an anchor");
+  service.reload_anchor();
+  const auto fourth = round_after(third.last);
+  ASSERT_NE(fourth.last, third.last);
+  EXPECT_NE(fourth.error.find("127.0.0.1"), std::string::npos) << fourth.error;
+  EXPECT_EQ(service.instance(), "DEV");
+
+  boost::asio::co_spawn(io, service.stop(), boost::asio::detached);
+  io.run_for(std::chrono::seconds(2));
 }
 
 }  // namespace

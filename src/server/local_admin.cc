@@ -10,6 +10,7 @@
 #include "server/control.h"
 #include "server/database.h"
 #include "server/globalconf_service.h"
+#include "server/proxies.h"
 #include "signer/token.h"
 
 namespace roadside::server {
@@ -45,6 +46,12 @@ Result<admin::Response> in_process(const config::Config& config, const std::stri
   state.private_params = [&globalconf] { return globalconf.private_params(); };
   state.instance = [&globalconf] { return globalconf.instance(); };
   state.server_id = [&store] { return admin::stored_server_id(store); };
+  // No loops run here: the diagnostics say "unknown"; a new internal TLS key or anchor is
+  // used by the server from its next start.
+  state.anchor_file = config.str("globalconf.anchor");
+  state.internal_tls = [&store] { return internal_tls(store); };
+  state.new_internal_tls = [&store] { return replace_internal_tls(store); };
+  state.store_internal_tls = [&store](const std::string& pem) { return store_internal_tls(store, pem); };
   admin::ApiKeys keys(store);
   admin::Api api(options.secondary());
   std::string node_type = options.role;

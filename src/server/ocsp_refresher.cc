@@ -121,12 +121,22 @@ asio::awaitable<void> OcspRefresher::loop() {
       wait = std::min(retry, interval);
       retry = std::min(retry * 2, kMaxRetry);
     }
+    {
+      MutexLock lock(mu_);
+      last_round_ = clock_.now();
+      next_round_ = clock_.now() + wait;
+    }
     if (stopped_) break;
     if (again_) continue;  // asked while this round ran: the timer's cancel found nothing to wake
     timer_.expires_after(wait);
     boost::system::error_code ec;
     co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
   }
+}
+
+OcspRefresher::Round OcspRefresher::last_round() const {
+  MutexLock lock(mu_);
+  return {last_round_, next_round_, problem_};
 }
 
 void OcspRefresher::refresh_now() {

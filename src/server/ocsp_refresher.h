@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
@@ -81,6 +82,13 @@ class OcspRefresher final : public Component {
 
   signer::OcspManager& manager() { return own_.manager; }
   signer::OcspCache& cache() { return own_.cache; }
+  // The last round: when it ended, when the next is due, and what is wrong ("" when every own
+  // certificate has a fresh response). No times before the first round.
+  struct Round {
+    std::optional<Clock::time_point> last, next;
+    std::string problem;
+  };
+  Round last_round() const;
   // Starts the next round now (a certificate was imported or activated); safe from any thread.
   void refresh_now();
 
@@ -110,6 +118,7 @@ class OcspRefresher final : public Component {
   std::atomic<bool> again_{false};  // refresh_now() during a round: start the next at once
   mutable Mutex mu_;
   std::string problem_ GUARDED_BY(mu_) = "not checked yet";
+  std::optional<Clock::time_point> last_round_ GUARDED_BY(mu_), next_round_ GUARDED_BY(mu_);
 };
 
 }  // namespace roadside::server

@@ -55,26 +55,41 @@ ProxyOptions ProxyOptions::from(const config::Config& c) {
   return o;
 }
 
+namespace {
+
+constexpr std::string_view kInternalTlsSetting = "internal_tls.pem";
+
+// X-Road's is RSA 2048 (generate_certificate.sh), for server and client use (it is the client
+// certificate towards services too), 20 years. PEM: the key, then the certificate.
+Result<std::pair<std::string, crypto::Certificate>> generate_internal_tls() {
+  ROADSIDE_TRY(crypto::PrivateKey key, crypto::PrivateKey::generate(crypto::KeyType::rsa2048));
+  ROADSIDE_TRY(crypto::Certificate cert,
+               crypto::issue_certificate({.common_name = "Roadside internal TLS", .dns_names = {"localhost"},
+                                          .ip_addresses = {"127.0.0.1"}, .usage = crypto::Usage::tls_server_and_client,
+                                          .validity = std::chrono::hours(24 * 365 * 20)},
+                                         key, nullptr, key));
+  return std::make_pair(key.to_pem() + cert.to_pem(), std::move(cert));
+}
+
+}  // namespace
+
+Status replace_internal_tls(storage::Store& store) {
+  ROADSIDE_TRY(auto made, generate_internal_tls());
+  return store_internal_tls(store, made.first);
+}
+
+Status store_internal_tls(storage::Store& store, std::string_view pem) {
+  return store.put_setting(kInternalTlsSetting, pem);
+}
+
 Result<std::pair<std::string, std::string>> internal_tls(storage::Store& store) {
-  constexpr std::string_view kSetting = "internal_tls.pem";
-  ROADSIDE_TRY(auto stored, store.get_setting(kSetting));
-  // X-Road's is RSA 2048 (generate_certificate.sh), for server and client use (it is the
-  // client certificate towards services too), 20 years.
-  auto generate = [] () -> Result<std::pair<std::string, crypto::Certificate>> {
-    ROADSIDE_TRY(crypto::PrivateKey key, crypto::PrivateKey::generate(crypto::KeyType::rsa2048));
-    ROADSIDE_TRY(crypto::Certificate cert,
-                 crypto::issue_certificate({.common_name = "Roadside internal TLS", .dns_names = {"localhost"},
-                                            .ip_addresses = {"127.0.0.1"}, .usage = crypto::Usage::tls_server_and_client,
-                                            .validity = std::chrono::hours(24 * 365 * 20)},
-                                           key, nullptr, key));
-    return std::make_pair(key.to_pem() + cert.to_pem(), std::move(cert));
-  };
+  ROADSIDE_TRY(auto stored, store.get_setting(kInternalTlsSetting));
   std::string pem;
   if (stored) {
     pem = *stored;
   } else {
-    ROADSIDE_TRY(auto made, generate());
-    ROADSIDE_TRY(pem, store.put_setting_if_absent(kSetting, made.first));
+    ROADSIDE_TRY(auto made, generate_internal_tls());
+    ROADSIDE_TRY(pem, store.put_setting_if_absent(kInternalTlsSetting, made.first));
     log::audit("Generate internal TLS key", "system", {{"certificate", made.second.subject()}, {"sha1", made.second.sha1_hex()}});
   }
   auto cert_at = pem.find("-----BEGIN CERTIFICATE-----");
@@ -82,12 +97,12 @@ Result<std::pair<std::string, std::string>> internal_tls(storage::Store& store) 
   // An EC key (Roadside made those before) fits none of X-Road's client-side suites: replaced.
   // Nodes doing so together may each write one; every node then reads back the last.
   if (auto old = crypto::Certificate::from_pem(pem.substr(cert_at)); old.ok() && old->is_ec_key()) {
-    ROADSIDE_TRY(auto made, generate());
-    ROADSIDE_TRY_STATUS(store.put_setting(kSetting, made.first));
+    ROADSIDE_TRY(auto made, generate_internal_tls());
+    ROADSIDE_TRY_STATUS(store.put_setting(kInternalTlsSetting, made.first));
     log::audit("Replace internal TLS key", "system",
                {{"reason", "an EC key fits none of X-Road's client-side cipher suites"}, {"old_sha1", old->sha1_hex()},
                 {"certificate", made.second.subject()}, {"sha1", made.second.sha1_hex()}});
-    ROADSIDE_TRY(auto reread, store.get_setting(kSetting));
+    ROADSIDE_TRY(auto reread, store.get_setting(kInternalTlsSetting));
     pem = reread.value_or(made.first);
     cert_at = pem.find("-----BEGIN CERTIFICATE-----");
     if (cert_at == std::string::npos) return Error(std::make_error_code(std::errc::invalid_argument), "the stored internal TLS key has no certificate");

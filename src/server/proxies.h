@@ -61,6 +61,12 @@ struct ProxyOptions {
 // certificate; nodes starting together agree on the first one. RSA 2048 as X-Road's (its
 // client-side suites are all RSA ones); an EC key an earlier Roadside made is replaced once.
 Result<std::pair<std::string, std::string>> internal_tls(storage::Store& store);
+// A new internal TLS key and certificate in place of the stored ones (the admin API's POST
+// /system/certificate); listeners present it from their next start.
+Status replace_internal_tls(storage::Store& store);
+// Stores `pem` (the key, then the certificate and its chain; checked by the caller) in their
+// place (the admin API's /system/certificate/import).
+Status store_internal_tls(storage::Store& store, std::string_view pem);
 
 class Proxies final : public Component {
  public:

@@ -15,6 +15,8 @@ disables one on a testbed instance's provider and calls it through the consumer'
     admin_api_test.py ROADSIDE_BINARY
 """
 import base64
+import hashlib
+import io
 import json
 import shutil
 import os
@@ -23,6 +25,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 import unittest
@@ -199,7 +202,9 @@ class AdminApi(CheckedCalls, unittest.TestCase):
         # A testbed instance's anchor: the new server belongs to its instance (DEV).
         testbed = os.path.join(cls.work.name, "tb")
         subprocess.run([ROADSIDE, "testbed", "init", "--dir", testbed], check=True, capture_output=True)
-        cls.server = Server(cls.work.name, anchor=os.path.join(testbed, "anchor.xml"))
+        # Past X-Road's default rates (Limits tests them): this class makes many calls at once.
+        rates = ["--set", "admin.rate_limit_requests_per_second=200", "--set", "admin.rate_limit_requests_per_minute=6000"]
+        cls.server = Server(cls.work.name, rates, anchor=os.path.join(testbed, "anchor.xml"))
         cls.coverage = COVERAGE
         cls.keys = {}
         for role in ROLES:
@@ -330,6 +335,150 @@ class AdminApi(CheckedCalls, unittest.TestCase):
         self.assertIn(status, (400, 409))
         self.assertEqual(self.checked("GET", "/api/v1/system/version", self.admin)[0], 200)  # still up
 
+    def test_the_anchor_is_shown_downloaded_previewed_and_replaced(self):
+        observer = api_key(self.keys["XROAD_SECURITYSERVER_OBSERVER"])
+        status, body = self.checked("GET", "/api/v1/system/anchor", observer)
+        self.assertEqual(status, 200)
+        anchor = json.loads(body)
+        self.assertRegex(anchor["hash"], r"^([0-9A-F]{2}:){27}[0-9A-F]{2}$")
+        self.assertEqual(self.checked("GET", "/api/v1/system/anchor/download", observer)[0], 403)
+        status, xml = self.checked("GET", "/api/v1/system/anchor/download", self.admin)
+        self.assertEqual(status, 200)
+        digest = hashlib.sha224(xml).hexdigest().upper()
+        self.assertEqual(anchor["hash"].replace(":", ""), digest)
+        octets = "application/octet-stream"
+        status, body = self.checked("POST", "/api/v1/system/anchor/previews", self.admin, xml, octets)
+        self.assertEqual((status, json.loads(body)), (201, anchor))
+        # Another instance's anchor is refused, unless the instance is not to be checked.
+        foreign = xml.replace(b"<instanceIdentifier>DEV<", b"<instanceIdentifier>OTHER<")
+        self.assertNotEqual(foreign, xml)
+        status, body = self.checked("POST", "/api/v1/system/anchor/previews", self.admin, foreign, octets)
+        self.assertEqual((status, json.loads(body)["error"]["code"]), (400, "internal_anchor_upload_invalid_instance_id"))
+        status, _ = self.checked("POST", "/api/v1/system/anchor/previews?validate_instance=false", self.admin,
+                                 foreign, octets)
+        self.assertEqual(status, 201)
+        for bad in (b"", b"not xml", xml[: len(xml) // 2], b"<configurationAnchor/>", b"\xff" * 100):
+            status, body = self.checked("POST", "/api/v1/system/anchor/previews", self.admin, bad, octets)
+            self.assertEqual((status, json.loads(body)["error"]["code"]), (400, "malformed_anchor"), bad[:30])
+        status, body = self.checked("PUT", "/api/v1/system/anchor", self.admin, foreign, octets)
+        self.assertEqual((status, json.loads(body)["error"]["code"]), (400, "internal_anchor_upload_invalid_instance_id"))
+        self.assertEqual(self.checked("PUT", "/api/v1/system/anchor", observer, xml, octets)[0], 403)
+        self.assertEqual(self.checked("PUT", "/api/v1/system/anchor", self.admin, xml, octets)[0], 201)
+        status, body = self.checked("POST", "/api/v1/system/anchor", self.admin, xml, octets)
+        self.assertEqual((status, json.loads(body)["error"]["code"]), (409, "anchor_already_exists"))
+        self.assertEqual(json.loads(self.checked("GET", "/api/v1/system/anchor", observer)[1]), anchor)
+        audit = read_bytes(os.path.join(self.work.name, "serve.log")).decode()
+        self.assertIn('"event":"Upload configuration anchor"', audit)
+
+    def test_the_internal_tls_certificate_is_shown_exported_and_renewed(self):
+        observer = api_key(self.keys["XROAD_SECURITYSERVER_OBSERVER"])
+        status, body = self.checked("GET", "/api/v1/system/certificate", observer)
+        before = json.loads(body)
+        self.assertEqual((status, before["public_key_algorithm"]), (200, "RSA"))
+        self.assertEqual(self.checked("GET", "/api/v1/system/certificate/export", observer)[0], 403)
+        status, archive = self.checked("GET", "/api/v1/system/certificate/export", self.admin)
+        self.assertEqual(status, 200)
+        with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
+            self.assertEqual(sorted(tar.getnames()), ["cert.der", "cert.pem"])
+            der = tar.extractfile("cert.der").read()
+            pem = tar.extractfile("cert.pem").read()
+        self.assertEqual(hashlib.sha256(der).hexdigest().upper(), before["hash"].replace(":", "").upper())
+        self.assertIn(b"BEGIN CERTIFICATE", pem)
+        self.assertEqual(self.checked("POST", "/api/v1/system/certificate", observer)[0], 403)
+        self.assertEqual(self.checked("POST", "/api/v1/system/certificate", self.admin)[0], 204)
+        after = json.loads(self.checked("GET", "/api/v1/system/certificate", observer)[1])
+        self.assertNotEqual(after["hash"], before["hash"])
+        # A CSR for the (new) key; the certificate in use again, or one for another key, is refused.
+        status, body = self.checked("POST", "/api/v1/system/certificate/csr", self.admin,
+                                    {"name": "C=FI, O=Roadside Test, CN=ss.example"})
+        self.assertEqual(status, 201)
+        csr_der = body
+        subject = subprocess.run(["openssl", "req", "-inform", "DER", "-noout", "-subject"], input=csr_der,
+                                 capture_output=True, check=True).stdout.decode()
+        self.assertIn("ss.example", subject)
+        # A CA issues a certificate for it, which is imported with the CA's certificate as its chain.
+        with tempfile.TemporaryDirectory() as ca:
+            def path(name):
+                return os.path.join(ca, name)
+            with open(path("req.der"), "wb") as f:
+                f.write(csr_der)
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path("ca.key"),
+                            "-out", path("ca.pem"), "-subj", "/CN=Test TLS CA", "-days", "2"], check=True,
+                           capture_output=True)
+            subprocess.run(["openssl", "req", "-inform", "DER", "-in", path("req.der"), "-out", path("req.pem")],
+                           check=True, capture_output=True)
+            subprocess.run(["openssl", "x509", "-req", "-in", path("req.pem"), "-CA", path("ca.pem"), "-CAkey",
+                            path("ca.key"), "-CAcreateserial", "-out", path("issued.pem"), "-days", "2"],
+                           check=True, capture_output=True)
+            issued = read_bytes(path("issued.pem")) + read_bytes(path("ca.pem"))
+        status, body = self.checked("POST", "/api/v1/system/certificate/import", self.admin, issued,
+                                    "application/octet-stream")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(json.loads(body)["issuer_common_name"], "Test TLS CA")
+        self.assertEqual(json.loads(self.checked("GET", "/api/v1/system/certificate", observer)[1])["issuer_common_name"],
+                         "Test TLS CA")
+        for bad in ({"name": "NOPE=x"}, {"name": ""}, {}, {"name": "CN=" + "x" * 300}):
+            status, body = self.checked("POST", "/api/v1/system/certificate/csr", self.admin, bad)
+            self.assertEqual((status, json.loads(body)["error"]["code"]), (400, "invalid_distinguished_name"), bad)
+        octets = "application/octet-stream"
+        status, archive = self.checked("GET", "/api/v1/system/certificate/export", self.admin)
+        with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
+            current = tar.extractfile("cert.pem").read()
+        status, body = self.checked("POST", "/api/v1/system/certificate/import", self.admin, current, octets)
+        self.assertEqual((status, json.loads(body)["error"]["code"]), (400, "certificate_already_exists"))
+        status, body = self.checked("POST", "/api/v1/system/certificate/import", self.admin, der, octets)
+        self.assertEqual((status, json.loads(body)["error"]["code"]), (400, "key_not_found"))
+        for bad in (b"", b"junk", b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"):
+            status, body = self.checked("POST", "/api/v1/system/certificate/import", self.admin, bad, octets)
+            self.assertEqual((status, json.loads(body)["error"]["code"]), (400, "invalid_cert"), bad)
+        audit = read_bytes(os.path.join(self.work.name, "serve.log")).decode()
+        self.assertIn('"event":"Generate certificate request for TLS"', audit)
+        self.assertIn('"event":"Import TLS certificate from file"', audit)
+        self.assertIn('"event":"Generate new internal TLS key and certificate"', audit)
+
+    def test_only_an_approved_timestamping_service_is_added(self):
+        officer = api_key(self.keys["XROAD_SECURITY_OFFICER"])
+        observer = api_key(self.keys["XROAD_SECURITYSERVER_OBSERVER"])
+        # No global configuration is downloaded here: nothing is approved.
+        self.assertEqual(json.loads(self.checked("GET", "/api/v1/timestamping-services", observer)[1]), [])
+        self.assertEqual(json.loads(self.checked("GET", "/api/v1/system/timestamping-services", observer)[1]), [])
+        tsa = {"name": "Unknown TSA", "url": "http://tsa.example", "cost_type": "FREE"}
+        self.assertEqual(self.checked("POST", "/api/v1/system/timestamping-services", observer, tsa)[0], 403)
+        status, body = self.checked("POST", "/api/v1/system/timestamping-services", officer, tsa)
+        self.assertEqual((status, json.loads(body)["error"]["code"]), (400, "timestamping_service_not_found"))
+        status, body = self.checked("POST", "/api/v1/system/timestamping-services/delete", officer, tsa)
+        self.assertEqual((status, json.loads(body)["error"]["code"]), (400, "timestamping_service_not_found"))
+        for hostile in (b"[]", b'{"name": 7}', b"\xff", b'{"name":"' + b"x" * 300 + b'","url":"u"}'):
+            self.assertEqual(self.checked("POST", "/api/v1/system/timestamping-services", officer, hostile)[0], 400)
+        status, body = self.checked("GET", "/api/v1/system/timestamping-services/prioritization-strategy", observer)
+        self.assertEqual(json.loads(body), "NONE")
+
+    def test_the_server_address_maintenance_mode_and_diagnostics_answer(self):
+        observer = api_key(self.keys["XROAD_SECURITYSERVER_OBSERVER"])
+        self.assertEqual(json.loads(self.checked("GET", "/api/v1/system/server-address", self.admin)[1]), {})
+        status, body = self.checked("GET", "/api/v1/system/maintenance-mode", self.admin)
+        self.assertEqual(json.loads(body)["status"], "DISABLED_MAINTENANCE_MODE")
+        for path in ("globalconf", "global-conf-status", "ocsp-responders", "timestamping-services",
+                     "auth-cert-req-status", "addon-status", "backup-encryption-status",
+                     "message-log-encryption-status", "proxy-memory-usage-status"):
+            status, body = self.checked("GET", "/api/v1/diagnostics/" + path, observer)
+            self.assertEqual(status, 200, path)
+        self.assertEqual(self.checked("GET", "/api/v1/diagnostics/globalconf",
+                                      api_key(self.keys["XROAD_SERVICE_ADMINISTRATOR"]))[0], 403)
+        # No configuration source answers here: the download fails, and says so.
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            conf = json.loads(self.checked("GET", "/api/v1/diagnostics/globalconf", observer)[1])
+            if conf["status_class"] != "WAITING":
+                break
+            time.sleep(0.5)
+        self.assertEqual(conf["status_class"], "FAIL")
+        self.assertEqual(conf["error"]["code"], "error_code_cannot_download_conf")
+        sources = json.loads(self.checked("GET", "/api/v1/diagnostics/global-conf-status", observer)[1])
+        self.assertTrue(sources and sources[0]["connection_status"]["status_class"] == "FAIL", sources)
+        memory = json.loads(self.checked("GET", "/api/v1/diagnostics/proxy-memory-usage-status", observer)[1])
+        self.assertGreater(memory["used_memory"], 0)
+
     def test_an_oversized_body_gets_413(self):
         key = api_key(self.keys["XROAD_SYSTEM_ADMINISTRATOR"])
         status, _, _ = self.server.call("POST", "/api/v1/system/version", key, b"x" * 60_000, "application/json")
@@ -456,6 +605,25 @@ class Onboarding(unittest.TestCase):
                 self.assertEqual(cert_now["status"], "REGISTERED", "global configuration never listed the certificate")
                 call("PUT", f"/api/v1/token-certificates/{digest}/activate", expect=204)
                 self.assertTrue(json.loads(call("GET", f"/api/v1/token-certificates/{digest}", expect=200))["active"])
+                # With global configuration: its approved TSA can be chosen, once; the server's address.
+                approved = json.loads(call("GET", "/api/v1/timestamping-services", expect=200))
+                self.assertTrue(approved, "the testbed approves a TSA")
+                tsa = approved[0]
+                self.assertEqual(json.loads(call("POST", "/api/v1/system/timestamping-services", tsa, expect=201)), tsa)
+                call("POST", "/api/v1/system/timestamping-services", tsa, expect=409)
+                self.assertEqual(json.loads(call("GET", "/api/v1/system/timestamping-services", expect=200)), [tsa])
+                waiting = json.loads(call("GET", "/api/v1/diagnostics/timestamping-services", expect=200))
+                self.assertEqual([t["url"] for t in waiting], [tsa["url"]])
+                call("POST", "/api/v1/system/timestamping-services/delete", tsa, expect=204)
+                self.assertEqual(json.loads(call("GET", "/api/v1/system/timestamping-services", expect=200)), [])
+                self.assertEqual(json.loads(call("GET", "/api/v1/system/server-address", expect=200)),
+                                 {"current_address": {"address": "127.0.0.9"}})
+                self.assertEqual(json.loads(call("GET", "/api/v1/diagnostics/globalconf", expect=200))["status_class"], "OK")
+                cas = json.loads(call("GET", "/api/v1/diagnostics/ocsp-responders", expect=200))
+                self.assertTrue(cas and cas[0]["ocsp_responders"], cas)
+                self.assertIn(cas[0]["ocsp_responders"][0]["status_class"], ("OK", "WAITING"))
+                self.assertEqual(json.loads(call("GET", "/api/v1/system/maintenance-mode", expect=200))["status"],
+                                 "DISABLED_MAINTENANCE_MODE")
                 # A registered authentication certificate is not deleted before it is unregistered.
                 call("DELETE", f"/api/v1/token-certificates/{digest}", expect=400)
                 audit = read_bytes(os.path.join(work, "serve.log")).decode()

@@ -1,0 +1,59 @@
+#include "admin/anchor_file.h"
+
+#include <fstream>
+#include <system_error>
+
+#include "base/clock.h"
+#include "crypto/digest.h"
+
+namespace roadside::admin {
+
+namespace {
+
+Error malformed(std::string why) {
+  return Error(make_error_code(globalconf::errc::malformed), std::move(why));
+}
+
+}  // namespace
+
+std::string anchor_hash(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  auto digest = crypto::digest("http://www.w3.org/2001/04/xmldsig-more#sha224", bytes);
+  std::string out;
+  if (!digest.ok()) return out;  // SHA-224 is always there: cannot happen
+  for (const unsigned char c : *digest) {
+    if (!out.empty()) out += ':';
+    out += kHex[c >> 4];
+    out += kHex[c & 0xF];
+  }
+  return out;
+}
+
+Result<AnchorFile> read_anchor(std::string_view bytes) {
+  if (bytes.size() > kMaxAnchorBytes)
+    return malformed("the anchor is larger than " + std::to_string(kMaxAnchorBytes) + " bytes");
+  ROADSIDE_TRY(globalconf::Anchor anchor, globalconf::Anchor::parse(bytes));
+  if (!anchor.generated_at) return malformed("configuration anchor has no valid generatedAt");
+  AnchorFile file{std::move(anchor), anchor_hash(bytes), {}};
+  file.created_at = format_rfc3339(*file.anchor.generated_at);
+  return file;
+}
+
+Status replace_file(const std::filesystem::path& path, std::string_view bytes) {
+  const std::filesystem::path temporary = path.string() + ".new";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.flush();
+    if (!out) return Error(std::make_error_code(std::errc::io_error), "cannot write " + temporary.string());
+  }
+  std::error_code ec;
+  std::filesystem::rename(temporary, path, ec);
+  if (ec) {
+    std::filesystem::remove(temporary, ec);
+    return Error(std::make_error_code(std::errc::io_error), "cannot replace " + path.string());
+  }
+  return {};
+}
+
+}  // namespace roadside::admin
