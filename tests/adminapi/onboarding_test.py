@@ -5,7 +5,8 @@ From an empty database and no token folder: initialization -> a signing and an a
 key with CSRs (each passes `openssl req -verify`, its subject built by the CA's profile) -> the
 testbed CA signs (`testbed sign-csr`) -> import -> authCertReg to the testbed's Central Server,
 which approves it and republishes global configuration -> REGISTERED, activated -> /readyz 200
--> clientReg of a subsystem, approved -> a REST service of it -> messages both ways with the
+-> clientReg of a subsystem, approved -> a REST service of it (HTTP for its information system) ->
+messages both ways with the
 testbed's servers -> a new signing certificate replaces the old one with no restart, and the
 next message goes out signed with it.
 
@@ -111,7 +112,7 @@ class Cli:
         self.run("certs", action, digest)
 
     def add_client(self, client):
-        return self.json("clients", "add", client)
+        return self.json("clients", "add", client, "--connection", "HTTP")
 
     def register_client(self, client):
         self.run("clients", "register", client)
@@ -203,7 +204,8 @@ class Curl:
     def add_client(self, client):
         instance, member_class, code, subsystem = client.split(":")
         return self.call("POST", "/clients", {"client": {"instance_id": instance, "member_class": member_class,
-                                                         "member_code": code, "subsystem_code": subsystem}})
+                                                         "member_code": code, "subsystem_code": subsystem,
+                                                         "connection_type": "HTTP"}})
 
     def register_client(self, client):
         self.call("PUT", f"/clients/{urllib.parse.quote(client)}/register")
@@ -363,6 +365,36 @@ proxy:
         listed = wait_for(lambda: self.api.client(SUBSYSTEM)["status"] == "REGISTERED", 60, 1)
         self.assertTrue(listed, "global configuration never listed the subsystem")
         self.assertIn('"event":"Register client"', self.log())
+
+        # A REST service of the subsystem, open to ss1's CLIENT; and, on ss2 (its own CLI through
+        # its control socket), the subsystem may call ss2's echo.
+        echo = next(s for s in self.contract["services"] if s["id"] == "SERVICE:DEV/COM/1002/SERVICE/echo")
+        self.api.add_rest_service(SUBSYSTEM, echo["url"], "echo")
+        self.api.allow(SUBSYSTEM + ":echo", "DEV:COM:1001:CLIENT")
+        ss2 = dict(self.env, ROADSIDE_CONFIG=self.contract["servers"][1]["config"])
+        # (ss2 checks the subject against its copy of global configuration, which lists the
+        # subsystem after its next refresh.)
+        self.attempt(lambda: self.api.allow("DEV:COM:1002:SERVICE:echo", SUBSYSTEM, env=ss2), "", 60)
+
+        # Messages both ways: the new server's subsystem calls ss2, ss1's client calls it.
+        ss1_client = int(self.contract["servers"][0]["client_http"].rsplit(":", 1)[1])
+        outgoing = lambda: self.rest_call(self.client_port, SUBSYSTEM, "DEV/COM/1002/SERVICE/echo/out")
+        incoming = lambda: self.rest_call(ss1_client, "DEV:COM:1001:CLIENT", "DEV/COM/1001/NEWSUB/echo/in")
+        # (ss1 knows the subsystem is here once its own copy of global configuration says so.)
+        for name, send, path in (("outgoing", outgoing, "/echo/out"), ("incoming", incoming, "/echo/in")):
+            answer = wait_for(lambda: (lambda a: a if a[0] == 200 else None)(send()), 60, 1) or send()
+            self.assertEqual(answer[0], 200, f"{name}: {answer}")
+            self.assertEqual(json.loads(answer[1])["path"], path)
+
+        # Renewal: a new signing certificate, the old one disabled, no restart: the next message
+        # can only be signed with the new one, and the provider's server accepts it.
+        renewed = self.new_certificate("sign2", "sign", ca, "DEV:COM:1001", profile_fields)
+        self.assertEqual((renewed["status"], renewed["active"]), ("REGISTERED", True))
+        self.api.cert_action(sign["certificate_details"]["hash"], "disable")
+        self.assertFalse(self.api.cert(sign["certificate_details"]["hash"])["active"])
+        answer = wait_for(lambda: (lambda a: a if a[0] == 200 else None)(outgoing()), 30, 0.5) or outgoing()
+        self.assertEqual(answer[0], 200, f"after the renewal: {answer}")
+        self.assertIn('"event":"Disable certificate"', self.log())
         self.assertNotIn(PIN, self.log())
 
 
