@@ -72,8 +72,8 @@ class HttpFront {
   FrontOptions options_;
   boost::asio::any_io_executor work_;
   RateLimiter limiter_;
-  // Passwords are checked here, one at a time, not on the database's thread; past
-  // kMaxPasswordChecks waiting, a Basic request is refused with 429 at once.
+  // Passwords are checked here, one at a time, not on the database's thread; with
+  // kMaxPasswordChecks running or waiting, a further Basic request is refused with 429 at once.
   boost::asio::thread_pool password_checks_{1};
   std::atomic<int> checking_{0};
 };

@@ -2,6 +2,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
+#include <string_view>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -44,41 +46,70 @@ struct ControlSocket::Impl {
     return cred.uid;
   }
 
-  asio::awaitable<void> serve(local::socket accepted) {
-    // A client gets request_timeout to send its request. The timer's handler shares the
-    // socket: cancel() cannot recall a handler already queued (the timer expired as the
-    // request arrived), and that handler may run after this coroutine has ended.
-    auto socket_ptr = std::make_shared<local::socket>(std::move(accepted));
-    local::socket& socket = *socket_ptr;
-    asio::steady_timer timer(socket.get_executor(), request_timeout);
+  // Closes the socket unless cancelled first. The handler shares the socket: cancel() cannot
+  // recall a handler already queued (the timer expired as the step ended), and that handler
+  // may run after the coroutine has ended.
+  static void deadline(asio::steady_timer& timer, const std::shared_ptr<local::socket>& socket_ptr) {
     timer.async_wait([socket_ptr](boost::system::error_code ec) {
       if (!ec) socket_ptr->close(ec);
     });
-    std::string request;
-    auto [ec, n] = co_await asio::async_read_until(socket, asio::dynamic_buffer(request, max_request), "\n", kTuple);
-    std::string answer;
+  }
+
+  // Reads one request: a command line and an argument line; nullopt when the client did not
+  // send both within the deadline and the size limit. Every byte read is wiped after (a PIN).
+  asio::awaitable<std::optional<ControlRequest>> read_request(local::socket& socket) {
+    std::string line, rest;
+    std::optional<ControlRequest> parsed;
+    auto [ec, n] = co_await asio::async_read_until(socket, asio::dynamic_buffer(line, max_request), "\n", kTuple);
     if (!ec) {
-      const std::string command = request.substr(0, request.find('\n'));
-      request.erase(0, command.size() + 1);
-      if (request.find('\n') == std::string::npos) {
-        auto [ec2, n2] =
-            co_await asio::async_read_until(socket, asio::dynamic_buffer(request, max_request), "\n", kTuple);
-        if (ec2) request.clear();
+      // What came after the command line is the argument line, or its start.
+      const std::size_t first = line.find('\n');
+      rest = line.substr(first + 1);
+      std::fill(line.begin() + static_cast<std::ptrdiff_t>(first), line.end(), '\0');
+      line.resize(first);
+      bool complete = rest.find('\n') != std::string::npos;
+      if (!complete) {
+        auto [ec2, n2] = co_await asio::async_read_until(socket, asio::dynamic_buffer(rest, max_request), "\n", kTuple);
+        complete = !ec2;
       }
-      // The request has been read: its handler may take longer than the reading deadline.
-      timer.cancel();
-      ControlRequest parsed{command, request.substr(0, request.find('\n')), peer_uid(socket)};
-      std::fill(request.begin(), request.end(), '\0');  // the PIN leaves memory with the request
-      answer = co_await handler(std::move(parsed));
-    } else {
-      answer = "error: incomplete request";
+      if (complete) parsed = ControlRequest{line, rest.substr(0, rest.find('\n')), peer_uid(socket)};
     }
-    timer.cancel();
+    std::fill(line.begin(), line.end(), '\0');
+    std::fill(rest.begin(), rest.end(), '\0');
+    co_return parsed;
+  }
+
+  // One connection: its request read within request_timeout, answered, and the answer written
+  // within request_timeout (a client that does not read is cut off).
+  static asio::awaitable<void> serve(std::shared_ptr<Impl> self, local::socket accepted) {
+    auto socket_ptr = std::make_shared<local::socket>(std::move(accepted));
+    local::socket& socket = *socket_ptr;
+    asio::steady_timer reading(socket.get_executor(), self->request_timeout);
+    deadline(reading, socket_ptr);
+    auto request = co_await self->read_request(socket);
+    reading.cancel();
+    std::string answer = "error: incomplete request";
+    if (request) {
+      try {
+        answer = co_await self->handler(std::move(*request));
+      } catch (const std::exception& e) {
+        log::error("control socket: a command failed", {{"error", e.what()}});
+        answer = "error: the command failed";
+      }
+    }
     answer += "\n";
+    asio::steady_timer writing(socket.get_executor(), self->request_timeout);
+    deadline(writing, socket_ptr);
     (void)co_await asio::async_write(socket, asio::buffer(answer), kTuple);
+    writing.cancel();
     boost::system::error_code ignored;
     socket.close(ignored);
   }
+
+  // Connections are served side by side (a slow admin request does not hold up a token login),
+  // at most kMaxConnections at once; past that a client is told the server is busy.
+  static constexpr int kMaxConnections = 4;
+  int serving = 0;  // on the strand
 
   // (`self` keeps this alive while the loop runs.)
   static asio::awaitable<void> accept_loop(std::shared_ptr<Impl> self) {
@@ -86,7 +117,15 @@ struct ControlSocket::Impl {
       auto [ec, socket] = co_await self->acceptor.async_accept(kTuple);
       if (ec == asio::error::operation_aborted || !self->acceptor.is_open()) co_return;
       if (ec) continue;
-      co_await self->serve(std::move(socket));  // one at a time: commands are rare
+      if (self->serving >= kMaxConnections) {
+        (void)co_await asio::async_write(socket, asio::buffer(std::string_view("error: busy, try again\n")), kTuple);
+        boost::system::error_code ignored;
+        socket.close(ignored);
+        continue;
+      }
+      ++self->serving;
+      asio::co_spawn(self->acceptor.get_executor(), serve(self, std::move(socket)),
+                     [self](const std::exception_ptr&) { --self->serving; });
     }
   }
 };

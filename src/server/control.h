@@ -1,7 +1,9 @@
 // Commands to a running server from its own host or container, over a Unix socket in the
 // data directory (<data_dir>/control.sock, owner-only: whoever can use it can read the
 // database anyway). One request per connection: a command line and an argument line; one
-// answer line, "ok: ..." or "error: ...". Commands: token-login (the PIN as argument, what
+// answer line, "ok: ..." or "error: ...". A few connections are served side by side (past
+// that: "error: busy, try again"); a client gets request_timeout to send its request and
+// again to read its answer. Commands: token-login (the PIN as argument, what
 // `roadside token login` sends), maintenance (on or off, from `roadside maintenance`) and api
 // (an admin API request of the CLI, admin/local_calls.h).
 #pragma once

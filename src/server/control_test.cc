@@ -8,6 +8,9 @@
 #include <cstring>
 #include <thread>
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -54,6 +57,40 @@ TEST(ControlSocketTimer, ClientsThatVanishOrMeetTheDeadlineLeaveTheServerServing
   io.stop();
   loop.join();
   EXPECT_GT(handled.load(), 0);
+}
+
+// A slow command (an admin request waiting on the network) does not hold up a quick one; a
+// request without its argument line is not run; the answer names who asked.
+TEST(ControlSocket, ServesSideBySideAndRunsOnlyWholeRequests) {
+  roadside::testing::TempDir dir;
+  boost::asio::io_context io;
+  std::atomic<int> run{0};
+  ControlSocket control(
+      io, dir.path() / "control.sock", [&](ControlRequest request) -> boost::asio::awaitable<std::string> {
+        ++run;
+        if (request.command == "slow") {
+          boost::asio::steady_timer wait(co_await boost::asio::this_coro::executor, 3s);
+          co_await wait.async_wait(boost::asio::use_awaitable);
+        }
+        co_return "ok: " + request.command + " " + request.argument + " from " + std::to_string(request.uid);
+      });
+  ASSERT_TRUE(control.start().ok());
+  std::thread loop([&io] { io.run(); });
+  std::thread slow([&] { (void)control_request(control.path(), "slow", "", 10s); });
+  std::this_thread::sleep_for(200ms);
+  const auto started = std::chrono::steady_clock::now();
+  auto quick = control_request(control.path(), "token-login", "1234", 2s);
+  ASSERT_TRUE(quick.ok()) << quick.error().detail();
+  EXPECT_EQ(*quick, "ok: token-login 1234 from " + std::to_string(::getuid()));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+  slow.join();
+  const int before = run.load();
+  hit_and_run(control.path(), "token-logout\n");  // no argument line: never run
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(run.load(), before);
+  control.stop();
+  io.stop();
+  loop.join();
 }
 
 }  // namespace

@@ -182,6 +182,7 @@ asio::awaitable<void> GlobalconfService::loop() {
       in_use_.last_error = snap.error().detail();
     }
     if (stopped_) break;
+    if (reload_anchor_) continue;  // replaced during the download: the timer's cancel woke nothing
     timer_.expires_after(options_.refresh_interval);
     boost::system::error_code ec;
     co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));

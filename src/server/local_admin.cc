@@ -39,7 +39,7 @@ Result<admin::Response> in_process(const config::Config& config, const std::stri
   GlobalconfService globalconf(io, GlobalconfOptions::from(config), metrics, readiness);
   ROADSIDE_TRY_STATUS(globalconf.open_cached());
   signer::SoftToken token(store);
-  if (const std::string pin = config.str("token.pin"); !pin.empty()) (void)token.login(pin);
+  if (const std::string& pin = config.str("token.pin"); !pin.empty()) (void)token.login(pin);
 
   admin::ServerState state{store, token};
   state.shared = [&globalconf] { return globalconf.shared(); };
@@ -60,9 +60,13 @@ Result<admin::Response> in_process(const config::Config& config, const std::stri
 
   ROADSIDE_TRY(auto request, admin::decode_request(line, admin::local_caller()));
   std::optional<admin::Response> answer;
-  asio::co_spawn(io, api.handle(request),
-                 [&answer](const std::exception_ptr&, admin::Response r) { answer = std::move(r); });
+  bool failed = false;
+  asio::co_spawn(io, api.handle(request), [&](const std::exception_ptr& e, admin::Response r) {
+    failed = e != nullptr;
+    answer = std::move(r);
+  });
   io.run();
+  if (failed) return Error(std::make_error_code(std::errc::operation_canceled), "the admin API failed");
   if (!answer) return Error(std::make_error_code(std::errc::operation_canceled), "the admin API gave no answer");
   return std::move(*answer);
 }
