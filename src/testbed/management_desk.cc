@@ -349,6 +349,14 @@ ManagementAnswer ManagementDesk::handle(std::string_view content_type, std::stri
   if (auto st = write_file_atomically(received_soap_path(record->id), verified->received.soap); !st.ok()) {
     log::warn("cannot keep the request's SOAP part", {{"id", record->id}, {"error", st.error().detail()}});
   }
+  // And the whole request as a MIME entity (its Content-Type, then its body), so its parts and
+  // signatures can be checked with other tools (openssl).
+  auto whole = received_soap_path(record->id).replace_extension(".http");
+  if (auto st =
+          write_file_atomically(whole, "Content-Type: " + std::string(content_type) + "\r\n\r\n" + std::string(body));
+      !st.ok()) {
+    log::warn("cannot keep the request", {{"id", record->id}, {"error", st.error().detail()}});
+  }
   log::info("management request received", {{"id", record->id},
                                             {"type", std::string(management::service_code(type))},
                                             {"server", record->change.server.to_string()},

@@ -116,7 +116,8 @@ class ManagementDesk {
   Result<globalconf::SharedParameters> shared_parameters() const;
 
   const std::filesystem::path& dir() const { return dir_; }
-  // Where handle() keeps the SOAP part of the request `id` as it arrived.
+  // Where handle() keeps the SOAP part of the request `id` as it arrived; the whole request, as
+  // a MIME entity (Content-Type, a blank line, the body), is beside it with the extension .http.
   std::filesystem::path received_soap_path(std::int64_t id) const;
 
  private:

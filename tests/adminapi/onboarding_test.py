@@ -16,6 +16,7 @@ directly), `Curl` calls the admin API with curl and an API key made over HTTP Ba
 
     onboarding_test.py ROADSIDE_BINARY
 """
+import email
 import json
 import os
 import socket
@@ -321,6 +322,37 @@ proxy:
                        check=True, capture_output=True)
         return self.api.import_cert(pem)
 
+    def check_auth_cert_reg_signatures(self):
+        """The authCertReg the Central Server received, split by a MIME parser other than ours:
+        its two signatures over the SOAP part verify with openssl, with the authentication
+        certificate and the owner's signing certificate it carries."""
+        listed = subprocess.run([ROADSIDE, "testbed", "requests", "--dir", self.testbed], check=True,
+                                capture_output=True, text=True).stdout
+        ids = [r["id"] for r in json.loads(listed) if r.get("type") == "authCertReg"]
+        self.assertTrue(ids, listed)
+        with open(os.path.join(self.testbed, "central", "received", f"{ids[-1]}.http"), "rb") as f:
+            request = email.message_from_bytes(f.read())
+        parts = request.get_payload()
+        self.assertEqual(len(parts), 6, [p.get_content_type() for p in parts])
+        soap, auth_sig, owner_sig, auth_cert, owner_cert = (p.get_payload(decode=True) for p in parts[:5])
+        with open(os.path.join(self.testbed, "central", "received", f"{ids[-1]}.xml"), "rb") as f:
+            self.assertEqual(soap, f.read())
+        files = {"soap.xml": soap, "auth.sig": auth_sig, "owner.sig": owner_sig, "auth.der": auth_cert,
+                 "owner.der": owner_cert}
+        for name, data in files.items():
+            with open(os.path.join(self.dir, name), "wb") as f:
+                f.write(data)
+        for who, algorithm in (("auth", parts[1]["signature-algorithm-id"]), ("owner", parts[2]["signature-algorithm-id"])):
+            self.assertEqual(algorithm, "SHA512withRSA")
+            at = lambda n: os.path.join(self.dir, n)
+            pub = subprocess.run(["openssl", "x509", "-inform", "DER", "-in", at(f"{who}.der"), "-pubkey", "-noout"],
+                                 check=True, capture_output=True).stdout
+            with open(at(f"{who}.pub"), "wb") as f:
+                f.write(pub)
+            verify = subprocess.run(["openssl", "dgst", "-sha512", "-verify", at(f"{who}.pub"), "-signature",
+                                     at(f"{who}.sig"), at("soap.xml")], capture_output=True, text=True)
+            self.assertIn("Verified OK", verify.stdout, f"{who}: {verify.stdout}{verify.stderr}")
+
     def rest_call(self, client_port, client, path):
         """A REST message through a client proxy: (status, body)."""
         req = urllib.request.Request(f"http://127.0.0.1:{client_port}/r1/{path}",
@@ -350,6 +382,7 @@ proxy:
         self.attempt(lambda: self.api.register(digest, self.address), "ocsp_response_unavailable", 60)
         registered = wait_for(lambda: self.api.cert(digest)["status"] == "REGISTERED", 60, 1)
         self.assertTrue(registered, "global configuration never listed the authentication certificate")
+        self.check_auth_cert_reg_signatures()
         self.api.cert_action(digest, "activate")
         self.assertTrue(wait_for(lambda: self.readyz()[0] == 200, 30), self.readyz())
         self.assertIn('"event":"Register authentication certificate"', self.log())
