@@ -1,6 +1,5 @@
 #include "admin/anchor_file.h"
 
-#include <fstream>
 #include <system_error>
 
 #include "base/clock.h"
@@ -37,23 +36,6 @@ Result<AnchorFile> read_anchor(std::string_view bytes) {
   AnchorFile file{std::move(anchor), anchor_hash(bytes), {}};
   file.created_at = format_rfc3339(*file.anchor.generated_at);
   return file;
-}
-
-Status replace_file(const std::filesystem::path& path, std::string_view bytes) {
-  const std::filesystem::path temporary = path.string() + ".new";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) return Error(std::make_error_code(std::errc::io_error), "cannot write " + temporary.string());
-  }
-  std::error_code ec;
-  std::filesystem::rename(temporary, path, ec);
-  if (ec) {
-    std::filesystem::remove(temporary, ec);
-    return Error(std::make_error_code(std::errc::io_error), "cannot replace " + path.string());
-  }
-  return {};
 }
 
 }  // namespace roadside::admin

@@ -30,7 +30,4 @@ Result<AnchorFile> read_anchor(std::string_view bytes);
 // X-Road's anchor hash of `bytes`: "AB:CD:...", 28 pairs.
 std::string anchor_hash(std::string_view bytes);
 
-// Writes `bytes` to `path` through a temporary file beside it and a rename.
-Status replace_file(const std::filesystem::path& path, std::string_view bytes);
-
 }  // namespace roadside::admin

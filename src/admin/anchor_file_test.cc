@@ -74,16 +74,6 @@ TEST(AnchorFile, RefusesHostileAndMalformedBytes) {
   }
 }
 
-TEST(AnchorFile, ReplacesAFileWhole) {
-  roadside::testing::TempDir dir;
-  const auto path = dir.path() / "anchor.xml";
-  ASSERT_TRUE(replace_file(path, "old").ok());
-  ASSERT_TRUE(replace_file(path, "new contents").ok());
-  EXPECT_EQ(roadside::testing::read_file(path), "new contents");
-  EXPECT_FALSE(std::filesystem::exists(path.string() + ".new"));
-  EXPECT_FALSE(replace_file(dir.path() / "no-such-dir" / "anchor.xml", "x").ok());
-}
-
 TEST(TarGz, WritesGzipAroundUstarEntries) {
   const std::string big(70000, 'x');  // more than one stored block
   const std::string out = tar_gz({{"cert.pem", "PEM"}, {"big", big}}, 1700000000);

@@ -1,12 +1,14 @@
 // /system/anchor: the configuration anchor named by globalconf.anchor, as X-Road's admin API
 // shows, previews and replaces it. A replacement must be of this server's instance; it is
-// written over the file (a rename: readers see the old file or the new one), and the running
+// written over the file (write_file_atomically: a temporary file of its own, flushed, renamed;
+// readers see the old file or the new one, also after a crash), and the running
 // server's configuration download takes it at once (ServerState::anchor_replaced). X-Road
 // first downloads the configuration with the new anchor and keeps the old one when that
 // fails; Roadside takes it and the next download says whether it works (/diagnostics/globalconf).
 #include "admin/anchor_file.h"
 #include "admin/endpoints.h"
 #include "base/clock.h"
+#include "base/files.h"
 #include "globalconf/parts.h"
 
 namespace roadside::admin {
@@ -93,7 +95,7 @@ void add_anchor_routes(Api& api, ServerState& state) {
              auto file = uploaded_anchor(r, state.instance());
              if (auto* e = std::get_if<ApiError>(&file)) co_return *e;
              audit_anchor(r, std::get<AnchorFile>(file));
-             if (auto st = replace_file(state.anchor_file, r.body); !st.ok())
+             if (auto st = write_file_atomically(state.anchor_file, r.body); !st.ok())
                co_return ApiError{500, {"anchor_upload_failed", {}}, {}, st.error().to_string()};
              state.anchor_replaced();
              co_return empty_response(201);
@@ -114,7 +116,7 @@ void add_anchor_routes(Api& api, ServerState& state) {
                                   {},
                                   "set globalconf.anchor to the file the anchor is to be written to"};
              }
-             if (auto st = replace_file(state.anchor_file, r.body); !st.ok())
+             if (auto st = write_file_atomically(state.anchor_file, r.body); !st.ok())
                co_return ApiError{500, {"anchor_upload_failed", {}}, {}, st.error().to_string()};
              co_return empty_response(201);
            },

@@ -66,7 +66,11 @@ Outcome call(const Common& common, const LocalRequest& request) {
   // Answered in this process, a change's audit record goes where the server's would; standard
   // output is the answer's.
   const std::string audit = cfg->str("log.audit");
-  (void)log::init(log::Level::error, audit == "stdout" ? "/dev/stderr" : audit);
+  if (auto st = log::init(log::Level::error, audit == "stdout" ? "/dev/stderr" : audit); !st.ok()) {
+    // A change answered here would go unaudited.
+    std::cerr << "roadside: the audit log (log.audit) cannot be opened: " << st.error().detail() << "\n";
+    return {std::nullopt, 2};
+  }
   auto answer = server::call_admin_api(*cfg, request);
   if (!answer.ok()) {
     std::cerr << "roadside: " << answer.error().detail() << "\n";
