@@ -461,6 +461,25 @@ TEST(HttpFront, PasswordChecksLeaveTheDatabaseThreadFreeAndAreCapped) {
   EXPECT_EQ(f.call("GET", "/api/v1/api-keys", "Basic " + crypto::base64_encode("admin:pw")).first, 200);
 }
 
+// At a stop the password checks under way finish (their callers get their answers) and no new
+// one starts.
+TEST(HttpFront, AStopLetsPasswordChecksFinishAndStartsNoNewOne) {
+  Front f(loopback_options());
+  std::vector<std::thread> callers;
+  std::atomic<int> answered{0};
+  for (int i = 0; i < 3; ++i) {
+    callers.emplace_back([&] {
+      const int status = f.call("GET", "/api/v1/api-keys", "Basic " + crypto::base64_encode("admin:wrong")).first;
+      if (status == 401 || status == 429) ++answered;
+    });
+  }
+  std::this_thread::sleep_for(100ms);
+  f.front.finish_password_checks();
+  for (auto& t : callers) t.join();
+  EXPECT_EQ(answered.load(), 3);
+  EXPECT_EQ(f.call("GET", "/api/v1/api-keys", "Basic " + crypto::base64_encode("admin:pw")).first, 503);
+}
+
 TEST(HttpFront, RefusesOutsideTheWhitelistPastTheRateAndOverTheBodyLimit) {
   FrontOptions o = loopback_options();
   o.key_management_whitelist = *AddressList::parse("192.0.2.0/24");

@@ -88,6 +88,7 @@ boost::asio::awaitable<std::variant<Caller, ApiError>> HttpFront::administrator(
   // One checked in the last minute needs none, and waits for none.
   bool ok = pending->remembered;
   if (!ok) {
+    if (finishing_) co_return refusal(503, "service_unavailable", "the server is stopping");
     if (checking_.fetch_add(1) >= kMaxPasswordChecks) {
       --checking_;
       log::warn("admin API: too many password checks at once", {{"address", address}});
@@ -108,6 +109,11 @@ boost::asio::awaitable<std::variant<Caller, ApiError>> HttpFront::administrator(
   }
   // An administrator manages keys as X-Road's system administrator does.
   co_return Caller{name, Roles().add(Role::system_administrator), AuthKind::http_basic, address};
+}
+
+void HttpFront::finish_password_checks() {
+  finishing_ = true;
+  password_checks_.join();
 }
 
 net::Handler HttpFront::handler() {

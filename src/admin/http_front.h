@@ -56,6 +56,10 @@ class HttpFront {
   HttpFront(const Api& api, ApiKeys& keys, Administrators& administrators, FrontOptions options,
             boost::asio::any_io_executor work);
 
+  // At a stop, before the listeners drain: refuses new password checks (503) and waits for those
+  // running or waiting (a few PBKDF2s), so none outlives the connection waiting for it.
+  void finish_password_checks();
+
   // The listener's handler.
   boost::asio::awaitable<void> serve(net::ServerExchange& exchange);
   net::Handler handler();
@@ -76,6 +80,7 @@ class HttpFront {
   // kMaxPasswordChecks running or waiting, a further Basic request is refused with 429 at once.
   boost::asio::thread_pool password_checks_{1};
   std::atomic<int> checking_{0};
+  std::atomic<bool> finishing_{false};
 };
 
 }  // namespace roadside::admin

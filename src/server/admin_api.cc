@@ -193,6 +193,7 @@ boost::asio::awaitable<admin::Response> AdminApi::call_local(std::string_view li
 
 boost::asio::awaitable<void> AdminApi::stop() {
   stopped_ = true;
+  if (front_) front_->finish_password_checks();
   boost::asio::post(timer_.get_executor(), [this] { timer_.cancel(); });
   co_return;
 }
