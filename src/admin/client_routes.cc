@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "admin/conf_json.h"
 #include "admin/endpoints.h"
 #include "admin/ids.h"
 #include "admin/management_requests.h"
@@ -65,7 +66,7 @@ std::optional<IsAuth> is_auth_of(std::string_view type) {
 }
 
 // The newest configuration; server_not_initialized before the first.
-OrApiError<ServerConf> load_conf(ServerState& state) {
+OrApiError<ServerConf> initialized_conf(ServerState& state) {
   auto latest = serverconf::load_latest(state.store);
   if (!latest.ok()) {
     if (latest.error().code() == serverconf::errc::no_conf) return bad_request("server_not_initialized");
@@ -75,9 +76,7 @@ OrApiError<ServerConf> load_conf(ServerState& state) {
 }
 
 std::optional<ApiError> save(ServerState& state, const ServerConf& conf, const std::string& why) {
-  auto applied = serverconf::apply(state.store, conf, "admin API: " + why);
-  if (!applied.ok()) return internal_error(applied.error());
-  return std::nullopt;
+  return store_conf(state, conf, why);
 }
 
 serverconf::Client* find_client(ServerConf& conf, const XRoadId& id) {
@@ -169,7 +168,7 @@ HandlerResult find_clients(ServerState& state, Request& r) {
   }
   if (!show_members || !internal || !exclude_local) return bad_request("invalid_parameters");
 
-  auto conf = load_conf(state);
+  auto conf = initialized_conf(state);
   if (auto* e = std::get_if<ApiError>(&conf)) return std::move(*e);
   const ServerConf& c = std::get<ServerConf>(conf);
   const Facts f = facts(state);
@@ -224,7 +223,7 @@ HandlerResult add_client(ServerState& state, Request& r) {
     is_auth = *mode;
   }
 
-  auto conf = load_conf(state);
+  auto conf = initialized_conf(state);
   if (auto* e = std::get_if<ApiError>(&conf)) return std::move(*e);
   ServerConf& c = std::get<ServerConf>(conf);
   const std::string instance(c.owner.instance());
@@ -257,7 +256,7 @@ HandlerResult add_client(ServerState& state, Request& r) {
 }
 
 HandlerResult get_client(ServerState& state, Request& r) {
-  auto conf = load_conf(state);
+  auto conf = initialized_conf(state);
   if (auto* e = std::get_if<ApiError>(&conf)) return std::move(*e);
   ServerConf& c = std::get<ServerConf>(conf);
   auto client = path_client(c, r);
@@ -272,7 +271,7 @@ HandlerResult update_client(ServerState& state, Request& r) {
   const std::string type = json_string(body, "connection_type");
   const auto mode = is_auth_of(type);
   if (!mode) return bad_request("invalid_connection_type", {type});
-  auto conf = load_conf(state);
+  auto conf = initialized_conf(state);
   if (auto* e = std::get_if<ApiError>(&conf)) return std::move(*e);
   ServerConf& c = std::get<ServerConf>(conf);
   auto client = path_client(c, r);
@@ -287,7 +286,7 @@ HandlerResult update_client(ServerState& state, Request& r) {
 // DELETE /clients/{id}: as X-Road allows it, a client not registered (SAVED, GLOBAL_ERROR) or
 // unregistered (DELETION_IN_PROGRESS), never the owner; with its services, groups and rights.
 HandlerResult delete_client(ServerState& state, Request& r) {
-  auto conf = load_conf(state);
+  auto conf = initialized_conf(state);
   if (auto* e = std::get_if<ApiError>(&conf)) return std::move(*e);
   ServerConf& c = std::get<ServerConf>(conf);
   auto client = path_client(c, r);
@@ -315,7 +314,7 @@ HandlerResult delete_client(ServerState& state, Request& r) {
 // Sets the status of `id` in the newest configuration (after a management request was sent:
 // the configuration may have changed meanwhile).
 std::optional<ApiError> set_status(ServerState& state, const XRoadId& id, ClientStatus status) {
-  auto conf = load_conf(state);
+  auto conf = initialized_conf(state);
   if (auto* e = std::get_if<ApiError>(&conf)) return std::move(*e);
   ServerConf& c = std::get<ServerConf>(conf);
   serverconf::Client* client = find_client(c, id);
@@ -347,7 +346,7 @@ std::optional<std::string> client_name(const Request& r) {
 
 // Checks the client's status as X-Road does before each request and builds it.
 OrApiError<Outgoing> prepare(ServerState& state, const Request& r, ClientRequest type) {
-  auto conf = load_conf(state);
+  auto conf = initialized_conf(state);
   if (auto* e = std::get_if<ApiError>(&conf)) return std::move(*e);
   ServerConf& c = std::get<ServerConf>(conf);
   auto found = path_client(c, r);
@@ -455,7 +454,7 @@ bool hash_ok(const std::string& hash) {
 }
 
 HandlerResult list_tls_certs(ServerState& state, Request& r) {
-  auto conf = load_conf(state);
+  auto conf = initialized_conf(state);
   if (auto* e = std::get_if<ApiError>(&conf)) return std::move(*e);
   auto client = path_client(std::get<ServerConf>(conf), r);
   if (auto* e = std::get_if<ApiError>(&client)) return std::move(*e);
@@ -469,7 +468,7 @@ HandlerResult add_tls_cert(ServerState& state, Request& r) {
   auto cert = crypto::Certificate::from_der(r.body);
   if (!cert.ok()) cert = crypto::Certificate::from_pem(r.body);
   if (!cert.ok()) return bad_request("invalid_cert", {}, cert.error().detail());
-  auto conf = load_conf(state);
+  auto conf = initialized_conf(state);
   if (auto* e = std::get_if<ApiError>(&conf)) return std::move(*e);
   ServerConf& c = std::get<ServerConf>(conf);
   auto client = path_client(c, r);
@@ -487,7 +486,7 @@ HandlerResult add_tls_cert(ServerState& state, Request& r) {
 HandlerResult tls_cert(ServerState& state, Request& r, bool remove) {
   const std::string& hash = r.param("hash");
   if (!hash_ok(hash)) return bad_request("invalid_hash", {hash});
-  auto conf = load_conf(state);
+  auto conf = initialized_conf(state);
   if (auto* e = std::get_if<ApiError>(&conf)) return std::move(*e);
   ServerConf& c = std::get<ServerConf>(conf);
   auto client = path_client(c, r);
@@ -505,7 +504,7 @@ HandlerResult tls_cert(ServerState& state, Request& r, bool remove) {
 
 // GET /clients/{id}/sign-certificates: the signing certificates of the client's member.
 HandlerResult sign_certs(ServerState& state, Request& r) {
-  auto conf = load_conf(state);
+  auto conf = initialized_conf(state);
   if (auto* e = std::get_if<ApiError>(&conf)) return std::move(*e);
   auto client = path_client(std::get<ServerConf>(conf), r);
   if (auto* e = std::get_if<ApiError>(&client)) return std::move(*e);

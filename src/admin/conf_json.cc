@@ -23,8 +23,14 @@ std::variant<ServerConf, ApiError> load_conf(ServerState& state) {
 }
 
 std::optional<ApiError> store_conf(ServerState& state, const ServerConf& conf, const std::string& source) {
+  // Another writer (the CLI in its own process, another node) stored a revision since this
+  // one was read: 409, and the caller reads again.
+  const auto conf_write_error = [](const Error& e) -> ApiError {
+    if (e.code() == serverconf::errc::changed) return ApiError{409, {"configuration_changed", {}}, {}, e.detail()};
+    return internal_error(e);
+  };
   auto applied = serverconf::apply(state.store, conf, "admin API: " + source);
-  if (!applied.ok()) return internal_error(applied.error());
+  if (!applied.ok()) return conf_write_error(applied.error());
   return std::nullopt;
 }
 

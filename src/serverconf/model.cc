@@ -11,11 +11,12 @@
 namespace roadside::serverconf {
 
 const FaultCategory& serverconf_category() noexcept {
-  static const TableCategory<errc> c("serverconf",
-                                     {
-                                         {errc::invalid_conf, "invalid_conf", "invalid server configuration"},
-                                         {errc::no_conf, "server_not_configured", "no server configuration applied"},
-                                     });
+  static const TableCategory<errc> c(
+      "serverconf", {
+                        {errc::invalid_conf, "invalid_conf", "invalid server configuration"},
+                        {errc::no_conf, "server_not_configured", "no server configuration applied"},
+                        {errc::changed, "configuration_changed", "the server configuration changed meanwhile"},
+                    });
   return c;
 }
 

@@ -29,6 +29,7 @@ namespace roadside::serverconf {
 enum class errc {
   invalid_conf = 1,  // the YAML file does not describe a valid configuration
   no_conf,           // nothing applied yet
+  changed,           // a change based on a revision that is no longer the newest (apply)
 };
 const FaultCategory& serverconf_category() noexcept;
 inline std::error_code make_error_code(errc e) {
@@ -167,6 +168,10 @@ class ServerConf {
   std::vector<AccessRight> access;
   std::vector<ServiceDescription> descriptions;
   std::int64_t last_id = 0;  // the highest id given to a description, an endpoint or a local group
+  // The stored revision this was read from (load_latest), so a change made of it is refused if
+  // another was stored meanwhile (apply); 0 for a document of its own (a YAML file). Not part
+  // of the document.
+  std::int64_t read_at_revision = 0;
 
   // Gives what the YAML file (or a revision stored before descriptions existed) leaves out:
   // every service a description (a client's services of one WSDL or OpenAPI URL share one, a

@@ -31,7 +31,8 @@ Result<Revision> load_latest(storage::Store& store) {
                  "no server configuration has been applied (roadside apply FILE, or serve --server-conf FILE)");
   }
   ROADSIDE_TRY(ServerConf conf, ServerConf::from_json(storage::as_text((*rows)[0][1]).value_or("")));
-  return Revision{storage::as_int((*rows)[0][0]).value_or(0), std::make_shared<const ServerConf>(std::move(conf))};
+  conf.read_at_revision = storage::as_int((*rows)[0][0]).value_or(0);
+  return Revision{conf.read_at_revision, std::make_shared<const ServerConf>(std::move(conf))};
 }
 
 namespace {
@@ -60,13 +61,17 @@ Result<std::pair<std::int64_t, bool>> apply(storage::Store& store, const ServerC
   auto done = store.transaction([&](storage::Connection& c) -> Status {
     ROADSIDE_TRY(auto rows, c.query("SELECT revision, digest, document FROM server_configuration ORDER BY revision "
                                     "DESC LIMIT 1"));
-    std::int64_t latest = 0;
+    std::int64_t latest = rows.empty() ? 0 : storage::as_int(rows[0][0]).value_or(0);
+    if (conf.read_at_revision != 0 && conf.read_at_revision != latest) {
+      return Error(make_error_code(errc::changed),
+                   "the server configuration changed meanwhile: revision " + std::to_string(latest) +
+                       " is the newest, this change was made of revision " + std::to_string(conf.read_at_revision));
+    }
     ROADSIDE_TRY(const ServerConf complete,
                  with_statuses(conf, rows.empty() ? std::string() : storage::as_text(rows[0][2]).value_or("")));
     const std::string document = complete.to_json();
     const std::string digest = crypto::to_hex(crypto::sha256(document));
     if (!rows.empty()) {
-      latest = storage::as_int(rows[0][0]).value_or(0);
       if (storage::as_text(rows[0][1]).value_or("") == digest) {
         out = {latest, false};
         return {};

@@ -25,7 +25,9 @@ Result<Revision> load_latest(storage::Store& store);
 Result<std::int64_t> latest_revision(storage::Store& store);
 
 // Stores `conf` as a new revision unless it equals the newest one. Returns the newest
-// revision number and whether this call added it. A client without a status (YAML that names
+// revision number and whether this call added it. A `conf` read from the database
+// (read_at_revision) is refused with errc::changed when another revision was stored since:
+// nobody's change is lost to a writer that read before it. A client without a status (YAML that names
 // none) keeps the newest revision's status for it, or is REGISTERED when new.
 Result<std::pair<std::int64_t, bool>> apply(storage::Store& store, const ServerConf& conf, std::string_view source);
 

@@ -224,6 +224,21 @@ TEST(ServerConf, ApplyingTheSameDocumentTwiceAddsOneRevision) {
   auto latest = load_latest(store);
   ASSERT_TRUE(latest.ok());
   EXPECT_EQ(latest->conf->services[0].timeout, std::chrono::seconds(9));
+
+  // Two writers read revision 2; the second to store loses nothing of the first's: it is
+  // refused and reads again.
+  EXPECT_EQ(latest->conf->read_at_revision, 2);
+  ServerConf mine = *latest->conf, theirs = *latest->conf;
+  mine.services[0].timeout = std::chrono::seconds(11);
+  theirs.services[0].timeout = std::chrono::seconds(12);
+  EXPECT_EQ(*apply(store, theirs, "another process"), std::make_pair(std::int64_t{3}, true));
+  auto refused = apply(store, mine, "this process");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), errc::changed);
+  EXPECT_EQ(refused.error().fault_code(), "configuration_changed");
+  EXPECT_EQ(load_latest(store)->conf->services[0].timeout, std::chrono::seconds(12));
+  // A document of its own (a YAML file) is applied over whatever is newest.
+  EXPECT_TRUE(apply(store, *c, "file").ok());
 }
 
 }  // namespace
