@@ -22,7 +22,8 @@ void add_token_routes(Api& api, ServerState& state);
 // global configuration, their subjects built by each CA's certificate profile.
 void add_csr_routes(Api& api, ServerState& state);
 
-// PUT /token-certificates/{hash}/register: X-Road's authCertReg to the Central Server.
+// PUT /token-certificates/{hash}/register and /unregister: X-Road's authCertReg (HTTPS to the
+// Central Server) and authCertDeletion (through the client proxy).
 void add_registration_routes(Api& api, ServerState& state);
 
 // /clients: the members and subsystems the server hosts, their status, connection type and TLS

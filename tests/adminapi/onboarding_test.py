@@ -428,6 +428,14 @@ proxy:
         answer = wait_for(lambda: (lambda a: a if a[0] == 200 else None)(outgoing()), 30, 0.5) or outgoing()
         self.assertEqual(answer[0], 200, f"after the renewal: {answer}")
         self.assertIn('"event":"Disable certificate"', self.log())
+
+        # authCertDeletion: the authentication certificate waits in DELETION_IN_PROGRESS until
+        # global configuration no longer lists it, and is SAVED again.
+        self.api.cert_action(digest, "unregister")
+        self.assertEqual(self.api.cert(digest)["status"], "DELETION_IN_PROGRESS")
+        self.assertTrue(wait_for(lambda: self.api.cert(digest)["status"] == "SAVED", 60, 1),
+                        "global configuration kept listing the unregistered certificate")
+        self.assertIn('"event":"Unregister authentication certificate"', self.log())
         self.assertNotIn(PIN, self.log())
 
 
