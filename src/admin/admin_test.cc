@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "admin/address_list.h"
+#include "admin/admin_test_support.h"
 #include "admin/administrators.h"
 #include "admin/api.h"
 #include "admin/api_keys.h"
@@ -180,14 +181,7 @@ TEST(Administrators, CheckTheStoredHashAndAConfiguredCryptHash) {
   EXPECT_FALSE(password_matches("x", "plain-text"));
 }
 
-// Runs an Api request to completion on a private io_context.
-Response run(const Api& api, Request request) {
-  boost::asio::io_context io;
-  auto future = boost::asio::co_spawn(
-      io, [&]() -> asio::awaitable<Response> { co_return co_await api.handle(request); }, boost::asio::use_future);
-  io.run();
-  return future.get();
-}
+using test_support::run;
 
 TEST(Api, EnforcesPermissionsRefusesChangesOnSecondariesAndAuditsChanges) {
   roadside::testing::TempDir dir;
@@ -311,13 +305,7 @@ TEST(CertStates, AuthenticationCertificatesFollowGlobalConfiguration) {
   ASSERT_TRUE(key.ok());
   auto csr = token.make_csr(key->key_id, signer::KeyUsage::authentication, std::nullopt, {{"CN", "ss9"}}, "FiVRK");
   ASSERT_TRUE(csr.ok()) << csr.error().to_string();
-  auto request = crypto::CertificateRequest::from_der(csr->der);
-  ASSERT_TRUE(request.ok());
-  const auto ca_key = *crypto::PrivateKey::generate(crypto::KeyType::ec_p256);
-  const auto ca =
-      *crypto::issue_certificate({.common_name = "CA", .usage = crypto::Usage::ca}, ca_key, nullptr, ca_key);
-  auto cert = crypto::issue_certificate_for_public_key(
-      {.common_name = "ss9", .usage = crypto::Usage::tls_server_and_client}, request->public_key_der(), ca, ca_key);
+  auto cert = test_support::issue_for_csr(csr->der, "ss9", crypto::Usage::tls_server_and_client);
   ASSERT_TRUE(cert.ok()) << cert.error().to_string();
   auto imported = token.import_certificate(*cert);
   ASSERT_TRUE(imported.ok()) << imported.error().to_string();

@@ -21,6 +21,12 @@ void add_all_routes(Api& api, ServerState& state, ApiKeys& keys, SystemFacts fac
   add_system_routes(api, std::move(facts));
 }
 
+SystemFacts SystemFacts::of_role(std::string_view role) {
+  std::string type(role);
+  for (char& ch : type) ch = static_cast<char>(ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch);
+  return {type};
+}
+
 std::optional<XRoadId> stored_server_id(storage::Store& store) {
   auto latest = serverconf::load_latest(store);
   if (!latest.ok() || latest->conf->server_code.empty()) return std::nullopt;

@@ -9,6 +9,7 @@
 #include <boost/asio/use_future.hpp>
 #include <gtest/gtest.h>
 
+#include "admin/admin_test_support.h"
 #include "admin/client_states.h"
 #include "admin/endpoints.h"
 #include "crypto/csr.h"
@@ -123,13 +124,7 @@ TEST(ClientStates, StoredAsJsonAndYamlAndKeptByApply) {
   EXPECT_EQ(serverconf::load_latest(store)->conf->clients[1].status, ClientStatus::deletion_in_progress);
 }
 
-Response run(const Api& api, Request request) {
-  boost::asio::io_context io;
-  auto future = boost::asio::co_spawn(
-      io, [&]() -> asio::awaitable<Response> { co_return co_await api.handle(request); }, boost::asio::use_future);
-  io.run();
-  return future.get();
-}
+using test_support::run;
 
 // A server of owner DEV:COM:1234 with its owner's signing key, and a fake client proxy that
 // answers as the Central Server (or with `fault`).
@@ -177,14 +172,7 @@ struct Server {
     ASSERT_TRUE(key.ok());
     auto csr = token.make_csr(key->key_id, signer::KeyUsage::signing, member, {{"CN", "x"}}, "FiVRK");
     ASSERT_TRUE(csr.ok()) << csr.error().to_string();
-    auto request = crypto::CertificateRequest::from_der(csr->der);
-    ASSERT_TRUE(request.ok());
-    const auto ca_key = *crypto::PrivateKey::generate(crypto::KeyType::ec_p256);
-    const auto ca =
-        *crypto::issue_certificate({.common_name = "CA", .usage = crypto::Usage::ca}, ca_key, nullptr, ca_key);
-    auto cert = crypto::issue_certificate_for_public_key(
-        {.common_name = std::string(member.member_code()), .usage = crypto::Usage::signing}, request->public_key_der(),
-        ca, ca_key);
+    auto cert = test_support::issue_for_csr(csr->der, std::string(member.member_code()), crypto::Usage::signing);
     ASSERT_TRUE(cert.ok()) << cert.error().to_string();
     auto imported = token.import_certificate(*cert, member);
     ASSERT_TRUE(imported.ok()) << imported.error().to_string();

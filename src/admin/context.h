@@ -30,6 +30,12 @@ struct JobStatus {
   std::string error;                      // why the last attempt failed; "" when it worked
 };
 
+// What a sender without a running server (the CLI in its own process) answers.
+inline Error no_running_server() {
+  return Error(std::make_error_code(std::errc::operation_not_supported),
+               "sending to the Central Server needs a running server");
+}
+
 struct ServerState {
   storage::Store& store;
   signer::SoftToken& token;
@@ -47,8 +53,7 @@ struct ServerState {
       std::string url, crypto::Certificate server_cert, std::string content_type, std::string body)>
       post_auth_cert_reg = [](std::string, crypto::Certificate, std::string,
                               std::string) -> asio::awaitable<Result<std::pair<std::string, std::string>>> {
-    co_return Error(std::make_error_code(std::errc::operation_not_supported),
-                    "sending to the Central Server needs a running server");
+    co_return no_running_server();
   };
   // Sends a management request other than authCertReg as X-Road's Security Server does: an
   // HTTP POST to this server's own client proxy (127.0.0.1), which carries it to the
@@ -58,8 +63,7 @@ struct ServerState {
                                                                              std::string body)>
       post_management_request =
           [](std::string, std::string) -> asio::awaitable<Result<std::pair<std::string, std::string>>> {
-    co_return Error(std::make_error_code(std::errc::operation_not_supported),
-                    "sending to the Central Server needs a running server");
+    co_return no_running_server();
   };
   // Reads a service description (WSDL, OpenAPI) by HTTP GET, http or https (any server
   // certificate, as X-Road reads them), no redirects, within the limits of the server's

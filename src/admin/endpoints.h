@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "admin/api.h"
 #include "admin/api_keys.h"
@@ -14,6 +15,8 @@ void add_api_key_routes(Api& api, ApiKeys& keys);
 
 struct SystemFacts {
   std::string node_type;  // PRIMARY, SECONDARY or STANDALONE
+  // From the node.role option: standalone, primary or secondary.
+  static SystemFacts of_role(std::string_view role);
 };
 // /tokens, /keys, /token-certificates: the software token's keys, CSRs and certificates.
 void add_token_routes(Api& api, ServerState& state);

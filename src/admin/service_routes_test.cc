@@ -8,6 +8,7 @@
 #include <boost/asio/use_future.hpp>
 #include <gtest/gtest.h>
 
+#include "admin/admin_test_support.h"
 #include "admin/conf_json.h"
 #include "admin/endpoints.h"
 #include "serverconf/revisions.h"
@@ -82,11 +83,7 @@ clients:
   std::pair<unsigned, nlohmann::json> call(Verb method, std::string path, std::string body = {}) {
     Request request{.method = method, .path = std::move(path), .body = std::move(body)};
     request.caller = {"admin", Roles::all(), AuthKind::local, {}};
-    boost::asio::io_context io;
-    auto future = boost::asio::co_spawn(
-        io, [&]() -> asio::awaitable<Response> { co_return co_await api.handle(request); }, boost::asio::use_future);
-    io.run();
-    Response r = future.get();
+    const Response r = test_support::run(api, std::move(request));
     return {r.status, r.body.empty() ? nlohmann::json() : nlohmann::json::parse(r.body, nullptr, false)};
   }
   std::string code(const nlohmann::json& answer) { return answer["error"].value("code", ""); }

@@ -133,9 +133,8 @@ Status AdminApi::start() {
   administrators_ = std::make_unique<admin::Administrators>(store_, options_.configured_administrator);
   const bool secondary = options_.node_role == "secondary";
   api_ = std::make_unique<admin::Api>(secondary);
-  std::string node_type = options_.node_role;
-  for (char& ch : node_type) ch = static_cast<char>(ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch);
-  admin::add_all_routes(*api_, state_, *keys_, {node_type});
+  const auto facts = admin::SystemFacts::of_role(options_.node_role);
+  admin::add_all_routes(*api_, state_, *keys_, facts);
   front_ = std::make_unique<admin::HttpFront>(*api_, *keys_, *administrators_, options_.front, work_.get_executor());
 
   net::TlsServerConfig server_tls;
@@ -148,7 +147,7 @@ Status AdminApi::start() {
   listener.limits.max_body_bytes = std::max(options_.front.regular_body_limit, options_.front.upload_body_limit);
   auto port = listeners_.add(std::move(listener), front_->handler());
   if (!port.ok()) return port.error();
-  log::info("admin API listening", {{"address", options_.address}, {"port", *port}, {"node_type", node_type}});
+  log::info("admin API listening", {{"address", options_.address}, {"port", *port}, {"node_type", facts.node_type}});
   follower_only_ = secondary;  // a secondary reads what the primary changes, and changes nothing
   boost::asio::co_spawn(work_, follow(), boost::asio::detached);
   return {};

@@ -54,9 +54,7 @@ Result<admin::Response> in_process(const config::Config& config, const std::stri
   state.store_internal_tls = [&store](const std::string& pem) { return store_internal_tls(store, pem); };
   admin::ApiKeys keys(store);
   admin::Api api(options.secondary());
-  std::string node_type = options.role;
-  for (char& ch : node_type) ch = static_cast<char>(ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch);
-  admin::add_all_routes(api, state, keys, {node_type});
+  admin::add_all_routes(api, state, keys, admin::SystemFacts::of_role(options.role));
 
   ROADSIDE_TRY(auto request, admin::decode_request(line, admin::local_caller()));
   std::optional<admin::Response> answer;
