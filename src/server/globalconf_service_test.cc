@@ -123,7 +123,7 @@ TEST(AnchorReload, TheLoopDownloadsWithTheReplacedAnchor) {
   auto round_after = [&](std::optional<Clock::time_point> before) {
     for (int i = 0; i < 200; ++i) {
       io.run_for(std::chrono::milliseconds(50));
-      const auto round = service.last_round();
+      auto round = service.last_round();
       if (round.last && round.last != before && !round.error.empty()) return round;
     }
     return service.last_round();
