@@ -221,6 +221,115 @@ ALTER TABLE token_keys ALTER COLUMN usage DROP NOT NULL;
 ALTER TABLE token_keys ADD COLUMN label TEXT NOT NULL DEFAULT '';
 ALTER TABLE token_keys ADD COLUMN public_key BYTEA;
 )sql"},
+    // The message log (X-Road's LOGRECORD and LAST_ARCHIVE_DIGEST): a record per logged
+    // request or response, the REST body or SOAP attachments in pieces of at most 1 MiB (a body
+    // streams from its spool file into the table and back, never whole in memory), the
+    // time-stamps that cover records, the last link of each archive group's chain, and the
+    // time-stamper's state that every node of a cluster reads. message and the pieces are
+    // sealed (AES-256-GCM) when key_id is set.
+    Migration{8, "message log",
+              R"sql(
+CREATE TABLE messagelog_records (
+  id                INTEGER PRIMARY KEY AUTOINCREMENT,
+  time_ms           INTEGER NOT NULL,
+  query_id          TEXT NOT NULL,
+  x_request_id      TEXT NOT NULL,
+  response          INTEGER NOT NULL,
+  client            TEXT NOT NULL,
+  member_group      TEXT NOT NULL,
+  subsystem_group   TEXT NOT NULL,
+  body_logged       INTEGER NOT NULL,
+  key_id            TEXT,
+  message           BLOB NOT NULL,
+  attachments       INTEGER NOT NULL,
+  signature         TEXT NOT NULL,
+  signature_hash    TEXT NOT NULL,
+  hash_chain_result TEXT,
+  hash_chain        TEXT,
+  timestamp_id      INTEGER,
+  ts_hash_chain     TEXT,
+  archived          INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX messagelog_records_pending ON messagelog_records (id) WHERE timestamp_id IS NULL;
+CREATE INDEX messagelog_records_unarchived ON messagelog_records (id) WHERE archived = 0;
+CREATE INDEX messagelog_records_query ON messagelog_records (query_id);
+CREATE INDEX messagelog_records_time ON messagelog_records (time_ms);
+CREATE TABLE messagelog_pieces (
+  record_id  INTEGER NOT NULL,
+  attachment INTEGER NOT NULL,
+  seq        INTEGER NOT NULL,
+  data       BLOB NOT NULL,
+  PRIMARY KEY (record_id, attachment, seq)
+);
+CREATE TABLE messagelog_timestamps (
+  id                INTEGER PRIMARY KEY AUTOINCREMENT,
+  time_ms           INTEGER NOT NULL,
+  token             BLOB NOT NULL,
+  hash_chain_result TEXT,
+  tsa_url           TEXT NOT NULL,
+  archived          INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE messagelog_archive_links (
+  group_name TEXT PRIMARY KEY,
+  digest     TEXT NOT NULL,
+  file_name  TEXT NOT NULL
+);
+CREATE TABLE messagelog_state (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+)sql",
+              R"sql(
+CREATE TABLE messagelog_records (
+  id                BIGSERIAL PRIMARY KEY,
+  time_ms           BIGINT NOT NULL,
+  query_id          TEXT NOT NULL,
+  x_request_id      TEXT NOT NULL,
+  response          INTEGER NOT NULL,
+  client            TEXT NOT NULL,
+  member_group      TEXT NOT NULL,
+  subsystem_group   TEXT NOT NULL,
+  body_logged       INTEGER NOT NULL,
+  key_id            TEXT,
+  message           BYTEA NOT NULL,
+  attachments       INTEGER NOT NULL,
+  signature         TEXT NOT NULL,
+  signature_hash    TEXT NOT NULL,
+  hash_chain_result TEXT,
+  hash_chain        TEXT,
+  timestamp_id      BIGINT,
+  ts_hash_chain     TEXT,
+  archived          INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX messagelog_records_pending ON messagelog_records (id) WHERE timestamp_id IS NULL;
+CREATE INDEX messagelog_records_unarchived ON messagelog_records (id) WHERE archived = 0;
+CREATE INDEX messagelog_records_query ON messagelog_records (query_id);
+CREATE INDEX messagelog_records_time ON messagelog_records (time_ms);
+CREATE TABLE messagelog_pieces (
+  record_id  BIGINT NOT NULL,
+  attachment INTEGER NOT NULL,
+  seq        INTEGER NOT NULL,
+  data       BYTEA NOT NULL,
+  PRIMARY KEY (record_id, attachment, seq)
+);
+CREATE TABLE messagelog_timestamps (
+  id                BIGSERIAL PRIMARY KEY,
+  time_ms           BIGINT NOT NULL,
+  token             BYTEA NOT NULL,
+  hash_chain_result TEXT,
+  tsa_url           TEXT NOT NULL,
+  archived          INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE messagelog_archive_links (
+  group_name TEXT PRIMARY KEY,
+  digest     TEXT NOT NULL,
+  file_name  TEXT NOT NULL
+);
+CREATE TABLE messagelog_state (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+)sql"},
 };
 
 }  // namespace

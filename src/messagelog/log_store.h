@@ -1,0 +1,161 @@
+// The message log's tables (migration 8, "message log"): what the logger writes, the
+// time-stamper covers, the archiver packs and cleans up, and the client proxy's /asic reads.
+//
+//   messagelog_records        one per logged request or response (X-Road's LOGRECORD "m")
+//   messagelog_pieces         its attachments (REST body, SOAP attachments) in pieces of at
+//                             most kPieceBytes, so a body streams between a spool file and
+//                             the database and is never whole in memory
+//   messagelog_timestamps     RFC 3161 tokens, each covering one or more records (LOGRECORD "t")
+//   messagelog_archive_links  the last digest and file of each archive group's chain
+//                             (X-Road's LAST_ARCHIVE_DIGEST)
+//   messagelog_state          small values every node reads (the time-stamper's state)
+//
+// A LogStore owns one connection and is not thread-safe: each job (the writer's thread, the
+// time-stamper, the archiver, a retrieval) opens its own. With a Sealer, message bytes and
+// pieces are written sealed (AES-256-GCM under the sealer's current key) and read back with
+// whichever of its keys a record names.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/identifiers.h"
+#include "base/result.h"
+#include "messagelog/sealer.h"
+#include "net/payload.h"
+#include "storage/store.h"
+
+namespace roadside::messagelog {
+
+inline constexpr std::size_t kPieceBytes = 1 << 20;
+
+// What the proxies hand to the log: a signed message as it was sent or received.
+struct MessageRecordInput {
+  std::string query_id;      // SOAP id / X-Road-Id
+  std::string x_request_id;  // X-Road-Request-Id (shared by a request and its response)
+  bool response = false;
+  // X-Road's record owner: the client at the client proxy, the service provider at the
+  // server proxy (archive grouping and /asic retrieval go by it).
+  XRoadId client;
+  std::string message;                  // message.xml: the SOAP message or REST header part
+  std::vector<net::Payload> attachments;  // attachment1..N: REST body or SOAP attachments
+  std::string signature;                // META-INF/signatures.xml
+  std::optional<std::string> hash_chain_result, hash_chain;  // a batch signature's
+  bool body_logged = true;              // false: message and attachments are metadata only
+};
+
+// A record as stored (message decrypted; attachments read separately).
+struct StoredRecord {
+  std::int64_t id = 0;
+  std::chrono::system_clock::time_point time;
+  std::string query_id;
+  std::string x_request_id;
+  bool response = false;
+  std::string client;           // XRoadId::to_string()
+  std::string member_group;     // "INSTANCE/CLASS/CODE" of the client's member
+  std::string subsystem_group;  // the client's id as "INSTANCE/CLASS/CODE[/SUBSYSTEM]"
+  bool body_logged = true;
+  std::optional<std::string> key_id;  // the Sealer key of message and pieces; none: stored plain
+  std::string message;
+  int attachments = 0;
+  std::string signature;
+  std::string signature_hash;  // base64 SHA-512 of the signature (X-Road's signaturehash)
+  std::optional<std::string> hash_chain_result, hash_chain;
+  std::optional<std::int64_t> timestamp_id;
+  std::optional<std::string> ts_hash_chain;  // the record's chain of a batch time-stamp
+  bool archived = false;
+};
+
+struct StoredTimestamp {
+  std::int64_t id = 0;
+  std::chrono::system_clock::time_point time;
+  std::string token;                              // DER TimeStampToken
+  std::optional<std::string> hash_chain_result;   // ts-hashchainresult.xml of a batch; none for a single record
+  std::string tsa_url;
+  bool archived = false;
+};
+
+// A record waiting for a time-stamp.
+struct PendingRecord {
+  std::int64_t id = 0;
+  std::chrono::system_clock::time_point time;
+  std::string signature;
+};
+
+// base64(SHA-512(signature)), X-Road's LogManager.signatureHash.
+std::string signature_hash(std::string_view signature);
+// "INSTANCE/CLASS/CODE" and "INSTANCE/CLASS/CODE[/SUBSYSTEM]" of a client id.
+std::string member_group_of(const XRoadId& client);
+std::string subsystem_group_of(const XRoadId& client);
+
+class LogStore {
+ public:
+  // `sealer` may be null (bodies stored plain); it must outlive the store.
+  LogStore(std::unique_ptr<storage::Connection> connection, const Sealer* sealer = nullptr);
+
+  storage::Connection& connection() { return *conn_; }
+
+  // --- the logger ---
+  // Writes `records` in one transaction (group commit), each at `time`, attachments streamed
+  // piece by piece from their payloads. Returns their ids in order. Nothing is written when
+  // it fails.
+  Result<std::vector<std::int64_t>> insert(const std::vector<const MessageRecordInput*>& records,
+                                           std::chrono::system_clock::time_point time);
+
+  // --- the time-stamper ---
+  // Records without a time-stamp, oldest first, at most `limit`.
+  Result<std::vector<PendingRecord>> pending(std::size_t limit);
+  Result<std::int64_t> pending_count();
+  // The oldest pending record's time, if any.
+  Result<std::optional<std::chrono::system_clock::time_point>> oldest_pending();
+  // Stores a time-stamp and marks what it covers in one transaction: `covered[i]` is a
+  // record id and, for a batch, its ts-hashchain.xml.
+  struct Covered {
+    std::int64_t record_id;
+    std::optional<std::string> ts_hash_chain;
+  };
+  Result<std::int64_t> add_timestamp(const std::string& token, const std::optional<std::string>& hash_chain_result,
+                                     const std::string& tsa_url, std::chrono::system_clock::time_point time,
+                                     const std::vector<Covered>& covered);
+
+  // --- the archiver, cleanup and retrieval ---
+  // Time-stamped records not archived yet, in id order, with ids above `after_id`, at most `limit`.
+  Result<std::vector<StoredRecord>> archivable(std::int64_t after_id, std::size_t limit);
+  Result<std::vector<StoredRecord>> by_query_id(std::string_view query_id, std::size_t limit);
+  Result<std::optional<StoredRecord>> record(std::int64_t id);
+  Result<std::optional<StoredTimestamp>> timestamp(std::int64_t id);
+  // Attachment `number` (1..N) of a record, piece by piece in order, decrypted.
+  Status read_attachment(const StoredRecord& record, int number, const std::function<Status(std::string_view)>& piece);
+  // Marks records, and the time-stamps they use, as archived.
+  Status mark_archived(const std::vector<std::int64_t>& record_ids);
+  // Deletes archived records older than `before` (and their pieces; time-stamps no record
+  // uses any more), at most `limit` records. Returns how many were deleted.
+  Result<std::size_t> delete_archived_before(std::chrono::system_clock::time_point before, std::size_t limit);
+  struct ArchiveLink {
+    std::string digest;
+    std::string file_name;
+  };
+  Result<std::optional<ArchiveLink>> archive_link(std::string_view group);
+  Status set_archive_link(std::string_view group, const ArchiveLink& link);
+  // Oldest time-stamped, unarchived record's time, if any (archive lag).
+  Result<std::optional<std::chrono::system_clock::time_point>> oldest_unarchived();
+
+  // --- shared state ---
+  Result<std::optional<std::string>> state(std::string_view key);
+  Status set_state(std::string_view key, std::string_view value);
+  Status clear_state(std::string_view key);
+
+ private:
+  Result<StoredRecord> from_row(const storage::Row& row);
+
+  std::unique_ptr<storage::Connection> conn_;
+  const Sealer* sealer_;
+};
+
+}  // namespace roadside::messagelog
