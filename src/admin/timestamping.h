@@ -1,22 +1,22 @@
-// The timestamping services this server is to use (X-Road's configured TSPs), kept in the
-// database as the setting "timestamping_services" (JSON [{"name","url"}]), instance-wide.
-// Roadside's message log does not time-stamp yet; this is the list it is to use, in order.
+// The timestamping services this server uses (X-Road's configured TSPs), in the server
+// configuration (serverconf::ServerConf::timestamping_services), in the order the message
+// log tries them.
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "base/result.h"
+#include "serverconf/revisions.h"
 #include "storage/store.h"
 
 namespace roadside::admin {
 
-struct ConfiguredTsp {
-  std::string name, url;
-};
+using ConfiguredTsp = serverconf::TimestampingService;
 
-// The configured services; none when the setting is absent (or not a JSON array).
+// The configured services; none before the server is initialized.
 Result<std::vector<ConfiguredTsp>> configured_tsps(storage::Store& store);
+// Stores them as a new revision of the server configuration. REQUIRES: an initialized server.
 Status store_configured_tsps(storage::Store& store, const std::vector<ConfiguredTsp>& tsps);
 
 }  // namespace roadside::admin

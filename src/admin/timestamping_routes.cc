@@ -8,24 +8,22 @@
 
 namespace roadside::admin {
 
-namespace {
-constexpr std::string_view kSetting = "timestamping_services";
-}  // namespace
-
 Result<std::vector<ConfiguredTsp>> configured_tsps(storage::Store& store) {
-  ROADSIDE_TRY(auto stored, store.get_setting(kSetting));
-  std::vector<ConfiguredTsp> out;
-  if (!stored) return out;
-  const auto json = nlohmann::json::parse(*stored, nullptr, false);
-  if (!json.is_array()) return out;
-  for (const auto& item : json) out.push_back({json_string(item, "name"), json_string(item, "url")});
-  return out;
+  auto latest = serverconf::load_latest(store);
+  if (!latest.ok()) {
+    if (latest.error().code() == serverconf::make_error_code(serverconf::errc::no_conf))
+      return std::vector<ConfiguredTsp>{};
+    return latest.error();
+  }
+  return latest->conf->timestamping_services;
 }
 
 Status store_configured_tsps(storage::Store& store, const std::vector<ConfiguredTsp>& tsps) {
-  nlohmann::json json = nlohmann::json::array();
-  for (const auto& t : tsps) json.push_back({{"name", t.name}, {"url", t.url}});
-  return store.put_setting(kSetting, json.dump());
+  ROADSIDE_TRY(auto latest, serverconf::load_latest(store));
+  serverconf::ServerConf conf = *latest.conf;
+  conf.timestamping_services = tsps;
+  ROADSIDE_TRY_STATUS(serverconf::apply(store, conf, "admin api: timestamping services"));
+  return {};
 }
 
 namespace {

@@ -11,8 +11,9 @@ const std::vector<Option>& options() {
        "Directory for the embedded database, caches and message-log archives. Must be writable."},
 
       {"variant", Type::choice, "full", "ROADSIDE_VARIANT", "",
-       "slim runs the proxies, signer, OCSP and global configuration only; full adds the message log and "
-       "monitoring as they arrive (today both run the same components). The container images set it.", false, 0, 0,
+       "slim runs the proxies, signer, OCSP and global configuration only; full adds the message log (every request "
+       "and response logged, time-stamped and archived: docs/message-log.md) and, as it arrives, monitoring. The "
+       "container images set it.", false, 0, 0,
        "slim|full"},
       {"profile", Type::choice, "none", "ROADSIDE_PROFILE", "",
        "Country profile: the defaults of X-Road's variant package for Estonia (ee), Finland (fi), Iceland (is) or the "
@@ -158,17 +159,23 @@ const std::vector<Option>& options() {
 
       {"messagelog.body_logging", Type::boolean, "true", "ROADSIDE_MESSAGELOG_BODY_LOGGING", "",
        "X-Road's [message-log] message-body-logging (formerly soap-body-logging): false logs messages without their "
-       "bodies (a SOAP body emptied, a REST body, path and query left out). Read by the message log (a later "
-       "component; nothing reads it yet)."},
+       "bodies (a SOAP body emptied, a REST body, path and query left out; such records are metadata, not evidence: "
+       "their signatures no longer verify)."},
       {"messagelog.timestamp_failure_period_s", Type::integer, "14400", "ROADSIDE_TIMESTAMP_FAILURE_PERIOD_S", "",
        "X-Road's [message-log] acceptable-timestamp-failure-period: seconds time-stamping may keep failing before the "
        "message log, and so the server, stops taking messages; 0 disables the check. Read by the message log's "
        "time-stamper (a later component; nothing reads it yet).",
        false, 0, 31536000},
       {"messagelog.max_loggable_body_bytes", Type::integer, "10485760", "ROADSIDE_MAX_LOGGABLE_BODY_BYTES", "",
-       "X-Road's [message-log] max-loggable-message-body-size: the largest REST body the message log keeps. Read by "
-       "the message log (a later component; nothing reads it yet).",
+       "X-Road's [message-log] max-loggable-message-body-size: the largest body (a REST body, each SOAP attachment) "
+       "the message log keeps.",
        false, 1024, 1099511627776},
+      {"messagelog.encryption_enabled", Type::boolean, "false", "ROADSIDE_MESSAGELOG_ENCRYPTION", "",
+       "X-Road's [message-log] messagelog-encryption-enabled: message bodies are stored sealed (AES-256-GCM) in the "
+       "database, under the first key of messagelog.encryption_keys_file."},
+      {"messagelog.encryption_keys_file", Type::string, "", "ROADSIDE_MESSAGELOG_KEYS_FILE", "",
+       "Key file of the message log's body encryption (X-Road's messagelog-keystore): lines \"<key id> <base64 of 32 "
+       "bytes>\", the first seals, all open; readable by the server only (docs/message-log.md)."},
 
       {"ocsp.check_interval_s", Type::integer, "60", "ROADSIDE_OCSP_CHECK_S", "",
        "Seconds between checks of this server's own OCSP responses; a response is fetched again when half its freshness has passed.", false, 5, 3600},

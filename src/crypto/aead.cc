@@ -20,7 +20,9 @@ Error bad(errc e, std::string what) {
 
 using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, decltype(&EVP_CIPHER_CTX_free)>;
 
-const unsigned char* u(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
+const unsigned char* u(std::string_view s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
 
 CipherCtx begin(bool encrypt, std::string_view key, std::string_view nonce, std::string_view aad) {
   CipherCtx ctx(EVP_CIPHER_CTX_new(), &EVP_CIPHER_CTX_free);
@@ -45,7 +47,8 @@ Result<std::string> aead_seal(std::string_view key, std::string_view plain, std:
   CipherCtx ctx = begin(true, key, std::string_view(out).substr(0, kNonce), aad);
   int len = 0;
   int fin = 0;
-  if (!ctx || (!plain.empty() && EVP_EncryptUpdate(ctx.get(), ct, &len, u(plain), static_cast<int>(plain.size())) != 1) ||
+  if (!ctx ||
+      (!plain.empty() && EVP_EncryptUpdate(ctx.get(), ct, &len, u(plain), static_cast<int>(plain.size())) != 1) ||
       EVP_EncryptFinal_ex(ctx.get(), ct + len, &fin) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(kTag), ct + plain.size()) != 1) {
     return bad(errc::operation_failed, "AES-256-GCM sealing failed");
@@ -63,7 +66,9 @@ Result<std::string> aead_open(std::string_view key, std::string_view sealed, std
   int len = 0;
   int fin = 0;
   auto* out = reinterpret_cast<unsigned char*>(plain.data());
-  if (!ctx || (ct_len > 0 && EVP_DecryptUpdate(ctx.get(), out, &len, u(sealed.substr(kNonce)), static_cast<int>(ct_len)) != 1) ||
+  if (!ctx ||
+      (ct_len > 0 &&
+       EVP_DecryptUpdate(ctx.get(), out, &len, u(sealed.substr(kNonce)), static_cast<int>(ct_len)) != 1) ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(kTag), tag.data()) != 1) {
     return bad(errc::operation_failed, "AES-256-GCM opening failed");
   }

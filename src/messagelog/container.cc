@@ -15,7 +15,8 @@ Result<AsicContainer> container_of(LogStore& store, const StoredRecord& record, 
     ROADSIDE_TRY(auto ts, store.timestamp(*record.timestamp_id));
     if (!ts) {
       return Error(make_error_code(errc::unreadable), "record " + std::to_string(record.id) + " names time-stamp " +
-                                                          std::to_string(*record.timestamp_id) + ", which is not stored");
+                                                          std::to_string(*record.timestamp_id) +
+                                                          ", which is not stored");
     }
     if (ts->hash_chain_result) {
       p.ts_hash_chain_result = ts->hash_chain_result;
@@ -31,8 +32,8 @@ Result<AsicContainer> container_of(LogStore& store, const StoredRecord& record, 
     ROADSIDE_TRY_STATUS(store.read_attachment(record, i, [&](std::string_view piece) -> Status {
       total += piece.size();
       if (total > max_bytes) {
-        return Error(make_error_code(errc::too_large), "the container of record " + std::to_string(record.id) + " is over " +
-                                                           std::to_string(max_bytes) + " bytes");
+        return Error(make_error_code(errc::too_large), "the container of record " + std::to_string(record.id) +
+                                                           " is over " + std::to_string(max_bytes) + " bytes");
       }
       bytes.append(piece);
       return {};

@@ -11,16 +11,19 @@ namespace roadside::messagelog {
 
 namespace asio = boost::asio;
 
-GroupWriter::GroupWriter(std::unique_ptr<LogStore> store, metrics::Registry& metrics, std::size_t max_group, const Clock& clock)
+GroupWriter::GroupWriter(std::unique_ptr<LogStore> store, metrics::Registry& metrics, std::size_t max_group,
+                         const Clock& clock)
     : store_(std::move(store)),
       max_group_(max_group == 0 ? 1 : max_group),
       clock_(clock),
       written_(metrics.counter("roadside_messagelog_records_written_total", "Message-log records committed")),
       commits_(metrics.counter("roadside_messagelog_commits_total", "Message-log transactions (group commits)")),
-      failures_(metrics.counter("roadside_messagelog_write_failures_total", "Message-log records whose transaction failed")),
+      failures_(
+          metrics.counter("roadside_messagelog_write_failures_total", "Message-log records whose transaction failed")),
       micros_(metrics.counter("roadside_messagelog_write_microseconds_total",
                               "Time from a record's arrival at the writer to its commit, summed over records")),
-      last_micros_(metrics.gauge("roadside_messagelog_last_write_microseconds", "Time from arrival to commit of the last group")),
+      last_micros_(metrics.gauge("roadside_messagelog_last_write_microseconds",
+                                 "Time from arrival to commit of the last group")),
       thread_([this] { run(); }) {}
 
 GroupWriter::~GroupWriter() {
@@ -40,14 +43,15 @@ struct GroupWriter::Initiation {
   template <typename H>
   void operator()(H&& handler) {
     asio::any_io_executor ex = asio::get_associated_executor(handler);
-    self->enqueue({record, GroupWriter::Handler(std::forward<H>(handler)), std::move(ex), std::chrono::steady_clock::now()});
+    self->enqueue(
+        {record, GroupWriter::Handler(std::forward<H>(handler)), std::move(ex), std::chrono::steady_clock::now()});
   }
 };
 
 asio::awaitable<Result<std::int64_t>> GroupWriter::write(const MessageRecordInput& record) {
   Initiation init{this, &record};
-  auto result =
-      co_await asio::async_initiate<decltype(asio::use_awaitable), void(Result<std::int64_t>)>(std::move(init), asio::use_awaitable);
+  auto result = co_await asio::async_initiate<decltype(asio::use_awaitable), void(Result<std::int64_t>)>(
+      std::move(init), asio::use_awaitable);
   co_return result;
 }
 
@@ -97,14 +101,17 @@ void GroupWriter::run() {
     }
     std::uint64_t last = 0;
     for (std::size_t i = 0; i < group.size(); ++i) {
-      const auto us = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(done - group[i].queued).count());
+      const auto us = static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(done - group[i].queued).count());
       micros_.inc(us);
       last = std::max(last, us);
-      Result<std::int64_t> r = ids.ok() ? Result<std::int64_t>((*ids)[i])
-                                        : Result<std::int64_t>(Error(make_error_code(errc::log_failed),
-                                                                     "the message log could not be written: " + ids.error().detail()));
+      Result<std::int64_t> r =
+          ids.ok() ? Result<std::int64_t>((*ids)[i])
+                   : Result<std::int64_t>(Error(make_error_code(errc::log_failed),
+                                                "the message log could not be written: " + ids.error().detail()));
       auto handler = std::move(group[i].done);
-      asio::post(group[i].executor, [h = std::move(handler), r = std::move(r)]() mutable { std::move(h)(std::move(r)); });
+      asio::post(group[i].executor,
+                 [h = std::move(handler), r = std::move(r)]() mutable { std::move(h)(std::move(r)); });
     }
     last_micros_.set(static_cast<std::int64_t>(last));
   }

@@ -14,9 +14,13 @@ using Clock = std::chrono::system_clock;
 std::int64_t ms_of(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
-Clock::time_point time_of(std::int64_t ms) { return Clock::time_point(std::chrono::milliseconds(ms)); }
+Clock::time_point time_of(std::int64_t ms) {
+  return Clock::time_point(std::chrono::milliseconds(ms));
+}
 
-Value opt(const std::optional<std::string>& s) { return s ? Value(*s) : Value(nullptr); }
+Value opt(const std::optional<std::string>& s) {
+  return s ? Value(*s) : Value(nullptr);
+}
 std::optional<std::string> opt_text(const Value& v) {
   if (std::holds_alternative<std::nullptr_t>(v)) return std::nullopt;
   return storage::as_text(v);
@@ -24,11 +28,13 @@ std::optional<std::string> opt_text(const Value& v) {
 
 // What a sealed value is bound to: the same bytes cannot be moved to another record's place.
 std::string context_of(std::string_view query_id, bool response, int attachment, std::int64_t seq) {
-  return std::string(query_id) + (response ? "/response/" : "/request/") + std::to_string(attachment) + "/" + std::to_string(seq);
+  return std::string(query_id) + (response ? "/response/" : "/request/") + std::to_string(attachment) + "/" +
+         std::to_string(seq);
 }
 
 constexpr std::string_view kRecordColumns =
-    "id, time_ms, query_id, x_request_id, response, client, member_group, subsystem_group, body_logged, key_id, message, "
+    "id, time_ms, query_id, x_request_id, response, client, member_group, subsystem_group, body_logged, key_id, "
+    "message, "
     "attachments, signature, signature_hash, hash_chain_result, hash_chain, timestamp_id, ts_hash_chain, archived";
 
 Status as_status(const Result<std::vector<storage::Row>>& r) {
@@ -44,7 +50,9 @@ std::string in_list(std::size_t n) {
 
 }  // namespace
 
-std::string signature_hash(std::string_view signature) { return crypto::base64_encode(crypto::sha512(signature)); }
+std::string signature_hash(std::string_view signature) {
+  return crypto::base64_encode(crypto::sha512(signature));
+}
 
 std::string member_group_of(const XRoadId& c) {
   return std::string(c.instance()) + "/" + std::string(c.member_class()) + "/" + std::string(c.member_code());
@@ -58,7 +66,8 @@ std::string subsystem_group_of(const XRoadId& c) {
 LogStore::LogStore(std::unique_ptr<storage::Connection> connection, const Sealer* sealer)
     : conn_(std::move(connection)), sealer_(sealer) {}
 
-Result<std::vector<std::int64_t>> LogStore::insert(const std::vector<const MessageRecordInput*>& records, Clock::time_point time) {
+Result<std::vector<std::int64_t>> LogStore::insert(const std::vector<const MessageRecordInput*>& records,
+                                                   Clock::time_point time) {
   std::vector<std::int64_t> ids;
   ROADSIDE_TRY_STATUS(conn_->begin());
   auto body = [&]() -> Status {
@@ -84,11 +93,12 @@ Result<std::vector<std::int64_t>> LogStore::insert(const std::vector<const Messa
                               signature_hash(r->signature),
                               opt(r->hash_chain_result),
                               opt(r->hash_chain)};
-      ROADSIDE_TRY(auto rows, conn_->query("INSERT INTO messagelog_records (time_ms, query_id, x_request_id, response, client, "
-                                           "member_group, subsystem_group, body_logged, key_id, message, attachments, signature, "
-                                           "signature_hash, hash_chain_result, hash_chain) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
-                                           "RETURNING id",
-                                           params));
+      ROADSIDE_TRY(auto rows,
+                   conn_->query("INSERT INTO messagelog_records (time_ms, query_id, x_request_id, response, client, "
+                                "member_group, subsystem_group, body_logged, key_id, message, attachments, signature, "
+                                "signature_hash, hash_chain_result, hash_chain) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                                "RETURNING id",
+                                params));
       const auto id = rows.empty() ? std::nullopt : storage::as_int(rows[0][0]);
       if (!id) return Error(make_error_code(storage::errc::query_failed), "the message log's INSERT returned no id");
       ids.push_back(*id);
@@ -98,7 +108,8 @@ Result<std::vector<std::int64_t>> LogStore::insert(const std::vector<const Messa
         auto flush = [&]() -> Status {
           ROADSIDE_TRY(std::string data, sealed(piece, static_cast<int>(a + 1), seq));
           const Value p[] = {*id, static_cast<std::int64_t>(a + 1), seq, Blob{std::move(data)}};
-          ROADSIDE_TRY_STATUS(conn_->query("INSERT INTO messagelog_pieces (record_id, attachment, seq, data) VALUES (?,?,?,?)", p));
+          ROADSIDE_TRY_STATUS(
+              conn_->query("INSERT INTO messagelog_pieces (record_id, attachment, seq, data) VALUES (?,?,?,?)", p));
           ++seq;
           piece.clear();
           return {};
@@ -130,12 +141,14 @@ Result<std::vector<std::int64_t>> LogStore::insert(const std::vector<const Messa
 
 Result<std::vector<PendingRecord>> LogStore::pending(std::size_t limit) {
   const Value p[] = {static_cast<std::int64_t>(limit)};
-  ROADSIDE_TRY(auto rows, conn_->query("SELECT id, time_ms, signature FROM messagelog_records WHERE timestamp_id IS NULL "
-                                       "ORDER BY id LIMIT ?",
-                                       p));
+  ROADSIDE_TRY(auto rows,
+               conn_->query("SELECT id, time_ms, signature FROM messagelog_records WHERE timestamp_id IS NULL "
+                            "ORDER BY id LIMIT ?",
+                            p));
   std::vector<PendingRecord> out;
-  for (const auto& r : rows) out.push_back({storage::as_int(r[0]).value_or(0), time_of(storage::as_int(r[1]).value_or(0)),
-                                            storage::as_text(r[2]).value_or("")});
+  for (const auto& r : rows)
+    out.push_back({storage::as_int(r[0]).value_or(0), time_of(storage::as_int(r[1]).value_or(0)),
+                   storage::as_text(r[2]).value_or("")});
   return out;
 }
 
@@ -151,22 +164,25 @@ Result<std::optional<Clock::time_point>> LogStore::oldest_pending() {
   return ms ? std::optional(time_of(*ms)) : std::nullopt;
 }
 
-Result<std::int64_t> LogStore::add_timestamp(const std::string& token, const std::optional<std::string>& hash_chain_result,
+Result<std::int64_t> LogStore::add_timestamp(const std::string& token,
+                                             const std::optional<std::string>& hash_chain_result,
                                              const std::string& tsa_url, Clock::time_point time,
                                              const std::vector<Covered>& covered) {
   ROADSIDE_TRY_STATUS(conn_->begin());
   auto body = [&]() -> Result<std::int64_t> {
     const Value p[] = {ms_of(time), Blob{token}, opt(hash_chain_result), tsa_url};
-    ROADSIDE_TRY(auto rows, conn_->query("INSERT INTO messagelog_timestamps (time_ms, token, hash_chain_result, tsa_url) "
-                                         "VALUES (?,?,?,?) RETURNING id",
-                                         p));
+    ROADSIDE_TRY(auto rows,
+                 conn_->query("INSERT INTO messagelog_timestamps (time_ms, token, hash_chain_result, tsa_url) "
+                              "VALUES (?,?,?,?) RETURNING id",
+                              p));
     const auto id = rows.empty() ? std::nullopt : storage::as_int(rows[0][0]);
     if (!id) return Error(make_error_code(storage::errc::query_failed), "the time-stamp's INSERT returned no id");
     for (const auto& c : covered) {
       const Value q[] = {*id, opt(c.ts_hash_chain), c.record_id};
-      ROADSIDE_TRY_STATUS(conn_->query("UPDATE messagelog_records SET timestamp_id = ?, ts_hash_chain = ? WHERE id = ? AND "
-                                       "timestamp_id IS NULL",
-                                       q));
+      ROADSIDE_TRY_STATUS(
+          conn_->query("UPDATE messagelog_records SET timestamp_id = ?, ts_hash_chain = ? WHERE id = ? AND "
+                       "timestamp_id IS NULL",
+                       q));
     }
     return *id;
   };
@@ -194,8 +210,9 @@ Result<StoredRecord> LogStore::from_row(const storage::Row& row) {
   const std::string stored = storage::as_text(row[10]).value_or("");
   if (r.key_id) {
     if (!sealer_) {
-      return Error(make_error_code(errc::unreadable),
-                   "record " + std::to_string(r.id) + " is sealed with message-log key " + *r.key_id + ", and no key file is configured");
+      return Error(make_error_code(errc::unreadable), "record " + std::to_string(r.id) +
+                                                          " is sealed with message-log key " + *r.key_id +
+                                                          ", and no key file is configured");
     }
     ROADSIDE_TRY(r.message, sealer_->open(*r.key_id, stored, context_of(r.query_id, r.response, 0, 0)));
   } else {
@@ -214,10 +231,11 @@ Result<StoredRecord> LogStore::from_row(const storage::Row& row) {
 
 Result<std::vector<StoredRecord>> LogStore::archivable(std::int64_t after_id, std::size_t limit) {
   const Value p[] = {after_id, static_cast<std::int64_t>(limit)};
-  ROADSIDE_TRY(auto rows, conn_->query("SELECT " + std::string(kRecordColumns) +
-                                           " FROM messagelog_records WHERE archived = 0 AND timestamp_id IS NOT NULL AND id > ? "
-                                           "ORDER BY id LIMIT ?",
-                                       p));
+  ROADSIDE_TRY(auto rows,
+               conn_->query("SELECT " + std::string(kRecordColumns) +
+                                " FROM messagelog_records WHERE archived = 0 AND timestamp_id IS NOT NULL AND id > ? "
+                                "ORDER BY id LIMIT ?",
+                            p));
   std::vector<StoredRecord> out;
   for (const auto& row : rows) {
     ROADSIDE_TRY(StoredRecord r, from_row(row));
@@ -228,7 +246,9 @@ Result<std::vector<StoredRecord>> LogStore::archivable(std::int64_t after_id, st
 
 Result<std::vector<StoredRecord>> LogStore::by_query_id(std::string_view query_id, std::size_t limit) {
   const Value p[] = {std::string(query_id), static_cast<std::int64_t>(limit)};
-  ROADSIDE_TRY(auto rows, conn_->query("SELECT " + std::string(kRecordColumns) + " FROM messagelog_records WHERE query_id = ? ORDER BY id LIMIT ?", p));
+  ROADSIDE_TRY(auto rows, conn_->query("SELECT " + std::string(kRecordColumns) +
+                                           " FROM messagelog_records WHERE query_id = ? ORDER BY id LIMIT ?",
+                                       p));
   std::vector<StoredRecord> out;
   for (const auto& row : rows) {
     ROADSIDE_TRY(StoredRecord r, from_row(row));
@@ -239,7 +259,8 @@ Result<std::vector<StoredRecord>> LogStore::by_query_id(std::string_view query_i
 
 Result<std::optional<StoredRecord>> LogStore::record(std::int64_t id) {
   const Value p[] = {id};
-  ROADSIDE_TRY(auto rows, conn_->query("SELECT " + std::string(kRecordColumns) + " FROM messagelog_records WHERE id = ?", p));
+  ROADSIDE_TRY(auto rows,
+               conn_->query("SELECT " + std::string(kRecordColumns) + " FROM messagelog_records WHERE id = ?", p));
   if (rows.empty()) return std::optional<StoredRecord>();
   ROADSIDE_TRY(StoredRecord r, from_row(rows[0]));
   return std::optional(std::move(r));
@@ -247,21 +268,26 @@ Result<std::optional<StoredRecord>> LogStore::record(std::int64_t id) {
 
 Result<std::optional<StoredTimestamp>> LogStore::timestamp(std::int64_t id) {
   const Value p[] = {id};
-  ROADSIDE_TRY(auto rows, conn_->query("SELECT id, time_ms, token, hash_chain_result, tsa_url, archived FROM messagelog_timestamps "
-                                       "WHERE id = ?",
-                                       p));
+  ROADSIDE_TRY(
+      auto rows,
+      conn_->query("SELECT id, time_ms, token, hash_chain_result, tsa_url, archived FROM messagelog_timestamps "
+                   "WHERE id = ?",
+                   p));
   if (rows.empty()) return std::optional<StoredTimestamp>();
   const auto& r = rows[0];
   return std::optional(StoredTimestamp{storage::as_int(r[0]).value_or(0), time_of(storage::as_int(r[1]).value_or(0)),
-                                       storage::as_text(r[2]).value_or(""), opt_text(r[3]), storage::as_text(r[4]).value_or(""),
-                                       storage::as_int(r[5]).value_or(0) != 0});
+                                       storage::as_text(r[2]).value_or(""), opt_text(r[3]),
+                                       storage::as_text(r[4]).value_or(""), storage::as_int(r[5]).value_or(0) != 0});
 }
 
-Status LogStore::read_attachment(const StoredRecord& record, int number, const std::function<Status(std::string_view)>& piece) {
+Status LogStore::read_attachment(const StoredRecord& record, int number,
+                                 const std::function<Status(std::string_view)>& piece) {
   // One piece per query: a body is never whole in memory.
   for (std::int64_t seq = 0;; ++seq) {
     const Value p[] = {record.id, std::int64_t{number}, seq};
-    ROADSIDE_TRY(auto rows, conn_->query("SELECT data FROM messagelog_pieces WHERE record_id = ? AND attachment = ? AND seq = ?", p));
+    ROADSIDE_TRY(
+        auto rows,
+        conn_->query("SELECT data FROM messagelog_pieces WHERE record_id = ? AND attachment = ? AND seq = ?", p));
     if (rows.empty()) {
       if (seq == 0) {
         return Error(make_error_code(errc::unreadable),
@@ -271,8 +297,11 @@ Status LogStore::read_attachment(const StoredRecord& record, int number, const s
     }
     std::string data = storage::as_text(rows[0][0]).value_or("");
     if (record.key_id) {
-      if (!sealer_) return Error(make_error_code(errc::unreadable), "record " + std::to_string(record.id) + " is sealed, and no key file is configured");
-      ROADSIDE_TRY(data, sealer_->open(*record.key_id, data, context_of(record.query_id, record.response, number, seq)));
+      if (!sealer_)
+        return Error(make_error_code(errc::unreadable),
+                     "record " + std::to_string(record.id) + " is sealed, and no key file is configured");
+      ROADSIDE_TRY(data,
+                   sealer_->open(*record.key_id, data, context_of(record.query_id, record.response, number, seq)));
     }
     ROADSIDE_TRY_STATUS(piece(data));
   }
@@ -284,9 +313,11 @@ Status LogStore::mark_archived(const std::vector<std::int64_t>& record_ids) {
   ROADSIDE_TRY_STATUS(conn_->begin());
   auto body = [&]() -> Status {
     ROADSIDE_TRY_STATUS(conn_->query("UPDATE messagelog_records SET archived = 1 WHERE id IN " + in_list(p.size()), p));
-    ROADSIDE_TRY_STATUS(conn_->query("UPDATE messagelog_timestamps SET archived = 1 WHERE id IN (SELECT timestamp_id FROM "
-                                     "messagelog_records WHERE id IN " + in_list(p.size()) + ")",
-                                     p));
+    ROADSIDE_TRY_STATUS(
+        conn_->query("UPDATE messagelog_timestamps SET archived = 1 WHERE id IN (SELECT timestamp_id FROM "
+                     "messagelog_records WHERE id IN " +
+                         in_list(p.size()) + ")",
+                     p));
     return {};
   };
   if (auto st = body(); !st.ok()) {
@@ -298,7 +329,9 @@ Status LogStore::mark_archived(const std::vector<std::int64_t>& record_ids) {
 
 Result<std::size_t> LogStore::delete_archived_before(Clock::time_point before, std::size_t limit) {
   const Value p[] = {ms_of(before), static_cast<std::int64_t>(limit)};
-  ROADSIDE_TRY(auto rows, conn_->query("SELECT id FROM messagelog_records WHERE archived = 1 AND time_ms < ? ORDER BY id LIMIT ?", p));
+  ROADSIDE_TRY(
+      auto rows,
+      conn_->query("SELECT id FROM messagelog_records WHERE archived = 1 AND time_ms < ? ORDER BY id LIMIT ?", p));
   if (rows.empty()) return std::size_t{0};
   std::vector<Value> ids;
   for (const auto& r : rows) ids.emplace_back(storage::as_int(r[0]).value_or(0));
@@ -306,8 +339,9 @@ Result<std::size_t> LogStore::delete_archived_before(Clock::time_point before, s
   auto body = [&]() -> Status {
     ROADSIDE_TRY_STATUS(conn_->query("DELETE FROM messagelog_pieces WHERE record_id IN " + in_list(ids.size()), ids));
     ROADSIDE_TRY_STATUS(conn_->query("DELETE FROM messagelog_records WHERE id IN " + in_list(ids.size()), ids));
-    ROADSIDE_TRY_STATUS(conn_->query("DELETE FROM messagelog_timestamps WHERE archived = 1 AND NOT EXISTS (SELECT 1 FROM "
-                                     "messagelog_records r WHERE r.timestamp_id = messagelog_timestamps.id)"));
+    ROADSIDE_TRY_STATUS(
+        conn_->query("DELETE FROM messagelog_timestamps WHERE archived = 1 AND NOT EXISTS (SELECT 1 FROM "
+                     "messagelog_records r WHERE r.timestamp_id = messagelog_timestamps.id)"));
     return {};
   };
   if (auto st = body(); !st.ok()) {
@@ -320,20 +354,25 @@ Result<std::size_t> LogStore::delete_archived_before(Clock::time_point before, s
 
 Result<std::optional<LogStore::ArchiveLink>> LogStore::archive_link(std::string_view group) {
   const Value p[] = {std::string(group)};
-  ROADSIDE_TRY(auto rows, conn_->query("SELECT digest, file_name FROM messagelog_archive_links WHERE group_name = ?", p));
+  ROADSIDE_TRY(auto rows,
+               conn_->query("SELECT digest, file_name FROM messagelog_archive_links WHERE group_name = ?", p));
   if (rows.empty()) return std::optional<ArchiveLink>();
-  return std::optional(ArchiveLink{storage::as_text(rows[0][0]).value_or(""), storage::as_text(rows[0][1]).value_or("")});
+  return std::optional(
+      ArchiveLink{storage::as_text(rows[0][0]).value_or(""), storage::as_text(rows[0][1]).value_or("")});
 }
 
 Status LogStore::set_archive_link(std::string_view group, const ArchiveLink& link) {
   const Value p[] = {std::string(group), link.digest, link.file_name};
-  return as_status(conn_->query("INSERT INTO messagelog_archive_links (group_name, digest, file_name) VALUES (?,?,?) ON CONFLICT (group_name) "
-                      "DO UPDATE SET digest = excluded.digest, file_name = excluded.file_name",
-                      p));
+  return as_status(conn_->query(
+      "INSERT INTO messagelog_archive_links (group_name, digest, file_name) VALUES (?,?,?) ON CONFLICT (group_name) "
+      "DO UPDATE SET digest = excluded.digest, file_name = excluded.file_name",
+      p));
 }
 
 Result<std::optional<Clock::time_point>> LogStore::oldest_unarchived() {
-  ROADSIDE_TRY(auto rows, conn_->query("SELECT MIN(time_ms) FROM messagelog_records WHERE archived = 0 AND timestamp_id IS NOT NULL"));
+  ROADSIDE_TRY(
+      auto rows,
+      conn_->query("SELECT MIN(time_ms) FROM messagelog_records WHERE archived = 0 AND timestamp_id IS NOT NULL"));
   if (rows.empty()) return std::optional<Clock::time_point>();
   auto ms = storage::as_int(rows[0][0]);
   return ms ? std::optional(time_of(*ms)) : std::nullopt;
@@ -348,7 +387,9 @@ Result<std::optional<std::string>> LogStore::state(std::string_view key) {
 
 Status LogStore::set_state(std::string_view key, std::string_view value) {
   const Value p[] = {std::string(key), std::string(value)};
-  return as_status(conn_->query("INSERT INTO messagelog_state (key, value) VALUES (?,?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", p));
+  return as_status(conn_->query(
+      "INSERT INTO messagelog_state (key, value) VALUES (?,?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      p));
 }
 
 Status LogStore::clear_state(std::string_view key) {

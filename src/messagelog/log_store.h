@@ -43,11 +43,11 @@ struct MessageRecordInput {
   // X-Road's record owner: the client at the client proxy, the service provider at the
   // server proxy (archive grouping and /asic retrieval go by it).
   XRoadId client;
-  std::string message;                  // message.xml: the SOAP message or REST header part
-  std::vector<net::Payload> attachments;  // attachment1..N: REST body or SOAP attachments
-  std::string signature;                // META-INF/signatures.xml
+  std::string message;                                       // message.xml: the SOAP message or REST header part
+  std::vector<net::Payload> attachments;                     // attachment1..N: REST body or SOAP attachments
+  std::string signature;                                     // META-INF/signatures.xml
   std::optional<std::string> hash_chain_result, hash_chain;  // a batch signature's
-  bool body_logged = true;              // false: message and attachments are metadata only
+  bool body_logged = true;                                   // false: message and attachments are metadata only
 };
 
 // A record as stored (message decrypted; attachments read separately).
@@ -75,8 +75,8 @@ struct StoredRecord {
 struct StoredTimestamp {
   std::int64_t id = 0;
   std::chrono::system_clock::time_point time;
-  std::string token;                              // DER TimeStampToken
-  std::optional<std::string> hash_chain_result;   // ts-hashchainresult.xml of a batch; none for a single record
+  std::string token;                             // DER TimeStampToken
+  std::optional<std::string> hash_chain_result;  // ts-hashchainresult.xml of a batch; none for a single record
   std::string tsa_url;
   bool archived = false;
 };

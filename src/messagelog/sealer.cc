@@ -1,8 +1,7 @@
 #include "messagelog/sealer.h"
 
-#include <sys/stat.h>
-
 #include <openssl/crypto.h>
+#include <sys/stat.h>
 
 #include "base/files.h"
 #include "base/random.h"
@@ -13,7 +12,9 @@
 namespace roadside::messagelog {
 namespace {
 
-Error malformed(std::string detail) { return Error(make_error_code(errc::malformed), std::move(detail)); }
+Error malformed(std::string detail) {
+  return Error(make_error_code(errc::malformed), std::move(detail));
+}
 
 }  // namespace
 
@@ -22,7 +23,7 @@ Sealer::~Sealer() {
 }
 
 Result<Sealer> Sealer::from_file(const std::filesystem::path& path) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return malformed("the message-log key file " + path.string() + " cannot be read");
   if ((st.st_mode & 077) != 0) {
     return malformed("the message-log key file " + path.string() + " may be read by others: chmod 600 it");
@@ -45,13 +46,15 @@ Result<Sealer> Sealer::from_text(std::string_view text) {
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
     if (line.empty() || line.front() == '#') continue;
     const auto space = line.find(' ');
-    if (space == std::string_view::npos || space == 0) return malformed("line " + std::to_string(n) + " is not \"<key id> <base64 key>\"");
+    if (space == std::string_view::npos || space == 0)
+      return malformed("line " + std::to_string(n) + " is not \"<key id> <base64 key>\"");
     const std::string id(line.substr(0, space));
     auto key = crypto::base64_decode(line.substr(space + 1));
     if (!key.ok() || key->size() != crypto::kAeadKeyBytes) {
       return malformed("line " + std::to_string(n) + ": the key of " + id + " is not 32 bytes in base64");
     }
-    if (!s.keys_.emplace(id, std::move(key).value()).second) return malformed("line " + std::to_string(n) + ": key id " + id + " is repeated");
+    if (!s.keys_.emplace(id, std::move(key).value()).second)
+      return malformed("line " + std::to_string(n) + ": key id " + id + " is repeated");
     if (s.current_.empty()) s.current_ = id;
   }
   if (s.current_.empty()) return malformed("no key");
@@ -65,10 +68,12 @@ Result<std::string> Sealer::seal(std::string_view plain, std::string_view contex
 Result<std::string> Sealer::open(std::string_view key_id, std::string_view sealed, std::string_view context) const {
   auto key = keys_.find(key_id);
   if (key == keys_.end()) {
-    return Error(make_error_code(errc::unreadable), "the message-log key " + std::string(key_id) + " is not in the key file");
+    return Error(make_error_code(errc::unreadable),
+                 "the message-log key " + std::string(key_id) + " is not in the key file");
   }
   auto plain = crypto::aead_open(key->second, sealed, context);
-  if (!plain.ok()) return Error(make_error_code(errc::unreadable), "a sealed message-log record: " + plain.error().detail());
+  if (!plain.ok())
+    return Error(make_error_code(errc::unreadable), "a sealed message-log record: " + plain.error().detail());
   return plain;
 }
 

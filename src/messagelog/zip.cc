@@ -1,13 +1,15 @@
 #include "messagelog/zip.h"
 
-#include <zip.h>
-
 #include <memory>
+
+#include <zip.h>
 
 namespace roadside::messagelog {
 namespace {
 
-Error malformed(std::string detail) { return Error(make_error_code(errc::malformed), std::move(detail)); }
+Error malformed(std::string detail) {
+  return Error(make_error_code(errc::malformed), std::move(detail));
+}
 
 std::string zip_message(zip_error_t* e) {
   std::string m = zip_error_strerror(e);
@@ -18,17 +20,18 @@ std::string zip_message(zip_error_t* e) {
 }  // namespace
 
 const FaultCategory& messagelog_category() noexcept {
-  static const TableCategory<errc> c("messagelog", {
-                                                       {errc::malformed, "malformed_signature", "malformed container"},
-                                                       {errc::too_large, "malformed_signature", "container too large"},
-                                                       {errc::invalid_linking, "invalid_hash_chain", "archive linking does not verify"},
-                                                       {errc::unreadable, "io_error", "cannot read file"},
-                                                       {errc::timestamping_failed, "timestamping_failed", "time-stamping failed"},
-                                                       {errc::log_failed, "logging_failed", "message log write failed"},
-                                                       {errc::body_too_large, "logging_failed", "message body too large to log"},
-                                                       {errc::no_timestamping_provider, "no_timestamping_provider_found",
-                                                        "no time-stamping service configured"},
-                                                   });
+  static const TableCategory<errc> c(
+      "messagelog",
+      {
+          {errc::malformed, "malformed_signature", "malformed container"},
+          {errc::too_large, "malformed_signature", "container too large"},
+          {errc::invalid_linking, "invalid_hash_chain", "archive linking does not verify"},
+          {errc::unreadable, "io_error", "cannot read file"},
+          {errc::timestamping_failed, "timestamping_failed", "time-stamping failed"},
+          {errc::log_failed, "logging_failed", "message log write failed"},
+          {errc::body_too_large, "logging_failed", "message body too large to log"},
+          {errc::no_timestamping_provider, "no_timestamping_provider_found", "no time-stamping service configured"},
+      });
   return c;
 }
 
@@ -51,14 +54,15 @@ Result<ZipFile> ZipFile::read(std::string_view bytes, const ZipLimits& limits) {
   }
   const zip_int64_t n = zip_get_num_entries(raw, 0);
   if (n < 0 || static_cast<std::uint64_t>(n) > limits.max_entries) {
-    return Error(make_error_code(errc::too_large), "zip has " + std::to_string(n) + " entries (limit " +
-                                                       std::to_string(limits.max_entries) + ")");
+    return Error(make_error_code(errc::too_large),
+                 "zip has " + std::to_string(n) + " entries (limit " + std::to_string(limits.max_entries) + ")");
   }
   std::uint64_t total = 0;
   for (zip_int64_t i = 0; i < n; ++i) {
     zip_stat_t st;
     zip_stat_init(&st);
-    if (zip_stat_index(raw, static_cast<zip_uint64_t>(i), ZIP_FL_ENC_RAW, &st) != 0) return malformed("zip entry unreadable");
+    if (zip_stat_index(raw, static_cast<zip_uint64_t>(i), ZIP_FL_ENC_RAW, &st) != 0)
+      return malformed("zip entry unreadable");
     ZipEntry e;
     e.name = st.name ? st.name : "";
     e.deflated = (st.valid & ZIP_STAT_COMP_METHOD) && st.comp_method == ZIP_CM_DEFLATE;
@@ -66,8 +70,10 @@ Result<ZipFile> ZipFile::read(std::string_view bytes, const ZipLimits& limits) {
       return Error(make_error_code(errc::too_large), "zip entry " + e.name + " is larger than the limit");
     }
     total += st.size;
-    if (total > limits.max_total_bytes) return Error(make_error_code(errc::too_large), "zip content is larger than the limit");
-    std::unique_ptr<zip_file_t, decltype(&zip_fclose)> f(zip_fopen_index(raw, static_cast<zip_uint64_t>(i), 0), &zip_fclose);
+    if (total > limits.max_total_bytes)
+      return Error(make_error_code(errc::too_large), "zip content is larger than the limit");
+    std::unique_ptr<zip_file_t, decltype(&zip_fclose)> f(zip_fopen_index(raw, static_cast<zip_uint64_t>(i), 0),
+                                                         &zip_fclose);
     if (!f) return malformed("zip entry " + e.name + " cannot be opened: " + zip_strerror(raw));
     e.data.resize(st.size);
     std::uint64_t got = 0;
@@ -108,7 +114,8 @@ Result<std::string> ZipFile::write() const {
   }
   // libzip refuses a comment that is not UTF-8; written without it, the zip would not be
   // the one asked for (asic_fuzz, corpus/asic/zip-comment-not-utf8).
-  if (!comment.empty() && zip_set_archive_comment(archive, comment.data(), static_cast<zip_uint16_t>(comment.size())) != 0) {
+  if (!comment.empty() &&
+      zip_set_archive_comment(archive, comment.data(), static_cast<zip_uint16_t>(comment.size())) != 0) {
     return give_up("cannot keep the archive comment");
   }
   if (zip_close(archive) != 0) return give_up("cannot write the archive");

@@ -12,17 +12,19 @@
 namespace roadside::messagelog {
 
 enum class errc {
-  malformed = 1,     // not a readable zip / container / archive
-  too_large,         // over an entry or total size limit
-  invalid_linking,   // the archive's linking chain does not verify
-  unreadable,        // a file could not be read
-  timestamping_failed,  // time-stamping has failed for longer than the acceptable period: no message is taken
-  log_failed,           // a message could not be written to the message log: it is not taken
-  body_too_large,       // a body over the largest loggable size, and truncation is not allowed
+  malformed = 1,             // not a readable zip / container / archive
+  too_large,                 // over an entry or total size limit
+  invalid_linking,           // the archive's linking chain does not verify
+  unreadable,                // a file could not be read
+  timestamping_failed,       // time-stamping has failed for longer than the acceptable period: no message is taken
+  log_failed,                // a message could not be written to the message log: it is not taken
+  body_too_large,            // a body over the largest loggable size, and truncation is not allowed
   no_timestamping_provider,  // no time-stamping service is configured: no message is taken
 };
 const FaultCategory& messagelog_category() noexcept;
-inline std::error_code make_error_code(errc e) { return {static_cast<int>(e), messagelog_category()}; }
+inline std::error_code make_error_code(errc e) {
+  return {static_cast<int>(e), messagelog_category()};
+}
 
 struct ZipEntry {
   std::string name;

@@ -8,6 +8,7 @@
 #include "base/log.h"
 #include "base/random.h"
 #include "net/errors.h"
+#include "proxy/logging.h"
 #include "proxy/peer_transport.h"
 #include "proxy/rest.h"
 #include "proxy/transport.h"
@@ -22,7 +23,9 @@ namespace http = boost::beast::http;
 
 namespace {
 
-Error fail(errc e, std::string detail) { return Error(make_error_code(e), std::move(detail)); }
+Error fail(errc e, std::string detail) {
+  return Error(make_error_code(e), std::move(detail));
+}
 
 HeaderList headers_of(const http::request_header<>& req) {
   HeaderList out;
@@ -35,23 +38,26 @@ Status check_is_connection(const serverconf::Client& client, const net::PeerInfo
   if (client.is_auth == serverconf::IsAuth::noauth) return {};
   if (!peer.tls) {
     return fail(errc::is_auth_failed, "client " + client.id.to_string() + " must connect over HTTPS (mode " +
-                                           std::string(serverconf::to_string(client.is_auth)) + ")");
+                                          std::string(serverconf::to_string(client.is_auth)) + ")");
   }
   if (client.is_auth == serverconf::IsAuth::sslnoauth) return {};
   if (peer.chain.empty()) {
-    return fail(errc::is_auth_failed, "client " + client.id.to_string() + " must present a TLS certificate (mode SSLAUTH)");
+    return fail(errc::is_auth_failed,
+                "client " + client.id.to_string() + " must present a TLS certificate (mode SSLAUTH)");
   }
   for (const auto& cert : client.is_certs) {
     if (cert.to_der() == peer.chain.front()) return {};
   }
-  return fail(errc::is_auth_failed, "the TLS certificate presented is not one of client " + client.id.to_string() + "'s");
+  return fail(errc::is_auth_failed,
+              "the TLS certificate presented is not one of client " + client.id.to_string() + "'s");
 }
 
 }  // namespace
 
 ClientProxy::ClientProxy(asio::io_context&, ProxyContext ctx)
     : ctx_(std::move(ctx)),
-      ok_(ctx_.metrics->counter("roadside_messages_total", "Messages processed, by proxy and result", {{"proxy", "client"}, {"result", "ok"}})),
+      ok_(ctx_.metrics->counter("roadside_messages_total", "Messages processed, by proxy and result",
+                                {{"proxy", "client"}, {"result", "ok"}})),
       failed_(ctx_.metrics->counter("roadside_messages_total", "Messages processed, by proxy and result",
                                     {{"proxy", "client"}, {"result", "fault"}})) {}
 
@@ -66,7 +72,8 @@ asio::awaitable<void> ClientProxy::handle(net::ServerExchange& ex) {
     result = co_await process_rest(ex, &snap);
   } else if (req.method() == http::verb::get && (target == "/listClients" || target.rfind("/listClients?", 0) == 0)) {
     auto list = list_clients(ex, snap);
-    result = list.ok() ? Result<Answer>(Answer{Reply::of(std::move(list).value()), false}) : Result<Answer>(list.error());
+    result =
+        list.ok() ? Result<Answer>(Answer{Reply::of(std::move(list).value()), false}) : Result<Answer>(list.error());
   } else if (req.method() == http::verb::post) {
     result = co_await process_soap(ex, &snap);
   } else {
@@ -86,8 +93,8 @@ asio::awaitable<void> ClientProxy::handle(net::ServerExchange& ex) {
                                {"detail", f.detail},
                                {"target", target.substr(0, 256)}});
   // (A named response: GCC 12 destroys temporaries of a conditional inside co_await twice.)
-  net::StringResponse refusal =
-      rest || req.method() != http::verb::post ? rest_error_response(f, accept, req.version()) : soap_error_response(f, req.version());
+  net::StringResponse refusal = rest || req.method() != http::verb::post ? rest_error_response(f, accept, req.version())
+                                                                         : soap_error_response(f, req.version());
   (void)co_await ex.respond(std::move(refusal));
 }
 
@@ -96,26 +103,31 @@ Result<net::StringResponse> ClientProxy::list_clients(net::ServerExchange& ex, c
   if (!shared) return fail(errc::global_conf_outdated, snap.globalconf_problem);
   const std::string target(ex.request().target());
   const auto q = target.find('?');
-  const auto instances = query_params(q == std::string::npos ? std::string_view() : std::string_view(target).substr(q + 1), "xRoadInstance");
+  const auto instances = query_params(
+      q == std::string::npos ? std::string_view() : std::string_view(target).substr(q + 1), "xRoadInstance");
   const std::string instance = instances.empty() ? std::string() : instances.front();
   if (!instance.empty() && instance != shared->instance) {
     return fail(errc::bad_request, "instance " + instance + " is not known here (federation is not supported yet)");
   }
   const bool json = std::string(ex.request()[http::field::accept]).find("application/json") != std::string::npos;
   nlohmann::json members = nlohmann::json::array();
-  std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><xrd:clientList xmlns:xrd=\"http://x-road.eu/xsd/xroad.xsd\" "
-                    "xmlns:id=\"http://x-road.eu/xsd/identifiers\">";
+  std::string xml =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?><xrd:clientList xmlns:xrd=\"http://x-road.eu/xsd/xroad.xsd\" "
+      "xmlns:id=\"http://x-road.eu/xsd/identifiers\">";
   auto add = [&](const XRoadId& id, const std::string& name, const std::string& subsystem_name) {
     if (json) {
-      nlohmann::json jid = {{"member_class", id.member_class()}, {"member_code", id.member_code()},
-                            {"object_type", to_string(id.type())}, {"xroad_instance", id.instance()}};
+      nlohmann::json jid = {{"member_class", id.member_class()},
+                            {"member_code", id.member_code()},
+                            {"object_type", to_string(id.type())},
+                            {"xroad_instance", id.instance()}};
       if (id.type() == ObjectType::subsystem) jid["subsystem_code"] = id.subsystem_code();
       nlohmann::json m = {{"id", jid}, {"name", name}};
       if (!subsystem_name.empty()) m["subsystem_name"] = subsystem_name;
       members.push_back(m);
       return;
     }
-    xml += "<xrd:member>" + xml::identifier_to_xml(id, {"xrd", "id", xml::kXRoadNs}) + "<xrd:name>" + xml::escape(name) + "</xrd:name>";
+    xml += "<xrd:member>" + xml::identifier_to_xml(id, {"xrd", "id", xml::kXRoadNs}) + "<xrd:name>" +
+           xml::escape(name) + "</xrd:name>";
     if (!subsystem_name.empty()) xml += "<xrd:subsystemName>" + xml::escape(subsystem_name) + "</xrd:subsystemName>";
     xml += "</xrd:member>";
   };
@@ -123,8 +135,9 @@ Result<net::StringResponse> ClientProxy::list_clients(net::ServerExchange& ex, c
     add(m.id, m.name, "");
     for (const auto& s : m.subsystems) add(s, m.name, "");
   }
-  if (json) return net::make_response(http::status::ok, nlohmann::json{{"member", members}}.dump(), "application/json; charset=utf-8",
-                                      ex.request().version());
+  if (json)
+    return net::make_response(http::status::ok, nlohmann::json{{"member", members}}.dump(),
+                              "application/json; charset=utf-8", ex.request().version());
   xml += "</xrd:clientList>";
   return net::make_response(http::status::ok, std::move(xml), "text/xml; charset=utf-8", ex.request().version());
 }
@@ -146,21 +159,26 @@ constexpr auto kFastestKept = std::chrono::hours(1);
 // `provider`; errc::invalid_security_server when the global configuration has no `target` with
 // an address, or `target` does not host `provider`; errc::maintenance_mode when it is in
 // maintenance. Servers are told apart by id, not address (two may share one).
-Result<const globalconf::SecurityServer*> targeted_server(const globalconf::SharedParameters& shared, const XRoadId& provider,
-                                                          const XRoadId& target) {
+Result<const globalconf::SecurityServer*> targeted_server(const globalconf::SharedParameters& shared,
+                                                          const XRoadId& provider, const XRoadId& target) {
   const auto hosting = shared.servers_hosting(provider);
   if (hosting.empty()) return fail(errc::unknown_member, "no security server hosts " + provider.to_string());
   const globalconf::SecurityServer* server = shared.security_server(target);
-  if (!server) return fail(errc::invalid_security_server, "could not find security server " + target.to_string() + " in the global configuration");
+  if (!server)
+    return fail(errc::invalid_security_server,
+                "could not find security server " + target.to_string() + " in the global configuration");
   if (server->address.empty()) {
-    return fail(errc::invalid_security_server, "security server " + target.to_string() + " has no address in the global configuration");
+    return fail(errc::invalid_security_server,
+                "security server " + target.to_string() + " has no address in the global configuration");
   }
   if (std::find(hosting.begin(), hosting.end(), server) == hosting.end()) {
-    return fail(errc::invalid_security_server, "security server " + target.to_string() + " does not host " + provider.to_string());
+    return fail(errc::invalid_security_server,
+                "security server " + target.to_string() + " does not host " + provider.to_string());
   }
   if (server->in_maintenance) {
-    return fail(errc::maintenance_mode, "security server " + target.to_string() + " is in maintenance mode" +
-                                            (server->maintenance_message.empty() ? "" : ": " + server->maintenance_message));
+    return fail(errc::maintenance_mode,
+                "security server " + target.to_string() + " is in maintenance mode" +
+                    (server->maintenance_message.empty() ? "" : ": " + server->maintenance_message));
   }
   return server;
 }
@@ -189,7 +207,8 @@ Status ClientProxy::check_local_client(const Snapshot& snap, const XRoadId& clie
   const auto& conf = snap.conf;
   if (!conf) return fail(errc::server_not_configured, "this server has no configuration applied");
   const serverconf::Client* local = conf->client(client);
-  if (!local) return fail(errc::unknown_member, "client " + client.to_string() + " is not hosted by this security server");
+  if (!local)
+    return fail(errc::unknown_member, "client " + client.to_string() + " is not hosted by this security server");
   return check_is_connection(*local, peer);
 }
 
@@ -197,7 +216,9 @@ asio::awaitable<Result<ClientProxy::Servers>> ClientProxy::servers_of(const Snap
                                                                       std::optional<XRoadId> target_server) {
   const auto& shared = snap->shared;
   if (!shared) co_return fail(errc::global_conf_outdated, snap->globalconf_problem);
-  if (!shared->has_client(provider)) co_return fail(errc::unknown_member, "service provider " + provider.to_string() + " is not in the global configuration");
+  if (!shared->has_client(provider))
+    co_return fail(errc::unknown_member,
+                   "service provider " + provider.to_string() + " is not in the global configuration");
   if (target_server) {
     // Only the server named, with no failover and no race for the fastest (X-Road's too).
     auto server = targeted_server(*shared, provider, *target_server);
@@ -214,7 +235,9 @@ asio::awaitable<Result<ClientProxy::Servers>> ClientProxy::servers_of(const Snap
     if (!s->address.empty()) servers.push_back(s);
   }
   if (servers.empty()) {
-    if (maintenance) co_return fail(errc::maintenance_mode, "every security server of " + provider.to_string() + " is in maintenance mode");
+    if (maintenance)
+      co_return fail(errc::maintenance_mode,
+                     "every security server of " + provider.to_string() + " is in maintenance mode");
     co_return fail(errc::unknown_member, "no security server hosts " + provider.to_string());
   }
   if (servers.size() == 1) co_return Servers{std::move(servers), {}};
@@ -232,14 +255,21 @@ asio::awaitable<Result<ClientProxy::Servers>> ClientProxy::servers_of(const Snap
     }
   }
   if (fastest) {
-    std::stable_partition(servers.begin(), servers.end(), [&](const globalconf::SecurityServer* s) { return s->address == *fastest; });
+    std::stable_partition(servers.begin(), servers.end(),
+                          [&](const globalconf::SecurityServer* s) { return s->address == *fastest; });
   }
   co_return Servers{std::move(servers), key};
 }
 
-asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(const Snapshot* snap, TransportMessage request, XRoadId client,
-                                                                       XRoadId provider, std::optional<XRoadId> target_server,
-                                                                       std::string request_id, HeaderList http_headers) {
+asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(const Snapshot* snap, TransportMessage request,
+                                                                       XRoadId client, XRoadId provider,
+                                                                       std::optional<XRoadId> target_server,
+                                                                       std::string request_id, std::string query_id,
+                                                                       HeaderList http_headers) {
+  // Nothing is sent that could not be logged (X-Road: time-stamping failed for too long).
+  if (ctx_.message_log) {
+    if (auto st = ctx_.message_log->check_can_log(); !st.ok()) co_return st.error();
+  }
   auto in_order = co_await servers_of(snap, provider, std::move(target_server));
   if (!in_order.ok()) co_return in_order.error();
   const std::vector<const globalconf::SecurityServer*>& servers = in_order->list;
@@ -262,6 +292,8 @@ asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(const Sna
   auto signed_parts = co_await ctx_.signer->sign(*signing_key, std::move(parts));
   if (!signed_parts.ok()) co_return signed_parts.error();
   request.signature = std::move(signed_parts).value();
+  const LogIds log_ids{std::move(query_id), request_id, client, provider, false};
+  if (auto st = co_await log_message(ctx_.message_log, request, log_ids, false); !st.ok()) co_return st.error();
   const EncodedMessage encoded = encode_transport(request);
 
   // Send it to the provider's servers in turn until one answers.
@@ -276,30 +308,36 @@ asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(const Sna
     // Failover happens at connect time only (as X-Road's): once a byte of the request may
     // have reached a server, another server must not get it too.
     if (!net::failed_before_sending(answer.error())) break;
-    log::warn("security server unreachable, trying the next", {{"server", server->id.to_string()}, {"error", answer.error().detail()}});
+    log::warn("security server unreachable, trying the next",
+              {{"server", server->id.to_string()}, {"error", answer.error().detail()}});
   }
   if (!answer.ok()) {
     // The request may have reached the server: X-Road's io_error, under service_failed.
     if (contacted && answer.error().code() == net::make_error_code(net::errc::closed)) {
-      co_return service_failed(errc::io_error, "the connection to " + contacted->id.to_string() + " broke: " + answer.error().detail());
+      co_return service_failed(errc::io_error,
+                               "the connection to " + contacted->id.to_string() + " broke: " + answer.error().detail());
     }
-    co_return Error(answer.error().code(), "no security server of " + provider.to_string() + " answered: " + answer.error().detail());
+    co_return Error(answer.error().code(),
+                    "no security server of " + provider.to_string() + " answered: " + answer.error().detail());
   }
   // The server that answered is one of the provider's.
   // (The TLS handshake made the whole peer check; this binds the answer to the server asked.
   // Without TLS between servers only the response's signature vouches for it.)
   if (ctx_.peers_over_tls) {
-    auto peer = registered_peer(answer->server_chain.empty() ? std::string() : answer->server_chain.front(), *shared, &contacted->id);
+    auto peer = registered_peer(answer->server_chain.empty() ? std::string() : answer->server_chain.front(), *shared,
+                                &contacted->id);
     if (!peer.ok()) co_return peer.error();
   }
 
   PeerAnswer out;
   out.original_content_type = std::string(answer->message["x-original-content-type"]);
   const std::string content_type(answer->message[http::field::content_type]);
-  net::Payload answer_body = answer->spooled_body ? std::move(*answer->spooled_body) : net::Payload(std::move(answer->message.body()));
+  net::Payload answer_body =
+      answer->spooled_body ? std::move(*answer->spooled_body) : net::Payload(std::move(answer->message.body()));
   if (mime_type_of(content_type) == "text/xml") {
     auto fault_xml = answer_body.read_all(kMaxParsedBytes);
-    if (!fault_xml.ok()) co_return fail(errc::invalid_message, "the provider's server answered with a SOAP fault too large to read");
+    if (!fault_xml.ok())
+      co_return fail(errc::invalid_message, "the provider's server answered with a SOAP fault too large to read");
     auto fault = parse_soap_fault(*fault_xml);
     if (!fault) {
       const std::string status = "the provider's server answered HTTP " + std::to_string(answer->message.result_int());
@@ -307,7 +345,8 @@ asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(const Sna
       if (!env.ok()) co_return service_failed(env.error(), status + " with text/xml that is not a SOAP fault: ");
       co_return service_failed(errc::invalid_message, status + " with a SOAP message that is not a fault");
     }
-    log::warn("provider's server refused the request", {{"code", fault->code}, {"error", fault->message}, {"detail", fault->detail}});
+    log::warn("provider's server refused the request",
+              {{"code", fault->code}, {"error", fault->message}, {"detail", fault->detail}});
     out.fault = std::move(fault);
     co_return out;
   }
@@ -325,6 +364,7 @@ asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(const Sna
   auto verified = ctx_.trust->verify_message(response->signature.signature, response->signed_message(), *shared,
                                              {provider, ctx_.clock->now()});
   if (!verified.ok()) co_return verified.error();
+  if (auto st = co_await log_message(ctx_.message_log, *response, log_ids, true); !st.ok()) co_return st.error();
   out.message = std::move(response).value();
   co_return out;
 }
@@ -383,20 +423,24 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_rest(net::Serv
   const std::string request_hash = rest_request_hash_of_digest(request.message, body_digest);
   HeaderList http_headers;
   http_headers.push_back({"x-road-message-type", "REST"});
-  auto answer = co_await exchange(snap, std::move(request), *client, target->service.service_provider(), std::move(target_server), request_id,
-                                  std::move(http_headers));
+  std::string query_id = last_header(head.headers, "x-road-id").value_or("");
+  auto answer = co_await exchange(snap, std::move(request), *client, target->service.service_provider(),
+                                  std::move(target_server), request_id, std::move(query_id), std::move(http_headers));
   if (!answer.ok()) co_return answer.error();
   if (answer->fault) {
-    co_return Answer{Reply::of(rest_error_response(*answer->fault, std::string(req[http::field::accept]), req.version())), true};
+    co_return Answer{
+        Reply::of(rest_error_response(*answer->fault, std::string(req[http::field::accept]), req.version())), true};
   }
   TransportMessage& response = answer->message;
   if (mime_type_of(response.message_type) != kRestResponseType) {
-    co_return fail(errc::invalid_message, "the response carries \"" + response.message_type + "\", not a REST response");
+    co_return fail(errc::invalid_message,
+                   "the response carries \"" + response.message_type + "\", not a REST response");
   }
   auto rh = RestResponseHead::parse(response.message);
   if (!rh.ok()) co_return rh.error();
   if (last_header(rh->headers, "x-road-request-hash").value_or("") != request_hash) {
-    co_return service_failed(errc::inconsistent_response, "the response's X-Road-Request-Hash does not match the request");
+    co_return service_failed(errc::inconsistent_response,
+                             "the response's X-Road-Request-Hash does not match the request");
   }
 
   Reply out;
@@ -416,7 +460,8 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_soap(net::Serv
   if (auto action = req.find("SOAPAction"); action != req.end() && !action->value().empty()) {
     const std::string_view v = action->value();
     if (v.size() < 2 || v.front() != '"' || v.back() != '"') {
-      co_return fail(errc::invalid_soap_action, "the SOAPAction header must be a quoted string, not " + std::string(v.substr(0, 200)));
+      co_return fail(errc::invalid_soap_action,
+                     "the SOAPAction header must be a quoted string, not " + std::string(v.substr(0, 200)));
     }
   }
   // The client is in the body: until it is known, what this request holds in memory counts
@@ -450,9 +495,10 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_soap(net::Serv
   const std::string request_id = Random::system().uuid();
   HeaderList http_headers;
   http_headers.push_back({"x-original-content-type", content_type});
-  if (auto action = req.find("SOAPAction"); action != req.end()) http_headers.push_back({"x-original-soapaction", std::string(action->value())});
-  auto answer = co_await exchange(snap, std::move(request), client, service.service_provider(), env->header.security_server, request_id,
-                                  std::move(http_headers));
+  if (auto action = req.find("SOAPAction"); action != req.end())
+    http_headers.push_back({"x-original-soapaction", std::string(action->value())});
+  auto answer = co_await exchange(snap, std::move(request), client, service.service_provider(),
+                                  env->header.security_server, request_id, env->header.id, std::move(http_headers));
   if (!answer.ok()) co_return answer.error();
   if (answer->fault) co_return Answer{Reply::of(soap_error_response(*answer->fault, req.version())), true};
 
@@ -461,25 +507,31 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_soap(net::Serv
   auto renv = parse_soap(response.message, false);
   if (!renv.ok()) co_return service_failed(renv.error(), "the provider's response is not a usable SOAP message: ");
   if (!renv->is_fault) {
-    if (!renv->header.request_hash) co_return service_failed(errc::inconsistent_response, "the response has no requestHash");
+    if (!renv->header.request_hash)
+      co_return service_failed(errc::inconsistent_response, "the response has no requestHash");
     if (*renv->header.request_hash != request_hash) {
       co_return service_failed(errc::inconsistent_response, "the response's requestHash does not match the request");
     }
-    if (!(renv->header.client == env->header.client) || !(renv->header.service == env->header.service) || renv->header.id != env->header.id) {
-      co_return service_failed(errc::inconsistent_response, "the response's client, service or id differ from the request's");
+    if (!(renv->header.client == env->header.client) || !(renv->header.service == env->header.service) ||
+        renv->header.id != env->header.id) {
+      co_return service_failed(errc::inconsistent_response,
+                               "the response's client, service or id differ from the request's");
     }
   }
   SoapMessage out_message;
-  out_message.content_type = answer->original_content_type.empty() ? response.message_type : answer->original_content_type;
+  out_message.content_type =
+      answer->original_content_type.empty() ? response.message_type : answer->original_content_type;
   out_message.soap_content_type = response.message_type;
   out_message.soap_part_headers = std::move(response.message_headers);
   out_message.soap = std::move(response.message);
   out_message.attachments = std::move(response.attachments);
-  out_message.multipart = !out_message.attachments.empty() || mime_type_of(out_message.content_type) == "multipart/related";
+  out_message.multipart =
+      !out_message.attachments.empty() || mime_type_of(out_message.content_type) == "multipart/related";
   Reply out;
   out.head.result(renv->is_fault ? http::status::internal_server_error : http::status::ok);
   out.head.version(req.version());
-  out.head.set(http::field::content_type, out_message.multipart ? out_message.content_type : out_message.soap_content_type);
+  out.head.set(http::field::content_type,
+               out_message.multipart ? out_message.content_type : out_message.soap_content_type);
   out.head.set(http::field::server, "Roadside");
   out.body = soap_message_pieces(out_message);
   co_return Answer{std::move(out), renv->is_fault};  // a service's own SOAP fault counts as one

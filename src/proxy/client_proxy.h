@@ -7,11 +7,12 @@
 //   the one server X-Road-Security-Server (SOAP: the securityServer header) names, alone, if
 //   it hosts the provider (else server.clientproxy.invalid_security_server)
 //   -> the REST header part (X-Road-Id, X-Road-Request-Id added) and body, signed for the
-//   client's member by the batch signer -> mutual TLS on the authentication key, the peer's
+//   client's member by the batch signer -> logged (the message log, when there is one: a
+//   message that cannot be logged, or time-stamping failed too long, fails) -> mutual TLS on the authentication key, the peer's
 //   certificate registered for a server hosting the provider, chained to an approved CA,
 //   valid, and good by an OCSP response its server serves (PeerTrust); a failure to connect
 //   moves on to the next server, any later failure does not (a request is never sent twice)
-//   -> the response: signed by the provider, X-Road-Request-Hash matches -> to the IS.
+//   -> the response: signed by the provider, X-Road-Request-Hash matches, logged -> to the IS.
 // Errors go to the IS as REST error JSON/XML with X-Road-Error (client.* 400, server.* 500).
 // GET /listClients answers with the instance's members and subsystems.
 #pragma once
@@ -43,12 +44,12 @@ class ClientProxy {
     TransportMessage message;
     std::string original_content_type;  // x-original-content-type (SOAP)
   };
-  // Signs `request` for `client`, sends it to a server of `provider` (to `target_server` alone
+  // Signs `request` for `client`, logs it (the message log, when there is one), sends it to a server of `provider` (to `target_server` alone
   // when the request names one) and verifies the answer.
   // (Pointer parameters: coroutine parameters are copied; `snap` lives in handle()'s frame.)
   boost::asio::awaitable<Result<PeerAnswer>> exchange(const Snapshot* snap, TransportMessage request, XRoadId client, XRoadId provider,
                                                       std::optional<XRoadId> target_server, std::string request_id,
-                                                      HeaderList http_headers);
+                                                      std::string query_id, HeaderList http_headers);
   // The provider's servers that are not in maintenance, the fastest to connect first, and the
   // key its fastest one is remembered under (empty for a single server). With `target_server`
   // (X-Road's security server targeting: SOAP securityServer, REST X-Road-Security-Server) that

@@ -740,5 +740,77 @@ TEST_F(ClientProxyTest, ALargeSoapRequestIsRefusedAsASmallOne) {
   EXPECT_EQ(net::spooled_bytes(), 0u);
 }
 
+
+// The message log (variant full): the signed request is logged before it is sent, the
+// verified response before the IS gets it; either failing fails the message, and nothing is
+// sent while the log refuses messages (time-stamping failed for too long).
+TEST_F(ClientProxyTest, TheRequestAndTheResponseAreLoggedSignedBeforeTheIsGetsTheAnswer) {
+  FakeMessageLog log;
+  ctx.message_log = &log;
+  FakeExchange ex = rest({{"X-Road-Client", "EE/COM/1/CLIENT"}, {"X-Road-Id", "query-1"}});
+  handle(ex);
+  ASSERT_EQ(ex.status(), 200u) << ex.body();
+  ASSERT_EQ(log.entries.size(), 2u);
+  for (int i = 0; i < 2; ++i) {
+    const auto& e = log.entries[static_cast<std::size_t>(i)];
+    EXPECT_EQ(e.record.response, i == 1);
+    EXPECT_EQ(e.record.query_id, "query-1");
+    EXPECT_EQ(e.record.client.to_string(), "SUBSYSTEM:EE/COM/1/CLIENT");  // the client owns the records here
+    EXPECT_EQ(e.service_provider.to_string(), "SUBSYSTEM:EE/COM/2/SERVICE");
+    EXPECT_FALSE(e.server_side);
+    EXPECT_TRUE(e.rest);
+    EXPECT_FALSE(e.record.signature.empty());
+    EXPECT_FALSE(e.record.x_request_id.empty());
+  }
+  EXPECT_EQ(log.entries[0].record.x_request_id, log.entries[1].record.x_request_id);
+  EXPECT_NE(log.entries[0].record.message.find("query-1"), std::string::npos) << log.entries[0].record.message;
+  ASSERT_EQ(log.entries[1].record.attachments.size(), 1u);  // the response's body
+  EXPECT_EQ(log.entries[1].record.attachments[0].bytes(), "{\"pets\":[]}");
+}
+
+TEST_F(ClientProxyTest, ASoapRequestIsLoggedUnderItsId) {
+  FakeMessageLog log;
+  ctx.message_log = &log;
+  peers->answer = [this](const globalconf::SecurityServer& s, const TransportMessage& r) { return soap_answer(s, r); };
+  FakeExchange ex = soap();
+  handle(ex);
+  ASSERT_EQ(ex.status(), 200u) << ex.body();
+  ASSERT_EQ(log.entries.size(), 2u);
+  EXPECT_FALSE(log.entries[0].rest);
+  EXPECT_FALSE(log.entries[0].record.query_id.empty());
+  EXPECT_EQ(log.entries[0].record.query_id, log.entries[1].record.query_id);
+  EXPECT_NE(log.entries[1].record.message.find("getStateResponse"), std::string::npos);
+}
+
+TEST_F(ClientProxyTest, ARequestThatCannotBeLoggedIsNotSent) {
+  FakeMessageLog log;
+  log.fail_from = 0;
+  ctx.message_log = &log;
+  FakeExchange ex = rest();
+  EXPECT_EQ(fault_of(handle(ex)), "server.clientproxy.logging_failed");
+  EXPECT_EQ(ex.status(), 500u);
+  EXPECT_TRUE(peers->contacted.empty());
+}
+
+TEST_F(ClientProxyTest, AResponseThatCannotBeLoggedDoesNotReachTheIs) {
+  FakeMessageLog log;
+  log.fail_from = 1;
+  ctx.message_log = &log;
+  FakeExchange ex = rest();
+  EXPECT_EQ(fault_of(handle(ex)), "server.clientproxy.logging_failed");
+  EXPECT_EQ(peers->contacted.size(), 1u);
+  EXPECT_EQ(ex.body().find("pets"), std::string::npos) << ex.body();
+}
+
+TEST_F(ClientProxyTest, NothingIsSignedOrSentWhileTimeStampingHasFailedTooLong) {
+  FakeMessageLog log;
+  log.refuse = Error(make_error_code(messagelog::errc::timestamping_failed), "time-stamping has failed since 12:00");
+  ctx.message_log = &log;
+  FakeExchange ex = rest();
+  EXPECT_EQ(fault_of(handle(ex)), "server.clientproxy.timestamping_failed");
+  EXPECT_EQ(signer.calls, 0);
+  EXPECT_TRUE(peers->contacted.empty());
+}
+
 }  // namespace
 }  // namespace roadside::proxy

@@ -10,6 +10,7 @@
 
 #include "base/clock.h"
 #include "globalconf/parameters.h"
+#include "messagelog/message_log.h"
 #include "metrics/metrics.h"
 #include "net/http_server.h"
 #include "serverconf/serverconf.h"
@@ -57,6 +58,9 @@ struct ProxyContext {
   // proxy cannot tell which server called and checks the message's signature only.
   bool peers_over_tls = true;
   metrics::Registry* metrics = nullptr;
+  // The message log (variant full), or null (slim). Requests and responses are logged once
+  // signed or verified, before they go on; a message that cannot be logged fails.
+  messagelog::MessageLog* message_log = nullptr;
   // The largest message taken (a body streams through spool files, never whole in memory).
   std::uint64_t max_message_bytes = 64 * 1024 * 1024;
   // SOAP envelopes are parsed in memory, and a SOAP request is read (its body up to

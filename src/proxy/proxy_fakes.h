@@ -22,6 +22,7 @@
 #include "net/errors.h"
 #include "net/http_server.h"
 #include "net/payload.h"
+#include "messagelog/zip.h"
 #include "proxy/context.h"
 #include "proxy/errors.h"
 #include "proxy/peer_transport.h"
@@ -252,6 +253,27 @@ inline std::string fault_code_of(const FakeExchange& ex) {
   const auto end = ex.body().find("</faultcode>", start);
   return ex.body().substr(start + 11, end - start - 11);
 }
+
+// The message log as a list of what was logged, in order. `refuse` makes check_can_log
+// fail; from the `fail_from`-th call (0-based) on, log() fails as a database would.
+struct FakeMessageLog : messagelog::MessageLog {
+  std::vector<messagelog::LogEntry> entries;
+  std::optional<Error> refuse;
+  int fail_from = -1;
+  int calls = 0;
+  Status check_can_log() const override {
+    if (refuse) return *refuse;
+    return {};
+  }
+  boost::asio::awaitable<Status> log(messagelog::LogEntry entry) override {
+    if (auto st = check_can_log(); !st.ok()) co_return st;
+    if (fail_from >= 0 && calls++ >= fail_from) {
+      co_return Error(make_error_code(messagelog::errc::log_failed), "the message log could not be written: disk full");
+    }
+    entries.push_back(std::move(entry));
+    co_return Status{};
+  }
+};
 
 // What the tests of both proxies share: the fakes, the two configurations (each can be
 // switched off), and a ProxyContext wired to them.

@@ -3,19 +3,20 @@
 #include <boost/beast/http/field.hpp>
 
 #include "base/log.h"
-#include "mime/multipart.h"
-#include "xml/dom.h"
-#include "xml/errors.h"
-#include "xml/identifier_xml.h"
-#include "crypto/crypto.h"
 #include "base/random.h"
+#include "crypto/crypto.h"
+#include "mime/multipart.h"
 #include "net/errors.h"
+#include "proxy/logging.h"
 #include "proxy/rest.h"
 #include "proxy/service_transport.h"
 #include "proxy/soap.h"
 #include "proxy/transport.h"
-#include "xml/xades.h"
 #include "trust/errors.h"
+#include "xml/dom.h"
+#include "xml/errors.h"
+#include "xml/identifier_xml.h"
+#include "xml/xades.h"
 
 namespace roadside::proxy {
 
@@ -24,7 +25,9 @@ namespace http = boost::beast::http;
 
 namespace {
 
-Error fail(errc e, std::string detail) { return Error(make_error_code(e), std::move(detail)); }
+Error fail(errc e, std::string detail) {
+  return Error(make_error_code(e), std::move(detail));
+}
 
 // The headers the provider's server adds to every REST response (and drops from the service's).
 constexpr std::array<std::string_view, 5> kResponseXRoadHeaders = {"x-road-id", "x-road-client", "x-road-service",
@@ -34,18 +37,30 @@ constexpr std::array<std::string_view, 5> kResponseXRoadHeaders = {"x-road-id", 
 std::string failure_kind(const Error& cause, std::chrono::milliseconds timeout) {
   if (cause.code().category() != net::net_category()) return "the call failed";
   switch (static_cast<net::errc>(cause.code().value())) {
-    case net::errc::timeout: return "it made no progress for " + std::to_string(timeout.count()) + " ms";
-    case net::errc::connect_failed: return "no connection could be made";
-    case net::errc::tls_failed: return "the TLS handshake failed";
-    case net::errc::protocol_error: return "its answer was not a valid HTTP response";
-    case net::errc::too_large: return "its answer was over the size limit";
-    case net::errc::closed: return "it closed the connection";
-    case net::errc::cancelled: return "the call was cancelled";
-    case net::errc::bad_url: return "its URL is not usable";
-    case net::errc::connect_timeout: return "no connection could be made in time";
-    case net::errc::no_space: return "its answer did not fit in the spool space";
-    case net::errc::overloaded: return "this server is busy";
-    case net::errc::unknown_host: return "its host name does not resolve";
+    case net::errc::timeout:
+      return "it made no progress for " + std::to_string(timeout.count()) + " ms";
+    case net::errc::connect_failed:
+      return "no connection could be made";
+    case net::errc::tls_failed:
+      return "the TLS handshake failed";
+    case net::errc::protocol_error:
+      return "its answer was not a valid HTTP response";
+    case net::errc::too_large:
+      return "its answer was over the size limit";
+    case net::errc::closed:
+      return "it closed the connection";
+    case net::errc::cancelled:
+      return "the call was cancelled";
+    case net::errc::bad_url:
+      return "its URL is not usable";
+    case net::errc::connect_timeout:
+      return "no connection could be made in time";
+    case net::errc::no_space:
+      return "its answer did not fit in the spool space";
+    case net::errc::overloaded:
+      return "this server is busy";
+    case net::errc::unknown_host:
+      return "its host name does not resolve";
   }
   return "the call failed";
 }
@@ -55,7 +70,8 @@ std::string failure_kind(const Error& cause, std::chrono::milliseconds timeout) 
 // global configuration). A SOAP service, getWsdl and getOpenAPI ask for the service as a
 // whole; a REST call for its method on its normalised path.
 Error access_denied(const XRoadId& client, const XRoadId& service, const std::string& what = {}) {
-  return fail(errc::access_denied, "request is not allowed: " + client.to_string() + " may not call " + service.to_string() + what);
+  return fail(errc::access_denied,
+              "request is not allowed: " + client.to_string() + " may not call " + service.to_string() + what);
 }
 
 Status check_service_access(const Snapshot& snap, const XRoadId& client, const XRoadId& service) {
@@ -101,8 +117,9 @@ Fault fault_for_peer(const Fault& logged, const Error& cause) {
     return sent;
   }
   const std::error_category& c = cause.code().category();
-  if (&c == &proxy_category() || &c == &service_failed_category() || &c == &xml::xml_category() || &c == &mime::mime_category() ||
-      &c == &crypto::crypto_category() || &c == &globalconf::globalconf_category() || &c == &trust::trust_category()) {
+  if (&c == &proxy_category() || &c == &service_failed_category() || &c == &xml::xml_category() ||
+      &c == &mime::mime_category() || &c == &crypto::crypto_category() || &c == &globalconf::globalconf_category() ||
+      &c == &trust::trust_category()) {
     return logged;
   }
   sent.message = "internal error of the provider's Security Server (logged as fault " + logged.detail + ")";
@@ -116,14 +133,17 @@ Error service_error(const serverconf::Service& service, const Error& cause) {
                  : code == "ssl_authentication_failed" ? errc::service_tls_failed
                  : code == "invalid_message"           ? errc::service_invalid_response
                                                        : errc::service_failed;
-  log::warn("service call failed", {{"component", "serverproxy"}, {"service", service.id.to_string()}, {"url", service.url},
+  log::warn("service call failed", {{"component", "serverproxy"},
+                                    {"service", service.id.to_string()},
+                                    {"url", service.url},
                                     {"error", cause.detail()}});
   return fail(e, "service " + service.id.to_string() + " failed: " + failure_kind(cause, service.timeout));
 }
 
 ServerProxy::ServerProxy(asio::io_context&, ProxyContext ctx)
     : ctx_(std::move(ctx)),
-      ok_(ctx_.metrics->counter("roadside_messages_total", "Messages processed, by proxy and result", {{"proxy", "server"}, {"result", "ok"}})),
+      ok_(ctx_.metrics->counter("roadside_messages_total", "Messages processed, by proxy and result",
+                                {{"proxy", "server"}, {"result", "ok"}})),
       failed_(ctx_.metrics->counter("roadside_messages_total", "Messages processed, by proxy and result",
                                     {{"proxy", "server"}, {"result", "fault"}})) {}
 
@@ -138,12 +158,14 @@ asio::awaitable<void> ServerProxy::handle(net::ServerExchange& ex) {
   }
   failed_.inc();
   const Fault f = make_fault(result.error(), Side::server_proxy);
-  log::warn("request refused", {{"component", "serverproxy"},
-                                {"code", f.code},
-                                {"error", f.message},
-                                {"detail", f.detail},
-                                {"peer", ex.peer().remote.address().to_string()},
-                                {"ms", std::chrono::duration_cast<std::chrono::milliseconds>(ctx_.clock->steady_now() - started).count()}});
+  log::warn(
+      "request refused",
+      {{"component", "serverproxy"},
+       {"code", f.code},
+       {"error", f.message},
+       {"detail", f.detail},
+       {"peer", ex.peer().remote.address().to_string()},
+       {"ms", std::chrono::duration_cast<std::chrono::milliseconds>(ctx_.clock->steady_now() - started).count()}});
   auto r = net::make_response(http::status::internal_server_error, soap_fault_xml(fault_for_peer(f, result.error())),
                               "text/xml; charset=UTF-8", ex.request().version());
   (void)co_await ex.respond(std::move(r));
@@ -180,7 +202,8 @@ asio::awaitable<Result<Reply>> ServerProxy::process(net::ServerExchange& ex) {
   // The peer's certificate is good: its OCSP responses travel in the request.
   const globalconf::SecurityServer* sender = nullptr;
   if (ctx_.peers_over_tls) {
-    if (auto trusted = trust_peer(*peer, chain, request->ocsp_responses, *snap.shared, *ctx_.trust, snap.now); !trusted.ok()) {
+    if (auto trusted = trust_peer(*peer, chain, request->ocsp_responses, *snap.shared, *ctx_.trust, snap.now);
+        !trusted.ok()) {
       co_return fail(errc::ssl_auth_failed, trusted.error().detail());
     }
     sender = peer->server;
@@ -194,14 +217,17 @@ asio::awaitable<Result<Reply>> ServerProxy::process(net::ServerExchange& ex) {
   co_return fail(errc::invalid_message, "a transport message carrying \"" + type + "\" is neither SOAP nor REST");
 }
 
-Status ServerProxy::verify_sender(const TransportMessage& request, const XRoadId& client, const globalconf::SecurityServer* sender,
-                                  const Snapshot& snap) const {
+Status ServerProxy::verify_sender(const TransportMessage& request, const XRoadId& client,
+                                  const globalconf::SecurityServer* sender, const Snapshot& snap) const {
   // The sending server hosts the client: exactly this client, in the global configuration.
   // (No sender only without TLS between servers; with it, none is a bug: refuse.)
   if (!sender && ctx_.peers_over_tls) return fail(errc::ssl_auth_failed, "the calling security server is not known");
-  if (sender && !sender->hosts(client)) return fail(errc::ssl_auth_failed, "security server " + sender->id.to_string() + " does not host client " + client.to_string());
+  if (sender && !sender->hosts(client))
+    return fail(errc::ssl_auth_failed,
+                "security server " + sender->id.to_string() + " does not host client " + client.to_string());
   // The signature is the client's.
-  ROADSIDE_TRY_STATUS(ctx_.trust->verify_message(request.signature.signature, request.signed_message(), *snap.shared, {client, snap.now}));
+  ROADSIDE_TRY_STATUS(ctx_.trust->verify_message(request.signature.signature, request.signed_message(), *snap.shared,
+                                                 {client, snap.now}));
   return {};
 }
 
@@ -219,8 +245,8 @@ asio::awaitable<Result<TransportMessage>> ServerProxy::sign_response(TransportMe
 }
 
 asio::awaitable<Result<Reply>> ServerProxy::process_soap(net::ServerExchange& ex, TransportMessage& request,
-                                                                        const globalconf::SecurityServer* sender,
-                                                                        const Snapshot* snap) {
+                                                         const globalconf::SecurityServer* sender,
+                                                         const Snapshot* snap) {
   auto env = parse_soap(request.message, true);
   if (!env.ok()) co_return env.error();
   const XRoadId client = *env->header.client;
@@ -229,20 +255,26 @@ asio::awaitable<Result<Reply>> ServerProxy::process_soap(net::ServerExchange& ex
   // A request that names its security server is for this one only (X-Road's verifySecurityServer,
   // which runs while the request is decoded: its code is under service_failed.).
   if (env->header.security_server && !(*env->header.security_server == snap->conf->server_id())) {
-    co_return service_failed(errc::invalid_security_server, "the request is for security server " + env->header.security_server->to_string() +
+    co_return service_failed(errc::invalid_security_server, "the request is for security server " +
+                                                                env->header.security_server->to_string() +
                                                                 ", this is " + snap->conf->server_id().to_string());
   }
+  const LogIds log_ids{env->header.id, std::string(ex.request()["x-road-request-id"]), service_id.service_provider(),
+                       service_id.service_provider(), true};
 
   Result<SoapMessage> incoming = Error();
   const serverconf::Service* service = snap->conf->service(service_id);
   if (!service && is_soap_metaservice(service_id.service_code())) {
+    if (auto st = co_await log_message(ctx_.message_log, request, log_ids, false); !st.ok()) co_return st.error();
     incoming = co_await soap_metaservice(request, client, service_id, snap);
   } else {
-    incoming = co_await call_soap_service(ex, request, client, service_id, snap);
+    incoming = co_await call_soap_service(ex, request, client, service_id, snap, &log_ids);
   }
   if (!incoming.ok()) co_return incoming.error();
   auto renv = parse_soap(incoming->soap, false);
-  if (!renv.ok()) co_return service_failed(renv.error(), "service " + service_id.to_string() + " answered with a malformed SOAP message: ");
+  if (!renv.ok())
+    co_return service_failed(renv.error(),
+                             "service " + service_id.to_string() + " answered with a malformed SOAP message: ");
   TransportMessage response;
   response.message_type = incoming->soap_content_type;
   response.message_headers = std::move(incoming->soap_part_headers);
@@ -251,27 +283,33 @@ asio::awaitable<Result<Reply>> ServerProxy::process_soap(net::ServerExchange& ex
     response.message = std::move(incoming->soap);
   } else {
     auto with_hash = insert_request_hash(incoming->soap, soap_request_hash(request.message));
-    if (!with_hash.ok()) co_return fail(errc::service_invalid_response, "service " + service_id.to_string() + ": " + with_hash.error().detail());
+    if (!with_hash.ok())
+      co_return fail(errc::service_invalid_response,
+                     "service " + service_id.to_string() + ": " + with_hash.error().detail());
     response.message = std::move(with_hash).value();
   }
   auto signed_response = co_await sign_response(std::move(response), service_id.service_provider());
   if (!signed_response.ok()) co_return signed_response.error();
+  if (auto st = co_await log_message(ctx_.message_log, *signed_response, log_ids, true); !st.ok()) co_return st.error();
   Reply r = signed_reply(encode_transport(*signed_response), ex.request().version());
   r.head.set("x-original-content-type", incoming->content_type);
   co_return r;
 }
 
-asio::awaitable<Result<SoapMessage>> ServerProxy::call_soap_service(net::ServerExchange& ex, TransportMessage& request, XRoadId client,
-                                                                     XRoadId service_id,
-                                                                     const Snapshot* snap) {
+asio::awaitable<Result<SoapMessage>> ServerProxy::call_soap_service(net::ServerExchange& ex, TransportMessage& request,
+                                                                    XRoadId client, XRoadId service_id,
+                                                                    const Snapshot* snap, const LogIds* log_ids) {
   const serverconf::Service* service = snap->conf->service(service_id);
   if (!service) co_return fail(errc::unknown_service, "unknown service " + service_id.to_string());
   // A REST service's rights are per method and path: a SOAP call has neither (X-Road refuses it).
   if (service->type != serverconf::ServiceType::wsdl) {
-    co_return fail(errc::service_type, "service " + service_id.to_string() + " is a REST service and cannot be called using SOAP");
+    co_return fail(errc::service_type,
+                   "service " + service_id.to_string() + " is a REST service and cannot be called using SOAP");
   }
   if (auto st = check_service_access(*snap, client, service_id); !st.ok()) co_return st.error();
   if (auto st = check_service_enabled(*service); !st.ok()) co_return st.error();
+  // Logged once it is known to be taken, before the service sees it.
+  if (auto st = co_await log_message(ctx_.message_log, request, *log_ids, false); !st.ok()) co_return st.error();
   // The message as the client's IS sent it.
   const auto& req = ex.request();
   SoapMessage outgoing;
@@ -295,7 +333,9 @@ asio::awaitable<Result<SoapMessage>> ServerProxy::call_soap_service(net::ServerE
   if (auto action = req.find("x-original-soapaction"); action != req.end()) call.set("SOAPAction", action->value());
   // The answer's Content-Type is judged before its body is read (as X-Road's): a service
   // that answers something else is not waited for.
-  auto soap_head = [](const http::response_header<>& head) { return check_soap_content_type(head[http::field::content_type]); };
+  auto soap_head = [](const http::response_header<>& head) {
+    return check_soap_content_type(head[http::field::content_type]);
+  };
   auto answer = co_await ctx_.services->send(*url, std::move(call), soap_message_pieces(outgoing), service->timeout,
                                              service_tls(*snap->conf, *service), soap_head);
   if (!answer.ok() && answer.error().code() == make_error_code(errc::invalid_content_type)) {
@@ -304,24 +344,27 @@ asio::awaitable<Result<SoapMessage>> ServerProxy::call_soap_service(net::ServerE
   if (!answer.ok()) co_return service_error(*service, answer.error());
   const std::string answer_type(answer->message[http::field::content_type]);
   // An answer over kSpoolAbove waits in a spool file: its envelope is read, its attachments stay there.
-  net::Payload answer_body = answer->spooled_body ? std::move(*answer->spooled_body) : net::Payload(std::move(answer->message.body()));
+  net::Payload answer_body =
+      answer->spooled_body ? std::move(*answer->spooled_body) : net::Payload(std::move(answer->message.body()));
   auto incoming = split_soap_message(answer_type, std::move(answer_body));
   if (!incoming.ok()) {
     co_return service_failed(incoming.error(), "service " + service_id.to_string() + " answered HTTP " +
-                                                   std::to_string(answer->message.result_int()) + " without a SOAP message: ");
+                                                   std::to_string(answer->message.result_int()) +
+                                                   " without a SOAP message: ");
   }
   co_return incoming;
 }
 
-asio::awaitable<Result<SoapMessage>> ServerProxy::soap_metaservice(TransportMessage& request, XRoadId client, XRoadId service_id,
-                                                                    const Snapshot* snap) {
+asio::awaitable<Result<SoapMessage>> ServerProxy::soap_metaservice(TransportMessage& request, XRoadId client,
+                                                                   XRoadId service_id, const Snapshot* snap) {
   const XRoadId provider = service_id.service_provider();
   const std::string code(service_id.service_code());
   SoapMessage out;
   out.soap_content_type = "text/xml; charset=UTF-8";
   out.content_type = out.soap_content_type;
   if (code == "listMethods" || code == "allowedMethods") {
-    const auto services = listed_services(*snap->conf, provider, true, code == "allowedMethods" ? &client : nullptr, snap->shared.get());
+    const auto services =
+        listed_services(*snap->conf, provider, true, code == "allowedMethods" ? &client : nullptr, snap->shared.get());
     auto envelope = soap_response_envelope(request.message, soap_service_list(code, services));
     if (!envelope.ok()) co_return envelope.error();
     out.soap = std::move(envelope).value();
@@ -330,11 +373,12 @@ asio::awaitable<Result<SoapMessage>> ServerProxy::soap_metaservice(TransportMess
   // getWsdl: the WSDL of a service the client may call, as an attachment.
   auto wanted = get_wsdl_target(request.message);
   if (!wanted.ok()) co_return wanted.error();
-  auto target = XRoadId::service(provider.instance(), provider.member_class(), provider.member_code(), provider.subsystem_code(),
-                                 wanted->first, wanted->second);
+  auto target = XRoadId::service(provider.instance(), provider.member_class(), provider.member_code(),
+                                 provider.subsystem_code(), wanted->first, wanted->second);
   if (!target.ok()) co_return fail(errc::invalid_body, "getWsdl: " + target.error().detail());
   const serverconf::Service* service = snap->conf->service(*target);
-  if (!service || service->type != serverconf::ServiceType::wsdl) co_return fail(errc::unknown_service, "unknown service " + target->to_string());
+  if (!service || service->type != serverconf::ServiceType::wsdl)
+    co_return fail(errc::unknown_service, "unknown service " + target->to_string());
   if (auto st = check_service_access(*snap, client, *target); !st.ok()) co_return st.error();
   auto wsdl = co_await ctx_.services->get(service->wsdl_url, service->timeout, service_tls(*snap->conf, *service));
   if (!wsdl.ok()) co_return service_error(*service, wsdl.error());
@@ -342,17 +386,20 @@ asio::awaitable<Result<SoapMessage>> ServerProxy::soap_metaservice(TransportMess
     co_return fail(errc::service_invalid_response, "the WSDL of " + target->to_string() + " answered HTTP " +
                                                        std::to_string(wsdl->message.result_int()));
   }
-  std::string body = "<xrd:getWsdlResponse xmlns:xrd=\"" + std::string(xml::kXRoadNs) + "\"><xrd:serviceCode>" + xml::escape(wanted->first) +
-                     "</xrd:serviceCode>";
+  std::string body = "<xrd:getWsdlResponse xmlns:xrd=\"" + std::string(xml::kXRoadNs) + "\"><xrd:serviceCode>" +
+                     xml::escape(wanted->first) + "</xrd:serviceCode>";
   if (!wanted->second.empty()) body += "<xrd:serviceVersion>" + xml::escape(wanted->second) + "</xrd:serviceVersion>";
   body += "</xrd:getWsdlResponse>";
   auto rewritten = rewrite_wsdl_endpoints(wsdl->message.body());
-  if (!rewritten.ok()) co_return fail(errc::service_invalid_response, "the WSDL of " + target->to_string() + ": " + rewritten.error().detail());
+  if (!rewritten.ok())
+    co_return fail(errc::service_invalid_response,
+                   "the WSDL of " + target->to_string() + ": " + rewritten.error().detail());
   auto envelope = soap_response_envelope(request.message, body);
   if (!envelope.ok()) co_return envelope.error();
   out.soap = std::move(envelope).value();
   out.multipart = true;
-  out.content_type = "multipart/related; type=\"text/xml\"; charset=UTF-8; boundary=xatt" + crypto::to_hex(Random::system().bytes(12));
+  out.content_type =
+      "multipart/related; type=\"text/xml\"; charset=UTF-8; boundary=xatt" + crypto::to_hex(Random::system().bytes(12));
   out.soap_part_headers = {{"Content-Type", out.soap_content_type}};
   out.attachments.push_back({{{"Content-Type", "text/xml; charset=UTF-8"}, {"Content-ID", "<wsdl>"}},
                              net::Payload(std::move(rewritten).value())});
@@ -360,14 +407,15 @@ asio::awaitable<Result<SoapMessage>> ServerProxy::soap_metaservice(TransportMess
 }
 
 asio::awaitable<Result<net::ClientResponse>> ServerProxy::rest_metaservice(RestTarget target, XRoadId client,
-                                                                            const Snapshot* snap) {
+                                                                           const Snapshot* snap) {
   const XRoadId provider = target.service.service_provider();
   const std::string code(target.service.service_code());
   net::ClientResponse out;
   out.message.result(http::status::ok);
   out.message.version(11);
   if (code == "listMethods" || code == "allowedMethods") {
-    const auto services = listed_services(*snap->conf, provider, false, code == "allowedMethods" ? &client : nullptr, snap->shared.get());
+    const auto services =
+        listed_services(*snap->conf, provider, false, code == "allowedMethods" ? &client : nullptr, snap->shared.get());
     out.message.set(http::field::content_type, "application/json");
     out.message.body() = rest_service_list(services);
     co_return out;
@@ -377,13 +425,17 @@ asio::awaitable<Result<net::ClientResponse>> ServerProxy::rest_metaservice(RestT
   const std::string wanted = codes.empty() ? std::string() : codes.front();
   auto decoded = percent_decode(wanted);
   if (wanted.empty() || !decoded.ok()) co_return fail(errc::bad_request, "getOpenAPI needs ?serviceCode=CODE");
-  auto id = XRoadId::service(provider.instance(), provider.member_class(), provider.member_code(), provider.subsystem_code(), *decoded);
+  auto id = XRoadId::service(provider.instance(), provider.member_class(), provider.member_code(),
+                             provider.subsystem_code(), *decoded);
   if (!id.ok()) co_return fail(errc::bad_request, "getOpenAPI: " + id.error().detail());
   const serverconf::Service* service = snap->conf->service(*id);
-  if (!service || service->type == serverconf::ServiceType::wsdl) co_return fail(errc::unknown_service, "unknown service " + id->to_string());
-  if (service->openapi_url.empty()) co_return fail(errc::unknown_service, "service " + id->to_string() + " has no OpenAPI description");
+  if (!service || service->type == serverconf::ServiceType::wsdl)
+    co_return fail(errc::unknown_service, "unknown service " + id->to_string());
+  if (service->openapi_url.empty())
+    co_return fail(errc::unknown_service, "service " + id->to_string() + " has no OpenAPI description");
   if (auto st = check_service_access(*snap, client, *id); !st.ok()) co_return st.error();
-  auto description = co_await ctx_.services->get(service->openapi_url, service->timeout, service_tls(*snap->conf, *service));
+  auto description =
+      co_await ctx_.services->get(service->openapi_url, service->timeout, service_tls(*snap->conf, *service));
   if (!description.ok()) co_return service_error(*service, description.error());
   if (description->message.result_int() != 200) {
     co_return fail(errc::service_invalid_response, "the OpenAPI description of " + id->to_string() + " answered HTTP " +
@@ -396,13 +448,15 @@ asio::awaitable<Result<net::ClientResponse>> ServerProxy::rest_metaservice(RestT
 }
 
 asio::awaitable<Result<net::ClientResponse>> ServerProxy::call_rest_service(RestRequestHead head, RestTarget target,
-                                                                             TransportMessage& request, XRoadId client,
-                                                                             const Snapshot* snap) {
+                                                                            TransportMessage& request, XRoadId client,
+                                                                            const Snapshot* snap,
+                                                                            const LogIds* log_ids) {
   // The service and the right to call it.
   const serverconf::Service* service = snap->conf->service(target.service);
   if (!service) co_return fail(errc::unknown_service, "unknown service " + target.service.to_string());
   if (service->type == serverconf::ServiceType::wsdl) {
-    co_return fail(errc::service_type, "service " + target.service.to_string() + " is a SOAP service and cannot be called using REST");
+    co_return fail(errc::service_type,
+                   "service " + target.service.to_string() + " is a SOAP service and cannot be called using REST");
   }
   // One normalised path for the access check and the service's URL.
   auto path = normalize_service_path(target.path);
@@ -411,6 +465,8 @@ asio::awaitable<Result<net::ClientResponse>> ServerProxy::call_rest_service(Rest
   const std::string checked = path->decoded.empty() ? "/" : path->decoded;
   if (auto st = check_rest_access(*snap, client, target.service, head.method, checked); !st.ok()) co_return st.error();
   if (auto st = check_service_enabled(*service); !st.ok()) co_return st.error();
+  // Logged once it is known to be taken, before the service sees it.
+  if (auto st = co_await log_message(ctx_.message_log, request, *log_ids, false); !st.ok()) co_return st.error();
   auto url = net::Url::parse(service->url);
   if (!url.ok()) co_return service_error(*service, url.error());
   std::string base = url->target;
@@ -427,18 +483,20 @@ asio::awaitable<Result<net::ClientResponse>> ServerProxy::call_rest_service(Rest
   }
   std::vector<net::Payload> body;
   if (request.body) body.push_back(*request.body);
-  auto answer = co_await ctx_.services->send(*url, std::move(call), std::move(body), service->timeout, service_tls(*snap->conf, *service));
+  auto answer = co_await ctx_.services->send(*url, std::move(call), std::move(body), service->timeout,
+                                             service_tls(*snap->conf, *service));
   if (!answer.ok()) co_return service_error(*service, answer.error());
   if (answer->message.result_int() < 200) {
-    co_return fail(errc::service_invalid_response, "service " + service->id.to_string() + " answered with the interim status " +
+    co_return fail(errc::service_invalid_response, "service " + service->id.to_string() +
+                                                       " answered with the interim status " +
                                                        std::to_string(answer->message.result_int()));
   }
   co_return answer;
 }
 
 asio::awaitable<Result<Reply>> ServerProxy::process_rest(net::ServerExchange& ex, TransportMessage& request,
-                                                                        const globalconf::SecurityServer* sender,
-                                                                        const Snapshot* snap) {
+                                                         const globalconf::SecurityServer* sender,
+                                                         const Snapshot* snap) {
   auto head = RestRequestHead::parse(request.message);
   if (!head.ok()) co_return head.error();
   auto target = parse_rest_target(head->target);
@@ -449,12 +507,16 @@ asio::awaitable<Result<Reply>> ServerProxy::process_rest(net::ServerExchange& ex
   if (!client.ok()) co_return fail(errc::invalid_message, "X-Road-Client: " + client.error().detail());
 
   if (auto st = verify_sender(request, *client, sender, *snap); !st.ok()) co_return st.error();
+  const XRoadId provider = target->service.service_provider();
+  const LogIds log_ids{last_header(head->headers, "x-road-id").value_or(""),
+                       last_header(head->headers, "x-road-request-id").value_or(""), provider, provider, true};
 
   Result<net::ClientResponse> answer = Error();
   if (!snap->conf->service(target->service) && is_rest_metaservice(target->service.service_code())) {
+    if (auto st = co_await log_message(ctx_.message_log, request, log_ids, false); !st.ok()) co_return st.error();
     answer = co_await rest_metaservice(*target, *client, snap);
   } else {
-    answer = co_await call_rest_service(*head, *target, request, *client, snap);
+    answer = co_await call_rest_service(*head, *target, request, *client, snap, &log_ids);
   }
   if (!answer.ok()) co_return answer.error();
 
@@ -491,8 +553,9 @@ asio::awaitable<Result<Reply>> ServerProxy::process_rest(net::ServerExchange& ex
   }
 
   // Signed by the provider.
-  auto signed_response = co_await sign_response(std::move(response), target->service.service_provider());
+  auto signed_response = co_await sign_response(std::move(response), provider);
   if (!signed_response.ok()) co_return signed_response.error();
+  if (auto st = co_await log_message(ctx_.message_log, *signed_response, log_ids, true); !st.ok()) co_return st.error();
   co_return signed_reply(encode_transport(*signed_response), ex.request().version());
 }
 

@@ -4,8 +4,9 @@
 //   -> decode the multipart message -> the peer's OCSP parts prove its certificate good
 //   -> the signature: the client's member signed it, chain and OCSP at the CA
 //   -> the service exists here and the client may call it (access rights)
+//   -> the request logged (the message log, when there is one; failing to log fails it)
 //   -> call the service (its timeout; redirects are not followed; hop-by-hop headers dropped)
-//   -> the response header part with X-Road-Request-Hash -> signed by the provider -> reply.
+//   -> the response header part with X-Road-Request-Hash -> signed by the provider -> logged -> reply.
 // A failure anywhere is answered with a SOAP fault (text/xml), code server.serverproxy.*.
 #pragma once
 
@@ -19,6 +20,7 @@
 #include "net/http_client.h"
 #include "net/http_server.h"
 #include "proxy/context.h"
+#include "proxy/logging.h"
 #include "proxy/metaservices.h"
 #include "proxy/rest.h"
 #include "proxy/soap.h"
@@ -40,10 +42,10 @@ class ServerProxy {
                                                                     const globalconf::SecurityServer* sender,
                                                                     const Snapshot* snap);
   boost::asio::awaitable<Result<SoapMessage>> call_soap_service(net::ServerExchange& ex, TransportMessage& request, XRoadId client,
-                                                                XRoadId service_id, const Snapshot* snap);
+                                                                XRoadId service_id, const Snapshot* snap, const LogIds* log_ids);
   boost::asio::awaitable<Result<net::ClientResponse>> call_rest_service(RestRequestHead head, RestTarget target, TransportMessage& request,
                                                                         XRoadId client,
-                                                                        const Snapshot* snap);
+                                                                        const Snapshot* snap, const LogIds* log_ids);
   // Metaservices the provider's server answers itself (metaservices.h).
   boost::asio::awaitable<Result<SoapMessage>> soap_metaservice(TransportMessage& request, XRoadId client, XRoadId service_id,
                                                                const Snapshot* snap);

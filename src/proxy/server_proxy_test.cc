@@ -640,5 +640,57 @@ TEST_F(LargeSoapTest, AServicesLargeAttachmentIsSignedAndSentFromTheSpoolFile) {
   EXPECT_EQ(net::spooled_bytes(), 0u);
 }
 
+
+// The message log (variant full): a request is logged once it is known to be taken (signature,
+// access right), before the service sees it; the signed response before it is sent back. The
+// provider owns the records here.
+TEST_F(ServerProxyTest, TheRequestIsLoggedBeforeTheServiceAndTheSignedResponseBeforeTheReply) {
+  FakeMessageLog log;
+  ctx.message_log = &log;
+  FakeExchange ex = rest();
+  handle(ex);
+  ASSERT_EQ(ex.status(), 200u) << ex.body();
+  ASSERT_EQ(log.entries.size(), 2u);
+  EXPECT_FALSE(log.entries[0].record.response);
+  EXPECT_TRUE(log.entries[1].record.response);
+  for (const auto& e : log.entries) {
+    EXPECT_EQ(e.record.client.to_string(), "SUBSYSTEM:EE/COM/2/SERVICE");
+    EXPECT_TRUE(e.server_side);
+    EXPECT_TRUE(e.rest);
+    EXPECT_FALSE(e.record.signature.empty());
+  }
+  TransportMessage answer = answer_of(ex);
+  EXPECT_EQ(log.entries[1].record.signature, answer.signature.signature);  // what was sent is what was logged
+}
+
+TEST_F(ServerProxyTest, ARequestThatCannotBeLoggedNeverReachesTheService) {
+  FakeMessageLog log;
+  log.fail_from = 0;
+  ctx.message_log = &log;
+  FakeExchange ex = rest();
+  handle(ex);
+  EXPECT_EQ(fault_code_of(ex), "server.serverproxy.logging_failed") << ex.body();
+  EXPECT_TRUE(services->called.empty());
+}
+
+TEST_F(ServerProxyTest, ARefusedRequestIsNotLogged) {
+  FakeMessageLog log;
+  ctx.message_log = &log;
+  FakeExchange ex = rest("/r1/EE/COM/2/SERVICE/echo/pets", "EE/COM/1/OTHER");
+  handle(ex);
+  EXPECT_NE(fault_code_of(ex), "") << ex.body();
+  EXPECT_TRUE(log.entries.empty());
+}
+
+TEST_F(ServerProxyTest, WhileTimeStampingHasFailedTooLongNoServiceIsCalled) {
+  FakeMessageLog log;
+  log.refuse = Error(make_error_code(messagelog::errc::timestamping_failed), "time-stamping has failed since 12:00");
+  ctx.message_log = &log;
+  FakeExchange ex = soap();
+  handle(ex);
+  EXPECT_EQ(fault_code_of(ex), "server.serverproxy.timestamping_failed") << ex.body();
+  EXPECT_TRUE(services->called.empty());
+}
+
 }  // namespace
 }  // namespace roadside::proxy

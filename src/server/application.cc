@@ -25,6 +25,7 @@
 #include "server/health.h"
 #include "server/listeners.h"
 #include "server/ocsp_refresher.h"
+#include "server/message_log_service.h"
 #include "server/proxies.h"
 #include "server/readiness.h"
 #include "server/serverconf_follower.h"
@@ -105,8 +106,10 @@ Status Application::State::start_all(const config::Config& config) {
   auto shared_ocsp = ocsp_lease ? std::make_unique<SharedOcspResponses>(store, std::move(ocsp_lease)) : nullptr;
   ROADSIDE_TRY(OcspRefresher * ocsp, start<OcspRefresher>(db_io, *token, *globalconf, OcspOptions::from(config),
                                                           std::move(shared_ocsp), metrics, readiness));
+  ROADSIDE_TRY(MessageLogService * message_log,
+               start<MessageLogService>(MessageLogOptions::from(config), database->options(), std::function<Status()>(), metrics));
   ROADSIDE_TRY(Proxies * proxies, start<Proxies>(io, ProxyOptions::from(config), store, *token, *ocsp, *globalconf,
-                                                 *serverconf, listeners, metrics, readiness));
+                                                 *serverconf, listeners, metrics, readiness, message_log->log()));
   auto admin_options = AdminOptions::from(config);
   if (!admin_options.ok()) {
     log::error("cannot start", {{"component", "admin_api"}, {"error", admin_options.error().detail()}});

@@ -19,6 +19,7 @@
 #include "base/thread_annotations.h"
 #include "config/config.h"
 #include "net/http_server.h"
+#include "messagelog/message_log.h"
 #include "net/payload.h"
 #include "proxy/client_proxy.h"
 #include "proxy/server_proxy.h"
@@ -72,7 +73,7 @@ class Proxies final : public Component {
  public:
   Proxies(boost::asio::io_context& io, ProxyOptions options, storage::Store& store, TokenService& token, OcspRefresher& ocsp,
           GlobalconfService& globalconf, ServerConfFollower& serverconf, Listeners& listeners, metrics::Registry& metrics,
-          Readiness& readiness);
+          Readiness& readiness, messagelog::MessageLog* message_log = nullptr);
   ~Proxies() override;
 
   std::string_view name() const override { return "proxy"; }

@@ -101,6 +101,8 @@ std::string ServerConf::to_json() const {
       j["descriptions"].push_back(std::move(dj));
     }
   }
+  // Only when there are some: a document without them keeps its digest.
+  for (const auto& t : timestamping_services) j["timestamping_services"].push_back({{"name", t.name}, {"url", t.url}});
   if (last_id != 0) j["last_id"] = last_id;
   return j.dump();
 }
@@ -177,6 +179,11 @@ Result<ServerConf> ServerConf::from_json(std::string_view text) {
         d.disabled_notice = dj.value("disabled_notice", std::string());
         d.refreshed_at = dj.value("refreshed_at", std::string());
         c.descriptions.push_back(std::move(d));
+      }
+    }
+    if (j.contains("timestamping_services")) {
+      for (const auto& tj : j.at("timestamping_services")) {
+        c.timestamping_services.push_back({tj.at("name").get<std::string>(), tj.at("url").get<std::string>()});
       }
     }
     c.last_id = j.value("last_id", std::int64_t{0});

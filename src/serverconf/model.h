@@ -152,6 +152,15 @@ struct Client {
   ClientStatus status_or_registered() const { return status.value_or(ClientStatus::registered); }
 };
 
+// A time-stamping service this server uses (X-Road's configured TSP): one of global
+// configuration's approved TSAs, named and addressed as there. The message log tries them in
+// this order.
+struct TimestampingService {
+  std::string name;
+  std::string url;
+  friend bool operator==(const TimestampingService&, const TimestampingService&) = default;
+};
+
 class ServerConf {
  public:
   // Parses the YAML document. errc::invalid_conf names the key at fault.
@@ -167,6 +176,7 @@ class ServerConf {
   std::vector<LocalGroup> local_groups;
   std::vector<AccessRight> access;
   std::vector<ServiceDescription> descriptions;
+  std::vector<TimestampingService> timestamping_services;
   std::int64_t last_id = 0;  // the highest id given to a description, an endpoint or a local group
   // The stored revision this was read from (load_latest), so a change made of it is refused if
   // another was stored meanwhile (apply); 0 for a document of its own (a YAML file). Not part

@@ -86,7 +86,7 @@ Result<ServerConf> parse_yaml_node(const YAML::Node& root) {
   ServerConf c;
   if (!root.IsMap()) return invalid("the server configuration must be a YAML map (owner, server_code, clients)");
   for (const auto& kv : root) {
-    static const std::set<std::string> kKeys = {"owner", "server_code", "clients"};
+    static const std::set<std::string> kKeys = {"owner", "server_code", "clients", "timestamping_services"};
     if (!kKeys.contains(kv.first.as<std::string>()))
       return invalid("unknown key \"" + kv.first.as<std::string>() + "\"");
   }
@@ -96,6 +96,22 @@ Result<ServerConf> parse_yaml_node(const YAML::Node& root) {
   ROADSIDE_TRY(c.server_code, scalar(root["server_code"], "server_code"));
   ROADSIDE_TRY_STATUS(
       XRoadId::server(c.owner.instance(), c.owner.member_class(), c.owner.member_code(), c.server_code));
+
+  const YAML::Node tsps = root["timestamping_services"];
+  if (tsps && !tsps.IsSequence()) return invalid("timestamping_services must be a list of {name, url}");
+  for (std::size_t i = 0; tsps && i < tsps.size(); ++i) {
+    const std::string where = "timestamping_services[" + std::to_string(i) + "]";
+    if (!tsps[i].IsMap()) return invalid(where + " must be a map with name and url");
+    TimestampingService t;
+    ROADSIDE_TRY(t.name, scalar(tsps[i]["name"], where + ".name"));
+    ROADSIDE_TRY(t.url, scalar(tsps[i]["url"], where + ".url"));
+    if (t.url.rfind("http://", 0) != 0 && t.url.rfind("https://", 0) != 0)
+      return invalid(where + ".url must be an http or https URL");
+    for (const auto& seen : c.timestamping_services) {
+      if (seen.url == t.url) return invalid(where + ": " + t.url + " is listed twice");
+    }
+    c.timestamping_services.push_back(std::move(t));
+  }
 
   const YAML::Node clients = root["clients"];
   if (clients && !clients.IsSequence()) return invalid("clients must be a list");

@@ -1,17 +1,17 @@
 // One suite, two databases: every test runs on SQLite and on a real PostgreSQL server
 // (started by ctest's "postgres" fixture; its address comes in ROADSIDE_TEST_PG_INFO).
 #include "storage/store.h"
-#include "storage/cluster.h"
-
-#include <gtest/gtest.h>
 
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
-#include <regex>
 #include <thread>
 
+#include <gtest/gtest.h>
+
 #include "base/random.h"
+#include "storage/cluster.h"
+#include "support/test_databases.h"
 #include "support/test_support.h"
 
 namespace roadside::storage {
@@ -19,37 +19,15 @@ namespace {
 
 using roadside::testing::TempDir;
 
-struct PgServer {
-  std::string host;
-  int port = 0;
-};
-
-std::optional<PgServer> pg_server() {
-  const char* info = std::getenv("ROADSIDE_TEST_PG_INFO");
-  if (!info) return std::nullopt;
-  std::ifstream in(info);
-  std::string line;
-  if (!std::getline(in, line)) return std::nullopt;
-  std::smatch m;
-  if (!std::regex_search(line, m, std::regex(R"(host=(\S+) port=(\d+))"))) return std::nullopt;
-  return PgServer{m[1], std::stoi(m[2])};
-}
-
-PostgresOptions pg_options(const PgServer& s, const std::string& db) {
-  PostgresOptions o;
-  o.host = s.host;
-  o.port = s.port;
-  o.user = "postgres";
-  o.database = db;
-  o.sslmode = "disable";
-  return o;
-}
+using roadside::testing::pg_options;
 
 // Migrations of a pretend newer Roadside, for upgrade tests.
 const int kLatest = migrations().back().version;
-const Migration kNewerMigration{kLatest + 1, "widgets", "CREATE TABLE widgets (id INTEGER PRIMARY KEY, name TEXT NOT NULL);",
+const Migration kNewerMigration{kLatest + 1, "widgets",
+                                "CREATE TABLE widgets (id INTEGER PRIMARY KEY, name TEXT NOT NULL);",
                                 "CREATE TABLE widgets (id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL);"};
-const Migration kBrokenMigration{kLatest + 1, "broken", "CREATE TABLE half_done (id INTEGER); SELECT * FROM no_such_table;",
+const Migration kBrokenMigration{kLatest + 1, "broken",
+                                 "CREATE TABLE half_done (id INTEGER); SELECT * FROM no_such_table;",
                                  "CREATE TABLE half_done (id INTEGER); SELECT * FROM no_such_table;"};
 
 std::vector<Migration> with(const Migration& extra) {
@@ -64,45 +42,15 @@ std::vector<Migration> with(const Migration& extra) {
 
 }  // namespace
 
-void PrintTo(Dialect d, std::ostream* os) { *os << to_string(d); }
+void PrintTo(Dialect d, std::ostream* os) {
+  *os << to_string(d);
+}
 
 namespace {
 
-class StoreTest : public ::testing::TestWithParam<Dialect> {
+class StoreTest : public roadside::testing::BothDatabases {
  protected:
-  void SetUp() override {
-    if (GetParam() == Dialect::sqlite) return;
-    auto server = pg_server();
-    if (!server) {
-      if (std::getenv("ROADSIDE_TEST_PG_INFO")) FAIL() << "PostgreSQL test server not running (ctest fixture postgres)";
-      GTEST_SKIP() << "no PostgreSQL test server (run through ctest, which starts one)";
-    }
-    pg_ = *server;
-    db_name_ = "roadside_test_" + roadside::testing::TempDir().path().filename().string().substr(14);
-    for (auto& c : db_name_) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    auto admin = open_postgres(pg_options(pg_, "postgres"));
-    ASSERT_TRUE(admin.ok()) << admin.error().to_string();
-    ASSERT_TRUE((*admin)->execute_script("CREATE DATABASE " + db_name_).ok());
-  }
-
-  void TearDown() override {
-    if (GetParam() == Dialect::postgresql && !db_name_.empty()) {
-      auto admin = open_postgres(pg_options(pg_, "postgres"));
-      if (admin.ok()) (void)(*admin)->execute_script("DROP DATABASE IF EXISTS " + db_name_ + " WITH (FORCE)");
-    }
-  }
-
-  std::unique_ptr<Connection> open() {
-    auto c = GetParam() == Dialect::sqlite ? open_sqlite({dir_ / "roadside.db"}) : open_postgres(pg_options(pg_, db_name_));
-    EXPECT_TRUE(c.ok()) << c.error().to_string();
-    return c.ok() ? std::move(c).value() : nullptr;
-  }
-
   Store store() { return Store(open()); }
-
-  TempDir dir_;
-  PgServer pg_;
-  std::string db_name_;
 };
 
 TEST_P(StoreTest, MigratesAFreshDatabaseOnce) {
@@ -117,7 +65,8 @@ TEST_P(StoreTest, MigratesAFreshDatabaseOnce) {
   EXPECT_TRUE(again->applied_now.empty());
   EXPECT_EQ(*s.schema_version(), migrations().back().version);
   // Each applied migration is recorded with the product version that applied it.
-  auto rows = s.with_connection([](Connection& c) { return c.query("SELECT version, name, product_version FROM roadside_schema"); });
+  auto rows = s.with_connection(
+      [](Connection& c) { return c.query("SELECT version, name, product_version FROM roadside_schema"); });
   ASSERT_TRUE(rows.ok());
   ASSERT_EQ(rows->size(), migrations().size());
   EXPECT_EQ(as_text((*rows)[0][1]), std::string(migrations()[0].name));
@@ -165,8 +114,9 @@ TEST_P(StoreTest, AFailedMigrationChangesNothing) {
   auto info = s.migrate(with(kBrokenMigration), "0.2.0");
   ASSERT_FALSE(info.ok());
   EXPECT_EQ(info.error().code(), errc::migration_failed);
-  EXPECT_NE(info.error().detail().find("migration " + std::to_string(kLatest + 1) + " (broken) failed, nothing was changed"),
-            std::string::npos)
+  EXPECT_NE(
+      info.error().detail().find("migration " + std::to_string(kLatest + 1) + " (broken) failed, nothing was changed"),
+      std::string::npos)
       << info.error().detail();
   EXPECT_EQ(*s.schema_version(), kLatest);
   auto probe = s.with_connection([](Connection& c) { return c.query("SELECT COUNT(*) FROM half_done"); });
@@ -220,13 +170,17 @@ TEST_P(StoreTest, Settings) {
 TEST_P(StoreTest, ValuesRoundTrip) {
   Store s = store();
   ASSERT_TRUE(s.migrate().ok());
-  const std::string blob_bytes("\0\x01\xff\x7f" "binary\0data", 15);
+  const std::string blob_bytes(
+      "\0\x01\xff\x7f"
+      "binary\0data",
+      15);
   auto rows = s.with_connection([&](Connection& c) -> Result<std::vector<Row>> {
     const char* ddl = c.dialect() == Dialect::sqlite
                           ? "CREATE TABLE t (i INTEGER, d REAL, s TEXT, b BLOB, n TEXT)"
                           : "CREATE TABLE t (i BIGINT, d DOUBLE PRECISION, s TEXT, b BYTEA, n TEXT)";
     ROADSIDE_TRY_STATUS(c.execute_script(ddl));
-    const Value p[] = {std::int64_t{-9223372036854775807LL}, 2.5, std::string("it's ? here"), Blob{blob_bytes}, nullptr};
+    const Value p[] = {std::int64_t{-9223372036854775807LL}, 2.5, std::string("it's ? here"), Blob{blob_bytes},
+                       nullptr};
     ROADSIDE_TRY_STATUS(c.query("INSERT INTO t (i, d, s, b, n) VALUES (?, ?, ?, ?, ?)", p));
     return c.query("SELECT i, d, s, b, n FROM t WHERE s = 'it''s ? here'");
   });
@@ -282,8 +236,11 @@ TEST_P(StoreTest, RecoversWhenTheServerDropsTheConnection) {
   auto admin = open_postgres(pg_options(pg_, "postgres"));
   ASSERT_TRUE(admin.ok());
   const Value db[] = {db_name_};
-  ASSERT_TRUE((*admin)->query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ? AND "
-                              "pid <> pg_backend_pid()", db).ok());
+  ASSERT_TRUE((*admin)
+                  ->query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ? AND "
+                          "pid <> pg_backend_pid()",
+                          db)
+                  .ok());
   auto broken = s.ping();  // the first statement meets the dead connection
   if (!broken.ok()) {
     EXPECT_EQ(broken.error().code(), errc::connection_failed) << broken.error().to_string();
@@ -359,19 +316,20 @@ TEST_P(KeysAtRest, Schema5KeepsImportedKeysAndRefusesARowWithoutAKey) {
     Store old = store();
     ASSERT_TRUE(old.migrate(migrations().first(4), "0.1.0").ok());
     const Value params[] = {std::string("AA01"), Blob{"cert"}, Blob{"p12-bytes"}, std::string("2026-01-01T00:00:00Z")};
-    ASSERT_TRUE(old.with_connection([&](Connection& c) {
-                     return c.query(
-                         "INSERT INTO token_keys (key_id, token_id, usage, member_id, friendly_name, certificate, key_pkcs12, "
-                         "created_at) VALUES (?, '0', 'SIGNING', NULL, 'Sign key', ?, ?, ?)",
-                         params);
-                   }).ok());
+    ASSERT_TRUE(
+        old.with_connection([&](Connection& c) {
+             return c.query(
+                 "INSERT INTO token_keys (key_id, token_id, usage, member_id, friendly_name, certificate, key_pkcs12, "
+                 "created_at) VALUES (?, '0', 'SIGNING', NULL, 'Sign key', ?, ?, ?)",
+                 params);
+           })
+            .ok());
   }
   Store s = store();
   auto info = s.migrate(migrations().first(5), "0.1.0");
   ASSERT_TRUE(info.ok()) << info.error().to_string();
-  auto rows = s.with_connection([](Connection& c) {
-    return c.query("SELECT key_id, certificate, key_pkcs12, key_wrapped FROM token_keys");
-  });
+  auto rows = s.with_connection(
+      [](Connection& c) { return c.query("SELECT key_id, certificate, key_pkcs12, key_wrapped FROM token_keys"); });
   ASSERT_TRUE(rows.ok()) << rows.error().to_string();
   ASSERT_EQ(rows->size(), 1u);
   EXPECT_EQ(as_text((*rows)[0][1]), "cert");
@@ -395,12 +353,14 @@ TEST_P(KeysAtRest, Schema7MovesEachKeysCertificateToItsOwnTable) {
     Store old = store();
     ASSERT_TRUE(old.migrate(migrations().first(6), "0.1.0").ok());
     const Value params[] = {std::string("AA01"), Blob{"cert-der"}, Blob{"sealed"}, std::string("2026-01-01T00:00:00Z")};
-    ASSERT_TRUE(old.with_connection([&](Connection& c) {
-                     return c.query(
-                         "INSERT INTO token_keys (key_id, token_id, usage, member_id, friendly_name, certificate, key_wrapped, "
-                         "created_at) VALUES (?, '0', 'SIGNING', 'MEMBER:DEV/COM/1234', 'Sign key', ?, ?, ?)",
-                         params);
-                   }).ok());
+    ASSERT_TRUE(
+        old.with_connection([&](Connection& c) {
+             return c.query(
+                 "INSERT INTO token_keys (key_id, token_id, usage, member_id, friendly_name, certificate, key_wrapped, "
+                 "created_at) VALUES (?, '0', 'SIGNING', 'MEMBER:DEV/COM/1234', 'Sign key', ?, ?, ?)",
+                 params);
+           })
+            .ok());
   }
   Store s = store();
   ASSERT_TRUE(s.migrate().ok());
@@ -414,7 +374,8 @@ TEST_P(KeysAtRest, Schema7MovesEachKeysCertificateToItsOwnTable) {
   EXPECT_EQ(as_text((*certs)[0][2]), "cert-der");
   EXPECT_EQ(as_int((*certs)[0][3]), 1);
   EXPECT_EQ(as_text((*certs)[0][4]), "REGISTERED");
-  auto keys = s.with_connection([](Connection& c) { return c.query("SELECT key_id, usage, key_wrapped, public_key FROM token_keys"); });
+  auto keys = s.with_connection(
+      [](Connection& c) { return c.query("SELECT key_id, usage, key_wrapped, public_key FROM token_keys"); });
   ASSERT_TRUE(keys.ok()) << keys.error().to_string();
   ASSERT_EQ(keys->size(), 1u);
   EXPECT_EQ(as_text((*keys)[0][1]), "SIGNING");

@@ -260,7 +260,8 @@ Result<json> init_instance(const InitOptions& o) {
     // What the server hosts: its member and subsystems; the last one provides the example services.
     std::string conf =
         "# roadside apply " + (sdir / "server-conf.yaml").string() + "  (written by roadside testbed init)\n" +
-        "owner: " + member.to_string() + "\nserver_code: " + server_code + "\nclients:\n  - id: " + member.to_string() +
+        "owner: " + member.to_string() + "\nserver_code: " + server_code + "\ntimestamping_services:\n  - name: " + o.instance +
+        " Test TSA\n    url: " + tsa_url + "\nclients:\n  - id: " + member.to_string() +
         "\n  - id: " + client.to_string() + "\n    connection: NOAUTH\n  - id: " + service.to_string() + "\n";
     if (code == provider) {
       conf += "    services:\n      - code: echo\n        type: OPENAPI\n        url: " + services_url +

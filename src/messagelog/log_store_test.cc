@@ -1,0 +1,254 @@
+// The message log's tables on both databases: records with attachments streamed in pieces,
+// sealed bodies, time-stamps, archiving marks, cleanup; and the group-commit writer.
+#include "messagelog/log_store.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <gtest/gtest.h>
+
+#include "messagelog/container.h"
+#include "messagelog/group_writer.h"
+#include "messagelog/sealer.h"
+#include "messagelog/zip.h"
+#include "support/test_databases.h"
+
+namespace roadside::messagelog {
+namespace {
+
+using Clock = std::chrono::system_clock;
+using storage::Dialect;
+
+const std::string kKeys =
+    "k2 AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n# an older key\nk1 "
+    "HxwdHhsaGRgXFhUUExIREA8ODQwLCgkIBwYFBAMCAQA=\n";
+
+MessageRecordInput record(std::string query_id, bool response, std::vector<net::Payload> attachments = {}) {
+  MessageRecordInput r;
+  r.query_id = std::move(query_id);
+  r.x_request_id = "request-1";
+  r.response = response;
+  r.client = XRoadId::parse("SUBSYSTEM:EE/COM/1/CLIENT").value();
+  r.message = "<message>MARKER-" + r.query_id + "</message>";
+  r.attachments = std::move(attachments);
+  r.signature = "<signature " + r.query_id + (response ? "/response" : "/request") + "/>";
+  return r;
+}
+
+// A payload in a spool file: `size` bytes of a pattern.
+net::Payload spooled(const std::filesystem::path& dir, std::size_t size) {
+  net::PayloadBuilder b(dir, 0);
+  std::string chunk(64 * 1024, 'x');
+  for (std::size_t i = 0; i < chunk.size(); ++i) chunk[i] = static_cast<char>('a' + i % 26);
+  for (std::size_t done = 0; done < size; done += chunk.size())
+    EXPECT_TRUE(b.append(std::string_view(chunk).substr(0, std::min(chunk.size(), size - done))).ok());
+  return std::move(b).finish();
+}
+
+std::string read_attachment(LogStore& store, const StoredRecord& r, int n) {
+  std::string out;
+  auto st = store.read_attachment(r, n, [&](std::string_view piece) -> Status {
+    EXPECT_LE(piece.size(), kPieceBytes);
+    out.append(piece);
+    return {};
+  });
+  EXPECT_TRUE(st.ok()) << st.error().to_string();
+  return out;
+}
+
+class LogStoreTest : public roadside::testing::BothDatabases {};
+
+TEST_P(LogStoreTest, ARecordAndItsAttachmentsComeBackAsWritten) {
+  LogStore store(open_migrated());
+  const net::Payload big = spooled(dir_ / "spool", 2 * kPieceBytes + 12345);  // three pieces
+  const auto a = record("q1", false, {big, net::Payload(std::string("small body"))});
+  const auto b = record("q1", true);
+  auto ids = store.insert({&a, &b}, Clock::now());
+  ASSERT_TRUE(ids.ok()) << ids.error().to_string();
+  ASSERT_EQ(ids->size(), 2u);
+  auto found = store.by_query_id("q1", 10);
+  ASSERT_TRUE(found.ok()) << found.error().to_string();
+  ASSERT_EQ(found->size(), 2u);
+  const StoredRecord& r = (*found)[0];
+  EXPECT_EQ(r.message, a.message);
+  EXPECT_EQ(r.signature, a.signature);
+  EXPECT_EQ(r.signature_hash, signature_hash(a.signature));
+  EXPECT_EQ(r.client, "SUBSYSTEM:EE/COM/1/CLIENT");
+  EXPECT_EQ(r.member_group, "EE/COM/1");
+  EXPECT_EQ(r.subsystem_group, "EE/COM/1/CLIENT");
+  EXPECT_EQ(r.attachments, 2);
+  EXPECT_FALSE(r.response);
+  EXPECT_TRUE((*found)[1].response);
+  EXPECT_EQ(read_attachment(store, r, 1), big.read_all(1 << 30).value());
+  EXPECT_EQ(read_attachment(store, r, 2), "small body");
+  auto pieces = store.connection().query("SELECT COUNT(*) FROM messagelog_pieces WHERE record_id = ?",
+                                         std::vector<storage::Value>{r.id});
+  ASSERT_TRUE(pieces.ok());
+  EXPECT_EQ(storage::as_int((*pieces)[0][0]), 4);  // 3 + 1: never more than a piece per row
+}
+
+TEST_P(LogStoreTest, SealedBodiesAreNotReadableInTheDatabaseAndOpenWithTheirKey) {
+  auto sealer = Sealer::from_text(kKeys);
+  ASSERT_TRUE(sealer.ok()) << sealer.error().to_string();
+  LogStore store(open_migrated(), &*sealer);
+  const auto a = record("sealed", false, {net::Payload(std::string("BODY-MARKER"))});
+  ASSERT_TRUE(store.insert({&a}, Clock::now()).ok());
+  auto raw = store.connection().query("SELECT message, key_id FROM messagelog_records");
+  ASSERT_TRUE(raw.ok());
+  EXPECT_EQ(storage::as_text((*raw)[0][0])->find("MARKER"), std::string::npos);
+  EXPECT_EQ(storage::as_text((*raw)[0][1]), "k2");
+  auto piece = store.connection().query("SELECT data FROM messagelog_pieces");
+  ASSERT_TRUE(piece.ok());
+  EXPECT_EQ(storage::as_text((*piece)[0][0])->find("BODY-MARKER"), std::string::npos);
+  auto found = store.by_query_id("sealed", 1);
+  ASSERT_TRUE(found.ok()) << found.error().to_string();
+  EXPECT_EQ((*found)[0].message, a.message);
+  EXPECT_EQ(read_attachment(store, (*found)[0], 1), "BODY-MARKER");
+
+  // Without the key file, or with another key, a sealed record is not readable: said, not garbage.
+  LogStore keyless(open());
+  auto refused = keyless.by_query_id("sealed", 1);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), make_error_code(errc::unreadable));
+  auto other = Sealer::from_text("k2 " + std::string("AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\n"));
+  ASSERT_TRUE(other.ok());
+  LogStore wrong(open(), &*other);
+  EXPECT_EQ(wrong.by_query_id("sealed", 1).error().code(), make_error_code(errc::unreadable));
+}
+
+TEST_P(LogStoreTest, TimeStampsArchivingAndCleanup) {
+  LogStore store(open_migrated());
+  const auto t0 = Clock::now() - std::chrono::hours(24 * 40);
+  const auto a = record("old", false), b = record("old", true), c = record("new", false);
+  ASSERT_TRUE(store.insert({&a, &b}, t0).ok());
+  ASSERT_TRUE(store.insert({&c}, Clock::now()).ok());
+  EXPECT_EQ(store.pending_count().value(), 3);
+  EXPECT_EQ(store.oldest_pending().value(), std::optional(std::chrono::time_point_cast<std::chrono::milliseconds>(t0)));
+  auto pending = store.pending(2);
+  ASSERT_TRUE(pending.ok());
+  ASSERT_EQ(pending->size(), 2u);
+  EXPECT_EQ((*pending)[0].signature, a.signature);
+  auto ts =
+      store.add_timestamp("TOKEN", std::string("<result/>"), "http://tsa", Clock::now(),
+                          {{(*pending)[0].id, std::string("<chain0/>")}, {(*pending)[1].id, std::string("<chain1/>")}});
+  ASSERT_TRUE(ts.ok()) << ts.error().to_string();
+  EXPECT_EQ(store.pending_count().value(), 1);
+
+  auto archivable = store.archivable(0, 10);
+  ASSERT_TRUE(archivable.ok());
+  ASSERT_EQ(archivable->size(), 2u);  // time-stamped only
+  EXPECT_EQ((*archivable)[0].ts_hash_chain, "<chain0/>");
+  auto container = container_of(store, (*archivable)[0]);
+  ASSERT_TRUE(container.ok()) << container.error().to_string();
+  EXPECT_EQ(container->parts.timestamp, "TOKEN");
+  EXPECT_EQ(container->parts.ts_hash_chain_result, "<result/>");
+  EXPECT_EQ(container->parts.ts_hash_chain, "<chain0/>");
+
+  // Only what is archived and older than the keep period goes.
+  EXPECT_EQ(store.delete_archived_before(Clock::now() - std::chrono::hours(24 * 30), 100).value(), 0u);
+  ASSERT_TRUE(store.mark_archived({(*archivable)[0].id, (*archivable)[1].id}).ok());
+  EXPECT_EQ(store.archivable(0, 10)->size(), 0u);
+  EXPECT_EQ(store.delete_archived_before(Clock::now() - std::chrono::hours(24 * 30), 1).value(),
+            1u);  // the limit holds
+  EXPECT_EQ(store.delete_archived_before(Clock::now() - std::chrono::hours(24 * 30), 100).value(), 1u);
+  EXPECT_EQ(store.by_query_id("old", 10)->size(), 0u);
+  EXPECT_EQ(store.by_query_id("new", 10)->size(), 1u);
+  EXPECT_FALSE(store.timestamp(*ts).value().has_value());  // no record uses it any more
+
+  ASSERT_TRUE(store.set_archive_link("EE/COM/1", {"abc", "mlog-1.zip"}).ok());
+  ASSERT_TRUE(store.set_archive_link("EE/COM/1", {"def", "mlog-2.zip"}).ok());
+  EXPECT_EQ(store.archive_link("EE/COM/1").value()->digest, "def");
+  EXPECT_FALSE(store.archive_link("EE/COM/2").value().has_value());
+  ASSERT_TRUE(store.set_state("failing_since", "123").ok());
+  EXPECT_EQ(store.state("failing_since").value(), "123");
+  ASSERT_TRUE(store.clear_state("failing_since").ok());
+  EXPECT_FALSE(store.state("failing_since").value().has_value());
+}
+
+// Many writers at once share commits: every record is written, with its own id, in fewer
+// transactions than records.
+TEST_P(LogStoreTest, TheWriterCommitsConcurrentRecordsInGroups) {
+  metrics::Registry metrics;
+  constexpr int kRecords = 200;
+  std::vector<MessageRecordInput> records;
+  for (int i = 0; i < kRecords; ++i) records.push_back(record("g" + std::to_string(i), false));
+  std::vector<std::int64_t> ids(kRecords, 0);
+  {
+    GroupWriter writer(std::make_unique<LogStore>(open_migrated()), metrics);
+    boost::asio::io_context io;
+    for (int i = 0; i < kRecords; ++i) {
+      boost::asio::co_spawn(
+          io,
+          [&, i]() -> boost::asio::awaitable<void> {
+            auto id = co_await writer.write(records[static_cast<std::size_t>(i)]);
+            EXPECT_TRUE(id.ok()) << id.error().to_string();
+            if (id.ok()) ids[static_cast<std::size_t>(i)] = *id;
+          },
+          boost::asio::detached);
+    }
+    io.run();
+  }
+  std::set<std::int64_t> distinct(ids.begin(), ids.end());
+  EXPECT_EQ(distinct.size(), static_cast<std::size_t>(kRecords));
+  EXPECT_FALSE(distinct.contains(0));
+  const std::string text = metrics.render();
+  EXPECT_NE(text.find("roadside_messagelog_records_written_total 200"), std::string::npos) << text;
+  LogStore check(open());
+  EXPECT_EQ(check.pending_count().value(), kRecords);
+}
+
+// A database that refuses the write fails every record of the group, with the cause.
+TEST_P(LogStoreTest, AFailedCommitFailsItsRecords) {
+  metrics::Registry metrics;
+  auto conn = open_migrated();
+  ASSERT_TRUE(conn->execute_script("DROP TABLE messagelog_pieces").ok());
+  GroupWriter writer(std::make_unique<LogStore>(std::move(conn)), metrics);
+  boost::asio::io_context io;
+  const auto r = record("fails", false, {net::Payload(std::string("body"))});
+  auto done = boost::asio::co_spawn(io, writer.write(r), boost::asio::use_future);
+  io.run();
+  auto id = done.get();
+  ASSERT_FALSE(id.ok());
+  EXPECT_EQ(id.error().code(), make_error_code(errc::log_failed));
+  LogStore check(open());
+  EXPECT_EQ(check.pending_count().value(), 0);  // nothing half-written
+}
+
+INSTANTIATE_TEST_SUITE_P(Databases, LogStoreTest, ::testing::Values(Dialect::sqlite, Dialect::postgresql),
+                         roadside::testing::dialect_name);
+
+TEST(Sealer, KeyFilesAreCheckedLineByLine) {
+  EXPECT_TRUE(Sealer::from_text(kKeys).ok());
+  EXPECT_EQ(Sealer::from_text(kKeys)->current_key_id(), "k2");
+  for (const char* bad :
+       {"", "# only a comment\n", "k1\n", "k1 not-base64!\n", "k1 AAEC\n",
+        "k1 AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\nk1 AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n"}) {
+    auto s = Sealer::from_text(bad);
+    ASSERT_FALSE(s.ok()) << bad;
+    EXPECT_EQ(s.error().code(), make_error_code(errc::malformed)) << bad;
+  }
+  auto s = Sealer::from_text(kKeys);
+  auto sealed = s->seal("plain", "record 1");
+  ASSERT_TRUE(sealed.ok());
+  EXPECT_EQ(s->open("k2", *sealed, "record 1").value(), "plain");
+  EXPECT_FALSE(s->open("k2", *sealed, "record 2").ok());  // bound to its place
+  EXPECT_FALSE(s->open("k1", *sealed, "record 1").ok());
+  EXPECT_FALSE(s->open("k9", *sealed, "record 1").ok());
+}
+
+TEST(Sealer, AKeyFileOthersMayReadIsRefused) {
+  roadside::testing::TempDir dir;
+  const auto file = dir / "keys";
+  roadside::testing::write_file(file, kKeys);
+  std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                                         std::filesystem::perms::group_read);
+  auto refused = Sealer::from_file(file);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().detail().find("chmod 600"), std::string::npos);
+  std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_TRUE(Sealer::from_file(file).ok());
+}
+
+}  // namespace
+}  // namespace roadside::messagelog

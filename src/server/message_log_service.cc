@@ -1,0 +1,53 @@
+#include "server/message_log_service.h"
+
+#include "base/log.h"
+#include "messagelog/zip.h"
+
+namespace roadside::server {
+
+MessageLogOptions MessageLogOptions::from(const config::Config& c) {
+  MessageLogOptions o;
+  o.enabled = c.str("variant") == "full";
+  o.logger.body_logging = c.boolean("messagelog.body_logging");
+  o.logger.max_loggable_body_bytes = static_cast<std::uint64_t>(c.integer("messagelog.max_loggable_body_bytes"));
+  o.encryption_enabled = c.boolean("messagelog.encryption_enabled");
+  o.encryption_keys_file = c.str("messagelog.encryption_keys_file");
+  return o;
+}
+
+MessageLogService::MessageLogService(MessageLogOptions options, DatabaseOptions database,
+                                     std::function<Status()> can_log, metrics::Registry& metrics)
+    : options_(std::move(options)), database_(std::move(database)), can_log_(std::move(can_log)), metrics_(metrics) {}
+
+MessageLogService::~MessageLogService() = default;
+
+Status MessageLogService::start() {
+  if (!options_.enabled) {
+    log::info("message log off (variant slim)");
+    return {};
+  }
+  if (options_.encryption_enabled) {
+    if (options_.encryption_keys_file.empty()) {
+      return Error(make_error_code(messagelog::errc::malformed),
+                   "messagelog.encryption_enabled needs messagelog.encryption_keys_file (docs/message-log.md)");
+    }
+    ROADSIDE_TRY(messagelog::Sealer sealer, messagelog::Sealer::from_file(options_.encryption_keys_file));
+    sealer_.emplace(std::move(sealer));
+  }
+  ROADSIDE_TRY(auto conn, open_database(database_));
+  auto store = std::make_unique<messagelog::LogStore>(std::move(conn), sealer());
+  writer_ = std::make_unique<messagelog::GroupWriter>(std::move(store), metrics_);
+  logger_ = std::make_unique<messagelog::Logger>(*writer_, can_log_, options_.logger);
+  log::info("message log on", {{"body_logging", options_.logger.body_logging},
+                               {"encryption", options_.encryption_enabled},
+                               {"max_loggable_body_bytes", options_.logger.max_loggable_body_bytes}});
+  return {};
+}
+
+boost::asio::awaitable<void> MessageLogService::stop() {
+  logger_.reset();
+  writer_.reset();  // joins the writer's thread after it commits what is queued
+  co_return;
+}
+
+}  // namespace roadside::server
