@@ -3,9 +3,10 @@
 
 PRESET ?= dev
 BUILD  := build/$(PRESET)
-CTEST_ARGS ?=
+# The acceptance suites (label acceptance) run apart: `make test-acceptance`.
+CTEST_ARGS ?= -LE acceptance
 
-.PHONY: all setup configure build test conformance test-asan test-tsan test-clang test-container test-kubernetes demo bench fuzz format tidy docs clean
+.PHONY: all setup configure build test test-acceptance conformance test-asan test-tsan test-clang test-container test-kubernetes demo bench fuzz format tidy docs clean
 
 all: build
 
@@ -22,6 +23,12 @@ build: configure
 
 test: build
 	ctest --preset $(PRESET) $(CTEST_ARGS)
+
+# The heavy end-to-end suites (ctest label acceptance): the message log under load, killed
+# and restarted, its TSA stopped and started (tests/messagelog/acceptance.py). CI runs it after
+# `make test`.
+test-acceptance: build
+	ctest --preset $(PRESET) -L acceptance
 
 # A proxy test suite in X-Road's manifest format run against Roadside (tests/conformance/):
 # X-Road's own (../shared/vectors/xroad/proxy-suite) by default, any such folder with SUITE=DIR.
