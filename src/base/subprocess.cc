@@ -39,7 +39,9 @@ class Fd {
   int fd_;
 };
 
-Error io_error(std::string detail) { return Error(make_error_code(base::errc::io_error), std::move(detail)); }
+Error io_error(std::string detail) {
+  return Error(make_error_code(base::errc::io_error), std::move(detail));
+}
 
 // Its exit status as a shell reports it, once it has ended by `deadline`.
 std::optional<int> wait_until(pid_t pid, SteadyClock::time_point deadline) {
@@ -53,7 +55,9 @@ std::optional<int> wait_until(pid_t pid, SteadyClock::time_point deadline) {
   }
 }
 
-void set_nonblocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
+void set_nonblocking(int fd) {
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
 
 }  // namespace
 

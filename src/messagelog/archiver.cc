@@ -21,7 +21,9 @@ namespace {
 using TimePoint = std::chrono::system_clock::time_point;
 namespace fs = std::filesystem;
 
-Error io_error(std::string detail) { return Error(make_error_code(base::errc::io_error), std::move(detail)); }
+Error io_error(std::string detail) {
+  return Error(make_error_code(base::errc::io_error), std::move(detail));
+}
 
 // A program's stderr for an error's detail: without its last line end.
 std::string words_of(std::string err) {
@@ -30,13 +32,18 @@ std::string words_of(std::string err) {
 }
 
 // What the state table calls the archive a group's round is writing (see the file comment).
-std::string pending_key(std::string_view group) { return "archive_pending:" + std::string(group); }
+std::string pending_key(std::string_view group) {
+  return "archive_pending:" + std::string(group);
+}
 
 std::string group_of(const StoredRecord& r, ArchiveGrouping g) {
   switch (g) {
-    case ArchiveGrouping::none: return {};
-    case ArchiveGrouping::member: return r.member_group;
-    case ArchiveGrouping::subsystem: return r.subsystem_group;
+    case ArchiveGrouping::none:
+      return {};
+    case ArchiveGrouping::member:
+      return r.member_group;
+    case ArchiveGrouping::subsystem:
+      return r.subsystem_group;
   }
   return {};
 }
@@ -62,8 +69,9 @@ std::string yyyymmddhhmmss(TimePoint t) {
   const year_month_day ymd(day);
   const hh_mm_ss hms(secs - day);
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d%02u%02u%02d%02d%02d", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+  std::snprintf(buf, sizeof buf, "%04d%02u%02u%02d%02d%02d", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
                 static_cast<int>(hms.seconds().count()));
   return buf;
 }
@@ -197,7 +205,8 @@ std::string asic_container_name(std::string_view query_id, bool response, std::i
   std::string escaped;
   for (char ch : query_id) {
     const auto c = static_cast<unsigned char>(ch);
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '*' || c == '_') {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+        c == '*' || c == '_') {
       escaped += static_cast<char>(c);
     } else if (c == ' ') {
       escaped += '+';
@@ -219,10 +228,11 @@ std::string asic_container_name(std::string_view query_id, bool response, std::i
   return escaped + "-" + (response ? "response" : "request") + "-" + seq + ".asice";
 }
 
-std::string archive_file_name(std::string_view group, TimePoint first, TimePoint last, std::string_view last_digest, bool encrypted) {
+std::string archive_file_name(std::string_view group, TimePoint first, TimePoint last, std::string_view last_digest,
+                              bool encrypted) {
   const std::string prefix = group.empty() ? std::string() : utf16_prefix(escape_group(group) + "-", 200);
-  return "mlog-" + prefix + yyyymmddhhmmss(first) + "-" + yyyymmddhhmmss(last) + "-" + std::string(last_digest.substr(0, 16)) +
-         (encrypted ? ".zip.gpg" : ".zip");
+  return "mlog-" + prefix + yyyymmddhhmmss(first) + "-" + yyyymmddhhmmss(last) + "-" +
+         std::string(last_digest.substr(0, 16)) + (encrypted ? ".zip.gpg" : ".zip");
 }
 
 Archiver::Archiver(LogStore& store, ArchiverOptions options, const Clock& clock)
@@ -232,8 +242,10 @@ Result<ArchiveRound> Archiver::run() {
   const fs::path& dir = options_.directory;
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (!fs::is_directory(dir, ec)) return io_error("the message-log archive path " + dir.string() + " is not a directory");
-  if (::access(dir.c_str(), W_OK) != 0) return io_error("the message-log archive path " + dir.string() + " is not writable");
+  if (!fs::is_directory(dir, ec))
+    return io_error("the message-log archive path " + dir.string() + " is not a directory");
+  if (::access(dir.c_str(), W_OK) != 0)
+    return io_error("the message-log archive path " + dir.string() + " is not writable");
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     if (is_stale_temporary(entry.path().filename().string())) fs::remove(entry.path(), ec);
   }
@@ -269,7 +281,8 @@ Result<ArchiveRound> Archiver::run() {
       if (page.size() < want) more = false;
       if (!more) break;
     }
-    std::sort(batch.begin(), batch.end(), [](const Entry& a, const Entry& b) { return std::tie(a.order, a.id) < std::tie(b.order, b.id); });
+    std::sort(batch.begin(), batch.end(),
+              [](const Entry& a, const Entry& b) { return std::tie(a.order, a.id) < std::tie(b.order, b.id); });
     // The batch's groups, each in the batch's order: the first record of a group places it.
     std::vector<std::string> groups;
     std::map<std::string, std::vector<std::int64_t>, std::less<>> ids;
@@ -302,7 +315,8 @@ Status Archiver::archive_group(const std::string& group, const std::vector<std::
     ROADSIDE_TRY(AsicContainer container, container_of(store_, *record, options_.max_container_bytes));
     ROADSIDE_TRY(std::string bytes, container.write());
     open.bytes += bytes.size();
-    open.containers.push_back({asic_container_name(record->query_id, record->response, record->id), std::move(bytes), record->time});
+    open.containers.push_back(
+        {asic_container_name(record->query_id, record->response, record->id), std::move(bytes), record->time});
     open.ids.push_back(id);
     if (!open.first || record->time < *open.first) open.first = record->time;
     if (!open.last || record->time > *open.last) open.last = record->time;
@@ -316,7 +330,8 @@ Status Archiver::archive_group(const std::string& group, const std::vector<std::
   return {};
 }
 
-Status Archiver::write_one(const std::string& group, std::optional<LogStore::ArchiveLink>& link, Open& open, ArchiveRound& round) {
+Status Archiver::write_one(const std::string& group, std::optional<LogStore::ArchiveLink>& link, Open& open,
+                           ArchiveRound& round) {
   ROADSIDE_TRY(WrittenArchive zip, write_archive(open.containers, link ? link->digest : std::string(),
                                                  link ? link->file_name : std::string()));
   open.containers.clear();  // their bytes are in the zip now
@@ -342,7 +357,8 @@ Status Archiver::write_one(const std::string& group, std::optional<LogStore::Arc
   link = next;
   round.files.push_back(file);
   round.records += open.ids.size();
-  log::info("message-log archive written", {{"file", file.string()}, {"records", open.ids.size()}, {"bytes", bytes.size()}});
+  log::info("message-log archive written",
+            {{"file", file.string()}, {"records", open.ids.size()}, {"bytes", bytes.size()}});
   transfer(file, round);
   return {};
 }
@@ -367,7 +383,8 @@ Result<std::vector<std::string>> Archiver::recipients(const std::string& group) 
       const EncryptionKeys map = parse_encryption_keys(text);
       const auto order = order_of(group);
       const std::string member = group.substr(0, group.find('/')) + "/" + order[0] + "/" + order[1];
-      if (auto it = map.members.find(member); it != map.members.end()) keys.assign(it->second.begin(), it->second.end());
+      if (auto it = map.members.find(member); it != map.members.end())
+        keys.assign(it->second.begin(), it->second.end());
     }
   }
   if (keys.empty() && !enc.default_key.empty()) keys.push_back(enc.default_key);
@@ -380,9 +397,25 @@ Result<std::string> Archiver::encrypt(const std::string& group, const std::strin
   // GPGOutputStream's arguments: sign with the home's key, encrypt to the member's keys (or
   // the home's own key), no compression (a zip of zips), AES-256, SHA-256.
   ProcessSpec spec;
-  spec.argv = {enc.gpg.string(), "--homedir", enc.gpg_home.string(), "--batch", "--no-tty", "--yes", "--encrypt", "--sign",
-               "--no-auto-key-locate", "--trust-model", "always", "--compress-algo", "none", "--cipher-algo", "AES-256",
-               "--digest-algo", "SHA256", "--output", "-"};
+  spec.argv = {enc.gpg.string(),
+               "--homedir",
+               enc.gpg_home.string(),
+               "--batch",
+               "--no-tty",
+               "--yes",
+               "--encrypt",
+               "--sign",
+               "--no-auto-key-locate",
+               "--trust-model",
+               "always",
+               "--compress-algo",
+               "none",
+               "--cipher-algo",
+               "AES-256",
+               "--digest-algo",
+               "SHA256",
+               "--output",
+               "-"};
   if (keys.empty()) spec.argv.emplace_back("--default-recipient-self");
   for (const auto& k : keys) {
     spec.argv.emplace_back("--recipient");
@@ -393,7 +426,8 @@ Result<std::string> Archiver::encrypt(const std::string& group, const std::strin
   spec.max_stdout = zip.size() + zip.size() / 8 + (1 << 20);
   ROADSIDE_TRY(ProcessOutcome out, run_process(spec));
   const std::string err = words_of(out.err);
-  if (out.status != 0) return io_error("gpg could not encrypt the archive (exit " + std::to_string(out.status) + "): " + err);
+  if (out.status != 0)
+    return io_error("gpg could not encrypt the archive (exit " + std::to_string(out.status) + "): " + err);
   if (out.stdout_cut || out.out.empty()) return io_error("gpg wrote no usable output: " + err);
   return std::move(out.out);
 }

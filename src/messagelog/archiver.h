@@ -62,9 +62,9 @@ struct EncryptionKeys {
 EncryptionKeys parse_encryption_keys(std::string_view text);
 
 struct ArchiveEncryption {
-  std::filesystem::path gpg_home;         // X-Road's archive-gpg-home-directory: the signing key
-  std::filesystem::path keys_config;      // archive-encryption-keys-config; empty: none
-  std::string default_key;                // archive-default-encryption-key; empty: gpg's own key
+  std::filesystem::path gpg_home;     // X-Road's archive-gpg-home-directory: the signing key
+  std::filesystem::path keys_config;  // archive-encryption-keys-config; empty: none
+  std::string default_key;            // archive-default-encryption-key; empty: gpg's own key
   std::filesystem::path gpg = "/usr/bin/gpg";
   std::chrono::milliseconds timeout{600'000};
 };
@@ -75,8 +75,8 @@ using ArchiveTransfer = std::function<Status(const std::filesystem::path& archiv
 struct ArchiverOptions {
   std::filesystem::path directory;  // archive-path
   ArchiveGrouping grouping = ArchiveGrouping::none;
-  std::uint64_t max_file_size = 33'554'432;  // archive-max-filesize
-  std::size_t batch = 10'000;                // archive-transaction-batch
+  std::uint64_t max_file_size = 33'554'432;          // archive-max-filesize
+  std::size_t batch = 10'000;                        // archive-transaction-batch
   std::uint64_t max_container_bytes = 256ull << 20;  // one record's container, in memory
   std::optional<ArchiveEncryption> encryption;
   // archive-transfer-command: run as X-Road does, `/bin/bash -c <command>`, here in the
@@ -114,7 +114,8 @@ class Archiver {
     std::optional<std::chrono::system_clock::time_point> first, last;
   };
   Status archive_group(const std::string& group, const std::vector<std::int64_t>& ids, ArchiveRound& round);
-  Status write_one(const std::string& group, std::optional<LogStore::ArchiveLink>& link, Open& open, ArchiveRound& round);
+  Status write_one(const std::string& group, std::optional<LogStore::ArchiveLink>& link, Open& open,
+                   ArchiveRound& round);
   Status resolve_pending(const std::string& group);
   Result<std::vector<std::string>> recipients(const std::string& group) const;
   Result<std::string> encrypt(const std::string& group, const std::string& zip) const;

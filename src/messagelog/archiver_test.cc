@@ -2,11 +2,11 @@
 // PostgreSQL server ctest's "postgres" fixture starts (ROADSIDE_TEST_PG_INFO).
 #include "messagelog/archiver.h"
 
-#include <gtest/gtest.h>
-
 #include <cstdlib>
 #include <fstream>
 #include <map>
+
+#include <gtest/gtest.h>
 
 #include "base/errors.h"
 #include "base/subprocess.h"
@@ -54,7 +54,9 @@ XRoadId client(std::string_view code, std::string_view subsystem = "SUB") {
   return *XRoadId::subsystem("DEV", "COM", code, subsystem);
 }
 
-std::string read(const fs::path& p) { return roadside::testing::read_file(p); }
+std::string read(const fs::path& p) {
+  return roadside::testing::read_file(p);
+}
 
 // The archive files of `dir`, by name.
 std::vector<fs::path> archives_in(const fs::path& dir) {
@@ -79,7 +81,9 @@ ArchiveCheck verify(const std::string& zip_bytes, const std::string& previous_di
 }  // namespace roadside::messagelog
 
 namespace roadside::storage {
-void PrintTo(Dialect d, std::ostream* os) { *os << to_string(d); }
+void PrintTo(Dialect d, std::ostream* os) {
+  *os << to_string(d);
+}
 }  // namespace roadside::storage
 
 namespace roadside::messagelog {
@@ -91,12 +95,14 @@ class ArchiverTest : public ::testing::TestWithParam<storage::Dialect> {
     if (GetParam() == storage::Dialect::postgresql) {
       auto server = pg_server();
       if (!server) {
-        if (std::getenv("ROADSIDE_TEST_PG_INFO")) FAIL() << "PostgreSQL test server not running (ctest fixture postgres)";
+        if (std::getenv("ROADSIDE_TEST_PG_INFO"))
+          FAIL() << "PostgreSQL test server not running (ctest fixture postgres)";
         GTEST_SKIP() << "no PostgreSQL test server (run through ctest, which starts one)";
       }
       pg_ = *server;
       db_name_ = "roadside_archiver_" + dir_.path().filename().string().substr(14);
-      for (auto& c : db_name_) c = std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(c)) : '_';
+      for (auto& c : db_name_)
+        c = std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(c)) : '_';
       auto admin = storage::open_postgres(pg_options(pg_, "postgres"));
       ASSERT_TRUE(admin.ok()) << admin.error().to_string();
       ASSERT_TRUE((*admin)->execute_script("CREATE DATABASE " + db_name_).ok());
@@ -118,7 +124,7 @@ class ArchiverTest : public ::testing::TestWithParam<storage::Dialect> {
 
   std::unique_ptr<storage::Connection> open() {
     auto c = GetParam() == storage::Dialect::sqlite ? storage::open_sqlite({dir_ / "roadside.db"})
-                                                   : storage::open_postgres(pg_options(pg_, db_name_));
+                                                    : storage::open_postgres(pg_options(pg_, db_name_));
     EXPECT_TRUE(c.ok()) << c.error().to_string();
     return c.ok() ? std::move(c).value() : nullptr;
   }
@@ -143,7 +149,8 @@ class ArchiverTest : public ::testing::TestWithParam<storage::Dialect> {
     if (stamp) {
       std::vector<LogStore::Covered> covered;
       for (auto id : ids) covered.push_back({id, "<ts-hashchain/>"});
-      auto ts = log_->add_timestamp("token bytes", "<ts-hashchainresult/>", "http://tsa.example.org", time + 1min, covered);
+      auto ts =
+          log_->add_timestamp("token bytes", "<ts-hashchainresult/>", "http://tsa.example.org", time + 1min, covered);
       EXPECT_TRUE(ts.ok()) << ts.error().to_string();
     }
     return ids;
@@ -186,8 +193,10 @@ TEST_P(ArchiverTest, ThreeRoundsGiveThreeChainedArchivesNamedAsXRoadNamesThem) {
     ASSERT_EQ(check.linking.entries.size(), 3u);
     // mlog-<first>-<last>-<16 hex of the last digest>.zip, in UTC
     const std::string hour = std::to_string(10 + r);
-    EXPECT_EQ(file.filename().string(), "mlog-20261102" + hour + "0001-20261102" + hour + "0003-" + check.last_digest.substr(0, 16) + ".zip");
-    EXPECT_EQ(check.linking.entries[0].file, "query+" + std::to_string(3 * r + 1) + "%2F%C3%A4-request-" + std::to_string(ids[0]) + ".asice");
+    EXPECT_EQ(file.filename().string(),
+              "mlog-20261102" + hour + "0001-20261102" + hour + "0003-" + check.last_digest.substr(0, 16) + ".zip");
+    EXPECT_EQ(check.linking.entries[0].file,
+              "query+" + std::to_string(3 * r + 1) + "%2F%C3%A4-request-" + std::to_string(ids[0]) + ".asice");
     // Each entry is stamped with its record's time (the DOS time has 2-second steps).
     auto zip = ZipFile::read(read(file));
     ASSERT_TRUE(zip.ok());
@@ -238,7 +247,8 @@ TEST_P(ArchiverTest, GroupingByMemberGivesEachMemberItsFilesAndChain) {
     for (const auto& f : done.files) {
       const std::string name = f.filename().string();
       const std::string member = name.starts_with("mlog-DEV_COM_1234-") ? "DEV/COM/1234" : "DEV/COM/5678";
-      ASSERT_TRUE(name.starts_with("mlog-" + std::string(member == "DEV/COM/1234" ? "DEV_COM_1234-" : "DEV_COM_5678-"))) << name;
+      ASSERT_TRUE(name.starts_with("mlog-" + std::string(member == "DEV/COM/1234" ? "DEV_COM_1234-" : "DEV_COM_5678-")))
+          << name;
       const ArchiveCheck check = verify(read(f), last[member]);
       EXPECT_EQ(check.linking.entries.size(), member == "DEV/COM/1234" ? 3u : 2u);
       last[member] = check.last_digest;
@@ -308,7 +318,7 @@ TEST_P(ArchiverTest, ARestartedArchiverContinuesTheChainFromTheDatabase) {
 
 TEST_P(ArchiverTest, LeavesRecordsLoggedAfterTheRoundBeganAndUnstampedOnes) {
   log(2, client("1234"));
-  log(1, client("1234"), clock_.now() + 1s);   // after the round began
+  log(1, client("1234"), clock_.now() + 1s);     // after the round began
   log(1, client("1234"), kT0, /*stamp=*/false);  // not time-stamped yet
   const ArchiveRound done = round(options_);
   EXPECT_EQ(done.records, 2u);
@@ -323,7 +333,8 @@ TEST_P(ArchiverTest, AnArchiveWrittenButNotCommittedIsRemovedAndWrittenAgain) {
   const std::string orphan = "mlog-20261102100001-20261102100002-0123456789abcdef.zip";
   roadside::testing::write_file(options_.directory / orphan, "half a story");
   ASSERT_TRUE(log_->set_state("archive_pending:", orphan).ok());
-  roadside::testing::write_file(options_.directory / "mlog-20261102100001-20261102100002-0123456789abcdef.zip.Ab12Cd", "temp");
+  roadside::testing::write_file(options_.directory / "mlog-20261102100001-20261102100002-0123456789abcdef.zip.Ab12Cd",
+                                "temp");
   const ArchiveRound done = round(options_);
   ASSERT_EQ(done.files.size(), 1u);
   EXPECT_EQ(archives_in(options_.directory), done.files);  // the orphan and the temporary are gone
@@ -378,11 +389,14 @@ TEST_P(ArchiverTest, TransferCommandAndHookRunAfterEachArchive) {
   // A failing transfer is reported with its stderr; the archive stays written and committed.
   log(1, client("1234"), kT0 + 1h);
   options_.transfer_command = "echo no route to archive host >&2; exit 7";
-  options_.transfer = [](const fs::path&) -> Status { return Error(make_error_code(base::errc::io_error), "S3 said no"); };
+  options_.transfer = [](const fs::path&) -> Status {
+    return Error(make_error_code(base::errc::io_error), "S3 said no");
+  };
   const ArchiveRound failed = round(options_);
   ASSERT_EQ(failed.files.size(), 1u);
   ASSERT_EQ(failed.transfer_failures.size(), 2u);
-  EXPECT_NE(failed.transfer_failures[0].detail().find("exited with status 7: no route to archive host"), std::string::npos)
+  EXPECT_NE(failed.transfer_failures[0].detail().find("exited with status 7: no route to archive host"),
+            std::string::npos)
       << failed.transfer_failures[0].detail();
   EXPECT_EQ(failed.transfer_failures[1].detail(), "S3 said no");
   EXPECT_EQ(unarchived(), 0u);
@@ -403,7 +417,7 @@ TEST_P(ArchiverTest, AnUnwritableDirectoryFailsTheRoundAndArchivesNothing) {
 TEST_P(ArchiverTest, CleanupRemovesArchivedRecordsPastTheKeepPeriodOnly) {
   const auto now = kT0 + 24h * 40;
   clock_.set(now);
-  log(5, client("1234"), now - 24h * 35);                    // old, archived below
+  log(5, client("1234"), now - 24h * 35);  // old, archived below
   const auto old_unarchived = log(1, client("1234"), now - 24h * 35, /*stamp=*/false);
   ASSERT_EQ(round(options_).records, 5u);
   log(2, client("1234"), now - 24h * 2);  // recent, archived below
@@ -417,7 +431,8 @@ TEST_P(ArchiverTest, CleanupRemovesArchivedRecordsPastTheKeepPeriodOnly) {
   EXPECT_EQ(*clean_archived(*log_, now - 24h * 30, 2), 0u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Databases, ArchiverTest, ::testing::Values(storage::Dialect::sqlite, storage::Dialect::postgresql),
+INSTANTIATE_TEST_SUITE_P(Databases, ArchiverTest,
+                         ::testing::Values(storage::Dialect::sqlite, storage::Dialect::postgresql),
                          [](const auto& p) { return std::string(storage::to_string(p.param)); });
 
 // --- GPG: a throw-away key in a home of the test's own ---
@@ -452,8 +467,8 @@ class ArchiveEncryptionTest : public ArchiverTest {
 
   // A new key's fingerprints: the primary key's, then its encryption subkey's.
   std::vector<std::string> generate(const std::string& uid) {
-    auto made = gpg({"/usr/bin/gpg", "--homedir", home_.string(), "--batch", "--passphrase", "", "--quick-gen-key", uid, "default",
-                     "default", "never"});
+    auto made = gpg({"/usr/bin/gpg", "--homedir", home_.string(), "--batch", "--passphrase", "", "--quick-gen-key", uid,
+                     "default", "default", "never"});
     EXPECT_EQ(made.status, 0) << made.err;
     auto listed = gpg({"/usr/bin/gpg", "--homedir", home_.string(), "--batch", "--with-colons", "--list-keys", uid});
     std::vector<std::string> fprs;
@@ -503,8 +518,10 @@ TEST_P(ArchiveEncryptionTest, MembersArchivesAreEncryptedToTheirMappedKeys) {
   const ArchiveRound done = round(options_);
   ASSERT_EQ(done.files.size(), 2u);
   auto recipients = [&](const fs::path& f) {
-    return gpg({"/usr/bin/gpg", "--homedir", home_.string(), "--batch", "--list-packets", "--list-only", f.string()}).err +
-           gpg({"/usr/bin/gpg", "--homedir", home_.string(), "--batch", "--list-packets", "--list-only", f.string()}).out;
+    return gpg({"/usr/bin/gpg", "--homedir", home_.string(), "--batch", "--list-packets", "--list-only", f.string()})
+               .err +
+           gpg({"/usr/bin/gpg", "--homedir", home_.string(), "--batch", "--list-packets", "--list-only", f.string()})
+               .out;
   };
   ASSERT_GE(member_subkey_.size(), 16u);
   const std::string member_id = member_subkey_.substr(member_subkey_.size() - 16);
@@ -529,7 +546,8 @@ TEST_P(ArchiveEncryptionTest, AMissingKeyFailsItsGroupWithGpgsWordsAndTheOthersG
   ASSERT_EQ(r->failures.size(), 1u);
   EXPECT_NE(r->failures[0].detail().find("DEV/COM/1234"), std::string::npos) << r->failures[0].detail();
   EXPECT_NE(r->failures[0].detail().find("gpg could not encrypt"), std::string::npos) << r->failures[0].detail();
-  EXPECT_NE(r->failures[0].detail().find("0000000000000000"), std::string::npos) << r->failures[0].detail();  // gpg's stderr
+  EXPECT_NE(r->failures[0].detail().find("0000000000000000"), std::string::npos)
+      << r->failures[0].detail();  // gpg's stderr
   EXPECT_EQ(unarchived(), 1u);
   EXPECT_EQ(archives_in(options_.directory).size(), 1u);
 }
@@ -564,7 +582,8 @@ TEST(ArchiveNames, AreXRoadsNames) {
 
 TEST(EncryptionKeys, ReadsXRoadsMappingFileAsXRoadDoes) {
   ROADSIDE_REQUIRE_VECTORS(vectors);
-  const EncryptionKeys keys = parse_encryption_keys(read(vectors / "xroad" / "messagelog" / "messagelog-addon-test" / "gpg" / "keys.ini"));
+  const EncryptionKeys keys =
+      parse_encryption_keys(read(vectors / "xroad" / "messagelog" / "messagelog-addon-test" / "gpg" / "keys.ini"));
   const std::map<std::string, std::set<std::string>, std::less<>> expected = {
       {"INSTANCE/memberClass/memberCode", {"B23B8E993AC4632A896D39A27BE94D3451C16D33"}},
       {"withEquals=", {"=F\xc3\xb6\xc3\xb6 <foo@example.org>"}},

@@ -21,7 +21,8 @@ constexpr Field kSeconds{"seconds", 0, 59};
 constexpr Field kMinutes{"minutes", 0, 59};
 constexpr Field kHours{"hours", 0, 23};
 constexpr Field kDayOfMonth{"day-of-month", 1, 31};
-constexpr Field kMonth{"month", 1, 12, {"JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"}};
+constexpr Field kMonth{
+    "month", 1, 12, {"JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"}};
 constexpr Field kDayOfWeek{"day-of-week", 1, 7, {"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"}};
 constexpr Field kYear{"year", 1970, 2099};
 
@@ -43,7 +44,8 @@ Result<int> value_of(const Field& f, std::string_view text, std::string_view v) 
     int n = 0;
     for (char c : v) n = n * 10 + (c - '0');
     if (n < f.min || n > f.max) {
-      return invalid(f, text, std::to_string(n) + " is out of range " + std::to_string(f.min) + "-" + std::to_string(f.max));
+      return invalid(f, text,
+                     std::to_string(n) + " is out of range " + std::to_string(f.min) + "-" + std::to_string(f.max));
     }
     return n;
   }
@@ -81,7 +83,8 @@ Result<std::bitset<N>> parse_field(const Field& f, std::string_view text, std::s
       step = 0;
       for (char c : s) step = step * 10 + (c - '0');
       if (step < 1 || step > f.max - f.min + 1) {
-        return invalid(f, text, "\"" + std::string(item) + "\": the step must be 1-" + std::to_string(f.max - f.min + 1));
+        return invalid(f, text,
+                       "\"" + std::string(item) + "\": the step must be 1-" + std::to_string(f.max - f.min + 1));
       }
       stepped = true;
     }
@@ -108,7 +111,8 @@ Result<std::bitset<N>> parse_field(const Field& f, std::string_view text, std::s
 }  // namespace
 
 Result<CronSchedule> CronSchedule::parse(std::string_view text) {
-  if (text.size() > 256) return Error(make_error_code(base::errc::invalid_argument), "cron expression longer than 256 bytes");
+  if (text.size() > 256)
+    return Error(make_error_code(base::errc::invalid_argument), "cron expression longer than 256 bytes");
   std::vector<std::string_view> fields;
   for (std::size_t i = 0; i < text.size();) {
     if (text[i] == ' ' || text[i] == '\t') {
@@ -150,7 +154,8 @@ Result<CronSchedule> CronSchedule::parse(std::string_view text) {
     s.years_.set();
   }
   if (s.years_.none() || s.months_.none() || s.hours_.none() || s.minutes_.none() || s.seconds_.none()) {
-    return Error(make_error_code(base::errc::invalid_argument), "cron expression \"" + std::string(text) + "\" names no time");
+    return Error(make_error_code(base::errc::invalid_argument),
+                 "cron expression \"" + std::string(text) + "\" names no time");
   }
   return s;
 }

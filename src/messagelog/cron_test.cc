@@ -10,7 +10,9 @@ namespace {
 
 using std::chrono::system_clock;
 
-system_clock::time_point at(const char* rfc3339) { return *parse_rfc3339(rfc3339); }
+system_clock::time_point at(const char* rfc3339) {
+  return *parse_rfc3339(rfc3339);
+}
 std::string next(const CronSchedule& s, const char* after) {
   auto t = s.next_after(at(after));
   return t ? format_rfc3339(*t) : "none";
@@ -39,7 +41,8 @@ TEST(Cron, XRoadsCleanIntervalFiresEveryTwelveHours) {
 TEST(Cron, ListsRangesStepsAndNames) {
   EXPECT_EQ(next(schedule("0 15,45 * * * ?"), "2026-12-05T06:50:13Z"), "2026-12-05T07:15:00.000Z");
   EXPECT_EQ(next(schedule("*/20 * * * * ?"), "2026-12-05T06:50:13Z"), "2026-12-05T06:50:20.000Z");
-  EXPECT_EQ(next(schedule("0 0 9-17/4 ? * MON-FRI"), "2026-12-05T06:50:13Z"), "2026-12-07T09:00:00.000Z");  // a Saturday
+  EXPECT_EQ(next(schedule("0 0 9-17/4 ? * MON-FRI"), "2026-12-05T06:50:13Z"),
+            "2026-12-07T09:00:00.000Z");  // a Saturday
   EXPECT_EQ(next(schedule("0 0 0 ? * SUN"), "2026-12-05T06:50:13Z"), "2026-12-06T00:00:00.000Z");
   EXPECT_EQ(next(schedule("0 0 0 ? * 1"), "2026-12-05T06:50:13Z"), "2026-12-06T00:00:00.000Z");  // 1 is Sunday
   EXPECT_EQ(next(schedule("0 0 12 1 jan,Jul ?"), "2026-12-05T06:50:13Z"), "2027-01-01T12:00:00.000Z");
@@ -61,13 +64,14 @@ TEST(Cron, RefusesWhatItDoesNotKnowNamingTheField) {
     const char* text;
     const char* names;
   };
-  for (const Case& c : {Case{"0 0 0/6 1/1 *", "fields"}, Case{"0 0 0/6 1/1 * ? * *", "fields"},
-                        Case{"60 0 0 * * ?", "seconds: 60 is out of range"}, Case{"0 0 24 * * ?", "hours"},
-                        Case{"0 0 0 L * ?", "day-of-month: \"L\": Quartz's"}, Case{"0 0 0 ? * 6#3", "day-of-week"},
-                        Case{"0 0 0 15W * ?", "day-of-month"}, Case{"0 0 0 * * *", "exactly one of"},
-                        Case{"0 0 0 ? * ?", "exactly one of"}, Case{"0 0 0 1 13 ?", "month"}, Case{"0 0/0 * * * ?", "minutes"},
-                        Case{"0 0 0 1 * ? 1969", "year"}, Case{"0 0, * * * ?", "minutes: an empty list item"},
-                        Case{"0 0 0 1 FOO ?", "month"}, Case{"0 0 0 1-x * ?", "day-of-month"}, Case{"", "fields"}}) {
+  for (const Case& c :
+       {Case{"0 0 0/6 1/1 *", "fields"}, Case{"0 0 0/6 1/1 * ? * *", "fields"},
+        Case{"60 0 0 * * ?", "seconds: 60 is out of range"}, Case{"0 0 24 * * ?", "hours"},
+        Case{"0 0 0 L * ?", "day-of-month: \"L\": Quartz's"}, Case{"0 0 0 ? * 6#3", "day-of-week"},
+        Case{"0 0 0 15W * ?", "day-of-month"}, Case{"0 0 0 * * *", "exactly one of"},
+        Case{"0 0 0 ? * ?", "exactly one of"}, Case{"0 0 0 1 13 ?", "month"}, Case{"0 0/0 * * * ?", "minutes"},
+        Case{"0 0 0 1 * ? 1969", "year"}, Case{"0 0, * * * ?", "minutes: an empty list item"},
+        Case{"0 0 0 1 FOO ?", "month"}, Case{"0 0 0 1-x * ?", "day-of-month"}, Case{"", "fields"}}) {
     auto s = CronSchedule::parse(c.text);
     ASSERT_FALSE(s.ok()) << c.text;
     EXPECT_EQ(s.error().code(), base::errc::invalid_argument);

@@ -23,9 +23,10 @@ bool set_mtime(zip_t* archive, zip_uint64_t idx, std::chrono::system_clock::time
   const std::time_t secs = std::chrono::system_clock::to_time_t(t);
   if (zip_file_set_mtime(archive, idx, secs, 0) != 0) return false;
   const auto u = static_cast<std::uint32_t>(secs);
-  const zip_uint8_t ut[5] = {1, static_cast<zip_uint8_t>(u), static_cast<zip_uint8_t>(u >> 8), static_cast<zip_uint8_t>(u >> 16),
-                             static_cast<zip_uint8_t>(u >> 24)};
-  return zip_file_extra_field_set(archive, idx, 0x5455, ZIP_EXTRA_FIELD_NEW, ut, sizeof ut, ZIP_FL_LOCAL | ZIP_FL_CENTRAL) == 0;
+  const zip_uint8_t ut[5] = {1, static_cast<zip_uint8_t>(u), static_cast<zip_uint8_t>(u >> 8),
+                             static_cast<zip_uint8_t>(u >> 16), static_cast<zip_uint8_t>(u >> 24)};
+  return zip_file_extra_field_set(archive, idx, 0x5455, ZIP_EXTRA_FIELD_NEW, ut, sizeof ut,
+                                  ZIP_FL_LOCAL | ZIP_FL_CENTRAL) == 0;
 }
 
 }  // namespace
@@ -119,7 +120,9 @@ Result<std::string> ZipFile::write() const {
       return give_up("cannot add " + e.name);
     }
     zip_set_file_compression(archive, static_cast<zip_uint64_t>(idx), ZIP_CM_DEFLATE, 0);
-    if (e.mtime && !set_mtime(archive, static_cast<zip_uint64_t>(idx), *e.mtime)) return give_up("cannot set the time of " + e.name);
+    if (e.mtime && !set_mtime(archive, static_cast<zip_uint64_t>(idx), *e.mtime)) {
+      return give_up("cannot set the time of " + e.name);
+    }
   }
   // libzip refuses a comment that is not UTF-8; written without it, the zip would not be
   // the one asked for (asic_fuzz, corpus/asic/zip-comment-not-utf8).

@@ -1,12 +1,11 @@
 #include "server/archiving_service.h"
 
-#include <unistd.h>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <unistd.h>
 
 #include "base/errors.h"
 #include "base/log.h"
@@ -18,13 +17,16 @@ using std::chrono::system_clock;
 
 namespace {
 
-Error invalid(std::string detail) { return Error(make_error_code(config::errc::invalid_value), std::move(detail)); }
+Error invalid(std::string detail) {
+  return Error(make_error_code(config::errc::invalid_value), std::move(detail));
+}
 
 // A schedule's option, parsed; the error names the option.
 Result<messagelog::CronSchedule> schedule_of(const config::Config& c, std::string_view option) {
   auto s = messagelog::CronSchedule::parse(c.str(option));
   if (!s.ok()) return invalid(std::string(option) + ": " + s.error().detail());
-  if (!s->next_after(system_clock::now())) return invalid(std::string(option) + ": \"" + c.str(option) + "\" names no time to come");
+  if (!s->next_after(system_clock::now()))
+    return invalid(std::string(option) + ": \"" + c.str(option) + "\" names no time to come");
   return s;
 }
 
@@ -36,7 +38,10 @@ constexpr std::chrono::seconds kLagRefresh{60};
 Result<ArchivingOptions> ArchivingOptions::from(const config::Config& c) {
   ROADSIDE_TRY(messagelog::CronSchedule archive, schedule_of(c, "messagelog.archive_interval"));
   ROADSIDE_TRY(messagelog::CronSchedule clean, schedule_of(c, "messagelog.clean_interval"));
-  ArchivingOptions o{std::move(archive), std::move(clean), {}, static_cast<std::size_t>(c.integer("messagelog.clean_transaction_batch")),
+  ArchivingOptions o{std::move(archive),
+                     std::move(clean),
+                     {},
+                     static_cast<std::size_t>(c.integer("messagelog.clean_transaction_batch")),
                      static_cast<int>(c.integer("messagelog.keep_records_for_days"))};
   const std::filesystem::path data_dir = c.str("data_dir");
   messagelog::ArchiverOptions& a = o.archiver;
@@ -68,15 +73,18 @@ ArchivingService::ArchivingService(asio::io_context& db_io, ArchivingOptions opt
       clock_(clock),
       archive_timer_(db_io),
       clean_timer_(db_io),
-      archives_written_(metrics.counter("roadside_messagelog_archives_written_total", "Message-log archive files written")),
+      archives_written_(
+          metrics.counter("roadside_messagelog_archives_written_total", "Message-log archive files written")),
       records_archived_(metrics.counter("roadside_messagelog_records_archived_total", "Message-log records archived")),
-      records_cleaned_(metrics.counter("roadside_messagelog_records_cleaned_total",
-                                       "Archived message-log records deleted from the database past keep_records_for_days")),
+      records_cleaned_(
+          metrics.counter("roadside_messagelog_records_cleaned_total",
+                          "Archived message-log records deleted from the database past keep_records_for_days")),
       archive_failures_(metrics.counter("roadside_messagelog_archive_failures_total",
                                         "Message-log archive rounds, and archive groups in them, that failed")),
       transfer_failures_(metrics.counter("roadside_messagelog_archive_transfer_failures_total",
                                          "Transfers of written message-log archives (command or upload) that failed")),
-      clean_failures_(metrics.counter("roadside_messagelog_clean_failures_total", "Message-log cleanup rounds that failed")) {
+      clean_failures_(
+          metrics.counter("roadside_messagelog_clean_failures_total", "Message-log cleanup rounds that failed")) {
   metrics.gauge_fn("roadside_messagelog_archive_lag_seconds",
                    "Age of the oldest time-stamped message-log record not archived yet (0 when none)", [this] {
                      const std::int64_t ms = oldest_unarchived_ms_.load();
@@ -89,11 +97,13 @@ ArchivingService::ArchivingService(asio::io_context& db_io, ArchivingOptions opt
 Status ArchivingService::start() {
   if (const auto& enc = options_.archiver.encryption) {
     if (::access(enc->gpg.c_str(), X_OK) != 0) {
-      return invalid("messagelog.archive_encryption_enabled: " + enc->gpg.string() + " is not there (Debian's gnupg package)");
+      return invalid("messagelog.archive_encryption_enabled: " + enc->gpg.string() +
+                     " is not there (Debian's gnupg package)");
     }
     std::error_code ec;
     if (!std::filesystem::is_directory(enc->gpg_home, ec)) {
-      return invalid("messagelog.archive_gpg_home: " + enc->gpg_home.string() + " is not a directory (a GnuPG home with the signing key)");
+      return invalid("messagelog.archive_gpg_home: " + enc->gpg_home.string() +
+                     " is not a directory (a GnuPG home with the signing key)");
     }
   }
   ROADSIDE_TRY(auto connection, open_());
@@ -103,13 +113,16 @@ Status ArchivingService::start() {
   ROADSIDE_TRY(auto clean_lease, open_());
   clean_lease_ = std::make_unique<storage::Lease>(std::move(clean_lease), storage::kCleanLeaseKey);
   asio::post(db_io_, [this] { refresh_lag(); });
-  asio::co_spawn(db_io_, loop({options_.archive_interval, archive_lease_.get(), archive_timer_, [this] { (void)archive_round(); }}),
-                 asio::detached);
-  asio::co_spawn(db_io_, loop({options_.clean_interval, clean_lease_.get(), clean_timer_, [this] { (void)clean_round(); }}),
+  asio::co_spawn(
+      db_io_,
+      loop({options_.archive_interval, archive_lease_.get(), archive_timer_, [this] { (void)archive_round(); }}),
+      asio::detached);
+  asio::co_spawn(db_io_,
+                 loop({options_.clean_interval, clean_lease_.get(), clean_timer_, [this] { (void)clean_round(); }}),
                  asio::detached);
   log::info("message-log archiving scheduled", {{"archive_interval", options_.archive_interval.text()},
-                                                 {"clean_interval", options_.clean_interval.text()},
-                                                 {"archive_path", options_.archiver.directory.string()}});
+                                                {"clean_interval", options_.clean_interval.text()},
+                                                {"archive_path", options_.archiver.directory.string()}});
   return {};
 }
 
@@ -147,7 +160,8 @@ asio::awaitable<void> ArchivingService::loop(Job job) {
 Result<messagelog::ArchiveRound> ArchivingService::archive_round() {
   if (!store_) return Error(make_error_code(base::errc::io_error), "the message-log archiver has not started");
   if (!archive_lease_->hold()) {
-    return Error(make_error_code(base::errc::io_error), "another node of the cluster archives the message log (it holds the archive lease)");
+    return Error(make_error_code(base::errc::io_error),
+                 "another node of the cluster archives the message log (it holds the archive lease)");
   }
   messagelog::Archiver archiver(*store_, options_.archiver, clock_);
   auto round = archiver.run();
@@ -170,7 +184,8 @@ Result<messagelog::ArchiveRound> ArchivingService::archive_round() {
 Result<std::size_t> ArchivingService::clean_round() {
   if (!store_) return Error(make_error_code(base::errc::io_error), "the message-log archiver has not started");
   if (!clean_lease_->hold()) {
-    return Error(make_error_code(base::errc::io_error), "another node of the cluster cleans the message log (it holds the clean lease)");
+    return Error(make_error_code(base::errc::io_error),
+                 "another node of the cluster cleans the message log (it holds the clean lease)");
   }
   const auto before = clock_.now() - std::chrono::days(options_.keep_records_for_days);
   auto cleaned = messagelog::clean_archived(*store_, before, options_.clean_batch);
@@ -180,7 +195,9 @@ Result<std::size_t> ArchivingService::clean_round() {
     return cleaned;
   }
   records_cleaned_.inc(*cleaned);
-  if (*cleaned > 0) log::info("message-log records cleaned", {{"records", *cleaned}, {"keep_records_for_days", options_.keep_records_for_days}});
+  if (*cleaned > 0)
+    log::info("message-log records cleaned",
+              {{"records", *cleaned}, {"keep_records_for_days", options_.keep_records_for_days}});
   return cleaned;
 }
 

@@ -20,9 +20,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;
   }
   using TimePoint = system_clock::time_point;
-  for (const TimePoint from : {TimePoint(sys_days(year(2026) / December / 5) + hours(6) + minutes(50) + milliseconds(13'250)),
-                               TimePoint(sys_days(year(2099) / December / 31) + hours(23) + minutes(59) + seconds(59)),
-                               TimePoint(sys_days(year(1969) / July / 20) + hours(20))}) {
+  for (const TimePoint from :
+       {TimePoint(sys_days(year(2026) / December / 5) + hours(6) + minutes(50) + milliseconds(13'250)),
+        TimePoint(sys_days(year(2099) / December / 31) + hours(23) + minutes(59) + seconds(59)),
+        TimePoint(sys_days(year(1969) / July / 20) + hours(20))}) {
     const auto next = schedule->next_after(from);
     if (!next) continue;
     roadside::fuzz::check(*next > from);
