@@ -16,8 +16,6 @@
 
 #include "base/errors.h"
 
-extern char** environ;
-
 namespace roadside {
 namespace {
 
