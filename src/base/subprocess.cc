@@ -72,6 +72,7 @@ Result<ProcessOutcome> run_process(const ProcessSpec& spec) {
     const auto eq = kv.find('=');
     if (eq != std::string_view::npos) vars[std::string(kv.substr(0, eq))] = std::string(kv.substr(eq + 1));
   }
+  for (const auto& k : spec.unset_env) vars.erase(k);
   for (const auto& [k, v] : spec.env) vars[k] = v;
   std::vector<std::string> env_strings;
   for (const auto& [k, v] : vars) env_strings.push_back(k + "=" + v);

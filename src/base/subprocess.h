@@ -21,6 +21,8 @@ struct ProcessSpec {
   std::filesystem::path cwd;      // empty: this process's working directory
   // Added to (or replacing) this process's environment.
   std::vector<std::pair<std::string, std::string>> env;
+  // Left out of it (secrets a helper has no business with).
+  std::vector<std::string> unset_env;
   std::chrono::milliseconds timeout{60'000};
   std::size_t max_stdout = 1 << 20;  // beyond it stdout is cut (ProcessOutcome::stdout_cut)
   std::size_t max_stderr = 64 << 10;

@@ -1,5 +1,7 @@
 #include "base/subprocess.h"
 
+#include <cstdlib>
+
 #include <gtest/gtest.h>
 
 #include "base/errors.h"
@@ -23,12 +25,15 @@ TEST(Subprocess, FeedsStdinAndCapturesBothStreams) {
 
 TEST(Subprocess, RunsInItsFolderWithItsEnvironment) {
   ProcessSpec spec;
-  spec.argv = {"/bin/sh", "-c", "pwd; echo \"$ROADSIDE_X\""};
+  spec.argv = {"/bin/sh", "-c", "pwd; echo \"$ROADSIDE_X\"; echo \"${ROADSIDE_SUBPROCESS_SECRET-unset}\""};
   spec.cwd = "/tmp";
   spec.env = {{"ROADSIDE_X", "a b"}};
+  ::setenv("ROADSIDE_SUBPROCESS_SECRET", "1234", 1);
+  spec.unset_env = {"ROADSIDE_SUBPROCESS_SECRET"};
   auto r = run_process(spec);
+  ::unsetenv("ROADSIDE_SUBPROCESS_SECRET");
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(r->out, "/tmp\na b\n");
+  EXPECT_EQ(r->out, "/tmp\na b\nunset\n");
 }
 
 TEST(Subprocess, CutsOutputAtTheLimitAndReportsAProgramThatStopsReading) {

@@ -257,7 +257,8 @@ Result<ArchiveRound> Archiver::run() {
   ArchiveRound round;
   std::set<std::string, std::less<>> failed;
   std::int64_t after = 0;
-  for (bool more = true; more;) {
+  auto cancelled = [this] { return options_.cancelled && options_.cancelled->load(); };
+  for (bool more = true; more && !cancelled();) {
     struct Entry {
       std::array<std::string, 3> order;
       std::int64_t id;
@@ -292,6 +293,7 @@ Result<ArchiveRound> Archiver::run() {
       list.push_back(e.id);
     }
     for (const auto& group : groups) {
+      if (cancelled()) break;
       if (auto st = archive_group(group, ids[group], round); !st.ok()) {
         Error e = st.error();
         e.context(group.empty() ? "archiving the message log" : "archiving the message log of " + group);
@@ -324,6 +326,7 @@ Status Archiver::archive_group(const std::string& group, const std::vector<std::
     if (open.bytes > options_.max_file_size) {
       ROADSIDE_TRY_STATUS(write_one(group, link, open, round));
       open = Open();
+      if (options_.cancelled && options_.cancelled->load()) return {};
     }
   }
   if (!open.ids.empty()) ROADSIDE_TRY_STATUS(write_one(group, link, open, round));
@@ -422,6 +425,7 @@ Result<std::string> Archiver::encrypt(const std::string& group, const std::strin
     spec.argv.push_back(k);
   }
   spec.input = zip;
+  spec.unset_env = options_.secret_env;
   spec.timeout = enc.timeout;
   spec.max_stdout = zip.size() + zip.size() / 8 + (1 << 20);
   ROADSIDE_TRY(ProcessOutcome out, run_process(spec));
@@ -442,6 +446,7 @@ void Archiver::transfer(const fs::path& file, ArchiveRound& round) {
     spec.argv = {options_.shell.string(), "-c", options_.transfer_command};
     spec.cwd = options_.directory;
     spec.env = {{"ROADSIDE_ARCHIVE_FILE", file.string()}};
+    spec.unset_env = options_.secret_env;
     spec.timeout = options_.transfer_timeout;
     auto done = run_process(spec);
     if (!done.ok()) {

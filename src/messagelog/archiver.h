@@ -28,6 +28,7 @@
 // in transactions of at most clean-transaction-batch records, until none is left.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -85,6 +86,11 @@ struct ArchiverOptions {
   std::filesystem::path shell = "/bin/bash";
   std::chrono::milliseconds transfer_timeout{3'600'000};
   ArchiveTransfer transfer;  // may be empty
+  // Environment variables gpg and the transfer command do not get (the server's secrets).
+  std::vector<std::string> secret_env;
+  // When it is set, a round ends after the archive it is writing (a server that stops);
+  // what it had not archived waits for the next round. May be null.
+  const std::atomic<bool>* cancelled = nullptr;
 };
 
 struct ArchiveRound {

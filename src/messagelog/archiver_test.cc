@@ -2,6 +2,7 @@
 // PostgreSQL server ctest's "postgres" fixture starts (ROADSIDE_TEST_PG_INFO).
 #include "messagelog/archiver.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -374,7 +375,11 @@ TEST_P(ArchiverTest, TransferCommandAndHookRunAfterEachArchive) {
   log(2, client("1234"));
   log(2, client("5678"));
   options_.grouping = ArchiveGrouping::member;
-  options_.transfer_command = "echo \"$ROADSIDE_ARCHIVE_FILE\" >> \"$PWD/../transferred.txt\"";
+  // The server's secrets stay out of the command's environment.
+  options_.transfer_command =
+      "echo \"$ROADSIDE_ARCHIVE_FILE ${ROADSIDE_ARCHIVER_TEST_PIN-no pin}\" >> \"$PWD/../transferred.txt\"";
+  options_.secret_env = {"ROADSIDE_ARCHIVER_TEST_PIN"};
+  ::setenv("ROADSIDE_ARCHIVER_TEST_PIN", "1234", 1);
   std::vector<fs::path> hooked;
   options_.transfer = [&](const fs::path& p) -> Status {
     hooked.push_back(p);
@@ -383,7 +388,9 @@ TEST_P(ArchiverTest, TransferCommandAndHookRunAfterEachArchive) {
   const ArchiveRound done = round(options_);
   ASSERT_EQ(done.files.size(), 2u);
   EXPECT_EQ(hooked, done.files);
-  EXPECT_EQ(read(dir_ / "transferred.txt"), done.files[0].string() + "\n" + done.files[1].string() + "\n");
+  ::unsetenv("ROADSIDE_ARCHIVER_TEST_PIN");
+  EXPECT_EQ(read(dir_ / "transferred.txt"),
+            done.files[0].string() + " no pin\n" + done.files[1].string() + " no pin\n");
   EXPECT_TRUE(done.transfer_failures.empty());
 
   // A failing transfer is reported with its stderr; the archive stays written and committed.
@@ -400,6 +407,25 @@ TEST_P(ArchiverTest, TransferCommandAndHookRunAfterEachArchive) {
       << failed.transfer_failures[0].detail();
   EXPECT_EQ(failed.transfer_failures[1].detail(), "S3 said no");
   EXPECT_EQ(unarchived(), 0u);
+}
+
+TEST_P(ArchiverTest, AStoppingServerEndsTheRoundAfterTheArchiveItWrites) {
+  log(3, client("1234"));
+  std::atomic<bool> stop{false};
+  options_.cancelled = &stop;
+  options_.max_file_size = 1;  // an archive per record
+  options_.transfer = [&](const fs::path&) -> Status {
+    stop = true;
+    return {};
+  };
+  const ArchiveRound first = round(options_);
+  ASSERT_EQ(first.files.size(), 1u);
+  EXPECT_EQ(unarchived(), 2u);
+  stop = false;
+  options_.transfer = nullptr;
+  const ArchiveRound rest = round(options_);
+  ASSERT_EQ(rest.files.size(), 2u);
+  verify(read(rest.files[0]), verify(read(first.files[0]), "").last_digest);
 }
 
 TEST_P(ArchiverTest, AnUnwritableDirectoryFailsTheRoundAndArchivesNothing) {

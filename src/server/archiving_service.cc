@@ -53,6 +53,10 @@ Result<ArchivingOptions> ArchivingOptions::from(const config::Config& c) {
   a.max_file_size = static_cast<std::uint64_t>(c.integer("messagelog.archive_max_filesize"));
   a.batch = static_cast<std::size_t>(c.integer("messagelog.archive_transaction_batch"));
   a.transfer_command = c.str("messagelog.archive_transfer_command");
+  // The server's secrets stay out of gpg's and the transfer command's environment.
+  for (const auto& option : config::options()) {
+    if (option.secret && !option.env.empty()) a.secret_env.emplace_back(option.env);
+  }
   if (c.boolean("messagelog.archive_encryption_enabled")) {
     messagelog::ArchiveEncryption e;
     e.gpg_home = c.is_set("messagelog.archive_gpg_home") ? std::filesystem::path(c.str("messagelog.archive_gpg_home"))
@@ -64,15 +68,12 @@ Result<ArchivingOptions> ArchivingOptions::from(const config::Config& c) {
   return o;
 }
 
-ArchivingService::ArchivingService(asio::io_context& db_io, ArchivingOptions options, OpenConnection open,
-                                   const messagelog::Sealer* sealer, metrics::Registry& metrics, const Clock& clock)
-    : db_io_(db_io),
-      options_(std::move(options)),
+ArchivingService::ArchivingService(ArchivingOptions options, OpenConnection open, const messagelog::Sealer* sealer,
+                                   metrics::Registry& metrics, const Clock& clock)
+    : options_(std::move(options)),
       open_(std::move(open)),
       sealer_(sealer),
       clock_(clock),
-      archive_timer_(db_io),
-      clean_timer_(db_io),
       archives_written_(
           metrics.counter("roadside_messagelog_archives_written_total", "Message-log archive files written")),
       records_archived_(metrics.counter("roadside_messagelog_records_archived_total", "Message-log records archived")),
@@ -92,6 +93,23 @@ ArchivingService::ArchivingService(asio::io_context& db_io, ArchivingOptions opt
                      const auto age = clock_.now() - system_clock::time_point(std::chrono::milliseconds(ms));
                      return std::max(0.0, std::chrono::duration<double>(age).count());
                    });
+  options_.archiver.cancelled = &stopped_;
+}
+
+ArchivingService::~ArchivingService() {
+  stopped_ = true;
+  join();
+}
+
+void ArchivingService::join() {
+  work_.reset();
+  if (thread_.joinable()) {
+    asio::post(io_, [this] {
+      archive_timer_.cancel();
+      clean_timer_.cancel();
+    });
+    thread_.join();
+  }
 }
 
 Status ArchivingService::start() {
@@ -112,12 +130,13 @@ Status ArchivingService::start() {
   archive_lease_ = std::make_unique<storage::Lease>(std::move(archive_lease), storage::kArchiveLeaseKey);
   ROADSIDE_TRY(auto clean_lease, open_());
   clean_lease_ = std::make_unique<storage::Lease>(std::move(clean_lease), storage::kCleanLeaseKey);
-  asio::post(db_io_, [this] { refresh_lag(); });
+  work_.emplace(io_.get_executor());
+  thread_ = std::thread([this] { io_.run(); });
+  asio::post(io_, [this] { refresh_lag(); });
   asio::co_spawn(
-      db_io_,
-      loop({options_.archive_interval, archive_lease_.get(), archive_timer_, [this] { (void)archive_round(); }}),
+      io_, loop({options_.archive_interval, archive_lease_.get(), archive_timer_, [this] { (void)archive_round(); }}),
       asio::detached);
-  asio::co_spawn(db_io_,
+  asio::co_spawn(io_,
                  loop({options_.clean_interval, clean_lease_.get(), clean_timer_, [this] { (void)clean_round(); }}),
                  asio::detached);
   log::info("message-log archiving scheduled", {{"archive_interval", options_.archive_interval.text()},
@@ -128,10 +147,7 @@ Status ArchivingService::start() {
 
 asio::awaitable<void> ArchivingService::stop() {
   stopped_ = true;
-  asio::post(db_io_, [this] {
-    archive_timer_.cancel();
-    clean_timer_.cancel();
-  });
+  join();
   co_return;
 }
 
@@ -212,22 +228,22 @@ void ArchivingService::refresh_lag() {
 std::future<Result<messagelog::ArchiveRound>> ArchivingService::archive_now() {
   auto done = std::make_shared<std::promise<Result<messagelog::ArchiveRound>>>();
   auto future = done->get_future();
-  if (stopped_) {
-    done->set_value(Error(make_error_code(base::errc::io_error), "the message-log archiver has stopped"));
+  if (stopped_ || !thread_.joinable()) {
+    done->set_value(Error(make_error_code(base::errc::io_error), "the message-log archiver is not running"));
     return future;
   }
-  asio::post(db_io_, [this, done] { done->set_value(archive_round()); });
+  asio::post(io_, [this, done] { done->set_value(archive_round()); });
   return future;
 }
 
 std::future<Result<std::size_t>> ArchivingService::clean_now() {
   auto done = std::make_shared<std::promise<Result<std::size_t>>>();
   auto future = done->get_future();
-  if (stopped_) {
-    done->set_value(Error(make_error_code(base::errc::io_error), "the message-log archiver has stopped"));
+  if (stopped_ || !thread_.joinable()) {
+    done->set_value(Error(make_error_code(base::errc::io_error), "the message-log archiver is not running"));
     return future;
   }
-  asio::post(db_io_, [this, done] { done->set_value(clean_round()); });
+  asio::post(io_, [this, done] { done->set_value(clean_round()); });
   return future;
 }
 

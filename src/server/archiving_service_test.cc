@@ -1,5 +1,6 @@
 #include "server/archiving_service.h"
 
+#include <algorithm>
 #include <thread>
 
 #include <boost/asio/co_spawn.hpp>
@@ -36,6 +37,8 @@ TEST(ArchivingOptions, AreXRoadsDefaultsAndRefuseABadScheduleNamingTheOption) {
   EXPECT_FALSE(o->archiver.encryption.has_value());
   EXPECT_EQ(o->clean_batch, 10'000u);
   EXPECT_EQ(o->keep_records_for_days, 30);
+  EXPECT_NE(std::find(o->archiver.secret_env.begin(), o->archiver.secret_env.end(), "XROAD_TOKEN_PIN"),
+            o->archiver.secret_env.end());
 
   ASSERT_TRUE(c.set("messagelog.archive_encryption_enabled", "true").ok());
   ASSERT_TRUE(c.set("messagelog.archive_grouping", "Member").ok());
@@ -65,18 +68,13 @@ class ArchivingServiceTest : public ::testing::Test {
     storage::Store store(open().value());
     ASSERT_TRUE(store.migrate().ok());
     log_ = std::make_unique<messagelog::LogStore>(open().value());
-    thread_ = std::thread([this] { io_.run(); });
   }
-  void TearDown() override { join(); }
 
-  // Stops the service as the application does, then lets the thread finish what is queued.
-  void stop(ArchivingService& s) {
-    boost::asio::co_spawn(io_, s.stop(), boost::asio::detached);
-    join();
-  }
-  void join() {
-    work_.reset();
-    if (thread_.joinable()) thread_.join();
+  // Stops the service as the application does: stop() on another io_context.
+  static void stop(ArchivingService& s) {
+    boost::asio::io_context main;
+    boost::asio::co_spawn(main, s.stop(), boost::asio::detached);
+    main.run();
   }
 
   Result<std::unique_ptr<storage::Connection>> open() { return storage::open_sqlite({dir_ / "roadside.db"}); }
@@ -97,13 +95,10 @@ class ArchivingServiceTest : public ::testing::Test {
     auto options = ArchivingOptions::from(c);
     EXPECT_TRUE(options.ok());
     return std::make_unique<ArchivingService>(
-        io_, std::move(options).value(), [this] { return open(); }, nullptr, metrics_, clock_);
+        std::move(options).value(), [this] { return open(); }, nullptr, metrics_, clock_);
   }
 
   TempDir dir_;
-  boost::asio::io_context io_;
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{io_.get_executor()};
-  std::thread thread_;
   metrics::Registry metrics_;
   ManualClock clock_{*parse_rfc3339("2026-12-05T07:00:00Z")};
   std::unique_ptr<messagelog::LogStore> log_;
@@ -142,7 +137,7 @@ TEST_F(ArchivingServiceTest, ArchivesAndCleansOnDemandAndCountsIt) {
   stop(*s);
   auto late = s->archive_now().get();
   ASSERT_FALSE(late.ok());
-  EXPECT_NE(late.error().detail().find("stopped"), std::string::npos);
+  EXPECT_NE(late.error().detail().find("not running"), std::string::npos);
 }
 
 TEST_F(ArchivingServiceTest, RunsBothJobsOnTheirSchedules) {
@@ -153,7 +148,7 @@ TEST_F(ArchivingServiceTest, RunsBothJobsOnTheirSchedules) {
   auto options = ArchivingOptions::from(c);
   ASSERT_TRUE(options.ok());
   ArchivingService s(
-      io_, std::move(options).value(), [this] { return open(); }, nullptr, metrics_);
+      std::move(options).value(), [this] { return open(); }, nullptr, metrics_);
   ASSERT_TRUE(s.start().ok());
   EXPECT_TRUE(roadside::testing::eventually(
       [&] { return metrics_.value("roadside_messagelog_records_cleaned_total") == 1; }, 10s));
