@@ -20,6 +20,8 @@ PACKAGES=(
   haproxy
   # a real SOAP client for the message exchange tests
   python3-zeep
+  # message-log archive encryption (X-Road's archive-encryption-enabled runs gpg) and its tests
+  gnupg
   # the admin-API responses checked against X-Road's OpenAPI document (tests/adminapi)
   python3-yaml python3-jsonschema
   # make test-container: podman with runc (crun refuses this host's hybrid cgroups), and

@@ -177,6 +177,52 @@ const std::vector<Option>& options() {
        "Key file of the message log's body encryption (X-Road's messagelog-keystore): lines \"<key id> <base64 of 32 "
        "bytes>\", the first seals, all open; readable by the server only (docs/message-log.md)."},
 
+      {"messagelog.archive_interval", Type::string, "0 0 0/6 1/1 * ? *", "ROADSIDE_MESSAGELOG_ARCHIVE_INTERVAL", "",
+       "X-Road's [message-log] archive-interval: when time-stamped records are archived, a Quartz cron expression "
+       "(seconds minutes hours day-of-month month day-of-week [year]) in UTC; the default is every 6 hours. Checked at "
+       "start."},
+      {"messagelog.archive_max_filesize", Type::integer, "33554432", "ROADSIDE_MESSAGELOG_ARCHIVE_MAX_FILESIZE", "",
+       "X-Road's archive-max-filesize: an archive is closed once its containers pass this many bytes (after the one "
+       "that passed it), and the next one begins.",
+       false, 1, 1099511627776},
+      {"messagelog.archive_path", Type::string, "", "ROADSIDE_MESSAGELOG_ARCHIVE_PATH", "",
+       "X-Road's archive-path: the directory archives are written to; empty: <data_dir>/messagelog/archive."},
+      {"messagelog.archive_grouping", Type::choice, "none", "ROADSIDE_MESSAGELOG_ARCHIVE_GROUPING", "",
+       "X-Road's archive-grouping: none (one chain of archives), member or subsystem (a chain, and files, of each "
+       "member or subsystem whose records they hold; the record owner is the client at the client proxy, the service "
+       "provider at the server proxy).",
+       false, 0, 0, "none|member|subsystem"},
+      {"messagelog.archive_transaction_batch", Type::integer, "10000", "ROADSIDE_MESSAGELOG_ARCHIVE_TRANSACTION_BATCH", "",
+       "X-Road's archive-transaction-batch: records an archive round takes at a time; each batch ends its archives.",
+       false, 1, 1000000},
+      {"messagelog.archive_transfer_command", Type::string, "", "ROADSIDE_MESSAGELOG_ARCHIVE_TRANSFER_COMMAND", "",
+       "X-Road's archive-transfer-command: run with /bin/bash -c after each archive is written, in the archive "
+       "directory, with ROADSIDE_ARCHIVE_FILE naming the archive; a failure is logged and counted, the archive stays. "
+       "Empty: none."},
+      {"messagelog.archive_encryption_enabled", Type::boolean, "false", "ROADSIDE_MESSAGELOG_ARCHIVE_ENCRYPTION_ENABLED", "",
+       "X-Road's archive-encryption-enabled: archives are signed and encrypted with gpg (/usr/bin/gpg, Debian's gnupg) "
+       "and named .zip.gpg."},
+      {"messagelog.archive_gpg_home", Type::string, "", "ROADSIDE_MESSAGELOG_ARCHIVE_GPG_HOME", "",
+       "X-Road's archive-gpg-home-directory: the GnuPG home with the key that signs archives (and encrypts them when "
+       "no other key is named); empty: <data_dir>/messagelog/gpghome."},
+      {"messagelog.archive_encryption_keys_config", Type::string, "", "ROADSIDE_MESSAGELOG_ARCHIVE_ENCRYPTION_KEYS_CONFIG", "",
+       "X-Road's archive-encryption-keys-config: a file of \"<member identifier> = <key id>\" lines (X-Road's format) "
+       "naming the keys a member's archives are encrypted to when archives are grouped; read for each archive, so an "
+       "edit needs no restart. Empty: none."},
+      {"messagelog.archive_default_encryption_key", Type::string, "", "ROADSIDE_MESSAGELOG_ARCHIVE_DEFAULT_ENCRYPTION_KEY", "",
+       "X-Road's archive-default-encryption-key: the key archives are encrypted to when no member key applies; empty: "
+       "the GnuPG home's own key."},
+      {"messagelog.clean_interval", Type::string, "0 0 0/12 1/1 * ? *", "ROADSIDE_MESSAGELOG_CLEAN_INTERVAL", "",
+       "X-Road's clean-interval: when archived records past keep_records_for_days are deleted from the database, a "
+       "Quartz cron expression in UTC; the default is every 12 hours. Checked at start."},
+      {"messagelog.clean_transaction_batch", Type::integer, "10000", "ROADSIDE_MESSAGELOG_CLEAN_TRANSACTION_BATCH", "",
+       "X-Road's clean-transaction-batch: records deleted in one transaction; cleanup goes on until none is left.",
+       false, 1, 1000000},
+      {"messagelog.keep_records_for_days", Type::integer, "30", "ROADSIDE_MESSAGELOG_KEEP_RECORDS_FOR_DAYS", "",
+       "X-Road's keep-records-for: days an archived record stays in the database (and so in /asic) before cleanup "
+       "deletes it; a record not archived yet is never deleted.",
+       false, 0, 36500},
+
       {"ocsp.check_interval_s", Type::integer, "60", "ROADSIDE_OCSP_CHECK_S", "",
        "Seconds between checks of this server's own OCSP responses; a response is fetched again when half its freshness has passed.", false, 5, 3600},
       {"admin.user", Type::string, "", "XROAD_ADMIN_USER", "", "Initial administrator created on first run."},

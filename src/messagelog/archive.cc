@@ -80,15 +80,17 @@ Result<WrittenArchive> write_archive(const std::vector<ArchivedContainer>& conta
   std::string info = (previous_digest.empty() ? "-" : previous_digest) + " " +
                      (previous_archive.empty() ? "-" : previous_archive) + " SHA-512\n";
   std::string digest = previous_digest;
+  std::optional<std::chrono::system_clock::time_point> latest;
   for (const auto& c : containers) {
     if (!plain(c.name) || !names.insert(c.name).second) {
       return Error(make_error_code(errc::malformed), "container name \"" + c.name + "\" is empty, repeated or not a plain name");
     }
     digest = chain_digest(digest, c.bytes);
     info += digest + " " + c.name + "\n";
-    zip.entries.push_back({c.name, c.bytes, true});
+    zip.entries.push_back({c.name, c.bytes, true, c.time});
+    if (c.time && (!latest || *c.time > *latest)) latest = c.time;
   }
-  zip.entries.push_back({"linkinginfo", info, true});
+  zip.entries.push_back({"linkinginfo", info, true, latest});
   ROADSIDE_TRY(std::string bytes, zip.write());
   return WrittenArchive{std::move(bytes), digest};
 }

@@ -7,6 +7,7 @@
 // Reference: xroad-protocols.md §7 (LogArchiveWriter, LinkingInfoBuilder).
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,6 +42,8 @@ Result<ArchiveCheck> verify_archive_linking(const ZipFile& archive, const std::o
 struct ArchivedContainer {
   std::string name;   // "<queryId>-request-<seq>.asice"
   std::string bytes;  // the container
+  // Its zip entry's time (X-Road's: the record's time); linkinginfo gets the latest of them.
+  std::optional<std::chrono::system_clock::time_point> time{};
 };
 
 struct WrittenArchive {

@@ -173,7 +173,7 @@ Result<std::string> AsicContainer::write() const {
   ZipFile zip;
   zip.comment = "mimetype=" + std::string(kAsicMimeType);
   auto add = [&](std::string_view name, const std::string& data) {
-    zip.entries.push_back({std::string(name), data, true});
+    zip.entries.push_back({std::string(name), data, true, time});
   };
   add("mimetype", std::string(kAsicMimeType));
   add(kMessage, parts.message);

@@ -32,6 +32,9 @@ struct AsicParts {
 
 struct AsicContainer {
   AsicParts parts;
+  // Every entry's time (X-Road's creation time: the record's), so a container written again
+  // is the same bytes; none: the time of writing.
+  std::optional<std::chrono::system_clock::time_point> time{};
 
   // Reads a container; errc::malformed names what is missing or wrong.
   static Result<AsicContainer> read(std::string_view zip_bytes);

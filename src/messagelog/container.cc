@@ -6,6 +6,7 @@ namespace roadside::messagelog {
 
 Result<AsicContainer> container_of(LogStore& store, const StoredRecord& record, std::uint64_t max_bytes) {
   AsicContainer c;
+  c.time = record.time;
   AsicParts& p = c.parts;
   p.message = record.message;
   p.signature = record.signature;

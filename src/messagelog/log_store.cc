@@ -369,6 +369,52 @@ Status LogStore::set_archive_link(std::string_view group, const ArchiveLink& lin
       p));
 }
 
+Result<bool> LogStore::commit_archive(std::string_view group, const std::optional<ArchiveLink>& previous,
+                                      const ArchiveLink& next, const std::vector<std::int64_t>& record_ids) {
+  ROADSIDE_TRY_STATUS(conn_->begin());
+  auto body = [&]() -> Result<bool> {
+    // Compare and set: the chain never forks in the database, whichever node commits first.
+    std::vector<storage::Row> moved;
+    if (previous) {
+      const Value p[] = {next.digest, next.file_name, std::string(group), previous->digest};
+      ROADSIDE_TRY(
+          moved, conn_->query("UPDATE messagelog_archive_links SET digest = ?, file_name = ? WHERE group_name = ? AND "
+                              "digest = ? RETURNING group_name",
+                              p));
+    } else {
+      const Value p[] = {std::string(group), next.digest, next.file_name};
+      ROADSIDE_TRY(moved,
+                   conn_->query("INSERT INTO messagelog_archive_links (group_name, digest, file_name) VALUES (?,?,?) "
+                                "ON CONFLICT (group_name) DO NOTHING RETURNING group_name",
+                                p));
+    }
+    if (moved.empty()) return false;
+    // In slices: SQLite and PostgreSQL both limit the parameters of one statement.
+    constexpr std::size_t kSlice = 500;
+    for (std::size_t at = 0; at < record_ids.size(); at += kSlice) {
+      const std::size_t n = std::min(kSlice, record_ids.size() - at);
+      const std::vector<Value> p(record_ids.begin() + static_cast<std::ptrdiff_t>(at),
+                                 record_ids.begin() + static_cast<std::ptrdiff_t>(at + n));
+      ROADSIDE_TRY_STATUS(conn_->query("UPDATE messagelog_records SET archived = 1 WHERE id IN " + in_list(n), p));
+      ROADSIDE_TRY_STATUS(
+          conn_->query("UPDATE messagelog_timestamps SET archived = 1 WHERE archived = 0 AND id IN (SELECT "
+                       "timestamp_id FROM messagelog_records WHERE id IN " +
+                           in_list(n) +
+                           ") AND NOT EXISTS (SELECT 1 FROM messagelog_records r WHERE r.timestamp_id = "
+                           "messagelog_timestamps.id AND r.archived = 0)",
+                       p));
+    }
+    return true;
+  };
+  auto done = body();
+  if (!done.ok() || !*done) {
+    (void)conn_->rollback();
+    return done;
+  }
+  ROADSIDE_TRY_STATUS(conn_->commit());
+  return true;
+}
+
 Result<std::optional<Clock::time_point>> LogStore::oldest_unarchived() {
   ROADSIDE_TRY(
       auto rows,

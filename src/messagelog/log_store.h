@@ -143,6 +143,12 @@ class LogStore {
   };
   Result<std::optional<ArchiveLink>> archive_link(std::string_view group);
   Status set_archive_link(std::string_view group, const ArchiveLink& link);
+  // An archive file is written: in one transaction, marks `record_ids` archived (and the
+  // time-stamps no unarchived record uses any more) and moves `group`'s link from `previous`
+  // (none: the group has no link yet) to `next`. Returns false, changing nothing, when the
+  // link is no longer `previous` (another node archived the group meanwhile).
+  Result<bool> commit_archive(std::string_view group, const std::optional<ArchiveLink>& previous,
+                              const ArchiveLink& next, const std::vector<std::int64_t>& record_ids);
   // Oldest time-stamped, unarchived record's time, if any (archive lag).
   Result<std::optional<std::chrono::system_clock::time_point>> oldest_unarchived();
 

@@ -1,5 +1,7 @@
 #include "messagelog/zip.h"
 
+#include <cstdint>
+#include <ctime>
 #include <memory>
 
 #include <zip.h>
@@ -15,6 +17,18 @@ std::string zip_message(zip_error_t* e) {
   std::string m = zip_error_strerror(e);
   zip_error_fini(e);
   return m;
+}
+
+// The DOS time, and the extended timestamp (0x5455: flags 1, mtime as 4 bytes little-endian)
+// in the local and central headers, as Java's ZipEntry.setLastModifiedTime writes them.
+bool set_mtime(zip_t* archive, zip_uint64_t idx, std::chrono::system_clock::time_point t) {
+  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
+  if (zip_file_set_mtime(archive, idx, secs, 0) != 0) return false;
+  const auto u = static_cast<std::uint32_t>(secs);
+  const zip_uint8_t ut[5] = {1, static_cast<zip_uint8_t>(u), static_cast<zip_uint8_t>(u >> 8),
+                             static_cast<zip_uint8_t>(u >> 16), static_cast<zip_uint8_t>(u >> 24)};
+  return zip_file_extra_field_set(archive, idx, 0x5455, ZIP_EXTRA_FIELD_NEW, ut, sizeof ut,
+                                  ZIP_FL_LOCAL | ZIP_FL_CENTRAL) == 0;
 }
 
 }  // namespace
@@ -66,6 +80,7 @@ Result<ZipFile> ZipFile::read(std::string_view bytes, const ZipLimits& limits) {
     ZipEntry e;
     e.name = st.name ? st.name : "";
     e.deflated = (st.valid & ZIP_STAT_COMP_METHOD) && st.comp_method == ZIP_CM_DEFLATE;
+    if (st.valid & ZIP_STAT_MTIME) e.mtime = std::chrono::system_clock::from_time_t(st.mtime);
     if (!(st.valid & ZIP_STAT_SIZE) || st.size > limits.max_entry_bytes) {
       return Error(make_error_code(errc::too_large), "zip entry " + e.name + " is larger than the limit");
     }
@@ -111,6 +126,9 @@ Result<std::string> ZipFile::write() const {
       return give_up("cannot add " + e.name);
     }
     zip_set_file_compression(archive, static_cast<zip_uint64_t>(idx), ZIP_CM_DEFLATE, 0);
+    if (e.mtime && !set_mtime(archive, static_cast<zip_uint64_t>(idx), *e.mtime)) {
+      return give_up("cannot set the time of " + e.name);
+    }
   }
   // libzip refuses a comment that is not UTF-8; written without it, the zip would not be
   // the one asked for (asic_fuzz, corpus/asic/zip-comment-not-utf8).

@@ -2,6 +2,8 @@
 // message-log archives are zips.
 #pragma once
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +32,10 @@ struct ZipEntry {
   std::string name;
   std::string data;
   bool deflated = false;
+  // Its modification time: written as the DOS time (2-second steps, local time as libzip
+  // and Java both take it) and as the extended timestamp Java's ZipEntry writes (whole
+  // seconds, UTC); none when written: the time of writing. Read back from the DOS time.
+  std::optional<std::chrono::system_clock::time_point> mtime{};
 };
 
 struct ZipLimits {
