@@ -16,6 +16,7 @@
 #include "base/log.h"
 #include "metrics/metrics.h"
 #include "server/admin_api.h"
+#include "server/archiving_service.h"
 #include "server/cluster_links.h"
 #include "server/component.h"
 #include "server/control_commands.h"
@@ -108,6 +109,16 @@ Status Application::State::start_all(const config::Config& config) {
                                                           std::move(shared_ocsp), metrics, readiness));
   ROADSIDE_TRY(MessageLogService * message_log,
                start<MessageLogService>(MessageLogOptions::from(config), database->options(), std::function<Status()>(), metrics));
+  if (message_log->log()) {
+    auto archiving = ArchivingOptions::from(config);
+    if (!archiving.ok()) {
+      log::error("cannot start", {{"component", "messagelog_archiver"}, {"error", archiving.error().detail()}});
+      return archiving.error();
+    }
+    const DatabaseOptions db = database->options();
+    ROADSIDE_TRY_STATUS(start<ArchivingService>(std::move(*archiving), [db] { return open_database(db); }, message_log->sealer(),
+                                                metrics));
+  }
   ROADSIDE_TRY(Proxies * proxies, start<Proxies>(io, ProxyOptions::from(config), store, *token, *ocsp, *globalconf,
                                                  *serverconf, listeners, metrics, readiness, message_log->log()));
   auto admin_options = AdminOptions::from(config);
