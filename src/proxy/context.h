@@ -7,9 +7,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
 
 #include "base/clock.h"
 #include "globalconf/parameters.h"
+#include "messagelog/log_store.h"
 #include "metrics/metrics.h"
 #include "net/http_server.h"
 #include "serverconf/serverconf.h"
@@ -57,6 +61,11 @@ struct ProxyContext {
   // proxy cannot tell which server called and checks the message's signature only.
   bool peers_over_tls = true;
   metrics::Registry* metrics = nullptr;
+  // The message log's records for the client proxy's /asic: a store on a connection of its
+  // own, opened for each retrieval; null when the server keeps no message log (slim).
+  std::function<Result<std::unique_ptr<messagelog::LogStore>>()> open_log_store;
+  // Time-stamps these records now (/asic's force), or null when it cannot.
+  std::function<boost::asio::awaitable<Status>(std::vector<std::int64_t>)> timestamp_records;
   // The largest message taken (a body streams through spool files, never whole in memory).
   std::uint64_t max_message_bytes = 64 * 1024 * 1024;
   // SOAP envelopes are parsed in memory, and a SOAP request is read (its body up to
