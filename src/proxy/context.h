@@ -62,7 +62,8 @@ struct ProxyContext {
   bool peers_over_tls = true;
   metrics::Registry* metrics = nullptr;
   // The message log's records for the client proxy's /asic: a store on a connection of its
-  // own, opened for each retrieval; null when the server keeps no message log (slim).
+  // own, opened for each retrieval (called on a retrieval thread, not the proxy's); null when
+  // the server keeps no message log (slim).
   std::function<Result<std::unique_ptr<messagelog::LogStore>>()> open_log_store;
   // Time-stamps these records now (/asic's force), or null when it cannot.
   std::function<boost::asio::awaitable<Status>(std::vector<std::int64_t>)> timestamp_records;
