@@ -324,5 +324,44 @@ TEST(LoggableRecord, WithoutTheBodyTheRecordIsMetadataOnly) {
   EXPECT_EQ(loggable_record(on, soap)->attachments.size(), 1u);
 }
 
+TEST(LoggableRecord, ASoapMessageOfAnOverriddenLocalProducerIsMetadataOnly) {
+  ROADSIDE_REQUIRE_VECTORS(vectors);
+  LoggingOptions o;
+  o.disabled_local_producers = "EE/BUSINESS/producer/SECRET";
+  const LoggingPolicy p = LoggingPolicy::from_options(o).value();
+  LogEntry e;
+  e.record.message = read_file(vectors / "xroad" / "proxy-suite" / "files" / "queries" / "getstate.query");
+  e.record.attachments.emplace_back(std::string("attachment"));
+  e.server_side = true;
+  e.service_provider = XRoadId::subsystem("EE", "BUSINESS", "producer", "SECRET").value();
+  auto r = loggable_record(p, e);
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_FALSE(r->body_logged);
+  EXPECT_TRUE(r->attachments.empty());
+  EXPECT_FALSE(contains(r->message, "aäõ"));
+  EXPECT_TRUE(contains(r->message, "<xroad:getState/>"));
+  e.server_side = false;  // the same subsystem seen from the client proxy: not overridden
+  r = loggable_record(p, e);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->body_logged);
+  EXPECT_EQ(r->message, e.record.message);
+  EXPECT_EQ(r->attachments.size(), 1u);
+}
+
+TEST(RestPart, ReadsLinesEndedByCrlfOrLfAndSkipsLinesWithoutAColon) {
+  const auto lines = rest_part_lines("GET\n/r1/a/b/c/d/e?x\r\nA:1\r\nnot a header\nB:2:3\nC:");
+  EXPECT_EQ(lines.first, "GET");
+  EXPECT_EQ(lines.second, "/r1/a/b/c/d/e?x");
+  ASSERT_EQ(lines.headers.size(), 3u);
+  EXPECT_EQ(lines.headers[1].name, "B");
+  EXPECT_EQ(lines.headers[1].value, "2:3");
+  EXPECT_EQ(lines.headers[2].value, "");
+  EXPECT_EQ(rest_part_header("200\r\nOK\r\nx-road-id:q\r\nX-Road-Id:later\r\n", "X-ROAD-ID"), "q");
+  EXPECT_EQ(rest_part_header("200\r\nX-Road-Id:q\r\n", "X-Road-Id"), std::nullopt);  // the reason line
+  EXPECT_TRUE(rest_part_lines("").headers.empty());
+  EXPECT_TRUE(is_rest_response_part("404\r\nNot Found\r\n"));
+  EXPECT_FALSE(is_rest_response_part("GET\r\n/r1\r\n"));
+}
+
 }  // namespace
 }  // namespace roadside::messagelog
