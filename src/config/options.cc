@@ -159,8 +159,8 @@ const std::vector<Option>& options() {
 
       {"messagelog.body_logging", Type::boolean, "true", "ROADSIDE_MESSAGELOG_BODY_LOGGING", "",
        "X-Road's [message-log] message-body-logging (formerly soap-body-logging): false logs messages without their "
-       "bodies (a SOAP body emptied, a REST body, path and query left out; such records are metadata, not evidence: "
-       "their signatures no longer verify)."},
+       "bodies (a SOAP body emptied and only X-Road's header fields kept; a REST body, service path, query and "
+       "non-X-Road headers left out); the *_body_logging_*_subsystems options turn it per subsystem."},
       {"messagelog.timestamp_failure_period_s", Type::integer, "14400", "ROADSIDE_TIMESTAMP_FAILURE_PERIOD_S", "",
        "X-Road's [message-log] acceptable-timestamp-failure-period: seconds time-stamping may keep failing before the "
        "message log, and so the server, stops taking messages; 0 disables the check. Read by the message log's "
@@ -168,8 +168,30 @@ const std::vector<Option>& options() {
        false, 0, 31536000},
       {"messagelog.max_loggable_body_bytes", Type::integer, "10485760", "ROADSIDE_MAX_LOGGABLE_BODY_BYTES", "",
        "X-Road's [message-log] max-loggable-message-body-size: the largest body (a REST body, each SOAP attachment) "
-       "the message log keeps.",
-       false, 1024, 1099511627776},
+       "the message log keeps; a larger one is truncated or refused (messagelog.truncated_body_allowed). 0 logs no "
+       "body at all.",
+       false, 0, 1099511627776},
+      {"messagelog.truncated_body_allowed", Type::boolean, "false", "ROADSIDE_MESSAGELOG_TRUNCATED_BODY_ALLOWED", "",
+       "X-Road's [message-log] truncated-body-allowed: a body over messagelog.max_loggable_body_bytes is logged "
+       "truncated to it (true) or the message is refused with logging_failed (false)."},
+      {"messagelog.enabled_body_logging_local_producer_subsystems", Type::string, "",
+       "ROADSIDE_MESSAGELOG_ENABLED_BODY_LOGGING_LOCAL_PRODUCER_SUBSYSTEMS", "",
+       "X-Road's [message-log] enabled-body-logging-local-producer-subsystems: while messagelog.body_logging is "
+       "false, the subsystems hosted here whose services' messages are logged with their bodies all the same; "
+       "comma-separated ids INSTANCE/CLASS/MEMBER/SUBSYSTEM. Set while body logging is on, it stops the start."},
+      {"messagelog.enabled_body_logging_remote_producer_subsystems", Type::string, "",
+       "ROADSIDE_MESSAGELOG_ENABLED_BODY_LOGGING_REMOTE_PRODUCER_SUBSYSTEMS", "",
+       "X-Road's [message-log] enabled-body-logging-remote-producer-subsystems: the same for other servers' "
+       "subsystems whose services our clients call."},
+      {"messagelog.disabled_body_logging_local_producer_subsystems", Type::string, "",
+       "ROADSIDE_MESSAGELOG_DISABLED_BODY_LOGGING_LOCAL_PRODUCER_SUBSYSTEMS", "",
+       "X-Road's [message-log] disabled-body-logging-local-producer-subsystems: while messagelog.body_logging is "
+       "true, the subsystems hosted here whose services' messages are logged without their bodies (metadata only). "
+       "Set while body logging is off, it stops the start."},
+      {"messagelog.disabled_body_logging_remote_producer_subsystems", Type::string, "",
+       "ROADSIDE_MESSAGELOG_DISABLED_BODY_LOGGING_REMOTE_PRODUCER_SUBSYSTEMS", "",
+       "X-Road's [message-log] disabled-body-logging-remote-producer-subsystems: the same for other servers' "
+       "subsystems whose services our clients call."},
       {"messagelog.encryption_enabled", Type::boolean, "false", "ROADSIDE_MESSAGELOG_ENCRYPTION", "",
        "X-Road's [message-log] messagelog-encryption-enabled: message bodies are stored sealed (AES-256-GCM) in the "
        "database, under the first key of messagelog.encryption_keys_file."},

@@ -1,6 +1,7 @@
 #include "messagelog/asic.h"
 
 #include "base/clock.h"
+#include "messagelog/rest_part.h"
 #include "trust/verifier.h"
 #include "xml/dom.h"
 #include "xml/identifier_xml.h"
@@ -64,31 +65,9 @@ std::string asic_manifest(const std::string& ts_result) {
          "</asic:ASiCManifest>";
 }
 
-// "Name:Value" header lines of a REST header part, after its two first lines.
-std::optional<std::string> rest_header(std::string_view part, std::string_view name) {
-  std::size_t pos = 0;
-  int line = 0;
-  while (pos < part.size()) {
-    std::size_t end = part.find('\n', pos);
-    if (end == std::string_view::npos) end = part.size();
-    std::string_view l = part.substr(pos, end - pos);
-    if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
-    pos = end + 1;
-    if (line++ < 2) continue;
-    const auto colon = l.find(':');
-    if (colon == std::string_view::npos) continue;
-    const std::string_view n = l.substr(0, colon);
-    if (n.size() == name.size() && std::equal(n.begin(), n.end(), name.begin(),
-                                              [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
-      return std::string(l.substr(colon + 1));
-    }
-  }
-  return std::nullopt;
-}
-
 Result<MessageRoute> rest_route(std::string_view part) {
   const std::string_view first = part.substr(0, part.find_first_of("\r\n"));
-  auto client = rest_header(part, "X-Road-Client");
+  auto client = rest_part_header(part, "X-Road-Client");
   if (!client) return malformed("the REST message has no X-Road-Client header");
   ROADSIDE_TRY(XRoadId client_id, parse_rest_client(*client));
   MessageRoute route{first.empty() || !std::isdigit(static_cast<unsigned char>(first[0])), std::move(client_id), {}};
@@ -99,7 +78,7 @@ Result<MessageRoute> rest_route(std::string_view part) {
     ROADSIDE_TRY(RestTarget t, parse_rest_target(target));
     route.service = t.service;
   } else {
-    auto service = rest_header(part, "X-Road-Service");
+    auto service = rest_part_header(part, "X-Road-Service");
     if (!service) return malformed("the REST response has no X-Road-Service header");
     ROADSIDE_TRY(route.service, parse_rest_path(ObjectType::service, *service));
   }

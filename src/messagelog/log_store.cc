@@ -257,6 +257,25 @@ Result<std::vector<StoredRecord>> LogStore::by_query_id(std::string_view query_i
   return out;
 }
 
+Result<std::vector<StoredRecord>> LogStore::by_query_id(std::string_view query_id, const XRoadId& client,
+                                                      std::optional<bool> response, std::size_t limit) {
+  std::vector<Value> p = {std::string(query_id), client.to_string()};
+  std::string sql = "SELECT " + std::string(kRecordColumns) + " FROM messagelog_records WHERE query_id = ? AND client = ?";
+  if (response) {
+    sql += " AND response = ?";
+    p.emplace_back(static_cast<std::int64_t>(*response ? 1 : 0));
+  }
+  sql += " ORDER BY id LIMIT ?";
+  p.emplace_back(static_cast<std::int64_t>(limit));
+  ROADSIDE_TRY(auto rows, conn_->query(sql, p));
+  std::vector<StoredRecord> out;
+  for (const auto& row : rows) {
+    ROADSIDE_TRY(StoredRecord r, from_row(row));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 Result<std::optional<StoredRecord>> LogStore::record(std::int64_t id) {
   const Value p[] = {id};
   ROADSIDE_TRY(auto rows,

@@ -128,6 +128,10 @@ class LogStore {
   // Time-stamped records not archived yet, in id order, with ids above `after_id`, at most `limit`.
   Result<std::vector<StoredRecord>> archivable(std::int64_t after_id, std::size_t limit);
   Result<std::vector<StoredRecord>> by_query_id(std::string_view query_id, std::size_t limit);
+  // The records of `query_id` that `client` owns (X-Road's LogRecordManager.getByQueryId), only
+  // requests or only responses when `response` says so, in id order, at most `limit`.
+  Result<std::vector<StoredRecord>> by_query_id(std::string_view query_id, const XRoadId& client,
+                                                std::optional<bool> response, std::size_t limit);
   Result<std::optional<StoredRecord>> record(std::int64_t id);
   Result<std::optional<StoredTimestamp>> timestamp(std::int64_t id);
   // Attachment `number` (1..N) of a record, piece by piece in order, decrypted.

@@ -8,6 +8,8 @@
 #include "base/log.h"
 #include "base/random.h"
 #include "net/errors.h"
+#include "proxy/asic_handler.h"
+#include "proxy/local_client.h"
 #include "proxy/logging.h"
 #include "proxy/peer_transport.h"
 #include "proxy/rest.h"
@@ -33,25 +35,6 @@ HeaderList headers_of(const http::request_header<>& req) {
   return out;
 }
 
-// The IS connection meets the client's mode (X-Road's IsAuthentication).
-Status check_is_connection(const serverconf::Client& client, const net::PeerInfo& peer) {
-  if (client.is_auth == serverconf::IsAuth::noauth) return {};
-  if (!peer.tls) {
-    return fail(errc::is_auth_failed, "client " + client.id.to_string() + " must connect over HTTPS (mode " +
-                                          std::string(serverconf::to_string(client.is_auth)) + ")");
-  }
-  if (client.is_auth == serverconf::IsAuth::sslnoauth) return {};
-  if (peer.chain.empty()) {
-    return fail(errc::is_auth_failed,
-                "client " + client.id.to_string() + " must present a TLS certificate (mode SSLAUTH)");
-  }
-  for (const auto& cert : client.is_certs) {
-    if (cert.to_der() == peer.chain.front()) return {};
-  }
-  return fail(errc::is_auth_failed,
-              "the TLS certificate presented is not one of client " + client.id.to_string() + "'s");
-}
-
 }  // namespace
 
 ClientProxy::ClientProxy(asio::io_context&, ProxyContext ctx)
@@ -74,6 +57,8 @@ asio::awaitable<void> ClientProxy::handle(net::ServerExchange& ex) {
     auto list = list_clients(ex, snap);
     result =
         list.ok() ? Result<Answer>(Answer{Reply::of(std::move(list).value()), false}) : Result<Answer>(list.error());
+  } else if (req.method() == http::verb::get && is_retrieval_target(target)) {
+    co_await serve_retrieval(ex, ctx_, snap);  // answers itself, errors included
   } else if (req.method() == http::verb::post) {
     result = co_await process_soap(ex, &snap);
   } else {
@@ -201,15 +186,6 @@ void ClientProxy::remember_fastest(const std::string& key, const std::string& ad
 void ClientProxy::forget_fastest(const std::string& key) {
   MutexLock lock(mu_);
   fastest_.erase(key);
-}
-
-Status ClientProxy::check_local_client(const Snapshot& snap, const XRoadId& client, const net::PeerInfo& peer) const {
-  const auto& conf = snap.conf;
-  if (!conf) return fail(errc::server_not_configured, "this server has no configuration applied");
-  const serverconf::Client* local = conf->client(client);
-  if (!local)
-    return fail(errc::unknown_member, "client " + client.to_string() + " is not hosted by this security server");
-  return check_is_connection(*local, peer);
 }
 
 asio::awaitable<Result<ClientProxy::Servers>> ClientProxy::servers_of(const Snapshot* snap, XRoadId provider,

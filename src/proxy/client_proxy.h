@@ -14,7 +14,8 @@
 //   moves on to the next server, any later failure does not (a request is never sent twice)
 //   -> the response: signed by the provider, X-Road-Request-Hash matches, logged -> to the IS.
 // Errors go to the IS as REST error JSON/XML with X-Road-Error (client.* 400, server.* 500).
-// GET /listClients answers with the instance's members and subsystems.
+// GET /listClients answers with the instance's members and subsystems; GET /asic and
+// /verificationconf are the message log's retrieval (asic_handler.h).
 #pragma once
 
 #include <map>
@@ -60,8 +61,6 @@ class ClientProxy {
     std::string fastest_key;
   };
   boost::asio::awaitable<Result<Servers>> servers_of(const Snapshot* snap, XRoadId provider, std::optional<XRoadId> target_server);
-  // The client is hosted here and its IS connected as its mode demands.
-  Status check_local_client(const Snapshot& snap, const XRoadId& client, const net::PeerInfo& peer) const;
   // A response for the IS, and whether it carries a fault (the provider's or the service's).
   struct Answer {
     Reply response;

@@ -7,10 +7,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
 
 #include "base/clock.h"
 #include "globalconf/parameters.h"
 #include "messagelog/message_log.h"
+#include "messagelog/log_store.h"
 #include "metrics/metrics.h"
 #include "net/http_server.h"
 #include "serverconf/serverconf.h"
@@ -61,6 +65,12 @@ struct ProxyContext {
   // The message log (variant full), or null (slim). Requests and responses are logged once
   // signed or verified, before they go on; a message that cannot be logged fails.
   messagelog::MessageLog* message_log = nullptr;
+  // The message log's records for the client proxy's /asic: a store on a connection of its
+  // own, opened for each retrieval (called on a retrieval thread, not the proxy's); null when
+  // the server keeps no message log (slim).
+  std::function<Result<std::unique_ptr<messagelog::LogStore>>()> open_log_store;
+  // Time-stamps these records now (/asic's force), or null when it cannot.
+  std::function<boost::asio::awaitable<Status>(std::vector<std::int64_t>)> timestamp_records;
   // The largest message taken (a body streams through spool files, never whole in memory).
   std::uint64_t max_message_bytes = 64 * 1024 * 1024;
   // SOAP envelopes are parsed in memory, and a SOAP request is read (its body up to

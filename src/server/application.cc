@@ -108,7 +108,8 @@ Status Application::State::start_all(const config::Config& config) {
   ROADSIDE_TRY(OcspRefresher * ocsp, start<OcspRefresher>(db_io, *token, *globalconf, OcspOptions::from(config),
                                                           std::move(shared_ocsp), metrics, readiness));
   ROADSIDE_TRY(MessageLogService * message_log,
-               start<MessageLogService>(MessageLogOptions::from(config), database->options(), std::function<Status()>(), metrics));
+               start<MessageLogService>(MessageLogOptions::from(config), database->options(), messagelog::Logger::CanLog(),
+                                        messagelog::Logger::TimestampNow(), metrics));
   if (message_log->log()) {
     auto archiving = ArchivingOptions::from(config);
     if (!archiving.ok()) {
@@ -120,7 +121,7 @@ Status Application::State::start_all(const config::Config& config) {
                                                 metrics));
   }
   ROADSIDE_TRY(Proxies * proxies, start<Proxies>(io, ProxyOptions::from(config), store, *token, *ocsp, *globalconf,
-                                                 *serverconf, listeners, metrics, readiness, message_log->log()));
+                                                 *serverconf, listeners, metrics, readiness, message_log));
   auto admin_options = AdminOptions::from(config);
   if (!admin_options.ok()) {
     log::error("cannot start", {{"component", "admin_api"}, {"error", admin_options.error().detail()}});

@@ -8,8 +8,13 @@ namespace roadside::server {
 MessageLogOptions MessageLogOptions::from(const config::Config& c) {
   MessageLogOptions o;
   o.enabled = c.str("variant") == "full";
-  o.logger.body_logging = c.boolean("messagelog.body_logging");
-  o.logger.max_loggable_body_bytes = static_cast<std::uint64_t>(c.integer("messagelog.max_loggable_body_bytes"));
+  o.logging.body_logging = c.boolean("messagelog.body_logging");
+  o.logging.enabled_local_producers = c.str("messagelog.enabled_body_logging_local_producer_subsystems");
+  o.logging.enabled_remote_producers = c.str("messagelog.enabled_body_logging_remote_producer_subsystems");
+  o.logging.disabled_local_producers = c.str("messagelog.disabled_body_logging_local_producer_subsystems");
+  o.logging.disabled_remote_producers = c.str("messagelog.disabled_body_logging_remote_producer_subsystems");
+  o.logging.max_loggable_body_bytes = static_cast<std::uint64_t>(c.integer("messagelog.max_loggable_body_bytes"));
+  o.logging.truncated_body_allowed = c.boolean("messagelog.truncated_body_allowed");
   o.encryption_enabled = c.boolean("messagelog.encryption_enabled");
   o.encryption_keys_file = c.str("messagelog.encryption_keys_file");
   return o;
@@ -26,6 +31,7 @@ Status MessageLogService::start() {
     log::info("message log off (variant slim)");
     return {};
   }
+  ROADSIDE_TRY(messagelog::LoggingPolicy policy, messagelog::LoggingPolicy::from_options(options_.logging));
   if (options_.encryption_enabled) {
     if (options_.encryption_keys_file.empty()) {
       return Error(make_error_code(messagelog::errc::malformed),
@@ -37,11 +43,17 @@ Status MessageLogService::start() {
   ROADSIDE_TRY(auto conn, open_database(database_));
   auto store = std::make_unique<messagelog::LogStore>(std::move(conn), sealer());
   writer_ = std::make_unique<messagelog::GroupWriter>(std::move(store), metrics_);
-  logger_ = std::make_unique<messagelog::Logger>(*writer_, can_log_, options_.logger);
-  log::info("message log on", {{"body_logging", options_.logger.body_logging},
+  logger_ = std::make_unique<messagelog::Logger>(*writer_, can_log_, std::move(policy), timestamp_now_);
+  log::info("message log on", {{"body_logging", options_.logging.body_logging},
                                {"encryption", options_.encryption_enabled},
-                               {"max_loggable_body_bytes", options_.logger.max_loggable_body_bytes}});
+                               {"max_loggable_body_bytes", options_.logging.max_loggable_body_bytes},
+                               {"timestamp_immediately", static_cast<bool>(timestamp_now_)}});
   return {};
+}
+
+Result<std::unique_ptr<messagelog::LogStore>> MessageLogService::open_store() const {
+  ROADSIDE_TRY(auto conn, open_database(database_));
+  return std::make_unique<messagelog::LogStore>(std::move(conn), sealer());
 }
 
 boost::asio::awaitable<void> MessageLogService::stop() {

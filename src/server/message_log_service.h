@@ -21,7 +21,7 @@ namespace roadside::server {
 
 struct MessageLogOptions {
   bool enabled = true;  // variant full
-  messagelog::LoggerOptions logger;
+  messagelog::LoggingOptions logging;  // checked at start (LoggingPolicy::from_options)
   bool encryption_enabled = false;
   std::filesystem::path encryption_keys_file;
 
@@ -30,13 +30,15 @@ struct MessageLogOptions {
 
 class MessageLogService final : public Component {
  public:
-  // `can_log`: the time-stamping state's verdict for each message (none: always ok).
-  MessageLogService(MessageLogOptions options, DatabaseOptions database, std::function<Status()> can_log,
-                    metrics::Registry& metrics);
+  // `can_log`: the time-stamping state's verdict for each message (none: always ok);
+  // `timestamp_now`: timestamp-immediately's (none: records wait for the next round).
+  MessageLogService(MessageLogOptions options, DatabaseOptions database, messagelog::Logger::CanLog can_log,
+                    messagelog::Logger::TimestampNow timestamp_now, metrics::Registry& metrics);
   ~MessageLogService() override;
 
   std::string_view name() const override { return "messagelog"; }
-  // Opens the writer's connection and starts its thread; the key file is read and checked here.
+  // Checks the logging policy, opens the writer's connection and starts its thread; the key
+  // file is read and checked here.
   Status start() override;
   // Commits what is queued and stops the writer (the proxies have drained by then).
   boost::asio::awaitable<void> stop() override;
@@ -45,11 +47,15 @@ class MessageLogService final : public Component {
   messagelog::MessageLog* log() { return logger_.get(); }
   // The sealer of message bodies, or null (the archiver and /asic read with it).
   const messagelog::Sealer* sealer() const { return sealer_ ? &*sealer_ : nullptr; }
+  // A store on a connection of its own, for one retrieval or job; errc when the database
+  // cannot be reached.
+  Result<std::unique_ptr<messagelog::LogStore>> open_store() const;
 
  private:
   MessageLogOptions options_;
   DatabaseOptions database_;
-  std::function<Status()> can_log_;
+  messagelog::Logger::CanLog can_log_;
+  messagelog::Logger::TimestampNow timestamp_now_;
   metrics::Registry& metrics_;
   std::optional<messagelog::Sealer> sealer_;
   std::unique_ptr<messagelog::GroupWriter> writer_;

@@ -112,9 +112,12 @@ Result<std::pair<std::string, std::string>> internal_tls(storage::Store& store) 
 
 Proxies::Proxies(boost::asio::io_context& io, ProxyOptions options, storage::Store& store, TokenService& token, OcspRefresher& ocsp,
                  GlobalconfService& globalconf, ServerConfFollower& serverconf, Listeners& listeners, metrics::Registry& metrics,
-                 Readiness& readiness, messagelog::MessageLog* message_log)
+                 Readiness& readiness, MessageLogService* message_log)
     : io_(io), options_(std::move(options)), store_(store), listeners_(listeners), ocsp_cache_(ocsp.cache()) {
-  ctx_.message_log = message_log;
+  if (message_log && message_log->log()) {
+    ctx_.message_log = message_log->log();
+    ctx_.open_log_store = [message_log] { return message_log->open_store(); };
+  }
   ctx_.shared = [&globalconf] { return globalconf.shared(); };
   ctx_.globalconf_problem = [&globalconf] { return globalconf.not_ready(); };
   ctx_.serverconf = [&serverconf] { return serverconf.current(); };

@@ -19,13 +19,13 @@
 #include "base/thread_annotations.h"
 #include "config/config.h"
 #include "net/http_server.h"
-#include "messagelog/message_log.h"
 #include "net/payload.h"
 #include "proxy/client_proxy.h"
 #include "proxy/server_proxy.h"
 #include "server/component.h"
 #include "server/globalconf_service.h"
 #include "server/listeners.h"
+#include "server/message_log_service.h"
 #include "server/ocsp_refresher.h"
 #include "server/serverconf_follower.h"
 #include "server/token_service.h"
@@ -73,7 +73,7 @@ class Proxies final : public Component {
  public:
   Proxies(boost::asio::io_context& io, ProxyOptions options, storage::Store& store, TokenService& token, OcspRefresher& ocsp,
           GlobalconfService& globalconf, ServerConfFollower& serverconf, Listeners& listeners, metrics::Registry& metrics,
-          Readiness& readiness, messagelog::MessageLog* message_log = nullptr);
+          Readiness& readiness, MessageLogService* message_log = nullptr);
   ~Proxies() override;
 
   std::string_view name() const override { return "proxy"; }
