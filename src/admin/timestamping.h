@@ -1,6 +1,6 @@
 // The timestamping services this server is to use (X-Road's configured TSPs), kept in the
 // database as the setting "timestamping_services" (JSON [{"name","url"}]), instance-wide.
-// Roadside's message log does not time-stamp yet; this is the list it is to use, in order.
+// The message log's time-stamping (server/timestamping_service.h) asks them in this order.
 #pragma once
 
 #include <string>

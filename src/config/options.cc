@@ -169,6 +169,31 @@ const std::vector<Option>& options() {
        "X-Road's [message-log] max-loggable-message-body-size: the largest REST body the message log keeps. Read by "
        "the message log (a later component; nothing reads it yet).",
        false, 1024, 1099511627776},
+      // Time-stamping (server/timestamping_service.h, docs/message-log.md).
+      {"messagelog.timestamp_records_limit", Type::integer, "10000", "ROADSIDE_TIMESTAMP_RECORDS_LIMIT", "",
+       "X-Road's [message-log] timestamp-records-limit: the most records one batch time-stamp covers (a batch over "
+       "70 % of it is warned about in the log; a full batch is followed by another at once).",
+       false, 1, 100000},
+      {"messagelog.timestamping_interval_s", Type::integer, "0", "ROADSIDE_TIMESTAMPING_INTERVAL_S", "",
+       "Seconds between time-stamping rounds. 0: global configuration's timeStampingIntervalSeconds, held to "
+       "[60, 86400] as X-Road does; any other value is used as given (tests, or an operator who wants a shorter one).",
+       false, 0, 86400},
+      {"messagelog.timestamp_retry_delay_s", Type::integer, "60", "ROADSIDE_TIMESTAMP_RETRY_DELAY_S", "",
+       "X-Road's [message-log] timestamp-retry-delay: seconds between tries while time-stamping fails (one record "
+       "at a time, as X-Road retries); the interval when 0 or longer than it.",
+       false, 0, 86400},
+      {"messagelog.timestamp_immediately", Type::boolean, "false", "ROADSIDE_TIMESTAMP_IMMEDIATELY", "",
+       "X-Road's [message-log] timestamp-immediately: every record is time-stamped (alone) as it is logged, before "
+       "the message is answered; a time-stamping failure fails the message."},
+      {"messagelog.timestamper_connect_timeout_ms", Type::integer, "20000", "ROADSIDE_TIMESTAMPER_CONNECT_TIMEOUT_MS",
+       "",
+       "X-Road's [message-log] timestamper-client-connect-timeout: milliseconds to connect to a time-stamping service "
+       "(X-Road's 0, no limit, is not offered: a service that does not answer must not hold up the others).",
+       false, 1, 3600000},
+      {"messagelog.timestamper_read_timeout_ms", Type::integer, "60000", "ROADSIDE_TIMESTAMPER_READ_TIMEOUT_MS", "",
+       "X-Road's [message-log] timestamper-client-read-timeout: milliseconds for a time-stamping service's whole "
+       "answer.",
+       false, 1, 3600000},
 
       {"ocsp.check_interval_s", Type::integer, "60", "ROADSIDE_OCSP_CHECK_S", "",
        "Seconds between checks of this server's own OCSP responses; a response is fetched again when half its freshness has passed.", false, 5, 3600},
