@@ -52,7 +52,7 @@ TimestampingService::TimestampingService(asio::io_context& db_io, Connect connec
       clustered_(clustered),
       store_(store),
       globalconf_(globalconf),
-      options_(std::move(options)),
+      options_(options),
       clock_(clock),
       health_(options_.failure_period, options_.immediately),
       http_(db_io.get_executor(), client_options(options_)),
