@@ -142,9 +142,9 @@ class Timestamping {
   boost::asio::awaitable<TimestampRound> run_once(TsaSetup tsas, bool retry = false);
 
   // timestamp-immediately: record `record_id` (whose signature document is `signature`) gets
-  // a single time-stamp now. ok also when it has one already. errc::timestamping_failed
-  // naming each service's failure otherwise (the message then fails; failing_since is not
-  // set, as in X-Road). A success clears the shared failure.
+  // a single time-stamp now. (One a round covered meanwhile keeps that round's time-stamp.)
+  // errc::timestamping_failed naming each service's failure otherwise: the message then fails,
+  // and failing_since is not set (X-Road's rules). A success clears the shared failure.
   boost::asio::awaitable<Status> timestamp_record(TsaSetup tsas, std::int64_t record_id, std::string signature);
 
   // Reads the shared state (failing_since, last_success) into `health`: what another node,

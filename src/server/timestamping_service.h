@@ -91,7 +91,7 @@ class TimestampingService final : public Component {
   // Time-stamps record `record_id` (its signature document `signature`) at once, alone; for the
   // logger after it committed the record, from any executor (the work runs on the database
   // thread). errc::timestamping_failed when no service gave a token: the message then fails.
-  // REQUIRES: start() succeeded.
+  // REQUIRES: start() succeeded (the application starts this component before the proxies).
   boost::asio::awaitable<Status> timestamp_now(std::int64_t record_id, std::string signature);
 
   // Starts a round now if this node holds the lease; safe from any thread.
