@@ -78,6 +78,8 @@ class TimestampingService final : public Component {
   // Opens the connections (an error stops the start), reads the shared state once, so the
   // first message is judged by it, and starts the loop.
   Status start() override;
+  // Ends the loop; a round in flight finishes first, within the TSA timeouts (the database
+  // thread's stop waits for it, as for an OCSP fetch).
   boost::asio::awaitable<void> stop() override;
 
   // For the proxies, before a message is taken (X-Road's verifyCanLogMessage): ok, or
