@@ -10,6 +10,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_future.hpp>
 #include <gtest/gtest.h>
 
@@ -244,6 +246,38 @@ TEST_F(TimestampingTest, TheSecondServiceIsUsedWhenTheFirstIsDown) {
   ASSERT_EQ(round.outcome, TimestampRound::Outcome::stamped) << round.error;
   EXPECT_EQ(round.tsa_url, tsa_->tsa_url());
   EXPECT_FALSE(health_.failing_since());
+}
+
+TEST_F(TimestampingTest, AServiceThatNeverAnswersIsLeftAfterTheReadTimeout) {
+  // Takes connections and says nothing.
+  asio::ip::tcp::acceptor hung(io_, {asio::ip::make_address("127.0.0.1"), 0});
+  std::vector<std::shared_ptr<asio::ip::tcp::socket>> held;
+  std::function<void()> accept = [&] {
+    auto socket = std::make_shared<asio::ip::tcp::socket>(io_);
+    hung.async_accept(*socket, [&, socket](boost::system::error_code ec) {
+      if (ec) return;
+      held.push_back(socket);
+      accept();
+    });
+  };
+  asio::post(io_, accept);
+  const std::string hung_url = "http://127.0.0.1:" + std::to_string(hung.local_endpoint().port()) + "/tsa";
+  net::HttpClient impatient(io_.get_executor(), net::ClientOptions{.connect_timeout = 1s, .request_timeout = 300ms});
+  Timestamping job(*store_, impatient, health_, {}, clock_);
+  log_records(2);
+  const auto started = std::chrono::steady_clock::now();
+  auto round = run(job.run_once(setup({hung_url, tsa_->tsa_url()})));
+  ASSERT_EQ(round.outcome, TimestampRound::Outcome::stamped) << round.error;
+  EXPECT_EQ(round.tsa_url, tsa_->tsa_url());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, roadside::testing::latency_bound(3s));
+  // Closed on the I/O thread, and waited for: the pending accept then ends without touching them.
+  std::promise<void> closed;
+  asio::post(io_, [&] {
+    hung.close();
+    held.clear();
+    closed.set_value();
+  });
+  closed.get_future().wait();
 }
 
 TEST_F(TimestampingTest, ATokenFromAnUnapprovedTsaIsRefused) {
