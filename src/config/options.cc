@@ -163,8 +163,8 @@ const std::vector<Option>& options() {
        "non-X-Road headers left out); the *_body_logging_*_subsystems options turn it per subsystem."},
       {"messagelog.timestamp_failure_period_s", Type::integer, "14400", "ROADSIDE_TIMESTAMP_FAILURE_PERIOD_S", "",
        "X-Road's [message-log] acceptable-timestamp-failure-period: seconds time-stamping may keep failing before the "
-       "message log, and so the server, stops taking messages; 0 disables the check. Read by the message log's "
-       "time-stamper (a later component; nothing reads it yet).",
+       "message log, and so the server, stops taking messages (timestamping_failed); 0 disables the check. It should "
+       "not be shorter than the time-stamping interval.",
        false, 0, 31536000},
       {"messagelog.max_loggable_body_bytes", Type::integer, "10485760", "ROADSIDE_MAX_LOGGABLE_BODY_BYTES", "",
        "X-Road's [message-log] max-loggable-message-body-size: the largest body (a REST body, each SOAP attachment) "
@@ -192,6 +192,31 @@ const std::vector<Option>& options() {
        "ROADSIDE_MESSAGELOG_DISABLED_BODY_LOGGING_REMOTE_PRODUCER_SUBSYSTEMS", "",
        "X-Road's [message-log] disabled-body-logging-remote-producer-subsystems: the same for other servers' "
        "subsystems whose services our clients call."},
+      // Time-stamping (server/timestamping_service.h, docs/message-log.md).
+      {"messagelog.timestamp_records_limit", Type::integer, "10000", "ROADSIDE_TIMESTAMP_RECORDS_LIMIT", "",
+       "X-Road's [message-log] timestamp-records-limit: the most records one batch time-stamp covers (a batch over "
+       "70 % of it is warned about in the log; a full batch is followed by another at once).",
+       false, 1, 100000},
+      {"messagelog.timestamping_interval_s", Type::integer, "0", "ROADSIDE_TIMESTAMPING_INTERVAL_S", "",
+       "Seconds between time-stamping rounds. 0: global configuration's timeStampingIntervalSeconds, held to "
+       "[60, 86400] as X-Road does; any other value is used as given (tests, or an operator who wants a shorter one).",
+       false, 0, 86400},
+      {"messagelog.timestamp_retry_delay_s", Type::integer, "60", "ROADSIDE_TIMESTAMP_RETRY_DELAY_S", "",
+       "X-Road's [message-log] timestamp-retry-delay: seconds between tries while time-stamping fails (one record "
+       "at a time, as X-Road retries); the interval when 0 or longer than it.",
+       false, 0, 86400},
+      {"messagelog.timestamp_immediately", Type::boolean, "false", "ROADSIDE_TIMESTAMP_IMMEDIATELY", "",
+       "X-Road's [message-log] timestamp-immediately: every record is time-stamped (alone) as it is logged, before "
+       "the message is answered; a time-stamping failure fails the message."},
+      {"messagelog.timestamper_connect_timeout_ms", Type::integer, "20000", "ROADSIDE_TIMESTAMPER_CONNECT_TIMEOUT_MS",
+       "",
+       "X-Road's [message-log] timestamper-client-connect-timeout: milliseconds to connect to a time-stamping service "
+       "(X-Road's 0, no limit, is not offered: a service that does not answer must not hold up the others).",
+       false, 1, 3600000},
+      {"messagelog.timestamper_read_timeout_ms", Type::integer, "60000", "ROADSIDE_TIMESTAMPER_READ_TIMEOUT_MS", "",
+       "X-Road's [message-log] timestamper-client-read-timeout: milliseconds for a time-stamping service's whole "
+       "answer.",
+       false, 1, 3600000},
       {"messagelog.encryption_enabled", Type::boolean, "false", "ROADSIDE_MESSAGELOG_ENCRYPTION", "",
        "X-Road's [message-log] messagelog-encryption-enabled: message bodies are stored sealed (AES-256-GCM) in the "
        "database, under the first key of messagelog.encryption_keys_file."},

@@ -120,4 +120,36 @@ Result<TimestampInfo> verify_timestamp_token(std::string_view token_der, std::st
                "time-stamp token is not signed by an approved time-stamping authority");
 }
 
+Result<std::string> with_timestamp_signer_certificate(std::string_view token_der,
+                                                      const std::vector<Certificate>& tsa_certs) {
+  const auto* p = reinterpret_cast<const unsigned char*>(token_der.data());
+  std::unique_ptr<PKCS7, decltype(&PKCS7_free)> token(d2i_PKCS7(nullptr, &p, static_cast<long>(token_der.size())),
+                                                      &PKCS7_free);
+  if (!token || PKCS7_type_is_signed(token.get()) == 0 || token->d.sign == nullptr) {
+    return fail(errc::incorrect_validation_info, "not a DER time-stamp token");
+  }
+  if (const STACK_OF(X509)* certs = token->d.sign->cert; certs != nullptr && sk_X509_num(certs) > 0) {
+    return std::string(token_der);
+  }
+  STACK_OF(PKCS7_SIGNER_INFO)* infos = PKCS7_get_signer_info(token.get());
+  if (infos == nullptr || sk_PKCS7_SIGNER_INFO_num(infos) != 1) {
+    return fail(errc::incorrect_validation_info, "time-stamp token has not exactly one signer");
+  }
+  const PKCS7_ISSUER_AND_SERIAL* signer = sk_PKCS7_SIGNER_INFO_value(infos, 0)->issuer_and_serial;
+  for (const auto& cert : tsa_certs) {
+    X509* x = x509(cert);
+    if (X509_NAME_cmp(X509_get_issuer_name(x), signer->issuer) != 0 ||
+        ASN1_INTEGER_cmp(X509_get0_serialNumber(x), signer->serial) != 0) {
+      continue;
+    }
+    if (PKCS7_add_certificate(token.get(), x) != 1)
+      return fail(errc::operation_failed, "cannot add the TSA certificate");
+    auto out = der(token.get(), i2d_PKCS7);
+    if (!out) return fail(errc::operation_failed, "cannot encode time-stamp token");
+    return std::move(*out);
+  }
+  return Error(make_error_code(errc::incorrect_validation_info),
+               "time-stamp token is not signed by an approved time-stamping authority");
+}
+
 }  // namespace roadside::crypto

@@ -31,4 +31,12 @@ struct TimestampInfo {
 Result<TimestampInfo> verify_timestamp_token(std::string_view token_der, std::string_view data,
                                              const std::vector<Certificate>& tsa_certs);
 
+// The token with the certificate that signed it (one of `tsa_certs`) among its certificates,
+// as X-Road stores tokens (TimestamperUtil.addSignerCertificate): a TSA asked without certReq
+// leaves it out, and verifiers such as `openssl ts -verify` look for it there. A token that
+// carries certificates already is returned unchanged; errc::incorrect_validation_info when
+// none of `tsa_certs` is its signer.
+Result<std::string> with_timestamp_signer_certificate(std::string_view token_der,
+                                                      const std::vector<Certificate>& tsa_certs);
+
 }  // namespace roadside::crypto

@@ -30,6 +30,7 @@
 #include "server/proxies.h"
 #include "server/readiness.h"
 #include "server/serverconf_follower.h"
+#include "server/timestamping_service.h"
 #include "server/token_service.h"
 #include "serverconf/revisions.h"
 
@@ -107,9 +108,24 @@ Status Application::State::start_all(const config::Config& config) {
   auto shared_ocsp = ocsp_lease ? std::make_unique<SharedOcspResponses>(store, std::move(ocsp_lease)) : nullptr;
   ROADSIDE_TRY(OcspRefresher * ocsp, start<OcspRefresher>(db_io, *token, *globalconf, OcspOptions::from(config),
                                                           std::move(shared_ocsp), metrics, readiness));
-  ROADSIDE_TRY(MessageLogService * message_log,
-               start<MessageLogService>(MessageLogOptions::from(config), database->options(), messagelog::Logger::CanLog(),
-                                        messagelog::Logger::TimestampNow(), metrics));
+  // The message log (variant full): time-stamping first, so the logger can ask it.
+  const auto log_options = MessageLogOptions::from(config);
+  messagelog::Logger::CanLog can_log;
+  messagelog::Logger::TimestampNow timestamp_now;
+  if (log_options.enabled) {
+    const DatabaseOptions db = database->options();
+    ROADSIDE_TRY(TimestampingService * timestamping,
+                 start<TimestampingService>(db_io, [db] { return open_database(db); }, db.clustered(), store, *globalconf,
+                                            TimestampingServiceOptions::from(config), metrics, readiness));
+    can_log = [timestamping] { return timestamping->check(); };
+    if (timestamping->timestamp_immediately()) {
+      timestamp_now = [timestamping](std::int64_t id, std::string signature) {
+        return timestamping->timestamp_now(id, std::move(signature));
+      };
+    }
+  }
+  ROADSIDE_TRY(MessageLogService * message_log, start<MessageLogService>(log_options, database->options(), std::move(can_log),
+                                                                       std::move(timestamp_now), metrics));
   if (message_log->log()) {
     auto archiving = ArchivingOptions::from(config);
     if (!archiving.ok()) {

@@ -3,7 +3,8 @@
 //
 // Start, in order: database (data directory, schema, identity) -> global configuration ->
 //   health listener -> cluster links (a cluster's nodes) -> database thread -> token ->
-//   server configuration -> OCSP refresh -> proxies -> control socket; then the "started"
+//   server configuration -> OCSP refresh -> the message log (variant full: time-stamping, the
+//   writer, archiving and cleanup) -> proxies -> admin API -> control socket; then the "started"
 //   log line with every endpoint. A component that cannot start is named in a "cannot start"
 //   line, the ones started before it stop, and the exit code is 1.
 // Stop: every listener closes at once; requests in flight get until

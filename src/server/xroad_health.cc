@@ -29,6 +29,9 @@ XRoadHealthCheck::XRoadHealthCheck(const Readiness& readiness, XRoadHealthCheckO
           {"Server conf database status",
            {{"storage", "Server Conf database did not respond as expected"},
             {"serverconf", "ServerConf is not available"}}},
+          // Roadside's own (X-Road has no such check): the message log refuses messages, with no
+          // time-stamping service configured or time-stamping failing past the acceptable period.
+          {"Message log time-stamping status", {{"timestamping", "Message log time-stamping failed"}}},
       },
       kept_(checks_.size()) {}
 

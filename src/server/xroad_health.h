@@ -18,6 +18,9 @@
 //                                     ocsp           Getting OCSP response for authentication key failed.
 //   Server conf database status       storage        Server Conf database did not respond as expected
 //                                     serverconf     ServerConf is not available
+//   Message log time-stamping status  timestamping   Message log time-stamping failed
+//     (Roadside's: messages are refused, for want of a configured time-stamping service or with
+//     time-stamping failing past the acceptable period; passes where the message log is off)
 //
 // X-Road's HSM check (Roadside has a software token only) and its JVM memory threshold have no
 // counterpart. Like X-Road, each check's result is kept for a while: a pass for `ok_cache` (2 s),

@@ -24,9 +24,10 @@ namespace roadside::storage {
 inline constexpr std::string_view kConfigChannel = "roadside_config";
 
 // Lease keys (64-bit advisory lock keys, ASCII mnemonics).
-inline constexpr std::int64_t kOcspLeaseKey = 0x5244534F43535031LL;  // "RDSOCSP1"
-inline constexpr std::int64_t kArchiveLeaseKey = 0x5244534D4C415231LL;  // "RDSMLAR1": message-log archiving
-inline constexpr std::int64_t kCleanLeaseKey = 0x5244534D4C434C31LL;    // "RDSMLCL1": message-log cleanup
+inline constexpr std::int64_t kOcspLeaseKey = 0x5244534F43535031LL;       // "RDSOCSP1"
+inline constexpr std::int64_t kTimestampLeaseKey = 0x5244535453545031LL;  // "RDSTSTP1": message-log time-stamping
+inline constexpr std::int64_t kArchiveLeaseKey = 0x5244534D4C415231LL;    // "RDSMLAR1": message-log archiving
+inline constexpr std::int64_t kCleanLeaseKey = 0x5244534D4C434C31LL;      // "RDSMLCL1": message-log cleanup
 
 // Sends a notification on `channel` from `c` (PostgreSQL; a no-op on SQLite). Inside a
 // transaction it is delivered when the transaction commits, and not at all on rollback.

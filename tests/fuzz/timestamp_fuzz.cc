@@ -7,7 +7,9 @@
 //   - a granted response yields a token;
 //   - a token that verifies names the approved TSA that signed it and a hex serial number;
 //     it verifies the same again and with another certificate listed before the TSA, and
-//     never over other data, nor with no TSA or only certificates that are not its signer's.
+//     never over other data, nor with no TSA or only certificates that are not its signer's;
+//     with its signer's certificate added (crypto::with_timestamp_signer_certificate, as the
+//     message log keeps tokens) it verifies the same; that refuses anything else cleanly.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -56,6 +58,10 @@ void check_token(std::string_view token) {
   check(!verify(token, std::string(kStampedData) + ".", {pki.tsa}).ok());
   check(!verify(token, kStampedData, {}).ok());
   check(!verify(token, kStampedData, {pki.ca, pki.ocsp}).ok());
+  // Kept with its signer's certificate in it (as the message log keeps tokens), it verifies the same.
+  const auto kept = roadside::crypto::with_timestamp_signer_certificate(token, {pki.tsa});
+  check(kept.ok());
+  if (kept.ok()) check(same(r, verify(*kept, kStampedData, {pki.tsa})));
 }
 
 }  // namespace
@@ -71,5 +77,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(token.error().code() == roadside::crypto::errc::incorrect_validation_info);
   }
   check_token(input);
+  // Any input: a certificate added, or a clean refusal.
+  const auto kept = roadside::crypto::with_timestamp_signer_certificate(input, {roadside::fuzz::fuzz_pki().tsa});
+  roadside::fuzz::check_refusal(kept);
+  if (!kept.ok()) {
+    check(kept.error().code() == roadside::crypto::errc::incorrect_validation_info ||
+          kept.error().code() == roadside::crypto::errc::operation_failed);
+  }
   return 0;
 }
