@@ -5,7 +5,9 @@ One loopback machine, three chains to the same service (the testbed's /bytes ser
   direct    wrk -> service
   nginx     wrk -> nginx (HTTP) -> mutual TLS -> nginx -> service   (the bare cost of two TLS proxy hops)
   roadside  wrk -> consumer server (client proxy) -> mutual TLS, signed and verified both ways
-            -> provider server (server proxy) -> service
+            -> provider server (server proxy) -> service; variant full: both servers log every
+            message in their database (SQLite) before it goes on, time-stamp and archive them
+  slim      the same with variant slim (no message log): the message log's cost is roadside/slim
 and two requests, keep-alive: GET with a 1 KiB response, POST with a 10 KiB body.
 
 Each chain and request runs BENCH_ROUNDS times, interleaved, for BENCH_SECONDS each at full
@@ -164,9 +166,13 @@ def wrk(url, headers, script, seconds, connections=CONNECTIONS, threads=THREADS,
 
 # --- the chains ------------------------------------------------------------------------------
 
-def start_testbed(roadside, d):
+def start_testbed(roadside, d, variant=None):
     inst = os.path.join(d, "instance")
     subprocess.run([roadside, "testbed", "init", "--dir", inst, "--servers", "2"], check=True, stdout=subprocess.DEVNULL)
+    if variant:  # the servers' own configuration files say which variant they run
+        for s in json.load(open(os.path.join(inst, "instance.json")))["servers"]:
+            with open(s["config"], "a") as f:
+                f.write(f"\nvariant: {variant}\n")
     log = open(os.path.join(d, "testbed.log"), "w")
     up = subprocess.Popen([roadside, "testbed", "up", "--dir", inst], stdout=log, stderr=subprocess.STDOUT,
                           start_new_session=True)
@@ -286,10 +292,14 @@ def main():
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
 
-    up, inst, roadside_groups, service = start_testbed(roadside, d)
+    up, inst, roadside_groups, service = start_testbed(roadside, d, "full")
     nginx_procs = []
-    base_up = None
+    base_up = slim_up = None
     try:
+        # The same binary as variant slim (no message log), an instance of its own.
+        os.makedirs(os.path.join(d, "slim"))
+        slim_up, slim_inst, slim_groups, _ = start_testbed(roadside, os.path.join(d, "slim"), "slim")
+        slim_groups = {"slim " + k: v for k, v in slim_groups.items()}
         if baseline:
             os.makedirs(os.path.join(d, "baseline"))
             base_up, base_inst, base_groups, _ = start_testbed(baseline, os.path.join(d, "baseline"))
@@ -304,6 +314,8 @@ def main():
             "direct": (service, [], {}),
             "nginx": (nginx_url + "/bytes", [], nginx_groups),
             "roadside": (roadside_base, ["X-Road-Client: " + client_subsystem], roadside_groups),
+            "slim": (f"http://{slim_inst['servers'][0]['client_http']}/r1/{provider_subsystem}/bytes",
+                     ["X-Road-Client: " + client_subsystem], slim_groups),
         }
         if baseline:
             chains["baseline"] = (f"http://{base_inst['servers'][0]['client_http']}/r1/{provider_subsystem}/bytes",
@@ -365,6 +377,15 @@ def main():
             ratio = med[("roadside", req)]["rps"] / med[("nginx", req)]["rps"]
             added = paced[("roadside", req)]["p99"] - paced[("direct", req)]["p99"]
             print(f"| {req:11} | {ratio:36.2f} | {added:55.2f} ms |")
+        print()
+        print("The message log's cost: roadside runs variant full (every message logged, time-stamped, archived), "
+              "slim none of it.")
+        print("| request     | full/slim req/s (target >= 0.85) | p50 ms full, slim | p99 ms full, slim |")
+        print("|-------------|----------------------------------|-------------------|-------------------|")
+        for req in requests:
+            m, b = med[("roadside", req)], med[("slim", req)]
+            print(f"| {req:11} | {m['rps'] / b['rps']:32.2f} | {m['p50']:8.2f}, {b['p50']:6.2f} | "
+                  f"{m['p99']:8.2f}, {b['p99']:6.2f} |")
         if baseline:
             print()
             print(f"baseline: {baseline}")
@@ -389,7 +410,7 @@ def main():
                 p.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 p.kill()
-        for u in (up, base_up):
+        for u in (up, base_up, slim_up):
             if u is None:
                 continue
             u.send_signal(signal.SIGTERM)
