@@ -14,6 +14,7 @@
 #include "crypto/encoding.h"
 #include "messagelog/sigv4.h"
 #include "messagelog/zip.h"
+#include "net/errors.h"
 #include "xml/dom.h"
 
 namespace roadside::messagelog {
@@ -196,7 +197,7 @@ Result<std::unique_ptr<S3Client>> S3Client::create(asio::any_io_executor executo
 
 asio::awaitable<Result<net::ClientResponse>> S3Client::send_signed(std::string method, std::string key,
                                                                    std::string sha256, std::string md5,
-                                                                   std::vector<net::Payload> body) {
+                                                                   std::vector<net::Payload> body, Headers extra) {
   auto url = s3_object_url(target_, key);
   if (!url.ok()) co_return std::move(url).error();
   const bool default_port = (url->tls() && url->port == 443) || (!url->tls() && url->port == 80);
@@ -209,6 +210,7 @@ asio::awaitable<Result<net::ClientResponse>> S3Client::send_signed(std::string m
                  {"x-amz-content-sha256", sig.payload_sha256_hex},
                  {"x-amz-date", date}};
   if (!md5.empty()) sig.headers.emplace_back("content-md5", crypto::base64_encode(md5));
+  for (auto& header : extra) sig.headers.push_back(std::move(header));
   const SigV4Scope scope{date, target_.region, "s3"};
 
   http::request_header<> head;
@@ -239,11 +241,17 @@ asio::awaitable<Result<S3Object>> S3Client::put_file(std::filesystem::path file,
   // co_await's call.)
   const std::string put_method = "PUT", head_method = "HEAD";
   std::vector<net::Payload> put_body{*body};
-  auto put = co_await send_signed(put_method, key, sums->first, sums->second, std::move(put_body));
+  auto put = co_await send_signed(put_method, key, sums->first, sums->second, std::move(put_body), Headers());
   if (!put.ok()) {
     Error e = std::move(put).error();
     e.context("PUT " + where + " at " + target_.endpoint);
-    co_return e;
+    if (e.code() != make_error_code(net::errc::closed)) co_return e;
+    // A server may refuse a request before it takes the body, and close the connection while
+    // the body is still being sent (S3 does so for a bad signature): its answer is lost, but a
+    // request without a body gets the same refusal.
+    const std::string why = co_await refusal_of(key);
+    if (why.empty()) co_return e;
+    co_return failed(e.detail() + "; the server refuses a GET of the key: " + why);
   }
   const auto& res = put->message;
   if (res.result() != http::status::ok) {
@@ -256,7 +264,7 @@ asio::awaitable<Result<S3Object>> S3Client::put_file(std::filesystem::path file,
   // An ETag that is not the MD5 (servers that encrypt or compute it otherwise): the object
   // must be there at the file's size.
   const std::string empty_sha256 = crypto::sha256(""), no_md5;
-  auto head = co_await send_signed(head_method, key, empty_sha256, no_md5, std::vector<net::Payload>());
+  auto head = co_await send_signed(head_method, key, empty_sha256, no_md5, std::vector<net::Payload>(), Headers());
   if (!head.ok()) {
     Error e = std::move(head).error();
     e.context("HEAD " + where + " after its PUT (whose ETag " + bounded(out.etag, 80) + " is not the file's MD5)");
@@ -271,6 +279,16 @@ asio::awaitable<Result<S3Object>> S3Client::put_file(std::filesystem::path file,
                      " bytes, not the file's " + std::to_string(out.size));
   }
   co_return out;
+}
+
+asio::awaitable<std::string> S3Client::refusal_of(std::string key) {
+  const std::string method = "GET", empty_sha256 = crypto::sha256(""), no_md5;
+  Headers range{{"range", "bytes=0-0"}};
+  auto got = co_await send_signed(method, key, empty_sha256, no_md5, std::vector<net::Payload>(), std::move(range));
+  if (!got.ok()) co_return std::string();
+  const unsigned status = got->message.result_int();
+  if (status < 300 || status == 404 || status == 416) co_return std::string();  // there, not there, empty: not refused
+  co_return describe_s3_error(status, got->message.body());
 }
 
 ArchiveTransfer make_s3_transfer(S3Target target, const Clock& clock) {

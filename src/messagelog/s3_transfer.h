@@ -20,6 +20,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -83,10 +85,15 @@ class S3Client {
 
  private:
   S3Client(boost::asio::any_io_executor executor, S3Target target, net::ClientOptions options, const Clock& clock);
-  // A signed request for `key` with the body's SHA-256 and MD5 (raw), sent with `body`.
+  using Headers = std::vector<std::pair<std::string, std::string>>;
+  // A signed request for `key` with the body's SHA-256 and MD5 (raw; "" for none), sent with
+  // `body`; `extra` headers are signed too.
   boost::asio::awaitable<Result<net::ClientResponse>> send_signed(std::string method, std::string key,
                                                                   std::string sha256, std::string md5,
-                                                                  std::vector<net::Payload> body);
+                                                                  std::vector<net::Payload> body, Headers extra);
+  // Why the server refuses requests for `key`, by a signed GET of its first byte: its error
+  // ("403 SignatureDoesNotMatch: ..."), or "" when it does not refuse (or cannot be asked).
+  boost::asio::awaitable<std::string> refusal_of(std::string key);
 
   S3Target target_;
   const Clock& clock_;
@@ -97,7 +104,8 @@ class S3Client {
 // prefix + its file name, and with delete_local removes it after the upload is verified.
 // It blocks its caller until the upload ends (it runs its own io_context): call it from the
 // archiver's thread, never from a thread that serves an io_context others wait on.
-// An invalid target makes every call fail with check_s3_target()'s error.
+// An invalid target makes every call fail with check_s3_target()'s error (check it at start
+// to refuse bad settings at once). `clock` (x-amz-date) must outlive the function.
 using ArchiveTransfer = std::function<Status(const std::filesystem::path& file)>;
 ArchiveTransfer make_s3_transfer(S3Target target, const Clock& clock = Clock::system());
 

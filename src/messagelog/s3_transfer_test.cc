@@ -17,9 +17,13 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include "crypto/certificate.h"
 #include "crypto/digest.h"
 #include "crypto/encoding.h"
+#include "crypto/keys.h"
 #include "messagelog/sigv4.h"
 #include "messagelog/zip.h"
 #include "net/errors.h"
@@ -171,24 +175,28 @@ struct Seen {
 class StandIn {
  public:
   using Answer = std::function<net::StringResponse(const Seen&)>;
-  explicit StandIn(Answer answer)
+  explicit StandIn(Answer answer, std::optional<net::TlsServerConfig> tls = std::nullopt)
       : answer_(std::move(answer)),
+        tls_(tls.has_value()),
         server_(
-            loop_.io, options(), [this](net::ServerExchange& ex) { return handle(ex); }, metrics_) {
+            loop_.io, options(std::move(tls)), [this](net::ServerExchange& ex) { return handle(ex); }, metrics_) {
     EXPECT_TRUE(server_.start().ok());
   }
   ~StandIn() { server_.stop_blocking(1s); }
-  std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(server_.port()); }
+  std::string endpoint() const {
+    return std::string(tls_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(server_.port());
+  }
   std::vector<Seen> seen() const {
     std::lock_guard lock(mu_);
     return seen_;
   }
 
  private:
-  static net::ServerOptions options() {
+  static net::ServerOptions options(std::optional<net::TlsServerConfig> tls) {
     net::ServerOptions o;
     o.name = "s3";
     o.limits.max_body_bytes = 64 << 20;
+    o.tls = std::move(tls);
     return o;
   }
   asio::awaitable<void> handle(net::ServerExchange& ex) {
@@ -216,6 +224,7 @@ class StandIn {
   }
 
   Answer answer_;
+  bool tls_;
   Loop loop_;
   metrics::Registry metrics_;
   net::HttpServer server_;
@@ -314,6 +323,78 @@ TEST(S3Transfer, AServerThatStallsEndsTheUploadAtTheTimeout) {
   EXPECT_EQ(s.error().code(), make_error_code(net::errc::timeout)) << s.error().to_string();
   EXPECT_NE(s.error().detail().find("PUT s3://archives/hang.zip"), std::string::npos) << s.error().detail();
   EXPECT_LT(std::chrono::steady_clock::now() - t0, roadside::testing::latency_bound(3s));
+}
+
+TEST(S3Transfer, HttpsVerifiesTheServerAgainstTheCaFileOrTheSystemsCas) {
+  TempDir dir;
+  auto ca_key = *crypto::PrivateKey::generate(crypto::KeyType::ec_p256);
+  auto ca =
+      *crypto::issue_certificate({.common_name = "Storage CA", .usage = crypto::Usage::ca}, ca_key, nullptr, ca_key);
+  auto key = *crypto::PrivateKey::generate(crypto::KeyType::ec_p256);
+  auto cert = *crypto::issue_certificate({.common_name = "127.0.0.1", .ip_addresses = {"127.0.0.1"}}, key, &ca, ca_key);
+  auto other_key = *crypto::PrivateKey::generate(crypto::KeyType::ec_p256);
+  auto other_ca = *crypto::issue_certificate({.common_name = "Other CA", .usage = crypto::Usage::ca}, other_key,
+                                             nullptr, other_key);
+  roadside::testing::write_file(dir / "ca.pem", ca.to_pem());
+  roadside::testing::write_file(dir / "other-ca.pem", other_ca.to_pem());
+  roadside::testing::write_file(dir / "a.zip", make_bytes(70'000));
+  net::TlsServerConfig tls;
+  tls.cert_chain_pem = cert.to_pem();
+  tls.key_pem = key.to_pem();
+  tls.policy = {};  // OpenSSL's defaults: what S3 endpoints offer
+  StandIn s3([](const Seen& s) { return with_etag(md5_hex(s.body)); }, tls);
+
+  S3Target target = valid_target();
+  target.endpoint = s3.endpoint();
+  target.ca_file = (dir / "ca.pem").string();
+  const Status trusted = make_s3_transfer(target)(dir / "a.zip");
+  EXPECT_TRUE(trusted.ok()) << trusted.error().to_string();
+  for (const std::string& ca_file : {std::string(), (dir / "other-ca.pem").string()}) {
+    target.ca_file = ca_file;  // the system's CAs, or another CA: not this server's
+    const Status refused = make_s3_transfer(target)(dir / "a.zip");
+    ASSERT_FALSE(refused.ok()) << ca_file;
+    EXPECT_EQ(refused.error().code(), make_error_code(net::errc::tls_failed)) << refused.error().to_string();
+  }
+  EXPECT_EQ(s3.seen().size(), 1u);  // nothing reached the server it could not trust
+}
+
+TEST(S3Transfer, ARefusalThatCutsTheUploadShortIsExplainedByAGetOfTheKey) {
+  // A server that answers the PUT's head at once and closes with the body unsent (as S3 may
+  // for a bad signature): the answer is lost to the client, still writing; a GET gets it.
+  TempDir dir;
+  roadside::testing::write_file(dir / "big.zip", make_bytes(16 << 20));
+  unsigned short port = 0;
+  const int fd = roadside::testing::listen_loopback(port);
+  std::vector<std::string> requests;
+  std::thread server([&] {
+    const std::string refusal = "<Error><Code>SignatureDoesNotMatch</Code><Message>bad signature</Message></Error>";
+    for (int i = 0; i < 2; ++i) {
+      const int c = ::accept(fd, nullptr, nullptr);
+      if (c < 0) return;
+      char buf[4096];
+      const ssize_t n = ::recv(c, buf, sizeof buf, 0);
+      requests.emplace_back(buf, static_cast<std::size_t>(std::max<ssize_t>(n, 0)));
+      const std::string res = "HTTP/1.1 403 Forbidden\r\nContent-Type: application/xml\r\nContent-Length: " +
+                              std::to_string(refusal.size()) + "\r\nConnection: close\r\n\r\n" + refusal;
+      (void)::send(c, res.data(), res.size(), MSG_NOSIGNAL);
+      ::close(c);  // the rest of a PUT's body unread: the client's writing fails
+    }
+  });
+  S3Target target = valid_target();
+  target.endpoint = "http://127.0.0.1:" + std::to_string(port);
+  const Status s = make_s3_transfer(target)(dir / "big.zip");
+  ::shutdown(fd, SHUT_RDWR);
+  ::close(fd);
+  server.join();
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code(), make_error_code(errc::transfer_failed)) << s.error().to_string();
+  EXPECT_NE(s.error().detail().find("the server refuses a GET of the key: 403 SignatureDoesNotMatch: bad signature"),
+            std::string::npos)
+      << s.error().detail();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_TRUE(requests[0].starts_with("PUT /archives/big.zip ")) << requests[0].substr(0, 40);
+  EXPECT_TRUE(requests[1].starts_with("GET /archives/big.zip ")) << requests[1].substr(0, 40);
+  EXPECT_NE(requests[1].find(": bytes=0-0\r\n"), std::string::npos);  // Range, signed
 }
 
 TEST(S3Transfer, AMissingFileOrAnInvalidTargetFailsClearly) {
