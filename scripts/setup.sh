@@ -60,7 +60,7 @@ if ! command -v npm >/dev/null; then
   if [ "$(id -u)" -eq 0 ] || [ -n "$SUDO" ]; then
     echo "setup: installing nodejs npm (for tests/s3)"
     export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get install -y -q --no-install-recommends nodejs npm || true
+    { $SUDO apt-get update -q && $SUDO apt-get install -y -q --no-install-recommends nodejs npm; } || true
   fi
 fi
 s3dir="$(cd "$(dirname "$0")/.." && pwd)/tests/s3"
