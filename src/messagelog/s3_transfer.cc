@@ -287,8 +287,10 @@ asio::awaitable<std::string> S3Client::refusal_of(std::string key) {
   auto got = co_await send_signed(method, key, empty_sha256, no_md5, std::vector<net::Payload>(), std::move(range));
   if (!got.ok()) co_return std::string();
   const unsigned status = got->message.result_int();
-  if (status < 300 || status == 404 || status == 416) co_return std::string();  // there, not there, empty: not refused
-  co_return describe_s3_error(status, got->message.body());
+  if (status < 300 || status == 416) co_return std::string();  // there, or there but empty: not refused
+  std::string why = describe_s3_error(status, got->message.body());
+  if (why.starts_with("404 NoSuchKey")) co_return std::string();  // not there (yet): not refused either
+  co_return why;
 }
 
 ArchiveTransfer make_s3_transfer(S3Target target, const Clock& clock) {
