@@ -39,19 +39,39 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
+SUDO=""
+if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then SUDO="sudo"; fi
+
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all ${#PACKAGES[@]} packages present"
-  exit 0
-fi
-
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null; then SUDO="sudo"; else
+else
+  if [ "$(id -u)" -ne 0 ] && [ -z "$SUDO" ]; then
     echo "setup: need root to install: ${missing[*]}" >&2; exit 1
   fi
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-echo "setup: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+# The S3-compatible server of the message-log archive transfer test: s3rver and the AWS SDK's
+# request signer, at the versions tests/s3/package-lock.json pins, installed in tests/s3 (not
+# globally). Node.js and npm come from Debian unless the machine has them. Without them the
+# test skips and says why; nothing else needs them, so a failure here only warns.
+if ! command -v npm >/dev/null; then
+  if [ "$(id -u)" -eq 0 ] || [ -n "$SUDO" ]; then
+    echo "setup: installing nodejs npm (for tests/s3)"
+    export DEBIAN_FRONTEND=noninteractive
+    { $SUDO apt-get update -q && $SUDO apt-get install -y -q --no-install-recommends nodejs npm; } || true
+  fi
+fi
+s3dir="$(cd "$(dirname "$0")/.." && pwd)/tests/s3"
+if command -v npm >/dev/null; then
+  if [ ! -f "$s3dir/node_modules/.package-lock.json" ] || [ "$s3dir/package-lock.json" -nt "$s3dir/node_modules/.package-lock.json" ]; then
+    echo "setup: installing tests/s3's node packages (s3rver)"
+    (cd "$s3dir" && npm ci --no-audit --no-fund --loglevel=error) ||
+      echo "setup: WARNING: npm ci failed in tests/s3: the S3 transfer tests will skip" >&2
+  fi
+else
+  echo "setup: WARNING: no npm: the S3 transfer tests will skip" >&2
+fi

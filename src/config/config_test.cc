@@ -124,6 +124,22 @@ TEST(Config, UnknownXRoadVariablesAreErrorsWithAHint) {
   EXPECT_NE(ignored->warnings()[0].find("XROAD_ROOT_LOG_LEVEL"), std::string::npos);
 }
 
+TEST(Config, TheS3SecretAccessKeyComesFromTheEnvironmentAndIsNeverShown) {
+  Inputs in;
+  in.env = {{"ROADSIDE_ARCHIVE_S3_SECRET_ACCESS_KEY", "wJalrXUtnFEMI-s3-secret"},
+            {"ROADSIDE_ARCHIVE_S3_ACCESS_KEY_ID", "AKIAEXAMPLE"}};
+  auto c = Config::load(in);
+  ASSERT_TRUE(c.ok()) << c.error().to_string();
+  EXPECT_EQ(c->str("messagelog.archive_s3_secret_access_key"), "wJalrXUtnFEMI-s3-secret");
+  EXPECT_TRUE(c->boolean("messagelog.archive_s3_path_style"));
+  EXPECT_FALSE(c->boolean("messagelog.archive_s3_delete_local"));
+  EXPECT_EQ(c->str("messagelog.archive_s3_region"), "us-east-1");
+  for (const std::string& out : {c->show_yaml(), c->show_json()}) {
+    EXPECT_EQ(out.find("wJalrXUtnFEMI-s3-secret"), std::string::npos) << out;
+    EXPECT_NE(out.find("AKIAEXAMPLE"), std::string::npos);
+  }
+}
+
 TEST(Config, ShowRedactsSecretsAndNamesSources) {
   TempDir dir;
   write_file(dir / "c.yaml", "database:\n  password: file-secret\n");

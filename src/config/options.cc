@@ -270,6 +270,33 @@ const std::vector<Option>& options() {
        "deletes it; a record not archived yet is never deleted.",
        false, 0, 36500},
 
+      // Transfer of archive files to S3-compatible object storage (messagelog/s3_transfer.h).
+      {"messagelog.archive_s3_endpoint", Type::string, "", "ROADSIDE_ARCHIVE_S3_ENDPOINT", "",
+       "URL of an S3-compatible object storage (scheme://host[:port], http or https: "
+       "https://s3.eu-north-1.amazonaws.com) each new message-log archive file is uploaded to, with one PUT signed "
+       "with AWS Signature Version 4; empty: no upload. An upload is verified (its ETag is the file's MD5, or a HEAD finds it at its size) before "
+       "messagelog.archive_s3_delete_local may remove the file (docs/message-log.md, Transfer to S3)."},
+      {"messagelog.archive_s3_region", Type::string, "us-east-1", "ROADSIDE_ARCHIVE_S3_REGION", "",
+       "Region the requests are signed for (us-east-1 for most S3-compatible servers)."},
+      {"messagelog.archive_s3_bucket", Type::string, "", "ROADSIDE_ARCHIVE_S3_BUCKET", "",
+       "Bucket the archive files go to; it must exist."},
+      {"messagelog.archive_s3_prefix", Type::string, "", "ROADSIDE_ARCHIVE_S3_PREFIX", "",
+       "Put before each archive file's name to make its object key (\"roadside/ss1/\": keys like "
+       "roadside/ss1/mlog-....zip)."},
+      {"messagelog.archive_s3_access_key_id", Type::string, "", "ROADSIDE_ARCHIVE_S3_ACCESS_KEY_ID", "",
+       "Access key id of the account that uploads."},
+      {"messagelog.archive_s3_secret_access_key", Type::string, "", "ROADSIDE_ARCHIVE_S3_SECRET_ACCESS_KEY", "",
+       "Secret access key of that account (best given in the environment).", true},
+      {"messagelog.archive_s3_ca_file", Type::string, "", "ROADSIDE_ARCHIVE_S3_CA_FILE", "",
+       "PEM file of the CA certificate(s) an https endpoint's certificate must chain to; empty: the system's CAs. The "
+       "server's certificate and host name are always verified."},
+      {"messagelog.archive_s3_path_style", Type::boolean, "true", "ROADSIDE_ARCHIVE_S3_PATH_STYLE", "",
+       "true: path-style URLs (endpoint/bucket/key), which every S3-compatible server takes; false: virtual-host style "
+       "(bucket.endpoint-host/key), which AWS prefers and which needs the bucket's host name to resolve."},
+      {"messagelog.archive_s3_delete_local", Type::boolean, "false", "ROADSIDE_ARCHIVE_S3_DELETE_LOCAL", "",
+       "Remove an archive file from the server once its upload is verified; false keeps it (cleanup is then the "
+       "operator's)."},
+
       {"ocsp.check_interval_s", Type::integer, "60", "ROADSIDE_OCSP_CHECK_S", "",
        "Seconds between checks of this server's own OCSP responses; a response is fetched again when half its freshness has passed.", false, 5, 3600},
       {"admin.user", Type::string, "", "XROAD_ADMIN_USER", "", "Initial administrator created on first run."},

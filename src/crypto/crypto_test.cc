@@ -142,6 +142,19 @@ TEST(Crypto, HasherGivesTheDigestOfThePiecesTogether) {
   s.update("c");
   EXPECT_EQ(to_hex(s.finish()), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(Hasher::create("urn:no-such-digest").error().code(), make_error_code(errc::unsupported_algorithm));
+  auto m = Hasher::md5();  // RFC 1321's test suite
+  m.update("message ");
+  m.update("digest");
+  EXPECT_EQ(to_hex(m.finish()), "f96b697d7cb7938d525a2f31aaf161d0");
+  EXPECT_EQ(to_hex(m.finish()), "d41d8cd98f00b204e9800998ecf8427e");
+}
+
+TEST(Crypto, HmacSha256MatchesRfc4231) {
+  // RFC 4231, test cases 1 and 2.
+  EXPECT_EQ(to_hex(hmac_sha256(std::string(20, '\x0b'), "Hi There")),
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+  EXPECT_EQ(to_hex(hmac_sha256("Jefe", "what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
 }  // namespace

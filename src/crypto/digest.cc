@@ -5,6 +5,7 @@
 #include <utility>
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "crypto/openssl.h"
 
@@ -60,6 +61,10 @@ Hasher Hasher::sha256() {
   return Hasher(EVP_MD_CTX_new(), EVP_sha256());
 }
 
+Hasher Hasher::md5() {
+  return Hasher(EVP_MD_CTX_new(), EVP_md5());
+}
+
 void Hasher::update(std::string_view data) {
   EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data.data(), data.size());
 }
@@ -81,6 +86,14 @@ std::string sha256(std::string_view data) {
 }
 std::string sha512(std::string_view data) {
   return digest(EVP_sha512(), data);
+}
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
+       data.size(), out, &len);
+  return std::string(reinterpret_cast<char*>(out), len);
 }
 
 }  // namespace roadside::crypto

@@ -25,6 +25,8 @@ class Hasher {
   // errc::unsupported_algorithm for a URI digest() does not know.
   static Result<Hasher> create(std::string_view algorithm_uri);
   static Hasher sha256();
+  // MD5, for checks that are not about security only: S3's ETag of an object sent in one PUT.
+  static Hasher md5();
   Hasher(Hasher&&) noexcept;
   Hasher& operator=(Hasher&&) noexcept;
   ~Hasher();
@@ -42,5 +44,8 @@ class Hasher {
 std::string sha1(std::string_view data);
 std::string sha256(std::string_view data);
 std::string sha512(std::string_view data);
+
+// HMAC-SHA-256 of `data` under `key` (RFC 2104; AWS Signature Version 4 derives its keys so).
+std::string hmac_sha256(std::string_view key, std::string_view data);
 
 }  // namespace roadside::crypto

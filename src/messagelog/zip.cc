@@ -45,6 +45,7 @@ const FaultCategory& messagelog_category() noexcept {
           {errc::log_failed, "logging_failed", "message log write failed"},
           {errc::body_too_large, "logging_failed", "message body too large to log"},
           {errc::no_timestamping_provider, "no_timestamping_provider_found", "no time-stamping service configured"},
+          {errc::transfer_failed, "io_error", "archive transfer failed"},
       });
   return c;
 }

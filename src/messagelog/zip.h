@@ -22,6 +22,7 @@ enum class errc {
   log_failed,                // a message could not be written to the message log: it is not taken
   body_too_large,            // a body over the largest loggable size, and truncation is not allowed
   no_timestamping_provider,  // no time-stamping service is configured: no message is taken
+  transfer_failed,           // an archive file could not be transferred (S3: refused, unreachable, misconfigured)
 };
 const FaultCategory& messagelog_category() noexcept;
 inline std::error_code make_error_code(errc e) {

@@ -314,6 +314,7 @@ asio::awaitable<Result<ClientResponse>> HttpClient::request(Url url, http::reque
     http::response_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(options_.max_response_header_bytes));
     parser.body_limit(options_.max_response_body_bytes);
+    parser.skip(req.method() == http::verb::head);  // its Content-Length is the GET's; no body follows
     bool got_bytes = false;
     Status head_status;
     error_code ec;
@@ -394,6 +395,7 @@ asio::awaitable<Result<ClientResponse>> HttpClient::send(Url url, http::request_
     http::response_parser<http::buffer_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(options_.max_response_header_bytes));
     parser.body_limit(options_.max_response_body_bytes);
+    parser.skip(head.method() == http::verb::head);
     PayloadBuilder sink(spool_dir, in_memory_limit);
     Status sink_status;
     bool got_bytes = false;

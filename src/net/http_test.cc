@@ -252,6 +252,45 @@ TEST(HttpClient, SendsAndReceivesSpooledBodiesInPieces) {
   EXPECT_TRUE(std::filesystem::is_empty(dir / "server"));
 }
 
+TEST(HttpClient, SendsABodyFromAFileOnDisk) {
+  roadside::testing::TempDir dir;
+  Loop loop;
+  ServerLimits limits;
+  limits.max_body_bytes = 64 * 1024 * 1024;
+  TestServer srv(loop, options(limits), [&](ServerExchange& ex) { return spool_handler(ex, dir / "server"); });
+  ClientOptions co;
+  co.max_response_body_bytes = 64 * 1024 * 1024;
+  HttpClient client(loop.io.get_executor(), co);
+
+  std::string expected(3 * 1024 * 1024 + 5, '\0');
+  for (std::size_t i = 0; i < expected.size(); ++i) expected[i] = static_cast<char>(i * 13 + (i >> 9));
+  const std::filesystem::path file = dir / "archive.zip";
+  roadside::testing::write_file(file, expected);
+  const std::uint64_t quota_before = spooled_bytes();
+  auto body = Payload::from_file(file);
+  ASSERT_TRUE(body.ok()) << body.error().to_string();
+  EXPECT_FALSE(body->in_memory());
+  EXPECT_EQ(body->size(), expected.size());
+  EXPECT_EQ(spooled_bytes(), quota_before);  // the caller's file, not a spool file
+
+  http::request_header<> head;
+  head.method(http::verb::put);
+  head.target("/spool");
+  auto r = loop.run(client.send(*Url::parse(srv.url("/spool")), head, {*body}, dir / "client", 64 * 1024 * 1024));
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(r->message["x-spooled"], "yes");
+  EXPECT_TRUE(r->message.body() == expected + "|" + expected.substr(1, 3));
+  EXPECT_TRUE(std::filesystem::exists(file));  // sent, not consumed
+
+  // Not a regular file, or none: an error naming it.
+  auto folder = Payload::from_file(dir.path());
+  ASSERT_FALSE(folder.ok());
+  EXPECT_NE(folder.error().detail().find("not a regular file"), std::string::npos) << folder.error().detail();
+  auto missing = Payload::from_file(dir / "no-such-file");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().detail().find("no-such-file"), std::string::npos);
+}
+
 TEST(HttpClient, FastestConnectPicksTheAddressThatAnswers) {
   Loop loop;
   // Something listens on 127.0.0.3 only; 127.0.0.2, listed first, refuses the same port.
@@ -802,6 +841,40 @@ TEST(HttpClient, AHeadCheckDecidesBeforeTheBody) {
   auto judged = loop.run(client.request(*url, make_request(http::verb::post, "/", "x"), {}, typed));
   ASSERT_FALSE(judged.ok());
   EXPECT_EQ(judged.error().detail(), "no Content-Type");
+  ::shutdown(fd, SHUT_RDWR);
+  ::close(fd);
+  server.join();
+}
+
+TEST(HttpClient, AResponseToHeadHasNoBodyWhateverItsContentLength) {
+  unsigned short port = 0;
+  const int fd = roadside::testing::listen_loopback(port);
+  std::thread server([fd] {
+    const int c = ::accept(fd, nullptr, nullptr);
+    if (c < 0) return;
+    char buf[4096];
+    for (int i = 0; i < 2; ++i) {  // one HEAD through request(), one through send(), on one connection
+      if (::recv(c, buf, sizeof buf, 0) <= 0) break;
+      const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nETag: \"e\"\r\n\r\n";
+      (void)::send(c, head.data(), head.size(), MSG_NOSIGNAL);
+    }
+    ::close(c);
+  });
+  Loop loop;
+  ClientOptions options;
+  options.request_timeout = 2s;
+  HttpClient client(loop.io.get_executor(), options);
+  auto url = Url::parse("http://127.0.0.1:" + std::to_string(port) + "/object");
+  auto r = loop.run(client.request(*url, make_request(http::verb::head, "/object")));
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(r->message[http::field::content_length], "1000");
+  EXPECT_TRUE(r->message.body().empty());
+  http::request_header<> head;
+  head.method(http::verb::head);
+  auto s = loop.run(client.send(*url, head, {}, std::filesystem::temp_directory_path(), 1024));
+  ASSERT_TRUE(s.ok()) << s.error().to_string();
+  EXPECT_EQ(s->message[http::field::etag], "\"e\"");
+  EXPECT_TRUE(s->reused_connection);
   ::shutdown(fd, SHUT_RDWR);
   ::close(fd);
   server.join();

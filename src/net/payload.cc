@@ -2,6 +2,7 @@
 
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -85,12 +86,33 @@ Result<std::shared_ptr<SpoolFile>> SpoolFile::create(const std::filesystem::path
   return std::shared_ptr<SpoolFile>(new SpoolFile(fd, dir));
 }
 
+Result<std::shared_ptr<SpoolFile>> SpoolFile::open_existing(const std::filesystem::path& file) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return io_error(errno, "cannot open " + file.string());
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return io_error(err, "cannot read the size of " + file.string());
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Error(std::make_error_code(std::errc::invalid_argument), file.string() + " is not a regular file");
+  }
+  std::shared_ptr<SpoolFile> out(new SpoolFile(fd, file));
+  out->size_ = static_cast<std::uint64_t>(st.st_size);
+  out->counted_ = false;
+  return out;
+}
+
 SpoolFile::~SpoolFile() {
   if (fd_ >= 0) ::close(fd_);
-  spool_budget().give_back(size_);
+  if (counted_) spool_budget().give_back(size_);
 }
 
 Status SpoolFile::append(std::string_view data) {
+  if (!counted_)
+    return Error(std::make_error_code(std::errc::bad_file_descriptor), dir_.string() + " is open for reading only");
   if (free_bytes(fd_) < g_min_free.load() + data.size()) {
     return no_space("the spool folder " + dir_.string() + " keeps " + std::to_string(g_min_free.load()) +
                     " bytes free for the database and the system; the body does not fit");
@@ -117,7 +139,8 @@ Result<std::size_t> SpoolFile::read_at(std::uint64_t offset, std::span<char> buf
   for (;;) {
     const ssize_t n = ::pread(fd_, buf.data(), buf.size(), static_cast<off_t>(offset));
     if (n >= 0) return static_cast<std::size_t>(n);
-    if (errno != EINTR) return io_error(errno, "cannot read a spool file in " + dir_.string());
+    if (errno != EINTR)
+      return io_error(errno, "cannot read " + (counted_ ? "a spool file in " : std::string()) + dir_.string());
   }
 }
 
@@ -129,6 +152,12 @@ Result<std::size_t> Payload::read_at(std::uint64_t offset, std::span<char> buf) 
     return n;
   }
   return file_->read_at(offset_ + offset, buf.first(n));
+}
+
+Result<Payload> Payload::from_file(const std::filesystem::path& file) {
+  ROADSIDE_TRY(auto opened, SpoolFile::open_existing(file));
+  const std::uint64_t size = opened->size();
+  return Payload(std::move(opened), 0, size);
 }
 
 Payload Payload::slice(std::uint64_t offset, std::uint64_t length) const {

@@ -68,6 +68,9 @@ class SpoolFile {
  public:
   // A new empty file in `dir` (created when missing). Errors name the folder and the cause.
   static Result<std::shared_ptr<SpoolFile>> create(const std::filesystem::path& dir);
+  // An existing regular file, opened for reading only: its bytes are the caller's, so they
+  // are not counted in the spool quota, and append() is refused. Its size is taken now.
+  static Result<std::shared_ptr<SpoolFile>> open_existing(const std::filesystem::path& file);
   ~SpoolFile();
   SpoolFile(const SpoolFile&) = delete;
   SpoolFile& operator=(const SpoolFile&) = delete;
@@ -80,8 +83,9 @@ class SpoolFile {
  private:
   SpoolFile(int fd, std::filesystem::path dir) : fd_(fd), dir_(std::move(dir)) {}
   int fd_ = -1;
-  std::filesystem::path dir_;
+  std::filesystem::path dir_;  // (open_existing: the file)
   std::uint64_t size_ = 0;
+  bool counted_ = true;  // in the spool quota; false for open_existing()
 };
 
 class Payload {
@@ -90,6 +94,9 @@ class Payload {
   explicit Payload(std::string bytes) : bytes_(std::move(bytes)) {}
   Payload(std::shared_ptr<const SpoolFile> file, std::uint64_t offset, std::uint64_t length)
       : file_(std::move(file)), offset_(offset), length_(length) {}
+  // The whole of an existing regular file, read from disk in pieces when sent
+  // (SpoolFile::open_existing): an upload of a file never holds it in memory.
+  static Result<Payload> from_file(const std::filesystem::path& file);
 
   bool in_memory() const noexcept { return file_ == nullptr; }
   // The bytes of an in-memory payload (empty for a spooled one).

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "base/errors.h"
+#include "messagelog/s3_transfer.h"
 #include "base/log.h"
 
 namespace roadside::server {
@@ -64,6 +65,21 @@ Result<ArchivingOptions> ArchivingOptions::from(const config::Config& c) {
     e.keys_config = c.str("messagelog.archive_encryption_keys_config");
     e.default_key = c.str("messagelog.archive_default_encryption_key");
     a.encryption = std::move(e);
+  }
+  // Transfer to S3-compatible object storage (docs/message-log.md, Transfer to S3).
+  if (c.is_set("messagelog.archive_s3_endpoint")) {
+    messagelog::S3Target s3;
+    s3.endpoint = c.str("messagelog.archive_s3_endpoint");
+    s3.region = c.str("messagelog.archive_s3_region");
+    s3.bucket = c.str("messagelog.archive_s3_bucket");
+    s3.prefix = c.str("messagelog.archive_s3_prefix");
+    s3.access_key_id = c.str("messagelog.archive_s3_access_key_id");
+    s3.secret_access_key = c.str("messagelog.archive_s3_secret_access_key");
+    s3.ca_file = c.str("messagelog.archive_s3_ca_file");
+    s3.path_style = c.boolean("messagelog.archive_s3_path_style");
+    s3.delete_local = c.boolean("messagelog.archive_s3_delete_local");
+    if (auto st = messagelog::check_s3_target(s3); !st.ok()) return invalid("messagelog.archive_s3_*: " + st.error().detail());
+    a.transfer = messagelog::make_s3_transfer(std::move(s3));
   }
   return o;
 }

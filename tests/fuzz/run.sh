@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.."
 seconds=${FUZZ_SECONDS:-600}
 build=${FUZZ_BUILD:-build/fuzz}
 all=(identifiers_fuzz directory_fuzz hashchain_fuzz xades_fuzz transport_fuzz markup_fuzz rest_path_fuzz ocsp_fuzz timestamp_fuzz
-  asic_fuzz subject_fuzz management_fuzz wsdl_fuzz openapi_fuzz csr_fuzz)
+  asic_fuzz subject_fuzz management_fuzz wsdl_fuzz openapi_fuzz csr_fuzz s3_error_fuzz)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 
