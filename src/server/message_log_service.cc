@@ -20,9 +20,13 @@ MessageLogOptions MessageLogOptions::from(const config::Config& c) {
   return o;
 }
 
-MessageLogService::MessageLogService(MessageLogOptions options, DatabaseOptions database,
-                                     std::function<Status()> can_log, metrics::Registry& metrics)
-    : options_(std::move(options)), database_(std::move(database)), can_log_(std::move(can_log)), metrics_(metrics) {}
+MessageLogService::MessageLogService(MessageLogOptions options, DatabaseOptions database, messagelog::Logger::CanLog can_log,
+                                     messagelog::Logger::TimestampNow timestamp_now, metrics::Registry& metrics)
+    : options_(std::move(options)),
+      database_(std::move(database)),
+      can_log_(std::move(can_log)),
+      timestamp_now_(std::move(timestamp_now)),
+      metrics_(metrics) {}
 
 MessageLogService::~MessageLogService() = default;
 

@@ -12,8 +12,13 @@ database of its own), as docs/message-log.md promises it:
      interval, without a restart.
   3. /asic: the containers of a query pass `roadside verify-asic`, the JDK verifier
      (../shared/tools/jdk-xades-verify) and `openssl ts -verify`.
-  4. body logging off (ss2): a marker sent in the body is in neither ss2's database nor its
-     archives; ss1 (body logging on) has it.
+  4. archives of ss1 (every 5 s, grouped by member, GPG-encrypted, uploaded to an S3-compatible
+     server this test starts): three consecutive archives of a member decrypt with
+     `gpg --decrypt` and verify chained with `roadside verify-archive --previous-digest`; each
+     member has its own files; every archive is in the bucket; cleanup (ss1 restarted with a
+     keep period of 0 days) removes the archived records and keeps the rest.
+  5. body logging off (ss2): a marker sent in the body is in neither ss2's database nor its
+     archives; ss1 (body logging on) has it in both.
 
 Usage: acceptance.py ROADSIDE_BINARY PG_CONNINFO_FILE
 """
@@ -179,6 +184,38 @@ class Forwarder:
         pipe(client, upstream)
 
 
+class S3Server:
+    """tests/s3/s3-server.js: s3rver behind a check of every SigV4 signature."""
+
+    SECRET = "acceptance-secret-" + uuid.uuid4().hex[:8]
+
+    def __init__(self):
+        self.dir = os.path.join(work, "s3")
+        os.makedirs(self.dir)
+        script = os.path.join(HERE, "..", "s3", "s3-server.js")
+        if not shutil.which("node") or not os.path.isdir(os.path.join(HERE, "..", "s3", "node_modules", "s3rver")):
+            raise SystemExit("no S3-compatible server: scripts/setup.sh installs Node.js and s3rver (tests/s3/node_modules)")
+        self.port = free_port()
+        start("s3", ["node", script, "--dir", self.dir, "--secret", self.SECRET, "--port", str(self.port), "--bucket", "archives"])
+        if not wait_for(lambda: "s3 server listening" in tail("s3"), 20):
+            raise SystemExit("the S3 server did not start:\n" + tail("s3"))
+
+    def options(self):
+        return ["--set", f"messagelog.archive_s3_endpoint=http://127.0.0.1:{self.port}", "--set", "messagelog.archive_s3_bucket=archives",
+                "--set", "messagelog.archive_s3_prefix=ss1/", "--set", "messagelog.archive_s3_access_key_id=S3RVER",
+                "--set", f"messagelog.archive_s3_secret_access_key={self.SECRET}"]
+
+    def objects(self):
+        """The keys in the bucket (s3rver keeps an object as a folder of its key under the bucket's)."""
+        keys = set()
+        root = os.path.join(self.dir, "archives")
+        for dirpath, _, files in os.walk(root):
+            for f in files:
+                if f.endswith("._S3rver_object"):
+                    keys.add(os.path.relpath(os.path.join(dirpath, f[: -len("._S3rver_object")]), root))
+        return keys
+
+
 class Postgres:
     def __init__(self):
         with open(PG_INFO) as f:
@@ -208,6 +245,10 @@ class Server:
         if not wait_for(lambda: http(self.health + "/readyz", timeout=2)[0] == 200, 60):
             raise SystemExit(f"{self.name} not ready:\n" + tail(self.name) + http(self.health + "/readyz")[2].decode())
 
+    def stop(self):
+        procs[self.name].send_signal(signal.SIGTERM)
+        procs[self.name].wait(timeout=30)
+
     def kill(self):
         procs[self.name].send_signal(signal.SIGKILL)
         procs[self.name].wait()
@@ -220,8 +261,11 @@ class Server:
         return float(m.group(1)) if m else None
 
 
-def rest_get(client_url, query_id, path="/r1/DEV/COM/1002/SERVICE/echo/load", timeout=15):
-    return http(client_url + path, {"X-Road-Client": "DEV/COM/1001/CLIENT", "X-Road-Id": query_id}, timeout=timeout)
+OTHER = "DEV/COM/1003/OTHER"  # a second member's subsystem on ss1
+
+
+def rest_get(client_url, query_id, path="/r1/DEV/COM/1002/SERVICE/echo/load", timeout=15, client="DEV/COM/1001/CLIENT"):
+    return http(client_url + path, {"X-Road-Client": client, "X-Road-Id": query_id}, timeout=timeout)
 
 
 def load(client_url, seconds, during=None):
@@ -325,17 +369,35 @@ def main():
     conf = open(s1["server_conf"]).read()
     conf = conf.replace("url: " + instance["tsa_url"], f"url: {dead}\n  - name: DEV Test TSA behind a forwarder\n    url: {live}", 1)
     open(s1["server_conf"], "w").write(conf)
+    # A second member on ss1, so its archives group by member into two chains.
+    subprocess.run([ROADSIDE, "testbed", "add-client", "--dir", inst, "--server", "1", OTHER], check=True,
+                   stdout=subprocess.DEVNULL)
+    import yaml
+    doc = yaml.safe_load(open(s1["server_conf"]))
+    doc["clients"].append({"id": "SUBSYSTEM:" + OTHER, "connection": "NOAUTH"})
+    with open(s1["server_conf"], "w") as f:
+        yaml.safe_dump(doc, f)
     start("testbed", [ROADSIDE, "testbed", "up", "--dir", inst, "--no-servers"], env)
     if not wait_for(lambda: '"testbed is up"' in tail("testbed", 50), 30):
         raise SystemExit("testbed did not start:\n" + tail("testbed"))
 
+    gpg_home = os.path.join(work, "gpghome")
+    os.makedirs(gpg_home, mode=0o700)
+    subprocess.run(["gpg", "--homedir", gpg_home, "--batch", "--passphrase", "", "--quick-gen-key", "ss1 archives <ss1@example>",
+                    "default", "default", "never"], check=True, capture_output=True)
+    s3 = S3Server()
+    archives = {name: os.path.join(work, "archives-" + name) for name in ("ss1", "ss2")}
+    archiving = lambda name: ["--set", "messagelog.archive_interval=0/5 * * * * ?", "--set", "messagelog.archive_grouping=member",
+                              "--set", f"messagelog.archive_path={archives[name]}"]
     common = ["--set", "variant=full", "--set", f"messagelog.timestamping_interval_s={INTERVAL}",
               "--set", f"messagelog.timestamp_retry_delay_s={INTERVAL}"]
     ss = {
         "ss1": Server("ss1", instance["servers"][0], common + pg.create(f"ml_ss1_{suffix}") +
-                      ["--set", "messagelog.timestamp_failure_period_s=60"], env),
+                      ["--set", "messagelog.timestamp_failure_period_s=60"] + archiving("ss1") +
+                      ["--set", "messagelog.archive_encryption_enabled=true", "--set", f"messagelog.archive_gpg_home={gpg_home}"] +
+                      s3.options(), env),
         "ss2": Server("ss2", instance["servers"][1], common + pg.create(f"ml_ss2_{suffix}") +
-                      ["--set", "messagelog.body_logging=false"], env),
+                      ["--set", "messagelog.body_logging=false"] + archiving("ss2"), env),
     }
     for s in ss.values():
         s.start()
@@ -403,6 +465,79 @@ def main():
           "ss1 (body logging on) holds the marker")
     check(marker.encode() not in dump["ss2"] and marker.encode().hex().encode() not in dump["ss2"],
           "ss2 (body logging off) does not hold the marker in its database")
+
+    # 4. Archives, and 5.'s marker in them.
+    other_id = "other-" + str(uuid.uuid4())
+    rest_get(ss["ss1"].client, other_id, client=OTHER)  # refused by ss2 (no access right), its request logged on ss1
+    time.sleep(INTERVAL + 12)  # time-stamped, then archived within 5 s
+    verify_archives(ss["ss1"], archives["ss1"], gpg_home, inst, marker, s3)
+    ss2_text = b"".join(unzipped(p) for p in archive_files(archives["ss2"]))
+    check(len(archive_files(archives["ss2"])) > 0, "ss2 writes archives too")
+    check(marker.encode() not in ss2_text, "ss2's archives do not hold the marker either")
+
+    # Cleanup: ss1 again with a keep period of 0 days; the archived records go, the rest stays.
+    before = int(pg.sql(f"ml_ss1_{suffix}", "SELECT COUNT(*) FROM messagelog_records")[0][0])
+    ss["ss1"].stop()
+    ss["ss1"].args += ["--set", "messagelog.keep_records_for_days=0", "--set", "messagelog.clean_interval=0/5 * * * * ?"]
+    ss["ss1"].start()
+    rest_get(ss["ss1"].client, "after-cleanup-" + str(uuid.uuid4()))
+    cleaned = wait_for(lambda: int(pg.sql(f"ml_ss1_{suffix}", "SELECT COUNT(*) FROM messagelog_records WHERE archived = 1")[0][0]) == 0,
+                       30, step=1)
+    after = int(pg.sql(f"ml_ss1_{suffix}", "SELECT COUNT(*) FROM messagelog_records")[0][0])
+    figure(f"cleanup: {before} records before, {after} after (keep period 0 days)")
+    check(cleaned and after < before, "cleanup removes the archived records past the keep period")
+
+
+def archive_files(folder):
+    return sorted(os.path.join(folder, n) for n in os.listdir(folder) if n.startswith("mlog-")) if os.path.isdir(folder) else []
+
+
+def unzipped(path):
+    with zipfile.ZipFile(path) as z:
+        return b"".join(z.read(n) for n in z.namelist())
+
+
+def verify_archives(server, folder, gpg_home, inst, marker, s3):
+    files = archive_files(folder)
+    figure(f"ss1 wrote {len(files)} archive files: {[os.path.basename(f) for f in files[:4]]}...")
+    check(all(f.endswith(".zip.gpg") for f in files) and files, "ss1's archives are GPG-encrypted (.zip.gpg)")
+    groups = {}
+    for f in files:
+        # mlog-<group>-<start>-<end>-<digest16>.zip.gpg: the group is what precedes the times
+        m = re.match(r"mlog-(.+)-(\d{14})-(\d{14})-([0-9a-f]{16})\.zip\.gpg$", os.path.basename(f))
+        check(m is not None, f"{os.path.basename(f)} is named as X-Road names archives")
+        if m:
+            groups.setdefault(m.group(1), []).append((m.group(2), f))
+    figure(f"archive groups on ss1: {sorted(groups)}")
+    check(len(groups) == 2, f"grouping by member gives each member its own archives ({sorted(groups)})")
+    shared_params = find_shared_params(inst)
+    all_text = b""
+    for group, entries in groups.items():
+        entries.sort()
+        previous = None
+        for i, (_, f) in enumerate(entries[:3]):
+            plain = f[:-4]
+            r = subprocess.run(["gpg", "--homedir", gpg_home, "--batch", "--yes", "--output", plain, "--decrypt", f],
+                               capture_output=True, text=True)
+            check(r.returncode == 0, f"gpg --decrypt opens {os.path.basename(f)} ({r.stderr.strip()[-200:]})")
+            if r.returncode != 0:
+                break
+            all_text += unzipped(plain)
+            args = [ROADSIDE, "verify-archive", "--trust", shared_params, plain]
+            if previous:
+                args += ["--previous-digest", previous]
+            r = subprocess.run(args, capture_output=True, text=True)
+            check(r.returncode == 0, f"verify-archive {os.path.basename(plain)}"
+                  + (" --previous-digest of the one before" if previous else " (first of its chain)")
+                  + f": {r.stderr.strip()[-300:]}")
+            previous = r.stdout.strip().splitlines()[-1] if r.returncode == 0 and r.stdout.strip() else None
+        if group.endswith("1001"):
+            check(len(entries) >= 3, f"three consecutive archives of {group} verified chained ({len(entries)} written)")
+    check(marker.encode() in all_text, "ss1's archives hold the marker (body logging on)")
+    uploaded = s3.objects()
+    missing = [os.path.basename(f) for f in files if "ss1/" + os.path.basename(f) not in uploaded]
+    figure(f"S3 bucket holds {len(uploaded)} objects; ss1's archives missing there: {missing[:3]}")
+    check(files and not missing, "every archive is uploaded to the S3-compatible server")
 
 
 def verify_containers(server, qid, inst):
