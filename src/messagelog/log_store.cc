@@ -258,9 +258,10 @@ Result<std::vector<StoredRecord>> LogStore::by_query_id(std::string_view query_i
 }
 
 Result<std::vector<StoredRecord>> LogStore::by_query_id(std::string_view query_id, const XRoadId& client,
-                                                      std::optional<bool> response, std::size_t limit) {
+                                                        std::optional<bool> response, std::size_t limit) {
   std::vector<Value> p = {std::string(query_id), client.to_string()};
-  std::string sql = "SELECT " + std::string(kRecordColumns) + " FROM messagelog_records WHERE query_id = ? AND client = ?";
+  std::string sql =
+      "SELECT " + std::string(kRecordColumns) + " FROM messagelog_records WHERE query_id = ? AND client = ?";
   if (response) {
     sql += " AND response = ?";
     p.emplace_back(static_cast<std::int64_t>(*response ? 1 : 0));

@@ -3,9 +3,14 @@
 namespace roadside::messagelog {
 
 Logger::Logger(GroupWriter& writer, CanLog can_log, LoggingPolicy policy, TimestampNow timestamp_now)
-    : writer_(writer), can_log_(std::move(can_log)), policy_(std::move(policy)), timestamp_now_(std::move(timestamp_now)) {}
+    : writer_(writer),
+      can_log_(std::move(can_log)),
+      policy_(std::move(policy)),
+      timestamp_now_(std::move(timestamp_now)) {}
 
-Status Logger::check_can_log() const { return can_log_ ? can_log_() : Status{}; }
+Status Logger::check_can_log() const {
+  return can_log_ ? can_log_() : Status{};
+}
 
 boost::asio::awaitable<Status> Logger::log(LogEntry entry) {
   if (auto st = check_can_log(); !st.ok()) co_return st;

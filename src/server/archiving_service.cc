@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "base/errors.h"
-#include "messagelog/s3_transfer.h"
 #include "base/log.h"
+#include "messagelog/s3_transfer.h"
 
 namespace roadside::server {
 
@@ -78,7 +78,8 @@ Result<ArchivingOptions> ArchivingOptions::from(const config::Config& c) {
     s3.ca_file = c.str("messagelog.archive_s3_ca_file");
     s3.path_style = c.boolean("messagelog.archive_s3_path_style");
     s3.delete_local = c.boolean("messagelog.archive_s3_delete_local");
-    if (auto st = messagelog::check_s3_target(s3); !st.ok()) return invalid("messagelog.archive_s3_*: " + st.error().detail());
+    if (auto st = messagelog::check_s3_target(s3); !st.ok())
+      return invalid("messagelog.archive_s3_*: " + st.error().detail());
     a.transfer = messagelog::make_s3_transfer(std::move(s3));
   }
   return o;

@@ -20,8 +20,9 @@ MessageLogOptions MessageLogOptions::from(const config::Config& c) {
   return o;
 }
 
-MessageLogService::MessageLogService(MessageLogOptions options, DatabaseOptions database, messagelog::Logger::CanLog can_log,
-                                     messagelog::Logger::TimestampNow timestamp_now, metrics::Registry& metrics)
+MessageLogService::MessageLogService(MessageLogOptions options, DatabaseOptions database,
+                                     messagelog::Logger::CanLog can_log, messagelog::Logger::TimestampNow timestamp_now,
+                                     metrics::Registry& metrics)
     : options_(std::move(options)),
       database_(std::move(database)),
       can_log_(std::move(can_log)),

@@ -20,7 +20,7 @@
 namespace roadside::server {
 
 struct MessageLogOptions {
-  bool enabled = true;  // variant full
+  bool enabled = true;                 // variant full
   messagelog::LoggingOptions logging;  // checked at start (LoggingPolicy::from_options)
   bool encryption_enabled = false;
   std::filesystem::path encryption_keys_file;
