@@ -101,6 +101,9 @@ Result<ProcessOutcome> run_process(const ProcessSpec& spec) {
   posix_spawn_file_actions_adddup2(&actions, in_child.get(), 0);
   posix_spawn_file_actions_adddup2(&actions, out_write.get(), 1);
   posix_spawn_file_actions_adddup2(&actions, err_write.get(), 2);
+  // Nothing else of this process's: its listening sockets and connections (Asio opens them
+  // without close-on-exec) must not live on in gpg, a gpg-agent it starts, or a transfer script.
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   if (!spec.cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, spec.cwd.c_str());
   sigset_t none, all;
   sigemptyset(&none);

@@ -61,7 +61,8 @@ const char* timestamp_kind(messagelog::AsicVerification::Timestamp t) {
 void print(const messagelog::AsicVerification& v, std::ostream& out) {
   out << "  " << (v.route.request ? "request" : "response") << " from " << v.route.client.to_string();
   if (v.route.service) out << " to " << v.route.service->to_string();
-  out << "\n  signed by " << v.signer_member.to_string() << " (" << v.signer_subject << ")"
+  out << "\n  signed by " << v.signer_member.to_string() << " (" << v.signer_subject << ", certificate serial "
+      << v.signer_serial << ")"
       << (v.batch_signature ? " with a hash chain" : "") << " at " << format_rfc3339(v.signing_time) << "\n"
       << "  OCSP: good as of " << format_rfc3339(v.ocsp.this_update) << " by " << v.ocsp.responder_subject << "\n"
       << "  time-stamp: " << timestamp_kind(v.timestamp);

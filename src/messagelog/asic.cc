@@ -180,6 +180,7 @@ Result<AsicVerification> verify_asic(const AsicContainer& container, const globa
   out.signing_time = sig.signing_time;
   out.batch_signature = sig.is_batch();
   out.signer_subject = sig.signing_cert.subject();
+  out.signer_serial = sig.signing_cert.serial_hex();
 
   std::vector<crypto::Certificate> tsas;
   for (const auto& t : trust.approved_tsas) tsas.push_back(t.cert);

@@ -56,6 +56,7 @@ struct AsicVerification {
   MessageRoute route;
   XRoadId signer_member;
   std::string signer_subject;
+  std::string signer_serial;  // hex: the signing certificate's serial number
   std::chrono::system_clock::time_point signing_time;
   enum class Timestamp { none, signature, batch } timestamp = Timestamp::none;
   std::optional<std::chrono::system_clock::time_point> timestamp_time;

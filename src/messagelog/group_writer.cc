@@ -38,20 +38,19 @@ GroupWriter::~GroupWriter() {
 // Named, not a lambda: GCC 12 destroys a lambda temporary's captures twice inside co_await.
 struct GroupWriter::Initiation {
   GroupWriter* self;
-  const MessageRecordInput* record;
+  MessageRecordInput record;
 
   template <typename H>
   void operator()(H&& handler) {
     asio::any_io_executor ex = asio::get_associated_executor(handler);
-    self->enqueue(
-        {record, GroupWriter::Handler(std::forward<H>(handler)), std::move(ex), std::chrono::steady_clock::now()});
+    self->enqueue({std::move(record), GroupWriter::Handler(std::forward<H>(handler)), std::move(ex), std::chrono::steady_clock::now()});
   }
 };
 
-asio::awaitable<Result<std::int64_t>> GroupWriter::write(const MessageRecordInput& record) {
-  Initiation init{this, &record};
-  auto result = co_await asio::async_initiate<decltype(asio::use_awaitable), void(Result<std::int64_t>)>(
-      std::move(init), asio::use_awaitable);
+asio::awaitable<Result<std::int64_t>> GroupWriter::write(MessageRecordInput record) {
+  Initiation init{this, std::move(record)};
+  auto result =
+      co_await asio::async_initiate<decltype(asio::use_awaitable), void(Result<std::int64_t>)>(std::move(init), asio::use_awaitable);
   co_return result;
 }
 
@@ -89,29 +88,48 @@ void GroupWriter::run() {
     }
     std::vector<const MessageRecordInput*> records;
     records.reserve(group.size());
-    for (const auto& j : group) records.push_back(j.record);
+    for (const auto& j : group) records.push_back(&j.record);
+    std::vector<Result<std::int64_t>> results;
     auto ids = store_->insert(records, clock_.now());
-    const auto done = std::chrono::steady_clock::now();
     if (ids.ok()) {
-      written_.inc(group.size());
       commits_.inc();
+      for (auto id : *ids) results.emplace_back(id);
+    } else if (group.size() == 1) {
+      results.emplace_back(ids.error());
     } else {
-      failures_.inc(group.size());
-      log::error("message log write failed", {{"records", group.size()}, {"error", ids.error().to_string()}});
+      // One record the database refuses must not fail the others: each alone. Two failures in
+      // a row say the database itself is the trouble (down, full): the rest fail without
+      // another try each, so a dead database costs one timeout, not one per record.
+      log::warn("message log group failed, writing its records one by one",
+                {{"records", group.size()}, {"error", ids.error().to_string()}});
+      int failed_in_a_row = 0;
+      for (const auto* r : records) {
+        if (failed_in_a_row >= 2) {
+          results.emplace_back(ids.error());
+          continue;
+        }
+        auto one = store_->insert({r}, clock_.now());
+        if (one.ok()) commits_.inc();
+        failed_in_a_row = one.ok() ? 0 : failed_in_a_row + 1;
+        results.push_back(one.ok() ? Result<std::int64_t>(one->front()) : Result<std::int64_t>(one.error()));
+      }
     }
+    const auto done = std::chrono::steady_clock::now();
     std::uint64_t last = 0;
     for (std::size_t i = 0; i < group.size(); ++i) {
-      const auto us = static_cast<std::uint64_t>(
-          std::chrono::duration_cast<std::chrono::microseconds>(done - group[i].queued).count());
+      const auto us = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(done - group[i].queued).count());
       micros_.inc(us);
       last = std::max(last, us);
-      Result<std::int64_t> r =
-          ids.ok() ? Result<std::int64_t>((*ids)[i])
-                   : Result<std::int64_t>(Error(make_error_code(errc::log_failed),
-                                                "the message log could not be written: " + ids.error().detail()));
+      Result<std::int64_t> r = std::move(results[i]);
+      if (r.ok()) {
+        written_.inc();
+      } else {
+        failures_.inc();
+        log::error("message log write failed", {{"query_id", group[i].record.query_id}, {"error", r.error().to_string()}});
+        r = Error(make_error_code(errc::log_failed), "the message log could not be written: " + r.error().detail());
+      }
       auto handler = std::move(group[i].done);
-      asio::post(group[i].executor,
-                 [h = std::move(handler), r = std::move(r)]() mutable { std::move(h)(std::move(r)); });
+      asio::post(group[i].executor, [h = std::move(handler), r = std::move(r)]() mutable { std::move(h)(std::move(r)); });
     }
     last_micros_.set(static_cast<std::int64_t>(last));
   }

@@ -4,7 +4,7 @@
 //
 //   roadside_messagelog_records_written_total   records committed
 //   roadside_messagelog_commits_total           transactions that committed them
-//   roadside_messagelog_write_failures_total    records whose transaction failed
+//   roadside_messagelog_write_failures_total    records that could not be written
 //   roadside_messagelog_write_microseconds_total  time from enqueue to commit, summed over records
 //   roadside_messagelog_last_write_microseconds   that time for the last group
 #pragma once
@@ -36,15 +36,17 @@ class GroupWriter {
   GroupWriter(const GroupWriter&) = delete;
   GroupWriter& operator=(const GroupWriter&) = delete;
 
-  // The record's id once committed; errc::log_failed naming the cause otherwise. `record`
-  // (and its payloads) must stay alive until it completes.
-  boost::asio::awaitable<Result<std::int64_t>> write(const MessageRecordInput& record);
+  // The record's id once committed; errc::log_failed naming the cause otherwise. The writer
+  // keeps the record (its payloads share their bytes or spool files) until it is written. A
+  // group whose transaction fails is written again one record at a time, so a record the
+  // database refuses fails alone.
+  boost::asio::awaitable<Result<std::int64_t>> write(MessageRecordInput record);
 
  private:
   struct Initiation;
   using Handler = boost::asio::any_completion_handler<void(Result<std::int64_t>)>;
   struct Job {
-    const MessageRecordInput* record;
+    MessageRecordInput record;
     Handler done;
     boost::asio::any_io_executor executor;
     std::chrono::steady_clock::time_point queued;

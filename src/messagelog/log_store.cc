@@ -27,9 +27,12 @@ std::optional<std::string> opt_text(const Value& v) {
 }
 
 // What a sealed value is bound to: the same bytes cannot be moved to another record's place.
-std::string context_of(std::string_view query_id, bool response, int attachment, std::int64_t seq) {
-  return std::string(query_id) + (response ? "/response/" : "/request/") + std::to_string(attachment) + "/" +
-         std::to_string(seq);
+std::string context_of(std::string_view query_id, bool response, std::string_view owner, std::string_view signature_hash,
+                       const std::optional<std::string>& hash_chain, int attachment, std::int64_t seq) {
+  // The signature is shared by the records of a batch; its hash chain is each one's own.
+  const std::string chain = hash_chain ? crypto::to_hex(crypto::sha256(*hash_chain)) : "-";
+  return std::string(query_id) + (response ? "/response/" : "/request/") + std::string(owner) + "/" +
+         std::string(signature_hash) + "/" + chain + "/" + std::to_string(attachment) + "/" + std::to_string(seq);
 }
 
 constexpr std::string_view kRecordColumns =
@@ -73,16 +76,18 @@ Result<std::vector<std::int64_t>> LogStore::insert(const std::vector<const Messa
   auto body = [&]() -> Status {
     for (const MessageRecordInput* r : records) {
       const std::optional<std::string> key_id = sealer_ ? std::optional(sealer_->current_key_id()) : std::nullopt;
+      const std::string owner = r->client.to_string();
+      const std::string sig_hash = signature_hash(r->signature);
       auto sealed = [&](std::string_view plain, int attachment, std::int64_t seq) -> Result<std::string> {
         if (!sealer_) return std::string(plain);
-        return sealer_->seal(plain, context_of(r->query_id, r->response, attachment, seq));
+        return sealer_->seal(plain, context_of(r->query_id, r->response, owner, sig_hash, r->hash_chain, attachment, seq));
       };
       ROADSIDE_TRY(std::string message, sealed(r->message, 0, 0));
       const Value params[] = {ms_of(time),
                               r->query_id,
                               r->x_request_id,
                               std::int64_t{r->response ? 1 : 0},
-                              r->client.to_string(),
+                              owner,
                               member_group_of(r->client),
                               subsystem_group_of(r->client),
                               std::int64_t{r->body_logged ? 1 : 0},
@@ -90,7 +95,7 @@ Result<std::vector<std::int64_t>> LogStore::insert(const std::vector<const Messa
                               Blob{std::move(message)},
                               static_cast<std::int64_t>(r->attachments.size()),
                               r->signature,
-                              signature_hash(r->signature),
+                              sig_hash,
                               opt(r->hash_chain_result),
                               opt(r->hash_chain)};
       ROADSIDE_TRY(auto rows,
@@ -207,17 +212,6 @@ Result<StoredRecord> LogStore::from_row(const storage::Row& row) {
   r.subsystem_group = storage::as_text(row[7]).value_or("");
   r.body_logged = storage::as_int(row[8]).value_or(0) != 0;
   r.key_id = opt_text(row[9]);
-  const std::string stored = storage::as_text(row[10]).value_or("");
-  if (r.key_id) {
-    if (!sealer_) {
-      return Error(make_error_code(errc::unreadable), "record " + std::to_string(r.id) +
-                                                          " is sealed with message-log key " + *r.key_id +
-                                                          ", and no key file is configured");
-    }
-    ROADSIDE_TRY(r.message, sealer_->open(*r.key_id, stored, context_of(r.query_id, r.response, 0, 0)));
-  } else {
-    r.message = stored;
-  }
   r.attachments = static_cast<int>(storage::as_int(row[11]).value_or(0));
   r.signature = storage::as_text(row[12]).value_or("");
   r.signature_hash = storage::as_text(row[13]).value_or("");
@@ -226,6 +220,17 @@ Result<StoredRecord> LogStore::from_row(const storage::Row& row) {
   if (!std::holds_alternative<std::nullptr_t>(row[16])) r.timestamp_id = storage::as_int(row[16]);
   r.ts_hash_chain = opt_text(row[17]);
   r.archived = storage::as_int(row[18]).value_or(0) != 0;
+  const std::string stored = storage::as_text(row[10]).value_or("");
+  if (!r.key_id) {
+    r.message = stored;
+    return r;
+  }
+  if (!sealer_) {
+    return Error(make_error_code(errc::unreadable), "record " + std::to_string(r.id) + " is sealed with message-log key " +
+                                                        *r.key_id + ", and no key file is configured");
+  }
+  ROADSIDE_TRY(r.message, sealer_->open(*r.key_id, stored,
+                                        context_of(r.query_id, r.response, r.client, r.signature_hash, r.hash_chain, 0, 0)));
   return r;
 }
 
@@ -321,7 +326,9 @@ Status LogStore::read_attachment(const StoredRecord& record, int number,
         return Error(make_error_code(errc::unreadable),
                      "record " + std::to_string(record.id) + " is sealed, and no key file is configured");
       ROADSIDE_TRY(data,
-                   sealer_->open(*record.key_id, data, context_of(record.query_id, record.response, number, seq)));
+                   sealer_->open(*record.key_id, data,
+                                     context_of(record.query_id, record.response, record.client, record.signature_hash,
+                                                record.hash_chain, number, seq)));
     }
     ROADSIDE_TRY_STATUS(piece(data));
   }

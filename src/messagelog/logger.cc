@@ -16,9 +16,10 @@ boost::asio::awaitable<Status> Logger::log(LogEntry entry) {
   if (auto st = check_can_log(); !st.ok()) co_return st;
   auto record = loggable_record(policy_, std::move(entry));
   if (!record.ok()) co_return record.error();
-  auto id = co_await writer_.write(*record);
+  std::string signature = timestamp_now_ ? record->signature : std::string();
+  auto id = co_await writer_.write(std::move(record).value());
   if (!id.ok()) co_return id.error();
-  if (timestamp_now_) co_return co_await timestamp_now_(*id, record->signature);
+  if (timestamp_now_) co_return co_await timestamp_now_(*id, std::move(signature));
   co_return Status{};
 }
 

@@ -293,7 +293,7 @@ asio::awaitable<std::string> S3Client::refusal_of(std::string key) {
   co_return why;
 }
 
-ArchiveTransfer make_s3_transfer(S3Target target, const Clock& clock) {
+std::function<Status(const std::filesystem::path& file)> make_s3_transfer(S3Target target, const Clock& clock) {
   return [target = std::move(target), &clock](const std::filesystem::path& file) -> Status {
     asio::io_context io;
     auto client = S3Client::create(io.get_executor(), target, clock);

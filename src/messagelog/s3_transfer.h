@@ -106,7 +106,6 @@ class S3Client {
 // archiver's thread, never from a thread that serves an io_context others wait on.
 // An invalid target makes every call fail with check_s3_target()'s error (check it at start
 // to refuse bad settings at once). `clock` (x-amz-date) must outlive the function.
-using ArchiveTransfer = std::function<Status(const std::filesystem::path& file)>;
-ArchiveTransfer make_s3_transfer(S3Target target, const Clock& clock = Clock::system());
+std::function<Status(const std::filesystem::path& file)> make_s3_transfer(S3Target target, const Clock& clock = Clock::system());
 
 }  // namespace roadside::messagelog

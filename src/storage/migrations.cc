@@ -254,6 +254,7 @@ CREATE INDEX messagelog_records_pending ON messagelog_records (id) WHERE timesta
 CREATE INDEX messagelog_records_unarchived ON messagelog_records (id) WHERE archived = 0;
 CREATE INDEX messagelog_records_query ON messagelog_records (query_id);
 CREATE INDEX messagelog_records_time ON messagelog_records (time_ms);
+CREATE INDEX messagelog_records_timestamp ON messagelog_records (timestamp_id);
 CREATE TABLE messagelog_pieces (
   record_id  INTEGER NOT NULL,
   attachment INTEGER NOT NULL,
@@ -305,6 +306,7 @@ CREATE INDEX messagelog_records_pending ON messagelog_records (id) WHERE timesta
 CREATE INDEX messagelog_records_unarchived ON messagelog_records (id) WHERE archived = 0;
 CREATE INDEX messagelog_records_query ON messagelog_records (query_id);
 CREATE INDEX messagelog_records_time ON messagelog_records (time_ms);
+CREATE INDEX messagelog_records_timestamp ON messagelog_records (timestamp_id);
 CREATE TABLE messagelog_pieces (
   record_id  BIGINT NOT NULL,
   attachment INTEGER NOT NULL,

@@ -127,6 +127,9 @@ class Cli:
     def allow(self, service, subject, env=None):
         self.run("access", "add", service, subject, env=env)
 
+    def add_timestamping_service(self, name, url):
+        self.run("api", "POST", "/system/timestamping-services", "-d", json.dumps({"name": name, "url": url}))
+
 
 class Curl:
     """The admin operations as curl calls with an API key."""
@@ -224,6 +227,9 @@ class Curl:
             return
         self.call("POST", f"/services/{urllib.parse.quote(service)}/service-clients", {"items": [{"id": subject}]})
 
+    def add_timestamping_service(self, name, url):
+        self.call("POST", "/system/timestamping-services", {"name": name, "url": url})
+
 
 class Scenario:
     """The onboarding of a new server of a running testbed instance, by one driver."""
@@ -263,7 +269,9 @@ proxy:
   ocsp_responder_port: {peer["ocsp_port"]}
   peer_ocsp_port: {peer["ocsp_port"]}
 """)
-        self.env = dict(os.environ, ROADSIDE_CONFIG=self.config, XROAD_ADMIN_USER=ADMIN, XROAD_ADMIN_PASSWORD=PASSWORD)
+        # (Time-stamping every 2 s: the renewal's message is in /asic at once.)
+        self.env = dict(os.environ, ROADSIDE_CONFIG=self.config, XROAD_ADMIN_USER=ADMIN, XROAD_ADMIN_PASSWORD=PASSWORD,
+                        ROADSIDE_TIMESTAMPING_INTERVAL_S="2")
         self.env.pop("XROAD_TOKEN_PIN", None)
         self.api = self.DRIVER(self)
 
@@ -285,6 +293,14 @@ proxy:
                                        env=self.env)
         sock = os.path.join(self.dir, "data", "control.sock")
         self.assertTrue(wait_for(lambda: os.path.exists(sock), 30), "roadside serve did not start")
+
+    def shared_params(self):
+        """The instance's shared-params.xml as its publisher serves it."""
+        root = os.path.dirname(self.contract["anchor"])
+        for folder, _, files in os.walk(root):
+            if "shared-params.xml" in files:
+                return os.path.join(folder, "shared-params.xml")
+        self.fail("no shared-params.xml in the instance")
 
     def log(self):
         with open(os.path.join(self.dir, "serve.log")) as f:
@@ -353,10 +369,12 @@ proxy:
                                      at(f"{who}.sig"), at("soap.xml")], capture_output=True, text=True)
             self.assertIn("Verified OK", verify.stdout, f"{who}: {verify.stdout}{verify.stderr}")
 
-    def rest_call(self, client_port, client, path):
+    def rest_call(self, client_port, client, path, query_id=None):
         """A REST message through a client proxy: (status, body)."""
-        req = urllib.request.Request(f"http://127.0.0.1:{client_port}/r1/{path}",
-                                     headers={"X-Road-Client": client.replace(":", "/")})
+        headers = {"X-Road-Client": client.replace(":", "/")}
+        if query_id:
+            headers["X-Road-Id"] = query_id
+        req = urllib.request.Request(f"http://127.0.0.1:{client_port}/r1/{path}", headers=headers)
         try:
             with urllib.request.urlopen(req, timeout=30) as r:
                 return r.status, r.read().decode()
@@ -371,6 +389,9 @@ proxy:
         self.assertEqual(status["software_token_init_status"], "INITIALIZED")
         # Global configuration arrives: the testbed CA is listed.
         ca = self.attempt(self.api.ca, "", 30)
+        # The message log's time-stamping service, one of the approved TSAs (without one a
+        # full server takes no message, as X-Road's).
+        self.api.add_timestamping_service("DEV Test TSA", self.contract["tsa_url"])
         profile_fields = {"O": "Member 1", "subjectAltName": "ssnew.example.org"}
         sign = self.new_certificate("sign", "sign", ca, "DEV:COM:1001", profile_fields)
         self.assertEqual((sign["status"], sign["active"]), ("REGISTERED", True))
@@ -425,9 +446,33 @@ proxy:
         self.assertEqual((renewed["status"], renewed["active"]), ("REGISTERED", True))
         self.api.cert_action(sign["certificate_details"]["hash"], "disable")
         self.assertFalse(self.api.cert(sign["certificate_details"]["hash"])["active"])
-        answer = wait_for(lambda: (lambda a: a if a[0] == 200 else None)(outgoing()), 30, 0.5) or outgoing()
+        query_id = "renewal-" + os.urandom(8).hex()
+        renewed_call = lambda: self.rest_call(self.client_port, SUBSYSTEM, "DEV/COM/1002/SERVICE/echo/out", query_id)
+        answer = wait_for(lambda: (lambda a: a if a[0] == 200 else None)(renewed_call()), 30, 0.5) or renewed_call()
         self.assertEqual(answer[0], 200, f"after the renewal: {answer}")
         self.assertIn('"event":"Disable certificate"', self.log())
+        # The message log's container of that request: signed with the new certificate.
+        instance, member_class, code, subsystem = SUBSYSTEM.split(":")
+        asic_url = (f"http://127.0.0.1:{self.client_port}/asic?xRoadInstance={instance}&memberClass={member_class}"
+                    f"&memberCode={code}&subsystemCode={subsystem}&queryId={query_id}&unique&requestOnly")
+
+        def container():
+            try:
+                with urllib.request.urlopen(asic_url, timeout=10) as r:
+                    return r.read()
+            except urllib.error.HTTPError:
+                return None  # not time-stamped yet
+
+        asice = wait_for(container, 30, 0.5)
+        self.assertTrue(asice, "/asic never gave the renewal's request container")
+        path = os.path.join(self.dir, "renewal.asice")
+        with open(path, "wb") as f:
+            f.write(asice)
+        verified = subprocess.run([ROADSIDE, "verify-asic", "--trust", self.shared_params(), path], capture_output=True,
+                                  text=True)
+        self.assertEqual(verified.returncode, 0, verified.stderr)
+        serial = format(int(renewed["certificate_details"]["serial"]), "x")
+        self.assertRegex(verified.stdout.lower(), rf"certificate serial 0*{serial}\b", verified.stdout)
 
         # authCertDeletion: the authentication certificate waits in DELETION_IN_PROGRESS until
         # global configuration no longer lists it, and is SAVED again.
