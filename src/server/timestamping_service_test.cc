@@ -16,6 +16,7 @@
 #include "admin/timestamping.h"
 #include "server/database_thread.h"
 #include "server/xroad_health.h"
+#include "serverconf/revisions.h"
 #include "support/test_support.h"
 #include "testbed/authorities.h"
 #include "testbed/ca.h"
@@ -75,6 +76,10 @@ class TimestampingServiceTest : public ::testing::Test {
 
     store_ = std::make_unique<storage::Store>(connect());
     ASSERT_TRUE(store_->migrate().ok());
+    // An initialized server: the configured time-stamping services are in its configuration.
+    auto conf = serverconf::ServerConf::parse_yaml("owner: MEMBER:TEST/COM/1\nserver_code: ss1\n");
+    ASSERT_TRUE(conf.ok()) << conf.error().to_string();
+    ASSERT_TRUE(serverconf::apply(*store_, *conf, "test").ok());
     log_ = std::make_unique<messagelog::LogStore>(connect());
     tsa_thread_ = std::thread([this] { tsa_io_.run(); });
   }

@@ -125,7 +125,10 @@ class Instance:
             clients.setdefault(c, {"connection": "NOAUTH", "is_certificates": [], "services": {}, "access": []})
         for provider, code, version in sorted(services):
             self._offer(clients[provider], code, version, sorted(all_clients))
-        return {"owner": s["owner"].split(":", 1)[1], "server_code": s["id"].split("/")[-1], "clients": clients}
+        # The testbed's TSA: a full server takes no message without a time-stamping service.
+        tsa = {"name": self.contract["instance"] + " Test TSA", "url": self.contract["tsa_url"]}
+        return {"owner": s["owner"].split(":", 1)[1], "server_code": s["id"].split("/")[-1], "clients": clients,
+                "timestamping_services": [tsa]}
 
     def _offer(self, client, code, version, subjects):
         """Service `code` of `client` (a model) at the mock service, every one of `subjects`
@@ -138,7 +141,10 @@ class Instance:
 
     @staticmethod
     def _yaml(model):
-        out = [f"owner: {model['owner']}", f"server_code: {model['server_code']}", "clients:"]
+        out = [f"owner: {model['owner']}", f"server_code: {model['server_code']}", "timestamping_services:"]
+        for t in model["timestamping_services"]:
+            out += [f"  - name: {t['name']}", f"    url: {t['url']}"]
+        out.append("clients:")
         for cid, c in model["clients"].items():
             out.append(f"  - id: {cid}")
             out.append(f"    connection: {c['connection']}")

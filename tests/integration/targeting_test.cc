@@ -69,9 +69,11 @@ std::string served(const std::string& target) {
 // Server `n`'s configuration: its member with its CLIENT and SERVICE subsystems, as init
 // writes them, and the provider DEV/COM/1002/SERVICE with a REST service (whoami) and a SOAP
 // one (getRandom v1), both at `service_url`/ssN, open to ss1's CLIENT.
-std::string server_conf(int n, const std::string& service_url) {
+// (`tsa_url`: the testbed's TSA; a full server takes no message without a time-stamping service.)
+std::string server_conf(int n, const std::string& service_url, const std::string& tsa_url) {
   const std::string member = "DEV/COM/" + std::to_string(1000 + n), url = service_url + "/ss" + std::to_string(n);
   std::string conf = "owner: MEMBER:" + member + "\nserver_code: ss" + std::to_string(n) +
+                     "\ntimestamping_services:\n  - name: DEV Test TSA\n    url: " + tsa_url +
                      "\nclients:\n  - id: MEMBER:" + member + "\n  - id: SUBSYSTEM:" + member +
                      "/CLIENT\n    connection: NOAUTH\n";
   if (n != 2) conf += "  - id: SUBSYSTEM:" + member + "/SERVICE\n";
@@ -160,7 +162,7 @@ class Targeting : public ::testing::Test {
                                                        "text/xml; charset=utf-8");
     for (int n = 1; n <= 2; ++n) {
       write_file(instance->contract["servers"][n - 1]["server_conf"].get<std::string>(),
-                 server_conf(n, instance->service->url()));
+                 server_conf(n, instance->service->url(), instance->contract["tsa_url"].get<std::string>()));
     }
 
     instance->up =

@@ -119,14 +119,18 @@ class SqliteConnection final : public Connection {
 
 Result<std::unique_ptr<Connection>> open_sqlite(const SqliteOptions& options) {
   const std::string path = options.path.string();
-  // The database will hold secrets: create it readable by this user only.
+  // The database will hold secrets: create it readable by this user only. Only a file that
+  // is not there yet is opened here: close() drops every POSIX lock this process holds on the
+  // file, the locks of this process's other connections to it included, and a writer that
+  // lost its lock corrupts the database ("database disk image is malformed").
   if (path != ":memory:") {
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+      ::close(fd);
+    } else if (errno != EEXIST) {
       return Error(make_error_code(errc::connection_failed),
                    "cannot open or create the database file " + path + ": " + std::strerror(errno));
     }
-    ::close(fd);
   }
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
