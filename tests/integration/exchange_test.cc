@@ -103,6 +103,12 @@ class Exchange : public ::testing::Test {
     std::string out;
     ASSERT_EQ(run_command(roadside_binary().string() + " testbed init --dir " + d + " --servers 2", &out), 0) << out;
     instance->contract = json::parse(read_file(instance->dir / "tb" / "instance.json"));
+    // Bodies up to 2 GiB go through; the message log keeps the first 10 MiB of each (X-Road's
+    // truncated-body-allowed), else it refuses a larger one with logging_failed.
+    for (const auto& server : instance->contract["servers"]) {
+      const std::string config = server["config"].get<std::string>();
+      write_file(config, read_file(config) + "\nmessagelog:\n  truncated_body_allowed: true\n");
+    }
     instance->client_proxy = instance->contract["servers"][0]["client_http"];
     instance->ss1_health = instance->contract["servers"][0]["health_url"];
     instance->ss2_health = instance->contract["servers"][1]["health_url"];
