@@ -75,7 +75,7 @@ Result<std::string> aead_open(std::string_view key, std::string_view sealed, std
   if (EVP_DecryptFinal_ex(ctx.get(), out + len, &fin) != 1) {
     return bad(errc::wrong_password, "the sealed data does not open with this key (another key, or altered)");
   }
-  plain.resize(static_cast<std::size_t>(len + fin));
+  plain.resize(static_cast<std::size_t>(len) + static_cast<std::size_t>(fin));
   return plain;
 }
 

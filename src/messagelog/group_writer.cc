@@ -43,35 +43,31 @@ struct GroupWriter::Initiation {
   template <typename H>
   void operator()(H&& handler) {
     asio::any_io_executor ex = asio::get_associated_executor(handler);
-    self->enqueue({std::move(record), GroupWriter::Handler(std::forward<H>(handler)), std::move(ex), std::chrono::steady_clock::now()});
+    self->enqueue({std::move(record), GroupWriter::Handler(std::forward<H>(handler)), std::move(ex),
+                   std::chrono::steady_clock::now()});
   }
 };
 
 asio::awaitable<Result<std::int64_t>> GroupWriter::write(MessageRecordInput record) {
   Initiation init{this, std::move(record)};
-  auto result =
-      co_await asio::async_initiate<decltype(asio::use_awaitable), void(Result<std::int64_t>)>(std::move(init), asio::use_awaitable);
+  auto result = co_await asio::async_initiate<decltype(asio::use_awaitable), void(Result<std::int64_t>)>(
+      std::move(init), asio::use_awaitable);
   co_return result;
 }
 
 void GroupWriter::enqueue(Job job) {
-  bool refused = false;
   {
     MutexLock lock(mu_);
-    if (stopping_) {
-      refused = true;
-    } else {
+    if (!stopping_) {
       queue_.push_back(std::move(job));
+      cv_.notify_one();
+      return;
     }
   }
-  if (refused) {
-    auto h = std::move(job.done);
-    asio::post(job.executor, [h = std::move(h)]() mutable {
-      std::move(h)(Result<std::int64_t>(Error(make_error_code(errc::log_failed), "the message log is stopping")));
-    });
-    return;
-  }
-  cv_.notify_one();
+  auto h = std::move(job.done);
+  asio::post(job.executor, [h = std::move(h)]() mutable {
+    std::move(h)(Result<std::int64_t>(Error(make_error_code(errc::log_failed), "the message log is stopping")));
+  });
 }
 
 void GroupWriter::run() {
@@ -117,7 +113,8 @@ void GroupWriter::run() {
     const auto done = std::chrono::steady_clock::now();
     std::uint64_t last = 0;
     for (std::size_t i = 0; i < group.size(); ++i) {
-      const auto us = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(done - group[i].queued).count());
+      const auto us = static_cast<std::uint64_t>(
+          std::chrono::duration_cast<std::chrono::microseconds>(done - group[i].queued).count());
       micros_.inc(us);
       last = std::max(last, us);
       Result<std::int64_t> r = std::move(results[i]);
@@ -125,11 +122,13 @@ void GroupWriter::run() {
         written_.inc();
       } else {
         failures_.inc();
-        log::error("message log write failed", {{"query_id", group[i].record.query_id}, {"error", r.error().to_string()}});
+        log::error("message log write failed",
+                   {{"query_id", group[i].record.query_id}, {"error", r.error().to_string()}});
         r = Error(make_error_code(errc::log_failed), "the message log could not be written: " + r.error().detail());
       }
       auto handler = std::move(group[i].done);
-      asio::post(group[i].executor, [h = std::move(handler), r = std::move(r)]() mutable { std::move(h)(std::move(r)); });
+      asio::post(group[i].executor,
+                 [h = std::move(handler), r = std::move(r)]() mutable { std::move(h)(std::move(r)); });
     }
     last_micros_.set(static_cast<std::int64_t>(last));
   }

@@ -27,8 +27,9 @@ std::optional<std::string> opt_text(const Value& v) {
 }
 
 // What a sealed value is bound to: the same bytes cannot be moved to another record's place.
-std::string context_of(std::string_view query_id, bool response, std::string_view owner, std::string_view signature_hash,
-                       const std::optional<std::string>& hash_chain, int attachment, std::int64_t seq) {
+std::string context_of(std::string_view query_id, bool response, std::string_view owner,
+                       std::string_view signature_hash, const std::optional<std::string>& hash_chain, int attachment,
+                       std::int64_t seq) {
   // The signature is shared by the records of a batch; its hash chain is each one's own.
   const std::string chain = hash_chain ? crypto::to_hex(crypto::sha256(*hash_chain)) : "-";
   return std::string(query_id) + (response ? "/response/" : "/request/") + std::string(owner) + "/" +
@@ -80,7 +81,8 @@ Result<std::vector<std::int64_t>> LogStore::insert(const std::vector<const Messa
       const std::string sig_hash = signature_hash(r->signature);
       auto sealed = [&](std::string_view plain, int attachment, std::int64_t seq) -> Result<std::string> {
         if (!sealer_) return std::string(plain);
-        return sealer_->seal(plain, context_of(r->query_id, r->response, owner, sig_hash, r->hash_chain, attachment, seq));
+        return sealer_->seal(plain,
+                             context_of(r->query_id, r->response, owner, sig_hash, r->hash_chain, attachment, seq));
       };
       ROADSIDE_TRY(std::string message, sealed(r->message, 0, 0));
       const Value params[] = {ms_of(time),
@@ -226,11 +228,13 @@ Result<StoredRecord> LogStore::from_row(const storage::Row& row) {
     return r;
   }
   if (!sealer_) {
-    return Error(make_error_code(errc::unreadable), "record " + std::to_string(r.id) + " is sealed with message-log key " +
-                                                        *r.key_id + ", and no key file is configured");
+    return Error(make_error_code(errc::unreadable), "record " + std::to_string(r.id) +
+                                                        " is sealed with message-log key " + *r.key_id +
+                                                        ", and no key file is configured");
   }
-  ROADSIDE_TRY(r.message, sealer_->open(*r.key_id, stored,
-                                        context_of(r.query_id, r.response, r.client, r.signature_hash, r.hash_chain, 0, 0)));
+  ROADSIDE_TRY(r.message,
+               sealer_->open(*r.key_id, stored,
+                             context_of(r.query_id, r.response, r.client, r.signature_hash, r.hash_chain, 0, 0)));
   return r;
 }
 
@@ -325,10 +329,9 @@ Status LogStore::read_attachment(const StoredRecord& record, int number,
       if (!sealer_)
         return Error(make_error_code(errc::unreadable),
                      "record " + std::to_string(record.id) + " is sealed, and no key file is configured");
-      ROADSIDE_TRY(data,
-                   sealer_->open(*record.key_id, data,
-                                     context_of(record.query_id, record.response, record.client, record.signature_hash,
-                                                record.hash_chain, number, seq)));
+      ROADSIDE_TRY(data, sealer_->open(*record.key_id, data,
+                                       context_of(record.query_id, record.response, record.client,
+                                                  record.signature_hash, record.hash_chain, number, seq)));
     }
     ROADSIDE_TRY_STATUS(piece(data));
   }

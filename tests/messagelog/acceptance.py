@@ -494,8 +494,16 @@ def archive_files(folder):
 
 
 def unzipped(path):
+    """Every byte an archive holds: its containers opened too (their entries are deflated)."""
+    out = []
     with zipfile.ZipFile(path) as z:
-        return b"".join(z.read(n) for n in z.namelist())
+        for n in z.namelist():
+            data = z.read(n)
+            out.append(data)
+            if n.endswith(".asice"):
+                with zipfile.ZipFile(io.BytesIO(data)) as c:
+                    out += [c.read(m) for m in c.namelist()]
+    return b"".join(out)
 
 
 def verify_archives(server, folder, gpg_home, inst, marker, s3):
