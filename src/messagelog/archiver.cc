@@ -198,36 +198,6 @@ EncryptionKeys parse_encryption_keys(std::string_view text) {
   return keys;
 }
 
-std::string asic_container_name(std::string_view query_id, bool response, std::int64_t record_id) {
-  // AsicUtils.escapeString: Java's URLEncoder (UTF-8; letters, digits and . - * _ kept, a
-  // space as "+", anything else %XX), at most 226 characters.
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string escaped;
-  for (char ch : query_id) {
-    const auto c = static_cast<unsigned char>(ch);
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
-        c == '*' || c == '_') {
-      escaped += static_cast<char>(c);
-    } else if (c == ' ') {
-      escaped += '+';
-    } else {
-      escaped += '%';
-      escaped += kHex[c >> 4];
-      escaped += kHex[c & 0xF];
-    }
-    if (escaped.size() >= 226) break;
-  }
-  escaped.resize(std::min<std::size_t>(escaped.size(), 226));
-  // Long.toUnsignedString(id, 32)
-  auto id = static_cast<std::uint64_t>(record_id);
-  std::string seq;
-  do {
-    seq.insert(seq.begin(), "0123456789abcdefghijklmnopqrstuv"[id % 32]);
-    id /= 32;
-  } while (id != 0);
-  return escaped + "-" + (response ? "response" : "request") + "-" + seq + ".asice";
-}
-
 std::string archive_file_name(std::string_view group, TimePoint first, TimePoint last, std::string_view last_digest,
                               bool encrypted) {
   const std::string prefix = group.empty() ? std::string() : utf16_prefix(escape_group(group) + "-", 200);
@@ -318,7 +288,7 @@ Status Archiver::archive_group(const std::string& group, const std::vector<std::
     ROADSIDE_TRY(std::string bytes, container.write());
     open.bytes += bytes.size();
     open.containers.push_back(
-        {asic_container_name(record->query_id, record->response, record->id), std::move(bytes), record->time});
+        {asic_file_name(record->query_id, record->response, record->id), std::move(bytes), record->time});
     open.ids.push_back(id);
     if (!open.first || record->time < *open.first) open.first = record->time;
     if (!open.last || record->time > *open.last) open.last = record->time;

@@ -44,6 +44,7 @@
 #include "base/result.h"
 #include "messagelog/archive.h"
 #include "messagelog/log_store.h"
+#include "messagelog/retrieval.h"
 
 namespace roadside::messagelog {
 
@@ -132,8 +133,8 @@ class Archiver {
   const Clock& clock_;
 };
 
-// X-Road's names (AsicContainerNameGenerator, LogArchiveWriter.getArchiveFilename).
-std::string asic_container_name(std::string_view query_id, bool response, std::int64_t record_id);
+// X-Road's archive file name (LogArchiveWriter.getArchiveFilename); its containers are named by
+// asic_file_name (retrieval.h, X-Road's AsicContainerNameGenerator).
 std::string archive_file_name(std::string_view group, std::chrono::system_clock::time_point first,
                               std::chrono::system_clock::time_point last, std::string_view last_digest, bool encrypted);
 

@@ -14,6 +14,7 @@
 #include "messagelog/archive.h"
 #include "messagelog/container.h"
 #include "storage/store.h"
+#include "support/test_databases.h"
 #include "support/test_support.h"
 
 namespace roadside::messagelog {
@@ -23,31 +24,6 @@ using roadside::testing::TempDir;
 using std::chrono::system_clock;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
-
-// host and port of the harness's server, from its "host=... port=..." line.
-std::optional<std::pair<std::string, int>> pg_server() {
-  const char* info = std::getenv("ROADSIDE_TEST_PG_INFO");
-  if (!info) return std::nullopt;
-  std::ifstream in(info);
-  std::string word, host;
-  int port = 0;
-  while (in >> word) {
-    if (word.starts_with("host=")) host = word.substr(5);
-    if (word.starts_with("port=")) port = std::atoi(word.c_str() + 5);
-  }
-  if (host.empty() || port == 0) return std::nullopt;
-  return std::pair(host, port);
-}
-
-storage::PostgresOptions pg_options(const std::pair<std::string, int>& server, const std::string& db) {
-  storage::PostgresOptions o;
-  o.host = server.first;
-  o.port = server.second;
-  o.user = "postgres";
-  o.database = db;
-  o.sslmode = "disable";
-  return o;
-}
 
 const system_clock::time_point kT0 = *parse_rfc3339("2026-11-02T10:00:01Z");
 
@@ -90,24 +66,11 @@ void PrintTo(Dialect d, std::ostream* os) {
 namespace roadside::messagelog {
 namespace {
 
-class ArchiverTest : public ::testing::TestWithParam<storage::Dialect> {
+class ArchiverTest : public roadside::testing::BothDatabases {
  protected:
   void SetUp() override {
-    if (GetParam() == storage::Dialect::postgresql) {
-      auto server = pg_server();
-      if (!server) {
-        if (std::getenv("ROADSIDE_TEST_PG_INFO"))
-          FAIL() << "PostgreSQL test server not running (ctest fixture postgres)";
-        GTEST_SKIP() << "no PostgreSQL test server (run through ctest, which starts one)";
-      }
-      pg_ = *server;
-      db_name_ = "roadside_archiver_" + dir_.path().filename().string().substr(14);
-      for (auto& c : db_name_)
-        c = std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(c)) : '_';
-      auto admin = storage::open_postgres(pg_options(pg_, "postgres"));
-      ASSERT_TRUE(admin.ok()) << admin.error().to_string();
-      ASSERT_TRUE((*admin)->execute_script("CREATE DATABASE " + db_name_).ok());
-    }
+    BothDatabases::SetUp();
+    if (::testing::Test::IsSkipped() || HasFatalFailure()) return;
     storage::Store store(open());
     auto migrated = store.migrate();
     ASSERT_TRUE(migrated.ok()) << migrated.error().to_string();
@@ -117,17 +80,7 @@ class ArchiverTest : public ::testing::TestWithParam<storage::Dialect> {
 
   void TearDown() override {
     log_.reset();
-    if (!db_name_.empty()) {
-      auto admin = storage::open_postgres(pg_options(pg_, "postgres"));
-      if (admin.ok()) (void)(*admin)->execute_script("DROP DATABASE IF EXISTS " + db_name_ + " WITH (FORCE)");
-    }
-  }
-
-  std::unique_ptr<storage::Connection> open() {
-    auto c = GetParam() == storage::Dialect::sqlite ? storage::open_sqlite({dir_ / "roadside.db"})
-                                                    : storage::open_postgres(pg_options(pg_, db_name_));
-    EXPECT_TRUE(c.ok()) << c.error().to_string();
-    return c.ok() ? std::move(c).value() : nullptr;
+    BothDatabases::TearDown();
   }
 
   // Logs `n` requests of `who` at `time` (a second apart) and time-stamps them in one batch;
@@ -171,9 +124,6 @@ class ArchiverTest : public ::testing::TestWithParam<storage::Dialect> {
     return r.ok() ? r->size() : 9999;
   }
 
-  TempDir dir_;
-  std::pair<std::string, int> pg_;
-  std::string db_name_;
   std::unique_ptr<LogStore> log_;
   ArchiverOptions options_;
   ManualClock clock_{kT0 + 24h};
@@ -459,7 +409,7 @@ TEST_P(ArchiverTest, CleanupRemovesArchivedRecordsPastTheKeepPeriodOnly) {
 
 INSTANTIATE_TEST_SUITE_P(Databases, ArchiverTest,
                          ::testing::Values(storage::Dialect::sqlite, storage::Dialect::postgresql),
-                         [](const auto& p) { return std::string(storage::to_string(p.param)); });
+                         roadside::testing::dialect_name);
 
 // --- GPG: a throw-away key in a home of the test's own ---
 
@@ -597,13 +547,13 @@ TEST(ArchiveNames, AreXRoadsNames) {
   EXPECT_EQ(archive_file_name(long_group, t1, t2, digest, false),
             "mlog-I_C_" + std::string(196, 'x') + "20210901100858-20210901100905-95b1f27097524105.zip");
 
-  EXPECT_EQ(asic_container_name("abc-123", false, 1), "abc-123-request-1.asice");
-  EXPECT_EQ(asic_container_name("a b/c~ä", true, 32 * 32 + 31), "a+b%2Fc%7E%C3%A4-response-10v.asice");
-  EXPECT_EQ(asic_container_name(std::string(300, 'q'), false, 0), std::string(226, 'q') + "-request-0.asice");
+  EXPECT_EQ(asic_file_name("abc-123", false, 1), "abc-123-request-1.asice");
+  EXPECT_EQ(asic_file_name("a b/c~ä", true, 32 * 32 + 31), "a+b%2Fc%7E%C3%A4-response-10v.asice");
+  EXPECT_EQ(asic_file_name(std::string(300, 'q'), false, 0), std::string(226, 'q') + "-request-0.asice");
   // Java truncates after escaping, even inside an escape.
   std::string slashes;
   for (int i = 0; i < 75; ++i) slashes += "%2F";
-  EXPECT_EQ(asic_container_name(std::string(100, '/'), false, 0), slashes + "%-request-0.asice");
+  EXPECT_EQ(asic_file_name(std::string(100, '/'), false, 0), slashes + "%-request-0.asice");
 }
 
 TEST(EncryptionKeys, ReadsXRoadsMappingFileAsXRoadDoes) {

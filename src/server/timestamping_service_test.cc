@@ -17,6 +17,7 @@
 #include "server/database_thread.h"
 #include "server/xroad_health.h"
 #include "serverconf/revisions.h"
+#include "support/test_databases.h"
 #include "support/test_support.h"
 #include "testbed/authorities.h"
 #include "testbed/ca.h"
@@ -231,17 +232,9 @@ TEST_F(TimestampingServiceTest, NoConfiguredServiceRefusesMessagesFromTheStart) 
 class TimestampingClusterTest : public TimestampingServiceTest {
  protected:
   void SetUp() override {
-    const char* info = std::getenv("ROADSIDE_TEST_PG_INFO");
-    if (!info) GTEST_SKIP() << "no PostgreSQL test server (run through ctest, which starts one)";
-    const std::string line = roadside::testing::read_file(info);
-    const auto host = line.find("host="), port = line.find(" port=");
-    ASSERT_TRUE(host != std::string::npos && port != std::string::npos) << line;
-    storage::PostgresOptions o;
-    o.host = line.substr(host + 5, port - host - 5);
-    o.port = std::stoi(line.substr(port + 6));
-    o.user = "postgres";
-    o.sslmode = "disable";
-    o.database = "postgres";
+    const auto server = roadside::testing::pg_server();
+    if (!server) GTEST_SKIP() << "no PostgreSQL test server (run through ctest, which starts one)";
+    storage::PostgresOptions o = roadside::testing::pg_options(*server, "postgres");
     auto admin = storage::open_postgres(o);
     ASSERT_TRUE(admin.ok()) << admin.error().to_string();
     database_ = "roadside_ts_" + dir_.path().filename().string().substr(14);
