@@ -20,7 +20,6 @@
 namespace roadside::messagelog {
 namespace {
 
-using roadside::testing::TempDir;
 using std::chrono::system_clock;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
