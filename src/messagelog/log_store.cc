@@ -2,6 +2,7 @@
 
 #include "crypto/digest.h"
 #include "crypto/encoding.h"
+#include "messagelog/batch_tree.h"
 #include "messagelog/zip.h"
 
 namespace roadside::messagelog {
@@ -36,10 +37,13 @@ std::string context_of(std::string_view query_id, bool response, std::string_vie
          std::string(signature_hash) + "/" + chain + "/" + std::to_string(attachment) + "/" + std::to_string(seq);
 }
 
+// A record's row and its payload (from_row reads them in this order).
 constexpr std::string_view kRecordColumns =
-    "id, time_ms, query_id, x_request_id, response, client, member_group, subsystem_group, body_logged, key_id, "
-    "message, "
-    "attachments, signature, signature_hash, hash_chain_result, hash_chain, timestamp_id, ts_hash_chain, archived";
+    "r.id, r.time_ms, r.query_id, r.x_request_id, r.response, r.client, r.member_group, r.subsystem_group, "
+    "r.body_logged, r.key_id, p.message, r.attachments, p.signature, r.signature_hash, p.hash_chain_result, "
+    "p.hash_chain, r.timestamp_id, r.ts_hash_chain, r.archived, r.ts_position";
+constexpr std::string_view kRecordTables =
+    " FROM messagelog_records r JOIN messagelog_payloads p ON p.record_id = r.id ";
 
 Status as_status(const Result<std::vector<storage::Row>>& r) {
   if (!r.ok()) return r.error();
@@ -94,21 +98,21 @@ Result<std::vector<std::int64_t>> LogStore::insert(const std::vector<const Messa
                               subsystem_group_of(r->client),
                               std::int64_t{r->body_logged ? 1 : 0},
                               opt(key_id),
-                              Blob{std::move(message)},
                               static_cast<std::int64_t>(r->attachments.size()),
-                              r->signature,
-                              sig_hash,
-                              opt(r->hash_chain_result),
-                              opt(r->hash_chain)};
+                              sig_hash};
       ROADSIDE_TRY(auto rows,
                    conn_->query("INSERT INTO messagelog_records (time_ms, query_id, x_request_id, response, client, "
-                                "member_group, subsystem_group, body_logged, key_id, message, attachments, signature, "
-                                "signature_hash, hash_chain_result, hash_chain) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
-                                "RETURNING id",
+                                "member_group, subsystem_group, body_logged, key_id, attachments, signature_hash) "
+                                "VALUES (?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
                                 params));
       const auto id = rows.empty() ? std::nullopt : storage::as_int(rows[0][0]);
       if (!id) return Error(make_error_code(storage::errc::query_failed), "the message log's INSERT returned no id");
       ids.push_back(*id);
+      const Value payload[] = {*id, Blob{std::move(message)}, r->signature, opt(r->hash_chain_result),
+                               opt(r->hash_chain)};
+      ROADSIDE_TRY_STATUS(conn_->query("INSERT INTO messagelog_payloads (record_id, message, signature, "
+                                       "hash_chain_result, hash_chain) VALUES (?,?,?,?,?)",
+                                       payload));
       for (std::size_t a = 0; a < r->attachments.size(); ++a) {
         std::int64_t seq = 0;
         std::string piece;
@@ -149,7 +153,7 @@ Result<std::vector<std::int64_t>> LogStore::insert(const std::vector<const Messa
 Result<std::vector<PendingRecord>> LogStore::pending(std::size_t limit) {
   const Value p[] = {static_cast<std::int64_t>(limit)};
   ROADSIDE_TRY(auto rows,
-               conn_->query("SELECT id, time_ms, signature FROM messagelog_records WHERE timestamp_id IS NULL "
+               conn_->query("SELECT id, time_ms, signature_hash FROM messagelog_records WHERE timestamp_id IS NULL "
                             "ORDER BY id LIMIT ?",
                             p));
   std::vector<PendingRecord> out;
@@ -157,6 +161,13 @@ Result<std::vector<PendingRecord>> LogStore::pending(std::size_t limit) {
     out.push_back({storage::as_int(r[0]).value_or(0), time_of(storage::as_int(r[1]).value_or(0)),
                    storage::as_text(r[2]).value_or("")});
   return out;
+}
+
+Result<std::optional<std::string>> LogStore::signature(std::int64_t record_id) {
+  const Value p[] = {record_id};
+  ROADSIDE_TRY(auto rows, conn_->query("SELECT signature FROM messagelog_payloads WHERE record_id = ?", p));
+  if (rows.empty()) return std::optional<std::string>();
+  return storage::as_text(rows[0][0]);
 }
 
 Result<std::int64_t> LogStore::pending_count() {
@@ -171,23 +182,27 @@ Result<std::optional<Clock::time_point>> LogStore::oldest_pending() {
   return ms ? std::optional(time_of(*ms)) : std::nullopt;
 }
 
-Result<std::int64_t> LogStore::add_timestamp(const std::string& token,
-                                             const std::optional<std::string>& hash_chain_result,
-                                             const std::string& tsa_url, Clock::time_point time,
-                                             const std::vector<Covered>& covered) {
+Result<std::int64_t> LogStore::add_timestamp(const NewTimestamp& ts, const std::vector<std::int64_t>& record_ids) {
+  const bool batch = ts.hash_chain_result.has_value();
+  if (batch && ts.leaves.size() != record_ids.size() * kLeafBytes) {
+    return Error(make_error_code(storage::errc::query_failed),
+                 "a batch time-stamp of " + std::to_string(record_ids.size()) + " records with " +
+                     std::to_string(ts.leaves.size()) + " bytes of leaves");
+  }
   ROADSIDE_TRY_STATUS(conn_->begin());
   auto body = [&]() -> Result<std::int64_t> {
-    const Value p[] = {ms_of(time), Blob{token}, opt(hash_chain_result), tsa_url};
+    const Value p[] = {ms_of(ts.time), Blob{ts.token}, opt(ts.hash_chain_result), ts.tsa_url,
+                       batch ? Value(Blob{ts.leaves}) : Value(nullptr)};
     ROADSIDE_TRY(auto rows,
-                 conn_->query("INSERT INTO messagelog_timestamps (time_ms, token, hash_chain_result, tsa_url) "
-                              "VALUES (?,?,?,?) RETURNING id",
+                 conn_->query("INSERT INTO messagelog_timestamps (time_ms, token, hash_chain_result, tsa_url, leaves) "
+                              "VALUES (?,?,?,?,?) RETURNING id",
                               p));
     const auto id = rows.empty() ? std::nullopt : storage::as_int(rows[0][0]);
     if (!id) return Error(make_error_code(storage::errc::query_failed), "the time-stamp's INSERT returned no id");
-    for (const auto& c : covered) {
-      const Value q[] = {*id, opt(c.ts_hash_chain), c.record_id};
+    for (std::size_t i = 0; i < record_ids.size(); ++i) {
+      const Value q[] = {*id, batch ? Value(static_cast<std::int64_t>(i)) : Value(nullptr), record_ids[i]};
       ROADSIDE_TRY_STATUS(
-          conn_->query("UPDATE messagelog_records SET timestamp_id = ?, ts_hash_chain = ? WHERE id = ? AND "
+          conn_->query("UPDATE messagelog_records SET timestamp_id = ?, ts_position = ? WHERE id = ? AND "
                        "timestamp_id IS NULL",
                        q));
     }
@@ -200,6 +215,31 @@ Result<std::int64_t> LogStore::add_timestamp(const std::string& token,
   }
   ROADSIDE_TRY_STATUS(conn_->commit());
   return id;
+}
+
+Result<std::string> LogStore::ts_hash_chain(std::int64_t timestamp_id, std::int64_t position) {
+  if (!tree_ || tree_timestamp_id_ != timestamp_id) {
+    tree_.reset();
+    const Value p[] = {timestamp_id};
+    ROADSIDE_TRY(auto rows,
+                 conn_->query("SELECT leaves, hash_chain_result FROM messagelog_timestamps WHERE id = ?", p));
+    if (rows.empty()) {
+      return Error(make_error_code(errc::unreadable), "time-stamp " + std::to_string(timestamp_id) + " is missing");
+    }
+    ROADSIDE_TRY(xml::HashTree tree, batch_tree(storage::as_text(rows[0][0]).value_or("")));
+    // The stored leaves must give the time-stamped result: else the chains would not verify.
+    if (tree.result() != storage::as_text(rows[0][1]).value_or("")) {
+      return Error(make_error_code(errc::unreadable),
+                   "time-stamp " + std::to_string(timestamp_id) + "'s leaves do not give its hash chain result");
+    }
+    tree_ = std::move(tree);
+    tree_timestamp_id_ = timestamp_id;
+  }
+  if (position < 0 || static_cast<std::size_t>(position) >= tree_->size()) {
+    return Error(make_error_code(errc::unreadable), "time-stamp " + std::to_string(timestamp_id) + " has no leaf " +
+                                                        std::to_string(position));
+  }
+  return tree_->chain(static_cast<std::size_t>(position));
 }
 
 Result<StoredRecord> LogStore::from_row(const storage::Row& row) {
@@ -222,6 +262,10 @@ Result<StoredRecord> LogStore::from_row(const storage::Row& row) {
   if (!std::holds_alternative<std::nullptr_t>(row[16])) r.timestamp_id = storage::as_int(row[16]);
   r.ts_hash_chain = opt_text(row[17]);
   r.archived = storage::as_int(row[18]).value_or(0) != 0;
+  const auto position = storage::as_int(row[19]);
+  if (!r.ts_hash_chain && r.timestamp_id && position) {
+    ROADSIDE_TRY(r.ts_hash_chain, ts_hash_chain(*r.timestamp_id, *position));
+  }
   const std::string stored = storage::as_text(row[10]).value_or("");
   if (!r.key_id) {
     r.message = stored;
@@ -241,9 +285,9 @@ Result<StoredRecord> LogStore::from_row(const storage::Row& row) {
 Result<std::vector<StoredRecord>> LogStore::archivable(std::int64_t after_id, std::size_t limit) {
   const Value p[] = {after_id, static_cast<std::int64_t>(limit)};
   ROADSIDE_TRY(auto rows,
-               conn_->query("SELECT " + std::string(kRecordColumns) +
-                                " FROM messagelog_records WHERE archived = 0 AND timestamp_id IS NOT NULL AND id > ? "
-                                "ORDER BY id LIMIT ?",
+               conn_->query("SELECT " + std::string(kRecordColumns) + std::string(kRecordTables) +
+                                "WHERE r.archived = 0 AND r.timestamp_id IS NOT NULL AND r.id > ? "
+                                "ORDER BY r.id LIMIT ?",
                             p));
   std::vector<StoredRecord> out;
   for (const auto& row : rows) {
@@ -255,8 +299,8 @@ Result<std::vector<StoredRecord>> LogStore::archivable(std::int64_t after_id, st
 
 Result<std::vector<StoredRecord>> LogStore::by_query_id(std::string_view query_id, std::size_t limit) {
   const Value p[] = {std::string(query_id), static_cast<std::int64_t>(limit)};
-  ROADSIDE_TRY(auto rows, conn_->query("SELECT " + std::string(kRecordColumns) +
-                                           " FROM messagelog_records WHERE query_id = ? ORDER BY id LIMIT ?",
+  ROADSIDE_TRY(auto rows, conn_->query("SELECT " + std::string(kRecordColumns) + std::string(kRecordTables) +
+                                           "WHERE r.query_id = ? ORDER BY r.id LIMIT ?",
                                        p));
   std::vector<StoredRecord> out;
   for (const auto& row : rows) {
@@ -270,12 +314,12 @@ Result<std::vector<StoredRecord>> LogStore::by_query_id(std::string_view query_i
                                                         std::optional<bool> response, std::size_t limit) {
   std::vector<Value> p = {std::string(query_id), client.to_string()};
   std::string sql =
-      "SELECT " + std::string(kRecordColumns) + " FROM messagelog_records WHERE query_id = ? AND client = ?";
+      "SELECT " + std::string(kRecordColumns) + std::string(kRecordTables) + "WHERE r.query_id = ? AND r.client = ?";
   if (response) {
-    sql += " AND response = ?";
+    sql += " AND r.response = ?";
     p.emplace_back(static_cast<std::int64_t>(*response ? 1 : 0));
   }
-  sql += " ORDER BY id LIMIT ?";
+  sql += " ORDER BY r.id LIMIT ?";
   p.emplace_back(static_cast<std::int64_t>(limit));
   ROADSIDE_TRY(auto rows, conn_->query(sql, p));
   std::vector<StoredRecord> out;
@@ -289,7 +333,7 @@ Result<std::vector<StoredRecord>> LogStore::by_query_id(std::string_view query_i
 Result<std::optional<StoredRecord>> LogStore::record(std::int64_t id) {
   const Value p[] = {id};
   ROADSIDE_TRY(auto rows,
-               conn_->query("SELECT " + std::string(kRecordColumns) + " FROM messagelog_records WHERE id = ?", p));
+               conn_->query("SELECT " + std::string(kRecordColumns) + std::string(kRecordTables) + "WHERE r.id = ?", p));
   if (rows.empty()) return std::optional<StoredRecord>();
   ROADSIDE_TRY(StoredRecord r, from_row(rows[0]));
   return std::optional(std::move(r));
@@ -368,6 +412,7 @@ Result<std::size_t> LogStore::delete_archived_before(Clock::time_point before, s
   ROADSIDE_TRY_STATUS(conn_->begin());
   auto body = [&]() -> Status {
     ROADSIDE_TRY_STATUS(conn_->query("DELETE FROM messagelog_pieces WHERE record_id IN " + in_list(ids.size()), ids));
+    ROADSIDE_TRY_STATUS(conn_->query("DELETE FROM messagelog_payloads WHERE record_id IN " + in_list(ids.size()), ids));
     ROADSIDE_TRY_STATUS(conn_->query("DELETE FROM messagelog_records WHERE id IN " + in_list(ids.size()), ids));
     ROADSIDE_TRY_STATUS(
         conn_->query("DELETE FROM messagelog_timestamps WHERE archived = 1 AND NOT EXISTS (SELECT 1 FROM "

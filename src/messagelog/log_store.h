@@ -28,6 +28,7 @@
 #include "base/identifiers.h"
 #include "base/result.h"
 #include "messagelog/sealer.h"
+#include "xml/hashchain.h"
 #include "net/payload.h"
 #include "storage/store.h"
 
@@ -85,7 +86,18 @@ struct StoredTimestamp {
 struct PendingRecord {
   std::int64_t id = 0;
   std::chrono::system_clock::time_point time;
-  std::string signature;
+  std::string signature_hash;  // as StoredRecord's: a batch time-stamp's leaf
+};
+
+// A time-stamp to store. A batch's (hash_chain_result set) covers record i with leaf i:
+// `leaves` are kLeafBytes digests end to end (batch_tree.h), kept so each record's
+// ts-hashchain.xml can be written when it is read. A single record's has neither.
+struct NewTimestamp {
+  std::string token;  // DER TimeStampToken
+  std::string tsa_url;
+  std::chrono::system_clock::time_point time;
+  std::optional<std::string> hash_chain_result;
+  std::string leaves;
 };
 
 // base64(SHA-512(signature)), X-Road's LogManager.signatureHash.
@@ -111,18 +123,14 @@ class LogStore {
   // --- the time-stamper ---
   // Records without a time-stamp, oldest first, at most `limit`.
   Result<std::vector<PendingRecord>> pending(std::size_t limit);
+  // A record's signature document, if the record exists.
+  Result<std::optional<std::string>> signature(std::int64_t record_id);
   Result<std::int64_t> pending_count();
   // The oldest pending record's time, if any.
   Result<std::optional<std::chrono::system_clock::time_point>> oldest_pending();
-  // Stores a time-stamp and marks what it covers in one transaction: `covered[i]` is a
-  // record id and, for a batch, its ts-hashchain.xml.
-  struct Covered {
-    std::int64_t record_id;
-    std::optional<std::string> ts_hash_chain;
-  };
-  Result<std::int64_t> add_timestamp(const std::string& token, const std::optional<std::string>& hash_chain_result,
-                                     const std::string& tsa_url, std::chrono::system_clock::time_point time,
-                                     const std::vector<Covered>& covered);
+  // Stores a time-stamp and marks the records it covers (`record_ids`, in leaf order for a
+  // batch) in one transaction; a record another node time-stamped meanwhile keeps its own.
+  Result<std::int64_t> add_timestamp(const NewTimestamp& timestamp, const std::vector<std::int64_t>& record_ids);
 
   // --- the archiver, cleanup and retrieval ---
   // Time-stamped records not archived yet, in id order, with ids above `after_id`, at most `limit`.
@@ -163,9 +171,15 @@ class LogStore {
 
  private:
   Result<StoredRecord> from_row(const storage::Row& row);
+  // Record `position`'s ts-hashchain.xml in batch time-stamp `timestamp_id`.
+  Result<std::string> ts_hash_chain(std::int64_t timestamp_id, std::int64_t position);
 
   std::unique_ptr<storage::Connection> conn_;
   const Sealer* sealer_;
+  // The tree of the last batch a record was read from: the archiver and /asic read a
+  // batch's records one after another.
+  std::int64_t tree_timestamp_id_ = 0;
+  std::optional<xml::HashTree> tree_;
 };
 
 }  // namespace roadside::messagelog

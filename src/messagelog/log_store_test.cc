@@ -13,6 +13,7 @@
 #include "messagelog/sealer.h"
 #include "messagelog/zip.h"
 #include "support/test_databases.h"
+#include "support/messagelog_batch.h"
 
 namespace roadside::messagelog {
 namespace {
@@ -94,7 +95,8 @@ TEST_P(LogStoreTest, SealedBodiesAreNotReadableInTheDatabaseAndOpenWithTheirKey)
   LogStore store(open_migrated(), &*sealer);
   const auto a = record("sealed", false, {net::Payload(std::string("BODY-MARKER"))});
   ASSERT_TRUE(store.insert({&a}, Clock::now()).ok());
-  auto raw = store.connection().query("SELECT message, key_id FROM messagelog_records");
+  auto raw = store.connection().query(
+      "SELECT p.message, r.key_id FROM messagelog_records r JOIN messagelog_payloads p ON p.record_id = r.id");
   ASSERT_TRUE(raw.ok());
   EXPECT_EQ(storage::as_text((*raw)[0][0])->find("MARKER"), std::string::npos);
   EXPECT_EQ(storage::as_text((*raw)[0][1]), "k2");
@@ -128,22 +130,31 @@ TEST_P(LogStoreTest, TimeStampsArchivingAndCleanup) {
   auto pending = store.pending(2);
   ASSERT_TRUE(pending.ok());
   ASSERT_EQ(pending->size(), 2u);
-  EXPECT_EQ((*pending)[0].signature, a.signature);
-  auto ts =
-      store.add_timestamp("TOKEN", std::string("<result/>"), "http://tsa", Clock::now(),
-                          {{(*pending)[0].id, std::string("<chain0/>")}, {(*pending)[1].id, std::string("<chain1/>")}});
+  EXPECT_EQ((*pending)[0].signature_hash, signature_hash(a.signature));
+  EXPECT_EQ(store.signature((*pending)[0].id).value(), a.signature);
+  auto ts = testing::stamp_as_batch(store, {(*pending)[0].id, (*pending)[1].id}, "TOKEN");
   ASSERT_TRUE(ts.ok()) << ts.error().to_string();
   EXPECT_EQ(store.pending_count().value(), 1);
 
   auto archivable = store.archivable(0, 10);
   ASSERT_TRUE(archivable.ok());
   ASSERT_EQ(archivable->size(), 2u);  // time-stamped only
-  EXPECT_EQ((*archivable)[0].ts_hash_chain, "<chain0/>");
+  // Each record's chain, written from the leaves the time-stamp keeps, verifies against the
+  // time-stamped result and covers the record's signature.
+  EXPECT_EQ((*archivable)[0].ts_hash_chain, ts->chains[0]);
+  EXPECT_EQ((*archivable)[1].ts_hash_chain, ts->chains[1]);
+  xml::HashChainCheck check;
+  check.resolve = [&](std::string_view uri) -> std::optional<std::string> {
+    if (uri != "/META-INF/signatures.xml") return std::nullopt;
+    return b.signature;
+  };
+  check.all_inputs = {"/META-INF/signatures.xml"};
+  EXPECT_TRUE(xml::verify_hash_chain(ts->result, *(*archivable)[1].ts_hash_chain, check).ok());
   auto container = container_of(store, (*archivable)[0]);
   ASSERT_TRUE(container.ok()) << container.error().to_string();
   EXPECT_EQ(container->parts.timestamp, "TOKEN");
-  EXPECT_EQ(container->parts.ts_hash_chain_result, "<result/>");
-  EXPECT_EQ(container->parts.ts_hash_chain, "<chain0/>");
+  EXPECT_EQ(container->parts.ts_hash_chain_result, ts->result);
+  EXPECT_EQ(container->parts.ts_hash_chain, ts->chains[0]);
 
   // Only what is archived and older than the keep period goes.
   EXPECT_EQ(store.delete_archived_before(Clock::now() - std::chrono::hours(24 * 30), 100).value(), 0u);
@@ -154,7 +165,7 @@ TEST_P(LogStoreTest, TimeStampsArchivingAndCleanup) {
   EXPECT_EQ(store.delete_archived_before(Clock::now() - std::chrono::hours(24 * 30), 100).value(), 1u);
   EXPECT_EQ(store.by_query_id("old", 10)->size(), 0u);
   EXPECT_EQ(store.by_query_id("new", 10)->size(), 1u);
-  EXPECT_FALSE(store.timestamp(*ts).value().has_value());  // no record uses it any more
+  EXPECT_FALSE(store.timestamp(ts->timestamp_id).value().has_value());  // no record uses it any more
 
   ASSERT_TRUE(store.set_archive_link("EE/COM/1", {"abc", "mlog-1.zip"}).ok());
   ASSERT_TRUE(store.set_archive_link("EE/COM/1", {"def", "mlog-2.zip"}).ok());
@@ -238,6 +249,45 @@ TEST_P(LogStoreTest, ARecordTheDatabaseRefusesFailsAlone) {
   EXPECT_TRUE(results[2].ok()) << results[2].error().to_string();
   LogStore check(open());
   EXPECT_EQ(check.pending_count().value(), 2);
+}
+
+// Records written before migration 9 moved payloads apart, one time-stamped with its chain
+// stored whole, read back after it: nothing is lost, and the stored chain is the one given.
+TEST_P(LogStoreTest, RecordsOfTheSchemaBeforePayloadsMovedApartSurviveTheMigration) {
+  {
+    storage::Store s(open());
+    const auto all = storage::migrations();
+    ASSERT_TRUE(s.migrate(all.first(8)).ok());
+  }
+  {
+    auto conn = open();
+    const storage::Value ts[] = {std::int64_t{1000}, storage::Blob{"TOKEN"}, std::string("<result/>"),
+                                 std::string("http://tsa")};
+    ASSERT_TRUE(conn->query("INSERT INTO messagelog_timestamps (time_ms, token, hash_chain_result, tsa_url) VALUES "
+                            "(?,?,?,?)",
+                            ts)
+                    .ok());
+    const storage::Value rec[] = {std::int64_t{1000}, std::string("old query"), storage::Blob{"<old message/>"},
+                                  std::string("<old signature/>"), std::string("<chain/>")};
+    auto st = conn->query(
+        "INSERT INTO messagelog_records (time_ms, query_id, x_request_id, response, client, member_group, "
+        "subsystem_group, body_logged, message, attachments, signature, signature_hash, timestamp_id, ts_hash_chain) "
+        "VALUES (?, ?, 'x', 0, 'SUBSYSTEM:EE/COM/1/CLIENT', 'EE/COM/1', 'EE/COM/1/CLIENT', 1, ?, 0, ?, 'hash', 1, ?)",
+        rec);
+    ASSERT_TRUE(st.ok()) << st.error().to_string();
+  }
+  LogStore store(open_migrated());
+  auto found = store.by_query_id("old query", 10);
+  ASSERT_TRUE(found.ok()) << found.error().to_string();
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ((*found)[0].message, "<old message/>");
+  EXPECT_EQ((*found)[0].signature, "<old signature/>");
+  EXPECT_EQ((*found)[0].ts_hash_chain, "<chain/>");
+  EXPECT_EQ((*found)[0].timestamp_id, 1);
+  // And new records go in beside it.
+  const auto a = record("new", false);
+  ASSERT_TRUE(store.insert({&a}, Clock::now()).ok());
+  EXPECT_EQ(store.pending_count().value(), 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(Databases, LogStoreTest, ::testing::Values(Dialect::sqlite, Dialect::postgresql),

@@ -7,6 +7,7 @@
 #include "messagelog/asic.h"
 #include "messagelog/zip.h"
 #include "storage/store.h"
+#include "support/messagelog_batch.h"
 #include "support/test_support.h"
 
 namespace roadside::messagelog {
@@ -80,11 +81,7 @@ struct Log {
   }
   // A batch time-stamp (its token and chains are not checked here).
   void stamp(std::vector<std::int64_t> ids) {
-    std::vector<LogStore::Covered> covered;
-    for (auto id : ids) covered.push_back({id, std::string("<hc/>")});
-    EXPECT_TRUE(
-        store->add_timestamp("token", std::string("<hcr/>"), "http://tsa", std::chrono::system_clock::now(), covered)
-            .ok());
+    EXPECT_TRUE(testing::stamp_as_batch(*store, ids).ok());
   }
   int next = 0;
 };

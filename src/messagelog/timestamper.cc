@@ -1,6 +1,7 @@
 #include "messagelog/timestamper.h"
 
-#include "xml/hashchain.h"
+#include "crypto/digest.h"
+#include "messagelog/batch_tree.h"
 
 namespace roadside::messagelog {
 namespace {
@@ -30,10 +31,13 @@ boost::asio::awaitable<Result<Timestamp>> request_timestamp(net::HttpClient& cli
 }
 
 Result<BatchTimestampChains> batch_timestamp_chains(const std::vector<std::string>& signatures) {
-  std::vector<xml::HashTreeInput> inputs;
-  for (const auto& s : signatures) inputs.push_back({{"/META-INF/signatures.xml", s}});
-  ROADSIDE_TRY(xml::BuiltHashTree tree, xml::build_hash_tree(inputs, crypto::kSha512Uri, "/ts-hashchain.xml"));
-  return BatchTimestampChains{std::move(tree.result), std::move(tree.chains)};
+  std::vector<std::string> leaves;
+  leaves.reserve(signatures.size());
+  for (const auto& s : signatures) leaves.push_back(crypto::sha512(s));
+  ROADSIDE_TRY(xml::HashTree tree, batch_tree(leaves));
+  BatchTimestampChains out{tree.result(), {}};
+  for (std::size_t i = 0; i < tree.size(); ++i) out.chains.push_back(tree.chain(i));
+  return out;
 }
 
 }  // namespace roadside::messagelog

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "base/log.h"
+#include "crypto/encoding.h"
+#include "messagelog/batch_tree.h"
 #include "messagelog/timestamper.h"
 #include "messagelog/zip.h"
 #include "xml/xades.h"
@@ -156,33 +158,50 @@ boost::asio::awaitable<Result<Timestamping::Stamped>> Timestamping::ask(const Ts
 }
 
 boost::asio::awaitable<Result<Timestamping::Stamped>> Timestamping::stamp(const TsaSetup& tsas,
-                                                                          const std::vector<PendingRecord>& records) {
+                                                                          const std::vector<PendingRecord>& records,
+                                                                          std::optional<std::string> signature) {
   // One record: a time-stamp of its signature value, embedded in its signature document.
   // (One whose document cannot be read gets a batch form of one, which needs no parsing.)
   if (records.size() == 1) {
-    auto sig = xml::XadesSignature::parse(records.front().signature);
+    if (!signature) {
+      auto stored = store_.signature(records.front().id);
+      if (!stored.ok()) co_return stored.error();
+      signature = std::move(stored).value();
+    }
+    auto sig = xml::XadesSignature::parse(signature.value_or(""));
     if (sig.ok()) {
       auto got = co_await ask(tsas, sig.value().signature_value);
       if (!got.ok()) co_return got.error();
-      const std::vector<LogStore::Covered> covered{{records.front().id, std::nullopt}};
-      auto id = store_.add_timestamp(got.value().token, std::nullopt, got.value().url, clock_.now(), covered);
+      auto id = store_.add_timestamp({got.value().token, got.value().url, clock_.now(), std::nullopt, {}},
+                                     {records.front().id});
       if (!id.ok()) co_return id.error();
       co_return got;
     }
     log::warn("a logged signature cannot be read; it gets a batch time-stamp of one",
               {{"record", records.front().id}, {"error", sig.error().detail()}});
   }
-  std::vector<std::string> signatures;
-  signatures.reserve(records.size());
-  for (const auto& r : records) signatures.push_back(r.signature);
-  auto chains = batch_timestamp_chains(signatures);
-  if (!chains.ok()) co_return chains.error();
-  auto got = co_await ask(tsas, chains.value().result);
+  // The leaves are the signature hashes the records keep: no signature is read again.
+  std::vector<std::string> leaves;
+  leaves.reserve(records.size());
+  std::vector<std::int64_t> ids;
+  ids.reserve(records.size());
+  for (const auto& r : records) {
+    auto leaf = crypto::base64_decode(r.signature_hash);
+    if (!leaf.ok()) {
+      co_return Error(make_error_code(errc::unreadable),
+                      "record " + std::to_string(r.id) + "'s signature hash is not base64");
+    }
+    leaves.push_back(std::move(leaf).value());
+    ids.push_back(r.id);
+  }
+  auto tree = batch_tree(leaves);
+  if (!tree.ok()) co_return tree.error();
+  auto got = co_await ask(tsas, tree.value().result());
   if (!got.ok()) co_return got.error();
-  std::vector<LogStore::Covered> covered;
-  covered.reserve(records.size());
-  for (std::size_t i = 0; i < records.size(); ++i) covered.push_back({records[i].id, chains.value().chains[i]});
-  auto id = store_.add_timestamp(got.value().token, chains.value().result, got.value().url, clock_.now(), covered);
+  NewTimestamp ts{got.value().token, got.value().url, clock_.now(), tree.value().result(), {}};
+  ts.leaves.reserve(leaves.size() * kLeafBytes);
+  for (const auto& leaf : leaves) ts.leaves += leaf;
+  auto id = store_.add_timestamp(ts, ids);
   if (!id.ok()) co_return id.error();
   co_return got;
 }
@@ -241,8 +260,8 @@ boost::asio::awaitable<TimestampRound> Timestamping::run_once(TsaSetup tsas, boo
 
 boost::asio::awaitable<Status> Timestamping::timestamp_record(TsaSetup tsas, std::int64_t record_id,
                                                               std::string signature) {
-  const std::vector<PendingRecord> one{{record_id, clock_.now(), std::move(signature)}};
-  auto stamped = co_await stamp(tsas, one);
+  const std::vector<PendingRecord> one{{record_id, clock_.now(), signature_hash(signature)}};
+  auto stamped = co_await stamp(tsas, one, std::move(signature));
   if (!stamped.ok()) {
     log::error("time-stamping a record immediately failed",
                {{"record", record_id}, {"error", stamped.error().to_string()}});

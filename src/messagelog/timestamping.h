@@ -157,8 +157,10 @@ class Timestamping {
   };
   // Asks the services in order for a token over `data`; the failures, one per service, else.
   boost::asio::awaitable<Result<Stamped>> ask(const TsaSetup& tsas, std::string data);
-  // Time-stamps `records` (one: a single time-stamp; more: a batch) and stores it.
-  boost::asio::awaitable<Result<Stamped>> stamp(const TsaSetup& tsas, const std::vector<PendingRecord>& records);
+  // Time-stamps `records` (one: a single time-stamp; more: a batch) and stores it. A single
+  // record's `signature` is read from the log when not given.
+  boost::asio::awaitable<Result<Stamped>> stamp(const TsaSetup& tsas, const std::vector<PendingRecord>& records,
+                                                std::optional<std::string> signature = std::nullopt);
   // The shared state after a success, and after a failure while records wait.
   Status record_success();
   Status record_failure();

@@ -14,6 +14,7 @@
 #include "messagelog/zip.h"
 #include "proxy/proxy_fakes.h"
 #include "storage/store.h"
+#include "support/messagelog_batch.h"
 #include "support/test_support.h"
 #include "testbed/authority.h"
 
@@ -81,11 +82,7 @@ class AsicHandlerTest : public ::testing::Test, protected FakeWorld {
   }
   // A batch time-stamp over `ids` whose token and chains are not checked.
   void stamp(const std::vector<std::int64_t>& ids) {
-    std::vector<messagelog::LogStore::Covered> covered;
-    for (auto i : ids) covered.push_back({i, std::string("<hc/>")});
-    ASSERT_TRUE(
-        store->add_timestamp("token", std::string("<hcr/>"), "http://tsa", std::chrono::system_clock::now(), covered)
-            .ok());
+    ASSERT_TRUE(testing::stamp_as_batch(*store, ids).ok());
   }
 
   FakeExchange& serve(FakeExchange& ex, messagelog::RetrievalLimits limits = {}) {
@@ -326,10 +323,9 @@ TEST_F(AsicHandlerTest, ContainersOfRealSignedMessagesVerifyAgainstTheVerificati
   auto ts_response = testbed::make_timestamp_response(*ts_request, pki.tsa, pki.tsa_key, 1, now);
   ASSERT_TRUE(ts_response.ok()) << ts_response.error().to_string();
   const std::string token = crypto::timestamp_token_from_response(*ts_response).value();
-  ASSERT_TRUE(store
-                  ->add_timestamp(token, chains->result, "http://tsa.example", now,
-                                  {{req, chains->chains[0]}, {resp, chains->chains[1]}})
-                  .ok());
+  messagelog::NewTimestamp ts{token, "http://tsa.example", now, chains->result, {}};
+  ts.leaves = crypto::sha512(request.signature.signature) + crypto::sha512(response.signature.signature);
+  ASSERT_TRUE(store->add_timestamp(ts, {req, resp}).ok());
 
   FakeExchange conf_ex = get("/verificationconf");
   serve(conf_ex);

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "messagelog/archive.h"
+#include "support/messagelog_batch.h"
 #include "support/test_support.h"
 
 namespace roadside::server {
@@ -88,7 +89,7 @@ class ArchivingServiceTest : public ::testing::Test {
     r.signature = "<s/>";
     auto id = log_->insert({&r}, time);
     ASSERT_TRUE(id.ok());
-    ASSERT_TRUE(log_->add_timestamp("tst", "<r/>", "http://tsa", time, {{id->front(), "<c/>"}}).ok());
+    ASSERT_TRUE(testing::stamp_as_batch(*log_, {id->front()}, "tst", time).ok());
   }
 
   std::unique_ptr<ArchivingService> service(const config::Config& c) {

@@ -332,6 +332,46 @@ CREATE TABLE messagelog_state (
   value TEXT NOT NULL
 );
 )sql"},
+    // The message log's bytes apart from the rows that change: time-stamping and archiving
+    // update a record's small row, never its message and signature again. A batch
+    // time-stamp keeps its leaves (the SHA-512 digests of the records' signatures, end to
+    // end) and each record its place among them; its ts-hashchain.xml is written when read.
+    // ts_hash_chain stays for records time-stamped before.
+    Migration{9, "message log payloads apart",
+              R"sql(
+CREATE TABLE messagelog_payloads (
+  record_id         INTEGER PRIMARY KEY,
+  message           BLOB NOT NULL,
+  signature         TEXT NOT NULL,
+  hash_chain_result TEXT,
+  hash_chain        TEXT
+);
+INSERT INTO messagelog_payloads (record_id, message, signature, hash_chain_result, hash_chain)
+  SELECT id, message, signature, hash_chain_result, hash_chain FROM messagelog_records;
+ALTER TABLE messagelog_records DROP COLUMN message;
+ALTER TABLE messagelog_records DROP COLUMN signature;
+ALTER TABLE messagelog_records DROP COLUMN hash_chain_result;
+ALTER TABLE messagelog_records DROP COLUMN hash_chain;
+ALTER TABLE messagelog_records ADD COLUMN ts_position INTEGER;
+ALTER TABLE messagelog_timestamps ADD COLUMN leaves BLOB;
+)sql",
+              R"sql(
+CREATE TABLE messagelog_payloads (
+  record_id         BIGINT PRIMARY KEY,
+  message           BYTEA NOT NULL,
+  signature         TEXT NOT NULL,
+  hash_chain_result TEXT,
+  hash_chain        TEXT
+);
+INSERT INTO messagelog_payloads (record_id, message, signature, hash_chain_result, hash_chain)
+  SELECT id, message, signature, hash_chain_result, hash_chain FROM messagelog_records;
+ALTER TABLE messagelog_records DROP COLUMN message;
+ALTER TABLE messagelog_records DROP COLUMN signature;
+ALTER TABLE messagelog_records DROP COLUMN hash_chain_result;
+ALTER TABLE messagelog_records DROP COLUMN hash_chain;
+ALTER TABLE messagelog_records ADD COLUMN ts_position INTEGER;
+ALTER TABLE messagelog_timestamps ADD COLUMN leaves BYTEA;
+)sql"},
 };
 
 }  // namespace

@@ -440,6 +440,40 @@ TEST(StoreOpen, SqliteFileIsPrivate) {
             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
+// Statements are prepared once and kept (a bounded cache): more distinct statements than it
+// holds still answer right, a statement kept after an error runs again, and one that has run
+// leaves no read transaction open, else the WAL could never be checkpointed.
+TEST(StoreOpen, SqliteKeptStatementsAnswerRightAndHoldNoSnapshot) {
+  TempDir dir;
+  auto a = open_sqlite({dir / "r.db"});
+  auto b = open_sqlite({dir / "r.db"});
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE((*a)->execute_script("CREATE TABLE t (n INTEGER PRIMARY KEY, v TEXT NOT NULL);").ok());
+  for (int round = 0; round < 2; ++round) {
+    for (std::int64_t n = 0; n < 100; ++n) {
+      const Value p[] = {n * 1000 + round, "v" + std::to_string(n)};
+      // A distinct text per n: 100 statements, more than the cache keeps.
+      auto r = (*a)->query("INSERT INTO t (n, v) VALUES (?, ?) RETURNING n + " + std::to_string(n), p);
+      ASSERT_TRUE(r.ok()) << r.error().to_string();
+      EXPECT_EQ(as_int((*r)[0][0]), n * 1000 + round + n);
+    }
+  }
+  const Value dup[] = {std::int64_t{0}, std::string("again")};
+  auto refused = (*a)->query("INSERT INTO t (n, v) VALUES (?, ?) RETURNING n + 0", dup);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), errc::constraint_violation);
+  const Value fresh[] = {std::int64_t{7}, std::string("fresh")};
+  EXPECT_TRUE((*a)->query("INSERT INTO t (n, v) VALUES (?, ?) RETURNING n + 0", fresh).ok());
+  auto count = (*a)->query("SELECT COUNT(*) FROM t");
+  ASSERT_TRUE(count.ok());
+  EXPECT_EQ(as_int((*count)[0][0]), 201);
+  // b writes; a full checkpoint can then reset the WAL only if `a` holds no snapshot.
+  ASSERT_TRUE((*b)->execute_script("INSERT INTO t (n, v) VALUES (999999, 'b');").ok());
+  auto ckpt = (*b)->query("PRAGMA wal_checkpoint(TRUNCATE)");
+  ASSERT_TRUE(ckpt.ok()) << ckpt.error().to_string();
+  EXPECT_EQ(as_int((*ckpt)[0][0]), 0) << "the checkpoint was blocked";
+}
+
 TEST(StoreOpen, PostgresErrorsNameTheServerButNotThePassword) {
   PostgresOptions o;
   o.host = "127.0.0.1";

@@ -178,16 +178,6 @@ namespace roadside::xml {
 
 namespace {
 
-// A node of the tree: a single-part input (a DataRef item) or a step over its children
-// (the parts of a multi-part input, or two subtrees).
-struct TreeNode {
-  std::string value;  // the digest the parent step takes: the part's digest, or this step's value
-  std::string uri;    // DataRef URI, for a single-part leaf
-  std::vector<std::pair<std::string, std::string>> data_refs;  // (URI, digest), for a multi-part leaf step
-  std::vector<std::size_t> children;                          // node indexes, for an inner step
-  bool is_step() const { return uri.empty(); }
-};
-
 std::string b64(std::string_view bytes) { return crypto::base64_encode(bytes); }
 
 constexpr std::string_view kXmlHead = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n";
@@ -213,13 +203,23 @@ Result<BuiltHashTree> build_hash_tree(const std::vector<HashTreeInput>& inputs, 
 
 Result<BuiltHashTree> build_hash_tree_from_digests(const std::vector<HashTreeInput>& inputs, std::string_view digest_method,
                                                    std::string_view chain_uri) {
+  ROADSIDE_TRY(HashTree tree, HashTree::build(inputs, digest_method, chain_uri));
+  BuiltHashTree out{tree.result(), {}};
+  out.chains.reserve(tree.size());
+  for (std::size_t i = 0; i < tree.size(); ++i) out.chains.push_back(tree.chain(i));
+  return out;
+}
+
+Result<HashTree> HashTree::build(const std::vector<HashTreeInput>& inputs, std::string_view digest_method,
+                                 std::string_view chain_uri) {
   if (inputs.empty()) return bad(errc::invalid_hash_chain, "a hash tree needs at least one input");
-  const std::string method(digest_method);
-  std::vector<TreeNode> nodes;
-  std::vector<std::size_t> leaves;
+  HashTree t;
+  t.method_ = std::string(digest_method);
+  auto& nodes = t.nodes_;
+  nodes.reserve(2 * inputs.size() + 1);
   for (const auto& input : inputs) {
     if (input.empty()) return bad(errc::invalid_hash_chain, "a hash tree input without parts");
-    TreeNode n;
+    Node n;
     for (const auto& [uri, digest] : input) {
       if (!usable_uri(uri)) return bad(errc::invalid_hash_chain_ref, "unusable part URI \"" + uri + "\"");
       n.data_refs.emplace_back(uri, digest);
@@ -227,24 +227,26 @@ Result<BuiltHashTree> build_hash_tree_from_digests(const std::vector<HashTreeInp
     if (n.data_refs.size() == 1) {
       n.uri = n.data_refs[0].first;
       n.value = n.data_refs[0].second;
+      n.data_refs.clear();
     } else {
       std::vector<std::pair<std::string, std::string>> items;
-      for (const auto& r : n.data_refs) items.emplace_back(r.second, method);
-      ROADSIDE_TRY(n.value, hash_step(items, method));
+      for (const auto& r : n.data_refs) items.emplace_back(r.second, t.method_);
+      ROADSIDE_TRY(n.value, hash_step(items, t.method_));
     }
-    leaves.push_back(nodes.size());
+    t.leaves_.push_back(nodes.size());
     nodes.push_back(std::move(n));
   }
   auto make_step = [&](std::vector<std::size_t> children) -> Result<std::size_t> {
     std::vector<std::pair<std::string, std::string>> items;
-    for (auto c : children) items.emplace_back(nodes[c].value, method);
-    TreeNode n;
-    ROADSIDE_TRY(n.value, hash_step(items, method));
+    for (auto c : children) items.emplace_back(nodes[c].value, t.method_);
+    Node n;
+    ROADSIDE_TRY(n.value, hash_step(items, t.method_));
+    for (auto c : children) nodes[c].parent = nodes.size();
     n.children = std::move(children);
     nodes.push_back(std::move(n));
     return nodes.size() - 1;
   };
-  std::vector<std::size_t> level = leaves;
+  std::vector<std::size_t> level = t.leaves_;
   while (level.size() > 1) {
     std::vector<std::size_t> up;
     for (std::size_t i = 0; i + 1 < level.size(); i += 2) {
@@ -254,51 +256,44 @@ Result<BuiltHashTree> build_hash_tree_from_digests(const std::vector<HashTreeInp
     if (level.size() % 2) up.push_back(level.back());
     level = std::move(up);
   }
-  if (level.empty()) return bad(errc::invalid_hash_chain, "a hash tree needs at least one input");
   std::size_t root = level.front();
   if (!nodes[root].is_step()) {
     ROADSIDE_TRY(root, make_step({root}));
   }
+  t.result_ = std::string(kXmlHead) + "<ns2:HashChainResult URI=\"" + std::string(chain_uri) + "#STEP0\" " +
+              std::string(kChainNs) + ">\n    <DigestMethod Algorithm=\"" + t.method_ + "\"/>\n    <DigestValue>" +
+              b64(nodes[root].value) + "</DigestValue>\n</ns2:HashChainResult>\n";
+  return t;
+}
 
-  BuiltHashTree out;
-  out.result = std::string(kXmlHead) + "<ns2:HashChainResult URI=\"" + std::string(chain_uri) + "#STEP0\" " +
-               std::string(kChainNs) + ">\n    <DigestMethod Algorithm=\"" + method + "\"/>\n    <DigestValue>" +
-               b64(nodes[root].value) + "</DigestValue>\n</ns2:HashChainResult>\n";
-  // Parents, to walk from a leaf up to the root.
-  std::vector<std::size_t> parent(nodes.size(), SIZE_MAX);
-  for (std::size_t i = 0; i < nodes.size(); ++i) {
-    for (auto c : nodes[i].children) parent[c] = i;
-  }
-  for (std::size_t leaf : leaves) {
-    std::vector<std::size_t> path;  // root first, down to the leaf's own node
-    for (std::size_t n = leaf; n != SIZE_MAX; n = parent[n]) path.insert(path.begin(), n);
-    std::string steps;
-    int step_no = 0;
-    for (std::size_t k = 0; k < path.size(); ++k) {
-      const TreeNode& n = nodes[path[k]];
-      if (!n.is_step()) break;  // a single-part leaf is a DataRef in the step above
-      std::string items;
-      if (n.children.empty()) {
-        for (const auto& [uri, d] : n.data_refs) {
-          items += "        <ns2:DataRef URI=\"" + uri + "\">\n            <DigestValue>" + b64(d) + "</DigestValue>\n        </ns2:DataRef>\n";
-        }
-      }
-      for (auto c : n.children) {
-        const TreeNode& child = nodes[c];
-        if (k + 1 < path.size() && c == path[k + 1]) {
-          items += child.is_step() ? "        <ns2:StepRef URI=\"#STEP" + std::to_string(step_no + 1) + "\"/>\n"
-                                   : "        <ns2:DataRef URI=\"" + child.uri + "\">\n            <DigestValue>" +
-                                         b64(child.value) + "</DigestValue>\n        </ns2:DataRef>\n";
-        } else {
-          items += "        <ns2:HashValue>\n            <DigestValue>" + b64(child.value) + "</DigestValue>\n        </ns2:HashValue>\n";
-        }
-      }
-      steps += "    <ns2:HashStep id=\"STEP" + std::to_string(step_no++) + "\">\n" + items + "    </ns2:HashStep>\n";
+std::string HashTree::chain(std::size_t index) const {
+  std::vector<std::size_t> path;  // root first, down to the leaf's own node
+  for (std::size_t n = leaves_.at(index); n != SIZE_MAX; n = nodes_[n].parent) path.insert(path.begin(), n);
+  std::string steps;
+  int step_no = 0;
+  for (std::size_t k = 0; k < path.size(); ++k) {
+    const Node& n = nodes_[path[k]];
+    if (!n.is_step()) break;  // a single-part leaf is a DataRef in the step above
+    std::string items;
+    for (const auto& [uri, d] : n.data_refs) {
+      items += "        <ns2:DataRef URI=\"" + uri + "\">\n            <DigestValue>" + b64(d) +
+               "</DigestValue>\n        </ns2:DataRef>\n";
     }
-    out.chains.push_back(std::string(kXmlHead) + "<ns2:HashChain " + std::string(kChainNs) +
-                         ">\n    <ns2:DefaultDigestMethod Algorithm=\"" + method + "\"/>\n" + steps + "</ns2:HashChain>\n");
+    for (auto c : n.children) {
+      const Node& child = nodes_[c];
+      if (k + 1 < path.size() && c == path[k + 1]) {
+        items += child.is_step() ? "        <ns2:StepRef URI=\"#STEP" + std::to_string(step_no + 1) + "\"/>\n"
+                                 : "        <ns2:DataRef URI=\"" + child.uri + "\">\n            <DigestValue>" +
+                                       b64(child.value) + "</DigestValue>\n        </ns2:DataRef>\n";
+      } else {
+        items += "        <ns2:HashValue>\n            <DigestValue>" + b64(child.value) +
+                 "</DigestValue>\n        </ns2:HashValue>\n";
+      }
+    }
+    steps += "    <ns2:HashStep id=\"STEP" + std::to_string(step_no++) + "\">\n" + items + "    </ns2:HashStep>\n";
   }
-  return out;
+  return std::string(kXmlHead) + "<ns2:HashChain " + std::string(kChainNs) + ">\n    <ns2:DefaultDigestMethod Algorithm=\"" +
+         method_ + "\"/>\n" + steps + "</ns2:HashChain>\n";
 }
 
 }  // namespace roadside::xml

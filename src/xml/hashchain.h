@@ -8,10 +8,13 @@
 // expected value. Reference: xroad-protocols.md §3.6.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/result.h"
 #include "xml/errors.h"
@@ -70,6 +73,33 @@ Result<BuiltHashTree> build_hash_tree(const std::vector<HashTreeInput>& inputs, 
 // The same from (URI, digest by `digest_method`) pairs: parts digested as they streamed by.
 Result<BuiltHashTree> build_hash_tree_from_digests(const std::vector<HashTreeInput>& digests, std::string_view digest_method,
                                                    std::string_view chain_uri);
+
+// The same tree kept as digests, each chain written only when asked for: a time-stamp batch
+// of thousands of records keeps a few hundred KiB instead of every chain's XML.
+class HashTree {
+ public:
+  // From (URI, digest by `digest_method`) pairs, as build_hash_tree_from_digests.
+  static Result<HashTree> build(const std::vector<HashTreeInput>& digests, std::string_view digest_method,
+                                std::string_view chain_uri);
+  const std::string& result() const { return result_; }
+  std::size_t size() const { return leaves_.size(); }
+  // The HashChain of input `index` (< size()).
+  std::string chain(std::size_t index) const;
+
+ private:
+  struct Node {
+    std::string value;  // the digest the parent step takes: the part's digest, or this step's value
+    std::string uri;    // DataRef URI, for a single-part leaf
+    std::vector<std::pair<std::string, std::string>> data_refs;  // (URI, digest), for a multi-part leaf step
+    std::vector<std::size_t> children;                          // node indexes, for an inner step
+    std::size_t parent = SIZE_MAX;
+    bool is_step() const { return uri.empty(); }
+  };
+  std::string method_;
+  std::string result_;
+  std::vector<Node> nodes_;
+  std::vector<std::size_t> leaves_;
+};
 
 // The value of one step from its items' (digest, method URI) pairs; exposed for building chains.
 Result<std::string> hash_step(const std::vector<std::pair<std::string, std::string>>& items, std::string_view method);

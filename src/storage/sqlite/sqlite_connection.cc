@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <unordered_map>
 
 #include "storage/store.h"
 
@@ -15,17 +16,21 @@ namespace {
 class SqliteConnection final : public Connection {
  public:
   SqliteConnection(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
-  ~SqliteConnection() override { sqlite3_close_v2(db_); }
+  ~SqliteConnection() override {
+    forget_statements();
+    sqlite3_close_v2(db_);
+  }
 
   Dialect dialect() const override { return Dialect::sqlite; }
   std::string describe() const override { return "sqlite:" + path_; }
 
   Result<std::vector<Row>> query(std::string_view sql, std::span<const Value> params) override {
-    sqlite3_stmt* raw = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &raw, nullptr) != SQLITE_OK) {
-      return error(errc::query_failed, "preparing statement");
-    }
-    std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> stmt(raw, &sqlite3_finalize);
+    ROADSIDE_TRY(sqlite3_stmt * raw, prepared(sql));
+    // Reset however this ends: a statement left stepping would hold its read transaction.
+    std::unique_ptr<sqlite3_stmt, void (*)(sqlite3_stmt*)> reset(raw, [](sqlite3_stmt* st) {
+      sqlite3_reset(st);
+      sqlite3_clear_bindings(st);
+    });
     if (static_cast<std::size_t>(sqlite3_bind_parameter_count(raw)) != params.size()) {
       return Error(make_error_code(errc::query_failed), "statement expects " +
                                                             std::to_string(sqlite3_bind_parameter_count(raw)) +
@@ -99,11 +104,31 @@ class SqliteConnection final : public Connection {
   Status rollback() override { return simple("ROLLBACK"); }
 
  private:
-  Status simple(const char* sql) {
-    if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) {
-      const int primary = sqlite3_errcode(db_) & 0xff;
-      return error(primary == SQLITE_BUSY ? errc::busy : errc::query_failed, sql);
+  // Statements are prepared once per connection and kept by their text: preparing costs
+  // more than running most of them. Texts built for lists of ids vary, so the cache is
+  // bounded: when full, it starts again.
+  static constexpr std::size_t kMaxStatements = 64;
+
+  Result<sqlite3_stmt*> prepared(std::string_view sql) {
+    std::string key(sql);
+    if (auto it = statements_.find(key); it != statements_.end()) return it->second;
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &raw, nullptr) != SQLITE_OK) {
+      return error(errc::query_failed, "preparing statement");
     }
+    if (statements_.size() >= kMaxStatements) forget_statements();
+    statements_.emplace(std::move(key), raw);
+    return raw;
+  }
+
+  void forget_statements() {
+    for (auto& [sql, st] : statements_) sqlite3_finalize(st);
+    statements_.clear();
+  }
+
+  Status simple(std::string_view sql) {
+    auto done = query(sql, {});
+    if (!done.ok()) return Error(done.error().code(), std::string(sql) + ": " + done.error().detail());
     return {};
   }
 
@@ -113,6 +138,7 @@ class SqliteConnection final : public Connection {
 
   sqlite3* db_;
   std::string path_;
+  std::unordered_map<std::string, sqlite3_stmt*> statements_;
 };
 
 }  // namespace

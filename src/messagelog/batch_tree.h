@@ -1,0 +1,24 @@
+// The hash tree of a batch time-stamp (xroad-protocols.md §7): its leaves are the records'
+// signature documents (/META-INF/signatures.xml), each by its SHA-512 digest, the digest
+// X-Road's log keeps as the record's signaturehash. The time-stamp goes over the tree's
+// ts-hashchainresult.xml; each record's ts-hashchain.xml is its path from the top. The log
+// stores the leaves with the time-stamp and writes a record's chain when it is read.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+#include "xml/hashchain.h"
+
+namespace roadside::messagelog {
+
+inline constexpr std::size_t kLeafBytes = 64;  // a SHA-512 digest
+
+// The tree over `leaves` (each kLeafBytes, raw) in order.
+Result<xml::HashTree> batch_tree(const std::vector<std::string>& leaves);
+// The same from leaves stored end to end, as messagelog_timestamps.leaves keeps them.
+Result<xml::HashTree> batch_tree(std::string_view packed_leaves);
+
+}  // namespace roadside::messagelog
