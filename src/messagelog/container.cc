@@ -21,7 +21,7 @@ Result<AsicContainer> container_of(LogStore& store, const StoredRecord& record, 
     }
     if (ts->hash_chain_result) {
       p.ts_hash_chain_result = ts->hash_chain_result;
-      p.ts_hash_chain = record.ts_hash_chain;
+      ROADSIDE_TRY(p.ts_hash_chain, store.ts_hash_chain(record));
       p.timestamp = ts->token;
     } else {
       ROADSIDE_TRY(p.signature, xml::add_signature_timestamp(record.signature, ts->token));

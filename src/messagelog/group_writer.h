@@ -37,7 +37,8 @@ class GroupWriter {
   GroupWriter& operator=(const GroupWriter&) = delete;
 
   // The record's id once committed; errc::log_failed naming the cause otherwise. The writer
-  // keeps the record (its payloads share their bytes or spool files) until it is written. A
+  // keeps the record (its payloads share their bytes or spool files) until it is written, and
+  // frees it on the caller's executor, the thread that built it. A
   // group whose transaction fails is written again one record at a time, so a record the
   // database refuses fails alone.
   boost::asio::awaitable<Result<std::int64_t>> write(MessageRecordInput record);

@@ -199,47 +199,67 @@ Result<std::int64_t> LogStore::add_timestamp(const NewTimestamp& ts, const std::
                               p));
     const auto id = rows.empty() ? std::nullopt : storage::as_int(rows[0][0]);
     if (!id) return Error(make_error_code(storage::errc::query_failed), "the time-stamp's INSERT returned no id");
+    std::size_t covered = 0;
     for (std::size_t i = 0; i < record_ids.size(); ++i) {
       const Value q[] = {*id, batch ? Value(static_cast<std::int64_t>(i)) : Value(nullptr), record_ids[i]};
-      ROADSIDE_TRY_STATUS(
-          conn_->query("UPDATE messagelog_records SET timestamp_id = ?, ts_position = ? WHERE id = ? AND "
-                       "timestamp_id IS NULL",
-                       q));
+      ROADSIDE_TRY(auto updated,
+                   conn_->query("UPDATE messagelog_records SET timestamp_id = ?, ts_position = ? WHERE id = ? AND "
+                                "timestamp_id IS NULL RETURNING id",
+                                q));
+      covered += updated.size();
     }
-    return *id;
+    return covered ? *id : std::int64_t{0};
   };
   auto id = body();
-  if (!id.ok()) {
+  if (!id.ok() || *id == 0) {
+    // Nothing covered (another node time-stamped them all meanwhile): nothing kept either.
     (void)conn_->rollback();
-    return id.error();
+    if (!id.ok()) return id.error();
+    return std::int64_t{0};
   }
   ROADSIDE_TRY_STATUS(conn_->commit());
   return id;
 }
 
-Result<std::string> LogStore::ts_hash_chain(std::int64_t timestamp_id, std::int64_t position) {
-  if (!tree_ || tree_timestamp_id_ != timestamp_id) {
-    tree_.reset();
-    const Value p[] = {timestamp_id};
-    ROADSIDE_TRY(auto rows,
-                 conn_->query("SELECT leaves, hash_chain_result FROM messagelog_timestamps WHERE id = ?", p));
-    if (rows.empty()) {
-      return Error(make_error_code(errc::unreadable), "time-stamp " + std::to_string(timestamp_id) + " is missing");
-    }
-    ROADSIDE_TRY(xml::HashTree tree, batch_tree(storage::as_text(rows[0][0]).value_or("")));
-    // The stored leaves must give the time-stamped result: else the chains would not verify.
-    if (tree.result() != storage::as_text(rows[0][1]).value_or("")) {
-      return Error(make_error_code(errc::unreadable),
-                   "time-stamp " + std::to_string(timestamp_id) + "'s leaves do not give its hash chain result");
-    }
-    tree_ = std::move(tree);
-    tree_timestamp_id_ = timestamp_id;
+Result<const xml::HashTree*> LogStore::batch(std::int64_t timestamp_id) {
+  if (tree_ && tree_timestamp_id_ == timestamp_id) return &*tree_;
+  tree_.reset();
+  const Value p[] = {timestamp_id};
+  ROADSIDE_TRY(auto rows, conn_->query("SELECT leaves, hash_chain_result FROM messagelog_timestamps WHERE id = ?", p));
+  if (rows.empty()) {
+    return Error(make_error_code(errc::unreadable), "time-stamp " + std::to_string(timestamp_id) + " is missing");
   }
-  if (position < 0 || static_cast<std::size_t>(position) >= tree_->size()) {
-    return Error(make_error_code(errc::unreadable), "time-stamp " + std::to_string(timestamp_id) + " has no leaf " +
-                                                        std::to_string(position));
+  std::string leaves = storage::as_text(rows[0][0]).value_or("");
+  ROADSIDE_TRY(xml::HashTree tree, batch_tree(leaves));
+  // The stored leaves must give the time-stamped result: else no chain would verify.
+  if (tree.result() != storage::as_text(rows[0][1]).value_or("")) {
+    return Error(make_error_code(errc::unreadable),
+                 "time-stamp " + std::to_string(timestamp_id) + "'s leaves do not give its hash chain result");
   }
-  return tree_->chain(static_cast<std::size_t>(position));
+  tree_ = std::move(tree);
+  tree_leaves_ = std::move(leaves);
+  tree_timestamp_id_ = timestamp_id;
+  return &*tree_;
+}
+
+Result<std::optional<std::string>> LogStore::ts_hash_chain(const StoredRecord& record) {
+  if (record.ts_hash_chain) return record.ts_hash_chain;
+  if (!record.timestamp_id || !record.ts_position) return std::optional<std::string>();
+  const std::string who = "record " + std::to_string(record.id);
+  ROADSIDE_TRY(const xml::HashTree* tree, batch(*record.timestamp_id));
+  const std::int64_t position = *record.ts_position;
+  if (position < 0 || static_cast<std::size_t>(position) >= tree->size()) {
+    return Error(make_error_code(errc::unreadable), who + "'s place " + std::to_string(position) +
+                                                        " is outside its time-stamp's batch");
+  }
+  // The leaf there must be the record's own signature, or its chain would prove another's.
+  const auto leaf = crypto::base64_decode(record.signature_hash);
+  if (!leaf.ok() ||
+      *leaf != std::string_view(tree_leaves_).substr(static_cast<std::size_t>(position) * kLeafBytes, kLeafBytes)) {
+    return Error(make_error_code(errc::unreadable),
+                 who + "'s signature is not the leaf at its place in its time-stamp's batch");
+  }
+  return std::optional(tree->chain(static_cast<std::size_t>(position)));
 }
 
 Result<StoredRecord> LogStore::from_row(const storage::Row& row) {
@@ -262,10 +282,7 @@ Result<StoredRecord> LogStore::from_row(const storage::Row& row) {
   if (!std::holds_alternative<std::nullptr_t>(row[16])) r.timestamp_id = storage::as_int(row[16]);
   r.ts_hash_chain = opt_text(row[17]);
   r.archived = storage::as_int(row[18]).value_or(0) != 0;
-  const auto position = storage::as_int(row[19]);
-  if (!r.ts_hash_chain && r.timestamp_id && position) {
-    ROADSIDE_TRY(r.ts_hash_chain, ts_hash_chain(*r.timestamp_id, *position));
-  }
+  if (!std::holds_alternative<std::nullptr_t>(row[19])) r.ts_position = storage::as_int(row[19]);
   const std::string stored = storage::as_text(row[10]).value_or("");
   if (!r.key_id) {
     r.message = stored;

@@ -1,11 +1,14 @@
-// The message log's tables (migration 8, "message log"): what the logger writes, the
-// time-stamper covers, the archiver packs and cleans up, and the client proxy's /asic reads.
+// The message log's tables (migrations 8 and 9): what the logger writes, the time-stamper
+// covers, the archiver packs and cleans up, and the client proxy's /asic reads.
 //
-//   messagelog_records        one per logged request or response (X-Road's LOGRECORD "m")
+//   messagelog_records        one small row per logged request or response (X-Road's
+//                             LOGRECORD "m"): what time-stamping and archiving update
+//   messagelog_payloads       its message, signature and hash chain, written once
 //   messagelog_pieces         its attachments (REST body, SOAP attachments) in pieces of at
 //                             most kPieceBytes, so a body streams between a spool file and
 //                             the database and is never whole in memory
-//   messagelog_timestamps     RFC 3161 tokens, each covering one or more records (LOGRECORD "t")
+//   messagelog_timestamps     RFC 3161 tokens, each covering one or more records (LOGRECORD "t");
+//                             a batch's with its leaves (batch_tree.h)
 //   messagelog_archive_links  the last digest and file of each archive group's chain
 //                             (X-Road's LAST_ARCHIVE_DIGEST)
 //   messagelog_state          small values every node reads (the time-stamper's state)
@@ -69,7 +72,10 @@ struct StoredRecord {
   std::string signature_hash;  // base64 SHA-512 of the signature (X-Road's signaturehash)
   std::optional<std::string> hash_chain_result, hash_chain;
   std::optional<std::int64_t> timestamp_id;
-  std::optional<std::string> ts_hash_chain;  // the record's chain of a batch time-stamp
+  // Its ts-hashchain.xml in a batch time-stamp: stored whole by records time-stamped before
+  // migration 9; else its leaf in the batch, from which LogStore::ts_hash_chain() writes it.
+  std::optional<std::string> ts_hash_chain;
+  std::optional<std::int64_t> ts_position;
   bool archived = false;
 };
 
@@ -130,6 +136,7 @@ class LogStore {
   Result<std::optional<std::chrono::system_clock::time_point>> oldest_pending();
   // Stores a time-stamp and marks the records it covers (`record_ids`, in leaf order for a
   // batch) in one transaction; a record another node time-stamped meanwhile keeps its own.
+  // Returns its id; 0, storing nothing, when it covers none of them any more.
   Result<std::int64_t> add_timestamp(const NewTimestamp& timestamp, const std::vector<std::int64_t>& record_ids);
 
   // --- the archiver, cleanup and retrieval ---
@@ -141,6 +148,10 @@ class LogStore {
   Result<std::vector<StoredRecord>> by_query_id(std::string_view query_id, const XRoadId& client,
                                                 std::optional<bool> response, std::size_t limit);
   Result<std::optional<StoredRecord>> record(std::int64_t id);
+  // The record's ts-hashchain.xml when a batch time-stamp covers it (none otherwise): the one
+  // it stored, or written from the batch's leaves once they are shown to give the
+  // time-stamped result and to hold the record's signature hash at its place.
+  Result<std::optional<std::string>> ts_hash_chain(const StoredRecord& record);
   Result<std::optional<StoredTimestamp>> timestamp(std::int64_t id);
   // Attachment `number` (1..N) of a record, piece by piece in order, decrypted.
   Status read_attachment(const StoredRecord& record, int number, const std::function<Status(std::string_view)>& piece);
@@ -171,14 +182,15 @@ class LogStore {
 
  private:
   Result<StoredRecord> from_row(const storage::Row& row);
-  // Record `position`'s ts-hashchain.xml in batch time-stamp `timestamp_id`.
-  Result<std::string> ts_hash_chain(std::int64_t timestamp_id, std::int64_t position);
+  // Batch time-stamp `timestamp_id`'s tree, checked against its result; the last one is kept.
+  Result<const xml::HashTree*> batch(std::int64_t timestamp_id);
 
   std::unique_ptr<storage::Connection> conn_;
   const Sealer* sealer_;
-  // The tree of the last batch a record was read from: the archiver and /asic read a
+  // The tree of the last batch a chain was written from: the archiver and /asic read a
   // batch's records one after another.
   std::int64_t tree_timestamp_id_ = 0;
+  std::string tree_leaves_;
   std::optional<xml::HashTree> tree_;
 };
 

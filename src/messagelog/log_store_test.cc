@@ -141,15 +141,15 @@ TEST_P(LogStoreTest, TimeStampsArchivingAndCleanup) {
   ASSERT_EQ(archivable->size(), 2u);  // time-stamped only
   // Each record's chain, written from the leaves the time-stamp keeps, verifies against the
   // time-stamped result and covers the record's signature.
-  EXPECT_EQ((*archivable)[0].ts_hash_chain, ts->chains[0]);
-  EXPECT_EQ((*archivable)[1].ts_hash_chain, ts->chains[1]);
+  EXPECT_EQ(store.ts_hash_chain((*archivable)[0]).value(), ts->chains[0]);
+  EXPECT_EQ(store.ts_hash_chain((*archivable)[1]).value(), ts->chains[1]);
   xml::HashChainCheck check;
   check.resolve = [&](std::string_view uri) -> std::optional<std::string> {
     if (uri != "/META-INF/signatures.xml") return std::nullopt;
     return b.signature;
   };
   check.all_inputs = {"/META-INF/signatures.xml"};
-  EXPECT_TRUE(xml::verify_hash_chain(ts->result, *(*archivable)[1].ts_hash_chain, check).ok());
+  EXPECT_TRUE(xml::verify_hash_chain(ts->result, *store.ts_hash_chain((*archivable)[1]).value(), check).ok());
   auto container = container_of(store, (*archivable)[0]);
   ASSERT_TRUE(container.ok()) << container.error().to_string();
   EXPECT_EQ(container->parts.timestamp, "TOKEN");
@@ -249,6 +249,52 @@ TEST_P(LogStoreTest, ARecordTheDatabaseRefusesFailsAlone) {
   EXPECT_TRUE(results[2].ok()) << results[2].error().to_string();
   LogStore check(open());
   EXPECT_EQ(check.pending_count().value(), 2);
+}
+
+// A batch's leaves stay with its time-stamp: a record whose batch-mates are archived and
+// cleaned up still gets its chain. A chain is written only for the record at its own leaf.
+TEST_P(LogStoreTest, BatchChainsOutliveTheirBatchMatesAndBelongToTheirRecord) {
+  LogStore store(open_migrated());
+  const auto a = record("gone", false), b = record("kept", false);
+  auto ids = store.insert({&a}, Clock::now() - std::chrono::hours(24 * 40));
+  auto more = store.insert({&b}, Clock::now());
+  ASSERT_TRUE(ids.ok() && more.ok());
+  auto ts = testing::stamp_as_batch(store, {ids->front(), more->front()});
+  ASSERT_TRUE(ts.ok()) << ts.error().to_string();
+  ASSERT_TRUE(store.mark_archived({ids->front(), more->front()}).ok());
+  ASSERT_EQ(store.delete_archived_before(Clock::now() - std::chrono::hours(24), 100).value(), 1u);
+  auto kept = store.record(more->front());
+  ASSERT_TRUE(kept.ok() && *kept);
+  EXPECT_EQ(store.ts_hash_chain(**kept).value(), ts->chains[1]);
+
+  // A record moved to another leaf of the batch gets no chain, and says why.
+  const storage::Value p[] = {std::int64_t{0}, more->front()};
+  ASSERT_TRUE(store.connection().query("UPDATE messagelog_records SET ts_position = ? WHERE id = ?", p).ok());
+  auto moved = store.record(more->front());
+  ASSERT_TRUE(moved.ok() && *moved) << "reading the record needs no chain";
+  auto chain = store.ts_hash_chain(**moved);
+  ASSERT_FALSE(chain.ok());
+  EXPECT_EQ(chain.error().code(), make_error_code(errc::unreadable));
+  EXPECT_NE(chain.error().detail().find("not the leaf at its place"), std::string::npos) << chain.error().detail();
+  EXPECT_FALSE(container_of(store, **moved).ok());
+}
+
+// A time-stamp that covers nothing any more (another node's covered its records) is not kept.
+TEST_P(LogStoreTest, ATimestampCoveringNothingIsNotKept) {
+  LogStore store(open_migrated());
+  const auto a = record("twice", false);
+  auto ids = store.insert({&a}, Clock::now());
+  ASSERT_TRUE(ids.ok());
+  auto first = testing::stamp_as_batch(store, *ids);
+  ASSERT_TRUE(first.ok());
+  EXPECT_GT(first->timestamp_id, 0);
+  auto second = store.add_timestamp({"other token", "http://tsa", Clock::now(), std::nullopt, {}}, *ids);
+  ASSERT_TRUE(second.ok()) << second.error().to_string();
+  EXPECT_EQ(*second, 0);
+  auto count = store.connection().query("SELECT COUNT(*) FROM messagelog_timestamps");
+  ASSERT_TRUE(count.ok());
+  EXPECT_EQ(storage::as_int((*count)[0][0]), 1);
+  EXPECT_EQ(store.record(ids->front()).value()->timestamp_id, first->timestamp_id);
 }
 
 // Records written before migration 9 moved payloads apart, one time-stamped with its chain

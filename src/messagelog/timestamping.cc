@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/log.h"
+#include "crypto/digest.h"
 #include "crypto/encoding.h"
 #include "messagelog/batch_tree.h"
 #include "messagelog/timestamper.h"
@@ -187,9 +188,12 @@ boost::asio::awaitable<Result<Timestamping::Stamped>> Timestamping::stamp(const 
   ids.reserve(records.size());
   for (const auto& r : records) {
     auto leaf = crypto::base64_decode(r.signature_hash);
-    if (!leaf.ok()) {
-      co_return Error(make_error_code(errc::unreadable),
-                      "record " + std::to_string(r.id) + "'s signature hash is not base64");
+    if (!leaf.ok() || leaf->size() != kLeafBytes) {
+      // A damaged row must not stop every round: its leaf comes from the signature itself.
+      log::warn("a logged record's signature hash is unusable; hashing its signature", {{"record", r.id}});
+      auto stored = store_.signature(r.id);
+      if (!stored.ok()) co_return stored.error();
+      leaf = crypto::sha512(stored->value_or(""));
     }
     leaves.push_back(std::move(leaf).value());
     ids.push_back(r.id);

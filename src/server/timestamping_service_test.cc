@@ -156,7 +156,10 @@ class TimestampingServiceTest : public ::testing::Test {
 };
 
 TEST_F(TimestampingServiceTest, TrafficStopsPastTheFailurePeriodAndResumesWhenTheTsaAnswersAgain) {
-  ASSERT_TRUE(admin::store_configured_tsps(*store_, {{"TEST Test TSA", tsa_url_}}).ok());
+  {
+    auto stored = admin::store_configured_tsps(*store_, {{"TEST Test TSA", tsa_url_}});
+    ASSERT_TRUE(stored.ok()) << stored.error().to_string();
+  }
   log_records(4);
   TimestampingServiceOptions options;
   options.failure_period = 1s;
@@ -223,7 +226,10 @@ TEST_F(TimestampingServiceTest, NoConfiguredServiceRefusesMessagesFromTheStart) 
   EXPECT_TRUE(node_.readiness.reason("timestamping").has_value());
 
   // A service configured later (the admin API) is taken within the refresh.
-  ASSERT_TRUE(admin::store_configured_tsps(*store_, {{"TEST Test TSA", tsa_url_}}).ok());
+  {
+    auto stored = admin::store_configured_tsps(*store_, {{"TEST Test TSA", tsa_url_}});
+    ASSERT_TRUE(stored.ok()) << stored.error().to_string();
+  }
   EXPECT_TRUE(eventually([&] { return service_->check().ok(); }, 5s));
 }
 
@@ -263,7 +269,10 @@ class TimestampingClusterTest : public TimestampingServiceTest {
 };
 
 TEST_F(TimestampingClusterTest, OneNodeTimestampsEveryNodeJudgesByTheSharedStateAndAnotherTakesOver) {
-  ASSERT_TRUE(admin::store_configured_tsps(*store_, {{"TEST Test TSA", tsa_url_}}).ok());
+  {
+    auto stored = admin::store_configured_tsps(*store_, {{"TEST Test TSA", tsa_url_}});
+    ASSERT_TRUE(stored.ok()) << stored.error().to_string();
+  }
   log_records(3);
   TimestampingServiceOptions options;
   options.failure_period = 1s;

@@ -474,6 +474,26 @@ TEST(StoreOpen, SqliteKeptStatementsAnswerRightAndHoldNoSnapshot) {
   EXPECT_EQ(as_int((*ckpt)[0][0]), 0) << "the checkpoint was blocked";
 }
 
+// A transaction that reads and then writes (serverconf::apply, the admin API) commits although
+// another connection wrote in between: it holds the write lock from its start, so the other
+// waits instead of making its first write fail with "database is locked".
+TEST(StoreOpen, SqliteTransactionsThatReadFirstStillCommit) {
+  TempDir dir;
+  auto a = open_sqlite({dir / "r.db"});
+  auto b = open_sqlite({dir / "r.db", std::chrono::milliseconds(50)});
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE((*a)->execute_script("CREATE TABLE t (n INTEGER PRIMARY KEY);").ok());
+  ASSERT_TRUE((*a)->begin().ok());
+  ASSERT_TRUE((*a)->query("SELECT COUNT(*) FROM t").ok());
+  auto other = (*b)->query("INSERT INTO t (n) VALUES (1)");
+  ASSERT_FALSE(other.ok()) << "the other writer waits, then gives up";
+  EXPECT_EQ(other.error().code(), errc::busy);
+  auto mine = (*a)->query("INSERT INTO t (n) VALUES (2)");
+  ASSERT_TRUE(mine.ok()) << mine.error().to_string();
+  ASSERT_TRUE((*a)->commit().ok());
+  EXPECT_TRUE((*b)->query("INSERT INTO t (n) VALUES (1)").ok());
+}
+
 TEST(StoreOpen, PostgresErrorsNameTheServerButNotThePassword) {
   PostgresOptions o;
   o.host = "127.0.0.1";

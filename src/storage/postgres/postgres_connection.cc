@@ -10,6 +10,7 @@
 #include <charconv>
 #include <vector>
 
+#include "base/log.h"
 #include "storage/cluster.h"
 #include "storage/store.h"
 
@@ -201,8 +202,11 @@ class PostgresConnection final : public Connection {
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
     if (timed_out_) {
       timed_out_ = false;
-      return Error(make_error_code(errc::connection_failed),
-                   description_ + ": no answer within " + std::to_string(deadline_.count()) + " ms; the connection is dropped");
+      Error e(make_error_code(errc::connection_failed),
+              description_ + ": no answer within " + std::to_string(deadline_.count()) + " ms; the connection is dropped");
+      // Said here, whichever caller asked: callers that retry quietly would leave it unsaid.
+      log::warn("a database call timed out", {{"error", e.detail()}});
+      return e;
     }
     errc code = errc::query_failed;
     if (PQstatus(conn_) != CONNECTION_OK) code = errc::connection_failed;

@@ -98,8 +98,12 @@ class SqliteConnection final : public Connection {
     return {};
   }
 
+  // Every transaction Roadside opens writes, so each takes the write lock when it begins,
+  // waiting its turn (busy_timeout). A deferred one that read first could not wait: once
+  // another connection had committed since its read, its first write failed at once
+  // ("database is locked").
   Status begin_exclusive() override { return simple("BEGIN IMMEDIATE"); }
-  Status begin() override { return simple("BEGIN"); }
+  Status begin() override { return simple("BEGIN IMMEDIATE"); }
   Status commit() override { return simple("COMMIT"); }
   Status rollback() override { return simple("ROLLBACK"); }
 
