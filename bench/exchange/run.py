@@ -333,6 +333,7 @@ def main():
 
         results = {}  # (chain, req) -> list of runs
         peaks = {}  # (server, req) -> (rss KiB, cpu %)
+        cpu_per_msg = {}  # (server, req) -> CPU µs per message, one per run
         for r in range(ROUNDS):
             for req, (suffix, script) in requests.items():
                 for chain, (base, headers, groups) in chains.items():
@@ -344,6 +345,7 @@ def main():
                     for name in groups:
                         rss, cpu = peaks.get((name, req), (0, 0.0))
                         peaks[(name, req)] = (max(rss, s.peak[name]), max(cpu, s.cpu[name]))
+                        cpu_per_msg.setdefault((name, req), []).append(s.cpu[name] * 1e4 / max(res["rps"], 1.0))
                     print(f"  round {r + 1}/{ROUNDS} {req:12} {chain:9} {res['rps']:9.0f} req/s  p50 {res['p50']:6.2f} ms  p99 {res['p99']:6.2f} ms", flush=True)
 
         med = {k: {m: statistics.median(x[m] for x in v) for m in ("rps", "p50", "p99")} for k, v in results.items()}
@@ -380,12 +382,16 @@ def main():
         print()
         print("The message log's cost: roadside runs variant full (every message logged, time-stamped, archived), "
               "slim none of it.")
-        print("| request     | full/slim req/s (target >= 0.85) | p50 ms full, slim | p99 ms full, slim |")
-        print("|-------------|----------------------------------|-------------------|-------------------|")
+        print("CPU per message: both servers' CPU time during the load over the messages answered (medians).")
+        us = {k: statistics.median(v) for k, v in cpu_per_msg.items()}
+        print("| request     | full/slim req/s (target >= 0.85) | p50 ms full, slim | p99 ms full, slim | CPU µs/message full, slim |")
+        print("|-------------|----------------------------------|-------------------|-------------------|---------------------------|")
         for req in requests:
             m, b = med[("roadside", req)], med[("slim", req)]
+            full_us = us.get(("consumer", req), 0) + us.get(("provider", req), 0)
+            slim_us = us.get(("slim consumer", req), 0) + us.get(("slim provider", req), 0)
             print(f"| {req:11} | {m['rps'] / b['rps']:32.2f} | {m['p50']:8.2f}, {b['p50']:6.2f} | "
-                  f"{m['p99']:8.2f}, {b['p99']:6.2f} |")
+                  f"{m['p99']:8.2f}, {b['p99']:6.2f} | {full_us:12.0f}, {slim_us:12.0f} |")
         if baseline:
             print()
             print(f"baseline: {baseline}")
@@ -396,10 +402,11 @@ def main():
                 print(f"| {req:11} | {m['rps'] / b['rps']:23.2f} | {m['p50']:12.2f}, {b['p50']:12.2f} | "
                       f"{m['p99']:12.2f}, {b['p99']:12.2f} |")
         print()
-        print("| server            | request     | peak RSS MiB (target <= 64) | CPU % of one core |")
-        print("|-------------------|-------------|-----------------------------|-------------------|")
+        print("| server            | request     | peak RSS MiB (target <= 64) | CPU % of one core | CPU µs per message |")
+        print("|-------------------|-------------|-----------------------------|-------------------|--------------------|")
         for (name, req), (rss, cpu) in sorted(peaks.items()):
-            print(f"| {name:17} | {req:11} | {rss / 1024:27.1f} | {cpu:17.0f} |")
+            print(f"| {name:17} | {req:11} | {rss / 1024:27.1f} | {cpu:17.0f} | "
+                  f"{statistics.median(cpu_per_msg[(name, req)]):18.0f} |")
         print()
         print("nginx rows add up the master and its 2 workers; each Roadside server is one process.")
     finally:
