@@ -18,9 +18,9 @@ struct StoredBatch {
   std::vector<std::string> chains;  // each record's ts-hashchain.xml, in order
 };
 
-inline Result<StoredBatch> stamp_as_batch(messagelog::LogStore& store, const std::vector<std::int64_t>& ids,
-                                          const std::string& token = "token",
-                                          std::chrono::system_clock::time_point time = std::chrono::system_clock::now()) {
+inline Result<StoredBatch> stamp_as_batch(
+    messagelog::LogStore& store, const std::vector<std::int64_t>& ids, const std::string& token = "token",
+    std::chrono::system_clock::time_point time = std::chrono::system_clock::now()) {
   std::vector<std::string> leaves;
   messagelog::NewTimestamp ts{token, "http://tsa.example", time, std::nullopt, {}};
   for (auto id : ids) {
