@@ -336,7 +336,8 @@ CREATE TABLE messagelog_state (
     // update a record's small row, never its message and signature again. A batch
     // time-stamp keeps its leaves (the SHA-512 digests of the records' signatures, end to
     // end) and each record its place among them; its ts-hashchain.xml is written when read.
-    // ts_hash_chain stays for records time-stamped before.
+    // ts_hash_chain stays for records time-stamped before. The time-stamp index leaves out
+    // records without one, so a new record does not touch it.
     Migration{9, "message log payloads apart",
               R"sql(
 CREATE TABLE messagelog_payloads (
@@ -354,6 +355,8 @@ ALTER TABLE messagelog_records DROP COLUMN hash_chain_result;
 ALTER TABLE messagelog_records DROP COLUMN hash_chain;
 ALTER TABLE messagelog_records ADD COLUMN ts_position INTEGER;
 ALTER TABLE messagelog_timestamps ADD COLUMN leaves BLOB;
+DROP INDEX messagelog_records_timestamp;
+CREATE INDEX messagelog_records_timestamp ON messagelog_records (timestamp_id) WHERE timestamp_id IS NOT NULL;
 )sql",
               R"sql(
 CREATE TABLE messagelog_payloads (
@@ -371,6 +374,8 @@ ALTER TABLE messagelog_records DROP COLUMN hash_chain_result;
 ALTER TABLE messagelog_records DROP COLUMN hash_chain;
 ALTER TABLE messagelog_records ADD COLUMN ts_position INTEGER;
 ALTER TABLE messagelog_timestamps ADD COLUMN leaves BYTEA;
+DROP INDEX messagelog_records_timestamp;
+CREATE INDEX messagelog_records_timestamp ON messagelog_records (timestamp_id) WHERE timestamp_id IS NOT NULL;
 )sql"},
 };
 
