@@ -279,6 +279,34 @@ TEST_P(LogStoreTest, BatchChainsOutliveTheirBatchMatesAndBelongToTheirRecord) {
   EXPECT_FALSE(container_of(store, **moved).ok());
 }
 
+// Two nodes time-stamp overlapping records (a lease handover): each record keeps the first
+// time-stamp that covered it, and every record's chain, from whichever batch, verifies.
+TEST_P(LogStoreTest, OverlappingBatchesOfTwoNodesEachGiveVerifiableChains) {
+  LogStore a(open_migrated()), b(open());
+  const auto r1 = record("n1", false), r2 = record("n2", false), r3 = record("n3", false);
+  auto ids = a.insert({&r1, &r2, &r3}, Clock::now());
+  ASSERT_TRUE(ids.ok());
+  auto first = testing::stamp_as_batch(a, {(*ids)[0], (*ids)[1]});
+  auto second = testing::stamp_as_batch(b, *ids);  // the other node's view was older
+  ASSERT_TRUE(first.ok() && second.ok());
+  const std::vector<const MessageRecordInput*> inputs = {&r1, &r2, &r3};
+  for (std::size_t i = 0; i < 3; ++i) {
+    auto r = a.record((*ids)[i]);
+    ASSERT_TRUE(r.ok() && *r);
+    const auto& batch = i < 2 ? *first : *second;
+    EXPECT_EQ((*r)->timestamp_id, batch.timestamp_id) << i;
+    auto chain = a.ts_hash_chain(**r);
+    ASSERT_TRUE(chain.ok()) << chain.error().to_string();
+    xml::HashChainCheck check;
+    check.resolve = [&](std::string_view uri) -> std::optional<std::string> {
+      if (uri != "/META-INF/signatures.xml") return std::nullopt;
+      return inputs[i]->signature;
+    };
+    check.all_inputs = {"/META-INF/signatures.xml"};
+    EXPECT_TRUE(xml::verify_hash_chain(batch.result, chain->value(), check).ok()) << i;
+  }
+}
+
 // A time-stamp that covers nothing any more (another node's covered its records) is not kept.
 TEST_P(LogStoreTest, ATimestampCoveringNothingIsNotKept) {
   LogStore store(open_migrated());
