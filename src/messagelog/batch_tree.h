@@ -7,7 +7,6 @@
 
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "base/result.h"
 #include "xml/hashchain.h"
@@ -16,9 +15,8 @@ namespace roadside::messagelog {
 
 inline constexpr std::size_t kLeafBytes = 64;  // a SHA-512 digest
 
-// The tree over `leaves` (each kLeafBytes, raw) in order.
-Result<xml::HashTree> batch_tree(const std::vector<std::string>& leaves);
-// The same from leaves stored end to end, as messagelog_timestamps.leaves keeps them.
-Result<xml::HashTree> batch_tree(std::string_view packed_leaves);
+// The tree over `leaves`: kLeafBytes raw digests end to end, in order, as
+// messagelog_timestamps.leaves keeps them.
+Result<xml::HashTree> batch_tree(std::string_view leaves);
 
 }  // namespace roadside::messagelog

@@ -229,15 +229,13 @@ Result<const xml::HashTree*> LogStore::batch(std::int64_t timestamp_id) {
   if (rows.empty()) {
     return Error(make_error_code(errc::unreadable), "time-stamp " + std::to_string(timestamp_id) + " is missing");
   }
-  std::string leaves = storage::as_text(rows[0][0]).value_or("");
-  ROADSIDE_TRY(xml::HashTree tree, batch_tree(leaves));
+  ROADSIDE_TRY(xml::HashTree tree, batch_tree(storage::as_text(rows[0][0]).value_or("")));
   // The stored leaves must give the time-stamped result: else no chain would verify.
   if (tree.result() != storage::as_text(rows[0][1]).value_or("")) {
     return Error(make_error_code(errc::unreadable),
                  "time-stamp " + std::to_string(timestamp_id) + "'s leaves do not give its hash chain result");
   }
   tree_ = std::move(tree);
-  tree_leaves_ = std::move(leaves);
   tree_timestamp_id_ = timestamp_id;
   return &*tree_;
 }
@@ -254,8 +252,7 @@ Result<std::optional<std::string>> LogStore::ts_hash_chain(const StoredRecord& r
   }
   // The leaf there must be the record's own signature, or its chain would prove another's.
   const auto leaf = crypto::base64_decode(record.signature_hash);
-  if (!leaf.ok() ||
-      *leaf != std::string_view(tree_leaves_).substr(static_cast<std::size_t>(position) * kLeafBytes, kLeafBytes)) {
+  if (!leaf.ok() || *leaf != tree->leaf_value(static_cast<std::size_t>(position))) {
     return Error(make_error_code(errc::unreadable),
                  who + "'s signature is not the leaf at its place in its time-stamp's batch");
   }

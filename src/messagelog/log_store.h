@@ -31,9 +31,9 @@
 #include "base/identifiers.h"
 #include "base/result.h"
 #include "messagelog/sealer.h"
-#include "xml/hashchain.h"
 #include "net/payload.h"
 #include "storage/store.h"
+#include "xml/hashchain.h"
 
 namespace roadside::messagelog {
 
@@ -190,7 +190,6 @@ class LogStore {
   // The tree of the last batch a chain was written from: the archiver and /asic read a
   // batch's records one after another.
   std::int64_t tree_timestamp_id_ = 0;
-  std::string tree_leaves_;
   std::optional<xml::HashTree> tree_;
 };
 

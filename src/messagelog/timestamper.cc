@@ -31,9 +31,8 @@ boost::asio::awaitable<Result<Timestamp>> request_timestamp(net::HttpClient& cli
 }
 
 Result<BatchTimestampChains> batch_timestamp_chains(const std::vector<std::string>& signatures) {
-  std::vector<std::string> leaves;
-  leaves.reserve(signatures.size());
-  for (const auto& s : signatures) leaves.push_back(crypto::sha512(s));
+  std::string leaves;
+  for (const auto& s : signatures) leaves += crypto::sha512(s);
   ROADSIDE_TRY(xml::HashTree tree, batch_tree(leaves));
   BatchTimestampChains out{tree.result(), {}};
   for (std::size_t i = 0; i < tree.size(); ++i) out.chains.push_back(tree.chain(i));

@@ -182,8 +182,8 @@ boost::asio::awaitable<Result<Timestamping::Stamped>> Timestamping::stamp(const 
               {{"record", records.front().id}, {"error", sig.error().detail()}});
   }
   // The leaves are the signature hashes the records keep: no signature is read again.
-  std::vector<std::string> leaves;
-  leaves.reserve(records.size());
+  NewTimestamp ts;
+  ts.leaves.reserve(records.size() * kLeafBytes);
   std::vector<std::int64_t> ids;
   ids.reserve(records.size());
   for (const auto& r : records) {
@@ -195,16 +195,17 @@ boost::asio::awaitable<Result<Timestamping::Stamped>> Timestamping::stamp(const 
       if (!stored.ok()) co_return stored.error();
       leaf = crypto::sha512(stored->value_or(""));
     }
-    leaves.push_back(std::move(leaf).value());
+    ts.leaves += leaf.value();
     ids.push_back(r.id);
   }
-  auto tree = batch_tree(leaves);
+  auto tree = batch_tree(ts.leaves);
   if (!tree.ok()) co_return tree.error();
   auto got = co_await ask(tsas, tree.value().result());
   if (!got.ok()) co_return got.error();
-  NewTimestamp ts{got.value().token, got.value().url, clock_.now(), tree.value().result(), {}};
-  ts.leaves.reserve(leaves.size() * kLeafBytes);
-  for (const auto& leaf : leaves) ts.leaves += leaf;
+  ts.token = got.value().token;
+  ts.tsa_url = got.value().url;
+  ts.time = clock_.now();
+  ts.hash_chain_result = tree.value().result();
   auto id = store_.add_timestamp(ts, ids);
   if (!id.ok()) co_return id.error();
   co_return got;

@@ -85,6 +85,12 @@ class TimestampingServiceTest : public ::testing::Test {
     tsa_thread_ = std::thread([this] { tsa_io_.run(); });
   }
 
+  // The testbed's TSA as the server's configured time-stamping service (the admin API's way).
+  void configure_tsa() {
+    auto stored = admin::store_configured_tsps(*store_, {{"TEST Test TSA", tsa_url_}});
+    ASSERT_TRUE(stored.ok()) << stored.error().to_string();
+  }
+
   void TearDown() override {
     node_.stop();
     if (tsa_) tsa_->stop_blocking(1s);
@@ -156,10 +162,7 @@ class TimestampingServiceTest : public ::testing::Test {
 };
 
 TEST_F(TimestampingServiceTest, TrafficStopsPastTheFailurePeriodAndResumesWhenTheTsaAnswersAgain) {
-  {
-    auto stored = admin::store_configured_tsps(*store_, {{"TEST Test TSA", tsa_url_}});
-    ASSERT_TRUE(stored.ok()) << stored.error().to_string();
-  }
+  ASSERT_NO_FATAL_FAILURE(configure_tsa());
   log_records(4);
   TimestampingServiceOptions options;
   options.failure_period = 1s;
@@ -226,10 +229,7 @@ TEST_F(TimestampingServiceTest, NoConfiguredServiceRefusesMessagesFromTheStart) 
   EXPECT_TRUE(node_.readiness.reason("timestamping").has_value());
 
   // A service configured later (the admin API) is taken within the refresh.
-  {
-    auto stored = admin::store_configured_tsps(*store_, {{"TEST Test TSA", tsa_url_}});
-    ASSERT_TRUE(stored.ok()) << stored.error().to_string();
-  }
+  ASSERT_NO_FATAL_FAILURE(configure_tsa());
   EXPECT_TRUE(eventually([&] { return service_->check().ok(); }, 5s));
 }
 
@@ -269,10 +269,7 @@ class TimestampingClusterTest : public TimestampingServiceTest {
 };
 
 TEST_F(TimestampingClusterTest, OneNodeTimestampsEveryNodeJudgesByTheSharedStateAndAnotherTakesOver) {
-  {
-    auto stored = admin::store_configured_tsps(*store_, {{"TEST Test TSA", tsa_url_}});
-    ASSERT_TRUE(stored.ok()) << stored.error().to_string();
-  }
+  ASSERT_NO_FATAL_FAILURE(configure_tsa());
   log_records(3);
   TimestampingServiceOptions options;
   options.failure_period = 1s;

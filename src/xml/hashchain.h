@@ -85,6 +85,9 @@ class HashTree {
   std::size_t size() const { return leaves_.size(); }
   // The HashChain of input `index` (< size()).
   std::string chain(std::size_t index) const;
+  // The digest input `index` (< size()) gives its parent step: its part's digest, or the
+  // value of its own step when it has several parts.
+  const std::string& leaf_value(std::size_t index) const { return nodes_[leaves_.at(index)].value; }
 
  private:
   struct Node {

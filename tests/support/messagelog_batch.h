@@ -21,14 +21,12 @@ struct StoredBatch {
 inline Result<StoredBatch> stamp_as_batch(
     messagelog::LogStore& store, const std::vector<std::int64_t>& ids, const std::string& token = "token",
     std::chrono::system_clock::time_point time = std::chrono::system_clock::now()) {
-  std::vector<std::string> leaves;
   messagelog::NewTimestamp ts{token, "http://tsa.example", time, std::nullopt, {}};
   for (auto id : ids) {
     ROADSIDE_TRY(auto signature, store.signature(id));
-    leaves.push_back(crypto::sha512(signature.value_or("")));
-    ts.leaves += leaves.back();
+    ts.leaves += crypto::sha512(signature.value_or(""));
   }
-  ROADSIDE_TRY(xml::HashTree tree, messagelog::batch_tree(leaves));
+  ROADSIDE_TRY(xml::HashTree tree, messagelog::batch_tree(ts.leaves));
   ts.hash_chain_result = tree.result();
   StoredBatch out;
   ROADSIDE_TRY(out.timestamp_id, store.add_timestamp(ts, ids));

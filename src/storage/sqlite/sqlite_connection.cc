@@ -6,6 +6,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <functional>
+#include <string_view>
 #include <unordered_map>
 
 #include "storage/store.h"
@@ -114,14 +116,13 @@ class SqliteConnection final : public Connection {
   static constexpr std::size_t kMaxStatements = 64;
 
   Result<sqlite3_stmt*> prepared(std::string_view sql) {
-    std::string key(sql);
-    if (auto it = statements_.find(key); it != statements_.end()) return it->second;
+    if (auto it = statements_.find(sql); it != statements_.end()) return it->second;
     sqlite3_stmt* raw = nullptr;
     if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &raw, nullptr) != SQLITE_OK) {
       return error(errc::query_failed, "preparing statement");
     }
     if (statements_.size() >= kMaxStatements) forget_statements();
-    statements_.emplace(std::move(key), raw);
+    statements_.emplace(std::string(sql), raw);
     return raw;
   }
 
@@ -142,7 +143,12 @@ class SqliteConnection final : public Connection {
 
   sqlite3* db_;
   std::string path_;
-  std::unordered_map<std::string, sqlite3_stmt*> statements_;
+  // Looked up by string_view: a hit allocates nothing.
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, sqlite3_stmt*, TextHash, std::equal_to<>> statements_;
 };
 
 }  // namespace
