@@ -55,10 +55,12 @@ test-kubernetes:
 demo: build
 	@bash scripts/demo.sh $(BUILD)/src/cli/roadside
 
-# Requests/s, latency, RSS and CPU through Roadside beside nginx and a direct call (bench/).
+# Requests/s, latency, RSS and CPU through Roadside beside nginx and a direct call, then the
+# message log's write cost alone (bench/).
 bench:
 	$(MAKE) build PRESET=release
 	/usr/bin/python3 bench/exchange/run.py build/release/src/cli/roadside $(BENCH_BASELINE)
+	build/release/bench/roadside-bench-messagelog --dir build/bench/messagelog
 
 # Every libFuzzer target for FUZZ_SECONDS each (default 600), one after another, built with
 # clang in build/fuzz (tests/fuzz/run.sh). Not in `make test` or CI: the ten take over an hour
