@@ -10,6 +10,8 @@ find_package(CLI11 2.1 REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(PostgreSQL REQUIRED)
 find_package(LibXml2 REQUIRED)
+# zlib: gzip for the operational data payload (libzip-dev brings zlib1g-dev).
+find_package(ZLIB REQUIRED)
 # libzip via pkg-config: Debian's CMake package for it requires the zipcmp/zipmerge/ziptool
 # binaries, which nothing here needs.
 find_package(PkgConfig REQUIRED)

@@ -377,6 +377,29 @@ ALTER TABLE messagelog_timestamps ADD COLUMN leaves BYTEA;
 DROP INDEX messagelog_records_timestamp;
 CREATE INDEX messagelog_records_timestamp ON messagelog_records (timestamp_id) WHERE timestamp_id IS NOT NULL;
 )sql"},
+    // Operational monitoring (src/opmon): the records the recorder gathers, a batch per row
+    // (JSON lines), with the span of their monitoringDataTs; queries and cleanup go by last_ts.
+    Migration{10, "operational monitoring",
+              R"sql(
+CREATE TABLE opmon_batches (
+  id       INTEGER PRIMARY KEY AUTOINCREMENT,
+  first_ts INTEGER NOT NULL,
+  last_ts  INTEGER NOT NULL,
+  records  INTEGER NOT NULL,
+  data     BLOB NOT NULL
+);
+CREATE INDEX opmon_batches_last_ts ON opmon_batches (last_ts);
+)sql",
+              R"sql(
+CREATE TABLE opmon_batches (
+  id       BIGSERIAL PRIMARY KEY,
+  first_ts BIGINT NOT NULL,
+  last_ts  BIGINT NOT NULL,
+  records  BIGINT NOT NULL,
+  data     BYTEA NOT NULL
+);
+CREATE INDEX opmon_batches_last_ts ON opmon_batches (last_ts);
+)sql"},
 };
 
 }  // namespace

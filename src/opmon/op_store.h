@@ -1,0 +1,51 @@
+// The operational data records in the database (migration 10, table opmon_batches): the
+// recorder writes what it has gathered as one row, its records as JSON lines, with the span
+// of their monitoringDataTs, so a query reads only the rows that overlap its window and a
+// busy server pays for one insert a second, not one per message.
+//
+// A query answers as X-Road's op-monitor daemon does (OperationalDataRecordManager): records
+// in the window, oldest first, at most `max` of them, except that a second is never split
+// (the records of the last second taken all come along); when some were left out, the next
+// query starts at next_records_from. X-Road sets it only when a left-out record passes the
+// client filter; here, when any record of the window was left out (the next query may then
+// be empty).
+//
+// An OpStore owns one connection and is not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "base/result.h"
+#include "opmon/record.h"
+#include "storage/store.h"
+
+namespace roadside::opmon {
+
+struct OpQueryResult {
+  std::vector<OpRecord> records;  // oldest first
+  std::optional<std::int64_t> next_records_from;
+};
+
+class OpStore {
+ public:
+  explicit OpStore(std::unique_ptr<storage::Connection> connection);
+
+  // Writes `records` (at least one) as one row in one transaction.
+  Status append(const std::vector<OpRecord>& records);
+  // The records with monitoringDataTs in [from_s, to_s] that `match` accepts (see above).
+  // REQUIRES: max > 0.
+  Result<OpQueryResult> query(std::int64_t from_s, std::int64_t to_s, std::size_t max,
+                              const std::function<bool(const OpRecord&)>& match);
+  // Deletes the rows whose records are all older than `before_s`; returns how many records
+  // went with them.
+  Result<std::int64_t> delete_before(std::int64_t before_s);
+
+ private:
+  std::unique_ptr<storage::Connection> conn_;
+};
+
+}  // namespace roadside::opmon
