@@ -8,6 +8,8 @@
 
 #include "base/files.h"
 #include "support/test_support.h"
+#include "xml/dom.h"
+#include "xml/schema.h"
 
 namespace roadside::opmon {
 namespace {
@@ -179,6 +181,22 @@ TEST_F(AnswerTest, ACutAndAWindowReachingNowSayWhereToGoOn) {
   ASSERT_TRUE(recent.ok());
   EXPECT_EQ(recent->records_count, 2u);
   EXPECT_EQ(recent->next_records_from, 1002);
+}
+
+TEST_F(AnswerTest, TheBodyIsValidAgainstXRoadsSchema) {
+  ROADSIDE_REQUIRE_VECTORS(vectors);
+  auto schema = xml::Schema::load(vectors / "xroad/monitoring/opmon/schemas/op-monitoring.xsd");
+  ASSERT_TRUE(schema.ok()) << schema.error().to_string();
+  OperationalDataQuery q = as("MEMBER:DEV/COM/1002", true);
+  q.max_records = 1;
+  for (std::int64_t to : {999, 2000}) {  // no record, and a cut with nextRecordsFrom
+    auto r = answer_operational_data(*store_, {0, to, std::nullopt, {}}, q);
+    ASSERT_TRUE(r.ok());
+    auto doc = xml::Document::parse(r->body_xml);
+    ASSERT_TRUE(doc.ok()) << r->body_xml;
+    auto valid = schema->validate(doc->root());
+    EXPECT_TRUE(valid.ok()) << valid.error().to_string() << "\n" << r->body_xml;
+  }
 }
 
 TEST_F(AnswerTest, XRoadsWindowChecks) {
