@@ -38,12 +38,15 @@ Status OpStore::append(const std::vector<OpRecord>& records) {
 }
 
 Result<OpQueryResult> OpStore::query(std::int64_t from_s, std::int64_t to_s, std::size_t max,
-                                     const std::function<bool(const OpRecord&)>& match) {
+                                     const std::function<bool(const OpRecord&)>& match, std::size_t max_scanned) {
   OpQueryResult out;
   std::vector<OpRecord>& taken = out.records;
   // The second of the max-th oldest record taken so far: nothing later is answered.
   std::int64_t cut = std::numeric_limits<std::int64_t>::max();
   bool left_out = false;
+  // Where reading stopped for the scan budget: every record before it has been seen.
+  std::optional<std::int64_t> stopped_at;
+  std::size_t scanned = 0;
   std::int64_t after_first = std::numeric_limits<std::int64_t>::min(), after_id = 0;
   for (bool more = true; more;) {
     const Value p[] = {from_s, to_s, after_first, after_first, after_id, kRowsPerRead};
@@ -54,10 +57,18 @@ Result<OpQueryResult> OpStore::query(std::int64_t from_s, std::int64_t to_s, std
     if (!rows.ok()) return store_failed(rows.error());
     more = static_cast<std::int64_t>(rows->size()) == kRowsPerRead;
     for (const auto& row : *rows) {
+      const std::int64_t previous_first = after_first;
       after_id = storage::as_int(row[0]).value_or(0);
       after_first = storage::as_int(row[1]).value_or(0);
       if (after_first > cut) {  // this row and every later one start after the cut
         left_out = true;
+        more = false;
+        break;
+      }
+      // Over budget, stop where a new second starts inside the window, so the answer ends on a
+      // whole second and the next query goes on from it.
+      if (scanned >= max_scanned && after_first > previous_first && after_first > from_s) {
+        stopped_at = after_first;
         more = false;
         break;
       }
@@ -68,6 +79,7 @@ Result<OpQueryResult> OpStore::query(std::int64_t from_s, std::int64_t to_s, std
         auto json = nlohmann::json::parse(data.begin() + static_cast<std::ptrdiff_t>(at),
                                           data.begin() + static_cast<std::ptrdiff_t>(end), nullptr, false);
         at = end + 1;
+        ++scanned;
         auto record = from_json(json);
         if (!record.ok()) return record.error();
         const std::int64_t ts = record->monitoring_data_ts;
@@ -90,9 +102,12 @@ Result<OpQueryResult> OpStore::query(std::int64_t from_s, std::int64_t to_s, std
       }
     }
   }
+  if (stopped_at) std::erase_if(taken, [&](const OpRecord& r) { return r.monitoring_data_ts >= *stopped_at; });
   std::stable_sort(taken.begin(), taken.end(),
                    [](const OpRecord& a, const OpRecord& b) { return a.monitoring_data_ts < b.monitoring_data_ts; });
   if (left_out && cut < to_s) out.next_records_from = cut + 1;
+  if (stopped_at && (!out.next_records_from || *stopped_at < *out.next_records_from))
+    out.next_records_from = stopped_at;
   return out;
 }
 

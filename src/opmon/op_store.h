@@ -37,9 +37,11 @@ class OpStore {
   // Writes `records` (at least one) as one row in one transaction.
   Status append(const std::vector<OpRecord>& records);
   // The records with monitoringDataTs in [from_s, to_s] that `match` accepts (see above).
-  // REQUIRES: max > 0.
+  // Reading stops once about `max_scanned` stored records have been read (a client's filter
+  // may match few of many): the answer then ends before the second it stopped at, and
+  // next_records_from names it. REQUIRES: max > 0.
   Result<OpQueryResult> query(std::int64_t from_s, std::int64_t to_s, std::size_t max,
-                              const std::function<bool(const OpRecord&)>& match);
+                              const std::function<bool(const OpRecord&)>& match, std::size_t max_scanned = 200'000);
   // Deletes the rows whose records are all older than `before_s`; returns how many records
   // went with them.
   Result<std::int64_t> delete_before(std::int64_t before_s);

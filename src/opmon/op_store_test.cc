@@ -63,6 +63,27 @@ TEST_P(OpStoreTest, ACutOverManyBatchesReadsOnlyWhatItNeeds) {
   EXPECT_EQ(q->next_records_from, 1005);
 }
 
+TEST_P(OpStoreTest, AScanBudgetEndsTheAnswerOnAWholeSecondAndTheNextQueriesGoOn) {
+  OpStore store(open_migrated());
+  for (std::int64_t b = 0; b < 10; ++b) ASSERT_TRUE(store.append({at(1000 + b, "A"), at(1000 + b, "A")}).ok());
+  ASSERT_TRUE(store.append({at(1009, "B")}).ok());
+  const auto only_b = [](const OpRecord& r) { return r.client_member_code == "B"; };
+  auto first = store.query(1000, 2000, 100, only_b, 6);
+  ASSERT_TRUE(first.ok()) << first.error().to_string();
+  EXPECT_TRUE(first->records.empty());
+  EXPECT_EQ(first->next_records_from, 1003);  // three seconds read whole
+  std::vector<std::int64_t> found;
+  int queries = 1;
+  for (auto next = first->next_records_from; next; ++queries) {
+    auto q = store.query(*next, 2000, 100, only_b, 6);
+    ASSERT_TRUE(q.ok());
+    for (auto t : times(*q)) found.push_back(t);
+    next = q->next_records_from;
+    ASSERT_LT(queries, 10) << "no progress";
+  }
+  EXPECT_EQ(found, (std::vector<std::int64_t>{1009}));
+}
+
 TEST_P(OpStoreTest, TheFilterDecidesBeforeTheCut) {
   OpStore store(open_migrated());
   ASSERT_TRUE(store.append({at(100, "A"), at(101, "B"), at(102, "A"), at(103, "B")}).ok());

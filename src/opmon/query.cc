@@ -93,7 +93,8 @@ Result<OperationalDataResponse> answer_operational_data(OpStore& store, const Op
     if (requester && !in_role(r, *requester, true) && !in_role(r, *requester, false)) return false;
     return !request.service_provider || in_role(r, *request.service_provider, false);
   };
-  ROADSIDE_TRY(OpQueryResult found, store.query(request.records_from, to, query.max_records, match));
+  ROADSIDE_TRY(OpQueryResult found,
+               store.query(request.records_from, to, query.max_records, match, query.max_scanned_records));
   if (found.next_records_from) out.next_records_from = found.next_records_from;
 
   nlohmann::json records = nlohmann::json::array();

@@ -42,6 +42,9 @@ struct OperationalDataQuery {
   std::int64_t now_s = 0;
   std::int64_t offset_s = 60;        // records-available-timestamp-offset-seconds
   std::size_t max_records = 10'000;  // max-records-in-payload
+  // Stored records one query may read, whatever its filter matches: a plain client's window
+  // over a busy server ends early, with nextRecordsFrom, instead of reading everything.
+  std::size_t max_scanned_records = 200'000;
 };
 
 struct OperationalDataResponse {

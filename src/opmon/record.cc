@@ -96,7 +96,8 @@ Result<OutputSpec> OutputSpec::of(const std::vector<std::string>& output_fields,
   OutputSpec spec;
   for (const auto& name : output_fields) {
     if (name != kMonitoringDataTs && !find_field(name)) {
-      return Error(make_error_code(errc::invalid_request), "Unknown output field in search criteria: " + name);
+      return Error(make_error_code(errc::invalid_request),
+                   "Unknown output field in search criteria: " + name.substr(0, 64));
     }
   }
   if (output_fields.empty()) {
