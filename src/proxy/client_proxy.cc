@@ -11,6 +11,7 @@
 #include "proxy/asic_handler.h"
 #include "proxy/local_client.h"
 #include "proxy/logging.h"
+#include "proxy/op_record.h"
 #include "proxy/peer_transport.h"
 #include "proxy/rest.h"
 #include "proxy/transport.h"
@@ -50,28 +51,44 @@ asio::awaitable<void> ClientProxy::handle(net::ServerExchange& ex) {
   const std::string accept(req[http::field::accept]);
   Result<Answer> result = Error();
   const Snapshot snap = ctx_.snapshot();
+  opmon::OpRecord op;  // the message's operational data, when it is an X-Road message
+  op.security_server_type = "Client";
+  op.request_in_ts = unix_ms(*ctx_.clock);
+  bool monitored = true;
   const bool rest = target.rfind("/r1/", 0) == 0;
   if (rest) {
-    result = co_await process_rest(ex, &snap);
+    result = co_await process_rest(ex, &snap, &op);
   } else if (req.method() == http::verb::get && (target == "/listClients" || target.rfind("/listClients?", 0) == 0)) {
+    monitored = false;
     auto list = list_clients(ex, snap);
     result =
         list.ok() ? Result<Answer>(Answer{Reply::of(std::move(list).value()), false}) : Result<Answer>(list.error());
   } else if (req.method() == http::verb::get && is_retrieval_target(target)) {
+    monitored = false;
     co_await serve_retrieval(ex, ctx_, snap);  // answers itself, errors included
   } else if (req.method() == http::verb::post) {
-    result = co_await process_soap(ex, &snap);
+    result = co_await process_soap(ex, &snap, &op);
   } else {
     result = fail(errc::bad_request, "not an X-Road request: REST requests go to /r1/..., SOAP requests are POSTed");
   }
   if (ex.responded()) co_return;
+  monitored = monitored && ctx_.op_monitor;
   if (result.ok()) {
     (result->fault ? failed_ : ok_).inc();
+    if (monitored) {
+      if (result->fault) op.succeeded = false;  // a fault passed on: the provider's or the service's
+      finish(op, *ctx_.clock, nullptr);
+      ctx_.op_monitor(std::move(op));
+    }
     (void)co_await ex.respond_payload(std::move(result->response.head), std::move(result->response.body));
     co_return;
   }
   failed_.inc();
   const Fault f = make_fault(result.error(), Side::client_proxy);
+  if (monitored) {
+    finish(op, *ctx_.clock, &f);
+    ctx_.op_monitor(std::move(op));
+  }
   log::warn("request failed", {{"component", "clientproxy"},
                                {"code", f.code},
                                {"error", f.message},
@@ -241,7 +258,7 @@ asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(const Sna
                                                                        XRoadId client, XRoadId provider,
                                                                        std::optional<XRoadId> target_server,
                                                                        std::string request_id, std::string query_id,
-                                                                       HeaderList http_headers) {
+                                                                       HeaderList http_headers, opmon::OpRecord* op) {
   // Nothing is sent that could not be logged (X-Road: time-stamping failed for too long).
   if (ctx_.message_log) {
     if (auto st = ctx_.message_log->check_can_log(); !st.ok()) co_return st.error();
@@ -276,9 +293,11 @@ asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(const Sna
   http_headers.push_back({"x-road-request-id", request_id});
   Result<net::ClientResponse> answer = Error();
   const globalconf::SecurityServer* contacted = nullptr;
+  op->request_out_ts = unix_ms(*ctx_.clock);
   for (const auto* server : servers) {
     answer = co_await ctx_.peers->send(server, &encoded, &http_headers);
     contacted = server;
+    op->service_security_server_address = server->address;
     if (answer.ok()) break;
     if (!fastest_key.empty() && server == servers.front()) forget_fastest(fastest_key);
     // Failover happens at connect time only (as X-Road's): once a byte of the request may
@@ -287,6 +306,7 @@ asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(const Sna
     log::warn("security server unreachable, trying the next",
               {{"server", server->id.to_string()}, {"error", answer.error().detail()}});
   }
+  op->response_in_ts = unix_ms(*ctx_.clock);
   if (!answer.ok()) {
     // The request may have reached the server: X-Road's io_error, under service_failed.
     if (contacted && answer.error().code() == net::make_error_code(net::errc::closed)) {
@@ -345,11 +365,15 @@ asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(const Sna
   co_return out;
 }
 
-asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_rest(net::ServerExchange& ex, const Snapshot* snap) {
+asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_rest(net::ServerExchange& ex, const Snapshot* snap,
+                                                                       opmon::OpRecord* op) {
   const auto& req = ex.request();
   const std::string target_text(req.target());
+  op->rest_method = std::string(req.method_string());
   auto target = parse_rest_target(target_text);
   if (!target.ok()) co_return fail(errc::bad_request, "the request path names no service: " + target.error().detail());
+  set_service(*op, target->service);
+  op->rest_path = target->path.substr(0, 255);
   // Refused here what the provider's server would refuse (it normalises the path again).
   if (auto path = normalize_service_path(target->path); !path.ok()) co_return path.error();
   if (auto st = check_query(target->query); !st.ok()) co_return st.error();
@@ -358,6 +382,7 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_rest(net::Serv
   if (!client_text) co_return fail(errc::missing_header_field, "the X-Road-Client header is missing");
   auto client = parse_rest_client(*client_text);
   if (!client.ok()) co_return fail(errc::bad_request, "X-Road-Client: " + client.error().detail());
+  set_client(*op, *client);
   std::optional<XRoadId> target_server;  // PR-REST's X-Road-Security-Server: INSTANCE/CLASS/MEMBER/SERVERCODE
   if (const auto server_text = last_header(headers, "X-Road-Security-Server")) {
     auto server = parse_rest_path(ObjectType::server, *server_text);
@@ -400,10 +425,17 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_rest(net::Serv
   HeaderList http_headers;
   http_headers.push_back({"x-road-message-type", "REST"});
   std::string query_id = last_header(head.headers, "x-road-id").value_or("");
+  set_message_ids(*op, query_id.substr(0, 255), last_header(head.headers, "x-road-userid").value_or("").substr(0, 255),
+                  last_header(head.headers, "x-road-issue").value_or("").substr(0, 255));
+  op->x_request_id = request_id;
+  op->request_size = static_cast<std::int64_t>(request.body ? request.body->size() : 0);
+  op->request_attachment_count = 0;
   auto answer = co_await exchange(snap, std::move(request), *client, target->service.service_provider(),
-                                  std::move(target_server), request_id, std::move(query_id), std::move(http_headers));
+                                  std::move(target_server), request_id, std::move(query_id), std::move(http_headers), op);
   if (!answer.ok()) co_return answer.error();
   if (answer->fault) {
+    op->fault_code = answer->fault->code;
+    op->fault_string = answer->fault->message.substr(0, 2048);
     co_return Answer{
         Reply::of(rest_error_response(*answer->fault, std::string(req[http::field::accept]), req.version())), true};
   }
@@ -419,6 +451,9 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_rest(net::Serv
                              "the response's X-Road-Request-Hash does not match the request");
   }
 
+  op->status_code = rh->status;
+  op->response_size = static_cast<std::int64_t>(response.body ? response.body->size() : 0);
+  op->response_attachment_count = 0;
   Reply out;
   out.head.result(static_cast<http::status>(rh->status));
   out.head.version(req.version());
@@ -430,7 +465,8 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_rest(net::Serv
   co_return Answer{std::move(out), false};
 }
 
-asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_soap(net::ServerExchange& ex, const Snapshot* snap) {
+asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_soap(net::ServerExchange& ex, const Snapshot* snap,
+                                                                       opmon::OpRecord* op) {
   const auto& req = ex.request();
   // SOAPAction, when sent and not empty, is a quoted string (SOAP 1.1 §6.1.1; X-Road refuses others).
   if (auto action = req.find("SOAPAction"); action != req.end() && !action->value().empty()) {
@@ -459,6 +495,12 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_soap(net::Serv
   if (!env.ok()) co_return env.error();
   const XRoadId client = *env->header.client;
   const XRoadId service = *env->header.service;
+  set_client(*op, client);
+  set_service(*op, service);
+  set_message_ids(*op, env->header.id, env->header.user_id, env->header.issue);
+  op->message_protocol_version = env->header.protocol_version;
+  op->request_size = static_cast<std::int64_t>(message->soap.size());
+  op->request_attachment_count = static_cast<std::int64_t>(message->attachments.size());
   if (auto st = check_local_client(*snap, client, ex.peer()); !st.ok()) co_return st.error();
   const std::string request_hash = soap_request_hash(message->soap);
 
@@ -469,14 +511,19 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_soap(net::Serv
   request.attachments = std::move(message->attachments);
   held.shrink_to(2 * held.taken() / kSoapMemoryWeight);
   const std::string request_id = Random::system().uuid();
+  op->x_request_id = request_id;
   HeaderList http_headers;
   http_headers.push_back({"x-original-content-type", content_type});
   if (auto action = req.find("SOAPAction"); action != req.end())
     http_headers.push_back({"x-original-soapaction", std::string(action->value())});
   auto answer = co_await exchange(snap, std::move(request), client, service.service_provider(),
-                                  env->header.security_server, request_id, env->header.id, std::move(http_headers));
+                                  env->header.security_server, request_id, env->header.id, std::move(http_headers), op);
   if (!answer.ok()) co_return answer.error();
-  if (answer->fault) co_return Answer{Reply::of(soap_error_response(*answer->fault, req.version())), true};
+  if (answer->fault) {
+    op->fault_code = answer->fault->code;
+    op->fault_string = answer->fault->message.substr(0, 2048);
+    co_return Answer{Reply::of(soap_error_response(*answer->fault, req.version())), true};
+  }
 
   // The response answers this request: same client, service and id, and the request's hash.
   TransportMessage& response = answer->message;
@@ -494,6 +541,8 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_soap(net::Serv
                                "the response's client, service or id differ from the request's");
     }
   }
+  op->response_size = static_cast<std::int64_t>(response.message.size());
+  op->response_attachment_count = static_cast<std::int64_t>(response.attachments.size());
   SoapMessage out_message;
   out_message.content_type =
       answer->original_content_type.empty() ? response.message_type : answer->original_content_type;

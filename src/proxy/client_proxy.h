@@ -48,9 +48,10 @@ class ClientProxy {
   // Signs `request` for `client`, logs it (the message log, when there is one), sends it to a server of `provider` (to `target_server` alone
   // when the request names one) and verifies the answer.
   // (Pointer parameters: coroutine parameters are copied; `snap` lives in handle()'s frame.)
+  // `op` gets the times the request went out and the answer came back, and the server asked.
   boost::asio::awaitable<Result<PeerAnswer>> exchange(const Snapshot* snap, TransportMessage request, XRoadId client, XRoadId provider,
                                                       std::optional<XRoadId> target_server, std::string request_id,
-                                                      std::string query_id, HeaderList http_headers);
+                                                      std::string query_id, HeaderList http_headers, opmon::OpRecord* op);
   // The provider's servers that are not in maintenance, the fastest to connect first, and the
   // key its fastest one is remembered under (empty for a single server). With `target_server`
   // (X-Road's security server targeting: SOAP securityServer, REST X-Road-Security-Server) that
@@ -66,8 +67,9 @@ class ClientProxy {
     Reply response;
     bool fault = false;
   };
-  boost::asio::awaitable<Result<Answer>> process_rest(net::ServerExchange& ex, const Snapshot* snap);
-  boost::asio::awaitable<Result<Answer>> process_soap(net::ServerExchange& ex, const Snapshot* snap);
+  // Each fills in `op`, the message's operational data, as it learns it.
+  boost::asio::awaitable<Result<Answer>> process_rest(net::ServerExchange& ex, const Snapshot* snap, opmon::OpRecord* op);
+  boost::asio::awaitable<Result<Answer>> process_soap(net::ServerExchange& ex, const Snapshot* snap, opmon::OpRecord* op);
   Result<net::StringResponse> list_clients(net::ServerExchange& ex, const Snapshot& snap);
 
   // X-Road's fastest connect: the address that answered first among a set of servers,

@@ -187,6 +187,75 @@ TEST_F(ClientProxyTest, ARestRequestIsSignedSentOnceAndItsVerifiedAnswerPassedOn
   EXPECT_EQ(trust.asked_at[0], clock.now());
 }
 
+// X-Road's operational data: one record per message, with what the client proxy learnt of it.
+class ClientProxyOpMonitoringTest : public ClientProxyTest {
+ protected:
+  ClientProxyOpMonitoringTest() {
+    ctx.op_monitor = [this](opmon::OpRecord r) { records.push_back(std::move(r)); };
+  }
+  std::vector<opmon::OpRecord> records;
+};
+
+TEST_F(ClientProxyOpMonitoringTest, ARestExchangeIsRecordedWithItsPartiesSizesAndTimes) {
+  FakeExchange ex = rest({{"X-Road-Client", "EE/COM/1/CLIENT"}, {"X-Road-Id", "query-7"}, {"X-Road-UserId", "EE1234"}});
+  handle(ex);
+  ASSERT_EQ(ex.status(), 200u) << ex.body();
+  ASSERT_EQ(records.size(), 1u);
+  const opmon::OpRecord& r = records[0];
+  EXPECT_EQ(r.security_server_type, "Client");
+  EXPECT_EQ(r.client_member_code, "1");
+  EXPECT_EQ(r.client_subsystem_code, "CLIENT");
+  EXPECT_EQ(r.service_member_code, "2");
+  EXPECT_EQ(r.service_subsystem_code, "SERVICE");
+  EXPECT_EQ(r.service_code, "echo");
+  EXPECT_EQ(r.rest_method, "GET");
+  EXPECT_EQ(r.rest_path, "/pets");
+  EXPECT_EQ(r.message_id, "query-7");
+  EXPECT_EQ(r.message_user_id, "EE1234");
+  EXPECT_TRUE(r.x_request_id && r.x_request_id->size() == 36);
+  EXPECT_EQ(r.status_code, 200);
+  EXPECT_EQ(r.request_size, 0);
+  EXPECT_EQ(r.response_size, 11);  // {"pets":[]}
+  EXPECT_EQ(r.succeeded, true);
+  EXPECT_FALSE(r.fault_code);
+  EXPECT_TRUE(r.service_security_server_address == "ss2.example" || r.service_security_server_address == "ss3.example");
+  EXPECT_TRUE(times_in_order(r));
+}
+
+TEST_F(ClientProxyOpMonitoringTest, ASoapExchangeIsRecordedWithItsHeader) {
+  peers->answer = [this](const globalconf::SecurityServer& s, const TransportMessage& r) { return soap_answer(s, r); };
+  FakeExchange ex = soap();
+  handle(ex);
+  ASSERT_EQ(ex.status(), 200u) << ex.body();
+  ASSERT_EQ(records.size(), 1u);
+  const opmon::OpRecord& r = records[0];
+  EXPECT_EQ(r.service_code, "getState");
+  EXPECT_EQ(r.message_protocol_version, "4.0");
+  EXPECT_TRUE(r.message_id && !r.message_id->empty());
+  EXPECT_GT(r.request_size.value_or(0), 100);
+  EXPECT_GT(r.response_size.value_or(0), 100);
+  EXPECT_EQ(r.request_attachment_count, 0);
+  EXPECT_EQ(r.succeeded, true);
+  EXPECT_FALSE(r.rest_method);
+}
+
+TEST_F(ClientProxyOpMonitoringTest, AFailedMessageIsRecordedWithItsFault) {
+  EXPECT_EQ(fault(rest({{"X-Road-Client", "EE/COM/1/CLIENT"}}, "/r1/EE/COM/9/NOBODY/echo")), "server.clientproxy.unknown_member");
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].succeeded, false);
+  EXPECT_EQ(records[0].fault_code, "server.clientproxy.unknown_member");
+  EXPECT_TRUE(records[0].fault_string && !records[0].fault_string->empty());
+  EXPECT_EQ(records[0].service_member_code, "9");
+  EXPECT_FALSE(records[0].request_out_ts);  // never sent
+}
+
+TEST_F(ClientProxyOpMonitoringTest, ListingClientsIsNotAMessage) {
+  FakeExchange ex(verb::get, "/listClients", {}, "");
+  handle(ex);
+  EXPECT_EQ(ex.status(), 200u) << ex.body();
+  EXPECT_TRUE(records.empty());
+}
+
 TEST_F(ClientProxyTest, ASoapRequestGetsTheProvidersResponse) {
   peers->answer = [this](const globalconf::SecurityServer& s, const TransportMessage& r) { return soap_answer(s, r); };
   FakeExchange ex = soap();

@@ -16,6 +16,7 @@
 #include "messagelog/message_log.h"
 #include "messagelog/log_store.h"
 #include "metrics/metrics.h"
+#include "opmon/record.h"
 #include "net/http_server.h"
 #include "serverconf/serverconf.h"
 #include "signer/batch_signer.h"
@@ -61,6 +62,10 @@ struct ProxyContext {
   // Whether servers talk over mutual TLS (X-Road's proxy.ssl-enabled). Without it the server
   // proxy cannot tell which server called and checks the message's signature only.
   bool peers_over_tls = true;
+  // Operational monitoring: called once for each message the proxy mediated, with X-Road's
+  // operational data of it (proxy/op_record.h), just before the answer goes out; null when
+  // off. It must not block.
+  std::function<void(opmon::OpRecord)> op_monitor;
   metrics::Registry* metrics = nullptr;
   // The message log (variant full), or null (slim). Requests and responses are logged once
   // signed or verified, before they go on; a message that cannot be logged fails.

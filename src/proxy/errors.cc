@@ -140,7 +140,8 @@ std::optional<Fault> parse_soap_fault(std::string_view text) {
   auto fault = body->child("Fault");
   if (!fault) return std::nullopt;
   Fault f;
-  f.code = normalize_fault_code(fault->child_text("faultcode").value_or(""));
+  f.original_code = fault->child_text("faultcode").value_or("");
+  f.code = normalize_fault_code(f.original_code);
   f.message = fault->child_text("faultstring").value_or("");
   if (auto d = fault->child("detail")) f.detail = d->child_text("faultDetail").value_or("");
   return f;

@@ -77,6 +77,7 @@ struct Fault {
   std::string code;     // full fault code: "server.serverproxy.access_denied"
   std::string message;  // the detail
   std::string detail;   // a UUID that correlates with the log line
+  std::string original_code;  // parse_soap_fault's: the faultcode as the fault wrote it
 };
 
 enum class Side { client_proxy, server_proxy };

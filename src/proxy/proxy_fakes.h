@@ -387,4 +387,11 @@ void run(boost::asio::io_context& io, Proxy& proxy, FakeExchange& ex) {
   done.get();
 }
 
+// Whether a message's operational data has all four of its times, in the order they happen.
+inline bool times_in_order(const opmon::OpRecord& r) {
+  return r.request_in_ts && r.request_out_ts && r.response_in_ts && r.response_out_ts &&
+         *r.request_in_ts <= *r.request_out_ts && *r.request_out_ts <= *r.response_in_ts &&
+         *r.response_in_ts <= *r.response_out_ts;
+}
+
 }  // namespace roadside::proxy::fakes

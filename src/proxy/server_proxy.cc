@@ -8,6 +8,7 @@
 #include "mime/multipart.h"
 #include "net/errors.h"
 #include "proxy/logging.h"
+#include "proxy/op_record.h"
 #include "proxy/rest.h"
 #include "proxy/service_transport.h"
 #include "proxy/soap.h"
@@ -149,15 +150,27 @@ ServerProxy::ServerProxy(asio::io_context&, ProxyContext ctx)
 
 asio::awaitable<void> ServerProxy::handle(net::ServerExchange& ex) {
   const auto started = ctx_.clock->steady_now();
-  auto result = co_await process(ex);
+  opmon::OpRecord op;  // the message's operational data
+  op.security_server_type = "Producer";
+  op.request_in_ts = unix_ms(*ctx_.clock);
+  auto result = co_await process(ex, &op);
   if (ex.responded()) co_return;
+  const bool monitored = ctx_.op_monitor && ex.request().method() == http::verb::post;
   if (result.ok()) {
     ok_.inc();
+    if (monitored) {
+      finish(op, *ctx_.clock, nullptr);
+      ctx_.op_monitor(std::move(op));
+    }
     (void)co_await ex.respond_payload(std::move(result->head), std::move(result->body));
     co_return;
   }
   failed_.inc();
   const Fault f = make_fault(result.error(), Side::server_proxy);
+  if (monitored) {
+    finish(op, *ctx_.clock, &f);
+    ctx_.op_monitor(std::move(op));
+  }
   log::warn(
       "request refused",
       {{"component", "serverproxy"},
@@ -171,7 +184,7 @@ asio::awaitable<void> ServerProxy::handle(net::ServerExchange& ex) {
   (void)co_await ex.respond(std::move(r));
 }
 
-asio::awaitable<Result<Reply>> ServerProxy::process(net::ServerExchange& ex) {
+asio::awaitable<Result<Reply>> ServerProxy::process(net::ServerExchange& ex, opmon::OpRecord* op) {
   const auto& req = ex.request();
   if (req.method() != http::verb::post) co_return fail(errc::invalid_http_method, "the server proxy accepts only POST");
   const Snapshot snap = ctx_.snapshot();
@@ -209,10 +222,11 @@ asio::awaitable<Result<Reply>> ServerProxy::process(net::ServerExchange& ex) {
     sender = peer->server;
   }
 
+  if (sender) op->client_security_server_address = sender->address;
   const auto type = mime_type_of(request->message_type);
-  if (type == kRestRequestType) co_return co_await process_rest(ex, *request, sender, &snap);
+  if (type == kRestRequestType) co_return co_await process_rest(ex, *request, sender, &snap, op);
   if (type == "text/xml" || type == "application/xop+xml") {
-    co_return co_await process_soap(ex, *request, sender, &snap);
+    co_return co_await process_soap(ex, *request, sender, &snap, op);
   }
   co_return fail(errc::invalid_message, "a transport message carrying \"" + type + "\" is neither SOAP nor REST");
 }
@@ -246,11 +260,18 @@ asio::awaitable<Result<TransportMessage>> ServerProxy::sign_response(TransportMe
 
 asio::awaitable<Result<Reply>> ServerProxy::process_soap(net::ServerExchange& ex, TransportMessage& request,
                                                          const globalconf::SecurityServer* sender,
-                                                         const Snapshot* snap) {
+                                                         const Snapshot* snap, opmon::OpRecord* op) {
   auto env = parse_soap(request.message, true);
   if (!env.ok()) co_return env.error();
   const XRoadId client = *env->header.client;
   const XRoadId service_id = *env->header.service;
+  set_client(*op, client);
+  set_service(*op, service_id);
+  set_message_ids(*op, env->header.id, env->header.user_id, env->header.issue);
+  op->message_protocol_version = env->header.protocol_version;
+  op->x_request_id = std::string(ex.request()["x-road-request-id"]).substr(0, 255);
+  op->request_size = static_cast<std::int64_t>(request.message.size());
+  op->request_attachment_count = static_cast<std::int64_t>(request.attachments.size());
   if (auto st = verify_sender(request, client, sender, *snap); !st.ok()) co_return st.error();
   // A request that names its security server is for this one only (X-Road's verifySecurityServer,
   // which runs while the request is decoded: its code is under service_failed.).
@@ -268,9 +289,11 @@ asio::awaitable<Result<Reply>> ServerProxy::process_soap(net::ServerExchange& ex
     if (auto st = co_await log_message(ctx_.message_log, request, log_ids, false); !st.ok()) co_return st.error();
     incoming = co_await soap_metaservice(request, client, service_id, snap);
   } else {
-    incoming = co_await call_soap_service(ex, request, client, service_id, snap, &log_ids);
+    incoming = co_await call_soap_service(ex, request, client, service_id, snap, &log_ids, op);
   }
   if (!incoming.ok()) co_return incoming.error();
+  op->response_size = static_cast<std::int64_t>(incoming->soap.size());
+  op->response_attachment_count = static_cast<std::int64_t>(incoming->attachments.size());
   auto renv = parse_soap(incoming->soap, false);
   if (!renv.ok())
     co_return service_failed(renv.error(),
@@ -280,6 +303,11 @@ asio::awaitable<Result<Reply>> ServerProxy::process_soap(net::ServerExchange& ex
   response.message_headers = std::move(incoming->soap_part_headers);
   response.attachments = std::move(incoming->attachments);
   if (renv->is_fault) {
+    op->succeeded = false;  // the service's own fault, passed on
+    if (auto fault = parse_soap_fault(incoming->soap)) {
+      op->fault_code = fault->original_code.substr(0, 255);  // the service's, as it wrote it
+      op->fault_string = fault->message.substr(0, 2048);
+    }
     response.message = std::move(incoming->soap);
   } else {
     auto with_hash = insert_request_hash(incoming->soap, soap_request_hash(request.message));
@@ -298,9 +326,11 @@ asio::awaitable<Result<Reply>> ServerProxy::process_soap(net::ServerExchange& ex
 
 asio::awaitable<Result<SoapMessage>> ServerProxy::call_soap_service(net::ServerExchange& ex, TransportMessage& request,
                                                                     XRoadId client, XRoadId service_id,
-                                                                    const Snapshot* snap, const LogIds* log_ids) {
+                                                                    const Snapshot* snap, const LogIds* log_ids,
+                                                                    opmon::OpRecord* op) {
   const serverconf::Service* service = snap->conf->service(service_id);
   if (!service) co_return fail(errc::unknown_service, "unknown service " + service_id.to_string());
+  op->service_type = service_type_name(service->type);
   // A REST service's rights are per method and path: a SOAP call has neither (X-Road refuses it).
   if (service->type != serverconf::ServiceType::wsdl) {
     co_return fail(errc::service_type,
@@ -336,8 +366,10 @@ asio::awaitable<Result<SoapMessage>> ServerProxy::call_soap_service(net::ServerE
   auto soap_head = [](const http::response_header<>& head) {
     return check_soap_content_type(head[http::field::content_type]);
   };
+  op->request_out_ts = unix_ms(*ctx_.clock);
   auto answer = co_await ctx_.services->send(*url, std::move(call), soap_message_pieces(outgoing), service->timeout,
                                              service_tls(*snap->conf, *service), soap_head);
+  op->response_in_ts = unix_ms(*ctx_.clock);
   if (!answer.ok() && answer.error().code() == make_error_code(errc::invalid_content_type)) {
     co_return service_failed(answer.error(), "service " + service_id.to_string() + " answered: ");
   }
@@ -450,10 +482,11 @@ asio::awaitable<Result<net::ClientResponse>> ServerProxy::rest_metaservice(RestT
 asio::awaitable<Result<net::ClientResponse>> ServerProxy::call_rest_service(RestRequestHead head, RestTarget target,
                                                                             TransportMessage& request, XRoadId client,
                                                                             const Snapshot* snap,
-                                                                            const LogIds* log_ids) {
+                                                                            const LogIds* log_ids, opmon::OpRecord* op) {
   // The service and the right to call it.
   const serverconf::Service* service = snap->conf->service(target.service);
   if (!service) co_return fail(errc::unknown_service, "unknown service " + target.service.to_string());
+  op->service_type = service_type_name(service->type);
   if (service->type == serverconf::ServiceType::wsdl) {
     co_return fail(errc::service_type,
                    "service " + target.service.to_string() + " is a SOAP service and cannot be called using REST");
@@ -483,8 +516,10 @@ asio::awaitable<Result<net::ClientResponse>> ServerProxy::call_rest_service(Rest
   }
   std::vector<net::Payload> body;
   if (request.body) body.push_back(*request.body);
+  op->request_out_ts = unix_ms(*ctx_.clock);
   auto answer = co_await ctx_.services->send(*url, std::move(call), std::move(body), service->timeout,
                                              service_tls(*snap->conf, *service));
+  op->response_in_ts = unix_ms(*ctx_.clock);
   if (!answer.ok()) co_return service_error(*service, answer.error());
   if (answer->message.result_int() < 200) {
     co_return fail(errc::service_invalid_response, "service " + service->id.to_string() +
@@ -496,15 +531,25 @@ asio::awaitable<Result<net::ClientResponse>> ServerProxy::call_rest_service(Rest
 
 asio::awaitable<Result<Reply>> ServerProxy::process_rest(net::ServerExchange& ex, TransportMessage& request,
                                                          const globalconf::SecurityServer* sender,
-                                                         const Snapshot* snap) {
+                                                         const Snapshot* snap, opmon::OpRecord* op) {
   auto head = RestRequestHead::parse(request.message);
   if (!head.ok()) co_return head.error();
+  op->rest_method = head->method.substr(0, 255);
   auto target = parse_rest_target(head->target);
   if (!target.ok()) co_return fail(errc::invalid_message, "the request names no service: " + target.error().detail());
+  set_service(*op, target->service);
+  op->rest_path = target->path.substr(0, 255);
   const auto client_text = last_header(head->headers, "X-Road-Client");
   if (!client_text) co_return fail(errc::missing_header_field, "the request has no X-Road-Client header");
   auto client = parse_rest_client(*client_text);
   if (!client.ok()) co_return fail(errc::invalid_message, "X-Road-Client: " + client.error().detail());
+  set_client(*op, *client);
+  set_message_ids(*op, last_header(head->headers, "x-road-id").value_or("").substr(0, 255),
+                  last_header(head->headers, "x-road-userid").value_or("").substr(0, 255),
+                  last_header(head->headers, "x-road-issue").value_or("").substr(0, 255));
+  op->x_request_id = last_header(head->headers, "x-road-request-id").value_or("").substr(0, 255);
+  op->request_size = static_cast<std::int64_t>(request.body ? request.body->size() : 0);
+  op->request_attachment_count = 0;
 
   if (auto st = verify_sender(request, *client, sender, *snap); !st.ok()) co_return st.error();
   const XRoadId provider = target->service.service_provider();
@@ -516,9 +561,10 @@ asio::awaitable<Result<Reply>> ServerProxy::process_rest(net::ServerExchange& ex
     if (auto st = co_await log_message(ctx_.message_log, request, log_ids, false); !st.ok()) co_return st.error();
     answer = co_await rest_metaservice(*target, *client, snap);
   } else {
-    answer = co_await call_rest_service(*head, *target, request, *client, snap, &log_ids);
+    answer = co_await call_rest_service(*head, *target, request, *client, snap, &log_ids, op);
   }
   if (!answer.ok()) co_return answer.error();
+  op->status_code = answer->message.result_int();
 
   // The response header part, X-Road's headers last.
   RestResponseHead rh;
@@ -552,6 +598,8 @@ asio::awaitable<Result<Reply>> ServerProxy::process_rest(net::ServerExchange& ex
     response.body = net::Payload(std::move(answer->message.body()));
   }
 
+  op->response_size = static_cast<std::int64_t>(response.body ? response.body->size() : 0);
+  op->response_attachment_count = 0;
   // Signed by the provider.
   auto signed_response = co_await sign_response(std::move(response), provider);
   if (!signed_response.ok()) co_return signed_response.error();

@@ -34,18 +34,21 @@ class ServerProxy {
   boost::asio::awaitable<void> handle(net::ServerExchange& ex);
 
  private:
-  boost::asio::awaitable<Result<Reply>> process(net::ServerExchange& ex);
+  // Each fills in `op`, the message's operational data, as it learns it.
+  boost::asio::awaitable<Result<Reply>> process(net::ServerExchange& ex, opmon::OpRecord* op);
   boost::asio::awaitable<Result<Reply>> process_rest(net::ServerExchange& ex, TransportMessage& request,
                                                                     const globalconf::SecurityServer* sender,
-                                                                    const Snapshot* snap);
+                                                                    const Snapshot* snap, opmon::OpRecord* op);
   boost::asio::awaitable<Result<Reply>> process_soap(net::ServerExchange& ex, TransportMessage& request,
                                                                     const globalconf::SecurityServer* sender,
-                                                                    const Snapshot* snap);
+                                                                    const Snapshot* snap, opmon::OpRecord* op);
   boost::asio::awaitable<Result<SoapMessage>> call_soap_service(net::ServerExchange& ex, TransportMessage& request, XRoadId client,
-                                                                XRoadId service_id, const Snapshot* snap, const LogIds* log_ids);
+                                                                XRoadId service_id, const Snapshot* snap, const LogIds* log_ids,
+                                                                opmon::OpRecord* op);
   boost::asio::awaitable<Result<net::ClientResponse>> call_rest_service(RestRequestHead head, RestTarget target, TransportMessage& request,
                                                                         XRoadId client,
-                                                                        const Snapshot* snap, const LogIds* log_ids);
+                                                                        const Snapshot* snap, const LogIds* log_ids,
+                                                                        opmon::OpRecord* op);
   // Metaservices the provider's server answers itself (metaservices.h).
   boost::asio::awaitable<Result<SoapMessage>> soap_metaservice(TransportMessage& request, XRoadId client, XRoadId service_id,
                                                                const Snapshot* snap);

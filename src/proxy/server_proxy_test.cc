@@ -226,6 +226,69 @@ TEST_F(ServerProxyTest, ASoapRequestGetsItsServicesAnswerWithTheRequestHash) {
   EXPECT_NE(answer.message.find("<xrd:requestHash"), std::string::npos) << answer.message;
 }
 
+// X-Road's operational data: one record per message, with what the server proxy learnt of it.
+class ServerProxyOpMonitoringTest : public ServerProxyTest {
+ protected:
+  ServerProxyOpMonitoringTest() {
+    ctx.op_monitor = [this](opmon::OpRecord r) { records.push_back(std::move(r)); };
+  }
+  std::vector<opmon::OpRecord> records;
+};
+
+TEST_F(ServerProxyOpMonitoringTest, ARestCallIsRecordedWithItsServiceTypeStatusAndTimes) {
+  FakeExchange ex = rest();
+  handle(ex);
+  ASSERT_EQ(ex.status(), 200u) << ex.body();
+  ASSERT_EQ(records.size(), 1u);
+  const opmon::OpRecord& r = records[0];
+  EXPECT_EQ(r.security_server_type, "Producer");
+  EXPECT_EQ(r.client_subsystem_code, "CLIENT");
+  EXPECT_EQ(r.service_subsystem_code, "SERVICE");
+  EXPECT_TRUE(r.service_code && !r.service_code->empty());
+  EXPECT_EQ(r.service_type, "REST");
+  EXPECT_TRUE(r.rest_method && !r.rest_method->empty());
+  EXPECT_EQ(r.status_code, 200);
+  EXPECT_EQ(r.succeeded, true);
+  EXPECT_TRUE(times_in_order(r));
+}
+
+TEST_F(ServerProxyOpMonitoringTest, ASoapCallIsRecordedAsAWsdlService) {
+  FakeExchange ex = soap();
+  handle(ex);
+  ASSERT_EQ(ex.status(), 200u) << ex.body();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].service_type, "WSDL");
+  EXPECT_EQ(records[0].service_code, "getState");
+  EXPECT_EQ(records[0].message_protocol_version, "4.0");
+  EXPECT_GT(records[0].request_size.value_or(0), 100);
+  EXPECT_GT(records[0].response_size.value_or(0), 100);
+  EXPECT_EQ(records[0].succeeded, true);
+}
+
+TEST_F(ServerProxyOpMonitoringTest, AServicesOwnSoapFaultIsPassedOnAndRecordedAsUnsuccessful) {
+  services->answer = [](const std::string&, const std::string&, const std::string&) -> Result<net::ClientResponse> {
+    return http_answer(500, "text/xml; charset=UTF-8",
+                       "<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\"><SOAP-ENV:Body>"
+                       "<SOAP-ENV:Fault><faultcode>Server.NoBooks</faultcode><faultstring>out of books</faultstring>"
+                       "</SOAP-ENV:Fault></SOAP-ENV:Body></SOAP-ENV:Envelope>");
+  };
+  FakeExchange ex = soap();
+  handle(ex);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].succeeded, false);
+  EXPECT_EQ(records[0].fault_code, "Server.NoBooks");
+  EXPECT_EQ(records[0].fault_string, "out of books");
+}
+
+TEST_F(ServerProxyOpMonitoringTest, ARefusedCallIsRecordedWithTheFaultTheClientGot) {
+  EXPECT_EQ(fault(rest("/r1/EE/COM/2/SERVICE/nothing")), "server.serverproxy.unknown_service");
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].succeeded, false);
+  EXPECT_EQ(records[0].fault_code, "server.serverproxy.unknown_service");
+  EXPECT_EQ(records[0].service_code, "nothing");
+  EXPECT_FALSE(records[0].request_out_ts);  // the service was never called
+}
+
 TEST_F(ServerProxyTest, MetaservicesAreAnsweredHere) {
   FakeExchange list = soap("listMethods", "<xrd:listMethods/>");
   EXPECT_EQ(handle(list).status(), 200u) << list.body();

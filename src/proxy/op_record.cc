@@ -1,0 +1,61 @@
+#include "proxy/op_record.h"
+
+namespace roadside::proxy {
+
+namespace {
+
+std::optional<std::string> unless_empty(std::string_view s) {
+  return s.empty() ? std::nullopt : std::optional<std::string>(s);
+}
+
+}  // namespace
+
+std::int64_t unix_ms(const Clock& clock) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock.now().time_since_epoch()).count();
+}
+
+void set_client(opmon::OpRecord& record, const XRoadId& client) {
+  record.client_xroad_instance = std::string(client.instance());
+  record.client_member_class = std::string(client.member_class());
+  record.client_member_code = std::string(client.member_code());
+  record.client_subsystem_code = unless_empty(client.subsystem_code());
+}
+
+void set_service(opmon::OpRecord& record, const XRoadId& service) {
+  record.service_xroad_instance = std::string(service.instance());
+  record.service_member_class = std::string(service.member_class());
+  record.service_member_code = std::string(service.member_code());
+  record.service_subsystem_code = unless_empty(service.subsystem_code());
+  record.service_code = unless_empty(service.service_code());
+  record.service_version = unless_empty(service.service_version());
+}
+
+std::string service_type_name(serverconf::ServiceType type) {
+  switch (type) {
+    case serverconf::ServiceType::wsdl:
+      return "WSDL";
+    case serverconf::ServiceType::openapi:
+      return "OPENAPI3";
+    case serverconf::ServiceType::rest:
+      break;
+  }
+  return "REST";
+}
+
+void set_message_ids(opmon::OpRecord& record, std::string_view id, std::string_view user_id, std::string_view issue) {
+  record.message_id = unless_empty(id);
+  record.message_user_id = unless_empty(user_id);
+  record.message_issue = unless_empty(issue);
+}
+
+void finish(opmon::OpRecord& record, const Clock& clock, const Fault* fault) {
+  record.response_out_ts = unix_ms(clock);
+  if (!record.succeeded) record.succeeded = fault == nullptr;  // a fault passed on was set already
+  if (fault) {
+    record.succeeded = false;
+    record.fault_code = fault->code;
+    record.fault_string = fault->message.substr(0, 2048);  // X-Road's schema's bound
+  }
+}
+
+}  // namespace roadside::proxy

@@ -1,0 +1,32 @@
+// The operational data record (opmon/record.h) of one message, as the proxies fill it in:
+// X-Road's OpMonitoringData. Each proxy starts one when a request arrives, adds what it learns
+// on the way (the parties, the ids, the sizes, the times it sent and received), and hands it to
+// ProxyContext::op_monitor just before it answers.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "base/clock.h"
+#include "base/identifiers.h"
+#include "opmon/record.h"
+#include "proxy/errors.h"
+#include "serverconf/model.h"
+
+namespace roadside::proxy {
+
+std::int64_t unix_ms(const Clock& clock);
+// The client's identifier fields (a MEMBER or a SUBSYSTEM).
+void set_client(opmon::OpRecord& record, const XRoadId& client);
+// The service's: its provider, code and version.
+void set_service(opmon::OpRecord& record, const XRoadId& service);
+// X-Road's serviceType: WSDL, REST or OPENAPI3.
+std::string service_type_name(serverconf::ServiceType type);
+// The ids of an X-Road message (SOAP header, REST X-Road-* headers); empty ones are left out.
+void set_message_ids(opmon::OpRecord& record, std::string_view id, std::string_view user_id, std::string_view issue);
+// The outcome, just before the answer goes out: `fault` is the proxy's own fault when the
+// message failed, null otherwise. A fault the proxy passes on (the provider's server's, the
+// service's SOAP fault) was recorded where it arrived, with succeeded = false.
+void finish(opmon::OpRecord& record, const Clock& clock, const Fault* fault);
+
+}  // namespace roadside::proxy
