@@ -297,6 +297,32 @@ const std::vector<Option>& options() {
        "Remove an archive file from the server once its upload is verified; false keeps it (cleanup is then the "
        "operator's)."},
 
+      // Operational monitoring (server/op_monitoring_service.h, docs/monitoring.md): X-Road's
+      // op-monitor parameters.
+      {"opmon.enabled", Type::boolean, "true", "ROADSIDE_OPMON_ENABLED", "",
+       "Keep X-Road's operational data of every message (getSecurityServerOperationalData) and its health data "
+       "(getSecurityServerHealthData), in both variants."},
+      {"opmon.buffer_size", Type::integer, "20000", "ROADSIDE_OPMON_BUFFER_SIZE", "",
+       "X-Road's op-monitor-buffer.size: records waiting to be written; one that finds the buffer full is dropped "
+       "(and counted), never waited for. 0: no operational data is kept.",
+       false, 0, 10000000},
+      {"opmon.keep_records_for_days", Type::integer, "7", "ROADSIDE_OPMON_KEEP_RECORDS_FOR_DAYS", "",
+       "X-Road's op-monitor.keep-records-for-days: operational data older than this is deleted (checked hourly).",
+       false, 1, 3650},
+      {"opmon.health_statistics_period_seconds", Type::integer, "600", "ROADSIDE_OPMON_HEALTH_PERIOD_S", "",
+       "X-Road's op-monitor.health-statistics-period-seconds: the period getSecurityServerHealthData's statistics "
+       "cover.",
+       false, 1, 86400},
+      {"opmon.max_records_in_payload", Type::integer, "10000", "ROADSIDE_OPMON_MAX_RECORDS_IN_PAYLOAD", "",
+       "X-Road's op-monitor.max-records-in-payload: records in one getSecurityServerOperationalData answer (the "
+       "records of its last second all come along).",
+       false, 1, 1000000},
+      {"opmon.records_available_timestamp_offset_seconds", Type::integer, "60", "ROADSIDE_OPMON_AVAILABLE_OFFSET_S",
+       "",
+       "X-Road's op-monitor.records-available-timestamp-offset-seconds: only records older than now minus this are "
+       "answered, so a window is answered once, whole.",
+       false, 0, 3600},
+
       {"ocsp.check_interval_s", Type::integer, "60", "ROADSIDE_OCSP_CHECK_S", "",
        "Seconds between checks of this server's own OCSP responses; a response is fetched again when half its freshness has passed.", false, 5, 3600},
       {"admin.user", Type::string, "", "XROAD_ADMIN_USER", "", "Initial administrator created on first run."},

@@ -27,6 +27,7 @@
 #include "server/listeners.h"
 #include "server/ocsp_refresher.h"
 #include "server/message_log_service.h"
+#include "server/op_monitoring_service.h"
 #include "server/proxies.h"
 #include "server/readiness.h"
 #include "server/serverconf_follower.h"
@@ -136,8 +137,10 @@ Status Application::State::start_all(const config::Config& config) {
     ROADSIDE_TRY_STATUS(start<ArchivingService>(std::move(*archiving), [db] { return open_database(db); }, message_log->sealer(),
                                                 metrics));
   }
+  ROADSIDE_TRY(OpMonitoringService * op_monitoring,
+               start<OpMonitoringService>(OpMonitoringOptions::from(config), database->options(), metrics));
   ROADSIDE_TRY(Proxies * proxies, start<Proxies>(io, ProxyOptions::from(config), store, *token, *ocsp, *globalconf,
-                                                 *serverconf, listeners, metrics, readiness, message_log));
+                                                 *serverconf, listeners, metrics, readiness, message_log, op_monitoring));
   auto admin_options = AdminOptions::from(config);
   if (!admin_options.ok()) {
     log::error("cannot start", {{"component", "admin_api"}, {"error", admin_options.error().detail()}});

@@ -112,8 +112,9 @@ Result<std::pair<std::string, std::string>> internal_tls(storage::Store& store) 
 
 Proxies::Proxies(boost::asio::io_context& io, ProxyOptions options, storage::Store& store, TokenService& token, OcspRefresher& ocsp,
                  GlobalconfService& globalconf, ServerConfFollower& serverconf, Listeners& listeners, metrics::Registry& metrics,
-                 Readiness& readiness, MessageLogService* message_log)
+                 Readiness& readiness, MessageLogService* message_log, OpMonitoringService* op_monitoring)
     : io_(io), options_(std::move(options)), store_(store), listeners_(listeners), ocsp_cache_(ocsp.cache()) {
+  if (op_monitoring) ctx_.op_monitor = op_monitoring->monitor();
   if (message_log && message_log->log()) {
     ctx_.message_log = message_log->log();
     ctx_.open_log_store = [message_log] { return message_log->open_store(); };

@@ -26,6 +26,7 @@
 #include "server/globalconf_service.h"
 #include "server/listeners.h"
 #include "server/message_log_service.h"
+#include "server/op_monitoring_service.h"
 #include "server/ocsp_refresher.h"
 #include "server/serverconf_follower.h"
 #include "server/token_service.h"
@@ -73,7 +74,7 @@ class Proxies final : public Component {
  public:
   Proxies(boost::asio::io_context& io, ProxyOptions options, storage::Store& store, TokenService& token, OcspRefresher& ocsp,
           GlobalconfService& globalconf, ServerConfFollower& serverconf, Listeners& listeners, metrics::Registry& metrics,
-          Readiness& readiness, MessageLogService* message_log = nullptr);
+          Readiness& readiness, MessageLogService* message_log = nullptr, OpMonitoringService* op_monitoring = nullptr);
   ~Proxies() override;
 
   std::string_view name() const override { return "proxy"; }

@@ -455,6 +455,7 @@ TEST_F(Exchange, ConcurrentRequestsShareSignaturesAndAllVerify) {
   ASSERT_TRUE(before.has_value());
   const double sig0 = metric(before->body, "roadside_signatures_total");
   const double msg0 = metric(before->body, "roadside_signed_messages_total");
+  const double op0 = metric(before->body, "roadside_opmon_records_written_total");
   // 200 requests, 50 at a time.
   std::string urls;
   for (int i = 0; i < 200; ++i) urls += " -o /dev/null 'http://" + instance->client_proxy + kEcho + "/n/" + std::to_string(i) + "'";
@@ -471,6 +472,15 @@ TEST_F(Exchange, ConcurrentRequestsShareSignaturesAndAllVerify) {
   EXPECT_EQ(messages, 200);
   EXPECT_LT(signatures, messages) << "no batch covered more than one message";
   std::cout << "[ figures  ] 200 concurrent requests signed with " << signatures << " signatures on ss1\n";
+  // Each message's operational data reaches the database within the recorder's second.
+  double recorded = 0;
+  for (int i = 0; i < 50 && recorded < 200; ++i) {
+    std::this_thread::sleep_for(100ms);
+    auto now = http_get(port_of(instance->ss1_health), "/metrics", 10s);
+    ASSERT_TRUE(now.has_value());
+    recorded = metric(now->body, "roadside_opmon_records_written_total") - op0;
+  }
+  EXPECT_EQ(recorded, 200) << "operational data records written on ss1";
 }
 
 // ---- SOAP ----------------------------------------------------------------------------
