@@ -300,8 +300,8 @@ const std::vector<Option>& options() {
       // Operational monitoring (server/op_monitoring_service.h, docs/monitoring.md): X-Road's
       // op-monitor parameters.
       {"opmon.enabled", Type::boolean, "true", "ROADSIDE_OPMON_ENABLED", "",
-       "Keep X-Road's operational data of every message (getSecurityServerOperationalData) and its health data "
-       "(getSecurityServerHealthData), in both variants."},
+       "Keep X-Road's operational data of every message and its per-service health data, in both variants "
+       "(docs/monitoring.md)."},
       {"opmon.buffer_size", Type::integer, "20000", "ROADSIDE_OPMON_BUFFER_SIZE", "",
        "X-Road's op-monitor-buffer.size: records waiting to be written; one that finds the buffer full is dropped "
        "(and counted), never waited for. 0: no operational data is kept.",
@@ -320,7 +320,7 @@ const std::vector<Option>& options() {
       {"opmon.records_available_timestamp_offset_seconds", Type::integer, "60", "ROADSIDE_OPMON_AVAILABLE_OFFSET_S",
        "",
        "X-Road's op-monitor.records-available-timestamp-offset-seconds: only records older than now minus this are "
-       "answered, so a window is answered once, whole.",
+       "answered (a record is stamped when it is written).",
        false, 0, 3600},
 
       {"ocsp.check_interval_s", Type::integer, "60", "ROADSIDE_OCSP_CHECK_S", "",

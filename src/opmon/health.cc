@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <vector>
 
 #include "opmon/query.h"
 #include "xml/dom.h"
@@ -68,13 +69,14 @@ HealthData::HealthData(std::chrono::seconds period, std::size_t max_services, co
     : period_(period), max_services_(max_services), clock_(clock), started_ms_(unix_ms(clock.now())) {}
 
 void HealthData::add(const OpRecord& record) {
+  if (record.security_server_type != "Producer" || !record.service_type) return;
   auto id = service_of(record);
   if (!id) return;
   const std::int64_t now_ms = unix_ms(clock_.now());
   const std::int64_t second = now_ms / 1000;
   const bool ok = record.succeeded.value_or(false);
-  MutexLock lock(mu_);
   const std::string key = id->to_string();
+  MutexLock lock(mu_);
   auto it = services_.find(key);
   if (it == services_.end()) {
     if (services_.size() >= max_services_) return;
@@ -111,37 +113,50 @@ void HealthData::write_moments(std::string& out, std::string_view what, std::str
 
 std::string HealthData::response_xml(const std::optional<XRoadId>& provider) const {
   const std::int64_t now_second = unix_ms(clock_.now()) / 1000;
+  struct Totals {
+    XRoadId id;
+    std::optional<std::int64_t> last_success_ms, last_failure_ms;
+    std::optional<std::string> service_type;
+    Second period;
+  };
+  std::vector<Totals> services;
+  {
+    MutexLock lock(mu_);
+    services.reserve(services_.size());
+    for (const auto& [key, s] : services_) {
+      if (provider && !(s.id.service_provider() == *provider)) continue;
+      Totals t{s.id, s.last_success_ms, s.last_failure_ms, s.service_type, Second{}};
+      for (const auto& b : s.seconds) {
+        if (b.second <= now_second - period_.count()) continue;
+        t.period.successes += b.successes;
+        t.period.failures += b.failures;
+        t.period.duration.add(b.duration);
+        t.period.request_size.add(b.request_size);
+        t.period.response_size.add(b.response_size);
+      }
+      services.push_back(std::move(t));
+    }
+  }
   std::string out = "<om:getSecurityServerHealthDataResponse xmlns:om=\"" + std::string(kOpMonitoringNs) +
                     "\"><om:monitoringStartupTimestamp>" + std::to_string(started_ms_) +
                     "</om:monitoringStartupTimestamp><om:statisticsPeriodSeconds>" + std::to_string(period_.count()) +
                     "</om:statisticsPeriodSeconds><om:servicesEvents>";
-  MutexLock lock(mu_);
-  for (const auto& [key, s] : services_) {
-    if (provider && !(s.id.service_provider() == *provider)) continue;
-    Second period;
-    for (const auto& b : s.seconds) {
-      if (b.second <= now_second - period_.count()) continue;
-      period.successes += b.successes;
-      period.failures += b.failures;
-      period.duration.add(b.duration);
-      period.request_size.add(b.request_size);
-      period.response_size.add(b.response_size);
-    }
-    out += "<om:serviceEvents>" + xml::identifier_to_xml(s.id, {"om", "service", kOpMonitoringNs});
-    if (s.last_success_ms)
-      out += "<om:lastSuccessfulRequestTimestamp>" + std::to_string(*s.last_success_ms) +
+  for (const auto& t : services) {
+    out += "<om:serviceEvents>" + xml::identifier_to_xml(t.id, {"om", "service", kOpMonitoringNs});
+    if (t.last_success_ms)
+      out += "<om:lastSuccessfulRequestTimestamp>" + std::to_string(*t.last_success_ms) +
              "</om:lastSuccessfulRequestTimestamp>";
-    if (s.last_failure_ms)
-      out += "<om:lastUnsuccessfulRequestTimestamp>" + std::to_string(*s.last_failure_ms) +
+    if (t.last_failure_ms)
+      out += "<om:lastUnsuccessfulRequestTimestamp>" + std::to_string(*t.last_failure_ms) +
              "</om:lastUnsuccessfulRequestTimestamp>";
-    if (s.service_type) out += "<om:serviceType>" + xml::escape(*s.service_type) + "</om:serviceType>";
-    out += "<om:lastPeriodStatistics><om:successfulRequestCount>" + std::to_string(period.successes) +
-           "</om:successfulRequestCount><om:unsuccessfulRequestCount>" + std::to_string(period.failures) +
+    if (t.service_type) out += "<om:serviceType>" + xml::escape(*t.service_type) + "</om:serviceType>";
+    out += "<om:lastPeriodStatistics><om:successfulRequestCount>" + std::to_string(t.period.successes) +
+           "</om:successfulRequestCount><om:unsuccessfulRequestCount>" + std::to_string(t.period.failures) +
            "</om:unsuccessfulRequestCount>";
-    if (period.successes > 0) {
-      write_moments(out, "request", "Duration", period.duration);
-      write_moments(out, "request", "Size", period.request_size);
-      write_moments(out, "response", "Size", period.response_size);
+    if (t.period.successes > 0) {
+      write_moments(out, "request", "Duration", t.period.duration);
+      write_moments(out, "request", "Size", t.period.request_size);
+      write_moments(out, "response", "Size", t.period.response_size);
     }
     out += "</om:lastPeriodStatistics></om:serviceEvents>";
   }

@@ -3,11 +3,13 @@
 // (X-Road's op-monitor.health-statistics-period-seconds, 600 by default), kept in memory
 // since the start as X-Road's op-monitor daemon keeps them.
 //
-// As X-Road's HealthDataMetrics: a record counts for its service (the provider's identifier,
-// code and version); a successful one adds its duration (responseOutTs - requestInTs, ms) and
-// its request and response sizes; min, average, max and standard deviation are answered only
-// when the period saw a successful request. Memory is bounded: the period is kept as one
-// aggregate per second, and at most `max_services` services are tracked (later ones are not).
+// As X-Road's HealthDataMetrics: only the provider's side counts (securityServerType
+// Producer), for a service found in this server's configuration (serviceType set), so no
+// request can make up services; a successful one adds its duration (responseOutTs -
+// requestInTs, ms) and its request and response sizes; min, average, max and standard
+// deviation are answered only when the period saw a successful request. Memory is bounded:
+// the period is kept as one aggregate per second (a service's old seconds go when it is next
+// counted or answered), and at most `max_services` services are tracked (later ones are not).
 #pragma once
 
 #include <chrono>
@@ -34,11 +36,11 @@ class HealthData {
   explicit HealthData(std::chrono::seconds period = std::chrono::seconds(600), std::size_t max_services = 10'000,
                       const Clock& clock = Clock::system());
 
-  // Counts `record` for its service; one without a complete service identifier is not counted.
-  // Thread-safe.
+  // Counts `record` for its service (see above). Thread-safe; the lock is held for a map
+  // lookup and an update.
   void add(const OpRecord& record);
   // The body of the response: <om:getSecurityServerHealthDataResponse>, the services of
-  // `provider` only when it is given. Thread-safe.
+  // `provider` only when it is given. Thread-safe: the lock is held only to take the totals.
   std::string response_xml(const std::optional<XRoadId>& provider) const;
 
  private:

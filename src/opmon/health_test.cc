@@ -16,6 +16,7 @@ namespace {
 OpRecord call(std::string_view provider_subsystem, bool ok, std::int64_t duration_ms, std::int64_t request_size,
               std::int64_t response_size) {
   OpRecord r;
+  r.security_server_type = "Producer";
   r.service_xroad_instance = "DEV";
   r.service_member_class = "COM";
   r.service_member_code = "1002";
@@ -95,9 +96,16 @@ TEST(HealthData, ThePeriodSlidesAndTheFilterNarrows) {
   EXPECT_NE(only_b.find("<id:subsystemCode>B<"), std::string::npos);
 }
 
-TEST(HealthData, TracksAtMostItsNumberOfServices) {
+TEST(HealthData, TracksAtMostItsNumberOfServicesAndOnlyTheProvidersSideOfFoundOnes) {
   ManualClock clock;
   HealthData health(std::chrono::seconds(600), 1, clock);
+  OpRecord client_side = call("A", true, 1, 1, 1);
+  client_side.security_server_type = "Client";
+  health.add(client_side);
+  OpRecord not_found = call("A", false, 1, 1, 1);  // refused before its service was found
+  not_found.service_type.reset();
+  health.add(not_found);
+  EXPECT_EQ(health.response_xml(std::nullopt).find("<id:subsystemCode>A<"), std::string::npos);
   health.add(call("A", true, 1, 1, 1));
   health.add(call("B", true, 1, 1, 1));
   OpRecord no_service;

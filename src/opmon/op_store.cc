@@ -31,6 +31,10 @@ Status OpStore::append(const std::vector<OpRecord>& records) {
     first = std::min(first, r.monitoring_data_ts);
     last = std::max(last, r.monitoring_data_ts);
   }
+  if (last - first > kMaxRowSpan) {
+    return Error(make_error_code(errc::store_failed),
+                 "operational data records spanning " + std::to_string(last - first) + " s in one row");
+  }
   const Value row[] = {first, last, static_cast<std::int64_t>(records.size()), storage::Blob{std::move(lines)}};
   auto done = conn_->query("INSERT INTO opmon_batches (first_ts, last_ts, records, data) VALUES (?,?,?,?)", row);
   if (!done.ok()) return store_failed(done.error());
@@ -49,9 +53,10 @@ Result<OpQueryResult> OpStore::query(std::int64_t from_s, std::int64_t to_s, std
   std::size_t scanned = 0;
   std::int64_t after_first = std::numeric_limits<std::int64_t>::min(), after_id = 0;
   for (bool more = true; more;) {
-    const Value p[] = {from_s, to_s, after_first, after_first, after_id, kRowsPerRead};
+    const Value p[] = {
+        std::max(from_s - kMaxRowSpan, after_first), to_s, from_s, after_first, after_first, after_id, kRowsPerRead};
     auto rows = conn_->query(
-        "SELECT id, first_ts, data FROM opmon_batches WHERE last_ts >= ? AND first_ts <= ? AND "
+        "SELECT id, first_ts, data FROM opmon_batches WHERE first_ts >= ? AND first_ts <= ? AND last_ts >= ? AND "
         "(first_ts > ? OR (first_ts = ? AND id > ?)) ORDER BY first_ts, id LIMIT ?",
         p);
     if (!rows.ok()) return store_failed(rows.error());
@@ -112,8 +117,8 @@ Result<OpQueryResult> OpStore::query(std::int64_t from_s, std::int64_t to_s, std
 }
 
 Result<std::int64_t> OpStore::delete_before(std::int64_t before_s) {
-  const Value p[] = {before_s};
-  auto rows = conn_->query("DELETE FROM opmon_batches WHERE last_ts < ? RETURNING records", p);
+  const Value q[] = {before_s, before_s};
+  auto rows = conn_->query("DELETE FROM opmon_batches WHERE first_ts < ? AND last_ts < ? RETURNING records", q);
   if (!rows.ok()) return store_failed(rows.error());
   std::int64_t n = 0;
   for (const auto& r : *rows) n += storage::as_int(r[0]).value_or(0);

@@ -104,6 +104,14 @@ TEST_P(OpStoreTest, RetentionDeletesOnlyBatchesWhollyPastIt) {
   EXPECT_EQ(times(*q), (std::vector<std::int64_t>{30, 60}));
 }
 
+TEST_P(OpStoreTest, ARowSpanningMoreThanAnHourIsRefused) {
+  OpStore store(open_migrated());
+  auto st = store.append({at(0), at(kMaxRowSpan + 1)});
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code(), make_error_code(errc::store_failed));
+  EXPECT_TRUE(store.append({at(0), at(kMaxRowSpan)}).ok());
+}
+
 TEST_P(OpStoreTest, AStoreWithoutItsTableFailsWithStoreFailed) {
   OpStore store(open());  // not migrated
   auto st = store.append({at(1)});

@@ -165,7 +165,7 @@ TEST_F(AnswerTest, TheOwnerSeesEverythingAndCanNarrowToAProvider) {
   auto narrowed = answer_operational_data(*store_, req, as("MEMBER:DEV/COM/1002", true));
   ASSERT_TRUE(narrowed.ok());
   EXPECT_EQ(narrowed->records_count, 2u);
-  EXPECT_EQ(records(*narrowed)[1], (nlohmann::json{{"monitoringDataTs", 1001}, {"serviceCode", "getRandom"}}));
+  EXPECT_EQ(records(*narrowed)[1], (nlohmann::json{{"serviceCode", "getRandom"}}));
 }
 
 TEST_F(AnswerTest, ACutAndAWindowReachingNowSayWhereToGoOn) {

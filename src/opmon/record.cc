@@ -83,6 +83,16 @@ Error malformed(std::string detail) {
 
 }  // namespace
 
+void bound(OpRecord& record) {
+  for (const auto& f : kFields) {
+    if (const auto* member = std::get_if<std::optional<std::string> OpRecord::*>(&f.member)) {
+      auto& value = record.**member;
+      const std::size_t limit = f.name == "faultString" ? 2048 : 255;
+      if (value && value->size() > limit) value->resize(limit);
+    }
+  }
+}
+
 const std::vector<std::string_view>& field_names() {
   static const std::vector<std::string_view> names = [] {
     std::vector<std::string_view> out{kMonitoringDataTs};
@@ -104,7 +114,6 @@ Result<OutputSpec> OutputSpec::of(const std::vector<std::string>& output_fields,
     spec.fields_.insert(field_names().begin(), field_names().end());
   } else {
     spec.fields_.insert(output_fields.begin(), output_fields.end());
-    spec.fields_.insert(std::string(kMonitoringDataTs));
   }
   if (!privileged) spec.fields_.erase(std::string(kInternalIp));
   return spec;

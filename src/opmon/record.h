@@ -56,12 +56,17 @@ struct OpRecord {
   friend bool operator==(const OpRecord&, const OpRecord&) = default;
 };
 
+// Cuts every text field to X-Road's bounds (255 characters; faultString 2048): the proxies copy
+// them from requests and answers, so a record never holds more than a few kilobytes.
+void bound(OpRecord& record);
+
 // X-Road's names of every field, in X-Road's order (the JSON keys and outputField values).
 const std::vector<std::string_view>& field_names();
 
 // The fields a response carries. X-Road's rules: an empty outputSpec means every field;
-// monitoringDataTs is always kept (it orders and cuts the records); a client that is neither
-// the server's owner nor the monitoring client never gets securityServerInternalIp.
+// monitoringDataTs only when named then (the query orders and cuts by it all the same); a
+// client that is neither the server's owner nor the monitoring client never gets
+// securityServerInternalIp.
 class OutputSpec {
  public:
   // errc::invalid_request naming the first field X-Road does not know.

@@ -83,11 +83,24 @@ TEST(OutputSpec, EmptyMeansEveryFieldAndTheInternalAddressOnlyForTheOwner) {
   EXPECT_FALSE(to_json(sample(), &*plain).contains("securityServerInternalIp"));
 }
 
-TEST(OutputSpec, NarrowsTheRecordButKeepsItsTime) {
+TEST(OutputSpec, NarrowsTheRecordToWhatItNames) {
   auto spec = OutputSpec::of({"serviceCode", "securityServerInternalIp"}, false);
   ASSERT_TRUE(spec.ok());
-  const auto json = to_json(sample(), &*spec);
-  EXPECT_EQ(json, (nlohmann::json{{"monitoringDataTs", 1'700'000'123}, {"serviceCode", "getRandom"}}));
+  EXPECT_EQ(to_json(sample(), &*spec), (nlohmann::json{{"serviceCode", "getRandom"}}));
+  auto with_time = OutputSpec::of({"serviceCode", "monitoringDataTs"}, false);
+  ASSERT_TRUE(with_time.ok());
+  EXPECT_EQ(to_json(sample(), &*with_time),
+            (nlohmann::json{{"monitoringDataTs", 1'700'000'123}, {"serviceCode", "getRandom"}}));
+}
+
+TEST(OpRecord, BoundCutsTextToXRoadsLimits) {
+  OpRecord r = sample();
+  r.message_id = std::string(100'000, 'i');
+  r.fault_string = std::string(100'000, 'f');
+  bound(r);
+  EXPECT_EQ(r.message_id->size(), 255u);
+  EXPECT_EQ(r.fault_string->size(), 2048u);
+  EXPECT_EQ(r.service_code, "getRandom");
 }
 
 TEST(OutputSpec, AnUnknownFieldIsAnInvalidRequest) {

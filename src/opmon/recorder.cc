@@ -31,6 +31,10 @@ Recorder::Recorder(std::unique_ptr<OpStore> store, metrics::Registry& metrics, R
       thread_([this] { run(); }) {}
 
 Recorder::~Recorder() {
+  stop();
+}
+
+void Recorder::stop() {
   {
     MutexLock lock(mu_);
     stopping_ = true;
@@ -40,11 +44,11 @@ Recorder::~Recorder() {
 }
 
 void Recorder::record(OpRecord record) {
-  record.monitoring_data_ts = unix_seconds(clock_.now());
+  bound(record);
   bool wake = false;
   {
     MutexLock lock(mu_);
-    if (buffer_.size() >= options_.buffer) {
+    if (stopping_ || buffer_.size() >= options_.buffer) {
       dropped_.inc();
       return;
     }
@@ -61,7 +65,9 @@ void Recorder::flush() {
   flushed_.wait(mu_, [&]() REQUIRES(mu_) { return flush_done_ >= mine || stopping_; });
 }
 
-bool Recorder::write(const std::vector<OpRecord>& batch) {
+bool Recorder::write(std::vector<OpRecord>& batch) {
+  const std::int64_t now = unix_seconds(clock_.now());
+  for (auto& r : batch) r.monitoring_data_ts = now;
   if (auto st = store_->append(batch); !st.ok()) {
     failures_.inc();
     if (!failing_)
@@ -99,6 +105,7 @@ void Recorder::run() {
         return stopping_ || (!failing_ && buffer_.size() >= options_.batch) || flush_asked_ > flush_done_;
       });
       taken.swap(buffer_);
+      buffer_.reserve(std::min(options_.batch, options_.buffer));  // no regrowth under the lock
       asked = flush_asked_;
       stop = stopping_;
       buffered_.set(0);

@@ -2,9 +2,10 @@
 // its own: what has gathered, as one row, every `interval` or as soon as `batch` records
 // wait. Monitoring never slows or fails a message: record() only appends to a bounded buffer
 // (X-Road's op-monitor-buffer.size), and a record that finds it full is dropped and counted.
-// A write that fails keeps its records for the next try (the buffer bounds them too). Once an
-// hour, and at start, records older than `keep` are deleted (X-Road's
-// op-monitor.keep-records-for-days).
+// A write that fails keeps its records for the next try (the buffer bounds them too). A record
+// gets its monitoringDataTs when it is written, as X-Road's daemon stamps what it receives, so
+// a window a collector has read past never gains records later. Once an hour, and at start,
+// records older than `keep` are deleted (X-Road's op-monitor.keep-records-for-days).
 //
 //   roadside_opmon_records_written_total   records written
 //   roadside_opmon_records_dropped_total   records dropped: the buffer was full
@@ -38,20 +39,23 @@ class Recorder {
   // Starts the writer's thread on `store` (a connection of its own).
   Recorder(std::unique_ptr<OpStore> store, metrics::Registry& metrics, RecorderOptions options = {},
            const Clock& clock = Clock::system());
-  // Writes what is buffered (one try), then stops the thread.
+  // stop(), if not done yet.
   ~Recorder();
   Recorder(const Recorder&) = delete;
   Recorder& operator=(const Recorder&) = delete;
 
-  // Buffers `record`; sets its monitoringDataTs to now. Never blocks on the database.
+  // Buffers `record` (its text cut to X-Road's bounds). Never blocks on the database. After
+  // stop(), the record is dropped and counted.
   void record(OpRecord record);
+  // Writes what is buffered (one try), then stops the thread. The recorder stays usable.
+  void stop();
   // Wakes the writer and waits until what was buffered before the call has had its try.
   void flush();
 
  private:
   void run();
   // One try at writing `batch`; true when written.
-  bool write(const std::vector<OpRecord>& batch);
+  bool write(std::vector<OpRecord>& batch);
   void clean_up();
 
   std::unique_ptr<OpStore> store_;

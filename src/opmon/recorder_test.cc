@@ -81,10 +81,13 @@ TEST_F(RecorderTest, AFailedWriteKeepsItsRecordsForTheNextTry) {
   EXPECT_EQ(metric("roadside_opmon_write_failures_total"), 1);
   EXPECT_EQ(metric("roadside_opmon_buffered_records"), 1);
   ASSERT_TRUE(open()->execute_script("ALTER TABLE opmon_away RENAME TO opmon_batches").ok());
+  clock_.advance(std::chrono::minutes(5));
   recorder.flush();
   const auto rows = stored();
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].service_code, "kept");
+  // Stamped when written: a collector that read up to the failure misses nothing.
+  EXPECT_EQ(rows[0].monitoring_data_ts, 1'700'000'000 + 300);
   EXPECT_EQ(metric("roadside_opmon_buffered_records"), 0);
 }
 
@@ -103,6 +106,14 @@ TEST_F(RecorderTest, RecordsPastTheKeepPeriodAreDeletedAtStart) {
   const auto rows = stored();
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0].service_code, "recent");
+}
+
+TEST_F(RecorderTest, AfterStopARecordIsDroppedAndCounted) {
+  Recorder recorder(std::make_unique<OpStore>(open()), metrics_, {}, clock_);
+  recorder.stop();
+  recorder.record(named("late"));
+  EXPECT_EQ(metric("roadside_opmon_records_dropped_total"), 1);
+  EXPECT_TRUE(stored().empty());
 }
 
 TEST_F(RecorderTest, StoppingWritesWhatIsBuffered) {

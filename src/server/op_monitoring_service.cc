@@ -36,7 +36,10 @@ Status OpMonitoringService::start() {
 }
 
 boost::asio::awaitable<void> OpMonitoringService::stop() {
-  recorder_.reset();  // writes what is buffered, joins the thread
+  // Writes what is buffered and joins the thread; the recorder itself lives on with the
+  // component, so a session the drain deadline cut short can still hand it a record (dropped
+  // and counted).
+  if (recorder_) recorder_->stop();
   co_return;
 }
 

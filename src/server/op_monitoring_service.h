@@ -36,7 +36,8 @@ class OpMonitoringService final : public Component {
   std::string_view name() const override { return "opmon"; }
   // Opens the recorder's connection and starts its thread (nothing when off).
   Status start() override;
-  // Writes what is buffered and stops the recorder (the proxies have drained by then).
+  // Writes what is buffered and stops the recorder's thread; records handed to it later are
+  // dropped and counted.
   boost::asio::awaitable<void> stop() override;
 
   // What the proxies hand each message's record to (ProxyContext::op_monitor); null when off.

@@ -378,7 +378,8 @@ DROP INDEX messagelog_records_timestamp;
 CREATE INDEX messagelog_records_timestamp ON messagelog_records (timestamp_id) WHERE timestamp_id IS NOT NULL;
 )sql"},
     // Operational monitoring (src/opmon): the records the recorder gathers, a batch per row
-    // (JSON lines), with the span of their monitoringDataTs; queries and cleanup go by last_ts.
+    // (JSON lines), with the span of their monitoringDataTs; queries and cleanup go by
+    // first_ts (a row spans at most an hour).
     Migration{10, "operational monitoring",
               R"sql(
 CREATE TABLE opmon_batches (
@@ -388,7 +389,7 @@ CREATE TABLE opmon_batches (
   records  INTEGER NOT NULL,
   data     BLOB NOT NULL
 );
-CREATE INDEX opmon_batches_last_ts ON opmon_batches (last_ts);
+CREATE INDEX opmon_batches_first_ts ON opmon_batches (first_ts, id);
 )sql",
               R"sql(
 CREATE TABLE opmon_batches (
@@ -398,7 +399,7 @@ CREATE TABLE opmon_batches (
   records  BIGINT NOT NULL,
   data     BYTEA NOT NULL
 );
-CREATE INDEX opmon_batches_last_ts ON opmon_batches (last_ts);
+CREATE INDEX opmon_batches_first_ts ON opmon_batches (first_ts, id);
 )sql"},
 };
 
