@@ -373,7 +373,7 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_rest(net::Serv
   auto target = parse_rest_target(target_text);
   if (!target.ok()) co_return fail(errc::bad_request, "the request path names no service: " + target.error().detail());
   set_service(*op, target->service);
-  op->rest_path = target->path.substr(0, 255);
+  op->rest_path = target->path;
   // Refused here what the provider's server would refuse (it normalises the path again).
   if (auto path = normalize_service_path(target->path); !path.ok()) co_return path.error();
   if (auto st = check_query(target->query); !st.ok()) co_return st.error();
@@ -425,8 +425,8 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_rest(net::Serv
   HeaderList http_headers;
   http_headers.push_back({"x-road-message-type", "REST"});
   std::string query_id = last_header(head.headers, "x-road-id").value_or("");
-  set_message_ids(*op, query_id.substr(0, 255), last_header(head.headers, "x-road-userid").value_or("").substr(0, 255),
-                  last_header(head.headers, "x-road-issue").value_or("").substr(0, 255));
+  set_message_ids(*op, query_id, last_header(head.headers, "x-road-userid").value_or(""),
+                  last_header(head.headers, "x-road-issue").value_or(""));
   op->x_request_id = request_id;
   op->request_size = static_cast<std::int64_t>(request.body ? request.body->size() : 0);
   op->request_attachment_count = 0;
@@ -434,8 +434,7 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_rest(net::Serv
                                   std::move(target_server), request_id, std::move(query_id), std::move(http_headers), op);
   if (!answer.ok()) co_return answer.error();
   if (answer->fault) {
-    op->fault_code = answer->fault->code;
-    op->fault_string = answer->fault->message.substr(0, 2048);
+    set_fault(*op, answer->fault->code, answer->fault->message);
     co_return Answer{
         Reply::of(rest_error_response(*answer->fault, std::string(req[http::field::accept]), req.version())), true};
   }
@@ -520,8 +519,7 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_soap(net::Serv
                                   env->header.security_server, request_id, env->header.id, std::move(http_headers), op);
   if (!answer.ok()) co_return answer.error();
   if (answer->fault) {
-    op->fault_code = answer->fault->code;
-    op->fault_string = answer->fault->message.substr(0, 2048);
+    set_fault(*op, answer->fault->code, answer->fault->message);
     co_return Answer{Reply::of(soap_error_response(*answer->fault, req.version())), true};
   }
 

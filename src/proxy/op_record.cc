@@ -48,13 +48,18 @@ void set_message_ids(opmon::OpRecord& record, std::string_view id, std::string_v
   record.message_issue = unless_empty(issue);
 }
 
+void set_fault(opmon::OpRecord& record, std::string_view code, std::string_view message) {
+  record.succeeded = false;
+  record.fault_code = std::string(code);
+  record.fault_string = std::string(message);
+}
+
 void finish(opmon::OpRecord& record, const Clock& clock, const Fault* fault) {
   record.response_out_ts = unix_ms(clock);
-  if (!record.succeeded) record.succeeded = fault == nullptr;  // a fault passed on was set already
   if (fault) {
-    record.succeeded = false;
-    record.fault_code = fault->code;
-    record.fault_string = fault->message.substr(0, 2048);  // X-Road's schema's bound
+    set_fault(record, fault->code, fault->message);
+  } else if (!record.succeeded) {  // none passed on either
+    record.succeeded = true;
   }
 }
 

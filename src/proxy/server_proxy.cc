@@ -269,7 +269,7 @@ asio::awaitable<Result<Reply>> ServerProxy::process_soap(net::ServerExchange& ex
   set_service(*op, service_id);
   set_message_ids(*op, env->header.id, env->header.user_id, env->header.issue);
   op->message_protocol_version = env->header.protocol_version;
-  op->x_request_id = std::string(ex.request()["x-road-request-id"]).substr(0, 255);
+  op->x_request_id = std::string(ex.request()["x-road-request-id"]);
   op->request_size = static_cast<std::int64_t>(request.message.size());
   op->request_attachment_count = static_cast<std::int64_t>(request.attachments.size());
   if (auto st = verify_sender(request, client, sender, *snap); !st.ok()) co_return st.error();
@@ -303,10 +303,11 @@ asio::awaitable<Result<Reply>> ServerProxy::process_soap(net::ServerExchange& ex
   response.message_headers = std::move(incoming->soap_part_headers);
   response.attachments = std::move(incoming->attachments);
   if (renv->is_fault) {
-    op->succeeded = false;  // the service's own fault, passed on
+    // The service's own fault, passed on: its code as the service wrote it.
     if (auto fault = parse_soap_fault(incoming->soap)) {
-      op->fault_code = fault->original_code.substr(0, 255);  // the service's, as it wrote it
-      op->fault_string = fault->message.substr(0, 2048);
+      set_fault(*op, fault->original_code, fault->message);
+    } else {
+      op->succeeded = false;
     }
     response.message = std::move(incoming->soap);
   } else {
@@ -534,20 +535,20 @@ asio::awaitable<Result<Reply>> ServerProxy::process_rest(net::ServerExchange& ex
                                                          const Snapshot* snap, opmon::OpRecord* op) {
   auto head = RestRequestHead::parse(request.message);
   if (!head.ok()) co_return head.error();
-  op->rest_method = head->method.substr(0, 255);
+  op->rest_method = head->method;
   auto target = parse_rest_target(head->target);
   if (!target.ok()) co_return fail(errc::invalid_message, "the request names no service: " + target.error().detail());
   set_service(*op, target->service);
-  op->rest_path = target->path.substr(0, 255);
+  op->rest_path = target->path;
   const auto client_text = last_header(head->headers, "X-Road-Client");
   if (!client_text) co_return fail(errc::missing_header_field, "the request has no X-Road-Client header");
   auto client = parse_rest_client(*client_text);
   if (!client.ok()) co_return fail(errc::invalid_message, "X-Road-Client: " + client.error().detail());
   set_client(*op, *client);
-  set_message_ids(*op, last_header(head->headers, "x-road-id").value_or("").substr(0, 255),
-                  last_header(head->headers, "x-road-userid").value_or("").substr(0, 255),
-                  last_header(head->headers, "x-road-issue").value_or("").substr(0, 255));
-  op->x_request_id = last_header(head->headers, "x-road-request-id").value_or("").substr(0, 255);
+  set_message_ids(*op, last_header(head->headers, "x-road-id").value_or(""),
+                  last_header(head->headers, "x-road-userid").value_or(""),
+                  last_header(head->headers, "x-road-issue").value_or(""));
+  op->x_request_id = last_header(head->headers, "x-road-request-id").value_or("");
   op->request_size = static_cast<std::int64_t>(request.body ? request.body->size() : 0);
   op->request_attachment_count = 0;
 
