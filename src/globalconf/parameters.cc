@@ -392,4 +392,28 @@ std::string PrivateParameters::to_xml() const {
   return out + "</ns3:conf>\n";
 }
 
+Result<MonitoringParameters> MonitoringParameters::parse(std::string_view xml) {
+  ROADSIDE_TRY(xml::Document doc, parse_conf(xml, "monitoring parameters"));
+  auto client = doc.root().child("monitoringClient");
+  if (!client) return malformed("monitoring parameters: no <monitoringClient>");
+  MonitoringParameters mp;
+  if (auto id_element = client->child("monitoringClientId")) {
+    auto id = xml::identifier_from_element(*id_element);
+    if (!id.ok()) return malformed("monitoring parameters: monitoringClientId: " + id.error().detail());
+    if (!id->is_client()) return malformed("monitoring parameters: the monitoring client " + id->to_string() + " is not a member or subsystem");
+    mp.monitoring_client = std::move(id).value();
+  }
+  return mp;
+}
+
+std::string MonitoringParameters::to_xml() const {
+  std::string out =
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<tns:conf xmlns:id=\"http://x-road.eu/xsd/identifiers\" "
+      "xmlns:tns=\"http://x-road.eu/xsd/xroad.xsd\">\n  <monitoringClient>\n";
+  if (monitoring_client) {
+    out += "    " + xml::identifier_to_xml(*monitoring_client, {.prefix = "", .local = "monitoringClientId", .ns = ""}) + "\n";
+  }
+  return out + "  </monitoringClient>\n</tns:conf>\n";
+}
+
 }  // namespace roadside::globalconf

@@ -1,6 +1,6 @@
 // The configuration parts a Security Server lives by: shared parameters (members, servers,
-// CAs, TSAs, groups; schema versions 2-6) and private parameters (management service,
-// time-stamping interval). Reference: xroad-protocols.md §4.5.
+// CAs, TSAs, groups; schema versions 2-6), private parameters (management service,
+// time-stamping interval) and monitoring parameters (the monitoring client). Reference: xroad-protocols.md §4.5.
 #pragma once
 
 #include <optional>
@@ -111,6 +111,18 @@ struct PrivateParameters {
 
   static Result<PrivateParameters> parse(std::string_view xml);
   // private-params.xml for this model (federation anchors are not written).
+  std::string to_xml() const;
+};
+
+// The optional MONITORING part (monitoring-params.xml): the instance's central monitoring
+// client, a member or a subsystem (exactly that one: a subsystem named does not admit its
+// member, nor the other way round), or none.
+struct MonitoringParameters {
+  std::optional<XRoadId> monitoring_client;
+
+  // errc::malformed for anything monitoring-conf.xsd refuses (an identifier with an unknown
+  // element, one that is not a member or subsystem, no monitoringClient).
+  static Result<MonitoringParameters> parse(std::string_view xml);
   std::string to_xml() const;
 };
 

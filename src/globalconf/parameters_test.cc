@@ -178,3 +178,43 @@ TEST(HostsTheClient, OnlyTheOwnerMemberAndTheListedClients) {
 
 }  // namespace
 }  // namespace roadside::globalconf
+
+namespace roadside::globalconf {
+
+// monitoring-params.xml as X-Road's MonitoringParametersSchemaValidatorTest judges it: the valid
+// and the empty one are read, the one whose identifier has an unknown element is refused; what
+// Roadside writes validates against monitoring-conf.xsd.
+TEST(MonitoringParameters, ReadsXRoadsFilesAndWritesWhatItsSchemaTakes) {
+  ROADSIDE_REQUIRE_VECTORS(vectors);
+  const auto dir = vectors / "xroad" / "monitoring" / "envmon" / "monitoring-params";
+  auto valid = MonitoringParameters::parse(roadside::testing::read_file(dir / "valid-monitoring-params.xml"));
+  ASSERT_TRUE(valid.ok()) << valid.error().to_string();
+  EXPECT_EQ(valid->monitoring_client, *XRoadId::member("fdev", "GOV", "66655666"));
+  auto empty = MonitoringParameters::parse(roadside::testing::read_file(dir / "empty-monitoring-params.xml"));
+  ASSERT_TRUE(empty.ok()) << empty.error().to_string();
+  EXPECT_FALSE(empty->monitoring_client);
+  auto invalid = MonitoringParameters::parse(roadside::testing::read_file(dir / "invalid-monitoring-params.xml"));
+  ASSERT_FALSE(invalid.ok());
+  EXPECT_EQ(invalid.error().code(), make_error_code(errc::malformed));
+  EXPECT_NE(invalid.error().detail().find("broken"), std::string::npos) << invalid.error().detail();
+  EXPECT_FALSE(MonitoringParameters::parse("<tns:conf xmlns:tns=\"http://x-road.eu/xsd/xroad.xsd\"/>").ok());
+
+  const MonitoringParameters subsystem{*XRoadId::subsystem("DEV", "COM", "1001", "MONITOR")};
+  auto again = MonitoringParameters::parse(subsystem.to_xml());
+  ASSERT_TRUE(again.ok()) << again.error().to_string() << subsystem.to_xml();
+  EXPECT_EQ(again->monitoring_client, subsystem.monitoring_client);
+  if (roadside::testing::run_command("xmllint --version") != 0) GTEST_SKIP() << "xmllint not installed (libxml2-utils)";
+  roadside::testing::TempDir tmp;
+  roadside::testing::write_file(tmp / "subsystem.xml", subsystem.to_xml());
+  roadside::testing::write_file(tmp / "none.xml", MonitoringParameters{}.to_xml());
+  for (const char* file : {"subsystem.xml", "none.xml"}) {
+    std::string out;
+    EXPECT_EQ(roadside::testing::run_command("xmllint --noout --schema " + (dir / "monitoring-conf.xsd").string() + " " +
+                                                 (tmp / file).string(),
+                                             &out),
+              0)
+        << file << ": " << out;
+  }
+}
+
+}  // namespace roadside::globalconf

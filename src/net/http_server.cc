@@ -111,6 +111,8 @@ class Session final : public SessionBase, public ServerExchange, public std::ena
       : server_(std::move(server)), id_(id), stream_(std::forward<Args>(args)...), timer_(stream_.get_executor()) {
     peer_.remote = remote;
     peer_.tls = !std::is_same_v<Stream, tcp::socket>;
+    error_code ec;
+    peer_.local = socket().local_endpoint(ec);
   }
 
   asio::any_io_executor executor() override { return stream_.get_executor(); }

@@ -71,6 +71,7 @@ struct PeerInfo {
   asio::ip::tcp::endpoint remote;
   bool tls = false;
   PeerChain chain;  // client certificate chain (mutual TLS), leaf first
+  asio::ip::tcp::endpoint local;  // this server's end of the connection (the address it was reached at)
 };
 
 // One request and its response, as the handler sees it.

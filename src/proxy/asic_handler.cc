@@ -3,9 +3,7 @@
 #include <optional>
 #include <type_traits>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/field.hpp>
 
 #include "base/log.h"
@@ -15,6 +13,7 @@
 #include "messagelog/zip_stream.h"
 #include "proxy/errors.h"
 #include "proxy/local_client.h"
+#include "proxy/off_thread.h"
 #include "proxy/rest.h"
 
 namespace roadside::proxy {
@@ -69,13 +68,6 @@ Answer document(unsigned version, std::string_view type, std::string_view dispos
 asio::thread_pool& pool() {
   static asio::thread_pool p(2);
   return p;
-}
-
-template <typename F>
-asio::awaitable<std::invoke_result_t<F&>> off_thread(F f) {
-  using R = std::invoke_result_t<F&>;
-  co_return co_await asio::co_spawn(
-      pool(), [f = std::move(f)]() mutable -> asio::awaitable<R> { co_return f(); }, asio::use_awaitable);
 }
 
 bool at_path(std::string_view target, std::string_view path) {
@@ -165,7 +157,7 @@ asio::awaitable<Answer> asic(net::ServerExchange& ex, const ProxyContext* ctx, c
 
   // One more than returned, to tell "too many" from "just enough".
   const std::size_t limit = limits.max_containers + 1;
-  auto records = co_await off_thread(
+  auto records = co_await off_thread(pool(),
       [ctx, &client, &qid, response, limit] { return find_records(*ctx, *client, qid, response, limit); });
   if (!records.ok()) co_return refused(refusal(500, "internal_error", records.error().detail()));
   if (records->empty()) co_return refused(refusal(404, "not_found", std::string(kNotFound)));
@@ -182,7 +174,7 @@ asio::awaitable<Answer> asic(net::ServerExchange& ex, const ProxyContext* ctx, c
       log::warn("asic: time-stamping on demand failed", {{"query_id", qid}, {"error", stamped.error().to_string()}});
       co_return refused(refusal(500, "internal_error", std::string(kTimestampingFailed)));
     }
-    records = co_await off_thread(
+    records = co_await off_thread(pool(),
         [ctx, &client, &qid, response, limit] { return find_records(*ctx, *client, qid, response, limit); });
     if (!records.ok()) co_return refused(refusal(500, "internal_error", records.error().detail()));
     if (!all_timestamped(*records)) co_return refused(refusal(500, "internal_error", std::string(kTimestampingFailed)));
@@ -202,7 +194,7 @@ asio::awaitable<Answer> asic(net::ServerExchange& ex, const ProxyContext* ctx, c
     }
     const messagelog::StoredRecord& record = records->front();
     const std::uint64_t max_bytes = limits.max_container_bytes;
-    auto bytes = co_await off_thread([ctx, &record, max_bytes] { return one_container(*ctx, record, max_bytes); });
+    auto bytes = co_await off_thread(pool(), [ctx, &record, max_bytes] { return one_container(*ctx, record, max_bytes); });
     if (!bytes.ok()) co_return refused(refusal(500, "internal_error", bytes.error().detail()));
     co_return document(version, messagelog::kAsicMimeType,
                        "attachment; filename=\"" + messagelog::asic_file_name(qid, record.response, record.id) + "\"",
@@ -213,7 +205,7 @@ asio::awaitable<Answer> asic(net::ServerExchange& ex, const ProxyContext* ctx, c
                               "more than " + std::to_string(limits.max_containers) +
                                   " signed documents match the query: ask for requests or responses only"));
   }
-  auto zip = co_await off_thread([ctx, &records, &qid, &limits] { return container_zip(*ctx, *records, qid, limits); });
+  auto zip = co_await off_thread(pool(), [ctx, &records, &qid, &limits] { return container_zip(*ctx, *records, qid, limits); });
   if (!zip.ok()) co_return refused(refusal(500, "internal_error", zip.error().detail()));
   co_return document(version, kZipType, "attachment; filename=\"" + messagelog::asic_zip_name(qid, response) + "\"",
                      std::move(zip).value());

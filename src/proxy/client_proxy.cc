@@ -53,6 +53,7 @@ asio::awaitable<void> ClientProxy::handle(net::ServerExchange& ex) {
   const Snapshot snap = ctx_.snapshot();
   opmon::OpRecord op;  // the message's operational data, when it is an X-Road message
   op.security_server_type = "Client";
+  set_internal_ip(op, ex.peer().local);
   op.request_in_ts = unix_ms(*ctx_.clock);
   bool monitored = true;
   const bool rest = target.rfind("/r1/", 0) == 0;

@@ -16,6 +16,8 @@
 #include "messagelog/message_log.h"
 #include "messagelog/log_store.h"
 #include "metrics/metrics.h"
+#include "opmon/health.h"
+#include "opmon/op_store.h"
 #include "opmon/record.h"
 #include "net/http_server.h"
 #include "serverconf/serverconf.h"
@@ -45,6 +47,17 @@ struct Snapshot {
 class PeerTransport;
 class ServiceTransport;
 
+// What the server proxy answers getSecurityServerOperationalData and
+// getSecurityServerHealthData from (proxy/op_monitoring.h).
+struct OpMonitoringQueries {
+  // A store on a connection of its own, opened for each query (called on a query thread, not
+  // the proxy's); null when operational monitoring is off.
+  std::function<Result<std::unique_ptr<opmon::OpStore>>()> open_store;
+  const opmon::HealthData* health = nullptr;  // null when off
+  std::size_t max_records = 10'000;           // op-monitor.max-records-in-payload
+  std::int64_t offset_s = 60;                 // op-monitor.records-available-timestamp-offset-seconds
+};
+
 struct ProxyContext {
   // The own instance's shared parameters from a valid global configuration, or null.
   std::function<std::shared_ptr<const globalconf::SharedParameters>()> shared;
@@ -66,6 +79,10 @@ struct ProxyContext {
   // operational data of it (proxy/op_record.h), just before the answer goes out; null when
   // off. It must not block.
   std::function<void(opmon::OpRecord)> op_monitor;
+  OpMonitoringQueries op_queries;
+  // The instance's monitoring client (the global configuration's monitoring-params), or
+  // std::nullopt when it names none; null: none.
+  std::function<std::optional<XRoadId>()> monitoring_client;
   metrics::Registry* metrics = nullptr;
   // The message log (variant full), or null (slim). Requests and responses are logged once
   // signed or verified, before they go on; a message that cannot be logged fails.

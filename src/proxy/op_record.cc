@@ -54,6 +54,14 @@ void set_fault(opmon::OpRecord& record, std::string_view code, std::string_view 
   record.fault_string = std::string(message);
 }
 
+void set_internal_ip(opmon::OpRecord& record, const boost::asio::ip::tcp::endpoint& local) {
+  auto address = local.address();
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    address = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address.to_v6());
+  }
+  record.security_server_internal_ip = address.to_string();
+}
+
 void finish(opmon::OpRecord& record, const Clock& clock, const Fault* fault) {
   record.response_out_ts = unix_ms(clock);
   if (fault) {

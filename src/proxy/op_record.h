@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include <boost/asio/ip/tcp.hpp>
+
 #include "base/clock.h"
 #include "base/identifiers.h"
 #include "opmon/record.h"
@@ -16,6 +18,9 @@
 namespace roadside::proxy {
 
 std::int64_t unix_ms(const Clock& clock);
+// securityServerInternalIp: the address this server was reached at (`local`, the proxy's end
+// of the connection), an IPv4-mapped IPv6 address as IPv4.
+void set_internal_ip(opmon::OpRecord& record, const boost::asio::ip::tcp::endpoint& local);
 // The client's identifier fields (a MEMBER or a SUBSYSTEM).
 void set_client(opmon::OpRecord& record, const XRoadId& client);
 // The service's: its provider, code and version.

@@ -8,6 +8,7 @@
 #include "mime/multipart.h"
 #include "net/errors.h"
 #include "proxy/logging.h"
+#include "proxy/op_monitoring.h"
 #include "proxy/op_record.h"
 #include "proxy/rest.h"
 #include "proxy/service_transport.h"
@@ -117,6 +118,8 @@ Fault fault_for_peer(const Fault& logged, const Error& cause) {
     sent.message = "the provider's Security Server has no valid global configuration";
     return sent;
   }
+  // A monitoring query's refusal names what in the query is wrong (X-Road's messages).
+  if (cause.code() == opmon::make_error_code(opmon::errc::invalid_request)) return logged;
   const std::error_category& c = cause.code().category();
   if (&c == &proxy_category() || &c == &service_failed_category() || &c == &xml::xml_category() ||
       &c == &mime::mime_category() || &c == &crypto::crypto_category() || &c == &globalconf::globalconf_category() ||
@@ -152,6 +155,7 @@ asio::awaitable<void> ServerProxy::handle(net::ServerExchange& ex) {
   const auto started = ctx_.clock->steady_now();
   opmon::OpRecord op;  // the message's operational data
   op.security_server_type = "Producer";
+  set_internal_ip(op, ex.peer().local);
   op.request_in_ts = unix_ms(*ctx_.clock);
   auto result = co_await process(ex, &op);
   if (ex.responded()) co_return;
@@ -285,7 +289,13 @@ asio::awaitable<Result<Reply>> ServerProxy::process_soap(net::ServerExchange& ex
 
   Result<SoapMessage> incoming = Error();
   const serverconf::Service* service = snap->conf->service(service_id);
-  if (!service && is_soap_metaservice(service_id.service_code())) {
+  if (is_op_monitoring_service(service_id.service_code()) && op_monitoring_served(ctx_)) {
+    // X-Road's handler comes before any service of the same code.
+    if (auto st = co_await log_message(ctx_.message_log, request, log_ids, false); !st.ok()) co_return st.error();
+    // (Named: GCC 12 destroys some temporaries of a co_await expression twice.)
+    OpMonitoringRequest query{request.message, client, service_id.service_code(), env->header.security_server};
+    incoming = co_await answer_op_monitoring(ctx_, *snap, std::move(query));
+  } else if (!service && is_soap_metaservice(service_id.service_code())) {
     if (auto st = co_await log_message(ctx_.message_log, request, log_ids, false); !st.ok()) co_return st.error();
     incoming = co_await soap_metaservice(request, client, service_id, snap);
   } else {

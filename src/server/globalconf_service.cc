@@ -84,11 +84,45 @@ void GlobalconfService::take(const globalconf::Snapshot& snap) {
         parsed.ok() ? std::make_shared<const globalconf::PrivateParameters>(std::move(parsed).value()) : nullptr;
     in_use_.private_hash = private_hash;
   }
+  take_monitoring(snap);
   const auto expires =
       std::chrono::duration_cast<std::chrono::seconds>(snap.directory.expires.time_since_epoch()).count();
   expires_ = expires;
   metrics_.expires.set(expires);
   metrics_.version.set(snap.version);
+}
+
+void GlobalconfService::take_monitoring(const globalconf::Snapshot& snap) {
+  std::string hash;
+  for (const auto& p : snap.directory.parts) {
+    if (p.content_identifier == "MONITORING") hash = p.hash;
+  }
+  {
+    MutexLock lock(mu_);
+    if (hash == in_use_.monitoring_hash) return;
+  }
+  std::optional<XRoadId> client;
+  if (!hash.empty()) {
+    auto xml = snap.part("MONITORING");
+    auto parsed =
+        xml.ok() ? globalconf::MonitoringParameters::parse(*xml) : Result<globalconf::MonitoringParameters>(xml.error());
+    if (parsed.ok()) {
+      client = parsed->monitoring_client;
+    } else {
+      log::error("the global configuration's monitoring parameters are unusable: no monitoring client",
+                 {{"error", parsed.error().to_string()}});
+    }
+  }
+  if (client) log::info("monitoring client", {{"client", client->to_string()}});
+  MutexLock lock(mu_);
+  in_use_.monitoring_client = std::move(client);
+  in_use_.monitoring_hash = hash;
+}
+
+std::optional<XRoadId> GlobalconfService::monitoring_client() const {
+  if (not_ready()) return std::nullopt;
+  MutexLock lock(mu_);
+  return in_use_.monitoring_client;
 }
 
 Status GlobalconfService::start() {

@@ -60,6 +60,9 @@ class GlobalconfService final : public Component {
   // The private parameters (the management service's addresses) under the same rule; null
   // when the configuration has none or is not valid.
   std::shared_ptr<const globalconf::PrivateParameters> private_params() const;
+  // The monitoring client the MONITORING part names, under the same rule; std::nullopt when
+  // the part is absent, names none, or cannot be read (logged).
+  std::optional<XRoadId> monitoring_client() const;
   // Reads the anchor file again (it was replaced: PUT /system/anchor) and downloads with it at
   // once; an unusable anchor, or one of another instance, is logged and the previous stays.
   // Safe from any thread.
@@ -78,6 +81,8 @@ class GlobalconfService final : public Component {
  private:
   boost::asio::awaitable<void> loop();
   Result<globalconf::Anchor> read_anchor() const;
+  // The MONITORING part's monitoring client, read again only when its hash changed.
+  void take_monitoring(const globalconf::Snapshot& snap);
   // On the loop's strand, between downloads: a new client with the anchor file's anchor.
   void use_new_anchor();
 
@@ -87,6 +92,8 @@ class GlobalconfService final : public Component {
     std::string shared_hash;  // the directory's hash of the part `shared` was read from
     std::shared_ptr<const globalconf::PrivateParameters> private_params;
     std::string private_hash;  // the directory's hash of the part `private_params` was read from
+    std::optional<XRoadId> monitoring_client;
+    std::string monitoring_hash;  // likewise, of the MONITORING part ("" when there is none)
     std::string last_error;
     std::optional<Clock::time_point> last_attempt, next_attempt;
   };

@@ -114,7 +114,14 @@ Proxies::Proxies(boost::asio::io_context& io, ProxyOptions options, storage::Sto
                  GlobalconfService& globalconf, ServerConfFollower& serverconf, Listeners& listeners, metrics::Registry& metrics,
                  Readiness& readiness, MessageLogService* message_log, OpMonitoringService* op_monitoring)
     : io_(io), options_(std::move(options)), store_(store), listeners_(listeners), ocsp_cache_(ocsp.cache()) {
-  if (op_monitoring) ctx_.op_monitor = op_monitoring->monitor();
+  if (op_monitoring && op_monitoring->health()) {
+    ctx_.op_monitor = op_monitoring->monitor();
+    ctx_.op_queries.open_store = [op_monitoring] { return op_monitoring->open_store(); };
+    ctx_.op_queries.health = op_monitoring->health();
+    ctx_.op_queries.max_records = op_monitoring->options().max_records_in_payload;
+    ctx_.op_queries.offset_s = op_monitoring->options().records_available_offset_s;
+  }
+  ctx_.monitoring_client = [&globalconf] { return globalconf.monitoring_client(); };
   if (message_log && message_log->log()) {
     ctx_.message_log = message_log->log();
     ctx_.open_log_store = [message_log] { return message_log->open_store(); };

@@ -339,6 +339,10 @@ Result<json> init_instance(const InitOptions& o) {
   priv.timestamping_interval_seconds = 60;
   ROADSIDE_TRY_STATUS(write_file_atomically(dir / "globalconf" / "shared-params.xml", shared.to_xml()));
   ROADSIDE_TRY_STATUS(write_file_atomically(dir / "globalconf" / "private-params.xml", priv.to_xml()));
+  // The first member is the instance's monitoring client: it may read every server's
+  // operational and environmental monitoring data.
+  globalconf::MonitoringParameters monitoring{*XRoadId::member(o.instance, member_class, "1001")};
+  ROADSIDE_TRY_STATUS(write_file_atomically(dir / "globalconf" / "monitoring-params.xml", monitoring.to_xml()));
   globalconf::Anchor anchor{o.instance, std::chrono::system_clock::now(), {{globalconf_url, {conf_cert}}}};
   ROADSIDE_TRY_STATUS(write_file_atomically(dir / "anchor.xml", anchor.to_xml()));
 

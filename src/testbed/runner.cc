@@ -130,6 +130,14 @@ int run_instance(const fs::path& dir_in, bool with_servers) {
   auto cert_pem = read_file_limited(dir / "globalconf" / "signing.pem", 1 << 20);
   auto shared = read_file_limited(dir / "globalconf" / "shared-params.xml", 64 << 20);
   auto priv = read_file_limited(dir / "globalconf" / "private-params.xml", 64 << 20);
+  // Optional (instances made before it was added have none).
+  auto monitoring = read_file_limited(dir / "globalconf" / "monitoring-params.xml", 1 << 20);
+  auto parts = [&](const std::string& shared_xml) {
+    std::vector<ConfigurationPart> out = {{"SHARED-PARAMETERS", "shared-params.xml", shared_xml},
+                                      {"PRIVATE-PARAMETERS", "private-params.xml", *priv}};
+    if (monitoring.ok()) out.push_back({"MONITORING", "monitoring-params.xml", *monitoring});
+    return out;
+  };
   if (!key_pem.ok() || !cert_pem.ok() || !shared.ok() || !priv.ok()) {
     return fail("globalconf",
                 "the configuration signing key or parameters under " + (dir / "globalconf").string() + " are missing");
@@ -149,7 +157,7 @@ int run_instance(const fs::path& dir_in, bool with_servers) {
       j["instance"].get<std::string>(),
       {2, 3, 4, 5, 6},
       std::chrono::seconds(600),
-      {{"SHARED-PARAMETERS", "shared-params.xml", *shared}, {"PRIVATE-PARAMETERS", "private-params.xml", *priv}}};
+      parts(*shared)};
   ConfigurationPublisher publisher(std::move(pc), *key, *cert);
   PublisherServer central(io, publisher, loopback("publisher", ports["publisher"].get<unsigned short>()), metrics);
   auto services_options = loopback("services", ports["services"].get<unsigned short>());
@@ -261,8 +269,7 @@ int run_instance(const fs::path& dir_in, bool with_servers) {
           log::error("shared-params.xml changed but cannot be read; publishing the previous one",
                      {{"error", parsed.error().detail()}});
         } else {
-          publisher.set_parts(
-              {{"SHARED-PARAMETERS", "shared-params.xml", *text}, {"PRIVATE-PARAMETERS", "private-params.xml", *priv}});
+          publisher.set_parts(parts(*text));
           if (auto st = publisher.publish(std::chrono::system_clock::now()); st.ok()) {
             log::info("configuration republished", {{"reason", "shared-params.xml changed"}});
           } else {

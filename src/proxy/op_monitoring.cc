@@ -1,0 +1,96 @@
+#include "proxy/op_monitoring.h"
+
+#include <chrono>
+#include <utility>
+
+#include <boost/asio/thread_pool.hpp>
+
+#include "base/random.h"
+#include "crypto/crypto.h"
+#include "opmon/health.h"
+#include "opmon/query.h"
+#include "proxy/metaservices.h"
+#include "proxy/off_thread.h"
+
+namespace roadside::proxy {
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr std::string_view kOperationalData = "getSecurityServerOperationalData";
+constexpr std::string_view kHealthData = "getSecurityServerHealthData";
+
+// Two queries at once at most; others wait for them.
+asio::thread_pool& pool() {
+  static asio::thread_pool p(2);
+  return p;
+}
+
+// X-Road's rule (OperationalDataRequestHandler.getClientForFilter): the monitoring client,
+// and the owner of the server the request names.
+bool privileged(const ProxyContext& ctx, const OpMonitoringRequest& request) {
+  if (ctx.monitoring_client) {
+    if (auto monitoring = ctx.monitoring_client(); monitoring && *monitoring == request.client) return true;
+  }
+  return request.security_server && request.security_server->owner_member() == request.client;
+}
+
+SoapMessage text_xml(std::string envelope) {
+  SoapMessage out;
+  out.soap_content_type = "text/xml; charset=UTF-8";
+  out.content_type = out.soap_content_type;
+  out.soap = std::move(envelope);
+  return out;
+}
+
+Result<SoapMessage> health_data(const ProxyContext& ctx, const OpMonitoringRequest& request) {
+  ROADSIDE_TRY(std::optional<XRoadId> provider, opmon::parse_health_data_request(request.soap, kMaxSoapBytes));
+  ROADSIDE_TRY(std::string envelope,
+               soap_response_envelope(request.soap, ctx.op_queries.health->response_xml(provider)));
+  return text_xml(std::move(envelope));
+}
+
+}  // namespace
+
+bool is_op_monitoring_service(std::string_view code) {
+  return code == kOperationalData || code == kHealthData;
+}
+
+bool op_monitoring_served(const ProxyContext& ctx) {
+  return ctx.op_queries.open_store && ctx.op_queries.health;
+}
+
+asio::awaitable<Result<SoapMessage>> answer_op_monitoring(const ProxyContext& ctx, const Snapshot& snap,
+                                                          OpMonitoringRequest request) {
+  if (request.service_code == kHealthData) co_return health_data(ctx, request);
+
+  auto parsed = opmon::parse_operational_data_request(request.soap, kMaxSoapBytes);
+  if (!parsed.ok()) co_return parsed.error();
+  opmon::OperationalDataQuery query;
+  query.requester = request.client;
+  query.privileged = privileged(ctx, request);
+  query.now_s = std::chrono::duration_cast<std::chrono::seconds>(snap.now.time_since_epoch()).count();
+  query.offset_s = ctx.op_queries.offset_s;
+  query.max_records = ctx.op_queries.max_records;
+  const auto& open_store = ctx.op_queries.open_store;
+  auto answer = co_await off_thread(pool(), [&open_store, &parsed, &query]() -> Result<opmon::OperationalDataResponse> {
+    ROADSIDE_TRY(std::unique_ptr<opmon::OpStore> store, open_store());
+    return opmon::answer_operational_data(*store, *parsed, query);
+  });
+  if (!answer.ok()) co_return answer.error();
+
+  auto envelope = soap_response_envelope(request.soap, answer->body_xml);
+  if (!envelope.ok()) co_return envelope.error();
+  SoapMessage out = text_xml(std::move(envelope).value());
+  out.multipart = true;
+  out.content_type =
+      "multipart/related; type=\"text/xml\"; charset=UTF-8; boundary=xatt" + crypto::to_hex(Random::system().bytes(12));
+  out.soap_part_headers = {};
+  out.attachments.push_back({{{"Content-Type", std::string(opmon::kPayloadType)},
+                              {"Content-Transfer-Encoding", "binary"},
+                              {"Content-ID", "<" + std::string(opmon::kPayloadCid) + ">"}},
+                             net::Payload(std::move(answer->payload))});
+  co_return out;
+}
+
+}  // namespace roadside::proxy

@@ -1,0 +1,304 @@
+#!/usr/bin/python3
+"""Operational monitoring end to end, with X-Road's own request files and schemas.
+
+A testbed instance of two servers carries SOAP traffic: DEV/COM/1001/CLIENT (on ss1) and
+DEV/COM/1002/CLIENT (on ss2) call ss2's getRandom. Then X-Road's getSecurityServerOperationalData
+and getSecurityServerHealthData requests (../shared/vectors/xroad/monitoring/opmon, their
+identifiers moved into the testbed's instance) go through a client proxy to ss2, as:
+
+- ss2's owner (MEMBER DEV/COM/1002): every record of the window;
+- the instance's monitoring client (MEMBER DEV/COM/1001, from the global configuration's
+  monitoring-params): every record too;
+- a plain client (SUBSYSTEM DEV/COM/1001/CLIENT): only the records it is the client of.
+
+Each answer's SOAP body validates with `xmllint --schema` against op-monitoring.xsd, its
+gzipped JSON attachment against query_operational_data_response_payload_schema.yaml
+(python3-jsonschema), recordsCount equals the requests sent, and nextRecordsFrom appears when
+the window reaches past what is available.
+
+    opmon_test.py ROADSIDE_BINARY
+"""
+import email
+import email.policy
+import gzip
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.request
+import uuid
+
+import jsonschema
+import yaml
+
+ROADSIDE = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("ROADSIDE_BINARY", "")
+HERE = os.path.dirname(os.path.abspath(__file__))
+VECTORS = os.environ.get("ROADSIDE_VECTORS_DIR") or os.path.join(HERE, "..", "..", "..", "shared", "vectors")
+OPMON = os.path.join(VECTORS, "xroad", "monitoring", "opmon")
+SCHEMAS = os.path.join(OPMON, "schemas")
+SKIP_WHY = f"X-Road's monitoring files not found at {OPMON} (set ROADSIDE_VECTORS_DIR)"
+FROM_SS1, FROM_SS2 = 12, 5  # getRandom calls from each server's CLIENT
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def wait_for(what, probe, timeout=120):
+    deadline = time.time() + timeout
+    while not probe():
+        if time.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.2)
+
+
+def ready(url):
+    try:
+        with urllib.request.urlopen(url + "/readyz", timeout=2) as r:
+            return r.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def client_xml(kind, member, subsystem=None, tag="xroad:client"):
+    out = f'<{tag} id:objectType="{kind}"><id:xRoadInstance>DEV</id:xRoadInstance><id:memberClass>COM</id:memberClass>'
+    out += f"<id:memberCode>{member}</id:memberCode>"
+    if subsystem:
+        out += f"<id:subsystemCode>{subsystem}</id:subsystemCode>"
+    return out + f"</{tag.split()[0]}>"
+
+
+def retarget(request, client, provider="1002", server="ss2"):
+    """X-Road's request with its header moved into the testbed: `client` (the element's XML),
+    the service and securityServer of `provider`'s server `server`, and a fresh id."""
+    text = request.decode()
+    text = re.sub(r"<xroad:client .*?</xroad:client>", client, text, count=1, flags=re.S)
+    service_code = re.search(r"<id:serviceCode>(.*?)</id:serviceCode>", text).group(1)
+    service = (f'<xroad:service id:objectType="SERVICE"><id:xRoadInstance>DEV</id:xRoadInstance>'
+               f"<id:memberClass>COM</id:memberClass><id:memberCode>{provider}</id:memberCode>"
+               f"<id:serviceCode>{service_code}</id:serviceCode></xroad:service>")
+    text = re.sub(r"<xroad:service .*?</xroad:service>", service, text, count=1, flags=re.S)
+    target = (f'<xroad:securityServer id:objectType="SERVER"><id:xRoadInstance>DEV</id:xRoadInstance>'
+              f"<id:memberClass>COM</id:memberClass><id:memberCode>{provider}</id:memberCode>"
+              f"<id:serverCode>{server}</id:serverCode></xroad:securityServer>")
+    text = re.sub(r"<xroad:securityServer .*?</xroad:securityServer>", target, text, count=1, flags=re.S)
+    text = re.sub(r"<xroad:id>.*?</xroad:id>", f"<xroad:id>{uuid.uuid4()}</xroad:id>", text, count=1)
+    return text.encode()
+
+
+def window(request, records_from, records_to):
+    text = request.decode()
+    text = re.sub(r"<om:recordsFrom>.*?</om:recordsFrom>", f"<om:recordsFrom>{records_from}</om:recordsFrom>", text)
+    text = re.sub(r"<om:recordsTo>.*?</om:recordsTo>", f"<om:recordsTo>{records_to}</om:recordsTo>", text)
+    return text.encode()
+
+
+def get_random(client_subsystem, member):
+    return (f'<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/" '
+            f'xmlns:xroad="http://x-road.eu/xsd/xroad.xsd" xmlns:id="http://x-road.eu/xsd/identifiers">'
+            f"<SOAP-ENV:Header>{client_xml('SUBSYSTEM', member, client_subsystem)}"
+            f'<xroad:service id:objectType="SERVICE"><id:xRoadInstance>DEV</id:xRoadInstance>'
+            f"<id:memberClass>COM</id:memberClass><id:memberCode>1002</id:memberCode>"
+            f"<id:subsystemCode>SERVICE</id:subsystemCode><id:serviceCode>getRandom</id:serviceCode>"
+            f"<id:serviceVersion>v1</id:serviceVersion></xroad:service>"
+            f"<xroad:id>{uuid.uuid4()}</xroad:id><xroad:protocolVersion>4.0</xroad:protocolVersion>"
+            f"</SOAP-ENV:Header><SOAP-ENV:Body><ns1:getRandom xmlns:ns1=\"http://test.x-road.global/producer\"/>"
+            f"</SOAP-ENV:Body></SOAP-ENV:Envelope>").encode()
+
+
+def post(address, body):
+    """POSTs a SOAP request to a client proxy: (status, content type, body)."""
+    req = urllib.request.Request(f"http://{address}/", data=body, method="POST",
+                                 headers={"Content-Type": "text/xml; charset=utf-8"})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.status, r.headers.get("Content-Type", ""), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get("Content-Type", ""), e.read()
+
+
+def parts(content_type, body):
+    """The SOAP part and the attachments (Content-ID -> (type, bytes)) of an answer."""
+    if not content_type.startswith("multipart/"):
+        return body, {}
+    message = email.message_from_bytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body,
+                                       policy=email.policy.HTTP)
+    payloads = list(message.iter_parts())
+    attachments = {p["Content-ID"]: (p.get_content_type(), p.get_payload(decode=True)) for p in payloads[1:]}
+    return payloads[0].get_payload(decode=True), attachments
+
+
+def body_element(soap):
+    """The SOAP Body's element as a document of its own (namespaces it uses declared)."""
+    text = soap.decode()
+    inner = re.search(r"<SOAP-ENV:Body[^>]*>(.*)</SOAP-ENV:Body>", text, re.S).group(1).strip()
+    declared = dict(re.findall(r'xmlns:(\w+)="([^"]+)"', text))
+    first = re.match(r"<([\w:]+)", inner).group(1)
+    tag_end = inner.index(">")
+    extra = "".join(f' xmlns:{p}="{u}"' for p, u in declared.items() if f'xmlns:{p}=' not in inner[:tag_end])
+    return (inner[:len(first) + 1] + extra + inner[len(first) + 1:]).encode()
+
+
+class OperationalMonitoring(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        if not os.path.isdir(OPMON):
+            raise unittest.SkipTest(SKIP_WHY)
+        cls.work = tempfile.mkdtemp(prefix="roadside-opmon-")
+        if os.environ.get("KEEP_TEST_DIR"):
+            print("test folder:", cls.work, file=sys.stderr)
+        cls.dir = os.path.join(cls.work, "tb")
+        subprocess.run([ROADSIDE, "testbed", "init", "--dir", cls.dir], check=True, capture_output=True)
+        # Records are answered as soon as they are written (X-Road waits 60 s by default).
+        env = dict(os.environ, ROADSIDE_OPMON_AVAILABLE_OFFSET_S="0")
+        cls.log = open(os.path.join(cls.work, "up.log"), "wb")
+        cls.up = subprocess.Popen([ROADSIDE, "testbed", "up", "--dir", cls.dir], env=env, stdout=cls.log,
+                                  stderr=subprocess.STDOUT)
+        cls.contract = json.loads(read(os.path.join(cls.dir, "instance.json")))
+        cls.ss1, cls.ss2 = cls.contract["servers"][0], cls.contract["servers"][1]
+        for s in (cls.ss1, cls.ss2):
+            wait_for(f"{s['health_url']} to be ready", lambda s=s: ready(s["health_url"]))
+        cls.payload_schema = yaml.safe_load(read(os.path.join(SCHEMAS, "query_operational_data_response_payload_schema.yaml")))
+
+        # The traffic, within whole seconds of its own: [start, end].
+        time.sleep(1.0 - time.time() % 1.0)
+        cls.start = int(time.time())
+        for i in range(FROM_SS1):
+            status, _, body = post(cls.ss1["client_http"], get_random("CLIENT", "1001"))
+            assert status == 200, body[:500]
+        for i in range(FROM_SS2):
+            status, _, body = post(cls.ss2["client_http"], get_random("CLIENT", "1002"))
+            assert status == 200, body[:500]
+        # Records are stamped when written (within the recorder's second): the window ends
+        # after the last was written, and before any query is made.
+        time.sleep(2.0)
+        cls.end = int(time.time())
+        time.sleep(1.0 - time.time() % 1.0 + 0.05)
+
+    @classmethod
+    def tearDownClass(cls):
+        if hasattr(cls, "up"):
+            cls.up.terminate()
+            try:
+                cls.up.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                cls.up.kill()
+            cls.log.close()
+        if hasattr(cls, "work") and not os.environ.get("KEEP_TEST_DIR"):
+            shutil.rmtree(cls.work, ignore_errors=True)
+
+    def query(self, via, client, request, records_from=None, records_to=None):
+        """Sends an operational-data request; returns (SOAP body document, records, answer)."""
+        body = retarget(request, client)
+        if records_from is not None:
+            body = window(body, records_from, records_to)
+        status, content_type, answer = post(via["client_http"], body)
+        self.assertEqual(status, 200, answer[:800])
+        soap, attachments = parts(content_type, answer)
+        document = body_element(soap)
+        self.assertValid(document, "op-monitoring.xsd")
+        self.assertIn("<operational-monitoring-data.json.gz>", attachments, attachments.keys())
+        kind, gzipped = attachments["<operational-monitoring-data.json.gz>"]
+        self.assertEqual(kind, "application/gzip")
+        payload = json.loads(gzip.decompress(gzipped))
+        jsonschema.validate(payload, self.payload_schema)
+        return document.decode(), payload["records"], soap.decode()
+
+    def assertValid(self, document, schema):
+        with tempfile.NamedTemporaryFile(suffix=".xml") as f:
+            f.write(document)
+            f.flush()
+            done = subprocess.run(["xmllint", "--noout", "--nonet", "--schema", os.path.join(SCHEMAS, schema), f.name],
+                                  capture_output=True, text=True)
+        self.assertEqual(done.returncode, 0, done.stderr + document.decode()[:2000])
+
+    def records_count(self, document):
+        return int(re.search(r"<om:recordsCount>(\d+)</om:recordsCount>", document).group(1))
+
+    def test_the_owner_sees_every_record_of_the_window(self):
+        owner = client_xml("MEMBER", "1002")
+        request = read(os.path.join(OPMON, "ss-system-test-requests", "operational-data.request"))
+        document, records, _ = self.query(self.ss2, owner, request, self.start, self.end)
+        # ss2 mediated FROM_SS1 + FROM_SS2 calls as the provider and FROM_SS2 as the client.
+        self.assertEqual(self.records_count(document), FROM_SS1 + 2 * FROM_SS2, document)
+        self.assertEqual(len(records), FROM_SS1 + 2 * FROM_SS2)
+        kinds = sorted(r["securityServerType"] for r in records)
+        self.assertEqual(kinds.count("Producer"), FROM_SS1 + FROM_SS2)
+        self.assertEqual(kinds.count("Client"), FROM_SS2)
+        self.assertTrue(all(r["serviceCode"] == "getRandom" and r["succeeded"] for r in records), records[:2])
+        self.assertTrue(all("securityServerInternalIp" in r for r in records), records[:1])
+        self.assertNotIn("nextRecordsFrom", document)
+
+    def test_the_monitoring_client_sees_every_record_too(self):
+        monitoring = client_xml("MEMBER", "1001")  # hosted by ss1, named by monitoring-params
+        request = read(os.path.join(OPMON, "unit-test-requests", "operationaldata.request"))
+        document, records, _ = self.query(self.ss1, monitoring, request, self.start, self.end)
+        self.assertEqual(self.records_count(document), FROM_SS1 + 2 * FROM_SS2, document)
+
+    def test_a_plain_client_sees_only_its_own_records(self):
+        plain = client_xml("SUBSYSTEM", "1001", "CLIENT")
+        request = read(os.path.join(OPMON, "ss-system-test-requests", "operational-data.request"))
+        document, records, _ = self.query(self.ss1, plain, request, self.start, self.end)
+        self.assertEqual(self.records_count(document), FROM_SS1, document)
+        self.assertTrue(all(r["clientSubsystemCode"] == "CLIENT" and r["clientMemberCode"] == "1001" for r in records))
+        self.assertTrue(all("securityServerInternalIp" not in r for r in records), records[:1])
+
+    def test_a_window_past_what_is_available_is_cut_with_next_records_from(self):
+        owner = client_xml("MEMBER", "1002")
+        # X-Road's file as it is: recordsFrom 0, recordsTo in 2031.
+        request = read(os.path.join(OPMON, "ss-system-test-requests", "operational-data.request"))
+        before = int(time.time())
+        document, records, _ = self.query(self.ss2, owner, request)
+        after = int(time.time())
+        found = re.search(r"<om:nextRecordsFrom>(\d+)</om:nextRecordsFrom>", document)
+        self.assertIsNotNone(found, document)
+        self.assertTrue(before <= int(found.group(1)) <= after, (before, found.group(1), after))
+        self.assertGreaterEqual(self.records_count(document), FROM_SS1 + 2 * FROM_SS2)
+
+    def test_output_spec_narrows_the_fields(self):
+        owner = client_xml("MEMBER", "1002")
+        template = read(os.path.join(OPMON, "systemtest-templates", "query_operational_data_client_outputspec_template.xml"))
+        request = re.sub(rb"\{[^}]*\}", b"X", template)
+        _, records, _ = self.query(self.ss2, owner, request, self.start, self.end)
+        spec = re.findall(rb"<om:outputField>(.*?)</om:outputField>", template)
+        self.assertTrue(spec)
+        self.assertTrue(records)
+        for r in records:
+            self.assertLessEqual(set(r), {s.decode() for s in spec}, r)
+
+    def test_health_data_validates_and_counts_the_provider_side(self):
+        owner = client_xml("MEMBER", "1002")
+        request = retarget(read(os.path.join(OPMON, "ss-system-test-requests", "health-data.request")), owner)
+        # Its filter names the provider DEV/COM/1234: moved to ss2's SERVICE subsystem's member.
+        request = request.replace(b"<id:memberCode>1234</id:memberCode>", b"<id:memberCode>1002</id:memberCode>")
+        request = request.replace(b'<om:client id:objectType="MEMBER">',
+                                  b'<om:client id:objectType="SUBSYSTEM">').replace(
+            b"<id:memberCode>1002</id:memberCode>\n                </om:client>",
+            b"<id:memberCode>1002</id:memberCode><id:subsystemCode>SERVICE</id:subsystemCode></om:client>")
+        status, content_type, answer = post(self.ss2["client_http"], request)
+        self.assertEqual(status, 200, answer[:800])
+        soap, _ = parts(content_type, answer)
+        document = body_element(soap)
+        self.assertValid(document, "op-monitoring.xsd")
+        text = document.decode()
+        self.assertIn("<id:serviceCode>getRandom</id:serviceCode>", text)
+        self.assertRegex(text, rf"<om:successfulRequestCount>{FROM_SS1 + FROM_SS2}</om:successfulRequestCount>")
+
+    def test_an_unknown_output_field_is_refused_with_x_roads_message(self):
+        owner = client_xml("MEMBER", "1002")
+        template = read(os.path.join(OPMON, "systemtest-templates", "query_operational_data_client_faulty_outputspec_template.xml"))
+        body = window(retarget(re.sub(rb"\{[^}]*\}", b"X", template), owner), self.start, self.end)
+        status, _, answer = post(self.ss2["client_http"], body)
+        self.assertEqual(status, 500, answer[:800])
+        self.assertIn(b"Unknown output field in search criteria", answer)
+
+
+if __name__ == "__main__":
+    unittest.main(argv=sys.argv[:1], verbosity=2)
