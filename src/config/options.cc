@@ -297,6 +297,15 @@ const std::vector<Option>& options() {
        "Remove an archive file from the server once its upload is verified; false keeps it (cleanup is then the "
        "operator's)."},
 
+      // Environmental monitoring (proxy/env_monitoring.h, docs/monitoring.md): X-Road's
+      // env-monitor parameters.
+      {"envmon.enabled", Type::boolean, "true", "ROADSIDE_ENVMON_ENABLED", "",
+       "Answer X-Road's getSecurityServerMetrics (the host, its processes and packages, the server's certificates) "
+       "to the server's owner and the instance's monitoring client (docs/monitoring.md)."},
+      {"envmon.limit_remote_data_set", Type::boolean, "false", "ROADSIDE_ENVMON_LIMIT_REMOTE_DATA_SET", "",
+       "X-Road's env-monitor.limit-remote-data-set: a monitoring client that is not the owner gets only the operating "
+       "system, the certificates and the version."},
+
       // Operational monitoring (server/op_monitoring_service.h, docs/monitoring.md): X-Road's
       // op-monitor parameters.
       {"opmon.enabled", Type::boolean, "true", "ROADSIDE_OPMON_ENABLED", "",

@@ -16,6 +16,7 @@
 #include "messagelog/message_log.h"
 #include "messagelog/log_store.h"
 #include "metrics/metrics.h"
+#include "envmon/metrics.h"
 #include "opmon/health.h"
 #include "opmon/op_store.h"
 #include "opmon/record.h"
@@ -46,6 +47,15 @@ struct Snapshot {
 
 class PeerTransport;
 class ServiceTransport;
+
+// What the server proxy answers getSecurityServerMetrics from (proxy/env_monitoring.h).
+struct EnvMonitoring {
+  // The host's metrics and this server's certificates, read now; blocking (called on a pool
+  // thread of its own, not the proxy's). Null: environmental monitoring is off.
+  std::function<envmon::Snapshot()> collect;
+  std::string proxy_version;           // proxyVersion
+  bool limit_remote_data_set = false;  // X-Road's env-monitor.limit-remote-data-set
+};
 
 // What the server proxy answers getSecurityServerOperationalData and
 // getSecurityServerHealthData from (proxy/op_monitoring.h).
@@ -80,6 +90,7 @@ struct ProxyContext {
   // off. It must not block.
   std::function<void(opmon::OpRecord)> op_monitor;
   OpMonitoringQueries op_queries;
+  EnvMonitoring env_monitoring;
   // The instance's monitoring client (the global configuration's monitoring-params), or
   // std::nullopt when it names none; null: none.
   std::function<std::optional<XRoadId>()> monitoring_client;

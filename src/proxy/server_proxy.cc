@@ -5,8 +5,10 @@
 #include "base/log.h"
 #include "base/random.h"
 #include "crypto/crypto.h"
+#include "envmon/request.h"
 #include "mime/multipart.h"
 #include "net/errors.h"
+#include "proxy/env_monitoring.h"
 #include "proxy/logging.h"
 #include "proxy/op_monitoring.h"
 #include "proxy/op_record.h"
@@ -119,7 +121,10 @@ Fault fault_for_peer(const Fault& logged, const Error& cause) {
     return sent;
   }
   // A monitoring query's refusal names what in the query is wrong (X-Road's messages).
-  if (cause.code() == opmon::make_error_code(opmon::errc::invalid_request)) return logged;
+  if (cause.code() == opmon::make_error_code(opmon::errc::invalid_request) ||
+      cause.code() == envmon::make_error_code(envmon::errc::invalid_request)) {
+    return logged;
+  }
   const std::error_category& c = cause.code().category();
   if (&c == &proxy_category() || &c == &service_failed_category() || &c == &xml::xml_category() ||
       &c == &mime::mime_category() || &c == &crypto::crypto_category() || &c == &globalconf::globalconf_category() ||
@@ -289,7 +294,10 @@ asio::awaitable<Result<Reply>> ServerProxy::process_soap(net::ServerExchange& ex
 
   Result<SoapMessage> incoming = Error();
   const serverconf::Service* service = snap->conf->service(service_id);
-  if (is_op_monitoring_service(service_id.service_code()) && op_monitoring_served(ctx_)) {
+  if (env_monitoring_served(ctx_, *snap, service_id)) {
+    // (X-Road's proxymonitor: not message-logged.)
+    incoming = co_await answer_env_monitoring(ctx_, *snap, request.message, client);
+  } else if (is_op_monitoring_service(service_id.service_code()) && op_monitoring_served(ctx_)) {
     // X-Road's handler comes before any service of the same code.
     if (auto st = co_await log_message(ctx_.message_log, request, log_ids, false); !st.ok()) co_return st.error();
     // (Named: GCC 12 destroys some temporaries of a co_await expression twice.)

@@ -52,12 +52,57 @@ ProxyOptions ProxyOptions::from(const config::Config& c) {
   o.client_tls_protocols = c.str("proxy.client_tls_protocols");
   o.client_tls_ciphers = c.str("proxy.client_tls_ciphers");
   o.tls_between_servers = c.boolean("proxy.ssl_enabled");
+  o.envmon = c.boolean("envmon.enabled");
+  o.envmon_limit_remote_data_set = c.boolean("envmon.limit_remote_data_set");
+  o.data_dir = c.str("data_dir");
   return o;
 }
 
 namespace {
 
 constexpr std::string_view kInternalTlsSetting = "internal_tls.pem";
+
+// X-Road's form of a certificate hash in monitoring data: upper-case hex pairs joined by ':'.
+std::string delimited_hash(const crypto::Certificate& cert) {
+  const std::string hex = cert.sha256_hex();
+  std::string out;
+  for (std::size_t i = 0; i < hex.size(); i += 2) {
+    if (i) out += ':';
+    out += hex.substr(i, 2);
+  }
+  return out;
+}
+
+envmon::CertificateInfo certificate_info(const crypto::Certificate& cert, envmon::CertificateType type, bool active) {
+  return {type, delimited_hash(cert), cert.not_before(), cert.not_after(), active};
+}
+
+// The certificates getSecurityServerMetrics reports (X-Road's CertificateInfoSensor): the
+// token's (AUTH_OR_SIGN, active as the token says), the internal TLS certificate
+// (SECURITY_SERVER_TLS) and the information systems' (INTERNAL_IS_CLIENT_TLS). One that cannot
+// be read is left out.
+std::vector<envmon::CertificateInfo> own_certificates(const signer::SoftToken& token, storage::Store& store,
+                                                      const serverconf::ServerConf* conf) {
+  std::vector<envmon::CertificateInfo> out;
+  if (auto keys = token.contents(); keys.ok()) {
+    for (const auto& key : *keys) {
+      for (const auto& c : key.certs) out.push_back(certificate_info(c.cert, envmon::CertificateType::auth_or_sign, c.active));
+    }
+  }
+  if (auto pem = store.get_setting(kInternalTlsSetting); pem.ok() && *pem) {
+    if (auto at = (*pem)->find("-----BEGIN CERTIFICATE-----"); at != std::string::npos) {
+      if (auto cert = crypto::Certificate::from_pem((*pem)->substr(at)); cert.ok())
+        out.push_back(certificate_info(*cert, envmon::CertificateType::security_server_tls, true));
+    }
+  }
+  if (conf) {
+    for (const auto& client : conf->clients) {
+      for (const auto& cert : client.is_certs)
+        out.push_back(certificate_info(cert, envmon::CertificateType::internal_is_client_tls, true));
+    }
+  }
+  return out;
+}
 
 // X-Road's is RSA 2048 (generate_certificate.sh), for server and client use (it is the client
 // certificate towards services too), 20 years. PEM: the key, then the certificate.
@@ -122,6 +167,16 @@ Proxies::Proxies(boost::asio::io_context& io, ProxyOptions options, storage::Sto
     ctx_.op_queries.offset_s = op_monitoring->options().records_available_offset_s;
   }
   ctx_.monitoring_client = [&globalconf] { return globalconf.monitoring_client(); };
+  if (options_.envmon) {
+    envmon::CollectorOptions host;
+    if (!options_.data_dir.empty() && options_.data_dir != "/") host.filesystems.push_back(options_.data_dir);
+    host_metrics_ = std::make_unique<envmon::Collector>(std::move(host));
+    ctx_.env_monitoring.proxy_version = ROADSIDE_VERSION;
+    ctx_.env_monitoring.limit_remote_data_set = options_.envmon_limit_remote_data_set;
+    ctx_.env_monitoring.collect = [this, &token, &serverconf] {
+      return host_metrics_->collect(own_certificates(token.token(), store_, serverconf.current().get()));
+    };
+  }
   if (message_log && message_log->log()) {
     ctx_.message_log = message_log->log();
     ctx_.open_log_store = [message_log] { return message_log->open_store(); };

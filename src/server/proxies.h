@@ -18,6 +18,7 @@
 
 #include "base/thread_annotations.h"
 #include "config/config.h"
+#include "envmon/metrics.h"
 #include "net/http_server.h"
 #include "net/payload.h"
 #include "proxy/client_proxy.h"
@@ -54,6 +55,11 @@ struct ProxyOptions {
   std::string xroad_tls_protocols, xroad_tls_ciphers;
   std::string client_tls_protocols, client_tls_ciphers;
   bool tls_between_servers = true;  // proxy.ssl_enabled
+  // Environmental monitoring (getSecurityServerMetrics): envmon.enabled,
+  // envmon.limit_remote_data_set; the data folder's filesystem is measured beside "/".
+  bool envmon = true;
+  bool envmon_limit_remote_data_set = false;
+  std::filesystem::path data_dir;
 
   static ProxyOptions from(const config::Config& config);
 };
@@ -96,6 +102,7 @@ class Proxies final : public Component {
   Listeners& listeners_;
   signer::OcspCache& ocsp_cache_;  // served to peers by the OCSP responder
   proxy::ProxyContext ctx_;
+  std::unique_ptr<envmon::Collector> host_metrics_;  // null when environmental monitoring is off
   std::unique_ptr<signer::BatchSigner> signer_;
   std::unique_ptr<proxy::ClientProxy> client_proxy_;
   std::unique_ptr<proxy::ServerProxy> server_proxy_;

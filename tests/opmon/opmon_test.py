@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Operational monitoring end to end, with X-Road's own request files and schemas.
+"""Operational and environmental monitoring end to end, with X-Road's own request files and schemas.
 
 A testbed instance of two servers carries SOAP traffic: DEV/COM/1001/CLIENT (on ss1) and
 DEV/COM/1002/CLIENT (on ss2) call ss2's getRandom. Then X-Road's getSecurityServerOperationalData
@@ -15,6 +15,10 @@ Each answer's SOAP body validates with `xmllint --schema` against op-monitoring.
 gzipped JSON attachment against query_operational_data_response_payload_schema.yaml
 (python3-jsonschema), recordsCount equals the requests sent, and nextRecordsFrom appears when
 the window reaches past what is available.
+
+getSecurityServerMetrics (X-Road's getMetrics.query and the example of its protocol document)
+answers the owner and the monitoring client, validating against monitoring.xsd, narrowed by
+outputSpec; a plain client is refused with access_denied.
 
     opmon_test.py ROADSIDE_BINARY
 """
@@ -42,6 +46,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 VECTORS = os.environ.get("ROADSIDE_VECTORS_DIR") or os.path.join(HERE, "..", "..", "..", "shared", "vectors")
 OPMON = os.path.join(VECTORS, "xroad", "monitoring", "opmon")
 SCHEMAS = os.path.join(OPMON, "schemas")
+ENVMON = os.path.join(VECTORS, "xroad", "monitoring", "envmon")
+ENVMON_DOCS = os.path.join(VECTORS, "xroad", "monitoring", "docs", "envmon-Monitoring-messages.md")
 SKIP_WHY = f"X-Road's monitoring files not found at {OPMON} (set ROADSIDE_VECTORS_DIR)"
 FROM_SS1, FROM_SS2 = 12, 5  # getRandom calls from each server's CLIENT
 
@@ -146,7 +152,7 @@ def body_element(soap):
     return (inner[:len(first) + 1] + extra + inner[len(first) + 1:]).encode()
 
 
-class OperationalMonitoring(unittest.TestCase):
+class Monitoring(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         if not os.path.isdir(OPMON):
@@ -211,11 +217,11 @@ class OperationalMonitoring(unittest.TestCase):
         jsonschema.validate(payload, self.payload_schema)
         return document.decode(), payload["records"], soap.decode()
 
-    def assertValid(self, document, schema):
+    def assertValid(self, document, schema, folder=SCHEMAS):
         with tempfile.NamedTemporaryFile(suffix=".xml") as f:
             f.write(document)
             f.flush()
-            done = subprocess.run(["xmllint", "--noout", "--nonet", "--schema", os.path.join(SCHEMAS, schema), f.name],
+            done = subprocess.run(["xmllint", "--noout", "--nonet", "--schema", os.path.join(folder, schema), f.name],
                                   capture_output=True, text=True)
         self.assertEqual(done.returncode, 0, done.stderr + document.decode()[:2000])
 
@@ -298,6 +304,51 @@ class OperationalMonitoring(unittest.TestCase):
         status, _, answer = post(self.ss2["client_http"], body)
         self.assertEqual(status, 500, answer[:800])
         self.assertIn(b"Unknown output field in search criteria", answer)
+
+
+    # ---- environmental monitoring ------------------------------------------------------------
+
+    def metrics(self, via, client, request):
+        """Sends a getSecurityServerMetrics request for ss2's owner: (status, body element or answer)."""
+        status, content_type, answer = post(via["client_http"], retarget(request, client))
+        if status != 200:
+            return status, answer
+        soap, _ = parts(content_type, answer)
+        document = body_element(soap)
+        self.assertValid(document, "monitoring.xsd", ENVMON)
+        return status, document.decode()
+
+    def system_metrics(self, document):
+        return set(re.findall(r"<(?:\w+:)?name>([^<]+)</(?:\w+:)?name>", document))
+
+    def test_metrics_answer_the_owner_with_every_metric(self):
+        status, document = self.metrics(self.ss2, client_xml("MEMBER", "1002"), read(os.path.join(ENVMON, "getMetrics.query")))
+        self.assertEqual(status, 200, document)
+        names = self.system_metrics(document)
+        self.assertIn("SERVER:DEV/COM/1002/ss2", names)
+        for metric in ("proxyVersion", "systemMetrics", "OperatingSystem", "TotalPhysicalMemory", "SystemCpuLoad",
+                       "DiskSpaceFree_/", "Processes", "Xroad Processes", "Packages", "Certificates"):
+            self.assertIn(metric, names, document[:3000])
+        # ss2's token holds its authentication and signing certificates.
+        self.assertGreaterEqual(document.count(">certificateType<"), 2, document[:3000])
+
+    def test_metrics_output_spec_narrows_and_the_monitoring_client_may_ask(self):
+        with open(ENVMON_DOCS) as f:
+            example = re.search(r"```xml\n(<SOAP-ENV:Envelope.*?</SOAP-ENV:Envelope>)\n```", f.read(), re.S).group(1)
+        # The protocol document's request, as the monitoring client (MEMBER DEV/COM/1001) through ss1.
+        request = example.replace("xrd:", "xroad:").encode()
+        request = request.replace(b'xmlns:xrd="http://x-road.eu/xsd/xroad.xsd"', b'xmlns:xroad="http://x-road.eu/xsd/xroad.xsd"')
+        status, document = self.metrics(self.ss1, client_xml("MEMBER", "1001"), request)
+        self.assertEqual(status, 200, document)
+        system = document[document.index("systemMetrics"):]
+        self.assertEqual(set(re.findall(r"<(?:\w+:)?name>([^<]+)</", system)), {"OperatingSystem", "TotalPhysicalMemory"})
+
+    def test_metrics_refuse_a_plain_client(self):
+        status, answer = self.metrics(self.ss1, client_xml("SUBSYSTEM", "1001", "CLIENT"),
+                                      read(os.path.join(ENVMON, "getMetrics.query")))
+        self.assertEqual(status, 500, answer[:800])
+        self.assertIn(b"<faultcode>server.serverproxy.access_denied</faultcode>", answer)
+        self.assertIn(b"Request is not allowed: SERVICE:DEV/COM/1002/getSecurityServerMetrics", answer)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,59 @@
+#include "proxy/env_monitoring.h"
+
+#include <boost/asio/thread_pool.hpp>
+
+#include "envmon/request.h"
+#include "envmon/response.h"
+#include "proxy/errors.h"
+#include "proxy/metaservices.h"
+#include "proxy/off_thread.h"
+
+namespace roadside::proxy {
+namespace {
+
+namespace asio = boost::asio;
+
+// One collection at a time (the collector reads the host under its lock anyway).
+asio::thread_pool& pool() {
+  static asio::thread_pool p(1);
+  return p;
+}
+
+// X-Road's ServiceId.create(owner, "getSecurityServerMetrics").
+Result<XRoadId> owners_service(const XRoadId& owner) {
+  return XRoadId::service(owner.instance(), owner.member_class(), owner.member_code(), "", envmon::kServiceCode, "");
+}
+
+}  // namespace
+
+bool env_monitoring_served(const ProxyContext& ctx, const Snapshot& snap, const XRoadId& service) {
+  if (!ctx.env_monitoring.collect || !snap.conf) return false;
+  auto owners = owners_service(snap.conf->owner);
+  return owners.ok() && *owners == service;
+}
+
+asio::awaitable<Result<SoapMessage>> answer_env_monitoring(const ProxyContext& ctx, const Snapshot& snap,
+                                                           std::string_view soap, XRoadId client) {
+  const XRoadId& owner = snap.conf->owner;
+  const bool is_owner = client == owner;
+  std::optional<XRoadId> monitoring = ctx.monitoring_client ? ctx.monitoring_client() : std::nullopt;
+  if (!is_owner && !(monitoring && *monitoring == client)) {
+    co_return Error(make_error_code(errc::access_denied),
+                    "Request is not allowed: " + owners_service(owner)->to_string());
+  }
+  auto request = envmon::parse_metrics_request(soap, kMaxSoapBytes);
+  if (!request.ok()) co_return request.error();
+  const auto& collect = ctx.env_monitoring.collect;
+  envmon::Snapshot host = co_await off_thread(pool(), [&collect] { return collect(); });
+  const bool limited = ctx.env_monitoring.limit_remote_data_set && !is_owner;
+  auto envelope = soap_response_envelope(
+      soap, envmon::response_xml(host, snap.conf->server_id(), ctx.env_monitoring.proxy_version, *request, limited));
+  if (!envelope.ok()) co_return envelope.error();
+  SoapMessage out;
+  out.soap_content_type = "text/xml; charset=UTF-8";
+  out.content_type = out.soap_content_type;
+  out.soap = std::move(envelope).value();
+  co_return out;
+}
+
+}  // namespace roadside::proxy
