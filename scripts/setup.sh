@@ -28,6 +28,8 @@ PACKAGES=(
   # debootstrap for a Debian base image made locally (no registry is used), catatonit for
   # the infra container of `podman kube play`
   podman runc buildah debootstrap catatonit
+  # the monitoring test scrapes a testbed with a real Prometheus and queries it with PromQL
+  prometheus
   # independent verifiers the interoperability tests run (the JDK XML-signature API)
   openjdk-17-jdk-headless
 )

@@ -38,7 +38,29 @@ std::string format_value(double v) {
   return std::string(buf, r.ptr);
 }
 
+// The labels with one more (a histogram's le).
+Labels with(Labels labels, std::string name, std::string value) {
+  labels.emplace_back(std::move(name), std::move(value));
+  return labels;
+}
+
 }  // namespace
+
+Histogram::Histogram(std::vector<double> bounds)
+    : bounds_(std::move(bounds)), buckets_(std::make_unique<std::atomic<std::uint64_t>[]>(bounds_.size() + 1)) {}
+
+void Histogram::observe(double v) noexcept {
+  std::size_t i = 0;
+  while (i < bounds_.size() && v > bounds_[i]) ++i;
+  buckets_[i].fetch_add(1, std::memory_order_relaxed);
+  sum_.fetch_add(v, std::memory_order_relaxed);
+}
+
+std::uint64_t Histogram::cumulative(std::size_t i) const noexcept {
+  std::uint64_t n = 0;
+  for (std::size_t b = 0; b <= i && b <= bounds_.size(); ++b) n += buckets_[b].load(std::memory_order_relaxed);
+  return n;
+}
 
 Registry::Series& Registry::series_for(const std::string& name, const std::string& help, const std::string& type,
                                        const Labels& labels) {
@@ -53,7 +75,7 @@ Registry::Series& Registry::series_for(const std::string& name, const std::strin
   for (auto& s : f.series) {
     if (s.labels == labels) return s;
   }
-  f.series.push_back(Series{labels, nullptr, nullptr, nullptr});
+  f.series.push_back(Series{labels, nullptr, nullptr, nullptr, nullptr});
   return f.series.back();
 }
 
@@ -71,6 +93,14 @@ Gauge& Registry::gauge(const std::string& name, const std::string& help, const L
   return *s.gauge;
 }
 
+Histogram& Registry::histogram(const std::string& name, const std::string& help, const std::vector<double>& bounds,
+                               const Labels& labels) {
+  MutexLock lock(mu_);
+  Series& s = series_for(name, help, "histogram", labels);
+  if (!s.histogram) s.histogram = std::make_unique<Histogram>(bounds);
+  return *s.histogram;
+}
+
 void Registry::gauge_fn(const std::string& name, const std::string& help, std::function<double()> read,
                         const Labels& labels) {
   MutexLock lock(mu_);
@@ -84,6 +114,17 @@ std::string Registry::render() const {
     out += "# HELP " + name + " " + f.help + "\n";
     out += "# TYPE " + name + " " + f.type + "\n";
     for (const auto& s : f.series) {
+      if (s.histogram) {
+        const Histogram& h = *s.histogram;
+        for (std::size_t i = 0; i <= h.bounds().size(); ++i) {
+          const std::string le = i < h.bounds().size() ? format_value(h.bounds()[i]) : "+Inf";
+          out += name + "_bucket" + render_labels(with(s.labels, "le", le)) + " " +
+                 std::to_string(h.cumulative(i)) + "\n";
+        }
+        out += name + "_sum" + render_labels(s.labels) + " " + format_value(h.sum()) + "\n";
+        out += name + "_count" + render_labels(s.labels) + " " + std::to_string(h.count()) + "\n";
+        continue;
+      }
       double v = 0;
       if (s.counter) v = static_cast<double>(s.counter->value());
       else if (s.gauge) v = static_cast<double>(s.gauge->value());

@@ -43,12 +43,34 @@ class Gauge {
   std::atomic<std::int64_t> v_{0};
 };
 
+// Observations counted in buckets by upper bound (Prometheus' histogram: cumulative
+// _bucket{le=...} series, _sum and _count). Observing is lock-free.
+class Histogram {
+ public:
+  // `bounds`: the buckets' upper bounds, ascending; +Inf is added.
+  explicit Histogram(std::vector<double> bounds);
+  void observe(double v) noexcept;
+  const std::vector<double>& bounds() const noexcept { return bounds_; }
+  // Observations <= bounds()[i] (i == bounds().size(): all of them).
+  std::uint64_t cumulative(std::size_t i) const noexcept;
+  std::uint64_t count() const noexcept { return cumulative(bounds_.size()); }
+  double sum() const noexcept { return sum_.load(std::memory_order_relaxed); }
+
+ private:
+  std::vector<double> bounds_;
+  std::unique_ptr<std::atomic<std::uint64_t>[]> buckets_;  // per bucket, not cumulative; the last is +Inf
+  std::atomic<double> sum_{0};
+};
+
 class Registry {
  public:
   // Returns the one series for (name, labels), creating it on first use. The reference
   // stays valid for the registry's lifetime. A name must keep one type and help text.
   Counter& counter(const std::string& name, const std::string& help, const Labels& labels = {});
   Gauge& gauge(const std::string& name, const std::string& help, const Labels& labels = {});
+  // `bounds` applies when the series is made (every series of a name should share them).
+  Histogram& histogram(const std::string& name, const std::string& help, const std::vector<double>& bounds,
+                       const Labels& labels = {});
   // A gauge read when rendered (process memory, uptime).
   void gauge_fn(const std::string& name, const std::string& help, std::function<double()> read,
                 const Labels& labels = {});
@@ -65,10 +87,11 @@ class Registry {
     std::unique_ptr<Counter> counter;
     std::unique_ptr<Gauge> gauge;
     std::function<double()> fn;
+    std::unique_ptr<Histogram> histogram;
   };
   struct Family {
     std::string help;
-    std::string type;  // "counter" or "gauge"
+    std::string type;  // "counter", "gauge" or "histogram"
     std::vector<Series> series;
   };
   Series& series_for(const std::string& name, const std::string& help, const std::string& type, const Labels& labels)

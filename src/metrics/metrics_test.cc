@@ -23,6 +23,23 @@ TEST(Metrics, RendersPrometheusText) {
   EXPECT_EQ(r.value("roadside_missing"), -1);
 }
 
+TEST(Metrics, HistogramsRenderCumulativeBucketsSumAndCount) {
+  Registry r;
+  Histogram& h = r.histogram("roadside_seconds", "Durations", {0.1, 1}, {{"proxy", "client"}});
+  h.observe(0.05);
+  h.observe(0.1);  // a bound is its bucket's (le: less than or equal)
+  h.observe(0.5);
+  h.observe(7);
+  EXPECT_EQ(&h, &r.histogram("roadside_seconds", "Durations", {0.1, 1}, {{"proxy", "client"}}));
+  const std::string text = r.render();
+  EXPECT_NE(text.find("# TYPE roadside_seconds histogram\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("roadside_seconds_bucket{proxy=\"client\",le=\"0.1\"} 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("roadside_seconds_bucket{proxy=\"client\",le=\"1\"} 3\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("roadside_seconds_bucket{proxy=\"client\",le=\"+Inf\"} 4\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("roadside_seconds_sum{proxy=\"client\"} 7.65\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("roadside_seconds_count{proxy=\"client\"} 4\n"), std::string::npos) << text;
+}
+
 TEST(Metrics, SameNameAndLabelsIsOneSeries) {
   Registry r;
   Counter& a = r.counter("x_total", "x", {{"k", "v"}});

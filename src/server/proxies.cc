@@ -159,13 +159,20 @@ Proxies::Proxies(boost::asio::io_context& io, ProxyOptions options, storage::Sto
                  GlobalconfService& globalconf, ServerConfFollower& serverconf, Listeners& listeners, metrics::Registry& metrics,
                  Readiness& readiness, MessageLogService* message_log, OpMonitoringService* op_monitoring)
     : io_(io), options_(std::move(options)), store_(store), listeners_(listeners), ocsp_cache_(ocsp.cache()) {
+  // Every message's record feeds the per-service metrics, and operational monitoring when on.
+  std::function<void(opmon::OpRecord)> monitor;
   if (op_monitoring && op_monitoring->health()) {
-    ctx_.op_monitor = op_monitoring->monitor();
+    monitor = op_monitoring->monitor();
     ctx_.op_queries.open_store = [op_monitoring] { return op_monitoring->open_store(); };
     ctx_.op_queries.health = op_monitoring->health();
     ctx_.op_queries.max_records = op_monitoring->options().max_records_in_payload;
     ctx_.op_queries.offset_s = op_monitoring->options().records_available_offset_s;
   }
+  service_metrics_ = std::make_unique<opmon::ServiceMetrics>(metrics);
+  ctx_.op_monitor = [service_metrics = service_metrics_.get(), monitor = std::move(monitor)](opmon::OpRecord record) {
+    service_metrics->add(record);
+    if (monitor) monitor(std::move(record));
+  };
   ctx_.monitoring_client = [&globalconf] { return globalconf.monitoring_client(); };
   if (options_.envmon) {
     envmon::CollectorOptions host;

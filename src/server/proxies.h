@@ -21,6 +21,7 @@
 #include "envmon/metrics.h"
 #include "net/http_server.h"
 #include "net/payload.h"
+#include "opmon/service_metrics.h"
 #include "proxy/client_proxy.h"
 #include "proxy/server_proxy.h"
 #include "server/component.h"
@@ -103,6 +104,7 @@ class Proxies final : public Component {
   signer::OcspCache& ocsp_cache_;  // served to peers by the OCSP responder
   proxy::ProxyContext ctx_;
   std::unique_ptr<envmon::Collector> host_metrics_;  // null when environmental monitoring is off
+  std::unique_ptr<opmon::ServiceMetrics> service_metrics_;
   std::unique_ptr<signer::BatchSigner> signer_;
   std::unique_ptr<proxy::ClientProxy> client_proxy_;
   std::unique_ptr<proxy::ServerProxy> server_proxy_;

@@ -16,6 +16,9 @@ gzipped JSON attachment against query_operational_data_response_payload_schema.y
 (python3-jsonschema), recordsCount equals the requests sent, and nextRecordsFrom appears when
 the window reaches past what is available.
 
+A real Prometheus (Debian's) scrapes both servers' /metrics while a client calls getRandom,
+and a PromQL query of the service's request rate returns a value above zero.
+
 getSecurityServerMetrics (X-Road's getMetrics.query and the example of its protocol document)
 answers the owner and the monitoring client, validating against monitoring.xsd, narrowed by
 outputSpec; a plain client is refused with access_denied.
@@ -29,6 +32,9 @@ import json
 import os
 import re
 import shutil
+import socket
+import threading
+import urllib.parse
 import subprocess
 import sys
 import tempfile
@@ -349,6 +355,75 @@ class Monitoring(unittest.TestCase):
         self.assertEqual(status, 500, answer[:800])
         self.assertIn(b"<faultcode>server.serverproxy.access_denied</faultcode>", answer)
         self.assertIn(b"Request is not allowed: SERVICE:DEV/COM/1002/getSecurityServerMetrics", answer)
+
+
+    # ---- Prometheus ----------------------------------------------------------------------------
+
+    def test_prometheus_scrapes_the_per_service_request_rate(self):
+        prometheus = shutil.which("prometheus")
+        self.assertIsNotNone(prometheus, "prometheus is not installed (scripts/setup.sh installs it)")
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        folder = os.path.join(self.work, "prometheus")
+        os.makedirs(folder, exist_ok=True)
+        targets = [urllib.parse.urlparse(server["health_url"]).netloc for server in (self.ss1, self.ss2)]
+        with open(os.path.join(folder, "prometheus.yml"), "w") as f:
+            f.write("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+                    "scrape_configs:\n  - job_name: roadside\n    static_configs:\n"
+                    f"      - targets: {json.dumps(targets)}\n")
+        log = open(os.path.join(folder, "prometheus.log"), "wb")
+        proc = subprocess.Popen([prometheus, f"--config.file={folder}/prometheus.yml", f"--storage.tsdb.path={folder}/data",
+                                 f"--web.listen-address=127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT)
+        stop = threading.Event()
+
+        def load():
+            while not stop.is_set():
+                post(self.ss1["client_http"], get_random("CLIENT", "1001"))
+                time.sleep(0.05)
+
+        loader = threading.Thread(target=load)
+        loader.start()
+        try:
+            query = ('sum(rate(roadside_service_requests_total{proxy="server",result="ok",'
+                     'service="SERVICE:DEV/COM/1002/SERVICE/getRandom/v1"}[5s]))')
+            url = f"http://127.0.0.1:{port}/api/v1/query?" + urllib.parse.urlencode({"query": query})
+            rate = [0.0]
+
+            def answered():
+                try:
+                    with urllib.request.urlopen(url, timeout=5) as r:
+                        result = json.load(r)["data"]["result"]
+                except (urllib.error.URLError, OSError, ValueError, KeyError):
+                    return False
+                rate[0] = float(result[0]["value"][1]) if result else 0.0
+                return rate[0] > 0
+
+            wait_for("Prometheus to see getRandom's request rate", answered, timeout=60)
+            print(f"figure: PromQL {query} = {rate[0]:.2f}/s", file=sys.stderr)
+            # Every query of the Grafana dashboard (deploy/grafana) is one Prometheus takes; the
+            # per-service panels show getRandom.
+            with open(os.path.join(HERE, "..", "..", "deploy", "grafana", "roadside-dashboard.json")) as f:
+                dashboard = json.load(f)
+            for panel in dashboard["panels"]:
+                for target in panel["targets"]:
+                    expr = target["expr"].replace("$__rate_interval", "5s")
+                    api = f"http://127.0.0.1:{port}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
+                    try:
+                        with urllib.request.urlopen(api, timeout=5) as r:
+                            answer = json.load(r)
+                    except urllib.error.HTTPError as e:
+                        self.fail(f"{panel['title']}: {expr}: {e.read()[:300]!r}")
+                    self.assertEqual(answer["status"], "success", (panel["title"], answer))
+                    if "by service" in panel["title"] and "Fault" not in panel["title"]:
+                        services = {r["metric"].get("service") for r in answer["data"]["result"]}
+                        self.assertIn("SERVICE:DEV/COM/1002/SERVICE/getRandom/v1", services, (panel["title"], answer))
+        finally:
+            stop.set()
+            loader.join()
+            proc.terminate()
+            proc.wait(timeout=30)
+            log.close()
 
 
 if __name__ == "__main__":

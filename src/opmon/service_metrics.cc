@@ -1,0 +1,64 @@
+#include "opmon/service_metrics.h"
+
+namespace roadside::opmon {
+namespace {
+
+// SERVICE:instance/class/member[/subsystem]/code[/version], as XRoadId writes it.
+std::string service_id(const OpRecord& r) {
+  std::string out = "SERVICE:" + r.service_xroad_instance.value_or("") + "/" + r.service_member_class.value_or("") +
+                    "/" + r.service_member_code.value_or("");
+  if (r.service_subsystem_code) out += "/" + *r.service_subsystem_code;
+  out += "/" + r.service_code.value_or("");
+  if (r.service_version) out += "/" + *r.service_version;
+  return out;
+}
+
+}  // namespace
+
+const std::vector<double>& ServiceMetrics::buckets() {
+  static const std::vector<double> b = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+  return b;
+}
+
+ServiceMetrics::ServiceMetrics(metrics::Registry& registry, std::size_t max_services)
+    : registry_(registry), max_services_(max_services) {}
+
+ServiceMetrics::Series& ServiceMetrics::series(const std::string& proxy, const std::string& service) {
+  auto [it, made] = series_.try_emplace(proxy + "\n" + service);
+  if (made) {
+    auto count = [&](const char* result) {
+      return &registry_.counter("roadside_service_requests_total", "X-Road messages by service and outcome",
+                                {{"proxy", proxy}, {"service", service}, {"result", result}});
+    };
+    it->second = {count("ok"), count("fault"),
+                  &registry_.histogram("roadside_service_request_duration_seconds",
+                                       "Time from a request's arrival to its answer going out, by service", buckets(),
+                                       {{"proxy", proxy}, {"service", service}})};
+  }
+  return it->second;
+}
+
+ServiceMetrics::Series& ServiceMetrics::series(const OpRecord& r) {
+  const std::string proxy = r.security_server_type == "Producer" ? "server" : "client";
+  if (!r.service_code) return series(proxy, std::string(kOther));
+  const std::string id = service_id(r);
+  if (auto it = series_.find(proxy + "\n" + id); it != series_.end()) return it->second;
+  const bool exists = r.security_server_type == "Producer" ? r.service_type.has_value() : r.succeeded.value_or(false);
+  if (!exists || services_ >= max_services_) return series(proxy, std::string(kOther));
+  ++services_;
+  return series(proxy, id);
+}
+
+void ServiceMetrics::add(const OpRecord& r) {
+  Series* s = nullptr;
+  {
+    MutexLock lock(mu_);
+    s = &series(r);
+  }
+  (r.succeeded.value_or(false) ? s->ok : s->fault)->inc();
+  if (r.request_in_ts && r.response_out_ts && *r.response_out_ts >= *r.request_in_ts) {
+    s->duration->observe(static_cast<double>(*r.response_out_ts - *r.request_in_ts) / 1000.0);
+  }
+}
+
+}  // namespace roadside::opmon
