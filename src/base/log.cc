@@ -154,6 +154,10 @@ void audit(std::string_view event, std::string_view user, const Fields& data, co
   loggers().audit->info(render("info", event, f, "audit"));
 }
 
+void access(std::string_view msg, const Fields& fields) {
+  loggers().main->log(spdlog::level::critical, render("info", msg, fields, "access"));
+}
+
 void flush() {
   loggers().main->flush();
   loggers().audit->flush();

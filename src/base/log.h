@@ -4,6 +4,7 @@
 //   log::info("listening", {{"component", "health"}, {"port", 5588}});
 //   -> {"time":"2026-11-22T11:30:04.123Z","level":"info","msg":"listening","component":"health","port":5588}
 //
+// The access log (one line per message, "log":"access") goes with the main stream.
 // The audit log is a separate stream of security-relevant events (logins, configuration
 // changes, key operations), written as JSON lines with "log":"audit" to stdout or a file.
 // Never pass secrets (PINs, passwords, keys) in fields.
@@ -49,6 +50,10 @@ inline void error(std::string_view m, const Fields& f = Fields::object()) { writ
 // change "reason".
 void audit(std::string_view event, std::string_view user, const Fields& data = Fields::object(),
            const Fields& context = Fields::object());
+
+// One access-log record: a line with "log":"access" and `msg` on the main stream, written at
+// every level but OFF (the operator turns it off with its own option). Never a body or a secret.
+void access(std::string_view msg, const Fields& fields);
 
 void flush();
 

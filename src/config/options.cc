@@ -30,6 +30,9 @@ const std::vector<Option>& options() {
        "Log level of the JSON log on stdout.", false, 0, 0, "TRACE|DEBUG|INFO|WARN|ERROR|ALL|OFF"},
       {"log.audit", Type::string, "stdout", "ROADSIDE_AUDIT_LOG", "",
        "Where audit records go: \"stdout\" or a file path (appended)."},
+      {"log.access", Type::boolean, "true", "ROADSIDE_ACCESS_LOG", "",
+       "Write one JSON line per message (\"log\":\"access\": its id, client, service, outcome, sizes and "
+       "durations; never a body or the user id) to the log (docs/monitoring.md)."},
 
       {"listen.address", Type::string, "127.0.0.1", "ROADSIDE_LISTEN_ADDRESS", "",
        "Address the client proxy (8080, 8443) binds to: loopback, for an information system beside the server (the "

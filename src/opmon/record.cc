@@ -83,6 +83,15 @@ Error malformed(std::string detail) {
 
 }  // namespace
 
+std::string service_identifier(const OpRecord& r) {
+  std::string out = "SERVICE:" + r.service_xroad_instance.value_or("") + "/" + r.service_member_class.value_or("") +
+                    "/" + r.service_member_code.value_or("");
+  if (r.service_subsystem_code) out += "/" + *r.service_subsystem_code;
+  out += "/" + r.service_code.value_or("");
+  if (r.service_version) out += "/" + *r.service_version;
+  return out;
+}
+
 void bound(OpRecord& record) {
   for (const auto& f : kFields) {
     if (const auto* member = std::get_if<std::optional<std::string> OpRecord::*>(&f.member)) {

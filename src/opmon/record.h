@@ -56,6 +56,9 @@ struct OpRecord {
   friend bool operator==(const OpRecord&, const OpRecord&) = default;
 };
 
+// The record's service as XRoadId writes one: SERVICE:instance/class/member[/subsystem]/code[/version].
+std::string service_identifier(const OpRecord& record);
+
 // Cuts every text field to X-Road's bounds (255 characters; faultString 2048): the proxies copy
 // them from requests and answers, so a record never holds more than a few kilobytes.
 void bound(OpRecord& record);

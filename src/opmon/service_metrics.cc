@@ -1,19 +1,6 @@
 #include "opmon/service_metrics.h"
 
 namespace roadside::opmon {
-namespace {
-
-// SERVICE:instance/class/member[/subsystem]/code[/version], as XRoadId writes it.
-std::string service_id(const OpRecord& r) {
-  std::string out = "SERVICE:" + r.service_xroad_instance.value_or("") + "/" + r.service_member_class.value_or("") +
-                    "/" + r.service_member_code.value_or("");
-  if (r.service_subsystem_code) out += "/" + *r.service_subsystem_code;
-  out += "/" + r.service_code.value_or("");
-  if (r.service_version) out += "/" + *r.service_version;
-  return out;
-}
-
-}  // namespace
 
 const std::vector<double>& ServiceMetrics::buckets() {
   static const std::vector<double> b = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
@@ -41,7 +28,7 @@ ServiceMetrics::Series& ServiceMetrics::series(const std::string& proxy, const s
 ServiceMetrics::Series& ServiceMetrics::series(const OpRecord& r) {
   const std::string proxy = r.security_server_type == "Producer" ? "server" : "client";
   if (!r.service_code) return series(proxy, std::string(kOther));
-  const std::string id = service_id(r);
+  const std::string id = service_identifier(r);
   if (auto it = series_.find(proxy + "\n" + id); it != series_.end()) return it->second;
   const bool exists = r.security_server_type == "Producer" ? r.service_type.has_value() : r.succeeded.value_or(false);
   if (!exists || services_ >= max_services_) return series(proxy, std::string(kOther));

@@ -2,6 +2,7 @@
 
 #include "base/log.h"
 #include "crypto/crypto.h"
+#include "opmon/access_log.h"
 #include "proxy/ocsp_responder.h"
 #include "proxy/peer_transport.h"
 #include "proxy/service_transport.h"
@@ -55,6 +56,7 @@ ProxyOptions ProxyOptions::from(const config::Config& c) {
   o.envmon = c.boolean("envmon.enabled");
   o.envmon_limit_remote_data_set = c.boolean("envmon.limit_remote_data_set");
   o.data_dir = c.str("data_dir");
+  o.access_log = c.boolean("log.access");
   return o;
 }
 
@@ -169,8 +171,10 @@ Proxies::Proxies(boost::asio::io_context& io, ProxyOptions options, storage::Sto
     ctx_.op_queries.offset_s = op_monitoring->options().records_available_offset_s;
   }
   service_metrics_ = std::make_unique<opmon::ServiceMetrics>(metrics);
-  ctx_.op_monitor = [service_metrics = service_metrics_.get(), monitor = std::move(monitor)](opmon::OpRecord record) {
+  ctx_.op_monitor = [service_metrics = service_metrics_.get(), monitor = std::move(monitor),
+                     access_log = options_.access_log](opmon::OpRecord record) {
     service_metrics->add(record);
+    if (access_log) opmon::log_access(record);
     if (monitor) monitor(std::move(record));
   };
   ctx_.monitoring_client = [&globalconf] { return globalconf.monitoring_client(); };

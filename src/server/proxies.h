@@ -60,6 +60,7 @@ struct ProxyOptions {
   // envmon.limit_remote_data_set; the data folder's filesystem is measured beside "/".
   bool envmon = true;
   bool envmon_limit_remote_data_set = false;
+  bool access_log = true;  // log.access
   std::filesystem::path data_dir;
 
   static ProxyOptions from(const config::Config& config);
