@@ -300,6 +300,13 @@ const std::vector<Option>& options() {
        "Remove an archive file from the server once its upload is verified; false keeps it (cleanup is then the "
        "operator's)."},
 
+      // Tracing (tracing/, docs/monitoring.md): W3C traceparent is always carried.
+      {"tracing.otlp_endpoint", Type::string, "", "ROADSIDE_OTLP_ENDPOINT", "",
+       "Base URL of an OpenTelemetry collector's OTLP/HTTP receiver (e.g. http://otel-collector:4318): each server's "
+       "span of every sampled message is POSTed to <url>/v1/traces as JSON. Empty: no spans are exported."},
+      {"tracing.service_name", Type::string, "roadside", "ROADSIDE_TRACE_SERVICE_NAME", "",
+       "The service.name resource attribute of the exported spans."},
+
       // Environmental monitoring (proxy/env_monitoring.h, docs/monitoring.md): X-Road's
       // env-monitor parameters.
       {"envmon.enabled", Type::boolean, "true", "ROADSIDE_ENVMON_ENABLED", "",

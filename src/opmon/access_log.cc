@@ -1,23 +1,13 @@
 #include "opmon/access_log.h"
 
 namespace roadside::opmon {
-namespace {
-
-std::string client_id(const OpRecord& r) {
-  std::string out = (r.client_subsystem_code ? "SUBSYSTEM:" : "MEMBER:") + r.client_xroad_instance.value_or("") + "/" +
-                    r.client_member_class.value_or("") + "/" + r.client_member_code.value_or("");
-  if (r.client_subsystem_code) out += "/" + *r.client_subsystem_code;
-  return out;
-}
-
-}  // namespace
 
 log::Fields access_log_fields(const OpRecord& r) {
   log::Fields f = log::Fields::object();
   f["proxy"] = r.security_server_type == "Producer" ? "server" : "client";
   if (r.message_id) f["id"] = *r.message_id;
   if (r.x_request_id) f["request_id"] = *r.x_request_id;
-  if (r.client_member_code) f["client"] = client_id(r);
+  if (r.client_member_code) f["client"] = client_identifier(r);
   if (r.service_code) f["service"] = service_identifier(r);
   if (r.rest_method) f["rest"] = *r.rest_method + " " + r.rest_path.value_or("");
   f["status"] = r.succeeded.value_or(false) ? "ok" : "fault";

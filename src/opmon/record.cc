@@ -83,6 +83,13 @@ Error malformed(std::string detail) {
 
 }  // namespace
 
+std::string client_identifier(const OpRecord& r) {
+  std::string out = (r.client_subsystem_code ? "SUBSYSTEM:" : "MEMBER:") + r.client_xroad_instance.value_or("") + "/" +
+                    r.client_member_class.value_or("") + "/" + r.client_member_code.value_or("");
+  if (r.client_subsystem_code) out += "/" + *r.client_subsystem_code;
+  return out;
+}
+
 std::string service_identifier(const OpRecord& r) {
   std::string out = "SERVICE:" + r.service_xroad_instance.value_or("") + "/" + r.service_member_class.value_or("") +
                     "/" + r.service_member_code.value_or("");

@@ -56,6 +56,8 @@ struct OpRecord {
   friend bool operator==(const OpRecord&, const OpRecord&) = default;
 };
 
+// The record's client as XRoadId writes one: MEMBER:instance/class/member or SUBSYSTEM:.../subsystem.
+std::string client_identifier(const OpRecord& record);
 // The record's service as XRoadId writes one: SERVICE:instance/class/member[/subsystem]/code[/version].
 std::string service_identifier(const OpRecord& record);
 

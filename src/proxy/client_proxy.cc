@@ -52,13 +52,16 @@ asio::awaitable<void> ClientProxy::handle(net::ServerExchange& ex) {
   Result<Answer> result = Error();
   const Snapshot snap = ctx_.snapshot();
   opmon::OpRecord op;  // the message's operational data, when it is an X-Road message
+  // This server's span, in the information system's trace when it sent one.
+  const auto parent = tracing::parse_traceparent(req["traceparent"]);
+  const tracing::TraceContext trace = tracing::start_span(parent);
   op.security_server_type = "Client";
   set_internal_ip(op, ex.peer().local);
   op.request_in_ts = unix_ms(*ctx_.clock);
   bool monitored = true;
   const bool rest = target.rfind("/r1/", 0) == 0;
   if (rest) {
-    result = co_await process_rest(ex, &snap, &op);
+    result = co_await process_rest(ex, &snap, &op, &trace);
   } else if (req.method() == http::verb::get && (target == "/listClients" || target.rfind("/listClients?", 0) == 0)) {
     monitored = false;
     auto list = list_clients(ex, snap);
@@ -68,7 +71,7 @@ asio::awaitable<void> ClientProxy::handle(net::ServerExchange& ex) {
     monitored = false;
     co_await serve_retrieval(ex, ctx_, snap);  // answers itself, errors included
   } else if (req.method() == http::verb::post) {
-    result = co_await process_soap(ex, &snap, &op);
+    result = co_await process_soap(ex, &snap, &op, &trace);
   } else {
     result = fail(errc::bad_request, "not an X-Road request: REST requests go to /r1/..., SOAP requests are POSTed");
   }
@@ -79,6 +82,7 @@ asio::awaitable<void> ClientProxy::handle(net::ServerExchange& ex) {
     if (monitored) {
       if (result->fault) op.succeeded = false;  // a fault passed on: the provider's or the service's
       finish(op, *ctx_.clock, nullptr);
+      export_span(ctx_, op, trace, parent, "client proxy");
       ctx_.op_monitor(std::move(op));
     }
     (void)co_await ex.respond_payload(std::move(result->response.head), std::move(result->response.body));
@@ -88,6 +92,7 @@ asio::awaitable<void> ClientProxy::handle(net::ServerExchange& ex) {
   const Fault f = make_fault(result.error(), Side::client_proxy);
   if (monitored) {
     finish(op, *ctx_.clock, &f);
+    export_span(ctx_, op, trace, parent, "client proxy");
     ctx_.op_monitor(std::move(op));
   }
   log::warn("request failed", {{"component", "clientproxy"},
@@ -367,7 +372,7 @@ asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(const Sna
 }
 
 asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_rest(net::ServerExchange& ex, const Snapshot* snap,
-                                                                       opmon::OpRecord* op) {
+                                                                       opmon::OpRecord* op, const tracing::TraceContext* trace) {
   const auto& req = ex.request();
   const std::string target_text(req.target());
   op->rest_method = std::string(req.method_string());
@@ -425,6 +430,7 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_rest(net::Serv
   const std::string request_hash = rest_request_hash_of_digest(request.message, body_digest);
   HeaderList http_headers;
   http_headers.push_back({"x-road-message-type", "REST"});
+  http_headers.push_back({"traceparent", trace->traceparent()});
   std::string query_id = last_header(head.headers, "x-road-id").value_or("");
   set_message_ids(*op, query_id, last_header(head.headers, "x-road-userid").value_or(""),
                   last_header(head.headers, "x-road-issue").value_or(""));
@@ -466,7 +472,7 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_rest(net::Serv
 }
 
 asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_soap(net::ServerExchange& ex, const Snapshot* snap,
-                                                                       opmon::OpRecord* op) {
+                                                                       opmon::OpRecord* op, const tracing::TraceContext* trace) {
   const auto& req = ex.request();
   // SOAPAction, when sent and not empty, is a quoted string (SOAP 1.1 §6.1.1; X-Road refuses others).
   if (auto action = req.find("SOAPAction"); action != req.end() && !action->value().empty()) {
@@ -514,6 +520,7 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_soap(net::Serv
   op->x_request_id = request_id;
   HeaderList http_headers;
   http_headers.push_back({"x-original-content-type", content_type});
+  http_headers.push_back({"traceparent", trace->traceparent()});
   if (auto action = req.find("SOAPAction"); action != req.end())
     http_headers.push_back({"x-original-soapaction", std::string(action->value())});
   auto answer = co_await exchange(snap, std::move(request), client, service.service_provider(),

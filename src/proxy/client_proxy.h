@@ -30,6 +30,7 @@
 #include "net/http_server.h"
 #include "proxy/context.h"
 #include "proxy/transport.h"
+#include "tracing/trace.h"
 
 namespace roadside::proxy {
 
@@ -67,9 +68,12 @@ class ClientProxy {
     Reply response;
     bool fault = false;
   };
-  // Each fills in `op`, the message's operational data, as it learns it.
-  boost::asio::awaitable<Result<Answer>> process_rest(net::ServerExchange& ex, const Snapshot* snap, opmon::OpRecord* op);
-  boost::asio::awaitable<Result<Answer>> process_soap(net::ServerExchange& ex, const Snapshot* snap, opmon::OpRecord* op);
+  // Each fills in `op`, the message's operational data, as it learns it, and sends the
+  // provider's server `trace` (this server's span) as traceparent.
+  boost::asio::awaitable<Result<Answer>> process_rest(net::ServerExchange& ex, const Snapshot* snap, opmon::OpRecord* op,
+                                                      const tracing::TraceContext* trace);
+  boost::asio::awaitable<Result<Answer>> process_soap(net::ServerExchange& ex, const Snapshot* snap, opmon::OpRecord* op,
+                                                      const tracing::TraceContext* trace);
   Result<net::StringResponse> list_clients(net::ServerExchange& ex, const Snapshot& snap);
 
   // X-Road's fastest connect: the address that answered first among a set of servers,

@@ -25,6 +25,7 @@
 #include "signer/batch_signer.h"
 #include "signer/ocsp.h"
 #include "signer/token.h"
+#include "tracing/trace.h"
 #include "trust/verifier.h"
 
 namespace roadside::proxy {
@@ -90,6 +91,9 @@ struct ProxyContext {
   // off. It must not block.
   std::function<void(opmon::OpRecord)> op_monitor;
   OpMonitoringQueries op_queries;
+  // Takes each sampled span of this server (tracing/exporter.h: sent with OTLP); null when no
+  // spans are exported. The traceparent header is carried either way. It must not block.
+  std::function<void(tracing::Span)> span_exporter;
   EnvMonitoring env_monitoring;
   // The instance's monitoring client (the global configuration's monitoring-params), or
   // std::nullopt when it names none; null: none.

@@ -12,8 +12,10 @@
 #include "base/clock.h"
 #include "base/identifiers.h"
 #include "opmon/record.h"
+#include "proxy/context.h"
 #include "proxy/errors.h"
 #include "serverconf/model.h"
+#include "tracing/trace.h"
 
 namespace roadside::proxy {
 
@@ -36,5 +38,12 @@ void set_fault(opmon::OpRecord& record, std::string_view code, std::string_view 
 // message failed, null otherwise. A fault the proxy passes on (the provider's server's, the
 // service's SOAP fault) was recorded where it arrived, with succeeded = false.
 void finish(opmon::OpRecord& record, const Clock& clock, const Fault* fault);
+
+// Hands this proxy's span of the finished message to ctx.span_exporter (nothing when it is
+// null or the trace is not sampled): `trace`'s ids, a child of `parent` (the caller's span),
+// named "<name> <service code>", timed by the record's request in and response out, with the
+// message's parties and ids as attributes and status ERROR when it failed.
+void export_span(const ProxyContext& ctx, const opmon::OpRecord& record, const tracing::TraceContext& trace,
+                 const std::optional<tracing::TraceContext>& parent, std::string_view name);
 
 }  // namespace roadside::proxy

@@ -162,13 +162,17 @@ asio::awaitable<void> ServerProxy::handle(net::ServerExchange& ex) {
   op.security_server_type = "Producer";
   set_internal_ip(op, ex.peer().local);
   op.request_in_ts = unix_ms(*ctx_.clock);
-  auto result = co_await process(ex, &op);
+  // This server's span, in the client's server's trace when it sent one.
+  const auto parent = tracing::parse_traceparent(ex.request()["traceparent"]);
+  const tracing::TraceContext trace = tracing::start_span(parent);
+  auto result = co_await process(ex, &op, &trace);
   if (ex.responded()) co_return;
   const bool monitored = ctx_.op_monitor && ex.request().method() == http::verb::post;
   if (result.ok()) {
     ok_.inc();
     if (monitored) {
       finish(op, *ctx_.clock, nullptr);
+      export_span(ctx_, op, trace, parent, "server proxy");
       ctx_.op_monitor(std::move(op));
     }
     (void)co_await ex.respond_payload(std::move(result->head), std::move(result->body));
@@ -178,6 +182,7 @@ asio::awaitable<void> ServerProxy::handle(net::ServerExchange& ex) {
   const Fault f = make_fault(result.error(), Side::server_proxy);
   if (monitored) {
     finish(op, *ctx_.clock, &f);
+    export_span(ctx_, op, trace, parent, "server proxy");
     ctx_.op_monitor(std::move(op));
   }
   log::warn(
@@ -193,7 +198,8 @@ asio::awaitable<void> ServerProxy::handle(net::ServerExchange& ex) {
   (void)co_await ex.respond(std::move(r));
 }
 
-asio::awaitable<Result<Reply>> ServerProxy::process(net::ServerExchange& ex, opmon::OpRecord* op) {
+asio::awaitable<Result<Reply>> ServerProxy::process(net::ServerExchange& ex, opmon::OpRecord* op,
+                                                     const tracing::TraceContext* trace) {
   const auto& req = ex.request();
   if (req.method() != http::verb::post) co_return fail(errc::invalid_http_method, "the server proxy accepts only POST");
   const Snapshot snap = ctx_.snapshot();
@@ -233,9 +239,9 @@ asio::awaitable<Result<Reply>> ServerProxy::process(net::ServerExchange& ex, opm
 
   if (sender) op->client_security_server_address = sender->address;
   const auto type = mime_type_of(request->message_type);
-  if (type == kRestRequestType) co_return co_await process_rest(ex, *request, sender, &snap, op);
+  if (type == kRestRequestType) co_return co_await process_rest(ex, *request, sender, &snap, op, trace);
   if (type == "text/xml" || type == "application/xop+xml") {
-    co_return co_await process_soap(ex, *request, sender, &snap, op);
+    co_return co_await process_soap(ex, *request, sender, &snap, op, trace);
   }
   co_return fail(errc::invalid_message, "a transport message carrying \"" + type + "\" is neither SOAP nor REST");
 }
@@ -269,7 +275,7 @@ asio::awaitable<Result<TransportMessage>> ServerProxy::sign_response(TransportMe
 
 asio::awaitable<Result<Reply>> ServerProxy::process_soap(net::ServerExchange& ex, TransportMessage& request,
                                                          const globalconf::SecurityServer* sender,
-                                                         const Snapshot* snap, opmon::OpRecord* op) {
+                                                         const Snapshot* snap, opmon::OpRecord* op, const tracing::TraceContext* trace) {
   auto env = parse_soap(request.message, true);
   if (!env.ok()) co_return env.error();
   const XRoadId client = *env->header.client;
@@ -307,7 +313,7 @@ asio::awaitable<Result<Reply>> ServerProxy::process_soap(net::ServerExchange& ex
     if (auto st = co_await log_message(ctx_.message_log, request, log_ids, false); !st.ok()) co_return st.error();
     incoming = co_await soap_metaservice(request, client, service_id, snap);
   } else {
-    incoming = co_await call_soap_service(ex, request, client, service_id, snap, &log_ids, op);
+    incoming = co_await call_soap_service(ex, request, client, service_id, snap, &log_ids, op, trace);
   }
   if (!incoming.ok()) co_return incoming.error();
   op->response_size = static_cast<std::int64_t>(incoming->soap.size());
@@ -346,7 +352,7 @@ asio::awaitable<Result<Reply>> ServerProxy::process_soap(net::ServerExchange& ex
 asio::awaitable<Result<SoapMessage>> ServerProxy::call_soap_service(net::ServerExchange& ex, TransportMessage& request,
                                                                     XRoadId client, XRoadId service_id,
                                                                     const Snapshot* snap, const LogIds* log_ids,
-                                                                    opmon::OpRecord* op) {
+                                                                    opmon::OpRecord* op, const tracing::TraceContext* trace) {
   const serverconf::Service* service = snap->conf->service(service_id);
   if (!service) co_return fail(errc::unknown_service, "unknown service " + service_id.to_string());
   op->service_type = service_type_name(service->type);
@@ -380,6 +386,7 @@ asio::awaitable<Result<SoapMessage>> ServerProxy::call_soap_service(net::ServerE
   call.version(11);
   call.set(http::field::content_type, outgoing.content_type);
   if (auto action = req.find("x-original-soapaction"); action != req.end()) call.set("SOAPAction", action->value());
+  call.set("traceparent", trace->traceparent());
   // The answer's Content-Type is judged before its body is read (as X-Road's): a service
   // that answers something else is not waited for.
   auto soap_head = [](const http::response_header<>& head) {
@@ -501,7 +508,7 @@ asio::awaitable<Result<net::ClientResponse>> ServerProxy::rest_metaservice(RestT
 asio::awaitable<Result<net::ClientResponse>> ServerProxy::call_rest_service(RestRequestHead head, RestTarget target,
                                                                             TransportMessage& request, XRoadId client,
                                                                             const Snapshot* snap,
-                                                                            const LogIds* log_ids, opmon::OpRecord* op) {
+                                                                            const LogIds* log_ids, opmon::OpRecord* op, const tracing::TraceContext* trace) {
   // The service and the right to call it.
   const serverconf::Service* service = snap->conf->service(target.service);
   if (!service) co_return fail(errc::unknown_service, "unknown service " + target.service.to_string());
@@ -531,8 +538,10 @@ asio::awaitable<Result<net::ClientResponse>> ServerProxy::call_rest_service(Rest
   call.method(verb);
   call.version(11);
   for (const auto& h : head.headers) {
-    if (!is_skipped_header(h.name)) call.insert(h.name, h.value);
+    // The client's traceparent gives way to this server's span.
+    if (!is_skipped_header(h.name) && !boost::beast::iequals(h.name, "traceparent")) call.insert(h.name, h.value);
   }
+  call.set("traceparent", trace->traceparent());
   std::vector<net::Payload> body;
   if (request.body) body.push_back(*request.body);
   op->request_out_ts = unix_ms(*ctx_.clock);
@@ -550,7 +559,7 @@ asio::awaitable<Result<net::ClientResponse>> ServerProxy::call_rest_service(Rest
 
 asio::awaitable<Result<Reply>> ServerProxy::process_rest(net::ServerExchange& ex, TransportMessage& request,
                                                          const globalconf::SecurityServer* sender,
-                                                         const Snapshot* snap, opmon::OpRecord* op) {
+                                                         const Snapshot* snap, opmon::OpRecord* op, const tracing::TraceContext* trace) {
   auto head = RestRequestHead::parse(request.message);
   if (!head.ok()) co_return head.error();
   op->rest_method = head->method;
@@ -580,7 +589,7 @@ asio::awaitable<Result<Reply>> ServerProxy::process_rest(net::ServerExchange& ex
     if (auto st = co_await log_message(ctx_.message_log, request, log_ids, false); !st.ok()) co_return st.error();
     answer = co_await rest_metaservice(*target, *client, snap);
   } else {
-    answer = co_await call_rest_service(*head, *target, request, *client, snap, &log_ids, op);
+    answer = co_await call_rest_service(*head, *target, request, *client, snap, &log_ids, op, trace);
   }
   if (!answer.ok()) co_return answer.error();
   op->status_code = answer->message.result_int();

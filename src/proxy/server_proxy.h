@@ -22,6 +22,7 @@
 #include "proxy/context.h"
 #include "proxy/logging.h"
 #include "proxy/metaservices.h"
+#include "tracing/trace.h"
 #include "proxy/rest.h"
 #include "proxy/soap.h"
 #include "proxy/transport.h"
@@ -34,21 +35,25 @@ class ServerProxy {
   boost::asio::awaitable<void> handle(net::ServerExchange& ex);
 
  private:
-  // Each fills in `op`, the message's operational data, as it learns it.
-  boost::asio::awaitable<Result<Reply>> process(net::ServerExchange& ex, opmon::OpRecord* op);
+  // Each fills in `op`, the message's operational data, as it learns it; the service is sent
+  // `trace` (this server's span) as traceparent.
+  boost::asio::awaitable<Result<Reply>> process(net::ServerExchange& ex, opmon::OpRecord* op,
+                                                const tracing::TraceContext* trace);
   boost::asio::awaitable<Result<Reply>> process_rest(net::ServerExchange& ex, TransportMessage& request,
                                                                     const globalconf::SecurityServer* sender,
-                                                                    const Snapshot* snap, opmon::OpRecord* op);
+                                                                    const Snapshot* snap, opmon::OpRecord* op,
+                                                                    const tracing::TraceContext* trace);
   boost::asio::awaitable<Result<Reply>> process_soap(net::ServerExchange& ex, TransportMessage& request,
                                                                     const globalconf::SecurityServer* sender,
-                                                                    const Snapshot* snap, opmon::OpRecord* op);
+                                                                    const Snapshot* snap, opmon::OpRecord* op,
+                                                                    const tracing::TraceContext* trace);
   boost::asio::awaitable<Result<SoapMessage>> call_soap_service(net::ServerExchange& ex, TransportMessage& request, XRoadId client,
                                                                 XRoadId service_id, const Snapshot* snap, const LogIds* log_ids,
-                                                                opmon::OpRecord* op);
+                                                                opmon::OpRecord* op, const tracing::TraceContext* trace);
   boost::asio::awaitable<Result<net::ClientResponse>> call_rest_service(RestRequestHead head, RestTarget target, TransportMessage& request,
                                                                         XRoadId client,
                                                                         const Snapshot* snap, const LogIds* log_ids,
-                                                                        opmon::OpRecord* op);
+                                                                        opmon::OpRecord* op, const tracing::TraceContext* trace);
   // Metaservices the provider's server answers itself (metaservices.h).
   boost::asio::awaitable<Result<SoapMessage>> soap_metaservice(TransportMessage& request, XRoadId client, XRoadId service_id,
                                                                const Snapshot* snap);

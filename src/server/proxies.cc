@@ -57,6 +57,8 @@ ProxyOptions ProxyOptions::from(const config::Config& c) {
   o.envmon_limit_remote_data_set = c.boolean("envmon.limit_remote_data_set");
   o.data_dir = c.str("data_dir");
   o.access_log = c.boolean("log.access");
+  o.otlp_endpoint = c.str("tracing.otlp_endpoint");
+  o.trace_service_name = c.str("tracing.service_name");
   return o;
 }
 
@@ -178,6 +180,11 @@ Proxies::Proxies(boost::asio::io_context& io, ProxyOptions options, storage::Sto
     if (monitor) monitor(std::move(record));
   };
   ctx_.monitoring_client = [&globalconf] { return globalconf.monitoring_client(); };
+  if (!options_.otlp_endpoint.empty()) {
+    tracing::ExporterOptions exporter{options_.otlp_endpoint, {{"service.name", options_.trace_service_name}}};
+    spans_ = std::make_unique<tracing::SpanExporter>(std::move(exporter), metrics);
+    ctx_.span_exporter = [spans = spans_.get()](tracing::Span span) { spans->add(std::move(span)); };
+  }
   if (options_.envmon) {
     envmon::CollectorOptions host;
     if (!options_.data_dir.empty() && options_.data_dir != "/") host.filesystems.push_back(options_.data_dir);

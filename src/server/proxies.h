@@ -32,6 +32,7 @@
 #include "server/ocsp_refresher.h"
 #include "server/serverconf_follower.h"
 #include "server/token_service.h"
+#include "tracing/exporter.h"
 #include "signer/batch_signer.h"
 
 namespace roadside::server {
@@ -61,6 +62,10 @@ struct ProxyOptions {
   bool envmon = true;
   bool envmon_limit_remote_data_set = false;
   bool access_log = true;  // log.access
+  // Tracing: spans go to this OTLP/HTTP receiver (tracing.otlp_endpoint; empty: none) as
+  // tracing.service_name.
+  std::string otlp_endpoint;
+  std::string trace_service_name = "roadside";
   std::filesystem::path data_dir;
 
   static ProxyOptions from(const config::Config& config);
@@ -106,6 +111,7 @@ class Proxies final : public Component {
   proxy::ProxyContext ctx_;
   std::unique_ptr<envmon::Collector> host_metrics_;  // null when environmental monitoring is off
   std::unique_ptr<opmon::ServiceMetrics> service_metrics_;
+  std::unique_ptr<tracing::SpanExporter> spans_;  // null when no spans are exported
   std::unique_ptr<signer::BatchSigner> signer_;
   std::unique_ptr<proxy::ClientProxy> client_proxy_;
   std::unique_ptr<proxy::ServerProxy> server_proxy_;

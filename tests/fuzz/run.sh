@@ -10,8 +10,8 @@ cd "$(dirname "$0")/../.."
 
 seconds=${FUZZ_SECONDS:-600}
 build=${FUZZ_BUILD:-build/fuzz}
-all=(identifiers_fuzz directory_fuzz hashchain_fuzz xades_fuzz transport_fuzz markup_fuzz rest_path_fuzz ocsp_fuzz timestamp_fuzz
-  asic_fuzz subject_fuzz management_fuzz wsdl_fuzz openapi_fuzz csr_fuzz s3_error_fuzz)
+# Every target tests/fuzz/CMakeLists.txt registers, so none is forgotten here.
+mapfile -t all < <(grep -o 'roadside_fuzz_target([a-z0-9_]*' "$(dirname "$0")/CMakeLists.txt" | sed 's/.*(//')
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 

@@ -19,6 +19,11 @@ the window reaches past what is available.
 A real Prometheus (Debian's) scrapes both servers' /metrics while a client calls getRandom,
 and a PromQL query of the service's request rate returns a value above zero.
 
+An information system's traceparent reaches the service in the same trace, and an OTLP/HTTP
+receiver the test runs gets a span from each server: the client proxy's a child of the
+information system's, the server proxy's a child of the client proxy's, and the service is
+called with the server proxy's span as its parent.
+
 getSecurityServerMetrics (X-Road's getMetrics.query and the example of its protocol document)
 answers the owner and the monitoring client, validating against monitoring.xsd, narrowed by
 outputSpec; a plain client is refused with access_denied.
@@ -34,6 +39,7 @@ import re
 import shutil
 import socket
 import threading
+import http.server
 import urllib.parse
 import subprocess
 import sys
@@ -158,6 +164,39 @@ def body_element(soap):
     return (inner[:len(first) + 1] + extra + inner[len(first) + 1:]).encode()
 
 
+class OtlpReceiver(http.server.ThreadingHTTPServer):
+    """An OTLP/HTTP receiver: keeps the spans POSTed to /v1/traces (JSON encoding)."""
+
+    def __init__(self):
+        self.spans, self.paths = [], []
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                with receiver.lock:
+                    receiver.paths.append((self.path, self.headers.get("Content-Type")))
+                    for resource in json.loads(body).get("resourceSpans", []):
+                        for scope in resource.get("scopeSpans", []):
+                            receiver.spans.extend(scope.get("spans", []))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, *args):
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    def of_trace(self, trace_id):
+        with self.lock:
+            return [s for s in self.spans if s["traceId"] == trace_id]
+
+
 class Monitoring(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -168,8 +207,11 @@ class Monitoring(unittest.TestCase):
             print("test folder:", cls.work, file=sys.stderr)
         cls.dir = os.path.join(cls.work, "tb")
         subprocess.run([ROADSIDE, "testbed", "init", "--dir", cls.dir], check=True, capture_output=True)
-        # Records are answered as soon as they are written (X-Road waits 60 s by default).
-        env = dict(os.environ, ROADSIDE_OPMON_AVAILABLE_OFFSET_S="0")
+        # Records are answered as soon as they are written (X-Road waits 60 s by default), and
+        # spans go to the test's OTLP receiver.
+        cls.otlp = OtlpReceiver()
+        env = dict(os.environ, ROADSIDE_OPMON_AVAILABLE_OFFSET_S="0",
+                   ROADSIDE_OTLP_ENDPOINT=f"http://127.0.0.1:{cls.otlp.server_address[1]}")
         cls.log = open(os.path.join(cls.work, "up.log"), "wb")
         cls.up = subprocess.Popen([ROADSIDE, "testbed", "up", "--dir", cls.dir], env=env, stdout=cls.log,
                                   stderr=subprocess.STDOUT)
@@ -196,6 +238,8 @@ class Monitoring(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
+        if hasattr(cls, "otlp"):
+            cls.otlp.shutdown()
         if hasattr(cls, "up"):
             cls.up.terminate()
             try:
@@ -424,6 +468,35 @@ class Monitoring(unittest.TestCase):
             proc.terminate()
             proc.wait(timeout=30)
             log.close()
+
+
+    # ---- tracing -------------------------------------------------------------------------------
+
+    def test_the_trace_reaches_the_service_and_both_servers_export_linked_spans(self):
+        trace_id, caller = uuid.uuid4().hex, uuid.uuid4().hex[:16]
+        req = urllib.request.Request(f"http://{self.ss1['client_http']}/r1/DEV/COM/1002/SERVICE/echo/traced",
+                                     headers={"X-Road-Client": "DEV/COM/1001/CLIENT",
+                                              "traceparent": f"00-{trace_id}-{caller}-01"})
+        with urllib.request.urlopen(req, timeout=60) as r:
+            echoed = json.load(r)
+        at_service = {k.lower(): v for k, v in echoed["headers"].items()}["traceparent"]
+        version, seen_trace, service_parent, flags = at_service.split("-")
+        self.assertEqual((version, seen_trace, flags), ("00", trace_id, "01"), at_service)
+
+        wait_for("both servers' spans", lambda: len(self.otlp.of_trace(trace_id)) >= 2, timeout=30)
+        spans = self.otlp.of_trace(trace_id)
+        self.assertEqual(len(spans), 2, spans)
+        kind = {s["spanId"]: {a["key"]: a["value"]["stringValue"] for a in s["attributes"]}["xroad.security_server_type"]
+                for s in spans}
+        client = next(s for s in spans if kind[s["spanId"]] == "Client")
+        server = next(s for s in spans if kind[s["spanId"]] == "Producer")
+        self.assertEqual(client["parentSpanId"], caller, client)
+        self.assertEqual(server["parentSpanId"], client["spanId"], server)
+        self.assertEqual(service_parent, server["spanId"])
+        self.assertTrue(client["name"].startswith("client proxy") and server["name"].startswith("server proxy"))
+        self.assertLessEqual(int(client["startTimeUnixNano"]), int(server["startTimeUnixNano"]))
+        with self.otlp.lock:
+            self.assertTrue(all(p == ("/v1/traces", "application/json") for p in self.otlp.paths), self.otlp.paths)
 
 
 if __name__ == "__main__":
