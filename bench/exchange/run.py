@@ -8,6 +8,8 @@ One loopback machine, three chains to the same service (the testbed's /bytes ser
             -> provider server (server proxy) -> service; variant full: both servers log every
             message in their database (SQLite) before it goes on, time-stamp and archive them
   slim      the same with variant slim (no message log): the message log's cost is roadside/slim
+  quiet     slim with monitoring off (opmon.enabled and log.access false): monitoring's cost
+            (operational data, health data, the access log) is slim/quiet
 and two requests, keep-alive: GET with a 1 KiB response, POST with a 10 KiB body.
 
 Each chain and request runs BENCH_ROUNDS times, interleaved, for BENCH_SECONDS each at full
@@ -166,7 +168,7 @@ def wrk(url, headers, script, seconds, connections=CONNECTIONS, threads=THREADS,
 
 # --- the chains ------------------------------------------------------------------------------
 
-def start_testbed(roadside, d, variant=None):
+def start_testbed(roadside, d, variant=None, env=None):
     inst = os.path.join(d, "instance")
     subprocess.run([roadside, "testbed", "init", "--dir", inst, "--servers", "2"], check=True, stdout=subprocess.DEVNULL)
     if variant:  # the servers' own configuration files say which variant they run
@@ -175,7 +177,7 @@ def start_testbed(roadside, d, variant=None):
                 f.write(f"\nvariant: {variant}\n")
     log = open(os.path.join(d, "testbed.log"), "w")
     up = subprocess.Popen([roadside, "testbed", "up", "--dir", inst], stdout=log, stderr=subprocess.STDOUT,
-                          start_new_session=True)
+                          start_new_session=True, env={**os.environ, **(env or {})})
     j = json.load(open(os.path.join(inst, "instance.json")))
     for s in j["servers"]:
         wait_ready(s["health_url"] + "/readyz", up, "testbed server " + s["id"], timeout=90)
@@ -294,12 +296,17 @@ def main():
 
     up, inst, roadside_groups, service = start_testbed(roadside, d, "full")
     nginx_procs = []
-    base_up = slim_up = None
+    base_up = slim_up = quiet_up = None
     try:
         # The same binary as variant slim (no message log), an instance of its own.
         os.makedirs(os.path.join(d, "slim"))
         slim_up, slim_inst, slim_groups, _ = start_testbed(roadside, os.path.join(d, "slim"), "slim")
         slim_groups = {"slim " + k: v for k, v in slim_groups.items()}
+        # And once more with monitoring off, to measure what monitoring costs.
+        os.makedirs(os.path.join(d, "quiet"))
+        quiet_up, quiet_inst, quiet_groups, _ = start_testbed(
+            roadside, os.path.join(d, "quiet"), "slim", {"ROADSIDE_OPMON_ENABLED": "false", "ROADSIDE_ACCESS_LOG": "false"})
+        quiet_groups = {"quiet " + k: v for k, v in quiet_groups.items()}
         if baseline:
             os.makedirs(os.path.join(d, "baseline"))
             base_up, base_inst, base_groups, _ = start_testbed(baseline, os.path.join(d, "baseline"))
@@ -316,6 +323,8 @@ def main():
             "roadside": (roadside_base, ["X-Road-Client: " + client_subsystem], roadside_groups),
             "slim": (f"http://{slim_inst['servers'][0]['client_http']}/r1/{provider_subsystem}/bytes",
                      ["X-Road-Client: " + client_subsystem], slim_groups),
+            "quiet": (f"http://{quiet_inst['servers'][0]['client_http']}/r1/{provider_subsystem}/bytes",
+                      ["X-Road-Client: " + client_subsystem], quiet_groups),
         }
         if baseline:
             chains["baseline"] = (f"http://{base_inst['servers'][0]['client_http']}/r1/{provider_subsystem}/bytes",
@@ -392,6 +401,15 @@ def main():
             slim_us = us.get(("slim consumer", req), 0) + us.get(("slim provider", req), 0)
             print(f"| {req:11} | {m['rps'] / b['rps']:32.2f} | {m['p50']:8.2f}, {b['p50']:6.2f} | "
                   f"{m['p99']:8.2f}, {b['p99']:6.2f} | {full_us:12.0f}, {slim_us:12.0f} |")
+        print()
+        print("Monitoring's cost: slim (operational data, health data, access log on) against quiet (slim with them off).")
+        print("| request     | on/off req/s (target >= 0.95) | p50 ms on, off | CPU µs/message on, off |")
+        print("|-------------|-------------------------------|----------------|------------------------|")
+        for req in requests:
+            m, b = med[("slim", req)], med[("quiet", req)]
+            on_us = us.get(("slim consumer", req), 0) + us.get(("slim provider", req), 0)
+            off_us = us.get(("quiet consumer", req), 0) + us.get(("quiet provider", req), 0)
+            print(f"| {req:11} | {m['rps'] / b['rps']:29.2f} | {m['p50']:6.2f}, {b['p50']:5.2f} | {on_us:10.0f}, {off_us:9.0f} |")
         if baseline:
             print()
             print(f"baseline: {baseline}")
@@ -417,7 +435,7 @@ def main():
                 p.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 p.kill()
-        for u in (up, base_up, slim_up):
+        for u in (up, base_up, slim_up, quiet_up):
             if u is None:
                 continue
             u.send_signal(signal.SIGTERM)
