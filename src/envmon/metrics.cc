@@ -251,13 +251,20 @@ std::optional<ProcessInfo> process_info(std::uint64_t pid, const PidStat& st, st
 }
 
 // A process's command line with its NULs as spaces; "" when it has none (a kernel thread).
+// The program and its subcommand ("/usr/bin/roadside serve"), never further arguments: they may
+// carry secrets (--set token.pin=...), and the answer goes to another organisation.
 std::string command_line(const std::filesystem::path& file, std::size_t max_chars) {
   auto bytes = read_file_limited(file, kMaxPidFileBytes);
   if (!bytes.ok()) return {};
-  std::string s = bounded(*bytes, max_chars);
-  std::replace(s.begin(), s.end(), '\0', ' ');
-  while (!s.empty() && s.back() == ' ') s.pop_back();
-  return s;
+  const std::string_view args(*bytes);
+  const std::size_t end0 = args.find('\0');
+  std::string out(args.substr(0, end0));
+  if (end0 != std::string_view::npos) {
+    const std::string_view rest = args.substr(end0 + 1);
+    const std::string_view sub = rest.substr(0, rest.find('\0'));
+    if (!sub.empty() && sub.front() != '-' && sub.find('=') == std::string_view::npos) out += " " + std::string(sub);
+  }
+  return bounded(out, max_chars);
 }
 
 // dpkg's status file: every package whose files are on the host (dpkg-query --show less the

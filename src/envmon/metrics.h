@@ -16,7 +16,7 @@
 //   CommittedVirtualMemory   VmSize of /proc/self/status, bytes                                    } time window)
 //   Processes                every process, as `ps -o user,pcpu,start_time,pmem,pid,comm` shows it
 //   Xroad Processes          this server's own processes (X-Road: the xroad user's java), with
-//                            their whole command lines
+//                            their program and subcommand (never further arguments: secrets)
 //   Packages                 dpkg's installed packages and their versions (PackageLister)
 //   Certificates             the caller's (CertificateInfoSensor)
 //

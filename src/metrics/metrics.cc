@@ -116,13 +116,14 @@ std::string Registry::render() const {
     for (const auto& s : f.series) {
       if (s.histogram) {
         const Histogram& h = *s.histogram;
+        std::uint64_t total = 0;  // read once: _count is the +Inf bucket whatever is observed meanwhile
         for (std::size_t i = 0; i <= h.bounds().size(); ++i) {
+          total = h.cumulative(i);
           const std::string le = i < h.bounds().size() ? format_value(h.bounds()[i]) : "+Inf";
-          out += name + "_bucket" + render_labels(with(s.labels, "le", le)) + " " +
-                 std::to_string(h.cumulative(i)) + "\n";
+          out += name + "_bucket" + render_labels(with(s.labels, "le", le)) + " " + std::to_string(total) + "\n";
         }
         out += name + "_sum" + render_labels(s.labels) + " " + format_value(h.sum()) + "\n";
-        out += name + "_count" + render_labels(s.labels) + " " + std::to_string(h.count()) + "\n";
+        out += name + "_count" + render_labels(s.labels) + " " + std::to_string(total) + "\n";
         continue;
       }
       double v = 0;

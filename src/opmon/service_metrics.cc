@@ -1,5 +1,7 @@
 #include "opmon/service_metrics.h"
 
+#include "base/log.h"
+
 namespace roadside::opmon {
 
 const std::vector<double>& ServiceMetrics::buckets() {
@@ -8,7 +10,10 @@ const std::vector<double>& ServiceMetrics::buckets() {
 }
 
 ServiceMetrics::ServiceMetrics(metrics::Registry& registry, std::size_t max_services)
-    : registry_(registry), max_services_(max_services) {}
+    : registry_(registry),
+      max_services_(max_services),
+      overflow_(registry.counter("roadside_service_metrics_overflow_total",
+                                 "Messages of services refused series of their own: the bound was reached")) {}
 
 ServiceMetrics::Series& ServiceMetrics::series(const std::string& proxy, const std::string& service) {
   auto [it, made] = series_.try_emplace(proxy + "\n" + service);
@@ -28,10 +33,24 @@ ServiceMetrics::Series& ServiceMetrics::series(const std::string& proxy, const s
 ServiceMetrics::Series& ServiceMetrics::series(const OpRecord& r) {
   const std::string proxy = r.security_server_type == "Producer" ? "server" : "client";
   if (!r.service_code) return series(proxy, std::string(kOther));
-  const std::string id = service_identifier(r);
+  OpRecord unversioned;  // the label leaves the version out: a version is free text
+  unversioned.service_xroad_instance = r.service_xroad_instance;
+  unversioned.service_member_class = r.service_member_class;
+  unversioned.service_member_code = r.service_member_code;
+  unversioned.service_subsystem_code = r.service_subsystem_code;
+  unversioned.service_code = r.service_code;
+  const std::string id = service_identifier(unversioned);
   if (auto it = series_.find(proxy + "\n" + id); it != series_.end()) return it->second;
   const bool exists = r.security_server_type == "Producer" ? r.service_type.has_value() : r.succeeded.value_or(false);
-  if (!exists || services_ >= max_services_) return series(proxy, std::string(kOther));
+  if (!exists) return series(proxy, std::string(kOther));
+  if (services_ >= max_services_) {
+    if (overflow_.value() == 0) {
+      log::warn("per-service metrics: the bound of services with series of their own is reached; others count as other",
+                {{"bound", max_services_}, {"service", id}});
+    }
+    overflow_.inc();
+    return series(proxy, std::string(kOther));
+  }
   ++services_;
   return series(proxy, id);
 }

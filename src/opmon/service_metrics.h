@@ -4,13 +4,15 @@
 //   roadside_service_request_duration_seconds{proxy, service}  request in to response out
 //
 // proxy is "client" (a Client record: this server's client called the service) or "server"
-// (Producer: a client called this server's service); service is the service's identifier,
-// SERVICE:instance/class/member[/subsystem]/code[/version].
+// (Producer: a client called this server's service); service is the service's identifier
+// without its version, SERVICE:instance/class/member[/subsystem]/code.
 //
 // Label cardinality is bounded, because the services come from requests: a service gets
 // series of its own only once it is known to exist (a Producer record of a service found in
 // this server's configuration, or a Client record of a call that succeeded), and only the
-// first `max_services` such services do; every other message counts under service="other".
+// first `max_services` such services do; every other message counts under service="other",
+// and roadside_service_metrics_overflow_total counts those that were refused series for the
+// bound (the first is logged).
 #pragma once
 
 #include <cstddef>
@@ -46,6 +48,7 @@ class ServiceMetrics {
 
   metrics::Registry& registry_;
   const std::size_t max_services_;
+  metrics::Counter& overflow_;
   Mutex mu_;
   std::size_t services_ GUARDED_BY(mu_) = 0;              // services with series of their own
   std::map<std::string, Series> series_ GUARDED_BY(mu_);  // by proxy + "\n" + service

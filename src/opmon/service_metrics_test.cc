@@ -66,6 +66,14 @@ TEST(ServiceMetrics, ServicesNotKnownToExistAndThoseOverTheBoundCountAsOther) {
   EXPECT_EQ(registry.value("roadside_service_requests_total",
                            {{"proxy", "server"}, {"service", "SERVICE:DEV/COM/1002/SERVICE/c"}, {"result", "ok"}}),
             -1);
+  EXPECT_EQ(registry.value("roadside_service_metrics_overflow_total"), 3);
+  // Versions are free text: they share their service's series.
+  OpRecord versioned = call("Producer", "a", true, true);
+  versioned.service_version = "v999";
+  m.add(versioned);
+  EXPECT_EQ(registry.value("roadside_service_requests_total",
+                           {{"proxy", "server"}, {"service", "SERVICE:DEV/COM/1002/SERVICE/a"}, {"result", "ok"}}),
+            2);
   // A service that has its series keeps them, failures included.
   m.add(call("Producer", "a", false, false));
   EXPECT_EQ(registry.value("roadside_service_requests_total",

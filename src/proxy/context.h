@@ -86,9 +86,10 @@ struct ProxyContext {
   // Whether servers talk over mutual TLS (X-Road's proxy.ssl-enabled). Without it the server
   // proxy cannot tell which server called and checks the message's signature only.
   bool peers_over_tls = true;
-  // Operational monitoring: called once for each message the proxy mediated, with X-Road's
-  // operational data of it (proxy/op_record.h), just before the answer goes out; null when
-  // off. It must not block.
+  // Called once for each message the proxy mediated, with X-Road's operational data of it
+  // (proxy/op_record.h), just before the answer goes out: the server feeds the per-service
+  // metrics, the access log and operational monitoring from it. Null: nothing is recorded
+  // (unit tests). It must not block.
   std::function<void(opmon::OpRecord)> op_monitor;
   OpMonitoringQueries op_queries;
   // Takes each sampled span of this server (tracing/exporter.h: sent with OTLP); null when no

@@ -18,8 +18,9 @@ namespace roadside::proxy {
 template <typename F>
 boost::asio::awaitable<std::invoke_result_t<F&>> off_thread(boost::asio::thread_pool& pool, F f) {
   using R = std::invoke_result_t<F&>;
-  co_return co_await boost::asio::co_spawn(
-      pool, [f = std::move(f)]() mutable -> boost::asio::awaitable<R> { co_return f(); }, boost::asio::use_awaitable);
+  // (Named, not a temporary of the co_await: GCC 12 destroys some of those twice.)
+  auto task = [f = std::move(f)]() mutable -> boost::asio::awaitable<R> { co_return f(); };
+  co_return co_await boost::asio::co_spawn(pool, std::move(task), boost::asio::use_awaitable);
 }
 
 }  // namespace roadside::proxy

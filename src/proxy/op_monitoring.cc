@@ -52,12 +52,10 @@ Result<SoapMessage> health_data(const ProxyContext& ctx, const OpMonitoringReque
 
 }  // namespace
 
-bool is_op_monitoring_service(std::string_view code) {
-  return code == kOperationalData || code == kHealthData;
-}
-
-bool op_monitoring_served(const ProxyContext& ctx) {
-  return ctx.op_queries.open_store && ctx.op_queries.health;
+bool op_monitoring_served(const ProxyContext& ctx, const Snapshot& snap, const XRoadId& service) {
+  if (!ctx.op_queries.open_store || !ctx.op_queries.health || !snap.conf) return false;
+  const auto code = service.service_code();
+  return (code == kOperationalData || code == kHealthData) && service.service_provider() == snap.conf->owner;
 }
 
 asio::awaitable<Result<SoapMessage>> answer_op_monitoring(const ProxyContext& ctx, const Snapshot& snap,

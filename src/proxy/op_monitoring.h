@@ -6,8 +6,9 @@
 //       application/gzip) with recordsCount and, when the answer was cut, nextRecordsFrom.
 //   getSecurityServerHealthData       per-service statistics of the last period.
 //
-// Like X-Road, any client may ask, for any service provider this server hosts, and the
-// service's access rights are not checked (the request's signature is). What a client sees
+// Like X-Road (OpMonitoringServiceHandlerImpl.canHandle), they are the services of the server's
+// owner member exactly; the same codes of any other provider are ordinary services. Any client
+// may ask, and no access right is checked (the request's signature is). What a client sees
 // of the operational data is X-Road's rule: the instance's monitoring client, and the owner
 // of the server the request names in its securityServer header, see every record (and
 // securityServerInternalIp); any other client the records it is the client or the service
@@ -27,8 +28,6 @@
 
 namespace roadside::proxy {
 
-bool is_op_monitoring_service(std::string_view service_code);
-
 struct OpMonitoringRequest {
   std::string_view soap;  // the request's whole envelope
   XRoadId client;
@@ -36,9 +35,10 @@ struct OpMonitoringRequest {
   std::optional<XRoadId> security_server;  // the securityServer header, when given
 };
 
-// Whether the server proxy answers these itself: operational monitoring is on
-// (ctx.op_queries.open_store and health set). When off, they are services like any other.
-bool op_monitoring_served(const ProxyContext& ctx);
+// Whether the server proxy answers `service` itself: operational monitoring is on
+// (ctx.op_queries.open_store and health set) and it is one of the two services of the owner.
+// Otherwise it is a service like any other.
+bool op_monitoring_served(const ProxyContext& ctx, const Snapshot& snap, const XRoadId& service);
 
 // The response to `request` (a SOAP message for the server proxy to sign), or its error:
 // opmon::errc::invalid_request (X-Road's messages) for a malformed request or window,

@@ -69,6 +69,9 @@ void finish(opmon::OpRecord& record, const Clock& clock, const Fault* fault) {
   } else if (!record.succeeded) {  // none passed on either
     record.succeeded = true;
   }
+  // Whatever reads the record next (metrics, the access log, a span, the recorder) gets text
+  // cut to X-Road's bounds: an id, a path or a fault from a request can be megabytes.
+  opmon::bound(record);
 }
 
 void export_span(const ProxyContext& ctx, const opmon::OpRecord& record, const tracing::TraceContext& trace,

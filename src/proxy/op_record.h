@@ -32,10 +32,10 @@ std::string service_type_name(serverconf::ServiceType type);
 // The ids of an X-Road message (SOAP header, REST X-Road-* headers); empty ones are left out.
 void set_message_ids(opmon::OpRecord& record, std::string_view id, std::string_view user_id, std::string_view issue);
 // The message failed with this fault (the proxy's, or one it passes on); the record's text is
-// bounded where it is recorded (opmon::bound), not here.
+// bounded by finish(), not here.
 void set_fault(opmon::OpRecord& record, std::string_view code, std::string_view message);
-// The outcome, just before the answer goes out: `fault` is the proxy's own fault when the
-// message failed, null otherwise. A fault the proxy passes on (the provider's server's, the
+// The outcome, just before the answer goes out (and the record's text cut to X-Road's bounds): `fault` is the proxy's
+// own fault when the message failed, null otherwise. A fault the proxy passes on (the provider's server's, the
 // service's SOAP fault) was recorded where it arrived, with succeeded = false.
 void finish(opmon::OpRecord& record, const Clock& clock, const Fault* fault);
 

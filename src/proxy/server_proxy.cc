@@ -303,7 +303,7 @@ asio::awaitable<Result<Reply>> ServerProxy::process_soap(net::ServerExchange& ex
   if (env_monitoring_served(ctx_, *snap, service_id)) {
     // (X-Road's proxymonitor: not message-logged.)
     incoming = co_await answer_env_monitoring(ctx_, *snap, request.message, client);
-  } else if (is_op_monitoring_service(service_id.service_code()) && op_monitoring_served(ctx_)) {
+  } else if (op_monitoring_served(ctx_, *snap, service_id)) {
     // X-Road's handler comes before any service of the same code.
     if (auto st = co_await log_message(ctx_.message_log, request, log_ids, false); !st.ok()) co_return st.error();
     // (Named: GCC 12 destroys some temporaries of a co_await expression twice.)

@@ -458,15 +458,17 @@ TEST_F(Exchange, ConcurrentRequestsShareSignaturesAndAllVerify) {
   // The records of earlier tests' exchanges must be written before counting this one's:
   // nothing buffered, and nothing written for longer than the recorder's 1 s interval.
   double op0 = metric(before->body, "roadside_opmon_records_written_total");
-  for (int i = 0; i < 20; ++i) {
+  bool settled = false;
+  for (int i = 0; i < 20 && !settled; ++i) {
     std::this_thread::sleep_for(1200ms);
-    auto settled = http_get(port_of(instance->ss1_health), "/metrics", 10s);
-    ASSERT_TRUE(settled.has_value());
-    const double written = metric(settled->body, "roadside_opmon_records_written_total");
-    const bool quiet = written == op0 && metric(settled->body, "roadside_opmon_buffered_records") == 0;
+    auto now = http_get(port_of(instance->ss1_health), "/metrics", 10s);
+    ASSERT_TRUE(now.has_value());
+    const double written = metric(now->body, "roadside_opmon_records_written_total");
+    const bool quiet = written == op0 && metric(now->body, "roadside_opmon_buffered_records") == 0;
     op0 = written;
-    if (quiet) break;
+    settled = quiet;
   }
+  ASSERT_TRUE(settled) << "operational data records were still being written 24 s after the earlier tests";
   // 200 requests, 50 at a time.
   std::string urls;
   for (int i = 0; i < 200; ++i) urls += " -o /dev/null 'http://" + instance->client_proxy + kEcho + "/n/" + std::to_string(i) + "'";

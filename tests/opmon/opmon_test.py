@@ -347,6 +347,18 @@ class Monitoring(unittest.TestCase):
         self.assertIn("<id:serviceCode>getRandom</id:serviceCode>", text)
         self.assertRegex(text, rf"<om:successfulRequestCount>{FROM_SS1 + FROM_SS2}</om:successfulRequestCount>")
 
+    def test_only_the_owners_services_are_answered_as_monitoring(self):
+        # The same code for a subsystem of the owner is an ordinary service (X-Road's canHandle):
+        # ss2 has none, so it is unknown.
+        request = read(os.path.join(OPMON, "ss-system-test-requests", "operational-data.request"))
+        body = retarget(request, client_xml("MEMBER", "1002")).replace(
+            b"<id:memberCode>1002</id:memberCode><id:serviceCode>",
+            b"<id:memberCode>1002</id:memberCode><id:subsystemCode>SERVICE</id:subsystemCode><id:serviceCode>", 1)
+        status, _, answer = post(self.ss2["client_http"], window(body, self.start, self.end))
+        self.assertEqual(status, 500, answer[:800])
+        self.assertIn(b"unknown_service", answer)
+        self.assertIn(b"SERVICE:DEV/COM/1002/SERVICE/getSecurityServerOperationalData", answer)
+
     def test_an_unknown_output_field_is_refused_with_x_roads_message(self):
         owner = client_xml("MEMBER", "1002")
         template = read(os.path.join(OPMON, "systemtest-templates", "query_operational_data_client_faulty_outputspec_template.xml"))
@@ -430,7 +442,7 @@ class Monitoring(unittest.TestCase):
         loader.start()
         try:
             query = ('sum(rate(roadside_service_requests_total{proxy="server",result="ok",'
-                     'service="SERVICE:DEV/COM/1002/SERVICE/getRandom/v1"}[5s]))')
+                     'service="SERVICE:DEV/COM/1002/SERVICE/getRandom"}[5s]))')
             url = f"http://127.0.0.1:{port}/api/v1/query?" + urllib.parse.urlencode({"query": query})
             rate = [0.0]
 
@@ -461,7 +473,7 @@ class Monitoring(unittest.TestCase):
                     self.assertEqual(answer["status"], "success", (panel["title"], answer))
                     if "by service" in panel["title"] and "Fault" not in panel["title"]:
                         services = {r["metric"].get("service") for r in answer["data"]["result"]}
-                        self.assertIn("SERVICE:DEV/COM/1002/SERVICE/getRandom/v1", services, (panel["title"], answer))
+                        self.assertIn("SERVICE:DEV/COM/1002/SERVICE/getRandom", services, (panel["title"], answer))
         finally:
             stop.set()
             loader.join()
