@@ -72,15 +72,23 @@ Result<OperationalDataRequest> parse_operational_data_request(std::string_view s
   return out;
 }
 
-Result<OperationalDataResponse> answer_operational_data(OpStore& store, const OperationalDataRequest& request,
-                                                        const OperationalDataQuery& query) {
+Status check_operational_data_request(const OperationalDataRequest& request, const OperationalDataQuery& query) {
   const std::int64_t available_before = query.now_s - query.offset_s;
-  std::int64_t to = request.records_to;
   if (request.records_from < 0) return invalid("Records from timestamp is a negative number");
-  if (to < 0) return invalid("Records to timestamp is a negative number");
-  if (to < request.records_from) return invalid("Records to timestamp is earlier than records from timestamp");
+  if (request.records_to < 0) return invalid("Records to timestamp is a negative number");
+  if (request.records_to < request.records_from)
+    return invalid("Records to timestamp is earlier than records from timestamp");
   if (request.records_from >= available_before)
     return invalid("Records not available from " + std::to_string(request.records_from) + " yet");
+  if (auto spec = OutputSpec::of(request.output_fields, query.privileged); !spec.ok()) return spec.error();
+  return {};
+}
+
+Result<OperationalDataResponse> answer_operational_data(OpStore& store, const OperationalDataRequest& request,
+                                                        const OperationalDataQuery& query) {
+  ROADSIDE_TRY_STATUS(check_operational_data_request(request, query));
+  const std::int64_t available_before = query.now_s - query.offset_s;
+  std::int64_t to = request.records_to;
   ROADSIDE_TRY(OutputSpec spec, OutputSpec::of(request.output_fields, query.privileged));
 
   OperationalDataResponse out;

@@ -54,8 +54,12 @@ struct OperationalDataResponse {
   std::optional<std::int64_t> next_records_from;
 };
 
-// Checks the window (X-Road's messages: a negative time, to before from, from not yet
-// available), then answers it from `store`. A window that ends where records may still be
+// The checks answer_operational_data makes before it reads anything: the window (X-Road's
+// messages: a negative time, to before from, from not yet available) and the outputSpec.
+// Cheap: a caller makes them before it queues the query for a database thread.
+Status check_operational_data_request(const OperationalDataRequest& request, const OperationalDataQuery& query);
+
+// Checks the request (check_operational_data_request), then answers it from `store`. A window that ends where records may still be
 // arriving (now - offset or later) is cut there, and nextRecordsFrom says where to go on.
 Result<OperationalDataResponse> answer_operational_data(OpStore& store, const OperationalDataRequest& request,
                                                         const OperationalDataQuery& query);

@@ -2,6 +2,7 @@
 // services; the application wires it, tests fill it in directly.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include "base/clock.h"
 #include "globalconf/parameters.h"
@@ -58,6 +60,10 @@ struct EnvMonitoring {
   bool limit_remote_data_set = false;  // X-Road's env-monitor.limit-remote-data-set
 };
 
+// At most this many monitoring queries (operational data, metrics) are taken at once, running
+// or waiting for a monitoring thread; more are refused with net::errc::overloaded.
+inline constexpr int kMaxMonitoringQueries = 8;
+
 // What the server proxy answers getSecurityServerOperationalData and
 // getSecurityServerHealthData from (proxy/op_monitoring.h).
 struct OpMonitoringQueries {
@@ -96,6 +102,12 @@ struct ProxyContext {
   // spans are exported. The traceparent header is carried either way. It must not block.
   std::function<void(tracing::Span)> span_exporter;
   EnvMonitoring env_monitoring;
+  // Where monitoring queries' blocking work runs (a database query, reading the host), never
+  // the proxy's threads; owned by the server, which joins it before what the work uses goes.
+  // Required when op_queries or env_monitoring is set.
+  boost::asio::thread_pool* monitoring_pool = nullptr;
+  // Monitoring queries taken now (kMaxMonitoringQueries).
+  std::shared_ptr<std::atomic<int>> monitoring_queries = std::make_shared<std::atomic<int>>(0);
   // The instance's monitoring client (the global configuration's monitoring-params), or
   // std::nullopt when it names none; null: none.
   std::function<std::optional<XRoadId>()> monitoring_client;

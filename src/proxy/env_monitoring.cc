@@ -4,6 +4,7 @@
 
 #include "envmon/request.h"
 #include "envmon/response.h"
+#include "net/errors.h"
 #include "proxy/errors.h"
 #include "proxy/metaservices.h"
 #include "proxy/off_thread.h"
@@ -13,12 +14,6 @@ namespace {
 
 namespace asio = boost::asio;
 
-// One collection at a time (the collector reads the host under its lock anyway).
-asio::thread_pool& pool() {
-  static asio::thread_pool p(1);
-  return p;
-}
-
 // X-Road's ServiceId.create(owner, "getSecurityServerMetrics").
 Result<XRoadId> owners_service(const XRoadId& owner) {
   return XRoadId::service(owner.instance(), owner.member_class(), owner.member_code(), "", envmon::kServiceCode, "");
@@ -27,7 +22,7 @@ Result<XRoadId> owners_service(const XRoadId& owner) {
 }  // namespace
 
 bool env_monitoring_served(const ProxyContext& ctx, const Snapshot& snap, const XRoadId& service) {
-  if (!ctx.env_monitoring.collect || !snap.conf) return false;
+  if (!ctx.env_monitoring.collect || !ctx.monitoring_pool || !snap.conf) return false;
   auto owners = owners_service(snap.conf->owner);
   return owners.ok() && *owners == service;
 }
@@ -43,8 +38,12 @@ asio::awaitable<Result<SoapMessage>> answer_env_monitoring(const ProxyContext& c
   }
   auto request = envmon::parse_metrics_request(soap, kMaxSoapBytes);
   if (!request.ok()) co_return request.error();
+  const Admission admission(*ctx.monitoring_queries, kMaxMonitoringQueries);
+  if (!admission.admitted()) {
+    co_return Error(make_error_code(net::errc::overloaded), "too many monitoring queries at once; try again later");
+  }
   const auto& collect = ctx.env_monitoring.collect;
-  envmon::Snapshot host = co_await off_thread(pool(), [&collect] { return collect(); });
+  envmon::Snapshot host = co_await off_thread(*ctx.monitoring_pool, [&collect] { return collect(); });
   const bool limited = ctx.env_monitoring.limit_remote_data_set && !is_owner;
   auto envelope = soap_response_envelope(
       soap, envmon::response_xml(host, snap.conf->server_id(), ctx.env_monitoring.proxy_version, *request, limited));

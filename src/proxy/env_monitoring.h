@@ -9,7 +9,8 @@
 //     OperatingSystem and Certificates (and proxyVersion);
 //   - the request's signature is verified, and, as X-Road's, the message is not message-logged.
 //
-// The host is read on a thread of its own, never on the proxy's.
+// The host is read on the server's monitoring pool, never on the proxy's threads; at most
+// kMaxMonitoringQueries monitoring queries are taken at once (net::errc::overloaded beyond).
 #pragma once
 
 #include <boost/asio/awaitable.hpp>

@@ -3,6 +3,7 @@
 // Each kind of work has its own small pool, so one kind queued up cannot stall another.
 #pragma once
 
+#include <atomic>
 #include <type_traits>
 #include <utility>
 
@@ -22,5 +23,20 @@ boost::asio::awaitable<std::invoke_result_t<F&>> off_thread(boost::asio::thread_
   auto task = [f = std::move(f)]() mutable -> boost::asio::awaitable<R> { co_return f(); };
   co_return co_await boost::asio::co_spawn(pool, std::move(task), boost::asio::use_awaitable);
 }
+
+// One of at most `limit` tasks taken at once, counted in `taken` while it lives; admitted()
+// says whether it was (a task past the limit is refused, not queued).
+class Admission {
+ public:
+  Admission(std::atomic<int>& taken, int limit) : taken_(taken), admitted_(taken.fetch_add(1) < limit) {}
+  ~Admission() { taken_.fetch_sub(1); }
+  Admission(const Admission&) = delete;
+  Admission& operator=(const Admission&) = delete;
+  bool admitted() const noexcept { return admitted_; }
+
+ private:
+  std::atomic<int>& taken_;
+  const bool admitted_;
+};
 
 }  // namespace roadside::proxy

@@ -7,6 +7,7 @@
 
 #include "base/random.h"
 #include "crypto/crypto.h"
+#include "net/errors.h"
 #include "opmon/health.h"
 #include "opmon/query.h"
 #include "proxy/metaservices.h"
@@ -19,12 +20,6 @@ namespace asio = boost::asio;
 
 constexpr std::string_view kOperationalData = "getSecurityServerOperationalData";
 constexpr std::string_view kHealthData = "getSecurityServerHealthData";
-
-// Two queries at once at most; others wait for them.
-asio::thread_pool& pool() {
-  static asio::thread_pool p(2);
-  return p;
-}
 
 // X-Road's rule (OperationalDataRequestHandler.getClientForFilter): the monitoring client,
 // and the owner of the server the request names.
@@ -53,7 +48,7 @@ Result<SoapMessage> health_data(const ProxyContext& ctx, const OpMonitoringReque
 }  // namespace
 
 bool op_monitoring_served(const ProxyContext& ctx, const Snapshot& snap, const XRoadId& service) {
-  if (!ctx.op_queries.open_store || !ctx.op_queries.health || !snap.conf) return false;
+  if (!ctx.op_queries.open_store || !ctx.op_queries.health || !ctx.monitoring_pool || !snap.conf) return false;
   const auto code = service.service_code();
   return (code == kOperationalData || code == kHealthData) && service.service_provider() == snap.conf->owner;
 }
@@ -70,11 +65,18 @@ asio::awaitable<Result<SoapMessage>> answer_op_monitoring(const ProxyContext& ct
   query.now_s = std::chrono::duration_cast<std::chrono::seconds>(snap.now.time_since_epoch()).count();
   query.offset_s = ctx.op_queries.offset_s;
   query.max_records = ctx.op_queries.max_records;
+  // A request that cannot be answered is refused here, before it waits for a thread.
+  if (auto st = opmon::check_operational_data_request(*parsed, query); !st.ok()) co_return st.error();
+  const Admission admission(*ctx.monitoring_queries, kMaxMonitoringQueries);
+  if (!admission.admitted()) {
+    co_return Error(make_error_code(net::errc::overloaded), "too many monitoring queries at once; try again later");
+  }
   const auto& open_store = ctx.op_queries.open_store;
-  auto answer = co_await off_thread(pool(), [&open_store, &parsed, &query]() -> Result<opmon::OperationalDataResponse> {
-    ROADSIDE_TRY(std::unique_ptr<opmon::OpStore> store, open_store());
-    return opmon::answer_operational_data(*store, *parsed, query);
-  });
+  auto answer = co_await off_thread(*ctx.monitoring_pool,
+                                    [&open_store, &parsed, &query]() -> Result<opmon::OperationalDataResponse> {
+                                      ROADSIDE_TRY(std::unique_ptr<opmon::OpStore> store, open_store());
+                                      return opmon::answer_operational_data(*store, *parsed, query);
+                                    });
   if (!answer.ok()) co_return answer.error();
 
   auto envelope = soap_response_envelope(request.soap, answer->body_xml);

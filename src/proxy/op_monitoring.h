@@ -12,8 +12,10 @@
 // of the operational data is X-Road's rule: the instance's monitoring client, and the owner
 // of the server the request names in its securityServer header, see every record (and
 // securityServerInternalIp); any other client the records it is the client or the service
-// provider of. The database query runs on a pool of its own (two at once), never on the
-// proxy's threads.
+// provider of. The database query runs on the server's monitoring pool
+// (ProxyContext::monitoring_pool), never on the proxy's threads; a request that cannot be
+// answered is refused before it waits for one, and at most kMaxMonitoringQueries are taken at
+// once (net::errc::overloaded beyond).
 #pragma once
 
 #include <optional>

@@ -120,9 +120,11 @@ Fault fault_for_peer(const Fault& logged, const Error& cause) {
     sent.message = "the provider's Security Server has no valid global configuration";
     return sent;
   }
-  // A monitoring query's refusal names what in the query is wrong (X-Road's messages).
+  // A monitoring query's refusal names what in the query is wrong (X-Road's messages), and
+  // a busy server says it is busy.
   if (cause.code() == opmon::make_error_code(opmon::errc::invalid_request) ||
-      cause.code() == envmon::make_error_code(envmon::errc::invalid_request)) {
+      cause.code() == envmon::make_error_code(envmon::errc::invalid_request) ||
+      cause.code() == make_error_code(net::errc::overloaded)) {
     return logged;
   }
   const std::error_category& c = cause.code().category();

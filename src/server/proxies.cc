@@ -180,6 +180,8 @@ Proxies::Proxies(boost::asio::io_context& io, ProxyOptions options, storage::Sto
     if (monitor) monitor(std::move(record));
   };
   ctx_.monitoring_client = [&globalconf] { return globalconf.monitoring_client(); };
+  monitoring_pool_ = std::make_unique<boost::asio::thread_pool>(2);
+  ctx_.monitoring_pool = monitoring_pool_.get();
   if (!options_.otlp_endpoint.empty()) {
     tracing::ExporterOptions exporter{options_.otlp_endpoint, {{"service.name", options_.trace_service_name}}};
     spans_ = std::make_unique<tracing::SpanExporter>(std::move(exporter), metrics);
@@ -214,7 +216,10 @@ Proxies::Proxies(boost::asio::io_context& io, ProxyOptions options, storage::Sto
   });
 }
 
-Proxies::~Proxies() = default;
+Proxies::~Proxies() {
+  // Work still running on the monitoring pool uses this object's members: it ends first.
+  if (monitoring_pool_) monitoring_pool_->join();
+}
 
 Status Proxies::start() {
   // TLS as X-Road (or as the options say): a policy that cannot be used stops the start.

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include "base/thread_annotations.h"
 #include "config/config.h"
@@ -112,6 +113,9 @@ class Proxies final : public Component {
   std::unique_ptr<envmon::Collector> host_metrics_;  // null when environmental monitoring is off
   std::unique_ptr<opmon::ServiceMetrics> service_metrics_;
   std::unique_ptr<tracing::SpanExporter> spans_;  // null when no spans are exported
+  // Monitoring queries' blocking work (ProxyContext::monitoring_pool): two at once. Last, and
+  // joined by the destructor first: the work uses the members above.
+  std::unique_ptr<boost::asio::thread_pool> monitoring_pool_;
   std::unique_ptr<signer::BatchSigner> signer_;
   std::unique_ptr<proxy::ClientProxy> client_proxy_;
   std::unique_ptr<proxy::ServerProxy> server_proxy_;

@@ -292,6 +292,17 @@ class Monitoring(unittest.TestCase):
         self.assertTrue(all("securityServerInternalIp" in r for r in records), records[:1])
         self.assertNotIn("nextRecordsFrom", document)
 
+    def test_the_owner_without_security_server_header_is_a_plain_client(self):
+        # X-Road's isServerOwner needs the securityServer header; without it the owner member
+        # is a client like any other, and no record of the window names it.
+        owner = client_xml("MEMBER", "1002")
+        request = read(os.path.join(OPMON, "ss-system-test-requests", "operational-data.request"))
+        body = re.sub(rb"<xroad:securityServer .*?</xroad:securityServer>", b"", retarget(request, owner), flags=re.S)
+        status, content_type, answer = post(self.ss2["client_http"], window(body, self.start, self.end))
+        self.assertEqual(status, 200, answer[:800])
+        soap, _ = parts(content_type, answer)
+        self.assertEqual(self.records_count(body_element(soap).decode()), 0, soap[:2000])
+
     def test_the_monitoring_client_sees_every_record_too(self):
         monitoring = client_xml("MEMBER", "1001")  # hosted by ss1, named by monitoring-params
         request = read(os.path.join(OPMON, "unit-test-requests", "operationaldata.request"))
