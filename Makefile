@@ -63,7 +63,7 @@ bench:
 	build/release/bench/roadside-bench-messagelog --dir build/bench/messagelog
 
 # Every libFuzzer target for FUZZ_SECONDS each (default 600), one after another, built with
-# clang in build/fuzz (tests/fuzz/run.sh). Not in `make test` or CI: the 23 take almost four
+# clang in build/fuzz (tests/fuzz/run.sh). Not in `make test` or CI: the 25 take over four
 # hours.
 fuzz: setup
 	bash tests/fuzz/run.sh
