@@ -344,8 +344,14 @@ def main():
         peaks = {}  # (server, req) -> (rss KiB, cpu %)
         cpu_per_msg = {}  # (server, req) -> CPU µs per message, one per run
         for r in range(ROUNDS):
+            # Each round starts at another chain: a chain run right after the full variant's
+            # (whose servers go on time-stamping and writing for a while) would otherwise always
+            # be the one to pay for it.
+            names = list(chains)
+            order = names[r % len(names):] + names[:r % len(names)]
             for req, (suffix, script) in requests.items():
-                for chain, (base, headers, groups) in chains.items():
+                for chain in order:
+                    base, headers, groups = chains[chain]
                     with Sampler(groups) as s:
                         res = wrk(base + suffix, headers, script, SECONDS)
                     if res["non2xx"] or res["socket_errors"]:
