@@ -281,6 +281,18 @@ def start_nginx(d, service):
     return procs, groups, f"http://127.0.0.1:{front_port}"
 
 
+def compare(requests, med, us, a, b, label, target):
+    """A table of chain a against chain b (each: its name, its servers' prefix in `us`): req/s
+    ratio, p50, p99 and both servers' CPU per message."""
+    print(f"| request     | {label} req/s (target >= {target}) | p50 ms | p99 ms | CPU µs/message |")
+    print("|-------------|------------------------------|--------|--------|----------------|")
+    for req in requests:
+        m, n = med[(a[0], req)], med[(b[0], req)]
+        cpu = [us.get((prefix + "consumer", req), 0) + us.get((prefix + "provider", req), 0) for _, prefix in (a, b)]
+        print(f"| {req:11} | {m['rps'] / n['rps']:28.2f} | {m['p50']:.2f}, {n['p50']:.2f} | "
+              f"{m['p99']:.2f}, {n['p99']:.2f} | {cpu[0]:.0f}, {cpu[1]:.0f} |")
+
+
 def main():
     if len(sys.argv) not in (2, 3):
         die("usage: run.py ROADSIDE_BINARY [BASELINE_BINARY]")
@@ -399,23 +411,10 @@ def main():
               "slim none of it.")
         print("CPU per message: both servers' CPU time during the load over the messages answered (medians).")
         us = {k: statistics.median(v) for k, v in cpu_per_msg.items()}
-        print("| request     | full/slim req/s (target >= 0.85) | p50 ms full, slim | p99 ms full, slim | CPU µs/message full, slim |")
-        print("|-------------|----------------------------------|-------------------|-------------------|---------------------------|")
-        for req in requests:
-            m, b = med[("roadside", req)], med[("slim", req)]
-            full_us = us.get(("consumer", req), 0) + us.get(("provider", req), 0)
-            slim_us = us.get(("slim consumer", req), 0) + us.get(("slim provider", req), 0)
-            print(f"| {req:11} | {m['rps'] / b['rps']:32.2f} | {m['p50']:8.2f}, {b['p50']:6.2f} | "
-                  f"{m['p99']:8.2f}, {b['p99']:6.2f} | {full_us:12.0f}, {slim_us:12.0f} |")
+        compare(requests, med, us, ("roadside", ""), ("slim", "slim "), "full/slim", 0.85)
         print()
         print("Monitoring's cost: slim (operational data, health data, access log on) against quiet (slim with them off).")
-        print("| request     | on/off req/s (target >= 0.95) | p50 ms on, off | CPU µs/message on, off |")
-        print("|-------------|-------------------------------|----------------|------------------------|")
-        for req in requests:
-            m, b = med[("slim", req)], med[("quiet", req)]
-            on_us = us.get(("slim consumer", req), 0) + us.get(("slim provider", req), 0)
-            off_us = us.get(("quiet consumer", req), 0) + us.get(("quiet provider", req), 0)
-            print(f"| {req:11} | {m['rps'] / b['rps']:29.2f} | {m['p50']:6.2f}, {b['p50']:5.2f} | {on_us:10.0f}, {off_us:9.0f} |")
+        compare(requests, med, us, ("slim", "slim "), ("quiet", "quiet "), "on/off", 0.95)
         if baseline:
             print()
             print(f"baseline: {baseline}")

@@ -4,6 +4,7 @@
 
 #include "base/clock.h"
 #include "crypto/digest.h"
+#include "crypto/encoding.h"
 
 namespace roadside::admin {
 
@@ -16,16 +17,9 @@ Error malformed(std::string why) {
 }  // namespace
 
 std::string anchor_hash(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   auto digest = crypto::digest("http://www.w3.org/2001/04/xmldsig-more#sha224", bytes);
-  std::string out;
-  if (!digest.ok()) return out;  // SHA-224 is always there: cannot happen
-  for (const unsigned char c : *digest) {
-    if (!out.empty()) out += ':';
-    out += kHex[c >> 4];
-    out += kHex[c & 0xF];
-  }
-  return out;
+  if (!digest.ok()) return {};  // SHA-224 is always there: cannot happen
+  return crypto::to_delimited_hex(*digest);
 }
 
 Result<AnchorFile> read_anchor(std::string_view bytes) {

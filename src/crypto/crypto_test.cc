@@ -118,6 +118,8 @@ TEST(Crypto, PasswordHashesAreSaltedAndCheckable) {
 TEST(Crypto, DigestsAndEncodings) {
   EXPECT_EQ(to_hex(sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(to_hex(sha1("abc")), "a9993e364706816aba3e25717850c26c9cd0d89d");
+  EXPECT_EQ(to_delimited_hex(std::string("\x0a\xff\x00", 3)), "0A:FF:00");
+  EXPECT_EQ(to_delimited_hex(""), "");
   EXPECT_EQ(sha512("abc").size(), 64u);
   EXPECT_EQ(base64_encode("hello!?"), "aGVsbG8hPw==");
   EXPECT_EQ(*base64_decode("aGVsbG8hPw=="), "hello!?");

@@ -1,4 +1,4 @@
-// Bytes as text: lower-case hex and base64.
+// Bytes as text: hex and base64.
 #pragma once
 
 #include <string>
@@ -10,6 +10,9 @@
 namespace roadside::crypto {
 
 std::string to_hex(std::string_view bytes);  // lower case, two digits a byte
+// Upper-case hex pairs joined by ':' ("0A:FF:..."): X-Road's delimited hashes
+// (CryptoUtils.calculateDelimitedCertHexHash, the anchor hash).
+std::string to_delimited_hex(std::string_view bytes);
 std::string base64_encode(std::string_view bytes);
 // Whitespace in `text` is skipped; errc::operation_failed when the rest is not base64.
 Result<std::string> base64_decode(std::string_view text);

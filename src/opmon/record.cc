@@ -90,12 +90,12 @@ std::string client_identifier(const OpRecord& r) {
   return out;
 }
 
-std::string service_identifier(const OpRecord& r) {
+std::string service_identifier(const OpRecord& r, bool with_version) {
   std::string out = "SERVICE:" + r.service_xroad_instance.value_or("") + "/" + r.service_member_class.value_or("") +
                     "/" + r.service_member_code.value_or("");
   if (r.service_subsystem_code) out += "/" + *r.service_subsystem_code;
   out += "/" + r.service_code.value_or("");
-  if (r.service_version) out += "/" + *r.service_version;
+  if (with_version && r.service_version) out += "/" + *r.service_version;
   return out;
 }
 

@@ -58,8 +58,9 @@ struct OpRecord {
 
 // The record's client as XRoadId writes one: MEMBER:instance/class/member or SUBSYSTEM:.../subsystem.
 std::string client_identifier(const OpRecord& record);
-// The record's service as XRoadId writes one: SERVICE:instance/class/member[/subsystem]/code[/version].
-std::string service_identifier(const OpRecord& record);
+// The record's service as XRoadId writes one: SERVICE:instance/class/member[/subsystem]/code[/version]
+// (without the version when `with_version` is false).
+std::string service_identifier(const OpRecord& record, bool with_version = true);
 
 // Cuts every text field to X-Road's bounds (255 characters; faultString 2048): the proxies copy
 // them from requests and answers, so a record never holds more than a few kilobytes.

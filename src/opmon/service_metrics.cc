@@ -33,13 +33,7 @@ ServiceMetrics::Series& ServiceMetrics::series(const std::string& proxy, const s
 ServiceMetrics::Series& ServiceMetrics::series(const OpRecord& r) {
   const std::string proxy = r.security_server_type == "Producer" ? "server" : "client";
   if (!r.service_code) return series(proxy, std::string(kOther));
-  OpRecord unversioned;  // the label leaves the version out: a version is free text
-  unversioned.service_xroad_instance = r.service_xroad_instance;
-  unversioned.service_member_class = r.service_member_class;
-  unversioned.service_member_code = r.service_member_code;
-  unversioned.service_subsystem_code = r.service_subsystem_code;
-  unversioned.service_code = r.service_code;
-  const std::string id = service_identifier(unversioned);
+  const std::string id = service_identifier(r, false);  // a version is free text: not in the label
   if (auto it = series_.find(proxy + "\n" + id); it != series_.end()) return it->second;
   const bool exists = r.security_server_type == "Producer" ? r.service_type.has_value() : r.succeeded.value_or(false);
   if (!exists) return series(proxy, std::string(kOther));

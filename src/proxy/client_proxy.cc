@@ -76,25 +76,18 @@ asio::awaitable<void> ClientProxy::handle(net::ServerExchange& ex) {
     result = fail(errc::bad_request, "not an X-Road request: REST requests go to /r1/..., SOAP requests are POSTed");
   }
   if (ex.responded()) co_return;
-  monitored = monitored && ctx_.op_monitor;
   if (result.ok()) {
     (result->fault ? failed_ : ok_).inc();
     if (monitored) {
       if (result->fault) op.succeeded = false;  // a fault passed on: the provider's or the service's
-      finish(op, *ctx_.clock, nullptr);
-      export_span(ctx_, op, trace, parent, "client proxy");
-      ctx_.op_monitor(std::move(op));
+      record_message(ctx_, std::move(op), nullptr, trace, parent, "client proxy");
     }
     (void)co_await ex.respond_payload(std::move(result->response.head), std::move(result->response.body));
     co_return;
   }
   failed_.inc();
   const Fault f = make_fault(result.error(), Side::client_proxy);
-  if (monitored) {
-    finish(op, *ctx_.clock, &f);
-    export_span(ctx_, op, trace, parent, "client proxy");
-    ctx_.op_monitor(std::move(op));
-  }
+  if (monitored) record_message(ctx_, std::move(op), &f, trace, parent, "client proxy");
   log::warn("request failed", {{"component", "clientproxy"},
                                {"code", f.code},
                                {"error", f.message},

@@ -4,7 +4,6 @@
 
 #include "envmon/request.h"
 #include "envmon/response.h"
-#include "net/errors.h"
 #include "proxy/errors.h"
 #include "proxy/metaservices.h"
 #include "proxy/off_thread.h"
@@ -38,21 +37,14 @@ asio::awaitable<Result<SoapMessage>> answer_env_monitoring(const ProxyContext& c
   }
   auto request = envmon::parse_metrics_request(soap, kMaxSoapBytes);
   if (!request.ok()) co_return request.error();
-  const Admission admission(*ctx.monitoring_queries, kMaxMonitoringQueries);
-  if (!admission.admitted()) {
-    co_return Error(make_error_code(net::errc::overloaded), "too many monitoring queries at once; try again later");
-  }
   const auto& collect = ctx.env_monitoring.collect;
-  envmon::Snapshot host = co_await off_thread(*ctx.monitoring_pool, [&collect] { return collect(); });
+  auto read = [&collect]() -> Result<envmon::Snapshot> { return collect(); };
+  auto host = co_await off_thread_bounded(*ctx.monitoring_pool, *ctx.monitoring_queries, kMaxMonitoringQueries,
+                                          "monitoring queries", std::move(read));
+  if (!host.ok()) co_return host.error();
   const bool limited = ctx.env_monitoring.limit_remote_data_set && !is_owner;
-  auto envelope = soap_response_envelope(
-      soap, envmon::response_xml(host, snap.conf->server_id(), ctx.env_monitoring.proxy_version, *request, limited));
-  if (!envelope.ok()) co_return envelope.error();
-  SoapMessage out;
-  out.soap_content_type = "text/xml; charset=UTF-8";
-  out.content_type = out.soap_content_type;
-  out.soap = std::move(envelope).value();
-  co_return out;
+  co_return soap_answer(
+      soap, envmon::response_xml(*host, snap.conf->server_id(), ctx.env_monitoring.proxy_version, *request, limited));
 }
 
 }  // namespace roadside::proxy

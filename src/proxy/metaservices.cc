@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/random.h"
+#include "crypto/encoding.h"
 #include "proxy/errors.h"
 #include "proxy/soap.h"
 #include "xml/dom.h"
@@ -87,6 +89,23 @@ Result<std::string> soap_response_envelope(std::string_view request, std::string
          std::string(request.substr(envelope->begin, envelope->end - envelope->begin)) +
          std::string(request.substr(header_begin, header_end - header_begin)) + "<" + prefix + "Body>" +
          std::string(body_xml) + "</" + prefix + "Body></" + prefix + "Envelope>";
+}
+
+Result<SoapMessage> soap_answer(std::string_view request, std::string_view body_xml) {
+  SoapMessage out;
+  ROADSIDE_TRY(out.soap, soap_response_envelope(request, body_xml));
+  out.soap_content_type = "text/xml; charset=UTF-8";
+  out.content_type = out.soap_content_type;
+  return out;
+}
+
+void attach(SoapMessage& answer, HeaderList headers, net::Payload body) {
+  if (!answer.multipart) {
+    answer.multipart = true;
+    answer.content_type = "multipart/related; type=\"text/xml\"; charset=UTF-8; boundary=xatt" +
+                          crypto::to_hex(Random::system().bytes(12));
+  }
+  answer.attachments.push_back({std::move(headers), std::move(body)});
 }
 
 Result<std::pair<std::string, std::string>> get_wsdl_target(std::string_view request) {

@@ -11,6 +11,8 @@
 
 #include "base/result.h"
 #include "globalconf/parameters.h"
+#include "net/payload.h"
+#include "proxy/soap.h"
 #include "serverconf/serverconf.h"
 
 namespace roadside::proxy {
@@ -31,6 +33,13 @@ std::string rest_service_list(const std::vector<const serverconf::Service*>& ser
 // A response envelope for `request` (its Envelope start tag and Header copied) with `body_xml`.
 // Linear in the request's size (no regex: the request comes from an information system).
 Result<std::string> soap_response_envelope(std::string_view request, std::string_view body_xml);
+// The answer a server proxy gives itself to `request`: a text/xml SOAP message whose envelope
+// is soap_response_envelope(request, body_xml).
+Result<SoapMessage> soap_answer(std::string_view request, std::string_view body_xml);
+// Adds an attachment (its MIME headers, its bytes) to `answer`, which becomes multipart/related
+// (SwA) with a boundary of its own.
+void attach(SoapMessage& answer, HeaderList headers, net::Payload body);
+
 // The getWsdl request's serviceCode and serviceVersion.
 Result<std::pair<std::string, std::string>> get_wsdl_target(std::string_view request);
 // Every address element's location (soap:, soap12:, http:, unprefixed) set to

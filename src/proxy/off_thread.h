@@ -4,6 +4,8 @@
 #pragma once
 
 #include <atomic>
+#include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -11,6 +13,9 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+
+#include "base/result.h"
+#include "net/errors.h"
 
 namespace roadside::proxy {
 
@@ -24,19 +29,27 @@ boost::asio::awaitable<std::invoke_result_t<F&>> off_thread(boost::asio::thread_
   co_return co_await boost::asio::co_spawn(pool, std::move(task), boost::asio::use_awaitable);
 }
 
-// One of at most `limit` tasks taken at once, counted in `taken` while it lives; admitted()
-// says whether it was (a task past the limit is refused, not queued).
-class Admission {
- public:
-  Admission(std::atomic<int>& taken, int limit) : taken_(taken), admitted_(taken.fetch_add(1) < limit) {}
-  ~Admission() { taken_.fetch_sub(1); }
-  Admission(const Admission&) = delete;
-  Admission& operator=(const Admission&) = delete;
-  bool admitted() const noexcept { return admitted_; }
-
- private:
-  std::atomic<int>& taken_;
-  const bool admitted_;
-};
+// off_thread for work whose result is a Result, taken only while fewer than `limit` such tasks
+// (counted in `taken`) are running or waiting for `pool`: past it, net::errc::overloaded at
+// once ("too many <what> at once"), nothing queued.
+template <typename F>
+boost::asio::awaitable<std::invoke_result_t<F&>> off_thread_bounded(boost::asio::thread_pool& pool,
+                                                                    std::atomic<int>& taken, int limit,
+                                                                    std::string_view what, F f) {
+  struct Taken {  // counted while this coroutine lives
+    std::atomic<int>& n;
+    const bool admitted;
+    Taken(std::atomic<int>& count, int most) : n(count), admitted(count.fetch_add(1) < most) {}
+    Taken(const Taken&) = delete;
+    Taken& operator=(const Taken&) = delete;
+    ~Taken() { n.fetch_sub(1); }
+  };
+  const Taken taken_now(taken, limit);
+  if (!taken_now.admitted) {
+    co_return Error(make_error_code(net::errc::overloaded),
+                    "too many " + std::string(what) + " at once; try again later");
+  }
+  co_return co_await off_thread(pool, std::move(f));
+}
 
 }  // namespace roadside::proxy

@@ -5,9 +5,6 @@
 
 #include <boost/asio/thread_pool.hpp>
 
-#include "base/random.h"
-#include "crypto/crypto.h"
-#include "net/errors.h"
 #include "opmon/health.h"
 #include "opmon/query.h"
 #include "proxy/metaservices.h"
@@ -30,19 +27,9 @@ bool privileged(const ProxyContext& ctx, const OpMonitoringRequest& request) {
   return request.security_server && request.security_server->owner_member() == request.client;
 }
 
-SoapMessage text_xml(std::string envelope) {
-  SoapMessage out;
-  out.soap_content_type = "text/xml; charset=UTF-8";
-  out.content_type = out.soap_content_type;
-  out.soap = std::move(envelope);
-  return out;
-}
-
 Result<SoapMessage> health_data(const ProxyContext& ctx, const OpMonitoringRequest& request) {
   ROADSIDE_TRY(std::optional<XRoadId> provider, opmon::parse_health_data_request(request.soap, kMaxSoapBytes));
-  ROADSIDE_TRY(std::string envelope,
-               soap_response_envelope(request.soap, ctx.op_queries.health->response_xml(provider)));
-  return text_xml(std::move(envelope));
+  return soap_answer(request.soap, ctx.op_queries.health->response_xml(provider));
 }
 
 }  // namespace
@@ -67,29 +54,22 @@ asio::awaitable<Result<SoapMessage>> answer_op_monitoring(const ProxyContext& ct
   query.max_records = ctx.op_queries.max_records;
   // A request that cannot be answered is refused here, before it waits for a thread.
   if (auto st = opmon::check_operational_data_request(*parsed, query); !st.ok()) co_return st.error();
-  const Admission admission(*ctx.monitoring_queries, kMaxMonitoringQueries);
-  if (!admission.admitted()) {
-    co_return Error(make_error_code(net::errc::overloaded), "too many monitoring queries at once; try again later");
-  }
   const auto& open_store = ctx.op_queries.open_store;
-  auto answer = co_await off_thread(*ctx.monitoring_pool,
-                                    [&open_store, &parsed, &query]() -> Result<opmon::OperationalDataResponse> {
-                                      ROADSIDE_TRY(std::unique_ptr<opmon::OpStore> store, open_store());
-                                      return opmon::answer_operational_data(*store, *parsed, query);
-                                    });
+  auto read = [&open_store, &parsed, &query]() -> Result<opmon::OperationalDataResponse> {
+    ROADSIDE_TRY(std::unique_ptr<opmon::OpStore> store, open_store());
+    return opmon::answer_operational_data(*store, *parsed, query);
+  };
+  auto answer = co_await off_thread_bounded(*ctx.monitoring_pool, *ctx.monitoring_queries, kMaxMonitoringQueries,
+                                            "monitoring queries", std::move(read));
   if (!answer.ok()) co_return answer.error();
 
-  auto envelope = soap_response_envelope(request.soap, answer->body_xml);
-  if (!envelope.ok()) co_return envelope.error();
-  SoapMessage out = text_xml(std::move(envelope).value());
-  out.multipart = true;
-  out.content_type =
-      "multipart/related; type=\"text/xml\"; charset=UTF-8; boundary=xatt" + crypto::to_hex(Random::system().bytes(12));
-  out.soap_part_headers = {};
-  out.attachments.push_back({{{"Content-Type", std::string(opmon::kPayloadType)},
-                              {"Content-Transfer-Encoding", "binary"},
-                              {"Content-ID", "<" + std::string(opmon::kPayloadCid) + ">"}},
-                             net::Payload(std::move(answer->payload))});
+  auto out = soap_answer(request.soap, answer->body_xml);
+  if (!out.ok()) co_return out.error();
+  attach(*out,
+         {{"Content-Type", std::string(opmon::kPayloadType)},
+          {"Content-Transfer-Encoding", "binary"},
+          {"Content-ID", "<" + std::string(opmon::kPayloadCid) + ">"}},
+         net::Payload(std::move(answer->payload)));
   co_return out;
 }
 

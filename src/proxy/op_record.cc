@@ -4,6 +4,30 @@ namespace roadside::proxy {
 
 namespace {
 
+void export_span(const ProxyContext& ctx, const opmon::OpRecord& record, const tracing::TraceContext& trace,
+                 const std::optional<tracing::TraceContext>& parent, std::string_view name) {
+  if (!ctx.span_exporter || !trace.sampled()) return;
+  tracing::Span span;
+  span.context = trace;
+  if (parent) span.parent = parent->span_id;
+  span.name = std::string(name) + (record.service_code ? " " + *record.service_code : "");
+  span.kind = tracing::Span::Kind::server;
+  constexpr std::int64_t kNanosPerMilli = 1'000'000;
+  span.start_unix_ns = record.request_in_ts.value_or(0) * kNanosPerMilli;
+  span.end_unix_ns = record.response_out_ts.value_or(0) * kNanosPerMilli;
+  if (record.service_code) span.attributes.emplace_back("xroad.service", opmon::service_identifier(record));
+  if (record.client_member_code) span.attributes.emplace_back("xroad.client", opmon::client_identifier(record));
+  if (record.message_id) span.attributes.emplace_back("xroad.message_id", *record.message_id);
+  if (record.x_request_id) span.attributes.emplace_back("xroad.request_id", *record.x_request_id);
+  if (record.security_server_type)
+    span.attributes.emplace_back("xroad.security_server_type", *record.security_server_type);
+  if (!record.succeeded.value_or(false)) {
+    span.error = true;
+    span.status_message = record.fault_code.value_or("failed");
+  }
+  ctx.span_exporter(std::move(span));
+}
+
 std::optional<std::string> unless_empty(std::string_view s) {
   return s.empty() ? std::nullopt : std::optional<std::string>(s);
 }
@@ -74,28 +98,12 @@ void finish(opmon::OpRecord& record, const Clock& clock, const Fault* fault) {
   opmon::bound(record);
 }
 
-void export_span(const ProxyContext& ctx, const opmon::OpRecord& record, const tracing::TraceContext& trace,
-                 const std::optional<tracing::TraceContext>& parent, std::string_view name) {
-  if (!ctx.span_exporter || !trace.sampled()) return;
-  tracing::Span span;
-  span.context = trace;
-  if (parent) span.parent = parent->span_id;
-  span.name = std::string(name) + (record.service_code ? " " + *record.service_code : "");
-  span.kind = tracing::Span::Kind::server;
-  constexpr std::int64_t kNanosPerMilli = 1'000'000;
-  span.start_unix_ns = record.request_in_ts.value_or(0) * kNanosPerMilli;
-  span.end_unix_ns = record.response_out_ts.value_or(0) * kNanosPerMilli;
-  if (record.service_code) span.attributes.emplace_back("xroad.service", opmon::service_identifier(record));
-  if (record.client_member_code) span.attributes.emplace_back("xroad.client", opmon::client_identifier(record));
-  if (record.message_id) span.attributes.emplace_back("xroad.message_id", *record.message_id);
-  if (record.x_request_id) span.attributes.emplace_back("xroad.request_id", *record.x_request_id);
-  if (record.security_server_type)
-    span.attributes.emplace_back("xroad.security_server_type", *record.security_server_type);
-  if (!record.succeeded.value_or(false)) {
-    span.error = true;
-    span.status_message = record.fault_code.value_or("failed");
-  }
-  ctx.span_exporter(std::move(span));
+void record_message(const ProxyContext& ctx, opmon::OpRecord record, const Fault* fault,
+                    const tracing::TraceContext& trace, const std::optional<tracing::TraceContext>& parent,
+                    std::string_view name) {
+  finish(record, *ctx.clock, fault);
+  export_span(ctx, record, trace, parent, name);
+  if (ctx.op_monitor) ctx.op_monitor(std::move(record));
 }
 
 }  // namespace roadside::proxy

@@ -39,11 +39,12 @@ void set_fault(opmon::OpRecord& record, std::string_view code, std::string_view 
 // service's SOAP fault) was recorded where it arrived, with succeeded = false.
 void finish(opmon::OpRecord& record, const Clock& clock, const Fault* fault);
 
-// Hands this proxy's span of the finished message to ctx.span_exporter (nothing when it is
-// null or the trace is not sampled): `trace`'s ids, a child of `parent` (the caller's span),
-// named "<name> <service code>", timed by the record's request in and response out, with the
-// message's parties and ids as attributes and status ERROR when it failed.
-void export_span(const ProxyContext& ctx, const opmon::OpRecord& record, const tracing::TraceContext& trace,
-                 const std::optional<tracing::TraceContext>& parent, std::string_view name);
+// The message is answered: finish()es `record` (`fault` as there), hands this proxy's span of
+// it to ctx.span_exporter (when set and the trace is sampled: `trace`'s ids, a child of
+// `parent`, named "<name> <service code>", timed by the record, the message's parties and ids
+// as attributes, status ERROR when it failed), and the record to ctx.op_monitor (when set).
+void record_message(const ProxyContext& ctx, opmon::OpRecord record, const Fault* fault,
+                    const tracing::TraceContext& trace, const std::optional<tracing::TraceContext>& parent,
+                    std::string_view name);
 
 }  // namespace roadside::proxy

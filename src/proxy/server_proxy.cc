@@ -169,24 +169,16 @@ asio::awaitable<void> ServerProxy::handle(net::ServerExchange& ex) {
   const tracing::TraceContext trace = tracing::start_span(parent);
   auto result = co_await process(ex, &op, &trace);
   if (ex.responded()) co_return;
-  const bool monitored = ctx_.op_monitor && ex.request().method() == http::verb::post;
+  const bool monitored = ex.request().method() == http::verb::post;
   if (result.ok()) {
     ok_.inc();
-    if (monitored) {
-      finish(op, *ctx_.clock, nullptr);
-      export_span(ctx_, op, trace, parent, "server proxy");
-      ctx_.op_monitor(std::move(op));
-    }
+    if (monitored) record_message(ctx_, std::move(op), nullptr, trace, parent, "server proxy");
     (void)co_await ex.respond_payload(std::move(result->head), std::move(result->body));
     co_return;
   }
   failed_.inc();
   const Fault f = make_fault(result.error(), Side::server_proxy);
-  if (monitored) {
-    finish(op, *ctx_.clock, &f);
-    export_span(ctx_, op, trace, parent, "server proxy");
-    ctx_.op_monitor(std::move(op));
-  }
+  if (monitored) record_message(ctx_, std::move(op), &f, trace, parent, "server proxy");
   log::warn(
       "request refused",
       {{"component", "serverproxy"},
@@ -419,16 +411,10 @@ asio::awaitable<Result<SoapMessage>> ServerProxy::soap_metaservice(TransportMess
                                                                    XRoadId service_id, const Snapshot* snap) {
   const XRoadId provider = service_id.service_provider();
   const std::string code(service_id.service_code());
-  SoapMessage out;
-  out.soap_content_type = "text/xml; charset=UTF-8";
-  out.content_type = out.soap_content_type;
   if (code == "listMethods" || code == "allowedMethods") {
     const auto services =
         listed_services(*snap->conf, provider, true, code == "allowedMethods" ? &client : nullptr, snap->shared.get());
-    auto envelope = soap_response_envelope(request.message, soap_service_list(code, services));
-    if (!envelope.ok()) co_return envelope.error();
-    out.soap = std::move(envelope).value();
-    co_return out;
+    co_return soap_answer(request.message, soap_service_list(code, services));
   }
   // getWsdl: the WSDL of a service the client may call, as an attachment.
   auto wanted = get_wsdl_target(request.message);
@@ -454,15 +440,10 @@ asio::awaitable<Result<SoapMessage>> ServerProxy::soap_metaservice(TransportMess
   if (!rewritten.ok())
     co_return fail(errc::service_invalid_response,
                    "the WSDL of " + target->to_string() + ": " + rewritten.error().detail());
-  auto envelope = soap_response_envelope(request.message, body);
-  if (!envelope.ok()) co_return envelope.error();
-  out.soap = std::move(envelope).value();
-  out.multipart = true;
-  out.content_type =
-      "multipart/related; type=\"text/xml\"; charset=UTF-8; boundary=xatt" + crypto::to_hex(Random::system().bytes(12));
-  out.soap_part_headers = {{"Content-Type", out.soap_content_type}};
-  out.attachments.push_back({{{"Content-Type", "text/xml; charset=UTF-8"}, {"Content-ID", "<wsdl>"}},
-                             net::Payload(std::move(rewritten).value())});
+  auto out = soap_answer(request.message, body);
+  if (!out.ok()) co_return out.error();
+  attach(*out, {{"Content-Type", "text/xml; charset=UTF-8"}, {"Content-ID", "<wsdl>"}},
+         net::Payload(std::move(rewritten).value()));
   co_return out;
 }
 

@@ -15,6 +15,25 @@ namespace roadside::server {
 
 namespace asio = boost::asio;
 
+namespace {
+
+// The directory's hash of a part ("" when the configuration has none).
+std::string part_hash(const globalconf::Snapshot& snap, std::string_view content_identifier) {
+  for (const auto& p : snap.directory.parts) {
+    if (p.content_identifier == content_identifier) return p.hash;
+  }
+  return {};
+}
+
+// A part of the snapshot read as T (T::parse), or why not.
+template <typename T>
+Result<T> parse_part(const globalconf::Snapshot& snap, std::string_view content_identifier) {
+  ROADSIDE_TRY(std::string xml, snap.part(content_identifier));
+  return T::parse(xml);
+}
+
+}  // namespace
+
 GlobalconfOptions GlobalconfOptions::from(const config::Config& c) {
   return {c.str("globalconf.anchor"), std::filesystem::path(c.str("data_dir")) / "globalconf",
           std::chrono::seconds(c.integer("globalconf.refresh_interval_s"))};
@@ -39,19 +58,14 @@ GlobalconfService::GlobalconfService(asio::io_context& io, GlobalconfOptions opt
 void GlobalconfService::take(const globalconf::Snapshot& snap) {
   // Read the shared parameters again only when their hash in the directory changed: most
   // refreshes bring the same ones, and what was verified against them stays valid.
-  std::string hash;
-  for (const auto& p : snap.directory.parts) {
-    if (p.content_identifier == "SHARED-PARAMETERS") hash = p.hash;
-  }
+  const std::string hash = part_hash(snap, "SHARED-PARAMETERS");
   bool unchanged = false;
   {
     MutexLock lock(mu_);
     unchanged = in_use_.shared && !hash.empty() && hash == in_use_.shared_hash;
   }
   if (!unchanged) {
-    auto xml = snap.part("SHARED-PARAMETERS");
-    auto parsed =
-        xml.ok() ? globalconf::SharedParameters::parse(*xml) : Result<globalconf::SharedParameters>(xml.error());
+    auto parsed = parse_part<globalconf::SharedParameters>(snap, "SHARED-PARAMETERS");
     if (!parsed.ok()) {
       // The parameters in use keep the expiry of the configuration they came from: a newer
       // directory whose parameters cannot be read must not make old trust look fresh.
@@ -66,19 +80,14 @@ void GlobalconfService::take(const globalconf::Snapshot& snap) {
     in_use_.shared_hash = hash;
   }
   // The private parameters likewise, read again only when their hash changed.
-  std::string private_hash;
-  for (const auto& p : snap.directory.parts) {
-    if (p.content_identifier == "PRIVATE-PARAMETERS") private_hash = p.hash;
-  }
+  const std::string private_hash = part_hash(snap, "PRIVATE-PARAMETERS");
   bool private_unchanged = false;
   {
     MutexLock lock(mu_);
     private_unchanged = in_use_.private_params && !private_hash.empty() && private_hash == in_use_.private_hash;
   }
   if (!private_unchanged) {
-    auto xml = snap.part("PRIVATE-PARAMETERS");
-    auto parsed =
-        xml.ok() ? globalconf::PrivateParameters::parse(*xml) : Result<globalconf::PrivateParameters>(xml.error());
+    auto parsed = parse_part<globalconf::PrivateParameters>(snap, "PRIVATE-PARAMETERS");
     MutexLock lock(mu_);
     in_use_.private_params =
         parsed.ok() ? std::make_shared<const globalconf::PrivateParameters>(std::move(parsed).value()) : nullptr;
@@ -93,19 +102,14 @@ void GlobalconfService::take(const globalconf::Snapshot& snap) {
 }
 
 void GlobalconfService::take_monitoring(const globalconf::Snapshot& snap) {
-  std::string hash;
-  for (const auto& p : snap.directory.parts) {
-    if (p.content_identifier == "MONITORING") hash = p.hash;
-  }
+  const std::string hash = part_hash(snap, "MONITORING");
   {
     MutexLock lock(mu_);
     if (hash == in_use_.monitoring_hash) return;
   }
   std::optional<XRoadId> client;
   if (!hash.empty()) {
-    auto xml = snap.part("MONITORING");
-    auto parsed =
-        xml.ok() ? globalconf::MonitoringParameters::parse(*xml) : Result<globalconf::MonitoringParameters>(xml.error());
+    auto parsed = parse_part<globalconf::MonitoringParameters>(snap, "MONITORING");
     if (parsed.ok()) {
       client = parsed->monitoring_client;
     } else {

@@ -66,19 +66,9 @@ namespace {
 
 constexpr std::string_view kInternalTlsSetting = "internal_tls.pem";
 
-// X-Road's form of a certificate hash in monitoring data: upper-case hex pairs joined by ':'.
-std::string delimited_hash(const crypto::Certificate& cert) {
-  const std::string hex = cert.sha256_hex();
-  std::string out;
-  for (std::size_t i = 0; i < hex.size(); i += 2) {
-    if (i) out += ':';
-    out += hex.substr(i, 2);
-  }
-  return out;
-}
-
 envmon::CertificateInfo certificate_info(const crypto::Certificate& cert, envmon::CertificateType type, bool active) {
-  return {type, delimited_hash(cert), cert.not_before(), cert.not_after(), active};
+  // X-Road's form of a certificate hash in monitoring data (calculateDelimitedCertHexHash).
+  return {type, crypto::to_delimited_hex(crypto::sha256(cert.to_der())), cert.not_before(), cert.not_after(), active};
 }
 
 // The certificates getSecurityServerMetrics reports (X-Road's CertificateInfoSensor): the

@@ -4,13 +4,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "crypto/encoding.h"
+
 namespace roadside::tracing {
 
 namespace {
 
 using nlohmann::json;
-
-constexpr char kHexDigits[] = "0123456789abcdef";
 
 // A lower-case hex digit's value, or -1 (W3C's HEXDIGLC: upper case is invalid).
 int hex_value(char c) {
@@ -55,13 +55,7 @@ json span_json(const Span& span) {
 }  // namespace
 
 std::string hex(std::span<const std::uint8_t> bytes) {
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (const std::uint8_t b : bytes) {
-    out += kHexDigits[b >> 4];
-    out += kHexDigits[b & 15];
-  }
-  return out;
+  return crypto::to_hex(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
 std::string TraceContext::traceparent() const {
