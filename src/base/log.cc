@@ -1,12 +1,22 @@
 #include "base/log.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <string>
 
+#include <spdlog/common.h>
+#include <spdlog/details/periodic_worker.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include "base/clock.h"
 #include "base/errors.h"
@@ -15,29 +25,78 @@
 namespace roadside::log {
 namespace {
 
-struct Loggers {
-  std::shared_ptr<spdlog::logger> main;
-  std::shared_ptr<spdlog::logger> audit;
+// Whole lines, kept in a buffer of its own and handed to fd 1 in one write(2) each time the
+// sink is flushed or its buffer would overflow: a write never splits a line (the testbed points
+// stdout and stderr at one file). stdio's stdout buffer goes first, so what a command printed
+// with std::cout keeps its place before the lines.
+class LineBufferSink final : public spdlog::sinks::base_sink<std::mutex> {
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t line;
+    formatter_->format(msg, line);
+    if (buffer_.size() + line.size() > kBufferBytes) flush_();
+    buffer_.append(line.data(), line.size());
+    if (buffer_.size() >= kBufferBytes) flush_();  // one line longer than the buffer
+  }
+  void flush_() override {
+    std::fflush(stdout);
+    for (std::size_t at = 0; at < buffer_.size();) {
+      const auto n = ::write(STDOUT_FILENO, buffer_.data() + at, buffer_.size() - at);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;  // nowhere to report it: the lines are dropped, as stdio would
+      at += static_cast<std::size_t>(n);
+    }
+    buffer_.clear();
+  }
+
+ private:
+  static constexpr std::size_t kBufferBytes = 64 * 1024;
+  std::string buffer_;
 };
+
+constexpr std::chrono::seconds kAccessFlushEvery{1};
+
+struct Loggers {
+  std::shared_ptr<spdlog::logger> main;   // flushes every line
+  std::shared_ptr<spdlog::logger> audit;  // flushes every line
+  // The main stream's sink, without a flush of its own once init() has started the periodic
+  // flush: its lines go out with the next line of the main log or the audit log on stdout, or
+  // at most kAccessFlushEvery later.
+  std::shared_ptr<spdlog::logger> access;
+  spdlog::sink_ptr stdout_sink;
+  std::unique_ptr<spdlog::details::periodic_worker> flusher;  // started by init()
+};
+
+// Whether the periodic flush runs; until it does, access lines are flushed one by one.
+std::atomic<bool> g_flushed_periodically{false};
 
 // Serializes init() and redirect_for_testing(), which replace the loggers. It guards no
 // annotated state: write() and audit() read the loggers without it, as before, since both
 // replacements happen before other threads log (at start-up, in a test's set-up).
 Mutex g_mu;
 
-std::shared_ptr<spdlog::logger> make_logger(const std::string& name, spdlog::sink_ptr sink) {
+std::shared_ptr<spdlog::logger> make_logger(const std::string& name, spdlog::sink_ptr sink,
+                                            spdlog::level::level_enum flush = spdlog::level::trace) {
   auto logger = std::make_shared<spdlog::logger>(name, std::move(sink));
   logger->set_pattern("%v");
-  logger->flush_on(spdlog::level::info);
+  logger->flush_on(flush);
   return logger;
+}
+
+void use_sink(Loggers& l, const spdlog::sink_ptr& sink) {
+  const auto lvl = l.main ? l.main->level() : spdlog::level::info;
+  l.main = make_logger("roadside", sink);
+  l.main->set_level(lvl);
+  l.audit = make_logger("audit", sink);
+  l.audit->set_level(spdlog::level::info);
+  l.access = make_logger("access", sink, spdlog::level::off);
 }
 
 Loggers& loggers() {
   static Loggers l = [] {
-    auto sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
-    Loggers out{make_logger("roadside", sink), make_logger("audit", sink)};
-    out.main->set_level(spdlog::level::info);
-    out.audit->set_level(spdlog::level::info);
+    Loggers out;
+    out.stdout_sink = std::make_shared<LineBufferSink>();
+    use_sink(out, out.stdout_sink);
     return out;
   }();
   return l;
@@ -101,6 +160,12 @@ Status init(Level lvl, const std::string& audit_target) {
   MutexLock lock(g_mu);
   Loggers& l = loggers();
   l.main->set_level(to_spd(lvl));
+  if (!l.flusher) {
+    // Flushes the stdout sink only: a sink put in by redirect_for_testing flushes every line.
+    l.flusher = std::make_unique<spdlog::details::periodic_worker>([sink = l.stdout_sink] { sink->flush(); },
+                                                                   kAccessFlushEvery);
+    g_flushed_periodically = true;
+  }
   if (audit_target != "stdout" && !audit_target.empty()) {
     try {
       auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(audit_target, /*truncate=*/false);
@@ -128,12 +193,13 @@ Level level() {
 
 void redirect_for_testing(std::ostream& out) {
   MutexLock lock(g_mu);
-  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out, /*force_flush=*/true);
+  use_sink(loggers(), std::make_shared<spdlog::sinks::ostream_sink_mt>(out, /*force_flush=*/true));
+}
+
+void stdout_for_testing() {
+  MutexLock lock(g_mu);
   Loggers& l = loggers();
-  const auto lvl = l.main->level();
-  l.main = make_logger("roadside", sink);
-  l.main->set_level(lvl);
-  l.audit = make_logger("audit", sink);
+  use_sink(l, l.stdout_sink);
 }
 
 void write(Level lvl, std::string_view msg, const Fields& fields) {
@@ -154,13 +220,26 @@ void audit(std::string_view event, std::string_view user, const Fields& data, co
   loggers().audit->info(render("info", event, f, "audit"));
 }
 
-void access(std::string_view msg, const Fields& fields) {
-  loggers().main->log(spdlog::level::critical, render("info", msg, fields, "access"));
+void access(std::string_view msg, const json::Members& fields) {
+  Loggers& l = loggers();
+  if (l.main->level() == spdlog::level::off) return;
+  // The members render() writes first, then the fields as they are.
+  std::string line =
+      R"({"time":")" + format_rfc3339(Clock::system().now()) + R"(","level":"info","log":"access","msg":)";
+  json::append_string(line, msg);
+  if (!fields.empty()) {
+    line += ',';
+    line += fields.text();
+  }
+  line += '}';
+  l.access->log(spdlog::level::info, line);
+  if (!g_flushed_periodically.load(std::memory_order_relaxed)) l.access->flush();
 }
 
 void flush() {
   loggers().main->flush();
   loggers().audit->flush();
+  loggers().access->flush();
 }
 
 }  // namespace roadside::log

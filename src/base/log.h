@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json_text.h"
 #include "base/result.h"
 
 namespace roadside::log {
@@ -29,13 +30,15 @@ std::string_view to_string(Level level) noexcept;
 
 using Fields = nlohmann::json;
 
-// Sets the level and where the logs go. Before it is called, logs go to stdout at INFO.
-// `audit_target` is "stdout" or a file path (appended to).
+// Sets the level and where the logs go, and starts the access log's periodic flush. Before it
+// is called, logs go to stdout at INFO. `audit_target` is "stdout" or a file path (appended to).
 Status init(Level level, const std::string& audit_target = "stdout");
 void set_level(Level level);
 Level level();
-// Sends both streams to `out` (tests).
+// Sends the main, audit and access streams to `out`, flushed every line (tests).
 void redirect_for_testing(std::ostream& out);
+// Sends them back to stdout, as at start-up (tests).
+void stdout_for_testing();
 
 void write(Level level, std::string_view msg, const Fields& fields = Fields::object());
 inline void trace(std::string_view m, const Fields& f = Fields::object()) { write(Level::trace, m, f); }
@@ -53,7 +56,12 @@ void audit(std::string_view event, std::string_view user, const Fields& data = F
 
 // One access-log record: a line with "log":"access" and `msg` on the main stream, written at
 // every level but OFF (the operator turns it off with its own option). Never a body or a secret.
-void access(std::string_view msg, const Fields& fields);
+// Once init() has run, it is not flushed at once like other lines: it reaches stdout with the
+// next main or audit line written there, or within a second; a process killed outright or
+// aborted loses at most that second of access lines.
+// `fields` are written as JSON text, not a tree: the line is made for every message. Its own
+// keys, time, level, log and msg, are not for `fields`.
+void access(std::string_view msg, const json::Members& fields);
 
 void flush();
 

@@ -1,8 +1,14 @@
 #include "base/log.h"
 
-#include <gtest/gtest.h>
-
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <sstream>
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <unistd.h>
 
 namespace roadside {
 namespace {
@@ -53,6 +59,87 @@ TEST(Log, ParsesXRoadLevelNames) {
   auto bad = log::parse_level("LOUD");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().detail().find("LOUD"), std::string::npos);
+}
+
+json::Members with_id(std::string_view id) {
+  json::Members m;
+  m.add("id", id);
+  return m;
+}
+
+// fd 1 on a pipe for the life of the object, and the loggers on stdout as serve has them, so
+// what the real stdout sink writes can be read.
+class StdoutPipe {
+ public:
+  StdoutPipe() {
+    log::stdout_for_testing();
+    std::fflush(stdout);
+    EXPECT_EQ(::pipe(fds_), 0);
+    saved_ = ::dup(STDOUT_FILENO);
+    ::dup2(fds_[1], STDOUT_FILENO);
+  }
+  ~StdoutPipe() {
+    std::fflush(stdout);
+    ::dup2(saved_, STDOUT_FILENO);
+    ::close(saved_);
+    ::close(fds_[0]);
+    ::close(fds_[1]);
+  }
+  StdoutPipe(const StdoutPipe&) = delete;
+  StdoutPipe& operator=(const StdoutPipe&) = delete;
+
+  // What reaches the pipe until it holds `count` lines or `wait` has passed.
+  std::string read(std::size_t count, std::chrono::milliseconds wait) {
+    std::string got;
+    const auto deadline = std::chrono::steady_clock::now() + wait;
+    while (static_cast<std::size_t>(std::count(got.begin(), got.end(), '\n')) < count) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) break;
+      pollfd p{fds_[0], POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+      char buf[4096];
+      const auto n = ::read(fds_[0], buf, sizeof buf);
+      if (n <= 0) break;
+      got.append(buf, static_cast<std::size_t>(n));
+    }
+    return got;
+  }
+
+ private:
+  int fds_[2] = {-1, -1};
+  int saved_ = -1;
+};
+
+TEST(Log, AccessLinesReachStdoutWithinASecondUnasked) {
+  StdoutPipe out;
+  ASSERT_TRUE(log::init(log::Level::warn).ok());  // no other line to flush them
+  log::access("message", with_id("a"));
+  log::access("message", with_id("b"));
+  auto l = lines(out.read(2, std::chrono::seconds(3)));
+  ASSERT_EQ(l.size(), 2u);
+  EXPECT_EQ(l[0]["log"], "access");
+  EXPECT_EQ(l[0]["id"], "a");
+  EXPECT_EQ(l[1]["id"], "b");
+}
+
+TEST(Log, AnInfoLineTakesTheAccessLinesBeforeItAlongInOrder) {
+  StdoutPipe out;
+  ASSERT_TRUE(log::init(log::Level::info).ok());
+  log::access("message", with_id("a"));
+  log::info("after");
+  auto l = lines(out.read(2, std::chrono::milliseconds(300)));
+  ASSERT_EQ(l.size(), 2u);
+  EXPECT_EQ(l[0]["id"], "a");
+  EXPECT_EQ(l[1]["msg"], "after");
+}
+
+TEST(Log, NoAccessLinesWhenTheLogIsOff) {
+  StdoutPipe out;
+  log::set_level(log::Level::off);
+  log::access("message", with_id("a"));
+  log::flush();
+  EXPECT_EQ(out.read(1, std::chrono::milliseconds(1500)), "");
 }
 
 }  // namespace

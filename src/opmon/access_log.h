@@ -13,12 +13,14 @@
 // body, the user id, the issue or a fault's text (which may quote a body).
 #pragma once
 
+#include "base/json_text.h"
 #include "base/log.h"
 #include "opmon/record.h"
 
 namespace roadside::opmon {
 
-log::Fields access_log_fields(const OpRecord& record);
+// The line's fields after "msg", as JSON text.
+json::Members access_log_fields(const OpRecord& record);
 // Writes the record's access-log line (log::access).
 void log_access(const OpRecord& record);
 

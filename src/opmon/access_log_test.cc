@@ -1,5 +1,6 @@
 #include "opmon/access_log.h"
 
+#include <algorithm>
 #include <iostream>
 #include <sstream>
 
@@ -37,7 +38,7 @@ OpRecord exchange() {
 }
 
 TEST(AccessLog, OneLineNamesTheExchangeItsSizesAndTimes) {
-  const auto f = access_log_fields(exchange());
+  const auto f = nlohmann::json::parse("{" + access_log_fields(exchange()).text() + "}");
   EXPECT_EQ(f["proxy"], "client");
   EXPECT_EQ(f["id"], "id-1");
   EXPECT_EQ(f["request_id"], "req-1");
@@ -77,6 +78,24 @@ TEST(AccessLog, NeverTheUserIdTheIssueOrAFaultsText) {
   EXPECT_EQ(line.find("EE12345678901"), std::string::npos) << line;
   EXPECT_EQ(line.find("issue 42"), std::string::npos) << line;
   EXPECT_EQ(line.find("secret body text"), std::string::npos) << line;
+}
+
+TEST(AccessLog, AHostileIdStillMakesOneJsonLine) {
+  OpRecord r = exchange();
+  r.message_id = std::string("\"},\n{\"injected\":1 \xff\x01", 20);
+  std::ostringstream out;
+  log::redirect_for_testing(out);
+  log_access(r);
+  log::flush();
+  log::redirect_for_testing(std::cout);
+  const std::string text = out.str();
+  ASSERT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;
+  const auto line = nlohmann::json::parse(text);
+  EXPECT_EQ(line["log"], "access");
+  EXPECT_EQ(line["msg"], "message");
+  EXPECT_FALSE(line.contains("injected"));
+  EXPECT_EQ(line["id"], "\"},\n{\"injected\":1 \xef\xbf\xbd\x01");
+  EXPECT_EQ(line["peer"], "127.0.0.3");
 }
 
 }  // namespace

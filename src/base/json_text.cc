@@ -1,0 +1,63 @@
+#include "base/json_text.h"
+
+#include <nlohmann/json.hpp>
+
+#include "base/utf8.h"
+
+namespace roadside::json {
+
+void append_string(std::string& out, std::string_view s) {
+  if (!is_utf8(s)) {  // rare: let nlohmann find and replace what is not UTF-8
+    out += nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return;
+  }
+  out += '"';
+  for (const char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          static constexpr char kHex[] = "0123456789abcdef";
+          out += "\\u00";
+          out += kHex[(static_cast<unsigned char>(c) >> 4) & 0xf];
+          out += kHex[static_cast<unsigned char>(c) & 0xf];
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
+
+void Members::key(std::string_view k) {
+  if (!text_.empty()) text_ += ',';
+  append_string(text_, k);
+  text_ += ':';
+}
+
+void Members::add(std::string_view k, std::string_view value) {
+  key(k);
+  append_string(text_, value);
+}
+
+}  // namespace roadside::json

@@ -1,0 +1,43 @@
+// JSON text written straight into a string, for lines made per message, where building a tree
+// (nlohmann::json) and serializing it costs more than the work they record.
+//
+//   json::Members f;
+//   f.add("proxy", "client");
+//   f.add("request_bytes", 925);
+//   f.text()  ->  "proxy":"client","request_bytes":925
+//
+// Strings come out exactly as nlohmann::json::dump(-1, ' ', false, error_handler_t::replace)
+// writes them: UTF-8 kept, '"', '\' and control characters escaped, the bytes of text that is
+// not UTF-8 replaced with U+FFFD. Safe for untrusted text.
+#pragma once
+
+#include <concepts>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace roadside::json {
+
+// Appends `s` as a JSON string, quotes included.
+void append_string(std::string& out, std::string_view s);
+
+// The members of one JSON object, in the order added, without the braces.
+class Members {
+ public:
+  void add(std::string_view key, std::string_view value);
+  // Integers only: a bool or a double is not silently made a number.
+  template <std::integral T>
+  requires(!std::same_as<T, bool>) void add(std::string_view k, T value) {
+    key(k);
+    text_ += std::to_string(value);
+  }
+
+  bool empty() const noexcept { return text_.empty(); }
+  const std::string& text() const noexcept { return text_; }
+
+ private:
+  void key(std::string_view k);
+  std::string text_;
+};
+
+}  // namespace roadside::json
