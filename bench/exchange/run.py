@@ -13,7 +13,8 @@ One loopback machine, three chains to the same service (the testbed's /bytes ser
 and two requests, keep-alive: GET with a 1 KiB response, POST with a 10 KiB body.
 
 Each chain and request runs BENCH_ROUNDS times, interleaved, for BENCH_SECONDS each at full
-load; the table quotes medians. Then each chain runs at half of Roadside's peak rate (wrk
+load, each run once the machine is idle (slim and quiet twice, as a block ABBA or BAAB by
+turns); the table quotes medians, and a ratio of two chains is the median of the rounds' ratios. Then each chain runs at half of Roadside's peak rate (wrk
 paced with delay()) to measure the latency a server adds at a sane load. Each server's peak
 RSS (sampled every 100 ms) and CPU (share of one core) are taken while it is under load.
 
@@ -138,6 +139,28 @@ class Sampler:
         self.thread.join()
         elapsed = time.time() - self.start
         self.cpu = {n: 100.0 * (cpu_ticks(p) - self.start_ticks[n]) / CLK_TCK / elapsed for n, p in self.groups.items()}
+
+
+def machine_ticks():
+    """(busy, all) CPU ticks of the whole machine so far, from /proc/stat."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    idle = v[3] + v[4]  # idle, iowait
+    return sum(v[:8]) - idle, sum(v[:8])
+
+
+def settle(quiet_share=10.0, longest=20.0):
+    """Waits until the whole machine is under quiet_share % busy (over 0.5 s), at most `longest`
+    seconds: a chain must not pay for the work another left behind (the full variant's servers,
+    and the testbed's time-stamping authority, go on working after their load)."""
+    deadline = time.time() + longest
+    while time.time() < deadline:
+        busy0, all0 = machine_ticks()
+        time.sleep(0.5)
+        busy1, all1 = machine_ticks()
+        if 100.0 * (busy1 - busy0) / max(1, all1 - all0) < quiet_share:
+            return
+    print(f"  (the machine was still busy after {longest:.0f} s; this run starts anyway)", flush=True)
 
 
 # --- wrk -------------------------------------------------------------------------------------
@@ -281,15 +304,24 @@ def start_nginx(d, service):
     return procs, groups, f"http://127.0.0.1:{front_port}"
 
 
-def compare(requests, med, us, a, b, label, target):
+def compare(requests, results, med, us, a, b, label, target):
     """A table of chain a against chain b (each: its name, its servers' prefix in `us`): req/s
-    ratio, p50, p99 and both servers' CPU per message."""
-    print(f"| request     | {label} req/s (target >= {target}) | p50 ms | p99 ms | CPU µs/message |")
-    print("|-------------|------------------------------|--------|--------|----------------|")
+    ratio (the median over rounds of the ratio of their mean rates in the round: each round runs
+    both close together, so a drift of the machine's speed over the whole run cancels out), p50,
+    p99 and both servers' CPU per message."""
+    print(f"| request     | {label} req/s, median of rounds (target >= {target}) | p50 ms | p99 ms | CPU µs/message |")
+    print("|-------------|------------------------------------------------|--------|--------|----------------|")
     for req in requests:
         m, n = med[(a[0], req)], med[(b[0], req)]
+        def per_round(chain):
+            runs = {}
+            for x in results[(chain, req)]:
+                runs.setdefault(x["round"], []).append(x["rps"])
+            return {r: statistics.mean(v) for r, v in runs.items()}
+        ra, rb = per_round(a[0]), per_round(b[0])
+        ratio = statistics.median(ra[r] / rb[r] for r in ra if r in rb)
         cpu = [us.get((prefix + "consumer", req), 0) + us.get((prefix + "provider", req), 0) for _, prefix in (a, b)]
-        print(f"| {req:11} | {m['rps'] / n['rps']:28.2f} | {m['p50']:.2f}, {n['p50']:.2f} | "
+        print(f"| {req:11} | {ratio:46.2f} | {m['p50']:.2f}, {n['p50']:.2f} | "
               f"{m['p99']:.2f}, {n['p99']:.2f} | {cpu[0]:.0f}, {cpu[1]:.0f} |")
 
 
@@ -355,19 +387,23 @@ def main():
         results = {}  # (chain, req) -> list of runs
         peaks = {}  # (server, req) -> (rss KiB, cpu %)
         cpu_per_msg = {}  # (server, req) -> CPU µs per message, one per run
+        # slim and quiet, whose ratio is a few per cent, run as a block of four, ABBA or BAAB by
+        # turns: a drift of the machine's speed during the block cancels out in their ratio.
+        units = [c for c in chains if c not in ("slim", "quiet")] + ["monitoring"]
         for r in range(ROUNDS):
-            # Each round starts at another chain: a chain run right after the full variant's
-            # (whose servers go on time-stamping and writing for a while) would otherwise always
-            # be the one to pay for it.
-            names = list(chains)
-            order = names[r % len(names):] + names[:r % len(names)]
+            # Each round starts at another chain, and each run waits until the machine is idle.
+            order = units[r % len(units):] + units[:r % len(units)]
+            pair = ["slim", "quiet"] if r % 2 == 0 else ["quiet", "slim"]
+            runs = [c for u in order for c in (pair + pair[::-1] if u == "monitoring" else [u])]
             for req, (suffix, script) in requests.items():
-                for chain in order:
+                for chain in runs:
                     base, headers, groups = chains[chain]
+                    settle()
                     with Sampler(groups) as s:
                         res = wrk(base + suffix, headers, script, SECONDS)
                     if res["non2xx"] or res["socket_errors"]:
                         die(f"{chain} {req}: {res['non2xx']} non-2xx answers, socket errors: {res['socket_errors']}\n{res['raw']}")
+                    res["round"] = r
                     results.setdefault((chain, req), []).append(res)
                     for name in groups:
                         rss, cpu = peaks.get((name, req), (0, 0.0))
@@ -411,10 +447,10 @@ def main():
               "slim none of it.")
         print("CPU per message: both servers' CPU time during the load over the messages answered (medians).")
         us = {k: statistics.median(v) for k, v in cpu_per_msg.items()}
-        compare(requests, med, us, ("roadside", ""), ("slim", "slim "), "full/slim", 0.85)
+        compare(requests, results, med, us, ("roadside", ""), ("slim", "slim "), "full/slim", 0.85)
         print()
         print("Monitoring's cost: slim (operational data, health data, access log on) against quiet (slim with them off).")
-        compare(requests, med, us, ("slim", "slim "), ("quiet", "quiet "), "on/off", 0.95)
+        compare(requests, results, med, us, ("slim", "slim "), ("quiet", "quiet "), "on/off", 0.95)
         if baseline:
             print()
             print(f"baseline: {baseline}")
