@@ -5,13 +5,19 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "base/utf8.h"
+
 namespace roadside::metrics {
 namespace {
 
+// Prometheus refuses a whole scrape over one label value that is not UTF-8: such a value has its
+// bytes past ASCII written as '?'.
 std::string escape_label(const std::string& v) {
+  const bool utf8 = is_utf8(v);
   std::string out;
   for (char c : v) {
-    if (c == '\\') out += "\\\\";
+    if (!utf8 && static_cast<unsigned char>(c) >= 0x80) out += '?';
+    else if (c == '\\') out += "\\\\";
     else if (c == '"') out += "\\\"";
     else if (c == '\n') out += "\\n";
     else out += c;

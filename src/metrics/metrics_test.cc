@@ -23,6 +23,15 @@ TEST(Metrics, RendersPrometheusText) {
   EXPECT_EQ(r.value("roadside_missing"), -1);
 }
 
+TEST(Metrics, ALabelValueThatIsNotUtf8CannotSpoilTheScrape) {
+  Registry r;
+  r.counter("roadside_x_total", "X", {{"service", "caf\xc3\xa9"}}).inc();
+  r.counter("roadside_x_total", "X", {{"service", "bad\xff\xc3"}}).inc();
+  const std::string text = r.render();
+  EXPECT_NE(text.find("roadside_x_total{service=\"caf\xc3\xa9\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("roadside_x_total{service=\"bad??\"} 1\n"), std::string::npos) << text;
+}
+
 TEST(Metrics, HistogramsRenderCumulativeBucketsSumAndCount) {
   Registry r;
   Histogram& h = r.histogram("roadside_seconds", "Durations", {0.1, 1}, {{"proxy", "client"}});

@@ -66,14 +66,19 @@ void HealthData::Moments::add(const Moments& m) {
 }
 
 HealthData::HealthData(std::chrono::seconds period, std::size_t max_services, const Clock& clock)
-    : period_(period), max_services_(max_services), clock_(clock), started_ms_(unix_ms(clock.now())) {}
+    : period_(period),
+      step_s_(std::max<std::int64_t>(1, period.count() / 600)),
+      max_services_(max_services),
+      clock_(clock),
+      started_ms_(unix_ms(clock.now())) {}
 
 void HealthData::add(const OpRecord& record) {
   if (record.security_server_type != "Producer" || !record.service_type) return;
   auto id = service_of(record);
   if (!id) return;
   const std::int64_t now_ms = unix_ms(clock_.now());
-  const std::int64_t second = now_ms / 1000;
+  const std::int64_t now_second = now_ms / 1000;
+  const std::int64_t second = now_second / step_s_ * step_s_;
   const bool ok = record.succeeded.value_or(false);
   const std::string key = id->to_string();
   MutexLock lock(mu_);
@@ -86,7 +91,7 @@ void HealthData::add(const OpRecord& record) {
   (ok ? s.last_success_ms : s.last_failure_ms) = now_ms;
   if (record.service_type) s.service_type = record.service_type;
   if (s.seconds.empty() || s.seconds.back().second != second) s.seconds.push_back(Second{second, 0, 0, {}, {}, {}});
-  while (!s.seconds.empty() && s.seconds.front().second <= second - period_.count()) s.seconds.pop_front();
+  while (!s.seconds.empty() && !in_period(s.seconds.front().second, now_second)) s.seconds.pop_front();
   Second& b = s.seconds.back();
   if (!ok) {
     ++b.failures;
@@ -127,7 +132,7 @@ std::string HealthData::response_xml(const std::optional<XRoadId>& provider) con
       if (provider && !(s.id.service_provider() == *provider)) continue;
       Totals t{s.id, s.last_success_ms, s.last_failure_ms, s.service_type, Second{}};
       for (const auto& b : s.seconds) {
-        if (b.second <= now_second - period_.count()) continue;
+        if (!in_period(b.second, now_second)) continue;
         t.period.successes += b.successes;
         t.period.failures += b.failures;
         t.period.duration.add(b.duration);

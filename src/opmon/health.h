@@ -8,8 +8,10 @@
 // request can make up services; a successful one adds its duration (responseOutTs -
 // requestInTs, ms) and its request and response sizes; min, average, max and standard
 // deviation are answered only when the period saw a successful request. Memory is bounded:
-// the period is kept as one aggregate per second (a service's old seconds go when it is next
-// counted or answered), and at most `max_services` services are tracked (later ones are not).
+// the period is kept as one aggregate per second, or per period/600 seconds when the period
+// is longer than 600 s (so at most about 600 per service; the period's far edge is then that
+// coarse); a service's old aggregates go when it is next counted; at most `max_services`
+// services are tracked (later ones are not).
 #pragma once
 
 #include <chrono>
@@ -51,7 +53,7 @@ class HealthData {
     void add(const Moments& m);
   };
   struct Second {
-    std::int64_t second = 0;
+    std::int64_t second = 0;  // where it starts
     std::int64_t successes = 0, failures = 0;
     Moments duration, request_size, response_size;
   };
@@ -59,11 +61,17 @@ class HealthData {
     XRoadId id;
     std::optional<std::int64_t> last_success_ms, last_failure_ms;
     std::optional<std::string> service_type;
-    std::deque<Second> seconds;  // the period, oldest first
+    std::deque<Second> seconds;  // the period's aggregates, oldest first
   };
   static void write_moments(std::string& out, std::string_view what, std::string_view unit, const Moments& m);
 
+  // Whether the aggregate that starts at `start` (s) holds a moment of the period ending now.
+  bool in_period(std::int64_t start, std::int64_t now_second) const {
+    return start + step_s_ - 1 > now_second - period_.count();
+  }
+
   const std::chrono::seconds period_;
+  const std::int64_t step_s_;  // the seconds one aggregate spans
   const std::size_t max_services_;
   const Clock& clock_;
   const std::int64_t started_ms_;

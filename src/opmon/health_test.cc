@@ -96,6 +96,17 @@ TEST(HealthData, ThePeriodSlidesAndTheFilterNarrows) {
   EXPECT_NE(only_b.find("<id:subsystemCode>B<"), std::string::npos);
 }
 
+TEST(HealthData, ALongPeriodIsKeptInCoarserSteps) {
+  ManualClock clock;
+  HealthData health(std::chrono::hours(24), 100, clock);  // aggregates of 144 s
+  health.add(call("A", true, 10, 1, 1));
+  clock.advance(std::chrono::seconds(86'000));
+  health.add(call("A", true, 10, 1, 1));
+  EXPECT_EQ(between(health.response_xml(std::nullopt), "successfulRequestCount"), "2");
+  clock.advance(std::chrono::seconds(1'000));  // the first call is past the period by more than a step
+  EXPECT_EQ(between(health.response_xml(std::nullopt), "successfulRequestCount"), "1");
+}
+
 TEST(HealthData, TracksAtMostItsNumberOfServicesAndOnlyTheProvidersSideOfFoundOnes) {
   ManualClock clock;
   HealthData health(std::chrono::seconds(600), 1, clock);

@@ -102,7 +102,8 @@ Result<OperationalDataResponse> answer_operational_data(OpStore& store, const Op
     return !request.service_provider || in_role(r, *request.service_provider, false);
   };
   ROADSIDE_TRY(OpQueryResult found,
-               store.query(request.records_from, to, query.max_records, match, query.max_scanned_records));
+               store.query(request.records_from, to, query.max_records, match,
+                           query.privileged ? query.max_scanned_records : query.max_scanned_records_plain));
   if (found.next_records_from) out.next_records_from = found.next_records_from;
 
   nlohmann::json records = nlohmann::json::array();

@@ -42,9 +42,11 @@ struct OperationalDataQuery {
   std::int64_t now_s = 0;
   std::int64_t offset_s = 60;        // records-available-timestamp-offset-seconds
   std::size_t max_records = 10'000;  // max-records-in-payload
-  // Stored records one query may read, whatever its filter matches: a plain client's window
-  // over a busy server ends early, with nextRecordsFrom, instead of reading everything.
+  // Stored records one query may read, whatever its filter matches: a window over a busy server
+  // ends early, with nextRecordsFrom, instead of reading everything. A plain client, who may be
+  // any member of the instance, reads at most max_scanned_records_plain.
   std::size_t max_scanned_records = 200'000;
+  std::size_t max_scanned_records_plain = 20'000;
 };
 
 struct OperationalDataResponse {
@@ -59,8 +61,8 @@ struct OperationalDataResponse {
 // Cheap: a caller makes them before it queues the query for a database thread.
 Status check_operational_data_request(const OperationalDataRequest& request, const OperationalDataQuery& query);
 
-// Checks the request (check_operational_data_request), then answers it from `store`. A window that ends where records may still be
-// arriving (now - offset or later) is cut there, and nextRecordsFrom says where to go on.
+// Checks the request (check_operational_data_request), then answers it from `store`. A window that ends where records
+// may still be arriving (now - offset or later) is cut there, and nextRecordsFrom says where to go on.
 Result<OperationalDataResponse> answer_operational_data(OpStore& store, const OperationalDataRequest& request,
                                                         const OperationalDataQuery& query);
 

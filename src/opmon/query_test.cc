@@ -168,6 +168,24 @@ TEST_F(AnswerTest, TheOwnerSeesEverythingAndCanNarrowToAProvider) {
   EXPECT_EQ(records(*narrowed)[1], (nlohmann::json{{"serviceCode", "getRandom"}}));
 }
 
+TEST_F(AnswerTest, APlainClientReadsLessOfTheStoreThanTheOwner) {
+  ASSERT_TRUE(
+      store_->append({exchange(1010, "SUBSYSTEM:DEV/COM/1001/CLIENT", "SUBSYSTEM:DEV/COM/1002/SERVICE")}).ok());
+  const OperationalDataRequest req{0, 2000, std::nullopt, {}};
+  auto plain_query = as("SUBSYSTEM:DEV/COM/1001/CLIENT", false);
+  plain_query.max_scanned_records_plain = 4;  // the first row's
+  auto plain = answer_operational_data(*store_, req, plain_query);
+  ASSERT_TRUE(plain.ok()) << plain.error().to_string();
+  EXPECT_EQ(plain->records_count, 2u);
+  EXPECT_EQ(plain->next_records_from, 1010);
+  auto owner_query = as("MEMBER:DEV/COM/1002", true);
+  owner_query.max_scanned_records_plain = 4;
+  auto owner = answer_operational_data(*store_, req, owner_query);
+  ASSERT_TRUE(owner.ok());
+  EXPECT_EQ(owner->records_count, 5u);
+  EXPECT_FALSE(owner->next_records_from);
+}
+
 TEST_F(AnswerTest, ACutAndAWindowReachingNowSayWhereToGoOn) {
   OperationalDataQuery q = as("MEMBER:DEV/COM/1002", true);
   q.max_records = 2;

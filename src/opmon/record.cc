@@ -104,7 +104,11 @@ void bound(OpRecord& record) {
     if (const auto* member = std::get_if<std::optional<std::string> OpRecord::*>(&f.member)) {
       auto& value = record.**member;
       const std::size_t limit = f.name == "faultString" ? 2048 : 255;
-      if (value && value->size() > limit) value->resize(limit);
+      if (!value || value->size() <= limit) continue;
+      // Cut before a character, not inside one: the text goes on to JSON and Prometheus.
+      std::size_t cut = limit;
+      while (cut > 0 && (static_cast<unsigned char>((*value)[cut]) & 0xC0) == 0x80) --cut;
+      value->resize(cut);
     }
   }
 }

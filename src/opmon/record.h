@@ -62,7 +62,8 @@ std::string client_identifier(const OpRecord& record);
 // (without the version when `with_version` is false).
 std::string service_identifier(const OpRecord& record, bool with_version = true);
 
-// Cuts every text field to X-Road's bounds (255 characters; faultString 2048): the proxies copy
+// Cuts every text field to X-Road's bounds (255 bytes; faultString 2048), before a character
+// rather than inside one: the proxies copy
 // them from requests and answers, so a record never holds more than a few kilobytes.
 void bound(OpRecord& record);
 

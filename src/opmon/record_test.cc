@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/utf8.h"
 #include "support/test_support.h"
 
 namespace roadside::opmon {
@@ -101,6 +102,14 @@ TEST(OpRecord, BoundCutsTextToXRoadsLimits) {
   EXPECT_EQ(r.message_id->size(), 255u);
   EXPECT_EQ(r.fault_string->size(), 2048u);
   EXPECT_EQ(r.service_code, "getRandom");
+}
+
+TEST(OpRecord, BoundCutsBeforeACharacterNotInsideIt) {
+  OpRecord r = sample();
+  r.message_id = std::string(254, 'i') + "\xe2\x82\xac" + "tail";  // the euro sign spans bytes 255-257
+  bound(r);
+  EXPECT_EQ(*r.message_id, std::string(254, 'i'));
+  EXPECT_TRUE(is_utf8(*r.message_id));
 }
 
 TEST(OutputSpec, AnUnknownFieldIsAnInvalidRequest) {

@@ -14,15 +14,15 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "base/clock.h"
-#include "globalconf/parameters.h"
-#include "messagelog/message_log.h"
-#include "messagelog/log_store.h"
-#include "metrics/metrics.h"
 #include "envmon/metrics.h"
+#include "globalconf/parameters.h"
+#include "messagelog/log_store.h"
+#include "messagelog/message_log.h"
+#include "metrics/metrics.h"
+#include "net/http_server.h"
 #include "opmon/health.h"
 #include "opmon/op_store.h"
 #include "opmon/record.h"
-#include "net/http_server.h"
 #include "serverconf/serverconf.h"
 #include "signer/batch_signer.h"
 #include "signer/ocsp.h"
@@ -60,9 +60,16 @@ struct EnvMonitoring {
   bool limit_remote_data_set = false;  // X-Road's env-monitor.limit-remote-data-set
 };
 
-// At most this many monitoring queries (operational data, metrics) are taken at once, running
-// or waiting for a monitoring thread; more are refused with net::errc::overloaded.
+// At most this many monitoring queries (operational data, metrics) of the owner and the
+// monitoring client are taken at once, running or waiting for a monitoring thread, and at most
+// kMaxPlainMonitoringQueries of other clients beside them; more are refused with
+// net::errc::overloaded. Any member may ask for its own operational data: its queries have slots
+// of their own so that they cannot keep the owner and the monitoring client out.
 inline constexpr int kMaxMonitoringQueries = 8;
+inline constexpr int kMaxPlainMonitoringQueries = 2;
+// The most a monitoring request (operational data, health data, metrics) may be: a real one is
+// under 2 KiB, and each is parsed once more, whole, on the proxy's thread.
+inline constexpr std::size_t kMaxMonitoringRequestBytes = 64 * 1024;
 
 // What the server proxy answers getSecurityServerOperationalData and
 // getSecurityServerHealthData from (proxy/op_monitoring.h).
@@ -106,8 +113,9 @@ struct ProxyContext {
   // the proxy's threads; owned by the server, which joins it before what the work uses goes.
   // Required when op_queries or env_monitoring is set.
   boost::asio::thread_pool* monitoring_pool = nullptr;
-  // Monitoring queries taken now (kMaxMonitoringQueries).
+  // Monitoring queries taken now (kMaxMonitoringQueries), and other clients' (kMaxPlainMonitoringQueries).
   std::shared_ptr<std::atomic<int>> monitoring_queries = std::make_shared<std::atomic<int>>(0);
+  std::shared_ptr<std::atomic<int>> plain_monitoring_queries = std::make_shared<std::atomic<int>>(0);
   // The instance's monitoring client (the global configuration's monitoring-params), or
   // std::nullopt when it names none; null: none.
   std::function<std::optional<XRoadId>()> monitoring_client;

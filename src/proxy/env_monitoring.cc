@@ -35,7 +35,7 @@ asio::awaitable<Result<SoapMessage>> answer_env_monitoring(const ProxyContext& c
     co_return Error(make_error_code(errc::access_denied),
                     "Request is not allowed: " + owners_service(owner)->to_string());
   }
-  auto request = envmon::parse_metrics_request(soap, kMaxSoapBytes);
+  auto request = envmon::parse_metrics_request(soap, kMaxMonitoringRequestBytes);
   if (!request.ok()) co_return request.error();
   const auto& collect = ctx.env_monitoring.collect;
   auto read = [&collect]() -> Result<envmon::Snapshot> { return collect(); };

@@ -28,7 +28,8 @@ bool privileged(const ProxyContext& ctx, const OpMonitoringRequest& request) {
 }
 
 Result<SoapMessage> health_data(const ProxyContext& ctx, const OpMonitoringRequest& request) {
-  ROADSIDE_TRY(std::optional<XRoadId> provider, opmon::parse_health_data_request(request.soap, kMaxSoapBytes));
+  ROADSIDE_TRY(std::optional<XRoadId> provider,
+               opmon::parse_health_data_request(request.soap, kMaxMonitoringRequestBytes));
   return soap_answer(request.soap, ctx.op_queries.health->response_xml(provider));
 }
 
@@ -44,7 +45,7 @@ asio::awaitable<Result<SoapMessage>> answer_op_monitoring(const ProxyContext& ct
                                                           OpMonitoringRequest request) {
   if (request.service_code == kHealthData) co_return health_data(ctx, request);
 
-  auto parsed = opmon::parse_operational_data_request(request.soap, kMaxSoapBytes);
+  auto parsed = opmon::parse_operational_data_request(request.soap, kMaxMonitoringRequestBytes);
   if (!parsed.ok()) co_return parsed.error();
   opmon::OperationalDataQuery query;
   query.requester = request.client;
@@ -59,8 +60,9 @@ asio::awaitable<Result<SoapMessage>> answer_op_monitoring(const ProxyContext& ct
     ROADSIDE_TRY(std::unique_ptr<opmon::OpStore> store, open_store());
     return opmon::answer_operational_data(*store, *parsed, query);
   };
-  auto answer = co_await off_thread_bounded(*ctx.monitoring_pool, *ctx.monitoring_queries, kMaxMonitoringQueries,
-                                            "monitoring queries", std::move(read));
+  auto& taken = query.privileged ? *ctx.monitoring_queries : *ctx.plain_monitoring_queries;
+  const int limit = query.privileged ? kMaxMonitoringQueries : kMaxPlainMonitoringQueries;
+  auto answer = co_await off_thread_bounded(*ctx.monitoring_pool, taken, limit, "monitoring queries", std::move(read));
   if (!answer.ok()) co_return answer.error();
 
   auto out = soap_answer(request.soap, answer->body_xml);
