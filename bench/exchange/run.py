@@ -153,8 +153,8 @@ def settle(quiet_share=10.0, longest=20.0):
     """Waits until the whole machine is under quiet_share % busy (over 0.5 s), at most `longest`
     seconds: a chain must not pay for the work another left behind (the full variant's servers,
     and the testbed's time-stamping authority, go on working after their load)."""
-    deadline = time.time() + longest
-    while time.time() < deadline:
+    deadline = time.monotonic() + longest
+    while time.monotonic() < deadline:
         busy0, all0 = machine_ticks()
         time.sleep(0.5)
         busy1, all1 = machine_ticks()

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 
+#include <poll.h>
 #include <spdlog/common.h>
 #include <spdlog/details/periodic_worker.h>
 #include <spdlog/sinks/base_sink.h>
@@ -40,17 +41,29 @@ class LineBufferSink final : public spdlog::sinks::base_sink<std::mutex> {
   }
   void flush_() override {
     std::fflush(stdout);
-    for (std::size_t at = 0; at < buffer_.size();) {
+    std::size_t at = 0;
+    while (at < buffer_.size()) {
       const auto n = ::write(STDOUT_FILENO, buffer_.data() + at, buffer_.size() - at);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;  // nowhere to report it: the lines are dropped, as stdio would
-      at += static_cast<std::size_t>(n);
+      if (n > 0) {
+        at += static_cast<std::size_t>(n);
+      } else if (n < 0 && errno == EINTR) {
+        continue;
+      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {  // a non-blocking stdout, full
+        pollfd out{STDOUT_FILENO, POLLOUT, 0};
+        if (::poll(&out, 1, kWriteWaitMs) <= 0) break;
+      } else {
+        break;
+      }
     }
+    // Nowhere to report it: what is left is dropped, as stdio would. A line cut short is ended,
+    // so the next one starts on a line of its own.
+    if (at > 0 && at < buffer_.size() && buffer_[at - 1] != '\n') (void)::write(STDOUT_FILENO, "\n", 1);
     buffer_.clear();
   }
 
  private:
   static constexpr std::size_t kBufferBytes = 64 * 1024;
+  static constexpr int kWriteWaitMs = 1000;
   std::string buffer_;
 };
 

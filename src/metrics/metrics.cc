@@ -10,14 +10,22 @@
 namespace roadside::metrics {
 namespace {
 
+std::string percent(unsigned char c) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  return {'%', kHex[c >> 4], kHex[c & 0xf]};
+}
+
 // Prometheus refuses a whole scrape over one label value that is not UTF-8: such a value has its
-// bytes past ASCII written as '?'.
+// bytes past ASCII written as %XX (so that two such values stay two).
 std::string escape_label(const std::string& v) {
   const bool utf8 = is_utf8(v);
   std::string out;
   for (char c : v) {
-    if (!utf8 && static_cast<unsigned char>(c) >= 0x80) out += '?';
-    else if (c == '\\') out += "\\\\";
+    if (!utf8 && static_cast<unsigned char>(c) >= 0x80) {
+      out += percent(static_cast<unsigned char>(c));
+      continue;
+    }
+    if (c == '\\') out += "\\\\";
     else if (c == '"') out += "\\\"";
     else if (c == '\n') out += "\\n";
     else out += c;

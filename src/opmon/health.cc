@@ -67,7 +67,7 @@ void HealthData::Moments::add(const Moments& m) {
 
 HealthData::HealthData(std::chrono::seconds period, std::size_t max_services, const Clock& clock)
     : period_(period),
-      step_s_(std::max<std::int64_t>(1, period.count() / 600)),
+      step_s_(std::max<std::int64_t>(1, (period.count() + 599) / 600)),
       max_services_(max_services),
       clock_(clock),
       started_ms_(unix_ms(clock.now())) {}

@@ -8,9 +8,9 @@
 // request can make up services; a successful one adds its duration (responseOutTs -
 // requestInTs, ms) and its request and response sizes; min, average, max and standard
 // deviation are answered only when the period saw a successful request. Memory is bounded:
-// the period is kept as one aggregate per second, or per period/600 seconds when the period
-// is longer than 600 s (so at most about 600 per service; the period's far edge is then that
-// coarse); a service's old aggregates go when it is next counted; at most `max_services`
+// the period is kept as one aggregate per second, or per period/600 seconds (rounded up) when
+// the period is longer than 600 s (so at most 601 per service; the period's far edge is then
+// that coarse); a service's old aggregates go when it is next counted; at most `max_services`
 // services are tracked (later ones are not).
 #pragma once
 

@@ -99,11 +99,14 @@ TEST(HealthData, ThePeriodSlidesAndTheFilterNarrows) {
 TEST(HealthData, ALongPeriodIsKeptInCoarserSteps) {
   ManualClock clock;
   HealthData health(std::chrono::hours(24), 100, clock);  // aggregates of 144 s
+  // The clock starts 80 s into an aggregate, which holds up to 63 s after the call.
   health.add(call("A", true, 10, 1, 1));
   clock.advance(std::chrono::seconds(86'000));
   health.add(call("A", true, 10, 1, 1));
   EXPECT_EQ(between(health.response_xml(std::nullopt), "successfulRequestCount"), "2");
-  clock.advance(std::chrono::seconds(1'000));  // the first call is past the period by more than a step
+  clock.advance(std::chrono::seconds(430));  // the first call is 30 s past the period, its aggregate not
+  EXPECT_EQ(between(health.response_xml(std::nullopt), "successfulRequestCount"), "2");
+  clock.advance(std::chrono::seconds(40));  // now the whole aggregate is
   EXPECT_EQ(between(health.response_xml(std::nullopt), "successfulRequestCount"), "1");
 }
 

@@ -106,9 +106,11 @@ void bound(OpRecord& record) {
       const std::size_t limit = f.name == "faultString" ? 2048 : 255;
       if (!value || value->size() <= limit) continue;
       // Cut before a character, not inside one: the text goes on to JSON and Prometheus.
+      // (At most 3 bytes back: text that is not UTF-8 is cut where the bound is.)
+      auto continues = [&](std::size_t at) { return (static_cast<unsigned char>((*value)[at]) & 0xC0) == 0x80; };
       std::size_t cut = limit;
-      while (cut > 0 && (static_cast<unsigned char>((*value)[cut]) & 0xC0) == 0x80) --cut;
-      value->resize(cut);
+      while (cut > 0 && limit - cut < 3 && continues(cut)) --cut;
+      value->resize(continues(cut) ? limit : cut);
     }
   }
 }

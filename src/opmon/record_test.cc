@@ -110,6 +110,9 @@ TEST(OpRecord, BoundCutsBeforeACharacterNotInsideIt) {
   bound(r);
   EXPECT_EQ(*r.message_id, std::string(254, 'i'));
   EXPECT_TRUE(is_utf8(*r.message_id));
+  r.message_id = std::string(300, '\x80');  // not UTF-8: cut at the bound, not erased
+  bound(r);
+  EXPECT_EQ(r.message_id->size(), 255u);
 }
 
 TEST(OutputSpec, AnUnknownFieldIsAnInvalidRequest) {

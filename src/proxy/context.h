@@ -66,7 +66,7 @@ struct EnvMonitoring {
 // net::errc::overloaded. Any member may ask for its own operational data: its queries have slots
 // of their own so that they cannot keep the owner and the monitoring client out.
 inline constexpr int kMaxMonitoringQueries = 8;
-inline constexpr int kMaxPlainMonitoringQueries = 2;
+inline constexpr int kMaxPlainMonitoringQueries = 1;  // below the pool's two threads
 // The most a monitoring request (operational data, health data, metrics) may be: a real one is
 // under 2 KiB, and each is parsed once more, whole, on the proxy's thread.
 inline constexpr std::size_t kMaxMonitoringRequestBytes = 64 * 1024;
