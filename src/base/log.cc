@@ -1,7 +1,6 @@
 #include "base/log.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
@@ -72,16 +71,13 @@ constexpr std::chrono::seconds kAccessFlushEvery{1};
 struct Loggers {
   std::shared_ptr<spdlog::logger> main;   // flushes every line
   std::shared_ptr<spdlog::logger> audit;  // flushes every line
-  // The main stream's sink, without a flush of its own once init() has started the periodic
-  // flush: its lines go out with the next line of the main log or the audit log on stdout, or
-  // at most kAccessFlushEvery later.
+  // The main stream's sink. It flushes every line until init() starts the periodic flush, and
+  // none after: its lines then go out with the next line of the main log or the audit log on
+  // stdout, or at most kAccessFlushEvery later.
   std::shared_ptr<spdlog::logger> access;
   spdlog::sink_ptr stdout_sink;
   std::unique_ptr<spdlog::details::periodic_worker> flusher;  // started by init()
 };
-
-// Whether the periodic flush runs; until it does, access lines are flushed one by one.
-std::atomic<bool> g_flushed_periodically{false};
 
 // Serializes init() and redirect_for_testing(), which replace the loggers. It guards no
 // annotated state: write() and audit() read the loggers without it, as before, since both
@@ -102,7 +98,7 @@ void use_sink(Loggers& l, const spdlog::sink_ptr& sink) {
   l.main->set_level(lvl);
   l.audit = make_logger("audit", sink);
   l.audit->set_level(spdlog::level::info);
-  l.access = make_logger("access", sink, spdlog::level::off);
+  l.access = make_logger("access", sink, l.flusher ? spdlog::level::off : spdlog::level::trace);
 }
 
 Loggers& loggers() {
@@ -177,7 +173,7 @@ Status init(Level lvl, const std::string& audit_target) {
     // Flushes the stdout sink only: a sink put in by redirect_for_testing flushes every line.
     l.flusher = std::make_unique<spdlog::details::periodic_worker>([sink = l.stdout_sink] { sink->flush(); },
                                                                    kAccessFlushEvery);
-    g_flushed_periodically = true;
+    l.access->flush_on(spdlog::level::off);
   }
   if (audit_target != "stdout" && !audit_target.empty()) {
     try {
@@ -246,7 +242,6 @@ void access(std::string_view msg, const json::Members& fields) {
   }
   line += '}';
   l.access->log(spdlog::level::info, line);
-  if (!g_flushed_periodically.load(std::memory_order_relaxed)) l.access->flush();
 }
 
 void flush() {

@@ -37,6 +37,16 @@ OpRecord exchange() {
   return r;
 }
 
+// What log_access(r) writes.
+std::string logged(const OpRecord& r) {
+  std::ostringstream out;
+  log::redirect_for_testing(out);
+  log_access(r);
+  log::flush();
+  log::redirect_for_testing(std::cout);
+  return out.str();
+}
+
 TEST(AccessLog, OneLineNamesTheExchangeItsSizesAndTimes) {
   const auto f = nlohmann::json::parse("{" + access_log_fields(exchange()).text() + "}");
   EXPECT_EQ(f["proxy"], "client");
@@ -63,12 +73,7 @@ TEST(AccessLog, NeverTheUserIdTheIssueOrAFaultsText) {
   r.rest_method = "POST";
   r.rest_path = "/echo";
   r.status_code = 500;
-  std::ostringstream out;
-  log::redirect_for_testing(out);
-  log_access(r);
-  log::flush();
-  log::redirect_for_testing(std::cout);
-  const std::string line = out.str();
+  const std::string line = logged(r);
   EXPECT_NE(line.find("\"log\":\"access\""), std::string::npos) << line;
   EXPECT_NE(line.find("\"proxy\":\"server\""), std::string::npos) << line;
   EXPECT_NE(line.find("\"status\":\"fault\""), std::string::npos) << line;
@@ -83,12 +88,7 @@ TEST(AccessLog, NeverTheUserIdTheIssueOrAFaultsText) {
 TEST(AccessLog, AHostileIdStillMakesOneJsonLine) {
   OpRecord r = exchange();
   r.message_id = std::string("\"},\n{\"injected\":1 \xff\x01", 20);
-  std::ostringstream out;
-  log::redirect_for_testing(out);
-  log_access(r);
-  log::flush();
-  log::redirect_for_testing(std::cout);
-  const std::string text = out.str();
+  const std::string text = logged(r);
   ASSERT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;
   const auto line = nlohmann::json::parse(text);
   EXPECT_EQ(line["log"], "access");
