@@ -56,7 +56,9 @@ class LineBufferSink final : public spdlog::sinks::base_sink<std::mutex> {
     }
     // Nowhere to report it: what is left is dropped, as stdio would. A line cut short is ended,
     // so the next one starts on a line of its own.
-    if (at > 0 && at < buffer_.size() && buffer_[at - 1] != '\n') (void)::write(STDOUT_FILENO, "\n", 1);
+    if (at > 0 && at < buffer_.size() && buffer_[at - 1] != '\n') {
+      [[maybe_unused]] const auto ended = ::write(STDOUT_FILENO, "\n", 1);
+    }
     buffer_.clear();
   }
 
