@@ -11,11 +11,12 @@ namespace roadside::signer {
 
 namespace asio = boost::asio;
 
-BatchSigner::BatchSigner(asio::any_io_executor executor, OcspLookup ocsp, metrics::Registry& metrics, std::size_t max_batch,
-                         const Clock& clock)
+BatchSigner::BatchSigner(asio::any_io_executor executor, OcspLookup ocsp, metrics::Registry& metrics,
+                         std::size_t max_batch, const Clock& clock, BatchWindow window)
     : executor_(std::move(executor)),
       ocsp_(std::move(ocsp)),
       max_batch_(max_batch),
+      window_(window),
       signatures_(metrics.counter("roadside_signatures_total", "Private-key signatures made for messages")),
       messages_(metrics.counter("roadside_signed_messages_total", "Messages covered by those signatures")),
       clock_(clock) {}
@@ -43,29 +44,40 @@ asio::awaitable<Result<SignedMessageParts>> BatchSigner::sign(std::shared_ptr<co
 
 void BatchSigner::enqueue(std::shared_ptr<const OpenKey> key, MessageParts parts, Handler done, asio::any_io_executor ex) {
   const std::string id = key->info.key_id;
-  bool start = false;
-  {
-    MutexLock lock(mu_);
-    Queue& q = queues_[id];
-    q.key = std::move(key);
-    q.jobs.push_back({std::move(parts), std::move(done), std::move(ex)});
-    if (!q.running) {
-      q.running = true;
-      start = true;
-    }
+  MutexLock lock(mu_);
+  Queue& q = queues_[id];
+  q.key = std::move(key);
+  q.jobs.push_back({std::move(parts), std::move(done), std::move(ex)});
+  if (!q.running) start_drain(id, q);
+}
+
+void BatchSigner::start_drain(const std::string& key_id, Queue& q) {
+  q.running = true;
+  if (Steady::now() >= q.next_start) {
+    asio::post(executor_, [this, key_id] { drain(key_id); });
+    return;
   }
-  if (start) asio::post(executor_, [this, id] { drain(id); });
+  if (!q.timer) q.timer = std::make_unique<asio::steady_timer>(executor_);
+  q.timer->expires_at(q.next_start);
+  q.timer->async_wait([this, key_id](const boost::system::error_code& ec) {
+    if (!ec) drain(key_id);
+  });
 }
 
 void BatchSigner::drain(const std::string& key_id) {
   for (;;) {
     std::vector<Job> batch;
     std::shared_ptr<const OpenKey> key;
+    const auto started = Steady::now();
     {
       MutexLock lock(mu_);
       Queue& q = queues_[key_id];
       if (q.jobs.empty()) {
         q.running = false;
+        return;
+      }
+      if (started < q.next_start) {  // more came while the last batch was signed: wait for the window
+        start_drain(key_id, q);
         return;
       }
       key = q.key;
@@ -88,6 +100,11 @@ void BatchSigner::drain(const std::string& key_id) {
         signatures_.inc();
         messages_.inc(batch.size());
       }
+    }
+    {
+      const auto took = std::chrono::duration_cast<std::chrono::microseconds>(Steady::now() - started);
+      MutexLock lock(mu_);
+      queues_[key_id].next_start = started + std::min(window_.max, took * window_.per_signature);
     }
     if (!signed_parts.ok()) log::warn("signing failed", {{"key_id", key_id}, {"messages", batch.size()}, {"error", signed_parts.error().to_string()}});
     for (std::size_t i = 0; i < batch.size(); ++i) {

@@ -17,10 +17,15 @@
 namespace roadside::signer {
 namespace {
 
-TEST(BatchSigner, ConcurrentRequestsShareSignaturesAndEachVerifies) {
+// A self-signed EC signing key, as the token would open it.
+std::shared_ptr<const OpenKey> signing_key() {
   auto key = *crypto::PrivateKey::generate(crypto::KeyType::ec_p256);
   auto cert = *crypto::issue_certificate({.common_name = "1001", .usage = crypto::Usage::signing}, key, nullptr, key);
-  auto open = std::make_shared<const OpenKey>(OpenKey{{"K1", KeyUsage::signing, std::nullopt, "sign", cert}, key});
+  return std::make_shared<const OpenKey>(OpenKey{{"K1", KeyUsage::signing, std::nullopt, "sign", cert}, key});
+}
+
+TEST(BatchSigner, ConcurrentRequestsShareSignaturesAndEachVerifies) {
+  const auto open = signing_key();
   boost::asio::io_context io;
   metrics::Registry metrics;
   std::atomic<int> lookups{0};
@@ -69,10 +74,54 @@ TEST(BatchSigner, ConcurrentRequestsShareSignaturesAndEachVerifies) {
   }
 }
 
+// A message that comes within the window after a signature waits for the window's end, with
+// everything else that comes by then: one signature for all of them.
+TEST(BatchSigner, MessagesWithinTheWindowWaitAndShareTheNextSignature) {
+  const auto open = signing_key();
+  boost::asio::io_context io;
+  metrics::Registry metrics;
+  const BatchWindow window{1'000'000, std::chrono::milliseconds(300)};  // 300 ms: any signature takes 0.3 µs or more
+  BatchSigner signer(
+      io.get_executor(),
+      [](const crypto::Certificate&) -> Result<std::vector<std::string>> { return std::vector<std::string>{}; },
+      metrics, 256, Clock::system(), window);
+  constexpr int kMessages = 6;
+  std::vector<Result<SignedMessageParts>> results(kMessages);
+  std::vector<std::chrono::steady_clock::time_point> done(kMessages);
+  auto spawn = [&](int i) {
+    boost::asio::co_spawn(
+        io,
+        [&, i]() -> boost::asio::awaitable<void> {
+          MessageParts parts{"<m n=\"" + std::to_string(i) + "\"/>", {}};
+          results[i] = co_await signer.sign(open, std::move(parts));
+          done[i] = std::chrono::steady_clock::now();
+        },
+        boost::asio::detached);
+  };
+  spawn(0);
+  while (!results[0].ok() && io.run_one() > 0) {
+  }
+  ASSERT_TRUE(results[0].ok()) << "a lone message is signed at once";
+  EXPECT_EQ(metrics.value("roadside_signatures_total"), 1);
+  const auto first = std::chrono::steady_clock::now();
+  io.restart();                          // it stopped when it ran out of work
+  for (int i = 1; i < kMessages; ++i) {  // one by one: each would have had a signature of its own
+    spawn(i);
+    io.poll();
+  }
+  EXPECT_EQ(metrics.value("roadside_signatures_total"), 1) << "a message within the window was signed at once";
+  io.run();
+  EXPECT_EQ(metrics.value("roadside_signatures_total"), 2);
+  EXPECT_EQ(metrics.value("roadside_signed_messages_total"), kMessages);
+  for (int i = 1; i < kMessages; ++i) {
+    ASSERT_TRUE(results[i].ok()) << i << ": " << results[i].error().to_string();
+    EXPECT_EQ(results[i]->signature, results[1]->signature) << i;
+    EXPECT_GE(done[i] - first, std::chrono::milliseconds(200)) << "did not wait for the window";
+  }
+}
+
 TEST(BatchSigner, AMissingOcspResponseFailsEveryMessageOfTheBatch) {
-  auto key = *crypto::PrivateKey::generate(crypto::KeyType::ec_p256);
-  auto cert = *crypto::issue_certificate({.common_name = "1001", .usage = crypto::Usage::signing}, key, nullptr, key);
-  auto open = std::make_shared<const OpenKey>(OpenKey{{"K1", KeyUsage::signing, std::nullopt, "sign", cert}, key});
+  const auto open = signing_key();
   boost::asio::io_context io;
   metrics::Registry metrics;
   BatchSigner signer(
