@@ -1,5 +1,4 @@
 #include "crypto/certificate.h"
-#include "crypto/certificate_names.h"
 
 #include <algorithm>
 #include <chrono>
@@ -22,7 +21,8 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
-#include "crypto/bounded_cache.h"
+#include "base/bounded_cache.h"
+#include "crypto/certificate_names.h"
 #include "crypto/digest.h"
 #include "crypto/encoding.h"
 #include "crypto/openssl.h"
@@ -32,7 +32,6 @@ namespace {
 
 using detail::asn1_time;
 using detail::bio_string;
-using detail::BoundedCache;
 using detail::fail;
 using detail::mem_bio;
 using detail::name_text;

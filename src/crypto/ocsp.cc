@@ -13,7 +13,7 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
-#include "crypto/bounded_cache.h"
+#include "base/bounded_cache.h"
 #include "crypto/digest.h"
 #include "crypto/openssl.h"
 
@@ -21,7 +21,6 @@ namespace roadside::crypto {
 namespace {
 
 using detail::asn1_time;
-using detail::BoundedCache;
 using detail::der;
 using detail::fail;
 using detail::name_text;

@@ -561,6 +561,21 @@ TEST_F(ServerProxyTest, InvalidHashChainRefWhenTheBodyChangedAfterSigning) {
   EXPECT_TRUE(services->called.empty());
 }
 
+// A batch signature is checked once (trust/verifier.cc keeps it), each message's own parts
+// every time: the batch's signature and result, seen before, with a body changed since.
+TEST_F(ServerProxyTest, AMessageOfABatchSeenBeforeIsStillCheckedOnItsOwn) {
+  trust_by_xroads_rules();
+  const TransportMessage request = signed_by_client(rest_post("{\"name\":\"rex\"}"), {{"another request", {}, {}}});
+  for (int i = 0; i < 2; ++i) {
+    FakeExchange ex = from_ss1(request);
+    EXPECT_EQ(handle(ex).status(), 200u) << ex.body();
+  }
+  TransportMessage changed = request;
+  changed.body = net::Payload(std::string("{\"name\":\"rex\",\"admin\":true}"));
+  EXPECT_EQ(fault(from_ss1(changed)), "server.serverproxy.malformed_signature.invalid_hash_chain_ref");
+  EXPECT_EQ(services->called.size(), 2u);
+}
+
 // A message signed in a batch without a body, sent with one: no DataRef covers the body.
 TEST_F(ServerProxyTest, HashChainUnusedInputsWhenABodyIsAddedToASignedMessage) {
   trust_by_xroads_rules();

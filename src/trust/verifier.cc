@@ -1,7 +1,10 @@
 #include "trust/verifier.h"
 
 #include <algorithm>
+#include <memory>
 
+#include "base/bounded_cache.h"
+#include "crypto/digest.h"
 #include "trust/certificate_profile.h"
 #include "trust/errors.h"
 
@@ -83,9 +86,11 @@ Result<CertificateStatus> verify_certificate(const crypto::Certificate& cert,
   return *first_error;
 }
 
-Result<VerifiedSignature> verify_signed_message(const xml::XadesSignature& sig, const SignedMessage& m,
-                                                const globalconf::SharedParameters& trust, const SignerCheck& check) {
-  ROADSIDE_TRY_STATUS(check_coverage(sig, m));
+namespace {
+
+// Obligation 4: the signature value (and every reference digest). A batch signature covers
+// the hash chain's result alone, so its outcome depends on the signature and that result.
+Status verify_core_of(const xml::XadesSignature& sig, const SignedMessage& m) {
   xml::PartResolver resolve = m.parts;
   if (sig.is_batch()) {
     resolve = [&](std::string_view uri) -> std::optional<std::string> {
@@ -93,9 +98,26 @@ Result<VerifiedSignature> verify_signed_message(const xml::XadesSignature& sig, 
       return std::nullopt;
     };
   }
-  // Obligation 4: the signature value (and every reference digest).
-  ROADSIDE_TRY_STATUS(sig.verify_core(resolve, sig.is_batch() ? xml::PartOpener() : m.part_streams));
+  return sig.verify_core(resolve, sig.is_batch() ? xml::PartOpener() : m.part_streams);
+}
 
+// Obligations 5 and 3, which hold for the signature whatever message it came with.
+Result<VerifiedSignature> check_signer(const xml::XadesSignature& sig, const globalconf::SharedParameters& trust,
+                                       const SignerCheck& check);
+
+}  // namespace
+
+Result<VerifiedSignature> verify_signed_message(const xml::XadesSignature& sig, const SignedMessage& m,
+                                                const globalconf::SharedParameters& trust, const SignerCheck& check) {
+  ROADSIDE_TRY_STATUS(check_coverage(sig, m));
+  ROADSIDE_TRY_STATUS(verify_core_of(sig, m));
+  return check_signer(sig, trust, check);
+}
+
+namespace {
+
+Result<VerifiedSignature> check_signer(const xml::XadesSignature& sig, const globalconf::SharedParameters& trust,
+                                       const SignerCheck& check) {
   // Obligation 5: the signer's certificate, its chain and its OCSP status.
   const crypto::Certificate& signer = sig.signing_cert;
   if (!signer.is_signing_cert()) {
@@ -117,15 +139,36 @@ Result<VerifiedSignature> verify_signed_message(const xml::XadesSignature& sig, 
   return VerifiedSignature{std::move(member), ca, status.ocsp};
 }
 
-namespace {
+// Batch signatures whose core validation passed, by a digest of the signature document and
+// the hash chain result it signs: every message of a batch carries both, the same, so the
+// parse and the XML-DSig check are done once per batch. Each entry holds a parsed document
+// (tens of KiB); 64 cover the batches of the last moments from every peer.
+using VerifiedBatches = BoundedCache<std::shared_ptr<const xml::XadesSignature>>;
+VerifiedBatches& verified_batches() {
+  static auto* cache = new VerifiedBatches(64);  // never destroyed: used until exit
+  return *cache;
+}
 
 class XRoadTrust final : public Trust {
  public:
   Result<VerifiedSignature> verify_message(const std::string& signature, const SignedMessage& message,
                                            const globalconf::SharedParameters& trust,
                                            const SignerCheck& check) const override {
-    ROADSIDE_TRY(xml::XadesSignature sig, xml::XadesSignature::parse(signature));
-    return verify_signed_message(sig, message, trust, check);
+    std::string key;
+    if (message.hash_chain_result) {
+      key = crypto::sha256(signature) + crypto::sha256(*message.hash_chain_result);
+      if (auto sig = verified_batches().find(key)) {
+        ROADSIDE_TRY_STATUS(check_coverage(**sig, message));
+        return check_signer(**sig, trust, check);
+      }
+    }
+    ROADSIDE_TRY(xml::XadesSignature parsed, xml::XadesSignature::parse(signature));
+    ROADSIDE_TRY_STATUS(check_coverage(parsed, message));
+    ROADSIDE_TRY_STATUS(verify_core_of(parsed, message));
+    if (!parsed.is_batch()) return check_signer(parsed, trust, check);
+    auto sig = std::make_shared<const xml::XadesSignature>(std::move(parsed));
+    verified_batches().add(std::move(key), sig);
+    return check_signer(*sig, trust, check);
   }
   Result<CertificateStatus> verify_certificate(const crypto::Certificate& cert,
                                                const std::vector<crypto::Certificate>& extra_intermediates,
