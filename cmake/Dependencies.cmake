@@ -16,8 +16,6 @@ find_package(ZLIB REQUIRED)
 # binaries, which nothing here needs.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)
-# xmlsec1 with its OpenSSL back end, linked directly (no dynamic loading of crypto engines).
-pkg_check_modules(XMLSEC REQUIRED IMPORTED_TARGET xmlsec1-openssl)
 
 if(ROADSIDE_BUILD_TESTS)
   find_package(GTest REQUIRED)

@@ -9,7 +9,7 @@ PACKAGES=(
   clang-tidy-14  # scripts/tidy.sh calls clang-tidy-14 and run-clang-tidy-14 by name
   libclang-rt-14-dev
   # libraries (DESIGN.md §6)
-  libboost1.81-dev libssl-dev openssl libxml2-dev libxmlsec1-dev libxmlsec1-openssl
+  libboost1.81-dev libssl-dev openssl libxml2-dev
   libsqlite3-dev sqlite3 libpq-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libyaml-cpp-dev libcli11-dev libzip-dev
   # tests and benchmarks

@@ -3,7 +3,7 @@
 // base64, signatures, PKCS#12, OCSP, time-stamps, passwords), so a caller may include just
 // this one. Code that needs one concern may include its header alone; README.md says which
 // file holds what. OpenSSL types stay behind these classes, but for net/ (TLS), xml/xades.cc
-// (xmlsec) and testbed/authority.cc (answering as an authority), which reach them through
+// (serial numbers) and testbed/authority.cc (answering as an authority), which reach them through
 // native().
 #pragma once
 

@@ -131,4 +131,27 @@ Result<std::string> sign_xmldsig(const PrivateKey& key, std::string_view algorit
   return ecdsa_raw(sig, ec_half(pkey(key)));
 }
 
+Status verify_xmldsig(const Certificate& signer, std::string_view algorithm_uri, std::string_view data,
+                      std::string_view value) {
+  const EVP_PKEY* key = X509_get0_pubkey(x509(signer));
+  if (!key || EVP_PKEY_get_base_id(key) != EVP_PKEY_EC) return verify_signature(signer, algorithm_uri, data, value);
+  const std::size_t half = ec_half(key);
+  if (value.size() != 2 * half) return fail(errc::invalid_signature, "an ECDSA signature value of the wrong length");
+  const auto* raw = reinterpret_cast<const unsigned char*>(value.data());
+  std::unique_ptr<ECDSA_SIG, decltype(&ECDSA_SIG_free)> sig(ECDSA_SIG_new(), &ECDSA_SIG_free);
+  BIGNUM* r = BN_bin2bn(raw, static_cast<int>(half), nullptr);
+  BIGNUM* s = BN_bin2bn(raw + half, static_cast<int>(half), nullptr);
+  if (!sig || !r || !s || ECDSA_SIG_set0(sig.get(), r, s) != 1) {
+    BN_free(r);
+    BN_free(s);
+    return fail(errc::operation_failed, "cannot read an ECDSA signature value");
+  }
+  unsigned char* der = nullptr;
+  const int len = i2d_ECDSA_SIG(sig.get(), &der);
+  if (len <= 0) return fail(errc::operation_failed, "cannot encode an ECDSA signature value");
+  const std::string der_sig(reinterpret_cast<const char*>(der), static_cast<std::size_t>(len));
+  OPENSSL_free(der);
+  return verify_signature(signer, algorithm_uri, data, der_sig);
+}
+
 }  // namespace roadside::crypto

@@ -35,5 +35,8 @@ Result<std::string> sign(const PrivateKey& key, std::string_view algorithm_uri, 
 // XML-DSig writes an ECDSA signature as the raw concatenation r || s, each as long as the
 // curve order (X-Road's Signatures.useRawFormat); RSA signatures are the same in both forms.
 Result<std::string> sign_xmldsig(const PrivateKey& key, std::string_view algorithm_uri, std::string_view data);
+// Verifies such a signature value (r || s for an EC key), as verify_signature does.
+Status verify_xmldsig(const Certificate& signer, std::string_view algorithm_uri, std::string_view data,
+                      std::string_view value);
 
 }  // namespace roadside::crypto

@@ -11,7 +11,7 @@ enum class errc {
   hash_chain_unused_inputs,  // a data part that no DataRef covers
   malformed_signature,       // a signature document not shaped as X-Road's XAdES profile requires
   invalid_signature_value,   // a reference digest or the signature value does not verify
-  xml_failure,               // libxml2 or xmlsec could not do what was asked
+  xml_failure,               // libxml2 could not do what was asked
   schema_invalid,            // a document or element that its XML Schema does not allow
 };
 const FaultCategory& xml_category() noexcept;

@@ -1,23 +1,13 @@
 #include "xml/xades.h"
 
+#include <cstring>
+#include <mutex>
+#include <set>
+
 #include <libxml/c14n.h>
 #include <libxml/tree.h>
 #include <libxml/valid.h>
 #include <openssl/bn.h>
-#include <openssl/x509.h>
-#include <xmlsec/xmlsec.h>  // first: the other xmlsec headers need its types
-#include <xmlsec/errors.h>
-#include <xmlsec/io.h>
-#include <xmlsec/keys.h>
-#include <xmlsec/openssl/app.h>
-#include <xmlsec/openssl/crypto.h>
-#include <xmlsec/openssl/evp.h>
-#include <xmlsec/transforms.h>
-#include <xmlsec/xmldsig.h>
-
-#include <cstring>
-#include <mutex>
-#include <set>
 
 #include "base/clock.h"
 #include "xml/dom.h"
@@ -31,83 +21,6 @@ Error failure(std::string detail) { return Error(make_error_code(errc::xml_failu
 
 const xmlChar* X(const char* s) { return reinterpret_cast<const xmlChar*>(s); }
 const xmlChar* X(const std::string& s) { return X(s.c_str()); }
-
-// ---- xmlsec1: initialised once; its only input channel is the current PartResolver ----
-
-thread_local const PartResolver* t_resolver = nullptr;
-thread_local const PartOpener* t_opener = nullptr;
-thread_local std::string t_unresolved;  // the last reference URI no part answered
-thread_local std::string t_xmlsec_error;
-
-// A part xmlsec reads while it digests it: bytes in memory, or a reader of a large part.
-struct PartStream {
-  std::string data;
-  std::size_t pos = 0;
-  PartReader reader;
-};
-
-int part_match(const char* uri) { return t_resolver != nullptr && uri != nullptr && uri[0] == '/'; }
-
-void* part_open(const char* uri) {
-  if (auto data = (*t_resolver)(uri)) return new PartStream{std::move(*data), 0, {}};
-  if (t_opener && *t_opener) {
-    if (auto reader = (*t_opener)(uri)) return new PartStream{{}, 0, std::move(*reader)};
-  }
-  t_unresolved = uri;
-  return nullptr;
-}
-
-int part_read(void* context, char* buffer, int len) {
-  auto* s = static_cast<PartStream*>(context);
-  const std::size_t want = static_cast<std::size_t>(len < 0 ? 0 : len);
-  if (s->reader) return static_cast<int>(s->reader(buffer, want));
-  const std::size_t n = std::min(want, s->data.size() - s->pos);
-  // NOLINTNEXTLINE(bugprone-not-null-terminated-result): libxml2's read callback fills bytes, not a C string.
-  std::memcpy(buffer, s->data.data() + s->pos, n);
-  s->pos += n;
-  return static_cast<int>(n);
-}
-
-int part_close(void* context) {
-  delete static_cast<PartStream*>(context);
-  return 0;
-}
-
-void quiet_errors(const char* /*file*/, int /*line*/, const char* func, const char* object, const char* subject,
-                  int reason, const char* msg) {
-  if (!t_xmlsec_error.empty()) return;  // the first error is the cause; the rest are its echoes
-  t_xmlsec_error = std::string(func ? func : "") + ": reason " + std::to_string(reason) +
-                   (object ? std::string(" obj=") + object : "") + (subject ? std::string(" subj=") + subject : "") +
-                   (msg ? std::string(" ") + msg : "");
-}
-
-bool xmlsec_ready() {
-  static const bool ready = [] {
-    ensure_initialized();
-    if (xmlSecInit() < 0 || xmlSecCheckVersion() != 1) return false;
-    if (xmlSecOpenSSLAppInit(nullptr) < 0 || xmlSecOpenSSLInit() < 0) return false;
-    xmlSecErrorsSetCallback(quiet_errors);
-    // No file or network access: references resolve only through the caller's parts.
-    xmlSecIOCleanupCallbacks();
-    return xmlSecIORegisterCallbacks(part_match, part_open, part_read, part_close) == 0;
-  }();
-  return ready;
-}
-
-struct ResolverScope {
-  ResolverScope(const PartResolver* r, const PartOpener* o) {
-    t_resolver = r;
-    t_opener = o;
-    t_unresolved.clear();
-    t_xmlsec_error.clear();
-  }
-  ~ResolverScope() {
-    t_resolver = nullptr;
-    t_opener = nullptr;
-  }
-  ResolverScope(const ResolverScope&) = delete;
-  ResolverScope& operator=(const ResolverScope&) = delete;
-};
 
 // ---- structure --------------------------------------------------------------------
 
@@ -161,20 +74,51 @@ Status register_ids(xmlDoc* doc, xmlNode* node, std::size_t& count) {
 struct ParsedReferences {
   std::vector<XadesReference> data;
   std::string signed_properties_id;
+  XadesReference signed_properties;  // its digest method and value
+  XadesC14n signed_properties_c14n;  // its one transform, or inclusive C14N 1.0 without one
+  XadesC14n signed_info_c14n;
 };
+
+constexpr std::size_t kMaxInclusivePrefixes = 64;
+
+// A canonicalization by the element that names it (CanonicalizationMethod, Transform):
+// inclusive C14N 1.0 or exclusive C14N, the latter with its InclusiveNamespaces PrefixList.
+Result<XadesC14n> c14n_of(const Element& e, std::string_view what) {
+  ROADSIDE_TRY(std::string alg, algorithm_of(e));
+  if (!known_c14n(alg)) return malformed("unsupported " + std::string(what) + " " + alg);
+  XadesC14n out;
+  out.exclusive = alg == kExcC14nUri;
+  bool listed = false;
+  for (const auto& c : e.children()) {
+    if (!out.exclusive || listed || !is(c, kExcC14nUri, "InclusiveNamespaces")) {
+      return malformed("unexpected <" + std::string(c.name()) + "> in the " + std::string(what));
+    }
+    listed = true;
+    const std::string list = c.attribute("PrefixList").value_or("");
+    std::size_t at = 0;
+    while (at < list.size()) {
+      const std::size_t end = std::min(list.find_first_of(" \t\r\n", at), list.size());
+      if (end > at) {
+        if (out.inclusive_prefixes.size() == kMaxInclusivePrefixes)
+          return malformed("too many inclusive namespace prefixes");
+        out.inclusive_prefixes.push_back(list.substr(at, end - at));
+      }
+      at = end + 1;
+    }
+  }
+  return out;
+}
 
 Result<ParsedReferences> parse_signed_info(const Element& si, XadesSignature& out) {
   const auto children = si.children();
   if (children.size() < 3 || !is(children[0], kDsNs, "CanonicalizationMethod") || !is(children[1], kDsNs, "SignatureMethod")) {
     return malformed("<SignedInfo> must hold CanonicalizationMethod, SignatureMethod and References");
   }
+  ParsedReferences refs;
   ROADSIDE_TRY(out.canonicalization_method, algorithm_of(children[0]));
-  if (!known_c14n(out.canonicalization_method)) {
-    return malformed("unsupported canonicalization " + out.canonicalization_method);
-  }
+  ROADSIDE_TRY(refs.signed_info_c14n, c14n_of(children[0], "canonicalization"));
   ROADSIDE_TRY(out.signature_method, algorithm_of(children[1]));
   if (children.size() - 2 > kMaxReferences + 1) return malformed("too many references");
-  ParsedReferences refs;
   std::set<std::string> uris;
   for (std::size_t i = 2; i < children.size(); ++i) {
     const Element& r = children[i];
@@ -183,13 +127,15 @@ Result<ParsedReferences> parse_signed_info(const Element& si, XadesSignature& ou
     ref.id = r.attribute("Id").value_or("");
     ref.uri = r.attribute("URI").value_or("");
     const bool props = r.attribute("Type").value_or("") == kSignedPropertiesType;
-    std::optional<Element> method, value;
+    std::optional<Element> method, value, transforms;
     for (const auto& c : r.children()) {
-      if (is(c, kDsNs, "Transforms") && props && !method) {
-        for (const auto& t : c.children()) {
-          ROADSIDE_TRY(std::string alg, algorithm_of(t));
-          if (!is(t, kDsNs, "Transform") || !known_c14n(alg)) return malformed("unsupported transform " + alg);
+      if (is(c, kDsNs, "Transforms") && props && !method && !transforms) {
+        transforms = c;
+        const auto list = c.children();
+        if (list.size() != 1 || !is(list[0], kDsNs, "Transform")) {
+          return malformed("the SignedProperties reference must have one transform, a canonicalization");
         }
+        ROADSIDE_TRY(refs.signed_properties_c14n, c14n_of(list[0], "transform"));
       } else if (is(c, kDsNs, "DigestMethod") && !method) {
         method = c;
       } else if (is(c, kDsNs, "DigestValue") && method && !value) {
@@ -205,6 +151,7 @@ Result<ParsedReferences> parse_signed_info(const Element& si, XadesSignature& ou
       if (!refs.signed_properties_id.empty()) return malformed("more than one SignedProperties reference");
       if (ref.uri.size() < 2 || ref.uri[0] != '#') return malformed("SignedProperties reference \"" + ref.uri + "\" is not local");
       refs.signed_properties_id = ref.uri.substr(1);
+      refs.signed_properties = std::move(ref);
       continue;
     }
     if (ref.uri.size() < 2 || ref.uri[0] != '/' || ref.uri.find_first_of("#?") != std::string::npos) {
@@ -277,7 +224,6 @@ Status parse_unsigned_properties(const Element& up, XadesSignature& out) {
 }  // namespace
 
 Result<XadesSignature> XadesSignature::parse(std::string_view xml) {
-  if (!xmlsec_ready()) return failure("xmlsec1 could not be initialised");
   auto parsed = Document::parse(xml, kMaxSignatureBytes);
   if (!parsed.ok()) return malformed("signature document: " + parsed.error().detail());
   const Document& doc = *parsed;
@@ -305,6 +251,9 @@ Result<XadesSignature> XadesSignature::parse(std::string_view xml) {
   XadesSignature out(std::move(cert).value());
   ROADSIDE_TRY(ParsedReferences refs, parse_signed_info(parts[0], out));
   out.references = std::move(refs.data);
+  out.signed_properties_reference_ = std::move(refs.signed_properties);
+  out.signed_properties_c14n_ = std::move(refs.signed_properties_c14n);
+  out.signed_info_c14n_ = std::move(refs.signed_info_c14n);
   ROADSIDE_TRY(out.signature_value, base64_of(parts[1], "SignatureValue"));
 
   ROADSIDE_TRY(Element qp, only_child(parts[3], kXadesNs, "QualifyingProperties"));
@@ -323,51 +272,93 @@ Result<XadesSignature> XadesSignature::parse(std::string_view xml) {
   ROADSIDE_TRY_STATUS(register_ids(native, xmlDocGetRootElement(native), count));
   out.doc_ = doc.native();
   out.signature_node_ = const_cast<void*>(sig.native());
+  out.signed_info_node_ = const_cast<void*>(parts[0].native());
+  out.signed_properties_node_ = const_cast<void*>(sp.native());
   return out;
 }
 
-Status XadesSignature::verify_core(const PartResolver& resolve, const PartOpener& open) const {
-  if (!xmlsec_ready()) return failure("xmlsec1 could not be initialised");
-  std::unique_ptr<xmlSecDSigCtx, decltype(&xmlSecDSigCtxDestroy)> ctx(xmlSecDSigCtxCreate(nullptr), &xmlSecDSigCtxDestroy);
-  if (!ctx) return failure("cannot create an xmlsec signature context");
-  // xmlsec counts "/message.xml" as a remote URI; it is safe to allow because the only I/O
-  // callbacks registered serve such paths from `resolve`, nothing else.
-  ctx->enabledReferenceUris = static_cast<xmlSecTransformUriType>(xmlSecTransformUriTypeSameDocument | xmlSecTransformUriTypeRemote);
-  for (auto id : {xmlSecTransformInclC14NId, xmlSecTransformExclC14NId, xmlSecOpenSSLTransformSha256Id,
-                  xmlSecOpenSSLTransformSha384Id, xmlSecOpenSSLTransformSha512Id}) {
-    if (xmlSecDSigCtxEnableReferenceTransform(ctx.get(), id) < 0) return failure("xmlsec: cannot enable a transform");
-  }
-  for (auto id : {xmlSecTransformInclC14NId, xmlSecTransformExclC14NId, xmlSecOpenSSLTransformRsaSha256Id,
-                  xmlSecOpenSSLTransformRsaSha384Id, xmlSecOpenSSLTransformRsaSha512Id, xmlSecOpenSSLTransformEcdsaSha256Id,
-                  xmlSecOpenSSLTransformEcdsaSha384Id, xmlSecOpenSSLTransformEcdsaSha512Id}) {
-    if (xmlSecDSigCtxEnableSignatureTransform(ctx.get(), id) < 0) return failure("xmlsec: cannot enable a transform");
-  }
+namespace {
 
-  EVP_PKEY* pub = X509_get_pubkey(static_cast<X509*>(signing_cert.native()));
-  xmlSecKeyDataPtr data = pub ? xmlSecOpenSSLEvpKeyAdopt(pub) : nullptr;
-  if (!data) {
-    EVP_PKEY_free(pub);
-    return invalid("the signing certificate's key is not usable for XML signatures");
-  }
-  ctx->signKey = xmlSecKeyCreate();
-  if (!ctx->signKey || xmlSecKeySetValue(ctx->signKey, data) < 0) {
-    xmlSecKeyDataDestroy(data);
-    return failure("xmlsec: cannot set the key");
-  }
-
-  ResolverScope scope(&resolve, &open);
-  const int rc = xmlSecDSigCtxVerify(ctx.get(), static_cast<xmlNode*>(signature_node_));
-  if (!t_unresolved.empty()) return invalid("reference " + t_unresolved + " names a part the message does not have");
-  if (rc < 0) return invalid("the signature cannot be checked (" + t_xmlsec_error + ")");
-  if (ctx->status == xmlSecDSigStatusSucceeded) return {};
-  for (xmlSecSize i = 0; i < xmlSecPtrListGetSize(&ctx->signedInfoReferences); ++i) {
-    auto* ref = static_cast<xmlSecDSigReferenceCtxPtr>(xmlSecPtrListGetItem(&ctx->signedInfoReferences, i));
-    if (ref && ref->status != xmlSecDSigStatusSucceeded) {
-      const std::string uri = ref->uri ? reinterpret_cast<const char*>(ref->uri) : "";
-      return invalid("the digest of " + uri + " does not match its reference");
+// The canonical form (without comments) of the subtree at `top`, as a same-document
+// reference or SignedInfo yields it: libxml2's canonicalizer with a subtree visibility test.
+Result<std::string> c14n_subtree(xmlDoc* doc, xmlNode* top, const XadesC14n& how = {}) {
+  xmlOutputBuffer* buf = xmlAllocOutputBuffer(nullptr);
+  if (!buf) return failure("out of memory");
+  auto visible = [](void* user, xmlNode* node, xmlNode* parent) -> int {
+    const xmlNode* n = node->type == XML_NAMESPACE_DECL ? parent : node;
+    for (; n; n = n->parent) {
+      if (n == user) return 1;
     }
+    return 0;
+  };
+  std::vector<xmlChar*> prefixes;
+  for (const auto& p : how.inclusive_prefixes) prefixes.push_back(const_cast<xmlChar*>(X(p)));
+  prefixes.push_back(nullptr);
+  const int rc = xmlC14NExecute(doc, visible, top, how.exclusive ? XML_C14N_EXCLUSIVE_1_0 : XML_C14N_1_0,
+                                how.exclusive ? prefixes.data() : nullptr, 0, buf);
+  std::string out;
+  if (rc >= 0) out.assign(reinterpret_cast<const char*>(xmlOutputBufferGetContent(buf)), xmlOutputBufferGetSize(buf));
+  xmlOutputBufferClose(buf);
+  if (rc < 0) return failure("canonicalization failed");
+  return out;
+}
+
+// What X-Road signs with: SHA-2 digests, RSA PKCS#1 v1.5 and ECDSA signatures.
+bool known_digest(std::string_view uri) {
+  return uri == crypto::kSha256Uri || uri == "http://www.w3.org/2001/04/xmldsig-more#sha384" ||
+         uri == crypto::kSha512Uri;
+}
+bool known_signature_method(std::string_view uri) {
+  return uri == crypto::kRsaSha256Uri || uri == crypto::kRsaSha384Uri || uri == crypto::kRsaSha512Uri ||
+         uri == crypto::kEcdsaSha256Uri || uri == crypto::kEcdsaSha384Uri || uri == crypto::kEcdsaSha512Uri;
+}
+
+// The digest of a data part: its bytes from `resolve`, or read in pieces through `open`.
+Result<std::string> part_digest(const XadesReference& ref, const PartResolver& resolve, const PartOpener& open) {
+  if (resolve) {
+    if (auto data = resolve(ref.uri)) return crypto::digest(ref.digest_method, *data);
   }
-  return invalid("the signature value does not verify with the signing certificate's key");
+  std::optional<PartReader> reader;
+  if (open) reader = open(ref.uri);
+  if (!reader) return invalid("reference " + ref.uri + " names a part the message does not have");
+  ROADSIDE_TRY(crypto::Hasher hasher, crypto::Hasher::create(ref.digest_method));
+  std::string buffer(64 * 1024, '\0');
+  for (;;) {
+    const long n = (*reader)(buffer.data(), buffer.size());
+    if (n < 0) return invalid("part " + ref.uri + " cannot be read");
+    if (n == 0) break;
+    hasher.update(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
+  }
+  return hasher.finish();
+}
+
+}  // namespace
+
+Status XadesSignature::verify_core(const PartResolver& resolve, const PartOpener& open) const {
+  auto* doc = static_cast<xmlDoc*>(doc_.get());
+  if (!known_signature_method(signature_method)) return invalid("unsupported signature method " + signature_method);
+  if (!known_digest(signed_properties_reference_.digest_method)) {
+    return invalid("unsupported digest method " + signed_properties_reference_.digest_method);
+  }
+  for (const auto& ref : references) {
+    if (!known_digest(ref.digest_method)) return invalid("unsupported digest method " + ref.digest_method);
+  }
+  // The signature value over the canonical SignedInfo, then what SignedInfo says.
+  ROADSIDE_TRY(std::string signed_info, c14n_subtree(doc, static_cast<xmlNode*>(signed_info_node_), signed_info_c14n_));
+  if (!crypto::verify_xmldsig(signing_cert, signature_method, signed_info, signature_value).ok()) {
+    return invalid("the signature value does not verify with the signing certificate's key");
+  }
+  ROADSIDE_TRY(std::string props,
+               c14n_subtree(doc, static_cast<xmlNode*>(signed_properties_node_), signed_properties_c14n_));
+  ROADSIDE_TRY(std::string props_digest, crypto::digest(signed_properties_reference_.digest_method, props));
+  if (props_digest != signed_properties_reference_.digest) {
+    return invalid("the digest of " + signed_properties_reference_.uri + " does not match its reference");
+  }
+  for (const auto& ref : references) {
+    ROADSIDE_TRY(std::string actual, part_digest(ref, resolve, open));
+    if (actual != ref.digest) return invalid("the digest of " + ref.uri + " does not match its reference");
+  }
+  return {};
 }
 
 // ---- building -----------------------------------------------------------------------
@@ -400,26 +391,6 @@ struct Builder {
   }
 };
 
-// Inclusive C14N 1.0 (no comments) of the subtree at `top`, as a same-document reference
-// with no transforms yields it: libxml2's canonicalizer with a subtree visibility test.
-Result<std::string> c14n_subtree(xmlDoc* doc, xmlNode* top) {
-  xmlOutputBuffer* buf = xmlAllocOutputBuffer(nullptr);
-  if (!buf) return failure("out of memory");
-  auto visible = [](void* user, xmlNode* node, xmlNode* parent) -> int {
-    const xmlNode* n = node->type == XML_NAMESPACE_DECL ? parent : node;
-    for (; n; n = n->parent) {
-      if (n == user) return 1;
-    }
-    return 0;
-  };
-  const int rc = xmlC14NExecute(doc, visible, top, XML_C14N_1_0, nullptr, 0, buf);
-  std::string out;
-  if (rc >= 0) out.assign(reinterpret_cast<const char*>(xmlOutputBufferGetContent(buf)), xmlOutputBufferGetSize(buf));
-  xmlOutputBufferClose(buf);
-  if (rc < 0) return failure("canonicalization failed");
-  return out;
-}
-
 Result<std::string> serialize(xmlDoc* doc) {
   xmlChar* mem = nullptr;
   int size = 0;
@@ -443,7 +414,7 @@ std::string serial_decimal(const crypto::Certificate& cert) {
 }  // namespace
 
 Result<std::string> build_xades(const XadesSpec& spec, const crypto::Certificate& signing_cert, const XmlSigner& signer) {
-  if (!xmlsec_ready()) return failure("xmlsec1 could not be initialised");
+  ensure_initialized();
   if (spec.references.empty()) return malformed("a signature needs at least one reference");
   DocPtr doc(xmlNewDoc(X("1.0")), &xmlFreeDoc);
   xmlNode* root = xmlNewDocNode(doc.get(), nullptr, X("XAdESSignatures"), nullptr);
@@ -527,7 +498,6 @@ Result<std::string> build_xades(const XadesSpec& spec, const crypto::Certificate
 }
 
 Result<std::string> add_signature_timestamp(std::string_view xml, std::string_view token_der) {
-  if (!xmlsec_ready()) return failure("xmlsec1 could not be initialised");
   ROADSIDE_TRY(XadesSignature parsed, XadesSignature::parse(xml));
   if (parsed.signature_timestamp) return malformed("the signature is time-stamped already");
   auto* sig = static_cast<xmlNode*>(parsed.signature_node_);

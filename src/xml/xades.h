@@ -5,9 +5,10 @@
 // "/sig-hashchainresult.xml"); one more reference covers the SignedProperties.
 //
 // Parsing checks the profile's structure (the part of verifier obligation 1 that matters)
-// and extracts what the later checks need; verify_core() does XML-DSig core validation with
-// xmlsec1, which never reads a file or the network: every reference resolves through the
-// caller's PartResolver. build_xades() writes a document as X-Road's SignatureXmlBuilder does.
+// and extracts what the later checks need; verify_core() does XML-DSig core validation for
+// this profile (libxml2's canonicalizer, OpenSSL's digests and signatures), which never reads
+// a file or the network: every data reference resolves through the caller's PartResolver or
+// PartOpener. build_xades() writes a document as X-Road's SignatureXmlBuilder does.
 #pragma once
 
 #include <chrono>
@@ -35,6 +36,13 @@ inline constexpr std::string_view kSignedPropertiesType = "http://uri.etsi.org/0
 inline constexpr std::string_view kSignaturePolicyId = "urn:oid:1.3.6.1.4.1.3516.16.2";
 inline constexpr std::size_t kMaxSignatureBytes = 8 * 1024 * 1024;
 inline constexpr std::size_t kMaxReferences = 1000;
+
+// A canonicalization method: inclusive C14N 1.0 or exclusive C14N (with the prefixes its
+// InclusiveNamespaces lists), both without comments.
+struct XadesC14n {
+  bool exclusive = false;
+  std::vector<std::string> inclusive_prefixes;
+};
 
 struct XadesReference {
   std::string id;             // may be empty
@@ -76,6 +84,11 @@ class XadesSignature {
   explicit XadesSignature(crypto::Certificate cert) : signing_cert(std::move(cert)) {}
   std::shared_ptr<void> doc_;  // xmlDoc*, its Id attributes registered
   void* signature_node_ = nullptr;
+  void* signed_info_node_ = nullptr;
+  void* signed_properties_node_ = nullptr;
+  XadesC14n signed_info_c14n_;
+  XadesReference signed_properties_reference_;  // "#id", its digest method and value
+  XadesC14n signed_properties_c14n_;
 };
 
 // Signs with a token's key: returns the raw XML-DSig signature value over `data`.

@@ -1,8 +1,10 @@
 #include "xml/xades.h"
 
-#include <gtest/gtest.h>
-
+#include <algorithm>
 #include <map>
+#include <memory>
+
+#include <gtest/gtest.h>
 
 #include "support/test_support.h"
 
@@ -217,6 +219,71 @@ TEST_F(XadesMalformed, Refusals) {
   const Signer other = make_signer(crypto::KeyType::ec_p256);
   const auto b64 = crypto::base64_encode(signer_->cert.to_der());
   expect_malformed(replaced(b64, crypto::base64_encode(other.cert.to_der())), "SigningCertificate's digest");
+}
+
+TEST_F(XadesMalformed, TransformsOtherThanOneCanonicalizationAreRefused) {
+  const std::string props_ref = "URI=\"#signed-properties\">";
+  const std::string exc = "<ds:Transform Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>";
+  const std::string c14n = "<ds:Transform Algorithm=\"http://www.w3.org/TR/2001/REC-xml-c14n-20010315\"/>";
+  auto with_transforms = [&](const std::string& list) {
+    return replaced(props_ref, props_ref + "<ds:Transforms>" + list + "</ds:Transforms>");
+  };
+  ASSERT_TRUE(XadesSignature::parse(with_transforms(exc)).ok());
+  expect_malformed(with_transforms(exc + c14n), "must have one transform");
+  expect_malformed(with_transforms(""), "must have one transform");
+  expect_malformed(with_transforms("<ds:Transform Algorithm=\"http://www.w3.org/2000/09/xmldsig#base64\"/>"),
+                   "unsupported transform");
+  const std::string prefixes =
+      "<ec:InclusiveNamespaces xmlns:ec=\"http://www.w3.org/2001/10/xml-exc-c14n#\" PrefixList=\"ds xades\"/>";
+  auto exc_with = [&](const std::string& children) {
+    return with_transforms("<ds:Transform Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\">" + children +
+                           "</ds:Transform>");
+  };
+  ASSERT_TRUE(XadesSignature::parse(exc_with(prefixes)).ok());
+  expect_malformed(exc_with(prefixes + prefixes), "unexpected <InclusiveNamespaces>");
+  expect_malformed(exc_with("<ds:XPath>1</ds:XPath>"), "unexpected <XPath>");
+  std::string many = "<ec:InclusiveNamespaces xmlns:ec=\"http://www.w3.org/2001/10/xml-exc-c14n#\" PrefixList=\"";
+  for (int i = 0; i < 65; ++i) many += "p" + std::to_string(i) + " ";
+  expect_malformed(exc_with(many + "\"/>"), "too many inclusive namespace prefixes");
+}
+
+// Core validation takes what X-Road signs with only: SHA-2 digests, RSA PKCS#1 v1.5 and ECDSA.
+TEST(Xades, SignatureMethodsXRoadDoesNotUseAreRefused) {
+  const Signer s = make_signer(crypto::KeyType::rsa2048);
+  auto xml = build(s, crypto::kRsaPssSha256Uri, {{"/message.xml", "m"}});
+  ASSERT_TRUE(xml.ok()) << xml.error().to_string();
+  auto sig = XadesSignature::parse(*xml);
+  ASSERT_TRUE(sig.ok()) << sig.error().to_string();
+  auto st = sig->verify_core(parts({{"/message.xml", "m"}}));
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().fault_code(), "invalid_signature_value");
+  EXPECT_NE(st.error().detail().find("unsupported signature method"), std::string::npos) << st.error().detail();
+}
+
+// A part read in pieces (a body in a spool file) is digested as its bytes would be.
+TEST(Xades, APartReadInPiecesVerifiesAndAChangedOneFails) {
+  const Signer s = make_signer(crypto::KeyType::ec_p256);
+  const std::string body(200 * 1024 + 7, 'b');
+  auto xml = build(s, crypto::kEcdsaSha512Uri, {{"/message.xml", "m"}, {"/attachment1", body}});
+  ASSERT_TRUE(xml.ok());
+  auto sig = XadesSignature::parse(*xml);
+  ASSERT_TRUE(sig.ok());
+  auto open_with = [](std::string content) -> PartOpener {
+    return [content](std::string_view uri) -> std::optional<PartReader> {
+      if (uri != "/attachment1") return std::nullopt;
+      auto at = std::make_shared<std::size_t>(0);
+      return PartReader([content, at](char* buf, std::size_t n) -> long {
+        const std::size_t k = std::min({n, content.size() - *at, std::size_t{1000}});
+        std::copy_n(content.data() + *at, k, buf);
+        *at += k;
+        return static_cast<long>(k);
+      });
+    };
+  };
+  EXPECT_TRUE(sig->verify_core(parts({{"/message.xml", "m"}}), open_with(body)).ok());
+  auto st = sig->verify_core(parts({{"/message.xml", "m"}}), open_with(body + "x"));
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().detail().find("/attachment1"), std::string::npos) << st.error().detail();
 }
 
 TEST_F(XadesMalformed, ReferencesNeverReachTheFileSystem) {

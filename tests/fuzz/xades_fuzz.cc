@@ -1,5 +1,5 @@
 // Fuzz target: the XAdES signature parser and, for documents it accepts, XML-DSig core
-// validation through xmlsec1 with one message part. Either must fail or pass cleanly,
+// validation with one message part. Either must fail or pass cleanly,
 // never crash, loop or reach for a file or the network.
 #include <cstddef>
 #include <cstdint>
