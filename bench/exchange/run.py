@@ -10,16 +10,20 @@ One loopback machine, three chains to the same service (the testbed's /bytes ser
   slim      the same with variant slim (no message log): the message log's cost is roadside/slim
   quiet     slim with monitoring off (opmon.enabled and log.access false): monitoring's cost
             (operational data, health data, the access log) is slim/quiet
+  full-ec, slim-ec  roadside and slim with EC P-256 keys (testbed init --ecdsa) in place of RSA 2048
 and two requests, keep-alive: GET with a 1 KiB response, POST with a 10 KiB body.
 
 Each chain and request runs BENCH_ROUNDS times, interleaved, for BENCH_SECONDS each at full
 load, each run once the machine is idle (slim and quiet twice, as a block ABBA or BAAB by
 turns); the table quotes medians, and a ratio of two chains is the median of the rounds' ratios. Then each chain runs at half of Roadside's peak rate (wrk
-paced with delay()) to measure the latency a server adds at a sane load. Each server's peak
-RSS (sampled every 100 ms) and CPU (share of one core) are taken while it is under load.
+paced with delay()) to measure the latency a server adds at a sane load: each Roadside chain at
+half of its own peak, beside the direct call at the same rate. Each server's peak RSS (sampled
+every 100 ms) and CPU (share of one core) are taken while it is under load. Last, a connection
+sweep loads the roadside chain with BENCH_SWEEP connections (1,16,64,256): req/s, p99, errors
+and RSS.
 
 Environment: BENCH_SECONDS (8), BENCH_ROUNDS (3), BENCH_CONNECTIONS (16), BENCH_THREADS (2),
-BENCH_DIR (build/bench).
+BENCH_SWEEP (1,16,64,256), BENCH_DIR (build/bench).
 """
 import json
 import os
@@ -38,6 +42,8 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+SWEEP = [int(n) for n in os.environ.get("BENCH_SWEEP", "1,16,64,256").split(",")]
+ROADSIDE_CHAINS = ("roadside", "slim", "full-ec", "slim-ec")
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -191,9 +197,10 @@ def wrk(url, headers, script, seconds, connections=CONNECTIONS, threads=THREADS,
 
 # --- the chains ------------------------------------------------------------------------------
 
-def start_testbed(roadside, d, variant=None, env=None):
+def start_testbed(roadside, d, variant=None, env=None, ecdsa=False):
     inst = os.path.join(d, "instance")
-    subprocess.run([roadside, "testbed", "init", "--dir", inst, "--servers", "2"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([roadside, "testbed", "init", "--dir", inst, "--servers", "2"] + (["--ecdsa"] if ecdsa else []), check=True,
+                   stdout=subprocess.DEVNULL)
     if variant:  # the servers' own configuration files say which variant they run
         for s in json.load(open(os.path.join(inst, "instance.json")))["servers"]:
             with open(s["config"], "a") as f:
@@ -341,7 +348,15 @@ def main():
     up, inst, roadside_groups, service = start_testbed(roadside, d, "full")
     nginx_procs = []
     base_up = slim_up = quiet_up = None
+    ec_ups = []
     try:
+        # The same two variants with EC P-256 keys (signing, authentication, TLS) in place of RSA 2048.
+        ec = {}
+        for name, variant in (("full-ec", "full"), ("slim-ec", "slim")):
+            os.makedirs(os.path.join(d, name))
+            ec_up, ec_inst, ec_groups, _ = start_testbed(roadside, os.path.join(d, name), variant, ecdsa=True)
+            ec_ups.append(ec_up)
+            ec[name] = (ec_inst, {name + " " + k: v for k, v in ec_groups.items()})
         # The same binary as variant slim (no message log), an instance of its own.
         os.makedirs(os.path.join(d, "slim"))
         slim_up, slim_inst, slim_groups, _ = start_testbed(roadside, os.path.join(d, "slim"), "slim")
@@ -370,6 +385,9 @@ def main():
             "quiet": (f"http://{quiet_inst['servers'][0]['client_http']}/r1/{provider_subsystem}/bytes",
                       ["X-Road-Client: " + client_subsystem], quiet_groups),
         }
+        for name, (ec_inst, ec_groups) in ec.items():
+            chains[name] = (f"http://{ec_inst['servers'][0]['client_http']}/r1/{provider_subsystem}/bytes",
+                            ["X-Road-Client: " + client_subsystem], ec_groups)
         if baseline:
             chains["baseline"] = (f"http://{base_inst['servers'][0]['client_http']}/r1/{provider_subsystem}/bytes",
                                   ["X-Road-Client: " + client_subsystem], base_groups)
@@ -413,16 +431,35 @@ def main():
 
         med = {k: {m: statistics.median(x[m] for x in v) for m in ("rps", "p50", "p99")} for k, v in results.items()}
 
-        # Half of Roadside's peak rate, the same offered load on every chain.
-        paced = {}
+        # Half of each chain's peak rate (direct and nginx at Roadside's), with the direct call at
+        # the same rate beside it: the p99 a chain adds is its p99 less the direct call's.
+        paced = {}  # (chain, req) -> wrk result at half of the chain's peak
+        paced_direct = {}  # (chain, req) -> the direct call's at that rate
         pace_connections = 8
-        for req, (suffix, script) in requests.items():
-            rate = med[("roadside", req)]["rps"] / 2
+
+        def pace(base, headers, script, req, rate):
             delay_ms = max(0.0, pace_connections * 1000.0 / rate - med[("direct", req)]["p50"])
+            settle()
+            return wrk(base, headers, script, SECONDS, connections=pace_connections, threads=1,
+                       env={"BENCH_DELAY_MS": f"{delay_ms:.3f}"})
+
+        for req, (suffix, script) in requests.items():
             for chain, (base, headers, _) in chains.items():
-                res = wrk(base + suffix, headers, script, SECONDS, connections=pace_connections, threads=1,
-                          env={"BENCH_DELAY_MS": f"{delay_ms:.3f}"})
-                paced[(chain, req)] = res
+                own = chain if chain in ROADSIDE_CHAINS else "roadside"
+                rate = med[(own, req)]["rps"] / 2
+                paced[(chain, req)] = pace(base + suffix, headers, script, req, rate)
+                if chain in ROADSIDE_CHAINS:
+                    paced_direct[(chain, req)] = pace(service + suffix, [], script, req, rate)
+
+        # The connection sweep: the full variant (RSA) at 1, 16, 64 and 256 connections.
+        sweep = {}  # (connections, req) -> (wrk result, peak RSS KiB of the two servers)
+        base, headers, groups = chains["roadside"]
+        for req, (suffix, script) in requests.items():
+            for n in SWEEP:
+                settle()
+                with Sampler(groups) as s:
+                    res = wrk(base + suffix, headers, script, SECONDS, connections=n, threads=min(THREADS, n))
+                sweep[(n, req)] = (res, max(s.peak.values()))
 
         print()
         print(f"bench/exchange: {ROUNDS} rounds x {SECONDS} s, {CONNECTIONS} connections, {THREADS} wrk threads; "
@@ -436,12 +473,33 @@ def main():
                 print(f"| {req:11} | {chain:8} | {m['rps']:7.0f} | {m['p50']:7.2f} | {m['p99']:7.2f} | "
                       f"{p['rps']:7.0f}, {p['p50']:6.2f}, {p['p99']:6.2f}{'':17} |")
         print()
-        print("| request     | Roadside/nginx req/s (target >= 0.5) | p99 added by Roadside at 50% of its peak (target <= 5 ms) |")
-        print("|-------------|--------------------------------------|------------------------------------------------------------|")
+        print("Each Roadside chain against nginx (targets: Roadside/nginx >= 0.5, p99 added at 50% of the chain's peak <= 5 ms,")
+        print("CPU per message per server <= 150 µs for GET 1 KiB; a chain's CPU is its two servers' over the messages, halved).")
+        print()
+        print("| request     | chain    | keys | variant |   req/s | Roadside/nginx | p99 added at 50% ms | CPU µs/msg/server |")
+        print("|-------------|----------|------|---------|--------:|---------------:|--------------------:|------------------:|")
         for req in requests:
-            ratio = med[("roadside", req)]["rps"] / med[("nginx", req)]["rps"]
-            added = paced[("roadside", req)]["p99"] - paced[("direct", req)]["p99"]
-            print(f"| {req:11} | {ratio:36.2f} | {added:55.2f} ms |")
+            for chain in ROADSIDE_CHAINS:
+                groups = chains[chain][2]
+                ratio = statistics.median(r["rps"] / n["rps"] for r, n in zip(results[(chain, req)], results[("nginx", req)]))
+                added = paced[(chain, req)]["p99"] - paced_direct[(chain, req)]["p99"]
+                per_server = sum(statistics.median(cpu_per_msg[(g, req)]) for g in groups) / len(groups)
+                keys = "EC" if chain.endswith("-ec") else "RSA"
+                variant = "slim" if chain.startswith("slim") else "full"
+                print(f"| {req:11} | {chain:8} | {keys:4} | {variant:7} | {med[(chain, req)]['rps']:7.0f} | {ratio:14.2f} | "
+                      f"{added:19.2f} | {per_server:17.0f} |")
+        print()
+        print(f"Connection sweep, roadside (variant full, RSA), {SECONDS} s each:")
+        print()
+        print("| request     | connections |   req/s |  p50 ms |  p99 ms | errors | peak RSS MiB (either server) |")
+        print("|-------------|------------:|--------:|--------:|--------:|--------|-----------------------------:|")
+        for req in requests:
+            for n in SWEEP:
+                res, rss = sweep[(n, req)]
+                errors = f"{res['non2xx']} non-2xx" if res["non2xx"] else ""
+                errors += ("; " if errors else "") + res["socket_errors"] if res["socket_errors"] else ""
+                print(f"| {req:11} | {n:11} | {res['rps']:7.0f} | {res['p50']:7.2f} | {res['p99']:7.2f} | "
+                      f"{errors or 'none':6} | {rss / 1024:28.1f} |")
         print()
         print("The message log's cost: roadside runs variant full (every message logged, time-stamped, archived), "
               "slim none of it.")
@@ -476,7 +534,7 @@ def main():
                 p.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 p.kill()
-        for u in (up, base_up, slim_up, quiet_up):
+        for u in [up, base_up, slim_up, quiet_up] + ec_ups:
             if u is None:
                 continue
             u.send_signal(signal.SIGTERM)
