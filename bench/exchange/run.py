@@ -465,13 +465,13 @@ def main():
         print(f"bench/exchange: {ROUNDS} rounds x {SECONDS} s, {CONNECTIONS} connections, {THREADS} wrk threads; "
               f"{os.cpu_count()} CPUs; medians")
         print()
-        print(f"| request     | chain    |   req/s |  p50 ms |  p99 ms | at 50% of Roadside peak: req/s, p50, p99 ms |")
-        print(f"|-------------|----------|--------:|--------:|--------:|---------------------------------------------|")
+        print(f"| request     | chain    |   req/s |  p50 ms |  p99 ms | at 50% of the chain's peak (direct, nginx, quiet: of roadside's): req/s, p50, p99 ms |")
+        print(f"|-------------|----------|--------:|--------:|--------:|------------------------------------------------------------------------------------|")
         for req in requests:
             for chain in chains:
                 m, p = med[(chain, req)], paced[(chain, req)]
                 print(f"| {req:11} | {chain:8} | {m['rps']:7.0f} | {m['p50']:7.2f} | {m['p99']:7.2f} | "
-                      f"{p['rps']:7.0f}, {p['p50']:6.2f}, {p['p99']:6.2f}{'':17} |")
+                      f"{p['rps']:7.0f}, {p['p50']:6.2f}, {p['p99']:6.2f}{'':58} |")
         print()
         print("Each Roadside chain against nginx (targets: Roadside/nginx >= 0.5, p99 added at 50% of the chain's peak <= 5 ms,")
         print("CPU per message per server <= 150 µs for GET 1 KiB; a chain's CPU is its two servers' over the messages, halved).")

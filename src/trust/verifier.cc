@@ -142,10 +142,10 @@ Result<VerifiedSignature> check_signer(const xml::XadesSignature& sig, const glo
 // Batch signatures whose core validation passed, by a digest of the signature document and
 // the hash chain result it signs: every message of a batch carries both, the same, so the
 // parse and the XML-DSig check are done once per batch. Each entry holds a parsed document
-// (tens of KiB); 64 cover the batches of the last moments from every peer.
+// (tens of KiB); 16 cover the batches in flight (a peer's key signs at most one per window).
 using VerifiedBatches = BoundedCache<std::shared_ptr<const xml::XadesSignature>>;
 VerifiedBatches& verified_batches() {
-  static auto* cache = new VerifiedBatches(64);  // never destroyed: used until exit
+  static auto* cache = new VerifiedBatches(16);  // never destroyed: used until exit
   return *cache;
 }
 
