@@ -76,7 +76,8 @@ void BatchSigner::drain(const std::string& key_id) {
         q.running = false;
         return;
       }
-      if (started < q.next_start) {  // more came while the last batch was signed: wait for the window
+      // More came while the last batch was signed: they wait for the window, unless they fill a batch.
+      if (started < q.next_start && q.jobs.size() < max_batch_) {
         start_drain(key_id, q);
         return;
       }

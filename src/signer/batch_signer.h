@@ -1,11 +1,12 @@
 // Signs messages as X-Road's batch signer does: requests for the same key that arrive while
 // a signature is being made wait, and the next signature covers all of them at once (a hash
-// tree over the messages, each getting its own chain; sign_batch). A lone message is signed
-// at once. Under load, signatures for one key start at most once per window: the last
-// batch's signing time (the private-key operation and the document) times
-// `BatchWindow::per_signature`, at most `BatchWindow::max`. What arrives within the window
-// waits for the next signature, so one private-key operation serves many messages and
-// signing takes at most about a tenth of a core per key, at the cost of up to 2 ms of latency.
+// tree over the messages, each getting its own chain; sign_batch). Signatures for one key
+// start at most once per window: the last batch's signing time (the private-key operation
+// and the document) times `BatchWindow::per_signature`, at most `BatchWindow::max`. A message
+// that comes after the window is signed at once; one that comes within it waits for the next
+// signature (unless `max_batch` are waiting), so under load one private-key operation serves
+// many messages and signing takes at most about a tenth of a core per key, at the cost of up
+// to 2 ms of latency.
 //
 //   roadside_signatures_total        private-key signatures made
 //   roadside_signed_messages_total   messages those signatures cover

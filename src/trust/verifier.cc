@@ -142,8 +142,10 @@ Result<VerifiedSignature> check_signer(const xml::XadesSignature& sig, const glo
 // Batch signatures whose core validation passed, by a digest of the signature document and
 // the hash chain result it signs: every message of a batch carries both, the same, so the
 // parse and the XML-DSig check are done once per batch. Each entry holds a parsed document
-// (tens of KiB); 16 cover the batches in flight (a peer's key signs at most one per window).
+// (tens of KiB); 16 cover the batches in flight from a few peers (Roadside's signer makes at
+// most one a window per key). Entries are forgotten in no order: many peers only cost misses.
 using VerifiedBatches = BoundedCache<std::shared_ptr<const xml::XadesSignature>>;
+constexpr std::size_t kMaxKeptSignatureBytes = 32 * 1024;
 VerifiedBatches& verified_batches() {
   static auto* cache = new VerifiedBatches(16);  // never destroyed: used until exit
   return *cache;
@@ -165,10 +167,13 @@ class XRoadTrust final : public Trust {
     ROADSIDE_TRY(xml::XadesSignature parsed, xml::XadesSignature::parse(signature));
     ROADSIDE_TRY_STATUS(check_coverage(parsed, message));
     ROADSIDE_TRY_STATUS(verify_core_of(parsed, message));
-    if (!parsed.is_batch()) return check_signer(parsed, trust, check);
-    auto sig = std::make_shared<const xml::XadesSignature>(std::move(parsed));
-    verified_batches().add(std::move(key), sig);
-    return check_signer(*sig, trust, check);
+    ROADSIDE_TRY(VerifiedSignature verified, check_signer(parsed, trust, check));
+    // Kept only once its signer is trusted (no peer fills the cache with a throwaway key), and
+    // only when small: X-Road's batch signatures are a few KiB.
+    if (parsed.is_batch() && !key.empty() && signature.size() <= kMaxKeptSignatureBytes) {
+      verified_batches().add(std::move(key), std::make_shared<const xml::XadesSignature>(std::move(parsed)));
+    }
+    return verified;
   }
   Result<CertificateStatus> verify_certificate(const crypto::Certificate& cert,
                                                const std::vector<crypto::Certificate>& extra_intermediates,

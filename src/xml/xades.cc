@@ -344,13 +344,15 @@ Status XadesSignature::verify_core(const PartResolver& resolve, const PartOpener
     if (!known_digest(ref.digest_method)) return invalid("unsupported digest method " + ref.digest_method);
   }
   // The signature value over the canonical SignedInfo, then what SignedInfo says.
-  ROADSIDE_TRY(std::string signed_info, c14n_subtree(doc, static_cast<xmlNode*>(signed_info_node_), signed_info_c14n_));
-  if (!crypto::verify_xmldsig(signing_cert, signature_method, signed_info, signature_value).ok()) {
+  // A canonicalization libxml2 refuses (a relative namespace URI, say) is the peer's document.
+  auto signed_info = c14n_subtree(doc, static_cast<xmlNode*>(signed_info_node_), signed_info_c14n_);
+  if (!signed_info.ok()) return invalid("SignedInfo cannot be canonicalized");
+  if (!crypto::verify_xmldsig(signing_cert, signature_method, *signed_info, signature_value).ok()) {
     return invalid("the signature value does not verify with the signing certificate's key");
   }
-  ROADSIDE_TRY(std::string props,
-               c14n_subtree(doc, static_cast<xmlNode*>(signed_properties_node_), signed_properties_c14n_));
-  ROADSIDE_TRY(std::string props_digest, crypto::digest(signed_properties_reference_.digest_method, props));
+  auto props = c14n_subtree(doc, static_cast<xmlNode*>(signed_properties_node_), signed_properties_c14n_);
+  if (!props.ok()) return invalid("the SignedProperties cannot be canonicalized");
+  ROADSIDE_TRY(std::string props_digest, crypto::digest(signed_properties_reference_.digest_method, *props));
   if (props_digest != signed_properties_reference_.digest) {
     return invalid("the digest of " + signed_properties_reference_.uri + " does not match its reference");
   }

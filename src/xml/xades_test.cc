@@ -247,6 +247,17 @@ TEST_F(XadesMalformed, TransformsOtherThanOneCanonicalizationAreRefused) {
   expect_malformed(exc_with(many + "\"/>"), "too many inclusive namespace prefixes");
 }
 
+// A SignedInfo libxml2 cannot canonicalize (a relative namespace URI) is the peer's invalid
+// signature, not this server's internal error.
+TEST_F(XadesMalformed, ASignedInfoThatCannotBeCanonicalizedIsAnInvalidSignature) {
+  auto sig = XadesSignature::parse(replaced("<ds:SignedInfo>", "<ds:SignedInfo xmlns:x=\"relative\">"));
+  ASSERT_TRUE(sig.ok()) << sig.error().to_string();
+  auto st = sig->verify_core(parts({{"/message.xml", "m"}}));
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().fault_code(), "invalid_signature_value") << st.error().to_string();
+  EXPECT_NE(st.error().detail().find("cannot be canonicalized"), std::string::npos) << st.error().detail();
+}
+
 // Core validation takes what X-Road signs with only: SHA-2 digests, RSA PKCS#1 v1.5 and ECDSA.
 TEST(Xades, SignatureMethodsXRoadDoesNotUseAreRefused) {
   const Signer s = make_signer(crypto::KeyType::rsa2048);
