@@ -496,8 +496,7 @@ def main():
         for req in requests:
             for n in SWEEP:
                 res, rss = sweep[(n, req)]
-                errors = f"{res['non2xx']} non-2xx" if res["non2xx"] else ""
-                errors += ("; " if errors else "") + res["socket_errors"] if res["socket_errors"] else ""
+                errors = "; ".join(e for e in (f"{res['non2xx']} non-2xx" if res["non2xx"] else "", res["socket_errors"]) if e)
                 print(f"| {req:11} | {n:11} | {res['rps']:7.0f} | {res['p50']:7.2f} | {res['p99']:7.2f} | "
                       f"{errors or 'none':6} | {rss / 1024:28.1f} |")
         print()

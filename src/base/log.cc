@@ -73,8 +73,8 @@ constexpr std::chrono::seconds kAccessFlushEvery{1};
 struct Loggers {
   std::shared_ptr<spdlog::logger> main;   // flushes every line
   std::shared_ptr<spdlog::logger> audit;  // flushes every line
-  // The main stream's sink. It flushes every line until init() starts the periodic flush, and
-  // none after: its lines then go out with the next line of the main log or the audit log on
+  // Access lines, on the main stream's sink. It flushes every line until init() starts the
+  // periodic flush, and none after: its lines then go out with the next line of the main log or the audit log on
   // stdout, or at most kAccessFlushEvery later.
   std::shared_ptr<spdlog::logger> access;
   spdlog::sink_ptr stdout_sink;

@@ -57,7 +57,7 @@ using BitStringPtr = std::unique_ptr<ASN1_BIT_STRING, Deleter<ASN1_BIT_STRING, A
 // The digests X-Road's csr-signature-digest-algorithm may name (SHA-1 is not among them).
 const EVP_MD* csr_digest(std::string_view uri) {
   if (uri == kSha256Uri) return EVP_sha256();
-  if (uri == "http://www.w3.org/2001/04/xmldsig-more#sha384") return EVP_sha384();
+  if (uri == kSha384Uri) return EVP_sha384();
   if (uri == kSha512Uri) return EVP_sha512();
   return nullptr;
 }

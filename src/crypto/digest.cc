@@ -17,7 +17,7 @@ using detail::digest;
 const EVP_MD* digest_for(std::string_view uri) {
   if (uri == kSha512Uri) return EVP_sha512();
   if (uri == kSha256Uri) return EVP_sha256();
-  if (uri == "http://www.w3.org/2001/04/xmldsig-more#sha384") return EVP_sha384();
+  if (uri == kSha384Uri) return EVP_sha384();
   if (uri == kSha1Uri) return EVP_sha1();
   if (uri == "http://www.w3.org/2001/04/xmldsig-more#sha224") return EVP_sha224();
   return nullptr;

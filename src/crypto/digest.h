@@ -13,6 +13,7 @@ namespace roadside::crypto {
 // XML-DSig / XML-Enc digest algorithm URIs X-Road uses.
 inline constexpr std::string_view kSha1Uri = "http://www.w3.org/2000/09/xmldsig#sha1";
 inline constexpr std::string_view kSha256Uri = "http://www.w3.org/2001/04/xmlenc#sha256";
+inline constexpr std::string_view kSha384Uri = "http://www.w3.org/2001/04/xmldsig-more#sha384";
 inline constexpr std::string_view kSha512Uri = "http://www.w3.org/2001/04/xmlenc#sha512";
 
 // The digest of `data` by algorithm URI (SHA-1, SHA-224 (xmldsig-more#sha224: X-Road's anchor

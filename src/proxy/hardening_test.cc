@@ -251,11 +251,14 @@ TEST(JavaPeersLargeRestBody, ASpooledBodyVerifiesAgainstXRoadsOwnSignature) {
   auto verified = trust::verify_signed_message(*sig, m.signed_message(), *shared, {client, sig->signing_time});
   EXPECT_TRUE(verified.ok()) << verified.error().to_string();
 
-  // A changed byte in the spool file is caught.
+  // A changed byte in the spool file is caught (a message of its own: a message keeps its
+  // body's digests once taken).
   auto other = net::SpoolFile::create(dir.path());
   ASSERT_TRUE((*other)->append("{\"test\":false}").ok());
-  m.body = net::Payload(*other, 0, 14);
-  auto tampered = trust::verify_signed_message(*sig, m.signed_message(), *shared, {client, sig->signing_time});
+  TransportMessage changed;
+  changed.message = m.message;
+  changed.body = net::Payload(*other, 0, 14);
+  auto tampered = trust::verify_signed_message(*sig, changed.signed_message(), *shared, {client, sig->signing_time});
   ASSERT_FALSE(tampered.ok());
   EXPECT_EQ(tampered.error().fault_code(), "invalid_signature_value");
 }

@@ -54,22 +54,10 @@ std::optional<Result<std::string>> TransportMessage::part_digest(std::string_vie
   return payload_digest(*p, method);
 }
 
-std::optional<xml::PartReader> TransportMessage::open_part(std::string_view uri) const {
-  const net::Payload* p = payload_of(uri);
-  if (!p || p->in_memory()) return std::nullopt;
-  return [payload = *p, offset = std::uint64_t{0}](char* buf, std::size_t n) mutable -> long {
-    auto got = payload.read_at(offset, std::span<char>(buf, n));
-    if (!got.ok()) return -1;
-    offset += *got;
-    return static_cast<long>(*got);
-  };
-}
-
 trust::SignedMessage TransportMessage::signed_message() const {
   trust::SignedMessage sm{[this](std::string_view uri) { return part(uri); }, part_uris(), signature.hash_chain_result,
                           signature.hash_chain};
   sm.part_digests = [this](std::string_view uri, std::string_view method) { return part_digest(uri, method); };
-  sm.part_streams = [this](std::string_view uri) { return open_part(uri); };
   return sm;
 }
 

@@ -46,10 +46,7 @@ struct TransportMessage {
   // The digest of a part by URI and digest method, a spooled body or attachment read in pieces.
   std::optional<Result<std::string>> part_digest(std::string_view uri, std::string_view method) const;
   std::vector<std::string> part_uris() const;
-  // A reader of a part that part() does not hold (a spooled body or attachment), for the
-  // signature verifier.
-  std::optional<xml::PartReader> open_part(std::string_view uri) const;
-  // The message as the signature verifier takes it: parts, digests and readers, batch or
+  // The message as the signature verifier takes it: parts and digests, batch or
   // single signature alike. Valid while this message lives.
   trust::SignedMessage signed_message() const;
   // The SHA-512 digests of attachment1..N (the REST body or the SOAP attachments), for the signer.

@@ -98,24 +98,10 @@ Status verify_core_of(const xml::XadesSignature& sig, const SignedMessage& m) {
       return std::nullopt;
     };
   }
-  return sig.verify_core(resolve, sig.is_batch() ? xml::PartOpener() : m.part_streams);
+  return sig.verify_core(resolve, sig.is_batch() ? xml::PartDigester() : m.part_digests);
 }
 
 // Obligations 5 and 3, which hold for the signature whatever message it came with.
-Result<VerifiedSignature> check_signer(const xml::XadesSignature& sig, const globalconf::SharedParameters& trust,
-                                       const SignerCheck& check);
-
-}  // namespace
-
-Result<VerifiedSignature> verify_signed_message(const xml::XadesSignature& sig, const SignedMessage& m,
-                                                const globalconf::SharedParameters& trust, const SignerCheck& check) {
-  ROADSIDE_TRY_STATUS(check_coverage(sig, m));
-  ROADSIDE_TRY_STATUS(verify_core_of(sig, m));
-  return check_signer(sig, trust, check);
-}
-
-namespace {
-
 Result<VerifiedSignature> check_signer(const xml::XadesSignature& sig, const globalconf::SharedParameters& trust,
                                        const SignerCheck& check) {
   // Obligation 5: the signer's certificate, its chain and its OCSP status.
@@ -139,7 +125,18 @@ Result<VerifiedSignature> check_signer(const xml::XadesSignature& sig, const glo
   return VerifiedSignature{std::move(member), ca, status.ocsp};
 }
 
-// Batch signatures whose core validation passed, by a digest of the signature document and
+}  // namespace
+
+Result<VerifiedSignature> verify_signed_message(const xml::XadesSignature& sig, const SignedMessage& m,
+                                                const globalconf::SharedParameters& trust, const SignerCheck& check) {
+  ROADSIDE_TRY_STATUS(check_coverage(sig, m));
+  ROADSIDE_TRY_STATUS(verify_core_of(sig, m));
+  return check_signer(sig, trust, check);
+}
+
+namespace {
+
+// Batch signatures that verified, by a digest of the signature document and
 // the hash chain result it signs: every message of a batch carries both, the same, so the
 // parse and the XML-DSig check are done once per batch. Each entry holds a parsed document
 // (tens of KiB); 16 cover the batches in flight from a few peers (Roadside's signer makes at
@@ -165,9 +162,7 @@ class XRoadTrust final : public Trust {
       }
     }
     ROADSIDE_TRY(xml::XadesSignature parsed, xml::XadesSignature::parse(signature));
-    ROADSIDE_TRY_STATUS(check_coverage(parsed, message));
-    ROADSIDE_TRY_STATUS(verify_core_of(parsed, message));
-    ROADSIDE_TRY(VerifiedSignature verified, check_signer(parsed, trust, check));
+    ROADSIDE_TRY(VerifiedSignature verified, verify_signed_message(parsed, message, trust, check));
     // Kept only once its signer is trusted (no peer fills the cache with a throwaway key), and
     // only when small: X-Road's batch signatures are a few KiB.
     if (parsed.is_batch() && !key.empty() && signature.size() <= kMaxKeptSignatureBytes) {

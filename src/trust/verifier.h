@@ -32,12 +32,10 @@ struct SignedMessage {
   // A message log may keep a message without its attachments; their digests are then taken
   // from the signature unchecked.
   bool allow_missing_parts = false;
-  // When set, the digests of parts by URI and method, in place of `parts` for the hash chain
-  // (parts kept in spool files).
+  // When set, the digests of parts by URI and method, in place of `parts` (parts kept in spool
+  // files), for the hash chain and for a single message's signature that references them
+  // directly (X-Road signs a REST body as its own reference).
   xml::PartDigester part_digests;
-  // When set, readers of parts that `parts` does not hold, for a single message's signature
-  // that references them directly (X-Road signs a REST body as its own reference).
-  xml::PartOpener part_streams;
 };
 
 struct SignerCheck {

@@ -36,12 +36,6 @@ using PartResolver = std::function<std::optional<std::string>(std::string_view u
 // as bytes: std::nullopt when there is no such part.
 using PartDigester = std::function<std::optional<Result<std::string>>(std::string_view uri, std::string_view method)>;
 
-// Reads a part in pieces, for parts too large to hand over as bytes: each call fills up to
-// `n` bytes of `buf` and returns how many (0 at the end, -1 on a read error).
-using PartReader = std::function<long(char* buf, std::size_t n)>;
-// A reader of a part by its URI, or std::nullopt when it has no such part to stream.
-using PartOpener = std::function<std::optional<PartReader>(std::string_view uri)>;
-
 struct HashChainCheck {
   // When set, every DataRef's digest is checked against its part, and every URI in
   // `all_inputs` must be referenced by some DataRef.

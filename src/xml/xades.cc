@@ -1,12 +1,10 @@
 #include "xml/xades.h"
 
 #include <cstring>
-#include <mutex>
 #include <set>
 
 #include <libxml/c14n.h>
 #include <libxml/tree.h>
-#include <libxml/valid.h>
 #include <openssl/bn.h>
 
 #include "base/clock.h"
@@ -52,21 +50,20 @@ Result<std::string> algorithm_of(const Element& e) {
 
 bool known_c14n(std::string_view uri) { return uri == kC14n10Uri || uri == kExcC14nUri; }
 
-// Registers every Id attribute as an XML ID, refusing duplicates (a second element with
-// the SignedProperties' Id is how signature-wrapping attacks begin).
-Status register_ids(xmlDoc* doc, xmlNode* node, std::size_t& count) {
+// Refuses a document in which two elements have the same Id (a second element with the
+// SignedProperties' Id is how signature-wrapping attacks begin).
+Status check_ids(xmlDoc* doc, xmlNode* node, std::set<std::string>& seen, std::size_t& count) {
   for (xmlNode* n = node; n; n = n->next) {
     if (n->type != XML_ELEMENT_NODE) continue;
     if (++count > 100'000) return malformed("signature document has too many elements");
     for (xmlAttr* a = n->properties; a; a = a->next) {
       if (a->ns || std::strcmp(reinterpret_cast<const char*>(a->name), "Id") != 0) continue;
       xmlChar* v = xmlNodeListGetString(doc, a->children, 1);
-      const std::string id = v ? reinterpret_cast<const char*>(v) : "";
+      std::string id = v ? reinterpret_cast<const char*>(v) : "";
       xmlFree(v);
-      if (xmlGetID(doc, X(id))) return malformed("Id \"" + id + "\" appears twice");
-      if (!xmlAddID(nullptr, doc, X(id), a)) return malformed("Id \"" + id + "\" cannot be registered");
+      if (!seen.insert(id).second) return malformed("Id \"" + id + "\" appears twice");
     }
-    ROADSIDE_TRY_STATUS(register_ids(doc, n->children, count));
+    ROADSIDE_TRY_STATUS(check_ids(doc, n->children, seen, count));
   }
   return {};
 }
@@ -268,8 +265,9 @@ Result<XadesSignature> XadesSignature::parse(std::string_view xml) {
   if (auto up = qp.child("UnsignedProperties")) ROADSIDE_TRY_STATUS(parse_unsigned_properties(*up, out));
 
   auto* native = static_cast<xmlDoc*>(doc.native().get());
+  std::set<std::string> ids;
   std::size_t count = 0;
-  ROADSIDE_TRY_STATUS(register_ids(native, xmlDocGetRootElement(native), count));
+  ROADSIDE_TRY_STATUS(check_ids(native, xmlDocGetRootElement(native), ids, count));
   out.doc_ = doc.native();
   out.signature_node_ = const_cast<void*>(sig.native());
   out.signed_info_node_ = const_cast<void*>(parts[0].native());
@@ -305,36 +303,27 @@ Result<std::string> c14n_subtree(xmlDoc* doc, xmlNode* top, const XadesC14n& how
 
 // What X-Road signs with: SHA-2 digests, RSA PKCS#1 v1.5 and ECDSA signatures.
 bool known_digest(std::string_view uri) {
-  return uri == crypto::kSha256Uri || uri == "http://www.w3.org/2001/04/xmldsig-more#sha384" ||
-         uri == crypto::kSha512Uri;
+  return uri == crypto::kSha256Uri || uri == crypto::kSha384Uri || uri == crypto::kSha512Uri;
 }
 bool known_signature_method(std::string_view uri) {
   return uri == crypto::kRsaSha256Uri || uri == crypto::kRsaSha384Uri || uri == crypto::kRsaSha512Uri ||
          uri == crypto::kEcdsaSha256Uri || uri == crypto::kEcdsaSha384Uri || uri == crypto::kEcdsaSha512Uri;
 }
 
-// The digest of a data part: its bytes from `resolve`, or read in pieces through `open`.
-Result<std::string> part_digest(const XadesReference& ref, const PartResolver& resolve, const PartOpener& open) {
+// The digest of a data part: from `digest`, else of the bytes `resolve` gives.
+Result<std::string> part_digest(const XadesReference& ref, const PartResolver& resolve, const PartDigester& digest) {
+  if (digest) {
+    if (auto d = digest(ref.uri, ref.digest_method)) return std::move(*d);
+  }
   if (resolve) {
     if (auto data = resolve(ref.uri)) return crypto::digest(ref.digest_method, *data);
   }
-  std::optional<PartReader> reader;
-  if (open) reader = open(ref.uri);
-  if (!reader) return invalid("reference " + ref.uri + " names a part the message does not have");
-  ROADSIDE_TRY(crypto::Hasher hasher, crypto::Hasher::create(ref.digest_method));
-  std::string buffer(64 * 1024, '\0');
-  for (;;) {
-    const long n = (*reader)(buffer.data(), buffer.size());
-    if (n < 0) return invalid("part " + ref.uri + " cannot be read");
-    if (n == 0) break;
-    hasher.update(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
-  }
-  return hasher.finish();
+  return invalid("reference " + ref.uri + " names a part the message does not have");
 }
 
 }  // namespace
 
-Status XadesSignature::verify_core(const PartResolver& resolve, const PartOpener& open) const {
+Status XadesSignature::verify_core(const PartResolver& resolve, const PartDigester& digest) const {
   auto* doc = static_cast<xmlDoc*>(doc_.get());
   if (!known_signature_method(signature_method)) return invalid("unsupported signature method " + signature_method);
   if (!known_digest(signed_properties_reference_.digest_method)) {
@@ -357,7 +346,7 @@ Status XadesSignature::verify_core(const PartResolver& resolve, const PartOpener
     return invalid("the digest of " + signed_properties_reference_.uri + " does not match its reference");
   }
   for (const auto& ref : references) {
-    ROADSIDE_TRY(std::string actual, part_digest(ref, resolve, open));
+    ROADSIDE_TRY(std::string actual, part_digest(ref, resolve, digest));
     if (actual != ref.digest) return invalid("the digest of " + ref.uri + " does not match its reference");
   }
   return {};

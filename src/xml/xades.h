@@ -8,7 +8,7 @@
 // and extracts what the later checks need; verify_core() does XML-DSig core validation for
 // this profile (libxml2's canonicalizer, OpenSSL's digests and signatures), which never reads
 // a file or the network: every data reference resolves through the caller's PartResolver or
-// PartOpener. build_xades() writes a document as X-Road's SignatureXmlBuilder does.
+// PartDigester. build_xades() writes a document as X-Road's SignatureXmlBuilder does.
 #pragma once
 
 #include <chrono>
@@ -72,17 +72,16 @@ class XadesSignature {
   // The single reference to a hash-chain result, if this is a batch signature.
   bool is_batch() const { return references.size() == 1 && references.front().uri == "/sig-hashchainresult.xml"; }
 
-  // XML-DSig core validation: every reference's digest, then the signature value over the
-  // canonical SignedInfo with the KeyInfo certificate's key. Data references resolve
-  // through `resolve`, or, for parts it does not hold (a body in a spool file), are read in
-  // pieces through `open` while they are digested. errc::invalid_signature_value when
-  // something does not verify.
-  Status verify_core(const PartResolver& resolve, const PartOpener& open = {}) const;
+  // XML-DSig core validation: the signature value over the canonical SignedInfo with the
+  // KeyInfo certificate's key, then every reference's digest. A data reference's digest comes
+  // from `digest` when set (a body in a spool file is read there, once), else from the bytes
+  // `resolve` gives. errc::invalid_signature_value when something does not verify.
+  Status verify_core(const PartResolver& resolve, const PartDigester& digest = {}) const;
 
  private:
   friend Result<std::string> add_signature_timestamp(std::string_view xml, std::string_view token_der);
   explicit XadesSignature(crypto::Certificate cert) : signing_cert(std::move(cert)) {}
-  std::shared_ptr<void> doc_;  // xmlDoc*, its Id attributes registered
+  std::shared_ptr<void> doc_;  // xmlDoc*
   void* signature_node_ = nullptr;
   void* signed_info_node_ = nullptr;
   void* signed_properties_node_ = nullptr;
