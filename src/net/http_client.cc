@@ -1,19 +1,16 @@
 #include "net/http_client.h"
 
-#include <poll.h>
-
 #include <atomic>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
-#include <boost/asio/ssl/stream.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -21,10 +18,11 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-
 #include <openssl/ssl.h>
+#include <poll.h>
 
 #include "net/errors.h"
+#include "net/tls_stream.h"
 
 namespace roadside::net {
 namespace {
@@ -109,7 +107,7 @@ struct HttpClient::Conn {
   tcp::socket& socket() { return tls ? tls->next_layer() : *plain; }
 
   std::optional<tcp::socket> plain;
-  std::optional<ssl::stream<tcp::socket>> tls;
+  std::optional<TlsStream> tls;
   boost::beast::flat_buffer buffer;
   PeerChain chain;
   std::chrono::steady_clock::time_point last_used;
@@ -131,6 +129,10 @@ asio::awaitable<error_code> exchange(Stream& stream, boost::beast::flat_buffer& 
   co_return rec;
 }
 
+// A body is moved through a buffer of this size: its pieces in files on the way out, the
+// response on the way in.
+constexpr std::size_t kBodyChunk = 16 * 1024;
+
 // send(): the head, the body from its pieces, then the response head and its body into `sink`.
 template <typename Stream>
 asio::awaitable<error_code> exchange_streamed(Stream& stream, boost::beast::flat_buffer& buffer, http::request<http::empty_body>& head,
@@ -140,8 +142,15 @@ asio::awaitable<error_code> exchange_streamed(Stream& stream, boost::beast::flat
   http::request_serializer<http::empty_body> serializer(head);
   auto [wec, wn] = co_await http::async_write_header(stream, serializer, kTuple);
   if (wec) co_return wec;
-  std::vector<char> chunk(64 * 1024);
+  std::vector<char> chunk;  // for pieces in files, and the response body (not held while the server works)
   for (const auto& piece : body) {
+    if (piece.in_memory()) {
+      auto [bec, bn] = co_await asio::async_write(stream, asio::buffer(piece.bytes()), kTuple);
+      if (bec) co_return bec;
+      dog.progress();
+      continue;
+    }
+    chunk.resize(kBodyChunk);
     for (std::uint64_t pos = 0; pos < piece.size();) {
       auto n = piece.read_at(pos, chunk);
       if (!n.ok() || *n == 0) {
@@ -159,6 +168,7 @@ asio::awaitable<error_code> exchange_streamed(Stream& stream, boost::beast::flat
   if (hec) co_return hec;
   if (check_head && !(sink_status = check_head(parser.get())).ok()) co_return asio::error::operation_aborted;
   dog.progress();
+  chunk.resize(kBodyChunk);
   while (!parser.is_done()) {
     parser.get().body().data = chunk.data();
     parser.get().body().size = chunk.size();
@@ -278,13 +288,18 @@ asio::awaitable<Result<std::unique_ptr<HttpClient::Conn>>> HttpClient::connect(U
   const TlsClientConfig tls_cfg = options_.tls.value_or(TlsClientConfig{});
   error_code ec;
   asio::ip::make_address(url.host, ec);
-  if (ec) SSL_set_tlsext_host_name(native, url.host.c_str());  // SNI only for names, not addresses
+  const bool is_name = static_cast<bool>(ec);
+  if (is_name) SSL_set_tlsext_host_name(native, url.host.c_str());  // SNI only for names, not addresses
   if (tls_cfg.verify_server && tls_cfg.verify_hostname) {
-    conn->tls->set_verify_callback(ssl::host_name_verification(url.host));
+    // The leaf must be for the URL's host: its DNS name or IP address.
+    const int set = is_name ? SSL_set1_host(native, url.host.c_str())
+                            : X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(native), url.host.c_str());
+    if (set != 1)
+      co_return Error(make_error_code(errc::tls_failed), "cannot check the server's name against " + url.host);
   }
   {
     Watchdog dog(conn->socket(), here, options_.connect_timeout);
-    auto [hec] = co_await conn->tls->async_handshake(ssl::stream_base::client, kTuple);
+    auto [hec] = co_await conn->tls->async_handshake(TlsStream::Side::client, kTuple);
     if (hec) {
       co_return Error(make_error_code(dog.fired() ? errc::connect_timeout : errc::tls_failed),
                       "TLS handshake with " + where + " failed: " + (dog.fired() ? "timed out" : hec.message()));

@@ -38,7 +38,7 @@ struct ClientOptions {
   std::chrono::milliseconds request_timeout{30'000};  // writing the request and reading the whole response
   std::size_t max_response_header_bytes = 64 * 1024;
   std::uint64_t max_response_body_bytes = 64 * 1024 * 1024;
-  std::size_t max_idle_per_host = 16;
+  std::size_t max_idle_per_host = 256;          // more idle connections to one host are closed
   std::chrono::milliseconds idle_keep{30'000};  // pooled connections older than this are closed
   std::optional<TlsClientConfig> tls;           // for https URLs; default: verify with system CAs
 };

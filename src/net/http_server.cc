@@ -1,18 +1,15 @@
 #include "net/http_server.h"
 
 #include <algorithm>
-
 #include <future>
 #include <map>
-
-#include <nlohmann/json.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -22,10 +19,12 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/version.hpp>
+#include <nlohmann/json.hpp>
 
 #include "base/log.h"
 #include "base/thread_annotations.h"
 #include "net/errors.h"
+#include "net/tls_stream.h"
 
 namespace roadside::net {
 namespace {
@@ -35,6 +34,9 @@ namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+// A request body is read through a buffer of this size (one TLS record): a slow client holds
+// no more than that.
+constexpr std::size_t kBodyChunk = 16 * 1024;
 
 bool is_disconnect(const error_code& ec) {
   return ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
@@ -349,7 +351,7 @@ class Session final : public SessionBase, public ServerExchange, public std::ena
       co_return true;
     } else {
       arm(server_->opts.limits.header_timeout);
-      auto [ec] = co_await stream_.async_handshake(ssl::stream_base::server, kTuple);
+      auto [ec] = co_await stream_.async_handshake(TlsStream::Side::server, kTuple);
       disarm();
       if (ec) {
         server_->reject_count("tls_handshake_failed");
@@ -525,7 +527,7 @@ asio::awaitable<void> HttpServer::Impl::accept_loop() {
     socket.set_option(tcp::no_delay(true), ep_ec);
     const std::uint64_t id = ++next_id;
     if (tls) {
-      start_session(self, std::make_shared<Session<ssl::stream<tcp::socket>>>(self, id, remote, std::move(socket), *tls));
+      start_session(self, std::make_shared<Session<TlsStream>>(self, id, remote, std::move(socket), *tls));
     } else {
       start_session(self, std::make_shared<Session<tcp::socket>>(self, id, remote, std::move(socket)));
     }
@@ -657,7 +659,7 @@ asio::awaitable<Result<std::string>> ServerExchange::read_body_all(std::size_t l
     co_return std::move(body->bytes());
   }
   std::string out;
-  std::vector<char> buf(64 * 1024);
+  std::vector<char> buf(kBodyChunk);
   while (true) {
     auto n = co_await read_body(buf);
     if (!n.ok()) co_return std::move(n).error();
@@ -674,7 +676,7 @@ asio::awaitable<Result<std::string>> ServerExchange::read_body_all(std::size_t l
 asio::awaitable<Result<Payload>> ServerExchange::read_body_payload(std::uint64_t limit, std::filesystem::path spool_dir,
                                                                    std::uint64_t in_memory_limit, BudgetShare* memory) {
   PayloadBuilder out(std::move(spool_dir), in_memory_limit);
-  std::vector<char> buf(64 * 1024);
+  std::vector<char> buf(kBodyChunk);
   while (true) {
     auto n = co_await read_body(buf);
     if (!n.ok()) co_return std::move(n).error();

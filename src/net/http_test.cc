@@ -1,6 +1,9 @@
 // The HTTP server and client against each other and against raw sockets, over loopback,
 // with real TLS certificates made for the test.
-#include <gtest/gtest.h>
+#include <atomic>
+#include <future>
+#include <limits>
+#include <thread>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -10,15 +13,11 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/asio/write.hpp>
-
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <atomic>
-#include <limits>
-#include <thread>
 
 #include "crypto/crypto.h"
 #include "net/errors.h"
@@ -707,6 +706,30 @@ TEST(HttpClient, ConnectionRefused) {
   auto r = loop.run(client.get("http://127.0.0.1:" + std::to_string(port) + "/"));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code(), errc::connect_failed);
+}
+
+// Under a load of many requests at once (the client proxy's towards one provider), every
+// connection goes back to the pool: the next wave opens none (a pool of 16 had each wave open
+// all but 16 again, with a TLS handshake each).
+TEST(HttpClient, KeepsAConnectionForEachRequestOfAWave) {
+  Loop loop;
+  TestServer srv(loop, options());
+  HttpClient client(loop.io.get_executor());
+  constexpr int kWave = 40;
+  const auto wave = [&] {
+    std::vector<std::future<Result<ClientResponse>>> sent;
+    for (int i = 0; i < kWave; ++i)
+      sent.push_back(asio::co_spawn(loop.io, client.get(srv.url("/slow")), asio::use_future));
+    for (auto& f : sent) {
+      auto r = f.get();
+      ASSERT_TRUE(r.ok()) << r.error().to_string();
+    }
+  };
+  wave();
+  EXPECT_EQ(client.connections_opened(), static_cast<std::size_t>(kWave));
+  EXPECT_EQ(client.idle_connections(), static_cast<std::size_t>(kWave));
+  wave();
+  EXPECT_EQ(client.connections_opened(), static_cast<std::size_t>(kWave));
 }
 
 TEST(HttpClient, APooledConnectionTheServerClosedIsNotUsed) {

@@ -250,6 +250,25 @@ Result<std::shared_ptr<ssl::context>> make_server_context(const TlsServerConfig&
   return ctx;
 }
 
+namespace {
+
+// The system's CAs, loaded once and shared by every client context that verifies with them
+// (each load of the bundle costs most of a MiB). Null when they cannot be loaded.
+X509_STORE* system_ca_store() {
+  static X509_STORE* const store = [] {
+    X509_STORE* made = X509_STORE_new();
+    if (made && X509_STORE_set_default_paths(made) != 1) {
+      X509_STORE_free(made);
+      made = nullptr;
+    }
+    ERR_clear_error();
+    return made;
+  }();
+  return store;
+}
+
+}  // namespace
+
 Result<std::shared_ptr<ssl::context>> make_client_context(const TlsClientConfig& cfg) {
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
   ROADSIDE_TRY_STATUS(base_setup(*ctx));
@@ -258,7 +277,10 @@ Result<std::shared_ptr<ssl::context>> make_client_context(const TlsClientConfig&
   if (!cfg.cert_chain_pem.empty()) ROADSIDE_TRY_STATUS(load_identity(*ctx, cfg.cert_chain_pem, cfg.key_pem));
   if (cfg.verify_server) {
     if (cfg.ca_pem.empty()) {
-      ctx->set_default_verify_paths(ec);
+      X509_STORE* system = system_ca_store();
+      if (!system)
+        return Error(make_error_code(errc::tls_failed), "cannot load server CA: the system's CA certificates");
+      SSL_CTX_set1_cert_store(ctx->native_handle(), system);
     } else {
       ctx->add_certificate_authority(boost::asio::buffer(cfg.ca_pem), ec);
     }

@@ -109,8 +109,12 @@ EncodedMessage encode_transport(const TransportMessage& m) {
   const std::string boundary = "xtop" + crypto::to_hex(Random::system().bytes(16));
   EncodedMessage encoded{"multipart/mixed; charset=UTF-8; boundary=" + boundary, {}};
   std::string out;
+  // Every part kept in memory, and room for the parts' heads: the string is allocated once.
   std::uint64_t in_memory = m.message.size() + (m.body && m.body->in_memory() ? m.body->size() : 0) + m.signature.signature.size();
   for (const auto& a : m.attachments) in_memory += a.body.in_memory() ? a.body.size() : 0;
+  for (const auto& ocsp : m.ocsp_responses) in_memory += ocsp.size();
+  if (m.signature.hash_chain_result) in_memory += m.signature.hash_chain_result->size();
+  if (m.signature.hash_chain) in_memory += m.signature.hash_chain->size();
   out.reserve(static_cast<std::size_t>(in_memory) + 4096);
   bool first = true;
   for (const auto& ocsp : m.ocsp_responses) {

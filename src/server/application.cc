@@ -10,6 +10,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <malloc.h>
 #include <unistd.h>
 
 #include "base/files.h"
@@ -25,8 +26,8 @@
 #include "server/globalconf_service.h"
 #include "server/health.h"
 #include "server/listeners.h"
-#include "server/ocsp_refresher.h"
 #include "server/message_log_service.h"
+#include "server/ocsp_refresher.h"
 #include "server/op_monitoring_service.h"
 #include "server/proxies.h"
 #include "server/readiness.h"
@@ -193,7 +194,22 @@ Status Application::State::start_all(const config::Config& config) {
 Application::Application(config::Config config) : config_(std::move(config)), state_(std::make_unique<State>()) {}
 Application::~Application() = default;
 
+namespace {
+
+// glibc gives each thread that allocates under contention an arena of its own (up to eight
+// per core), and memory freed in one stays there: with the database, signer and monitoring
+// threads beside the I/O threads, a server under 256 connections held 10 MiB more that way.
+// Two arenas serve the two busy threads. MALLOC_ARENA_MAX, when set, decides instead.
+void limit_malloc_arenas() {
+#ifdef __GLIBC__
+  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 2);
+#endif
+}
+
+}  // namespace
+
 int Application::run() {
+  limit_malloc_arenas();
   State& s = *state_;
   const auto started = std::chrono::steady_clock::now();
   log::info(
