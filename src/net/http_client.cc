@@ -129,15 +129,22 @@ asio::awaitable<error_code> exchange(Stream& stream, boost::beast::flat_buffer& 
   co_return rec;
 }
 
+// Only a request without effects may be sent again after it may have arrived (RFC 9110 §9.2.1).
+bool is_safe(http::verb method) {
+  return method == http::verb::get || method == http::verb::head || method == http::verb::options;
+}
+
 // A body is moved through a buffer of this size: its pieces in files on the way out, the
 // response on the way in.
 constexpr std::size_t kBodyChunk = 16 * 1024;
+constexpr std::size_t kMemorySlice = 256 * 1024;
 
 // send(): the head, the body from its pieces, then the response head and its body into `sink`.
 template <typename Stream>
-asio::awaitable<error_code> exchange_streamed(Stream& stream, boost::beast::flat_buffer& buffer, http::request<http::empty_body>& head,
-                                              const std::vector<Payload>& body, http::response_parser<http::buffer_body>& parser,
-                                              bool& got_bytes, IdleWatchdog& dog, PayloadBuilder& sink, Status& sink_status,
+asio::awaitable<error_code> exchange_streamed(Stream& stream, boost::beast::flat_buffer& buffer,
+                                              http::request<http::empty_body>& head, std::vector<Payload>& body,
+                                              http::response_parser<http::buffer_body>& parser, bool& got_bytes,
+                                              IdleWatchdog& dog, PayloadBuilder& sink, Status& sink_status,
                                               const HeadCheck& check_head) {
   http::request_serializer<http::empty_body> serializer(head);
   auto [wec, wn] = co_await http::async_write_header(stream, serializer, kTuple);
@@ -145,9 +152,14 @@ asio::awaitable<error_code> exchange_streamed(Stream& stream, boost::beast::flat
   std::vector<char> chunk;  // for pieces in files, and the response body (not held while the server works)
   for (const auto& piece : body) {
     if (piece.in_memory()) {
-      auto [bec, bn] = co_await asio::async_write(stream, asio::buffer(piece.bytes()), kTuple);
-      if (bec) co_return bec;
-      dog.progress();
+      // Written from where it is, in slices: each one is progress for the watchdog.
+      const std::string& bytes = piece.bytes();
+      for (std::size_t at = 0; at < bytes.size(); at += kMemorySlice) {
+        auto [bec, bn] = co_await asio::async_write(
+            stream, asio::buffer(bytes.data() + at, std::min(kMemorySlice, bytes.size() - at)), kTuple);
+        if (bec) co_return bec;
+        dog.progress();
+      }
       continue;
     }
     chunk.resize(kBodyChunk);
@@ -163,6 +175,9 @@ asio::awaitable<error_code> exchange_streamed(Stream& stream, boost::beast::flat
       pos += *n;
     }
   }
+  // A request that is never sent again (not a safe method) needs its body no more while
+  // the server works on it.
+  if (!is_safe(head.method())) std::vector<Payload>().swap(body);
   auto [hec, hn] = co_await http::async_read_header(stream, buffer, parser, kTuple);
   got_bytes = hn > 0 || parser.got_some();
   if (hec) co_return hec;
@@ -185,16 +200,15 @@ asio::awaitable<error_code> exchange_streamed(Stream& stream, boost::beast::flat
 }
 
 // An idle pooled connection the server has closed (or written to: an idle HTTP/1.1
-// connection carries nothing) is readable; a live one is not. Checked before a request is
+// connection carries nothing) is readable, or holds bytes already read (by us or by OpenSSL);
+// a live one does neither. Checked before a request is
 // written on it, because once a byte of a request may have reached the server the request is
 // never sent again.
-bool still_open(tcp::socket& socket) {
-  pollfd p{socket.native_handle(), POLLIN | POLLRDHUP, 0};
+bool still_open(HttpClient::Conn& conn) {
+  if (conn.buffer.size() > 0 || (conn.tls && SSL_has_pending(conn.tls->native_handle()) != 0)) return false;
+  pollfd p{conn.socket().native_handle(), POLLIN | POLLRDHUP, 0};
   return ::poll(&p, 1, 0) == 0;
 }
-
-// Only a request without effects may be sent again after it may have arrived (RFC 9110 §9.2.1).
-bool is_safe(http::verb method) { return method == http::verb::get || method == http::verb::head || method == http::verb::options; }
 
 bool retryable(const error_code& ec) {
   return ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
@@ -360,16 +374,18 @@ asio::awaitable<Result<ClientResponse>> HttpClient::request(Url url, http::reque
 asio::awaitable<Result<std::unique_ptr<HttpClient::Conn>>> HttpClient::acquire(const Url& url, const std::string& key, bool pooled,
                                                                               bool& reused, const std::string& expected_peer) {
   if (pooled) {
+    std::vector<std::unique_ptr<Conn>> stale;  // closed after the lock is let go
     MutexLock lock(mu_);
     auto& idle = pool_[key];
-    const auto now = std::chrono::steady_clock::now();
+    drop_stale(idle, stale);
     while (!idle.empty()) {
       auto c = std::move(idle.back());
       idle.pop_back();
-      if (now - c->last_used < options_.idle_keep && still_open(c->socket())) {
+      if (still_open(*c)) {
         reused = true;
         co_return std::move(c);
       }
+      stale.push_back(std::move(c));
     }
   }
   reused = false;
@@ -378,9 +394,20 @@ asio::awaitable<Result<std::unique_ptr<HttpClient::Conn>>> HttpClient::acquire(c
 
 void HttpClient::release(const std::string& key, std::unique_ptr<Conn> conn) {
   conn->last_used = std::chrono::steady_clock::now();
+  std::vector<std::unique_ptr<Conn>> stale;  // closed after the lock is let go
   MutexLock lock(mu_);
   auto& idle = pool_[key];
+  drop_stale(idle, stale);
   if (idle.size() < options_.max_idle_per_host) idle.push_back(std::move(conn));
+}
+
+void HttpClient::drop_stale(std::vector<std::unique_ptr<Conn>>& idle, std::vector<std::unique_ptr<Conn>>& stale) const {
+  // Oldest first: connections go back at the end.
+  const auto now = std::chrono::steady_clock::now();
+  auto fresh = idle.begin();
+  while (fresh != idle.end() && now - (*fresh)->last_used >= options_.idle_keep) ++fresh;
+  std::move(idle.begin(), fresh, std::back_inserter(stale));
+  idle.erase(idle.begin(), fresh);
 }
 
 asio::awaitable<Result<ClientResponse>> HttpClient::send(Url url, http::request_header<> head_in, std::vector<Payload> body,

@@ -97,6 +97,9 @@ class HttpClient {
   asio::awaitable<Result<std::unique_ptr<Conn>>> acquire(const Url& url, const std::string& key, bool pooled, bool& reused,
                                                          const std::string& expected_peer = {});
   void release(const std::string& key, std::unique_ptr<Conn> conn);
+  // Moves the connections of `idle` kept longer than idle_keep to `stale`.
+  void drop_stale(std::vector<std::unique_ptr<Conn>>& idle, std::vector<std::unique_ptr<Conn>>& stale) const
+      REQUIRES(mu_);
 
   asio::any_io_executor executor_;
   ClientOptions options_;

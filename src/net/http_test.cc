@@ -668,6 +668,16 @@ TEST(HttpTls, ClientChecksTheHostName) {
 
 // ---- client limits and pooling ----------------------------------------------------
 
+// `n` GETs of `url` at once; each must succeed.
+void get_at_once(Loop& loop, HttpClient& client, const std::string& url, int n) {
+  std::vector<std::future<Result<ClientResponse>>> sent;
+  for (int i = 0; i < n; ++i) sent.push_back(asio::co_spawn(loop.io, client.get(url), asio::use_future));
+  for (auto& f : sent) {
+    auto r = f.get();
+    EXPECT_TRUE(r.ok()) << r.error().to_string();
+  }
+}
+
 TEST(HttpClient, RequestTimeout) {
   Loop loop;
   TestServer srv(loop, options());
@@ -716,20 +726,66 @@ TEST(HttpClient, KeepsAConnectionForEachRequestOfAWave) {
   TestServer srv(loop, options());
   HttpClient client(loop.io.get_executor());
   constexpr int kWave = 40;
-  const auto wave = [&] {
-    std::vector<std::future<Result<ClientResponse>>> sent;
-    for (int i = 0; i < kWave; ++i)
-      sent.push_back(asio::co_spawn(loop.io, client.get(srv.url("/slow")), asio::use_future));
-    for (auto& f : sent) {
-      auto r = f.get();
-      ASSERT_TRUE(r.ok()) << r.error().to_string();
-    }
-  };
-  wave();
+  get_at_once(loop, client, srv.url("/slow"), kWave);
   EXPECT_EQ(client.connections_opened(), static_cast<std::size_t>(kWave));
   EXPECT_EQ(client.idle_connections(), static_cast<std::size_t>(kWave));
-  wave();
+  get_at_once(loop, client, srv.url("/slow"), kWave);
   EXPECT_EQ(client.connections_opened(), static_cast<std::size_t>(kWave));
+}
+
+// The pool takes the newest connection; the ones below it that outlived idle_keep are closed
+// (not left holding a socket the server has long closed).
+TEST(HttpClient, ConnectionsIdleLongerThanTheirKeepAreClosed) {
+  Loop loop;
+  TestServer srv(loop, options());
+  ClientOptions co;
+  co.idle_keep = 500ms;
+  HttpClient client(loop.io.get_executor(), co);
+  get_at_once(loop, client, srv.url("/slow"), 3);
+  ASSERT_EQ(client.idle_connections(), 3u);
+  std::this_thread::sleep_for(300ms);
+  ASSERT_TRUE(loop.run(client.get(srv.url("/a"))).ok());  // the newest again: fresh
+  std::this_thread::sleep_for(300ms);                     // the other two are now 600 ms idle
+  ASSERT_TRUE(loop.run(client.get(srv.url("/b"))).ok());
+  EXPECT_EQ(client.idle_connections(), 1u);
+  EXPECT_EQ(client.connections_opened(), 3u);
+}
+
+// A body in memory is written in slices, each one progress: a server that reads slowly but
+// steadily is not a timeout, however long the whole body takes.
+TEST(HttpClient, ABodyInMemoryThatMovesSlowlyButSteadilyIsNoTimeout) {
+  Loop loop;
+  ServerLimits limits;
+  limits.max_body_bytes = 64 * 1024 * 1024;
+  // The server reads at 10 MiB/s: the 30 MiB body takes 3 s, and what the socket buffers
+  // hold (loopback: up to about 10 MiB) drains within the client's 2 s.
+  constexpr double kRate = 10.0 * 1024 * 1024;
+  TestServer srv(loop, options(limits), [](ServerExchange& ex) -> asio::awaitable<void> {
+    std::vector<char> buf(64 * 1024);
+    std::size_t got = 0;
+    const auto began = std::chrono::steady_clock::now();
+    asio::steady_timer pause(co_await asio::this_coro::executor);
+    while (true) {
+      auto n = co_await ex.read_body(buf);
+      if (!n.ok() || *n == 0) break;
+      got += *n;
+      pause.expires_at(began + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                   std::chrono::duration<double>(got / kRate)));
+      co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+    (void)co_await ex.respond(make_response(http::status::ok, std::to_string(got)));
+  });
+  ClientOptions co;
+  co.request_timeout = 2s;
+  HttpClient client(loop.io.get_executor(), co);
+  const std::string body(30 * 1024 * 1024, 'm');
+  http::request_header<> head;
+  head.method(http::verb::post);
+  head.target("/slowly");
+  auto r = loop.run(client.send(*Url::parse(srv.url("/slowly")), head, {Payload(body)},
+                                std::filesystem::temp_directory_path(), 1024));
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(r->message.body(), std::to_string(body.size()));
 }
 
 TEST(HttpClient, APooledConnectionTheServerClosedIsNotUsed) {

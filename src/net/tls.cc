@@ -253,7 +253,8 @@ Result<std::shared_ptr<ssl::context>> make_server_context(const TlsServerConfig&
 namespace {
 
 // The system's CAs, loaded once and shared by every client context that verifies with them
-// (each load of the bundle costs most of a MiB). Null when they cannot be loaded.
+// (each load of the bundle costs most of a MiB). Null when they cannot be loaded. Shared:
+// nothing may add to a context's store that uses it; a changed bundle needs a restart.
 X509_STORE* system_ca_store() {
   static X509_STORE* const store = [] {
     X509_STORE* made = X509_STORE_new();

@@ -107,6 +107,7 @@ TlsStream::Attempt TlsStream::read_step(void* data, std::size_t size) {
 }
 
 TlsStream::Attempt TlsStream::write_step(const void* data, std::size_t size) {
+  if (write_failed_) return {Attempt::done, asio::error::broken_pipe, 0};
   if (size == 0) return {};
   return attempt([&](std::size_t* put) { return SSL_write_ex(ssl_, data, std::min<std::size_t>(size, INT_MAX), put); });
 }
@@ -124,7 +125,8 @@ TlsStream::Attempt TlsStream::outcome(int ok, std::size_t bytes) {
   }
   // The connection ended without a close_notify: OpenSSL 3 says so with an SSL error, or a
   // SYSCALL error without errno.
-  if ((err == SSL_ERROR_SYSCALL && reason == 0) || ERR_GET_REASON(reason) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+  if ((err == SSL_ERROR_SYSCALL && reason == 0) ||
+      (ERR_GET_LIB(reason) == ERR_LIB_SSL && ERR_GET_REASON(reason) == SSL_R_UNEXPECTED_EOF_WHILE_READING)) {
     return {Attempt::done, asio::ssl::error::stream_truncated, 0};
   }
   if (reason == 0) return {Attempt::done, asio::ssl::error::unspecified_system_error, 0};

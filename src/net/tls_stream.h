@@ -10,7 +10,9 @@
 //
 // Contract, as with asio's streams: at most one read and one write outstanding at a time, on
 // the socket's executor (a strand, or one thread). Cancelling or closing the socket ends them
-// with operation_aborted. An operation never completes inside the call that starts it.
+// with operation_aborted; after a write that failed so, every later write fails (broken_pipe):
+// the stream can still be read and closed. An operation never completes inside the call that
+// starts it.
 // Errors are asio::ssl::stream's: asio::error::eof after the peer's close_notify,
 // ssl::error::stream_truncated when the connection ends without one, an errno (system
 // category) from the socket, else the OpenSSL error (asio's ssl category).
@@ -72,8 +74,11 @@ class TlsStream {
     // waiting for its peer holds no read buffer, and the read costs no recv(2) that finds nothing.
     return start<void(boost::system::error_code, std::size_t)>(
         [this, into, first = true]() mutable {
-          if (std::exchange(first, false) && into.size() > 0 && SSL_has_pending(ssl_) == 0)
+          // (After the peer's close_notify there is nothing to wait for: the read ends at once.)
+          if (std::exchange(first, false) && into.size() > 0 && SSL_has_pending(ssl_) == 0 &&
+              (SSL_get_shutdown(ssl_) & SSL_RECEIVED_SHUTDOWN) == 0) {
             return Attempt{Attempt::wait_read};
+          }
           return read_step(into.data(), into.size());
         },
         std::forward<Token>(token));
@@ -100,7 +105,7 @@ class TlsStream {
         [this, gathered = std::move(gathered), from] {
           return gathered.empty() ? write_step(from.data(), from.size()) : write_step(gathered.data(), gathered.size());
         },
-        std::forward<Token>(token));
+        std::forward<Token>(token), &write_failed_);
   }
 
   static constexpr std::size_t kGather = 16 * 1024;  // one TLS record's plaintext
@@ -124,21 +129,27 @@ class TlsStream {
   template <typename Step, typename Signature>
   struct Op;
 
+  // `failed`, when given, is set when the operation ends with an error.
   template <typename Signature, typename Step, typename Token>
-  auto start(Step step, Token&& token) {
-    return boost::asio::async_compose<Token, Signature>(Op<Step, Signature>{this, std::move(step)}, token, socket_);
+  auto start(Step step, Token&& token, bool* failed = nullptr) {
+    return boost::asio::async_compose<Token, Signature>(Op<Step, Signature>{this, std::move(step), failed}, token,
+                                                        socket_);
   }
 
   friend struct BioAccess;
   boost::asio::ip::tcp::socket socket_;
   SSL* ssl_ = nullptr;
   int socket_errno_ = 0;  // the last send/recv error, for OpenSSL's SSL_ERROR_SYSCALL
+  // A write ended with an error (cancelled, timed out): part of a record may be left in
+  // OpenSSL, which the next write would send as its own bytes. Every later write fails.
+  bool write_failed_ = false;
 };
 
 template <typename Step, typename Signature>
 struct TlsStream::Op {
   TlsStream* stream;
   Step step;
+  bool* failed;
   bool waited = false;
 
   template <typename Self>
@@ -173,6 +184,7 @@ struct TlsStream::Op {
   }
   template <typename Self>
   void finish(Self& self, boost::system::error_code ec, std::size_t bytes) {
+    if (ec && failed) *failed = true;
     if constexpr (std::is_same_v<Signature, void(boost::system::error_code)>) {
       self.complete(ec);
     } else {

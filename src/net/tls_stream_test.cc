@@ -145,6 +145,42 @@ TEST(TlsStream, ThePeersCloseNotifyIsEndOfStreamAndABareCloseIsTruncation) {
   }
 }
 
+TEST(TlsStream, ReadsAfterTheCloseNotifyEndAtOnce) {
+  Pair p;
+  ASSERT_EQ(SSL_shutdown(p.server->native_handle()), 0);
+  char buf[16];
+  for (int i = 0; i < 2; ++i) {
+    error_code got;
+    bool done = false;
+    p.client->async_read_some(asio::buffer(buf), [&](error_code ec, std::size_t) {
+      got = ec;
+      done = true;
+    });
+    p.io.run_for(std::chrono::seconds(2));
+    p.io.restart();
+    ASSERT_TRUE(done) << "read " << i << " waited for the socket";
+    EXPECT_EQ(got, asio::error::eof);
+  }
+}
+
+// A write cancelled part-way leaves part of a record in OpenSSL; the next write would send it
+// as its own bytes (and report the new ones sent). It fails instead.
+TEST(TlsStream, AfterACancelledWriteEveryWriteFails) {
+  Pair p;
+  const std::string big(8 * 1024 * 1024, 'o');  // more than the socket buffers hold: the write waits
+  error_code first;
+  asio::async_write(*p.client, asio::buffer(big), [&](error_code ec, std::size_t) { first = ec; });
+  p.io.poll();
+  p.client->next_layer().cancel();
+  p.io.run();
+  p.io.restart();
+  ASSERT_EQ(first, asio::error::operation_aborted);
+  const std::string next(64 * 1024, 'n');
+  auto [ec, n] = p.run(asio::async_write(*p.client, asio::buffer(next), kTuple));
+  EXPECT_EQ(ec, asio::error::broken_pipe) << ec.message();
+  EXPECT_EQ(n, 0u);
+}
+
 TEST(TlsStream, NeverCompletesInsideTheCallThatStartsIt) {
   Pair p;
   const std::string sent(100, 's');
