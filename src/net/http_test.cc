@@ -770,7 +770,7 @@ TEST(HttpClient, ABodyInMemoryThatMovesSlowlyButSteadilyIsNoTimeout) {
       if (!n.ok() || *n == 0) break;
       got += *n;
       pause.expires_at(began + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                   std::chrono::duration<double>(got / kRate)));
+                                   std::chrono::duration<double>(static_cast<double>(got) / kRate)));
       co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
     }
     (void)co_await ex.respond(make_response(http::status::ok, std::to_string(got)));
