@@ -134,9 +134,7 @@ bool is_safe(http::verb method) {
   return method == http::verb::get || method == http::verb::head || method == http::verb::options;
 }
 
-// A body is moved through a buffer of this size: its pieces in files on the way out, the
-// response on the way in.
-constexpr std::size_t kBodyChunk = 16 * 1024;
+// A body in memory is written in slices of this size, each one progress for the watchdog.
 constexpr std::size_t kMemorySlice = 256 * 1024;
 
 // send(): the head, the body from its pieces, then the response head and its body into `sink`.
@@ -162,7 +160,7 @@ asio::awaitable<error_code> exchange_streamed(Stream& stream, boost::beast::flat
       }
       continue;
     }
-    chunk.resize(kBodyChunk);
+    chunk.resize(kBodyChunkBytes);
     for (std::uint64_t pos = 0; pos < piece.size();) {
       auto n = piece.read_at(pos, chunk);
       if (!n.ok() || *n == 0) {
@@ -183,7 +181,7 @@ asio::awaitable<error_code> exchange_streamed(Stream& stream, boost::beast::flat
   if (hec) co_return hec;
   if (check_head && !(sink_status = check_head(parser.get())).ok()) co_return asio::error::operation_aborted;
   dog.progress();
-  chunk.resize(kBodyChunk);
+  chunk.resize(kBodyChunkBytes);
   while (!parser.is_done()) {
     parser.get().body().data = chunk.data();
     parser.get().body().size = chunk.size();

@@ -34,9 +34,6 @@ namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-// A request body is read through a buffer of this size (one TLS record): a slow client holds
-// no more than that.
-constexpr std::size_t kBodyChunk = 16 * 1024;
 
 bool is_disconnect(const error_code& ec) {
   return ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
@@ -659,7 +656,7 @@ asio::awaitable<Result<std::string>> ServerExchange::read_body_all(std::size_t l
     co_return std::move(body->bytes());
   }
   std::string out;
-  std::vector<char> buf(kBodyChunk);
+  std::vector<char> buf(kBodyChunkBytes);
   while (true) {
     auto n = co_await read_body(buf);
     if (!n.ok()) co_return std::move(n).error();
@@ -676,7 +673,7 @@ asio::awaitable<Result<std::string>> ServerExchange::read_body_all(std::size_t l
 asio::awaitable<Result<Payload>> ServerExchange::read_body_payload(std::uint64_t limit, std::filesystem::path spool_dir,
                                                                    std::uint64_t in_memory_limit, BudgetShare* memory) {
   PayloadBuilder out(std::move(spool_dir), in_memory_limit);
-  std::vector<char> buf(kBodyChunk);
+  std::vector<char> buf(kBodyChunkBytes);
   while (true) {
     auto n = co_await read_body(buf);
     if (!n.ok()) co_return std::move(n).error();

@@ -17,6 +17,10 @@
 
 namespace roadside::net {
 
+// Bodies move between a connection and a Payload through buffers of this size (a TLS
+// record's plaintext), taken only while a body moves: what a slow peer makes us hold.
+inline constexpr std::size_t kBodyChunkBytes = 16 * 1024;
+
 // A shared allowance of bytes (of memory, or of disk) that holders take from and give back.
 // Thread-safe.
 class ByteBudget {

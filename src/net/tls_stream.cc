@@ -22,26 +22,27 @@ struct BioAccess {
 
   static int write(BIO* bio, const char* data, int size) {
     BIO_clear_retry_flags(bio);
-    TlsStream& s = stream(bio);
-    const ssize_t n = ::send(s.socket_.native_handle(), data, static_cast<std::size_t>(size), MSG_NOSIGNAL);
-    if (n >= 0) return static_cast<int>(n);
-    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-      BIO_set_retry_write(bio);
-    } else {
-      s.socket_errno_ = errno;
-    }
-    return -1;
+    return result(bio, ::send(stream(bio).socket_.native_handle(), data, static_cast<std::size_t>(size), MSG_NOSIGNAL),
+                  true);
   }
 
   static int read(BIO* bio, char* data, int size) {
     BIO_clear_retry_flags(bio);
-    TlsStream& s = stream(bio);
-    const ssize_t n = ::recv(s.socket_.native_handle(), data, static_cast<std::size_t>(size), 0);
-    if (n >= 0) return static_cast<int>(n);  // 0: the peer closed its side
+    return result(bio, ::recv(stream(bio).socket_.native_handle(), data, static_cast<std::size_t>(size), 0), false);
+  }
+
+  // What send/recv returned, for OpenSSL: the count (0 from recv: the peer closed its side), or
+  // -1 with "try again" when the socket would block, or with the errno kept for outcome().
+  static int result(BIO* bio, ssize_t n, bool writing) {
+    if (n >= 0) return static_cast<int>(n);
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-      BIO_set_retry_read(bio);
+      if (writing) {
+        BIO_set_retry_write(bio);
+      } else {
+        BIO_set_retry_read(bio);
+      }
     } else {
-      s.socket_errno_ = errno;
+      stream(bio).socket_errno_ = errno;
     }
     return -1;
   }

@@ -84,26 +84,29 @@ class TlsStream {
         std::forward<Token>(token));
   }
 
-  // Writes a prefix of `buffers`; void(error_code, std::size_t). Buffers smaller than a record
-  // are gathered into one (up to kGather bytes); a larger first buffer is written from where it is.
+  // Writes a prefix of `buffers`; void(error_code, std::size_t). The first buffer is written
+  // from where it is when it fills a record or is the only one; smaller buffers that follow
+  // each other are gathered into one record (up to kGather bytes).
   template <typename ConstBuffers, typename Token>
   auto async_write_some(const ConstBuffers& buffers, Token&& token) {
+    boost::asio::const_buffer first;
     std::string gathered;
-    boost::asio::const_buffer from;
     for (auto it = boost::asio::buffer_sequence_begin(buffers); it != boost::asio::buffer_sequence_end(buffers); ++it) {
       const boost::asio::const_buffer b(*it);
       if (b.size() == 0) continue;
-      if (from.size() == 0 && gathered.empty() && b.size() >= kGather) {
-        from = b;
-        break;
+      if (first.size() == 0) {
+        first = b;
+        if (b.size() >= kGather) break;
+        continue;
       }
-      const std::size_t take = std::min(b.size(), kGather - gathered.size());
-      gathered.append(static_cast<const char*>(b.data()), take);
+      if (gathered.empty()) gathered.assign(static_cast<const char*>(first.data()), first.size());
+      gathered.append(static_cast<const char*>(b.data()), std::min(b.size(), kGather - gathered.size()));
       if (gathered.size() == kGather) break;
     }
     return start<void(boost::system::error_code, std::size_t)>(
-        [this, gathered = std::move(gathered), from] {
-          return gathered.empty() ? write_step(from.data(), from.size()) : write_step(gathered.data(), gathered.size());
+        [this, gathered = std::move(gathered), first] {
+          return gathered.empty() ? write_step(first.data(), first.size())
+                                  : write_step(gathered.data(), gathered.size());
         },
         std::forward<Token>(token), &write_failed_);
   }
