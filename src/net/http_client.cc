@@ -181,17 +181,34 @@ asio::awaitable<error_code> exchange_streamed(Stream& stream, boost::beast::flat
   if (hec) co_return hec;
   if (check_head && !(sink_status = check_head(parser.get())).ok()) co_return asio::error::operation_aborted;
   dog.progress();
-  chunk.resize(kBodyChunkBytes);
+  // Room for the whole body at once when its length is known and small (a length claimed is
+  // not yet bytes sent: larger ones grow as they arrive).
+  constexpr std::uint64_t kReservedAtOnce = 64 * 1024;
+  if (const auto length = parser.content_length(); length && *length <= kReservedAtOnce) {
+    sink.reserve(static_cast<std::size_t>(*length));
+  }
   while (!parser.is_done()) {
-    parser.get().body().data = chunk.data();
-    parser.get().body().size = chunk.size();
+    // A body of known length that stays in memory is read into its place (up to a chunk at
+    // a time: a length claimed is not yet bytes sent); others through `chunk`.
+    const auto remaining = parser.content_length_remaining();
+    std::span<char> room =
+        remaining ? sink.prepare(static_cast<std::size_t>(std::min<std::uint64_t>(*remaining, kBodyChunkBytes)))
+                  : std::span<char>();
+    const bool direct = !room.empty();
+    if (!direct) {
+      chunk.resize(kBodyChunkBytes);
+      room = chunk;
+    }
+    parser.get().body().data = room.data();
+    parser.get().body().size = room.size();
     auto [rec, rn] = co_await http::async_read(stream, buffer, parser, kTuple);
     if (rec == http::error::need_buffer) rec = {};
+    const std::size_t got = room.size() - parser.get().body().size;
+    if (direct) sink.commit(got);
     if (rec) co_return rec;
     dog.progress();
-    const std::size_t got = chunk.size() - parser.get().body().size;
-    if (got == 0) continue;
-    sink_status = sink.append(std::string_view(chunk.data(), got));
+    if (got == 0 || direct) continue;
+    sink_status = sink.append(std::string_view(room.data(), got));
     if (!sink_status.ok()) co_return asio::error::operation_aborted;
   }
   co_return error_code{};
@@ -460,7 +477,7 @@ asio::awaitable<Result<ClientResponse>> HttpClient::send(Url url, http::request_
     ClientResponse out{http::response<http::string_body>(std::move(parser.get().base())), conn->chain, reused};
     Payload payload = std::move(sink).finish();
     if (payload.in_memory()) {
-      out.message.body() = std::move(payload.bytes());
+      out.message.body() = std::move(payload).take_bytes();
     } else {
       out.spooled_body = std::move(payload);
     }

@@ -1,6 +1,7 @@
 // The HTTP server and client against each other and against raw sockets, over loopback,
 // with real TLS certificates made for the test.
 #include <atomic>
+#include <cstring>
 #include <future>
 #include <limits>
 #include <thread>
@@ -404,6 +405,45 @@ TEST(UnauthenticatedResourceUse, ATrickledBodyGets408) {
   EXPECT_EQ(reply.rfind("HTTP/1.1 408 ", 0), 0u) << "after " << (std::chrono::steady_clock::now() - t0).count() / 1'000'000 << " ms: " << reply;
   EXPECT_NE(reply.find("slower than 100 bytes/s"), std::string::npos) << reply;
   EXPECT_EQ(srv.rejected("body_too_slow"), 1);
+}
+
+TEST(Payload, CopiesShareTheBytesInMemoryAndTakingMovesOnlyWhenAlone) {
+  Payload body(std::string(10 << 10, 'b'));
+  const Payload copy = body;  // NOLINT(performance-unnecessary-copy-initialization): the copy is the point
+  EXPECT_EQ(copy.bytes().data(), body.bytes().data()) << "a copy shares the bytes";
+  EXPECT_EQ(body.slice(0, body.size()).bytes().data(), body.bytes().data()) << "so does a slice of the whole";
+  EXPECT_EQ(body.slice(1, 3).bytes(), "bbb");
+
+  std::string taken = std::move(body).take_bytes();
+  EXPECT_EQ(taken.size(), 10u << 10);
+  EXPECT_EQ(copy.bytes(), taken) << "taking from a shared payload copies: the other copy keeps its bytes";
+  EXPECT_TRUE(body.empty());  // NOLINT(bugprone-use-after-move,clang-analyzer-cplusplus.Move): taking empties it
+
+  Payload alone(std::string(10 << 10, 'a'));
+  const char* at = alone.bytes().data();
+  EXPECT_EQ(std::move(alone).take_bytes().data(), at) << "taking from the only holder moves";
+  EXPECT_EQ(Payload(std::string()).bytes(), "");
+}
+
+TEST(Payload, ABodyIsReadIntoItsPlaceWhileItStaysInMemory) {
+  roadside::testing::TempDir dir;
+  PayloadBuilder b(dir.path(), 10);
+  auto room = b.prepare(4);
+  ASSERT_EQ(room.size(), 4u);
+  std::memcpy(room.data(), "abcd", 4);
+  b.commit(3);
+  EXPECT_EQ(b.size(), 3u) << "only what was committed";
+  room = b.prepare(5);
+  ASSERT_EQ(room.size(), 5u);
+  EXPECT_EQ(b.size(), 3u) << "room is not body";
+  ASSERT_TRUE(b.append("xy").ok()) << "appending drops the room not committed";
+  EXPECT_TRUE(b.prepare(6).empty()) << "room that would pass the in-memory limit is refused";
+  ASSERT_TRUE(b.append("123456").ok());
+  EXPECT_TRUE(b.spooled());
+  EXPECT_TRUE(b.prepare(1).empty()) << "a spooled body takes no room in memory";
+  auto all = std::move(b).finish().read_all(100);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(*all, "abcxy123456");
 }
 
 TEST(UnauthenticatedResourceUse, SpoolFilesStayWithinTheirQuotaAndLeaveFreeSpace) {

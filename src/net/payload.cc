@@ -144,11 +144,23 @@ Result<std::size_t> SpoolFile::read_at(std::uint64_t offset, std::span<char> buf
   }
 }
 
+const std::string& Payload::bytes() const noexcept {
+  static const std::string kNone;
+  return bytes_ ? *bytes_ : kNone;
+}
+
+std::string Payload::take_bytes() && {
+  std::shared_ptr<std::string> held = std::move(bytes_);
+  if (!held) return {};
+  // Alone in holding it (no other copy can appear: this one is being emptied), it can move.
+  return held.use_count() == 1 ? std::move(*held) : *held;
+}
+
 Result<std::size_t> Payload::read_at(std::uint64_t offset, std::span<char> buf) const {
   if (offset >= size()) return std::size_t{0};
   const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), size() - offset));
   if (!file_) {
-    std::memcpy(buf.data(), bytes_.data() + offset, n);
+    std::memcpy(buf.data(), bytes_->data() + offset, n);
     return n;
   }
   return file_->read_at(offset_ + offset, buf.first(n));
@@ -163,12 +175,13 @@ Result<Payload> Payload::from_file(const std::filesystem::path& file) {
 Payload Payload::slice(std::uint64_t offset, std::uint64_t length) const {
   offset = std::min(offset, size());
   length = std::min(length, size() - offset);
-  if (!file_) return Payload(bytes_.substr(static_cast<std::size_t>(offset), static_cast<std::size_t>(length)));
+  if (offset == 0 && length == size()) return *this;  // shares what it holds
+  if (!file_) return Payload(bytes().substr(static_cast<std::size_t>(offset), static_cast<std::size_t>(length)));
   return Payload(file_, offset_ + offset, length);
 }
 
 Status Payload::for_each_piece(const std::function<Status(std::string_view)>& f) const {
-  if (!file_) return bytes_.empty() ? Status{} : f(bytes_);
+  if (!file_) return bytes_ ? f(*bytes_) : Status{};
   std::string buf(static_cast<std::size_t>(std::min<std::uint64_t>(kPiece, length_)), '\0');
   for (std::uint64_t done = 0; done < length_;) {
     const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), length_ - done));
@@ -185,7 +198,7 @@ Result<std::string> Payload::read_all(std::uint64_t limit) const {
     return Error(make_error_code(errc::too_large), "a body of " + std::to_string(size()) + " bytes is over the limit of " +
                                                       std::to_string(limit) + " bytes for this use");
   }
-  if (!file_) return bytes_;
+  if (!file_) return bytes();
   std::string out;
   out.reserve(static_cast<std::size_t>(length_));
   ROADSIDE_TRY_STATUS(for_each_piece([&out](std::string_view piece) -> Status {
@@ -195,7 +208,26 @@ Result<std::string> Payload::read_all(std::uint64_t limit) const {
   return out;
 }
 
+void PayloadBuilder::reserve(std::size_t n) {
+  if (!file_ && n <= limit_) bytes_.reserve(n);
+}
+
+std::span<char> PayloadBuilder::prepare(std::size_t n) {
+  commit(0);
+  if (file_ || bytes_.size() + n > limit_) return {};
+  const std::size_t at = bytes_.size();
+  bytes_.resize(at + n);
+  room_ = n;
+  return {bytes_.data() + at, n};
+}
+
+void PayloadBuilder::commit(std::size_t n) {
+  bytes_.resize(bytes_.size() - room_ + std::min(n, room_));
+  room_ = 0;
+}
+
 Status PayloadBuilder::append(std::string_view data) {
+  commit(0);
   if (!file_ && bytes_.size() + data.size() <= limit_) {
     bytes_.append(data);
     return {};
@@ -209,6 +241,7 @@ Status PayloadBuilder::append(std::string_view data) {
 }
 
 Payload PayloadBuilder::finish() && {
+  commit(0);
   if (!file_) return Payload(std::move(bytes_));
   const std::uint64_t size = file_->size();
   return Payload(std::move(file_), 0, size);

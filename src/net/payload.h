@@ -92,10 +92,14 @@ class SpoolFile {
   bool counted_ = true;  // in the spool quota; false for open_existing()
 };
 
+// A body: bytes in memory or a part of a spool file. Copies share what they hold (the bytes
+// in memory too, read-only), so a body kept for a second try, or sent as a piece of another,
+// is not copied.
 class Payload {
  public:
   Payload() = default;
-  explicit Payload(std::string bytes) : bytes_(std::move(bytes)) {}
+  explicit Payload(std::string bytes)
+      : bytes_(bytes.empty() ? nullptr : std::make_shared<std::string>(std::move(bytes))) {}
   Payload(std::shared_ptr<const SpoolFile> file, std::uint64_t offset, std::uint64_t length)
       : file_(std::move(file)), offset_(offset), length_(length) {}
   // The whole of an existing regular file, read from disk in pieces when sent
@@ -104,9 +108,11 @@ class Payload {
 
   bool in_memory() const noexcept { return file_ == nullptr; }
   // The bytes of an in-memory payload (empty for a spooled one).
-  const std::string& bytes() const noexcept { return bytes_; }
-  std::string& bytes() noexcept { return bytes_; }
-  std::uint64_t size() const noexcept { return file_ ? length_ : bytes_.size(); }
+  const std::string& bytes() const noexcept;
+  // The bytes of an in-memory payload, moved out when no copy shares them (copied otherwise);
+  // the payload is left empty.
+  std::string take_bytes() &&;
+  std::uint64_t size() const noexcept { return file_ ? length_ : bytes().size(); }
   bool empty() const noexcept { return size() == 0; }
   // Reads up to buf.size() bytes at `offset` within the payload; 0 at its end.
   Result<std::size_t> read_at(std::uint64_t offset, std::span<char> buf) const;
@@ -120,7 +126,7 @@ class Payload {
   Result<std::string> read_all(std::uint64_t limit) const;
 
  private:
-  std::string bytes_;
+  std::shared_ptr<std::string> bytes_;  // never changed once made: copies share it
   std::shared_ptr<const SpoolFile> file_;
   std::uint64_t offset_ = 0;
   std::uint64_t length_ = 0;
@@ -133,7 +139,15 @@ class PayloadBuilder {
   PayloadBuilder(std::filesystem::path spool_dir, std::uint64_t in_memory_limit)
       : dir_(std::move(spool_dir)), limit_(in_memory_limit) {}
   Status append(std::string_view data);
-  std::uint64_t size() const noexcept { return file_ ? file_->size() : bytes_.size(); }
+  // Room in memory for a body of `n` bytes in all, when it would stay there.
+  void reserve(std::size_t n);
+  // Room for up to `n` more bytes at the end of the body in memory, to be read into directly
+  // and then commit()ted (no copy): empty when they would not stay in memory (append() them
+  // then). The room is filled with zeros until committed; another call or append() drops it.
+  std::span<char> prepare(std::size_t n);
+  // Keeps `n` bytes (at most what prepare() gave) of the room.
+  void commit(std::size_t n);
+  std::uint64_t size() const noexcept { return file_ ? file_->size() : bytes_.size() - room_; }
   // Whether the body has gone to a spool file (and holds no bytes in memory).
   bool spooled() const noexcept { return file_ != nullptr; }
   Payload finish() &&;
@@ -142,6 +156,7 @@ class PayloadBuilder {
   std::filesystem::path dir_;
   std::uint64_t limit_;
   std::string bytes_;
+  std::size_t room_ = 0;  // of bytes_'s end: prepared, not committed
   std::shared_ptr<SpoolFile> file_;
 };
 

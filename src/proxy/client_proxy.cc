@@ -36,6 +36,124 @@ HeaderList headers_of(const http::request_header<>& req) {
   return out;
 }
 
+// process_rest()'s steps between its suspensions.
+
+// What a REST request's head names.
+struct RestCall {
+  std::string target_text;
+  RestTarget target;
+  XRoadId client;
+  std::optional<XRoadId> target_server;  // PR-REST's X-Road-Security-Server
+  HeaderList headers;
+};
+
+// The call the request's head names, from a client of this server, or the error to answer
+// with; `op` learns what is known.
+Result<RestCall> rest_call(const net::ServerExchange& ex, const Snapshot& snap, opmon::OpRecord& op) {
+  const auto& req = ex.request();
+  RestCall call;
+  call.target_text = std::string(req.target());
+  op.rest_method = std::string(req.method_string());
+  auto target = parse_rest_target(call.target_text);
+  if (!target.ok()) return fail(errc::bad_request, "the request path names no service: " + target.error().detail());
+  call.target = std::move(target).value();
+  set_service(op, call.target.service);
+  op.rest_path = call.target.path;
+  // Refused here what the provider's server would refuse (it normalises the path again).
+  if (auto path = normalize_service_path(call.target.path); !path.ok()) return path.error();
+  if (auto st = check_query(call.target.query); !st.ok()) return st.error();
+  call.headers = headers_of(req);
+  const auto client_text = last_header(call.headers, "X-Road-Client");
+  if (!client_text) return fail(errc::missing_header_field, "the X-Road-Client header is missing");
+  auto client = parse_rest_client(*client_text);
+  if (!client.ok()) return fail(errc::bad_request, "X-Road-Client: " + client.error().detail());
+  call.client = std::move(client).value();
+  set_client(op, call.client);
+  // X-Road-Security-Server: INSTANCE/CLASS/MEMBER/SERVERCODE
+  if (const auto server_text = last_header(call.headers, "X-Road-Security-Server")) {
+    auto server = parse_rest_path(ObjectType::server, *server_text);
+    if (!server.ok()) return fail(errc::bad_request, "X-Road-Security-Server: " + server.error().detail());
+    call.target_server = std::move(server).value();
+  }
+  if (auto st = check_local_client(snap, call.client, ex.peer()); !st.ok()) return st.error();
+  if (!snap.shared) return fail(errc::global_conf_outdated, snap.globalconf_problem);
+  return call;
+}
+
+// The transport message a REST call becomes, and what goes with it.
+struct RestRequest {
+  TransportMessage message;
+  std::string request_hash;  // the response must carry it as X-Road-Request-Hash
+  std::string request_id;
+  std::string query_id;
+  HeaderList http_headers;  // for the provider's server
+};
+
+// The request `call` becomes with `body` (`call`'s headers are moved from); `op` learns its
+// ids and size. Fails only when the body cannot be read to digest it.
+Result<RestRequest> rest_request(RestCall& call, const http::request_header<>& req, net::Payload body,
+                                 const globalconf::SharedParameters& shared, const tracing::TraceContext& trace,
+                                 opmon::OpRecord& op) {
+  // The request header part: the IS's headers without hop-by-hop ones, then X-Road's ids.
+  HeaderList part_headers;
+  for (auto& h : call.headers) {
+    if (!is_skipped_header(h.name)) part_headers.push_back(std::move(h));
+  }
+  remove_header(part_headers, "x-road-request-hash");
+  remove_header(part_headers, "x-road-request-id");
+  RestRequest out;
+  out.request_id = Random::system().uuid();
+  part_headers.push_back({"x-road-request-id", out.request_id});
+  if (last_header(part_headers, "x-road-id").value_or("").empty()) {
+    remove_header(part_headers, "x-road-id");
+    part_headers.push_back({"x-road-id", std::string(shared.instance) + "-" + Random::system().uuid()});
+  }
+  RestRequestHead head{std::string(req.method_string()), call.target_text, std::move(part_headers)};
+
+  TransportMessage& request = out.message;
+  request.message_type = std::string(kRestRequestType);
+  request.message = head.serialize();
+  std::optional<std::string> body_digest;
+  if (!body.empty()) {
+    request.body = std::move(body);
+    ROADSIDE_TRY(body_digest, request.body_digest(crypto::kSha512Uri));  // kept for the signer
+  }
+  out.request_hash = rest_request_hash_of_digest(request.message, body_digest);
+  out.http_headers.push_back({"x-road-message-type", "REST"});
+  out.http_headers.push_back({"traceparent", trace.traceparent()});
+  out.query_id = last_header(head.headers, "x-road-id").value_or("");
+  set_message_ids(op, out.query_id, last_header(head.headers, "x-road-userid").value_or(""),
+                  last_header(head.headers, "x-road-issue").value_or(""));
+  op.x_request_id = out.request_id;
+  op.request_size = static_cast<std::int64_t>(request.body ? request.body->size() : 0);
+  op.request_attachment_count = 0;
+  return out;
+}
+
+// The IS's response from the provider's verified REST response to the request `req`.
+Result<Reply> rest_reply(const http::request_header<>& req, TransportMessage& response, const std::string& request_hash,
+                         opmon::OpRecord& op) {
+  if (mime_type_of(response.message_type) != kRestResponseType) {
+    return fail(errc::invalid_message, "the response carries \"" + response.message_type + "\", not a REST response");
+  }
+  ROADSIDE_TRY(auto rh, RestResponseHead::parse(response.message));
+  if (last_header(rh.headers, "x-road-request-hash").value_or("") != request_hash) {
+    return service_failed(errc::inconsistent_response, "the response's X-Road-Request-Hash does not match the request");
+  }
+  op.status_code = rh.status;
+  op.response_size = static_cast<std::int64_t>(response.body ? response.body->size() : 0);
+  op.response_attachment_count = 0;
+  Reply out;
+  out.head.result(static_cast<http::status>(rh.status));
+  out.head.version(req.version());
+  out.head.reason(rh.reason);
+  for (const auto& h : rh.headers) {
+    if (!is_skipped_header(h.name)) out.head.insert(h.name, h.value);
+  }
+  if (response.body) out.body.push_back(std::move(*response.body));
+  return out;
+}
+
 }  // namespace
 
 ClientProxy::ClientProxy(asio::io_context&, ProxyContext ctx)
@@ -253,52 +371,53 @@ asio::awaitable<Result<ClientProxy::Servers>> ClientProxy::servers_of(const Snap
   co_return Servers{std::move(servers), key};
 }
 
+Result<ClientProxy::ToSign> ClientProxy::to_sign(const Snapshot& snap, const XRoadId& client,
+                                                 TransportMessage& request) const {
+  // The keys: the client's member signs; the authentication key opens the connection.
+  ToSign out;
+  ROADSIDE_TRY(out.key, ctx_.keys->signing_key(client));
+  ROADSIDE_TRY(auto auth, ctx_.keys->auth_key());
+  ROADSIDE_TRY(auto auth_ocsp, ctx_.ocsp->fresh_response(auth->info.cert, snap.shared, ctx_.clock->now()));
+  request.ocsp_responses.push_back(std::move(auth_ocsp));
+  out.parts.message = request.message;
+  ROADSIDE_TRY(out.parts.attachment_digests, request.attachment_digests());
+  return out;
+}
+
 asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(const Snapshot* snap, TransportMessage request,
                                                                        XRoadId client, XRoadId provider,
                                                                        std::optional<XRoadId> target_server,
                                                                        std::string request_id, std::string query_id,
                                                                        HeaderList http_headers, opmon::OpRecord* op) {
+  // (The work between suspensions is in functions of its own: a coroutine's frame holds every
+  // local it has, and one is held per message in flight.)
   // Nothing is sent that could not be logged (X-Road: time-stamping failed for too long).
   if (ctx_.message_log) {
     if (auto st = ctx_.message_log->check_can_log(); !st.ok()) co_return st.error();
   }
   auto in_order = co_await servers_of(snap, provider, std::move(target_server));
   if (!in_order.ok()) co_return in_order.error();
-  const std::vector<const globalconf::SecurityServer*>& servers = in_order->list;
-  const std::string& fastest_key = in_order->fastest_key;
-  const auto& shared = snap->shared;
-
-  // The keys: the client's member signs; the authentication key opens the connection.
-  auto signing_key = ctx_.keys->signing_key(client);
-  if (!signing_key.ok()) co_return signing_key.error();
-  auto auth = ctx_.keys->auth_key();
-  if (!auth.ok()) co_return auth.error();
-  auto auth_ocsp = ctx_.ocsp->fresh_response((*auth)->info.cert, shared, ctx_.clock->now());
-  if (!auth_ocsp.ok()) co_return auth_ocsp.error();
-  request.ocsp_responses.push_back(*auth_ocsp);
-
-  signer::MessageParts parts{request.message, {}};
-  auto digests = request.attachment_digests();
-  if (!digests.ok()) co_return digests.error();
-  parts.attachment_digests = std::move(digests).value();
-  auto signed_parts = co_await ctx_.signer->sign(*signing_key, std::move(parts));
+  auto job = to_sign(*snap, client, request);
+  if (!job.ok()) co_return job.error();
+  auto signed_parts = co_await ctx_.signer->sign(job->key, std::move(job->parts));
   if (!signed_parts.ok()) co_return signed_parts.error();
   request.signature = std::move(signed_parts).value();
   const LogIds log_ids{std::move(query_id), request_id, client, provider, false};
   if (auto st = co_await log_message(ctx_.message_log, request, log_ids, false); !st.ok()) co_return st.error();
   const EncodedMessage encoded = encode_transport(request);
+  request = {};  // all in `encoded` now (the body shared): nothing held twice while the provider works
 
   // Send it to the provider's servers in turn until one answers.
   http_headers.push_back({"x-road-request-id", request_id});
   Result<net::ClientResponse> answer = Error();
   const globalconf::SecurityServer* contacted = nullptr;
   op->request_out_ts = unix_ms(*ctx_.clock);
-  for (const auto* server : servers) {
+  for (const auto* server : in_order->list) {
     answer = co_await ctx_.peers->send(server, &encoded, &http_headers);
     contacted = server;
     op->service_security_server_address = server->address;
     if (answer.ok()) break;
-    if (!fastest_key.empty() && server == servers.front()) forget_fastest(fastest_key);
+    if (!in_order->fastest_key.empty() && server == in_order->list.front()) forget_fastest(in_order->fastest_key);
     // Failover happens at connect time only (as X-Road's): once a byte of the request may
     // have reached a server, another server must not get it too.
     if (!net::failed_before_sending(answer.error())) break;
@@ -306,22 +425,32 @@ asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(const Sna
               {{"server", server->id.to_string()}, {"error", answer.error().detail()}});
   }
   op->response_in_ts = unix_ms(*ctx_.clock);
+  auto out = read_answer(*snap, provider, contacted, std::move(answer));
+  if (!out.ok() || out->fault) co_return out;
+  if (auto st = co_await log_message(ctx_.message_log, out->message, log_ids, true); !st.ok()) co_return st.error();
+  co_return out;
+}
+
+Result<ClientProxy::PeerAnswer> ClientProxy::read_answer(const Snapshot& snap, const XRoadId& provider,
+                                                         const globalconf::SecurityServer* contacted,
+                                                         Result<net::ClientResponse> answer) const {
   if (!answer.ok()) {
     // The request may have reached the server: X-Road's io_error, under service_failed.
     if (contacted && answer.error().code() == net::make_error_code(net::errc::closed)) {
-      co_return service_failed(errc::io_error,
-                               "the connection to " + contacted->id.to_string() + " broke: " + answer.error().detail());
+      return service_failed(errc::io_error,
+                            "the connection to " + contacted->id.to_string() + " broke: " + answer.error().detail());
     }
-    co_return Error(answer.error().code(),
-                    "no security server of " + provider.to_string() + " answered: " + answer.error().detail());
+    return Error(answer.error().code(),
+                 "no security server of " + provider.to_string() + " answered: " + answer.error().detail());
   }
+  const auto& shared = snap.shared;
   // The server that answered is one of the provider's.
   // (The TLS handshake made the whole peer check; this binds the answer to the server asked.
   // Without TLS between servers only the response's signature vouches for it.)
   if (ctx_.peers_over_tls) {
     auto peer = registered_peer(answer->server_chain.empty() ? std::string() : answer->server_chain.front(), *shared,
                                 &contacted->id);
-    if (!peer.ok()) co_return peer.error();
+    if (!peer.ok()) return peer.error();
   }
 
   PeerAnswer out;
@@ -332,136 +461,60 @@ asio::awaitable<Result<ClientProxy::PeerAnswer>> ClientProxy::exchange(const Sna
   if (mime_type_of(content_type) == "text/xml") {
     auto fault_xml = answer_body.read_all(kMaxParsedBytes);
     if (!fault_xml.ok())
-      co_return fail(errc::invalid_message, "the provider's server answered with a SOAP fault too large to read");
+      return fail(errc::invalid_message, "the provider's server answered with a SOAP fault too large to read");
     auto fault = parse_soap_fault(*fault_xml);
     if (!fault) {
       const std::string status = "the provider's server answered HTTP " + std::to_string(answer->message.result_int());
       auto env = parse_soap(*fault_xml, false);
-      if (!env.ok()) co_return service_failed(env.error(), status + " with text/xml that is not a SOAP fault: ");
-      co_return service_failed(errc::invalid_message, status + " with a SOAP message that is not a fault");
+      if (!env.ok()) return service_failed(env.error(), status + " with text/xml that is not a SOAP fault: ");
+      return service_failed(errc::invalid_message, status + " with a SOAP message that is not a fault");
     }
     log::warn("provider's server refused the request",
               {{"code", fault->code}, {"error", fault->message}, {"detail", fault->detail}});
     out.fault = std::move(fault);
-    co_return out;
+    return out;
   }
   auto response = decode_transport(content_type, answer_body, kMaxParsedBytes);
   if (!response.ok()) {
     // The provider's server is at fault, never the IS: a wrong content type is invalid_message.
-    if (response.error().code() == make_error_code(errc::missing_signature)) co_return response.error();
-    co_return service_failed(response.error(), "the provider's server answered with an unusable message: ");
+    if (response.error().code() == make_error_code(errc::missing_signature)) return response.error();
+    return service_failed(response.error(), "the provider's server answered with an unusable message: ");
   }
   if (response->fault) {
     out.fault = response->fault;
-    co_return out;
+    return out;
   }
   // At the time the answer came back: a long call may outlive the OCSP responses it started with.
   auto verified = ctx_.trust->verify_message(response->signature.signature, response->signed_message(), *shared,
                                              {provider, ctx_.clock->now()});
-  if (!verified.ok()) co_return verified.error();
-  if (auto st = co_await log_message(ctx_.message_log, *response, log_ids, true); !st.ok()) co_return st.error();
+  if (!verified.ok()) return verified.error();
   out.message = std::move(response).value();
-  co_return out;
+  return out;
 }
 
 asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_rest(net::ServerExchange& ex, const Snapshot* snap,
                                                                        opmon::OpRecord* op, const tracing::TraceContext* trace) {
-  const auto& req = ex.request();
-  const std::string target_text(req.target());
-  op->rest_method = std::string(req.method_string());
-  auto target = parse_rest_target(target_text);
-  if (!target.ok()) co_return fail(errc::bad_request, "the request path names no service: " + target.error().detail());
-  set_service(*op, target->service);
-  op->rest_path = target->path;
-  // Refused here what the provider's server would refuse (it normalises the path again).
-  if (auto path = normalize_service_path(target->path); !path.ok()) co_return path.error();
-  if (auto st = check_query(target->query); !st.ok()) co_return st.error();
-  HeaderList headers = headers_of(req);
-  const auto client_text = last_header(headers, "X-Road-Client");
-  if (!client_text) co_return fail(errc::missing_header_field, "the X-Road-Client header is missing");
-  auto client = parse_rest_client(*client_text);
-  if (!client.ok()) co_return fail(errc::bad_request, "X-Road-Client: " + client.error().detail());
-  set_client(*op, *client);
-  std::optional<XRoadId> target_server;  // PR-REST's X-Road-Security-Server: INSTANCE/CLASS/MEMBER/SERVERCODE
-  if (const auto server_text = last_header(headers, "X-Road-Security-Server")) {
-    auto server = parse_rest_path(ObjectType::server, *server_text);
-    if (!server.ok()) co_return fail(errc::bad_request, "X-Road-Security-Server: " + server.error().detail());
-    target_server = std::move(server).value();
-  }
-  if (auto st = check_local_client(*snap, *client, ex.peer()); !st.ok()) co_return st.error();
-  const auto& shared = snap->shared;
-  if (!shared) co_return fail(errc::global_conf_outdated, snap->globalconf_problem);
-
+  // (As in exchange(), the work between suspensions is in functions of its own.)
+  auto call = rest_call(ex, *snap, *op);
+  if (!call.ok()) co_return call.error();
   auto body = co_await ex.read_body_payload(ctx_.max_message_bytes, ctx_.spool_dir, kSpoolAbove);
   if (!body.ok()) co_return body.error();
-
-  // The request header part: the IS's headers without hop-by-hop ones, then X-Road's ids.
-  HeaderList part_headers;
-  for (auto& h : headers) {
-    if (!is_skipped_header(h.name)) part_headers.push_back(std::move(h));
-  }
-  remove_header(part_headers, "x-road-request-hash");
-  remove_header(part_headers, "x-road-request-id");
-  const std::string request_id = Random::system().uuid();
-  part_headers.push_back({"x-road-request-id", request_id});
-  if (last_header(part_headers, "x-road-id").value_or("").empty()) {
-    remove_header(part_headers, "x-road-id");
-    part_headers.push_back({"x-road-id", std::string(shared->instance) + "-" + Random::system().uuid()});
-  }
-  RestRequestHead head{std::string(req.method_string()), target_text, std::move(part_headers)};
-
-  TransportMessage request;
-  request.message_type = std::string(kRestRequestType);
-  request.message = head.serialize();
-  std::optional<std::string> body_digest;
-  if (!body->empty()) {
-    request.body = std::move(body).value();
-    auto d = request.body_digest(crypto::kSha512Uri);  // kept for the signer
-    if (!d.ok()) co_return d.error();
-    body_digest = std::move(d).value();
-  }
-  const std::string request_hash = rest_request_hash_of_digest(request.message, body_digest);
-  HeaderList http_headers;
-  http_headers.push_back({"x-road-message-type", "REST"});
-  http_headers.push_back({"traceparent", trace->traceparent()});
-  std::string query_id = last_header(head.headers, "x-road-id").value_or("");
-  set_message_ids(*op, query_id, last_header(head.headers, "x-road-userid").value_or(""),
-                  last_header(head.headers, "x-road-issue").value_or(""));
-  op->x_request_id = request_id;
-  op->request_size = static_cast<std::int64_t>(request.body ? request.body->size() : 0);
-  op->request_attachment_count = 0;
-  auto answer = co_await exchange(snap, std::move(request), *client, target->service.service_provider(),
-                                  std::move(target_server), request_id, std::move(query_id), std::move(http_headers), op);
+  auto request = rest_request(*call, ex.request(), std::move(body).value(), *snap->shared, *trace, *op);
+  if (!request.ok()) co_return request.error();
+  auto answer =
+      co_await exchange(snap, std::move(request->message), call->client, call->target.service.service_provider(),
+                        std::move(call->target_server), request->request_id, std::move(request->query_id),
+                        std::move(request->http_headers), op);
   if (!answer.ok()) co_return answer.error();
   if (answer->fault) {
     set_fault(*op, answer->fault->code, answer->fault->message);
-    co_return Answer{
-        Reply::of(rest_error_response(*answer->fault, std::string(req[http::field::accept]), req.version())), true};
+    co_return Answer{Reply::of(rest_error_response(*answer->fault, std::string(ex.request()[http::field::accept]),
+                                                   ex.request().version())),
+                     true};
   }
-  TransportMessage& response = answer->message;
-  if (mime_type_of(response.message_type) != kRestResponseType) {
-    co_return fail(errc::invalid_message,
-                   "the response carries \"" + response.message_type + "\", not a REST response");
-  }
-  auto rh = RestResponseHead::parse(response.message);
-  if (!rh.ok()) co_return rh.error();
-  if (last_header(rh->headers, "x-road-request-hash").value_or("") != request_hash) {
-    co_return service_failed(errc::inconsistent_response,
-                             "the response's X-Road-Request-Hash does not match the request");
-  }
-
-  op->status_code = rh->status;
-  op->response_size = static_cast<std::int64_t>(response.body ? response.body->size() : 0);
-  op->response_attachment_count = 0;
-  Reply out;
-  out.head.result(static_cast<http::status>(rh->status));
-  out.head.version(req.version());
-  out.head.reason(rh->reason);
-  for (const auto& h : rh->headers) {
-    if (!is_skipped_header(h.name)) out.head.insert(h.name, h.value);
-  }
-  if (response.body) out.body.push_back(std::move(*response.body));
-  co_return Answer{std::move(out), false};
+  auto reply = rest_reply(ex.request(), answer->message, request->request_hash, *op);
+  if (!reply.ok()) co_return reply.error();
+  co_return Answer{std::move(reply).value(), false};
 }
 
 asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_soap(net::ServerExchange& ex, const Snapshot* snap,

@@ -53,6 +53,18 @@ class ClientProxy {
   boost::asio::awaitable<Result<PeerAnswer>> exchange(const Snapshot* snap, TransportMessage request, XRoadId client, XRoadId provider,
                                                       std::optional<XRoadId> target_server, std::string request_id,
                                                       std::string query_id, HeaderList http_headers, opmon::OpRecord* op);
+  // exchange()'s steps between its suspensions.
+  // The client's signing key and what it signs of `request`; `request` gains the OCSP response
+  // of this server's authentication certificate.
+  struct ToSign {
+    std::shared_ptr<const signer::OpenKey> key;
+    signer::MessageParts parts;
+  };
+  Result<ToSign> to_sign(const Snapshot& snap, const XRoadId& client, TransportMessage& request) const;
+  // The verified answer of `contacted` (the server last asked, null when none was), or what
+  // went wrong: `answer` is what sending gave.
+  Result<PeerAnswer> read_answer(const Snapshot& snap, const XRoadId& provider,
+                                 const globalconf::SecurityServer* contacted, Result<net::ClientResponse> answer) const;
   // The provider's servers that are not in maintenance, the fastest to connect first, and the
   // key its fastest one is remembered under (empty for a single server). With `target_server`
   // (X-Road's security server targeting: SOAP securityServer, REST X-Road-Security-Server) that

@@ -289,6 +289,23 @@ TEST(Transport, MessagesRoundTripWithEveryPart) {
   EXPECT_EQ(back->part_uris(), (std::vector<std::string>{"/message.xml", "/attachment1", "/attachment2"}));
 }
 
+TEST(Transport, ALargerBodyInMemoryIsSentFromWhereItIsNotCopied) {
+  TransportMessage m;
+  m.message_type = "application/xml";
+  m.message = "<message/>";
+  m.body = net::Payload(std::string(10 << 10, 'r'));
+  m.signature.signature = "<sig/>";
+  const EncodedMessage encoded = encode_transport(m);
+  ASSERT_EQ(encoded.pieces.size(), 3u) << "the parts before the body, the body, the parts after it";
+  EXPECT_EQ(encoded.pieces[1].bytes().data(), m.body->bytes().data()) << "the body's own bytes, shared";
+  auto back = decode_transport(encoded.content_type, encoded.joined());
+  ASSERT_TRUE(back.ok()) << back.error().to_string();
+  EXPECT_EQ(back->body->bytes(), m.body->bytes());
+
+  m.body = net::Payload(std::string(100, 's'));  // a small one is copied into the text
+  EXPECT_EQ(encode_transport(m).pieces.size(), 1u);
+}
+
 // A transport message written to a spool file, as the server proxy receives a large one.
 net::Payload spooled(const std::filesystem::path& dir, const std::vector<net::Payload>& pieces) {
   net::PayloadBuilder b(dir, 0);

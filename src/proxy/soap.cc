@@ -147,7 +147,7 @@ Result<SoapMessage> split_soap_message(std::string_view content_type, net::Paylo
     if (spooled || body.size() > kMaxSoapBytes) {
       ROADSIDE_TRY(m.soap, read_envelope(body, memory, spooled));
     } else {
-      m.soap = std::move(body.bytes());
+      m.soap = std::move(body).take_bytes();
     }
     if (m.soap.empty()) return bad(errc::invalid_soap, "the SOAP message is empty");
     return m;

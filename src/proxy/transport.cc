@@ -1,5 +1,7 @@
 #include "proxy/transport.h"
 
+#include <algorithm>
+
 #include "base/random.h"
 #include "crypto/crypto.h"
 #include "mime/multipart.h"
@@ -22,6 +24,14 @@ void add_part(std::string& out, const std::string& boundary, std::string_view ty
   for (const auto& h : more) out += h.name + ": " + h.value + "\r\n";
   out += "\r\n";
   out += bytes;
+}
+
+// Bodies in memory below this size are copied into the encoded message's text; larger ones,
+// and spooled ones, are pieces of their own.
+constexpr std::uint64_t kCopiedBelow = 4096;
+
+bool copied(const net::Payload& body) {
+  return body.in_memory() && body.size() < kCopiedBelow;
 }
 
 }  // namespace
@@ -108,28 +118,38 @@ std::string mime_type_of(std::string_view content_type) {
 EncodedMessage encode_transport(const TransportMessage& m) {
   const std::string boundary = "xtop" + crypto::to_hex(Random::system().bytes(16));
   EncodedMessage encoded{"multipart/mixed; charset=UTF-8; boundary=" + boundary, {}};
+  // Room for every part copied, and for the parts' heads: each piece of text is allocated once.
+  std::uint64_t before_body = m.message.size(), after_body = m.signature.signature.size();
+  for (const auto& ocsp : m.ocsp_responses) before_body += ocsp.size();
+  if (m.body && copied(*m.body)) before_body += m.body->size();
+  for (const auto& a : m.attachments) after_body += copied(a.body) ? a.body.size() + 256 : 256;
+  if (m.signature.hash_chain_result) after_body += m.signature.hash_chain_result->size();
+  if (m.signature.hash_chain) after_body += m.signature.hash_chain->size();
+  constexpr std::uint64_t kHeads = 2048;
+  const bool one_piece = !(m.body && !copied(*m.body)) && std::all_of(m.attachments.begin(), m.attachments.end(),
+                                                                      [](const auto& a) { return copied(a.body); });
   std::string out;
-  // Every part kept in memory, and room for the parts' heads: the string is allocated once.
-  std::uint64_t in_memory = m.message.size() + (m.body && m.body->in_memory() ? m.body->size() : 0) + m.signature.signature.size();
-  for (const auto& a : m.attachments) in_memory += a.body.in_memory() ? a.body.size() : 0;
-  for (const auto& ocsp : m.ocsp_responses) in_memory += ocsp.size();
-  if (m.signature.hash_chain_result) in_memory += m.signature.hash_chain_result->size();
-  if (m.signature.hash_chain) in_memory += m.signature.hash_chain->size();
-  out.reserve(static_cast<std::size_t>(in_memory) + 4096);
+  out.reserve(static_cast<std::size_t>(one_piece ? before_body + after_body + kHeads : before_body + kHeads));
+  // After a piece of its own, the text goes on in a new string with room for the rest.
+  auto next_piece = [&](const net::Payload& body) {
+    encoded.pieces.emplace_back(std::move(out));
+    encoded.pieces.push_back(body);
+    out = std::string();
+    out.reserve(static_cast<std::size_t>(after_body + kHeads));
+  };
   bool first = true;
   for (const auto& ocsp : m.ocsp_responses) {
     add_part(out, boundary, kOcspResponseType, ocsp, first);
     first = false;
   }
   add_part(out, boundary, m.message_type, m.message, first, m.message_headers);
-  if (m.body && m.body->in_memory()) {
+  if (m.body && copied(*m.body)) {
     add_part(out, boundary, kRestBodyType, m.body->bytes(), false);
   } else if (m.body) {
-    // A spooled body is sent from its file, between the pieces before and after it.
+    // A spooled body is sent from its file, a larger one in memory from where it is (shared,
+    // not copied), between the pieces before and after it.
     add_part(out, boundary, kRestBodyType, "", false);
-    encoded.pieces.emplace_back(std::move(out));
-    encoded.pieces.push_back(*m.body);
-    out.clear();
+    next_piece(*m.body);
   }
   if (!m.attachments.empty()) {
     // A nested multipart; a spooled attachment is sent from its file, as the REST body.
@@ -141,12 +161,10 @@ EncodedMessage encode_transport(const TransportMessage& m) {
       for (const auto& h : m.attachments[i].headers) out += h.name + ": " + h.value + "\r\n";
       out += "\r\n";
       const net::Payload& body = m.attachments[i].body;
-      if (body.in_memory()) {
+      if (copied(body)) {
         out += body.bytes();
       } else {
-        encoded.pieces.emplace_back(std::move(out));
-        encoded.pieces.push_back(body);
-        out.clear();
+        next_piece(body);
       }
     }
     out += "\r\n--" + inner + "--";
