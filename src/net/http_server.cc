@@ -653,7 +653,7 @@ asio::awaitable<Result<std::string>> ServerExchange::read_body_all(std::size_t l
     std::filesystem::path no_spool;
     auto body = co_await read_body_payload(limit, std::move(no_spool), limit);
     if (!body.ok()) co_return std::move(body).error();
-    co_return std::move(body->bytes());
+    co_return std::move(*body).take_bytes();
   }
   std::string out;
   std::vector<char> buf(kBodyChunkBytes);

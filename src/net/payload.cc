@@ -1,15 +1,15 @@
 #include "net/payload.h"
 
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <limits>
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
-
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <limits>
 
 #include "net/errors.h"
 
@@ -153,7 +153,10 @@ std::string Payload::take_bytes() && {
   std::shared_ptr<std::string> held = std::move(bytes_);
   if (!held) return {};
   // Alone in holding it (no other copy can appear: this one is being emptied), it can move.
-  return held.use_count() == 1 ? std::move(*held) : *held;
+  // (The fence orders the move after whatever a copy just dropped on another thread read.)
+  if (held.use_count() != 1) return *held;
+  std::atomic_thread_fence(std::memory_order_acquire);
+  return std::move(*held);
 }
 
 Result<std::size_t> Payload::read_at(std::uint64_t offset, std::span<char> buf) const {

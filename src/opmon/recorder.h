@@ -29,7 +29,8 @@ namespace roadside::opmon {
 
 struct RecorderOptions {
   std::size_t buffer = 20'000;
-  // X-Road's op-monitor-buffer.max-records-in-message: a row each; few records wait in memory.
+  // A row of at most this many (X-Road's buffer sends its daemon as many, max-records-in-message):
+  // few records wait in memory.
   std::size_t batch = 100;
   std::chrono::milliseconds interval{1'000};
   std::chrono::hours keep{7 * 24};

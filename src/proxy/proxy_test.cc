@@ -306,6 +306,23 @@ TEST(Transport, ALargerBodyInMemoryIsSentFromWhereItIsNotCopied) {
   EXPECT_EQ(encode_transport(m).pieces.size(), 1u);
 }
 
+TEST(Transport, ManyAttachmentsOfTheirOwnReserveNoMoreTextThanTheyNeed) {
+  TransportMessage m;
+  m.message_type = "text/xml; charset=UTF-8";
+  m.message = std::string(kSoap);
+  for (int i = 0; i < 500; ++i)
+    m.attachments.push_back({{{"Content-Type", "text/plain"}}, net::Payload(std::string(4096, 'a'))});
+  m.signature.signature = std::string(8192, 's');
+  const EncodedMessage encoded = encode_transport(m);
+  ASSERT_EQ(encoded.pieces.size(), 1001u);
+  std::size_t reserved = 0;
+  for (std::size_t i = 0; i < encoded.pieces.size(); i += 2) reserved += encoded.pieces[i].bytes().capacity();
+  EXPECT_LT(reserved, 512u << 10) << "the text between two attachments holds room for what follows it only";
+  auto back = decode_transport(encoded.content_type, encoded.joined());
+  ASSERT_TRUE(back.ok()) << back.error().to_string();
+  EXPECT_EQ(back->attachments.size(), 500u);
+}
+
 // A transport message written to a spool file, as the server proxy receives a large one.
 net::Payload spooled(const std::filesystem::path& dir, const std::vector<net::Payload>& pieces) {
   net::PayloadBuilder b(dir, 0);

@@ -118,24 +118,31 @@ std::string mime_type_of(std::string_view content_type) {
 EncodedMessage encode_transport(const TransportMessage& m) {
   const std::string boundary = "xtop" + crypto::to_hex(Random::system().bytes(16));
   EncodedMessage encoded{"multipart/mixed; charset=UTF-8; boundary=" + boundary, {}};
-  // Room for every part copied, and for the parts' heads: each piece of text is allocated once.
-  std::uint64_t before_body = m.message.size(), after_body = m.signature.signature.size();
+  // Room for the text: up to the first piece of its own, and after the last one for all that
+  // follows; the text between two pieces (part heads, small attachments) grows as written.
+  constexpr std::uint64_t kHeads = 2048;
+  auto share = [](const Attachment& a) {  // of the nested multipart's text
+    std::uint64_t n = 64 + (copied(a.body) ? a.body.size() : 0);
+    for (const auto& h : a.headers) n += h.name.size() + h.value.size() + 4;
+    return n;
+  };
+  std::uint64_t before_body = m.message.size(), after = m.signature.signature.size();
   for (const auto& ocsp : m.ocsp_responses) before_body += ocsp.size();
   if (m.body && copied(*m.body)) before_body += m.body->size();
-  for (const auto& a : m.attachments) after_body += copied(a.body) ? a.body.size() + 256 : 256;
-  if (m.signature.hash_chain_result) after_body += m.signature.hash_chain_result->size();
-  if (m.signature.hash_chain) after_body += m.signature.hash_chain->size();
-  constexpr std::uint64_t kHeads = 2048;
-  const bool one_piece = !(m.body && !copied(*m.body)) && std::all_of(m.attachments.begin(), m.attachments.end(),
-                                                                      [](const auto& a) { return copied(a.body); });
+  if (m.signature.hash_chain_result) after += m.signature.hash_chain_result->size();
+  if (m.signature.hash_chain) after += m.signature.hash_chain->size();
+  std::size_t pieces_left = m.body && !copied(*m.body) ? 1 : 0;
+  for (const auto& a : m.attachments) {
+    after += share(a);
+    if (!copied(a.body)) ++pieces_left;
+  }
   std::string out;
-  out.reserve(static_cast<std::size_t>(one_piece ? before_body + after_body + kHeads : before_body + kHeads));
-  // After a piece of its own, the text goes on in a new string with room for the rest.
+  out.reserve(static_cast<std::size_t>(before_body + kHeads + (pieces_left == 0 ? after : 0)));
   auto next_piece = [&](const net::Payload& body) {
     encoded.pieces.emplace_back(std::move(out));
     encoded.pieces.push_back(body);
     out = std::string();
-    out.reserve(static_cast<std::size_t>(after_body + kHeads));
+    if (--pieces_left == 0) out.reserve(static_cast<std::size_t>(after + kHeads));
   };
   bool first = true;
   for (const auto& ocsp : m.ocsp_responses) {
@@ -161,6 +168,7 @@ EncodedMessage encode_transport(const TransportMessage& m) {
       for (const auto& h : m.attachments[i].headers) out += h.name + ": " + h.value + "\r\n";
       out += "\r\n";
       const net::Payload& body = m.attachments[i].body;
+      after -= share(m.attachments[i]);
       if (copied(body)) {
         out += body.bytes();
       } else {
