@@ -108,6 +108,83 @@ Reply signed_reply(EncodedMessage encoded, unsigned version) {
   return r;
 }
 
+// process_rest()'s steps between its suspensions.
+
+// What a REST request from another server names.
+struct ServedRestCall {
+  RestRequestHead head;
+  RestTarget target;
+  XRoadId client;
+  std::string client_text;  // X-Road-Client as sent
+};
+
+// The call `request`'s REST head names, or errc::invalid_message and the like; `op` learns
+// what is known.
+Result<ServedRestCall> served_rest_call(const TransportMessage& request, opmon::OpRecord& op) {
+  ServedRestCall call;
+  ROADSIDE_TRY(call.head, RestRequestHead::parse(request.message));
+  op.rest_method = call.head.method;
+  auto target = parse_rest_target(call.head.target);
+  if (!target.ok()) return fail(errc::invalid_message, "the request names no service: " + target.error().detail());
+  call.target = std::move(target).value();
+  set_service(op, call.target.service);
+  op.rest_path = call.target.path;
+  const auto client_text = last_header(call.head.headers, "X-Road-Client");
+  if (!client_text) return fail(errc::missing_header_field, "the request has no X-Road-Client header");
+  call.client_text = *client_text;
+  auto client = parse_rest_client(call.client_text);
+  if (!client.ok()) return fail(errc::invalid_message, "X-Road-Client: " + client.error().detail());
+  call.client = std::move(client).value();
+  set_client(op, call.client);
+  set_message_ids(op, last_header(call.head.headers, "x-road-id").value_or(""),
+                  last_header(call.head.headers, "x-road-userid").value_or(""),
+                  last_header(call.head.headers, "x-road-issue").value_or(""));
+  op.x_request_id = last_header(call.head.headers, "x-road-request-id").value_or("");
+  op.request_size = static_cast<std::int64_t>(request.body ? request.body->size() : 0);
+  op.request_attachment_count = 0;
+  return call;
+}
+
+// The REST response (unsigned) for the service's `answer` to `request`: the service's status,
+// reason and headers (less hop-by-hop and X-Road's own), then X-Road's headers; its body is
+// moved from `answer`. `op` learns the status and size.
+Result<TransportMessage> rest_response(net::ClientResponse& answer, const TransportMessage& request,
+                                       const ServedRestCall& call, opmon::OpRecord& op) {
+  op.status_code = answer.message.result_int();
+  // The response header part, X-Road's headers last.
+  RestResponseHead rh;
+  rh.status = answer.message.result_int();
+  rh.reason = std::string(answer.message.reason());
+  for (const auto& f : answer.message) {
+    const std::string name(f.name_string());
+    bool xroad = false;
+    for (auto x : kResponseXRoadHeaders) xroad = xroad || boost::beast::iequals(name, x);
+    if (!xroad && !is_skipped_header(name)) rh.headers.push_back({name, std::string(f.value())});
+  }
+  std::optional<std::string> body_digest;
+  if (request.body) {
+    ROADSIDE_TRY(body_digest, request.body_digest(crypto::kSha512Uri));  // known from the signature check
+  }
+  const std::string request_hash = rest_request_hash_of_digest(request.message, body_digest);
+  rh.headers.push_back({"x-road-id", last_header(call.head.headers, "x-road-id").value_or("")});
+  rh.headers.push_back({"x-road-client", call.client_text});
+  rh.headers.push_back({"x-road-service", *to_rest_path(call.target.service)});
+  rh.headers.push_back({"x-road-request-id", last_header(call.head.headers, "x-road-request-id").value_or("")});
+  rh.headers.push_back({"x-road-request-hash", request_hash});
+
+  TransportMessage response;
+  response.message_type = std::string(kRestResponseType);
+  response.message = rh.serialize();
+  if (answer.spooled_body) {
+    response.body = std::move(*answer.spooled_body);
+  } else if (!answer.message.body().empty()) {
+    response.body = net::Payload(std::move(answer.message.body()));
+  }
+  op.response_size = static_cast<std::int64_t>(response.body ? response.body->size() : 0);
+  op.response_attachment_count = 0;
+  return response;
+}
+
 }  // namespace
 
 Fault fault_for_peer(const Fault& logged, const Error& cause) {
@@ -220,6 +297,7 @@ asio::awaitable<Result<Reply>> ServerProxy::process(net::ServerExchange& ex, opm
   if (!body.ok()) co_return body.error();
   auto request = decode_transport(std::string(req[http::field::content_type]), *body, kMaxParsedBytes);
   if (!request.ok()) co_return request.error();
+  *body = net::Payload();  // decoded into `request` (a spooled body's parts keep its file): not held twice
 
   // The peer's certificate is good: its OCSP responses travel in the request.
   const globalconf::SecurityServer* sender = nullptr;
@@ -543,76 +621,27 @@ asio::awaitable<Result<net::ClientResponse>> ServerProxy::call_rest_service(Rest
 asio::awaitable<Result<Reply>> ServerProxy::process_rest(net::ServerExchange& ex, TransportMessage& request,
                                                          const globalconf::SecurityServer* sender,
                                                          const Snapshot* snap, opmon::OpRecord* op, const tracing::TraceContext* trace) {
-  auto head = RestRequestHead::parse(request.message);
-  if (!head.ok()) co_return head.error();
-  op->rest_method = head->method;
-  auto target = parse_rest_target(head->target);
-  if (!target.ok()) co_return fail(errc::invalid_message, "the request names no service: " + target.error().detail());
-  set_service(*op, target->service);
-  op->rest_path = target->path;
-  const auto client_text = last_header(head->headers, "X-Road-Client");
-  if (!client_text) co_return fail(errc::missing_header_field, "the request has no X-Road-Client header");
-  auto client = parse_rest_client(*client_text);
-  if (!client.ok()) co_return fail(errc::invalid_message, "X-Road-Client: " + client.error().detail());
-  set_client(*op, *client);
-  set_message_ids(*op, last_header(head->headers, "x-road-id").value_or(""),
-                  last_header(head->headers, "x-road-userid").value_or(""),
-                  last_header(head->headers, "x-road-issue").value_or(""));
-  op->x_request_id = last_header(head->headers, "x-road-request-id").value_or("");
-  op->request_size = static_cast<std::int64_t>(request.body ? request.body->size() : 0);
-  op->request_attachment_count = 0;
-
-  if (auto st = verify_sender(request, *client, sender, *snap); !st.ok()) co_return st.error();
-  const XRoadId provider = target->service.service_provider();
-  const LogIds log_ids{last_header(head->headers, "x-road-id").value_or(""),
-                       last_header(head->headers, "x-road-request-id").value_or(""), provider, provider, true};
+  // (The work between suspensions is in functions of its own: a coroutine's frame holds every
+  // local it has, and one is held per message in flight.)
+  auto call = served_rest_call(request, *op);
+  if (!call.ok()) co_return call.error();
+  if (auto st = verify_sender(request, call->client, sender, *snap); !st.ok()) co_return st.error();
+  const XRoadId provider = call->target.service.service_provider();
+  const LogIds log_ids{last_header(call->head.headers, "x-road-id").value_or(""),
+                       last_header(call->head.headers, "x-road-request-id").value_or(""), provider, provider, true};
 
   Result<net::ClientResponse> answer = Error();
-  if (!snap->conf->service(target->service) && is_rest_metaservice(target->service.service_code())) {
+  if (!snap->conf->service(call->target.service) && is_rest_metaservice(call->target.service.service_code())) {
     if (auto st = co_await log_message(ctx_.message_log, request, log_ids, false); !st.ok()) co_return st.error();
-    answer = co_await rest_metaservice(*target, *client, snap);
+    answer = co_await rest_metaservice(call->target, call->client, snap);
   } else {
-    answer = co_await call_rest_service(*head, *target, request, *client, snap, &log_ids, op, trace);
+    answer = co_await call_rest_service(call->head, call->target, request, call->client, snap, &log_ids, op, trace);
   }
   if (!answer.ok()) co_return answer.error();
-  op->status_code = answer->message.result_int();
-
-  // The response header part, X-Road's headers last.
-  RestResponseHead rh;
-  rh.status = answer->message.result_int();
-  rh.reason = std::string(answer->message.reason());
-  for (const auto& f : answer->message) {
-    const std::string name(f.name_string());
-    bool xroad = false;
-    for (auto x : kResponseXRoadHeaders) xroad = xroad || boost::beast::iequals(name, x);
-    if (!xroad && !is_skipped_header(name)) rh.headers.push_back({name, std::string(f.value())});
-  }
-  std::optional<std::string> body_digest;
-  if (request.body) {
-    auto d = request.body_digest(crypto::kSha512Uri);  // known from the signature check
-    if (!d.ok()) co_return d.error();
-    body_digest = std::move(d).value();
-  }
-  const std::string request_hash = rest_request_hash_of_digest(request.message, body_digest);
-  rh.headers.push_back({"x-road-id", last_header(head->headers, "x-road-id").value_or("")});
-  rh.headers.push_back({"x-road-client", *client_text});
-  rh.headers.push_back({"x-road-service", *to_rest_path(target->service)});
-  rh.headers.push_back({"x-road-request-id", last_header(head->headers, "x-road-request-id").value_or("")});
-  rh.headers.push_back({"x-road-request-hash", request_hash});
-
-  TransportMessage response;
-  response.message_type = std::string(kRestResponseType);
-  response.message = rh.serialize();
-  if (answer->spooled_body) {
-    response.body = std::move(*answer->spooled_body);
-  } else if (!answer->message.body().empty()) {
-    response.body = net::Payload(std::move(answer->message.body()));
-  }
-
-  op->response_size = static_cast<std::int64_t>(response.body ? response.body->size() : 0);
-  op->response_attachment_count = 0;
+  auto response = rest_response(*answer, request, *call, *op);
+  if (!response.ok()) co_return response.error();
   // Signed by the provider.
-  auto signed_response = co_await sign_response(std::move(response), provider);
+  auto signed_response = co_await sign_response(std::move(response).value(), provider);
   if (!signed_response.ok()) co_return signed_response.error();
   if (auto st = co_await log_message(ctx_.message_log, *signed_response, log_ids, true); !st.ok()) co_return st.error();
   co_return signed_reply(encode_transport(*signed_response), ex.request().version());
