@@ -26,6 +26,7 @@
 #include "server/globalconf_service.h"
 #include "server/health.h"
 #include "server/listeners.h"
+#include "server/memory_trimmer.h"
 #include "server/message_log_service.h"
 #include "server/ocsp_refresher.h"
 #include "server/op_monitoring_service.h"
@@ -264,6 +265,8 @@ int Application::run() {
        {"startup_ms",
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()},
        {"endpoints", endpoints}});
+  MemoryTrimmer trimmer(s.io);
+  trimmer.start();
   const unsigned threads = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
   std::vector<std::thread> pool;
   for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&] { s.io.run(); });
@@ -271,6 +274,7 @@ int Application::run() {
   for (auto& t : pool) t.join();
 
   signals.reset();
+  trimmer.stop();
   state_.reset();  // what still waited on the io_context, then the components in reverse order
   log::info("stopped");
   log::flush();
