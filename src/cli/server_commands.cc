@@ -1,10 +1,8 @@
 // serve, apply, token login and logout, maintenance, healthcheck.
 #include <algorithm>
-#include <cstdlib>
 #include <iostream>
 #include <memory>
 
-#include <malloc.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -53,29 +51,12 @@ int control(const config::Config& cfg, const std::string& command, const std::st
   return ok ? 0 : 1;
 }
 
-// glibc gives memory above an arena's top back to the kernel once 128 KiB of it is free, and
-// a message-log group commit frees several hundred KiB at once: under load every group was
-// handed back (madvise) and faulted in again, a fifth of the full variant's CPU in
-// bench/exchange. 2 MiB of slack per arena stops that. Setting the trim threshold also fixes
-// the mmap threshold at 128 KiB; at 4 MiB, message-log pieces (1 MiB) stay on the heap.
-// Settings an operator gave glibc (GLIBC_TUNABLES, MALLOC_*_) win.
-void tune_allocator() {
-#ifdef __GLIBC__
-  for (const char* name : {"GLIBC_TUNABLES", "MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_"}) {
-    if (std::getenv(name)) return;
-  }
-  mallopt(M_TRIM_THRESHOLD, 2 << 20);
-  mallopt(M_MMAP_THRESHOLD, 4 << 20);
-#endif
-}
-
 void add_serve(CLI::App& app, Commands& out) {
   auto flags = std::make_shared<ConfigFlags>();
   auto* cmd = app.add_subcommand("serve", "Run the Security Server until SIGTERM");
   flags->add_to(*cmd);
   flags->add_server_conf_to(*cmd);
   out.push_back({cmd, [flags] {
-                   tune_allocator();
                    auto cfg = flags->load();
                    if (!cfg.ok()) return config_error(cfg.error());
                    auto level = log::parse_level(cfg->str("log.level"));

@@ -116,6 +116,8 @@ struct ServedRestCall {
   RestTarget target;
   XRoadId client;
   std::string client_text;  // X-Road-Client as sent
+  std::string query_id;     // X-Road-Id
+  std::string request_id;   // X-Road-Request-Id
 };
 
 // The call `request`'s REST head names, or errc::invalid_message and the like; `op` learns
@@ -136,10 +138,11 @@ Result<ServedRestCall> served_rest_call(const TransportMessage& request, opmon::
   if (!client.ok()) return fail(errc::invalid_message, "X-Road-Client: " + client.error().detail());
   call.client = std::move(client).value();
   set_client(op, call.client);
-  set_message_ids(op, last_header(call.head.headers, "x-road-id").value_or(""),
-                  last_header(call.head.headers, "x-road-userid").value_or(""),
+  call.query_id = last_header(call.head.headers, "x-road-id").value_or("");
+  call.request_id = last_header(call.head.headers, "x-road-request-id").value_or("");
+  set_message_ids(op, call.query_id, last_header(call.head.headers, "x-road-userid").value_or(""),
                   last_header(call.head.headers, "x-road-issue").value_or(""));
-  op.x_request_id = last_header(call.head.headers, "x-road-request-id").value_or("");
+  op.x_request_id = call.request_id;
   op.request_size = static_cast<std::int64_t>(request.body ? request.body->size() : 0);
   op.request_attachment_count = 0;
   return call;
@@ -166,10 +169,10 @@ Result<TransportMessage> rest_response(net::ClientResponse& answer, const Transp
     ROADSIDE_TRY(body_digest, request.body_digest(crypto::kSha512Uri));  // known from the signature check
   }
   const std::string request_hash = rest_request_hash_of_digest(request.message, body_digest);
-  rh.headers.push_back({"x-road-id", last_header(call.head.headers, "x-road-id").value_or("")});
+  rh.headers.push_back({"x-road-id", call.query_id});
   rh.headers.push_back({"x-road-client", call.client_text});
   rh.headers.push_back({"x-road-service", *to_rest_path(call.target.service)});
-  rh.headers.push_back({"x-road-request-id", last_header(call.head.headers, "x-road-request-id").value_or("")});
+  rh.headers.push_back({"x-road-request-id", call.request_id});
   rh.headers.push_back({"x-road-request-hash", request_hash});
 
   TransportMessage response;
@@ -627,8 +630,7 @@ asio::awaitable<Result<Reply>> ServerProxy::process_rest(net::ServerExchange& ex
   if (!call.ok()) co_return call.error();
   if (auto st = verify_sender(request, call->client, sender, *snap); !st.ok()) co_return st.error();
   const XRoadId provider = call->target.service.service_provider();
-  const LogIds log_ids{last_header(call->head.headers, "x-road-id").value_or(""),
-                       last_header(call->head.headers, "x-road-request-id").value_or(""), provider, provider, true};
+  const LogIds log_ids{call->query_id, call->request_id, provider, provider, true};
 
   Result<net::ClientResponse> answer = Error();
   if (!snap->conf->service(call->target.service) && is_rest_metaservice(call->target.service.service_code())) {

@@ -10,13 +10,13 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <malloc.h>
 #include <unistd.h>
 
 #include "base/files.h"
 #include "base/log.h"
 #include "metrics/metrics.h"
 #include "server/admin_api.h"
+#include "server/allocator.h"
 #include "server/archiving_service.h"
 #include "server/cluster_links.h"
 #include "server/component.h"
@@ -26,7 +26,6 @@
 #include "server/globalconf_service.h"
 #include "server/health.h"
 #include "server/listeners.h"
-#include "server/memory_trimmer.h"
 #include "server/message_log_service.h"
 #include "server/ocsp_refresher.h"
 #include "server/op_monitoring_service.h"
@@ -195,22 +194,8 @@ Status Application::State::start_all(const config::Config& config) {
 Application::Application(config::Config config) : config_(std::move(config)), state_(std::make_unique<State>()) {}
 Application::~Application() = default;
 
-namespace {
-
-// glibc gives each thread that allocates under contention an arena of its own (up to eight
-// per core), and memory freed in one stays there: with the database, signer and monitoring
-// threads beside the I/O threads, a server under 256 connections held 10 MiB more that way.
-// Two arenas serve the two busy threads. MALLOC_ARENA_MAX, when set, decides instead.
-void limit_malloc_arenas() {
-#ifdef __GLIBC__
-  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 2);
-#endif
-}
-
-}  // namespace
-
 int Application::run() {
-  limit_malloc_arenas();
+  const bool trim_threshold_raised = tune_allocator();
   State& s = *state_;
   const auto started = std::chrono::steady_clock::now();
   log::info(
@@ -266,7 +251,7 @@ int Application::run() {
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()},
        {"endpoints", endpoints}});
   MemoryTrimmer trimmer(s.io);
-  trimmer.start();
+  if (trim_threshold_raised) trimmer.start();
   const unsigned threads = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
   std::vector<std::thread> pool;
   for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&] { s.io.run(); });

@@ -1,10 +1,26 @@
-#include "server/memory_trimmer.h"
+#include "server/allocator.h"
+
+#include <cstdlib>
 
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
 
 namespace roadside::server {
+
+bool tune_allocator() {
+#ifdef __GLIBC__
+  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 2);
+  for (const char* name : {"GLIBC_TUNABLES", "MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_"}) {
+    if (std::getenv(name)) return false;
+  }
+  mallopt(M_TRIM_THRESHOLD, 2 << 20);
+  mallopt(M_MMAP_THRESHOLD, 4 << 20);
+  return true;
+#else
+  return false;
+#endif
+}
 
 MemoryTrimmer::MemoryTrimmer(boost::asio::io_context& io, std::chrono::milliseconds every, std::size_t threshold)
     : timer_(io), every_(every), threshold_(threshold) {}

@@ -1,6 +1,6 @@
 // MemoryTrimmer against glibc's malloc: memory freed between live blocks stays in the RSS
 // until trimmed.
-#include "server/memory_trimmer.h"
+#include "server/allocator.h"
 
 #include <cstdlib>
 #include <cstring>
