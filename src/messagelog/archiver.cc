@@ -209,6 +209,12 @@ Archiver::Archiver(LogStore& store, ArchiverOptions options, const Clock& clock)
     : store_(store), options_(std::move(options)), clock_(clock) {}
 
 Result<ArchiveRound> Archiver::run() {
+  auto round = archive_all();
+  store_.release_batch();  // the store lives until the next round
+  return round;
+}
+
+Result<ArchiveRound> Archiver::archive_all() {
   const fs::path& dir = options_.directory;
   std::error_code ec;
   fs::create_directories(dir, ec);

@@ -110,9 +110,11 @@ class Archiver {
 
   // One round (see the file comment). An error when it could not start or read the
   // database; failures of single groups and transfers are in the round.
+  // The store keeps no batch tree afterwards.
   Result<ArchiveRound> run();
 
  private:
+  Result<ArchiveRound> archive_all();
   // The archive being filled: its containers, their records, the records' first and last time.
   struct Open {
     std::vector<ArchivedContainer> containers;

@@ -12,10 +12,11 @@
 #include "base/errors.h"
 #include "base/subprocess.h"
 #include "messagelog/archive.h"
+#include "messagelog/batch_tree.h"
 #include "messagelog/container.h"
 #include "storage/store.h"
-#include "support/test_databases.h"
 #include "support/messagelog_batch.h"
+#include "support/test_databases.h"
 #include "support/test_support.h"
 
 namespace roadside::messagelog {
@@ -184,6 +185,19 @@ TEST_P(ArchiverTest, ContainersAreTheRecordsContainersAndArchivesAreDeterministi
   auto again = container_of(*log_, **record);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->write().value_or(""), zip->entries[0].data);
+}
+
+TEST_P(ArchiverTest, ARoundLeavesTheStoreHoldingNoBatch) {
+  log(2, client("1234"));
+  ASSERT_EQ(round(options_).files.size(), 1u);
+  auto record = log_->record(1);
+  ASSERT_TRUE(record.ok() && record->has_value() && (*record)->timestamp_id);
+  // Leaves changed behind the store's back are read: the round kept no tree of the batch.
+  const storage::Value p[] = {storage::Blob{std::string(2 * kLeafBytes, 'x')}, *(*record)->timestamp_id};
+  ASSERT_TRUE(log_->connection().query("UPDATE messagelog_timestamps SET leaves = ? WHERE id = ?", p).ok());
+  auto chain = log_->ts_hash_chain(**record);
+  ASSERT_FALSE(chain.ok());
+  EXPECT_EQ(chain.error().code(), make_error_code(errc::unreadable));
 }
 
 TEST_P(ArchiverTest, GroupingByMemberGivesEachMemberItsFilesAndChain) {

@@ -240,6 +240,11 @@ Result<const xml::HashTree*> LogStore::batch(std::int64_t timestamp_id) {
   return &*tree_;
 }
 
+void LogStore::release_batch() {
+  tree_.reset();
+  tree_timestamp_id_ = 0;
+}
+
 Result<std::optional<std::string>> LogStore::ts_hash_chain(const StoredRecord& record) {
   if (record.ts_hash_chain) return record.ts_hash_chain;
   if (!record.timestamp_id || !record.ts_position) return std::optional<std::string>();

@@ -152,6 +152,9 @@ class LogStore {
   // it stored, or written from the batch's leaves once they are shown to give the
   // time-stamped result and to hold the record's signature hash at its place.
   Result<std::optional<std::string>> ts_hash_chain(const StoredRecord& record);
+  // Frees the batch's tree that ts_hash_chain() keeps for the next record (5 MB for a batch of
+  // 10,000): for a store that lives on once it has read a batch, as the archiver's does.
+  void release_batch();
   Result<std::optional<StoredTimestamp>> timestamp(std::int64_t id);
   // Attachment `number` (1..N) of a record, piece by piece in order, decrypted.
   Status read_attachment(const StoredRecord& record, int number, const std::function<Status(std::string_view)>& piece);

@@ -8,12 +8,13 @@
 #include <boost/asio/use_future.hpp>
 #include <gtest/gtest.h>
 
+#include "messagelog/batch_tree.h"
 #include "messagelog/container.h"
 #include "messagelog/group_writer.h"
 #include "messagelog/sealer.h"
 #include "messagelog/zip.h"
-#include "support/test_databases.h"
 #include "support/messagelog_batch.h"
+#include "support/test_databases.h"
 
 namespace roadside::messagelog {
 namespace {
@@ -277,6 +278,29 @@ TEST_P(LogStoreTest, BatchChainsOutliveTheirBatchMatesAndBelongToTheirRecord) {
   EXPECT_EQ(chain.error().code(), make_error_code(errc::unreadable));
   EXPECT_NE(chain.error().detail().find("not the leaf at its place"), std::string::npos) << chain.error().detail();
   EXPECT_FALSE(container_of(store, **moved).ok());
+}
+
+// The batch's tree is kept for the next record of the batch until it is released; then it is
+// read again, and checked again, from the database.
+TEST_P(LogStoreTest, AReleasedBatchIsReadAgain) {
+  LogStore store(open_migrated());
+  const auto a = record("q", false), b = record("q", true);
+  auto ids = store.insert({&a, &b}, Clock::now());
+  ASSERT_TRUE(ids.ok());
+  auto ts = testing::stamp_as_batch(store, *ids);
+  ASSERT_TRUE(ts.ok()) << ts.error().to_string();
+  auto first = store.record(ids->front()), second = store.record(ids->back());
+  ASSERT_TRUE(first.ok() && *first && second.ok() && *second);
+  ASSERT_EQ(store.ts_hash_chain(**first).value(), ts->chains[0]);
+  const storage::Value p[] = {storage::Blob{std::string(2 * kLeafBytes, 'x')}, *(*first)->timestamp_id};
+  ASSERT_TRUE(store.connection().query("UPDATE messagelog_timestamps SET leaves = ? WHERE id = ?", p).ok());
+  EXPECT_EQ(store.ts_hash_chain(**second).value(), ts->chains[1]) << "the kept tree";
+  store.release_batch();
+  auto chain = store.ts_hash_chain(**second);
+  ASSERT_FALSE(chain.ok());
+  EXPECT_EQ(chain.error().code(), make_error_code(errc::unreadable));
+  EXPECT_NE(chain.error().detail().find("do not give its hash chain result"), std::string::npos)
+      << chain.error().detail();
 }
 
 // Two nodes time-stamp overlapping records (a lease handover): each record keeps the first

@@ -198,14 +198,14 @@ boost::asio::awaitable<Result<Timestamping::Stamped>> Timestamping::stamp(const 
     ts.leaves += leaf.value();
     ids.push_back(r.id);
   }
-  auto tree = batch_tree(ts.leaves);
-  if (!tree.ok()) co_return tree.error();
-  auto got = co_await ask(tsas, tree.value().result());
+  auto result = batch_result(ts.leaves);
+  if (!result.ok()) co_return result.error();
+  auto got = co_await ask(tsas, result.value());
   if (!got.ok()) co_return got.error();
   ts.token = got.value().token;
   ts.tsa_url = got.value().url;
   ts.time = clock_.now();
-  ts.hash_chain_result = tree.value().result();
+  ts.hash_chain_result = std::move(result).value();
   auto id = store_.add_timestamp(ts, ids);
   if (!id.ok()) co_return id.error();
   co_return got;

@@ -183,6 +183,13 @@ std::string b64(std::string_view bytes) { return crypto::base64_encode(bytes); }
 constexpr std::string_view kXmlHead = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n";
 constexpr std::string_view kChainNs = "xmlns=\"http://www.w3.org/2000/09/xmldsig#\" xmlns:ns2=\"http://cyber.ee/hashchain\"";
 
+// The HashChainResult document naming step 0 of `chain_uri` with `value`.
+std::string result_document(std::string_view chain_uri, std::string_view method, std::string_view value) {
+  return std::string(kXmlHead) + "<ns2:HashChainResult URI=\"" + std::string(chain_uri) + "#STEP0\" " +
+         std::string(kChainNs) + ">\n    <DigestMethod Algorithm=\"" + std::string(method) + "\"/>\n    <DigestValue>" +
+         b64(value) + "</DigestValue>\n</ns2:HashChainResult>\n";
+}
+
 bool usable_uri(const std::string& uri) { return !uri.empty() && uri.find_first_of("<>&\"") == std::string::npos; }
 
 }  // namespace
@@ -260,10 +267,45 @@ Result<HashTree> HashTree::build(const std::vector<HashTreeInput>& inputs, std::
   if (!nodes[root].is_step()) {
     ROADSIDE_TRY(root, make_step({root}));
   }
-  t.result_ = std::string(kXmlHead) + "<ns2:HashChainResult URI=\"" + std::string(chain_uri) + "#STEP0\" " +
-              std::string(kChainNs) + ">\n    <DigestMethod Algorithm=\"" + t.method_ + "\"/>\n    <DigestValue>" +
-              b64(nodes[root].value) + "</DigestValue>\n</ns2:HashChainResult>\n";
+  t.result_ = result_document(chain_uri, t.method_, nodes[root].value);
   return t;
+}
+
+Result<std::string> hash_tree_result(std::string_view digests, std::size_t digest_size, std::string_view digest_method,
+                                     std::string_view chain_uri) {
+  if (digest_size == 0 || digests.empty() || digests.size() % digest_size != 0) {
+    return bad(errc::invalid_hash_chain, "hash tree digests of " + std::to_string(digests.size()) +
+                                             " bytes are not a whole number of " + std::to_string(digest_size));
+  }
+  const std::string method(digest_method);
+  auto step = [&](std::initializer_list<std::string_view> values) -> Result<std::string> {
+    std::vector<std::pair<std::string, std::string>> items;
+    for (auto v : values) items.emplace_back(v, method);
+    ROADSIDE_TRY(std::string value, hash_step(items, method));
+    if (value.size() != digest_size) {
+      return bad(errc::invalid_hash_chain, "digests of " + std::to_string(digest_size) + " bytes are not by " + method);
+    }
+    return value;
+  };
+  auto at = [&](std::string_view level, std::size_t i) { return level.substr(i * digest_size, digest_size); };
+  std::string level(digests);
+  std::size_t count = level.size() / digest_size;
+  // One input is a DataRef in a step of its own, as HashTree::build makes it.
+  if (count == 1) {
+    ROADSIDE_TRY(level, step({level}));
+  }
+  while (count > 1) {  // the same pairing as HashTree::build, an odd digest moving up as it is
+    std::string up;
+    up.reserve((count + 1) / 2 * digest_size);
+    for (std::size_t i = 0; i + 1 < count; i += 2) {
+      ROADSIDE_TRY(std::string value, step({at(level, i), at(level, i + 1)}));
+      up += value;
+    }
+    if (count % 2) up += at(level, count - 1);
+    level = std::move(up);
+    count = (count + 1) / 2;
+  }
+  return result_document(chain_uri, method, level);
 }
 
 std::string HashTree::chain(std::size_t index) const {

@@ -129,6 +129,36 @@ TEST(HashChain, MalformedChains) {
   EXPECT_FALSE(verify_hash_chain("<x/>", "<y/>").ok());
 }
 
+TEST(HashChain, TheResultAloneIsTheTreesResult) {
+  // Every shape of pairing up to 33 inputs, odd ones moving up at different levels, and one large batch.
+  for (std::size_t n : {1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 31, 32, 33, 1000}) {
+    SCOPED_TRACE(n);
+    std::vector<HashTreeInput> inputs;
+    std::string digests;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::string d = crypto::sha512("record " + std::to_string(i));
+      inputs.push_back({{"/META-INF/signatures.xml", d}});
+      digests += d;
+    }
+    auto tree = HashTree::build(inputs, crypto::kSha512Uri, "/ts-hashchain.xml");
+    ASSERT_TRUE(tree.ok()) << tree.error().to_string();
+    auto alone = hash_tree_result(digests, 64, crypto::kSha512Uri, "/ts-hashchain.xml");
+    ASSERT_TRUE(alone.ok()) << alone.error().to_string();
+    EXPECT_EQ(alone.value(), tree->result());
+  }
+  const std::string two = crypto::sha512("a") + crypto::sha512("b");
+  EXPECT_EQ(hash_tree_result("", 64, crypto::kSha512Uri, "/x").error().code(),
+            make_error_code(errc::invalid_hash_chain));
+  EXPECT_EQ(hash_tree_result(two.substr(1), 64, crypto::kSha512Uri, "/x").error().code(),
+            make_error_code(errc::invalid_hash_chain));
+  EXPECT_EQ(hash_tree_result(two, 0, crypto::kSha512Uri, "/x").error().code(),
+            make_error_code(errc::invalid_hash_chain));
+  // Digests of one size under a method of another would mix sizes level by level: refused.
+  EXPECT_EQ(hash_tree_result(two, 64, kSha256, "/x").error().code(), make_error_code(errc::invalid_hash_chain));
+  EXPECT_EQ(hash_tree_result(two, 64, "urn:no-such-method", "/x").error().code(),
+            make_error_code(errc::invalid_hash_chain));
+}
+
 }  // namespace
 }  // namespace roadside::xml
 
