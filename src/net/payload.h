@@ -109,8 +109,8 @@ class Payload {
   bool in_memory() const noexcept { return file_ == nullptr; }
   // The bytes of an in-memory payload (empty for a spooled one).
   const std::string& bytes() const noexcept;
-  // The bytes of an in-memory payload, moved out when no copy shares them (copied otherwise);
-  // the payload is left empty.
+  // The bytes of an in-memory payload, moved out when no copy shares them (copied otherwise),
+  // leaving it empty; nothing for a spooled one, which keeps its file.
   std::string take_bytes() &&;
   std::uint64_t size() const noexcept { return file_ ? length_ : bytes().size(); }
   bool empty() const noexcept { return size() == 0; }

@@ -533,8 +533,8 @@ asio::awaitable<Result<ClientProxy::Answer>> ClientProxy::process_soap(net::Serv
   // A body up to kSpoolAbove is read into memory, a larger one into a spool file, of which
   // only the envelope is read into memory (the attachments are read in pieces when they are
   // hashed and sent). Each byte in memory counts kSoapMemoryWeight times while it is read,
-  // split and parsed; once the DOM is gone, twice (the transport message and its encoding)
-  // until the answer is back.
+  // split and parsed; once the DOM is gone, twice until the answer is back (a margin: the
+  // request is released once encoded, and its encoding shares the attachments' bytes).
   // A Content-Type no SOAP message has is refused before a byte of the body is read or spooled.
   const std::string content_type(req[http::field::content_type]);
   if (auto st = check_soap_content_type(content_type); !st.ok()) co_return st.error();

@@ -159,7 +159,7 @@ EncodedMessage encode_transport(const TransportMessage& m) {
     next_piece(*m.body);
   }
   if (!m.attachments.empty()) {
-    // A nested multipart; a spooled attachment is sent from its file, as the REST body.
+    // A nested multipart; an attachment is a piece of its own when the REST body would be.
     const std::string inner = "xatt" + crypto::to_hex(Random::system().bytes(16));
     add_part(out, boundary, "multipart/mixed; charset=UTF-8; boundary=" + inner, "", false);
     for (std::size_t i = 0; i < m.attachments.size(); ++i) {

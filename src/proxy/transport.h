@@ -67,7 +67,8 @@ Result<std::string> payload_digest(const net::Payload& p, std::string_view metho
 std::string mime_type_of(std::string_view content_type);
 
 // "multipart/mixed; charset=UTF-8; boundary=xtop<random>" and the body, as pieces to send in
-// order (a spooled REST body or SOAP attachment is one of them, sent from its file).
+// order (a REST body or SOAP attachment that is spooled, sent from its file, or of 4 KiB or
+// more, whose bytes are shared, not copied, is a piece of its own).
 struct EncodedMessage {
   std::string content_type;
   std::vector<net::Payload> pieces;

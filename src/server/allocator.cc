@@ -1,6 +1,7 @@
 #include "server/allocator.h"
 
 #include <cstdlib>
+#include <string_view>
 
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -8,12 +9,24 @@
 
 namespace roadside::server {
 
+AllocatorTuning allocator_tuning(const std::function<const char*(const char*)>& getenv) {
+  const char* tunables = getenv("GLIBC_TUNABLES");
+  const std::string_view given_tunables = tunables ? tunables : "";
+  auto given = [&](const char* variable, std::string_view tunable) {
+    return getenv(variable) != nullptr || given_tunables.find(tunable) != std::string_view::npos;
+  };
+  AllocatorTuning t;
+  t.arenas = !given("MALLOC_ARENA_MAX", "glibc.malloc.arena_max");
+  t.thresholds = !given("MALLOC_TRIM_THRESHOLD_", "glibc.malloc.trim_threshold") &&
+                 !given("MALLOC_MMAP_THRESHOLD_", "glibc.malloc.mmap_threshold");
+  return t;
+}
+
 bool tune_allocator() {
 #ifdef __GLIBC__
-  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 2);
-  for (const char* name : {"GLIBC_TUNABLES", "MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_"}) {
-    if (std::getenv(name)) return false;
-  }
+  const AllocatorTuning t = allocator_tuning([](const char* name) { return std::getenv(name); });
+  if (t.arenas) mallopt(M_ARENA_MAX, 2);
+  if (!t.thresholds) return false;
   mallopt(M_TRIM_THRESHOLD, 2 << 20);
   mallopt(M_MMAP_THRESHOLD, 4 << 20);
   return true;

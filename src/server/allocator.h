@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -20,9 +21,18 @@ namespace roadside::server {
 //   once: under load every group was handed back (madvise) and faulted in again, a fifth of
 //   the full variant's CPU in bench/exchange. Setting it also fixes the mmap threshold at
 //   128 KiB; at 4 MiB, message-log pieces (1 MiB) stay on the heap.
-// Thresholds an operator gave glibc (GLIBC_TUNABLES, MALLOC_TRIM_THRESHOLD_,
-// MALLOC_MMAP_THRESHOLD_) win: then nothing is set and false is returned.
+// What an operator gave glibc wins: MALLOC_ARENA_MAX or glibc.malloc.arena_max in
+// GLIBC_TUNABLES keeps the arenas as given; MALLOC_TRIM_THRESHOLD_, MALLOC_MMAP_THRESHOLD_,
+// glibc.malloc.trim_threshold or glibc.malloc.mmap_threshold keeps both thresholds as given,
+// and then false is returned. Other tunables (glibc.pthread.rseq=0, ...) change nothing here.
 bool tune_allocator();
+
+// What tune_allocator() sets, given how `getenv` reads the environment.
+struct AllocatorTuning {
+  bool arenas = true;
+  bool thresholds = true;
+};
+AllocatorTuning allocator_tuning(const std::function<const char*(const char*)>& getenv);
 
 // What the raised trim threshold costs: a server keeps what its peaks freed, scattered
 // through the heap, and all of it counts in its RSS. Every `every`, when malloc holds more

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,33 @@ std::size_t rss_kib() {
     if (line.rfind("VmRSS:", 0) == 0) return std::stoul(line.substr(6));
   }
   return 0;
+}
+
+TEST(AllocatorTuning, WhatAnOperatorGaveGlibcWins) {
+  auto tuning = [](std::map<std::string, std::string> env) {
+    return allocator_tuning([env = std::move(env)](const char* name) -> const char* {
+      auto it = env.find(name);
+      return it == env.end() ? nullptr : it->second.c_str();
+    });
+  };
+  auto t = tuning({});
+  EXPECT_TRUE(t.arenas && t.thresholds);
+  t = tuning({{"GLIBC_TUNABLES", "glibc.pthread.rseq=0"}});
+  EXPECT_TRUE(t.arenas && t.thresholds) << "a tunable of something else";
+  t = tuning({{"GLIBC_TUNABLES", "glibc.pthread.rseq=0:glibc.malloc.trim_threshold=65536"}});
+  EXPECT_TRUE(t.arenas);
+  EXPECT_FALSE(t.thresholds);
+  t = tuning({{"GLIBC_TUNABLES", "glibc.malloc.mmap_threshold=65536"}});
+  EXPECT_FALSE(t.thresholds);
+  t = tuning({{"GLIBC_TUNABLES", "glibc.malloc.arena_max=8"}});
+  EXPECT_FALSE(t.arenas);
+  EXPECT_TRUE(t.thresholds);
+  t = tuning({{"MALLOC_ARENA_MAX", "8"}});
+  EXPECT_FALSE(t.arenas);
+  t = tuning({{"MALLOC_TRIM_THRESHOLD_", "131072"}});
+  EXPECT_FALSE(t.thresholds);
+  t = tuning({{"MALLOC_MMAP_THRESHOLD_", "131072"}});
+  EXPECT_FALSE(t.thresholds);
 }
 
 #ifdef __GLIBC__

@@ -250,8 +250,8 @@ int Application::run() {
        {"startup_ms",
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()},
        {"endpoints", endpoints}});
-  MemoryTrimmer trimmer(s.io);
-  if (trim_threshold_raised) trimmer.start();
+  std::optional<MemoryTrimmer> trimmer;  // like `signals`, gone before the io_context
+  if (trim_threshold_raised) trimmer.emplace(s.io).start();
   const unsigned threads = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
   std::vector<std::thread> pool;
   for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&] { s.io.run(); });
@@ -259,7 +259,7 @@ int Application::run() {
   for (auto& t : pool) t.join();
 
   signals.reset();
-  trimmer.stop();
+  trimmer.reset();
   state_.reset();  // what still waited on the io_context, then the components in reverse order
   log::info("stopped");
   log::flush();

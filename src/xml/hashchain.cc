@@ -1,5 +1,6 @@
 #include "xml/hashchain.h"
 
+#include <initializer_list>
 #include <map>
 #include <set>
 
@@ -288,11 +289,13 @@ Result<std::string> hash_tree_result(std::string_view digests, std::size_t diges
     return value;
   };
   auto at = [&](std::string_view level, std::size_t i) { return level.substr(i * digest_size, digest_size); };
-  std::string level(digests);
+  std::string above;  // the level being read, once it is not `digests`
+  std::string_view level = digests;
   std::size_t count = level.size() / digest_size;
   // One input is a DataRef in a step of its own, as HashTree::build makes it.
   if (count == 1) {
-    ROADSIDE_TRY(level, step({level}));
+    ROADSIDE_TRY(above, step({level}));
+    level = above;
   }
   while (count > 1) {  // the same pairing as HashTree::build, an odd digest moving up as it is
     std::string up;
@@ -302,7 +305,8 @@ Result<std::string> hash_tree_result(std::string_view digests, std::size_t diges
       up += value;
     }
     if (count % 2) up += at(level, count - 1);
-    level = std::move(up);
+    above = std::move(up);
+    level = above;
     count = (count + 1) / 2;
   }
   return result_document(chain_uri, method, level);
