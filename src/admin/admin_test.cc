@@ -59,6 +59,26 @@ std::vector<nlohmann::json> json_lines(const std::string& text) {
   return out;
 }
 
+TEST(Json, ABodyNestedTooDeepIsRefusedBeforeItIsParsed) {
+  auto nested = [](std::size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); };
+  EXPECT_TRUE(parse_json(nested(kMaxJsonDepth)).has_value());
+  std::string why;
+  // Deep enough to overflow a thread's stack when the document is copied, if it were parsed.
+  EXPECT_FALSE(parse_json(nested(500'000), &why).has_value());
+  EXPECT_NE(why.find("deeper than 64"), std::string::npos) << why;
+  EXPECT_FALSE(parse_json("{\"a\":" + nested(kMaxJsonDepth) + "}").has_value());
+  // Brackets in strings, escaped quotes among them, are no nesting.
+  const std::string in_strings = "{\"a\": \"\\\"" + std::string(1000, '[') + "\"}";
+  auto parsed = parse_json(in_strings, &why);
+  ASSERT_TRUE(parsed.has_value()) << why;
+  EXPECT_EQ((*parsed)["a"].get<std::string>().size(), 1001u);
+  EXPECT_FALSE(parse_json("{", &why).has_value());
+  EXPECT_EQ(why, "the request body is not JSON");
+  Request r;
+  r.body = nested(kMaxJsonDepth + 1);
+  EXPECT_FALSE(r.json_body().has_value());
+}
+
 TEST(Roles, NamesRoundTripAndPermissionsFollowXRoad) {
   const std::vector<std::string> names = {"XROAD_SECURITYSERVER_OBSERVER", "XROAD_REGISTRATION_OFFICER"};
   auto roles = Roles::parse(names);

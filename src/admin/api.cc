@@ -2,6 +2,7 @@
 
 #include <exception>
 
+#include "base/json_text.h"
 #include "base/log.h"
 
 namespace roadside::admin {
@@ -65,13 +66,21 @@ std::optional<std::string> percent_decode(std::string_view text) {
   return out;
 }
 
-std::optional<nlohmann::json> Request::json_body(std::string* why) const {
-  auto parsed = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+std::optional<nlohmann::json> parse_json(std::string_view text, std::string* why) {
+  if (!json::nests_within(text, kMaxJsonDepth)) {
+    if (why) *why = "the request body nests arrays and objects deeper than " + std::to_string(kMaxJsonDepth);
+    return std::nullopt;
+  }
+  auto parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) {
     if (why) *why = "the request body is not JSON";
     return std::nullopt;
   }
   return parsed;
+}
+
+std::optional<nlohmann::json> Request::json_body(std::string* why) const {
+  return parse_json(body, why);
 }
 
 const std::string& Request::param(const std::string& name) const {

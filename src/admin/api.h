@@ -40,6 +40,14 @@ struct Caller {
   std::string address;  // the remote IP address; empty for local callers
 };
 
+// Arrays and objects nested deeper are refused: nlohmann's parser keeps its own stack, but a
+// copy or comparison of a document recurses once per level, and a body of brackets would
+// overflow the stack of the thread that copied it.
+inline constexpr std::size_t kMaxJsonDepth = 64;
+
+// `text` as JSON, or nullopt (and `why`) when it is not JSON or nests deeper than kMaxJsonDepth.
+std::optional<nlohmann::json> parse_json(std::string_view text, std::string* why = nullptr);
+
 struct Request {
   Verb method = Verb::get;
   std::string path;                          // after /api/v1, percent-encoded as sent
@@ -50,7 +58,7 @@ struct Request {
   std::map<std::string, std::string> params;        // the path template's {parameters}, decoded
   nlohmann::json audit = nlohmann::json::object();  // what a change changed, for its audit record
 
-  // The body as JSON; nullopt (and `why`) when it is not JSON.
+  // The body as JSON (parse_json); nullopt (and `why`) when it is not JSON.
   std::optional<nlohmann::json> json_body(std::string* why = nullptr) const;
   const std::string& param(const std::string& name) const;
 };

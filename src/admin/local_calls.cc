@@ -21,9 +21,9 @@ Error invalid(std::string what) {
 // The line as a JSON object, or why not (no exception leaves).
 Result<nlohmann::json> parse_object(std::string_view line) {
   if (line.size() > kMaxLocalLine) return invalid("longer than " + std::to_string(kMaxLocalLine) + " bytes");
-  auto json = nlohmann::json::parse(line, nullptr, false);
-  if (json.is_discarded() || !json.is_object()) return invalid("not a JSON object");
-  return json;
+  auto json = parse_json(line);
+  if (!json || !json->is_object()) return invalid("not a JSON object");
+  return std::move(json).value();
 }
 
 Result<std::string> body_of(const nlohmann::json& object) {

@@ -12,11 +12,18 @@
 #pragma once
 
 #include <concepts>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace roadside::json {
+
+// Whether `text` nests arrays and objects at most `max_depth` deep (brackets in strings do not
+// count), checked before untrusted text is parsed with nlohmann::json: its parser keeps its
+// own stack, but copying or comparing a document recurses once per level, and a text of
+// brackets would overflow the stack of the thread that copies it.
+bool nests_within(std::string_view text, std::size_t max_depth);
 
 // Appends `s` as a JSON string, quotes included.
 void append_string(std::string& out, std::string_view s);

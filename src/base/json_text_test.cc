@@ -18,6 +18,17 @@ std::string ours(std::string_view s) {
   return out;
 }
 
+TEST(JsonText, NestingIsCountedOutsideStrings) {
+  EXPECT_TRUE(nests_within("", 0));
+  EXPECT_TRUE(nests_within("[1, {\"a\": [2]}]", 3));
+  EXPECT_FALSE(nests_within("[1, {\"a\": [2]}]", 2));
+  EXPECT_FALSE(nests_within(std::string(1'000'000, '{'), 64));
+  // Brackets in strings are text, an escaped quote does not end the string, closing brackets
+  // beyond the opening ones are not credit for more.
+  EXPECT_TRUE(nests_within("[\"[[[\\\"[[[\"]", 1));
+  EXPECT_FALSE(nests_within("]]][[", 1));
+}
+
 TEST(JsonText, EscapesAsNlohmannDoes) {
   for (std::string_view s :
        {std::string_view(""), std::string_view("plain"), std::string_view("quote \" back \\ slash /"),

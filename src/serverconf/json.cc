@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/identifiers.h"
+#include "base/json_text.h"
 #include "crypto/certificate.h"
 #include "serverconf/internal.h"
 #include "serverconf/model.h"
@@ -17,6 +18,8 @@ namespace {
 
 using detail::invalid;
 using nlohmann::json;
+
+constexpr std::size_t kMaxDepth = 32;  // well above what the document nests
 
 json endpoint_json(const Endpoint& e) {
   json j = {{"method", e.method}, {"path", e.path}};
@@ -108,6 +111,9 @@ std::string ServerConf::to_json() const {
 }
 
 Result<ServerConf> ServerConf::from_json(std::string_view text) {
+  if (!roadside::json::nests_within(text, kMaxDepth)) {
+    return invalid("stored server configuration nests deeper than " + std::to_string(kMaxDepth));
+  }
   const json j = json::parse(text, nullptr, false);
   if (!j.is_object()) return invalid("stored server configuration is not JSON");
   try {

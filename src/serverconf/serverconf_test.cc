@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "base/json_text.h"
 #include "support/test_support.h"
 
 namespace roadside::serverconf {
@@ -155,6 +156,13 @@ TEST(ServerConf, HostileStoredFormsAreErrorsNotCrashes) {
     auto r = ServerConf::from_json(j.dump());
     EXPECT_FALSE(r.ok()) << change;
   }
+  // Nesting that copying the document would recurse through until the stack overflowed.
+  const auto deep =
+      ServerConf::from_json(R"({"owner": )" + std::string(1'000'000, '[') + std::string(1'000'000, ']') + "}");
+  ASSERT_FALSE(deep.ok());
+  EXPECT_NE(deep.error().detail().find("nests deeper than 32"), std::string::npos) << deep.error().detail();
+  // The stored form of a full configuration is well within the limit.
+  EXPECT_TRUE(roadside::json::nests_within(c->to_json(), 8));
 }
 
 TEST(ServerConf, AccessRightsByMemberGroupAndEndpoint) {
