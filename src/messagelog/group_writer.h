@@ -28,7 +28,8 @@ namespace roadside::messagelog {
 
 class GroupWriter {
  public:
-  // Starts the writer's thread on `store` (a connection of its own).
+  // Starts the writer's thread on `store` (a connection of its own). The executors that
+  // write() is called from must outlive the writer: its thread posts the answers to them.
   GroupWriter(std::unique_ptr<LogStore> store, metrics::Registry& metrics, std::size_t max_group = 512,
               const Clock& clock = Clock::system());
   // Writes what is queued, then stops the thread.

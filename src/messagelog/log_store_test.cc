@@ -187,8 +187,8 @@ TEST_P(LogStoreTest, TheWriterCommitsConcurrentRecordsInGroups) {
   for (int i = 0; i < kRecords; ++i) records.push_back(record("g" + std::to_string(i), false));
   std::vector<std::int64_t> ids(kRecords, 0);
   {
+    boost::asio::io_context io;  // outlives the writer, whose thread posts to it
     GroupWriter writer(std::make_unique<LogStore>(open_migrated()), metrics);
-    boost::asio::io_context io;
     for (int i = 0; i < kRecords; ++i) {
       boost::asio::co_spawn(
           io,
@@ -215,8 +215,8 @@ TEST_P(LogStoreTest, AFailedCommitFailsItsRecords) {
   metrics::Registry metrics;
   auto conn = open_migrated();
   ASSERT_TRUE(conn->execute_script("DROP TABLE messagelog_pieces").ok());
+  boost::asio::io_context io;  // outlives the writer, whose thread posts to it
   GroupWriter writer(std::make_unique<LogStore>(std::move(conn)), metrics);
-  boost::asio::io_context io;
   const auto r = record("fails", false, {net::Payload(std::string("body"))});
   auto done = boost::asio::co_spawn(io, writer.write(r), boost::asio::use_future);
   io.run();
@@ -235,8 +235,8 @@ TEST_P(LogStoreTest, ARecordTheDatabaseRefusesFailsAlone) {
   std::vector<MessageRecordInput> records = {record("good-1", false), record("bad-\xff", false), record("good-2", false)};
   std::vector<Result<std::int64_t>> results(records.size(), Result<std::int64_t>(Error()));
   {
+    boost::asio::io_context io;  // outlives the writer, whose thread posts to it
     GroupWriter writer(std::make_unique<LogStore>(open_migrated()), metrics);
-    boost::asio::io_context io;
     for (std::size_t i = 0; i < records.size(); ++i) {
       boost::asio::co_spawn(
           io, [&, i]() -> boost::asio::awaitable<void> { results[i] = co_await writer.write(records[i]); },
