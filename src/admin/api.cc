@@ -67,15 +67,9 @@ std::optional<std::string> percent_decode(std::string_view text) {
 }
 
 std::optional<nlohmann::json> parse_json(std::string_view text, std::string* why) {
-  if (!json::nests_within(text, kMaxJsonDepth)) {
-    if (why) *why = "the request body nests arrays and objects deeper than " + std::to_string(kMaxJsonDepth);
-    return std::nullopt;
-  }
-  auto parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) {
-    if (why) *why = "the request body is not JSON";
-    return std::nullopt;
-  }
+  std::string reason;
+  auto parsed = json::parse_untrusted(text, kMaxJsonDepth, &reason);
+  if (!parsed && why) *why = "the request body " + reason;
   return parsed;
 }
 

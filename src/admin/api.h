@@ -40,9 +40,7 @@ struct Caller {
   std::string address;  // the remote IP address; empty for local callers
 };
 
-// Arrays and objects nested deeper are refused: nlohmann's parser keeps its own stack, but a
-// copy or comparison of a document recurses once per level, and a body of brackets would
-// overflow the stack of the thread that copied it.
+// Arrays and objects nested deeper are refused (json::parse_untrusted says why).
 inline constexpr std::size_t kMaxJsonDepth = 64;
 
 // `text` as JSON, or nullopt (and `why`) when it is not JSON or nests deeper than kMaxJsonDepth.

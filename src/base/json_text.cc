@@ -28,6 +28,19 @@ bool nests_within(std::string_view text, std::size_t max_depth) {
   return true;
 }
 
+std::optional<nlohmann::json> parse_untrusted(std::string_view text, std::size_t max_depth, std::string* why) {
+  if (!nests_within(text, max_depth)) {
+    if (why) *why = "nests deeper than " + std::to_string(max_depth);
+    return std::nullopt;
+  }
+  auto parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) {
+    if (why) *why = "is not JSON";
+    return std::nullopt;
+  }
+  return parsed;
+}
+
 void append_string(std::string& out, std::string_view s) {
   if (!is_utf8(s)) {  // rare: let nlohmann find and replace what is not UTF-8
     out += nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -9,13 +9,18 @@
 // Strings come out exactly as nlohmann::json::dump(-1, ' ', false, error_handler_t::replace)
 // writes them: UTF-8 kept, '"', '\' and control characters escaped, the bytes of text that is
 // not UTF-8 replaced with U+FFFD. Safe for untrusted text.
+//
+// And untrusted JSON read into nlohmann::json within a nesting limit (parse_untrusted).
 #pragma once
 
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+
+#include <nlohmann/json_fwd.hpp>
 
 namespace roadside::json {
 
@@ -24,6 +29,10 @@ namespace roadside::json {
 // own stack, but copying or comparing a document recurses once per level, and a text of
 // brackets would overflow the stack of the thread that copies it.
 bool nests_within(std::string_view text, std::size_t max_depth);
+
+// Untrusted `text` parsed once it nests_within `max_depth`; otherwise nullopt, and `why` says
+// of the text "nests deeper than N" or "is not JSON".
+std::optional<nlohmann::json> parse_untrusted(std::string_view text, std::size_t max_depth, std::string* why = nullptr);
 
 // Appends `s` as a JSON string, quotes included.
 void append_string(std::string& out, std::string_view s);

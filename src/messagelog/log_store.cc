@@ -242,7 +242,6 @@ Result<const xml::HashTree*> LogStore::batch(std::int64_t timestamp_id) {
 
 void LogStore::release_batch() {
   tree_.reset();
-  tree_timestamp_id_ = 0;
 }
 
 Result<std::optional<std::string>> LogStore::ts_hash_chain(const StoredRecord& record) {

@@ -111,11 +111,11 @@ std::string ServerConf::to_json() const {
 }
 
 Result<ServerConf> ServerConf::from_json(std::string_view text) {
-  if (!roadside::json::nests_within(text, kMaxDepth)) {
-    return invalid("stored server configuration nests deeper than " + std::to_string(kMaxDepth));
-  }
-  const json j = json::parse(text, nullptr, false);
-  if (!j.is_object()) return invalid("stored server configuration is not JSON");
+  std::string why;
+  const auto parsed = roadside::json::parse_untrusted(text, kMaxDepth, &why);
+  if (!parsed) return invalid("stored server configuration " + why);
+  const json& j = *parsed;
+  if (!j.is_object()) return invalid("stored server configuration is not a JSON object");
   try {
     ServerConf c;
     ROADSIDE_TRY(c.owner, XRoadId::parse(j.at("owner").get<std::string>()));
