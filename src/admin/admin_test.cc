@@ -314,6 +314,13 @@ TEST(LocalCalls, RequestsAndAnswersRoundTripAndBadLinesAreRefused) {
   EXPECT_FALSE(decode_response(R"({"status":99})").ok());
   EXPECT_FALSE(decode_response(R"({"status":"200"})").ok());
   EXPECT_FALSE(decode_request(std::string(kMaxLocalLine + 1, ' '), caller).ok());
+  // The refusal names why: nesting past the limit is not "not an object".
+  auto deep = decode_request(std::string(kMaxJsonDepth + 1, '[') + std::string(kMaxJsonDepth + 1, ']'), caller);
+  ASSERT_FALSE(deep.ok());
+  EXPECT_NE(deep.error().detail().find("nests deeper than 64"), std::string::npos) << deep.error().detail();
+  auto array = decode_request("[]", caller);
+  ASSERT_FALSE(array.ok());
+  EXPECT_NE(array.error().detail().find("not a JSON object"), std::string::npos) << array.error().detail();
 }
 
 TEST(CertStates, AuthenticationCertificatesFollowGlobalConfiguration) {

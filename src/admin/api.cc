@@ -184,10 +184,17 @@ asio::awaitable<Response> Api::handle(Request& request) const {
     co_return error_response(ApiError{403, {"node_is_secondary", {}}, {}, {}});
   }
   HandlerResult result = ApiError{500, {"internal_error", {}}, {}, "the handler did not answer"};
-  try {
-    result = co_await route->handler(request);
-  } catch (const std::exception& e) {
-    result = ApiError{500, {"internal_error", {}}, {}, e.what()};
+  std::string unreadable;
+  if (!route->binary_upload && !request.body.empty() && !request.json_body(&unreadable)) {
+    // A handler reads an absent member as its default; a body it cannot read must not look
+    // like an empty one.
+    result = bad_request("invalid_request_body", {}, unreadable);
+  } else {
+    try {
+      result = co_await route->handler(request);
+    } catch (const std::exception& e) {
+      result = ApiError{500, {"internal_error", {}}, {}, e.what()};
+    }
   }
   const ApiError* failed = std::get_if<ApiError>(&result);
   if (failed && failed->status >= 500) {

@@ -110,7 +110,9 @@ struct Route {
   Handler handler;
   bool changes = false;        // refused on secondaries; audited
   std::string event;           // X-Road's audit event name, for changes
-  bool binary_upload = false;  // the larger body limit (X-Road's request-size-limit-binary-upload)
+  // The body is a file, under the larger limit (X-Road's request-size-limit-binary-upload); any
+  // other route's body, when there is one, is JSON.
+  bool binary_upload = false;
   std::string summary;         // one line, for /openapi.yaml
   bool addition = false;       // Roadside's own, not in X-Road's API (marked in /openapi.yaml)
 };
@@ -129,7 +131,9 @@ class Api {
                      bool* path_matches = nullptr) const;
 
   // Routes the request, checks the caller's permission and the node's role, runs the handler,
-  // writes the audit record of a change. Never throws; an exception of a handler is a 500.
+  // writes the audit record of a change. A body that is not JSON within kMaxJsonDepth, for a
+  // route that is not a binary upload, is 400 invalid_request_body and no handler runs. Never throws; an exception of a
+  // handler is a 500.
   asio::awaitable<Response> handle(Request& request) const;
 
   const std::vector<Route>& routes() const { return routes_; }

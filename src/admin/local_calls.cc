@@ -21,8 +21,10 @@ Error invalid(std::string what) {
 // The line as a JSON object, or why not (no exception leaves).
 Result<nlohmann::json> parse_object(std::string_view line) {
   if (line.size() > kMaxLocalLine) return invalid("longer than " + std::to_string(kMaxLocalLine) + " bytes");
-  auto json = parse_json(line);
-  if (!json || !json->is_object()) return invalid("not a JSON object");
+  std::string why;
+  auto json = parse_json(line, &why);
+  if (!json) return invalid(why);
+  if (!json->is_object()) return invalid("not a JSON object");
   return std::move(json).value();
 }
 

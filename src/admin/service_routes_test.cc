@@ -261,6 +261,29 @@ TEST(ServiceDescriptionRoutes, IdsStayAcrossRevisions) {
             "http://h/a.wsdl");
 }
 
+// A body that is not JSON, or nests too deep, is refused before a handler could read it as an
+// empty one: the PATCH does not save the service, the disable does not disable it.
+TEST(ServiceDescriptionRoutes, AnUnreadableBodyChangesNothing) {
+  Fixture f;
+  f.served["http://h/a.wsdl"] = wsdl({"hello"});
+  auto added = f.call(Verb::post, kClient + "/service-descriptions", R"({"url":"http://h/a.wsdl","type":"WSDL"})");
+  ASSERT_EQ(added.first, 201U) << added.second;
+  const std::string id = added.second["id"];
+  const auto revisions = [&] { return *serverconf::latest_revision(*f.store); };
+  const auto before = revisions();
+  const std::string too_deep = std::string(kMaxJsonDepth + 1, '[') + std::string(kMaxJsonDepth + 1, ']');
+  for (const std::string& body : {too_deep, std::string("{\"url\":"), std::string("not json")}) {
+    auto patched = f.call(Verb::patch, "/services/DEV:COM:1234:SUB:hello.v1", body);
+    EXPECT_EQ(patched.first, 400U) << body.substr(0, 20);
+    EXPECT_EQ(f.code(patched.second), "invalid_request_body");
+    auto disabled = f.call(Verb::put, "/service-descriptions/" + id + "/disable", body);
+    EXPECT_EQ(disabled.first, 400U);
+    EXPECT_EQ(f.code(disabled.second), "invalid_request_body");
+  }
+  EXPECT_FALSE(f.conf().services[0].disabled);
+  EXPECT_EQ(revisions(), before);
+}
+
 TEST(ServiceDescriptionRoutes, HostilePathsAndBodiesAreRefused) {
   Fixture f;
   for (const std::string id : {"-1", "1e3", "99999999999999999999", "%00", "1 ", "0x10", ""}) {

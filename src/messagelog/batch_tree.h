@@ -19,7 +19,7 @@ inline constexpr std::size_t kLeafBytes = 64;  // a SHA-512 digest
 // messagelog_timestamps.leaves keeps them.
 Result<xml::HashTree> batch_tree(std::string_view leaves);
 // The tree's ts-hashchainresult.xml alone, without building the tree (what a time-stamping
-// round needs: beside 10,000 leaves, a level of 320 KB at a time instead of the tree's 5 MB).
+// round needs: beside 10,000 leaves, at most 480 KB of levels instead of the tree's 5 MB).
 Result<std::string> batch_result(std::string_view leaves);
 
 }  // namespace roadside::messagelog

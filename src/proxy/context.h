@@ -154,8 +154,8 @@ inline constexpr std::uint64_t kMaxParsedBytes = 64 * 1024 * 1024;
 // which the 64 MiB cap on a parsed message bounds).
 inline constexpr unsigned kSoapMemoryWeight = 4;
 
-// A response to send: its head and its body as pieces (a spooled body, or one of 4 KiB or
-// more, is one of them).
+// A response to send: its head and its body as pieces (a spooled body is one of them; how a
+// transport message is cut into pieces is transport.h's).
 struct Reply {
   net::http::response_header<> head;
   std::vector<net::Payload> body;
