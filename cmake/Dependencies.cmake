@@ -16,6 +16,12 @@ find_package(ZLIB REQUIRED)
 # binaries, which nothing here needs.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)
+# PKCS#11's header only (p11-kit's pkcs11.h, the standard's types and names): the signer loads a
+# device's library itself with dlopen, so nothing is linked.
+find_path(PKCS11_INCLUDE_DIR p11-kit/pkcs11.h PATH_SUFFIXES p11-kit-1 REQUIRED)
+add_library(roadside_pkcs11_header INTERFACE)
+target_include_directories(roadside_pkcs11_header SYSTEM INTERFACE ${PKCS11_INCLUDE_DIR})
+target_link_libraries(roadside_pkcs11_header INTERFACE ${CMAKE_DL_LIBS})
 
 if(ROADSIDE_BUILD_TESTS)
   find_package(GTest REQUIRED)

@@ -22,6 +22,8 @@ PACKAGES=(
   python3-zeep
   # message-log archive encryption (X-Road's archive-encryption-enabled runs gpg) and its tests
   gnupg
+  # PKCS#11 tokens: the standard's header (p11-kit's), and SoftHSM2 as the device the tests use
+  libp11-kit-dev softhsm2
   # the admin-API responses checked against X-Road's OpenAPI document (tests/adminapi)
   python3-yaml python3-jsonschema
   # make test-container: podman with runc (crun refuses this host's hybrid cgroups), and

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <mutex>
+#include <shared_mutex>
 
 #if defined(__clang__)
 #define ROADSIDE_THREAD_ANNOTATION(x) __attribute__((x))
@@ -24,6 +25,10 @@
 #define ACQUIRE(...) ROADSIDE_THREAD_ANNOTATION(acquire_capability(__VA_ARGS__))
 #define RELEASE(...) ROADSIDE_THREAD_ANNOTATION(release_capability(__VA_ARGS__))
 #define EXCLUDES(...) ROADSIDE_THREAD_ANNOTATION(locks_excluded(__VA_ARGS__))
+#define REQUIRES_SHARED(...) ROADSIDE_THREAD_ANNOTATION(requires_shared_capability(__VA_ARGS__))
+#define ACQUIRE_SHARED(...) ROADSIDE_THREAD_ANNOTATION(acquire_shared_capability(__VA_ARGS__))
+#define RELEASE_SHARED(...) ROADSIDE_THREAD_ANNOTATION(release_shared_capability(__VA_ARGS__))
+#define RELEASE_GENERIC(...) ROADSIDE_THREAD_ANNOTATION(release_generic_capability(__VA_ARGS__))
 
 namespace roadside {
 
@@ -48,6 +53,42 @@ class SCOPED_CAPABILITY MutexLock {
 
  private:
   Mutex& mu_;
+};
+
+// std::shared_mutex, as a capability: many readers or one writer.
+class CAPABILITY("shared mutex") SharedMutex {
+ public:
+  void lock() ACQUIRE() { mu_.lock(); }
+  void unlock() RELEASE() { mu_.unlock(); }
+  void lock_shared() ACQUIRE_SHARED() { mu_.lock_shared(); }
+  void unlock_shared() RELEASE_SHARED() { mu_.unlock_shared(); }
+
+ private:
+  std::shared_mutex mu_;
+};
+
+// Holds a SharedMutex for its scope, as a writer.
+class SCOPED_CAPABILITY WriterLock {
+ public:
+  explicit WriterLock(SharedMutex& mu) ACQUIRE(mu) : mu_(mu) { mu_.lock(); }
+  ~WriterLock() RELEASE() { mu_.unlock(); }
+  WriterLock(const WriterLock&) = delete;
+  WriterLock& operator=(const WriterLock&) = delete;
+
+ private:
+  SharedMutex& mu_;
+};
+
+// Holds a SharedMutex for its scope, as one of its readers.
+class SCOPED_CAPABILITY ReaderLock {
+ public:
+  explicit ReaderLock(SharedMutex& mu) ACQUIRE_SHARED(mu) : mu_(mu) { mu_.lock_shared(); }
+  ~ReaderLock() RELEASE_GENERIC() { mu_.unlock_shared(); }
+  ReaderLock(const ReaderLock&) = delete;
+  ReaderLock& operator=(const ReaderLock&) = delete;
+
+ private:
+  SharedMutex& mu_;
 };
 
 }  // namespace roadside

@@ -19,6 +19,24 @@ std::string to_hex(std::string_view bytes) {
   return out;
 }
 
+Result<std::string> from_hex(std::string_view text) {
+  auto digit = [](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  if (text.size() % 2) return Error(make_error_code(errc::operation_failed), "odd number of hex digits");
+  std::string out;
+  out.reserve(text.size() / 2);
+  for (std::size_t i = 0; i < text.size(); i += 2) {
+    const int hi = digit(text[i]), lo = digit(text[i + 1]);
+    if (hi < 0 || lo < 0) return Error(make_error_code(errc::operation_failed), "not hex");
+    out += static_cast<char>(hi * 16 + lo);
+  }
+  return out;
+}
+
 std::string to_delimited_hex(std::string_view bytes) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;

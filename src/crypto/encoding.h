@@ -10,6 +10,8 @@
 namespace roadside::crypto {
 
 std::string to_hex(std::string_view bytes);  // lower case, two digits a byte
+// The bytes of hex text (either case, two digits a byte); errc::operation_failed otherwise.
+Result<std::string> from_hex(std::string_view text);
 // Upper-case hex pairs joined by ':' ("0A:FF:..."): X-Road's delimited hashes
 // (CryptoUtils.calculateDelimitedCertHexHash, the anchor hash).
 std::string to_delimited_hex(std::string_view bytes);

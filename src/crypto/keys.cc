@@ -10,6 +10,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include "crypto/external_key.h"
 #include "crypto/openssl.h"
 
 namespace roadside::crypto {
@@ -58,6 +59,7 @@ Result<PrivateKey> PrivateKey::from_pem(std::string_view pem) {
 }
 
 std::string PrivateKey::to_pem() const {
+  if (is_external(*this)) return {};  // its private half is on its token
   auto b = out_bio();
   PEM_write_bio_PKCS8PrivateKey(b.get(), pkey(*this), nullptr, nullptr, 0, nullptr, nullptr);
   return bio_string(b.get());

@@ -20,7 +20,7 @@ class PrivateKey {
   static Result<PrivateKey> generate(KeyType type);
   // PKCS#8 or traditional PEM, unencrypted.
   static Result<PrivateKey> from_pem(std::string_view pem);
-  std::string to_pem() const;                           // PKCS#8 PEM
+  std::string to_pem() const;                           // PKCS#8 PEM; "" for a key on a token
   std::string public_key_pem() const;                   // SubjectPublicKeyInfo PEM
   std::string public_key_der() const;                   // SubjectPublicKeyInfo DER
   bool is_ec_key() const;                               // an EC key (else RSA)

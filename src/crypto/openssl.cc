@@ -18,12 +18,19 @@ std::string x509_der(X509* x) {
 }
 
 Error fail(errc e, std::string what) {
-  const unsigned long code = ERR_get_error();
+  const char* data = nullptr;
+  int flags = 0;
+  const unsigned long code = ERR_get_error_all(nullptr, nullptr, nullptr, &data, &flags);
   if (code != 0) {
     char buf[256];
     ERR_error_string_n(code, buf, sizeof buf);
     what += ": ";
     what += buf;
+    if (data && *data && (flags & ERR_TXT_STRING)) {
+      what += " (";
+      what += data;
+      what += ")";
+    }
   }
   ERR_clear_error();
   return Error(make_error_code(e), std::move(what));

@@ -64,6 +64,8 @@ const FaultCategory& signer_category() noexcept {
                     {errc::csr_not_found, "csr_not_found", "CSR not found"},
                     {errc::key_usage_mismatch, "wrong_cert_usage", "key of the other usage"},
                     {errc::member_required, "member_required", "signing needs a member"},
+                    {errc::token_not_available, "token_not_available", "token not available"},
+                    {errc::token_failed, "token_failed", "token operation failed"},
                 });
   return c;
 }

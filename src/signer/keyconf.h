@@ -27,6 +27,8 @@ enum class errc {
   csr_not_found,          // no CSR with that id (for that key)
   key_usage_mismatch,     // a key of one usage asked to take a CSR or certificate of the other
   member_required,        // a signing CSR or certificate without the member it is for
+  token_not_available,    // a hardware token (or its device) is not there now
+  token_failed,           // a hardware token refused an operation (its CKR_ code says why)
 };
 const FaultCategory& signer_category() noexcept;
 inline std::error_code make_error_code(errc e) { return {static_cast<int>(e), signer_category()}; }

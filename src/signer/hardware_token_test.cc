@@ -1,0 +1,200 @@
+// Hardware tokens on a real PKCS#11 device, SoftHSM2 (Debian's softhsm2; the library's path
+// from ROADSIDE_PKCS11_LIBRARY, else Debian's): keys generated on the token sign XML
+// signatures and CSRs that verify and are never written out; a wrong PIN is X-Road's error
+// without the PIN in it; a token whose device goes away is not available, and when it is back
+// it signs again with the same key, without a restart.
+#include "signer/hardware_token.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "crypto/crypto.h"
+#include "support/test_support.h"
+
+namespace roadside::signer {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(HardwareTokenId, IsTheLowerCaseHexOfXRoadsFormat) {
+  pkcs11::TokenInfo info;
+  info.slot_id = 123;
+  info.serial = "abcd";
+  info.label = "L";
+  EXPECT_EQ(hardware_token_id("{moduleType}{slotIndex}{serialNumber}{label}", "softhsm", info),
+            crypto::to_hex("softhsm123abcdL"));
+  EXPECT_EQ(hardware_token_id("{moduleType}-{label}", "hsm", info), crypto::to_hex("hsm-L"));
+  EXPECT_EQ(hardware_token_id("", "hsm", info), crypto::to_hex("hsm123abcdL"));
+}
+
+std::string softhsm_library() {
+  if (const char* set = std::getenv("ROADSIDE_PKCS11_LIBRARY")) return set;
+  return "/usr/lib/softhsm/libsofthsm2.so";
+}
+
+constexpr const char* kPin = "1234-user";
+
+class SoftHsm : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!fs::exists(softhsm_library()))
+      GTEST_SKIP() << "SoftHSM2 is not installed (" << softhsm_library() << "); scripts/setup.sh installs it";
+    fs::create_directories(dir_ / "tokens");
+    std::ofstream(dir_ / "softhsm2.conf") << "directories.tokendir = " << (dir_ / "tokens").string()
+                                          << "\nobjectstore.backend = file\nlog.level = ERROR\n";
+    ::setenv("SOFTHSM2_CONF", (dir_ / "softhsm2.conf").c_str(), 1);
+    // A fresh device: its free slot initialized as X-Road's operator would with softhsm2-util.
+    auto module = pkcs11::Module::load(softhsm_library());
+    ASSERT_TRUE(module.ok()) << module.error().detail();
+    auto listed = (*module)->tokens();
+    ASSERT_TRUE(listed.ok()) << listed.error().detail();
+    ASSERT_FALSE(listed->empty());
+    ASSERT_FALSE(listed->front().initialized);
+    auto made = (*module)->init_token(listed->front().slot_id, "so-pin-5678", "roadside", kPin);
+    ASSERT_TRUE(made.ok()) << made.error().detail();
+    module->reset();  // C_Finalize: the device is the server's now
+
+    HardwareDevice::Options options;
+    options.library = softhsm_library();
+    options.token.module_type = "softhsm";
+    auto device = HardwareDevice::open(options);
+    ASSERT_TRUE(device.ok()) << device.error().detail();
+    device_ = std::move(*device);
+    ASSERT_EQ(device_->tokens().size(), 1U) << "the free slot is no token";
+    token_ = device_->tokens().front();
+  }
+
+  // The token's folder, as SoftHSM2 keeps it (one per token).
+  fs::path token_folder() {
+    for (const auto& entry : fs::directory_iterator(dir_ / "tokens")) return entry.path();
+    return {};
+  }
+
+  roadside::testing::TempDir dir_;
+  std::unique_ptr<HardwareDevice> device_;
+  std::shared_ptr<HardwareToken> token_;
+};
+
+std::string_view algorithm_of(const crypto::PrivateKey& key) {
+  return key.is_ec_key() ? crypto::kEcdsaSha256Uri : crypto::kRsaSha256Uri;
+}
+
+TEST_F(SoftHsm, KeysGeneratedOnTheTokenSignAndAreNeverWrittenOut) {
+  const auto info = token_->info();
+  EXPECT_EQ(info.label, "roadside");
+  EXPECT_EQ(token_->id(), hardware_token_id(HardwareTokenOptions{}.token_id_format, "softhsm", info));
+  EXPECT_TRUE(token_->available());
+  EXPECT_FALSE(token_->active());
+  auto early = token_->generate_key("early", crypto::KeyType::ec_p256);
+  ASSERT_FALSE(early.ok());
+  EXPECT_EQ(early.error().code(), make_error_code(errc::token_not_active));
+
+  auto wrong = token_->login("not-the-pin");
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error().code(), make_error_code(errc::pin_incorrect));
+  EXPECT_NE(wrong.error().detail().find("CKR_PIN_INCORRECT"), std::string::npos) << wrong.error().detail();
+  EXPECT_EQ(wrong.error().detail().find("not-the-pin"), std::string::npos) << "the PIN is never in a message";
+  ASSERT_TRUE(token_->login(kPin).ok());
+  EXPECT_TRUE(token_->active());
+
+  auto rsa = token_->generate_key("signing key", crypto::KeyType::rsa2048);
+  ASSERT_TRUE(rsa.ok()) << rsa.error().detail();
+  auto ec = token_->generate_key("auth key", crypto::KeyType::ec_p256);
+  ASSERT_TRUE(ec.ok()) << ec.error().detail();
+  EXPECT_EQ(rsa->key_id.size(), 40U);
+  EXPECT_EQ(rsa->key_id.find_first_not_of("0123456789ABCDEF"), std::string::npos) << rsa->key_id;
+  EXPECT_FALSE(rsa->ec);
+  EXPECT_TRUE(ec->ec);
+
+  auto listed = token_->keys();
+  ASSERT_TRUE(listed.ok()) << listed.error().detail();
+  ASSERT_EQ(listed->size(), 2U);
+  for (const auto& made : {*rsa, *ec}) {
+    auto key = token_->private_key(made.key_id);
+    ASSERT_TRUE(key.ok()) << key.error().detail();
+    EXPECT_TRUE(crypto::is_external(*key));
+    EXPECT_EQ(key->public_key_der(), made.public_key_der);
+    EXPECT_TRUE(key->to_pem().empty());
+    auto cert =
+        crypto::issue_certificate({.common_name = made.label, .usage = crypto::Usage::signing}, *key, nullptr, *key);
+    ASSERT_TRUE(cert.ok()) << cert.error().detail();
+    std::vector<std::string_view> uris = {algorithm_of(*key)};
+    if (!made.ec) uris.push_back(crypto::kRsaPssSha512Uri);
+    for (auto uri : uris) {
+      auto value = crypto::sign_xmldsig(*key, uri, "signed info");
+      ASSERT_TRUE(value.ok()) << uri << ": " << value.error().detail();
+      EXPECT_TRUE(crypto::verify_xmldsig(*cert, uri, "signed info", *value).ok()) << uri;
+    }
+    auto csr = crypto::make_csr(*key, {{"CN", "ss1"}});
+    ASSERT_TRUE(csr.ok()) << csr.error().detail();
+    EXPECT_TRUE(crypto::CertificateRequest::from_der(*csr)->verify().ok());
+  }
+  auto unknown = token_->private_key(std::string(40, 'A'));
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code(), make_error_code(errc::key_not_found));
+
+  // Logged out, the keys handed out refuse; logged in again, they sign.
+  auto key = *token_->private_key(rsa->key_id);
+  token_->logout();
+  auto refused = crypto::sign_xmldsig(key, crypto::kRsaSha256Uri, "x");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().detail().find("not logged in"), std::string::npos) << refused.error().detail();
+  ASSERT_TRUE(token_->login(kPin).ok());
+  EXPECT_TRUE(crypto::sign_xmldsig(key, crypto::kRsaSha256Uri, "x").ok());
+
+  ASSERT_TRUE(token_->delete_key(ec->key_id).ok());
+  EXPECT_EQ(token_->keys()->size(), 1U);
+}
+
+TEST_F(SoftHsm, ATokenThatGoesAwayIsNotAvailableAndSignsAgainWhenBack) {
+  ASSERT_TRUE(token_->login(kPin).ok());
+  auto made = token_->generate_key("signing key", crypto::KeyType::rsa2048);
+  ASSERT_TRUE(made.ok()) << made.error().detail();
+  auto key = token_->private_key(made->key_id);
+  ASSERT_TRUE(key.ok());
+  ASSERT_TRUE(crypto::sign_xmldsig(*key, crypto::kRsaSha256Uri, "before").ok());
+
+  // The device loses the token (SoftHSM2's folder of it goes).
+  const fs::path folder = token_folder();
+  const fs::path away = dir_ / "away";
+  fs::rename(folder, away);
+  auto refused = crypto::sign_xmldsig(*key, crypto::kRsaSha256Uri, "while away");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_FALSE(token_->available());
+  EXPECT_FALSE(token_->active());
+  EXPECT_NE(refused.error().detail().find("not available"), std::string::npos) << refused.error().detail();
+  // The periodic check agrees, and finds it still missing.
+  (void)device_->refresh();
+  EXPECT_FALSE(token_->available());
+  auto again = crypto::sign_xmldsig(*key, crypto::kRsaSha256Uri, "still away");
+  ASSERT_FALSE(again.ok());
+
+  // Back: the next check finds it, logs in with the PIN kept, and the same key signs.
+  fs::rename(away, folder);
+  ASSERT_TRUE(device_->refresh().ok());
+  EXPECT_TRUE(token_->available());
+  EXPECT_TRUE(token_->active());
+  EXPECT_EQ(device_->tokens().size(), 1U) << "the token came back as itself";
+  auto after = crypto::sign_xmldsig(*key, crypto::kRsaSha256Uri, "after");
+  ASSERT_TRUE(after.ok()) << after.error().detail();
+}
+
+TEST(Pkcs11Module, ALibraryThatIsNotThereIsNamedInTheError) {
+  auto missing = pkcs11::Module::load("/nonexistent/libpkcs11.so");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code(), make_error_code(errc::token_not_available));
+  EXPECT_NE(missing.error().detail().find("/nonexistent/libpkcs11.so"), std::string::npos);
+  auto not_pkcs11 = pkcs11::Module::load("libc.so.6");
+  ASSERT_FALSE(not_pkcs11.ok());
+  EXPECT_NE(not_pkcs11.error().detail().find("no PKCS#11 function list"), std::string::npos)
+      << not_pkcs11.error().detail();
+  EXPECT_EQ(pkcs11::rv_name(0xa0), "CKR_PIN_INCORRECT");
+  EXPECT_EQ(pkcs11::rv_name(0x12345), "CKR_0x12345");
+  EXPECT_EQ(pkcs11::classify(0x32), pkcs11::Failure::gone);  // CKR_DEVICE_REMOVED
+}
+
+}  // namespace
+}  // namespace roadside::signer
