@@ -259,7 +259,7 @@ TEST(ClientRoutes, AddFindUpdateAndDeleteAsXRoadAllows) {
 TEST(ClientRoutes, HostileInputIsAClearError) {
   Server s;
   const std::pair<std::string, std::string> bodies[] = {
-      {"not json", "invalid_parameters"},
+      {"not json", "invalid_request_body"},  // the router's, before the handler
       {"[]", "invalid_parameters"},
       {R"({"client":"DEV:COM:1"})", "invalid_parameters"},
       {R"({"client":{"member_class":"COM","member_code":"a:b"}})", "invalid_client_identifier"},

@@ -5,9 +5,13 @@
 // it signs again with the same key, without a restart.
 #include "signer/hardware_token.h"
 
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -180,6 +184,48 @@ TEST_F(SoftHsm, ATokenThatGoesAwayIsNotAvailableAndSignsAgainWhenBack) {
   EXPECT_EQ(device_->tokens().size(), 1U) << "the token came back as itself";
   auto after = crypto::sign_xmldsig(*key, crypto::kRsaSha256Uri, "after");
   ASSERT_TRUE(after.ok()) << after.error().detail();
+}
+
+// Threads signing at once share the token's few sessions; a removal in the middle refuses
+// some of them and breaks none.
+TEST_F(SoftHsm, ThreadsSigningAtOnceShareTheSessions) {
+  ASSERT_TRUE(token_->login(kPin).ok());
+  auto made = token_->generate_key("signing key", crypto::KeyType::ec_p256);
+  ASSERT_TRUE(made.ok()) << made.error().detail();
+  auto key = *token_->private_key(made->key_id);
+  auto cert = *crypto::issue_certificate({.common_name = "k", .usage = crypto::Usage::signing}, key, nullptr, key);
+  std::atomic<int> verified{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) {
+        const std::string data = std::to_string(t) + "/" + std::to_string(i);
+        auto value = crypto::sign_xmldsig(key, crypto::kEcdsaSha256Uri, data);
+        if (value.ok() && crypto::verify_xmldsig(cert, crypto::kEcdsaSha256Uri, data, *value).ok()) ++verified;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(verified, 160);
+
+  threads.clear();
+  std::atomic<int> refused{0};
+  std::atomic<bool> stop{false};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      while (!stop) {
+        if (!crypto::sign_xmldsig(key, crypto::kEcdsaSha256Uri, "x").ok()) ++refused;
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  token_->lost();  // as a failed call would find it
+  for (int i = 0; i < 1000 && refused == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  stop = true;
+  for (auto& t : threads) t.join();
+  EXPECT_GT(refused, 0);
+  ASSERT_TRUE(device_->refresh().ok());
+  EXPECT_TRUE(crypto::sign_xmldsig(key, crypto::kEcdsaSha256Uri, "after").ok());
 }
 
 TEST(Pkcs11Module, ALibraryThatIsNotThereIsNamedInTheError) {
