@@ -304,13 +304,17 @@ Status HardwareToken::delete_key(const std::string& key_id) {
 Result<crypto::PrivateKey> HardwareToken::private_key(const std::string& key_id) {
   ROADSIDE_TRY(const auto all, keys());
   for (const auto& key : all) {
-    if (key.key_id != upper(key_id)) continue;
-    auto cka_id = crypto::from_hex(key.key_id);
-    if (!cka_id.ok()) break;
-    return crypto::external_private_key(key.public_key_der,
-                                        std::make_shared<TokenKeyOperations>(shared_from_this(), *cka_id));
+    if (key.key_id == upper(key_id)) return key_for(key.key_id, key.public_key_der);
   }
   return Error(make_error_code(errc::key_not_found), "no key " + key_id + " on token " + id_);
+}
+
+Result<crypto::PrivateKey> HardwareToken::key_for(const std::string& key_id, const std::string& public_key_der) {
+  auto cka_id = crypto::from_hex(key_id);
+  if (!cka_id.ok() || cka_id->empty())
+    return Error(make_error_code(errc::key_not_found), "the key id " + key_id + " is not hex");
+  return crypto::external_private_key(public_key_der,
+                                      std::make_shared<TokenKeyOperations>(shared_from_this(), *cka_id));
 }
 
 Result<std::string> HardwareToken::sign(const std::string& cka_id, pkcs11::Mechanism mechanism, std::string_view data) {

@@ -86,6 +86,11 @@ class HardwareToken : public std::enable_shared_from_this<HardwareToken> {
   // errc::key_not_found, errc::token_not_active, errc::token_not_available.
   Result<crypto::PrivateKey> private_key(const std::string& key_id);
 
+  // The key `key_id` whose public key is `public_key_der` (as the database keeps it), as a
+  // PrivateKey signing through this token, made without asking the device. errc::key_not_found
+  // for an id that is not hex.
+  Result<crypto::PrivateKey> key_for(const std::string& key_id, const std::string& public_key_der);
+
   // Signs with the private key whose CKA_ID is `cka_id` (for the PrivateKey's operations).
   // errc::token_not_active, errc::token_not_available (the device failed: lost() is called).
   Result<std::string> sign(const std::string& cka_id, pkcs11::Mechanism mechanism, std::string_view data);

@@ -16,6 +16,9 @@
 #include <gtest/gtest.h>
 
 #include "crypto/crypto.h"
+#include "crypto/test_pki.h"
+#include "signer/hardware_tokens.h"
+#include "storage/store.h"
 #include "support/test_support.h"
 
 namespace roadside::signer {
@@ -226,6 +229,101 @@ TEST_F(SoftHsm, ThreadsSigningAtOnceShareTheSessions) {
   EXPECT_GT(refused, 0);
   ASSERT_TRUE(device_->refresh().ok());
   EXPECT_TRUE(crypto::sign_xmldsig(key, crypto::kEcdsaSha256Uri, "after").ok());
+}
+
+// The key model with a hardware token beside a software token that was never initialized:
+// keys generated on the device, a CSR each, certificates imported, and the message path's
+// signing and authentication keys sign through the device; the token's state is the errors'.
+TEST_F(SoftHsm, TheKeyModelKeepsHardwareKeysAndTheMessagePathSignsWithThem) {
+  const std::string token_id = token_->id();
+  token_.reset();
+  device_.reset();  // the server's HardwareTokens opens the device itself
+  DevicesConf conf;
+  DeviceConf device;
+  device.type = "softhsm";
+  device.library = softhsm_library();
+  conf.devices.push_back(device);
+  auto hardware = HardwareTokens::open(conf);
+  ASSERT_EQ(hardware->tokens().size(), 1U);
+  auto token = hardware->token(token_id);
+  ASSERT_TRUE(token);
+
+  auto conn = storage::open_sqlite({dir_ / "roadside.db"});
+  ASSERT_TRUE(conn.ok());
+  storage::Store store(std::move(*conn));
+  ASSERT_TRUE(store.migrate().ok());
+  SoftToken keys(store);
+  keys.attach(hardware.get());
+  EXPECT_FALSE(*keys.initialized()) << "the software token's PIN is not needed for hardware keys";
+
+  auto early = keys.generate_key("sign", crypto::KeyType::rsa2048, token_id);
+  ASSERT_FALSE(early.ok());
+  EXPECT_EQ(early.error().code(), make_error_code(errc::token_not_active));
+  EXPECT_EQ(keys.generate_key("x", crypto::KeyType::rsa2048, "no-such-token").error().code(),
+            make_error_code(errc::token_not_available));
+  ASSERT_TRUE(token->login(kPin).ok());
+
+  const XRoadId member = *XRoadId::member("DEV", "COM", "1234");
+  const auto& pki = roadside::testing::test_pki();
+  auto sign_key = keys.generate_key("sign", crypto::KeyType::rsa2048, token_id);
+  ASSERT_TRUE(sign_key.ok()) << sign_key.error().detail();
+  EXPECT_EQ(sign_key->token_id, token_id);
+  auto auth_key = keys.generate_key("auth", crypto::KeyType::ec_p256, token_id);
+  ASSERT_TRUE(auth_key.ok()) << auth_key.error().detail();
+  auto listed = keys.contents();
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 2U);
+  EXPECT_EQ((*listed)[0].token_id, token_id);
+  EXPECT_EQ(token->keys()->size(), 2U) << "the keys are on the device";
+
+  // CSRs signed on the device; the CA's certificates imported.
+  auto sign_csr = keys.make_csr(sign_key->key_id, KeyUsage::signing, member, {{"CN", "1234"}}, "basic");
+  ASSERT_TRUE(sign_csr.ok()) << sign_csr.error().detail();
+  auto auth_csr = keys.make_csr(auth_key->key_id, KeyUsage::authentication, std::nullopt, {{"CN", "ss1"}}, "basic");
+  ASSERT_TRUE(auth_csr.ok()) << auth_csr.error().detail();
+  auto issue = [&](const TokenCsr& csr, crypto::Usage usage) {
+    auto request = crypto::CertificateRequest::from_der(csr.der);
+    EXPECT_TRUE(request.ok() && request->verify().ok());
+    return *crypto::issue_certificate_for_public_key({.common_name = csr.subject, .usage = usage},
+                                                     request->public_key_der(), pki.ca, pki.ca_key);
+  };
+  const crypto::Certificate sign_cert = issue(*sign_csr, crypto::Usage::signing);
+  const crypto::Certificate auth_cert = issue(*auth_csr, crypto::Usage::tls_server_and_client);
+  ASSERT_TRUE(keys.import_certificate(sign_cert).ok());
+  auto auth = keys.import_certificate(auth_cert);
+  ASSERT_TRUE(auth.ok()) << auth.error().detail();
+  ASSERT_TRUE(keys.set_status(auth->hash(), CertStatus::registered).ok());
+  ASSERT_TRUE(keys.set_active(auth->hash(), true).ok());
+
+  auto signing = keys.signing_key(member);
+  ASSERT_TRUE(signing.ok()) << signing.error().detail();
+  EXPECT_TRUE(crypto::is_external((*signing)->key));
+  auto value = crypto::sign_xmldsig((*signing)->key, crypto::kRsaSha512Uri, "signed info");
+  ASSERT_TRUE(value.ok()) << value.error().detail();
+  EXPECT_TRUE(crypto::verify_xmldsig(sign_cert, crypto::kRsaSha512Uri, "signed info", *value).ok());
+  auto authentication = keys.auth_key();
+  ASSERT_TRUE(authentication.ok()) << authentication.error().detail();
+  EXPECT_EQ((*authentication)->info.cert.sha256_hex(), auth_cert.sha256_hex());
+  EXPECT_TRUE(crypto::is_external((*authentication)->key));
+
+  // The token's state is the message path's error: logged out, then gone, then back.
+  token->logout();
+  EXPECT_EQ(keys.signing_key(member).error().code(), make_error_code(errc::token_not_active));
+  EXPECT_EQ(keys.auth_key().error().code(), make_error_code(errc::token_not_active));
+  ASSERT_TRUE(token->login(kPin).ok());
+  token->lost();
+  auto gone = keys.signing_key(member);
+  ASSERT_FALSE(gone.ok());
+  EXPECT_EQ(gone.error().code(), make_error_code(errc::token_not_available));
+  EXPECT_NE(gone.error().detail().find(token_id), std::string::npos) << gone.error().detail();
+  EXPECT_TRUE(hardware->refresh()) << "the token came back: a change";
+  ASSERT_TRUE(keys.signing_key(member).ok());
+
+  // A key deleted goes from the device too.
+  ASSERT_TRUE(keys.delete_key(auth_key->key_id).ok());
+  EXPECT_EQ(token->keys()->size(), 1U);
+  EXPECT_EQ(keys.auth_key().error().code(), make_error_code(errc::token_not_active))
+      << "no authentication key left, and the software token is not logged in";
 }
 
 TEST(Pkcs11Module, ALibraryThatIsNotThereIsNamedInTheError) {

@@ -60,7 +60,7 @@ struct NamedAttribute {
   std::string_view name;
   CK_ATTRIBUTE_TYPE type;
 };
-constexpr std::array<NamedAttribute, 15> kBooleanAttributes = {{
+constexpr std::array<NamedAttribute, 18> kBooleanAttributes = {{
     {"TOKEN", CKA_TOKEN},
     {"PRIVATE", CKA_PRIVATE},
     {"MODIFIABLE", CKA_MODIFIABLE},
@@ -76,6 +76,9 @@ constexpr std::array<NamedAttribute, 15> kBooleanAttributes = {{
     {"VERIFY_RECOVER", CKA_VERIFY_RECOVER},
     {"DERIVE", CKA_DERIVE},
     {"WRAP_WITH_TRUSTED", CKA_WRAP_WITH_TRUSTED},
+    {"TRUSTED", CKA_TRUSTED},
+    {"ALWAYS_SENSITIVE", CKA_ALWAYS_SENSITIVE},
+    {"NEVER_EXTRACTABLE", CKA_NEVER_EXTRACTABLE},
 }};
 
 // A key template being built: the values live in the template, so attributes may point at them.

@@ -164,8 +164,8 @@ Status SoftToken::initialize(const std::string& pin) {
 Result<bool> SoftToken::initialized() const {
   ROADSIDE_TRY(auto verifier, store_.get_setting(kPinVerifier));
   if (verifier) return true;
-  auto rows =
-      store_.with_connection([](storage::Connection& c) { return c.query("SELECT 1 FROM token_keys LIMIT 1"); });
+  auto rows = store_.with_connection(
+      [](storage::Connection& c) { return c.query("SELECT 1 FROM token_keys WHERE token_id = '0' LIMIT 1"); });
   if (!rows.ok()) return rows.error();
   return !rows->empty();
 }
@@ -173,9 +173,9 @@ Result<bool> SoftToken::initialized() const {
 Result<std::vector<TokenKey>> SoftToken::contents() const {
   auto read = store_.with_connection([](storage::Connection& c) -> Result<std::array<std::vector<storage::Row>, 3>> {
     std::array<std::vector<storage::Row>, 3> out;
-    ROADSIDE_TRY(
-        out[0],
-        c.query("SELECT key_id, usage, friendly_name, label, public_key FROM token_keys ORDER BY created_at, key_id"));
+    ROADSIDE_TRY(out[0],
+                 c.query("SELECT key_id, usage, friendly_name, label, public_key, token_id FROM token_keys ORDER BY "
+                         "created_at, key_id"));
     ROADSIDE_TRY(
         out[1],
         c.query("SELECT key_id, member_id, certificate, active, status FROM token_certificates ORDER BY cert_id"));
@@ -194,6 +194,7 @@ Result<std::vector<TokenKey>> SoftToken::contents() const {
     k.friendly_name = storage::as_text(r[2]).value_or("");
     k.label = storage::as_text(r[3]).value_or("");
     k.public_key = storage::as_text(r[4]).value_or("");
+    k.token_id = storage::as_text(r[5]).value_or(std::string(kTokenId));
     index[k.key_id] = keys.size();
     keys.push_back(std::move(k));
   }
@@ -262,7 +263,9 @@ Result<std::vector<TokenKeyInfo>> SoftToken::keys() const {
 
 Status SoftToken::login(const std::string& pin) {
   auto rows = store_.with_connection([](storage::Connection& c) {
-    return c.query("SELECT key_id, public_key, key_pkcs12, key_wrapped FROM token_keys ORDER BY key_id");
+    return c.query(
+        "SELECT key_id, public_key, key_pkcs12, key_wrapped FROM token_keys WHERE token_id = '0' ORDER BY "
+        "key_id");
   });
   if (!rows.ok()) return rows.error();
   auto fail = [&](Error e) -> Status {
@@ -354,11 +357,12 @@ Status SoftToken::login(const std::string& pin) {
   }
   auto all = contents();
   if (!all.ok()) return fail(all.error());
+  auto hardware = hardware_keys(*all);
   MutexLock lock(mu_);
-  open_ = usable(*all, opened);
   opened_ = std::move(opened);
   kek_ = std::move(kek);
   active_ = true;
+  rebuild(*all, std::move(hardware));
   logged_out_ = false;
   last_error_.clear();
   return {};
@@ -367,7 +371,9 @@ Status SoftToken::login(const std::string& pin) {
 bool SoftToken::logout() {
   MutexLock lock(mu_);
   const bool was_active = active_;
-  open_.clear();
+  for (auto it = open_.begin(); it != open_.end();) {  // the hardware tokens' keys stay usable
+    it = hardware_keys_.contains((*it)->info.key_id) ? std::next(it) : open_.erase(it);
+  }
   opened_.clear();
   kek_.reset();
   active_ = false;
@@ -378,12 +384,12 @@ bool SoftToken::logout() {
 
 Status SoftToken::reload() {
   ROADSIDE_TRY(auto all, contents());
-  std::map<std::string, std::string> sealed;  // keys not opened yet: their envelopes
+  auto hardware = hardware_keys(all);
+  std::map<std::string, std::string> sealed;  // software keys not opened yet: their envelopes
   {
     MutexLock lock(mu_);
-    if (!active_) return {};
     for (const auto& k : all) {
-      if (!opened_.contains(k.key_id)) sealed[k.key_id];
+      if (active_ && k.token_id == kTokenId && !opened_.contains(k.key_id)) sealed[k.key_id];
     }
   }
   for (auto& [key_id, envelope] : sealed) {
@@ -393,16 +399,83 @@ Status SoftToken::reload() {
     if (rows.ok() && !rows->empty()) envelope = storage::as_text(rows->front()[0]).value_or("");
   }
   MutexLock lock(mu_);
-  if (!active_) return {};
-  for (const auto& [key_id, envelope] : sealed) {
-    if (envelope.empty() || !kek_ || !kek_->derived_like(envelope)) continue;  // opened at the next login
-    if (auto key = kek_->unwrap(envelope); key.ok()) opened_.emplace(key_id, std::move(key).value());
+  if (active_) {
+    for (const auto& [key_id, envelope] : sealed) {
+      if (envelope.empty() || !kek_ || !kek_->derived_like(envelope)) continue;  // opened at the next login
+      if (auto key = kek_->unwrap(envelope); key.ok()) opened_.emplace(key_id, std::move(key).value());
+    }
+    std::erase_if(opened_, [&](const auto& entry) {
+      return std::none_of(all.begin(), all.end(), [&](const TokenKey& k) { return k.key_id == entry.first; });
+    });
   }
-  std::erase_if(opened_, [&](const auto& entry) {
-    return std::none_of(all.begin(), all.end(), [&](const TokenKey& k) { return k.key_id == entry.first; });
-  });
-  open_ = usable(all, opened_);
+  rebuild(all, std::move(hardware));
   return {};
+}
+
+void SoftToken::attach(HardwareKeys* hardware) {
+  {
+    MutexLock lock(mu_);
+    hardware_ = hardware;
+  }
+  if (auto st = reload(); !st.ok())
+    log::warn("token: cannot read the keys after attaching hardware tokens", {{"error", st.error().detail()}});
+}
+
+std::map<std::string, crypto::PrivateKey> SoftToken::hardware_keys(const std::vector<TokenKey>& contents) const {
+  HardwareKeys* hardware = nullptr;
+  {
+    MutexLock lock(mu_);
+    hardware = hardware_;
+  }
+  std::map<std::string, crypto::PrivateKey> out;
+  if (!hardware) return out;
+  for (const auto& k : contents) {
+    if (k.token_id == kTokenId || k.public_key.empty()) continue;
+    auto key = hardware->key(k.token_id, k.key_id, k.public_key);
+    if (key.ok()) out.emplace(k.key_id, std::move(key).value());
+  }
+  return out;
+}
+
+void SoftToken::rebuild(const std::vector<TokenKey>& contents, std::map<std::string, crypto::PrivateKey> hardware) {
+  hardware_keys_ = std::move(hardware);
+  token_of_.clear();
+  for (const auto& k : contents) {
+    if (k.token_id != kTokenId) token_of_[k.key_id] = k.token_id;
+  }
+  std::map<std::string, crypto::PrivateKey> keys = hardware_keys_;
+  if (active_) keys.insert(opened_.begin(), opened_.end());
+  open_ = usable(contents, keys);
+}
+
+Result<std::shared_ptr<const OpenKey>> SoftToken::pick(const std::vector<std::shared_ptr<const OpenKey>>& candidates,
+                                                       const std::string& what) const {
+  // The newest whose token can sign; when none can, why the newest cannot.
+  std::shared_ptr<const OpenKey> best, newest;
+  std::optional<Error> refusal;
+  for (const auto& k : candidates) {
+    if (!newest || k->info.cert.not_before() > newest->info.cert.not_before()) newest = k;
+  }
+  for (const auto& k : candidates) {
+    std::optional<Error> why;
+    if (auto token = token_of_.find(k->info.key_id); token != token_of_.end()) {
+      const auto state = hardware_ ? hardware_->state(token->second) : std::nullopt;
+      if (!state || !state->available) {
+        why = bad(errc::token_not_available, "the hardware token " + token->second + " holding the " + what + " (key " +
+                                                 k->info.key_id + ") is not available");
+      } else if (!state->active) {
+        why = bad(errc::token_not_active, "the hardware token " + token->second + " holding the " + what + " (key " +
+                                              k->info.key_id + ") is not logged in");
+      }
+    }
+    if (why) {
+      if (k == newest) refusal = std::move(why);
+      continue;
+    }
+    if (!best || k->info.cert.not_before() > best->info.cert.not_before()) best = k;
+  }
+  if (best) return best;
+  return *refusal;
 }
 
 Status SoftToken::changed(Status result) {
@@ -414,13 +487,59 @@ Status SoftToken::changed(Status result) {
 
 Result<crypto::PrivateKey> SoftToken::opened_key(const std::string& key_id) const {
   MutexLock lock(mu_);
+  if (auto token = token_of_.find(key_id); token != token_of_.end()) {
+    const auto state = hardware_ ? hardware_->state(token->second) : std::nullopt;
+    if (!state || !state->available)
+      return bad(errc::token_not_available, "the hardware token " + token->second + " is not available");
+    if (!state->active) return bad(errc::token_not_active, "the hardware token " + token->second + " is not logged in");
+    auto key = hardware_keys_.find(key_id);
+    if (key == hardware_keys_.end()) return bad(errc::key_not_found, "no key " + key_id + " on its token");
+    return key->second;
+  }
   if (!active_) return bad(errc::token_not_active, "the token is not logged in");
   auto it = opened_.find(key_id);
   if (it == opened_.end()) return bad(errc::key_not_found, "no key " + key_id + " in the token");
   return it->second;
 }
 
-Result<TokenKey> SoftToken::generate_key(const std::string& label, crypto::KeyType type) {
+Result<TokenKey> SoftToken::generate_key(const std::string& label, crypto::KeyType type, const std::string& token_id) {
+  if (token_id != kTokenId) {
+    HardwareKeys* hardware = nullptr;
+    {
+      MutexLock lock(mu_);
+      hardware = hardware_;
+    }
+    if (!hardware || !hardware->state(token_id))
+      return bad(errc::token_not_available, "no hardware token " + token_id + " is configured");
+    ROADSIDE_TRY(HardwareKeys::Generated made, hardware->generate(token_id, label, type));
+    const storage::Value params[] = {made.key_id,
+                                     token_id,
+                                     label.empty() ? made.key_id : label,
+                                     label,
+                                     storage::Blob{made.public_key_der},
+                                     format_rfc3339(Clock::system().now())};
+    auto inserted = store_.with_connection([&](storage::Connection& c) {
+      return c.query(
+          "INSERT INTO token_keys (key_id, token_id, friendly_name, label, public_key, created_at) "
+          "VALUES (?, ?, ?, ?, ?, ?)",
+          params);
+    });
+    if (!inserted.ok()) {
+      (void)hardware->destroy(token_id, made.key_id);  // nothing left on the device that no row names
+      return inserted.error();
+    }
+    ROADSIDE_TRY_STATUS(changed({}));
+    TokenKey key{made.key_id,
+                 token_id,
+                 std::nullopt,
+                 label.empty() ? made.key_id : label,
+                 label,
+                 type == crypto::KeyType::ec_p256 || type == crypto::KeyType::ec_p384,
+                 made.public_key_der,
+                 {},
+                 {}};
+    return key;
+  }
   std::optional<crypto::KeyWrapKey> kek;
   {
     MutexLock lock(mu_);
@@ -448,7 +567,9 @@ Result<TokenKey> SoftToken::generate_key(const std::string& label, crypto::KeyTy
     MutexLock lock(mu_);
     opened_.emplace(key_id, key);
   }
-  TokenKey made{key_id, std::nullopt, label.empty() ? key_id : label, label, key.is_ec_key(), {}, {}};
+  TokenKey made{key_id, std::string(kTokenId), std::nullopt,         label.empty() ? key_id : label,
+                label,  key.is_ec_key(),       key.public_key_der(), {},
+                {}};
   return made;
 }
 
@@ -463,6 +584,17 @@ Status SoftToken::rename_key(const std::string& key_id, const std::string& frien
 }
 
 Status SoftToken::delete_key(const std::string& key_id) {
+  std::string token;
+  HardwareKeys* hardware = nullptr;
+  {
+    MutexLock lock(mu_);
+    if (auto it = token_of_.find(key_id); it != token_of_.end()) token = it->second;
+    hardware = hardware_;
+  }
+  if (!token.empty()) {
+    if (!hardware) return bad(errc::token_not_available, "no hardware token " + token + " is configured");
+    ROADSIDE_TRY_STATUS(hardware->destroy(token, key_id));
+  }
   auto done = store_.transaction([&](storage::Connection& c) -> Status {
     const storage::Value id[] = {key_id};
     ROADSIDE_TRY(auto rows, c.query("DELETE FROM token_keys WHERE key_id = ? RETURNING key_id", id));
@@ -682,26 +814,24 @@ std::optional<std::string> SoftToken::not_ready() const {
 Result<std::shared_ptr<const OpenKey>> SoftToken::signing_key(const XRoadId& member) const {
   const XRoadId owner = member.owner_member();
   MutexLock lock(mu_);
-  if (!active_) return bad(errc::token_not_active, "the token is not logged in; cannot sign for " + owner.to_string());
-  std::shared_ptr<const OpenKey> best;
+  std::vector<std::shared_ptr<const OpenKey>> candidates;
   for (const auto& k : open_) {
-    if (k->info.usage != KeyUsage::signing || !k->info.member || *k->info.member != owner) continue;
-    if (!best || k->info.cert.not_before() > best->info.cert.not_before()) best = k;
+    if (k->info.usage == KeyUsage::signing && k->info.member && *k->info.member == owner) candidates.push_back(k);
   }
-  if (best) return best;
+  if (!candidates.empty()) return pick(candidates, "signing key of " + owner.to_string());
+  if (!active_) return bad(errc::token_not_active, "the token is not logged in; cannot sign for " + owner.to_string());
   return bad(errc::key_not_found,
              "no signing key with an active, registered certificate for " + owner.to_string() + " in the token");
 }
 
 Result<std::shared_ptr<const OpenKey>> SoftToken::auth_key() const {
   MutexLock lock(mu_);
-  if (!active_) return bad(errc::token_not_active, "the token is not logged in; no authentication key");
-  std::shared_ptr<const OpenKey> best;
+  std::vector<std::shared_ptr<const OpenKey>> candidates;
   for (const auto& k : open_) {
-    if (k->info.usage != KeyUsage::authentication) continue;
-    if (!best || k->info.cert.not_before() > best->info.cert.not_before()) best = k;
+    if (k->info.usage == KeyUsage::authentication) candidates.push_back(k);
   }
-  if (best) return best;
+  if (!candidates.empty()) return pick(candidates, "authentication key");
+  if (!active_) return bad(errc::token_not_active, "the token is not logged in; no authentication key");
   return bad(errc::key_not_found, "no authentication key with an active, registered certificate in the token");
 }
 

@@ -14,6 +14,11 @@
 // authenticates with the newest active, registered authentication certificate), so activating
 // a renewed certificate and disabling the old one takes effect on the next message.
 //
+// Hardware tokens' keys are kept here too (attach(), with the server's HardwareTokens): a row
+// with the hardware token's id and the key's public key, its certificates and CSRs as a
+// software key's; the key itself stays on its device and signs through it. Such a key is
+// usable whether or not the software token is logged in, while its own token is active.
+//
 // A .p12 file is only as strong as its KDF (X-Road's are 2,048 iterations), so it is not kept:
 // imported with the PIN, a key is sealed at once; imported without it (or from a database of
 // schema 4 or older), it stays in key_pkcs12 until the first login with the PIN, which seals
@@ -70,6 +75,7 @@ struct TokenCsr {
 // A key of the token with everything attached to it.
 struct TokenKey {
   std::string key_id;
+  std::string token_id = "0";     // the software token's, or a hardware token's (hardware_token.h)
   std::optional<KeyUsage> usage;  // set by the key's first CSR (or its imported certificate)
   std::string friendly_name;
   std::string label;
@@ -105,12 +111,45 @@ class KeySource {
   virtual Result<std::shared_ptr<const OpenKey>> auth_key() const = 0;
 };
 
+// A hardware token's state as the key model needs it.
+struct HardwareTokenState {
+  bool available = false;
+  bool active = false;  // logged in (and available)
+};
+
+// The hardware (PKCS#11) tokens whose keys the database model below also keeps: a key's row
+// has its token's id and its public key, the key itself stays on the device. HardwareTokens
+// (hardware_tokens.h) is this; a fake in unit tests.
+class HardwareKeys {
+ public:
+  virtual ~HardwareKeys() = default;
+  // The state of token `token_id`, or std::nullopt when no configured device has it.
+  virtual std::optional<HardwareTokenState> state(const std::string& token_id) const = 0;
+  // The key `key_id` of token `token_id`, whose public key is `public_key_der`, as a PrivateKey
+  // that signs through the token (made without asking the device; errc::token_not_available
+  // for a token no configured device has).
+  virtual Result<crypto::PrivateKey> key(const std::string& token_id, const std::string& key_id,
+                                         const std::string& public_key_der) const = 0;
+  // A key pair generated on token `token_id` (logged in): its X-Road key id and public key.
+  struct Generated {
+    std::string key_id;
+    std::string public_key_der;
+  };
+  virtual Result<Generated> generate(const std::string& token_id, const std::string& label, crypto::KeyType type) = 0;
+  // Destroys the key pair on the token; a key the token no longer holds is no error.
+  virtual Status destroy(const std::string& token_id, const std::string& key_id) = 0;
+};
+
 class SoftToken final : public KeySource {
  public:
   // X-Road's id and name of the software token.
   static constexpr std::string_view kTokenId = "0";
 
   explicit SoftToken(storage::Store& store, Random& random = Random::system()) : store_(store), random_(random) {}
+
+  // The hardware tokens whose keys the database also keeps (the server's, from devices.ini),
+  // or none. Reads the keys again (reload()).
+  void attach(HardwareKeys* hardware);
 
   // Copies the keys of a software-token folder (keyconf.xml + <keyId>.p12) into the database,
   // with their certificates and X-Road's states. A key that `pin` opens is stored sealed and its
@@ -148,9 +187,12 @@ class SoftToken final : public KeySource {
   Status reload();
 
   // A new key (the token must be logged in): sealed under the PIN, with no usage until a CSR.
-  Result<TokenKey> generate_key(const std::string& label, crypto::KeyType type);
+  // With a hardware token's `token_id`, the key pair is generated on that token (logged in;
+  // errc::token_not_active, errc::token_not_available) and its row keeps the public key.
+  Result<TokenKey> generate_key(const std::string& label, crypto::KeyType type,
+                                const std::string& token_id = std::string(kTokenId));
   Status rename_key(const std::string& key_id, const std::string& friendly_name);
-  // Deletes a key with its certificates and CSRs.
+  // Deletes a key with its certificates and CSRs (a hardware token's key from its device too).
   Status delete_key(const std::string& key_id);
   // A CSR for the key, signed by it (the token must be logged in): `subject` in order. The key
   // takes `usage` if it had none; errc::key_not_found for a key of the other usage.
@@ -173,17 +215,19 @@ class SoftToken final : public KeySource {
   Status set_status(const std::string& cert_hash, CertStatus status);
   Status delete_certificate(const std::string& cert_hash);
 
-  // The opened private key `key_id` (the token logged in), whatever its certificates: what
+  // The opened private key `key_id` (its token logged in), whatever its certificates: what
   // signs a management request (authCertReg with a key whose certificate is not registered yet).
-  // errc::token_not_active, errc::key_not_found.
+  // errc::token_not_active, errc::token_not_available, errc::key_not_found.
   Result<crypto::PrivateKey> opened_key(const std::string& key_id) const;
 
   // The signing key for `member`'s messages (a subsystem signs with its member's key): the
-  // newest active, registered signing certificate of the member whose key is open.
-  // errc::token_not_active before login, errc::key_not_found without such a key.
+  // newest active, registered signing certificate of the member whose key is open (a software
+  // token's key while it is logged in, a hardware token's always). errc::token_not_active
+  // when the key's token is not logged in, errc::token_not_available when its hardware token is
+  // not there, errc::key_not_found without such a key.
   Result<std::shared_ptr<const OpenKey>> signing_key(const XRoadId& member) const override;
   // The authentication key (TLS between Security Servers): the newest active, registered
-  // authentication certificate whose key is open.
+  // authentication certificate whose key is open; the same errors.
   Result<std::shared_ptr<const OpenKey>> auth_key() const override;
 
  private:
@@ -194,6 +238,15 @@ class SoftToken final : public KeySource {
   // The usable keys of `contents` whose private keys are in `opened`.
   static std::vector<std::shared_ptr<const OpenKey>> usable(const std::vector<TokenKey>& contents,
                                                             const std::map<std::string, crypto::PrivateKey>& opened);
+  // The PrivateKeys of the hardware tokens' keys in `contents` (those no device has are left out).
+  std::map<std::string, crypto::PrivateKey> hardware_keys(const std::vector<TokenKey>& contents) const;
+  // open_ and the maps beside it, from `contents`, the software keys opened (when logged in)
+  // and the hardware keys `hardware`.
+  void rebuild(const std::vector<TokenKey>& contents, std::map<std::string, crypto::PrivateKey> hardware) REQUIRES(mu_);
+  // Of `candidates`, the newest usable one (by its certificate's notBefore), checked against
+  // its token's state; `what` names it in the errors.
+  Result<std::shared_ptr<const OpenKey>> pick(const std::vector<std::shared_ptr<const OpenKey>>& candidates,
+                                              const std::string& what) const REQUIRES(mu_);
   // Runs reload() after a change, keeping the change's own result.
   Status changed(Status result);
 
@@ -203,6 +256,9 @@ class SoftToken final : public KeySource {
   std::map<std::string, crypto::PrivateKey> opened_ GUARDED_BY(mu_);  // by key id, while logged in
   std::optional<crypto::KeyWrapKey> kek_ GUARDED_BY(mu_);            // the login's, to seal new keys
   std::vector<std::shared_ptr<const OpenKey>> open_ GUARDED_BY(mu_);
+  HardwareKeys* hardware_ GUARDED_BY(mu_) = nullptr;
+  std::map<std::string, crypto::PrivateKey> hardware_keys_ GUARDED_BY(mu_);  // by key id
+  std::map<std::string, std::string> token_of_ GUARDED_BY(mu_);              // a hardware key's token
   bool active_ GUARDED_BY(mu_) = false;
   bool logged_out_ GUARDED_BY(mu_) = false;  // by logout(), since the last login
   std::string last_error_ GUARDED_BY(mu_);

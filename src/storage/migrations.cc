@@ -401,6 +401,37 @@ CREATE TABLE opmon_batches (
 );
 CREATE INDEX opmon_batches_first_ts ON opmon_batches (first_ts, id);
 )sql"},
+    // Keys of hardware (PKCS#11) tokens: the key stays on its device, so the row holds its
+    // public key and neither a sealed nor an imported form; the software token's ('0') keys
+    // still need one of the two. (SQLite cannot alter a CHECK: the table is copied.)
+    Migration{11, "hardware token keys",
+              R"sql(
+CREATE TABLE token_keys_v11 (
+  key_id        TEXT PRIMARY KEY,
+  token_id      TEXT NOT NULL,
+  usage         TEXT CHECK (usage IN ('SIGNING', 'AUTHENTICATION')),
+  friendly_name TEXT NOT NULL,
+  label         TEXT NOT NULL DEFAULT '',
+  public_key    BLOB,
+  key_pkcs12    BLOB,
+  key_wrapped   BLOB,
+  created_at    TEXT NOT NULL,
+  CHECK (token_id <> '0' OR key_pkcs12 IS NOT NULL OR key_wrapped IS NOT NULL),
+  CHECK (token_id = '0' OR public_key IS NOT NULL)
+);
+INSERT INTO token_keys_v11 (key_id, token_id, usage, friendly_name, label, public_key, key_pkcs12, key_wrapped,
+                            created_at)
+  SELECT key_id, token_id, usage, friendly_name, label, public_key, key_pkcs12, key_wrapped, created_at
+  FROM token_keys;
+DROP TABLE token_keys;
+ALTER TABLE token_keys_v11 RENAME TO token_keys;
+)sql",
+              R"sql(
+ALTER TABLE token_keys DROP CONSTRAINT token_keys_key_present;
+ALTER TABLE token_keys ADD CONSTRAINT token_keys_key_present
+  CHECK (token_id <> '0' OR key_pkcs12 IS NOT NULL OR key_wrapped IS NOT NULL);
+ALTER TABLE token_keys ADD CONSTRAINT token_keys_hardware_public_key CHECK (token_id = '0' OR public_key IS NOT NULL);
+)sql"},
 };
 
 }  // namespace

@@ -228,6 +228,30 @@ TEST_P(StoreTest, ConstraintViolationsAndBadSqlAreErrors) {
   EXPECT_TRUE(s.ping().ok());
 }
 
+// A software-token key needs its sealed or imported form; a hardware token's key has neither
+// (it stays on its device) but needs its public key.
+TEST_P(StoreTest, TokenKeysHoldWhatTheirTokenNeeds) {
+  Store s = store();
+  ASSERT_TRUE(s.migrate().ok());
+  auto insert = [&](const std::string& id, const std::string& token, Value public_key, Value wrapped) {
+    const Value p[] = {id, token, id, std::move(public_key), std::move(wrapped), std::string("2026-12-06T00:00:00Z")};
+    return s.with_connection([&](Connection& c) {
+      return c.query(
+          "INSERT INTO token_keys (key_id, token_id, friendly_name, public_key, key_wrapped, created_at) "
+          "VALUES (?, ?, ?, ?, ?, ?)",
+          p);
+    });
+  };
+  EXPECT_TRUE(insert("soft", "0", nullptr, Blob{"sealed"}).ok());
+  EXPECT_TRUE(insert("hard", "736f6674", Blob{"spki"}, nullptr).ok());
+  auto bare_soft = insert("bare-soft", "0", Blob{"spki"}, nullptr);
+  ASSERT_FALSE(bare_soft.ok());
+  EXPECT_EQ(bare_soft.error().code(), errc::constraint_violation);
+  auto bare_hard = insert("bare-hard", "736f6674", nullptr, nullptr);
+  ASSERT_FALSE(bare_hard.ok());
+  EXPECT_EQ(bare_hard.error().code(), errc::constraint_violation);
+}
+
 TEST_P(StoreTest, RecoversWhenTheServerDropsTheConnection) {
   if (GetParam() != Dialect::postgresql) GTEST_SKIP() << "PostgreSQL only: SQLite has no server";
   Store s = store();
