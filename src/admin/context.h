@@ -14,6 +14,7 @@
 #include "base/identifiers.h"
 #include "crypto/certificate.h"
 #include "globalconf/parameters.h"
+#include "signer/hardware_tokens.h"
 #include "signer/token.h"
 #include "storage/store.h"
 
@@ -39,6 +40,8 @@ inline Error no_running_server() {
 struct ServerState {
   storage::Store& store;
   signer::SoftToken& token;
+  // The hardware (PKCS#11) tokens devices.ini names; nullptr without signer.devices.
+  std::shared_ptr<signer::HardwareTokens> hardware;
   // The global configuration in use; nullptr before the first download (or without an anchor).
   std::function<std::shared_ptr<const globalconf::SharedParameters>()> shared = [] { return nullptr; };
   // The private parameters in use (the management service's addresses); nullptr without.

@@ -245,13 +245,18 @@ void add_csr_routes(Api& api, ServerState& state) {
            false, "", false, "a CSR again, PEM or DER (csr_format)"});
   api.add({Verb::post, "/tokens/{id}/keys-with-csrs", "generate_key",
            [&state](Request& r) -> asio::awaitable<HandlerResult> {
-             if (r.param("id") != signer::SoftToken::kTokenId) co_return not_found("no such token");
+             if (!known_token(state, r.param("id"))) co_return not_found("no such token");
              auto body = r.json_body().value_or(nlohmann::json());
              if (!body.is_object()) co_return bad_request("invalid_request_body");
              auto c = read_csr_generate(json_member(body, "csr_generate_request"));
              if (auto* e = std::get_if<ApiError>(&c)) co_return *e;
-             auto key = state.token.generate_key(json_string(body, "key_label"), crypto::KeyType::rsa2048);
-             if (!key.ok()) co_return bad_request("token_not_active", {}, key.error().detail());
+             auto key =
+                 state.token.generate_key(json_string(body, "key_label"), crypto::KeyType::rsa2048, r.param("id"));
+             if (!key.ok()) {
+               if (key.error().code() == signer::errc::token_not_available)
+                 co_return ApiError{409, {"token_not_available", {}}, {}, key.error().detail()};
+               co_return bad_request("token_not_active", {}, key.error().detail());
+             }
              auto made = generate(state, r, key->key_id, std::get<CsrRequest>(c));
              if (auto* e = std::get_if<ApiError>(&made)) {
                (void)state.token.delete_key(key->key_id);  // nothing half made stays

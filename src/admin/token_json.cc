@@ -95,9 +95,19 @@ nlohmann::json csr_json(const ServerState& state, const signer::TokenCsr& csr) {
           {"possible_actions", nlohmann::json::array({"DELETE"})}};
 }
 
+bool token_active(const ServerState& state, const std::string& token_id) {
+  if (token_id == signer::SoftToken::kTokenId) return state.token.active();
+  auto token = state.hardware ? state.hardware->token(token_id) : nullptr;
+  return token && token->active();
+}
+
+bool known_token(const ServerState& state, const std::string& token_id) {
+  return token_id == signer::SoftToken::kTokenId || (state.hardware && state.hardware->token(token_id));
+}
+
 nlohmann::json key_actions(const ServerState& state, const signer::TokenKey& key) {
   nlohmann::json actions = nlohmann::json::array({"DELETE", "EDIT_FRIENDLY_NAME"});
-  if (state.token.active()) {
+  if (token_active(state, key.token_id)) {
     if (!key.usage || key.usage == KeyUsage::authentication) actions.push_back("GENERATE_AUTH_CSR");
     if (!key.usage || key.usage == KeyUsage::signing) actions.push_back("GENERATE_SIGN_CSR");
   }
@@ -121,10 +131,83 @@ nlohmann::json key_json(const ServerState& state, const signer::TokenKey& key) {
   return j;
 }
 
+namespace {
+
+nlohmann::json keys_of(const ServerState& state, const std::vector<signer::TokenKey>& keys,
+                       const std::string& token_id) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& k : keys) {
+    if (k.token_id == token_id) list.push_back(key_json(state, k));
+  }
+  return list;
+}
+
+// X-Road's TokenStatus of a hardware token: what its device says of the user PIN.
+std::string_view hardware_status(const signer::pkcs11::TokenInfo& info) {
+  if (info.user_pin_locked) return "USER_PIN_LOCKED";
+  if (info.user_pin_final_try) return "USER_PIN_FINAL_TRY";
+  if (info.user_pin_count_low) return "USER_PIN_COUNT_LOW";
+  return "OK";
+}
+
+}  // namespace
+
+nlohmann::json hardware_token_json(const ServerState& state, const signer::HardwareToken& token,
+                                   const std::vector<signer::TokenKey>& keys) {
+  const auto info = token.info();
+  const bool logged_in = token.active();
+  const bool available = token.available();
+  nlohmann::json list = keys_of(state, keys, token.id());
+  nlohmann::json actions = nlohmann::json::array();
+  if (logged_in) {
+    actions.push_back("GENERATE_KEY");
+    actions.push_back("LOGOUT");
+  } else if (available) {
+    actions.push_back("LOGIN");
+  }
+  auto flag = [](bool b) { return b ? "true" : "false"; };
+  nlohmann::json infos = nlohmann::json::array();
+  for (const auto& [key, value] :
+       std::vector<std::pair<std::string, std::string>>{{"Type", "Hardware"},
+                                                        {"Manufacturer ID", info.manufacturer},
+                                                        {"Model", info.model},
+                                                        {"Serial Number", info.serial},
+                                                        {"Label", info.label},
+                                                        {"User PIN initialized", flag(info.user_pin_initialized)},
+                                                        {"User PIN count low", flag(info.user_pin_count_low)},
+                                                        {"User PIN final try", flag(info.user_pin_final_try)},
+                                                        {"User PIN locked", flag(info.user_pin_locked)},
+                                                        {"Token write protected", flag(info.write_protected)}}) {
+    infos.push_back({{"key", key}, {"value", value}});
+  }
+  // X-Road's default friendly name: moduleType-serialNumber-label-slotIndex.
+  const std::string name =
+      token.options().module_type + "-" + info.serial + "-" + info.label + "-" + std::to_string(info.slot_index);
+  return {{"id", token.id()},
+          {"name", name},
+          {"type", "HARDWARE"},
+          {"keys", list},
+          {"status", hardware_status(info)},
+          {"logged_in", logged_in},
+          {"available", available},
+          {"saved_to_configuration", !list.empty()},
+          {"read_only", token.options().read_only || info.write_protected},
+          {"serial_number", info.serial},
+          {"token_infos", infos},
+          {"possible_actions", actions}};
+}
+
+nlohmann::json tokens_json(const ServerState& state, const std::vector<signer::TokenKey>& keys) {
+  nlohmann::json out = nlohmann::json::array({token_json(state, keys)});
+  if (state.hardware) {
+    for (const auto& token : state.hardware->tokens()) out.push_back(hardware_token_json(state, *token, keys));
+  }
+  return out;
+}
+
 nlohmann::json token_json(const ServerState& state, const std::vector<signer::TokenKey>& keys) {
   const bool logged_in = state.token.active();
-  nlohmann::json list = nlohmann::json::array();
-  for (const auto& k : keys) list.push_back(key_json(state, k));
+  nlohmann::json list = keys_of(state, keys, std::string(signer::SoftToken::kTokenId));
   nlohmann::json actions = nlohmann::json::array();
   actions.push_back(logged_in ? "LOGOUT" : "LOGIN");
   if (logged_in) actions.push_back("GENERATE_KEY");

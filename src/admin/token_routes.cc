@@ -1,5 +1,5 @@
-// /tokens, /keys and /token-certificates: the software token's keys, CSRs and certificates,
-// as X-Road's admin API has them.
+// /tokens, /keys and /token-certificates: the tokens' keys, CSRs and certificates (the
+// software token's and the hardware tokens'), as X-Road's admin API has them.
 #include "admin/endpoints.h"
 #include "admin/ids.h"
 #include "admin/token_json.h"
@@ -29,8 +29,19 @@ const signer::TokenKey* find_key(const std::vector<signer::TokenKey>& keys, cons
   return nullptr;
 }
 
-bool token_id_ok(const Request& r) {
-  return r.param("id") == signer::SoftToken::kTokenId;
+// The hardware token a path names, or nullptr (the software token's id, or none).
+std::shared_ptr<signer::HardwareToken> hardware_token(const ServerState& state, const Request& r) {
+  return state.hardware ? state.hardware->token(r.param("id")) : nullptr;
+}
+
+bool token_id_ok(const ServerState& state, const Request& r) {
+  return known_token(state, r.param("id"));
+}
+
+// The token a path names, with its keys, as X-Road's Token.
+nlohmann::json named_token_json(const ServerState& state, const Request& r, const std::vector<signer::TokenKey>& keys) {
+  if (auto hardware = hardware_token(state, r)) return hardware_token_json(state, *hardware, keys);
+  return token_json(state, keys);
 }
 
 // A signer error as X-Road's API answers it, with the statuses X-Road's document declares for
@@ -41,6 +52,7 @@ ApiError token_error(const Error& e) {
   if (e.code() == errc::cert_not_found) return ApiError{404, {"certificate_not_found", {}}, {}, e.detail()};
   if (e.code() == errc::csr_not_found) return ApiError{404, {"csr_not_found", {}}, {}, e.detail()};
   if (e.code() == errc::cert_exists) return ApiError{409, {"certificate_already_exists", {}}, {}, e.detail()};
+  if (e.code() == errc::token_not_available) return ApiError{409, {"token_not_available", {}}, {}, e.detail()};
   for (errc refused : {errc::pin_incorrect, errc::token_not_active, errc::key_usage_mismatch, errc::member_required}) {
     if (e.code() == refused) return bad_request(e.fault_code(), {}, e.detail());
   }
@@ -108,53 +120,61 @@ void add_token_routes(Api& api, ServerState& state) {
            [&state](Request&) -> asio::awaitable<HandlerResult> {
              auto keys = read_token(state);
              if (auto* e = std::get_if<ApiError>(&keys)) co_return *e;
-             co_return json_response(200, nlohmann::json::array({token_json(state, std::get<0>(keys))}));
+             co_return json_response(200, tokens_json(state, std::get<0>(keys)));
            },
-           false, "", false, "the tokens (Roadside has one: the software token, id 0)"});
+           false, "", false, "the tokens: the software token (id 0), then the hardware tokens devices.ini names"});
   api.add({Verb::get, "/tokens/{id}", "view_keys",
            [&state](Request& r) -> asio::awaitable<HandlerResult> {
-             if (!token_id_ok(r)) co_return not_found("no such token");
+             if (!token_id_ok(state, r)) co_return not_found("no such token");
              auto keys = read_token(state);
              if (auto* e = std::get_if<ApiError>(&keys)) co_return *e;
-             co_return json_response(200, token_json(state, std::get<0>(keys)));
+             co_return json_response(200, named_token_json(state, r, std::get<0>(keys)));
            },
            false, "", false, "one token with its keys"});
   api.add({Verb::put, "/tokens/{id}/login", "activate_deactivate_token",
            [&state](Request& r) -> asio::awaitable<HandlerResult> {
-             if (!token_id_ok(r)) co_return not_found("no such token");
-             r.audit = {{"tokenId", r.param("id")}, {"tokenFriendlyName", "softToken-0"}};
+             if (!token_id_ok(state, r)) co_return not_found("no such token");
+             auto hardware = hardware_token(state, r);
+             r.audit = {{"tokenId", r.param("id")}, {"tokenFriendlyName", hardware ? hardware->id() : "softToken-0"}};
              auto body = r.json_body();
              const std::string pin = json_string(body.value_or(nlohmann::json()), "password");
              if (pin.empty()) co_return bad_request("missing_parameter", {"password"});
-             if (auto st = state.token.login(pin); !st.ok()) co_return token_error(st.error());
+             if (auto st = hardware ? hardware->login(pin) : state.token.login(pin); !st.ok())
+               co_return token_error(st.error());
              state.certificates_changed();
              auto keys = read_token(state);
              if (auto* e = std::get_if<ApiError>(&keys)) co_return *e;
-             co_return json_response(200, token_json(state, std::get<0>(keys)));
+             co_return json_response(200, named_token_json(state, r, std::get<0>(keys)));
            },
            true, "Log in to token", false, "log in to the token with its PIN"});
   api.add({Verb::put, "/tokens/{id}/logout", "activate_deactivate_token",
            [&state](Request& r) -> asio::awaitable<HandlerResult> {
-             if (!token_id_ok(r)) co_return not_found("no such token");
-             r.audit = {{"tokenId", r.param("id")}, {"tokenFriendlyName", "softToken-0"}};
-             state.token.logout();
+             if (!token_id_ok(state, r)) co_return not_found("no such token");
+             auto hardware = hardware_token(state, r);
+             r.audit = {{"tokenId", r.param("id")}, {"tokenFriendlyName", hardware ? hardware->id() : "softToken-0"}};
+             if (hardware) {
+               hardware->logout();
+             } else {
+               state.token.logout();
+             }
              auto keys = read_token(state);
              if (auto* e = std::get_if<ApiError>(&keys)) co_return *e;
-             co_return json_response(200, token_json(state, std::get<0>(keys)));
+             co_return json_response(200, named_token_json(state, r, std::get<0>(keys)));
            },
            true, "Log out from token", false, "log out of the token: nothing is signed until the next login"});
   api.add({Verb::post, "/tokens/{id}/keys", "generate_key",
            [&state](Request& r) -> asio::awaitable<HandlerResult> {
-             if (!token_id_ok(r)) co_return not_found("no such token");
+             if (!token_id_ok(state, r)) co_return not_found("no such token");
              auto body = r.json_body();
              const std::string label = json_string(body.value_or(nlohmann::json()), "label");
              if (label.size() > kMaxLabel) co_return bad_request("invalid_key_label", {}, "over 255 characters");
-             auto made = state.token.generate_key(label, crypto::KeyType::rsa2048);
+             auto made = state.token.generate_key(label, crypto::KeyType::rsa2048, r.param("id"));
              if (!made.ok()) co_return token_error(made.error());
              r.audit = {{"tokenId", r.param("id")}, {"keyId", made->key_id}, {"keyLabel", label}};
              co_return json_response(201, key_json(state, *made));
            },
-           true, "Generate key", false, "a new RSA 2048 key in the token (log in first)"});
+           true, "Generate key", false,
+           "a new RSA 2048 key in the token, on its device for a hardware token (log in first)"});
   api.add({Verb::get, "/keys/{id}", "view_keys",
            [&state](Request& r) -> asio::awaitable<HandlerResult> {
              auto keys = read_token(state);

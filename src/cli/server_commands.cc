@@ -1,5 +1,6 @@
 // serve, apply, token login and logout, maintenance, healthcheck.
 #include <algorithm>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 
@@ -100,30 +101,43 @@ void add_apply(CLI::App& app, Commands& out) {
 
 void add_token(CLI::App& app, Commands& out) {
   auto flags = std::make_shared<ConfigFlags>();
-  auto* token = app.add_subcommand("token", "The software token of a running server");
+  auto* token = app.add_subcommand("token", "The tokens of a running server: its software token, or a hardware one");
   token->require_subcommand(1);
   auto* login = token->add_subcommand(
       "login",
-      "Log the running server in to its token: the PIN from XROAD_TOKEN_PIN or the first line of standard input");
+      "Log the running server in to a token: the software token with the PIN from XROAD_TOKEN_PIN, or hardware "
+      "token ID (--token) with XROAD_TOKEN_<ID>_PIN; else the first line of standard input");
   flags->add_to(*login);
-  out.push_back({login, [flags] {
+  auto login_token = std::make_shared<std::string>();
+  login->add_option("--token", *login_token, "A hardware token's id (roadside-api GET /tokens lists them)");
+  out.push_back({login, [flags, login_token] {
                    auto cfg = flags->load();
                    if (!cfg.ok()) return config_error(cfg.error());
-                   std::string pin = cfg->str("token.pin");
+                   std::string pin;
+                   if (login_token->empty()) {
+                     pin = cfg->str("token.pin");
+                   } else if (const char* set = std::getenv(("XROAD_TOKEN_" + *login_token + "_PIN").c_str())) {
+                     pin = set;
+                   }
                    if (pin.empty()) pin = read_secret_line("PIN: ");
-                   const int rc = control(*cfg, "token-login", pin);
+                   const int rc = login_token->empty()
+                                      ? control(*cfg, "token-login", pin)
+                                      : control(*cfg, "hardware-token-login", *login_token + "\n" + pin);
                    std::fill(pin.begin(), pin.end(), '\0');
                    return rc;
                  }});
   auto logout_flags = std::make_shared<ConfigFlags>();
   auto* logout = token->add_subcommand("logout",
-                                       "Log the running server out of its token (X-Road's Log out): signing stops and "
-                                       "the server is not ready until a login");
+                                       "Log the running server out of a token (X-Road's Log out): its keys stop "
+                                       "signing and the server is not ready until a login");
   logout_flags->add_to(*logout);
-  out.push_back({logout, [logout_flags] {
+  auto logout_token = std::make_shared<std::string>();
+  logout->add_option("--token", *logout_token, "A hardware token's id; without it, the software token");
+  out.push_back({logout, [logout_flags, logout_token] {
                    auto cfg = logout_flags->load();
                    if (!cfg.ok()) return config_error(cfg.error());
-                   return control(*cfg, "token-logout", "");
+                   return logout_token->empty() ? control(*cfg, "token-logout", "")
+                                                : control(*cfg, "hardware-token-logout", *logout_token);
                  }});
 }
 

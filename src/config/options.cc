@@ -13,8 +13,8 @@ const std::vector<Option>& options() {
       {"variant", Type::choice, "full", "ROADSIDE_VARIANT", "",
        "slim runs the proxies, signer, OCSP and global configuration only; full adds the message log (every request "
        "and response logged, time-stamped and archived: docs/message-log.md) and, as it arrives, monitoring. The "
-       "container images set it.", false, 0, 0,
-       "slim|full"},
+       "container images set it.",
+       false, 0, 0, "slim|full"},
       {"profile", Type::choice, "none", "ROADSIDE_PROFILE", "",
        "Country profile: the defaults of X-Road's variant package for Estonia (ee), Finland (fi), Iceland (is) or the "
        "Faroe Islands (fo), xroad-securityserver-XX; none: X-Road's vanilla defaults. It changes only defaults: an "
@@ -26,8 +26,8 @@ const std::vector<Option>& options() {
        "is changed on the primary only, and secondaries refuse changes and follow the database (docs/cluster.md).",
        false, 0, 0, "standalone|primary|secondary"},
 
-      {"log.level", Type::choice, "INFO", "XROAD_LOG_LEVEL", "--log-level",
-       "Log level of the JSON log on stdout.", false, 0, 0, "TRACE|DEBUG|INFO|WARN|ERROR|ALL|OFF"},
+      {"log.level", Type::choice, "INFO", "XROAD_LOG_LEVEL", "--log-level", "Log level of the JSON log on stdout.",
+       false, 0, 0, "TRACE|DEBUG|INFO|WARN|ERROR|ALL|OFF"},
       {"log.audit", Type::string, "stdout", "ROADSIDE_AUDIT_LOG", "",
        "Where audit records go: \"stdout\" or a file path (appended)."},
       {"log.access", Type::boolean, "true", "ROADSIDE_ACCESS_LOG", "",
@@ -39,21 +39,25 @@ const std::vector<Option>& options() {
        "sidecar); 0.0.0.0 when information systems on other hosts or Pods call it."},
       {"health.address", Type::string, "127.0.0.1", "ROADSIDE_HEALTH_ADDRESS", "",
        "Address of /livez, /readyz, /metrics and X-Road's health check. Loopback by default: they describe the server "
-       "to whoever reaches them. Set 0.0.0.0 where probes or a scraper come over the network (the Kubernetes manifests do)."},
+       "to whoever reaches them. Set 0.0.0.0 where probes or a scraper come over the network (the Kubernetes manifests "
+       "do)."},
       {"health.port", Type::integer, "5588", "ROADSIDE_HEALTH_PORT", "--health-port",
        "Port of /livez, /readyz and /metrics; any other path, with any method, is X-Road's health check (X-Road's "
        "health-check-port: 200 healthy, 500 with the failure, 503 in maintenance mode). 0 picks a free port (logged at "
        "start).",
        false, 0, 65535},
       {"health.ok_cache_s", Type::integer, "2", "ROADSIDE_HEALTH_OK_CACHE_S", "",
-       "Seconds X-Road's health check keeps a passing result before it checks again (X-Road: 2; 0 checks every request).",
+       "Seconds X-Road's health check keeps a passing result before it checks again (X-Road: 2; 0 checks every "
+       "request).",
        false, 0, 3600},
       {"health.failure_cache_s", Type::integer, "30", "ROADSIDE_HEALTH_FAILURE_CACHE_S", "",
-       "Seconds X-Road's health check keeps a failure (its 500) before it checks again (X-Road: 30; 0 checks every request).",
+       "Seconds X-Road's health check keeps a failure (its 500) before it checks again (X-Road: 30; 0 checks every "
+       "request).",
        false, 0, 3600},
 
       {"globalconf.anchor", Type::string, "", "ROADSIDE_GLOBALCONF_ANCHOR", "",
-       "Configuration anchor file of the instance (as exported by its Central Server); empty: no global configuration is downloaded."},
+       "Configuration anchor file of the instance (as exported by its Central Server); empty: no global configuration "
+       "is downloaded."},
       {"globalconf.refresh_interval_s", Type::integer, "60", "ROADSIDE_GLOBALCONF_REFRESH_S", "",
        "Seconds between global configuration downloads (X-Road's default is 60).", false, 5, 86400},
 
@@ -69,7 +73,8 @@ const std::vector<Option>& options() {
       {"database.password", Type::string, "", "XROAD_DB_PWD", "", "PostgreSQL password.", true},
       {"database.name", Type::string, "roadside", "XROAD_DATABASE_NAME", "", "PostgreSQL database name."},
       {"database.sslmode", Type::choice, "auto", "ROADSIDE_DB_SSLMODE", "",
-       "libpq sslmode for PostgreSQL connections. auto: verify-full when database.sslrootcert is set, prefer otherwise. "
+       "libpq sslmode for PostgreSQL connections. auto: verify-full when database.sslrootcert is set, prefer "
+       "otherwise. "
        "Only verify-ca and verify-full authenticate the server; with prefer or require anyone on the network path can "
        "read and change the traffic, and with prefer also turn TLS off (docs/database.md).",
        false, 0, 0, "auto|disable|allow|prefer|require|verify-ca|verify-full"},
@@ -80,12 +85,13 @@ const std::vector<Option>& options() {
        "Seconds to wait for a database connection.", false, 1, 300},
       {"database.statement_timeout_ms", Type::integer, "10000", "ROADSIDE_DB_STATEMENT_TIMEOUT_MS", "",
        "Longest a PostgreSQL statement may run, and about how long a database host that stops answering goes unnoticed "
-       "(TCP keepalives and user timeout); 0: no statement limit.", false, 0, 3600000},
+       "(TCP keepalives and user timeout); 0: no statement limit.",
+       false, 0, 3600000},
 
-      {"token.pin", Type::string, "", "XROAD_TOKEN_PIN", "",
-       "PIN of the software token (autologin at start).", true},
+      {"token.pin", Type::string, "", "XROAD_TOKEN_PIN", "", "PIN of the software token (autologin at start).", true},
       {"token.import_dir", Type::string, "", "ROADSIDE_TOKEN_IMPORT_DIR", "",
-       "A software-token folder (keyconf.xml and <keyId>.p12, as X-Road's signer keeps it) whose keys are copied into the database at start; keys already there are kept."},
+       "A software-token folder (keyconf.xml and <keyId>.p12, as X-Road's signer keeps it) whose keys are copied into "
+       "the database at start; keys already there are kept."},
       {"token.enforce_pin_policy", Type::boolean, "false", "ROADSIDE_TOKEN_PIN_POLICY", "",
        "X-Road's [signer] enforce-token-pin-policy: a new software-token PIN must be at least 10 ASCII characters from "
        "at least three classes (lower case, upper case, digits, others). Read when Roadside initializes tokens or "
@@ -94,16 +100,28 @@ const std::vector<Option>& options() {
        "X-Road's [signer] key-length: bits of the RSA authentication and signing keys the server generates. Read by "
        "key generation (a later component; today keys are imported, token.import_dir).",
        false, 0, 0, "2048|3072|4096"},
+      {"signer.devices", Type::string, "", "ROADSIDE_SIGNER_DEVICES", "",
+       "X-Road's devices.ini ([signer] device-configuration-file): the PKCS#11 devices (HSMs, smart cards) whose "
+       "tokens hold keys (docs/hsm.md); empty: none. A hardware token logs in at start with XROAD_TOKEN_<token "
+       "id>_PIN."},
+      {"signer.module_manager_update_interval_s", Type::integer, "60", "ROADSIDE_SIGNER_MODULE_UPDATE_S", "",
+       "X-Road's [signer] module-manager-update-interval: seconds between two listings of the devices' tokens (a "
+       "token that went away is not available; one that came back logs in again).",
+       false, 1, 3600},
 
       {"server_conf.file", Type::string, "", "ROADSIDE_SERVER_CONF", "--server-conf",
-       "Declarative server configuration (owner, clients, services, access rights; docs/server-configuration.md) applied to the database at start. Re-applying an unchanged file changes nothing."},
+       "Declarative server configuration (owner, clients, services, access rights; docs/server-configuration.md) "
+       "applied to the database at start. Re-applying an unchanged file changes nothing."},
       {"server_conf.poll_interval_s", Type::integer, "5", "ROADSIDE_SERVER_CONF_POLL_S", "",
-       "Seconds between checks for a newer server configuration in the database (applied by roadside apply or another node).", false, 1, 3600},
+       "Seconds between checks for a newer server configuration in the database (applied by roadside apply or another "
+       "node).",
+       false, 1, 3600},
 
       {"proxy.client_port", Type::integer, "8080", "ROADSIDE_CLIENT_PORT", "",
        "Port of the client proxy for information systems (HTTP); 0 picks a free port.", false, 0, 65535},
       {"proxy.client_tls_port", Type::integer, "8443", "ROADSIDE_CLIENT_TLS_PORT", "",
-       "Port of the client proxy over HTTPS (the server's internal TLS certificate; information systems may present theirs for SSLAUTH); 0 picks a free port.",
+       "Port of the client proxy over HTTPS (the server's internal TLS certificate; information systems may present "
+       "theirs for SSLAUTH); 0 picks a free port.",
        false, 0, 65535},
       {"proxy.server_address", Type::string, "0.0.0.0", "ROADSIDE_SERVER_ADDRESS", "",
        "Address the server proxy (5500) and the OCSP responder (5577), which other Security Servers call, bind to; "
@@ -111,24 +129,29 @@ const std::vector<Option>& options() {
       {"proxy.server_port", Type::integer, "5500", "ROADSIDE_SERVER_PORT", "",
        "Port of the server proxy, which other Security Servers call over mutual TLS.", false, 0, 65535},
       {"proxy.ssl_enabled", Type::boolean, "true", "ROADSIDE_PROXY_SSL_ENABLED", "",
-       "Mutual TLS between Security Servers (X-Road's proxy.ssl-enabled). false: the server proxy listens on plain HTTP and "
-       "the client proxy calls peers over it; no peer is authenticated, only messages' signatures are checked. For test "
+       "Mutual TLS between Security Servers (X-Road's proxy.ssl-enabled). false: the server proxy listens on plain "
+       "HTTP and "
+       "the client proxy calls peers over it; no peer is authenticated, only messages' signatures are checked. For "
+       "test "
        "set-ups only (X-Road's proxy test suite runs so); never in production.",
        false},
       {"proxy.peer_port", Type::integer, "5500", "ROADSIDE_PEER_PORT", "",
        "Port of other Security Servers' server proxies (X-Road uses 5500 everywhere).", false, 1, 65535},
       {"proxy.ocsp_responder_port", Type::integer, "5577", "ROADSIDE_OCSP_RESPONDER_PORT", "",
-       "Port of the OCSP responder that serves this server's OCSP responses to peers (on proxy.server_address); 0 picks a free port.",
+       "Port of the OCSP responder that serves this server's OCSP responses to peers (on proxy.server_address); 0 "
+       "picks a free port.",
        false, 0, 65535},
       {"proxy.peer_ocsp_port", Type::integer, "5577", "ROADSIDE_PEER_OCSP_PORT", "",
        "Port of other Security Servers' OCSP responders, where the client proxy gets the OCSP status of a provider's "
-       "authentication certificate (X-Road uses 5577 everywhere).", false, 1, 65535},
+       "authentication certificate (X-Road uses 5577 everywhere).",
+       false, 1, 65535},
       {"proxy.xroad_tls_protocols", Type::string, "TLSv1.2", "ROADSIDE_XROAD_TLS_PROTOCOLS", "",
        "TLS protocols between Security Servers (the server proxy's port and the client proxy's connections to peers), "
        "comma-separated: TLSv1.2, TLSv1.3. X-Road fixes TLSv1.2 and has no parameter for it; TLSv1.3 reaches only "
        "Roadside peers that allow it too, and needs TLS 1.3 suites in proxy.xroad_tls_ciphers."},
       {"proxy.xroad_tls_ciphers", Type::string,
-       "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384,TLS_DHE_RSA_WITH_AES_256_CBC_SHA256,TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384",
+       "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384,TLS_DHE_RSA_WITH_AES_256_CBC_SHA256,TLS_ECDHE_ECDSA_WITH_AES_256_CBC_"
+       "SHA384",
        "ROADSIDE_XROAD_TLS_CIPHERS", "",
        "Cipher suites between Security Servers, comma-separated IANA names (or OpenSSL's) in order of preference; "
        "X-Road's proxy.xroad-tls-ciphers, with its default. An unknown suite or one OpenSSL refuses stops the start."},
@@ -137,7 +160,8 @@ const std::vector<Option>& options() {
        "comma-separated: TLSv1.2, TLSv1.3 (X-Road's proxy.client-tls-protocols). TLSv1.3 needs TLS 1.3 suites in "
        "proxy.client_tls_ciphers."},
       {"proxy.client_tls_ciphers", Type::string,
-       "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,"
+       "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,TLS_ECDHE_RSA_WITH_AES_256_GCM_"
+       "SHA384,"
        "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384,TLS_DHE_RSA_WITH_AES_128_GCM_SHA256,TLS_DHE_RSA_WITH_AES_128_CBC_SHA256,"
        "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256,TLS_DHE_RSA_WITH_AES_256_GCM_SHA384",
        "ROADSIDE_CLIENT_TLS_CIPHERS", "",
@@ -148,17 +172,21 @@ const std::vector<Option>& options() {
        "Memory all SOAP requests being read or processed may hold together (what they hold in memory before their "
        "client is known: a body up to 1 MiB, or the envelope of a larger one, whose attachments are spooled); each "
        "counts four times its length (its copies and DOM); beyond it a request is refused "
-       "(internal_error, \"server busy\").", false, 1048576, 1099511627776},
+       "(internal_error, \"server busy\").",
+       false, 1048576, 1099511627776},
       {"proxy.spool_quota_bytes", Type::integer, "8589934592", "ROADSIDE_SPOOL_QUOTA_BYTES", "",
-       "Bytes all spool files (REST bodies and SOAP messages over 1 MiB in <data_dir>/spool) may hold together; a body past it is refused (io_error).",
+       "Bytes all spool files (REST bodies and SOAP messages over 1 MiB in <data_dir>/spool) may hold together; a body "
+       "past it is refused (io_error).",
        false, 1048576, 1099511627776},
       {"proxy.spool_min_free_bytes", Type::integer, "1073741824", "ROADSIDE_SPOOL_MIN_FREE_BYTES", "",
-       "Free space a spool file never eats into on its file system (the database may share it); a body that would is refused (io_error).",
+       "Free space a spool file never eats into on its file system (the database may share it); a body that would is "
+       "refused (io_error).",
        false, 0, 1099511627776},
       {"proxy.max_message_bytes", Type::integer, "2147483648", "ROADSIDE_MAX_MESSAGE_BYTES", "",
        "Largest message the proxies accept. A REST body or a SOAP message over 1 MiB streams through an unnamed file "
        "in <data_dir>/spool while it is hashed and passed on; only a SOAP message's envelope is parsed in memory, "
-       "limited to 64 MiB.", false, 1024, 1099511627776},
+       "limited to 64 MiB.",
+       false, 1024, 1099511627776},
 
       {"messagelog.body_logging", Type::boolean, "true", "ROADSIDE_MESSAGELOG_BODY_LOGGING", "",
        "X-Road's [message-log] message-body-logging (formerly soap-body-logging): false logs messages without their "
@@ -242,24 +270,28 @@ const std::vector<Option>& options() {
        "member or subsystem whose records they hold; the record owner is the client at the client proxy, the service "
        "provider at the server proxy).",
        false, 0, 0, "none|member|subsystem"},
-      {"messagelog.archive_transaction_batch", Type::integer, "10000", "ROADSIDE_MESSAGELOG_ARCHIVE_TRANSACTION_BATCH", "",
+      {"messagelog.archive_transaction_batch", Type::integer, "10000", "ROADSIDE_MESSAGELOG_ARCHIVE_TRANSACTION_BATCH",
+       "",
        "X-Road's archive-transaction-batch: records an archive round takes at a time; each batch ends its archives.",
        false, 1, 1000000},
       {"messagelog.archive_transfer_command", Type::string, "", "ROADSIDE_MESSAGELOG_ARCHIVE_TRANSFER_COMMAND", "",
        "X-Road's archive-transfer-command: run with /bin/bash -c after each archive is written, in the archive "
        "directory, with ROADSIDE_ARCHIVE_FILE naming the archive; a failure is logged and counted, the archive stays. "
        "Empty: none."},
-      {"messagelog.archive_encryption_enabled", Type::boolean, "false", "ROADSIDE_MESSAGELOG_ARCHIVE_ENCRYPTION_ENABLED", "",
+      {"messagelog.archive_encryption_enabled", Type::boolean, "false",
+       "ROADSIDE_MESSAGELOG_ARCHIVE_ENCRYPTION_ENABLED", "",
        "X-Road's archive-encryption-enabled: archives are signed and encrypted with gpg (/usr/bin/gpg, Debian's gnupg) "
        "and named .zip.gpg."},
       {"messagelog.archive_gpg_home", Type::string, "", "ROADSIDE_MESSAGELOG_ARCHIVE_GPG_HOME", "",
        "X-Road's archive-gpg-home-directory: the GnuPG home with the key that signs archives (and encrypts them when "
        "no other key is named); empty: <data_dir>/messagelog/gpghome."},
-      {"messagelog.archive_encryption_keys_config", Type::string, "", "ROADSIDE_MESSAGELOG_ARCHIVE_ENCRYPTION_KEYS_CONFIG", "",
+      {"messagelog.archive_encryption_keys_config", Type::string, "",
+       "ROADSIDE_MESSAGELOG_ARCHIVE_ENCRYPTION_KEYS_CONFIG", "",
        "X-Road's archive-encryption-keys-config: a file of \"<member identifier> = <key id>\" lines (X-Road's format) "
        "naming the keys a member's archives are encrypted to when archives are grouped; read for each archive, so an "
        "edit needs no restart. Empty: none."},
-      {"messagelog.archive_default_encryption_key", Type::string, "", "ROADSIDE_MESSAGELOG_ARCHIVE_DEFAULT_ENCRYPTION_KEY", "",
+      {"messagelog.archive_default_encryption_key", Type::string, "",
+       "ROADSIDE_MESSAGELOG_ARCHIVE_DEFAULT_ENCRYPTION_KEY", "",
        "X-Road's archive-default-encryption-key: the key archives are encrypted to when no member key applies; empty: "
        "the GnuPG home's own key."},
       {"messagelog.clean_interval", Type::string, "0 0 0/12 1/1 * ? *", "ROADSIDE_MESSAGELOG_CLEAN_INTERVAL", "",
@@ -277,7 +309,8 @@ const std::vector<Option>& options() {
       {"messagelog.archive_s3_endpoint", Type::string, "", "ROADSIDE_ARCHIVE_S3_ENDPOINT", "",
        "URL of an S3-compatible object storage (scheme://host[:port], http or https: "
        "https://s3.eu-north-1.amazonaws.com) each new message-log archive file is uploaded to, with one PUT signed "
-       "with AWS Signature Version 4; empty: no upload. An upload is verified (its ETag is the file's MD5, or a HEAD finds it at its size) before "
+       "with AWS Signature Version 4; empty: no upload. An upload is verified (its ETag is the file's MD5, or a HEAD "
+       "finds it at its size) before "
        "messagelog.archive_s3_delete_local may remove the file (docs/message-log.md, Transfer to S3)."},
       {"messagelog.archive_s3_region", Type::string, "us-east-1", "ROADSIDE_ARCHIVE_S3_REGION", "",
        "Region the requests are signed for (us-east-1 for most S3-compatible servers)."},
@@ -336,14 +369,15 @@ const std::vector<Option>& options() {
        "X-Road's op-monitor.max-records-in-payload: records in one getSecurityServerOperationalData answer (the "
        "records of its last second all come along).",
        false, 1, 1000000},
-      {"opmon.records_available_timestamp_offset_seconds", Type::integer, "60", "ROADSIDE_OPMON_AVAILABLE_OFFSET_S",
-       "",
+      {"opmon.records_available_timestamp_offset_seconds", Type::integer, "60", "ROADSIDE_OPMON_AVAILABLE_OFFSET_S", "",
        "X-Road's op-monitor.records-available-timestamp-offset-seconds: only records older than now minus this are "
        "answered (a record is stamped when it is written).",
        false, 0, 3600},
 
       {"ocsp.check_interval_s", Type::integer, "60", "ROADSIDE_OCSP_CHECK_S", "",
-       "Seconds between checks of this server's own OCSP responses; a response is fetched again when half its freshness has passed.", false, 5, 3600},
+       "Seconds between checks of this server's own OCSP responses; a response is fetched again when half its "
+       "freshness has passed.",
+       false, 5, 3600},
       {"admin.user", Type::string, "", "XROAD_ADMIN_USER", "", "Initial administrator created on first run."},
       {"admin.password", Type::string, "", "XROAD_ADMIN_PASSWORD", "", "Password of the initial administrator.", true},
       {"admin.password_hash", Type::string, "", "XROAD_ADMIN_PWD_HASH", "",
@@ -356,7 +390,8 @@ const std::vector<Option>& options() {
        "0.0.0.0 where administrators or scripts reach it over the network (the whitelists below still apply)."},
       {"admin.port", Type::integer, "4000", "ROADSIDE_ADMIN_PORT", "",
        "Port of the admin API (X-Road's 4000); 0 picks a free port (logged at start).", false, 0, 65535},
-      {"admin.key_management_whitelist", Type::string, "127.0.0.0/8, ::1", "ROADSIDE_ADMIN_KEY_MANAGEMENT_WHITELIST", "",
+      {"admin.key_management_whitelist", Type::string, "127.0.0.0/8, ::1", "ROADSIDE_ADMIN_KEY_MANAGEMENT_WHITELIST",
+       "",
        "Addresses and CIDR ranges that may manage API keys (/api/v1/api-keys) with HTTP Basic authentication "
        "(X-Road's proxy-ui-api.key-management-api-whitelist)."},
       {"admin.regular_whitelist", Type::string, "0.0.0.0/0, ::/0", "ROADSIDE_ADMIN_REGULAR_WHITELIST", "",
@@ -367,7 +402,8 @@ const std::vector<Option>& options() {
       {"admin.rate_limit_requests_per_minute", Type::integer, "600", "ROADSIDE_ADMIN_RATE_PER_MINUTE", "",
        "Requests a minute from one address before 429 (X-Road's rate-limit-requests-per-minute).", false, 1, 100000000},
       {"admin.request_size_limit_regular", Type::integer, "51200", "ROADSIDE_ADMIN_REQUEST_SIZE_LIMIT", "",
-       "Largest request body in bytes, but for file uploads; larger gets 413 (X-Road's request-size-limit-regular, 50KB).",
+       "Largest request body in bytes, but for file uploads; larger gets 413 (X-Road's request-size-limit-regular, "
+       "50KB).",
        false, 1024, 104857600},
       {"admin.request_size_limit_binary_upload", Type::integer, "10485760", "ROADSIDE_ADMIN_UPLOAD_SIZE_LIMIT", "",
        "Largest file upload in bytes (certificates, anchors); larger gets 413 (X-Road's "
@@ -377,8 +413,7 @@ const std::vector<Option>& options() {
       {"http.max_header_bytes", Type::integer, "16384", "ROADSIDE_HTTP_MAX_HEADER_BYTES", "",
        "Largest request head (request line and headers) accepted; larger gets 431.", false, 1024, 1048576},
       {"http.max_body_bytes", Type::integer, "10485760", "ROADSIDE_HTTP_MAX_BODY_BYTES", "",
-       "Largest request body accepted by the health and admin listeners; larger gets 413.", false, 0,
-       1099511627776},
+       "Largest request body accepted by the health and admin listeners; larger gets 413.", false, 0, 1099511627776},
       {"http.header_timeout_ms", Type::integer, "10000", "ROADSIDE_HTTP_HEADER_TIMEOUT_MS", "",
        "Time a client has to send a whole request head; slower gets 408.", false, 100, 600000},
       {"http.body_timeout_ms", Type::integer, "30000", "ROADSIDE_HTTP_BODY_TIMEOUT_MS", "",
@@ -386,13 +421,15 @@ const std::vector<Option>& options() {
       {"http.idle_timeout_ms", Type::integer, "60000", "ROADSIDE_HTTP_IDLE_TIMEOUT_MS", "",
        "Keep-alive connections idle this long are closed.", false, 100, 3600000},
       {"http.min_body_rate", Type::integer, "1024", "ROADSIDE_HTTP_MIN_BODY_RATE", "",
-       "Slowest average rate (bytes/s) a request body may arrive at, after its first 10 s; slower gets 408. 0: no minimum.",
+       "Slowest average rate (bytes/s) a request body may arrive at, after its first 10 s; slower gets 408. 0: no "
+       "minimum.",
        false, 0, 1073741824},
       {"http.max_connections", Type::integer, "1024", "ROADSIDE_HTTP_MAX_CONNECTIONS", "",
        "Open connections each listener keeps; more are accepted and closed at once (and counted).", false, 1, 1000000},
 
       {"shutdown.drain_timeout_ms", Type::integer, "5000", "ROADSIDE_DRAIN_TIMEOUT_MS", "",
-       "On SIGTERM, time given to requests in flight, on all listeners together, before connections are cut.", false, 0, 600000},
+       "On SIGTERM, time given to requests in flight, on all listeners together, before connections are cut.", false, 0,
+       600000},
   };
   return table;
 }

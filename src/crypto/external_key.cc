@@ -100,13 +100,18 @@ const RSA_METHOD* rsa_method() {
 ECDSA_SIG* ec_sign_sig(const unsigned char* digest, int digest_len, const BIGNUM*, const BIGNUM*, EC_KEY* ec) {
   const auto* ops = static_cast<const Operations*>(EC_KEY_get_ex_data(ec, ec_index()));
   if (!ops || !*ops || digest_len < 0) return nullptr;
-  auto out = clean(
-      (*ops)->ecdsa(std::string_view(reinterpret_cast<const char*>(digest), static_cast<std::size_t>(digest_len))));
+  const int order_bits = EC_GROUP_order_bits(EC_KEY_get0_group(ec));
+  const int order_bytes = (order_bits + 7) / 8;
+  // ECDSA signs the digest's leftmost bits as many as the order's: cut here for devices that
+  // refuse a longer digest (SHA-512 on P-256); an order of odd bits is left to the device.
+  std::size_t length = static_cast<std::size_t>(digest_len);
+  if (order_bits % 8 == 0 && length > static_cast<std::size_t>(order_bytes))
+    length = static_cast<std::size_t>(order_bytes);
+  auto out = clean((*ops)->ecdsa(std::string_view(reinterpret_cast<const char*>(digest), length)));
   if (!out.ok()) {
     raise(out.error());
     return nullptr;
   }
-  const int order_bytes = (EC_GROUP_order_bits(EC_KEY_get0_group(ec)) + 7) / 8;
   if (out->size() != 2 * static_cast<std::size_t>(order_bytes)) {
     raise(Error(make_error_code(errc::operation_failed), "the token's ECDSA signature is not r || s of the curve"));
     return nullptr;

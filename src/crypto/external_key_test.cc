@@ -3,6 +3,7 @@
 // device's failure comes back as the signer's error, with its reason.
 #include "crypto/external_key.h"
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <string>
@@ -29,6 +30,7 @@ class SoftOperations final : public KeyOperations {
   }
   Result<std::string> rsa_raw(std::string_view block) const override { return raw_sign(block, RSA_NO_PADDING); }
   Result<std::string> ecdsa(std::string_view digest) const override {
+    longest_digest = std::max<std::size_t>(longest_digest, digest.size());
     auto der = raw_sign(digest, 0);
     if (!der.ok()) return der;
     const auto* p = reinterpret_cast<const unsigned char*>(der->data());
@@ -42,6 +44,7 @@ class SoftOperations final : public KeyOperations {
   }
 
   mutable std::atomic<int> uses{0};
+  mutable std::atomic<std::size_t> longest_digest{0};  // what a device would be asked to sign
   std::atomic<bool> removed{false};
 
  private:
@@ -108,6 +111,9 @@ TEST(ExternalKey, SignsXmlSignaturesAndCsrsThroughItsOperations) {
       EXPECT_EQ(e.ops->uses, before + 1) << uri;
       EXPECT_TRUE(verify_xmldsig(e.cert, uri, "the signed info", *value).ok()) << uri;
       EXPECT_FALSE(verify_xmldsig(e.cert, uri, "another info", *value).ok()) << uri;
+    }
+    if (type == KeyType::ec_p256) {
+      EXPECT_EQ(e.ops->longest_digest, 32U) << "a SHA-512 digest is cut to P-256's order for the device";
     }
     auto csr = make_csr(e.key, {{"CN", "ss1"}, {"O", "Roadside"}});
     ASSERT_TRUE(csr.ok()) << csr.error().detail();

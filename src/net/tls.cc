@@ -132,12 +132,20 @@ Status check_key_fits(SSL_CTX* ctx, const TlsPolicy& policy) {
                       (rsa ? "RSA" : ec ? "EC" : "") + " key");
 }
 
-Status load_identity(ssl::context& ctx, const std::string& chain, const std::string& key) {
+Status load_identity(ssl::context& ctx, const std::string& chain, const std::string& key_pem,
+                     const std::optional<crypto::PrivateKey>& key) {
   boost::system::error_code ec;
   ctx.use_certificate_chain(boost::asio::buffer(chain), ec);
   if (ec) return tls_error("cannot load certificate chain", ec);
-  ctx.use_private_key(boost::asio::buffer(key), ssl::context::pem, ec);
-  if (ec) return tls_error("cannot load private key", ec);
+  if (key) {
+    if (SSL_CTX_use_PrivateKey(ctx.native_handle(), static_cast<EVP_PKEY*>(key->native())) != 1) {
+      ERR_clear_error();
+      return Error(make_error_code(errc::tls_failed), "cannot use the private key");
+    }
+  } else {
+    ctx.use_private_key(boost::asio::buffer(key_pem), ssl::context::pem, ec);
+    if (ec) return tls_error("cannot load private key", ec);
+  }
   if (SSL_CTX_check_private_key(ctx.native_handle()) != 1) {
     ERR_clear_error();
     return Error(make_error_code(errc::tls_failed), "private key does not match the certificate");
@@ -225,7 +233,7 @@ const TlsPolicy& xroad_client_tls_policy() {
 Result<std::shared_ptr<ssl::context>> make_server_context(const TlsServerConfig& cfg) {
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
   ROADSIDE_TRY_STATUS(base_setup(*ctx));
-  ROADSIDE_TRY_STATUS(load_identity(*ctx, cfg.cert_chain_pem, cfg.key_pem));
+  ROADSIDE_TRY_STATUS(load_identity(*ctx, cfg.cert_chain_pem, cfg.key_pem, cfg.key));
   ROADSIDE_TRY_STATUS(apply_policy(ctx->native_handle(), cfg.policy));
   ROADSIDE_TRY_STATUS(check_key_fits(ctx->native_handle(), cfg.policy));
   SSL_CTX_set_options(ctx->native_handle(), SSL_OP_CIPHER_SERVER_PREFERENCE);  // the policy's order (X-Road's "preferred order")
@@ -275,7 +283,7 @@ Result<std::shared_ptr<ssl::context>> make_client_context(const TlsClientConfig&
   ROADSIDE_TRY_STATUS(base_setup(*ctx));
   ROADSIDE_TRY_STATUS(apply_policy(ctx->native_handle(), cfg.policy));
   boost::system::error_code ec;
-  if (!cfg.cert_chain_pem.empty()) ROADSIDE_TRY_STATUS(load_identity(*ctx, cfg.cert_chain_pem, cfg.key_pem));
+  if (!cfg.cert_chain_pem.empty()) ROADSIDE_TRY_STATUS(load_identity(*ctx, cfg.cert_chain_pem, cfg.key_pem, cfg.key));
   if (cfg.verify_server) {
     if (cfg.ca_pem.empty()) {
       X509_STORE* system = system_ca_store();

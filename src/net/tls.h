@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -10,6 +11,7 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include "base/result.h"
+#include "crypto/keys.h"
 
 namespace roadside::net {
 
@@ -68,6 +70,9 @@ enum class ClientAuth {
 struct TlsServerConfig {
   std::string cert_chain_pem;  // the server certificate first, then intermediates
   std::string key_pem;
+  // The key as an object instead of key_pem: one that cannot be written out (a PKCS#11
+  // token's, crypto/external_key.h) signs the handshake where it is.
+  std::optional<crypto::PrivateKey> key;
   ClientAuth client_auth = ClientAuth::none;
   // CAs a client certificate must chain to. Empty: any client certificate is accepted at the
   // TLS layer and `check_peer` decides (X-Road authenticates peers by certificate hash).
@@ -86,6 +91,7 @@ struct TlsClientConfig {
   bool verify_hostname = true;
   std::string cert_chain_pem;  // client certificate for mutual TLS (optional)
   std::string key_pem;
+  std::optional<crypto::PrivateKey> key;  // as TlsServerConfig's
   ServerCheck check_server;
   // Protocols and suites; OpenSSL's defaults unless set (responders, the Central Server).
   // xroad_tls_policy() towards other Security Servers, xroad_client_tls_policy() towards services.

@@ -45,7 +45,7 @@ Result<std::shared_ptr<net::HttpClient>> TlsPeerTransport::client() {
   tls.verify_server = false;  // X-Road authenticates servers by their registered certificates (PeerTrust)
   tls.verify_hostname = false;
   tls.cert_chain_pem = key->info.cert.to_pem();
-  tls.key_pem = key->key.to_pem();
+  tls.key = key->key;
   tls.policy = options_.tls_policy;
   tls.check_server = [shared_fn = shared_, trust = trust_, clock = &clock_](const net::PeerChain& chain,
                                                                             const std::string& server) -> std::string {

@@ -148,6 +148,7 @@ Status Application::State::start_all(const config::Config& config) {
     return admin_options.error();
   }
   admin::ServerState admin_state{store, token->token()};
+  admin_state.hardware = token->hardware();
   admin_state.shared = [globalconf] { return globalconf->shared(); };
   admin_state.instance = [globalconf] { return globalconf->instance(); };
   // From the database, not the follower's copy: an initialization is seen at once.

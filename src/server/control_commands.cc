@@ -37,6 +37,8 @@ boost::asio::awaitable<std::string> ControlCommands::answer(ControlRequest reque
   if (command == "maintenance") co_return maintenance(request.argument);
   if (command == "token-login") co_return login(request.argument);
   if (command == "token-logout") co_return logout();
+  if (command == "hardware-token-login") co_return login_hardware(request.argument);
+  if (command == "hardware-token-logout") co_return logout_hardware(request.argument);
   if (command == "api" && admin_ != nullptr) {
     const admin::Response response = co_await admin_->call_local(request.argument, admin::local_caller(request.uid));
     co_return "ok: " + admin::encode_response(response);
@@ -63,6 +65,28 @@ std::string ControlCommands::login(const std::string& pin) {
     return "error: logged in, but the server proxy cannot start: " + st.error().detail();
   }
   return "ok: token logged in";
+}
+
+std::string ControlCommands::login_hardware(const std::string& argument) {
+  const auto newline = argument.find('\n');
+  if (newline == std::string::npos || newline == 0 || newline + 1 == argument.size())
+    return "error: a hardware token login takes the token id and the PIN";
+  const std::string token_id = argument.substr(0, newline);
+  if (auto st = token_.login_hardware(token_id, argument.substr(newline + 1), "control socket"); !st.ok())
+    return "error: " + st.error().detail();
+  if (auto st = start_server_proxy_(); !st.ok()) {
+    log::error("server proxy cannot start", {{"error", st.error().detail()}});
+    return "error: logged in, but the server proxy cannot start: " + st.error().detail();
+  }
+  return "ok: token " + token_id + " logged in";
+}
+
+std::string ControlCommands::logout_hardware(const std::string& token_id) {
+  if (auto st = token_.logout_hardware(token_id, "control socket"); !st.ok()) return "error: " + st.error().detail();
+  return "ok: token " + token_id +
+         " logged out: its keys refuse with token_not_active until `roadside token login "
+         "--token " +
+         token_id + "`";
 }
 
 std::string ControlCommands::logout() {

@@ -50,6 +50,9 @@ class ControlCommands final : public Component {
 
  private:
   std::string login(const std::string& pin);
+  // "ID\nPIN" and "ID": a hardware token's login and logout.
+  std::string login_hardware(const std::string& argument);
+  std::string logout_hardware(const std::string& token_id);
   std::string logout();
   std::string maintenance(const std::string& argument);
 

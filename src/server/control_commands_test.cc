@@ -61,12 +61,15 @@ TEST(TokenLogout, ClosesTheKeysMakesTheServerNotReadyAndIsAudited) {
   log::redirect_for_testing(logged);
 
   Readiness readiness;
-  TokenService token(store, {(dir / "token").string(), kPin, false}, readiness);
+  boost::asio::io_context io;
+  TokenOptions token_options;
+  token_options.import_dir = (dir / "token").string();
+  token_options.pin = kPin;
+  TokenService token(store, token_options, readiness);
   ASSERT_TRUE(token.start().ok());
   // No caching: each answer runs the checks.
   XRoadHealthCheck health(readiness, {0ms, 0ms});
   int server_proxy_starts = 0;
-  boost::asio::io_context io;
   ControlCommands control(
       io, dir / "control.sock", token,
       [&] {

@@ -293,7 +293,7 @@ Status Proxies::start_server_proxy() {
   if (listeners_.has("serverproxy")) return {};
   net::TlsServerConfig tls;
   tls.cert_chain_pem = auth->info.cert.to_pem();
-  tls.key_pem = auth->key.to_pem();
+  tls.key = auth->key;
   // A client certificate is required; whether it is a registered authentication
   // certificate is checked per request, so a refused peer gets a fault that says why.
   tls.client_auth = net::ClientAuth::required;

@@ -37,24 +37,27 @@ Error not_available(const std::string& id) {
   return Error(make_error_code(errc::token_not_available), "token " + id + " is not available");
 }
 
-// A key's private operations, done by its token.
+// A key's private operations, done by the token `token_` resolves to when it signs.
 class TokenKeyOperations final : public crypto::KeyOperations {
  public:
-  TokenKeyOperations(std::shared_ptr<HardwareToken> token, std::string cka_id)
-      : token_(std::move(token)), cka_id_(std::move(cka_id)) {}
+  TokenKeyOperations(std::function<std::shared_ptr<HardwareToken>()> token, std::string token_id, std::string cka_id)
+      : token_(std::move(token)), token_id_(std::move(token_id)), cka_id_(std::move(cka_id)) {}
   Result<std::string> rsa_pkcs1(std::string_view digest_info) const override {
-    return token_->sign(cka_id_, pkcs11::Mechanism::rsa_pkcs, digest_info);
+    return sign(pkcs11::Mechanism::rsa_pkcs, digest_info);
   }
   Result<std::string> rsa_raw(std::string_view block) const override {
-    return token_->sign(cka_id_, pkcs11::Mechanism::rsa_x509, block);
+    return sign(pkcs11::Mechanism::rsa_x509, block);
   }
-  Result<std::string> ecdsa(std::string_view digest) const override {
-    return token_->sign(cka_id_, pkcs11::Mechanism::ecdsa, digest);
-  }
+  Result<std::string> ecdsa(std::string_view digest) const override { return sign(pkcs11::Mechanism::ecdsa, digest); }
 
  private:
-  std::shared_ptr<HardwareToken> token_;
-  std::string cka_id_;
+  Result<std::string> sign(pkcs11::Mechanism mechanism, std::string_view data) const {
+    auto token = token_();
+    if (!token) return not_available(token_id_);
+    return token->sign(cka_id_, mechanism, data);
+  }
+  std::function<std::shared_ptr<HardwareToken>()> token_;
+  std::string token_id_, cka_id_;
 };
 
 }  // namespace
@@ -67,6 +70,16 @@ std::string hardware_token_id(const std::string& format, const std::string& modu
   replace_all(id, "{serialNumber}", info.serial);
   replace_all(id, "{label}", info.label);
   return crypto::to_hex(id);
+}
+
+Result<crypto::PrivateKey> hardware_key(std::function<std::shared_ptr<HardwareToken>()> token,
+                                        const std::string& token_id, const std::string& key_id,
+                                        const std::string& public_key_der) {
+  auto cka_id = crypto::from_hex(key_id);
+  if (!cka_id.ok() || cka_id->empty())
+    return Error(make_error_code(errc::key_not_found), "the key id " + key_id + " is not hex");
+  return crypto::external_private_key(public_key_der,
+                                      std::make_shared<TokenKeyOperations>(std::move(token), token_id, *cka_id));
 }
 
 std::shared_ptr<HardwareToken> HardwareToken::make(std::shared_ptr<pkcs11::Module> module, HardwareTokenOptions options,
@@ -103,38 +116,68 @@ Status HardwareToken::require_active() const {
   return {};
 }
 
+HardwareToken::Lease::~Lease() {
+  if (token_) token_->give_back(keep_ ? std::move(session_) : std::nullopt);
+}
+
+template <typename Op>
+auto HardwareToken::with_session(Op op) -> decltype(op(std::declval<pkcs11::Session&>())) {
+  for (int attempt = 0;; ++attempt) {
+    ROADSIDE_TRY(Lease lease, take_session());
+    auto out = op(*lease);
+    if (out.ok()) return out;
+    lease.drop();
+    // Opened before the module was initialized again: not the device's failure; once more.
+    if (lease->stale() && attempt == 0) continue;
+    if (out.error().code() == make_error_code(errc::token_not_available) && !lease->stale()) {
+      lost();
+      return Error(out.error().code(), "token " + id_ + " is not available: " + out.error().detail());
+    }
+    return out.error();
+  }
+}
+
+Status HardwareToken::device_login(const std::string& pin) {
+  auto in = with_session([&](pkcs11::Session& s) { return s.login(pin); });
+  if (!in.ok()) return Error(in.error().code(), "token " + id_ + ": " + in.error().detail());
+  auto anchor = module_->open_session(info().slot_id);
+  MutexLock lock(mu_);
+  if (anchor.ok()) anchor_ = std::move(*anchor);
+  logged_in_ = true;
+  login_generation_ = module_->generation();
+  pin_ = pin;
+  return {};
+}
+
 Status HardwareToken::login(const std::string& pin) {
   {
     MutexLock lock(mu_);
     if (!available_) return not_available(id_);
+    if (logged_in_) {
+      // The device would answer CKR_USER_ALREADY_LOGGED_IN without checking this PIN.
+      if (pin == pin_) return {};
+      return Error(make_error_code(errc::pin_incorrect),
+                   "token " + id_ + " is logged in with another PIN; log out before logging in again");
+    }
   }
-  ROADSIDE_TRY(pkcs11::Session session, take_session());
-  auto in = session.login(pin);
-  if (!in.ok()) {
-    if (in.error().code() == make_error_code(errc::token_not_available)) return failed(in.error());
-    give_back(std::move(session));
-    return Error(in.error().code(), "token " + id_ + ": " + in.error().detail());
-  }
-  give_back(std::move(session));
-  MutexLock lock(mu_);
-  logged_in_ = true;
-  login_generation_ = module_->generation();
-  pin_ = pin;
+  ROADSIDE_TRY_STATUS(device_login(pin));
   log::info("token logged in", {{"token", id_}});
   return {};
 }
 
 void HardwareToken::logout() {
-  std::vector<pkcs11::Session> sessions;
   {
     MutexLock lock(mu_);
     logged_in_ = false;
     pin_.clear();
     handles_.clear();
-    sessions.swap(idle_);
   }
-  // Closing every session of the token logs the application out of it (PKCS#11 §5.6).
-  if (!sessions.empty()) (void)sessions.front().logout();
+  // The login is the application's, shared by every session: one C_Logout ends it.
+  (void)with_session([](pkcs11::Session& s) { return s.logout(); });
+  {
+    MutexLock lock(mu_);
+    anchor_.reset();
+  }
   log::info("token logged out", {{"token", id_}});
 }
 
@@ -150,84 +193,95 @@ bool HardwareToken::refresh(const std::vector<pkcs11::TokenInfo>& present) {
       if (available_) log::warn("token not available", {{"token", id_}});
       available_ = false;
       idle_.clear();
+      anchor_.reset();
       handles_.clear();
-      return false;
-    }
-    info_ = *found;
-    if (!available_) {
-      available_ = true;
-      idle_.clear();
-      handles_.clear();
-      log::info("token available again", {{"token", id_}});
-    }
-    // A login is lost with the module's reinitialization; the PIN kept logs in again.
-    if (!pin_.empty() && (!logged_in_ || login_generation_ != module_->generation())) {
-      logged_in_ = false;
-      pin = pin_;
+    } else {
+      info_ = *found;
+      if (!available_) {
+        available_ = true;
+        idle_.clear();
+        anchor_.reset();
+        handles_.clear();
+        log::info("token available again", {{"token", id_}});
+      }
+      // A login is lost with the module's reinitialization; the PIN kept logs in again.
+      if (!pin_.empty() && (!logged_in_ || login_generation_ != module_->generation())) {
+        logged_in_ = false;
+        pin = pin_;
+      }
     }
   }
-  if (!pin.empty()) {
-    if (auto st = login(pin); !st.ok())
+  session_freed_.notify_all();  // waiters see the token's state
+  if (pin.empty()) return available();
+  if (auto st = device_login(pin); !st.ok()) {
+    if (st.error().code() == make_error_code(errc::pin_incorrect)) {
+      // Trying it again every round would use up the device's tries and lock its PIN.
+      MutexLock lock(mu_);
+      pin_.clear();
+      log::error("the token's PIN no longer opens it and is not tried again: log in to the token",
+                 {{"token", id_}, {"error", st.error().detail()}});
+    } else {
       log::warn("token login again failed", {{"token", id_}, {"error", st.error().detail()}});
+    }
+  } else {
+    log::info("token logged in again", {{"token", id_}});
   }
-  return true;
+  return available();
 }
 
 void HardwareToken::lost() {
-  MutexLock lock(mu_);
-  if (available_) log::warn("token not available", {{"token", id_}});
-  available_ = false;
-  idle_.clear();
-  handles_.clear();
-}
-
-Result<pkcs11::Session> HardwareToken::take_session() {
   {
     MutexLock lock(mu_);
-    session_freed_.wait(mu_,
-                        [&]() REQUIRES(mu_) { return !available_ || !idle_.empty() || busy_ < options_.max_sessions; });
+    if (available_) log::warn("token not available", {{"token", id_}});
+    available_ = false;
+    idle_.clear();
+    anchor_.reset();
+    handles_.clear();
+  }
+  session_freed_.notify_all();
+}
+
+Result<HardwareToken::Lease> HardwareToken::take_session() {
+  unsigned long slot = 0;
+  {
+    MutexLock lock(mu_);
+    const bool free = session_freed_.wait_for(mu_, kSessionWait, [&]() REQUIRES(mu_) {
+      return !available_ || !idle_.empty() || busy_ < options_.max_sessions;
+    });
     if (!available_) return not_available(id_);
+    if (!free) {
+      return Error(make_error_code(errc::token_failed),
+                   "no session of token " + id_ + " was free within " + std::to_string(kSessionWait.count()) + " s");
+    }
     ++busy_;
     while (!idle_.empty()) {
       pkcs11::Session s = std::move(idle_.back());
       idle_.pop_back();
-      if (!s.stale()) return s;
+      if (!s.stale()) return Lease(this, std::move(s));
     }
+    slot = info_.slot_id;
   }
-  auto opened = module_->open_session(info().slot_id);
+  auto opened = module_->open_session(slot);
   if (!opened.ok()) {
-    {
-      MutexLock lock(mu_);
-      --busy_;
-    }
-    session_freed_.notify_one();
-    return failed(opened.error());
+    give_back(std::nullopt);
+    if (opened.error().code() == make_error_code(errc::token_not_available)) lost();
+    return Error(opened.error().code(), "token " + id_ + ": " + opened.error().detail());
   }
-  return opened;
+  return Lease(this, std::move(*opened));
 }
 
-void HardwareToken::give_back(pkcs11::Session session) {
+void HardwareToken::give_back(std::optional<pkcs11::Session> session) {
   {
     MutexLock lock(mu_);
     --busy_;
-    if (available_ && !session.stale()) idle_.push_back(std::move(session));
+    if (session && available_ && !session->stale()) idle_.push_back(std::move(*session));
   }
   session_freed_.notify_one();
 }
 
-Error HardwareToken::failed(const Error& error) {
-  if (error.code() == make_error_code(errc::token_not_available)) {
-    lost();
-    session_freed_.notify_all();
-    return Error(error.code(), "token " + id_ + " is not available: " + error.detail());
-  }
-  return error;
-}
-
 Result<std::vector<HardwareKey>> HardwareToken::keys() {
   ROADSIDE_TRY_STATUS(require_active());
-  ROADSIDE_TRY(pkcs11::Session session, take_session());
-  auto listed = [&]() -> Result<std::vector<HardwareKey>> {
+  return with_session([&](pkcs11::Session& session) -> Result<std::vector<HardwareKey>> {
     ROADSIDE_TRY(const auto handles, session.find_keys(true, {}, kMaxKeys));
     std::vector<HardwareKey> out;
     for (auto h : handles) {
@@ -240,10 +294,7 @@ Result<std::vector<HardwareKey>> HardwareToken::keys() {
       out.push_back({upper(crypto::to_hex(facts->id)), facts->label, facts->public_key_der, facts->ec});
     }
     return out;
-  }();
-  if (!listed.ok()) return failed(listed.error());
-  give_back(std::move(session));
-  return listed;
+  });
 }
 
 Result<HardwareKey> HardwareToken::generate_key(const std::string& label, crypto::KeyType type) {
@@ -269,8 +320,7 @@ Result<HardwareKey> HardwareToken::generate_key(const std::string& label, crypto
       curve = "P-384";
       break;
   }
-  ROADSIDE_TRY(pkcs11::Session session, take_session());
-  auto made = [&]() -> Result<HardwareKey> {
+  auto made = with_session([&](pkcs11::Session& session) -> Result<HardwareKey> {
     ROADSIDE_TRY(const auto handle, session.generate_key_pair(cka_id, label, bits, curve, options_.key_template));
     ROADSIDE_TRY(auto pubs, session.find_keys(false, cka_id, 1));
     if (pubs.empty()) return Error(make_error_code(errc::token_failed), "the new key's public key is not on the token");
@@ -281,10 +331,8 @@ Result<HardwareKey> HardwareToken::generate_key(const std::string& label, crypto
       handles_generation_ = module_->generation();
     }
     return HardwareKey{upper(crypto::to_hex(cka_id)), label, std::move(der), !curve.empty()};
-  }();
-  if (!made.ok()) return failed(made.error());
-  give_back(std::move(session));
-  log::info("key generated on token", {{"token", id_}, {"key", made->key_id}});
+  });
+  if (made.ok()) log::info("key generated on token", {{"token", id_}, {"key", made->key_id}});
   return made;
 }
 
@@ -292,10 +340,7 @@ Status HardwareToken::delete_key(const std::string& key_id) {
   ROADSIDE_TRY_STATUS(require_active());
   auto cka_id = crypto::from_hex(key_id);
   if (!cka_id.ok() || cka_id->empty()) return Error(make_error_code(errc::key_not_found), "no key " + key_id);
-  ROADSIDE_TRY(pkcs11::Session session, take_session());
-  auto done = session.destroy_key_pair(*cka_id);
-  if (!done.ok()) return failed(done.error());
-  give_back(std::move(session));
+  ROADSIDE_TRY_STATUS(with_session([&](pkcs11::Session& session) { return session.destroy_key_pair(*cka_id); }));
   MutexLock lock(mu_);
   handles_.erase(*cka_id);
   return {};
@@ -304,23 +349,16 @@ Status HardwareToken::delete_key(const std::string& key_id) {
 Result<crypto::PrivateKey> HardwareToken::private_key(const std::string& key_id) {
   ROADSIDE_TRY(const auto all, keys());
   for (const auto& key : all) {
-    if (key.key_id == upper(key_id)) return key_for(key.key_id, key.public_key_der);
+    if (key.key_id == upper(key_id)) {
+      return hardware_key([self = shared_from_this()] { return self; }, id_, key.key_id, key.public_key_der);
+    }
   }
   return Error(make_error_code(errc::key_not_found), "no key " + key_id + " on token " + id_);
 }
 
-Result<crypto::PrivateKey> HardwareToken::key_for(const std::string& key_id, const std::string& public_key_der) {
-  auto cka_id = crypto::from_hex(key_id);
-  if (!cka_id.ok() || cka_id->empty())
-    return Error(make_error_code(errc::key_not_found), "the key id " + key_id + " is not hex");
-  return crypto::external_private_key(public_key_der,
-                                      std::make_shared<TokenKeyOperations>(shared_from_this(), *cka_id));
-}
-
 Result<std::string> HardwareToken::sign(const std::string& cka_id, pkcs11::Mechanism mechanism, std::string_view data) {
   ROADSIDE_TRY_STATUS(require_active());
-  ROADSIDE_TRY(pkcs11::Session session, take_session());
-  auto signed_data = [&]() -> Result<std::string> {
+  auto signed_data = with_session([&](pkcs11::Session& session) -> Result<std::string> {
     std::optional<pkcs11::ObjectHandle> handle;
     {
       MutexLock lock(mu_);
@@ -338,12 +376,12 @@ Result<std::string> HardwareToken::sign(const std::string& cka_id, pkcs11::Mecha
       handles_generation_ = module_->generation();
     }
     return session.sign(mechanism, *handle, data);
-  }();
-  if (signed_data.ok() || signed_data.error().code() != make_error_code(errc::token_not_available)) {
-    give_back(std::move(session));
+  });
+  if (signed_data.ok() || signed_data.error().code() == make_error_code(errc::token_not_available)) return signed_data;
+  {
+    MutexLock lock(mu_);
+    handles_.erase(cka_id);  // found again next time
   }
-  if (signed_data.ok()) return signed_data;
-  if (signed_data.error().code() == make_error_code(errc::token_not_available)) return failed(signed_data.error());
   // Whatever else the device said, it may have lost the token (SoftHSM2 answers a removed
   // token's key as an invalid handle): a token no longer listed is not available.
   auto listed = module_->tokens();
@@ -352,17 +390,10 @@ Result<std::string> HardwareToken::sign(const std::string& cka_id, pkcs11::Mecha
     const auto now = info();
     for (const auto& t : *listed) present = present || same_token(t, now);
   }
-  if (!present) {
-    lost();
-    session_freed_.notify_all();
-    return Error(make_error_code(errc::token_not_available),
-                 "token " + id_ + " is not available: " + signed_data.error().detail());
-  }
-  {
-    MutexLock lock(mu_);
-    handles_.erase(cka_id);  // found again next time
-  }
-  return signed_data;
+  if (present) return signed_data;
+  lost();
+  return Error(make_error_code(errc::token_not_available),
+               "token " + id_ + " is not available: " + signed_data.error().detail());
 }
 
 Result<std::unique_ptr<HardwareDevice>> HardwareDevice::open(Options options) {
@@ -412,10 +443,24 @@ Status HardwareDevice::refresh() {
     }
   }
   if (missing) {
-    if (auto st = module_->reinitialize(); !st.ok())
-      listed = st.error();
-    else
-      listed = module_->tokens();
+    // Every session of the module goes with a reinitialization: a token that stays missing
+    // gets three rounds of it, then every tenth.
+    bool reinitialize = !listed.ok();
+    {
+      MutexLock lock(mu_);
+      ++missing_rounds_;
+      reinitialize = reinitialize || missing_rounds_ <= 3 || missing_rounds_ % 10 == 0;
+    }
+    if (reinitialize) {
+      if (auto st = module_->reinitialize(); !st.ok()) {
+        listed = st.error();
+      } else {
+        listed = module_->tokens();
+      }
+    }
+  } else {
+    MutexLock lock(mu_);
+    missing_rounds_ = 0;
   }
   if (!listed.ok()) {
     for (const auto& token : tokens()) token->refresh({});

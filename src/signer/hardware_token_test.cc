@@ -189,6 +189,36 @@ TEST_F(SoftHsm, ATokenThatGoesAwayIsNotAvailableAndSignsAgainWhenBack) {
   ASSERT_TRUE(after.ok()) << after.error().detail();
 }
 
+// A call the device refuses gives its session back: more failures than the pool has sessions
+// leave signing working (and quick). A wrong PIN while logged in is refused without asking the
+// device, which would say CKR_USER_ALREADY_LOGGED_IN without checking it.
+TEST_F(SoftHsm, RefusedCallsGiveTheirSessionsBackAndALoginIsNotReplacedByAWrongPin) {
+  ASSERT_TRUE(token_->login(kPin).ok());
+  auto made = token_->generate_key("k", crypto::KeyType::ec_p256);
+  ASSERT_TRUE(made.ok()) << made.error().detail();
+  const auto started = std::chrono::steady_clock::now();
+  for (int i = 0; i < 3 * static_cast<int>(token_->options().max_sessions); ++i) {
+    auto refused = token_->sign(std::string(20, 'x'), pkcs11::Mechanism::ecdsa, std::string(32, 'd'));
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code(), make_error_code(errc::key_not_found)) << refused.error().detail();
+    EXPECT_EQ(token_->delete_key("not hex").error().code(), make_error_code(errc::key_not_found));
+  }
+  auto key = token_->private_key(made->key_id);
+  ASSERT_TRUE(key.ok()) << key.error().detail();
+  EXPECT_TRUE(crypto::sign_xmldsig(*key, crypto::kEcdsaSha256Uri, "x").ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+
+  auto wrong = token_->login("not-the-pin");
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error().code(), make_error_code(errc::pin_incorrect));
+  EXPECT_TRUE(token_->active());
+  EXPECT_TRUE(token_->login(kPin).ok()) << "the same PIN again is no error";
+  // Logged out, the device checks the PIN again.
+  token_->logout();
+  EXPECT_EQ(token_->login("not-the-pin").error().code(), make_error_code(errc::pin_incorrect));
+  EXPECT_FALSE(token_->active());
+}
+
 // Threads signing at once share the token's few sessions; a removal in the middle refuses
 // some of them and breaks none.
 TEST_F(SoftHsm, ThreadsSigningAtOnceShareTheSessions) {
@@ -306,8 +336,12 @@ TEST_F(SoftHsm, TheKeyModelKeepsHardwareKeysAndTheMessagePathSignsWithThem) {
   EXPECT_EQ((*authentication)->info.cert.sha256_hex(), auth_cert.sha256_hex());
   EXPECT_TRUE(crypto::is_external((*authentication)->key));
 
-  // The token's state is the message path's error: logged out, then gone, then back.
+  // The token's state is the message path's error and readiness's: logged out, then gone,
+  // then back. The software token holds no keys: its login is not needed.
+  EXPECT_EQ(keys.not_ready(), std::nullopt);
   token->logout();
+  EXPECT_EQ(keys.not_ready().value_or("").rfind("token_not_active: the hardware token " + token_id, 0), 0U)
+      << keys.not_ready().value_or("");
   EXPECT_EQ(keys.signing_key(member).error().code(), make_error_code(errc::token_not_active));
   EXPECT_EQ(keys.auth_key().error().code(), make_error_code(errc::token_not_active));
   ASSERT_TRUE(token->login(kPin).ok());
@@ -316,8 +350,10 @@ TEST_F(SoftHsm, TheKeyModelKeepsHardwareKeysAndTheMessagePathSignsWithThem) {
   ASSERT_FALSE(gone.ok());
   EXPECT_EQ(gone.error().code(), make_error_code(errc::token_not_available));
   EXPECT_NE(gone.error().detail().find(token_id), std::string::npos) << gone.error().detail();
+  EXPECT_EQ(keys.not_ready().value_or("").rfind("token_not_available:", 0), 0U) << keys.not_ready().value_or("");
   EXPECT_TRUE(hardware->refresh()) << "the token came back: a change";
   ASSERT_TRUE(keys.signing_key(member).ok());
+  EXPECT_EQ(keys.not_ready(), std::nullopt);
 
   // A key deleted goes from the device too.
   ASSERT_TRUE(keys.delete_key(auth_key->key_id).ok());

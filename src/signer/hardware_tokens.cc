@@ -20,8 +20,8 @@ HardwareDevice::Options device_options(const DeviceConf& conf) {
   return options;
 }
 
-std::unique_ptr<HardwareTokens> HardwareTokens::open(const DevicesConf& conf) {
-  std::unique_ptr<HardwareTokens> out(new HardwareTokens());
+std::shared_ptr<HardwareTokens> HardwareTokens::open(const DevicesConf& conf) {
+  std::shared_ptr<HardwareTokens> out(new HardwareTokens());
   for (const auto& device : conf.devices) {
     // What X-Road's devices.ini can ask and Roadside does not do (yet), said rather than ignored.
     if (device.sign_verify_pin || !device.batch_signing || device.rsa_pss) {
@@ -85,8 +85,11 @@ std::optional<HardwareTokenState> HardwareTokens::state(const std::string& token
 
 Result<crypto::PrivateKey> HardwareTokens::key(const std::string& token_id, const std::string& key_id,
                                                const std::string& public_key_der) const {
-  ROADSIDE_TRY(auto t, find(token_id));
-  return t->key_for(key_id, public_key_der);
+  auto listed = [tokens = weak_from_this(), token_id]() -> std::shared_ptr<HardwareToken> {
+    auto all = tokens.lock();
+    return all ? all->token(token_id) : nullptr;
+  };
+  return hardware_key(std::move(listed), token_id, key_id, public_key_der);
 }
 
 Result<HardwareKeys::Generated> HardwareTokens::generate(const std::string& token_id, const std::string& label,

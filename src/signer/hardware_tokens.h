@@ -14,10 +14,10 @@
 
 namespace roadside::signer {
 
-class HardwareTokens final : public HardwareKeys {
+class HardwareTokens final : public HardwareKeys, public std::enable_shared_from_this<HardwareTokens> {
  public:
   // Opens the devices of `conf`. Their tokens are listed once; refresh() lists them again.
-  static std::unique_ptr<HardwareTokens> open(const DevicesConf& conf);
+  static std::shared_ptr<HardwareTokens> open(const DevicesConf& conf);
 
   // Every token of every device, in the order of devices.ini and then of their slots.
   std::vector<std::shared_ptr<HardwareToken>> tokens() const;
@@ -27,6 +27,9 @@ class HardwareTokens final : public HardwareKeys {
   bool refresh();
 
   std::optional<HardwareTokenState> state(const std::string& token_id) const override;
+  // The key signs through whichever token has `token_id` when it signs: a token no device
+  // lists now (its device absent since the start) refuses with token_not_available, and
+  // signs once a refresh() finds it. Keys hold these tokens (weakly: gone with them).
   Result<crypto::PrivateKey> key(const std::string& token_id, const std::string& key_id,
                                  const std::string& public_key_der) const override;
   Result<Generated> generate(const std::string& token_id, const std::string& label, crypto::KeyType type) override;

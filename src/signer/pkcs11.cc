@@ -42,10 +42,14 @@ Error fail(const char* call, CK_RV rv) {
   return Error(make_error_code(errc_of(classify(rv))), std::string(call) + ": " + rv_name(rv));
 }
 
+// A blank-padded field of the device's, trimmed at both ends as X-Road trims it (Java's trim:
+// every character up to ' ').
 std::string trimmed(const unsigned char* text, std::size_t size) {
   std::string out(reinterpret_cast<const char*>(text), size);
-  while (!out.empty() && (out.back() == ' ' || out.back() == '\0')) out.pop_back();
-  return out;
+  while (!out.empty() && static_cast<unsigned char>(out.back()) <= ' ') out.pop_back();
+  std::size_t first = 0;
+  while (first < out.size() && static_cast<unsigned char>(out[first]) <= ' ') ++first;
+  return out.substr(first);
 }
 
 CK_ULONG length(std::string_view s) {
@@ -209,16 +213,12 @@ std::string rv_name(unsigned long rv) {
   return hex;
 }
 
-bool known_key_attribute(std::string_view name) noexcept {
-  return std::any_of(kBooleanAttributes.begin(), kBooleanAttributes.end(),
-                     [&](const NamedAttribute& a) { return a.name == name; });
-}
-
 Result<std::shared_ptr<Module>> Module::load(const std::string& library, bool os_locking_ok, bool cant_create_threads) {
   auto unavailable = [&](const std::string& why) {
     return Error(make_error_code(errc::token_not_available), "PKCS#11 library " + library + ": " + why);
   };
-  void* handle = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
+  // Never unloaded (RTLD_NODELETE): some libraries leave handlers behind that crash at exit.
+  void* handle = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
   if (!handle) {
     const char* why = dlerror();
     return unavailable(why ? why : "cannot be loaded");
@@ -259,6 +259,11 @@ Status Module::reinitialize() {
 }
 
 unsigned long Module::call(std::uint64_t generation, const std::function<unsigned long(const void*)>& call) const {
+  if (!(init_flags_ & CKF_OS_LOCKING_OK)) {  // a library that may not be called from two threads at once
+    WriterLock lock(lock_);
+    if (generation != generation_) return CKR_SESSION_CLOSED;
+    return call(functions_);
+  }
   ReaderLock lock(lock_);
   if (generation != generation_) return CKR_SESSION_CLOSED;
   return call(functions_);
@@ -270,6 +275,10 @@ std::uint64_t Module::generation() const {
 }
 
 Result<std::vector<TokenInfo>> Module::tokens() const {
+  if (!(init_flags_ & CKF_OS_LOCKING_OK)) {
+    WriterLock lock(lock_);
+    return tokens_locked();
+  }
   ReaderLock lock(lock_);
   return tokens_locked();
 }
@@ -277,16 +286,17 @@ Result<std::vector<TokenInfo>> Module::tokens() const {
 Result<std::vector<TokenInfo>> Module::tokens_locked() const {
   const CK_FUNCTION_LIST* f = fns(functions_);
   std::vector<CK_SLOT_ID> slots;
-  for (int attempt = 0; attempt < 4; ++attempt) {  // a slot may appear between the two calls
+  for (int attempt = 0;; ++attempt) {  // a slot may appear between the two calls
     CK_ULONG count = 0;
     CK_RV rv = f->C_GetSlotList(CK_TRUE, nullptr, &count);
     if (rv != CKR_OK) return fail("C_GetSlotList", rv);
+    if (count == 0) break;
     slots.resize(std::min<CK_ULONG>(count, kMaxSlots));
     count = slots.size();
     rv = f->C_GetSlotList(CK_TRUE, slots.data(), &count);
-    if (rv == CKR_BUFFER_TOO_SMALL) continue;
+    if (rv == CKR_BUFFER_TOO_SMALL && attempt < 3) continue;
     if (rv != CKR_OK) return fail("C_GetSlotList", rv);
-    slots.resize(count);
+    slots.resize(std::min<std::size_t>(count, slots.size()));
     break;
   }
   std::vector<TokenInfo> out;
@@ -315,12 +325,19 @@ Result<std::vector<TokenInfo>> Module::tokens_locked() const {
 }
 
 Result<Session> Module::open_session(unsigned long slot_id) const {
-  ReaderLock lock(lock_);
   CK_SESSION_HANDLE handle = 0;
-  const CK_RV rv =
-      fns(functions_)->C_OpenSession(slot_id, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &handle);
+  std::uint64_t generation = 0;
+  auto open = [&](const void* f) {
+    return fns(f)->C_OpenSession(slot_id, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &handle);
+  };
+  CK_RV rv = CKR_OK;
+  {
+    ReaderLock lock(lock_);
+    generation = generation_;
+  }
+  rv = call(generation, open);
   if (rv != CKR_OK) return fail("C_OpenSession", rv);
-  return Session(shared_from_this(), handle, generation_);
+  return Session(shared_from_this(), handle, generation);
 }
 
 Status Module::init_token(unsigned long slot_id, const std::string& so_pin, const std::string& label,
@@ -379,10 +396,20 @@ Status Session::invoke(const char* name, const std::function<unsigned long(const
 
 Status Session::login(const std::string& pin) {
   if (pin.empty()) return Error(make_error_code(errc::pin_incorrect), "C_Login: no PIN");
-  const CK_RV rv = module_->call(generation_, [&](const void* f) {
-    return fns(f)->C_Login(handle_, CKU_USER, reinterpret_cast<CK_UTF8CHAR_PTR>(bytes(pin)), length(pin));
+  const CK_RV rv = module_->call(generation_, [&](const void* fp) {
+    const CK_FUNCTION_LIST* f = fns(fp);
+    auto login = [&] {
+      return f->C_Login(handle_, CKU_USER, reinterpret_cast<CK_UTF8CHAR_PTR>(bytes(pin)), length(pin));
+    };
+    CK_RV r = login();
+    // Logged in already (by whoever last did): the device did not check this PIN. It does now.
+    if (r == CKR_USER_ALREADY_LOGGED_IN) {
+      f->C_Logout(handle_);
+      r = login();
+    }
+    return r;
   });
-  if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) return fail("C_Login", rv);
+  if (rv != CKR_OK) return fail("C_Login", rv);
   return {};
 }
 
@@ -414,6 +441,7 @@ Result<std::vector<ObjectHandle>> Session::find_keys(bool private_keys, std::str
       CK_ULONG found = 0;
       r = f->C_FindObjects(handle_, batch.data(), static_cast<CK_ULONG>(batch.size()), &found);
       if (r != CKR_OK || found == 0) break;
+      found = std::min<CK_ULONG>(found, batch.size());  // a library that says it found more than asked
       for (CK_ULONG i = 0; i < found && out.size() < limit; ++i) out.push_back(batch[i]);
     }
     f->C_FindObjectsFinal(handle_);

@@ -60,8 +60,6 @@ struct KeyTemplate {
   std::vector<std::pair<std::string, bool>> public_key;
   std::vector<std::pair<std::string, bool>> private_key;
 };
-// Whether `name` (without "CKA_") is a boolean attribute a template may set.
-bool known_key_attribute(std::string_view name) noexcept;
 
 class Session;
 
@@ -70,8 +68,9 @@ class Session;
 // called from any thread (sessions are each used by one thread at a time; see Session).
 class Module : public std::enable_shared_from_this<Module> {
  public:
-  // dlopen()s `library` and calls C_Initialize (with CKF_OS_LOCKING_OK when `os_locking_ok`;
-  // without, the library is told it may not create threads when `cant_create_threads`).
+  // dlopen()s `library` and calls C_Initialize, with CKF_OS_LOCKING_OK when `os_locking_ok`
+  // (without it, calls to the library are made one at a time) and
+  // CKF_LIBRARY_CANT_CREATE_OS_THREADS when `cant_create_threads`.
   // Error (errc::token_not_available) naming the library and why: not found, no
   // C_GetFunctionList, C_Initialize refused. A library already initialized in this process
   // (CKR_CRYPTOKI_ALREADY_INITIALIZED) is refused: load each library once.
@@ -129,8 +128,9 @@ class Session {
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  // C_Login as the user; a token already logged in (by another session of this process) is
-  // logged in. An empty PIN is refused without asking the device.
+  // C_Login as the user, the PIN always checked by the device: when the application was logged
+  // in already (CKR_USER_ALREADY_LOGGED_IN, answered without a check), it logs out and in
+  // again. An empty PIN is refused without asking the device.
   Status login(const std::string& pin);
   Status logout();
   // Whether this process is logged in to the token (C_GetSessionInfo's state).

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <optional>
+#include <set>
 #include <variant>
 
 #include "base/clock.h"
@@ -440,8 +441,13 @@ std::map<std::string, crypto::PrivateKey> SoftToken::hardware_keys(const std::ve
 void SoftToken::rebuild(const std::vector<TokenKey>& contents, std::map<std::string, crypto::PrivateKey> hardware) {
   hardware_keys_ = std::move(hardware);
   token_of_.clear();
+  soft_keys_ = 0;
   for (const auto& k : contents) {
-    if (k.token_id != kTokenId) token_of_[k.key_id] = k.token_id;
+    if (k.token_id != kTokenId) {
+      token_of_[k.key_id] = k.token_id;
+    } else {
+      ++soft_keys_;
+    }
   }
   std::map<std::string, crypto::PrivateKey> keys = hardware_keys_;
   if (active_) keys.insert(opened_.begin(), opened_.end());
@@ -592,8 +598,14 @@ Status SoftToken::delete_key(const std::string& key_id) {
     hardware = hardware_;
   }
   if (!token.empty()) {
-    if (!hardware) return bad(errc::token_not_available, "no hardware token " + token + " is configured");
-    ROADSIDE_TRY_STATUS(hardware->destroy(token, key_id));
+    if (hardware && hardware->state(token)) {
+      ROADSIDE_TRY_STATUS(hardware->destroy(token, key_id));
+    } else {
+      // A token no device lists any more (taken out of service): its row goes, and the device
+      // keeps what it holds.
+      log::warn("key deleted from the database only: no configured device lists its token",
+                {{"key_id", key_id}, {"token", token}});
+    }
   }
   auto done = store_.transaction([&](storage::Connection& c) -> Status {
     const storage::Value id[] = {key_id};
@@ -801,7 +813,22 @@ bool SoftToken::active() const {
 
 std::optional<std::string> SoftToken::not_ready() const {
   MutexLock lock(mu_);
-  if (active_) return std::nullopt;
+  // Each hardware token holding keys in use (with an active, registered certificate) must
+  // sign; the software token, when it holds keys or no hardware token does.
+  std::set<std::string> in_use;
+  for (const auto& k : open_) {
+    if (auto token = token_of_.find(k->info.key_id); token != token_of_.end()) in_use.insert(token->second);
+  }
+  for (const auto& token : in_use) {
+    const auto state = hardware_ ? hardware_->state(token) : std::nullopt;
+    if (!state || !state->available)
+      return "token_not_available: the hardware token " + token + " holding keys is not available";
+    if (!state->active) {
+      return "token_not_active: the hardware token " + token + " is not logged in (set XROAD_TOKEN_" + token +
+             "_PIN, or roadside token login --token " + token + ")";
+    }
+  }
+  if (active_ || (soft_keys_ == 0 && !token_of_.empty())) return std::nullopt;
   if (logged_out_ && last_error_.empty()) {
     return std::string(
         "token_not_active: the software token was logged out (roadside token logout); log in with roadside token "

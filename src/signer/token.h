@@ -126,8 +126,8 @@ class HardwareKeys {
   // The state of token `token_id`, or std::nullopt when no configured device has it.
   virtual std::optional<HardwareTokenState> state(const std::string& token_id) const = 0;
   // The key `key_id` of token `token_id`, whose public key is `public_key_der`, as a PrivateKey
-  // that signs through the token (made without asking the device; errc::token_not_available
-  // for a token no configured device has).
+  // that signs through the token (made without asking the device; signing refuses with
+  // errc::token_not_available while no configured device lists the token).
   virtual Result<crypto::PrivateKey> key(const std::string& token_id, const std::string& key_id,
                                          const std::string& public_key_der) const = 0;
   // A key pair generated on token `token_id` (logged in): its X-Road key id and public key.
@@ -136,7 +136,7 @@ class HardwareKeys {
     std::string public_key_der;
   };
   virtual Result<Generated> generate(const std::string& token_id, const std::string& label, crypto::KeyType type) = 0;
-  // Destroys the key pair on the token; a key the token no longer holds is no error.
+  // Destroys the key pair on the token (logged in); a key the token no longer holds is no error.
   virtual Status destroy(const std::string& token_id, const std::string& key_id) = 0;
 };
 
@@ -180,7 +180,9 @@ class SoftToken final : public KeySource {
   // holders. Returns whether the token was logged in.
   bool logout();
   bool active() const;
-  // Why signing is not possible now, or std::nullopt.
+  // Why signing is not possible now, or std::nullopt: a hardware token holding keys in use
+  // (an active, registered certificate) that is not available or not logged in; the software
+  // token not logged in while it holds keys (or while no hardware token does).
   std::optional<std::string> not_ready() const;
   // Reads the certificates again (another node, or another component, changed them) and keeps
   // the opened keys; a key added since the login is opened with the login's key-encryption key.
@@ -192,7 +194,8 @@ class SoftToken final : public KeySource {
   Result<TokenKey> generate_key(const std::string& label, crypto::KeyType type,
                                 const std::string& token_id = std::string(kTokenId));
   Status rename_key(const std::string& key_id, const std::string& friendly_name);
-  // Deletes a key with its certificates and CSRs (a hardware token's key from its device too).
+  // Deletes a key with its certificates and CSRs; a hardware token's key from its device too
+  // (logged in), or from the database only when no configured device lists its token.
   Status delete_key(const std::string& key_id);
   // A CSR for the key, signed by it (the token must be logged in): `subject` in order. The key
   // takes `usage` if it had none; errc::key_not_found for a key of the other usage.
@@ -238,7 +241,8 @@ class SoftToken final : public KeySource {
   // The usable keys of `contents` whose private keys are in `opened`.
   static std::vector<std::shared_ptr<const OpenKey>> usable(const std::vector<TokenKey>& contents,
                                                             const std::map<std::string, crypto::PrivateKey>& opened);
-  // The PrivateKeys of the hardware tokens' keys in `contents` (those no device has are left out).
+  // The PrivateKeys of the hardware tokens' keys in `contents` (a key whose id is not hex is
+  // left out).
   std::map<std::string, crypto::PrivateKey> hardware_keys(const std::vector<TokenKey>& contents) const;
   // open_ and the maps beside it, from `contents`, the software keys opened (when logged in)
   // and the hardware keys `hardware`.
@@ -259,6 +263,7 @@ class SoftToken final : public KeySource {
   HardwareKeys* hardware_ GUARDED_BY(mu_) = nullptr;
   std::map<std::string, crypto::PrivateKey> hardware_keys_ GUARDED_BY(mu_);  // by key id
   std::map<std::string, std::string> token_of_ GUARDED_BY(mu_);              // a hardware key's token
+  std::size_t soft_keys_ GUARDED_BY(mu_) = 0;                                // the software token's keys
   bool active_ GUARDED_BY(mu_) = false;
   bool logged_out_ GUARDED_BY(mu_) = false;  // by logout(), since the last login
   std::string last_error_ GUARDED_BY(mu_);

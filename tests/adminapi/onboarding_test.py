@@ -381,6 +381,10 @@ proxy:
         except urllib.error.HTTPError as e:
             return e.code, e.read().decode()
 
+    def while_registered(self):
+        """What a variant of the scenario checks once messages flow both ways, before the
+        authentication certificate is unregistered."""
+
     def test_a_new_server_joins_the_instance(self):
         self.api.before_start()
         self.start_server()
@@ -473,6 +477,8 @@ proxy:
         self.assertEqual(verified.returncode, 0, verified.stderr)
         serial = format(int(renewed["certificate_details"]["serial"]), "x")
         self.assertRegex(verified.stdout.lower(), rf"certificate serial 0*{serial}\b", verified.stdout)
+
+        self.while_registered()
 
         # authCertDeletion: the authentication certificate waits in DELETION_IN_PROGRESS until
         # global configuration no longer lists it, and is SAVED again.
