@@ -127,7 +127,7 @@ library = /g.so
 }
 
 TEST(DevicesIni, TextThatIsNoIniFileIsRefused) {
-  for (const std::string& text : {std::string(kMaxDevicesIniBytes + 1, ' '), std::string("[a]\0library=x", 14)}) {
+  for (const std::string& text : {std::string(kMaxDevicesIniBytes + 1, ' '), std::string("[a]\0library=x", 13)}) {
     auto conf = parse_devices_ini(text);
     ASSERT_FALSE(conf.ok());
     EXPECT_EQ(conf.error().code(), make_error_code(errc::malformed_keyconf));
