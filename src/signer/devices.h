@@ -34,6 +34,9 @@
 
 namespace roadside::signer {
 
+// X-Road's default token_id_format.
+inline constexpr std::string_view kDefaultTokenIdFormat = "{moduleType}{slotIndex}{serialNumber}{label}";
+
 // One device's section.
 struct DeviceConf {
   std::string type;  // the section's name: X-Road's moduleType
@@ -43,7 +46,7 @@ struct DeviceConf {
   bool sign_verify_pin = false;
   bool batch_signing = true;
   bool read_only = false;
-  std::string token_id_format = "{moduleType}{slotIndex}{serialNumber}{label}";
+  std::string token_id_format = std::string(kDefaultTokenIdFormat);
   bool rsa_pss = false;  // sign_mechanism = CKM_RSA_PKCS_PSS
   std::vector<unsigned long> slot_ids;
   // The key pairs' attributes by CKA_ name without the prefix ("ENCRYPT"), X-Road's defaults

@@ -20,11 +20,6 @@ void replace_all(std::string& text, std::string_view what, const std::string& wi
   }
 }
 
-std::string upper(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
-
 bool same_token(const pkcs11::TokenInfo& a, const pkcs11::TokenInfo& b) {
   return a.serial == b.serial && a.label == b.label;
 }
@@ -64,7 +59,7 @@ class TokenKeyOperations final : public crypto::KeyOperations {
 
 std::string hardware_token_id(const std::string& format, const std::string& module_type,
                               const pkcs11::TokenInfo& info) {
-  std::string id = format.empty() ? "{moduleType}{slotIndex}{serialNumber}{label}" : format;
+  std::string id = format.empty() ? std::string(kDefaultTokenIdFormat) : format;
   replace_all(id, "{moduleType}", module_type);
   replace_all(id, "{slotIndex}", std::to_string(info.slot_id));
   replace_all(id, "{serialNumber}", info.serial);
@@ -291,7 +286,7 @@ Result<std::vector<HardwareKey>> HardwareToken::keys() {
         continue;  // a key the signer cannot use
       }
       if (facts->id.empty()) continue;  // X-Road ignores keys without an id
-      out.push_back({upper(crypto::to_hex(facts->id)), facts->label, facts->public_key_der, facts->ec});
+      out.push_back({key_id_of(facts->id), facts->label, facts->public_key_der, facts->ec});
     }
     return out;
   });
@@ -330,7 +325,7 @@ Result<HardwareKey> HardwareToken::generate_key(const std::string& label, crypto
       handles_[cka_id] = handle;
       handles_generation_ = module_->generation();
     }
-    return HardwareKey{upper(crypto::to_hex(cka_id)), label, std::move(der), !curve.empty()};
+    return HardwareKey{key_id_of(cka_id), label, std::move(der), !curve.empty()};
   });
   if (made.ok()) log::info("key generated on token", {{"token", id_}, {"key", made->key_id}});
   return made;
@@ -347,9 +342,10 @@ Status HardwareToken::delete_key(const std::string& key_id) {
 }
 
 Result<crypto::PrivateKey> HardwareToken::private_key(const std::string& key_id) {
+  auto wanted = crypto::from_hex(key_id);
   ROADSIDE_TRY(const auto all, keys());
   for (const auto& key : all) {
-    if (key.key_id == upper(key_id)) {
+    if (wanted.ok() && key.key_id == key_id_of(*wanted)) {
       return hardware_key([self = shared_from_this()] { return self; }, id_, key.key_id, key.public_key_der);
     }
   }
@@ -368,8 +364,7 @@ Result<std::string> HardwareToken::sign(const std::string& cka_id, pkcs11::Mecha
     if (!handle) {
       ROADSIDE_TRY(const auto found, session.find_keys(true, cka_id, 1));
       if (found.empty())
-        return Error(make_error_code(errc::key_not_found),
-                     "key " + upper(crypto::to_hex(cka_id)) + " not on token " + id_);
+        return Error(make_error_code(errc::key_not_found), "key " + key_id_of(cka_id) + " not on token " + id_);
       handle = found.front();
       MutexLock lock(mu_);
       handles_[cka_id] = *handle;

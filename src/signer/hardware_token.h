@@ -25,6 +25,7 @@
 #include "base/result.h"
 #include "base/thread_annotations.h"
 #include "crypto/keys.h"
+#include "signer/devices.h"
 #include "signer/pkcs11.h"
 
 namespace roadside::signer {
@@ -32,7 +33,7 @@ namespace roadside::signer {
 // What the signer takes from a device's section of devices.ini (devices.h reads it).
 struct HardwareTokenOptions {
   std::string module_type;  // the section's name: X-Road's {moduleType}
-  std::string token_id_format = "{moduleType}{slotIndex}{serialNumber}{label}";
+  std::string token_id_format = std::string(kDefaultTokenIdFormat);
   pkcs11::KeyTemplate key_template;
   bool read_only = false;
   std::size_t max_sessions = 4;  // sessions signing at once; more callers wait

@@ -18,7 +18,13 @@ std::string upper(std::string s) {
 
 }  // namespace
 
-std::string new_key_id() { return upper(crypto::to_hex(Random::system().bytes(20))); }
+std::string key_id_of(std::string_view id_bytes) {
+  return upper(crypto::to_hex(id_bytes));
+}
+
+std::string new_key_id() {
+  return key_id_of(Random::system().bytes(20));
+}
 
 std::string cert_id(const crypto::Certificate& cert) { return upper(cert.sha1_hex()); }
 

@@ -38,6 +38,8 @@ enum class KeyUsage { signing, authentication };
 // Ids as X-Road's signer makes them: a new key's, 40 random upper-case hex digits; a
 // certificate's, the upper-case hex of its SHA-1.
 std::string new_key_id();
+// X-Road's key id of a key's bytes (a PKCS#11 CKA_ID): their upper-case hex.
+std::string key_id_of(std::string_view id_bytes);
 std::string cert_id(const crypto::Certificate& cert);
 
 struct KeyconfCert {

@@ -508,6 +508,25 @@ Result<crypto::PrivateKey> SoftToken::opened_key(const std::string& key_id) cons
   return it->second;
 }
 
+Status SoftToken::insert_key(const std::string& key_id, const std::string& token_id, const std::string& label,
+                             const std::string& public_key_der, storage::Value wrapped) {
+  const storage::Value params[] = {key_id,
+                                   token_id,
+                                   label.empty() ? key_id : label,
+                                   label,
+                                   storage::Blob{public_key_der},
+                                   std::move(wrapped),
+                                   format_rfc3339(Clock::system().now())};
+  auto inserted = store_.with_connection([&](storage::Connection& c) {
+    return c.query(
+        "INSERT INTO token_keys (key_id, token_id, friendly_name, label, public_key, key_wrapped, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        params);
+  });
+  if (!inserted.ok()) return inserted.error();
+  return {};
+}
+
 Result<TokenKey> SoftToken::generate_key(const std::string& label, crypto::KeyType type, const std::string& token_id) {
   if (token_id != kTokenId) {
     HardwareKeys* hardware = nullptr;
@@ -518,19 +537,7 @@ Result<TokenKey> SoftToken::generate_key(const std::string& label, crypto::KeyTy
     if (!hardware || !hardware->state(token_id))
       return bad(errc::token_not_available, "no hardware token " + token_id + " is configured");
     ROADSIDE_TRY(HardwareKeys::Generated made, hardware->generate(token_id, label, type));
-    const storage::Value params[] = {made.key_id,
-                                     token_id,
-                                     label.empty() ? made.key_id : label,
-                                     label,
-                                     storage::Blob{made.public_key_der},
-                                     format_rfc3339(Clock::system().now())};
-    auto inserted = store_.with_connection([&](storage::Connection& c) {
-      return c.query(
-          "INSERT INTO token_keys (key_id, token_id, friendly_name, label, public_key, created_at) "
-          "VALUES (?, ?, ?, ?, ?, ?)",
-          params);
-    });
-    if (!inserted.ok()) {
+    if (auto inserted = insert_key(made.key_id, token_id, label, made.public_key_der, nullptr); !inserted.ok()) {
       (void)hardware->destroy(token_id, made.key_id);  // nothing left on the device that no row names
       return inserted.error();
     }
@@ -555,20 +562,7 @@ Result<TokenKey> SoftToken::generate_key(const std::string& label, crypto::KeyTy
   ROADSIDE_TRY(crypto::PrivateKey key, crypto::PrivateKey::generate(type));
   ROADSIDE_TRY(std::string envelope, kek->wrap(key, random_));
   const std::string key_id = new_key_id();
-  const storage::Value params[] = {key_id,
-                                   std::string(kTokenId),
-                                   label.empty() ? key_id : label,
-                                   label,
-                                   storage::Blob{key.public_key_der()},
-                                   storage::Blob{envelope},
-                                   format_rfc3339(Clock::system().now())};
-  auto inserted = store_.with_connection([&](storage::Connection& c) {
-    return c.query(
-        "INSERT INTO token_keys (key_id, token_id, friendly_name, label, public_key, key_wrapped, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        params);
-  });
-  if (!inserted.ok()) return inserted.error();
+  ROADSIDE_TRY_STATUS(insert_key(key_id, std::string(kTokenId), label, key.public_key_der(), storage::Blob{envelope}));
   {
     MutexLock lock(mu_);
     opened_.emplace(key_id, key);

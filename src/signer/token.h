@@ -234,6 +234,9 @@ class SoftToken final : public KeySource {
   Result<std::shared_ptr<const OpenKey>> auth_key() const override;
 
  private:
+  // A new key's row: a software key's sealed form in `wrapped`, a hardware key's none (null).
+  Status insert_key(const std::string& key_id, const std::string& token_id, const std::string& label,
+                    const std::string& public_key_der, storage::Value wrapped);
   // Seals `keys` (opened from PKCS#12 by a login) and clears their key_pkcs12, in one
   // transaction; `kek` is reused when it was derived with today's parameters.
   Status seal_imported(const std::vector<std::pair<std::string, crypto::PrivateKey>>& keys, const std::string& pin,

@@ -32,24 +32,11 @@ def token_id(module_type, slot, serial, label):
     return f"{module_type}{slot}{serial}{label}".encode().hex()
 
 
-class OnTheToken(Curl):
-    """The curl driver, making its keys on the hardware token."""
-
-    def csr(self, name, usage, ca, member, fields):
-        original = self.call
-        self.call = lambda method, path, *a, **k: original(
-            method, path.replace("/tokens/0/", f"/tokens/{self.t.token_id}/"), *a, **k)
-        try:
-            return super().csr(name, usage, ca, member, fields)
-        finally:
-            self.call = original
-
-
 @unittest.skipUnless(ROADSIDE, "give the roadside binary")
 @unittest.skipUnless(os.path.exists(SOFTHSM) and shutil.which("softhsm2-util"),
                      "SoftHSM2 is not installed; scripts/setup.sh installs it")
 class KeysOnAToken(Scenario, unittest.TestCase):
-    DRIVER = OnTheToken
+    DRIVER = Curl  # its keys go to self.token_id
     ADDRESS = "127.0.0.11"
 
     def setUp(self):

@@ -188,7 +188,8 @@ class Curl:
                    "subject_field_values": {k: v for k, v in values.items() if v}}
         if member:
             request["member_id"] = member
-        made = self.call("POST", "/tokens/0/keys-with-csrs", {"key_label": name, "csr_generate_request": request})
+        token = getattr(self.t, "token_id", "0")  # the software token, unless the scenario names another
+        made = self.call("POST", f"/tokens/{token}/keys-with-csrs", {"key_label": name, "csr_generate_request": request})
         return self.call("GET", f"/keys/{made['key']['id']}/csrs/{made['csr_id']}", query={"csr_format": "PEM"},
                          out=os.path.join(self.t.dir, f"{name}.csr"))
 
