@@ -21,7 +21,7 @@ struct Command {
 };
 using Commands = std::vector<Command>;
 
-// serve, apply, token login, maintenance, healthcheck: the server and what runs beside it.
+// serve, apply, token login, maintenance, healthcheck, import-xroad: the server and what runs beside it.
 void add_server_commands(CLI::App& app, Commands& out);
 // config show, config docs.
 void add_config_commands(CLI::App& app, Commands& out);

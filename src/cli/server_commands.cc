@@ -1,4 +1,4 @@
-// serve, apply, token login and logout, maintenance, healthcheck.
+// serve, apply, token login and logout, maintenance, healthcheck, import-xroad.
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
@@ -13,6 +13,7 @@
 #include "net/url.h"
 #include "server/application.h"
 #include "server/control.h"
+#include "server/import_xroad.h"
 
 namespace roadside::cli {
 
@@ -141,6 +142,32 @@ void add_token(CLI::App& app, Commands& out) {
                  }});
 }
 
+void add_import_xroad(CLI::App& app, Commands& out) {
+  struct State {
+    ConfigFlags flags;
+    server::ImportXRoadOptions options;
+  };
+  auto s = std::make_shared<State>();
+  auto* cmd = app.add_subcommand(
+      "import-xroad",
+      "Take over a Java Security Server: its keys, configuration, anchor and internal TLS key from its backup "
+      "(.gpg or .tar) or a copy of its /etc/xroad, into this server's empty database (docs/import-xroad.md)");
+  s->flags.add_to(*cmd);
+  cmd->add_option("source", s->options.source, "The backup archive, or the /etc/xroad folder")->required();
+  cmd->add_option("--db-dump", s->options.db_dump,
+                  "With a folder: the serverconf database's dump (pg_dump -F c, as X-Road's backup_db.sh makes it)");
+  cmd->add_option("--gpg-home", s->options.gpg_home,
+                  "The keyring that checks the .gpg backup's signature and opens an encrypted one (X-Road's "
+                  "/etc/xroad/gpghome); without it the signature is not checked");
+  cmd->add_option("--gpg", s->options.gpg, "The gpg program")->capture_default_str();
+  out.push_back({cmd, [s] {
+                   auto cfg = s->flags.load();
+                   if (!cfg.ok()) return config_error(cfg.error());
+                   (void)log::init(log::Level::warn, cfg->str("log.audit"));
+                   return server::import_xroad(*cfg, s->options);
+                 }});
+}
+
 void add_maintenance(CLI::App& app, Commands& out) {
   add_with_argument(
       app, out, "maintenance",
@@ -192,6 +219,7 @@ void add_server_commands(CLI::App& app, Commands& out) {
   add_healthcheck(app, out);
   add_token(app, out);
   add_maintenance(app, out);
+  add_import_xroad(app, out);
 }
 
 }  // namespace roadside::cli

@@ -44,6 +44,7 @@ void add_testbed_commands(CLI::App& app, Commands& out) {
     int server = 1;
     std::vector<std::string> clients;
     std::string usage, out, csr;
+    std::string server_id, address, token;
     bool der = false;
     std::int64_t request_id = 0;
   };
@@ -56,6 +57,9 @@ void add_testbed_commands(CLI::App& app, Commands& out) {
   init->add_option("--instance", s->init.instance, "Instance identifier")->capture_default_str();
   init->add_option("--servers", s->init.servers, "Number of security servers (1 to 20)")->capture_default_str();
   init->add_flag("--ecdsa", s->init.ecdsa, "ECDSA (P-256) keys instead of RSA 2048");
+  init->add_option("--ca", s->init.ca_from,
+                   "Use this test CA instead of a new one: a folder with X-Road's test CA's files (ca.cert.pem, "
+                   "ca.key.pem, ocsp.*, tsa.*)");
   init->add_option("--profile", s->init.profile,
                    "The CA's certificate profile: Basic, BasicACME, Ejbca, FiVRK, Fo, Is, SkEsteId, SkKlass3 (or "
                    "X-Road's class name)")
@@ -70,6 +74,29 @@ void add_testbed_commands(CLI::App& app, Commands& out) {
                    std::cout << "instance " << (*made)["instance"].get<std::string>() << " created in " << s->dir << " with "
                              << (*made)["servers"].size() << " servers\n  run it:  roadside testbed up --dir " << s->dir
                              << "\n  contract: " << (std::filesystem::path(s->dir) / "instance.json").string() << "\n";
+                   return 0;
+                 }});
+
+  auto* external = tb->add_subcommand(
+      "add-server", "List a Security Server that `up` does not run (e.g. one taken over by import-xroad), before `up`");
+  external->add_option("--dir", s->dir, "Folder of the instance")->required();
+  external->add_option("--id", s->server_id, "The server: INSTANCE/CLASS/CODE/SERVER")->required();
+  external->add_option("--address", s->address, "Its address, as other servers reach it")->required();
+  external->add_option("--token", s->token, "Its software token folder (keyconf.xml): the authentication certificate")
+      ->required();
+  external->add_option("clients", s->clients, "Its clients besides the owner (INSTANCE/CLASS/CODE[/SUBSYSTEM])");
+  out.push_back({external, [s] {
+                   auto server = XRoadId::parse("SERVER:" + s->server_id);
+                   if (!server.ok()) return testbed_error(server.error(), "--id: ");
+                   std::vector<XRoadId> clients;
+                   for (const std::string& text : s->clients) {
+                     auto id = XRoadId::parse(client_type(text) + ":" + text);
+                     if (!id.ok()) return testbed_error(id.error(), text + ": ");
+                     clients.push_back(*id);
+                   }
+                   auto added = testbed::add_server(s->dir, *server, s->address, s->token, clients);
+                   if (!added.ok()) return testbed_error(added.error());
+                   std::cout << server->to_string() << " is listed at " << s->address << "\n";
                    return 0;
                  }});
 

@@ -165,6 +165,50 @@ Result<trust::DistinguishedName> TestCa::subject_for(const trust::CertificatePro
   return dn;
 }
 
+Result<std::unique_ptr<TestCa>> TestCa::store(const fs::path& dir, crypto::PrivateKey ca_key, crypto::Certificate ca,
+                                              crypto::PrivateKey ocsp_key, crypto::Certificate ocsp,
+                                              crypto::PrivateKey tsa_key, crypto::Certificate tsa,
+                                              const trust::CertificateProfile* profile) {
+  // The keys are secrets from their creation on; write_file_atomically makes the folder.
+  for (const auto& [file, text, mode] : {std::tuple{"ca.pem", ca.to_pem(), FileMode::normal},
+                                         {"ca.key", ca_key.to_pem(), FileMode::secret},
+                                         {"ocsp.pem", ocsp.to_pem(), FileMode::normal},
+                                         {"ocsp.key", ocsp_key.to_pem(), FileMode::secret},
+                                         {"tsa.pem", tsa.to_pem(), FileMode::normal},
+                                         {"tsa.key", tsa_key.to_pem(), FileMode::secret},
+                                         {"profile", profile->class_name() + "\n", FileMode::normal}}) {
+    ROADSIDE_TRY_STATUS(write_file_atomically(dir / file, text, mode));
+  }
+  std::unique_ptr<TestCa> out(new TestCa(dir, std::move(ca_key), std::move(ca), std::move(ocsp_key), std::move(ocsp),
+                                         std::move(tsa_key), std::move(tsa), profile));
+  std::lock_guard lock(out->mu_);
+  ROADSIDE_TRY_STATUS(out->save_issued());
+  return out;
+}
+
+Result<std::unique_ptr<TestCa>> TestCa::adopt(const fs::path& dir, const fs::path& from,
+                                              std::string_view profile_class) {
+  ROADSIDE_TRY(const trust::CertificateProfile* profile, trust::CertificateProfile::named(profile_class));
+  auto cert = [&](const char* f) -> Result<crypto::Certificate> {
+    ROADSIDE_TRY(std::string pem, read(from / f));
+    return crypto::Certificate::from_pem(pem);
+  };
+  auto key = [&](const char* f) -> Result<crypto::PrivateKey> {
+    ROADSIDE_TRY(std::string pem, read(from / f));
+    return crypto::PrivateKey::from_pem(pem);
+  };
+  ROADSIDE_TRY(crypto::PrivateKey ca_key, key("ca.key.pem"));
+  ROADSIDE_TRY(crypto::Certificate ca, cert("ca.cert.pem"));
+  ROADSIDE_TRY(crypto::PrivateKey ocsp_key, key("ocsp.key.pem"));
+  ROADSIDE_TRY(crypto::Certificate ocsp, cert("ocsp.cert.pem"));
+  ROADSIDE_TRY(crypto::PrivateKey tsa_key, key("tsa.key.pem"));
+  ROADSIDE_TRY(crypto::Certificate tsa, cert("tsa.cert.pem"));
+  if (!ca.matches_key(ca_key) || !ocsp.matches_key(ocsp_key) || !tsa.matches_key(tsa_key))
+    return io(from.string() + ": a certificate there is not for the key beside it");
+  return store(dir, std::move(ca_key), std::move(ca), std::move(ocsp_key), std::move(ocsp), std::move(tsa_key),
+               std::move(tsa), profile);
+}
+
 Result<std::unique_ptr<TestCa>> TestCa::create(const fs::path& dir, const std::string& name, bool ecdsa,
                                                std::string_view profile_class) {
   ROADSIDE_TRY(const trust::CertificateProfile* profile, trust::CertificateProfile::named(profile_class));
@@ -187,21 +231,8 @@ Result<std::unique_ptr<TestCa>> TestCa::create(const fs::path& dir, const std::s
   spec.usage = crypto::Usage::timestamping;
   ROADSIDE_TRY(crypto::Certificate tsa, crypto::issue_certificate(spec, tsa_key, &ca, ca_key));
 
-  // The keys are secrets from their creation on; write_file_atomically makes the folder.
-  for (const auto& [file, text, mode] : {std::tuple{"ca.pem", ca.to_pem(), FileMode::normal},
-                                         {"ca.key", ca_key.to_pem(), FileMode::secret},
-                                         {"ocsp.pem", ocsp.to_pem(), FileMode::normal},
-                                         {"ocsp.key", ocsp_key.to_pem(), FileMode::secret},
-                                         {"tsa.pem", tsa.to_pem(), FileMode::normal},
-                                         {"tsa.key", tsa_key.to_pem(), FileMode::secret},
-                                         {"profile", profile->class_name() + "\n", FileMode::normal}}) {
-    ROADSIDE_TRY_STATUS(write_file_atomically(dir / file, text, mode));
-  }
-  std::unique_ptr<TestCa> out(new TestCa(dir, std::move(ca_key), std::move(ca), std::move(ocsp_key), std::move(ocsp),
-                                         std::move(tsa_key), std::move(tsa), profile));
-  std::lock_guard lock(out->mu_);
-  ROADSIDE_TRY_STATUS(out->save_issued());
-  return out;
+  return store(dir, std::move(ca_key), std::move(ca), std::move(ocsp_key), std::move(ocsp), std::move(tsa_key),
+               std::move(tsa), profile);
 }
 
 Result<std::unique_ptr<TestCa>> TestCa::load(const fs::path& dir) {
@@ -296,6 +327,15 @@ Result<crypto::Certificate> TestCa::record(crypto::Certificate cert) {
   issued_[cert.serial_hex()] = Issued{cert.subject(), std::nullopt};
   ROADSIDE_TRY_STATUS(save_issued());
   return cert;
+}
+
+Status TestCa::know(const crypto::Certificate& cert) {
+  if (auto chained = crypto::verify_chain(cert, {}, {ca_}, std::chrono::system_clock::now()); !chained.ok())
+    return Error(make_error_code(base::errc::invalid_argument),
+                 cert.subject() + " is not a valid certificate of this CA: " + chained.error().detail());
+  ROADSIDE_TRY(auto recorded, record(cert));
+  (void)recorded;
+  return ok_status();
 }
 
 crypto::CertificateSpec TestCa::spec_for(trust::CertType type) {

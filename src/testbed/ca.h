@@ -34,6 +34,13 @@ class TestCa {
   static Result<std::unique_ptr<TestCa>> create(const std::filesystem::path& dir, const std::string& name, bool ecdsa,
                                                 std::string_view profile_class = trust::kFiVrkProfile);
   static Result<std::unique_ptr<TestCa>> load(const std::filesystem::path& dir);
+  // An existing test PKI's CA, OCSP responder and TSA taken into `dir` as create() stores a
+  // new one, from the files of X-Road's test CA in `from` (ca.cert.pem ca.key.pem, ocsp.cert.pem
+  // ocsp.key.pem, tsa.cert.pem tsa.key.pem): an instance whose servers' certificates X-Road's
+  // test system would trust. What it issued before is not known to its OCSP responder until
+  // listed in issued.json.
+  static Result<std::unique_ptr<TestCa>> adopt(const std::filesystem::path& dir, const std::filesystem::path& from,
+                                               std::string_view profile_class = trust::kFiVrkProfile);
 
   const crypto::Certificate& ca() const { return ca_; }
   const crypto::Certificate& ocsp() const { return ocsp_; }
@@ -76,6 +83,9 @@ class TestCa {
   Result<crypto::Certificate> sign_csr(const crypto::CertificateRequest& csr, trust::CertType type,
                                        std::string_view instance);
   Status revoke(const crypto::Certificate& cert, std::chrono::system_clock::time_point at);
+  // Tells the OCSP responder of a certificate this CA issued before it knew (one of an adopted
+  // CA's): good from now on. base::errc::invalid_argument when this CA did not sign it.
+  Status know(const crypto::Certificate& cert);
   // What the OCSP responder says about a serial: good, revoked, or unknown (std::nullopt).
   std::optional<OcspAnswer> status(const std::string& serial_hex) const;
 
@@ -91,6 +101,10 @@ class TestCa {
         ocsp_(std::move(ocsp)),
         tsa_key_(std::move(tsa_key)),
         tsa_(std::move(tsa)) {}
+  static Result<std::unique_ptr<TestCa>> store(const std::filesystem::path& dir, crypto::PrivateKey ca_key,
+                                               crypto::Certificate ca, crypto::PrivateKey ocsp_key,
+                                               crypto::Certificate ocsp, crypto::PrivateKey tsa_key,
+                                               crypto::Certificate tsa, const trust::CertificateProfile* profile);
   // What a certificate of `type` gets besides its subject (usage, alternative names,
   // validity): the same from issue_signing/issue_auth and sign_csr.
   static crypto::CertificateSpec spec_for(trust::CertType type);

@@ -132,7 +132,8 @@ Result<json> init_instance(const InitOptions& o) {
 
   // The authorities and the configuration signing key.
   ROADSIDE_TRY(std::unique_ptr<TestCa> ca,
-               TestCa::create(dir / "ca", o.instance + " Test CA", o.ecdsa, profile->class_name()));
+               o.ca_from.empty() ? TestCa::create(dir / "ca", o.instance + " Test CA", o.ecdsa, profile->class_name())
+                                 : TestCa::adopt(dir / "ca", o.ca_from, profile->class_name()));
   ROADSIDE_TRY(crypto::PrivateKey conf_key, crypto::PrivateKey::generate(key_type));
   ROADSIDE_TRY(crypto::Certificate conf_cert,
                crypto::issue_certificate({.common_name = o.instance + " internal configuration signing",

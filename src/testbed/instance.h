@@ -39,6 +39,9 @@ struct InitOptions {
   // (registrations, owner and address changes, renames) wait for `testbed approve` instead of
   // being approved as they arrive (testbed/management_desk.h).
   bool hold_requests = false;
+  // An existing test CA to use instead of a new one (TestCa::adopt: X-Road's test CA's files,
+  // e.g. vectors/xroad/pki/test-ca); empty: a new one.
+  std::filesystem::path ca_from;
 };
 
 // Creates the instance. Refuses a folder that already holds one.

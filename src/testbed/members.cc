@@ -93,4 +93,55 @@ Result<json> add_client(const fs::path& dir, int server, const XRoadId& client) 
   return instance;
 }
 
+Status add_server(const fs::path& dir, const XRoadId& server, const std::string& address, const fs::path& token,
+                  const std::vector<XRoadId>& clients) {
+  if (server.type() != ObjectType::server) return bad(server.to_string() + " is not a server");
+  ROADSIDE_TRY(json instance, read_instance(dir));
+  if (server.instance() != instance["instance"].get<std::string>())
+    return bad(server.to_string() + " is not of instance " + instance["instance"].get<std::string>());
+  ROADSIDE_TRY(signer::Keyconf keyconf, signer::read_keyconf(token));
+  ROADSIDE_TRY(std::unique_ptr<TestCa> ca, TestCa::load(dir / "ca"));
+  std::optional<crypto::Certificate> auth;
+  for (const auto& device : keyconf.devices) {
+    for (const auto& key : device.keys) {
+      for (const auto& c : key.certs) {
+        if (key.usage == signer::KeyUsage::authentication && c.active) auth = c.cert;
+        if (c.cert.issuer() == ca->ca().subject()) ROADSIDE_TRY_STATUS(ca->know(c.cert));
+      }
+    }
+  }
+  if (!auth) return bad(token.string() + "/keyconf.xml has no active authentication certificate");
+
+  const fs::path params_file = dir / "globalconf" / "shared-params.xml";
+  ROADSIDE_TRY(std::string params_xml, read_file_limited(params_file, 16 << 20));
+  ROADSIDE_TRY(globalconf::SharedParameters params, globalconf::SharedParameters::parse(params_xml));
+  const XRoadId owner = server.owner_member();
+  std::vector<XRoadId> hosted = {owner};
+  hosted.insert(hosted.end(), clients.begin(), clients.end());
+  for (const XRoadId& client : hosted) {
+    if (!client.is_client() || client.instance() != server.instance())
+      return bad(client.to_string() + " is not a member or subsystem of instance " + std::string(server.instance()));
+    const XRoadId member = client.owner_member();
+    if (!contains(params.member_classes, std::string(member.member_class())))
+      params.member_classes.emplace_back(member.member_class());
+    auto m = std::find_if(params.members.begin(), params.members.end(), [&](const auto& x) { return x.id == member; });
+    if (m == params.members.end()) {
+      params.members.push_back({member, std::string(member.member_code()), {}});
+      m = params.members.end() - 1;
+    }
+    if (client.type() == ObjectType::subsystem && !contains(m->subsystems, client)) m->subsystems.push_back(client);
+  }
+  std::erase_if(params.security_servers, [&](const auto& x) { return x.id == server; });
+  globalconf::SecurityServer ss{server, address, {crypto::sha256(auth->to_der())}, {}};
+  for (const XRoadId& client : clients) {
+    if (client != owner && !contains(ss.clients, client)) ss.clients.push_back(client);
+  }
+  params.security_servers.push_back(std::move(ss));
+  for (auto& group : params.global_groups) {
+    if (group.id.group_code() == "security-server-owners" && !contains(group.members, owner))
+      group.members.push_back(owner);
+  }
+  return write_file_atomically(params_file, params.to_xml());
+}
+
 }  // namespace roadside::testbed

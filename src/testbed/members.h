@@ -21,4 +21,14 @@ namespace roadside::testbed {
 // server imports its token). Returns the updated instance.json.
 Result<nlohmann::json> add_client(const std::filesystem::path& dir, int server, const XRoadId& client);
 
+// Lists in the instance a Security Server that `up` does not run (one that comes from
+// elsewhere: a Java server taken over by `roadside import-xroad`, a server under test): in
+// shared-params its owner and `clients` (members, subsystems) with their members and classes,
+// and the server with `address` and the hash of its authentication certificate, read from the
+// software token in `token` (keyconf.xml: the active certificate of its authentication key).
+// The instance's CA learns every certificate of the token it issued (TestCa::know), so its
+// OCSP responder answers good for them. Takes effect when the instance is next started.
+Status add_server(const std::filesystem::path& dir, const XRoadId& server, const std::string& address,
+                  const std::filesystem::path& token, const std::vector<XRoadId>& clients);
+
 }  // namespace roadside::testbed

@@ -1,0 +1,107 @@
+#include "backup/gpg.h"
+
+#include <cstdlib>
+#include <system_error>
+
+#include "base/errors.h"
+#include "base/subprocess.h"
+
+namespace roadside::backup {
+namespace {
+
+namespace fs = std::filesystem;
+
+Error io_error(std::string detail) {
+  return Error(make_error_code(base::errc::io_error), std::move(detail));
+}
+
+// A keyring folder of its own (0700) for gpg's run without the caller's, removed after it.
+class ScratchHome {
+ public:
+  static Result<ScratchHome> make() {
+    std::string pattern = (fs::temp_directory_path() / "roadside-gpg-XXXXXX").string();
+    if (!::mkdtemp(pattern.data()))
+      return io_error("cannot make a folder for gpg under " + fs::temp_directory_path().string());
+    return ScratchHome(pattern);
+  }
+  ScratchHome(ScratchHome&& o) noexcept : path_(std::exchange(o.path_, {})) {}
+  ScratchHome& operator=(ScratchHome&&) = delete;
+  ~ScratchHome() {
+    std::error_code ec;
+    if (!path_.empty()) fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  explicit ScratchHome(fs::path p) : path_(std::move(p)) {}
+  fs::path path_;
+};
+
+// gpg's stderr without its status lines, for an error's detail.
+std::string words_of(std::string_view err) {
+  std::string out;
+  while (!err.empty()) {
+    const auto end = err.find('\n');
+    const auto line = err.substr(0, end);
+    if (!line.starts_with("[GNUPG:] ") && !line.empty()) out += (out.empty() ? "" : "; ") + std::string(line);
+    if (end == std::string_view::npos) break;
+    err.remove_prefix(end + 1);
+  }
+  return out.substr(0, 600);
+}
+
+// The first word after status keyword `keyword` ("[GNUPG:] VALIDSIG <fingerprint> ..."), or "".
+std::string status_word(std::string_view err, std::string_view keyword) {
+  const std::string marker = "[GNUPG:] " + std::string(keyword) + " ";
+  const auto at = err.find(marker);
+  if (at == std::string_view::npos) return {};
+  auto rest = err.substr(at + marker.size());
+  return std::string(rest.substr(0, rest.find_first_of(" \n")));
+}
+
+}  // namespace
+
+bool looks_like_tar(std::string_view head) {
+  return head.size() >= 512 && head.substr(257, 5) == "ustar";
+}
+
+Result<Unwrapped> gpg_unwrap(const fs::path& file, const GpgOptions& options) {
+  std::optional<ScratchHome> scratch;
+  if (options.home.empty()) {
+    ROADSIDE_TRY(ScratchHome made, ScratchHome::make());
+    scratch.emplace(std::move(made));
+  }
+  ProcessSpec spec;
+  spec.argv = {
+      options.gpg.string(), "--homedir", (scratch ? scratch->path() : options.home).string(), "--batch", "--no-tty",
+      "--status-fd",        "2"};
+  if (scratch) spec.argv.emplace_back("--skip-verify");
+  for (const char* a : {"--decrypt", "--output", "-"}) spec.argv.emplace_back(a);
+  spec.argv.push_back(file.string());
+  spec.timeout = options.timeout;
+  spec.max_stdout = options.max_bytes;
+  ROADSIDE_TRY(ProcessOutcome out, run_process(spec));
+  if (out.stdout_cut)
+    return io_error(file.string() + ": its content is larger than " + std::to_string(options.max_bytes) + " bytes");
+  if (out.err.find("[GNUPG:] DECRYPTION_FAILED") != std::string::npos ||
+      out.err.find("[GNUPG:] NO_SECKEY") != std::string::npos)
+    return io_error(file.string() + " is encrypted and the key to open it is not at hand" +
+                    (scratch ? std::string(": give the keyring that holds it (X-Road's /etc/xroad/gpghome), or the tar "
+                                           "that gpg --decrypt makes of it")
+                             : ": " + words_of(out.err)));
+  if (out.status != 0 && (scratch || out.err.find("[GNUPG:] GOODSIG") == std::string::npos))
+    return io_error("gpg could not read " + file.string() + " (exit " + std::to_string(out.status) +
+                    "): " + words_of(out.err));
+  Unwrapped u{std::move(out.out), std::nullopt};
+  if (!scratch) {
+    const std::string fingerprint = status_word(out.err, "VALIDSIG");
+    if (out.err.find("[GNUPG:] GOODSIG") == std::string::npos || fingerprint.empty())
+      return Error(
+          std::make_error_code(std::errc::permission_denied),
+          file.string() + " has no good signature of a key in " + options.home.string() + ": " + words_of(out.err));
+    u.signed_by = fingerprint;
+  }
+  return u;
+}
+
+}  // namespace roadside::backup
