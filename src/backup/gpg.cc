@@ -61,10 +61,6 @@ std::string status_word(std::string_view err, std::string_view keyword) {
 
 }  // namespace
 
-bool looks_like_tar(std::string_view head) {
-  return head.size() >= 512 && head.substr(257, 5) == "ustar";
-}
-
 Result<Unwrapped> gpg_unwrap(const fs::path& file, const GpgOptions& options) {
   std::optional<ScratchHome> scratch;
   if (options.home.empty()) {
@@ -89,19 +85,20 @@ Result<Unwrapped> gpg_unwrap(const fs::path& file, const GpgOptions& options) {
                     (scratch ? std::string(": give the keyring that holds it (X-Road's /etc/xroad/gpghome), or the tar "
                                            "that gpg --decrypt makes of it")
                              : ": " + words_of(out.err)));
-  if (out.status != 0 && (scratch || out.err.find("[GNUPG:] GOODSIG") == std::string::npos))
-    return io_error("gpg could not read " + file.string() + " (exit " + std::to_string(out.status) +
-                    "): " + words_of(out.err));
-  Unwrapped u{std::move(out.out), std::nullopt};
-  if (!scratch) {
-    const std::string fingerprint = status_word(out.err, "VALIDSIG");
-    if (out.err.find("[GNUPG:] GOODSIG") == std::string::npos || fingerprint.empty())
-      return Error(
-          std::make_error_code(std::errc::permission_denied),
-          file.string() + " has no good signature of a key in " + options.home.string() + ": " + words_of(out.err));
-    u.signed_by = fingerprint;
+  if (scratch) {
+    if (out.status != 0)
+      return io_error("gpg could not read " + file.string() + " (exit " + std::to_string(out.status) +
+                      "): " + words_of(out.err));
+    return Unwrapped{std::move(out.out), std::nullopt};
   }
-  return u;
+  // With a keyring, only a good signature of one of its keys gives the content (gpg ends
+  // with a failure for a bad or unknown signature, and for a message it cannot read).
+  const std::string fingerprint = status_word(out.err, "VALIDSIG");
+  if (out.status != 0 || out.err.find("[GNUPG:] GOODSIG") == std::string::npos || fingerprint.empty())
+    return Error(
+        std::make_error_code(std::errc::permission_denied),
+        file.string() + " has no good signature of a key in " + options.home.string() + ": " + words_of(out.err));
+  return Unwrapped{std::move(out.out), fingerprint};
 }
 
 }  // namespace roadside::backup

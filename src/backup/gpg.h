@@ -27,14 +27,11 @@ struct Unwrapped {
   std::optional<std::string> signed_by;
 };
 
-// Whether `head` (a file's first bytes, 512 or more) is a tar archive (ustar magic) rather
-// than an OpenPGP message.
-bool looks_like_tar(std::string_view head);
-
 // The content of the OpenPGP message in `file`. With options.home the signature must be good
-// (gpg's GOODSIG and VALIDSIG), else std::errc::permission_denied says why; without it the
-// signature is not checked. errc::io_error when gpg is missing or fails (its words in the
-// detail): an encrypted message without the key, a message cut short, not OpenPGP.
+// (gpg's GOODSIG and VALIDSIG, exit 0), else std::errc::permission_denied says why (an unknown
+// or bad signature, a message that does not read); without it the signature is not checked.
+// base::errc::io_error when gpg is missing, or fails without a keyring (its words in the
+// detail), and for an encrypted message whose key is not at hand.
 Result<Unwrapped> gpg_unwrap(const std::filesystem::path& file, const GpgOptions& options);
 
 }  // namespace roadside::backup

@@ -101,6 +101,13 @@ void put_octal(Block& b, std::size_t at, std::size_t size, std::uint64_t v) {
 
 }  // namespace
 
+bool looks_like_tar(std::string_view head) {
+  if (head.size() < kBlock) return false;
+  Block b;
+  std::copy_n(head.data(), kBlock, b.data());
+  return b[0] != '\0' && checksum_ok(b);
+}
+
 bool safe_member_name(std::string_view name) {
   if (name.empty() || name.front() == '/' || name.find('\0') != std::string_view::npos) return false;
   for (std::string_view rest = name; !rest.empty();) {

@@ -83,6 +83,10 @@ class TarWriter {
   std::ostream& out_;
 };
 
+// Whether `head` (a file's first bytes) starts with a tar header: a 512-byte block whose
+// checksum holds (GNU tar's volume label has no ustar magic), as an OpenPGP message never does.
+bool looks_like_tar(std::string_view head);
+
 // Whether `name` is a relative path that stays inside the folder it is extracted to.
 bool safe_member_name(std::string_view name);
 

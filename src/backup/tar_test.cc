@@ -1,6 +1,6 @@
 // Tar as GNU tar writes it: our archives read back and are read by GNU tar itself, GNU tar's
 // (with a volume label, long names, a directory) read here, X-Road's own backup sample read
-// here once gpg has unwrapped it; hostile archives are errors that say why.
+// here once gpg_unwrap has unwrapped it; hostile archives are errors that say why.
 #include "backup/tar.h"
 
 #include <cstdlib>
@@ -10,7 +10,9 @@
 #include <sstream>
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
+#include "backup/gpg.h"
 #include "support/openssl_tools.h"
 #include "support/test_support.h"
 
@@ -104,26 +106,36 @@ TEST(Tar, GnuTarAgreesBothWays) {
   EXPECT_EQ(files["etc/xroad/" + std::string(120, 'l')], "long");
 }
 
-// X-Road's own backup archive (a Central Server's, signed only): gpg unwraps it without
-// verifying (its key is not published), and the tar inside reads.
+// X-Road's own backup archive (a Central Server's, signed only): gpg_unwrap gives its content
+// without a keyring (its key is not published), and the tar inside reads; with a keyring that
+// lacks the signer's key, the signature is not good and nothing is given.
 TEST(Tar, XRoadsBackupSampleReads) {
   ROADSIDE_REQUIRE_VECTORS(vectors);
   const fs::path sample = vectors / "xroad" / "backup" / "samples" / "cs-int-test" / "test_backup.gpg";
-  roadside::testing::TempDir dir;
-  const std::string unwrapped =
-      sh("gpg --batch --no-tty --homedir " + dir.path().string() + " --skip-verify --decrypt --output " +
-         (dir / "backup.tar").string() + " " + sample.string());
-  std::ifstream in(dir / "backup.tar", std::ios::binary);
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  ASSERT_FALSE(bytes.str().empty()) << unwrapped;
-  auto all = read_all(bytes.str());
+  std::string head(512, '\0');
+  std::ifstream(sample, std::ios::binary).read(head.data(), 512);
+  EXPECT_FALSE(looks_like_tar(head));
+  auto unwrapped = gpg_unwrap(sample, {});
+  ASSERT_TRUE(unwrapped.ok()) << unwrapped.error().to_string();
+  EXPECT_FALSE(unwrapped->signed_by);
+  EXPECT_TRUE(looks_like_tar(unwrapped->content));
+  auto all = read_all(unwrapped->content);
   ASSERT_TRUE(all.ok()) << all.error().detail();
   EXPECT_EQ(all->first, "central_XROAD_7.1_CS");
   EXPECT_EQ(all->second.size(), 74U) << "75 entries with the label";
   bool devices = false;
   for (const auto& m : all->second) devices = devices || m.header.name == "etc/xroad/devices.ini";
   EXPECT_TRUE(devices);
+
+  roadside::testing::TempDir keyring;
+  ::chmod(keyring.path().c_str(), 0700);
+  auto unchecked = gpg_unwrap(sample, {.home = keyring.path()});
+  ASSERT_FALSE(unchecked.ok());
+  EXPECT_EQ(unchecked.error().code(), std::make_error_code(std::errc::permission_denied));
+  EXPECT_NE(unchecked.error().detail().find("has no good signature"), std::string::npos) << unchecked.error().detail();
+  auto missing = gpg_unwrap(sample, {.gpg = "/nonexistent/gpg"});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().detail().find("/nonexistent/gpg"), std::string::npos) << missing.error().detail();
 }
 
 TEST(Tar, HostileArchivesAreErrorsThatSayWhy) {
