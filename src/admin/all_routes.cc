@@ -14,6 +14,7 @@ void add_all_routes(Api& api, ServerState& state, ApiKeys& keys, SystemFacts fac
   add_service_routes(api, state);
   add_access_routes(api, state);
   add_anchor_routes(api, state);
+  add_backup_routes(api, state);
   add_internal_tls_routes(api, state);
   add_timestamping_routes(api, state);
   add_server_status_routes(api, state);

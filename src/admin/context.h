@@ -14,6 +14,7 @@
 #include "base/identifiers.h"
 #include "crypto/certificate.h"
 #include "globalconf/parameters.h"
+#include "serverbackup/backups.h"
 #include "signer/hardware_tokens.h"
 #include "signer/token.h"
 #include "storage/store.h"
@@ -108,6 +109,11 @@ struct ServerState {
   std::function<Status(const std::string& pem)> store_internal_tls = [](const std::string&) {
     return Status(Error(std::make_error_code(std::errc::operation_not_supported), "no internal TLS key here"));
   };
+  // The backups (backup.*): their folder, and how they are encrypted and opened.
+  serverbackup::BackupOptions backups;
+  // Told after a restore replaced the database's configuration and keys: the running server
+  // stops, so that its supervisor starts it on them.
+  std::function<void()> restored = [] {};
 };
 
 // The server's id as the newest server configuration in `store` has it; nullopt before

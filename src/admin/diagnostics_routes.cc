@@ -2,8 +2,9 @@
 // reports it: the global configuration download's last round (GlobalconfService), the OCSP
 // refresher's last round for the own certificates (one state for every responder: Roadside
 // fetches them in one round), and the add-ons Roadside runs (none of X-Road's: no message log,
-// operational monitoring, backup or message-log encryption yet). Without a running server (the
-// CLI on its own) a round's state is unknown: WAITING, error_code_uninitialized.
+// operational monitoring or message-log encryption yet), and whether backups are encrypted
+// (backup.encrypt_to). Without a running server (the CLI on its own) a round's state is unknown:
+// WAITING, error_code_uninitialized.
 // Error codes are X-Road's DiagnosticsErrorCodes names, lower case.
 #include <fstream>
 
@@ -159,8 +160,11 @@ void add_diagnostics_routes(Api& api, ServerState& state) {
            fixed({{"messagelog_enabled", false}, {"opmonitoring_enabled", false}}), false, "", false,
            "X-Road's add-ons: none runs in Roadside"});
   api.add({Verb::get, "/diagnostics/backup-encryption-status", "diagnostics",
-           fixed({{"backup_encryption_status", false}, {"backup_encryption_keys", nlohmann::json::array()}}), false, "",
-           false, "backups are not encrypted (Roadside makes none)"});
+           [&state](Request&) -> asio::awaitable<HandlerResult> {
+             co_return json_response(200, {{"backup_encryption_status", !state.backups.encrypt_to.empty()},
+                                           {"backup_encryption_keys", state.backups.encrypt_to}});
+           },
+           false, "", false, "whether backups are encrypted (backup.encrypt_to), and for which keys"});
   api.add({Verb::get, "/diagnostics/message-log-encryption-status", "diagnostics",
            fixed({{"message_log_archive_encryption_status", false},
                   {"message_log_database_encryption_status", false},

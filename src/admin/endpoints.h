@@ -51,6 +51,8 @@ void add_access_routes(Api& api, ServerState& state);
 
 // /system/anchor, its download and previews: the configuration anchor (anchor_file.h).
 void add_anchor_routes(Api& api, ServerState& state);
+// /backups: list, create, download, delete, upload and restore the server's backups (serverbackup).
+void add_backup_routes(Api& api, ServerState& state);
 
 // /system/certificate, its export, CSR and import: the internal TLS key and certificate.
 void add_internal_tls_routes(Api& api, ServerState& state);

@@ -71,7 +71,8 @@ Result<Unwrapped> gpg_unwrap(const fs::path& file, const GpgOptions& options) {
   spec.argv = {
       options.gpg.string(), "--homedir", (scratch ? scratch->path() : options.home).string(), "--batch", "--no-tty",
       "--status-fd",        "2"};
-  if (scratch) spec.argv.emplace_back("--skip-verify");
+  const bool checked = !scratch && options.check_signature;
+  if (!checked) spec.argv.emplace_back("--skip-verify");
   for (const char* a : {"--decrypt", "--output", "-"}) spec.argv.emplace_back(a);
   spec.argv.push_back(file.string());
   spec.timeout = options.timeout;
@@ -85,7 +86,7 @@ Result<Unwrapped> gpg_unwrap(const fs::path& file, const GpgOptions& options) {
                     (scratch ? std::string(": give the keyring that holds it (X-Road's /etc/xroad/gpghome), or the tar "
                                            "that gpg --decrypt makes of it")
                              : ": " + words_of(out.err)));
-  if (scratch) {
+  if (!checked) {
     if (out.status != 0)
       return io_error("gpg could not read " + file.string() + " (exit " + std::to_string(out.status) +
                       "): " + words_of(out.err));
@@ -99,6 +100,39 @@ Result<Unwrapped> gpg_unwrap(const fs::path& file, const GpgOptions& options) {
         std::make_error_code(std::errc::permission_denied),
         file.string() + " has no good signature of a key in " + options.home.string() + ": " + words_of(out.err));
   return Unwrapped{std::move(out.out), fingerprint};
+}
+
+Result<std::string> gpg_encrypt(std::string_view content, const std::vector<std::string>& recipients,
+                                const GpgOptions& options) {
+  if (recipients.empty()) return io_error("gpg: no recipient to encrypt for");
+  ProcessSpec spec;
+  spec.argv = {options.gpg.string(),
+               "--homedir",
+               options.home.string(),
+               "--batch",
+               "--no-tty",
+               "--yes",
+               "--encrypt",
+               "--trust-model",
+               "always",
+               "--no-auto-key-locate",
+               "--compress-algo",
+               "none",
+               "--cipher-algo",
+               "AES256",
+               "--output",
+               "-"};
+  for (const auto& r : recipients) {
+    spec.argv.emplace_back("--recipient");
+    spec.argv.push_back(r);
+  }
+  spec.input = content;
+  spec.timeout = options.timeout;
+  spec.max_stdout = content.size() + content.size() / 8 + (1 << 20);
+  ROADSIDE_TRY(ProcessOutcome out, run_process(spec));
+  if (out.status != 0 || out.stdout_cut || out.out.empty())
+    return io_error("gpg could not encrypt (exit " + std::to_string(out.status) + "): " + words_of(out.err));
+  return std::move(out.out);
 }
 
 }  // namespace roadside::backup

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "base/result.h"
 
@@ -17,6 +19,9 @@ struct GpgOptions {
   // /etc/xroad/gpghome. Empty: the content is taken without checking any signature, and an
   // encrypted message cannot be opened.
   std::filesystem::path home;
+  // With a home: whether the message must carry a good signature of one of its keys (X-Road's
+  // backups), or is only to be decrypted with them (Roadside's, signed inside).
+  bool check_signature = true;
   std::size_t max_bytes = std::size_t{1} << 30;  // of the content
   std::chrono::milliseconds timeout{300'000};
 };
@@ -33,5 +38,11 @@ struct Unwrapped {
 // base::errc::io_error when gpg is missing, or fails without a keyring (its words in the
 // detail), and for an encrypted message whose key is not at hand.
 Result<Unwrapped> gpg_unwrap(const std::filesystem::path& file, const GpgOptions& options);
+
+// `content` encrypted with gpg for every one of `recipients` (key ids, fingerprints or user ids
+// of public keys in `options.home`), AES-256, not compressed, not signed. base::errc::io_error
+// naming gpg's words when a recipient is unknown or gpg fails.
+Result<std::string> gpg_encrypt(std::string_view content, const std::vector<std::string>& recipients,
+                                const GpgOptions& options);
 
 }  // namespace roadside::backup

@@ -70,6 +70,11 @@ class Cursor {
     ROADSIDE_TRY(auto s, string());
     return s.value_or(std::string());
   }
+  // Fields read past: `strings` strings.
+  Status skip_strings(int strings) {
+    for (int i = 0; i < strings; ++i) ROADSIDE_TRY_STATUS(string());
+    return {};
+  }
   // A data offset: its flag byte and offSize bytes (the value is not needed: blocks are read in order).
   Status offset() {
     ROADSIDE_TRY(unsigned char flag, byte());
@@ -233,34 +238,16 @@ Result<PgDump> read_pg_dump(std::string_view archive, const PgDumpLimits& limits
     ROADSIDE_TRY(std::int64_t had_dumper, in.integer());
     Entry e;
     e.has_data = had_dumper != 0;
-    ROADSIDE_TRY(auto table_oid, in.string());
-    ROADSIDE_TRY(auto oid, in.string());
-    (void)table_oid;
-    (void)oid;
+    ROADSIDE_TRY_STATUS(in.skip_strings(2));  // the catalog id: table oid, oid
     ROADSIDE_TRY(e.tag, in.text());
     ROADSIDE_TRY(e.desc, in.text());
-    ROADSIDE_TRY(auto section, in.integer());
-    (void)section;
-    ROADSIDE_TRY(auto definition, in.string());
-    ROADSIDE_TRY(auto drop, in.string());
-    (void)definition;
-    (void)drop;
+    ROADSIDE_TRY_STATUS(in.integer());        // the section
+    ROADSIDE_TRY_STATUS(in.skip_strings(2));  // the definition, the drop statement
     ROADSIDE_TRY(e.copy_statement, in.text());
     ROADSIDE_TRY(e.schema, in.text());
-    ROADSIDE_TRY(auto tablespace, in.string());
-    (void)tablespace;
-    if (at_least(1, 14)) {
-      ROADSIDE_TRY(auto access_method, in.string());
-      (void)access_method;
-    }
-    if (at_least(1, 16)) {
-      ROADSIDE_TRY(auto relkind, in.integer());
-      (void)relkind;
-    }
-    ROADSIDE_TRY(auto owner, in.string());
-    ROADSIDE_TRY(auto with_oids, in.string());
-    (void)owner;
-    (void)with_oids;
+    ROADSIDE_TRY_STATUS(in.skip_strings(at_least(1, 14) ? 2 : 1));  // the tablespace, the access method
+    if (at_least(1, 16)) ROADSIDE_TRY_STATUS(in.integer());         // relkind
+    ROADSIDE_TRY_STATUS(in.skip_strings(2));                        // the owner, "false" (with OIDs)
     for (std::size_t deps = 0;; ++deps) {
       if (deps > limits.max_entries) return bad("entry " + std::to_string(id) + " has too many dependencies");
       ROADSIDE_TRY(auto dep, in.string());

@@ -1,5 +1,5 @@
 // The admin CLI: X-Road's admin operations as commands (init, keys, cas, csr, certs, register,
-// api-keys, api). Each command is one or two requests of the admin API (admin/local_calls.h)
+// api-keys, api, backup). Each command is one or two requests of the admin API (admin/local_calls.h)
 // answered by the running server through its control socket, or in this process on the
 // database when none runs (server/local_admin.h): one implementation per operation, the API's.
 #include <fstream>
@@ -13,6 +13,7 @@
 
 #include "base/log.h"
 #include "cli/command.h"
+#include "server/backup_commands.h"
 #include "server/local_admin.h"
 
 namespace roadside::cli {
@@ -604,6 +605,49 @@ void add_local_groups(CLI::App& app, Commands& out) {
 
 }  // namespace
 
+// `backup`: the server's backups. create, list and delete are the admin API's /backups;
+// verify and restore work on a file in this process (server/backup_commands.h).
+void add_backup(CLI::App& app, Commands& out) {
+  auto* group =
+      app.add_subcommand("backup", "The server's backups: create, list, delete, verify, restore (docs/backups.md)");
+  group->require_subcommand(1);
+  auto create = std::make_shared<Common>();
+  auto* create_cmd =
+      command(*group, "create", "Back up the configuration and keys now (signed with the authentication key)", create);
+  on_run<Common>(create_cmd, out, create, [](const Common&) { return json_request(Verb::post, "/backups"); });
+  auto list = std::make_shared<Common>();
+  auto* list_cmd = command(*group, "list", "The backups in backup.dir, newest first", list);
+  on_run<Common>(list_cmd, out, list, [](const Common&) { return json_request(Verb::get, "/backups"); });
+  add_on_one(*group, out, "/backups/", "The backup's file name",
+             {{"delete", "Delete a backup file", Verb::delete_, ""},
+              {"download", "A backup file's bytes (-o FILE)", Verb::get, "/download"}});
+  struct FileState {
+    ConfigFlags flags;
+    server::BackupFileOptions options;
+  };
+  for (const bool restore : {false, true}) {
+    auto s = std::make_shared<FileState>();
+    auto* cmd = group->add_subcommand(
+        restore ? "restore" : "verify",
+        restore ? "Replace the configuration and keys with a backup's, the server stopped (another server's only with "
+                  "--force)"
+                : "Check every byte of a backup and who signed it");
+    s->flags.add_to(*cmd);
+    cmd->add_option("file", s->options.file, "The backup: a path, or a file name in backup.dir")->required();
+    cmd->add_option("--trusted-signer", s->options.trusted_signer,
+                    "The hash of the authentication certificate that signed it, when global configuration does not "
+                    "list it (a certificate replaced since)");
+    if (restore) cmd->add_flag("--force", s->options.force, "Restore a backup of another server than this database's");
+    out.push_back({cmd, [s, restore] {
+                     auto cfg = s->flags.load();
+                     if (!cfg.ok()) return config_error(cfg.error());
+                     (void)log::init(log::Level::warn, cfg->str("log.audit"));
+                     return restore ? server::restore_backup_file(*cfg, s->options)
+                                    : server::verify_backup_file(*cfg, s->options);
+                   }});
+  }
+}
+
 void add_admin_commands(CLI::App& app, Commands& out) {
   add_init(app, out);
   add_keys(app, out);
@@ -616,6 +660,7 @@ void add_admin_commands(CLI::App& app, Commands& out) {
   add_local_groups(app, out);
   add_api_keys(app, out);
   add_api(app, out);
+  add_backup(app, out);
 }
 
 }  // namespace roadside::cli

@@ -255,6 +255,25 @@ const std::vector<Option>& options() {
        "Key file of the message log's body encryption (X-Road's messagelog-keystore): lines \"<key id> <base64 of 32 "
        "bytes>\", the first seals, all open; readable by the server only (docs/message-log.md)."},
 
+      {"backup.dir", Type::string, "", "ROADSIDE_BACKUP_DIR", "",
+       "Folder of the server's backups (roadside backup, the daily backup, the admin API's /backups); empty: "
+       "<data_dir>/backups (docs/backups.md)."},
+      {"backup.cron", Type::string, "0 15 3 * * ?", "ROADSIDE_BACKUP_CRON", "",
+       "X-Road's [configuration-client] proxy-configuration-backup-cron: when the automatic backup "
+       "(ss-automatic-backup-*) is made, a Quartz cron expression in UTC; empty: no automatic backups. Checked at "
+       "start."},
+      {"backup.keep_days", Type::integer, "30", "ROADSIDE_BACKUP_KEEP_DAYS", "",
+       "Automatic backups older than this many days are deleted after each automatic backup (X-Road's cron job keeps "
+       "30); backups made on request are kept until deleted.",
+       false, 1, 3650},
+      {"backup.encrypt_to", Type::string, "", "ROADSIDE_BACKUP_ENCRYPT_TO", "",
+       "X-Road's [proxy] backup-encryption-keyids: gpg key ids (comma or space separated) the backups are encrypted "
+       "for, their public keys in backup.gpg_home; empty: not encrypted (still signed)."},
+      {"backup.gpg_home", Type::string, "", "ROADSIDE_BACKUP_GPG_HOME", "",
+       "The gpg keyring with backup.encrypt_to's public keys, and (to verify or restore an encrypted backup) a secret "
+       "key that opens it."},
+      {"backup.gpg", Type::string, "/usr/bin/gpg", "ROADSIDE_BACKUP_GPG", "", "The gpg program for encrypted backups."},
+
       {"messagelog.archive_interval", Type::string, "0 0 0/6 1/1 * ? *", "ROADSIDE_MESSAGELOG_ARCHIVE_INTERVAL", "",
        "X-Road's [message-log] archive-interval: when time-stamped records are archived, a Quartz cron expression "
        "(seconds minutes hours day-of-month month day-of-week [year]) in UTC; the default is every 6 hours. Checked at "

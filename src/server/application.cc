@@ -18,6 +18,7 @@
 #include "server/admin_api.h"
 #include "server/allocator.h"
 #include "server/archiving_service.h"
+#include "server/backup_service.h"
 #include "server/cluster_links.h"
 #include "server/component.h"
 #include "server/control_commands.h"
@@ -54,6 +55,9 @@ struct Application::State {
   Listeners listeners{io, metrics};
   std::vector<std::unique_ptr<Component>> started;  // in start order; the last one may have failed
   std::atomic<int> stop_signals{0};
+  // A restore replaced the database's configuration and keys: the process stops and exits with
+  // kRestartAfterRestore, so that its supervisor (systemd's Restart=on-failure too) starts it.
+  std::atomic<bool> restored{false};
 
   // Once the io_context has stopped: what waits on it goes first, then the components, in
   // reverse order.
@@ -138,6 +142,17 @@ Status Application::State::start_all(const config::Config& config) {
     ROADSIDE_TRY_STATUS(start<ArchivingService>(std::move(*archiving), [db] { return open_database(db); }, message_log->sealer(),
                                                 metrics));
   }
+  auto backups = BackupServiceOptions::from(config);
+  if (!backups.ok()) {
+    log::error("cannot start", {{"component", "backups"}, {"error", backups.error().detail()}});
+    return backups.error();
+  }
+  const serverbackup::BackupOptions backup_options = backups->backups;
+  {
+    const DatabaseOptions db = database->options();
+    ROADSIDE_TRY_STATUS(start<BackupService>(
+        std::move(*backups), store, token->token(), [db] { return open_database(db); }, metrics));
+  }
   ROADSIDE_TRY(OpMonitoringService * op_monitoring,
                start<OpMonitoringService>(OpMonitoringOptions::from(config), database->options(), metrics));
   ROADSIDE_TRY(Proxies * proxies, start<Proxies>(io, ProxyOptions::from(config), store, *token, *ocsp, *globalconf,
@@ -185,6 +200,17 @@ Status Application::State::start_all(const config::Config& config) {
   admin_state.internal_tls = [&store] { return internal_tls(store); };
   admin_state.new_internal_tls = [&store] { return replace_internal_tls(store); };
   admin_state.store_internal_tls = [&store](const std::string& pem) { return store_internal_tls(store, pem); };
+  admin_state.backups = backup_options;
+  admin_state.restored = [this] {
+    restored = true;
+    log::warn("configuration restored from a backup: the server stops, to be started on it by its supervisor",
+              {{"exit_code", kRestartAfterRestore}});
+    // (After a moment, so the answer to the restore is sent.)
+    std::thread([] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+      ::kill(::getpid(), SIGTERM);
+    }).detach();
+  };
   ROADSIDE_TRY(AdminApi * admin, start<AdminApi>(std::move(*admin_options), std::move(admin_state), db_io, listeners));
   // Last, once everything it uses runs: a login there starts the server proxy.
   ROADSIDE_TRY_STATUS(start<ControlCommands>(db_io, database->options().data_dir / "control.sock", *token, *proxies,
@@ -261,10 +287,11 @@ int Application::run() {
 
   signals.reset();
   trimmer.reset();
+  const bool restored = s.restored;
   state_.reset();  // what still waited on the io_context, then the components in reverse order
   log::info("stopped");
   log::flush();
-  return 0;
+  return restored ? kRestartAfterRestore : 0;
 }
 
 int apply_server_conf(const config::Config& config, const std::string& file) {

@@ -19,13 +19,17 @@
 
 namespace roadside::server {
 
+// The exit code after the admin API restored a backup: not 0, so a supervisor that restarts only
+// failed processes (systemd's Restart=on-failure) starts the server again on the restored state.
+inline constexpr int kRestartAfterRestore = 75;
+
 class Application {
  public:
   explicit Application(config::Config config);
   ~Application();
 
   // Runs until a stop signal. Returns the process exit code: 0 after a clean stop, 1 when
-  // a component could not start (the reason is logged).
+  // a component could not start (the reason is logged), kRestartAfterRestore after a restore.
   int run();
 
  private:

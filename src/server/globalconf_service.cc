@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "base/clock.h"
+#include "base/errors.h"
 #include "base/log.h"
 #include "globalconf/parts.h"
 
@@ -159,6 +160,22 @@ Status GlobalconfService::open_cached() {
     take(*cached);
     log::info("global configuration loaded from the cache", {{"expires", format_rfc3339(cached->directory.expires)}});
   }
+  return {};
+}
+
+Status GlobalconfService::download_once() {
+  if (!client_)
+    return Error(make_error_code(base::errc::invalid_argument), "no configuration anchor (globalconf.anchor)");
+  std::optional<Result<globalconf::Snapshot>> got;
+  auto& io = static_cast<asio::io_context&>(timer_.get_executor().context());
+  asio::co_spawn(io, client_->update(), [&](std::exception_ptr e, Result<globalconf::Snapshot> r) {
+    got = e ? Result<globalconf::Snapshot>(Error(make_error_code(base::errc::io_error), "the download failed"))
+            : std::move(r);
+  });
+  io.run();
+  io.restart();
+  if (!got || !got->ok()) return got ? got->error() : Error(make_error_code(base::errc::io_error), "no download");
+  take(**got);
   return {};
 }
 

@@ -50,6 +50,10 @@ class GlobalconfService final : public Component {
   // What start() does without the refresh loop: the anchor and the cached configuration, for
   // a command that reads them once (the CLI without a running server).
   Status open_cached();
+  // After open_cached(), without a valid cached configuration: one download with the anchor,
+  // run to its end on the io_context (which nothing else runs). For a command that needs the
+  // configuration once on a host that has none yet (backup verify and restore).
+  Status download_once();
   boost::asio::awaitable<void> stop() override;
   // std::nullopt when a valid configuration is loaded, else why not.
   std::optional<std::string> not_ready() const;

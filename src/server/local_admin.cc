@@ -7,6 +7,7 @@
 
 #include "admin/api_keys.h"
 #include "admin/endpoints.h"
+#include "server/backup_service.h"
 #include "server/control.h"
 #include "server/database.h"
 #include "server/globalconf_service.h"
@@ -52,6 +53,9 @@ Result<admin::Response> in_process(const config::Config& config, const std::stri
   state.internal_tls = [&store] { return internal_tls(store); };
   state.new_internal_tls = [&store] { return replace_internal_tls(store); };
   state.store_internal_tls = [&store](const std::string& pem) { return store_internal_tls(store, pem); };
+  auto backups = BackupServiceOptions::from(config);
+  if (!backups.ok()) return backups.error();
+  state.backups = backups->backups;
   admin::ApiKeys keys(store);
   admin::Api api(options.secondary());
   admin::add_all_routes(api, state, keys, admin::SystemFacts::of_role(options.role));

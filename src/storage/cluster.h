@@ -28,6 +28,7 @@ inline constexpr std::int64_t kOcspLeaseKey = 0x5244534F43535031LL;       // "RD
 inline constexpr std::int64_t kTimestampLeaseKey = 0x5244535453545031LL;  // "RDSTSTP1": message-log time-stamping
 inline constexpr std::int64_t kArchiveLeaseKey = 0x5244534D4C415231LL;    // "RDSMLAR1": message-log archiving
 inline constexpr std::int64_t kCleanLeaseKey = 0x5244534D4C434C31LL;      // "RDSMLCL1": message-log cleanup
+inline constexpr std::int64_t kBackupLeaseKey = 0x5244534241434B31LL;     // "RDSBACK1": the automatic backup
 
 // Sends a notification on `channel` from `c` (PostgreSQL; a no-op on SQLite). Inside a
 // transaction it is delivered when the transaction commits, and not at all on rollback.

@@ -161,6 +161,15 @@ Result<ServerConf> server_conf_from_dump(const PgDump& dump, Report& report, std
     return it->second;
   };
 
+  // The client a row's client_id names.
+  auto client_of = [&](const Rows& rows, std::size_t r) -> Result<XRoadId> {
+    ROADSIDE_TRY(std::int64_t ref, rows.id(r, "client_id"));
+    auto it = t.clients.find(ref);
+    if (it == t.clients.end())
+      return unreadable(rows.where(r) + ": client_id " + std::to_string(ref) + " is no client");
+    return it->second;
+  };
+
   // Clients, with their information systems' certificates.
   std::map<std::int64_t, std::size_t> client_index;  // client.id → conf.clients
   for (std::size_t r = 0; r < clients.size(); ++r) {
@@ -223,12 +232,9 @@ Result<ServerConf> server_conf_from_dump(const PgDump& dump, Report& report, std
       endpoints(dump, schema, "endpoint");
   for (std::size_t r = 0; r < descriptions.size(); ++r) {
     ROADSIDE_TRY(std::int64_t id, descriptions.id(r, "id"));
-    ROADSIDE_TRY(std::int64_t client_id, descriptions.id(r, "client_id"));
-    auto client = t.clients.find(client_id);
-    if (client == t.clients.end()) return unreadable(descriptions.where(r) + ": client_id is no client");
     serverconf::ServiceDescription d;
     d.id = id;
-    d.client = client->second;
+    ROADSIDE_TRY(d.client, client_of(descriptions, r));
     const std::string type = descriptions.text(r, "type");
     if (type == "WSDL" || type.empty()) {
       d.type = serverconf::DescriptionType::wsdl;
@@ -288,9 +294,7 @@ Result<ServerConf> server_conf_from_dump(const PgDump& dump, Report& report, std
   std::map<std::int64_t, std::string> endpoint_codes;
   for (std::size_t r = 0; r < endpoints.size(); ++r) {
     ROADSIDE_TRY(std::int64_t id, endpoints.id(r, "id"));
-    ROADSIDE_TRY(std::int64_t client_id, endpoints.id(r, "client_id"));
-    auto client = t.clients.find(client_id);
-    if (client == t.clients.end()) return unreadable(endpoints.where(r) + ": client_id is no client");
+    ROADSIDE_TRY(XRoadId client, client_of(endpoints, r));
     serverconf::Endpoint e;
     e.id = id;
     e.method = endpoints.text(r, "method");
@@ -302,11 +306,10 @@ Result<ServerConf> server_conf_from_dump(const PgDump& dump, Report& report, std
                         "' is not an endpoint");
     const std::string code = endpoints.text(r, "servicecode");
     for (auto& s : conf.services) {
-      if (s.type != serverconf::ServiceType::wsdl && s.id.service_provider() == client->second &&
-          s.id.service_code() == code)
+      if (s.type != serverconf::ServiceType::wsdl && s.id.service_provider() == client && s.id.service_code() == code)
         s.endpoints.push_back(e);
     }
-    endpoint_rows.emplace(id, std::make_pair(client->second, e));
+    endpoint_rows.emplace(id, std::make_pair(client, e));
     endpoint_codes.emplace(id, code);
   }
 
@@ -342,13 +345,11 @@ Result<ServerConf> server_conf_from_dump(const PgDump& dump, Report& report, std
   std::map<std::int64_t, std::size_t> group_index;
   for (std::size_t r = 0; r < groups.size(); ++r) {
     ROADSIDE_TRY(std::int64_t id, groups.id(r, "id"));
-    ROADSIDE_TRY(std::int64_t client_id, groups.id(r, "client_id"));
-    auto client = t.clients.find(client_id);
-    if (client == t.clients.end()) return unreadable(groups.where(r) + ": client_id is no client");
+    ROADSIDE_TRY(XRoadId client, client_of(groups, r));
     ROADSIDE_TRY(XRoadId code, XRoadId::local_group(groups.text(r, "groupcode")));
     (void)code;
     group_index.emplace(id, conf.local_groups.size());
-    conf.local_groups.push_back({client->second,
+    conf.local_groups.push_back({client,
                                  groups.text(r, "groupcode"),
                                  groups.text(r, "description"),
                                  {},

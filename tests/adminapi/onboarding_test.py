@@ -19,7 +19,6 @@ directly), `Curl` calls the admin API with curl and an API key made over HTTP Ba
 import email
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,26 +28,13 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
+from testbed_support import free_port, wait_for, write_server_config  # noqa: E402
+
 ROADSIDE = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("ROADSIDE_BINARY", "")
 PIN = "Secret-1234"
 ADMIN, PASSWORD = "admin", "an-admin-password-for-onboarding"
 SUBSYSTEM = "DEV:COM:1001:NEWSUB"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(check, timeout=60, every=0.5):
-    """`check()` until it is true or `timeout` seconds passed; its last value."""
-    deadline = time.time() + timeout
-    while True:
-        value = check()
-        if value or time.time() > deadline:
-            return value
-        time.sleep(every)
 
 
 class Refused(Exception):
@@ -250,26 +236,8 @@ class Scenario:
         self.health_port, self.admin_port, self.client_port = free_port(), free_port(), free_port()
         self.address = self.ADDRESS  # the new server's own loopback address, as each testbed server has one
         self.config = os.path.join(self.dir, "roadside.yaml")
-        with open(self.config, "w") as f:
-            f.write(f"""data_dir: {self.dir}/data
-listen:
-  address: 127.0.0.1
-health:
-  port: {self.health_port}
-admin:
-  port: {self.admin_port}
-globalconf:
-  anchor: {self.contract["anchor"]}
-  refresh_interval_s: 5
-proxy:
-  client_port: {self.client_port}
-  client_tls_port: 0
-  server_address: {self.address}
-  server_port: {peer["server_port"]}
-  peer_port: {peer["server_port"]}
-  ocsp_responder_port: {peer["ocsp_port"]}
-  peer_ocsp_port: {peer["ocsp_port"]}
-""")
+        write_server_config(self.config, f"{self.dir}/data", self.contract["anchor"], self.address, peer,
+                            self.health_port, self.admin_port, self.client_port)
         # (Time-stamping every 2 s: the renewal's message is in /asic at once.)
         self.env = dict(os.environ, ROADSIDE_CONFIG=self.config, XROAD_ADMIN_USER=ADMIN, XROAD_ADMIN_PASSWORD=PASSWORD,
                         ROADSIDE_TIMESTAMPING_INTERVAL_S="2")

@@ -21,7 +21,7 @@ max_len_of() {
   case $1 in
     identifiers_fuzz | rest_path_fuzz | ocsp_fuzz | timestamp_fuzz | subject_fuzz) echo 4096 ;;
     xades_fuzz | transport_fuzz | markup_fuzz | asic_fuzz | management_fuzz | wsdl_fuzz | openapi_fuzz) echo 16384 ;;
-    pg_dump_fuzz | xroad_backup_fuzz) echo 65536 ;;
+    pg_dump_fuzz | xroad_backup_fuzz | backup_file_fuzz) echo 65536 ;;
     *) echo 8192 ;;
   esac
 }

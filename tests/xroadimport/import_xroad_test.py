@@ -17,19 +17,19 @@ TLS port presenting the imported internal certificate.
 
     import_xroad_test.py ROADSIDE_BINARY PG_INFO_FILE
 """
-import hashlib
 import json
 import os
 import shutil
-import socket
 import ssl
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
 import urllib.error
 import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
+from testbed_support import RunningTestbed, ServeProcess, free_port, readyz, wait_for, write_server_config  # noqa: E402
 
 ROADSIDE = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("ROADSIDE_BINARY", "")
 PG_INFO = sys.argv[2] if len(sys.argv) > 2 else os.environ.get("ROADSIDE_TEST_PG_INFO", "")
@@ -40,22 +40,6 @@ PKI = os.path.join(VECTORS, "xroad", "pki")
 SERVER = "DEV/COM/1234/SS0"
 ADDRESS = "127.0.0.13"
 PIN = "Secret1234"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(check, timeout=60, every=0.5):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(every)
-    return None
 
 
 def run(*args, env=None, check=True, cwd=None):
@@ -72,11 +56,9 @@ class ImportXRoad(unittest.TestCase):
     def setUp(self):
         self.work = tempfile.TemporaryDirectory()
         self.dir = self.work.name
-        self.testbed = os.path.join(self.dir, "tb")
-        run(ROADSIDE, "testbed", "init", "--dir", self.testbed, "--ca", os.path.join(PKI, "test-ca"))
-        with open(os.path.join(self.testbed, "instance.json")) as f:
-            self.contract = json.load(f)
-        run(ROADSIDE, "testbed", "add-server", "--dir", self.testbed, "--id", SERVER, "--address", ADDRESS,
+        self.testbed = RunningTestbed(ROADSIDE, os.path.join(self.dir, "tb"), "--ca", os.path.join(PKI, "test-ca"))
+        self.contract = self.testbed.contract
+        run(ROADSIDE, "testbed", "add-server", "--dir", self.testbed.dir, "--id", SERVER, "--address", ADDRESS,
             "--token", os.path.join(PKI, "softtoken"), "DEV/COM/1234/TestService", "DEV/COM/4321",
             "DEV/COM/4321/TestClient", "DEV/COM/4321/Quiet")
         # ss2 lets SS0's client call its echo service.
@@ -87,44 +69,20 @@ class ImportXRoad(unittest.TestCase):
                             "      - service: echo\n        subjects: [SUBSYSTEM:DEV/COM/4321/TestClient, ", 1)
         with open(ss2_conf, "w") as f:
             f.write(text)
-        self.up_log = open(os.path.join(self.dir, "up.log"), "w")
-        self.up = subprocess.Popen([ROADSIDE, "testbed", "up", "--dir", self.testbed], stdout=self.up_log,
-                                   stderr=subprocess.STDOUT)
+        self.testbed.start(os.path.join(self.dir, "up.log"))
         self.server = None
         peer = self.contract["servers"][0]
         self.health_port, self.client_port, self.client_tls_port = free_port(), free_port(), free_port()
         self.config = os.path.join(self.dir, "roadside.yaml")
-        with open(self.config, "w") as f:
-            f.write(f"""data_dir: {self.dir}/data
-listen:
-  address: 127.0.0.1
-health:
-  port: {self.health_port}
-admin:
-  port: 0
-globalconf:
-  anchor: {self.dir}/anchor.xml
-  refresh_interval_s: 5
-proxy:
-  client_port: {self.client_port}
-  client_tls_port: {self.client_tls_port}
-  server_address: {ADDRESS}
-  server_port: {peer["server_port"]}
-  peer_port: {peer["server_port"]}
-  ocsp_responder_port: {peer["ocsp_port"]}
-  peer_ocsp_port: {peer["ocsp_port"]}
-""")
+        write_server_config(self.config, f"{self.dir}/data", f"{self.dir}/anchor.xml", ADDRESS, peer, self.health_port, 0,
+                            self.client_port, self.client_tls_port)
         self.env = dict(os.environ, ROADSIDE_CONFIG=self.config, XROAD_TOKEN_PIN=PIN,
                         ROADSIDE_TIMESTAMPING_INTERVAL_S="2")
 
     def tearDown(self):
         if self.server:
-            self.server.terminate()
-            self.server.wait(30)
-            self.server_log.close()
-        self.up.terminate()
-        self.up.wait(30)
-        self.up_log.close()
+            self.server.stop()
+        self.testbed.stop()
         if os.environ.get("IMPORT_TEST_KEEP"):
             subprocess.run(["cp", "-r", self.dir, os.environ["IMPORT_TEST_KEEP"]])
         self.work.cleanup()
@@ -182,15 +140,6 @@ proxy:
             env["XROAD_TOKEN_PIN"] = pin
         return run(ROADSIDE, "import-xroad", *args, env=env, check=False)
 
-    def readyz(self):
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.health_port}/readyz", timeout=5) as r:
-                return r.status, r.read().decode()
-        except urllib.error.HTTPError as e:
-            return e.code, e.read().decode()
-        except OSError as e:
-            return 0, str(e)
-
     def rest_call(self, client_port, client, path):
         req = urllib.request.Request(f"http://127.0.0.1:{client_port}/r1/{path}", headers={"X-Road-Client": client})
         try:
@@ -232,11 +181,10 @@ proxy:
         self.assertIn("target_not_empty", again.stderr)
 
         # roadside serve is SS0 now.
-        self.server_log = open(os.path.join(self.dir, "serve.log"), "w+")
-        self.server = subprocess.Popen([ROADSIDE, "serve"], stdout=self.server_log, stderr=subprocess.STDOUT,
-                                       env=self.env)
-        ready = wait_for(lambda: self.readyz()[0] == 200, 90, 1)
-        self.assertTrue(ready, f"{self.readyz()}\n{self.log()}")
+        self.server = ServeProcess(ROADSIDE, self.env, os.path.join(self.dir, "serve.log"))
+        health = f"http://127.0.0.1:{self.health_port}"
+        ready = wait_for(lambda: readyz(health)[0] == 200, 90, 1)
+        self.assertTrue(ready, f"{readyz(health)}\n{self.server.output()}")
         presented = ssl.get_server_certificate(("127.0.0.1", self.client_tls_port))
         self.assertEqual(ssl.PEM_cert_to_DER_cert(presented), ssl.PEM_cert_to_DER_cert(internal_pem))
 
@@ -246,16 +194,12 @@ proxy:
         incoming = lambda: self.rest_call(ss1_client, "DEV/COM/1001/CLIENT", "DEV/COM/1234/TestService/echo/in/x")
         for name, send, path in (("outgoing", outgoing, "/echo/out"), ("incoming", incoming, "/echo/in/x")):
             answer = wait_for(lambda: (lambda a: a if a[0] == 200 else None)(send()), 60, 1) or send()
-            self.assertEqual(answer[0], 200, f"{name}: {answer}\n{self.log()[-3000:]}")
+            self.assertEqual(answer[0], 200, f"{name}: {answer}\n{self.server.output()[-3000:]}")
             self.assertEqual(json.loads(answer[1])["path"], path)
         # The rights came along as they were: the local group's is to GET /in/** only.
         refused = self.rest_call(ss1_client, "DEV/COM/1001/CLIENT", "DEV/COM/1234/TestService/echo/out")
         self.assertEqual(refused[0], 500, refused)  # (X-Road's status for a fault from the provider's side)
         self.assertEqual(json.loads(refused[1])["type"], "server.serverproxy.access_denied", refused)
-
-    def log(self):
-        with open(os.path.join(self.dir, "serve.log")) as f:
-            return f.read()
 
 
 if __name__ == "__main__":

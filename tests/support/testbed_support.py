@@ -1,0 +1,106 @@
+"""What the Python scenarios against a testbed instance share: free ports, waiting, /readyz, and a
+testbed instance run by `roadside testbed up` for the length of a test."""
+import json
+import os
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(check, timeout=60, every=0.5):
+    """`check()` until it is true or `timeout` seconds passed; its last value."""
+    deadline = time.time() + timeout
+    while True:
+        value = check()
+        if value or time.time() > deadline:
+            return value
+        time.sleep(every)
+
+
+def readyz(health_url):
+    """The status of GET <health_url>/readyz (0 when nothing answers) and its body."""
+    try:
+        with urllib.request.urlopen(health_url + "/readyz", timeout=5) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+    except OSError as e:
+        return 0, str(e)
+
+
+def write_server_config(path, data_dir, anchor, address, peer, health_port, admin_port, client_port,
+                        client_tls_port=0):
+    """A roadside.yaml for a server that joins a testbed instance beside its own: on loopback,
+    its server proxy on `address` with the ports of the instance's servers (`peer`, one of
+    instance.json's), global configuration from `anchor` every 5 s."""
+    with open(path, "w") as f:
+        f.write(f"""data_dir: {data_dir}
+listen:
+  address: 127.0.0.1
+health:
+  port: {health_port}
+admin:
+  port: {admin_port}
+globalconf:
+  anchor: {anchor}
+  refresh_interval_s: 5
+proxy:
+  client_port: {client_port}
+  client_tls_port: {client_tls_port}
+  server_address: {address}
+  server_port: {peer["server_port"]}
+  peer_port: {peer["server_port"]}
+  ocsp_responder_port: {peer["ocsp_port"]}
+  peer_ocsp_port: {peer["ocsp_port"]}
+""")
+
+
+class RunningTestbed:
+    """A testbed instance in `folder`, made by `init_args` and run by `testbed up` until stop()."""
+
+    def __init__(self, roadside, folder, *init_args):
+        self.roadside, self.dir = roadside, folder
+        subprocess.run([roadside, "testbed", "init", "--dir", folder, *init_args], check=True, capture_output=True)
+        with open(os.path.join(folder, "instance.json")) as f:
+            self.contract = json.load(f)
+        self.up = None
+
+    def start(self, log_file):
+        self.log = open(log_file, "w")
+        self.up = subprocess.Popen([self.roadside, "testbed", "up", "--dir", self.dir], stdout=self.log,
+                                   stderr=subprocess.STDOUT)
+
+    def stop(self):
+        if self.up:
+            self.up.terminate()
+            self.up.wait(30)
+            self.log.close()
+            self.up = None
+
+
+class ServeProcess:
+    """`roadside serve` with `env`, its output in `log_file`, until stop()."""
+
+    def __init__(self, roadside, env, log_file):
+        self.log_file = log_file
+        self.log = open(log_file, "w+")
+        self.process = subprocess.Popen([roadside, "serve"], stdout=self.log, stderr=subprocess.STDOUT, env=env)
+
+    def stop(self):
+        if self.process:
+            self.process.terminate()
+            self.process.wait(30)
+            self.log.close()
+            self.process = None
+
+    def output(self):
+        with open(self.log_file) as f:
+            return f.read()
