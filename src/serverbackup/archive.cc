@@ -58,7 +58,9 @@ std::string manifest_json(const Manifest& m) {
 
 Result<Manifest> parse_manifest(std::string_view text) {
   const json j = json::parse(text, nullptr, false);
-  if (!j.is_object() || j.value("format", "") != "roadside-backup" || j.value("version", 0) != 1)
+  // (json::value() throws on a value of another type: only what was checked is read.)
+  if (!j.is_object() || !j.contains("format") || j["format"] != "roadside-backup" || !j.contains("version") ||
+      j["version"] != 1)
     return malformed("manifest.json is not a version 1 Roadside backup manifest");
   Manifest m;
   try {

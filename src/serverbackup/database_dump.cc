@@ -148,7 +148,7 @@ Result<DatabaseDump> from_jsonl(std::string_view text, const DumpLimits& limits)
     return j;
   };
   ROADSIDE_TRY(json head, next_line());
-  if (!head.is_object() || head.value("format", "") != "roadside-database" || !head["schema"].is_number_integer() ||
+  if (!head.is_object() || head["format"] != "roadside-database" || !head["schema"].is_number_integer() ||
       !head["dialect"].is_string())
     return bad("the first line is not a Roadside database dump's header");
   DatabaseDump d;

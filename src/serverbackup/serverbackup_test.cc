@@ -4,9 +4,11 @@
 // refused unless forced, names and the pruning of automatic backups.
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
+#include "backup/tar.h"
 #include "base/clock.h"
 #include "serverbackup/backups.h"
 #include "signer/token.h"
@@ -101,6 +103,8 @@ TEST(DatabaseDump, TextNotWrittenByItIsRefused) {
                            "\n";
   for (const std::string& bad : {
            std::string("not json\n"),
+           std::string(R"({"dialect":"sqlite","format":1,"schema":11})"
+                       "\n"),  // (json::value() would throw)
            head + R"({"columns":["k"],"rows":0,"table":"messagelog_records"})"
                   "\n",
            head +
@@ -166,6 +170,19 @@ TEST(Archive, EveryChangedByteIsFound) {
     ASSERT_EQ(r.error().code(), errc::malformed) << at;
   }
   EXPECT_FALSE(read_backup(*bytes + std::string(512, '\0')).ok());
+  // A manifest whose fields have other types is refused, not thrown at.
+  for (const char* manifest : {R"({"format": 5, "version": 1})", R"({"format": "roadside-backup", "version": "1"})",
+                               R"({"format": "roadside-backup", "version": 1, "server": 7})", "[]"}) {
+    std::ostringstream tar;
+    backup::TarWriter w(tar);
+    ASSERT_TRUE(w.label(backup_label(id.server), 0).ok());
+    for (const char* name : {"manifest.json", "database.jsonl", "signature.json"})
+      ASSERT_TRUE(w.file(name, std::string_view(name) == "manifest.json" ? manifest : "{}", 0600, 0).ok());
+    ASSERT_TRUE(w.finish().ok());
+    auto r = read_backup(tar.str());
+    ASSERT_FALSE(r.ok()) << manifest;
+    EXPECT_EQ(r.error().code(), errc::malformed) << manifest;
+  }
   EXPECT_FALSE(read_backup(bytes->substr(0, bytes->size() - 1)).ok());
 }
 
