@@ -66,6 +66,14 @@ std::variant<std::pair<std::string, std::string>, ApiError> uploaded_file(const 
   return bad_request("invalid_backup_file", {}, "no part named file with a filename");
 }
 
+// A refused backup is the caller's 400 with the module's code; anything else (gpg, the file
+// system, the database) is the server's 500.
+ApiError restore_error(const Error& e, const std::string& name) {
+  if (&e.code().category() == &serverbackup::serverbackup_category())
+    return bad_request(std::string(e.fault_code()), {name}, e.detail());
+  return internal_error(e);
+}
+
 }  // namespace
 
 void add_backup_routes(Api& api, ServerState& state) {
@@ -126,7 +134,8 @@ void add_backup_routes(Api& api, ServerState& state) {
              const bool ignore = flag != r.query.end() && flag->second == "true";
              if (fs::exists(file, ec) && !ignore)
                co_return ApiError{400, {"warnings_detected", {}}, {{"warning_file_already_exists", {name}}}, {}};
-             fs::create_directories(state.backups.dir, ec);
+             if (auto st = serverbackup::ensure_backup_dir(state.backups.dir); !st.ok())
+               co_return internal_error(st.error());
              if (auto st = write_file_atomically(file, bytes, FileMode::secret); !st.ok())
                co_return internal_error(st.error());
              r.audit = {{"backupFileName", file.string()}};
@@ -147,13 +156,9 @@ void add_backup_routes(Api& api, ServerState& state) {
                }
              }
              auto verified = serverbackup::verify_backup(std::get<fs::path>(file), trust, state.backups.gpg);
-             if (!verified.ok())
-               co_return bad_request(std::string(verified.error().fault_code()), {r.param("filename")},
-                                     verified.error().detail());
+             if (!verified.ok()) co_return restore_error(verified.error(), r.param("filename"));
              auto restored = serverbackup::restore_backup(state.store, *verified, {state.server_id(), false});
-             if (!restored.ok())
-               co_return bad_request(std::string(restored.error().fault_code()), {r.param("filename")},
-                                     restored.error().detail());
+             if (!restored.ok()) co_return restore_error(restored.error(), r.param("filename"));
              state.restored();
              co_return json_response(200, {{"hsm_tokens_logged_out", false}});
            },

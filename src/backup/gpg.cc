@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 #include <system_error>
+#include <utility>
+#include <vector>
 
 #include "base/errors.h"
 #include "base/subprocess.h"
@@ -50,13 +52,35 @@ std::string words_of(std::string_view err) {
   return out.substr(0, 600);
 }
 
-// The first word after status keyword `keyword` ("[GNUPG:] VALIDSIG <fingerprint> ..."), or "".
-std::string status_word(std::string_view err, std::string_view keyword) {
-  const std::string marker = "[GNUPG:] " + std::string(keyword) + " ";
-  const auto at = err.find(marker);
-  if (at == std::string_view::npos) return {};
-  auto rest = err.substr(at + marker.size());
-  return std::string(rest.substr(0, rest.find_first_of(" \n")));
+// gpg's status lines ("[GNUPG:] KEYWORD args"), from the start of a line only, as keyword and
+// arguments.
+std::vector<std::pair<std::string, std::string>> status_lines(std::string_view err) {
+  constexpr std::string_view kPrefix = "[GNUPG:] ";
+  std::vector<std::pair<std::string, std::string>> out;
+  while (!err.empty()) {
+    const auto end = err.find('\n');
+    auto line = err.substr(0, end);
+    if (line.starts_with(kPrefix)) {
+      line.remove_prefix(kPrefix.size());
+      const auto space = line.find(' ');
+      out.emplace_back(std::string(line.substr(0, space)),
+                       space == std::string_view::npos ? std::string() : std::string(line.substr(space + 1)));
+    }
+    if (end == std::string_view::npos) break;
+    err.remove_prefix(end + 1);
+  }
+  return out;
+}
+
+// How many status lines have `keyword`, and the first one's first argument.
+std::pair<int, std::string> status(std::string_view err, std::string_view keyword) {
+  int n = 0;
+  std::string first;
+  for (const auto& [k, args] : status_lines(err)) {
+    if (k != keyword) continue;
+    if (n++ == 0) first = args.substr(0, args.find(' '));
+  }
+  return {n, first};
 }
 
 }  // namespace
@@ -80,8 +104,7 @@ Result<Unwrapped> gpg_unwrap(const fs::path& file, const GpgOptions& options) {
   ROADSIDE_TRY(ProcessOutcome out, run_process(spec));
   if (out.stdout_cut)
     return io_error(file.string() + ": its content is larger than " + std::to_string(options.max_bytes) + " bytes");
-  if (out.err.find("[GNUPG:] DECRYPTION_FAILED") != std::string::npos ||
-      out.err.find("[GNUPG:] NO_SECKEY") != std::string::npos)
+  if (status(out.err, "DECRYPTION_FAILED").first > 0 || status(out.err, "NO_SECKEY").first > 0)
     return io_error(file.string() + " is encrypted and the key to open it is not at hand" +
                     (scratch ? std::string(": give the keyring that holds it (X-Road's /etc/xroad/gpghome), or the tar "
                                            "that gpg --decrypt makes of it")
@@ -94,8 +117,9 @@ Result<Unwrapped> gpg_unwrap(const fs::path& file, const GpgOptions& options) {
   }
   // With a keyring, only a good signature of one of its keys gives the content (gpg ends
   // with a failure for a bad or unknown signature, and for a message it cannot read).
-  const std::string fingerprint = status_word(out.err, "VALIDSIG");
-  if (out.status != 0 || out.err.find("[GNUPG:] GOODSIG") == std::string::npos || fingerprint.empty())
+  // Exactly one good signature: a message of several signatures is not X-Road's.
+  const auto [valid, fingerprint] = status(out.err, "VALIDSIG");
+  if (out.status != 0 || status(out.err, "GOODSIG").first != 1 || valid != 1 || fingerprint.empty())
     return Error(
         std::make_error_code(std::errc::permission_denied),
         file.string() + " has no good signature of a key in " + options.home.string() + ": " + words_of(out.err));

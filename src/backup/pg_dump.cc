@@ -140,7 +140,7 @@ class Inflater {
 };
 
 // The chunks of one data block (an integer length, the bytes; a zero length ends them),
-// decompressed into `out` when `keep`, else skipped.
+// decompressed into `out`, or skipped when `out` is null.
 Status read_chunks(Cursor& in, Compression compression, std::size_t limit, std::string* out) {
   std::optional<Inflater> inflater;
   if (out && compression == Compression::gzip) inflater.emplace(limit);
@@ -287,6 +287,7 @@ Result<PgDump> read_pg_dump(std::string_view archive, const PgDumpLimits& limits
     }
   }
 
+  std::size_t values_left = limits.max_values;
   for (std::int64_t id : order) {
     const Entry& e = entries.at(id);
     if (e.desc != "TABLE DATA") continue;
@@ -298,9 +299,11 @@ Result<PgDump> read_pg_dump(std::string_view archive, const PgDumpLimits& limits
     table.columns = std::move(columns).value();
     auto text = data.find(id);
     if (text != data.end()) {
-      auto rows = parse_copy_text(text->second, table.columns.size());
+      auto rows = parse_copy_text(text->second, table.columns.size(), values_left);
       if (!rows.ok()) return bad(where + ": " + rows.error().detail());
       table.rows = std::move(rows).value();
+      values_left -= table.rows.size() * table.columns.size();
+      std::string().swap(text->second);  // (the text is not needed once parsed)
     } else if (e.has_data) {
       return bad(where + " has no data block");
     }
@@ -381,8 +384,9 @@ std::string unescape(std::string_view field) {
 
 }  // namespace
 
-Result<std::vector<PgRow>> parse_copy_text(std::string_view text, std::size_t columns) {
+Result<std::vector<PgRow>> parse_copy_text(std::string_view text, std::size_t columns, std::size_t max_values) {
   if (columns == 0) return bad_copy("COPY data of a table without columns");
+  const std::size_t max_rows = max_values / columns;
   std::vector<PgRow> rows;
   std::size_t line_number = 0;
   bool ended = false;
@@ -401,6 +405,8 @@ Result<std::vector<PgRow>> parse_copy_text(std::string_view text, std::size_t co
       ended = true;
       continue;
     }
+    if (rows.size() >= max_rows)
+      return bad_copy("more than " + std::to_string(max_values) + " values (line " + std::to_string(line_number) + ")");
     PgRow row;
     row.reserve(columns);
     std::size_t start = 0;

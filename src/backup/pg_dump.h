@@ -2,7 +2,7 @@
 // server configuration database (var/lib/xroad/dbdump.dat): read here without pg_restore, so a
 // dump made by a newer PostgreSQL than the host's (pg_restore refuses those) is read too.
 //
-// What is read: the header (archive versions 1.12 to 1.16: pg_dump 9.6 to 18), the table of
+// What is read: the header (archive versions 1.12 to 1.16: pg_dump 9.5 to 18), the table of
 // contents, and the data of every TABLE DATA entry, decompressed (none or gzip; LZ4 and zstd
 // are refused by name) and parsed as COPY text into rows. Definitions (DDL), sequences and large
 // objects are not interpreted. From bytes nobody vouched for: every length, count and
@@ -44,17 +44,21 @@ struct PgDump {
 struct PgDumpLimits {
   std::size_t max_entries = 100'000;
   std::size_t max_string = 16 << 20;          // one string of the header or the TOC
-  std::size_t max_table_bytes = 256u << 20;   // one table's COPY text, decompressed
-  std::size_t max_total_bytes = 1024u << 20;  // all of them
+  std::size_t max_table_bytes = 64u << 20;    // one table's COPY text, decompressed
+  std::size_t max_total_bytes = 256u << 20;   // all of them
   std::size_t max_columns = 1'600;            // PostgreSQL's own limit
+  // Values of all rows (each costs a string's bookkeeping however short: a row of empty values
+  // is many of them in few bytes).
+  std::size_t max_values = 4'000'000;
 };
 
 Result<PgDump> read_pg_dump(std::string_view archive, const PgDumpLimits& limits = {});
 
 // COPY's text format (rows of `columns` tab-separated values, \N for NULL, backslash escapes,
 // an optional "\." line at the end) into rows. errc::invalid_argument for a row with another
-// number of columns or a bad escape.
-Result<std::vector<PgRow>> parse_copy_text(std::string_view text, std::size_t columns);
+// number of columns, or more than `max_values` values in all.
+Result<std::vector<PgRow>> parse_copy_text(std::string_view text, std::size_t columns,
+                                           std::size_t max_values = 4'000'000);
 
 // The column names of a COPY statement as pg_dump writes it:
 // `COPY schema.table (a, "b c") FROM stdin;` gives {"a", "b c"}.

@@ -34,6 +34,13 @@ TEST(CopyText, WrongShapesAreErrors) {
   EXPECT_FALSE(parse_copy_text("1\t2\t3", 3).ok());         // no line end
   EXPECT_FALSE(parse_copy_text("\\.\n1\t2\t3\n", 3).ok());  // rows after the end marker
   EXPECT_FALSE(parse_copy_text("x\n", 0).ok());
+  // Many empty values in few bytes: the values, not the bytes, are bounded.
+  std::string tabs;
+  for (int i = 0; i < 10; ++i) tabs += "\t\t\n";
+  auto many = parse_copy_text(tabs, 3, 20);
+  ASSERT_FALSE(many.ok());
+  EXPECT_NE(many.error().detail().find("more than 20 values"), std::string::npos) << many.error().detail();
+  EXPECT_TRUE(parse_copy_text(tabs, 3, 30).ok());
   auto named = parse_copy_text("1\t2\n", 3);
   ASSERT_FALSE(named.ok());
   EXPECT_NE(named.error().detail().find("line 1 has 2 columns, not 3"), std::string::npos) << named.error().detail();

@@ -9,7 +9,10 @@
 //                   "signature": <base64>}
 // Reading checks every byte: the archive must be exactly what writing makes of its parts (no
 // other member, header field, padding or trailer), the signature must hold for the manifest
-// with the certificate it names, and database.jsonl must have the manifest's hash and size.
+// with the certificate the manifest names, and database.jsonl must have the manifest's hash and
+// size. So any one changed byte is an error; the only other file that reads is the same backup
+// with an ECDSA signature value in its equivalent form (s and n - s), which changes nothing it
+// says.
 // Whom the certificate belongs to is the caller's question (backups.h).
 #pragma once
 

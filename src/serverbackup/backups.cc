@@ -54,6 +54,15 @@ bool valid_backup_name(std::string_view name) {
   return word && (name.ends_with(kTar) || name.ends_with(kGpg)) && name.find("..") == std::string_view::npos;
 }
 
+Status ensure_backup_dir(const fs::path& dir) {
+  std::error_code ec;
+  if (fs::is_directory(dir, ec)) return {};
+  fs::create_directories(dir, ec);
+  if (ec) return io("cannot make the backup folder " + dir.string() + ": " + ec.message());
+  if (::chmod(dir.c_str(), 0700) != 0) return io("cannot make " + dir.string() + " the server's only");
+  return {};
+}
+
 Result<fs::path> create_backup(storage::Store& store, const Signer& signer, const BackupOptions& options,
                                const std::string& name) {
   if (!valid_backup_name(name))
@@ -72,12 +81,8 @@ Result<fs::path> create_backup(storage::Store& store, const Signer& signer, cons
   if (!options.encrypt_to.empty()) {
     ROADSIDE_TRY(bytes, backup::gpg_encrypt(bytes, options.encrypt_to, options.gpg));
   }
+  ROADSIDE_TRY_STATUS(ensure_backup_dir(options.dir));
   std::error_code ec;
-  if (!fs::exists(options.dir, ec)) {
-    fs::create_directories(options.dir, ec);
-    if (ec) return io("cannot make the backup folder " + options.dir.string() + ": " + ec.message());
-    ::chmod(options.dir.c_str(), 0700);
-  }
   const fs::path file = options.dir / name;
   if (fs::exists(file, ec)) return io(file.string() + " exists already");
   ROADSIDE_TRY_STATUS(write_file_atomically(file, bytes, FileMode::secret));
@@ -133,7 +138,8 @@ Result<VerifiedBackup> verify_backup(const fs::path& file, const Trust& trust, c
   std::string bytes;
   if (file.string().ends_with(kGpg)) {
     if (gpg.home.empty())
-      return Error(errc::malformed, file.string() + " is encrypted: give the keyring that opens it (backup.gpg_home)");
+      return Error(errc::not_restorable,
+                   file.string() + " is encrypted: backup.gpg_home must name the keyring that opens it");
     backup::GpgOptions decrypt = gpg;
     decrypt.check_signature = false;  // signed inside
     ROADSIDE_TRY(auto unwrapped, backup::gpg_unwrap(file, decrypt));

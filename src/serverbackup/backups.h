@@ -2,9 +2,10 @@
 // the database's configuration and keys (database_dump.h) in a signed archive (archive.h),
 // optionally encrypted with gpg, in one folder.
 //
-// Names follow X-Road's: conf_backup_<yyyyMMdd-HHmmss>.tar made on request,
-// ss-automatic-backup-<yyyy_MM_dd_HHmmss>.tar made daily (UTC), with ".gpg" added when
-// encrypted. Only automatic ones are deleted when older than the days kept.
+// Names are X-Road's with Roadside's extensions: conf_backup_<yyyyMMdd-HHmmss>.tar made on
+// request, ss-automatic-backup-<yyyy_MM_dd_HHmmss>.tar made daily (UTC), ".tar.gpg" when
+// encrypted (X-Road's own end in ".gpg" alone; those are import-xroad's). Only automatic ones
+// are deleted when older than the days kept.
 //
 // Verifying checks every byte (archive.h) and then who signed: the signer's certificate must be
 // an authentication certificate of the server the backup names, as global configuration lists
@@ -43,8 +44,8 @@ struct BackupOptions {
 enum class BackupKind { manual, automatic };
 // X-Road's file name for a backup made at `at`.
 std::string backup_name(BackupKind kind, std::chrono::system_clock::time_point at, bool encrypted);
-// Whether `name` is a backup's name as X-Road's admin API takes them (`^(?!\.)[\w.\-]+`
-// ending in .tar or .tar.gpg here), so no path is made of anything else.
+// Whether `name` is a backup's name: X-Road's admin API's pattern (`^(?!\.)[\w.\-]+`), ending
+// in .tar or .tar.gpg here, no "..". No path is made of anything else.
 bool valid_backup_name(std::string_view name);
 
 // Who the backup is of, and the key that signs it (the server's authentication key).
@@ -55,7 +56,10 @@ struct Signer {
   const crypto::Certificate& cert;
 };
 
-// Writes a backup of `store` into options.dir (made 0700 if missing) under `name`, atomically
+// Makes `dir` (0700) when it is missing; an existing folder is left as the operator made it.
+Status ensure_backup_dir(const std::filesystem::path& dir);
+
+// Writes a backup of `store` into options.dir (ensure_backup_dir) under `name` (0600), atomically
 // (a file of its own, renamed). Returns its path.
 Result<std::filesystem::path> create_backup(storage::Store& store, const Signer& signer, const BackupOptions& options,
                                             const std::string& name);
@@ -92,9 +96,10 @@ struct VerifiedBackup {
   std::string vouched_by;  // how the signer was found to be the server's, for the operator
 };
 
-// Reads `file` (decrypting a .gpg with options.gpg's home) and checks it. errc::malformed for a
+// Reads `file` (decrypting a .tar.gpg with `gpg`'s home) and checks it. errc::malformed for a
 // changed byte (the detail says where), errc::untrusted_signer when nothing in `trust` vouches
-// for the signature's certificate being the named server's.
+// for the signature's certificate being the named server's, errc::not_restorable for an
+// encrypted one without a keyring; gpg's and the file system's errors as they come.
 Result<VerifiedBackup> verify_backup(const std::filesystem::path& file, const Trust& trust,
                                      const backup::GpgOptions& gpg);
 

@@ -1,5 +1,6 @@
 #include "serverbackup/database_dump.h"
 
+#include <algorithm>
 #include <array>
 
 #include <nlohmann/json.hpp>
@@ -103,12 +104,11 @@ std::size_t DatabaseDump::row_count() const {
 }
 
 Result<DatabaseDump> dump(storage::Connection& c) {
-  // (PostgreSQL: one snapshot for every SELECT; SQLite: a read transaction sees one state.)
-  if (c.dialect() == storage::Dialect::postgresql) {
-    ROADSIDE_TRY_STATUS(c.execute_script("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
-  } else {
-    ROADSIDE_TRY_STATUS(c.begin());
-  }
+  // (PostgreSQL: one snapshot for every SELECT; SQLite: a deferred transaction that only reads
+  // sees one state and keeps no writer waiting.)
+  ROADSIDE_TRY_STATUS(c.execute_script(c.dialect() == storage::Dialect::postgresql
+                                           ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+                                           : "BEGIN DEFERRED"));
   auto read = [&]() -> Result<DatabaseDump> {
     ROADSIDE_TRY(int version, schema_version_of(c));
     return read_tables(c, version);
@@ -220,24 +220,20 @@ Result<DatabaseDump> upgrade(const DatabaseDump& d) {
   });
 }
 
-Result<bool> empty(storage::Connection& c) {
-  for (std::string_view table : kTables) {
-    ROADSIDE_TRY(auto columns, columns_of(c, table));
-    if (columns.empty()) continue;
-    ROADSIDE_TRY(auto rows, c.query("SELECT 1 FROM " + std::string(table) + " LIMIT 1"));
-    if (!rows.empty()) return false;
-  }
-  return true;
-}
-
 Status replace_rows(storage::Connection& c, const DatabaseDump& d) {
   for (auto table = kTables.rbegin(); table != kTables.rend(); ++table) {
     ROADSIDE_TRY(auto columns, columns_of(c, *table));
     if (!columns.empty()) ROADSIDE_TRY_STATUS(c.query("DELETE FROM " + std::string(*table)));
   }
   for (const auto& t : d.tables) {
+    // The same columns, in any order: PostgreSQL adds a column at a table's end where SQLite's
+    // migrations made the table anew.
     ROADSIDE_TRY(auto present, columns_of(c, t.name));
-    if (present != t.columns)
+    auto sorted = [](std::vector<std::string> v) {
+      std::sort(v.begin(), v.end());
+      return v;
+    };
+    if (sorted(present) != sorted(t.columns))
       return bad("table " + t.name + " has columns (" + column_list(t.columns) + ") in the dump but (" +
                  column_list(present) + ") in the database");
     std::string marks;

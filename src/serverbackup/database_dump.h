@@ -56,12 +56,9 @@ Result<DatabaseDump> from_jsonl(std::string_view text, const DumpLimits& limits 
 // a dump of a newer Roadside.
 Result<DatabaseDump> upgrade(const DatabaseDump& dump);
 
-// Whether the backed-up tables of `connection` hold no row.
-Result<bool> empty(storage::Connection& connection);
-
 // Replaces the rows of the backed-up tables of `connection` (at `dump.schema_version`) with
-// those of `dump`, in the caller's transaction. On PostgreSQL the id sequences then continue
-// after the restored ids.
+// those of `dump`, in the caller's transaction: each table must have the dump's columns (in any
+// order). On PostgreSQL the id sequences then continue after the restored ids.
 Status replace_rows(storage::Connection& connection, const DatabaseDump& dump);
 
 }  // namespace roadside::serverbackup

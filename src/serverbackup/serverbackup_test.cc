@@ -7,11 +7,14 @@
 #include <sstream>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "backup/tar.h"
 #include "base/clock.h"
+#include "crypto/encoding.h"
 #include "serverbackup/backups.h"
 #include "signer/token.h"
+#include "support/test_databases.h"
 #include "support/test_support.h"
 
 namespace roadside::serverbackup {
@@ -68,7 +71,7 @@ TEST(DatabaseDump, RoundTripsThroughItsTextAndIntoAnotherDatabase) {
   EXPECT_EQ(to_jsonl(*back), text);
 
   auto b = sqlite_store(dir / "b.db");
-  EXPECT_TRUE(*b->with_connection([](storage::Connection& c) { return empty(c); }));
+  EXPECT_EQ(dump_of(*b).row_count(), 0u);
   ASSERT_TRUE(b->transaction([&](storage::Connection& c) { return replace_rows(c, *back); }).ok());
   EXPECT_EQ(to_jsonl(dump_of(*b)), text);
   // The restored token opens with its PIN: the keys came along sealed.
@@ -281,6 +284,110 @@ TEST_F(Backups, NamesListingAndPruning) {
   EXPECT_EQ(list_backups(options_.dir)->size(), 3u);  // the manual one and those of 1 and 29 days
   EXPECT_TRUE(fs::exists(options_.dir / "notes.txt"));
 }
+
+// The rows of a dump, each as {column: value}: the same data whatever the columns' order.
+std::string normalized(const DatabaseDump& d) {
+  nlohmann::json out = nlohmann::json::object();
+  const std::string text = to_jsonl(d);
+  auto back = from_jsonl(text);
+  EXPECT_TRUE(back.ok());
+  for (const auto& t : back->tables) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& row : t.rows) {
+      nlohmann::json o = nlohmann::json::object();
+      for (std::size_t i = 0; i < row.size(); ++i) {
+        const auto* s = std::get_if<std::string>(&row[i]);
+        // (Timestamps: PostgreSQL gives its own text form of what SQLite keeps as written.)
+        o[t.columns[i]] = t.columns[i].ends_with("_at") ? nlohmann::json("time")
+                          : s                           ? nlohmann::json(*s)
+                          : std::holds_alternative<storage::Blob>(row[i])
+                              ? nlohmann::json(crypto::base64_encode(std::get<storage::Blob>(row[i]).bytes))
+                          : std::holds_alternative<std::int64_t>(row[i])
+                              ? nlohmann::json(std::get<std::int64_t>(row[i]))
+                              : nlohmann::json();
+      }
+      rows.push_back(o);
+    }
+    out[t.name] = rows;
+  }
+  return out.dump();
+}
+
+OpenedBackup backup_of(const DatabaseDump& d, const Identity& id) {
+  Manifest m{id.server, "instance-1", "2026-12-06T10:00:00.000Z", "0.1.0", d.schema_version, d.dialect, {}, 0, {}};
+  return OpenedBackup{m, id.cert, to_jsonl(d)};
+}
+
+// A backup of either database restores into an empty one of the same kind, and a SQLite one into
+// PostgreSQL (where the migrations left token_keys' columns in another order, and the id
+// sequences must go on after the restored ids).
+class RestoreInto : public roadside::testing::BothDatabases {
+ protected:
+  std::unique_ptr<storage::Store> second_postgres() {
+    const std::string name = db_name_ + "_target";
+    auto admin = storage::open_postgres(roadside::testing::pg_options(pg_, "postgres"));
+    EXPECT_TRUE(admin.ok());
+    EXPECT_TRUE((*admin)->execute_script("CREATE DATABASE " + name).ok());
+    target_db_ = name;
+    auto store = std::make_unique<storage::Store>(*storage::open_postgres(roadside::testing::pg_options(pg_, name)));
+    EXPECT_TRUE(store->migrate().ok());
+    return store;
+  }
+  void TearDown() override {
+    if (!target_db_.empty()) {
+      auto admin = storage::open_postgres(roadside::testing::pg_options(pg_, "postgres"));
+      if (admin.ok()) (void)(*admin)->execute_script("DROP DATABASE IF EXISTS " + target_db_ + " WITH (FORCE)");
+    }
+    BothDatabases::TearDown();
+  }
+  std::string target_db_;
+};
+
+TEST_P(RestoreInto, AnEmptyDatabase) {
+  storage::Store source(open_migrated());
+  fill(source);
+  const DatabaseDump d = dump_of(source);
+  Identity id;
+  const VerifiedBackup v{backup_of(d, id), "test"};
+  std::unique_ptr<storage::Store> target =
+      GetParam() == storage::Dialect::sqlite ? sqlite_store(dir_ / "target.db") : second_postgres();
+  auto restored = restore_backup(*target, v, {});
+  ASSERT_TRUE(restored.ok()) << restored.error().to_string();
+  EXPECT_EQ(normalized(dump_of(*target)), normalized(d));
+  signer::SoftToken token(*target);
+  EXPECT_TRUE(token.login("a-token-pin-1234").ok());
+  if (GetParam() == storage::Dialect::postgresql) {
+    // New ids come after the restored ones.
+    auto next = target->with_connection([](storage::Connection& c) {
+      return c.query(
+          "SELECT CASE WHEN nextval(pg_get_serial_sequence('token_certificates', 'cert_id')) > "
+          "COALESCE((SELECT MAX(cert_id) FROM token_certificates), 0) THEN 1 ELSE 0 END");
+    });
+    ASSERT_TRUE(next.ok()) << next.error().to_string();
+    EXPECT_EQ(storage::as_int(next->at(0).at(0)), 1);
+  }
+}
+
+TEST_P(RestoreInto, PostgresFromSqlite) {
+  if (GetParam() != storage::Dialect::postgresql) GTEST_SKIP() << "the target is PostgreSQL";
+  auto source = sqlite_store(dir_ / "source.db");
+  fill(*source);
+  const DatabaseDump d = dump_of(*source);
+  Identity id;
+  auto target = second_postgres();
+  auto restored = restore_backup(*target, VerifiedBackup{backup_of(d, id), "test"}, {});
+  ASSERT_TRUE(restored.ok()) << restored.error().to_string();
+  EXPECT_EQ(normalized(dump_of(*target)), normalized(d));
+  // The other way is refused by name.
+  storage::Store pg(open_migrated());
+  auto refused = restore_backup(*source, VerifiedBackup{backup_of(dump_of(pg), id), "test"}, {});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), errc::not_restorable);
+}
+
+INSTANTIATE_TEST_SUITE_P(Databases, RestoreInto,
+                         ::testing::Values(storage::Dialect::sqlite, storage::Dialect::postgresql),
+                         roadside::testing::dialect_name);
 
 }  // namespace
 }  // namespace roadside::serverbackup

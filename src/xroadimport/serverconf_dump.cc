@@ -7,6 +7,7 @@
 
 #include "base/clock.h"
 #include "base/errc.h"
+#include "base/utf8.h"
 
 namespace roadside::xroadimport {
 
@@ -46,6 +47,17 @@ class Rows {
     return at ? table_->rows[row][*at] : null;
   }
   std::string text(std::size_t row, std::string_view column) const { return get(row, column).value_or(""); }
+  // Every text of the table is UTF-8, as PostgreSQL keeps it and the configuration's JSON needs
+  // it: a byte COPY's escapes can make is refused here, naming the row.
+  Status check_utf8() const {
+    if (!table_) return {};
+    for (std::size_t r = 0; r < table_->rows.size(); ++r) {
+      for (const auto& v : table_->rows[r]) {
+        if (v && !is_utf8(*v)) return unreadable(where(r) + " holds text that is not UTF-8");
+      }
+    }
+    return {};
+  }
   // An id column (bigint); an error naming the table and row when it is NULL or not a number.
   Result<std::int64_t> id(std::size_t row, std::string_view column) const {
     const Value& v = get(row, column);
@@ -87,7 +99,8 @@ Result<XRoadId> identifier(const Rows& ids, std::size_t row) {
   const std::string kind = ids.text(row, "discriminator");
   const std::string inst = ids.text(row, "xroadinstance"), cls = ids.text(row, "memberclass"),
                     code = ids.text(row, "membercode"), sub = ids.text(row, "subsystemcode");
-  Result<XRoadId> id = unreadable(ids.where(row) + ": discriminator '" + kind.substr(0, 20) + "' is not X-Road's");
+  Result<XRoadId> id = Error(errc::not_xroad, ids.where(row) + ": an identifier of kind '" + kind.substr(0, 20) +
+                                                  "' (not a client, service, group or server) is passed over");
   if (kind == "C") {
     id = sub.empty() ? XRoadId::member(inst, cls, code) : XRoadId::subsystem(inst, cls, code, sub);
   } else if (kind == "S") {
@@ -99,7 +112,7 @@ Result<XRoadId> identifier(const Rows& ids, std::size_t row) {
   } else if (kind == "SS") {
     id = XRoadId::server(inst, cls, code, ids.text(row, "servercode"));
   }
-  if (!id.ok() && kind.size() <= 2 && !kind.empty()) return unreadable(ids.where(row) + ": " + id.error().detail());
+  if (!id.ok() && id.error().code() != errc::not_xroad) return unreadable(ids.where(row) + ": " + id.error().detail());
   return id;
 }
 
@@ -141,6 +154,9 @@ Result<ServerConf> server_conf_from_dump(const PgDump& dump, Report& report, std
   if (server.size() != 1)
     return Error(errc::not_xroad, "the dump's serverconf table has " + std::to_string(server.size()) +
                                       " rows, not one: the server was never initialized");
+  for (const char* table : {"identifier", "client", "serverconf", "servicedescription", "service", "endpoint",
+                            "accessright", "localgroup", "groupmember", "tsp"})
+    ROADSIDE_TRY_STATUS(Rows(dump, schema, table).check_utf8());
   Tables t;
   ServerConf conf;
   for (std::size_t r = 0; r < ids.size(); ++r) {
@@ -148,7 +164,7 @@ Result<ServerConf> server_conf_from_dump(const PgDump& dump, Report& report, std
     auto x = identifier(ids, r);
     if (!x.ok()) {
       if (x.error().code() == errc::unreadable) return x.error();
-      report.left(x.error().detail());  // another kind (X-Road's central services): nothing here refers to it
+      report.left(x.error().detail());  // another kind (a central service's): an error if anything refers to it
       continue;
     }
     t.identifiers.emplace(id, std::move(x).value());
@@ -288,6 +304,17 @@ Result<ServerConf> server_conf_from_dump(const PgDump& dump, Report& report, std
     s.disabled_notice = d->disabled_notice;
     conf.services.push_back(std::move(s));
   }
+  // The services of a client by service code (of every version), for endpoints and rights.
+  std::map<std::pair<XRoadId, std::string>, std::vector<std::size_t>> by_code;
+  for (std::size_t i = 0; i < conf.services.size(); ++i) {
+    const XRoadId& sid = conf.services[i].id;
+    by_code[{sid.service_provider(), std::string(sid.service_code())}].push_back(i);
+  }
+  auto services_with = [&](const XRoadId& provider, const std::string& code) -> const std::vector<std::size_t>& {
+    static const std::vector<std::size_t> none;
+    auto it = by_code.find({provider, code});
+    return it == by_code.end() ? none : it->second;
+  };
   // An endpoint belongs to the REST services of its client with its service code; X-Road's
   // "**" is Roadside's "/**". (A WSDL service's one base endpoint is implicit here.)
   std::map<std::int64_t, std::pair<XRoadId, serverconf::Endpoint>> endpoint_rows;  // id → (client, endpoint+code)
@@ -305,9 +332,8 @@ Result<ServerConf> server_conf_from_dump(const PgDump& dump, Report& report, std
       return unreadable(endpoints.where(r) + ": method '" + e.method.substr(0, 20) + "' path '" + e.path.substr(0, 80) +
                         "' is not an endpoint");
     const std::string code = endpoints.text(r, "servicecode");
-    for (auto& s : conf.services) {
-      if (s.type != serverconf::ServiceType::wsdl && s.id.service_provider() == client && s.id.service_code() == code)
-        s.endpoints.push_back(e);
+    for (std::size_t i : services_with(client, code)) {
+      if (conf.services[i].type != serverconf::ServiceType::wsdl) conf.services[i].endpoints.push_back(e);
     }
     endpoint_rows.emplace(id, std::make_pair(client, e));
     endpoint_codes.emplace(id, code);
@@ -325,8 +351,8 @@ Result<ServerConf> server_conf_from_dump(const PgDump& dump, Report& report, std
     const XRoadId& provider = e->second.first;
     const std::string& code = endpoint_codes.at(endpoint_id);
     bool any = false;
-    for (const auto& s : conf.services) {
-      if (s.id.service_provider() != provider || s.id.service_code() != code) continue;
+    for (std::size_t i : services_with(provider, code)) {
+      const serverconf::Service& s = conf.services[i];
       serverconf::Endpoint pattern;
       if (s.type != serverconf::ServiceType::wsdl) {
         pattern.method = e->second.second.method;

@@ -83,6 +83,13 @@ Result<XRoadFiles> read_backup(const fs::path& file, const backup::GpgOptions& g
   Result<XRoadFiles> files = Error(errc::not_xroad, "");
   bool checked = false;
   if (backup::looks_like_tar(head)) {
+    if (!gpg.home.empty())
+      return Error(errc::unreadable, file.string() +
+                                         " is a plain tar, not a gpg message: its signature cannot be "
+                                         "checked with " +
+                                         gpg.home.string() +
+                                         " (leave --gpg-home out to "
+                                         "import it unchecked)");
     auto bytes = read_file_limited(file, limits.max_dump + (std::uintmax_t{64} << 20));
     if (!bytes.ok()) return bytes.error();
     files = read_backup_tar(*bytes, limits);

@@ -36,8 +36,9 @@ struct ReadLimits {
   std::size_t max_dump = 512u << 20;  // the database dump
 };
 
-// A backup file: gpg's message (unwrapped with `gpg`) or a tar. errc::not_xroad when its label
-// is not a Security Server backup's.
+// A backup file: gpg's message (unwrapped with `gpg`; with a keyring its signature must be good)
+// or a tar (refused with a keyring: nothing could be checked). errc::not_xroad when its label is
+// not a Security Server backup's.
 Result<XRoadFiles> read_backup(const std::filesystem::path& file, const backup::GpgOptions& gpg,
                                const ReadLimits& limits = {});
 // A tar archive's bytes (what read_backup reads after gpg).

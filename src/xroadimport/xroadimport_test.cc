@@ -167,6 +167,60 @@ TEST(ServerconfDump, EveryCutOfARealDumpIsAnError) {
   }
 }
 
+// The smallest serverconf database: the owner, a client, and `extra` identifiers.
+backup::PgDump minimal_dump(std::vector<backup::PgRow> extra_identifiers = {}, std::string title = "ok") {
+  const std::vector<std::string> id_columns = {"id",          "discriminator", "type",          "xroadinstance",
+                                               "memberclass", "membercode",    "subsystemcode", "serviceversion",
+                                               "servicecode", "groupcode",     "servercode"};
+  backup::PgTable identifiers{"serverconf", "identifier", id_columns, {}};
+  identifiers.rows.push_back({"1", "C", "MEMBER", "DEV", "COM", "1234", {}, {}, {}, {}, {}});
+  for (auto& r : extra_identifiers) identifiers.rows.push_back(std::move(r));
+  backup::PgTable clients{"serverconf",
+                          "client",
+                          {"id", "conf_id", "identifier", "clientstatus", "isauthentication"},
+                          {{"11", "10", "1", "registered", "NOSSL"}}};
+  backup::PgTable server{"serverconf", "serverconf", {"id", "servercode", "owner"}, {{"10", "SS0", "11"}}};
+  backup::PgTable descriptions{"serverconf",
+                               "servicedescription",
+                               {"id", "client_id", "url", "disabled", "disablednotice", "refresheddate", "type"},
+                               {{"20", "11", "http://x/", "f", {}, {}, "REST"}}};
+  backup::PgTable services{
+      "serverconf",
+      "service",
+      {"id", "servicedescription_id", "servicecode", "serviceversion", "title", "url", "sslauthentication", "timeout"},
+      {{"21", "20", "echo", {}, title, "http://x/", {}, "60"}}};
+  backup::PgDump d;
+  d.tables = {identifiers, clients, server, descriptions, services};
+  return d;
+}
+
+TEST(ServerconfDump, KindsItDoesNotReadArePassedOverAndNonUtf8IsRefused) {
+  Report report;
+  auto conf =
+      server_conf_from_dump(minimal_dump({{"2", "CS", "CENTRALSERVICE", "DEV", {}, {}, {}, {}, "x", {}, {}}}), report);
+  ASSERT_TRUE(conf.ok()) << conf.error().to_string();
+  EXPECT_EQ(conf->services.size(), 1u);
+  std::string left;
+  for (const auto& l : report.not_imported) left += l + "\n";
+  EXPECT_NE(left.find("an identifier of kind 'CS'"), std::string::npos) << left;
+
+  // A known kind with parts X-Road would not write is the dump's error.
+  Report r2;
+  auto bad_member =
+      server_conf_from_dump(minimal_dump({{"2", "C", "MEMBER", "DEV", "COM", {}, {}, {}, {}, {}, {}}}), r2);
+  ASSERT_FALSE(bad_member.ok());
+  EXPECT_EQ(bad_member.error().code(), errc::unreadable);
+
+  // A title COPY's escapes made of a byte that is not UTF-8: refused before anything is stored
+  // (the configuration's JSON could not hold it).
+  Report r3;
+  auto latin1 = server_conf_from_dump(minimal_dump({}, "caf\xe9"), r3);
+  ASSERT_FALSE(latin1.ok());
+  EXPECT_EQ(latin1.error().code(), errc::unreadable);
+  EXPECT_NE(latin1.error().detail().find("service row 1 holds text that is not UTF-8"), std::string::npos)
+      << latin1.error().detail();
+}
+
 TEST(ServerconfDump, NotAServerconfDatabase) {
   backup::PgDump empty;
   Report report;

@@ -166,6 +166,11 @@ class ImportXRoad(unittest.TestCase):
         self.assertEqual(changed.returncode, 1, changed.stdout + changed.stderr)
         self.assertFalse(os.path.exists(os.path.join(self.dir, "anchor.xml")))
 
+        # A keyring given, the plain tar is refused: nothing in it could be checked.
+        plain = self.import_xroad(os.path.join(self.dir, "backup.tar"), "--gpg-home", gpghome)
+        self.assertEqual(plain.returncode, 1, plain.stdout + plain.stderr)
+        self.assertIn("is a plain tar, not a gpg message", plain.stderr)
+
         imported = self.import_xroad(backup, "--gpg-home", gpghome)
         self.assertEqual(imported.returncode, 0, imported.stdout + imported.stderr)
         out = imported.stdout
