@@ -26,7 +26,7 @@ std::vector<std::string> words(const std::string& text) {
 
 Result<BackupServiceOptions> BackupServiceOptions::from(const config::Config& c) {
   BackupServiceOptions o;
-  const std::string dir = c.str("backup.dir");
+  const std::string& dir = c.str("backup.dir");
   o.backups.dir = dir.empty() ? std::filesystem::path(c.str("data_dir")) / "backups" : std::filesystem::path(dir);
   o.backups.encrypt_to = words(c.str("backup.encrypt_to"));
   o.backups.gpg.home = c.str("backup.gpg_home");
@@ -34,7 +34,7 @@ Result<BackupServiceOptions> BackupServiceOptions::from(const config::Config& c)
   if (!o.backups.encrypt_to.empty() && o.backups.gpg.home.empty())
     return Error(make_error_code(config::errc::invalid_value),
                  "backup.encrypt_to needs backup.gpg_home, the keyring with the recipients' public keys");
-  if (const std::string cron = c.str("backup.cron"); !cron.empty()) {
+  if (const std::string& cron = c.str("backup.cron"); !cron.empty()) {
     auto schedule = messagelog::CronSchedule::parse(cron);
     if (!schedule.ok())
       return Error(make_error_code(config::errc::invalid_value), "backup.cron: " + schedule.error().detail());

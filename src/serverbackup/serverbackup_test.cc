@@ -14,6 +14,7 @@
 #include "crypto/encoding.h"
 #include "serverbackup/backups.h"
 #include "signer/token.h"
+#include "support/openssl_tools.h"
 #include "support/test_databases.h"
 #include "support/test_support.h"
 
@@ -253,6 +254,41 @@ TEST_F(Backups, RestoreReplacesAndRefusesAnotherServersWithoutForce) {
   EXPECT_EQ(*store_->get_setting("internal_tls.pem"), "the other server's");  // nothing changed
   EXPECT_TRUE(restore_backup(*store_, *verified, {other, true}).ok());
   EXPECT_EQ(to_jsonl(dump_of(*store_)), before);
+}
+
+// With backup.encrypt_to, a backup is a gpg message for those keys: it verifies with a keyring
+// that holds a secret key for it, not without one, and a changed byte in it is refused.
+TEST_F(Backups, EncryptedForAGpgKey) {
+  const fs::path home = dir_ / "gpghome";
+  fs::create_directories(home);
+  fs::permissions(home, fs::perms::owner_all);
+  std::string out;
+  ASSERT_EQ(roadside::testing::run_command("gpg --batch --homedir " + home.string() +
+                                               " --passphrase '' --quick-gen-key 'Backups <backups@example.org>' "
+                                               "future-default default never 2>&1",
+                                           &out),
+            0)
+      << out;
+  BackupOptions encrypted = options_;
+  encrypted.encrypt_to = {"backups@example.org"};
+  encrypted.gpg.home = home;
+  auto made = create_backup(*store_, id_.signer(), encrypted, "conf_backup_20261206-110000.tar.gpg");
+  ASSERT_TRUE(made.ok()) << made.error().to_string();
+  EXPECT_NE(roadside::testing::read_file(*made).substr(0, 512).find("roadside_backup_1"), 0u);
+  auto opened = verify_backup(*made, {nullptr, {id_.cert}, ""}, encrypted.gpg);
+  ASSERT_TRUE(opened.ok()) << opened.error().to_string();
+  EXPECT_EQ(opened->backup.manifest.server, id_.server);
+  auto no_keyring = verify_backup(*made, {nullptr, {id_.cert}, ""}, {});
+  ASSERT_FALSE(no_keyring.ok());
+  EXPECT_EQ(no_keyring.error().code(), errc::not_restorable);
+  std::string bytes = roadside::testing::read_file(*made);
+  bytes[bytes.size() / 2] ^= 1;
+  roadside::testing::write_file(dir_ / "changed.tar.gpg", bytes);
+  EXPECT_FALSE(verify_backup(dir_ / "changed.tar.gpg", {nullptr, {id_.cert}, ""}, encrypted.gpg).ok());
+  // An unknown recipient fails the backup, and no file is left.
+  encrypted.encrypt_to = {"nobody@example.org"};
+  EXPECT_FALSE(create_backup(*store_, id_.signer(), encrypted, "conf_backup_20261206-120000.tar.gpg").ok());
+  EXPECT_FALSE(fs::exists(options_.dir / "conf_backup_20261206-120000.tar.gpg"));
 }
 
 TEST_F(Backups, NamesListingAndPruning) {

@@ -61,6 +61,7 @@ std::optional<std::string> xroad_dump(const TempDir& dir, const std::string& pg_
   return read_file(out);
 }
 
+// NOLINTBEGIN(bugprone-macro-parentheses): `var` names the variable declared
 #define NEED_DUMP(var, dir, flags)                                                     \
   auto var##_opt = xroad_dump(dir, flags);                                             \
   if (!var##_opt) {                                                                    \
@@ -68,6 +69,7 @@ std::optional<std::string> xroad_dump(const TempDir& dir, const std::string& pg_
     GTEST_SKIP() << "no PostgreSQL test server (run through ctest, which starts one)"; \
   }                                                                                    \
   const std::string& var = *var##_opt
+// NOLINTEND(bugprone-macro-parentheses)
 
 XRoadId id(std::string_view text) {
   return *XRoadId::parse(text);
