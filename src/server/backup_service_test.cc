@@ -1,5 +1,6 @@
 #include "server/backup_service.h"
 
+#include <atomic>
 #include <thread>
 
 #include <boost/asio/co_spawn.hpp>
@@ -33,7 +34,7 @@ class FakeKeys final : public signer::KeySource {
     if (!active) return Error(make_error_code(signer::errc::token_not_active), "logged out");
     return std::shared_ptr<const signer::OpenKey>(auth_);
   }
-  bool active = true;
+  std::atomic<bool> active{true};  // (read on the service's thread)
 
  private:
   std::shared_ptr<signer::OpenKey> auth_;
