@@ -17,6 +17,11 @@ Error io_error(std::string detail) {
   return Error(make_error_code(base::errc::io_error), std::move(detail));
 }
 
+// What the message or the keyring makes impossible (not gpg's running): std::errc::bad_message.
+Error unreadable(std::string detail) {
+  return Error(std::make_error_code(std::errc::bad_message), std::move(detail));
+}
+
 // A keyring folder of its own (0700) for gpg's run without the caller's, removed after it.
 class ScratchHome {
  public:
@@ -105,14 +110,15 @@ Result<Unwrapped> gpg_unwrap(const fs::path& file, const GpgOptions& options) {
   if (out.stdout_cut)
     return io_error(file.string() + ": its content is larger than " + std::to_string(options.max_bytes) + " bytes");
   if (status(out.err, "DECRYPTION_FAILED").first > 0 || status(out.err, "NO_SECKEY").first > 0)
-    return io_error(file.string() + " is encrypted and the key to open it is not at hand" +
-                    (scratch ? std::string(": give the keyring that holds it (X-Road's /etc/xroad/gpghome), or the tar "
-                                           "that gpg --decrypt makes of it")
-                             : ": " + words_of(out.err)));
+    return unreadable(file.string() + " is encrypted and the key to open it is not at hand" +
+                      (scratch
+                           ? std::string(": give the keyring that holds it (X-Road's /etc/xroad/gpghome), or the tar "
+                                         "that gpg --decrypt makes of it")
+                           : ": " + words_of(out.err)));
   if (!checked) {
     if (out.status != 0)
-      return io_error("gpg could not read " + file.string() + " (exit " + std::to_string(out.status) +
-                      "): " + words_of(out.err));
+      return unreadable("gpg could not read " + file.string() + " (exit " + std::to_string(out.status) +
+                        "): " + words_of(out.err));
     return Unwrapped{std::move(out.out), std::nullopt};
   }
   // With a keyring, only a good signature of one of its keys gives the content (gpg ends

@@ -35,8 +35,9 @@ struct Unwrapped {
 // The content of the OpenPGP message in `file`. With options.home the signature must be good
 // (gpg's GOODSIG and VALIDSIG, exit 0), else std::errc::permission_denied says why (an unknown
 // or bad signature, a message that does not read); without it the signature is not checked.
-// base::errc::io_error when gpg is missing, or fails without a keyring (its words in the
-// detail), and for an encrypted message whose key is not at hand.
+// std::errc::bad_message when gpg cannot read the message without a keyring, or an encrypted
+// one's key is not at hand (gpg's words in the detail); base::errc::io_error when gpg cannot be
+// run or does not end in time.
 Result<Unwrapped> gpg_unwrap(const std::filesystem::path& file, const GpgOptions& options);
 
 // `content` encrypted with gpg for every one of `recipients` (key ids, fingerprints or user ids

@@ -7,6 +7,7 @@
 
 #include "base/files.h"
 #include "base/log.h"
+#include "base/utf8.h"
 #include "server/database.h"
 #include "server/proxies.h"
 #include "serverconf/revisions.h"
@@ -60,6 +61,8 @@ Result<std::string> occupied(storage::Store& store, signer::SoftToken& token) {
 
 int import_xroad(const config::Config& config, const ImportXRoadOptions& options) {
   // Read and check everything before anything is stored.
+  if (!is_utf8(options.source.string()))
+    return fail("the source's path is not UTF-8 (the configuration's history names it): rename it");
   std::error_code ec;
   auto files = fs::is_directory(options.source, ec)
                    ? xroadimport::read_folder(options.source, options.db_dump)

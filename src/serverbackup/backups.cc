@@ -142,8 +142,14 @@ Result<VerifiedBackup> verify_backup(const fs::path& file, const Trust& trust, c
                    file.string() + " is encrypted: backup.gpg_home must name the keyring that opens it");
     backup::GpgOptions decrypt = gpg;
     decrypt.check_signature = false;  // signed inside
-    ROADSIDE_TRY(auto unwrapped, backup::gpg_unwrap(file, decrypt));
-    bytes = std::move(unwrapped.content);
+    auto unwrapped = backup::gpg_unwrap(file, decrypt);
+    if (!unwrapped.ok()) {
+      // A message gpg cannot open is the file's fault (or the keyring's); gpg not running is not.
+      if (unwrapped.error().code() == std::make_error_code(std::errc::bad_message))
+        return Error(errc::malformed, unwrapped.error().detail());
+      return unwrapped.error();
+    }
+    bytes = std::move(unwrapped->content);
   } else {
     ROADSIDE_TRY(bytes, read_file_limited(file, std::uintmax_t{1} << 31));
   }

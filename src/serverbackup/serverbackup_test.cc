@@ -284,7 +284,9 @@ TEST_F(Backups, EncryptedForAGpgKey) {
   std::string bytes = roadside::testing::read_file(*made);
   bytes[bytes.size() / 2] ^= 1;
   roadside::testing::write_file(dir_ / "changed.tar.gpg", bytes);
-  EXPECT_FALSE(verify_backup(dir_ / "changed.tar.gpg", {nullptr, {id_.cert}, ""}, encrypted.gpg).ok());
+  auto changed = verify_backup(dir_ / "changed.tar.gpg", {nullptr, {id_.cert}, ""}, encrypted.gpg);
+  ASSERT_FALSE(changed.ok());
+  EXPECT_EQ(changed.error().code(), errc::malformed);  // the file's fault, not the server's
   // An unknown recipient fails the backup, and no file is left.
   encrypted.encrypt_to = {"nobody@example.org"};
   EXPECT_FALSE(create_backup(*store_, id_.signer(), encrypted, "conf_backup_20261206-120000.tar.gpg").ok());

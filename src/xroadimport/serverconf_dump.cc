@@ -137,11 +137,11 @@ std::optional<serverconf::ClientStatus> client_status(std::string_view s) {
 struct Tables {
   std::map<std::int64_t, XRoadId> identifiers;
   std::map<std::int64_t, XRoadId> clients;  // client.id → the client's identifier
-  std::map<std::int64_t, serverconf::DescriptionType> description_types;
-  std::map<std::int64_t, XRoadId> description_clients;
+  std::map<std::int64_t, std::size_t> descriptions;  // servicedescription.id → conf.descriptions
 };
 
 constexpr std::chrono::seconds kMinTimeout{1}, kMaxTimeout{3600};
+constexpr std::size_t kMaxBuilt = 500'000;  // endpoints and access rights in all
 
 }  // namespace
 
@@ -188,6 +188,7 @@ Result<ServerConf> server_conf_from_dump(const PgDump& dump, Report& report, std
 
   // Clients, with their information systems' certificates.
   std::map<std::int64_t, std::size_t> client_index;  // client.id → conf.clients
+  std::set<XRoadId> client_ids;
   for (std::size_t r = 0; r < clients.size(); ++r) {
     ROADSIDE_TRY(std::int64_t id, clients.id(r, "id"));
     ROADSIDE_TRY(XRoadId client, id_of(clients, r, "identifier"));
@@ -208,7 +209,9 @@ Result<ServerConf> server_conf_from_dump(const PgDump& dump, Report& report, std
       report.left("the status '" + status.substr(0, 40) + "' of client " + client.to_string() +
                   " is not X-Road's: it is SAVED here, and the global configuration moves it");
     }
-    client_index.emplace(id, conf.clients.size());
+    if (!client_ids.insert(client).second || !client_index.emplace(id, conf.clients.size()).second)
+      return unreadable(clients.where(r) + ": " + client.to_string() + " (id " + std::to_string(id) +
+                        ") is there twice");
     t.clients.emplace(id, client);
     conf.clients.push_back(std::move(c));
   }
@@ -265,14 +268,17 @@ Result<ServerConf> server_conf_from_dump(const PgDump& dump, Report& report, std
     d.disabled = is_true(descriptions.get(r, "disabled"));
     d.disabled_notice = descriptions.text(r, "disablednotice");
     d.refreshed_at = timestamp(descriptions.get(r, "refresheddate"));
-    t.description_types.emplace(id, d.type);
-    t.description_clients.emplace(id, d.client);
+    if (!t.descriptions.emplace(id, conf.descriptions.size()).second)
+      return unreadable(descriptions.where(r) + ": id " + std::to_string(id) + " is there twice");
     conf.descriptions.push_back(std::move(d));
   }
+  std::set<XRoadId> service_ids;
   for (std::size_t r = 0; r < services.size(); ++r) {
     ROADSIDE_TRY(std::int64_t description_id, services.id(r, "servicedescription_id"));
-    const auto* d = conf.description(description_id);
-    if (!d) return unreadable(services.where(r) + ": servicedescription_id is no service description");
+    const auto at = t.descriptions.find(description_id);
+    if (at == t.descriptions.end())
+      return unreadable(services.where(r) + ": servicedescription_id is no service description");
+    const serverconf::ServiceDescription* d = &conf.descriptions[at->second];
     const XRoadId& client = d->client;
     serverconf::Service s;
     ROADSIDE_TRY(
@@ -302,8 +308,13 @@ Result<ServerConf> server_conf_from_dump(const PgDump& dump, Report& report, std
     s.tls_authentication = !tls || is_true(tls);
     s.disabled = d->disabled;
     s.disabled_notice = d->disabled_notice;
+    if (!service_ids.insert(s.id).second)
+      return unreadable(services.where(r) + ": " + s.id.to_string() + " is there twice");
     conf.services.push_back(std::move(s));
   }
+  // Endpoints and rights each go to every version of a service code: their number is bounded
+  // as it is built, not only by the rows read.
+  std::size_t built = 0;
   // The services of a client by service code (of every version), for endpoints and rights.
   std::map<std::pair<XRoadId, std::string>, std::vector<std::size_t>> by_code;
   for (std::size_t i = 0; i < conf.services.size(); ++i) {
@@ -333,7 +344,10 @@ Result<ServerConf> server_conf_from_dump(const PgDump& dump, Report& report, std
                         "' is not an endpoint");
     const std::string code = endpoints.text(r, "servicecode");
     for (std::size_t i : services_with(client, code)) {
-      if (conf.services[i].type != serverconf::ServiceType::wsdl) conf.services[i].endpoints.push_back(e);
+      if (conf.services[i].type == serverconf::ServiceType::wsdl) continue;
+      if (++built > kMaxBuilt)
+        return unreadable("more than " + std::to_string(kMaxBuilt) + " endpoints and access rights");
+      conf.services[i].endpoints.push_back(e);
     }
     endpoint_rows.emplace(id, std::make_pair(client, e));
     endpoint_codes.emplace(id, code);
@@ -358,6 +372,8 @@ Result<ServerConf> server_conf_from_dump(const PgDump& dump, Report& report, std
         pattern.method = e->second.second.method;
         pattern.path = e->second.second.path;
       }
+      if (++built > kMaxBuilt)
+        return unreadable("more than " + std::to_string(kMaxBuilt) + " endpoints and access rights");
       conf.access.push_back({subject, s.id, pattern, timestamp(rights.get(r, "rightsgiven"))});
       any = true;
     }
@@ -405,7 +421,13 @@ Result<ServerConf> server_conf_from_dump(const PgDump& dump, Report& report, std
   std::sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   for (auto& [id, tsp] : ordered) conf.timestamping_services.push_back(std::move(tsp));
 
-  conf.assign_ids();
+  // (X-Road's ids are kept: the next one is above all of them. ServerConf::assign_ids would
+  // find nothing to do here, in time quadratic in the services.)
+  for (const auto& d : conf.descriptions) conf.last_id = std::max(conf.last_id, d.id);
+  for (const auto& g : conf.local_groups) conf.last_id = std::max(conf.last_id, g.id);
+  for (const auto& sv : conf.services) {
+    for (const auto& e : sv.endpoints) conf.last_id = std::max(conf.last_id, e.id);
+  }
   std::size_t rest_endpoints = 0;
   for (const auto& s : conf.services) rest_endpoints += s.endpoints.size();
   report.took("server configuration: owner " + conf.owner.to_string() + ", server code " + conf.server_code + "; " +

@@ -213,6 +213,16 @@ TEST(ServerconfDump, KindsItDoesNotReadArePassedOverAndNonUtf8IsRefused) {
   ASSERT_FALSE(bad_member.ok());
   EXPECT_EQ(bad_member.error().code(), errc::unreadable);
 
+  // The same service twice (which X-Road's database cannot hold) would multiply what is built.
+  Report r4;
+  backup::PgDump twice = minimal_dump();
+  for (auto& t : twice.tables) {
+    if (t.name == "service") t.rows.push_back({"22", "20", "echo", {}, "again", "http://x/", {}, "60"});
+  }
+  auto duplicate = server_conf_from_dump(twice, r4);
+  ASSERT_FALSE(duplicate.ok());
+  EXPECT_NE(duplicate.error().detail().find("is there twice"), std::string::npos) << duplicate.error().detail();
+
   // A title COPY's escapes made of a byte that is not UTF-8: refused before anything is stored
   // (the configuration's JSON could not hold it).
   Report r3;
