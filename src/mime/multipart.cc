@@ -149,7 +149,11 @@ Result<std::vector<Part>> parse_multipart(std::string_view body, std::string_vie
   }
   std::vector<Part> parts;
   while (true) {
-    if (body.substr(pos, 2) == "--") return parts;  // close delimiter
+    if (body.substr(pos, 2) == "--") {  // close delimiter
+      // (RFC 2046: a multipart entity has one body part at least.)
+      if (parts.empty()) return Error(make_error_code(errc::no_parts), "multipart body closes before its first part");
+      return parts;
+    }
     // The rest of the delimiter line (transport padding), then its line break.
     const std::size_t eol = body.find('\n', pos);
     if (eol == std::string_view::npos) {

@@ -56,6 +56,7 @@ struct Part {
 // Splits a multipart body at "--boundary" delimiters. Preamble and epilogue are ignored;
 // the close delimiter "--boundary--" is required, except that a body that ends right after a
 // delimiter line following at least one part ends there (as X-Road's MIME reader takes it).
+// At least one part: none at all is errc::no_parts, as a body without the boundary is.
 Result<std::vector<Part>> parse_multipart(std::string_view body, std::string_view boundary, std::size_t max_parts = 1000);
 
 }  // namespace roadside::mime

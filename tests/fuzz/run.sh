@@ -20,7 +20,9 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 
 # The corpus directory of each target and the longest input worth trying.
-corpus_of() { local t=${1%_fuzz}; [ "$t" = rest_path ] && t=rest; echo "tests/fuzz/corpus/$t"; }
+corpus_of() {
+  echo "tests/fuzz/corpus/$(sed -n "s/^roadside_fuzz_target($1 CORPUS \([a-z0-9_]*\).*/\1/p" tests/fuzz/CMakeLists.txt)"
+}
 max_len_of() {
   case $1 in
     identifiers_fuzz | rest_path_fuzz | ocsp_fuzz | timestamp_fuzz | subject_fuzz) echo 4096 ;;
