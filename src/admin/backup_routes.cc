@@ -149,12 +149,9 @@ void add_backup_routes(Api& api, ServerState& state) {
              r.audit = {{"backupFileName", std::get<fs::path>(file).string()}};
              serverbackup::Trust trust;
              trust.shared = state.shared();
-             if (auto contents = state.token.contents(); contents.ok()) {
-               for (const auto& key : *contents) {
-                 if (key.usage != signer::KeyUsage::authentication) continue;
-                 for (const auto& c : key.certs) trust.own_auth_certs.push_back(c.cert);
-               }
-             }
+             auto own = serverbackup::authentication_certificates(state.token);
+             if (!own.ok()) co_return internal_error(own.error());
+             trust.own_auth_certs = std::move(own).value();
              auto verified = serverbackup::verify_backup(std::get<fs::path>(file), trust, state.backups.gpg);
              if (!verified.ok()) co_return restore_error(verified.error(), r.param("filename"));
              auto restored = serverbackup::restore_backup(state.store, *verified, {state.server_id(), false});

@@ -1,11 +1,11 @@
 #include "backup/gpg.h"
 
-#include <cstdlib>
 #include <system_error>
 #include <utility>
 #include <vector>
 
 #include "base/errors.h"
+#include "base/files.h"
 #include "base/subprocess.h"
 
 namespace roadside::backup {
@@ -21,28 +21,6 @@ Error io_error(std::string detail) {
 Error unreadable(std::string detail) {
   return Error(std::make_error_code(std::errc::bad_message), std::move(detail));
 }
-
-// A keyring folder of its own (0700) for gpg's run without the caller's, removed after it.
-class ScratchHome {
- public:
-  static Result<ScratchHome> make() {
-    std::string pattern = (fs::temp_directory_path() / "roadside-gpg-XXXXXX").string();
-    if (!::mkdtemp(pattern.data()))
-      return io_error("cannot make a folder for gpg under " + fs::temp_directory_path().string());
-    return ScratchHome(pattern);
-  }
-  ScratchHome(ScratchHome&& o) noexcept : path_(std::exchange(o.path_, {})) {}
-  ScratchHome& operator=(ScratchHome&&) = delete;
-  ~ScratchHome() {
-    std::error_code ec;
-    if (!path_.empty()) fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  explicit ScratchHome(fs::path p) : path_(std::move(p)) {}
-  fs::path path_;
-};
 
 // gpg's stderr without its status lines, for an error's detail.
 std::string words_of(std::string_view err) {
@@ -91,9 +69,9 @@ std::pair<int, std::string> status(std::string_view err, std::string_view keywor
 }  // namespace
 
 Result<Unwrapped> gpg_unwrap(const fs::path& file, const GpgOptions& options) {
-  std::optional<ScratchHome> scratch;
+  std::optional<PrivateTempDir> scratch;  // a keyring of its own, without the caller's
   if (options.home.empty()) {
-    ROADSIDE_TRY(ScratchHome made, ScratchHome::make());
+    ROADSIDE_TRY(PrivateTempDir made, PrivateTempDir::make("roadside-gpg"));
     scratch.emplace(std::move(made));
   }
   ProcessSpec spec;

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -92,6 +93,21 @@ Status write_file_atomically(const std::filesystem::path& path, std::string_view
   const Fd d{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
   if (d.fd < 0 || ::fsync(d.fd) != 0) return io_error(dir, "flush the folder of", errno);
   return {};
+}
+
+Result<PrivateTempDir> PrivateTempDir::make(std::string_view prefix) {
+  std::error_code ec;
+  const std::filesystem::path base = std::filesystem::temp_directory_path(ec);
+  std::string pattern = ((ec ? std::filesystem::path("/tmp") : base) / (std::string(prefix) + "-XXXXXX")).string();
+  if (!::mkdtemp(pattern.data())) return io_error(pattern, "make the folder", errno);  // (mkdtemp makes it 0700)
+  return PrivateTempDir(pattern);
+}
+
+PrivateTempDir::PrivateTempDir(PrivateTempDir&& other) noexcept : path_(std::exchange(other.path_, {})) {}
+
+PrivateTempDir::~PrivateTempDir() {
+  std::error_code ec;
+  if (!path_.empty()) std::filesystem::remove_all(path_, ec);
 }
 
 }  // namespace roadside

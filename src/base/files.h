@@ -26,4 +26,22 @@ enum class FileMode { normal, secret };
 Status write_file_atomically(const std::filesystem::path& path, std::string_view bytes,
                              FileMode mode = FileMode::normal);
 
+// A folder only this user can read (0700), made under the system's temporary folder for what
+// a helper program or a file-based API must find on disk for a moment (a keyring, key files),
+// and removed with everything in it when this goes. base::errc::io_error when it cannot be made.
+class PrivateTempDir {
+ public:
+  static Result<PrivateTempDir> make(std::string_view prefix);
+  PrivateTempDir(PrivateTempDir&& other) noexcept;
+  PrivateTempDir& operator=(PrivateTempDir&&) = delete;
+  PrivateTempDir(const PrivateTempDir&) = delete;
+  PrivateTempDir& operator=(const PrivateTempDir&) = delete;
+  ~PrivateTempDir();
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  explicit PrivateTempDir(std::filesystem::path path) : path_(std::move(path)) {}
+  std::filesystem::path path_;
+};
+
 }  // namespace roadside

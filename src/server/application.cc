@@ -304,7 +304,6 @@ int apply_server_conf(const config::Config& config, const std::string& file) {
   auto conf = serverconf::ServerConf::parse_yaml(*text);
   if (!conf.ok()) return fail(file + ": " + conf.error().detail() + "\n" + conf.error().fault_code());
   const DatabaseOptions options = DatabaseOptions::from(config);
-  if (auto st = prepare_data_dir(options.data_dir); !st.ok()) return fail(st.error().detail());
   if (options.secondary()) {
     std::fprintf(stderr,
                  "roadside: this node is a secondary (node.role): its configuration comes from the primary; "
@@ -312,10 +311,9 @@ int apply_server_conf(const config::Config& config, const std::string& file) {
                  file.c_str());
     return 3;
   }
-  auto conn = open_database(options);
-  if (!conn.ok()) return fail(conn.error().detail());
-  storage::Store store(std::move(conn).value());
-  if (auto schema = store.migrate(); !schema.ok()) return fail(schema.error().detail());
+  auto opened = open_store(options);
+  if (!opened.ok()) return fail(opened.error().detail());
+  storage::Store& store = **opened;
   auto applied = serverconf::apply(store, *conf, file);
   if (!applied.ok()) return fail(applied.error().detail());
   if (applied->second) {

@@ -33,44 +33,36 @@ fs::path backup_file(const BackupServiceOptions& options, const fs::path& given)
   return options.backups.dir / given;
 }
 
+// The global configuration this server has cached or, on a host without one, downloads once
+// with its anchor; null when there is none. An anchor that cannot be read is an error.
+Result<std::shared_ptr<const globalconf::SharedParameters>> shared_parameters(const config::Config& config) {
+  boost::asio::io_context io;
+  metrics::Registry metrics;
+  Readiness readiness;
+  GlobalconfService globalconf(io, GlobalconfOptions::from(config), metrics, readiness);
+  ROADSIDE_TRY_STATUS(globalconf.open_cached());
+  if (!globalconf.shared() && !config.str("globalconf.anchor").empty()) {
+    if (auto st = globalconf.download_once(); !st.ok())
+      log::warn("global configuration could not be downloaded to check the backup's signer",
+                {{"error", st.error().detail()}});
+  }
+  return globalconf.shared();  // (shared: it outlives the service)
+}
+
 // What is at hand to vouch for a backup's signer, with the database that is opened for it.
 struct Context {
   BackupServiceOptions options;
   std::unique_ptr<storage::Store> store;
   serverbackup::Trust trust;
-  std::unique_ptr<boost::asio::io_context> io;
-  std::unique_ptr<metrics::Registry> metrics;
-  std::unique_ptr<Readiness> readiness;
-  std::unique_ptr<GlobalconfService> globalconf;
 };
 
 Result<Context> open_context(const config::Config& config, const std::string& trusted_signer) {
   Context c;
   ROADSIDE_TRY(c.options, BackupServiceOptions::from(config));
-  const DatabaseOptions db = DatabaseOptions::from(config);
-  ROADSIDE_TRY_STATUS(prepare_data_dir(db.data_dir));
-  ROADSIDE_TRY(auto conn, open_database(db));
-  c.store = std::make_unique<storage::Store>(std::move(conn));
-  ROADSIDE_TRY(auto schema, c.store->migrate());
-  (void)schema;
-  signer::SoftToken token(*c.store);
-  ROADSIDE_TRY(auto contents, token.contents());
-  for (const auto& key : contents) {
-    if (key.usage != signer::KeyUsage::authentication) continue;
-    for (const auto& cert : key.certs) c.trust.own_auth_certs.push_back(cert.cert);
-  }
+  ROADSIDE_TRY(c.store, open_store(DatabaseOptions::from(config)));
+  ROADSIDE_TRY(c.trust.own_auth_certs, serverbackup::authentication_certificates(signer::SoftToken(*c.store)));
   c.trust.trusted_signer = trusted_signer;
-  c.io = std::make_unique<boost::asio::io_context>();
-  c.metrics = std::make_unique<metrics::Registry>();
-  c.readiness = std::make_unique<Readiness>();
-  c.globalconf = std::make_unique<GlobalconfService>(*c.io, GlobalconfOptions::from(config), *c.metrics, *c.readiness);
-  ROADSIDE_TRY_STATUS(c.globalconf->open_cached());
-  if (!c.globalconf->shared() && !config.str("globalconf.anchor").empty()) {
-    if (auto st = c.globalconf->download_once(); !st.ok())
-      log::warn("global configuration could not be downloaded to check the backup's signer",
-                {{"error", st.error().detail()}});
-  }
-  c.trust.shared = c.globalconf->shared();
+  ROADSIDE_TRY(c.trust.shared, shared_parameters(config));
   return c;
 }
 

@@ -84,6 +84,14 @@ DatabaseOptions DatabaseOptions::from(const config::Config& c) {
   return o;
 }
 
+Result<std::unique_ptr<storage::Store>> open_store(const DatabaseOptions& options) {
+  ROADSIDE_TRY_STATUS(prepare_data_dir(options.data_dir));
+  ROADSIDE_TRY(auto conn, open_database(options));
+  auto store = std::make_unique<storage::Store>(std::move(conn));
+  ROADSIDE_TRY_STATUS(store->migrate());
+  return store;
+}
+
 Status prepare_data_dir(const fs::path& dir) {
   std::error_code ec;
   if (!fs::exists(dir, ec)) {

@@ -34,6 +34,9 @@ struct DatabaseOptions {
 Status prepare_data_dir(const std::filesystem::path& dir);
 // A connection to the configured database.
 Result<std::unique_ptr<storage::Connection>> open_database(const DatabaseOptions& options);
+// What a command without a running server works on: the data directory prepared, the database
+// opened and migrated.
+Result<std::unique_ptr<storage::Store>> open_store(const DatabaseOptions& options);
 
 class Database final : public Component {
  public:

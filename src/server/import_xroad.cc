@@ -1,9 +1,6 @@
 #include "server/import_xroad.h"
 
 #include <cstdio>
-#include <cstdlib>
-
-#include <sys/stat.h>
 
 #include "base/files.h"
 #include "base/log.h"
@@ -24,26 +21,6 @@ int fail(const std::string& why) {
   std::fprintf(stderr, "roadside: import-xroad: %s\n", why.c_str());
   return 1;
 }
-
-// A folder only this user can read, for the token's files while they are imported; removed
-// with what is in it.
-class PrivateFolder {
- public:
-  PrivateFolder() {
-    std::string pattern = (fs::temp_directory_path() / "roadside-import-XXXXXX").string();
-    if (::mkdtemp(pattern.data())) path_ = pattern;
-  }
-  PrivateFolder(const PrivateFolder&) = delete;
-  PrivateFolder& operator=(const PrivateFolder&) = delete;
-  ~PrivateFolder() {
-    std::error_code ec;
-    if (!path_.empty()) fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 // Why the target cannot take the import, or "" when it has nothing yet.
 Result<std::string> occupied(storage::Store& store, signer::SoftToken& token) {
@@ -94,11 +71,9 @@ int import_xroad(const config::Config& config, const ImportXRoadOptions& options
     if (!present.ok() || *present != t.anchor_xml)
       return fail(anchor_path.string() + " holds another configuration anchor: import into a server that has none");
   }
-  if (auto st = prepare_data_dir(db.data_dir); !st.ok()) return fail(st.error().detail());
-  auto conn = open_database(db);
-  if (!conn.ok()) return fail(conn.error().detail());
-  storage::Store store(std::move(conn).value());
-  if (auto schema = store.migrate(); !schema.ok()) return fail(schema.error().detail());
+  auto opened = open_store(db);
+  if (!opened.ok()) return fail(opened.error().detail());
+  storage::Store& store = **opened;
   signer::SoftToken token(store);
   auto busy = occupied(store, token);
   if (!busy.ok()) return fail(busy.error().detail());
@@ -109,13 +84,13 @@ int import_xroad(const config::Config& config, const ImportXRoadOptions& options
 
   // The token's files go through a private folder for SoftToken::import_folder.
   {
-    PrivateFolder folder;
-    if (folder.path().empty()) return fail("cannot make a private folder under " + fs::temp_directory_path().string());
+    auto folder = PrivateTempDir::make("roadside-import");
+    if (!folder.ok()) return fail(folder.error().detail());
     for (const auto& [name, bytes] : t.token_files) {
-      if (auto st = write_file_atomically(folder.path() / name, bytes, FileMode::secret); !st.ok())
+      if (auto st = write_file_atomically(folder->path() / name, bytes, FileMode::secret); !st.ok())
         return fail(st.error().detail());
     }
-    auto added = token.import_folder(folder.path(), pin);
+    auto added = token.import_folder(folder->path(), pin);
     if (!added.ok()) return fail("the token's keys: " + added.error().detail() + " (nothing else was stored)");
   }
   auto applied = serverconf::apply(store, t.conf, "import-xroad " + options.source.string());

@@ -29,10 +29,8 @@ bool no_server(const Error& e) {
 // Answers `line` on the database in this process.
 Result<admin::Response> in_process(const config::Config& config, const std::string& line) {
   const DatabaseOptions options = DatabaseOptions::from(config);
-  ROADSIDE_TRY_STATUS(prepare_data_dir(options.data_dir));
-  ROADSIDE_TRY(auto conn, open_database(options));
-  storage::Store store(std::move(conn));
-  ROADSIDE_TRY_STATUS(store.migrate());
+  ROADSIDE_TRY(auto opened, open_store(options));
+  storage::Store& store = *opened;
 
   asio::io_context io;
   metrics::Registry metrics;

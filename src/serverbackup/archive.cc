@@ -36,11 +36,6 @@ Error malformed(const std::string& what) {
   return Error(errc::malformed, "not an intact Roadside backup: " + what);
 }
 
-std::string server_text(const XRoadId& s) {
-  return std::string(s.instance()) + "/" + std::string(s.member_class()) + "/" + std::string(s.member_code()) + "/" +
-         std::string(s.server_code());
-}
-
 std::string manifest_json(const Manifest& m) {
   return json{{"format", "roadside-backup"},
               {"version", 1},
@@ -112,8 +107,9 @@ Result<std::string> assemble(const std::string& label, std::int64_t mtime, std::
 
 }  // namespace
 
+// (A server id's REST form is the INSTANCE/CLASS/CODE/SERVER of X-Road's labels.)
 std::string backup_label(const XRoadId& server) {
-  return std::string(kLabelPrefix) + server_text(server);
+  return std::string(kLabelPrefix) + to_rest_path(server).value_or("");
 }
 
 Result<std::string> write_backup(Manifest m, std::string_view database, const crypto::PrivateKey& key,

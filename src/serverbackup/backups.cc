@@ -29,11 +29,6 @@ std::string utc(std::chrono::system_clock::time_point at, const char* format) {
   return buf;
 }
 
-std::string upper(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
-
 Error io(const std::string& what) {
   return Error(make_error_code(base::errc::io_error), what);
 }
@@ -134,6 +129,16 @@ Result<int> prune_automatic(const fs::path& dir, std::chrono::hours keep, std::c
   return removed;
 }
 
+Result<std::vector<crypto::Certificate>> authentication_certificates(const signer::SoftToken& token) {
+  ROADSIDE_TRY(auto contents, token.contents());
+  std::vector<crypto::Certificate> out;
+  for (const auto& key : contents) {
+    if (key.usage != signer::KeyUsage::authentication) continue;
+    for (const auto& c : key.certs) out.push_back(c.cert);
+  }
+  return out;
+}
+
 Result<VerifiedBackup> verify_backup(const fs::path& file, const Trust& trust, const backup::GpgOptions& gpg) {
   std::string bytes;
   if (file.string().ends_with(kGpg)) {
@@ -176,7 +181,8 @@ Result<VerifiedBackup> verify_backup(const fs::path& file, const Trust& trust, c
         v.vouched_by = "its signer's certificate is this server's authentication certificate";
     }
   }
-  if (v.vouched_by.empty() && !trust.trusted_signer.empty() && upper(trust.trusted_signer) == hash)
+  if (v.vouched_by.empty() && !trust.trusted_signer.empty() &&
+      signer::normalized_cert_hash(trust.trusted_signer) == hash)
     v.vouched_by = "its signer's certificate is the one named (" + hash + ")";
   if (v.vouched_by.empty())
     return Error(errc::untrusted_signer,

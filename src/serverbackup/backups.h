@@ -91,6 +91,9 @@ struct Trust {
   std::string trusted_signer;  // an authentication certificate's hash the operator names (hex, any case); "" none
 };
 
+// The certificates of `token`'s authentication keys (what Trust::own_auth_certs takes).
+Result<std::vector<crypto::Certificate>> authentication_certificates(const signer::SoftToken& token);
+
 struct VerifiedBackup {
   OpenedBackup backup;
   std::string vouched_by;  // how the signer was found to be the server's, for the operator

@@ -28,6 +28,19 @@ Result<std::string> read(const fs::path& p) {
   return read_file_limited(p, 1 << 20);
 }
 
+// A key and its certificate, each in a PEM file.
+struct KeyAndCert {
+  crypto::PrivateKey key;
+  crypto::Certificate cert;
+};
+Result<KeyAndCert> read_pair(const fs::path& key_file, const fs::path& cert_file) {
+  ROADSIDE_TRY(std::string key_pem, read(key_file));
+  ROADSIDE_TRY(std::string cert_pem, read(cert_file));
+  ROADSIDE_TRY(crypto::PrivateKey key, crypto::PrivateKey::from_pem(key_pem));
+  ROADSIDE_TRY(crypto::Certificate cert, crypto::Certificate::from_pem(cert_pem));
+  return KeyAndCert{std::move(key), std::move(cert)};
+}
+
 Error refused(std::string detail) {
   return Error(make_error_code(base::errc::invalid_argument), std::move(detail));
 }
@@ -189,24 +202,13 @@ Result<std::unique_ptr<TestCa>> TestCa::store(const fs::path& dir, crypto::Priva
 Result<std::unique_ptr<TestCa>> TestCa::adopt(const fs::path& dir, const fs::path& from,
                                               std::string_view profile_class) {
   ROADSIDE_TRY(const trust::CertificateProfile* profile, trust::CertificateProfile::named(profile_class));
-  auto cert = [&](const char* f) -> Result<crypto::Certificate> {
-    ROADSIDE_TRY(std::string pem, read(from / f));
-    return crypto::Certificate::from_pem(pem);
-  };
-  auto key = [&](const char* f) -> Result<crypto::PrivateKey> {
-    ROADSIDE_TRY(std::string pem, read(from / f));
-    return crypto::PrivateKey::from_pem(pem);
-  };
-  ROADSIDE_TRY(crypto::PrivateKey ca_key, key("ca.key.pem"));
-  ROADSIDE_TRY(crypto::Certificate ca, cert("ca.cert.pem"));
-  ROADSIDE_TRY(crypto::PrivateKey ocsp_key, key("ocsp.key.pem"));
-  ROADSIDE_TRY(crypto::Certificate ocsp, cert("ocsp.cert.pem"));
-  ROADSIDE_TRY(crypto::PrivateKey tsa_key, key("tsa.key.pem"));
-  ROADSIDE_TRY(crypto::Certificate tsa, cert("tsa.cert.pem"));
-  if (!ca.matches_key(ca_key) || !ocsp.matches_key(ocsp_key) || !tsa.matches_key(tsa_key))
+  ROADSIDE_TRY(KeyAndCert ca, read_pair(from / "ca.key.pem", from / "ca.cert.pem"));
+  ROADSIDE_TRY(KeyAndCert ocsp, read_pair(from / "ocsp.key.pem", from / "ocsp.cert.pem"));
+  ROADSIDE_TRY(KeyAndCert tsa, read_pair(from / "tsa.key.pem", from / "tsa.cert.pem"));
+  if (!ca.cert.matches_key(ca.key) || !ocsp.cert.matches_key(ocsp.key) || !tsa.cert.matches_key(tsa.key))
     return io(from.string() + ": a certificate there is not for the key beside it");
-  return store(dir, std::move(ca_key), std::move(ca), std::move(ocsp_key), std::move(ocsp), std::move(tsa_key),
-               std::move(tsa), profile);
+  return store(dir, std::move(ca.key), std::move(ca.cert), std::move(ocsp.key), std::move(ocsp.cert),
+               std::move(tsa.key), std::move(tsa.cert), profile);
 }
 
 Result<std::unique_ptr<TestCa>> TestCa::create(const fs::path& dir, const std::string& name, bool ecdsa,
@@ -236,20 +238,9 @@ Result<std::unique_ptr<TestCa>> TestCa::create(const fs::path& dir, const std::s
 }
 
 Result<std::unique_ptr<TestCa>> TestCa::load(const fs::path& dir) {
-  auto cert = [&](const char* f) -> Result<crypto::Certificate> {
-    ROADSIDE_TRY(std::string pem, read(dir / f));
-    return crypto::Certificate::from_pem(pem);
-  };
-  auto key = [&](const char* f) -> Result<crypto::PrivateKey> {
-    ROADSIDE_TRY(std::string pem, read(dir / f));
-    return crypto::PrivateKey::from_pem(pem);
-  };
-  ROADSIDE_TRY(crypto::PrivateKey ca_key, key("ca.key"));
-  ROADSIDE_TRY(crypto::Certificate ca, cert("ca.pem"));
-  ROADSIDE_TRY(crypto::PrivateKey ocsp_key, key("ocsp.key"));
-  ROADSIDE_TRY(crypto::Certificate ocsp, cert("ocsp.pem"));
-  ROADSIDE_TRY(crypto::PrivateKey tsa_key, key("tsa.key"));
-  ROADSIDE_TRY(crypto::Certificate tsa, cert("tsa.pem"));
+  ROADSIDE_TRY(KeyAndCert ca, read_pair(dir / "ca.key", dir / "ca.pem"));
+  ROADSIDE_TRY(KeyAndCert ocsp, read_pair(dir / "ocsp.key", dir / "ocsp.pem"));
+  ROADSIDE_TRY(KeyAndCert tsa, read_pair(dir / "tsa.key", dir / "tsa.pem"));
   std::string profile_class(trust::kFiVrkProfile);  // CAs made before profiles were chosen
   if (fs::exists(dir / "profile")) {
     ROADSIDE_TRY(profile_class, read(dir / "profile"));
@@ -257,8 +248,8 @@ Result<std::unique_ptr<TestCa>> TestCa::load(const fs::path& dir) {
       profile_class.pop_back();
   }
   ROADSIDE_TRY(const trust::CertificateProfile* profile, trust::CertificateProfile::named(profile_class));
-  std::unique_ptr<TestCa> out(new TestCa(dir, std::move(ca_key), std::move(ca), std::move(ocsp_key), std::move(ocsp),
-                                         std::move(tsa_key), std::move(tsa), profile));
+  std::unique_ptr<TestCa> out(new TestCa(dir, std::move(ca.key), std::move(ca.cert), std::move(ocsp.key),
+                                         std::move(ocsp.cert), std::move(tsa.key), std::move(tsa.cert), profile));
   std::lock_guard lock(out->mu_);
   ROADSIDE_TRY_STATUS(out->refresh_issued());
   return out;

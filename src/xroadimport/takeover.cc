@@ -85,8 +85,7 @@ Result<Takeover> read_takeover(const XRoadFiles& files) {
   if (!dump.ok()) return Error(errc::unreadable, "the database dump: " + dump.error().detail());
   ROADSIDE_TRY(t.conf, server_conf_from_dump(*dump, report));
   t.server = t.conf.server_id();
-  const std::string server_text = std::string(t.server.instance()) + "/" + std::string(t.server.member_class()) + "/" +
-                                  std::string(t.server.member_code()) + "/" + std::string(t.server.server_code());
+  const std::string server_text = to_rest_path(t.server).value_or("");  // X-Road's labels' INSTANCE/CLASS/CODE/SERVER
   if (!files.label.empty()) {
     const auto labelled = server_of_label(files.label);
     if (!labelled || *labelled != server_text)

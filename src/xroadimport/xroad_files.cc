@@ -1,5 +1,6 @@
 #include "xroadimport/xroad_files.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -16,6 +17,11 @@ namespace fs = std::filesystem;
 constexpr std::string_view kEtc = "etc/xroad/";
 constexpr std::string_view kDump = "var/lib/xroad/dbdump.dat";
 constexpr std::string_view kLabelPrefix = "security_XROAD_7.1_";
+// The wanted files with fixed names (and, besides them, the software token's .p12 files).
+constexpr std::string_view kNamedFiles[] = {
+    "signer/keyconf.xml", "configuration-anchor.xml", "ssl/internal.p12", "ssl/internal.key", "ssl/internal.crt",
+    "autologin",          "signer/devices.ini",       "devices.ini",      "conf.d/local.ini"};
+constexpr std::string_view kTokenDir = "signer/softtoken/";
 
 Status add(XRoadFiles& files, const std::string& path, std::string bytes, const ReadLimits& limits) {
   if (files.etc.size() >= limits.max_files)
@@ -27,11 +33,7 @@ Status add(XRoadFiles& files, const std::string& path, std::string bytes, const 
 }  // namespace
 
 bool wanted_file(std::string_view p) {
-  if (p == "signer/keyconf.xml" || p == "configuration-anchor.xml" || p == "ssl/internal.p12" ||
-      p == "ssl/internal.key" || p == "ssl/internal.crt" || p == "autologin" || p == "signer/devices.ini" ||
-      p == "devices.ini" || p == "conf.d/local.ini")
-    return true;
-  constexpr std::string_view kTokenDir = "signer/softtoken/";
+  if (std::find(std::begin(kNamedFiles), std::end(kNamedFiles), p) != std::end(kNamedFiles)) return true;
   if (!p.starts_with(kTokenDir)) return false;
   const auto name = p.substr(kTokenDir.size());
   return name.ends_with(".p12") && name.find('/') == std::string_view::npos && name.size() > 4;
@@ -115,14 +117,13 @@ Result<XRoadFiles> read_folder(const fs::path& etc_xroad, const fs::path& db_dum
     if (!bytes.ok()) return Error(errc::unreadable, bytes.error().detail());
     return add(files, rel, std::move(bytes).value(), limits);
   };
-  for (const char* rel : {"signer/keyconf.xml", "configuration-anchor.xml", "ssl/internal.p12", "ssl/internal.key",
-                          "ssl/internal.crt", "autologin", "signer/devices.ini", "devices.ini", "conf.d/local.ini"}) {
-    if (fs::is_regular_file(etc_xroad / rel, ec)) ROADSIDE_TRY_STATUS(take(rel));
+  for (std::string_view rel : kNamedFiles) {
+    if (fs::is_regular_file(etc_xroad / rel, ec)) ROADSIDE_TRY_STATUS(take(std::string(rel)));
   }
-  const fs::path token = etc_xroad / "signer" / "softtoken";
+  const fs::path token = etc_xroad / kTokenDir;
   if (fs::is_directory(token, ec)) {
     for (const auto& entry : fs::directory_iterator(token, ec)) {
-      const std::string rel = "signer/softtoken/" + entry.path().filename().string();
+      const std::string rel = std::string(kTokenDir) + entry.path().filename().string();
       if (entry.is_regular_file(ec) && wanted_file(rel)) ROADSIDE_TRY_STATUS(take(rel));
     }
   }

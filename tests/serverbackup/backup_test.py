@@ -21,11 +21,9 @@ import subprocess
 import sys
 import tempfile
 import unittest
-import urllib.error
-import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
-from testbed_support import RunningTestbed, ServeProcess, readyz, wait_for  # noqa: E402
+from testbed_support import RunningTestbed, ServeProcess, readyz, rest_get, until_ok, wait_for  # noqa: E402
 
 ROADSIDE = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("ROADSIDE_BINARY", "")
 NOBODY = 65534
@@ -154,16 +152,7 @@ class BackupAndRestore(unittest.TestCase):
         self.assertTrue(wait_for(lambda: self.ready(self.ss1), 90, 1), self.server.output())
         client = self.ss1["client_http"]
 
-        def call():
-            req = urllib.request.Request(f"http://{client}/r1/DEV/COM/1002/SERVICE/echo/after-restore",
-                                         headers={"X-Road-Client": "DEV/COM/1001/CLIENT"})
-            try:
-                with urllib.request.urlopen(req, timeout=30) as r:
-                    return r.status, r.read().decode()
-            except urllib.error.HTTPError as e:
-                return e.code, e.read().decode()
-
-        answer = wait_for(lambda: (lambda a: a if a[0] == 200 else None)(call()), 60, 1) or call()
+        answer = until_ok(lambda: rest_get(client, "DEV/COM/1001/CLIENT", "DEV/COM/1002/SERVICE/echo/after-restore"))
         self.assertEqual(answer[0], 200, f"{answer}\n{self.server.output()[-3000:]}")
         self.assertEqual(json.loads(answer[1])["path"], "/echo/after-restore")
 

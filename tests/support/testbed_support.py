@@ -63,6 +63,22 @@ proxy:
 """)
 
 
+def rest_get(client_proxy, client, path):
+    """GET /r1/<path> through the client proxy at `client_proxy` (host:port) as `client`
+    (X-Road-Client, INSTANCE/CLASS/CODE[/SUBSYSTEM]): (status, body)."""
+    req = urllib.request.Request(f"http://{client_proxy}/r1/{path}", headers={"X-Road-Client": client})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def until_ok(send, timeout=60):
+    """`send()` again until it answers 200 or `timeout` seconds passed; its last answer."""
+    return wait_for(lambda: (lambda a: a if a[0] == 200 else None)(send()), timeout, 1) or send()
+
+
 class RunningTestbed:
     """A testbed instance in `folder`, made by `init_args` and run by `testbed up` until stop()."""
 

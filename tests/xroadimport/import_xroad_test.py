@@ -25,11 +25,10 @@ import subprocess
 import sys
 import tempfile
 import unittest
-import urllib.error
-import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
-from testbed_support import RunningTestbed, ServeProcess, free_port, readyz, wait_for, write_server_config  # noqa: E402
+from testbed_support import (RunningTestbed, ServeProcess, free_port, readyz, rest_get, until_ok, wait_for,  # noqa: E402
+                             write_server_config)
 
 ROADSIDE = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("ROADSIDE_BINARY", "")
 PG_INFO = sys.argv[2] if len(sys.argv) > 2 else os.environ.get("ROADSIDE_TEST_PG_INFO", "")
@@ -140,14 +139,6 @@ class ImportXRoad(unittest.TestCase):
             env["XROAD_TOKEN_PIN"] = pin
         return run(ROADSIDE, "import-xroad", *args, env=env, check=False)
 
-    def rest_call(self, client_port, client, path):
-        req = urllib.request.Request(f"http://127.0.0.1:{client_port}/r1/{path}", headers={"X-Road-Client": client})
-        try:
-            with urllib.request.urlopen(req, timeout=30) as r:
-                return r.status, r.read().decode()
-        except urllib.error.HTTPError as e:
-            return e.code, e.read().decode()
-
     def test_the_imported_server_is_the_java_server(self):
         backup, gpghome, internal_pem = self.build_backup()
 
@@ -195,14 +186,16 @@ class ImportXRoad(unittest.TestCase):
 
         # Its client calls ss2's service; ss1's client calls its service (the local group).
         ss1_client = int(self.contract["servers"][0]["client_http"].rsplit(":", 1)[1])
-        outgoing = lambda: self.rest_call(self.client_port, "DEV/COM/4321/TestClient", "DEV/COM/1002/SERVICE/echo/out")
-        incoming = lambda: self.rest_call(ss1_client, "DEV/COM/1001/CLIENT", "DEV/COM/1234/TestService/echo/in/x")
+        own = f"127.0.0.1:{self.client_port}"
+        ss1 = f"127.0.0.1:{ss1_client}"
+        outgoing = lambda: rest_get(own, "DEV/COM/4321/TestClient", "DEV/COM/1002/SERVICE/echo/out")
+        incoming = lambda: rest_get(ss1, "DEV/COM/1001/CLIENT", "DEV/COM/1234/TestService/echo/in/x")
         for name, send, path in (("outgoing", outgoing, "/echo/out"), ("incoming", incoming, "/echo/in/x")):
-            answer = wait_for(lambda: (lambda a: a if a[0] == 200 else None)(send()), 60, 1) or send()
+            answer = until_ok(send)
             self.assertEqual(answer[0], 200, f"{name}: {answer}\n{self.server.output()[-3000:]}")
             self.assertEqual(json.loads(answer[1])["path"], path)
         # The rights came along as they were: the local group's is to GET /in/** only.
-        refused = self.rest_call(ss1_client, "DEV/COM/1001/CLIENT", "DEV/COM/1234/TestService/echo/out")
+        refused = rest_get(ss1, "DEV/COM/1001/CLIENT", "DEV/COM/1234/TestService/echo/out")
         self.assertEqual(refused[0], 500, refused)  # (X-Road's status for a fault from the provider's side)
         self.assertEqual(json.loads(refused[1])["type"], "server.serverproxy.access_denied", refused)
 
