@@ -58,6 +58,16 @@ done
   && pass "the image runs as UID 10001" || fail "the image's user is not 10001:10001"
 podman image inspect --format '{{json .Config.Healthcheck}}' localhost/roadside:slim | grep -q healthcheck \
   && pass "the image has a HEALTHCHECK (roadside healthcheck)" || fail "the image has no HEALTHCHECK"
+# No secret in any layer: key stores, PIN files, PEM private keys, the repository's test secrets.
+for variant in slim full; do
+  podman save --format docker-archive -o "$W/image-$variant.tar" localhost/roadside:$variant > /dev/null 2>> "$W/podman.log"
+  if python3 tests/secrets/scan_image.py "$W/image-$variant.tar" > "$W/scan-$variant.txt" 2>&1; then
+    pass "no secret in the $variant image: $(tail -1 "$W/scan-$variant.txt")"
+  else
+    cat "$W/scan-$variant.txt"; fail "secrets in the $variant image's layers"
+  fi
+  rm -f "$W/image-$variant.tar"
+done
 
 # The Debian package from the same build stage, installed on a fresh Debian 12 (its
 # dependencies come from the mirror), and the systemd unit checked by systemd-analyze.
