@@ -21,6 +21,7 @@
 #include <openssl/ssl.h>
 #include <poll.h>
 
+#include "base/log.h"
 #include "net/errors.h"
 #include "net/tls_stream.h"
 
@@ -111,6 +112,7 @@ struct HttpClient::Conn {
   boost::beast::flat_buffer buffer;
   PeerChain chain;
   std::chrono::steady_clock::time_point last_used;
+  std::chrono::steady_clock::time_point judged;  // when check_server last passed the server
 };
 
 namespace {
@@ -338,6 +340,7 @@ asio::awaitable<Result<std::unique_ptr<HttpClient::Conn>>> HttpClient::connect(U
   if (tls_cfg.check_server) {
     const std::string why = tls_cfg.check_server(conn->chain, expected_peer.empty() ? url.host : expected_peer);
     if (!why.empty()) co_return Error(make_error_code(errc::tls_failed), "server " + where + " refused: " + why);
+    conn->judged = std::chrono::steady_clock::now();
   }
   co_return conn;
 }
@@ -396,7 +399,7 @@ asio::awaitable<Result<std::unique_ptr<HttpClient::Conn>>> HttpClient::acquire(c
     while (!idle.empty()) {
       auto c = std::move(idle.back());
       idle.pop_back();
-      if (still_open(*c)) {
+      if (still_open(*c) && still_trusted(*c, url, expected_peer)) {
         reused = true;
         co_return std::move(c);
       }
@@ -405,6 +408,20 @@ asio::awaitable<Result<std::unique_ptr<HttpClient::Conn>>> HttpClient::acquire(c
   }
   reused = false;
   co_return co_await connect(url, expected_peer);
+}
+
+bool HttpClient::still_trusted(Conn& conn, const Url& url, const std::string& expected_peer) const {
+  if (!conn.tls || !options_.tls || !options_.tls->check_server) return true;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - conn.judged < options_.recheck_server) return true;
+  const std::string why = options_.tls->check_server(conn.chain, expected_peer.empty() ? url.host : expected_peer);
+  if (!why.empty()) {
+    log::info("a pooled connection's server is trusted no more; the connection is closed",
+              {{"server", url.authority()}, {"reason", why}});
+    return false;
+  }
+  conn.judged = now;
+  return true;
 }
 
 void HttpClient::release(const std::string& key, std::unique_ptr<Conn> conn) {

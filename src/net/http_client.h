@@ -3,9 +3,10 @@
 // limits on the response head and body.
 //
 // A pooled connection is checked before use: one the server closed while it was idle is
-// dropped and a new one opened. A request is sent again only when it is safe (GET, HEAD,
-// OPTIONS) and its pooled connection closed before any of the response arrived; any other
-// request is never sent twice once a byte of it may have reached the server.
+// dropped and a new one opened, and so is a TLS one whose server no longer passes
+// check_server (judged again every ClientOptions::recheck_server). A request is sent again only when it is safe (GET,
+// HEAD, OPTIONS) and its pooled connection closed before any of the response arrived; any other request is never sent
+// twice once a byte of it may have reached the server.
 #pragma once
 
 #include <chrono>
@@ -41,6 +42,11 @@ struct ClientOptions {
   std::size_t max_idle_per_host = 256;          // more idle connections to one host are closed
   std::chrono::milliseconds idle_keep{30'000};  // pooled connections older than this are closed
   std::optional<TlsClientConfig> tls;           // for https URLs; default: verify with system CAs
+  // A pooled TLS connection whose server was judged (TlsClientConfig::check_server) longer ago
+  // than this is judged again before it is reused, and closed when it fails: a connection kept
+  // busy must not outlive the trust it was opened on (a certificate revoked, a server no longer
+  // registered). 0: before every reuse.
+  std::chrono::milliseconds recheck_server{5'000};
 };
 
 struct ClientResponse {
@@ -97,6 +103,8 @@ class HttpClient {
   asio::awaitable<Result<std::unique_ptr<Conn>>> acquire(const Url& url, const std::string& key, bool pooled, bool& reused,
                                                          const std::string& expected_peer = {});
   void release(const std::string& key, std::unique_ptr<Conn> conn);
+  // False when `conn` is TLS and its server, judged again (recheck_server), fails check_server.
+  bool still_trusted(Conn& conn, const Url& url, const std::string& expected_peer) const;
   // Moves the connections of `idle` kept longer than idle_keep to `stale`.
   void drop_stale(std::vector<std::unique_ptr<Conn>>& idle, std::vector<std::unique_ptr<Conn>>& stale) const
       REQUIRES(mu_);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <future>
 #include <map>
+#include <vector>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -302,16 +303,21 @@ class Session final : public SessionBase, public ServerExchange, public std::ena
   }
 
   // After refusing a request whose body was not read, closing at once would make the kernel
-  // reset the connection, and the client could lose the refusal. Send FIN, then read and
-  // discard what the client still sends, for a short, bounded while (as nginx's lingering close).
+  // reset the connection, and the client could lose the refusal: most clients send the whole
+  // body before they read an answer, and a reset while they send loses it. Send FIN, then read
+  // and discard what the client still sends, for a bounded while and amount (as nginx's
+  // lingering close): a refused upload of a few MiB (a full spool, a body over the limit)
+  // still gets its refusal to the client.
+  static constexpr std::chrono::milliseconds kLingerTime{5000};
+  static constexpr std::size_t kLingerBytes = 64 * 1024 * 1024;
   asio::awaitable<void> linger_close() {
     error_code ec;
     socket().shutdown(tcp::socket::shutdown_send, ec);
     if (ec) co_return;
-    arm(std::chrono::milliseconds(500));
-    char buf[4096];
+    arm(kLingerTime);
+    std::vector<char> buf(64 * 1024);
     std::size_t total = 0;
-    while (total < 1024 * 1024) {
+    while (total < kLingerBytes) {
       auto [rec, n] = co_await socket().async_read_some(asio::buffer(buf), kTuple);
       if (rec) break;
       total += n;

@@ -361,6 +361,20 @@ TEST(HttpServer, RefusalOfAnOversizedUploadArrives) {
   }
 }
 
+// A client that sends all of a large body before it reads (as most do) still gets the
+// refusal: the server discards what follows it (up to 64 MiB, 5 s) rather than resetting
+// the connection under the client's writes.
+TEST(HttpServer, RefusalOfALargeUploadArrivesAfterTheClientSentItAll) {
+  Loop loop;
+  ServerLimits limits;
+  limits.max_body_bytes = 1000;
+  TestServer srv(loop, options(limits));
+  const std::string reply =
+      raw_exchange(srv.server.port(),
+                   "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 40000000\r\n\r\n" + std::string(40'000'000, 'z'));
+  EXPECT_EQ(reply.rfind("HTTP/1.1 413 ", 0), 0u) << reply.substr(0, 200);
+}
+
 TEST(HttpServer, SlowHeadGets408) {
   Loop loop;
   ServerLimits limits;
@@ -694,6 +708,46 @@ TEST(HttpTls, ClientRefusesAnUntrustedServer) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code(), errc::tls_failed);
   EXPECT_NE(r.error().detail().find("TLS handshake"), std::string::npos) << r.error().detail();
+}
+
+// A connection kept busy must not outlive the trust it was opened on: once check_server
+// refuses the server (its certificate revoked, say), a pooled connection to it is judged again
+// before reuse and closed, and the new one is refused at its handshake.
+TEST(HttpTls, APooledConnectionIsJudgedAgainBeforeReuse) {
+  Loop loop;
+  TestServer srv(loop, mtls_options(ClientAuth::none));
+  auto trusted = std::make_shared<std::atomic<bool>>(true);
+  ClientOptions co = client_tls(false);
+  co.recheck_server = 0ms;
+  co.tls->check_server = [trusted](const PeerChain&, const std::string&) {
+    return trusted->load() ? std::string() : std::string("certificate revoked");
+  };
+  HttpClient client(loop.io.get_executor(), co);
+  ASSERT_TRUE(loop.run(client.get(srv.url("/a", true))).ok());
+  ASSERT_EQ(client.idle_connections(), 1u);
+  trusted->store(false);
+  auto r = loop.run(client.get(srv.url("/b", true)));
+  ASSERT_FALSE(r.ok()) << "the pooled connection was used for a server trusted no more";
+  EXPECT_EQ(r.error().code(), errc::tls_failed);
+  EXPECT_NE(r.error().detail().find("certificate revoked"), std::string::npos) << r.error().detail();
+  EXPECT_EQ(client.idle_connections(), 0u);
+}
+
+// Within recheck_server a pooled connection is reused without judging its server again.
+TEST(HttpTls, APooledConnectionIsReusedWithinItsRecheckPeriod) {
+  Loop loop;
+  TestServer srv(loop, mtls_options(ClientAuth::none));
+  auto judged = std::make_shared<std::atomic<int>>(0);
+  ClientOptions co = client_tls(false);
+  co.recheck_server = std::chrono::hours(1);
+  co.tls->check_server = [judged](const PeerChain&, const std::string&) {
+    ++*judged;
+    return std::string();
+  };
+  HttpClient client(loop.io.get_executor(), co);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(loop.run(client.get(srv.url("/a", true))).ok());
+  EXPECT_EQ(client.connections_opened(), 1u);
+  EXPECT_EQ(judged->load(), 1);
 }
 
 TEST(HttpTls, ClientChecksTheHostName) {
