@@ -3,6 +3,7 @@
 #include "base/log.h"
 #include "crypto/crypto.h"
 #include "opmon/access_log.h"
+#include "proxy/errors.h"
 #include "proxy/ocsp_responder.h"
 #include "proxy/peer_transport.h"
 #include "proxy/service_transport.h"
@@ -242,7 +243,9 @@ Status Proxies::start() {
       io_.get_executor(),
       [ocsp, shared, clock](const crypto::Certificate& cert) -> Result<std::vector<std::string>> {
         auto params = shared();
-        if (!params) return Error(make_error_code(signer::errc::ocsp_unavailable), "no valid global configuration");
+        // (Expired between the request's check and its signing: X-Road's outdated-configuration fault.)
+        if (!params)
+          return Error(proxy::make_error_code(proxy::errc::global_conf_outdated), "no valid global configuration");
         ROADSIDE_TRY(std::string der, ocsp->fresh_response(cert, params, clock->now()));
         return std::vector<std::string>{std::move(der)};
       },
