@@ -40,6 +40,7 @@ void add_testbed_commands(CLI::App& app, Commands& out) {
     testbed::InitOptions init;
     std::string dir;
     bool no_servers = false;
+    int conf_validity_s = 600;
     std::int64_t soap_of = 0;  // requests --soap ID
     int server = 1;
     std::vector<std::string> clients;
@@ -147,9 +148,14 @@ void add_testbed_commands(CLI::App& app, Commands& out) {
   auto* up = tb->add_subcommand("up", "Run the instance in the foreground until SIGTERM");
   up->add_option("--dir", s->dir, "Folder of the instance")->required();
   up->add_flag("--no-servers", s->no_servers, "Run the CA, OCSP, TSA, publisher and services only; the servers run elsewhere (containers)");
+  up->add_option("--conf-validity-s", s->conf_validity_s,
+                 "Seconds a published configuration stays valid (signed again at half that)")
+      ->capture_default_str()
+      ->check(CLI::Range(10, 86400));
   out.push_back({up, [s] {
                    (void)log::init(log::Level::info);
-                   return testbed::run_instance(s->dir, !s->no_servers);
+                   return testbed::run_instance(s->dir, {.with_servers = !s->no_servers,
+                                                         .conf_validity = std::chrono::seconds(s->conf_validity_s)});
                  }});
 
   // The management requests the instance's Central Server received (testbed/management_desk.h).

@@ -105,7 +105,8 @@ net::ServerOptions loopback(const std::string& name, unsigned short port) {
 
 }  // namespace
 
-int run_instance(const fs::path& dir_in, bool with_servers) {
+int run_instance(const fs::path& dir_in, const RunOptions& options) {
+  const bool with_servers = options.with_servers;
   const fs::path dir = fs::absolute(dir_in);
   auto fail = [](const std::string& what, const std::string& why) {
     log::error("testbed cannot start", {{"component", what}, {"error", why}});
@@ -153,11 +154,7 @@ int run_instance(const fs::path& dir_in, bool with_servers) {
   AuthorityServer authorities(io, **ca, j["instance"].get<std::string>(),
                               loopback("authorities", ports["authorities"].get<unsigned short>()), metrics);
   PublisherConfig pc{
-      dir / "public",
-      j["instance"].get<std::string>(),
-      {2, 3, 4, 5, 6},
-      std::chrono::seconds(600),
-      parts(*shared)};
+      dir / "public", j["instance"].get<std::string>(), {2, 3, 4, 5, 6}, options.conf_validity, parts(*shared)};
   ConfigurationPublisher publisher(std::move(pc), *key, *cert);
   PublisherServer central(io, publisher, loopback("publisher", ports["publisher"].get<unsigned short>()), metrics);
   auto services_options = loopback("services", ports["services"].get<unsigned short>());
