@@ -26,6 +26,8 @@ PACKAGES=(
   libp11-kit-dev softhsm2
   # the admin-API responses checked against X-Road's OpenAPI document (tests/adminapi)
   python3-yaml python3-jsonschema
+  # the fault suite's TLS attackers: certificates expired, self-signed (tests/faults)
+  python3-cryptography
   # make test-container: podman with runc (crun refuses this host's hybrid cgroups), and
   # debootstrap for a Debian base image made locally (no registry is used), catatonit for
   # the infra container of `podman kube play`

@@ -27,8 +27,6 @@ import json
 import os
 import re
 import signal
-import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,6 +34,9 @@ import threading
 import time
 import urllib.error
 import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from loopback import free_port, haproxy_config, haproxy_up  # noqa: E402
 
 ROADSIDE = os.path.abspath(sys.argv[1])
 PG_INFO = sys.argv[2]
@@ -55,21 +56,6 @@ def figure(text):
 def die_with_parent():
     # Children die with this test, so a failed run leaves no server holding its ports.
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
-def free_port(address="127.0.0.1"):
-    # Below the kernel's ephemeral range (32768 and up on Linux): a port the system hands out
-    # for bind(0) can be taken by any outgoing connection (to PostgreSQL, between nodes)
-    # before the node that was given it listens on it.
-    for _ in range(1000):
-        port = random.randrange(20000, 32000)
-        with socket.socket() as s:
-            try:
-                s.bind((address, port))
-            except OSError:
-                continue
-            return port
-    raise SystemExit("no free port below the ephemeral range")
 
 
 def http(url, headers=None, timeout=10):
@@ -182,51 +168,16 @@ def main():
 
     # HAProxy: TCP, TLS passed through, health checks on /readyz; the server proxies' port
     # and the OCSP responders' port alike.
-    def balanced(frontend, backend, listen_port):
-        check = lambda n: health[n].rsplit(":", 1)[1]
-        return f"""frontend {frontend}
-  bind 127.0.0.3:{listen_port}
-  default_backend {backend}
-backend {backend}
-  balance roundrobin
-  option httpchk GET /readyz
-  http-check expect status 200
-  default-server inter 300ms fall 2 rise 2
-  server a 127.0.0.12:{listen_port} check addr 127.0.0.1 port {check('secondary-a')}
-  server b 127.0.0.13:{listen_port} check addr 127.0.0.1 port {check('secondary-b')}
-"""
-
+    nodes_of = {"a": ("127.0.0.12", health["secondary-a"].rsplit(":", 1)[1]),
+                "b": ("127.0.0.13", health["secondary-b"].rsplit(":", 1)[1])}
     cfg = os.path.join(work, "haproxy.cfg")
     with open(cfg, "w") as f:
-        f.write(f"""global
-  maxconn 2000
-  stats socket {os.path.join(work, "haproxy.sock")} level admin
-defaults
-  mode tcp
-  timeout connect 2s
-  timeout client 60s
-  timeout server 60s
-  retries 3
-  option redispatch
-{balanced("ss2", "secondaries", port)}{balanced("ss2-ocsp", "secondaries-ocsp", ocsp_port)}""")
+        f.write(haproxy_config(work, [("ss2", "127.0.0.3", port, nodes_of), ("ss2-ocsp", "127.0.0.3", ocsp_port, nodes_of)]))
     start("haproxy", ["haproxy", "-db", "-f", cfg])
-
-    def haproxy_up(backend="secondaries"):
-        try:
-            with socket.socket(socket.AF_UNIX) as s:
-                s.connect(os.path.join(work, "haproxy.sock"))
-                s.sendall(b"show stat\n")
-                data = b""
-                while chunk := s.recv(65536):
-                    data += chunk
-        except OSError:
-            return set()
-        rows = [line.split(",") for line in data.decode().splitlines() if line.startswith(backend + ",")]
-        return {r[1] for r in rows if r[17] == "UP" and r[1] in ("a", "b")}
 
     ready = all(wait_for(lambda n=n: http(health[n] + "/readyz")[0] == 200, 30) for n in ("secondary-a", "secondary-b")) and \
         wait_for(lambda: http(ss1_health() + "/readyz")[0] == 200, 30) and \
-        wait_for(lambda: haproxy_up() == {"a", "b"} and haproxy_up("secondaries-ocsp") == {"a", "b"}, 10)  # both pass their checks
+        wait_for(lambda: haproxy_up(work, "ss2") == {"a", "b"} and haproxy_up(work, "ss2-ocsp") == {"a", "b"}, 10)  # both pass their checks
     if not ready:
         for n in ("ss1", "secondary-a", "secondary-b"):
             print(f"--- {n}\n{tail(n)}")

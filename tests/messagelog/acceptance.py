@@ -26,11 +26,9 @@ import ctypes
 import io
 import json
 import os
-import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,6 +38,9 @@ import urllib.error
 import urllib.request
 import uuid
 import zipfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from loopback import Forwarder, free_port  # noqa: E402  ("the TSA": a forwarder to the testbed's, switched off and on)
 
 ROADSIDE = os.path.abspath(sys.argv[1])
 PG_INFO = sys.argv[2]
@@ -64,19 +65,6 @@ def figure(text):
 
 def die_with_parent():
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
-def free_port():
-    # Below the ephemeral range: a port bind(0) hands out can be taken by an outgoing connection.
-    for _ in range(1000):
-        port = random.randrange(20000, 32000)
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise SystemExit("no free port")
 
 
 def http(url, headers=None, data=None, timeout=15):
@@ -125,64 +113,6 @@ def stop_all():
             p.wait(timeout=15)
         except subprocess.TimeoutExpired:
             p.kill()
-
-
-class Forwarder:
-    """A TCP forwarder to the testbed's TSA that the test switches off and on: 'the TSA'."""
-
-    def __init__(self, target_port):
-        self.target = target_port
-        self.port = free_port()
-        self.sock = None
-        self.thread = None
-
-    def up(self):
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", self.port))
-        self.sock.listen(64)
-        sock = self.sock
-        self.thread = threading.Thread(target=self._accept, args=(sock,), daemon=True)
-        self.thread.start()
-
-    def down(self):
-        if self.sock:
-            self.sock.close()
-            self.sock = None
-
-    def _accept(self, sock):
-        while True:
-            try:
-                client, _ = sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._pipe_both, args=(client,), daemon=True).start()
-
-    def _pipe_both(self, client):
-        try:
-            upstream = socket.create_connection(("127.0.0.1", self.target), timeout=10)
-        except OSError:
-            client.close()
-            return
-
-        def pipe(a, b):
-            try:
-                while True:
-                    data = a.recv(65536)
-                    if not data:
-                        break
-                    b.sendall(data)
-            except OSError:
-                pass
-            finally:
-                for s in (a, b):
-                    try:
-                        s.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
-
-        threading.Thread(target=pipe, args=(upstream, client), daemon=True).start()
-        pipe(client, upstream)
 
 
 class S3Server:
