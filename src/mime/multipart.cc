@@ -93,8 +93,11 @@ Result<std::pair<Headers, std::string_view>> parse_headers(std::string_view text
       return malformed("a header line has the control byte 0x" + to_hex_byte(*bad));
     }
     if ((line[0] == ' ' || line[0] == '\t') && !headers.list.empty()) {  // folded continuation
+      // Joined with one space, and a blank line adds none: a value is trimmed however it was
+      // folded, so it reads the same when written again on one line (found by transport_stream_fuzz).
       auto& value = headers.list.back().value;
-      value += " " + std::string(trim(line));
+      if (const std::string_view more = trim(line); !more.empty())
+        value += (value.empty() ? "" : " ") + std::string(more);
       if (value.size() > kMaxHeaderBytes) return malformed("a header is over " + std::to_string(kMaxHeaderBytes) + " bytes");
       continue;
     }

@@ -130,7 +130,11 @@ Result<std::vector<PartRange>> parse_multipart_stream(const ReadAt& read, std::s
     // transport padding and a line break, then the part's headers.
     ROADSIDE_TRY(std::size_t n, read_full(read, delimiter_end, block));
     const std::string_view text(block.data(), n);
-    if (text.substr(0, 2) == "--") return parts;
+    if (text.substr(0, 2) == "--") {  // the close delimiter
+      // (RFC 2046: one body part at least, as parse_multipart has it.)
+      if (parts.empty()) return Error(make_error_code(errc::no_parts), "multipart body closes before its first part");
+      return parts;
+    }
     const std::size_t eol = text.find('\n');
     if (eol == std::string_view::npos) {
       const bool body_ended = n < block.size();

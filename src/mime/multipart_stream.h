@@ -38,7 +38,9 @@ struct StreamLimits {
 // max_total_headers (the headers kept: 1000 parts of 16 KiB would be 16 MiB). Memory stays within the
 // limits whatever the body's size; the body is read once, in order, but for each part's
 // header block.
-// Errors: errc::malformed naming what is wrong; a failed read passes its error through.
+// Errors: errc::no_parts for a body without the boundary or one that closes before its first
+// part (as parse_multipart); errc::malformed naming what is wrong; a failed read passes its
+// error through.
 Result<std::vector<PartRange>> parse_multipart_stream(const ReadAt& read, std::string_view boundary,
                                                       const StreamLimits& limits = {});
 

@@ -73,6 +73,20 @@ TEST(MultipartStream, MalformedBodiesAreRefusedNamingTheProblem) {
   expect_malformed("--B\r\nno colon\r\n\r\nx\r\n--B--", "");
 }
 
+// A body that closes before its first part has none, as parse_multipart has it: a spooled
+// transport message with such an attachments part was taken, and the same message in memory
+// refused (found by transport_stream_fuzz).
+TEST(MultipartStream, ABodyThatClosesBeforeItsFirstPartHasNoParts) {
+  for (const std::string body :
+       {"--B--", "preamble\r\n--B--\r\n", "--B--\r\nepilogue", "--x\r\nA: 1\r\n\r\ny\r\n--B--"}) {
+    Reader r{body};
+    auto parts = parse_multipart_stream(r.at(), "B");
+    ASSERT_FALSE(parts.ok()) << body;
+    EXPECT_EQ(parts.error().code(), make_error_code(errc::no_parts)) << body;
+    EXPECT_EQ(parse_multipart(body, "B").error().code(), make_error_code(errc::no_parts)) << body;
+  }
+}
+
 // What parse_multipart takes from IS and services, so a message reads the same whether it
 // was held in memory or spooled: LF alone as a line end, a body cut right after its last
 // delimiter line, a part of headers alone, an epilogue holding delimiters.

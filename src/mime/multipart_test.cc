@@ -11,6 +11,11 @@ TEST(Mime, HeadersAndParameters) {
   EXPECT_EQ(h->first.get("content-type"), "multipart/mixed; charset=UTF-8; boundary=abc");
   EXPECT_EQ(h->first.get("x-a"), "1 folded");
   EXPECT_EQ(h->second, "body");
+  // Blank continuation lines, or an empty first line, leave no blank at either end.
+  auto blank = parse_headers("X-B: 1\r\n  \r\nX-C:\r\n\tc\r\n \r\n\r\n");
+  ASSERT_TRUE(blank.ok());
+  EXPECT_EQ(blank->first.get("x-b"), "1");
+  EXPECT_EQ(blank->first.get("x-c"), "c");
   auto v = HeaderValue::parse("Multipart/Related; charset=UTF-8; boundary=\"a;b\"; instance='DEV'");
   EXPECT_EQ(v.value, "multipart/related");
   EXPECT_EQ(v.params["boundary"], "a;b");
