@@ -225,6 +225,22 @@ TEST(HeaderInjection, BareLineEndsControlsAndInterimStatusesAreRefused) {
   }
 }
 
+// A header part from a peer whose header is longer than an HTTP head's field holds is refused:
+// the proxies rebuild a head from it (for the service, for the information system), which
+// threw for a value of 65534 bytes (found by http_head_fuzz).
+TEST(HeaderInjection, AHeaderAnHttpHeadCannotHoldIsRefused) {
+  const std::string longest(kMaxHeaderFieldBytes, 'a');
+  EXPECT_TRUE(RestRequestHead::parse("GET\r\n/r1/DEV/COM/1/S/echo\r\nX-A:" + longest + "\r\n").ok());
+  EXPECT_TRUE(RestResponseHead::parse("200\r\nOK\r\n" + longest + ":b\r\n").ok());
+  for (const std::string& bad : {"GET\r\n/r1/DEV/COM/1/S/echo\r\nX-A:" + longest + "a\r\n",
+                                 "GET\r\n/r1/DEV/COM/1/S/echo\r\n" + longest + "a:b\r\n"}) {
+    auto h = RestRequestHead::parse(bad);
+    ASSERT_FALSE(h.ok());
+    EXPECT_EQ(h.error().fault_code(), "invalid_message");
+  }
+  EXPECT_FALSE(RestResponseHead::parse("200\r\nOK\r\nX-A:" + longest + "a\r\n").ok());
+}
+
 // 11. Large REST bodies from Java peers: X-Road signs a single message's body as a reference
 // of its own; a body in a spool file is read in pieces while the signature is checked.
 TEST(JavaPeersLargeRestBody, ASpooledBodyVerifiesAgainstXRoadsOwnSignature) {

@@ -29,6 +29,10 @@ void remove_header(HeaderList& headers, std::string_view name);
 bool is_skipped_header(std::string_view name);
 
 inline constexpr std::size_t kMaxHeaderPartBytes = 256 * 1024;
+// The longest header name or value a part may carry: what a field of an HTTP head holds
+// (Boost.Beast keeps each in at most 65535 bytes, two of them its own), so that the head a
+// proxy rebuilds from a part (for the service, for the information system) can hold it.
+inline constexpr std::size_t kMaxHeaderFieldBytes = 65'533;
 
 struct RestRequestHead {
   std::string method;
@@ -36,7 +40,8 @@ struct RestRequestHead {
   HeaderList headers;
 
   std::string serialize() const;
-  // errc::invalid_message when the part is not a request header part.
+  // errc::invalid_message when the part is not a request header part (a header name or value
+  // over kMaxHeaderFieldBytes included).
   static Result<RestRequestHead> parse(std::string_view part);
 };
 

@@ -613,10 +613,12 @@ asio::awaitable<Result<net::ClientResponse>> ServerProxy::call_rest_service(Rest
                                              service_tls(*snap->conf, *service));
   op->response_in_ts = unix_ms(*ctx_.clock);
   if (!answer.ok()) co_return service_error(*service, answer.error());
-  if (answer->message.result_int() < 200) {
-    co_return fail(errc::service_invalid_response, "service " + service->id.to_string() +
-                                                       " answered with the interim status " +
-                                                       std::to_string(answer->message.result_int()));
+  // An interim status is not an answer; one past 599 is no HTTP status, and the REST response
+  // part could not carry it (the client's server would refuse the signed response).
+  if (const unsigned status = answer->message.result_int(); status < 200 || status > 599) {
+    co_return fail(errc::service_invalid_response, "service " + service->id.to_string() + " answered with " +
+                                                       (status < 200 ? "the interim status " : "the status ") +
+                                                       std::to_string(status));
   }
   co_return answer;
 }

@@ -484,6 +484,11 @@ TEST_F(ServerProxyTest, AServiceAnswerThatCannotBeUsed) {
     return http_answer(100, "", "");
   };
   EXPECT_EQ(fault(rest()), "server.serverproxy.service_failed.invalid_message");
+  // A status past 599, which a REST response part cannot carry (found by http_head_fuzz).
+  services->answer = [](const std::string&, const std::string&, const std::string&) -> Result<net::ClientResponse> {
+    return http_answer(604, "text/plain", "x");
+  };
+  EXPECT_EQ(fault(rest()), "server.serverproxy.service_failed.invalid_message");
   services->answer = [](const std::string&, const std::string&, const std::string&) -> Result<net::ClientResponse> {
     return http_answer(200, "application/json", "{}");
   };
