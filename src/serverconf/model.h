@@ -163,7 +163,8 @@ struct TimestampingService {
 
 class ServerConf {
  public:
-  // Parses the YAML document. errc::invalid_conf names the key at fault.
+  // Parses the YAML document. errc::invalid_conf names the key at fault (or the line of a file
+  // that is not UTF-8 text).
   static Result<ServerConf> parse_yaml(std::string_view yaml);
   // The canonical JSON form (what the database keeps) and back.
   std::string to_json() const;

@@ -204,6 +204,12 @@ TEST(ServerConf, ErrorsNameTheKeyAtFault) {
        "services[0].disabled must be true or false"},
       {"owner: DEV/COM/1\nserver_code: a\ncolour: red\n", "unknown key \"colour\""},
       {"owner: [\n", "not valid YAML"},
+      // Bytes the stored JSON form cannot hold, which to_json threw at (found by serverconf_fuzz),
+      // and UTF-16 without a byte order mark, whose lone surrogates yaml-cpp passes on as such.
+      {"owner: DEV/COM/1\nserver_code: a\nclients:\n  - id: DEV/COM/1/A\n    services:\n      - code: x\n        url: "
+       "http://h\x93/\n",
+       "line 7 is not UTF-8 text"},
+      {std::string("o\0w\0n\0e\0r\0:\0 \0\0\xD8\n\0", 18), "line 1 is not UTF-8 text"},
   };
   for (const auto& c : cases) {
     auto r = ServerConf::parse_yaml(c.yaml);

@@ -14,6 +14,7 @@
 
 #include "base/files.h"
 #include "base/identifiers.h"
+#include "base/utf8.h"
 #include "crypto/certificate.h"
 #include "serverconf/internal.h"
 #include "serverconf/model.h"
@@ -282,6 +283,16 @@ Result<ServerConf> parse_yaml_node(const YAML::Node& root) {
 }  // namespace
 
 Result<ServerConf> ServerConf::parse_yaml(std::string_view yaml) {
+  // The configuration's stored form (to_json) holds UTF-8 only, so the file must be UTF-8 text.
+  // A NUL is refused too: yaml-cpp reads a file with one near its start as UTF-16 or UTF-32,
+  // whose lone surrogates it would pass on as bytes that are not UTF-8 (found by serverconf_fuzz).
+  std::size_t line = 1;
+  for (std::string_view rest = yaml; !rest.empty(); ++line) {
+    const std::string_view text = rest.substr(0, rest.find('\n'));
+    if (!is_utf8(text) || text.find('\0') != std::string_view::npos)
+      return invalid("line " + std::to_string(line) + " is not UTF-8 text");
+    rest.remove_prefix(std::min(rest.size(), text.size() + 1));
+  }
   try {
     return parse_yaml_node(YAML::Load(std::string(yaml)));
   } catch (const YAML::Exception& e) {
