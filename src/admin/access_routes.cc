@@ -229,7 +229,9 @@ HandlerResult edit_group(ServerState& state, Request& r, Edit edit) {
   ServerConf& conf = std::get<ServerConf>(loaded);
   auto* g = find_local_group(conf, r.param("group_id"));
   if (!g) return ApiError{404, {"local_group_not_found", {}}, {}, {}};
-  r.audit = {{"clientIdentifier", api_id(g->owner)}, {"groupCode", g->code}};
+  // A json{...}, not a bare braced list: clang 14 leaks the old value when a braced list is
+  // assigned to a json inside a template (found by admin_body_fuzz).
+  r.audit = nlohmann::json{{"clientIdentifier", api_id(g->owner)}, {"groupCode", g->code}};
   std::variant<Response, ApiError> answer = edit(conf, *g);
   if (auto* e = std::get_if<ApiError>(&answer)) return *e;
   if (auto e = store_conf(state, conf, "local group " + r.param("group_id"))) return *e;

@@ -339,7 +339,10 @@ std::variant<Response, ApiError> edit_description(ServerState& state, Request& r
   ServerConf& conf = std::get<ServerConf>(loaded);
   auto* d = find_description(conf, r.param("id"));
   if (!d) return ApiError{404, {"service_description_not_found", {}}, {}, {}};
-  r.audit = {{"clientIdentifier", api_id(d->client)}, {"url", d->url}, {"serviceType", to_string(d->type)}};
+  // A json{...}, not a bare braced list: clang 14 leaks the old value when a braced list is
+  // assigned to a json inside a template (found by admin_body_fuzz).
+  r.audit =
+      nlohmann::json{{"clientIdentifier", api_id(d->client)}, {"url", d->url}, {"serviceType", to_string(d->type)}};
   if (auto e = edit(conf, *d)) return *e;
   if (auto e = store_conf(state, conf, "service description " + r.param("id"))) return *e;
   return empty_response(204);

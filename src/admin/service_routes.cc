@@ -39,11 +39,13 @@ HandlerResult edit_endpoint(ServerState& state, Request& r, Edit edit) {
   ServerConf& conf = std::get<ServerConf>(loaded);
   auto found = find_endpoint(conf, r.param("id"));
   if (!found.endpoint) return ApiError{404, {"endpoint_not_found", {}}, {}, {}};
-  r.audit = {{"clientIdentifier", api_id(found.service->id.service_provider())},
-             {"serviceCode", full_service_code(found.service->id)},
-             {"endpointId", found.endpoint->id},
-             {"method", found.endpoint->method},
-             {"path", api_path(found.endpoint->path)}};
+  // A json{...}, not a bare braced list: clang 14 leaks the old value when a braced list is
+  // assigned to a json inside a template (found by admin_body_fuzz).
+  r.audit = nlohmann::json{{"clientIdentifier", api_id(found.service->id.service_provider())},
+                           {"serviceCode", full_service_code(found.service->id)},
+                           {"endpointId", found.endpoint->id},
+                           {"method", found.endpoint->method},
+                           {"path", api_path(found.endpoint->path)}};
   std::variant<Response, ApiError> answer = edit(conf, *found.service, *found.endpoint);
   if (auto* e = std::get_if<ApiError>(&answer)) return *e;
   if (auto e = store_conf(state, conf, "endpoint " + r.param("id"))) return *e;
