@@ -169,7 +169,7 @@ TEST(MetricsResponse, WritesHostileTextAsValidXml) {
   auto doc = xml::Document::parse(xml);
   ASSERT_TRUE(doc.ok()) << xml;
   EXPECT_TRUE(has(xml, "<m:value>a?&lt;b&gt;&amp;c" + std::string(2, '?') + "(" + std::string(6, '?') +
-                           "-\xc3\xa9\t&quot;]]&gt;</m:value>"))
+                           "-\xc3\xa9&#9;&quot;]]&gt;</m:value>"))  // a tab as a reference: xml::escape
       << xml;
   EXPECT_TRUE(has(xml, "<m:stringMetric><m:name>p&lt;kg&gt;</m:name><m:value>1&amp;2</m:value>"));
 }

@@ -109,6 +109,17 @@ std::string escape(std::string_view text) {
       case '<': out += "&lt;"; break;
       case '>': out += "&gt;"; break;
       case '"': out += "&quot;"; break;
+      // A parser turns a literal CR into LF, and tab, CR and LF in an attribute value into
+      // spaces; a character reference reads back as the character.
+      case '\t':
+        out += "&#9;";
+        break;
+      case '\n':
+        out += "&#10;";
+        break;
+      case '\r':
+        out += "&#13;";
+        break;
       default: out += c;
     }
   }

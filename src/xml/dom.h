@@ -46,7 +46,8 @@ class Element {
   const void* node_;  // xmlNode*
 };
 
-// `text` escaped for XML character data and attribute values (&, <, >, ").
+// `text` escaped for XML character data and attribute values (&, <, >, "; tab, LF and CR as
+// character references), so that it reads back the same in either.
 std::string escape(std::string_view text);
 
 // Initializes libxml2 once per process; every entry point of this module calls it first.
