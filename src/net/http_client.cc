@@ -44,6 +44,9 @@ class Watchdog {
       fired_ = true;
       error_code ignored;
       socket_.cancel(ignored);
+      // A composed operation between two steps has nothing to cancel; shut, its next step
+      // ends at once instead of waiting on a server that trickles (the request has failed).
+      socket_.shutdown(tcp::socket::shutdown_both, ignored);
     });
   }
   ~Watchdog() {
@@ -88,6 +91,7 @@ class IdleWatchdog {
       fired_ = true;
       error_code ignored;
       socket_.cancel(ignored);
+      socket_.shutdown(tcp::socket::shutdown_both, ignored);  // (as Watchdog's)
     });
   }
 

@@ -147,7 +147,7 @@ class Session final : public SessionBase, public ServerExchange, public std::ena
     if (!continue_sent_ && beast::iequals(request()[http::field::expect], "100-continue")) {
       continue_sent_ = true;
       http::response<http::empty_body> cont{http::status::continue_, request().version()};
-      arm(server_->opts.limits.write_timeout);
+      arm(server_->opts.limits.write_timeout, Waiting::write);
       auto [ec, n] = co_await http::async_write(stream_, cont, kTuple);
       disarm();
       if (ec) co_return fail_body(errc::closed, "client went away: " + ec.message(), std::nullopt, "");
@@ -207,7 +207,7 @@ class Session final : public SessionBase, public ServerExchange, public std::ena
     if (!res.has_content_length() && !res.chunked()) res.prepare_payload();
     if (res.find(http::field::server) == res.end()) res.set(http::field::server, "Roadside");
     responded_ = true;
-    arm(server_->opts.limits.write_timeout);
+    arm(server_->opts.limits.write_timeout, Waiting::write);
     auto [ec, n] = co_await http::async_write(stream_, res, kTuple);
     disarm();
     if (ec) {
@@ -229,7 +229,7 @@ class Session final : public SessionBase, public ServerExchange, public std::ena
     serializer_.emplace(*stream_res_);
     stream_res_->body().data = nullptr;
     stream_res_->body().more = true;
-    arm(server_->opts.limits.write_timeout);
+    arm(server_->opts.limits.write_timeout, Waiting::write);
     auto [ec, n] = co_await http::async_write_header(stream_, *serializer_, kTuple);
     disarm();
     if (ec) {
@@ -269,15 +269,23 @@ class Session final : public SessionBase, public ServerExchange, public std::ena
   }
 
  private:
-  void arm(std::chrono::milliseconds d) {
+  // What a timed operation waits for. A timeout cancels it, and shuts the socket's way it was
+  // waiting on: a composed operation (a head read line by line, a body written piece by
+  // piece) that is between two steps when the timer fires has nothing to cancel, and its next
+  // step would otherwise wait again, for as long as a trickling client keeps it fed. Reading
+  // shut, the connection can still carry the 408; writing, both ways are shut.
+  enum class Waiting { read, write };
+  void arm(std::chrono::milliseconds d, Waiting waiting = Waiting::read) {
     timed_out_ = false;
     timer_.expires_after(d);
-    timer_.async_wait([weak = this->weak_from_this(), gen = ++timer_gen_](error_code ec) {
+    timer_.async_wait([weak = this->weak_from_this(), gen = ++timer_gen_, waiting](error_code ec) {
       auto self = weak.lock();
       if (ec || !self || gen != self->timer_gen_) return;
       self->timed_out_ = true;
       error_code ignored;
       self->socket().cancel(ignored);
+      self->socket().shutdown(waiting == Waiting::read ? tcp::socket::shutdown_receive : tcp::socket::shutdown_both,
+                              ignored);
     });
   }
   void disarm() {
@@ -291,7 +299,7 @@ class Session final : public SessionBase, public ServerExchange, public std::ena
     body.data = data.empty() ? nullptr : const_cast<char*>(data.data());
     body.size = data.size();
     body.more = more;
-    arm(server_->opts.limits.write_timeout);
+    arm(server_->opts.limits.write_timeout, Waiting::write);
     auto [ec, n] = co_await http::async_write(stream_, *serializer_, kTuple);
     disarm();
     if (ec == http::error::need_buffer) ec = {};
@@ -344,7 +352,7 @@ class Session final : public SessionBase, public ServerExchange, public std::ena
     auto res = error_response(status, reason, detail);
     res.keep_alive(false);
     res.prepare_payload();
-    arm(std::min(server_->opts.limits.write_timeout, std::chrono::milliseconds(5000)));
+    arm(std::min(server_->opts.limits.write_timeout, std::chrono::milliseconds(5000)), Waiting::write);
     co_await http::async_write(stream_, res, kTuple);
     disarm();
   }
@@ -353,7 +361,8 @@ class Session final : public SessionBase, public ServerExchange, public std::ena
     if constexpr (std::is_same_v<Stream, tcp::socket>) {
       co_return true;
     } else {
-      arm(server_->opts.limits.header_timeout);
+      arm(server_->opts.limits.header_timeout,
+          Waiting::write);  // (both ways: the handshake ends the connection if late)
       auto [ec] = co_await stream_.async_handshake(TlsStream::Side::server, kTuple);
       disarm();
       if (ec) {

@@ -389,6 +389,42 @@ TEST(HttpServer, SlowHeadGets408) {
   EXPECT_EQ(srv.rejected("header_timeout"), 1);
 }
 
+// A head trickled a few bytes at a time is cut at the header timeout however the timer's
+// firing falls between the reads (a cancel that lands between two reads cancels nothing:
+// the next read must still end). Many connections make that fall likely.
+TEST(HttpServer, ATrickledHeadIsCutAtTheHeaderTimeoutEveryTime) {
+  Loop loop;
+  ServerLimits limits;
+  limits.header_timeout = 200ms;
+  TestServer srv(loop, options(limits));
+  constexpr int kConnections = 40;
+  std::vector<std::thread> clients;
+  std::atomic<int> cut{0};
+  for (int i = 0; i < kConnections; ++i) {
+    clients.emplace_back([&] {
+      const int fd = roadside::testing::connect_loopback(srv.server.port());
+      if (fd < 0) return;
+      const std::string head = "GET / HTTP/1.1\r\nHost: x\r\n";
+      (void)::send(fd, head.data(), head.size(), MSG_NOSIGNAL);
+      const auto until = std::chrono::steady_clock::now() + 3s;
+      while (std::chrono::steady_clock::now() < until) {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 2) > 0) {  // the server answered (408) or closed
+          ++cut;
+          break;
+        }
+        if (::send(fd, "X", 1, MSG_NOSIGNAL) <= 0) {
+          ++cut;
+          break;
+        }
+      }
+      ::close(fd);
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(cut.load(), kConnections) << "a trickled head outlived its header timeout";
+}
+
 TEST(HttpServer, StalledBodyGets408) {
   Loop loop;
   ServerLimits limits;
