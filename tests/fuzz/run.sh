@@ -25,9 +25,12 @@ corpus_of() {
 }
 max_len_of() {
   case $1 in
-    identifiers_fuzz | rest_path_fuzz | ocsp_fuzz | timestamp_fuzz | subject_fuzz) echo 4096 ;;
+    identifiers_fuzz | rest_path_fuzz | ocsp_fuzz | timestamp_fuzz | subject_fuzz | admin_ids_fuzz) echo 4096 ;;
     xades_fuzz | transport_fuzz | markup_fuzz | asic_fuzz | management_fuzz | wsdl_fuzz | openapi_fuzz) echo 16384 ;;
+    transport_stream_fuzz | soap_fuzz | keyconf_fuzz) echo 16384 ;;
+    parameters_fuzz) echo 32768 ;;  # X-Road's V6 shared parameters with their certificates: 19 KB
     pg_dump_fuzz | xroad_backup_fuzz | backup_file_fuzz) echo 65536 ;;
+    http_head_fuzz) echo 131072 ;;  # a header part from a peer may hold values beyond HTTP's 64 KiB fields
     *) echo 8192 ;;
   esac
 }
