@@ -50,32 +50,10 @@ std::optional<xml::Element> first_child(const xml::Element& parent, std::string_
   return std::nullopt;
 }
 
-// Escaped so that the text reads back the same: a parser normalises a literal CR in text, and
-// tab, CR and LF in attribute values; character references survive.
-std::string escape(std::string_view text) {
-  std::string out;
-  for (char c : xml::escape(text)) {
-    switch (c) {
-      case '\t':
-        out += "&#9;";
-        break;
-      case '\n':
-        out += "&#10;";
-        break;
-      case '\r':
-        out += "&#13;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 // A text-only header field as X-Road's JAXB marshaller writes it.
 std::string text_field(std::string_view name, const std::string& text) {
   const std::string n = "xroad:" + std::string(name);
-  return "<" + n + ">" + escape(text) + "</" + n + ">";
+  return "<" + n + ">" + xml::escape(text) + "</" + n + ">";
 }
 
 // The header fields X-Road keeps, in its SoapHeader's order.
@@ -95,7 +73,7 @@ Result<std::string> metadata_header(const xml::Element& header, std::string* ser
     out += "<repr:representedParty xmlns:repr=\"" + std::string(kReprNs) + "\">";
     for (std::string_view part : {"partyClass", "partyCode"}) {
       if (auto p = first_child(*e, kReprNs, part)) {
-        out += "<repr:" + std::string(part) + ">" + escape(p->text()) + "</repr:" + std::string(part) + ">";
+        out += "<repr:" + std::string(part) + ">" + xml::escape(p->text()) + "</repr:" + std::string(part) + ">";
       }
     }
     out += "</repr:representedParty>";
@@ -104,8 +82,8 @@ Result<std::string> metadata_header(const xml::Element& header, std::string* ser
   if (auto e = first_child(header, ns, "id")) out += text_field("id", e->text());
   if (auto e = first_child(header, ns, "requestHash")) {
     out += "<xroad:requestHash";
-    if (auto alg = e->attribute("algorithmId")) out += " algorithmId=\"" + escape(*alg) + "\"";
-    out += ">" + escape(e->text()) + "</xroad:requestHash>";
+    if (auto alg = e->attribute("algorithmId")) out += " algorithmId=\"" + xml::escape(*alg) + "\"";
+    out += ">" + xml::escape(e->text()) + "</xroad:requestHash>";
   }
   if (auto e = first_child(header, ns, "protocolVersion")) out += text_field("protocolVersion", e->text());
   return out;

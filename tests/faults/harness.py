@@ -13,15 +13,6 @@ import urllib.request
 import uuid
 
 
-def wait_for(predicate, timeout, step=0.2):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return True
-        time.sleep(step)
-    return bool(predicate())
-
-
 def http(url, headers=None, data=None, timeout=15, method=None):
     """(status, headers, body bytes); status 0 and the error's text when no HTTP answer came."""
     req = urllib.request.Request(url, headers=headers or {}, data=data, method=method)

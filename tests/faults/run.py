@@ -34,8 +34,9 @@ import uuid
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
-from harness import Load, Postgres, Processes, http, table, wait_for  # noqa: E402
+from harness import Load, Postgres, Processes, http, table  # noqa: E402
 from loopback import Forwarder, free_port, haproxy_config, haproxy_up  # noqa: E402
+from testbed_support import wait_for  # noqa: E402
 
 ROADSIDE = os.path.abspath(sys.argv[1])
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -528,22 +529,20 @@ def load_unaffected(expect, since):
     expect(not not_ok_between(since, time.monotonic()), "the load is not refused meanwhile")
 
 
-@row(14, "TLS: a client certificate of an unknown CA", "refused at the handshake or by the server; others unaffected")
-def tls_unknown_ca(expect):
-    t0 = time.monotonic()
-    self_signed, _, key = CERTS
-    refused_attacker(expect, tls_attempt(self_signed, key))
-    load_unaffected(expect, t0)
-    return 0.0
+def attacker_with(which):
+    """A row's body: a TLS client with the attacker's certificate `which` (of make_certs)."""
+    def body(expect):
+        t0 = time.monotonic()
+        certs = dict(zip(("self-signed", "expired", "key"), CERTS))
+        refused_attacker(expect, tls_attempt(certs[which], certs["key"]))
+        load_unaffected(expect, t0)
+        return 0.0
+    return body
 
 
-@row(15, "TLS: an expired client certificate of the instance's CA", "refused; others unaffected")
-def tls_expired(expect):
-    t0 = time.monotonic()
-    _, expired, key = CERTS
-    refused_attacker(expect, tls_attempt(expired, key))
-    load_unaffected(expect, t0)
-    return 0.0
+row(14, "TLS: a client certificate of an unknown CA", "refused at the handshake or by the server; others unaffected")(
+    attacker_with("self-signed"))
+row(15, "TLS: an expired client certificate of the instance's CA", "refused; others unaffected")(attacker_with("expired"))
 
 
 @row(16, "TLS: a downgrade to TLS 1.1, and TLS 1.2 without forward secrecy", "both refused at the handshake")

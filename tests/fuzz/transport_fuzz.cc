@@ -15,6 +15,7 @@
 #include "fuzz_checks.h"
 #include "mime/multipart.h"
 #include "mime/multipart_stream.h"
+#include "multipart_stream_checks.h"
 #include "proxy/errors.h"
 #include "proxy/metaservices.h"
 #include "proxy/peer_trust.h"
@@ -37,8 +38,7 @@ void check_edit_keeps_xml(std::string_view input, const roadside::Result<std::st
 
 // The parser for spooled bodies, reading a few bytes at a time, finds the parts (headers and
 // bodies) the in-memory parser finds, in every body: both accept the same bodies but where
-// the streaming parser is stricter by its limits (a boundary with CR or LF, a delimiter line
-// with a part's headers over max_header_block, which a body smaller than that cannot have).
+// the streaming parser is stricter by its limits (stream_parser_stricter).
 // SOAP messages from an IS or a service are split by it whatever their size.
 void check_stream_agrees(std::string_view content_type, std::string_view body) {
   const auto boundary = roadside::mime::HeaderValue::parse(content_type).params["boundary"];
@@ -51,9 +51,7 @@ void check_stream_agrees(std::string_view content_type, std::string_view body) {
   auto streamed = roadside::mime::parse_multipart_stream(read, boundary);
   auto in_memory = roadside::mime::parse_multipart(body, boundary);
   if (!streamed.ok()) {
-    const bool stricter = boundary.find_first_of("\r\n") != std::string::npos ||
-                          body.size() >= roadside::mime::StreamLimits{}.max_header_block;
-    check(!in_memory.ok() || stricter);
+    check(!in_memory.ok() || roadside::fuzz::stream_parser_stricter(content_type, body));
     return;
   }
   check(in_memory.ok());

@@ -24,6 +24,7 @@
 #include "fuzz_checks.h"
 #include "mime/multipart.h"
 #include "mime/multipart_stream.h"
+#include "multipart_stream_checks.h"
 #include "net/payload.h"
 #include "proxy/context.h"
 #include "proxy/transport.h"
@@ -75,13 +76,11 @@ bool has_part_over(const TransportMessage& m, std::uint64_t limit) {
   return over || m.fault.has_value();  // a fault's part is read whole to parse it; its size is not kept
 }
 
-// Whether the streaming parser may refuse what the in-memory one reads (mime/multipart_stream.h):
-// a boundary with CR or LF (the attachments' boundary, in a header line of the body, can hold
-// a bare CR), or a body large enough for a delimiter line with headers over max_header_block.
+// Whether the streaming parser may refuse what the in-memory one reads: by its limits on the
+// message (stream_parser_stricter), or on the attachments, whose boundary, in a header line of
+// the body, can hold a bare CR.
 bool stream_stricter(std::string_view content_type, std::string_view body) {
-  const auto boundary = roadside::mime::HeaderValue::parse(content_type).params["boundary"];
-  if (boundary.find_first_of("\r\n") != std::string::npos) return true;
-  if (body.size() >= roadside::mime::StreamLimits{}.max_header_block) return true;
+  if (roadside::fuzz::stream_parser_stricter(content_type, body)) return true;
   for (std::size_t cr = body.find('\r'); cr != std::string_view::npos; cr = body.find('\r', cr + 1)) {
     if (cr + 1 == body.size() || body[cr + 1] != '\n') return true;
   }
