@@ -49,6 +49,12 @@ class Forwarder:
     def down(self):
         self.flowing.set()  # let held pipes see their sockets closed
         if self.listener:
+            # shutdown() first: a close() alone leaves the socket listening until the accept()
+            # blocked on it in another thread returns, and it takes one more connection.
+            try:
+                self.listener.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             self.listener.close()
             self.listener = None
         with self.lock:
