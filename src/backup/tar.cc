@@ -264,7 +264,7 @@ Status TarWriter::header(const std::string& name, char type, std::uint64_t size,
 }
 
 Status TarWriter::label(const std::string& label, std::int64_t mtime) {
-  return header(label.substr(0, 99), 'V', 0, 0, mtime);
+  return header(label.substr(0, kMaxLabelBytes), 'V', 0, 0, mtime);
 }
 
 Status TarWriter::directory(const std::string& name, std::uint32_t mode, std::int64_t mtime) {

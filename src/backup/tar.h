@@ -66,6 +66,9 @@ class TarReader {
   bool ended_ = false;
 };
 
+// The longest volume label a header holds; a longer one is cut to it when written.
+inline constexpr std::size_t kMaxLabelBytes = 99;
+
 // Writes an archive to `out` as GNU tar would: the volume label first (when not empty), then
 // each member (a long name in a GNU 'L' record), then the two zero blocks of its end.
 class TarWriter {

@@ -107,9 +107,11 @@ Result<std::string> assemble(const std::string& label, std::int64_t mtime, std::
 
 }  // namespace
 
-// (A server id's REST form is the INSTANCE/CLASS/CODE/SERVER of X-Road's labels.)
 std::string backup_label(const XRoadId& server) {
-  return std::string(kLabelPrefix) + to_rest_path(server).value_or("");
+  std::string label = std::string(kLabelPrefix) + std::string(server.instance()) + "/" +
+                      std::string(server.member_class()) + "/" + std::string(server.member_code()) + "/" +
+                      std::string(server.server_code());
+  return label.substr(0, backup::kMaxLabelBytes);
 }
 
 Result<std::string> write_backup(Manifest m, std::string_view database, const crypto::PrivateKey& key,

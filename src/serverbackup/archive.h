@@ -57,7 +57,8 @@ struct OpenedBackup {
   std::string database;  // database.jsonl
 };
 
-// The label of a backup of `server`.
+// The volume label of a backup of `server`: "roadside_backup_1_INSTANCE/CLASS/CODE/SERVER", the
+// parts as they are (as X-Road labels its own backups), cut to what a tar label holds.
 std::string backup_label(const XRoadId& server);
 
 // The backup file's bytes; `manifest`'s hashes and size are those of `database` and `cert` (set here).

@@ -190,6 +190,28 @@ TEST(Archive, EveryChangedByteIsFound) {
   EXPECT_FALSE(read_backup(bytes->substr(0, bytes->size() - 1)).ok());
 }
 
+// A server id with characters a URL would encode, or longer than a tar label holds, is backed up
+// and read back; the label has the id's parts as they are, as X-Road's labels do.
+TEST(Archive, ServersOfAnyIdAreBackedUpAndReadBack) {
+  TempDir dir;
+  auto store = sqlite_store(dir / "a.db");
+  fill(*store);
+  const Identity id;
+  const std::string database = to_jsonl(dump_of(*store));
+  const XRoadId odd = *XRoadId::server("DEV", "COM", "12(34)+x,y=z", "SS'0?");
+  const XRoadId lengthy = *XRoadId::server("DEV", "COM", std::string(120, 'm'), "SS0");
+  EXPECT_EQ(backup_label(odd), "roadside_backup_1_DEV/COM/12(34)+x,y=z/SS'0?");
+  EXPECT_EQ(backup_label(lengthy).size(), backup::kMaxLabelBytes);
+  for (const XRoadId& server : {odd, lengthy}) {
+    Manifest m{server, "instance-1", "2026-12-06T10:00:00.000Z", "0.1.0", 11, storage::Dialect::sqlite, {}, 0, {}};
+    auto bytes = write_backup(m, database, id.key, id.cert);
+    ASSERT_TRUE(bytes.ok()) << bytes.error().to_string();
+    auto opened = read_backup(*bytes);
+    ASSERT_TRUE(opened.ok()) << server.to_string() << ": " << opened.error().to_string();
+    EXPECT_EQ(opened->manifest.server, server);
+  }
+}
+
 class Backups : public ::testing::Test {
  protected:
   void SetUp() override {
