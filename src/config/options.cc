@@ -194,7 +194,7 @@ const std::vector<Option>& options() {
        "non-X-Road headers left out); the *_body_logging_*_subsystems options turn it per subsystem."},
       {"messagelog.timestamp_failure_period_s", Type::integer, "14400", "ROADSIDE_TIMESTAMP_FAILURE_PERIOD_S", "",
        "X-Road's [message-log] acceptable-timestamp-failure-period: seconds time-stamping may keep failing before the "
-       "message log, and so the server, stops taking messages (timestamping_failed); 0 disables the check. It should "
+       "message log, and so the server, stops taking messages (timestamper_failed); 0 disables the check. It should "
        "not be shorter than the time-stamping interval.",
        false, 0, 31536000},
       {"messagelog.max_loggable_body_bytes", Type::integer, "10485760", "ROADSIDE_MAX_LOGGABLE_BODY_BYTES", "",

@@ -41,7 +41,7 @@ const FaultCategory& messagelog_category() noexcept {
           {errc::too_large, "malformed_signature", "container too large"},
           {errc::invalid_linking, "invalid_hash_chain", "archive linking does not verify"},
           {errc::unreadable, "io_error", "cannot read file"},
-          {errc::timestamping_failed, "timestamping_failed", "time-stamping failed"},
+          {errc::timestamping_failed, "timestamper_failed", "time-stamping failed"},
           {errc::log_failed, "logging_failed", "message log write failed"},
           {errc::body_too_large, "logging_failed", "message body too large to log"},
           {errc::no_timestamping_provider, "no_timestamping_provider_found", "no time-stamping service configured"},

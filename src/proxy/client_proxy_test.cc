@@ -876,7 +876,7 @@ TEST_F(ClientProxyTest, NothingIsSignedOrSentWhileTimeStampingHasFailedTooLong) 
   log.refuse = Error(make_error_code(messagelog::errc::timestamping_failed), "time-stamping has failed since 12:00");
   ctx.message_log = &log;
   FakeExchange ex = rest();
-  EXPECT_EQ(fault_of(handle(ex)), "server.clientproxy.timestamping_failed");
+  EXPECT_EQ(fault_of(handle(ex)), "server.clientproxy.timestamper_failed");
   EXPECT_EQ(signer.calls, 0);
   EXPECT_TRUE(peers->contacted.empty());
 }

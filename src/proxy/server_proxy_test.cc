@@ -771,7 +771,7 @@ TEST_F(ServerProxyTest, WhileTimeStampingHasFailedTooLongNoServiceIsCalled) {
   ctx.message_log = &log;
   FakeExchange ex = soap();
   handle(ex);
-  EXPECT_EQ(fault_code_of(ex), "server.serverproxy.timestamping_failed") << ex.body();
+  EXPECT_EQ(fault_code_of(ex), "server.serverproxy.timestamper_failed") << ex.body();
   EXPECT_TRUE(services->called.empty());
 }
 

@@ -177,7 +177,7 @@ TEST_F(TimestampingServiceTest, TrafficStopsPastTheFailurePeriodAndResumesWhenTh
   // Nothing listens at the TSA's address: past the period, messages are refused.
   ASSERT_TRUE(eventually([&] { return !service_->check().ok(); }, 10s));
   const auto refused = service_->check();
-  EXPECT_EQ(refused.error().fault_code(), "timestamping_failed") << refused.error().to_string();
+  EXPECT_EQ(refused.error().fault_code(), "timestamper_failed") << refused.error().to_string();
   EXPECT_TRUE(node_.readiness.reason("timestamping").has_value());
   const auto answer = xroad.answer();
   EXPECT_EQ(answer.status, boost::beast::http::status::internal_server_error);
@@ -288,7 +288,7 @@ TEST_F(TimestampingClusterTest, OneNodeTimestampsEveryNodeJudgesByTheSharedState
 
   // The TSA does not answer: past the period both nodes refuse messages, though only one asks.
   ASSERT_TRUE(eventually([&] { return !holder.service->check().ok() && !follower.service->check().ok(); }, 10s));
-  EXPECT_EQ(follower.service->check().error().fault_code(), "timestamping_failed");
+  EXPECT_EQ(follower.service->check().error().fault_code(), "timestamper_failed");
   EXPECT_TRUE(follower.readiness.reason("timestamping").has_value());
   EXPECT_GE(holder.metrics.value("roadside_messagelog_timestamp_failures_total"), 1.0);
   EXPECT_EQ(follower.metrics.value("roadside_messagelog_timestamp_failures_total"), 0.0);

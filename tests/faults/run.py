@@ -290,7 +290,7 @@ def tsa_short(expect):
     return time.monotonic() - up if stamped else None
 
 
-@row(8, "TSA down past the failure period", "timestamping_failed after the period; back within an interval")
+@row(8, "TSA down past the failure period", "timestamper_failed after the period; back within an interval")
 def tsa_long(expect):
     t0 = time.monotonic()
     tsa_fwd.down()
@@ -299,7 +299,7 @@ def tsa_long(expect):
     codes = {r[5] for r in not_ok_between(t0, time.monotonic())}
     say(f"  figure: first refusal {at:.1f} s after the TSA went down ({codes})")
     # (Consumer or provider: whichever's failure period ends first refuses.)
-    expect(refused and all(c.endswith(".timestamping_failed") for c in codes), f"refused with timestamping_failed ({codes})")
+    expect(refused and all(c.endswith(".timestamper_failed") for c in codes), f"refused with timestamper_failed ({codes})")
     expect(at >= FAILURE_PERIOD - 1, f"not before the failure period ({at:.1f} s >= {FAILURE_PERIOD} s)")
     tsa_fwd.up()
     up = time.monotonic()

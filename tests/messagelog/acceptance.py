@@ -8,7 +8,7 @@ database of its own), as docs/message-log.md promises it:
      killed. Figures: requests answered, records checked, lost (must be 0).
   2. ss1's time-stamping services are [a dead URL, a TSA behind a forwarder this test
      controls]: the second is used. The forwarder stopped with a failure period of 60 s:
-     messages past it get timestamping_failed; started again, traffic resumes within one
+     messages past it get timestamper_failed; started again, traffic resumes within one
      interval, without a restart.
   3. /asic: the containers of a query pass `roadside verify-asic`, the JDK verifier
      (../shared/tools/jdk-xades-verify) and `openssl ts -verify`.
@@ -357,7 +357,7 @@ def main():
         time.sleep(1)
     error = headers.get("X-Road-Error", "") if refused_at else ""
     figure(f"TSA down: first refusal {refused_at and f'{refused_at:.1f}'} s after it stopped ({error})")
-    check(error == "server.clientproxy.timestamping_failed", f"past the period messages get timestamping_failed ({error or body[:200]!r})")
+    check(error == "server.clientproxy.timestamper_failed", f"past the period messages get timestamper_failed ({error or body[:200]!r})")
     check(refused_at is not None and refused_at >= 60, "not before the period has passed")
     check(ss["ss1"].metric("roadside_readiness_ok") in (None, 0.0) or http(ss["ss1"].health + "/readyz")[0] == 503,
           "readiness reports the failure")

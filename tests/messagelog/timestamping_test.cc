@@ -329,7 +329,7 @@ TEST_F(TimestampingTest, FailingPastThePeriodRefusesMessagesAndASuccessClearsIt)
   auto refused = health_.check(clock_.now());
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code(), make_error_code(errc::timestamping_failed));
-  EXPECT_EQ(refused.error().fault_code(), "timestamping_failed");
+  EXPECT_EQ(refused.error().fault_code(), "timestamper_failed");
   EXPECT_TRUE(health_.problem(clock_.now()).has_value());
 
   // Another node sees the same from the database.
@@ -393,7 +393,7 @@ TEST_F(TimestampingTest, TimestampImmediatelyStampsTheRecordAloneOrFails) {
   ASSERT_TRUE(other.ok() && *other);
   auto failed = run(job_->timestamp_record(setup({dead_url()}), ids[1], (*other)->signature));
   ASSERT_FALSE(failed.ok());
-  EXPECT_EQ(failed.error().fault_code(), "timestamping_failed");
+  EXPECT_EQ(failed.error().fault_code(), "timestamper_failed");
   EXPECT_FALSE(health_.failing_since());  // as X-Road: the message fails, the state does not change
 }
 
