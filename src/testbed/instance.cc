@@ -33,16 +33,25 @@ Error io(std::string detail) {
   return Error(make_error_code(base::errc::io_error), std::move(detail));
 }
 
-// A port nothing listens on now at `address` (`preferred` when that one is free), and not
-// handed out before by this init.
+// A port below the kernel's ephemeral range (32768 and up). One that bind(0) hands out can be
+// taken by an outgoing connection while the server it is meant for is stopped, and that
+// server then cannot start again on it.
+unsigned short below_ephemeral_range() {
+  std::uint8_t b[2];
+  Random::system().fill(b);
+  return static_cast<unsigned short>(20000 + ((b[0] << 8) | b[1]) % 12000);
+}
+
+// A port nothing listens on now at `address` (`preferred` when that one is free, else one below
+// the ephemeral range), and not handed out before by this init.
 Result<unsigned short> pick_port(const std::string& address, std::set<std::pair<std::string, unsigned short>>& taken,
                                  unsigned short preferred = 0) {
-  for (int attempt = 0; attempt < 50; ++attempt) {
+  for (int attempt = 0; attempt < 100; ++attempt) {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0) return io("socket() failed");
     sockaddr_in a{};
     a.sin_family = AF_INET;
-    a.sin_port = htons(attempt == 0 ? preferred : 0);
+    a.sin_port = htons(attempt == 0 && preferred != 0 ? preferred : below_ephemeral_range());
     ::inet_pton(AF_INET, address.c_str(), &a.sin_addr);
     const int one = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);

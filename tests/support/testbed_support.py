@@ -2,17 +2,14 @@
 testbed instance run by `roadside testbed up` for the length of a test."""
 import json
 import os
-import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from loopback import free_port  # noqa: E402,F401  (the scenarios' ports: below the ephemeral range)
 
 
 def wait_for(check, timeout=60, every=0.5):
