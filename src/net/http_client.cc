@@ -299,7 +299,10 @@ asio::awaitable<Result<std::unique_ptr<HttpClient::Conn>>> HttpClient::connect(U
   tcp::socket socket(executor_);
   {
     Watchdog dog(socket, here, options_.connect_timeout);
-    auto [cec, ep] = co_await asio::async_connect(socket, endpoints, kTuple);
+    // (Between two of the addresses the socket is closed and opened again: the watchdog has
+    // nothing to cancel then, so no address is tried once it has fired.)
+    const auto in_time = [&dog](const error_code&, const tcp::endpoint&) { return !dog.fired(); };
+    auto [cec, ep] = co_await asio::async_connect(socket, endpoints, in_time, kTuple);
     if (cec) {
       if (dog.fired()) {
         co_return Error(make_error_code(errc::connect_timeout),
@@ -395,19 +398,22 @@ asio::awaitable<Result<ClientResponse>> HttpClient::request(Url url, http::reque
 
 asio::awaitable<Result<std::unique_ptr<HttpClient::Conn>>> HttpClient::acquire(const Url& url, const std::string& key, bool pooled,
                                                                               bool& reused, const std::string& expected_peer) {
-  if (pooled) {
-    std::vector<std::unique_ptr<Conn>> stale;  // closed after the lock is let go
-    MutexLock lock(mu_);
-    auto& idle = pool_[key];
-    drop_stale(idle, stale);
-    while (!idle.empty()) {
-      auto c = std::move(idle.back());
+  while (pooled) {
+    std::unique_ptr<Conn> c;
+    {
+      std::vector<std::unique_ptr<Conn>> stale;  // closed after the lock is let go
+      MutexLock lock(mu_);
+      auto& idle = pool_[key];
+      drop_stale(idle, stale);
+      if (idle.empty()) break;
+      c = std::move(idle.back());
       idle.pop_back();
-      if (still_open(*c) && still_trusted(*c, url, expected_peer)) {
-        reused = true;
-        co_return std::move(c);
-      }
-      stale.push_back(std::move(c));
+    }
+    // Judged with the lock let go (the server's check reads its chain and OCSP responses): the
+    // other connections of the pool are not held up meanwhile. One that fails is closed.
+    if (still_open(*c) && still_trusted(*c, url, expected_peer)) {
+      reused = true;
+      co_return std::move(c);
     }
   }
   reused = false;

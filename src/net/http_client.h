@@ -104,7 +104,8 @@ class HttpClient {
                                                          const std::string& expected_peer = {});
   void release(const std::string& key, std::unique_ptr<Conn> conn);
   // False when `conn` is TLS and its server, judged again (recheck_server), fails check_server.
-  bool still_trusted(Conn& conn, const Url& url, const std::string& expected_peer) const;
+  // Called without the pool's lock: the check may take a while.
+  bool still_trusted(Conn& conn, const Url& url, const std::string& expected_peer) const EXCLUDES(mu_);
   // Moves the connections of `idle` kept longer than idle_keep to `stale`.
   void drop_stale(std::vector<std::unique_ptr<Conn>>& idle, std::vector<std::unique_ptr<Conn>>& stale) const
       REQUIRES(mu_);

@@ -149,7 +149,7 @@ class Session final : public SessionBase, public ServerExchange, public std::ena
       http::response<http::empty_body> cont{http::status::continue_, request().version()};
       arm(server_->opts.limits.write_timeout, Waiting::write);
       auto [ec, n] = co_await http::async_write(stream_, cont, kTuple);
-      disarm();
+      disarm(ec);
       if (ec) co_return fail_body(errc::closed, "client went away: " + ec.message(), std::nullopt, "");
     }
     if (!body_started_) body_started_ = std::chrono::steady_clock::now();
@@ -159,7 +159,7 @@ class Session final : public SessionBase, public ServerExchange, public std::ena
       body.size = buf.size();
       arm(server_->opts.limits.body_timeout);
       auto [ec, n] = co_await http::async_read_some(stream_, buffer_, *parser_, kTuple);
-      disarm();
+      disarm(ec);
       if (ec == http::error::need_buffer) ec = {};
       const std::size_t got = buf.size() - parser_->get().body().size;
       if (ec) {
@@ -209,7 +209,7 @@ class Session final : public SessionBase, public ServerExchange, public std::ena
     responded_ = true;
     arm(server_->opts.limits.write_timeout, Waiting::write);
     auto [ec, n] = co_await http::async_write(stream_, res, kTuple);
-    disarm();
+    disarm(ec);
     if (ec) {
       keep_alive_ = false;
       co_return Error(make_error_code(timed_out_ ? errc::timeout : errc::closed), "writing response: " + ec.message());
@@ -231,7 +231,7 @@ class Session final : public SessionBase, public ServerExchange, public std::ena
     stream_res_->body().more = true;
     arm(server_->opts.limits.write_timeout, Waiting::write);
     auto [ec, n] = co_await http::async_write_header(stream_, *serializer_, kTuple);
-    disarm();
+    disarm(ec);
     if (ec) {
       keep_alive_ = false;
       co_return Error(make_error_code(errc::closed), "writing response head: " + ec.message());
@@ -292,6 +292,12 @@ class Session final : public SessionBase, public ServerExchange, public std::ena
     ++timer_gen_;
     timer_.cancel();
   }
+  // Also: an operation that ended as the timer fired, whose timeout ran first and shut its way,
+  // ends as timed out, as the next operation on that way would; not as done.
+  void disarm(error_code& ec) {
+    disarm();
+    if (timed_out_ && !ec) ec = asio::error::timed_out;
+  }
 
   // Sends one piece of a streamed body (the last one when !more) through the serializer.
   asio::awaitable<Status> write_piece(std::string_view data, bool more, const char* what) {
@@ -301,7 +307,7 @@ class Session final : public SessionBase, public ServerExchange, public std::ena
     body.more = more;
     arm(server_->opts.limits.write_timeout, Waiting::write);
     auto [ec, n] = co_await http::async_write(stream_, *serializer_, kTuple);
-    disarm();
+    disarm(ec);
     if (ec == http::error::need_buffer) ec = {};
     if (ec) {
       keep_alive_ = false;
@@ -323,7 +329,7 @@ class Session final : public SessionBase, public ServerExchange, public std::ena
     socket().shutdown(tcp::socket::shutdown_send, ec);
     if (ec) co_return;
     arm(kLingerTime);
-    std::vector<char> buf(64 * 1024);
+    std::vector<char> buf(16 * 1024);  // (held by each lingering connection: bytes only to discard)
     std::size_t total = 0;
     while (total < kLingerBytes) {
       auto [rec, n] = co_await socket().async_read_some(asio::buffer(buf), kTuple);
@@ -364,7 +370,7 @@ class Session final : public SessionBase, public ServerExchange, public std::ena
       arm(server_->opts.limits.header_timeout,
           Waiting::write);  // (both ways: the handshake ends the connection if late)
       auto [ec] = co_await stream_.async_handshake(TlsStream::Side::server, kTuple);
-      disarm();
+      disarm(ec);
       if (ec) {
         server_->reject_count("tls_handshake_failed");
         log::debug("TLS handshake failed", {{"listener", server_->opts.name},
@@ -396,7 +402,7 @@ class Session final : public SessionBase, public ServerExchange, public std::ena
         idle_ = true;
         arm(limits.idle_timeout);
         auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(4096), kTuple);
-        disarm();
+        disarm(ec);
         idle_ = false;
         if (ec) {
           if (timed_out_) {
@@ -414,7 +420,7 @@ class Session final : public SessionBase, public ServerExchange, public std::ena
       parser_->body_limit(limits.max_body_bytes);
       arm(limits.header_timeout);
       auto [ec, n] = co_await http::async_read_header(stream_, buffer_, *parser_, kTuple);
-      disarm();
+      disarm(ec);
       if (ec) {
         if (timed_out_) {
           co_await reject(http::status::request_timeout, "header_timeout",
