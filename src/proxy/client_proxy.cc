@@ -14,6 +14,7 @@
 #include "proxy/op_record.h"
 #include "proxy/peer_transport.h"
 #include "proxy/rest.h"
+#include "proxy/rest_heads.h"
 #include "proxy/transport.h"
 #include "xml/dom.h"
 #include "xml/identifier_xml.h"
@@ -95,10 +96,7 @@ Result<RestRequest> rest_request(RestCall& call, const http::request_header<>& r
                                  const globalconf::SharedParameters& shared, const tracing::TraceContext& trace,
                                  opmon::OpRecord& op) {
   // The request header part: the IS's headers without hop-by-hop ones, then X-Road's ids.
-  HeaderList part_headers;
-  for (auto& h : call.headers) {
-    if (!is_skipped_header(h.name)) part_headers.push_back(std::move(h));
-  }
+  HeaderList part_headers = request_part_headers(std::move(call.headers));
   remove_header(part_headers, "x-road-request-hash");
   remove_header(part_headers, "x-road-request-id");
   RestRequest out;
@@ -144,12 +142,7 @@ Result<Reply> rest_reply(const http::request_header<>& req, TransportMessage& re
   op.response_size = static_cast<std::int64_t>(response.body ? response.body->size() : 0);
   op.response_attachment_count = 0;
   Reply out;
-  out.head.result(static_cast<http::status>(rh.status));
-  out.head.version(req.version());
-  out.head.reason(rh.reason);
-  for (const auto& h : rh.headers) {
-    if (!is_skipped_header(h.name)) out.head.insert(h.name, h.value);
-  }
+  out.head = is_response(rh, req.version());
   if (response.body) out.body.push_back(std::move(*response.body));
   return out;
 }

@@ -13,6 +13,7 @@
 #include "proxy/op_monitoring.h"
 #include "proxy/op_record.h"
 #include "proxy/rest.h"
+#include "proxy/rest_heads.h"
 #include "proxy/service_transport.h"
 #include "proxy/soap.h"
 #include "proxy/transport.h"
@@ -32,10 +33,6 @@ namespace {
 Error fail(errc e, std::string detail) {
   return Error(make_error_code(e), std::move(detail));
 }
-
-// The headers the provider's server adds to every REST response (and drops from the service's).
-constexpr std::array<std::string_view, 5> kResponseXRoadHeaders = {"x-road-id", "x-road-client", "x-road-service",
-                                                                   "x-road-request-id", "x-road-request-hash"};
 
 // A failed call to a service, in words that name no URL or address (net errors name both).
 std::string failure_kind(const Error& cause, std::chrono::milliseconds timeout) {
@@ -155,15 +152,10 @@ Result<TransportMessage> rest_response(net::ClientResponse& answer, const Transp
                                        const ServedRestCall& call, opmon::OpRecord& op) {
   op.status_code = answer.message.result_int();
   // The response header part, X-Road's headers last.
-  RestResponseHead rh;
-  rh.status = answer.message.result_int();
-  rh.reason = std::string(answer.message.reason());
-  for (const auto& f : answer.message) {
-    const std::string name(f.name_string());
-    bool xroad = false;
-    for (auto x : kResponseXRoadHeaders) xroad = xroad || boost::beast::iequals(name, x);
-    if (!xroad && !is_skipped_header(name)) rh.headers.push_back({name, std::string(f.value())});
-  }
+  auto part = response_part(answer.message);
+  if (!part.ok())
+    return Error(part.error().code(), "service " + call.target.service.to_string() + " " + part.error().detail());
+  RestResponseHead& rh = *part;
   std::optional<std::string> body_digest;
   if (request.body) {
     ROADSIDE_TRY(body_digest, request.body_digest(crypto::kSha512Uri));  // known from the signature check
@@ -596,30 +588,18 @@ asio::awaitable<Result<net::ClientResponse>> ServerProxy::call_rest_service(Rest
   while (!base.empty() && base.back() == '/') base.pop_back();
   url->target = base + path->forwarded + (target.query.empty() ? "" : "?" + target.query);
   if (url->target.empty()) url->target = "/";
-  http::request_header<> call;
-  auto verb = http::string_to_verb(head.method);
-  if (verb == http::verb::unknown) co_return fail(errc::invalid_message, "unknown HTTP method " + head.method);
-  call.method(verb);
-  call.version(11);
-  for (const auto& h : head.headers) {
-    // The client's traceparent gives way to this server's span.
-    if (!is_skipped_header(h.name) && !boost::beast::iequals(h.name, "traceparent")) call.insert(h.name, h.value);
-  }
-  call.set("traceparent", trace->traceparent());
+  auto call =
+      service_request(head, trace->traceparent());  // (the client's traceparent gives way to this server's span)
+  if (!call.ok()) co_return call.error();
   std::vector<net::Payload> body;
   if (request.body) body.push_back(*request.body);
   op->request_out_ts = unix_ms(*ctx_.clock);
-  auto answer = co_await ctx_.services->send(*url, std::move(call), std::move(body), service->timeout,
+  auto answer = co_await ctx_.services->send(*url, std::move(call).value(), std::move(body), service->timeout,
                                              service_tls(*snap->conf, *service));
   op->response_in_ts = unix_ms(*ctx_.clock);
   if (!answer.ok()) co_return service_error(*service, answer.error());
-  // An interim status is not an answer; one past 599 is no HTTP status, and the REST response
-  // part could not carry it (the client's server would refuse the signed response).
-  if (const unsigned status = answer->message.result_int(); status < 200 || status > 599) {
-    co_return fail(errc::service_invalid_response, "service " + service->id.to_string() + " answered with " +
-                                                       (status < 200 ? "the interim status " : "the status ") +
-                                                       std::to_string(status));
-  }
+  // (An interim status, or one past 599 that a response part could not carry, is refused as
+  // the response part is made: response_part.)
   co_return answer;
 }
 

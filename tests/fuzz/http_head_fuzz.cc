@@ -3,8 +3,8 @@
 // proxy, under net::ClientOptions), and the heads they rebuild from REST header parts. The
 // input is read as all three: an HTTP request head, an HTTP response head and a header part
 // from a peer. A REST message's head crosses four times (client_proxy.cc rest_request and
-// rest_reply, server_proxy.cc call_rest_service and rest_response; this target does what they
-// do, header by header):
+// rest_reply, server_proxy.cc call_rest_service and rest_response, which build the heads with
+// rest_heads.h's functions, called here too):
 //   IS request head -> request header part -> service request head
 //   service response head -> response header part -> IS response head
 // Beyond not crashing (an exception thrown is a crash here, as it is a 500 in the proxies):
@@ -38,6 +38,7 @@
 #include "net/http_client.h"
 #include "net/http_server.h"
 #include "proxy/rest.h"
+#include "proxy/rest_heads.h"
 
 namespace {
 
@@ -107,38 +108,26 @@ bool same(const HeaderList& a, const HeaderList& b) {
 
 // The server proxy's request to the service from a request part (call_rest_service).
 void check_service_request(const RestRequestHead& part) {
-  const auto verb = http::string_to_verb(part.method);
-  if (verb == http::verb::unknown) return;  // refused there
-  http::request_header<> call;
-  call.method(verb);
-  call.version(11);
-  call.target("/");
+  auto call = service_request(part, kTraceparent);
+  if (!call.ok()) return;  // refused there
+  call->target("/");
   HeaderList sent;
   for (const auto& h : part.headers) {
-    if (is_skipped_header(h.name) || boost::beast::iequals(h.name, "traceparent")) continue;
-    call.insert(h.name, h.value);
-    sent.push_back(h);
+    if (!is_skipped_header(h.name) && !boost::beast::iequals(h.name, "traceparent")) sent.push_back(h);
   }
-  call.set("traceparent", kTraceparent);
   sent.push_back({"traceparent", std::string(kTraceparent)});
-  const auto read = written_and_read_back(call);
-  check(read.method() == verb);
+  const auto read = written_and_read_back(*call);
+  check(read.method_string() == part.method);
   check_same_headers(read, sent);
 }
 
 // The client proxy's response to the information system from a response part (rest_reply).
 void check_is_response(const RestResponseHead& part) {
-  http::response_header<> out;
-  out.result(static_cast<http::status>(part.status));
-  out.version(11);
-  out.reason(part.reason);
   HeaderList sent;
   for (const auto& h : part.headers) {
-    if (is_skipped_header(h.name)) continue;
-    out.insert(h.name, h.value);
-    sent.push_back(h);
+    if (!is_skipped_header(h.name)) sent.push_back(h);
   }
-  const auto read = written_and_read_back(out);
+  const auto read = written_and_read_back(is_response(part, 11));
   check(read.result_int() == part.status);
   if (!part.reason.empty()) check(read.reason() == part.reason);
   check_same_headers(read, sent);
@@ -153,11 +142,9 @@ void check_is_request(std::string_view bytes) {
   const std::string target(req.target());
   auto service = roadside::parse_rest_target(target);
   if (!service.ok() || !normalize_service_path(service->path).ok() || !check_query(service->query).ok()) return;
-  RestRequestHead part{std::string(req.method_string()), target, {}};
-  for (const auto& f : req) {
-    if (!is_skipped_header(f.name_string()))
-      part.headers.push_back({std::string(f.name_string()), std::string(f.value())});
-  }
+  HeaderList is_headers;
+  for (const auto& f : req) is_headers.push_back({std::string(f.name_string()), std::string(f.value())});
+  RestRequestHead part{std::string(req.method_string()), target, request_part_headers(std::move(is_headers))};
   auto back = RestRequestHead::parse(part.serialize());
   check(back.ok());
   check(back->method == part.method && back->target == part.target && same(back->headers, part.headers));
@@ -173,14 +160,12 @@ void check_service_response(std::string_view bytes) {
     return;
   }
   const auto& res = parser.get();
-  if (res.result_int() < 200 || res.result_int() > 599) return;  // refused there: no final answer
-  RestResponseHead part{res.result_int(), std::string(res.reason()), {}};
-  for (const auto& f : res) {
-    bool xroad = false;
-    for (auto x : kResponseXRoadHeaders) xroad = xroad || boost::beast::iequals(f.name_string(), x);
-    if (!xroad && !is_skipped_header(f.name_string()))
-      part.headers.push_back({std::string(f.name_string()), std::string(f.value())});
-  }
+  auto made = response_part(res);
+  const unsigned status = res.result_int();
+  check(made.ok() == (status >= 200 && status <= 599));  // no final answer, or none a part carries
+  if (!made.ok()) return;
+  RestResponseHead part = std::move(made).value();
+  for (const auto& h : part.headers) check(!is_response_xroad_header(h.name) && !is_skipped_header(h.name));
   for (auto x : kResponseXRoadHeaders) part.headers.push_back({std::string(x), "v"});
   auto back = RestResponseHead::parse(part.serialize());
   check(back.ok());
