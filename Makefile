@@ -33,7 +33,7 @@ test-acceptance: build
 # The fault suite (tests/faults/): a testbed on PostgreSQL under steady load, broken one way at
 # a time (servers killed, PostgreSQL restarted and black-holed, TSA, OCSP and configuration
 # source down, a full disk, slow and oversized clients, bad TLS), printing a table of what
-# was expected, the recovery time and the messages lost. About 8 minutes; needs root (tmpfs).
+# was expected, the recovery time and the messages lost. About 6 minutes; needs root (tmpfs).
 # ROWS="3 tsa" runs some rows only.
 test-faults: build
 	/usr/bin/python3 tests/faults/run.py $(BUILD)/src/cli/roadside $(ROWS)

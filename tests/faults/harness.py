@@ -3,14 +3,17 @@ PostgreSQL, the steady load with every answer recorded, and the table it prints 
 and HAProxy are tests/support/loopback.py's)."""
 import ctypes
 import os
-import re
 import signal
 import subprocess
+import sys
 import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from pg import Pg  # noqa: E402
 
 
 def http(url, headers=None, data=None, timeout=15, method=None):
@@ -68,26 +71,19 @@ class Processes:
                 p.kill()
 
 
-class Postgres:
+class Postgres(Pg):
     """A PostgreSQL server of the suite's own (tests/pg/pg-harness.sh), so it may be restarted."""
 
     def __init__(self, work, repo):
         self.info = os.path.join(work, "pg.info")
         self.harness = os.path.join(repo, "tests", "pg", "pg-harness.sh")
         subprocess.run(["bash", self.harness, "start", self.info], check=True, stdout=subprocess.DEVNULL)
-        with open(self.info) as f:
-            m = re.search(r"host=(\S+) port=(\d+)", f.read())
-        self.dir, self.port = m.group(1), int(m.group(2))
+        super().__init__(self.info)
         self.pgbin = sorted(os.listdir("/usr/lib/postgresql"), key=lambda v: [int(x) for x in v.split(".")])[-1]
-
-    def sql(self, db, query):
-        out = subprocess.run(["psql", "-h", self.dir, "-p", str(self.port), "-U", "postgres", "-d", db, "-AtXqc", query],
-                             check=True, capture_output=True, text=True)
-        return [line.split("|") for line in out.stdout.splitlines() if line]
 
     def restart(self):
         ctl = f"/usr/lib/postgresql/{self.pgbin}/bin/pg_ctl"
-        args = [ctl, "-D", os.path.join(self.dir, "data"), "-m", "fast", "-w", "-t", "60", "restart"]
+        args = [ctl, "-D", os.path.join(self.host, "data"), "-m", "fast", "-w", "-t", "60", "restart"]
         if os.getuid() == 0:
             args = ["runuser", "-u", "postgres", "--"] + args
         subprocess.run(args, check=True, stdout=subprocess.DEVNULL)

@@ -35,7 +35,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
 from harness import Load, Postgres, Processes, http, table  # noqa: E402
-from loopback import Forwarder, free_port, haproxy_config, haproxy_up  # noqa: E402
+from loopback import Forwarder, free_port, haproxy_config, haproxy_servers, haproxy_up  # noqa: E402
 from testbed_support import wait_for  # noqa: E402
 
 ROADSIDE = os.path.abspath(sys.argv[1])
@@ -96,10 +96,11 @@ ENV = {}
 servers = Servers()
 
 
-def row(number, fault, expected, restart="no"):
+def row(number, fault, expected, restart="no", stops=None):
     """Decorator: a fault of the table. The function gets `expect(ok, what)` and returns the
     seconds it took to recover (None when it did not); the load's requests while it ran are
-    the row's."""
+    the row's. Unless `restart` says a server is killed, no server may restart or die but
+    the one the row `stops` itself."""
     def wrap(body):
         def run():
             load.row = fault
@@ -120,8 +121,10 @@ def row(number, fault, expected, restart="no"):
                 recovery = None
             back = wait_for(lambda: load.all_ok_since(time.monotonic() - 2, 3), 90, 0.5)
             expect(back, "the load is answered 200 again after the row")
-            if restart == "no":
-                expect(servers.pids() == pids, "no server was restarted or died")
+            if restart.startswith("no"):
+                others = lambda p: {n: pid for n, pid in p.items() if n != stops}  # noqa: E731
+                expect(others(servers.pids()) == others(pids),
+                       "no server was restarted or died" + (f" but {stops}, which the row stops" if stops else ""))
             results = load.of(fault)
             errors = {}
             for r in results:
@@ -163,6 +166,40 @@ def not_ok_between(t0, t1):
         return [r for r in load.results if r[0] == load.row and t0 <= r[2] < t1 and r[4] != 200]
 
 
+MIN_FLOW = 5  # answers a window of two seconds or more has at the least when the load flows
+
+
+def load_flowed(expect, t0, t1=None, what="the load", where=lambda r: True):
+    """Expects the row's requests started in [t0, t1) (`where` them) all answered 200, and at
+    least MIN_FLOW of them: a load that stalled answers nothing and refuses nothing."""
+    t1 = time.monotonic() if t1 is None else t1
+    with load.lock:
+        during = [r for r in load.results if r[0] == load.row and t0 <= r[2] < t1 and where(r)]
+    refused = [r for r in during if r[4] != 200]
+    expect(not refused and len(during) >= MIN_FLOW,
+           f"{what} flows meanwhile: {len(during) - len(refused)} answered 200 in {t1 - t0:.1f} s, "
+           f"{len(refused)} not ({sorted({r[5] or str(r[4]) for r in refused})[:3]})")
+
+
+def codes_between(t0, t1):
+    return {r[5] for r in not_ok_between(t0, t1)}
+
+
+def first_refusal(t0, within, after):
+    """Waits up to `within` s for the row's first refusal of a request started at `t0` or later:
+    (refused at all, seconds from t0 to it, the X-Road errors seen since t0), with a figure."""
+    refused = wait_for(lambda: refused_since(t0) is not None, within, 0.5)
+    at = (refused_since(t0) or t0) - t0
+    codes = codes_between(t0, time.monotonic())
+    say(f"  figure: first refusal {at:.1f} s after {after} ({codes})")
+    return refused, at, codes
+
+
+def only_codes(codes, *allowed):
+    """Every code is one of X-Road's `allowed` (server.clientproxy.X or server.serverproxy.X)."""
+    return bool(codes) and all(c.startswith("server.") and c.rsplit(".", 1)[1] in allowed for c in codes)
+
+
 def kill_and_restart(expect, name, dead_for=1.0):
     time.sleep(2)
     killed = time.monotonic()
@@ -185,10 +222,12 @@ def provider_killed(expect):
 
 
 @row(3, "SIGKILL of a cluster secondary behind HAProxy", "only requests in flight on it fail; the other serves",
-     restart="no (the other node)")
+     restart="no (the other node)", stops="secondary-a")
 def secondary_killed(expect):
     pin(SS2)
     time.sleep(2)
+    sessions = {name: current for name, (_, current) in haproxy_servers(work, "ss2").items()}
+    expect(sessions.get("a", 0) > 0, f"ss1's connections to ss2 go through secondary A too when it is killed ({sessions})")
     killed = time.monotonic()
     procs.signal("secondary-a", signal.SIGKILL)
     time.sleep(4)
@@ -203,16 +242,27 @@ def secondary_killed(expect):
     return recovery
 
 
-@row(4, "provider on two servers, one stopped", "failover at connect time: nothing refused", restart="no (the other server)")
+@row(4, "provider on two servers, one stopped", "failover at connect time: nothing refused", restart="no (the other server)",
+     stops="ss3")
 def failover(expect):
+    # ss1 remembers the server that connected first for an hour (X-Road's fastest connect). With
+    # HAProxy (ss2's address) down while it chooses, that is ss3: the server stopped below.
+    procs.signal("haproxy", signal.SIGTERM)
     pin(None)
-    time.sleep(2)
+    time.sleep(1)
+    start_haproxy()
+    time.sleep(1)
     stopped = time.monotonic()
+    before = [r[1] for r in load.of(load.row) if r[4] == 200]
+    served = logged_count(DB["ss3"], before)
+    expect(served > 0, f"ss3 serves the requests of the row before it stops ({served} of {len(before)})")
     procs.signal("ss3", signal.SIGTERM)
     time.sleep(5)
     refused = not_ok_between(stopped - 30, time.monotonic())
     expect(not refused, f"no request refused while ss3 stops and is stopped ({len(refused)}: "
            f"{sorted({r[5] for r in refused})})")
+    after = [r[1] for r in load.of(load.row) if r[4] == 200 and r[2] > stopped + 1]
+    expect(logged_count(DB["ss2"], after) > 0, f"ss2 serves them once ss3 is stopped ({len(after)} answered)")
     recovery = (load.first_ok_since(stopped) or stopped) - stopped
     servers.again("ss3")
     pin(SS3)
@@ -268,11 +318,16 @@ def set_freshness(seconds):
     load.row = row_was
 
 
-def unstamped(db, ids):
+def logged_count(db, ids, where="TRUE"):
+    """How many of the records in `db`'s message log of the exchanges `ids` are `where`."""
     if not ids:
         return 0
     quoted = ",".join(f"'{i}'" for i in ids)
-    return int(pg.sql(db, f"SELECT COUNT(*) FROM messagelog_records WHERE timestamp_id IS NULL AND query_id IN ({quoted})")[0][0])
+    return int(pg.sql(db, f"SELECT COUNT(*) FROM messagelog_records WHERE {where} AND query_id IN ({quoted})")[0][0])
+
+
+def unstamped(db, ids):
+    return logged_count(db, ids, "timestamp_id IS NULL")
 
 
 @row(7, "TSA down within the failure period (15 s of 30)", "nothing refused; records time-stamped once it is back")
@@ -280,11 +335,12 @@ def tsa_short(expect):
     t0 = time.monotonic()
     tsa_fwd.down()
     time.sleep(15)
+    ids = [r[1] for r in load.of(load.row) if r[4] == 200]
+    waiting = unstamped(DB["ss1"], ids)
     tsa_fwd.up()
     up = time.monotonic()
-    refused = not_ok_between(t0, up)
-    expect(not refused, f"no request refused while the TSA is down ({len(refused)})")
-    ids = [r[1] for r in load.of(load.row) if r[4] == 200 and r[2] < up]
+    load_flowed(expect, t0, up, "the load, while the TSA is down,")
+    expect(waiting > 0, f"records wait for a time-stamp while the TSA is down ({waiting} on ss1)")
     stamped = wait_for(lambda: unstamped(DB["ss1"], ids) == 0, 2 * INTERVAL + 15, 0.5)
     expect(stamped, f"the {len(ids)} exchanges answered while it was down are time-stamped on ss1 after it is back")
     return time.monotonic() - up if stamped else None
@@ -294,12 +350,9 @@ def tsa_short(expect):
 def tsa_long(expect):
     t0 = time.monotonic()
     tsa_fwd.down()
-    refused = wait_for(lambda: refused_since(t0) is not None, FAILURE_PERIOD + 3 * INTERVAL + 15, 0.5)
-    at = (refused_since(t0) or t0) - t0
-    codes = {r[5] for r in not_ok_between(t0, time.monotonic())}
-    say(f"  figure: first refusal {at:.1f} s after the TSA went down ({codes})")
+    refused, at, codes = first_refusal(t0, FAILURE_PERIOD + 3 * INTERVAL + 15, "the TSA went down")
     # (Consumer or provider: whichever's failure period ends first refuses.)
-    expect(refused and all(c.endswith(".timestamper_failed") for c in codes), f"refused with timestamper_failed ({codes})")
+    expect(refused and only_codes(codes, "timestamper_failed"), f"refused with timestamper_failed ({codes})")
     expect(at >= FAILURE_PERIOD - 1, f"not before the failure period ({at:.1f} s >= {FAILURE_PERIOD} s)")
     tsa_fwd.up()
     up = time.monotonic()
@@ -314,12 +367,12 @@ def ocsp_down(expect):
     set_freshness(FRESHNESS)
     t0 = time.monotonic()
     ocsp_fwd.down()
-    refused = wait_for(lambda: refused_since(t0) is not None, FRESHNESS + 2 * OCSP_CHECK + 30, 0.5)
-    at = (refused_since(t0) or t0) - t0
-    codes = {r[5] for r in not_ok_between(t0, time.monotonic())}
-    say(f"  figure: first refusal {at:.1f} s after the responder went down ({codes})")
+    refused, at, codes = first_refusal(t0, FRESHNESS + 2 * OCSP_CHECK + 30, "the responder went down")
     expect(refused, "messages are refused once the OCSP responses are older than the freshness")
-    expect(all(codes), f"each refusal names an X-Road error ({codes})")
+    # (A stale response for a signer is incorrect_validation_info; for the provider's TLS
+    # certificate, ssl_authentication_failed.)
+    expect(only_codes(codes, "incorrect_validation_info", "ssl_authentication_failed"),
+           f"each refusal is X-Road's for a stale OCSP response ({codes})")
     expect(at >= FRESHNESS / 2, f"not while the last responses were fresh ({at:.1f} s)")
     ocsp_fwd.up()
     up = time.monotonic()
@@ -335,11 +388,8 @@ def ocsp_down(expect):
 def config_down(expect):
     t0 = time.monotonic()
     conf_fwd.down()
-    refused = wait_for(lambda: refused_since(t0) is not None, CONF_VALIDITY + 2 * REFRESH + 15, 0.5)
-    at = (refused_since(t0) or t0) - t0
-    codes = {r[5] for r in not_ok_between(t0, time.monotonic())}
-    say(f"  figure: first refusal {at:.1f} s after the source went down ({codes})")
-    expect(refused and all("global_conf_outdated" in c for c in codes), f"refused with global_conf_outdated ({codes})")
+    refused, at, codes = first_refusal(t0, CONF_VALIDITY + 2 * REFRESH + 15, "the source went down")
+    expect(refused and only_codes(codes, "global_conf_outdated"), f"refused with global_conf_outdated ({codes})")
     conf_fwd.up()
     up = time.monotonic()
     ok = wait_for(lambda: load.all_ok_since(time.monotonic() - 1, 3), 3 * REFRESH + 10, 0.2)
@@ -373,12 +423,13 @@ def disk_full(expect):
         for _ in range(max(0, free // (1 << 20) - 1)):
             f.write(chunk)
     st = os.statvfs(SS1_DATA)
+    t_full = time.monotonic()
     say(f"  figure: {st.f_bavail * st.f_frsize / 2**20:.1f} MiB left free on ss1's data directory")
     answers = [big_request(4 << 20, load.row) for _ in range(3)]
     expect(all(a[0] >= 500 and a[1] for a in answers), "4 MiB bodies are refused with an X-Road error: "
            + ", ".join(f"{a[0]} {a[1] or a[2][:100]!r}" for a in answers))
-    small = [r for r in load.of(load.row) if r[4] != 200]
-    expect(not [r for r in small if not r[1].startswith("fault-big")], "small messages (not spooled) flow meanwhile")
+    time.sleep(2)  # the load goes on a while beside the full disk
+    load_flowed(expect, t_full, what="small messages (not spooled)", where=lambda r: not r[1].startswith("fault-big"))
     os.unlink(filler)
     freed = time.monotonic()
     status, error, body = big_request(4 << 20, load.row)
@@ -425,8 +476,7 @@ def slow_clients(expect):
            f"({HEADER_TIMEOUT_MS / 1000:.0f} s)")
     expect(max(bodies) < BODY_TIMEOUT_MS / 1000 + 1.5, f"every slow body is cut off by the body timeout "
            f"({BODY_TIMEOUT_MS / 1000:.0f} s) or the minimum rate")
-    refused = not_ok_between(t0, time.monotonic())
-    expect(not refused, f"the load is not refused meanwhile ({len(refused)})")
+    load_flowed(expect, t0)
     return 0.0
 
 
@@ -446,14 +496,15 @@ def oversized(expect):
     status, got, body = http(url, {"X-Road-Client": CLIENT, "X-Big": "a" * (100 << 10)})
     expect(status == 431, f"a head over http.max_header_bytes: 431 ({status})")
     time.sleep(2)  # the load goes on a while beside it
-    refused = not_ok_between(t0, time.monotonic())
-    expect(not refused, f"the load is not refused meanwhile ({len(refused)})")
+    load_flowed(expect, t0)
     return 0.0
 
 
 def tls_attempt(cert=None, key=None, max_version=None, ciphers=None):
-    """A TLS client on ss3's server proxy: what came of it ("handshake refused: ..." or the
-    HTTP status line of a POST sent over it)."""
+    """A TLS client on ss3's server proxy: what came of it. "handshake refused by the server:
+    ..." when the server answered the handshake with an alert; "answered ..." with the HTTP
+    status line of a POST sent over it; else "no connection: ...", "handshake failed here:
+    ..." (the client would not go on) or "closed without an answer"."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
     if max_version:
@@ -464,7 +515,11 @@ def tls_attempt(cert=None, key=None, max_version=None, ciphers=None):
     if cert:
         ctx.load_cert_chain(cert, key)
     try:
-        with socket.create_connection((SS3_ADDRESS, SERVER_PORT), timeout=10) as raw:
+        raw = socket.create_connection((SS3_ADDRESS, SERVER_PORT), timeout=10)
+    except OSError as e:
+        return f"no connection: {type(e).__name__} {str(e)[:80]}"
+    try:
+        with raw:
             with ctx.wrap_socket(raw) as s:
                 s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/mixed; boundary=b\r\n"
                           b"Content-Length: 4\r\n\r\n--b\n")
@@ -480,8 +535,12 @@ def tls_attempt(cert=None, key=None, max_version=None, ciphers=None):
                 text = answer.decode(errors="replace")
                 fault = re.search(r"<faultcode>([^<]+)</faultcode>|X-Road-Error: (\S+)", text)
                 return f"answered {text.splitlines()[0]}" + (f" fault {fault.group(1) or fault.group(2)}" if fault else "")
-    except (ssl.SSLError, OSError) as e:
-        return f"handshake refused: {type(e).__name__} {str(e)[:80]}"
+    except ssl.SSLError as e:
+        # An alert the server sent is named ..._ALERT_... by OpenSSL; a failure of its own is not.
+        by = "refused by the server" if "ALERT" in (e.reason or "") else "failed here"
+        return f"handshake {by}: {e.reason or type(e).__name__} {str(e)[:80]}"
+    except OSError as e:
+        return f"handshake refused by the server: {type(e).__name__} (the connection was reset or closed)"
 
 
 def make_certs():
@@ -520,13 +579,14 @@ def make_certs():
 
 def refused_attacker(expect, outcome):
     say(f"  figure: {outcome}")
-    expect(outcome.startswith("handshake refused") or re.match(r"answered HTTP/1.1 [45]\d\d .* fault \S+", outcome) is not None,
+    expect(outcome.startswith("handshake refused by the server")
+           or re.match(r"answered HTTP/1.1 [45]\d\d .* fault server\.serverproxy\.\S+", outcome) is not None,
            "the connection is refused at the handshake, or answered with an X-Road fault")
 
 
 def load_unaffected(expect, since):
     time.sleep(2)  # the load goes on a while beside it
-    expect(not not_ok_between(since, time.monotonic()), "the load is not refused meanwhile")
+    load_flowed(expect, since)
 
 
 def attacker_with(which):
@@ -548,17 +608,23 @@ row(15, "TLS: an expired client certificate of the instance's CA", "refused; oth
 @row(16, "TLS: a downgrade to TLS 1.1, and TLS 1.2 without forward secrecy", "both refused at the handshake")
 def tls_downgrade(expect):
     t0 = time.monotonic()
-    old = tls_attempt(max_version=ssl.TLSVersion.TLSv1_1, ciphers="DEFAULT:@SECLEVEL=0")
-    weak = tls_attempt(max_version=ssl.TLSVersion.TLSv1_2, ciphers="AES128-SHA:AES256-GCM-SHA384:@SECLEVEL=0")
-    say(f"  figure: TLS 1.1: {old}; TLS 1.2 with RSA key exchange: {weak}")
-    expect(old.startswith("handshake refused"), "TLS 1.1 is refused")
-    expect(weak.startswith("handshake refused"), "TLS 1.2 with RSA key exchange is refused")
+    certs = dict(zip(("self-signed", "expired", "key"), CERTS))
+    old = tls_attempt(certs["self-signed"], certs["key"], max_version=ssl.TLSVersion.TLSv1_1, ciphers="DEFAULT:@SECLEVEL=0")
+    weak = tls_attempt(certs["self-signed"], certs["key"], max_version=ssl.TLSVersion.TLSv1_2,
+                       ciphers="AES128-SHA:AES256-GCM-SHA384:@SECLEVEL=0")
+    # The control: the same client with TLS 1.2 and ECDHE gets past the handshake.
+    control = tls_attempt(certs["self-signed"], certs["key"], max_version=ssl.TLSVersion.TLSv1_2,
+                          ciphers="ECDHE-RSA-AES256-SHA384:ECDHE-ECDSA-AES256-SHA384")  # X-Road's TLS 1.2 suites
+    say(f"  figure: TLS 1.1: {old}; TLS 1.2 with RSA key exchange: {weak}; TLS 1.2 with ECDHE: {control}")
+    expect(control.startswith("answered"), "the same client with TLS 1.2 and ECDHE gets past the handshake")
+    expect(old.startswith("handshake refused by the server"), "TLS 1.1 is refused by the server")
+    expect(weak.startswith("handshake refused by the server"), "TLS 1.2 with RSA key exchange is refused by the server")
     load_unaffected(expect, t0)
     return 0.0
 
 
 @row(17, "TLS: the provider's authentication certificate revoked, then good again",
-     "the consumer refuses it (ssl_auth_failed) once OCSP says revoked; back by itself")
+     "refused (ssl_authentication_failed) once OCSP says revoked; back once that answer is stale")
 def tls_revoked(expect):
     issued_path = os.path.join(INST, "ca", "issued.json")
     with open(issued_path) as f:
@@ -572,17 +638,16 @@ def tls_revoked(expect):
     t0 = time.monotonic()
     issued[key]["revoked"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     write_json(issued_path, issued)
-    refused = wait_for(lambda: refused_since(t0) is not None, FRESHNESS + 3 * OCSP_CHECK + 30, 0.5)
-    at = (refused_since(t0) or t0) - t0
-    codes = {r[5] for r in not_ok_between(t0, time.monotonic())}
-    say(f"  figure: first refusal {at:.1f} s after the revocation ({codes})")
-    expect(refused and all(codes), f"messages to ss3 are refused with an X-Road error ({codes})")
+    refused, at, codes = first_refusal(t0, FRESHNESS + 3 * OCSP_CHECK + 30, "the revocation")
+    expect(refused and only_codes(codes, "ssl_authentication_failed"), f"messages to ss3 are refused with ssl_authentication_failed ({codes})")
     del issued[key]["revoked"]
     write_json(issued_path, issued)
     good = time.monotonic()
     ok = wait_for(lambda: load.all_ok_since(time.monotonic() - 1, 3), FRESHNESS + 3 * OCSP_CHECK + 30, 0.5)
-    expect(ok, "messages flow again once OCSP says good, without a restart")
     recovery = (load.first_ok_since(good) or good) - good if ok else None
+    # (The consumer keeps the revoked answer it fetched until it is stale, as a good one.)
+    expect(ok and recovery <= FRESHNESS + 2 * OCSP_CHECK, f"messages flow again once OCSP says good, within the "
+           f"freshness of the revoked answer, without a restart ({recovery and round(recovery, 1)} s)")
     set_freshness(3600)
     return recovery
 
@@ -719,9 +784,7 @@ def setup():
     cfg = os.path.join(work, "haproxy.cfg")
     with open(cfg, "w") as f:
         f.write(haproxy_config(work, [("ss2", ss2["address"], port, nodes_of), ("ss2-ocsp", ss2["address"], ocsp_port, nodes_of)]))
-    procs.start("haproxy", ["haproxy", "-db", "-f", cfg])
-    if not wait_for(lambda: haproxy_up(work, "ss2") == {"a", "b"}, 15):
-        raise SystemExit("HAProxy does not see both secondaries:\n" + procs.tail("haproxy"))
+    start_haproxy()
 
     SS1_CLIENT = servers_info["ss1"]["client_http"]
     SS3_ADDRESS, SERVER_PORT = servers_info["ss3"]["address"], servers_info["ss3"]["server_port"]
@@ -733,6 +796,12 @@ def setup():
     load = Load(SS1_CLIENT, PROVIDER_PATH, {"X-Road-Client": CLIENT, "X-Road-Security-Server": SS3}, WORKERS)
     load.start()
     time.sleep(3)
+
+
+def start_haproxy():
+    procs.start("haproxy", ["haproxy", "-db", "-f", os.path.join(work, "haproxy.cfg")])
+    if not wait_for(lambda: haproxy_up(work, "ss2") == {"a", "b"}, 15):
+        raise SystemExit("HAProxy does not see both secondaries:\n" + procs.tail("haproxy"))
 
 
 def main():
@@ -760,6 +829,9 @@ def main():
 
 
 if __name__ == "__main__":
+    # A TERM (a CI timeout, a Ctrl-C's cousin) ends the suite through its clean-up below: the
+    # servers, PostgreSQL and the tmpfs are not left behind.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))
     ok = False
     try:
         ok = main()

@@ -142,8 +142,9 @@ backend {name}-nodes
     return out
 
 
-def haproxy_up(work, frontend):
-    """The servers of `frontend`'s backend that HAProxy (stats socket in `work`) has UP."""
+def haproxy_servers(work, frontend):
+    """{server: (status, current sessions)} of `frontend`'s backend, as HAProxy (stats socket
+    in `work`) has them; {} when it does not answer."""
     try:
         with socket.socket(socket.AF_UNIX) as s:
             s.connect(os.path.join(work, "haproxy.sock"))
@@ -152,6 +153,11 @@ def haproxy_up(work, frontend):
             while chunk := s.recv(65536):
                 data += chunk
     except OSError:
-        return set()
+        return {}
     rows = [line.split(",") for line in data.decode().splitlines() if line.startswith(frontend + "-nodes,")]
-    return {r[1] for r in rows if r[17] == "UP" and r[1] not in ("BACKEND", "FRONTEND")}
+    return {r[1]: (r[17], int(r[4] or 0)) for r in rows if r[1] not in ("BACKEND", "FRONTEND")}
+
+
+def haproxy_up(work, frontend):
+    """The servers of `frontend`'s backend that HAProxy has UP."""
+    return {name for name, (status, _) in haproxy_servers(work, frontend).items() if status == "UP"}
