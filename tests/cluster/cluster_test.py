@@ -37,6 +37,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from loopback import free_port, haproxy_config, haproxy_up  # noqa: E402
+from pg import Pg  # noqa: E402
 
 ROADSIDE = os.path.abspath(sys.argv[1])
 PG_INFO = sys.argv[2]
@@ -119,12 +120,10 @@ def tail(name, n=15):
 
 
 def main():
-    with open(PG_INFO) as f:
-        m = re.search(r"host=(\S+) port=(\d+)", f.read())
-    pg_host, pg_port = m.group(1), m.group(2)
+    pg_server = Pg(PG_INFO)
+    pg_host, pg_port = pg_server.host, pg_server.port
     db = "roadside_cluster_" + os.path.basename(work).split("-")[-1].lower().replace("_", "")
-    subprocess.run(["psql", "-h", pg_host, "-p", pg_port, "-U", "postgres", "-d", "postgres", "-qc", f"CREATE DATABASE {db}"],
-                   check=True)
+    pg_server.sql("postgres", f"CREATE DATABASE {db}")
 
     # The instance: authorities, publisher and services here; its servers started below.
     pin = "cluster-test-" + os.urandom(6).hex()

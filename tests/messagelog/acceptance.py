@@ -41,6 +41,7 @@ import zipfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from loopback import Forwarder, free_port  # noqa: E402  ("the TSA": a forwarder to the testbed's, switched off and on)
+from pg import Pg  # noqa: E402
 
 ROADSIDE = os.path.abspath(sys.argv[1])
 PG_INFO = sys.argv[2]
@@ -147,21 +148,14 @@ class S3Server:
         return keys
 
 
-class Postgres:
+class Postgres(Pg):
     def __init__(self):
-        with open(PG_INFO) as f:
-            m = re.search(r"host=(\S+) port=(\d+)", f.read())
-        self.host, self.port = m.group(1), m.group(2)
+        super().__init__(PG_INFO)
 
     def create(self, name):
         self.sql("postgres", f"CREATE DATABASE {name}")
         return ["--set", f"database.host={self.host}", "--set", f"database.port={self.port}", "--set",
                 "database.user=postgres", "--set", f"database.name={name}", "--set", "database.sslmode=disable"]
-
-    def sql(self, db, query):
-        out = subprocess.run(["psql", "-h", self.host, "-p", self.port, "-U", "postgres", "-d", db, "-AtXqc", query],
-                             check=True, capture_output=True, text=True)
-        return [line.split("|") for line in out.stdout.splitlines() if line]
 
 
 class Server:
@@ -389,7 +383,7 @@ def main():
     check(status == 200, "a request with a marker in its body goes through")
     dump = {}
     for name in ("ss1", "ss2"):
-        out = subprocess.run(["pg_dump", "-h", pg.host, "-p", pg.port, "-U", "postgres", "-a", "-t", "messagelog_*",
+        out = subprocess.run(["pg_dump", "-h", pg.host, "-p", str(pg.port), "-U", "postgres", "-a", "-t", "messagelog_*",
                               f"ml_{name}_{suffix}"], capture_output=True)
         dump[name] = out.stdout
     check(marker.encode() in dump["ss1"] or marker.encode().hex().encode() in dump["ss1"],

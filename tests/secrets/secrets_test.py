@@ -79,6 +79,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(SOURCE, "tests", "support"))
 from testbed_support import readyz, wait_for  # noqa: E402
+from pg import Pg  # noqa: E402
 
 ADMIN_USER = "admin"
 REFUSED = "refused"  # an expected answer: any 4xx or 5xx
@@ -404,14 +405,13 @@ class S3StandIn:
         self.record.close()
 
 
-class Postgres:
+class Postgres(Pg):
     """The servers' databases and their role, on the harness's PostgreSQL; the role's password
     enforced by scram-sha-256 when the test can write the server's pg_hba.conf."""
 
     def __init__(self, info_file, password):
-        with open(info_file) as f:
-            m = re.search(r"host=(\S+) port=(\d+)", f.read())
-        self.socket_dir, self.port = m.group(1), m.group(2)
+        super().__init__(info_file)
+        self.socket_dir = self.host
         self.suffix = secrets.token_hex(4)
         self.role = f"rs_secrets_{self.suffix}"
         self.hba = os.path.join(self.socket_dir, "data", "pg_hba.conf")
@@ -429,13 +429,6 @@ class Postgres:
         except OSError as e:
             self.why_not = str(e)
 
-    def sql(self, db, query):
-        r = subprocess.run(["psql", "-h", self.socket_dir, "-p", self.port, "-U", "postgres", "-d", db, "-AtXqc", query],
-                           capture_output=True, text=True)
-        if r.returncode != 0:
-            raise RuntimeError(f"psql: {query[:60]}: {r.stderr}")
-        return r.stdout
-
     def create(self, name):
         db = f"{name}_{self.suffix}"
         self.sql("postgres", f"CREATE DATABASE {db} OWNER {self.role}")
@@ -443,7 +436,7 @@ class Postgres:
         return db
 
     def dump(self, db):
-        return subprocess.run(["pg_dump", "-h", self.socket_dir, "-p", self.port, "-U", "postgres", "-d", db],
+        return subprocess.run(["pg_dump", "-h", self.socket_dir, "-p", str(self.port), "-U", "postgres", "-d", db],
                               capture_output=True, check=True).stdout
 
     def server_log(self):
@@ -640,7 +633,7 @@ class Run:
     def read_internal_tls_keys(self):
         for name in self.servers:
             db = self.pg.dbs[list(self.servers).index(name)]
-            pem = self.pg.sql(db, "SELECT value FROM settings WHERE key = 'internal_tls.pem'").encode()
+            pem = self.pg.text(db, "SELECT value FROM settings WHERE key = 'internal_tls.pem'").encode()
             assert PEM_BLOCK.search(pem), f"{name}: no internal TLS key in its database's settings"
             block = re.search(rb"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", pem, re.S)
             self.secrets += key_secrets(f"{name} internal TLS key", block.group(0) + b"\n")
