@@ -191,7 +191,9 @@ Result<std::string> metadata_only_soap(std::string_view soap, bool response) {
   std::string element = service_code.empty() ? std::string() : service_code + (response ? "Response" : "");
   if (!is_ncname(element)) {
     const auto children = body->children();
-    element = children.empty() ? std::string("body") : std::string(children.front().name());
+    element = children.empty() ? std::string() : std::string(children.front().name());
+    // (A name the parser let through that is no XML name, "prod:2etRandom" say, is not kept.)
+    if (!is_ncname(element)) element = "body";
   }
   return "<?xml version=\"1.0\" encoding=\"UTF-8\"?><SOAP-ENV:Envelope xmlns:SOAP-ENV=\"" + std::string(kSoapNs) +
          "\" xmlns:id=\"" + std::string(xml::kIdentifiersNs) + "\" xmlns:xroad=\"" + std::string(xml::kXRoadNs) +

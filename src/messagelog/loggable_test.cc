@@ -187,6 +187,29 @@ TEST(MetadataOnlySoap, ABodyElementNamedAfterACodeThatIsNoXmlNameKeepsTheOrigina
   EXPECT_FALSE(contains(*m, "<secret>"));
 }
 
+// ... unless that name is no XML name either, though the parser let it through (found by
+// metadata_soap_fuzz): what is written must parse.
+TEST(MetadataOnlySoap, ABodyElementWhoseOwnNameIsNoXmlNameBecomesBody) {
+  const std::string soap =
+      "<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\" "
+      "xmlns:xroad=\"http://x-road.eu/xsd/xroad.xsd\" "
+      "xmlns:id=\"http://x-road.eu/xsd/identifiers\"><SOAP-ENV:Header><xroad:client id:objectType=\"MEMBER\">"
+      "<id:xRoadInstance>EE</id:xRoadInstance><id:memberClass>B</id:memberClass><id:memberCode>c</id:memberCode></"
+      "xroad:client>"
+      "<xroad:service "
+      "id:objectType=\"SERVICE\"><id:xRoadInstance>EE</id:xRoadInstance><id:memberClass>B</id:memberClass>"
+      "<id:memberCode>p</id:memberCode><id:serviceCode>5etRandom</id:serviceCode></xroad:service><xroad:id>1</xroad:id>"
+      "<xroad:protocolVersion>4.0</xroad:protocolVersion></SOAP-ENV:Header><SOAP-ENV:Body>"
+      "<prod:2etRandom xmlns:prod=\"urn:p\"/></SOAP-ENV:Body></SOAP-ENV:Envelope>";
+  auto m = metadata_only_soap(soap, false);
+  ASSERT_TRUE(m.ok()) << m.error().to_string();
+  auto doc = xml::Document::parse(*m);
+  ASSERT_TRUE(doc.ok()) << *m;
+  const Soap s = Soap::of(*m);
+  ASSERT_EQ(s.body.size(), 1u);
+  EXPECT_EQ(s.body[0].name(), "body");
+}
+
 TEST(MetadataOnlySoap, RefusesWhatIsNotASoapEnvelope) {
   for (std::string_view bad :
        {"", "<a/>", "<Envelope xmlns=\"http://schemas.xmlsoap.org/soap/envelope/\"><Body/></Envelope>",
