@@ -167,18 +167,22 @@ TEST(MetadataOnlySoap, DropsTargetingSecurityTokensAndOtherHeaders) {
   EXPECT_EQ(s.header[5].text(), "411d6755661409fed365ad8135f8210be07613da");
 }
 
+// A SOAP query from MEMBER:EE/B/c to service `code` of EE/B/p with `body` in its Body.
+std::string query_of(std::string_view code, std::string_view body) {
+  return "<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\" "
+         "xmlns:xroad=\"http://x-road.eu/xsd/xroad.xsd\" "
+         "xmlns:id=\"http://x-road.eu/xsd/identifiers\"><SOAP-ENV:Header><xroad:client id:objectType=\"MEMBER\">"
+         "<id:xRoadInstance>EE</id:xRoadInstance><id:memberClass>B</id:memberClass><id:memberCode>c</id:memberCode></"
+         "xroad:client><xroad:service id:objectType=\"SERVICE\"><id:xRoadInstance>EE</id:xRoadInstance>"
+         "<id:memberClass>B</id:memberClass><id:memberCode>p</id:memberCode><id:serviceCode>" +
+         std::string(code) +
+         "</id:serviceCode></xroad:service><xroad:id>1</xroad:id><xroad:protocolVersion>4.0</xroad:protocolVersion>"
+         "</SOAP-ENV:Header><SOAP-ENV:Body>" +
+         std::string(body) + "</SOAP-ENV:Body></SOAP-ENV:Envelope>";
+}
+
 TEST(MetadataOnlySoap, ABodyElementNamedAfterACodeThatIsNoXmlNameKeepsTheOriginalName) {
-  const std::string soap =
-      "<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\" "
-      "xmlns:xroad=\"http://x-road.eu/xsd/xroad.xsd\" "
-      "xmlns:id=\"http://x-road.eu/xsd/identifiers\"><SOAP-ENV:Header><xroad:client id:objectType=\"MEMBER\">"
-      "<id:xRoadInstance>EE</id:xRoadInstance><id:memberClass>B</id:memberClass><id:memberCode>c</id:memberCode></"
-      "xroad:client>"
-      "<xroad:service "
-      "id:objectType=\"SERVICE\"><id:xRoadInstance>EE</id:xRoadInstance><id:memberClass>B</id:memberClass>"
-      "<id:memberCode>p</id:memberCode><id:serviceCode>get(x)</id:serviceCode></xroad:service><xroad:id>1</xroad:id>"
-      "<xroad:protocolVersion>4.0</xroad:protocolVersion></SOAP-ENV:Header><SOAP-ENV:Body><p:getx xmlns:p=\"urn:p\">"
-      "<secret>s</secret></p:getx></SOAP-ENV:Body></SOAP-ENV:Envelope>";
+  const std::string soap = query_of("get(x)", "<p:getx xmlns:p=\"urn:p\"><secret>s</secret></p:getx>");
   auto m = metadata_only_soap(soap, false);
   ASSERT_TRUE(m.ok()) << m.error().to_string();
   const Soap s = Soap::of(*m);
@@ -190,17 +194,7 @@ TEST(MetadataOnlySoap, ABodyElementNamedAfterACodeThatIsNoXmlNameKeepsTheOrigina
 // ... unless that name is no XML name either, though the parser let it through (found by
 // metadata_soap_fuzz): what is written must parse.
 TEST(MetadataOnlySoap, ABodyElementWhoseOwnNameIsNoXmlNameBecomesBody) {
-  const std::string soap =
-      "<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"http://schemas.xmlsoap.org/soap/envelope/\" "
-      "xmlns:xroad=\"http://x-road.eu/xsd/xroad.xsd\" "
-      "xmlns:id=\"http://x-road.eu/xsd/identifiers\"><SOAP-ENV:Header><xroad:client id:objectType=\"MEMBER\">"
-      "<id:xRoadInstance>EE</id:xRoadInstance><id:memberClass>B</id:memberClass><id:memberCode>c</id:memberCode></"
-      "xroad:client>"
-      "<xroad:service "
-      "id:objectType=\"SERVICE\"><id:xRoadInstance>EE</id:xRoadInstance><id:memberClass>B</id:memberClass>"
-      "<id:memberCode>p</id:memberCode><id:serviceCode>5etRandom</id:serviceCode></xroad:service><xroad:id>1</xroad:id>"
-      "<xroad:protocolVersion>4.0</xroad:protocolVersion></SOAP-ENV:Header><SOAP-ENV:Body>"
-      "<prod:2etRandom xmlns:prod=\"urn:p\"/></SOAP-ENV:Body></SOAP-ENV:Envelope>";
+  const std::string soap = query_of("5etRandom", "<prod:2etRandom xmlns:prod=\"urn:p\"/>");
   auto m = metadata_only_soap(soap, false);
   ASSERT_TRUE(m.ok()) << m.error().to_string();
   auto doc = xml::Document::parse(*m);

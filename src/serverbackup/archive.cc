@@ -108,10 +108,8 @@ Result<std::string> assemble(const std::string& label, std::int64_t mtime, std::
 }  // namespace
 
 std::string backup_label(const XRoadId& server) {
-  std::string label = std::string(kLabelPrefix) + std::string(server.instance()) + "/" +
-                      std::string(server.member_class()) + "/" + std::string(server.member_code()) + "/" +
-                      std::string(server.server_code());
-  return label.substr(0, backup::kMaxLabelBytes);
+  const std::string text = server.to_string();  // "SERVER:INSTANCE/CLASS/CODE/SERVER"
+  return (std::string(kLabelPrefix) + text.substr(text.find(':') + 1)).substr(0, backup::kMaxLabelBytes);
 }
 
 Result<std::string> write_backup(Manifest m, std::string_view database, const crypto::PrivateKey& key,
