@@ -369,9 +369,10 @@ TEST(HttpServer, RefusalOfALargeUploadArrivesAfterTheClientSentItAll) {
   ServerLimits limits;
   limits.max_body_bytes = 1000;
   TestServer srv(loop, options(limits));
+  constexpr std::size_t kUploadBytes = 40'000'000;
   const std::string reply =
-      raw_exchange(srv.server.port(),
-                   "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 40000000\r\n\r\n" + std::string(40'000'000, 'z'));
+      raw_exchange(srv.server.port(), "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(kUploadBytes) +
+                                          "\r\n\r\n" + std::string(kUploadBytes, 'z'));
   EXPECT_EQ(reply.rfind("HTTP/1.1 413 ", 0), 0u) << reply.substr(0, 200);
 }
 
