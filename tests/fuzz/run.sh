@@ -5,7 +5,8 @@
 # every target; name some to narrow:
 #   FUZZ_SECONDS=60 FUZZ_JOBS=2 tests/fuzz/run.sh markup_fuzz rest_path_fuzz
 # The summary has a line per target (executions, executions a second, coverage, exit status,
-# findings) and the total executions of the run.
+# findings) and the total executions of the run; the exit status is 1 when a target found
+# something or failed.
 # Needs clang 14 and libFuzzer (Debian: clang-14, libclang-rt-14-dev). A crash stops that
 # target's run and leaves crash-<sha1> in build/fuzz/runs/<target>/; the summary lists it.
 set -euo pipefail
@@ -61,8 +62,14 @@ export build seconds root
 printf '%s\n' "${targets[@]}" | xargs -P "$jobs" -I{} bash -c 'run_one "$@"' _ {}
 
 total=0
+found=0
 for t in "${targets[@]}"; do
   cat "$build/runs/$t/summary"
   total=$((total + $(awk '{print $3}' "$build/runs/$t/summary")))
+  grep -q '| exit 0 | no crash$' "$build/runs/$t/summary" || found=$((found + 1))
 done
 echo "total: $total executions in ${#targets[@]} targets (${seconds} s each, $jobs at a time)"
+if [ "$found" -gt 0 ]; then
+  echo "fuzz: $found target(s) found something or failed: see their lines above and build/fuzz/runs/<target>/" >&2
+  exit 1
+fi
