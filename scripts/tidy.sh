@@ -4,8 +4,9 @@
 # sources include them. Exits non-zero on any finding. `make tidy` runs it; so does CI.
 #
 # It configures its own build folder, build/tidy, with clang and a compile database. Nothing is
-# built: no header is generated at build time (no configure_file or add_custom_command in the
-# CMake files); if one ever is, build its target here before running clang-tidy.
+# built: no header is generated at build time. The one generated source, the console's embedded
+# files (src/console/CMakeLists.txt), lies in the build folder, outside the pattern below, and
+# no source includes it; if a generated header ever appears, build its target here first.
 #
 # TIDY_SCOPE picks the sources: all (default), product (every source but the unit tests,
 # *_test.cc) or tests (the unit tests only). CI runs product as a gate and tests where its time

@@ -359,7 +359,7 @@ struct Front {
       : store(temp_store(dir)),
         keys(*store),
         admins(*store),
-        front(api, keys, admins, std::move(options), work.get_executor()) {
+        front(api, keys, admins, sessions, std::move(options), work.get_executor()) {
     const std::array<storage::Value, 2> params = {std::string("admin"), crypto::hash_password("pw")};
     EXPECT_TRUE(store
                     ->with_connection([&](storage::Connection& c) {
@@ -383,16 +383,24 @@ struct Front {
     work.stop();
     for (auto& t : threads) t.join();
   }
+  // The whole answer to one request with `headers` ("Name: value\r\n" each).
+  std::string exchange(const std::string& method, const std::string& target, const std::string& headers,
+                       const std::string& body = "", const std::string& type = "application/json") {
+    const std::string req = method + " " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + headers +
+                            "Content-Type: " + type + "\r\nContent-Length: " + std::to_string(body.size()) +
+                            "\r\n\r\n" + body;
+    return roadside::testing::raw_request(server->port(), req, 5s);
+  }
+  static int status_of(const std::string& reply) { return reply.size() > 12 ? std::stoi(reply.substr(9, 3)) : 0; }
+  static std::string body_of(const std::string& reply) {
+    const auto split = reply.find("\r\n\r\n");
+    return split == std::string::npos ? "" : reply.substr(split + 4);
+  }
   // Status line and body of one request.
   std::pair<int, std::string> call(const std::string& method, const std::string& target, const std::string& auth,
                                    const std::string& body = "") {
-    std::string req = method + " " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n";
-    if (!auth.empty()) req += "Authorization: " + auth + "\r\n";
-    req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-    const std::string reply = roadside::testing::raw_request(server->port(), req, 5s);
-    const int status = reply.size() > 12 ? std::stoi(reply.substr(9, 3)) : 0;
-    const auto split = reply.find("\r\n\r\n");
-    return {status, split == std::string::npos ? "" : reply.substr(split + 4)};
+    const std::string reply = exchange(method, target, auth.empty() ? "" : "Authorization: " + auth + "\r\n", body);
+    return {status_of(reply), body_of(reply)};
   }
 
   roadside::testing::TempDir dir;
@@ -403,6 +411,7 @@ struct Front {
   boost::asio::io_context io, work;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> io_guard{io.get_executor()},
       work_guard{work.get_executor()};
+  Sessions sessions;
   HttpFront front;
   metrics::Registry metrics;
   std::unique_ptr<net::HttpServer> server;
@@ -493,6 +502,133 @@ TEST(HttpFront, AStopLetsPasswordChecksFinishAndStartsNoNewOne) {
   for (auto& t : callers) t.join();
   EXPECT_EQ(answered.load(), 3);
   EXPECT_EQ(f.call("GET", "/api/v1/api-keys", "Basic " + crypto::base64_encode("admin:pw")).first, 503);
+}
+
+// The Set-Cookie values of an answer.
+std::vector<std::string> set_cookies(const std::string& reply) {
+  std::vector<std::string> out;
+  for (std::size_t at = reply.find("\r\nSet-Cookie: "); at != std::string::npos;
+       at = reply.find("\r\nSet-Cookie: ", at + 1)) {
+    const auto start = at + 14;
+    out.push_back(reply.substr(start, reply.find("\r\n", start) - start));
+  }
+  return out;
+}
+
+// A cookie's value out of its Set-Cookie value ("NAME=value; Path=/; ...").
+std::string cookie_in(const std::vector<std::string>& cookies, const std::string& name) {
+  for (const auto& c : cookies) {
+    if (c.starts_with(name + "=")) return c.substr(name.size() + 1, c.find(';') - name.size() - 1);
+  }
+  return {};
+}
+
+TEST(HttpFront, AnAdministratorsSessionOpensWithThePasswordAndEndsAtLogout) {
+  Front f(loopback_options());
+  auto failed = f.exchange("POST", "/api/v1/login", "", R"({"username":"admin","password":"wrong"})");
+  EXPECT_EQ(Front::status_of(failed), 401);
+  EXPECT_NE(failed.find("authentication_failed"), std::string::npos);
+  EXPECT_TRUE(set_cookies(failed).empty());
+  EXPECT_EQ(Front::status_of(f.exchange("GET", "/api/v1/login", "")), 405);
+  EXPECT_EQ(Front::status_of(f.exchange("POST", "/api/v1/login", "", R"({"username":"admin"})")), 400);
+
+  const std::string login = f.exchange("POST", "/api/v1/login", "", R"({"username":"admin","password":"pw"})");
+  ASSERT_EQ(Front::status_of(login), 200) << login;
+  const auto user = nlohmann::json::parse(Front::body_of(login));
+  EXPECT_EQ(user["username"], "admin");
+  EXPECT_EQ(user["roles"].size(), 5u) << "the administrator holds every role";
+  const auto cookies = set_cookies(login);
+  ASSERT_EQ(cookies.size(), 2u) << login;
+  const std::string id = cookie_in(cookies, "JSESSIONID");
+  const std::string xsrf = cookie_in(cookies, "XSRF-TOKEN");
+  ASSERT_EQ(id.size(), 64u);
+  ASSERT_EQ(xsrf.size(), 64u);
+  const std::string cookie = "Cookie: JSESSIONID=" + id + "; XSRF-TOKEN=" + xsrf + "\r\n";
+
+  EXPECT_EQ(Front::status_of(f.exchange("GET", "/api/v1/system/version", cookie)), 200);
+  const std::string me = f.exchange("GET", "/api/v1/user", cookie);
+  ASSERT_EQ(Front::status_of(me), 200) << me;
+  const auto who = nlohmann::json::parse(Front::body_of(me));
+  EXPECT_EQ(who["username"], "admin");
+  EXPECT_NE(std::find(who["permissions"].begin(), who["permissions"].end(), "add_client"), who["permissions"].end());
+
+  // A change needs the XSRF token echoed: the cookie alone, which any page's request to this
+  // origin would carry, is not enough.
+  auto forged = f.exchange("POST", "/api/v1/api-keys", cookie, R"(["XROAD_SECURITYSERVER_OBSERVER"])");
+  EXPECT_EQ(Front::status_of(forged), 403);
+  EXPECT_NE(forged.find("invalid_xsrf_token"), std::string::npos);
+  EXPECT_EQ(Front::status_of(f.exchange("POST", "/api/v1/api-keys", cookie + "X-XSRF-TOKEN: " + id + "\r\n",
+                                        R"(["XROAD_SECURITYSERVER_OBSERVER"])")),
+            403);
+  const std::string echoed = cookie + "X-XSRF-TOKEN: " + xsrf + "\r\n";
+  auto made = f.exchange("POST", "/api/v1/api-keys", echoed, R"(["XROAD_SECURITYSERVER_OBSERVER"])");
+  EXPECT_EQ(Front::status_of(made), 200) << "an administrator's session manages keys, as Basic does: " << made;
+
+  EXPECT_EQ(Front::status_of(f.exchange("DELETE", "/api/v1/logout", cookie)), 403) << "logout needs the token too";
+  const std::string out = f.exchange("POST", "/api/v1/logout", echoed);
+  EXPECT_EQ(Front::status_of(out), 204);
+  EXPECT_EQ(set_cookies(out).size(), 2u);
+  EXPECT_EQ(Front::status_of(f.exchange("GET", "/api/v1/system/version", cookie)), 401) << "the session ended";
+  EXPECT_EQ(f.sessions.size(), 0u);
+
+  // X-Road's UI posts a form.
+  const std::string form =
+      f.exchange("POST", "/api/v1/login", "", "username=admin&password=pw", "application/x-www-form-urlencoded");
+  EXPECT_EQ(Front::status_of(form), 200) << form;
+}
+
+TEST(HttpFront, AnApiKeysSessionMayDoWhatTheKeyMayAndManagesNoKeys) {
+  Front f(loopback_options());
+  auto key = f.keys.create(Roles().add(Role::securityserver_observer), "test");
+  ASSERT_TRUE(key.ok());
+  EXPECT_EQ(Front::status_of(f.exchange("POST", "/api/v1/login", "", R"({"api_key":"nope"})")), 401);
+  const std::string login = f.exchange("POST", "/api/v1/login", "", R"({"api_key":")" + key->plaintext + R"("})");
+  ASSERT_EQ(Front::status_of(login), 200) << login;
+  const auto user = nlohmann::json::parse(Front::body_of(login));
+  EXPECT_EQ(user["roles"], nlohmann::json::array({"XROAD_SECURITYSERVER_OBSERVER"}));
+  EXPECT_EQ(std::find(user["permissions"].begin(), user["permissions"].end(), "add_client"), user["permissions"].end());
+  const auto cookies = set_cookies(login);
+  const std::string headers = "Cookie: JSESSIONID=" + cookie_in(cookies, "JSESSIONID") +
+                              "\r\nX-XSRF-TOKEN: " + cookie_in(cookies, "XSRF-TOKEN") + "\r\n";
+  EXPECT_EQ(Front::status_of(f.exchange("GET", "/api/v1/system/node-type", headers)), 200);
+  auto keys = f.exchange("POST", "/api/v1/api-keys", headers, R"(["XROAD_SYSTEM_ADMINISTRATOR"])");
+  EXPECT_EQ(Front::status_of(keys), 403) << keys;
+  EXPECT_EQ(Front::status_of(f.exchange("GET", "/api/v1/api-keys", headers)), 403);
+  // An Authorization header wins over a cookie.
+  EXPECT_EQ(Front::status_of(
+                f.exchange("GET", "/api/v1/system/node-type", headers + "Authorization: X-Road-ApiKey token=nope\r\n")),
+            401);
+}
+
+// The header `name`'s value in an answer, or empty.
+std::string header_in(const std::string& reply, const std::string& name) {
+  const auto at = reply.find("\r\n" + name + ": ");
+  if (at == std::string::npos) return {};
+  const auto start = at + name.size() + 4;
+  return reply.substr(start, reply.find("\r\n", start) - start);
+}
+
+TEST(HttpFront, ServesTheConsoleWithoutALoginUnderAStrictPolicy) {
+  Front f(loopback_options());
+  const std::string page = f.exchange("GET", "/", "");
+  ASSERT_EQ(Front::status_of(page), 200) << page;
+  EXPECT_EQ(header_in(page, "Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(header_in(page, "Content-Security-Policy").find("script-src 'self'"), std::string::npos);
+  EXPECT_NE(header_in(page, "Content-Security-Policy").find("frame-ancestors 'none'"), std::string::npos);
+  EXPECT_EQ(header_in(page, "X-Content-Type-Options"), "nosniff");
+  EXPECT_EQ(header_in(page, "Cache-Control"), "no-cache");
+  const std::string tag = header_in(page, "ETag");
+  ASSERT_EQ(tag.size(), 66u);
+  EXPECT_EQ(Front::status_of(f.exchange("GET", "/", "If-None-Match: " + tag + "\r\n")), 304);
+  EXPECT_EQ(Front::status_of(f.exchange("GET", "/", "If-None-Match: \"other\"\r\n")), 200);
+  EXPECT_EQ(header_in(f.exchange("GET", "/console/app.js", ""), "Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(Front::status_of(f.exchange("GET", "/console/nope.js", "")), 404);
+  EXPECT_EQ(Front::status_of(f.exchange("POST", "/", "")), 404);
+  // The API's answers are never kept, and carry the same policy.
+  const std::string refused = f.exchange("GET", "/api/v1/system/version", "");
+  EXPECT_EQ(Front::status_of(refused), 401);
+  EXPECT_EQ(header_in(refused, "Cache-Control"), "no-store");
+  EXPECT_EQ(header_in(refused, "X-Frame-Options"), "DENY");
 }
 
 TEST(HttpFront, RefusesOutsideTheWhitelistPastTheRateAndOverTheBodyLimit) {

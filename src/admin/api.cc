@@ -44,6 +44,8 @@ std::string_view auth_name(AuthKind kind) noexcept {
       return "HttpBasic";
     case AuthKind::local:
       return "Local";
+    case AuthKind::session:
+      return "Session";
   }
   return "ApiKey";
 }

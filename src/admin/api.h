@@ -30,7 +30,7 @@ namespace asio = boost::asio;
 using Verb = boost::beast::http::verb;
 
 // How the caller proved who it is (X-Road's audit "auth": ApiKey, HttpBasicPam, Session).
-enum class AuthKind { api_key, http_basic, local };
+enum class AuthKind { api_key, http_basic, local, session };
 std::string_view auth_name(AuthKind kind) noexcept;
 
 struct Caller {

@@ -5,6 +5,7 @@
 
 #include "base/log.h"
 #include "base/random.h"
+#include "console/assets.h"
 #include "crypto/encoding.h"
 
 namespace roadside::admin {
@@ -21,6 +22,26 @@ ApiError refusal(unsigned status, std::string code, std::string detail) {
 
 std::string correlation_id() {
   return crypto::to_hex(Random::system().bytes(8));
+}
+
+// A console file; 304 when the browser holds this version (its entity tag).
+Response asset_response(const console::Asset& asset, std::string_view if_none_match) {
+  if (if_none_match == asset.etag) {
+    Response r = empty_response(304);
+    r.headers.emplace_back("ETag", std::string(asset.etag));
+    r.headers.emplace_back("Cache-Control", "no-cache");
+    return r;
+  }
+  Response r{200, std::string(asset.content_type), std::string(asset.body), {}};
+  r.headers.emplace_back("ETag", std::string(asset.etag));
+  // Kept, but asked about each time: a new version shows at once after an upgrade.
+  r.headers.emplace_back("Cache-Control", "no-cache");
+  return r;
+}
+
+// X-Road's User: the caller's name, roles and the permissions they grant.
+nlohmann::json user_json(const Caller& who) {
+  return {{"username", who.user}, {"roles", who.roles.names()}, {"permissions", permissions_of(who.roles)}};
 }
 
 bool is_key_management(std::string_view path) {
@@ -56,11 +77,12 @@ std::string_view credentials(std::string_view header, std::string_view scheme) {
   return header;
 }
 
-HttpFront::HttpFront(const Api& api, ApiKeys& keys, Administrators& administrators, FrontOptions options,
-                     boost::asio::any_io_executor work)
+HttpFront::HttpFront(const Api& api, ApiKeys& keys, Administrators& administrators, Sessions& sessions,
+                     FrontOptions options, boost::asio::any_io_executor work)
     : api_(api),
       keys_(keys),
       administrators_(administrators),
+      sessions_(sessions),
       options_(std::move(options)),
       work_(std::move(work)),
       limiter_(options_.rate) {}
@@ -74,8 +96,18 @@ boost::asio::awaitable<std::variant<Caller, ApiError>> HttpFront::administrator(
     co_return refusal(401, "authentication_required", "no Basic credentials");
   }
   const std::string name = decoded->substr(0, colon);
-  const std::string password = decoded->substr(colon + 1);
+  std::string password = decoded->substr(colon + 1);
   std::fill(decoded->begin(), decoded->end(), '\0');
+  // An administrator manages keys as X-Road's system administrator does.
+  auto caller = co_await check_password(name, password, Roles().add(Role::system_administrator), address);
+  std::fill(password.begin(), password.end(), '\0');
+  co_return caller;
+}
+
+boost::asio::awaitable<std::variant<Caller, ApiError>> HttpFront::check_password(const std::string& name,
+                                                                                 const std::string& password,
+                                                                                 Roles roles,
+                                                                                 const std::string& address) {
   auto pending = co_await boost::asio::co_spawn(
       work_,
       [&]() -> boost::asio::awaitable<Result<Administrators::Pending>> {
@@ -104,11 +136,103 @@ boost::asio::awaitable<std::variant<Caller, ApiError>> HttpFront::administrator(
         boost::asio::use_awaitable);
   }
   if (!ok) {
-    log::warn("admin API: Basic authentication failed", {{"user", name}, {"address", address}});
+    log::warn("admin API: password authentication failed", {{"user", name}, {"address", address}});
     co_return refusal(401, "authentication_failed", "wrong user name or password");
   }
-  // An administrator manages keys as X-Road's system administrator does.
-  co_return Caller{name, Roles().add(Role::system_administrator), AuthKind::http_basic, address};
+  co_return Caller{name, roles, AuthKind::http_basic, address};
+}
+
+boost::asio::awaitable<std::variant<Caller, ApiError>> HttpFront::key_holder(std::string_view token,
+                                                                             const std::string& address) {
+  co_return co_await boost::asio::co_spawn(
+      work_,
+      [&]() -> boost::asio::awaitable<std::variant<Caller, ApiError>> {
+        auto key = keys_.authenticate(token);
+        if (!key.ok()) co_return internal_error(key.error());
+        if (!*key) {
+          log::warn("admin API: unknown API key", {{"address", address}});
+          co_return refusal(401, "authentication_failed", "unknown API key");
+        }
+        co_return Caller{"api-key-" + std::to_string((*key)->id), (*key)->roles, AuthKind::api_key, address};
+      },
+      boost::asio::use_awaitable);
+}
+
+boost::asio::awaitable<Response> HttpFront::login(net::ServerExchange& exchange, const std::string& address) {
+  auto body = co_await exchange.read_body_all(options_.regular_body_limit);
+  if (!body.ok()) {
+    if (body.error().code() == net::errc::too_large) co_return error_response(refusal(413, "payload_too_large", ""));
+    co_return error_response(refusal(408, "request_timeout", body.error().detail()));
+  }
+  // X-Road's LoginRequest as JSON, or the form its UI posts; an API key instead of the two is
+  // Roadside's.
+  std::string name, password, key;
+  const std::string_view type = exchange.request()[http::field::content_type];
+  if (type.starts_with("application/x-www-form-urlencoded")) {
+    auto form = parse_query(*body);
+    if (!form) co_return error_response(bad_request("invalid_request_body", {}, "the form cannot be decoded"));
+    name = (*form)["username"];
+    password = (*form)["password"];
+    key = (*form)["api_key"];
+  } else {
+    auto json = parse_json(*body);
+    if (!json || !json->is_object())
+      co_return error_response(bad_request("invalid_request_body", {}, "not a JSON object"));
+    name = json_string(*json, "username");
+    password = json_string(*json, "password");
+    key = json_string(*json, "api_key");
+  }
+  std::fill(body->begin(), body->end(), '\0');
+  constexpr std::size_t kMaxCredential = 255;  // X-Road's LoginRequest: at most 255 characters each
+  if (name.size() > kMaxCredential || password.size() > kMaxCredential || key.size() > kMaxCredential ||
+      (key.empty() && (name.empty() || password.empty()))) {
+    co_return error_response(bad_request("invalid_credentials", {}, "a user name and password, or an API key"));
+  }
+  const bool administrator = key.empty();
+  // An administrator's session may do what any role may, as X-Road's installer puts its first
+  // user in every role's group; a key's session, what the key may.
+  std::variant<Caller, ApiError> caller;  // (no co_await inside ?: with GCC 12: CONTRIBUTING.md)
+  if (administrator) {
+    caller = co_await check_password(name, password, Roles::all(), address);
+  } else {
+    caller = co_await key_holder(key, address);
+  }
+  std::fill(password.begin(), password.end(), '\0');
+  log::Fields context = {
+      {"auth", auth_name(AuthKind::session)}, {"url", std::string(kBase) + "/login"}, {"ipaddress", address}};
+  if (auto* refused = std::get_if<ApiError>(&caller)) {
+    context["reason"] = refused->error.code;
+    log::audit("Log in user failed", administrator ? name : std::string("api-key"), log::Fields::object(), context);
+    co_return error_response(*refused);
+  }
+  const Caller& who = std::get<Caller>(caller);
+  const auto opened = sessions_.open(who, administrator);
+  log::audit("Log in user", who.user, log::Fields::object(), context);
+  Response r = json_response(200, user_json(who));
+  r.headers.emplace_back("Set-Cookie", Sessions::session_cookie(opened));
+  r.headers.emplace_back("Set-Cookie", Sessions::xsrf_cookie(opened));
+  co_return r;
+}
+
+Response HttpFront::logout(const net::ServerExchange& exchange, const std::string& address) {
+  const auto& req = exchange.request();
+  const auto id = cookie_value(req[http::field::cookie], kSessionCookie);
+  if (id) {
+    // Ending a session changes something: the page must show its XSRF token.
+    auto used = sessions_.use(*id, req[kXsrfHeader], true);
+    if (!used.caller && used.refusal == Sessions::Refusal::xsrf) {
+      return error_response(refusal(403, "invalid_xsrf_token", "logout without the session's XSRF token"));
+    }
+    if (used.caller && sessions_.close(*id)) {
+      log::audit(
+          "Log out user", used.caller->user, log::Fields::object(),
+          {{"auth", auth_name(AuthKind::session)}, {"url", std::string(kBase) + "/logout"}, {"ipaddress", address}});
+    }
+  }
+  Response r = empty_response(204);
+  r.headers.emplace_back("Set-Cookie", Sessions::cleared_session_cookie());
+  r.headers.emplace_back("Set-Cookie", Sessions::cleared_xsrf_cookie());
+  return r;
 }
 
 void HttpFront::finish_password_checks() {
@@ -125,9 +249,15 @@ boost::asio::awaitable<void> HttpFront::serve(net::ServerExchange& exchange) {
   Response answer = co_await this->answer(exchange, id);
   net::StringResponse res{static_cast<http::status>(answer.status), exchange.request().version()};
   if (!answer.content_type.empty()) res.set(http::field::content_type, answer.content_type);
-  for (const auto& [name, value] : answer.headers) res.set(name, value);
+  for (const auto& [name, value] : answer.headers) res.insert(name, value);  // Set-Cookie comes twice
   res.set("x-road-ui-correlation-id", id);
-  res.set(http::field::cache_control, "no-store");
+  if (res.find(http::field::cache_control) == res.end()) res.set(http::field::cache_control, "no-store");
+  // A browser shows nothing of this origin in a frame, guesses no type and runs only the
+  // console's own scripts.
+  res.set("Content-Security-Policy", console::kContentSecurityPolicy);
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set("X-Frame-Options", "DENY");
+  res.set("Referrer-Policy", "no-referrer");
   res.body() = std::move(answer.body);
   res.prepare_payload();
   log::debug("admin API request", {{"method", std::string(exchange.request().method_string())},
@@ -142,6 +272,12 @@ boost::asio::awaitable<Response> HttpFront::answer(net::ServerExchange& exchange
   const auto& req = exchange.request();
   const auto remote = exchange.peer().remote.address();
   const std::string address = unmapped(remote).to_string();
+  // The console's files: the same for everybody and kept in memory, so neither rate-limited
+  // nor behind a login (the API they call is both).
+  if (req.method() == http::verb::get) {
+    if (auto asset = console::find_asset(req.target()))
+      co_return asset_response(*asset, req[http::field::if_none_match]);
+  }
   if (!limiter_.allow(address)) {
     log::info("admin API: rate limit", {{"address", address}, {"correlation_id", id}});
     co_return error_response(refusal(429, "too_many_requests", "rate limit"));
@@ -170,33 +306,53 @@ boost::asio::awaitable<Response> HttpFront::answer(net::ServerExchange& exchange
     co_return error_response(refusal(403, "address_not_allowed", "outside the whitelist"));
   }
 
-  // Who is calling, asked of the database on the work thread.
+  if (api_path == "/login" || api_path == "/logout") {
+    const bool allowed =
+        req.method() == http::verb::post || (api_path == "/logout" && req.method() == http::verb::delete_);
+    if (!allowed) co_return error_response(ApiError{405, {"method_not_allowed", {}}, {}, {}});
+    if (api_path == "/login") co_return co_await login(exchange, address);
+    co_return logout(exchange, address);
+  }
+
+  // Who is calling: an Authorization header, or else a session's cookie.
   const std::string authorization(req[http::field::authorization]);
+  const auto session_id = cookie_value(req[http::field::cookie], kSessionCookie);
   std::variant<Caller, ApiError> caller;
-  if (key_management) {
+  if (authorization.empty() && session_id) {
+    const bool reads = req.method() == http::verb::get || req.method() == http::verb::head;
+    auto used = sessions_.use(*session_id, req[kXsrfHeader], !reads);
+    if (used.caller && key_management && !used.administrator) {
+      caller = ApiError{403, {"permission_denied", {}}, {}, "a session an API key opened manages no API keys"};
+    } else if (used.caller) {
+      used.caller->address = address;
+      caller = std::move(*used.caller);
+    } else if (used.refusal == Sessions::Refusal::xsrf) {
+      caller = refusal(403, "invalid_xsrf_token", "no X-XSRF-TOKEN header of the session's token");
+    } else {
+      caller = refusal(401, used.refusal == Sessions::Refusal::expired ? "session_expired" : "authentication_required",
+                       "no live session");
+    }
+  } else if (key_management) {
     caller = co_await administrator(authorization, address);
   } else {
-    caller = co_await boost::asio::co_spawn(
-        work_,
-        [&]() -> boost::asio::awaitable<std::variant<Caller, ApiError>> {
-          std::string_view token = credentials(authorization, "X-Road-ApiKey");
-          if (!token.starts_with("token=")) co_return refusal(401, "authentication_required", "no X-Road-ApiKey token");
-          token.remove_prefix(6);
-          auto key = keys_.authenticate(token);
-          if (!key.ok()) co_return internal_error(key.error());
-          if (!*key) {
-            log::warn("admin API: unknown API key", {{"address", address}});
-            co_return refusal(401, "authentication_failed", "unknown API key");
-          }
-          co_return Caller{"api-key-" + std::to_string((*key)->id), (*key)->roles, AuthKind::api_key, address};
-        },
-        boost::asio::use_awaitable);
+    std::string_view token = credentials(authorization, "X-Road-ApiKey");
+    if (token.starts_with("token=")) {
+      token.remove_prefix(6);
+      caller = co_await key_holder(token, address);
+    } else {
+      caller = refusal(401, "authentication_required", "no X-Road-ApiKey token");
+    }
   }
   if (auto* refused = std::get_if<ApiError>(&caller)) {
     Response r = error_response(*refused);
     if (refused->status == 401 && key_management)
       r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"roadside\"");
     co_return r;
+  }
+
+  // X-Road's common API: who the caller is, for the console to show what it may do.
+  if (api_path == "/user" && req.method() == http::verb::get) {
+    co_return json_response(200, user_json(std::get<Caller>(caller)));
   }
 
   Request request;

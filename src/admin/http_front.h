@@ -6,6 +6,13 @@
 //     default); every other path takes `Authorization: X-Road-ApiKey token=<key>`
 //     (api_keys.h) from the regular whitelist (anywhere by default); 401 without valid
 //     credentials, 403 from an address outside the whitelist;
+//   - the admin console's browser sessions (sessions.h): POST /api/v1/login with an
+//     administrator's name and password, or an API key (JSON, or a form), opens one; a request
+//     with no Authorization header is the session's its JSESSIONID cookie names, and one that
+//     may change something must echo the session's XSRF token; POST or DELETE /api/v1/logout
+//     ends it; GET /api/v1/user tells any caller its name, roles and permissions (X-Road's
+//     User). A session an administrator opened may manage API keys, as Basic may; one an API
+//     key opened may not, as the key may not;
 //   - bodies over X-Road's limits get 413: 50 KB, or 10 MB for the routes that upload files;
 //   - the rest is the Api's (api.h), run on `work`: the thread for work that waits on the
 //     database, so a slow database never holds up the proxies' threads.
@@ -28,6 +35,7 @@
 #include "admin/api.h"
 #include "admin/api_keys.h"
 #include "admin/rate_limiter.h"
+#include "admin/sessions.h"
 #include "net/errors.h"
 #include "net/http_server.h"
 
@@ -53,7 +61,7 @@ class HttpFront {
  public:
   static constexpr int kMaxPasswordChecks = 4;
 
-  HttpFront(const Api& api, ApiKeys& keys, Administrators& administrators, FrontOptions options,
+  HttpFront(const Api& api, ApiKeys& keys, Administrators& administrators, Sessions& sessions, FrontOptions options,
             boost::asio::any_io_executor work);
 
   // At a stop, before the listeners drain: refuses new password checks (503) and waits for those
@@ -69,10 +77,20 @@ class HttpFront {
   // The administrator an HTTP Basic header names, or why not (401; 429 when checks are busy).
   boost::asio::awaitable<std::variant<Caller, ApiError>> administrator(const std::string& authorization,
                                                                        const std::string& address);
+  // The administrator `name` and `password` are, with `roles`, or why not.
+  boost::asio::awaitable<std::variant<Caller, ApiError>> check_password(const std::string& name,
+                                                                        const std::string& password, Roles roles,
+                                                                        const std::string& address);
+  // The holder of API key `token`, or why not (401).
+  boost::asio::awaitable<std::variant<Caller, ApiError>> key_holder(std::string_view token, const std::string& address);
+  // /login and /logout.
+  boost::asio::awaitable<Response> login(net::ServerExchange& exchange, const std::string& address);
+  Response logout(const net::ServerExchange& exchange, const std::string& address);
 
   const Api& api_;
   ApiKeys& keys_;
   Administrators& administrators_;
+  Sessions& sessions_;
   FrontOptions options_;
   boost::asio::any_io_executor work_;
   RateLimiter limiter_;

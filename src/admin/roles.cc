@@ -228,6 +228,16 @@ bool permits_any(Roles roles, std::string_view permissions) noexcept {
   return false;
 }
 
+std::vector<std::string> permissions_of(Roles roles) {
+  std::vector<std::string> out;
+  for (const Grant& g : grants()) {
+    if (permits(roles, g.permission)) out.emplace_back(g.permission);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 bool known_permission(std::string_view permission) noexcept {
   return find(permission) != nullptr;
 }

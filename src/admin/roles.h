@@ -59,6 +59,9 @@ class Roles {
 bool permits(Roles roles, std::string_view permission) noexcept;
 // Whether one of `roles` grants any of `permissions`, written "a|b|c".
 bool permits_any(Roles roles, std::string_view permissions) noexcept;
+// Every permission one of `roles` grants, sorted (X-Road's User.permissions: what the console
+// shows a caller).
+std::vector<std::string> permissions_of(Roles roles);
 // Whether X-Road has a permission of that name (routes are checked against it in tests).
 bool known_permission(std::string_view permission) noexcept;
 

@@ -135,7 +135,8 @@ Status AdminApi::start() {
   api_ = std::make_unique<admin::Api>(secondary);
   const auto facts = admin::SystemFacts::of_role(options_.node_role);
   admin::add_all_routes(*api_, state_, *keys_, facts);
-  front_ = std::make_unique<admin::HttpFront>(*api_, *keys_, *administrators_, options_.front, work_.get_executor());
+  front_ = std::make_unique<admin::HttpFront>(*api_, *keys_, *administrators_, sessions_, options_.front,
+                                              work_.get_executor());
 
   net::TlsServerConfig server_tls;
   server_tls.key_pem = tls->first;

@@ -68,6 +68,7 @@ class AdminApi final : public Component {
   Listeners& listeners_;
   std::unique_ptr<admin::ApiKeys> keys_;
   std::unique_ptr<admin::Administrators> administrators_;
+  admin::Sessions sessions_;  // the console's, in memory: a restart logs everybody out
   std::unique_ptr<admin::Api> api_;
   std::unique_ptr<admin::HttpFront> front_;
   boost::asio::steady_timer timer_;  // on the work thread

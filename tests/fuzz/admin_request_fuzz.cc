@@ -1,9 +1,12 @@
 // Fuzz target: what the admin API reads of a request before a handler runs -- the query string,
-// the Authorization header, the path matched against X-Road's templates with its parameters
-// decoded, and the CLI's request line (admin/local_calls.h). Input: the request target, a
-// newline, the Authorization header, a newline, a local request line. Beyond not crashing:
+// the Authorization and Cookie headers, the console's file a path names, the path matched
+// against X-Road's templates with its parameters decoded, and the CLI's request line
+// (admin/local_calls.h). Input: the request target, a newline, the header (read as both),
+// a newline, a local request line. Beyond not crashing:
 //   - a query that parses has at most kMaxQueryParameters names, no NUL anywhere;
 //   - credentials are a suffix of the header;
+//   - a cookie's value lies inside the header and holds cookie-octets only;
+//   - a path finds a console file only at "/" or under "/console/";
 //   - a matched template's parameters hold no NUL and no '/', and match the template again
 //     when encoded as the API's clients encode them;
 //   - a local request line that decodes has a path from "/", and encodes and decodes to itself.
@@ -16,6 +19,8 @@
 #include "admin/api.h"
 #include "admin/http_front.h"
 #include "admin/local_calls.h"
+#include "admin/sessions.h"
+#include "console/assets.h"
 #include "fuzz_checks.h"
 
 namespace {
@@ -77,6 +82,24 @@ void check_target(std::string_view target) {
   check(routes().match(Verb::get, again, &params_again) == route && params_again == params);
 }
 
+void check_cookies(std::string_view header) {
+  for (const std::string_view name : {kSessionCookie, kXsrfCookie}) {
+    const auto value = cookie_value(header, name);
+    if (!value || value->empty()) continue;
+    check(value->data() >= header.data() && value->data() + value->size() <= header.data() + header.size());
+    for (const char c : *value) {
+      const auto u = static_cast<unsigned char>(c);
+      check(u > 0x20 && u < 0x7f && c != '"' && c != ',' && c != ';' && c != '\\');
+    }
+  }
+}
+
+void check_asset(std::string_view path) {
+  if (!roadside::console::find_asset(path)) return;
+  check(path == "/" || path.starts_with("/console"));
+  check(path.find("..") == std::string_view::npos && path.find('\0') == std::string_view::npos);
+}
+
 void check_local(std::string_view line) {
   auto request = decode_request(line, Caller{});
   if (!request.ok()) return;
@@ -92,6 +115,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   const auto first = input.find('\n');
   check_target(input.substr(0, first));
+  check_asset(input.substr(0, first));
   if (first == std::string_view::npos) return 0;
   const std::string_view rest = input.substr(first + 1);
   const auto second = rest.find('\n');
@@ -100,6 +124,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string_view creds = credentials(header, scheme);
     check(creds.empty() || header.ends_with(creds));
   }
+  check_cookies(header);
   if (second != std::string_view::npos) check_local(rest.substr(second + 1));
   return 0;
 }

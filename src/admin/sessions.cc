@@ -1,0 +1,130 @@
+#include "admin/sessions.h"
+
+#include <algorithm>
+
+#include "base/random.h"
+#include "crypto/digest.h"
+#include "crypto/encoding.h"
+
+namespace roadside::admin {
+
+namespace {
+
+constexpr std::size_t kSecretBytes = 32;
+
+std::string secret() {
+  return crypto::to_hex(Random::system().bytes(kSecretBytes));
+}
+
+std::string key_of(std::string_view id) {
+  return crypto::to_hex(crypto::sha256(id));
+}
+
+// RFC 6265's cookie-octet: visible ASCII but for the double quote, comma, semicolon and
+// backslash.
+bool cookie_octet(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u >= 0x21 && u <= 0x7e && c != '"' && c != ',' && c != ';' && c != '\\';
+}
+
+bool equal_in_constant_time(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+std::string_view trimmed(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+std::optional<std::string_view> cookie_value(std::string_view header, std::string_view name) {
+  std::optional<std::string_view> found;
+  while (!header.empty()) {
+    const auto semi = header.find(';');
+    const std::string_view pair = trimmed(header.substr(0, semi));
+    header = semi == std::string_view::npos ? std::string_view() : header.substr(semi + 1);
+    const auto eq = pair.find('=');
+    if (eq == std::string_view::npos || pair.substr(0, eq) != name) continue;
+    if (found) return std::nullopt;  // twice: which one the browser meant cannot be told
+    std::string_view value = pair.substr(eq + 1);
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
+    if (!std::all_of(value.begin(), value.end(), cookie_octet)) return std::nullopt;
+    found = value;
+  }
+  return found;
+}
+
+bool Sessions::expired(const Session& s, std::chrono::steady_clock::time_point now) const {
+  return now - s.used >= limits_.idle || now - s.opened >= limits_.lifetime;
+}
+
+void Sessions::drop_expired(std::chrono::steady_clock::time_point now) {
+  std::erase_if(by_hash_, [&](const auto& entry) { return expired(entry.second, now); });
+}
+
+Sessions::Opened Sessions::open(Caller caller, bool administrator) {
+  caller.auth = AuthKind::session;
+  Opened opened{secret(), secret()};
+  const auto now = clock_.steady_now();
+  MutexLock lock(mu_);
+  drop_expired(now);
+  while (!by_hash_.empty() && by_hash_.size() >= limits_.max_sessions) {
+    auto oldest = std::min_element(by_hash_.begin(), by_hash_.end(),
+                                   [](const auto& a, const auto& b) { return a.second.used < b.second.used; });
+    by_hash_.erase(oldest);
+  }
+  by_hash_[key_of(opened.id)] = Session{opened.xsrf, std::move(caller), administrator, now, now};
+  return opened;
+}
+
+Sessions::Used Sessions::use(std::string_view id, std::string_view xsrf, bool needs_xsrf) {
+  const auto now = clock_.steady_now();
+  MutexLock lock(mu_);
+  const auto it = by_hash_.find(key_of(id));
+  if (it == by_hash_.end()) return {std::nullopt, false, Refusal::unknown};
+  if (expired(it->second, now)) {
+    by_hash_.erase(it);
+    return {std::nullopt, false, Refusal::expired};
+  }
+  if (needs_xsrf && !equal_in_constant_time(xsrf, it->second.xsrf)) return {std::nullopt, false, Refusal::xsrf};
+  it->second.used = now;
+  return {it->second.caller, it->second.administrator, Refusal::unknown};
+}
+
+std::optional<Caller> Sessions::close(std::string_view id) {
+  MutexLock lock(mu_);
+  const auto it = by_hash_.find(key_of(id));
+  if (it == by_hash_.end()) return std::nullopt;
+  Caller caller = std::move(it->second.caller);
+  by_hash_.erase(it);
+  return caller;
+}
+
+std::size_t Sessions::size() const {
+  MutexLock lock(mu_);
+  return by_hash_.size();
+}
+
+std::string Sessions::session_cookie(const Opened& opened) {
+  return std::string(kSessionCookie) + "=" + opened.id + "; Path=/; Secure; HttpOnly; SameSite=Strict";
+}
+
+std::string Sessions::xsrf_cookie(const Opened& opened) {
+  // Readable by the page, which echoes it; a cookie of the same site only.
+  return std::string(kXsrfCookie) + "=" + opened.xsrf + "; Path=/; Secure; SameSite=Strict";
+}
+
+std::string Sessions::cleared_session_cookie() {
+  return std::string(kSessionCookie) + "=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0";
+}
+
+std::string Sessions::cleared_xsrf_cookie() {
+  return std::string(kXsrfCookie) + "=; Path=/; Secure; SameSite=Strict; Max-Age=0";
+}
+
+}  // namespace roadside::admin

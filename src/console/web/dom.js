@@ -1,0 +1,47 @@
+// Building the page without HTML strings: text is always text, never markup.
+
+// h('button', {type: 'button', onclick: f}, 'Save') -> <button type="button">Save</button>
+export function h(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith('on') && typeof value === 'function')
+      element.addEventListener(name.slice(2), value);
+    else if (name === 'class')
+      element.className = value;
+    else
+      element.setAttribute(name, value === true ? '' : String(value));
+  }
+  for (const child of children.flat(Infinity)) {
+    if (child === undefined || child === null || child === false) continue;
+    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return element;
+}
+
+// A table of `rows` with `columns`: [{label, cell: row => node or text}].
+export function table(caption, columns, rows, empty = 'None.') {
+  if (!rows.length) return h('p', {class: 'muted'}, empty);
+  return h(
+      'table', {}, h('caption', {class: 'muted'}, caption),
+      h('thead', {}, h('tr', {}, columns.map(c => h('th', {scope: 'col'}, c.label)))),
+      h('tbody', {}, rows.map(row => h('tr', {}, columns.map(c => h('td', {}, c.cell(row)))))));
+}
+
+// Says `text` to screen readers and shows it for a few seconds.
+export function announce(text) {
+  const status = document.getElementById('status');
+  status.textContent = text;
+  setTimeout(() => {
+    if (status.textContent === text) status.textContent = '';
+  }, 5000);
+}
+
+export function errorBox(error) { return h('p', {class: 'error', role: 'alert'}, `Failed: ${error.message}`); }
+
+// "2026-12-07T10:00:00Z" in the reader's local form, or a dash.
+export function when(value) {
+  if (!value) return '–';
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? String(value) : date.toLocaleString();
+}
