@@ -575,6 +575,44 @@ TEST(HttpFront, AnAdministratorsSessionOpensWithThePasswordAndEndsAtLogout) {
   const std::string form =
       f.exchange("POST", "/api/v1/login", "", "username=admin&password=pw", "application/x-www-form-urlencoded");
   EXPECT_EQ(Front::status_of(form), 200) << form;
+
+  // Logging out without a live session changes nothing, cookies included.
+  const std::string nobody = f.exchange("POST", "/api/v1/logout", "");
+  EXPECT_EQ(Front::status_of(nobody), 401);
+  EXPECT_TRUE(set_cookies(nobody).empty());
+}
+
+TEST(HttpFront, NoPageOfAnotherSiteLogsInOrChangesAnything) {
+  Front f(loopback_options());
+  const std::string credentials = R"({"username":"admin","password":"pw"})";
+  auto forged = f.exchange("POST", "/api/v1/login", "Sec-Fetch-Site: cross-site\r\n", credentials);
+  EXPECT_EQ(Front::status_of(forged), 403);
+  EXPECT_NE(forged.find("cross_site_request"), std::string::npos);
+  EXPECT_EQ(Front::status_of(f.exchange("POST", "/api/v1/login", "Sec-Fetch-Site: same-site\r\n", credentials)), 403);
+  // A cross-site form can post text/plain: a login is JSON or a form, nothing else.
+  EXPECT_EQ(Front::status_of(f.exchange("POST", "/api/v1/login", "", credentials, "text/plain")), 400);
+  EXPECT_EQ(Front::status_of(f.exchange("POST", "/api/v1/login", "Sec-Fetch-Site: same-origin\r\n", credentials)), 200);
+  // Basic credentials a browser cached ride on no cross-site change either.
+  const std::string basic = "Authorization: Basic " + crypto::base64_encode("admin:pw") + "\r\n";
+  EXPECT_EQ(Front::status_of(f.exchange("POST", "/api/v1/api-keys", basic + "Sec-Fetch-Site: cross-site\r\n",
+                                        R"(["XROAD_SECURITYSERVER_OBSERVER"])")),
+            403);
+  EXPECT_EQ(Front::status_of(f.exchange("GET", "/api/v1/api-keys", basic + "Sec-Fetch-Site: cross-site\r\n")), 200)
+      << "reads are not refused";
+}
+
+TEST(HttpFront, APasswordLogsInOnlyWhereKeyManagementIsAllowed) {
+  FrontOptions o = loopback_options();
+  o.key_management_whitelist = *AddressList::parse("192.0.2.0/24");
+  Front f(std::move(o));
+  auto refused = f.exchange("POST", "/api/v1/login", "", R"({"username":"admin","password":"pw"})");
+  EXPECT_EQ(Front::status_of(refused), 403);
+  EXPECT_NE(refused.find("address_not_allowed"), std::string::npos);
+  auto key = f.keys.create(Roles().add(Role::securityserver_observer), "test");
+  ASSERT_TRUE(key.ok());
+  EXPECT_EQ(Front::status_of(f.exchange("POST", "/api/v1/login", "", R"({"api_key":")" + key->plaintext + R"("})")),
+            200)
+      << "a key logs in from the regular whitelist";
 }
 
 TEST(HttpFront, AnApiKeysSessionMayDoWhatTheKeyMayAndManagesNoKeys) {
@@ -594,6 +632,15 @@ TEST(HttpFront, AnApiKeysSessionMayDoWhatTheKeyMayAndManagesNoKeys) {
   auto keys = f.exchange("POST", "/api/v1/api-keys", headers, R"(["XROAD_SYSTEM_ADMINISTRATOR"])");
   EXPECT_EQ(Front::status_of(keys), 403) << keys;
   EXPECT_EQ(Front::status_of(f.exchange("GET", "/api/v1/api-keys", headers)), 403);
+  // The key as it is now: new roles apply at once; revoked, it ends the session.
+  ASSERT_TRUE(f.keys.update(key->key.id, Roles().add(Role::system_administrator)).ok());
+  auto now = nlohmann::json::parse(Front::body_of(f.exchange("GET", "/api/v1/user", headers)));
+  EXPECT_EQ(now["roles"], nlohmann::json::array({"XROAD_SYSTEM_ADMINISTRATOR"}));
+  ASSERT_TRUE(f.keys.revoke(key->key.id).ok());
+  auto revoked = f.exchange("GET", "/api/v1/system/node-type", headers);
+  EXPECT_EQ(Front::status_of(revoked), 401);
+  EXPECT_NE(revoked.find("session_expired"), std::string::npos);
+  EXPECT_EQ(f.sessions.size(), 0u);
   // An Authorization header wins over a cookie.
   EXPECT_EQ(Front::status_of(
                 f.exchange("GET", "/api/v1/system/node-type", headers + "Authorization: X-Road-ApiKey token=nope\r\n")),
@@ -621,6 +668,7 @@ TEST(HttpFront, ServesTheConsoleWithoutALoginUnderAStrictPolicy) {
   ASSERT_EQ(tag.size(), 66u);
   EXPECT_EQ(Front::status_of(f.exchange("GET", "/", "If-None-Match: " + tag + "\r\n")), 304);
   EXPECT_EQ(Front::status_of(f.exchange("GET", "/", "If-None-Match: \"other\"\r\n")), 200);
+  EXPECT_EQ(Front::status_of(f.exchange("GET", "/console/app.js?v=2", "")), 200);
   EXPECT_EQ(header_in(f.exchange("GET", "/console/app.js", ""), "Content-Type"), "text/javascript; charset=utf-8");
   EXPECT_EQ(Front::status_of(f.exchange("GET", "/console/nope.js", "")), 404);
   EXPECT_EQ(Front::status_of(f.exchange("POST", "/", "")), 404);

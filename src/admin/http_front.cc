@@ -99,15 +99,15 @@ boost::asio::awaitable<std::variant<Caller, ApiError>> HttpFront::administrator(
   std::string password = decoded->substr(colon + 1);
   std::fill(decoded->begin(), decoded->end(), '\0');
   // An administrator manages keys as X-Road's system administrator does.
-  auto caller = co_await check_password(name, password, Roles().add(Role::system_administrator), address);
+  Roles roles;
+  roles.add(Role::system_administrator);
+  auto caller = co_await check_password(name, password, roles, address);
   std::fill(password.begin(), password.end(), '\0');
   co_return caller;
 }
 
-boost::asio::awaitable<std::variant<Caller, ApiError>> HttpFront::check_password(const std::string& name,
-                                                                                 const std::string& password,
-                                                                                 Roles roles,
-                                                                                 const std::string& address) {
+boost::asio::awaitable<std::variant<Caller, ApiError>> HttpFront::check_password(std::string name, std::string password,
+                                                                                 Roles roles, std::string address) {
   auto pending = co_await boost::asio::co_spawn(
       work_,
       [&]() -> boost::asio::awaitable<Result<Administrators::Pending>> {
@@ -142,23 +142,54 @@ boost::asio::awaitable<std::variant<Caller, ApiError>> HttpFront::check_password
   co_return Caller{name, roles, AuthKind::http_basic, address};
 }
 
-boost::asio::awaitable<std::variant<Caller, ApiError>> HttpFront::key_holder(std::string_view token,
-                                                                             const std::string& address) {
-  co_return co_await boost::asio::co_spawn(
-      work_,
-      [&]() -> boost::asio::awaitable<std::variant<Caller, ApiError>> {
-        auto key = keys_.authenticate(token);
-        if (!key.ok()) co_return internal_error(key.error());
-        if (!*key) {
-          log::warn("admin API: unknown API key", {{"address", address}});
-          co_return refusal(401, "authentication_failed", "unknown API key");
-        }
-        co_return Caller{"api-key-" + std::to_string((*key)->id), (*key)->roles, AuthKind::api_key, address};
-      },
-      boost::asio::use_awaitable);
+boost::asio::awaitable<std::variant<Caller, ApiError>> HttpFront::key_holder(std::string token, std::string address,
+                                                                             std::int64_t* key_id) {
+  auto check = [&]() -> boost::asio::awaitable<std::variant<Caller, ApiError>> {
+    auto key = keys_.authenticate(token);
+    if (!key.ok()) co_return internal_error(key.error());
+    if (!*key) {
+      log::warn("admin API: unknown API key", {{"address", address}});
+      co_return refusal(401, "authentication_failed", "unknown API key");
+    }
+    if (key_id) *key_id = (*key)->id;
+    co_return Caller{"api-key-" + std::to_string((*key)->id), (*key)->roles, AuthKind::api_key, address};
+  };
+  co_return co_await boost::asio::co_spawn(work_, check, boost::asio::use_awaitable);
 }
 
-boost::asio::awaitable<Response> HttpFront::login(net::ServerExchange& exchange, const std::string& address) {
+boost::asio::awaitable<std::variant<Caller, ApiError>> HttpFront::session_caller(std::string session_id,
+                                                                                 std::string xsrf, bool reads,
+                                                                                 bool key_management,
+                                                                                 std::string address) {
+  auto used = sessions_.use(session_id, xsrf, !reads);
+  if (!used.caller) {
+    if (used.refusal == Sessions::Refusal::xsrf)
+      co_return refusal(403, "invalid_xsrf_token", "no X-XSRF-TOKEN header of the session's token");
+    co_return refusal(401, used.refusal == Sessions::Refusal::expired ? "session_expired" : "authentication_required",
+                      "no live session");
+  }
+  if (key_management && !used.administrator) {
+    co_return ApiError{403, {"permission_denied", {}}, {}, "a session an API key opened manages no API keys"};
+  }
+  Caller caller = std::move(*used.caller);
+  caller.address = address;
+  if (used.key_id) {
+    // The key as it is now: revoked, it ends the session; its roles changed, they apply.
+    const std::int64_t key_id = *used.key_id;
+    auto lookup = [&]() -> boost::asio::awaitable<Result<std::optional<ApiKey>>> { co_return keys_.get(key_id); };
+    auto key = co_await boost::asio::co_spawn(work_, lookup, boost::asio::use_awaitable);
+    if (!key.ok()) co_return internal_error(key.error());
+    if (!*key) {
+      sessions_.close(session_id);
+      log::info("admin console: a session ended with its revoked API key", {{"user", caller.user}});
+      co_return refusal(401, "session_expired", "the session's API key was revoked");
+    }
+    caller.roles = (*key)->roles;
+  }
+  co_return caller;
+}
+
+boost::asio::awaitable<Response> HttpFront::login(net::ServerExchange& exchange, std::string address) {
   auto body = co_await exchange.read_body_all(options_.regular_body_limit);
   if (!body.ok()) {
     if (body.error().code() == net::errc::too_large) co_return error_response(refusal(413, "payload_too_large", ""));
@@ -174,6 +205,9 @@ boost::asio::awaitable<Response> HttpFront::login(net::ServerExchange& exchange,
     name = (*form)["username"];
     password = (*form)["password"];
     key = (*form)["api_key"];
+    for (auto& [field, value] : *form) std::fill(value.begin(), value.end(), '\0');
+  } else if (!type.starts_with("application/json")) {
+    co_return error_response(bad_request("invalid_request_body", {}, "a login is JSON or a form"));
   } else {
     auto json = parse_json(*body);
     if (!json || !json->is_object())
@@ -186,18 +220,26 @@ boost::asio::awaitable<Response> HttpFront::login(net::ServerExchange& exchange,
   constexpr std::size_t kMaxCredential = 255;  // X-Road's LoginRequest: at most 255 characters each
   if (name.size() > kMaxCredential || password.size() > kMaxCredential || key.size() > kMaxCredential ||
       (key.empty() && (name.empty() || password.empty()))) {
-    co_return error_response(bad_request("invalid_credentials", {}, "a user name and password, or an API key"));
+    co_return error_response(bad_request("invalid_request_body", {}, "a user name and password, or an API key"));
   }
   const bool administrator = key.empty();
+  // The password opens key management too: it is taken only where key management is.
+  if (administrator && !options_.key_management_whitelist.contains(exchange.peer().remote.address())) {
+    log::warn("admin console: a password login from outside the key-management whitelist",
+              {{"address", address}, {"whitelist", options_.key_management_whitelist.text()}});
+    co_return error_response(refusal(403, "address_not_allowed", "a password login outside the whitelist"));
+  }
   // An administrator's session may do what any role may, as X-Road's installer puts its first
   // user in every role's group; a key's session, what the key may.
   std::variant<Caller, ApiError> caller;  // (no co_await inside ?: with GCC 12: CONTRIBUTING.md)
+  std::int64_t key_id = 0;
   if (administrator) {
     caller = co_await check_password(name, password, Roles::all(), address);
   } else {
-    caller = co_await key_holder(key, address);
+    caller = co_await key_holder(key, address, &key_id);
   }
   std::fill(password.begin(), password.end(), '\0');
+  std::fill(key.begin(), key.end(), '\0');
   log::Fields context = {
       {"auth", auth_name(AuthKind::session)}, {"url", std::string(kBase) + "/login"}, {"ipaddress", address}};
   if (auto* refused = std::get_if<ApiError>(&caller)) {
@@ -206,7 +248,8 @@ boost::asio::awaitable<Response> HttpFront::login(net::ServerExchange& exchange,
     co_return error_response(*refused);
   }
   const Caller& who = std::get<Caller>(caller);
-  const auto opened = sessions_.open(who, administrator);
+  const auto opened =
+      sessions_.open(who, administrator, administrator ? std::nullopt : std::optional<std::int64_t>(key_id));
   log::audit("Log in user", who.user, log::Fields::object(), context);
   Response r = json_response(200, user_json(who));
   r.headers.emplace_back("Set-Cookie", Sessions::session_cookie(opened));
@@ -217,17 +260,18 @@ boost::asio::awaitable<Response> HttpFront::login(net::ServerExchange& exchange,
 Response HttpFront::logout(const net::ServerExchange& exchange, const std::string& address) {
   const auto& req = exchange.request();
   const auto id = cookie_value(req[http::field::cookie], kSessionCookie);
-  if (id) {
-    // Ending a session changes something: the page must show its XSRF token.
-    auto used = sessions_.use(*id, req[kXsrfHeader], true);
-    if (!used.caller && used.refusal == Sessions::Refusal::xsrf) {
+  // Ending a session changes something: the page must show its XSRF token. Without a live
+  // session nothing is cleared (a page of another site cannot make the browser drop a cookie).
+  auto used = id ? sessions_.use(*id, req[kXsrfHeader], true) : Sessions::Used{};
+  if (!used.caller) {
+    if (used.refusal == Sessions::Refusal::xsrf)
       return error_response(refusal(403, "invalid_xsrf_token", "logout without the session's XSRF token"));
-    }
-    if (used.caller && sessions_.close(*id)) {
-      log::audit(
-          "Log out user", used.caller->user, log::Fields::object(),
-          {{"auth", auth_name(AuthKind::session)}, {"url", std::string(kBase) + "/logout"}, {"ipaddress", address}});
-    }
+    return error_response(refusal(401, "authentication_required", "no live session"));
+  }
+  if (sessions_.close(*id)) {
+    log::audit(
+        "Log out user", used.caller->user, log::Fields::object(),
+        {{"auth", auth_name(AuthKind::session)}, {"url", std::string(kBase) + "/logout"}, {"ipaddress", address}});
   }
   Response r = empty_response(204);
   r.headers.emplace_back("Set-Cookie", Sessions::cleared_session_cookie());
@@ -272,15 +316,24 @@ boost::asio::awaitable<Response> HttpFront::answer(net::ServerExchange& exchange
   const auto& req = exchange.request();
   const auto remote = exchange.peer().remote.address();
   const std::string address = unmapped(remote).to_string();
-  // The console's files: the same for everybody and kept in memory, so neither rate-limited
-  // nor behind a login (the API they call is both).
-  if (req.method() == http::verb::get) {
-    if (auto asset = console::find_asset(req.target()))
+  // The console's files: the same for everybody and kept in memory, so served to any address
+  // of the regular whitelist without the rate limit or a login (the API they call has both).
+  if (req.method() == http::verb::get && options_.regular_whitelist.contains(remote)) {
+    const std::string_view target = req.target();
+    if (auto asset = console::find_asset(target.substr(0, target.find('?'))))
       co_return asset_response(*asset, req[http::field::if_none_match]);
   }
   if (!limiter_.allow(address)) {
     log::info("admin API: rate limit", {{"address", address}, {"correlation_id", id}});
     co_return error_response(refusal(429, "too_many_requests", "rate limit"));
+  }
+  // A change a page of another site asks for (the browser says so) is refused whatever its
+  // credentials: a browser's cached Basic credentials or a forged login must not ride on it.
+  const bool reads = req.method() == http::verb::get || req.method() == http::verb::head;
+  const std::string_view fetch_site = req["Sec-Fetch-Site"];
+  if (!reads && !fetch_site.empty() && fetch_site != "same-origin" && fetch_site != "none") {
+    log::warn("admin API: a change asked from another site", {{"address", address}, {"sec_fetch_site", fetch_site}});
+    co_return error_response(refusal(403, "cross_site_request", "Sec-Fetch-Site: " + std::string(fetch_site)));
   }
 
   const std::string_view target = req.target();
@@ -314,31 +367,25 @@ boost::asio::awaitable<Response> HttpFront::answer(net::ServerExchange& exchange
     co_return logout(exchange, address);
   }
 
-  // Who is calling: an Authorization header, or else a session's cookie.
+  // Who is calling: an X-Road-ApiKey header, or a session's cookie, or (key management)
+  // Basic. A browser may send Basic credentials it once cached with a session's requests: the
+  // session wins outside key management.
   const std::string authorization(req[http::field::authorization]);
   const auto session_id = cookie_value(req[http::field::cookie], kSessionCookie);
+  const bool api_key_header = authorization.starts_with("X-Road-ApiKey");
   std::variant<Caller, ApiError> caller;
-  if (authorization.empty() && session_id) {
-    const bool reads = req.method() == http::verb::get || req.method() == http::verb::head;
-    auto used = sessions_.use(*session_id, req[kXsrfHeader], !reads);
-    if (used.caller && key_management && !used.administrator) {
-      caller = ApiError{403, {"permission_denied", {}}, {}, "a session an API key opened manages no API keys"};
-    } else if (used.caller) {
-      used.caller->address = address;
-      caller = std::move(*used.caller);
-    } else if (used.refusal == Sessions::Refusal::xsrf) {
-      caller = refusal(403, "invalid_xsrf_token", "no X-XSRF-TOKEN header of the session's token");
-    } else {
-      caller = refusal(401, used.refusal == Sessions::Refusal::expired ? "session_expired" : "authentication_required",
-                       "no live session");
-    }
+  if (session_id && (key_management ? authorization.empty() : !api_key_header)) {
+    std::string session(*session_id);
+    std::string xsrf(req[kXsrfHeader]);
+    caller = co_await session_caller(session, xsrf, reads, key_management, address);
   } else if (key_management) {
     caller = co_await administrator(authorization, address);
   } else {
     std::string_view token = credentials(authorization, "X-Road-ApiKey");
     if (token.starts_with("token=")) {
       token.remove_prefix(6);
-      caller = co_await key_holder(token, address);
+      std::string key(token);
+      caller = co_await key_holder(key, address, nullptr);
     } else {
       caller = refusal(401, "authentication_required", "no X-Road-ApiKey token");
     }

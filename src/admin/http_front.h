@@ -6,13 +6,21 @@
 //     default); every other path takes `Authorization: X-Road-ApiKey token=<key>`
 //     (api_keys.h) from the regular whitelist (anywhere by default); 401 without valid
 //     credentials, 403 from an address outside the whitelist;
-//   - the admin console's browser sessions (sessions.h): POST /api/v1/login with an
-//     administrator's name and password, or an API key (JSON, or a form), opens one; a request
-//     with no Authorization header is the session's its JSESSIONID cookie names, and one that
-//     may change something must echo the session's XSRF token; POST or DELETE /api/v1/logout
-//     ends it; GET /api/v1/user tells any caller its name, roles and permissions (X-Road's
-//     User). A session an administrator opened may manage API keys, as Basic may; one an API
-//     key opened may not, as the key may not;
+//   - the admin console's files (console/assets.h) at / and /console/..., to any address of the
+//     regular whitelist, without the rate limit or a login;
+//   - a change (any method but GET and HEAD) a browser says another site asks for
+//     (Sec-Fetch-Site) gets 403 cross_site_request, whatever its credentials;
+//   - the admin console's browser sessions (sessions.h): POST /api/v1/login (JSON or a form)
+//     opens one, with an API key (from the regular whitelist) or an administrator's name and
+//     password (only from the key-management whitelist: the password opens key management
+//     too). A request with a JSESSIONID cookie and no X-Road-ApiKey header is that session's;
+//     one that may change something must echo the session's XSRF token. A key's session is
+//     checked against the key on every request (revoked: 401; its roles as they are now).
+//     POST or DELETE /api/v1/logout ends it; GET /api/v1/user tells any caller its name,
+//     roles and permissions (X-Road's User). A session an administrator opened may manage API
+//     keys, as Basic may; one an API key opened may not, as the key may not;
+//   - every answer carries console::kContentSecurityPolicy, nosniff, X-Frame-Options DENY and
+//     no-referrer; API answers Cache-Control no-store;
 //   - bodies over X-Road's limits get 413: 50 KB, or 10 MB for the routes that upload files;
 //   - the rest is the Api's (api.h), run on `work`: the thread for work that waits on the
 //     database, so a slow database never holds up the proxies' threads.
@@ -20,6 +28,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -78,13 +87,18 @@ class HttpFront {
   boost::asio::awaitable<std::variant<Caller, ApiError>> administrator(const std::string& authorization,
                                                                        const std::string& address);
   // The administrator `name` and `password` are, with `roles`, or why not.
-  boost::asio::awaitable<std::variant<Caller, ApiError>> check_password(const std::string& name,
-                                                                        const std::string& password, Roles roles,
-                                                                        const std::string& address);
-  // The holder of API key `token`, or why not (401).
-  boost::asio::awaitable<std::variant<Caller, ApiError>> key_holder(std::string_view token, const std::string& address);
+  boost::asio::awaitable<std::variant<Caller, ApiError>> check_password(std::string name, std::string password,
+                                                                        Roles roles, std::string address);
+  // The holder of API key `token` (its id in `*key_id` when not null), or why not (401).
+  boost::asio::awaitable<std::variant<Caller, ApiError>> key_holder(std::string token, std::string address,
+                                                                    std::int64_t* key_id);
+  // The caller of session `session_id`, or why not: 401 (none, expired, its key revoked), 403
+  // (no XSRF token on a change; key management in a key's session).
+  boost::asio::awaitable<std::variant<Caller, ApiError>> session_caller(std::string session_id, std::string xsrf,
+                                                                        bool reads, bool key_management,
+                                                                        std::string address);
   // /login and /logout.
-  boost::asio::awaitable<Response> login(net::ServerExchange& exchange, const std::string& address);
+  boost::asio::awaitable<Response> login(net::ServerExchange& exchange, std::string address);
   Response logout(const net::ServerExchange& exchange, const std::string& address);
 
   const Api& api_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/log.h"
 #include "base/random.h"
 #include "crypto/digest.h"
 #include "crypto/encoding.h"
@@ -67,18 +68,35 @@ void Sessions::drop_expired(std::chrono::steady_clock::time_point now) {
   std::erase_if(by_hash_, [&](const auto& entry) { return expired(entry.second, now); });
 }
 
-Sessions::Opened Sessions::open(Caller caller, bool administrator) {
+template <typename Of>
+void Sessions::evict_least_recent(Of of) {
+  auto oldest = by_hash_.end();
+  for (auto it = by_hash_.begin(); it != by_hash_.end(); ++it) {
+    if (of(it->second) && (oldest == by_hash_.end() || it->second.used < oldest->second.used)) oldest = it;
+  }
+  if (oldest == by_hash_.end()) return;
+  log::info("admin console: a session ended to make room for a new one",
+            {{"user", oldest->second.caller.user}, {"sessions", by_hash_.size()}});
+  by_hash_.erase(oldest);
+}
+
+Sessions::Opened Sessions::open(Caller caller, bool administrator, std::optional<std::int64_t> key_id) {
   caller.auth = AuthKind::session;
   Opened opened{secret(), secret()};
   const auto now = clock_.steady_now();
   MutexLock lock(mu_);
   drop_expired(now);
-  while (!by_hash_.empty() && by_hash_.size() >= limits_.max_sessions) {
-    auto oldest = std::min_element(by_hash_.begin(), by_hash_.end(),
-                                   [](const auto& a, const auto& b) { return a.second.used < b.second.used; });
-    by_hash_.erase(oldest);
+  const auto users = [&](const Session& s) { return s.caller.user == caller.user; };
+  while (limits_.max_per_user > 0 &&
+         static_cast<std::size_t>(std::count_if(by_hash_.begin(), by_hash_.end(), [&](const auto& e) {
+           return users(e.second);
+         })) >= limits_.max_per_user) {
+    evict_least_recent(users);
   }
-  by_hash_[key_of(opened.id)] = Session{opened.xsrf, std::move(caller), administrator, now, now};
+  while (!by_hash_.empty() && by_hash_.size() >= limits_.max_sessions) {
+    evict_least_recent([](const Session&) { return true; });
+  }
+  by_hash_[key_of(opened.id)] = Session{opened.xsrf, std::move(caller), administrator, key_id, now, now};
   return opened;
 }
 
@@ -86,14 +104,16 @@ Sessions::Used Sessions::use(std::string_view id, std::string_view xsrf, bool ne
   const auto now = clock_.steady_now();
   MutexLock lock(mu_);
   const auto it = by_hash_.find(key_of(id));
-  if (it == by_hash_.end()) return {std::nullopt, false, Refusal::unknown};
+  if (it == by_hash_.end()) return {std::nullopt, false, std::nullopt, Refusal::unknown};
   if (expired(it->second, now)) {
     by_hash_.erase(it);
-    return {std::nullopt, false, Refusal::expired};
+    return {std::nullopt, false, std::nullopt, Refusal::expired};
   }
-  if (needs_xsrf && !equal_in_constant_time(xsrf, it->second.xsrf)) return {std::nullopt, false, Refusal::xsrf};
+  if (needs_xsrf && !equal_in_constant_time(xsrf, it->second.xsrf)) {
+    return {std::nullopt, false, std::nullopt, Refusal::xsrf};
+  }
   it->second.used = now;
-  return {it->second.caller, it->second.administrator, Refusal::unknown};
+  return {it->second.caller, it->second.administrator, it->second.key_id, Refusal::unknown};
 }
 
 std::optional<Caller> Sessions::close(std::string_view id) {

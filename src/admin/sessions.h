@@ -5,8 +5,10 @@
 //   - XSRF-TOKEN: a second secret the page reads and echoes in the X-XSRF-TOKEN header of every
 //     request that may change something (any method but GET and HEAD).
 // A session ends at logout, after `idle` without a request, or `lifetime` after it opened,
-// whichever comes first. At most `max_sessions` live at once: a new one ends the session used
-// least recently. Sessions live in the server's memory: a restart logs everybody out.
+// whichever comes first. One user holds at most `max_per_user` sessions and the server at
+// most `max_sessions`: a new one ends that user's session used least recently (or, when the
+// server is full, anybody's), with a log line. Sessions live in the server's memory: a
+// restart logs everybody out.
 //
 // Ids and tokens are 32 random bytes (hex); a session is found by the SHA-256 of its id and
 // the token compared in constant time, so timing tells nothing about either. Thread-safe.
@@ -14,6 +16,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -29,6 +32,7 @@ struct SessionLimits {
   std::chrono::seconds idle{30 * 60};
   std::chrono::seconds lifetime{12 * 60 * 60};
   std::size_t max_sessions = 1000;
+  std::size_t max_per_user = 10;
 };
 
 // The cookie names, X-Road's.
@@ -49,8 +53,10 @@ class Sessions {
     std::string xsrf;  // XSRF-TOKEN
   };
   // A new session for `caller`, whose auth becomes AuthKind::session. `administrator`: opened
-  // with an administrator's password (such a session may manage API keys), not an API key.
-  Opened open(Caller caller, bool administrator);
+  // with an administrator's password (such a session may manage API keys); else `key_id` is
+  // the API key it was opened with, which the front checks again on every use (a revoked key
+  // ends its sessions, a key's new roles apply at once).
+  Opened open(Caller caller, bool administrator, std::optional<std::int64_t> key_id = std::nullopt);
 
   // Why use() refused.
   enum class Refusal { unknown, expired, xsrf };
@@ -59,6 +65,7 @@ class Sessions {
   struct Used {
     std::optional<Caller> caller;
     bool administrator = false;
+    std::optional<std::int64_t> key_id;
     Refusal refusal = Refusal::unknown;  // when no caller
   };
   Used use(std::string_view id, std::string_view xsrf, bool needs_xsrf);
@@ -79,11 +86,15 @@ class Sessions {
     std::string xsrf;
     Caller caller;
     bool administrator = false;
+    std::optional<std::int64_t> key_id;
     std::chrono::steady_clock::time_point opened;
     std::chrono::steady_clock::time_point used;
   };
   bool expired(const Session& s, std::chrono::steady_clock::time_point now) const;
   void drop_expired(std::chrono::steady_clock::time_point now) REQUIRES(mu_);
+  // Ends the least recently used of the sessions `of` selects, with a log line.
+  template <typename Of>
+  void evict_least_recent(Of of) REQUIRES(mu_);
 
   const SessionLimits limits_;
   Clock& clock_;

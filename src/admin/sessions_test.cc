@@ -95,6 +95,24 @@ TEST(Sessions, PastTheLimitANewSessionEndsTheOneUsedLeastRecently) {
   EXPECT_TRUE(sessions.use(d.id, "", false).caller);
 }
 
+TEST(Sessions, OneUsersNewSessionEndsOnlyThatUsersOldest) {
+  ManualClock clock;
+  Sessions sessions({.max_sessions = 100, .max_per_user = 2}, clock);
+  Caller admin{"admin", Roles::all(), AuthKind::http_basic, "127.0.0.1"};
+  const auto mine = sessions.open(admin, true);
+  clock.advance(1s);
+  const auto first = sessions.open(observer(), false);
+  clock.advance(1s);
+  const auto second = sessions.open(observer(), false);
+  clock.advance(1s);
+  const auto third = sessions.open(observer(), false);
+  EXPECT_TRUE(sessions.use(mine.id, "", false).caller) << "another user's logins end no session of mine";
+  EXPECT_FALSE(sessions.use(first.id, "", false).caller);
+  EXPECT_TRUE(sessions.use(second.id, "", false).caller);
+  EXPECT_TRUE(sessions.use(third.id, "", false).caller);
+  EXPECT_EQ(sessions.size(), 3u);
+}
+
 TEST(Sessions, ItsCookiesAreSecureAndOnlyTheXsrfTokenIsReadableByThePage) {
   const Sessions::Opened opened{"ID", "TOKEN"};
   EXPECT_EQ(Sessions::session_cookie(opened), "JSESSIONID=ID; Path=/; Secure; HttpOnly; SameSite=Strict");

@@ -34,7 +34,9 @@ export async function api(method, path, body, {blob = false, raw = false} = {}) 
     headers['Content-Type'] = 'application/json';
   }
   const response = await fetch(`/api/v1${path}`, {method, headers, body: payload, credentials: 'same-origin'});
-  if (response.status === 401 && path !== '/login') onUnauthorized();
+  // An ended session, or a page that lost its XSRF token: log in again.
+  const lost = response.status === 401 || (response.status === 403 && !xsrfToken());
+  if (lost && path !== '/login') onUnauthorized();
   if (!response.ok) {
     let code = '', metadata = [];
     try {

@@ -98,7 +98,7 @@ whenLoggedOut(() => showLogin('Your session has ended. Please log in again.'));
 window.addEventListener('hashchange', route);
 document.getElementById('logout').addEventListener('click', async () => {
   try {
-    await api('POST', '/logout');
+    await api('DELETE', '/logout');
   } catch (_) { /* ended already */
   }
   showLogin('');
