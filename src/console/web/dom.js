@@ -5,9 +5,11 @@ export function h(tag, attributes = {}, ...children) {
   const element = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes || {})) {
     if (value === undefined || value === null || value === false) continue;
-    if (name.startsWith('on') && typeof value === 'function')
+    if (name.startsWith('on')) {
+      // Never an inline handler (text run as script): a function, or a mistake.
+      if (typeof value !== 'function') throw new TypeError(`${name} of <${tag}> is not a function`);
       element.addEventListener(name.slice(2), value);
-    else if (name === 'class')
+    } else if (name === 'class')
       element.className = value;
     else
       element.setAttribute(name, value === true ? '' : String(value));
