@@ -2,17 +2,13 @@
 
 #include <charconv>
 
+#include "base/text.h"
+
 namespace roadside::admin {
 
 namespace ip = boost::asio::ip;
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // Whether the first `prefix` bits of two addresses' bytes are equal.
 template <typename Bytes>
@@ -38,7 +34,7 @@ Result<AddressList> AddressList::parse(std::string_view text) {
   list.text_ = std::string(text);
   while (!text.empty()) {
     const auto comma = text.find(',');
-    const std::string_view entry = trim(text.substr(0, comma));
+    const std::string_view entry = trim_blanks(text.substr(0, comma));
     text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
     if (entry.empty()) continue;
     const auto slash = entry.find('/');

@@ -504,15 +504,25 @@ TEST(HttpFront, AStopLetsPasswordChecksFinishAndStartsNoNewOne) {
   EXPECT_EQ(f.call("GET", "/api/v1/api-keys", "Basic " + crypto::base64_encode("admin:pw")).first, 503);
 }
 
-// The Set-Cookie values of an answer.
-std::vector<std::string> set_cookies(const std::string& reply) {
+// The values of header `name` in an answer, in order.
+std::vector<std::string> headers_in(const std::string& reply, const std::string& name) {
+  const std::string marker = "\r\n" + name + ": ";
   std::vector<std::string> out;
-  for (std::size_t at = reply.find("\r\nSet-Cookie: "); at != std::string::npos;
-       at = reply.find("\r\nSet-Cookie: ", at + 1)) {
-    const auto start = at + 14;
+  for (std::size_t at = reply.find(marker); at != std::string::npos; at = reply.find(marker, at + 1)) {
+    const auto start = at + marker.size();
     out.push_back(reply.substr(start, reply.find("\r\n", start) - start));
   }
   return out;
+}
+
+// The first value of header `name` in an answer, or empty.
+std::string header_in(const std::string& reply, const std::string& name) {
+  auto values = headers_in(reply, name);
+  return values.empty() ? std::string() : values.front();
+}
+
+std::vector<std::string> set_cookies(const std::string& reply) {
+  return headers_in(reply, "Set-Cookie");
 }
 
 // A cookie's value out of its Set-Cookie value ("NAME=value; Path=/; ...").
@@ -645,14 +655,6 @@ TEST(HttpFront, AnApiKeysSessionMayDoWhatTheKeyMayAndManagesNoKeys) {
   EXPECT_EQ(Front::status_of(
                 f.exchange("GET", "/api/v1/system/node-type", headers + "Authorization: X-Road-ApiKey token=nope\r\n")),
             401);
-}
-
-// The header `name`'s value in an answer, or empty.
-std::string header_in(const std::string& reply, const std::string& name) {
-  const auto at = reply.find("\r\n" + name + ": ");
-  if (at == std::string::npos) return {};
-  const auto start = at + name.size() + 4;
-  return reply.substr(start, reply.find("\r\n", start) - start);
 }
 
 TEST(HttpFront, ServesTheConsoleWithoutALoginUnderAStrictPolicy) {

@@ -22,12 +22,7 @@ bool crypt_matches(std::string_view password, std::string_view hash) {
   std::memset(data.get(), 0, sizeof(crypt_data));
   const char* out = crypt_r(p.c_str(), h.c_str(), data.get());
   if (!out || out[0] == '*') return false;
-  const std::string_view computed(out);
-  // Constant time over the hash's length.
-  if (computed.size() != hash.size()) return false;
-  unsigned char diff = 0;
-  for (std::size_t i = 0; i < hash.size(); ++i) diff |= static_cast<unsigned char>(computed[i] ^ hash[i]);
-  return diff == 0;
+  return crypto::equal_secrets(out, hash);
 }
 
 }  // namespace

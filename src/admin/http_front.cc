@@ -39,6 +39,22 @@ Response asset_response(const console::Asset& asset, std::string_view if_none_ma
   return r;
 }
 
+// Why a request's body could not be read within `limit`: 413 past it, 408 when it was slow.
+ApiError unreadable_body(const Error& e, std::size_t limit) {
+  if (e.code() == net::errc::too_large)
+    return refusal(413, "payload_too_large", "over " + std::to_string(limit) + " bytes");
+  return refusal(408, "request_timeout", e.detail());
+}
+
+// The audit record of a console login or logout (X-Road's "Log in user", "Log out user").
+void audit_session(const std::string& event, std::string_view user, std::string_view path, const std::string& address,
+                   std::string_view reason = {}) {
+  log::Fields context = {
+      {"auth", auth_name(AuthKind::session)}, {"url", std::string(kBase) + std::string(path)}, {"ipaddress", address}};
+  if (!reason.empty()) context["reason"] = reason;
+  log::audit(event, user, log::Fields::object(), context);
+}
+
 // X-Road's User: the caller's name, roles and the permissions they grant.
 nlohmann::json user_json(const Caller& who) {
   return {{"username", who.user}, {"roles", who.roles.names()}, {"permissions", permissions_of(who.roles)}};
@@ -143,7 +159,7 @@ boost::asio::awaitable<std::variant<Caller, ApiError>> HttpFront::check_password
 }
 
 boost::asio::awaitable<std::variant<Caller, ApiError>> HttpFront::key_holder(std::string token, std::string address,
-                                                                             std::int64_t* key_id) {
+                                                                             std::optional<std::int64_t>* key_id) {
   auto check = [&]() -> boost::asio::awaitable<std::variant<Caller, ApiError>> {
     auto key = keys_.authenticate(token);
     if (!key.ok()) co_return internal_error(key.error());
@@ -168,7 +184,7 @@ boost::asio::awaitable<std::variant<Caller, ApiError>> HttpFront::session_caller
     co_return refusal(401, used.refusal == Sessions::Refusal::expired ? "session_expired" : "authentication_required",
                       "no live session");
   }
-  if (key_management && !used.administrator) {
+  if (key_management && used.key_id) {
     co_return ApiError{403, {"permission_denied", {}}, {}, "a session an API key opened manages no API keys"};
   }
   Caller caller = std::move(*used.caller);
@@ -191,10 +207,7 @@ boost::asio::awaitable<std::variant<Caller, ApiError>> HttpFront::session_caller
 
 boost::asio::awaitable<Response> HttpFront::login(net::ServerExchange& exchange, std::string address) {
   auto body = co_await exchange.read_body_all(options_.regular_body_limit);
-  if (!body.ok()) {
-    if (body.error().code() == net::errc::too_large) co_return error_response(refusal(413, "payload_too_large", ""));
-    co_return error_response(refusal(408, "request_timeout", body.error().detail()));
-  }
+  if (!body.ok()) co_return error_response(unreadable_body(body.error(), options_.regular_body_limit));
   // X-Road's LoginRequest as JSON, or the form its UI posts; an API key instead of the two is
   // Roadside's.
   std::string name, password, key;
@@ -232,7 +245,7 @@ boost::asio::awaitable<Response> HttpFront::login(net::ServerExchange& exchange,
   // An administrator's session may do what any role may, as X-Road's installer puts its first
   // user in every role's group; a key's session, what the key may.
   std::variant<Caller, ApiError> caller;  // (no co_await inside ?: with GCC 12: CONTRIBUTING.md)
-  std::int64_t key_id = 0;
+  std::optional<std::int64_t> key_id;
   if (administrator) {
     caller = co_await check_password(name, password, Roles::all(), address);
   } else {
@@ -240,17 +253,13 @@ boost::asio::awaitable<Response> HttpFront::login(net::ServerExchange& exchange,
   }
   std::fill(password.begin(), password.end(), '\0');
   std::fill(key.begin(), key.end(), '\0');
-  log::Fields context = {
-      {"auth", auth_name(AuthKind::session)}, {"url", std::string(kBase) + "/login"}, {"ipaddress", address}};
   if (auto* refused = std::get_if<ApiError>(&caller)) {
-    context["reason"] = refused->error.code;
-    log::audit("Log in user failed", administrator ? name : std::string("api-key"), log::Fields::object(), context);
+    audit_session("Log in user failed", administrator ? name : "api-key", "/login", address, refused->error.code);
     co_return error_response(*refused);
   }
   const Caller& who = std::get<Caller>(caller);
-  const auto opened =
-      sessions_.open(who, administrator, administrator ? std::nullopt : std::optional<std::int64_t>(key_id));
-  log::audit("Log in user", who.user, log::Fields::object(), context);
+  const auto opened = sessions_.open(who, key_id);
+  audit_session("Log in user", who.user, "/login", address);
   Response r = json_response(200, user_json(who));
   r.headers.emplace_back("Set-Cookie", Sessions::session_cookie(opened));
   r.headers.emplace_back("Set-Cookie", Sessions::xsrf_cookie(opened));
@@ -268,11 +277,7 @@ Response HttpFront::logout(const net::ServerExchange& exchange, const std::strin
       return error_response(refusal(403, "invalid_xsrf_token", "logout without the session's XSRF token"));
     return error_response(refusal(401, "authentication_required", "no live session"));
   }
-  if (sessions_.close(*id)) {
-    log::audit(
-        "Log out user", used.caller->user, log::Fields::object(),
-        {{"auth", auth_name(AuthKind::session)}, {"url", std::string(kBase) + "/logout"}, {"ipaddress", address}});
-  }
+  if (sessions_.close(*id)) audit_session("Log out user", used.caller->user, "/logout", address);
   Response r = empty_response(204);
   r.headers.emplace_back("Set-Cookie", Sessions::cleared_session_cookie());
   r.headers.emplace_back("Set-Cookie", Sessions::cleared_xsrf_cookie());
@@ -411,12 +416,7 @@ boost::asio::awaitable<Response> HttpFront::answer(net::ServerExchange& exchange
   const Route* route = api_.match(request.method, request.path, nullptr);
   const std::size_t limit = route && route->binary_upload ? options_.upload_body_limit : options_.regular_body_limit;
   auto body = co_await exchange.read_body_all(limit);
-  if (!body.ok()) {
-    if (body.error().code() == net::errc::too_large) {
-      co_return error_response(refusal(413, "payload_too_large", "over " + std::to_string(limit) + " bytes"));
-    }
-    co_return error_response(refusal(408, "request_timeout", body.error().detail()));
-  }
+  if (!body.ok()) co_return error_response(unreadable_body(body.error(), limit));
   request.body = std::move(*body);
   co_return co_await boost::asio::co_spawn(work_, api_.handle(request), boost::asio::use_awaitable);
 }

@@ -91,7 +91,7 @@ class HttpFront {
                                                                         Roles roles, std::string address);
   // The holder of API key `token` (its id in `*key_id` when not null), or why not (401).
   boost::asio::awaitable<std::variant<Caller, ApiError>> key_holder(std::string token, std::string address,
-                                                                    std::int64_t* key_id);
+                                                                    std::optional<std::int64_t>* key_id);
   // The caller of session `session_id`, or why not: 401 (none, expired, its key revoked), 403
   // (no XSRF token on a change; key management in a key's session).
   boost::asio::awaitable<std::variant<Caller, ApiError>> session_caller(std::string session_id, std::string xsrf,

@@ -211,12 +211,7 @@ std::string Roles::to_string() const {
 
 bool permits(Roles roles, std::string_view permission) noexcept {
   const Grant* g = find(permission);
-  if (!g) return false;
-  for (std::size_t i = 0; i < kNames.size(); ++i) {
-    const auto role = static_cast<Role>(i);
-    if (roles.has(role) && g->roles.has(role)) return true;
-  }
-  return false;
+  return g && g->roles.overlaps(roles);
 }
 
 bool permits_any(Roles roles, std::string_view permissions) noexcept {
@@ -231,10 +226,9 @@ bool permits_any(Roles roles, std::string_view permissions) noexcept {
 std::vector<std::string> permissions_of(Roles roles) {
   std::vector<std::string> out;
   for (const Grant& g : grants()) {
-    if (permits(roles, g.permission)) out.emplace_back(g.permission);
+    if (g.roles.overlaps(roles)) out.emplace_back(g.permission);
   }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
+  std::sort(out.begin(), out.end());  // (each permission has one grant)
   return out;
 }
 

@@ -40,6 +40,8 @@ class Roles {
     return *this;
   }
   bool has(Role role) const noexcept { return (bits_ & bit(role)) != 0; }
+  // Whether the two sets share a role.
+  bool overlaps(Roles other) const noexcept { return (bits_ & other.bits_) != 0; }
   bool empty() const noexcept { return bits_ == 0; }
   // X-Road's names in alphabetical order, as X-Road lists a key's roles.
   std::vector<std::string> names() const;

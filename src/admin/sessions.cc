@@ -4,8 +4,10 @@
 
 #include "base/log.h"
 #include "base/random.h"
+#include "base/text.h"
 #include "crypto/digest.h"
 #include "crypto/encoding.h"
+#include "crypto/password.h"
 
 namespace roadside::admin {
 
@@ -28,26 +30,13 @@ bool cookie_octet(char c) {
   return u >= 0x21 && u <= 0x7e && c != '"' && c != ',' && c != ';' && c != '\\';
 }
 
-bool equal_in_constant_time(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
-}
-
-std::string_view trimmed(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 }  // namespace
 
 std::optional<std::string_view> cookie_value(std::string_view header, std::string_view name) {
   std::optional<std::string_view> found;
   while (!header.empty()) {
     const auto semi = header.find(';');
-    const std::string_view pair = trimmed(header.substr(0, semi));
+    const std::string_view pair = trim_blanks(header.substr(0, semi));
     header = semi == std::string_view::npos ? std::string_view() : header.substr(semi + 1);
     const auto eq = pair.find('=');
     if (eq == std::string_view::npos || pair.substr(0, eq) != name) continue;
@@ -80,23 +69,21 @@ void Sessions::evict_least_recent(Of of) {
   by_hash_.erase(oldest);
 }
 
-Sessions::Opened Sessions::open(Caller caller, bool administrator, std::optional<std::int64_t> key_id) {
+Sessions::Opened Sessions::open(Caller caller, std::optional<std::int64_t> key_id) {
   caller.auth = AuthKind::session;
   Opened opened{secret(), secret()};
   const auto now = clock_.steady_now();
   MutexLock lock(mu_);
   drop_expired(now);
+  // Each eviction ends one of the user's sessions: room for one more at the last.
   const auto users = [&](const Session& s) { return s.caller.user == caller.user; };
-  while (limits_.max_per_user > 0 &&
-         static_cast<std::size_t>(std::count_if(by_hash_.begin(), by_hash_.end(), [&](const auto& e) {
-           return users(e.second);
-         })) >= limits_.max_per_user) {
-    evict_least_recent(users);
-  }
-  while (!by_hash_.empty() && by_hash_.size() >= limits_.max_sessions) {
+  auto held = static_cast<std::size_t>(
+      std::count_if(by_hash_.begin(), by_hash_.end(), [&](const auto& entry) { return users(entry.second); }));
+  for (; limits_.max_per_user > 0 && held >= limits_.max_per_user; --held) evict_least_recent(users);
+  if (!by_hash_.empty() && by_hash_.size() >= limits_.max_sessions) {
     evict_least_recent([](const Session&) { return true; });
   }
-  by_hash_[key_of(opened.id)] = Session{opened.xsrf, std::move(caller), administrator, key_id, now, now};
+  by_hash_[key_of(opened.id)] = Session{opened.xsrf, std::move(caller), key_id, now, now};
   return opened;
 }
 
@@ -104,16 +91,14 @@ Sessions::Used Sessions::use(std::string_view id, std::string_view xsrf, bool ne
   const auto now = clock_.steady_now();
   MutexLock lock(mu_);
   const auto it = by_hash_.find(key_of(id));
-  if (it == by_hash_.end()) return {std::nullopt, false, std::nullopt, Refusal::unknown};
+  if (it == by_hash_.end()) return {.refusal = Refusal::unknown};
   if (expired(it->second, now)) {
     by_hash_.erase(it);
-    return {std::nullopt, false, std::nullopt, Refusal::expired};
+    return {.refusal = Refusal::expired};
   }
-  if (needs_xsrf && !equal_in_constant_time(xsrf, it->second.xsrf)) {
-    return {std::nullopt, false, std::nullopt, Refusal::xsrf};
-  }
+  if (needs_xsrf && !crypto::equal_secrets(xsrf, it->second.xsrf)) return {.refusal = Refusal::xsrf};
   it->second.used = now;
-  return {it->second.caller, it->second.administrator, it->second.key_id, Refusal::unknown};
+  return {.caller = it->second.caller, .key_id = it->second.key_id};
 }
 
 std::optional<Caller> Sessions::close(std::string_view id) {

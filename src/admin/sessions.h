@@ -52,11 +52,11 @@ class Sessions {
     std::string id;    // JSESSIONID
     std::string xsrf;  // XSRF-TOKEN
   };
-  // A new session for `caller`, whose auth becomes AuthKind::session. `administrator`: opened
-  // with an administrator's password (such a session may manage API keys); else `key_id` is
-  // the API key it was opened with, which the front checks again on every use (a revoked key
-  // ends its sessions, a key's new roles apply at once).
-  Opened open(Caller caller, bool administrator, std::optional<std::int64_t> key_id = std::nullopt);
+  // A new session for `caller`, whose auth becomes AuthKind::session. `key_id`: the API key it
+  // was opened with, which the front checks again on every use (a revoked key ends its
+  // sessions, a key's new roles apply at once); none for an administrator's, opened with the
+  // password (such a session may manage API keys).
+  Opened open(Caller caller, std::optional<std::int64_t> key_id);
 
   // Why use() refused.
   enum class Refusal { unknown, expired, xsrf };
@@ -64,8 +64,7 @@ class Sessions {
   // X-XSRF-TOKEN header, checked when `needs_xsrf` (a request that may change something).
   struct Used {
     std::optional<Caller> caller;
-    bool administrator = false;
-    std::optional<std::int64_t> key_id;
+    std::optional<std::int64_t> key_id;  // none: an administrator's session
     Refusal refusal = Refusal::unknown;  // when no caller
   };
   Used use(std::string_view id, std::string_view xsrf, bool needs_xsrf);
@@ -85,7 +84,6 @@ class Sessions {
   struct Session {
     std::string xsrf;
     Caller caller;
-    bool administrator = false;
     std::optional<std::int64_t> key_id;
     std::chrono::steady_clock::time_point opened;
     std::chrono::steady_clock::time_point used;

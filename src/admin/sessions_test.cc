@@ -26,7 +26,7 @@ TEST(CookieValue, FindsOneCookieAmongOthersAndRefusesWhatIsNoCookie) {
 TEST(Sessions, ASessionIsItsCallersAndChangesNeedItsXsrfToken) {
   ManualClock clock;
   Sessions sessions({}, clock);
-  const auto opened = sessions.open(observer(), false);
+  const auto opened = sessions.open(observer(), 7);
   EXPECT_EQ(opened.id.size(), 64u);
   EXPECT_EQ(opened.xsrf.size(), 64u);
   EXPECT_NE(opened.id, opened.xsrf);
@@ -35,7 +35,7 @@ TEST(Sessions, ASessionIsItsCallersAndChangesNeedItsXsrfToken) {
   ASSERT_TRUE(read.caller);
   EXPECT_EQ(read.caller->user, "api-key-7");
   EXPECT_EQ(read.caller->auth, AuthKind::session);
-  EXPECT_FALSE(read.administrator);
+  EXPECT_EQ(read.key_id, 7) << "a key's session, not an administrator's";
 
   auto forged = sessions.use(opened.id, "", true);
   EXPECT_FALSE(forged.caller);
@@ -51,7 +51,7 @@ TEST(Sessions, ASessionIsItsCallersAndChangesNeedItsXsrfToken) {
 TEST(Sessions, ASessionEndsWhenIdleAtItsLifetimeOrAtLogout) {
   ManualClock clock;
   Sessions sessions({.idle = 30min, .lifetime = 2h, .max_sessions = 10}, clock);
-  const auto idle = sessions.open(observer(), false);
+  const auto idle = sessions.open(observer(), 7);
   clock.advance(29min);
   EXPECT_TRUE(sessions.use(idle.id, "", false).caller);
   clock.advance(29min);
@@ -60,7 +60,7 @@ TEST(Sessions, ASessionEndsWhenIdleAtItsLifetimeOrAtLogout) {
   EXPECT_EQ(sessions.use(idle.id, "", false).refusal, Sessions::Refusal::expired);
   EXPECT_EQ(sessions.use(idle.id, "", false).refusal, Sessions::Refusal::unknown) << "and is gone";
 
-  const auto busy = sessions.open(observer(), true);
+  const auto busy = sessions.open(observer(), 7);
   for (int i = 0; i < 7; ++i) {
     clock.advance(15min);
     EXPECT_TRUE(sessions.use(busy.id, "", false).caller) << i;
@@ -68,7 +68,7 @@ TEST(Sessions, ASessionEndsWhenIdleAtItsLifetimeOrAtLogout) {
   clock.advance(15min);
   EXPECT_EQ(sessions.use(busy.id, "", false).refusal, Sessions::Refusal::expired) << "two hours after it opened";
 
-  const auto ended = sessions.open(observer(), true);
+  const auto ended = sessions.open(observer(), 7);
   auto closed = sessions.close(ended.id);
   ASSERT_TRUE(closed);
   EXPECT_EQ(closed->user, "api-key-7");
@@ -80,14 +80,14 @@ TEST(Sessions, ASessionEndsWhenIdleAtItsLifetimeOrAtLogout) {
 TEST(Sessions, PastTheLimitANewSessionEndsTheOneUsedLeastRecently) {
   ManualClock clock;
   Sessions sessions({.max_sessions = 3}, clock);
-  const auto a = sessions.open(observer(), false);
+  const auto a = sessions.open(observer(), 7);
   clock.advance(1s);
-  const auto b = sessions.open(observer(), false);
+  const auto b = sessions.open(observer(), 7);
   clock.advance(1s);
-  const auto c = sessions.open(observer(), false);
+  const auto c = sessions.open(observer(), 7);
   clock.advance(1s);
   EXPECT_TRUE(sessions.use(a.id, "", false).caller);  // b is now the least recently used
-  const auto d = sessions.open(observer(), false);
+  const auto d = sessions.open(observer(), 7);
   EXPECT_EQ(sessions.size(), 3u);
   EXPECT_TRUE(sessions.use(a.id, "", false).caller);
   EXPECT_FALSE(sessions.use(b.id, "", false).caller);
@@ -99,13 +99,13 @@ TEST(Sessions, OneUsersNewSessionEndsOnlyThatUsersOldest) {
   ManualClock clock;
   Sessions sessions({.max_sessions = 100, .max_per_user = 2}, clock);
   Caller admin{"admin", Roles::all(), AuthKind::http_basic, "127.0.0.1"};
-  const auto mine = sessions.open(admin, true);
+  const auto mine = sessions.open(admin, std::nullopt);
   clock.advance(1s);
-  const auto first = sessions.open(observer(), false);
+  const auto first = sessions.open(observer(), 7);
   clock.advance(1s);
-  const auto second = sessions.open(observer(), false);
+  const auto second = sessions.open(observer(), 7);
   clock.advance(1s);
-  const auto third = sessions.open(observer(), false);
+  const auto third = sessions.open(observer(), 7);
   EXPECT_TRUE(sessions.use(mine.id, "", false).caller) << "another user's logins end no session of mine";
   EXPECT_FALSE(sessions.use(first.id, "", false).caller);
   EXPECT_TRUE(sessions.use(second.id, "", false).caller);

@@ -113,6 +113,10 @@ TEST(Crypto, PasswordHashesAreSaltedAndCheckable) {
   EXPECT_FALSE(verify_password("correct horse", ""));
   EXPECT_FALSE(verify_password("correct horse", "pbkdf2-sha256$x$y$z"));
   EXPECT_FALSE(verify_password("correct horse", a.substr(0, a.size() - 4)));
+  EXPECT_TRUE(equal_secrets("token", "token"));
+  EXPECT_FALSE(equal_secrets("token", "tokem"));
+  EXPECT_FALSE(equal_secrets("token", "token!")) << "a prefix is not the secret";
+  EXPECT_TRUE(equal_secrets("", ""));
 }
 
 TEST(Crypto, DigestsAndEncodings) {

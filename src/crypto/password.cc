@@ -52,7 +52,11 @@ bool verify_password(std::string_view password, std::string_view hash) {
   auto expected = base64_decode(fields[3]);
   if (iterations < 1 || !salt.ok() || !expected.ok() || expected->size() != 32) return false;
   const auto actual = pbkdf2_sha256(password, *salt, iterations);
-  return actual && CRYPTO_memcmp(actual->data(), expected->data(), actual->size()) == 0;
+  return actual && equal_secrets(*actual, *expected);
+}
+
+bool equal_secrets(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 }  // namespace roadside::crypto

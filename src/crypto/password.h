@@ -13,4 +13,8 @@ std::string hash_password(std::string_view password);
 // Whether `password` matches a hash_password() result (false for anything malformed).
 bool verify_password(std::string_view password, std::string_view hash);
 
+// Whether two secrets (hashes, tokens) are equal, in a time that tells nothing of where they
+// differ: it depends on their length only (OpenSSL's CRYPTO_memcmp).
+bool equal_secrets(std::string_view a, std::string_view b);
+
 }  // namespace roadside::crypto

@@ -34,6 +34,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include "base/identifiers.h"
+#include "base/text.h"
 #include "fuzz_checks.h"
 #include "net/http_client.h"
 #include "net/http_server.h"
@@ -75,12 +76,6 @@ http::header<isRequest> written_and_read_back(const http::header<isRequest>& hea
   return parser.get().base();
 }
 
-std::string_view trimmed(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 // `fields` holds exactly `expected`'s headers, as HTTP carries them: each name's values in
 // order (Beast keeps a name's fields together, which changes nothing HTTP gives a meaning to).
 void check_same_headers(const http::fields& fields, const HeaderList& expected) {
@@ -91,7 +86,7 @@ void check_same_headers(const http::fields& fields, const HeaderList& expected) 
     return out;
   };
   for (const auto& f : fields) got.emplace_back(lower(f.name_string()), std::string(f.value()));
-  for (const auto& h : expected) want.emplace_back(lower(h.name), std::string(trimmed(h.value)));
+  for (const auto& h : expected) want.emplace_back(lower(h.name), std::string(roadside::trim_blanks(h.value)));
   auto by_name = [](const auto& a, const auto& b) { return a.first < b.first; };
   std::stable_sort(got.begin(), got.end(), by_name);
   std::stable_sort(want.begin(), want.end(), by_name);

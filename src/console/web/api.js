@@ -53,6 +53,9 @@ export async function api(method, path, body, {blob = false, raw = false} = {}) 
   return text ? JSON.parse(text) : null;
 }
 
+// GET `path`, or null when it is refused or fails: for a page's optional parts.
+export function apiOrNull(path) { return api('GET', path).catch(() => null); }
+
 // A download the browser saves: the answer as a Blob under `filename`.
 export async function download(path, filename) {
   const data = await api('GET', path, undefined, {blob: true});

@@ -39,6 +39,14 @@ export function announce(text) {
   }, 5000);
 }
 
+// A status as X-Road's answers give it ("OK", "FAIL", "WAITING", "REGISTERED", "GOOD", ...),
+// coloured: good, bad, or anything else.
+export function badge(value) {
+  const text = value || 'UNKNOWN';
+  const good = text === 'OK' || text === 'GOOD' || text === 'REGISTERED';
+  return h('span', {class: good ? 'ok' : text === 'FAIL' ? 'bad' : 'warn'}, text);
+}
+
 export function errorBox(error) { return h('p', {class: 'error', role: 'alert'}, `Failed: ${error.message}`); }
 
 // "2026-12-07T10:00:00Z" in the reader's local form, or a dash.

@@ -1,7 +1,7 @@
 // The dashboard: what this server is, whether it is set up, its certificates and their
 // expiry, global configuration and time-stamping.
-import {api} from '../api.js';
-import {h, table, when} from '../dom.js';
+import {api, apiOrNull} from '../api.js';
+import {badge, h, table, when} from '../dom.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -34,24 +34,19 @@ function expiry(notAfter) {
   return h('span', {class: days < 0 ? 'bad' : days < 30 ? 'warn' : 'ok'}, text);
 }
 
-function statusClass(value) {
-  return value === 'OK' || value === 'REGISTERED' || value === 'GOOD' ? 'ok' : value === 'FAIL' ? 'bad' : 'warn';
-}
-
 function card(title, ...content) {
   return h(
       'section', {class: 'card', 'aria-labelledby': `card-${title}`}, h('h2', {id: `card-${title}`}, title), content);
 }
 
 export async function render(main, session) {
-  const optional = request => request.catch(() => null);
   const [version, node, init, globalconf, tsas, tokens] = await Promise.all([
     api('GET', '/system/version'),
     api('GET', '/system/node-type'),
-    optional(api('GET', '/initialization/status')),
-    session.can('diagnostics') ? optional(api('GET', '/diagnostics/globalconf')) : null,
-    optional(api('GET', '/system/timestamping-services')),
-    optional(api('GET', '/tokens')),
+    apiOrNull('/initialization/status'),
+    session.can('diagnostics') ? apiOrNull('/diagnostics/globalconf') : null,
+    apiOrNull('/system/timestamping-services'),
+    apiOrNull('/tokens'),
   ]);
   const cards = [card('Server', h('p', {}, version.info), h('p', {}, `Node: ${node.node_type.toLowerCase()}`))];
   if (init) {
@@ -61,7 +56,7 @@ export async function render(main, session) {
   }
   if (globalconf) {
     cards.push(card(
-        'Global configuration', h('p', {class: statusClass(globalconf.status_class)}, globalconf.status_class),
+        'Global configuration', h('p', {}, badge(globalconf.status_class)),
         h('p', {}, `Last update: ${when(globalconf.prev_update_at)}`),
         h('p', {}, `Next update: ${when(globalconf.next_update_at)}`),
         globalconf.error ? h('p', {class: 'bad'}, globalconf.error.code) : null));
@@ -81,8 +76,8 @@ export async function render(main, session) {
                      {label: 'Token', cell: c => c.token},
                      {label: 'Usage', cell: c => (c.usage || '').toLowerCase()},
                      {label: 'Subject', cell: c => c.subject},
-                     {label: 'Status', cell: c => h('span', {class: statusClass(c.status)}, c.status)},
-                     {label: 'OCSP', cell: c => h('span', {class: statusClass(c.ocsp)}, c.ocsp)},
+                     {label: 'Status', cell: c => badge(c.status)},
+                     {label: 'OCSP', cell: c => badge(c.ocsp)},
                      {label: 'Expires', cell: c => expiry(c.notAfter)},
                    ],
                    certs, 'No certificates yet.') :

@@ -1,11 +1,6 @@
 // Diagnostics: X-Road's /diagnostics answers, each as a section.
-import {api} from '../api.js';
-import {h, table, when} from '../dom.js';
-
-function status(value) {
-  const text = value || 'UNKNOWN';
-  return h('span', {class: text === 'OK' ? 'ok' : text === 'FAIL' ? 'bad' : 'warn'}, text);
-}
+import {apiOrNull} from '../api.js';
+import {badge, h, table, when} from '../dom.js';
 
 function problem(error) {
   if (!error) return '';
@@ -13,21 +8,20 @@ function problem(error) {
 }
 
 export async function render(main) {
-  const optional = path => api('GET', path).catch(() => null);
   const [globalconf, ocsp, tsas, auth, addons, backupEnc, memory] = await Promise.all([
-    optional('/diagnostics/globalconf'),
-    optional('/diagnostics/ocsp-responders'),
-    optional('/diagnostics/timestamping-services'),
-    optional('/diagnostics/auth-cert-req-status'),
-    optional('/diagnostics/addon-status'),
-    optional('/diagnostics/backup-encryption-status'),
-    optional('/diagnostics/proxy-memory-usage-status'),
+    apiOrNull('/diagnostics/globalconf'),
+    apiOrNull('/diagnostics/ocsp-responders'),
+    apiOrNull('/diagnostics/timestamping-services'),
+    apiOrNull('/diagnostics/auth-cert-req-status'),
+    apiOrNull('/diagnostics/addon-status'),
+    apiOrNull('/diagnostics/backup-encryption-status'),
+    apiOrNull('/diagnostics/proxy-memory-usage-status'),
   ]);
   const sections = [h('h1', {}, 'Diagnostics')];
   if (globalconf) {
     sections.push(
         h('h2', {}, 'Global configuration'),
-        h('p', {}, status(globalconf.status_class),
+        h('p', {}, badge(globalconf.status_class),
           ` last ${when(globalconf.prev_update_at)}, next ${when(globalconf.next_update_at)} `,
           problem(globalconf.error)));
   }
@@ -40,7 +34,7 @@ export async function render(main) {
             [
               {label: 'CA', cell: r => r.ca},
               {label: 'URL', cell: r => r.url},
-              {label: 'Status', cell: r => status(r.status_class)},
+              {label: 'Status', cell: r => badge(r.status_class)},
               {label: 'Last', cell: r => when(r.prev_update_at)},
               {label: 'Problem', cell: r => problem(r.error)},
             ],
@@ -53,7 +47,7 @@ export async function render(main) {
             'Time-stamping services',
             [
               {label: 'URL', cell: t => t.url},
-              {label: 'Status', cell: t => status(t.status_class)},
+              {label: 'Status', cell: t => badge(t.status_class)},
               {label: 'Last', cell: t => when(t.prev_update_at)},
               {label: 'Problem', cell: t => problem(t.error)},
             ],
@@ -62,7 +56,7 @@ export async function render(main) {
   if (auth)
     sections.push(
         h('h2', {}, 'Authentication certificate registration'),
-        h('p', {}, status(auth.status_class), ' ', problem(auth.error)));
+        h('p', {}, badge(auth.status_class), ' ', problem(auth.error)));
   if (addons)
     sections.push(h('h2', {}, 'Add-ons'), h('p', {}, `Message log: ${addons.messagelog_enabled ? 'on' : 'off'}`));
   if (backupEnc)
