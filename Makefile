@@ -6,7 +6,7 @@ BUILD  := build/$(PRESET)
 # The acceptance suites (label acceptance) run apart: `make test-acceptance`.
 CTEST_ARGS ?= -LE acceptance
 
-.PHONY: all setup configure build test test-acceptance test-faults conformance test-asan test-tsan test-clang test-container test-kubernetes demo bench fuzz format tidy docs clean
+.PHONY: all setup configure build test test-acceptance test-console test-faults conformance test-asan test-tsan test-clang test-container test-kubernetes demo bench fuzz format tidy docs clean
 
 all: build
 
@@ -25,10 +25,15 @@ test: build
 	ctest --preset $(PRESET) $(CTEST_ARGS)
 
 # The heavy end-to-end suites (ctest label acceptance): the message log under load, killed
-# and restarted, its TSA stopped and started (tests/messagelog/acceptance.py). CI runs it after
-# `make test`.
+# and restarted, its TSA stopped and started (tests/messagelog/acceptance.py), and the admin
+# console in a headless browser (tests/console/). CI runs them after `make test`.
 test-acceptance: build
 	ctest --preset $(PRESET) -L acceptance
+
+# The admin console in a real headless browser (tests/console/), screenshots of every page in
+# $(BUILD)/console-screenshots; part of test-acceptance too.
+test-console: build
+	ctest --preset $(PRESET) -R '^console_browser$$' --output-on-failure
 
 # The fault suite (tests/faults/): a testbed on PostgreSQL under steady load, broken one way at
 # a time (servers killed, PostgreSQL restarted and black-holed, TSA, OCSP and configuration

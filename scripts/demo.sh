@@ -89,6 +89,19 @@ for n in 0 1; do
   echo "  ss$((n + 1)): $(curl -s "$health/metrics" | grep -E '^roadside_(messages_total|signatures_total|signed_messages_total)' | tr '\n' ' ')"
 done
 
+say "6. The admin console of ss1"
+# An API key of every role, made through ss1's control socket and kept in a file only its
+# owner reads (a key is a secret: not printed).
+console_key="$demo_dir/ss1-console-key"
+(umask 077; ROADSIDE_CONFIG=$(field "j['servers'][0]['config']") "$bin" api-keys create \
+  XROAD_SECURITY_OFFICER XROAD_REGISTRATION_OFFICER XROAD_SERVICE_ADMINISTRATOR XROAD_SYSTEM_ADMINISTRATOR \
+  XROAD_SECURITYSERVER_OBSERVER | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])' >"$console_key")
+console=$(field "j['servers'][0]['admin_url']")
+status=$(curl -sk -o /dev/null -w '%{http_code}' "$console/")
+echo "  $console/  (answers $status; the certificate is the instance's own: accept it in the browser)"
+echo "  Log in with the API key in $console_key (every role): dashboard, clients and access"
+echo "  rights, the message log (try query id demo-1), backups, the audit log, diagnostics."
+
 if [ "${DEMO_BATCH:-0}" = 1 ]; then exit 0; fi
 
 cat <<HELP

@@ -36,6 +36,9 @@ PACKAGES=(
   prometheus
   # independent verifiers the interoperability tests run (the JDK XML-signature API)
   openjdk-17-jdk-headless
+  # the admin console's end-to-end test: a real headless browser, its driver, and a font to
+  # draw the screenshots with (tests/console)
+  chromium chromium-driver python3-selenium fonts-dejavu-core
 )
 
 missing=()

@@ -670,6 +670,11 @@ TEST(HttpFront, ServesTheConsoleWithoutALoginUnderAStrictPolicy) {
   ASSERT_EQ(tag.size(), 66u);
   EXPECT_EQ(Front::status_of(f.exchange("GET", "/", "If-None-Match: " + tag + "\r\n")), 304);
   EXPECT_EQ(Front::status_of(f.exchange("GET", "/", "If-None-Match: \"other\"\r\n")), 200);
+  // A list of tags, a weak one, or any: as RFC 9110 says, and as browsers and proxies send them.
+  EXPECT_EQ(Front::status_of(f.exchange("GET", "/", "If-None-Match: \"other\", " + tag + "\r\n")), 304);
+  EXPECT_EQ(Front::status_of(f.exchange("GET", "/", "If-None-Match: W/" + tag + "\r\n")), 304);
+  EXPECT_EQ(Front::status_of(f.exchange("GET", "/", "If-None-Match: *\r\n")), 304);
+  EXPECT_EQ(Front::status_of(f.exchange("GET", "/", "If-None-Match: ,,W/\r\n")), 200);
   EXPECT_EQ(Front::status_of(f.exchange("GET", "/console/app.js?v=2", "")), 200);
   EXPECT_EQ(header_in(f.exchange("GET", "/console/app.js", ""), "Content-Type"), "text/javascript; charset=utf-8");
   EXPECT_EQ(Front::status_of(f.exchange("GET", "/console/nope.js", "")), 404);

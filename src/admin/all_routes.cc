@@ -19,6 +19,8 @@ void add_all_routes(Api& api, ServerState& state, ApiKeys& keys, SystemFacts fac
   add_timestamping_routes(api, state);
   add_server_status_routes(api, state);
   add_diagnostics_routes(api, state);
+  add_message_log_routes(api, state);
+  add_audit_routes(api, state);
   add_system_routes(api, std::move(facts));
 }
 

@@ -2,11 +2,13 @@
 // with no server running) has it.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 
@@ -37,6 +39,61 @@ inline Error no_running_server() {
   return Error(std::make_error_code(std::errc::operation_not_supported),
                "sending to the Central Server needs a running server");
 }
+
+// What a server without a message log (variant slim, or the CLI on its own) answers.
+inline Error no_message_log() {
+  return Error(std::make_error_code(std::errc::operation_not_supported), "this server keeps no message log");
+}
+
+// One record of the message log, as the console lists it (no message content).
+struct LoggedMessage {
+  std::int64_t id = 0;
+  Clock::time_point time;
+  std::string query_id;
+  std::string x_request_id;
+  bool response = false;
+  std::string client;  // the record's owner: the client (outgoing) or the provider (incoming)
+  bool timestamped = false;
+  bool archived = false;
+  bool body_logged = true;
+};
+
+// A record's signed documents as one file: X-Road's container name and its bytes.
+struct ContainerFile {
+  std::string name;
+  std::string bytes;
+};
+
+// The message log's time-stamping, as its job last found it.
+struct TimestampingState {
+  bool running = false;  // false: no message log (or no running server)
+  std::optional<Clock::time_point> last_success;
+  std::optional<Clock::time_point> failing_since;  // none: not failing
+  std::string problem;  // why messages are refused now (the readiness reason); "" when they are not
+};
+
+// The add-ons this server runs, for /diagnostics (X-Road's message log and op-monitor).
+struct AddOns {
+  bool message_log = false;
+  bool op_monitoring = false;
+  bool database_encrypted = false;     // messagelog.encryption_enabled
+  bool archive_encrypted = false;      // messagelog.archive_encryption_enabled
+  std::string grouping_rule = "NONE";  // X-Road's archive grouping: NONE, MEMBER, SUBSYSTEM
+};
+
+// The messages this node's proxies handled since it started.
+struct Traffic {
+  bool known = false;  // false where no server runs
+  Clock::time_point since;
+  std::uint64_t client_ok = 0, client_fault = 0;  // the client proxy's: sent for the information systems
+  std::uint64_t server_ok = 0, server_fault = 0;  // the server proxy's: received from other servers
+};
+
+// A server component's reason not to take messages now (readiness).
+struct NotReady {
+  std::string component;
+  std::string reason;
+};
 
 struct ServerState {
   storage::Store& store;
@@ -108,6 +165,23 @@ struct ServerState {
   // certificate; the listeners present it from their next start.
   std::function<Status(const std::string& pem)> store_internal_tls = [](const std::string&) {
     return Status(Error(std::make_error_code(std::errc::operation_not_supported), "no internal TLS key here"));
+  };
+  // The message log's time-stamping job.
+  std::function<TimestampingState()> timestamping = [] { return TimestampingState{}; };
+  AddOns add_ons;
+  std::function<Traffic()> traffic = [] { return Traffic{}; };
+  // Why this node takes no messages now (/readyz's reasons); none when it is ready.
+  std::function<std::vector<NotReady>()> readiness = [] { return std::vector<NotReady>{}; };
+  // The message log's records of `query_id`, oldest first, at most `limit`;
+  // errc::operation_not_supported without a message log.
+  std::function<Result<std::vector<LoggedMessage>>(const std::string& query_id, std::size_t limit)> logged_messages =
+      [](const std::string&, std::size_t) { return Result<std::vector<LoggedMessage>>(no_message_log()); };
+  // Record `id`'s ASiC-E container, as the client proxy's /asic gives it; nullopt when there is
+  // no such record (or it was archived and deleted). Errors: errc::operation_not_supported
+  // without a message log, errc::resource_unavailable_try_again before it is time-stamped,
+  // base::errc::too_large past the container limit.
+  std::function<Result<std::optional<ContainerFile>>(std::int64_t id)> message_container = [](std::int64_t) {
+    return Result<std::optional<ContainerFile>>(no_message_log());
   };
   // The backups (backup.*): their folder, and how they are encrypted and opened.
   serverbackup::BackupOptions backups;

@@ -1,11 +1,11 @@
 // /diagnostics: what the running server knows of its background work, as X-Road's admin API
 // reports it: the global configuration download's last round (GlobalconfService), the OCSP
 // refresher's last round for the own certificates (one state for every responder: Roadside
-// fetches them in one round), and the add-ons Roadside runs (none of X-Road's: no message log,
-// operational monitoring or message-log encryption yet), and whether backups are encrypted
-// (backup.encrypt_to). Without a running server (the CLI on its own) a round's state is unknown:
-// WAITING, error_code_uninitialized.
-// Error codes are X-Road's DiagnosticsErrorCodes names, lower case.
+// fetches them in one round), the message log's time-stamping, the add-ons Roadside runs (its
+// message log and operational monitoring) and how the message log is encrypted, whether backups
+// are encrypted (backup.encrypt_to); and, Roadside's own, the node's readiness with its reasons. Without a running
+// server (the CLI on its own) a round's state is unknown: WAITING, error_code_uninitialized. Error codes are X-Road's
+// DiagnosticsErrorCodes names, lower case.
 #include <fstream>
 
 #include <unistd.h>
@@ -86,15 +86,29 @@ nlohmann::json ocsp_json(const ServerState& state) {
   return out;
 }
 
-// Roadside's message log does not time-stamp yet: every configured service is waiting.
+// The message log's time-stamping (one job for every configured service, as X-Road's
+// TimestamperJob tries them in turn): OK since its last success, FAIL while failing,
+// WAITING before the first round or without a message log.
 Result<nlohmann::json> timestamping_json(const ServerState& state) {
   ROADSIDE_TRY(auto tsps, configured_tsps(state.store));
+  const TimestampingState job = state.timestamping();
   nlohmann::json out = nlohmann::json::array();
   for (const auto& t : tsps) {
-    out.push_back({{"url", t.url},
-                   {"status_class", "WAITING"},
-                   {"prev_update_at", time_or_now(std::nullopt)},
-                   {"error", code("error_code_timestamp_uninitialized", "Roadside does not time-stamp messages yet")}});
+    nlohmann::json one = {{"url", t.url}};
+    if (!job.running) {
+      one["status_class"] = "WAITING";
+      one["error"] = code("error_code_timestamp_uninitialized", "no message log runs here");
+    } else if (job.failing_since) {
+      one["status_class"] = "FAIL";
+      one["error"] = code("error_code_internal", job.problem.empty() ? "time-stamping fails" : job.problem);
+    } else if (job.last_success) {
+      one["status_class"] = "OK";
+    } else {
+      one["status_class"] = "WAITING";
+      one["error"] = code("error_code_timestamp_uninitialized");
+    }
+    one["prev_update_at"] = time_or_now(job.last_success);
+    out.push_back(std::move(one));
   }
   return out;
 }
@@ -150,15 +164,16 @@ void add_diagnostics_routes(Api& api, ServerState& state) {
              if (!out.ok()) co_return internal_error(out.error());
              co_return json_response(200, *out);
            },
-           false, "", false, "the configured timestamping services (waiting: Roadside does not time-stamp yet)"});
+           false, "", false, "the configured timestamping services, as the message log's last round found them"});
   api.add({Verb::get, "/diagnostics/auth-cert-req-status", "diagnostics",
            [&state](Request&) -> asio::awaitable<HandlerResult> {
              co_return json_response(200, auth_cert_req_json(state));
            },
            false, "", false, "whether global configuration names the management service"});
   api.add({Verb::get, "/diagnostics/addon-status", "diagnostics",
-           fixed({{"messagelog_enabled", false}, {"opmonitoring_enabled", false}}), false, "", false,
-           "X-Road's add-ons: none runs in Roadside"});
+           fixed({{"messagelog_enabled", state.add_ons.message_log},
+                  {"opmonitoring_enabled", state.add_ons.op_monitoring}}),
+           false, "", false, "X-Road's add-ons: whether the message log and operational monitoring run"});
   api.add({Verb::get, "/diagnostics/backup-encryption-status", "diagnostics",
            [&state](Request&) -> asio::awaitable<HandlerResult> {
              co_return json_response(200, {{"backup_encryption_status", !state.backups.encrypt_to.empty()},
@@ -166,11 +181,28 @@ void add_diagnostics_routes(Api& api, ServerState& state) {
            },
            false, "", false, "whether backups are encrypted (backup.encrypt_to), and for which keys"});
   api.add({Verb::get, "/diagnostics/message-log-encryption-status", "diagnostics",
-           fixed({{"message_log_archive_encryption_status", false},
-                  {"message_log_database_encryption_status", false},
-                  {"message_log_grouping_rule", "NONE"},
+           fixed({{"message_log_archive_encryption_status", state.add_ons.archive_encrypted},
+                  {"message_log_database_encryption_status", state.add_ons.database_encrypted},
+                  {"message_log_grouping_rule", state.add_ons.grouping_rule},
                   {"members", nlohmann::json::array()}}),
-           false, "", false, "message-log encryption: none (Roadside keeps no message log yet)"});
+           false, "", false, "message-log encryption: in the database, of archives, and the archives' grouping"});
+  api.add({Verb::get, "/diagnostics/traffic", "diagnostics",
+           [&state](Request&) -> asio::awaitable<HandlerResult> {
+             const Traffic t = state.traffic();
+             if (!t.known) co_return ApiError{409, {"no_running_server", {}}, {}, {}};
+             co_return json_response(200, {{"since", format_rfc3339(t.since)},
+                                           {"client_proxy", {{"ok", t.client_ok}, {"fault", t.client_fault}}},
+                                           {"server_proxy", {{"ok", t.server_ok}, {"fault", t.server_fault}}}});
+           },
+           false, "", false, "the messages this node's proxies handled since it started, by outcome", true});
+  api.add({Verb::get, "/diagnostics/readiness", "diagnostics",
+           [&state](Request&) -> asio::awaitable<HandlerResult> {
+             nlohmann::json reasons = nlohmann::json::array();
+             for (const auto& r : state.readiness())
+               reasons.push_back({{"component", r.component}, {"reason", r.reason}});
+             co_return json_response(200, {{"ready", reasons.empty()}, {"reasons", reasons}});
+           },
+           false, "", false, "whether this node takes messages now, and every reason it does not (/readyz's)", true});
   api.add({Verb::get, "/diagnostics/proxy-memory-usage-status", "diagnostics",
            [](Request&) -> asio::awaitable<HandlerResult> { co_return json_response(200, memory_json()); }, false, "",
            false, "the server process's memory: resident (used), virtual (total), the machine's (max)"});

@@ -66,6 +66,12 @@ void add_server_status_routes(Api& api, ServerState& state);
 // /diagnostics: the global configuration's and OCSP's last rounds, add-ons, memory.
 void add_diagnostics_routes(Api& api, ServerState& state);
 
+// /message-log/messages: the records of a query id, and a record's ASiC-E container (Roadside's).
+void add_message_log_routes(Api& api, ServerState& state);
+
+// /audit-log: the audit trail in the database (audit_log.h), newest first (Roadside's).
+void add_audit_routes(Api& api, ServerState& state);
+
 // /system/version, /system/node-type, /openapi.yaml.
 void add_system_routes(Api& api, SystemFacts facts);
 

@@ -5,6 +5,7 @@
 
 #include "base/log.h"
 #include "base/random.h"
+#include "base/text.h"
 #include "console/assets.h"
 #include "crypto/encoding.h"
 
@@ -24,9 +25,21 @@ std::string correlation_id() {
   return crypto::to_hex(Random::system().bytes(8));
 }
 
+// Whether If-None-Match names `etag` (RFC 9110 13.1.2: a list of tags, each maybe weak, or "*").
+bool etag_matches(std::string_view if_none_match, std::string_view etag) {
+  while (!if_none_match.empty()) {
+    const auto comma = if_none_match.find(',');
+    std::string_view tag = trim_blanks(if_none_match.substr(0, comma));
+    if_none_match = comma == std::string_view::npos ? std::string_view() : if_none_match.substr(comma + 1);
+    if (tag.substr(0, 2) == "W/") tag.remove_prefix(2);
+    if (tag == "*" || tag == etag) return true;
+  }
+  return false;
+}
+
 // A console file; 304 when the browser holds this version (its entity tag).
 Response asset_response(const console::Asset& asset, std::string_view if_none_match) {
-  if (if_none_match == asset.etag) {
+  if (etag_matches(if_none_match, asset.etag)) {
     Response r = empty_response(304);
     r.headers.emplace_back("ETag", std::string(asset.etag));
     r.headers.emplace_back("Cache-Control", "no-cache");

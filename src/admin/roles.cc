@@ -26,7 +26,7 @@ Roles of(std::initializer_list<Role> list) {
   return r;
 }
 
-// X-Road's permissions.yml, one line per permission.
+// X-Road's permissions.yml, one line per permission, and Roadside's own where it says so.
 const std::vector<Grant>& grants() {
   static const std::vector<Grant> table = [] {
     constexpr Role so = security_officer, ro = registration_officer, sa = service_administrator,
@@ -129,6 +129,11 @@ const std::vector<Grant>& grants() {
         {"view_security_servers", everyone},
         {"backup_configuration", of({sys})},
         {"diagnostics", of({sys, obs})},
+        // Roadside's own: the message log's records (no content), and their containers (content).
+        {"view_message_log", of({sys, sa, obs})},
+        {"download_message_container", of({sys, sa})},
+        // Roadside's own: the audit trail (admin/audit_log.h).
+        {"view_audit_log", of({so, sys, obs})},
         {"download_diagnostics_report", of({sys})},
         {"toggle_maintenance_mode", of({sys})},
         {"send_test_mail", of({sys})},

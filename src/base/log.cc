@@ -220,7 +220,18 @@ void write(Level lvl, std::string_view msg, const Fields& fields) {
   logger->log(spd, render(to_string(lvl), msg, fields, nullptr));
 }
 
+namespace {
+Mutex g_audit_mu;
+AuditObserver g_audit_observer GUARDED_BY(g_audit_mu);
+}  // namespace
+
+void observe_audit(AuditObserver observer) {
+  MutexLock lock(g_audit_mu);
+  g_audit_observer = std::move(observer);
+}
+
 void audit(std::string_view event, std::string_view user, const Fields& data, const Fields& context) {
+  const auto now = Clock::system().now();
   Fields f = Fields::object();
   f["event"] = event;
   f["user"] = user;
@@ -229,6 +240,8 @@ void audit(std::string_view event, std::string_view user, const Fields& data, co
   }
   f["data"] = data;
   loggers().audit->info(render("info", event, f, "audit"));
+  MutexLock lock(g_audit_mu);
+  if (g_audit_observer) g_audit_observer(now, f);
 }
 
 void access(std::string_view msg, const json::Members& fields) {

@@ -10,6 +10,7 @@
 // Never pass secrets (PINs, passwords, keys) in fields.
 #pragma once
 
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <string>
@@ -17,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/clock.h"
 #include "base/json_text.h"
 #include "base/result.h"
 
@@ -53,6 +55,13 @@ inline void error(std::string_view m, const Fields& f = Fields::object()) { writ
 // change "reason".
 void audit(std::string_view event, std::string_view user, const Fields& data = Fields::object(),
            const Fields& context = Fields::object());
+
+// Told of every audit record after it is written: its time and its fields as audit() writes
+// them (event, user, the context's fields, data). For the server's audit trail in its database.
+// One observer at a time; an empty function removes it. It runs on audit()'s caller's thread,
+// under a lock: it must be quick, must not block, and must not write audit records itself.
+using AuditObserver = std::function<void(Clock::time_point time, const Fields& record)>;
+void observe_audit(AuditObserver observer);
 
 // One access-log record: a line with "log":"access" and `msg` on the main stream, written at
 // every level but OFF (the operator turns it off with its own option). Never a body or a secret.

@@ -52,6 +52,26 @@ TEST(Log, AuditRecordsAreMarked) {
   log::set_level(log::Level::info);
 }
 
+TEST(Log, AnObserverIsToldOfEachAuditRecordAfterItIsWritten) {
+  std::ostringstream out;
+  log::redirect_for_testing(out);
+  std::vector<nlohmann::json> seen;
+  log::observe_audit([&](Clock::time_point time, const log::Fields& record) {
+    EXPECT_GT(time.time_since_epoch().count(), 0);
+    EXPECT_NE(out.str().find("Add client"), std::string::npos);  // written first
+    seen.push_back(record);
+  });
+  log::info("not an audit record");
+  log::audit("Add client", "admin", {{"clientIdentifier", "DEV:COM:1:SUB"}}, {{"auth", "Session"}});
+  log::observe_audit({});
+  log::audit("Delete client", "admin");
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0]["event"], "Add client");
+  EXPECT_EQ(seen[0]["user"], "admin");
+  EXPECT_EQ(seen[0]["auth"], "Session");
+  EXPECT_EQ(seen[0]["data"]["clientIdentifier"], "DEV:COM:1:SUB");
+}
+
 TEST(Log, ParsesXRoadLevelNames) {
   EXPECT_EQ(*log::parse_level("INFO"), log::Level::info);
   EXPECT_EQ(*log::parse_level("debug"), log::Level::debug);

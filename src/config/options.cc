@@ -428,6 +428,10 @@ const std::vector<Option>& options() {
        "Largest file upload in bytes (certificates, anchors); larger gets 413 (X-Road's "
        "request-size-limit-binary-upload, 10MB).",
        false, 1024, 1073741824},
+      {"admin.audit_log_retention_days", Type::integer, "180", "ROADSIDE_AUDIT_LOG_RETENTION_DAYS", "",
+       "Days the audit trail the console shows keeps a record in the database (the audit stream itself, "
+       "log.audit, is the operator's to keep); 0: kept for ever.",
+       false, 0, 36500},
 
       {"http.max_header_bytes", Type::integer, "16384", "ROADSIDE_HTTP_MAX_HEADER_BYTES", "",
        "Largest request head (request line and headers) accepted; larger gets 431.", false, 1024, 1048576},

@@ -18,6 +18,7 @@
 #include "server/admin_api.h"
 #include "server/allocator.h"
 #include "server/archiving_service.h"
+#include "server/audit_trail.h"
 #include "server/backup_service.h"
 #include "server/cluster_links.h"
 #include "server/component.h"
@@ -36,6 +37,7 @@
 #include "server/timestamping_service.h"
 #include "server/token_service.h"
 #include "serverconf/revisions.h"
+#include "messagelog/retrieval.h"
 
 namespace roadside::server {
 
@@ -47,6 +49,43 @@ class IoContext : public asio::io_context {
  public:
   using asio::io_context::shutdown;
 };
+
+namespace {
+
+// X-Road's name of an archive grouping (its message-log-encryption-status).
+std::string grouping_name(messagelog::ArchiveGrouping grouping) {
+  switch (grouping) {
+    case messagelog::ArchiveGrouping::member:
+      return "MEMBER";
+    case messagelog::ArchiveGrouping::subsystem:
+      return "SUBSYSTEM";
+    case messagelog::ArchiveGrouping::none:
+      break;
+  }
+  return "NONE";
+}
+
+// The admin API's view of the message log: a query's records (their content left out), and a
+// record's container within /asic's container limit.
+void wire_message_log(admin::ServerState& state, const MessageLogService& log) {
+  state.logged_messages = [&log](const std::string& query_id, std::size_t limit) -> Result<std::vector<admin::LoggedMessage>> {
+    ROADSIDE_TRY(auto records, log.find(query_id, limit));
+    std::vector<admin::LoggedMessage> out;
+    out.reserve(records.size());
+    for (const auto& r : records) {
+      out.push_back({r.id, r.time, r.query_id, r.x_request_id, r.response, r.client, r.timestamp_id.has_value(),
+                     r.archived, r.body_logged});
+    }
+    return out;
+  };
+  state.message_container = [&log](std::int64_t id) -> Result<std::optional<admin::ContainerFile>> {
+    ROADSIDE_TRY(auto found, log.container(id, messagelog::RetrievalLimits{}.max_container_bytes));
+    if (!found) return std::optional<admin::ContainerFile>();
+    return std::optional<admin::ContainerFile>(admin::ContainerFile{std::move(found->name), std::move(found->bytes)});
+  };
+}
+
+}  // namespace
 
 struct Application::State {
   IoContext io;
@@ -108,6 +147,8 @@ Status Application::State::start_all(const config::Config& config) {
   }
   ROADSIDE_TRY(DatabaseThread * db_thread, start<DatabaseThread>());
   asio::io_context& db_io = db_thread->io();
+  // Early, so the audit records of what starts after it reach the database too.
+  ROADSIDE_TRY_STATUS(start<AuditTrail>(AuditTrailOptions::from(config), store, db_io, metrics));
   ROADSIDE_TRY(TokenService * token, start<TokenService>(store, TokenOptions::from(config), readiness));
   ROADSIDE_TRY(ServerConfFollower * serverconf, start<ServerConfFollower>(store, db_io, ServerConfOptions::from(config),
                                                                           std::move(changes), metrics, readiness));
@@ -118,9 +159,10 @@ Status Application::State::start_all(const config::Config& config) {
   const auto log_options = MessageLogOptions::from(config);
   messagelog::Logger::CanLog can_log;
   messagelog::Logger::TimestampNow timestamp_now;
+  TimestampingService* timestamping = nullptr;
   if (log_options.enabled) {
     const DatabaseOptions db = database->options();
-    ROADSIDE_TRY(TimestampingService * timestamping,
+    ROADSIDE_TRY(timestamping,
                  start<TimestampingService>(db_io, [db] { return open_database(db); }, db.clustered(), store, *globalconf,
                                             TimestampingServiceOptions::from(config), metrics, readiness));
     can_log = [timestamping] { return timestamping->check(); };
@@ -132,12 +174,17 @@ Status Application::State::start_all(const config::Config& config) {
   }
   ROADSIDE_TRY(MessageLogService * message_log, start<MessageLogService>(log_options, database->options(), std::move(can_log),
                                                                        std::move(timestamp_now), metrics));
+  admin::AddOns add_ons;
   if (message_log->log()) {
     auto archiving = ArchivingOptions::from(config);
     if (!archiving.ok()) {
       log::error("cannot start", {{"component", "messagelog_archiver"}, {"error", archiving.error().detail()}});
       return archiving.error();
     }
+    add_ons.message_log = true;
+    add_ons.database_encrypted = log_options.encryption_enabled;
+    add_ons.archive_encrypted = archiving->archiver.encryption.has_value();
+    add_ons.grouping_rule = grouping_name(archiving->archiver.grouping);
     const DatabaseOptions db = database->options();
     ROADSIDE_TRY_STATUS(start<ArchivingService>(std::move(*archiving), [db] { return open_database(db); }, message_log->sealer(),
                                                 metrics));
@@ -201,6 +248,31 @@ Status Application::State::start_all(const config::Config& config) {
   admin_state.new_internal_tls = [&store] { return replace_internal_tls(store); };
   admin_state.store_internal_tls = [&store](const std::string& pem) { return store_internal_tls(store, pem); };
   admin_state.backups = backup_options;
+  add_ons.op_monitoring = OpMonitoringOptions::from(config).enabled;
+  admin_state.add_ons = add_ons;
+  admin_state.readiness = [this] {
+    std::vector<admin::NotReady> out;
+    for (auto& r : readiness.reasons()) out.push_back({std::move(r.component), std::move(r.reason)});
+    return out;
+  };
+  if (timestamping) {
+    admin_state.timestamping = [timestamping] {
+      const auto& job = timestamping->health();
+      return admin::TimestampingState{true, job.last_success(), job.failing_since(),
+                                      job.problem(Clock::system().now()).value_or("")};
+    };
+  }
+  if (message_log->log()) wire_message_log(admin_state, *message_log);
+  admin_state.traffic = [this, since = Clock::system().now()] {
+    // (The proxies' own series: the registry gives the same counters.)
+    auto count = [this](const char* proxy, const char* result) {
+      return metrics.counter("roadside_messages_total", "Messages processed, by proxy and result",
+                             {{"proxy", proxy}, {"result", result}})
+          .value();
+    };
+    return admin::Traffic{true, since, count("client", "ok"), count("client", "fault"), count("server", "ok"),
+                          count("server", "fault")};
+  };
   admin_state.restored = [this] {
     restored = true;
     log::warn("configuration restored from a backup: the server stops, to be started on it by its supervisor",

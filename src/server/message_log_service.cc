@@ -1,6 +1,8 @@
 #include "server/message_log_service.h"
 
 #include "base/log.h"
+#include "messagelog/container.h"
+#include "messagelog/retrieval.h"
 #include "messagelog/zip.h"
 
 namespace roadside::server {
@@ -59,6 +61,28 @@ Status MessageLogService::start() {
 Result<std::unique_ptr<messagelog::LogStore>> MessageLogService::open_store() const {
   ROADSIDE_TRY(auto conn, open_database(database_));
   return std::make_unique<messagelog::LogStore>(std::move(conn), sealer());
+}
+
+Result<std::vector<messagelog::StoredRecord>> MessageLogService::find(const std::string& query_id,
+                                                                      std::size_t limit) const {
+  if (!options_.enabled) return Error(std::make_error_code(std::errc::operation_not_supported), "no message log (variant slim)");
+  ROADSIDE_TRY(auto store, open_store());
+  return store->by_query_id(query_id, limit);
+}
+
+Result<std::optional<MessageLogService::Container>> MessageLogService::container(std::int64_t id,
+                                                                                std::uint64_t max_bytes) const {
+  if (!options_.enabled) return Error(std::make_error_code(std::errc::operation_not_supported), "no message log (variant slim)");
+  ROADSIDE_TRY(auto store, open_store());
+  ROADSIDE_TRY(auto record, store->record(id));
+  if (!record) return std::optional<Container>();
+  if (!record->timestamp_id)
+    return Error(std::make_error_code(std::errc::resource_unavailable_try_again),
+                 "record " + std::to_string(id) + " waits for its time-stamp");
+  ROADSIDE_TRY(messagelog::AsicContainer made, messagelog::container_of(*store, *record, max_bytes));
+  ROADSIDE_TRY(std::string bytes, made.write());
+  return std::optional<Container>(
+      Container{messagelog::asic_file_name(record->query_id, record->response, record->id), std::move(bytes)});
 }
 
 boost::asio::awaitable<void> MessageLogService::stop() {

@@ -8,6 +8,8 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "config/config.h"
 #include "messagelog/group_writer.h"
@@ -50,6 +52,19 @@ class MessageLogService final : public Component {
   // A store on a connection of its own, for one retrieval or job; errc when the database
   // cannot be reached.
   Result<std::unique_ptr<messagelog::LogStore>> open_store() const;
+
+  // For the admin API, each on a connection of its own: the records of `query_id`, oldest
+  // first, at most `limit`; errc::operation_not_supported on a slim server.
+  Result<std::vector<messagelog::StoredRecord>> find(const std::string& query_id, std::size_t limit) const;
+  // Record `id`'s ASiC-E container, named as /asic names it, at most `max_bytes` of
+  // attachments (base::errc::too_large past them); std::nullopt when there is no such record;
+  // errc::resource_unavailable_try_again while it waits for its time-stamp (X-Road's /asic
+  // gives none without one either).
+  struct Container {
+    std::string name;
+    std::string bytes;
+  };
+  Result<std::optional<Container>> container(std::int64_t id, std::uint64_t max_bytes) const;
 
  private:
   MessageLogOptions options_;

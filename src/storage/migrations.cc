@@ -432,6 +432,29 @@ ALTER TABLE token_keys ADD CONSTRAINT token_keys_key_present
   CHECK (token_id <> '0' OR key_pkcs12 IS NOT NULL OR key_wrapped IS NOT NULL);
 ALTER TABLE token_keys ADD CONSTRAINT token_keys_hardware_public_key CHECK (token_id = '0' OR public_key IS NOT NULL);
 )sql"},
+    // The audit trail the console shows: each audit record as the audit stream wrote it (its
+    // JSON in `record`), kept for admin.audit_log_retention_days. Times are unix milliseconds.
+    Migration{12, "audit log",
+              R"sql(
+CREATE TABLE audit_log (
+  id        INTEGER PRIMARY KEY AUTOINCREMENT,
+  time_ms   INTEGER NOT NULL,
+  event     TEXT NOT NULL,
+  user_name TEXT NOT NULL,
+  record    TEXT NOT NULL
+);
+CREATE INDEX audit_log_time ON audit_log (time_ms);
+)sql",
+              R"sql(
+CREATE TABLE audit_log (
+  id        BIGSERIAL PRIMARY KEY,
+  time_ms   BIGINT NOT NULL,
+  event     TEXT NOT NULL,
+  user_name TEXT NOT NULL,
+  record    TEXT NOT NULL
+);
+CREATE INDEX audit_log_time ON audit_log (time_ms);
+)sql"},
 };
 
 }  // namespace

@@ -116,6 +116,10 @@ class Cli:
     def add_timestamping_service(self, name, url):
         self.run("api", "POST", "/system/timestamping-services", "-d", json.dumps({"name": name, "url": url}))
 
+    def check_message_log(self, query_id, asice):
+        listed = self.json("api", "GET", "/message-log/messages", "-q", "query_id=" + query_id)
+        self.t.assertEqual([m["direction"] for m in listed], ["REQUEST", "RESPONSE"], listed)
+
 
 class Curl:
     """The admin operations as curl calls with an API key."""
@@ -216,6 +220,16 @@ class Curl:
 
     def add_timestamping_service(self, name, url):
         self.call("POST", "/system/timestamping-services", {"name": name, "url": url})
+
+    def check_message_log(self, query_id, asice):
+        """The admin API finds the query's records and gives the request's container as /asic does."""
+        listed = self.call("GET", "/message-log/messages", query={"query_id": query_id})
+        self.t.assertEqual([m["direction"] for m in listed], ["REQUEST", "RESPONSE"], listed)
+        self.t.assertTrue(listed[0]["timestamped"], listed)
+        path = self.call("GET", f"/message-log/messages/{listed[0]['id']}/container",
+                         out=os.path.join(self.t.dir, "admin.asice"))
+        with open(path, "rb") as f:
+            self.t.assertEqual(f.read(), asice)
 
 
 class Scenario:
@@ -446,6 +460,7 @@ class Scenario:
         self.assertEqual(verified.returncode, 0, verified.stderr)
         serial = format(int(renewed["certificate_details"]["serial"]), "x")
         self.assertRegex(verified.stdout.lower(), rf"certificate serial 0*{serial}\b", verified.stdout)
+        self.api.check_message_log(query_id, asice)
 
         self.while_registered()
 

@@ -1,15 +1,23 @@
 // The console: who is logged in, the pages they may see, and the login form.
 import {api, whenLoggedOut} from './api.js';
 import {errorBox, h} from './dom.js';
+import * as audit from './pages/audit.js';
 import * as backups from './pages/backups.js';
+import * as clients from './pages/clients.js';
 import * as dashboard from './pages/dashboard.js';
 import * as diagnostics from './pages/diagnostics.js';
+import * as messages from './pages/messages.js';
+import * as onboarding from './pages/onboarding.js';
 
 // Each page: its hash, its title in the navigation, the permission it needs to be listed
 // (X-Road's; the API refuses the rest anyway) and its module (render(main, session)).
 const PAGES = [
   {path: 'dashboard', title: 'Dashboard', permission: null, page: dashboard},
+  {path: 'onboarding', title: 'Onboarding', permission: 'view_keys', page: onboarding},
+  {path: 'clients', title: 'Clients', permission: 'view_clients', page: clients},
+  {path: 'messages', title: 'Message log', permission: 'view_message_log', page: messages},
   {path: 'backups', title: 'Backups', permission: 'backup_configuration', page: backups},
+  {path: 'audit', title: 'Audit log', permission: 'view_audit_log', page: audit},
   {path: 'diagnostics', title: 'Diagnostics', permission: 'diagnostics', page: diagnostics},
 ];
 
@@ -79,16 +87,16 @@ function showLogin(message) {
       h('h1', {}, 'Roadside console'),
       h('fieldset', {}, h('legend', {}, 'An administrator'),
         h('label',
-          { for: 'username'
+          {'for': 'username'
           },
           'User name'),
         username,
         h('label',
-          { for: 'password'
+          {'for': 'password'
           },
           'Password'),
         password),
-      h('fieldset', {}, h('legend', {}, 'Or an API key'), h('label', { for: 'api-key'
+      h('fieldset', {}, h('legend', {}, 'Or an API key'), h('label', {'for': 'api-key'
         }, 'API key'), key), error, h('div', {class: 'actions'}, h('button', {type: 'submit', id: 'login'}, 'Log in')));
   main.replaceChildren(form);
   username.focus();

@@ -21,6 +21,12 @@ export function h(tag, attributes = {}, ...children) {
   return element;
 }
 
+// Puts `children` in `parent` in place of what it held; null, undefined and false are left out
+// and arrays flattened, as h() does.
+export function show(parent, ...children) {
+  parent.replaceChildren(...children.flat(Infinity).filter(c => c !== undefined && c !== null && c !== false));
+}
+
 // A table of `rows` with `columns`: [{label, cell: row => node or text}].
 export function table(caption, columns, rows, empty = 'None.') {
   if (!rows.length) return h('p', {class: 'muted'}, empty);
@@ -43,7 +49,7 @@ export function announce(text) {
 // coloured: good, bad, or anything else.
 export function badge(value) {
   const text = value || 'UNKNOWN';
-  const good = text === 'OK' || text === 'GOOD' || text === 'REGISTERED';
+  const good = ['OK', 'GOOD', 'REGISTERED', 'OCSP_RESPONSE_GOOD'].includes(text);
   return h('span', {class: good ? 'ok' : text === 'FAIL' ? 'bad' : 'warn'}, text);
 }
 

@@ -1,6 +1,6 @@
 // Backups: the server's configuration and keys as signed archives (X-Road's /backups).
 import {api, download} from '../api.js';
-import {announce, errorBox, h, table, when} from '../dom.js';
+import {announce, errorBox, h, show, table, when} from '../dom.js';
 
 export async function render(main, session) {
   const backups = await api('GET', '/backups');
@@ -16,7 +16,7 @@ export async function render(main, session) {
     }
   };
   const canRestore = session.can('restore_configuration');
-  main.replaceChildren(
+  show(main, 
     h('h1', {}, 'Backups'),
     h('p', {}, h('button', { type: 'button', id: 'backup-create',
       onclick: () => act('Backup made', () => api('POST', '/backups')) }, 'Back up now')),

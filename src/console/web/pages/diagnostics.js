@@ -1,6 +1,6 @@
 // Diagnostics: X-Road's /diagnostics answers, each as a section.
 import {apiOrNull} from '../api.js';
-import {badge, h, table, when} from '../dom.js';
+import {badge, h, show, table, when} from '../dom.js';
 
 function problem(error) {
   if (!error) return '';
@@ -64,5 +64,5 @@ export async function render(main) {
         h('h2', {}, 'Backup encryption'),
         h('p', {}, backupEnc.backup_encryption_status ? 'Encrypted' : 'Not encrypted'));
   if (memory) sections.push(h('h2', {}, 'Memory'), h('p', {}, `Used: ${memory.usage_percent ?? '?'} %`));
-  main.replaceChildren(...sections);
+  show(main, ...sections);
 }
