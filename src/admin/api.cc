@@ -1,5 +1,6 @@
 #include "admin/api.h"
 
+#include <charconv>
 #include <exception>
 
 #include "base/json_text.h"
@@ -116,6 +117,13 @@ Response error_response(const ApiError& e) {
 
 ApiError bad_request(std::string code, std::vector<std::string> metadata, std::string detail) {
   return ApiError{400, {std::move(code), std::move(metadata)}, {}, std::move(detail)};
+}
+
+std::optional<std::int64_t> positive_number(std::string_view text) {
+  std::int64_t n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size() || n <= 0) return std::nullopt;
+  return n;
 }
 
 ApiError not_found(std::string what) {

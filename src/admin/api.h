@@ -148,6 +148,10 @@ class Api {
 // `api`, X-Road's paths unchanged, Roadside's additions marked `x-roadside-addition: true`.
 std::string openapi_document(const Api& api);
 
+// A whole number above 0 in decimal digits only (an id or a count in a path or query), or
+// nullopt.
+std::optional<std::int64_t> positive_number(std::string_view text);
+
 // Percent-decoding of one path segment or query value; nullopt for a bad escape or a NUL.
 std::optional<std::string> percent_decode(std::string_view text);
 

@@ -3,9 +3,13 @@
 #include <array>
 #include <chrono>
 
+#include "base/utf8.h"
+
 namespace roadside::admin {
 
 namespace {
+
+constexpr std::size_t kMaxColumnBytes = 255;
 
 std::int64_t to_ms(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -21,9 +25,21 @@ std::string bounded_text(const nlohmann::json& record) {
   return text.size() <= kMaxAuditRecordBytes ? text : std::string(R"({"truncated":true})");
 }
 
+// A string member as a column takes it: valid UTF-8 (a byte that is not becomes U+FFFD, as in
+// the record's text: PostgreSQL refuses invalid UTF-8, and one bad name must not fail the
+// batch) and at most 255 bytes, cut between characters.
 std::string field(const nlohmann::json& record, const char* name) {
   auto it = record.find(name);
-  return it != record.end() && it->is_string() ? it->get<std::string>().substr(0, 255) : std::string();
+  if (it == record.end() || !it->is_string()) return {};
+  std::string text = it->get<std::string>();
+  if (!is_utf8(text)) {
+    text = nlohmann::json::parse(nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+               .get<std::string>();
+  }
+  if (text.size() <= kMaxColumnBytes) return text;
+  std::size_t end = kMaxColumnBytes;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end);
 }
 
 }  // namespace
@@ -47,6 +63,19 @@ Result<std::size_t> delete_audit_lines_before(storage::Store& store, Clock::time
     return c.query(
         "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE time_ms < ? ORDER BY id LIMIT ?) "
         "RETURNING id",
+        params);
+  });
+  if (!rows.ok()) return rows.error();
+  return rows->size();
+}
+
+Result<std::size_t> delete_audit_lines_beyond(storage::Store& store, std::size_t keep, std::size_t limit) {
+  const std::array<storage::Value, 2> params = {static_cast<std::int64_t>(keep), static_cast<std::int64_t>(limit)};
+  // (The newest `keep` rows by id; ids only grow.)
+  auto rows = store.with_connection([&](storage::Connection& c) {
+    return c.query(
+        "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE id <= "
+        "(SELECT COALESCE(MAX(id), 0) FROM audit_log) - ? ORDER BY id LIMIT ?) RETURNING id",
         params);
   });
   if (!rows.ok()) return rows.error();

@@ -46,6 +46,8 @@ inline constexpr std::size_t kMaxAuditRecordBytes = 16 * 1024;
 Status append_audit_lines(storage::Store& store, const std::vector<AuditLine>& lines);
 // Deletes records older than `before`, at most `limit`; how many were deleted.
 Result<std::size_t> delete_audit_lines_before(storage::Store& store, Clock::time_point before, std::size_t limit);
+// Deletes all but the newest `keep` records, at most `limit` now; how many were deleted.
+Result<std::size_t> delete_audit_lines_beyond(storage::Store& store, std::size_t keep, std::size_t limit);
 // Newest first.
 Result<std::vector<AuditEntry>> read_audit_log(storage::Store& store, const AuditQuery& query);
 

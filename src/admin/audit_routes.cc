@@ -1,7 +1,5 @@
 // GET /audit-log: Roadside's own route (X-Road's admin API has none; its audit log is a file):
 // the audit trail newest first, a page at a time, by event and by user.
-#include <charconv>
-
 #include "admin/audit_log.h"
 #include "admin/endpoints.h"
 
@@ -12,24 +10,16 @@ namespace {
 constexpr std::size_t kDefaultPage = 50;
 constexpr std::size_t kMaxPage = 500;
 
-// A positive whole number, or nullopt.
-std::optional<std::int64_t> positive(const std::string& text) {
-  std::int64_t n = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (ec != std::errc() || end != text.data() + text.size() || n <= 0) return std::nullopt;
-  return n;
-}
-
 HandlerResult audit_log(ServerState& state, const Request& r) {
   AuditQuery query;
   query.limit = kDefaultPage;
   if (auto it = r.query.find("limit"); it != r.query.end()) {
-    auto n = positive(it->second);
+    auto n = positive_number(it->second);
     if (!n || *n > static_cast<std::int64_t>(kMaxPage)) return bad_request("invalid_parameter", {"limit"});
     query.limit = static_cast<std::size_t>(*n);
   }
   if (auto it = r.query.find("before_id"); it != r.query.end()) {
-    query.before_id = positive(it->second);
+    query.before_id = positive_number(it->second);
     if (!query.before_id) return bad_request("invalid_parameter", {"before_id"});
   }
   for (auto [name, target] : {std::pair{"event", &query.event}, std::pair{"user", &query.user}}) {

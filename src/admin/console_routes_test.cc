@@ -3,6 +3,8 @@
 // once time-stamped, bad ids and query ids refused before the log is read, a server without a
 // message log saying so, and who may see and who may download. /audit-log over the database
 // table: newest first, paged, filtered, its parameters checked.
+#include <sstream>
+
 #include <gtest/gtest.h>
 
 #include "admin/admin_test_support.h"
@@ -11,6 +13,7 @@
 #include "admin/roles.h"
 #include "admin/timestamping.h"
 #include "base/errors.h"
+#include "base/log.h"
 #include "signer/token.h"
 #include "support/test_support.h"
 
@@ -23,9 +26,11 @@ struct Fixture {
   std::unique_ptr<signer::SoftToken> token;
   std::unique_ptr<ServerState> state;
   std::vector<std::string> asked;  // the query ids the log was read for
+  std::ostringstream stream;       // the log
   Api api;
 
   Fixture() {
+    log::redirect_for_testing(stream);
     store = std::make_unique<storage::Store>(std::move(*storage::open_sqlite({dir / "db"})));
     EXPECT_TRUE(store->migrate().ok());
     token = std::make_unique<signer::SoftToken>(*store);
@@ -45,7 +50,7 @@ struct Fixture {
     state->message_container = [](std::int64_t id) -> Result<std::optional<ContainerFile>> {
       if (id == 7) return std::optional<ContainerFile>(ContainerFile{"q-1-request-7.asice", "PK\x03\x04..."});
       if (id == 8) return Error(std::make_error_code(std::errc::resource_unavailable_try_again), "waits");
-      if (id == 9) return Error(make_error_code(base::errc::too_large), "too large");
+      if (id == 9) return Error(make_error_code(base::errc::too_large), "too large");  // (the contract's code)
       return std::optional<ContainerFile>();
     };
     state->readiness = [] { return std::vector<NotReady>{{"globalconf", "no global configuration yet"}}; };
@@ -53,6 +58,7 @@ struct Fixture {
     add_audit_routes(api, *state);
     add_diagnostics_routes(api, *state);
   }
+  ~Fixture() { log::stdout_for_testing(); }
   Response call(std::string path, Roles roles = Roles::all()) {
     Request request{.method = Verb::get, .path = std::move(path)};
     if (auto q = request.path.find('?'); q != std::string::npos) {
@@ -110,6 +116,9 @@ TEST(MessageLogRoutes, GivesATimestampedRecordsContainerAsAnAttachment) {
   EXPECT_EQ(r.body.substr(0, 4), "PK\x03\x04");
   ASSERT_EQ(r.headers.size(), 1u);
   EXPECT_EQ(r.headers[0].second, "attachment; filename=\"q-1-request-7.asice\"");
+  // Who read a message's content is in the audit trail.
+  EXPECT_NE(f.stream.str().find(R"("event":"Download message container")"), std::string::npos);
+  EXPECT_NE(f.stream.str().find(R"("recordId":"7")"), std::string::npos);
   EXPECT_EQ(Fixture::code(f.call("/message-log/messages/8/container")), "message_not_timestamped");
   EXPECT_EQ(f.call("/message-log/messages/8/container").status, 409u);
   EXPECT_EQ(f.call("/message-log/messages/9/container").status, 413u);
@@ -203,7 +212,8 @@ TEST(AuditRoutes, NewestFirstPagedAndFiltered) {
   for (const char* bad : {"limit=0", "limit=501", "limit=x", "before_id=-1", "before_id=1e3"}) {
     EXPECT_EQ(Fixture::code(f.call(std::string("/audit-log?") + bad)), "invalid_parameter") << bad;
   }
-  EXPECT_EQ(f.call("/audit-log", only(Role::securityserver_observer)).status, 200u);
+  EXPECT_EQ(f.call("/audit-log", only(Role::security_officer)).status, 200u);
+  EXPECT_EQ(f.call("/audit-log", only(Role::securityserver_observer)).status, 403u);
   EXPECT_EQ(f.call("/audit-log", only(Role::service_administrator)).status, 403u);
 }
 

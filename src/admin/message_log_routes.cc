@@ -2,8 +2,6 @@
 // message log through the client proxy's /asic or the archive files). The records of a query
 // id, without their content, and one record's ASiC-E container: the same container /asic
 // gives, so the console can find a message and hand its signed documents to whoever asks.
-#include <charconv>
-
 #include "admin/endpoints.h"
 #include "base/clock.h"
 #include "base/errors.h"
@@ -48,10 +46,9 @@ HandlerResult list(ServerState& state, const Request& r) {
 }
 
 HandlerResult container(ServerState& state, const Request& r) {
-  const std::string& text = r.param("id");
-  std::int64_t id = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc() || end != text.data() + text.size() || id <= 0) return not_found("message");
+  const auto number = positive_number(r.param("id"));
+  if (!number) return not_found("message");
+  const std::int64_t id = *number;
   auto file = state.message_container(id);
   if (!file.ok()) {
     if (file.error().code() == std::errc::resource_unavailable_try_again)
@@ -61,8 +58,11 @@ HandlerResult container(ServerState& state, const Request& r) {
     return unavailable(file.error());
   }
   if (!*file) return not_found("message");
-  // (Reading a message's content is no change, yet an operator would want to know who did.)
-  log::info("message container downloaded", {{"record", id}, {"user", r.caller.user}, {"address", r.caller.address}});
+  // Reading a message's content changes nothing, yet who did is for the audit trail.
+  log::Fields context = {{"auth", auth_name(r.caller.auth)}, {"url", "/api/v1" + r.path}};
+  if (!r.caller.address.empty()) context["ipaddress"] = r.caller.address;
+  log::audit("Download message container", r.caller.user, {{"recordId", std::to_string(id)}, {"file", (*file)->name}},
+             context);
   Response answer{200, "application/vnd.etsi.asic-e+zip", std::move((*file)->bytes), {}};
   // (X-Road's container names keep to A-Z a-z 0-9 . - * _ %: nothing to quote.)
   answer.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + (*file)->name + "\"");

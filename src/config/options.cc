@@ -432,6 +432,8 @@ const std::vector<Option>& options() {
        "Days the audit trail the console shows keeps a record in the database (the audit stream itself, "
        "log.audit, is the operator's to keep); 0: kept for ever.",
        false, 0, 36500},
+      {"admin.audit_log_max_records", Type::integer, "1000000", "ROADSIDE_AUDIT_LOG_MAX_RECORDS", "",
+       "Most audit records the database keeps for the console; the oldest beyond go first.", false, 1000, 100000000},
 
       {"http.max_header_bytes", Type::integer, "16384", "ROADSIDE_HTTP_MAX_HEADER_BYTES", "",
        "Largest request head (request line and headers) accepted; larger gets 431.", false, 1024, 1048576},

@@ -50,6 +50,19 @@ Status as_status(const Result<std::vector<storage::Row>>& r) {
   return {};
 }
 
+// The head of a record from a row that starts with id, time_ms, query_id, x_request_id,
+// response, client (kRecordColumns and the summaries' columns do).
+RecordHead head_of(const storage::Row& row) {
+  RecordHead h;
+  h.id = storage::as_int(row[0]).value_or(0);
+  h.time = time_of(storage::as_int(row[1]).value_or(0));
+  h.query_id = storage::as_text(row[2]).value_or("");
+  h.x_request_id = storage::as_text(row[3]).value_or("");
+  h.response = storage::as_int(row[4]).value_or(0) != 0;
+  h.client = storage::as_text(row[5]).value_or("");
+  return h;
+}
+
 std::string in_list(std::size_t n) {
   std::string s = "(";
   for (std::size_t i = 0; i < n; ++i) s += i ? ",?" : "?";
@@ -265,12 +278,7 @@ Result<std::optional<std::string>> LogStore::ts_hash_chain(const StoredRecord& r
 
 Result<StoredRecord> LogStore::from_row(const storage::Row& row) {
   StoredRecord r;
-  r.id = storage::as_int(row[0]).value_or(0);
-  r.time = time_of(storage::as_int(row[1]).value_or(0));
-  r.query_id = storage::as_text(row[2]).value_or("");
-  r.x_request_id = storage::as_text(row[3]).value_or("");
-  r.response = storage::as_int(row[4]).value_or(0) != 0;
-  r.client = storage::as_text(row[5]).value_or("");
+  static_cast<RecordHead&>(r) = head_of(row);
   r.member_group = storage::as_text(row[6]).value_or("");
   r.subsystem_group = storage::as_text(row[7]).value_or("");
   r.body_logged = storage::as_int(row[8]).value_or(0) != 0;
@@ -310,6 +318,25 @@ Result<std::vector<StoredRecord>> LogStore::archivable(std::int64_t after_id, st
   std::vector<StoredRecord> out;
   for (const auto& row : rows) {
     ROADSIDE_TRY(StoredRecord r, from_row(row));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<std::vector<RecordSummary>> LogStore::summaries_by_query_id(std::string_view query_id, std::size_t limit) {
+  const Value p[] = {std::string(query_id), static_cast<std::int64_t>(limit)};
+  ROADSIDE_TRY(auto rows, conn_->query("SELECT r.id, r.time_ms, r.query_id, r.x_request_id, r.response, r.client, "
+                                       "r.body_logged, r.timestamp_id, r.archived FROM messagelog_records r "
+                                       "WHERE r.query_id = ? ORDER BY r.id LIMIT ?",
+                                       p));
+  std::vector<RecordSummary> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows) {
+    RecordSummary r;
+    static_cast<RecordHead&>(r) = head_of(row);
+    r.body_logged = storage::as_int(row[6]).value_or(0) != 0;
+    r.timestamped = !std::holds_alternative<std::nullptr_t>(row[7]);
+    r.archived = storage::as_int(row[8]).value_or(0) != 0;
     out.push_back(std::move(r));
   }
   return out;

@@ -54,14 +54,18 @@ struct MessageRecordInput {
   bool body_logged = true;                                   // false: message and attachments are metadata only
 };
 
-// A record as stored (message decrypted; attachments read separately).
-struct StoredRecord {
+// What every read of a record has: which record it is.
+struct RecordHead {
   std::int64_t id = 0;
   std::chrono::system_clock::time_point time;
   std::string query_id;
   std::string x_request_id;
   bool response = false;
-  std::string client;           // XRoadId::to_string()
+  std::string client;  // XRoadId::to_string()
+};
+
+// A record as stored (message decrypted; attachments read separately).
+struct StoredRecord : RecordHead {
   std::string member_group;     // "INSTANCE/CLASS/CODE" of the client's member
   std::string subsystem_group;  // the client's id as "INSTANCE/CLASS/CODE[/SUBSYSTEM]"
   bool body_logged = true;
@@ -85,6 +89,13 @@ struct StoredTimestamp {
   std::string token;                             // DER TimeStampToken
   std::optional<std::string> hash_chain_result;  // ts-hashchainresult.xml of a batch; none for a single record
   std::string tsa_url;
+  bool archived = false;
+};
+
+// A record as a listing shows it: what it is, never its content.
+struct RecordSummary : RecordHead {
+  bool body_logged = true;
+  bool timestamped = false;
   bool archived = false;
 };
 
@@ -143,6 +154,9 @@ class LogStore {
   // Time-stamped records not archived yet, in id order, with ids above `after_id`, at most `limit`.
   Result<std::vector<StoredRecord>> archivable(std::int64_t after_id, std::size_t limit);
   Result<std::vector<StoredRecord>> by_query_id(std::string_view query_id, std::size_t limit);
+  // The same records without their content: no payload is read and nothing decrypted (a
+  // listing costs the same whatever the messages' size or their keys).
+  Result<std::vector<RecordSummary>> summaries_by_query_id(std::string_view query_id, std::size_t limit);
   // The records of `query_id` that `client` owns (X-Road's LogRecordManager.getByQueryId), only
   // requests or only responses when `response` says so, in id order, at most `limit`.
   Result<std::vector<StoredRecord>> by_query_id(std::string_view query_id, const XRoadId& client,

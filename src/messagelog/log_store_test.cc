@@ -120,6 +120,32 @@ TEST_P(LogStoreTest, SealedBodiesAreNotReadableInTheDatabaseAndOpenWithTheirKey)
   EXPECT_EQ(wrong.by_query_id("sealed", 1).error().code(), make_error_code(errc::unreadable));
 }
 
+TEST_P(LogStoreTest, SummariesListARecordWithoutReadingOrOpeningItsContent) {
+  auto sealer = Sealer::from_text(kKeys);
+  ASSERT_TRUE(sealer.ok());
+  LogStore store(open_migrated(), &*sealer);
+  const auto a = record("listed", false);
+  const auto b = record("listed", true);
+  auto ids = store.insert({&a, &b}, Clock::now());
+  ASSERT_TRUE(ids.ok());
+  ASSERT_NE(store.add_timestamp({"token", "http://tsa", Clock::now(), std::nullopt, ""}, {(*ids)[0]}).value_or(0), 0);
+  // A store without the key lists them all the same: nothing is decrypted.
+  LogStore keyless(open());
+  ASSERT_FALSE(keyless.by_query_id("listed", 10).ok());
+  auto listed = keyless.summaries_by_query_id("listed", 10);
+  ASSERT_TRUE(listed.ok()) << listed.error().to_string();
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].id, (*ids)[0]);
+  EXPECT_FALSE((*listed)[0].response);
+  EXPECT_TRUE((*listed)[0].timestamped);
+  EXPECT_TRUE((*listed)[1].response);
+  EXPECT_FALSE((*listed)[1].timestamped);
+  EXPECT_EQ((*listed)[1].client, "SUBSYSTEM:EE/COM/1/CLIENT");
+  EXPECT_EQ((*listed)[1].x_request_id, "request-1");
+  EXPECT_EQ(keyless.summaries_by_query_id("listed", 1)->size(), 1u);
+  EXPECT_TRUE(keyless.summaries_by_query_id("other", 10)->empty());
+}
+
 TEST_P(LogStoreTest, TimeStampsArchivingAndCleanup) {
   LogStore store(open_migrated());
   const auto t0 = Clock::now() - std::chrono::hours(24 * 40);

@@ -14,6 +14,7 @@
 
 #include "base/files.h"
 #include "base/log.h"
+#include "messagelog/retrieval.h"
 #include "metrics/metrics.h"
 #include "server/admin_api.h"
 #include "server/allocator.h"
@@ -37,7 +38,6 @@
 #include "server/timestamping_service.h"
 #include "server/token_service.h"
 #include "serverconf/revisions.h"
-#include "messagelog/retrieval.h"
 
 namespace roadside::server {
 
@@ -68,13 +68,14 @@ std::string grouping_name(messagelog::ArchiveGrouping grouping) {
 // The admin API's view of the message log: a query's records (their content left out), and a
 // record's container within /asic's container limit.
 void wire_message_log(admin::ServerState& state, const MessageLogService& log) {
-  state.logged_messages = [&log](const std::string& query_id, std::size_t limit) -> Result<std::vector<admin::LoggedMessage>> {
+  state.logged_messages = [&log](const std::string& query_id,
+                                 std::size_t limit) -> Result<std::vector<admin::LoggedMessage>> {
     ROADSIDE_TRY(auto records, log.find(query_id, limit));
     std::vector<admin::LoggedMessage> out;
     out.reserve(records.size());
     for (const auto& r : records) {
-      out.push_back({r.id, r.time, r.query_id, r.x_request_id, r.response, r.client, r.timestamp_id.has_value(),
-                     r.archived, r.body_logged});
+      out.push_back(
+          {r.id, r.time, r.query_id, r.x_request_id, r.response, r.client, r.timestamped, r.archived, r.body_logged});
     }
     return out;
   };
@@ -91,6 +92,8 @@ struct Application::State {
   IoContext io;
   metrics::Registry metrics;
   Readiness readiness;
+  // Audit records for the database, from before the first component starts (audit_trail.h).
+  AuditQueue audit_queue;
   Listeners listeners{io, metrics};
   std::vector<std::unique_ptr<Component>> started;  // in start order; the last one may have failed
   std::atomic<int> stop_signals{0};
@@ -147,8 +150,8 @@ Status Application::State::start_all(const config::Config& config) {
   }
   ROADSIDE_TRY(DatabaseThread * db_thread, start<DatabaseThread>());
   asio::io_context& db_io = db_thread->io();
-  // Early, so the audit records of what starts after it reach the database too.
-  ROADSIDE_TRY_STATUS(start<AuditTrail>(AuditTrailOptions::from(config), store, db_io, metrics));
+  // (The queue holds the audit records of what started before it.)
+  ROADSIDE_TRY_STATUS(start<AuditTrail>(AuditTrailOptions::from(config), audit_queue, store, db_io, metrics));
   ROADSIDE_TRY(TokenService * token, start<TokenService>(store, TokenOptions::from(config), readiness));
   ROADSIDE_TRY(ServerConfFollower * serverconf, start<ServerConfFollower>(store, db_io, ServerConfOptions::from(config),
                                                                           std::move(changes), metrics, readiness));
@@ -162,9 +165,9 @@ Status Application::State::start_all(const config::Config& config) {
   TimestampingService* timestamping = nullptr;
   if (log_options.enabled) {
     const DatabaseOptions db = database->options();
-    ROADSIDE_TRY(timestamping,
-                 start<TimestampingService>(db_io, [db] { return open_database(db); }, db.clustered(), store, *globalconf,
-                                            TimestampingServiceOptions::from(config), metrics, readiness));
+    ROADSIDE_TRY(timestamping, start<TimestampingService>(
+                                   db_io, [db] { return open_database(db); }, db.clustered(), store, *globalconf,
+                                   TimestampingServiceOptions::from(config), metrics, readiness));
     can_log = [timestamping] { return timestamping->check(); };
     if (timestamping->timestamp_immediately()) {
       timestamp_now = [timestamping](std::int64_t id, std::string signature) {
@@ -172,8 +175,9 @@ Status Application::State::start_all(const config::Config& config) {
       };
     }
   }
-  ROADSIDE_TRY(MessageLogService * message_log, start<MessageLogService>(log_options, database->options(), std::move(can_log),
-                                                                       std::move(timestamp_now), metrics));
+  ROADSIDE_TRY(MessageLogService * message_log,
+               start<MessageLogService>(log_options, database->options(), std::move(can_log), std::move(timestamp_now),
+                                        metrics));
   admin::AddOns add_ons;
   if (message_log->log()) {
     auto archiving = ArchivingOptions::from(config);
@@ -266,12 +270,13 @@ Status Application::State::start_all(const config::Config& config) {
   admin_state.traffic = [this, since = Clock::system().now()] {
     // (The proxies' own series: the registry gives the same counters.)
     auto count = [this](const char* proxy, const char* result) {
-      return metrics.counter("roadside_messages_total", "Messages processed, by proxy and result",
-                             {{"proxy", proxy}, {"result", result}})
+      return metrics
+          .counter("roadside_messages_total", "Messages processed, by proxy and result",
+                   {{"proxy", proxy}, {"result", result}})
           .value();
     };
-    return admin::Traffic{true, since, count("client", "ok"), count("client", "fault"), count("server", "ok"),
-                          count("server", "fault")};
+    return admin::Traffic{
+        true, since, count("client", "ok"), count("client", "fault"), count("server", "ok"), count("server", "fault")};
   };
   admin_state.restored = [this] {
     restored = true;

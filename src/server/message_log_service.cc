@@ -1,5 +1,6 @@
 #include "server/message_log_service.h"
 
+#include "base/errors.h"
 #include "base/log.h"
 #include "messagelog/container.h"
 #include "messagelog/retrieval.h"
@@ -63,24 +64,29 @@ Result<std::unique_ptr<messagelog::LogStore>> MessageLogService::open_store() co
   return std::make_unique<messagelog::LogStore>(std::move(conn), sealer());
 }
 
-Result<std::vector<messagelog::StoredRecord>> MessageLogService::find(const std::string& query_id,
-                                                                      std::size_t limit) const {
-  if (!options_.enabled) return Error(std::make_error_code(std::errc::operation_not_supported), "no message log (variant slim)");
+Result<std::vector<messagelog::RecordSummary>> MessageLogService::find(const std::string& query_id,
+                                                                       std::size_t limit) const {
+  if (!options_.enabled)
+    return Error(std::make_error_code(std::errc::operation_not_supported), "no message log (variant slim)");
   ROADSIDE_TRY(auto store, open_store());
-  return store->by_query_id(query_id, limit);
+  return store->summaries_by_query_id(query_id, limit);
 }
 
 Result<std::optional<MessageLogService::Container>> MessageLogService::container(std::int64_t id,
-                                                                                std::uint64_t max_bytes) const {
-  if (!options_.enabled) return Error(std::make_error_code(std::errc::operation_not_supported), "no message log (variant slim)");
+                                                                                 std::uint64_t max_bytes) const {
+  if (!options_.enabled)
+    return Error(std::make_error_code(std::errc::operation_not_supported), "no message log (variant slim)");
   ROADSIDE_TRY(auto store, open_store());
   ROADSIDE_TRY(auto record, store->record(id));
   if (!record) return std::optional<Container>();
   if (!record->timestamp_id)
     return Error(std::make_error_code(std::errc::resource_unavailable_try_again),
                  "record " + std::to_string(id) + " waits for its time-stamp");
-  ROADSIDE_TRY(messagelog::AsicContainer made, messagelog::container_of(*store, *record, max_bytes));
-  ROADSIDE_TRY(std::string bytes, made.write());
+  auto made = messagelog::container_of(*store, *record, max_bytes);
+  if (!made.ok() && made.error().code() == messagelog::errc::too_large)
+    return Error(make_error_code(base::errc::too_large), made.error().detail());
+  if (!made.ok()) return made.error();
+  ROADSIDE_TRY(std::string bytes, made->write());
   return std::optional<Container>(
       Container{messagelog::asic_file_name(record->query_id, record->response, record->id), std::move(bytes)});
 }

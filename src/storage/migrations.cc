@@ -433,7 +433,8 @@ ALTER TABLE token_keys ADD CONSTRAINT token_keys_key_present
 ALTER TABLE token_keys ADD CONSTRAINT token_keys_hardware_public_key CHECK (token_id = '0' OR public_key IS NOT NULL);
 )sql"},
     // The audit trail the console shows: each audit record as the audit stream wrote it (its
-    // JSON in `record`), kept for admin.audit_log_retention_days. Times are unix milliseconds.
+    // JSON in `record`), kept for admin.audit_log_retention_days and at most
+    // admin.audit_log_max_records. Times are unix milliseconds; read newest first, by event and user.
     Migration{12, "audit log",
               R"sql(
 CREATE TABLE audit_log (
@@ -444,6 +445,8 @@ CREATE TABLE audit_log (
   record    TEXT NOT NULL
 );
 CREATE INDEX audit_log_time ON audit_log (time_ms);
+CREATE INDEX audit_log_event ON audit_log (event, id);
+CREATE INDEX audit_log_user ON audit_log (user_name, id);
 )sql",
               R"sql(
 CREATE TABLE audit_log (
@@ -454,6 +457,8 @@ CREATE TABLE audit_log (
   record    TEXT NOT NULL
 );
 CREATE INDEX audit_log_time ON audit_log (time_ms);
+CREATE INDEX audit_log_event ON audit_log (event, id);
+CREATE INDEX audit_log_user ON audit_log (user_name, id);
 )sql"},
 };
 

@@ -67,8 +67,6 @@ def missing_tools():
     return ""
 
 
-@unittest.skipUnless(ROADSIDE, "give the roadside binary")
-@unittest.skipIf(missing_tools(), missing_tools())
 class Console(unittest.TestCase):
 
     def setUp(self):
@@ -341,9 +339,10 @@ class Console(unittest.TestCase):
     def add_service_and_grant(self):
         echo = next(s for s in self.contract["services"] if s["id"] == "SERVICE:DEV/COM/1002/SERVICE/echo")
         self.go("clients")
-        self.until(lambda: self.present(f"a[href='#/clients/{SUBSYSTEM}']"), what="the subsystem in the list")
+        link = f"a[href='#/clients/{urllib.parse.quote(SUBSYSTEM, safe='')}']"  # (ids are encoded in links)
+        self.until(lambda: self.present(link), what="the subsystem in the list")
         self.shot("clients")
-        self.click(f"a[href='#/clients/{SUBSYSTEM}']")
+        self.click(link)
         self.until(lambda: self.present("#description-add"), what="the client's page")
         Select(self.find("#description-type")).select_by_value("REST")
         self.type_into("#description-url", echo["url"])
@@ -443,7 +442,14 @@ class Console(unittest.TestCase):
                 self.until(lambda: "Takes messages" in self.find("#readiness").text, 30, "readiness")
             if page == "audit":
                 self.assertIn("Register authentication certificate", self.find("main").text)
-                self.assertIn("Log in user", self.find("main").text)
+                self.assertIn("Download message container", self.find("main").text)
+                self.shot("admin-audit")
+                # (Filtered: the registration's retries may have pushed the login off the first page.)
+                self.type_into("#audit-event", "Log in user")
+                self.click("#audit-filter")
+                self.until(lambda: "admin" in self.find("main table").text and "Session" in self.find("main table").text,
+                           what="the administrator's login in the audit log")
+                page = "audit-filtered"
             self.shot(f"admin-{page}")
 
         # An observer: every page it may see, without a control that changes anything.
@@ -451,6 +457,7 @@ class Console(unittest.TestCase):
         seen = [a.get_attribute("href").rsplit("/", 1)[-1] for a in self.browser.find_elements(By.CSS_SELECTOR,
                                                                                              "#nav a")]
         self.assertNotIn("backups", seen)
+        self.assertNotIn("audit", seen)  # (a failed login's user name may be a mistyped password)
         for page in seen + [f"clients/{SUBSYSTEM}"]:
             self.go(page)
             if page == "messages":  # its search shows records, and no download
@@ -496,4 +503,9 @@ class Console(unittest.TestCase):
 
 
 if __name__ == "__main__":
+    # Without a browser the test cannot run: ctest reports it skipped (77), not passed.
+    why = "give the roadside binary" if not ROADSIDE else missing_tools()
+    if why:
+        print(f"console_test: skipped: {why}")
+        sys.exit(77)
     unittest.main(argv=sys.argv[:1], verbosity=2)

@@ -68,3 +68,8 @@ export async function download(path, filename) {
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10000);
 }
+
+// X-Road's client id as the API writes it in paths: INSTANCE:CLASS:CODE[:SUBSYSTEM].
+export function clientId(c) {
+  return [c.instance_id, c.member_class, c.member_code, c.subsystem_code].filter(Boolean).join(':');
+}

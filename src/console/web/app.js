@@ -66,8 +66,8 @@ function showLogin(message) {
   const username = h('input', {id: 'username', name: 'username', autocomplete: 'username'});
   const password = h('input', {id: 'password', name: 'password', type: 'password', autocomplete: 'current-password'});
   const key = h('input', {id: 'api-key', name: 'api_key', type: 'password', autocomplete: 'off'});
-  const form = h(
-      'form', {
+  const form =
+      h('form', {
         class: 'login',
         onsubmit: async event => {
           event.preventDefault();
@@ -84,20 +84,11 @@ function showLogin(message) {
           }
         }
       },
-      h('h1', {}, 'Roadside console'),
-      h('fieldset', {}, h('legend', {}, 'An administrator'),
-        h('label',
-          {'for': 'username'
-          },
-          'User name'),
-        username,
-        h('label',
-          {'for': 'password'
-          },
-          'Password'),
-        password),
-      h('fieldset', {}, h('legend', {}, 'Or an API key'), h('label', {'for': 'api-key'
-        }, 'API key'), key), error, h('div', {class: 'actions'}, h('button', {type: 'submit', id: 'login'}, 'Log in')));
+        h('h1', {}, 'Roadside console'),
+        h('fieldset', {}, h('legend', {}, 'An administrator'), h('label', {'for': 'username'}, 'User name'), username,
+          h('label', {'for': 'password'}, 'Password'), password),
+        h('fieldset', {}, h('legend', {}, 'Or an API key'), h('label', {'for': 'api-key'}, 'API key'), key), error,
+        h('div', {class: 'actions'}, h('button', {type: 'submit', id: 'login'}, 'Log in')));
   main.replaceChildren(form);
   username.focus();
 }

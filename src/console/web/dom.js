@@ -53,6 +53,23 @@ export function badge(value) {
   return h('span', {class: good ? 'ok' : text === 'FAIL' ? 'bad' : 'warn'}, text);
 }
 
+// An event handler that runs `work`: its error is shown in `box` (and `onError(error, box)`
+// told, when given); once it worked, `label` is announced and `redraw()` run.
+export function act(box, label, work, redraw, onError) {
+  return async event => {
+    if (event) event.preventDefault();
+    box.replaceChildren();
+    try {
+      await work();
+      announce(label);
+      await redraw();
+    } catch (error) {
+      box.replaceChildren(errorBox(error));
+      if (onError) onError(error, box);
+    }
+  };
+}
+
 export function errorBox(error) { return h('p', {class: 'error', role: 'alert'}, `Failed: ${error.message}`); }
 
 // "2026-12-07T10:00:00Z" in the reader's local form, or a dash.

@@ -32,16 +32,9 @@ export async function render(main, session, filters = {}) {
           render(main, session, {event: event.value.trim(), user: user.value.trim()});
         }
       },
-        h('label',
-          {'for': 'audit-event'
-          },
-          'Event (exactly, as "Add client")'),
-        event,
-        h('label',
-          {'for': 'audit-user'
-          },
-          'User'),
-        user, h('p', {}, h('button', {type: 'submit', id: 'audit-filter'}, 'Show'))),
+        h('div', {}, h('label', {'for': 'audit-event'}, 'Event (exactly, as "Add client")'), event),
+        h('div', {}, h('label', {'for': 'audit-user'}, 'User'), user),
+        h('div', {}, h('button', {type: 'submit', id: 'audit-filter'}, 'Show'))),
       table(
           'Audit records, newest first',
           [

@@ -1,29 +1,10 @@
 // Clients, their services and who may call them: the list of the server's members and
 // subsystems (#/clients), and one client's service descriptions, services and access rights
 // (#/clients/INSTANCE:CLASS:CODE[:SUBSYSTEM]).
-import {api} from '../api.js';
-import {announce, badge, errorBox, h, show, table, when} from '../dom.js';
-
-function clientId(c) {
-  return [c.instance_id, c.member_class, c.member_code, c.subsystem_code].filter(Boolean).join(':');
-}
+import {api, clientId} from '../api.js';
+import {act, badge, h, show, table, when} from '../dom.js';
 
 const path = id => encodeURIComponent(id);
-
-// Runs `work`, shows its error in `box`, draws the page again after it worked.
-function act(box, label, work, redraw) {
-  return async event => {
-    if (event) event.preventDefault();
-    box.replaceChildren();
-    try {
-      await work();
-      announce(label);
-      await redraw();
-    } catch (error) {
-      box.replaceChildren(errorBox(error));
-    }
-  };
-}
 
 async function list(main, session) {
   const clients = await api('GET', '/clients');
@@ -32,7 +13,7 @@ async function list(main, session) {
       table(
           'The members and subsystems this server hosts',
           [
-            {label: 'Client', cell: c => h('a', {href: `#/clients/${clientId(c)}`}, clientId(c))},
+            {label: 'Client', cell: c => h('a', {href: `#/clients/${path(clientId(c))}`}, clientId(c))},
             {label: 'Name', cell: c => c.member_name || ''},
             {label: 'Status', cell: c => badge(c.status)},
             {label: 'Owner', cell: c => (c.owner ? 'yes' : '')},
@@ -88,21 +69,10 @@ function addDescriptionForm(id, session, redraw) {
                 },
                 redraw)
       },
-      h('h2', {}, 'Add a service description'),
-      h('label',
-        {'for': 'description-type'
-        },
-        'Type'),
-      type,
-      h('label',
-        {'for': 'description-url'
-        },
-        'URL'),
+      h('h2', {}, 'Add a service description'), h('label', {'for': 'description-type'}, 'Type'), type,
+      h('label', {'for': 'description-url'}, 'URL'),
       h('input', {id: 'description-url', required: true, autocomplete: 'off'}),
-      h('label',
-        {'for': 'description-code'
-        },
-        'Service code (REST and OpenAPI 3)'),
+      h('label', {'for': 'description-code'}, 'Service code (REST and OpenAPI 3)'),
       h('input', {id: 'description-code', autocomplete: 'off'}), box,
       h('p', {}, h('button', {type: 'submit', id: 'description-add'}, 'Add')));
 }

@@ -43,11 +43,8 @@ export async function render(main, session) {
   show(
       main, h('h1', {}, 'Message log'),
       h('form', {onsubmit: search, role: 'search'},
-        h('label',
-          {'for': 'query-id'
-          },
-          'Query id (X-Road-Id, or the SOAP header\'s id)'),
-        input, h('p', {}, h('button', {type: 'submit', id: 'message-search'}, 'Search'))),
+        h('label', {'for': 'query-id'}, 'Query id (X-Road-Id, or the SOAP header\'s id)'), input,
+        h('p', {}, h('button', {type: 'submit', id: 'message-search'}, 'Search'))),
       results);
   input.focus();
 }

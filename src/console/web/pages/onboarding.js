@@ -3,8 +3,8 @@
 // registration, a subsystem). Each step says whether it is done, what it waits for, or what to
 // do; a step opens once the steps before it are done. Only controls the user's permissions
 // allow are shown.
-import {api, apiOrNull, download} from '../api.js';
-import {announce, badge, errorBox, h, show} from '../dom.js';
+import {api, apiOrNull, clientId, download} from '../api.js';
+import {act, badge, errorBox, h, show} from '../dom.js';
 
 const TOKEN = '0';        // the software token
 const RECHECK_MS = 3000;  // how often a waiting step is looked at again
@@ -28,35 +28,8 @@ async function facts() {
   return {init, token, configured, approved, clients: clients || [], owner, certs, csrs};
 }
 
-// X-Road's client id as the API writes it in paths: INSTANCE:CLASS:CODE[:SUBSYSTEM].
-function clientId(c) {
-  return [c.instance_id, c.member_class, c.member_code, c.subsystem_code].filter(Boolean).join(':');
-}
-
 function field(id, label, attributes = {}) {
-  return [
-    h('label',
-      {'for': id
-      },
-      label),
-    h('input', {id, name: id, ...attributes})
-  ];
-}
-
-// Runs `work` for a step's form: its error shown in the step, the wizard drawn again after.
-function action(box, label, work, redraw) {
-  return async event => {
-    if (event) event.preventDefault();
-    box.replaceChildren();
-    try {
-      await work();
-      announce(label);
-      await redraw();
-    } catch (error) {
-      box.replaceChildren(errorBox(error));
-      if (error.code === 'warnings_detected' && error.onWarnings) error.onWarnings(box);
-    }
-  };
+  return [h('label', {'for': id}, label), h('input', {id, name: id, ...attributes})];
 }
 
 const value = id => document.getElementById(id).value.trim();
@@ -70,14 +43,14 @@ function anchorStep(f, can, redraw) {
     state: 'todo',
     body:
         [h('form', {
-          onsubmit: action(
-              box, 'Anchor uploaded',
-              async () => {
-                const file = document.getElementById('anchor-file').files[0];
-                if (!file) throw new Error('choose the anchor file first');
-                await api('POST', '/system/anchor', await file.arrayBuffer(), {raw: true});
-              },
-              redraw)
+          onsubmit:
+              act(box, 'Anchor uploaded',
+                  async () => {
+                    const file = document.getElementById('anchor-file').files[0];
+                    if (!file) throw new Error('choose the anchor file first');
+                    await api('POST', '/system/anchor', await file.arrayBuffer(), {raw: true});
+                  },
+                  redraw)
         },
            field('anchor-file', 'Configuration anchor (XML from the Central Server)', {type: 'file', accept: '.xml'}),
            box, h('p', {}, h('button', {type: 'submit', id: 'anchor-upload'}, 'Upload the anchor')))]
@@ -93,33 +66,36 @@ function initStep(f, can, redraw) {
   if (!can('init_config')) return {state: 'todo', body: [h('p', {}, 'A system administrator initializes the server.')]};
   const box = h('div', {});
   let ignoreWarnings = false;
-  const submit = action(box, 'Server initialized', async () => {
-    if (value('init-pin') !== value('init-pin-again')) throw new Error('the two PINs differ');
-    try {
-      await api('POST', '/initialization', {
-        owner_member_class: value('init-member-class'),
-        owner_member_code: value('init-member-code'),
-        security_server_code: value('init-server-code'),
-        software_token_pin: document.getElementById('init-pin').value,
-        ignore_warnings: ignoreWarnings,
-      });
-    } catch (error) {
-      // X-Road's warnings (an owner not registered yet, a server code in use): shown, and
-      // the user may go on anyway.
-      error.onWarnings = target => target.append(
-          h('button', {
-            type: 'button',
-            id: 'init-anyway',
-            class: 'secondary',
-            onclick: () => {
-              ignoreWarnings = true;
-              submit();
-            }
+  const pin = id => document.getElementById(id).value;
+  const submit =
+      act(box, 'Server initialized',
+          () => {
+            if (pin('init-pin') !== pin('init-pin-again')) throw new Error('the two PINs differ');
+            return api('POST', '/initialization', {
+              owner_member_class: value('init-member-class'),
+              owner_member_code: value('init-member-code'),
+              security_server_code: value('init-server-code'),
+              software_token_pin: pin('init-pin'),
+              ignore_warnings: ignoreWarnings,
+            });
           },
-            'Initialize anyway'));
-      throw error;
-    }
-  }, redraw);
+          redraw,
+          (error, target) => {
+            // X-Road's warnings (an owner not registered yet, a server code in use): shown, and the
+            // user may go on anyway.
+            if (error.code !== 'warnings_detected') return;
+            target.append(
+                h('button', {
+                  type: 'button',
+                  id: 'init-anyway',
+                  class: 'secondary',
+                  onclick: () => {
+                    ignoreWarnings = true;
+                    submit();
+                  }
+                },
+                  'Initialize anyway'));
+          });
   return {
     state: 'todo',
     body:
@@ -142,7 +118,7 @@ function tokenStep(f, can, redraw) {
     state: 'todo',
     body: [
       h('form', {
-        onsubmit: action(
+        onsubmit: act(
             box, 'Token logged in',
             () => api('PUT', `/tokens/${TOKEN}/login`, {password: document.getElementById('token-pin').value}), redraw)
       },
@@ -165,18 +141,15 @@ function timestampingStep(f, can, redraw) {
     state: 'todo',
     body:
         [h('form', {
-          onsubmit: action(
-              box, 'Time-stamping service added',
-              () => {
-                const chosen = approved[Number(value('tsa-choice'))];
-                return api('POST', '/system/timestamping-services', chosen);
-              },
-              redraw)
+          onsubmit:
+              act(box, 'Time-stamping service added',
+                  () => {
+                    const chosen = approved[Number(value('tsa-choice'))];
+                    return api('POST', '/system/timestamping-services', chosen);
+                  },
+                  redraw)
         },
-           h('label',
-             {'for': 'tsa-choice'
-             },
-             'Approved time-stamping service'),
+           h('label', {'for': 'tsa-choice'}, 'Approved time-stamping service'),
            h('select', {id: 'tsa-choice'},
              approved.map((t, n) => h('option', {value: String(n)}, `${t.name} (${t.url})`))),
            box, h('p', {}, h('button', {type: 'submit', id: 'tsa-add'}, 'Use this service')))]
@@ -202,11 +175,11 @@ function csrStep(f, can, redraw, usage) {
             type: 'button',
             id: `${prefix}-csr-download`,
             class: 'secondary',
-            onclick: action(
-                box, 'CSR downloaded',
-                () => download(
-                    `/keys/${encodeURIComponent(key.id)}/csrs/${encodeURIComponent(csr.id)}?csr_format=PEM`, file),
-                async () => {})
+            onclick:
+                act(box, 'CSR downloaded',
+                    () => download(
+                        `/keys/${encodeURIComponent(key.id)}/csrs/${encodeURIComponent(csr.id)}?csr_format=PEM`, file),
+                    async () => {})
           },
             'Download the CSR'))
       ]
@@ -244,7 +217,7 @@ function csrStep(f, can, redraw, usage) {
     state: 'todo',
     body:
         [h('form', {
-          onsubmit: action(
+          onsubmit: act(
               box, 'Key and CSR made',
               async () => {
                 const values = {};
@@ -261,11 +234,8 @@ function csrStep(f, can, redraw, usage) {
               redraw)
         },
            field(`${prefix}-label`, 'Key label', {value: usage === 'SIGNING' ? 'sign' : 'auth', required: true}),
-           h('label',
-             {'for': `${prefix}-ca`
-             },
-             'Certification authority'),
-           ca, usage === 'SIGNING' ? h('p', {class: 'muted'}, `For the member ${member}.`) : null, fields, box,
+           h('label', {'for': `${prefix}-ca`}, 'Certification authority'), ca,
+           usage === 'SIGNING' ? h('p', {class: 'muted'}, `For the member ${member}.`) : null, fields, box,
            h('p', {}, h('button', {type: 'submit', id: `${prefix}-csr-make`}, 'Make the key and its CSR')))]
   };
 }
@@ -280,14 +250,14 @@ function importStep(f, can, redraw) {
     state: 'todo',
     body: [h(
         'form', {
-          onsubmit: action(
-              box, 'Certificate imported',
-              async () => {
-                const file = document.getElementById('cert-file').files[0];
-                if (!file) throw new Error('choose the certificate file first');
-                await api('POST', '/token-certificates', await file.arrayBuffer(), {raw: true});
-              },
-              redraw)
+          onsubmit:
+              act(box, 'Certificate imported',
+                  async () => {
+                    const file = document.getElementById('cert-file').files[0];
+                    if (!file) throw new Error('choose the certificate file first');
+                    await api('POST', '/token-certificates', await file.arrayBuffer(), {raw: true});
+                  },
+                  redraw)
         },
         field('cert-file', 'A certificate the CA issued (PEM or DER)', {type: 'file', accept: '.pem,.crt,.cer,.der'}),
         box, h('p', {}, h('button', {type: 'submit', id: 'cert-import'}, 'Import')))]
@@ -317,8 +287,7 @@ function registrationStep(f, can, redraw) {
           h('button', {
             type: 'button',
             id: 'auth-activate',
-            onclick:
-                action(box, 'Certificate activated', () => api('PUT', `/token-certificates/${hash}/activate`), redraw)
+            onclick: act(box, 'Certificate activated', () => api('PUT', `/token-certificates/${hash}/activate`), redraw)
           },
             'Activate'))
       ]
@@ -330,9 +299,9 @@ function registrationStep(f, can, redraw) {
     body: [
       status,
       h('form', {
-        onsubmit: action(
-            box, 'Registration sent',
-            () => api('PUT', `/token-certificates/${hash}/register`, {address: value('register-address')}), redraw)
+        onsubmit:
+            act(box, 'Registration sent',
+                () => api('PUT', `/token-certificates/${hash}/register`, {address: value('register-address')}), redraw)
       },
         field('register-address', 'This server\'s address (DNS name or IP address its peers reach)', {required: true}),
         box, h('p', {}, h('button', {type: 'submit', id: 'auth-register'}, 'Register with the Central Server')))
@@ -359,9 +328,9 @@ function subsystemStep(f, can, redraw) {
           h('button', {
             type: 'button',
             id: 'subsystem-register',
-            onclick: action(
-                box, 'Registration sent', () => api('PUT', `/clients/${encodeURIComponent(clientId(saved))}/register`),
-                redraw)
+            onclick:
+                act(box, 'Registration sent',
+                    () => api('PUT', `/clients/${encodeURIComponent(clientId(saved))}/register`), redraw)
           },
             'Register the subsystem'))
       ]
@@ -374,22 +343,19 @@ function subsystemStep(f, can, redraw) {
     state: 'todo',
     body:
         [h('form', {
-          onsubmit: action(
-              box, 'Subsystem added', () => api('POST', '/clients', {
-                                        client: {
-                                          member_class: f.owner.member_class,
-                                          member_code: f.owner.member_code,
-                                          subsystem_code: value('subsystem-code'),
-                                          connection_type: value('subsystem-connection'),
-                                        }
-                                      }),
-              redraw)
+          onsubmit:
+              act(box, 'Subsystem added', () => api('POST', '/clients', {
+                                            client: {
+                                              member_class: f.owner.member_class,
+                                              member_code: f.owner.member_code,
+                                              subsystem_code: value('subsystem-code'),
+                                              connection_type: value('subsystem-connection'),
+                                            }
+                                          }),
+                  redraw)
         },
            field('subsystem-code', `Subsystem code (of ${clientId(f.owner)})`, {required: true, autocomplete: 'off'}),
-           h('label',
-             {'for': 'subsystem-connection'
-             },
-             'How its information system connects'),
+           h('label', {'for': 'subsystem-connection'}, 'How its information system connects'),
            h('select', {id: 'subsystem-connection'}, h('option', {value: 'HTTPS'}, 'HTTPS (TLS client certificate)'),
              h('option', {value: 'HTTPS_NO_AUTH'}, 'HTTPS without a client certificate'),
              h('option', {value: 'HTTP'}, 'HTTP')),
