@@ -2,6 +2,7 @@
 // the audit trail newest first, a page at a time, by event and by user.
 #include "admin/audit_log.h"
 #include "admin/endpoints.h"
+#include "base/utf8.h"
 
 namespace roadside::admin {
 
@@ -24,7 +25,8 @@ HandlerResult audit_log(ServerState& state, const Request& r) {
   }
   for (auto [name, target] : {std::pair{"event", &query.event}, std::pair{"user", &query.user}}) {
     if (auto it = r.query.find(name); it != r.query.end()) {
-      if (it->second.size() > 255) return bad_request("invalid_parameter", {name});
+      // (Not UTF-8: PostgreSQL would refuse to compare it, and no stored name is such.)
+      if (it->second.size() > 255 || !is_utf8(it->second)) return bad_request("invalid_parameter", {name});
       *target = it->second;
     }
   }

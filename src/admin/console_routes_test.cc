@@ -105,6 +105,7 @@ TEST(MessageLogRoutes, AQueryIdMissingOrTooLongIsRefusedBeforeTheLogIsRead) {
   EXPECT_EQ(Fixture::code(f.call("/message-log/messages?query_id=")), "missing_parameter");
   EXPECT_EQ(Fixture::code(f.call("/message-log/messages?query_id=" + std::string(256, 'q'))), "invalid_parameter");
   EXPECT_EQ(f.call("/message-log/messages?query_id=" + std::string(255, 'q')).status, 200u);
+  EXPECT_EQ(Fixture::code(f.call("/message-log/messages?query_id=q\xff")), "invalid_parameter");  // PostgreSQL's 500
   EXPECT_EQ(f.asked.size(), 1u);
 }
 
@@ -209,7 +210,8 @@ TEST(AuditRoutes, NewestFirstPagedAndFiltered) {
   EXPECT_EQ(nlohmann::json::parse(f.call("/audit-log?event=Add%20client").body).size(), 0u);  // (decoded by the front)
   EXPECT_EQ(nlohmann::json::parse(f.call("/audit-log?event=Add client").body).size(), 1u);
   EXPECT_EQ(nlohmann::json::parse(f.call("/audit-log?user=nobody").body).size(), 0u);
-  for (const char* bad : {"limit=0", "limit=501", "limit=x", "before_id=-1", "before_id=1e3"}) {
+  for (const char* bad :
+       {"limit=0", "limit=501", "limit=x", "before_id=-1", "before_id=1e3", "user=\xff", "event=a\xc3"}) {
     EXPECT_EQ(Fixture::code(f.call(std::string("/audit-log?") + bad)), "invalid_parameter") << bad;
   }
   EXPECT_EQ(f.call("/audit-log", only(Role::security_officer)).status, 200u);

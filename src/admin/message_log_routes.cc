@@ -6,6 +6,7 @@
 #include "base/clock.h"
 #include "base/errors.h"
 #include "base/log.h"
+#include "base/utf8.h"
 
 namespace roadside::admin {
 
@@ -37,7 +38,7 @@ ApiError unavailable(const Error& e) {
 HandlerResult list(ServerState& state, const Request& r) {
   const auto q = r.query.find("query_id");
   if (q == r.query.end() || q->second.empty()) return bad_request("missing_parameter", {"query_id"});
-  if (q->second.size() > kMaxQueryIdBytes) return bad_request("invalid_parameter", {"query_id"});
+  if (q->second.size() > kMaxQueryIdBytes || !is_utf8(q->second)) return bad_request("invalid_parameter", {"query_id"});
   auto found = state.logged_messages(q->second, kMaxListed);
   if (!found.ok()) return unavailable(found.error());
   nlohmann::json out = nlohmann::json::array();

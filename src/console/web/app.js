@@ -94,7 +94,10 @@ function showLogin(message) {
 }
 
 whenLoggedOut(() => showLogin('Your session has ended. Please log in again.'));
-window.addEventListener('hashchange', route);
+// Only the pages' hashes (#/name) route: another (the skip link's #main) moves within the page.
+window.addEventListener('hashchange', () => {
+  if (location.hash === '' || location.hash.startsWith('#/')) route();
+});
 document.getElementById('logout').addEventListener('click', async () => {
   try {
     await api('DELETE', '/logout');

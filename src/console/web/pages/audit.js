@@ -1,7 +1,7 @@
 // The audit log: who did what, from where, and how it ended, newest first; by event and by
 // user, a page at a time (Roadside's /audit-log, the audit stream's records).
 import {api} from '../api.js';
-import {h, show, table, when} from '../dom.js';
+import {errorBox, h, show, table, when} from '../dom.js';
 
 const PAGE = 50;
 
@@ -18,7 +18,13 @@ export async function render(main, session, filters = {}) {
   if (filters.event) query.set('event', filters.event);
   if (filters.user) query.set('user', filters.user);
   if (filters.before) query.set('before_id', filters.before);
-  const records = await api('GET', `/audit-log?${query}`);
+  // (A filter the API refuses is said beside the form, which stays for another try.)
+  let records = [], problem = null;
+  try {
+    records = await api('GET', `/audit-log?${query}`);
+  } catch (error) {
+    problem = errorBox(error);
+  }
   const event = h('input', {id: 'audit-event', value: filters.event || '', autocomplete: 'off'});
   const user = h('input', {id: 'audit-user', value: filters.user || '', autocomplete: 'off'});
   const older = records.length === PAGE ? records[records.length - 1].id : null;
@@ -35,6 +41,7 @@ export async function render(main, session, filters = {}) {
         h('div', {}, h('label', {'for': 'audit-event'}, 'Event (exactly, as "Add client")'), event),
         h('div', {}, h('label', {'for': 'audit-user'}, 'User'), user),
         h('div', {}, h('button', {type: 'submit', id: 'audit-filter'}, 'Show'))),
+      problem,
       table(
           'Audit records, newest first',
           [

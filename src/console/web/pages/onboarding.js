@@ -163,13 +163,17 @@ function csrStep(f, can, redraw, usage) {
   if (f.certs(usage).length) return {state: 'done', body: [h('p', {}, 'The certificate is imported.')]};
   const pending = f.csrs(usage);
   const box = h('div', {});
+  const permission = usage === 'SIGNING' ? 'generate_sign_cert_req' : 'generate_auth_cert_req';
   if (pending.length) {
     const {key, csr} = pending[pending.length - 1];
     const file = `${prefix}-${csr.id}.csr.pem`;
+    const made = h('p', {}, 'The CSR is made: have the CA sign it, then import the certificate in step 7.');
+    // (The CSR's download needs the permission that makes one.)
+    if (!can(permission)) return {state: 'done', body: [made]};
     return {
       state: 'done',
       body: [
-        h('p', {}, 'The CSR is made: have the CA sign it, then import the certificate in step 7.'), box,
+        made, box,
         h('p', {},
           h('button', {
             type: 'button',
@@ -185,8 +189,9 @@ function csrStep(f, can, redraw, usage) {
       ]
     };
   }
-  const permission = usage === 'SIGNING' ? 'generate_sign_cert_req' : 'generate_auth_cert_req';
   if (!can(permission)) return {state: 'todo', body: [h('p', {}, 'A security officer makes the key and its CSR.')]};
+  if (usage === 'SIGNING' && !f.owner)
+    return {state: 'waiting', body: [h('p', {}, 'Waiting to read the owner (the signing key is the owner\'s).')]};
   const fields = h('div', {});
   const ca = h('select', {id: `${prefix}-ca`});
   const member = f.owner ? clientId(f.owner) : '';
@@ -310,9 +315,9 @@ function registrationStep(f, can, redraw) {
 }
 
 function subsystemStep(f, can, redraw) {
+  if (!f.owner) return {state: 'waiting', body: [h('p', {}, 'Waiting to read the owner and its clients.')]};
   const subsystems = f.clients.filter(
-      c => c.subsystem_code && f.owner && c.member_class === f.owner.member_class &&
-          c.member_code === f.owner.member_code);
+      c => c.subsystem_code && c.member_class === f.owner.member_class && c.member_code === f.owner.member_code);
   const box = h('div', {});
   const registered = subsystems.find(c => c.status === 'REGISTERED');
   if (registered) return {state: 'done', body: [h('p', {}, `${clientId(registered)} is registered.`)]};
