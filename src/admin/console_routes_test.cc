@@ -163,6 +163,32 @@ TEST(DiagnosticsRoutes, ReadinessListsEveryReason) {
   EXPECT_TRUE(r["reasons"].empty());
 }
 
+TEST(DiagnosticsRoutes, ArchiveEncryptionListsTheServersMembersAndTheirKeys) {
+  Fixture f;
+  auto members = [&] {
+    return nlohmann::json::parse(f.call("/diagnostics/message-log-encryption-status").body).at("members");
+  };
+  EXPECT_TRUE(members().empty());  // archives not encrypted and grouped
+  serverconf::ServerConf conf;
+  conf.owner = *XRoadId::member("DEV", "COM", "1234");
+  conf.server_code = "ss1";
+  serverconf::Client sub;
+  sub.id = *XRoadId::subsystem("DEV", "GOV", "9", "SUB");
+  conf.clients.push_back(sub);
+  ASSERT_TRUE(serverconf::apply(*f.store, conf, "test").ok());
+  f.state->archive_keys = [](const std::string& member) -> Result<ArchiveKeys> {
+    if (member == "DEV/GOV/9") return ArchiveKeys{{"K9"}, false};
+    return ArchiveKeys{{"DEFAULT"}, true};
+  };
+  auto listed = members();
+  ASSERT_EQ(listed.size(), 2u) << listed;
+  EXPECT_EQ(listed[0]["member_id"], "DEV/COM/1234");
+  EXPECT_EQ(listed[0]["default_key_used"], true);
+  EXPECT_EQ(listed[1]["member_id"], "DEV/GOV/9");
+  EXPECT_EQ(listed[1]["keys"], nlohmann::json::array({"K9"}));
+  EXPECT_EQ(listed[1]["default_key_used"], false);
+}
+
 TEST(DiagnosticsRoutes, TimestampingFollowsTheJob) {
   Fixture f;
   serverconf::ServerConf conf;

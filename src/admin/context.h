@@ -89,6 +89,13 @@ struct Traffic {
   std::uint64_t server_ok = 0, server_fault = 0;  // the server proxy's: received from other servers
 };
 
+// The keys a member's message-log archives are encrypted to (X-Road's
+// MessageLogArchiveEncryptionMember): its own, or the default key (`default_used`).
+struct ArchiveKeys {
+  std::vector<std::string> keys;
+  bool default_used = true;
+};
+
 // A server component's reason not to take messages now (readiness).
 struct NotReady {
   std::string component;
@@ -169,6 +176,9 @@ struct ServerState {
   // The message log's time-stamping job.
   std::function<TimestampingState()> timestamping = [] { return TimestampingState{}; };
   AddOns add_ons;
+  // The keys the archives of member "INSTANCE/CLASS/CODE" are encrypted to; unset unless archives
+  // are encrypted and grouped by member or subsystem (X-Road then lists the server's members).
+  std::function<Result<ArchiveKeys>(const std::string& member)> archive_keys;
   std::function<Traffic()> traffic = [] { return Traffic{}; };
   // Why this node takes no messages now (/readyz's reasons); none when it is ready.
   std::function<std::vector<NotReady>()> readiness = [] { return std::vector<NotReady>{}; };

@@ -7,6 +7,7 @@
 // server (the CLI on its own) a round's state is unknown: WAITING, error_code_uninitialized. Error codes are X-Road's
 // DiagnosticsErrorCodes names, lower case.
 #include <fstream>
+#include <set>
 
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include "admin/timestamping.h"
 #include "base/clock.h"
 #include "globalconf/parts.h"
+#include "serverconf/revisions.h"
 
 namespace roadside::admin {
 
@@ -122,6 +124,30 @@ nlohmann::json auth_cert_req_json(const ServerState& state) {
   return {{"status_class", "WAITING"}, {"error", code("not_tested", priv->auth_cert_reg_service_address)}};
 }
 
+// X-Road's members of message-log archive encryption: each member of the server's clients
+// ("INSTANCE/CLASS/CODE", X-Road's short form) with the keys its archives are encrypted to; none
+// unless archives are encrypted and grouped.
+Result<nlohmann::json> archive_members(const ServerState& state) {
+  nlohmann::json out = nlohmann::json::array();
+  if (!state.archive_keys) return out;
+  auto latest = serverconf::load_latest(state.store);
+  if (!latest.ok()) return latest.error();
+  std::set<std::string> members;
+  auto add = [&members](const XRoadId& id) {
+    members.insert(std::string(id.instance()) + "/" + std::string(id.member_class()) + "/" +
+                   std::string(id.member_code()));
+  };
+  if (latest->conf && !latest->conf->server_code.empty()) {
+    add(latest->conf->owner);
+    for (const auto& c : latest->conf->clients) add(c.id);
+  }
+  for (const auto& m : members) {
+    ROADSIDE_TRY(ArchiveKeys keys, state.archive_keys(m));
+    out.push_back({{"member_id", m}, {"keys", keys.keys}, {"default_key_used", keys.default_used}});
+  }
+  return out;
+}
+
 // This process's memory as X-Road reports its proxy's JVM heap: in bytes; the limit is the
 // machine's memory.
 nlohmann::json memory_json() {
@@ -181,10 +207,14 @@ void add_diagnostics_routes(Api& api, ServerState& state) {
            },
            false, "", false, "whether backups are encrypted (backup.encrypt_to), and for which keys"});
   api.add({Verb::get, "/diagnostics/message-log-encryption-status", "diagnostics",
-           fixed({{"message_log_archive_encryption_status", state.add_ons.archive_encrypted},
-                  {"message_log_database_encryption_status", state.add_ons.database_encrypted},
-                  {"message_log_grouping_rule", state.add_ons.grouping_rule},
-                  {"members", nlohmann::json::array()}}),
+           [&state](Request&) -> asio::awaitable<HandlerResult> {
+             auto members = archive_members(state);
+             if (!members.ok()) co_return internal_error(members.error());
+             co_return json_response(200, {{"message_log_archive_encryption_status", state.add_ons.archive_encrypted},
+                                           {"message_log_database_encryption_status", state.add_ons.database_encrypted},
+                                           {"message_log_grouping_rule", state.add_ons.grouping_rule},
+                                           {"members", *members}});
+           },
            false, "", false, "message-log encryption: in the database, of archives, and the archives' grouping"});
   api.add({Verb::get, "/diagnostics/traffic", "diagnostics",
            [&state](Request&) -> asio::awaitable<HandlerResult> {

@@ -350,23 +350,33 @@ Status Archiver::resolve_pending(const std::string& group) {
   return store_.clear_state(pending_key(group));
 }
 
-Result<std::vector<std::string>> Archiver::recipients(const std::string& group) const {
-  const ArchiveEncryption& enc = *options_.encryption;
-  std::vector<std::string> keys;
-  // Per-member keys when grouped (a subsystem's archives use its member's); X-Road reads the
-  // mapping file for each archive, so an edit needs no restart.
-  if (options_.grouping != ArchiveGrouping::none && !enc.keys_config.empty()) {
-    std::error_code ec;
-    if (fs::exists(enc.keys_config, ec)) {
-      ROADSIDE_TRY(std::string text, read_file_limited(enc.keys_config, 1 << 20));
-      const EncryptionKeys map = parse_encryption_keys(text);
-      const auto order = order_of(group);
-      const std::string member = group.substr(0, group.find('/')) + "/" + order[0] + "/" + order[1];
-      if (auto it = map.members.find(member); it != map.members.end())
-        keys.assign(it->second.begin(), it->second.end());
+Result<MemberArchiveKeys> member_archive_keys(const ArchiveEncryption& enc, std::string_view member) {
+  MemberArchiveKeys out;
+  std::error_code ec;
+  if (!enc.keys_config.empty() && fs::exists(enc.keys_config, ec)) {
+    ROADSIDE_TRY(std::string text, read_file_limited(enc.keys_config, 1 << 20));
+    const EncryptionKeys map = parse_encryption_keys(text);
+    if (auto it = map.members.find(member); it != map.members.end() && !it->second.empty()) {
+      out.keys.assign(it->second.begin(), it->second.end());
+      out.default_used = false;
+      return out;
     }
   }
-  if (keys.empty() && !enc.default_key.empty()) keys.push_back(enc.default_key);
+  if (!enc.default_key.empty()) out.keys.push_back(enc.default_key);
+  return out;
+}
+
+Result<std::vector<std::string>> Archiver::recipients(const std::string& group) const {
+  const ArchiveEncryption& enc = *options_.encryption;
+  // Per-member keys when grouped (a subsystem's archives use its member's).
+  if (options_.grouping != ArchiveGrouping::none) {
+    const auto order = order_of(group);
+    ROADSIDE_TRY(MemberArchiveKeys keys,
+                 member_archive_keys(enc, group.substr(0, group.find('/')) + "/" + order[0] + "/" + order[1]));
+    return std::move(keys.keys);
+  }
+  std::vector<std::string> keys;
+  if (!enc.default_key.empty()) keys.push_back(enc.default_key);
   return keys;
 }
 

@@ -71,6 +71,16 @@ struct ArchiveEncryption {
   std::chrono::milliseconds timeout{600'000};
 };
 
+// The keys the archives of a member ("INSTANCE/CLASS/CODE") are encrypted to when archives are
+// grouped, as the archiver chooses them: its keys in `keys_config` (read each time, as X-Road
+// reads it, so an edit needs no restart), else the default key (`default_used`; no key when
+// there is no default: gpg's own).
+struct MemberArchiveKeys {
+  std::vector<std::string> keys;
+  bool default_used = true;
+};
+Result<MemberArchiveKeys> member_archive_keys(const ArchiveEncryption& encryption, std::string_view member);
+
 // A transfer of a written archive (S3, ...): an error is counted, and the archive stays.
 using ArchiveTransfer = std::function<Status(const std::filesystem::path& archive)>;
 

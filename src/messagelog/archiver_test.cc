@@ -588,6 +588,29 @@ TEST(EncryptionKeys, ReadsXRoadsMappingFileAsXRoadDoes) {
   EXPECT_EQ(parse_encryption_keys("a=b\r\nc = d\re=f").members.size(), 3u);
 }
 
+TEST(EncryptionKeys, AMembersKeysAreItsOwnElseTheDefault) {
+  roadside::testing::TempDir dir;
+  ArchiveEncryption enc;
+  enc.keys_config = dir / "keys.ini";
+  enc.default_key = "DEFAULT";
+  // No mapping file yet: the default, for everybody.
+  auto none = member_archive_keys(enc, "DEV/COM/1");
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->keys, std::vector<std::string>{"DEFAULT"});
+  EXPECT_TRUE(none->default_used);
+  {
+    std::ofstream f(enc.keys_config);
+    f << "DEV/COM/1 = K2\nDEV/COM/1 = K1\n";
+  }
+  auto own = member_archive_keys(enc, "DEV/COM/1");
+  ASSERT_TRUE(own.ok());
+  EXPECT_EQ(own->keys, (std::vector<std::string>{"K1", "K2"}));
+  EXPECT_FALSE(own->default_used);
+  EXPECT_TRUE(member_archive_keys(enc, "DEV/COM/2")->default_used);
+  enc.default_key.clear();  // gpg's own key
+  EXPECT_TRUE(member_archive_keys(enc, "DEV/COM/2")->keys.empty());
+}
+
 TEST(ArchiveGroupingOption, NamesWhatItTakes) {
   EXPECT_EQ(*parse_archive_grouping("Member"), ArchiveGrouping::member);
   EXPECT_EQ(*parse_archive_grouping("none"), ArchiveGrouping::none);

@@ -179,6 +179,7 @@ Status Application::State::start_all(const config::Config& config) {
                start<MessageLogService>(log_options, database->options(), std::move(can_log), std::move(timestamp_now),
                                         metrics));
   admin::AddOns add_ons;
+  std::function<Result<admin::ArchiveKeys>(const std::string&)> archive_keys;
   if (message_log->log()) {
     auto archiving = ArchivingOptions::from(config);
     if (!archiving.ok()) {
@@ -189,6 +190,13 @@ Status Application::State::start_all(const config::Config& config) {
     add_ons.database_encrypted = log_options.encryption_enabled;
     add_ons.archive_encrypted = archiving->archiver.encryption.has_value();
     add_ons.grouping_rule = grouping_name(archiving->archiver.grouping);
+    if (archiving->archiver.encryption && archiving->archiver.grouping != messagelog::ArchiveGrouping::none) {
+      archive_keys = [encryption =
+                          *archiving->archiver.encryption](const std::string& member) -> Result<admin::ArchiveKeys> {
+        ROADSIDE_TRY(auto keys, messagelog::member_archive_keys(encryption, member));
+        return admin::ArchiveKeys{std::move(keys.keys), keys.default_used};
+      };
+    }
     const DatabaseOptions db = database->options();
     ROADSIDE_TRY_STATUS(start<ArchivingService>(std::move(*archiving), [db] { return open_database(db); }, message_log->sealer(),
                                                 metrics));
@@ -254,6 +262,7 @@ Status Application::State::start_all(const config::Config& config) {
   admin_state.backups = backup_options;
   add_ons.op_monitoring = OpMonitoringOptions::from(config).enabled;
   admin_state.add_ons = add_ons;
+  admin_state.archive_keys = std::move(archive_keys);
   admin_state.readiness = [this] {
     std::vector<admin::NotReady> out;
     for (auto& r : readiness.reasons()) out.push_back({std::move(r.component), std::move(r.reason)});
