@@ -276,17 +276,19 @@ Status Application::State::start_all(const config::Config& config) {
     };
   }
   if (message_log->log()) wire_message_log(admin_state, *message_log);
-  admin_state.traffic = [this, since = Clock::system().now()] {
-    // (The proxies' own series: the registry gives the same counters.)
-    auto count = [this](const char* proxy, const char* result) {
-      return metrics
-          .counter("roadside_messages_total", "Messages processed, by proxy and result",
-                   {{"proxy", proxy}, {"result", result}})
-          .value();
+  {
+    // The proxies' own series (the registry gives the same counters), looked up once.
+    auto count = [this](const char* proxy, const char* result) -> const metrics::Counter* {
+      return &metrics.counter("roadside_messages_total", "Messages processed, by proxy and result",
+                              {{"proxy", proxy}, {"result", result}});
     };
-    return admin::Traffic{
-        true, since, count("client", "ok"), count("client", "fault"), count("server", "ok"), count("server", "fault")};
-  };
+    admin_state.traffic = [since = Clock::system().now(), client_ok = count("client", "ok"),
+                           client_fault = count("client", "fault"), server_ok = count("server", "ok"),
+                           server_fault = count("server", "fault")] {
+      return admin::Traffic{
+          true, since, client_ok->value(), client_fault->value(), server_ok->value(), server_fault->value()};
+    };
+  }
   admin_state.restored = [this] {
     restored = true;
     log::warn("configuration restored from a backup: the server stops, to be started on it by its supervisor",

@@ -66,16 +66,12 @@ Result<std::unique_ptr<messagelog::LogStore>> MessageLogService::open_store() co
 
 Result<std::vector<messagelog::RecordSummary>> MessageLogService::find(const std::string& query_id,
                                                                        std::size_t limit) const {
-  if (!options_.enabled)
-    return Error(std::make_error_code(std::errc::operation_not_supported), "no message log (variant slim)");
   ROADSIDE_TRY(auto store, open_store());
   return store->summaries_by_query_id(query_id, limit);
 }
 
 Result<std::optional<MessageLogService::Container>> MessageLogService::container(std::int64_t id,
                                                                                  std::uint64_t max_bytes) const {
-  if (!options_.enabled)
-    return Error(std::make_error_code(std::errc::operation_not_supported), "no message log (variant slim)");
   ROADSIDE_TRY(auto store, open_store());
   ROADSIDE_TRY(auto record, store->record(id));
   if (!record) return std::optional<Container>();

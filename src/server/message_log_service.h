@@ -53,8 +53,8 @@ class MessageLogService final : public Component {
   // cannot be reached.
   Result<std::unique_ptr<messagelog::LogStore>> open_store() const;
 
-  // For the admin API, each on a connection of its own: the records of `query_id` without
-  // their content, oldest first, at most `limit`; errc::operation_not_supported on a slim server.
+  // For the admin API of a server with a message log (log() not null), each on a connection of
+  // its own: the records of `query_id` without their content, oldest first, at most `limit`.
   Result<std::vector<messagelog::RecordSummary>> find(const std::string& query_id, std::size_t limit) const;
   // Record `id`'s ASiC-E container, named as /asic names it, at most `max_bytes` of
   // attachments (base::errc::too_large past them, as admin::ServerState's contract says);

@@ -29,7 +29,8 @@ import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
-from testbed_support import free_port, wait_for, write_server_config  # noqa: E402
+from testbed_support import (free_port, rest_get, shared_params, sign_csr, wait_for,  # noqa: E402
+                             write_server_config)
 
 ROADSIDE = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("ROADSIDE_BINARY", "")
 PIN = "Secret-1234"
@@ -279,11 +280,9 @@ class Scenario:
 
     def shared_params(self):
         """The instance's shared-params.xml as its publisher serves it."""
-        root = os.path.dirname(self.contract["anchor"])
-        for folder, _, files in os.walk(root):
-            if "shared-params.xml" in files:
-                return os.path.join(folder, "shared-params.xml")
-        self.fail("no shared-params.xml in the instance")
+        path = shared_params(self.contract)
+        self.assertTrue(path, "no shared-params.xml in the instance")
+        return path
 
     def log(self):
         with open(os.path.join(self.dir, "serve.log")) as f:
@@ -316,10 +315,7 @@ class Scenario:
                                 text=True)
         self.assertEqual(verify.returncode, 0, verify.stderr)
         self.assertIn("serialNumber = DEV/ssnew/COM", verify.stdout)
-        pem = os.path.join(self.dir, f"{name}.pem")
-        subprocess.run([ROADSIDE, "testbed", "sign-csr", "--dir", self.testbed, "--usage", usage, csr, "--out", pem],
-                       check=True, capture_output=True)
-        return self.api.import_cert(pem)
+        return self.api.import_cert(sign_csr(ROADSIDE, self.testbed, usage, csr, os.path.join(self.dir, f"{name}.pem")))
 
     def check_auth_cert_reg_signatures(self):
         """The authCertReg the Central Server received, split by a MIME parser other than ours:
@@ -354,15 +350,7 @@ class Scenario:
 
     def rest_call(self, client_port, client, path, query_id=None):
         """A REST message through a client proxy: (status, body)."""
-        headers = {"X-Road-Client": client.replace(":", "/")}
-        if query_id:
-            headers["X-Road-Id"] = query_id
-        req = urllib.request.Request(f"http://127.0.0.1:{client_port}/r1/{path}", headers=headers)
-        try:
-            with urllib.request.urlopen(req, timeout=30) as r:
-                return r.status, r.read().decode()
-        except urllib.error.HTTPError as e:
-            return e.code, e.read().decode()
+        return rest_get(f"127.0.0.1:{client_port}", client.replace(":", "/"), path, query_id)
 
     def while_registered(self):
         """What a variant of the scenario checks once messages flow both ways, before the

@@ -22,9 +22,9 @@ request to any host but the server.
 SCREENSHOT_DIR defaults to $CONSOLE_SCREENSHOTS or console-screenshots in the working folder.
 """
 import glob
-import http.cookiejar
 import json
 import os
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -35,7 +35,8 @@ import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
-from testbed_support import free_port, wait_for, write_server_config  # noqa: E402
+from testbed_support import (free_port, rest_get, shared_params, sign_csr, until_ok,  # noqa: E402
+                             wait_for, write_server_config)
 
 try:
     from selenium import webdriver
@@ -56,6 +57,14 @@ OWNER, SUBSYSTEM, CLIENT = "DEV:COM:1001", "DEV:COM:1001:NEWSUB", "DEV:COM:1001:
 # The console's controls that change nothing: an observer may see these.
 READ_ONLY = {"message-search", "audit-filter", "audit-older", "onboarding-refresh", "logout"}
 PAGES = ["dashboard", "onboarding", "clients", "messages", "backups", "audit", "diagnostics"]
+
+
+def unverified_tls():
+    """A TLS context that takes the server's own certificate (the instance's internal one)."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 def missing_tools():
@@ -225,11 +234,8 @@ class Console(unittest.TestCase):
 
     def admin_answers(self):
         try:
-            import ssl
-            context = ssl.create_default_context()
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-            with urllib.request.urlopen(f"https://127.0.0.1:{self.admin_port}/", timeout=2, context=context) as r:
+            with urllib.request.urlopen(f"https://127.0.0.1:{self.admin_port}/", timeout=2,
+                                        context=unverified_tls()) as r:
                 return r.status == 200
         except OSError:
             return False
@@ -238,29 +244,10 @@ class Console(unittest.TestCase):
         with open(os.path.join(self.dir, "serve.log")) as f:
             return f.read()
 
-    def sign(self, csr, usage):
-        pem = csr + ".crt.pem"
-        subprocess.run([ROADSIDE, "testbed", "sign-csr", "--dir", self.testbed, "--usage", usage, csr, "--out", pem],
-                       check=True, capture_output=True)
-        return pem
-
-    def shared_params(self):
-        root = os.path.dirname(self.contract["anchor"])
-        for folder, _, files in os.walk(root):
-            if "shared-params.xml" in files:
-                return os.path.join(folder, "shared-params.xml")
-        self.fail("no shared-params.xml in the instance")
-
     def call_new_subsystem(self, query_id):
         """ss1's CLIENT calls the new subsystem's echo through ss1's client proxy."""
-        ss1 = self.contract["servers"][0]["client_http"]
-        req = urllib.request.Request(f"http://{ss1.split('://')[-1]}/r1/DEV/COM/1001/NEWSUB/echo/in",
-                                     headers={"X-Road-Client": CLIENT.replace(":", "/"), "X-Road-Id": query_id})
-        try:
-            with urllib.request.urlopen(req, timeout=30) as r:
-                return r.status, r.read().decode()
-        except urllib.error.HTTPError as e:
-            return e.code, e.read().decode()
+        ss1 = self.contract["servers"][0]["client_http"].split("://")[-1]
+        return rest_get(ss1, CLIENT.replace(":", "/"), "DEV/COM/1001/NEWSUB/echo/in", query_id)
 
     # --- the scenario ---
 
@@ -309,7 +296,7 @@ class Console(unittest.TestCase):
                                     capture_output=True, text=True)
             self.assertEqual(verify.returncode, 0, verify.stderr)
             self.assertIn("serialNumber = DEV/ssnew/COM", verify.stdout)
-            certs.append(self.sign(csr, usage))
+            certs.append(sign_csr(ROADSIDE, self.testbed, usage, csr, csr + ".crt.pem"))
         for pem in certs:
             self.until(lambda: self.find("#cert-file"), what="the certificate upload")
             self.find("#cert-file").send_keys(pem)
@@ -369,7 +356,9 @@ class Console(unittest.TestCase):
         self.assertIn("request", self.find("#message-results").text)
         self.shot("message-log")
         container = self.download("button[data-record]", ".asice")
-        verified = subprocess.run([ROADSIDE, "verify-asic", "--trust", self.shared_params(), container],
+        trust = shared_params(self.contract)
+        self.assertTrue(trust, "no shared-params.xml in the instance")
+        verified = subprocess.run([ROADSIDE, "verify-asic", "--trust", trust, container],
                                   capture_output=True, text=True)
         self.assertEqual(verified.returncode, 0, verified.stdout + verified.stderr)
         return container
@@ -406,10 +395,6 @@ class Console(unittest.TestCase):
     def from_outside(self, method, path, with_xsrf):
         """The same change from outside the browser, with the session's cookies."""
         cookies = {c["name"]: c["value"] for c in self.browser.get_cookies()}
-        import ssl
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
         headers = {"Cookie": f"JSESSIONID={cookies.get('JSESSIONID', '')}", "Content-Type": "application/json"}
         if with_xsrf:
             headers["X-XSRF-TOKEN"] = cookies.get("XSRF-TOKEN", "")
@@ -417,7 +402,7 @@ class Console(unittest.TestCase):
                                      data=json.dumps({"client": {"member_class": "COM", "member_code": "1001",
                                                                  "subsystem_code": "FORGED"}}).encode())
         try:
-            with urllib.request.urlopen(req, timeout=10, context=context) as r:
+            with urllib.request.urlopen(req, timeout=10, context=unverified_tls()) as r:
                 return r.status
         except urllib.error.HTTPError as e:
             return e.code
@@ -430,8 +415,8 @@ class Console(unittest.TestCase):
 
         # The access right granted in the console lets ss1's client call the new subsystem.
         query_id = "console-" + os.urandom(6).hex()
-        answer = wait_for(lambda: (lambda a: a if a[0] == 200 else None)(self.call_new_subsystem(query_id)), 90, 1)
-        self.assertTrue(answer, f"ss1's client never reached the new subsystem: {self.call_new_subsystem(query_id)}")
+        answer = until_ok(lambda: self.call_new_subsystem(query_id), 90)
+        self.assertEqual(answer[0], 200, f"ss1's client never reached the new subsystem: {answer}")
         self.assertEqual(json.loads(answer[1])["path"], "/echo/in")
         self.find_and_download_message(query_id)
 
@@ -473,7 +458,7 @@ class Console(unittest.TestCase):
                                     {"items": [{"id": "DEV:COM:1002:SERVICE"}]}),
                                    ("PUT", "/tokens/0/logout", None),
                                    ("POST", "/backups", None),
-                                   ("GET", f"/message-log/messages/1/container", None)):
+                                   ("GET", "/message-log/messages/1/container", None)):
             status, text = self.forged(method, path, body)
             self.assertEqual(status, 403, f"{method} {path}: {text}")
             self.assertEqual(json.loads(text)["error"]["code"], "permission_denied", text)

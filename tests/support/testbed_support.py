@@ -60,15 +60,36 @@ proxy:
 """)
 
 
-def rest_get(client_proxy, client, path):
+def rest_get(client_proxy, client, path, query_id=None):
     """GET /r1/<path> through the client proxy at `client_proxy` (host:port) as `client`
-    (X-Road-Client, INSTANCE/CLASS/CODE[/SUBSYSTEM]): (status, body)."""
-    req = urllib.request.Request(f"http://{client_proxy}/r1/{path}", headers={"X-Road-Client": client})
+    (X-Road-Client, INSTANCE/CLASS/CODE[/SUBSYSTEM]), with X-Road-Id `query_id` when given:
+    (status, body)."""
+    headers = {"X-Road-Client": client}
+    if query_id:
+        headers["X-Road-Id"] = query_id
+    req = urllib.request.Request(f"http://{client_proxy}/r1/{path}", headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
             return r.status, r.read().decode()
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode()
+
+
+def shared_params(contract):
+    """The shared-params.xml of a testbed instance (instance.json's `contract`) as its publisher
+    serves it, or None."""
+    root = os.path.dirname(contract["anchor"])
+    for folder, _, files in os.walk(root):
+        if "shared-params.xml" in files:
+            return os.path.join(folder, "shared-params.xml")
+    return None
+
+
+def sign_csr(roadside, testbed, usage, csr, pem):
+    """The testbed CA's certificate for `csr` (`usage` sign or auth), written to `pem`."""
+    subprocess.run([roadside, "testbed", "sign-csr", "--dir", testbed, "--usage", usage, csr, "--out", pem],
+                   check=True, capture_output=True)
+    return pem
 
 
 def until_ok(send, timeout=60):

@@ -34,36 +34,50 @@ function field(id, label, attributes = {}) {
 
 const value = id => document.getElementById(id).value.trim();
 
-function anchorStep(f, can, redraw) {
-  if (f.init && f.init.is_anchor_imported)
-    return {state: 'done', body: [h('p', {}, 'The configuration anchor is in place.')]};
-  if (!can('init_config')) return {state: 'todo', body: [h('p', {}, 'A system administrator uploads the anchor.')]};
+// A step's state with a line of text.
+const note = (state, ...text) => ({state, body: [h('p', {}, ...text)]});
+
+// A step's form: its controls, where its error shows, and its submit button.
+function form(onsubmit, box, buttonId, buttonText, ...controls) {
+  return h('form', {onsubmit}, controls, box, h('p', {}, h('button', {type: 'submit', id: buttonId}, buttonText)));
+}
+
+// A step to do with a form that runs `work`, announces `label` and draws the wizard again.
+function formStep(label, work, redraw, buttonId, buttonText, ...controls) {
   const box = h('div', {});
-  return {
-    state: 'todo',
-    body:
-        [h('form', {
-          onsubmit:
-              act(box, 'Anchor uploaded',
-                  async () => {
-                    const file = document.getElementById('anchor-file').files[0];
-                    if (!file) throw new Error('choose the anchor file first');
-                    await api('POST', '/system/anchor', await file.arrayBuffer(), {raw: true});
-                  },
-                  redraw)
-        },
-           field('anchor-file', 'Configuration anchor (XML from the Central Server)', {type: 'file', accept: '.xml'}),
-           box, h('p', {}, h('button', {type: 'submit', id: 'anchor-upload'}, 'Upload the anchor')))]
-  };
+  return {state: 'todo', body: [form(act(box, label, work, redraw), box, buttonId, buttonText, ...controls)]};
+}
+
+// A step to do with one button (of class `buttonClass`, when given) after `before`.
+function buttonStep(before, label, work, redraw, buttonId, buttonText, buttonClass) {
+  const box = h('div', {});
+  const button = h(
+      'button', {type: 'button', id: buttonId, class: buttonClass, onclick: act(box, label, work, redraw)}, buttonText);
+  return {state: 'todo', body: [before, box, h('p', {}, button)]};
+}
+
+// The work of an upload form: the file chosen in `inputId` posted to `path` as it is.
+const upload = (inputId, path, what) => async () => {
+  const file = document.getElementById(inputId).files[0];
+  if (!file) throw new Error(`choose the ${what} file first`);
+  await api('POST', path, await file.arrayBuffer(), {raw: true});
+};
+
+function anchorStep(f, can, redraw) {
+  if (f.init && f.init.is_anchor_imported) return note('done', 'The configuration anchor is in place.');
+  if (!can('init_config')) return note('todo', 'A system administrator uploads the anchor.');
+  return formStep(
+      'Anchor uploaded', upload('anchor-file', '/system/anchor', 'anchor'), redraw, 'anchor-upload',
+      'Upload the anchor',
+      field('anchor-file', 'Configuration anchor (XML from the Central Server)', {type: 'file', accept: '.xml'}));
 }
 
 function initStep(f, can, redraw) {
   const i = f.init || {};
   if (i.is_server_owner_initialized && i.is_server_code_initialized && i.software_token_init_status === 'INITIALIZED') {
-    const owner = f.owner ? clientId(f.owner) : 'the owner';
-    return {state: 'done', body: [h('p', {}, `Initialized: owned by ${owner}.`)]};
+    return note('done', `Initialized: owned by ${f.owner ? clientId(f.owner) : 'the owner'}.`);
   }
-  if (!can('init_config')) return {state: 'todo', body: [h('p', {}, 'A system administrator initializes the server.')]};
+  if (!can('init_config')) return note('todo', 'A system administrator initializes the server.');
   const box = h('div', {});
   let ignoreWarnings = false;
   const pin = id => document.getElementById(id).value;
@@ -98,100 +112,60 @@ function initStep(f, can, redraw) {
           });
   return {
     state: 'todo',
-    body:
-        [h('form', {onsubmit: submit},
-           field('init-member-class', 'Owner member class', {required: true, autocomplete: 'off'}),
-           field('init-member-code', 'Owner member code', {required: true, autocomplete: 'off'}),
-           field('init-server-code', 'Security server code', {required: true, autocomplete: 'off'}),
-           field('init-pin', 'Software token PIN', {type: 'password', required: true, autocomplete: 'new-password'}),
-           field('init-pin-again', 'The PIN again', {type: 'password', required: true, autocomplete: 'new-password'}),
-           box, h('p', {}, h('button', {type: 'submit', id: 'init-submit'}, 'Initialize')))]
+    body: [form(
+        submit, box, 'init-submit', 'Initialize',
+        field('init-member-class', 'Owner member class', {required: true, autocomplete: 'off'}),
+        field('init-member-code', 'Owner member code', {required: true, autocomplete: 'off'}),
+        field('init-server-code', 'Security server code', {required: true, autocomplete: 'off'}),
+        field('init-pin', 'Software token PIN', {type: 'password', required: true, autocomplete: 'new-password'}),
+        field('init-pin-again', 'The PIN again', {type: 'password', required: true, autocomplete: 'new-password'}))]
   };
 }
 
 function tokenStep(f, can, redraw) {
-  if (f.token && f.token.logged_in) return {state: 'done', body: [h('p', {}, 'The software token is logged in.')]};
-  if (!can('activate_deactivate_token'))
-    return {state: 'todo', body: [h('p', {}, 'A security officer logs the token in.')]};
-  const box = h('div', {});
-  return {
-    state: 'todo',
-    body: [
-      h('form', {
-        onsubmit: act(
-            box, 'Token logged in',
-            () => api('PUT', `/tokens/${TOKEN}/login`, {password: document.getElementById('token-pin').value}), redraw)
-      },
-        field('token-pin', 'Software token PIN', {type: 'password', required: true, autocomplete: 'off'}), box,
-        h('p', {}, h('button', {type: 'submit', id: 'token-login'}, 'Log in to the token')))
-    ]
-  };
+  if (f.token && f.token.logged_in) return note('done', 'The software token is logged in.');
+  if (!can('activate_deactivate_token')) return note('todo', 'A security officer logs the token in.');
+  return formStep(
+      'Token logged in',
+      () => api('PUT', `/tokens/${TOKEN}/login`, {password: document.getElementById('token-pin').value}), redraw,
+      'token-login', 'Log in to the token',
+      field('token-pin', 'Software token PIN', {type: 'password', required: true, autocomplete: 'off'}));
 }
 
 function timestampingStep(f, can, redraw) {
   if (f.configured && f.configured.length)
-    return {state: 'done', body: [h('p', {}, `Time-stamped by ${f.configured.map(t => t.name).join(', ')}.`)]};
-  if (!can('add_tsp'))
-    return {state: 'todo', body: [h('p', {}, 'A security officer chooses a time-stamping service.')]};
+    return note('done', `Time-stamped by ${f.configured.map(t => t.name).join(', ')}.`);
+  if (!can('add_tsp')) return note('todo', 'A security officer chooses a time-stamping service.');
   const approved = f.approved || [];
-  if (!approved.length)
-    return {state: 'waiting', body: [h('p', {}, 'Waiting for global configuration to list the approved services.')]};
-  const box = h('div', {});
-  return {
-    state: 'todo',
-    body:
-        [h('form', {
-          onsubmit:
-              act(box, 'Time-stamping service added',
-                  () => {
-                    const chosen = approved[Number(value('tsa-choice'))];
-                    return api('POST', '/system/timestamping-services', chosen);
-                  },
-                  redraw)
-        },
-           h('label', {'for': 'tsa-choice'}, 'Approved time-stamping service'),
-           h('select', {id: 'tsa-choice'},
-             approved.map((t, n) => h('option', {value: String(n)}, `${t.name} (${t.url})`))),
-           box, h('p', {}, h('button', {type: 'submit', id: 'tsa-add'}, 'Use this service')))]
-  };
+  if (!approved.length) return note('waiting', 'Waiting for global configuration to list the approved services.');
+  return formStep(
+      'Time-stamping service added',
+      () => api('POST', '/system/timestamping-services', approved[Number(value('tsa-choice'))]), redraw, 'tsa-add',
+      'Use this service', h('label', {'for': 'tsa-choice'}, 'Approved time-stamping service'),
+      h('select', {id: 'tsa-choice'}, approved.map((t, n) => h('option', {value: String(n)}, `${t.name} (${t.url})`))));
 }
 
 // A key and its CSR for `usage` (SIGNING or AUTHENTICATION): its subject built by the CA's
 // certificate profile, the form's fields as the CA asks for them.
 function csrStep(f, can, redraw, usage) {
   const prefix = usage === 'SIGNING' ? 'sign' : 'auth';
-  if (f.certs(usage).length) return {state: 'done', body: [h('p', {}, 'The certificate is imported.')]};
+  if (f.certs(usage).length) return note('done', 'The certificate is imported.');
   const pending = f.csrs(usage);
-  const box = h('div', {});
   const permission = usage === 'SIGNING' ? 'generate_sign_cert_req' : 'generate_auth_cert_req';
   if (pending.length) {
     const {key, csr} = pending[pending.length - 1];
-    const file = `${prefix}-${csr.id}.csr.pem`;
-    const made = h('p', {}, 'The CSR is made: have the CA sign it, then import the certificate in step 7.');
+    const made = note('done', 'The CSR is made: have the CA sign it, then import the certificate in step 7.');
     // (The CSR's download needs the permission that makes one.)
-    if (!can(permission)) return {state: 'done', body: [made]};
-    return {
-      state: 'done',
-      body: [
-        made, box,
-        h('p', {},
-          h('button', {
-            type: 'button',
-            id: `${prefix}-csr-download`,
-            class: 'secondary',
-            onclick:
-                act(box, 'CSR downloaded',
-                    () => download(
-                        `/keys/${encodeURIComponent(key.id)}/csrs/${encodeURIComponent(csr.id)}?csr_format=PEM`, file),
-                    async () => {})
-          },
-            'Download the CSR'))
-      ]
-    };
+    if (!can(permission)) return made;
+    const path = `/keys/${encodeURIComponent(key.id)}/csrs/${encodeURIComponent(csr.id)}?csr_format=PEM`;
+    const step = buttonStep(
+        made.body[0], 'CSR downloaded', () => download(path, `${prefix}-${csr.id}.csr.pem`), async () => {},
+        `${prefix}-csr-download`, 'Download the CSR', 'secondary');
+    return {...step, state: 'done'};
   }
-  if (!can(permission)) return {state: 'todo', body: [h('p', {}, 'A security officer makes the key and its CSR.')]};
+  if (!can(permission)) return note('todo', 'A security officer makes the key and its CSR.');
   if (usage === 'SIGNING' && !f.owner)
-    return {state: 'waiting', body: [h('p', {}, 'Waiting to read the owner (the signing key is the owner\'s).')]};
+    return note('waiting', 'Waiting to read the owner (the signing key is the owner\'s).');
   const fields = h('div', {});
   const ca = h('select', {id: `${prefix}-ca`});
   const member = f.owner ? clientId(f.owner) : '';
@@ -218,62 +192,39 @@ function csrStep(f, can, redraw, usage) {
     ca.replaceChildren(...(cas || []).map(c => h('option', {value: c.name}, c.name)));
     return showFields();
   });
-  return {
-    state: 'todo',
-    body:
-        [h('form', {
-          onsubmit: act(
-              box, 'Key and CSR made',
-              async () => {
-                const values = {};
-                for (const input of fields.querySelectorAll('input[data-field]')) {
-                  if (input.value.trim()) values[input.dataset.field] = input.value.trim();
-                }
-                const request =
-                    {key_usage_type: usage, ca_name: ca.value, csr_format: 'PEM', subject_field_values: values};
-                if (usage === 'SIGNING') request.member_id = member;
-                await api(
-                    'POST', `/tokens/${TOKEN}/keys-with-csrs`,
-                    {key_label: value(`${prefix}-label`), csr_generate_request: request});
-              },
-              redraw)
-        },
-           field(`${prefix}-label`, 'Key label', {value: usage === 'SIGNING' ? 'sign' : 'auth', required: true}),
-           h('label', {'for': `${prefix}-ca`}, 'Certification authority'), ca,
-           usage === 'SIGNING' ? h('p', {class: 'muted'}, `For the member ${member}.`) : null, fields, box,
-           h('p', {}, h('button', {type: 'submit', id: `${prefix}-csr-make`}, 'Make the key and its CSR')))]
+  const make = async () => {
+    const values = {};
+    for (const input of fields.querySelectorAll('input[data-field]')) {
+      if (input.value.trim()) values[input.dataset.field] = input.value.trim();
+    }
+    const request = {key_usage_type: usage, ca_name: ca.value, csr_format: 'PEM', subject_field_values: values};
+    if (usage === 'SIGNING') request.member_id = member;
+    await api(
+        'POST', `/tokens/${TOKEN}/keys-with-csrs`,
+        {key_label: value(`${prefix}-label`), csr_generate_request: request});
   };
+  return formStep(
+      'Key and CSR made', make, redraw, `${prefix}-csr-make`, 'Make the key and its CSR',
+      field(`${prefix}-label`, 'Key label', {value: usage === 'SIGNING' ? 'sign' : 'auth', required: true}),
+      h('label', {'for': `${prefix}-ca`}, 'Certification authority'), ca,
+      usage === 'SIGNING' ? h('p', {class: 'muted'}, `For the member ${member}.`) : null, fields);
 }
 
 function importStep(f, can, redraw) {
-  const have = f.certs('SIGNING').length && f.certs('AUTHENTICATION').length;
-  if (have) return {state: 'done', body: [h('p', {}, 'Both certificates are imported.')]};
+  if (f.certs('SIGNING').length && f.certs('AUTHENTICATION').length)
+    return note('done', 'Both certificates are imported.');
   if (!can('import_sign_cert') && !can('import_auth_cert'))
-    return {state: 'todo', body: [h('p', {}, 'A security officer imports the certificates.')]};
-  const box = h('div', {});
-  return {
-    state: 'todo',
-    body: [h(
-        'form', {
-          onsubmit:
-              act(box, 'Certificate imported',
-                  async () => {
-                    const file = document.getElementById('cert-file').files[0];
-                    if (!file) throw new Error('choose the certificate file first');
-                    await api('POST', '/token-certificates', await file.arrayBuffer(), {raw: true});
-                  },
-                  redraw)
-        },
-        field('cert-file', 'A certificate the CA issued (PEM or DER)', {type: 'file', accept: '.pem,.crt,.cer,.der'}),
-        box, h('p', {}, h('button', {type: 'submit', id: 'cert-import'}, 'Import')))]
-  };
+    return note('todo', 'A security officer imports the certificates.');
+  return formStep(
+      'Certificate imported', upload('cert-file', '/token-certificates', 'certificate'), redraw, 'cert-import',
+      'Import',
+      field('cert-file', 'A certificate the CA issued (PEM or DER)', {type: 'file', accept: '.pem,.crt,.cer,.der'}));
 }
 
 function registrationStep(f, can, redraw) {
   const cert = f.certs('AUTHENTICATION')[0];
-  if (!cert) return {state: 'todo', body: [h('p', {}, 'Waits for the authentication certificate.')]};
+  if (!cert) return note('todo', 'Waits for the authentication certificate.');
   const hash = cert.certificate_details.hash;
-  const box = h('div', {});
   const status =
       h('p', {}, 'Authentication certificate: ', badge(cert.status), cert.active ? ' active' : ' not active');
   if (cert.status === 'REGISTERED' && cert.active) return {state: 'done', body: [status]};
@@ -284,88 +235,51 @@ function registrationStep(f, can, redraw) {
     };
   if (cert.status === 'REGISTERED') {
     if (!can('activate_disable_auth_cert')) return {state: 'todo', body: [status]};
-    return {
-      state: 'todo',
-      body: [
-        status, box,
-        h('p', {},
-          h('button', {
-            type: 'button',
-            id: 'auth-activate',
-            onclick: act(box, 'Certificate activated', () => api('PUT', `/token-certificates/${hash}/activate`), redraw)
-          },
-            'Activate'))
-      ]
-    };
+    return buttonStep(
+        status, 'Certificate activated', () => api('PUT', `/token-certificates/${hash}/activate`), redraw,
+        'auth-activate', 'Activate');
   }
   if (!can('send_auth_cert_reg_req')) return {state: 'todo', body: [status]};
-  return {
-    state: 'todo',
-    body: [
-      status,
-      h('form', {
-        onsubmit:
-            act(box, 'Registration sent',
-                () => api('PUT', `/token-certificates/${hash}/register`, {address: value('register-address')}), redraw)
-      },
-        field('register-address', 'This server\'s address (DNS name or IP address its peers reach)', {required: true}),
-        box, h('p', {}, h('button', {type: 'submit', id: 'auth-register'}, 'Register with the Central Server')))
-    ]
-  };
+  const step = formStep(
+      'Registration sent',
+      () => api('PUT', `/token-certificates/${hash}/register`, {address: value('register-address')}), redraw,
+      'auth-register', 'Register with the Central Server',
+      field('register-address', 'This server\'s address (DNS name or IP address its peers reach)', {required: true}));
+  return {...step, body: [status, ...step.body]};
 }
 
 function subsystemStep(f, can, redraw) {
-  if (!f.owner) return {state: 'waiting', body: [h('p', {}, 'Waiting to read the owner and its clients.')]};
+  if (!f.owner) return note('waiting', 'Waiting to read the owner and its clients.');
   const subsystems = f.clients.filter(
       c => c.subsystem_code && c.member_class === f.owner.member_class && c.member_code === f.owner.member_code);
-  const box = h('div', {});
   const registered = subsystems.find(c => c.status === 'REGISTERED');
-  if (registered) return {state: 'done', body: [h('p', {}, `${clientId(registered)} is registered.`)]};
+  if (registered) return note('done', `${clientId(registered)} is registered.`);
   const saved = subsystems.find(c => c.status === 'SAVED');
   if (saved) {
-    if (!can('send_client_reg_req'))
-      return {state: 'todo', body: [h('p', {}, `${clientId(saved)} waits to be registered.`)]};
-    return {
-      state: 'todo',
-      body: [
-        h('p', {}, `${clientId(saved)} is added.`), box,
-        h('p', {},
-          h('button', {
-            type: 'button',
-            id: 'subsystem-register',
-            onclick:
-                act(box, 'Registration sent',
-                    () => api('PUT', `/clients/${encodeURIComponent(clientId(saved))}/register`), redraw)
-          },
-            'Register the subsystem'))
-      ]
-    };
+    if (!can('send_client_reg_req')) return note('todo', `${clientId(saved)} waits to be registered.`);
+    return buttonStep(
+        h('p', {}, `${clientId(saved)} is added.`), 'Registration sent',
+        () => api('PUT', `/clients/${encodeURIComponent(clientId(saved))}/register`), redraw, 'subsystem-register',
+        'Register the subsystem');
   }
   if (subsystems.length)
     return {state: 'waiting', body: subsystems.map(c => h('p', {}, `${clientId(c)}: `, badge(c.status)))};
-  if (!can('add_client')) return {state: 'todo', body: [h('p', {}, 'A registration officer adds a subsystem.')]};
-  return {
-    state: 'todo',
-    body:
-        [h('form', {
-          onsubmit:
-              act(box, 'Subsystem added', () => api('POST', '/clients', {
-                                            client: {
-                                              member_class: f.owner.member_class,
-                                              member_code: f.owner.member_code,
-                                              subsystem_code: value('subsystem-code'),
-                                              connection_type: value('subsystem-connection'),
-                                            }
-                                          }),
-                  redraw)
-        },
-           field('subsystem-code', `Subsystem code (of ${clientId(f.owner)})`, {required: true, autocomplete: 'off'}),
-           h('label', {'for': 'subsystem-connection'}, 'How its information system connects'),
-           h('select', {id: 'subsystem-connection'}, h('option', {value: 'HTTPS'}, 'HTTPS (TLS client certificate)'),
-             h('option', {value: 'HTTPS_NO_AUTH'}, 'HTTPS without a client certificate'),
-             h('option', {value: 'HTTP'}, 'HTTP')),
-           box, h('p', {}, h('button', {type: 'submit', id: 'subsystem-add'}, 'Add the subsystem')))]
-  };
+  if (!can('add_client')) return note('todo', 'A registration officer adds a subsystem.');
+  const add = () => api('POST', '/clients', {
+    client: {
+      member_class: f.owner.member_class,
+      member_code: f.owner.member_code,
+      subsystem_code: value('subsystem-code'),
+      connection_type: value('subsystem-connection'),
+    }
+  });
+  return formStep(
+      'Subsystem added', add, redraw, 'subsystem-add', 'Add the subsystem',
+      field('subsystem-code', `Subsystem code (of ${clientId(f.owner)})`, {required: true, autocomplete: 'off'}),
+      h('label', {'for': 'subsystem-connection'}, 'How its information system connects'),
+      h('select', {id: 'subsystem-connection'}, h('option', {value: 'HTTPS'}, 'HTTPS (TLS client certificate)'),
+        h('option', {value: 'HTTPS_NO_AUTH'}, 'HTTPS without a client certificate'),
+        h('option', {value: 'HTTP'}, 'HTTP')));
 }
 
 const STEPS = [
